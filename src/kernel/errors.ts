@@ -1,0 +1,58 @@
+/**
+ * The one error taxonomy of berth. Domain code throws these; each wire format
+ * (AWS JSON/query, OCI distribution, later Kubernetes Status) maps them once at its edge.
+ */
+export type ErrorKind =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'InvalidParameter'
+  | 'Conflict'
+  | 'LimitExceeded'
+  | 'AccessDenied'
+  | 'Unavailable'
+  | 'NotImplemented'
+  | 'Internal';
+
+export interface ErrorDetail {
+  /** The request field at fault, in the dotted path the user wrote (`containerDefinitions[0].name`). */
+  field?: string;
+  /** The kind of resource involved (`cluster`, `repository`, …), so the edge can pick a precise code. */
+  resource?: string;
+  /** A wire-specific code the domain already knows is right (e.g. `ImageTagAlreadyExistsException`). */
+  code?: string;
+}
+
+export class BerthError extends Error {
+  readonly kind: ErrorKind;
+  readonly detail: ErrorDetail;
+
+  constructor(kind: ErrorKind, message: string, detail: ErrorDetail = {}) {
+    super(message);
+    this.name = `BerthError(${kind})`;
+    this.kind = kind;
+    this.detail = detail;
+  }
+}
+
+export const notFound = (message: string, detail?: ErrorDetail) => new BerthError('NotFound', message, detail);
+export const alreadyExists = (message: string, detail?: ErrorDetail) =>
+  new BerthError('AlreadyExists', message, detail);
+export const invalidParameter = (message: string, detail?: ErrorDetail) =>
+  new BerthError('InvalidParameter', message, detail);
+export const conflict = (message: string, detail?: ErrorDetail) => new BerthError('Conflict', message, detail);
+export const limitExceeded = (message: string, detail?: ErrorDetail) =>
+  new BerthError('LimitExceeded', message, detail);
+export const accessDenied = (message: string, detail?: ErrorDetail) =>
+  new BerthError('AccessDenied', message, detail);
+export const unavailable = (message: string, detail?: ErrorDetail) => new BerthError('Unavailable', message, detail);
+export const notImplemented = (what: string) => new BerthError('NotImplemented', `${what} is not implemented in berth yet`);
+
+export function isBerthError(e: unknown): e is BerthError {
+  return e instanceof BerthError;
+}
+
+/** Any thrown value as a BerthError; unknown failures become Internal without leaking their message. */
+export function asBerthError(e: unknown): BerthError {
+  if (e instanceof BerthError) return e;
+  return new BerthError('Internal', 'An internal error occurred');
+}

@@ -1,0 +1,4 @@
+import { MemoryStore } from './memory-store.js';
+import { storeConformance } from './store-conformance.js';
+
+storeConformance('memory', (historyLimit) => new MemoryStore(historyLimit));

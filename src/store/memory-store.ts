@@ -1,0 +1,100 @@
+import type { Change, Entry, ListOptions, ReadTx, Store, WatchOptions, WriteTx } from './port.js';
+import { readTx, writeTx, type RawOps } from './tx-core.js';
+import { WatchHub } from './watch-hub.js';
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** The in-memory twin of the SQLite store, for unit tests; it passes the same suite. */
+export class MemoryStore implements Store {
+  private readonly tables = new Map<string, Map<string, Entry<unknown>>>();
+  private log: Change[] = [];
+  private rev = 0;
+  private compacted = 0;
+  private writing = false;
+  private readonly hub = new WatchHub();
+
+  constructor(private readonly historyLimit = 10_000) {}
+
+  private tableMap(name: string): Map<string, Entry<unknown>> {
+    let m = this.tables.get(name);
+    if (!m) this.tables.set(name, (m = new Map()));
+    return m;
+  }
+
+  private raw(undo?: (() => void)[]): RawOps {
+    return {
+      get: (t, k) => {
+        const e = this.tables.get(t)?.get(k);
+        return e ? clone(e) : undefined;
+      },
+      list: (t, o: ListOptions) => {
+        const rows = [...(this.tables.get(t)?.values() ?? [])]
+          .filter((e) => (o.prefix === undefined || e.key.startsWith(o.prefix)) && (o.after === undefined || e.key > o.after))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        return clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
+      },
+      count: (t, p) => [...(this.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,
+      set: (t, entry) => {
+        const m = this.tableMap(t);
+        const before = m.get(entry.key);
+        undo?.push(() => (before ? m.set(entry.key, before) : m.delete(entry.key)));
+        m.set(entry.key, clone(entry));
+      },
+      remove: (t, k) => {
+        const m = this.tableMap(t);
+        const before = m.get(k);
+        undo?.push(() => before && m.set(k, before));
+        m.delete(k);
+      },
+    };
+  }
+
+  read<R>(fn: (tx: ReadTx) => R): R {
+    return fn(readTx(this.raw()));
+  }
+
+  write<R>(fn: (tx: WriteTx) => R): R {
+    if (this.writing) throw new Error('nested write transactions are not supported');
+    const undo: (() => void)[] = [];
+    const changes: Change[] = [];
+    this.writing = true;
+    let result: R;
+    try {
+      result = fn(writeTx(this.raw(undo), this.rev + 1, changes));
+    } catch (e) {
+      for (const u of undo.reverse()) u();
+      throw e;
+    } finally {
+      this.writing = false;
+    }
+    if (changes.length > 0) {
+      this.rev += 1;
+      this.log.push(...changes);
+      this.compact();
+      this.hub.publish(changes);
+    }
+    return result;
+  }
+
+  private compact(): void {
+    if (this.rev - this.compacted <= this.historyLimit * 2) return;
+    this.compacted = this.rev - this.historyLimit;
+    this.log = this.log.filter((c) => c.revision > this.compacted);
+  }
+
+  revision(): number {
+    return this.rev;
+  }
+
+  compactedRevision(): number {
+    return this.compacted;
+  }
+
+  watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change> {
+    return this.hub.watch(fromRevision, this.compacted, (from) => clone(this.log.filter((c) => c.revision > from)), options);
+  }
+
+  close(): void {
+    this.hub.close();
+  }
+}

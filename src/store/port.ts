@@ -1,0 +1,88 @@
+/**
+ * The store port: typed tables of JSON documents under one global revision counter,
+ * in the manner of etcd (every write transaction gets the next revision; every entry
+ * records the revision that created it and the one that last modified it; the change
+ * log can be watched from any revision still retained). Keeping the port this narrow is
+ * what lets a distributed store serve a multi-server control plane later.
+ */
+export interface TableDef<T> {
+  readonly name: string;
+  /** The primary key of a value; `/`-separated keys make prefix listing the secondary index. */
+  key(value: T): string;
+}
+
+export function defineTable<T>(name: string, key: (value: T) => string): TableDef<T> {
+  if (!/^[a-z][a-z0-9_.-]*$/.test(name)) throw new Error(`invalid table name '${name}'`);
+  return { name, key };
+}
+
+export interface Entry<T> {
+  key: string;
+  value: T;
+  createRevision: number;
+  modRevision: number;
+}
+
+export interface Change {
+  revision: number;
+  table: string;
+  key: string;
+  type: 'put' | 'delete';
+  /** The new value for a put; absent for a delete. */
+  value?: unknown;
+}
+
+export interface ListOptions {
+  /** Only keys starting with this string. */
+  prefix?: string;
+  /** Only keys strictly greater than this one (for pagination). */
+  after?: string;
+  limit?: number;
+}
+
+export interface WriteOptions {
+  /**
+   * Compare-and-swap: the write happens only if the entry's modRevision equals this
+   * number; 0 means "must not exist". Otherwise the transaction fails with Conflict.
+   */
+  ifModRevision?: number;
+}
+
+export interface ReadTx {
+  get<T>(table: TableDef<T>, key: string): Entry<T> | undefined;
+  list<T>(table: TableDef<T>, options?: ListOptions): Entry<T>[];
+  count<T>(table: TableDef<T>, prefix?: string): number;
+}
+
+export interface WriteTx extends ReadTx {
+  put<T>(table: TableDef<T>, value: T, options?: WriteOptions): Entry<T>;
+  /** Deletes the entry; returns whether it existed. */
+  delete<T>(table: TableDef<T>, key: string, options?: WriteOptions): boolean;
+  /** The revision this transaction commits at. */
+  readonly revision: number;
+}
+
+export interface WatchOptions {
+  tables?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface Store {
+  /** A consistent snapshot read. */
+  read<R>(fn: (tx: ReadTx) => R): R;
+  /**
+   * An atomic write: either every put/delete in `fn` lands at one new revision, or (if `fn`
+   * throws) none does. Transactions that write nothing do not consume a revision.
+   */
+  write<R>(fn: (tx: WriteTx) => R): R;
+  /** The revision of the last committed write (0 for an empty store). */
+  revision(): number;
+  /** The oldest revision a watch may start from. */
+  compactedRevision(): number;
+  /**
+   * Every change with revision > fromRevision, first those already committed, then live ones.
+   * Fails with Conflict if fromRevision is older than the retained history.
+   */
+  watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change>;
+  close(): void;
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { migrations } from './migrations.js';
+import { defineTable } from './port.js';
+import { SqliteStore } from './sqlite-store.js';
+import { storeConformance } from './store-conformance.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+storeConformance('sqlite', (historyLimit) => new SqliteStore(join(dir, `db-${n++}.db`), historyLimit));
+
+describe('sqlite store on disk', () => {
+  const items = defineTable<{ id: string; v: number }>('items', (i) => i.id);
+
+  it('keeps data, revision and history across a reopen', async () => {
+    const path = join(dir, 'reopen.db');
+    const a = new SqliteStore(path);
+    a.write((tx) => tx.put(items, { id: 'x', v: 1 }));
+    a.write((tx) => tx.put(items, { id: 'x', v: 2 }));
+    a.close();
+    const b = new SqliteStore(path);
+    assert.equal(b.revision(), 2);
+    assert.deepEqual(b.read((tx) => tx.get(items, 'x')), { key: 'x', value: { id: 'x', v: 2 }, createRevision: 1, modRevision: 2 });
+    const seen: number[] = [];
+    for await (const c of b.watch(0)) {
+      seen.push(c.revision);
+      if (seen.length === 2) break;
+    }
+    assert.deepEqual(seen, [1, 2]);
+    b.close();
+  });
+
+  it('records the schema version and refuses a newer one', () => {
+    const path = join(dir, 'schema.db');
+    new SqliteStore(path).close();
+    const db = new Database(path);
+    assert.equal(db.pragma('user_version', { simple: true }), migrations.length);
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.close();
+    assert.throws(() => new SqliteStore(path), /newer than this berth understands/);
+  });
+
+  it('uses WAL journaling', () => {
+    const path = join(dir, 'wal.db');
+    new SqliteStore(path).close();
+    const db = new Database(path);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+  });
+});

@@ -1,0 +1,136 @@
+import Database from 'better-sqlite3';
+import type { Change, Entry, ListOptions, ReadTx, Store, WatchOptions, WriteTx } from './port.js';
+import { migrate } from './migrations.js';
+import { prefixEnd, readTx, writeTx, type RawOps } from './tx-core.js';
+import { WatchHub } from './watch-hub.js';
+
+interface Row {
+  key: string;
+  value: string;
+  create_rev: number;
+  mod_rev: number;
+}
+
+const toEntry = (r: Row): Entry<unknown> => ({
+  key: r.key,
+  value: JSON.parse(r.value),
+  createRevision: r.create_rev,
+  modRevision: r.mod_rev,
+});
+
+/** The embedded default store: SQLite in WAL mode, every write one transaction. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly hub = new WatchHub();
+  private readonly stmt;
+  private rev: number;
+  private compacted: number;
+
+  constructor(path: string, private readonly historyLimit = 10_000) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL keeps WAL durable across process crashes; only a power loss may drop the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    const db = this.db;
+    this.stmt = {
+      get: db.prepare<[string, string], Row>('SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key = ?'),
+      list: db.prepare<[string, string, string, string, number], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? AND key > ? ORDER BY key LIMIT ?',
+      ),
+      count: db.prepare<[string, string, string], { n: number }>(
+        'SELECT count(*) AS n FROM kv WHERE tbl = ? AND key >= ? AND key < ?',
+      ),
+      set: db.prepare('INSERT OR REPLACE INTO kv (tbl, key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?, ?)'),
+      remove: db.prepare('DELETE FROM kv WHERE tbl = ? AND key = ?'),
+      logChange: db.prepare('INSERT INTO changes (rev, seq, tbl, key, type, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      changesSince: db.prepare<[number], { rev: number; tbl: string; key: string; type: 'put' | 'delete'; value: string | null }>(
+        'SELECT rev, tbl, key, type, value FROM changes WHERE rev > ? ORDER BY rev, seq',
+      ),
+      meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
+      setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?'),
+      prune: db.prepare('DELETE FROM changes WHERE rev <= ?'),
+    };
+    this.rev = this.stmt.meta.get('revision')?.value ?? 0;
+    this.compacted = this.stmt.meta.get('compacted')?.value ?? 0;
+  }
+
+  private readonly raw: RawOps = {
+    get: (t, k) => {
+      const r = this.stmt.get.get(t, k);
+      return r ? toEntry(r) : undefined;
+    },
+    list: (t, o: ListOptions) => {
+      const lo = o.prefix ?? '';
+      const hi = o.prefix ? prefixEnd(o.prefix) : '\uffff\uffff';
+      return this.stmt.list.all(t, lo, hi, o.after ?? '', o.limit ?? -1).map(toEntry);
+    },
+    count: (t, p) => {
+      const lo = p ?? '';
+      return this.stmt.count.get(t, lo, p ? prefixEnd(p) : '\uffff\uffff')?.n ?? 0;
+    },
+    set: (t, e) => void this.stmt.set.run(t, e.key, JSON.stringify(e.value), e.createRevision, e.modRevision),
+    remove: (t, k) => void this.stmt.remove.run(t, k),
+  };
+
+  read<R>(fn: (tx: ReadTx) => R): R {
+    return this.db.transaction(() => fn(readTx(this.raw)))();
+  }
+
+  write<R>(fn: (tx: WriteTx) => R): R {
+    const changes: Change[] = [];
+    const result = this.db
+      .transaction(() => {
+        const revision = this.rev + 1;
+        const out = fn(writeTx(this.raw, revision, changes));
+        if (changes.length > 0) {
+          changes.forEach((c, seq) =>
+            this.stmt.logChange.run(revision, seq, c.table, c.key, c.type, c.value === undefined ? null : JSON.stringify(c.value)),
+          );
+          this.stmt.setMeta.run(revision, 'revision');
+          this.compact(revision);
+        }
+        return out;
+      })
+      .immediate();
+    if (changes.length > 0) {
+      this.rev += 1;
+      this.hub.publish(changes);
+    }
+    return result;
+  }
+
+  private compact(revision: number): void {
+    if (revision - this.compacted <= this.historyLimit * 2) return;
+    const upTo = revision - this.historyLimit;
+    this.stmt.prune.run(upTo);
+    this.stmt.setMeta.run(upTo, 'compacted');
+    this.compacted = upTo;
+  }
+
+  revision(): number {
+    return this.rev;
+  }
+
+  compactedRevision(): number {
+    return this.compacted;
+  }
+
+  watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change> {
+    const backlog = (from: number): Change[] =>
+      this.stmt.changesSince.all(from).map((r) => ({
+        revision: r.rev,
+        table: r.tbl,
+        key: r.key,
+        type: r.type,
+        ...(r.value === null ? {} : { value: JSON.parse(r.value) }),
+      }));
+    return this.hub.watch(fromRevision, this.compacted, backlog, options);
+  }
+
+  close(): void {
+    this.hub.close();
+    if (this.db.open) this.db.close();
+  }
+}

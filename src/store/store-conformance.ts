@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BerthError } from '../kernel/errors.js';
+import { defineTable, type Change, type Store } from './port.js';
+
+interface Cluster {
+  name: string;
+  status: string;
+  tags?: Record<string, string>;
+}
+interface Task {
+  cluster: string;
+  id: string;
+}
+
+const clusters = defineTable<Cluster>('clusters', (c) => c.name);
+const tasks = defineTable<Task>('tasks', (t) => `${t.cluster}/${t.id}`);
+
+async function take(it: AsyncIterable<Change>, n: number): Promise<Change[]> {
+  const out: Change[] = [];
+  if (n === 0) return out;
+  for await (const c of it) {
+    out.push(c);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/** One suite, run against every Store implementation (the in-memory twin must not drift). */
+export function storeConformance(name: string, open: (historyLimit?: number) => Store): void {
+  describe(`store conformance: ${name}`, () => {
+    it('puts and gets with create and mod revisions', () => {
+      const s = open();
+      assert.equal(s.revision(), 0);
+      const e1 = s.write((tx) => tx.put(clusters, { name: 'a', status: 'ACTIVE' }));
+      assert.deepEqual(e1, { key: 'a', value: { name: 'a', status: 'ACTIVE' }, createRevision: 1, modRevision: 1 });
+      s.write((tx) => tx.put(clusters, { name: 'a', status: 'INACTIVE' }));
+      const got = s.read((tx) => tx.get(clusters, 'a'));
+      assert.deepEqual(got, { key: 'a', value: { name: 'a', status: 'INACTIVE' }, createRevision: 1, modRevision: 2 });
+      assert.equal(s.read((tx) => tx.get(clusters, 'missing')), undefined);
+      s.close();
+    });
+
+    it('gives one revision per write transaction, none to empty ones', () => {
+      const s = open();
+      const rev = s.write((tx) => {
+        tx.put(clusters, { name: 'a', status: 'ACTIVE' });
+        tx.put(clusters, { name: 'b', status: 'ACTIVE' });
+        return tx.revision;
+      });
+      assert.equal(rev, 1);
+      assert.equal(s.revision(), 1);
+      s.write((tx) => tx.get(clusters, 'a'));
+      assert.equal(s.write((tx) => tx.delete(clusters, 'nope')), false);
+      assert.equal(s.revision(), 1);
+      s.close();
+    });
+
+    it('lists in key order with prefix, after and limit, and counts', () => {
+      const s = open();
+      s.write((tx) => {
+        for (const id of ['c', 'a', 'b']) tx.put(tasks, { cluster: 'prod', id });
+        tx.put(tasks, { cluster: 'dev', id: 'z' });
+        tx.put(tasks, { cluster: 'prod2', id: 'x' });
+      });
+      assert.deepEqual(
+        s.read((tx) => tx.list(tasks, { prefix: 'prod/' })).map((e) => e.key),
+        ['prod/a', 'prod/b', 'prod/c'],
+      );
+      assert.deepEqual(
+        s.read((tx) => tx.list(tasks, { prefix: 'prod/', after: 'prod/a', limit: 1 })).map((e) => e.key),
+        ['prod/b'],
+      );
+      assert.deepEqual(
+        s.read((tx) => tx.list(tasks)).map((e) => e.key),
+        ['dev/z', 'prod/a', 'prod/b', 'prod/c', 'prod2/x'],
+      );
+      assert.equal(s.read((tx) => tx.count(tasks, 'prod/')), 3);
+      assert.equal(s.read((tx) => tx.count(tasks)), 5);
+      assert.equal(s.read((tx) => tx.count(clusters)), 0);
+      s.close();
+    });
+
+    it('rolls back every write of a transaction that throws', () => {
+      const s = open();
+      s.write((tx) => tx.put(clusters, { name: 'keep', status: 'ACTIVE' }));
+      assert.throws(
+        () =>
+          s.write((tx) => {
+            tx.put(clusters, { name: 'keep', status: 'CHANGED' });
+            tx.put(clusters, { name: 'new', status: 'ACTIVE' });
+            tx.delete(clusters, 'keep');
+            throw new Error('boom');
+          }),
+        /boom/,
+      );
+      assert.equal(s.revision(), 1);
+      assert.deepEqual(s.read((tx) => tx.list(clusters)).map((e) => e.value), [{ name: 'keep', status: 'ACTIVE' }]);
+      s.close();
+    });
+
+    it('compares and swaps on modRevision', () => {
+      const s = open();
+      s.write((tx) => tx.put(clusters, { name: 'a', status: 'ACTIVE' }, { ifModRevision: 0 }));
+      const conflict = (e: unknown) => e instanceof BerthError && e.kind === 'Conflict';
+      assert.throws(() => s.write((tx) => tx.put(clusters, { name: 'a', status: 'X' }, { ifModRevision: 0 })), conflict);
+      assert.throws(() => s.write((tx) => tx.put(clusters, { name: 'a', status: 'X' }, { ifModRevision: 7 })), conflict);
+      s.write((tx) => tx.put(clusters, { name: 'a', status: 'Y' }, { ifModRevision: 1 }));
+      assert.throws(() => s.write((tx) => tx.delete(clusters, 'a', { ifModRevision: 1 })), conflict);
+      assert.equal(s.write((tx) => tx.delete(clusters, 'a', { ifModRevision: 2 })), true);
+      assert.equal(s.read((tx) => tx.count(clusters)), 0);
+      s.close();
+    });
+
+    it('hands out copies, never its own state', () => {
+      const s = open();
+      const value: Cluster = { name: 'a', status: 'ACTIVE', tags: { k: 'v' } };
+      s.write((tx) => tx.put(clusters, value));
+      (value.tags as Record<string, string>).k = 'mutated';
+      const got = s.read((tx) => tx.get(clusters, 'a'));
+      assert.equal(got?.value.tags?.k, 'v');
+      (got?.value.tags as Record<string, string>).k = 'mutated again';
+      assert.equal(s.read((tx) => tx.get(clusters, 'a'))?.value.tags?.k, 'v');
+      s.close();
+    });
+
+    it('watches history first, then live changes, filtered by table', async () => {
+      const s = open();
+      s.write((tx) => tx.put(clusters, { name: 'a', status: 'ACTIVE' }));
+      s.write((tx) => tx.put(tasks, { cluster: 'a', id: '1' }));
+      const all = s.watch(0);
+      const onlyTasks = s.watch(1, { tables: ['tasks'] });
+      const pendingAll = take(all, 4);
+      const pendingTasks = take(onlyTasks, 2);
+      s.write((tx) => tx.delete(clusters, 'a'));
+      s.write((tx) => tx.put(tasks, { cluster: 'a', id: '2' }));
+      const got = await pendingAll;
+      assert.deepEqual(
+        got.map((c) => [c.revision, c.table, c.key, c.type]),
+        [
+          [1, 'clusters', 'a', 'put'],
+          [2, 'tasks', 'a/1', 'put'],
+          [3, 'clusters', 'a', 'delete'],
+          [4, 'tasks', 'a/2', 'put'],
+        ],
+      );
+      assert.deepEqual(got[0]?.value, { name: 'a', status: 'ACTIVE' });
+      assert.equal(got[2]?.value, undefined);
+      assert.deepEqual((await pendingTasks).map((c) => c.key), ['a/1', 'a/2']);
+      s.close();
+    });
+
+    it('ends a watch when its signal aborts or the store closes', async () => {
+      const s = open();
+      const ac = new AbortController();
+      const aborted = take(s.watch(0, { signal: ac.signal }), 5);
+      const closed = take(s.watch(0), 5);
+      s.write((tx) => tx.put(clusters, { name: 'a', status: 'ACTIVE' }));
+      ac.abort();
+      assert.equal((await aborted).length, 1);
+      s.close();
+      assert.equal((await closed).length, 1);
+    });
+
+    it('refuses to watch from compacted history', () => {
+      const s = open(2);
+      for (let i = 0; i < 10; i++) s.write((tx) => tx.put(clusters, { name: `c${i}`, status: 'ACTIVE' }));
+      assert.ok(s.compactedRevision() > 0);
+      assert.throws(() => s.watch(0), (e: unknown) => e instanceof BerthError && e.kind === 'Conflict');
+      const from = s.compactedRevision();
+      assert.doesNotThrow(() => s.watch(from));
+      s.close();
+    });
+  });
+}

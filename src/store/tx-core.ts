@@ -1,0 +1,61 @@
+import { conflict } from '../kernel/errors.js';
+import type { Change, Entry, ListOptions, ReadTx, TableDef, WriteOptions, WriteTx } from './port.js';
+
+/** The few raw operations an implementation provides; the semantics live here, once. */
+export interface RawOps {
+  get(table: string, key: string): Entry<unknown> | undefined;
+  list(table: string, options: ListOptions): Entry<unknown>[];
+  count(table: string, prefix: string | undefined): number;
+  set(table: string, entry: Entry<unknown>): void;
+  remove(table: string, key: string): void;
+}
+
+export function readTx(raw: RawOps): ReadTx {
+  return {
+    get: <T>(t: TableDef<T>, key: string) => raw.get(t.name, key) as Entry<T> | undefined,
+    list: <T>(t: TableDef<T>, options: ListOptions = {}) => raw.list(t.name, options) as Entry<T>[],
+    count: <T>(t: TableDef<T>, prefix?: string) => raw.count(t.name, prefix),
+  };
+}
+
+function checkCas(table: string, key: string, existing: Entry<unknown> | undefined, options?: WriteOptions) {
+  if (options?.ifModRevision === undefined) return;
+  const actual = existing?.modRevision ?? 0;
+  if (actual !== options.ifModRevision) {
+    throw conflict(
+      `${table}/${key} was modified concurrently (expected revision ${options.ifModRevision}, found ${actual})`,
+    );
+  }
+}
+
+/** A write transaction at `revision`, recording every change into `changes`. */
+export function writeTx(raw: RawOps, revision: number, changes: Change[]): WriteTx {
+  return {
+    ...readTx(raw),
+    revision,
+    put<T>(t: TableDef<T>, value: T, options?: WriteOptions): Entry<T> {
+      const key = t.key(value);
+      const existing = raw.get(t.name, key);
+      checkCas(t.name, key, existing, options);
+      // Stored values are JSON; normalising here makes both implementations return equal copies.
+      const copy = JSON.parse(JSON.stringify(value)) as T;
+      const entry: Entry<T> = { key, value: copy, createRevision: existing?.createRevision ?? revision, modRevision: revision };
+      raw.set(t.name, entry);
+      changes.push({ revision, table: t.name, key, type: 'put', value: copy });
+      return entry;
+    },
+    delete<T>(t: TableDef<T>, key: string, options?: WriteOptions): boolean {
+      const existing = raw.get(t.name, key);
+      checkCas(t.name, key, existing, options);
+      if (!existing) return false;
+      raw.remove(t.name, key);
+      changes.push({ revision, table: t.name, key, type: 'delete' });
+      return true;
+    },
+  };
+}
+
+/** The smallest string greater than every string starting with `prefix` (for range scans). */
+export function prefixEnd(prefix: string): string {
+  return prefix + '\uffff';
+}
