@@ -1,0 +1,94 @@
+import { createContext, newRequestId } from '../kernel/context.js';
+import type { Clock } from '../kernel/clock.js';
+import { notImplemented } from '../kernel/errors.js';
+import type { Logger } from '../kernel/logger.js';
+import { authenticate, type AuthConfig } from './auth.js';
+import { AwsError, protocolErrors, toAwsError } from './errors.js';
+import { decodeInput, validationMessage } from './model/decode.js';
+import { jsonProtocol } from './protocols/json.js';
+import type { Protocol } from './protocols/protocol.js';
+import { queryParams, queryProtocol } from './protocols/query.js';
+import { restJsonProtocol } from './protocols/rest-json.js';
+import { header, type RawRequest, type RawResponse } from './raw.js';
+import type { AwsService } from './service.js';
+
+export interface DispatchDeps {
+  services: readonly AwsService[];
+  auth: AuthConfig;
+  accountId: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+const protocols: Record<string, Protocol> = { json: jsonProtocol, query: queryProtocol, 'rest-json': restJsonProtocol };
+
+function protocolOf(service: AwsService): Protocol {
+  const p = protocols[service.model.metadata.protocol];
+  if (!p) throw new Error(`protocol ${service.model.metadata.protocol} is not supported`);
+  return p;
+}
+
+/** Whether a request that names no known service looks like the query protocol. */
+function looksLikeQuery(req: RawRequest): boolean {
+  return header(req, 'x-amz-target') === undefined && queryParams(req).has('Action');
+}
+
+function credentialService(req: RawRequest): string | undefined {
+  const cred = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(header(req, 'authorization') ?? '');
+  if (cred) return cred[1];
+  const q = /(?:^|&)X-Amz-Credential=[^&]*?%2F\d{8}%2F[^&]*?%2F([^&%]+)%2F/.exec(req.rawQuery);
+  return q?.[1];
+}
+
+/** Finds the service a request is for: by X-Amz-Target prefix, else by its credential scope. */
+export function resolveService(req: RawRequest, services: readonly AwsService[]): AwsService | undefined {
+  const target = header(req, 'x-amz-target');
+  if (target !== undefined) {
+    const prefix = target.slice(0, target.lastIndexOf('.'));
+    return services.find((s) => s.model.metadata.targetPrefix === prefix);
+  }
+  const name = credentialService(req);
+  return name ? services.find((s) => s.signingName === name) : undefined;
+}
+
+/** One AWS API call, from raw request to raw response. It translates; the handlers decide. */
+export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: AbortSignal): Promise<RawResponse> {
+  const requestId = newRequestId();
+  const service = resolveService(req, deps.services);
+  const protocol = service ? protocolOf(service) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
+  const isQuery = protocol === queryProtocol;
+  try {
+    const claims = authenticate(req, deps.auth, isQuery, deps.clock.now());
+    if (!service) {
+      const target = header(req, 'x-amz-target');
+      if (target !== undefined) throw protocolErrors.unknownOperation(target);
+      throw protocolErrors.unknownOperation(`for service '${claims.service}' (not served by berth)`);
+    }
+    const { op, labels } = protocol.operation(req, service);
+    const raw = protocol.input(req, service, op, labels);
+    let input: unknown = {};
+    if (op.input) {
+      const decoded = decodeInput(service.model, op.input.shape, raw);
+      if (decoded.typeErrors.length > 0) throw protocolErrors.serialization(decoded.typeErrors.join('; '));
+      if (decoded.constraintErrors.length > 0) {
+        throw new AwsError(service.validationErrorCode, validationMessage(decoded.constraintErrors), 400);
+      }
+      input = decoded.value;
+    }
+    const handler = service.handlers[op.name];
+    if (!handler) throw notImplemented(`${service.model.metadata.serviceId} ${op.name}`);
+    const ctx = createContext({
+      requestId,
+      accountId: deps.accountId,
+      region: claims.region,
+      accessKeyId: claims.accessKeyId,
+      ...(signal ? { signal } : {}),
+    });
+    const output = await handler(input, ctx);
+    return protocol.result(service, op, output, requestId);
+  } catch (e) {
+    const err = toAwsError(e, service);
+    if (err.status >= 500) deps.logger.error({ requestId, err: String((e as Error)?.stack ?? e) }, 'request failed');
+    return protocol.error(service, err, requestId);
+  }
+}

@@ -1,0 +1,188 @@
+import type { ServiceModel, Shape, ShapeRef } from './types.js';
+
+/**
+ * Checks a request value against its model shape and converts it to what handlers use
+ * (timestamps → Date, blobs → Buffer). Two kinds of fault, as AWS reports them: a value of
+ * the wrong type (the protocol's SerializationException) and a value breaking a constraint
+ * (the service's validation error, in Coral's words: "Value … at 'path' failed to satisfy
+ * constraint: …"). Paths use Coral's form: `containerDefinitions.1.member.name`.
+ */
+export interface DecodeResult {
+  value: unknown;
+  typeErrors: string[];
+  constraintErrors: string[];
+}
+
+const patternCache = new Map<string, RegExp | null>();
+
+function compilePattern(p: string): RegExp | null {
+  if (!patternCache.has(p)) {
+    let re: RegExp | null = null;
+    try {
+      re = new RegExp(p, 'u');
+    } catch {
+      try {
+        re = new RegExp(p);
+      } catch {
+        re = null; // a Java-only construct: the model's pattern cannot be checked here
+      }
+    }
+    patternCache.set(p, re);
+  }
+  return patternCache.get(p) ?? null;
+}
+
+function show(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return `'${v.length > 100 ? v.slice(0, 100) + '…' : v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `'${String(v)}'`;
+  return `'${JSON.stringify(v)?.slice(0, 100)}'`;
+}
+
+export function decodeInput(model: ServiceModel, shapeName: string, value: unknown): DecodeResult {
+  const res: DecodeResult = { value: undefined, typeErrors: [], constraintErrors: [] };
+  res.value = decode(model, shapeName, value ?? {}, '', res);
+  return res;
+}
+
+const at = (path: string) => (path === '' ? '' : ` at '${path}'`);
+
+function checkLength(shape: Shape, n: number, v: unknown, path: string, res: DecodeResult, unit: string) {
+  if (shape.min !== undefined && n < shape.min) {
+    res.constraintErrors.push(
+      `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must have ${unit} greater than or equal to ${shape.min}`,
+    );
+  }
+  if (shape.max !== undefined && n > shape.max) {
+    res.constraintErrors.push(
+      `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must have ${unit} less than or equal to ${shape.max}`,
+    );
+  }
+}
+
+function decode(model: ServiceModel, shapeName: string, v: unknown, path: string, res: DecodeResult): unknown {
+  const shape = model.shapes[shapeName];
+  if (!shape) return v;
+  const typeError = (what: string) => {
+    res.typeErrors.push(`Value ${show(v)}${at(path)} is not a valid ${what}`);
+    return undefined;
+  };
+  if (shape.document) return v;
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeError('structure');
+      const out: Record<string, unknown> = {};
+      for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+        const ref = shape.members[k];
+        const childPath = path === '' ? k : `${path}.${k}`;
+        if (!ref) {
+          res.constraintErrors.push(`Unknown member '${k}'${at(path)}: it is not part of ${shapeName}`);
+          continue;
+        }
+        if (child === null || child === undefined) continue;
+        out[k] = decode(model, ref.shape, child, childPath, res);
+      }
+      for (const req of shape.required ?? []) {
+        if (out[req] === undefined) {
+          res.constraintErrors.push(
+            `Value null at '${path === '' ? req : `${path}.${req}`}' failed to satisfy constraint: Member must not be null`,
+          );
+        }
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(v)) return typeError('list');
+      checkLength(shape, v.length, v, path, res, 'length');
+      return v.map((item, i) => decode(model, shape.member.shape, item, `${path}.${i + 1}.member`, res));
+    }
+    case 'map': {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeError('map');
+      const entries = Object.entries(v as Record<string, unknown>);
+      checkLength(shape, entries.length, v, path, res, 'length');
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of entries) {
+        decode(model, shape.key.shape, k, `${path}.${k}.key`, res);
+        out[k] = decode(model, shape.value.shape, item, `${path}.${k}.value`, res);
+      }
+      return out;
+    }
+    case 'string': {
+      if (typeof v !== 'string') return typeError('string');
+      checkLength(shape, [...v].length, v, path, res, 'length');
+      if (shape.enum && !shape.enum.includes(v)) {
+        res.constraintErrors.push(
+          `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`,
+        );
+      }
+      if (shape.pattern) {
+        const re = compilePattern(shape.pattern);
+        if (re && !re.test(v)) {
+          res.constraintErrors.push(
+            `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`,
+          );
+        }
+      }
+      return v;
+    }
+    case 'integer':
+    case 'long': {
+      if (typeof v !== 'number' || !Number.isInteger(v)) return typeError(shape.type === 'long' ? 'long' : 'integer');
+      if (shape.type === 'integer' && (v > 2147483647 || v < -2147483648)) return typeError('integer');
+      checkRange(shape, v, path, res);
+      return v;
+    }
+    case 'float':
+    case 'double':
+    case 'bigdecimal':
+    case 'biginteger': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return typeError('number');
+      checkRange(shape, v, path, res);
+      return v;
+    }
+    case 'boolean':
+      if (typeof v !== 'boolean') return typeError('boolean');
+      return v;
+    case 'timestamp': {
+      if (v instanceof Date) return v;
+      const d = typeof v === 'number' ? new Date(v * 1000) : typeof v === 'string' ? parseTimestamp(v) : undefined;
+      if (!d || Number.isNaN(d.getTime())) return typeError('timestamp');
+      return d;
+    }
+    case 'blob': {
+      if (Buffer.isBuffer(v)) return v;
+      if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return typeError('base64-encoded blob');
+      const b = Buffer.from(v, 'base64');
+      checkLength(shape, b.length, v, path, res, 'length');
+      return b;
+    }
+  }
+}
+
+function checkRange(shape: Shape, n: number, path: string, res: DecodeResult) {
+  if (shape.min !== undefined && n < shape.min) {
+    res.constraintErrors.push(
+      `Value '${n}'${at(path)} failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`,
+    );
+  }
+  if (shape.max !== undefined && n > shape.max) {
+    res.constraintErrors.push(
+      `Value '${n}'${at(path)} failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`,
+    );
+  }
+}
+
+/** ISO 8601, or epoch seconds written as a string (as query and rest protocols send them). */
+export function parseTimestamp(s: string): Date | undefined {
+  if (/^-?\d+(\.\d+)?$/.test(s)) return new Date(Number(s) * 1000);
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** The Coral summary line for constraint violations. */
+export function validationMessage(errors: readonly string[]): string {
+  const n = errors.length;
+  return `${n} validation error${n === 1 ? '' : 's'} detected: ${errors.join('; ')}`;
+}
+
+export type { ShapeRef };

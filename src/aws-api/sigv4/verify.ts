@@ -1,0 +1,82 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { header, queryPairs, type RawRequest } from '../raw.js';
+import type { SigV4Claims } from './parse.js';
+
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
+
+/** RFC 3986 encoding, as SigV4 requires (encodeURIComponent leaves !'()* alone). */
+export function uriEscape(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function canonicalPath(path: string): string {
+  // Every service but S3 signs the normalised path with each segment encoded once more.
+  const out: string[] = [];
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  const joined = `/${out.map(uriEscape).join('/')}`;
+  return path.endsWith('/') && joined !== '/' ? `${joined}/` : joined;
+}
+
+function canonicalQuery(rawQuery: string): string {
+  return queryPairs(rawQuery)
+    .filter(([k]) => k !== 'X-Amz-Signature')
+    .map(([k, v]) => [uriEscape(k), uriEscape(v)] as const)
+    .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
+function canonicalHeaderValue(v: string | string[] | undefined): string {
+  const vals = Array.isArray(v) ? v : [v ?? ''];
+  return vals.map((x) => x.trim().replace(/\s+/g, ' ')).join(',');
+}
+
+export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
+  const headers = claims.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers[h])}\n`).join('');
+  const payloadHash = claims.presigned ? 'UNSIGNED-PAYLOAD' : (header(req, 'x-amz-content-sha256') ?? sha256(req.body));
+  return [req.method, canonicalPath(req.path), canonicalQuery(req.rawQuery), headers, claims.signedHeaders.join(';'), payloadHash].join('\n');
+}
+
+export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): string {
+  const scope = `${claims.date}/${claims.region}/${claims.service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', claims.amzDate, scope, sha256(canonicalRequest(req, claims))].join('\n');
+  let key = hmac(`AWS4${secretAccessKey}`, claims.date);
+  key = hmac(key, claims.region);
+  key = hmac(key, claims.service);
+  key = hmac(key, 'aws4_request');
+  return createHmac('sha256', key).update(toSign).digest('hex');
+}
+
+export type VerifyOutcome = { ok: true } | { ok: false; reason: 'signature' | 'expired' | 'unsigned-host'; message: string };
+
+/** Checks a request's signature with the caller's secret, and its date against the clock (±15 min). */
+export function verifySignature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string, now: Date): VerifyOutcome {
+  if (!claims.signedHeaders.includes('host')) {
+    return { ok: false, reason: 'unsigned-host', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." };
+  }
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(claims.amzDate);
+  const signedAt = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+  if (Number.isNaN(signedAt) || Math.abs(now.getTime() - signedAt) > 15 * 60 * 1000) {
+    return {
+      ok: false,
+      reason: 'expired',
+      message: `Signature expired: ${claims.amzDate} is now earlier or later than 15 minutes from ${now.toISOString()}.`,
+    };
+  }
+  const expected = Buffer.from(signature(req, claims, secretAccessKey));
+  const given = Buffer.from(claims.signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    return {
+      ok: false,
+      reason: 'signature',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    };
+  }
+  return { ok: true };
+}

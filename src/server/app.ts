@@ -1,0 +1,31 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { awsApiPlugin } from '../aws-api/plugin.js';
+import type { AwsService } from '../aws-api/service.js';
+import { stsService } from '../aws-api/sts/sts-service.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import type { BerthConfig } from './config.js';
+import { version } from './version.js';
+
+export interface AppDeps {
+  config: BerthConfig;
+  keys: ReadonlyMap<string, string>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The one fastify instance: each module mounts itself as a plugin. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
+  app.get('/_berth/health', async () => ({ status: 'ok', version }));
+  const services: AwsService[] = [stsService()];
+  await app.register(awsApiPlugin, {
+    services,
+    auth: { mode: deps.config.auth, keys: deps.keys },
+    accountId: deps.config.accountId,
+    clock: deps.clock,
+    logger: deps.logger,
+    bodyLimit: 64 * 1024 * 1024,
+  });
+  return app;
+}

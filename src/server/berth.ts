@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { systemClock } from '../kernel/clock.js';
+import { createLogger, type Logger } from '../kernel/logger.js';
+import type { Store } from '../store/port.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { buildApp } from './app.js';
+import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
+import { DataDirLock } from './data-dir-lock.js';
+
+export interface RunningBerth {
+  /** The endpoint users point their tools at. */
+  endpoint: string;
+  port: number;
+  store: Store;
+  app: FastifyInstance;
+  /** Stops taking requests, lets in-flight ones finish, closes the store, releases the data dir. */
+  close(): Promise<void>;
+}
+
+export async function startBerth(config: BerthConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningBerth> {
+  const problems = validateConfig(config);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  mkdirSync(config.dataDir, { recursive: true });
+  const lock = DataDirLock.acquire(config.dataDir);
+  let store: Store | undefined;
+  try {
+    const keys = loadKeys(config.dataDir);
+    if (config.auth === 'strict' && keys.size === 0) {
+      throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
+    }
+    store = new SqliteStore(join(config.dataDir, 'berth.db'));
+    const app = await buildApp({ config, keys, clock: systemClock, logger });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const openedStore = store;
+    let closing: Promise<void> | undefined;
+    return {
+      endpoint: `http://${config.advertiseHost}:${port}`,
+      port,
+      store: openedStore,
+      app,
+      close: () =>
+        (closing ??= (async () => {
+          try {
+            await app.close();
+          } finally {
+            openedStore.close();
+            lock.release();
+          }
+        })()),
+    };
+  } catch (e) {
+    store?.close();
+    lock.release();
+    throw e;
+  }
+}

@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { AuthMode } from '../aws-api/auth.js';
+import type { LogLevel } from '../kernel/logger.js';
+
+export interface BerthConfig {
+  port: number;
+  /** The address to listen on. */
+  host: string;
+  /** The host name berth advertises in endpoints and repository URIs. */
+  advertiseHost: string;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  auth: AuthMode;
+  logLevel: LogLevel;
+}
+
+export const defaults: BerthConfig = {
+  port: 4566,
+  host: '127.0.0.1',
+  advertiseHost: 'localhost',
+  dataDir: process.env.BERTH_DATA_DIR ?? join(homedir(), '.berth'),
+  region: 'us-east-1',
+  accountId: '000000000000',
+  auth: 'open',
+  logLevel: 'info',
+};
+
+export function validateConfig(c: BerthConfig): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) problems.push(`--port must be 0-65535, not ${c.port}`);
+  if (!/^\d{12}$/.test(c.accountId)) problems.push(`--account-id must be 12 digits, not '${c.accountId}'`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(c.region)) problems.push(`--region '${c.region}' is not a region name like us-east-1`);
+  if (c.auth !== 'open' && c.auth !== 'strict') problems.push(`--auth must be open or strict, not '${String(c.auth)}'`);
+  return problems;
+}
+
+/** `<data-dir>/credentials`, in the AWS shared credentials file format, holds the keys strict mode accepts. */
+export function credentialsPath(dataDir: string): string {
+  return join(dataDir, 'credentials');
+}
+
+export function loadKeys(dataDir: string): Map<string, string> {
+  const path = credentialsPath(dataDir);
+  const keys = new Map<string, string>();
+  if (!existsSync(path)) return keys;
+  let id: string | undefined;
+  let secret: string | undefined;
+  const flush = () => {
+    if (id && secret) keys.set(id, secret);
+    id = secret = undefined;
+  };
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const t = line.trim();
+    if (t.startsWith('[')) flush();
+    const m = /^(aws_access_key_id|aws_secret_access_key)\s*=\s*(\S+)$/.exec(t);
+    if (m?.[1] === 'aws_access_key_id') id = m[2];
+    if (m?.[1] === 'aws_secret_access_key') secret = m[2];
+  }
+  flush();
+  return keys;
+}
