@@ -17,12 +17,14 @@ const patternCache = new Map<string, RegExp | null>();
 
 function compilePattern(p: string): RegExp | null {
   if (!patternCache.has(p)) {
+    // AWS checks the whole value against the pattern (Java's matches()), not a substring.
+    const whole = `^(?:${p})$`;
     let re: RegExp | null = null;
     try {
-      re = new RegExp(p, 'u');
+      re = new RegExp(whole, 'u');
     } catch {
       try {
-        re = new RegExp(p);
+        re = new RegExp(whole);
       } catch {
         re = null; // a Java-only construct: the model's pattern cannot be checked here
       }

@@ -1,7 +1,8 @@
 import type { ServiceModel } from './types.js';
 
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&'"\r]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;', '\r': '&#13;' })[c] as string);
+  // Text content only: quotes need no escaping there, and AWS leaves them as they are.
+  return s.replace(/[<>&\r]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '\r': '&#13;' })[c] as string);
 }
 
 /** The inner XML of a value of `shapeName`, as the query protocol writes results. */

@@ -36,10 +36,17 @@ function canonicalHeaderValue(v: string | string[] | undefined): string {
   return vals.map((x) => x.trim().replace(/\s+/g, ' ')).join(',');
 }
 
+/** The payload hash to sign: the declared one, which must then be the body's real hash unless it opts out. */
+function payloadHash(req: RawRequest, claims: SigV4Claims): string {
+  if (claims.presigned) return 'UNSIGNED-PAYLOAD';
+  const declared = header(req, 'x-amz-content-sha256');
+  if (declared === 'UNSIGNED-PAYLOAD' || declared?.startsWith('STREAMING-')) return declared;
+  return sha256(req.body);
+}
+
 export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
   const headers = claims.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers[h])}\n`).join('');
-  const payloadHash = claims.presigned ? 'UNSIGNED-PAYLOAD' : (header(req, 'x-amz-content-sha256') ?? sha256(req.body));
-  return [req.method, canonicalPath(req.path), canonicalQuery(req.rawQuery), headers, claims.signedHeaders.join(';'), payloadHash].join('\n');
+  return [req.method, canonicalPath(req.path), canonicalQuery(req.rawQuery), headers, claims.signedHeaders.join(';'), payloadHash(req, claims)].join('\n');
 }
 
 export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): string {
@@ -67,6 +74,10 @@ export function verifySignature(req: RawRequest, claims: SigV4Claims, secretAcce
       reason: 'expired',
       message: `Signature expired: ${claims.amzDate} is now earlier or later than 15 minutes from ${now.toISOString()}.`,
     };
+  }
+  const declared = header(req, 'x-amz-content-sha256');
+  if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== sha256(req.body)) {
+    return { ok: false, reason: 'signature', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
   }
   const expected = Buffer.from(signature(req, claims, secretAccessKey));
   const given = Buffer.from(claims.signature);

@@ -1,0 +1,104 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const berthBin = join(root, 'bin', 'berth');
+const execFileP = promisify(execFile);
+
+export interface BerthProcess {
+  endpoint: string;
+  dataDir: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Stop (if running) and remove the data dir. */
+  dispose(): Promise<void>;
+}
+
+export interface StartOptions {
+  args?: string[];
+  dataDir?: string;
+  /** Keep the data dir on dispose (for restart tests that own it). */
+  keepDataDir?: boolean;
+}
+
+/** A real `berth up` on a free port with a temp data dir, as every end-to-end test uses it. */
+export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
+  const child = spawn(process.execPath, [berthBin, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`berth did not start within 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`berth exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  let stopped: Promise<number | null> | undefined;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (!stopped) {
+      if (!child.killed && child.exitCode === null && child.signalCode === null) child.kill(signal);
+      stopped = exited;
+    }
+    return stopped;
+  };
+  return {
+    endpoint,
+    dataDir,
+    child,
+    output: () => out,
+    stop,
+    async dispose() {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await stop();
+      clearTimeout(timer);
+      if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const testCredentials = { accessKeyId: 'AKIDBERTHTEST', secretAccessKey: 'berth-test-secret' };
+
+/** Runs the AWS CLI against berth; resolves with stdout, stderr and the exit code (never throws on non-zero). */
+export async function awsCli(
+  endpoint: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileP('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: testCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: testCredentials.secretAccessKey,
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_PAGER: '',
+        AWS_MAX_ATTEMPTS: '1',
+        ...env,
+      },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
