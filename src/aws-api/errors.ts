@@ -36,16 +36,21 @@ export function toAwsError(e: unknown, service: AwsService | undefined): AwsErro
   let code = be.detail.code ?? service?.errorCode?.(be);
   if (!code) code = be.kind === 'InvalidParameter' && service ? service.validationErrorCode : fallbackCode;
   const shape = service?.model.shapes[code];
-  const status = be.kind === 'Internal' || be.kind === 'Unavailable' || be.kind === 'NotImplemented'
-    ? fallbackStatus
-    : (shape?.error?.httpStatusCode ?? fallbackStatus);
+  const status =
+    be.kind === 'Internal' || be.kind === 'Unavailable' || be.kind === 'NotImplemented'
+      ? fallbackStatus
+      : (shape?.error?.httpStatusCode ?? fallbackStatus);
   return new AwsError(shape?.error?.code ?? code, be.message, status);
 }
 
 // The protocol-level errors every AWS endpoint answers with.
 export const protocolErrors = {
   missingAuth: (query: boolean) =>
-    new AwsError(query ? 'MissingAuthenticationToken' : 'MissingAuthenticationTokenException', 'Missing Authentication Token', 403),
+    new AwsError(
+      query ? 'MissingAuthenticationToken' : 'MissingAuthenticationTokenException',
+      'Missing Authentication Token',
+      403,
+    ),
   incompleteSignature: (query: boolean, message: string) =>
     new AwsError(query ? 'IncompleteSignature' : 'IncompleteSignatureException', message, 400),
   invalidSignature: (query: boolean, message: string) =>

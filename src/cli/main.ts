@@ -1,9 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import type { AuthMode } from '../aws-api/auth.js';
 import { createLogger, type LogLevel } from '../kernel/logger.js';
 import { startBerth } from '../server/berth.js';
-import { defaults, type BerthConfig } from '../server/config.js';
+import { defaults, type AuthMode, type BerthConfig } from '../server/config.js';
 import { version } from '../server/version.js';
 
 const int = (v: string) => {
@@ -22,7 +21,11 @@ program
   .option('--data-dir <dir>', 'where berth keeps its state', defaults.dataDir)
   .option('--region <region>', 'default region', defaults.region)
   .option('--account-id <id>', 'the account berth serves', defaults.accountId)
-  .option('--auth <mode>', 'open (any access key) or strict (verify SigV4 against <data-dir>/credentials)', defaults.auth)
+  .option(
+    '--auth <mode>',
+    'open (any access key) or strict (verify SigV4 against <data-dir>/credentials)',
+    defaults.auth,
+  )
   .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
   .action(async (o: Record<string, string | number>) => {
     const config: BerthConfig = {

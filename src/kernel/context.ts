@@ -14,7 +14,9 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
-export function createContext(init: Partial<RequestContext> & Pick<RequestContext, 'accountId' | 'region'>): RequestContext {
+export function createContext(
+  init: Partial<RequestContext> & Pick<RequestContext, 'accountId' | 'region'>,
+): RequestContext {
   return {
     requestId: init.requestId ?? newRequestId(),
     accountId: init.accountId,

@@ -42,10 +42,10 @@ export const invalidParameter = (message: string, detail?: ErrorDetail) =>
 export const conflict = (message: string, detail?: ErrorDetail) => new BerthError('Conflict', message, detail);
 export const limitExceeded = (message: string, detail?: ErrorDetail) =>
   new BerthError('LimitExceeded', message, detail);
-export const accessDenied = (message: string, detail?: ErrorDetail) =>
-  new BerthError('AccessDenied', message, detail);
+export const accessDenied = (message: string, detail?: ErrorDetail) => new BerthError('AccessDenied', message, detail);
 export const unavailable = (message: string, detail?: ErrorDetail) => new BerthError('Unavailable', message, detail);
-export const notImplemented = (what: string) => new BerthError('NotImplemented', `${what} is not implemented in berth yet`);
+export const notImplemented = (what: string) =>
+  new BerthError('NotImplemented', `${what} is not implemented in berth yet`);
 
 export function isBerthError(e: unknown): e is BerthError {
   return e instanceof BerthError;

@@ -19,7 +19,10 @@ export interface RunningBerth {
   close(): Promise<void>;
 }
 
-export async function startBerth(config: BerthConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningBerth> {
+export async function startBerth(
+  config: BerthConfig,
+  logger: Logger = createLogger(config.logLevel),
+): Promise<RunningBerth> {
   const problems = validateConfig(config);
   if (problems.length > 0) throw new Error(problems.join('; '));
   mkdirSync(config.dataDir, { recursive: true });

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthMode } from '../aws-api/auth.js';
+
+export type { AuthMode };
 import type { LogLevel } from '../kernel/logger.js';
 
 export interface BerthConfig {
@@ -32,7 +34,8 @@ export function validateConfig(c: BerthConfig): string[] {
   const problems: string[] = [];
   if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) problems.push(`--port must be 0-65535, not ${c.port}`);
   if (!/^\d{12}$/.test(c.accountId)) problems.push(`--account-id must be 12 digits, not '${c.accountId}'`);
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(c.region)) problems.push(`--region '${c.region}' is not a region name like us-east-1`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(c.region))
+    problems.push(`--region '${c.region}' is not a region name like us-east-1`);
   if (c.auth !== 'open' && c.auth !== 'strict') problems.push(`--auth must be open or strict, not '${String(c.auth)}'`);
   return problems;
 }

@@ -18,9 +18,13 @@ export class DataDirLock {
         return new DataDirLock(path);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        // The lock exists: refuse if its owner lives, otherwise it is stale and is taken over.
         const owner = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-          throw new Error(`data directory ${dataDir} is in use by another berth (pid ${owner}); stop it first or use --data-dir`);
+        if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+          throw new Error(
+            `data directory ${dataDir} is in use by another berth (pid ${owner}); stop it first or use --data-dir`,
+            { cause: e },
+          );
         }
         rmSync(path, { force: true });
       }

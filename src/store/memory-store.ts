@@ -29,7 +29,9 @@ export class MemoryStore implements Store {
       },
       list: (t, o: ListOptions) => {
         const rows = [...(this.tables.get(t)?.values() ?? [])]
-          .filter((e) => (o.prefix === undefined || e.key.startsWith(o.prefix)) && (o.after === undefined || e.key > o.after))
+          .filter(
+            (e) => (o.prefix === undefined || e.key.startsWith(o.prefix)) && (o.after === undefined || e.key > o.after),
+          )
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         return clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
       },
@@ -91,7 +93,12 @@ export class MemoryStore implements Store {
   }
 
   watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change> {
-    return this.hub.watch(fromRevision, this.compacted, (from) => clone(this.log.filter((c) => c.revision > from)), options);
+    return this.hub.watch(
+      fromRevision,
+      this.compacted,
+      (from) => clone(this.log.filter((c) => c.revision > from)),
+      options,
+    );
   }
 
   close(): void {

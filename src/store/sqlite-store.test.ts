@@ -26,7 +26,10 @@ describe('sqlite store on disk', () => {
     a.close();
     const b = new SqliteStore(path);
     assert.equal(b.revision(), 2);
-    assert.deepEqual(b.read((tx) => tx.get(items, 'x')), { key: 'x', value: { id: 'x', v: 2 }, createRevision: 1, modRevision: 2 });
+    assert.deepEqual(
+      b.read((tx) => tx.get(items, 'x')),
+      { key: 'x', value: { id: 'x', v: 2 }, createRevision: 1, modRevision: 2 },
+    );
     const seen: number[] = [];
     for await (const c of b.watch(0)) {
       seen.push(c.revision);

@@ -26,7 +26,10 @@ export class SqliteStore implements Store {
   private rev: number;
   private compacted: number;
 
-  constructor(path: string, private readonly historyLimit = 10_000) {
+  constructor(
+    path: string,
+    private readonly historyLimit = 10_000,
+  ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // NORMAL keeps WAL durable across process crashes; only a power loss may drop the last commits.
@@ -35,7 +38,9 @@ export class SqliteStore implements Store {
     migrate(this.db);
     const db = this.db;
     this.stmt = {
-      get: db.prepare<[string, string], Row>('SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key = ?'),
+      get: db.prepare<[string, string], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key = ?',
+      ),
       list: db.prepare<[string, string, string, string, number], Row>(
         'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? AND key > ? ORDER BY key LIMIT ?',
       ),
@@ -45,9 +50,10 @@ export class SqliteStore implements Store {
       set: db.prepare('INSERT OR REPLACE INTO kv (tbl, key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?, ?)'),
       remove: db.prepare('DELETE FROM kv WHERE tbl = ? AND key = ?'),
       logChange: db.prepare('INSERT INTO changes (rev, seq, tbl, key, type, value) VALUES (?, ?, ?, ?, ?, ?)'),
-      changesSince: db.prepare<[number], { rev: number; tbl: string; key: string; type: 'put' | 'delete'; value: string | null }>(
-        'SELECT rev, tbl, key, type, value FROM changes WHERE rev > ? ORDER BY rev, seq',
-      ),
+      changesSince: db.prepare<
+        [number],
+        { rev: number; tbl: string; key: string; type: 'put' | 'delete'; value: string | null }
+      >('SELECT rev, tbl, key, type, value FROM changes WHERE rev > ? ORDER BY rev, seq'),
       meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
       setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?'),
       prune: db.prepare('DELETE FROM changes WHERE rev <= ?'),
@@ -86,7 +92,14 @@ export class SqliteStore implements Store {
         const out = fn(writeTx(this.raw, revision, changes));
         if (changes.length > 0) {
           changes.forEach((c, seq) =>
-            this.stmt.logChange.run(revision, seq, c.table, c.key, c.type, c.value === undefined ? null : JSON.stringify(c.value)),
+            this.stmt.logChange.run(
+              revision,
+              seq,
+              c.table,
+              c.key,
+              c.type,
+              c.value === undefined ? null : JSON.stringify(c.value),
+            ),
           );
           this.stmt.setMeta.run(revision, 'revision');
           this.compact(revision);

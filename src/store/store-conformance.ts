@@ -37,7 +37,10 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       s.write((tx) => tx.put(clusters, { name: 'a', status: 'INACTIVE' }));
       const got = s.read((tx) => tx.get(clusters, 'a'));
       assert.deepEqual(got, { key: 'a', value: { name: 'a', status: 'INACTIVE' }, createRevision: 1, modRevision: 2 });
-      assert.equal(s.read((tx) => tx.get(clusters, 'missing')), undefined);
+      assert.equal(
+        s.read((tx) => tx.get(clusters, 'missing')),
+        undefined,
+      );
       s.close();
     });
 
@@ -51,7 +54,10 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       assert.equal(rev, 1);
       assert.equal(s.revision(), 1);
       s.write((tx) => tx.get(clusters, 'a'));
-      assert.equal(s.write((tx) => tx.delete(clusters, 'nope')), false);
+      assert.equal(
+        s.write((tx) => tx.delete(clusters, 'nope')),
+        false,
+      );
       assert.equal(s.revision(), 1);
       s.close();
     });
@@ -75,9 +81,18 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
         s.read((tx) => tx.list(tasks)).map((e) => e.key),
         ['dev/z', 'prod/a', 'prod/b', 'prod/c', 'prod2/x'],
       );
-      assert.equal(s.read((tx) => tx.count(tasks, 'prod/')), 3);
-      assert.equal(s.read((tx) => tx.count(tasks)), 5);
-      assert.equal(s.read((tx) => tx.count(clusters)), 0);
+      assert.equal(
+        s.read((tx) => tx.count(tasks, 'prod/')),
+        3,
+      );
+      assert.equal(
+        s.read((tx) => tx.count(tasks)),
+        5,
+      );
+      assert.equal(
+        s.read((tx) => tx.count(clusters)),
+        0,
+      );
       s.close();
     });
 
@@ -95,7 +110,10 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
         /boom/,
       );
       assert.equal(s.revision(), 1);
-      assert.deepEqual(s.read((tx) => tx.list(clusters)).map((e) => e.value), [{ name: 'keep', status: 'ACTIVE' }]);
+      assert.deepEqual(
+        s.read((tx) => tx.list(clusters)).map((e) => e.value),
+        [{ name: 'keep', status: 'ACTIVE' }],
+      );
       s.close();
     });
 
@@ -103,12 +121,24 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       const s = open();
       s.write((tx) => tx.put(clusters, { name: 'a', status: 'ACTIVE' }, { ifModRevision: 0 }));
       const conflict = (e: unknown) => e instanceof BerthError && e.kind === 'Conflict';
-      assert.throws(() => s.write((tx) => tx.put(clusters, { name: 'a', status: 'X' }, { ifModRevision: 0 })), conflict);
-      assert.throws(() => s.write((tx) => tx.put(clusters, { name: 'a', status: 'X' }, { ifModRevision: 7 })), conflict);
+      assert.throws(
+        () => s.write((tx) => tx.put(clusters, { name: 'a', status: 'X' }, { ifModRevision: 0 })),
+        conflict,
+      );
+      assert.throws(
+        () => s.write((tx) => tx.put(clusters, { name: 'a', status: 'X' }, { ifModRevision: 7 })),
+        conflict,
+      );
       s.write((tx) => tx.put(clusters, { name: 'a', status: 'Y' }, { ifModRevision: 1 }));
       assert.throws(() => s.write((tx) => tx.delete(clusters, 'a', { ifModRevision: 1 })), conflict);
-      assert.equal(s.write((tx) => tx.delete(clusters, 'a', { ifModRevision: 2 })), true);
-      assert.equal(s.read((tx) => tx.count(clusters)), 0);
+      assert.equal(
+        s.write((tx) => tx.delete(clusters, 'a', { ifModRevision: 2 })),
+        true,
+      );
+      assert.equal(
+        s.read((tx) => tx.count(clusters)),
+        0,
+      );
       s.close();
     });
 
@@ -146,7 +176,10 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       );
       assert.deepEqual(got[0]?.value, { name: 'a', status: 'ACTIVE' });
       assert.equal(got[2]?.value, undefined);
-      assert.deepEqual((await pendingTasks).map((c) => c.key), ['a/1', 'a/2']);
+      assert.deepEqual(
+        (await pendingTasks).map((c) => c.key),
+        ['a/1', 'a/2'],
+      );
       s.close();
     });
 
@@ -166,7 +199,10 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       const s = open(2);
       for (let i = 0; i < 10; i++) s.write((tx) => tx.put(clusters, { name: `c${i}`, status: 'ACTIVE' }));
       assert.ok(s.compactedRevision() > 0);
-      assert.throws(() => s.watch(0), (e: unknown) => e instanceof BerthError && e.kind === 'Conflict');
+      assert.throws(
+        () => s.watch(0),
+        (e: unknown) => e instanceof BerthError && e.kind === 'Conflict',
+      );
       const from = s.compactedRevision();
       assert.doesNotThrow(() => s.watch(from));
       s.close();

@@ -39,7 +39,12 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
       checkCas(t.name, key, existing, options);
       // Stored values are JSON; normalising here makes both implementations return equal copies.
       const copy = JSON.parse(JSON.stringify(value)) as T;
-      const entry: Entry<T> = { key, value: copy, createRevision: existing?.createRevision ?? revision, modRevision: revision };
+      const entry: Entry<T> = {
+        key,
+        value: copy,
+        createRevision: existing?.createRevision ?? revision,
+        modRevision: revision,
+      };
       raw.set(t.name, entry);
       changes.push({ revision, table: t.name, key, type: 'put', value: copy });
       return entry;

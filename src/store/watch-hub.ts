@@ -40,8 +40,8 @@ export class WatchHub {
       for (const c of changes) if (wanted(c)) queue.push(c);
       wake?.();
     };
-    const hub = this;
-    if (!ended) this.subscribers.add(subscriber);
+    const subscribers = this.subscribers;
+    if (!ended) subscribers.add(subscriber);
     const signal = options.signal;
     const onAbort = () => {
       ended = true;
@@ -59,7 +59,7 @@ export class WatchHub {
             wake = undefined;
           }
         } finally {
-          hub.subscribers.delete(subscriber);
+          subscribers.delete(subscriber);
           signal?.removeEventListener('abort', onAbort);
         }
       },

@@ -49,7 +49,12 @@ describe('berth up: the first things a user tries', () => {
   });
 
   it('answers an operation berth has not built with a clear not-implemented error', async () => {
-    const ecs = new ECSClient({ endpoint: berth.endpoint, region: 'us-east-1', credentials: testCredentials, maxAttempts: 1 });
+    const ecs = new ECSClient({
+      endpoint: berth.endpoint,
+      region: 'us-east-1',
+      credentials: testCredentials,
+      maxAttempts: 1,
+    });
     await assert.rejects(ecs.send(new ListClustersCommand({})), (e: Error) => {
       assert.match(e.message, /not implemented|Unknown operation/i);
       return true;

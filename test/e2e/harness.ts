@@ -30,9 +30,13 @@ export interface StartOptions {
 /** A real `berth up` on a free port with a temp data dir, as every end-to-end test uses it. */
 export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
-  const child = spawn(process.execPath, [berthBin, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [berthBin, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(options.args ?? [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

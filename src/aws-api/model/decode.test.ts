@@ -15,21 +15,31 @@ describe('decodeInput against the ECS model', () => {
 
   it('names a missing required member', () => {
     const r = decodeInput(ecs, 'RunTaskRequest', { count: 1 });
-    assert.deepEqual(r.constraintErrors, ["Value null at 'taskDefinition' failed to satisfy constraint: Member must not be null"]);
+    assert.deepEqual(r.constraintErrors, [
+      "Value null at 'taskDefinition' failed to satisfy constraint: Member must not be null",
+    ]);
   });
 
   it('names a nested missing member with its Coral path', () => {
     const r = decodeInput(ecs, 'RegisterTaskDefinitionRequest', {
       family: 'web',
-      containerDefinitions: [{ name: 'a', image: 'busybox' }, { image: 'busybox', portMappings: [{ containerPort: 'eighty' }] }],
+      containerDefinitions: [
+        { name: 'a', image: 'busybox' },
+        { image: 'busybox', portMappings: [{ containerPort: 'eighty' }] },
+      ],
     });
-    assert.deepEqual(r.typeErrors, ["Value 'eighty' at 'containerDefinitions.2.member.portMappings.1.member.containerPort' is not a valid integer"]);
+    assert.deepEqual(r.typeErrors, [
+      "Value 'eighty' at 'containerDefinitions.2.member.portMappings.1.member.containerPort' is not a valid integer",
+    ]);
   });
 
   it('refuses a value outside the enum, listing the allowed ones', () => {
     const r = decodeInput(ecs, 'RunTaskRequest', { taskDefinition: 'web', launchType: 'MAINFRAME' });
     assert.equal(r.constraintErrors.length, 1);
-    assert.match(r.constraintErrors[0] as string, /Value 'MAINFRAME' at 'launchType' failed to satisfy constraint: Member must satisfy enum value set: \[EC2, FARGATE, EXTERNAL/);
+    assert.match(
+      r.constraintErrors[0] as string,
+      /Value 'MAINFRAME' at 'launchType' failed to satisfy constraint: Member must satisfy enum value set: \[EC2, FARGATE, EXTERNAL/,
+    );
   });
 
   it('refuses unknown members, naming them', () => {
@@ -48,10 +58,16 @@ describe('decodeInput against the ECS model', () => {
   it('checks lengths and ranges from the model', () => {
     const ecr = loadModel('ecr');
     const r = decodeInput(ecr, 'CreateRepositoryRequest', { repositoryName: 'a' });
-    assert.match(r.constraintErrors[0] as string, /at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2/);
+    assert.match(
+      r.constraintErrors[0] as string,
+      /at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2/,
+    );
     const logs = loadModel('logs');
     const r2 = decodeInput(logs, 'DescribeLogGroupsRequest', { limit: 5000 });
-    assert.match(r2.constraintErrors[0] as string, /Value '5000' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50/);
+    assert.match(
+      r2.constraintErrors[0] as string,
+      /Value '5000' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50/,
+    );
   });
 
   it('checks patterns and converts timestamps and blobs', () => {

@@ -19,7 +19,7 @@ function compilePattern(p: string): RegExp | null {
   if (!patternCache.has(p)) {
     // AWS checks the whole value against the pattern (Java's matches()), not a substring.
     const whole = `^(?:${p})$`;
-    let re: RegExp | null = null;
+    let re: RegExp | null;
     try {
       re = new RegExp(whole, 'u');
     } catch {

@@ -23,7 +23,8 @@ export function encodeJson(model: ServiceModel, shapeName: string, v: unknown): 
       return (v as unknown[]).map((item) => encodeJson(model, shape.member.shape, item) ?? null);
     case 'map': {
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v as Record<string, unknown>)) out[k] = encodeJson(model, shape.value.shape, item);
+      for (const [k, item] of Object.entries(v as Record<string, unknown>))
+        out[k] = encodeJson(model, shape.value.shape, item);
       return out;
     }
     case 'timestamp':

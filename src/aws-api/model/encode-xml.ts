@@ -35,7 +35,10 @@ export function encodeXml(model: ServiceModel, shapeName: string, v: unknown): s
       const k = shape.key.locationName ?? 'key';
       const val = shape.value.locationName ?? 'value';
       return Object.entries(v as Record<string, unknown>)
-        .map(([key, item]) => `<entry><${k}>${escapeXml(key)}</${k}><${val}>${encodeXml(model, shape.value.shape, item)}</${val}></entry>`)
+        .map(
+          ([key, item]) =>
+            `<entry><${k}>${escapeXml(key)}</${k}><${val}>${encodeXml(model, shape.value.shape, item)}</${val}></entry>`,
+        )
         .join('');
     }
     case 'timestamp':

@@ -53,7 +53,17 @@ export type Shape =
   | (ShapeBase & { type: 'list'; member: ShapeRef })
   | (ShapeBase & { type: 'map'; key: ShapeRef; value: ShapeRef })
   | (ShapeBase & {
-      type: 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'blob' | 'double' | 'float' | 'bigdecimal' | 'biginteger';
+      type:
+        | 'string'
+        | 'integer'
+        | 'long'
+        | 'boolean'
+        | 'timestamp'
+        | 'blob'
+        | 'double'
+        | 'float'
+        | 'bigdecimal'
+        | 'biginteger';
     });
 
 export type StructureShape = Extract<Shape, { type: 'structure' }>;

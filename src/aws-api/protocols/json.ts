@@ -36,7 +36,8 @@ export const jsonProtocol: Protocol = {
     const target = header(req, 'x-amz-target') ?? '';
     const dot = target.lastIndexOf('.');
     const name = target.slice(dot + 1);
-    const op = target.slice(0, dot) === service.model.metadata.targetPrefix ? service.model.operations[name] : undefined;
+    const op =
+      target.slice(0, dot) === service.model.metadata.targetPrefix ? service.model.operations[name] : undefined;
     if (!op) throw protocolErrors.unknownOperation(target);
     return { op };
   },

@@ -27,7 +27,13 @@ function hasPrefix(params: Map<string, string>, prefix: string): boolean {
   return false;
 }
 
-function readShape(model: ServiceModel, shapeName: string, prefix: string, params: Map<string, string>, used: Set<string>): unknown {
+function readShape(
+  model: ServiceModel,
+  shapeName: string,
+  prefix: string,
+  params: Map<string, string>,
+  used: Set<string>,
+): unknown {
   const shape = model.shapes[shapeName];
   if (!shape) return undefined;
   const join = (name: string) => (prefix === '' ? name : `${prefix}.${name}`);
@@ -60,7 +66,13 @@ function readShape(model: ServiceModel, shapeName: string, prefix: string, param
       for (let i = 1; hasPrefix(params, `${entryKey}.${i}`); i++) {
         const k = params.get(`${entryKey}.${i}.${shape.key.locationName ?? 'key'}`);
         used.add(`${entryKey}.${i}.${shape.key.locationName ?? 'key'}`);
-        const v = readShape(model, shape.value.shape, `${entryKey}.${i}.${shape.value.locationName ?? 'value'}`, params, used);
+        const v = readShape(
+          model,
+          shape.value.shape,
+          `${entryKey}.${i}.${shape.value.locationName ?? 'value'}`,
+          params,
+          used,
+        );
         if (k !== undefined) out[k] = v;
       }
       return Object.keys(out).length > 0 ? out : undefined;
@@ -74,9 +86,16 @@ function readShape(model: ServiceModel, shapeName: string, prefix: string, param
   }
 }
 
-function readList(model: ServiceModel, memberShape: string, prefix: string, params: Map<string, string>, used: Set<string>) {
+function readList(
+  model: ServiceModel,
+  memberShape: string,
+  prefix: string,
+  params: Map<string, string>,
+  used: Set<string>,
+) {
   const out: unknown[] = [];
-  for (let i = 1; hasPrefix(params, `${prefix}.${i}`); i++) out.push(readShape(model, memberShape, `${prefix}.${i}`, params, used));
+  for (let i = 1; hasPrefix(params, `${prefix}.${i}`); i++)
+    out.push(readShape(model, memberShape, `${prefix}.${i}`, params, used));
   return out.length > 0 ? out : undefined;
 }
 

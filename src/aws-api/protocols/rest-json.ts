@@ -1,7 +1,7 @@
 import { protocolErrors } from '../errors.js';
 import { encodeJson } from '../model/encode-json.js';
 import type { OperationModel, ServiceModel } from '../model/types.js';
-import { header, queryPairs, type RawRequest, type RawResponse } from '../raw.js';
+import { header, queryPairs, type RawResponse } from '../raw.js';
 import type { AwsService } from '../service.js';
 import { jsonError, parseJsonBody } from './json.js';
 import type { Protocol } from './protocol.js';
@@ -38,7 +38,14 @@ function routes(model: ServiceModel): Route[] {
         return m[2] ? '(.+)' : '([^/]+)';
       })
       .join('/');
-    return { op, method: op.http.method, re: new RegExp(`^${pattern}/?$`), labels, literalLength, staticQuery: queryPairs(query) };
+    return {
+      op,
+      method: op.http.method,
+      re: new RegExp(`^${pattern}/?$`),
+      labels,
+      literalLength,
+      staticQuery: queryPairs(query),
+    };
   });
   // The most literal template wins, so `/clusters/{name}/addons` beats `/clusters/{name}/{x}`.
   rs.sort((a, b) => b.literalLength - a.literalLength);
@@ -83,7 +90,11 @@ export const restJsonProtocol: Protocol = {
           break;
         case 'querystring': {
           if (target?.type === 'map') {
-            const claimed = new Set(Object.values(shape.members).filter((m) => m.location === 'querystring').map((m) => m.locationName));
+            const claimed = new Set(
+              Object.values(shape.members)
+                .filter((m) => m.location === 'querystring')
+                .map((m) => m.locationName),
+            );
             const rest = query.filter(([k]) => !claimed.has(k));
             if (rest.length > 0) out[name] = Object.fromEntries(rest);
           } else {
@@ -103,7 +114,8 @@ export const restJsonProtocol: Protocol = {
         case 'headers': {
           const prefix = wire.toLowerCase();
           const found = Object.entries(req.headers).filter(([k]) => k.startsWith(prefix));
-          if (found.length > 0) out[name] = Object.fromEntries(found.map(([k, v]) => [k.slice(prefix.length), String(v)]));
+          if (found.length > 0)
+            out[name] = Object.fromEntries(found.map(([k, v]) => [k.slice(prefix.length), String(v)]));
           break;
         }
         default:
@@ -121,9 +133,12 @@ export const restJsonProtocol: Protocol = {
     if (shape?.type === 'structure') {
       const out = (output ?? {}) as Record<string, unknown>;
       for (const [name, ref] of Object.entries(shape.members)) {
-        if (ref.location === 'header' && out[name] !== undefined) headers[(ref.locationName ?? name).toLowerCase()] = String(out[name]);
+        if (ref.location === 'header' && out[name] !== undefined)
+          headers[(ref.locationName ?? name).toLowerCase()] = String(out[name]);
       }
-      body = shape.payload ? encodeJson(model, shape.members[shape.payload]?.shape ?? '', out[shape.payload]) : encodeJson(model, op.output?.shape ?? '', out);
+      body = shape.payload
+        ? encodeJson(model, shape.members[shape.payload]?.shape ?? '', out[shape.payload])
+        : encodeJson(model, op.output?.shape ?? '', out);
     }
     return { status: op.http.responseCode ?? 200, headers, body: JSON.stringify(body ?? {}) };
   },

@@ -12,7 +12,8 @@ export interface SigV4Claims {
   presigned: boolean;
 }
 
-export type ParsedAuth = { kind: 'none' } | { kind: 'malformed'; message: string } | { kind: 'sigv4'; claims: SigV4Claims };
+export type ParsedAuth =
+  { kind: 'none' } | { kind: 'malformed'; message: string } | { kind: 'sigv4'; claims: SigV4Claims };
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 
@@ -40,7 +41,10 @@ function parseHeader(req: RawRequest, auth: string): ParsedAuth {
   const space = auth.indexOf(' ');
   const algorithm = space < 0 ? auth : auth.slice(0, space);
   if (algorithm !== ALGORITHM) {
-    return { kind: 'malformed', message: `Authorization header requires '${ALGORITHM}' as its algorithm; found '${algorithm}'.` };
+    return {
+      kind: 'malformed',
+      message: `Authorization header requires '${ALGORITHM}' as its algorithm; found '${algorithm}'.`,
+    };
   }
   const fields = new Map<string, string>();
   for (const part of auth.slice(space + 1).split(',')) {
@@ -69,9 +73,16 @@ function parseHeader(req: RawRequest, auth: string): ParsedAuth {
 }
 
 function parsePresigned(q: Map<string, string>): ParsedAuth {
-  const missing = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'].filter((k) => !q.get(k));
+  const missing = [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Date',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Signature',
+  ].filter((k) => !q.get(k));
   if (missing.length > 0) return { kind: 'malformed', message: `Presigned request is missing ${missing.join(', ')}.` };
-  if (q.get('X-Amz-Algorithm') !== ALGORITHM) return { kind: 'malformed', message: `X-Amz-Algorithm must be '${ALGORITHM}'.` };
+  if (q.get('X-Amz-Algorithm') !== ALGORITHM)
+    return { kind: 'malformed', message: `X-Amz-Algorithm must be '${ALGORITHM}'.` };
   const cred = parseCredential(q.get('X-Amz-Credential') as string);
   if (typeof cred === 'string') return { kind: 'malformed', message: cred };
   return {

@@ -10,8 +10,15 @@ import { verifySignature } from './verify.js';
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const signedAt = new Date('2024-03-01T12:00:00Z');
 
-async function sdkSigned(opts: { path?: string; query?: Record<string, string>; body?: string; service?: string } = {}): Promise<RawRequest> {
-  const signer = new SignatureV4({ credentials, region: 'eu-west-1', service: opts.service ?? 'ecs', sha256: Hash.bind(null, 'sha256') });
+async function sdkSigned(
+  opts: { path?: string; query?: Record<string, string>; body?: string; service?: string } = {},
+): Promise<RawRequest> {
+  const signer = new SignatureV4({
+    credentials,
+    region: 'eu-west-1',
+    service: opts.service ?? 'ecs',
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const body = opts.body ?? '{"cluster":"default"}';
   const req = new HttpRequest({
     method: 'POST',
@@ -56,7 +63,16 @@ describe('SigV4 verification against @smithy/signature-v4', () => {
 
   it('accepts what the SDK signed, with paths and query strings too', async () => {
     assert.deepEqual(verify(await sdkSigned()), { ok: true });
-    assert.deepEqual(verify(await sdkSigned({ path: '/clusters/my cluster/node-groups', query: { maxResults: '5', 'a b': 'c*d' }, service: 'eks' })), { ok: true });
+    assert.deepEqual(
+      verify(
+        await sdkSigned({
+          path: '/clusters/my cluster/node-groups',
+          query: { maxResults: '5', 'a b': 'c*d' },
+          service: 'eks',
+        }),
+      ),
+      { ok: true },
+    );
   });
 
   it('refuses a tampered body, header, path or secret', async () => {
@@ -88,12 +104,18 @@ describe('SigV4 structure', () => {
     assert.equal(parseAuth({ ...base, headers: { authorization: 'Bearer abc' } }).kind, 'malformed');
     const noDate = parseAuth({
       ...base,
-      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=ab' },
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=ab',
+      },
     });
     assert.equal(noDate.kind, 'malformed');
     const badScope = parseAuth({
       ...base,
-      headers: { 'x-amz-date': '20240101T000000Z', authorization: 'AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1, SignedHeaders=host, Signature=ab' },
+      headers: {
+        'x-amz-date': '20240101T000000Z',
+        authorization: 'AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1, SignedHeaders=host, Signature=ab',
+      },
     });
     assert.equal(badScope.kind, 'malformed');
   });

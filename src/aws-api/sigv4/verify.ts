@@ -46,7 +46,14 @@ function payloadHash(req: RawRequest, claims: SigV4Claims): string {
 
 export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
   const headers = claims.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers[h])}\n`).join('');
-  return [req.method, canonicalPath(req.path), canonicalQuery(req.rawQuery), headers, claims.signedHeaders.join(';'), payloadHash(req, claims)].join('\n');
+  return [
+    req.method,
+    canonicalPath(req.path),
+    canonicalQuery(req.rawQuery),
+    headers,
+    claims.signedHeaders.join(';'),
+    payloadHash(req, claims),
+  ].join('\n');
 }
 
 export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): string {
@@ -59,12 +66,22 @@ export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey:
   return createHmac('sha256', key).update(toSign).digest('hex');
 }
 
-export type VerifyOutcome = { ok: true } | { ok: false; reason: 'signature' | 'expired' | 'unsigned-host'; message: string };
+export type VerifyOutcome =
+  { ok: true } | { ok: false; reason: 'signature' | 'expired' | 'unsigned-host'; message: string };
 
 /** Checks a request's signature with the caller's secret, and its date against the clock (±15 min). */
-export function verifySignature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string, now: Date): VerifyOutcome {
+export function verifySignature(
+  req: RawRequest,
+  claims: SigV4Claims,
+  secretAccessKey: string,
+  now: Date,
+): VerifyOutcome {
   if (!claims.signedHeaders.includes('host')) {
-    return { ok: false, reason: 'unsigned-host', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." };
+    return {
+      ok: false,
+      reason: 'unsigned-host',
+      message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    };
   }
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(claims.amzDate);
   const signedAt = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
@@ -77,7 +94,11 @@ export function verifySignature(req: RawRequest, claims: SigV4Claims, secretAcce
   }
   const declared = header(req, 'x-amz-content-sha256');
   if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== sha256(req.body)) {
-    return { ok: false, reason: 'signature', message: 'The provided x-amz-content-sha256 header does not match what was computed.' };
+    return {
+      ok: false,
+      reason: 'signature',
+      message: 'The provided x-amz-content-sha256 header does not match what was computed.',
+    };
   }
   const expected = Buffer.from(signature(req, claims, secretAccessKey));
   const given = Buffer.from(claims.signature);

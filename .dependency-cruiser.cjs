@@ -1,0 +1,57 @@
+/**
+ * The import table of DESIGN.md, enforced: each module under src/ may import only the modules
+ * listed for it. A module may always import its own files and node/npm packages.
+ */
+const allowed = {
+  kernel: [],
+  store: ['kernel'],
+  blob: ['kernel'],
+  registry: ['kernel', 'store', 'blob'],
+  scheduler: ['kernel'],
+  'control-plane': ['kernel', 'store', 'scheduler'],
+  fargate: ['kernel', 'control-plane'],
+  agent: ['kernel', 'wire'],
+  wire: ['kernel'],
+  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate'],
+  server: null, // the composition root may import everything
+  cli: ['server', 'kernel'],
+};
+
+const modules = Object.keys(allowed);
+const forbidden = modules
+  .filter((m) => allowed[m] !== null)
+  .map((m) => {
+    const others = modules.filter((o) => o !== m && !allowed[m].includes(o));
+    return {
+      name: `${m}-imports`,
+      comment: `src/${m} may import only: ${allowed[m].join(', ') || 'nothing else in src'}`,
+      severity: 'error',
+      from: { path: `^src/${m}/` },
+      to: { path: `^src/(${others.join('|')})/` },
+    };
+  });
+
+forbidden.push({
+  name: 'no-unknown-module',
+  comment: 'every file under src/ belongs to a module of the DESIGN.md table',
+  severity: 'error',
+  from: { path: '^src/' },
+  to: { path: `^src/(?!(${modules.join('|')})/)` },
+});
+forbidden.push({
+  name: 'no-circular',
+  severity: 'error',
+  from: {},
+  to: { circular: true },
+});
+
+module.exports = {
+  forbidden,
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^dist/|\\.test\\.ts$|-conformance\\.ts$)' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs everything berth needs on a Debian machine (run as root): system packages through
+# apt-get, npm dependencies, and the build. Safe to run again; it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+# Build tools for the native SQLite binding; the AWS CLI for the end-to-end tests and the quick start.
+packages=(ca-certificates python3 make g++ git)
+command -v aws > /dev/null || packages+=(awscli)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "berth install: apt-get install ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "berth install: npm ci"
+npm ci --no-audit --no-fund
+echo "berth install: build"
+npm run build --silent
+echo "berth install: done"
