@@ -3,6 +3,7 @@ import { awsApiPlugin } from '../aws-api/plugin.js';
 import type { AwsService } from '../aws-api/service.js';
 import { stsService } from '../aws-api/sts/sts-service.js';
 import type { Clock } from '../kernel/clock.js';
+import { newRequestId } from '../kernel/context.js';
 import type { Logger } from '../kernel/logger.js';
 import type { BerthConfig } from './config.js';
 import { version } from './version.js';
@@ -16,7 +17,17 @@ export interface AppDeps {
 
 /** The one fastify instance: each module mounts itself as a plugin. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    genReqId: () => newRequestId(),
+  });
+  // Every response carries a request id, as AWS's do; the AWS layer sets its own before this runs.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!reply.hasHeader('x-amzn-requestid')) reply.header('x-amzn-requestid', request.id);
+    return payload;
+  });
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
   const services: AwsService[] = [stsService()];
   await app.register(awsApiPlugin, {
