@@ -33,7 +33,9 @@ export function toAwsError(e: unknown, service: AwsService | undefined): AwsErro
   if (e instanceof AwsError) return e;
   const be: BerthError = asBerthError(e);
   const [fallbackCode, fallbackStatus] = byKind[be.kind];
-  let code = be.detail.code ?? service?.errorCode?.(be);
+  // The service's own mapping first; then a code the domain named, if this service models it.
+  let code = service?.errorCode?.(be);
+  if (!code && be.detail.code && service?.model.shapes[be.detail.code]?.exception) code = be.detail.code;
   if (!code) code = be.kind === 'InvalidParameter' && service ? service.validationErrorCode : fallbackCode;
   const shape = service?.model.shapes[code];
   const status =

@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, mkdirSync, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, truncate, utimes } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { conflict, invalidParameter, notFound } from '../kernel/errors.js';
 import type { Algorithm, Digest } from './digest.js';
@@ -54,12 +54,26 @@ export class FsBlobStore implements BlobStore {
     return createReadStream(this.paths.content(digest), range ? { start: range.start, end: range.end } : {});
   }
 
-  /** Moves a complete, flushed file into place under its digest; the same content twice is kept once. */
+  /**
+   * Moves a complete, flushed file into place under its digest; the same content twice is kept
+   * once. Either way the blob's mtime becomes now, which is what a collector's grace window reads.
+   */
   private async land(from: string, digest: Digest, size: number): Promise<BlobInfo> {
     await mkdir(this.paths.contentDir(digest), { recursive: true });
-    if (await this.stat(digest)) await rm(from, { force: true });
-    else await rename(from, this.paths.content(digest));
+    if (await this.stat(digest)) {
+      await this.touch(digest);
+      await rm(from, { force: true });
+    } else {
+      const t = new Date();
+      await utimes(from, t, t);
+      await rename(from, this.paths.content(digest));
+    }
     return { digest, size };
+  }
+
+  async touch(digest: Digest): Promise<void> {
+    const t = new Date();
+    await utimes(this.paths.content(digest), t, t).catch(() => undefined);
   }
 
   async put(source: Source, expected?: Digest, options: { maxSize?: number } = {}): Promise<BlobInfo> {
@@ -132,7 +146,7 @@ export class FsBlobStore implements BlobStore {
         }
         const before = st.hash.copy();
         const file = await open(this.paths.upload(id), 'r+');
-        let written = 0;
+        let written: number;
         try {
           written = await hashingWrite(source, file, st.hash, st.size, options.maxSize);
           if (options.length !== undefined && written !== options.length) {

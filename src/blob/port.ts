@@ -6,7 +6,7 @@ export interface BlobInfo {
   size: number;
 }
 
-export type Source = AsyncIterable<Uint8Array>;
+export type Source = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** Reading committed content. */
 export interface BlobReader {
@@ -20,6 +20,8 @@ export interface BlobWriter {
   /** Streams `source` in, hashing it; lands only if it matches `expected` (when given). */
   put(source: Source, expected?: Digest, options?: { maxSize?: number }): Promise<BlobInfo>;
   delete(digest: Digest): Promise<boolean>;
+  /** Marks a blob as just used, so a garbage collector's grace window protects it. */
+  touch(digest: Digest): Promise<void>;
   /** Every committed blob with its modification time (for garbage collection). */
   list(): AsyncIterable<BlobInfo & { mtime: Date }>;
 }

@@ -26,8 +26,14 @@ program
     'open (any access key) or strict (verify SigV4 against <data-dir>/credentials)',
     defaults.auth,
   )
+  .option('--registry-auth <on|off>', 'require the ECR token on /v2 (off: an open local registry)', 'on')
+  .option('--create-repository-on-push', 'create a repository on first push instead of refusing it', false)
   .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
-  .action(async (o: Record<string, string | number>) => {
+  .action(async (o: Record<string, string | number | boolean>) => {
+    if (o.registryAuth !== 'on' && o.registryAuth !== 'off') {
+      process.stderr.write(`berth: --registry-auth must be on or off, not '${String(o.registryAuth)}'\n`);
+      process.exit(1);
+    }
     const config: BerthConfig = {
       port: o.port as number,
       host: o.host as string,
@@ -36,6 +42,8 @@ program
       region: o.region as string,
       accountId: o.accountId as string,
       auth: o.auth as AuthMode,
+      registryAuth: o.registryAuth !== 'off',
+      createRepositoryOnPush: Boolean(o.createRepositoryOnPush),
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);

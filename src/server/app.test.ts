@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../kernel/clock.js';
 import { createLogger } from '../kernel/logger.js';
+import { testRegistryDeps } from '../registry/test-deps.js';
 import { buildApp } from './app.js';
 import { defaults } from './config.js';
 
@@ -14,15 +15,20 @@ const signed = {
 
 describe('the edge app', () => {
   let app: FastifyInstance;
+  const registry = testRegistryDeps();
   before(async () => {
     app = await buildApp({
       config: defaults,
       keys: new Map(),
       clock: new ManualClock(),
       logger: createLogger('silent'),
+      registry,
     });
   });
-  after(() => app.close());
+  after(async () => {
+    await app.close();
+    registry.dispose();
+  });
 
   it('serves health', async () => {
     const r = await app.inject({ method: 'GET', url: '/_berth/health' });

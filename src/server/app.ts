@@ -1,10 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { awsApiPlugin } from '../aws-api/plugin.js';
 import type { AwsService } from '../aws-api/service.js';
+import { ecrService } from '../aws-api/ecr/ecr-service.js';
 import { stsService } from '../aws-api/sts/sts-service.js';
 import type { Clock } from '../kernel/clock.js';
 import { newRequestId } from '../kernel/context.js';
 import type { Logger } from '../kernel/logger.js';
+import type { RegistryDeps } from '../registry/deps.js';
+import { registryPlugin } from '../registry/http/registry-plugin.js';
 import type { BerthConfig } from './config.js';
 import { version } from './version.js';
 
@@ -13,6 +16,7 @@ export interface AppDeps {
   keys: ReadonlyMap<string, string>;
   clock: Clock;
   logger: Logger;
+  registry: RegistryDeps;
 }
 
 /** The one fastify instance: each module mounts itself as a plugin. */
@@ -29,7 +33,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
-  const services: AwsService[] = [stsService()];
+  await app.register(registryPlugin, {
+    deps: deps.registry,
+    auth: deps.config.registryAuth,
+    realm: `http://${deps.config.advertiseHost}`,
+  });
+  const services: AwsService[] = [stsService(), ecrService(deps.registry)];
   await app.register(awsApiPlugin, {
     services,
     auth: { mode: deps.config.auth, keys: deps.keys },

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
+import { FsBlobStore } from '../blob/fs-blob-store.js';
+import type { RegistryDeps } from '../registry/deps.js';
 import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { buildApp } from './app.js';
@@ -34,10 +36,22 @@ export async function startBerth(
       throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
     }
     store = new SqliteStore(join(config.dataDir, 'berth.db'));
-    const app = await buildApp({ config, keys, clock: systemClock, logger });
+    const registry: RegistryDeps = {
+      store,
+      blobs: new FsBlobStore(join(config.dataDir, 'blobs')),
+      clock: systemClock,
+      accountId: config.accountId,
+      region: config.region,
+      registryHost: `${config.advertiseHost}:${config.port}`,
+      createOnPush: config.createRepositoryOnPush,
+      maxManifestSize: 4 * 1024 * 1024,
+    };
+    const app = await buildApp({ config, keys, clock: systemClock, logger, registry });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    // With --port 0 the real port is known only now; repository URIs must carry it.
+    registry.registryHost = `${config.advertiseHost}:${port}`;
     const openedStore = store;
     let closing: Promise<void> | undefined;
     return {

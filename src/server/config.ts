@@ -16,6 +16,10 @@ export interface BerthConfig {
   region: string;
   accountId: string;
   auth: AuthMode;
+  /** Require the ECR token (Basic auth) on /v2, as ECR does. */
+  registryAuth: boolean;
+  /** Create a repository on first push instead of refusing with NAME_UNKNOWN. */
+  createRepositoryOnPush: boolean;
   logLevel: LogLevel;
 }
 
@@ -27,6 +31,8 @@ export const defaults: BerthConfig = {
   region: 'us-east-1',
   accountId: '000000000000',
   auth: 'open',
+  registryAuth: true,
+  createRepositoryOnPush: false,
   logLevel: 'info',
 };
 

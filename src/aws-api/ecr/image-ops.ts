@@ -1,0 +1,159 @@
+import type * as ecr from '@aws-sdk/client-ecr';
+import { createHash } from 'node:crypto';
+import { BerthError } from '../../kernel/errors.js';
+import type { RegistryDeps } from '../../registry/deps.js';
+import { deleteImage, findImage, imageSize, isFailure, listImageViews, type ImageView } from '../../registry/images.js';
+import { putManifest, readManifestBytes } from '../../registry/manifests.js';
+import { getRepository } from '../../registry/repositories.js';
+import { alreadyExists, invalidParameter } from '../../kernel/errors.js';
+import { paginate } from '../pagination.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+
+function matchesStatus(v: ImageView, status: string | undefined): boolean {
+  if (status === 'TAGGED') return v.tags.length > 0;
+  if (status === 'UNTAGGED') return v.tags.length === 0;
+  return true;
+}
+
+function detail(deps: RegistryDeps, registryId: string, v: ImageView): ecr.ImageDetail {
+  const m = v.manifest;
+  return {
+    registryId,
+    repositoryName: m.repo,
+    imageDigest: m.digest,
+    ...(v.tags.length > 0 ? { imageTags: v.tags } : {}),
+    imageSizeInBytes: imageSize(deps, m),
+    imagePushedAt: new Date(m.pushedAt),
+    imageManifestMediaType: m.mediaType,
+    ...((m.artifactType ?? m.configMediaType) ? { artifactMediaType: m.artifactType ?? m.configMediaType } : {}),
+    ...(m.lastPulledAt !== undefined ? { lastRecordedPullTime: new Date(m.lastPulledAt) } : {}),
+    ...(m.subject ? { subjectManifestDigest: m.subject } : {}),
+    imageStatus: 'ACTIVE',
+  };
+}
+
+const imageNotFound = (deps: RegistryDeps, repo: string, id: ecr.ImageIdentifier) =>
+  new BerthError(
+    'NotFound',
+    `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repo}' in the registry with id '${deps.accountId}'`,
+    { resource: 'manifest' },
+  );
+
+export const imageOps = (deps: RegistryDeps) => ({
+  ListImages: (i: ecr.ListImagesRequest): Out<ecr.ListImagesResponse> => {
+    const ids: ecr.ImageIdentifier[] = [];
+    for (const v of listImageViews(deps, i.repositoryName as string)) {
+      if (!matchesStatus(v, i.filter?.tagStatus)) continue;
+      if (v.tags.length === 0) ids.push({ imageDigest: v.manifest.digest });
+      for (const t of v.tags) ids.push({ imageDigest: v.manifest.digest, imageTag: t });
+    }
+    const key = (x: ecr.ImageIdentifier) => `${x.imageDigest}:${x.imageTag ?? ''}`;
+    const { page, nextToken } = paginate(ids, key, i.maxResults, i.nextToken, 1000);
+    return { imageIds: page, ...(nextToken ? { nextToken } : {}) };
+  },
+
+  DescribeImages: (i: ecr.DescribeImagesRequest): Out<ecr.DescribeImagesResponse> => {
+    const repo = getRepository(deps, i.repositoryName as string);
+    const views = listImageViews(deps, repo.name);
+    if (i.imageIds?.length) {
+      return {
+        imageDetails: i.imageIds.map((id) => {
+          const found = findImage(views, id);
+          if (isFailure(found)) throw imageNotFound(deps, repo.name, id);
+          return detail(deps, repo.registryId, found);
+        }),
+      };
+    }
+    const selected = views.filter((v) => matchesStatus(v, i.filter?.tagStatus));
+    const { page, nextToken } = paginate(selected, (v) => v.manifest.digest, i.maxResults, i.nextToken);
+    return { imageDetails: page.map((v) => detail(deps, repo.registryId, v)), ...(nextToken ? { nextToken } : {}) };
+  },
+
+  BatchGetImage: async (i: ecr.BatchGetImageRequest): Promise<Out<ecr.BatchGetImageResponse>> => {
+    const repo = getRepository(deps, i.repositoryName as string);
+    const views = listImageViews(deps, repo.name);
+    const images: ecr.Image[] = [];
+    const failures: ecr.ImageFailure[] = [];
+    for (const id of i.imageIds ?? []) {
+      const found = findImage(views, id);
+      if (isFailure(found)) {
+        failures.push({ imageId: id, failureCode: found.code as ecr.ImageFailureCode, failureReason: found.reason });
+        continue;
+      }
+      const m = found.manifest;
+      if (i.acceptedMediaTypes?.length && !i.acceptedMediaTypes.includes(m.mediaType)) {
+        failures.push({
+          imageId: id,
+          failureCode: 'ImageNotFound',
+          failureReason: `The image is a ${m.mediaType}, which is not among the acceptedMediaTypes`,
+        });
+        continue;
+      }
+      images.push({
+        registryId: repo.registryId,
+        repositoryName: repo.name,
+        imageId: { imageDigest: m.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
+        imageManifest: (await readManifestBytes(deps, m)).toString('utf8'),
+        imageManifestMediaType: m.mediaType,
+      });
+    }
+    return { images, failures };
+  },
+
+  BatchDeleteImage: (i: ecr.BatchDeleteImageRequest): Out<ecr.BatchDeleteImageResponse> => {
+    getRepository(deps, i.repositoryName as string);
+    const imageIds: ecr.ImageIdentifier[] = [];
+    const failures: ecr.ImageFailure[] = [];
+    for (const id of i.imageIds ?? []) {
+      try {
+        imageIds.push(deleteImage(deps, i.repositoryName as string, id));
+      } catch (e) {
+        if (!(e instanceof BerthError)) throw e;
+        failures.push({
+          imageId: id,
+          failureCode: (e.detail.code ?? 'ImageNotFound') as ecr.ImageFailureCode,
+          failureReason: e.message,
+        });
+      }
+    }
+    return { imageIds, failures };
+  },
+
+  PutImage: async (i: ecr.PutImageRequest): Promise<Out<ecr.PutImageResponse>> => {
+    const repo = getRepository(deps, i.repositoryName as string);
+    const bytes = Buffer.from(i.imageManifest as string, 'utf8');
+    if (!i.imageTag && !i.imageDigest) {
+      throw invalidParameter('Invalid parameter: an imageTag or an imageDigest is required', { field: 'imageTag' });
+    }
+    const views = listImageViews(deps, repo.name);
+    if (i.imageTag) {
+      const current = views.find((v) => v.tags.includes(i.imageTag as string));
+      const digestNow = i.imageDigest ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      if (current && current.manifest.digest === digestNow) {
+        throw alreadyExists(
+          `Image with digest '${current.manifest.digest}' and tag '${i.imageTag}' already exists in the repository with name '${repo.name}' in registry with id '${repo.registryId}'`,
+          { resource: 'image' },
+        );
+      }
+    }
+    let r = await putManifest(
+      deps,
+      repo.name,
+      i.imageDigest ?? (i.imageTag as string),
+      i.imageManifestMediaType,
+      bytes,
+    );
+    if (i.imageTag && i.imageDigest)
+      r = await putManifest(deps, repo.name, i.imageTag, i.imageManifestMediaType, bytes);
+    return {
+      image: {
+        registryId: repo.registryId,
+        repositoryName: repo.name,
+        imageId: { imageDigest: r.digest, ...(i.imageTag ? { imageTag: i.imageTag } : {}) },
+        imageManifest: i.imageManifest as string,
+        imageManifestMediaType: r.mediaType,
+      },
+    };
+  },
+});

@@ -1,0 +1,57 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { now, type RegistryDeps } from './deps.js';
+import { registryMeta } from './tables.js';
+
+/** ECR tokens are valid for 12 hours. */
+export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
+
+function secret(deps: RegistryDeps): Buffer {
+  const existing = deps.store.read((tx) => tx.get(registryMeta, 'token-secret'));
+  if (existing) return Buffer.from(existing.value.value, 'hex');
+  const fresh = randomBytes(32).toString('hex');
+  // Two first callers racing both write; the compare-and-swap keeps exactly one secret.
+  try {
+    deps.store.write((tx) => tx.put(registryMeta, { name: 'token-secret', value: fresh }, { ifModRevision: 0 }));
+  } catch {
+    /* another caller created it first */
+  }
+  return secret(deps);
+}
+
+const sign = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+
+export interface AuthorizationData {
+  authorizationToken: string;
+  expiresAt: Date;
+  proxyEndpoint: string;
+}
+
+/** What `ecr:GetAuthorizationToken` returns: base64 of `AWS:<password>`, valid 12 hours. */
+export function mintToken(deps: RegistryDeps): AuthorizationData {
+  const expiresAt = now(deps) + TOKEN_LIFETIME_MS;
+  const payload = Buffer.from(JSON.stringify({ a: deps.accountId, e: expiresAt })).toString('base64url');
+  const password = `${payload}.${sign(secret(deps), payload)}`;
+  return {
+    authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
+    expiresAt: new Date(expiresAt),
+    proxyEndpoint: `http://${deps.registryHost}`,
+  };
+}
+
+export type TokenCheck = 'ok' | 'expired' | 'invalid';
+
+export function checkPassword(deps: RegistryDeps, password: string): TokenCheck {
+  const dot = password.indexOf('.');
+  if (dot < 0) return 'invalid';
+  const payload = password.slice(0, dot);
+  const given = Buffer.from(password.slice(dot + 1));
+  const expected = Buffer.from(sign(secret(deps), payload));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { a: string; e: number };
+    if (claims.a !== deps.accountId) return 'invalid';
+    return claims.e > now(deps) ? 'ok' : 'expired';
+  } catch {
+    return 'invalid';
+  }
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkPassword } from '../auth-token.js';
+import type { RegistryDeps } from '../deps.js';
+import { checkRepositoryName } from '../names.js';
+import { deleteBlob, getBlob } from './blob-routes.js';
+import { API_VERSION_HEADER, sendOciError, header, type RouteHandler } from './context.js';
+import { getCatalog, getReferrers, getTags } from './listing-routes.js';
+import { deleteManifestRoute, getManifest, putManifestRoute } from './manifest-routes.js';
+import { ociErrorBody } from './oci-errors.js';
+import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './upload-routes.js';
+
+export interface RegistryHttpOptions {
+  deps: RegistryDeps;
+  /** Require the ECR token as Basic auth on every /v2 request. */
+  auth: boolean;
+  /** The realm named in WWW-Authenticate. */
+  realm: string;
+}
+
+type Methods = Partial<Record<string, RouteHandler>>;
+
+// Repository names contain slashes, so /v2 paths are matched here rather than by the router.
+const routes: [RegExp, Methods][] = [
+  [/^\/v2\/(.+)\/tags\/list$/, { GET: getTags }],
+  [
+    /^\/v2\/(.+)\/manifests\/([^/]+)$/,
+    { GET: getManifest, HEAD: getManifest, PUT: putManifestRoute, DELETE: deleteManifestRoute },
+  ],
+  [/^\/v2\/(.+)\/blobs\/uploads\/?$/, { POST: postUpload }],
+  [
+    /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
+    { GET: getUpload, PATCH: patchUpload, PUT: putUpload, DELETE: deleteUpload },
+  ],
+  [/^\/v2\/(.+)\/blobs\/([^/]+)$/, { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob }],
+  [/^\/v2\/(.+)\/referrers\/([^/]+)$/, { GET: getReferrers }],
+];
+
+function authorized(req: FastifyRequest, options: RegistryHttpOptions): boolean {
+  const h = header(req, 'authorization');
+  if (!h?.startsWith('Basic ')) return false;
+  const decoded = Buffer.from(h.slice(6), 'base64').toString();
+  const colon = decoded.indexOf(':');
+  return (
+    colon > 0 && decoded.slice(0, colon) === 'AWS' && checkPassword(options.deps, decoded.slice(colon + 1)) === 'ok'
+  );
+}
+
+/** The OCI distribution API at /v2, streaming bodies straight into the blob store. */
+export async function registryPlugin(app: FastifyInstance, options: RegistryHttpOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  // Leave bodies unread: handlers stream them from the raw request.
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (options.auth && !authorized(req, options)) {
+      return reply
+        .code(401)
+        .headers({
+          ...API_VERSION_HEADER,
+          'content-type': 'application/json',
+          'www-authenticate': `Basic realm="${options.realm}",service="ecr.amazonaws.com"`,
+        })
+        .send(ociErrorBody({ status: 401, code: 'UNAUTHORIZED', message: 'authentication required' }));
+    }
+    const url = new URL(req.raw.url ?? '/', 'http://registry');
+    const path = decodeURI(url.pathname);
+    try {
+      if (path === '/v2/' || path === '/v2') return reply.code(200).headers(API_VERSION_HEADER).send({});
+      if (path === '/v2/_catalog' && req.method === 'GET') {
+        return await getCatalog({ deps: options.deps, req, reply, params: [], query: url.searchParams });
+      }
+      for (const [re, methods] of routes) {
+        const m = re.exec(path);
+        if (!m) continue;
+        const handler = methods[req.method];
+        if (!handler) {
+          return reply
+            .code(405)
+            .headers(API_VERSION_HEADER)
+            .send(
+              ociErrorBody({ status: 405, code: 'UNSUPPORTED', message: `${req.method} is not supported on ${path}` }),
+            );
+        }
+        const params = m.slice(1);
+        checkRepositoryName(params[0] as string, 'name');
+        return await handler({ deps: options.deps, req, reply, params, query: url.searchParams });
+      }
+      return reply
+        .code(404)
+        .headers(API_VERSION_HEADER)
+        .send(ociErrorBody({ status: 404, code: 'NAME_UNKNOWN', message: `no route for ${path}` }));
+    } catch (e) {
+      return sendOciError(reply, e);
+    }
+  };
+  app.all('/v2', handle);
+  app.all('/v2/', handle);
+  app.all('/v2/*', handle);
+}

@@ -1,0 +1,89 @@
+import { conflict, notFound } from '../kernel/errors.js';
+import type { RegistryDeps } from './deps.js';
+import { isIndexType } from './media-types.js';
+import { repositoryNotFound } from './repositories.js';
+import { imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
+
+/** An image as ECR presents it: a manifest and the tags on it. */
+export interface ImageView {
+  manifest: ManifestRecord;
+  tags: string[];
+}
+
+export interface ImageId {
+  imageDigest?: string;
+  imageTag?: string;
+}
+
+export function listImageViews(deps: RegistryDeps, repo: string): ImageView[] {
+  return deps.store.read((tx) => {
+    if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
+    const tags = new Map<string, string[]>();
+    for (const t of tx.list(imageTags, { prefix: `${repo}:` })) {
+      tags.set(t.value.digest, [...(tags.get(t.value.digest) ?? []), t.value.tag]);
+    }
+    return tx
+      .list(manifests, { prefix: `${repo}@` })
+      .map((m) => ({ manifest: m.value, tags: tags.get(m.value.digest) ?? [] }));
+  });
+}
+
+/** ECR's imageSizeInBytes: the layers of an image; for an index, the sum over its images. */
+export function imageSize(deps: RegistryDeps, rec: ManifestRecord): number {
+  if (isIndexType(rec.mediaType)) {
+    return deps.store.read((tx) =>
+      rec.children.reduce((sum, d) => {
+        const child = tx.get(manifests, `${rec.repo}@${d}`)?.value;
+        return sum + (child ? child.blobs.slice(1).reduce((s, b) => s + b.size, 0) : 0);
+      }, 0),
+    );
+  }
+  return rec.blobs.slice(1).reduce((s, b) => s + b.size, 0);
+}
+
+export type ImageFailure = { code: string; reason: string };
+
+/** Finds one image by digest and/or tag, or says why not in ECR's failure codes. */
+export function findImage(views: ImageView[], id: ImageId): ImageView | ImageFailure {
+  if (!id.imageDigest && !id.imageTag)
+    return { code: 'MissingDigestAndTag', reason: 'Invalid request parameters: both tag and digest cannot be null' };
+  const byTag = id.imageTag ? views.find((v) => v.tags.includes(id.imageTag as string)) : undefined;
+  const byDigest = id.imageDigest ? views.find((v) => v.manifest.digest === id.imageDigest) : undefined;
+  if (id.imageTag && id.imageDigest) {
+    if (byTag && byDigest && byTag !== byDigest)
+      return { code: 'ImageTagDoesNotMatchDigest', reason: 'Invalid image tag and digest combination' };
+  }
+  const found = id.imageDigest ? byDigest : byTag;
+  if (!found || (id.imageTag && !byTag)) return { code: 'ImageNotFound', reason: 'Requested image not found' };
+  return found;
+}
+
+export const isFailure = (x: ImageView | ImageFailure): x is ImageFailure => 'code' in x;
+
+/**
+ * ECR's BatchDeleteImage for one id: by digest the image and all its tags go; by tag only that
+ * tag goes, and the image with it once no tag is left.
+ */
+export function deleteImage(deps: RegistryDeps, repo: string, id: ImageId): ImageId {
+  return deps.store.write((tx) => {
+    const views = listImageViews(deps, repo);
+    const found = findImage(views, id);
+    if (isFailure(found)) throw notFound(found.reason, { resource: 'manifest', code: found.code });
+    const digest = found.manifest.digest;
+    const removeWhole = !id.imageTag || found.tags.length <= 1;
+    if (id.imageTag) tx.delete(imageTags, `${repo}:${id.imageTag}`);
+    if (removeWhole) {
+      const parent = views.find((v) => v.manifest.children.includes(digest));
+      if (parent) {
+        throw conflict(`Requested image referenced by manifest list: [${parent.manifest.digest}]`, {
+          resource: 'manifest-in-index',
+          code: 'ImageReferencedByManifestList',
+        });
+      }
+      for (const t of found.tags) tx.delete(imageTags, `${repo}:${t}`);
+      tx.delete(manifests, `${repo}@${digest}`);
+      if (found.manifest.subject) tx.delete(referrers, `${repo}@${found.manifest.subject}@${digest}`);
+    }
+    return { imageDigest: digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) };
+  });
+}

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { digestString, parseDigest, type Digest } from '../blob/digest.js';
+import { conflict, invalidParameter, limitExceeded, notFound } from '../kernel/errors.js';
+import { now, type RegistryDeps } from './deps.js';
+import { parseManifest } from './media-types.js';
+import { checkTag, isTag } from './names.js';
+import { repositoryForPush, repositoryNotFound } from './repositories.js';
+import { tagIsMutable } from './tag-mutability.js';
+import { blobLinks, imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
+
+export const manifestNotFound = (deps: RegistryDeps, repo: string, reference: string) =>
+  notFound(
+    `The image with imageId {${reference.includes(':') ? `imageDigest:'${reference}'` : `imageTag:'${reference}'`}} does not exist within the repository with name '${repo}' in the registry with id '${deps.accountId}'`,
+    { resource: 'manifest' },
+  );
+
+export interface PutManifestResult {
+  digest: string;
+  subject?: string;
+  mediaType: string;
+}
+
+/**
+ * Stores a manifest under its digest (and a tag, if the reference is one). Everything it
+ * references must already be in the repository; the bytes pushed are the bytes served.
+ */
+export async function putManifest(
+  deps: RegistryDeps,
+  repo: string,
+  reference: string,
+  contentType: string | undefined,
+  bytes: Buffer,
+): Promise<PutManifestResult> {
+  repositoryForPush(deps, repo);
+  if (bytes.length > deps.maxManifestSize) {
+    throw limitExceeded(`manifest is ${bytes.length} bytes; the limit is ${deps.maxManifestSize}`, {
+      code: 'SIZE_INVALID',
+    });
+  }
+  const byDigest = !isTag(reference);
+  const expected: Digest | undefined = byDigest ? parseDigest(reference, 'reference') : undefined;
+  if (!byDigest) checkTag(reference);
+  const parsed = parseManifest(bytes, contentType);
+  const algorithm = expected?.algorithm ?? 'sha256';
+  const digest: Digest = { algorithm, hex: createHash(algorithm).update(bytes).digest('hex') };
+  if (expected && expected.hex !== digest.hex) {
+    throw invalidParameter(`manifest digest ${digestString(digest)} does not match the reference ${reference}`, {
+      code: 'DIGEST_INVALID',
+    });
+  }
+  const d = digestString(digest);
+  await deps.blobs.put([bytes], digest);
+  deps.store.write((tx) => {
+    const repoRec = tx.get(repositories, repo);
+    if (!repoRec) throw repositoryNotFound(deps, repo);
+    const missing = [
+      ...parsed.blobs.filter((b) => !tx.get(blobLinks, `${repo}@${b.digest}`)),
+      ...parsed.children.filter((c) => !tx.get(manifests, `${repo}@${c.digest}`)),
+    ];
+    if (missing.length > 0) {
+      throw invalidParameter(
+        `manifest references ${missing.map((m) => m.digest).join(', ')}, unknown to repository ${repo}`,
+        { code: 'MANIFEST_BLOB_UNKNOWN' },
+      );
+    }
+    const existing = tx.get(manifests, `${repo}@${d}`)?.value;
+    const rec: ManifestRecord = {
+      repo,
+      digest: d,
+      mediaType: parsed.mediaType,
+      size: bytes.length,
+      pushedAt: existing?.pushedAt ?? now(deps),
+      blobs: parsed.blobs,
+      children: parsed.children.map((c) => c.digest),
+      ...(parsed.artifactType ? { artifactType: parsed.artifactType } : {}),
+      ...(parsed.configMediaType ? { configMediaType: parsed.configMediaType } : {}),
+      ...(parsed.subject ? { subject: parsed.subject.digest } : {}),
+      ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+      ...(existing?.lastPulledAt ? { lastPulledAt: existing.lastPulledAt } : {}),
+    };
+    if (!byDigest) {
+      const current = tx.get(imageTags, `${repo}:${reference}`)?.value;
+      if (current && current.digest !== d && !tagIsMutable(repoRec.value, reference)) {
+        throw conflict(
+          `The image tag '${reference}' already exists in the '${repo}' repository and cannot be overwritten because the tag is immutable.`,
+          { resource: 'tag' },
+        );
+      }
+      if (current?.digest !== d) tx.put(imageTags, { repo, tag: reference, digest: d, updatedAt: now(deps) });
+    }
+    tx.put(manifests, rec);
+    if (parsed.subject) {
+      tx.put(referrers, {
+        repo,
+        subject: parsed.subject.digest,
+        descriptor: {
+          mediaType: parsed.mediaType,
+          digest: d,
+          size: bytes.length,
+          ...((parsed.artifactType ?? parsed.configMediaType)
+            ? { artifactType: parsed.artifactType ?? parsed.configMediaType }
+            : {}),
+          ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+        },
+      });
+    }
+  });
+  return { digest: d, mediaType: parsed.mediaType, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
+}
+
+/** The manifest a tag or digest names in a repository. */
+export function resolveManifest(deps: RegistryDeps, repo: string, reference: string): ManifestRecord {
+  return deps.store.read((tx) => {
+    if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
+    const digest = isTag(reference) ? tx.get(imageTags, `${repo}:${reference}`)?.value.digest : reference;
+    if (!isTag(reference)) parseDigest(reference, 'reference');
+    const rec = digest ? tx.get(manifests, `${repo}@${digest}`) : undefined;
+    if (!rec) throw manifestNotFound(deps, repo, reference);
+    return rec.value;
+  });
+}
+
+export async function readManifestBytes(deps: RegistryDeps, rec: ManifestRecord): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of deps.blobs.read(parseDigest(rec.digest))) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** ECR refreshes lastRecordedPullTime lazily; once a minute keeps pulls from each costing a write. */
+export function recordPull(deps: RegistryDeps, rec: ManifestRecord): void {
+  const t = now(deps);
+  if (rec.lastPulledAt !== undefined && t - rec.lastPulledAt < 60_000) return;
+  deps.store.write((tx) => {
+    const cur = tx.get(manifests, `${rec.repo}@${rec.digest}`);
+    if (cur) tx.put(manifests, { ...cur.value, lastPulledAt: t });
+  });
+}
+
+/** Deleting by tag removes the tag; by digest removes the manifest and every tag on it. */
+export function deleteManifest(deps: RegistryDeps, repo: string, reference: string): void {
+  deps.store.write((tx) => {
+    if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
+    if (isTag(reference)) {
+      if (!tx.delete(imageTags, `${repo}:${reference}`)) throw manifestNotFound(deps, repo, reference);
+      return;
+    }
+    parseDigest(reference, 'reference');
+    const rec = tx.get(manifests, `${repo}@${reference}`);
+    if (!rec) throw manifestNotFound(deps, repo, reference);
+    const parent = tx.list(manifests, { prefix: `${repo}@` }).find((m) => m.value.children.includes(reference));
+    if (parent) {
+      throw conflict(
+        `image ${reference} is referenced by the image index ${parent.value.digest}; delete the index first`,
+        {
+          resource: 'manifest-in-index',
+        },
+      );
+    }
+    tx.delete(manifests, rec.key);
+    for (const t of tx.list(imageTags, { prefix: `${repo}:` }))
+      if (t.value.digest === reference) tx.delete(imageTags, t.key);
+    if (rec.value.subject) tx.delete(referrers, `${repo}@${rec.value.subject}@${reference}`);
+  });
+}
+
+/** The tags on each manifest of a repository, for describing images. */
+export function tagsByDigest(deps: RegistryDeps, repo: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const t of deps.store.read((tx) => tx.list(imageTags, { prefix: `${repo}:` }))) {
+    const list = out.get(t.value.digest) ?? [];
+    list.push(t.value.tag);
+    out.set(t.value.digest, list);
+  }
+  return out;
+}

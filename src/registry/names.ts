@@ -1,0 +1,29 @@
+import { invalidParameter } from '../kernel/errors.js';
+
+// The OCI distribution grammar for repository names and tags (ECR adds a 2–256 length).
+const NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
+export function checkRepositoryName(name: string, field = 'repositoryName'): string {
+  if (name.length < 2 || name.length > 256 || !NAME.test(name)) {
+    throw invalidParameter(
+      `Invalid parameter at '${field}' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'' and length 2-256: '${name}'`,
+      { field, code: 'NAME_INVALID' },
+    );
+  }
+  return name;
+}
+
+export function isTag(ref: string): boolean {
+  return TAG.test(ref);
+}
+
+export function checkTag(tag: string, field = 'imageTag'): string {
+  if (!TAG.test(tag)) {
+    throw invalidParameter(`invalid tag '${tag}': tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`, {
+      field,
+      code: 'TAG_INVALID',
+    });
+  }
+  return tag;
+}

@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsBlobStore } from '../blob/fs-blob-store.js';
+import { ManualClock } from '../kernel/clock.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { RegistryDeps } from './deps.js';
+
+/** Registry dependencies for unit tests: the in-memory store, real blobs in a temp dir, a manual clock. */
+export function testRegistryDeps(
+  overrides: Partial<RegistryDeps> = {},
+): RegistryDeps & { clock: ManualClock; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
+  const clock = new ManualClock(Date.UTC(2024, 0, 1));
+  return {
+    store: new MemoryStore(),
+    blobs: new FsBlobStore(join(dir, 'blobs')),
+    clock,
+    accountId: '000000000000',
+    region: 'us-east-1',
+    registryHost: 'localhost:4566',
+    createOnPush: false,
+    maxManifestSize: 4 * 1024 * 1024,
+    ...overrides,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  } as RegistryDeps & { clock: ManualClock; dispose(): void };
+}
