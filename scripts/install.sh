@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-# Build tools for the native SQLite binding; the AWS CLI for the end-to-end tests and the quick start.
-packages=(ca-certificates python3 make g++ git)
+# Build tools for the native SQLite binding; skopeo, umoci and busybox-static to build, push and
+# pull images; the AWS CLI for the end-to-end tests and the quick start.
+packages=(ca-certificates python3 make g++ git skopeo umoci busybox-static)
 command -v aws > /dev/null || packages+=(awscli)
 
 missing=()

@@ -3,7 +3,7 @@ import { digestString, parseDigest, type Digest } from '../blob/digest.js';
 import { conflict, invalidParameter, limitExceeded, notFound } from '../kernel/errors.js';
 import { now, type RegistryDeps } from './deps.js';
 import { parseManifest } from './media-types.js';
-import { checkTag, isTag } from './names.js';
+import { checkTag, isDigestReference } from './names.js';
 import { repositoryForPush, repositoryNotFound } from './repositories.js';
 import { tagIsMutable } from './tag-mutability.js';
 import { blobLinks, imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
@@ -37,7 +37,7 @@ export async function putManifest(
       code: 'SIZE_INVALID',
     });
   }
-  const byDigest = !isTag(reference);
+  const byDigest = isDigestReference(reference);
   const expected: Digest | undefined = byDigest ? parseDigest(reference, 'reference') : undefined;
   if (!byDigest) checkTag(reference);
   const parsed = parseManifest(bytes, contentType);
@@ -112,8 +112,9 @@ export async function putManifest(
 export function resolveManifest(deps: RegistryDeps, repo: string, reference: string): ManifestRecord {
   return deps.store.read((tx) => {
     if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
-    const digest = isTag(reference) ? tx.get(imageTags, `${repo}:${reference}`)?.value.digest : reference;
-    if (!isTag(reference)) parseDigest(reference, 'reference');
+    if (isDigestReference(reference)) parseDigest(reference, 'reference');
+    else checkTag(reference, 'reference');
+    const digest = isDigestReference(reference) ? reference : tx.get(imageTags, `${repo}:${reference}`)?.value.digest;
     const rec = digest ? tx.get(manifests, `${repo}@${digest}`) : undefined;
     if (!rec) throw manifestNotFound(deps, repo, reference);
     return rec.value;
@@ -140,7 +141,8 @@ export function recordPull(deps: RegistryDeps, rec: ManifestRecord): void {
 export function deleteManifest(deps: RegistryDeps, repo: string, reference: string): void {
   deps.store.write((tx) => {
     if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
-    if (isTag(reference)) {
+    if (!isDigestReference(reference)) {
+      checkTag(reference, 'reference');
       if (!tx.delete(imageTags, `${repo}:${reference}`)) throw manifestNotFound(deps, repo, reference);
       return;
     }

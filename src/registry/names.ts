@@ -14,9 +14,8 @@ export function checkRepositoryName(name: string, field = 'repositoryName'): str
   return name;
 }
 
-export function isTag(ref: string): boolean {
-  return TAG.test(ref);
-}
+/** A manifest reference is a digest when it has the `algorithm:` form; anything else is a tag. */
+export const isDigestReference = (ref: string): boolean => ref.includes(':');
 
 export function checkTag(tag: string, field = 'imageTag'): string {
   if (!TAG.test(tag)) {

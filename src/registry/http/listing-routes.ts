@@ -32,5 +32,5 @@ export const getReferrers: RouteHandler = async ({ deps, reply, params, query })
       'content-type': OCI_INDEX,
       ...(artifactType !== undefined ? { 'oci-filters-applied': 'artifactType' } : {}),
     })
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+    .send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests })));
 };
