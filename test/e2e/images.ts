@@ -36,7 +36,8 @@ export async function buildBusyboxImage(
     writeFileSync(join(rootfs, path), content);
   }
   await run('umoci', ['repack', '--image', `${layout}:img`, bundle]);
-  await run('umoci', ['config', '--image', `${layout}:img`, '--config.cmd', (options.cmd ?? ['/bin/sh']).join(',')]);
+  const cmd = (options.cmd ?? ['/bin/sh']).flatMap((c) => ['--config.cmd', c]);
+  await run('umoci', ['config', '--image', `${layout}:img`, ...cmd]);
   return { ref: `oci:${layout}:img`, dir: layout, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
