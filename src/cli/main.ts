@@ -28,6 +28,18 @@ program
   )
   .option('--registry-auth <on|off>', 'require the ECR token on /v2 (off: an open local registry)', 'on')
   .option('--create-repository-on-push', 'create a repository on first push instead of refusing it', false)
+  .option(
+    '--registry-maintenance-interval <seconds>',
+    'how often lifecycle policies and garbage collection run',
+    int,
+    defaults.registryMaintenanceInterval,
+  )
+  .option(
+    '--registry-gc-grace <seconds>',
+    'how long unreferenced blobs are kept before collection',
+    int,
+    defaults.registryGcGrace,
+  )
   .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
   .action(async (o: Record<string, string | number | boolean>) => {
     if (o.registryAuth !== 'on' && o.registryAuth !== 'off') {
@@ -44,6 +56,8 @@ program
       auth: o.auth as AuthMode,
       registryAuth: o.registryAuth !== 'off',
       createRepositoryOnPush: Boolean(o.createRepositoryOnPush),
+      registryMaintenanceInterval: o.registryMaintenanceInterval as number,
+      registryGcGrace: o.registryGcGrace as number,
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);

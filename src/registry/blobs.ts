@@ -16,7 +16,12 @@ export async function statBlob(deps: RegistryDeps, repo: string, digest: string)
   getRepository(deps, repo);
   const link = deps.store.read((tx) => tx.get(blobLinks, `${repo}@${digest}`));
   const info = link ? await deps.blobs.stat(d) : undefined;
-  if (!info) throw blobUnknown(repo, digest);
+  if (!link || !info) throw blobUnknown(repo, digest);
+  // A client that finds a blob here will reference it next; keep its link fresh for the collector.
+  if (now(deps) - link.value.linkedAt > 10 * 60 * 1000) {
+    deps.store.write((tx) => tx.put(blobLinks, { ...link.value, linkedAt: now(deps) }));
+    await deps.blobs.touch(d);
+  }
   return { size: info.size };
 }
 

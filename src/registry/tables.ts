@@ -18,7 +18,7 @@ export interface RepositoryRecord {
   tags: { Key: string; Value: string }[];
   policyText?: string;
   lifecyclePolicyText?: string;
-  lifecycleUpdatedAt?: number;
+  lifecycleEvaluatedAt?: number;
 }
 
 /** A repository's claim on a blob of the global store (distribution's "link"). */
@@ -77,6 +77,13 @@ export interface ReferrerRecord {
   descriptor: Descriptor;
 }
 
+export interface LifecyclePreview {
+  repo: string;
+  policyText: string;
+  createdAt: number;
+  results: { digest: string; tags: string[]; pushedAt: number; rulePriority: number }[];
+}
+
 export interface RegistryMeta {
   name: string;
   value: string;
@@ -92,3 +99,4 @@ export const referrers = defineTable<ReferrerRecord>(
   (r) => `${r.repo}@${r.subject}@${r.descriptor.digest}`,
 );
 export const registryMeta = defineTable<RegistryMeta>('registry.meta', (m) => m.name);
+export const lifecyclePreviews = defineTable<LifecyclePreview>('registry.lifecycle-previews', (p) => p.repo);

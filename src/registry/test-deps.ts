@@ -6,16 +6,17 @@ import { ManualClock } from '../kernel/clock.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { RegistryDeps } from './deps.js';
 
+export type TestRegistryDeps = RegistryDeps & { clock: ManualClock; blobRoot: string; dispose(): void };
+
 /** Registry dependencies for unit tests: the in-memory store, real blobs in a temp dir, a manual clock. */
-export function testRegistryDeps(
-  overrides: Partial<RegistryDeps> = {},
-): RegistryDeps & { clock: ManualClock; dispose(): void } {
+export function testRegistryDeps(overrides: Partial<RegistryDeps> = {}): TestRegistryDeps {
   const dir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
-  const clock = new ManualClock(Date.UTC(2024, 0, 1));
+  const blobRoot = join(dir, 'blobs');
   return {
     store: new MemoryStore(),
-    blobs: new FsBlobStore(join(dir, 'blobs')),
-    clock,
+    blobs: new FsBlobStore(blobRoot),
+    blobRoot,
+    clock: new ManualClock(Date.UTC(2024, 0, 1)),
     accountId: '000000000000',
     region: 'us-east-1',
     registryHost: 'localhost:4566',
@@ -23,5 +24,5 @@ export function testRegistryDeps(
     maxManifestSize: 4 * 1024 * 1024,
     ...overrides,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
-  } as RegistryDeps & { clock: ManualClock; dispose(): void };
+  } as TestRegistryDeps;
 }

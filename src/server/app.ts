@@ -19,6 +19,11 @@ export interface AppDeps {
   registry: RegistryDeps;
 }
 
+export const registryGcOptions = (c: BerthConfig) => ({
+  graceMs: c.registryGcGrace * 1000,
+  uploadTtlMs: 24 * 60 * 60 * 1000,
+});
+
 /** The one fastify instance: each module mounts itself as a plugin. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -36,6 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registryPlugin, {
     deps: deps.registry,
     auth: deps.config.registryAuth,
+    gc: registryGcOptions(deps.config),
     realm: `http://${deps.config.advertiseHost}`,
   });
   const services: AwsService[] = [stsService(), ecrService(deps.registry)];

@@ -7,7 +7,8 @@ import { FsBlobStore } from '../blob/fs-blob-store.js';
 import type { RegistryDeps } from '../registry/deps.js';
 import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { buildApp } from './app.js';
+import { startMaintenance } from '../registry/maintenance.js';
+import { buildApp, registryGcOptions } from './app.js';
 import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
 
@@ -52,6 +53,15 @@ export async function startBerth(
     const port = typeof address === 'object' && address ? address.port : config.port;
     // With --port 0 the real port is known only now; repository URIs must carry it.
     registry.registryHost = `${config.advertiseHost}:${port}`;
+    const stopMaintenance = startMaintenance(
+      registry,
+      {
+        ...registryGcOptions(config),
+        lifecycleIntervalMs: config.registryMaintenanceInterval * 1000,
+        gcIntervalMs: config.registryMaintenanceInterval * 1000,
+      },
+      logger,
+    );
     const openedStore = store;
     let closing: Promise<void> | undefined;
     return {
@@ -61,6 +71,7 @@ export async function startBerth(
       app,
       close: () =>
         (closing ??= (async () => {
+          stopMaintenance();
           try {
             await app.close();
           } finally {

@@ -20,6 +20,10 @@ export interface BerthConfig {
   registryAuth: boolean;
   /** Create a repository on first push instead of refusing with NAME_UNKNOWN. */
   createRepositoryOnPush: boolean;
+  /** Seconds between lifecycle-policy runs and between garbage collections. */
+  registryMaintenanceInterval: number;
+  /** Seconds a blob or link is protected after its last use (pushes in flight). */
+  registryGcGrace: number;
   logLevel: LogLevel;
 }
 
@@ -33,6 +37,8 @@ export const defaults: BerthConfig = {
   auth: 'open',
   registryAuth: true,
   createRepositoryOnPush: false,
+  registryMaintenanceInterval: 3600,
+  registryGcGrace: 3600,
   logLevel: 'info',
 };
 

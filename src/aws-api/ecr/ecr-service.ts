@@ -2,6 +2,7 @@ import type { BerthError } from '../../kernel/errors.js';
 import type { RegistryDeps } from '../../registry/deps.js';
 import { defineService, type AwsService } from '../service.js';
 import { imageOps } from './image-ops.js';
+import { lifecycleOps } from './lifecycle-ops.js';
 import { repositoryOps } from './repository-ops.js';
 
 const notFoundCodes: Record<string, string> = {
@@ -39,7 +40,7 @@ function ecrErrorCode(e: BerthError): string | undefined {
 
 export function ecrService(deps: RegistryDeps): AwsService {
   return defineService('ecr', {
-    handlers: { ...repositoryOps(deps), ...imageOps(deps) },
+    handlers: { ...repositoryOps(deps), ...imageOps(deps), ...lifecycleOps(deps) },
     validationErrorCode: 'InvalidParameterException',
     errorCode: ecrErrorCode,
   });

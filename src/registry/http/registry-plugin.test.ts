@@ -16,7 +16,12 @@ describe('OCI distribution API', () => {
   let app: FastifyInstance;
   before(async () => {
     app = Fastify();
-    await app.register(registryPlugin, { deps, auth: false, realm: 'http://localhost' });
+    await app.register(registryPlugin, {
+      deps,
+      auth: false,
+      realm: 'http://localhost',
+      gc: { graceMs: 0, uploadTtlMs: 0 },
+    });
     for (const name of ['app', 'other', 'team/web', 'immutable']) {
       createRepository(deps, {
         repositoryName: name,
@@ -332,7 +337,12 @@ describe('registry authentication', () => {
   let app: FastifyInstance;
   before(async () => {
     app = Fastify();
-    await app.register(registryPlugin, { deps, auth: true, realm: 'http://localhost:4566' });
+    await app.register(registryPlugin, {
+      deps,
+      auth: true,
+      realm: 'http://localhost:4566',
+      gc: { graceMs: 0, uploadTtlMs: 0 },
+    });
   });
   after(async () => {
     await app.close();

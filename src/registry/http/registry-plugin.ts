@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkPassword } from '../auth-token.js';
 import type { RegistryDeps } from '../deps.js';
+import { collectGarbage, type GcOptions } from '../gc.js';
+import { applyAllLifecycles } from '../lifecycle/lifecycle.js';
 import { checkRepositoryName } from '../names.js';
 import { deleteBlob, getBlob } from './blob-routes.js';
 import { API_VERSION_HEADER, sendOciError, header, type RouteHandler } from './context.js';
@@ -11,6 +13,7 @@ import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './u
 
 export interface RegistryHttpOptions {
   deps: RegistryDeps;
+  gc: GcOptions;
   /** Require the ECR token as Basic auth on every /v2 request. */
   auth: boolean;
   /** The realm named in WWW-Authenticate. */
@@ -93,6 +96,9 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
       return sendOciError(reply, e);
     }
   };
+  // On-demand runs of the periodic maintenance, for operators and tests.
+  app.post('/_berth/registry/lifecycle', async () => ({ expired: applyAllLifecycles(options.deps) }));
+  app.post('/_berth/registry/gc', async () => collectGarbage(options.deps, options.gc));
   app.all('/v2', handle);
   app.all('/v2/', handle);
   app.all('/v2/*', handle);

@@ -1,0 +1,100 @@
+import { BerthError, notFound } from '../../kernel/errors.js';
+import { now, type RegistryDeps } from '../deps.js';
+import { deleteImage, listImageViews } from '../images.js';
+import { getRepository } from '../repositories.js';
+import { updateRepository } from '../repository-settings.js';
+import { lifecyclePreviews, repositories, type LifecyclePreview, type RepositoryRecord } from '../tables.js';
+import { evaluateLifecycle, type Expiry } from './evaluate.js';
+import { parseLifecyclePolicy } from './policy.js';
+
+export function putLifecyclePolicy(deps: RegistryDeps, repo: string, text: string): RepositoryRecord {
+  parseLifecyclePolicy(text);
+  return updateRepository(deps, repo, (r) => ({ ...r, lifecyclePolicyText: text }));
+}
+
+export function requireLifecyclePolicy(deps: RegistryDeps, r: RepositoryRecord): string {
+  if (r.lifecyclePolicyText === undefined) {
+    throw notFound(
+      `Lifecycle policy does not exist for the repository with name '${r.name}' in the registry with id '${deps.accountId}'`,
+      { resource: 'lifecycle-policy' },
+    );
+  }
+  return r.lifecyclePolicyText;
+}
+
+export function deleteLifecyclePolicy(deps: RegistryDeps, repo: string): RepositoryRecord {
+  const before = getRepository(deps, repo);
+  requireLifecyclePolicy(deps, before);
+  updateRepository(deps, repo, (r) => {
+    const next = { ...r };
+    delete next.lifecyclePolicyText;
+    return next;
+  });
+  return before;
+}
+
+function evaluate(deps: RegistryDeps, repo: string, text: string): Expiry[] {
+  const images = listImageViews(deps, repo).map((v) => ({
+    digest: v.manifest.digest,
+    tags: v.tags,
+    pushedAt: v.manifest.pushedAt,
+    children: v.manifest.children,
+  }));
+  return evaluateLifecycle(parseLifecyclePolicy(text), images, now(deps));
+}
+
+/** Evaluates a policy (the given one, or the repository's) without expiring anything. */
+export function startPreview(deps: RegistryDeps, repo: string, text?: string): LifecyclePreview {
+  const r = getRepository(deps, repo);
+  const policyText = text ?? requireLifecyclePolicy(deps, r);
+  const results = evaluate(deps, repo, policyText).map((e) => ({
+    digest: e.image.digest,
+    tags: e.image.tags,
+    pushedAt: e.image.pushedAt,
+    rulePriority: e.rulePriority,
+  }));
+  const preview: LifecyclePreview = { repo, policyText, createdAt: now(deps), results };
+  deps.store.write((tx) => tx.put(lifecyclePreviews, preview));
+  return preview;
+}
+
+export function getPreview(deps: RegistryDeps, repo: string): LifecyclePreview {
+  getRepository(deps, repo);
+  const p = deps.store.read((tx) => tx.get(lifecyclePreviews, repo));
+  if (!p) {
+    throw notFound(
+      `There is no dry run for the repository with name '${repo}' in the registry with id '${deps.accountId}'`,
+      {
+        resource: 'lifecycle-preview',
+      },
+    );
+  }
+  return p.value;
+}
+
+/** Applies a repository's policy now: expires what it selects and records when it ran. */
+export function applyLifecycle(deps: RegistryDeps, repo: string): string[] {
+  const r = getRepository(deps, repo);
+  if (r.lifecyclePolicyText === undefined) return [];
+  const gone: string[] = [];
+  for (const e of evaluate(deps, repo, r.lifecyclePolicyText)) {
+    try {
+      deleteImage(deps, repo, { imageDigest: e.image.digest });
+      gone.push(e.image.digest);
+    } catch (err) {
+      // Pushed or re-tagged meanwhile, or now listed by an index: it stays until the next run.
+      if (!(err instanceof BerthError)) throw err;
+    }
+  }
+  updateRepository(deps, repo, (cur) => ({ ...cur, lifecycleEvaluatedAt: now(deps) }));
+  return gone;
+}
+
+/** Every repository with a policy, as the periodic run and the on-demand endpoint do it. */
+export function applyAllLifecycles(deps: RegistryDeps): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const r of deps.store.read((tx) => tx.list(repositories))) {
+    if (r.value.lifecyclePolicyText !== undefined) out[r.value.name] = applyLifecycle(deps, r.value.name);
+  }
+  return out;
+}
