@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 # Build tools for the native SQLite binding; skopeo, umoci and busybox-static to build, push and
-# pull images; the AWS CLI for the end-to-end tests and the quick start.
-packages=(ca-certificates python3 make g++ git skopeo umoci busybox-static)
+# pull images; docker.io for the Docker CLI tests (each starts its own dockerd); the AWS CLI for
+# the end-to-end tests and the quick start.
+packages=(ca-certificates python3 make g++ git skopeo umoci busybox-static docker.io)
 command -v aws > /dev/null || packages+=(awscli)
 
 missing=()
