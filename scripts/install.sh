@@ -18,6 +18,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "berth install: apt-get install ${missing[*]}"
   apt-get update -qq
+  # Install services without starting them: a dockerd left to its defaults would change the
+  # host's firewall (FORWARD policy DROP) and add docker0. Tests start their own when they need one.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
