@@ -55,3 +55,15 @@ export function checkPassword(deps: RegistryDeps, password: string): TokenCheck 
     return 'invalid';
   }
 }
+
+/** A URL that serves one layer without credentials until `expiresAt`, like ECR's presigned links. */
+export function signedLayerPath(deps: RegistryDeps, repo: string, digest: string, expiresAt: number): string {
+  const path = `/_berth/registry/layers/${repo}/${digest}`;
+  return `${path}?expires=${expiresAt}&signature=${sign(secret(deps), `${path}\n${expiresAt}`)}`;
+}
+
+export function checkLayerSignature(deps: RegistryDeps, path: string, expires: string, signature: string): boolean {
+  const expected = Buffer.from(sign(secret(deps), `${path}\n${expires}`));
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected) && Number(expires) > now(deps);
+}

@@ -2,6 +2,7 @@ import type { BerthError } from '../../kernel/errors.js';
 import type { RegistryDeps } from '../../registry/deps.js';
 import { defineService, type AwsService } from '../service.js';
 import { imageOps } from './image-ops.js';
+import { layerOps } from './layer-ops.js';
 import { lifecycleOps } from './lifecycle-ops.js';
 import { repositoryOps } from './repository-ops.js';
 
@@ -21,12 +22,19 @@ function ecrErrorCode(e: BerthError): string | undefined {
     case 'NotFound':
       return notFoundCodes[e.detail.resource ?? ''];
     case 'AlreadyExists':
+      if (e.detail.code === 'LayerAlreadyExistsException') return e.detail.code;
       return e.detail.resource === 'image' ? 'ImageAlreadyExistsException' : 'RepositoryAlreadyExistsException';
     case 'Conflict':
       if (e.detail.resource === 'tag') return 'ImageTagAlreadyExistsException';
       if (e.detail.resource === 'lifecycle-preview') return 'LifecyclePolicyPreviewInProgressException';
       return e.detail.code === 'RepositoryNotEmptyException' ? e.detail.code : 'InvalidParameterException';
     case 'InvalidParameter':
+      if (
+        e.detail.code &&
+        ['InvalidLayerPartException', 'InvalidLayerException', 'EmptyUploadException'].includes(e.detail.code)
+      ) {
+        return e.detail.code;
+      }
       if (e.detail.code === 'MANIFEST_BLOB_UNKNOWN') return 'LayersNotFoundException';
       if (e.detail.code === 'DIGEST_INVALID') return 'ImageDigestDoesNotMatchException';
       if (e.detail.code === 'TooManyTagsException') return e.detail.code;
@@ -40,7 +48,7 @@ function ecrErrorCode(e: BerthError): string | undefined {
 
 export function ecrService(deps: RegistryDeps): AwsService {
   return defineService('ecr', {
-    handlers: { ...repositoryOps(deps), ...imageOps(deps), ...lifecycleOps(deps) },
+    handlers: { ...repositoryOps(deps), ...imageOps(deps), ...lifecycleOps(deps), ...layerOps(deps) },
     validationErrorCode: 'InvalidParameterException',
     errorCode: ecrErrorCode,
   });

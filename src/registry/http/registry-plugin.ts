@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkPassword } from '../auth-token.js';
+import { checkLayerSignature, checkPassword } from '../auth-token.js';
 import type { RegistryDeps } from '../deps.js';
 import { collectGarbage, type GcOptions } from '../gc.js';
 import { applyAllLifecycles } from '../lifecycle/lifecycle.js';
@@ -99,6 +99,36 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
   // On-demand runs of the periodic maintenance, for operators and tests.
   app.post('/_berth/registry/lifecycle', async () => ({ expired: applyAllLifecycles(options.deps) }));
   app.post('/_berth/registry/gc', async () => collectGarbage(options.deps, options.gc));
+  // ECR's GetDownloadUrlForLayer hands out links that need no credentials, only a valid signature.
+  app.get('/_berth/registry/layers/*', async (req, reply) => {
+    const url = new URL(req.raw.url ?? '/', 'http://registry');
+    const m = /^\/_berth\/registry\/layers\/(.+)\/([^/]+)$/.exec(url.pathname);
+    const ok =
+      m !== null &&
+      checkLayerSignature(
+        options.deps,
+        url.pathname,
+        url.searchParams.get('expires') ?? '',
+        url.searchParams.get('signature') ?? '',
+      );
+    if (!m || !ok) {
+      return reply
+        .code(403)
+        .headers(API_VERSION_HEADER)
+        .send(ociErrorBody({ status: 403, code: 'DENIED', message: 'the link is not valid or has expired' }));
+    }
+    try {
+      return await getBlob({
+        deps: options.deps,
+        req,
+        reply,
+        params: [m[1] as string, m[2] as string],
+        query: url.searchParams,
+      });
+    } catch (e) {
+      return sendOciError(reply, e);
+    }
+  });
   app.all('/v2', handle);
   app.all('/v2/', handle);
   app.all('/v2/*', handle);
