@@ -26,3 +26,5 @@ export function checkTag(tag: string, field = 'imageTag'): string {
   }
   return tag;
 }
+
+export { isDigest } from '../blob/digest.js';

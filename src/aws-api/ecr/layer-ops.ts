@@ -1,5 +1,5 @@
 import type * as ecr from '@aws-sdk/client-ecr';
-import { isDigest } from '../../blob/digest.js';
+import { isDigest } from '../../registry/names.js';
 import { BerthError } from '../../kernel/errors.js';
 import { signedLayerPath } from '../../registry/auth-token.js';
 import { startUpload, statBlob } from '../../registry/blobs.js';
