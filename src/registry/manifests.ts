@@ -108,8 +108,25 @@ export async function putManifest(
   return { digest: d, mediaType: parsed.mediaType, ...(parsed.subject ? { subject: parsed.subject.digest } : {}) };
 }
 
+// Resolutions are remembered until the store's next write: pulls repeat the same few
+// references far more often than anything changes, and this takes them off SQLite.
+const resolvedByStore = new WeakMap<object, Map<string, { revision: number; rec: ManifestRecord }>>();
+
 /** The manifest a tag or digest names in a repository. */
 export function resolveManifest(deps: RegistryDeps, repo: string, reference: string): ManifestRecord {
+  let resolved = resolvedByStore.get(deps.store);
+  if (!resolved) resolvedByStore.set(deps.store, (resolved = new Map()));
+  const key = `${repo}\n${reference}`;
+  const revision = deps.store.revision();
+  const hit = resolved.get(key);
+  if (hit && hit.revision === revision) return hit.rec;
+  const rec = lookupManifest(deps, repo, reference);
+  if (resolved.size > 10_000) resolved.clear();
+  resolved.set(key, { revision, rec });
+  return rec;
+}
+
+function lookupManifest(deps: RegistryDeps, repo: string, reference: string): ManifestRecord {
   return deps.store.read((tx) => {
     if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
     if (isDigestReference(reference)) parseDigest(reference, 'reference');
@@ -121,10 +138,26 @@ export function resolveManifest(deps: RegistryDeps, repo: string, reference: str
   });
 }
 
+// Manifests are immutable under their digest and small, and pulls read them far more often
+// than anything else; a bounded cache in front of the blob store serves the hot ones.
+const CACHE_LIMIT = 64 * 1024 * 1024;
+const cache = new Map<string, Buffer>();
+let cached = 0;
+
 export async function readManifestBytes(deps: RegistryDeps, rec: ManifestRecord): Promise<Buffer> {
+  const hit = cache.get(rec.digest);
+  if (hit) return hit;
   const parts: Buffer[] = [];
   for await (const chunk of deps.blobs.read(parseDigest(rec.digest))) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
+  const bytes = Buffer.concat(parts);
+  cache.set(rec.digest, bytes);
+  cached += bytes.length;
+  for (const [k, v] of cache) {
+    if (cached <= CACHE_LIMIT) break;
+    cache.delete(k);
+    cached -= v.length;
+  }
+  return bytes;
 }
 
 /** ECR refreshes lastRecordedPullTime lazily; once a minute keeps pulls from each costing a write. */

@@ -33,9 +33,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: () => newRequestId(),
   });
   // Every response carries a request id, as AWS's do; the AWS layer sets its own before this runs.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (!reply.hasHeader('x-amzn-requestid')) reply.header('x-amzn-requestid', request.id);
-    return payload;
+    done(null, payload);
   });
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
   await app.register(registryPlugin, {
