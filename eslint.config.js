@@ -27,4 +27,6 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+,
+  { files: ['bench/**'], rules: { 'no-console': 'off' } },
 );
