@@ -27,6 +27,5 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-,
   { files: ['bench/**'], rules: { 'no-console': 'off' } },
 );
