@@ -191,6 +191,90 @@ describe('ECR registry with real clients', () => {
     );
   });
 
+  it('keeps repository settings: policies, tags, pagination', async () => {
+    for (const n of ['page/a', 'page/b', 'page/c']) {
+      const r = await awsCli(berth.endpoint, [
+        'ecr',
+        'create-repository',
+        '--repository-name',
+        n,
+        '--image-scanning-configuration',
+        'scanOnPush=true',
+        '--tags',
+        'Key=team,Value=core',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const dup = await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', 'page/a']);
+    assert.match(dup.stderr, /RepositoryAlreadyExistsException/);
+    const first = JSON.parse(
+      (await awsCli(berth.endpoint, ['ecr', 'describe-repositories', '--max-items', '2'])).stdout,
+    );
+    assert.equal(first.repositories.length, 2);
+    assert.ok(first.NextToken, 'the CLI paginates on our nextToken');
+    const all = JSON.parse((await awsCli(berth.endpoint, ['ecr', 'describe-repositories'])).stdout);
+    assert.ok(
+      all.repositories.some(
+        (r: { repositoryName: string; imageScanningConfiguration: { scanOnPush: boolean } }) =>
+          r.repositoryName === 'page/c' && r.imageScanningConfiguration.scanOnPush,
+      ),
+    );
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'pull', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'] }],
+    });
+    assert.equal(
+      (
+        await awsCli(berth.endpoint, [
+          'ecr',
+          'set-repository-policy',
+          '--repository-name',
+          'page/a',
+          '--policy-text',
+          policy,
+        ])
+      ).code,
+      0,
+    );
+    assert.equal(
+      JSON.parse((await awsCli(berth.endpoint, ['ecr', 'get-repository-policy', '--repository-name', 'page/a'])).stdout)
+        .policyText,
+      policy,
+    );
+    const badPolicy = await awsCli(berth.endpoint, [
+      'ecr',
+      'set-repository-policy',
+      '--repository-name',
+      'page/a',
+      '--policy-text',
+      'not json',
+    ]);
+    assert.match(badPolicy.stderr, /InvalidParameterException/);
+    assert.equal(
+      (await awsCli(berth.endpoint, ['ecr', 'delete-repository-policy', '--repository-name', 'page/a'])).code,
+      0,
+    );
+    assert.match(
+      (await awsCli(berth.endpoint, ['ecr', 'get-repository-policy', '--repository-name', 'page/a'])).stderr,
+      /RepositoryPolicyNotFoundException/,
+    );
+    const arn = all.repositories.find((r: { repositoryName: string }) => r.repositoryName === 'page/b')
+      .repositoryArn as string;
+    assert.equal(
+      (await awsCli(berth.endpoint, ['ecr', 'tag-resource', '--resource-arn', arn, '--tags', 'Key=env,Value=dev']))
+        .code,
+      0,
+    );
+    assert.equal(
+      (await awsCli(berth.endpoint, ['ecr', 'untag-resource', '--resource-arn', arn, '--tag-keys', 'team'])).code,
+      0,
+    );
+    assert.deepEqual(
+      JSON.parse((await awsCli(berth.endpoint, ['ecr', 'list-tags-for-resource', '--resource-arn', arn])).stdout).tags,
+      [{ Key: 'env', Value: 'dev' }],
+    );
+  });
+
   it('resumes an interrupted chunked upload after berth is killed with -9', async () => {
     await ecr.send(new CreateRepositoryCommand({ repositoryName: 'e2e/resume' }));
     const content = randomBytes(3 * 1024 * 1024);
