@@ -1,0 +1,7 @@
+import type { Checker } from '../types.js';
+
+/** distinctInstance: no two tasks of the group on one instance. */
+export const distinctInstance: Checker = (inst, task) =>
+  task.constraints.some((c) => c.type === 'distinctInstance') && inst.taskGroups.includes(task.group)
+    ? 'ATTRIBUTE'
+    : undefined;

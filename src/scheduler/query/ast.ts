@@ -1,0 +1,18 @@
+/** The cluster query language as a tree: comparisons joined by and/or/not. */
+export type Operator = '==' | '!=' | '>' | '>=' | '<' | '<=' | 'exists' | '!exists' | 'in' | '!in' | '=~' | '!~';
+
+export type Expr =
+  | { kind: 'compare'; subject: string; op: Operator; values: string[] }
+  | { kind: 'and' | 'or'; left: Expr; right: Expr }
+  | { kind: 'not'; expr: Expr };
+
+/** What an expression is evaluated against: one container instance. */
+export interface QueryTarget {
+  attributes: Readonly<Record<string, string | undefined>>;
+  taskGroups: readonly string[];
+  ec2InstanceId?: string;
+  agentConnected: boolean;
+  agentVersion?: string;
+  registeredAt: number;
+  runningTasksCount: number;
+}

@@ -1,0 +1,2 @@
+/** random: a fresh draw per candidate. */
+export const random = (rng: () => number): number => rng();
