@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { awsApiPlugin } from '../aws-api/plugin.js';
 import type { AwsService } from '../aws-api/service.js';
 import { ecrService } from '../aws-api/ecr/ecr-service.js';
+import { ecsService } from '../aws-api/ecs/ecs-service.js';
+import type { ControlPlaneDeps } from '../control-plane/deps.js';
 import { stsService } from '../aws-api/sts/sts-service.js';
 import type { Clock } from '../kernel/clock.js';
 import { newRequestId } from '../kernel/context.js';
@@ -17,6 +19,7 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   registry: RegistryDeps;
+  controlPlane: ControlPlaneDeps;
 }
 
 export const registryGcOptions = (c: BerthConfig) => ({
@@ -44,7 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gc: registryGcOptions(deps.config),
     realm: `http://${deps.config.advertiseHost}`,
   });
-  const services: AwsService[] = [stsService(), ecrService(deps.registry)];
+  const services: AwsService[] = [stsService(), ecrService(deps.registry), ecsService(deps.controlPlane)];
   await app.register(awsApiPlugin, {
     services,
     auth: { mode: deps.config.auth, keys: deps.keys },

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
 import { FsBlobStore } from '../blob/fs-blob-store.js';
+import { createCluster } from '../control-plane/clusters.js';
+import type { ControlPlaneDeps } from '../control-plane/deps.js';
 import type { RegistryDeps } from '../registry/deps.js';
 import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -47,7 +49,15 @@ export async function startBerth(
       createOnPush: config.createRepositoryOnPush,
       maxManifestSize: 4 * 1024 * 1024,
     };
-    const app = await buildApp({ config, keys, clock: systemClock, logger, registry });
+    const controlPlane: ControlPlaneDeps = {
+      store,
+      clock: systemClock,
+      accountId: config.accountId,
+      region: config.region,
+    };
+    // As on ECS, the default cluster is there for whoever names no cluster.
+    createCluster(controlPlane, { clusterName: 'default' });
+    const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

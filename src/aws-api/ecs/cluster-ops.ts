@@ -1,0 +1,122 @@
+import type * as ecs from '@aws-sdk/client-ecs';
+import {
+  clusterCounts,
+  createCluster,
+  deleteCluster,
+  findCluster,
+  getCluster,
+  listClusterNames,
+  updateCluster,
+} from '../../control-plane/clusters.js';
+import type { ControlPlaneDeps } from '../../control-plane/deps.js';
+import type { ClusterRecord } from '../../control-plane/tables.js';
+import { paginate } from '../pagination.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+
+export function toCluster(deps: ControlPlaneDeps, c: ClusterRecord, include: string[] = []): ecs.Cluster {
+  const counts = clusterCounts(deps, c.name);
+  const stat = (name: string, value: number) => ({ name, value: String(value) });
+  return {
+    clusterArn: c.arn,
+    clusterName: c.name,
+    status: c.status,
+    registeredContainerInstancesCount: counts.registeredContainerInstancesCount,
+    runningTasksCount: counts.runningTasksCount,
+    pendingTasksCount: counts.pendingTasksCount,
+    activeServicesCount: counts.activeServicesCount,
+    statistics: include.includes('STATISTICS')
+      ? [
+          stat('runningEC2TasksCount', counts.byLaunchType.EC2?.running ?? 0),
+          stat('pendingEC2TasksCount', counts.byLaunchType.EC2?.pending ?? 0),
+          stat('runningFargateTasksCount', counts.byLaunchType.FARGATE?.running ?? 0),
+          stat('pendingFargateTasksCount', counts.byLaunchType.FARGATE?.pending ?? 0),
+          stat('runningExternalTasksCount', counts.byLaunchType.EXTERNAL?.running ?? 0),
+          stat('pendingExternalTasksCount', counts.byLaunchType.EXTERNAL?.pending ?? 0),
+        ]
+      : [],
+    tags: include.includes('TAGS') ? c.tags : [],
+    ...(include.includes('SETTINGS') ? { settings: c.settings as ecs.ClusterSetting[] } : {}),
+    ...(include.includes('CONFIGURATIONS') && c.configuration !== undefined
+      ? { configuration: c.configuration as ecs.ClusterConfiguration }
+      : {}),
+    capacityProviders: c.capacityProviders,
+    defaultCapacityProviderStrategy: c.defaultCapacityProviderStrategy as ecs.CapacityProviderStrategyItem[],
+    ...(c.serviceConnectDefaults !== undefined
+      ? { serviceConnectDefaults: c.serviceConnectDefaults as ecs.ClusterServiceConnectDefaults }
+      : {}),
+  };
+}
+
+const full = ['TAGS', 'SETTINGS', 'CONFIGURATIONS'];
+
+export const clusterOps = (deps: ControlPlaneDeps) => ({
+  CreateCluster: (i: ecs.CreateClusterRequest): Out<ecs.CreateClusterResponse> => ({
+    cluster: toCluster(deps, createCluster(deps, i as Parameters<typeof createCluster>[1]), full),
+  }),
+
+  DescribeClusters: (i: ecs.DescribeClustersRequest): Out<ecs.DescribeClustersResponse> => {
+    const out: ecs.Cluster[] = [];
+    const failures: ecs.Failure[] = [];
+    for (const ref of i.clusters?.length ? i.clusters : ['default']) {
+      const c = findCluster(deps, ref);
+      if (c) out.push(toCluster(deps, c, i.include ?? []));
+      else
+        failures.push({
+          arn: ref.startsWith('arn:') ? ref : `arn:aws:ecs:${deps.region}:${deps.accountId}:cluster/${ref}`,
+          reason: 'MISSING',
+        });
+    }
+    return { clusters: out, failures };
+  },
+
+  ListClusters: (i: ecs.ListClustersRequest): Out<ecs.ListClustersResponse> => {
+    const { page, nextToken } = paginate(listClusterNames(deps), (n) => n, i.maxResults, i.nextToken);
+    return { clusterArns: page.map((n) => getCluster(deps, n).arn), ...(nextToken ? { nextToken } : {}) };
+  },
+
+  DeleteCluster: (i: ecs.DeleteClusterRequest): Out<ecs.DeleteClusterResponse> => ({
+    cluster: toCluster(deps, deleteCluster(deps, i.cluster), full),
+  }),
+
+  UpdateCluster: (i: ecs.UpdateClusterRequest): Out<ecs.UpdateClusterResponse> => ({
+    cluster: toCluster(
+      deps,
+      updateCluster(deps, i.cluster, (c) => ({
+        ...c,
+        ...(i.settings ? { settings: mergeSettings(c.settings, i.settings) } : {}),
+        ...(i.configuration ? { configuration: i.configuration } : {}),
+        ...(i.serviceConnectDefaults ? { serviceConnectDefaults: i.serviceConnectDefaults } : {}),
+      })),
+      full,
+    ),
+  }),
+
+  UpdateClusterSettings: (i: ecs.UpdateClusterSettingsRequest): Out<ecs.UpdateClusterSettingsResponse> => ({
+    cluster: toCluster(
+      deps,
+      updateCluster(deps, i.cluster, (c) => ({ ...c, settings: mergeSettings(c.settings, i.settings ?? []) })),
+      full,
+    ),
+  }),
+
+  PutClusterCapacityProviders: (
+    i: ecs.PutClusterCapacityProvidersRequest,
+  ): Out<ecs.PutClusterCapacityProvidersResponse> => ({
+    cluster: toCluster(
+      deps,
+      updateCluster(deps, i.cluster, (c) => ({
+        ...c,
+        capacityProviders: i.capacityProviders ?? [],
+        defaultCapacityProviderStrategy: i.defaultCapacityProviderStrategy ?? [],
+      })),
+      full,
+    ),
+  }),
+});
+
+function mergeSettings(cur: { name: string; value: string }[], add: ecs.ClusterSetting[]) {
+  const m = new Map(cur.map((s) => [s.name, s.value]));
+  for (const s of add) if (s.name) m.set(s.name, s.value ?? '');
+  return [...m].map(([name, value]) => ({ name, value }));
+}

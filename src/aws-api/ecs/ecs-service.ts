@@ -1,0 +1,29 @@
+import type { ControlPlaneDeps } from '../../control-plane/deps.js';
+import type { BerthError } from '../../kernel/errors.js';
+import { defineService, type AwsService } from '../service.js';
+import { clusterOps } from './cluster-ops.js';
+import { taskDefinitionOps } from './task-definition-ops.js';
+
+/** ECS's exception names for the control plane's errors. */
+function ecsErrorCode(e: BerthError): string | undefined {
+  if (e.kind === 'NotFound') {
+    if (e.detail.resource === 'cluster') return 'ClusterNotFoundException';
+    if (e.detail.resource === 'service') return 'ServiceNotFoundException';
+    return 'ClientException';
+  }
+  if (e.kind === 'InvalidParameter')
+    return e.detail.code === 'ClientException' ? 'ClientException' : 'InvalidParameterException';
+  if (e.kind === 'Conflict' && !e.detail.code) return 'ClientException';
+  if (e.kind === 'AlreadyExists') return 'ClientException';
+  if (e.kind === 'LimitExceeded') return 'LimitExceededException';
+  if (e.kind === 'Internal' || e.kind === 'Unavailable') return 'ServerException';
+  return undefined;
+}
+
+export function ecsService(deps: ControlPlaneDeps): AwsService {
+  return defineService('ecs', {
+    handlers: { ...clusterOps(deps), ...taskDefinitionOps(deps) },
+    validationErrorCode: 'InvalidParameterException',
+    errorCode: ecsErrorCode,
+  });
+}

@@ -1,0 +1,13 @@
+import type { Clock } from '../kernel/clock.js';
+import type { Store } from '../store/port.js';
+
+export interface ControlPlaneDeps {
+  store: Store;
+  clock: Clock;
+  accountId: string;
+  region: string;
+  /** Random numbers for placement tie-breaks (seedable in tests). */
+  rng?: () => number;
+}
+
+export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

@@ -1,0 +1,150 @@
+import { defineTable } from '../store/port.js';
+
+/**
+ * The ECS domain's records. Keys are `/`-separated so that a cluster's rows are one prefix:
+ * `<cluster>/<id>` for container instances and tasks, `<family>/<revision, zero-padded>` for
+ * task definitions (so they list in revision order).
+ */
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface ClusterRecord {
+  name: string;
+  arn: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  createdAt: number;
+  tags: Tag[];
+  settings: { name: string; value: string }[];
+  configuration?: unknown;
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: unknown[];
+  serviceConnectDefaults?: unknown;
+}
+
+export interface TaskDefinitionRecord {
+  family: string;
+  revision: number;
+  arn: string;
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
+  /** Everything the user registered, kept verbatim. */
+  input: Record<string, unknown>;
+  tags: Tag[];
+  requiresAttributes: { name: string; value?: string }[];
+  compatibilities: string[];
+  /** Task-level cpu and memory in units and MiB, when set. */
+  cpuUnits?: number;
+  memoryMiB?: number;
+  registeredAt: number;
+  registeredBy?: string;
+  deregisteredAt?: number;
+  deleteRequestedAt?: number;
+}
+
+export interface FamilyRecord {
+  family: string;
+  latestRevision: number;
+  activeRevisions: number;
+}
+
+export interface AttributeRecord {
+  name: string;
+  value?: string;
+}
+
+export interface ContainerInstanceRecord {
+  cluster: string;
+  id: string;
+  arn: string;
+  ec2InstanceId?: string;
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE' | 'REGISTERING' | 'DEREGISTERING';
+  agentConnected: boolean;
+  agentLastSeenAt?: number;
+  registeredAt: number;
+  registeredResources: { cpu: number; memory: number; ports: string[]; gpus: number };
+  attributes: AttributeRecord[];
+  tags: Tag[];
+  version: number;
+  agentVersion?: string;
+  hostname?: string;
+}
+
+export interface NetworkBinding {
+  bindIP?: string;
+  containerPort?: number;
+  hostPort?: number;
+  protocol?: string;
+}
+
+export interface ContainerRecord {
+  name: string;
+  id: string;
+  arn: string;
+  image: string;
+  imageDigest?: string;
+  runtimeId?: string;
+  lastStatus: string;
+  exitCode?: number;
+  reason?: string;
+  networkBindings: NetworkBinding[];
+  networkInterfaces: { attachmentId?: string; privateIpv4Address?: string }[];
+  healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  cpu?: string;
+  memory?: string;
+  memoryReservation?: string;
+  essential: boolean;
+}
+
+export interface TaskRecord {
+  cluster: string;
+  id: string;
+  arn: string;
+  taskDefinitionArn: string;
+  family: string;
+  containerInstanceId?: string;
+  containerInstanceArn?: string;
+  launchType: string;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  lastStatus: string;
+  group: string;
+  startedBy?: string;
+  createdAt: number;
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
+  startedAt?: number;
+  connectivity?: 'CONNECTED' | 'DISCONNECTED';
+  connectivityAt?: number;
+  stoppingAt?: number;
+  stoppedAt?: number;
+  executionStoppedAt?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  overrides: Record<string, unknown>;
+  /** What the task reserves on its instance (after overrides). */
+  cpu: number;
+  memory: number;
+  ports: string[];
+  cpuText?: string;
+  memoryText?: string;
+  tags: Tag[];
+  enableExecuteCommand: boolean;
+  containers: ContainerRecord[];
+  attachments: unknown[];
+  availabilityZone?: string;
+  healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  version: number;
+  platformFamily?: string;
+}
+
+export const clusters = defineTable<ClusterRecord>('ecs.clusters', (c) => c.name);
+export const taskDefinitions = defineTable<TaskDefinitionRecord>(
+  'ecs.task-definitions',
+  (t) => `${t.family}/${String(t.revision).padStart(9, '0')}`,
+);
+export const families = defineTable<FamilyRecord>('ecs.families', (f) => f.family);
+export const containerInstances = defineTable<ContainerInstanceRecord>(
+  'ecs.container-instances',
+  (c) => `${c.cluster}/${c.id}`,
+);
+export const tasks = defineTable<TaskRecord>('ecs.tasks', (t) => `${t.cluster}/${t.id}`);
