@@ -2,6 +2,9 @@ import type { ControlPlaneDeps } from '../../control-plane/deps.js';
 import type { BerthError } from '../../kernel/errors.js';
 import { defineService, type AwsService } from '../service.js';
 import { clusterOps } from './cluster-ops.js';
+import { instanceOps } from './instance-ops.js';
+import { tagOps } from './tag-ops.js';
+import { taskOps } from './task-ops.js';
 import { taskDefinitionOps } from './task-definition-ops.js';
 
 /** ECS's exception names for the control plane's errors. */
@@ -9,6 +12,7 @@ function ecsErrorCode(e: BerthError): string | undefined {
   if (e.kind === 'NotFound') {
     if (e.detail.resource === 'cluster') return 'ClusterNotFoundException';
     if (e.detail.resource === 'service') return 'ServiceNotFoundException';
+    if (e.detail.code) return e.detail.code;
     return 'ClientException';
   }
   if (e.kind === 'InvalidParameter')
@@ -22,7 +26,13 @@ function ecsErrorCode(e: BerthError): string | undefined {
 
 export function ecsService(deps: ControlPlaneDeps): AwsService {
   return defineService('ecs', {
-    handlers: { ...clusterOps(deps), ...taskDefinitionOps(deps) },
+    handlers: {
+      ...clusterOps(deps),
+      ...taskDefinitionOps(deps),
+      ...instanceOps(deps),
+      ...taskOps(deps),
+      ...tagOps(deps),
+    },
     validationErrorCode: 'InvalidParameterException',
     errorCode: ecsErrorCode,
   });

@@ -1,0 +1,199 @@
+import type * as ecs from '@aws-sdk/client-ecs';
+import { getCluster } from '../../control-plane/clusters.js';
+import {
+  deregisterInstance,
+  findInstance,
+  getInstance,
+  listInstances,
+  registerContainerInstance,
+  remainingResources,
+  updateInstance,
+} from '../../control-plane/container-instances.js';
+import type { ControlPlaneDeps } from '../../control-plane/deps.js';
+import { instanceView } from '../../control-plane/tasks/run-task.js';
+import type { ContainerInstanceRecord } from '../../control-plane/tables.js';
+import { invalidParameter } from '../../kernel/errors.js';
+import { evaluateQuery } from '../../scheduler/query/evaluate.js';
+import { parseQuery } from '../../scheduler/query/parse.js';
+import { paginate } from '../pagination.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+
+const resources = (cpu: number, memory: number, ports: string[], gpus: number): ecs.Resource[] => [
+  { name: 'CPU', type: 'INTEGER', integerValue: cpu, doubleValue: 0, longValue: 0 },
+  { name: 'MEMORY', type: 'INTEGER', integerValue: memory, doubleValue: 0, longValue: 0 },
+  {
+    name: 'PORTS',
+    type: 'STRINGSET',
+    stringSetValue: ports.filter((p) => !p.endsWith('/udp')).map((p) => p.split('/')[0] as string),
+    doubleValue: 0,
+    longValue: 0,
+    integerValue: 0,
+  },
+  {
+    name: 'PORTS_UDP',
+    type: 'STRINGSET',
+    stringSetValue: ports.filter((p) => p.endsWith('/udp')).map((p) => p.split('/')[0] as string),
+    doubleValue: 0,
+    longValue: 0,
+    integerValue: 0,
+  },
+  ...(gpus > 0 ? [{ name: 'GPU', type: 'INTEGER', integerValue: gpus, doubleValue: 0, longValue: 0 }] : []),
+];
+
+export function toContainerInstance(
+  deps: ControlPlaneDeps,
+  i: ContainerInstanceRecord,
+  withTags = false,
+): ecs.ContainerInstance {
+  const left = remainingResources(deps, i);
+  const reg = i.registeredResources;
+  return {
+    containerInstanceArn: i.arn,
+    ...(i.ec2InstanceId ? { ec2InstanceId: i.ec2InstanceId } : {}),
+    version: i.version,
+    versionInfo: { agentVersion: i.agentVersion ?? 'unknown', agentHash: 'berth', dockerVersion: 'runc' },
+    registeredResources: resources(reg.cpu, reg.memory, reg.ports, reg.gpus),
+    remainingResources: resources(left.cpu, left.memory, [...reg.ports, ...left.usedPorts], left.gpus),
+    status: i.status,
+    agentConnected: i.agentConnected,
+    runningTasksCount: left.running,
+    pendingTasksCount: left.pending,
+    attributes: i.attributes,
+    registeredAt: new Date(i.registeredAt),
+    attachments: [],
+    ...(withTags ? { tags: i.tags } : {}),
+  };
+}
+
+function intValue(list: ecs.Resource[] | undefined, name: string): number {
+  return list?.find((r) => r.name === name)?.integerValue ?? 0;
+}
+
+export const instanceOps = (deps: ControlPlaneDeps) => ({
+  RegisterContainerInstance: (i: ecs.RegisterContainerInstanceRequest): Out<ecs.RegisterContainerInstanceResponse> => {
+    const ports = (i.totalResources ?? [])
+      .filter((r) => r.name === 'PORTS' || r.name === 'PORTS_UDP')
+      .flatMap((r) => (r.stringSetValue ?? []).map((p) => `${p}/${r.name === 'PORTS' ? 'tcp' : 'udp'}`));
+    const rec = registerContainerInstance(deps, {
+      ...(i.cluster ? { cluster: i.cluster } : {}),
+      ...(i.containerInstanceArn
+        ? { containerInstanceId: i.containerInstanceArn.slice(i.containerInstanceArn.lastIndexOf('/') + 1) }
+        : {}),
+      cpu: intValue(i.totalResources, 'CPU'),
+      memory: intValue(i.totalResources, 'MEMORY'),
+      ports,
+      attributes: (i.attributes ?? []).map((a) => ({
+        name: a.name as string,
+        ...(a.value !== undefined ? { value: a.value } : {}),
+      })),
+      tags: (i.tags ?? []) as { key: string; value: string }[],
+      ...(i.versionInfo?.agentVersion ? { agentVersion: i.versionInfo.agentVersion } : {}),
+    });
+    return { containerInstance: toContainerInstance(deps, rec, true) };
+  },
+
+  DescribeContainerInstances: (
+    i: ecs.DescribeContainerInstancesRequest,
+  ): Out<ecs.DescribeContainerInstancesResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    const out: ecs.ContainerInstance[] = [];
+    const failures: ecs.Failure[] = [];
+    for (const ref of i.containerInstances ?? []) {
+      const rec = findInstance(deps, cluster, ref);
+      if (rec) out.push(toContainerInstance(deps, rec, i.include?.includes('TAGS')));
+      else failures.push({ arn: ref, reason: 'MISSING' });
+    }
+    return { containerInstances: out, failures };
+  },
+
+  ListContainerInstances: (i: ecs.ListContainerInstancesRequest): Out<ecs.ListContainerInstancesResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    const filter = i.filter ? parseQuery(i.filter) : undefined;
+    const all = listInstances(deps, cluster).filter(
+      (c) =>
+        (i.status ? c.status === i.status : c.status !== 'INACTIVE') &&
+        (!filter || evaluateQuery(filter, instanceView(deps, c))),
+    );
+    const { page, nextToken } = paginate(all, (c) => c.id, i.maxResults, i.nextToken);
+    return { containerInstanceArns: page.map((c) => c.arn), ...(nextToken ? { nextToken } : {}) };
+  },
+
+  UpdateContainerInstancesState: (
+    i: ecs.UpdateContainerInstancesStateRequest,
+  ): Out<ecs.UpdateContainerInstancesStateResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    if (i.status !== 'ACTIVE' && i.status !== 'DRAINING')
+      throw invalidParameter('status must be ACTIVE or DRAINING.', { field: 'status' });
+    const out: ecs.ContainerInstance[] = [];
+    const failures: ecs.Failure[] = [];
+    for (const ref of i.containerInstances ?? []) {
+      if (!findInstance(deps, cluster, ref)) {
+        failures.push({ arn: ref, reason: 'MISSING' });
+        continue;
+      }
+      out.push(
+        toContainerInstance(
+          deps,
+          updateInstance(deps, cluster, ref, (c) => ({ ...c, status: i.status as 'ACTIVE' | 'DRAINING' })),
+        ),
+      );
+    }
+    return { containerInstances: out, failures };
+  },
+
+  DeregisterContainerInstance: (
+    i: ecs.DeregisterContainerInstanceRequest,
+  ): Out<ecs.DeregisterContainerInstanceResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    return {
+      containerInstance: toContainerInstance(
+        deps,
+        deregisterInstance(deps, cluster, i.containerInstance as string, i.force ?? false),
+      ),
+    };
+  },
+
+  PutAttributes: (i: ecs.PutAttributesRequest): Out<ecs.PutAttributesResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    for (const a of i.attributes ?? []) {
+      if (!a.targetId) throw invalidParameter('attributes.targetId is required.', { field: 'attributes' });
+      getInstance(deps, cluster, a.targetId);
+      updateInstance(deps, cluster, a.targetId, (c) => ({
+        ...c,
+        attributes: [
+          ...c.attributes.filter((x) => x.name !== a.name),
+          { name: a.name as string, ...(a.value !== undefined ? { value: a.value } : {}) },
+        ].sort((x, y) => (x.name < y.name ? -1 : 1)),
+      }));
+    }
+    return { attributes: i.attributes ?? [] };
+  },
+
+  DeleteAttributes: (i: ecs.DeleteAttributesRequest): Out<ecs.DeleteAttributesResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    for (const a of i.attributes ?? []) {
+      if (!a.targetId) throw invalidParameter('attributes.targetId is required.', { field: 'attributes' });
+      updateInstance(deps, cluster, a.targetId, (c) => ({
+        ...c,
+        attributes: c.attributes.filter((x) => x.name !== a.name),
+      }));
+    }
+    return { attributes: i.attributes ?? [] };
+  },
+
+  ListAttributes: (i: ecs.ListAttributesRequest): Out<ecs.ListAttributesResponse> => {
+    const cluster = getCluster(deps, i.cluster).name;
+    const all = listInstances(deps, cluster).flatMap((c) =>
+      c.attributes
+        .filter(
+          (a) =>
+            (!i.attributeName || a.name === i.attributeName) &&
+            (i.attributeValue === undefined || a.value === i.attributeValue),
+        )
+        .map((a) => ({ ...a, targetType: 'container-instance' as const, targetId: c.arn })),
+    );
+    const { page, nextToken } = paginate(all, (a) => `${a.targetId} ${a.name}`, i.maxResults, i.nextToken);
+    return { attributes: page, ...(nextToken ? { nextToken } : {}) };
+  },
+});

@@ -1,0 +1,120 @@
+import type * as ecs from '@aws-sdk/client-ecs';
+import { getCluster } from '../../control-plane/clusters.js';
+import type { ControlPlaneDeps } from '../../control-plane/deps.js';
+import { runTask, type RunTaskInput, type RunTaskResult } from '../../control-plane/tasks/run-task.js';
+import { findTask, listTasks, stopTask } from '../../control-plane/tasks/tasks.js';
+import type { TaskRecord } from '../../control-plane/tables.js';
+import { paginate } from '../pagination.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+
+const date = (ms: number | undefined) => (ms !== undefined ? new Date(ms) : undefined);
+
+export function toTask(t: TaskRecord, clusterArn: string, withTags = false): ecs.Task {
+  const d = (k: string, ms: number | undefined) => (ms !== undefined ? { [k]: date(ms) } : {});
+  return {
+    taskArn: t.arn,
+    clusterArn,
+    taskDefinitionArn: t.taskDefinitionArn,
+    ...(t.containerInstanceArn ? { containerInstanceArn: t.containerInstanceArn } : {}),
+    launchType: t.launchType as ecs.LaunchType,
+    desiredStatus: t.desiredStatus,
+    lastStatus: t.lastStatus,
+    group: t.group,
+    ...(t.startedBy ? { startedBy: t.startedBy } : {}),
+    cpu: t.cpuText ?? String(t.cpu),
+    memory: t.memoryText ?? String(t.memory),
+    overrides: { containerOverrides: [], inferenceAcceleratorOverrides: [], ...(t.overrides as ecs.TaskOverride) },
+    containers: t.containers.map((c) => ({
+      containerArn: c.arn,
+      taskArn: t.arn,
+      name: c.name,
+      image: c.image,
+      ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+      ...(c.runtimeId ? { runtimeId: c.runtimeId } : {}),
+      lastStatus: c.lastStatus,
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.reason ? { reason: c.reason } : {}),
+      networkBindings: c.networkBindings as ecs.NetworkBinding[],
+      networkInterfaces: c.networkInterfaces,
+      healthStatus: c.healthStatus,
+      ...(c.cpu ? { cpu: c.cpu } : {}),
+      ...(c.memory ? { memory: c.memory } : {}),
+      ...(c.memoryReservation ? { memoryReservation: c.memoryReservation } : {}),
+    })),
+    attachments: t.attachments as ecs.Attachment[],
+    attributes: [],
+    ...(t.availabilityZone ? { availabilityZone: t.availabilityZone } : {}),
+    healthStatus: t.healthStatus,
+    version: t.version,
+    enableExecuteCommand: t.enableExecuteCommand,
+    ...(t.connectivity ? { connectivity: t.connectivity } : {}),
+    ...d('connectivityAt', t.connectivityAt),
+    ...d('createdAt', t.createdAt),
+    ...d('pullStartedAt', t.pullStartedAt),
+    ...d('pullStoppedAt', t.pullStoppedAt),
+    ...d('startedAt', t.startedAt),
+    ...d('stoppingAt', t.stoppingAt),
+    ...d('stoppedAt', t.stoppedAt),
+    ...d('executionStoppedAt', t.executionStoppedAt),
+    ...(t.stopCode ? { stopCode: t.stopCode as ecs.TaskStopCode } : {}),
+    ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+    tags: withTags ? t.tags : [],
+  };
+}
+
+function toRunResult(
+  deps: ControlPlaneDeps,
+  r: RunTaskResult,
+  clusterRef: string | undefined,
+): Out<ecs.RunTaskResponse> {
+  const arn = getCluster(deps, clusterRef).arn;
+  return { tasks: r.tasks.map((t) => toTask(t, arn, true)), failures: r.failures };
+}
+
+export const taskOps = (deps: ControlPlaneDeps) => ({
+  RunTask: (i: ecs.RunTaskRequest): Out<ecs.RunTaskResponse> =>
+    toRunResult(deps, runTask(deps, i as unknown as RunTaskInput), i.cluster),
+
+  StartTask: (i: ecs.StartTaskRequest): Out<ecs.StartTaskResponse> => {
+    const results = (i.containerInstances ?? []).map((ci) =>
+      runTask(deps, { ...(i as unknown as RunTaskInput), count: 1, containerInstances: [ci] }),
+    );
+    const merged: RunTaskResult = {
+      tasks: results.flatMap((r) => r.tasks),
+      failures: results.flatMap((r) => r.failures),
+    };
+    return toRunResult(deps, merged, i.cluster);
+  },
+
+  StopTask: (i: ecs.StopTaskRequest): Out<ecs.StopTaskResponse> => {
+    const c = getCluster(deps, i.cluster);
+    return { task: toTask(stopTask(deps, c.name, i.task as string, i.reason), c.arn) };
+  },
+
+  DescribeTasks: (i: ecs.DescribeTasksRequest): Out<ecs.DescribeTasksResponse> => {
+    const c = getCluster(deps, i.cluster);
+    const out: ecs.Task[] = [];
+    const failures: ecs.Failure[] = [];
+    for (const ref of i.tasks ?? []) {
+      const t = findTask(deps, c.name, ref);
+      if (t) out.push(toTask(t, c.arn, i.include?.includes('TAGS')));
+      else failures.push({ arn: ref, reason: 'MISSING' });
+    }
+    return { tasks: out, failures };
+  },
+
+  ListTasks: (i: ecs.ListTasksRequest): Out<ecs.ListTasksResponse> => {
+    const c = getCluster(deps, i.cluster);
+    const all = listTasks(deps, c.name, {
+      ...(i.containerInstance ? { containerInstance: i.containerInstance } : {}),
+      ...(i.family ? { family: i.family } : {}),
+      ...(i.startedBy ? { startedBy: i.startedBy } : {}),
+      ...(i.serviceName ? { serviceName: i.serviceName } : {}),
+      ...(i.desiredStatus ? { desiredStatus: i.desiredStatus } : {}),
+      ...(i.launchType ? { launchType: i.launchType } : {}),
+    });
+    const { page, nextToken } = paginate(all, (t) => t.id, i.maxResults, i.nextToken);
+    return { taskArns: page.map((t) => t.arn), ...(nextToken ? { nextToken } : {}) };
+  },
+});

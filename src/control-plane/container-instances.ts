@@ -1,0 +1,141 @@
+import { hexId } from '../kernel/ids.js';
+import { invalidParameter, notFound } from '../kernel/errors.js';
+import { containerInstanceArn, nameFromArnOrName } from './arns.js';
+import { getCluster } from './clusters.js';
+import { now, type ControlPlaneDeps } from './deps.js';
+import { containerInstances, tasks, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
+
+export interface RegisterInstanceInput {
+  cluster?: string;
+  /** Re-registration of a known instance (an agent that restarts keeps its identity). */
+  containerInstanceId?: string;
+  ec2InstanceId?: string;
+  cpu: number;
+  memory: number;
+  ports?: string[];
+  gpus?: number;
+  attributes?: AttributeRecord[];
+  tags?: Tag[];
+  agentVersion?: string;
+  hostname?: string;
+  agentConnected?: boolean;
+}
+
+/** Registers (or re-registers) a container instance; attributes are merged, custom ones kept. */
+export function registerContainerInstance(
+  deps: ControlPlaneDeps,
+  input: RegisterInstanceInput,
+): ContainerInstanceRecord {
+  const cluster = getCluster(deps, input.cluster).name;
+  return deps.store.write((tx) => {
+    const id = input.containerInstanceId ?? hexId();
+    const existing = tx.get(containerInstances, `${cluster}/${id}`)?.value;
+    const attrs = new Map((existing?.attributes ?? []).map((a) => [a.name, a]));
+    for (const a of input.attributes ?? []) attrs.set(a.name, a);
+    const rec: ContainerInstanceRecord = {
+      cluster,
+      id,
+      arn: containerInstanceArn(deps, cluster, id),
+      ec2InstanceId: input.ec2InstanceId ?? existing?.ec2InstanceId ?? `i-${id.slice(0, 17)}`,
+      status: existing && existing.status !== 'INACTIVE' ? existing.status : 'ACTIVE',
+      agentConnected: input.agentConnected ?? false,
+      ...(input.agentConnected ? { agentLastSeenAt: now(deps) } : {}),
+      registeredAt: existing?.registeredAt ?? now(deps),
+      registeredResources: { cpu: input.cpu, memory: input.memory, ports: input.ports ?? [], gpus: input.gpus ?? 0 },
+      attributes: [...attrs.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      tags: input.tags ?? existing?.tags ?? [],
+      version: (existing?.version ?? 0) + 1,
+      ...(input.agentVersion ? { agentVersion: input.agentVersion } : {}),
+      ...(input.hostname ? { hostname: input.hostname } : {}),
+    };
+    return tx.put(containerInstances, rec).value;
+  });
+}
+
+export function findInstance(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  ref: string,
+): ContainerInstanceRecord | undefined {
+  return deps.store.read((tx) => tx.get(containerInstances, `${cluster}/${nameFromArnOrName(ref)}`))?.value;
+}
+
+export function getInstance(deps: ControlPlaneDeps, cluster: string, ref: string): ContainerInstanceRecord {
+  const rec = findInstance(deps, cluster, ref);
+  if (!rec)
+    throw invalidParameter(`Container instance '${ref}' not found in cluster '${cluster}'.`, {
+      field: 'containerInstance',
+    });
+  return rec;
+}
+
+export function listInstances(deps: ControlPlaneDeps, cluster: string): ContainerInstanceRecord[] {
+  return deps.store.read((tx) => tx.list(containerInstances, { prefix: `${cluster}/` })).map((e) => e.value);
+}
+
+/** What an instance has left: registered minus every task placed on it that has not stopped. */
+export function remainingResources(deps: ControlPlaneDeps, inst: ContainerInstanceRecord) {
+  const left = {
+    cpu: inst.registeredResources.cpu,
+    memory: inst.registeredResources.memory,
+    gpus: inst.registeredResources.gpus,
+  };
+  const usedPorts: string[] = [];
+  const taskGroups: string[] = [];
+  let running = 0;
+  let pending = 0;
+  for (const t of deps.store.read((tx) => tx.list(tasks, { prefix: `${inst.cluster}/` }))) {
+    const task = t.value;
+    if (task.containerInstanceId !== inst.id || task.lastStatus === 'STOPPED') continue;
+    left.cpu -= task.cpu;
+    left.memory -= task.memory;
+    usedPorts.push(...task.ports);
+    taskGroups.push(task.group);
+    if (task.lastStatus === 'RUNNING') running++;
+    else pending++;
+  }
+  return { ...left, usedPorts, taskGroups, running, pending };
+}
+
+export function updateInstance(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  ref: string,
+  change: (i: ContainerInstanceRecord) => ContainerInstanceRecord,
+): ContainerInstanceRecord {
+  const id = nameFromArnOrName(ref);
+  return deps.store.write((tx) => {
+    const cur = tx.get(containerInstances, `${cluster}/${id}`)?.value;
+    if (!cur) throw notFound(`Container instance '${ref}' not found.`, { resource: 'container-instance' });
+    return tx.put(containerInstances, { ...change(cur), version: cur.version + 1 }).value;
+  });
+}
+
+/** Refused while tasks run on it, unless forced (the tasks are then orphaned, as in ECS). */
+export function deregisterInstance(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  ref: string,
+  force: boolean,
+): ContainerInstanceRecord {
+  const inst = getInstance(deps, cluster, ref);
+  const left = remainingResources(deps, inst);
+  if (!force && left.running + left.pending > 0) {
+    throw invalidParameter('Found running tasks on the instance.', { field: 'containerInstance' });
+  }
+  return updateInstance(deps, cluster, ref, (i) => ({ ...i, status: 'INACTIVE', agentConnected: false }));
+}
+
+export function setAgentConnected(deps: ControlPlaneDeps, cluster: string, id: string, connected: boolean): void {
+  deps.store.write((tx) => {
+    const cur = tx.get(containerInstances, `${cluster}/${id}`)?.value;
+    if (cur && cur.agentConnected !== connected) {
+      tx.put(containerInstances, {
+        ...cur,
+        agentConnected: connected,
+        agentLastSeenAt: now(deps),
+        version: cur.version + 1,
+      });
+    }
+  });
+}

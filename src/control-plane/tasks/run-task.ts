@@ -1,0 +1,187 @@
+import { hexId } from '../../kernel/ids.js';
+import { conflict, invalidParameter, notImplemented } from '../../kernel/errors.js';
+import { parseQuery } from '../../scheduler/query/parse.js';
+import { placeTasks } from '../../scheduler/stack.js';
+import type { Constraint, InstanceView, Plan, Strategy, TaskRequest } from '../../scheduler/types.js';
+import { containerArn, taskArn } from '../arns.js';
+import { getCluster } from '../clusters.js';
+import { listInstances, remainingResources } from '../container-instances.js';
+import { now, type ControlPlaneDeps } from '../deps.js';
+import { tasks, type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
+import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
+import { taskReservation, type Overrides } from './resources.js';
+
+export interface RunTaskInput {
+  cluster?: string;
+  taskDefinition: string;
+  count?: number;
+  launchType?: string;
+  capacityProviderStrategy?: unknown[];
+  overrides?: Overrides & Record<string, unknown>;
+  placementConstraints?: { type?: string; expression?: string }[];
+  placementStrategy?: { type?: string; field?: string }[];
+  group?: string;
+  startedBy?: string;
+  tags?: Tag[];
+  propagateTags?: string;
+  enableExecuteCommand?: boolean;
+  /** StartTask: place only on these instances. */
+  containerInstances?: string[];
+}
+
+export interface RunTaskResult {
+  tasks: TaskRecord[];
+  failures: { arn?: string; reason: string; detail?: string }[];
+}
+
+export function instanceView(deps: ControlPlaneDeps, i: ContainerInstanceRecord): InstanceView {
+  const left = remainingResources(deps, i);
+  return {
+    arn: i.arn,
+    id: i.id,
+    status: i.status,
+    agentConnected: i.agentConnected,
+    registeredAt: i.registeredAt,
+    ...(i.ec2InstanceId ? { ec2InstanceId: i.ec2InstanceId } : {}),
+    ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
+    attributes: Object.fromEntries(i.attributes.map((a) => [a.name, a.value ?? ''])),
+    remaining: { cpu: left.cpu, memory: left.memory, gpus: left.gpus },
+    usedPorts: left.usedPorts,
+    taskGroups: left.taskGroups,
+    runningTasksCount: left.running,
+  };
+}
+
+function toConstraints(list: RunTaskInput['placementConstraints']): Constraint[] {
+  return (list ?? []).map((c) => {
+    if (c.type === 'distinctInstance') {
+      if (c.expression)
+        throw invalidParameter('distinctInstance takes no expression.', { field: 'placementConstraints' });
+      return { type: 'distinctInstance' } as const;
+    }
+    if (!c.expression) throw invalidParameter('memberOf requires an expression.', { field: 'placementConstraints' });
+    return { type: 'memberOf', expression: parseQuery(c.expression) } as const;
+  });
+}
+
+function toStrategies(list: RunTaskInput['placementStrategy']): Strategy[] {
+  return (list ?? []).map((s) => {
+    if (s.type === 'random') return { type: 'random' } as const;
+    if (s.type === 'binpack') {
+      const field = (s.field ?? '').toLowerCase();
+      if (field !== 'cpu' && field !== 'memory')
+        throw invalidParameter("binpack's field must be cpu or memory.", { field: 'placementStrategy' });
+      return { type: 'binpack', field } as const;
+    }
+    if (!s.field) throw invalidParameter('spread requires a field.', { field: 'placementStrategy' });
+    return { type: 'spread', field: s.field } as const;
+  });
+}
+
+/**
+ * RunTask and StartTask: resolve, place with the pure scheduler, then commit the plan in one
+ * transaction that re-checks every placement against the instances as they are at commit time,
+ * so two racing calls can never both take the last resources of an instance.
+ */
+export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskResult {
+  const cluster = getCluster(deps, input.cluster);
+  const td = resolveTaskDefinition(deps, input.taskDefinition);
+  if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  const launchType = input.launchType ?? 'EC2';
+  if (launchType === 'FARGATE' || input.capacityProviderStrategy?.length)
+    throw notImplemented('The FARGATE launch type and capacity provider strategies are');
+  if (launchType !== 'EC2' && launchType !== 'EXTERNAL') throw notImplemented(`Launch type ${launchType} is`);
+  const count = input.count ?? 1;
+  if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.', { field: 'count' });
+  const res = taskReservation(td, input.overrides);
+  const group = input.group ?? `family:${td.family}`;
+  const tdConstraints = ((td.input.placementConstraints as RunTaskInput['placementConstraints']) ?? []).filter(
+    (c) => c.type === 'memberOf',
+  );
+  const request: TaskRequest = {
+    cpu: res.cpu,
+    memory: res.memory,
+    gpus: res.gpus,
+    ports: res.ports,
+    group,
+    requiredAttributes: [],
+    constraints: toConstraints([...tdConstraints, ...(input.placementConstraints ?? [])]),
+    strategies: toStrategies(input.placementStrategy),
+  };
+  const named = input.containerInstances?.map((r) => r.slice(r.lastIndexOf('/') + 1));
+  const candidates = listInstances(deps, cluster.name).filter(
+    (i) => i.status !== 'INACTIVE' && (!named || named.includes(i.id)),
+  );
+  if (candidates.length === 0)
+    throw invalidParameter('No Container Instances were found in your cluster.', { field: 'cluster' });
+  const plan: Plan = placeTasks(
+    candidates.map((i) => instanceView(deps, i)),
+    request,
+    count,
+    deps.rng,
+  );
+  const createdAt = now(deps);
+  const propagated = input.propagateTags === 'TASK_DEFINITION' ? td.tags : [];
+  const records = deps.store.write((tx) => {
+    const out: TaskRecord[] = [];
+    for (const p of plan.placements) {
+      const inst = candidates.find((i) => i.arn === p.instanceArn) as ContainerInstanceRecord;
+      const left = instanceView(deps, inst);
+      if (
+        left.remaining.cpu < res.cpu ||
+        left.remaining.memory < res.memory ||
+        res.ports.some((x) => left.usedPorts.includes(x))
+      ) {
+        throw conflict(`The placement on ${inst.arn} is no longer valid; retry.`);
+      }
+      const id = hexId();
+      const rec: TaskRecord = {
+        cluster: cluster.name,
+        id,
+        arn: taskArn(deps, cluster.name, id),
+        taskDefinitionArn: td.arn,
+        family: td.family,
+        containerInstanceId: inst.id,
+        containerInstanceArn: inst.arn,
+        launchType,
+        desiredStatus: 'RUNNING',
+        lastStatus: 'PROVISIONING',
+        group,
+        ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+        createdAt,
+        overrides: input.overrides ?? {},
+        cpu: res.cpu,
+        memory: res.memory,
+        ports: res.ports,
+        cpuText: String(res.cpu),
+        memoryText: String(res.memory),
+        tags: [...propagated, ...(input.tags ?? [])],
+        enableExecuteCommand: input.enableExecuteCommand ?? false,
+        containers: res.containers.map((c) => ({
+          name: c.name as string,
+          id: hexId().slice(0, 32),
+          arn: '',
+          image: c.image as string,
+          lastStatus: 'PENDING',
+          networkBindings: [],
+          networkInterfaces: [],
+          healthStatus: 'UNKNOWN' as const,
+          essential: c.essential !== false,
+          ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}),
+          ...(c.memory !== undefined ? { memory: String(c.memory) } : {}),
+          ...(c.memoryReservation !== undefined ? { memoryReservation: String(c.memoryReservation) } : {}),
+        })),
+        attachments: [],
+        ...(inst.attributes.find((a) => a.name === 'ecs.availability-zone')?.value
+          ? { availabilityZone: inst.attributes.find((a) => a.name === 'ecs.availability-zone')?.value as string }
+          : {}),
+        healthStatus: 'UNKNOWN',
+        version: 1,
+      };
+      rec.containers = rec.containers.map((c) => ({ ...c, arn: containerArn(deps, cluster.name, id, c.id) }));
+      out.push(tx.put(tasks, rec).value);
+    }
+    return out;
+  });
+  return { tasks: records, failures: plan.failures.map((f) => ({ arn: f.arn, reason: f.reason })) };
+}

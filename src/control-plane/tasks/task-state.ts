@@ -1,0 +1,75 @@
+import { now, type ControlPlaneDeps } from '../deps.js';
+import { tasks, type ContainerRecord, type TaskRecord } from '../tables.js';
+
+/** What an agent reports about one task, level-triggered: the whole current state each time. */
+export interface TaskStateReport {
+  taskId: string;
+  lastStatus: string;
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
+  startedAt?: number;
+  stoppedAt?: number;
+  executionStoppedAt?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  attachments?: unknown[];
+  containers: (Partial<ContainerRecord> & { name: string })[];
+}
+
+const ORDER = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+];
+
+/**
+ * Applies an agent's report to the task it runs on that instance. Status only moves forward
+ * (a late or repeated report never resurrects a stopped task), and only the instance's own
+ * agent may report on it.
+ */
+export function applyTaskState(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  instanceId: string,
+  r: TaskStateReport,
+): TaskRecord | undefined {
+  return deps.store.write((tx) => {
+    const cur = tx.get(tasks, `${cluster}/${r.taskId}`)?.value;
+    if (!cur || cur.containerInstanceId !== instanceId) return undefined;
+    if (ORDER.indexOf(r.lastStatus) < ORDER.indexOf(cur.lastStatus)) return cur;
+    const containers = cur.containers.map((c) => {
+      const rep = r.containers.find((x) => x.name === c.name);
+      if (!rep) return c;
+      const { name: _name, ...rest } = rep;
+      return ORDER.indexOf(rest.lastStatus ?? c.lastStatus) < ORDER.indexOf(c.lastStatus) ? c : { ...c, ...rest };
+    });
+    const next: TaskRecord = {
+      ...cur,
+      lastStatus: r.lastStatus,
+      containers,
+      version: cur.version + 1,
+      ...(r.pullStartedAt !== undefined ? { pullStartedAt: r.pullStartedAt } : {}),
+      ...(r.pullStoppedAt !== undefined ? { pullStoppedAt: r.pullStoppedAt } : {}),
+      ...(r.startedAt !== undefined
+        ? { startedAt: r.startedAt, connectivity: 'CONNECTED' as const, connectivityAt: r.startedAt }
+        : {}),
+      ...(r.healthStatus !== undefined ? { healthStatus: r.healthStatus } : {}),
+      ...(r.attachments !== undefined ? { attachments: r.attachments } : {}),
+    };
+    if (r.lastStatus === 'STOPPED') {
+      next.stoppedAt = r.stoppedAt ?? now(deps);
+      next.executionStoppedAt = r.executionStoppedAt ?? next.stoppedAt;
+      next.stoppingAt ??= next.stoppedAt;
+      next.desiredStatus = 'STOPPED';
+      next.stopCode ??= r.stopCode;
+      next.stoppedReason ??= r.stoppedReason;
+    }
+    return tx.put(tasks, next).value;
+  });
+}

@@ -1,0 +1,60 @@
+import { notFound } from '../../kernel/errors.js';
+import { nameFromArnOrName } from '../arns.js';
+import { now, type ControlPlaneDeps } from '../deps.js';
+import { tasks, type TaskRecord } from '../tables.js';
+
+export function findTask(deps: ControlPlaneDeps, cluster: string, ref: string): TaskRecord | undefined {
+  return deps.store.read((tx) => tx.get(tasks, `${cluster}/${nameFromArnOrName(ref)}`))?.value;
+}
+
+export interface ListTasksFilter {
+  containerInstance?: string;
+  family?: string;
+  startedBy?: string;
+  serviceName?: string;
+  desiredStatus?: string;
+  launchType?: string;
+}
+
+/** ListTasks: by default only tasks whose desired status is RUNNING, as ECS lists them. */
+export function listTasks(deps: ControlPlaneDeps, cluster: string, f: ListTasksFilter): TaskRecord[] {
+  const desired = f.desiredStatus ?? 'RUNNING';
+  const instance = f.containerInstance ? nameFromArnOrName(f.containerInstance) : undefined;
+  return deps.store
+    .read((tx) => tx.list(tasks, { prefix: `${cluster}/` }))
+    .map((e) => e.value)
+    .filter(
+      (t) =>
+        t.desiredStatus === desired &&
+        (instance === undefined || t.containerInstanceId === instance) &&
+        (f.family === undefined || t.family === f.family) &&
+        (f.startedBy === undefined || t.startedBy === f.startedBy) &&
+        (f.serviceName === undefined || t.group === `service:${f.serviceName}`) &&
+        (f.launchType === undefined || t.launchType === f.launchType),
+    );
+}
+
+/** StopTask: the desired status turns STOPPED; the agent stops the containers and reports. */
+export function stopTask(deps: ControlPlaneDeps, cluster: string, ref: string, reason?: string): TaskRecord {
+  return deps.store.write((tx) => {
+    const key = `${cluster}/${nameFromArnOrName(ref)}`;
+    const t = tx.get(tasks, key)?.value;
+    if (!t)
+      throw notFound('The referenced task was not found.', { resource: 'task', code: 'InvalidParameterException' });
+    if (t.desiredStatus === 'STOPPED') return t;
+    const stopped: TaskRecord = {
+      ...t,
+      desiredStatus: 'STOPPED',
+      stoppingAt: now(deps),
+      stopCode: 'UserInitiated',
+      stoppedReason: reason ?? 'Task stopped by user',
+      version: t.version + 1,
+    };
+    // A task that never reached its instance has nothing to stop there.
+    if (t.lastStatus === 'PROVISIONING' && !t.pullStartedAt) {
+      Object.assign(stopped, { lastStatus: 'STOPPED', stoppedAt: now(deps), executionStoppedAt: now(deps) });
+      stopped.containers = t.containers.map((c) => ({ ...c, lastStatus: 'STOPPED' }));
+    }
+    return tx.put(tasks, stopped).value;
+  });
+}
