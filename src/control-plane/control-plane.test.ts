@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BerthError } from '../kernel/errors.js';
+import { createCluster, deleteCluster, clusterCounts } from './clusters.js';
+import { registerContainerInstance, remainingResources, getInstance } from './container-instances.js';
+import { runTask } from './tasks/run-task.js';
+import { applyTaskState } from './tasks/task-state.js';
+import { listTasks, stopTask } from './tasks/tasks.js';
+import {
+  deregisterTaskDefinition,
+  registerTaskDefinition,
+  resolveTaskDefinition,
+} from './task-definitions/task-definitions.js';
+import { testControlPlaneDeps } from './test-deps.js';
+
+const code = (c: string) => (e: unknown) => e instanceof BerthError && (e.detail.code === c || e.kind === c);
+const container = (over: object = {}) => ({ name: 'app', image: 'busybox', memory: 128, ...over });
+
+describe('task definitions', () => {
+  it('counts revisions up and resolves family, family:revision and ARNs', () => {
+    const deps = testControlPlaneDeps();
+    const r1 = registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container()] });
+    const r2 = registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container({ memory: 256 })] });
+    assert.equal(r1.revision, 1);
+    assert.equal(r2.revision, 2);
+    assert.equal(resolveTaskDefinition(deps, 'web').revision, 2);
+    assert.equal(resolveTaskDefinition(deps, 'web:1').arn, r1.arn);
+    assert.equal(resolveTaskDefinition(deps, r1.arn).revision, 1);
+    deregisterTaskDefinition(deps, 'web:2');
+    assert.equal(resolveTaskDefinition(deps, 'web').revision, 1, 'the latest ACTIVE revision');
+    assert.deepEqual(r2.input.containerDefinitions, [container({ memory: 256 })], 'kept verbatim');
+  });
+
+  it('validates as ECS does, naming the container and field', () => {
+    const deps = testControlPlaneDeps();
+    const bad: [object, RegExp][] = [
+      [
+        { family: 'web', containerDefinitions: [{ name: 'app', image: 'x' }] },
+        /At least one of 'memory' or 'memoryReservation'/,
+      ],
+      [{ family: 'web', containerDefinitions: [container(), container()] }, /Duplicate container name 'app'/],
+      [{ family: 'web', containerDefinitions: [container({ essential: false })] }, /at least one essential container/],
+      [
+        { family: 'web', containerDefinitions: [container({ memory: 100, memoryReservation: 200 })] },
+        /'memoryReservation' must be less than or equal to 'memory'/,
+      ],
+      [
+        {
+          family: 'web',
+          containerDefinitions: [container({ dependsOn: [{ containerName: 'db', condition: 'START' }] })],
+        },
+        /container 'db' is not another container/,
+      ],
+      [{ family: 'web', cpu: 'lots', containerDefinitions: [container()] }, /Invalid 'cpu' setting/],
+      [
+        {
+          family: 'web',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [container()],
+        },
+        /Fargate only supports network mode 'awsvpc'/,
+      ],
+      [
+        {
+          family: 'web',
+          requiresCompatibilities: ['FARGATE'],
+          networkMode: 'awsvpc',
+          cpu: '256',
+          memory: '4GB',
+          containerDefinitions: [container()],
+        },
+        /No Fargate configuration exists for given values: 256 CPU, 4096 memory/,
+      ],
+      [
+        {
+          family: 'web',
+          networkMode: 'awsvpc',
+          containerDefinitions: [container({ portMappings: [{ containerPort: 80, hostPort: 8080 }] })],
+        },
+        /containerPort and hostPort values must match/,
+      ],
+      [{ family: 'bad name', containerDefinitions: [container()] }, /Family contains invalid characters/],
+    ];
+    for (const [input, why] of bad) {
+      assert.throws(
+        () => registerTaskDefinition(deps, input as never),
+        (e: unknown) => code('ClientException')(e) && why.test((e as Error).message),
+        String(why),
+      );
+    }
+    const fargate = registerTaskDefinition(deps, {
+      family: 'f',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '0.5 vCPU',
+      memory: '1GB',
+      containerDefinitions: [container()],
+    });
+    assert.deepEqual(
+      [fargate.cpuUnits, fargate.memoryMiB, fargate.compatibilities.includes('FARGATE')],
+      [512, 1024, true],
+    );
+  });
+});
+
+describe('running tasks', () => {
+  const setup = () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'prod' });
+    const instances = ['a', 'b'].map((az) =>
+      registerContainerInstance(deps, {
+        cluster: 'prod',
+        cpu: 1024,
+        memory: 1024,
+        agentConnected: true,
+        attributes: [{ name: 'ecs.availability-zone', value: `az-${az}` }],
+      }),
+    );
+    registerTaskDefinition(deps, {
+      family: 'web',
+      containerDefinitions: [
+        container({ memory: 300, cpu: 100, portMappings: [{ containerPort: 80, hostPort: 8080 }] }),
+      ],
+    });
+    return { deps, instances };
+  };
+
+  it('places, reserves, reports failures with reasons, and frees resources when stopped', () => {
+    const { deps, instances } = setup();
+    const r = runTask(deps, { cluster: 'prod', taskDefinition: 'web', count: 3 });
+    assert.equal(r.tasks.length, 2, 'one fixed host port per instance');
+    assert.deepEqual(
+      r.failures.map((f) => f.reason),
+      ['RESOURCE:PORTS', 'RESOURCE:PORTS'],
+    );
+    const inst = getInstance(deps, 'prod', instances[0]?.id as string);
+    assert.equal(remainingResources(deps, inst).memory, 1024 - 300);
+    assert.equal(clusterCounts(deps, 'prod').pendingTasksCount, 2);
+    const t = r.tasks[0]!;
+    applyTaskState(deps, 'prod', t.containerInstanceId as string, {
+      taskId: t.id,
+      lastStatus: 'RUNNING',
+      startedAt: 5,
+      containers: [{ name: 'app', lastStatus: 'RUNNING', runtimeId: 'c1' }],
+    });
+    assert.equal(clusterCounts(deps, 'prod').runningTasksCount, 1);
+    const stopping = stopTask(deps, 'prod', t.arn, 'enough');
+    assert.deepEqual(
+      [stopping.desiredStatus, stopping.stopCode, stopping.stoppedReason],
+      ['STOPPED', 'UserInitiated', 'enough'],
+    );
+    applyTaskState(deps, 'prod', t.containerInstanceId as string, {
+      taskId: t.id,
+      lastStatus: 'STOPPED',
+      containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 137 }],
+    });
+    const late = applyTaskState(deps, 'prod', t.containerInstanceId as string, {
+      taskId: t.id,
+      lastStatus: 'RUNNING',
+      containers: [],
+    });
+    assert.equal(late?.lastStatus, 'STOPPED', 'status never moves backwards');
+    assert.equal(remainingResources(deps, getInstance(deps, 'prod', t.containerInstanceId as string)).memory, 1024);
+    assert.equal(listTasks(deps, 'prod', { desiredStatus: 'STOPPED' }).length, 1);
+  });
+
+  it('answers AGENT for disconnected instances and refuses an empty cluster', () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'c' });
+    registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container()] });
+    assert.throws(() => runTask(deps, { cluster: 'c', taskDefinition: 'web' }), /No Container Instances were found/);
+    registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024 });
+    assert.deepEqual(
+      runTask(deps, { cluster: 'c', taskDefinition: 'web' }).failures.map((f) => f.reason),
+      ['AGENT'],
+    );
+  });
+
+  it('never overcommits under a storm of racing RunTask calls', () => {
+    const { deps } = setup();
+    registerTaskDefinition(deps, { family: 'big', containerDefinitions: [container({ memory: 200 })] });
+    const results = Array.from({ length: 40 }, () =>
+      runTask(deps, { cluster: 'prod', taskDefinition: 'big', count: 2 }),
+    );
+    const placed = results.reduce((n, r) => n + r.tasks.length, 0);
+    assert.equal(placed, 10, '1024 MiB per instance holds five 200 MiB tasks, twice');
+  });
+
+  it('refuses to delete a cluster with instances or live tasks', () => {
+    const { deps } = setup();
+    assert.throws(() => deleteCluster(deps, 'prod'), code('ClusterContainsContainerInstancesException'));
+  });
+});

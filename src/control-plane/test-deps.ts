@@ -1,0 +1,15 @@
+import { ManualClock } from '../kernel/clock.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { ControlPlaneDeps } from './deps.js';
+
+/** Control-plane dependencies for unit tests: the in-memory store, a manual clock, a seeded rng. */
+export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock } {
+  let seed = 42;
+  return {
+    store: new MemoryStore(),
+    clock: new ManualClock(Date.UTC(2024, 0, 1)),
+    accountId: '000000000000',
+    region: 'us-east-1',
+    rng: () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31,
+  };
+}
