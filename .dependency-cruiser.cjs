@@ -8,7 +8,7 @@ const allowed = {
   blob: ['kernel'],
   registry: ['kernel', 'store', 'blob'],
   scheduler: ['kernel'],
-  'control-plane': ['kernel', 'store', 'scheduler'],
+  'control-plane': ['kernel', 'store', 'scheduler', 'wire'],
   fargate: ['kernel', 'control-plane'],
   agent: ['kernel', 'wire'],
   wire: ['kernel'],

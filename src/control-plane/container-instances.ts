@@ -1,4 +1,7 @@
 import { hexId } from '../kernel/ids.js';
+import { evaluateQuery } from '../scheduler/query/evaluate.js';
+import { parseQuery } from '../scheduler/query/parse.js';
+import type { InstanceView } from '../scheduler/types.js';
 import { invalidParameter, notFound } from '../kernel/errors.js';
 import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
@@ -138,4 +141,37 @@ export function setAgentConnected(deps: ControlPlaneDeps, cluster: string, id: s
       });
     }
   });
+}
+
+/** An instance as the scheduler and the cluster query language see it. */
+export function instanceView(deps: ControlPlaneDeps, i: ContainerInstanceRecord): InstanceView {
+  const left = remainingResources(deps, i);
+  return {
+    arn: i.arn,
+    id: i.id,
+    status: i.status,
+    agentConnected: i.agentConnected,
+    registeredAt: i.registeredAt,
+    ...(i.ec2InstanceId ? { ec2InstanceId: i.ec2InstanceId } : {}),
+    ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
+    attributes: Object.fromEntries(i.attributes.map((a) => [a.name, a.value ?? ''])),
+    remaining: { cpu: left.cpu, memory: left.memory, gpus: left.gpus },
+    usedPorts: left.usedPorts,
+    taskGroups: left.taskGroups,
+    runningTasksCount: left.running,
+  };
+}
+
+/** ListContainerInstances: by status (all but INACTIVE by default) and cluster query filter. */
+export function filterInstances(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  options: { filter?: string; status?: string },
+): ContainerInstanceRecord[] {
+  const expr = options.filter ? parseQuery(options.filter) : undefined;
+  return listInstances(deps, cluster).filter(
+    (c) =>
+      (options.status ? c.status === options.status : c.status !== 'INACTIVE') &&
+      (!expr || evaluateQuery(expr, instanceView(deps, c))),
+  );
 }

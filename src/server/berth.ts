@@ -10,6 +10,8 @@ import type { RegistryDeps } from '../registry/deps.js';
 import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { startMaintenance } from '../registry/maintenance.js';
+import { mintToken } from '../registry/auth-token.js';
+import { mountAgentEndpoint } from './agent-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
 import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -58,6 +60,13 @@ export async function startBerth(
     // As on ECS, the default cluster is there for whoever names no cluster.
     createCluster(controlPlane, { clusterName: 'default' });
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane });
+    const closeAgents = mountAgentEndpoint(app, controlPlane, {
+      logger,
+      registryCredentials: () => ({
+        host: registry.registryHost,
+        authorization: `Basic ${mintToken(registry).authorizationToken}`,
+      }),
+    });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -82,6 +91,7 @@ export async function startBerth(
       close: () =>
         (closing ??= (async () => {
           stopMaintenance();
+          closeAgents();
           try {
             await app.close();
           } finally {

@@ -2,6 +2,7 @@ import type * as ecs from '@aws-sdk/client-ecs';
 import { getCluster } from '../../control-plane/clusters.js';
 import {
   deregisterInstance,
+  filterInstances,
   findInstance,
   getInstance,
   listInstances,
@@ -10,11 +11,8 @@ import {
   updateInstance,
 } from '../../control-plane/container-instances.js';
 import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import { instanceView } from '../../control-plane/tasks/run-task.js';
 import type { ContainerInstanceRecord } from '../../control-plane/tables.js';
 import { invalidParameter } from '../../kernel/errors.js';
-import { evaluateQuery } from '../../scheduler/query/evaluate.js';
-import { parseQuery } from '../../scheduler/query/parse.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -109,12 +107,10 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
 
   ListContainerInstances: (i: ecs.ListContainerInstancesRequest): Out<ecs.ListContainerInstancesResponse> => {
     const cluster = getCluster(deps, i.cluster).name;
-    const filter = i.filter ? parseQuery(i.filter) : undefined;
-    const all = listInstances(deps, cluster).filter(
-      (c) =>
-        (i.status ? c.status === i.status : c.status !== 'INACTIVE') &&
-        (!filter || evaluateQuery(filter, instanceView(deps, c))),
-    );
+    const all = filterInstances(deps, cluster, {
+      ...(i.filter ? { filter: i.filter } : {}),
+      ...(i.status ? { status: i.status } : {}),
+    });
     const { page, nextToken } = paginate(all, (c) => c.id, i.maxResults, i.nextToken);
     return { containerInstanceArns: page.map((c) => c.arn), ...(nextToken ? { nextToken } : {}) };
   },

@@ -2,10 +2,10 @@ import { hexId } from '../../kernel/ids.js';
 import { conflict, invalidParameter, notImplemented } from '../../kernel/errors.js';
 import { parseQuery } from '../../scheduler/query/parse.js';
 import { placeTasks } from '../../scheduler/stack.js';
-import type { Constraint, InstanceView, Plan, Strategy, TaskRequest } from '../../scheduler/types.js';
+import type { Constraint, Plan, Strategy, TaskRequest } from '../../scheduler/types.js';
 import { containerArn, taskArn } from '../arns.js';
 import { getCluster } from '../clusters.js';
-import { listInstances, remainingResources } from '../container-instances.js';
+import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { tasks, type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
@@ -32,24 +32,6 @@ export interface RunTaskInput {
 export interface RunTaskResult {
   tasks: TaskRecord[];
   failures: { arn?: string; reason: string; detail?: string }[];
-}
-
-export function instanceView(deps: ControlPlaneDeps, i: ContainerInstanceRecord): InstanceView {
-  const left = remainingResources(deps, i);
-  return {
-    arn: i.arn,
-    id: i.id,
-    status: i.status,
-    agentConnected: i.agentConnected,
-    registeredAt: i.registeredAt,
-    ...(i.ec2InstanceId ? { ec2InstanceId: i.ec2InstanceId } : {}),
-    ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
-    attributes: Object.fromEntries(i.attributes.map((a) => [a.name, a.value ?? ''])),
-    remaining: { cpu: left.cpu, memory: left.memory, gpus: left.gpus },
-    usedPorts: left.usedPorts,
-    taskGroups: left.taskGroups,
-    runningTasksCount: left.running,
-  };
 }
 
 function toConstraints(list: RunTaskInput['placementConstraints']): Constraint[] {

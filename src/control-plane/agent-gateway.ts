@@ -1,0 +1,178 @@
+import type { Logger } from '../kernel/logger.js';
+import { agentMessageSchema, type Hello, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
+import { getCluster } from './clusters.js';
+import { registerContainerInstance, setAgentConnected } from './container-instances.js';
+import type { ControlPlaneDeps } from './deps.js';
+import { tasks, taskDefinitions, type TaskRecord } from './tables.js';
+import { effectiveContainers } from './tasks/resources.js';
+import { applyTaskState } from './tasks/task-state.js';
+
+/** The transport the gateway speaks through (a websocket in production, a twin in tests). */
+export interface AgentConnection {
+  send(message: ServerMessage): void;
+  close(code: number, reason: string): void;
+}
+
+export interface AgentGatewayOptions {
+  logger: Logger;
+  /** Registry credentials handed to agents so they can pull from berth's own registry. */
+  registryCredentials?: () => { host: string; authorization: string };
+  heartbeatTimeoutMs?: number;
+}
+
+/** The task specs an instance should be running (or stopping), from the store. */
+export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId: string): TaskSpec[] {
+  return deps.store.read((tx) =>
+    tx
+      .list(tasks, { prefix: `${cluster}/` })
+      .map((e) => e.value)
+      .filter((t) => t.containerInstanceId === instanceId && t.lastStatus !== 'STOPPED')
+      .map((t: TaskRecord) => {
+        const [family, revision] = t.taskDefinitionArn.slice(t.taskDefinitionArn.lastIndexOf('/') + 1).split(':') as [
+          string,
+          string,
+        ];
+        const td = tx.get(taskDefinitions, `${family}/${revision.padStart(9, '0')}`)?.value;
+        const input = td?.input ?? {};
+        return {
+          taskId: t.id,
+          taskArn: t.arn,
+          family: t.family,
+          desiredStatus: t.desiredStatus,
+          networkMode: (input.networkMode as string | undefined) ?? 'bridge',
+          cpu: t.cpu,
+          memory: t.memory,
+          containers: td ? effectiveContainers(td, t.overrides) : [],
+          volumes: (input.volumes as Record<string, unknown>[] | undefined) ?? [],
+          ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn as string } : {}),
+        };
+      }),
+  );
+}
+
+/**
+ * One agent session: hello registers (or re-registers) the instance and marks its agent
+ * connected; from then on every change to the instance's tasks sends the full desired set;
+ * state reports go to the task records; a closed or silent connection marks the agent
+ * disconnected. Handlers only enqueue; the send re-reads the store (level-triggered).
+ */
+export class AgentSession {
+  private instance?: { cluster: string; id: string };
+  private seq = 0;
+  private lastSent = '';
+  private pending = false;
+  private readonly watchAbort = new AbortController();
+  private silence?: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: ControlPlaneDeps,
+    private readonly conn: AgentConnection,
+    private readonly options: AgentGatewayOptions,
+  ) {
+    this.armSilenceTimer();
+  }
+
+  private armSilenceTimer(): void {
+    clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.conn.close(4000, 'no heartbeat'), this.options.heartbeatTimeoutMs ?? 60_000);
+    this.silence.unref?.();
+  }
+
+  onMessage(raw: string): void {
+    this.armSilenceTimer();
+    let parsed;
+    try {
+      parsed = agentMessageSchema.safeParse(JSON.parse(raw));
+    } catch {
+      this.conn.send({ type: 'error', message: 'messages must be JSON' });
+      return;
+    }
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      this.conn.send({
+        type: 'error',
+        message: `invalid message: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
+      });
+      return;
+    }
+    const msg = parsed.data;
+    if (msg.type === 'hello') this.hello(msg);
+    else if (!this.instance) this.conn.send({ type: 'error', message: 'say hello first' });
+    else if (msg.type === 'task-state') {
+      const { type: _t, ...report } = msg;
+      applyTaskState(this.deps, this.instance.cluster, this.instance.id, report);
+    }
+  }
+
+  private hello(h: Hello): void {
+    try {
+      const cluster = getCluster(this.deps, h.cluster).name;
+      const rec = registerContainerInstance(this.deps, {
+        cluster,
+        ...(h.containerInstanceId ? { containerInstanceId: h.containerInstanceId } : {}),
+        ...(h.ec2InstanceId ? { ec2InstanceId: h.ec2InstanceId } : {}),
+        cpu: h.resources.cpu,
+        memory: h.resources.memory,
+        ports: h.resources.ports,
+        gpus: h.resources.gpus,
+        attributes: h.attributes,
+        agentVersion: h.agentVersion,
+        ...(h.hostname ? { hostname: h.hostname } : {}),
+        agentConnected: true,
+      });
+      this.instance = { cluster, id: rec.id };
+      this.conn.send({
+        type: 'welcome',
+        cluster,
+        containerInstanceId: rec.id,
+        containerInstanceArn: rec.arn,
+        ...(this.options.registryCredentials ? { registry: this.options.registryCredentials() } : {}),
+      });
+      this.options.logger.info({ cluster, instance: rec.id }, 'agent connected');
+      void this.follow();
+      this.push();
+    } catch (e) {
+      this.conn.send({ type: 'error', message: (e as Error).message });
+      this.conn.close(4001, 'registration refused');
+    }
+  }
+
+  private async follow(): Promise<void> {
+    const from = this.deps.store.revision();
+    try {
+      for await (const c of this.deps.store.watch(from, { tables: [tasks.name], signal: this.watchAbort.signal })) {
+        if (this.instance && c.key.startsWith(`${this.instance.cluster}/`)) this.schedulePush();
+      }
+    } catch (e) {
+      this.options.logger.warn({ err: String(e) }, 'agent session lost its watch; closing');
+      this.conn.close(4002, 'resync');
+    }
+  }
+
+  private schedulePush(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      this.push();
+    });
+  }
+
+  private push(): void {
+    if (!this.instance) return;
+    const desired = desiredTasks(this.deps, this.instance.cluster, this.instance.id);
+    const body = JSON.stringify(desired);
+    if (body === this.lastSent) return;
+    this.lastSent = body;
+    this.conn.send({ type: 'desired', seq: ++this.seq, tasks: desired });
+  }
+
+  onClose(): void {
+    clearTimeout(this.silence);
+    this.watchAbort.abort();
+    if (this.instance) {
+      setAgentConnected(this.deps, this.instance.cluster, this.instance.id, false);
+      this.options.logger.info({ cluster: this.instance.cluster, instance: this.instance.id }, 'agent disconnected');
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { clusterFromArn } from './arns.js';
+import type { ControlPlaneDeps } from './deps.js';
+import { clusters, containerInstances, taskDefinitions, tasks, type Tag } from './tables.js';
+import { invalidParameter, notFound } from '../kernel/errors.js';
+import type { TableDef } from '../store/port.js';
+
+type Tagged = { tags: Tag[] };
+
+/** The store row an ECS ARN names, for tagging: cluster, task definition, task or container instance. */
+function locate(arn: string): { table: TableDef<Tagged>; key: string } {
+  const m = /^arn:[^:]+:ecs:[^:]*:[^:]*:([a-z-]+)\/(.+)$/.exec(arn);
+  if (!m) throw invalidParameter(`The ARN '${arn}' is not a valid ECS resource ARN.`, { field: 'resourceArn' });
+  const [, kind, rest] = m as unknown as [string, string, string];
+  switch (kind) {
+    case 'cluster':
+      return { table: clusters as unknown as TableDef<Tagged>, key: rest };
+    case 'task-definition': {
+      const [family, revision] = rest.split(':') as [string, string];
+      return {
+        table: taskDefinitions as unknown as TableDef<Tagged>,
+        key: `${family}/${(revision ?? '').padStart(9, '0')}`,
+      };
+    }
+    case 'task':
+    case 'container-instance':
+      if (!clusterFromArn(arn)) break;
+      return { table: (kind === 'task' ? tasks : containerInstances) as unknown as TableDef<Tagged>, key: rest };
+  }
+  throw invalidParameter(`Tagging is not supported for '${arn}'.`, { field: 'resourceArn' });
+}
+
+export function updateTags(deps: ControlPlaneDeps, arn: string, change: (tags: Tag[]) => Tag[]): Tag[] {
+  const { table, key } = locate(arn);
+  return deps.store.write((tx) => {
+    const cur = tx.get(table, key)?.value;
+    if (!cur)
+      throw notFound('The specified resource is not found.', { code: 'ResourceNotFoundException', resource: 'tagged' });
+    const next = change(cur.tags ?? []);
+    if (next === cur.tags) return next; // a read: no write, no new revision
+    if (next.length > 50) throw invalidParameter('A resource can have at most 50 tags.', { field: 'tags' });
+    tx.put(table, { ...cur, tags: next });
+    return next;
+  });
+}

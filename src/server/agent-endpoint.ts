@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer } from 'ws';
+import { AgentSession, type AgentGatewayOptions } from '../control-plane/agent-gateway.js';
+import type { ControlPlaneDeps } from '../control-plane/deps.js';
+import { AGENT_PATH } from '../wire/agent-protocol.js';
+
+/** Serves the agent wire on the edge port: websocket upgrades of /agent/v1, one session each. */
+export function mountAgentEndpoint(
+  app: FastifyInstance,
+  deps: ControlPlaneDeps,
+  options: AgentGatewayOptions,
+): () => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  app.server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new AgentSession(
+        deps,
+        { send: (m) => ws.send(JSON.stringify(m)), close: (c, r) => ws.close(c, r) },
+        options,
+      );
+      ws.on('message', (data) => session.onMessage(data.toString()));
+      ws.on('close', () => session.onClose());
+      ws.on('error', () => ws.terminate());
+    });
+  });
+  return () => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+  };
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The agent wire (`/agent/v1`, one JSON message per websocket frame). On (re)connect the agent
+ * says hello and receives the full desired task set for its instance; after that every change
+ * sends the full set again with a higher sequence number, so the agent is level-triggered and
+ * never depends on seeing one particular message. The agent reports each task's whole state.
+ */
+export const AGENT_PATH = '/agent/v1';
+
+const attribute = z.object({ name: z.string().min(1).max(128), value: z.string().max(128).optional() });
+
+export const helloSchema = z.object({
+  type: z.literal('hello'),
+  cluster: z.string().min(1),
+  containerInstanceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
+  ec2InstanceId: z.string().optional(),
+  hostname: z.string().optional(),
+  agentVersion: z.string(),
+  resources: z.object({
+    cpu: z.number().int().nonnegative(),
+    memory: z.number().int().nonnegative(),
+    ports: z.array(z.string()),
+    gpus: z.number().int().nonnegative().default(0),
+  }),
+  attributes: z.array(attribute),
+});
+
+export const containerStateSchema = z.object({
+  name: z.string(),
+  lastStatus: z.string(),
+  runtimeId: z.string().optional(),
+  imageDigest: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  reason: z.string().max(1024).optional(),
+  healthStatus: z.enum(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']).optional(),
+  networkBindings: z
+    .array(
+      z.object({
+        bindIP: z.string().optional(),
+        containerPort: z.number().int().optional(),
+        hostPort: z.number().int().optional(),
+        protocol: z.string().optional(),
+      }),
+    )
+    .optional(),
+  networkInterfaces: z
+    .array(z.object({ attachmentId: z.string().optional(), privateIpv4Address: z.string().optional() }))
+    .optional(),
+});
+
+export const taskStateSchema = z.object({
+  type: z.literal('task-state'),
+  taskId: z.string().regex(/^[0-9a-f]{32}$/),
+  lastStatus: z.enum([
+    'PROVISIONING',
+    'PENDING',
+    'ACTIVATING',
+    'RUNNING',
+    'DEACTIVATING',
+    'STOPPING',
+    'DEPROVISIONING',
+    'STOPPED',
+  ]),
+  pullStartedAt: z.number().optional(),
+  pullStoppedAt: z.number().optional(),
+  startedAt: z.number().optional(),
+  stoppedAt: z.number().optional(),
+  executionStoppedAt: z.number().optional(),
+  stopCode: z.string().optional(),
+  stoppedReason: z.string().max(1024).optional(),
+  healthStatus: z.enum(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']).optional(),
+  attachments: z.array(z.unknown()).optional(),
+  containers: z.array(containerStateSchema),
+});
+
+export const agentMessageSchema = z.discriminatedUnion('type', [
+  helloSchema,
+  taskStateSchema,
+  z.object({ type: z.literal('heartbeat') }),
+]);
+
+export type Hello = z.infer<typeof helloSchema>;
+export type TaskStateMessage = z.infer<typeof taskStateSchema>;
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+
+/** One task as the agent needs it: everything to run it, overrides already applied. */
+export interface TaskSpec {
+  taskId: string;
+  taskArn: string;
+  family: string;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  networkMode: string;
+  cpu: number;
+  memory: number;
+  /** Container definitions as registered, with the task's overrides applied. */
+  containers: Record<string, unknown>[];
+  volumes: Record<string, unknown>[];
+  taskRoleArn?: string;
+}
+
+export type ServerMessage =
+  | {
+      type: 'welcome';
+      cluster: string;
+      containerInstanceId: string;
+      containerInstanceArn: string;
+      registry?: { host: string; authorization: string };
+    }
+  | { type: 'desired'; seq: number; tasks: TaskSpec[] }
+  | { type: 'error'; message: string };
