@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLogger } from '../kernel/logger.js';
+import type { ServerMessage } from '../wire/agent-protocol.js';
+import { AgentSession } from './agent-gateway.js';
+import { findInstance } from './container-instances.js';
+import { runTask } from './tasks/run-task.js';
+import { findTask, stopTask } from './tasks/tasks.js';
+import { registerTaskDefinition } from './task-definitions/task-definitions.js';
+import { createCluster } from './clusters.js';
+import { testControlPlaneDeps } from './test-deps.js';
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('agent gateway', () => {
+  it('registers on hello, sends desired sets on change, takes state reports, and marks disconnects', async () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'default' });
+    registerTaskDefinition(deps, {
+      family: 'web',
+      containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
+    });
+    const sent: ServerMessage[] = [];
+    let closed: string | undefined;
+    const session = new AgentSession(
+      deps,
+      { send: (m) => sent.push(m), close: (_c, r) => (closed = r) },
+      { logger: createLogger('silent') },
+    );
+    session.onMessage('not json');
+    assert.deepEqual(sent.pop(), { type: 'error', message: 'messages must be JSON' });
+    session.onMessage(JSON.stringify({ type: 'task-state', taskId: 'x' }));
+    assert.match((sent.pop() as { message: string }).message, /invalid message: taskId/);
+    session.onMessage(
+      JSON.stringify({
+        type: 'hello',
+        cluster: 'default',
+        agentVersion: '0.1.0',
+        resources: { cpu: 2048, memory: 2048, ports: [] },
+        attributes: [{ name: 'ecs.os-type', value: 'linux' }],
+      }),
+    );
+    const welcome = sent.shift() as Extract<ServerMessage, { type: 'welcome' }>;
+    assert.equal(welcome.type, 'welcome');
+    assert.deepEqual(sent.shift(), { type: 'desired', seq: 1, tasks: [] });
+    const { tasks } = runTask(deps, { taskDefinition: 'web' });
+    await tick();
+    const desired = sent.shift() as Extract<ServerMessage, { type: 'desired' }>;
+    assert.equal(desired.seq, 2);
+    assert.equal(desired.tasks[0]?.taskId, tasks[0]?.id);
+    assert.deepEqual(desired.tasks[0]?.containers, [{ name: 'app', image: 'busybox', memory: 64 }]);
+    session.onMessage(
+      JSON.stringify({
+        type: 'task-state',
+        taskId: tasks[0]?.id,
+        lastStatus: 'RUNNING',
+        startedAt: 1,
+        containers: [{ name: 'app', lastStatus: 'RUNNING', runtimeId: 'abc' }],
+      }),
+    );
+    assert.equal(findTask(deps, 'default', tasks[0]?.id as string)?.lastStatus, 'RUNNING');
+    stopTask(deps, 'default', tasks[0]?.arn as string);
+    await tick();
+    const afterStop = sent.filter((m) => m.type === 'desired').pop() as Extract<ServerMessage, { type: 'desired' }>;
+    assert.equal(afterStop.tasks[0]?.desiredStatus, 'STOPPED');
+    session.onClose();
+    assert.equal(findInstance(deps, 'default', welcome.containerInstanceId)?.agentConnected, false);
+    assert.equal(closed, undefined);
+  });
+});
