@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger, type LogLevel } from '../kernel/logger.js';
+import { agentUnavailable, startAgent } from '../server/agent-process.js';
 import { startBerth } from '../server/berth.js';
 import { defaults, type AuthMode, type BerthConfig } from '../server/config.js';
 import { version } from '../server/version.js';
@@ -41,6 +42,7 @@ program
     defaults.registryGcGrace,
   )
   .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
+  .option('--no-agent', 'do not run tasks on this host')
   .action(async (o: Record<string, string | number | boolean>) => {
     if (o.registryAuth !== 'on' && o.registryAuth !== 'off') {
       process.stderr.write(`berth: --registry-auth must be on or off, not '${String(o.registryAuth)}'\n`);
@@ -69,6 +71,16 @@ program
       process.exit(1);
     }
     const running = berth;
+    let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+    if (o.agent !== false) {
+      const why = agentUnavailable();
+      if (why) process.stderr.write(`berth: no local agent: ${why}; tasks will not run on this host\n`);
+      else
+        agent = await startAgent(
+          { endpoint: `http://127.0.0.1:${running.port}`, cluster: 'default', dataDir: `${config.dataDir}/agent` },
+          logger,
+        );
+    }
     process.stdout.write(
       `berth ${version} listening on ${running.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n` +
         `try: aws --endpoint-url ${running.endpoint} sts get-caller-identity\n`,
@@ -80,6 +92,7 @@ program
         process.exit(130);
       }
       stopping = true;
+      agent?.stop();
       process.stdout.write(`berth: ${signal} received, finishing in-flight requests\n`);
       running.close().then(
         () => {
@@ -94,6 +107,50 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const collect = (v: string, acc: Record<string, string>) => {
+  const i = v.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError('expected key=value');
+  return { ...acc, [v.slice(0, i)]: v.slice(i + 1) };
+};
+
+program
+  .command('agent')
+  .description('run the node agent: register this host with a cluster and run its tasks under runc')
+  .requiredOption('--endpoint <url>', 'the berth endpoint, e.g. http://10.0.0.5:4566')
+  .option('--cluster <name>', 'the cluster to join', 'default')
+  .option('--data-dir <dir>', 'where the agent keeps images, snapshots and task state', '/var/lib/berth-agent')
+  .option('--availability-zone <az>', 'the ecs.availability-zone attribute', 'local-1a')
+  .option('--attribute <key=value>', 'a custom attribute (repeatable)', collect, {})
+  .option('--subnet <cidr>', 'the subnet for bridge and awsvpc tasks', '172.29.0.0/16')
+  .option('--bridge <name>', 'the host bridge for task networks', 'berth0')
+  .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .action(async (o: Record<string, unknown>) => {
+    const why = agentUnavailable();
+    if (why) {
+      process.stderr.write(`berth agent: ${why}\n`);
+      process.exit(1);
+    }
+    const logger = createLogger(o.logLevel as LogLevel);
+    const agent = await startAgent(
+      {
+        endpoint: o.endpoint as string,
+        cluster: o.cluster as string,
+        dataDir: resolve(o.dataDir as string),
+        availabilityZone: o.availabilityZone as string,
+        attributes: o.attribute as Record<string, string>,
+        network: { cniPath: '/usr/lib/cni', bridge: o.bridge as string, subnet: o.subnet as string },
+      },
+      logger,
+    );
+    process.stdout.write(`berth agent ${version} joining cluster ${String(o.cluster)} at ${String(o.endpoint)}\n`);
+    const stop = () => {
+      agent.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
 await program.parseAsync(process.argv);

@@ -59,7 +59,7 @@ async function applyWhiteouts(dir: string, report: GuardReport): Promise<void> {
  * here) write the files. The snapshot appears under `target` only when complete.
  */
 export async function unpackLayer(
-  source: Readable | AsyncIterable<Uint8Array>,
+  source: Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   mediaType: string,
   target: string,
   diffId: string,

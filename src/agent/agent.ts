@@ -1,0 +1,198 @@
+import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { Logger } from '../kernel/logger.js';
+import { AGENT_PATH, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
+import { ImageStore } from './images/image-store.js';
+import { RegistryClient } from './images/registry-client.js';
+import type { NetworkConfig } from './runtime/network.js';
+import { Runc } from './runtime/runc.js';
+import { TaskRunner } from './task-runner.js';
+import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
+
+export interface AgentConfig {
+  endpoint: string;
+  cluster: string;
+  dataDir: string;
+  attributes: Record<string, string>;
+  availabilityZone: string;
+  memoryReserveMiB: number;
+  network: Omit<NetworkConfig, 'dataDir'>;
+  version: string;
+}
+
+// What this agent can do, advertised as ECS capability attributes.
+const CAPABILITIES = [
+  'ecs.capability.container-health-check',
+  'ecs.capability.container-ordering',
+  'ecs.capability.task-eni',
+  'com.amazonaws.ecs.capability.docker-remote-api.1.18',
+  'com.amazonaws.ecs.capability.docker-remote-api.1.44',
+];
+
+/**
+ * The node agent: registers its host over the agent wire, diffs the desired task set against
+ * what runs here and converges, reports every change. Containers outlive the agent; on start it
+ * picks up the tasks it left (and their exit codes) from its data directory.
+ */
+export class Agent {
+  private ws?: WebSocket;
+  private readonly runners = new Map<string, TaskRunner>();
+  private instanceId?: string;
+  private credentials = new Map<string, string>();
+  private backoff = 500;
+  private stopped = false;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly runc: Runc;
+  private readonly images: ImageStore;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly logger: Logger,
+  ) {
+    this.runc = new Runc(join(config.dataDir, 'runc'));
+    this.images = new ImageStore(join(config.dataDir, 'images'), new RegistryClient(() => this.credentials));
+  }
+
+  private get tasksDir(): string {
+    return join(this.config.dataDir, 'tasks');
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.tasksDir, { recursive: true });
+    try {
+      const saved = JSON.parse(await readFile(join(this.config.dataDir, 'agent.json'), 'utf8')) as {
+        cluster: string;
+        containerInstanceId: string;
+      };
+      if (saved.cluster === this.config.cluster) this.instanceId = saved.containerInstanceId;
+    } catch {
+      /* first start */
+    }
+    for (const id of await readdir(this.tasksDir)) {
+      const t = await loadTask(join(this.tasksDir, id));
+      if (t && !t.cleanedUp) this.runners.set(id, this.runner(id, t));
+    }
+    this.connect();
+    this.timers.push(setInterval(() => void this.tickAll(), 250));
+    this.timers.push(setInterval(() => this.send({ type: 'heartbeat' }), 15_000));
+  }
+
+  private runner(id: string, task: LocalTask): TaskRunner {
+    return new TaskRunner(join(this.tasksDir, id), task, {
+      images: this.images,
+      runc: this.runc,
+      network: { ...this.config.network, dataDir: join(this.config.dataDir, 'cni') },
+      logger: this.logger,
+      report: (t) => this.send(toReport(t)),
+      now: () => Date.now(),
+    });
+  }
+
+  private async tickAll(): Promise<void> {
+    for (const [id, r] of this.runners) {
+      await r.tick();
+      if (r.task.cleanedUp) this.runners.delete(id);
+    }
+  }
+
+  private send(msg: object): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const url = `${this.config.endpoint.replace(/^http/, 'ws')}${AGENT_PATH}`;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.on('open', () => {
+      this.backoff = 500;
+      ws.send(JSON.stringify(this.hello()));
+    });
+    ws.on('message', (data) => void this.onMessage(JSON.parse(data.toString()) as ServerMessage));
+    ws.on('close', () => {
+      if (this.stopped) return;
+      this.logger.warn({ retryInMs: this.backoff }, 'control plane connection lost; containers keep running');
+      setTimeout(() => this.connect(), this.backoff).unref();
+      this.backoff = Math.min(this.backoff * 2, 30_000);
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private hello() {
+    const attrs = [
+      { name: 'ecs.os-type', value: 'linux' },
+      { name: 'ecs.os-family', value: 'LINUX' },
+      { name: 'ecs.cpu-architecture', value: process.arch === 'x64' ? 'x86_64' : process.arch },
+      { name: 'ecs.availability-zone', value: this.config.availabilityZone },
+      { name: 'ecs.instance-type', value: 'berth.host' },
+      ...CAPABILITIES.map((name) => ({ name })),
+      ...Object.entries(this.config.attributes).map(([name, value]) => ({ name, value })),
+    ];
+    return {
+      type: 'hello',
+      cluster: this.config.cluster,
+      ...(this.instanceId ? { containerInstanceId: this.instanceId } : {}),
+      hostname: hostname(),
+      agentVersion: this.config.version,
+      resources: {
+        cpu: cpus().length * 1024,
+        memory: Math.floor(totalmem() / 1024 / 1024) - this.config.memoryReserveMiB,
+        ports: ['22/tcp', '2375/tcp', '2376/tcp', '51678/tcp', '51679/tcp'],
+        gpus: 0,
+      },
+      attributes: attrs,
+    };
+  }
+
+  private async onMessage(msg: ServerMessage): Promise<void> {
+    if (msg.type === 'welcome') {
+      this.instanceId = msg.containerInstanceId;
+      if (msg.registry) this.credentials = new Map([[msg.registry.host, msg.registry.authorization]]);
+      await writeFile(
+        join(this.config.dataDir, 'agent.json'),
+        JSON.stringify({ cluster: msg.cluster, containerInstanceId: msg.containerInstanceId }),
+      );
+      this.logger.info({ instance: msg.containerInstanceArn }, 'registered');
+      for (const r of this.runners.values()) this.send(r.report()); // whatever happened while away
+    } else if (msg.type === 'desired') {
+      await this.reconcile(msg.tasks);
+    } else if (msg.type === 'error') {
+      this.logger.error({ message: msg.message }, 'control plane refused a message');
+    }
+  }
+
+  /** Converges on the desired set: new tasks start, changed ones update, vanished ones stop. */
+  private async reconcile(desired: TaskSpec[]): Promise<void> {
+    const ids = new Set(desired.map((t) => t.taskId));
+    for (const spec of desired) {
+      const r = this.runners.get(spec.taskId);
+      if (r) r.updateSpec(spec);
+      else if (spec.desiredStatus === 'RUNNING') {
+        const task: LocalTask = {
+          spec,
+          lastStatus: 'PROVISIONING',
+          bindings: [],
+          containers: Object.fromEntries(
+            spec.containers.map((c) => [
+              c.name as string,
+              { lastStatus: 'PENDING', runtimeId: `${spec.taskId}-${c.name as string}` },
+            ]),
+          ),
+        };
+        const dir = join(this.tasksDir, spec.taskId);
+        await mkdir(dir, { recursive: true });
+        await saveTask(dir, task);
+        this.runners.set(spec.taskId, this.runner(spec.taskId, task));
+      }
+    }
+    for (const [id, r] of this.runners) if (!ids.has(id)) r.updateSpec({ ...r.task.spec, desiredStatus: 'STOPPED' });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.ws?.close();
+  }
+}

@@ -1,0 +1,50 @@
+import { Readable } from 'node:stream';
+
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+].join(', ');
+
+/** Credentials per registry host, as `Authorization` header values. */
+export type Credentials = ReadonlyMap<string, string>;
+
+/**
+ * A minimal OCI distribution client: manifests and blobs over HTTP(S), Basic credentials per host.
+ * Loopback registries are spoken to over plain HTTP, as Docker treats them as insecure-allowed.
+ */
+export class RegistryClient {
+  constructor(private readonly credentials: () => Credentials) {}
+
+  private base(host: string): string {
+    const plain = /^(localhost|127\.|\[::1\])/.test(host);
+    return `${plain ? 'http' : 'https'}://${host}`;
+  }
+
+  private async get(host: string, path: string, accept?: string): Promise<Response> {
+    const auth = this.credentials().get(host);
+    const res = await fetch(`${this.base(host)}${path}`, {
+      headers: { ...(auth ? { authorization: auth } : {}), ...(accept ? { accept } : {}) },
+    });
+    if (!res.ok) {
+      const body = await res.text().catch(() => '');
+      throw new Error(`GET ${host}${path}: ${res.status} ${body.slice(0, 300)}`);
+    }
+    return res;
+  }
+
+  async manifest(host: string, repository: string, reference: string): Promise<{ mediaType: string; bytes: Buffer }> {
+    const res = await this.get(host, `/v2/${repository}/manifests/${reference}`, MANIFEST_TYPES);
+    return {
+      mediaType: (res.headers.get('content-type') ?? '').split(';')[0] ?? '',
+      bytes: Buffer.from(await res.arrayBuffer()),
+    };
+  }
+
+  async blob(host: string, repository: string, digest: string): Promise<Readable> {
+    const res = await this.get(host, `/v2/${repository}/blobs/${digest}`);
+    if (!res.body) throw new Error(`blob ${digest} has no body`);
+    return Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]);
+  }
+}

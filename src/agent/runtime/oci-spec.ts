@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
+
+function hostNofile(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  const hard = Number(line?.trim().split(/\s+/)[4]);
+  return Number.isFinite(hard) && hard > 0 ? hard : 1024;
+}
+type Json = Record<string, any>;
+
+// Docker's default capability set, which ECS containers get unless linuxParameters change it.
+const DEFAULT_CAPS = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+export interface SpecInput {
+  container: Json;
+  image: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string };
+  user: { uid: number; gid: number };
+  hostname: string;
+  /** A network namespace to join; undefined with `host` shares the host's, with `none` makes a new one. */
+  netnsPath?: string;
+  networkMode: string;
+  cgroupsPath: string;
+  /** Files bind-mounted read-only over the rootfs (hosts, resolv.conf, hostname). */
+  etcFiles: { path: string; source: string }[];
+  /** Host paths bound into the container: volumes' mount points. */
+  binds: { destination: string; source: string; readOnly: boolean }[];
+}
+
+/** The process arguments: ECS's entryPoint/command replace the image's Entrypoint/Cmd, as Docker merges them. */
+export function processArgs(c: Json, image: SpecInput['image']): string[] {
+  const entry: string[] = c.entryPoint ?? image.Entrypoint ?? [];
+  const cmd: string[] = c.command ?? (c.entryPoint ? [] : (image.Cmd ?? []));
+  return [...entry, ...cmd];
+}
+
+function capName(c: string): string {
+  return c.startsWith('CAP_') ? c : `CAP_${c}`;
+}
+
+/** An OCI runtime spec (config.json) for one container of a task. */
+export function buildSpec(s: SpecInput): Json {
+  const c = s.container;
+  const args = processArgs(c, s.image);
+  if (args.length === 0) throw new Error(`container ${c.name}: no command, and the image has no Entrypoint or Cmd`);
+  const env = new Map<string, string>();
+  for (const e of s.image.Env ?? []) {
+    const i = e.indexOf('=');
+    env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
+  }
+  if (!env.has('PATH')) env.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  for (const e of (c.environment ?? []) as Json[]) env.set(e.name, e.value ?? '');
+  env.set('HOSTNAME', s.hostname);
+  const lp: Json = c.linuxParameters ?? {};
+  let caps = c.privileged ? ALL_CAPS : DEFAULT_CAPS;
+  caps = caps.filter(
+    (x) =>
+      !((lp.capabilities?.drop ?? []) as string[]).map(capName).includes(x) &&
+      !(lp.capabilities?.drop ?? []).includes('ALL'),
+  );
+  caps = [...new Set([...caps, ...((lp.capabilities?.add ?? []) as string[]).map(capName)])];
+  const memory: Json = {};
+  if (c.memory) memory.limit = c.memory * 1024 * 1024;
+  if (c.memoryReservation) memory.reservation = c.memoryReservation * 1024 * 1024;
+  const cpu: Json = { shares: Math.max(2, c.cpu ?? 0) };
+  const namespaces: Json[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (s.networkMode !== 'host')
+    namespaces.push(s.netnsPath ? { type: 'network', path: s.netnsPath } : { type: 'network' });
+  const shmBytes = (lp.sharedMemorySize ?? 64) * 1024 * 1024;
+  const mounts: Json[] = [
+    { destination: '/proc', type: 'proc', source: 'proc' },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmBytes}`],
+    },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    ...((lp.tmpfs ?? []) as Json[]).map((t) => ({
+      destination: t.containerPath,
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: [...(t.mountOptions ?? []), `size=${t.size}m`],
+    })),
+    ...s.etcFiles.map((f) => ({ destination: f.path, type: 'bind', source: f.source, options: ['rbind', 'ro'] })),
+    ...s.binds.map((b) => ({
+      destination: b.destination,
+      type: 'bind',
+      source: b.source,
+      options: ['rbind', b.readOnly ? 'ro' : 'rw'],
+    })),
+  ];
+  const rlimits = ((c.ulimits ?? []) as Json[]).map((u) => ({
+    type: `RLIMIT_${String(u.name).toUpperCase()}`,
+    hard: u.hardLimit,
+    soft: u.softLimit,
+  }));
+  // Containers inherit the agent's open-file limit unless they ask for another: a container may
+  // not exceed what its runtime itself was given.
+  if (!rlimits.some((r) => r.type === 'RLIMIT_NOFILE')) {
+    rlimits.push({ type: 'RLIMIT_NOFILE', hard: hostNofile(), soft: hostNofile() });
+  }
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: s.user.uid, gid: s.user.gid },
+      args: lp.initProcessEnabled ? ['/dev/init', '--', ...args] : args,
+      env: [...env].map(([k, v]) => `${k}=${v}`),
+      cwd: c.workingDirectory ?? s.image.WorkingDir ?? '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      rlimits,
+      noNewPrivileges: false,
+    },
+    root: { path: 'rootfs', readonly: c.readonlyRootFilesystem === true },
+    hostname: s.hostname,
+    mounts,
+    annotations: Object.fromEntries(Object.entries((c.dockerLabels ?? {}) as Record<string, string>)),
+    linux: {
+      namespaces,
+      cgroupsPath: s.cgroupsPath,
+      resources: { devices: [{ allow: false, access: 'rwm' }], memory, cpu },
+      maskedPaths: c.privileged
+        ? []
+        : [
+            '/proc/acpi',
+            '/proc/kcore',
+            '/proc/keys',
+            '/proc/latency_stats',
+            '/proc/timer_list',
+            '/proc/timer_stats',
+            '/proc/sched_debug',
+            '/sys/firmware',
+            '/proc/scsi',
+          ],
+      readonlyPaths: c.privileged
+        ? []
+        : ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}
+
+const ALL_CAPS = [
+  ...DEFAULT_CAPS,
+  'CAP_DAC_READ_SEARCH',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_LEASE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+];

@@ -1,0 +1,105 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskSpec, TaskStateMessage } from '../wire/agent-protocol.js';
+import type { PortBinding, TaskNetwork } from './runtime/network.js';
+
+export interface ContainerState {
+  lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  runtimeId: string;
+  exitCode?: number;
+  reason?: string;
+  startedAt?: number;
+  healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  imageDigest?: string;
+}
+
+/** Everything the agent knows about a task it runs, kept on disk so a restarted agent resumes it. */
+export interface LocalTask {
+  spec: TaskSpec;
+  lastStatus: TaskStateMessage['lastStatus'];
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
+  startedAt?: number;
+  stoppingAt?: number;
+  stoppedAt?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  bindings: PortBinding[];
+  network?: TaskNetwork;
+  containers: Record<string, ContainerState>;
+  cleanedUp?: boolean;
+}
+
+export async function saveTask(dir: string, t: LocalTask): Promise<void> {
+  await writeFile(join(dir, 'state.json.tmp'), JSON.stringify(t));
+  await rename(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
+}
+
+export async function loadTask(dir: string): Promise<LocalTask | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as LocalTask;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The task as the control plane should see it, in the wire's words. */
+export function toReport(t: LocalTask): TaskStateMessage {
+  const bindingsFor = (name: string) => {
+    const c = t.spec.containers.find((x) => x.name === name) as
+      { portMappings?: { containerPort?: number; protocol?: string }[] } | undefined;
+    return t.bindings
+      .filter((b) =>
+        c?.portMappings?.some((pm) => pm.containerPort === b.containerPort && (pm.protocol ?? 'tcp') === b.protocol),
+      )
+      .map((b) => ({ bindIP: '0.0.0.0', containerPort: b.containerPort, hostPort: b.hostPort, protocol: b.protocol }));
+  };
+  const essentials = t.spec.containers.filter((c) => c.essential !== false).map((c) => t.containers[c.name as string]);
+  const health = essentials.some((c) => c?.healthStatus === 'UNHEALTHY')
+    ? 'UNHEALTHY'
+    : essentials.length > 0 && essentials.every((c) => c?.healthStatus === 'HEALTHY')
+      ? 'HEALTHY'
+      : 'UNKNOWN';
+  return {
+    type: 'task-state',
+    taskId: t.spec.taskId,
+    lastStatus: t.lastStatus,
+    ...(t.pullStartedAt !== undefined ? { pullStartedAt: t.pullStartedAt } : {}),
+    ...(t.pullStoppedAt !== undefined ? { pullStoppedAt: t.pullStoppedAt } : {}),
+    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
+    ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt, executionStoppedAt: t.stoppedAt } : {}),
+    ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+    ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+    healthStatus: health,
+    ...(t.network?.ip
+      ? {
+          attachments: [
+            {
+              id: t.spec.taskId.slice(0, 8),
+              type: 'ElasticNetworkInterface',
+              status: t.lastStatus === 'STOPPED' ? 'DELETED' : 'ATTACHED',
+              details: [
+                { name: 'networkInterfaceId', value: `eni-${t.spec.taskId.slice(0, 17)}` },
+                { name: 'macAddress', value: t.network.mac ?? '' },
+                { name: 'privateIPv4Address', value: t.network.ip },
+                { name: 'subnetId', value: 'subnet-berth' },
+              ],
+            },
+          ],
+        }
+      : {}),
+    containers: Object.entries(t.containers).map(([name, c]) => ({
+      name,
+      lastStatus: c.lastStatus,
+      runtimeId: c.runtimeId,
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.healthStatus ? { healthStatus: c.healthStatus } : {}),
+      ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+      networkBindings: bindingsFor(name),
+      ...(t.network?.ip && t.spec.networkMode === 'awsvpc'
+        ? { networkInterfaces: [{ attachmentId: t.spec.taskId.slice(0, 8), privateIpv4Address: t.network.ip }] }
+        : {}),
+    })),
+  };
+}

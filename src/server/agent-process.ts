@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { Agent, type AgentConfig } from '../agent/agent.js';
+import type { Logger } from '../kernel/logger.js';
+import { version } from './version.js';
+
+export type AgentOptions = Pick<AgentConfig, 'endpoint' | 'cluster' | 'dataDir'> & Partial<AgentConfig>;
+
+/** Why this host cannot run tasks, if it cannot: the agent needs root and runc. */
+export function agentUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the agent runs containers with runc and needs root';
+  if (!['/usr/sbin/runc', '/usr/bin/runc'].some((p) => existsSync(p)))
+    return 'runc is not installed (scripts/install.sh installs it)';
+  return undefined;
+}
+
+export async function startAgent(options: AgentOptions, logger: Logger): Promise<Agent> {
+  const agent = new Agent(
+    {
+      attributes: {},
+      availabilityZone: 'local-1a',
+      memoryReserveMiB: 256,
+      network: { cniPath: '/usr/lib/cni', bridge: 'berth0', subnet: '172.29.0.0/16' },
+      version,
+      ...options,
+    },
+    logger,
+  );
+  await agent.start();
+  return agent;
+}
