@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { CreateServiceCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 describe('berth up: the first things a user tries', () => {
@@ -55,10 +55,14 @@ describe('berth up: the first things a user tries', () => {
       credentials: testCredentials,
       maxAttempts: 1,
     });
-    await assert.rejects(ecs.send(new ListClustersCommand({})), (e: Error) => {
-      assert.match(e.message, /not implemented|Unknown operation/i);
-      return true;
-    });
+    await assert.rejects(
+      ecs.send(new CreateServiceCommand({ serviceName: 'web', taskDefinition: 'web' })),
+      (e: Error) => {
+        assert.equal(e.name, 'NotImplemented');
+        assert.match(e.message, /ECS CreateService is not implemented in berth yet/);
+        return true;
+      },
+    );
   });
 });
 

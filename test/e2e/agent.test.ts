@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  ECSClient,
+  DescribeTasksCommand,
+  RunTaskCommand,
+  waitUntilTasksRunning,
+  waitUntilTasksStopped,
+} from '@aws-sdk/client-ecs';
+import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { cleanupAgentLeftovers } from './host-cleanup.js';
+import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+describe('tasks on real containers under runc', () => {
+  let berth: BerthProcess;
+  let image: OciImage;
+  let ecs: ECSClient;
+  let imageUri: string;
+  before(async () => {
+    [berth, image] = await Promise.all([
+      startBerth({ keepDataDir: true }),
+      buildBusyboxImage({
+        files: {
+          '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nappuser:x:1234:4321::/home/app:/bin/sh\n',
+          '/etc/group': 'root:x:0:\napp:x:4321:\n',
+        },
+      }),
+    ]);
+    ecs = new ECSClient({
+      endpoint: berth.endpoint,
+      region: 'us-east-1',
+      credentials: testCredentials,
+      maxAttempts: 1,
+    });
+    const host = new URL(berth.endpoint).host;
+    assert.equal(
+      (await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', 'e2e/agent'])).code,
+      0,
+    );
+    const creds = `AWS:${(await awsCli(berth.endpoint, ['ecr', 'get-login-password'])).stdout.trim()}`;
+    const push = await skopeo([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      creds,
+      image.ref,
+      `docker://${host}/e2e/agent:v1`,
+    ]);
+    assert.equal(push.code, 0, push.stderr);
+    imageUri = `${host}/e2e/agent:v1`;
+    // The local agent registers shortly after berth comes up.
+    for (let i = 0; i < 50; i++) {
+      const r = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'list-container-instances'])).stdout) as {
+        containerInstanceArns: string[];
+      };
+      if (r.containerInstanceArns.length > 0) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  });
+  after(async () => {
+    await berth.dispose().catch(() => undefined);
+    await cleanupAgentLeftovers(berth.dataDir);
+    const { rmSync } = await import('node:fs');
+    rmSync(berth.dataDir, { recursive: true, force: true });
+    image.dispose();
+  });
+
+  const register = async (family: string, containers: object[], extra: string[] = []) => {
+    const r = await awsCli(berth.endpoint, [
+      'ecs',
+      'register-task-definition',
+      '--family',
+      family,
+      '--container-definitions',
+      JSON.stringify(containers),
+      ...extra,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  };
+  const logOf = (taskArn: string, container: string) =>
+    readFileSync(
+      join(berth.dataDir, 'agent', 'tasks', taskArn.split('/').pop() as string, 'containers', container, 'stdout.log'),
+      'utf8',
+    );
+
+  it('runs a task to completion and reports its exit code, user and environment', async () => {
+    await register(
+      'exits',
+      [
+        {
+          name: 'main',
+          image: imageUri,
+          memory: 32,
+          user: 'appuser:app',
+          environment: [{ name: 'GREETING', value: 'hi from berth' }],
+          command: ['sh', '-c', 'echo "$GREETING"; id -u; id -g; exit 3'],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const run = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'run-task', '--task-definition', 'exits'])).stdout);
+    const arn = run.tasks[0].taskArn as string;
+    const wait = await awsCli(berth.endpoint, ['ecs', 'wait', 'tasks-stopped', '--tasks', arn]);
+    assert.equal(wait.code, 0, wait.stderr);
+    const t = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'describe-tasks', '--tasks', arn])).stdout).tasks[0];
+    assert.equal(t.lastStatus, 'STOPPED');
+    assert.equal(t.stopCode, 'EssentialContainerExited');
+    assert.equal(t.stoppedReason, 'Essential container in task exited');
+    assert.equal(t.containers[0].exitCode, 3);
+    assert.match(t.containers[0].runtimeId, /^[0-9a-f]{32}-main$/);
+    assert.ok(t.pullStartedAt && t.pullStoppedAt && t.stoppedAt, 'timestamps are reported');
+    assert.equal(logOf(arn, 'main'), 'hi from berth\n1234\n4321\n');
+  });
+
+  it('serves HTTP on a mapped host port in bridge mode, and stops on StopTask', async () => {
+    const port = await freePort();
+    await register('http', [
+      {
+        name: 'web',
+        image: imageUri,
+        memory: 32,
+        portMappings: [{ containerPort: 8080, hostPort: port }],
+        command: [
+          'sh',
+          '-c',
+          "mkdir -p /www && echo served-by-berth > /www/index.html && trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait",
+        ],
+      },
+    ]);
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'http' }));
+    const arn = run.tasks?.[0]?.taskArn as string;
+    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const described = await ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
+    assert.deepEqual(
+      described.tasks?.[0]?.containers?.[0]?.networkBindings?.map((b) => [b.containerPort, b.hostPort, b.protocol]),
+      [[8080, port, 'tcp']],
+    );
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(await res.text(), 'served-by-berth\n');
+    const stop = await awsCli(berth.endpoint, ['ecs', 'stop-task', '--task', arn, '--reason', 'e2e done']);
+    assert.equal(stop.code, 0, stop.stderr);
+    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const stopped = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+    assert.equal(stopped?.stopCode, 'UserInitiated');
+    assert.equal(stopped?.stoppedReason, 'e2e done');
+    assert.equal(stopped?.containers?.[0]?.exitCode, 0, 'SIGTERM reached the container');
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }));
+  });
+
+  it('refuses an image that cannot be pulled with CannotPullContainerError', async () => {
+    await register(
+      'missing',
+      [{ name: 'x', image: `${new URL(berth.endpoint).host}/e2e/agent:nope`, memory: 16 }],
+      ['--network-mode', 'none'],
+    );
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'missing' }));
+    const arn = run.tasks?.[0]?.taskArn as string;
+    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+    assert.equal(t?.stopCode, 'TaskFailedToStart');
+    assert.match(t?.stoppedReason ?? '', /^CannotPullContainerError: /);
+  });
+
+  it('keeps containers through an agent restart and reports the exit codes it missed', async () => {
+    await register(
+      'survivor',
+      [{ name: 'main', image: imageUri, memory: 16, command: ['sh', '-c', 'sleep 3; exit 7'] }],
+      ['--network-mode', 'none'],
+    );
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'survivor' }));
+    const arn = run.tasks?.[0]?.taskArn as string;
+    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const dataDir = berth.dataDir;
+    berth.child.kill('SIGKILL');
+    await berth.stop();
+    await new Promise((r) => setTimeout(r, 4000)); // the container exits while nobody watches
+    berth = await startBerth({ dataDir, keepDataDir: true });
+    ecs = new ECSClient({
+      endpoint: berth.endpoint,
+      region: 'us-east-1',
+      credentials: testCredentials,
+      maxAttempts: 1,
+    });
+    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+    assert.equal(t?.containers?.[0]?.exitCode, 7);
+    assert.equal(t?.stopCode, 'EssentialContainerExited');
+  });
+});

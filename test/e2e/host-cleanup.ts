@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const quiet = (cmd: string, args: string[]) =>
+  run(cmd, args).then(
+    (r) => r.stdout,
+    () => '',
+  );
+
+/**
+ * Removes whatever a test's agent left on the host, even after a failure: its runc containers,
+ * mounts under its data directory, its tasks' network namespaces, and the berth bridge.
+ */
+export async function cleanupAgentLeftovers(dataDir: string, bridge = 'berth0'): Promise<void> {
+  const root = join(dataDir, 'agent', 'runc');
+  if (existsSync(root)) {
+    for (const id of (await quiet('runc', ['--root', root, 'list', '-q'])).split('\n').filter(Boolean)) {
+      await quiet('runc', ['--root', root, 'kill', id, 'KILL']);
+      await quiet('runc', ['--root', root, 'delete', '--force', id]);
+    }
+  }
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(dataDir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await quiet('umount', ['-l', m]);
+  const tasksDir = join(dataDir, 'agent', 'tasks');
+  const ids = existsSync(tasksDir) ? readdirSync(tasksDir) : [];
+  for (const id of ids) await quiet('ip', ['netns', 'delete', `berth-${id.slice(0, 24)}`]);
+  await quiet('ip', ['link', 'delete', bridge]);
+}
