@@ -75,7 +75,12 @@ export class Agent {
       if (t && !t.cleanedUp) this.runners.set(id, this.runner(id, t));
     }
     this.connect();
-    this.timers.push(setInterval(() => void this.tickAll(), 250));
+    this.timers.push(
+      setInterval(
+        () => void this.tickAll().catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed')),
+        250,
+      ),
+    );
     this.timers.push(setInterval(() => this.send({ type: 'heartbeat' }), 15_000));
   }
 
@@ -110,7 +115,12 @@ export class Agent {
       this.backoff = 500;
       ws.send(JSON.stringify(this.hello()));
     });
-    ws.on('message', (data) => void this.onMessage(JSON.parse(data.toString()) as ServerMessage));
+    ws.on('message', (data) => {
+      // A bad message or a failed step is logged, never allowed to take the agent (and its watch) down.
+      this.onMessage(JSON.parse(data.toString()) as ServerMessage).catch((e: unknown) =>
+        this.logger.error({ err: String(e) }, 'handling a control plane message failed'),
+      );
+    });
     ws.on('close', () => {
       if (this.stopped) return;
       this.logger.warn({ retryInMs: this.backoff }, 'control plane connection lost; containers keep running');

@@ -30,9 +30,13 @@ export interface LocalTask {
   cleanedUp?: boolean;
 }
 
+let writes = 0;
+
+/** Atomic: a new file renamed over the old, each write with its own temporary name. */
 export async function saveTask(dir: string, t: LocalTask): Promise<void> {
-  await writeFile(join(dir, 'state.json.tmp'), JSON.stringify(t));
-  await rename(join(dir, 'state.json.tmp'), join(dir, 'state.json'));
+  const tmp = join(dir, `state.json.${process.pid}.${++writes}.tmp`);
+  await writeFile(tmp, JSON.stringify(t));
+  await rename(tmp, join(dir, 'state.json'));
 }
 
 export async function loadTask(dir: string): Promise<LocalTask | undefined> {

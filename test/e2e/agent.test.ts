@@ -70,7 +70,7 @@ describe('tasks on real containers under runc', () => {
   });
   after(async () => {
     await berth.dispose().catch(() => undefined);
-    await cleanupAgentLeftovers(berth.dataDir);
+    await cleanupAgentLeftovers(join(berth.dataDir, 'agent'));
     const { rmSync } = await import('node:fs');
     rmSync(berth.dataDir, { recursive: true, force: true });
     image.dispose();

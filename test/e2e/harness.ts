@@ -106,3 +106,25 @@ export async function awsCli(
     return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
   }
 }
+
+/** A `berth agent` process joining a cluster, as a separate host would. */
+export async function startAgentProcess(
+  endpoint: string,
+  args: string[],
+): Promise<{ child: ChildProcess; output(): string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [berthBin, 'agent', '--endpoint', endpoint, '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

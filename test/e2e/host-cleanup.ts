@@ -12,10 +12,10 @@ const quiet = (cmd: string, args: string[]) =>
 
 /**
  * Removes whatever a test's agent left on the host, even after a failure: its runc containers,
- * mounts under its data directory, its tasks' network namespaces, and the berth bridge.
+ * mounts under its data directory (`agentDir`), its tasks' network namespaces, and the berth bridge.
  */
-export async function cleanupAgentLeftovers(dataDir: string, bridge = 'berth0'): Promise<void> {
-  const root = join(dataDir, 'agent', 'runc');
+export async function cleanupAgentLeftovers(agentDir: string, bridge = 'berth0'): Promise<void> {
+  const root = join(agentDir, 'runc');
   if (existsSync(root)) {
     for (const id of (await quiet('runc', ['--root', root, 'list', '-q'])).split('\n').filter(Boolean)) {
       await quiet('runc', ['--root', root, 'kill', id, 'KILL']);
@@ -25,10 +25,10 @@ export async function cleanupAgentLeftovers(dataDir: string, bridge = 'berth0'):
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')
-    .filter((m) => m.startsWith(dataDir))
+    .filter((m) => m.startsWith(agentDir))
     .sort((a, b) => b.length - a.length);
   for (const m of mounts) await quiet('umount', ['-l', m]);
-  const tasksDir = join(dataDir, 'agent', 'tasks');
+  const tasksDir = join(agentDir, 'tasks');
   const ids = existsSync(tasksDir) ? readdirSync(tasksDir) : [];
   for (const id of ids) await quiet('ip', ['netns', 'delete', `berth-${id.slice(0, 24)}`]);
   await quiet('ip', ['link', 'delete', bridge]);
