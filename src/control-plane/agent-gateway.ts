@@ -3,7 +3,7 @@ import { agentMessageSchema, type Hello, type ServerMessage, type TaskSpec } fro
 import { getCluster } from './clusters.js';
 import { registerContainerInstance, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
-import { tasks, taskDefinitions, type TaskRecord } from './tables.js';
+import { liveTasks, tasks, taskDefinitions, type TaskRecord } from './tables.js';
 import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
 
@@ -24,9 +24,9 @@ export interface AgentGatewayOptions {
 export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId: string): TaskSpec[] {
   return deps.store.read((tx) =>
     tx
-      .list(tasks, { prefix: `${cluster}/` })
-      .map((e) => e.value)
-      .filter((t) => t.containerInstanceId === instanceId && t.lastStatus !== 'STOPPED')
+      .list(liveTasks, { prefix: `${cluster}/${instanceId}/` })
+      .map((e) => tx.get(tasks, `${cluster}/${e.value.taskId}`)?.value)
+      .filter((t): t is TaskRecord => t !== undefined)
       .map((t: TaskRecord) => {
         const [family, revision] = t.taskDefinitionArn.slice(t.taskDefinitionArn.lastIndexOf('/') + 1).split(':') as [
           string,
@@ -141,7 +141,11 @@ export class AgentSession {
     const from = this.deps.store.revision();
     try {
       for await (const c of this.deps.store.watch(from, { tables: [tasks.name], signal: this.watchAbort.signal })) {
-        if (this.instance && c.key.startsWith(`${this.instance.cluster}/`)) this.schedulePush();
+        // Only this instance's tasks matter; a deleted task is looked at in case it was ours.
+        const inst = this.instance;
+        if (!inst || !c.key.startsWith(`${inst.cluster}/`)) continue;
+        const owner = (c.value as { containerInstanceId?: string } | undefined)?.containerInstanceId;
+        if (owner === undefined || owner === inst.id) this.schedulePush();
       }
     } catch (e) {
       this.options.logger.warn({ err: String(e) }, 'agent session lost its watch; closing');

@@ -6,7 +6,13 @@ import { invalidParameter, notFound } from '../kernel/errors.js';
 import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
 import { now, type ControlPlaneDeps } from './deps.js';
-import { containerInstances, tasks, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
+import {
+  containerInstances,
+  type AttributeRecord,
+  type ContainerInstanceRecord,
+  type InstanceUsage,
+  type Tag,
+} from './tables.js';
 
 export interface RegisterInstanceInput {
   cluster?: string;
@@ -48,6 +54,7 @@ export function registerContainerInstance(
       attributes: [...attrs.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
       tags: input.tags ?? existing?.tags ?? [],
       version: (existing?.version ?? 0) + 1,
+      ...(existing?.usage ? { usage: existing.usage } : {}),
       ...(input.agentVersion ? { agentVersion: input.agentVersion } : {}),
       ...(input.hostname ? { hostname: input.hostname } : {}),
     };
@@ -76,28 +83,33 @@ export function listInstances(deps: ControlPlaneDeps, cluster: string): Containe
   return deps.store.read((tx) => tx.list(containerInstances, { prefix: `${cluster}/` })).map((e) => e.value);
 }
 
+/** What every instance of a cluster has reserved, from the instances' own running totals. */
+export function clusterUsage(deps: ControlPlaneDeps, cluster: string): Map<string, InstanceUsage> {
+  return new Map(
+    listInstances(deps, cluster).map((i) => [
+      i.id,
+      i.usage ?? { cpu: 0, memory: 0, gpus: 0, usedPorts: [], taskGroups: [], running: 0, pending: 0 },
+    ]),
+  );
+}
+
 /** What an instance has left: registered minus every task placed on it that has not stopped. */
-export function remainingResources(deps: ControlPlaneDeps, inst: ContainerInstanceRecord) {
-  const left = {
-    cpu: inst.registeredResources.cpu,
-    memory: inst.registeredResources.memory,
-    gpus: inst.registeredResources.gpus,
+export function remainingResources(
+  _deps: ControlPlaneDeps,
+  inst: ContainerInstanceRecord,
+  usage?: Map<string, InstanceUsage>,
+) {
+  const u = usage ? usage.get(inst.id) : inst.usage;
+  const reg = inst.registeredResources;
+  return {
+    cpu: reg.cpu - (u?.cpu ?? 0),
+    memory: reg.memory - (u?.memory ?? 0),
+    gpus: reg.gpus - (u?.gpus ?? 0),
+    usedPorts: u?.usedPorts ?? [],
+    taskGroups: u?.taskGroups ?? [],
+    running: u?.running ?? 0,
+    pending: u?.pending ?? 0,
   };
-  const usedPorts: string[] = [];
-  const taskGroups: string[] = [];
-  let running = 0;
-  let pending = 0;
-  for (const t of deps.store.read((tx) => tx.list(tasks, { prefix: `${inst.cluster}/` }))) {
-    const task = t.value;
-    if (task.containerInstanceId !== inst.id || task.lastStatus === 'STOPPED') continue;
-    left.cpu -= task.cpu;
-    left.memory -= task.memory;
-    usedPorts.push(...task.ports);
-    taskGroups.push(task.group);
-    if (task.lastStatus === 'RUNNING') running++;
-    else pending++;
-  }
-  return { ...left, usedPorts, taskGroups, running, pending };
 }
 
 export function updateInstance(
@@ -144,8 +156,12 @@ export function setAgentConnected(deps: ControlPlaneDeps, cluster: string, id: s
 }
 
 /** An instance as the scheduler and the cluster query language see it. */
-export function instanceView(deps: ControlPlaneDeps, i: ContainerInstanceRecord): InstanceView {
-  const left = remainingResources(deps, i);
+export function instanceView(
+  deps: ControlPlaneDeps,
+  i: ContainerInstanceRecord,
+  usage?: Map<string, InstanceUsage>,
+): InstanceView {
+  const left = remainingResources(deps, i, usage);
   return {
     arn: i.arn,
     id: i.id,

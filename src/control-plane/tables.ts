@@ -68,6 +68,18 @@ export interface ContainerInstanceRecord {
   version: number;
   agentVersion?: string;
   hostname?: string;
+  /** What the instance's live tasks reserve, kept by every task write (see tasks/put-task.ts). */
+  usage?: InstanceUsage;
+}
+
+export interface InstanceUsage {
+  cpu: number;
+  memory: number;
+  gpus: number;
+  usedPorts: string[];
+  taskGroups: string[];
+  running: number;
+  pending: number;
 }
 
 export interface NetworkBinding {
@@ -137,6 +149,14 @@ export interface TaskRecord {
   platformFamily?: string;
 }
 
+/** A task placed on an instance and not yet stopped, indexed by instance for the agent gateway. */
+export interface LiveTask {
+  cluster: string;
+  instanceId: string;
+  taskId: string;
+}
+
+export const liveTasks = defineTable<LiveTask>('ecs.live-tasks', (l) => `${l.cluster}/${l.instanceId}/${l.taskId}`);
 export const clusters = defineTable<ClusterRecord>('ecs.clusters', (c) => c.name);
 export const taskDefinitions = defineTable<TaskDefinitionRecord>(
   'ecs.task-definitions',

@@ -8,30 +8,39 @@ import { ports } from './feasible/ports.js';
 import { requiredAttributes } from './feasible/required-attributes.js';
 import { binpack } from './rank/binpack.js';
 import { random } from './rank/random.js';
-import { spread } from './rank/spread.js';
+import { spreadValue } from './rank/spread.js';
 import type { Checker, InstanceView, Plan, Reason, TaskRequest } from './types.js';
+import type { Expr } from './query/ast.js';
 
-/** Checks in ECS's order: the agent, resources, then the binding constraints. */
-const checkers: Checker[] = [agentConnected, cpu, memory, gpu, ports, requiredAttributes, memberOf, distinctInstance];
+/**
+ * Checks in ECS's order: the agent, resources, then the binding constraints. Those whose answer
+ * cannot change while one request is placed run once per instance ("static"); the rest run per
+ * placement, against the instance as earlier placements of the same request left it.
+ */
+const mentionsGroup = (e: Expr): boolean =>
+  e.kind === 'compare'
+    ? e.subject === 'task:group'
+    : e.kind === 'not'
+      ? mentionsGroup(e.expr)
+      : mentionsGroup(e.left) || mentionsGroup(e.right);
 
-function scores(inst: InstanceView, task: TaskRequest, all: readonly InstanceView[], rng: () => number): number[] {
-  const s = task.strategies.map((st) => {
-    if (st.type === 'binpack') return binpack(inst, st.field);
-    if (st.type === 'spread') return spread(inst, st.field, task, all);
-    return random(rng);
-  });
-  s.push(random(rng)); // ties between equally good instances are broken at random, as ECS does
-  return s;
+function checkersFor(task: TaskRequest): { once: Checker[]; each: Checker[] } {
+  const groupBound = task.constraints.some((c) => c.type === 'memberOf' && mentionsGroup(c.expression));
+  return {
+    once: [agentConnected, requiredAttributes, ...(groupBound ? [] : [memberOf])],
+    each: [cpu, memory, gpu, ports, ...(groupBound ? [memberOf] : []), distinctInstance],
+  };
 }
 
-function lexicographic(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
-  return 0;
+/** Ranks in strategy order (lower is better), then a random tie-break, as ECS does. */
+function better(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
+  return false;
 }
 
 /**
- * Places `count` copies of a task, one at a time, on a working copy of the instances so that
- * each placement sees the resources and groups of the ones before it. Pure: no I/O, no clock.
+ * Places `count` copies of a task, one at a time, each seeing the resources and groups the ones
+ * before it took. Pure: no I/O, no clock; instances are copied only when a placement changes them.
  */
 export function placeTasks(
   instances: readonly InstanceView[],
@@ -39,35 +48,90 @@ export function placeTasks(
   count: number,
   rng: () => number = Math.random,
 ): Plan {
-  const working: InstanceView[] = instances
-    .filter((i) => i.status === 'ACTIVE')
-    .map((i) => ({ ...i, remaining: { ...i.remaining }, usedPorts: [...i.usedPorts], taskGroups: [...i.taskGroups] }));
   const plan: Plan = { placements: [], failures: [] };
+  const { once, each } = checkersFor(task);
+  const candidates: InstanceView[] = [];
+  const staticRejects: { arn: string; reason: Reason }[] = [];
+  for (const inst of instances) {
+    if (inst.status !== 'ACTIVE') continue;
+    let reason: Reason | undefined;
+    for (const check of once) if ((reason = check(inst, task))) break;
+    if (reason) staticRejects.push({ arn: inst.arn, reason });
+    else candidates.push(inst);
+  }
+  // Spread counts per field value, over every active instance, kept up to date as tasks are placed.
+  const spreads = task.strategies.map((s) => {
+    if (s.type !== 'spread') return undefined;
+    const counts = new Map<string, number>();
+    for (const inst of instances) {
+      if (inst.status !== 'ACTIVE') continue;
+      const v = spreadValue(inst, s.field);
+      let n = counts.get(v) ?? 0;
+      for (const g of inst.taskGroups) if (g === task.group) n++;
+      counts.set(v, n);
+    }
+    return counts;
+  });
+  // Per-candidate facts computed once: current view (replaced when a placement changes it) and
+  // the value each spread field has there.
+  const views = candidates.slice();
+  const spreadValues = task.strategies.map((s) =>
+    s.type === 'spread' ? candidates.map((c) => spreadValue(c, s.field)) : undefined,
+  );
+  const nStrategies = task.strategies.length;
+  const score = new Float64Array(nStrategies + 1);
+  const bestScore = new Float64Array(nStrategies + 1);
   for (let index = 0; index < count; index++) {
+    let best = -1;
     const rejected: { arn: string; reason: Reason }[] = [];
-    const feasible = working.filter((inst) => {
-      for (const check of checkers) {
-        const reason = check(inst, task);
-        if (reason) {
-          rejected.push({ arn: inst.arn, reason });
-          return false;
-        }
+    for (let c = 0; c < views.length; c++) {
+      const inst = views[c] as InstanceView;
+      let reason: Reason | undefined;
+      for (const check of each) if ((reason = check(inst, task))) break;
+      if (reason) {
+        rejected.push({ arn: inst.arn, reason });
+        continue;
       }
-      return true;
-    });
-    if (feasible.length === 0) {
-      plan.failures = rejected;
+      // Scores are written into a reused buffer: no allocation per candidate.
+      for (let i = 0; i < nStrategies; i++) {
+        const st = task.strategies[i] as TaskRequest['strategies'][number];
+        score[i] =
+          st.type === 'binpack'
+            ? binpack(inst, st.field)
+            : st.type === 'spread'
+              ? ((spreads[i] as Map<string, number>).get((spreadValues[i] as string[])[c] as string) ?? 0)
+              : random(rng);
+      }
+      score[nStrategies] = random(rng);
+      if (best < 0 || better(score, bestScore)) {
+        best = c;
+        bestScore.set(score);
+      }
+    }
+    if (best < 0) {
+      const order = new Map(instances.map((inst, n) => [inst.arn, n]));
+      plan.failures = [...staticRejects, ...rejected].sort((a, b) => (order.get(a.arn) ?? 0) - (order.get(b.arn) ?? 0));
       break;
     }
-    const ranked = feasible.map((inst) => ({ inst, score: scores(inst, task, working, rng) }));
-    ranked.sort((a, b) => lexicographic(a.score, b.score));
-    const chosen = (ranked[0] as { inst: InstanceView }).inst;
-    chosen.remaining.cpu -= task.cpu;
-    chosen.remaining.memory -= task.memory;
-    chosen.remaining.gpus -= task.gpus;
-    chosen.usedPorts.push(...task.ports);
-    chosen.taskGroups.push(task.group);
-    chosen.runningTasksCount += 1;
+    const was = views[best] as InstanceView;
+    const chosen: InstanceView = {
+      ...was,
+      remaining: {
+        cpu: was.remaining.cpu - task.cpu,
+        memory: was.remaining.memory - task.memory,
+        gpus: was.remaining.gpus - task.gpus,
+      },
+      usedPorts: task.ports.length ? [...was.usedPorts, ...task.ports] : was.usedPorts,
+      taskGroups: [...was.taskGroups, task.group],
+      runningTasksCount: was.runningTasksCount + 1,
+    };
+    views[best] = chosen;
+    task.strategies.forEach((st, i) => {
+      if (st.type !== 'spread') return;
+      const m = spreads[i] as Map<string, number>;
+      const v = (spreadValues[i] as string[])[best] as string;
+      m.set(v, (m.get(v) ?? 0) + 1);
+    });
     plan.placements.push({ index, instanceArn: chosen.arn });
   }
   return plan;

@@ -7,8 +7,9 @@ import { containerArn, taskArn } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { tasks, type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
+import { containerInstances, type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
+import { putTask } from './put-task.js';
 import { taskReservation, type Overrides } from './resources.js';
 
 export interface RunTaskInput {
@@ -108,7 +109,9 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
     const out: TaskRecord[] = [];
     for (const p of plan.placements) {
       const inst = candidates.find((i) => i.arn === p.instanceArn) as ContainerInstanceRecord;
-      const left = instanceView(deps, inst);
+      // The instance as this transaction sees it: earlier placements here already count.
+      const current = tx.get(containerInstances, `${inst.cluster}/${inst.id}`)?.value ?? inst;
+      const left = instanceView(deps, current);
       if (
         left.remaining.cpu < res.cpu ||
         left.remaining.memory < res.memory ||
@@ -161,7 +164,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
         version: 1,
       };
       rec.containers = rec.containers.map((c) => ({ ...c, arn: containerArn(deps, cluster.name, id, c.id) }));
-      out.push(tx.put(tasks, rec).value);
+      out.push(putTask(tx, rec));
     }
     return out;
   });

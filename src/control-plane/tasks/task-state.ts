@@ -1,5 +1,6 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { tasks, type ContainerRecord, type TaskRecord } from '../tables.js';
+import { putTask } from './put-task.js';
 
 /** What an agent reports about one task, level-triggered: the whole current state each time. */
 export interface TaskStateReport {
@@ -70,6 +71,6 @@ export function applyTaskState(
       next.stopCode ??= r.stopCode;
       next.stoppedReason ??= r.stoppedReason;
     }
-    return tx.put(tasks, next).value;
+    return putTask(tx, next);
   });
 }

@@ -2,6 +2,7 @@ import { notFound } from '../../kernel/errors.js';
 import { nameFromArnOrName } from '../arns.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { tasks, type TaskRecord } from '../tables.js';
+import { putTask } from './put-task.js';
 
 export function findTask(deps: ControlPlaneDeps, cluster: string, ref: string): TaskRecord | undefined {
   return deps.store.read((tx) => tx.get(tasks, `${cluster}/${nameFromArnOrName(ref)}`))?.value;
@@ -55,6 +56,6 @@ export function stopTask(deps: ControlPlaneDeps, cluster: string, ref: string, r
       Object.assign(stopped, { lastStatus: 'STOPPED', stoppedAt: now(deps), executionStoppedAt: now(deps) });
       stopped.containers = t.containers.map((c) => ({ ...c, lastStatus: 'STOPPED' }));
     }
-    return tx.put(tasks, stopped).value;
+    return putTask(tx, stopped);
   });
 }

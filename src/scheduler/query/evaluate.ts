@@ -1,6 +1,17 @@
 import type { Expr, QueryTarget } from './ast.js';
 
+const compiled = new Map<string, RegExp>();
+
 function wildcard(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(pattern, (re = compileWildcard(pattern)));
+  }
+  return re;
+}
+
+function compileWildcard(pattern: string): RegExp {
   return new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')

@@ -1,0 +1,158 @@
+/**
+ * bench/scheduler: the pure placement stack over 5,000 simulated instances with mixed attributes,
+ * 50,000 placements through spread (zone) + binpack (memory) + memberOf; prints placements/s and
+ * the p99 latency of one RunTask-sized decision (count 10). Then end to end through the ECS API:
+ * RunTask(count=10) into a berth whose instances are held by minimal agents, printing persisted
+ * tasks/s. Run: npm run bench:scheduler
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, CreateClusterCommand } from '@aws-sdk/client-ecs';
+import { parseQuery } from '../../src/scheduler/query/parse.js';
+import { placeTasks } from '../../src/scheduler/stack.js';
+import type { InstanceView, TaskRequest } from '../../src/scheduler/types.js';
+import { startBerth, testCredentials } from '../../test/e2e/harness.js';
+
+let seed = 7;
+const rng = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+
+function fleet(n: number): InstanceView[] {
+  return Array.from({ length: n }, (_, i) => ({
+    arn: `arn:aws:ecs:us-east-1:000000000000:container-instance/bench/${i}`,
+    id: String(i),
+    status: 'ACTIVE',
+    agentConnected: true,
+    registeredAt: 0,
+    attributes: {
+      'ecs.availability-zone': `az-${i % 3}`,
+      'ecs.instance-type': i % 5 === 0 ? 'c5.large' : 'm5.xlarge',
+      stack: i % 2 ? 'blue' : 'green',
+    },
+    remaining: { cpu: 4096, memory: 16384, gpus: 0 },
+    usedPorts: [],
+    taskGroups: [],
+    runningTasksCount: 0,
+  }));
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+function pure(): void {
+  let instances = fleet(5000);
+  const task: TaskRequest = {
+    cpu: 128,
+    memory: 256,
+    gpus: 0,
+    ports: [],
+    group: 'family:bench',
+    requiredAttributes: [],
+    constraints: [
+      {
+        type: 'memberOf',
+        expression: parseQuery('attribute:ecs.instance-type =~ m5.* and attribute:stack in [blue, green]'),
+      },
+    ],
+    strategies: [
+      { type: 'spread', field: 'attribute:ecs.availability-zone' },
+      { type: 'binpack', field: 'memory' },
+    ],
+  };
+  const latencies: number[] = [];
+  let placed = 0;
+  const t0 = performance.now();
+  while (placed < 50_000) {
+    const t = performance.now();
+    const plan = placeTasks(instances, task, 10, rng);
+    latencies.push(performance.now() - t);
+    if (plan.placements.length === 0) throw new Error('the fleet is full');
+    // Commit the plan into the snapshot, as the applier would.
+    const byArn = new Map(instances.map((i) => [i.arn, i]));
+    for (const p of plan.placements) {
+      const inst = byArn.get(p.instanceArn) as InstanceView;
+      inst.remaining = {
+        ...inst.remaining,
+        cpu: inst.remaining.cpu - task.cpu,
+        memory: inst.remaining.memory - task.memory,
+      };
+      inst.taskGroups = [...inst.taskGroups, task.group];
+    }
+    instances = [...byArn.values()];
+    placed += plan.placements.length;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `scheduler alone: 5000 instances, ${placed} placements in ${secs.toFixed(2)} s = ${(placed / secs).toFixed(0)} placements/s; decision (count 10) p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms`,
+  );
+  console.log('target: over 20000 placement decisions/s');
+}
+
+async function endToEnd(): Promise<void> {
+  const berth = await startBerth({ args: ['--no-agent'] });
+  const sockets: WebSocket[] = [];
+  try {
+    const ecs = new ECSClient({
+      endpoint: berth.endpoint,
+      region: 'us-east-1',
+      credentials: testCredentials,
+      maxAttempts: 1,
+    });
+    await ecs.send(new CreateClusterCommand({ clusterName: 'bench' }));
+    // Minimal agents: they hold 50 instances connected and acknowledge nothing, so only the control plane is measured.
+    for (let i = 0; i < 50; i++) {
+      const ws = new WebSocket(`${berth.endpoint.replace('http', 'ws')}/agent/v1`);
+      await new Promise((r) => ws.once('open', r));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          cluster: 'bench',
+          agentVersion: 'bench',
+          resources: { cpu: 1_000_000, memory: 10_000_000, ports: [], gpus: 0 },
+          attributes: [{ name: 'ecs.availability-zone', value: `az-${i % 3}` }],
+        }),
+      );
+      sockets.push(ws);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'bench',
+        networkMode: 'none',
+        containerDefinitions: [{ name: 'c', image: 'busybox', memory: 16, cpu: 1 }],
+      }),
+    );
+    const latencies: number[] = [];
+    let tasks = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      const r = await ecs.send(
+        new RunTaskCommand({
+          cluster: 'bench',
+          taskDefinition: 'bench',
+          count: 10,
+          placementStrategy: [
+            { type: 'spread', field: 'attribute:ecs.availability-zone' },
+            { type: 'binpack', field: 'memory' },
+          ],
+        }),
+      );
+      latencies.push(performance.now() - t);
+      tasks += r.tasks?.length ?? 0;
+    }
+    const secs = (performance.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `end to end: ${tasks} tasks persisted by RunTask(count=10) in ${secs.toFixed(2)} s = ${(tasks / secs).toFixed(0)} tasks/s; RunTask p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms (sequential calls)`,
+    );
+    console.log('target: over 2000 persisted tasks/s');
+  } finally {
+    for (const s of sockets) s.close();
+    await berth.dispose();
+  }
+}
+
+pure();
+await endToEnd();
