@@ -226,11 +226,43 @@ export class TaskRunner {
         t.stoppingAt = this.deps.now();
       }
     }
+    await this.checkHealth();
     await this.startReady();
     const essentials = this.containers.filter(isEssential).map((c) => t.containers[c.name]);
     if (t.lastStatus !== 'RUNNING' && essentials.every((c) => c?.lastStatus === 'RUNNING')) {
       t.lastStatus = 'RUNNING';
       t.startedAt = this.deps.now();
+    }
+  }
+
+  /**
+   * healthCheck as ECS runs it: the command inside the container every `interval` seconds, a
+   * failure when it exits non-zero or outlives `timeout`; UNHEALTHY after `retries` failures in a
+   * row, failures inside `startPeriod` not counting; one success makes it HEALTHY again.
+   */
+  private async checkHealth(): Promise<void> {
+    const now = this.deps.now();
+    for (const c of this.containers) {
+      const hc = c.healthCheck as Json | undefined;
+      const st = this.task.containers[c.name];
+      if (!hc || st?.lastStatus !== 'RUNNING') continue;
+      st.healthStatus ??= 'UNKNOWN';
+      if (st.nextHealthAt !== undefined && now < st.nextHealthAt) continue;
+      st.nextHealthAt = now + (hc.interval ?? 30) * 1000;
+      const cmd = (hc.command ?? []) as string[];
+      const args =
+        cmd[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', cmd.slice(1).join(' ')] : cmd[0] === 'CMD' ? cmd.slice(1) : cmd;
+      if (args.length === 0) continue;
+      const code = await this.deps.runc.exec(this.id(c.name), args, (hc.timeout ?? 5) * 1000);
+      if (code === 0) {
+        st.healthStatus = 'HEALTHY';
+        st.healthFailures = 0;
+        continue;
+      }
+      const inGrace = st.startedAt !== undefined && now - st.startedAt < (hc.startPeriod ?? 0) * 1000;
+      if (inGrace) continue;
+      st.healthFailures = (st.healthFailures ?? 0) + 1;
+      if (st.healthFailures >= (hc.retries ?? 3)) st.healthStatus = 'UNHEALTHY';
     }
   }
 

@@ -11,6 +11,9 @@ export interface ContainerState {
   startedAt?: number;
   healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   imageDigest?: string;
+  /** Health check bookkeeping: consecutive failures and when the next check is due. */
+  healthFailures?: number;
+  nextHealthAt?: number;
 }
 
 /** Everything the agent knows about a task it runs, kept on disk so a restarted agent resumes it. */

@@ -158,6 +158,49 @@ describe('tasks on real containers under runc', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }));
   });
 
+  it('orders containers by dependsOn HEALTHY and reports health checks', async () => {
+    await register(
+      'ordered',
+      [
+        {
+          name: 'db',
+          image: imageUri,
+          memory: 16,
+          essential: false,
+          stopTimeout: 2,
+          command: ['sh', '-c', 'sleep 2; touch /ready; sleep 600'],
+          healthCheck: {
+            command: ['CMD-SHELL', 'test -f /ready'],
+            interval: 5,
+            timeout: 2,
+            retries: 3,
+            startPeriod: 30,
+          },
+        },
+        {
+          name: 'app',
+          image: imageUri,
+          memory: 16,
+          stopTimeout: 2,
+          dependsOn: [{ containerName: 'db', condition: 'HEALTHY' }],
+          command: ['sh', '-c', 'echo app started; sleep 600'],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'ordered' }));
+    const arn = run.tasks?.[0]?.taskArn as string;
+    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+    const db = t?.containers?.find((c) => c.name === 'db');
+    const app = t?.containers?.find((c) => c.name === 'app');
+    assert.equal(db?.healthStatus, 'HEALTHY', 'app starts only once db is healthy');
+    assert.equal(app?.lastStatus, 'RUNNING');
+    assert.equal(logOf(arn, 'app'), 'app started\n');
+    await ecs.send(new (await import('@aws-sdk/client-ecs')).StopTaskCommand({ task: arn }));
+    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+  });
+
   it('refuses an image that cannot be pulled with CannotPullContainerError', async () => {
     await register(
       'missing',
