@@ -188,6 +188,28 @@ describe('running tasks', () => {
     assert.equal(placed, 10, '1024 MiB per instance holds five 200 MiB tasks, twice');
   });
 
+  it('places a task only where the capabilities its definition requires are advertised', () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'c' });
+    registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+    const capable = registerContainerInstance(deps, {
+      cluster: 'c',
+      cpu: 1024,
+      memory: 1024,
+      agentConnected: true,
+      attributes: [{ name: 'ecs.capability.container-health-check' }],
+    });
+    registerTaskDefinition(deps, {
+      family: 'hc',
+      containerDefinitions: [container({ healthCheck: { command: ['CMD', 'true'] } })],
+    });
+    const r = runTask(deps, { cluster: 'c', taskDefinition: 'hc', count: 2 });
+    assert.deepEqual(
+      r.tasks.map((t) => t.containerInstanceId),
+      [capable.id, capable.id],
+    );
+  });
+
   it('refuses to delete a cluster with instances or live tasks', () => {
     const { deps } = setup();
     assert.throws(() => deleteCluster(deps, 'prod'), code('ClusterContainsContainerInstancesException'));

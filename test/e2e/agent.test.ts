@@ -201,6 +201,36 @@ describe('tasks on real containers under runc', () => {
     await waitUntilTasksStopped({ client: ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
   });
 
+  it('gives an awsvpc task its own address, reachable from the host', async () => {
+    await register(
+      'vpc',
+      [
+        {
+          name: 'web',
+          image: imageUri,
+          memory: 16,
+          stopTimeout: 2,
+          portMappings: [{ containerPort: 8080 }],
+          command: ['sh', '-c', 'mkdir -p /www && echo own-address > /www/index.html && exec httpd -f -p 8080 -h /www'],
+        },
+      ],
+      ['--network-mode', 'awsvpc'],
+    );
+    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'vpc' }));
+    const arn = run.tasks?.[0]?.taskArn as string;
+    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+    const details = Object.fromEntries((t?.attachments?.[0]?.details ?? []).map((d) => [d.name, d.value]));
+    assert.equal(t?.attachments?.[0]?.type, 'ElasticNetworkInterface');
+    assert.match(details.privateIPv4Address ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match(details.macAddress ?? '', /^[0-9a-f:]{17}$/);
+    assert.equal(t?.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address, details.privateIPv4Address);
+    const res = await fetch(`http://${details.privateIPv4Address}:8080/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(await res.text(), 'own-address\n');
+    await ecs.send(new (await import('@aws-sdk/client-ecs')).StopTaskCommand({ task: arn }));
+    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+  });
+
   it('refuses an image that cannot be pulled with CannotPullContainerError', async () => {
     await register(
       'missing',

@@ -87,7 +87,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
     gpus: res.gpus,
     ports: res.ports,
     group,
-    requiredAttributes: [],
+    requiredAttributes: td.requiresAttributes,
     constraints: toConstraints([...tdConstraints, ...(input.placementConstraints ?? [])]),
     strategies: toStrategies(input.placementStrategy),
   };
