@@ -198,6 +198,8 @@ export class Agent {
       }
     }
     for (const [id, r] of this.runners) if (!ids.has(id)) r.updateSpec({ ...r.task.spec, desiredStatus: 'STOPPED' });
+    // Act on the change now; the periodic tick is only the level-triggered backstop.
+    void this.tickAll().catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed'));
   }
 
   stop(): void {

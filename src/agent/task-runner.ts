@@ -113,6 +113,7 @@ export class TaskRunner {
     }
     t.lastStatus = 'ACTIVATING';
     await this.startReady();
+    await this.watch(); // report RUNNING now rather than at the next tick
   }
 
   private async bindings(): Promise<PortBinding[]> {
