@@ -1,22 +1,10 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { tasks, type ContainerRecord, type TaskRecord } from '../tables.js';
+import type { TaskStateMessage } from '../../wire/agent-protocol.js';
+import { tasks, type TaskRecord } from '../tables.js';
 import { putTask } from './put-task.js';
 
 /** What an agent reports about one task, level-triggered: the whole current state each time. */
-export interface TaskStateReport {
-  taskId: string;
-  lastStatus: string;
-  pullStartedAt?: number;
-  pullStoppedAt?: number;
-  startedAt?: number;
-  stoppedAt?: number;
-  executionStoppedAt?: number;
-  stopCode?: string;
-  stoppedReason?: string;
-  healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
-  attachments?: unknown[];
-  containers: (Partial<ContainerRecord> & { name: string })[];
-}
+export type TaskStateReport = Omit<TaskStateMessage, 'type'>;
 
 const ORDER = [
   'PROVISIONING',
