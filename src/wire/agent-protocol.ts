@@ -10,6 +10,18 @@ export const AGENT_PATH = '/agent/v1';
 
 const attribute = z.object({ name: z.string().min(1).max(128), value: z.string().max(128).optional() });
 
+/** ECS task statuses in lifecycle order: a task only ever moves forward through them. */
+export const TASK_STATUSES = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+  'DEPROVISIONING',
+  'STOPPED',
+] as const;
+
 export const helloSchema = z.object({
   type: z.literal('hello'),
   cluster: z.string().min(1),
@@ -55,16 +67,7 @@ export const containerStateSchema = z.object({
 export const taskStateSchema = z.object({
   type: z.literal('task-state'),
   taskId: z.string().regex(/^[0-9a-f]{32}$/),
-  lastStatus: z.enum([
-    'PROVISIONING',
-    'PENDING',
-    'ACTIVATING',
-    'RUNNING',
-    'DEACTIVATING',
-    'STOPPING',
-    'DEPROVISIONING',
-    'STOPPED',
-  ]),
+  lastStatus: z.enum(TASK_STATUSES),
   pullStartedAt: z.number().optional(),
   pullStoppedAt: z.number().optional(),
   startedAt: z.number().optional(),

@@ -1,21 +1,12 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
-import type { TaskStateMessage } from '../../wire/agent-protocol.js';
+import { TASK_STATUSES, type TaskStateMessage } from '../../wire/agent-protocol.js';
 import { tasks, type TaskRecord } from '../tables.js';
 import { putTask } from './put-task.js';
 
 /** What an agent reports about one task, level-triggered: the whole current state each time. */
 export type TaskStateReport = Omit<TaskStateMessage, 'type'>;
 
-const ORDER = [
-  'PROVISIONING',
-  'PENDING',
-  'ACTIVATING',
-  'RUNNING',
-  'DEACTIVATING',
-  'STOPPING',
-  'DEPROVISIONING',
-  'STOPPED',
-];
+const ORDER: readonly string[] = TASK_STATUSES;
 
 /**
  * Applies an agent's report to the task it runs on that instance. Status only moves forward
