@@ -6,13 +6,7 @@ import { invalidParameter, notFound } from '../kernel/errors.js';
 import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
 import { now, type ControlPlaneDeps } from './deps.js';
-import {
-  containerInstances,
-  type AttributeRecord,
-  type ContainerInstanceRecord,
-  type InstanceUsage,
-  type Tag,
-} from './tables.js';
+import { containerInstances, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
 
 export interface RegisterInstanceInput {
   cluster?: string;
@@ -83,23 +77,9 @@ export function listInstances(deps: ControlPlaneDeps, cluster: string): Containe
   return deps.store.read((tx) => tx.list(containerInstances, { prefix: `${cluster}/` })).map((e) => e.value);
 }
 
-/** What every instance of a cluster has reserved, from the instances' own running totals. */
-export function clusterUsage(deps: ControlPlaneDeps, cluster: string): Map<string, InstanceUsage> {
-  return new Map(
-    listInstances(deps, cluster).map((i) => [
-      i.id,
-      i.usage ?? { cpu: 0, memory: 0, gpus: 0, usedPorts: [], taskGroups: [], running: 0, pending: 0 },
-    ]),
-  );
-}
-
 /** What an instance has left: registered minus every task placed on it that has not stopped. */
-export function remainingResources(
-  _deps: ControlPlaneDeps,
-  inst: ContainerInstanceRecord,
-  usage?: Map<string, InstanceUsage>,
-) {
-  const u = usage ? usage.get(inst.id) : inst.usage;
+export function remainingResources(inst: ContainerInstanceRecord) {
+  const u = inst.usage;
   const reg = inst.registeredResources;
   return {
     cpu: reg.cpu - (u?.cpu ?? 0),
@@ -134,7 +114,7 @@ export function deregisterInstance(
   force: boolean,
 ): ContainerInstanceRecord {
   const inst = getInstance(deps, cluster, ref);
-  const left = remainingResources(deps, inst);
+  const left = remainingResources(inst);
   if (!force && left.running + left.pending > 0) {
     throw invalidParameter('Found running tasks on the instance.', { field: 'containerInstance' });
   }
@@ -156,12 +136,8 @@ export function setAgentConnected(deps: ControlPlaneDeps, cluster: string, id: s
 }
 
 /** An instance as the scheduler and the cluster query language see it. */
-export function instanceView(
-  deps: ControlPlaneDeps,
-  i: ContainerInstanceRecord,
-  usage?: Map<string, InstanceUsage>,
-): InstanceView {
-  const left = remainingResources(deps, i, usage);
+export function instanceView(i: ContainerInstanceRecord): InstanceView {
+  const left = remainingResources(i);
   return {
     arn: i.arn,
     id: i.id,
@@ -188,6 +164,6 @@ export function filterInstances(
   return listInstances(deps, cluster).filter(
     (c) =>
       (options.status ? c.status === options.status : c.status !== 'INACTIVE') &&
-      (!expr || evaluateQuery(expr, instanceView(deps, c))),
+      (!expr || evaluateQuery(expr, instanceView(c))),
   );
 }

@@ -136,7 +136,7 @@ describe('running tasks', () => {
       ['RESOURCE:PORTS', 'RESOURCE:PORTS'],
     );
     const inst = getInstance(deps, 'prod', instances[0]?.id as string);
-    assert.equal(remainingResources(deps, inst).memory, 1024 - 300);
+    assert.equal(remainingResources(inst).memory, 1024 - 300);
     assert.equal(clusterCounts(deps, 'prod').pendingTasksCount, 2);
     const t = r.tasks[0]!;
     applyTaskState(deps, 'prod', t.containerInstanceId as string, {
@@ -162,7 +162,7 @@ describe('running tasks', () => {
       containers: [],
     });
     assert.equal(late?.lastStatus, 'STOPPED', 'status never moves backwards');
-    assert.equal(remainingResources(deps, getInstance(deps, 'prod', t.containerInstanceId as string)).memory, 1024);
+    assert.equal(remainingResources(getInstance(deps, 'prod', t.containerInstanceId as string)).memory, 1024);
     assert.equal(listTasks(deps, 'prod', { desiredStatus: 'STOPPED' }).length, 1);
   });
 

@@ -44,7 +44,7 @@ export function toContainerInstance(
   i: ContainerInstanceRecord,
   withTags = false,
 ): ecs.ContainerInstance {
-  const left = remainingResources(deps, i);
+  const left = remainingResources(i);
   const reg = i.registeredResources;
   return {
     containerInstanceArn: i.arn,

@@ -98,7 +98,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
   if (candidates.length === 0)
     throw invalidParameter('No Container Instances were found in your cluster.', { field: 'cluster' });
   const plan: Plan = placeTasks(
-    candidates.map((i) => instanceView(deps, i)),
+    candidates.map((i) => instanceView(i)),
     request,
     count,
     deps.rng,
@@ -111,7 +111,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
       const inst = candidates.find((i) => i.arn === p.instanceArn) as ContainerInstanceRecord;
       // The instance as this transaction sees it: earlier placements here already count.
       const current = tx.get(containerInstances, `${inst.cluster}/${inst.id}`)?.value ?? inst;
-      const left = instanceView(deps, current);
+      const left = instanceView(current);
       if (
         left.remaining.cpu < res.cpu ||
         left.remaining.memory < res.memory ||
