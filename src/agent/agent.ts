@@ -1,13 +1,16 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../kernel/logger.js';
-import { AGENT_PATH, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
-import { ImageStore } from './images/image-store.js';
+import { AGENT_PATH, type LogsRequest, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
+import { readContainerLog } from './container-logs.js';
+import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './housekeeping.js';
+import { ImageStore, type PullBehavior } from './images/image-store.js';
 import { RegistryClient } from './images/registry-client.js';
 import type { NetworkConfig } from './runtime/network.js';
-import { Runc } from './runtime/runc.js';
+import { Runtime } from './runtime/runtime.js';
 import { TaskRunner } from './task-runner.js';
 import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
@@ -20,6 +23,15 @@ export interface AgentConfig {
   memoryReserveMiB: number;
   network: Omit<NetworkConfig, 'dataDir'>;
   version: string;
+  /** The OCI runtime: `runc` (default) or `crun`. */
+  runtime?: string;
+  /** Bytes a container's log may reach before it is truncated. */
+  logSizeMax?: number;
+  /** ECS_IMAGE_PULL_BEHAVIOR. */
+  imagePullBehavior?: PullBehavior;
+  /** ECS_IMAGE_CLEANUP_INTERVAL: how often housekeeping runs. */
+  cleanupIntervalMs?: number;
+  housekeeping?: Partial<HousekeepingOptions>;
 }
 
 // What this agent can do, advertised as ECS capability attributes.
@@ -44,14 +56,19 @@ export class Agent {
   private backoff = 500;
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
-  private readonly runc: Runc;
+  private readonly runtime: Runtime;
   private readonly images: ImageStore;
 
   constructor(
     private readonly config: AgentConfig,
     private readonly logger: Logger,
   ) {
-    this.runc = new Runc(join(config.dataDir, 'runc'));
+    this.runtime = new Runtime({
+      binary: config.runtime ?? 'runc',
+      root: join(config.dataDir, config.runtime ?? 'runc'),
+      socketDir: join(config.dataDir, 'conmon'),
+      logSizeMax: config.logSizeMax ?? 64 * 1024 * 1024,
+    });
     this.images = new ImageStore(join(config.dataDir, 'images'), new RegistryClient(() => this.credentials));
   }
 
@@ -82,12 +99,32 @@ export class Agent {
       ),
     );
     this.timers.push(setInterval(() => this.send({ type: 'heartbeat' }), 15_000));
+    this.timers.push(
+      setInterval(
+        () => void this.housekeep().catch((e: unknown) => this.logger.error({ err: String(e) }, 'cleanup failed')),
+        this.config.cleanupIntervalMs ?? 30 * 60_000,
+      ),
+    );
+  }
+
+  /** Image and task cleanup; images of tasks still on this host are never removed. */
+  async housekeep(now = Date.now()): Promise<void> {
+    await housekeep({
+      dataDir: this.config.dataDir,
+      images: this.images,
+      inUse: new Set([...this.runners.values()].flatMap((r) => r.task.spec.containers.map((c) => String(c.image)))),
+      options: { ...DEFAULT_HOUSEKEEPING, ...this.config.housekeeping },
+      now,
+      logger: this.logger,
+    });
   }
 
   private runner(id: string, task: LocalTask): TaskRunner {
     return new TaskRunner(join(this.tasksDir, id), task, {
       images: this.images,
-      runc: this.runc,
+      runtime: this.runtime,
+      pullBehavior: this.config.imagePullBehavior ?? 'default',
+      volumesDir: join(this.config.dataDir, 'volumes'),
       network: { ...this.config.network, dataDir: join(this.config.dataDir, 'cni') },
       logger: this.logger,
       report: (t) => this.send(toReport(t)),
@@ -95,11 +132,14 @@ export class Agent {
     });
   }
 
+  /** Advances every task side by side (each runner serialises its own steps). */
   private async tickAll(): Promise<void> {
-    for (const [id, r] of this.runners) {
-      await r.tick();
-      if (r.task.cleanedUp) this.runners.delete(id);
-    }
+    await Promise.all(
+      [...this.runners].map(async ([id, r]) => {
+        await r.tick();
+        if (r.task.cleanedUp) this.runners.delete(id);
+      }),
+    );
   }
 
   private send(msg: object): void {
@@ -168,9 +208,28 @@ export class Agent {
       for (const r of this.runners.values()) this.send(r.report()); // whatever happened while away
     } else if (msg.type === 'desired') {
       await this.reconcile(msg.tasks);
+    } else if (msg.type === 'logs-request') {
+      await this.answerLogs(msg);
     } else if (msg.type === 'error') {
       this.logger.error({ message: msg.message }, 'control plane refused a message');
     }
+  }
+
+  /** Reads a container's log for the control plane; a reply stays well inside one websocket frame. */
+  private async answerLogs(q: LogsRequest): Promise<void> {
+    const dir = join(this.tasksDir, q.taskId, 'containers', q.container);
+    if (
+      !/^[0-9a-f]{32}$/.test(q.taskId) ||
+      !/^[A-Za-z0-9_-]{1,255}$/.test(q.container) ||
+      !existsSync(join(this.tasksDir, q.taskId))
+    ) {
+      this.send({ type: 'logs', requestId: q.requestId, events: [], error: 'this agent has no record of the task' });
+      return;
+    }
+    const events = await readContainerLog(join(dir, 'container.log'), q);
+    let bytes = 0;
+    const cut = events.findIndex((e) => (bytes += e.message.length + 64) > 3 * 1024 * 1024);
+    this.send({ type: 'logs', requestId: q.requestId, events: cut < 0 ? events : events.slice(0, cut) });
   }
 
   /** Converges on the desired set: new tasks start, changed ones update, vanished ones stop. */

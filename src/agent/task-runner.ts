@@ -1,34 +1,38 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
 import type { TaskSpec } from '../wire/agent-protocol.js';
-import type { ImageStore, PulledImage } from './images/image-store.js';
-import {
-  freeHostPort,
-  setUpNetwork,
-  tearDownNetwork,
-  type NetworkConfig,
-  type PortBinding,
-} from './runtime/network.js';
+import type { ImageStore, PullBehavior, PulledImage } from './images/image-store.js';
+import { setUpNetwork, tearDownNetwork, type NetworkConfig } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';
 import { mountRootfs, unmount } from './runtime/rootfs.js';
-import { Runc } from './runtime/runc.js';
+import { Runtime, type ExitStatus } from './runtime/runtime.js';
 import { resolveUser } from './runtime/users.js';
-import { saveTask, toReport, type LocalTask } from './task-state.js';
+import { containerBinds } from './runtime/volumes.js';
+import { stoppable } from './stop-order.js';
+import { etcBinds, portBindings, writeEtcFiles } from './task-setup.js';
+import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
 type Json = Record<string, any>;
 
 export interface RunnerDeps {
   images: ImageStore;
-  runc: Runc;
+  runtime: Runtime;
+  pullBehavior: PullBehavior;
   network: NetworkConfig;
+  /** Where shared Docker volumes (scope `shared`) live across tasks. */
+  volumesDir: string;
   logger: Logger;
   report: (t: LocalTask) => void;
   now: () => number;
 }
 
 const isEssential = (c: Json) => c.essential !== false;
+
+// ECS's words for a container the kernel killed at its memory limit.
+export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 
 /**
  * One task on this host, advanced by `tick()` toward what the control plane wants: pull, network,
@@ -39,7 +43,8 @@ const isEssential = (c: Json) => c.essential !== false;
 export class TaskRunner {
   private busy = false;
   private images = new Map<string, PulledImage>();
-  private termSentAt?: number;
+  /** When each container was sent SIGTERM, for its stopTimeout. */
+  private readonly termSentAt = new Map<string, number>();
 
   constructor(
     readonly dir: string,
@@ -96,7 +101,8 @@ export class TaskRunner {
     this.deps.report(t);
     try {
       for (const c of this.containers) {
-        if (!this.images.has(c.image)) this.images.set(c.image, await this.deps.images.pull(c.image));
+        if (!this.images.has(c.image))
+          this.images.set(c.image, await this.deps.images.pull(c.image, this.deps.pullBehavior));
         (t.containers[c.name] as { imageDigest?: string }).imageDigest = this.images.get(c.image)?.digest;
       }
     } catch (e) {
@@ -105,49 +111,15 @@ export class TaskRunner {
     }
     t.pullStoppedAt = this.deps.now();
     try {
-      t.bindings = await this.bindings();
+      t.bindings = await portBindings(t.spec);
       t.network = await setUpNetwork(this.deps.network, t.spec.taskId, t.spec.networkMode, t.bindings);
-      await this.writeEtcFiles();
+      await writeEtcFiles(this.dir, t.spec, t.network?.ip);
     } catch (e) {
       return this.fail(`CannotCreateContainerError: ${(e as Error).message}`);
     }
     t.lastStatus = 'ACTIVATING';
     await this.startReady();
     await this.watch(); // report RUNNING now rather than at the next tick
-  }
-
-  private async bindings(): Promise<PortBinding[]> {
-    const out: PortBinding[] = [];
-    for (const c of this.containers) {
-      for (const pm of (c.portMappings ?? []) as Json[]) {
-        if (pm.containerPort === undefined) continue;
-        const hostPort =
-          this.task.spec.networkMode === 'bridge' ? pm.hostPort || (await freeHostPort()) : pm.containerPort;
-        out.push({ containerPort: pm.containerPort, hostPort, protocol: pm.protocol ?? 'tcp' });
-      }
-    }
-    return out;
-  }
-
-  private async writeEtcFiles(): Promise<void> {
-    const etc = join(this.dir, 'etc');
-    await mkdir(etc, { recursive: true });
-    const hostname = this.task.spec.taskId.slice(0, 12);
-    const extra = this.containers.flatMap((c) =>
-      ((c.extraHosts ?? []) as Json[]).map((h) => `${h.ipAddress}\t${h.hostname}`),
-    );
-    await writeFile(
-      join(etc, 'hosts'),
-      [
-        `127.0.0.1\tlocalhost`,
-        `::1\tlocalhost ip6-localhost`,
-        `${this.task.network?.ip ?? '127.0.1.1'}\t${hostname}`,
-        ...extra,
-        '',
-      ].join('\n'),
-    );
-    await writeFile(join(etc, 'hostname'), `${hostname}\n`);
-    await writeFile(join(etc, 'resolv.conf'), 'nameserver 127.0.0.53\noptions ndots:0\n');
   }
 
   /** Whether a container's dependsOn conditions hold now. */
@@ -168,26 +140,40 @@ export class TaskRunner {
     });
   }
 
+  /** Starts every pending container whose dependencies hold, side by side. */
   private async startReady(): Promise<void> {
-    for (const c of this.containers) {
-      const st = this.task.containers[c.name];
-      if (!st || st.lastStatus !== 'PENDING' || !this.ready(c)) continue;
-      try {
-        await this.startContainer(c);
-      } catch (e) {
-        st.lastStatus = 'STOPPED';
-        st.reason = `CannotStartContainerError: ${(e as Error).message}`;
-        if (isEssential(c)) return this.fail(st.reason);
-      }
-    }
+    const ready = this.containers.filter(
+      (c) => this.task.containers[c.name]?.lastStatus === 'PENDING' && this.ready(c),
+    );
+    const failures = await Promise.all(
+      ready.map((c) =>
+        this.startContainer(c).then(
+          () => undefined,
+          (e: unknown) => {
+            const st = this.task.containers[c.name];
+            if (st) {
+              st.lastStatus = 'STOPPED';
+              st.reason = `CannotStartContainerError: ${runtimeMessage((e as Error).message)}`;
+            }
+            return isEssential(c) ? st?.reason : undefined;
+          },
+        ),
+      ),
+    );
+    const essential = failures.find((f) => f !== undefined);
+    if (essential && this.task.stoppingAt === undefined) this.fail(essential);
   }
 
   private async startContainer(c: Json): Promise<void> {
     const image = this.images.get(c.image) ?? (await this.deps.images.pull(c.image, 'prefer-cached'));
     const d = this.cdir(c.name);
     const rootfs = join(d, 'bundle', 'rootfs');
+    const binds = containerBinds(c, this.containers, this.task.spec.volumes, {
+      taskDir: this.dir,
+      sharedDir: this.deps.volumesDir,
+    });
+    for (const b of binds) if (!existsSync(b.source)) await mkdir(b.source, { recursive: true });
     await mountRootfs(image.layers, join(d, 'upper'), join(d, 'work'), rootfs);
-    const etc = join(this.dir, 'etc');
     const spec = buildSpec({
       container: c,
       image: image.config,
@@ -196,19 +182,22 @@ export class TaskRunner {
       ...(this.task.network?.netnsPath ? { netnsPath: this.task.network.netnsPath } : {}),
       networkMode: this.task.spec.networkMode,
       cgroupsPath: `/berth/${this.id(c.name)}`,
-      etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ path: `/etc/${f}`, source: join(etc, f) })),
-      binds: [],
+      etcFiles: etcBinds(this.dir),
+      binds,
     });
     await writeFile(join(d, 'bundle', 'config.json'), JSON.stringify(spec));
     const st = this.task.containers[c.name];
     if (!st) return;
-    this.deps.runc.start(this.id(c.name), join(d, 'bundle'), {
-      stdout: join(d, 'stdout.log'),
-      stderr: join(d, 'stderr.log'),
-      exit: join(d, 'exit'),
-    });
+    await this.deps.runtime.start(this.id(c.name), join(d, 'bundle'), d);
     st.lastStatus = 'RUNNING';
     st.startedAt = this.deps.now();
+  }
+
+  /** A container's exit as ECS reports it: the code, and OOM kills named as such. */
+  private recordExit(st: ContainerState, exit: ExitStatus): void {
+    st.lastStatus = 'STOPPED';
+    st.exitCode = exit.code;
+    if (exit.oomKilled) st.reason = OOM_REASON;
   }
 
   /** Running: record exits, start what has become ready, notice when the task is up or must stop. */
@@ -217,10 +206,9 @@ export class TaskRunner {
     for (const c of this.containers) {
       const st = t.containers[c.name];
       if (st?.lastStatus !== 'RUNNING') continue;
-      const code = await Runc.exitCode(join(this.cdir(c.name), 'exit'));
-      if (code === undefined) continue;
-      st.lastStatus = 'STOPPED';
-      st.exitCode = code;
+      const exit = await Runtime.exitStatus(this.cdir(c.name));
+      if (exit === undefined) continue;
+      this.recordExit(st, exit);
       if (isEssential(c) && t.stoppingAt === undefined) {
         t.stopCode = 'EssentialContainerExited';
         t.stoppedReason = 'Essential container in task exited';
@@ -254,7 +242,7 @@ export class TaskRunner {
       const args =
         cmd[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', cmd.slice(1).join(' ')] : cmd[0] === 'CMD' ? cmd.slice(1) : cmd;
       if (args.length === 0) continue;
-      const code = await this.deps.runc.exec(this.id(c.name), args, (hc.timeout ?? 5) * 1000);
+      const code = await this.deps.runtime.exec(this.id(c.name), args, (hc.timeout ?? 5) * 1000);
       if (code === 0) {
         st.healthStatus = 'HEALTHY';
         st.healthFailures = 0;
@@ -267,26 +255,29 @@ export class TaskRunner {
     }
   }
 
+  /** Stops running containers in reverse dependsOn order: SIGTERM, then SIGKILL after each one's stopTimeout. */
   private async stopping(): Promise<void> {
     const t = this.task;
     t.stoppingAt ??= this.deps.now();
-    const running = this.containers.filter((c) => t.containers[c.name]?.lastStatus === 'RUNNING');
-    for (const c of running) {
-      const code = await Runc.exitCode(join(this.cdir(c.name), 'exit'));
+    const running = new Set<string>();
+    for (const c of this.containers) {
       const st = t.containers[c.name];
-      if (code !== undefined && st) {
-        st.lastStatus = 'STOPPED';
-        st.exitCode = code;
-      }
+      if (st?.lastStatus !== 'RUNNING') continue;
+      const exit = await Runtime.exitStatus(this.cdir(c.name));
+      if (exit) this.recordExit(st, exit);
+      else running.add(c.name);
     }
-    const still = running.filter((c) => t.containers[c.name]?.lastStatus === 'RUNNING');
-    if (still.length > 0) {
-      const timeout = Math.max(...still.map((c) => (c.stopTimeout ?? 30) as number)) * 1000;
-      if (this.termSentAt === undefined) {
-        this.termSentAt = this.deps.now();
-        await Promise.all(still.map((c) => this.deps.runc.kill(this.id(c.name), 'TERM')));
-      } else if (this.deps.now() - this.termSentAt >= timeout) {
-        await Promise.all(still.map((c) => this.deps.runc.kill(this.id(c.name), 'KILL')));
+    if (running.size > 0) {
+      const now = this.deps.now();
+      for (const name of stoppable(this.containers, running)) {
+        const c = this.containers.find((x) => x.name === name) as Json;
+        const sent = this.termSentAt.get(name);
+        if (sent === undefined) {
+          this.termSentAt.set(name, now);
+          await this.deps.runtime.kill(this.id(name), 'TERM');
+        } else if (now - sent >= ((c.stopTimeout as number | undefined) ?? 30) * 1000) {
+          await this.deps.runtime.kill(this.id(name), 'KILL');
+        }
       }
       return;
     }
@@ -298,7 +289,7 @@ export class TaskRunner {
   /** Removes what the task held on the host: runc state, mounts, network; the logs stay. */
   private async cleanUp(): Promise<void> {
     for (const c of this.containers) {
-      await this.deps.runc.delete(this.id(c.name));
+      await this.deps.runtime.delete(this.id(c.name));
       const d = this.cdir(c.name);
       await unmount(join(d, 'bundle', 'rootfs'));
       await rm(join(d, 'bundle'), { recursive: true, force: true });
@@ -306,10 +297,22 @@ export class TaskRunner {
       await rm(join(d, 'work'), { recursive: true, force: true });
     }
     await tearDownNetwork(this.deps.network, this.task.spec.taskId, this.task.spec.networkMode, this.task.bindings);
+    await rm(join(this.dir, 'volumes'), { recursive: true, force: true });
     this.task.cleanedUp = true;
   }
 
   report() {
     return toReport(this.task);
+  }
+}
+
+/** The runtime's own sentence out of its logrus line (`time=… level=error msg="…"`). */
+export function runtimeMessage(text: string): string {
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
+  if (!m) return text.trim();
+  try {
+    return JSON.parse(`"${m[1] ?? ''}"`) as string;
+  } catch {
+    return m[1] ?? text.trim();
   }
 }

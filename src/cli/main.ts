@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger, type LogLevel } from '../kernel/logger.js';
 import { agentUnavailable, startAgent } from '../server/agent-process.js';
+import { agentSettings, withAgentOptions } from './agent-options.js';
+import { addLogsCommand } from './logs-command.js';
 import { startBerth } from '../server/berth.js';
 import { defaults, type AuthMode, type BerthConfig } from '../server/config.js';
 import { version } from '../server/version.js';
@@ -13,8 +15,7 @@ const int = (v: string) => {
 
 const program = new Command('berth').description('Self-hosted AWS container services').version(version);
 
-program
-  .command('up')
+withAgentOptions(program.command('up'))
   .description('start berth: the AWS endpoint, the registry and the control plane on one port')
   .option('--port <port>', 'port to listen on (0 picks a free one)', int, defaults.port)
   .option('--host <host>', 'address to listen on', defaults.host)
@@ -73,11 +74,16 @@ program
     const running = berth;
     let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
     if (o.agent !== false) {
-      const why = agentUnavailable();
+      const why = agentUnavailable(o.runtime as string);
       if (why) process.stderr.write(`berth: no local agent: ${why}; tasks will not run on this host\n`);
       else
         agent = await startAgent(
-          { endpoint: `http://127.0.0.1:${running.port}`, cluster: 'default', dataDir: `${config.dataDir}/agent` },
+          {
+            endpoint: `http://127.0.0.1:${running.port}`,
+            cluster: 'default',
+            dataDir: `${config.dataDir}/agent`,
+            ...agentSettings(o),
+          },
           logger,
         );
     }
@@ -115,8 +121,7 @@ const collect = (v: string, acc: Record<string, string>) => {
   return { ...acc, [v.slice(0, i)]: v.slice(i + 1) };
 };
 
-program
-  .command('agent')
+withAgentOptions(program.command('agent'))
   .description('run the node agent: register this host with a cluster and run its tasks under runc')
   .requiredOption('--endpoint <url>', 'the berth endpoint, e.g. http://10.0.0.5:4566')
   .option('--cluster <name>', 'the cluster to join', 'default')
@@ -127,7 +132,7 @@ program
   .option('--bridge <name>', 'the host bridge for task networks', 'berth0')
   .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
   .action(async (o: Record<string, unknown>) => {
-    const why = agentUnavailable();
+    const why = agentUnavailable(o.runtime as string);
     if (why) {
       process.stderr.write(`berth agent: ${why}\n`);
       process.exit(1);
@@ -141,6 +146,7 @@ program
         availabilityZone: o.availabilityZone as string,
         attributes: o.attribute as Record<string, string>,
         network: { cniPath: '/usr/lib/cni', bridge: o.bridge as string, subnet: o.subnet as string },
+        ...agentSettings(o),
       },
       logger,
     );
@@ -152,5 +158,7 @@ program
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+
+addLogsCommand(program);
 
 await program.parseAsync(process.argv);

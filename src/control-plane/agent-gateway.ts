@@ -1,9 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { unavailable } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
-import { agentMessageSchema, type Hello, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
+import {
+  agentMessageSchema,
+  type Hello,
+  type LogEventMessage,
+  type LogsRequest,
+  type ServerMessage,
+  type TaskSpec,
+} from '../wire/agent-protocol.js';
 import { getCluster } from './clusters.js';
 import { registerContainerInstance, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { liveTasks, tasks, taskDefinitions, type TaskRecord } from './tables.js';
+import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
 
@@ -18,6 +28,10 @@ export interface AgentGatewayOptions {
   /** Registry credentials handed to agents so they can pull from berth's own registry. */
   registryCredentials?: () => { host: string; authorization: string };
   heartbeatTimeoutMs?: number;
+  /** Where connected sessions are found (to read a task's logs from its agent). */
+  sessions?: AgentSessions;
+  /** How long a logs request may wait for the agent. */
+  requestTimeoutMs?: number;
 }
 
 /** The task specs an instance should be running (or stopping), from the store. */
@@ -56,8 +70,12 @@ export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId
  * state reports go to the task records; a closed or silent connection marks the agent
  * disconnected. Handlers only enqueue; the send re-reads the store (level-triggered).
  */
-export class AgentSession {
+export class AgentSession implements LogSource {
   private instance?: { cluster: string; id: string };
+  private readonly requests = new Map<
+    string,
+    { resolve: (e: LogEventMessage[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   private seq = 0;
   private lastSent = '';
   private pending = false;
@@ -101,7 +119,27 @@ export class AgentSession {
     else if (msg.type === 'task-state') {
       const { type: _t, ...report } = msg;
       applyTaskState(this.deps, this.instance.cluster, this.instance.id, report);
+    } else if (msg.type === 'logs') {
+      const r = this.requests.get(msg.requestId);
+      if (!r) return;
+      this.requests.delete(msg.requestId);
+      clearTimeout(r.timer);
+      if (msg.error) r.reject(unavailable(msg.error));
+      else r.resolve(msg.events);
     }
+  }
+
+  /** Asks the agent for lines of a container's log. */
+  requestLogs(q: Omit<LogsRequest, 'type' | 'requestId'>): Promise<LogEventMessage[]> {
+    const requestId = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(requestId);
+        reject(unavailable('The agent did not answer in time.'));
+      }, this.options.requestTimeoutMs ?? 10_000);
+      this.requests.set(requestId, { resolve, reject, timer });
+      this.conn.send({ type: 'logs-request', requestId, ...q });
+    });
   }
 
   private hello(h: Hello): void {
@@ -120,7 +158,9 @@ export class AgentSession {
         ...(h.hostname ? { hostname: h.hostname } : {}),
         agentConnected: true,
       });
+      if (this.instance) this.options.sessions?.remove(this.instance.cluster, this.instance.id, this);
       this.instance = { cluster, id: rec.id };
+      this.options.sessions?.add(cluster, rec.id, this);
       this.conn.send({
         type: 'welcome',
         cluster,
@@ -174,7 +214,13 @@ export class AgentSession {
   onClose(): void {
     clearTimeout(this.silence);
     this.watchAbort.abort();
+    for (const r of this.requests.values()) {
+      clearTimeout(r.timer);
+      r.reject(unavailable('The agent disconnected.'));
+    }
+    this.requests.clear();
     if (this.instance) {
+      this.options.sessions?.remove(this.instance.cluster, this.instance.id, this);
       setAgentConnected(this.deps, this.instance.cluster, this.instance.id, false);
       this.options.logger.info({ cluster: this.instance.cluster, instance: this.instance.id }, 'agent disconnected');
     }

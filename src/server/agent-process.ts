@@ -1,15 +1,17 @@
-import { existsSync } from 'node:fs';
 import { Agent, type AgentConfig } from '../agent/agent.js';
+import { findBinary } from '../agent/runtime/runtime.js';
+export { PULL_BEHAVIORS, type PullBehavior } from '../agent/images/image-store.js';
 import type { Logger } from '../kernel/logger.js';
 import { version } from './version.js';
 
 export type AgentOptions = Pick<AgentConfig, 'endpoint' | 'cluster' | 'dataDir'> & Partial<AgentConfig>;
 
-/** Why this host cannot run tasks, if it cannot: the agent needs root and runc. */
-export function agentUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'the agent runs containers with runc and needs root';
-  if (!['/usr/sbin/runc', '/usr/bin/runc'].some((p) => existsSync(p)))
-    return 'runc is not installed (scripts/install.sh installs it)';
+/** Why this host cannot run tasks, if it cannot: the agent needs root, the OCI runtime and conmon. */
+export function agentUnavailable(runtime = 'runc'): string | undefined {
+  if (process.getuid?.() !== 0) return `the agent runs containers with ${runtime} and needs root`;
+  for (const bin of [runtime, 'conmon']) {
+    if (!findBinary(bin)) return `${bin} is not installed (scripts/install.sh installs it)`;
+  }
   return undefined;
 }
 

@@ -11,7 +11,9 @@ import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
+import { AgentSessions } from '../control-plane/task-logs.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
+import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
 import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -60,8 +62,11 @@ export async function startBerth(
     // As on ECS, the default cluster is there for whoever names no cluster.
     createCluster(controlPlane, { clusterName: 'default' });
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane });
+    const sessions = new AgentSessions();
+    mountLogsEndpoint(app, controlPlane, sessions, config.auth === 'open');
     const closeAgents = mountAgentEndpoint(app, controlPlane, {
       logger,
+      sessions,
       registryCredentials: () => ({
         host: registry.registryHost,
         authorization: `Basic ${mintToken(registry).authorizationToken}`,

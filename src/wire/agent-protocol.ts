@@ -80,15 +80,45 @@ export const taskStateSchema = z.object({
   containers: z.array(containerStateSchema),
 });
 
+/** One line a container printed: when (ms), on which stream, what. */
+export const logEventSchema = z.object({
+  timestamp: z.number(),
+  stream: z.enum(['stdout', 'stderr']),
+  message: z.string(),
+});
+
+/** The agent's answer to a logs request: the lines, or why it has none. */
+export const logsSchema = z.object({
+  type: z.literal('logs'),
+  requestId: z.string().min(1),
+  events: z.array(logEventSchema),
+  error: z.string().optional(),
+});
+
 export const agentMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
   taskStateSchema,
+  logsSchema,
   z.object({ type: z.literal('heartbeat') }),
 ]);
 
 export type Hello = z.infer<typeof helloSchema>;
 export type TaskStateMessage = z.infer<typeof taskStateSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
+export type LogEventMessage = z.infer<typeof logEventSchema>;
+
+/** Which lines of a container's log the control plane asks an agent for. */
+export interface LogsRequest {
+  type: 'logs-request';
+  requestId: string;
+  taskId: string;
+  container: string;
+  startTime?: number;
+  endTime?: number;
+  limit?: number;
+  /** The last `limit` lines rather than the first. */
+  fromEnd?: boolean;
+}
 
 /** One task as the agent needs it: everything to run it, overrides already applied. */
 export interface TaskSpec {
@@ -114,4 +144,5 @@ export type ServerMessage =
       registry?: { host: string; authorization: string };
     }
   | { type: 'desired'; seq: number; tasks: TaskSpec[] }
+  | LogsRequest
   | { type: 'error'; message: string };

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   ECSClient,
@@ -10,9 +8,8 @@ import {
   waitUntilTasksRunning,
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
-import { cleanupAgentLeftovers } from './host-cleanup.js';
-import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -23,76 +20,23 @@ const freePort = () =>
   });
 
 describe('tasks on real containers under runc', () => {
+  let fx: AgentFixture;
   let berth: BerthProcess;
-  let image: OciImage;
   let ecs: ECSClient;
   let imageUri: string;
   before(async () => {
-    [berth, image] = await Promise.all([
-      startBerth({ keepDataDir: true }),
-      buildBusyboxImage({
-        files: {
-          '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nappuser:x:1234:4321::/home/app:/bin/sh\n',
-          '/etc/group': 'root:x:0:\napp:x:4321:\n',
-        },
-      }),
-    ]);
-    ecs = new ECSClient({
-      endpoint: berth.endpoint,
-      region: 'us-east-1',
-      credentials: testCredentials,
-      maxAttempts: 1,
+    fx = await startAgentFixture({
+      '/etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nappuser:x:1234:4321::/home/app:/bin/sh\n',
+      '/etc/group': 'root:x:0:\napp:x:4321:\n',
     });
-    const host = new URL(berth.endpoint).host;
-    assert.equal(
-      (await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', 'e2e/agent'])).code,
-      0,
-    );
-    const creds = `AWS:${(await awsCli(berth.endpoint, ['ecr', 'get-login-password'])).stdout.trim()}`;
-    const push = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      image.ref,
-      `docker://${host}/e2e/agent:v1`,
-    ]);
-    assert.equal(push.code, 0, push.stderr);
-    imageUri = `${host}/e2e/agent:v1`;
-    // The local agent registers shortly after berth comes up.
-    for (let i = 0; i < 50; i++) {
-      const r = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'list-container-instances'])).stdout) as {
-        containerInstanceArns: string[];
-      };
-      if (r.containerInstanceArns.length > 0) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    ({ berth, ecs, imageUri } = fx);
   });
-  after(async () => {
-    await berth.dispose().catch(() => undefined);
-    await cleanupAgentLeftovers(join(berth.dataDir, 'agent'));
-    const { rmSync } = await import('node:fs');
-    rmSync(berth.dataDir, { recursive: true, force: true });
-    image.dispose();
-  });
+  after(() => fx.dispose());
 
-  const register = async (family: string, containers: object[], extra: string[] = []) => {
-    const r = await awsCli(berth.endpoint, [
-      'ecs',
-      'register-task-definition',
-      '--family',
-      family,
-      '--container-definitions',
-      JSON.stringify(containers),
-      ...extra,
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-  };
-  const logOf = (taskArn: string, container: string) =>
-    readFileSync(
-      join(berth.dataDir, 'agent', 'tasks', taskArn.split('/').pop() as string, 'containers', container, 'stdout.log'),
-      'utf8',
-    );
+  const register = (family: string, containers: object[], extra: string[] = []) =>
+    fx.register(family, containers, extra);
+  /** What a container printed on stdout, read through the control plane with `berth logs`. */
+  const logOf = async (taskArn: string, container: string) => (await fx.logs(taskArn, container)).stdout;
 
   it('runs a task to completion and reports its exit code, user and environment', async () => {
     await register(
@@ -120,7 +64,7 @@ describe('tasks on real containers under runc', () => {
     assert.equal(t.containers[0].exitCode, 3);
     assert.match(t.containers[0].runtimeId, /^[0-9a-f]{32}-main$/);
     assert.ok(t.pullStartedAt && t.pullStoppedAt && t.stoppedAt, 'timestamps are reported');
-    assert.equal(logOf(arn, 'main'), 'hi from berth\n1234\n4321\n');
+    assert.equal(await logOf(arn, 'main'), 'hi from berth\n1234\n4321\n');
   });
 
   it('serves HTTP on a mapped host port in bridge mode, and stops on StopTask', async () => {
@@ -196,7 +140,7 @@ describe('tasks on real containers under runc', () => {
     const app = t?.containers?.find((c) => c.name === 'app');
     assert.equal(db?.healthStatus, 'HEALTHY', 'app starts only once db is healthy');
     assert.equal(app?.lastStatus, 'RUNNING');
-    assert.equal(logOf(arn, 'app'), 'app started\n');
+    assert.equal(await logOf(arn, 'app'), 'app started\n');
     await ecs.send(new (await import('@aws-sdk/client-ecs')).StopTaskCommand({ task: arn }));
     await waitUntilTasksStopped({ client: ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
   });
@@ -258,8 +202,8 @@ describe('tasks on real containers under runc', () => {
     berth.child.kill('SIGKILL');
     await berth.stop();
     await new Promise((r) => setTimeout(r, 4000)); // the container exits while nobody watches
-    berth = await startBerth({ dataDir, keepDataDir: true });
-    ecs = new ECSClient({
+    berth = fx.berth = await startBerth({ dataDir, keepDataDir: true });
+    ecs = fx.ecs = new ECSClient({
       endpoint: berth.endpoint,
       region: 'us-east-1',
       credentials: testCredentials,

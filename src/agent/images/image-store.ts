@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { parseImageRef } from './image-ref.js';
@@ -23,6 +23,29 @@ export interface PulledImage {
   layers: string[];
 }
 
+/** ECS_IMAGE_PULL_BEHAVIOR's values. */
+export const PULL_BEHAVIORS = ['default', 'always', 'once', 'prefer-cached'] as const;
+export type PullBehavior = (typeof PULL_BEHAVIORS)[number];
+
+/** A cached resolution of an image reference, with when it was pulled and last used. */
+interface CachedImage extends PulledImage {
+  image: string;
+  pulledAt: number;
+  lastUsedAt: number;
+}
+
+export interface CleanupOptions {
+  /** Image references some task on this host still uses. */
+  inUse: ReadonlySet<string>;
+  now: number;
+  /** Unused images younger than this (since their last use) are kept, unless the disk is short. */
+  minimumAgeMs: number;
+  /** At most this many images removed per cycle. */
+  maxPerCycle: number;
+  /** The disk is short of space: remove unused images regardless of age, oldest first. */
+  diskPressure: boolean;
+}
+
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /**
@@ -35,6 +58,8 @@ const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('h
  */
 export class ImageStore {
   private readonly inflight = new Map<string, Promise<string>>();
+  /** Pulls under way: their finished layers are not yet recorded in any image, so cleanup waits. */
+  private pulling = 0;
 
   constructor(
     private readonly root: string,
@@ -49,18 +74,50 @@ export class ImageStore {
     return join(this.root, 'images', `${createHash('sha256').update(image).digest('hex')}.json`);
   }
 
-  /** Pull behaviour as ECS_IMAGE_PULL_BEHAVIOR: default/always resolve, once/prefer-cached reuse. */
-  async pull(
-    image: string,
-    behavior: 'default' | 'always' | 'once' | 'prefer-cached' = 'default',
-  ): Promise<PulledImage> {
+  private async cached(image: string): Promise<CachedImage | undefined> {
+    const c = await readFile(this.cachePath(image), 'utf8').then(
+      (t) => JSON.parse(t) as CachedImage,
+      () => undefined,
+    );
+    return c && c.layers.every((l) => existsSync(l)) ? c : undefined;
+  }
+
+  private async remember(image: string, pulled: PulledImage, pulledAt?: number): Promise<void> {
+    const now = Date.now();
+    const entry: CachedImage = { ...pulled, image, pulledAt: pulledAt ?? now, lastUsedAt: now };
+    await mkdir(join(this.root, 'images'), { recursive: true });
+    await writeFile(this.cachePath(image), JSON.stringify(entry));
+  }
+
+  /**
+   * Pull behaviour as ECS_IMAGE_PULL_BEHAVIOR: `default` pulls and falls back to the cached image
+   * when the registry fails; `always` pulls or fails; `once` and `prefer-cached` use the image this
+   * host already has and pull only when it has none.
+   */
+  async pull(image: string, behavior: PullBehavior = 'default'): Promise<PulledImage> {
     if (behavior === 'once' || behavior === 'prefer-cached') {
-      const cached = await readFile(this.cachePath(image), 'utf8').then(
-        (t) => JSON.parse(t) as PulledImage,
-        () => undefined,
-      );
-      if (cached && cached.layers.every((l) => existsSync(l))) return cached;
+      const hit = await this.cached(image);
+      if (hit) {
+        await this.remember(image, hit, hit.pulledAt);
+        return hit;
+      }
     }
+    this.pulling++;
+    try {
+      const pulled = await this.fetch(image);
+      await this.remember(image, pulled);
+      return pulled;
+    } catch (e) {
+      const hit = behavior === 'default' ? await this.cached(image) : undefined;
+      if (!hit) throw e;
+      await this.remember(image, hit, hit.pulledAt);
+      return hit;
+    } finally {
+      this.pulling--;
+    }
+  }
+
+  private async fetch(image: string): Promise<PulledImage> {
     const ref = parseImageRef(image);
     let { mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, ref.reference);
     if (ref.reference.includes(':') && sha256(bytes) !== ref.reference)
@@ -90,10 +147,42 @@ export class ImageStore {
     const layers = await Promise.all(
       manifest.layers.map((l, i) => this.layer(ref.registry, ref.repository, l, diffIds[i] as string)),
     );
-    const pulled: PulledImage = { digest, config: config.config ?? {}, layers };
-    await mkdir(join(this.root, 'images'), { recursive: true });
-    await writeFile(this.cachePath(image), JSON.stringify(pulled));
-    return pulled;
+    return { digest, config: config.config ?? {}, layers };
+  }
+
+  /**
+   * Removes images no task uses that have gone unused for `minimumAgeMs` (any unused image, oldest
+   * first, when the disk is short), then every snapshot no remaining image needs. Returns the
+   * references removed.
+   */
+  async cleanup(o: CleanupOptions): Promise<string[]> {
+    const dir = join(this.root, 'images');
+    const entries: { file: string; img: CachedImage }[] = [];
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      if (!f.endsWith('.json')) continue;
+      const img = await readFile(join(dir, f), 'utf8').then(
+        (t) => JSON.parse(t) as CachedImage,
+        () => undefined,
+      );
+      if (img) entries.push({ file: join(dir, f), img });
+    }
+    const removable = entries
+      .filter(({ img }) => !o.inUse.has(img.image))
+      .filter(({ img }) => o.diskPressure || o.now - (img.lastUsedAt ?? 0) >= o.minimumAgeMs)
+      .sort((a, b) => (a.img.lastUsedAt ?? 0) - (b.img.lastUsedAt ?? 0))
+      .slice(0, o.maxPerCycle);
+    for (const { file } of removable) await rm(file, { force: true });
+    const gone = new Set(removable.map((r) => r.file));
+    const needed = new Set(entries.filter((e) => !gone.has(e.file)).flatMap((e) => e.img.layers));
+    const snapshots = join(this.root, 'snapshots');
+    if (this.pulling > 0) return removable.map((r) => r.img.image);
+    for (const name of await readdir(snapshots).catch(() => [] as string[])) {
+      const path = join(snapshots, name);
+      // Unpacks in progress live in `<snapshot>.tmp-*` and are left alone.
+      if (name.includes('.tmp-') || needed.has(path) || this.inflight.has(name.replace('-', ':'))) continue;
+      await rm(path, { recursive: true, force: true });
+    }
+    return removable.map((r) => r.img.image);
   }
 
   private async readBlob(host: string, repo: string, digest: string): Promise<Buffer> {

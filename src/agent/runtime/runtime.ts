@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { run } from './exec.js';
+
+export interface RuntimeOptions {
+  /** The OCI runtime binary: `runc` by default, `crun` where the host's cgroup layout allows it. */
+  binary: string;
+  /** The runtime's state directory (`--root`). */
+  root: string;
+  /** Where conmon puts its attach sockets (kept short: a socket path has a 108-byte limit). */
+  socketDir: string;
+  /** Bytes a container's log may reach before conmon truncates it. */
+  logSizeMax: number;
+}
+
+/** A binary's absolute path (conmon wants one for the runtime), or undefined when it is not installed. */
+export function findBinary(name: string): string | undefined {
+  if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin'];
+  return dirs
+    .filter(Boolean)
+    .map((d) => join(d, name))
+    .find((p) => existsSync(p));
+}
+
+/** What a container left behind when it exited. */
+export interface ExitStatus {
+  code: number;
+  oomKilled: boolean;
+}
+
+/** The files conmon keeps for one container, all inside the container's directory. */
+export const containerFiles = (dir: string) => ({
+  log: join(dir, 'container.log'),
+  exit: join(dir, 'exit'),
+  oom: join(dir, 'oom'),
+});
+
+/**
+ * Containers under an OCI runtime, each watched by its own conmon (Debian's container monitor,
+ * as podman and CRI-O use it). conmon creates the container, keeps its stdout/stderr with
+ * timestamps (the k8s-file format), notices OOM kills through the memory cgroup and records the
+ * exit status; it lives in its own session, so containers, their logs and their exit codes
+ * outlive an agent restart.
+ */
+export class Runtime {
+  constructor(private readonly o: RuntimeOptions) {}
+
+  private get rt(): string[] {
+    return ['--root', this.o.root];
+  }
+
+  /** Creates the container under conmon and starts it; rejects with the runtime's own words. */
+  async start(id: string, bundle: string, dir: string): Promise<void> {
+    await mkdir(this.o.socketDir, { recursive: true });
+    const f = containerFiles(dir);
+    const args = [
+      '--api-version',
+      '1',
+      '--cid',
+      id,
+      '--cuuid',
+      id,
+      '--name',
+      id,
+      '--runtime',
+      findBinary(this.o.binary) ?? this.o.binary,
+      '--bundle',
+      bundle,
+      '--container-pidfile',
+      join(dir, 'pid'),
+      '--conmon-pidfile',
+      join(dir, 'conmon.pid'),
+      '--log-path',
+      `k8s-file:${f.log}`,
+      '--log-size-max',
+      String(this.o.logSizeMax),
+      '--exit-dir',
+      dir,
+      '--persist-dir',
+      dir,
+      '--socket-dir-path',
+      this.o.socketDir,
+      '--runtime-arg',
+      `--root=${this.o.root}`,
+      '--log-level',
+      'error',
+    ];
+    await new Promise<void>((resolve, reject) => {
+      // conmon reports the created container's pid (or the runtime's error) on the sync pipe, fd 3.
+      const p = spawn('conmon', args, {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+        env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      });
+      let out = '';
+      let err = '';
+      let settled = false;
+      const settle = (final: boolean) => {
+        const msg = parseSync(out);
+        if (settled || (!msg && !final)) return;
+        settled = true;
+        if (msg && msg.data > 0) resolve();
+        else reject(new Error(msg?.message?.trim() || err.trim() || 'the container monitor failed to create it'));
+      };
+      p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      const sync = p.stdio[3] as NodeJS.ReadableStream;
+      sync.on('data', (d: Buffer) => {
+        out += d.toString();
+        settle(false);
+      });
+      sync.on('error', () => undefined);
+      sync.on('end', () => settle(true));
+      p.on('error', reject);
+      p.unref();
+    });
+    await run(this.o.binary, [...this.rt, 'start', id]);
+  }
+
+  async kill(id: string, signal: 'TERM' | 'KILL' | string): Promise<void> {
+    await run(this.o.binary, [...this.rt, 'kill', id, signal]).catch(() => undefined);
+  }
+
+  async delete(id: string): Promise<void> {
+    await run(this.o.binary, [...this.rt, 'delete', '--force', id]).catch(() => undefined);
+  }
+
+  async exec(id: string, args: string[], timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      const p = spawn(this.o.binary, [...this.rt, 'exec', id, ...args], { stdio: 'ignore' });
+      const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+      p.on('close', (code) => {
+        clearTimeout(timer);
+        resolve(code ?? 1);
+      });
+    });
+  }
+
+  /** The exit status conmon recorded, once the container has exited. */
+  static async exitStatus(dir: string): Promise<ExitStatus | undefined> {
+    const f = containerFiles(dir);
+    let code: number;
+    try {
+      code = Number((await readFile(f.exit, 'utf8')).trim());
+    } catch {
+      return undefined;
+    }
+    if (!Number.isInteger(code)) return undefined;
+    const oomKilled = await stat(f.oom).then(
+      () => true,
+      () => false,
+    );
+    return { code, oomKilled };
+  }
+}
+
+/** conmon's first sync message: `{"data": <pid>}`, or a negative data with the runtime's message. */
+function parseSync(text: string): { data: number; message?: string } | undefined {
+  const first = text.split('\n').find((l) => l.trim());
+  try {
+    return first ? (JSON.parse(first) as { data: number; message?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}

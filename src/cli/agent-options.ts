@@ -1,0 +1,66 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { PULL_BEHAVIORS, type AgentOptions, type PullBehavior } from '../server/agent-process.js';
+
+const seconds = (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number of seconds');
+  return Number(v);
+};
+
+const behavior = (v: string) => {
+  if (!(PULL_BEHAVIORS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`must be one of ${PULL_BEHAVIORS.join(', ')}`);
+  return v as PullBehavior;
+};
+
+/** A default from the ECS agent's environment variable, so an ecs.config carries over. */
+function fromEnv<T>(name: string, parse: (v: string) => T, fallback: string): T {
+  try {
+    return parse(process.env[name] ?? fallback);
+  } catch (e) {
+    process.stderr.write(`berth: ${name}: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+/** The options every command that runs an agent takes (`berth up` and `berth agent`). */
+export function withAgentOptions(cmd: Command): Command {
+  return cmd
+    .option('--runtime <name>', 'the OCI runtime: runc, or crun where the cgroup layout allows', 'runc')
+    .option(
+      '--image-pull-behavior <behavior>',
+      `as ECS_IMAGE_PULL_BEHAVIOR: ${PULL_BEHAVIORS.join(', ')}`,
+      behavior,
+      fromEnv('ECS_IMAGE_PULL_BEHAVIOR', behavior, 'default'),
+    )
+    .option(
+      '--image-cleanup-interval <seconds>',
+      'how often unused images and old task directories are removed',
+      seconds,
+      fromEnv('ECS_IMAGE_CLEANUP_INTERVAL_SECONDS', seconds, '1800'),
+    )
+    .option(
+      '--image-minimum-cleanup-age <seconds>',
+      'how long an unused image is kept',
+      seconds,
+      fromEnv('ECS_IMAGE_MINIMUM_CLEANUP_AGE_SECONDS', seconds, '3600'),
+    )
+    .option(
+      '--task-cleanup-wait <seconds>',
+      "how long a stopped task's directory and logs are kept",
+      seconds,
+      fromEnv('ECS_ENGINE_TASK_CLEANUP_WAIT_SECONDS', seconds, '10800'),
+    );
+}
+
+/** The agent settings those options chose. */
+export function agentSettings(o: Record<string, unknown>): Partial<AgentOptions> {
+  return {
+    runtime: o.runtime as string,
+    imagePullBehavior: o.imagePullBehavior as PullBehavior,
+    cleanupIntervalMs: (o.imageCleanupInterval as number) * 1000,
+    housekeeping: {
+      imageMinimumAgeMs: (o.imageMinimumCleanupAge as number) * 1000,
+      taskCleanupWaitMs: (o.taskCleanupWait as number) * 1000,
+    },
+  };
+}

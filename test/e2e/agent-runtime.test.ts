@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { awsCli } from './harness.js';
+
+const waitOpts = (fx: AgentFixture) => ({ client: fx.ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 });
+
+describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => {
+  let fx: AgentFixture;
+  let hostDir: string;
+  before(async () => {
+    fx = await startAgentFixture();
+    hostDir = mkdtempSync(join(tmpdir(), 'berth-hostvol-'));
+  });
+  after(async () => {
+    await fx.dispose();
+    rmSync(hostDir, { recursive: true, force: true });
+  });
+
+  it('reports a container killed at its memory limit as OutOfMemoryError', async () => {
+    await fx.register(
+      'oom',
+      [
+        {
+          name: 'hog',
+          image: fx.imageUri,
+          memory: 16,
+          // A shell variable of 64 MB: far past the 16 MiB hard limit.
+          command: ['sh', '-c', 'echo filling; x=$(head -c 64000000 /dev/zero | tr "\\0" a); echo survived'],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('oom');
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    const t = await fx.describe(arn);
+    assert.equal(t.stopCode, 'EssentialContainerExited');
+    assert.equal(t.containers[0].exitCode, 137);
+    assert.equal(t.containers[0].reason, 'OutOfMemoryError: Container killed due to memory usage');
+    assert.equal((await fx.logs(arn, 'hog')).stdout, 'filling\n');
+  });
+
+  it('keeps stdout and stderr with timestamps, readable with berth logs', async () => {
+    await fx.register(
+      'talker',
+      [{ name: 'talk', image: fx.imageUri, memory: 16, command: ['sh', '-c', 'echo one; echo two >&2; echo three'] }],
+      ['--network-mode', 'none'],
+    );
+    const startedBefore = Date.now();
+    const arn = await fx.runTask('talker');
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    const plain = await fx.logs(arn, 'talk');
+    assert.equal(plain.stdout, 'one\nthree\n');
+    assert.equal(plain.stderr, 'two\n');
+    const stamped = (await fx.logs(arn, 'talk', ['--timestamps'])).stdout.trim().split('\n');
+    assert.equal(stamped.length, 3);
+    for (const [i, line] of stamped.entries()) {
+      const [time, stream, text] = line.split(' ');
+      assert.ok(Date.parse(time as string) >= startedBefore - 1000, `a real time on line ${i}: ${line}`);
+      assert.equal(stream, text === 'two' ? 'stderr' : 'stdout');
+    }
+    const tail = (await fx.logs(arn, 'talk', ['--timestamps', '--tail', '2'])).stdout.trim().split('\n');
+    assert.deepEqual(tail, stamped.slice(1));
+    await assert.rejects(fx.logs(arn, 'nope'), /no container named nope/);
+  });
+
+  it('mounts host and task volumes, shares them through volumesFrom, and stops in reverse dependsOn order', async () => {
+    const containers = [
+      {
+        name: 'proxy',
+        image: fx.imageUri,
+        memory: 16,
+        stopTimeout: 10,
+        mountPoints: [
+          { sourceVolume: 'host', containerPath: '/host' },
+          { sourceVolume: 'scratch', containerPath: '/scratch' },
+        ],
+        command: [
+          'sh',
+          '-c',
+          "echo from-proxy > /scratch/note; trap 'echo proxy >> /host/order; exit 0' TERM; while true; do sleep 0.1; done",
+        ],
+      },
+      {
+        name: 'app',
+        image: fx.imageUri,
+        memory: 16,
+        stopTimeout: 10,
+        dependsOn: [{ containerName: 'proxy', condition: 'START' }],
+        volumesFrom: [{ sourceContainer: 'proxy', readOnly: true }],
+        mountPoints: [{ sourceVolume: 'host', containerPath: '/out' }],
+        command: [
+          'sh',
+          '-c',
+          // Takes a second to stop: were proxy told at the same time, it would write first.
+          "sleep 0.5; cat /scratch/note; touch /scratch/x 2>/dev/null || echo read-only; trap 'sleep 1; echo app >> /out/order; exit 0' TERM; while true; do sleep 0.1; done",
+        ],
+      },
+    ];
+    await fx.register('volumes', containers, [
+      '--network-mode',
+      'none',
+      '--volumes',
+      JSON.stringify([{ name: 'host', host: { sourcePath: hostDir } }, { name: 'scratch' }]),
+    ]);
+    const arn = await fx.runTask('volumes');
+    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
+    for (let i = 0; i < 50 && !(await fx.logs(arn, 'app')).stdout.includes('read-only'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal((await fx.logs(arn, 'app')).stdout, 'from-proxy\nread-only\n');
+    assert.equal((await awsCli(fx.berth.endpoint, ['ecs', 'stop-task', '--task', arn])).code, 0);
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    assert.equal(readFileSync(join(hostDir, 'order'), 'utf8'), 'app\nproxy\n');
+    const taskDir = join(fx.berth.dataDir, 'agent', 'tasks', arn.split('/').pop() as string);
+    assert.ok(!existsSync(join(taskDir, 'volumes')), 'the task volume went with the task');
+  });
+
+  it('kills a container that ignores SIGTERM once its stopTimeout has passed', async () => {
+    await fx.register(
+      'stubborn',
+      [
+        {
+          name: 'main',
+          image: fx.imageUri,
+          memory: 16,
+          stopTimeout: 2,
+          command: ['sh', '-c', "trap '' TERM; while true; do sleep 0.1; done"],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('stubborn');
+    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
+    assert.equal((await awsCli(fx.berth.endpoint, ['ecs', 'stop-task', '--task', arn])).code, 0);
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    const t = await fx.describe(arn);
+    assert.equal(t.containers[0].exitCode, 137);
+    // The CLI prints the wire's epoch seconds.
+    const held = (Number(t.stoppedAt) - Number(t.stoppingAt)) * 1000;
+    assert.ok(held >= 2000, `SIGKILL came only after stopTimeout (held ${held} ms)`);
+  });
+
+  it('leaves no mounts, namespaces, cgroups, runtime state or bundles behind', async () => {
+    await fx.register('brief', [
+      { name: 'main', image: fx.imageUri, memory: 8, portMappings: [{ containerPort: 80 }], command: ['true'] },
+    ]);
+    const arns: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = JSON.parse(
+        (await awsCli(fx.berth.endpoint, ['ecs', 'run-task', '--task-definition', 'brief', '--count', '10'])).stdout,
+      ) as { tasks: { taskArn: string }[] };
+      arns.push(...r.tasks.map((t) => t.taskArn));
+    }
+    assert.equal(arns.length, 30);
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: arns.slice(0, 100) });
+    const agentDir = join(fx.berth.dataDir, 'agent');
+    const ids = arns.map((a) => a.split('/').pop() as string);
+    // The agent cleans up right after it reports STOPPED; give it a moment.
+    const leftovers = () => {
+      const mounts = readFileSync('/proc/self/mounts', 'utf8')
+        .split('\n')
+        .filter((l) => ids.some((id) => l.includes(id)));
+      const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => ids.some((id) => l.includes(id.slice(0, 24))));
+      const runtime = execFileSync('runc', ['--root', join(agentDir, 'runc'), 'list', '-q'], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+      const cgroups = existsSync('/sys/fs/cgroup/memory/berth')
+        ? readdirSync('/sys/fs/cgroup/memory/berth').filter((d) => ids.some((id) => d.startsWith(id)))
+        : [];
+      const bundles = ids.filter((id) => existsSync(join(agentDir, 'tasks', id, 'containers', 'main', 'bundle')));
+      return { mounts, netns, runtime, cgroups, bundles };
+    };
+    const clean = { mounts: [], netns: [], runtime: [], cgroups: [], bundles: [] };
+    for (let i = 0; i < 50 && JSON.stringify(leftovers()) !== JSON.stringify(clean); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(leftovers(), clean);
+  });
+});
