@@ -1,28 +1,24 @@
 /**
- * bench/task-start: one busybox image started N times three ways in one run — raw `runc run -d`
- * on a prepared bundle (the floor), berth RunTask → RUNNING with a warm image, and `docker run -d`
- * through Debian's dockerd — printing p50/p90 for each and the ratios. Run: npm run bench:task-start
+ * bench/task-start: the same busybox image started three ways in one run — raw `runc run -d` on a
+ * prepared bundle (the floor), berth RunTask → RUNNING with a warm image, and `docker run -d`
+ * through Debian's dockerd — printing p50/p90 for each and the ratios; then starts per second with
+ * 50 tasks asked for at once, and the cold start of a 100 MB image (zstd layers for berth) pulled
+ * from berth's registry. Run: npm run bench:task-start  (N=50 by default)
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  ECSClient,
-  DescribeTasksCommand,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-  StopTaskCommand,
-} from '@aws-sdk/client-ecs';
-import { awsCli, startBerth, testCredentials } from '../../test/e2e/harness.js';
 import { startDockerd } from '../../test/e2e/dockerd.js';
-import { cleanupAgentLeftovers } from '../../test/e2e/host-cleanup.js';
-import { buildBusyboxImage, skopeo } from '../../test/e2e/images.js';
+import { buildBusyboxImage } from '../../test/e2e/images.js';
+import { BerthSide } from './berth-side.js';
+import { SLEEP, ms, pct } from './common.js';
 
 const run = promisify(execFile);
 const N = Number(process.env.N ?? 50);
-const SLEEP = ['sh', '-c', "trap 'exit 0' TERM; sleep 600 & wait"];
+const BURST = Number(process.env.BURST ?? 50);
+const BIG_MB = Number(process.env.BIG_MB ?? 100);
 
 function detached(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -31,118 +27,126 @@ function detached(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
-const ms = async (fn: () => Promise<unknown>) => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-};
-
+/**
+ * The floor: what a node must do at least to start a container from an unpacked image — an
+ * overlay mount over the image with a fresh upper directory, then `runc run -d` (which makes the
+ * namespaces and the cgroup).
+ */
 async function rawRunc(imageRef: string, work: string): Promise<number[]> {
-  const bundle = join(work, 'bundle');
-  await run('umoci', ['unpack', '--image', imageRef.replace(/^oci:/, ''), bundle]);
+  const image = join(work, 'image');
+  await run('umoci', ['unpack', '--image', imageRef.replace(/^oci:/, ''), image]);
   await run('runc', ['spec'], { cwd: work }); // the default spec, as `runc spec` writes it
-  const config = JSON.parse(await (await import('node:fs/promises')).readFile(join(work, 'config.json'), 'utf8'));
+  const config = JSON.parse(readFileSync(join(work, 'config.json'), 'utf8'));
   config.process.args = SLEEP;
   config.process.terminal = false;
   config.process.rlimits = [];
-  config.root = { path: join(bundle, 'rootfs'), readonly: false };
-  writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
   const root = join(work, 'runc-root');
   mkdirSync(root);
   const times: number[] = [];
   for (let i = 0; i < N; i++) {
     const id = `bench-${i}`;
-    // The container inherits runc's stdio; give it none, or the pipes stay open as long as it runs.
-    times.push(await ms(() => detached('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id])));
+    const c = join(work, id);
+    const bundle = join(c, 'bundle');
+    const rootfs = join(bundle, 'rootfs');
+    for (const d of [join(c, 'upper'), join(c, 'work'), rootfs]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...config, root: { path: rootfs, readonly: false } }));
+    times.push(
+      await ms(async () => {
+        const o = `lowerdir=${join(image, 'rootfs')},upperdir=${join(c, 'upper')},workdir=${join(c, 'work')}`;
+        await run('mount', ['-t', 'overlay', 'overlay', '-o', o, rootfs]);
+        // The container inherits runc's stdio; give it none, or the pipes stay open as long as it runs.
+        await detached('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id]);
+      }),
+    );
     await run('runc', ['--root', root, 'kill', id, 'KILL']);
     await new Promise((r) => setTimeout(r, 20));
     await run('runc', ['--root', root, 'delete', '--force', id]);
+    await run('umount', [rootfs]);
   }
   return times;
 }
 
-async function berthRunTask(imageRef: string): Promise<number[]> {
-  const berth = await startBerth({ keepDataDir: true });
-  const ecs = new ECSClient({ endpoint: berth.endpoint, region: 'us-east-1', credentials: testCredentials });
-  const host = new URL(berth.endpoint).host;
-  const started: string[] = [];
-  try {
-    await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', 'bench']);
-    const creds = `AWS:${(await awsCli(berth.endpoint, ['ecr', 'get-login-password'])).stdout.trim()}`;
-    await skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', creds, imageRef, `docker://${host}/bench:v1`]);
-    await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'bench',
-        networkMode: 'none',
-        containerDefinitions: [{ name: 'c', image: `${host}/bench:v1`, memory: 16, stopTimeout: 2, command: SLEEP }],
-      }),
-    );
-    const once = async () => {
-      const r = await ecs.send(new RunTaskCommand({ taskDefinition: 'bench' }));
-      const arn = r.tasks?.[0]?.taskArn as string;
-      started.push(arn);
-      for (;;) {
-        const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
-        if (t?.lastStatus === 'RUNNING') return;
-        if (t?.lastStatus === 'STOPPED') throw new Error(`task stopped: ${t.stoppedReason}`);
-        await new Promise((res) => setTimeout(res, 2));
-      }
-    };
-    await once(); // warm the image
-    const times: number[] = [];
-    for (let i = 0; i < N; i++) times.push(await ms(once));
-    return times;
-  } finally {
-    await Promise.allSettled(started.map((t) => ecs.send(new StopTaskCommand({ task: t }))));
-    await new Promise((r) => setTimeout(r, 4000));
-    await berth.dispose();
-    await cleanupAgentLeftovers(join(berth.dataDir, 'agent'));
-    rmSync(berth.dataDir, { recursive: true, force: true });
-  }
-}
+const work = mkdtempSync(join(tmpdir(), 'berth-bench-start-'));
+const [image, big] = await Promise.all([
+  buildBusyboxImage(),
+  buildBusyboxImage({ randomFile: { path: '/payload.bin', size: BIG_MB * 1024 * 1024 } }),
+]);
+const side = await BerthSide.start();
+try {
+  const floor = await rawRunc(image.ref, work);
 
-async function dockerRun(imageRef: string): Promise<number[]> {
+  const small = await side.push(image.ref, 'bench/small');
+  await side.register('bench', small);
+  const berth = await side.latency('bench', N);
+  const berthRate = await side.throughput('bench', BURST);
+  const bigZstd = await side.push(big.ref, 'bench/big-zstd', 'zstd');
+  const bigGzip = await side.push(big.ref, 'bench/big-gzip', 'gzip');
+  await side.register('bench-big', bigZstd);
+  const berthCold = await ms(() => side.runUntilRunning('bench-big'));
+  await side.stopAll();
+
   const dockerd = await startDockerd();
+  let docker: number[];
+  let dockerRate: number;
+  let dockerCold: number;
+  let dockerColdNote = 'zstd';
   try {
-    await skopeo([
-      'copy',
-      imageRef,
-      'docker-daemon:bench/busybox:v1',
-      '--dest-daemon-host',
-      `unix://${dockerd.socket}`,
-    ]);
-    const times: number[] = [];
-    await dockerd.docker(['run', '-d', '--network', 'none', 'bench/busybox:v1', ...SLEEP]);
-    for (let i = 0; i < N; i++)
-      times.push(await ms(() => dockerd.docker(['run', '-d', '--network', 'none', 'bench/busybox:v1', ...SLEEP])));
+    const d = async (args: string[]) => {
+      const r = await dockerd.docker(args);
+      if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+      return r;
+    };
+    const [user, pass] = [side.creds.slice(0, 3), side.creds.slice(4)];
+    await dockerd.docker(['login', '-u', user, '--password-stdin', side.host], pass);
+    await d(['pull', small]);
+    const runSmall = () => d(['run', '-d', '--network', 'none', small, ...SLEEP]);
+    await runSmall();
+    docker = [];
+    for (let i = 0; i < N; i++) docker.push(await ms(runSmall));
+    // The same burst: five clients asking side by side, as the five RunTask(count=10) calls do.
+    const burst = await ms(() =>
+      Promise.all(
+        Array.from({ length: 5 }, async () => {
+          for (let i = 0; i < Math.ceil(BURST / 5); i++) await runSmall();
+        }),
+      ),
+    );
+    dockerRate = (Math.ceil(BURST / 5) * 5) / (burst / 1000);
+    const cold = async (uri: string) => ms(() => d(['run', '-d', '--network', 'none', uri, ...SLEEP]));
+    try {
+      dockerCold = await cold(bigZstd);
+    } catch {
+      dockerColdNote = 'gzip: this dockerd cannot pull zstd layers';
+      dockerCold = await cold(bigGzip);
+    }
     const ids = (await dockerd.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
     if (ids.length) await dockerd.docker(['rm', '-f', ...ids]);
-    return times;
   } finally {
     await dockerd.stop();
   }
-}
 
-const work = mkdtempSync(join(tmpdir(), 'berth-bench-start-'));
-const image = await buildBusyboxImage();
-try {
-  const floor = await rawRunc(image.ref, work);
-  const berth = await berthRunTask(image.ref);
-  const docker = await dockerRun(image.ref);
   const line = (name: string, xs: number[]) =>
     console.log(
       `${name.padEnd(34)} p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms   p90 ${pct(xs, 90).toFixed(1).padStart(7)} ms`,
     );
-  line(`raw runc run -d (floor, n=${N})`, floor);
+  line(`overlay + runc run -d (floor, n=${N})`, floor);
   line(`berth RunTask -> RUNNING (n=${N})`, berth);
   line(`docker run -d (n=${N})`, docker);
   console.log(
     `ratios at p50: berth/runc ${(pct(berth, 50) / pct(floor, 50)).toFixed(2)}   berth/docker ${(pct(berth, 50) / pct(docker, 50)).toFixed(2)}`,
   );
-  console.log('targets: berth p50 within 2x of the runc floor and under a quarter of docker run');
+  console.log(
+    `burst of ${BURST}: berth ${berthRate.toFixed(1)} starts/s, docker ${dockerRate.toFixed(1)} starts/s (ratio ${(berthRate / dockerRate).toFixed(2)})`,
+  );
+  console.log(
+    `cold start, ${BIG_MB} MB image from berth's registry: berth ${(berthCold / 1000).toFixed(2)} s (zstd), docker ${(dockerCold / 1000).toFixed(2)} s (${dockerColdNote}) (ratio ${(berthCold / dockerCold).toFixed(2)})`,
+  );
+  console.log(
+    'targets: berth p50 within 2x of the runc floor and under a quarter of docker run; >= 25 starts/s; cold start < 3 s',
+  );
 } finally {
+  await side.dispose();
   image.dispose();
+  big.dispose();
   rmSync(work, { recursive: true, force: true });
 }

@@ -54,6 +54,7 @@ export class Agent {
   private instanceId?: string;
   private credentials = new Map<string, string>();
   private backoff = 500;
+  private inbox: Promise<void> = Promise.resolve();
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly runtime: Runtime;
@@ -156,10 +157,19 @@ export class Agent {
       ws.send(JSON.stringify(this.hello()));
     });
     ws.on('message', (data) => {
-      // A bad message or a failed step is logged, never allowed to take the agent (and its watch) down.
-      this.onMessage(JSON.parse(data.toString()) as ServerMessage).catch((e: unknown) =>
-        this.logger.error({ err: String(e) }, 'handling a control plane message failed'),
-      );
+      // One message at a time, in order: an older desired set applied after a newer one would stop
+      // the tasks only the newer one names. A bad message or a failed step is logged, never
+      // allowed to take the agent (and its watch) down.
+      const failed = (e: unknown) => this.logger.error({ err: String(e) }, 'handling a control plane message failed');
+      let msg: ServerMessage;
+      try {
+        msg = JSON.parse(data.toString()) as ServerMessage;
+      } catch (e) {
+        return failed(e);
+      }
+      // Reading logs changes nothing, so it need not wait its turn.
+      if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
+      else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
     ws.on('close', () => {
       if (this.stopped) return;
@@ -208,8 +218,6 @@ export class Agent {
       for (const r of this.runners.values()) this.send(r.report()); // whatever happened while away
     } else if (msg.type === 'desired') {
       await this.reconcile(msg.tasks);
-    } else if (msg.type === 'logs-request') {
-      await this.answerLogs(msg);
     } else if (msg.type === 'error') {
       this.logger.error({ message: msg.message }, 'control plane refused a message');
     }

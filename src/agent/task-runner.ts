@@ -99,24 +99,24 @@ export class TaskRunner {
     t.lastStatus = 'PENDING';
     t.pullStartedAt = this.deps.now();
     this.deps.report(t);
-    try {
+    // Images and the network are independent: prepare them side by side.
+    const pulled = (async () => {
+      const images = [...new Set(this.containers.map((c) => String(c.image)))];
+      const got = await Promise.all(images.map((i) => this.deps.images.pull(i, this.deps.pullBehavior)));
+      images.forEach((i, n) => this.images.set(i, got[n] as PulledImage));
       for (const c of this.containers) {
-        if (!this.images.has(c.image))
-          this.images.set(c.image, await this.deps.images.pull(c.image, this.deps.pullBehavior));
         (t.containers[c.name] as { imageDigest?: string }).imageDigest = this.images.get(c.image)?.digest;
       }
-    } catch (e) {
-      t.pullStoppedAt = this.deps.now();
-      return this.fail(`CannotPullContainerError: ${(e as Error).message}`);
-    }
-    t.pullStoppedAt = this.deps.now();
-    try {
+    })();
+    const networked = (async () => {
       t.bindings = await portBindings(t.spec);
       t.network = await setUpNetwork(this.deps.network, t.spec.taskId, t.spec.networkMode, t.bindings);
       await writeEtcFiles(this.dir, t.spec, t.network?.ip);
-    } catch (e) {
-      return this.fail(`CannotCreateContainerError: ${(e as Error).message}`);
-    }
+    })();
+    const [pull, net] = await Promise.allSettled([pulled, networked]);
+    t.pullStoppedAt = this.deps.now();
+    if (pull.status === 'rejected') return this.fail(`CannotPullContainerError: ${(pull.reason as Error).message}`);
+    if (net.status === 'rejected') return this.fail(`CannotCreateContainerError: ${(net.reason as Error).message}`);
     t.lastStatus = 'ACTIVATING';
     await this.startReady();
     await this.watch(); // report RUNNING now rather than at the next tick

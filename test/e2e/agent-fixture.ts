@@ -16,6 +16,8 @@ export interface AgentFixture {
   ecs: ECSClient;
   /** The busybox image, pushed to berth's registry. */
   imageUri: string;
+  /** Pushes an image (a skopeo reference) to a berth repository, created if new; its URI. */
+  push(ref: string, repo: string): Promise<string>;
   register(family: string, containers: object[], extra?: string[]): Promise<void>;
   /** `aws ecs run-task`; the task's ARN. */
   runTask(family: string, extra?: string[]): Promise<string>;
@@ -44,18 +46,21 @@ export async function startAgentFixture(
     maxAttempts: 1,
   });
   const host = new URL(berth.endpoint).host;
-  const repo = `e2e/agent-${Math.random().toString(36).slice(2, 8)}`;
-  assert.equal((await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', repo])).code, 0);
   const creds = `AWS:${(await awsCli(berth.endpoint, ['ecr', 'get-login-password'])).stdout.trim()}`;
-  const push = await skopeo([
-    'copy',
-    '--dest-tls-verify=false',
-    '--dest-creds',
-    creds,
-    image.ref,
-    `docker://${host}/${repo}:v1`,
-  ]);
-  assert.equal(push.code, 0, push.stderr);
+  const pushTo = async (ref: string, repo: string) => {
+    await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', repo]);
+    const push = await skopeo([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      creds,
+      ref,
+      `docker://${host}/${repo}:v1`,
+    ]);
+    assert.equal(push.code, 0, push.stderr);
+    return `${host}/${repo}:v1`;
+  };
+  const imageUri = await pushTo(image.ref, `e2e/agent-${Math.random().toString(36).slice(2, 8)}`);
   // The local agent registers shortly after berth comes up.
   for (let i = 0; i < 50; i++) {
     const r = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'list-container-instances'])).stdout) as {
@@ -67,7 +72,8 @@ export async function startAgentFixture(
   const fx: AgentFixture = {
     berth,
     ecs,
-    imageUri: `${host}/${repo}:v1`,
+    imageUri,
+    push: pushTo,
     async register(family, containers, extra = []) {
       const r = await awsCli(fx.berth.endpoint, [
         'ecs',

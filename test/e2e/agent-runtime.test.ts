@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { makeTar } from '../../src/agent/images/test-tar.js';
 import { awsCli } from './harness.js';
+import { buildLayoutImage } from './images.js';
 
 const waitOpts = (fx: AgentFixture) => ({ client: fx.ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 });
 
@@ -144,6 +146,35 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
     // The CLI prints the wire's epoch seconds.
     const held = (Number(t.stoppedAt) - Number(t.stoppingAt)) * 1000;
     assert.ok(held >= 2000, `SIGKILL came only after stopTimeout (held ${held} ms)`);
+  });
+
+  it('refuses a hostile image at pull time and writes nothing outside its snapshot', async () => {
+    const marker = `berth-escape-${Math.random().toString(36).slice(2, 8)}`;
+    const hostile = buildLayoutImage([
+      makeTar([
+        { name: 'bin', type: 'dir' },
+        { name: 'ok.txt', data: 'fine' },
+        { name: `../../../../../../tmp/${marker}`, data: 'escaped' },
+      ]),
+    ]);
+    try {
+      const uri = await fx.push(hostile.ref, 'e2e/hostile');
+      await fx.register('hostile', [{ name: 'x', image: uri, memory: 16 }], ['--network-mode', 'none']);
+      const arn = await fx.runTask('hostile');
+      await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+      const t = await fx.describe(arn);
+      assert.equal(t.stopCode, 'TaskFailedToStart');
+      assert.match(t.stoppedReason, /^CannotPullContainerError: .*\.\./);
+      assert.ok(!existsSync(join('/tmp', marker)), 'nothing landed outside the snapshot');
+      const snapshots = join(fx.berth.dataDir, 'agent', 'images', 'snapshots');
+      assert.deepEqual(
+        readdirSync(snapshots).filter((d) => d.includes('.tmp-')),
+        [],
+        'no half-unpacked snapshot is left',
+      );
+    } finally {
+      hostile.dispose();
+    }
   });
 
   it('leaves no mounts, namespaces, cgroups, runtime state or bundles behind', async () => {

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 const run = promisify(execFile);
 
@@ -19,7 +21,7 @@ export interface OciImage {
  * with different digests.
  */
 export async function buildBusyboxImage(
-  options: { cmd?: string[]; files?: Record<string, string> } = {},
+  options: { cmd?: string[]; files?: Record<string, string>; randomFile?: { path: string; size: number } } = {},
 ): Promise<OciImage> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-image-'));
   const layout = join(dir, 'oci');
@@ -35,6 +37,10 @@ export async function buildBusyboxImage(
     mkdirSync(join(rootfs, path, '..'), { recursive: true });
     writeFileSync(join(rootfs, path), content);
   }
+  if (options.randomFile) {
+    // Incompressible bytes, so the image is as large on the wire as on disk.
+    writeFileSync(join(rootfs, options.randomFile.path), randomBytes(options.randomFile.size));
+  }
   await run('umoci', ['repack', '--image', `${layout}:img`, bundle]);
   const cmd = (options.cmd ?? ['/bin/sh']).flatMap((c) => ['--config.cmd', c]);
   await run('umoci', ['config', '--image', `${layout}:img`, ...cmd]);
@@ -49,4 +55,58 @@ export async function skopeo(args: string[]): Promise<{ code: number; stdout: st
     const err = e as { code?: number; stdout?: string; stderr?: string };
     return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
   }
+}
+
+/**
+ * Writes an OCI image layout by hand around the given layers (uncompressed tars, gzipped here), so
+ * a test can push exactly the bytes it wants, hostile ones included.
+ */
+export function buildLayoutImage(layers: Buffer[], cmd: string[] = ['/bin/sh']): OciImage {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-layout-'));
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const put = (b: Buffer) => {
+    const hex = createHash('sha256').update(b).digest('hex');
+    writeFileSync(join(blobs, hex), b);
+    return { digest: `sha256:${hex}`, size: b.length };
+  };
+  const gz = layers.map((l) => ({ ...put(gzipSync(l)), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }));
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+        os: 'linux',
+        config: { Cmd: cmd },
+        rootfs: {
+          type: 'layers',
+          diff_ids: layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`),
+        },
+      }),
+    ),
+  );
+  const manifest = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+        layers: gz,
+      }),
+    ),
+  );
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          ...manifest,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          annotations: { 'org.opencontainers.image.ref.name': 'img' },
+        },
+      ],
+    }),
+  );
+  return { ref: `oci:${dir}:img`, dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -60,6 +60,7 @@ export class ImageStore {
   private readonly inflight = new Map<string, Promise<string>>();
   /** Pulls under way: their finished layers are not yet recorded in any image, so cleanup waits. */
   private pulling = 0;
+  private readonly fetching = new Map<string, Promise<PulledImage>>();
 
   constructor(
     private readonly root: string,
@@ -104,7 +105,13 @@ export class ImageStore {
     }
     this.pulling++;
     try {
-      const pulled = await this.fetch(image);
+      // Tasks asking for the same image at once share one resolution and one download.
+      let fetching = this.fetching.get(image);
+      if (!fetching) {
+        fetching = this.fetch(image).finally(() => this.fetching.delete(image));
+        this.fetching.set(image, fetching);
+      }
+      const pulled = await fetching;
       await this.remember(image, pulled);
       return pulled;
     } catch (e) {
