@@ -2,6 +2,7 @@ import { conflict, notFound } from '../kernel/errors.js';
 import { clusterArn, nameFromArnOrName } from './arns.js';
 import { now, type ControlPlaneDeps } from './deps.js';
 import { clusters, containerInstances, tasks, type ClusterRecord, type Tag } from './tables.js';
+import { services } from './services/model.js';
 
 export const clusterNotFound = () => notFound('Cluster not found.', { resource: 'cluster' });
 
@@ -84,6 +85,8 @@ export function clusterCounts(deps: ControlPlaneDeps, name: string): ClusterCoun
     for (const i of tx.list(containerInstances, { prefix: `${name}/` })) {
       if (i.value.status === 'ACTIVE' || i.value.status === 'DRAINING') counts.registeredContainerInstancesCount++;
     }
+    for (const s of tx.list(services, { prefix: `${name}/` }))
+      if (s.value.status === 'ACTIVE') counts.activeServicesCount++;
     for (const t of tx.list(tasks, { prefix: `${name}/` })) {
       const lt = (counts.byLaunchType[t.value.launchType] ??= { running: 0, pending: 0 });
       if (t.value.lastStatus === 'RUNNING') {
@@ -108,6 +111,11 @@ export function deleteCluster(deps: ControlPlaneDeps, nameOrArn: string | undefi
     if (instances.length > 0) {
       throw conflict('The Cluster cannot be deleted while Container Instances are active or draining.', {
         code: 'ClusterContainsContainerInstancesException',
+      });
+    }
+    if (tx.list(services, { prefix: `${c.name}/` }).some((s) => s.value.status !== 'INACTIVE')) {
+      throw conflict('The Cluster cannot be deleted while Services are active.', {
+        code: 'ClusterContainsServicesException',
       });
     }
     if (tx.list(tasks, { prefix: `${c.name}/` }).some((t) => t.value.lastStatus !== 'STOPPED')) {

@@ -1,5 +1,6 @@
 import { clusterFromArn } from './arns.js';
 import type { ControlPlaneDeps } from './deps.js';
+import { services } from './services/model.js';
 import { clusters, containerInstances, taskDefinitions, tasks, type Tag } from './tables.js';
 import { invalidParameter, notFound } from '../kernel/errors.js';
 import type { TableDef } from '../store/port.js';
@@ -20,6 +21,11 @@ function locate(arn: string): { table: TableDef<Tagged>; key: string } {
         table: taskDefinitions as unknown as TableDef<Tagged>,
         key: `${family}/${(revision ?? '').padStart(9, '0')}`,
       };
+    }
+    case 'service': {
+      const [cluster, name] = rest.split('/');
+      if (!cluster || !name) break;
+      return { table: services as unknown as TableDef<Tagged>, key: `${cluster}/${name}` };
     }
     case 'task':
     case 'container-instance':

@@ -12,6 +12,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
 import { AgentSessions } from '../control-plane/task-logs.js';
+import { startServiceController } from '../control-plane/services/runner.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -86,6 +87,7 @@ export async function startBerth(
       },
       logger,
     );
+    const serviceController = startServiceController(controlPlane, logger);
     const openedStore = store;
     let closing: Promise<void> | undefined;
     return {
@@ -96,6 +98,7 @@ export async function startBerth(
       close: () =>
         (closing ??= (async () => {
           stopMaintenance();
+          serviceController.stop();
           closeAgents();
           try {
             await app.close();

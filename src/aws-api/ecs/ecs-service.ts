@@ -3,6 +3,7 @@ import type { BerthError } from '../../kernel/errors.js';
 import { defineService, type AwsService } from '../service.js';
 import { clusterOps } from './cluster-ops.js';
 import { instanceOps } from './instance-ops.js';
+import { serviceOps } from './service-ops.js';
 import { tagOps } from './tag-ops.js';
 import { taskOps } from './task-ops.js';
 import { taskDefinitionOps } from './task-definition-ops.js';
@@ -31,6 +32,7 @@ export function ecsService(deps: ControlPlaneDeps): AwsService {
       ...taskDefinitionOps(deps),
       ...instanceOps(deps),
       ...taskOps(deps),
+      ...serviceOps(deps),
       ...tagOps(deps),
     },
     validationErrorCode: 'InvalidParameterException',

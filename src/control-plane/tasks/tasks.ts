@@ -36,7 +36,13 @@ export function listTasks(deps: ControlPlaneDeps, cluster: string, f: ListTasksF
 }
 
 /** StopTask: the desired status turns STOPPED; the agent stops the containers and reports. */
-export function stopTask(deps: ControlPlaneDeps, cluster: string, ref: string, reason?: string): TaskRecord {
+export function stopTask(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  ref: string,
+  reason?: string,
+  stopCode = 'UserInitiated',
+): TaskRecord {
   return deps.store.write((tx) => {
     const key = `${cluster}/${nameFromArnOrName(ref)}`;
     const t = tx.get(tasks, key)?.value;
@@ -47,7 +53,7 @@ export function stopTask(deps: ControlPlaneDeps, cluster: string, ref: string, r
       ...t,
       desiredStatus: 'STOPPED',
       stoppingAt: now(deps),
-      stopCode: 'UserInitiated',
+      stopCode,
       stoppedReason: reason ?? 'Task stopped by user',
       version: t.version + 1,
     };

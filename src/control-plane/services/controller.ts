@@ -1,0 +1,220 @@
+import type { Logger } from '../../kernel/logger.js';
+import type { ControlPlaneDeps } from '../deps.js';
+import { now } from '../deps.js';
+import { liveTasks, tasks, type TaskRecord } from '../tables.js';
+import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
+import { runTask } from '../tasks/run-task.js';
+import { stopTask } from '../tasks/tasks.js';
+import { addEvent, messages, placementReason } from './events.js';
+import { services, type Deployment, type ServiceRecord } from './model.js';
+import { planStep } from './rollout.js';
+import { newDeployment } from './services.js';
+
+const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+
+/** The circuit breaker's failure threshold: half the desired count, at least 3, at most 200. */
+export const failureThreshold = (desired: number) => Math.min(200, Math.max(3, Math.ceil(desired / 2)));
+
+const shortId = (t: TaskRecord) => t.id;
+
+function hasHealthChecks(deps: ControlPlaneDeps, cache: Map<string, boolean>, tdArn: string): boolean {
+  let v = cache.get(tdArn);
+  if (v === undefined) {
+    const defs = (resolveTaskDefinition(deps, tdArn).input.containerDefinitions ?? []) as { healthCheck?: unknown }[];
+    v = defs.some((c) => c.healthCheck !== undefined);
+    cache.set(tdArn, v);
+  }
+  return v;
+}
+
+/** The cluster's tasks that have not stopped, read once per pass. */
+function liveTasksOf(deps: ControlPlaneDeps, cluster: string): TaskRecord[] {
+  return deps.store.read((tx) =>
+    tx
+      .list(liveTasks, { prefix: `${cluster}/` })
+      .map((e) => tx.get(tasks, `${cluster}/${e.value.taskId}`)?.value)
+      .filter((t): t is TaskRecord => t !== undefined),
+  );
+}
+
+/**
+ * One level-triggered pass over one service: account for tasks that stopped, replace unhealthy
+ * ones, trip the circuit breaker, take one rollout step within the deployment bounds, then record
+ * counts, completion, steady state and events. Everything here is synchronous against the store,
+ * so no API call interleaves with a pass.
+ */
+export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, live: TaskRecord[]): ServiceRecord {
+  const s: ServiceRecord = structuredClone(svc);
+  const at = now(deps);
+  const hc = new Map<string, boolean>();
+  const mine = live.filter((t) => t.group === `service:${s.name}`);
+  const primary = s.deployments.find((d) => d.status === 'PRIMARY') as Deployment;
+  const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
+  const healthy = (t: TaskRecord, d: Deployment) =>
+    wanted(t) &&
+    t.lastStatus === 'RUNNING' &&
+    (!hasHealthChecks(deps, hc, d.taskDefinitionArn) || t.healthStatus === 'HEALTHY');
+
+  // Tasks a deployment started that are gone: the ones that never ran count as failures.
+  const liveIds = new Set(mine.map((t) => t.id));
+  for (const d of s.deployments) {
+    const gone = d.tracked.filter((id) => !liveIds.has(id));
+    for (const id of gone) {
+      const t = deps.store.read((tx) => tx.get(tasks, `${s.cluster}/${id}`))?.value;
+      if (t && !t.startedAt && t.stopCode !== 'ServiceSchedulerInitiated') d.failedTasks++;
+    }
+    d.tracked = d.tracked.filter((id) => liveIds.has(id));
+  }
+
+  // Unhealthy tasks are replaced once past the health check grace period.
+  const grace = (s.healthCheckGracePeriodSeconds ?? 0) * 1000;
+  const sick = mine.filter(
+    (t) => wanted(t) && t.healthStatus === 'UNHEALTHY' && at - (t.startedAt ?? t.createdAt) >= grace,
+  );
+  for (const t of sick) {
+    stopTask(deps, s.cluster, t.id, 'Task failed container health checks', 'ServiceSchedulerInitiated');
+    t.desiredStatus = 'STOPPED';
+    if (t.startedBy === primary.id) primary.failedTasks++;
+  }
+  if (sick.length) addEvent(s, messages.unhealthy(s.name, sick.map(shortId)), at);
+
+  // The circuit breaker.
+  const cb = s.deploymentConfiguration.deploymentCircuitBreaker;
+  if (cb.enable && primary.rolloutState === 'IN_PROGRESS' && primary.failedTasks >= failureThreshold(s.desiredCount)) {
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    addEvent(s, messages.failed(s.name, primary.id), at);
+    const last = s.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
+    if (cb.rollback && last) {
+      const back = newDeployment(
+        deps,
+        { ...s, taskDefinitionArn: last.taskDefinitionArn },
+        `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`,
+      );
+      s.taskDefinitionArn = last.taskDefinitionArn;
+      primary.status = 'ACTIVE';
+      s.deployments = [back, ...s.deployments];
+      addEvent(s, messages.rollingBack(s.name, last.id), at);
+      return s; // the next pass rolls the new deployment out
+    }
+  }
+
+  // One rollout step.
+  const prim = mine.filter((t) => wanted(t) && t.startedBy === primary.id);
+  const old = mine.filter((t) => wanted(t) && t.startedBy !== primary.id);
+  const isHealthy = (t: TaskRecord) => healthy(t, s.deployments.find((d) => d.id === t.startedBy) ?? primary);
+  const desired = s.status === 'ACTIVE' ? s.desiredCount : 0;
+  const step = planStep({
+    desired,
+    minimumHealthyPercent: s.deploymentConfiguration.minimumHealthyPercent,
+    maximumPercent: s.deploymentConfiguration.maximumPercent,
+    primaryHealthy: prim.filter(isHealthy).length,
+    primaryOther: prim.filter((t) => !isHealthy(t)).length,
+    oldHealthy: old.filter(isHealthy).length,
+    oldOther: old.filter((t) => !isHealthy(t)).length,
+    stopping: mine.filter((t) => !wanted(t)).length,
+  });
+  // Oldest deployments' tasks go first.
+  const age = (t: TaskRecord) => -s.deployments.findIndex((d) => d.id === t.startedBy);
+  const pick = (list: TaskRecord[], n: number) => [...list].sort((a, b) => age(a) - age(b)).slice(0, n);
+  const stops = [
+    ...pick(
+      old.filter((t) => !isHealthy(t)),
+      step.stopOldOther,
+    ),
+    ...pick(old.filter(isHealthy), step.stopOldHealthy),
+    ...prim.filter((t) => !isHealthy(t)).slice(0, step.stopPrimaryOther),
+    ...prim.filter(isHealthy).slice(0, step.stopPrimaryHealthy),
+  ];
+  for (const t of stops) {
+    stopTask(
+      deps,
+      s.cluster,
+      t.id,
+      `Scaling activity initiated by (deployment ${primary.id})`,
+      'ServiceSchedulerInitiated',
+    );
+  }
+  if (stops.length) addEvent(s, messages.stopped(s.name, stops.map(shortId)), at);
+  if (primary.rolloutState !== 'FAILED' && step.start > 0) startTasks(deps, s, primary, step.start, at);
+
+  // Counts, completion and steady state, from what is live now.
+  const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === `service:${s.name}`);
+  for (const d of s.deployments) {
+    const ts = after.filter((t) => t.startedBy === d.id && wanted(t));
+    const running = ts.filter((t) => t.lastStatus === 'RUNNING').length;
+    const pending = ts.filter((t) => PENDING.has(t.lastStatus)).length;
+    if (running !== d.runningCount || pending !== d.pendingCount) {
+      d.runningCount = running;
+      d.pendingCount = pending;
+      d.updatedAt = at;
+    }
+    if (d.status === 'PRIMARY') d.desiredCount = desired;
+  }
+  const primaryDone =
+    after.filter((t) => t.startedBy === primary.id && wanted(t) && isHealthy(t)).length === desired &&
+    after.filter((t) => t.startedBy === primary.id && wanted(t)).length === desired &&
+    after.every((t) => t.startedBy === primary.id);
+  if (primaryDone) {
+    s.deployments = s.deployments.filter((d) => d === primary);
+    if (primary.rolloutState === 'IN_PROGRESS') {
+      primary.rolloutState = 'COMPLETED';
+      primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
+      addEvent(s, messages.completed(s.name, primary.id), at);
+    }
+    if (!s.steady && s.status === 'ACTIVE') addEvent(s, messages.steady(s.name), at);
+    s.steady = true;
+  } else {
+    s.steady = false;
+  }
+  if (s.status === 'DRAINING' && after.length === 0) s.status = 'INACTIVE';
+  return s;
+}
+
+function startTasks(deps: ControlPlaneDeps, s: ServiceRecord, d: Deployment, n: number, at: number): void {
+  const started: string[] = [];
+  let refusal: string | undefined;
+  for (let left = n; left > 0 && !refusal; left -= 10) {
+    try {
+      const r = runTask(deps, {
+        cluster: s.cluster,
+        taskDefinition: d.taskDefinitionArn,
+        count: Math.min(10, left),
+        launchType: s.launchType,
+        group: `service:${s.name}`,
+        startedBy: d.id,
+        placementConstraints: s.placementConstraints,
+        placementStrategy: s.placementStrategy,
+        ...(s.propagateTags === 'SERVICE' ? { tags: s.tags } : {}),
+        ...(s.propagateTags === 'TASK_DEFINITION' ? { propagateTags: 'TASK_DEFINITION' } : {}),
+        enableExecuteCommand: s.enableExecuteCommand,
+      });
+      started.push(...r.tasks.map((t) => t.id));
+      const f = r.failures[0];
+      if (f) refusal = placementReason(f.reason, f.arn);
+    } catch (e) {
+      refusal = `Reason: ${(e as Error).message}`;
+    }
+  }
+  d.tracked.push(...started);
+  if (started.length) addEvent(s, messages.started(s.name, started), at);
+  if (refusal) addEvent(s, messages.unplaceable(s.name, refusal), at);
+}
+
+/** Every service, one pass each; a service whose record did not change is not written. */
+export function reconcileAll(deps: ControlPlaneDeps, logger?: Logger): void {
+  const all = deps.store.read((tx) => tx.list(services)).map((e) => e.value);
+  const byCluster = new Map<string, TaskRecord[]>();
+  for (const svc of all) {
+    if (svc.status === 'INACTIVE') continue;
+    try {
+      let live = byCluster.get(svc.cluster);
+      if (!live) byCluster.set(svc.cluster, (live = liveTasksOf(deps, svc.cluster)));
+      const next = reconcileService(deps, svc, live);
+      byCluster.delete(svc.cluster); // tasks may have changed
+      if (JSON.stringify(next) !== JSON.stringify(svc)) deps.store.write((tx) => tx.put(services, next));
+    } catch (e) {
+      logger?.error({ service: svc.arn, err: String(e) }, 'service pass failed');
+    }
+  }
+}

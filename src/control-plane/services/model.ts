@@ -1,0 +1,66 @@
+import { defineTable } from '../../store/port.js';
+import type { Tag } from '../tables.js';
+
+export interface ServiceEvent {
+  id: string;
+  createdAt: number;
+  message: string;
+}
+
+export interface Deployment {
+  /** `ecs-svc/<19 digits>`; the tasks it starts carry it as `startedBy`. */
+  id: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+  taskDefinitionArn: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  failedTasks: number;
+  createdAt: number;
+  updatedAt: number;
+  launchType: string;
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  rolloutStateReason: string;
+  networkConfiguration?: unknown;
+  /** Tasks this deployment started that have not been accounted for as stopped yet. */
+  tracked: string[];
+}
+
+export interface DeploymentConfiguration {
+  minimumHealthyPercent: number;
+  maximumPercent: number;
+  deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+  alarms?: unknown;
+}
+
+export interface ServiceRecord {
+  cluster: string;
+  name: string;
+  arn: string;
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  taskDefinitionArn: string;
+  desiredCount: number;
+  launchType: string;
+  schedulingStrategy: 'REPLICA' | 'DAEMON';
+  deploymentConfiguration: DeploymentConfiguration;
+  placementConstraints: { type?: string; expression?: string }[];
+  placementStrategy: { type?: string; field?: string }[];
+  networkConfiguration?: unknown;
+  loadBalancers: unknown[];
+  serviceRegistries: unknown[];
+  healthCheckGracePeriodSeconds?: number;
+  enableECSManagedTags: boolean;
+  propagateTags: string;
+  enableExecuteCommand: boolean;
+  tags: Tag[];
+  createdAt: number;
+  createdBy: string;
+  deployments: Deployment[];
+  events: ServiceEvent[];
+  /** Whether the last look found the service steady (so the event is said once per arrival). */
+  steady: boolean;
+  /** When a DRAINING service was deleted (it is kept, INACTIVE, for a while, as ECS does). */
+  deletedAt?: number;
+}
+
+export const services = defineTable<ServiceRecord>('ecs.services', (s) => `${s.cluster}/${s.name}`);

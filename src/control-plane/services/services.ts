@@ -1,0 +1,285 @@
+import { randomInt } from 'node:crypto';
+import { uuid } from '../../kernel/ids.js';
+import { invalidParameter, notFound, notImplemented } from '../../kernel/errors.js';
+import { ecsArn, nameFromArnOrName } from '../arns.js';
+import { getCluster } from '../clusters.js';
+import { now, type ControlPlaneDeps } from '../deps.js';
+import type { Tag } from '../tables.js';
+import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
+import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
+
+export interface ServiceInput {
+  cluster?: string;
+  serviceName: string;
+  taskDefinition?: string;
+  desiredCount?: number;
+  launchType?: string;
+  capacityProviderStrategy?: unknown[];
+  schedulingStrategy?: string;
+  deploymentConfiguration?: Partial<DeploymentConfiguration>;
+  deploymentController?: { type?: string };
+  placementConstraints?: { type?: string; expression?: string }[];
+  placementStrategy?: { type?: string; field?: string }[];
+  networkConfiguration?: unknown;
+  loadBalancers?: unknown[];
+  serviceRegistries?: unknown[];
+  healthCheckGracePeriodSeconds?: number;
+  enableECSManagedTags?: boolean;
+  propagateTags?: string;
+  enableExecuteCommand?: boolean;
+  tags?: Tag[];
+  role?: string;
+}
+
+export const serviceArn = (deps: ControlPlaneDeps, cluster: string, name: string) =>
+  ecsArn(deps, `service/${cluster}/${name}`);
+
+/** `ecs-svc/` and 19 digits, as ECS names deployments. */
+export const deploymentId = () =>
+  `ecs-svc/${String(randomInt(1, 9)) + Array.from({ length: 18 }, () => String(randomInt(0, 10))).join('')}`;
+
+export function newDeployment(
+  deps: ControlPlaneDeps,
+  s: Pick<ServiceRecord, 'taskDefinitionArn' | 'desiredCount' | 'launchType' | 'networkConfiguration'>,
+  reason?: string,
+): Deployment {
+  const id = deploymentId();
+  const t = now(deps);
+  return {
+    id,
+    status: 'PRIMARY',
+    taskDefinitionArn: s.taskDefinitionArn,
+    desiredCount: s.desiredCount,
+    pendingCount: 0,
+    runningCount: 0,
+    failedTasks: 0,
+    createdAt: t,
+    updatedAt: t,
+    launchType: s.launchType,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
+    ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
+    tracked: [],
+  };
+}
+
+function deploymentConfiguration(
+  strategy: string,
+  given: Partial<DeploymentConfiguration> | undefined,
+  current?: DeploymentConfiguration,
+): DeploymentConfiguration {
+  const c: DeploymentConfiguration = {
+    minimumHealthyPercent:
+      given?.minimumHealthyPercent ?? current?.minimumHealthyPercent ?? (strategy === 'DAEMON' ? 0 : 100),
+    maximumPercent: given?.maximumPercent ?? current?.maximumPercent ?? (strategy === 'DAEMON' ? 100 : 200),
+    deploymentCircuitBreaker: given?.deploymentCircuitBreaker ??
+      current?.deploymentCircuitBreaker ?? { enable: false, rollback: false },
+    ...((given?.alarms ?? current?.alarms) ? { alarms: given?.alarms ?? current?.alarms } : {}),
+  };
+  if (c.minimumHealthyPercent < 0 || c.minimumHealthyPercent > 100) {
+    throw invalidParameter('minimumHealthyPercent must be between 0 and 100.', {
+      field: 'deploymentConfiguration.minimumHealthyPercent',
+    });
+  }
+  if (strategy === 'REPLICA' && c.maximumPercent < 100) {
+    throw invalidParameter('maximumPercent must be at least 100 for the REPLICA scheduling strategy.', {
+      field: 'deploymentConfiguration.maximumPercent',
+    });
+  }
+  return c;
+}
+
+function checkLaunch(input: Omit<ServiceInput, 'serviceName'>): string {
+  const launchType = input.launchType ?? 'EC2';
+  if (launchType === 'FARGATE' || input.capacityProviderStrategy?.length)
+    throw notImplemented('The FARGATE launch type and capacity provider strategies are');
+  if (input.deploymentController?.type && input.deploymentController.type !== 'ECS')
+    throw notImplemented(`The ${input.deploymentController.type} deployment controller is`);
+  return launchType;
+}
+
+export function createService(deps: ControlPlaneDeps, input: ServiceInput): ServiceRecord {
+  const cluster = getCluster(deps, input.cluster);
+  if (!input.taskDefinition) throw invalidParameter('TaskDefinition must be specified.', { field: 'taskDefinition' });
+  const td = resolveTaskDefinition(deps, input.taskDefinition);
+  if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  const strategy = input.schedulingStrategy ?? 'REPLICA';
+  if (strategy === 'DAEMON' && input.desiredCount !== undefined)
+    throw invalidParameter('The DAEMON scheduling strategy does not support a desired count.', {
+      field: 'desiredCount',
+    });
+  if (strategy === 'DAEMON' && input.placementStrategy?.length)
+    throw invalidParameter('The DAEMON scheduling strategy does not support placement strategies.', {
+      field: 'placementStrategy',
+    });
+  const launchType = checkLaunch(input);
+  const desiredCount = input.desiredCount ?? 0;
+  const t = now(deps);
+  const base = {
+    cluster: cluster.name,
+    name: input.serviceName,
+    arn: serviceArn(deps, cluster.name, input.serviceName),
+    status: 'ACTIVE' as const,
+    taskDefinitionArn: td.arn,
+    desiredCount,
+    launchType,
+    schedulingStrategy: strategy as ServiceRecord['schedulingStrategy'],
+    deploymentConfiguration: deploymentConfiguration(strategy, input.deploymentConfiguration),
+    placementConstraints: input.placementConstraints ?? [],
+    placementStrategy: input.placementStrategy ?? [],
+    ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
+    loadBalancers: input.loadBalancers ?? [],
+    serviceRegistries: input.serviceRegistries ?? [],
+    ...(input.healthCheckGracePeriodSeconds !== undefined
+      ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds }
+      : {}),
+    enableECSManagedTags: input.enableECSManagedTags ?? false,
+    propagateTags: input.propagateTags ?? 'NONE',
+    enableExecuteCommand: input.enableExecuteCommand ?? false,
+    tags: input.tags ?? [],
+    createdAt: t,
+    createdBy: `arn:aws:iam::${deps.accountId}:root`,
+    events: [],
+    steady: false,
+  };
+  const rec: ServiceRecord = { ...base, deployments: [newDeployment(deps, base)] };
+  return deps.store.write((tx) => {
+    const cur = tx.get(services, `${cluster.name}/${input.serviceName}`)?.value;
+    if (cur && cur.status !== 'INACTIVE') {
+      throw invalidParameter('Creation of service was not idempotent.', {
+        code: 'InvalidParameterException',
+        field: 'serviceName',
+      });
+    }
+    return tx.put(services, rec).value;
+  });
+}
+
+export function getService(deps: ControlPlaneDeps, cluster: string | undefined, ref: string): ServiceRecord {
+  const c = getCluster(deps, cluster);
+  const s = deps.store.read((tx) => tx.get(services, `${c.name}/${nameFromArnOrName(ref)}`))?.value;
+  if (!s || s.status === 'INACTIVE') throw notFound('Service not found.', { resource: 'service' });
+  return s;
+}
+
+/** DescribeServices: found ones (INACTIVE included, as ECS shows recently deleted services) and failures. */
+export function describeServices(deps: ControlPlaneDeps, cluster: string | undefined, refs: string[]) {
+  const c = getCluster(deps, cluster);
+  const found: ServiceRecord[] = [];
+  const failures: { arn: string; reason: string }[] = [];
+  for (const ref of refs) {
+    const s = deps.store.read((tx) => tx.get(services, `${c.name}/${nameFromArnOrName(ref)}`))?.value;
+    if (s) found.push(s);
+    else failures.push({ arn: ref.startsWith('arn:') ? ref : serviceArn(deps, c.name, ref), reason: 'MISSING' });
+  }
+  return { services: found, failures };
+}
+
+export function listServices(
+  deps: ControlPlaneDeps,
+  cluster: string | undefined,
+  f: { launchType?: string; schedulingStrategy?: string },
+): ServiceRecord[] {
+  const c = getCluster(deps, cluster);
+  return deps.store
+    .read((tx) => tx.list(services, { prefix: `${c.name}/` }))
+    .map((e) => e.value)
+    .filter((s) => s.status === 'ACTIVE')
+    .filter((s) => !f.launchType || s.launchType === f.launchType)
+    .filter((s) => !f.schedulingStrategy || s.schedulingStrategy === f.schedulingStrategy);
+}
+
+/**
+ * UpdateService: a new task definition, network configuration or forceNewDeployment starts a new
+ * PRIMARY deployment (the old ones turn ACTIVE and drain as the new one comes up); a new desired
+ * count alone changes the current deployment's target.
+ */
+export function updateService(
+  deps: ControlPlaneDeps,
+  input: Omit<ServiceInput, 'serviceName'> & { service: string; forceNewDeployment?: boolean },
+): ServiceRecord {
+  const cur = getService(deps, input.cluster, input.service);
+  if (input.launchType || input.capacityProviderStrategy?.length) checkLaunch(input);
+  if (cur.schedulingStrategy === 'DAEMON' && input.desiredCount !== undefined)
+    throw invalidParameter('The DAEMON scheduling strategy does not support a desired count.', {
+      field: 'desiredCount',
+    });
+  const td = input.taskDefinition ? resolveTaskDefinition(deps, input.taskDefinition) : undefined;
+  if (td && td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  return deps.store.write((tx) => {
+    const s = tx.get(services, `${cur.cluster}/${cur.name}`)?.value ?? cur;
+    const next: ServiceRecord = {
+      ...s,
+      ...(td ? { taskDefinitionArn: td.arn } : {}),
+      ...(input.desiredCount !== undefined ? { desiredCount: input.desiredCount } : {}),
+      deploymentConfiguration: deploymentConfiguration(
+        s.schedulingStrategy,
+        input.deploymentConfiguration,
+        s.deploymentConfiguration,
+      ),
+      ...(input.placementConstraints ? { placementConstraints: input.placementConstraints } : {}),
+      ...(input.placementStrategy ? { placementStrategy: input.placementStrategy } : {}),
+      ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
+      ...(input.loadBalancers ? { loadBalancers: input.loadBalancers } : {}),
+      ...(input.serviceRegistries ? { serviceRegistries: input.serviceRegistries } : {}),
+      ...(input.healthCheckGracePeriodSeconds !== undefined
+        ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds }
+        : {}),
+      ...(input.enableECSManagedTags !== undefined ? { enableECSManagedTags: input.enableECSManagedTags } : {}),
+      ...(input.propagateTags ? { propagateTags: input.propagateTags } : {}),
+      ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
+    };
+    const redeploy =
+      (td && td.arn !== s.taskDefinitionArn) ||
+      input.forceNewDeployment === true ||
+      input.networkConfiguration !== undefined;
+    if (redeploy) {
+      next.deployments = [
+        newDeployment(deps, next),
+        ...s.deployments.map((d) => ({ ...d, status: 'ACTIVE' as const })),
+      ];
+      next.steady = false;
+    } else {
+      next.deployments = s.deployments.map((d) =>
+        d.status === 'PRIMARY' ? { ...d, desiredCount: next.desiredCount, updatedAt: now(deps) } : d,
+      );
+      if (next.desiredCount !== s.desiredCount) next.steady = false;
+    }
+    return tx.put(services, next).value;
+  });
+}
+
+/**
+ * DeleteService: refused while tasks are wanted unless `force`; the service turns DRAINING (its
+ * desired count zero) and INACTIVE once its tasks are gone, as ECS does.
+ */
+export function deleteService(
+  deps: ControlPlaneDeps,
+  cluster: string | undefined,
+  ref: string,
+  force: boolean,
+): ServiceRecord {
+  const cur = getService(deps, cluster, ref);
+  if (!force && cur.schedulingStrategy === 'REPLICA' && cur.desiredCount > 0) {
+    throw invalidParameter('The service cannot be stopped while it is scaled above 0.', {
+      code: 'InvalidParameterException',
+    });
+  }
+  return deps.store.write((tx) => {
+    const s = tx.get(services, `${cur.cluster}/${cur.name}`)?.value ?? cur;
+    const next: ServiceRecord = {
+      ...s,
+      status: 'DRAINING',
+      desiredCount: 0,
+      deletedAt: now(deps),
+      deployments: s.deployments.map((d) => (d.status === 'PRIMARY' ? { ...d, desiredCount: 0 } : d)),
+    };
+    return tx.put(services, next).value;
+  });
+}
+
+export const serviceEvent = (deps: ControlPlaneDeps, message: string) => ({
+  id: uuid(),
+  createdAt: now(deps),
+  message,
+});
