@@ -42,6 +42,12 @@ withAgentOptions(program.command('up'))
     int,
     defaults.registryGcGrace,
   )
+  .option(
+    '--agent-lost-grace <seconds>',
+    "how long a disconnected agent's tasks are kept before services replace them",
+    int,
+    defaults.agentLostGrace,
+  )
   .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
   .option('--no-agent', 'do not run tasks on this host')
   .action(async (o: Record<string, string | number | boolean>) => {
@@ -61,6 +67,7 @@ withAgentOptions(program.command('up'))
       createRepositoryOnPush: Boolean(o.createRepositoryOnPush),
       registryMaintenanceInterval: o.registryMaintenanceInterval as number,
       registryGcGrace: o.registryGcGrace as number,
+      agentLostGrace: o.agentLostGrace as number,
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);

@@ -59,6 +59,7 @@ export async function startBerth(
       clock: systemClock,
       accountId: config.accountId,
       region: config.region,
+      agentLostGraceMs: config.agentLostGrace * 1000,
     };
     // As on ECS, the default cluster is there for whoever names no cluster.
     createCluster(controlPlane, { clusterName: 'default' });

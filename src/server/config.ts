@@ -24,6 +24,8 @@ export interface BerthConfig {
   registryMaintenanceInterval: number;
   /** Seconds a blob or link is protected after its last use (pushes in flight). */
   registryGcGrace: number;
+  /** Seconds a disconnected agent's tasks count as running before services replace them. */
+  agentLostGrace: number;
   logLevel: LogLevel;
 }
 
@@ -39,6 +41,7 @@ export const defaults: BerthConfig = {
   createRepositoryOnPush: false,
   registryMaintenanceInterval: 3600,
   registryGcGrace: 3600,
+  agentLostGrace: 60,
   logLevel: 'info',
 };
 

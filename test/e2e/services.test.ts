@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli } from './harness.js';
+import { awsCli, startBerth, testCredentials } from './harness.js';
 
 const LOOP = ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"];
 
@@ -123,6 +123,48 @@ describe('ECS services on real containers', () => {
       await cli(['delete-service', '--service', name, '--force']);
     });
   }
+
+  it('finishes a rollout after the server is killed in the middle of it', async () => {
+    await cli([
+      'create-service',
+      '--service-name',
+      'phoenix',
+      '--task-definition',
+      'web:1',
+      '--desired-count',
+      '3',
+      '--deployment-configuration',
+      'minimumHealthyPercent=100,maximumPercent=134',
+    ]);
+    await waitStable('phoenix');
+    await cli(['update-service', '--service', 'phoenix', '--task-definition', 'web:2']);
+    // Wait until the rollout is under way: one new task up, old ones still there.
+    for (let i = 0; i < 100; i++) {
+      const s = await describeService('phoenix');
+      const fresh = s.deployments?.find((d) => d.status === 'PRIMARY');
+      if ((fresh?.runningCount ?? 0) >= 1 && (s.deployments?.length ?? 0) > 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const dataDir = fx.berth.dataDir;
+    fx.berth.child.kill('SIGKILL');
+    await fx.berth.stop();
+    fx.berth = await startBerth({ dataDir, keepDataDir: true });
+    fx.ecs = new ECSClient({
+      endpoint: fx.berth.endpoint,
+      region: 'us-east-1',
+      credentials: testCredentials,
+      maxAttempts: 1,
+    });
+    await waitStable('phoenix');
+    const s = await describeService('phoenix');
+    assert.equal(s.deployments?.length, 1);
+    assert.ok(s.taskDefinition?.endsWith(':2'));
+    assert.equal(s.runningCount, 3);
+    const revisions = (await Promise.all((await serviceTasks('phoenix')).map((a) => fx.describe(a)))).map((t) =>
+      t.taskDefinitionArn.split(':').pop(),
+    );
+    assert.deepEqual(revisions, ['2', '2', '2']);
+  });
 
   it('trips the circuit breaker on a revision that cannot start and rolls back', async () => {
     await cli([

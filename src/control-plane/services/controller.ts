@@ -1,11 +1,13 @@
 import type { Logger } from '../../kernel/logger.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { now } from '../deps.js';
-import { liveTasks, tasks, type TaskRecord } from '../tables.js';
+import { liveTasks, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { runTask } from '../tasks/run-task.js';
 import { stopTask } from '../tasks/tasks.js';
+import { daemonPass } from './daemon.js';
 import { addEvent, messages, placementReason } from './events.js';
+import { instancesOf, isLost, markLost } from './hosts.js';
 import { services, type Deployment, type ServiceRecord } from './model.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './services.js';
@@ -46,14 +48,15 @@ function liveTasksOf(deps: ControlPlaneDeps, cluster: string): TaskRecord[] {
 export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, live: TaskRecord[]): ServiceRecord {
   const s: ServiceRecord = structuredClone(svc);
   const at = now(deps);
-  const hc = new Map<string, boolean>();
-  const mine = live.filter((t) => t.group === `service:${s.name}`);
+  const instances = instancesOf(deps, s.cluster);
+  // Tasks whose agent has been gone past the grace period are written off and replaced.
+  const lost = live.filter(
+    (t) => t.group === `service:${s.name}` && isLost(deps, t, instances.get(t.containerInstanceId ?? '')),
+  );
+  for (const t of lost) markLost(deps, t);
+  const mine = live.filter((t) => t.group === `service:${s.name}` && !lost.includes(t));
   const primary = s.deployments.find((d) => d.status === 'PRIMARY') as Deployment;
   const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
-  const healthy = (t: TaskRecord, d: Deployment) =>
-    wanted(t) &&
-    t.lastStatus === 'RUNNING' &&
-    (!hasHealthChecks(deps, hc, d.taskDefinitionArn) || t.healthStatus === 'HEALTHY');
 
   // Tasks a deployment started that are gone: the ones that never ran count as failures.
   const liveIds = new Set(mine.map((t) => t.id));
@@ -99,44 +102,15 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     }
   }
 
-  // One rollout step.
-  const prim = mine.filter((t) => wanted(t) && t.startedBy === primary.id);
-  const old = mine.filter((t) => wanted(t) && t.startedBy !== primary.id);
-  const isHealthy = (t: TaskRecord) => healthy(t, s.deployments.find((d) => d.id === t.startedBy) ?? primary);
-  const desired = s.status === 'ACTIVE' ? s.desiredCount : 0;
-  const step = planStep({
-    desired,
-    minimumHealthyPercent: s.deploymentConfiguration.minimumHealthyPercent,
-    maximumPercent: s.deploymentConfiguration.maximumPercent,
-    primaryHealthy: prim.filter(isHealthy).length,
-    primaryOther: prim.filter((t) => !isHealthy(t)).length,
-    oldHealthy: old.filter(isHealthy).length,
-    oldOther: old.filter((t) => !isHealthy(t)).length,
-    stopping: mine.filter((t) => !wanted(t)).length,
-  });
-  // Oldest deployments' tasks go first.
-  const age = (t: TaskRecord) => -s.deployments.findIndex((d) => d.id === t.startedBy);
-  const pick = (list: TaskRecord[], n: number) => [...list].sort((a, b) => age(a) - age(b)).slice(0, n);
-  const stops = [
-    ...pick(
-      old.filter((t) => !isHealthy(t)),
-      step.stopOldOther,
-    ),
-    ...pick(old.filter(isHealthy), step.stopOldHealthy),
-    ...prim.filter((t) => !isHealthy(t)).slice(0, step.stopPrimaryOther),
-    ...prim.filter(isHealthy).slice(0, step.stopPrimaryHealthy),
-  ];
-  for (const t of stops) {
-    stopTask(
-      deps,
-      s.cluster,
-      t.id,
-      `Scaling activity initiated by (deployment ${primary.id})`,
-      'ServiceSchedulerInitiated',
-    );
-  }
-  if (stops.length) addEvent(s, messages.stopped(s.name, stops.map(shortId)), at);
-  if (primary.rolloutState !== 'FAILED' && step.start > 0) startTasks(deps, s, primary, step.start, at);
+  const desired =
+    s.status !== 'ACTIVE'
+      ? 0
+      : s.schedulingStrategy === 'DAEMON'
+        ? daemonPass(deps, s, primary, mine, instances, at)
+        : s.desiredCount;
+  if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
+    replicaStep(deps, s, primary, mine, desired, instances, isHealthyIn(deps, s, primary), at);
+  const isHealthy = isHealthyIn(deps, s, primary);
 
   // Counts, completion and steady state, from what is live now.
   const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === `service:${s.name}`);
@@ -217,4 +191,68 @@ export function reconcileAll(deps: ControlPlaneDeps, logger?: Logger): void {
       logger?.error({ service: svc.arn, err: String(e) }, 'service pass failed');
     }
   }
+}
+
+/** One rolling step of a REPLICA service (or of any service draining to zero). */
+function replicaStep(
+  deps: ControlPlaneDeps,
+  s: ServiceRecord,
+  primary: Deployment,
+  mine: TaskRecord[],
+  desired: number,
+  instances: Map<string, ContainerInstanceRecord>,
+  isHealthy: (t: TaskRecord) => boolean,
+  at: number,
+): void {
+  const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
+  // Tasks on an instance that is no longer ACTIVE (draining) are replaced like an old deployment's.
+  const movable = (t: TaskRecord) => instances.get(t.containerInstanceId ?? '')?.status !== 'ACTIVE';
+  const prim = mine.filter((t) => wanted(t) && t.startedBy === primary.id && !movable(t));
+  const old = mine.filter((t) => wanted(t) && (t.startedBy !== primary.id || movable(t)));
+  const step = planStep({
+    desired,
+    minimumHealthyPercent: s.deploymentConfiguration.minimumHealthyPercent,
+    maximumPercent: s.deploymentConfiguration.maximumPercent,
+    primaryHealthy: prim.filter(isHealthy).length,
+    primaryOther: prim.filter((t) => !isHealthy(t)).length,
+    oldHealthy: old.filter(isHealthy).length,
+    oldOther: old.filter((t) => !isHealthy(t)).length,
+    stopping: mine.filter((t) => !wanted(t)).length,
+  });
+  // Oldest deployments' tasks go first.
+  const age = (t: TaskRecord) => -s.deployments.findIndex((d) => d.id === t.startedBy);
+  const pick = (list: TaskRecord[], n: number) => [...list].sort((a, b) => age(a) - age(b)).slice(0, n);
+  const stops = [
+    ...pick(
+      old.filter((t) => !isHealthy(t)),
+      step.stopOldOther,
+    ),
+    ...pick(old.filter(isHealthy), step.stopOldHealthy),
+    ...prim.filter((t) => !isHealthy(t)).slice(0, step.stopPrimaryOther),
+    ...prim.filter(isHealthy).slice(0, step.stopPrimaryHealthy),
+  ];
+  for (const t of stops) {
+    stopTask(
+      deps,
+      s.cluster,
+      t.id,
+      `Scaling activity initiated by (deployment ${primary.id})`,
+      'ServiceSchedulerInitiated',
+    );
+  }
+  if (stops.length) addEvent(s, messages.stopped(s.name, stops.map(shortId)), at);
+  if (primary.rolloutState !== 'FAILED' && step.start > 0) startTasks(deps, s, primary, step.start, at);
+}
+
+/** Healthy as a rollout counts it: RUNNING and, where the definition has health checks, HEALTHY. */
+function isHealthyIn(deps: ControlPlaneDeps, s: ServiceRecord, primary: Deployment): (t: TaskRecord) => boolean {
+  const hc = new Map<string, boolean>();
+  return (t) => {
+    const d = s.deployments.find((x) => x.id === t.startedBy) ?? primary;
+    return (
+      t.desiredStatus === 'RUNNING' &&
+      t.lastStatus === 'RUNNING' &&
+      (!hasHealthChecks(deps, hc, d.taskDefinitionArn) || t.healthStatus === 'HEALTHY')
+    );
+  };
 }
