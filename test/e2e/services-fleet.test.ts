@@ -122,14 +122,13 @@ describe('services across several agents', () => {
     )[0];
     victim.proc.child.kill('SIGKILL');
     await victim.proc.stop();
-    let after: string[] = [];
     for (let i = 0; i < 150; i++) {
-      after = await placements('survivors');
-      if (after.length === 3 && !after.includes(silent)) break;
+      const now = await placements('survivors');
+      if (now.length === 3 && !now.includes(silent)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     await waitStable('survivors');
-    after = await placements('survivors');
+    const after = await placements('survivors');
     assert.equal(new Set(after).size, 3);
     assert.ok(!after.includes(silent), 'the task moved off the silent instance');
     assert.equal((await describeService('survivors')).runningCount, 3);
