@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { CreateServiceCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { CreateTaskSetCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 describe('berth up: the first things a user tries', () => {
@@ -56,10 +56,10 @@ describe('berth up: the first things a user tries', () => {
       maxAttempts: 1,
     });
     await assert.rejects(
-      ecs.send(new CreateServiceCommand({ serviceName: 'web', taskDefinition: 'web' })),
+      ecs.send(new CreateTaskSetCommand({ cluster: 'default', service: 'web', taskDefinition: 'web' })),
       (e: Error) => {
         assert.equal(e.name, 'NotImplemented');
-        assert.match(e.message, /ECS CreateService is not implemented in berth yet/);
+        assert.match(e.message, /ECS CreateTaskSet is not implemented in berth yet/);
         return true;
       },
     );
