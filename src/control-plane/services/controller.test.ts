@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createCluster } from '../clusters.js';
+import { registerContainerInstance } from '../container-instances.js';
+import { liveTasks, tasks, type TaskRecord } from '../tables.js';
+import { registerTaskDefinition } from '../task-definitions/task-definitions.js';
+import { applyTaskState } from '../tasks/task-state.js';
+import { testControlPlaneDeps } from '../test-deps.js';
+import { failureThreshold, reconcileAll } from './controller.js';
+import { services } from './model.js';
+import { createService, getService, updateService } from './services.js';
+
+/** A cluster with two connected instances and two revisions of a task definition. */
+function world() {
+  const deps = testControlPlaneDeps();
+  createCluster(deps, { clusterName: 'c' });
+  for (let i = 0; i < 2; i++)
+    registerContainerInstance(deps, { cluster: 'c', cpu: 2048, memory: 2048, agentConnected: true });
+  for (let i = 0; i < 2; i++) {
+    registerTaskDefinition(deps, {
+      family: 'web',
+      containerDefinitions: [{ name: 'app', image: 'busybox', memory: 128 }],
+    });
+  }
+  const live = () =>
+    deps.store.read((tx) =>
+      tx.list(liveTasks, { prefix: 'c/' }).map((e) => tx.get(tasks, `c/${e.value.taskId}`)?.value as TaskRecord),
+    );
+  /** What the agents would report: every task that should run is RUNNING, every stopped one STOPPED. */
+  const agentsReport = () => {
+    for (const t of live()) {
+      const lastStatus = t.desiredStatus === 'RUNNING' ? 'RUNNING' : 'STOPPED';
+      applyTaskState(deps, 'c', t.containerInstanceId as string, {
+        taskId: t.id,
+        lastStatus,
+        ...(lastStatus === 'RUNNING'
+          ? { startedAt: deps.clock.now().getTime() }
+          : { stoppedAt: deps.clock.now().getTime() }),
+        containers: t.containers.map((c) => ({ name: c.name, lastStatus })),
+      });
+    }
+  };
+  return { deps, live, agentsReport };
+}
+
+describe('the service controller', () => {
+  it('starts the desired count, then reports the deployment completed and the service steady', () => {
+    const { deps, live, agentsReport } = world();
+    createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 3 });
+    reconcileAll(deps);
+    assert.equal(live().length, 3);
+    assert.ok(live().every((t) => t.group === 'service:web'));
+    let s = getService(deps, 'c', 'web');
+    assert.equal(s.deployments[0]?.pendingCount, 3);
+    assert.equal(s.steady, false);
+    agentsReport();
+    reconcileAll(deps);
+    s = getService(deps, 'c', 'web');
+    assert.equal(s.deployments[0]?.runningCount, 3);
+    assert.equal(s.deployments[0]?.rolloutState, 'COMPLETED');
+    assert.deepEqual(
+      s.events.map((e) => e.message.replace(/\(task [0-9a-f]+\)/g, '(task …)')),
+      [
+        '(service web) has reached a steady state.',
+        `(service web) (deployment ${s.deployments[0]?.id}) deployment completed.`,
+        '(service web) has started 3 tasks: (task …) (task …) (task …).',
+      ],
+    );
+    reconcileAll(deps);
+    assert.equal(getService(deps, 'c', 'web').events.length, 3, 'a steady service says nothing new');
+  });
+
+  it('rolls a new revision out without leaving the bounds, one step per pass', () => {
+    const { deps, live, agentsReport } = world();
+    createService(deps, {
+      cluster: 'c',
+      serviceName: 'web',
+      taskDefinition: 'web:1',
+      desiredCount: 4,
+      deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 150 },
+    });
+    reconcileAll(deps);
+    agentsReport();
+    reconcileAll(deps);
+    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+    for (let pass = 0; pass < 20; pass++) {
+      reconcileAll(deps);
+      const all = live();
+      assert.ok(all.length <= 6, `at most 150% of 4 tasks not yet stopped, saw ${all.length}`);
+      const healthy = all.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus === 'RUNNING').length;
+      assert.ok(healthy >= 2, `at least 50% of 4 healthy, saw ${healthy}`);
+      agentsReport();
+      if (getService(deps, 'c', 'web').steady) break;
+    }
+    const s = getService(deps, 'c', 'web');
+    assert.equal(s.steady, true);
+    assert.equal(s.deployments.length, 1);
+    assert.ok(live().every((t) => t.taskDefinitionArn.endsWith(':2')));
+    assert.equal(live().length, 4);
+  });
+
+  it('trips the circuit breaker after the threshold of failed starts and rolls back', () => {
+    const { deps, live, agentsReport } = world();
+    createService(deps, {
+      cluster: 'c',
+      serviceName: 'web',
+      taskDefinition: 'web:1',
+      desiredCount: 2,
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+    });
+    reconcileAll(deps);
+    agentsReport();
+    reconcileAll(deps);
+    const good = getService(deps, 'c', 'web').deployments[0]?.id;
+    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+    for (let pass = 0; pass < 10; pass++) {
+      reconcileAll(deps);
+      // Every task of revision 2 fails to start.
+      for (const t of live().filter((x) => x.taskDefinitionArn.endsWith(':2') && x.lastStatus !== 'RUNNING')) {
+        applyTaskState(deps, 'c', t.containerInstanceId as string, {
+          taskId: t.id,
+          lastStatus: 'STOPPED',
+          stopCode: 'TaskFailedToStart',
+          stoppedReason: 'CannotPullContainerError: nope',
+          containers: [],
+        });
+      }
+      if (getService(deps, 'c', 'web').deployments.some((d) => d.rolloutState === 'FAILED')) break;
+    }
+    const s = getService(deps, 'c', 'web');
+    const failed = s.deployments.find((d) => d.rolloutState === 'FAILED');
+    assert.ok(failed, 'the deployment failed');
+    assert.ok(failed.failedTasks >= failureThreshold(2), `failed ${failed.failedTasks}`);
+    assert.equal(s.deployments[0]?.status, 'PRIMARY');
+    assert.ok(s.deployments[0]?.taskDefinitionArn.endsWith(':1'));
+    assert.equal(s.events[0]?.message, `(service web) rolling back to deployment ${good}.`);
+    assert.ok(deps.store.read((tx) => tx.get(services, 'c/web')));
+  });
+});
