@@ -22,34 +22,37 @@ function fromEnv<T>(name: string, parse: (v: string) => T, fallback: string): T 
   }
 }
 
+// Durations the agent takes in seconds: flag, what it sets, the ECS agent variable, its default.
+const DURATIONS: [string, string, string, string][] = [
+  [
+    '--image-cleanup-interval',
+    'how often unused images and old task directories are removed',
+    'ECS_IMAGE_CLEANUP_INTERVAL_SECONDS',
+    '1800',
+  ],
+  ['--image-minimum-cleanup-age', 'how long an unused image is kept', 'ECS_IMAGE_MINIMUM_CLEANUP_AGE_SECONDS', '3600'],
+  [
+    '--task-cleanup-wait',
+    "how long a stopped task's directory and logs are kept",
+    'ECS_ENGINE_TASK_CLEANUP_WAIT_SECONDS',
+    '10800',
+  ],
+];
+
 /** The options every command that runs an agent takes (`berth up` and `berth agent`). */
 export function withAgentOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--runtime <name>', 'the OCI runtime: runc, or crun where the cgroup layout allows', 'runc')
     .option(
       '--image-pull-behavior <behavior>',
       `as ECS_IMAGE_PULL_BEHAVIOR: ${PULL_BEHAVIORS.join(', ')}`,
       behavior,
       fromEnv('ECS_IMAGE_PULL_BEHAVIOR', behavior, 'default'),
-    )
-    .option(
-      '--image-cleanup-interval <seconds>',
-      'how often unused images and old task directories are removed',
-      seconds,
-      fromEnv('ECS_IMAGE_CLEANUP_INTERVAL_SECONDS', seconds, '1800'),
-    )
-    .option(
-      '--image-minimum-cleanup-age <seconds>',
-      'how long an unused image is kept',
-      seconds,
-      fromEnv('ECS_IMAGE_MINIMUM_CLEANUP_AGE_SECONDS', seconds, '3600'),
-    )
-    .option(
-      '--task-cleanup-wait <seconds>',
-      "how long a stopped task's directory and logs are kept",
-      seconds,
-      fromEnv('ECS_ENGINE_TASK_CLEANUP_WAIT_SECONDS', seconds, '10800'),
     );
+  for (const [flag, what, env, fallback] of DURATIONS) {
+    cmd.option(`${flag} <seconds>`, what, seconds, fromEnv(env, seconds, fallback));
+  }
+  return cmd;
 }
 
 /** The agent settings those options chose. */

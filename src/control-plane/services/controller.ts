@@ -9,6 +9,7 @@ import { daemonPass } from './daemon.js';
 import { addEvent, messages, placementReason } from './events.js';
 import { instancesOf, isLost, markLost } from './hosts.js';
 import { services, type Deployment, type ServiceRecord } from './model.js';
+import { stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './services.js';
 
@@ -231,16 +232,7 @@ function replicaStep(
     ...prim.filter((t) => !isHealthy(t)).slice(0, step.stopPrimaryOther),
     ...prim.filter(isHealthy).slice(0, step.stopPrimaryHealthy),
   ];
-  for (const t of stops) {
-    stopTask(
-      deps,
-      s.cluster,
-      t.id,
-      `Scaling activity initiated by (deployment ${primary.id})`,
-      'ServiceSchedulerInitiated',
-    );
-  }
-  if (stops.length) addEvent(s, messages.stopped(s.name, stops.map(shortId)), at);
+  stopServiceTasks(deps, s, primary, stops, at);
   if (primary.rolloutState !== 'FAILED' && step.start > 0) startTasks(deps, s, primary, step.start, at);
 }
 

@@ -1,9 +1,9 @@
 import type { ControlPlaneDeps } from '../deps.js';
 import type { ContainerInstanceRecord, TaskRecord } from '../tables.js';
 import { runTask } from '../tasks/run-task.js';
-import { stopTask } from '../tasks/tasks.js';
 import { addEvent, messages, placementReason } from './events.js';
 import type { Deployment, ServiceRecord } from './model.js';
+import { stopServiceTasks } from './service-tasks.js';
 
 /**
  * One pass of a DAEMON service: one task of the primary deployment on every ACTIVE instance that
@@ -69,15 +69,7 @@ export function daemonPass(
       refusal = `Reason: ${(e as Error).message}`;
     }
   }
-  for (const t of stops) {
-    stopTask(
-      deps,
-      s.cluster,
-      t.id,
-      `Scaling activity initiated by (deployment ${primary.id})`,
-      'ServiceSchedulerInitiated',
-    );
-  }
+  stopServiceTasks(deps, s, primary, stops, at);
   primary.tracked.push(...started);
   if (stops.length)
     addEvent(
