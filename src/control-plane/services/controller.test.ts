@@ -136,4 +136,41 @@ describe('the service controller', () => {
     assert.equal(s.events[0]?.message, `(service web) rolling back to deployment ${good}.`);
     assert.ok(deps.store.read((tx) => tx.get(services, 'c/web')));
   });
+
+  it('replaces a task that turns UNHEALTHY, and tags tasks as ECS manages them', () => {
+    const { deps, live, agentsReport } = world();
+    createService(deps, {
+      cluster: 'c',
+      serviceName: 'web',
+      taskDefinition: 'web:1',
+      desiredCount: 1,
+      enableECSManagedTags: true,
+      propagateTags: 'SERVICE',
+      tags: [{ key: 'team', value: 'blue' }],
+    });
+    reconcileAll(deps);
+    agentsReport();
+    reconcileAll(deps);
+    const [sick] = live();
+    assert.deepEqual(sick?.tags, [
+      { key: 'aws:ecs:clusterName', value: 'c' },
+      { key: 'aws:ecs:serviceName', value: 'web' },
+      { key: 'team', value: 'blue' },
+    ]);
+    applyTaskState(deps, 'c', sick?.containerInstanceId as string, {
+      taskId: sick?.id as string,
+      lastStatus: 'RUNNING',
+      healthStatus: 'UNHEALTHY',
+      containers: [],
+    });
+    reconcileAll(deps);
+    const stopped = deps.store.read((tx) => tx.get(tasks, `c/${sick?.id}`))?.value;
+    assert.equal(stopped?.desiredStatus, 'STOPPED');
+    assert.equal(stopped?.stoppedReason, 'Task failed container health checks');
+    assert.equal(stopped?.stopCode, 'ServiceSchedulerInitiated');
+    agentsReport();
+    reconcileAll(deps);
+    assert.equal(live().length, 1);
+    assert.notEqual(live()[0]?.id, sick?.id, 'a replacement runs');
+  });
 });

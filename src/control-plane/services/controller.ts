@@ -9,7 +9,7 @@ import { daemonPass } from './daemon.js';
 import { addEvent, messages, placementReason } from './events.js';
 import { instancesOf, isLost, markLost } from './hosts.js';
 import { services, type Deployment, type ServiceRecord } from './model.js';
-import { stopServiceTasks } from './service-tasks.js';
+import { stopServiceTasks, taskTags } from './service-tasks.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './services.js';
 
@@ -160,7 +160,7 @@ function startTasks(deps: ControlPlaneDeps, s: ServiceRecord, d: Deployment, n: 
         startedBy: d.id,
         placementConstraints: s.placementConstraints,
         placementStrategy: s.placementStrategy,
-        ...(s.propagateTags === 'SERVICE' ? { tags: s.tags } : {}),
+        tags: taskTags(s),
         ...(s.propagateTags === 'TASK_DEFINITION' ? { propagateTags: 'TASK_DEFINITION' } : {}),
         enableExecuteCommand: s.enableExecuteCommand,
       });

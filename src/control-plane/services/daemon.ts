@@ -3,7 +3,7 @@ import type { ContainerInstanceRecord, TaskRecord } from '../tables.js';
 import { runTask } from '../tasks/run-task.js';
 import { addEvent, messages, placementReason } from './events.js';
 import type { Deployment, ServiceRecord } from './model.js';
-import { stopServiceTasks } from './service-tasks.js';
+import { stopServiceTasks, taskTags } from './service-tasks.js';
 
 /**
  * One pass of a DAEMON service: one task of the primary deployment on every ACTIVE instance that
@@ -54,7 +54,7 @@ export function daemonPass(
         startedBy: primary.id,
         placementConstraints: s.placementConstraints,
         containerInstances: [inst.id],
-        ...(s.propagateTags === 'SERVICE' ? { tags: s.tags } : {}),
+        tags: taskTags(s),
         enableExecuteCommand: s.enableExecuteCommand,
       });
       const f = r.failures[0];

@@ -1,5 +1,5 @@
 import type { ControlPlaneDeps } from '../deps.js';
-import type { TaskRecord } from '../tables.js';
+import type { Tag, TaskRecord } from '../tables.js';
 import { stopTask } from '../tasks/tasks.js';
 import { addEvent, messages } from './events.js';
 import type { Deployment, ServiceRecord } from './model.js';
@@ -23,4 +23,20 @@ export function stopServiceTasks(
       ),
       at,
     );
+}
+
+/**
+ * The tags a service's tasks start with: ECS's managed tags when `enableECSManagedTags` is on, and
+ * the service's own with `propagateTags` SERVICE (TASK_DEFINITION is applied by RunTask).
+ */
+export function taskTags(s: ServiceRecord): Tag[] {
+  return [
+    ...(s.enableECSManagedTags
+      ? [
+          { key: 'aws:ecs:clusterName', value: s.cluster },
+          { key: 'aws:ecs:serviceName', value: s.name },
+        ]
+      : []),
+    ...(s.propagateTags === 'SERVICE' ? s.tags : []),
+  ];
 }
