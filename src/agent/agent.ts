@@ -217,7 +217,14 @@ export class Agent {
       this.logger.info({ instance: msg.containerInstanceArn }, 'registered');
       for (const r of this.runners.values()) this.send(r.report()); // whatever happened while away
     } else if (msg.type === 'desired') {
-      await this.reconcile(msg.tasks);
+      // The full set: whatever it does not name is no longer wanted here.
+      const named = new Set(msg.tasks.map((t) => t.taskId));
+      await this.reconcile(
+        msg.tasks,
+        [...this.runners.keys()].filter((id) => !named.has(id)),
+      );
+    } else if (msg.type === 'desired-delta') {
+      await this.reconcile(msg.tasks, msg.removed);
     } else if (msg.type === 'error') {
       this.logger.error({ message: msg.message }, 'control plane refused a message');
     }
@@ -240,9 +247,8 @@ export class Agent {
     this.send({ type: 'logs', requestId: q.requestId, events: cut < 0 ? events : events.slice(0, cut) });
   }
 
-  /** Converges on the desired set: new tasks start, changed ones update, vanished ones stop. */
-  private async reconcile(desired: TaskSpec[]): Promise<void> {
-    const ids = new Set(desired.map((t) => t.taskId));
+  /** Converges on what is wanted: new tasks start, changed ones update, removed ones stop. */
+  private async reconcile(desired: TaskSpec[], removed: string[]): Promise<void> {
     for (const spec of desired) {
       const r = this.runners.get(spec.taskId);
       if (r) r.updateSpec(spec);
@@ -264,7 +270,10 @@ export class Agent {
         this.runners.set(spec.taskId, this.runner(spec.taskId, task));
       }
     }
-    for (const [id, r] of this.runners) if (!ids.has(id)) r.updateSpec({ ...r.task.spec, desiredStatus: 'STOPPED' });
+    for (const id of removed) {
+      const r = this.runners.get(id);
+      r?.updateSpec({ ...r.task.spec, desiredStatus: 'STOPPED' });
+    }
     // Act on the change now; the periodic tick is only the level-triggered backstop.
     void this.tickAll().catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed'));
   }

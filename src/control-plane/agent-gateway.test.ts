@@ -45,8 +45,11 @@ describe('agent gateway', () => {
     assert.deepEqual(sent.shift(), { type: 'desired', seq: 1, tasks: [] });
     const { tasks } = runTask(deps, { taskDefinition: 'web' });
     await tick();
-    const desired = sent.shift() as Extract<ServerMessage, { type: 'desired' }>;
+    const desired = sent.shift() as Extract<ServerMessage, { type: 'desired-delta' }>;
+    assert.equal(desired.type, 'desired-delta', 'after the full set, only changes');
     assert.equal(desired.seq, 2);
+    assert.deepEqual(desired.removed, []);
+    assert.equal(desired.tasks.length, 1);
     assert.equal(desired.tasks[0]?.taskId, tasks[0]?.id);
     assert.deepEqual(desired.tasks[0]?.containers, [{ name: 'app', image: 'busybox', memory: 64 }]);
     session.onMessage(
@@ -59,10 +62,19 @@ describe('agent gateway', () => {
       }),
     );
     assert.equal(findTask(deps, 'default', tasks[0]?.id as string)?.lastStatus, 'RUNNING');
+    await tick();
+    assert.deepEqual(sent, [], 'a status report changes no spec, so nothing is sent');
     stopTask(deps, 'default', tasks[0]?.arn as string);
     await tick();
-    const afterStop = sent.filter((m) => m.type === 'desired').pop() as Extract<ServerMessage, { type: 'desired' }>;
+    const afterStop = sent.shift() as unknown as Extract<ServerMessage, { type: 'desired-delta' }>;
+    assert.equal(afterStop.seq, 3);
     assert.equal(afterStop.tasks[0]?.desiredStatus, 'STOPPED');
+    session.onMessage(
+      JSON.stringify({ type: 'task-state', taskId: tasks[0]?.id, lastStatus: 'STOPPED', stoppedAt: 2, containers: [] }),
+    );
+    await tick();
+    const gone = sent.shift() as unknown as Extract<ServerMessage, { type: 'desired-delta' }>;
+    assert.deepEqual([gone.tasks, gone.removed], [[], [tasks[0]?.id]], 'a stopped task leaves the set');
     session.onClose();
     assert.equal(findInstance(deps, 'default', welcome.containerInstanceId)?.agentConnected, false);
     assert.equal(closed, undefined);

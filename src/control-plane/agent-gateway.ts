@@ -12,6 +12,7 @@ import {
 import { getCluster } from './clusters.js';
 import { registerContainerInstance, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
+import type { ReadTx } from '../store/port.js';
 import { liveTasks, tasks, taskDefinitions, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';
@@ -34,6 +35,28 @@ export interface AgentGatewayOptions {
   requestTimeoutMs?: number;
 }
 
+/** What an agent needs to run one task: the registered definition with the task's overrides. */
+function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
+  const [family, revision] = t.taskDefinitionArn.slice(t.taskDefinitionArn.lastIndexOf('/') + 1).split(':') as [
+    string,
+    string,
+  ];
+  const td = tx.get(taskDefinitions, `${family}/${revision.padStart(9, '0')}`)?.value;
+  const input = td?.input ?? {};
+  return {
+    taskId: t.id,
+    taskArn: t.arn,
+    family: t.family,
+    desiredStatus: t.desiredStatus,
+    networkMode: (input.networkMode as string | undefined) ?? 'bridge',
+    cpu: t.cpu,
+    memory: t.memory,
+    containers: td ? effectiveContainers(td, t.overrides) : [],
+    volumes: (input.volumes as Record<string, unknown>[] | undefined) ?? [],
+    ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn as string } : {}),
+  };
+}
+
 /** The task specs an instance should be running (or stopping), from the store. */
 export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId: string): TaskSpec[] {
   return deps.store.read((tx) =>
@@ -41,26 +64,7 @@ export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId
       .list(liveTasks, { prefix: `${cluster}/${instanceId}/` })
       .map((e) => tx.get(tasks, `${cluster}/${e.value.taskId}`)?.value)
       .filter((t): t is TaskRecord => t !== undefined)
-      .map((t: TaskRecord) => {
-        const [family, revision] = t.taskDefinitionArn.slice(t.taskDefinitionArn.lastIndexOf('/') + 1).split(':') as [
-          string,
-          string,
-        ];
-        const td = tx.get(taskDefinitions, `${family}/${revision.padStart(9, '0')}`)?.value;
-        const input = td?.input ?? {};
-        return {
-          taskId: t.id,
-          taskArn: t.arn,
-          family: t.family,
-          desiredStatus: t.desiredStatus,
-          networkMode: (input.networkMode as string | undefined) ?? 'bridge',
-          cpu: t.cpu,
-          memory: t.memory,
-          containers: td ? effectiveContainers(td, t.overrides) : [],
-          volumes: (input.volumes as Record<string, unknown>[] | undefined) ?? [],
-          ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn as string } : {}),
-        };
-      }),
+      .map((t) => specFor(tx, t)),
   );
 }
 
@@ -77,7 +81,10 @@ export class AgentSession implements LogSource {
     { resolve: (e: LogEventMessage[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private seq = 0;
-  private lastSent = '';
+  /** Each task's spec as last sent, so a delta carries only what changed. */
+  private readonly sent = new Map<string, string>();
+  /** Tasks changed since the last send. */
+  private readonly dirty = new Set<string>();
   private pending = false;
   private readonly watchAbort = new AbortController();
   private silence?: NodeJS.Timeout;
@@ -181,11 +188,15 @@ export class AgentSession implements LogSource {
     const from = this.deps.store.revision();
     try {
       for await (const c of this.deps.store.watch(from, { tables: [tasks.name], signal: this.watchAbort.signal })) {
-        // Only this instance's tasks matter; a deleted task is looked at in case it was ours.
+        // Only this instance's tasks matter, and any task it was sent (it may have moved on).
         const inst = this.instance;
         if (!inst || !c.key.startsWith(`${inst.cluster}/`)) continue;
+        const id = c.key.slice(inst.cluster.length + 1);
         const owner = (c.value as { containerInstanceId?: string } | undefined)?.containerInstanceId;
-        if (owner === undefined || owner === inst.id) this.schedulePush();
+        if (owner === inst.id || this.sent.has(id)) {
+          this.dirty.add(id);
+          this.schedulePush();
+        }
       }
     } catch (e) {
       this.options.logger.warn({ err: String(e) }, 'agent session lost its watch; closing');
@@ -198,17 +209,43 @@ export class AgentSession implements LogSource {
     this.pending = true;
     queueMicrotask(() => {
       this.pending = false;
-      this.push();
+      this.pushDelta();
     });
   }
 
+  /** The full desired set: on (re)connect, so the agent converges whatever it missed. */
   private push(): void {
     if (!this.instance) return;
     const desired = desiredTasks(this.deps, this.instance.cluster, this.instance.id);
-    const body = JSON.stringify(desired);
-    if (body === this.lastSent) return;
-    this.lastSent = body;
+    this.sent.clear();
+    this.dirty.clear();
+    for (const t of desired) this.sent.set(t.taskId, JSON.stringify(t));
     this.conn.send({ type: 'desired', seq: ++this.seq, tasks: desired });
+  }
+
+  /** Then only what changed: new or changed specs, and tasks no longer wanted here. */
+  private pushDelta(): void {
+    const inst = this.instance;
+    if (!inst || this.dirty.size === 0) return;
+    const changed: TaskSpec[] = [];
+    const removed: string[] = [];
+    this.deps.store.read((tx) => {
+      for (const id of this.dirty) {
+        const t = tx.get(tasks, `${inst.cluster}/${id}`)?.value;
+        if (t && t.containerInstanceId === inst.id && t.lastStatus !== 'STOPPED') {
+          const spec = specFor(tx, t);
+          const body = JSON.stringify(spec);
+          if (this.sent.get(id) === body) continue;
+          this.sent.set(id, body);
+          changed.push(spec);
+        } else if (this.sent.delete(id)) {
+          removed.push(id);
+        }
+      }
+    });
+    this.dirty.clear();
+    if (changed.length || removed.length)
+      this.conn.send({ type: 'desired-delta', seq: ++this.seq, tasks: changed, removed });
   }
 
   onClose(): void {

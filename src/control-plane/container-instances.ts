@@ -7,6 +7,7 @@ import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
 import { now, type ControlPlaneDeps } from './deps.js';
 import { containerInstances, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
+import { groupCounts } from './tasks/put-task.js';
 
 export interface RegisterInstanceInput {
   cluster?: string;
@@ -86,7 +87,7 @@ export function remainingResources(inst: ContainerInstanceRecord) {
     memory: reg.memory - (u?.memory ?? 0),
     gpus: reg.gpus - (u?.gpus ?? 0),
     usedPorts: u?.usedPorts ?? [],
-    taskGroups: u?.taskGroups ?? [],
+    taskGroups: u ? groupCounts(u) : {},
     running: u?.running ?? 0,
     pending: u?.pending ?? 0,
   };

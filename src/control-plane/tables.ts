@@ -77,7 +77,10 @@ export interface InstanceUsage {
   memory: number;
   gpus: number;
   usedPorts: string[];
-  taskGroups: string[];
+  /** Tasks per group, counted (a list would grow with every task the instance ever holds). */
+  groups: Record<string, number>;
+  /** The list form earlier versions stored; read once and replaced by `groups`. */
+  taskGroups?: string[];
   running: number;
   pending: number;
 }

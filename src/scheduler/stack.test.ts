@@ -14,7 +14,7 @@ const inst = (id: string, az: string, over: Partial<InstanceView> = {}): Instanc
   attributes: { 'ecs.availability-zone': az, 'ecs.os-type': 'linux' },
   remaining: { cpu: 2048, memory: 4096, gpus: 0 },
   usedPorts: [],
-  taskGroups: [],
+  taskGroups: {},
   runningTasksCount: 0,
   ...over,
 });
@@ -128,7 +128,10 @@ describe('scheduler', () => {
     fc.assert(
       fc.property(arb, (c) => {
         const fleet = c.fleet.map((f, i) =>
-          inst(`i${i}`, f.az, { remaining: { cpu: f.cpu, memory: f.memory, gpus: 0 }, taskGroups: f.groups }),
+          inst(`i${i}`, f.az, {
+            remaining: { cpu: f.cpu, memory: f.memory, gpus: 0 },
+            taskGroups: Object.fromEntries(f.groups.map((g) => [g, 1])),
+          }),
         );
         const constraints: TaskRequest['constraints'] = [
           { type: 'memberOf', expression: parseQuery(`attribute:ecs.availability-zone in [${c.zones.join(', ')}]`) },
@@ -146,7 +149,7 @@ describe('scheduler', () => {
           const n = plan.placements.filter((p) => p.instanceArn === f.arn).length;
           assert.ok(n * c.cpu <= f.remaining.cpu && n * c.memory <= f.remaining.memory, 'resources');
           if (n > 0) assert.ok(c.zones.includes(f.attributes['ecs.availability-zone'] as string), 'memberOf');
-          if (c.distinct) assert.ok(n === 0 || (n === 1 && !f.taskGroups.includes('g1')), 'distinctInstance');
+          if (c.distinct) assert.ok(n === 0 || (n === 1 && !(f.taskGroups['g1'] ?? 0)), 'distinctInstance');
         }
         assert.equal(plan.placements.length === c.count, plan.failures.length === 0);
       }),

@@ -67,7 +67,7 @@ export function placeTasks(
       if (inst.status !== 'ACTIVE') continue;
       const v = spreadValue(inst, s.field);
       let n = counts.get(v) ?? 0;
-      for (const g of inst.taskGroups) if (g === task.group) n++;
+      n += inst.taskGroups[task.group] ?? 0;
       counts.set(v, n);
     }
     return counts;
@@ -122,7 +122,7 @@ export function placeTasks(
         gpus: was.remaining.gpus - task.gpus,
       },
       usedPorts: task.ports.length ? [...was.usedPorts, ...task.ports] : was.usedPorts,
-      taskGroups: [...was.taskGroups, task.group],
+      taskGroups: { ...was.taskGroups, [task.group]: (was.taskGroups[task.group] ?? 0) + 1 },
       runningTasksCount: was.runningTasksCount + 1,
     };
     views[best] = chosen;

@@ -13,8 +13,8 @@ export interface InstanceView {
   remaining: { cpu: number; memory: number; gpus: number };
   /** Host ports in use, as `port/protocol`. */
   usedPorts: string[];
-  /** The group of every task on the instance (running or about to run). */
-  taskGroups: string[];
+  /** How many tasks of each group the instance holds (running or about to run). */
+  taskGroups: Readonly<Record<string, number>>;
   runningTasksCount: number;
 }
 

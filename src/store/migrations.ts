@@ -28,6 +28,15 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       INSERT INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
     `);
   },
+  // One change-log row per revision (a JSON array of its changes) instead of one per change: a
+  // RunTask of ten tasks logs one row, not thirty. Older history is dropped (compacted).
+  (db) => {
+    db.exec(`
+      CREATE TABLE change_log (rev INTEGER PRIMARY KEY, changes TEXT NOT NULL);
+      DROP TABLE changes;
+      UPDATE meta SET value = (SELECT value FROM meta WHERE name = 'revision') WHERE name = 'compacted';
+    `);
+  },
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -6,8 +6,11 @@ export interface RawOps {
   get(table: string, key: string): Entry<unknown> | undefined;
   list(table: string, options: ListOptions): Entry<unknown>[];
   count(table: string, prefix: string | undefined): number;
-  set(table: string, entry: Entry<unknown>): void;
+  /** Stores an entry; `json` is its value already serialised, when the caller has it. */
+  set(table: string, entry: Entry<unknown>, json?: string): void;
   remove(table: string, key: string): void;
+  /** An entry's revisions without its value (cheaper than `get` where the value is not needed). */
+  revisions?(table: string, key: string): { createRevision: number; modRevision: number } | undefined;
 }
 
 export function readTx(raw: RawOps): ReadTx {
@@ -18,7 +21,7 @@ export function readTx(raw: RawOps): ReadTx {
   };
 }
 
-function checkCas(table: string, key: string, existing: Entry<unknown> | undefined, options?: WriteOptions) {
+function checkCas(table: string, key: string, existing: { modRevision: number } | undefined, options?: WriteOptions) {
   if (options?.ifModRevision === undefined) return;
   const actual = existing?.modRevision ?? 0;
   if (actual !== options.ifModRevision) {
@@ -35,17 +38,18 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
     revision,
     put<T>(t: TableDef<T>, value: T, options?: WriteOptions): Entry<T> {
       const key = t.key(value);
-      const existing = raw.get(t.name, key);
+      const existing = raw.revisions ? raw.revisions(t.name, key) : raw.get(t.name, key);
       checkCas(t.name, key, existing, options);
       // Stored values are JSON; normalising here makes both implementations return equal copies.
-      const copy = JSON.parse(JSON.stringify(value)) as T;
+      const json = JSON.stringify(value);
+      const copy = JSON.parse(json) as T;
       const entry: Entry<T> = {
         key,
         value: copy,
         createRevision: existing?.createRevision ?? revision,
         modRevision: revision,
       };
-      raw.set(t.name, entry);
+      raw.set(t.name, entry, json);
       changes.push({ revision, table: t.name, key, type: 'put', value: copy });
       return entry;
     },

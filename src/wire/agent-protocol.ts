@@ -2,9 +2,10 @@ import { z } from 'zod';
 
 /**
  * The agent wire (`/agent/v1`, one JSON message per websocket frame). On (re)connect the agent
- * says hello and receives the full desired task set for its instance; after that every change
- * sends the full set again with a higher sequence number, so the agent is level-triggered and
- * never depends on seeing one particular message. The agent reports each task's whole state.
+ * says hello and receives the full desired task set for its instance; after that each change
+ * comes as a delta (changed specs, removed ids) with the next sequence number. A websocket keeps
+ * order, and a reconnect starts again from a full set, so the agent converges on the store's
+ * state whatever it missed. The agent reports each task's whole state.
  */
 export const AGENT_PATH = '/agent/v1';
 
@@ -144,5 +145,7 @@ export type ServerMessage =
       registry?: { host: string; authorization: string };
     }
   | { type: 'desired'; seq: number; tasks: TaskSpec[] }
+  /** After the full set, only changes: new or changed specs, and task ids no longer wanted. */
+  | { type: 'desired-delta'; seq: number; tasks: TaskSpec[]; removed: string[] }
   | LogsRequest
   | { type: 'error'; message: string };

@@ -1,15 +1,36 @@
 import type { WriteTx } from '../../store/port.js';
-import { containerInstances, liveTasks, tasks, type InstanceUsage, type TaskRecord } from '../tables.js';
+import {
+  containerInstances,
+  liveTasks,
+  tasks,
+  type ContainerInstanceRecord,
+  type InstanceUsage,
+  type TaskRecord,
+} from '../tables.js';
 
 const empty = (): InstanceUsage => ({
   cpu: 0,
   memory: 0,
   gpus: 0,
   usedPorts: [],
-  taskGroups: [],
+  groups: {},
   running: 0,
   pending: 0,
 });
+
+/** Tasks per group on an instance, from the counts (or the list earlier versions kept). */
+export function groupCounts(u: InstanceUsage): Record<string, number> {
+  if (u.groups) return u.groups;
+  const out: Record<string, number> = {};
+  for (const g of u.taskGroups ?? []) out[g] = (out[g] ?? 0) + 1;
+  return out;
+}
+
+function withGroup(groups: Record<string, number>, group: string, sign: 1 | -1): Record<string, number> {
+  const n = (groups[group] ?? 0) + sign;
+  const { [group]: _gone, ...rest } = groups;
+  return n > 0 ? { ...rest, [group]: n } : rest;
+}
 
 function withTask(u: InstanceUsage, t: TaskRecord, sign: 1 | -1): InstanceUsage {
   const drop = <T>(list: T[], items: T[]) => {
@@ -25,7 +46,7 @@ function withTask(u: InstanceUsage, t: TaskRecord, sign: 1 | -1): InstanceUsage 
     memory: u.memory + sign * t.memory,
     gpus: u.gpus,
     usedPorts: sign > 0 ? [...u.usedPorts, ...t.ports] : drop(u.usedPorts, t.ports),
-    taskGroups: sign > 0 ? [...u.taskGroups, t.group] : drop(u.taskGroups, [t.group]),
+    groups: withGroup(groupCounts(u), t.group, sign),
     running: u.running + (t.lastStatus === 'RUNNING' ? sign : 0),
     pending: u.pending + (t.lastStatus !== 'RUNNING' ? sign : 0),
   };
@@ -35,21 +56,48 @@ const live = (t: TaskRecord | undefined): t is TaskRecord =>
   t !== undefined && t.containerInstanceId !== undefined && t.lastStatus !== 'STOPPED';
 
 /**
- * Every task write goes through here, in the same transaction, so that what an instance has
- * reserved and the per-instance index of live tasks never drift from the tasks themselves.
+ * Instances a transaction has changed but not yet written, so that many task writes to one
+ * instance (a RunTask of ten) write it once: read through `instance`, written by `flush`.
  */
-export function putTask(tx: WriteTx, t: TaskRecord): TaskRecord {
+export class InstanceBatch {
+  private readonly pending = new Map<string, ContainerInstanceRecord>();
+
+  constructor(private readonly tx: WriteTx) {}
+
+  instance(cluster: string, id: string): ContainerInstanceRecord | undefined {
+    const key = `${cluster}/${id}`;
+    return this.pending.get(key) ?? this.tx.get(containerInstances, key)?.value;
+  }
+
+  set(rec: ContainerInstanceRecord): void {
+    this.pending.set(`${rec.cluster}/${rec.id}`, rec);
+  }
+
+  flush(): void {
+    for (const rec of this.pending.values()) this.tx.put(containerInstances, rec);
+    this.pending.clear();
+  }
+}
+
+/**
+ * Every task write goes through here, in the same transaction, so that what an instance has
+ * reserved and the per-instance index of live tasks never drift from the tasks themselves. With a
+ * batch, the instance is written when the batch is flushed (before the transaction ends).
+ */
+export function putTask(tx: WriteTx, t: TaskRecord, batch?: InstanceBatch): TaskRecord {
   const prev = tx.get(tasks, `${t.cluster}/${t.id}`)?.value;
   const rec = tx.put(tasks, t).value;
   if (!t.containerInstanceId) return rec;
   if (live(prev) || live(t)) {
-    const inst = tx.get(containerInstances, `${t.cluster}/${t.containerInstanceId}`)?.value;
+    const own = batch ?? new InstanceBatch(tx);
+    const inst = own.instance(t.cluster, t.containerInstanceId);
     if (inst) {
       let u = inst.usage ?? empty();
       if (live(prev)) u = withTask(u, prev, -1);
       if (live(t)) u = withTask(u, t, 1);
-      tx.put(containerInstances, { ...inst, usage: u });
+      own.set({ ...inst, usage: u });
     }
+    if (!batch) own.flush();
   }
   const key = `${t.cluster}/${t.containerInstanceId}/${t.id}`;
   if (t.lastStatus === 'STOPPED') tx.delete(liveTasks, key);

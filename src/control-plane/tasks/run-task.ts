@@ -7,9 +7,9 @@ import { containerArn, taskArn } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { containerInstances, type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
+import { type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
-import { putTask } from './put-task.js';
+import { InstanceBatch, putTask } from './put-task.js';
 import { taskReservation, type Overrides } from './resources.js';
 
 export interface RunTaskInput {
@@ -107,10 +107,11 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
   const propagated = input.propagateTags === 'TASK_DEFINITION' ? td.tags : [];
   const records = deps.store.write((tx) => {
     const out: TaskRecord[] = [];
+    const batch = new InstanceBatch(tx);
     for (const p of plan.placements) {
       const inst = candidates.find((i) => i.arn === p.instanceArn) as ContainerInstanceRecord;
       // The instance as this transaction sees it: earlier placements here already count.
-      const current = tx.get(containerInstances, `${inst.cluster}/${inst.id}`)?.value ?? inst;
+      const current = batch.instance(inst.cluster, inst.id) ?? inst;
       const left = instanceView(current);
       if (
         left.remaining.cpu < res.cpu ||
@@ -164,8 +165,9 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
         version: 1,
       };
       rec.containers = rec.containers.map((c) => ({ ...c, arn: containerArn(deps, cluster.name, id, c.id) }));
-      out.push(putTask(tx, rec));
+      out.push(putTask(tx, rec, batch));
     }
+    batch.flush();
     return out;
   });
   return { tasks: records, failures: plan.failures.map((f) => ({ arn: f.arn, reason: f.reason })) };

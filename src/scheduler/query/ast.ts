@@ -9,7 +9,7 @@ export type Expr =
 /** What an expression is evaluated against: one container instance. */
 export interface QueryTarget {
   attributes: Readonly<Record<string, string | undefined>>;
-  taskGroups: readonly string[];
+  taskGroups: Readonly<Record<string, number>>;
   ec2InstanceId?: string;
   agentConnected: boolean;
   agentVersion?: string;

@@ -27,7 +27,7 @@ function subjectValues(subject: string, t: QueryTarget): string[] | undefined {
   }
   switch (subject) {
     case 'task:group':
-      return [...t.taskGroups];
+      return Object.keys(t.taskGroups).filter((g) => (t.taskGroups[g] ?? 0) > 0);
     case 'ec2InstanceId':
       return t.ec2InstanceId === undefined ? undefined : [t.ec2InstanceId];
     case 'agentConnected':

@@ -7,7 +7,7 @@ import { parseQuery } from './parse.js';
 
 const target = (over: Partial<QueryTarget> = {}): QueryTarget => ({
   attributes: { 'ecs.availability-zone': 'us-east-1a', 'ecs.instance-type': 't2.micro', stack: 'prod' },
-  taskGroups: ['service:web'],
+  taskGroups: { 'service:web': 1 },
   agentConnected: true,
   registeredAt: Date.UTC(2024, 0, 1),
   runningTasksCount: 3,
@@ -43,7 +43,7 @@ describe('cluster query language', () => {
   it('asks task:group of the tasks on the instance', () => {
     assert.equal(holds('task:group == service:web'), true);
     assert.equal(holds('not(task:group == database)'), true);
-    assert.equal(holds('task:group == database', target({ taskGroups: [] })), false);
+    assert.equal(holds('task:group == database', target({ taskGroups: {} })), false);
   });
 
   it('refuses malformed expressions, saying where', () => {
