@@ -6,8 +6,6 @@ import { memberOf } from './feasible/member-of.js';
 import { memory } from './feasible/memory.js';
 import { ports } from './feasible/ports.js';
 import { requiredAttributes } from './feasible/required-attributes.js';
-import { binpack } from './rank/binpack.js';
-import { random } from './rank/random.js';
 import { spreadValue } from './rank/spread.js';
 import type { Checker, InstanceView, Plan, Reason, TaskRequest } from './types.js';
 import type { Expr } from './query/ast.js';
@@ -32,12 +30,6 @@ function checkersFor(task: TaskRequest): { once: Checker[]; each: Checker[] } {
   };
 }
 
-/** Ranks in strategy order (lower is better), then a random tie-break, as ECS does. */
-function better(a: Float64Array, b: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
-  return false;
-}
-
 /**
  * Places `count` copies of a task, one at a time, each seeing the resources and groups the ones
  * before it took. Pure: no I/O, no clock; instances are copied only when a placement changes them.
@@ -52,64 +44,106 @@ export function placeTasks(
   const { once, each } = checkersFor(task);
   const candidates: InstanceView[] = [];
   const staticRejects: { arn: string; reason: Reason }[] = [];
+  // Spread counts per field value over every active instance, as numbered values, kept up to date
+  // as tasks are placed; each candidate's value number per spread strategy. One pass does it all.
+  const spreadAt = task.strategies.map((st) =>
+    st.type !== 'spread'
+      ? undefined
+      : { field: st.field, index: new Map<string, number>(), counts: [] as number[], of: [] as number[] },
+  );
+  const checks = once.filter((c) => c !== requiredAttributes || task.requiredAttributes.length > 0);
   for (const inst of instances) {
     if (inst.status !== 'ACTIVE') continue;
-    let reason: Reason | undefined;
-    for (const check of once) if ((reason = check(inst, task))) break;
-    if (reason) staticRejects.push({ arn: inst.arn, reason });
-    else candidates.push(inst);
-  }
-  // Spread counts per field value, over every active instance, kept up to date as tasks are placed.
-  const spreads = task.strategies.map((s) => {
-    if (s.type !== 'spread') return undefined;
-    const counts = new Map<string, number>();
-    for (const inst of instances) {
-      if (inst.status !== 'ACTIVE') continue;
-      const v = spreadValue(inst, s.field);
-      let n = counts.get(v) ?? 0;
-      n += inst.taskGroups[task.group] ?? 0;
-      counts.set(v, n);
+    const inGroup = inst.taskGroups[task.group] ?? 0;
+    const values: number[] = [];
+    for (const sp of spreadAt) {
+      if (!sp) continue;
+      const v = spreadValue(inst, sp.field);
+      let k = sp.index.get(v);
+      if (k === undefined) sp.index.set(v, (k = sp.counts.push(0) - 1));
+      sp.counts[k] = (sp.counts[k] as number) + inGroup;
+      values.push(k);
     }
-    return counts;
-  });
-  // Per-candidate facts computed once: current view (replaced when a placement changes it) and
-  // the value each spread field has there.
-  const views = candidates.slice();
-  const spreadValues = task.strategies.map((s) =>
-    s.type === 'spread' ? candidates.map((c) => spreadValue(c, s.field)) : undefined,
+    let reason: Reason | undefined;
+    for (const check of checks) if ((reason = check(inst, task))) break;
+    if (reason) {
+      staticRejects.push({ arn: inst.arn, reason });
+      continue;
+    }
+    candidates.push(inst);
+    let j = 0;
+    for (const sp of spreadAt) if (sp) sp.of.push(values[j++] as number);
+  }
+  const spreads = spreadAt.map((sp) =>
+    sp ? { counts: Float64Array.from(sp.counts), of: Int32Array.from(sp.of) } : undefined,
   );
-  const nStrategies = task.strategies.length;
-  const score = new Float64Array(nStrategies + 1);
-  const bestScore = new Float64Array(nStrategies + 1);
+  // The hot loop reads flat arrays; only the checks that need more than cpu and memory look at views.
+  const n = candidates.length;
+  const views = candidates.slice();
+  const cpuLeft = Float64Array.from(candidates, (c) => c.remaining.cpu);
+  const memLeft = Float64Array.from(candidates, (c) => c.remaining.memory);
+  const others = each.filter(
+    (check) =>
+      check !== cpu &&
+      check !== memory &&
+      (check !== gpu || task.gpus > 0) &&
+      (check !== ports || task.ports.length > 0) &&
+      (check !== distinctInstance || task.constraints.some((c) => c.type === 'distinctInstance')),
+  );
+  // Each strategy as a number the loop can switch on: 0 binpack cpu, 1 binpack memory, 2 spread, 3 random.
+  const kinds = Int8Array.from(task.strategies, (st) =>
+    st.type === 'binpack' ? (st.field === 'cpu' ? 0 : 1) : st.type === 'spread' ? 2 : 3,
+  );
+  const noSpread = { counts: new Float64Array(0), of: new Int32Array(0) };
+  const sps = spreads.map((sp) => sp ?? noSpread);
   for (let index = 0; index < count; index++) {
     let best = -1;
-    const rejected: { arn: string; reason: Reason }[] = [];
-    for (let c = 0; c < views.length; c++) {
-      const inst = views[c] as InstanceView;
-      let reason: Reason | undefined;
-      for (const check of each) if ((reason = check(inst, task))) break;
-      if (reason) {
-        rejected.push({ arn: inst.arn, reason });
+    let ties = 0;
+    for (let c = 0; c < n; c++) {
+      if ((cpuLeft[c] as number) < task.cpu || (memLeft[c] as number) < task.memory) continue;
+      if (others.length > 0 && others.some((check) => check(views[c] as InstanceView, task))) continue;
+      if (best < 0) {
+        best = c;
+        ties = 1;
         continue;
       }
-      // Scores are written into a reused buffer: no allocation per candidate.
-      for (let i = 0; i < nStrategies; i++) {
-        const st = task.strategies[i] as TaskRequest['strategies'][number];
-        score[i] =
-          st.type === 'binpack'
-            ? binpack(inst, st.field)
-            : st.type === 'spread'
-              ? ((spreads[i] as Map<string, number>).get((spreadValues[i] as string[])[c] as string) ?? 0)
-              : random(rng);
+      // Strategies in order, lower wins; a random strategy, or the end, leaves a tie, which is
+      // broken uniformly (reservoir sampling: the k-th tied candidate wins with chance 1/k).
+      let cmp = 0;
+      for (let i = 0; i < kinds.length && cmp === 0; i++) {
+        const kind = kinds[i];
+        if (kind === 3) break;
+        let a: number;
+        let b: number;
+        if (kind === 0) {
+          a = cpuLeft[c] as number;
+          b = cpuLeft[best] as number;
+        } else if (kind === 1) {
+          a = memLeft[c] as number;
+          b = memLeft[best] as number;
+        } else {
+          const sp = sps[i] as { counts: Float64Array; of: Int32Array };
+          a = sp.counts[sp.of[c] as number] as number;
+          b = sp.counts[sp.of[best] as number] as number;
+        }
+        if (a !== b) cmp = a < b ? -1 : 1;
       }
-      score[nStrategies] = random(rng);
-      if (best < 0 || better(score, bestScore)) {
+      if (cmp < 0) {
         best = c;
-        bestScore.set(score);
+        ties = 1;
+      } else if (cmp === 0 && rng() * ++ties < 1) {
+        best = c;
       }
     }
     if (best < 0) {
-      const order = new Map(instances.map((inst, n) => [inst.arn, n]));
+      // Nothing fits: say why for every instance, in ECS's words and in the caller's order.
+      const rejected: { arn: string; reason: Reason }[] = [];
+      for (const inst of views) {
+        let reason: Reason | undefined;
+        for (const check of each) if ((reason = check(inst, task))) break;
+        if (reason) rejected.push({ arn: inst.arn, reason });
+      }
+      const order = new Map(instances.map((inst, k) => [inst.arn, k]));
       plan.failures = [...staticRejects, ...rejected].sort((a, b) => (order.get(a.arn) ?? 0) - (order.get(b.arn) ?? 0));
       break;
     }
@@ -126,12 +160,10 @@ export function placeTasks(
       runningTasksCount: was.runningTasksCount + 1,
     };
     views[best] = chosen;
-    task.strategies.forEach((st, i) => {
-      if (st.type !== 'spread') return;
-      const m = spreads[i] as Map<string, number>;
-      const v = (spreadValues[i] as string[])[best] as string;
-      m.set(v, (m.get(v) ?? 0) + 1);
-    });
+    cpuLeft[best] = chosen.remaining.cpu;
+    memLeft[best] = chosen.remaining.memory;
+    for (const sp of spreads)
+      if (sp) sp.counts[sp.of[best] as number] = (sp.counts[sp.of[best] as number] as number) + 1;
     plan.placements.push({ index, instanceArn: chosen.arn });
   }
   return plan;

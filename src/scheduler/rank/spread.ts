@@ -7,6 +7,16 @@ import type { InstanceView } from '../types.js';
  */
 export function spreadValue(inst: InstanceView, field: string): string {
   if (field === 'instanceId') return inst.id;
-  const name = field.startsWith('attribute:') ? field.slice('attribute:'.length) : field;
-  return inst.attributes[name] ?? '';
+  return inst.attributes[attributeName(field)] ?? '';
+}
+
+const names = new Map<string, string>();
+/** `attribute:x` → `x`, remembered (it is asked once per instance per placement decision). */
+function attributeName(field: string): string {
+  let n = names.get(field);
+  if (n === undefined) {
+    if (names.size > 1000) names.clear();
+    names.set(field, (n = field.startsWith('attribute:') ? field.slice('attribute:'.length) : field));
+  }
+  return n;
 }

@@ -1,2 +1,0 @@
-/** random: a fresh draw per candidate. */
-export const random = (rng: () => number): number => rng();
