@@ -7,12 +7,14 @@ const allowed = {
   store: ['kernel'],
   blob: ['kernel'],
   registry: ['kernel', 'store', 'blob'],
+  // CloudWatch Logs' domain: log groups, streams and events in the store (not in DESIGN.md's table yet).
+  logs: ['kernel', 'store'],
   scheduler: ['kernel'],
-  'control-plane': ['kernel', 'store', 'scheduler', 'wire'],
+  'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs'],
   fargate: ['kernel', 'control-plane'],
   agent: ['kernel', 'wire'],
   wire: ['kernel'],
-  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate'],
+  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs'],
   server: null, // the composition root may import everything
   cli: ['server', 'kernel'],
 };

@@ -3,6 +3,7 @@ import { awsApiPlugin } from '../aws-api/plugin.js';
 import type { AwsService } from '../aws-api/service.js';
 import { ecrService } from '../aws-api/ecr/ecr-service.js';
 import { ecsService } from '../aws-api/ecs/ecs-service.js';
+import { logsService } from '../aws-api/logs/logs-service.js';
 import type { ControlPlaneDeps } from '../control-plane/deps.js';
 import { stsService } from '../aws-api/sts/sts-service.js';
 import type { Clock } from '../kernel/clock.js';
@@ -47,7 +48,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gc: registryGcOptions(deps.config),
     realm: `http://${deps.config.advertiseHost}`,
   });
-  const services: AwsService[] = [stsService(), ecrService(deps.registry), ecsService(deps.controlPlane)];
+  const services: AwsService[] = [
+    stsService(),
+    ecrService(deps.registry),
+    ecsService(deps.controlPlane),
+    logsService(deps.controlPlane),
+  ];
   await app.register(awsApiPlugin, {
     services,
     auth: { mode: deps.config.auth, keys: deps.keys },

@@ -9,11 +9,20 @@ export interface TableDef<T> {
   readonly name: string;
   /** The primary key of a value; `/`-separated keys make prefix listing the secondary index. */
   key(value: T): string;
+  /**
+   * false: bulk data nobody watches (log events): its writes are neither logged for watchers nor
+   * counted as revisions, which would otherwise double every byte written.
+   */
+  readonly history?: boolean;
 }
 
-export function defineTable<T>(name: string, key: (value: T) => string): TableDef<T> {
+export function defineTable<T>(
+  name: string,
+  key: (value: T) => string,
+  options: { history?: boolean } = {},
+): TableDef<T> {
   if (!/^[a-z][a-z0-9_.-]*$/.test(name)) throw new Error(`invalid table name '${name}'`);
-  return { name, key };
+  return { name, key, ...(options.history === false ? { history: false } : {}) };
 }
 
 export interface Entry<T> {

@@ -62,6 +62,38 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       s.close();
     });
 
+    it('keeps bulk tables out of the history: no revision, no watch event', async () => {
+      const s = open();
+      const bulk = defineTable<Task>('bulk', (t) => `${t.cluster}/${t.id}`, { history: false });
+      s.write((tx) => tx.put(clusters, { name: 'a', status: 'ACTIVE' }));
+      s.write((tx) => {
+        tx.put(bulk, { cluster: 'a', id: '1' });
+        tx.put(bulk, { cluster: 'a', id: '2' });
+      });
+      assert.equal(s.revision(), 1, 'bulk writes alone make no revision');
+      assert.deepEqual(
+        s.read((tx) => tx.list(bulk, { prefix: 'a/' })).map((e) => e.value.id),
+        ['1', '2'],
+      );
+      s.write((tx) => {
+        tx.delete(bulk, 'a/1');
+        tx.put(clusters, { name: 'b', status: 'ACTIVE' });
+      });
+      const changes = await take(s.watch(0), 2);
+      assert.deepEqual(
+        changes.map((c) => [c.table, c.key]),
+        [
+          ['clusters', 'a'],
+          ['clusters', 'b'],
+        ],
+      );
+      assert.equal(
+        s.read((tx) => tx.count(bulk)),
+        1,
+      );
+      s.close();
+    });
+
     it('lists in key order with prefix, after and limit, and counts', () => {
       const s = open();
       s.write((tx) => {

@@ -50,7 +50,7 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
         modRevision: revision,
       };
       raw.set(t.name, entry, json);
-      changes.push({ revision, table: t.name, key, type: 'put', value: copy });
+      if (t.history !== false) changes.push({ revision, table: t.name, key, type: 'put', value: copy });
       return entry;
     },
     delete<T>(t: TableDef<T>, key: string, options?: WriteOptions): boolean {
@@ -58,7 +58,7 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
       checkCas(t.name, key, existing, options);
       if (!existing) return false;
       raw.remove(t.name, key);
-      changes.push({ revision, table: t.name, key, type: 'delete' });
+      if (t.history !== false) changes.push({ revision, table: t.name, key, type: 'delete' });
       return true;
     },
   };

@@ -1,0 +1,176 @@
+import type * as cwl from '@aws-sdk/client-cloudwatch-logs';
+import type { BerthError } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/errors.js';
+import type { LogsDeps } from '../../logs/deps.js';
+import {
+  createLogGroup,
+  deleteLogGroup,
+  describeLogGroups,
+  getLogGroup,
+  setRetention,
+  tagLogGroup,
+} from '../../logs/groups.js';
+import { putLogEvents } from '../../logs/put-events.js';
+import { filterLogEvents, getLogEvents } from '../../logs/read-events.js';
+import { createLogStream, deleteLogStream, describeLogStreams } from '../../logs/streams.js';
+import type { LogGroupRecord } from '../../logs/tables.js';
+import { paginate } from '../pagination.js';
+import { defineService, type AwsService } from '../service.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+type Empty = Record<string, never>;
+
+function logsErrorCode(e: BerthError): string | undefined {
+  if (e.detail.code) return e.detail.code;
+  if (e.kind === 'NotFound') return 'ResourceNotFoundException';
+  if (e.kind === 'AlreadyExists') return 'ResourceAlreadyExistsException';
+  if (e.kind === 'InvalidParameter') return 'InvalidParameterException';
+  if (e.kind === 'LimitExceeded') return 'LimitExceededException';
+  if (e.kind === 'Unavailable' || e.kind === 'Internal') return 'ServiceUnavailableException';
+  return undefined;
+}
+
+const toGroup = (g: LogGroupRecord): cwl.LogGroup => ({
+  logGroupName: g.name,
+  creationTime: g.createdAt,
+  ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}),
+  metricFilterCount: 0,
+  arn: `${g.arn}:*`,
+  logGroupArn: g.arn,
+  storedBytes: 0,
+  logGroupClass: g.logGroupClass as cwl.LogGroupClass,
+});
+
+/** A log group named by name, or by ARN (`logGroupIdentifier`). */
+function groupOf(i: { logGroupName?: string; logGroupIdentifier?: string }): string {
+  const ref = i.logGroupName ?? i.logGroupIdentifier;
+  if (!ref)
+    throw invalidParameter('Either logGroupName or logGroupIdentifier must be specified.', { field: 'logGroupName' });
+  const m = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(ref);
+  return m ? (m[1] as string) : ref;
+}
+
+function groupFromArn(arn: string): string {
+  const m = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(arn);
+  if (!m) throw invalidParameter(`Invalid resource ARN: ${arn}`, { field: 'resourceArn' });
+  return m[1] as string;
+}
+
+/** CloudWatch Logs (JSON 1.1, Logs_20140328) over berth's log store. */
+export function logsService(deps: LogsDeps): AwsService {
+  return defineService('logs', {
+    validationErrorCode: 'InvalidParameterException',
+    errorCode: logsErrorCode,
+    handlers: {
+      CreateLogGroup: (i: cwl.CreateLogGroupRequest): Empty => {
+        createLogGroup(deps, {
+          logGroupName: i.logGroupName as string,
+          ...(i.tags ? { tags: i.tags } : {}),
+          ...(i.logGroupClass ? { logGroupClass: i.logGroupClass } : {}),
+        });
+        return {};
+      },
+      DeleteLogGroup: (i: cwl.DeleteLogGroupRequest): Empty => (deleteLogGroup(deps, i.logGroupName as string), {}),
+      DescribeLogGroups: (i: cwl.DescribeLogGroupsRequest): Out<cwl.DescribeLogGroupsResponse> => {
+        const all = describeLogGroups(deps, {
+          ...(i.logGroupNamePrefix ? { logGroupNamePrefix: i.logGroupNamePrefix } : {}),
+          ...(i.logGroupNamePattern ? { logGroupNamePattern: i.logGroupNamePattern } : {}),
+        });
+        const { page, nextToken } = paginate(all, (g) => g.name, i.limit, i.nextToken, 50);
+        return { logGroups: page.map(toGroup), ...(nextToken ? { nextToken } : {}) };
+      },
+      PutRetentionPolicy: (i: cwl.PutRetentionPolicyRequest): Empty => (
+        setRetention(deps, i.logGroupName as string, i.retentionInDays),
+        {}
+      ),
+      DeleteRetentionPolicy: (i: cwl.DeleteRetentionPolicyRequest): Empty => (
+        setRetention(deps, i.logGroupName as string, undefined),
+        {}
+      ),
+      CreateLogStream: (i: cwl.CreateLogStreamRequest): Empty => (
+        createLogStream(deps, i.logGroupName as string, i.logStreamName as string),
+        {}
+      ),
+      DeleteLogStream: (i: cwl.DeleteLogStreamRequest): Empty => (
+        deleteLogStream(deps, i.logGroupName as string, i.logStreamName as string),
+        {}
+      ),
+      DescribeLogStreams: (i: cwl.DescribeLogStreamsRequest): Out<cwl.DescribeLogStreamsResponse> => {
+        const all = describeLogStreams(deps, {
+          logGroupName: groupOf(i),
+          ...(i.logStreamNamePrefix ? { logStreamNamePrefix: i.logStreamNamePrefix } : {}),
+          ...(i.orderBy ? { orderBy: i.orderBy } : {}),
+          ...(i.descending ? { descending: true } : {}),
+        });
+        const { page, nextToken } = paginate(all, (s) => s.name, i.limit, i.nextToken, 50);
+        return {
+          logStreams: page.map((s) => ({
+            logStreamName: s.name,
+            creationTime: s.createdAt,
+            ...(s.firstEventTimestamp !== undefined ? { firstEventTimestamp: s.firstEventTimestamp } : {}),
+            ...(s.lastEventTimestamp !== undefined ? { lastEventTimestamp: s.lastEventTimestamp } : {}),
+            ...(s.lastIngestionTime !== undefined ? { lastIngestionTime: s.lastIngestionTime } : {}),
+            uploadSequenceToken: String(s.nextSeq).padStart(56, '0'),
+            arn: s.arn,
+            storedBytes: 0,
+          })),
+          ...(nextToken ? { nextToken } : {}),
+        };
+      },
+      PutLogEvents: (i: cwl.PutLogEventsRequest): Out<cwl.PutLogEventsResponse> =>
+        putLogEvents(
+          deps,
+          i.logGroupName as string,
+          i.logStreamName as string,
+          (i.logEvents ?? []).map((e) => ({ timestamp: e.timestamp as number, message: e.message as string })),
+        ),
+      GetLogEvents: (i: cwl.GetLogEventsRequest): Out<cwl.GetLogEventsResponse> =>
+        getLogEvents(deps, {
+          logGroupName: groupOf(i),
+          logStreamName: i.logStreamName as string,
+          ...(i.startTime !== undefined ? { startTime: i.startTime } : {}),
+          ...(i.endTime !== undefined ? { endTime: i.endTime } : {}),
+          ...(i.nextToken ? { nextToken: i.nextToken } : {}),
+          ...(i.limit !== undefined ? { limit: i.limit } : {}),
+          ...(i.startFromHead !== undefined ? { startFromHead: i.startFromHead } : {}),
+        }),
+      FilterLogEvents: (i: cwl.FilterLogEventsRequest): Out<cwl.FilterLogEventsResponse> =>
+        filterLogEvents(deps, {
+          logGroupName: groupOf(i),
+          ...(i.logStreamNames ? { logStreamNames: i.logStreamNames } : {}),
+          ...(i.logStreamNamePrefix ? { logStreamNamePrefix: i.logStreamNamePrefix } : {}),
+          ...(i.startTime !== undefined ? { startTime: i.startTime } : {}),
+          ...(i.endTime !== undefined ? { endTime: i.endTime } : {}),
+          ...(i.filterPattern ? { filterPattern: i.filterPattern } : {}),
+          ...(i.nextToken ? { nextToken: i.nextToken } : {}),
+          ...(i.limit !== undefined ? { limit: i.limit } : {}),
+        }),
+      TagResource: (i: cwl.TagResourceRequest): Empty => (
+        tagLogGroup(deps, groupFromArn(i.resourceArn as string), (t) => ({ ...t, ...i.tags })),
+        {}
+      ),
+      UntagResource: (i: cwl.UntagResourceRequest): Empty => (
+        tagLogGroup(deps, groupFromArn(i.resourceArn as string), (t) =>
+          Object.fromEntries(Object.entries(t).filter(([k]) => !(i.tagKeys ?? []).includes(k))),
+        ),
+        {}
+      ),
+      ListTagsForResource: (i: cwl.ListTagsForResourceRequest): Out<cwl.ListTagsForResourceResponse> => ({
+        tags: getLogGroup(deps, groupFromArn(i.resourceArn as string)).tags,
+      }),
+      TagLogGroup: (i: cwl.TagLogGroupRequest): Empty => (
+        tagLogGroup(deps, i.logGroupName as string, (t) => ({ ...t, ...i.tags })),
+        {}
+      ),
+      UntagLogGroup: (i: cwl.UntagLogGroupRequest): Empty => (
+        tagLogGroup(deps, i.logGroupName as string, (t) =>
+          Object.fromEntries(Object.entries(t).filter(([k]) => !(i.tags ?? []).includes(k))),
+        ),
+        {}
+      ),
+      ListTagsLogGroup: (i: cwl.ListTagsLogGroupRequest): Out<cwl.ListTagsLogGroupResponse> => ({
+        tags: getLogGroup(deps, i.logGroupName as string).tags,
+      }),
+    },
+  });
+}

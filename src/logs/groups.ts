@@ -1,0 +1,117 @@
+import { alreadyExists, invalidParameter, notFound } from '../kernel/errors.js';
+import { groupArn, now, type LogsDeps } from './deps.js';
+import { logEvents, logGroups, logStreams, streamPrefix, type LogGroupRecord } from './tables.js';
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const groupMissing = () =>
+  notFound('The specified log group does not exist.', { code: 'ResourceNotFoundException', resource: 'log-group' });
+
+export function createLogGroup(
+  deps: LogsDeps,
+  input: { logGroupName: string; tags?: Record<string, string>; logGroupClass?: string },
+): LogGroupRecord {
+  return deps.store.write((tx) => {
+    if (tx.get(logGroups, input.logGroupName)) {
+      throw alreadyExists('The specified log group already exists', { code: 'ResourceAlreadyExistsException' });
+    }
+    return tx.put(logGroups, {
+      name: input.logGroupName,
+      arn: groupArn(deps, input.logGroupName),
+      createdAt: now(deps),
+      tags: input.tags ?? {},
+      logGroupClass: input.logGroupClass ?? 'STANDARD',
+    }).value;
+  });
+}
+
+export function getLogGroup(deps: LogsDeps, name: string): LogGroupRecord {
+  const g = deps.store.read((tx) => tx.get(logGroups, name))?.value;
+  if (!g) throw groupMissing();
+  return g;
+}
+
+/** Deletes the group with its streams and every event in them. */
+export function deleteLogGroup(deps: LogsDeps, name: string): void {
+  getLogGroup(deps, name);
+  deps.store.write((tx) => {
+    for (const s of tx.list(logStreams, { prefix: streamPrefix(name) })) {
+      for (const e of tx.list(logEvents, { prefix: `${s.key}\u0001` })) tx.delete(logEvents, e.key);
+      tx.delete(logStreams, s.key);
+    }
+    tx.delete(logGroups, name);
+  });
+}
+
+export function describeLogGroups(
+  deps: LogsDeps,
+  q: { logGroupNamePrefix?: string; logGroupNamePattern?: string },
+): LogGroupRecord[] {
+  if (q.logGroupNamePrefix && q.logGroupNamePattern) {
+    throw invalidParameter('LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.', {
+      field: 'logGroupNamePattern',
+    });
+  }
+  const all = deps.store
+    .read((tx) => tx.list(logGroups, q.logGroupNamePrefix ? { prefix: q.logGroupNamePrefix } : {}))
+    .map((e) => e.value);
+  const pattern = q.logGroupNamePattern?.toLowerCase();
+  return pattern ? all.filter((g) => g.name.toLowerCase().includes(pattern)) : all;
+}
+
+export function setRetention(deps: LogsDeps, name: string, days: number | undefined): void {
+  if (days !== undefined && !RETENTION_DAYS.includes(days)) {
+    throw invalidParameter(
+      `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
+      { field: 'retentionInDays' },
+    );
+  }
+  deps.store.write((tx) => {
+    const g = tx.get(logGroups, name)?.value;
+    if (!g) throw groupMissing();
+    const { retentionInDays: _old, ...rest } = g;
+    tx.put(logGroups, days === undefined ? rest : { ...rest, retentionInDays: days });
+  });
+}
+
+export function tagLogGroup(
+  deps: LogsDeps,
+  name: string,
+  change: (tags: Record<string, string>) => Record<string, string>,
+) {
+  return deps.store.write((tx) => {
+    const g = tx.get(logGroups, name)?.value;
+    if (!g) throw groupMissing();
+    const tags = change(g.tags);
+    if (Object.keys(tags).length > 50)
+      throw invalidParameter('A log group can have at most 50 tags.', { field: 'tags' });
+    tx.put(logGroups, { ...g, tags });
+    return tags;
+  });
+}
+
+/**
+ * Retention: events older than their group's retention are deleted (a pass per maintenance
+ * interval, as CloudWatch Logs deletes expired events in the background).
+ */
+export function expireEvents(deps: LogsDeps): number {
+  let removed = 0;
+  const t = now(deps);
+  for (const g of deps.store.read((tx) => tx.list(logGroups)).map((e) => e.value)) {
+    if (!g.retentionInDays) continue;
+    const cutoff = t - g.retentionInDays * 86_400_000;
+    deps.store.write((tx) => {
+      for (const s of tx.list(logStreams, { prefix: streamPrefix(g.name) })) {
+        for (const e of tx.list(logEvents, { prefix: `${s.key}\u0001` })) {
+          if (e.value.timestamp >= cutoff) break; // keys are in time order
+          tx.delete(logEvents, e.key);
+          removed++;
+        }
+      }
+    });
+  }
+  return removed;
+}

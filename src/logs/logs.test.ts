@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BerthError } from '../kernel/errors.js';
+import { createLogGroup, describeLogGroups, expireEvents, setRetention } from './groups.js';
+import { putLogEvents } from './put-events.js';
+import { filterLogEvents, getLogEvents } from './read-events.js';
+import { createLogStream, describeLogStreams } from './streams.js';
+import { testLogsDeps } from './test-deps.js';
+
+const code = (c: string) => (e: unknown) => e instanceof BerthError && e.detail.code === c;
+
+function world() {
+  const deps = testLogsDeps();
+  createLogGroup(deps, { logGroupName: '/ecs/web' });
+  createLogStream(deps, '/ecs/web', 'web/app/1');
+  createLogStream(deps, '/ecs/web', 'web/app/2');
+  return { deps, t: deps.clock.now().getTime() };
+}
+
+describe('CloudWatch Logs domain', () => {
+  it('refuses duplicates and missing groups and streams with the service exception names', () => {
+    const { deps, t } = world();
+    assert.throws(() => createLogGroup(deps, { logGroupName: '/ecs/web' }), code('ResourceAlreadyExistsException'));
+    assert.throws(() => createLogStream(deps, '/ecs/web', 'web/app/1'), code('ResourceAlreadyExistsException'));
+    assert.throws(() => createLogStream(deps, '/nope', 's'), code('ResourceNotFoundException'));
+    assert.throws(
+      () => putLogEvents(deps, '/ecs/web', 'nope', [{ timestamp: t, message: 'x' }]),
+      /log stream does not exist/,
+    );
+    assert.deepEqual(
+      describeLogGroups(deps, { logGroupNamePrefix: '/ecs' }).map((g) => g.name),
+      ['/ecs/web'],
+    );
+  });
+
+  it('applies PutLogEvents batch rules and reports rejected events by index', () => {
+    const { deps, t } = world();
+    assert.throws(
+      () =>
+        putLogEvents(deps, '/ecs/web', 'web/app/1', [
+          { timestamp: t + 1, message: 'b' },
+          { timestamp: t, message: 'a' },
+        ]),
+      /chronological order/,
+    );
+    assert.throws(
+      () =>
+        putLogEvents(deps, '/ecs/web', 'web/app/1', [
+          { timestamp: t - 25 * 3_600_000, message: 'a' },
+          { timestamp: t, message: 'b' },
+        ]),
+      /cannot span more than 24 hours/,
+    );
+    const DAY = 86_400_000;
+    const r = putLogEvents(deps, '/ecs/web', 'web/app/1', [
+      { timestamp: t - 14 * DAY - 3_600_000, message: 'too old' },
+      { timestamp: t - 14 * DAY + 3_600_000, message: 'kept' },
+      { timestamp: t - 14 * DAY + 7_200_000, message: 'kept too' },
+    ]);
+    assert.deepEqual(r.rejectedLogEventsInfo, { tooOldLogEventEndIndex: 0 });
+    const future = putLogEvents(deps, '/ecs/web', 'web/app/2', [
+      { timestamp: t, message: 'now' },
+      { timestamp: t + 3 * 3_600_000, message: 'future' },
+    ]);
+    assert.deepEqual(future.rejectedLogEventsInfo, { tooNewLogEventStartIndex: 1 });
+    assert.deepEqual(
+      getLogEvents(deps, { logGroupName: '/ecs/web', logStreamName: 'web/app/2' }).events.map((e) => e.message),
+      ['now'],
+    );
+  });
+
+  it('pages forward and backward, returning the same token at either end', () => {
+    const { deps, t } = world();
+    putLogEvents(
+      deps,
+      '/ecs/web',
+      'web/app/1',
+      Array.from({ length: 5 }, (_, i) => ({ timestamp: t + i, message: `m${i}` })),
+    );
+    const q = { logGroupName: '/ecs/web', logStreamName: 'web/app/1', limit: 2 };
+    const seen: string[] = [];
+    let page = getLogEvents(deps, { ...q, startFromHead: true });
+    for (let i = 0; i < 10; i++) {
+      seen.push(...page.events.map((e) => e.message));
+      const next = getLogEvents(deps, { ...q, nextToken: page.nextForwardToken });
+      if (next.nextForwardToken === page.nextForwardToken) {
+        assert.deepEqual(next.events, []);
+        break;
+      }
+      page = next;
+    }
+    assert.deepEqual(seen, ['m0', 'm1', 'm2', 'm3', 'm4']);
+    const tail = getLogEvents(deps, q);
+    assert.deepEqual(
+      tail.events.map((e) => e.message),
+      ['m3', 'm4'],
+      'without a token: the newest events',
+    );
+    const back = getLogEvents(deps, { ...q, nextToken: tail.nextBackwardToken });
+    assert.deepEqual(
+      back.events.map((e) => e.message),
+      ['m1', 'm2'],
+    );
+    const first = getLogEvents(deps, {
+      ...q,
+      nextToken: getLogEvents(deps, { ...q, nextToken: back.nextBackwardToken }).nextBackwardToken,
+    });
+    assert.deepEqual(first.events, []);
+    assert.deepEqual(
+      getLogEvents(deps, { ...q, startTime: t + 1, endTime: t + 3, startFromHead: true }).events.map((e) => e.message),
+      ['m1', 'm2'],
+    );
+    assert.throws(() => getLogEvents(deps, { ...q, nextToken: 'garbage' }), /nextToken is invalid/);
+  });
+
+  it('filters across streams in time order, with tokens, and orders streams by last event', () => {
+    const { deps, t } = world();
+    putLogEvents(deps, '/ecs/web', 'web/app/1', [
+      { timestamp: t, message: 'ERROR a' },
+      { timestamp: t + 2, message: 'ok' },
+    ]);
+    putLogEvents(deps, '/ecs/web', 'web/app/2', [
+      { timestamp: t + 1, message: 'ERROR b' },
+      { timestamp: t + 3, message: 'ERROR c' },
+    ]);
+    const r = filterLogEvents(deps, { logGroupName: '/ecs/web', filterPattern: 'ERROR', limit: 2 });
+    assert.deepEqual(
+      r.events.map((e) => [e.logStreamName, e.message]),
+      [
+        ['web/app/1', 'ERROR a'],
+        ['web/app/2', 'ERROR b'],
+      ],
+    );
+    const rest = filterLogEvents(deps, {
+      logGroupName: '/ecs/web',
+      filterPattern: 'ERROR',
+      nextToken: r.nextToken as string,
+    });
+    assert.deepEqual(
+      rest.events.map((e) => e.message),
+      ['ERROR c'],
+    );
+    assert.equal(rest.nextToken, undefined);
+    assert.deepEqual(
+      describeLogStreams(deps, { logGroupName: '/ecs/web', orderBy: 'LastEventTime', descending: true }).map(
+        (s) => s.name,
+      ),
+      ['web/app/2', 'web/app/1'],
+    );
+  });
+
+  it('deletes events past the group retention', () => {
+    const { deps, t } = world();
+    putLogEvents(deps, '/ecs/web', 'web/app/1', [{ timestamp: t - 2 * 86_400_000, message: 'old' }]);
+    putLogEvents(deps, '/ecs/web', 'web/app/1', [{ timestamp: t, message: 'new' }]);
+    setRetention(deps, '/ecs/web', 1);
+    assert.throws(() => setRetention(deps, '/ecs/web', 2), /retentionInDays/);
+    assert.equal(expireEvents(deps), 1);
+    assert.deepEqual(
+      getLogEvents(deps, { logGroupName: '/ecs/web', logStreamName: 'web/app/1' }).events.map((e) => e.message),
+      ['new'],
+    );
+  });
+});

@@ -1,0 +1,167 @@
+import { invalidParameter } from '../kernel/errors.js';
+import type { LogsDeps } from './deps.js';
+import { compileFilter } from './filter-pattern.js';
+import { getLogGroup } from './groups.js';
+import { streamMissing } from './streams.js';
+import { eventPosition, eventPrefix, logEvents, logStreams, streamKey, streamPrefix } from './tables.js';
+
+export interface OutEvent {
+  timestamp: number;
+  message: string;
+  ingestionTime: number;
+}
+
+const SEP = '\u0001';
+/** A position in a stream as a token's digits: 15 of time, 10 of sequence. */
+const toDigits = (pos: string) => pos.replace(SEP, '');
+const fromDigits = (d: string) => `${d.slice(0, 15)}${SEP}${d.slice(15)}`;
+
+function parseToken(token: string): { dir: 'f' | 'b'; pos: string } {
+  const m = /^([fb])\/(\d{25})$/.exec(token);
+  if (!m) throw invalidParameter('The specified nextToken is invalid.', { field: 'nextToken' });
+  return { dir: m[1] as 'f' | 'b', pos: fromDigits(m[2] as string) };
+}
+
+/**
+ * GetLogEvents. Forward reads continue after a position, backward reads end before one; a read
+ * that finds nothing returns the token it was given, which is how clients know to stop.
+ */
+export function getLogEvents(
+  deps: LogsDeps,
+  q: {
+    logGroupName: string;
+    logStreamName: string;
+    startTime?: number;
+    endTime?: number;
+    nextToken?: string;
+    limit?: number;
+    startFromHead?: boolean;
+  },
+): { events: OutEvent[]; nextForwardToken: string; nextBackwardToken: string } {
+  getLogGroup(deps, q.logGroupName);
+  const prefix = eventPrefix(q.logGroupName, q.logStreamName);
+  if (!deps.store.read((tx) => tx.get(logStreams, streamKey(q.logGroupName, q.logStreamName)))) throw streamMissing();
+  const limit = q.limit ?? 10_000;
+  const lo = q.startTime !== undefined ? eventPosition(q.startTime, 0) : '';
+  const hi = q.endTime !== undefined ? eventPosition(q.endTime, 0) : '\uffff';
+  const token = q.nextToken ? parseToken(q.nextToken) : undefined;
+  const forward = token ? token.dir === 'f' : q.startFromHead === true;
+  let picked: { pos: string; e: OutEvent }[];
+  const inRange = (pos: string) => pos >= lo && pos < hi;
+  if (forward) {
+    const after = token ? token.pos : '';
+    const start = after > lo ? after : '';
+    const rows = deps.store.read((tx) =>
+      tx.list(logEvents, {
+        prefix,
+        ...(start ? { after: prefix + start } : lo ? { after: prefix + lo.slice(0, -1) } : {}),
+      }),
+    );
+    picked = [];
+    for (const r of rows) {
+      const pos = r.key.slice(prefix.length);
+      if (token && pos <= token.pos) continue;
+      if (!inRange(pos)) {
+        if (pos >= hi) break;
+        continue;
+      }
+      picked.push({
+        pos,
+        e: { timestamp: r.value.timestamp, message: r.value.message, ingestionTime: r.value.ingestionTime },
+      });
+      if (picked.length >= limit) break;
+    }
+  } else {
+    const before = token ? token.pos : hi;
+    const rows = deps.store.read((tx) => tx.list(logEvents, { prefix }));
+    const all = rows
+      .map((r) => ({ pos: r.key.slice(prefix.length), r }))
+      .filter((x) => x.pos < before && inRange(x.pos));
+    picked = all.slice(Math.max(0, all.length - limit)).map((x) => ({
+      pos: x.pos,
+      e: { timestamp: x.r.value.timestamp, message: x.r.value.message, ingestionTime: x.r.value.ingestionTime },
+    }));
+  }
+  const first = picked[0]?.pos;
+  const last = picked[picked.length - 1]?.pos;
+  const here =
+    token?.pos ??
+    (forward ? lo || eventPosition(0, 0) : hi === '\uffff' ? eventPosition(999_999_999_999_999, 9_999_999_999) : hi);
+  return {
+    events: picked.map((p) => p.e),
+    nextForwardToken: `f/${toDigits(last ?? here)}`,
+    nextBackwardToken: `b/${toDigits(first ?? here)}`,
+  };
+}
+
+/**
+ * FilterLogEvents: matching events from the group's streams (all, named, or by prefix), in time
+ * order across streams; the token resumes after the last event returned.
+ */
+export function filterLogEvents(
+  deps: LogsDeps,
+  q: {
+    logGroupName: string;
+    logStreamNames?: string[];
+    logStreamNamePrefix?: string;
+    startTime?: number;
+    endTime?: number;
+    filterPattern?: string;
+    nextToken?: string;
+    limit?: number;
+  },
+) {
+  getLogGroup(deps, q.logGroupName);
+  if (q.logStreamNames?.length && q.logStreamNamePrefix) {
+    throw invalidParameter('logStreamNames and logStreamNamePrefix are mutually exclusive.', {
+      field: 'logStreamNamePrefix',
+    });
+  }
+  const match = compileFilter(q.filterPattern);
+  const streams = deps.store
+    .read((tx) => tx.list(logStreams, { prefix: streamPrefix(q.logGroupName) + (q.logStreamNamePrefix ?? '') }))
+    .map((e) => e.value.name)
+    .filter((n) => !q.logStreamNames?.length || q.logStreamNames.includes(n));
+  const lo = q.startTime !== undefined ? eventPosition(q.startTime, 0) : '';
+  const hi = q.endTime !== undefined ? eventPosition(q.endTime, 0) : '\uffff';
+  let after = '';
+  if (q.nextToken) {
+    try {
+      after = Buffer.from(q.nextToken, 'base64url').toString();
+    } catch {
+      after = '';
+    }
+    if (!after.includes(SEP)) throw invalidParameter('The specified nextToken is invalid.', { field: 'nextToken' });
+  }
+  const found: { order: string; e: OutEvent & { logStreamName: string; eventId: string } }[] = [];
+  for (const name of streams) {
+    const prefix = eventPrefix(q.logGroupName, name);
+    for (const r of deps.store.read((tx) => tx.list(logEvents, { prefix }))) {
+      const pos = r.key.slice(prefix.length);
+      if (pos < lo || pos >= hi || !match(r.value.message)) continue;
+      const order = `${pos}${SEP}${name}`;
+      if (after && order <= after) continue;
+      found.push({
+        order,
+        e: {
+          logStreamName: name,
+          timestamp: r.value.timestamp,
+          message: r.value.message,
+          ingestionTime: r.value.ingestionTime,
+          eventId: toDigits(pos).padStart(56, '0'),
+        },
+      });
+    }
+  }
+  found.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  const limit = q.limit ?? 10_000;
+  const page = found.slice(0, limit);
+  const more = found.length > limit;
+  return {
+    events: page.map((p) => p.e),
+    searchedLogStreams: streams.map((logStreamName) => ({ logStreamName, searchedCompletely: !more })),
+    ...(more
+      ? { nextToken: Buffer.from((page[page.length - 1] as { order: string }).order).toString('base64url') }
+      : {}),
+  };
+}

@@ -1,0 +1,61 @@
+import { alreadyExists, invalidParameter, notFound } from '../kernel/errors.js';
+import { now, streamArn, type LogsDeps } from './deps.js';
+import { getLogGroup } from './groups.js';
+import {
+  eventPrefix,
+  logEvents,
+  logGroups,
+  logStreams,
+  streamKey,
+  streamPrefix,
+  type LogStreamRecord,
+} from './tables.js';
+
+export const streamMissing = () =>
+  notFound('The specified log stream does not exist.', { code: 'ResourceNotFoundException', resource: 'log-stream' });
+
+export function createLogStream(deps: LogsDeps, group: string, name: string): LogStreamRecord {
+  if (/[:*]/.test(name)) {
+    throw invalidParameter("Log stream names cannot contain ':' or '*'.", { field: 'logStreamName' });
+  }
+  return deps.store.write((tx) => {
+    if (!tx.get(logGroups, group)) {
+      throw notFound('The specified log group does not exist.', { code: 'ResourceNotFoundException' });
+    }
+    if (tx.get(logStreams, streamKey(group, name))) {
+      throw alreadyExists('The specified log stream already exists', { code: 'ResourceAlreadyExistsException' });
+    }
+    return tx.put(logStreams, {
+      group,
+      name,
+      arn: streamArn(deps, group, name),
+      createdAt: now(deps),
+      storedBytes: 0,
+      nextSeq: 0,
+      sources: {},
+    }).value;
+  });
+}
+
+export function deleteLogStream(deps: LogsDeps, group: string, name: string): void {
+  deps.store.write((tx) => {
+    if (!tx.get(logStreams, streamKey(group, name))) throw streamMissing();
+    for (const e of tx.list(logEvents, { prefix: eventPrefix(group, name) })) tx.delete(logEvents, e.key);
+    tx.delete(logStreams, streamKey(group, name));
+  });
+}
+
+export function describeLogStreams(
+  deps: LogsDeps,
+  q: { logGroupName: string; logStreamNamePrefix?: string; orderBy?: string; descending?: boolean },
+): LogStreamRecord[] {
+  getLogGroup(deps, q.logGroupName);
+  if (q.orderBy === 'LastEventTime' && q.logStreamNamePrefix) {
+    throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.', { field: 'orderBy' });
+  }
+  const list = deps.store
+    .read((tx) => tx.list(logStreams, { prefix: streamPrefix(q.logGroupName) + (q.logStreamNamePrefix ?? '') }))
+    .map((e) => e.value);
+  if (q.orderBy === 'LastEventTime') list.sort((a, b) => (a.lastEventTimestamp ?? 0) - (b.lastEventTimestamp ?? 0));
+  return q.descending ? list.reverse() : list;
+}
