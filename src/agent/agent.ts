@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { Logger } from '../kernel/logger.js';
 import { AGENT_PATH, type LogsRequest, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
 import { readContainerLog } from './container-logs.js';
+import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './housekeeping.js';
 import { ImageStore, type PullBehavior } from './images/image-store.js';
 import { RegistryClient } from './images/registry-client.js';
@@ -39,6 +40,7 @@ const CAPABILITIES = [
   'ecs.capability.container-health-check',
   'ecs.capability.container-ordering',
   'ecs.capability.task-eni',
+  'com.amazonaws.ecs.capability.logging-driver.awslogs',
   'com.amazonaws.ecs.capability.docker-remote-api.1.18',
   'com.amazonaws.ecs.capability.docker-remote-api.1.44',
 ];
@@ -55,6 +57,7 @@ export class Agent {
   private credentials = new Map<string, string>();
   private backoff = 500;
   private inbox: Promise<void> = Promise.resolve();
+  private readonly shipper: LogShipper;
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly runtime: Runtime;
@@ -70,6 +73,7 @@ export class Agent {
       socketDir: join(config.dataDir, 'conmon'),
       logSizeMax: config.logSizeMax ?? 64 * 1024 * 1024,
     });
+    this.shipper = new LogShipper((m) => this.send(m), logger);
     this.images = new ImageStore(join(config.dataDir, 'images'), new RegistryClient(() => this.credentials));
   }
 
@@ -101,6 +105,13 @@ export class Agent {
     );
     this.timers.push(setInterval(() => this.send({ type: 'heartbeat' }), 15_000));
     this.timers.push(
+      setInterval(() => {
+        for (const r of this.runners.values()) {
+          if (!r.task.cleanedUp) void this.drainLogs(r.task).catch(() => undefined);
+        }
+      }, 1000),
+    );
+    this.timers.push(
       setInterval(
         () => void this.housekeep().catch((e: unknown) => this.logger.error({ err: String(e) }, 'cleanup failed')),
         this.config.cleanupIntervalMs ?? 30 * 60_000,
@@ -128,7 +139,8 @@ export class Agent {
       volumesDir: join(this.config.dataDir, 'volumes'),
       network: { ...this.config.network, dataDir: join(this.config.dataDir, 'cni') },
       logger: this.logger,
-      report: (t) => this.send(toReport(t)),
+      report: (t) => void this.send(toReport(t)),
+      drainLogs: (t) => this.drainLogs(t),
       now: () => Date.now(),
     });
   }
@@ -143,8 +155,16 @@ export class Agent {
     );
   }
 
-  private send(msg: object): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  private send(msg: object): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /** Ships a task's awslogs output; true once all of it is stored. */
+  private async drainLogs(t: LocalTask): Promise<boolean> {
+    const results = await Promise.all(shipTargets(this.tasksDir, t).map((target) => this.shipper.drain(target)));
+    return results.every(Boolean);
   }
 
   private connect(): void {
@@ -167,8 +187,9 @@ export class Agent {
       } catch (e) {
         return failed(e);
       }
-      // Reading logs changes nothing, so it need not wait its turn.
+      // Reading logs and acknowledgements change nothing here, so they need not wait their turn.
       if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
+      else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
     ws.on('close', () => {

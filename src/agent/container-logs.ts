@@ -26,6 +26,20 @@ function parseTime(date: string, fraction: string | undefined, zone: string): nu
   return Date.parse(`${date}${(fraction ?? '.000').slice(0, 4).padEnd(4, '0')}${zone}`);
 }
 
+/** One k8s-file record: when, which stream, whether the line continues (`P`), and its text. */
+export function parseRecord(
+  line: string,
+): { timestamp: number; stream: LogEvent['stream']; partial: boolean; text: string } | undefined {
+  const m = LINE.exec(line);
+  if (!m) return undefined;
+  return {
+    timestamp: parseTime(m[1] as string, m[2], m[3] as string),
+    stream: m[4] as LogEvent['stream'],
+    partial: m[5] === 'P',
+    text: m[6] ?? '',
+  };
+}
+
 /**
  * Reads a container's log in conmon's k8s-file format (`<time> <stream> <F|P> <text>`), joining
  * partial (`P`) records into whole lines.
@@ -37,13 +51,12 @@ export async function readContainerLog(file: string, q: LogQuery = {}): Promise<
   try {
     lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
     for await (const line of lines) {
-      const m = LINE.exec(line);
-      if (!m) continue;
-      const stream = m[4] as LogEvent['stream'];
-      const timestamp = parseTime(m[1] as string, m[2], m[3] as string);
+      const r = parseRecord(line);
+      if (!r) continue;
+      const { stream, timestamp } = r;
       const prev = partial[stream];
-      const text = (prev?.text ?? '') + (m[6] ?? '');
-      if (m[5] === 'P') {
+      const text = (prev?.text ?? '') + r.text;
+      if (r.partial) {
         partial[stream] = { timestamp: prev?.timestamp ?? timestamp, text };
         continue;
       }

@@ -26,6 +26,8 @@ export interface RunnerDeps {
   volumesDir: string;
   logger: Logger;
   report: (t: LocalTask) => void;
+  /** Ships the task's awslogs output; true once all of it is stored. */
+  drainLogs: (t: LocalTask) => Promise<boolean>;
   now: () => number;
 }
 
@@ -281,6 +283,8 @@ export class TaskRunner {
       }
       return;
     }
+    // The last lines a container wrote reach CloudWatch Logs before the task is reported STOPPED.
+    if (!(await this.deps.drainLogs(t))) return;
     for (const st of Object.values(t.containers)) if (st.lastStatus === 'PENDING') st.lastStatus = 'STOPPED';
     t.lastStatus = 'STOPPED';
     t.stoppedAt = this.deps.now();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { unavailable } from '../kernel/errors.js';
+import { ingestDriverBatch } from '../logs/ingest.js';
 import type { Logger } from '../kernel/logger.js';
 import {
   agentMessageSchema,
@@ -126,6 +127,14 @@ export class AgentSession implements LogSource {
     else if (msg.type === 'task-state') {
       const { type: _t, ...report } = msg;
       applyTaskState(this.deps, this.instance.cluster, this.instance.id, report);
+    } else if (msg.type === 'log-batch') {
+      const { type: _t, requestId, ...batch } = msg;
+      try {
+        ingestDriverBatch(this.deps, batch);
+        this.conn.send({ type: 'log-ack', requestId });
+      } catch (e) {
+        this.conn.send({ type: 'log-ack', requestId, error: (e as Error).message });
+      }
     } else if (msg.type === 'logs') {
       const r = this.requests.get(msg.requestId);
       if (!r) return;

@@ -13,6 +13,7 @@ import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
 import { AgentSessions } from '../control-plane/task-logs.js';
 import { startServiceController } from '../control-plane/services/runner.js';
+import { expireEvents } from '../logs/groups.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -89,6 +90,15 @@ export async function startBerth(
       logger,
     );
     const serviceController = startServiceController(controlPlane, logger);
+    // CloudWatch Logs retention: expired events are deleted in the background, as AWS does.
+    const retention = setInterval(() => {
+      try {
+        expireEvents(controlPlane);
+      } catch (e) {
+        logger.error({ err: String(e) }, 'log retention pass failed');
+      }
+    }, 10 * 60_000);
+    retention.unref();
     const openedStore = store;
     let closing: Promise<void> | undefined;
     return {
@@ -100,6 +110,7 @@ export async function startBerth(
         (closing ??= (async () => {
           stopMaintenance();
           serviceController.stop();
+          clearInterval(retention);
           closeAgents();
           try {
             await app.close();

@@ -96,10 +96,27 @@ export const logsSchema = z.object({
   error: z.string().optional(),
 });
 
+/**
+ * The awslogs driver: a contiguous piece of one container's log file, as events for one stream.
+ * `source` and the byte range let the control plane recognise a batch it already stored.
+ */
+export const logBatchSchema = z.object({
+  type: z.literal('log-batch'),
+  requestId: z.string().min(1),
+  group: z.string().min(1).max(512),
+  stream: z.string().min(1).max(512),
+  createGroup: z.boolean(),
+  source: z.string().min(1),
+  fromOffset: z.number().int().nonnegative(),
+  toOffset: z.number().int().nonnegative(),
+  events: z.array(z.object({ timestamp: z.number().int(), message: z.string() })).max(10_000),
+});
+
 export const agentMessageSchema = z.discriminatedUnion('type', [
   helloSchema,
   taskStateSchema,
   logsSchema,
+  logBatchSchema,
   z.object({ type: z.literal('heartbeat') }),
 ]);
 
@@ -107,6 +124,7 @@ export type Hello = z.infer<typeof helloSchema>;
 export type TaskStateMessage = z.infer<typeof taskStateSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 export type LogEventMessage = z.infer<typeof logEventSchema>;
+export type LogBatch = z.infer<typeof logBatchSchema>;
 
 /** Which lines of a container's log the control plane asks an agent for. */
 export interface LogsRequest {
@@ -148,4 +166,6 @@ export type ServerMessage =
   /** After the full set, only changes: new or changed specs, and task ids no longer wanted. */
   | { type: 'desired-delta'; seq: number; tasks: TaskSpec[]; removed: string[] }
   | LogsRequest
+  /** A log batch stored (or recognised as stored before), or why it cannot be. */
+  | { type: 'log-ack'; requestId: string; error?: string }
   | { type: 'error'; message: string };

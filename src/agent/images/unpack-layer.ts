@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { TarGuard, type GuardReport } from './tar-guard.js';
@@ -54,6 +54,41 @@ async function applyWhiteouts(dir: string, report: GuardReport): Promise<void> {
 }
 
 /**
+ * A sink into the extractor's stdin that outlives it: GNU tar exits once it has read the
+ * end-of-archive blocks and may leave the archive's trailing padding unread. What arrives after
+ * it stopped is discarded here rather than failing the pipeline, so every byte still reaches the
+ * digest; tar's exit status says whether the extraction itself went well.
+ */
+function extractorSink(stdin: NodeJS.WritableStream & { destroyed?: boolean }): Writable {
+  let closed = false;
+  let waiting: (() => void) | undefined;
+  const release = () => {
+    closed = true;
+    const w = waiting;
+    waiting = undefined;
+    w?.();
+  };
+  stdin.on('error', release);
+  stdin.on('close', release);
+  return new Writable({
+    write(chunk: Buffer, _e, cb) {
+      if (closed) return cb();
+      if (stdin.write(chunk)) return cb();
+      waiting = cb;
+      stdin.once('drain', () => {
+        const w = waiting;
+        waiting = undefined;
+        w?.();
+      });
+    },
+    final(cb) {
+      if (closed) return cb();
+      stdin.end(() => cb());
+    },
+  });
+}
+
+/**
  * Unpacks one layer into `target` (which must not exist yet): decompress in Node, hash the tar
  * stream to check its diffID, refuse hostile entries, and let GNU tar (the fastest extractor
  * here) write the files. The snapshot appears under `target` only when complete.
@@ -85,7 +120,7 @@ export async function unpackLayer(
     const guard = new TarGuard();
     const dec = decompressor(mediaType);
     try {
-      await pipeline(source, dec.stream, tap, guard, tar.stdin);
+      await pipeline(source, dec.stream, tap, guard, extractorSink(tar.stdin));
       await dec.done;
       await tarDone;
     } catch (e) {

@@ -1,0 +1,57 @@
+import { notFound } from '../kernel/errors.js';
+import { groupArn, now, streamArn, type LogsDeps } from './deps.js';
+import { appendEvents, type InputEvent } from './put-events.js';
+import { logGroups, logStreams, streamKey } from './tables.js';
+
+export interface DriverBatch {
+  group: string;
+  stream: string;
+  createGroup: boolean;
+  /** The shipping source (a container's log file) and the byte range the events came from. */
+  source: string;
+  fromOffset: number;
+  toOffset: number;
+  events: InputEvent[];
+}
+
+/**
+ * What the awslogs driver sends, stored once: the stream is created on first use (the group too
+ * with `awslogs-create-group`), and a batch whose range the stream has already taken from the same
+ * source — resent after a lost acknowledgement — is acknowledged without being stored again.
+ */
+export function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): void {
+  deps.store.write((tx) => {
+    if (!tx.get(logGroups, b.group)) {
+      if (!b.createGroup) {
+        throw notFound(`The specified log group does not exist: ${b.group}`, { code: 'ResourceNotFoundException' });
+      }
+      tx.put(logGroups, {
+        name: b.group,
+        arn: groupArn(deps, b.group),
+        createdAt: now(deps),
+        tags: {},
+        logGroupClass: 'STANDARD',
+      });
+    }
+    let s = tx.get(logStreams, streamKey(b.group, b.stream))?.value;
+    if (!s) {
+      s = tx.put(logStreams, {
+        group: b.group,
+        name: b.stream,
+        arn: streamArn(deps, b.group, b.stream),
+        createdAt: now(deps),
+        storedBytes: 0,
+        nextSeq: 0,
+        sources: {},
+      }).value;
+    }
+    if ((s.sources[b.source] ?? 0) >= b.toOffset) return; // already stored
+    if (b.events.length > 0) {
+      // A container's stdout and stderr interleave: order the piece by time, as the batch rule wants.
+      const events = [...b.events].sort((x, y) => x.timestamp - y.timestamp);
+      appendEvents(deps, tx, b.group, b.stream, events);
+      s = tx.get(logStreams, streamKey(b.group, b.stream))?.value ?? s;
+    }
+    tx.put(logStreams, { ...s, sources: { ...s.sources, [b.source]: b.toOffset } });
+  });
+}
