@@ -7,6 +7,7 @@ const count = (v: string) => {
 
 interface LogsReply {
   container?: string;
+  taskStatus?: string;
   events?: { timestamp: number; stream: string; message: string }[];
   error?: string;
   message?: string;
@@ -23,25 +24,47 @@ export function addLogsCommand(program: Command): void {
     .option('--container <name>', 'the container (default: the first essential one)')
     .option('--tail <n>', 'only the last n lines', count)
     .option('--timestamps', 'prefix each line with its time and stream', false)
+    .option('-f, --follow', 'keep printing new lines until the task stops', false)
     .action(async (task: string, o: Record<string, unknown>) => {
-      const params = new URLSearchParams();
-      if (o.container) params.set('container', o.container as string);
-      if (o.tail !== undefined) params.set('tail', String(o.tail));
-      const url =
+      const base =
         `${String(o.endpoint).replace(/\/$/, '')}/_berth/v1/clusters/${encodeURIComponent(o.cluster as string)}` +
-        `/tasks/${encodeURIComponent(task)}/logs?${params.toString()}`;
-      let reply: LogsReply;
-      try {
-        const res = await fetch(url);
-        reply = (await res.json()) as LogsReply;
-        if (!res.ok) throw new Error(`${reply.error ?? res.status}: ${reply.message ?? ''}`);
-      } catch (e) {
-        process.stderr.write(`berth logs: ${(e as Error).message}\n`);
-        process.exit(1);
-      }
-      for (const e of reply.events ?? []) {
+        `/tasks/${encodeURIComponent(task)}/logs`;
+      const fetchLogs = async (params: URLSearchParams): Promise<LogsReply> => {
+        try {
+          const res = await fetch(`${base}?${params.toString()}`);
+          const reply = (await res.json()) as LogsReply;
+          if (!res.ok) throw new Error(`${reply.error ?? res.status}: ${reply.message ?? ''}`);
+          return reply;
+        } catch (e) {
+          process.stderr.write(`berth logs: ${(e as Error).message}\n`);
+          process.exit(1);
+        }
+      };
+      const print = (e: NonNullable<LogsReply['events']>[number]) => {
         const line = o.timestamps ? `${new Date(e.timestamp).toISOString()} ${e.stream} ${e.message}` : e.message;
         (e.stream === 'stderr' && !o.timestamps ? process.stderr : process.stdout).write(`${line}\n`);
+      };
+      const first = new URLSearchParams();
+      if (o.container) first.set('container', o.container as string);
+      if (o.tail !== undefined) first.set('tail', String(o.tail));
+      let reply = await fetchLogs(first);
+      reply.events?.forEach(print);
+      // Following: ask again from the last time seen, skipping the lines at that time already printed.
+      let last = reply.events?.at(-1)?.timestamp;
+      let atLast = reply.events?.filter((e) => e.timestamp === last).length ?? 0;
+      while (o.follow && reply.taskStatus !== 'STOPPED') {
+        await new Promise((r) => setTimeout(r, 500));
+        const next = new URLSearchParams();
+        if (o.container) next.set('container', o.container as string);
+        if (last !== undefined) next.set('startTime', String(last));
+        reply = await fetchLogs(next);
+        const fresh = (reply.events ?? []).slice(last !== undefined ? atLast : 0);
+        fresh.forEach(print);
+        if (fresh.length > 0) {
+          const t = fresh.at(-1)?.timestamp as number;
+          atLast = (reply.events ?? []).filter((e) => e.timestamp === t).length;
+          last = t;
+        }
       }
     });
 }

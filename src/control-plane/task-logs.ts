@@ -46,7 +46,7 @@ export async function taskLogs(
   deps: ControlPlaneDeps,
   sessions: AgentSessions,
   q: TaskLogsQuery,
-): Promise<{ container: string; events: LogEventMessage[] }> {
+): Promise<{ container: string; taskStatus: string; events: LogEventMessage[] }> {
   const cluster = clusterName(q.cluster);
   const task = findTask(deps, cluster, q.task);
   if (!task) throw notFound(`The task ${q.task} was not found in cluster ${cluster}.`, { resource: 'task' });
@@ -68,5 +68,5 @@ export async function taskLogs(
     ...(q.limit !== undefined ? { limit: q.limit } : {}),
     ...(q.fromEnd ? { fromEnd: true } : {}),
   });
-  return { container, events };
+  return { container, taskStatus: task.lastStatus, events };
 }

@@ -71,6 +71,27 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
     await assert.rejects(fx.logs(arn, 'nope'), /no container named nope/);
   });
 
+  it('follows a running task with berth logs --follow until it stops', async () => {
+    await fx.register(
+      'ticker',
+      [
+        {
+          name: 'tick',
+          image: fx.imageUri,
+          memory: 16,
+          command: ['sh', '-c', 'for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 0.4; done'],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('ticker');
+    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
+    // Started while the task runs; returns by itself once the task has stopped.
+    const followed = await fx.logs(arn, 'tick', ['--follow']);
+    assert.equal(followed.stdout, 'tick 1\ntick 2\ntick 3\ntick 4\ntick 5\ntick 6\n');
+    assert.equal((await fx.describe(arn)).lastStatus, 'STOPPED');
+  });
+
   it('mounts host and task volumes, shares them through volumesFrom, and stops in reverse dependsOn order', async () => {
     const containers = [
       {
