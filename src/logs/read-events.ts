@@ -55,6 +55,7 @@ export function getLogEvents(
       tx.list(logEvents, {
         prefix,
         ...(start ? { after: prefix + start } : lo ? { after: prefix + lo.slice(0, -1) } : {}),
+        limit,
       }),
     );
     picked = [];
@@ -72,12 +73,22 @@ export function getLogEvents(
       if (picked.length >= limit) break;
     }
   } else {
-    const before = token ? token.pos : hi;
-    const rows = deps.store.read((tx) => tx.list(logEvents, { prefix }));
+    // Backwards: the `limit` events just below the position (or the end), read highest first.
+    const before = token && token.pos < hi ? token.pos : hi;
+    const rows = deps.store.read((tx) =>
+      tx.list(logEvents, {
+        prefix,
+        ...(before !== '\uffff' ? { before: prefix + before } : {}),
+        ...(lo ? { after: prefix + lo.slice(0, -1) } : {}),
+        reverse: true,
+        limit,
+      }),
+    );
     const all = rows
       .map((r) => ({ pos: r.key.slice(prefix.length), r }))
-      .filter((x) => x.pos < before && inRange(x.pos));
-    picked = all.slice(Math.max(0, all.length - limit)).map((x) => ({
+      .filter((x) => inRange(x.pos))
+      .reverse();
+    picked = all.map((x) => ({
       pos: x.pos,
       e: { timestamp: x.r.value.timestamp, message: x.r.value.message, ingestionTime: x.r.value.ingestionTime },
     }));

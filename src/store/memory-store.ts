@@ -30,9 +30,13 @@ export class MemoryStore implements Store {
       list: (t, o: ListOptions) => {
         const rows = [...(this.tables.get(t)?.values() ?? [])]
           .filter(
-            (e) => (o.prefix === undefined || e.key.startsWith(o.prefix)) && (o.after === undefined || e.key > o.after),
+            (e) =>
+              (o.prefix === undefined || e.key.startsWith(o.prefix)) &&
+              (o.after === undefined || e.key > o.after) &&
+              (o.before === undefined || e.key < o.before),
           )
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        if (o.reverse) rows.reverse();
         return clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
       },
       count: (t, p) => [...(this.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,

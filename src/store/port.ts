@@ -46,6 +46,10 @@ export interface ListOptions {
   prefix?: string;
   /** Only keys strictly greater than this one (for pagination). */
   after?: string;
+  /** Only keys strictly less than this one. */
+  before?: string;
+  /** Highest keys first (with `limit`: the last ones). */
+  reverse?: boolean;
   limit?: number;
 }
 

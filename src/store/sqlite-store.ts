@@ -51,6 +51,9 @@ export class SqliteStore implements Store {
       list: db.prepare<[string, string, string, string, number], Row>(
         'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? AND key > ? ORDER BY key LIMIT ?',
       ),
+      listReverse: db.prepare<[string, string, string, string, number], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? AND key > ? ORDER BY key DESC LIMIT ?',
+      ),
       count: db.prepare<[string, string, string], { n: number }>(
         'SELECT count(*) AS n FROM kv WHERE tbl = ? AND key >= ? AND key < ?',
       ),
@@ -75,8 +78,10 @@ export class SqliteStore implements Store {
     },
     list: (t, o: ListOptions) => {
       const lo = o.prefix ?? '';
-      const hi = o.prefix ? prefixEnd(o.prefix) : '\uffff\uffff';
-      return this.stmt.list.all(t, lo, hi, o.after ?? '', o.limit ?? -1).map(toEntry);
+      const end = o.prefix ? prefixEnd(o.prefix) : '\uffff\uffff';
+      const hi = o.before !== undefined && o.before < end ? o.before : end;
+      const stmt = o.reverse ? this.stmt.listReverse : this.stmt.list;
+      return stmt.all(t, lo, hi, o.after ?? '', o.limit ?? -1).map(toEntry);
     },
     count: (t, p) => {
       const lo = p ?? '';

@@ -62,6 +62,21 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       s.close();
     });
 
+    it('lists backwards and below a key', () => {
+      const s = open();
+      s.write((tx) => {
+        for (const id of ['1', '2', '3', '4']) tx.put(tasks, { cluster: 'c', id });
+        tx.put(tasks, { cluster: 'd', id: '9' });
+      });
+      const keys = (o: { reverse?: boolean; limit?: number; before?: string; after?: string }) =>
+        s.read((tx) => tx.list(tasks, { prefix: 'c/', ...o })).map((e) => e.key);
+      assert.deepEqual(keys({ reverse: true, limit: 2 }), ['c/4', 'c/3']);
+      assert.deepEqual(keys({ before: 'c/3' }), ['c/1', 'c/2']);
+      assert.deepEqual(keys({ before: 'c/4', reverse: true, limit: 2 }), ['c/3', 'c/2']);
+      assert.deepEqual(keys({ after: 'c/1', before: 'c/4' }), ['c/2', 'c/3']);
+      s.close();
+    });
+
     it('keeps bulk tables out of the history: no revision, no watch event', async () => {
       const s = open();
       const bulk = defineTable<Task>('bulk', (t) => `${t.cluster}/${t.id}`, { history: false });
