@@ -140,7 +140,7 @@ export class Agent {
       network: { ...this.config.network, dataDir: join(this.config.dataDir, 'cni') },
       logger: this.logger,
       report: (t) => void this.send(toReport(t)),
-      drainLogs: (t) => this.drainLogs(t),
+      drainLogs: (t, final) => this.drainLogs(t, final),
       now: () => Date.now(),
     });
   }
@@ -162,8 +162,8 @@ export class Agent {
   }
 
   /** Ships a task's awslogs output; true once all of it is stored. */
-  private async drainLogs(t: LocalTask): Promise<boolean> {
-    const results = await Promise.all(shipTargets(this.tasksDir, t).map((target) => this.shipper.drain(target)));
+  private async drainLogs(t: LocalTask, final = false): Promise<boolean> {
+    const results = await Promise.all(shipTargets(this.tasksDir, t).map((target) => this.shipper.drain(target, final)));
     return results.every(Boolean);
   }
 

@@ -14,6 +14,8 @@ export interface ShipTarget {
   source: string;
   file: string;
   offsetFile: string;
+  /** awslogs-multiline-pattern / awslogs-datetime-format: a line matching starts a new event. */
+  multiline?: RegExp;
 }
 
 /** The awslogs targets of a task's containers (those with `logDriver: awslogs`). */
@@ -33,6 +35,7 @@ export function shipTargets(tasksDir: string, t: LocalTask): ShipTarget[] {
         source: `${t.spec.taskId}-${c.name}`,
         file: join(dir, c.name, 'container.log'),
         offsetFile: join(dir, c.name, 'awslogs.offset'),
+        ...multilineOption(o),
       };
     });
 }
@@ -63,13 +66,17 @@ export class LogShipper {
     done?.(error);
   }
 
-  /** Ships everything written so far; true once all of it has been acknowledged. */
-  async drain(t: ShipTarget): Promise<boolean> {
+  /**
+   * Ships everything written so far; true once all of it has been acknowledged. With a multi-line
+   * pattern the last event may still grow, so it waits for more output unless `final` (the
+   * container has exited).
+   */
+  async drain(t: ShipTarget, final = false): Promise<boolean> {
     if (this.busy.has(t.source)) return false;
     this.busy.add(t.source);
     try {
       for (;;) {
-        const step = await this.shipOnce(t);
+        const step = await this.shipOnce(t, final);
         if (step !== 'more') return step === 'drained';
       }
     } finally {
@@ -77,14 +84,15 @@ export class LogShipper {
     }
   }
 
-  private async shipOnce(t: ShipTarget): Promise<'more' | 'drained' | 'stalled'> {
+  private async shipOnce(t: ShipTarget, final: boolean): Promise<'more' | 'drained' | 'stalled'> {
     const offset = Number((await readFile(t.offsetFile, 'utf8').catch(() => '0')).trim()) || 0;
     const size = await stat(t.file).then(
       (s) => s.size,
       () => 0,
     );
     if (size <= offset) return 'drained';
-    const piece = await readPiece(t.file, offset, Math.min(size - offset, MAX_BYTES));
+    const length = Math.min(size - offset, MAX_BYTES);
+    const piece = await readPiece(t.file, offset, length, t.multiline, final && offset + length >= size);
     if (piece.consumed === 0) return 'drained'; // only the start of a line so far
     const requestId = randomUUID();
     const acked = new Promise<string | undefined | 'timeout'>((resolve) => {
@@ -125,12 +133,15 @@ export class LogShipper {
 
 /**
  * Events from whole records starting at `offset`: a line continued over several `P` records goes
- * in one event, and a piece never ends inside one.
+ * in one event, and a piece never ends inside one. With a multi-line pattern, lines that do not
+ * match it join the event before them, and the last event waits for more unless `atEnd`.
  */
-async function readPiece(
+export async function readPiece(
   file: string,
   offset: number,
   length: number,
+  multiline?: RegExp,
+  atEnd = false,
 ): Promise<{ events: { timestamp: number; message: string }[]; consumed: number }> {
   const fh = await open(file, 'r');
   let buf: Buffer;
@@ -141,23 +152,19 @@ async function readPiece(
   } finally {
     await fh.close();
   }
-  const events: { timestamp: number; message: string }[] = [];
+  // Whole lines, each with the offset just after it (where no continued line is open).
+  const lines: { timestamp: number; text: string; end: number }[] = [];
   const partial: Record<string, { timestamp: number; text: string }> = {};
-  let consumed = 0;
-  /** How many events lie before `consumed`: the piece ends where no continued line is open. */
-  let keep = 0;
   let pos = 0;
   let bytes = 0;
-  while (events.length < MAX_EVENTS) {
+  let lastEnd = 0;
+  while (lines.length < MAX_EVENTS) {
     const nl = buf.indexOf(10, pos);
     if (nl < 0) break;
     const r = parseRecord(buf.toString('utf8', pos, nl));
     pos = nl + 1;
     if (!r) {
-      if (Object.keys(partial).length === 0) {
-        consumed = pos;
-        keep = events.length;
-      }
+      if (Object.keys(partial).length === 0) lastEnd = pos;
       continue;
     }
     const prev = partial[r.stream];
@@ -168,12 +175,76 @@ async function readPiece(
     }
     delete partial[r.stream];
     bytes += Buffer.byteLength(text) + 26;
-    if (bytes > MAX_BYTES && events.length > 0) break;
-    events.push({ timestamp: prev?.timestamp ?? r.timestamp, message: text });
+    if (bytes > MAX_BYTES && lines.length > 0) break;
+    lines.push({ timestamp: prev?.timestamp ?? r.timestamp, text, end: -1 });
     if (Object.keys(partial).length === 0) {
-      consumed = pos;
-      keep = events.length;
+      lastEnd = pos;
+      for (let i = lines.length - 1; i >= 0 && (lines[i] as { end: number }).end < 0; i--) {
+        (lines[i] as { end: number }).end = pos;
+      }
     }
   }
-  return { events: events.slice(0, keep), consumed };
+  const whole = lines.filter((l) => l.end >= 0);
+  if (!multiline) {
+    return {
+      events: whole.map((l) => ({ timestamp: l.timestamp, message: l.text })),
+      consumed: whole.length ? lastEnd : 0,
+    };
+  }
+  const events: { timestamp: number; message: string; end: number; start: number }[] = [];
+  let start = 0;
+  for (const l of whole) {
+    const cur = events[events.length - 1];
+    if (cur && !multiline.test(l.text)) {
+      cur.message += `\n${l.text}`;
+      cur.end = l.end;
+    } else {
+      events.push({ timestamp: l.timestamp, message: l.text, end: l.end, start });
+    }
+    start = l.end;
+  }
+  // The last event may continue in output not written yet.
+  const complete = atEnd && events.length > 0 ? events : events.slice(0, -1);
+  const consumed = complete.length ? (complete[complete.length - 1] as { end: number }).end : 0;
+  return { events: complete.map((e) => ({ timestamp: e.timestamp, message: e.message })), consumed };
+}
+
+/** The awslogs options that join lines into multi-line events, as one pattern. */
+function multilineOption(o: Record<string, string>): { multiline?: RegExp } {
+  const pattern = o['awslogs-multiline-pattern'];
+  if (pattern) return { multiline: new RegExp(pattern) };
+  const format = o['awslogs-datetime-format'];
+  if (!format) return {};
+  const tokens: Record<string, string> = {
+    Y: '\\d{4}',
+    y: '\\d{2}',
+    m: '\\d{2}',
+    d: '\\d{2}',
+    e: '[ \\d]\\d',
+    H: '\\d{2}',
+    I: '\\d{2}',
+    M: '\\d{2}',
+    S: '\\d{2}',
+    f: '\\d{1,9}',
+    j: '\\d{3}',
+    b: '[A-Za-z]{3}',
+    a: '[A-Za-z]{3}',
+    A: '[A-Za-z]+',
+    B: '[A-Za-z]+',
+    p: '[AP]M',
+    z: '[+-]\\d{4}',
+    Z: '[A-Z]+',
+    '%': '%',
+  };
+  let re = '^';
+  for (let i = 0; i < format.length; i++) {
+    const ch = format[i] as string;
+    if (ch === '%' && i + 1 < format.length) {
+      const t = format[++i] as string;
+      re += tokens[t] ?? t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else {
+      re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return { multiline: new RegExp(re) };
 }

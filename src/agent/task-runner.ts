@@ -26,8 +26,8 @@ export interface RunnerDeps {
   volumesDir: string;
   logger: Logger;
   report: (t: LocalTask) => void;
-  /** Ships the task's awslogs output; true once all of it is stored. */
-  drainLogs: (t: LocalTask) => Promise<boolean>;
+  /** Ships the task's awslogs output (all of it when `final`); true once it is stored. */
+  drainLogs: (t: LocalTask, final?: boolean) => Promise<boolean>;
   now: () => number;
 }
 
@@ -284,7 +284,7 @@ export class TaskRunner {
       return;
     }
     // The last lines a container wrote reach CloudWatch Logs before the task is reported STOPPED.
-    if (!(await this.deps.drainLogs(t))) return;
+    if (!(await this.deps.drainLogs(t, true))) return;
     for (const st of Object.values(t.containers)) if (st.lastStatus === 'PENDING') st.lastStatus = 'STOPPED';
     t.lastStatus = 'STOPPED';
     t.stoppedAt = this.deps.now();

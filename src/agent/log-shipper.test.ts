@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readPiece, shipTargets } from './log-shipper.js';
+
+const rec = (i: number, stream: string, flag: string, text: string) =>
+  `2026-11-22T04:55:${String(i).padStart(2, '0')}.000000000+00:00 ${stream} ${flag} ${text}\n`;
+
+test('pieces hold whole lines only, joining partial records', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-ship-'));
+  try {
+    const file = join(dir, 'container.log');
+    const text =
+      rec(1, 'stdout', 'F', 'one') +
+      rec(2, 'stdout', 'P', 'tw') +
+      rec(3, 'stdout', 'F', 'o') +
+      rec(4, 'stdout', 'P', 'unfin');
+    await writeFile(file, text);
+    const p = await readPiece(file, 0, Buffer.byteLength(text));
+    assert.deepEqual(
+      p.events.map((e) => e.message),
+      ['one', 'two'],
+    );
+    assert.equal(
+      p.consumed,
+      Buffer.byteLength(rec(1, 'stdout', 'F', 'one') + rec(2, 'stdout', 'P', 'tw') + rec(3, 'stdout', 'F', 'o')),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a multi-line pattern joins lines into events, and the last one waits unless the container ended', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-ship-'));
+  try {
+    const file = join(dir, 'container.log');
+    const lines = ['2026-01-01 boom', '  at a()', '  at b()', '2026-01-02 next', '  more'];
+    const text = lines.map((l, i) => rec(i, 'stderr', 'F', l)).join('');
+    await writeFile(file, text);
+    const re = /^\d{4}-\d{2}-\d{2}/;
+    const open = await readPiece(file, 0, Buffer.byteLength(text), re, false);
+    assert.deepEqual(
+      open.events.map((e) => e.message),
+      ['2026-01-01 boom\n  at a()\n  at b()'],
+    );
+    const rest = await readPiece(file, open.consumed, Buffer.byteLength(text) - open.consumed, re, true);
+    assert.deepEqual(
+      rest.events.map((e) => e.message),
+      ['2026-01-02 next\n  more'],
+    );
+    assert.equal(open.consumed + rest.consumed, Buffer.byteLength(text));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('awslogs options name the stream as ECS does and turn a datetime format into the event start', () => {
+  const task = {
+    spec: {
+      taskId: 'abc',
+      containers: [
+        {
+          name: 'app',
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': 'g',
+              'awslogs-stream-prefix': 'web',
+              'awslogs-datetime-format': '%Y-%m-%d %H:%M:%S',
+            },
+          },
+        },
+        { name: 'quiet' },
+      ],
+    },
+  } as unknown as Parameters<typeof shipTargets>[1];
+  const [t, ...rest] = shipTargets('/agent/tasks', task);
+  assert.equal(rest.length, 0, 'only awslogs containers ship');
+  assert.equal(t?.stream, 'web/app/abc');
+  assert.equal(t?.createGroup, false);
+  assert.ok(t?.multiline?.test('2026-01-02 10:11:12 started'));
+  assert.ok(!t?.multiline?.test('  at frame (x.js:1)'));
+});
