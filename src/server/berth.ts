@@ -14,6 +14,7 @@ import { mintToken } from '../registry/auth-token.js';
 import { AgentSessions } from '../control-plane/task-logs.js';
 import { startServiceController } from '../control-plane/services/runner.js';
 import { expireEvents } from '../logs/groups.js';
+import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -90,14 +91,15 @@ export async function startBerth(
       logger,
     );
     const serviceController = startServiceController(controlPlane, logger);
-    // CloudWatch Logs retention: expired events are deleted in the background, as AWS does.
+    // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour ago.
     const retention = setInterval(() => {
       try {
         expireEvents(controlPlane);
+        purgeStoppedTasks(controlPlane);
       } catch (e) {
-        logger.error({ err: String(e) }, 'log retention pass failed');
+        logger.error({ err: String(e) }, 'retention pass failed');
       }
-    }, 10 * 60_000);
+    }, 5 * 60_000);
     retention.unref();
     const openedStore = store;
     let closing: Promise<void> | undefined;
