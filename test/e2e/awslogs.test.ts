@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { startBerth, testCredentials } from './harness.js';
+import { awsCli, startBerth, testCredentials } from './harness.js';
 
 const LINES = 20_000;
 
@@ -92,6 +92,22 @@ describe('the awslogs driver into CloudWatch Logs', () => {
     assert.ok(
       seen.every((m, i) => m === `line ${i}`),
       'in order',
+    );
+    // The AWS CLI reads the same stream: the newest events by default.
+    const cli = await awsCli(fx.berth.endpoint, [
+      'logs',
+      'get-log-events',
+      '--log-group-name',
+      '/ecs/chatty',
+      '--log-stream-name',
+      `web/app/${taskId}`,
+      '--limit',
+      '3',
+    ]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(
+      (JSON.parse(cli.stdout) as { events: { message: string }[] }).events.map((e) => e.message),
+      [`line ${LINES - 3}`, `line ${LINES - 2}`, `line ${LINES - 1}`],
     );
     const hits = await client.send(
       new FilterLogEventsCommand({ logGroupName: '/ecs/chatty', filterPattern: '"line 1999"' }),
