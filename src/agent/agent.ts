@@ -71,7 +71,8 @@ export class Agent {
       binary: config.runtime ?? 'runc',
       root: join(config.dataDir, config.runtime ?? 'runc'),
       socketDir: join(config.dataDir, 'conmon'),
-      logSizeMax: config.logSizeMax ?? 64 * 1024 * 1024,
+      // Large: conmon truncates a log that reaches it, and awslogs ships from the file.
+      logSizeMax: config.logSizeMax ?? 1024 * 1024 * 1024,
     });
     this.shipper = new LogShipper((m) => this.send(m), logger);
     this.images = new ImageStore(join(config.dataDir, 'images'), new RegistryClient(() => this.credentials));

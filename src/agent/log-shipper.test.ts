@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readPiece, shipTargets } from './log-shipper.js';
+import { LogShipper, readPiece, shipTargets } from './log-shipper.js';
 
 const rec = (i: number, stream: string, flag: string, text: string) =>
   `2026-11-22T04:55:${String(i).padStart(2, '0')}.000000000+00:00 ${stream} ${flag} ${text}\n`;
@@ -82,4 +82,34 @@ test('awslogs options name the stream as ECS does and turn a datetime format int
   assert.equal(t?.createGroup, false);
   assert.ok(t?.multiline?.test('2026-01-02 10:11:12 started'));
   assert.ok(!t?.multiline?.test('  at frame (x.js:1)'));
+});
+
+test('a truncated log is shipped again from its start as a new source', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-ship-'));
+  try {
+    const file = join(dir, 'container.log');
+    const sent: { source: string; events: { message: string }[] }[] = [];
+    const logger = { warn: () => undefined } as unknown as ConstructorParameters<typeof LogShipper>[1];
+    // The fake control plane acknowledges each batch at once.
+    const shipper: LogShipper = new LogShipper((m) => {
+      const b = m as { requestId: string; source: string; events: { message: string }[] };
+      sent.push(b);
+      queueMicrotask(() => shipper.onAck(b.requestId));
+      return true;
+    }, logger);
+    const target = { group: 'g', stream: 's', createGroup: true, source: 'src', file, offsetFile: join(dir, 'off') };
+    await writeFile(file, rec(1, 'stdout', 'F', 'first') + rec(2, 'stdout', 'F', 'second'));
+    assert.equal(await shipper.drain(target), true);
+    await writeFile(file, rec(3, 'stdout', 'F', 'after'));
+    assert.equal(await shipper.drain(target), true);
+    assert.deepEqual(
+      sent.map((b) => [b.source, b.events.map((e) => e.message)]),
+      [
+        ['src', ['first', 'second']],
+        ['src#1', ['after']],
+      ],
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

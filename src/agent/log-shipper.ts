@@ -85,11 +85,21 @@ export class LogShipper {
   }
 
   private async shipOnce(t: ShipTarget, final: boolean): Promise<'more' | 'drained' | 'stalled'> {
-    const offset = Number((await readFile(t.offsetFile, 'utf8').catch(() => '0')).trim()) || 0;
+    // The offset file holds `<generation> <offset>`; a generation starts when the log is truncated.
+    const [g, o] = (await readFile(t.offsetFile, 'utf8').catch(() => '0 0')).trim().split(/\s+/);
+    let [gen, offset] = o === undefined ? [0, Number(g) || 0] : [Number(g) || 0, Number(o) || 0];
     const size = await stat(t.file).then(
       (s) => s.size,
       () => 0,
     );
+    if (size < offset) {
+      // conmon truncates a log that reaches --log-size-max: start again from its beginning, as a
+      // new source, so the control plane does not take the new bytes for ones it has.
+      this.logger.warn({ file: t.file }, 'container log was truncated; lines written since the last batch may be lost');
+      gen += 1;
+      offset = 0;
+      await this.saveOffset(t, gen, 0);
+    }
     if (size <= offset) return 'drained';
     const length = Math.min(size - offset, MAX_BYTES);
     const piece = await readPiece(t.file, offset, length, t.multiline, final && offset + length >= size);
@@ -111,7 +121,7 @@ export class LogShipper {
       group: t.group,
       stream: t.stream,
       createGroup: t.createGroup,
-      source: t.source,
+      source: gen === 0 ? t.source : `${t.source}#${gen}`,
       fromOffset: offset,
       toOffset: offset + piece.consumed,
       events: piece.events,
@@ -124,10 +134,14 @@ export class LogShipper {
     if (result === 'timeout') return 'stalled';
     // A refusal (say, a missing log group) is logged and the piece dropped, as a driver would.
     if (result) this.logger.warn({ group: t.group, stream: t.stream, error: result }, 'awslogs batch refused');
-    const tmp = `${t.offsetFile}.tmp`;
-    await writeFile(tmp, String(offset + piece.consumed));
-    await rename(tmp, t.offsetFile);
+    await this.saveOffset(t, gen, offset + piece.consumed);
     return offset + piece.consumed >= size ? 'drained' : 'more';
+  }
+
+  private async saveOffset(t: ShipTarget, gen: number, offset: number): Promise<void> {
+    const tmp = `${t.offsetFile}.tmp`;
+    await writeFile(tmp, `${gen} ${offset}`);
+    await rename(tmp, t.offsetFile);
   }
 }
 

@@ -129,4 +129,50 @@ describe('the awslogs driver into CloudWatch Logs', () => {
       ].sort(),
     );
   });
+
+  it('delivers all of a million lines from one task', async () => {
+    const N = 1_000_000;
+    await fx.register(
+      'million',
+      [
+        {
+          name: 'app',
+          image: fx.imageUri,
+          memory: 64,
+          command: ['sh', '-c', `seq 1 ${N}`],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/ecs/million', 'awslogs-stream-prefix': 'm', 'awslogs-create-group': 'true' },
+          },
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('million');
+    const taskId = arn.split('/').pop() as string;
+    await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 300, minDelay: 1, maxDelay: 2 }, { tasks: [arn] });
+    const client = logs();
+    let count = 0;
+    let expected = 1;
+    let ordered = true;
+    let token: string | undefined;
+    for (let page = 0; page < 200; page++) {
+      const r = await client.send(
+        new GetLogEventsCommand({
+          logGroupName: '/ecs/million',
+          logStreamName: `m/app/${taskId}`,
+          startFromHead: true,
+          ...(token ? { nextToken: token } : {}),
+        }),
+      );
+      for (const e of r.events ?? []) {
+        if (e.message !== String(expected++)) ordered = false;
+        count++;
+      }
+      if (r.nextForwardToken === token) break;
+      token = r.nextForwardToken;
+    }
+    assert.equal(count, N);
+    assert.ok(ordered, 'in order, none twice');
+  });
 });
