@@ -24,6 +24,8 @@ export interface AgentFixture {
   describe(arn: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** `berth logs` for one container: stdout and stderr as the CLI prints them. */
   logs(arn: string, container: string, args?: string[]): Promise<{ stdout: string; stderr: string }>;
+  /** kill -9 of berth (and its in-process agent), then `berth up` again on the same data directory. */
+  crashAndRestart(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -110,6 +112,18 @@ export async function startAgentFixture(
         arn,
       ]);
       return { stdout: r.stdout, stderr: r.stderr };
+    },
+    async crashAndRestart() {
+      const dataDir = fx.berth.dataDir;
+      fx.berth.child.kill('SIGKILL');
+      await fx.berth.stop();
+      fx.berth = await startBerth({ dataDir, keepDataDir: true });
+      fx.ecs = new ECSClient({
+        endpoint: fx.berth.endpoint,
+        region: 'us-east-1',
+        credentials: testCredentials,
+        maxAttempts: 1,
+      });
     },
     async dispose() {
       await fx.berth.dispose().catch(() => undefined);

@@ -6,9 +6,9 @@ import {
   FilterLogEventsCommand,
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient, waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
+import { waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli, startBerth, testCredentials } from './harness.js';
+import { awsCli, testCredentials } from './harness.js';
 
 const LINES = 20_000;
 
@@ -54,16 +54,7 @@ describe('the awslogs driver into CloudWatch Logs', () => {
     const taskId = arn.split('/').pop() as string;
     await waitUntilTasksRunning({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
     await new Promise((r) => setTimeout(r, 1500));
-    const dataDir = fx.berth.dataDir;
-    fx.berth.child.kill('SIGKILL');
-    await fx.berth.stop();
-    fx.berth = await startBerth({ dataDir, keepDataDir: true });
-    fx.ecs = new ECSClient({
-      endpoint: fx.berth.endpoint,
-      region: 'us-east-1',
-      credentials: testCredentials,
-      maxAttempts: 1,
-    });
+    await fx.crashAndRestart();
     await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
 
     const client = logs();

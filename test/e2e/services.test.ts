@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli, startBerth, testCredentials } from './harness.js';
+import { awsCli } from './harness.js';
 
 const LOOP = ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"];
 
@@ -145,16 +145,7 @@ describe('ECS services on real containers', () => {
       if ((fresh?.runningCount ?? 0) >= 1 && (s.deployments?.length ?? 0) > 1) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const dataDir = fx.berth.dataDir;
-    fx.berth.child.kill('SIGKILL');
-    await fx.berth.stop();
-    fx.berth = await startBerth({ dataDir, keepDataDir: true });
-    fx.ecs = new ECSClient({
-      endpoint: fx.berth.endpoint,
-      region: 'us-east-1',
-      credentials: testCredentials,
-      maxAttempts: 1,
-    });
+    await fx.crashAndRestart();
     await waitStable('phoenix');
     const s = await describeService('phoenix');
     assert.equal(s.deployments?.length, 1);
