@@ -3,13 +3,12 @@ import type { ControlPlaneDeps } from '../deps.js';
 import { now } from '../deps.js';
 import { liveTasks, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
-import { runTask } from '../tasks/run-task.js';
 import { stopTask } from '../tasks/tasks.js';
 import { daemonPass } from './daemon.js';
-import { addEvent, messages, placementReason } from './events.js';
+import { addEvent, messages } from './events.js';
 import { instancesOf, isLost, markLost } from './hosts.js';
 import { services, type Deployment, type ServiceRecord } from './model.js';
-import { stopServiceTasks, taskTags } from './service-tasks.js';
+import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './services.js';
 
@@ -150,30 +149,11 @@ function startTasks(deps: ControlPlaneDeps, s: ServiceRecord, d: Deployment, n: 
   const started: string[] = [];
   let refusal: string | undefined;
   for (let left = n; left > 0 && !refusal; left -= 10) {
-    try {
-      const r = runTask(deps, {
-        cluster: s.cluster,
-        taskDefinition: d.taskDefinitionArn,
-        count: Math.min(10, left),
-        launchType: s.launchType,
-        group: `service:${s.name}`,
-        startedBy: d.id,
-        placementConstraints: s.placementConstraints,
-        placementStrategy: s.placementStrategy,
-        tags: taskTags(s),
-        ...(s.propagateTags === 'TASK_DEFINITION' ? { propagateTags: 'TASK_DEFINITION' } : {}),
-        enableExecuteCommand: s.enableExecuteCommand,
-      });
-      started.push(...r.tasks.map((t) => t.id));
-      const f = r.failures[0];
-      if (f) refusal = placementReason(f.reason, f.arn);
-    } catch (e) {
-      refusal = `Reason: ${(e as Error).message}`;
-    }
+    const r = startServiceTasks(deps, s, d, Math.min(10, left));
+    started.push(...r.started);
+    refusal = r.refusal;
   }
-  d.tracked.push(...started);
-  if (started.length) addEvent(s, messages.started(s.name, started), at);
-  if (refusal) addEvent(s, messages.unplaceable(s.name, refusal), at);
+  reportStarts(s, d, started, refusal, at);
 }
 
 /** Every service, one pass each; a service whose record did not change is not written. */

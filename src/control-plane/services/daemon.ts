@@ -1,9 +1,7 @@
 import type { ControlPlaneDeps } from '../deps.js';
 import type { ContainerInstanceRecord, TaskRecord } from '../tables.js';
-import { runTask } from '../tasks/run-task.js';
-import { addEvent, messages, placementReason } from './events.js';
 import type { Deployment, ServiceRecord } from './model.js';
-import { stopServiceTasks, taskTags } from './service-tasks.js';
+import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 
 /**
  * One pass of a DAEMON service: one task of the primary deployment on every ACTIVE instance that
@@ -44,43 +42,18 @@ export function daemonPass(
       continue;
     }
     if (primary.rolloutState === 'FAILED') continue;
-    try {
-      const r = runTask(deps, {
-        cluster: s.cluster,
-        taskDefinition: primary.taskDefinitionArn,
-        count: 1,
-        launchType: s.launchType,
-        group: `service:${s.name}`,
-        startedBy: primary.id,
-        placementConstraints: s.placementConstraints,
-        containerInstances: [inst.id],
-        tags: taskTags(s),
-        enableExecuteCommand: s.enableExecuteCommand,
-      });
-      const f = r.failures[0];
-      if (r.tasks.length > 0) {
-        eligible++;
-        started.push(...r.tasks.map((t) => t.id));
-      } else if (f && f.reason !== 'ATTRIBUTE') {
-        eligible++; // it belongs here but cannot start now (resources, agent): say so
-        refusal = placementReason(f.reason, f.arn);
-      }
-    } catch (e) {
-      refusal = `Reason: ${(e as Error).message}`;
+    const r = startServiceTasks(deps, s, primary, 1, inst.id);
+    if (r.started.length > 0) {
+      eligible++;
+      started.push(...r.started);
+    } else if (r.reason === undefined) {
+      refusal = r.refusal; // the request itself was refused
+    } else if (r.reason !== 'ATTRIBUTE') {
+      eligible++; // it belongs here but cannot start now (resources, agent): say so
+      refusal = r.refusal;
     }
   }
   stopServiceTasks(deps, s, primary, stops, at);
-  primary.tracked.push(...started);
-  if (stops.length)
-    addEvent(
-      s,
-      messages.stopped(
-        s.name,
-        stops.map((t) => t.id),
-      ),
-      at,
-    );
-  if (started.length) addEvent(s, messages.started(s.name, started), at);
-  if (refusal) addEvent(s, messages.unplaceable(s.name, refusal), at);
+  reportStarts(s, primary, started, refusal, at);
   return eligible;
 }

@@ -1,7 +1,8 @@
 import type { ControlPlaneDeps } from '../deps.js';
 import type { Tag, TaskRecord } from '../tables.js';
+import { runTask } from '../tasks/run-task.js';
 import { stopTask } from '../tasks/tasks.js';
-import { addEvent, messages } from './events.js';
+import { addEvent, messages, placementReason } from './events.js';
 import type { Deployment, ServiceRecord } from './model.js';
 
 /** The scheduler stops tasks in ECS's words, and says so in the service's events. */
@@ -23,6 +24,54 @@ export function stopServiceTasks(
       ),
       at,
     );
+}
+
+/**
+ * Starts up to `count` (at most 10) tasks of a deployment, on the named instance when given.
+ * Returns the started task ids and, when placement fell short, the sentence ECS gives for it and
+ * the scheduler's refusal reason.
+ */
+export function startServiceTasks(
+  deps: ControlPlaneDeps,
+  s: ServiceRecord,
+  d: Deployment,
+  count: number,
+  instanceId?: string,
+): { started: string[]; refusal?: string; reason?: string } {
+  try {
+    const r = runTask(deps, {
+      cluster: s.cluster,
+      taskDefinition: d.taskDefinitionArn,
+      count,
+      launchType: s.launchType,
+      group: `service:${s.name}`,
+      startedBy: d.id,
+      placementConstraints: s.placementConstraints,
+      placementStrategy: s.placementStrategy,
+      ...(instanceId ? { containerInstances: [instanceId] } : {}),
+      tags: taskTags(s),
+      ...(s.propagateTags === 'TASK_DEFINITION' ? { propagateTags: 'TASK_DEFINITION' } : {}),
+      enableExecuteCommand: s.enableExecuteCommand,
+    });
+    const started = r.tasks.map((t) => t.id);
+    const f = r.failures[0];
+    return f ? { started, refusal: placementReason(f.reason, f.arn), reason: f.reason } : { started };
+  } catch (e) {
+    return { started: [], refusal: `Reason: ${(e as Error).message}` };
+  }
+}
+
+/** Records tasks a deployment started and says so, with a placement refusal if there was one. */
+export function reportStarts(
+  s: ServiceRecord,
+  d: Deployment,
+  started: string[],
+  refusal: string | undefined,
+  at: number,
+) {
+  d.tracked.push(...started);
+  if (started.length) addEvent(s, messages.started(s.name, started), at);
+  if (refusal) addEvent(s, messages.unplaceable(s.name, refusal), at);
 }
 
 /**
