@@ -41,27 +41,48 @@ export function parseRecord(
 }
 
 /**
+ * Joins partial (`P`) records into whole lines, per stream: `add` returns a line once its final
+ * (`F`) record arrives; `open` says whether some line is still unfinished.
+ */
+export class LineJoiner {
+  private readonly partial: Partial<Record<LogEvent['stream'], { timestamp: number; text: string }>> = {};
+  private unfinished = 0;
+
+  add(r: NonNullable<ReturnType<typeof parseRecord>>): LogEvent | undefined {
+    const prev = this.partial[r.stream];
+    const text = (prev?.text ?? '') + r.text;
+    const timestamp = prev?.timestamp ?? r.timestamp;
+    if (r.partial) {
+      if (!prev) this.unfinished++;
+      this.partial[r.stream] = { timestamp, text };
+      return undefined;
+    }
+    if (prev) {
+      delete this.partial[r.stream];
+      this.unfinished--;
+    }
+    return { timestamp, stream: r.stream, message: text };
+  }
+
+  get open(): boolean {
+    return this.unfinished > 0;
+  }
+}
+
+/**
  * Reads a container's log in conmon's k8s-file format (`<time> <stream> <F|P> <text>`), joining
  * partial (`P`) records into whole lines.
  */
 export async function readContainerLog(file: string, q: LogQuery = {}): Promise<LogEvent[]> {
   const out: LogEvent[] = [];
-  const partial: Record<string, { timestamp: number; text: string }> = {};
+  const joiner = new LineJoiner();
   let lines;
   try {
     lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
     for await (const line of lines) {
       const r = parseRecord(line);
-      if (!r) continue;
-      const { stream, timestamp } = r;
-      const prev = partial[stream];
-      const text = (prev?.text ?? '') + r.text;
-      if (r.partial) {
-        partial[stream] = { timestamp: prev?.timestamp ?? timestamp, text };
-        continue;
-      }
-      delete partial[stream];
-      const ev = { timestamp: prev?.timestamp ?? timestamp, stream, message: text };
+      const ev = r && joiner.add(r);
+      if (!ev) continue;
       if (q.startTime !== undefined && ev.timestamp < q.startTime) continue;
       if (q.endTime !== undefined && ev.timestamp >= q.endTime) continue;
       out.push(ev);

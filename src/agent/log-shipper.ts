@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
-import { parseRecord } from './container-logs.js';
+import { LineJoiner, parseRecord } from './container-logs.js';
 import type { LocalTask } from './task-state.js';
 
 /** One container's awslogs settings, and where its log and shipping offset live. */
@@ -168,7 +168,7 @@ export async function readPiece(
   }
   // Whole lines, each with the offset just after it (where no continued line is open).
   const lines: { timestamp: number; text: string; end: number }[] = [];
-  const partial: Record<string, { timestamp: number; text: string }> = {};
+  const joiner = new LineJoiner();
   let pos = 0;
   let bytes = 0;
   let lastEnd = 0;
@@ -178,20 +178,15 @@ export async function readPiece(
     const r = parseRecord(buf.toString('utf8', pos, nl));
     pos = nl + 1;
     if (!r) {
-      if (Object.keys(partial).length === 0) lastEnd = pos;
+      if (!joiner.open) lastEnd = pos;
       continue;
     }
-    const prev = partial[r.stream];
-    const text = (prev?.text ?? '') + r.text;
-    if (r.partial) {
-      partial[r.stream] = { timestamp: prev?.timestamp ?? r.timestamp, text };
-      continue;
-    }
-    delete partial[r.stream];
-    bytes += Buffer.byteLength(text) + 26;
+    const line = joiner.add(r);
+    if (!line) continue;
+    bytes += Buffer.byteLength(line.message) + 26;
     if (bytes > MAX_BYTES && lines.length > 0) break;
-    lines.push({ timestamp: prev?.timestamp ?? r.timestamp, text, end: -1 });
-    if (Object.keys(partial).length === 0) {
+    lines.push({ timestamp: line.timestamp, text: line.message, end: -1 });
+    if (!joiner.open) {
       lastEnd = pos;
       for (let i = lines.length - 1; i >= 0 && (lines[i] as { end: number }).end < 0; i--) {
         (lines[i] as { end: number }).end = pos;

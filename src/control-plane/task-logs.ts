@@ -52,7 +52,7 @@ export async function taskLogs(
   if (!task) throw notFound(`The task ${q.task} was not found in cluster ${cluster}.`, { resource: 'task' });
   const [family, revision] = task.taskDefinitionArn.slice(task.taskDefinitionArn.lastIndexOf('/') + 1).split(':');
   const td = deps.store.read((tx) => tx.get(taskDefinitions, `${family}/${(revision ?? '').padStart(9, '0')}`))?.value;
-  const names = ((td?.input.containerDefinitions ?? []) as { name: string; essential?: boolean }[]).map((c) => c);
+  const names = (td?.input.containerDefinitions ?? []) as { name: string; essential?: boolean }[];
   const container = q.container ?? (names.find((c) => c.essential !== false) ?? names[0])?.name;
   if (!container || !names.some((c) => c.name === container)) {
     throw invalidParameter(`The task has no container named ${q.container ?? '(none)'}.`, { field: 'container' });

@@ -1,10 +1,5 @@
 import { defineTable } from '../store/port.js';
 
-export interface Tag {
-  key: string;
-  value: string;
-}
-
 export interface LogGroupRecord {
   name: string;
   arn: string;
