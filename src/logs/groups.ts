@@ -1,6 +1,6 @@
 import { alreadyExists, invalidParameter, notFound } from '../kernel/errors.js';
 import { groupArn, now, type LogsDeps } from './deps.js';
-import { logEvents, logGroups, logStreams, streamPrefix, type LogGroupRecord } from './tables.js';
+import { eventPrefix, logEvents, logGroups, logStreams, streamPrefix, type LogGroupRecord } from './tables.js';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const RETENTION_DAYS = [
@@ -10,6 +10,20 @@ export const RETENTION_DAYS = [
 const groupMissing = () =>
   notFound('The specified log group does not exist.', { code: 'ResourceNotFoundException', resource: 'log-group' });
 
+/** A new log group's record. */
+export const newGroup = (
+  deps: LogsDeps,
+  name: string,
+  tags: Record<string, string> = {},
+  logGroupClass = 'STANDARD',
+): LogGroupRecord => ({
+  name,
+  arn: groupArn(deps, name),
+  createdAt: now(deps),
+  tags,
+  logGroupClass,
+});
+
 export function createLogGroup(
   deps: LogsDeps,
   input: { logGroupName: string; tags?: Record<string, string>; logGroupClass?: string },
@@ -18,13 +32,7 @@ export function createLogGroup(
     if (tx.get(logGroups, input.logGroupName)) {
       throw alreadyExists('The specified log group already exists', { code: 'ResourceAlreadyExistsException' });
     }
-    return tx.put(logGroups, {
-      name: input.logGroupName,
-      arn: groupArn(deps, input.logGroupName),
-      createdAt: now(deps),
-      tags: input.tags ?? {},
-      logGroupClass: input.logGroupClass ?? 'STANDARD',
-    }).value;
+    return tx.put(logGroups, newGroup(deps, input.logGroupName, input.tags, input.logGroupClass)).value;
   });
 }
 
@@ -39,7 +47,8 @@ export function deleteLogGroup(deps: LogsDeps, name: string): void {
   getLogGroup(deps, name);
   deps.store.write((tx) => {
     for (const s of tx.list(logStreams, { prefix: streamPrefix(name) })) {
-      for (const e of tx.list(logEvents, { prefix: `${s.key}\u0001` })) tx.delete(logEvents, e.key);
+      for (const e of tx.list(logEvents, { prefix: eventPrefix(s.value.group, s.value.name) }))
+        tx.delete(logEvents, e.key);
       tx.delete(logStreams, s.key);
     }
     tx.delete(logGroups, name);
@@ -105,7 +114,7 @@ export function expireEvents(deps: LogsDeps): number {
     const cutoff = t - g.retentionInDays * 86_400_000;
     deps.store.write((tx) => {
       for (const s of tx.list(logStreams, { prefix: streamPrefix(g.name) })) {
-        for (const e of tx.list(logEvents, { prefix: `${s.key}\u0001` })) {
+        for (const e of tx.list(logEvents, { prefix: eventPrefix(s.value.group, s.value.name) })) {
           if (e.value.timestamp >= cutoff) break; // keys are in time order
           tx.delete(logEvents, e.key);
           removed++;

@@ -1,6 +1,8 @@
 import { notFound } from '../kernel/errors.js';
-import { groupArn, now, streamArn, type LogsDeps } from './deps.js';
+import type { LogsDeps } from './deps.js';
+import { newGroup } from './groups.js';
 import { appendEvents, type InputEvent } from './put-events.js';
+import { newStream } from './streams.js';
 import { logGroups, logStreams, streamKey } from './tables.js';
 
 export interface DriverBatch {
@@ -25,26 +27,10 @@ export function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): void {
       if (!b.createGroup) {
         throw notFound(`The specified log group does not exist: ${b.group}`, { code: 'ResourceNotFoundException' });
       }
-      tx.put(logGroups, {
-        name: b.group,
-        arn: groupArn(deps, b.group),
-        createdAt: now(deps),
-        tags: {},
-        logGroupClass: 'STANDARD',
-      });
+      tx.put(logGroups, newGroup(deps, b.group));
     }
     let s = tx.get(logStreams, streamKey(b.group, b.stream))?.value;
-    if (!s) {
-      s = tx.put(logStreams, {
-        group: b.group,
-        name: b.stream,
-        arn: streamArn(deps, b.group, b.stream),
-        createdAt: now(deps),
-        storedBytes: 0,
-        nextSeq: 0,
-        sources: {},
-      }).value;
-    }
+    if (!s) s = tx.put(logStreams, newStream(deps, b.group, b.stream)).value;
     if ((s.sources[b.source] ?? 0) >= b.toOffset) return; // already stored
     if (b.events.length > 0) {
       // A container's stdout and stderr interleave: order the piece by time, as the batch rule wants.

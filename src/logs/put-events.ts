@@ -1,6 +1,6 @@
 import { invalidParameter } from '../kernel/errors.js';
 import type { WriteTx } from '../store/port.js';
-import { now, streamArn, type LogsDeps } from './deps.js';
+import { now, type LogsDeps } from './deps.js';
 import { streamMissing } from './streams.js';
 import { eventPosition, eventPrefix, logEvents, logGroups, logStreams, streamKey } from './tables.js';
 
@@ -93,7 +93,6 @@ export function appendEvents(
   const kept = events.slice(start, end);
   tx.put(logStreams, {
     ...s,
-    arn: s.arn || streamArn(deps, group, stream),
     nextSeq: seq,
     storedBytes: s.storedBytes + bytes,
     ...(kept.length

@@ -3,7 +3,7 @@ import type { LogsDeps } from './deps.js';
 import { compileFilter } from './filter-pattern.js';
 import { getLogGroup } from './groups.js';
 import { streamMissing } from './streams.js';
-import { eventPosition, eventPrefix, logEvents, logStreams, streamKey, streamPrefix } from './tables.js';
+import { SEP, eventPosition, eventPrefix, logEvents, logStreams, streamKey, streamPrefix } from './tables.js';
 
 export interface OutEvent {
   timestamp: number;
@@ -11,7 +11,6 @@ export interface OutEvent {
   ingestionTime: number;
 }
 
-const SEP = '\u0001';
 /** A position in a stream as a token's digits: 15 of time, 10 of sequence. */
 const toDigits = (pos: string) => pos.replace(SEP, '');
 const fromDigits = (d: string) => `${d.slice(0, 15)}${SEP}${d.slice(15)}`;
@@ -48,13 +47,15 @@ export function getLogEvents(
   const forward = token ? token.dir === 'f' : q.startFromHead === true;
   let picked: { pos: string; e: OutEvent }[];
   const inRange = (pos: string) => pos >= lo && pos < hi;
+  // The store lists strictly after a key; a position less its last digit sorts just before it.
+  const fromLo = lo ? { after: prefix + lo.slice(0, -1) } : {};
   if (forward) {
     const after = token ? token.pos : '';
     const start = after > lo ? after : '';
     const rows = deps.store.read((tx) =>
       tx.list(logEvents, {
         prefix,
-        ...(start ? { after: prefix + start } : lo ? { after: prefix + lo.slice(0, -1) } : {}),
+        ...(start ? { after: prefix + start } : fromLo),
         limit,
       }),
     );
@@ -79,7 +80,7 @@ export function getLogEvents(
       tx.list(logEvents, {
         prefix,
         ...(before !== '\uffff' ? { before: prefix + before } : {}),
-        ...(lo ? { after: prefix + lo.slice(0, -1) } : {}),
+        ...fromLo,
         reverse: true,
         limit,
       }),

@@ -14,6 +14,17 @@ import {
 export const streamMissing = () =>
   notFound('The specified log stream does not exist.', { code: 'ResourceNotFoundException', resource: 'log-stream' });
 
+/** A new, empty log stream's record. */
+export const newStream = (deps: LogsDeps, group: string, name: string): LogStreamRecord => ({
+  group,
+  name,
+  arn: streamArn(deps, group, name),
+  createdAt: now(deps),
+  storedBytes: 0,
+  nextSeq: 0,
+  sources: {},
+});
+
 export function createLogStream(deps: LogsDeps, group: string, name: string): LogStreamRecord {
   if (/[:*]/.test(name)) {
     throw invalidParameter("Log stream names cannot contain ':' or '*'.", { field: 'logStreamName' });
@@ -25,15 +36,7 @@ export function createLogStream(deps: LogsDeps, group: string, name: string): Lo
     if (tx.get(logStreams, streamKey(group, name))) {
       throw alreadyExists('The specified log stream already exists', { code: 'ResourceAlreadyExistsException' });
     }
-    return tx.put(logStreams, {
-      group,
-      name,
-      arn: streamArn(deps, group, name),
-      createdAt: now(deps),
-      storedBytes: 0,
-      nextSeq: 0,
-      sources: {},
-    }).value;
+    return tx.put(logStreams, newStream(deps, group, name)).value;
   });
 }
 

@@ -33,7 +33,7 @@ export interface LogEventRecord {
   ingestionTime: number;
 }
 
-const SEP = '\u0001';
+export const SEP = '\u0001';
 export const streamKey = (group: string, stream: string) => `${group}${SEP}${stream}`;
 export const streamPrefix = (group: string) => `${group}${SEP}`;
 /** Events sort by time, then arrival: `<group>␁<stream>␁<15-digit ms>␁<10-digit seq>`. */

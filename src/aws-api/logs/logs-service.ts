@@ -41,17 +41,19 @@ const toGroup = (g: LogGroupRecord): cwl.LogGroup => ({
   logGroupClass: g.logGroupClass as cwl.LogGroupClass,
 });
 
+const GROUP_ARN = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/;
+
 /** A log group named by name, or by ARN (`logGroupIdentifier`). */
 function groupOf(i: { logGroupName?: string; logGroupIdentifier?: string }): string {
   const ref = i.logGroupName ?? i.logGroupIdentifier;
   if (!ref)
     throw invalidParameter('Either logGroupName or logGroupIdentifier must be specified.', { field: 'logGroupName' });
-  const m = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(ref);
+  const m = GROUP_ARN.exec(ref);
   return m ? (m[1] as string) : ref;
 }
 
 function groupFromArn(arn: string): string {
-  const m = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(arn);
+  const m = GROUP_ARN.exec(arn);
   if (!m) throw invalidParameter(`Invalid resource ARN: ${arn}`, { field: 'resourceArn' });
   return m[1] as string;
 }

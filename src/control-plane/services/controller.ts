@@ -108,9 +108,9 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
       : s.schedulingStrategy === 'DAEMON'
         ? daemonPass(deps, s, primary, mine, instances, at)
         : s.desiredCount;
-  if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
-    replicaStep(deps, s, primary, mine, desired, instances, isHealthyIn(deps, s, primary), at);
   const isHealthy = isHealthyIn(deps, s, primary);
+  if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
+    replicaStep(deps, s, primary, mine, desired, instances, isHealthy, at);
 
   // Counts, completion and steady state, from what is live now.
   const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === `service:${s.name}`);
