@@ -24,8 +24,11 @@ export interface AgentFixture {
   describe(arn: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** `berth logs` for one container: stdout and stderr as the CLI prints them. */
   logs(arn: string, container: string, args?: string[]): Promise<{ stdout: string; stderr: string }>;
-  /** kill -9 of berth (and its in-process agent), then `berth up` again on the same data directory. */
-  crashAndRestart(): Promise<void>;
+  /**
+   * kill -9 of berth (and its in-process agent), then `berth up` again on the same data directory,
+   * after `downForMs` with nobody watching.
+   */
+  crashAndRestart(downForMs?: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -113,10 +116,11 @@ export async function startAgentFixture(
       ]);
       return { stdout: r.stdout, stderr: r.stderr };
     },
-    async crashAndRestart() {
+    async crashAndRestart(downForMs = 0) {
       const dataDir = fx.berth.dataDir;
       fx.berth.child.kill('SIGKILL');
       await fx.berth.stop();
+      if (downForMs > 0) await new Promise((r) => setTimeout(r, downForMs));
       fx.berth = await startBerth({ dataDir, keepDataDir: true });
       fx.ecs = new ECSClient({
         endpoint: fx.berth.endpoint,

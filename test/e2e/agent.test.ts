@@ -9,7 +9,7 @@ import {
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, type BerthProcess } from './harness.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -198,17 +198,8 @@ describe('tasks on real containers under runc', () => {
     const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'survivor' }));
     const arn = run.tasks?.[0]?.taskArn as string;
     await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
-    const dataDir = berth.dataDir;
-    berth.child.kill('SIGKILL');
-    await berth.stop();
-    await new Promise((r) => setTimeout(r, 4000)); // the container exits while nobody watches
-    berth = fx.berth = await startBerth({ dataDir, keepDataDir: true });
-    ecs = fx.ecs = new ECSClient({
-      endpoint: berth.endpoint,
-      region: 'us-east-1',
-      credentials: testCredentials,
-      maxAttempts: 1,
-    });
+    await fx.crashAndRestart(4000); // the container exits while nobody watches
+    ({ berth, ecs } = fx);
     await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
     const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
     assert.equal(t?.containers?.[0]?.exitCode, 7);
