@@ -11,10 +11,10 @@ import {
   type TaskSpec,
 } from '../wire/agent-protocol.js';
 import { getCluster } from './clusters.js';
-import { registerContainerInstance, setAgentConnected } from './container-instances.js';
+import { registerContainerInstance, registerFleetHost, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
 import type { ReadTx } from '../store/port.js';
-import { liveTasks, tasks, taskDefinitions, type TaskRecord } from './tables.js';
+import { FLEET, liveTasks, tasks, taskDefinitions, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
@@ -55,18 +55,31 @@ function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
     containers: td ? effectiveContainers(td, t.overrides) : [],
     volumes: (input.volumes as Record<string, unknown>[] | undefined) ?? [],
     ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn as string } : {}),
+    ...(t.fargateHostId
+      ? { fargate: { ephemeralStorageGiB: t.ephemeralStorageGiB ?? 20, subnetId: t.subnetId ?? 'subnet-berth' } }
+      : {}),
+    ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
   };
 }
 
-/** The task specs an instance should be running (or stopping), from the store. */
-export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId: string): TaskSpec[] {
-  return deps.store.read((tx) =>
-    tx
-      .list(liveTasks, { prefix: `${cluster}/${instanceId}/` })
-      .map((e) => tx.get(tasks, `${cluster}/${e.value.taskId}`)?.value)
+/**
+ * The task specs a host should be running (or stopping), from the store: those placed on it as a
+ * container instance of `cluster`, and, when it serves the Fargate fleet, those placed on it there.
+ */
+export function desiredTasks(
+  deps: ControlPlaneDeps,
+  cluster: string | undefined,
+  instanceId: string,
+  fleet = false,
+): TaskSpec[] {
+  return deps.store.read((tx) => {
+    const prefixes = [...(cluster ? [`${cluster}/${instanceId}/`] : []), ...(fleet ? [`${FLEET}/${instanceId}/`] : [])];
+    return prefixes
+      .flatMap((prefix) => tx.list(liveTasks, { prefix }))
+      .map((e) => tx.get(tasks, `${e.value.taskCluster ?? e.value.cluster}/${e.value.taskId}`)?.value)
       .filter((t): t is TaskRecord => t !== undefined)
-      .map((t) => specFor(tx, t)),
-  );
+      .map((t) => specFor(tx, t));
+  });
 }
 
 /**
@@ -76,7 +89,8 @@ export function desiredTasks(deps: ControlPlaneDeps, cluster: string, instanceId
  * disconnected. Handlers only enqueue; the send re-reads the store (level-triggered).
  */
 export class AgentSession implements LogSource {
-  private instance?: { cluster: string; id: string };
+  /** The host: a container instance of `cluster` (when given), a Fargate fleet host when `fleet`. */
+  private instance?: { cluster?: string; id: string; fleet: boolean };
   private readonly requests = new Map<
     string,
     { resolve: (e: LogEventMessage[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -84,7 +98,7 @@ export class AgentSession implements LogSource {
   private seq = 0;
   /** Each task's spec as last sent, so a delta carries only what changed. */
   private readonly sent = new Map<string, string>();
-  /** Tasks changed since the last send. */
+  /** Tasks changed since the last send, by store key (`<cluster>/<id>`). */
   private readonly dirty = new Set<string>();
   private pending = false;
   private readonly watchAbort = new AbortController();
@@ -125,8 +139,10 @@ export class AgentSession implements LogSource {
     if (msg.type === 'hello') this.hello(msg);
     else if (!this.instance) this.conn.send({ type: 'error', message: 'say hello first' });
     else if (msg.type === 'task-state') {
-      const { type: _t, ...report } = msg;
-      applyTaskState(this.deps, this.instance.cluster, this.instance.id, report);
+      const { type: _t, cluster, ...report } = msg;
+      const inst = this.instance;
+      const applied = inst.cluster ? applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report) : undefined;
+      if (!applied && inst.fleet && cluster) applyTaskState(this.deps, cluster, inst.id, report, true);
     } else if (msg.type === 'log-batch') {
       const { type: _t, requestId, ...batch } = msg;
       try {
@@ -160,10 +176,8 @@ export class AgentSession implements LogSource {
 
   private hello(h: Hello): void {
     try {
-      const cluster = getCluster(this.deps, h.cluster).name;
-      const rec = registerContainerInstance(this.deps, {
-        cluster,
-        ...(h.containerInstanceId ? { containerInstanceId: h.containerInstanceId } : {}),
+      if (!h.cluster && !h.fargate) throw new Error('hello names no cluster and does not serve the Fargate fleet');
+      const input = {
         ...(h.ec2InstanceId ? { ec2InstanceId: h.ec2InstanceId } : {}),
         cpu: h.resources.cpu,
         memory: h.resources.memory,
@@ -173,18 +187,33 @@ export class AgentSession implements LogSource {
         agentVersion: h.agentVersion,
         ...(h.hostname ? { hostname: h.hostname } : {}),
         agentConnected: true,
-      });
-      if (this.instance) this.options.sessions?.remove(this.instance.cluster, this.instance.id, this);
-      this.instance = { cluster, id: rec.id };
-      this.options.sessions?.add(cluster, rec.id, this);
+      };
+      const cluster = h.cluster ? getCluster(this.deps, h.cluster).name : undefined;
+      let rec: ContainerInstanceRecord | undefined;
+      if (cluster)
+        rec = registerContainerInstance(this.deps, {
+          cluster,
+          ...(h.containerInstanceId ? { containerInstanceId: h.containerInstanceId } : {}),
+          ...input,
+        });
+      // A host in both roles keeps one identity: its fleet host has its container instance's id.
+      const id = rec?.id ?? h.containerInstanceId;
+      const host = h.fargate
+        ? registerFleetHost(this.deps, { ...(id ? { containerInstanceId: id } : {}), ...input })
+        : undefined;
+      const me = (rec ?? host) as ContainerInstanceRecord;
+      this.dropSessions();
+      this.instance = { ...(cluster ? { cluster } : {}), id: me.id, fleet: host !== undefined };
+      if (cluster) this.options.sessions?.add(cluster, me.id, this);
+      if (host) this.options.sessions?.add(FLEET, me.id, this);
       this.conn.send({
         type: 'welcome',
-        cluster,
-        containerInstanceId: rec.id,
-        containerInstanceArn: rec.arn,
+        cluster: cluster ?? FLEET,
+        containerInstanceId: me.id,
+        containerInstanceArn: me.arn,
         ...(this.options.registryCredentials ? { registry: this.options.registryCredentials() } : {}),
       });
-      this.options.logger.info({ cluster, instance: rec.id }, 'agent connected');
+      this.options.logger.info({ cluster, instance: me.id, fargate: host !== undefined }, 'agent connected');
       void this.follow();
       this.push();
     } catch (e) {
@@ -193,17 +222,31 @@ export class AgentSession implements LogSource {
     }
   }
 
+  private dropSessions(): void {
+    const inst = this.instance;
+    if (!inst) return;
+    if (inst.cluster) this.options.sessions?.remove(inst.cluster, inst.id, this);
+    if (inst.fleet) this.options.sessions?.remove(FLEET, inst.id, this);
+  }
+
+  /** Whether a task (as stored now) is this host's to run. */
+  private owns(t: Partial<TaskRecord> | undefined): boolean {
+    const inst = this.instance;
+    if (!inst || !t) return false;
+    return (
+      (inst.cluster !== undefined && t.cluster === inst.cluster && t.containerInstanceId === inst.id) ||
+      (inst.fleet && t.fargateHostId === inst.id)
+    );
+  }
+
   private async follow(): Promise<void> {
     const from = this.deps.store.revision();
     try {
       for await (const c of this.deps.store.watch(from, { tables: [tasks.name], signal: this.watchAbort.signal })) {
-        // Only this instance's tasks matter, and any task it was sent (it may have moved on).
-        const inst = this.instance;
-        if (!inst || !c.key.startsWith(`${inst.cluster}/`)) continue;
-        const id = c.key.slice(inst.cluster.length + 1);
-        const owner = (c.value as { containerInstanceId?: string } | undefined)?.containerInstanceId;
-        if (owner === inst.id || this.sent.has(id)) {
-          this.dirty.add(id);
+        // Only this host's tasks matter, and any task it was sent (it may have moved on).
+        const id = c.key.slice(c.key.indexOf('/') + 1);
+        if (this.owns(c.value as Partial<TaskRecord> | undefined) || this.sent.has(id)) {
+          this.dirty.add(c.key);
           this.schedulePush();
         }
       }
@@ -225,7 +268,7 @@ export class AgentSession implements LogSource {
   /** The full desired set: on (re)connect, so the agent converges whatever it missed. */
   private push(): void {
     if (!this.instance) return;
-    const desired = desiredTasks(this.deps, this.instance.cluster, this.instance.id);
+    const desired = desiredTasks(this.deps, this.instance.cluster, this.instance.id, this.instance.fleet);
     this.sent.clear();
     this.dirty.clear();
     for (const t of desired) this.sent.set(t.taskId, JSON.stringify(t));
@@ -239,9 +282,10 @@ export class AgentSession implements LogSource {
     const changed: TaskSpec[] = [];
     const removed: string[] = [];
     this.deps.store.read((tx) => {
-      for (const id of this.dirty) {
-        const t = tx.get(tasks, `${inst.cluster}/${id}`)?.value;
-        if (t && t.containerInstanceId === inst.id && t.lastStatus !== 'STOPPED') {
+      for (const key of this.dirty) {
+        const id = key.slice(key.indexOf('/') + 1);
+        const t = tx.get(tasks, key)?.value;
+        if (t && this.owns(t) && t.lastStatus !== 'STOPPED') {
           const spec = specFor(tx, t);
           const body = JSON.stringify(spec);
           if (this.sent.get(id) === body) continue;
@@ -265,10 +309,12 @@ export class AgentSession implements LogSource {
       r.reject(unavailable('The agent disconnected.'));
     }
     this.requests.clear();
-    if (this.instance) {
-      this.options.sessions?.remove(this.instance.cluster, this.instance.id, this);
-      setAgentConnected(this.deps, this.instance.cluster, this.instance.id, false);
-      this.options.logger.info({ cluster: this.instance.cluster, instance: this.instance.id }, 'agent disconnected');
+    const inst = this.instance;
+    if (inst) {
+      this.dropSessions();
+      if (inst.cluster) setAgentConnected(this.deps, inst.cluster, inst.id, false);
+      if (inst.fleet) setAgentConnected(this.deps, FLEET, inst.id, false);
+      this.options.logger.info({ cluster: inst.cluster, instance: inst.id }, 'agent disconnected');
     }
   }
 }

@@ -1,4 +1,5 @@
-import { conflict, notFound } from '../kernel/errors.js';
+import { conflict, invalidParameter, notFound } from '../kernel/errors.js';
+import { checkStrategy, FARGATE_PROVIDERS, type StrategyItem } from './capacity-providers.js';
 import { clusterArn, nameFromArnOrName } from './arns.js';
 import { now, type ControlPlaneDeps } from './deps.js';
 import { clusters, containerInstances, tasks, type ClusterRecord, type Tag } from './tables.js';
@@ -27,9 +28,58 @@ export interface CreateClusterInput {
   serviceConnectDefaults?: unknown;
 }
 
+/** The providers a cluster may associate, and a default strategy that uses only those. */
+function checkProviders(name: string, providers: string[], strategy: unknown[]): StrategyItem[] {
+  for (const p of providers) {
+    if (!(FARGATE_PROVIDERS as readonly string[]).includes(p))
+      throw invalidParameter(
+        `The capacity provider ${p} does not exist (berth offers FARGATE and FARGATE_SPOT; Auto Scaling group providers are not implemented).`,
+        { field: 'capacityProviders' },
+      );
+  }
+  return checkStrategy(
+    strategy,
+    { name, capacityProviders: providers } as ClusterRecord,
+    'defaultCapacityProviderStrategy',
+  );
+}
+
+/**
+ * PutClusterCapacityProviders: the full list replaces the old one; a provider still used by a
+ * service's strategy cannot be taken away, as ECS refuses.
+ */
+export function putClusterCapacityProviders(
+  deps: ControlPlaneDeps,
+  nameOrArn: string | undefined,
+  providers: string[],
+  strategy: unknown[],
+): ClusterRecord {
+  const c = getCluster(deps, nameOrArn);
+  const items = checkProviders(c.name, providers, strategy);
+  for (const e of deps.store.read((tx) => tx.list(services, { prefix: `${c.name}/` }))) {
+    const s = e.value;
+    if (s.status === 'INACTIVE') continue;
+    const gone = (s.capacityProviderStrategy ?? []).find((x) => !providers.includes(x.capacityProvider));
+    if (gone)
+      throw conflict(`The capacity provider ${gone.capacityProvider} is in use by the service ${s.name}.`, {
+        code: 'ResourceInUseException',
+      });
+  }
+  return updateCluster(deps, c.name, (cur) => ({
+    ...cur,
+    capacityProviders: providers,
+    defaultCapacityProviderStrategy: items,
+  }));
+}
+
 /** CreateCluster is idempotent in ECS: an active cluster of that name is returned as it is. */
 export function createCluster(deps: ControlPlaneDeps, input: CreateClusterInput): ClusterRecord {
   const name = input.clusterName ?? 'default';
+  const defaultStrategy = checkProviders(
+    name,
+    input.capacityProviders ?? [],
+    input.defaultCapacityProviderStrategy ?? [],
+  );
   return deps.store.write((tx) => {
     const existing = tx.get(clusters, name)?.value;
     if (existing?.status === 'ACTIVE') return existing;
@@ -41,7 +91,7 @@ export function createCluster(deps: ControlPlaneDeps, input: CreateClusterInput)
       tags: input.tags ?? [],
       settings: input.settings ?? [{ name: 'containerInsights', value: 'disabled' }],
       capacityProviders: input.capacityProviders ?? [],
-      defaultCapacityProviderStrategy: input.defaultCapacityProviderStrategy ?? [],
+      defaultCapacityProviderStrategy: defaultStrategy,
       ...(input.configuration !== undefined ? { configuration: input.configuration } : {}),
       ...(input.serviceConnectDefaults !== undefined ? { serviceConnectDefaults: input.serviceConnectDefaults } : {}),
     };

@@ -6,7 +6,7 @@ import { invalidParameter, notFound } from '../kernel/errors.js';
 import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
 import { now, type ControlPlaneDeps } from './deps.js';
-import { containerInstances, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
+import { containerInstances, FLEET, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
 import { groupCounts } from './tasks/put-task.js';
 
 export interface RegisterInstanceInput {
@@ -30,7 +30,15 @@ export function registerContainerInstance(
   deps: ControlPlaneDeps,
   input: RegisterInstanceInput,
 ): ContainerInstanceRecord {
-  const cluster = getCluster(deps, input.cluster).name;
+  return putInstance(deps, getCluster(deps, input.cluster).name, input);
+}
+
+/** A host joins (or rejoins) the Fargate fleet: an instance of the hidden FLEET pseudo-cluster. */
+export function registerFleetHost(deps: ControlPlaneDeps, input: RegisterInstanceInput): ContainerInstanceRecord {
+  return putInstance(deps, FLEET, input);
+}
+
+function putInstance(deps: ControlPlaneDeps, cluster: string, input: RegisterInstanceInput): ContainerInstanceRecord {
   return deps.store.write((tx) => {
     const id = input.containerInstanceId ?? hexId();
     const existing = tx.get(containerInstances, `${cluster}/${id}`)?.value;

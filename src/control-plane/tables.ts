@@ -150,6 +150,15 @@ export interface TaskRecord {
   healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   version: number;
   platformFamily?: string;
+  /** Fargate: the fleet host that runs the task (never shown: Fargate tasks have no instance). */
+  fargateHostId?: string;
+  capacityProviderName?: string;
+  platformVersion?: string;
+  ephemeralStorageGiB?: number;
+  /** The subnet of the task's ENI-like attachment (awsvpcConfiguration.subnets[0]). */
+  subnetId?: string;
+  /** Set by a Spot interruption: SIGKILL this long after SIGTERM, whatever the containers' stopTimeout. */
+  stopGraceMs?: number;
 }
 
 /** A task placed on an instance and not yet stopped, indexed by instance for the agent gateway. */
@@ -157,9 +166,19 @@ export interface LiveTask {
   cluster: string;
   instanceId: string;
   taskId: string;
+  /** On a Fargate fleet host (cluster FLEET), the user's cluster the task belongs to. */
+  taskCluster?: string;
 }
 
-export const liveTasks = defineTable<LiveTask>('ecs.live-tasks', (l) => `${l.cluster}/${l.instanceId}/${l.taskId}`);
+/**
+ * The Fargate fleet's hosts are container instances of this pseudo-cluster: the name cannot be a
+ * real cluster's (ECS allows letters, digits, `-` and `_`), so no user ever lists or targets them.
+ */
+export const FLEET = '~fargate';
+
+export const liveTaskKey = (l: LiveTask) =>
+  `${l.cluster}/${l.instanceId}/${l.taskCluster ? `${l.taskCluster}/` : ''}${l.taskId}`;
+export const liveTasks = defineTable<LiveTask>('ecs.live-tasks', liveTaskKey);
 export const clusters = defineTable<ClusterRecord>('ecs.clusters', (c) => c.name);
 export const taskDefinitions = defineTable<TaskDefinitionRecord>(
   'ecs.task-definitions',

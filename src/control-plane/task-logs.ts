@@ -2,6 +2,7 @@ import { invalidParameter, notFound, unavailable } from '../kernel/errors.js';
 import type { LogEventMessage, LogsRequest } from '../wire/agent-protocol.js';
 import { clusterName } from './clusters.js';
 import type { ControlPlaneDeps } from './deps.js';
+import { hostOf } from './tasks/put-task.js';
 import { findTask } from './tasks/tasks.js';
 import { taskDefinitions } from './tables.js';
 
@@ -57,9 +58,10 @@ export async function taskLogs(
   if (!container || !names.some((c) => c.name === container)) {
     throw invalidParameter(`The task has no container named ${q.container ?? '(none)'}.`, { field: 'container' });
   }
-  if (!task.containerInstanceId) throw unavailable('The task has not been placed on a container instance.');
-  const source = sessions.get(cluster, task.containerInstanceId);
-  if (!source) throw unavailable(`The agent of container instance ${task.containerInstanceId} is not connected.`);
+  const host = hostOf(task);
+  if (!host) throw unavailable('The task has not been placed on a container instance.');
+  const source = sessions.get(host.cluster, host.id);
+  if (!source) throw unavailable(`The agent of the task's host ${host.id} is not connected.`);
   const events = await source.requestLogs({
     taskId: task.id,
     container,

@@ -25,7 +25,10 @@ export const TASK_STATUSES = [
 
 export const helloSchema = z.object({
   type: z.literal('hello'),
-  cluster: z.string().min(1),
+  /** The cluster whose container instance this host is; absent for a Fargate-fleet-only host. */
+  cluster: z.string().min(1).optional(),
+  /** The host also serves the Fargate fleet. */
+  fargate: z.boolean().optional(),
   containerInstanceId: z
     .string()
     .regex(/^[0-9a-f]{32}$/)
@@ -67,6 +70,8 @@ export const containerStateSchema = z.object({
 
 export const taskStateSchema = z.object({
   type: z.literal('task-state'),
+  /** The task's cluster, for Fargate tasks (a fleet host runs tasks of every cluster). */
+  cluster: z.string().min(1).optional(),
   taskId: z.string().regex(/^[0-9a-f]{32}$/),
   lastStatus: z.enum(TASK_STATUSES),
   pullStartedAt: z.number().optional(),
@@ -152,6 +157,10 @@ export interface TaskSpec {
   containers: Record<string, unknown>[];
   volumes: Record<string, unknown>[];
   taskRoleArn?: string;
+  /** A Fargate task: its own sandbox, held to exactly the task's CPU and memory. */
+  fargate?: { ephemeralStorageGiB: number; subnetId: string };
+  /** SIGKILL this long after SIGTERM whatever each container's stopTimeout (a Spot interruption). */
+  stopGraceMs?: number;
 }
 
 export type ServerMessage =

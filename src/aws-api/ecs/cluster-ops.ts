@@ -6,8 +6,11 @@ import {
   findCluster,
   getCluster,
   listClusterNames,
+  putClusterCapacityProviders,
   updateCluster,
 } from '../../control-plane/clusters.js';
+import { ecsArn } from '../../control-plane/arns.js';
+import { FARGATE_PROVIDERS } from '../../control-plane/capacity-providers.js';
 import type { ControlPlaneDeps } from '../../control-plane/deps.js';
 import type { ClusterRecord } from '../../control-plane/tables.js';
 import { paginate } from '../pagination.js';
@@ -105,14 +108,26 @@ export const clusterOps = (deps: ControlPlaneDeps) => ({
   ): Out<ecs.PutClusterCapacityProvidersResponse> => ({
     cluster: toCluster(
       deps,
-      updateCluster(deps, i.cluster, (c) => ({
-        ...c,
-        capacityProviders: i.capacityProviders ?? [],
-        defaultCapacityProviderStrategy: i.defaultCapacityProviderStrategy ?? [],
-      })),
+      putClusterCapacityProviders(deps, i.cluster, i.capacityProviders ?? [], i.defaultCapacityProviderStrategy ?? []),
       full,
     ),
   }),
+
+  /** The Fargate providers every account has (Auto Scaling group providers are not implemented). */
+  DescribeCapacityProviders: (i: ecs.DescribeCapacityProvidersRequest): Out<ecs.DescribeCapacityProvidersResponse> => {
+    const all = FARGATE_PROVIDERS.map((name) => ({
+      capacityProviderArn: ecsArn(deps, `capacity-provider/${name}`),
+      name,
+      status: 'ACTIVE' as const,
+      tags: [],
+    }));
+    const wanted = i.capacityProviders;
+    const found = wanted ? all.filter((p) => wanted.some((w) => w === p.name || w === p.capacityProviderArn)) : all;
+    const failures = (wanted ?? [])
+      .filter((w) => !all.some((p) => w === p.name || w === p.capacityProviderArn))
+      .map((arn) => ({ arn, reason: 'MISSING' }));
+    return { capacityProviders: found, failures };
+  },
 });
 
 function mergeSettings(cur: { name: string; value: string }[], add: ecs.ClusterSetting[]) {

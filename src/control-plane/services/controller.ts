@@ -6,7 +6,7 @@ import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { stopTask } from '../tasks/tasks.js';
 import { daemonPass } from './daemon.js';
 import { addEvent, messages } from './events.js';
-import { instancesOf, isLost, markLost } from './hosts.js';
+import { fleetHosts, hostOfTask, instancesOf, isLost, markLost } from './hosts.js';
 import { services, type Deployment, type ServiceRecord } from './model.js';
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
@@ -49,10 +49,10 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   const s: ServiceRecord = structuredClone(svc);
   const at = now(deps);
   const instances = instancesOf(deps, s.cluster);
+  const fleet = fleetHosts(deps);
+  const host = (t: TaskRecord) => hostOfTask(instances, fleet, t);
   // Tasks whose agent has been gone past the grace period are written off and replaced.
-  const lost = live.filter(
-    (t) => t.group === `service:${s.name}` && isLost(deps, t, instances.get(t.containerInstanceId ?? '')),
-  );
+  const lost = live.filter((t) => t.group === `service:${s.name}` && isLost(deps, t, host(t)));
   for (const t of lost) markLost(deps, t);
   const mine = live.filter((t) => t.group === `service:${s.name}` && !lost.includes(t));
   const primary = s.deployments.find((d) => d.status === 'PRIMARY') as Deployment;
@@ -110,7 +110,7 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
         : s.desiredCount;
   const isHealthy = isHealthyIn(deps, s, primary);
   if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
-    replicaStep(deps, s, primary, mine, desired, instances, isHealthy, at);
+    replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
 
   // Counts, completion and steady state, from what is live now.
   const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === `service:${s.name}`);
@@ -181,13 +181,13 @@ function replicaStep(
   primary: Deployment,
   mine: TaskRecord[],
   desired: number,
-  instances: Map<string, ContainerInstanceRecord>,
+  host: (t: TaskRecord) => ContainerInstanceRecord | undefined,
   isHealthy: (t: TaskRecord) => boolean,
   at: number,
 ): void {
   const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
   // Tasks on an instance that is no longer ACTIVE (draining) are replaced like an old deployment's.
-  const movable = (t: TaskRecord) => instances.get(t.containerInstanceId ?? '')?.status !== 'ACTIVE';
+  const movable = (t: TaskRecord) => host(t)?.status !== 'ACTIVE';
   const prim = mine.filter((t) => wanted(t) && t.startedBy === primary.id && !movable(t));
   const old = mine.filter((t) => wanted(t) && (t.startedBy !== primary.id || movable(t)));
   const step = planStep({

@@ -1,6 +1,6 @@
 import type { ControlPlaneDeps } from '../deps.js';
 import { now } from '../deps.js';
-import { containerInstances, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
+import { containerInstances, FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
 import { putTask } from '../tasks/put-task.js';
 
 export const LOST_REASON = 'Task stopped because the agent on its container instance stopped responding.';
@@ -10,6 +10,21 @@ export function instancesOf(deps: ControlPlaneDeps, cluster: string): Map<string
   return new Map(
     deps.store.read((tx) => tx.list(containerInstances, { prefix: `${cluster}/` })).map((e) => [e.value.id, e.value]),
   );
+}
+
+/** The Fargate fleet's hosts by id. */
+export function fleetHosts(deps: ControlPlaneDeps): Map<string, ContainerInstanceRecord> {
+  return instancesOf(deps, FLEET);
+}
+
+/** The host a task runs on: an instance of its cluster, or a fleet host for a Fargate task. */
+export function hostOfTask(
+  instances: Map<string, ContainerInstanceRecord>,
+  fleet: Map<string, ContainerInstanceRecord>,
+  t: TaskRecord,
+): ContainerInstanceRecord | undefined {
+  if (t.containerInstanceId) return instances.get(t.containerInstanceId);
+  return t.fargateHostId ? fleet.get(t.fargateHostId) : undefined;
 }
 
 /** Whether a task sits on an instance whose agent has been gone longer than the grace period. */

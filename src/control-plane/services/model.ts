@@ -1,4 +1,5 @@
 import { defineTable } from '../../store/port.js';
+import type { StrategyItem } from '../capacity-providers.js';
 import type { Tag } from '../tables.js';
 
 export interface ServiceEvent {
@@ -18,7 +19,10 @@ export interface Deployment {
   failedTasks: number;
   createdAt: number;
   updatedAt: number;
-  launchType: string;
+  /** Absent when the deployment launches through a capacity provider strategy. */
+  launchType?: string;
+  capacityProviderStrategy?: StrategyItem[];
+  platformVersion?: string;
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason: string;
   networkConfiguration?: unknown;
@@ -40,7 +44,10 @@ export interface ServiceRecord {
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   taskDefinitionArn: string;
   desiredCount: number;
-  launchType: string;
+  /** Absent when the service launches through a capacity provider strategy. */
+  launchType?: string;
+  capacityProviderStrategy?: StrategyItem[];
+  platformVersion?: string;
   schedulingStrategy: 'REPLICA' | 'DAEMON';
   deploymentConfiguration: DeploymentConfiguration;
   placementConstraints: { type?: string; expression?: string }[];

@@ -1,5 +1,5 @@
 import type { ControlPlaneDeps } from '../deps.js';
-import type { Tag, TaskRecord } from '../tables.js';
+import { liveTasks, tasks, type Tag, type TaskRecord } from '../tables.js';
 import { runTask } from '../tasks/run-task.js';
 import { stopTask } from '../tasks/tasks.js';
 import { addEvent, messages, placementReason } from './events.js';
@@ -43,7 +43,13 @@ export function startServiceTasks(
       cluster: s.cluster,
       taskDefinition: d.taskDefinitionArn,
       count,
-      launchType: s.launchType,
+      ...(s.launchType
+        ? { launchType: s.launchType }
+        : { capacityProviderStrategy: s.capacityProviderStrategy ?? [], providerCounts: providerCounts(deps, s) }),
+      ...(s.platformVersion ? { platformVersion: s.platformVersion } : {}),
+      ...((d.networkConfiguration ?? s.networkConfiguration)
+        ? { networkConfiguration: d.networkConfiguration ?? s.networkConfiguration }
+        : {}),
       group: `service:${s.name}`,
       startedBy: d.id,
       placementConstraints: s.placementConstraints,
@@ -59,6 +65,19 @@ export function startServiceTasks(
   } catch (e) {
     return { started: [], refusal: `Reason: ${(e as Error).message}` };
   }
+}
+
+/** The service's wanted tasks per capacity provider, so new ones keep the strategy's split. */
+function providerCounts(deps: ControlPlaneDeps, s: ServiceRecord): Record<string, number> {
+  const out: Record<string, number> = {};
+  deps.store.read((tx) => {
+    for (const e of tx.list(liveTasks, { prefix: `${s.cluster}/` })) {
+      const t = tx.get(tasks, `${s.cluster}/${e.value.taskId}`)?.value;
+      if (t?.group === `service:${s.name}` && t.desiredStatus === 'RUNNING' && t.capacityProviderName)
+        out[t.capacityProviderName] = (out[t.capacityProviderName] ?? 0) + 1;
+    }
+  });
+  return out;
 }
 
 /** Records tasks a deployment started and says so, with a placement refusal if there was one. */

@@ -4,7 +4,9 @@ import { invalidParameter, notFound, notImplemented } from '../../kernel/errors.
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import type { Tag } from '../tables.js';
+import { checkStrategy } from '../capacity-providers.js';
+import type { ClusterRecord, Tag, TaskDefinitionRecord } from '../tables.js';
+import { resolveLaunch } from '../tasks/launch.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
 
@@ -21,6 +23,7 @@ export interface ServiceInput {
   placementConstraints?: { type?: string; expression?: string }[];
   placementStrategy?: { type?: string; field?: string }[];
   networkConfiguration?: unknown;
+  platformVersion?: string;
   loadBalancers?: unknown[];
   serviceRegistries?: unknown[];
   healthCheckGracePeriodSeconds?: number;
@@ -40,7 +43,15 @@ export const deploymentId = () =>
 
 export function newDeployment(
   deps: ControlPlaneDeps,
-  s: Pick<ServiceRecord, 'taskDefinitionArn' | 'desiredCount' | 'launchType' | 'networkConfiguration'>,
+  s: Pick<
+    ServiceRecord,
+    | 'taskDefinitionArn'
+    | 'desiredCount'
+    | 'launchType'
+    | 'capacityProviderStrategy'
+    | 'platformVersion'
+    | 'networkConfiguration'
+  >,
   reason?: string,
 ): Deployment {
   const id = deploymentId();
@@ -55,7 +66,7 @@ export function newDeployment(
     failedTasks: 0,
     createdAt: t,
     updatedAt: t,
-    launchType: s.launchType,
+    ...launchOf(s),
     rolloutState: 'IN_PROGRESS',
     rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
     ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
@@ -89,13 +100,46 @@ function deploymentConfiguration(
   return c;
 }
 
-function checkLaunch(input: Omit<ServiceInput, 'serviceName'>): string {
-  const launchType = input.launchType ?? 'EC2';
-  if (launchType === 'FARGATE' || input.capacityProviderStrategy?.length)
-    throw notImplemented('The FARGATE launch type and capacity provider strategies are');
+/** How a service launches its tasks: a launch type, or a capacity provider strategy (and platform). */
+type LaunchFields = Pick<ServiceRecord, 'launchType' | 'capacityProviderStrategy' | 'platformVersion'>;
+
+function launchOf(s: LaunchFields): LaunchFields {
+  return {
+    ...(s.launchType ? { launchType: s.launchType } : {}),
+    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
+    ...(s.platformVersion ? { platformVersion: s.platformVersion } : {}),
+  };
+}
+
+/**
+ * Checks a service's launch the way RunTask will (launch type or strategy, Fargate's needs) and
+ * returns what the service keeps: its launch type, or the strategy (the cluster's default when
+ * the request names neither), with the platform version Fargate resolves LATEST to.
+ */
+function checkLaunch(
+  cluster: ClusterRecord,
+  td: TaskDefinitionRecord,
+  input: Omit<ServiceInput, 'serviceName'>,
+  strategy: string,
+): LaunchFields {
   if (input.deploymentController?.type && input.deploymentController.type !== 'ECS')
     throw notImplemented(`The ${input.deploymentController.type} deployment controller is`);
-  return launchType;
+  const launch = resolveLaunch(cluster, td, input, 0);
+  if (launch.kind === 'instances') return { launchType: launch.launchType };
+  if (strategy === 'DAEMON')
+    throw invalidParameter('The DAEMON scheduling strategy is not supported on Fargate.', {
+      field: 'schedulingStrategy',
+    });
+  const raw = input.launchType
+    ? []
+    : input.capacityProviderStrategy?.length
+      ? input.capacityProviderStrategy
+      : cluster.defaultCapacityProviderStrategy;
+  const items = checkStrategy(raw, cluster);
+  return {
+    ...(items.length ? { capacityProviderStrategy: items } : { launchType: 'FARGATE' }),
+    platformVersion: launch.platformVersion,
+  };
 }
 
 export function createService(deps: ControlPlaneDeps, input: ServiceInput): ServiceRecord {
@@ -112,7 +156,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     throw invalidParameter('The DAEMON scheduling strategy does not support placement strategies.', {
       field: 'placementStrategy',
     });
-  const launchType = checkLaunch(input);
+  const launch = checkLaunch(cluster, td, input, strategy);
   const desiredCount = input.desiredCount ?? 0;
   const t = now(deps);
   const base = {
@@ -122,7 +166,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     status: 'ACTIVE' as const,
     taskDefinitionArn: td.arn,
     desiredCount,
-    launchType,
+    ...launch,
     schedulingStrategy: strategy as ServiceRecord['schedulingStrategy'],
     deploymentConfiguration: deploymentConfiguration(strategy, input.deploymentConfiguration),
     placementConstraints: input.placementConstraints ?? [],
@@ -199,17 +243,43 @@ export function updateService(
   input: Omit<ServiceInput, 'serviceName'> & { service: string; forceNewDeployment?: boolean },
 ): ServiceRecord {
   const cur = getService(deps, input.cluster, input.service);
-  if (input.launchType || input.capacityProviderStrategy?.length) checkLaunch(input);
   if (cur.schedulingStrategy === 'DAEMON' && input.desiredCount !== undefined)
     throw invalidParameter('The DAEMON scheduling strategy does not support a desired count.', {
       field: 'desiredCount',
     });
   const td = input.taskDefinition ? resolveTaskDefinition(deps, input.taskDefinition) : undefined;
   if (td && td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  // The launch is checked again whenever what it depends on changes (definition, network, strategy).
+  const relaunch =
+    td !== undefined ||
+    input.launchType !== undefined ||
+    input.capacityProviderStrategy !== undefined ||
+    input.networkConfiguration !== undefined ||
+    input.platformVersion !== undefined;
+  const launch = relaunch
+    ? checkLaunch(
+        getCluster(deps, cur.cluster),
+        td ?? resolveTaskDefinition(deps, cur.taskDefinitionArn),
+        {
+          ...(input.capacityProviderStrategy || cur.capacityProviderStrategy
+            ? { capacityProviderStrategy: input.capacityProviderStrategy ?? cur.capacityProviderStrategy }
+            : { launchType: input.launchType ?? cur.launchType }),
+          networkConfiguration: input.networkConfiguration ?? cur.networkConfiguration,
+          placementConstraints: input.placementConstraints ?? cur.placementConstraints,
+          placementStrategy: input.placementStrategy ?? cur.placementStrategy,
+          ...((input.platformVersion ?? cur.platformVersion)
+            ? { platformVersion: input.platformVersion ?? cur.platformVersion }
+            : {}),
+        },
+        cur.schedulingStrategy,
+      )
+    : undefined;
   return deps.store.write((tx) => {
     const s = tx.get(services, `${cur.cluster}/${cur.name}`)?.value ?? cur;
+    const { launchType: _l, capacityProviderStrategy: _c, platformVersion: _p, ...rest } = s;
     const next: ServiceRecord = {
-      ...s,
+      ...(launch ? rest : s),
+      ...launch,
       ...(td ? { taskDefinitionArn: td.arn } : {}),
       ...(input.desiredCount !== undefined ? { desiredCount: input.desiredCount } : {}),
       deploymentConfiguration: deploymentConfiguration(
@@ -232,7 +302,9 @@ export function updateService(
     const redeploy =
       (td && td.arn !== s.taskDefinitionArn) ||
       input.forceNewDeployment === true ||
-      input.networkConfiguration !== undefined;
+      input.networkConfiguration !== undefined ||
+      input.capacityProviderStrategy !== undefined ||
+      input.platformVersion !== undefined;
     if (redeploy) {
       next.deployments = [
         newDeployment(deps, next),

@@ -139,6 +139,26 @@ export function validateTaskDefinition(input: Input): CheckedTaskDefinition {
     if ((input.volumes ?? []).some((v: Input) => v.host?.sourcePath)) {
       throw clientError('Fargate does not support host volumes (host.sourcePath).', 'volumes');
     }
+    if ((input.volumes ?? []).some((v: Input) => v.dockerVolumeConfiguration)) {
+      throw clientError('Fargate does not support Docker volumes (dockerVolumeConfiguration).', 'volumes');
+    }
+    containers.forEach((c, i) => {
+      if (c.linuxParameters?.devices?.length)
+        throw clientError(
+          `Fargate does not support devices ('${c.name}').`,
+          `containerDefinitions[${i}].linuxParameters.devices`,
+        );
+    });
+  }
+  const eph = input.ephemeralStorage as { sizeInGiB?: number } | undefined;
+  if (
+    eph !== undefined &&
+    (!Number.isInteger(eph.sizeInGiB) || (eph.sizeInGiB as number) < 21 || (eph.sizeInGiB as number) > 200)
+  ) {
+    throw clientError(
+      `Invalid 'ephemeralStorage': sizeInGiB must be between 21 and 200 (it is ${String(eph.sizeInGiB)}).`,
+      'ephemeralStorage.sizeInGiB',
+    );
   }
   return {
     networkMode,

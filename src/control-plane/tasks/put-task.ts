@@ -1,8 +1,11 @@
 import type { WriteTx } from '../../store/port.js';
 import {
   containerInstances,
+  FLEET,
+  liveTaskKey,
   liveTasks,
   tasks,
+  type LiveTask,
   type ContainerInstanceRecord,
   type InstanceUsage,
   type TaskRecord,
@@ -52,8 +55,15 @@ function withTask(u: InstanceUsage, t: TaskRecord, sign: 1 | -1): InstanceUsage 
   };
 }
 
+/** Where a task runs: a container instance of its cluster, or a host of the Fargate fleet. */
+export function hostOf(t: TaskRecord): { cluster: string; id: string } | undefined {
+  if (t.containerInstanceId) return { cluster: t.cluster, id: t.containerInstanceId };
+  if (t.fargateHostId) return { cluster: FLEET, id: t.fargateHostId };
+  return undefined;
+}
+
 const live = (t: TaskRecord | undefined): t is TaskRecord =>
-  t !== undefined && t.containerInstanceId !== undefined && t.lastStatus !== 'STOPPED';
+  t !== undefined && hostOf(t) !== undefined && t.lastStatus !== 'STOPPED';
 
 /**
  * Instances a transaction has changed but not yet written, so that many task writes to one
@@ -87,10 +97,11 @@ export class InstanceBatch {
 export function putTask(tx: WriteTx, t: TaskRecord, batch?: InstanceBatch): TaskRecord {
   const prev = tx.get(tasks, `${t.cluster}/${t.id}`)?.value;
   const rec = tx.put(tasks, t).value;
-  if (!t.containerInstanceId) return rec;
+  const host = hostOf(t);
+  if (!host) return rec;
   if (live(prev) || live(t)) {
     const own = batch ?? new InstanceBatch(tx);
-    const inst = own.instance(t.cluster, t.containerInstanceId);
+    const inst = own.instance(host.cluster, host.id);
     if (inst) {
       let u = inst.usage ?? empty();
       if (live(prev)) u = withTask(u, prev, -1);
@@ -99,8 +110,18 @@ export function putTask(tx: WriteTx, t: TaskRecord, batch?: InstanceBatch): Task
     }
     if (!batch) own.flush();
   }
-  const key = `${t.cluster}/${t.containerInstanceId}/${t.id}`;
-  if (t.lastStatus === 'STOPPED') tx.delete(liveTasks, key);
-  else if (!prev) tx.put(liveTasks, { cluster: t.cluster, instanceId: t.containerInstanceId, taskId: t.id });
+  // A Fargate task is indexed twice: under its fleet host (for that host's agent) and under its
+  // cluster with FLEET in the instance's place (so a cluster's live tasks are still one prefix).
+  const entries: LiveTask[] =
+    host.cluster === FLEET
+      ? [
+          { cluster: FLEET, instanceId: host.id, taskId: t.id, taskCluster: t.cluster },
+          { cluster: t.cluster, instanceId: FLEET, taskId: t.id },
+        ]
+      : [{ cluster: t.cluster, instanceId: host.id, taskId: t.id }];
+  for (const e of entries) {
+    if (t.lastStatus === 'STOPPED') tx.delete(liveTasks, liveTaskKey(e));
+    else if (!prev) tx.put(liveTasks, e);
+  }
   return rec;
 }

@@ -1,14 +1,23 @@
-import { hexId } from '../../kernel/ids.js';
-import { conflict, invalidParameter, notImplemented } from '../../kernel/errors.js';
+import { conflict, invalidParameter } from '../../kernel/errors.js';
 import { parseQuery } from '../../scheduler/query/parse.js';
 import { placeTasks } from '../../scheduler/stack.js';
 import type { Constraint, Plan, Strategy, TaskRequest } from '../../scheduler/types.js';
-import { containerArn, taskArn } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { type ContainerInstanceRecord, type Tag, type TaskRecord } from '../tables.js';
+import {
+  type ClusterRecord,
+  type ContainerInstanceRecord,
+  type Tag,
+  type TaskDefinitionRecord,
+  type TaskRecord,
+} from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
+import { runOnFargate } from './fargate-run.js';
+import { resolveLaunch } from './launch.js';
+import { newTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
+
+export type { RunTaskResult } from './new-task.js';
 import { InstanceBatch, putTask } from './put-task.js';
 import { taskReservation, type Overrides } from './resources.js';
 
@@ -26,13 +35,12 @@ export interface RunTaskInput {
   tags?: Tag[];
   propagateTags?: string;
   enableExecuteCommand?: boolean;
+  platformVersion?: string;
+  networkConfiguration?: unknown;
+  /** Internal (services): tasks already running per capacity provider, to keep the strategy's split. */
+  providerCounts?: Record<string, number>;
   /** StartTask: place only on these instances. */
   containerInstances?: string[];
-}
-
-export interface RunTaskResult {
-  tasks: TaskRecord[];
-  failures: { arn?: string; reason: string; detail?: string }[];
 }
 
 function toConstraints(list: RunTaskInput['placementConstraints']): Constraint[] {
@@ -70,14 +78,43 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
   const cluster = getCluster(deps, input.cluster);
   const td = resolveTaskDefinition(deps, input.taskDefinition);
   if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
-  const launchType = input.launchType ?? 'EC2';
-  if (launchType === 'FARGATE' || input.capacityProviderStrategy?.length)
-    throw notImplemented('The FARGATE launch type and capacity provider strategies are');
-  if (launchType !== 'EC2' && launchType !== 'EXTERNAL') throw notImplemented(`Launch type ${launchType} is`);
   const count = input.count ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.', { field: 'count' });
-  const res = taskReservation(td, input.overrides);
-  const group = input.group ?? `family:${td.family}`;
+  const launch = resolveLaunch(cluster, td, input, count);
+  const ctx = taskContext(deps, cluster, td, input);
+  if (launch.kind === 'fargate') {
+    if (input.containerInstances)
+      throw invalidParameter('StartTask does not launch tasks on Fargate.', { field: 'launchType' });
+    return runOnFargate(deps, ctx, launch);
+  }
+  return runOnInstances(deps, ctx, launch.launchType, input, count);
+}
+
+function taskContext(
+  deps: ControlPlaneDeps,
+  cluster: ClusterRecord,
+  td: TaskDefinitionRecord,
+  input: RunTaskInput,
+): TaskContext {
+  return {
+    cluster,
+    td,
+    res: taskReservation(td, input.overrides),
+    group: input.group ?? `family:${td.family}`,
+    createdAt: now(deps),
+    input,
+    tags: [...(input.propagateTags === 'TASK_DEFINITION' ? td.tags : []), ...(input.tags ?? [])],
+  };
+}
+
+function runOnInstances(
+  deps: ControlPlaneDeps,
+  ctx: TaskContext,
+  launchType: string,
+  input: RunTaskInput,
+  count: number,
+): RunTaskResult {
+  const { cluster, td, res, group } = ctx;
   const tdConstraints = ((td.input.placementConstraints as RunTaskInput['placementConstraints']) ?? []).filter(
     (c) => c.type === 'memberOf',
   );
@@ -103,8 +140,6 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
     count,
     deps.rng,
   );
-  const createdAt = now(deps);
-  const propagated = input.propagateTags === 'TASK_DEFINITION' ? td.tags : [];
   const records = deps.store.write((tx) => {
     const out: TaskRecord[] = [];
     const batch = new InstanceBatch(tx);
@@ -120,51 +155,13 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
       ) {
         throw conflict(`The placement on ${inst.arn} is no longer valid; retry.`);
       }
-      const id = hexId();
-      const rec: TaskRecord = {
-        cluster: cluster.name,
-        id,
-        arn: taskArn(deps, cluster.name, id),
-        taskDefinitionArn: td.arn,
-        family: td.family,
+      const rec = newTask(deps, ctx, {
         containerInstanceId: inst.id,
         containerInstanceArn: inst.arn,
         launchType,
-        desiredStatus: 'RUNNING',
-        lastStatus: 'PROVISIONING',
-        group,
-        ...(input.startedBy ? { startedBy: input.startedBy } : {}),
-        createdAt,
-        overrides: input.overrides ?? {},
-        cpu: res.cpu,
-        memory: res.memory,
         ports: res.ports,
-        cpuText: String(res.cpu),
-        memoryText: String(res.memory),
-        tags: [...propagated, ...(input.tags ?? [])],
-        enableExecuteCommand: input.enableExecuteCommand ?? false,
-        containers: res.containers.map((c) => ({
-          name: c.name as string,
-          id: hexId().slice(0, 32),
-          arn: '',
-          image: c.image as string,
-          lastStatus: 'PENDING',
-          networkBindings: [],
-          networkInterfaces: [],
-          healthStatus: 'UNKNOWN' as const,
-          essential: c.essential !== false,
-          ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}),
-          ...(c.memory !== undefined ? { memory: String(c.memory) } : {}),
-          ...(c.memoryReservation !== undefined ? { memoryReservation: String(c.memoryReservation) } : {}),
-        })),
-        attachments: [],
-        ...(inst.attributes.find((a) => a.name === 'ecs.availability-zone')?.value
-          ? { availabilityZone: inst.attributes.find((a) => a.name === 'ecs.availability-zone')?.value as string }
-          : {}),
-        healthStatus: 'UNKNOWN',
-        version: 1,
-      };
-      rec.containers = rec.containers.map((c) => ({ ...c, arn: containerArn(deps, cluster.name, id, c.id) }));
+        ...zoneOf(inst),
+      });
       out.push(putTask(tx, rec, batch));
     }
     batch.flush();

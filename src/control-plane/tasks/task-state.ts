@@ -10,18 +10,19 @@ const ORDER: readonly string[] = TASK_STATUSES;
 
 /**
  * Applies an agent's report to the task it runs on that instance. Status only moves forward
- * (a late or repeated report never resurrects a stopped task), and only the instance's own
- * agent may report on it.
+ * (a late or repeated report never resurrects a stopped task), and only the agent of the host
+ * that runs it may report on it: its container instance, or (`fleet`) its Fargate fleet host.
  */
 export function applyTaskState(
   deps: ControlPlaneDeps,
   cluster: string,
   instanceId: string,
   r: TaskStateReport,
+  fleet = false,
 ): TaskRecord | undefined {
   return deps.store.write((tx) => {
     const cur = tx.get(tasks, `${cluster}/${r.taskId}`)?.value;
-    if (!cur || cur.containerInstanceId !== instanceId) return undefined;
+    if (!cur || (fleet ? cur.fargateHostId : cur.containerInstanceId) !== instanceId) return undefined;
     if (ORDER.indexOf(r.lastStatus) < ORDER.indexOf(cur.lastStatus)) return cur;
     const containers = cur.containers.map((c) => {
       const rep = r.containers.find((x) => x.name === c.name);

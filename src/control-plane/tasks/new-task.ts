@@ -1,0 +1,95 @@
+import { hexId } from '../../kernel/ids.js';
+import { containerArn, taskArn } from '../arns.js';
+import type { ControlPlaneDeps } from '../deps.js';
+import type { ClusterRecord, ContainerInstanceRecord, Tag, TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import type { taskReservation } from './resources.js';
+
+export interface RunTaskResult {
+  tasks: TaskRecord[];
+  failures: { arn?: string; reason: string; detail?: string }[];
+}
+
+/** What every task of one RunTask call shares. */
+export interface TaskContext {
+  cluster: ClusterRecord;
+  td: TaskDefinitionRecord;
+  res: ReturnType<typeof taskReservation>;
+  group: string;
+  createdAt: number;
+  input: {
+    startedBy?: string;
+    overrides?: Record<string, unknown>;
+    enableExecuteCommand?: boolean;
+  };
+  tags: Tag[];
+}
+
+/** Where and how one task runs: the fields that differ between instances and Fargate. */
+export type Placement = Pick<TaskRecord, 'launchType' | 'ports'> &
+  Partial<
+    Pick<
+      TaskRecord,
+      | 'containerInstanceId'
+      | 'containerInstanceArn'
+      | 'fargateHostId'
+      | 'availabilityZone'
+      | 'capacityProviderName'
+      | 'platformVersion'
+      | 'platformFamily'
+      | 'ephemeralStorageGiB'
+      | 'subnetId'
+      | 'attachments'
+    >
+  >;
+
+/** A new task record, PROVISIONING, with its containers PENDING. */
+export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, where: Placement): TaskRecord {
+  const { cluster, td, res, input } = ctx;
+  const id = hexId();
+  return {
+    cluster: cluster.name,
+    id,
+    arn: taskArn(deps, cluster.name, id),
+    taskDefinitionArn: td.arn,
+    family: td.family,
+    desiredStatus: 'RUNNING',
+    lastStatus: 'PROVISIONING',
+    group: ctx.group,
+    ...(input.startedBy ? { startedBy: input.startedBy } : {}),
+    createdAt: ctx.createdAt,
+    overrides: input.overrides ?? {},
+    cpu: res.cpu,
+    memory: res.memory,
+    cpuText: String(res.cpu),
+    memoryText: String(res.memory),
+    tags: ctx.tags,
+    enableExecuteCommand: input.enableExecuteCommand ?? false,
+    containers: res.containers.map((c) => {
+      const cid = hexId().slice(0, 32);
+      return {
+        name: c.name as string,
+        id: cid,
+        arn: containerArn(deps, cluster.name, id, cid),
+        image: c.image as string,
+        lastStatus: 'PENDING',
+        networkBindings: [],
+        networkInterfaces: [],
+        healthStatus: 'UNKNOWN' as const,
+        essential: c.essential !== false,
+        ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}),
+        ...(c.memory !== undefined ? { memory: String(c.memory) } : {}),
+        ...(c.memoryReservation !== undefined ? { memoryReservation: String(c.memoryReservation) } : {}),
+      };
+    }),
+    attachments: [],
+    healthStatus: 'UNKNOWN',
+    version: 1,
+    ...where,
+  };
+}
+
+/** The availability zone an instance advertises, for its tasks. */
+export function zoneOf(inst: ContainerInstanceRecord): { availabilityZone?: string } {
+  const az = inst.attributes.find((a) => a.name === 'ecs.availability-zone')?.value;
+  return az ? { availabilityZone: az } : {};
+}
