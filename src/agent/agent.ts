@@ -17,7 +17,12 @@ import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
 export interface AgentConfig {
   endpoint: string;
-  cluster: string;
+  /** The cluster this host is a container instance of; may be absent on a Fargate-only host. */
+  cluster?: string;
+  /** The host also runs tasks of the Fargate fleet. */
+  fargate?: boolean;
+  /** Fargate CPU offered per core, in units of 1024 (each task is held to its own share by its cgroup). */
+  fargateCpuOvercommit?: number;
   dataDir: string;
   attributes: Record<string, string>;
   availabilityZone: string;
@@ -34,6 +39,9 @@ export interface AgentConfig {
   cleanupIntervalMs?: number;
   housekeeping?: Partial<HousekeepingOptions>;
 }
+
+// How the control plane names the Fargate fleet in a welcome (see control-plane FLEET).
+const FLEET_NAME = '~fargate';
 
 // What this agent can do, advertised as ECS capability attributes.
 const CAPABILITIES = [
@@ -89,7 +97,8 @@ export class Agent {
         cluster: string;
         containerInstanceId: string;
       };
-      if (saved.cluster === this.config.cluster) this.instanceId = saved.containerInstanceId;
+      // The welcome names the cluster (or the fleet, for a Fargate-only host) the identity belongs to.
+      if (saved.cluster === (this.config.cluster ?? FLEET_NAME)) this.instanceId = saved.containerInstanceId;
     } catch {
       /* first start */
     }
@@ -212,19 +221,29 @@ export class Agent {
       ...CAPABILITIES.map((name) => ({ name })),
       ...Object.entries(this.config.attributes).map(([name, value]) => ({ name, value })),
     ];
+    const memory = Math.floor(totalmem() / 1024 / 1024) - this.config.memoryReserveMiB;
     return {
       type: 'hello',
-      cluster: this.config.cluster,
+      ...(this.config.cluster ? { cluster: this.config.cluster } : {}),
+      ...(this.config.fargate ? { fargate: true } : {}),
       ...(this.instanceId ? { containerInstanceId: this.instanceId } : {}),
       hostname: hostname(),
       agentVersion: this.config.version,
       resources: {
         cpu: cpus().length * 1024,
-        memory: Math.floor(totalmem() / 1024 / 1024) - this.config.memoryReserveMiB,
+        memory,
         ports: ['22/tcp', '2375/tcp', '2376/tcp', '51678/tcp', '51679/tcp'],
         gpus: 0,
       },
       attributes: attrs,
+      ...(this.config.fargate
+        ? {
+            fargateResources: {
+              cpu: Math.round(cpus().length * 1024 * (this.config.fargateCpuOvercommit ?? 4)),
+              memory,
+            },
+          }
+        : {}),
     };
   }
 

@@ -8,6 +8,7 @@ import { setUpNetwork, tearDownNetwork, type NetworkConfig } from './runtime/net
 import { buildSpec } from './runtime/oci-spec.js';
 import { mountRootfs, unmount } from './runtime/rootfs.js';
 import { Runtime, type ExitStatus } from './runtime/runtime.js';
+import { containerCgroup, createTaskCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
 import { resolveUser } from './runtime/users.js';
 import { containerBinds } from './runtime/volumes.js';
 import { stoppable } from './stop-order.js';
@@ -66,7 +67,11 @@ export class TaskRunner {
   }
 
   updateSpec(spec: TaskSpec): void {
-    this.task.spec = { ...this.task.spec, desiredStatus: spec.desiredStatus };
+    this.task.spec = {
+      ...this.task.spec,
+      desiredStatus: spec.desiredStatus,
+      ...(spec.stopGraceMs !== undefined ? { stopGraceMs: spec.stopGraceMs } : {}),
+    };
   }
 
   async tick(): Promise<void> {
@@ -111,6 +116,8 @@ export class TaskRunner {
       }
     })();
     const networked = (async () => {
+      // A Fargate task's sandbox: its own cgroup, held to the task's CPU and memory.
+      if (t.spec.fargate) await createTaskCgroup(t.spec.taskId, t.spec.cpu, t.spec.memory);
       t.bindings = await portBindings(t.spec);
       t.network = await setUpNetwork(this.deps.network, t.spec.taskId, t.spec.networkMode, t.bindings);
       await writeEtcFiles(this.dir, t.spec, t.network?.ip);
@@ -166,7 +173,11 @@ export class TaskRunner {
     if (essential && this.task.stoppingAt === undefined) this.fail(essential);
   }
 
-  private async startContainer(c: Json): Promise<void> {
+  private async startContainer(def: Json): Promise<void> {
+    // On Fargate a container without its own limit is held to the task's memory (its OOM kill is
+    // then its own, and reported as such).
+    const fargate = this.task.spec.fargate !== undefined;
+    const c = fargate && !def.memory ? { ...def, memory: this.task.spec.memory } : def;
     const image = this.images.get(c.image) ?? (await this.deps.images.pull(c.image, 'prefer-cached'));
     const d = this.cdir(c.name);
     const rootfs = join(d, 'bundle', 'rootfs');
@@ -183,7 +194,7 @@ export class TaskRunner {
       hostname: c.hostname ?? this.task.spec.taskId.slice(0, 12),
       ...(this.task.network?.netnsPath ? { netnsPath: this.task.network.netnsPath } : {}),
       networkMode: this.task.spec.networkMode,
-      cgroupsPath: `/berth/${this.id(c.name)}`,
+      cgroupsPath: fargate ? containerCgroup(this.task.spec.taskId, c.name) : `/berth/${this.id(c.name)}`,
       etcFiles: etcBinds(this.dir),
       binds,
     });
@@ -277,7 +288,7 @@ export class TaskRunner {
         if (sent === undefined) {
           this.termSentAt.set(name, now);
           await this.deps.runtime.kill(this.id(name), 'TERM');
-        } else if (now - sent >= ((c.stopTimeout as number | undefined) ?? 30) * 1000) {
+        } else if (now - sent >= (t.spec.stopGraceMs ?? ((c.stopTimeout as number | undefined) ?? 30) * 1000)) {
           await this.deps.runtime.kill(this.id(name), 'KILL');
         }
       }
@@ -301,6 +312,7 @@ export class TaskRunner {
       await rm(join(d, 'work'), { recursive: true, force: true });
     }
     await tearDownNetwork(this.deps.network, this.task.spec.taskId, this.task.spec.networkMode, this.task.bindings);
+    if (this.task.spec.fargate) await removeTaskCgroup(this.task.spec.taskId);
     await rm(join(this.dir, 'volumes'), { recursive: true, force: true });
     this.task.cleanedUp = true;
   }

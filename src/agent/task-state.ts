@@ -69,6 +69,8 @@ export function toReport(t: LocalTask): TaskStateMessage {
       : 'UNKNOWN';
   return {
     type: 'task-state',
+    // A fleet host runs tasks of many clusters: each report names its task's (from the ARN).
+    ...(clusterOf(t.spec.taskArn) ? { cluster: clusterOf(t.spec.taskArn) } : {}),
     taskId: t.spec.taskId,
     lastStatus: t.lastStatus,
     ...(t.pullStartedAt !== undefined ? { pullStartedAt: t.pullStartedAt } : {}),
@@ -89,7 +91,8 @@ export function toReport(t: LocalTask): TaskStateMessage {
                 { name: 'networkInterfaceId', value: `eni-${t.spec.taskId.slice(0, 17)}` },
                 { name: 'macAddress', value: t.network.mac ?? '' },
                 { name: 'privateIPv4Address', value: t.network.ip },
-                { name: 'subnetId', value: 'subnet-berth' },
+                { name: 'subnetId', value: t.spec.fargate?.subnetId ?? 'subnet-berth' },
+                { name: 'privateDnsName', value: `ip-${t.network.ip.replace(/\./g, '-')}.ec2.internal` },
               ],
             },
           ],
@@ -109,4 +112,10 @@ export function toReport(t: LocalTask): TaskStateMessage {
         : {}),
     })),
   };
+}
+
+/** The cluster in a task ARN (`…:task/<cluster>/<id>`). */
+function clusterOf(taskArn: string): string | undefined {
+  const parts = taskArn.split('/');
+  return parts.length >= 3 ? parts[parts.length - 2] : undefined;
 }

@@ -49,6 +49,16 @@ export function withAgentOptions(cmd: Command): Command {
       behavior,
       fromEnv('ECS_IMAGE_PULL_BEHAVIOR', behavior, 'default'),
     );
+  cmd.option(
+    '--fargate-cpu-overcommit <factor>',
+    'Fargate vCPUs offered per core (each task is held to its own CPU by its cgroup)',
+    (v: string) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new InvalidArgumentError('a positive number');
+      return n;
+    },
+    4,
+  );
   for (const [flag, what, env, fallback] of DURATIONS) {
     cmd.option(`${flag} <seconds>`, what, seconds, fromEnv(env, seconds, fallback));
   }
@@ -59,6 +69,7 @@ export function withAgentOptions(cmd: Command): Command {
 export function agentSettings(o: Record<string, unknown>): Partial<AgentOptions> {
   return {
     runtime: o.runtime as string,
+    fargateCpuOvercommit: o.fargateCpuOvercommit as number,
     imagePullBehavior: o.imagePullBehavior as PullBehavior,
     cleanupIntervalMs: (o.imageCleanupInterval as number) * 1000,
     housekeeping: {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createLogger, type LogLevel } from '../kernel/logger.js';
 import { agentUnavailable, startAgent } from '../server/agent-process.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
+import { addFargateCommands } from './fargate-commands.js';
 import { addLogsCommand } from './logs-command.js';
 import { startBerth } from '../server/berth.js';
 import { defaults, type AuthMode, type BerthConfig } from '../server/config.js';
@@ -48,8 +49,21 @@ withAgentOptions(program.command('up'))
     int,
     defaults.agentLostGrace,
   )
+  .option('--fargate-prices <list>', 'USD per hour for berth usage: vcpu=,gb=,spot-vcpu=,spot-gb=,storage=')
+  .option('--spot-warning <seconds>', "a Spot interruption's warning before SIGKILL", int, defaults.spotWarning)
+  .option(
+    '--spot-interruption-rate <n>',
+    'random Spot interruptions per task per hour (chaos testing)',
+    (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('not a non-negative number');
+      return n;
+    },
+    defaults.spotInterruptionRate,
+  )
   .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
   .option('--no-agent', 'do not run tasks on this host')
+  .option('--no-fargate', "do not offer this host's agent to the Fargate fleet")
   .action(async (o: Record<string, string | number | boolean>) => {
     if (o.registryAuth !== 'on' && o.registryAuth !== 'off') {
       process.stderr.write(`berth: --registry-auth must be on or off, not '${String(o.registryAuth)}'\n`);
@@ -68,6 +82,9 @@ withAgentOptions(program.command('up'))
       registryMaintenanceInterval: o.registryMaintenanceInterval as number,
       registryGcGrace: o.registryGcGrace as number,
       agentLostGrace: o.agentLostGrace as number,
+      ...(o.fargatePrices ? { fargatePrices: o.fargatePrices as string } : {}),
+      spotWarning: o.spotWarning as number,
+      spotInterruptionRate: o.spotInterruptionRate as number,
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);
@@ -88,6 +105,7 @@ withAgentOptions(program.command('up'))
           {
             endpoint: `http://127.0.0.1:${running.port}`,
             cluster: 'default',
+            fargate: o.fargate !== false,
             dataDir: `${config.dataDir}/agent`,
             ...agentSettings(o),
           },
@@ -131,7 +149,8 @@ const collect = (v: string, acc: Record<string, string>) => {
 withAgentOptions(program.command('agent'))
   .description('run the node agent: register this host with a cluster and run its tasks under runc')
   .requiredOption('--endpoint <url>', 'the berth endpoint, e.g. http://10.0.0.5:4566')
-  .option('--cluster <name>', 'the cluster to join', 'default')
+  .option('--cluster <name>', 'the cluster to join (default: default, or none with --fargate)')
+  .option('--fargate', 'also (without --cluster: only) run Fargate tasks, as a host of the Fargate fleet', false)
   .option('--data-dir <dir>', 'where the agent keeps images, snapshots and task state', '/var/lib/berth-agent')
   .option('--availability-zone <az>', 'the ecs.availability-zone attribute', 'local-1a')
   .option('--attribute <key=value>', 'a custom attribute (repeatable)', collect, {})
@@ -145,10 +164,12 @@ withAgentOptions(program.command('agent'))
       process.exit(1);
     }
     const logger = createLogger(o.logLevel as LogLevel);
+    const cluster = (o.cluster as string | undefined) ?? (o.fargate ? undefined : 'default');
     const agent = await startAgent(
       {
         endpoint: o.endpoint as string,
-        cluster: o.cluster as string,
+        ...(cluster ? { cluster } : {}),
+        fargate: o.fargate === true,
         dataDir: resolve(o.dataDir as string),
         availabilityZone: o.availabilityZone as string,
         attributes: o.attribute as Record<string, string>,
@@ -157,7 +178,8 @@ withAgentOptions(program.command('agent'))
       },
       logger,
     );
-    process.stdout.write(`berth agent ${version} joining cluster ${String(o.cluster)} at ${String(o.endpoint)}\n`);
+    const joins = [cluster ? `cluster ${cluster}` : '', o.fargate ? 'the Fargate fleet' : ''].filter(Boolean);
+    process.stdout.write(`berth agent ${version} joining ${joins.join(' and ')} at ${String(o.endpoint)}\n`);
     const stop = () => {
       agent.stop();
       process.exit(0);
@@ -167,5 +189,6 @@ withAgentOptions(program.command('agent'))
   });
 
 addLogsCommand(program);
+addFargateCommands(program);
 
 await program.parseAsync(process.argv);

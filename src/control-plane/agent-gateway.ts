@@ -199,7 +199,11 @@ export class AgentSession implements LogSource {
       // A host in both roles keeps one identity: its fleet host has its container instance's id.
       const id = rec?.id ?? h.containerInstanceId;
       const host = h.fargate
-        ? registerFleetHost(this.deps, { ...(id ? { containerInstanceId: id } : {}), ...input })
+        ? registerFleetHost(this.deps, {
+            ...(id ? { containerInstanceId: id } : {}),
+            ...input,
+            ...(h.fargateResources ? { cpu: h.fargateResources.cpu, memory: h.fargateResources.memory } : {}),
+          })
         : undefined;
       const me = (rec ?? host) as ContainerInstanceRecord;
       this.dropSessions();

@@ -4,7 +4,7 @@ export { PULL_BEHAVIORS, type PullBehavior } from '../agent/images/image-store.j
 import type { Logger } from '../kernel/logger.js';
 import { version } from './version.js';
 
-export type AgentOptions = Pick<AgentConfig, 'endpoint' | 'cluster' | 'dataDir'> & Partial<AgentConfig>;
+export type AgentOptions = Pick<AgentConfig, 'endpoint' | 'dataDir'> & Partial<AgentConfig>;
 
 /** Why this host cannot run tasks, if it cannot: the agent needs root, the OCI runtime and conmon. */
 export function agentUnavailable(runtime = 'runc'): string | undefined {

@@ -1,3 +1,7 @@
+import { startSpotChaos } from '../fargate/interrupt.js';
+import { recordStopped } from '../fargate/meter.js';
+import { parsePrices } from '../fargate/prices.js';
+import { mountFargateEndpoints } from './fargate-endpoint.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -68,6 +72,11 @@ export async function startBerth(
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane });
     const sessions = new AgentSessions();
     mountLogsEndpoint(app, controlPlane, sessions, config.auth === 'open');
+    mountFargateEndpoints(app, controlPlane, {
+      open: config.auth === 'open',
+      prices: parsePrices(config.fargatePrices),
+      spotWarningMs: config.spotWarning * 1000,
+    });
     const closeAgents = mountAgentEndpoint(app, controlPlane, {
       logger,
       sessions,
@@ -91,10 +100,15 @@ export async function startBerth(
       logger,
     );
     const serviceController = startServiceController(controlPlane, logger);
+    const stopChaos =
+      config.spotInterruptionRate > 0
+        ? startSpotChaos(controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger)
+        : () => undefined;
     // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour ago.
     const retention = setInterval(() => {
       try {
         expireEvents(controlPlane);
+        recordStopped(controlPlane); // Fargate usage outlives the tasks
         purgeStoppedTasks(controlPlane);
       } catch (e) {
         logger.error({ err: String(e) }, 'retention pass failed');
@@ -112,6 +126,7 @@ export async function startBerth(
         (closing ??= (async () => {
           stopMaintenance();
           serviceController.stop();
+          stopChaos();
           clearInterval(retention);
           closeAgents();
           try {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthMode } from '../aws-api/auth.js';
+import { parsePrices } from '../fargate/prices.js';
 
 export type { AuthMode };
 import type { LogLevel } from '../kernel/logger.js';
@@ -26,6 +27,12 @@ export interface BerthConfig {
   registryGcGrace: number;
   /** Seconds a disconnected agent's tasks count as running before services replace them. */
   agentLostGrace: number;
+  /** Fargate prices for `berth usage`: `vcpu=…,gb=…,spot-vcpu=…,spot-gb=…,storage=…` (USD per hour). */
+  fargatePrices?: string;
+  /** Seconds between a Spot interruption's SIGTERM and its SIGKILL (AWS: 120). */
+  spotWarning: number;
+  /** Random Spot interruptions per task per hour, for chaos testing (0: none). */
+  spotInterruptionRate: number;
   logLevel: LogLevel;
 }
 
@@ -42,6 +49,8 @@ export const defaults: BerthConfig = {
   registryMaintenanceInterval: 3600,
   registryGcGrace: 3600,
   agentLostGrace: 60,
+  spotWarning: 120,
+  spotInterruptionRate: 0,
   logLevel: 'info',
 };
 
@@ -51,6 +60,12 @@ export function validateConfig(c: BerthConfig): string[] {
   if (!/^\d{12}$/.test(c.accountId)) problems.push(`--account-id must be 12 digits, not '${c.accountId}'`);
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(c.region))
     problems.push(`--region '${c.region}' is not a region name like us-east-1`);
+  if (!(c.spotInterruptionRate >= 0)) problems.push('--spot-interruption-rate must be 0 or more');
+  try {
+    parsePrices(c.fargatePrices);
+  } catch (e) {
+    problems.push(`--fargate-prices: ${(e as Error).message}`);
+  }
   if (c.auth !== 'open' && c.auth !== 'strict') problems.push(`--auth must be open or strict, not '${String(c.auth)}'`);
   return problems;
 }

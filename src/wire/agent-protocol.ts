@@ -43,6 +43,10 @@ export const helloSchema = z.object({
     gpus: z.number().int().nonnegative().default(0),
   }),
   attributes: z.array(attribute),
+  /** What the host offers the Fargate fleet (CPU may be overcommitted: each task is held to its own). */
+  fargateResources: z
+    .object({ cpu: z.number().int().nonnegative(), memory: z.number().int().nonnegative() })
+    .optional(),
 });
 
 export const containerStateSchema = z.object({

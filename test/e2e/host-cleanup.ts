@@ -31,5 +31,15 @@ export async function cleanupAgentLeftovers(agentDir: string, bridge = 'berth0')
   const tasksDir = join(agentDir, 'tasks');
   const ids = existsSync(tasksDir) ? readdirSync(tasksDir) : [];
   for (const id of ids) await quiet('ip', ['netns', 'delete', `berth-${id.slice(0, 24)}`]);
+  // Fargate tasks' own cgroups (their containers' are gone with the containers).
+  for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+    for (const id of ids) {
+      const dir = join('/sys/fs/cgroup', h, 'berth', id);
+      if (!existsSync(dir)) continue;
+      for (const sub of readdirSync(dir, { withFileTypes: true }))
+        if (sub.isDirectory()) await quiet('rmdir', [join(dir, sub.name)]);
+      await quiet('rmdir', [dir]);
+    }
+  }
   await quiet('ip', ['link', 'delete', bridge]);
 }

@@ -42,6 +42,8 @@ export function stopTask(
   ref: string,
   reason?: string,
   stopCode = 'UserInitiated',
+  /** SIGKILL this long after SIGTERM, whatever the containers' stopTimeout (a Spot interruption's warning). */
+  stopGraceMs?: number,
 ): TaskRecord {
   return deps.store.write((tx) => {
     const key = `${cluster}/${nameFromArnOrName(ref)}`;
@@ -55,6 +57,7 @@ export function stopTask(
       stoppingAt: now(deps),
       stopCode,
       stoppedReason: reason ?? 'Task stopped by user',
+      ...(stopGraceMs !== undefined ? { stopGraceMs } : {}),
       version: t.version + 1,
     };
     // A task that never reached its instance has nothing to stop there.

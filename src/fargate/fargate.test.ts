@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createCluster } from '../control-plane/clusters.js';
+import { registerFleetHost } from '../control-plane/container-instances.js';
+import { tasks } from '../control-plane/tables.js';
+import { registerTaskDefinition } from '../control-plane/task-definitions/task-definitions.js';
+import { runTask } from '../control-plane/tasks/run-task.js';
+import { applyTaskState } from '../control-plane/tasks/task-state.js';
+import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
+import { testControlPlaneDeps } from '../control-plane/test-deps.js';
+import { interruptSpot, SPOT_REASON } from './interrupt.js';
+import { recordStopped, usageReport } from './meter.js';
+import { DEFAULT_PRICES, parsePrices } from './prices.js';
+
+function world() {
+  const deps = testControlPlaneDeps();
+  createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
+  const host = registerFleetHost(deps, { cpu: 16384, memory: 32768, agentConnected: true });
+  registerTaskDefinition(deps, {
+    family: 'web',
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '1024',
+    memory: '2048',
+    containerDefinitions: [{ name: 'app', image: 'busybox' }],
+  });
+  const at = () => deps.clock.now().getTime();
+  const run = (provider: string, count = 1) =>
+    runTask(deps, {
+      cluster: 'c',
+      taskDefinition: 'web',
+      count,
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      capacityProviderStrategy: [{ capacityProvider: provider, weight: 1 }],
+    }).tasks;
+  const report = (id: string, lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED', extra: object = {}) =>
+    applyTaskState(deps, 'c', host.id, { taskId: id, lastStatus, containers: [], ...extra }, true);
+  return { deps, host, at, run, report };
+}
+
+describe('the Fargate billing meter', () => {
+  it('bills from the image pull to the stop, at least a minute, Spot at its own price', () => {
+    const { deps, at, run, report } = world();
+    const [onDemand] = run('FARGATE');
+    const [spot] = run('FARGATE_SPOT');
+    const [never] = run('FARGATE');
+    for (const t of [onDemand, spot]) report(t?.id as string, 'PENDING', { pullStartedAt: at() });
+    deps.clock.advance(30_000);
+    report(spot?.id as string, 'STOPPED', { stoppedAt: at() }); // 30 s: billed as 60
+    deps.clock.advance(90_000);
+    report(onDemand?.id as string, 'STOPPED', { stoppedAt: at() }); // 120 s
+    const u = usageReport(deps, DEFAULT_PRICES);
+    const byArn = new Map(u.tasks.map((t) => [t.taskArn, t]));
+    assert.equal(byArn.get(onDemand?.arn as string)?.billedSeconds, 120);
+    assert.equal(byArn.get(spot?.arn as string)?.billedSeconds, 60);
+    assert.equal(byArn.has(never?.arn as string), false, 'a task that never began pulling costs nothing');
+    assert.equal(u.totals.vcpuSeconds, 180);
+    assert.equal(u.totals.gbSeconds, 360);
+    const expected =
+      (120 * DEFAULT_PRICES.vcpuHour + 240 * DEFAULT_PRICES.gbHour) / 3600 +
+      (60 * DEFAULT_PRICES.spotVcpuHour + 120 * DEFAULT_PRICES.spotGbHour) / 3600;
+    assert.ok(Math.abs(u.totals.costUsd - expected) < 1e-12, `${u.totals.costUsd} vs ${expected}`);
+    assert.equal(u.totals.byCapacityProvider.FARGATE_SPOT?.tasks, 1);
+    assert.deepEqual(
+      u.clusters.map((c) => [c.cluster, c.tasks]),
+      [['c', 2]],
+    );
+  });
+
+  it('keeps a stopped task’s usage after the task itself is forgotten', () => {
+    const { deps, at, run, report } = world();
+    const [t] = run('FARGATE');
+    report(t?.id as string, 'RUNNING', { pullStartedAt: at(), startedAt: at() });
+    deps.clock.advance(600_000);
+    const live = usageReport(deps, DEFAULT_PRICES).tasks[0];
+    assert.equal(live?.running, true);
+    assert.equal(live?.billedSeconds, 600, 'a running task is metered up to now');
+    report(t?.id as string, 'STOPPED', { stoppedAt: at() });
+    assert.equal(recordStopped(deps), 1);
+    assert.equal(recordStopped(deps), 0, 'recorded once');
+    deps.clock.advance(2 * 3_600_000);
+    assert.equal(purgeStoppedTasks(deps), 1);
+    assert.equal(deps.store.read((tx) => tx.list(tasks)).length, 0);
+    const after = usageReport(deps, DEFAULT_PRICES);
+    assert.equal(after.tasks[0]?.billedSeconds, 600);
+    assert.equal(after.tasks[0]?.running, false);
+  });
+
+  it('takes prices as key=value pairs and refuses unknown ones', () => {
+    assert.equal(parsePrices('vcpu=1,spot-gb=0.5').vcpuHour, 1);
+    assert.equal(parsePrices('vcpu=1,spot-gb=0.5').spotGbHour, 0.5);
+    assert.throws(() => parsePrices('cpu=1'), /unknown price 'cpu'/);
+    assert.throws(() => parsePrices('vcpu=-1'), /non-negative/);
+  });
+});
+
+describe('Spot interruptions', () => {
+  it('stop Spot tasks with ECS’s stop code and reason and the warning as their grace', () => {
+    const { deps, run } = world();
+    const spot = run('FARGATE_SPOT', 4);
+    const [onDemand] = run('FARGATE');
+    const [one] = interruptSpot(deps, { cluster: 'c', task: spot[0]?.arn as string, warningMs: 5000 });
+    assert.equal(one?.desiredStatus, 'STOPPED');
+    assert.equal(one?.stopCode, 'SpotInterruption');
+    assert.equal(one?.stoppedReason, SPOT_REASON);
+    assert.equal(one?.stopGraceMs, 5000);
+    assert.throws(
+      () => interruptSpot(deps, { cluster: 'c', task: onDemand?.id as string }),
+      /not a running FARGATE_SPOT/,
+    );
+    const half = interruptSpot(deps, { fraction: 0.5 });
+    assert.equal(half.length, 2, 'half of the three still running, rounded up');
+    assert.ok(half.every((t) => t.capacityProviderName === 'FARGATE_SPOT'));
+    assert.throws(() => interruptSpot(deps, { fraction: 0 }), /fraction/);
+  });
+});

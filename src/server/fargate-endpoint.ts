@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { ControlPlaneDeps } from '../control-plane/deps.js';
+import { interruptSpot } from '../fargate/interrupt.js';
+import { usageReport } from '../fargate/meter.js';
+import type { FargatePrices } from '../fargate/prices.js';
+import { asBerthError, type ErrorKind } from '../kernel/errors.js';
+
+const STATUS: Partial<Record<ErrorKind, number>> = { NotFound: 404, InvalidParameter: 400 };
+
+/**
+ * berth's own Fargate endpoints (`berth usage`, `berth fargate interrupt`):
+ *   GET  /_berth/usage[?cluster=]            usage and estimated cost per cluster, service and task
+ *   POST /_berth/v1/fargate/interrupt         {cluster?, task? | fraction?}: reclaim Spot capacity
+ * Like the other /_berth endpoints they are served only with --auth open.
+ */
+export function mountFargateEndpoints(
+  app: FastifyInstance,
+  deps: ControlPlaneDeps,
+  options: { open: boolean; prices: FargatePrices; spotWarningMs: number },
+): void {
+  const denied = { error: 'AccessDenied', message: 'the /_berth endpoints are only served with --auth open' };
+  const fail = (e: unknown) => {
+    const b = asBerthError(e);
+    return { code: STATUS[b.kind] ?? 500, body: { error: b.kind, message: b.message } };
+  };
+  app.get<{ Querystring: { cluster?: string } }>('/_berth/usage', async (req, reply) => {
+    if (!options.open) return reply.code(403).send(denied);
+    return usageReport(deps, options.prices, req.query.cluster || undefined);
+  });
+  app.post<{ Body: { cluster?: unknown; task?: unknown; fraction?: unknown } | undefined }>(
+    '/_berth/v1/fargate/interrupt',
+    async (req, reply) => {
+      if (!options.open) return reply.code(403).send(denied);
+      const b = req.body ?? {};
+      const bad = (['cluster', 'task'] as const).find((k) => b[k] !== undefined && typeof b[k] !== 'string');
+      if (bad) return reply.code(400).send({ error: 'InvalidParameter', message: `${bad} must be a string` });
+      if (b.fraction !== undefined && typeof b.fraction !== 'number')
+        return reply.code(400).send({ error: 'InvalidParameter', message: 'fraction must be a number' });
+      try {
+        const stopped = interruptSpot(deps, {
+          ...(b.cluster ? { cluster: b.cluster as string } : {}),
+          ...(b.task ? { task: b.task as string } : {}),
+          ...(b.fraction !== undefined ? { fraction: b.fraction as number } : {}),
+          warningMs: options.spotWarningMs,
+        });
+        return { interrupted: stopped.map((t) => t.arn), warningSeconds: options.spotWarningMs / 1000 };
+      } catch (e) {
+        const f = fail(e);
+        return reply.code(f.code).send(f.body);
+      }
+    },
+  );
+}
