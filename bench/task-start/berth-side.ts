@@ -6,6 +6,7 @@ import {
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
+  type RunTaskCommandInput,
 } from '@aws-sdk/client-ecs';
 import { awsCli, startBerth, testCredentials, type BerthProcess } from '../../test/e2e/harness.js';
 import { cleanupAgentLeftovers } from '../../test/e2e/host-cleanup.js';
@@ -57,8 +58,13 @@ export class BerthSide {
   }
 
   /** RunTask(count) and wait until every task is RUNNING, polling DescribeTasks. */
-  async runUntilRunning(family: string, count = 1, pollMs = 10): Promise<void> {
-    const r = await this.ecs.send(new RunTaskCommand({ taskDefinition: family, count }));
+  async runUntilRunning(
+    family: string,
+    count = 1,
+    pollMs = 10,
+    extra: Partial<RunTaskCommandInput> = {},
+  ): Promise<void> {
+    const r = await this.ecs.send(new RunTaskCommand({ ...extra, taskDefinition: family, count }));
     const arns = (r.tasks ?? []).map((t) => t.taskArn as string);
     if (arns.length !== count)
       throw new Error(`RunTask placed ${arns.length} of ${count}: ${JSON.stringify(r.failures)}`);
@@ -93,10 +99,10 @@ export class BerthSide {
   }
 
   /** Sequential starts with a warm image: one RunTask → RUNNING at a time. */
-  async latency(family: string, n: number): Promise<number[]> {
-    await this.runUntilRunning(family); // warm the image
+  async latency(family: string, n: number, extra: Partial<RunTaskCommandInput> = {}): Promise<number[]> {
+    await this.runUntilRunning(family, 1, 10, extra); // warm the image
     const times: number[] = [];
-    for (let i = 0; i < n; i++) times.push(await ms(() => this.runUntilRunning(family)));
+    for (let i = 0; i < n; i++) times.push(await ms(() => this.runUntilRunning(family, 1, 10, extra)));
     await this.stopAll();
     return times;
   }
