@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskSpec, TaskStateMessage } from '../wire/agent-protocol.js';
+import { attachmentIdFor, type TaskSpec, type TaskStateMessage } from '../wire/agent-protocol.js';
 import type { PortBinding, TaskNetwork } from './runtime/network.js';
 
 export interface ContainerState {
@@ -84,7 +84,7 @@ export function toReport(t: LocalTask): TaskStateMessage {
       ? {
           attachments: [
             {
-              id: t.spec.taskId.slice(0, 8),
+              id: attachmentIdFor(t.spec.taskId),
               type: 'ElasticNetworkInterface',
               status: t.lastStatus === 'STOPPED' ? 'DELETED' : 'ATTACHED',
               details: [
@@ -108,7 +108,7 @@ export function toReport(t: LocalTask): TaskStateMessage {
       ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
       networkBindings: bindingsFor(name),
       ...(t.network?.ip && t.spec.networkMode === 'awsvpc'
-        ? { networkInterfaces: [{ attachmentId: t.spec.taskId.slice(0, 8), privateIpv4Address: t.network.ip }] }
+        ? { networkInterfaces: [{ attachmentId: attachmentIdFor(t.spec.taskId), privateIpv4Address: t.network.ip }] }
         : {}),
     })),
   };

@@ -182,3 +182,10 @@ export type ServerMessage =
   /** A log batch stored (or recognised as stored before), or why it cannot be. */
   | { type: 'log-ack'; requestId: string; error?: string }
   | { type: 'error'; message: string };
+
+/**
+ * The id of a task's ENI-like attachment, the same on both sides of the wire: the task id (32 hex
+ * digits) in UUID form, as ECS's attachment ids look.
+ */
+export const attachmentIdFor = (taskId: string) =>
+  `${taskId.slice(0, 8)}-${taskId.slice(8, 12)}-${taskId.slice(12, 16)}-${taskId.slice(16, 20)}-${taskId.slice(20, 32)}`;

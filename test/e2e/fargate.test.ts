@@ -74,6 +74,9 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
     const details = Object.fromEntries(att.details.map((d: { name: string; value: string }) => [d.name, d.value]));
     assert.equal(att.type, 'ElasticNetworkInterface');
     assert.equal(att.status, 'ATTACHED');
+    assert.equal(att.id, run.tasks[0].attachments[0].id, 'the attachment keeps its id from PRECREATED on');
+    assert.match(att.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.equal(t.containers[0].networkInterfaces[0].attachmentId, att.id);
     assert.equal(details.subnetId, 'subnet-0e2e');
     assert.match(details.macAddress, /^[0-9a-f:]{17}$/);
     assert.equal(t.containers[0].networkInterfaces[0].privateIpv4Address, details.privateIPv4Address);

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { hexId } from '../../kernel/ids.js';
+import { attachmentIdFor } from '../../wire/agent-protocol.js';
 import { conflict } from '../../kernel/errors.js';
 import { placeTasks } from '../../scheduler/stack.js';
 import type { TaskRequest } from '../../scheduler/types.js';
@@ -54,7 +55,8 @@ export function runOnFargate(
       if (left.remaining.cpu < res.cpu || left.remaining.memory < res.memory)
         throw conflict('The Fargate placement is no longer valid; retry.');
       const provider = launch.providers[n];
-      const rec = newTask(deps, ctx, {
+      const id = hexId();
+      const rec = newTask(deps, ctx, id, {
         launchType: 'FARGATE',
         ports: [],
         fargateHostId: host.id,
@@ -67,7 +69,7 @@ export function runOnFargate(
         // The ENI-to-be, as ECS shows it before the task's network is up.
         attachments: [
           {
-            id: randomUUID(),
+            id: attachmentIdFor(id),
             type: 'ElasticNetworkInterface',
             status: 'PRECREATED',
             details: [{ name: 'subnetId', value: launch.subnetId }],

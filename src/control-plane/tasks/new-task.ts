@@ -43,9 +43,8 @@ export type Placement = Pick<TaskRecord, 'launchType' | 'ports'> &
   >;
 
 /** A new task record, PROVISIONING, with its containers PENDING. */
-export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, where: Placement): TaskRecord {
+export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, where: Placement): TaskRecord {
   const { cluster, td, res, input } = ctx;
-  const id = hexId();
   return {
     cluster: cluster.name,
     id,

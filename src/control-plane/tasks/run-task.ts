@@ -1,3 +1,4 @@
+import { hexId } from '../../kernel/ids.js';
 import { conflict, invalidParameter } from '../../kernel/errors.js';
 import { parseQuery } from '../../scheduler/query/parse.js';
 import { placeTasks } from '../../scheduler/stack.js';
@@ -155,7 +156,7 @@ function runOnInstances(
       ) {
         throw conflict(`The placement on ${inst.arn} is no longer valid; retry.`);
       }
-      const rec = newTask(deps, ctx, {
+      const rec = newTask(deps, ctx, hexId(), {
         containerInstanceId: inst.id,
         containerInstanceArn: inst.arn,
         launchType,
