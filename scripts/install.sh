@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 # pull images; docker.io for the Docker CLI tests (each starts its own dockerd); the AWS CLI for
 # the end-to-end tests and the quick start; runc, the CNI plugins, iproute2, iptables, zstd and
 # GNU tar for the agent that runs tasks.
-packages=(ca-certificates python3 make g++ git skopeo umoci busybox-static docker.io runc conmon containernetworking-plugins iproute2 iptables zstd tar)
+packages=(ca-certificates python3 make g++ git skopeo umoci busybox-static docker.io runc conmon containernetworking-plugins iproute2 iptables zstd tar e2fsprogs)
 command -v aws > /dev/null || packages+=(awscli)
 
 missing=()

@@ -7,11 +7,13 @@ import type { ImageStore, PullBehavior, PulledImage } from './images/image-store
 import { setUpNetwork, tearDownNetwork, type NetworkConfig } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';
 import { mountRootfs, unmount } from './runtime/rootfs.js';
-import { Runtime, type ExitStatus } from './runtime/runtime.js';
+import { Runtime, runtimeMessage, type ExitStatus } from './runtime/runtime.js';
+import { ephemeralDir, mountEphemeral, removeEphemeral } from './runtime/ephemeral.js';
 import { containerCgroup, createTaskCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
 import { resolveUser } from './runtime/users.js';
 import { containerBinds } from './runtime/volumes.js';
-import { stoppable } from './stop-order.js';
+import { checkHealth } from './health-check.js';
+import { dependsOnMet, stoppable } from './depends-on.js';
 import { etcBinds, portBindings, writeEtcFiles } from './task-setup.js';
 import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
 
@@ -65,6 +67,16 @@ export class TaskRunner {
   private cdir(name: string): string {
     return join(this.dir, 'containers', name);
   }
+  /**
+   * Where a task's writes go: a container's upper and work directories and the task volumes; on
+   * Fargate inside the task's ephemeral storage, so they are held to its size.
+   */
+  private get writableRoot(): string {
+    return this.task.spec.fargate ? ephemeralDir(this.dir) : this.dir;
+  }
+  private layer(name: string, which: 'upper' | 'work'): string {
+    return this.task.spec.fargate ? join(this.writableRoot, 'containers', name, which) : join(this.cdir(name), which);
+  }
 
   updateSpec(spec: TaskSpec): void {
     this.task.spec = {
@@ -116,8 +128,12 @@ export class TaskRunner {
       }
     })();
     const networked = (async () => {
-      // A Fargate task's sandbox: its own cgroup, held to the task's CPU and memory.
-      if (t.spec.fargate) await createTaskCgroup(t.spec.taskId, t.spec.cpu, t.spec.memory);
+      // A Fargate task's sandbox: its own cgroup, held to the task's CPU and memory, and its own
+      // ephemeral storage of the task's size.
+      if (t.spec.fargate) {
+        await createTaskCgroup(t.spec.taskId, t.spec.cpu, t.spec.memory);
+        await mountEphemeral(this.dir, t.spec.fargate.ephemeralStorageGiB);
+      }
       t.bindings = await portBindings(t.spec);
       t.network = await setUpNetwork(this.deps.network, t.spec.taskId, t.spec.networkMode, t.bindings);
       await writeEtcFiles(this.dir, t.spec, t.network?.ip);
@@ -131,28 +147,10 @@ export class TaskRunner {
     await this.watch(); // report RUNNING now rather than at the next tick
   }
 
-  /** Whether a container's dependsOn conditions hold now. */
-  private ready(c: Json): boolean {
-    return ((c.dependsOn ?? []) as Json[]).every((d) => {
-      const dep = this.task.containers[d.containerName];
-      if (!dep) return false;
-      switch (d.condition) {
-        case 'COMPLETE':
-          return dep.lastStatus === 'STOPPED';
-        case 'SUCCESS':
-          return dep.lastStatus === 'STOPPED' && dep.exitCode === 0;
-        case 'HEALTHY':
-          return dep.healthStatus === 'HEALTHY';
-        default:
-          return dep.lastStatus !== 'PENDING';
-      }
-    });
-  }
-
   /** Starts every pending container whose dependencies hold, side by side. */
   private async startReady(): Promise<void> {
     const ready = this.containers.filter(
-      (c) => this.task.containers[c.name]?.lastStatus === 'PENDING' && this.ready(c),
+      (c) => this.task.containers[c.name]?.lastStatus === 'PENDING' && dependsOnMet(c, this.task),
     );
     const failures = await Promise.all(
       ready.map((c) =>
@@ -182,11 +180,11 @@ export class TaskRunner {
     const d = this.cdir(c.name);
     const rootfs = join(d, 'bundle', 'rootfs');
     const binds = containerBinds(c, this.containers, this.task.spec.volumes, {
-      taskDir: this.dir,
+      taskDir: this.writableRoot,
       sharedDir: this.deps.volumesDir,
     });
     for (const b of binds) if (!existsSync(b.source)) await mkdir(b.source, { recursive: true });
-    await mountRootfs(image.layers, join(d, 'upper'), join(d, 'work'), rootfs);
+    await mountRootfs(image.layers, this.layer(c.name, 'upper'), this.layer(c.name, 'work'), rootfs);
     const spec = buildSpec({
       container: c,
       image: image.config,
@@ -237,35 +235,10 @@ export class TaskRunner {
     }
   }
 
-  /**
-   * healthCheck as ECS runs it: the command inside the container every `interval` seconds, a
-   * failure when it exits non-zero or outlives `timeout`; UNHEALTHY after `retries` failures in a
-   * row, failures inside `startPeriod` not counting; one success makes it HEALTHY again.
-   */
   private async checkHealth(): Promise<void> {
-    const now = this.deps.now();
-    for (const c of this.containers) {
-      const hc = c.healthCheck as Json | undefined;
-      const st = this.task.containers[c.name];
-      if (!hc || st?.lastStatus !== 'RUNNING') continue;
-      st.healthStatus ??= 'UNKNOWN';
-      if (st.nextHealthAt !== undefined && now < st.nextHealthAt) continue;
-      st.nextHealthAt = now + (hc.interval ?? 30) * 1000;
-      const cmd = (hc.command ?? []) as string[];
-      const args =
-        cmd[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', cmd.slice(1).join(' ')] : cmd[0] === 'CMD' ? cmd.slice(1) : cmd;
-      if (args.length === 0) continue;
-      const code = await this.deps.runtime.exec(this.id(c.name), args, (hc.timeout ?? 5) * 1000);
-      if (code === 0) {
-        st.healthStatus = 'HEALTHY';
-        st.healthFailures = 0;
-        continue;
-      }
-      const inGrace = st.startedAt !== undefined && now - st.startedAt < (hc.startPeriod ?? 0) * 1000;
-      if (inGrace) continue;
-      st.healthFailures = (st.healthFailures ?? 0) + 1;
-      if (st.healthFailures >= (hc.retries ?? 3)) st.healthStatus = 'UNHEALTHY';
-    }
+    await checkHealth(this.containers, this.task, this.deps.now(), (name, args, timeoutMs) =>
+      this.deps.runtime.exec(this.id(name), args, timeoutMs),
+    );
   }
 
   /** Stops running containers in reverse dependsOn order: SIGTERM, then SIGKILL after each one's stopTimeout. */
@@ -308,27 +281,19 @@ export class TaskRunner {
       const d = this.cdir(c.name);
       await unmount(join(d, 'bundle', 'rootfs'));
       await rm(join(d, 'bundle'), { recursive: true, force: true });
-      await rm(join(d, 'upper'), { recursive: true, force: true });
-      await rm(join(d, 'work'), { recursive: true, force: true });
+      await rm(this.layer(c.name, 'upper'), { recursive: true, force: true });
+      await rm(this.layer(c.name, 'work'), { recursive: true, force: true });
     }
     await tearDownNetwork(this.deps.network, this.task.spec.taskId, this.task.spec.networkMode, this.task.bindings);
-    if (this.task.spec.fargate) await removeTaskCgroup(this.task.spec.taskId);
+    if (this.task.spec.fargate) {
+      await removeTaskCgroup(this.task.spec.taskId);
+      await removeEphemeral(this.dir);
+    }
     await rm(join(this.dir, 'volumes'), { recursive: true, force: true });
     this.task.cleanedUp = true;
   }
 
   report() {
     return toReport(this.task);
-  }
-}
-
-/** The runtime's own sentence out of its logrus line (`time=… level=error msg="…"`). */
-export function runtimeMessage(text: string): string {
-  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
-  if (!m) return text.trim();
-  try {
-    return JSON.parse(`"${m[1] ?? ''}"`) as string;
-  } catch {
-    return m[1] ?? text.trim();
   }
 }

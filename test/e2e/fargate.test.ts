@@ -153,6 +153,26 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
     );
   });
 
+  it('holds its writes to its ephemeral storage, a filesystem of exactly that size', async () => {
+    await fx.register(
+      'disk',
+      [{ name: 'disk', image: fx.imageUri, command: ['sh', '-c', 'df -k / | tail -1'] }],
+      [...FARGATE_TD, '--cpu', '256', '--memory', '512', '--ephemeral-storage', 'sizeInGiB=21'],
+    );
+    const arn = await fx.runTask('disk', ['--launch-type', 'FARGATE', ...VPC]);
+    await waitUntilTasksStopped(waitOpts(), { tasks: [arn] });
+    const t = await fx.describe(arn);
+    assert.deepEqual(t.ephemeralStorage, { sizeInGiB: 21 });
+    assert.equal(t.containers[0].exitCode, 0);
+    // df's total for the container's root: its writable layer's filesystem, 21 GiB less ext4's metadata.
+    const total = Number((await fx.logs(arn, 'disk')).stdout.trim().split(/\s+/)[1]);
+    assert.ok(total > 20.5 * 1024 * 1024 && total <= 21 * 1024 * 1024, `df total ${total} KiB`);
+    const id = arn.split('/').pop() as string;
+    const img = `${fx.berth.dataDir}/agent/tasks/${id}/ephemeral.img`;
+    for (let i = 0; i < 20 && existsSync(img); i++) await new Promise((r) => setTimeout(r, 250));
+    assert.equal(existsSync(img), false, 'the storage goes with the task');
+  });
+
   it('OOM-kills a task that allocates past its memory and says so', async () => {
     await fx.register(
       'hog',

@@ -165,3 +165,14 @@ function parseSync(text: string): { data: number; message?: string } | undefined
     return undefined;
   }
 }
+
+/** The runtime's own sentence out of its logrus line (`time=… level=error msg="…"`). */
+export function runtimeMessage(text: string): string {
+  const m = /msg="((?:[^"\\]|\\.)*)"/.exec(text);
+  if (!m) return text.trim();
+  try {
+    return JSON.parse(`"${m[1] ?? ''}"`) as string;
+  } catch {
+    return m[1] ?? text.trim();
+  }
+}

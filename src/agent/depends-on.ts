@@ -1,3 +1,5 @@
+import type { LocalTask } from './task-state.js';
+
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
 type Json = Record<string, any>;
 
@@ -19,4 +21,22 @@ export function stoppable(containers: Json[], running: ReadonlySet<string>): str
         ),
     )
     .map((c) => c.name as string);
+}
+
+/** Whether a container's dependsOn conditions hold now (START, COMPLETE, SUCCESS, HEALTHY). */
+export function dependsOnMet(c: Json, task: LocalTask): boolean {
+  return ((c.dependsOn ?? []) as Json[]).every((d) => {
+    const dep = task.containers[d.containerName];
+    if (!dep) return false;
+    switch (d.condition) {
+      case 'COMPLETE':
+        return dep.lastStatus === 'STOPPED';
+      case 'SUCCESS':
+        return dep.lastStatus === 'STOPPED' && dep.exitCode === 0;
+      case 'HEALTHY':
+        return dep.healthStatus === 'HEALTHY';
+      default:
+        return dep.lastStatus !== 'PENDING';
+    }
+  });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stoppable } from './stop-order.js';
+import { stoppable } from './depends-on.js';
 
 const defs = [
   { name: 'db' },
