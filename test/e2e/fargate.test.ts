@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import {
@@ -13,7 +15,8 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli, berthBin } from './harness.js';
+import { awsCli, berthBin, startAgentProcess } from './harness.js';
+import { cleanupAgentLeftovers } from './host-cleanup.js';
 
 const execFileP = promisify(execFile);
 const VPC = ['--network-configuration', 'awsvpcConfiguration={subnets=[subnet-0e2e],assignPublicIp=DISABLED}'];
@@ -99,6 +102,57 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
     for (let i = 0; i < 20 && existsSync(`/sys/fs/cgroup/memory/berth/${id}`); i++)
       await new Promise((r) => setTimeout(r, 250));
     assert.equal(existsSync(`/sys/fs/cgroup/memory/berth/${id}`), false, 'task cgroup removed');
+  });
+
+  it('spreads tasks over the fleet’s hosts, one added with berth agent --fargate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-fleet-'));
+    // Its own bridge and subnet: two agents on one host must not hand out the same addresses.
+    const agent = await startAgentProcess(fx.berth.endpoint, [
+      '--fargate',
+      '--data-dir',
+      dir,
+      '--bridge',
+      'berth-fg1',
+      '--subnet',
+      '172.30.0.0/16',
+    ]);
+    try {
+      for (let i = 0; i < 100 && !existsSync(join(dir, 'agent.json')); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.ok(existsSync(join(dir, 'agent.json')), `the agent joined the fleet: ${agent.output()}`);
+      assert.match(agent.output(), /joining the Fargate fleet/);
+      const run = await aws([
+        'ecs',
+        'run-task',
+        '--launch-type',
+        'FARGATE',
+        '--task-definition',
+        'web',
+        '--count',
+        '4',
+        '--started-by',
+        'spread-test',
+        ...VPC,
+      ]);
+      const arns = run.tasks.map((t: { taskArn: string }) => t.taskArn) as string[];
+      await waitUntilTasksRunning(waitOpts(), { tasks: arns });
+      const onNewHost = arns.filter((a) => existsSync(join(dir, 'tasks', a.split('/').pop() as string)));
+      assert.equal(onNewHost.length, 2, 'two of the four on each host');
+      for (const t of await describeTasks(arns)) {
+        const ip = t.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value as string;
+        const mine = onNewHost.includes(t.taskArn as string);
+        assert.match(ip, mine ? /^172\.30\./ : /^172\.29\./);
+        const res = await fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(5000) });
+        assert.equal(await res.text(), 'fargate\n');
+      }
+      assert.equal((await aws(['ecs', 'list-container-instances'])).containerInstanceArns.length, 1);
+      for (const a of arns) await aws(['ecs', 'stop-task', '--task', a]);
+      await waitUntilTasksStopped(waitOpts(), { tasks: arns });
+    } finally {
+      await agent.stop();
+      await cleanupAgentLeftovers(dir, 'berth-fg1');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses invalid cpu/memory pairs, bridge mode, and a run without a network configuration', async () => {
