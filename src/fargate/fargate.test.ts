@@ -8,7 +8,7 @@ import { runTask } from '../control-plane/tasks/run-task.js';
 import { applyTaskState } from '../control-plane/tasks/task-state.js';
 import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
 import { testControlPlaneDeps } from '../control-plane/test-deps.js';
-import { interruptSpot, SPOT_REASON } from './interrupt.js';
+import { interruptSpot, SPOT_REASON, startSpotChaos } from './interrupt.js';
 import { recordStopped, usageReport } from './meter.js';
 import { DEFAULT_PRICES, parsePrices } from './prices.js';
 
@@ -112,5 +112,23 @@ describe('Spot interruptions', () => {
     assert.equal(half.length, 2, 'half of the three still running, rounded up');
     assert.ok(half.every((t) => t.capacityProviderName === 'FARGATE_SPOT'));
     assert.throws(() => interruptSpot(deps, { fraction: 0 }), /fraction/);
+  });
+});
+
+describe('Spot chaos', () => {
+  it('interrupts running Spot tasks at random at the rate asked, and only those', async () => {
+    const { deps, run } = world();
+    const spot = run('FARGATE_SPOT', 3);
+    const [onDemand] = run('FARGATE');
+    const logged: unknown[] = [];
+    const logger = { info: (o: unknown) => logged.push(o), error: () => undefined } as never;
+    // A rate so high that every Spot task is hit on the first tick.
+    const stop = startSpotChaos(deps, 3_600_000, 1000, logger, 5);
+    await new Promise((r) => setTimeout(r, 30));
+    stop();
+    const now = deps.store.read((tx) => tx.list(tasks)).map((e) => e.value);
+    for (const t of spot) assert.equal(now.find((x) => x.id === t.id)?.stopCode, 'SpotInterruption');
+    assert.equal(now.find((x) => x.id === onDemand?.id)?.desiredStatus, 'RUNNING');
+    assert.equal(logged.length, 3);
   });
 });
