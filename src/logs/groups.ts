@@ -1,6 +1,14 @@
 import { alreadyExists, invalidParameter, notFound } from '../kernel/errors.js';
 import { groupArn, now, type LogsDeps } from './deps.js';
-import { eventPrefix, logEvents, logGroups, logStreams, streamPrefix, type LogGroupRecord } from './tables.js';
+import {
+  eventPosition,
+  eventPrefix,
+  logEvents,
+  logGroups,
+  logStreams,
+  streamPrefix,
+  type LogGroupRecord,
+} from './tables.js';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const RETENTION_DAYS = [
@@ -106,21 +114,32 @@ export function tagLogGroup(
  * Retention: events older than their group's retention are deleted (a pass per maintenance
  * interval, as CloudWatch Logs deletes expired events in the background).
  */
-export function expireEvents(deps: LogsDeps): number {
+export function expireEvents(deps: LogsDeps, chunk = 10_000): number {
   let removed = 0;
   const t = now(deps);
   for (const g of deps.store.read((tx) => tx.list(logGroups)).map((e) => e.value)) {
     if (!g.retentionInDays) continue;
     const cutoff = t - g.retentionInDays * 86_400_000;
-    deps.store.write((tx) => {
-      for (const s of tx.list(logStreams, { prefix: streamPrefix(g.name) })) {
-        for (const e of tx.list(logEvents, { prefix: eventPrefix(s.value.group, s.value.name) })) {
-          if (e.value.timestamp >= cutoff) break; // keys are in time order
-          tx.delete(logEvents, e.key);
-          removed++;
-        }
+    for (const s of deps.store.read((tx) => tx.list(logStreams, { prefix: streamPrefix(g.name) }))) {
+      const prefix = eventPrefix(s.value.group, s.value.name);
+      // Keys are in time order: only what lies below the cutoff is read, a chunk per transaction,
+      // so a stream of millions of events neither fills memory nor holds the store for long.
+      for (;;) {
+        const n = deps.store.write((tx) => {
+          const old = tx.list(logEvents, { prefix, before: prefix + eventPosition(cutoff, 0), limit: chunk });
+          let bytes = 0;
+          for (const e of old) {
+            tx.delete(logEvents, e.key);
+            bytes += Buffer.byteLength(e.value.message);
+          }
+          const cur = tx.get(logStreams, s.key)?.value;
+          if (cur && old.length) tx.put(logStreams, { ...cur, storedBytes: Math.max(0, cur.storedBytes - bytes) });
+          return old.length;
+        });
+        removed += n;
+        if (n < chunk) break;
       }
-    });
+    }
   }
   return removed;
 }

@@ -3,8 +3,9 @@ import { describe, it } from 'node:test';
 import { BerthError } from '../kernel/errors.js';
 import { createLogGroup, describeLogGroups, expireEvents, setRetention } from './groups.js';
 import { putLogEvents } from './put-events.js';
-import { filterLogEvents, getLogEvents } from './read-events.js';
-import { createLogStream, describeLogStreams } from './streams.js';
+import { filterLogEvents } from './filter-events.js';
+import { getLogEvents } from './read-events.js';
+import { createLogStream, describeLogStreams, groupStoredBytes } from './streams.js';
 import { testLogsDeps } from './test-deps.js';
 
 const code = (c: string) => (e: unknown) => e instanceof BerthError && e.detail.code === c;
@@ -113,6 +114,41 @@ describe('CloudWatch Logs domain', () => {
     assert.throws(() => getLogEvents(deps, { ...q, nextToken: 'garbage' }), /nextToken is invalid/);
   });
 
+  it('filters a large group a scan-limited call at a time, every match once and in order', () => {
+    const { deps, t } = world();
+    for (const [stream, offset] of [
+      ['web/app/1', 0],
+      ['web/app/2', 1],
+    ] as const) {
+      putLogEvents(
+        deps,
+        '/ecs/web',
+        stream,
+        Array.from({ length: 5000 }, (_, i) => ({
+          timestamp: t + 2 * i + offset,
+          message: i % 7 === 0 ? `hit ${2 * i + offset}` : 'miss',
+        })),
+      );
+    }
+    const got: number[] = [];
+    let token: string | undefined;
+    let calls = 0;
+    do {
+      const r = filterLogEvents(
+        deps,
+        { logGroupName: '/ecs/web', filterPattern: 'hit', ...(token ? { nextToken: token } : {}) },
+        999,
+      );
+      got.push(...r.events.map((e) => Number(e.message.split(' ')[1])));
+      token = r.nextToken;
+      calls++;
+    } while (token);
+    const want = Array.from({ length: 10_000 }, (_, n) => n).filter((n) => Math.floor(n / 2) % 7 === 0);
+    assert.deepEqual(got, want);
+    assert.equal(calls, 11, '10,000 events at 999 a call');
+    assert.throws(() => filterLogEvents(deps, { logGroupName: '/ecs/web', nextToken: 'AAAA' }), /nextToken is invalid/);
+  });
+
   it('filters across streams in time order, with tokens, and orders streams by last event', () => {
     const { deps, t } = world();
     putLogEvents(deps, '/ecs/web', 'web/app/1', [
@@ -151,11 +187,18 @@ describe('CloudWatch Logs domain', () => {
 
   it('deletes events past the group retention', () => {
     const { deps, t } = world();
-    putLogEvents(deps, '/ecs/web', 'web/app/1', [{ timestamp: t - 2 * 86_400_000, message: 'old' }]);
+    putLogEvents(
+      deps,
+      '/ecs/web',
+      'web/app/1',
+      Array.from({ length: 25 }, (_, i) => ({ timestamp: t - 2 * 86_400_000 + i, message: 'old' })),
+    );
     putLogEvents(deps, '/ecs/web', 'web/app/1', [{ timestamp: t, message: 'new' }]);
     setRetention(deps, '/ecs/web', 1);
     assert.throws(() => setRetention(deps, '/ecs/web', 2), /retentionInDays/);
-    assert.equal(expireEvents(deps), 1);
+    assert.equal(groupStoredBytes(deps, '/ecs/web'), 25 * 3 + 3);
+    assert.equal(expireEvents(deps, 10), 25, 'in chunks of 10');
+    assert.equal(groupStoredBytes(deps, '/ecs/web'), 3, 'what is left counts');
     assert.deepEqual(
       getLogEvents(deps, { logGroupName: '/ecs/web', logStreamName: 'web/app/1' }).events.map((e) => e.message),
       ['new'],

@@ -1,9 +1,8 @@
 import { invalidParameter } from '../kernel/errors.js';
 import type { LogsDeps } from './deps.js';
-import { compileFilter } from './filter-pattern.js';
 import { getLogGroup } from './groups.js';
 import { streamMissing } from './streams.js';
-import { SEP, eventPosition, eventPrefix, logEvents, logStreams, streamKey, streamPrefix } from './tables.js';
+import { SEP, eventPosition, eventPrefix, logEvents, logStreams, streamKey } from './tables.js';
 
 export interface OutEvent {
   timestamp: number;
@@ -12,7 +11,7 @@ export interface OutEvent {
 }
 
 /** A position in a stream as a token's digits: 15 of time, 10 of sequence. */
-const toDigits = (pos: string) => pos.replace(SEP, '');
+export const toDigits = (pos: string) => pos.replace(SEP, '');
 const fromDigits = (d: string) => `${d.slice(0, 15)}${SEP}${d.slice(15)}`;
 
 function parseToken(token: string): { dir: 'f' | 'b'; pos: string } {
@@ -103,77 +102,5 @@ export function getLogEvents(
     events: picked.map((p) => p.e),
     nextForwardToken: `f/${toDigits(last ?? here)}`,
     nextBackwardToken: `b/${toDigits(first ?? here)}`,
-  };
-}
-
-/**
- * FilterLogEvents: matching events from the group's streams (all, named, or by prefix), in time
- * order across streams; the token resumes after the last event returned.
- */
-export function filterLogEvents(
-  deps: LogsDeps,
-  q: {
-    logGroupName: string;
-    logStreamNames?: string[];
-    logStreamNamePrefix?: string;
-    startTime?: number;
-    endTime?: number;
-    filterPattern?: string;
-    nextToken?: string;
-    limit?: number;
-  },
-) {
-  getLogGroup(deps, q.logGroupName);
-  if (q.logStreamNames?.length && q.logStreamNamePrefix) {
-    throw invalidParameter('logStreamNames and logStreamNamePrefix are mutually exclusive.', {
-      field: 'logStreamNamePrefix',
-    });
-  }
-  const match = compileFilter(q.filterPattern);
-  const streams = deps.store
-    .read((tx) => tx.list(logStreams, { prefix: streamPrefix(q.logGroupName) + (q.logStreamNamePrefix ?? '') }))
-    .map((e) => e.value.name)
-    .filter((n) => !q.logStreamNames?.length || q.logStreamNames.includes(n));
-  const lo = q.startTime !== undefined ? eventPosition(q.startTime, 0) : '';
-  const hi = q.endTime !== undefined ? eventPosition(q.endTime, 0) : '\uffff';
-  let after = '';
-  if (q.nextToken) {
-    try {
-      after = Buffer.from(q.nextToken, 'base64url').toString();
-    } catch {
-      after = '';
-    }
-    if (!after.includes(SEP)) throw invalidParameter('The specified nextToken is invalid.', { field: 'nextToken' });
-  }
-  const found: { order: string; e: OutEvent & { logStreamName: string; eventId: string } }[] = [];
-  for (const name of streams) {
-    const prefix = eventPrefix(q.logGroupName, name);
-    for (const r of deps.store.read((tx) => tx.list(logEvents, { prefix }))) {
-      const pos = r.key.slice(prefix.length);
-      if (pos < lo || pos >= hi || !match(r.value.message)) continue;
-      const order = `${pos}${SEP}${name}`;
-      if (after && order <= after) continue;
-      found.push({
-        order,
-        e: {
-          logStreamName: name,
-          timestamp: r.value.timestamp,
-          message: r.value.message,
-          ingestionTime: r.value.ingestionTime,
-          eventId: toDigits(pos).padStart(56, '0'),
-        },
-      });
-    }
-  }
-  found.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
-  const limit = q.limit ?? 10_000;
-  const page = found.slice(0, limit);
-  const more = found.length > limit;
-  return {
-    events: page.map((p) => p.e),
-    searchedLogStreams: streams.map((logStreamName) => ({ logStreamName, searchedCompletely: !more })),
-    ...(more
-      ? { nextToken: Buffer.from((page[page.length - 1] as { order: string }).order).toString('base64url') }
-      : {}),
   };
 }

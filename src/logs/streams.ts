@@ -62,3 +62,13 @@ export function describeLogStreams(
   if (q.orderBy === 'LastEventTime') list.sort((a, b) => (a.lastEventTimestamp ?? 0) - (b.lastEventTimestamp ?? 0));
   return q.descending ? list.reverse() : list;
 }
+
+/**
+ * A group's stored bytes: the sum over its streams (as CloudWatch Logs reports it for groups; for
+ * streams it reports 0, the field being deprecated there).
+ */
+export function groupStoredBytes(deps: LogsDeps, group: string): number {
+  return deps.store
+    .read((tx) => tx.list(logStreams, { prefix: streamPrefix(group) }))
+    .reduce((n, e) => n + e.value.storedBytes, 0);
+}

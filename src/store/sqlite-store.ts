@@ -48,11 +48,20 @@ export class SqliteStore implements Store {
       revisions: db.prepare<[string, string], { create_rev: number; mod_rev: number }>(
         'SELECT create_rev, mod_rev FROM kv WHERE tbl = ? AND key = ?',
       ),
-      list: db.prepare<[string, string, string, string, number], Row>(
-        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? AND key > ? ORDER BY key LIMIT ?',
+      // One lower bound per statement: given both `key >= ?` and `key > ?`, SQLite seeks to the
+      // first and filters on the second, so paging deep into a prefix read every row before the
+      // page (a 10,000-event page 1M events in took 180 ms instead of 10).
+      list: db.prepare<[string, string, string, number], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?',
       ),
-      listReverse: db.prepare<[string, string, string, string, number], Row>(
-        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? AND key > ? ORDER BY key DESC LIMIT ?',
+      listAfter: db.prepare<[string, string, string, number], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key > ? AND key < ? ORDER BY key LIMIT ?',
+      ),
+      listReverse: db.prepare<[string, string, string, number], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key >= ? AND key < ? ORDER BY key DESC LIMIT ?',
+      ),
+      listReverseAfter: db.prepare<[string, string, string, number], Row>(
+        'SELECT key, value, create_rev, mod_rev FROM kv WHERE tbl = ? AND key > ? AND key < ? ORDER BY key DESC LIMIT ?',
       ),
       count: db.prepare<[string, string, string], { n: number }>(
         'SELECT count(*) AS n FROM kv WHERE tbl = ? AND key >= ? AND key < ?',
@@ -80,8 +89,16 @@ export class SqliteStore implements Store {
       const lo = o.prefix ?? '';
       const end = o.prefix ? prefixEnd(o.prefix) : '\uffff\uffff';
       const hi = o.before !== undefined && o.before < end ? o.before : end;
-      const stmt = o.reverse ? this.stmt.listReverse : this.stmt.list;
-      return stmt.all(t, lo, hi, o.after ?? '', o.limit ?? -1).map(toEntry);
+      // The tighter of the two lower bounds: `after` (exclusive) once it reaches the prefix.
+      const useAfter = o.after !== undefined && o.after >= lo;
+      const stmt = o.reverse
+        ? useAfter
+          ? this.stmt.listReverseAfter
+          : this.stmt.listReverse
+        : useAfter
+          ? this.stmt.listAfter
+          : this.stmt.list;
+      return stmt.all(t, useAfter ? (o.after as string) : lo, hi, o.limit ?? -1).map(toEntry);
     },
     count: (t, p) => {
       const lo = p ?? '';

@@ -11,8 +11,9 @@ import {
   tagLogGroup,
 } from '../../logs/groups.js';
 import { putLogEvents } from '../../logs/put-events.js';
-import { filterLogEvents, getLogEvents } from '../../logs/read-events.js';
-import { createLogStream, deleteLogStream, describeLogStreams } from '../../logs/streams.js';
+import { filterLogEvents } from '../../logs/filter-events.js';
+import { getLogEvents } from '../../logs/read-events.js';
+import { createLogStream, deleteLogStream, describeLogStreams, groupStoredBytes } from '../../logs/streams.js';
 import type { LogGroupRecord } from '../../logs/tables.js';
 import { paginate } from '../pagination.js';
 import { defineService, type AwsService } from '../service.js';
@@ -30,14 +31,14 @@ function logsErrorCode(e: BerthError): string | undefined {
   return undefined;
 }
 
-const toGroup = (g: LogGroupRecord): cwl.LogGroup => ({
+const toGroup = (g: LogGroupRecord, storedBytes = 0): cwl.LogGroup => ({
   logGroupName: g.name,
   creationTime: g.createdAt,
   ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}),
   metricFilterCount: 0,
   arn: `${g.arn}:*`,
   logGroupArn: g.arn,
-  storedBytes: 0,
+  storedBytes,
   logGroupClass: g.logGroupClass as cwl.LogGroupClass,
 });
 
@@ -79,7 +80,10 @@ export function logsService(deps: LogsDeps): AwsService {
           ...(i.logGroupNamePattern ? { logGroupNamePattern: i.logGroupNamePattern } : {}),
         });
         const { page, nextToken } = paginate(all, (g) => g.name, i.limit, i.nextToken, 50);
-        return { logGroups: page.map(toGroup), ...(nextToken ? { nextToken } : {}) };
+        return {
+          logGroups: page.map((g) => toGroup(g, groupStoredBytes(deps, g.name))),
+          ...(nextToken ? { nextToken } : {}),
+        };
       },
       PutRetentionPolicy: (i: cwl.PutRetentionPolicyRequest): Empty => (
         setRetention(deps, i.logGroupName as string, i.retentionInDays),
