@@ -91,7 +91,7 @@ export function toReport(t: LocalTask): TaskStateMessage {
                 { name: 'networkInterfaceId', value: `eni-${t.spec.taskId.slice(0, 17)}` },
                 { name: 'macAddress', value: t.network.mac ?? '' },
                 { name: 'privateIPv4Address', value: t.network.ip },
-                { name: 'subnetId', value: t.spec.fargate?.subnetId ?? 'subnet-berth' },
+                { name: 'subnetId', value: t.spec.subnetId ?? t.spec.fargate?.subnetId ?? 'subnet-berth' },
                 { name: 'privateDnsName', value: `ip-${t.network.ip.replace(/\./g, '-')}.ec2.internal` },
               ],
             },

@@ -59,6 +59,7 @@ function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
       ? { fargate: { ephemeralStorageGiB: t.ephemeralStorageGiB ?? 20, subnetId: t.subnetId ?? 'subnet-berth' } }
       : {}),
     ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
+    ...(t.subnetId ? { subnetId: t.subnetId } : {}),
   };
 }
 

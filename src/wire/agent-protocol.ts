@@ -163,6 +163,8 @@ export interface TaskSpec {
   taskRoleArn?: string;
   /** A Fargate task: its own sandbox, held to exactly the task's CPU and memory. */
   fargate?: { ephemeralStorageGiB: number; subnetId: string };
+  /** awsvpc: the subnet the task's attachment reports (awsvpcConfiguration.subnets[0]). */
+  subnetId?: string;
   /** SIGKILL this long after SIGTERM whatever each container's stopTimeout (a Spot interruption). */
   stopGraceMs?: number;
 }

@@ -160,7 +160,16 @@ describe('tasks on real containers under runc', () => {
       ],
       ['--network-mode', 'awsvpc'],
     );
-    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'vpc' }));
+    await assert.rejects(
+      ecs.send(new RunTaskCommand({ taskDefinition: 'vpc' })),
+      /network configuration must be provided when the network mode is 'awsvpc'/,
+    );
+    const run = await ecs.send(
+      new RunTaskCommand({
+        taskDefinition: 'vpc',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-e2e'] } },
+      }),
+    );
     const arn = run.tasks?.[0]?.taskArn as string;
     await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
     const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
@@ -168,6 +177,7 @@ describe('tasks on real containers under runc', () => {
     assert.equal(t?.attachments?.[0]?.type, 'ElasticNetworkInterface');
     assert.match(details.privateIPv4Address ?? '', /^\d+\.\d+\.\d+\.\d+$/);
     assert.match(details.macAddress ?? '', /^[0-9a-f:]{17}$/);
+    assert.equal(details.subnetId, 'subnet-e2e');
     assert.equal(t?.containers?.[0]?.networkInterfaces?.[0]?.privateIpv4Address, details.privateIPv4Address);
     const res = await fetch(`http://${details.privateIPv4Address}:8080/`, { signal: AbortSignal.timeout(5000) });
     assert.equal(await res.text(), 'own-address\n');

@@ -15,7 +15,7 @@ export interface LaunchInput {
 
 /** How a request's tasks launch: on the cluster's instances, or on Fargate (one provider per task). */
 export type Launch =
-  | { kind: 'instances'; launchType: 'EC2' | 'EXTERNAL' }
+  | { kind: 'instances'; launchType: 'EC2' | 'EXTERNAL'; subnetId?: string }
   | { kind: 'fargate'; providers: (string | undefined)[]; platformVersion: string; subnetId: string };
 
 const PLATFORM_VERSIONS = new Set(['LATEST', '1.4.0']);
@@ -48,7 +48,8 @@ export function resolveLaunch(
       throw invalidParameter('A platform version can only be given for tasks on Fargate.', {
         field: 'platformVersion',
       });
-    return { kind: 'instances', launchType };
+    if (td.input.networkMode !== 'awsvpc') return { kind: 'instances', launchType };
+    return { kind: 'instances', launchType, subnetId: subnetOf(input.networkConfiguration) };
   }
   if (launchType !== 'FARGATE') throw notImplemented(`Launch type ${launchType} is`);
   if (!td.compatibilities.includes('FARGATE'))
@@ -64,7 +65,16 @@ export function resolveLaunch(
     throw invalidParameter('Task placement constraints and strategies are not supported on Fargate.', {
       field: input.placementConstraints?.length ? 'placementConstraints' : 'placementStrategy',
     });
-  const vpc = (input.networkConfiguration as { awsvpcConfiguration?: { subnets?: unknown } } | undefined)
+  const subnetId = subnetOf(input.networkConfiguration);
+  const providers = strategy.length
+    ? pickProviders(strategy, input.providerCounts ?? {}, count)
+    : Array.from({ length: count }, () => undefined);
+  return { kind: 'fargate', providers, platformVersion: '1.4.0', subnetId };
+}
+
+/** awsvpc tasks need a network configuration with subnets, on every launch type, as in ECS. */
+function subnetOf(networkConfiguration: unknown): string {
+  const vpc = (networkConfiguration as { awsvpcConfiguration?: { subnets?: unknown } } | undefined)
     ?.awsvpcConfiguration;
   if (!vpc)
     throw invalidParameter("A network configuration must be provided when the network mode is 'awsvpc'.", {
@@ -79,8 +89,5 @@ export function resolveLaunch(
     throw invalidParameter('At most 16 subnets can be given in awsvpcConfiguration.', {
       field: 'networkConfiguration.awsvpcConfiguration.subnets',
     });
-  const providers = strategy.length
-    ? pickProviders(strategy, input.providerCounts ?? {}, count)
-    : Array.from({ length: count }, () => undefined);
-  return { kind: 'fargate', providers, platformVersion: '1.4.0', subnetId: subnets[0] };
+  return subnets[0];
 }

@@ -88,7 +88,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
       throw invalidParameter('StartTask does not launch tasks on Fargate.', { field: 'launchType' });
     return runOnFargate(deps, ctx, launch);
   }
-  return runOnInstances(deps, ctx, launch.launchType, input, count);
+  return runOnInstances(deps, ctx, launch, input, count);
 }
 
 function taskContext(
@@ -111,7 +111,7 @@ function taskContext(
 function runOnInstances(
   deps: ControlPlaneDeps,
   ctx: TaskContext,
-  launchType: string,
+  launch: { launchType: string; subnetId?: string },
   input: RunTaskInput,
   count: number,
 ): RunTaskResult {
@@ -159,9 +159,10 @@ function runOnInstances(
       const rec = newTask(deps, ctx, hexId(), {
         containerInstanceId: inst.id,
         containerInstanceArn: inst.arn,
-        launchType,
+        launchType: launch.launchType,
         ports: res.ports,
         ...zoneOf(inst),
+        ...(launch.subnetId ? { subnetId: launch.subnetId } : {}),
       });
       out.push(putTask(tx, rec, batch));
     }
