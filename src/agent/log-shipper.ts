@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
+import { parseBool } from './awslogs-options.js';
 import { LineJoiner, parseRecord } from './container-logs.js';
 import type { LocalTask } from './task-state.js';
 
@@ -29,9 +30,9 @@ export function shipTargets(tasksDir: string, t: LocalTask): ShipTarget[] {
       const prefix = o['awslogs-stream-prefix'];
       return {
         group: o['awslogs-group'] as string,
-        // ECS names the stream prefix/container-name/task-id.
-        stream: prefix ? `${prefix}/${c.name}/${t.spec.taskId}` : `${t.spec.taskId}/${c.name}`,
-        createGroup: o['awslogs-create-group'] === 'true',
+        // ECS names the stream prefix/container-name/task-id; awslogs-stream names it outright.
+        stream: o['awslogs-stream'] ?? (prefix ? `${prefix}/${c.name}/${t.spec.taskId}` : `${t.spec.taskId}/${c.name}`),
+        createGroup: parseBool(o['awslogs-create-group'] ?? '') === true,
         source: `${t.spec.taskId}-${c.name}`,
         file: join(dir, c.name, 'container.log'),
         offsetFile: join(dir, c.name, 'awslogs.offset'),
@@ -221,7 +222,14 @@ export async function readPiece(
 /** The awslogs options that join lines into multi-line events, as one pattern. */
 function multilineOption(o: Record<string, string>): { multiline?: RegExp } {
   const pattern = o['awslogs-multiline-pattern'];
-  if (pattern) return { multiline: new RegExp(pattern) };
+  // A pattern that does not compile fails the container before it starts (awslogs-options.ts).
+  if (pattern) {
+    try {
+      return { multiline: new RegExp(pattern) };
+    } catch {
+      return {};
+    }
+  }
   const format = o['awslogs-datetime-format'];
   if (!format) return {};
   const tokens: Record<string, string> = {

@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
 import type { TaskSpec } from '../wire/agent-protocol.js';
+import { logConfigurationError } from './awslogs-options.js';
 import type { ImageStore, PullBehavior, PulledImage } from './images/image-store.js';
 import { setUpNetwork, tearDownNetwork, type NetworkConfig } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';
@@ -142,6 +143,8 @@ export class TaskRunner {
     t.pullStoppedAt = this.deps.now();
     if (pull.status === 'rejected') return this.fail(`CannotPullContainerError: ${(pull.reason as Error).message}`);
     if (net.status === 'rejected') return this.fail(`CannotCreateContainerError: ${(net.reason as Error).message}`);
+    const logOptions = logConfigurationError(this.containers);
+    if (logOptions) return this.fail(`CannotCreateContainerError: ${logOptions}`);
     t.lastStatus = 'ACTIVATING';
     await this.startReady();
     await this.watch(); // report RUNNING now rather than at the next tick

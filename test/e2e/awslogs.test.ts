@@ -166,4 +166,31 @@ describe('the awslogs driver into CloudWatch Logs', () => {
     assert.equal(count, N);
     assert.ok(ordered, 'in order, none twice');
   });
+  it('refuses log options Docker would refuse, before the container starts', async () => {
+    await fx.register(
+      'badlogs',
+      [
+        {
+          name: 'app',
+          image: fx.imageUri,
+          memory: 16,
+          command: ['sh', '-c', 'echo never'],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': '/ecs/bad', 'max-buffer-size': '4m' },
+          },
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('badlogs');
+    await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    const t = await fx.describe(arn);
+    assert.equal(t.stopCode, 'TaskFailedToStart');
+    assert.equal(
+      t.stoppedReason,
+      "CannotCreateContainerError: logger: max-buffer-size option is only supported with 'mode=non-blocking'",
+    );
+    assert.equal(t.containers[0].exitCode, undefined, 'the container never ran');
+  });
 });
