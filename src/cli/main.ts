@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger, type LogLevel } from '../kernel/logger.js';
-import { agentUnavailable, startAgent } from '../server/agent-process.js';
+import { agentUnavailable, startAgent, type AgentOptions } from '../server/agent-process.js';
+import { LOCAL_AGENT_ENV, LocalAgent } from '../server/local-agent.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
 import { addFargateCommands } from './fargate-commands.js';
 import { addLogsCommand } from './logs-command.js';
@@ -96,12 +97,12 @@ withAgentOptions(program.command('up'))
       process.exit(1);
     }
     const running = berth;
-    let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+    let agent: LocalAgent | undefined;
     if (o.agent !== false) {
       const why = agentUnavailable(o.runtime as string);
       if (why) process.stderr.write(`berth: no local agent: ${why}; tasks will not run on this host\n`);
-      else
-        agent = await startAgent(
+      else {
+        agent = new LocalAgent(
           {
             endpoint: `http://127.0.0.1:${running.port}`,
             cluster: 'default',
@@ -109,8 +110,11 @@ withAgentOptions(program.command('up'))
             dataDir: `${config.dataDir}/agent`,
             ...agentSettings(o),
           },
+          config.logLevel,
           logger,
         );
+        agent.start();
+      }
     }
     process.stdout.write(
       `berth ${version} listening on ${running.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n` +
@@ -123,9 +127,8 @@ withAgentOptions(program.command('up'))
         process.exit(130);
       }
       stopping = true;
-      agent?.stop();
       process.stdout.write(`berth: ${signal} received, finishing in-flight requests\n`);
-      running.close().then(
+      Promise.all([agent?.stop(), running.close()]).then(
         () => {
           process.stdout.write('berth: stopped\n');
           process.exit(0);
@@ -184,6 +187,26 @@ withAgentOptions(program.command('agent'))
       agent.stop();
       process.exit(0);
     };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+// berth up's own agent (server/local-agent.ts): settings from the environment, gone with its parent.
+program
+  .command('local-agent', { hidden: true })
+  .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .action(async (o: { logLevel: LogLevel }) => {
+    const settings = process.env[LOCAL_AGENT_ENV];
+    if (!settings) {
+      process.stderr.write('berth local-agent: started by berth up only\n');
+      process.exit(1);
+    }
+    const agent = await startAgent(JSON.parse(settings) as AgentOptions, createLogger(o.logLevel));
+    const stop = () => {
+      agent.stop();
+      process.exit(0);
+    };
+    process.stdin.on('end', stop).on('close', stop).on('error', stop).resume();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
