@@ -23,8 +23,8 @@ export class BerthSide {
     readonly creds: string,
   ) {}
 
-  static async start(): Promise<BerthSide> {
-    const berth = await startBerth({ keepDataDir: true });
+  static async start(args: string[] = []): Promise<BerthSide> {
+    const berth = await startBerth({ keepDataDir: true, args });
     const ecs = new ECSClient({ endpoint: berth.endpoint, region: 'us-east-1', credentials: testCredentials });
     const creds = `AWS:${(await awsCli(berth.endpoint, ['ecr', 'get-login-password'])).stdout.trim()}`;
     return new BerthSide(berth, ecs, new URL(berth.endpoint).host, creds);

@@ -3,7 +3,8 @@
  * prepared bundle (the floor), berth RunTask → RUNNING with a warm image, and `docker run -d`
  * through Debian's dockerd — printing p50/p90 for each and the ratios; then starts per second with
  * 50 tasks asked for at once, and the cold start of a 100 MB image (zstd layers for berth) pulled
- * from berth's registry. Run: npm run bench:task-start  (N=50 by default)
+ * from berth's registry; last, berth's latency and burst again with crun as its runtime (CRUN=0
+ * skips it). Run: npm run bench:task-start  (N=50 by default)
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startDockerd } from '../../test/e2e/dockerd.js';
 import { buildBusyboxImage } from '../../test/e2e/images.js';
+import { findBinary } from '../../src/agent/runtime/runtime.js';
 import { BerthSide } from './berth-side.js';
 import { SLEEP, ms, pct } from './common.js';
 
@@ -125,18 +127,35 @@ try {
     await dockerd.stop();
   }
 
+  // The same starts with crun as the runtime (the agent readies a hybrid cgroup layout for it),
+  // after the runc side has gone: both would use the one host bridge.
+  let crun: { latency: number[]; rate: number } | undefined;
+  if (process.env.CRUN !== '0' && findBinary('crun')) {
+    await side.dispose();
+    const c = await BerthSide.start(['--runtime', 'crun']);
+    try {
+      await c.register('bench', await c.push(image.ref, 'bench/small'));
+      crun = { latency: await c.latency('bench', N), rate: await c.throughput('bench', BURST) };
+    } finally {
+      await c.dispose();
+    }
+  }
+
   const line = (name: string, xs: number[]) =>
     console.log(
       `${name.padEnd(34)} p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms   p90 ${pct(xs, 90).toFixed(1).padStart(7)} ms`,
     );
   line(`overlay + runc run -d (floor, n=${N})`, floor);
   line(`berth RunTask -> RUNNING (n=${N})`, berth);
+  if (crun) line(`berth with crun (n=${N})`, crun.latency);
   line(`docker run -d (n=${N})`, docker);
   console.log(
-    `ratios at p50: berth/runc ${(pct(berth, 50) / pct(floor, 50)).toFixed(2)}   berth/docker ${(pct(berth, 50) / pct(docker, 50)).toFixed(2)}`,
+    `ratios at p50: berth/runc ${(pct(berth, 50) / pct(floor, 50)).toFixed(2)}   berth/docker ${(pct(berth, 50) / pct(docker, 50)).toFixed(2)}` +
+      (crun ? `   berth with crun/docker ${(pct(crun.latency, 50) / pct(docker, 50)).toFixed(2)}` : ''),
   );
   console.log(
-    `burst of ${BURST}: berth ${berthRate.toFixed(1)} starts/s, docker ${dockerRate.toFixed(1)} starts/s (ratio ${(berthRate / dockerRate).toFixed(2)})`,
+    `burst of ${BURST}: berth ${berthRate.toFixed(1)} starts/s, docker ${dockerRate.toFixed(1)} starts/s (ratio ${(berthRate / dockerRate).toFixed(2)})` +
+      (crun ? `, berth with crun ${crun.rate.toFixed(1)} starts/s` : ''),
   );
   console.log(
     `cold start, ${BIG_MB} MB image from berth's registry: berth ${(berthCold / 1000).toFixed(2)} s (zstd), docker ${(dockerCold / 1000).toFixed(2)} s (${dockerColdNote}) (ratio ${(berthCold / dockerCold).toFixed(2)})`,

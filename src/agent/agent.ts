@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { cpus, hostname, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../kernel/logger.js';
 import { AGENT_PATH, type LogsRequest, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
@@ -11,6 +11,7 @@ import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './hou
 import { ImageStore, type PullBehavior } from './images/image-store.js';
 import { RegistryClient } from './images/registry-client.js';
 import type { NetworkConfig } from './runtime/network.js';
+import { prepareCgroupsForCrun } from './runtime/cgroup-layout.js';
 import { Runtime } from './runtime/runtime.js';
 import { TaskRunner } from './task-runner.js';
 import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
@@ -91,6 +92,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    if (basename(this.config.runtime ?? 'runc') === 'crun') await prepareCgroupsForCrun(this.logger);
     await mkdir(this.tasksDir, { recursive: true });
     try {
       const saved = JSON.parse(await readFile(join(this.config.dataDir, 'agent.json'), 'utf8')) as {

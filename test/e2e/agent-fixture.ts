@@ -25,7 +25,7 @@ export interface AgentFixture {
   /** `berth logs` for one container: stdout and stderr as the CLI prints them. */
   logs(arn: string, container: string, args?: string[]): Promise<{ stdout: string; stderr: string }>;
   /**
-   * kill -9 of berth (and its in-process agent), then `berth up` again on the same data directory,
+   * kill -9 of berth (its agent ends with it), then `berth up` again on the same data directory,
    * after `downForMs` with nobody watching.
    */
   crashAndRestart(downForMs?: number): Promise<void>;

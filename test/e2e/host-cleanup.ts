@@ -11,15 +11,16 @@ const quiet = (cmd: string, args: string[]) =>
   );
 
 /**
- * Removes whatever a test's agent left on the host, even after a failure: its runc containers,
+ * Removes whatever a test's agent left on the host, even after a failure: its runc or crun containers,
  * mounts under its data directory (`agentDir`), its tasks' network namespaces, and the berth bridge.
  */
 export async function cleanupAgentLeftovers(agentDir: string, bridge = 'berth0'): Promise<void> {
-  const root = join(agentDir, 'runc');
-  if (existsSync(root)) {
-    for (const id of (await quiet('runc', ['--root', root, 'list', '-q'])).split('\n').filter(Boolean)) {
-      await quiet('runc', ['--root', root, 'kill', id, 'KILL']);
-      await quiet('runc', ['--root', root, 'delete', '--force', id]);
+  for (const runtime of ['runc', 'crun']) {
+    const root = join(agentDir, runtime);
+    if (!existsSync(root)) continue;
+    for (const id of (await quiet(runtime, ['--root', root, 'list', '-q'])).split('\n').filter(Boolean)) {
+      await quiet(runtime, ['--root', root, 'kill', id, 'KILL']);
+      await quiet(runtime, ['--root', root, 'delete', '--force', id]);
     }
   }
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
