@@ -99,8 +99,10 @@ async function endToEnd(): Promise<void> {
       maxAttempts: 1,
     });
     await ecs.send(new CreateClusterCommand({ clusterName: 'bench' }));
-    // Minimal agents: they hold 50 instances connected and acknowledge nothing, so only the control plane is measured.
-    for (let i = 0; i < 50; i++) {
+    // Minimal agents: they hold INSTANCES (50) instances connected and acknowledge nothing, so only
+    // the control plane is measured.
+    const INSTANCES = Number(process.env.INSTANCES ?? 50);
+    for (let i = 0; i < INSTANCES; i++) {
       const ws = new WebSocket(`${berth.endpoint.replace('http', 'ws')}/agent/v1`);
       await new Promise((r) => ws.once('open', r));
       ws.send(
@@ -167,7 +169,7 @@ async function endToEnd(): Promise<void> {
     );
     const secs = (performance.now() - t0) / 1000;
     console.log(
-      `end to end: ${tasks} tasks persisted by ${CALLS} RunTask(count=10) calls from ${CONCURRENCY} clients in ${secs.toFixed(2)} s = ${(tasks / secs).toFixed(0)} tasks/s`,
+      `end to end over ${INSTANCES} instances: ${tasks} tasks persisted by ${CALLS} RunTask(count=10) calls from ${CONCURRENCY} clients in ${secs.toFixed(2)} s = ${(tasks / secs).toFixed(0)} tasks/s`,
     );
     if (failures.size) console.log('placement failures:', Object.fromEntries(failures));
     // Latency under a steady 200 calls/s for two seconds.

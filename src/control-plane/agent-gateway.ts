@@ -18,6 +18,7 @@ import { FLEET, liveTasks, tasks, taskDefinitions, type ContainerInstanceRecord,
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
+import { TaskRouter, type TaskListener } from './task-router.js';
 
 /** The transport the gateway speaks through (a websocket in production, a twin in tests). */
 export interface AgentConnection {
@@ -34,6 +35,8 @@ export interface AgentGatewayOptions {
   sessions?: AgentSessions;
   /** How long a logs request may wait for the agent. */
   requestTimeoutMs?: number;
+  /** The one watch of the tasks table every session of a server shares (a session makes its own without). */
+  router?: TaskRouter;
 }
 
 /** What an agent needs to run one task: the registered definition with the task's overrides. */
@@ -102,14 +105,23 @@ export class AgentSession implements LogSource {
   /** Tasks changed since the last send, by store key (`<cluster>/<id>`). */
   private readonly dirty = new Set<string>();
   private pending = false;
-  private readonly watchAbort = new AbortController();
   private silence?: NodeJS.Timeout;
+  private readonly router: TaskRouter;
+  private unlisten?: () => void;
+  private readonly listener: TaskListener = {
+    changed: (key) => {
+      this.dirty.add(key);
+      this.schedulePush();
+    },
+    resync: () => this.push(),
+  };
 
   constructor(
     private readonly deps: ControlPlaneDeps,
     private readonly conn: AgentConnection,
     private readonly options: AgentGatewayOptions,
   ) {
+    this.router = options.router ?? new TaskRouter(deps.store, options.logger);
     this.armSilenceTimer();
   }
 
@@ -219,7 +231,11 @@ export class AgentSession implements LogSource {
         ...(this.options.registryCredentials ? { registry: this.options.registryCredentials() } : {}),
       });
       this.options.logger.info({ cluster, instance: me.id, fargate: host !== undefined }, 'agent connected');
-      void this.follow();
+      this.unlisten?.();
+      this.unlisten = this.router.listen(
+        [...(cluster ? [TaskRouter.hostKey(cluster, me.id)] : []), ...(host ? [TaskRouter.hostKey(FLEET, me.id)] : [])],
+        this.listener,
+      );
       this.push();
     } catch (e) {
       this.conn.send({ type: 'error', message: (e as Error).message });
@@ -244,23 +260,6 @@ export class AgentSession implements LogSource {
     );
   }
 
-  private async follow(): Promise<void> {
-    const from = this.deps.store.revision();
-    try {
-      for await (const c of this.deps.store.watch(from, { tables: [tasks.name], signal: this.watchAbort.signal })) {
-        // Only this host's tasks matter, and any task it was sent (it may have moved on).
-        const id = c.key.slice(c.key.indexOf('/') + 1);
-        if (this.owns(c.value as Partial<TaskRecord> | undefined) || this.sent.has(id)) {
-          this.dirty.add(c.key);
-          this.schedulePush();
-        }
-      }
-    } catch (e) {
-      this.options.logger.warn({ err: String(e) }, 'agent session lost its watch; closing');
-      this.conn.close(4002, 'resync');
-    }
-  }
-
   private schedulePush(): void {
     if (this.pending) return;
     this.pending = true;
@@ -274,9 +273,12 @@ export class AgentSession implements LogSource {
   private push(): void {
     if (!this.instance) return;
     const desired = desiredTasks(this.deps, this.instance.cluster, this.instance.id, this.instance.fleet);
-    this.sent.clear();
+    this.releaseAll();
     this.dirty.clear();
-    for (const t of desired) this.sent.set(t.taskId, JSON.stringify(t));
+    for (const t of desired) {
+      this.sent.set(t.taskId, JSON.stringify(t));
+      this.router.hold(t.taskId, this.listener);
+    }
     this.conn.send({ type: 'desired', seq: ++this.seq, tasks: desired });
   }
 
@@ -295,8 +297,10 @@ export class AgentSession implements LogSource {
           const body = JSON.stringify(spec);
           if (this.sent.get(id) === body) continue;
           this.sent.set(id, body);
+          this.router.hold(id, this.listener);
           changed.push(spec);
         } else if (this.sent.delete(id)) {
+          this.router.release(id, this.listener);
           removed.push(id);
         }
       }
@@ -306,9 +310,16 @@ export class AgentSession implements LogSource {
       this.conn.send({ type: 'desired-delta', seq: ++this.seq, tasks: changed, removed });
   }
 
+  private releaseAll(): void {
+    for (const id of this.sent.keys()) this.router.release(id, this.listener);
+    this.sent.clear();
+  }
+
   onClose(): void {
     clearTimeout(this.silence);
-    this.watchAbort.abort();
+    this.unlisten?.();
+    this.releaseAll();
+    if (!this.options.router) this.router.close();
     for (const r of this.requests.values()) {
       clearTimeout(r.timer);
       r.reject(unavailable('The agent disconnected.'));

@@ -145,7 +145,20 @@ export function setAgentConnected(deps: ControlPlaneDeps, cluster: string, id: s
 }
 
 /** An instance as the scheduler and the cluster query language see it. */
+// Records from the store's cache are frozen and the same object until the instance changes: their
+// views are built once (and the scheduler's per-attributes answers then hold across RunTasks).
+const views = new WeakMap<ContainerInstanceRecord, InstanceView>();
+
 export function instanceView(i: ContainerInstanceRecord): InstanceView {
+  let v = views.get(i);
+  if (!v) {
+    v = buildView(i);
+    if (Object.isFrozen(i)) views.set(i, Object.freeze(v));
+  }
+  return v;
+}
+
+function buildView(i: ContainerInstanceRecord): InstanceView {
   const left = remainingResources(i);
   return {
     arn: i.arn,

@@ -185,8 +185,10 @@ export const taskDefinitions = defineTable<TaskDefinitionRecord>(
   (t) => `${t.family}/${String(t.revision).padStart(9, '0')}`,
 );
 export const families = defineTable<FamilyRecord>('ecs.families', (f) => f.family);
+// Listed by every RunTask and written far less often: one frozen copy per revision serves all reads.
 export const containerInstances = defineTable<ContainerInstanceRecord>(
   'ecs.container-instances',
   (c) => `${c.cluster}/${c.id}`,
+  { cache: true },
 );
 export const tasks = defineTable<TaskRecord>('ecs.tasks', (t) => `${t.cluster}/${t.id}`);

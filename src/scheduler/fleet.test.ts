@@ -125,6 +125,39 @@ describe('fleet', () => {
     );
   });
 
+  it('takes changed instances and still decides as a fresh snapshot would (property)', () => {
+    const change = fc.record({
+      at: fc.nat(),
+      cpu: fc.integer({ min: 0, max: 4096 }),
+      g: fc.integer({ min: 0, max: 3 }),
+      // Sometimes what the static checks read changes too: the zone, or the status.
+      az: fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined }),
+      draining: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fleetArb, fc.array(fc.tuple(requestArb, change), { minLength: 1, maxLength: 6 }), (f, steps) => {
+        const kept = new Fleet(f.map((x, i) => inst(i, x.az, x.cpu, x.memory, x.g ? { g1: x.g } : {})));
+        steps.forEach(([r, ch], k) => {
+          const t = request(r);
+          const at = ch.at % kept.views.length;
+          const was = kept.views[at] as InstanceView;
+          kept.replace(at, {
+            ...was,
+            status: ch.draining ? 'DRAINING' : was.status,
+            attributes: ch.az ? { ...was.attributes, 'ecs.availability-zone': ch.az } : { ...was.attributes },
+            remaining: { ...was.remaining, cpu: ch.cpu },
+            taskGroups: ch.g ? { g1: ch.g } : {},
+          });
+          const fresh = placeTasks(kept.views.slice(), t, r.count, seeded(k + 1));
+          const onKept = placeTasks(kept, t, r.count, seeded(k + 1));
+          assert.deepEqual(onKept, fresh);
+          kept.commit(onKept, t);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('commits a plan: resources, groups and spread counts move; the fleet is otherwise untouched by deciding', () => {
     const fleet = new Fleet([inst(0, 'a', 1024, 1024, {}), inst(1, 'b', 1024, 1024, { g1: 2 })]);
     const t = request({
@@ -144,6 +177,12 @@ describe('fleet', () => {
     assert.equal(fleet.memory[0], 512);
     assert.equal(fleet.views[0]?.taskGroups['g1'], 2);
     assert.deepEqual([...fleet.groupTotals('attribute:ecs.availability-zone', 'g1')], [2, 2]);
+    // The store moved on: instance 1 now holds five of the group, and nothing else changed.
+    fleet.replace(1, { ...(fleet.views[1] as InstanceView), taskGroups: { g1: 5 } });
+    assert.deepEqual([...fleet.groupTotals('attribute:ecs.availability-zone', 'g1')], [2, 5]);
+    // Its zone changed: spread values are worked out again.
+    fleet.replace(1, { ...(fleet.views[1] as InstanceView), attributes: { 'ecs.availability-zone': 'a' } });
+    assert.deepEqual([...fleet.groupTotals('attribute:ecs.availability-zone', 'g1')], [7]);
   });
 });
 

@@ -139,6 +139,32 @@ export class Fleet {
     return counts;
   }
 
+  /**
+   * Takes an instance's new view (the store changed it). What placing cannot change stays
+   * remembered when the instance kept its status, agent and attributes; otherwise it is all
+   * worked out again on the next decision.
+   */
+  replace(k: number, view: InstanceView): void {
+    const was = this.views[k] as InstanceView;
+    this.views[k] = view;
+    this.cpu[k] = view.remaining.cpu;
+    this.memory[k] = view.remaining.memory;
+    if (!sameStatics(was, view)) {
+      this.statics.clear();
+      this.spreadIds.clear();
+      this.totals.clear();
+      return;
+    }
+    for (const [group, byField] of this.totals) {
+      const delta = (view.taskGroups[group] ?? 0) - (was.taskGroups[group] ?? 0);
+      if (delta === 0) continue;
+      for (const [field, counts] of byField) {
+        const id = this.spreadOf(field).ids[k] as number;
+        if (id >= 0) counts[id] = (counts[id] as number) + delta;
+      }
+    }
+  }
+
   /** Records a plan as applied: its tasks now hold their instances' resources, ports and groups. */
   commit(plan: Plan, task: TaskRequest): void {
     for (const p of plan.placements) {
@@ -154,6 +180,24 @@ export class Fleet {
       }
     }
   }
+}
+
+/** Whether two views of an instance agree on all that the static checks and spread values read. */
+function sameStatics(a: InstanceView, b: InstanceView): boolean {
+  if (
+    a.arn !== b.arn ||
+    a.id !== b.id ||
+    a.status !== b.status ||
+    a.agentConnected !== b.agentConnected ||
+    a.registeredAt !== b.registeredAt ||
+    a.ec2InstanceId !== b.ec2InstanceId ||
+    a.agentVersion !== b.agentVersion
+  )
+    return false;
+  if (a.attributes === b.attributes) return true;
+  const ka = Object.keys(a.attributes);
+  if (ka.length !== Object.keys(b.attributes).length) return false;
+  return ka.every((k) => a.attributes[k] === b.attributes[k] && k in b.attributes);
 }
 
 /** An instance after one more task of `task` lands on it. */

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { AgentSession, type AgentGatewayOptions } from '../control-plane/agent-gateway.js';
 import type { ControlPlaneDeps } from '../control-plane/deps.js';
+import { TaskRouter } from '../control-plane/task-router.js';
 import { AGENT_PATH } from '../wire/agent-protocol.js';
 
 /** Serves the agent wire on the edge port: websocket upgrades of /agent/v1, one session each. */
@@ -11,6 +12,8 @@ export function mountAgentEndpoint(
   options: AgentGatewayOptions,
 ): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  const router = options.router ?? new TaskRouter(deps.store, options.logger);
+  const shared = { ...options, router };
   app.server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) {
       socket.destroy();
@@ -20,7 +23,7 @@ export function mountAgentEndpoint(
       const session = new AgentSession(
         deps,
         { send: (m) => ws.send(JSON.stringify(m)), close: (c, r) => ws.close(c, r) },
-        options,
+        shared,
       );
       ws.on('message', (data) => session.onMessage(data.toString()));
       ws.on('close', () => session.onClose());
@@ -30,5 +33,6 @@ export function mountAgentEndpoint(
   return () => {
     for (const c of wss.clients) c.terminate();
     wss.close();
+    router.close();
   };
 }

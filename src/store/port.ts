@@ -14,15 +14,27 @@ export interface TableDef<T> {
    * counted as revisions, which would otherwise double every byte written.
    */
   readonly history?: boolean;
+  /**
+   * true: values read far more often than written (container instances, listed by every RunTask).
+   * An implementation may hand out one deeply frozen copy per revision of an entry instead of a
+   * fresh one per read; readers must treat such values as read-only (they already must: watchers
+   * and writers share the value a put returns).
+   */
+  readonly cache?: boolean;
 }
 
 export function defineTable<T>(
   name: string,
   key: (value: T) => string,
-  options: { history?: boolean } = {},
+  options: { history?: boolean; cache?: boolean } = {},
 ): TableDef<T> {
   if (!/^[a-z][a-z0-9_.-]*$/.test(name)) throw new Error(`invalid table name '${name}'`);
-  return { name, key, ...(options.history === false ? { history: false } : {}) };
+  return {
+    name,
+    key,
+    ...(options.history === false ? { history: false } : {}),
+    ...(options.cache ? { cache: true } : {}),
+  };
 }
 
 export interface Entry<T> {

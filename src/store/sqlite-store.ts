@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Change, Entry, ListOptions, ReadTx, Store, WatchOptions, WriteTx } from './port.js';
 import { migrate } from './migrations.js';
 import { prefixEnd, readTx, writeTx, type RawOps } from './tx-core.js';
+import { TableMirror } from './table-mirror.js';
 import { WatchHub } from './watch-hub.js';
 
 interface Row {
@@ -23,6 +24,12 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly hub = new WatchHub();
   private readonly serialised = new WeakMap<object, string>();
+  /** Cached tables' committed rows (TableDef.cache), loaded on first read. */
+  private readonly mirrors = new Map<string, TableMirror>();
+  /** A write transaction's puts and deletes of mirrored tables, applied once it commits. */
+  private pendingMirror: (() => void)[] = [];
+  /** Inside a write transaction reads see its uncommitted writes: they go to SQLite, not the mirror. */
+  private writing = false;
   private readonly stmt;
   private rev: number;
   private compacted: number;
@@ -81,14 +88,16 @@ export class SqliteStore implements Store {
   }
 
   private readonly raw: RawOps = {
-    get: (t, k) => {
+    get: (t, k, cached) => {
+      if (cached && !this.writing) return this.mirror(t).get(k);
       const r = this.stmt.get.get(t, k);
       return r ? toEntry(r) : undefined;
     },
-    list: (t, o: ListOptions) => {
+    list: (t, o: ListOptions, cached) => {
       const lo = o.prefix ?? '';
       const end = o.prefix ? prefixEnd(o.prefix) : '\uffff\uffff';
       const hi = o.before !== undefined && o.before < end ? o.before : end;
+      if (cached && !this.writing) return this.mirror(t).list(o, lo, hi);
       // The tighter of the two lower bounds: `after` (exclusive) once it reaches the prefix.
       const useAfter = o.after !== undefined && o.after >= lo;
       const stmt = o.reverse
@@ -109,13 +118,28 @@ export class SqliteStore implements Store {
       // The change log stores the same value: serialise it once.
       if (typeof e.value === 'object' && e.value !== null) this.serialised.set(e.value, json);
       this.stmt.set.run(t, e.key, json, e.createRevision, e.modRevision);
+      const m = this.mirrors.get(t);
+      if (m) this.pendingMirror.push(() => m.put({ ...e, value: JSON.parse(json) }));
     },
     revisions: (t, k) => {
       const r = this.stmt.revisions.get(t, k);
       return r ? { createRevision: r.create_rev, modRevision: r.mod_rev } : undefined;
     },
-    remove: (t, k) => void this.stmt.remove.run(t, k),
+    remove: (t, k) => {
+      this.stmt.remove.run(t, k);
+      const m = this.mirrors.get(t);
+      if (m) this.pendingMirror.push(() => m.remove(k));
+    },
   };
+
+  private mirror(t: string): TableMirror {
+    let m = this.mirrors.get(t);
+    if (!m) {
+      m = new TableMirror(this.stmt.list.all(t, '', '\uffff\uffff', -1).map(toEntry));
+      this.mirrors.set(t, m);
+    }
+    return m;
+  }
 
   read<R>(fn: (tx: ReadTx) => R): R {
     // One process owns the database (the data-dir lock) and JavaScript runs a synchronous read to
@@ -126,18 +150,27 @@ export class SqliteStore implements Store {
 
   write<R>(fn: (tx: WriteTx) => R): R {
     const changes: Change[] = [];
-    const result = this.db
-      .transaction(() => {
-        const revision = this.rev + 1;
-        const out = fn(writeTx(this.raw, revision, changes));
-        if (changes.length > 0) {
-          this.stmt.logChanges.run(revision, this.logText(changes));
-          this.stmt.setMeta.run(revision, 'revision');
-          this.compact(revision);
-        }
-        return out;
-      })
-      .immediate();
+    this.writing = true;
+    this.pendingMirror = [];
+    let result: R;
+    try {
+      result = this.db
+        .transaction(() => {
+          const revision = this.rev + 1;
+          const out = fn(writeTx(this.raw, revision, changes));
+          if (changes.length > 0) {
+            this.stmt.logChanges.run(revision, this.logText(changes));
+            this.stmt.setMeta.run(revision, 'revision');
+            this.compact(revision);
+          }
+          return out;
+        })
+        .immediate();
+      for (const apply of this.pendingMirror) apply();
+    } finally {
+      this.writing = false;
+      this.pendingMirror = [];
+    }
     if (changes.length > 0) {
       this.rev += 1;
       this.hub.publish(changes);

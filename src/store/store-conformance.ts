@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError } from '../kernel/errors.js';
-import { defineTable, type Change, type Store } from './port.js';
+import { defineTable, type Change, type ListOptions, type Store } from './port.js';
 
 interface Cluster {
   name: string;
@@ -15,6 +15,7 @@ interface Task {
 
 const clusters = defineTable<Cluster>('clusters', (c) => c.name);
 const tasks = defineTable<Task>('tasks', (t) => `${t.cluster}/${t.id}`);
+const cachedClusters = defineTable<Cluster>('cached-clusters', (c) => c.name, { cache: true });
 
 async function take(it: AsyncIterable<Change>, n: number): Promise<Change[]> {
   const out: Change[] = [];
@@ -198,6 +199,65 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       assert.equal(got?.value.tags?.k, 'v');
       (got?.value.tags as Record<string, string>).k = 'mutated again';
       assert.equal(s.read((tx) => tx.get(clusters, 'a'))?.value.tags?.k, 'v');
+      s.close();
+    });
+
+    it('serves a cached table’s reads as written, through rollbacks, rewrites and deletes', () => {
+      const s = open();
+      const get = (k: string) => s.read((tx) => tx.get(cachedClusters, k))?.value;
+      const list = () => s.read((tx) => tx.list(cachedClusters)).map((e) => [e.key, e.value.status, e.modRevision]);
+      s.write((tx) => tx.put(cachedClusters, { name: 'a', status: 'ACTIVE', tags: { k: 'v' } }));
+      s.write((tx) => tx.put(cachedClusters, { name: 'b', status: 'ACTIVE' }));
+      assert.deepEqual(get('a'), { name: 'a', status: 'ACTIVE', tags: { k: 'v' } });
+      assert.deepEqual(get('a'), get('a'), 'read again');
+      assert.deepEqual(list(), [
+        ['a', 'ACTIVE', 1],
+        ['b', 'ACTIVE', 2],
+      ]);
+      // A transaction that reads its own uncommitted write, then rolls back: the next read is the
+      // committed value, even though the next commit reuses the rolled-back revision number.
+      assert.throws(() =>
+        s.write((tx) => {
+          tx.put(cachedClusters, { name: 'a', status: 'ROLLED-BACK' });
+          assert.equal(tx.get(cachedClusters, 'a')?.value.status, 'ROLLED-BACK');
+          assert.equal(tx.list(cachedClusters)[0]?.value.status, 'ROLLED-BACK');
+          throw new Error('boom');
+        }),
+      );
+      s.write((tx) => tx.put(cachedClusters, { name: 'a', status: 'DRAINING' }));
+      assert.equal(get('a')?.status, 'DRAINING');
+      assert.throws(() =>
+        s.write((tx) => {
+          tx.put(cachedClusters, { name: 'b', status: 'ROLLED-BACK' });
+          assert.equal(tx.get(cachedClusters, 'b')?.value.status, 'ROLLED-BACK');
+          throw new Error('boom');
+        }),
+      );
+      assert.equal(get('b')?.status, 'ACTIVE');
+      assert.deepEqual(list(), [
+        ['a', 'DRAINING', 3],
+        ['b', 'ACTIVE', 2],
+      ]);
+      s.write((tx) => tx.delete(cachedClusters, 'b'));
+      assert.equal(get('b'), undefined);
+      s.write((tx) => tx.put(cachedClusters, { name: 'b', status: 'NEW' }));
+      assert.deepEqual(list(), [
+        ['a', 'DRAINING', 3],
+        ['b', 'NEW', 5],
+      ]);
+      // Listing options over a cached table, as over any other.
+      s.write((tx) => {
+        for (const n of ['x/1', 'x/2', 'x/3', 'y/1']) tx.put(cachedClusters, { name: n, status: 'ACTIVE' });
+      });
+      const keys = (o: ListOptions) => s.read((t) => t.list(cachedClusters, o)).map((e) => e.key);
+      assert.deepEqual(keys({ prefix: 'x/' }), ['x/1', 'x/2', 'x/3']);
+      assert.deepEqual(keys({ prefix: 'x/', after: 'x/1', limit: 1 }), ['x/2']);
+      assert.deepEqual(keys({ prefix: 'x/', reverse: true, limit: 2 }), ['x/3', 'x/2']);
+      assert.deepEqual(keys({ before: 'x/2', after: 'a' }), ['b', 'x/1']);
+      assert.equal(
+        s.read((t) => t.count(cachedClusters, 'x/')),
+        3,
+      );
       s.close();
     });
 

@@ -3,8 +3,9 @@ import type { Change, Entry, ListOptions, ReadTx, TableDef, WriteOptions, WriteT
 
 /** The few raw operations an implementation provides; the semantics live here, once. */
 export interface RawOps {
-  get(table: string, key: string): Entry<unknown> | undefined;
-  list(table: string, options: ListOptions): Entry<unknown>[];
+  /** `cached`: the table allows one frozen copy per revision to serve every read (TableDef.cache). */
+  get(table: string, key: string, cached?: boolean): Entry<unknown> | undefined;
+  list(table: string, options: ListOptions, cached?: boolean): Entry<unknown>[];
   count(table: string, prefix: string | undefined): number;
   /** Stores an entry; `json` is its value already serialised, when the caller has it. */
   set(table: string, entry: Entry<unknown>, json?: string): void;
@@ -15,8 +16,8 @@ export interface RawOps {
 
 export function readTx(raw: RawOps): ReadTx {
   return {
-    get: <T>(t: TableDef<T>, key: string) => raw.get(t.name, key) as Entry<T> | undefined,
-    list: <T>(t: TableDef<T>, options: ListOptions = {}) => raw.list(t.name, options) as Entry<T>[],
+    get: <T>(t: TableDef<T>, key: string) => raw.get(t.name, key, t.cache) as Entry<T> | undefined,
+    list: <T>(t: TableDef<T>, options: ListOptions = {}) => raw.list(t.name, options, t.cache) as Entry<T>[],
     count: <T>(t: TableDef<T>, prefix?: string) => raw.count(t.name, prefix),
   };
 }

@@ -2,6 +2,7 @@ import { hexId } from '../../kernel/ids.js';
 import { attachmentIdFor } from '../../wire/agent-protocol.js';
 import { conflict } from '../../kernel/errors.js';
 import { placeTasks } from '../../scheduler/stack.js';
+import { fleetFor } from './fleet-cache.js';
 import type { TaskRequest } from '../../scheduler/types.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
@@ -38,12 +39,7 @@ export function runOnFargate(
   };
   const count = launch.providers.length;
   const plan = hosts.length
-    ? placeTasks(
-        hosts.map((h) => instanceView(h)),
-        request,
-        count,
-        deps.rng,
-      )
+    ? placeTasks(fleetFor(deps.store, FLEET, hosts), request, count, deps.rng)
     : { placements: [], failures: Array.from({ length: count }, () => ({ reason: NO_CAPACITY })) };
   const ephemeral = (ctx.td.input.ephemeralStorage as { sizeInGiB?: number } | undefined)?.sizeInGiB ?? 20;
   const records = deps.store.write((tx) => {

@@ -15,6 +15,7 @@ import {
 } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { runOnFargate } from './fargate-run.js';
+import { fleetFor } from './fleet-cache.js';
 import { resolveLaunch } from './launch.js';
 import { newTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
 
@@ -136,16 +137,18 @@ function runOnInstances(
   if (candidates.length === 0)
     throw invalidParameter('No Container Instances were found in your cluster.', { field: 'cluster' });
   const plan: Plan = placeTasks(
-    candidates.map((i) => instanceView(i)),
+    named ? candidates.map((i) => instanceView(i)) : fleetFor(deps.store, cluster.name, candidates),
     request,
     count,
     deps.rng,
   );
+  const byArn = new Map(plan.placements.map((p) => [p.instanceArn, undefined as ContainerInstanceRecord | undefined]));
+  for (const i of candidates) if (byArn.has(i.arn)) byArn.set(i.arn, i);
   const records = deps.store.write((tx) => {
     const out: TaskRecord[] = [];
     const batch = new InstanceBatch(tx);
     for (const p of plan.placements) {
-      const inst = candidates.find((i) => i.arn === p.instanceArn) as ContainerInstanceRecord;
+      const inst = byArn.get(p.instanceArn) as ContainerInstanceRecord;
       // The instance as this transaction sees it: earlier placements here already count.
       const current = batch.instance(inst.cluster, inst.id) ?? inst;
       const left = instanceView(current);
