@@ -180,7 +180,10 @@ withAgentOptions(program.command('agent'))
         ...agentSettings(o),
       },
       logger,
-    );
+    ).catch((e: unknown) => {
+      process.stderr.write(`berth agent: ${(e as Error).message}\n`);
+      process.exit(1);
+    });
     const joins = [cluster ? `cluster ${cluster}` : '', o.fargate ? 'the Fargate fleet' : ''].filter(Boolean);
     process.stdout.write(`berth agent ${version} joining ${joins.join(' and ')} at ${String(o.endpoint)}\n`);
     const stop = () => {
@@ -201,7 +204,12 @@ program
       process.stderr.write('berth local-agent: started by berth up only\n');
       process.exit(1);
     }
-    const agent = await startAgent(JSON.parse(settings) as AgentOptions, createLogger(o.logLevel));
+    const agent = await startAgent(JSON.parse(settings) as AgentOptions, createLogger(o.logLevel)).catch(
+      (e: unknown) => {
+        process.stderr.write(`berth: the local agent cannot start: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
     const stop = () => {
       agent.stop();
       process.exit(0);

@@ -16,6 +16,8 @@ export const LOCAL_AGENT_ENV = 'BERTH_LOCAL_AGENT';
 export class LocalAgent {
   private child: ChildProcess | undefined;
   private stopping = false;
+  /** Doubles while the agent keeps dying soon after it starts (a host that cannot run it), to 30 s. */
+  private backoffMs = 1000;
 
   constructor(
     private readonly options: AgentOptions,
@@ -30,10 +32,12 @@ export class LocalAgent {
       env: { ...process.env, [LOCAL_AGENT_ENV]: JSON.stringify(this.options) },
     });
     this.child = child;
+    const started = Date.now();
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
-      this.logger.error({ code, signal }, 'local agent exited; starting it again');
-      setTimeout(() => !this.stopping && this.start(), 1000).unref();
+      this.backoffMs = Date.now() - started > 60_000 ? 1000 : Math.min(this.backoffMs * 2, 30_000);
+      this.logger.error({ code, signal, retryInMs: this.backoffMs }, 'local agent exited; starting it again');
+      setTimeout(() => !this.stopping && this.start(), this.backoffMs).unref();
     });
   }
 
