@@ -81,6 +81,17 @@ const lexCompare = (a: number[], b: number[]) => {
   return 0;
 };
 
+const keptFleet = (f: { cpu: number; memory: number; az: string; g: number }[]) =>
+  new Fleet(f.map((x, i) => inst(i, x.az, x.cpu, x.memory, x.g ? { g1: x.g } : {})));
+
+/** Decides on the kept fleet and on a fresh snapshot of its views: the same plan; then commits it. */
+function decideAndCommit(kept: Fleet, t: TaskRequest, count: number, seed: number): void {
+  const fresh = placeTasks(kept.views.slice(), t, count, seeded(seed));
+  const onKept = placeTasks(kept, t, count, seeded(seed));
+  assert.deepEqual(onKept, fresh);
+  kept.commit(onKept, t);
+}
+
 describe('fleet', () => {
   it('places each task on an instance the strategies rank best among those that fit (property)', () => {
     fc.assert(
@@ -112,13 +123,10 @@ describe('fleet', () => {
   it('decides on a kept fleet exactly as on a fresh snapshot of the same state (property)', () => {
     fc.assert(
       fc.property(fleetArb, fc.array(requestArb, { minLength: 1, maxLength: 6 }), (f, requests) => {
-        const kept = new Fleet(f.map((x, i) => inst(i, x.az, x.cpu, x.memory, x.g ? { g1: x.g } : {})));
+        const kept = keptFleet(f);
         requests.forEach((r, k) => {
           const t = request(r);
-          const fresh = placeTasks(kept.views.slice(), t, r.count, seeded(k + 1));
-          const onKept = placeTasks(kept, t, r.count, seeded(k + 1));
-          assert.deepEqual(onKept, fresh);
-          kept.commit(onKept, t);
+          decideAndCommit(kept, t, r.count, k + 1);
         });
       }),
       { numRuns: 200 },
@@ -136,7 +144,7 @@ describe('fleet', () => {
     });
     fc.assert(
       fc.property(fleetArb, fc.array(fc.tuple(requestArb, change), { minLength: 1, maxLength: 6 }), (f, steps) => {
-        const kept = new Fleet(f.map((x, i) => inst(i, x.az, x.cpu, x.memory, x.g ? { g1: x.g } : {})));
+        const kept = keptFleet(f);
         steps.forEach(([r, ch], k) => {
           const t = request(r);
           const at = ch.at % kept.views.length;
@@ -148,10 +156,7 @@ describe('fleet', () => {
             remaining: { ...was.remaining, cpu: ch.cpu },
             taskGroups: ch.g ? { g1: ch.g } : {},
           });
-          const fresh = placeTasks(kept.views.slice(), t, r.count, seeded(k + 1));
-          const onKept = placeTasks(kept, t, r.count, seeded(k + 1));
-          assert.deepEqual(onKept, fresh);
-          kept.commit(onKept, t);
+          decideAndCommit(kept, t, r.count, k + 1);
         });
       }),
       { numRuns: 200 },
