@@ -4,6 +4,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../kernel/logger.js';
+import { agentAuthorization, type AgentKey } from '../wire/agent-auth.js';
 import { AGENT_PATH, type LogsRequest, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
 import { readContainerLog } from './container-logs.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
@@ -18,6 +19,8 @@ import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
 export interface AgentConfig {
   endpoint: string;
+  /** A key from berth's credentials file, needed when berth runs with --auth strict. */
+  credentials?: AgentKey;
   /** The cluster this host is a container instance of; may be absent on a Fargate-only host. */
   cluster?: string;
   /** The host also runs tasks of the Fargate fleet. */
@@ -182,8 +185,23 @@ export class Agent {
   private connect(): void {
     if (this.stopped) return;
     const url = `${this.config.endpoint.replace(/^http/, 'ws')}${AGENT_PATH}`;
-    const ws = new WebSocket(url);
+    const key = this.config.credentials;
+    const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key) } } : {});
     this.ws = ws;
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        let why = body;
+        try {
+          why = (JSON.parse(body) as { message?: string }).message ?? body;
+        } catch {
+          /* not JSON */
+        }
+        this.logger.error({ status: res.statusCode, reason: why }, 'the control plane refused this agent');
+        ws.terminate();
+      });
+    });
     ws.on('open', () => {
       this.backoff = 500;
       ws.send(JSON.stringify(this.hello()));

@@ -7,13 +7,20 @@ import { agentSettings, withAgentOptions } from './agent-options.js';
 import { addFargateCommands } from './fargate-commands.js';
 import { addLogsCommand } from './logs-command.js';
 import { startBerth } from '../server/berth.js';
-import { defaults, type AuthMode, type BerthConfig } from '../server/config.js';
+import { defaults, loadKeys, type AuthMode, type BerthConfig } from '../server/config.js';
 import { version } from '../server/version.js';
 
 const int = (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
   return Number(v);
 };
+
+/** With --auth strict, berth up's own agent signs in with the first key of the credentials file. */
+function localAgentKey(config: BerthConfig): { credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  if (config.auth !== 'strict') return {};
+  const first = [...loadKeys(config.dataDir)][0];
+  return first ? { credentials: { accessKeyId: first[0], secretAccessKey: first[1] } } : {};
+}
 
 const program = new Command('berth').description('Self-hosted AWS container services').version(version);
 
@@ -108,6 +115,7 @@ withAgentOptions(program.command('up'))
             cluster: 'default',
             fargate: o.fargate !== false,
             dataDir: `${config.dataDir}/agent`,
+            ...localAgentKey(config),
             ...agentSettings(o),
           },
           config.logLevel,
@@ -177,6 +185,15 @@ withAgentOptions(program.command('agent'))
         availabilityZone: o.availabilityZone as string,
         attributes: o.attribute as Record<string, string>,
         network: { cniPath: '/usr/lib/cni', bridge: o.bridge as string, subnet: o.subnet as string },
+        // As the AWS tools take them: needed when berth runs with --auth strict.
+        ...(process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
+          ? {
+              credentials: {
+                accessKeyId: process.env.AWS_ACCESS_KEY_ID,
+                secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
+              },
+            }
+          : {}),
         ...agentSettings(o),
       },
       logger,

@@ -10,6 +10,8 @@ export function mountAgentEndpoint(
   app: FastifyInstance,
   deps: ControlPlaneDeps,
   options: AgentGatewayOptions,
+  /** With --auth strict: why an upgrade's Authorization header does not prove a known key. */
+  authenticate?: (authorization: string | undefined) => string | undefined,
 ): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   const router = options.router ?? new TaskRouter(deps.store, options.logger);
@@ -17,6 +19,15 @@ export function mountAgentEndpoint(
   app.server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) {
       socket.destroy();
+      return;
+    }
+    const refused = authenticate?.(req.headers.authorization);
+    if (refused) {
+      options.logger.warn({ remote: req.socket.remoteAddress, reason: refused }, 'agent refused');
+      const body = JSON.stringify({ message: refused });
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -16,6 +16,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
 import { AgentSessions } from '../control-plane/task-logs.js';
+import { agentAuthProblem } from '../wire/agent-auth.js';
 import { startServiceController } from '../control-plane/services/runner.js';
 import { expireEvents } from '../logs/groups.js';
 import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
@@ -77,14 +78,19 @@ export async function startBerth(
       prices: parsePrices(config.fargatePrices),
       spotWarningMs: config.spotWarning * 1000,
     });
-    const closeAgents = mountAgentEndpoint(app, controlPlane, {
-      logger,
-      sessions,
-      registryCredentials: () => ({
-        host: registry.registryHost,
-        authorization: `Basic ${mintToken(registry).authorizationToken}`,
-      }),
-    });
+    const closeAgents = mountAgentEndpoint(
+      app,
+      controlPlane,
+      {
+        logger,
+        sessions,
+        registryCredentials: () => ({
+          host: registry.registryHost,
+          authorization: `Basic ${mintToken(registry).authorizationToken}`,
+        }),
+      },
+      config.auth === 'strict' ? (h) => agentAuthProblem(h, (id) => keys.get(id)) : undefined,
+    );
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { CreateTaskSetCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateTaskSetCommand,
+  DescribeContainerInstancesCommand,
+  ECSClient,
+  ListClustersCommand,
+  ListContainerInstancesCommand,
+} from '@aws-sdk/client-ecs';
+import WebSocket from 'ws';
+import { agentAuthorization } from '../../src/wire/agent-auth.js';
 import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 describe('berth up: the first things a user tries', () => {
@@ -101,6 +109,47 @@ describe('berth up --auth strict', () => {
       maxAttempts: 1,
     });
     await assert.rejects(sts.send(new GetCallerIdentityCommand({})), (e: Error) => e.name === 'InvalidClientTokenId');
+  });
+
+  it('lets in only agents that sign with a known key; its own agent signs with the credentials file', async () => {
+    const agentUrl = `${berth.endpoint.replace('http', 'ws')}/agent/v1`;
+    const attempt = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const ws = new WebSocket(agentUrl, { headers });
+        ws.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        ws.on('open', () => {
+          ws.close();
+          resolve({ status: 101, body: '' });
+        });
+        ws.on('error', reject);
+      });
+    const none = await attempt({});
+    assert.equal(none.status, 401);
+    assert.match(none.body, /the agent sent no credentials/);
+    const wrong = await attempt({
+      authorization: agentAuthorization({ accessKeyId: testCredentials.accessKeyId, secretAccessKey: 'wrong' }),
+    });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.body, /signature does not match/);
+    assert.equal((await attempt({ authorization: agentAuthorization(testCredentials) })).status, 101);
+    if (process.getuid?.() === 0) {
+      // berth up's own agent joined with the key from <data-dir>/credentials.
+      const ecs = new ECSClient({ endpoint: berth.endpoint, region: 'us-east-1', credentials: testCredentials });
+      let connected = 0;
+      for (let i = 0; i < 50 && connected === 0; i++) {
+        const arns = (await ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns ?? [];
+        if (arns.length) {
+          const d = await ecs.send(new DescribeContainerInstancesCommand({ containerInstances: arns }));
+          connected = (d.containerInstances ?? []).filter((c) => c.agentConnected).length;
+        }
+        if (!connected) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(connected, 1);
+    }
   });
 
   it('refuses a wrong secret with InvalidSignatureException on JSON services', async () => {
