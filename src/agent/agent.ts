@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
-import { cpus, hostname, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../kernel/logger.js';
@@ -12,6 +11,7 @@ import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './hou
 import { ImageStore, type PullBehavior } from './images/image-store.js';
 import { RegistryClient } from './images/registry-client.js';
 import type { NetworkConfig } from './runtime/network.js';
+import { helloMessage } from './hello.js';
 import { prepareCgroupsForCrun } from './runtime/cgroup-layout.js';
 import { Runtime } from './runtime/runtime.js';
 import { TaskRunner } from './task-runner.js';
@@ -46,16 +46,6 @@ export interface AgentConfig {
 
 // How the control plane names the Fargate fleet in a welcome (see control-plane FLEET).
 const FLEET_NAME = '~fargate';
-
-// What this agent can do, advertised as ECS capability attributes.
-const CAPABILITIES = [
-  'ecs.capability.container-health-check',
-  'ecs.capability.container-ordering',
-  'ecs.capability.task-eni',
-  'com.amazonaws.ecs.capability.logging-driver.awslogs',
-  'com.amazonaws.ecs.capability.docker-remote-api.1.18',
-  'com.amazonaws.ecs.capability.docker-remote-api.1.44',
-];
 
 /**
  * The node agent: registers its host over the agent wire, diffs the desired task set against
@@ -204,7 +194,7 @@ export class Agent {
     });
     ws.on('open', () => {
       this.backoff = 500;
-      ws.send(JSON.stringify(this.hello()));
+      ws.send(JSON.stringify(helloMessage(this.config, this.instanceId)));
     });
     ws.on('message', (data) => {
       // One message at a time, in order: an older desired set applied after a newer one would stop
@@ -229,42 +219,6 @@ export class Agent {
       this.backoff = Math.min(this.backoff * 2, 30_000);
     });
     ws.on('error', () => undefined);
-  }
-
-  private hello() {
-    const attrs = [
-      { name: 'ecs.os-type', value: 'linux' },
-      { name: 'ecs.os-family', value: 'LINUX' },
-      { name: 'ecs.cpu-architecture', value: process.arch === 'x64' ? 'x86_64' : process.arch },
-      { name: 'ecs.availability-zone', value: this.config.availabilityZone },
-      { name: 'ecs.instance-type', value: 'berth.host' },
-      ...CAPABILITIES.map((name) => ({ name })),
-      ...Object.entries(this.config.attributes).map(([name, value]) => ({ name, value })),
-    ];
-    const memory = Math.floor(totalmem() / 1024 / 1024) - this.config.memoryReserveMiB;
-    return {
-      type: 'hello',
-      ...(this.config.cluster ? { cluster: this.config.cluster } : {}),
-      ...(this.config.fargate ? { fargate: true } : {}),
-      ...(this.instanceId ? { containerInstanceId: this.instanceId } : {}),
-      hostname: hostname(),
-      agentVersion: this.config.version,
-      resources: {
-        cpu: cpus().length * 1024,
-        memory,
-        ports: ['22/tcp', '2375/tcp', '2376/tcp', '51678/tcp', '51679/tcp'],
-        gpus: 0,
-      },
-      attributes: attrs,
-      ...(this.config.fargate
-        ? {
-            fargateResources: {
-              cpu: Math.round(cpus().length * 1024 * (this.config.fargateCpuOvercommit ?? 4)),
-              memory,
-            },
-          }
-        : {}),
-    };
   }
 
   private async onMessage(msg: ServerMessage): Promise<void> {
