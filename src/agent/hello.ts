@@ -1,5 +1,4 @@
 import { cpus, hostname, totalmem } from 'node:os';
-import type { AgentConfig } from './agent.js';
 
 // What this agent can do, advertised as ECS capability attributes.
 const CAPABILITIES = [
@@ -11,8 +10,19 @@ const CAPABILITIES = [
   'com.amazonaws.ecs.capability.docker-remote-api.1.44',
 ];
 
+/** What of the agent's settings its registration reads (AgentConfig has them all). */
+export interface HelloSettings {
+  cluster?: string;
+  fargate?: boolean;
+  fargateCpuOvercommit?: number;
+  availabilityZone: string;
+  attributes: Record<string, string>;
+  memoryReserveMiB: number;
+  version: string;
+}
+
 /** The registration an agent sends on every (re)connect: its resources, attributes and identity. */
-export function helloMessage(config: AgentConfig, instanceId: string | undefined) {
+export function helloMessage(config: HelloSettings, instanceId: string | undefined) {
   const attrs = [
     { name: 'ecs.os-type', value: 'linux' },
     { name: 'ecs.os-family', value: 'LINUX' },
