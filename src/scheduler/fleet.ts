@@ -1,6 +1,6 @@
 import { memberOf } from './feasible/member-of.js';
 import { requiredAttributes } from './feasible/required-attributes.js';
-import type { Expr } from './query/ast.js';
+import { anySubject, type Expr } from './query/ast.js';
 import { spreadValue } from './rank/spread.js';
 import type { Checker, InstanceView, Plan, Reason, TaskRequest } from './types.js';
 
@@ -18,20 +18,10 @@ const keyOf = (e: Expr): string => {
 };
 
 /** Whether an expression reads a subject that placing a task changes. */
-const readsPlacements = (e: Expr): boolean =>
-  e.kind === 'compare'
-    ? e.subject === 'task:group' || e.subject === 'runningTasksCount'
-    : e.kind === 'not'
-      ? readsPlacements(e.expr)
-      : readsPlacements(e.left) || readsPlacements(e.right);
+const readsPlacements = (e: Expr): boolean => anySubject(e, (s) => s === 'task:group' || s === 'runningTasksCount');
 
 /** Whether a memberOf expression must be checked per placement (it reads the task groups). */
-export const mentionsGroup = (e: Expr): boolean =>
-  e.kind === 'compare'
-    ? e.subject === 'task:group'
-    : e.kind === 'not'
-      ? mentionsGroup(e.expr)
-      : mentionsGroup(e.left) || mentionsGroup(e.right);
+export const mentionsGroup = (e: Expr): boolean => anySubject(e, (s) => s === 'task:group');
 
 const MAX_CACHED = 64;
 

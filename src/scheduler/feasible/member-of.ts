@@ -1,4 +1,4 @@
-import type { Expr } from '../query/ast.js';
+import { anySubject, type Expr } from '../query/ast.js';
 import { evaluateQuery } from '../query/evaluate.js';
 import type { Checker } from '../types.js';
 
@@ -6,15 +6,7 @@ import type { Checker } from '../types.js';
 const attributeOnly = new WeakMap<Expr, boolean>();
 function onlyAttributes(e: Expr): boolean {
   let v = attributeOnly.get(e);
-  if (v === undefined) {
-    v =
-      e.kind === 'compare'
-        ? e.subject.startsWith('attribute:')
-        : e.kind === 'not'
-          ? onlyAttributes(e.expr)
-          : onlyAttributes(e.left) && onlyAttributes(e.right);
-    attributeOnly.set(e, v);
-  }
+  if (v === undefined) attributeOnly.set(e, (v = !anySubject(e, (s) => !s.startsWith('attribute:'))));
   return v;
 }
 

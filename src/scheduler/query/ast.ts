@@ -16,3 +16,10 @@ export interface QueryTarget {
   registeredAt: number;
   runningTasksCount: number;
 }
+
+/** Whether any comparison in an expression is about a subject `test` accepts. */
+export function anySubject(e: Expr, test: (subject: string) => boolean): boolean {
+  if (e.kind === 'compare') return test(e.subject);
+  if (e.kind === 'not') return anySubject(e.expr, test);
+  return anySubject(e.left, test) || anySubject(e.right, test);
+}
