@@ -55,10 +55,6 @@ export class Fleet {
     }
   }
 
-  indexOf(arn: string): number | undefined {
-    return this.at.get(arn);
-  }
-
   /** The static checks' answers for a request, remembered when placing tasks cannot change them. */
   staticPass(task: TaskRequest, checks: Checker[]): StaticPass {
     const attrExprs: Expr[] = [];
