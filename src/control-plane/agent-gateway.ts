@@ -18,7 +18,7 @@ import { FLEET, liveTasks, tasks, taskDefinitions, type ContainerInstanceRecord,
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
-import { TaskRouter, type TaskListener } from './task-router.js';
+import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
 /** The transport the gateway speaks through (a websocket in production, a twin in tests). */
 export interface AgentConnection {
@@ -108,6 +108,8 @@ export class AgentSession implements LogSource {
   private silence?: NodeJS.Timeout;
   private readonly router: TaskRouter;
   private unlisten?: () => void;
+  /** The router's keys for this host: as a container instance of its cluster, as a fleet host. */
+  private hostKeys: string[] = [];
   private readonly listener: TaskListener = {
     changed: (key) => {
       this.dirty.add(key);
@@ -231,11 +233,12 @@ export class AgentSession implements LogSource {
         ...(this.options.registryCredentials ? { registry: this.options.registryCredentials() } : {}),
       });
       this.options.logger.info({ cluster, instance: me.id, fargate: host !== undefined }, 'agent connected');
+      this.hostKeys = [
+        ...(cluster ? [TaskRouter.hostKey(cluster, me.id)] : []),
+        ...(host ? [TaskRouter.hostKey(FLEET, me.id)] : []),
+      ];
       this.unlisten?.();
-      this.unlisten = this.router.listen(
-        [...(cluster ? [TaskRouter.hostKey(cluster, me.id)] : []), ...(host ? [TaskRouter.hostKey(FLEET, me.id)] : [])],
-        this.listener,
-      );
+      this.unlisten = this.router.listen(this.hostKeys, this.listener);
       this.push();
     } catch (e) {
       this.conn.send({ type: 'error', message: (e as Error).message });
@@ -251,13 +254,9 @@ export class AgentSession implements LogSource {
   }
 
   /** Whether a task (as stored now) is this host's to run. */
-  private owns(t: Partial<TaskRecord> | undefined): boolean {
-    const inst = this.instance;
-    if (!inst || !t) return false;
-    return (
-      (inst.cluster !== undefined && t.cluster === inst.cluster && t.containerInstanceId === inst.id) ||
-      (inst.fleet && t.fargateHostId === inst.id)
-    );
+  private owns(t: TaskRecord): boolean {
+    const host = taskHostKey(t);
+    return host !== undefined && this.hostKeys.includes(host);
   }
 
   private schedulePush(): void {

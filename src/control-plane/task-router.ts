@@ -1,6 +1,7 @@
 import type { Logger } from '../kernel/logger.js';
 import type { Change, Store } from '../store/port.js';
 import { FLEET, tasks, type TaskRecord } from './tables.js';
+import { hostOf } from './tasks/put-task.js';
 
 /** What an agent session is told: a task of its host changed, or it must resend everything. */
 export interface TaskListener {
@@ -75,15 +76,20 @@ export class TaskRouter {
   }
 
   private route(c: Change): void {
-    const v = c.value as Partial<TaskRecord> | undefined;
+    const v = c.value as TaskRecord | undefined;
     const to = new Set<TaskListener>();
     const gather = (set: Set<TaskListener> | undefined) => set?.forEach((l) => to.add(l));
-    if (v?.cluster && v.containerInstanceId)
-      gather(this.hosts.get(TaskRouter.hostKey(v.cluster, v.containerInstanceId)));
-    if (v?.fargateHostId) gather(this.hosts.get(TaskRouter.hostKey(FLEET, v.fargateHostId)));
+    const host = v && taskHostKey(v);
+    if (host) gather(this.hosts.get(host));
     gather(this.holders.get(c.key.slice(c.key.indexOf('/') + 1)));
     for (const l of to) l.changed(c.key);
   }
+}
+
+/** The router's key for the host a task is placed on (container instance or fleet host), if any. */
+export function taskHostKey(t: TaskRecord): string | undefined {
+  const h = hostOf(t);
+  return h && TaskRouter.hostKey(h.cluster, h.id);
 }
 
 function add<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
