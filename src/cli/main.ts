@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import { createLogger, type LogLevel } from '../kernel/logger.js';
+import { createLogger, type Logger, type LogLevel } from '../kernel/logger.js';
 import { agentUnavailable, startAgent, type AgentOptions } from '../server/agent-process.js';
 import { LOCAL_AGENT_ENV, LocalAgent } from '../server/local-agent.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
@@ -176,7 +176,7 @@ withAgentOptions(program.command('agent'))
     }
     const logger = createLogger(o.logLevel as LogLevel);
     const cluster = (o.cluster as string | undefined) ?? (o.fargate ? undefined : 'default');
-    const agent = await startAgent(
+    const agent = await startAgentOrExit(
       {
         endpoint: o.endpoint as string,
         ...(cluster ? { cluster } : {}),
@@ -197,19 +197,31 @@ withAgentOptions(program.command('agent'))
         ...agentSettings(o),
       },
       logger,
-    ).catch((e: unknown) => {
-      process.stderr.write(`berth agent: ${(e as Error).message}\n`);
-      process.exit(1);
-    });
+      'berth agent',
+    );
     const joins = [cluster ? `cluster ${cluster}` : '', o.fargate ? 'the Fargate fleet' : ''].filter(Boolean);
     process.stdout.write(`berth agent ${version} joining ${joins.join(' and ')} at ${String(o.endpoint)}\n`);
-    const stop = () => {
-      agent.stop();
-      process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    stopOnSignals(agent);
   });
+
+/** Starts an agent, or says in one line why it cannot and exits 1. */
+async function startAgentOrExit(options: AgentOptions, logger: Logger, prefix: string) {
+  return startAgent(options, logger).catch((e: unknown) => {
+    process.stderr.write(`${prefix}: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
+
+/** SIGINT and SIGTERM stop the agent and the process (its containers run on); the stop, for other triggers. */
+function stopOnSignals(agent: { stop(): void }): () => void {
+  const stop = () => {
+    agent.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return stop;
+}
 
 // berth up's own agent (server/local-agent.ts): settings from the environment, gone with its parent.
 program
@@ -221,19 +233,13 @@ program
       process.stderr.write('berth local-agent: started by berth up only\n');
       process.exit(1);
     }
-    const agent = await startAgent(JSON.parse(settings) as AgentOptions, createLogger(o.logLevel)).catch(
-      (e: unknown) => {
-        process.stderr.write(`berth: the local agent cannot start: ${(e as Error).message}\n`);
-        process.exit(1);
-      },
+    const agent = await startAgentOrExit(
+      JSON.parse(settings) as AgentOptions,
+      createLogger(o.logLevel),
+      'berth: the local agent cannot start',
     );
-    const stop = () => {
-      agent.stop();
-      process.exit(0);
-    };
+    const stop = stopOnSignals(agent);
     process.stdin.on('end', stop).on('close', stop).on('error', stop).resume();
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
 
 addLogsCommand(program);
