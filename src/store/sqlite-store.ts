@@ -119,6 +119,7 @@ export class SqliteStore implements Store {
       if (typeof e.value === 'object' && e.value !== null) this.serialised.set(e.value, json);
       this.stmt.set.run(t, e.key, json, e.createRevision, e.modRevision);
       const m = this.mirrors.get(t);
+      // A copy of its own: the put's value goes to the caller and to watchers, and the mirror freezes its copy.
       if (m) this.pendingMirror.push(() => m.put({ ...e, value: JSON.parse(json) }));
     },
     revisions: (t, k) => {
