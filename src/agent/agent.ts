@@ -14,6 +14,7 @@ import type { NetworkConfig } from './runtime/network.js';
 import { helloMessage } from './hello.js';
 import { prepareCgroupsForCrun } from './runtime/cgroup-layout.js';
 import { Runtime } from './runtime/runtime.js';
+import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
 import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
@@ -63,6 +64,7 @@ export class Agent {
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly runtime: Runtime;
+  private readonly users = new ImageUsers();
   private readonly images: ImageStore;
 
   constructor(
@@ -140,6 +142,7 @@ export class Agent {
     return new TaskRunner(join(this.tasksDir, id), task, {
       images: this.images,
       runtime: this.runtime,
+      users: this.users,
       pullBehavior: this.config.imagePullBehavior ?? 'default',
       volumesDir: join(this.config.dataDir, 'volumes'),
       network: { ...this.config.network, dataDir: join(this.config.dataDir, 'cni') },

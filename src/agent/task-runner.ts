@@ -1,21 +1,20 @@
-import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
 import type { TaskSpec } from '../wire/agent-protocol.js';
 import { logConfigurationError } from './awslogs-options.js';
-import type { ImageStore, PullBehavior, PulledImage } from './images/image-store.js';
-import { setUpNetwork, tearDownNetwork, type NetworkConfig } from './runtime/network.js';
-import { buildSpec } from './runtime/oci-spec.js';
-import { mountRootfs, unmount } from './runtime/rootfs.js';
+import type { ImageStore, PullBehavior } from './images/image-store.js';
+import { PullFailure, TaskImages } from './task-images.js';
+import { writeBundle } from './container-bundle.js';
+import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
+import { unmount } from './runtime/rootfs.js';
 import { Runtime, runtimeMessage, type ExitStatus } from './runtime/runtime.js';
-import { ephemeralDir, mountEphemeral, removeEphemeral } from './runtime/ephemeral.js';
-import { containerCgroup, createTaskCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
-import { resolveUser } from './runtime/users.js';
-import { containerBinds } from './runtime/volumes.js';
+import { ephemeralDir, removeEphemeral } from './runtime/ephemeral.js';
+import { containerCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
+import type { ImageUsers } from './runtime/users.js';
 import { checkHealth } from './health-check.js';
 import { dependsOnMet, stoppable } from './depends-on.js';
-import { etcBinds, portBindings, writeEtcFiles } from './task-setup.js';
+import { prepareSandbox } from './task-setup.js';
 import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
@@ -24,6 +23,8 @@ type Json = Record<string, any>;
 export interface RunnerDeps {
   images: ImageStore;
   runtime: Runtime;
+  /** Each image's users, once resolved: what lets a container's root be mounted by the runtime. */
+  users: ImageUsers;
   pullBehavior: PullBehavior;
   network: NetworkConfig;
   /** Where shared Docker volumes (scope `shared`) live across tasks. */
@@ -48,7 +49,7 @@ export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usag
  */
 export class TaskRunner {
   private busy = false;
-  private images = new Map<string, PulledImage>();
+  private readonly images: TaskImages;
   /** When each container was sent SIGTERM, for its stopTimeout. */
   private readonly termSentAt = new Map<string, number>();
 
@@ -56,7 +57,9 @@ export class TaskRunner {
     readonly dir: string,
     public task: LocalTask,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    this.images = new TaskImages(deps.images, deps.pullBehavior);
+  }
 
   private get containers(): Json[] {
     return this.task.spec.containers as Json[];
@@ -120,28 +123,30 @@ export class TaskRunner {
     t.pullStartedAt = this.deps.now();
     this.deps.report(t);
     // Images and the network are independent: prepare them side by side.
-    const pulled = (async () => {
-      const images = [...new Set(this.containers.map((c) => String(c.image)))];
-      const got = await Promise.all(images.map((i) => this.deps.images.pull(i, this.deps.pullBehavior)));
-      images.forEach((i, n) => this.images.set(i, got[n] as PulledImage));
+    const pulled = this.images.begin([...new Set(this.containers.map((c) => String(c.image)))], (failed) => {
+      t.pullStoppedAt = this.deps.now();
+      if (failed) return;
       for (const c of this.containers) {
-        (t.containers[c.name] as { imageDigest?: string }).imageDigest = this.images.get(c.image)?.digest;
+        (t.containers[c.name] as { imageDigest?: string }).imageDigest = this.images.digestOf(c.image);
       }
-    })();
-    const networked = (async () => {
-      // A Fargate task's sandbox: its own cgroup, held to the task's CPU and memory, and its own
-      // ephemeral storage of the task's size.
-      if (t.spec.fargate) {
-        await createTaskCgroup(t.spec.taskId, t.spec.cpu, t.spec.memory);
-        await mountEphemeral(this.dir, t.spec.fargate.ephemeralStorageGiB);
-      }
-      t.bindings = await portBindings(t.spec);
-      t.network = await setUpNetwork(this.deps.network, t.spec.taskId, t.spec.networkMode, t.bindings);
-      await writeEtcFiles(this.dir, t.spec, t.network?.ip);
-    })();
+    });
+    const networked = prepareSandbox(
+      t,
+      this.dir,
+      this.deps.network,
+      // Every container's directories, made while the rest is prepared.
+      () =>
+        this.containers.flatMap((c) => [
+          join(this.cdir(c.name), 'bundle', 'rootfs'),
+          this.layer(c.name, 'upper'),
+          this.layer(c.name, 'work'),
+        ]),
+    );
     const [pull, net] = await Promise.allSettled([pulled, networked]);
-    t.pullStoppedAt = this.deps.now();
-    if (pull.status === 'rejected') return this.fail(`CannotPullContainerError: ${(pull.reason as Error).message}`);
+    if (pull.status === 'rejected') {
+      const e = pull.reason as Error;
+      return this.fail(e instanceof PullFailure ? e.message : `CannotPullContainerError: ${e.message}`);
+    }
     if (net.status === 'rejected') return this.fail(`CannotCreateContainerError: ${(net.reason as Error).message}`);
     const logOptions = logConfigurationError(this.containers);
     if (logOptions) return this.fail(`CannotCreateContainerError: ${logOptions}`);
@@ -163,7 +168,10 @@ export class TaskRunner {
             const st = this.task.containers[c.name];
             if (st) {
               st.lastStatus = 'STOPPED';
-              st.reason = `CannotStartContainerError: ${runtimeMessage((e as Error).message)}`;
+              st.reason =
+                e instanceof PullFailure
+                  ? e.message
+                  : `CannotStartContainerError: ${runtimeMessage((e as Error).message)}`;
             }
             return isEssential(c) ? st?.reason : undefined;
           },
@@ -179,30 +187,34 @@ export class TaskRunner {
     // then its own, and reported as such).
     const fargate = this.task.spec.fargate !== undefined;
     const c = fargate && !def.memory ? { ...def, memory: this.task.spec.memory } : def;
-    const image = this.images.get(c.image) ?? (await this.deps.images.pull(c.image, 'prefer-cached'));
+    const image = await this.images.get(c.image);
     const d = this.cdir(c.name);
-    const rootfs = join(d, 'bundle', 'rootfs');
-    const binds = containerBinds(c, this.containers, this.task.spec.volumes, {
-      taskDir: this.writableRoot,
-      sharedDir: this.deps.volumesDir,
-    });
-    for (const b of binds) if (!existsSync(b.source)) await mkdir(b.source, { recursive: true });
-    await mountRootfs(image.layers, this.layer(c.name, 'upper'), this.layer(c.name, 'work'), rootfs);
-    const spec = buildSpec({
+    const bundle = await writeBundle({
       container: c,
-      image: image.config,
-      user: resolveUser(rootfs, c.user ?? image.config.User),
-      hostname: c.hostname ?? this.task.spec.taskId.slice(0, 12),
-      ...(this.task.network?.netnsPath ? { netnsPath: this.task.network.netnsPath } : {}),
-      networkMode: this.task.spec.networkMode,
+      task: this.task,
+      image,
+      taskDir: this.dir,
+      writableRoot: this.writableRoot,
+      dir: d,
+      upper: this.layer(c.name, 'upper'),
+      work: this.layer(c.name, 'work'),
       cgroupsPath: fargate ? containerCgroup(this.task.spec.taskId, c.name) : `/berth/${this.id(c.name)}`,
-      etcFiles: etcBinds(this.dir),
-      binds,
+      runtimeMountsRoot: this.deps.runtime.mountsRootOverlay,
+      users: this.deps.users,
+      volumesDir: this.deps.volumesDir,
     });
-    await writeFile(join(d, 'bundle', 'config.json'), JSON.stringify(spec));
     const st = this.task.containers[c.name];
     if (!st) return;
-    await this.deps.runtime.start(this.id(c.name), join(d, 'bundle'), d);
+    const created = this.deps.runtime.create(this.id(c.name), bundle, d);
+    this.images.kick();
+    await created;
+    if (!(await this.images.confirm(c.image, image))) {
+      // The tag moved while the registry was asked: the container is made again from the new image.
+      await this.deps.runtime.discard(this.id(c.name), d);
+      await this.removeContainer(c.name);
+      return this.startContainer(def);
+    }
+    await this.deps.runtime.start(this.id(c.name));
     st.lastStatus = 'RUNNING';
     st.startedAt = this.deps.now();
   }
@@ -279,14 +291,7 @@ export class TaskRunner {
 
   /** Removes what the task held on the host: runc state, mounts, network; the logs stay. */
   private async cleanUp(): Promise<void> {
-    for (const c of this.containers) {
-      await this.deps.runtime.delete(this.id(c.name));
-      const d = this.cdir(c.name);
-      await unmount(join(d, 'bundle', 'rootfs'));
-      await rm(join(d, 'bundle'), { recursive: true, force: true });
-      await rm(this.layer(c.name, 'upper'), { recursive: true, force: true });
-      await rm(this.layer(c.name, 'work'), { recursive: true, force: true });
-    }
+    for (const c of this.containers) await this.removeContainer(c.name);
     await tearDownNetwork(this.deps.network, this.task.spec.taskId, this.task.spec.networkMode, this.task.bindings);
     if (this.task.spec.fargate) {
       await removeTaskCgroup(this.task.spec.taskId);
@@ -294,6 +299,16 @@ export class TaskRunner {
     }
     await rm(join(this.dir, 'volumes'), { recursive: true, force: true });
     this.task.cleanedUp = true;
+  }
+
+  /** A container's runtime state, root mount, bundle and writable layer; its logs stay. */
+  private async removeContainer(name: string): Promise<void> {
+    await this.deps.runtime.delete(this.id(name));
+    const d = this.cdir(name);
+    await unmount(join(d, 'bundle', 'rootfs'));
+    await rm(join(d, 'bundle'), { recursive: true, force: true });
+    await rm(this.layer(name, 'upper'), { recursive: true, force: true });
+    await rm(this.layer(name, 'work'), { recursive: true, force: true });
   }
 
   report() {

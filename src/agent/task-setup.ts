@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskSpec } from '../wire/agent-protocol.js';
-import { freeHostPort, type PortBinding } from './runtime/network.js';
+import { mountEphemeral } from './runtime/ephemeral.js';
+import { freeHostPort, setUpNetwork, type NetworkConfig, type PortBinding } from './runtime/network.js';
+import { createTaskCgroup } from './runtime/task-cgroup.js';
+import type { LocalTask } from './task-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
 type Json = Record<string, any>;
@@ -27,15 +30,36 @@ export async function writeEtcFiles(dir: string, spec: TaskSpec, ip: string | un
   const extra = (spec.containers as Json[]).flatMap((c) =>
     ((c.extraHosts ?? []) as Json[]).map((h) => `${h.ipAddress}\t${h.hostname}`),
   );
-  await writeFile(
-    join(etc, 'hosts'),
-    [`127.0.0.1\tlocalhost`, `::1\tlocalhost ip6-localhost`, `${ip ?? '127.0.1.1'}\t${hostname}`, ...extra, ''].join(
-      '\n',
-    ),
-  );
-  await writeFile(join(etc, 'hostname'), `${hostname}\n`);
-  await writeFile(join(etc, 'resolv.conf'), 'nameserver 127.0.0.53\noptions ndots:0\n');
+  const hosts = [`127.0.0.1\tlocalhost`, `::1\tlocalhost ip6-localhost`, `${ip ?? '127.0.1.1'}\t${hostname}`, ...extra];
+  await Promise.all([
+    writeFile(join(etc, 'hosts'), [...hosts, ''].join('\n')),
+    writeFile(join(etc, 'hostname'), `${hostname}\n`),
+    writeFile(join(etc, 'resolv.conf'), 'nameserver 127.0.0.53\noptions ndots:0\n'),
+  ]);
 }
 
 export const etcBinds = (dir: string) =>
   ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ path: `/etc/${f}`, source: join(dir, 'etc', f) }));
+
+/**
+ * Everything a task's containers need besides their images: on Fargate the task's own cgroup
+ * (held to its CPU and memory) and ephemeral storage of its size; then the containers'
+ * directories (`dirs`, asked for once the storage they may live in is there), host ports, the
+ * network and the /etc files.
+ */
+export async function prepareSandbox(
+  t: LocalTask,
+  dir: string,
+  network: NetworkConfig,
+  dirs: () => string[],
+): Promise<void> {
+  if (t.spec.fargate) {
+    await createTaskCgroup(t.spec.taskId, t.spec.cpu, t.spec.memory);
+    await mountEphemeral(dir, t.spec.fargate.ephemeralStorageGiB);
+  }
+  const made = Promise.all(dirs().map((p) => mkdir(p, { recursive: true })));
+  t.bindings = await portBindings(t.spec);
+  t.network = await setUpNetwork(network, t.spec.taskId, t.spec.networkMode, t.bindings);
+  await writeEtcFiles(dir, t.spec, t.network?.ip);
+  await made;
+}

@@ -6,7 +6,6 @@ import { LOCAL_AGENT_ENV, LocalAgent } from '../server/local-agent.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
 import { addFargateCommands } from './fargate-commands.js';
 import { addLogsCommand } from './logs-command.js';
-import { startBerth } from '../server/berth.js';
 import { defaults, loadKeys, type AuthMode, type BerthConfig } from '../server/config.js';
 import { version } from '../server/version.js';
 
@@ -98,6 +97,7 @@ withAgentOptions(program.command('up'))
     const logger = createLogger(config.logLevel);
     let berth;
     try {
+      const { startBerth } = await import('../server/berth.js');
       berth = await startBerth(config, logger);
     } catch (e) {
       process.stderr.write(`berth: ${(e as Error).message}\n`);

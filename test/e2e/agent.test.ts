@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   ECSClient,
   DescribeTasksCommand,
   RunTaskCommand,
+  StopTaskCommand,
   waitUntilTasksRunning,
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { awsCli, type BerthProcess } from './harness.js';
+import { buildBusyboxImage } from './images.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -65,6 +69,73 @@ describe('tasks on real containers under runc', () => {
     assert.match(t.containers[0].runtimeId, /^[0-9a-f]{32}-main$/);
     assert.ok(t.pullStartedAt && t.pullStoppedAt && t.stoppedAt, 'timestamps are reported');
     assert.equal(await logOf(arn, 'main'), 'hi from berth\n1234\n4321\n');
+  });
+
+  it("mounts a container's root on the host only until the image's user is known", async () => {
+    await register(
+      'whoami',
+      [
+        {
+          name: 'main',
+          image: imageUri,
+          memory: 32,
+          user: '1234',
+          command: ['sh', '-c', 'id -u; id -g; grep -c " / / .* - overlay " /proc/self/mountinfo; sleep 60'],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const onHost: boolean[] = [];
+    for (let i = 0; i < 2; i++) {
+      const arn = (await ecs.send(new RunTaskCommand({ taskDefinition: 'whoami' }))).tasks?.[0]?.taskArn as string;
+      await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+      const id = arn.split('/').pop() as string;
+      const rootfs = join(berth.dataDir, 'agent', 'tasks', id, 'containers', 'main', 'bundle', 'rootfs');
+      onHost.push(
+        readFileSync('/proc/self/mounts', 'utf8')
+          .split('\n')
+          .some((l) => l.split(' ')[1] === rootfs),
+      );
+      let out = '';
+      for (let n = 0; n < 50 && out.split('\n').length < 4; n++) {
+        out = await logOf(arn, 'main');
+        if (out.split('\n').length < 4) await new Promise((r) => setTimeout(r, 100));
+      }
+      // The uid's group comes from the image's /etc/passwd, and the root is the image's overlay.
+      assert.equal(out, '1234\n4321\n1\n', `run ${i + 1}`);
+      await ecs.send(new StopTaskCommand({ task: arn }));
+      await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    }
+    // The first run reads the image's passwd through a host mount; the second knows the answer,
+    // and runc mounts the root inside the container.
+    assert.deepEqual(onHost, [true, false]);
+  });
+
+  it('runs a tag pushed again at its new image, though the host has the old one', async () => {
+    const repo = `e2e/moving-${Math.random().toString(36).slice(2, 8)}`;
+    const outputs: string[] = [];
+    for (const marker of ['one', 'two']) {
+      const img = await buildBusyboxImage({ files: { '/marker': `${marker}\n` } });
+      try {
+        const uri = await fx.push(img.ref, repo);
+        if (marker === 'one')
+          await register(
+            'moving',
+            [{ name: 'main', image: uri, memory: 32, command: ['sh', '-c', 'cat /marker'] }],
+            ['--network-mode', 'none'],
+          );
+        const arn = await fx.runTask('moving');
+        await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+        const t = await fx.describe(arn);
+        assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t));
+        outputs.push(await logOf(arn, 'main'));
+      } finally {
+        img.dispose();
+      }
+    }
+    // The second task's container was made from the image the host had, then made again once the
+    // registry said the tag had moved; it never ran the old image.
+    assert.deepEqual(outputs, ['one\n', 'two\n']);
   });
 
   it('serves HTTP on a mapped host port in bridge mode, and stops on StopTask', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { parseImageRef } from './image-ref.js';
@@ -61,6 +61,11 @@ export class ImageStore {
   /** Pulls under way: their finished layers are not yet recorded in any image, so cleanup waits. */
   private pulling = 0;
   private readonly fetching = new Map<string, Promise<PulledImage>>();
+  /** Images resolved by this process, by manifest digest. */
+  private readonly resolved = new Map<string, PulledImage>();
+  /** The same by reference, as last pulled here: what `peek` answers without reading a file. */
+  private readonly lastPulled = new Map<string, PulledImage>();
+  private writes = 0;
 
   constructor(
     private readonly root: string,
@@ -76,18 +81,37 @@ export class ImageStore {
   }
 
   private async cached(image: string): Promise<CachedImage | undefined> {
-    const c = await readFile(this.cachePath(image), 'utf8').then(
-      (t) => JSON.parse(t) as CachedImage,
-      () => undefined,
-    );
-    return c && c.layers.every((l) => existsSync(l)) ? c : undefined;
+    let c: CachedImage;
+    try {
+      c = JSON.parse(await readFile(this.cachePath(image), 'utf8')) as CachedImage;
+    } catch {
+      return undefined; // none, or unreadable: as good as none
+    }
+    return Array.isArray(c.layers) && c.layers.every((l) => existsSync(l)) ? c : undefined;
   }
 
   private async remember(image: string, pulled: PulledImage, pulledAt?: number): Promise<void> {
     const now = Date.now();
     const entry: CachedImage = { ...pulled, image, pulledAt: pulledAt ?? now, lastUsedAt: now };
-    await mkdir(join(this.root, 'images'), { recursive: true });
-    await writeFile(this.cachePath(image), JSON.stringify(entry));
+    this.lastPulled.set(image, pulled);
+    // Written aside and renamed into place: a task reading the entry while another task's pull
+    // rewrites it sees the old one or the new one, never half of one. The directory is made when
+    // the first write finds it missing, not before every write.
+    const path = this.cachePath(image);
+    const tmp = `${path}.${process.pid}.${++this.writes}.tmp`;
+    await writeFile(tmp, JSON.stringify(entry)).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await mkdir(join(this.root, 'images'), { recursive: true });
+      await writeFile(tmp, JSON.stringify(entry));
+    });
+    await rename(tmp, path);
+  }
+
+  /** What this host last resolved the reference to, if it still has every layer; asks no registry. */
+  async peek(image: string): Promise<PulledImage | undefined> {
+    const last = this.lastPulled.get(image);
+    if (last && last.layers.every((l) => existsSync(l))) return last;
+    return this.cached(image);
   }
 
   /**
@@ -112,7 +136,9 @@ export class ImageStore {
         this.fetching.set(image, fetching);
       }
       const pulled = await fetching;
+
       await this.remember(image, pulled);
+
       return pulled;
     } catch (e) {
       const hit = behavior === 'default' ? await this.cached(image) : undefined;
@@ -127,6 +153,7 @@ export class ImageStore {
   private async fetch(image: string): Promise<PulledImage> {
     const ref = parseImageRef(image);
     let { mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, ref.reference);
+
     if (ref.reference.includes(':') && sha256(bytes) !== ref.reference)
       throw new Error(`manifest of ${image} does not match its digest`);
     let manifest = JSON.parse(bytes.toString()) as {
@@ -145,6 +172,10 @@ export class ImageStore {
       digest = pick.digest;
     }
     void mediaType;
+    // The manifest is the one this host resolved before (same digest, so the same config and
+    // layers, all verified then): its recorded resolution stands without fetching the config again.
+    const known = this.resolved.get(digest);
+    if (known && known.layers.every((l) => existsSync(l))) return known;
     if (!manifest.config || !manifest.layers) throw new Error(`${image} is not an image manifest`);
     const configBytes = await this.readBlob(ref.registry, ref.repository, manifest.config.digest);
     const config = JSON.parse(configBytes.toString()) as { config?: ImageConfig; rootfs?: { diff_ids?: string[] } };
@@ -154,7 +185,9 @@ export class ImageStore {
     const layers = await Promise.all(
       manifest.layers.map((l, i) => this.layer(ref.registry, ref.repository, l, diffIds[i] as string)),
     );
-    return { digest, config: config.config ?? {}, layers };
+    const pulled = { digest, config: config.config ?? {}, layers };
+    this.resolved.set(digest, pulled);
+    return pulled;
   }
 
   /**

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { rootOverlayMount, type RootOverlay } from './rootfs.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
 
+let nofile: number | undefined;
+/** The agent's own open-file limit (read once: it is the limit the agent was started with). */
 function hostNofile(): number {
+  nofile ??= readNofile();
+  return nofile;
+}
+
+function readNofile(): number {
   const line = readFileSync('/proc/self/limits', 'utf8')
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
@@ -42,6 +50,8 @@ export interface SpecInput {
   etcFiles: { path: string; source: string }[];
   /** Host paths bound into the container: volumes' mount points. */
   binds: { destination: string; source: string; readOnly: boolean }[];
+  /** The image's overlay, for the runtime to mount over the root first; absent when it is mounted on the host. */
+  rootOverlay?: RootOverlay;
 }
 
 /** The process arguments: ECS's entryPoint/command replace the image's Entrypoint/Cmd, as Docker merges them. */
@@ -85,6 +95,7 @@ export function buildSpec(s: SpecInput): Json {
     namespaces.push(s.netnsPath ? { type: 'network', path: s.netnsPath } : { type: 'network' });
   const shmBytes = (lp.sharedMemorySize ?? 64) * 1024 * 1024;
   const mounts: Json[] = [
+    ...(s.rootOverlay ? [rootOverlayMount(s.rootOverlay)] : []),
     { destination: '/proc', type: 'proc', source: 'proc' },
     {
       destination: '/dev',

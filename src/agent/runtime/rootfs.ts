@@ -1,16 +1,40 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { run } from './exec.js';
 
+/** A container's overlay: the image's snapshots (bottom first), its own upper and work directories. */
+export interface RootOverlay {
+  layers: string[];
+  upper: string;
+  work: string;
+}
+
+/** overlayfs's mount options; it lists lower layers topmost first. */
+export function overlayOptions(o: RootOverlay): string[] {
+  return [`lowerdir=${[...o.layers].reverse().join(':')}`, `upperdir=${o.upper}`, `workdir=${o.work}`];
+}
+
 /**
- * A container's root filesystem: the image's snapshots as overlay lower layers (shared by every
- * task, never copied) and one writable upper directory of its own.
+ * The overlay as the first mount of an OCI spec, over the container's root: the runtime mounts it
+ * inside the container's own mount namespace, so the host gains no mount to make (a process to
+ * spawn) or to undo, and the mount goes away with the container however it ends.
+ */
+export function rootOverlayMount(o: RootOverlay): {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+} {
+  return { destination: '/', type: 'overlay', source: 'overlay', options: overlayOptions(o) };
+}
+
+/**
+ * A container's root filesystem mounted on the host: the image's snapshots as overlay lower
+ * layers (shared by every task, never copied) and one writable upper directory of its own.
  */
 export async function mountRootfs(layers: string[], upper: string, work: string, target: string): Promise<void> {
   await Promise.all([upper, work, target].map((d) => mkdir(d, { recursive: true })));
   if (await isMounted(target)) return;
-  // overlayfs lists lower layers topmost first.
-  const lower = [...layers].reverse().join(':');
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, target]);
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', overlayOptions({ layers, upper, work }).join(','), target]);
 }
 
 export async function isMounted(target: string): Promise<boolean> {

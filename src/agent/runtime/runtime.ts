@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
+import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
 
 export interface RuntimeOptions {
@@ -52,8 +53,20 @@ export class Runtime {
     return ['--root', this.o.root];
   }
 
-  /** Creates the container under conmon and starts it; rejects with the runtime's own words. */
-  async start(id: string, bundle: string, dir: string): Promise<void> {
+  private get isRunc(): boolean {
+    return basename(this.o.binary) === 'runc';
+  }
+
+  /**
+   * Whether the runtime mounts a container's overlay root itself, as the first mount of its spec
+   * (runc does; crun refuses a mount on "/", so its containers get their root mounted on the host).
+   */
+  get mountsRootOverlay(): boolean {
+    return this.isRunc;
+  }
+
+  /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
+  async create(id: string, bundle: string, dir: string): Promise<void> {
     await mkdir(this.o.socketDir, { recursive: true });
     const f = containerFiles(dir);
     const args = [
@@ -116,6 +129,11 @@ export class Runtime {
       p.on('error', reject);
       p.unref();
     });
+  }
+
+  /** Starts a created container's process. */
+  async start(id: string): Promise<void> {
+    if (this.isRunc && (await startThroughFifo(join(this.o.root, id, 'exec.fifo'), 10_000))) return;
     await run(this.o.binary, [...this.rt, 'start', id]);
   }
 
@@ -125,6 +143,18 @@ export class Runtime {
 
   async delete(id: string): Promise<void> {
     await run(this.o.binary, [...this.rt, 'delete', '--force', id]).catch(() => undefined);
+  }
+
+  /**
+   * Removes a container that was created but must not start, and what its monitor leaves behind
+   * once the container is gone (its exit file above all), so the same id can be created afresh.
+   */
+  async discard(id: string, dir: string): Promise<void> {
+    const conmon = Number(await readFile(join(dir, 'conmon.pid'), 'utf8').catch(() => ''));
+    await this.delete(id);
+    for (let i = 0; conmon > 0 && i < 100 && alive(conmon); i++) await new Promise((r) => setTimeout(r, 20));
+    const f = containerFiles(dir);
+    await Promise.all([f.exit, f.oom, join(dir, 'pid'), join(dir, 'conmon.pid')].map((p) => rm(p, { force: true })));
   }
 
   async exec(id: string, args: string[], timeoutMs: number): Promise<number> {
@@ -153,6 +183,15 @@ export class Runtime {
       () => false,
     );
     return { code, oomKilled };
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -34,3 +34,29 @@ export function resolveUser(rootfs: string, user: string | undefined): { uid: nu
   }
   return { uid, gid };
 }
+
+type Ids = { uid: number; gid: number };
+
+/**
+ * Users as each image resolves them. An image's /etc/passwd and /etc/group cannot change (its
+ * layers are content-addressed), so once a (digest, user) pair has been resolved against a
+ * mounted rootfs, later containers of that image know their uid and gid without one.
+ */
+export class ImageUsers {
+  private readonly known = new Map<string, Ids>();
+
+  /** The ids already known for this image and user (root when no user is asked for). */
+  lookup(digest: string, user: string | undefined): Ids | undefined {
+    return user ? this.known.get(`${digest} ${user}`) : { uid: 0, gid: 0 };
+  }
+
+  /** Resolves against the image's mounted rootfs, and remembers the answer. */
+  resolve(rootfs: string, digest: string, user: string | undefined): Ids {
+    const ids = resolveUser(rootfs, user);
+    if (user) {
+      if (this.known.size >= 4096) this.known.clear(); // a bound, not a policy: entries are cheap to redo
+      this.known.set(`${digest} ${user}`, ids);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskSpec } from '../wire/agent-protocol.js';
+import type { PulledImage } from './images/image-store.js';
+import type { TaskNetwork } from './runtime/network.js';
+import { buildSpec } from './runtime/oci-spec.js';
+import { mountRootfs } from './runtime/rootfs.js';
+import type { ImageUsers } from './runtime/users.js';
+import { containerBinds } from './runtime/volumes.js';
+import { etcBinds } from './task-setup.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
+type Json = Record<string, any>;
+
+export interface BundleInput {
+  container: Json;
+  task: { spec: TaskSpec; network?: TaskNetwork };
+  image: PulledImage;
+  /** The task's directory (its /etc files), and where its writes go (its volumes). */
+  taskDir: string;
+  writableRoot: string;
+  /** The container's directory (the bundle goes in it) and its writable layer. */
+  dir: string;
+  upper: string;
+  work: string;
+  cgroupsPath: string;
+  /** Whether the runtime can mount the overlay root itself (see Runtime.mountsRootOverlay). */
+  runtimeMountsRoot: boolean;
+  users: ImageUsers;
+  volumesDir: string;
+}
+
+/**
+ * Writes one container's OCI bundle: its volumes' host directories, its root, and config.json.
+ * The runtime mounts the root inside the container where it can, unless the image's passwd must
+ * be read first: then the root is mounted here, and the answer kept for the image's next tasks.
+ * Resolves with the bundle's path.
+ */
+export async function writeBundle(b: BundleInput): Promise<string> {
+  const c = b.container;
+  const bundle = join(b.dir, 'bundle');
+  const rootfs = join(bundle, 'rootfs');
+  const binds = containerBinds(c, b.task.spec.containers as Json[], b.task.spec.volumes, {
+    taskDir: b.writableRoot,
+    sharedDir: b.volumesDir,
+  });
+  for (const x of binds) if (!existsSync(x.source)) await mkdir(x.source, { recursive: true });
+  const user = c.user ?? b.image.config.User;
+  const overlay = { layers: b.image.layers, upper: b.upper, work: b.work };
+  const known = b.runtimeMountsRoot ? b.users.lookup(b.image.digest, user) : undefined;
+  if (known) await Promise.all([overlay.upper, overlay.work, rootfs].map((p) => mkdir(p, { recursive: true })));
+  else await mountRootfs(overlay.layers, overlay.upper, overlay.work, rootfs);
+  const spec = buildSpec({
+    container: c,
+    image: b.image.config,
+    user: known ?? b.users.resolve(rootfs, b.image.digest, user),
+    ...(known ? { rootOverlay: overlay } : {}),
+    hostname: c.hostname ?? b.task.spec.taskId.slice(0, 12),
+    ...(b.task.network?.netnsPath ? { netnsPath: b.task.network.netnsPath } : {}),
+    networkMode: b.task.spec.networkMode,
+    cgroupsPath: b.cgroupsPath,
+    etcFiles: etcBinds(b.taskDir),
+    binds,
+  });
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+  return bundle;
+}
