@@ -1,7 +1,7 @@
 /**
- * bench/task-start: the same busybox image started three ways in one run — raw `runc run -d` on a
- * prepared bundle (the floor), berth RunTask → RUNNING with a warm image, and `docker run -d`
- * through Debian's dockerd — printing p50/p90 for each and the ratios; then starts per second with
+ * bench/task-start: the same busybox image started three ways in one run, in turns — raw `runc
+ * run -d` on a prepared bundle (the floor), berth RunTask → RUNNING with a warm image, and `docker
+ * run -d` through Debian's dockerd — printing p50/p90 for each and the ratios; then starts per second with
  * 50 tasks asked for at once, and the cold start of a 100 MB image (zstd layers for berth) pulled
  * from berth's registry; last, berth's latency and burst again with crun as its runtime (CRUN=0
  * skips it). Run: npm run bench:task-start  (N=50 by default)
@@ -32,9 +32,9 @@ function detached(cmd: string, args: string[]): Promise<void> {
 /**
  * The floor: what a node must do at least to start a container from an unpacked image — an
  * overlay mount over the image with a fresh upper directory, then `runc run -d` (which makes the
- * namespaces and the cgroup).
+ * namespaces and the cgroup). Returns one timed start (the container is removed after the clock).
  */
-async function rawRunc(imageRef: string, work: string): Promise<number[]> {
+async function rawRunc(imageRef: string, work: string): Promise<(i: number) => Promise<number>> {
   const image = join(work, 'image');
   await run('umoci', ['unpack', '--image', imageRef.replace(/^oci:/, ''), image]);
   await run('runc', ['spec'], { cwd: work }); // the default spec, as `runc spec` writes it
@@ -44,28 +44,25 @@ async function rawRunc(imageRef: string, work: string): Promise<number[]> {
   config.process.rlimits = [];
   const root = join(work, 'runc-root');
   mkdirSync(root);
-  const times: number[] = [];
-  for (let i = 0; i < N; i++) {
+  return async (i) => {
     const id = `bench-${i}`;
     const c = join(work, id);
     const bundle = join(c, 'bundle');
     const rootfs = join(bundle, 'rootfs');
     for (const d of [join(c, 'upper'), join(c, 'work'), rootfs]) mkdirSync(d, { recursive: true });
     writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...config, root: { path: rootfs, readonly: false } }));
-    times.push(
-      await ms(async () => {
-        const o = `lowerdir=${join(image, 'rootfs')},upperdir=${join(c, 'upper')},workdir=${join(c, 'work')}`;
-        await run('mount', ['-t', 'overlay', 'overlay', '-o', o, rootfs]);
-        // The container inherits runc's stdio; give it none, or the pipes stay open as long as it runs.
-        await detached('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id]);
-      }),
-    );
+    const t = await ms(async () => {
+      const o = `lowerdir=${join(image, 'rootfs')},upperdir=${join(c, 'upper')},workdir=${join(c, 'work')}`;
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', o, rootfs]);
+      // The container inherits runc's stdio; give it none, or the pipes stay open as long as it runs.
+      await detached('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id]);
+    });
     await run('runc', ['--root', root, 'kill', id, 'KILL']);
     await new Promise((r) => setTimeout(r, 20));
     await run('runc', ['--root', root, 'delete', '--force', id]);
     await run('umount', [rootfs]);
-  }
-  return times;
+    return t;
+  };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-start-'));
@@ -74,58 +71,69 @@ const [image, big] = await Promise.all([
   buildBusyboxImage({ randomFile: { path: '/payload.bin', size: BIG_MB * 1024 * 1024 } }),
 ]);
 const side = await BerthSide.start();
+const dockerd = await startDockerd();
+let dockerdStopped: Promise<void> | undefined;
+const stopDockerd = () => (dockerdStopped ??= dockerd.stop());
 try {
-  const floor = await rawRunc(image.ref, work);
-
+  const floorStart = await rawRunc(image.ref, work);
+  const d = async (args: string[]) => {
+    const r = await dockerd.docker(args);
+    if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
   const small = await side.push(image.ref, 'bench/small');
   await side.register('bench', small);
-  const berth = await side.latency('bench', N);
+  const [user, pass] = [side.creds.slice(0, 3), side.creds.slice(4)];
+  await dockerd.docker(['login', '-u', user, '--password-stdin', side.host], pass);
+  await d(['pull', small]);
+  const runSmall = () => d(['run', '-d', '--network', 'none', small, ...SLEEP]);
+  const removeDockerContainers = async () => {
+    const ids = (await dockerd.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+    if (ids.length) await dockerd.docker(['rm', '-f', ...ids]);
+  };
+  // Warm images on both sides, then rounds of one start each way: a slow spell of this host (a
+  // shared VM's, say) falls on all three alike rather than on whichever went last.
+  await side.runUntilRunning('bench', 1, 2);
+  await runSmall();
+  const floor: number[] = [];
+  const berth: number[] = [];
+  const docker: number[] = [];
+  for (let i = 0; i < N; i++) {
+    floor.push(await floorStart(i));
+    berth.push(await ms(() => side.runUntilRunning('bench', 1, 2)));
+    docker.push(await ms(runSmall));
+  }
+  await side.stopAll();
+  await removeDockerContainers();
+
   const berthRate = await side.throughput('bench', BURST);
+  // The same burst: five clients asking side by side, as the five RunTask(count=10) calls do.
+  const burst = await ms(() =>
+    Promise.all(
+      Array.from({ length: 5 }, async () => {
+        for (let i = 0; i < Math.ceil(BURST / 5); i++) await runSmall();
+      }),
+    ),
+  );
+  const dockerRate = (Math.ceil(BURST / 5) * 5) / (burst / 1000);
+  await removeDockerContainers();
+
   const bigZstd = await side.push(big.ref, 'bench/big-zstd', 'zstd');
   const bigGzip = await side.push(big.ref, 'bench/big-gzip', 'gzip');
   await side.register('bench-big', bigZstd);
   const berthCold = await ms(() => side.runUntilRunning('bench-big'));
   await side.stopAll();
-
-  const dockerd = await startDockerd();
-  let docker: number[];
-  let dockerRate: number;
+  const cold = async (uri: string) => ms(() => d(['run', '-d', '--network', 'none', uri, ...SLEEP]));
   let dockerCold: number;
   let dockerColdNote = 'zstd';
   try {
-    const d = async (args: string[]) => {
-      const r = await dockerd.docker(args);
-      if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
-      return r;
-    };
-    const [user, pass] = [side.creds.slice(0, 3), side.creds.slice(4)];
-    await dockerd.docker(['login', '-u', user, '--password-stdin', side.host], pass);
-    await d(['pull', small]);
-    const runSmall = () => d(['run', '-d', '--network', 'none', small, ...SLEEP]);
-    await runSmall();
-    docker = [];
-    for (let i = 0; i < N; i++) docker.push(await ms(runSmall));
-    // The same burst: five clients asking side by side, as the five RunTask(count=10) calls do.
-    const burst = await ms(() =>
-      Promise.all(
-        Array.from({ length: 5 }, async () => {
-          for (let i = 0; i < Math.ceil(BURST / 5); i++) await runSmall();
-        }),
-      ),
-    );
-    dockerRate = (Math.ceil(BURST / 5) * 5) / (burst / 1000);
-    const cold = async (uri: string) => ms(() => d(['run', '-d', '--network', 'none', uri, ...SLEEP]));
-    try {
-      dockerCold = await cold(bigZstd);
-    } catch {
-      dockerColdNote = 'gzip: this dockerd cannot pull zstd layers';
-      dockerCold = await cold(bigGzip);
-    }
-    const ids = (await dockerd.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
-    if (ids.length) await dockerd.docker(['rm', '-f', ...ids]);
-  } finally {
-    await dockerd.stop();
+    dockerCold = await cold(bigZstd);
+  } catch {
+    dockerColdNote = 'gzip: this dockerd cannot pull zstd layers';
+    dockerCold = await cold(bigGzip);
   }
+  await removeDockerContainers();
+  await stopDockerd();
 
   // The same starts with crun as the runtime (the agent readies a hybrid cgroup layout for it),
   // after the runc side has gone: both would use the one host bridge.
@@ -164,6 +172,7 @@ try {
     'targets: berth p50 within 2x of the runc floor and under a quarter of docker run; >= 25 starts/s; cold start < 3 s',
   );
 } finally {
+  await stopDockerd();
   await side.dispose();
   image.dispose();
   big.dispose();
