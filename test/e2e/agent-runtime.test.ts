@@ -47,6 +47,34 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
     assert.equal((await fx.logs(arn, 'hog')).stdout, 'filling\n');
   });
 
+  it('runs tini as PID 1 with initProcessEnabled, and keeps a read-only root read-only', async () => {
+    await fx.register(
+      'init-ro',
+      [
+        {
+          name: 'main',
+          image: fx.imageUri,
+          memory: 32,
+          readonlyRootFilesystem: true,
+          linuxParameters: { initProcessEnabled: true, tmpfs: [{ containerPath: '/scratch', size: 8 }] },
+          command: [
+            'sh',
+            '-c',
+            'cat /proc/1/cmdline | tr "\\0" " "; echo; touch /x 2>/dev/null || echo root-ro; echo w > /scratch/f && echo tmpfs-rw',
+          ],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('init-ro');
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    const t = await fx.describe(arn);
+    assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t.containers[0]));
+    const [init, ...rest] = (await fx.logs(arn, 'main')).stdout.trim().split('\n');
+    assert.match(init ?? '', /^\/dev\/init -- sh -c /, 'PID 1 is the init, with the command under it');
+    assert.deepEqual(rest, ['root-ro', 'tmpfs-rw']);
+  });
+
   it('keeps stdout and stderr with timestamps, readable with berth logs', async () => {
     await fx.register(
       'talker',

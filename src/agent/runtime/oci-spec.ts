@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rootOverlayMount, type RootOverlay } from './rootfs.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
@@ -18,6 +18,14 @@ function readNofile(): number {
   return Number.isFinite(hard) && hard > 0 ? hard : 1024;
 }
 type Json = Record<string, any>;
+
+/** The init that `initProcessEnabled` puts at /dev/init: Debian's static tini. */
+function initBinary(): string {
+  const found = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
+  if (!found)
+    throw new Error('initProcessEnabled needs tini-static, which is not installed (scripts/install.sh installs it)');
+  return found;
+}
 
 // Docker's default capability set, which ECS containers get unless linuxParameters change it.
 const DEFAULT_CAPS = [
@@ -124,6 +132,10 @@ export function buildSpec(s: SpecInput): Json {
       options: [...(t.mountOptions ?? []), `size=${t.size}m`],
     })),
     ...s.etcFiles.map((f) => ({ destination: f.path, type: 'bind', source: f.source, options: ['rbind', 'ro'] })),
+    // As Docker's --init: a static tini (it runs in any image, libc or none) as the container's PID 1.
+    ...(lp.initProcessEnabled
+      ? [{ destination: '/dev/init', type: 'bind', source: initBinary(), options: ['bind', 'ro'] }]
+      : []),
     ...s.binds.map((b) => ({
       destination: b.destination,
       type: 'bind',
