@@ -49,8 +49,8 @@ export async function writeBundle(b: BundleInput): Promise<string> {
   const user = c.user ?? b.image.config.User;
   const overlay = { layers: b.image.layers, upper: b.upper, work: b.work };
   const known = b.runtimeMountsRoot ? b.users.lookup(b.image.digest, user) : undefined;
-  if (known) await Promise.all([overlay.upper, overlay.work, rootfs].map((p) => mkdir(p, { recursive: true })));
-  else await mountRootfs(overlay.layers, overlay.upper, overlay.work, rootfs);
+  await Promise.all([overlay.upper, overlay.work, rootfs].map((p) => mkdir(p, { recursive: true })));
+  if (!known) await mountRootfs(overlay, rootfs);
   const spec = buildSpec({
     container: c,
     image: b.image.config,

@@ -210,8 +210,8 @@ export class TaskRunner {
     await created;
     if (!(await this.images.confirm(c.image, image))) {
       // The tag moved while the registry was asked: the container is made again from the new image.
-      await this.deps.runtime.discard(this.id(c.name), d);
       await this.removeContainer(c.name);
+      await Runtime.forgetMonitor(d);
       return this.startContainer(def);
     }
     await this.deps.runtime.start(this.id(c.name));

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive } from '../kernel/process.js';
 
 /**
  * One berth per data directory: a lock file holding the owner's pid, created exclusively.
@@ -20,7 +21,7 @@ export class DataDirLock {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         // The lock exists: refuse if its owner lives, otherwise it is stale and is taken over.
         const owner = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+        if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
           throw new Error(
             `data directory ${dataDir} is in use by another berth (pid ${owner}); stop it first or use --data-dir`,
             { cause: e },
@@ -34,14 +35,5 @@ export class DataDirLock {
 
   release(): void {
     rmSync(this.path, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -46,6 +46,9 @@ export interface CleanupOptions {
   diskPressure: boolean;
 }
 
+/** Whether every snapshot an image resolution names is still on disk (cleanup may have removed some). */
+const present = (i: PulledImage) => i.layers.every((l) => existsSync(l));
+
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /**
@@ -87,7 +90,7 @@ export class ImageStore {
     } catch {
       return undefined; // none, or unreadable: as good as none
     }
-    return Array.isArray(c.layers) && c.layers.every((l) => existsSync(l)) ? c : undefined;
+    return Array.isArray(c.layers) && present(c) ? c : undefined;
   }
 
   private async remember(image: string, pulled: PulledImage, pulledAt?: number): Promise<void> {
@@ -110,7 +113,7 @@ export class ImageStore {
   /** What this host last resolved the reference to, if it still has every layer; asks no registry. */
   async peek(image: string): Promise<PulledImage | undefined> {
     const last = this.lastPulled.get(image);
-    if (last && last.layers.every((l) => existsSync(l))) return last;
+    if (last && present(last)) return last;
     return this.cached(image);
   }
 
@@ -175,7 +178,7 @@ export class ImageStore {
     // The manifest is the one this host resolved before (same digest, so the same config and
     // layers, all verified then): its recorded resolution stands without fetching the config again.
     const known = this.resolved.get(digest);
-    if (known && known.layers.every((l) => existsSync(l))) return known;
+    if (known && present(known)) return known;
     if (!manifest.config || !manifest.layers) throw new Error(`${image} is not an image manifest`);
     const configBytes = await this.readBlob(ref.registry, ref.repository, manifest.config.digest);
     const config = JSON.parse(configBytes.toString()) as { config?: ImageConfig; rootfs?: { diff_ids?: string[] } };

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { run } from './exec.js';
 
 /** A container's overlay: the image's snapshots (bottom first), its own upper and work directories. */
@@ -28,13 +28,13 @@ export function rootOverlayMount(o: RootOverlay): {
 }
 
 /**
- * A container's root filesystem mounted on the host: the image's snapshots as overlay lower
- * layers (shared by every task, never copied) and one writable upper directory of its own.
+ * A container's root filesystem mounted on the host (at an existing `target`): the image's
+ * snapshots as overlay lower layers (shared by every task, never copied) and one writable upper
+ * directory of its own.
  */
-export async function mountRootfs(layers: string[], upper: string, work: string, target: string): Promise<void> {
-  await Promise.all([upper, work, target].map((d) => mkdir(d, { recursive: true })));
+export async function mountRootfs(o: RootOverlay, target: string): Promise<void> {
   if (await isMounted(target)) return;
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', overlayOptions({ layers, upper, work }).join(','), target]);
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', overlayOptions(o).join(','), target]);
 }
 
 export async function isMounted(target: string): Promise<boolean> {

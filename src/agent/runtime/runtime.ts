@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
+import { processAlive } from '../../kernel/process.js';
 import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
 
@@ -146,13 +147,12 @@ export class Runtime {
   }
 
   /**
-   * Removes a container that was created but must not start, and what its monitor leaves behind
-   * once the container is gone (its exit file above all), so the same id can be created afresh.
+   * After a container that never started is deleted: waits for its monitor to exit and removes
+   * what the monitor leaves behind (its exit file above all), so the same id can be created afresh.
    */
-  async discard(id: string, dir: string): Promise<void> {
+  static async forgetMonitor(dir: string): Promise<void> {
     const conmon = Number(await readFile(join(dir, 'conmon.pid'), 'utf8').catch(() => ''));
-    await this.delete(id);
-    for (let i = 0; conmon > 0 && i < 100 && alive(conmon); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; conmon > 0 && i < 100 && processAlive(conmon); i++) await new Promise((r) => setTimeout(r, 20));
     const f = containerFiles(dir);
     await Promise.all([f.exit, f.oom, join(dir, 'pid'), join(dir, 'conmon.pid')].map((p) => rm(p, { force: true })));
   }
@@ -183,15 +183,6 @@ export class Runtime {
       () => false,
     );
     return { code, oomKilled };
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
