@@ -154,9 +154,12 @@ export class Agent {
   }
 
   /** Advances every task side by side (each runner serialises its own steps). */
-  private async tickAll(): Promise<void> {
+  /** Ticks these tasks' runners (all of them by default), side by side. */
+  private async tickAll(ids: Iterable<string> = this.runners.keys()): Promise<void> {
     await Promise.all(
-      [...this.runners].map(async ([id, r]) => {
+      [...ids].map(async (id) => {
+        const r = this.runners.get(id);
+        if (!r) return;
         await r.tick();
         if (r.task.cleanedUp) this.runners.delete(id);
       }),
@@ -267,6 +270,7 @@ export class Agent {
 
   /** Converges on what is wanted: new tasks start, changed ones update, removed ones stop. */
   private async reconcile(desired: TaskSpec[], removed: string[]): Promise<void> {
+    const touched = new Set([...desired.map((s) => s.taskId), ...removed]);
     for (const spec of desired) {
       const r = this.runners.get(spec.taskId);
       if (r) r.updateSpec(spec);
@@ -292,8 +296,10 @@ export class Agent {
       const r = this.runners.get(id);
       r?.updateSpec({ ...r.task.spec, desiredStatus: 'STOPPED' });
     }
-    // Act on the change now; the periodic tick is only the level-triggered backstop.
-    void this.tickAll().catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed'));
+    // Act on the change now; the periodic tick is only the level-triggered backstop. Only the
+    // tasks named are ticked: ticking every runner put a new task's file work behind a read of
+    // every running container's exit file.
+    void this.tickAll(touched).catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed'));
   }
 
   stop(): void {

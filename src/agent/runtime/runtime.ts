@@ -48,6 +48,9 @@ export const containerFiles = (dir: string) => ({
  * outlive an agent restart.
  */
 export class Runtime {
+  /** The attach sockets' directory, made once: every create waited on a mkdir otherwise. */
+  private socketDirMade: Promise<void> | undefined;
+
   constructor(private readonly o: RuntimeOptions) {}
 
   private get rt(): string[] {
@@ -68,7 +71,13 @@ export class Runtime {
 
   /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
   async create(id: string, bundle: string, dir: string): Promise<void> {
-    await mkdir(this.o.socketDir, { recursive: true });
+    await (this.socketDirMade ??= mkdir(this.o.socketDir, { recursive: true }).then(
+      () => undefined,
+      (e: unknown) => {
+        this.socketDirMade = undefined;
+        throw e;
+      },
+    ));
     const f = containerFiles(dir);
     const args = [
       '--api-version',
