@@ -171,9 +171,14 @@ describe('ECS services on real containers', () => {
     ]);
     await waitStable('breaker');
     const good = (await describeService('breaker')).deployments?.[0]?.id as string;
-    await cli(['update-service', '--service', 'breaker', '--task-definition', 'web:3']);
+    // The new deployment's id from update-service's own answer: its tasks fail at once, so by the
+    // next describe the breaker may already have rolled back and put another deployment first.
+    const updated = (await cli(['update-service', '--service', 'breaker', '--task-definition', 'web:3'])) as {
+      service: Service;
+    };
+    const bad = updated.service.deployments?.find((d) => d.status === 'PRIMARY')?.id as string;
+    assert.ok(bad && bad !== good, JSON.stringify(updated.service.deployments));
     let s = await describeService('breaker');
-    const bad = s.deployments?.[0]?.id as string;
     const reasons = new Set<string>();
     for (let i = 0; i < 300 && !s.events?.some((e) => e.message?.includes('rolling back')); i++) {
       await new Promise((r) => setTimeout(r, 200));
