@@ -101,7 +101,12 @@ export class Agent {
     }
     for (const id of await readdir(this.tasksDir)) {
       const t = await loadTask(join(this.tasksDir, id));
-      if (t && !t.cleanedUp) this.runners.set(id, this.runner(id, t));
+      if (!t || t.cleanedUp) continue;
+      const r = this.runner(id, t);
+      await r
+        .recover()
+        .catch((e: unknown) => this.logger.error({ task: id, err: String(e) }, 'recovering the task failed'));
+      this.runners.set(id, r);
     }
     this.connect();
     this.timers.push(

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
 import type { TaskSpec } from '../wire/agent-protocol.js';
@@ -6,14 +5,13 @@ import { logConfigurationError } from './awslogs-options.js';
 import type { ImageStore, PullBehavior } from './images/image-store.js';
 import { PullFailure, TaskImages } from './task-images.js';
 import { writeBundle } from './container-bundle.js';
-import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
-import { unmount } from './runtime/rootfs.js';
+import type { NetworkConfig } from './runtime/network.js';
 import { Runtime, runtimeMessage, type ExitStatus } from './runtime/runtime.js';
-import { ephemeralDir, removeEphemeral } from './runtime/ephemeral.js';
-import { containerCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
+import { containerCgroup } from './runtime/task-cgroup.js';
 import type { ImageUsers } from './runtime/users.js';
 import { checkHealth } from './health-check.js';
 import { dependsOnMet, stoppable } from './depends-on.js';
+import { TaskHost } from './task-host.js';
 import { prepareSandbox } from './task-setup.js';
 import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
 
@@ -50,8 +48,11 @@ export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usag
 export class TaskRunner {
   private busy = false;
   private readonly images: TaskImages;
+  private readonly host: TaskHost;
   /** When each container was sent SIGTERM, for its stopTimeout. */
   private readonly termSentAt = new Map<string, number>();
+  /** The save of the task made before its first container starts (see provision). */
+  private saved: Promise<void> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -59,27 +60,11 @@ export class TaskRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.images = new TaskImages(deps.images, deps.pullBehavior);
+    this.host = new TaskHost(dir, () => this.task, deps);
   }
 
   private get containers(): Json[] {
     return this.task.spec.containers as Json[];
-  }
-
-  private id(name: string): string {
-    return `${this.task.spec.taskId}-${name}`;
-  }
-  private cdir(name: string): string {
-    return join(this.dir, 'containers', name);
-  }
-  /**
-   * Where a task's writes go: a container's upper and work directories and the task volumes; on
-   * Fargate inside the task's ephemeral storage, so they are held to its size.
-   */
-  private get writableRoot(): string {
-    return this.task.spec.fargate ? ephemeralDir(this.dir) : this.dir;
-  }
-  private layer(name: string, which: 'upper' | 'work'): string {
-    return this.task.spec.fargate ? join(this.writableRoot, 'containers', name, which) : join(this.cdir(name), which);
   }
 
   updateSpec(spec: TaskSpec): void {
@@ -95,7 +80,7 @@ export class TaskRunner {
     this.busy = true;
     const before = JSON.stringify(this.task);
     try {
-      if (this.task.lastStatus === 'STOPPED') await this.cleanUp();
+      if (this.task.lastStatus === 'STOPPED') await this.host.cleanUp();
       else if (this.task.spec.desiredStatus === 'STOPPED' || this.task.stoppingAt !== undefined) await this.stopping();
       else if (this.task.lastStatus === 'PROVISIONING') await this.provision();
       else await this.watch();
@@ -104,6 +89,7 @@ export class TaskRunner {
     } finally {
       this.busy = false;
       if (JSON.stringify(this.task) !== before) {
+        await this.saved;
         await saveTask(this.dir, this.task);
         this.deps.report(this.task);
       }
@@ -137,9 +123,9 @@ export class TaskRunner {
       // Every container's directories, made while the rest is prepared.
       () =>
         this.containers.flatMap((c) => [
-          join(this.cdir(c.name), 'bundle', 'rootfs'),
-          this.layer(c.name, 'upper'),
-          this.layer(c.name, 'work'),
+          join(this.host.containerDir(c.name), 'bundle', 'rootfs'),
+          this.host.layer(c.name, 'upper'),
+          this.host.layer(c.name, 'work'),
         ]),
     );
     const [pull, net] = await Promise.allSettled([pulled, networked]);
@@ -151,6 +137,11 @@ export class TaskRunner {
     const logOptions = logConfigurationError(this.containers);
     if (logOptions) return this.fail(`CannotCreateContainerError: ${logOptions}`);
     t.lastStatus = 'ACTIVATING';
+    // Saved while the containers are being created, before any starts: an agent restarted after
+    // a start then knows the task's network, and adopts the container (recoverTask).
+    this.saved = saveTask(this.dir, t).catch((e: unknown) =>
+      this.deps.logger.warn({ task: t.spec.taskId, err: String(e) }, 'saving the task failed'),
+    );
     await this.startReady();
     await this.watch(); // report RUNNING now rather than at the next tick
   }
@@ -188,33 +179,33 @@ export class TaskRunner {
     const fargate = this.task.spec.fargate !== undefined;
     const c = fargate && !def.memory ? { ...def, memory: this.task.spec.memory } : def;
     const image = await this.images.get(c.image);
-    const d = this.cdir(c.name);
+    const d = this.host.containerDir(c.name);
     const bundle = await writeBundle({
       container: c,
       task: this.task,
       image,
       taskDir: this.dir,
-      writableRoot: this.writableRoot,
+      writableRoot: this.host.writableRoot,
       dir: d,
-      upper: this.layer(c.name, 'upper'),
-      work: this.layer(c.name, 'work'),
-      cgroupsPath: fargate ? containerCgroup(this.task.spec.taskId, c.name) : `/berth/${this.id(c.name)}`,
+      upper: this.host.layer(c.name, 'upper'),
+      work: this.host.layer(c.name, 'work'),
+      cgroupsPath: fargate ? containerCgroup(this.task.spec.taskId, c.name) : `/berth/${this.host.id(c.name)}`,
       runtimeMountsRoot: this.deps.runtime.mountsRootOverlay,
       users: this.deps.users,
       volumesDir: this.deps.volumesDir,
     });
     const st = this.task.containers[c.name];
     if (!st) return;
-    const created = this.deps.runtime.create(this.id(c.name), bundle, d);
+    const created = this.deps.runtime.create(this.host.id(c.name), bundle, d);
     this.images.kick();
     await created;
     if (!(await this.images.confirm(c.image, image))) {
       // The tag moved while the registry was asked: the container is made again from the new image.
-      await this.removeContainer(c.name);
-      await Runtime.forgetMonitor(d);
+      await this.host.discardContainer(c.name);
       return this.startContainer(def);
     }
-    await this.deps.runtime.start(this.id(c.name));
+    await this.saved;
+    await this.deps.runtime.start(this.host.id(c.name));
     st.lastStatus = 'RUNNING';
     st.startedAt = this.deps.now();
   }
@@ -232,7 +223,7 @@ export class TaskRunner {
     for (const c of this.containers) {
       const st = t.containers[c.name];
       if (st?.lastStatus !== 'RUNNING') continue;
-      const exit = await Runtime.exitStatus(this.cdir(c.name));
+      const exit = await Runtime.exitStatus(this.host.containerDir(c.name));
       if (exit === undefined) continue;
       this.recordExit(st, exit);
       if (isEssential(c) && t.stoppingAt === undefined) {
@@ -252,7 +243,7 @@ export class TaskRunner {
 
   private async checkHealth(): Promise<void> {
     await checkHealth(this.containers, this.task, this.deps.now(), (name, args, timeoutMs) =>
-      this.deps.runtime.exec(this.id(name), args, timeoutMs),
+      this.deps.runtime.exec(this.host.id(name), args, timeoutMs),
     );
   }
 
@@ -264,7 +255,7 @@ export class TaskRunner {
     for (const c of this.containers) {
       const st = t.containers[c.name];
       if (st?.lastStatus !== 'RUNNING') continue;
-      const exit = await Runtime.exitStatus(this.cdir(c.name));
+      const exit = await Runtime.exitStatus(this.host.containerDir(c.name));
       if (exit) this.recordExit(st, exit);
       else running.add(c.name);
     }
@@ -275,9 +266,9 @@ export class TaskRunner {
         const sent = this.termSentAt.get(name);
         if (sent === undefined) {
           this.termSentAt.set(name, now);
-          await this.deps.runtime.kill(this.id(name), 'TERM');
+          await this.deps.runtime.kill(this.host.id(name), 'TERM');
         } else if (now - sent >= (t.spec.stopGraceMs ?? ((c.stopTimeout as number | undefined) ?? 30) * 1000)) {
-          await this.deps.runtime.kill(this.id(name), 'KILL');
+          await this.deps.runtime.kill(this.host.id(name), 'KILL');
         }
       }
       return;
@@ -289,26 +280,9 @@ export class TaskRunner {
     t.stoppedAt = this.deps.now();
   }
 
-  /** Removes what the task held on the host: runc state, mounts, network; the logs stay. */
-  private async cleanUp(): Promise<void> {
-    for (const c of this.containers) await this.removeContainer(c.name);
-    await tearDownNetwork(this.deps.network, this.task.spec.taskId, this.task.spec.networkMode, this.task.bindings);
-    if (this.task.spec.fargate) {
-      await removeTaskCgroup(this.task.spec.taskId);
-      await removeEphemeral(this.dir);
-    }
-    await rm(join(this.dir, 'volumes'), { recursive: true, force: true });
-    this.task.cleanedUp = true;
-  }
-
-  /** A container's runtime state, root mount, bundle and writable layer; its logs stay. */
-  private async removeContainer(name: string): Promise<void> {
-    await this.deps.runtime.delete(this.id(name));
-    const d = this.cdir(name);
-    await unmount(join(d, 'bundle', 'rootfs'));
-    await rm(join(d, 'bundle'), { recursive: true, force: true });
-    await rm(this.layer(name, 'upper'), { recursive: true, force: true });
-    await rm(this.layer(name, 'work'), { recursive: true, force: true });
+  /** After an agent restart, before the first tick: see recoverTask. */
+  recover(): Promise<void> {
+    return this.host.recover();
   }
 
   report() {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -9,6 +9,16 @@ import { cleanupAgentLeftovers } from './host-cleanup.js';
 import { buildBusyboxImage, skopeo } from './images.js';
 
 const execFileP = promisify(execFile);
+
+/** Whether any `berth local-agent` process is left (the tests run one berth at a time). */
+const localAgentRunning = () =>
+  readdirSync('/proc').some((pid) => {
+    try {
+      return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('\0local-agent\0');
+    } catch {
+      return false;
+    }
+  });
 
 export interface AgentFixture {
   /** Replaceable: a restart test starts a new berth on the same data directory. */
@@ -26,9 +36,9 @@ export interface AgentFixture {
   logs(arn: string, container: string, args?: string[]): Promise<{ stdout: string; stderr: string }>;
   /**
    * kill -9 of berth (its agent ends with it), then `berth up` again on the same data directory,
-   * after `downForMs` with nobody watching.
+   * after `downForMs` with nobody watching, and after `whileDown` (once the agent has gone).
    */
-  crashAndRestart(downForMs?: number): Promise<void>;
+  crashAndRestart(downForMs?: number, whileDown?: () => Promise<void>): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -116,11 +126,16 @@ export async function startAgentFixture(
       ]);
       return { stdout: r.stdout, stderr: r.stderr };
     },
-    async crashAndRestart(downForMs = 0) {
+    async crashAndRestart(downForMs = 0, whileDown) {
       const dataDir = fx.berth.dataDir;
       fx.berth.child.kill('SIGKILL');
       await fx.berth.stop();
       if (downForMs > 0) await new Promise((r) => setTimeout(r, downForMs));
+      if (whileDown) {
+        // The local agent leaves once it sees its stdin close; nothing of it may write after this.
+        for (let i = 0; i < 100 && localAgentRunning(); i++) await new Promise((r) => setTimeout(r, 50));
+        await whileDown();
+      }
       fx.berth = await startBerth({ dataDir, keepDataDir: true });
       fx.ecs = new ECSClient({
         endpoint: fx.berth.endpoint,

@@ -269,21 +269,4 @@ describe('tasks on real containers under runc', () => {
     assert.equal(t?.stopCode, 'TaskFailedToStart');
     assert.match(t?.stoppedReason ?? '', /^CannotPullContainerError: /);
   });
-
-  it('keeps containers through an agent restart and reports the exit codes it missed', async () => {
-    await register(
-      'survivor',
-      [{ name: 'main', image: imageUri, memory: 16, command: ['sh', '-c', 'sleep 3; exit 7'] }],
-      ['--network-mode', 'none'],
-    );
-    const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'survivor' }));
-    const arn = run.tasks?.[0]?.taskArn as string;
-    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
-    await fx.crashAndRestart(4000); // the container exits while nobody watches
-    ({ berth, ecs } = fx);
-    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
-    const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
-    assert.equal(t?.containers?.[0]?.exitCode, 7);
-    assert.equal(t?.stopCode, 'EssentialContainerExited');
-  });
 });

@@ -151,6 +151,15 @@ export class Runtime {
     await run(this.o.binary, [...this.rt, 'kill', id, signal]).catch(() => undefined);
   }
 
+  /** The runtime's word for a container (`created`, `running`, `stopped`…), or undefined when it has none by that id. */
+  async status(id: string): Promise<string | undefined> {
+    try {
+      return (JSON.parse(await run(this.o.binary, [...this.rt, 'state', id])) as { status?: string }).status;
+    } catch {
+      return undefined;
+    }
+  }
+
   async delete(id: string): Promise<void> {
     await run(this.o.binary, [...this.rt, 'delete', '--force', id]).catch(() => undefined);
   }
