@@ -11,7 +11,7 @@ import {
 import { awsCli, startBerth, testCredentials, type BerthProcess } from '../../test/e2e/harness.js';
 import { cleanupAgentLeftovers } from '../../test/e2e/host-cleanup.js';
 import { skopeo } from '../../test/e2e/images.js';
-import { SLEEP, ms } from './common.js';
+import { FIRST_POLL_MS, SLEEP, ms } from './common.js';
 
 /** berth with its local agent, images pushed, and the three measurements the bench takes of it. */
 export class BerthSide {
@@ -57,18 +57,23 @@ export class BerthSide {
     );
   }
 
-  /** RunTask(count) and wait until every task is RUNNING, polling DescribeTasks. */
+  /**
+   * RunTask(count) and wait until every task is RUNNING, polling DescribeTasks every `pollMs`,
+   * the first time `firstPollMs` after RunTask has answered.
+   */
   async runUntilRunning(
     family: string,
     count = 1,
     pollMs = 10,
     extra: Partial<RunTaskCommandInput> = {},
+    firstPollMs = 0,
   ): Promise<void> {
     const r = await this.ecs.send(new RunTaskCommand({ ...extra, taskDefinition: family, count }));
     const arns = (r.tasks ?? []).map((t) => t.taskArn as string);
     if (arns.length !== count)
       throw new Error(`RunTask placed ${arns.length} of ${count}: ${JSON.stringify(r.failures)}`);
     this.started.push(...arns);
+    if (firstPollMs > 0) await new Promise((res) => setTimeout(res, firstPollMs));
     for (;;) {
       const ts = (await this.ecs.send(new DescribeTasksCommand({ tasks: arns }))).tasks ?? [];
       const stopped = ts.find((t) => t.lastStatus === 'STOPPED');
@@ -98,17 +103,22 @@ export class BerthSide {
     this.started.length = 0;
   }
 
-  /**
-   * Sequential starts with a warm image: one RunTask → RUNNING at a time, DescribeTasks polled
-   * every 2 ms, so the poll adds about a millisecond to what is measured (docker run -d's own
-   * client returns when the container has started).
-   */
+  /** Sequential starts with a warm image: one RunTask → RUNNING at a time (see `startOne`). */
   async latency(family: string, n: number, extra: Partial<RunTaskCommandInput> = {}): Promise<number[]> {
-    await this.runUntilRunning(family, 1, 2, extra); // warm the image
+    await this.startOne(family, extra); // warm the image
     const times: number[] = [];
-    for (let i = 0; i < n; i++) times.push(await ms(() => this.runUntilRunning(family, 1, 2, extra)));
+    for (let i = 0; i < n; i++) times.push(await ms(() => this.startOne(family, extra)));
     await this.stopAll();
     return times;
+  }
+
+  /**
+   * One task, RunTask → RUNNING, as a latency sample. DescribeTasks is polled every 2 ms, so the
+   * poll adds about a millisecond to what is measured (docker run -d's own client returns when
+   * the container has started); the first poll goes FIRST_POLL_MS after RunTask has answered.
+   */
+  startOne(family: string, extra: Partial<RunTaskCommandInput> = {}): Promise<void> {
+    return this.runUntilRunning(family, 1, 2, extra, FIRST_POLL_MS);
   }
 
   /** `total` tasks asked for at once as RunTask(count=10) calls; tasks started per second. */

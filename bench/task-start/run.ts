@@ -93,14 +93,14 @@ try {
   };
   // Warm images on both sides, then rounds of one start each way: a slow spell of this host (a
   // shared VM's, say) falls on all three alike rather than on whichever went last.
-  await side.runUntilRunning('bench', 1, 2);
+  await side.startOne('bench');
   await runSmall();
   const floor: number[] = [];
   const berth: number[] = [];
   const docker: number[] = [];
   for (let i = 0; i < N; i++) {
     floor.push(await floorStart(i));
-    berth.push(await ms(() => side.runUntilRunning('bench', 1, 2)));
+    berth.push(await ms(() => side.startOne('bench')));
     docker.push(await ms(runSmall));
   }
   await side.stopAll();
