@@ -158,8 +158,7 @@ export class Agent {
     });
   }
 
-  /** Advances every task side by side (each runner serialises its own steps). */
-  /** Ticks these tasks' runners (all of them by default), side by side. */
+  /** Advances these tasks (every one by default) side by side; each runner serialises its own steps. */
   private async tickAll(ids: Iterable<string> = this.runners.keys()): Promise<void> {
     await Promise.all(
       [...ids].map(async (id) => {

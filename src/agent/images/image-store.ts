@@ -139,9 +139,7 @@ export class ImageStore {
         this.fetching.set(image, fetching);
       }
       const pulled = await fetching;
-
       await this.remember(image, pulled);
-
       return pulled;
     } catch (e) {
       const hit = behavior === 'default' ? await this.cached(image) : undefined;
@@ -156,7 +154,6 @@ export class ImageStore {
   private async fetch(image: string): Promise<PulledImage> {
     const ref = parseImageRef(image);
     let { mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, ref.reference);
-
     if (ref.reference.includes(':') && sha256(bytes) !== ref.reference)
       throw new Error(`manifest of ${image} does not match its digest`);
     let manifest = JSON.parse(bytes.toString()) as {
