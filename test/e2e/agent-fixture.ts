@@ -20,6 +20,14 @@ const localAgentRunning = () =>
     }
   });
 
+/** The ECS waiters' options for a fixture's tasks: every second, up to `maxWaitTime` seconds. */
+export const waitOpts = (fx: AgentFixture, maxWaitTime = 60) => ({
+  client: fx.ecs,
+  maxWaitTime,
+  minDelay: 1,
+  maxDelay: 1,
+});
+
 export interface AgentFixture {
   /** Replaceable: a restart test starts a new berth on the same data directory. */
   berth: BerthProcess;

@@ -11,10 +11,9 @@ import {
   waitUntilTasksRunning,
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 
 const execFileP = promisify(execFile);
-const waitOpts = (fx: AgentFixture) => ({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 });
 
 describe('an agent killed and started again', () => {
   let fx: AgentFixture;

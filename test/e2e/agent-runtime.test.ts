@@ -5,12 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { makeTar } from '../../src/agent/images/test-tar.js';
 import { awsCli } from './harness.js';
 import { buildLayoutImage } from './images.js';
-
-const waitOpts = (fx: AgentFixture) => ({ client: fx.ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 });
 
 describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => {
   let fx: AgentFixture;
@@ -39,7 +37,7 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('oom');
-    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.stopCode, 'EssentialContainerExited');
     assert.equal(t.containers[0].exitCode, 137);
@@ -67,7 +65,7 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('init-ro');
-    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t.containers[0]));
     const [init, ...rest] = (await fx.logs(arn, 'main')).stdout.trim().split('\n');
@@ -83,7 +81,7 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
     );
     const startedBefore = Date.now();
     const arn = await fx.runTask('talker');
-    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     const plain = await fx.logs(arn, 'talk');
     assert.equal(plain.stdout, 'one\nthree\n');
     assert.equal(plain.stderr, 'two\n');
@@ -113,7 +111,7 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('ticker');
-    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: [arn] });
     // Started while the task runs; returns by itself once the task has stopped.
     const followed = await fx.logs(arn, 'tick', ['--follow']);
     assert.equal(followed.stdout, 'tick 1\ntick 2\ntick 3\ntick 4\ntick 5\ntick 6\n');
@@ -160,13 +158,13 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       JSON.stringify([{ name: 'host', host: { sourcePath: hostDir } }, { name: 'scratch' }]),
     ]);
     const arn = await fx.runTask('volumes');
-    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: [arn] });
     for (let i = 0; i < 50 && !(await fx.logs(arn, 'app')).stdout.includes('read-only'); i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal((await fx.logs(arn, 'app')).stdout, 'from-proxy\nread-only\n');
     assert.equal((await awsCli(fx.berth.endpoint, ['ecs', 'stop-task', '--task', arn])).code, 0);
-    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     assert.equal(readFileSync(join(hostDir, 'order'), 'utf8'), 'app\nproxy\n');
     const taskDir = join(fx.berth.dataDir, 'agent', 'tasks', arn.split('/').pop() as string);
     assert.ok(!existsSync(join(taskDir, 'volumes')), 'the task volume went with the task');
@@ -187,9 +185,9 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('stubborn');
-    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: [arn] });
     assert.equal((await awsCli(fx.berth.endpoint, ['ecs', 'stop-task', '--task', arn])).code, 0);
-    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.containers[0].exitCode, 137);
     // The CLI prints the wire's epoch seconds.
@@ -210,7 +208,7 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       const uri = await fx.push(hostile.ref, 'e2e/hostile');
       await fx.register('hostile', [{ name: 'x', image: uri, memory: 16 }], ['--network-mode', 'none']);
       const arn = await fx.runTask('hostile');
-      await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+      await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
       const t = await fx.describe(arn);
       assert.equal(t.stopCode, 'TaskFailedToStart');
       assert.match(t.stoppedReason, /^CannotPullContainerError: .*\.\./);
@@ -238,7 +236,7 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
       arns.push(...r.tasks.map((t) => t.taskArn));
     }
     assert.equal(arns.length, 30);
-    await waitUntilTasksStopped(waitOpts(fx), { tasks: arns.slice(0, 100) });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: arns.slice(0, 100) });
     const agentDir = join(fx.berth.dataDir, 'agent');
     const ids = arns.map((a) => a.split('/').pop() as string);
     // The agent cleans up right after it reports STOPPED; give it a moment.

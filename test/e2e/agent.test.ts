@@ -11,7 +11,7 @@ import {
   waitUntilTasksRunning,
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { awsCli, type BerthProcess } from './harness.js';
 import { buildBusyboxImage } from './images.js';
 
@@ -88,7 +88,7 @@ describe('tasks on real containers under runc', () => {
     const onHost: boolean[] = [];
     for (let i = 0; i < 2; i++) {
       const arn = (await ecs.send(new RunTaskCommand({ taskDefinition: 'whoami' }))).tasks?.[0]?.taskArn as string;
-      await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+      await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
       const id = arn.split('/').pop() as string;
       const rootfs = join(berth.dataDir, 'agent', 'tasks', id, 'containers', 'main', 'bundle', 'rootfs');
       onHost.push(
@@ -104,7 +104,7 @@ describe('tasks on real containers under runc', () => {
       // The uid's group comes from the image's /etc/passwd, and the root is the image's overlay.
       assert.equal(out, '1234\n4321\n1\n', `run ${i + 1}`);
       await ecs.send(new StopTaskCommand({ task: arn }));
-      await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+      await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
     }
     // The first run reads the image's passwd through a host mount; the second knows the answer,
     // and runc mounts the root inside the container.
@@ -125,7 +125,7 @@ describe('tasks on real containers under runc', () => {
             ['--network-mode', 'none'],
           );
         const arn = await fx.runTask('moving');
-        await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+        await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
         const t = await fx.describe(arn);
         assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t));
         outputs.push(await logOf(arn, 'main'));
@@ -155,7 +155,7 @@ describe('tasks on real containers under runc', () => {
     ]);
     const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'http' }));
     const arn = run.tasks?.[0]?.taskArn as string;
-    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
     const described = await ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
     assert.deepEqual(
       described.tasks?.[0]?.containers?.[0]?.networkBindings?.map((b) => [b.containerPort, b.hostPort, b.protocol]),
@@ -165,7 +165,7 @@ describe('tasks on real containers under runc', () => {
     assert.equal(await res.text(), 'served-by-berth\n');
     const stop = await awsCli(berth.endpoint, ['ecs', 'stop-task', '--task', arn, '--reason', 'e2e done']);
     assert.equal(stop.code, 0, stop.stderr);
-    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
     const stopped = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
     assert.equal(stopped?.stopCode, 'UserInitiated');
     assert.equal(stopped?.stoppedReason, 'e2e done');
@@ -205,7 +205,7 @@ describe('tasks on real containers under runc', () => {
     );
     const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'ordered' }));
     const arn = run.tasks?.[0]?.taskArn as string;
-    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: [arn] });
     const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
     const db = t?.containers?.find((c) => c.name === 'db');
     const app = t?.containers?.find((c) => c.name === 'app');
@@ -213,7 +213,7 @@ describe('tasks on real containers under runc', () => {
     assert.equal(app?.lastStatus, 'RUNNING');
     assert.equal(await logOf(arn, 'app'), 'app started\n');
     await ecs.send(new (await import('@aws-sdk/client-ecs')).StopTaskCommand({ task: arn }));
-    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
   });
 
   it('gives an awsvpc task its own address, reachable from the host', async () => {
@@ -242,7 +242,7 @@ describe('tasks on real containers under runc', () => {
       }),
     );
     const arn = run.tasks?.[0]?.taskArn as string;
-    await waitUntilTasksRunning({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
     const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
     const details = Object.fromEntries((t?.attachments?.[0]?.details ?? []).map((d) => [d.name, d.value]));
     assert.equal(t?.attachments?.[0]?.type, 'ElasticNetworkInterface');
@@ -253,7 +253,7 @@ describe('tasks on real containers under runc', () => {
     const res = await fetch(`http://${details.privateIPv4Address}:8080/`, { signal: AbortSignal.timeout(5000) });
     assert.equal(await res.text(), 'own-address\n');
     await ecs.send(new (await import('@aws-sdk/client-ecs')).StopTaskCommand({ task: arn }));
-    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
   });
 
   it('refuses an image that cannot be pulled with CannotPullContainerError', async () => {
@@ -264,7 +264,7 @@ describe('tasks on real containers under runc', () => {
     );
     const run = await ecs.send(new RunTaskCommand({ taskDefinition: 'missing' }));
     const arn = run.tasks?.[0]?.taskArn as string;
-    await waitUntilTasksStopped({ client: ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
     const t = (await ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
     assert.equal(t?.stopCode, 'TaskFailedToStart');
     assert.match(t?.stoppedReason ?? '', /^CannotPullContainerError: /);

@@ -7,7 +7,7 @@ import {
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { waitUntilTasksRunning, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { awsCli, testCredentials } from './harness.js';
 
 const LINES = 20_000;
@@ -52,10 +52,10 @@ describe('the awslogs driver into CloudWatch Logs', () => {
     );
     const arn = await fx.runTask('chatty');
     const taskId = arn.split('/').pop() as string;
-    await waitUntilTasksRunning({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx), { tasks: [arn] });
     await new Promise((r) => setTimeout(r, 1500));
     await fx.crashAndRestart();
-    await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 120, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 120), { tasks: [arn] });
 
     const client = logs();
     const streams = await client.send(new DescribeLogStreamsCommand({ logGroupName: '/ecs/chatty' }));
@@ -184,7 +184,7 @@ describe('the awslogs driver into CloudWatch Logs', () => {
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('badlogs');
-    await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.stopCode, 'TaskFailedToStart');
     assert.equal(

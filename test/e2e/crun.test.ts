@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { waitUntilTasksStopped } from '@aws-sdk/client-ecs';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { startAgentProcess } from './harness.js';
 import { cleanupAgentLeftovers } from './host-cleanup.js';
 
@@ -75,7 +75,7 @@ describe('tasks under crun', { skip: process.getuid?.() !== 0 ? 'needs root' : f
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('crun-echo', onCrun);
-    await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.containers[0].exitCode, 3);
     assert.ok(existsSync(join(dir, 'tasks', arn.split('/').pop() as string)), 'on the crun host');
@@ -89,7 +89,7 @@ describe('tasks under crun', { skip: process.getuid?.() !== 0 ? 'needs root' : f
       ['--network-mode', 'none'],
     );
     const arn = await fx.runTask('crun-oom', onCrun);
-    await waitUntilTasksStopped({ client: fx.ecs, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.containers[0].exitCode, 137);
     assert.equal(t.containers[0].reason, 'OutOfMemoryError: Container killed due to memory usage');

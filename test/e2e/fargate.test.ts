@@ -14,7 +14,7 @@ import {
   waitUntilTasksStopped,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { awsCli, berthBin, startAgentProcess } from './harness.js';
 import { cleanupAgentLeftovers } from './host-cleanup.js';
 
@@ -24,7 +24,6 @@ const FARGATE_TD = ['--network-mode', 'awsvpc', '--requires-compatibilities', 'F
 
 describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : false }, () => {
   let fx: AgentFixture;
-  const waitOpts = () => ({ client: fx.ecs, maxWaitTime: 90, minDelay: 1, maxDelay: 1 });
   const aws = async (args: string[]) => {
     const r = await awsCli(fx.berth.endpoint, args);
     assert.equal(r.code, 0, r.stderr);
@@ -68,7 +67,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
     const run = await aws(['ecs', 'run-task', '--launch-type', 'FARGATE', '--task-definition', 'web', ...VPC]);
     const arn = run.tasks[0].taskArn as string;
     assert.equal(run.tasks[0].launchType, 'FARGATE');
-    await waitUntilTasksRunning(waitOpts(), { tasks: [arn] });
+    await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.containerInstanceArn, undefined);
     assert.equal(t.platformVersion, '1.4.0');
@@ -97,7 +96,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
       assert.equal(readFileSync(`/sys/fs/cgroup/cpu/berth/${id}/cpu.cfs_quota_us`, 'utf8').trim(), '25000');
     }
     await aws(['ecs', 'stop-task', '--task', arn]);
-    await waitUntilTasksStopped(waitOpts(), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     // Its sandbox is gone with it.
     for (let i = 0; i < 20 && existsSync(`/sys/fs/cgroup/memory/berth/${id}`); i++)
       await new Promise((r) => setTimeout(r, 250));
@@ -135,7 +134,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
         ...VPC,
       ]);
       const arns = run.tasks.map((t: { taskArn: string }) => t.taskArn) as string[];
-      await waitUntilTasksRunning(waitOpts(), { tasks: arns });
+      await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: arns });
       const onNewHost = arns.filter((a) => existsSync(join(dir, 'tasks', a.split('/').pop() as string)));
       assert.equal(onNewHost.length, 2, 'two of the four on each host');
       for (const t of await describeTasks(arns)) {
@@ -147,7 +146,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
       }
       assert.equal((await aws(['ecs', 'list-container-instances'])).containerInstanceArns.length, 1);
       for (const a of arns) await aws(['ecs', 'stop-task', '--task', a]);
-      await waitUntilTasksStopped(waitOpts(), { tasks: arns });
+      await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: arns });
     } finally {
       await agent.stop();
       await cleanupAgentLeftovers(dir, 'berth-fg1');
@@ -214,7 +213,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
       [...FARGATE_TD, '--cpu', '256', '--memory', '512', '--ephemeral-storage', 'sizeInGiB=21'],
     );
     const arn = await fx.runTask('disk', ['--launch-type', 'FARGATE', ...VPC]);
-    await waitUntilTasksStopped(waitOpts(), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.deepEqual(t.ephemeralStorage, { sizeInGiB: 21 });
     assert.equal(t.containers[0].exitCode, 0);
@@ -241,7 +240,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
       [...FARGATE_TD, '--cpu', '256', '--memory', '512'],
     );
     const arn = await fx.runTask('hog', ['--launch-type', 'FARGATE', ...VPC]);
-    await waitUntilTasksStopped(waitOpts(), { tasks: [arn] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
     const t = await fx.describe(arn);
     assert.equal(t.stopCode, 'EssentialContainerExited');
     assert.equal(t.containers[0].exitCode, 137);
@@ -265,7 +264,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
     ]);
     assert.equal(created.service.launchType, undefined);
     assert.equal(created.service.capacityProviderStrategy.length, 2);
-    await waitUntilServicesStable({ ...waitOpts(), maxWaitTime: 180 }, { services: ['mix'] });
+    await waitUntilServicesStable({ ...waitOpts(fx, 90), maxWaitTime: 180 }, { services: ['mix'] });
     const serviceTasks = async (): Promise<Task[]> => {
       const arns = (await fx.ecs.send(new ListTasksCommand({ serviceName: 'mix' }))).taskArns ?? [];
       return describeTasks(arns);
@@ -279,7 +278,7 @@ describe('Fargate', { skip: process.getuid?.() !== 0 ? 'needs root for runc' : f
     const victim = before.find((t) => t.capacityProviderName === 'FARGATE_SPOT') as Task;
     const out = await berth(['fargate', 'interrupt', '--task', victim.taskArn as string]);
     assert.equal(out.stdout.trim(), victim.taskArn);
-    await waitUntilTasksStopped(waitOpts(), { tasks: [victim.taskArn as string] });
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [victim.taskArn as string] });
     const [gone] = await describeTasks([victim.taskArn as string]);
     assert.equal(gone?.stopCode, 'SpotInterruption');
     assert.equal(gone?.stoppedReason, 'Your Spot Task was interrupted.');
