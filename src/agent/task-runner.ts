@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
 import type { TaskSpec } from '../wire/agent-protocol.js';
 import { logConfigurationError } from './awslogs-options.js';
@@ -116,18 +115,7 @@ export class TaskRunner {
         (t.containers[c.name] as { imageDigest?: string }).imageDigest = this.images.digestOf(c.image);
       }
     });
-    const networked = prepareSandbox(
-      t,
-      this.dir,
-      this.deps.network,
-      // Every container's directories, made while the rest is prepared.
-      () =>
-        this.containers.flatMap((c) => [
-          join(this.host.containerDir(c.name), 'bundle', 'rootfs'),
-          this.host.layer(c.name, 'upper'),
-          this.host.layer(c.name, 'work'),
-        ]),
-    );
+    const networked = prepareSandbox(t, this.dir, this.deps.network);
     const [pull, net] = await Promise.allSettled([pulled, networked]);
     if (pull.status === 'rejected') {
       const e = pull.reason as Error;

@@ -42,24 +42,16 @@ export const etcBinds = (dir: string) =>
   ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ path: `/etc/${f}`, source: join(dir, 'etc', f) }));
 
 /**
- * Everything a task's containers need besides their images: on Fargate the task's own cgroup
- * (held to its CPU and memory) and ephemeral storage of its size; then the containers'
- * directories (`dirs`, asked for once the storage they may live in is there), host ports, the
- * network and the /etc files.
+ * Everything a task's containers need besides their images and their own directories (each
+ * container's bundle writer makes those): on Fargate the task's own cgroup (held to its CPU and
+ * memory) and ephemeral storage of its size; then host ports, the network and the /etc files.
  */
-export async function prepareSandbox(
-  t: LocalTask,
-  dir: string,
-  network: NetworkConfig,
-  dirs: () => string[],
-): Promise<void> {
+export async function prepareSandbox(t: LocalTask, dir: string, network: NetworkConfig): Promise<void> {
   if (t.spec.fargate) {
     await createTaskCgroup(t.spec.taskId, t.spec.cpu, t.spec.memory);
     await mountEphemeral(dir, t.spec.fargate.ephemeralStorageGiB);
   }
-  const made = Promise.all(dirs().map((p) => mkdir(p, { recursive: true })));
   t.bindings = await portBindings(t.spec);
   t.network = await setUpNetwork(network, t.spec.taskId, t.spec.networkMode, t.bindings);
   await writeEtcFiles(dir, t.spec, t.network?.ip);
-  await made;
 }
