@@ -1,3 +1,5 @@
+import { compileLinear } from '../kernel/linear-regex.js';
+
 /**
  * The awslogs driver's options, checked as Docker checks them when it creates a container (ECS
  * reports a failure as CannotCreateContainerError, in Docker's words). `awslogs-stream-prefix` is
@@ -58,7 +60,7 @@ export function awslogsOptionsError(o: Record<string, string>): string | undefin
   const pattern = o['awslogs-multiline-pattern'];
   if (pattern) {
     try {
-      new RegExp(pattern);
+      compileLinear(pattern);
     } catch (e) {
       return `awslogs could not parse multiline pattern key: ${(e as Error).message}`;
     }

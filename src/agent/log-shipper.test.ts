@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { compileLinear } from '../kernel/linear-regex.js';
 import { LogShipper, readPiece, shipTargets } from './log-shipper.js';
 
 const rec = (i: number, stream: string, flag: string, text: string) =>
@@ -39,7 +40,7 @@ test('a multi-line pattern joins lines into events, and the last one waits unles
     const lines = ['2026-01-01 boom', '  at a()', '  at b()', '2026-01-02 next', '  more'];
     const text = lines.map((l, i) => rec(i, 'stderr', 'F', l)).join('');
     await writeFile(file, text);
-    const re = /^\d{4}-\d{2}-\d{2}/;
+    const re = compileLinear(String.raw`^\d{4}-\d{2}-\d{2}`);
     const open = await readPiece(file, 0, Buffer.byteLength(text), re, false);
     assert.deepEqual(
       open.events.map((e) => e.message),
@@ -80,8 +81,8 @@ test('awslogs options name the stream as ECS does and turn a datetime format int
   assert.equal(rest.length, 0, 'only awslogs containers ship');
   assert.equal(t?.stream, 'web/app/abc');
   assert.equal(t?.createGroup, false);
-  assert.ok(t?.multiline?.test('2026-01-02 10:11:12 started'));
-  assert.ok(!t?.multiline?.test('  at frame (x.js:1)'));
+  assert.ok(t?.multiline?.find('2026-01-02 10:11:12 started'));
+  assert.ok(!t?.multiline?.find('  at frame (x.js:1)'));
 });
 
 test('a truncated log is shipped again from its start as a new source', async () => {

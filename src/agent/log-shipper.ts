@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compileLinear, type LinearRegex } from '../kernel/linear-regex.js';
 import type { Logger } from '../kernel/logger.js';
 import { parseBool } from './awslogs-options.js';
 import { LineJoiner, parseRecord } from './container-logs.js';
@@ -16,7 +17,7 @@ export interface ShipTarget {
   file: string;
   offsetFile: string;
   /** awslogs-multiline-pattern / awslogs-datetime-format: a line matching starts a new event. */
-  multiline?: RegExp;
+  multiline?: LinearRegex;
 }
 
 /** The awslogs targets of a task's containers (those with `logDriver: awslogs`). */
@@ -155,7 +156,7 @@ export async function readPiece(
   file: string,
   offset: number,
   length: number,
-  multiline?: RegExp,
+  multiline?: LinearRegex,
   atEnd = false,
 ): Promise<{ events: { timestamp: number; message: string }[]; consumed: number }> {
   const fh = await open(file, 'r');
@@ -205,7 +206,7 @@ export async function readPiece(
   let start = 0;
   for (const l of whole) {
     const cur = events[events.length - 1];
-    if (cur && !multiline.test(l.text)) {
+    if (cur && !multiline.find(l.text)) {
       cur.message += `\n${l.text}`;
       cur.end = l.end;
     } else {
@@ -220,12 +221,14 @@ export async function readPiece(
 }
 
 /** The awslogs options that join lines into multi-line events, as one pattern. */
-function multilineOption(o: Record<string, string>): { multiline?: RegExp } {
+// The patterns run on RE2 (Go's syntax, as Docker's awslogs driver reads them): a container's
+// output is matched in linear time whatever the pattern.
+function multilineOption(o: Record<string, string>): { multiline?: LinearRegex } {
   const pattern = o['awslogs-multiline-pattern'];
   // A pattern that does not compile fails the container before it starts (awslogs-options.ts).
   if (pattern) {
     try {
-      return { multiline: new RegExp(pattern) };
+      return { multiline: compileLinear(pattern) };
     } catch {
       return {};
     }
@@ -263,5 +266,5 @@ function multilineOption(o: Record<string, string>): { multiline?: RegExp } {
       re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     }
   }
-  return { multiline: new RegExp(re) };
+  return { multiline: compileLinear(re) };
 }

@@ -58,7 +58,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
   const protocol = service ? protocolOf(service) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
   const isQuery = protocol === queryProtocol;
   try {
-    const claims = authenticate(req, deps.auth, isQuery, deps.clock.now());
+    const claims = authenticate(req, deps.auth, isQuery, deps.clock.now(), service?.signingName);
     if (!service) {
       const target = header(req, 'x-amz-target');
       if (target !== undefined) throw protocolErrors.unknownOperation(target);

@@ -38,10 +38,12 @@ export function toAwsError(e: unknown, service: AwsService | undefined): AwsErro
   if (!code && be.detail.code && service?.model.shapes[be.detail.code]?.exception) code = be.detail.code;
   if (!code) code = be.kind === 'InvalidParameter' && service ? service.validationErrorCode : fallbackCode;
   const shape = service?.model.shapes[code];
+  // A client fault is 400 unless the model gives its error another status (AWS's JSON and query
+  // services answer 400 for RepositoryNotEmptyException or ClusterContainsServicesException).
   const status =
     be.kind === 'Internal' || be.kind === 'Unavailable' || be.kind === 'NotImplemented'
       ? fallbackStatus
-      : (shape?.error?.httpStatusCode ?? fallbackStatus);
+      : (shape?.error?.httpStatusCode ?? (service ? 400 : fallbackStatus));
   return new AwsError(shape?.error?.code ?? code, be.message, status);
 }
 

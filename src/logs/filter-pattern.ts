@@ -1,4 +1,6 @@
 import { invalidParameter, notImplemented } from '../kernel/errors.js';
+import { own } from '../kernel/safe-json.js';
+import { compileWildcard, type Wildcard } from '../kernel/wildcard.js';
 
 export type Matcher = (message: string) => boolean;
 
@@ -27,7 +29,8 @@ export function compileFilter(pattern: string | undefined): Matcher {
     (optional.length === 0 || optional.some((t) => msg.includes(t)));
 }
 
-type Cmp = { path: string[]; op: string; value: string | number | boolean | null };
+// A string value's matcher is built once, when the pattern is compiled, not once per event.
+type Cmp = { path: string[]; op: string; value: string | number | boolean | null; glob?: Wildcard };
 
 function jsonPattern(p: string): Matcher {
   if (!p.endsWith('}')) throw invalidParameter(`Invalid filter pattern: ${p}`, { field: 'filterPattern' });
@@ -49,7 +52,12 @@ function jsonPattern(p: string): Matcher {
                 ? Number(raw)
                 : raw;
       const path = (m[1] as string).match(/[A-Za-z0-9_-]+|\d+/g) ?? [];
-      return { path, op: m[2] as string, value };
+      return {
+        path,
+        op: m[2] as string,
+        value,
+        ...(typeof value === 'string' ? { glob: compileWildcard(value) } : {}),
+      };
     }),
   );
   return (msg) => {
@@ -67,7 +75,7 @@ function holds(doc: unknown, c: Cmp): boolean {
   let v: unknown = doc;
   for (const k of c.path) {
     if (v === null || typeof v !== 'object') return false;
-    v = (v as Record<string, unknown>)[k];
+    v = own(v as Record<string, unknown>, k);
   }
   if (v === undefined) return false;
   if (typeof c.value === 'number') {
@@ -88,8 +96,7 @@ function holds(doc: unknown, c: Cmp): boolean {
     }
   }
   if (typeof c.value === 'string') {
-    const re = new RegExp(`^${c.value.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*')}$`);
-    const match = typeof v === 'string' && re.test(v);
+    const match = typeof v === 'string' && c.glob !== undefined && c.glob(v);
     return c.op === '!=' ? !match : c.op === '=' && match;
   }
   return c.op === '!=' ? v !== c.value : c.op === '=' && v === c.value;

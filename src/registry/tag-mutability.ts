@@ -1,12 +1,9 @@
+import { compileWildcard } from '../kernel/wildcard.js';
 import type { RepositoryRecord } from './tables.js';
-
-function wildcard(filter: string): RegExp {
-  return new RegExp(`^${filter.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
 
 /** Whether an existing tag may be moved to another image, under ECR's mutability settings. */
 export function tagIsMutable(repo: RepositoryRecord, tag: string): boolean {
-  const matches = (repo.imageTagMutabilityExclusionFilters ?? []).some((f) => wildcard(f.filter).test(tag));
+  const matches = (repo.imageTagMutabilityExclusionFilters ?? []).some((f) => compileWildcard(f.filter)(tag));
   switch (repo.imageTagMutability) {
     case 'IMMUTABLE':
       return false;

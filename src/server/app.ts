@@ -23,10 +23,19 @@ export interface AppDeps {
   controlPlane: ControlPlaneDeps;
 }
 
+export const SOCKET_IDLE_MS = 30_000;
+export const HEADERS_TIMEOUT_MS = 20_000;
+export const REQUEST_TIMEOUT_MS = 10 * 60_000;
+
 export const registryGcOptions = (c: BerthConfig) => ({
   graceMs: c.registryGcGrace * 1000,
   uploadTtlMs: 24 * 60 * 60 * 1000,
 });
+
+/** The AWS services berth serves, each with its handlers. */
+export function awsServices(deps: Pick<AppDeps, 'registry' | 'controlPlane'>): AwsService[] {
+  return [stsService(), ecrService(deps.registry), ecsService(deps.controlPlane), logsService(deps.controlPlane)];
+}
 
 /** The one fastify instance: each module mounts itself as a plugin. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -35,7 +44,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     genReqId: () => newRequestId(),
+    // A client that stops sending is cut off: 30 s with no bytes on a connection (idle or not),
+    // headers within 20 s, a whole request (a layer upload included) within 10 minutes. An AWS
+    // call's body has its own 30 s (aws-api/body.ts). A cut upload releases its session.
+    connectionTimeout: SOCKET_IDLE_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
   });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  if (deps.config.auth === 'strict') {
+    // In strict mode nothing under /_berth acts for an unauthenticated caller. Health and the
+    // signed layer links (which carry their own signature) stay open.
+    app.addHook('onRequest', async (request, reply) => {
+      const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+      if (!path.startsWith('/_berth/') || path === '/_berth/health' || path.startsWith('/_berth/registry/layers/'))
+        return;
+      return reply
+        .code(403)
+        .send({ error: 'AccessDenied', message: 'the /_berth endpoints are only served with --auth open' });
+    });
+  }
   // Every response carries a request id, as AWS's do; the AWS layer sets its own before this runs.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (!reply.hasHeader('x-amzn-requestid')) reply.header('x-amzn-requestid', request.id);
@@ -48,19 +75,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gc: registryGcOptions(deps.config),
     realm: `http://${deps.config.advertiseHost}`,
   });
-  const services: AwsService[] = [
-    stsService(),
-    ecrService(deps.registry),
-    ecsService(deps.controlPlane),
-    logsService(deps.controlPlane),
-  ];
   await app.register(awsApiPlugin, {
-    services,
+    services: awsServices(deps),
     auth: { mode: deps.config.auth, keys: deps.keys },
     accountId: deps.config.accountId,
     clock: deps.clock,
     logger: deps.logger,
-    bodyLimit: 64 * 1024 * 1024,
   });
   return app;
 }

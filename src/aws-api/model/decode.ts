@@ -1,3 +1,4 @@
+import { compileJavaPattern, type LinearRegex } from '../../kernel/linear-regex.js';
 import type { ServiceModel, Shape, ShapeRef } from './types.js';
 
 /**
@@ -13,25 +14,26 @@ export interface DecodeResult {
   constraintErrors: string[];
 }
 
-const patternCache = new Map<string, RegExp | null>();
+// Patterns run on RE2, linear in the value's length: a model pattern applied to a crafted value
+// cannot stall the event loop. One compiled matcher per pattern; the models hold about a hundred.
+const patternCache = new Map<string, LinearRegex | undefined>();
 
-function compilePattern(p: string): RegExp | null {
-  if (!patternCache.has(p)) {
-    // AWS checks the whole value against the pattern (Java's matches()), not a substring.
-    const whole = `^(?:${p})$`;
-    let re: RegExp | null;
-    try {
-      re = new RegExp(whole, 'u');
-    } catch {
-      try {
-        re = new RegExp(whole);
-      } catch {
-        re = null; // a Java-only construct: the model's pattern cannot be checked here
-      }
+function compilePattern(p: string): LinearRegex | undefined {
+  if (!patternCache.has(p)) patternCache.set(p, compileJavaPattern(p));
+  return patternCache.get(p);
+}
+
+/** Length in Unicode code points, as AWS counts it, without copying the string. */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const p = s.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) n--;
     }
-    patternCache.set(p, re);
   }
-  return patternCache.get(p) ?? null;
+  return n;
 }
 
 function show(v: unknown): string {
@@ -104,6 +106,10 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
       checkLength(shape, entries.length, v, path, res, 'length');
       const out: Record<string, unknown> = {};
       for (const [k, item] of entries) {
+        if (k === '__proto__') {
+          res.constraintErrors.push(`Map key '__proto__'${at(path)} is not allowed`);
+          continue;
+        }
         decode(model, shape.key.shape, k, `${path}.${k}.key`, res);
         out[k] = decode(model, shape.value.shape, item, `${path}.${k}.value`, res);
       }
@@ -111,7 +117,7 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
     }
     case 'string': {
       if (typeof v !== 'string') return typeError('string');
-      checkLength(shape, [...v].length, v, path, res, 'length');
+      checkLength(shape, codePointLength(v), v, path, res, 'length');
       if (shape.enum && !shape.enum.includes(v)) {
         res.constraintErrors.push(
           `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`,
@@ -119,7 +125,7 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
       }
       if (shape.pattern) {
         const re = compilePattern(shape.pattern);
-        if (re && !re.test(v)) {
+        if (re && !re.matches(v)) {
           res.constraintErrors.push(
             `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`,
           );

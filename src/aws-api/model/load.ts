@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { withoutPrototypes } from '../../kernel/safe-json.js';
 import type { Shape, ServiceModel, StructureShape } from './types.js';
 
 /** `models/` sits at the package root, three levels above this file in both src/ and dist/. */
@@ -14,7 +15,9 @@ export function loadModel(service: string): ServiceModel {
   let m = cache.get(service);
   if (!m) {
     const raw = readFileSync(join(modelsDir, service, 'service-2.json.gz'));
-    m = JSON.parse(gunzipSync(raw).toString('utf8')) as ServiceModel;
+    // Prototype-less, so an operation, shape or member named by a request (`toString`,
+    // `__proto__`) finds only what the model defines.
+    m = withoutPrototypes(JSON.parse(gunzipSync(raw).toString('utf8')) as ServiceModel);
     cache.set(service, m);
   }
   return m;

@@ -1,3 +1,4 @@
+import { JsonDepthError, parseJson } from '../../kernel/safe-json.js';
 import { protocolErrors, type AwsError } from '../errors.js';
 import { encodeJson } from '../model/encode-json.js';
 import { header, type RawRequest, type RawResponse } from '../raw.js';
@@ -21,8 +22,9 @@ export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = parseJson(body.toString('utf8'));
   } catch (e) {
+    if (e instanceof JsonDepthError) throw protocolErrors.serialization(`Malformed request body: ${e.message}`);
     throw protocolErrors.serialization(`Malformed JSON in request body: ${(e as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

@@ -1,3 +1,4 @@
+import { setOwn } from '../../kernel/safe-json.js';
 import { AwsError } from '../errors.js';
 import { parseTimestamp } from '../model/decode.js';
 import type { ServiceModel } from '../model/types.js';
@@ -73,7 +74,8 @@ function readShape(
           params,
           used,
         );
-        if (k !== undefined) out[k] = v;
+        // Defined, not assigned: a key named `__proto__` stays a key (the model check refuses it).
+        if (k !== undefined) setOwn(out, k, v);
       }
       return Object.keys(out).length > 0 ? out : undefined;
     }

@@ -1,3 +1,4 @@
+import { setOwn } from '../../kernel/safe-json.js';
 import { protocolErrors } from '../errors.js';
 import { encodeJson } from '../model/encode-json.js';
 import type { OperationModel, ServiceModel } from '../model/types.js';
@@ -122,7 +123,7 @@ export const restJsonProtocol: Protocol = {
           byWireName.set(wire, name);
       }
     }
-    for (const [k, v] of Object.entries(bodyMembers)) out[byWireName.get(k) ?? k] = v;
+    for (const [k, v] of Object.entries(bodyMembers)) setOwn(out, byWireName.get(k) ?? k, v);
     return out;
   },
   result(service, op, output, requestId): RawResponse {

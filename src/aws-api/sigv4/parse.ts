@@ -10,6 +10,8 @@ export interface SigV4Claims {
   signedHeaders: string[];
   signature: string;
   presigned: boolean;
+  /** A presigned URL's lifetime in seconds (X-Amz-Expires). */
+  expires?: number;
 }
 
 export type ParsedAuth =
@@ -85,6 +87,14 @@ function parsePresigned(q: Map<string, string>): ParsedAuth {
     return { kind: 'malformed', message: `X-Amz-Algorithm must be '${ALGORITHM}'.` };
   const cred = parseCredential(q.get('X-Amz-Credential') as string);
   if (typeof cred === 'string') return { kind: 'malformed', message: cred };
+  const expiresText = q.get('X-Amz-Expires');
+  const expires = expiresText === undefined ? undefined : Number(expiresText);
+  if (expires !== undefined && !(/^\d{1,6}$/.test(expiresText as string) && expires >= 1 && expires <= 604800)) {
+    return {
+      kind: 'malformed',
+      message: `X-Amz-Expires must be a number of seconds from 1 to 604800 (7 days), not '${expiresText}'.`,
+    };
+  }
   return {
     kind: 'sigv4',
     claims: {
@@ -93,6 +103,7 @@ function parsePresigned(q: Map<string, string>): ParsedAuth {
       signedHeaders: (q.get('X-Amz-SignedHeaders') as string).split(';'),
       signature: q.get('X-Amz-Signature') as string,
       presigned: true,
+      ...(expires !== undefined ? { expires } : {}),
     },
   };
 }

@@ -36,11 +36,16 @@ function canonicalHeaderValue(v: string | string[] | undefined): string {
   return vals.map((x) => x.trim().replace(/\s+/g, ' ')).join(',');
 }
 
-/** The payload hash to sign: the declared one, which must then be the body's real hash unless it opts out. */
+/**
+ * The payload hash to sign: the body's own, as every service but S3 signs it, presigned URLs
+ * included (the SDKs hash the body of a presigned call too). A request may opt out with
+ * `x-amz-content-sha256: UNSIGNED-PAYLOAD` only where that header is itself signed; unsigned,
+ * it is anybody's to add.
+ */
 function payloadHash(req: RawRequest, claims: SigV4Claims): string {
-  if (claims.presigned) return 'UNSIGNED-PAYLOAD';
   const declared = header(req, 'x-amz-content-sha256');
-  if (declared === 'UNSIGNED-PAYLOAD' || declared?.startsWith('STREAMING-')) return declared;
+  const signed = claims.signedHeaders.includes('x-amz-content-sha256');
+  if (signed && (declared === 'UNSIGNED-PAYLOAD' || declared?.startsWith('STREAMING-'))) return declared;
   return sha256(req.body);
 }
 
@@ -69,6 +74,39 @@ export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey:
 export type VerifyOutcome =
   { ok: true } | { ok: false; reason: 'signature' | 'expired' | 'unsigned-host'; message: string };
 
+const SKEW_MS = 15 * 60 * 1000;
+
+/**
+ * Whether a signature is in force now: its scope's date is the day it was signed, and it was
+ * signed within 15 minutes of now (a header signature) or its presigned lifetime has not run out.
+ */
+export function checkSigningTime(claims: SigV4Claims, now: Date): { ok: true } | { ok: false; message: string } {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(claims.amzDate);
+  const signedAt = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+  if (Number.isNaN(signedAt)) return { ok: false, message: `X-Amz-Date '${claims.amzDate}' is not a valid date.` };
+  if (claims.amzDate.slice(0, 8) !== claims.date) {
+    return {
+      ok: false,
+      message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claims.date}' != '${claims.amzDate.slice(0, 8)}', from '${claims.amzDate}'.`,
+    };
+  }
+  const t = now.getTime();
+  if (claims.presigned && claims.expires !== undefined) {
+    if (t < signedAt - SKEW_MS) return { ok: false, message: 'Request is not yet valid.' };
+    if (t > signedAt + claims.expires * 1000) {
+      return { ok: false, message: `Request has expired: signed at ${claims.amzDate} for ${claims.expires} seconds.` };
+    }
+    return { ok: true };
+  }
+  if (Math.abs(t - signedAt) > SKEW_MS) {
+    return {
+      ok: false,
+      message: `Signature expired: ${claims.amzDate} is now earlier or later than 15 minutes from ${now.toISOString()}.`,
+    };
+  }
+  return { ok: true };
+}
+
 /** Checks a request's signature with the caller's secret, and its date against the clock (±15 min). */
 export function verifySignature(
   req: RawRequest,
@@ -83,15 +121,8 @@ export function verifySignature(
       message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
     };
   }
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(claims.amzDate);
-  const signedAt = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
-  if (Number.isNaN(signedAt) || Math.abs(now.getTime() - signedAt) > 15 * 60 * 1000) {
-    return {
-      ok: false,
-      reason: 'expired',
-      message: `Signature expired: ${claims.amzDate} is now earlier or later than 15 minutes from ${now.toISOString()}.`,
-    };
-  }
+  const time = checkSigningTime(claims, now);
+  if (!time.ok) return { ok: false, reason: 'expired', message: time.message };
   const declared = header(req, 'x-amz-content-sha256');
   if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== sha256(req.body)) {
     return {

@@ -1,3 +1,4 @@
+import { compileWildcard } from '../../kernel/wildcard.js';
 import type { LifecyclePolicy, LifecycleRule } from './policy.js';
 
 /** What the evaluator needs to know of an image. */
@@ -14,10 +15,6 @@ export interface Expiry {
   rulePriority: number;
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
-
 /** Whether an image meets a rule's tagging requirements (every listed prefix/pattern on some tag). */
 export function selects(rule: LifecycleRule, image: LifecycleImage): boolean {
   const sel = rule.selection;
@@ -25,7 +22,7 @@ export function selects(rule: LifecycleRule, image: LifecycleImage): boolean {
   if (sel.tagStatus === 'any') return true;
   if (image.tags.length === 0) return false;
   if (sel.tagPrefixList) return sel.tagPrefixList.every((p) => image.tags.some((t) => t.startsWith(p)));
-  return (sel.tagPatternList ?? []).every((p) => image.tags.some((t) => wildcard(p).test(t)));
+  return (sel.tagPatternList ?? []).every((p) => image.tags.some((t) => compileWildcard(p)(t)));
 }
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,28 +1,21 @@
+import { own } from '../../kernel/safe-json.js';
+import { compileWildcard, type Wildcard } from '../../kernel/wildcard.js';
 import type { Expr, QueryTarget } from './ast.js';
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, Wildcard>();
 
-function wildcard(pattern: string): RegExp {
-  let re = compiled.get(pattern);
-  if (!re) {
+function wildcard(pattern: string): Wildcard {
+  let w = compiled.get(pattern);
+  if (!w) {
     if (compiled.size > 1000) compiled.clear();
-    compiled.set(pattern, (re = compileWildcard(pattern)));
+    compiled.set(pattern, (w = compileWildcard(pattern, { questionMark: true })));
   }
-  return re;
-}
-
-function compileWildcard(pattern: string): RegExp {
-  return new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
+  return w;
 }
 
 function subjectValues(subject: string, t: QueryTarget): string[] | undefined {
   if (subject.startsWith('attribute:')) {
-    const v = t.attributes[subject.slice('attribute:'.length)];
+    const v = own(t.attributes, subject.slice('attribute:'.length));
     return v === undefined ? undefined : [v];
   }
   switch (subject) {
@@ -86,9 +79,9 @@ export function evaluateQuery(e: Expr, t: QueryTarget): boolean {
         case '!in':
           return !any((v) => e.values.includes(v));
         case '=~':
-          return any((v) => wildcard(arg).test(v));
+          return any((v) => wildcard(arg)(v));
         case '!~':
-          return !any((v) => wildcard(arg).test(v));
+          return !any((v) => wildcard(arg)(v));
         case '>':
           return any((v) => compareOrdered(e.subject, v, arg) > 0);
         case '>=':
