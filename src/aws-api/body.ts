@@ -32,6 +32,8 @@ export interface BodyOptions {
   services: readonly AwsService[];
   auth: AuthConfig;
   now: () => Date;
+  /** How long the body may take to arrive; BODY_TIMEOUT_MS unless a test says otherwise. */
+  timeoutMs?: number;
 }
 
 /**
@@ -83,13 +85,10 @@ export function readBody(
     };
     const onEnd = () => finish();
     const onError = (e: Error) => finish(e);
-    const timer = setTimeout(
-      () =>
-        finish(
-          new AwsError('RequestTimeout', `The request body did not arrive within ${BODY_TIMEOUT_MS / 1000} s`, 408),
-        ),
-      BODY_TIMEOUT_MS,
-    );
+    const timeoutMs = o.timeoutMs ?? BODY_TIMEOUT_MS;
+    const late = () =>
+      new AwsError('RequestTimeout', `The request body did not arrive within ${timeoutMs / 1000} s`, 408);
+    const timer = setTimeout(() => finish(late()), timeoutMs);
     payload.on('data', onData);
     payload.once('end', onEnd);
     payload.once('error', onError);
