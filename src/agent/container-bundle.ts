@@ -46,7 +46,7 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     sharedDir: b.volumesDir,
   });
   for (const x of binds) if (!existsSync(x.source)) await mkdir(x.source, { recursive: true });
-  const user = c.user ?? b.image.config.User;
+  const user = c.user || b.image.config.User;
   const overlay = { layers: b.image.layers, upper: b.upper, work: b.work };
   const known = b.runtimeMountsRoot ? b.users.lookup(b.image.digest, user) : undefined;
   await Promise.all([overlay.upper, overlay.work, rootfs].map((p) => mkdir(p, { recursive: true })));

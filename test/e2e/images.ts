@@ -61,7 +61,12 @@ export async function skopeo(args: string[]): Promise<{ code: number; stdout: st
  * Writes an OCI image layout by hand around the given layers (uncompressed tars, gzipped here), so
  * a test can push exactly the bytes it wants, hostile ones included.
  */
-export function buildLayoutImage(layers: Buffer[], cmd: string[] = ['/bin/sh']): OciImage {
+export function buildLayoutImage(
+  layers: Buffer[],
+  cmd: string[] = ['/bin/sh'],
+  /** The config section in full, where a test needs exactly what another builder writes. */
+  configSection?: Record<string, unknown>,
+): OciImage {
   const dir = mkdtempSync(join(tmpdir(), 'berth-layout-'));
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
@@ -76,7 +81,7 @@ export function buildLayoutImage(layers: Buffer[], cmd: string[] = ['/bin/sh']):
       JSON.stringify({
         architecture: process.arch === 'x64' ? 'amd64' : process.arch,
         os: 'linux',
-        config: { Cmd: cmd },
+        config: configSection ?? { Cmd: cmd },
         rootfs: {
           type: 'layers',
           diff_ids: layers.map((l) => `sha256:${createHash('sha256').update(l).digest('hex')}`),

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
+import { imageConfig } from './image-config.js';
 import { parseImageRef } from './image-ref.js';
 import type { RegistryClient } from './registry-client.js';
 import { unpackLayer } from './unpack-layer.js';
@@ -90,7 +91,8 @@ export class ImageStore {
     } catch {
       return undefined; // none, or unreadable: as good as none
     }
-    return Array.isArray(c.layers) && present(c) ? c : undefined;
+    // Entries written before configs were normalised may hold docker build's empty strings.
+    return Array.isArray(c.layers) && present(c) ? { ...c, config: imageConfig(c.config) } : undefined;
   }
 
   private async remember(image: string, pulled: PulledImage, pulledAt?: number): Promise<void> {
@@ -178,14 +180,14 @@ export class ImageStore {
     if (known && present(known)) return known;
     if (!manifest.config || !manifest.layers) throw new Error(`${image} is not an image manifest`);
     const configBytes = await this.readBlob(ref.registry, ref.repository, manifest.config.digest);
-    const config = JSON.parse(configBytes.toString()) as { config?: ImageConfig; rootfs?: { diff_ids?: string[] } };
+    const config = JSON.parse(configBytes.toString()) as { config?: unknown; rootfs?: { diff_ids?: string[] } };
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== manifest.layers.length)
       throw new Error(`${image}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}`);
     const layers = await Promise.all(
       manifest.layers.map((l, i) => this.layer(ref.registry, ref.repository, l, diffIds[i] as string)),
     );
-    const pulled = { digest, config: config.config ?? {}, layers };
+    const pulled = { digest, config: imageConfig(config.config), layers };
     this.resolved.set(digest, pulled);
     return pulled;
   }

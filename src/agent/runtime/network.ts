@@ -34,6 +34,7 @@ function cni(
   netns: string,
   id: string,
   conf: object,
+  ifname = 'eth0',
 ): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const p = spawn(`${config.cniPath}/${plugin}`, [], {
@@ -41,7 +42,7 @@ function cni(
         CNI_COMMAND: command,
         CNI_CONTAINERID: id,
         CNI_NETNS: netns,
-        CNI_IFNAME: 'eth0',
+        CNI_IFNAME: ifname,
         CNI_PATH: config.cniPath,
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       },
@@ -58,6 +59,8 @@ function cni(
     p.stdin.end(JSON.stringify(conf));
   });
 }
+
+const LOOPBACK = { cniVersion: '1.0.0', name: 'berth-lo', type: 'loopback' };
 
 function pluginConfs(config: NetworkConfig, bindings: PortBinding[]) {
   const base = { cniVersion: '1.0.0', name: 'berth' };
@@ -120,10 +123,14 @@ export async function setUpNetwork(
   await run('ip', ['netns', 'add', name]).catch((e: Error) => {
     if (!/File exists/.test(e.message)) throw e;
   });
+  // A new namespace's `lo` is down: the loopback plugin brings it up (health checks on
+  // localhost, sidecars on localhost:port), beside the bridge chain rather than after it.
+  const loopback = cni(config, 'loopback', 'ADD', path, taskId, LOOPBACK, 'lo');
   let prev: Record<string, unknown> | undefined;
   for (const [plugin, conf] of pluginConfs(config, mode === 'bridge' ? bindings : [])) {
     prev = await cni(config, plugin, 'ADD', path, taskId, prev ? { ...conf, prevResult: prev } : conf);
   }
+  await loopback;
   const ips = (prev?.ips as { address: string }[] | undefined) ?? [];
   const ifaces = (prev?.interfaces as { name: string; mac: string; sandbox?: string }[] | undefined) ?? [];
   const ip = ips[0]?.address.split('/')[0];

@@ -160,7 +160,8 @@ export function buildSpec(s: SpecInput): Json {
       user: { uid: s.user.uid, gid: s.user.gid },
       args: lp.initProcessEnabled ? ['/dev/init', '--', ...args] : args,
       env: [...env].map(([k, v]) => `${k}=${v}`),
-      cwd: c.workingDirectory ?? s.image.WorkingDir ?? '/',
+      // An empty working directory means unset (runc refuses "Cwd property must not be empty").
+      cwd: c.workingDirectory || s.image.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits,
       noNewPrivileges: false,

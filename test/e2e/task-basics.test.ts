@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { waitUntilTasksStopped } from '@aws-sdk/client-ecs';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
+import { buildLayoutImage } from './images.js';
+
+/** What the AWS tutorials' tasks need before anything else: images as docker build writes them, localhost. */
+describe('tasks as the tutorials run them', () => {
+  let fx: AgentFixture;
+  before(async () => {
+    fx = await startAgentFixture();
+  });
+  after(() => fx.dispose());
+
+  it("runs an image whose config is docker build's, with empty WorkingDir and User and null Entrypoint", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-dockerbuild-'));
+    mkdirSync(join(root, 'bin'));
+    copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+    symlinkSync('busybox', join(root, 'bin', 'sh'));
+    const layer = execFileSync('tar', ['-C', root, '-cf', '-', 'bin'], { maxBuffer: 64 * 1024 * 1024 });
+    const image = buildLayoutImage([layer], [], {
+      Hostname: '',
+      Domainname: '',
+      User: '',
+      AttachStdin: false,
+      Tty: false,
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['/bin/sh', '-c', 'echo "pwd=$(pwd) uid=$(/bin/busybox id -u)"'],
+      Image: '',
+      Volumes: null,
+      WorkingDir: '',
+      Entrypoint: null,
+      OnBuild: null,
+      Labels: null,
+    });
+    try {
+      const uri = await fx.push(image.ref, 'e2e/docker-build');
+      await fx.register('docker-build', [{ name: 'app', image: uri, memory: 16 }], ['--network-mode', 'none']);
+      const arn = await fx.runTask('docker-build');
+      await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
+      const t = await fx.describe(arn);
+      assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t));
+      assert.equal((await fx.logs(arn, 'app')).stdout, 'pwd=/ uid=0\n');
+    } finally {
+      image.dispose();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  for (const mode of ['bridge', 'awsvpc'] as const) {
+    it(`reaches localhost inside a ${mode} task`, async () => {
+      await fx.register(
+        `lo-${mode}`,
+        [
+          {
+            name: 'probe',
+            image: fx.imageUri,
+            memory: 16,
+            command: [
+              'sh',
+              '-c',
+              'mkdir -p /www && echo local > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && sleep 0.3 && wget -qO- http://localhost:8080/',
+            ],
+          },
+        ],
+        ['--network-mode', mode],
+      );
+      const arn = await fx.runTask(
+        `lo-${mode}`,
+        mode === 'awsvpc' ? ['--network-configuration', 'awsvpcConfiguration={subnets=[subnet-lo]}'] : [],
+      );
+      await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
+      const t = await fx.describe(arn);
+      assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t.containers[0]));
+      assert.equal((await fx.logs(arn, 'probe')).stdout, 'local\n');
+    });
+  }
+});
