@@ -7,6 +7,7 @@ import { checkTag, isDigestReference } from './names.js';
 import { repositoryForPush, repositoryNotFound } from './repositories.js';
 import { tagIsMutable } from './tag-mutability.js';
 import { blobLinks, imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
+import type { ReadTx } from '../store/port.js';
 
 export const manifestNotFound = (deps: RegistryDeps, repo: string, reference: string) =>
   notFound(
@@ -49,10 +50,7 @@ export async function putManifest(
     });
   }
   const d = digestString(digest);
-  await deps.blobs.put([bytes], digest);
-  deps.store.write((tx) => {
-    const repoRec = tx.get(repositories, repo);
-    if (!repoRec) throw repositoryNotFound(deps, repo);
+  const checkReferences = (tx: ReadTx) => {
     const missing = [
       ...parsed.blobs.filter((b) => !tx.get(blobLinks, `${repo}@${b.digest}`)),
       ...parsed.children.filter((c) => !tx.get(manifests, `${repo}@${c.digest}`)),
@@ -63,6 +61,15 @@ export async function putManifest(
         { code: 'MANIFEST_BLOB_UNKNOWN' },
       );
     }
+  };
+  // Checked before the bytes are stored, so a refused manifest leaves no orphan blob; checked
+  // again in the write, which is what commits.
+  deps.store.read(checkReferences);
+  await deps.blobs.put([bytes], digest);
+  deps.store.write((tx) => {
+    const repoRec = tx.get(repositories, repo);
+    if (!repoRec) throw repositoryNotFound(deps, repo);
+    checkReferences(tx);
     const existing = tx.get(manifests, `${repo}@${d}`)?.value;
     const rec: ManifestRecord = {
       repo,

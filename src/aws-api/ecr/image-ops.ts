@@ -5,7 +5,7 @@ import type { RegistryDeps } from '../../registry/deps.js';
 import { deleteImage, findImage, imageSize, isFailure, listImageViews, type ImageView } from '../../registry/images.js';
 import { putManifest, readManifestBytes } from '../../registry/manifests.js';
 import { getRepository } from '../../registry/repositories.js';
-import { alreadyExists, invalidParameter } from '../../kernel/errors.js';
+import { alreadyExists } from '../../kernel/errors.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -123,9 +123,6 @@ export const imageOps = (deps: RegistryDeps) => ({
   PutImage: async (i: ecr.PutImageRequest): Promise<Out<ecr.PutImageResponse>> => {
     const repo = getRepository(deps, i.repositoryName as string);
     const bytes = Buffer.from(i.imageManifest as string, 'utf8');
-    if (!i.imageTag && !i.imageDigest) {
-      throw invalidParameter('Invalid parameter: an imageTag or an imageDigest is required', { field: 'imageTag' });
-    }
     const views = listImageViews(deps, repo.name);
     if (i.imageTag) {
       const current = views.find((v) => v.tags.includes(i.imageTag as string));
@@ -140,7 +137,8 @@ export const imageOps = (deps: RegistryDeps) => ({
     let r = await putManifest(
       deps,
       repo.name,
-      i.imageDigest ?? (i.imageTag as string),
+      // Neither tag nor digest: an untagged image, stored under its own digest (ECR allows it).
+      i.imageDigest ?? i.imageTag ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
       i.imageManifestMediaType,
       bytes,
     );

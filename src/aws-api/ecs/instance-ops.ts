@@ -94,6 +94,8 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
   DescribeContainerInstances: (
     i: ecs.DescribeContainerInstancesRequest,
   ): Out<ecs.DescribeContainerInstancesResponse> => {
+    if ((i.containerInstances ?? []).length === 0)
+      throw invalidParameter('Container instance cannot be empty.', { field: 'containerInstances' });
     const cluster = getCluster(deps, i.cluster).name;
     const out: ecs.ContainerInstance[] = [];
     const failures: ecs.Failure[] = [];

@@ -1,3 +1,4 @@
+import { invalidParameter } from '../../kernel/errors.js';
 import type * as ecs from '@aws-sdk/client-ecs';
 import { getCluster } from '../../control-plane/clusters.js';
 import type { ControlPlaneDeps } from '../../control-plane/deps.js';
@@ -97,6 +98,7 @@ export const taskOps = (deps: ControlPlaneDeps) => ({
   },
 
   DescribeTasks: (i: ecs.DescribeTasksRequest): Out<ecs.DescribeTasksResponse> => {
+    if ((i.tasks ?? []).length === 0) throw invalidParameter('Tasks cannot be empty.', { field: 'tasks' });
     const c = getCluster(deps, i.cluster);
     const out: ecs.Task[] = [];
     const failures: ecs.Failure[] = [];

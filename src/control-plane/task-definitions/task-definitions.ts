@@ -61,7 +61,8 @@ export function listTaskDefinitions(
 ): TaskDefinitionRecord[] {
   const status = options.status ?? 'ACTIVE';
   const all = deps.store
-    .read((tx) => tx.list(taskDefinitions, options.familyPrefix ? { prefix: options.familyPrefix } : {}))
+    // familyPrefix names a whole family here (ListTaskDefinitionFamilies is the prefix one).
+    .read((tx) => tx.list(taskDefinitions, options.familyPrefix ? { prefix: `${options.familyPrefix}/` } : {}))
     .map((e) => e.value)
     .filter((t) => t.status === status);
   return options.sort === 'DESC' ? all.reverse() : all;

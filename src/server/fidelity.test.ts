@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { ManualClock } from '../kernel/clock.js';
+import { createLogger } from '../kernel/logger.js';
+import { testRegistryDeps } from '../registry/test-deps.js';
+import { buildApp } from './app.js';
+import { defaults } from './config.js';
+
+/** Answers checked against AWS's documentation where berth used to differ. */
+const TARGETS = { ecs: 'AmazonEC2ContainerServiceV20141113', ecr: 'AmazonEC2ContainerRegistry_V20150921' };
+
+describe('fidelity to AWS', () => {
+  let app: FastifyInstance;
+  const registry = testRegistryDeps();
+  before(async () => {
+    app = await buildApp({
+      config: defaults,
+      keys: new Map(),
+      clock: new ManualClock(),
+      logger: createLogger('silent'),
+      registry,
+      controlPlane: { store: registry.store, clock: registry.clock, accountId: '000000000000', region: 'us-east-1' },
+    });
+  });
+  after(async () => {
+    await app.close();
+    registry.dispose();
+  });
+
+  const call = async (service: keyof typeof TARGETS, op: string, body: object) => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `${TARGETS[service]}.${op}`,
+        'x-amz-date': '20240101T000000Z',
+        authorization: `AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab`,
+      },
+      payload: JSON.stringify(body),
+    });
+    return { status: r.statusCode, body: r.json() as Record<string, unknown> & { __type?: string; message?: string } };
+  };
+
+  it('ListTaskDefinitions --family-prefix matches the whole family name', async () => {
+    for (const family of ['web', 'web-worker']) {
+      const r = await call('ecs', 'RegisterTaskDefinition', {
+        family,
+        containerDefinitions: [{ name: 'a', image: 'busybox', memory: 16 }],
+      });
+      assert.equal(r.status, 200);
+    }
+    const r = await call('ecs', 'ListTaskDefinitions', { familyPrefix: 'web' });
+    assert.deepEqual(r.body.taskDefinitionArns, ['arn:aws:ecs:us-east-1:000000000000:task-definition/web:1']);
+    const fams = await call('ecs', 'ListTaskDefinitionFamilies', { familyPrefix: 'web' });
+    assert.deepEqual(fams.body.families, ['web', 'web-worker']);
+  });
+
+  it('DescribeTasks and DescribeContainerInstances refuse an empty list as ECS does', async () => {
+    await call('ecs', 'CreateCluster', {});
+    const t = await call('ecs', 'DescribeTasks', { tasks: [] });
+    assert.equal(t.status, 400);
+    assert.equal(t.body.__type, 'InvalidParameterException');
+    assert.equal(t.body.message, 'Tasks cannot be empty.');
+    const c = await call('ecs', 'DescribeContainerInstances', { containerInstances: [] });
+    assert.equal(c.status, 400);
+    assert.equal(c.body.message, 'Container instance cannot be empty.');
+  });
+
+  it('PutImage without a tag stores an untagged image; a refused manifest stores no bytes', async () => {
+    await call('ecr', 'CreateRepository', { repositoryName: 'untagged' });
+    const config = Buffer.from('{}');
+    const cfgDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const blobs = () => {
+      try {
+        return readdirSync(join(registry.blobRoot, 'sha256'), { recursive: true }).length;
+      } catch {
+        return 0;
+      }
+    };
+    const before = blobs();
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfgDigest, size: config.length },
+      layers: [],
+    });
+    const refused = await call('ecr', 'PutImage', { repositoryName: 'untagged', imageManifest: manifest });
+    assert.equal(refused.status, 400);
+    assert.equal(blobs(), before, 'the refused manifest left no blob');
+    const empty = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [],
+    });
+    const ok = await call('ecr', 'PutImage', { repositoryName: 'untagged', imageManifest: empty });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    const digest = `sha256:${createHash('sha256').update(empty).digest('hex')}`;
+    assert.deepEqual((ok.body.image as { imageId: object }).imageId, { imageDigest: digest });
+    const list = await call('ecr', 'ListImages', { repositoryName: 'untagged' });
+    assert.deepEqual(list.body.imageIds, [{ imageDigest: digest }]);
+  });
+
+  it('client faults answer 400 where the model gives no other status', async () => {
+    const r = await call('ecr', 'DeleteRepository', { repositoryName: 'untagged' });
+    assert.equal(r.body.__type, 'RepositoryNotEmptyException');
+    assert.equal(r.status, 400);
+  });
+});
