@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentSession, type AgentGatewayOptions } from '../control-plane/agent-gateway.js';
 import type { ControlPlaneDeps } from '../control-plane/deps.js';
 import { TaskRouter } from '../control-plane/task-router.js';
@@ -16,6 +16,7 @@ export function mountAgentEndpoint(
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   const router = options.router ?? new TaskRouter(deps.store, options.logger);
   const shared = { ...options, router };
+  const live = new Map<WebSocket, AgentSession>();
   app.server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) {
       socket.destroy();
@@ -36,13 +37,20 @@ export function mountAgentEndpoint(
         { send: (m) => ws.send(JSON.stringify(m)), close: (c, r) => ws.close(c, r) },
         shared,
       );
-      ws.on('message', (data) => session.onMessage(data.toString()));
-      ws.on('close', () => session.onClose());
+      live.set(ws, session);
+      ws.on('message', (data) => live.has(ws) && session.onMessage(data.toString()));
+      ws.on('close', () => live.delete(ws) && session.onClose());
       ws.on('error', () => ws.terminate());
     });
   });
+  // Closing ends every session here and now: a socket's 'close' event comes later, when the store
+  // may already be closed, so a session must not be left to end itself then.
   return () => {
-    for (const c of wss.clients) c.terminate();
+    for (const [ws, session] of [...live]) {
+      live.delete(ws);
+      session.onClose();
+      ws.terminate();
+    }
     wss.close();
     router.close();
   };

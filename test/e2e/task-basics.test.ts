@@ -80,3 +80,31 @@ describe('tasks as the tutorials run them', () => {
     });
   }
 });
+
+describe('berth up with its agent connected', () => {
+  it('stops cleanly on SIGTERM sent to it and its agent: every session ends before the store closes', async () => {
+    const fx = await startAgentFixture();
+    try {
+      await fx.register(
+        'idle',
+        [{ name: 'a', image: fx.imageUri, memory: 16, command: ['sleep', '600'] }],
+        ['--network-mode', 'none'],
+      );
+      await fx.runTask('idle');
+      // As Ctrl-C does: the signal reaches berth and its agent process together, so the agent's
+      // connection closes while berth is stopping.
+      const children = execFileSync('pgrep', ['-P', String(fx.berth.child.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+      for (const pid of children) process.kill(pid, 'SIGTERM');
+      fx.berth.child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => fx.berth.child.once('exit', (c) => resolve(c)));
+      assert.equal(code, 0, fx.berth.output());
+      assert.match(fx.berth.output(), /berth: stopped/);
+      assert.doesNotMatch(fx.berth.output(), /TypeError|database connection is not open/);
+    } finally {
+      await fx.dispose();
+    }
+  });
+});
