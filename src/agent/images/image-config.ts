@@ -1,4 +1,11 @@
-import type { ImageConfig } from './image-store.js';
+/** The fields of an image's config that the agent reads. */
+export interface ImageConfig {
+  Env?: string[];
+  Cmd?: string[];
+  Entrypoint?: string[];
+  WorkingDir?: string;
+  User?: string;
+}
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const strings = (v: unknown): string[] | undefined =>

@@ -3,19 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { imageConfig } from './image-config.js';
+import { imageConfig, type ImageConfig } from './image-config.js';
 import { parseImageRef } from './image-ref.js';
 import type { RegistryClient } from './registry-client.js';
 import { unpackLayer } from './unpack-layer.js';
 
 /** What a container needs from its image's config. */
-export interface ImageConfig {
-  Env?: string[];
-  Cmd?: string[];
-  Entrypoint?: string[];
-  WorkingDir?: string;
-  User?: string;
-}
+export type { ImageConfig } from './image-config.js';
 
 export interface PulledImage {
   digest: string;
