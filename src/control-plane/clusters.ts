@@ -1,6 +1,7 @@
 import { conflict, invalidParameter, notFound } from '../kernel/errors.js';
 import { checkStrategy, FARGATE_PROVIDERS, type StrategyItem } from './capacity-providers.js';
 import { clusterArn, nameFromArnOrName } from './arns.js';
+import { checkEcsName } from './names.js';
 import { now, type ControlPlaneDeps } from './deps.js';
 import { clusters, containerInstances, tasks, type ClusterRecord, type Tag } from './tables.js';
 import { services } from './services/model.js';
@@ -8,7 +9,10 @@ import { services } from './services/model.js';
 export const clusterNotFound = () => notFound('Cluster not found.', { resource: 'cluster' });
 
 export function clusterName(nameOrArn: string | undefined): string {
-  return nameOrArn ? nameFromArnOrName(nameOrArn) : 'default';
+  // Only a cluster left unnamed is the default one; an empty name is no name.
+  if (nameOrArn === '')
+    throw invalidParameter("Cluster must match ^[a-zA-Z0-9\\-_]{1,255}$, but was ''", { field: 'cluster' });
+  return nameOrArn !== undefined ? nameFromArnOrName(nameOrArn) : 'default';
 }
 
 /** The active cluster a request names (the `default` cluster when it names none). */
@@ -74,7 +78,7 @@ export function putClusterCapacityProviders(
 
 /** CreateCluster is idempotent in ECS: an active cluster of that name is returned as it is. */
 export function createCluster(deps: ControlPlaneDeps, input: CreateClusterInput): ClusterRecord {
-  const name = input.clusterName ?? 'default';
+  const name = checkEcsName(input.clusterName ?? 'default', 'Cluster', 'clusterName');
   const defaultStrategy = checkProviders(
     name,
     input.capacityProviders ?? [],

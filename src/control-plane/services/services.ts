@@ -3,6 +3,7 @@ import { uuid } from '../../kernel/ids.js';
 import { invalidParameter, notFound, notImplemented } from '../../kernel/errors.js';
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
+import { checkEcsName } from '../names.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { checkStrategy } from '../capacity-providers.js';
 import type { ClusterRecord, Tag, TaskDefinitionRecord } from '../tables.js';
@@ -143,6 +144,7 @@ function checkLaunch(
 }
 
 export function createService(deps: ControlPlaneDeps, input: ServiceInput): ServiceRecord {
+  checkEcsName(input.serviceName, 'Service', 'serviceName');
   const cluster = getCluster(deps, input.cluster);
   if (!input.taskDefinition) throw invalidParameter('TaskDefinition must be specified.', { field: 'taskDefinition' });
   const td = resolveTaskDefinition(deps, input.taskDefinition);
