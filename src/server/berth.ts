@@ -20,6 +20,7 @@ import { agentAuthProblem } from '../wire/agent-auth.js';
 import { startServiceController } from '../control-plane/services/runner.js';
 import { expireEvents } from '../logs/groups.js';
 import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
+import { expireClientTokens } from '../control-plane/client-tokens.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -116,6 +117,7 @@ export async function startBerth(
         expireEvents(controlPlane);
         recordStopped(controlPlane); // Fargate usage outlives the tasks
         purgeStoppedTasks(controlPlane);
+        expireClientTokens(controlPlane);
       } catch (e) {
         logger.error({ err: String(e) }, 'retention pass failed');
       }

@@ -1,9 +1,9 @@
 import type * as ecs from '@aws-sdk/client-ecs';
 import { getCluster } from '../../control-plane/clusters.js';
 import type { ControlPlaneDeps } from '../../control-plane/deps.js';
+import { createServiceOnce } from '../../control-plane/idempotent-ops.js';
 import type { ServiceRecord } from '../../control-plane/services/model.js';
 import {
-  createService,
   deleteService,
   describeServices,
   listServices,
@@ -71,7 +71,7 @@ export const serviceOps = (deps: ControlPlaneDeps) => {
   const arn = (cluster: string | undefined) => getCluster(deps, cluster).arn;
   return {
     CreateService: (i: ecs.CreateServiceRequest): Out<ecs.CreateServiceResponse> => ({
-      service: toService(createService(deps, i as unknown as ServiceInput), arn(i.cluster), true),
+      service: toService(createServiceOnce(deps, i as unknown as ServiceInput), arn(i.cluster), true),
     }),
     UpdateService: (i: ecs.UpdateServiceRequest): Out<ecs.UpdateServiceResponse> => ({
       service: toService(updateService(deps, i as unknown as Parameters<typeof updateService>[1]), arn(i.cluster)),

@@ -3,6 +3,7 @@ import type * as ecs from '@aws-sdk/client-ecs';
 import { getCluster } from '../../control-plane/clusters.js';
 import type { ControlPlaneDeps } from '../../control-plane/deps.js';
 import { runTask, type RunTaskInput, type RunTaskResult } from '../../control-plane/tasks/run-task.js';
+import { runTaskOnce } from '../../control-plane/idempotent-ops.js';
 import { findTask, listTasks, stopTask } from '../../control-plane/tasks/tasks.js';
 import type { TaskRecord } from '../../control-plane/tables.js';
 import { paginate } from '../pagination.js';
@@ -79,7 +80,7 @@ function toRunResult(
 
 export const taskOps = (deps: ControlPlaneDeps) => ({
   RunTask: (i: ecs.RunTaskRequest): Out<ecs.RunTaskResponse> =>
-    toRunResult(deps, runTask(deps, i as unknown as RunTaskInput), i.cluster),
+    toRunResult(deps, runTaskOnce(deps, i as unknown as RunTaskInput & { clientToken?: string }), i.cluster),
 
   StartTask: (i: ecs.StartTaskRequest): Out<ecs.StartTaskResponse> => {
     const results = (i.containerInstances ?? []).map((ci) =>
