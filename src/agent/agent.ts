@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -186,7 +187,8 @@ export class Agent {
     if (this.stopped) return;
     const url = `${this.config.endpoint.replace(/^http/, 'ws')}${AGENT_PATH}`;
     const key = this.config.credentials;
-    const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key) } } : {});
+    // Signed for the host name the hello will give, with a fresh nonce for each connection.
+    const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key, hostname()) } } : {});
     this.ws = ws;
     ws.on('unexpected-response', (_req, res) => {
       let body = '';

@@ -51,6 +51,21 @@ export function resolveService(req: RawRequest, services: readonly AwsService[])
   return name ? services.find((s) => s.signingName === name) : undefined;
 }
 
+/**
+ * An error found before dispatch (while the body was read), written in the protocol of the
+ * service the request names: XML for the query protocol, JSON otherwise.
+ */
+export function earlyError(
+  req: RawRequest,
+  services: readonly AwsService[],
+  err: AwsError,
+  requestId: string,
+): RawResponse {
+  const service = resolveService(req, services);
+  const protocol = service ? protocolOf(service) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
+  return protocol.error(service, err, requestId);
+}
+
 /** One AWS API call, from raw request to raw response. It translates; the handlers decide. */
 export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: AbortSignal): Promise<RawResponse> {
   const requestId = newRequestId();

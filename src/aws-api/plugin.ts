@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { newRequestId } from '../kernel/context.js';
 import { readBody } from './body.js';
-import { dispatch, type DispatchDeps } from './dispatch.js';
+import { dispatch, earlyError, type DispatchDeps } from './dispatch.js';
 import { AwsError } from './errors.js';
-import { jsonError } from './protocols/json.js';
 import type { RawRequest } from './raw.js';
 
 export type AwsApiOptions = DispatchDeps;
@@ -27,7 +26,7 @@ export async function awsApiPlugin(app: FastifyInstance, options: AwsApiOptions)
     );
   });
 
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _req, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string }, req, reply) => {
     const status = error.statusCode ?? 500;
     const err =
       error instanceof AwsError
@@ -35,7 +34,16 @@ export async function awsApiPlugin(app: FastifyInstance, options: AwsApiOptions)
         : status < 500
           ? new AwsError('SerializationException', error.message, 400)
           : new AwsError('InternalFailure', 'An internal error occurred', 500);
-    const r = jsonError(undefined, err, newRequestId());
+    const url = req.raw.url ?? '/';
+    const q = url.indexOf('?');
+    const head: RawRequest = {
+      method: req.method,
+      path: q < 0 ? url : url.slice(0, q),
+      rawQuery: q < 0 ? '' : url.slice(q + 1),
+      headers: req.headers,
+      body: Buffer.alloc(0),
+    };
+    const r = earlyError(head, options.services, err, newRequestId());
     // A body refused part way is not read to its end: the connection closes after the answer.
     if (err.status === 413 || err.status === 408) r.headers['connection'] = 'close';
     void reply.code(r.status).headers(r.headers).send(r.body);

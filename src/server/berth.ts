@@ -16,7 +16,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
 import { AgentSessions } from '../control-plane/task-logs.js';
-import { agentAuthProblem } from '../wire/agent-auth.js';
+import { AgentVerifier } from '../wire/agent-auth.js';
 import { startServiceController } from '../control-plane/services/runner.js';
 import { expireEvents } from '../logs/groups.js';
 import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
@@ -90,7 +90,7 @@ export async function startBerth(
           authorization: `Basic ${mintToken(registry).authorizationToken}`,
         }),
       },
-      config.auth === 'strict' ? (h) => agentAuthProblem(h, (id) => keys.get(id)) : undefined,
+      config.auth === 'strict' ? new AgentVerifier((id) => keys.get(id)) : undefined,
     );
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -131,11 +131,19 @@ describe('berth up --auth strict', () => {
     assert.equal(none.status, 401);
     assert.match(none.body, /the agent sent no credentials/);
     const wrong = await attempt({
-      authorization: agentAuthorization({ accessKeyId: testCredentials.accessKeyId, secretAccessKey: 'wrong' }),
+      authorization: agentAuthorization(
+        { accessKeyId: testCredentials.accessKeyId, secretAccessKey: 'wrong' },
+        'e2e-host',
+      ),
     });
     assert.equal(wrong.status, 401);
     assert.match(wrong.body, /signature does not match/);
-    assert.equal((await attempt({ authorization: agentAuthorization(testCredentials) })).status, 101);
+    const good = agentAuthorization(testCredentials, 'e2e-host');
+    assert.equal((await attempt({ authorization: good })).status, 101);
+    // The same header again is a replay, refused though its date is still good.
+    const replay = await attempt({ authorization: good });
+    assert.equal(replay.status, 401);
+    assert.match(replay.body, /already used/);
     if (process.getuid?.() === 0) {
       // berth up's own agent joined with the key from <data-dir>/credentials.
       const ecs = new ECSClient({ endpoint: berth.endpoint, region: 'us-east-1', credentials: testCredentials });
