@@ -76,6 +76,20 @@ export class FsBlobStore implements BlobStore {
     return { digest, size };
   }
 
+  async sweepTemporary(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const cutoff = Date.now() - olderThanMs;
+    for (const name of await readdir(this.paths.tmp).catch(() => [] as string[])) {
+      const path = `${this.paths.tmp}/${name}`;
+      const s = await stat(path).catch(() => undefined);
+      if (s && s.mtimeMs < cutoff) {
+        await rm(path, { force: true, recursive: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   async touch(digest: Digest): Promise<void> {
     const t = new Date();
     await utimes(this.paths.content(digest), t, t).catch(() => undefined);

@@ -24,6 +24,11 @@ export interface BlobWriter {
   touch(digest: Digest): Promise<void>;
   /** Every committed blob with its modification time (for garbage collection). */
   list(): AsyncIterable<BlobInfo & { mtime: Date }>;
+  /**
+   * Removes ingests older than `olderThanMs` that never landed (a process killed mid-upload
+   * leaves them); returns how many.
+   */
+  sweepTemporary(olderThanMs: number): Promise<number>;
 }
 
 export interface AppendOptions {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { utimesSync } from 'node:fs';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseDigest } from '../blob/digest.js';
 import { blobPaths } from '../blob/paths.js';
@@ -92,5 +93,18 @@ describe('registry garbage collection', () => {
     const report = await collectGarbage(deps, { graceMs: HOUR, uploadTtlMs: 24 * HOUR });
     assert.deepEqual(report.uploads, [u.id]);
     await assert.rejects(completeUpload(deps, 'app', u.id, sha256('half')), /not known/);
+  });
+
+  it('removes monolithic ingests a killed process left half written, and only old ones', async () => {
+    const dead = join(paths.tmp, 'killed-mid-upload');
+    const live = join(paths.tmp, 'in-flight');
+    writeFileSync(dead, 'partial bytes');
+    writeFileSync(live, 'still arriving');
+    const t = new Date(Date.now() - 20 * 60_000);
+    utimesSync(dead, t, t);
+    const report = await collectGarbage(deps, { graceMs: HOUR, uploadTtlMs: 24 * HOUR });
+    assert.equal(report.temporary, 1);
+    assert.equal(existsSync(dead), false);
+    assert.equal(existsSync(live), true);
   });
 });

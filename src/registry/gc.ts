@@ -2,6 +2,9 @@ import { digestString, parseDigest } from '../blob/digest.js';
 import { now, type RegistryDeps } from './deps.js';
 import { blobLinks, manifests, uploads } from './tables.js';
 
+/** A monolithic ingest lasts at most one request (10 minutes); one older than this was cut off. */
+export const TEMPORARY_TTL_MS = 15 * 60 * 1000;
+
 export interface GcOptions {
   /** Nothing younger than this is collected: it may belong to a push still in flight. */
   graceMs: number;
@@ -13,6 +16,8 @@ export interface GcReport {
   blobs: string[];
   links: number;
   uploads: string[];
+  /** Monolithic ingests that never landed. */
+  temporary: number;
 }
 
 /**
@@ -57,5 +62,6 @@ export async function collectGarbage(deps: RegistryDeps, options: GcOptions): Pr
     deps.store.write((tx) => tx.delete(uploads, u.id));
     abandoned.push(u.id);
   }
-  return { blobs, links, uploads: abandoned };
+  const temporary = await deps.blobs.sweepTemporary(TEMPORARY_TTL_MS);
+  return { blobs, links, uploads: abandoned, temporary };
 }

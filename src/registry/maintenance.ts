@@ -1,6 +1,6 @@
 import type { Logger } from '../kernel/logger.js';
 import type { RegistryDeps } from './deps.js';
-import { collectGarbage, type GcOptions } from './gc.js';
+import { collectGarbage, TEMPORARY_TTL_MS, type GcOptions } from './gc.js';
 import { applyAllLifecycles } from './lifecycle/lifecycle.js';
 
 export interface MaintenanceOptions extends GcOptions {
@@ -34,5 +34,12 @@ export function startMaintenance(deps: RegistryDeps, options: MaintenanceOptions
     ),
   ];
   for (const t of timers) t.unref();
+  // At start, ingests a killed process left half written go without waiting a whole interval.
+  const first = setTimeout(
+    guarded('sweep', () => deps.blobs.sweepTemporary(TEMPORARY_TTL_MS)),
+    5_000,
+  );
+  first.unref();
+  timers.push(first);
   return () => timers.forEach((t) => clearInterval(t));
 }
