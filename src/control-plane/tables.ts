@@ -191,4 +191,5 @@ export const containerInstances = defineTable<ContainerInstanceRecord>(
   (c) => `${c.cluster}/${c.id}`,
   { cache: true },
 );
-export const tasks = defineTable<TaskRecord>('ecs.tasks', (t) => `${t.cluster}/${t.id}`);
+// Read by every DescribeTasks, ListTasks and agent report: one frozen copy per revision serves them.
+export const tasks = defineTable<TaskRecord>('ecs.tasks', (t) => `${t.cluster}/${t.id}`, { cache: true });
