@@ -110,4 +110,45 @@ describe('fidelity to AWS', () => {
     assert.equal(r.body.__type, 'RepositoryNotEmptyException');
     assert.equal(r.status, 400);
   });
+
+  it('refuses, naming the field, a task that needs what berth cannot give it yet', async () => {
+    const base = { name: 'app', image: 'busybox', memory: 16 };
+    const cases: [string, object, object, RegExp][] = [
+      [
+        'secrets',
+        { containerDefinitions: [{ ...base, secrets: [{ name: 'DB', valueFrom: 'arn:aws:ssm:::x' }] }] },
+        {},
+        /containerDefinitions\[0\]\.secrets: berth does not support secrets/,
+      ],
+      [
+        'envfiles',
+        { containerDefinitions: [{ ...base, environmentFiles: [{ type: 's3', value: 'arn:aws:s3:::b/k' }] }] },
+        {},
+        /containerDefinitions\[0\]\.environmentFiles/,
+      ],
+      [
+        'role',
+        { taskRoleArn: 'arn:aws:iam::000000000000:role/app', containerDefinitions: [base] },
+        {},
+        /^taskRoleArn: berth does not support task IAM roles/,
+      ],
+      [
+        'exec',
+        { containerDefinitions: [base] },
+        { enableExecuteCommand: true },
+        /^enableExecuteCommand: berth does not support ECS Exec/,
+      ],
+    ];
+    await call('ecs', 'CreateCluster', {});
+    for (const [family, def, extra, message] of cases) {
+      assert.equal((await call('ecs', 'RegisterTaskDefinition', { family, ...def })).status, 200);
+      const run = await call('ecs', 'RunTask', { taskDefinition: family, ...extra });
+      assert.equal(run.status, 400, family);
+      assert.equal(run.body.__type, 'InvalidParameterException');
+      assert.match(run.body.message ?? '', message);
+      const svc = await call('ecs', 'CreateService', { serviceName: family, taskDefinition: family, ...extra });
+      assert.equal(svc.status, 400, family);
+      assert.match(svc.body.message ?? '', message);
+    }
+  });
 });

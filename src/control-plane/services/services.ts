@@ -4,6 +4,7 @@ import { invalidParameter, notFound, notImplemented } from '../../kernel/errors.
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';
+import { refuseUnsupported } from '../tasks/unsupported.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { checkStrategy } from '../capacity-providers.js';
 import type { ClusterRecord, Tag, TaskDefinitionRecord } from '../tables.js';
@@ -158,6 +159,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     throw invalidParameter('The DAEMON scheduling strategy does not support placement strategies.', {
       field: 'placementStrategy',
     });
+  refuseUnsupported(td, input);
   const launch = checkLaunch(cluster, td, input, strategy);
   const desiredCount = input.desiredCount ?? 0;
   const t = now(deps);
@@ -251,6 +253,11 @@ export function updateService(
     });
   const td = input.taskDefinition ? resolveTaskDefinition(deps, input.taskDefinition) : undefined;
   if (td && td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  if (td || input.enableExecuteCommand) {
+    refuseUnsupported(td ?? resolveTaskDefinition(deps, cur.taskDefinitionArn), {
+      ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
+    });
+  }
   // The launch is checked again whenever what it depends on changes (definition, network, strategy).
   const relaunch =
     td !== undefined ||

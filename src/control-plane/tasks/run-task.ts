@@ -17,6 +17,7 @@ import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { runOnFargate } from './fargate-run.js';
 import { fleetFor } from './fleet-cache.js';
 import { resolveLaunch } from './launch.js';
+import { refuseUnsupported } from './unsupported.js';
 import { newTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
 
 export type { RunTaskResult } from './new-task.js';
@@ -82,6 +83,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
   if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
   const count = input.count ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.', { field: 'count' });
+  refuseUnsupported(td, input);
   const launch = resolveLaunch(cluster, td, input, count);
   const ctx = taskContext(deps, cluster, td, input);
   if (launch.kind === 'fargate') {

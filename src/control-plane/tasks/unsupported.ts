@@ -1,0 +1,43 @@
+import { invalidParameter } from '../../kernel/errors.js';
+import type { TaskDefinitionRecord } from '../tables.js';
+
+type Json = Record<string, unknown>;
+const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
+
+/**
+ * Fields that change what a task runs with and that berth cannot honour yet: a task that names
+ * one is refused, naming the field, rather than run without the variables, credentials or
+ * session it expects. (Identity and secrets — task roles, `secrets`, `environmentFiles` — and
+ * ECS Exec are later work.)
+ */
+export function refuseUnsupported(
+  td: TaskDefinitionRecord,
+  o: { overrides?: Json; enableExecuteCommand?: boolean },
+): void {
+  const refuse = (field: string, what: string) => {
+    throw invalidParameter(
+      `${field}: berth does not support ${what} yet; the task is refused rather than run without it.`,
+      { field },
+    );
+  };
+  const input = td.input;
+  if (typeof input['taskRoleArn'] === 'string' && input['taskRoleArn'] !== '')
+    refuse('taskRoleArn', 'task IAM roles (credentials at 169.254.170.2)');
+  if (typeof o.overrides?.['taskRoleArn'] === 'string' && o.overrides['taskRoleArn'] !== '')
+    refuse('overrides.taskRoleArn', 'task IAM roles (credentials at 169.254.170.2)');
+  if (o.enableExecuteCommand === true) refuse('enableExecuteCommand', 'ECS Exec');
+  const containers = Array.isArray(input['containerDefinitions']) ? (input['containerDefinitions'] as Json[]) : [];
+  containers.forEach((c, i) => {
+    if (nonEmpty(c['secrets']))
+      refuse(`containerDefinitions[${i}].secrets`, 'secrets from Secrets Manager and SSM Parameter Store');
+    if (nonEmpty(c['environmentFiles']))
+      refuse(`containerDefinitions[${i}].environmentFiles`, 'environment files from S3');
+  });
+  const overrides = Array.isArray(o.overrides?.['containerOverrides'])
+    ? (o.overrides['containerOverrides'] as Json[])
+    : [];
+  overrides.forEach((c, i) => {
+    if (nonEmpty(c['environmentFiles']))
+      refuse(`overrides.containerOverrides[${i}].environmentFiles`, 'environment files from S3');
+  });
+}
