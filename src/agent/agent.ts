@@ -59,6 +59,7 @@ export class Agent {
   private readonly runners = new Map<string, TaskRunner>();
   private instanceId?: string;
   private credentials = new Map<string, string>();
+  private registryRoutes = new Map<string, string>();
   private backoff = 500;
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
@@ -80,7 +81,13 @@ export class Agent {
       logSizeMax: config.logSizeMax ?? 1024 * 1024 * 1024,
     });
     this.shipper = new LogShipper((m) => this.send(m), logger);
-    this.images = new ImageStore(join(config.dataDir, 'images'), new RegistryClient(() => this.credentials));
+    this.images = new ImageStore(
+      join(config.dataDir, 'images'),
+      new RegistryClient(
+        () => this.credentials,
+        () => this.registryRoutes,
+      ),
+    );
   }
 
   private get tasksDir(): string {
@@ -236,7 +243,11 @@ export class Agent {
   private async onMessage(msg: ServerMessage): Promise<void> {
     if (msg.type === 'welcome') {
       this.instanceId = msg.containerInstanceId;
-      if (msg.registry) this.credentials = new Map([[msg.registry.host, msg.registry.authorization]]);
+      if (msg.registry) {
+        this.credentials = new Map([[msg.registry.host, msg.registry.authorization]]);
+        // Every other name of berth's registry is pulled from the host berth named, with its credentials.
+        this.registryRoutes = new Map((msg.registry.aliases ?? []).map((a) => [a, msg.registry?.host as string]));
+      }
       await writeFile(
         join(this.config.dataDir, 'agent.json'),
         JSON.stringify({ cluster: msg.cluster, containerInstanceId: msg.containerInstanceId }),

@@ -29,7 +29,7 @@ export interface AgentConnection {
 export interface AgentGatewayOptions {
   logger: Logger;
   /** Registry credentials handed to agents so they can pull from berth's own registry. */
-  registryCredentials?: () => { host: string; authorization: string };
+  registryCredentials?: () => { host: string; authorization: string; aliases?: string[] };
   heartbeatTimeoutMs?: number;
   /** Where connected sessions are found (to read a task's logs from its agent). */
   sessions?: AgentSessions;

@@ -15,6 +15,7 @@ import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
+import { registryAliases } from '../registry/aliases.js';
 import { AgentSessions } from '../control-plane/task-logs.js';
 import { AgentVerifier } from '../wire/agent-auth.js';
 import { startServiceController } from '../control-plane/services/runner.js';
@@ -88,6 +89,7 @@ export async function startBerth(
         registryCredentials: () => ({
           host: registry.registryHost,
           authorization: `Basic ${mintToken(registry).authorizationToken}`,
+          aliases: registryAliases(registry),
         }),
       },
       config.auth === 'strict' ? new AgentVerifier((id) => keys.get(id)) : undefined,

@@ -175,7 +175,11 @@ export type ServerMessage =
       cluster: string;
       containerInstanceId: string;
       containerInstanceArn: string;
-      registry?: { host: string; authorization: string };
+      /**
+       * berth's own registry: where to reach it, its credentials, and the other names an image
+       * may give it (`127.0.0.1:<port>`, `<account>.dkr.ecr.<region>.amazonaws.com`, …).
+       */
+      registry?: { host: string; authorization: string; aliases?: string[] };
     }
   | { type: 'desired'; seq: number; tasks: TaskSpec[] }
   /** After the full set, only changes: new or changed specs, and task ids no longer wanted. */

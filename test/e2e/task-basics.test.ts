@@ -51,6 +51,27 @@ describe('tasks as the tutorials run them', () => {
     }
   });
 
+  it("pulls berth's own images under the names users copy: 127.0.0.1:<port> and the account's ECR host", async () => {
+    const [host, ...path] = fx.imageUri.split('/');
+    const port = (host as string).split(':')[1];
+    const repo = path.join('/');
+    for (const [family, image] of [
+      ['by-loopback-ip', `127.0.0.1:${port}/${repo}`],
+      ['by-ecr-host', `000000000000.dkr.ecr.us-east-1.amazonaws.com/${repo}`],
+    ] as const) {
+      await fx.register(
+        family,
+        [{ name: 'app', image, memory: 16, command: ['sh', '-c', 'echo pulled'] }],
+        ['--network-mode', 'none'],
+      );
+      const arn = await fx.runTask(family);
+      await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
+      const t = await fx.describe(arn);
+      assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t));
+      assert.equal((await fx.logs(arn, 'app')).stdout, 'pulled\n');
+    }
+  });
+
   for (const mode of ['bridge', 'awsvpc'] as const) {
     it(`reaches localhost inside a ${mode} task`, async () => {
       await fx.register(

@@ -15,14 +15,19 @@ export type Credentials = ReadonlyMap<string, string>;
  * Loopback registries are spoken to over plain HTTP, as Docker treats them as insecure-allowed.
  */
 export class RegistryClient {
-  constructor(private readonly credentials: () => Credentials) {}
+  constructor(
+    private readonly credentials: () => Credentials,
+    /** Other names of a registry (alias → the host to reach it at). */
+    private readonly routes: () => ReadonlyMap<string, string> = () => new Map(),
+  ) {}
 
   private base(host: string): string {
     const plain = /^(localhost|127\.|\[::1\])/.test(host);
     return `${plain ? 'http' : 'https'}://${host}`;
   }
 
-  private async get(host: string, path: string, accept?: string): Promise<Response> {
+  private async get(named: string, path: string, accept?: string): Promise<Response> {
+    const host = this.routes().get(named) ?? named;
     const auth = this.credentials().get(host);
     const res = await fetch(`${this.base(host)}${path}`, {
       headers: { ...(auth ? { authorization: auth } : {}), ...(accept ? { accept } : {}) },
