@@ -60,7 +60,7 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     ...(b.task.network?.netnsPath ? { netnsPath: b.task.network.netnsPath } : {}),
     networkMode: b.task.spec.networkMode,
     cgroupsPath: b.cgroupsPath,
-    etcFiles: etcBinds(b.taskDir),
+    etcFiles: etcBinds(b.taskDir, c),
     binds,
   });
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TaskSpec } from '../wire/agent-protocol.js';
 import { mountEphemeral } from './runtime/ephemeral.js';
 import { freeHostPort, setUpNetwork, type NetworkConfig, type PortBinding } from './runtime/network.js';
+import { renderResolvConf, taskResolvConf } from './runtime/resolv-conf.js';
 import { createTaskCgroup } from './runtime/task-cgroup.js';
 import type { LocalTask } from './task-state.js';
 
@@ -31,15 +32,25 @@ export async function writeEtcFiles(dir: string, spec: TaskSpec, ip: string | un
     ((c.extraHosts ?? []) as Json[]).map((h) => `${h.ipAddress}\t${h.hostname}`),
   );
   const hosts = [`127.0.0.1\tlocalhost`, `::1\tlocalhost ip6-localhost`, `${ip ?? '127.0.1.1'}\t${hostname}`, ...extra];
+  const dns = await taskResolvConf(spec.networkMode);
   await Promise.all([
     writeFile(join(etc, 'hosts'), [...hosts, ''].join('\n')),
     writeFile(join(etc, 'hostname'), `${hostname}\n`),
-    writeFile(join(etc, 'resolv.conf'), 'nameserver 127.0.0.53\noptions ndots:0\n'),
+    writeFile(join(etc, 'resolv.conf'), renderResolvConf(dns)),
+    // A container that names its own DNS servers or search domains gets a file of its own.
+    ...(spec.containers as Json[])
+      .filter(ownDns)
+      .map((c) => writeFile(join(etc, `resolv-${String(c.name)}.conf`), renderResolvConf(dns, c))),
   ]);
 }
 
-export const etcBinds = (dir: string) =>
-  ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ path: `/etc/${f}`, source: join(dir, 'etc', f) }));
+const ownDns = (c: Json) => Boolean(c.dnsServers?.length || c.dnsSearchDomains?.length);
+
+export const etcBinds = (dir: string, c: Json) =>
+  ['hosts', 'hostname', 'resolv.conf'].map((f) => ({
+    path: `/etc/${f}`,
+    source: join(dir, 'etc', f === 'resolv.conf' && ownDns(c) ? `resolv-${String(c.name)}.conf` : f),
+  }));
 
 /**
  * Everything a task's containers need besides their images and their own directories (each

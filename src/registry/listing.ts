@@ -47,6 +47,9 @@ export function catalog(deps: RegistryDeps, n?: number, last?: string): Page<str
 /** Manifests whose `subject` is `digest`, optionally only those of one artifact type. */
 export function listReferrers(deps: RegistryDeps, repo: string, digest: string, artifactType?: string): Descriptor[] {
   parseDigest(digest);
+  // A repository that a push would create does not exist yet and has no referrers: the OCI
+  // spec's registry that serves referrers answers an empty index, never 404.
+  if (deps.createOnPush && !deps.store.read((tx) => tx.get(repositories, repo))) return [];
   getRepository(deps, repo);
   return deps.store
     .read((tx) => tx.list(referrers, { prefix: `${repo}@${digest}@` }))

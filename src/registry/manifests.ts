@@ -3,7 +3,7 @@ import { digestString, parseDigest, type Digest } from '../blob/digest.js';
 import { conflict, invalidParameter, limitExceeded, notFound } from '../kernel/errors.js';
 import { now, type RegistryDeps } from './deps.js';
 import { parseManifest } from './media-types.js';
-import { checkTag, isDigestReference } from './names.js';
+import { checkTag, isDigestReference, isValidTag } from './names.js';
 import { repositoryForPush, repositoryNotFound } from './repositories.js';
 import { tagIsMutable } from './tag-mutability.js';
 import { blobLinks, imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
@@ -137,7 +137,9 @@ function lookupManifest(deps: RegistryDeps, repo: string, reference: string): Ma
   return deps.store.read((tx) => {
     if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
     if (isDigestReference(reference)) parseDigest(reference, 'reference');
-    else checkTag(reference, 'reference');
+    // A tag no push could have made names no manifest: 404, as the OCI spec wants for a GET/HEAD
+    // of a manifest that is not there (a PUT with such a tag is still TAG_INVALID).
+    else if (!isValidTag(reference)) throw manifestNotFound(deps, repo, reference);
     const digest = isDigestReference(reference) ? reference : tx.get(imageTags, `${repo}:${reference}`)?.value.digest;
     const rec = digest ? tx.get(manifests, `${repo}@${digest}`) : undefined;
     if (!rec) throw manifestNotFound(deps, repo, reference);

@@ -17,6 +17,8 @@ export function checkRepositoryName(name: string, field = 'repositoryName'): str
 /** A manifest reference is a digest when it has the `algorithm:` form; anything else is a tag. */
 export const isDigestReference = (ref: string): boolean => ref.includes(':');
 
+export const isValidTag = (tag: string): boolean => TAG.test(tag);
+
 export function checkTag(tag: string, field = 'imageTag'): string {
   if (!TAG.test(tag)) {
     throw invalidParameter(`invalid tag '${tag}': tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`, {

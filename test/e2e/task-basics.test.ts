@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +70,51 @@ describe('tasks as the tutorials run them', () => {
       const t = await fx.describe(arn);
       assert.equal(t.containers[0].exitCode, 0, JSON.stringify(t));
       assert.equal((await fx.logs(arn, 'app')).stdout, 'pulled\n');
+    }
+  });
+
+  it("resolves names inside a task: the host's servers by default, a container's dnsServers when it names them", async () => {
+    // A one-record DNS server on the host, reached from the task over the berth bridge's gateway.
+    const server = createSocket('udp4');
+    server.on('message', (q, from) => {
+      const qEnd = q.indexOf(0, 12) + 5; // the question: its name, then type and class
+      const isA = q.readUInt16BE(qEnd - 4) === 1;
+      const head = Buffer.from([q[0] as number, q[1] as number, 0x81, 0x80, 0, 1, 0, isA ? 1 : 0, 0, 0, 0, 0]);
+      const answer = isA ? Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 123]) : Buffer.alloc(0);
+      server.send(Buffer.concat([head, q.subarray(12, qEnd), answer]), from.port, from.address);
+    });
+    await new Promise<void>((resolve) => server.bind(53, '0.0.0.0', resolve));
+    try {
+      await fx.register(
+        'dns',
+        [
+          {
+            name: 'own',
+            image: fx.imageUri,
+            memory: 16,
+            essential: false,
+            dnsServers: ['172.29.0.1'],
+            dnsSearchDomains: ['berth.test'],
+            command: ['sh', '-c', 'cat /etc/resolv.conf; nslookup app 2>&1 | grep -c 192.0.2.123'],
+          },
+          { name: 'default', image: fx.imageUri, memory: 16, command: ['cat', '/etc/resolv.conf'] },
+        ],
+        ['--network-mode', 'bridge'],
+      );
+      const arn = await fx.runTask('dns');
+      await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
+      const own = (await fx.logs(arn, 'own')).stdout;
+      assert.match(own, /^nameserver 172\.29\.0\.1\nsearch berth\.test\n/);
+      assert.match(own, /^[1-9]\n?$/m, `the lookup of app.berth.test reached the server:\n${own}`);
+      const hostServers = readFileSync('/etc/resolv.conf', 'utf8')
+        .split('\n')
+        .map((l) => /^nameserver\s+(\S+)/.exec(l)?.[1])
+        .filter((ip): ip is string => ip !== undefined && !ip.startsWith('127.') && ip !== '::1');
+      const dflt = (await fx.logs(arn, 'default')).stdout;
+      assert.doesNotMatch(dflt, /nameserver 127\./, 'no loopback nameserver, unreachable from the task');
+      for (const ip of hostServers) assert.match(dflt, new RegExp(`nameserver ${ip.replace(/\./g, '\\.')}`));
+    } finally {
+      server.close();
     }
   });
 

@@ -332,6 +332,39 @@ describe('OCI distribution API', () => {
   });
 });
 
+describe('OCI distribution API with create-on-push', () => {
+  const deps = testRegistryDeps({ createOnPush: true });
+  let app: FastifyInstance;
+  before(async () => {
+    app = Fastify();
+    await app.register(registryPlugin, {
+      deps,
+      auth: false,
+      realm: 'http://localhost',
+      gc: { graceMs: 0, uploadTtlMs: 0 },
+    });
+  });
+  after(async () => {
+    await app.close();
+    deps.dispose();
+  });
+
+  it('answers referrers of a repository a push would create with an empty index, not 404', async () => {
+    const r = await app.inject({ method: 'GET', url: `/v2/not-yet/referrers/${sha256('x')}` });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] });
+  });
+
+  it('answers a GET or HEAD of a manifest by a tag no push could make with 404 MANIFEST_UNKNOWN', async () => {
+    createRepository(deps, { repositoryName: 'exists' });
+    for (const method of ['GET', 'HEAD'] as const) {
+      const r = await app.inject({ method, url: '/v2/exists/manifests/-not-a-tag' });
+      assert.equal(r.statusCode, 404, method);
+      if (method === 'GET') assert.equal(code(r.body), 'MANIFEST_UNKNOWN');
+    }
+  });
+});
+
 describe('registry authentication', () => {
   const deps = testRegistryDeps();
   let app: FastifyInstance;
