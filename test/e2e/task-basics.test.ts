@@ -97,7 +97,7 @@ describe('tasks as the tutorials run them', () => {
             dnsSearchDomains: ['berth.test'],
             command: ['sh', '-c', 'cat /etc/resolv.conf; nslookup app 2>&1 | grep -c 192.0.2.123'],
           },
-          { name: 'default', image: fx.imageUri, memory: 16, command: ['cat', '/etc/resolv.conf'] },
+          { name: 'default', image: fx.imageUri, memory: 16, command: ['sh', '-c', 'cat /etc/resolv.conf; sleep 3'] },
         ],
         ['--network-mode', 'bridge'],
       );
