@@ -9,4 +9,4 @@ echo "== format";         npx prettier --check . > /dev/null || { npx prettier -
 echo "== boundaries";     npx depcruise --config .dependency-cruiser.cjs src
 echo "== tests"
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
-exec node --expose-gc --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"
+exec node --import tsx --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"
