@@ -10,6 +10,8 @@ export interface ControlPlaneDeps {
   rng?: () => number;
   /** How long a disconnected agent's tasks are kept before services replace them (default 60 s). */
   agentLostGraceMs?: number;
+  /** How long a service's task must run (healthy) before it counts as steady (default 10 s). */
+  deploymentHoldMs?: number;
 }
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

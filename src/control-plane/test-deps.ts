@@ -10,6 +10,8 @@ export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock 
     clock: new ManualClock(Date.UTC(2024, 0, 1)),
     accountId: '000000000000',
     region: 'us-east-1',
+    // Tasks count as steady as soon as they run, unless a test says otherwise.
+    deploymentHoldMs: 0,
     rng: () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31,
   };
 }

@@ -17,9 +17,16 @@ describe('ECS services on real containers', () => {
   };
   const describeService = async (name: string): Promise<Service> =>
     (await fx.ecs.send(new DescribeServicesCommand({ services: [name] }))).services?.[0] as Service;
+  // services-stable returns once running equals desired with one deployment; as on ECS, that
+  // deployment completes only once its tasks have held, so the tests then wait for that too.
   const waitStable = async (name: string) => {
     const r = await awsCli(fx.berth.endpoint, ['ecs', 'wait', 'services-stable', '--services', name]);
     assert.equal(r.code, 0, `services-stable: ${r.stderr}`);
+    let s = await describeService(name);
+    for (let i = 0; i < 150 && s.deployments?.[0]?.rolloutState !== 'COMPLETED'; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      s = await describeService(name);
+    }
   };
   const serviceTasks = async (name: string) => (await cli(['list-tasks', '--service-name', name])).taskArns as string[];
 
@@ -203,5 +210,51 @@ describe('ECS services on real containers', () => {
       [...reasons].join('\n'),
     );
     assert.equal(s.deployments?.[0]?.rolloutState, 'COMPLETED');
+  });
+
+  it('trips the breaker on a revision that crashes right after it starts, and never calls it completed', async () => {
+    await fx.register(
+      'crashy',
+      [{ name: 'main', image: fx.imageUri, memory: 16, command: ['sh', '-c', 'sleep 1; exit 3'] }],
+      ['--network-mode', 'none'],
+    );
+    await fx.register(
+      'crashy',
+      [{ name: 'main', image: fx.imageUri, memory: 16, stopTimeout: 2, command: LOOP }],
+      ['--network-mode', 'none'],
+    );
+    await cli([
+      'create-service',
+      '--service-name',
+      'crashy',
+      '--task-definition',
+      'crashy:2',
+      '--desired-count',
+      '2',
+      '--deployment-configuration',
+      'deploymentCircuitBreaker={enable=true,rollback=true},minimumHealthyPercent=100,maximumPercent=200',
+    ]);
+    await waitStable('crashy');
+    const good = (await describeService('crashy')).deployments?.[0]?.id as string;
+    const updated = (await cli(['update-service', '--service', 'crashy', '--task-definition', 'crashy:1'])) as {
+      service: Service;
+    };
+    const bad = updated.service.deployments?.find((d) => d.status === 'PRIMARY')?.id as string;
+    let s = await describeService('crashy');
+    for (let i = 0; i < 600 && !s.events?.some((e) => e.message?.includes('rolling back')); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      s = await describeService('crashy');
+    }
+    const msgs = s.events?.map((e) => e.message) ?? [];
+    assert.ok(!msgs.includes(`(service crashy) (deployment ${bad}) deployment completed.`), msgs.join('\n'));
+    assert.ok(
+      msgs.includes(`(service crashy) (deployment ${bad}) deployment failed: tasks failed to start.`),
+      msgs.join('\n'),
+    );
+    assert.ok(msgs.includes(`(service crashy) rolling back to deployment ${good}.`));
+    await waitStable('crashy');
+    s = await describeService('crashy');
+    assert.ok(s.taskDefinition?.endsWith(':2'), 'rolled back to the revision that held');
+    assert.equal(s.runningCount, 2);
   });
 });

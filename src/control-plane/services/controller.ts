@@ -7,15 +7,33 @@ import { stopTask } from '../tasks/tasks.js';
 import { daemonPass } from './daemon.js';
 import { addEvent, messages } from './events.js';
 import { fleetHosts, hostOfTask, instancesOf, isLost, markLost } from './hosts.js';
-import { services, type Deployment, type ServiceRecord } from './model.js';
+import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
+import {
+  endThrottle,
+  hasHeld,
+  heldBeforeStopping,
+  isFailure,
+  mayLaunch,
+  recordHeld,
+  recordLaunchFailure,
+} from './stability.js';
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './services.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+const SIX_HOURS = 6 * 60 * 60_000;
 
-/** The circuit breaker's failure threshold: half the desired count, at least 3, at most 200. */
-export const failureThreshold = (desired: number) => Math.min(200, Math.max(3, Math.ceil(desired / 2)));
+/**
+ * The circuit breaker's failure threshold: by default half the desired count, at least 3, at most
+ * 200 (`BOUNDED_PERCENT` 50); `thresholdConfiguration` may give a count or another percentage.
+ */
+export function failureThreshold(desired: number, c?: DeploymentConfiguration['deploymentCircuitBreaker']): number {
+  const t = c?.thresholdConfiguration ?? { type: 'BOUNDED_PERCENT' as const, value: 50 };
+  if (t.type === 'COUNT') return Math.max(1, t.value);
+  const share = Math.ceil((t.value / 100) * desired);
+  return t.type === 'UNBOUNDED_PERCENT' ? Math.max(1, share) : Math.min(200, Math.max(3, share));
+}
 
 const shortId = (t: TaskRecord) => t.id;
 
@@ -58,13 +76,18 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   const primary = s.deployments.find((d) => d.status === 'PRIMARY') as Deployment;
   const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
 
-  // Tasks a deployment started that are gone: the ones that never ran count as failures.
+  // Tasks a deployment started that are gone. While the deployment is in progress every one that
+  // stopped on its own is a failure (one that never ran, or an essential container that exited);
+  // one that stopped before it held also slows the service's launches (stability.ts).
   const liveIds = new Set(mine.map((t) => t.id));
   for (const d of s.deployments) {
     const gone = d.tracked.filter((id) => !liveIds.has(id));
     for (const id of gone) {
       const t = deps.store.read((tx) => tx.get(tasks, `${s.cluster}/${id}`))?.value;
-      if (t && !t.startedAt && t.stopCode !== 'ServiceSchedulerInitiated') d.failedTasks++;
+      if (!t || !isFailure(t)) continue;
+      const held = heldBeforeStopping(deps, t);
+      if (!t.startedAt || d.rolloutState === 'IN_PROGRESS') d.failedTasks++;
+      if (!held) recordLaunchFailure(s, at);
     }
     d.tracked = d.tracked.filter((id) => liveIds.has(id));
   }
@@ -81,9 +104,20 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   }
   if (sick.length) addEvent(s, messages.unhealthy(s.name, sick.map(shortId)), at);
 
-  // The circuit breaker.
+  // Tasks that have now held reset the breaker's count (by default) and end any throttle.
   const cb = s.deploymentConfiguration.deploymentCircuitBreaker;
-  if (cb.enable && primary.rolloutState === 'IN_PROGRESS' && primary.failedTasks >= failureThreshold(s.desiredCount)) {
+  const isHealthy = isHealthyIn(deps, s, primary);
+  for (const d of s.deployments) {
+    const held = mine.filter((t) => t.startedBy === d.id && wanted(t) && hasHeld(deps, t, isHealthy(t), at));
+    recordHeld(s, d, held, cb.resetOnHealthyTask);
+  }
+
+  // The circuit breaker.
+  if (
+    cb.enable &&
+    primary.rolloutState === 'IN_PROGRESS' &&
+    primary.failedTasks >= failureThreshold(s.desiredCount, cb)
+  ) {
     primary.rolloutState = 'FAILED';
     primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
     addEvent(s, messages.failed(s.name, primary.id), at);
@@ -96,6 +130,7 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
       );
       s.taskDefinitionArn = last.taskDefinitionArn;
       primary.status = 'ACTIVE';
+      endThrottle(s); // the throttle was the failed revision's
       s.deployments = [back, ...s.deployments];
       addEvent(s, messages.rollingBack(s.name, last.id), at);
       return s; // the next pass rolls the new deployment out
@@ -108,7 +143,6 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
       : s.schedulingStrategy === 'DAEMON'
         ? daemonPass(deps, s, primary, mine, instances, at)
         : s.desiredCount;
-  const isHealthy = isHealthyIn(deps, s, primary);
   if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
     replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
 
@@ -125,8 +159,11 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     }
     if (d.status === 'PRIMARY') d.desiredCount = desired;
   }
+  // Complete only once the primary's tasks have held: a revision that crashes just after it starts
+  // never completes (and its stops trip the breaker).
   const primaryDone =
-    after.filter((t) => t.startedBy === primary.id && wanted(t) && isHealthy(t)).length === desired &&
+    after.filter((t) => t.startedBy === primary.id && wanted(t) && hasHeld(deps, t, isHealthy(t), at)).length ===
+      desired &&
     after.filter((t) => t.startedBy === primary.id && wanted(t)).length === desired &&
     after.every((t) => t.startedBy === primary.id);
   if (primaryDone) {
@@ -135,8 +172,14 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
       addEvent(s, messages.completed(s.name, primary.id), at);
+      delete s.steadyEventAt;
     }
-    if (!s.steady && s.status === 'ACTIVE') addEvent(s, messages.steady(s.name), at);
+    // Said once the service is steady after a change (a deployment, a new desired count) and every
+    // six hours while it stays so; a task replaced now and then is no news.
+    if (s.status === 'ACTIVE' && (s.steadyEventAt === undefined || at - s.steadyEventAt >= SIX_HOURS)) {
+      addEvent(s, messages.steady(s.name), at);
+      s.steadyEventAt = at;
+    }
     s.steady = true;
   } else {
     s.steady = false;
@@ -213,7 +256,8 @@ function replicaStep(
     ...prim.filter(isHealthy).slice(0, step.stopPrimaryHealthy),
   ];
   stopServiceTasks(deps, s, primary, stops, at);
-  if (primary.rolloutState !== 'FAILED' && step.start > 0) startTasks(deps, s, primary, step.start, at);
+  if (primary.rolloutState !== 'FAILED' && step.start > 0 && mayLaunch(s, at))
+    startTasks(deps, s, primary, step.start, at);
 }
 
 /** Healthy as a rollout counts it: RUNNING and, where the definition has health checks, HEALTHY. */

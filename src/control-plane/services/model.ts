@@ -28,12 +28,19 @@ export interface Deployment {
   networkConfiguration?: unknown;
   /** Tasks this deployment started that have not been accounted for as stopped yet. */
   tracked: string[];
+  /** Tasks of this deployment seen to have held (stability.ts), the newest last. */
+  held?: string[];
 }
 
 export interface DeploymentConfiguration {
   minimumHealthyPercent: number;
   maximumPercent: number;
-  deploymentCircuitBreaker: { enable: boolean; rollback: boolean };
+  deploymentCircuitBreaker: {
+    enable: boolean;
+    rollback: boolean;
+    resetOnHealthyTask?: boolean;
+    thresholdConfiguration?: { type: 'COUNT' | 'BOUNDED_PERCENT' | 'UNBOUNDED_PERCENT'; value: number };
+  };
   alarms?: unknown;
 }
 
@@ -66,6 +73,11 @@ export interface ServiceRecord {
   events: ServiceEvent[];
   /** Whether the last look found the service steady (so the event is said once per arrival). */
   steady: boolean;
+  /** When "has reached a steady state" was last said (ECS says it again only after hours). */
+  steadyEventAt?: number;
+  /** Launches in a row whose tasks stopped before they held, and the throttle they set. */
+  launchFailures?: number;
+  nextLaunchAt?: number;
   /** When a DRAINING service was deleted (it is kept, INACTIVE, for a while, as ECS does). */
   deletedAt?: number;
 }

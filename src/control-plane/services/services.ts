@@ -5,6 +5,7 @@ import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';
 import { refuseUnsupported } from '../tasks/unsupported.js';
+import { endThrottle } from './stability.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { checkStrategy } from '../capacity-providers.js';
 import type { ClusterRecord, Tag, TaskDefinitionRecord } from '../tables.js';
@@ -320,11 +321,15 @@ export function updateService(
         ...s.deployments.map((d) => ({ ...d, status: 'ACTIVE' as const })),
       ];
       next.steady = false;
+      endThrottle(next); // a new revision starts with a clean slate
     } else {
       next.deployments = s.deployments.map((d) =>
         d.status === 'PRIMARY' ? { ...d, desiredCount: next.desiredCount, updatedAt: now(deps) } : d,
       );
-      if (next.desiredCount !== s.desiredCount) next.steady = false;
+      if (next.desiredCount !== s.desiredCount) {
+        next.steady = false;
+        delete next.steadyEventAt;
+      }
     }
     return tx.put(services, next).value;
   });
