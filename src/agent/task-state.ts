@@ -80,7 +80,8 @@ export function toReport(t: LocalTask): TaskStateMessage {
     ...(t.stopCode ? { stopCode: t.stopCode } : {}),
     ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
     healthStatus: health,
-    ...(t.network?.ip
+    // Only an awsvpc task has an interface of its own (ECS shows `attachments: []` for the others).
+    ...(t.network?.ip && t.spec.networkMode === 'awsvpc'
       ? {
           attachments: [
             {

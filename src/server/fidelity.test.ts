@@ -151,4 +151,28 @@ describe('fidelity to AWS', () => {
       assert.match(svc.body.message ?? '', message);
     }
   });
+
+  it('echoes container definitions with the defaults ECS writes in', async () => {
+    const r = await call('ecs', 'RegisterTaskDefinition', {
+      family: 'echo',
+      containerDefinitions: [
+        { name: 'a', image: 'busybox', memory: 16 },
+        { name: 'b', image: 'busybox', memory: 16, essential: false, cpu: 128 },
+      ],
+    });
+    const defs = (r.body.taskDefinition as { containerDefinitions: Record<string, unknown>[] }).containerDefinitions;
+    assert.deepEqual(defs[0], {
+      name: 'a',
+      image: 'busybox',
+      memory: 16,
+      cpu: 0,
+      portMappings: [],
+      essential: true,
+      environment: [],
+      mountPoints: [],
+      volumesFrom: [],
+    });
+    assert.equal(defs[1]?.essential, false);
+    assert.equal(defs[1]?.cpu, 128);
+  });
 });

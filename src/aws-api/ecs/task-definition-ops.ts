@@ -14,10 +14,27 @@ import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 
+/**
+ * A container definition as ECS echoes it: what was registered, verbatim, with the defaults ECS
+ * writes in (no CPU reserved, essential, and empty lists rather than absent ones).
+ */
+function echoContainer(c: ecs.ContainerDefinition): ecs.ContainerDefinition {
+  return {
+    cpu: 0,
+    portMappings: [],
+    essential: true,
+    environment: [],
+    mountPoints: [],
+    volumesFrom: [],
+    ...c,
+  };
+}
+
 /** The registered input comes back verbatim, with what ECS adds around it. */
 export function toTaskDefinition(t: TaskDefinitionRecord): ecs.TaskDefinition {
   return {
     ...(t.input as ecs.TaskDefinition),
+    containerDefinitions: ((t.input.containerDefinitions ?? []) as ecs.ContainerDefinition[]).map(echoContainer),
     taskDefinitionArn: t.arn,
     family: t.family,
     revision: t.revision,

@@ -42,7 +42,10 @@ export type Placement = Pick<TaskRecord, 'launchType' | 'ports'> &
     >
   >;
 
-/** A new task record, PROVISIONING, with its containers PENDING. */
+/**
+ * A new task record with its containers PENDING: PROVISIONING where the task gets a network
+ * interface of its own (awsvpc, Fargate), PENDING otherwise, as ECS starts them.
+ */
 export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, where: Placement): TaskRecord {
   const { cluster, td, res, input } = ctx;
   return {
@@ -52,7 +55,7 @@ export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, wh
     taskDefinitionArn: td.arn,
     family: td.family,
     desiredStatus: 'RUNNING',
-    lastStatus: 'PROVISIONING',
+    lastStatus: where.subnetId !== undefined || where.fargateHostId !== undefined ? 'PROVISIONING' : 'PENDING',
     group: ctx.group,
     ...(input.startedBy ? { startedBy: input.startedBy } : {}),
     createdAt: ctx.createdAt,
@@ -75,7 +78,7 @@ export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, wh
         networkInterfaces: [],
         healthStatus: 'UNKNOWN' as const,
         essential: c.essential !== false,
-        ...(c.cpu !== undefined ? { cpu: String(c.cpu) } : {}),
+        cpu: String(c.cpu ?? 0), // ECS shows 0 for a container that reserves no CPU
         ...(c.memory !== undefined ? { memory: String(c.memory) } : {}),
         ...(c.memoryReservation !== undefined ? { memoryReservation: String(c.memoryReservation) } : {}),
       };

@@ -23,6 +23,10 @@ export function applyTaskState(
   return deps.store.write((tx) => {
     const cur = tx.get(tasks, `${cluster}/${r.taskId}`)?.value;
     if (!cur || (fleet ? cur.fargateHostId : cur.containerInstanceId) !== instanceId) return undefined;
+    // A task without an interface of its own is never PROVISIONING on ECS: its agent's
+    // provisioning shows as PENDING.
+    const provisions = cur.subnetId !== undefined || cur.fargateHostId !== undefined;
+    if (r.lastStatus === 'PROVISIONING' && !provisions) r = { ...r, lastStatus: 'PENDING' };
     if (ORDER.indexOf(r.lastStatus) < ORDER.indexOf(cur.lastStatus)) return cur;
     const containers = cur.containers.map((c) => {
       const rep = r.containers.find((x) => x.name === c.name);

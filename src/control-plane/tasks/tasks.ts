@@ -61,7 +61,7 @@ export function stopTask(
       version: t.version + 1,
     };
     // A task that never reached its instance has nothing to stop there.
-    if (t.lastStatus === 'PROVISIONING' && !t.pullStartedAt) {
+    if ((t.lastStatus === 'PROVISIONING' || t.lastStatus === 'PENDING') && !t.pullStartedAt) {
       Object.assign(stopped, { lastStatus: 'STOPPED', stoppedAt: now(deps), executionStoppedAt: now(deps) });
       stopped.containers = t.containers.map((c) => ({ ...c, lastStatus: 'STOPPED' }));
     }
