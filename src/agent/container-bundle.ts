@@ -37,6 +37,18 @@ export interface BundleInput {
  * be read first: then the root is mounted here, and the answer kept for the image's next tasks.
  * Resolves with the bundle's path.
  */
+/**
+ * The variables ECS sets in every container of a task: where it runs (AWS_EXECUTION_ENV) and its
+ * region, from the task's ARN. (ECS_CONTAINER_METADATA_URI* wait for the metadata endpoint.)
+ */
+export function platformEnv(task: BundleInput['task']): Record<string, string> {
+  const region = task.spec.taskArn.split(':')[3] ?? '';
+  return {
+    AWS_EXECUTION_ENV: task.spec.fargate ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
+    ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
+  };
+}
+
 export async function writeBundle(b: BundleInput): Promise<string> {
   const c = b.container;
   const bundle = join(b.dir, 'bundle');
@@ -62,6 +74,7 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     cgroupsPath: b.cgroupsPath,
     etcFiles: etcBinds(b.taskDir, c),
     binds,
+    platformEnv: platformEnv(b.task),
   });
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
   return bundle;

@@ -7,7 +7,8 @@ type Json = Record<string, any>;
 export type ExecIn = (container: string, args: string[], timeoutMs: number) => Promise<number>;
 
 /**
- * healthCheck as ECS runs it: the command inside the container every `interval` seconds, a
+ * healthCheck as ECS runs it: the command inside the container every `interval` seconds from one
+ * interval after its start, a
  * failure when it exits non-zero or outlives `timeout`; UNHEALTHY after `retries` failures in a
  * row, failures inside `startPeriod` not counting; one success makes it HEALTHY again.
  */
@@ -17,8 +18,11 @@ export async function checkHealth(containers: Json[], task: LocalTask, now: numb
     const st = task.containers[c.name];
     if (!hc || st?.lastStatus !== 'RUNNING') continue;
     st.healthStatus ??= 'UNKNOWN';
-    if (st.nextHealthAt !== undefined && now < st.nextHealthAt) continue;
-    st.nextHealthAt = now + (hc.interval ?? 30) * 1000;
+    const interval = (hc.interval ?? 30) * 1000;
+    // As Docker runs it (and ECS through it): the first probe one interval after the start.
+    st.nextHealthAt ??= (st.startedAt ?? now) + interval;
+    if (now < st.nextHealthAt) continue;
+    st.nextHealthAt = now + interval;
     const cmd = (hc.command ?? []) as string[];
     const args =
       cmd[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', cmd.slice(1).join(' ')] : cmd[0] === 'CMD' ? cmd.slice(1) : cmd;

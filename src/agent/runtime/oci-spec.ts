@@ -56,6 +56,8 @@ export interface SpecInput {
   cgroupsPath: string;
   /** Files bind-mounted read-only over the rootfs (hosts, resolv.conf, hostname). */
   etcFiles: { path: string; source: string }[];
+  /** Variables the platform sets in every container (AWS_EXECUTION_ENV, AWS_REGION, …). */
+  platformEnv?: Record<string, string>;
   /** Host paths bound into the container: volumes' mount points. */
   binds: { destination: string; source: string; readOnly: boolean }[];
   /** The image's overlay, for the runtime to mount over the root first; absent when it is mounted on the host. */
@@ -84,6 +86,8 @@ export function buildSpec(s: SpecInput): Json {
     env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
   }
   if (!env.has('PATH')) env.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+  // What the ECS agent gives every container, before the container's own environment.
+  for (const [k, v] of Object.entries(s.platformEnv ?? {})) env.set(k, v);
   for (const e of (c.environment ?? []) as Json[]) env.set(e.name, e.value ?? '');
   env.set('HOSTNAME', s.hostname);
   const lp: Json = c.linuxParameters ?? {};

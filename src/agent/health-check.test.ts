@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkHealth } from './health-check.js';
+import type { LocalTask } from './task-state.js';
+
+test('the first probe comes one interval after the start; failures inside startPeriod do not count', async () => {
+  const c = { name: 'app', healthCheck: { command: ['CMD', 'probe'], interval: 5, retries: 2, startPeriod: 12 } };
+  const task = { containers: { app: { lastStatus: 'RUNNING', startedAt: 0 } } } as unknown as LocalTask;
+  const probes: number[] = [];
+  let code = 1;
+  const exec = async () => {
+    probes.push(now);
+    return code;
+  };
+  let now = 0;
+  for (now = 0; now <= 20_000; now += 1000) await checkHealth([c], task, now, exec);
+  assert.deepEqual(probes, [5000, 10_000, 15_000, 20_000]);
+  const st = task.containers['app'] as { healthStatus?: string; healthFailures?: number };
+  // 5 s and 10 s fell inside the 12 s start period; 15 s and 20 s are two failures: UNHEALTHY.
+  assert.equal(st.healthFailures, 2);
+  assert.equal(st.healthStatus, 'UNHEALTHY');
+  code = 0;
+  for (; now <= 25_000; now += 1000) await checkHealth([c], task, now, exec);
+  assert.equal(st.healthStatus, 'HEALTHY');
+});
