@@ -64,6 +64,8 @@ export class Agent {
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
   private stopped = false;
+  /** Whether a connection to the control plane ever opened (so a failure is "lost", not "cannot connect"). */
+  private connectedOnce = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly runtime: Runtime;
   private readonly users = new ImageUsers();
@@ -211,7 +213,11 @@ export class Agent {
         ws.terminate();
       });
     });
+    let opened = false;
+    let cause = '';
     ws.on('open', () => {
+      opened = true;
+      this.connectedOnce = true;
       this.backoff = 500;
       ws.send(JSON.stringify(helloMessage(this.config, this.instanceId)));
     });
@@ -233,11 +239,20 @@ export class Agent {
     });
     ws.on('close', () => {
       if (this.stopped) return;
-      this.logger.warn({ retryInMs: this.backoff }, 'control plane connection lost; containers keep running');
+      // Say what happened: a connection that never opened was not lost, and its cause is the news.
+      if (opened)
+        this.logger.warn({ retryInMs: this.backoff }, 'control plane connection lost; containers keep running');
+      else
+        this.logger.warn(
+          { endpoint: this.config.endpoint, cause, retryInMs: this.backoff },
+          this.connectedOnce ? 'cannot reconnect to the control plane' : 'cannot connect to the control plane',
+        );
       setTimeout(() => this.connect(), this.backoff).unref();
       this.backoff = Math.min(this.backoff * 2, 30_000);
     });
-    ws.on('error', () => undefined);
+    ws.on('error', (e: Error & { code?: string }) => {
+      cause = e.code ? `${e.code}: ${e.message}` : e.message;
+    });
   }
 
   private async onMessage(msg: ServerMessage): Promise<void> {

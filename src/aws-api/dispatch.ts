@@ -11,6 +11,7 @@ import { queryParams, queryProtocol } from './protocols/query.js';
 import { restJsonProtocol } from './protocols/rest-json.js';
 import { header, type RawRequest, type RawResponse } from './raw.js';
 import type { AwsService } from './service.js';
+import { unservedMessage, unservedRestXml } from './unserved.js';
 
 export interface DispatchDeps {
   services: readonly AwsService[];
@@ -77,7 +78,9 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
     if (!service) {
       const target = header(req, 'x-amz-target');
       if (target !== undefined) throw protocolErrors.unknownOperation(target);
-      throw protocolErrors.unknownOperation(`for service '${claims.service}' (not served by berth)`);
+      const xml = unservedRestXml(claims.service, requestId);
+      if (xml) return xml;
+      throw protocolErrors.unknownOperation(`for service '${claims.service}': ${unservedMessage(claims.service)}`);
     }
     const { op, labels } = protocol.operation(req, service);
     const raw = protocol.input(req, service, op, labels);
@@ -103,7 +106,10 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
     return protocol.result(service, op, output, requestId);
   } catch (e) {
     const err = toAwsError(e, service);
-    if (err.status >= 500) deps.logger.error({ requestId, err: String((e as Error)?.stack ?? e) }, 'request failed');
+    // A call berth does not implement is the caller's news, not a fault of berth's: no stack.
+    if (err.status === 501) deps.logger.debug({ requestId, code: err.code, message: err.message }, 'not implemented');
+    else if (err.status >= 500)
+      deps.logger.error({ requestId, err: String((e as Error)?.stack ?? e) }, 'request failed');
     return protocol.error(service, err, requestId);
   }
 }

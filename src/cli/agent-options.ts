@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PULL_BEHAVIORS, type AgentOptions, type PullBehavior } from '../server/agent-process.js';
 
 const seconds = (v: string) => {
@@ -42,7 +42,14 @@ const DURATIONS: [string, string, string, string][] = [
 /** The options every command that runs an agent takes (`berth up` and `berth agent`). */
 export function withAgentOptions(cmd: Command): Command {
   cmd
-    .option('--runtime <name>', 'the OCI runtime: runc, or crun where the cgroup layout allows', 'runc')
+    .addOption(
+      new Option('--runtime <name>', 'the OCI runtime: runc, or crun where the cgroup layout allows')
+        .choices(['runc', 'crun'])
+        .default('runc'),
+    )
+    // Two agents on one host need a bridge and a subnet each (each allocates its own addresses).
+    .option('--subnet <cidr>', 'the subnet for bridge and awsvpc tasks', '172.29.0.0/16')
+    .option('--bridge <name>', 'the host bridge for task networks', 'berth0')
     .option(
       '--image-pull-behavior <behavior>',
       `as ECS_IMAGE_PULL_BEHAVIOR: ${PULL_BEHAVIORS.join(', ')}`,
@@ -69,6 +76,7 @@ export function withAgentOptions(cmd: Command): Command {
 export function agentSettings(o: Record<string, unknown>): Partial<AgentOptions> {
   return {
     runtime: o.runtime as string,
+    network: { cniPath: '/usr/lib/cni', bridge: o.bridge as string, subnet: o.subnet as string },
     fargateCpuOvercommit: o.fargateCpuOvercommit as number,
     imagePullBehavior: o.imagePullBehavior as PullBehavior,
     cleanupIntervalMs: (o.imageCleanupInterval as number) * 1000,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { callBerth, defaultEndpoint } from './endpoint.js';
 
 interface Meter {
   tasks: number;
@@ -20,10 +21,7 @@ interface UsageReply {
 
 async function call<T extends { error?: string; message?: string }>(url: string, init?: RequestInit): Promise<T> {
   try {
-    const res = await fetch(url, init);
-    const body = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${body.error ?? res.status}: ${body.message ?? ''}`);
-    return body;
+    return await callBerth<T>(url, init);
   } catch (e) {
     process.stderr.write(`berth: ${(e as Error).message}\n`);
     process.exit(1);
@@ -46,7 +44,11 @@ export function addFargateCommands(program: Command): void {
   program
     .command('usage')
     .description('Fargate usage (vCPU- and GB-seconds, billed as AWS bills) and its estimated cost')
-    .option('--endpoint <url>', 'the berth endpoint', 'http://localhost:4566')
+    .option(
+      '--endpoint <url>',
+      'the berth endpoint (default: AWS_ENDPOINT_URL, else http://localhost:4566)',
+      defaultEndpoint(),
+    )
     .option('--cluster <name>', 'only this cluster')
     .option('--tasks', 'one line per task as well', false)
     .option('--json', 'the whole report as JSON', false)
@@ -76,7 +78,11 @@ export function addFargateCommands(program: Command): void {
     .description('the Fargate fleet')
     .command('interrupt')
     .description('reclaim Fargate Spot capacity: SIGTERM, the two-minute warning, then SIGKILL')
-    .option('--endpoint <url>', 'the berth endpoint', 'http://localhost:4566')
+    .option(
+      '--endpoint <url>',
+      'the berth endpoint (default: AWS_ENDPOINT_URL, else http://localhost:4566)',
+      defaultEndpoint(),
+    )
     .option('--cluster <name>', 'the cluster (of --task; with --fraction: only this cluster)')
     .option('--task <arn>', 'the Spot task to interrupt')
     .option('--fraction <f>', 'interrupt this fraction of running Spot tasks, chosen at random', fraction)

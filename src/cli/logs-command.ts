@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { callBerth, defaultEndpoint } from './endpoint.js';
 
 const count = (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
@@ -13,28 +14,35 @@ interface LogsReply {
   message?: string;
 }
 
+/** The cluster a task reference names: a full ARN's (`…:task/<cluster>/<id>`), else `default`. */
+export function clusterOfTask(task: string): string {
+  return /^arn:[^:]+:ecs:[^:]*:[^:]*:task\/([^/]+)\/[^/]+$/.exec(task)?.[1] ?? 'default';
+}
+
 /** `berth logs TASK`: a task container's output, as `docker logs` prints it. */
 export function addLogsCommand(program: Command): void {
   program
     .command('logs')
     .description("print a task container's stdout and stderr, read from the agent that runs it")
     .argument('<task>', 'task id or ARN')
-    .option('--endpoint <url>', 'the berth endpoint', 'http://localhost:4566')
-    .option('--cluster <name>', 'the cluster of the task', 'default')
+    .option(
+      '--endpoint <url>',
+      'the berth endpoint (default: AWS_ENDPOINT_URL, else http://localhost:4566)',
+      defaultEndpoint(),
+    )
+    .option('--cluster <name>', 'the cluster of the task (default: the one its ARN names, else default)')
     .option('--container <name>', 'the container (default: the first essential one)')
     .option('--tail <n>', 'only the last n lines', count)
     .option('--timestamps', 'prefix each line with its time and stream', false)
     .option('-f, --follow', 'keep printing new lines until the task stops', false)
     .action(async (task: string, o: Record<string, unknown>) => {
+      const cluster = (o.cluster as string | undefined) ?? clusterOfTask(task);
       const base =
-        `${String(o.endpoint).replace(/\/$/, '')}/_berth/v1/clusters/${encodeURIComponent(o.cluster as string)}` +
+        `${String(o.endpoint).replace(/\/$/, '')}/_berth/v1/clusters/${encodeURIComponent(cluster)}` +
         `/tasks/${encodeURIComponent(task)}/logs`;
       const fetchLogs = async (params: URLSearchParams): Promise<LogsReply> => {
         try {
-          const res = await fetch(`${base}?${params.toString()}`);
-          const reply = (await res.json()) as LogsReply;
-          if (!res.ok) throw new Error(`${reply.error ?? res.status}: ${reply.message ?? ''}`);
-          return reply;
+          return await callBerth<LogsReply>(`${base}?${params.toString()}`);
         } catch (e) {
           process.stderr.write(`berth logs: ${(e as Error).message}\n`);
           process.exit(1);

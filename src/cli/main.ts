@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { createLogger, type Logger, type LogLevel } from '../kernel/logger.js';
 import { agentUnavailable, startAgent, type AgentOptions } from '../server/agent-process.js';
@@ -20,6 +20,17 @@ function localAgentKey(config: BerthConfig): { credentials?: { accessKeyId: stri
   const first = [...loadKeys(config.dataDir)][0];
   return first ? { credentials: { accessKeyId: first[0], secretAccessKey: first[1] } } : {};
 }
+
+const logLevelOption = (fallback: string) =>
+  new Option('--log-level <level>', 'how much to log')
+    .choices(['debug', 'info', 'warn', 'error', 'silent'])
+    .default(fallback);
+
+// `berth usage | head` closes the pipe early: that ends the output, it is not a crash.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Command('berth').description('Self-hosted AWS container services').version(version);
 
@@ -68,7 +79,7 @@ withAgentOptions(program.command('up'))
     },
     defaults.spotInterruptionRate,
   )
-  .option('--log-level <level>', 'debug, info, warn, error or silent', defaults.logLevel)
+  .addOption(logLevelOption(defaults.logLevel))
   .option('--no-agent', 'do not run tasks on this host')
   .option('--no-fargate', "do not offer this host's agent to the Fargate fleet")
   .action(async (o: Record<string, string | number | boolean>) => {
@@ -165,9 +176,7 @@ withAgentOptions(program.command('agent'))
   .option('--data-dir <dir>', 'where the agent keeps images, snapshots and task state', '/var/lib/berth-agent')
   .option('--availability-zone <az>', 'the ecs.availability-zone attribute', 'local-1a')
   .option('--attribute <key=value>', 'a custom attribute (repeatable)', collect, {})
-  .option('--subnet <cidr>', 'the subnet for bridge and awsvpc tasks', '172.29.0.0/16')
-  .option('--bridge <name>', 'the host bridge for task networks', 'berth0')
-  .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .addOption(logLevelOption('info'))
   .action(async (o: Record<string, unknown>) => {
     const why = agentUnavailable(o.runtime as string);
     if (why) {
@@ -184,7 +193,6 @@ withAgentOptions(program.command('agent'))
         dataDir: resolve(o.dataDir as string),
         availabilityZone: o.availabilityZone as string,
         attributes: o.attribute as Record<string, string>,
-        network: { cniPath: '/usr/lib/cni', bridge: o.bridge as string, subnet: o.subnet as string },
         // As the AWS tools take them: needed when berth runs with --auth strict.
         ...(process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
           ? {
@@ -226,7 +234,7 @@ function stopOnSignals(agent: { stop(): void }): () => void {
 // berth up's own agent (server/local-agent.ts): settings from the environment, gone with its parent.
 program
   .command('local-agent', { hidden: true })
-  .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+  .addOption(logLevelOption('info'))
   .action(async (o: { logLevel: LogLevel }) => {
     const settings = process.env[LOCAL_AGENT_ENV];
     if (!settings) {

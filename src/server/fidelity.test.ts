@@ -175,4 +175,20 @@ describe('fidelity to AWS', () => {
     assert.equal(defs[1]?.essential, false);
     assert.equal(defs[1]?.cpu, 128);
   });
+
+  it('answers an S3 client in its own XML that berth does not serve S3', async () => {
+    const r = await app.inject({
+      method: 'GET',
+      url: '/',
+      headers: {
+        'x-amz-date': '20240101T000000Z',
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab',
+      },
+    });
+    assert.equal(r.statusCode, 501);
+    assert.match(r.headers['content-type'] as string, /xml/);
+    assert.match(r.body, /<Error><Code>NotImplemented<\/Code><Message>berth does not serve S3; /);
+  });
 });

@@ -29,8 +29,13 @@ export class RegistryClient {
   private async get(named: string, path: string, accept?: string): Promise<Response> {
     const host = this.routes().get(named) ?? named;
     const auth = this.credentials().get(host);
-    const res = await fetch(`${this.base(host)}${path}`, {
+    const url = `${this.base(host)}${path}`;
+    // fetch says only "fetch failed": the host and the cause (DNS, refused, TLS) are the news.
+    const res = await fetch(url, {
       headers: { ...(auth ? { authorization: auth } : {}), ...(accept ? { accept } : {}) },
+    }).catch((e: Error & { cause?: { code?: string; message?: string } }) => {
+      const why = e.cause?.code ?? e.cause?.message ?? e.message;
+      throw new Error(`cannot reach registry ${host} (GET ${url}): ${why}`);
     });
     if (!res.ok) {
       const body = await res.text().catch(() => '');
