@@ -191,4 +191,39 @@ describe('fidelity to AWS', () => {
     assert.match(r.headers['content-type'] as string, /xml/);
     assert.match(r.body, /<Error><Code>NotImplemented<\/Code><Message>berth does not serve S3; /);
   });
+
+  it('reads the identity document, keeps a service role, and checks what Fargate and ECS Anywhere can run', async () => {
+    const doc = JSON.stringify({ instanceId: 'i-0abc1234def567890', region: 'us-east-1' });
+    const reg = await call('ecs', 'RegisterContainerInstance', { instanceIdentityDocument: doc });
+    assert.equal((reg.body.containerInstance as { ec2InstanceId?: string }).ec2InstanceId, 'i-0abc1234def567890');
+    await call('ecs', 'RegisterTaskDefinition', {
+      family: 'plain',
+      containerDefinitions: [{ name: 'a', image: 'x', memory: 16 }],
+    });
+    const svc = await call('ecs', 'CreateService', {
+      serviceName: 'with-role',
+      taskDefinition: 'plain',
+      role: 'ecsServiceRole',
+    });
+    assert.equal((svc.body.service as { roleArn?: string }).roleArn, 'arn:aws:iam::000000000000:role/ecsServiceRole');
+    const vpc = await call('ecs', 'RegisterTaskDefinition', {
+      family: 'vpc',
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'a', image: 'x' }],
+    });
+    assert.deepEqual((vpc.body.taskDefinition as { compatibilities: string[] }).compatibilities, ['EC2', 'FARGATE']);
+    const pid = await call('ecs', 'RegisterTaskDefinition', {
+      family: 'pid',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      pidMode: 'host',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'a', image: 'x' }],
+    });
+    assert.equal(pid.status, 400);
+    assert.match(pid.body.message ?? '', /pidMode 'host'/);
+  });
 });

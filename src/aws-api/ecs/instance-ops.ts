@@ -1,3 +1,4 @@
+import { parseJson } from '../../kernel/safe-json.js';
 import type * as ecs from '@aws-sdk/client-ecs';
 import { getCluster } from '../../control-plane/clusters.js';
 import {
@@ -68,13 +69,28 @@ function intValue(list: ecs.Resource[] | undefined, name: string): number {
   return list?.find((r) => r.name === name)?.integerValue ?? 0;
 }
 
+/** The EC2 instance id an instance identity document names (its `instanceId`), if it is one. */
+function identityInstanceId(doc: string | undefined): string | undefined {
+  if (!doc) return undefined;
+  try {
+    const parsed = parseJson(doc);
+    const id =
+      parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)['instanceId'] : undefined;
+    return typeof id === 'string' && /^i-[0-9a-f]{8,17}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const instanceOps = (deps: ControlPlaneDeps) => ({
   RegisterContainerInstance: (i: ecs.RegisterContainerInstanceRequest): Out<ecs.RegisterContainerInstanceResponse> => {
     const ports = (i.totalResources ?? [])
       .filter((r) => r.name === 'PORTS' || r.name === 'PORTS_UDP')
       .flatMap((r) => (r.stringSetValue ?? []).map((p) => `${p}/${r.name === 'PORTS' ? 'tcp' : 'udp'}`));
+    const ec2InstanceId = identityInstanceId(i.instanceIdentityDocument);
     const rec = registerContainerInstance(deps, {
       ...(i.cluster ? { cluster: i.cluster } : {}),
+      ...(ec2InstanceId ? { ec2InstanceId } : {}),
       ...(i.containerInstanceArn
         ? { containerInstanceId: i.containerInstanceArn.slice(i.containerInstanceArn.lastIndexOf('/') + 1) }
         : {}),

@@ -31,6 +31,7 @@ export function toService(s: ServiceRecord, clusterArn: string, withTags = false
     ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
     ...(s.platformVersion ? { platformVersion: s.platformVersion, platformFamily: 'Linux' } : {}),
     taskDefinition: s.taskDefinitionArn,
+    ...(s.roleArn ? { roleArn: s.roleArn } : {}),
     deploymentConfiguration: s.deploymentConfiguration as ecs.DeploymentConfiguration,
     deployments: s.deployments.map((d) => ({
       id: d.id,

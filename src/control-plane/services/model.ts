@@ -60,6 +60,7 @@ export interface ServiceRecord {
   placementConstraints: { type?: string; expression?: string }[];
   placementStrategy: { type?: string; field?: string }[];
   networkConfiguration?: unknown;
+  roleArn?: string;
   loadBalancers: unknown[];
   serviceRegistries: unknown[];
   healthCheckGracePeriodSeconds?: number;

@@ -177,6 +177,10 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     placementConstraints: input.placementConstraints ?? [],
     placementStrategy: input.placementStrategy ?? [],
     ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
+    // A role given by name is shown as its ARN, as ECS shows it.
+    ...(input.role
+      ? { roleArn: input.role.startsWith('arn:') ? input.role : `arn:aws:iam::${deps.accountId}:role/${input.role}` }
+      : {}),
     loadBalancers: input.loadBalancers ?? [],
     serviceRegistries: input.serviceRegistries ?? [],
     ...(input.healthCheckGracePeriodSeconds !== undefined

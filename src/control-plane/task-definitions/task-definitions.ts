@@ -30,7 +30,12 @@ export function registerTaskDefinition(
       input: definition,
       tags: tags ?? [],
       requiresAttributes: requiredAttributes(input, checked.networkMode),
-      compatibilities: ['EC2', 'EXTERNAL', ...(checked.fargateCompatible ? ['FARGATE'] : [])],
+      // ECS Anywhere (EXTERNAL) has no awsvpc.
+      compatibilities: [
+        'EC2',
+        ...(checked.networkMode !== 'awsvpc' ? ['EXTERNAL'] : []),
+        ...(checked.fargateCompatible ? ['FARGATE'] : []),
+      ],
       registeredAt: now(deps),
       ...(registeredBy ? { registeredBy } : {}),
       ...(checked.cpuUnits !== undefined ? { cpuUnits: checked.cpuUnits } : {}),

@@ -142,6 +142,10 @@ export function validateTaskDefinition(input: Input): CheckedTaskDefinition {
     if ((input.volumes ?? []).some((v: Input) => v.dockerVolumeConfiguration)) {
       throw clientError('Fargate does not support Docker volumes (dockerVolumeConfiguration).', 'volumes');
     }
+    if (input.pidMode === 'host')
+      throw clientError("Fargate does not support pidMode 'host'; only 'task' is supported.", 'pidMode');
+    if (input.ipcMode !== undefined && input.ipcMode !== 'none')
+      throw clientError(`Fargate does not support ipcMode '${String(input.ipcMode)}'.`, 'ipcMode');
     containers.forEach((c, i) => {
       if (c.linuxParameters?.devices?.length)
         throw clientError(
