@@ -34,13 +34,14 @@ export const newGroup = (
 
 export function createLogGroup(
   deps: LogsDeps,
-  input: { logGroupName: string; tags?: Record<string, string>; logGroupClass?: string },
+  input: { logGroupName: string; tags?: Record<string, string>; logGroupClass?: string; kmsKeyId?: string },
 ): LogGroupRecord {
   return deps.store.write((tx) => {
     if (tx.get(logGroups, input.logGroupName)) {
       throw alreadyExists('The specified log group already exists', { code: 'ResourceAlreadyExistsException' });
     }
-    return tx.put(logGroups, newGroup(deps, input.logGroupName, input.tags, input.logGroupClass)).value;
+    const group = newGroup(deps, input.logGroupName, input.tags, input.logGroupClass);
+    return tx.put(logGroups, input.kmsKeyId ? { ...group, kmsKeyId: input.kmsKeyId } : group).value;
   });
 }
 

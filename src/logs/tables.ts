@@ -7,6 +7,8 @@ export interface LogGroupRecord {
   retentionInDays?: number;
   tags: Record<string, string>;
   logGroupClass: string;
+  /** Kept as given and shown back (berth encrypts nothing with it). */
+  kmsKeyId?: string;
 }
 
 export interface LogStreamRecord {

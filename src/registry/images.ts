@@ -47,6 +47,12 @@ export type ImageFailure = { code: string; reason: string };
 export function findImage(views: ImageView[], id: ImageId): ImageView | ImageFailure {
   if (!id.imageDigest && !id.imageTag)
     return { code: 'MissingDigestAndTag', reason: 'Invalid request parameters: both tag and digest cannot be null' };
+  // A digest that could name nothing is a bad request, not an image that is absent.
+  if (id.imageDigest !== undefined && !/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/.test(id.imageDigest))
+    return {
+      code: 'InvalidImageDigest',
+      reason: "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
+    };
   const byTag = id.imageTag ? views.find((v) => v.tags.includes(id.imageTag as string)) : undefined;
   const byDigest = id.imageDigest ? views.find((v) => v.manifest.digest === id.imageDigest) : undefined;
   if (id.imageTag && id.imageDigest) {

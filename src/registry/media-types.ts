@@ -40,16 +40,6 @@ function descriptor(v: unknown, where: string): Descriptor {
   return d as Descriptor;
 }
 
-/** Without a declared type (ECR's PutImage may omit it), the shape of the body tells. */
-function inferMediaType(body: Record<string, unknown>): string | undefined {
-  if (Array.isArray(body.manifests)) return OCI_INDEX;
-  const config = body.config as { mediaType?: unknown } | undefined;
-  if (config && typeof config === 'object') {
-    return config.mediaType === 'application/vnd.docker.container.image.v1+json' ? DOCKER_MANIFEST : OCI_MANIFEST;
-  }
-  return undefined;
-}
-
 /**
  * Checks a pushed manifest's structure and says what it references. The media type is the body's
  * `mediaType`, else the request's Content-Type; when both are given they must agree.
@@ -67,7 +57,10 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined): P
   if (declared && ct && MANIFEST_TYPES.includes(ct) && ct !== declared) {
     throw invalid(`mediaType '${declared}' does not match Content-Type '${ct}'`);
   }
-  const mediaType = declared ?? (ct && MANIFEST_TYPES.includes(ct) ? ct : undefined) ?? inferMediaType(body);
+  const mediaType = declared ?? (ct && MANIFEST_TYPES.includes(ct) ? ct : undefined);
+  // Guessing from the body's shape would let an image and an artifact be taken for each other.
+  if (!mediaType && !ct)
+    throw invalid('it names no media type: give its mediaType, or the Content-Type (imageManifestMediaType)');
   if (mediaType && DOCKER_SCHEMA1.includes(mediaType)) throw invalid('Docker schema 1 manifests are not supported');
   if (!mediaType || !MANIFEST_TYPES.includes(mediaType)) {
     throw invalid(

@@ -37,9 +37,20 @@ export function newRepository(deps: RegistryDeps, input: CreateRepositoryInput):
       ? { imageTagMutabilityExclusionFilters: input.imageTagMutabilityExclusionFilters }
       : {}),
     imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false },
-    encryptionConfiguration: input.encryptionConfiguration ?? { encryptionType: 'AES256' },
+    encryptionConfiguration: encryption(deps, input.encryptionConfiguration),
     tags: input.tags ?? [],
   };
+}
+
+/** KMS without a key means ECR's AWS managed key (alias aws/ecr), which ECR then names. */
+function encryption(
+  deps: RegistryDeps,
+  c: { encryptionType: string; kmsKey?: string } | undefined,
+): { encryptionType: string; kmsKey?: string } {
+  if (!c) return { encryptionType: 'AES256' };
+  if (c.encryptionType.startsWith('KMS') && !c.kmsKey)
+    return { ...c, kmsKey: `arn:aws:kms:${deps.region}:${deps.accountId}:alias/aws/ecr` };
+  return c;
 }
 
 export function createRepository(deps: RegistryDeps, input: CreateRepositoryInput): RepositoryRecord {

@@ -1,4 +1,5 @@
 import { invalidParameter, notFound } from '../kernel/errors.js';
+import { parseJson } from '../kernel/safe-json.js';
 import type { RegistryDeps } from './deps.js';
 import { repositoryNotFound } from './repositories.js';
 import { repositories, type RepositoryRecord } from './tables.js';
@@ -28,10 +29,32 @@ export function repositoryByArn(deps: RegistryDeps, arn: string): RepositoryReco
   return rec.value;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o: Record<string, unknown>, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * An IAM policy document as ECR takes one: an object with a Statement (one or a list), each with an
+ * Effect of Allow or Deny, an Action (or NotAction) and, for a resource policy, a Principal (or
+ * NotPrincipal). Anything else is refused as ECR refuses it.
+ */
+function validPolicy(p: unknown, resourcePolicy: boolean): boolean {
+  if (!isObject(p) || !has(p, 'Statement')) return false;
+  const statements = Array.isArray(p['Statement']) ? p['Statement'] : [p['Statement']];
+  return (
+    statements.length > 0 &&
+    statements.every(
+      (s) =>
+        isObject(s) &&
+        (s['Effect'] === 'Allow' || s['Effect'] === 'Deny') &&
+        (has(s, 'Action') || has(s, 'NotAction')) &&
+        (!resourcePolicy || has(s, 'Principal') || has(s, 'NotPrincipal')),
+    )
+  );
+}
+
 export function checkPolicyText(text: string, what = 'repository policy'): void {
   try {
-    const p = JSON.parse(text) as unknown;
-    if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new Error('not an object');
+    if (!validPolicy(parseJson(text), what === 'repository policy')) throw new Error('not a policy');
   } catch {
     throw invalidParameter(
       `Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid ${what} provided'`,

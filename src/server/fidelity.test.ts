@@ -226,4 +226,45 @@ describe('fidelity to AWS', () => {
     assert.equal(pid.status, 400);
     assert.match(pid.body.message ?? '', /pidMode 'host'/);
   });
+
+  it("ECR: another account's registry, policies without a principal, malformed digests, KMS defaults, no media type", async () => {
+    const other = await call('ecr', 'DescribeRepositories', {
+      registryId: '111122223333',
+      repositoryNames: ['untagged'],
+    });
+    assert.equal(other.body.__type, 'RepositoryNotFoundException');
+    assert.match(other.body.message ?? '', /registry with id '111122223333'/);
+    const noPrincipal = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:*' }] });
+    const policy = await call('ecr', 'SetRepositoryPolicy', { repositoryName: 'untagged', policyText: noPrincipal });
+    assert.equal(policy.body.__type, 'InvalidParameterException');
+    const bad = await call('ecr', 'BatchGetImage', {
+      repositoryName: 'untagged',
+      imageIds: [{ imageDigest: 'nodigest' }],
+    });
+    assert.equal((bad.body.failures as { failureCode: string }[])[0]?.failureCode, 'InvalidImageDigest');
+    const kms = await call('ecr', 'CreateRepository', {
+      repositoryName: 'kms',
+      encryptionConfiguration: { encryptionType: 'KMS' },
+    });
+    assert.deepEqual((kms.body.repository as { encryptionConfiguration: object }).encryptionConfiguration, {
+      encryptionType: 'KMS',
+      kmsKey: 'arn:aws:kms:us-east-1:000000000000:alias/aws/ecr',
+    });
+    const bare = JSON.stringify({ schemaVersion: 2, manifests: [] });
+    const put = await call('ecr', 'PutImage', { repositoryName: 'kms', imageManifest: bare, imageTag: 'x' });
+    assert.equal(put.status, 400);
+    assert.match(put.body.message ?? '', /names no media type/);
+    const lc = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    await call('ecr', 'PutLifecyclePolicy', { repositoryName: 'kms', lifecyclePolicyText: lc });
+    const got = await call('ecr', 'GetLifecyclePolicy', { repositoryName: 'kms' });
+    assert.equal(got.body.lastEvaluatedAt, 0, 'not evaluated yet: the epoch, as ECR answers');
+  });
 });

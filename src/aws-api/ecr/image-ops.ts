@@ -1,11 +1,10 @@
 import type * as ecr from '@aws-sdk/client-ecr';
 import { createHash } from 'node:crypto';
-import { BerthError } from '../../kernel/errors.js';
 import type { RegistryDeps } from '../../registry/deps.js';
 import { deleteImage, findImage, imageSize, isFailure, listImageViews, type ImageView } from '../../registry/images.js';
 import { putManifest, readManifestBytes } from '../../registry/manifests.js';
 import { getRepository } from '../../registry/repositories.js';
-import { alreadyExists } from '../../kernel/errors.js';
+import { alreadyExists, BerthError, invalidParameter } from '../../kernel/errors.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -60,7 +59,14 @@ export const imageOps = (deps: RegistryDeps) => ({
       return {
         imageDetails: i.imageIds.map((id) => {
           const found = findImage(views, id);
-          if (isFailure(found)) throw imageNotFound(deps, repo.name, id);
+          if (isFailure(found)) {
+            if (found.code === 'InvalidImageDigest')
+              throw invalidParameter(found.reason, {
+                field: 'imageIds.imageDigest',
+                code: 'InvalidParameterException',
+              });
+            throw imageNotFound(deps, repo.name, id);
+          }
           return detail(deps, repo.registryId, found);
         }),
       };

@@ -12,7 +12,8 @@ import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 
-const evaluatedAt = (t: number | undefined) => (t !== undefined ? { lastEvaluatedAt: new Date(t) } : {});
+// ECR answers lastEvaluatedAt always: the epoch when the policy has not been evaluated yet.
+const evaluatedAt = (t: number | undefined) => ({ lastEvaluatedAt: new Date(t ?? 0) });
 
 export const lifecycleOps = (deps: RegistryDeps) => ({
   PutLifecyclePolicy: (i: ecr.PutLifecyclePolicyRequest): Out<ecr.PutLifecyclePolicyResponse> => {

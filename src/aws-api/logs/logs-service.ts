@@ -40,6 +40,7 @@ const toGroup = (g: LogGroupRecord, storedBytes = 0): cwl.LogGroup => ({
   logGroupArn: g.arn,
   storedBytes,
   logGroupClass: g.logGroupClass as cwl.LogGroupClass,
+  ...(g.kmsKeyId ? { kmsKeyId: g.kmsKeyId } : {}),
 });
 
 const GROUP_ARN = /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/;
@@ -70,6 +71,7 @@ export function logsService(deps: LogsDeps): AwsService {
           logGroupName: i.logGroupName as string,
           ...(i.tags ? { tags: i.tags } : {}),
           ...(i.logGroupClass ? { logGroupClass: i.logGroupClass } : {}),
+          ...(i.kmsKeyId ? { kmsKeyId: i.kmsKeyId } : {}),
         });
         return {};
       },
