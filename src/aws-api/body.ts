@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { preAuthenticate, type AuthConfig } from './auth.js';
 import { AwsError } from './errors.js';
-import type { RawRequest } from './raw.js';
+import { rawRequest } from './raw.js';
 import { resolveService } from './dispatch.js';
 import type { AwsService } from './service.js';
 
@@ -47,14 +47,7 @@ export function readBody(
   payload: Readable,
   o: BodyOptions,
 ): Promise<Buffer> {
-  const q = url.indexOf('?');
-  const head: RawRequest = {
-    method: 'POST',
-    path: q < 0 ? url : url.slice(0, q),
-    rawQuery: q < 0 ? '' : url.slice(q + 1),
-    headers,
-    body: Buffer.alloc(0),
-  };
+  const head = rawRequest('POST', url, headers);
   const service = resolveService(head, o.services);
   const limit = bodyLimitFor(service);
   const declared = Number(headers['content-length'] ?? NaN);

@@ -3,7 +3,7 @@ import { newRequestId } from '../kernel/context.js';
 import { readBody } from './body.js';
 import { dispatch, earlyError, type DispatchDeps } from './dispatch.js';
 import { AwsError } from './errors.js';
-import type { RawRequest } from './raw.js';
+import { rawRequest } from './raw.js';
 
 export type AwsApiOptions = DispatchDeps;
 
@@ -34,31 +34,24 @@ export async function awsApiPlugin(app: FastifyInstance, options: AwsApiOptions)
         : status < 500
           ? new AwsError('SerializationException', error.message, 400)
           : new AwsError('InternalFailure', 'An internal error occurred', 500);
-    const url = req.raw.url ?? '/';
-    const q = url.indexOf('?');
-    const head: RawRequest = {
-      method: req.method,
-      path: q < 0 ? url : url.slice(0, q),
-      rawQuery: q < 0 ? '' : url.slice(q + 1),
-      headers: req.headers,
-      body: Buffer.alloc(0),
-    };
-    const r = earlyError(head, options.services, err, newRequestId());
+    const r = earlyError(
+      rawRequest(req.method, req.raw.url ?? '/', req.headers),
+      options.services,
+      err,
+      newRequestId(),
+    );
     // A body refused part way is not read to its end: the connection closes after the answer.
     if (err.status === 413 || err.status === 408) r.headers['connection'] = 'close';
     void reply.code(r.status).headers(r.headers).send(r.body);
   });
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = request.raw.url ?? '/';
-    const q = url.indexOf('?');
-    const raw: RawRequest = {
-      method: request.method,
-      path: q < 0 ? url : url.slice(0, q),
-      rawQuery: q < 0 ? '' : url.slice(q + 1),
-      headers: request.headers,
-      body: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
-    };
+    const raw = rawRequest(
+      request.method,
+      request.raw.url ?? '/',
+      request.headers,
+      Buffer.isBuffer(request.body) ? request.body : undefined,
+    );
     // Aborts the handler when the client goes away before the answer. The listener sits on this
     // request's response, not on the socket, so a keep-alive connection gathers none.
     const abort = new AbortController();

@@ -44,3 +44,14 @@ function safeDecode(s: string): string {
     return s;
   }
 }
+
+/** A request as the protocol layer sees it, from what the HTTP server has: the URL split at '?'. */
+export function rawRequest(
+  method: string,
+  url: string,
+  headers: RawRequest['headers'],
+  body: Buffer = Buffer.alloc(0),
+): RawRequest {
+  const q = url.indexOf('?');
+  return { method, path: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1), headers, body };
+}

@@ -4,32 +4,20 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { ManualClock } from '../kernel/clock.js';
-import { createLogger } from '../kernel/logger.js';
-import { testRegistryDeps } from '../registry/test-deps.js';
-import { buildApp } from './app.js';
-import { defaults } from './config.js';
+import { testApp, type TestApp } from './test-app.js';
 
 /** Answers checked against AWS's documentation where berth used to differ. */
 const TARGETS = { ecs: 'AmazonEC2ContainerServiceV20141113', ecr: 'AmazonEC2ContainerRegistry_V20150921' };
 
 describe('fidelity to AWS', () => {
+  let t: TestApp;
   let app: FastifyInstance;
-  const registry = testRegistryDeps();
+  let registry: TestApp['registry'];
   before(async () => {
-    app = await buildApp({
-      config: defaults,
-      keys: new Map(),
-      clock: new ManualClock(),
-      logger: createLogger('silent'),
-      registry,
-      controlPlane: { store: registry.store, clock: registry.clock, accountId: '000000000000', region: 'us-east-1' },
-    });
+    t = await testApp();
+    ({ app, registry } = t);
   });
-  after(async () => {
-    await app.close();
-    registry.dispose();
-  });
+  after(() => t.dispose());
 
   const call = async (service: keyof typeof TARGETS, op: string, body: object) => {
     const r = await app.inject({

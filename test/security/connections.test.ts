@@ -8,11 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { readBody } from '../../src/aws-api/body.js';
-import { ManualClock } from '../../src/kernel/clock.js';
-import { createLogger } from '../../src/kernel/logger.js';
-import { testRegistryDeps } from '../../src/registry/test-deps.js';
-import { awsServices, buildApp } from '../../src/server/app.js';
-import { defaults } from '../../src/server/config.js';
+import { awsServices } from '../../src/server/app.js';
+import { testApp, type TestApp } from '../../src/server/test-app.js';
 
 // A full collection before each heap reading, with or without --expose-gc on the command line.
 setFlagsFromString('--expose-gc');
@@ -31,25 +28,15 @@ describe('connections', () => {
   let app: FastifyInstance;
   let port: number;
   const sockets: Socket[] = [];
-  const registry = testRegistryDeps();
-  const controlPlane = { store: registry.store, clock: registry.clock, accountId: '000000000000', region: 'us-east-1' };
+  let t: TestApp;
   before(async () => {
-    app = await buildApp({
-      config: defaults,
-      keys: new Map(),
-      clock: new ManualClock(),
-      logger: createLogger('silent'),
-      registry,
-      controlPlane,
-    });
+    t = await testApp();
+    app = t.app;
     app.server.on('connection', (s: Socket) => sockets.push(s));
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as { port: number }).port;
   });
-  after(async () => {
-    await app.close();
-    registry.dispose();
-  });
+  after(() => t.dispose());
 
   it('50,000 calls on one keep-alive connection add no listener and no memory per call', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -109,7 +96,7 @@ describe('connections', () => {
     const payload = new PassThrough();
     payload.write('{');
     const t0 = Date.now();
-    const services = awsServices({ registry, controlPlane });
+    const services = awsServices({ registry: t.registry, controlPlane: t.controlPlane });
     await assert.rejects(
       readBody({ ...signed, 'content-length': '100' }, '/', payload, {
         services,

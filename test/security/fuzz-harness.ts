@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AwsService } from '../../src/aws-api/service.js';
-import { ManualClock } from '../../src/kernel/clock.js';
-import { createLogger } from '../../src/kernel/logger.js';
-import { testRegistryDeps } from '../../src/registry/test-deps.js';
-import { awsServices, buildApp } from '../../src/server/app.js';
-import { defaults } from '../../src/server/config.js';
+import { awsServices } from '../../src/server/app.js';
 import { inputFor, rng, type Rng } from './generate.js';
+import { testApp } from '../../src/server/test-app.js';
 
 /**
  * Drives every implemented operation of every AWS service berth serves with generated requests,
@@ -33,16 +30,8 @@ const signedFor = (service: string) => ({
 });
 
 export async function startFuzzer(): Promise<Fuzzer> {
-  const registry = testRegistryDeps();
-  const controlPlane = { store: registry.store, clock: registry.clock, accountId: '000000000000', region: 'us-east-1' };
-  const app = await buildApp({
-    config: defaults,
-    keys: new Map(),
-    clock: new ManualClock(),
-    logger: createLogger('silent'),
-    registry,
-    controlPlane,
-  });
+  const t = await testApp();
+  const { app, registry, controlPlane } = t;
   const services = awsServices({ registry, controlPlane });
   const call = async (service: AwsService, op: string, body: string) => {
     const m = service.model.metadata;
@@ -95,9 +84,6 @@ export async function startFuzzer(): Promise<Fuzzer> {
       }
       return report;
     },
-    async close() {
-      await app.close();
-      registry.dispose();
-    },
+    close: () => t.dispose(),
   };
 }

@@ -5,10 +5,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { FastifyInstance } from 'fastify';
 import { ManualClock } from '../../src/kernel/clock.js';
-import { createLogger } from '../../src/kernel/logger.js';
-import { testRegistryDeps } from '../../src/registry/test-deps.js';
-import { buildApp } from '../../src/server/app.js';
-import { defaults } from '../../src/server/config.js';
+import { testApp, type TestApp } from '../../src/server/test-app.js';
 
 /** --auth strict: what a signature binds, and what nobody may do without one. */
 const KEY = { accessKeyId: 'AKIDSTRICT', secretAccessKey: 'secret/strict/key' };
@@ -85,21 +82,12 @@ const getCallerIdentity: Req = {
 describe('strict authentication binds a signature to the call it runs', () => {
   let app: FastifyInstance;
   const clock = new ManualClock(T0);
-  const registry = testRegistryDeps();
+  let t: TestApp;
   before(async () => {
-    app = await buildApp({
-      config: { ...defaults, auth: 'strict' },
-      keys: new Map([[KEY.accessKeyId, KEY.secretAccessKey]]),
-      clock,
-      logger: createLogger('silent'),
-      registry,
-      controlPlane: { store: registry.store, clock, accountId: '000000000000', region: 'us-east-1' },
-    });
+    t = await testApp({ config: { auth: 'strict' }, keys: new Map([[KEY.accessKeyId, KEY.secretAccessKey]]), clock });
+    app = t.app;
   });
-  after(async () => {
-    await app.close();
-    registry.dispose();
-  });
+  after(() => t.dispose());
 
   it('accepts a presigned GetCallerIdentity URL as the SDKs make it', async () => {
     const r = await app.inject(toInject(await presign('sts', getCallerIdentity, 900)));
