@@ -1,80 +1,84 @@
 import type { ServiceModel } from './types.js';
 
 /**
- * A handler's output as JSON-protocol data, guided by the shape: only modelled members leave
+ * A handler's output as JSON-protocol text, guided by the shape: only modelled members leave
  * (internal fields never leak), timestamps become epoch seconds, blobs base64.
  *
- * Each shape is compiled once into an encoder: a structure walks the output's own keys (usually
- * far fewer than the model's members) and copies scalars as they are, since every answer of
- * DescribeTasks or ListTasks goes through here.
+ * Each shape is compiled once into an encoder that writes JSON text directly: a structure walks
+ * the output's own keys (usually far fewer than the model's members), with each member's quoted
+ * name computed once. No intermediate object is built for JSON.stringify to walk again, since
+ * every answer of DescribeTasks or ListTasks goes through here.
  */
-type Encoder = (v: unknown) => unknown;
+type Encoder = (v: unknown) => string | undefined;
 
 const compiled = new WeakMap<ServiceModel, Map<string, Encoder>>();
-const identity: Encoder = (v) => v;
+const scalar: Encoder = (v) => JSON.stringify(v);
 
 function encoderFor(model: ServiceModel, shapeName: string): Encoder {
   let byShape = compiled.get(model);
   if (!byShape) compiled.set(model, (byShape = new Map()));
-  let enc = byShape.get(shapeName);
-  if (enc) return enc;
-  // Set before compiling the members, so recursive shapes find their own (late-bound) encoder.
-  let inner: Encoder = identity;
-  enc = (v) => inner(v);
-  byShape.set(shapeName, enc);
+  const known = byShape.get(shapeName);
+  if (known) return known;
+  // Registered before compiling the members, so recursive shapes find their own (late-bound) encoder.
+  let inner: Encoder = scalar;
+  byShape.set(shapeName, (v) => inner(v));
   inner = compile(model, shapeName);
   byShape.set(shapeName, inner);
   return inner;
 }
 
+const isAbsent = (v: unknown) => v === undefined || v === null;
+
 function compile(model: ServiceModel, shapeName: string): Encoder {
   const shape = model.shapes[shapeName];
-  if (!shape || shape.document) return identity;
+  if (!shape || shape.document) return scalar;
   switch (shape.type) {
     case 'structure': {
-      const members = new Map<string, { wire: string; enc: Encoder | undefined }>();
+      const members = new Map<string, { key: string; enc: Encoder }>();
       for (const [name, ref] of Object.entries(shape.members)) {
         if (ref.location) continue; // bound to a header, label or status code by rest protocols
-        const e = encoderFor(model, ref.shape);
-        members.set(name, { wire: ref.locationName ?? name, enc: e === identity ? undefined : e });
+        members.set(name, { key: `${JSON.stringify(ref.locationName ?? name)}:`, enc: encoderFor(model, ref.shape) });
       }
       return (v) => {
-        const out: Record<string, unknown> = {};
         const obj = v as Record<string, unknown>;
+        let out = '';
         for (const k of Object.keys(obj)) {
           const m = members.get(k);
           const item = obj[k];
-          if (m === undefined || item === undefined || item === null) continue;
-          const enc = m.enc ? m.enc(item) : item;
-          if (enc !== undefined) out[m.wire] = enc;
+          if (m === undefined || isAbsent(item)) continue;
+          const text = m.enc(item);
+          if (text !== undefined) out += out === '' ? m.key + text : `,${m.key}${text}`;
         }
-        return out;
+        return `{${out}}`;
       };
     }
     case 'list': {
       const item = encoderFor(model, shape.member.shape);
-      return (v) => (v as unknown[]).map((x) => (x === undefined || x === null ? null : (item(x) ?? null)));
+      return (v) => `[${(v as unknown[]).map((x) => (isAbsent(x) ? 'null' : (item(x) ?? 'null'))).join(',')}]`;
     }
     case 'map': {
       const value = encoderFor(model, shape.value.shape);
       return (v) => {
-        const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v as Record<string, unknown>))
-          out[k] = x === undefined || x === null ? undefined : value(x);
-        return out;
+        const parts: string[] = [];
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+          const text = isAbsent(x) ? undefined : value(x);
+          if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+        }
+        return `{${parts.join(',')}}`;
       };
     }
     case 'timestamp':
-      return epochSeconds;
+      return (v) => JSON.stringify(epochSeconds(v));
     case 'blob':
-      return (v) => Buffer.from(v as Uint8Array).toString('base64');
+      return (v) => JSON.stringify(Buffer.from(v as Uint8Array).toString('base64'));
     default:
-      return identity;
+      return scalar;
   }
 }
 
-export function encodeJson(model: ServiceModel, shapeName: string, v: unknown): unknown {
-  if (v === undefined || v === null) return undefined;
+/** The JSON text of a value of a shape, or undefined for an absent value. */
+export function encodeJsonText(model: ServiceModel, shapeName: string, v: unknown): string | undefined {
+  if (isAbsent(v)) return undefined;
   return encoderFor(model, shapeName)(v);
 }
 

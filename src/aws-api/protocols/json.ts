@@ -1,6 +1,6 @@
 import { JsonDepthError, parseJson } from '../../kernel/safe-json.js';
 import { protocolErrors, type AwsError } from '../errors.js';
-import { encodeJson } from '../model/encode-json.js';
+import { encodeJsonText } from '../model/encode-json.js';
 import { header, type RawRequest, type RawResponse } from '../raw.js';
 import type { AwsService } from '../service.js';
 import type { Protocol } from './protocol.js';
@@ -45,11 +45,11 @@ export const jsonProtocol: Protocol = {
   },
   input: (req) => parseJsonBody(req.body),
   result(service, op, output, requestId) {
-    const body = op.output ? encodeJson(service.model, op.output.shape, output ?? {}) : {};
+    const body = op.output ? encodeJsonText(service.model, op.output.shape, output ?? {}) : undefined;
     return {
       status: 200,
       headers: { 'content-type': contentType(service), 'x-amzn-requestid': requestId },
-      body: JSON.stringify(body ?? {}),
+      body: body ?? '{}',
     };
   },
   error: jsonError,

@@ -1,6 +1,6 @@
 import { setOwn } from '../../kernel/safe-json.js';
 import { protocolErrors } from '../errors.js';
-import { encodeJson } from '../model/encode-json.js';
+import { encodeJsonText } from '../model/encode-json.js';
 import type { OperationModel, ServiceModel } from '../model/types.js';
 import { header, queryPairs, type RawResponse } from '../raw.js';
 import type { AwsService } from '../service.js';
@@ -130,7 +130,7 @@ export const restJsonProtocol: Protocol = {
     const model = service.model;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
     const shape = op.output ? model.shapes[op.output.shape] : undefined;
-    let body: unknown = {};
+    let body: string | undefined;
     if (shape?.type === 'structure') {
       const out = (output ?? {}) as Record<string, unknown>;
       for (const [name, ref] of Object.entries(shape.members)) {
@@ -138,10 +138,10 @@ export const restJsonProtocol: Protocol = {
           headers[(ref.locationName ?? name).toLowerCase()] = String(out[name]);
       }
       body = shape.payload
-        ? encodeJson(model, shape.members[shape.payload]?.shape ?? '', out[shape.payload])
-        : encodeJson(model, op.output?.shape ?? '', out);
+        ? encodeJsonText(model, shape.members[shape.payload]?.shape ?? '', out[shape.payload])
+        : encodeJsonText(model, op.output?.shape ?? '', out);
     }
-    return { status: op.http.responseCode ?? 200, headers, body: JSON.stringify(body ?? {}) };
+    return { status: op.http.responseCode ?? 200, headers, body: body ?? '{}' };
   },
   error: (service: AwsService | undefined, err, requestId) => {
     const r = jsonError(service, err, requestId);
