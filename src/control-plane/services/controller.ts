@@ -19,7 +19,7 @@ import {
 } from './stability.js';
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
-import { newDeployment } from './services.js';
+import { newDeployment } from './deployments.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 const SIX_HOURS = 6 * 60 * 60_000;

@@ -1,9 +1,9 @@
-import { randomInt } from 'node:crypto';
 import { uuid } from '../../kernel/ids.js';
 import { invalidParameter, notFound, notImplemented } from '../../kernel/errors.js';
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';
+import { deploymentConfiguration, newDeployment, type LaunchFields } from './deployments.js';
 import { refuseUnsupported } from '../tasks/unsupported.js';
 import { endThrottle } from './stability.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
@@ -11,7 +11,7 @@ import { checkStrategy } from '../capacity-providers.js';
 import type { ClusterRecord, Tag, TaskDefinitionRecord } from '../tables.js';
 import { resolveLaunch } from '../tasks/launch.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
-import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
+import { services, type DeploymentConfiguration, type ServiceRecord } from './model.js';
 
 export interface ServiceInput {
   cluster?: string;
@@ -39,80 +39,6 @@ export interface ServiceInput {
 
 export const serviceArn = (deps: ControlPlaneDeps, cluster: string, name: string) =>
   ecsArn(deps, `service/${cluster}/${name}`);
-
-/** `ecs-svc/` and 19 digits, as ECS names deployments. */
-export const deploymentId = () =>
-  `ecs-svc/${String(randomInt(1, 9)) + Array.from({ length: 18 }, () => String(randomInt(0, 10))).join('')}`;
-
-export function newDeployment(
-  deps: ControlPlaneDeps,
-  s: Pick<
-    ServiceRecord,
-    | 'taskDefinitionArn'
-    | 'desiredCount'
-    | 'launchType'
-    | 'capacityProviderStrategy'
-    | 'platformVersion'
-    | 'networkConfiguration'
-  >,
-  reason?: string,
-): Deployment {
-  const id = deploymentId();
-  const t = now(deps);
-  return {
-    id,
-    status: 'PRIMARY',
-    taskDefinitionArn: s.taskDefinitionArn,
-    desiredCount: s.desiredCount,
-    pendingCount: 0,
-    runningCount: 0,
-    failedTasks: 0,
-    createdAt: t,
-    updatedAt: t,
-    ...launchOf(s),
-    rolloutState: 'IN_PROGRESS',
-    rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
-    ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
-    tracked: [],
-  };
-}
-
-function deploymentConfiguration(
-  strategy: string,
-  given: Partial<DeploymentConfiguration> | undefined,
-  current?: DeploymentConfiguration,
-): DeploymentConfiguration {
-  const c: DeploymentConfiguration = {
-    minimumHealthyPercent:
-      given?.minimumHealthyPercent ?? current?.minimumHealthyPercent ?? (strategy === 'DAEMON' ? 0 : 100),
-    maximumPercent: given?.maximumPercent ?? current?.maximumPercent ?? (strategy === 'DAEMON' ? 100 : 200),
-    deploymentCircuitBreaker: given?.deploymentCircuitBreaker ??
-      current?.deploymentCircuitBreaker ?? { enable: false, rollback: false },
-    ...((given?.alarms ?? current?.alarms) ? { alarms: given?.alarms ?? current?.alarms } : {}),
-  };
-  if (c.minimumHealthyPercent < 0 || c.minimumHealthyPercent > 100) {
-    throw invalidParameter('minimumHealthyPercent must be between 0 and 100.', {
-      field: 'deploymentConfiguration.minimumHealthyPercent',
-    });
-  }
-  if (strategy === 'REPLICA' && c.maximumPercent < 100) {
-    throw invalidParameter('maximumPercent must be at least 100 for the REPLICA scheduling strategy.', {
-      field: 'deploymentConfiguration.maximumPercent',
-    });
-  }
-  return c;
-}
-
-/** How a service launches its tasks: a launch type, or a capacity provider strategy (and platform). */
-type LaunchFields = Pick<ServiceRecord, 'launchType' | 'capacityProviderStrategy' | 'platformVersion'>;
-
-function launchOf(s: LaunchFields): LaunchFields {
-  return {
-    ...(s.launchType ? { launchType: s.launchType } : {}),
-    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
-    ...(s.platformVersion ? { platformVersion: s.platformVersion } : {}),
-  };
-}
 
 /**
  * Checks a service's launch the way RunTask will (launch type or strategy, Fargate's needs) and
