@@ -17,10 +17,18 @@ export interface FuzzReport {
   slowest: { op: string; ms: number };
 }
 
+export interface SendResult {
+  status: number;
+  text: string;
+  body: Record<string, unknown> & { __type?: string; message?: string };
+}
+
 export interface Fuzzer {
   app: FastifyInstance;
   services: readonly AwsService[];
   run(opts: { perOperation?: number; seconds?: number; seed?: number }): Promise<FuzzReport>;
+  /** One signed call of a served service (`ecs`, `ecr`, `logs`, `sts`): a JSON body, or text as given. */
+  send(serviceId: string, op: string, body: object | string): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -83,6 +91,18 @@ export async function startFuzzer(): Promise<Fuzzer> {
         }
       }
       return report;
+    },
+    async send(serviceId, op, body) {
+      const service = services.find((s) => s.id === serviceId);
+      if (!service) throw new Error(`berth serves no ${serviceId}`);
+      const r = await call(service, op, typeof body === 'string' ? body : JSON.stringify(body));
+      let parsed: SendResult['body'] = {};
+      try {
+        parsed = r.json();
+      } catch {
+        /* an XML answer */
+      }
+      return { status: r.statusCode, text: r.body, body: parsed };
     },
     close: () => t.dispose(),
   };

@@ -10,21 +10,7 @@ describe('clientToken', () => {
   });
   after(() => fz.close());
 
-  const ecs = async (op: string, body: object) => {
-    const r = await fz.app.inject({
-      method: 'POST',
-      url: '/',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `AmazonEC2ContainerServiceV20141113.${op}`,
-        'x-amz-date': '20240101T000000Z',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/ecs/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab',
-      },
-      payload: JSON.stringify(body),
-    });
-    return { status: r.statusCode, body: r.json() as Record<string, unknown> & { __type?: string; message?: string } };
-  };
+  const ecs = (op: string, body: object) => fz.send('ecs', op, body);
 
   it('CreateService with the same token and parameters answers the first service; other parameters conflict', async () => {
     await ecs('CreateCluster', {});

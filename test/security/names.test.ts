@@ -10,21 +10,7 @@ describe('resource names', () => {
   });
   after(() => fz.close());
 
-  const call = async (target: string, service: string, body: object) => {
-    const r = await fz.app.inject({
-      method: 'POST',
-      url: '/',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': target,
-        'x-amz-date': '20240101T000000Z',
-        authorization: `AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab`,
-      },
-      payload: JSON.stringify(body),
-    });
-    return { status: r.statusCode, body: r.json() as { __type?: string; message?: string } };
-  };
-  const ecs = (op: string, body: object) => call(`AmazonEC2ContainerServiceV20141113.${op}`, 'ecs', body);
+  const ecs = (op: string, body: object) => fz.send('ecs', op, body);
 
   const bad = ['', '\u0000', '../../x', 'a\u202eb', 'a b', 'é', 'x'.repeat(256), '~fargate'];
 
@@ -57,10 +43,10 @@ describe('resource names', () => {
   });
 
   it('ECR repositories and log groups keep their model patterns', async () => {
-    const repo = await call('AmazonEC2ContainerRegistry_V20150921.CreateRepository', 'ecr', { repositoryName: '../x' });
+    const repo = await fz.send('ecr', 'CreateRepository', { repositoryName: '../x' });
     assert.equal(repo.status, 400);
     assert.match(repo.body.message ?? '', /repositoryName/);
-    const group = await call('Logs_20140328.CreateLogGroup', 'logs', { logGroupName: 'a\u0000b' });
+    const group = await fz.send('logs', 'CreateLogGroup', { logGroupName: 'a\u0000b' });
     assert.equal(group.status, 400);
     assert.match(group.body.message ?? '', /logGroupName/);
   });
