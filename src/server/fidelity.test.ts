@@ -242,6 +242,15 @@ describe('fidelity to AWS', () => {
     const put = await call('ecr', 'PutImage', { repositoryName: 'kms', imageManifest: bare, imageTag: 'x' });
     assert.equal(put.status, 400);
     assert.match(put.body.message ?? '', /names no media type/);
+    // Once pushed with its type, the same bytes retag without one, as ECR's retag recipe does.
+    const typed = {
+      repositoryName: 'kms',
+      imageManifest: bare,
+      imageManifestMediaType: 'application/vnd.oci.image.index.v1+json',
+    };
+    assert.equal((await call('ecr', 'PutImage', { ...typed, imageTag: 'v1' })).status, 200);
+    const retag = await call('ecr', 'PutImage', { repositoryName: 'kms', imageManifest: bare, imageTag: 'v2' });
+    assert.equal(retag.status, 200, JSON.stringify(retag.body));
     const lc = JSON.stringify({
       rules: [
         {

@@ -4,7 +4,8 @@ import type { RegistryDeps } from '../../registry/deps.js';
 import { deleteImage, findImage, imageSize, isFailure, listImageViews, type ImageView } from '../../registry/images.js';
 import { putManifest, readManifestBytes } from '../../registry/manifests.js';
 import { getRepository } from '../../registry/repositories.js';
-import { alreadyExists, BerthError, invalidParameter } from '../../kernel/errors.js';
+import { alreadyExists, BerthError, conflict, invalidParameter } from '../../kernel/errors.js';
+import { tagIsMutable } from '../../registry/tag-mutability.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -130,26 +131,37 @@ export const imageOps = (deps: RegistryDeps) => ({
     const repo = getRepository(deps, i.repositoryName as string);
     const bytes = Buffer.from(i.imageManifest as string, 'utf8');
     const views = listImageViews(deps, repo.name);
+    const bytesDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (i.imageTag) {
       const current = views.find((v) => v.tags.includes(i.imageTag as string));
-      const digestNow = i.imageDigest ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-      if (current && current.manifest.digest === digestNow) {
+      // An immutable tag on other bytes is refused before the manifest is even read, as ECR does.
+      if (current && current.manifest.digest !== (i.imageDigest ?? bytesDigest) && !tagIsMutable(repo, i.imageTag)) {
+        throw conflict(
+          `The image tag '${i.imageTag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
+          { resource: 'tag' },
+        );
+      }
+      if (current && current.manifest.digest === (i.imageDigest ?? bytesDigest)) {
         throw alreadyExists(
           `Image with digest '${current.manifest.digest}' and tag '${i.imageTag}' already exists in the repository with name '${repo.name}' in registry with id '${repo.registryId}'`,
           { resource: 'image' },
         );
       }
     }
+    // Retagging (BatchGetImage's bytes put back under a new tag, as ECR's docs show it) names no
+    // media type when the manifest's body has none (OCI makes it optional): the stored image's
+    // type is the one those bytes were pushed with.
+    const mediaType =
+      i.imageManifestMediaType ?? views.find((v) => v.manifest.digest === bytesDigest)?.manifest.mediaType;
     let r = await putManifest(
       deps,
       repo.name,
       // Neither tag nor digest: an untagged image, stored under its own digest (ECR allows it).
-      i.imageDigest ?? i.imageTag ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
-      i.imageManifestMediaType,
+      i.imageDigest ?? i.imageTag ?? bytesDigest,
+      mediaType,
       bytes,
     );
-    if (i.imageTag && i.imageDigest)
-      r = await putManifest(deps, repo.name, i.imageTag, i.imageManifestMediaType, bytes);
+    if (i.imageTag && i.imageDigest) r = await putManifest(deps, repo.name, i.imageTag, mediaType, bytes);
     return {
       image: {
         registryId: repo.registryId,
