@@ -1,3 +1,5 @@
+import { fetchCause } from '../kernel/fetch-cause.js';
+
 /**
  * Where berth's own commands (`berth logs`, `berth usage`, `berth fargate`) find berth: `--endpoint`,
  * else the endpoint the AWS tools are given (`AWS_ENDPOINT_URL_ECS`, `AWS_ENDPOINT_URL`), else
@@ -9,8 +11,7 @@ export function defaultEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 
 /** What a failed fetch means, in words: which berth could not be reached, why, and what to do. */
 export function unreachable(url: string, e: unknown): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  const why = err.cause?.code ?? err.cause?.message ?? err.message;
+  const why = fetchCause(e);
   const origin = (() => {
     try {
       return new URL(url).origin;

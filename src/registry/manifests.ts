@@ -5,7 +5,7 @@ import { now, type RegistryDeps } from './deps.js';
 import { parseManifest } from './media-types.js';
 import { checkTag, isDigestReference, isValidTag } from './names.js';
 import { repositoryForPush, repositoryNotFound } from './repositories.js';
-import { tagIsMutable } from './tag-mutability.js';
+import { checkTagMove } from './tag-mutability.js';
 import { blobLinks, imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
 import type { ReadTx } from '../store/port.js';
 
@@ -87,12 +87,7 @@ export async function putManifest(
     };
     if (!byDigest) {
       const current = tx.get(imageTags, `${repo}:${reference}`)?.value;
-      if (current && current.digest !== d && !tagIsMutable(repoRec.value, reference)) {
-        throw conflict(
-          `The image tag '${reference}' already exists in the '${repo}' repository and cannot be overwritten because the tag is immutable.`,
-          { resource: 'tag' },
-        );
-      }
+      checkTagMove(repoRec.value, reference, current?.digest, d);
       if (current?.digest !== d) tx.put(imageTags, { repo, tag: reference, digest: d, updatedAt: now(deps) });
     }
     tx.put(manifests, rec);

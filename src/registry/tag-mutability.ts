@@ -1,3 +1,4 @@
+import { conflict } from '../kernel/errors.js';
 import { compileWildcard } from '../kernel/wildcard.js';
 import type { RepositoryRecord } from './tables.js';
 
@@ -13,5 +14,15 @@ export function tagIsMutable(repo: RepositoryRecord, tag: string): boolean {
       return !matches;
     default:
       return true;
+  }
+}
+
+/** Refuses to move a tag that points at `current` to `next` where the repository keeps it immutable. */
+export function checkTagMove(repo: RepositoryRecord, tag: string, current: string | undefined, next: string): void {
+  if (current !== undefined && current !== next && !tagIsMutable(repo, tag)) {
+    throw conflict(
+      `The image tag '${tag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
+      { resource: 'tag' },
+    );
   }
 }

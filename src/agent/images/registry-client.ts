@@ -1,3 +1,4 @@
+import { fetchCause } from '../../kernel/fetch-cause.js';
 import { Readable } from 'node:stream';
 
 const MANIFEST_TYPES = [
@@ -33,9 +34,8 @@ export class RegistryClient {
     // fetch says only "fetch failed": the host and the cause (DNS, refused, TLS) are the news.
     const res = await fetch(url, {
       headers: { ...(auth ? { authorization: auth } : {}), ...(accept ? { accept } : {}) },
-    }).catch((e: Error & { cause?: { code?: string; message?: string } }) => {
-      const why = e.cause?.code ?? e.cause?.message ?? e.message;
-      throw new Error(`cannot reach registry ${host} (GET ${url}): ${why}`);
+    }).catch((e: unknown) => {
+      throw new Error(`cannot reach registry ${host} (GET ${url}): ${fetchCause(e)}`, { cause: e });
     });
     if (!res.ok) {
       const body = await res.text().catch(() => '');

@@ -4,8 +4,8 @@ import type { RegistryDeps } from '../../registry/deps.js';
 import { deleteImage, findImage, imageSize, isFailure, listImageViews, type ImageView } from '../../registry/images.js';
 import { putManifest, readManifestBytes } from '../../registry/manifests.js';
 import { getRepository } from '../../registry/repositories.js';
-import { alreadyExists, BerthError, conflict, invalidParameter } from '../../kernel/errors.js';
-import { tagIsMutable } from '../../registry/tag-mutability.js';
+import { alreadyExists, BerthError, invalidParameter } from '../../kernel/errors.js';
+import { checkTagMove } from '../../registry/tag-mutability.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -135,12 +135,7 @@ export const imageOps = (deps: RegistryDeps) => ({
     if (i.imageTag) {
       const current = views.find((v) => v.tags.includes(i.imageTag as string));
       // An immutable tag on other bytes is refused before the manifest is even read, as ECR does.
-      if (current && current.manifest.digest !== (i.imageDigest ?? bytesDigest) && !tagIsMutable(repo, i.imageTag)) {
-        throw conflict(
-          `The image tag '${i.imageTag}' already exists in the '${repo.name}' repository and cannot be overwritten because the tag is immutable.`,
-          { resource: 'tag' },
-        );
-      }
+      checkTagMove(repo, i.imageTag, current?.manifest.digest, i.imageDigest ?? bytesDigest);
       if (current && current.manifest.digest === (i.imageDigest ?? bytesDigest)) {
         throw alreadyExists(
           `Image with digest '${current.manifest.digest}' and tag '${i.imageTag}' already exists in the repository with name '${repo.name}' in registry with id '${repo.registryId}'`,

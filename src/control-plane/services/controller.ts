@@ -5,7 +5,7 @@ import { liveTasks, tasks, type ContainerInstanceRecord, type TaskRecord } from 
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { stopTask } from '../tasks/tasks.js';
 import { daemonPass } from './daemon.js';
-import { addEvent, messages } from './events.js';
+import { addEvent, messages, SIX_HOURS } from './events.js';
 import { fleetHosts, hostOfTask, instancesOf, isLost, markLost } from './hosts.js';
 import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
 import {
@@ -22,7 +22,6 @@ import { planStep } from './rollout.js';
 import { newDeployment } from './deployments.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
-const SIX_HOURS = 6 * 60 * 60_000;
 
 /**
  * The circuit breaker's failure threshold: by default half the desired count, at least 3, at most

@@ -1,7 +1,8 @@
 import { uuid } from '../../kernel/ids.js';
 import type { ServiceEvent, ServiceRecord } from './model.js';
 
-const SIX_HOURS = 6 * 60 * 60_000;
+/** How long ECS waits before it says the same thing again. */
+export const SIX_HOURS = 6 * 60 * 60_000;
 const KEEP = 100;
 
 /**
