@@ -23,6 +23,8 @@ export interface AgentConfig {
   endpoint: string;
   /** A key from berth's credentials file, needed when berth runs with --auth strict. */
   credentials?: AgentKey;
+  /** The region this host serves (default: berth's default region). */
+  region?: string;
   /** The cluster this host is a container instance of; may be absent on a Fargate-only host. */
   cluster?: string;
   /** The host also runs tasks of the Fargate fleet. */
@@ -194,7 +196,8 @@ export class Agent {
 
   private connect(): void {
     if (this.stopped) return;
-    const url = `${this.config.endpoint.replace(/^http/, 'ws')}${AGENT_PATH}`;
+    const region = this.config.region ? `?region=${encodeURIComponent(this.config.region)}` : '';
+    const url = `${this.config.endpoint.replace(/^http/, 'ws')}${AGENT_PATH}${region}`;
     const key = this.config.credentials;
     // Signed for the host name the hello will give, with a fresh nonce for each connection.
     const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key, hostname()) } } : {});

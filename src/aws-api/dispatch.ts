@@ -14,7 +14,13 @@ import type { AwsService } from './service.js';
 import { unservedMessage, unservedRestXml } from './unserved.js';
 
 export interface DispatchDeps {
+  /** The services, by model: which one a request is for, how it is decoded and answered. */
   services: readonly AwsService[];
+  /**
+   * The services with handlers bound to the region a call is signed for (AWS regions share
+   * nothing); undefined for a name that is not a region. Without it `services` serves every call.
+   */
+  regional?: (region: string) => readonly AwsService[] | undefined;
   auth: AuthConfig;
   accountId: string;
   clock: Clock;
@@ -75,6 +81,13 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
   const isQuery = protocol === queryProtocol;
   try {
     const claims = authenticate(req, deps.auth, isQuery, deps.clock.now(), service?.signingName);
+    const regional = deps.regional ? deps.regional(claims.region) : deps.services;
+    if (!regional) {
+      throw protocolErrors.invalidSignature(
+        isQuery,
+        `Credential should be scoped to a valid region, not '${claims.region}'.`,
+      );
+    }
     if (!service) {
       const target = header(req, 'x-amz-target');
       if (target !== undefined) throw protocolErrors.unknownOperation(target);
@@ -93,7 +106,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
       }
       input = decoded.value;
     }
-    const handler = service.handlers[op.name];
+    const handler = regional.find((s) => s.id === service.id)?.handlers[op.name];
     if (!handler) throw notImplemented(`${service.model.metadata.serviceId} ${op.name}`);
     const ctx = createContext({
       requestId,

@@ -172,6 +172,7 @@ withAgentOptions(program.command('agent'))
   .description('run the node agent: register this host with a cluster and run its tasks under runc')
   .requiredOption('--endpoint <url>', 'the berth endpoint, e.g. http://10.0.0.5:4566')
   .option('--cluster <name>', 'the cluster to join (default: default, or none with --fargate)')
+  .option('--region <region>', "the region whose tasks this host runs (default: berth's default region)")
   .option('--fargate', 'also (without --cluster: only) run Fargate tasks, as a host of the Fargate fleet', false)
   .option('--data-dir <dir>', 'where the agent keeps images, snapshots and task state', '/var/lib/berth-agent')
   .option('--availability-zone <az>', 'the ecs.availability-zone attribute', 'local-1a')
@@ -188,6 +189,7 @@ withAgentOptions(program.command('agent'))
     const agent = await startAgentOrExit(
       {
         endpoint: o.endpoint as string,
+        ...(o.region ? { region: o.region as string } : {}),
         ...(cluster ? { cluster } : {}),
         fargate: o.fargate === true,
         dataDir: resolve(o.dataDir as string),
@@ -208,7 +210,8 @@ withAgentOptions(program.command('agent'))
       'berth agent',
     );
     const joins = [cluster ? `cluster ${cluster}` : '', o.fargate ? 'the Fargate fleet' : ''].filter(Boolean);
-    process.stdout.write(`berth agent ${version} joining ${joins.join(' and ')} at ${String(o.endpoint)}\n`);
+    const where = o.region ? ` in ${String(o.region)}` : '';
+    process.stdout.write(`berth agent ${version} joining ${joins.join(' and ')}${where} at ${String(o.endpoint)}\n`);
     stopOnSignals(agent);
   });
 

@@ -29,13 +29,33 @@ export interface AuthorizationData {
 /** What `ecr:GetAuthorizationToken` returns: base64 of `AWS:<password>`, valid 12 hours. */
 export function mintToken(deps: RegistryDeps): AuthorizationData {
   const expiresAt = now(deps) + TOKEN_LIFETIME_MS;
-  const payload = Buffer.from(JSON.stringify({ a: deps.accountId, e: expiresAt })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ a: deps.accountId, r: deps.region, e: expiresAt })).toString(
+    'base64url',
+  );
   const password = `${payload}.${sign(secret(deps), payload)}`;
   return {
     authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
     expiresAt: new Date(expiresAt),
     proxyEndpoint: `http://${deps.registryHost}`,
   };
+}
+
+/**
+ * The region a registry password was issued for (as ECR's tokens are), read before it is checked:
+ * each region signs with a secret of its own, so a password is only good in the region it names.
+ */
+export function passwordRegion(password: string): string | undefined {
+  const payload = password.slice(0, Math.max(0, password.indexOf('.')));
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const r =
+      claims !== null && typeof claims === 'object' && Object.hasOwn(claims, 'r')
+        ? (claims as { r: unknown }).r
+        : undefined;
+    return typeof r === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type TokenCheck = 'ok' | 'expired' | 'invalid';
@@ -59,7 +79,8 @@ export function checkPassword(deps: RegistryDeps, password: string): TokenCheck 
 /** A URL that serves one layer without credentials until `expiresAt`, like ECR's presigned links. */
 export function signedLayerPath(deps: RegistryDeps, repo: string, digest: string, expiresAt: number): string {
   const path = `/_berth/registry/layers/${repo}/${digest}`;
-  return `${path}?expires=${expiresAt}&signature=${sign(secret(deps), `${path}\n${expiresAt}`)}`;
+  const signature = sign(secret(deps), `${path}\n${expiresAt}`);
+  return `${path}?region=${deps.region}&expires=${expiresAt}&signature=${signature}`;
 }
 
 export function checkLayerSignature(deps: RegistryDeps, path: string, expires: string, signature: string): boolean {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentSession, type AgentGatewayOptions } from '../control-plane/agent-gateway.js';
 import type { ControlPlaneDeps } from '../control-plane/deps.js';
@@ -18,33 +19,61 @@ function helloHostname(text: string): string | undefined {
   }
 }
 
-/** Serves the agent wire on the edge port: websocket upgrades of /agent/v1, one session each. */
+function refuse(socket: Duplex, status: string, message: string): void {
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export interface AgentEndpointOptions extends Omit<AgentGatewayOptions, 'registryCredentials' | 'router'> {
+  /** Registry credentials for the agents of one region. */
+  registryCredentials?: (region: string) => { host: string; authorization: string; aliases?: string[] };
+}
+
+/**
+ * Serves the agent wire on the edge port: websocket upgrades of /agent/v1, one session each. An
+ * agent belongs to one region, the one its URL names (`?region=`, else the default region), as
+ * an EC2 instance or a Fargate host does: it runs only that region's tasks.
+ */
 export function mountAgentEndpoint(
   app: FastifyInstance,
-  deps: ControlPlaneDeps,
-  options: AgentGatewayOptions,
+  /** A region's control plane (the default region's without a name); undefined for no region. */
+  regionDeps: (name?: string) => ControlPlaneDeps | undefined,
+  options: AgentEndpointOptions,
   /** With --auth strict: checks an upgrade's Authorization header and names the host it signs for. */
   verifier?: AgentVerifier,
 ): () => void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
-  const router = options.router ?? new TaskRouter(deps.store, options.logger);
-  const shared = { ...options, router };
+  // One watch of a region's tasks table, shared by the sessions of that region's agents.
+  const routers = new Map<string, TaskRouter>();
   const live = new Map<WebSocket, AgentSession>();
   app.server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_PATH) {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== AGENT_PATH) {
       socket.destroy();
+      return;
+    }
+    const deps = regionDeps(url.searchParams.get('region') ?? undefined);
+    if (!deps) {
+      refuse(socket, '400 Bad Request', `'${url.searchParams.get('region')}' is not a region`);
       return;
     }
     const outcome = verifier?.check(req.headers.authorization);
     const refused = outcome && !outcome.ok ? outcome.problem : undefined;
     if (refused) {
       options.logger.warn({ remote: req.socket.remoteAddress, reason: refused }, 'agent refused');
-      const body = JSON.stringify({ message: refused });
-      socket.end(
-        `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      refuse(socket, '401 Unauthorized', refused);
       return;
     }
+    let router = routers.get(deps.region);
+    if (!router) routers.set(deps.region, (router = new TaskRouter(deps.store, options.logger)));
+    const { registryCredentials: credentials, ...rest } = options;
+    const shared: AgentGatewayOptions = {
+      ...rest,
+      router,
+      ...(credentials ? { registryCredentials: () => credentials(deps.region) } : {}),
+    };
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new AgentSession(
         deps,
@@ -81,6 +110,6 @@ export function mountAgentEndpoint(
       ws.terminate();
     }
     wss.close();
-    router.close();
+    for (const router of routers.values()) router.close();
   };
 }

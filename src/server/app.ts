@@ -1,18 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { awsApiPlugin } from '../aws-api/plugin.js';
-import type { AwsService } from '../aws-api/service.js';
-import { ecrService } from '../aws-api/ecr/ecr-service.js';
-import { ecsService } from '../aws-api/ecs/ecs-service.js';
-import { logsService } from '../aws-api/logs/logs-service.js';
 import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { stsService } from '../aws-api/sts/sts-service.js';
 import type { Clock } from '../kernel/clock.js';
 import { newRequestId } from '../kernel/context.js';
 import type { Logger } from '../kernel/logger.js';
 import type { RegistryDeps } from '../registry/deps.js';
 import { registryPlugin } from '../registry/http/registry-plugin.js';
 import type { BerthConfig } from './config.js';
+import { Regions } from './regions.js';
 import { version } from './version.js';
+
+export { awsServices } from './regions.js';
 
 export interface AppDeps {
   config: BerthConfig;
@@ -21,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   registry: RegistryDeps;
   controlPlane: ControlPlaneDeps;
+  /** Every region served, the default one being `registry` and `controlPlane` (default: only that one). */
+  regions?: Regions;
 }
 
 export const SOCKET_IDLE_MS = 30_000;
@@ -32,13 +32,9 @@ export const registryGcOptions = (c: BerthConfig) => ({
   uploadTtlMs: 24 * 60 * 60 * 1000,
 });
 
-/** The AWS services berth serves, each with its handlers. */
-export function awsServices(deps: Pick<AppDeps, 'registry' | 'controlPlane'>): AwsService[] {
-  return [stsService(), ecrService(deps.registry), ecsService(deps.controlPlane), logsService(deps.controlPlane)];
-}
-
 /** The one fastify instance: each module mounts itself as a plugin. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const regions = deps.regions ?? new Regions({ registry: deps.registry, controlPlane: deps.controlPlane });
   const app = Fastify({
     logger: false,
     forceCloseConnections: 'idle',
@@ -71,12 +67,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
   await app.register(registryPlugin, {
     deps: deps.registry,
+    region: (name: string) => regions.get(name)?.registry,
+    all: () => regions.all().map((r) => r.registry),
     auth: deps.config.registryAuth,
     gc: registryGcOptions(deps.config),
     realm: `http://${deps.config.advertiseHost}`,
   });
   await app.register(awsApiPlugin, {
-    services: awsServices(deps),
+    services: regions.default.services,
+    regional: (name: string) => regions.get(name)?.services,
     auth: { mode: deps.config.auth, keys: deps.keys },
     accountId: deps.config.accountId,
     clock: deps.clock,

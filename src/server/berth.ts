@@ -9,10 +9,10 @@ import { systemClock } from '../kernel/clock.js';
 import { createLogger, type Logger } from '../kernel/logger.js';
 import { FsBlobStore } from '../blob/fs-blob-store.js';
 import { createCluster } from '../control-plane/clusters.js';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import type { RegistryDeps } from '../registry/deps.js';
 import type { Store } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { scopedStore } from '../store/scoped-store.js';
+import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance } from '../registry/maintenance.js';
 import { mintToken } from '../registry/auth-token.js';
 import { registryAliases } from '../registry/aliases.js';
@@ -53,44 +53,60 @@ export async function startBerth(
       throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
     }
     store = new SqliteStore(join(config.dataDir, 'berth.db'));
-    const registry: RegistryDeps = {
-      store,
-      blobs: new FsBlobStore(join(config.dataDir, 'blobs')),
-      clock: systemClock,
-      accountId: config.accountId,
-      region: config.region,
-      registryHost: `${config.advertiseHost}:${config.port}`,
-      createOnPush: config.createRepositoryOnPush,
-      maxManifestSize: 4 * 1024 * 1024,
-    };
-    const controlPlane: ControlPlaneDeps = {
-      store,
-      clock: systemClock,
-      accountId: config.accountId,
-      region: config.region,
-      agentLostGraceMs: config.agentLostGrace * 1000,
-    };
+    const root = store;
+    // A region's state: the default region's in the store's own tables (and blobs), another's
+    // in a scoped view of the same store and a blob directory of its own.
+    const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => ({
+      registry: {
+        store: scoped,
+        blobs: new FsBlobStore(blobDir),
+        clock: systemClock,
+        accountId: config.accountId,
+        region: name,
+        registryHost: `${config.advertiseHost}:${config.port}`,
+        createOnPush: config.createRepositoryOnPush,
+        maxManifestSize: 4 * 1024 * 1024,
+      },
+      controlPlane: {
+        store: scoped,
+        clock: systemClock,
+        accountId: config.accountId,
+        region: name,
+        agentLostGraceMs: config.agentLostGrace * 1000,
+      },
+    });
+    const regions = new Regions(
+      regionDeps(config.region, root, join(config.dataDir, 'blobs')),
+      (name) => regionDeps(name, scopedStore(root, name), join(config.dataDir, 'regions', name, 'blobs')),
+      root,
+    );
+    const { registry, controlPlane } = regions.default;
     // As on ECS, the default cluster is there for whoever names no cluster.
     createCluster(controlPlane, { clusterName: 'default' });
-    const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane });
+    regions.reopen();
+    const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });
     const sessions = new AgentSessions();
-    mountLogsEndpoint(app, controlPlane, sessions, config.auth === 'open');
-    mountFargateEndpoints(app, controlPlane, {
+    const lookup = (name?: string) => (name === undefined ? controlPlane : regions.get(name)?.controlPlane);
+    mountLogsEndpoint(app, lookup, sessions, config.auth === 'open');
+    mountFargateEndpoints(app, lookup, {
       open: config.auth === 'open',
       prices: parsePrices(config.fargatePrices),
       spotWarningMs: config.spotWarning * 1000,
     });
     const closeAgents = mountAgentEndpoint(
       app,
-      controlPlane,
+      lookup,
       {
         logger,
         sessions,
-        registryCredentials: () => ({
-          host: registry.registryHost,
-          authorization: `Basic ${mintToken(registry).authorizationToken}`,
-          aliases: registryAliases(registry),
-        }),
+        registryCredentials: (name) => {
+          const r = regions.get(name)?.registry ?? registry;
+          return {
+            host: r.registryHost,
+            authorization: `Basic ${mintToken(r).authorizationToken}`,
+            aliases: registryAliases(r),
+          };
+        },
       },
       config.auth === 'strict' ? new AgentVerifier((id) => keys.get(id)) : undefined,
     );
@@ -98,30 +114,38 @@ export async function startBerth(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     // With --port 0 the real port is known only now; repository URIs must carry it.
-    registry.registryHost = `${config.advertiseHost}:${port}`;
-    const stopMaintenance = startMaintenance(
-      registry,
-      {
-        ...registryGcOptions(config),
-        lifecycleIntervalMs: config.registryMaintenanceInterval * 1000,
-        gcIntervalMs: config.registryMaintenanceInterval * 1000,
-      },
-      logger,
-    );
-    const serviceController = startServiceController(controlPlane, logger);
-    const stopChaos =
-      config.spotInterruptionRate > 0
-        ? startSpotChaos(controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger)
-        : () => undefined;
+    regions.setRegistryHost(`${config.advertiseHost}:${port}`);
+    // Each region's controllers: registry maintenance, services, Spot chaos.
+    const stops: (() => void)[] = [];
+    regions.each((r) => {
+      stops.push(
+        startMaintenance(
+          r.registry,
+          {
+            ...registryGcOptions(config),
+            lifecycleIntervalMs: config.registryMaintenanceInterval * 1000,
+            gcIntervalMs: config.registryMaintenanceInterval * 1000,
+          },
+          logger,
+        ),
+      );
+      const services = startServiceController(r.controlPlane, logger);
+      stops.push(() => services.stop());
+      if (config.spotInterruptionRate > 0) {
+        stops.push(startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger));
+      }
+    });
     // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour ago.
     const retention = setInterval(() => {
-      try {
-        expireEvents(controlPlane);
-        recordStopped(controlPlane); // Fargate usage outlives the tasks
-        purgeStoppedTasks(controlPlane);
-        expireClientTokens(controlPlane);
-      } catch (e) {
-        logger.error({ err: String(e) }, 'retention pass failed');
+      for (const { controlPlane: deps } of regions.all()) {
+        try {
+          expireEvents(deps);
+          recordStopped(deps); // Fargate usage outlives the tasks
+          purgeStoppedTasks(deps);
+          expireClientTokens(deps);
+        } catch (e) {
+          logger.error({ err: String(e), region: deps.region }, 'retention pass failed');
+        }
       }
     }, 5 * 60_000);
     retention.unref();
@@ -134,9 +158,8 @@ export async function startBerth(
       app,
       close: () =>
         (closing ??= (async () => {
-          stopMaintenance();
-          serviceController.stop();
-          stopChaos();
+          for (const stop of stops) stop();
+          regions.close();
           clearInterval(retention);
           closeAgents();
           try {

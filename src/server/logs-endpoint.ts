@@ -21,11 +21,12 @@ const num = (v: string | undefined, name: string): number | undefined => {
 /**
  * GET /_berth/v1/clusters/:cluster/tasks/:task/logs — a task container's stdout/stderr with
  * timestamps, read from its agent (`berth logs` uses it). Query: container, startTime and endTime
- * (ms since the epoch), limit, tail (the last N lines).
+ * (ms since the epoch), limit, tail (the last N lines), region (for a task id that is not an ARN).
  */
 export function mountLogsEndpoint(
   app: FastifyInstance,
-  deps: ControlPlaneDeps,
+  /** A region's control plane (the default region's without a name); undefined for no region. */
+  regionDeps: (name?: string) => ControlPlaneDeps | undefined,
   sessions: AgentSessions,
   open: boolean,
 ): void {
@@ -44,6 +45,11 @@ export function mountLogsEndpoint(
         const limit = tail ?? num(q.limit, 'limit');
         const startTime = num(q.startTime, 'startTime');
         const endTime = num(q.endTime, 'endTime');
+        // A task ARN names its region; a bare id is looked for in `?region=` (else the default).
+        const task = req.params.task;
+        const region = task.startsWith('arn:') ? task.split(':')[3] : q.region;
+        const deps = regionDeps(region);
+        if (!deps) return reply.code(400).send({ error: 'InvalidParameter', message: `'${region}' is not a region` });
         return await taskLogs(deps, sessions, {
           cluster: req.params.cluster,
           task: req.params.task,

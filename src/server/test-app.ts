@@ -3,13 +3,18 @@ import type { ControlPlaneDeps } from '../control-plane/deps.js';
 import { ManualClock } from '../kernel/clock.js';
 import { createLogger } from '../kernel/logger.js';
 import { testRegistryDeps, type TestRegistryDeps } from '../registry/test-deps.js';
+import { FsBlobStore } from '../blob/fs-blob-store.js';
+import { scopedStore } from '../store/scoped-store.js';
 import { buildApp } from './app.js';
+import { Regions } from './regions.js';
+import { join } from 'node:path';
 import { defaults, type BerthConfig } from './config.js';
 
 export interface TestApp {
   app: FastifyInstance;
   registry: TestRegistryDeps;
   controlPlane: ControlPlaneDeps;
+  regions: Regions;
   dispose(): Promise<void>;
 }
 
@@ -18,7 +23,13 @@ export interface TestApp {
  * a test may change the config, the keys or the clock.
  */
 export async function testApp(
-  o: { config?: Partial<BerthConfig>; keys?: ReadonlyMap<string, string>; clock?: ManualClock } = {},
+  o: {
+    config?: Partial<BerthConfig>;
+    keys?: ReadonlyMap<string, string>;
+    clock?: ManualClock;
+    /** Serve every region (each in a scoped view of the one store), not just the default one. */
+    allRegions?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const registry = testRegistryDeps();
   const clock = o.clock ?? registry.clock;
@@ -28,6 +39,19 @@ export async function testApp(
     accountId: '000000000000',
     region: 'us-east-1',
   };
+  const regions = new Regions(
+    { registry, controlPlane },
+    o.allRegions
+      ? (name) => {
+          const store = scopedStore(registry.store, name);
+          return {
+            registry: { ...registry, store, region: name, blobs: new FsBlobStore(join(registry.blobRoot, '..', name)) },
+            controlPlane: { ...controlPlane, store, region: name },
+          };
+        }
+      : undefined,
+    registry.store,
+  );
   const app = await buildApp({
     config: { ...defaults, ...o.config },
     keys: o.keys ?? new Map(),
@@ -35,11 +59,13 @@ export async function testApp(
     logger: createLogger('silent'),
     registry,
     controlPlane,
+    regions,
   });
   return {
     app,
     registry,
     controlPlane,
+    regions,
     async dispose() {
       await app.close();
       registry.dispose();

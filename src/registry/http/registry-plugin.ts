@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkLayerSignature, checkPassword } from '../auth-token.js';
+import { checkLayerSignature, checkPassword, passwordRegion } from '../auth-token.js';
 import type { RegistryDeps } from '../deps.js';
-import { collectGarbage, type GcOptions } from '../gc.js';
+import { collectGarbage, type GcOptions, type GcReport } from '../gc.js';
 import { applyAllLifecycles } from '../lifecycle/lifecycle.js';
 import { checkRepositoryName } from '../names.js';
 import { deleteBlob, getBlob } from './blob-routes.js';
@@ -12,7 +12,12 @@ import { ociErrorBody } from './oci-errors.js';
 import { deleteUpload, getUpload, patchUpload, postUpload, putUpload } from './upload-routes.js';
 
 export interface RegistryHttpOptions {
+  /** The default region's registry. */
   deps: RegistryDeps;
+  /** Another region's registry (undefined for a name that is not a region); without it, only `deps`. */
+  region?: (name: string) => RegistryDeps | undefined;
+  /** Every open region's registry, for the on-demand maintenance runs. */
+  all?: () => RegistryDeps[];
   gc: GcOptions;
   /** Require the ECR token as Basic auth on every /v2 request. */
   auth: boolean;
@@ -38,14 +43,34 @@ const routes: [RegExp, Methods][] = [
   [/^\/v2\/(.+)\/referrers\/([^/]+)$/, { GET: getReferrers }],
 ];
 
-function authorized(req: FastifyRequest, options: RegistryHttpOptions): boolean {
+/** The password of `Basic` credentials for the user `AWS`, as `docker login` sends ECR's token. */
+function ecrPassword(req: FastifyRequest): string | undefined {
   const h = header(req, 'authorization');
-  if (!h?.startsWith('Basic ')) return false;
+  if (!h?.startsWith('Basic ')) return undefined;
   const decoded = Buffer.from(h.slice(6), 'base64').toString();
   const colon = decoded.indexOf(':');
-  return (
-    colon > 0 && decoded.slice(0, colon) === 'AWS' && checkPassword(options.deps, decoded.slice(colon + 1)) === 'ok'
-  );
+  return colon > 0 && decoded.slice(0, colon) === 'AWS' ? decoded.slice(colon + 1) : undefined;
+}
+
+const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]{1,40})\.amazonaws\.com(?::\d{1,5})?$/;
+
+/**
+ * Which region's registry a /v2 request is for. ECR tells regions apart by host name, so an ECR
+ * host name (`<account>.dkr.ecr.<region>.amazonaws.com`, mapped to berth by the user) names its
+ * region; on any other host name the region is the one the ECR token was issued for
+ * (`aws ecr get-login-password --region …`); else the default region.
+ */
+function registryFor(req: FastifyRequest, options: RegistryHttpOptions): RegistryDeps {
+  if (!options.region) return options.deps;
+  const host = ECR_HOST.exec(header(req, 'host') ?? '');
+  const password = ecrPassword(req);
+  const name = host && host[1] === options.deps.accountId ? host[2] : password && passwordRegion(password);
+  return (name && options.region(name)) || options.deps;
+}
+
+function authorized(req: FastifyRequest, deps: RegistryDeps): boolean {
+  const password = ecrPassword(req);
+  return password !== undefined && checkPassword(deps, password) === 'ok';
 }
 
 /** The OCI distribution API at /v2, streaming bodies straight into the blob store. */
@@ -55,7 +80,8 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (options.auth && !authorized(req, options)) {
+    const deps = registryFor(req, options);
+    if (options.auth && !authorized(req, deps)) {
       return reply
         .code(401)
         .headers({
@@ -70,7 +96,7 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
     try {
       if (path === '/v2/' || path === '/v2') return reply.code(200).headers(API_VERSION_HEADER).send({});
       if (path === '/v2/_catalog' && req.method === 'GET') {
-        return await getCatalog({ deps: options.deps, req, reply, params: [], query: url.searchParams });
+        return await getCatalog({ deps, req, reply, params: [], query: url.searchParams });
       }
       for (const [re, methods] of routes) {
         const m = re.exec(path);
@@ -86,7 +112,7 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
         }
         const params = m.slice(1);
         checkRepositoryName(params[0] as string, 'name');
-        return await handler({ deps: options.deps, req, reply, params, query: url.searchParams });
+        return await handler({ deps, req, reply, params, query: url.searchParams });
       }
       return reply
         .code(404)
@@ -97,16 +123,37 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
     }
   };
   // On-demand runs of the periodic maintenance, for operators and tests.
-  app.post('/_berth/registry/lifecycle', async () => ({ expired: applyAllLifecycles(options.deps) }));
-  app.post('/_berth/registry/gc', async () => collectGarbage(options.deps, options.gc));
+  const everyRegion = () => options.all?.() ?? [options.deps];
+  // Other regions' repositories are named `<region>/<repository>` in the answers.
+  const named = (deps: RegistryDeps, name: string) => (deps === options.deps ? name : `${deps.region}/${name}`);
+  app.post('/_berth/registry/lifecycle', async () => {
+    const expired: Record<string, string[]> = {};
+    for (const deps of everyRegion()) {
+      for (const [repo, digests] of Object.entries(applyAllLifecycles(deps))) expired[named(deps, repo)] = digests;
+    }
+    return { expired };
+  });
+  app.post('/_berth/registry/gc', async () => {
+    const total: GcReport = { blobs: [], links: 0, uploads: [], temporary: 0 };
+    for (const deps of everyRegion()) {
+      const r = await collectGarbage(deps, options.gc);
+      total.blobs.push(...r.blobs.map((b) => named(deps, b)));
+      total.uploads.push(...r.uploads.map((u) => named(deps, u)));
+      total.links += r.links;
+      total.temporary += r.temporary;
+    }
+    return total;
+  });
   // ECR's GetDownloadUrlForLayer hands out links that need no credentials, only a valid signature.
   app.get('/_berth/registry/layers/*', async (req, reply) => {
     const url = new URL(req.raw.url ?? '/', 'http://registry');
     const m = /^\/_berth\/registry\/layers\/(.+)\/([^/]+)$/.exec(url.pathname);
+    const region = url.searchParams.get('region');
+    const deps = (region && options.region?.(region)) || options.deps;
     const ok =
       m !== null &&
       checkLayerSignature(
-        options.deps,
+        deps,
         url.pathname,
         url.searchParams.get('expires') ?? '',
         url.searchParams.get('signature') ?? '',
@@ -119,7 +166,7 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
     }
     try {
       return await getBlob({
-        deps: options.deps,
+        deps,
         req,
         reply,
         params: [m[1] as string, m[2] as string],

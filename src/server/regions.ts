@@ -1,0 +1,96 @@
+import { ecrService } from '../aws-api/ecr/ecr-service.js';
+import { ecsService } from '../aws-api/ecs/ecs-service.js';
+import { logsService } from '../aws-api/logs/logs-service.js';
+import type { AwsService } from '../aws-api/service.js';
+import { stsService } from '../aws-api/sts/sts-service.js';
+import { createCluster } from '../control-plane/clusters.js';
+import type { ControlPlaneDeps } from '../control-plane/deps.js';
+import { AWS_REGIONS } from '../kernel/regions.js';
+import type { RegistryDeps } from '../registry/deps.js';
+import { defineTable, type Store } from '../store/port.js';
+
+/** The AWS services berth serves, each with its handlers. */
+export function awsServices(deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps }): AwsService[] {
+  return [stsService(), ecrService(deps.registry), ecsService(deps.controlPlane), logsService(deps.controlPlane)];
+}
+
+/** One AWS region: its own repositories, clusters, tasks, log groups and agents. */
+export interface Region {
+  readonly name: string;
+  readonly registry: RegistryDeps;
+  readonly controlPlane: ControlPlaneDeps;
+  /** The AWS services with handlers bound to this region's state. */
+  readonly services: readonly AwsService[];
+}
+
+export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
+
+/** The regions that hold state, so that their controllers start again with berth. */
+const regionsInUse = defineTable<{ name: string }>('regions', (r) => r.name);
+
+/**
+ * The regions berth serves. The default one (`--region`) is always open; any other region of
+ * AWS's partition opens on its first call (and again at every start once it has been used), with
+ * state of its own, as regions are isolated in AWS: the region a call is signed for scopes every
+ * resource and ARN it touches.
+ */
+export class Regions {
+  readonly default: Region;
+  private readonly open = new Map<string, Region>();
+  private readonly listeners: ((r: Region) => void)[] = [];
+
+  constructor(
+    defaults: RegionDeps,
+    /** Makes a region's state; without it only the default region is served. */
+    private readonly make?: (name: string) => RegionDeps,
+    /** Where the names of the regions in use are kept (the root store). */
+    private readonly root?: Store,
+  ) {
+    this.default = { name: defaults.controlPlane.region, ...defaults, services: awsServices(defaults) };
+    this.open.set(this.default.name, this.default);
+  }
+
+  /** The region of this name, opened if need be; undefined for a name that is not a region. */
+  get(name: string): Region | undefined {
+    const known = this.open.get(name);
+    if (known || !this.make || !AWS_REGIONS.has(name)) return known;
+    const deps = this.make(name);
+    // One registry endpoint serves every region (which one a call is for, it learns from the call).
+    deps.registry.registryHost = this.default.registry.registryHost;
+    const region: Region = { name, ...deps, services: awsServices(deps) };
+    this.open.set(name, region);
+    // As in every ECS region, a default cluster is there for whoever names none.
+    createCluster(deps.controlPlane, { clusterName: 'default' });
+    if (this.root && !this.root.read((tx) => tx.get(regionsInUse, name))) {
+      this.root.write((tx) => tx.put(regionsInUse, { name }));
+    }
+    for (const l of this.listeners) l(region);
+    return region;
+  }
+
+  /** Opens every region used before (call once at start). */
+  reopen(): void {
+    const names = this.root?.read((tx) => tx.list(regionsInUse).map((e) => e.key)) ?? [];
+    for (const name of names) this.get(name);
+  }
+
+  all(): Region[] {
+    return [...this.open.values()];
+  }
+
+  /** Runs `fn` for every open region and for each one opened later. */
+  each(fn: (r: Region) => void): void {
+    for (const r of this.open.values()) fn(r);
+    this.listeners.push(fn);
+  }
+
+  /** The `host:port` of the registry, once the port is known. */
+  setRegistryHost(host: string): void {
+    for (const r of this.open.values()) r.registry.registryHost = host;
+  }
+
+  close(): void {
+    this.listeners.length = 0;
+    for (const r of this.open.values()) if (r !== this.default) r.controlPlane.store.close();
+  }
+}
