@@ -14,6 +14,20 @@ type Encoder = (v: unknown) => string | undefined;
 const compiled = new WeakMap<ServiceModel, Map<string, Encoder>>();
 const scalar: Encoder = (v) => JSON.stringify(v);
 
+// A string holding none of these is its own JSON text between quotes. Anything else (quotes,
+// backslashes, control characters, any surrogate, paired or not) is left to JSON.stringify.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * Strings and numbers are most of an answer's scalars (ARNs, statuses, counts): written without
+ * a JSON.stringify call each, which took a tenth of a DescribeTasks call. Values of another type
+ * than the shape's go to JSON.stringify as before.
+ */
+const text: Encoder = (v) => (typeof v === 'string' && !NEEDS_ESCAPE.test(v) ? `"${v}"` : JSON.stringify(v));
+const number: Encoder = (v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : JSON.stringify(v));
+const boolean: Encoder = (v) => (v === true ? 'true' : v === false ? 'false' : JSON.stringify(v));
+
 function encoderFor(model: ServiceModel, shapeName: string): Encoder {
   let byShape = compiled.get(model);
   if (!byShape) compiled.set(model, (byShape = new Map()));
@@ -71,6 +85,15 @@ function compile(model: ServiceModel, shapeName: string): Encoder {
       return (v) => JSON.stringify(epochSeconds(v));
     case 'blob':
       return (v) => JSON.stringify(Buffer.from(v as Uint8Array).toString('base64'));
+    case 'string':
+      return text;
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'float':
+      return number;
+    case 'boolean':
+      return boolean;
     default:
       return scalar;
   }
