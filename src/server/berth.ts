@@ -27,6 +27,7 @@ import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
 import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { Lifecycle } from '../kernel/lifecycle.js';
 
 export interface RunningBerth {
   /** The endpoint users point their tools at. */
@@ -46,14 +47,19 @@ export async function startBerth(
   if (problems.length > 0) throw new Error(problems.join('; '));
   mkdirSync(config.dataDir, { recursive: true });
   const lock = DataDirLock.acquire(config.dataDir);
-  let store: Store | undefined;
+  // Everything started from here stops in reverse order: background loops, agents, the HTTP
+  // server, the store, the lock.
+  const lifecycle = new Lifecycle();
+  lifecycle.started('data-dir lock', () => lock.release());
+  const stopAll = () =>
+    lifecycle.stopAll((name, e) => logger.error({ component: name, err: String(e) }, 'stopping failed'));
   try {
     const keys = loadKeys(config.dataDir);
     if (config.auth === 'strict' && keys.size === 0) {
       throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
     }
-    store = new SqliteStore(join(config.dataDir, 'berth.db'));
-    const root = store;
+    const root = new SqliteStore(join(config.dataDir, 'berth.db'));
+    lifecycle.started('store', () => root.close());
     // A region's state: the default region's in the store's own tables (and blobs), another's
     // in a scoped view of the same store and a blob directory of its own.
     const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => ({
@@ -84,7 +90,9 @@ export async function startBerth(
     // As on ECS, the default cluster is there for whoever names no cluster.
     createCluster(controlPlane, { clusterName: 'default' });
     regions.reopen();
+    lifecycle.started('regions', () => regions.close());
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });
+    lifecycle.started('http', () => app.close());
     const sessions = new AgentSessions();
     const lookup = (name?: string) => (name === undefined ? controlPlane : regions.get(name)?.controlPlane);
     mountLogsEndpoint(app, lookup, sessions, config.auth === 'open');
@@ -110,15 +118,17 @@ export async function startBerth(
       },
       config.auth === 'strict' ? new AgentVerifier((id) => keys.get(id)) : undefined,
     );
+    // Sessions end before the store closes: a socket's own close comes too late for that.
+    lifecycle.started('agent sessions', closeAgents);
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     // With --port 0 the real port is known only now; repository URIs must carry it.
     regions.setRegistryHost(`${config.advertiseHost}:${port}`);
     // Each region's controllers: registry maintenance, services, Spot chaos.
-    const stops: (() => void)[] = [];
     regions.each((r) => {
-      stops.push(
+      lifecycle.started(
+        `registry maintenance (${r.name})`,
         startMaintenance(
           r.registry,
           {
@@ -130,9 +140,10 @@ export async function startBerth(
         ),
       );
       const services = startServiceController(r.controlPlane, logger);
-      stops.push(() => services.stop());
+      lifecycle.started(`service controller (${r.name})`, () => services.stop());
       if (config.spotInterruptionRate > 0) {
-        stops.push(startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger));
+        const chaos = startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger);
+        lifecycle.started(`spot chaos (${r.name})`, chaos);
       }
     });
     // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour ago.
@@ -149,30 +160,10 @@ export async function startBerth(
       }
     }, 5 * 60_000);
     retention.unref();
-    const openedStore = store;
-    let closing: Promise<void> | undefined;
-    return {
-      endpoint: `http://${config.advertiseHost}:${port}`,
-      port,
-      store: openedStore,
-      app,
-      close: () =>
-        (closing ??= (async () => {
-          for (const stop of stops) stop();
-          regions.close();
-          clearInterval(retention);
-          closeAgents();
-          try {
-            await app.close();
-          } finally {
-            openedStore.close();
-            lock.release();
-          }
-        })()),
-    };
+    lifecycle.started('retention', () => clearInterval(retention));
+    return { endpoint: `http://${config.advertiseHost}:${port}`, port, store: root, app, close: stopAll };
   } catch (e) {
-    store?.close();
-    lock.release();
+    await stopAll();
     throw e;
   }
 }

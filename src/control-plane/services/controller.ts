@@ -199,19 +199,21 @@ function startTasks(deps: ControlPlaneDeps, s: ServiceRecord, d: Deployment, n: 
 }
 
 /** Every service, one pass each; a service whose record did not change is not written. */
+/** One service's sync, by its key (`cluster/name`): a pass, written back only if it changed. */
+export function syncService(deps: ControlPlaneDeps, key: string): void {
+  const svc = deps.store.read((tx) => tx.get(services, key))?.value;
+  if (!svc || svc.status === 'INACTIVE') return;
+  const next = reconcileService(deps, svc, liveTasksOf(deps, svc.cluster));
+  if (JSON.stringify(next) !== JSON.stringify(svc)) deps.store.write((tx) => tx.put(services, next));
+}
+
+/** A pass over every service (tests; the controller syncs them one key at a time). */
 export function reconcileAll(deps: ControlPlaneDeps, logger?: Logger): void {
-  const all = deps.store.read((tx) => tx.list(services)).map((e) => e.value);
-  const byCluster = new Map<string, TaskRecord[]>();
-  for (const svc of all) {
-    if (svc.status === 'INACTIVE') continue;
+  for (const { key } of deps.store.read((tx) => tx.list(services))) {
     try {
-      let live = byCluster.get(svc.cluster);
-      if (!live) byCluster.set(svc.cluster, (live = liveTasksOf(deps, svc.cluster)));
-      const next = reconcileService(deps, svc, live);
-      byCluster.delete(svc.cluster); // tasks may have changed
-      if (JSON.stringify(next) !== JSON.stringify(svc)) deps.store.write((tx) => tx.put(services, next));
+      syncService(deps, key);
     } catch (e) {
-      logger?.error({ service: svc.arn, err: String(e) }, 'service pass failed');
+      logger?.error({ service: key, err: String(e) }, 'service pass failed');
     }
   }
 }

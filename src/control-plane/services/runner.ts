@@ -1,39 +1,50 @@
+import { inform, work } from '../../kernel/informer.js';
 import type { Logger } from '../../kernel/logger.js';
+import { WorkQueue } from '../../kernel/work-queue.js';
 import type { ControlPlaneDeps } from '../deps.js';
-import { containerInstances, tasks } from '../tables.js';
-import { reconcileAll } from './controller.js';
+import { containerInstances, FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
+import { syncService } from './controller.js';
 import { services } from './model.js';
 
+const SERVICE_GROUP = 'service:';
+
 /**
- * Runs the service controller: a pass soon after any task, instance or service changes, and one
- * every `intervalMs` regardless (level-triggered: a missed change is picked up by the next pass,
- * and a restarted berth resumes every rollout from the store).
+ * Runs the service controller on the kernel's kit: one key per service (`cluster/name`), queued
+ * a moment after its service or one of its tasks changes, with every service of a cluster when
+ * one of its instances changes (every service for a Fargate host), and every service each
+ * `resyncMs` regardless: level-triggered, so deployment holds and launch throttles come due and a
+ * restarted berth resumes every rollout from the store. A service whose sync throws backs off on
+ * its own; the others carry on.
  */
-export function startServiceController(deps: ControlPlaneDeps, logger: Logger, intervalMs = 1000): { stop(): void } {
-  const abort = new AbortController();
-  let queued: NodeJS.Timeout | undefined;
-  const pass = () => {
-    queued = undefined;
-    reconcileAll(deps, logger);
-  };
-  const soon = () => {
-    if (!queued && !abort.signal.aborted) queued = setTimeout(pass, 20);
-  };
-  const timer = setInterval(soon, intervalMs);
-  void (async () => {
-    try {
-      const tables = [tasks.name, services.name, containerInstances.name];
-      for await (const _ of deps.store.watch(deps.store.revision(), { tables, signal: abort.signal })) soon();
-    } catch (e) {
-      if (!abort.signal.aborted) logger.warn({ err: String(e) }, 'service controller lost its watch; polling only');
-    }
-  })();
-  soon();
+export function startServiceController(deps: ControlPlaneDeps, logger: Logger, resyncMs = 1000): { stop(): void } {
+  const queue = new WorkQueue<string>({ baseDelayMs: 50, maxDelayMs: 60_000 });
+  const keys = (prefix?: string) =>
+    deps.store.read((tx) => tx.list(services, prefix ? { prefix } : {})).map((e) => e.key);
+  const stopInforming = inform(deps.store, queue, {
+    tables: [services.name, tasks.name, containerInstances.name],
+    keysOf(c) {
+      if (c.table === services.name) return [c.key];
+      if (c.table === tasks.name) {
+        const t = c.value as TaskRecord | undefined;
+        return t?.group.startsWith(SERVICE_GROUP) ? [`${t.cluster}/${t.group.slice(SERVICE_GROUP.length)}`] : [];
+      }
+      const inst = c.value as ContainerInstanceRecord | undefined;
+      return inst && inst.cluster !== FLEET ? keys(`${inst.cluster}/`) : keys();
+    },
+    all: () => keys(),
+    resyncMs,
+    onWatchError: (e) => logger.warn({ err: String(e) }, 'service controller lost its watch; resyncing'),
+  });
+  const worker = work(
+    queue,
+    (key) => syncService(deps, key),
+    (key, e, retries) => logger.error({ service: key, err: String(e), retries }, 'service pass failed'),
+  );
   return {
     stop() {
-      abort.abort();
-      clearInterval(timer);
-      clearTimeout(queued);
+      stopInforming();
+      queue.shutDown();
+      void worker;
     },
   };
 }
