@@ -41,6 +41,15 @@ forbidden.push({
   from: { path: '^src/' },
   to: { path: `^src/(?!(${modules.join('|')})/)` },
 });
+// A module is used through its public face, `index.ts`: what it exports there is all that other
+// modules may import. Test helpers (`test-*.ts`) may reach inside, as tests do.
+forbidden.push({
+  name: 'no-deep-import',
+  comment: "import another module through its index.ts, not its files (add what is missing to that module's face)",
+  severity: 'error',
+  from: { path: '^src/([^/]+)/', pathNot: '(^|/)test-[^/]+\\.ts$' },
+  to: { path: '^src/[^/]+/', pathNot: ['^src/$1/', '^src/[^/]+/index\\.ts$'] },
+});
 forbidden.push({
   name: 'no-circular',
   severity: 'error',

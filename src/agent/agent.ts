@@ -3,9 +3,15 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
-import type { Logger } from '../kernel/logger.js';
-import { agentAuthorization, type AgentKey } from '../wire/agent-auth.js';
-import { AGENT_PATH, type LogsRequest, type ServerMessage, type TaskSpec } from '../wire/agent-protocol.js';
+import type { Logger } from '../kernel/index.js';
+import {
+  agentAuthorization,
+  type AgentKey,
+  AGENT_PATH,
+  type LogsRequest,
+  type ServerMessage,
+  type TaskSpec,
+} from '../wire/index.js';
 import { readContainerLog } from './container-logs.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './housekeeping.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskSpec } from '../wire/agent-protocol.js';
+import type { TaskSpec } from '../wire/index.js';
 import type { PulledImage } from './images/image-store.js';
 import type { TaskNetwork } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';

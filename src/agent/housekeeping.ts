@@ -1,6 +1,6 @@
 import { readdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../kernel/logger.js';
+import type { Logger } from '../kernel/index.js';
 import type { ImageStore } from './images/image-store.js';
 import { loadTask } from './task-state.js';
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compileLinear, type LinearRegex } from '../kernel/linear-regex.js';
-import type { Logger } from '../kernel/logger.js';
+import { compileLinear, type LinearRegex, type Logger } from '../kernel/index.js';
 import { parseBool } from './awslogs-options.js';
 import { LineJoiner, parseRecord } from './container-logs.js';
 import type { LocalTask } from './task-state.js';

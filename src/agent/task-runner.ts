@@ -1,5 +1,5 @@
-import type { Logger } from '../kernel/logger.js';
-import type { TaskSpec } from '../wire/agent-protocol.js';
+import type { Logger } from '../kernel/index.js';
+import type { TaskSpec } from '../wire/index.js';
 import { logConfigurationError } from './awslogs-options.js';
 import type { ImageStore, PullBehavior } from './images/image-store.js';
 import { PullFailure, TaskImages } from './task-images.js';

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskSpec } from '../wire/agent-protocol.js';
+import type { TaskSpec } from '../wire/index.js';
 import { mountEphemeral } from './runtime/ephemeral.js';
 import { freeHostPort, setUpNetwork, type NetworkConfig, type PortBinding } from './runtime/network.js';
 import { renderResolvConf, taskResolvConf } from './runtime/resolv-conf.js';

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { attachmentIdFor, type TaskSpec, type TaskStateMessage } from '../wire/agent-protocol.js';
+import { attachmentIdFor, type TaskSpec, type TaskStateMessage } from '../wire/index.js';
 import type { PortBinding, TaskNetwork } from './runtime/network.js';
 
 export interface ContainerState {

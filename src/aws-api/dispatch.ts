@@ -1,7 +1,4 @@
-import { createContext, newRequestId } from '../kernel/context.js';
-import type { Clock } from '../kernel/clock.js';
-import { notImplemented } from '../kernel/errors.js';
-import type { Logger } from '../kernel/logger.js';
+import { createContext, newRequestId, type Clock, notImplemented, type Logger } from '../kernel/index.js';
 import { authenticate, type AuthConfig } from './auth.js';
 import { AwsError, protocolErrors, toAwsError } from './errors.js';
 import { decodeInput, validationMessage } from './model/decode.js';

@@ -1,4 +1,4 @@
-import { asBerthError, type BerthError, type ErrorKind } from '../kernel/errors.js';
+import { asBerthError, type BerthError, type ErrorKind } from '../kernel/index.js';
 import type { AwsService } from './service.js';
 
 /** An error as the AWS wire formats carry it: a code, a message, an HTTP status, who is at fault. */

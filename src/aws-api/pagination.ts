@@ -1,4 +1,4 @@
-import { invalidParameter } from '../kernel/errors.js';
+import { invalidParameter } from '../kernel/index.js';
 
 /**
  * nextToken pagination over a list sorted by `key`: the token is the last key returned, opaque to

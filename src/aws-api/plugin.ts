@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { newRequestId } from '../kernel/context.js';
+import { newRequestId } from '../kernel/index.js';
 import { readBody } from './body.js';
 import { dispatch, earlyError, type DispatchDeps } from './dispatch.js';
 import { AwsError } from './errors.js';

@@ -1,5 +1,4 @@
-import type { BerthError } from '../kernel/errors.js';
-import type { RequestContext } from '../kernel/context.js';
+import type { BerthError, RequestContext } from '../kernel/index.js';
 import { loadModel, signingName } from './model/load.js';
 import type { ServiceModel } from './model/types.js';
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, mkdirSync, type Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, truncate, utimes } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { conflict, invalidParameter, notFound } from '../kernel/errors.js';
+import { conflict, invalidParameter, notFound } from '../kernel/index.js';
 import type { Algorithm, Digest } from './digest.js';
 import { hashingWrite } from './hashing-write.js';
 import { blobPaths } from './paths.js';

@@ -1,7 +1,7 @@
 import type { Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { limitExceeded } from '../kernel/errors.js';
+import { limitExceeded } from '../kernel/index.js';
 import type { Source } from './port.js';
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { PULL_BEHAVIORS, type AgentOptions, type PullBehavior } from '../server/agent-process.js';
+import { PULL_BEHAVIORS, type AgentOptions, type PullBehavior } from '../server/index.js';
 
 const seconds = (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number of seconds');

@@ -1,4 +1,4 @@
-import { fetchCause } from '../kernel/fetch-cause.js';
+import { fetchCause } from '../kernel/index.js';
 
 /**
  * Where berth's own commands (`berth logs`, `berth usage`, `berth fargate`) find berth: `--endpoint`,

@@ -1,13 +1,21 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { createLogger, type Logger, type LogLevel } from '../kernel/logger.js';
-import { agentUnavailable, startAgent, type AgentOptions } from '../server/agent-process.js';
-import { LOCAL_AGENT_ENV, LocalAgent } from '../server/local-agent.js';
+import { createLogger, type Logger, type LogLevel } from '../kernel/index.js';
+import {
+  agentUnavailable,
+  startAgent,
+  type AgentOptions,
+  LOCAL_AGENT_ENV,
+  LocalAgent,
+  defaults,
+  loadKeys,
+  type AuthMode,
+  type BerthConfig,
+  version,
+} from '../server/index.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
 import { addFargateCommands } from './fargate-commands.js';
 import { addLogsCommand } from './logs-command.js';
-import { defaults, loadKeys, type AuthMode, type BerthConfig } from '../server/config.js';
-import { version } from '../server/version.js';
 
 const int = (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
@@ -108,7 +116,7 @@ withAgentOptions(program.command('up'))
     const logger = createLogger(config.logLevel);
     let berth;
     try {
-      const { startBerth } = await import('../server/berth.js');
+      const { startBerth } = await import('../server/index.js');
       berth = await startBerth(config, logger);
     } catch (e) {
       process.stderr.write(`berth: ${(e as Error).message}\n`);

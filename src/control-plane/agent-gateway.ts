@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { unavailable } from '../kernel/errors.js';
-import { ingestDriverBatch } from '../logs/ingest.js';
-import type { Logger } from '../kernel/logger.js';
+import { unavailable, type Logger } from '../kernel/index.js';
+import { ingestDriverBatch } from '../logs/index.js';
 import {
   agentMessageSchema,
   type Hello,
@@ -9,11 +8,11 @@ import {
   type LogsRequest,
   type ServerMessage,
   type TaskSpec,
-} from '../wire/agent-protocol.js';
+} from '../wire/index.js';
 import { getCluster } from './clusters.js';
 import { registerContainerInstance, registerFleetHost, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
-import type { ReadTx } from '../store/port.js';
+import type { ReadTx } from '../store/index.js';
 import { FLEET, liveTasks, tasks, taskDefinitions, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';

@@ -1,4 +1,4 @@
-import { formatArn } from '../kernel/arn.js';
+import { formatArn } from '../kernel/index.js';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** ECS's long ARN format for every resource berth issues. */

@@ -1,4 +1,4 @@
-import { invalidParameter, notImplemented } from '../kernel/errors.js';
+import { invalidParameter, notImplemented } from '../kernel/index.js';
 import type { ClusterRecord } from './tables.js';
 
 /** The Fargate capacity providers every account has; they only need associating with a cluster. */

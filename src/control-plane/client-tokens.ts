@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { conflict } from '../kernel/errors.js';
-import { defineTable } from '../store/port.js';
+import { conflict } from '../kernel/index.js';
+import { defineTable } from '../store/index.js';
 import { now, type ControlPlaneDeps } from './deps.js';
 
 /**

@@ -1,4 +1,4 @@
-import { conflict, invalidParameter, notFound } from '../kernel/errors.js';
+import { conflict, invalidParameter, notFound } from '../kernel/index.js';
 import { checkStrategy, FARGATE_PROVIDERS, type StrategyItem } from './capacity-providers.js';
 import { clusterArn, nameFromArnOrName } from './arns.js';
 import { checkEcsName } from './names.js';

@@ -1,8 +1,5 @@
-import { hexId } from '../kernel/ids.js';
-import { evaluateQuery } from '../scheduler/query/evaluate.js';
-import { parseQuery } from '../scheduler/query/parse.js';
-import type { InstanceView } from '../scheduler/types.js';
-import { invalidParameter, notFound } from '../kernel/errors.js';
+import { hexId, invalidParameter, notFound } from '../kernel/index.js';
+import { evaluateQuery, parseQuery, type InstanceView } from '../scheduler/index.js';
 import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
 import { now, type ControlPlaneDeps } from './deps.js';

@@ -1,5 +1,5 @@
-import type { Clock } from '../kernel/clock.js';
-import type { Store } from '../store/port.js';
+import type { Clock } from '../kernel/index.js';
+import type { Store } from '../store/index.js';
 
 export interface ControlPlaneDeps {
   store: Store;

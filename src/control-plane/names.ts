@@ -1,4 +1,4 @@
-import { invalidParameter } from '../kernel/errors.js';
+import { invalidParameter } from '../kernel/index.js';
 
 /** ECS's rule for cluster, service, family and container names: up to 255 letters, digits, `-` and `_`. */
 const ECS_NAME = /^[a-zA-Z0-9_-]{1,255}$/;

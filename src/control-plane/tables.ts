@@ -1,4 +1,4 @@
-import { defineTable } from '../store/port.js';
+import { defineTable } from '../store/index.js';
 
 /**
  * The ECS domain's records. Keys are `/`-separated so that a cluster's rows are one prefix:

@@ -2,8 +2,8 @@ import { clusterFromArn } from './arns.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { services } from './services/model.js';
 import { clusters, containerInstances, taskDefinitions, tasks, type Tag } from './tables.js';
-import { invalidParameter, notFound } from '../kernel/errors.js';
-import type { TableDef } from '../store/port.js';
+import { invalidParameter, notFound } from '../kernel/index.js';
+import type { TableDef } from '../store/index.js';
 
 type Tagged = { tags: Tag[] };
 

@@ -1,5 +1,5 @@
-import { invalidParameter, notFound, unavailable } from '../kernel/errors.js';
-import type { LogEventMessage, LogsRequest } from '../wire/agent-protocol.js';
+import { invalidParameter, notFound, unavailable } from '../kernel/index.js';
+import type { LogEventMessage, LogsRequest } from '../wire/index.js';
 import { clusterName } from './clusters.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { hostOf } from './tasks/put-task.js';

@@ -1,5 +1,5 @@
-import type { Logger } from '../kernel/logger.js';
-import type { Change, Store } from '../store/port.js';
+import type { Logger } from '../kernel/index.js';
+import type { Change, Store } from '../store/index.js';
 import { FLEET, tasks, type TaskRecord } from './tables.js';
 import { hostOf } from './tasks/put-task.js';
 

@@ -1,9 +1,12 @@
-import { getCluster } from '../control-plane/clusters.js';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { tasks, type TaskRecord } from '../control-plane/tables.js';
-import { findTask, stopTask } from '../control-plane/tasks/tasks.js';
-import { invalidParameter, notFound } from '../kernel/errors.js';
-import type { Logger } from '../kernel/logger.js';
+import {
+  getCluster,
+  type ControlPlaneDeps,
+  tasks,
+  type TaskRecord,
+  findTask,
+  stopTask,
+} from '../control-plane/index.js';
+import { invalidParameter, notFound, type Logger } from '../kernel/index.js';
 
 // ECS's words for a Fargate Spot task whose capacity was reclaimed.
 export const SPOT_STOP_CODE = 'SpotInterruption';

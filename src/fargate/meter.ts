@@ -1,7 +1,5 @@
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { now } from '../control-plane/deps.js';
-import { tasks, type TaskRecord } from '../control-plane/tables.js';
-import { defineTable } from '../store/port.js';
+import { type ControlPlaneDeps, now, tasks, type TaskRecord } from '../control-plane/index.js';
+import { defineTable } from '../store/index.js';
 import type { FargatePrices } from './prices.js';
 
 /** One Fargate task's billable time, kept after the task itself is forgotten (an hour after it stops). */

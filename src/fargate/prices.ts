@@ -1,4 +1,4 @@
-import { invalidParameter } from '../kernel/errors.js';
+import { invalidParameter } from '../kernel/index.js';
 
 /** What Fargate time costs, in USD: per vCPU-hour and GB-hour, on demand and on Spot. */
 export interface FargatePrices {

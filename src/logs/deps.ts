@@ -1,6 +1,5 @@
-import type { Clock } from '../kernel/clock.js';
-import { formatArn } from '../kernel/arn.js';
-import type { Store } from '../store/port.js';
+import { type Clock, formatArn } from '../kernel/index.js';
+import type { Store } from '../store/index.js';
 
 export interface LogsDeps {
   store: Store;

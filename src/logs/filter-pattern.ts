@@ -1,6 +1,4 @@
-import { invalidParameter, notImplemented } from '../kernel/errors.js';
-import { own } from '../kernel/safe-json.js';
-import { compileWildcard, type Wildcard } from '../kernel/wildcard.js';
+import { invalidParameter, notImplemented, own, compileWildcard, type Wildcard } from '../kernel/index.js';
 
 export type Matcher = (message: string) => boolean;
 

@@ -1,4 +1,4 @@
-import { alreadyExists, invalidParameter, notFound } from '../kernel/errors.js';
+import { alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import { groupArn, now, type LogsDeps } from './deps.js';
 import {
   eventPosition,

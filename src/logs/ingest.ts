@@ -1,4 +1,4 @@
-import { notFound } from '../kernel/errors.js';
+import { notFound } from '../kernel/index.js';
 import type { LogsDeps } from './deps.js';
 import { newGroup } from './groups.js';
 import { appendEvents, type InputEvent } from './put-events.js';

@@ -1,5 +1,5 @@
-import { invalidParameter } from '../kernel/errors.js';
-import type { WriteTx } from '../store/port.js';
+import { invalidParameter } from '../kernel/index.js';
+import type { WriteTx } from '../store/index.js';
 import { now, type LogsDeps } from './deps.js';
 import { streamMissing } from './streams.js';
 import { eventPosition, eventPrefix, logEvents, logGroups, logStreams, streamKey } from './tables.js';

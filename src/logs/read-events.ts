@@ -1,4 +1,4 @@
-import { invalidParameter } from '../kernel/errors.js';
+import { invalidParameter } from '../kernel/index.js';
 import type { LogsDeps } from './deps.js';
 import { getLogGroup } from './groups.js';
 import { streamMissing } from './streams.js';

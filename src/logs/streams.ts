@@ -1,4 +1,4 @@
-import { alreadyExists, invalidParameter, notFound } from '../kernel/errors.js';
+import { alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import { now, streamArn, type LogsDeps } from './deps.js';
 import { getLogGroup } from './groups.js';
 import {

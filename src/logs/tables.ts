@@ -1,4 +1,4 @@
-import { defineTable } from '../store/port.js';
+import { defineTable } from '../store/index.js';
 
 export interface LogGroupRecord {
   name: string;

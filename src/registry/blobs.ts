@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { digestString, parseDigest } from '../blob/digest.js';
-import type { AppendOptions, Source } from '../blob/port.js';
-import { notFound } from '../kernel/errors.js';
+import { digestString, parseDigest, type AppendOptions, type Source } from '../blob/index.js';
+import { notFound } from '../kernel/index.js';
 import { now, type RegistryDeps } from './deps.js';
 import { getRepository, repositoryForPush } from './repositories.js';
 import { blobLinks, uploads, type UploadRecord } from './tables.js';

@@ -1,6 +1,6 @@
-import type { BlobStore } from '../blob/port.js';
-import type { Clock } from '../kernel/clock.js';
-import type { Store } from '../store/port.js';
+import type { BlobStore } from '../blob/index.js';
+import type { Clock } from '../kernel/index.js';
+import type { Store } from '../store/index.js';
 
 export interface RegistryDeps {
   store: Store;

@@ -1,4 +1,4 @@
-import { digestString, parseDigest } from '../blob/digest.js';
+import { digestString, parseDigest } from '../blob/index.js';
 import { now, type RegistryDeps } from './deps.js';
 import { blobLinks, manifests, uploads } from './tables.js';
 

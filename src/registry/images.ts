@@ -1,4 +1,4 @@
-import { conflict, notFound } from '../kernel/errors.js';
+import { conflict, notFound } from '../kernel/index.js';
 import type { RegistryDeps } from './deps.js';
 import { isIndexType } from './media-types.js';
 import { repositoryNotFound } from './repositories.js';

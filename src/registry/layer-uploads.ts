@@ -1,5 +1,5 @@
-import { digestString, parseDigest } from '../blob/digest.js';
-import { BerthError, alreadyExists, invalidParameter } from '../kernel/errors.js';
+import { digestString, parseDigest } from '../blob/index.js';
+import { BerthError, alreadyExists, invalidParameter } from '../kernel/index.js';
 import { appendUpload, completeUpload, uploadSize } from './blobs.js';
 import type { RegistryDeps } from './deps.js';
 import { blobLinks } from './tables.js';

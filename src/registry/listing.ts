@@ -1,4 +1,4 @@
-import { parseDigest } from '../blob/digest.js';
+import { parseDigest } from '../blob/index.js';
 import type { RegistryDeps } from './deps.js';
 import { getRepository } from './repositories.js';
 import { imageTags, referrers, repositories, type Descriptor } from './tables.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../kernel/logger.js';
+import type { Logger } from '../kernel/index.js';
 import type { RegistryDeps } from './deps.js';
 import { collectGarbage, TEMPORARY_TTL_MS, type GcOptions } from './gc.js';
 import { applyAllLifecycles } from './lifecycle/lifecycle.js';

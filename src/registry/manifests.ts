@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { digestString, parseDigest, type Digest } from '../blob/digest.js';
-import { conflict, invalidParameter, limitExceeded, notFound } from '../kernel/errors.js';
+import { digestString, parseDigest, type Digest } from '../blob/index.js';
+import { conflict, invalidParameter, limitExceeded, notFound } from '../kernel/index.js';
 import { now, type RegistryDeps } from './deps.js';
 import { parseManifest } from './media-types.js';
 import { checkTag, isDigestReference, isValidTag } from './names.js';
 import { repositoryForPush, repositoryNotFound } from './repositories.js';
 import { checkTagMove } from './tag-mutability.js';
 import { blobLinks, imageTags, manifests, referrers, repositories, type ManifestRecord } from './tables.js';
-import type { ReadTx } from '../store/port.js';
+import type { ReadTx } from '../store/index.js';
 
 export const manifestNotFound = (deps: RegistryDeps, repo: string, reference: string) =>
   notFound(

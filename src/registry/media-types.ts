@@ -1,5 +1,5 @@
-import { isDigest } from '../blob/digest.js';
-import { invalidParameter } from '../kernel/errors.js';
+import { isDigest } from '../blob/index.js';
+import { invalidParameter } from '../kernel/index.js';
 import type { Descriptor } from './tables.js';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

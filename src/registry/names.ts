@@ -1,4 +1,4 @@
-import { invalidParameter } from '../kernel/errors.js';
+import { invalidParameter } from '../kernel/index.js';
 
 // The OCI distribution grammar for repository names and tags (ECR adds a 2–256 length).
 const NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
@@ -29,4 +29,4 @@ export function checkTag(tag: string, field = 'imageTag'): string {
   return tag;
 }
 
-export { isDigest } from '../blob/digest.js';
+export { isDigest } from '../blob/index.js';

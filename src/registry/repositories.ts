@@ -1,6 +1,5 @@
-import { formatArn } from '../kernel/arn.js';
-import { alreadyExists, conflict, notFound } from '../kernel/errors.js';
-import type { TableDef, WriteTx } from '../store/port.js';
+import { formatArn, alreadyExists, conflict, notFound } from '../kernel/index.js';
+import type { TableDef, WriteTx } from '../store/index.js';
 import { now, type RegistryDeps } from './deps.js';
 import { checkRepositoryName } from './names.js';
 import { blobLinks, imageTags, manifests, referrers, repositories, uploads, type RepositoryRecord } from './tables.js';

@@ -1,5 +1,4 @@
-import { invalidParameter, notFound } from '../kernel/errors.js';
-import { parseJson } from '../kernel/safe-json.js';
+import { invalidParameter, notFound, parseJson } from '../kernel/index.js';
 import type { RegistryDeps } from './deps.js';
 import { repositoryNotFound } from './repositories.js';
 import { repositories, type RepositoryRecord } from './tables.js';

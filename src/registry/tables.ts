@@ -1,4 +1,4 @@
-import { defineTable } from '../store/port.js';
+import { defineTable } from '../store/index.js';
 
 /**
  * The registry's metadata, all in the store (never found by walking directories). Keys use

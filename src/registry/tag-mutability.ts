@@ -1,5 +1,4 @@
-import { conflict } from '../kernel/errors.js';
-import { compileWildcard } from '../kernel/wildcard.js';
+import { conflict, compileWildcard } from '../kernel/index.js';
 import type { RepositoryRecord } from './tables.js';
 
 /** Whether an existing tag may be moved to another image, under ECR's mutability settings. */

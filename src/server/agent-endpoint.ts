@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AgentSession, type AgentGatewayOptions } from '../control-plane/agent-gateway.js';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { TaskRouter } from '../control-plane/task-router.js';
-import type { AgentVerifier } from '../wire/agent-auth.js';
-import { AGENT_PATH } from '../wire/agent-protocol.js';
+import { AgentSession, type AgentGatewayOptions, type ControlPlaneDeps, TaskRouter } from '../control-plane/index.js';
+import { type AgentVerifier, AGENT_PATH } from '../wire/index.js';
 
 /** The host name a first message's hello gives, if it is a hello. */
 function helloHostname(text: string): string | undefined {

@@ -1,7 +1,6 @@
-import { Agent, type AgentConfig } from '../agent/agent.js';
-import { findBinary } from '../agent/runtime/runtime.js';
-export { PULL_BEHAVIORS, type PullBehavior } from '../agent/images/image-store.js';
-import type { Logger } from '../kernel/logger.js';
+import { Agent, type AgentConfig, findBinary } from '../agent/index.js';
+export { PULL_BEHAVIORS, type PullBehavior } from '../agent/index.js';
+import type { Logger } from '../kernel/index.js';
 import { version } from './version.js';
 
 export type AgentOptions = Pick<AgentConfig, 'endpoint' | 'dataDir'> & Partial<AgentConfig>;

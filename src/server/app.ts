@@ -1,11 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { awsApiPlugin } from '../aws-api/plugin.js';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import type { Clock } from '../kernel/clock.js';
-import { newRequestId } from '../kernel/context.js';
-import type { Logger } from '../kernel/logger.js';
-import type { RegistryDeps } from '../registry/deps.js';
-import { registryPlugin } from '../registry/http/registry-plugin.js';
+import { awsApiPlugin } from '../aws-api/index.js';
+import type { ControlPlaneDeps } from '../control-plane/index.js';
+import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
+import { type RegistryDeps, registryPlugin } from '../registry/index.js';
 import type { BerthConfig } from './config.js';
 import { Regions } from './regions.js';
 import { version } from './version.js';

@@ -1,33 +1,27 @@
-import { startSpotChaos } from '../fargate/interrupt.js';
-import { recordStopped } from '../fargate/meter.js';
-import { parsePrices } from '../fargate/prices.js';
+import { startSpotChaos, recordStopped, parsePrices } from '../fargate/index.js';
 import { mountFargateEndpoints } from './fargate-endpoint.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { systemClock } from '../kernel/clock.js';
-import { createLogger, type Logger } from '../kernel/logger.js';
-import { FsBlobStore } from '../blob/fs-blob-store.js';
-import { createCluster } from '../control-plane/clusters.js';
-import type { Store } from '../store/port.js';
-import { SqliteStore } from '../store/sqlite-store.js';
-import { scopedStore } from '../store/scoped-store.js';
+import { systemClock, createLogger, type Logger, Lifecycle } from '../kernel/index.js';
+import { FsBlobStore } from '../blob/index.js';
+import {
+  createCluster,
+  AgentSessions,
+  startServiceController,
+  purgeStoppedTasks,
+  expireClientTokens,
+} from '../control-plane/index.js';
+import { type Store, SqliteStore, scopedStore } from '../store/index.js';
 import { Regions, type RegionDeps } from './regions.js';
-import { startMaintenance } from '../registry/maintenance.js';
-import { mintToken } from '../registry/auth-token.js';
-import { registryAliases } from '../registry/aliases.js';
-import { AgentSessions } from '../control-plane/task-logs.js';
-import { AgentVerifier } from '../wire/agent-auth.js';
-import { startServiceController } from '../control-plane/services/runner.js';
-import { expireEvents } from '../logs/groups.js';
-import { purgeStoppedTasks } from '../control-plane/tasks/retention.js';
-import { expireClientTokens } from '../control-plane/client-tokens.js';
+import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
+import { AgentVerifier } from '../wire/index.js';
+import { expireEvents } from '../logs/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
 import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { DataDirLock } from './data-dir-lock.js';
-import { Lifecycle } from '../kernel/lifecycle.js';
 
 export interface RunningBerth {
   /** The endpoint users point their tools at. */

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { AuthMode } from '../aws-api/auth.js';
-import { parsePrices } from '../fargate/prices.js';
+import type { AuthMode } from '../aws-api/index.js';
+import { parsePrices } from '../fargate/index.js';
 
 export type { AuthMode };
-import type { LogLevel } from '../kernel/logger.js';
+import type { LogLevel } from '../kernel/index.js';
 
 export interface BerthConfig {
   port: number;

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from '../kernel/process.js';
+import { processAlive } from '../kernel/index.js';
 
 /**
  * One berth per data directory: a lock file holding the owner's pid, created exclusively.

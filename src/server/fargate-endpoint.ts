@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { interruptSpot } from '../fargate/interrupt.js';
-import { usageReport } from '../fargate/meter.js';
-import type { FargatePrices } from '../fargate/prices.js';
-import { asBerthError, type ErrorKind } from '../kernel/errors.js';
+import type { ControlPlaneDeps } from '../control-plane/index.js';
+import { interruptSpot, usageReport, type FargatePrices } from '../fargate/index.js';
+import { asBerthError, type ErrorKind } from '../kernel/index.js';
 
 const STATUS: Partial<Record<ErrorKind, number>> = { NotFound: 404, InvalidParameter: 400 };
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../kernel/logger.js';
+import type { Logger } from '../kernel/index.js';
 import type { AgentOptions } from './agent-process.js';
 
 /** The environment variable that hands the local agent its settings. */

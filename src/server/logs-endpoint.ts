@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { taskLogs, type AgentSessions } from '../control-plane/task-logs.js';
-import { asBerthError, type ErrorKind } from '../kernel/errors.js';
+import { type ControlPlaneDeps, taskLogs, type AgentSessions } from '../control-plane/index.js';
+import { asBerthError, type ErrorKind } from '../kernel/index.js';
 
 const STATUS: Partial<Record<ErrorKind, number>> = {
   NotFound: 404,

@@ -1,13 +1,8 @@
-import { ecrService } from '../aws-api/ecr/ecr-service.js';
-import { ecsService } from '../aws-api/ecs/ecs-service.js';
-import { logsService } from '../aws-api/logs/logs-service.js';
-import type { AwsService } from '../aws-api/service.js';
-import { stsService } from '../aws-api/sts/sts-service.js';
-import { createCluster } from '../control-plane/clusters.js';
-import type { ControlPlaneDeps } from '../control-plane/deps.js';
-import { AWS_REGIONS } from '../kernel/regions.js';
-import type { RegistryDeps } from '../registry/deps.js';
-import { defineTable, type Store } from '../store/port.js';
+import { ecrService, ecsService, logsService, type AwsService, stsService } from '../aws-api/index.js';
+import { createCluster, type ControlPlaneDeps } from '../control-plane/index.js';
+import { AWS_REGIONS } from '../kernel/index.js';
+import type { RegistryDeps } from '../registry/index.js';
+import { defineTable, type Store } from '../store/index.js';
 
 /** The AWS services berth serves, each with its handlers. */
 export function awsServices(deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps }): AwsService[] {

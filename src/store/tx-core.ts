@@ -1,4 +1,4 @@
-import { conflict } from '../kernel/errors.js';
+import { conflict } from '../kernel/index.js';
 import type { Change, Entry, ListOptions, ReadTx, TableDef, WriteOptions, WriteTx } from './port.js';
 
 /** The few raw operations an implementation provides; the semantics live here, once. */

@@ -1,4 +1,4 @@
-import { BerthError, conflict } from '../kernel/errors.js';
+import { BerthError, conflict } from '../kernel/index.js';
 import type { Change, WatchOptions } from './port.js';
 
 /**

@@ -1,4 +1,4 @@
-import { fetchCause } from '../../kernel/fetch-cause.js';
+import { fetchCause } from '../../kernel/index.js';
 import { Readable } from 'node:stream';
 
 const MANIFEST_TYPES = [

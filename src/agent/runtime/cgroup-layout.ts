@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../kernel/logger.js';
+import type { Logger } from '../../kernel/index.js';
 import { run } from './exec.js';
 
 const ROOT = '/sys/fs/cgroup';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import { processAlive } from '../../kernel/process.js';
+import { processAlive } from '../../kernel/index.js';
 import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
 

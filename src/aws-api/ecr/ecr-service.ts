@@ -1,5 +1,5 @@
-import { invalidParameter, notFound, type BerthError } from '../../kernel/errors.js';
-import type { RegistryDeps } from '../../registry/deps.js';
+import { invalidParameter, notFound, type BerthError } from '../../kernel/index.js';
+import type { RegistryDeps } from '../../registry/index.js';
 import { defineService, type AwsService, type Handler } from '../service.js';
 import { imageOps } from './image-ops.js';
 import { layerOps } from './layer-ops.js';

@@ -1,11 +1,19 @@
 import type * as ecr from '@aws-sdk/client-ecr';
 import { createHash } from 'node:crypto';
-import type { RegistryDeps } from '../../registry/deps.js';
-import { deleteImage, findImage, imageSize, isFailure, listImageViews, type ImageView } from '../../registry/images.js';
-import { putManifest, readManifestBytes } from '../../registry/manifests.js';
-import { getRepository } from '../../registry/repositories.js';
-import { alreadyExists, BerthError, invalidParameter } from '../../kernel/errors.js';
-import { checkTagMove } from '../../registry/tag-mutability.js';
+import {
+  type RegistryDeps,
+  deleteImage,
+  findImage,
+  imageSize,
+  isFailure,
+  listImageViews,
+  type ImageView,
+  putManifest,
+  readManifestBytes,
+  getRepository,
+  checkTagMove,
+} from '../../registry/index.js';
+import { alreadyExists, BerthError, invalidParameter } from '../../kernel/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

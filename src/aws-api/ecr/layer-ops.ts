@@ -1,11 +1,16 @@
 import type * as ecr from '@aws-sdk/client-ecr';
-import { isDigest } from '../../registry/names.js';
-import { BerthError } from '../../kernel/errors.js';
-import { signedLayerPath } from '../../registry/auth-token.js';
-import { startUpload, statBlob } from '../../registry/blobs.js';
-import { now, type RegistryDeps } from '../../registry/deps.js';
-import { completeLayerUpload, uploadLayerPart } from '../../registry/layer-uploads.js';
-import { getRepository } from '../../registry/repositories.js';
+import {
+  isDigest,
+  signedLayerPath,
+  startUpload,
+  statBlob,
+  now,
+  type RegistryDeps,
+  completeLayerUpload,
+  uploadLayerPart,
+  getRepository,
+} from '../../registry/index.js';
+import { BerthError } from '../../kernel/index.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 

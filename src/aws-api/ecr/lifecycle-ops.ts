@@ -1,13 +1,13 @@
 import type * as ecr from '@aws-sdk/client-ecr';
-import type { RegistryDeps } from '../../registry/deps.js';
 import {
+  type RegistryDeps,
   deleteLifecyclePolicy,
   getPreview,
   putLifecyclePolicy,
   requireLifecyclePolicy,
   startPreview,
-} from '../../registry/lifecycle/lifecycle.js';
-import { getRepository } from '../../registry/repositories.js';
+  getRepository,
+} from '../../registry/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

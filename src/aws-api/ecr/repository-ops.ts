@@ -1,15 +1,19 @@
 import type * as ecr from '@aws-sdk/client-ecr';
-import { mintToken } from '../../registry/auth-token.js';
-import type { RegistryDeps } from '../../registry/deps.js';
-import { createRepository, deleteRepository, getRepository, repositoryUri } from '../../registry/repositories.js';
 import {
+  mintToken,
+  type RegistryDeps,
+  createRepository,
+  deleteRepository,
+  getRepository,
+  repositoryUri,
   checkPolicyText,
   repositoryByArn,
   requirePolicy,
   updateRepository,
-} from '../../registry/repository-settings.js';
-import { repositories, type RepositoryRecord } from '../../registry/tables.js';
-import { invalidParameter } from '../../kernel/errors.js';
+  repositories,
+  type RepositoryRecord,
+} from '../../registry/index.js';
+import { invalidParameter } from '../../kernel/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

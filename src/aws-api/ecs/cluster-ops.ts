@@ -8,11 +8,11 @@ import {
   listClusterNames,
   putClusterCapacityProviders,
   updateCluster,
-} from '../../control-plane/clusters.js';
-import { ecsArn } from '../../control-plane/arns.js';
-import { FARGATE_PROVIDERS } from '../../control-plane/capacity-providers.js';
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import type { ClusterRecord } from '../../control-plane/tables.js';
+  ecsArn,
+  FARGATE_PROVIDERS,
+  type ControlPlaneDeps,
+  type ClusterRecord,
+} from '../../control-plane/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

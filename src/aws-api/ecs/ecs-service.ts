@@ -1,5 +1,5 @@
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import type { BerthError } from '../../kernel/errors.js';
+import type { ControlPlaneDeps } from '../../control-plane/index.js';
+import type { BerthError } from '../../kernel/index.js';
 import { defineService, type AwsService } from '../service.js';
 import { clusterOps } from './cluster-ops.js';
 import { instanceOps } from './instance-ops.js';

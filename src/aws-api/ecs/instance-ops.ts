@@ -1,7 +1,7 @@
-import { parseJson } from '../../kernel/safe-json.js';
+import { parseJson, invalidParameter } from '../../kernel/index.js';
 import type * as ecs from '@aws-sdk/client-ecs';
-import { getCluster } from '../../control-plane/clusters.js';
 import {
+  getCluster,
   deregisterInstance,
   filterInstances,
   findInstance,
@@ -10,10 +10,9 @@ import {
   registerContainerInstance,
   remainingResources,
   updateInstance,
-} from '../../control-plane/container-instances.js';
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import type { ContainerInstanceRecord } from '../../control-plane/tables.js';
-import { invalidParameter } from '../../kernel/errors.js';
+  type ControlPlaneDeps,
+  type ContainerInstanceRecord,
+} from '../../control-plane/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

@@ -1,15 +1,15 @@
 import type * as ecs from '@aws-sdk/client-ecs';
-import { getCluster } from '../../control-plane/clusters.js';
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import { createServiceOnce } from '../../control-plane/idempotent-ops.js';
-import type { ServiceRecord } from '../../control-plane/services/model.js';
 import {
+  getCluster,
+  type ControlPlaneDeps,
+  createServiceOnce,
+  type ServiceRecord,
   deleteService,
   describeServices,
   listServices,
   updateService,
   type ServiceInput,
-} from '../../control-plane/services/services.js';
+} from '../../control-plane/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

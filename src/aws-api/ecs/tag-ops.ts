@@ -1,6 +1,5 @@
 import type * as ecs from '@aws-sdk/client-ecs';
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import { updateTags } from '../../control-plane/tags.js';
+import { type ControlPlaneDeps, updateTags } from '../../control-plane/index.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 

@@ -1,15 +1,15 @@
 import type * as ecs from '@aws-sdk/client-ecs';
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import type { TaskDefinitionRecord } from '../../control-plane/tables.js';
 import {
+  type ControlPlaneDeps,
+  type TaskDefinitionRecord,
   deleteTaskDefinitions,
   deregisterTaskDefinition,
   listFamilies,
   listTaskDefinitions,
   registerTaskDefinition,
   resolveTaskDefinition,
-} from '../../control-plane/task-definitions/task-definitions.js';
-import type { RequestContext } from '../../kernel/context.js';
+} from '../../control-plane/index.js';
+import type { RequestContext } from '../../kernel/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

@@ -1,11 +1,17 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 import type * as ecs from '@aws-sdk/client-ecs';
-import { getCluster } from '../../control-plane/clusters.js';
-import type { ControlPlaneDeps } from '../../control-plane/deps.js';
-import { runTask, type RunTaskInput, type RunTaskResult } from '../../control-plane/tasks/run-task.js';
-import { runTaskOnce } from '../../control-plane/idempotent-ops.js';
-import { findTask, listTasks, stopTask } from '../../control-plane/tasks/tasks.js';
-import type { TaskRecord } from '../../control-plane/tables.js';
+import {
+  getCluster,
+  type ControlPlaneDeps,
+  runTask,
+  type RunTaskInput,
+  type RunTaskResult,
+  runTaskOnce,
+  findTask,
+  listTasks,
+  stopTask,
+  type TaskRecord,
+} from '../../control-plane/index.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;

@@ -1,20 +1,22 @@
 import type * as cwl from '@aws-sdk/client-cloudwatch-logs';
-import type { BerthError } from '../../kernel/errors.js';
-import { invalidParameter } from '../../kernel/errors.js';
-import type { LogsDeps } from '../../logs/deps.js';
+import { type BerthError, invalidParameter } from '../../kernel/index.js';
 import {
+  type LogsDeps,
   createLogGroup,
   deleteLogGroup,
   describeLogGroups,
   getLogGroup,
   setRetention,
   tagLogGroup,
-} from '../../logs/groups.js';
-import { putLogEvents } from '../../logs/put-events.js';
-import { filterLogEvents } from '../../logs/filter-events.js';
-import { getLogEvents } from '../../logs/read-events.js';
-import { createLogStream, deleteLogStream, describeLogStreams, groupStoredBytes } from '../../logs/streams.js';
-import type { LogGroupRecord } from '../../logs/tables.js';
+  putLogEvents,
+  filterLogEvents,
+  getLogEvents,
+  createLogStream,
+  deleteLogStream,
+  describeLogStreams,
+  groupStoredBytes,
+  type LogGroupRecord,
+} from '../../logs/index.js';
 import { paginate } from '../pagination.js';
 import { defineService, type AwsService } from '../service.js';
 

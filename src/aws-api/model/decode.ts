@@ -1,4 +1,4 @@
-import { compileJavaPattern, type LinearRegex } from '../../kernel/linear-regex.js';
+import { compileJavaPattern, type LinearRegex } from '../../kernel/index.js';
 import type { ServiceModel, Shape, ShapeRef } from './types.js';
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { withoutPrototypes } from '../../kernel/safe-json.js';
+import { withoutPrototypes } from '../../kernel/index.js';
 import type { Shape, ServiceModel, StructureShape } from './types.js';
 
 /** `models/` sits at the package root, three levels above this file in both src/ and dist/. */

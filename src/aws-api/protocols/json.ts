@@ -1,4 +1,4 @@
-import { JsonDepthError, parseJson } from '../../kernel/safe-json.js';
+import { JsonDepthError, parseJson } from '../../kernel/index.js';
 import { protocolErrors, type AwsError } from '../errors.js';
 import { encodeJsonText } from '../model/encode-json.js';
 import { header, type RawRequest, type RawResponse } from '../raw.js';

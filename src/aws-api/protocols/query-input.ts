@@ -1,4 +1,4 @@
-import { setOwn } from '../../kernel/safe-json.js';
+import { setOwn } from '../../kernel/index.js';
 import { AwsError } from '../errors.js';
 import { parseTimestamp } from '../model/decode.js';
 import type { ServiceModel } from '../model/types.js';

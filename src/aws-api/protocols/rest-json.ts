@@ -1,4 +1,4 @@
-import { setOwn } from '../../kernel/safe-json.js';
+import { setOwn } from '../../kernel/index.js';
 import { protocolErrors } from '../errors.js';
 import { encodeJsonText } from '../model/encode-json.js';
 import type { OperationModel, ServiceModel } from '../model/types.js';

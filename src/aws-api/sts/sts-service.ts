@@ -1,5 +1,5 @@
 import type { GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
-import type { RequestContext } from '../../kernel/context.js';
+import type { RequestContext } from '../../kernel/index.js';
 import { defineService, type AwsService } from '../service.js';
 
 type Output<T> = Omit<T, '$metadata'>;

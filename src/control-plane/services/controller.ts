@@ -1,4 +1,4 @@
-import type { Logger } from '../../kernel/logger.js';
+import type { Logger } from '../../kernel/index.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { now } from '../deps.js';
 import { liveTasks, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';

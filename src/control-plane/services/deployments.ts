@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import type { Deployment, DeploymentConfiguration, ServiceRecord } from './model.js';
 

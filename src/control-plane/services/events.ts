@@ -1,4 +1,4 @@
-import { uuid } from '../../kernel/ids.js';
+import { uuid } from '../../kernel/index.js';
 import type { ServiceEvent, ServiceRecord } from './model.js';
 
 /** How long ECS waits before it says the same thing again. */

@@ -1,4 +1,4 @@
-import { defineTable } from '../../store/port.js';
+import { defineTable } from '../../store/index.js';
 import type { StrategyItem } from '../capacity-providers.js';
 import type { Tag } from '../tables.js';
 

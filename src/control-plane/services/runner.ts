@@ -1,6 +1,4 @@
-import { inform, work } from '../../kernel/informer.js';
-import type { Logger } from '../../kernel/logger.js';
-import { WorkQueue } from '../../kernel/work-queue.js';
+import { inform, work, type Logger, WorkQueue } from '../../kernel/index.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { containerInstances, FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
 import { syncService } from './controller.js';

@@ -1,5 +1,4 @@
-import { uuid } from '../../kernel/ids.js';
-import { invalidParameter, notFound, notImplemented } from '../../kernel/errors.js';
+import { uuid, invalidParameter, notFound, notImplemented } from '../../kernel/index.js';
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 
 const clientError = (message: string, field: string) => invalidParameter(message, { field, code: 'ClientException' });
 

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 import { taskDefinitionArn } from '../arns.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { families, taskDefinitions, type Tag, type TaskDefinitionRecord } from '../tables.js';

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 import { isFargatePair, parseCpu, parseMemory } from './resources.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the input is the model-checked request, read field by field */

@@ -1,9 +1,7 @@
-import { hexId } from '../../kernel/ids.js';
-import { attachmentIdFor } from '../../wire/agent-protocol.js';
-import { conflict } from '../../kernel/errors.js';
-import { placeTasks } from '../../scheduler/stack.js';
+import { hexId, conflict } from '../../kernel/index.js';
+import { attachmentIdFor } from '../../wire/index.js';
+import { placeTasks, type TaskRequest } from '../../scheduler/index.js';
 import { fleetFor } from './fleet-cache.js';
-import type { TaskRequest } from '../../scheduler/types.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { FLEET, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';

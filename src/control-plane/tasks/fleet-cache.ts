@@ -1,5 +1,5 @@
-import { Fleet } from '../../scheduler/stack.js';
-import type { Store } from '../../store/port.js';
+import { Fleet } from '../../scheduler/index.js';
+import type { Store } from '../../store/index.js';
 import { instanceView } from '../container-instances.js';
 import type { ContainerInstanceRecord } from '../tables.js';
 

@@ -1,4 +1,4 @@
-import { invalidParameter, notImplemented } from '../../kernel/errors.js';
+import { invalidParameter, notImplemented } from '../../kernel/index.js';
 import { checkStrategy, pickProviders } from '../capacity-providers.js';
 import type { ClusterRecord, TaskDefinitionRecord } from '../tables.js';
 

@@ -1,4 +1,4 @@
-import { hexId } from '../../kernel/ids.js';
+import { hexId } from '../../kernel/index.js';
 import { containerArn, taskArn } from '../arns.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import type { ClusterRecord, ContainerInstanceRecord, Tag, TaskDefinitionRecord, TaskRecord } from '../tables.js';

@@ -1,4 +1,4 @@
-import type { WriteTx } from '../../store/port.js';
+import type { WriteTx } from '../../store/index.js';
 import {
   containerInstances,
   FLEET,

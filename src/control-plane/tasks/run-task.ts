@@ -1,8 +1,12 @@
-import { hexId } from '../../kernel/ids.js';
-import { conflict, invalidParameter } from '../../kernel/errors.js';
-import { parseQuery } from '../../scheduler/query/parse.js';
-import { placeTasks } from '../../scheduler/stack.js';
-import type { Constraint, Plan, Strategy, TaskRequest } from '../../scheduler/types.js';
+import { hexId, conflict, invalidParameter } from '../../kernel/index.js';
+import {
+  parseQuery,
+  placeTasks,
+  type Constraint,
+  type Plan,
+  type Strategy,
+  type TaskRequest,
+} from '../../scheduler/index.js';
 import { getCluster } from '../clusters.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';

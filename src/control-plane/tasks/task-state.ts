@@ -1,5 +1,5 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { TASK_STATUSES, type TaskStateMessage } from '../../wire/agent-protocol.js';
+import { TASK_STATUSES, type TaskStateMessage } from '../../wire/index.js';
 import { tasks, type TaskRecord } from '../tables.js';
 import { putTask } from './put-task.js';
 

@@ -1,4 +1,4 @@
-import { notFound } from '../../kernel/errors.js';
+import { notFound } from '../../kernel/index.js';
 import { nameFromArnOrName } from '../arns.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { tasks, type TaskRecord } from '../tables.js';

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 import type { TaskDefinitionRecord } from '../tables.js';
 
 type Json = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { limitExceeded, notFound } from '../../kernel/errors.js';
+import { limitExceeded, notFound } from '../../kernel/index.js';
 import { deleteManifest, putManifest, readManifestBytes, recordPull, resolveManifest } from '../manifests.js';
 import { API_VERSION_HEADER, header, readLimited, type RouteHandler } from './context.js';
 

@@ -1,4 +1,4 @@
-import { asBerthError, type BerthError } from '../../kernel/errors.js';
+import { asBerthError, type BerthError } from '../../kernel/index.js';
 
 /** OCI distribution error codes and the HTTP status each travels with. */
 export const ociCodes: Record<string, number> = {

@@ -1,5 +1,5 @@
-import { invalidParameter } from '../../kernel/errors.js';
-import type { AppendOptions } from '../../blob/port.js';
+import { invalidParameter } from '../../kernel/index.js';
+import type { AppendOptions } from '../../blob/index.js';
 import { appendUpload, cancelUpload, completeUpload, mountBlob, putBlob, startUpload, uploadSize } from '../blobs.js';
 import { API_VERSION_HEADER, body, header, uploadRange, type RouteContext, type RouteHandler } from './context.js';
 

@@ -1,4 +1,4 @@
-import { compileWildcard } from '../../kernel/wildcard.js';
+import { compileWildcard } from '../../kernel/index.js';
 import type { LifecyclePolicy, LifecycleRule } from './policy.js';
 
 /** What the evaluator needs to know of an image. */

@@ -1,4 +1,4 @@
-import { BerthError, notFound } from '../../kernel/errors.js';
+import { BerthError, notFound } from '../../kernel/index.js';
 import { now, type RegistryDeps } from '../deps.js';
 import { deleteImage, listImageViews } from '../images.js';
 import { getRepository } from '../repositories.js';

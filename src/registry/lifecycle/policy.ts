@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 
 /** One rule of an ECR lifecycle policy, as its JSON document states it. */
 export interface LifecycleRule {

@@ -1,5 +1,4 @@
-import { own } from '../../kernel/safe-json.js';
-import { compileWildcard, type Wildcard } from '../../kernel/wildcard.js';
+import { own, compileWildcard, type Wildcard } from '../../kernel/index.js';
 import type { Expr, QueryTarget } from './ast.js';
 
 const compiled = new Map<string, Wildcard>();

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/errors.js';
+import { invalidParameter } from '../../kernel/index.js';
 import type { Expr, Operator } from './ast.js';
 
 const OPERATORS: Record<string, Operator> = {

@@ -1,0 +1,8 @@
+/** The aws-api module's public face: all that other modules may import from it. */
+export * from './auth.js';
+export * from './ecr/ecr-service.js';
+export * from './ecs/ecs-service.js';
+export * from './logs/logs-service.js';
+export * from './plugin.js';
+export * from './service.js';
+export * from './sts/sts-service.js';

@@ -1,0 +1,6 @@
+/** The server module's public face: all that other modules may import from it. */
+export * from './agent-process.js';
+export * from './berth.js';
+export * from './config.js';
+export * from './local-agent.js';
+export * from './version.js';

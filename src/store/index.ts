@@ -1,0 +1,5 @@
+/** The store module's public face: all that other modules may import from it. */
+export * from './memory-store.js';
+export * from './port.js';
+export * from './scoped-store.js';
+export * from './sqlite-store.js';
