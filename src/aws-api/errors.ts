@@ -33,9 +33,8 @@ export function toAwsError(e: unknown, service: AwsService | undefined): AwsErro
   if (e instanceof AwsError) return e;
   const be: BerthError = asBerthError(e);
   const [fallbackCode, fallbackStatus] = byKind[be.kind];
-  // The service's own mapping first; then a code the domain named, if this service models it.
+  // The service's own table first (by reason, kind and resource); else the kind's code.
   let code = service?.errorCode?.(be);
-  if (!code && be.detail.code && service?.model.shapes[be.detail.code]?.exception) code = be.detail.code;
   if (!code) code = be.kind === 'InvalidParameter' && service ? service.validationErrorCode : fallbackCode;
   const shape = service?.model.shapes[code];
   // A client fault is 400 unless the model gives its error another status (AWS's JSON and query

@@ -18,13 +18,13 @@ export function parseDigest(text: string, field = 'digest'): Digest {
   if (i < 0 || len === undefined) {
     throw invalidParameter(`${field}: '${text}' is not a digest of a supported algorithm (sha256, sha512)`, {
       field,
-      code: 'DIGEST_INVALID',
+      reason: 'digest-invalid',
     });
   }
   if (hex.length !== len || !/^[a-f0-9]+$/.test(hex)) {
     throw invalidParameter(`${field}: '${text}' is not a valid ${algorithm} digest (${len} lowercase hex characters)`, {
       field,
-      code: 'DIGEST_INVALID',
+      reason: 'digest-invalid',
     });
   }
   return { algorithm, hex };

@@ -27,7 +27,7 @@ async function readAll(s: AsyncIterable<Buffer>): Promise<string> {
   for await (const c of s) out += c.toString();
   return out;
 }
-const kind = (code: string) => (e: unknown) => e instanceof BerthError && e.detail.code === code;
+const kind = (code: string) => (e: unknown) => e instanceof BerthError && e.detail.reason === code;
 
 describe('filesystem blob store', () => {
   it('stores content under its digest and reads it back, whole or by range', async () => {
@@ -51,7 +51,7 @@ describe('filesystem blob store', () => {
 
   it('refuses content that does not match its digest and leaves nothing behind', async () => {
     const s = fresh();
-    await assert.rejects(s.put(chunks('tampered'), sha('original')), kind('DIGEST_INVALID'));
+    await assert.rejects(s.put(chunks('tampered'), sha('original')), kind('digest-invalid'));
     assert.equal(await s.stat(sha('original')), undefined);
     assert.deepEqual(readdirSync(join(root, `s${n - 1}`, 'tmp')), []);
   });
@@ -64,7 +64,7 @@ describe('filesystem blob store', () => {
 
   it('refuses blobs over the size limit', async () => {
     const s = fresh();
-    await assert.rejects(s.put(chunks('12345'), undefined, { maxSize: 4 }), kind('SIZE_INVALID'));
+    await assert.rejects(s.put(chunks('12345'), undefined, { maxSize: 4 }), kind('too-large'));
   });
 
   it('appends upload chunks in order and commits under the verified digest', async () => {
@@ -72,9 +72,9 @@ describe('filesystem blob store', () => {
     await s.uploads.begin('u1');
     assert.equal(await s.uploads.append('u1', chunks('abc'), { offset: 0, length: 3 }), 3);
     assert.equal(await s.uploads.append('u1', chunks('def')), 6);
-    await assert.rejects(s.uploads.append('u1', chunks('zzz'), { offset: 3 }), kind('RANGE_INVALID'));
+    await assert.rejects(s.uploads.append('u1', chunks('zzz'), { offset: 3 }), kind('range-invalid'));
     assert.equal(await s.uploads.size('u1'), 6);
-    await assert.rejects(s.uploads.commit('u1', sha('abcdeX')), kind('DIGEST_INVALID'));
+    await assert.rejects(s.uploads.commit('u1', sha('abcdeX')), kind('digest-invalid'));
     assert.deepEqual(await s.uploads.commit('u1', sha('abcdef')), { digest: sha('abcdef'), size: 6 });
     assert.equal(await s.uploads.size('u1'), undefined);
     assert.equal(await readAll(s.read(sha('abcdef'))), 'abcdef');
@@ -86,7 +86,7 @@ describe('filesystem blob store', () => {
     await s.uploads.append('u2', chunks('keep'));
     await assert.rejects(s.uploads.append('u2', failingAfter('partial')), /client went away/);
     assert.equal(await s.uploads.size('u2'), 4);
-    await assert.rejects(s.uploads.append('u2', chunks('12'), { length: 5 }), kind('BLOB_UPLOAD_INVALID'));
+    await assert.rejects(s.uploads.append('u2', chunks('12'), { length: 5 }), kind('upload-invalid'));
     assert.equal(await s.uploads.size('u2'), 4);
     await s.uploads.append('u2', chunks('+more'));
     await s.uploads.commit('u2', sha('keep+more'));
@@ -130,7 +130,7 @@ describe('digests', () => {
   it('accepts sha256 and sha512 and names what is wrong otherwise', () => {
     assert.equal(parseDigest(`sha256:${'a'.repeat(64)}`).algorithm, 'sha256');
     for (const bad of ['sha256:abc', `md5:${'a'.repeat(32)}`, `sha256:${'A'.repeat(64)}`, 'nodigest']) {
-      assert.throws(() => parseDigest(bad), kind('DIGEST_INVALID'));
+      assert.throws(() => parseDigest(bad), kind('digest-invalid'));
     }
   });
 });

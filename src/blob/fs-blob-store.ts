@@ -16,7 +16,7 @@ interface UploadState {
 const digestMismatch = (expected: Digest) =>
   invalidParameter(`provided digest ${expected.algorithm}:${expected.hex} did not match uploaded content`, {
     field: 'digest',
-    code: 'DIGEST_INVALID',
+    reason: 'digest-invalid',
   });
 
 async function hashFile(path: string, algorithm: Algorithm): Promise<{ hash: Hash; size: number }> {
@@ -156,7 +156,7 @@ export class FsBlobStore implements BlobStore {
         const st = await this.loadState(id);
         if (options.offset !== undefined && options.offset !== st.size) {
           throw invalidParameter(`chunk starts at ${options.offset} but the upload has ${st.size} bytes`, {
-            code: 'RANGE_INVALID',
+            reason: 'range-invalid',
           });
         }
         const before = st.hash.copy();
@@ -165,7 +165,7 @@ export class FsBlobStore implements BlobStore {
           written = await hashingWrite(source, this.paths.upload(id), 'r+', st.hash, st.size, options.maxSize);
           if (options.length !== undefined && written !== options.length) {
             throw invalidParameter(`chunk declared ${options.length} bytes but carried ${written}`, {
-              code: 'BLOB_UPLOAD_INVALID',
+              reason: 'upload-invalid',
             });
           }
         } catch (e) {
@@ -219,7 +219,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    if (this.busy.has(id)) throw conflict(`upload ${id} is busy with another request`, { code: 'BLOB_UPLOAD_INVALID' });
+    if (this.busy.has(id)) throw conflict(`upload ${id} is busy with another request`, { reason: 'upload-invalid' });
     this.busy.add(id);
     try {
       return await fn();

@@ -23,7 +23,7 @@ export async function hashingWrite(
     async function* (chunks: Source) {
       for await (const chunk of chunks) {
         if (maxSize !== undefined && start + written + chunk.length > maxSize) {
-          throw limitExceeded(`blob exceeds the maximum size of ${maxSize} bytes`, { code: 'SIZE_INVALID' });
+          throw limitExceeded(`blob exceeds the maximum size of ${maxSize} bytes`, { reason: 'too-large' });
         }
         hash.update(chunk);
         written += chunk.length;

@@ -20,7 +20,7 @@ test('a token runs its call once; a retry replays; other parameters conflict; th
   assert.equal(call({ b: { x: 2, y: 1 }, count: 2 }), 'replayed-arn-1', 'key order does not matter');
   assert.throws(
     () => call({ count: 3 }),
-    (e: BerthError) => e.kind === 'Conflict' && e.detail.code === 'ConflictException' && /arn-1/.test(e.message),
+    (e: BerthError) => e.kind === 'Conflict' && e.detail.reason === 'token-reused' && /arn-1/.test(e.message),
   );
   assert.equal(call({ count: 2 }, null), 'made-2', 'no token, no idempotency');
   assert.equal(call({ count: 2 }, 'tok-1'.toUpperCase()), 'made-3', 'tokens are case sensitive');

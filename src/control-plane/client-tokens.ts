@@ -64,7 +64,7 @@ export function withClientToken<R>(
     if (seen.params !== hash) {
       throw conflict(
         `The client token ${token} has already been used with different parameters (resources: ${seen.resourceIds.join(', ') || 'none'}).`,
-        { code: 'ConflictException' },
+        { reason: 'token-reused' },
       );
     }
     return replay(seen.resourceIds, seen.extra);

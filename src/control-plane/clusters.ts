@@ -66,7 +66,7 @@ export function putClusterCapacityProviders(
     const gone = (s.capacityProviderStrategy ?? []).find((x) => !providers.includes(x.capacityProvider));
     if (gone)
       throw conflict(`The capacity provider ${gone.capacityProvider} is in use by the service ${s.name}.`, {
-        code: 'ResourceInUseException',
+        reason: 'in-use',
       });
   }
   return updateCluster(deps, c.name, (cur) => ({
@@ -164,17 +164,17 @@ export function deleteCluster(deps: ControlPlaneDeps, nameOrArn: string | undefi
       .filter((i) => i.value.status !== 'INACTIVE');
     if (instances.length > 0) {
       throw conflict('The Cluster cannot be deleted while Container Instances are active or draining.', {
-        code: 'ClusterContainsContainerInstancesException',
+        reason: 'has-instances',
       });
     }
     if (tx.list(services, { prefix: `${c.name}/` }).some((s) => s.value.status !== 'INACTIVE')) {
       throw conflict('The Cluster cannot be deleted while Services are active.', {
-        code: 'ClusterContainsServicesException',
+        reason: 'has-services',
       });
     }
     if (tx.list(tasks, { prefix: `${c.name}/` }).some((t) => t.value.lastStatus !== 'STOPPED')) {
       throw conflict('The Cluster cannot be deleted while Tasks are active.', {
-        code: 'ClusterContainsTasksException',
+        reason: 'has-tasks',
       });
     }
     return tx.put(clusters, { ...c, status: 'INACTIVE' as const }).value;

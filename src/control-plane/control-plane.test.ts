@@ -13,7 +13,7 @@ import {
 } from './task-definitions/task-definitions.js';
 import { testControlPlaneDeps } from './test-deps.js';
 
-const code = (c: string) => (e: unknown) => e instanceof BerthError && (e.detail.code === c || e.kind === c);
+const code = (c: string) => (e: unknown) => e instanceof BerthError && (e.detail.reason === c || e.kind === c);
 const container = (over: object = {}) => ({ name: 'app', image: 'busybox', memory: 128, ...over });
 
 describe('task definitions', () => {
@@ -86,7 +86,7 @@ describe('task definitions', () => {
     for (const [input, why] of bad) {
       assert.throws(
         () => registerTaskDefinition(deps, input as never),
-        (e: unknown) => code('ClientException')(e) && why.test((e as Error).message),
+        (e: unknown) => code('definition-invalid')(e) && why.test((e as Error).message),
         String(why),
       );
     }
@@ -212,6 +212,6 @@ describe('running tasks', () => {
 
   it('refuses to delete a cluster with instances or live tasks', () => {
     const { deps } = setup();
-    assert.throws(() => deleteCluster(deps, 'prod'), code('ClusterContainsContainerInstancesException'));
+    assert.throws(() => deleteCluster(deps, 'prod'), code('has-instances'));
   });
 });

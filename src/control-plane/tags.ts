@@ -39,8 +39,7 @@ export function updateTags(deps: ControlPlaneDeps, arn: string, change: (tags: T
   const { table, key } = locate(arn);
   return deps.store.write((tx) => {
     const cur = tx.get(table, key)?.value;
-    if (!cur)
-      throw notFound('The specified resource is not found.', { code: 'ResourceNotFoundException', resource: 'tagged' });
+    if (!cur) throw notFound('The specified resource is not found.', { resource: 'tagged' });
     const next = change(cur.tags ?? []);
     if (next === cur.tags) return next; // a read: no write, no new revision
     if (next.length > 50) throw invalidParameter('A resource can have at most 50 tags.', { field: 'tags' });

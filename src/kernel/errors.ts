@@ -18,9 +18,42 @@ export interface ErrorDetail {
   field?: string;
   /** The kind of resource involved (`cluster`, `repository`, …), so the edge can pick a precise code. */
   resource?: string;
-  /** A wire-specific code the domain already knows is right (e.g. `ImageTagAlreadyExistsException`). */
-  code?: string;
+  /** Why, in the domain's words, where the kind alone does not say it; each face maps it to its codes. */
+  reason?: ErrorReason;
 }
+
+/**
+ * The domain's reasons. They name what went wrong, never a wire code: the ECS, ECR, CloudWatch
+ * Logs and OCI faces each turn them into their own codes in one table (`ecs-service.ts`,
+ * `ecr-service.ts`, `logs-service.ts`, `registry/http/oci-errors.ts`).
+ */
+export type ErrorReason =
+  // blobs and uploads
+  | 'digest-invalid'
+  | 'too-large'
+  | 'range-invalid'
+  | 'upload-invalid'
+  | 'upload-empty'
+  | 'layer-part-invalid'
+  | 'layer-invalid'
+  | 'layer-exists'
+  // repositories, manifests, images
+  | 'name-invalid'
+  | 'tag-invalid'
+  | 'manifest-invalid'
+  | 'manifest-blob-unknown'
+  | 'referenced-by-index'
+  | 'digest-tag-missing'
+  | 'digest-tag-mismatch'
+  | 'not-empty'
+  | 'too-many-tags'
+  // ECS
+  | 'token-reused'
+  | 'definition-invalid'
+  | 'in-use'
+  | 'has-instances'
+  | 'has-services'
+  | 'has-tasks';
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;

@@ -15,8 +15,7 @@ export const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-const groupMissing = () =>
-  notFound('The specified log group does not exist.', { code: 'ResourceNotFoundException', resource: 'log-group' });
+const groupMissing = () => notFound('The specified log group does not exist.', { resource: 'log-group' });
 
 /** A new log group's record. */
 export const newGroup = (
@@ -38,7 +37,7 @@ export function createLogGroup(
 ): LogGroupRecord {
   return deps.store.write((tx) => {
     if (tx.get(logGroups, input.logGroupName)) {
-      throw alreadyExists('The specified log group already exists', { code: 'ResourceAlreadyExistsException' });
+      throw alreadyExists('The specified log group already exists');
     }
     const group = newGroup(deps, input.logGroupName, input.tags, input.logGroupClass);
     return tx.put(logGroups, input.kmsKeyId ? { ...group, kmsKeyId: input.kmsKeyId } : group).value;

@@ -25,7 +25,7 @@ export function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): void {
   deps.store.write((tx) => {
     if (!tx.get(logGroups, b.group)) {
       if (!b.createGroup) {
-        throw notFound(`The specified log group does not exist: ${b.group}`, { code: 'ResourceNotFoundException' });
+        throw notFound(`The specified log group does not exist: ${b.group}`);
       }
       tx.put(logGroups, newGroup(deps, b.group));
     }

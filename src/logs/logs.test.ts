@@ -8,7 +8,7 @@ import { getLogEvents } from './read-events.js';
 import { createLogStream, describeLogStreams, groupStoredBytes } from './streams.js';
 import { testLogsDeps } from './test-deps.js';
 
-const code = (c: string) => (e: unknown) => e instanceof BerthError && e.detail.code === c;
+const code = (c: string) => (e: unknown) => e instanceof BerthError && e.kind === c;
 
 function world() {
   const deps = testLogsDeps();
@@ -21,9 +21,9 @@ function world() {
 describe('CloudWatch Logs domain', () => {
   it('refuses duplicates and missing groups and streams with the service exception names', () => {
     const { deps, t } = world();
-    assert.throws(() => createLogGroup(deps, { logGroupName: '/ecs/web' }), code('ResourceAlreadyExistsException'));
-    assert.throws(() => createLogStream(deps, '/ecs/web', 'web/app/1'), code('ResourceAlreadyExistsException'));
-    assert.throws(() => createLogStream(deps, '/nope', 's'), code('ResourceNotFoundException'));
+    assert.throws(() => createLogGroup(deps, { logGroupName: '/ecs/web' }), code('AlreadyExists'));
+    assert.throws(() => createLogStream(deps, '/ecs/web', 'web/app/1'), code('AlreadyExists'));
+    assert.throws(() => createLogStream(deps, '/nope', 's'), code('NotFound'));
     assert.throws(
       () => putLogEvents(deps, '/ecs/web', 'nope', [{ timestamp: t, message: 'x' }]),
       /log stream does not exist/,

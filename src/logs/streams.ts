@@ -11,8 +11,7 @@ import {
   type LogStreamRecord,
 } from './tables.js';
 
-export const streamMissing = () =>
-  notFound('The specified log stream does not exist.', { code: 'ResourceNotFoundException', resource: 'log-stream' });
+export const streamMissing = () => notFound('The specified log stream does not exist.', { resource: 'log-stream' });
 
 /** A new, empty log stream's record. */
 export const newStream = (deps: LogsDeps, group: string, name: string): LogStreamRecord => ({
@@ -31,10 +30,10 @@ export function createLogStream(deps: LogsDeps, group: string, name: string): Lo
   }
   return deps.store.write((tx) => {
     if (!tx.get(logGroups, group)) {
-      throw notFound('The specified log group does not exist.', { code: 'ResourceNotFoundException' });
+      throw notFound('The specified log group does not exist.');
     }
     if (tx.get(logStreams, streamKey(group, name))) {
-      throw alreadyExists('The specified log stream already exists', { code: 'ResourceAlreadyExistsException' });
+      throw alreadyExists('The specified log stream already exists');
     }
     return tx.put(logStreams, newStream(deps, group, name)).value;
   });

@@ -1,4 +1,4 @@
-import { conflict, notFound } from '../kernel/index.js';
+import { conflict, notFound, type ErrorReason } from '../kernel/index.js';
 import type { RegistryDeps } from './deps.js';
 import { isIndexType } from './media-types.js';
 import { repositoryNotFound } from './repositories.js';
@@ -41,30 +41,36 @@ export function imageSize(deps: RegistryDeps, rec: ManifestRecord): number {
   return rec.blobs.slice(1).reduce((s, b) => s + b.size, 0);
 }
 
-export type ImageFailure = { code: string; reason: string };
+/** Why an image id finds no image (no reason: there is none by that id), and the words for it. */
+export type ImageFailure = { failed: true; reason?: ErrorReason; message: string };
 
-/** Finds one image by digest and/or tag, or says why not in ECR's failure codes. */
+/** Finds one image by digest and/or tag, or says why not. */
 export function findImage(views: ImageView[], id: ImageId): ImageView | ImageFailure {
   if (!id.imageDigest && !id.imageTag)
-    return { code: 'MissingDigestAndTag', reason: 'Invalid request parameters: both tag and digest cannot be null' };
+    return {
+      failed: true,
+      reason: 'digest-tag-missing',
+      message: 'Invalid request parameters: both tag and digest cannot be null',
+    };
   // A digest that could name nothing is a bad request, not an image that is absent.
   if (id.imageDigest !== undefined && !/^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/.test(id.imageDigest))
     return {
-      code: 'InvalidImageDigest',
-      reason: "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
+      failed: true,
+      reason: 'digest-invalid',
+      message: "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
     };
   const byTag = id.imageTag ? views.find((v) => v.tags.includes(id.imageTag as string)) : undefined;
   const byDigest = id.imageDigest ? views.find((v) => v.manifest.digest === id.imageDigest) : undefined;
   if (id.imageTag && id.imageDigest) {
     if (byTag && byDigest && byTag !== byDigest)
-      return { code: 'ImageTagDoesNotMatchDigest', reason: 'Invalid image tag and digest combination' };
+      return { failed: true, reason: 'digest-tag-mismatch', message: 'Invalid image tag and digest combination' };
   }
   const found = id.imageDigest ? byDigest : byTag;
-  if (!found || (id.imageTag && !byTag)) return { code: 'ImageNotFound', reason: 'Requested image not found' };
+  if (!found || (id.imageTag && !byTag)) return { failed: true, message: 'Requested image not found' };
   return found;
 }
 
-export const isFailure = (x: ImageView | ImageFailure): x is ImageFailure => 'code' in x;
+export const isFailure = (x: ImageView | ImageFailure): x is ImageFailure => 'failed' in x;
 
 /**
  * ECR's BatchDeleteImage for one id: by digest the image and all its tags go; by tag only that
@@ -74,7 +80,8 @@ export function deleteImage(deps: RegistryDeps, repo: string, id: ImageId): Imag
   return deps.store.write((tx) => {
     const views = listImageViews(deps, repo);
     const found = findImage(views, id);
-    if (isFailure(found)) throw notFound(found.reason, { resource: 'manifest', code: found.code });
+    if (isFailure(found))
+      throw notFound(found.message, { resource: 'manifest', ...(found.reason ? { reason: found.reason } : {}) });
     const digest = found.manifest.digest;
     const removeWhole = !id.imageTag || found.tags.length <= 1;
     if (id.imageTag) tx.delete(imageTags, `${repo}:${id.imageTag}`);
@@ -83,7 +90,7 @@ export function deleteImage(deps: RegistryDeps, repo: string, id: ImageId): Imag
       if (parent) {
         throw conflict(`Requested image referenced by manifest list: [${parent.manifest.digest}]`, {
           resource: 'manifest-in-index',
-          code: 'ImageReferencedByManifestList',
+          reason: 'referenced-by-index',
         });
       }
       for (const t of found.tags) tx.delete(imageTags, `${repo}:${t}`);

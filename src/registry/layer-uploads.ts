@@ -17,7 +17,7 @@ export async function uploadLayerPart(
   if (first !== size || last - first + 1 !== bytes.length) {
     throw invalidParameter(
       `The part first byte ${first} did not follow the last byte received (${size - 1}), or the part is not ${last - first + 1} bytes long`,
-      { code: 'InvalidLayerPartException' },
+      { reason: 'layer-part-invalid' },
     );
   }
   const total = await appendUpload(deps, repo, id, [bytes], { offset: first, length: bytes.length });
@@ -35,23 +35,23 @@ export async function completeLayerUpload(
     throw alreadyExists(
       `The layer '${digest}' already exists in the repository with name '${repo}' in registry with id '${deps.accountId}'`,
       {
-        code: 'LayerAlreadyExistsException',
+        reason: 'layer-exists',
       },
     );
   }
   if ((await uploadSize(deps, repo, id)) === 0) {
     throw invalidParameter(`The layer part size is not valid, or the upload ${id} is empty`, {
-      code: 'EmptyUploadException',
+      reason: 'upload-empty',
     });
   }
   try {
     return (await completeUpload(deps, repo, id, digest)).digest;
   } catch (e) {
-    if (e instanceof BerthError && e.detail.code === 'DIGEST_INVALID') {
+    if (e instanceof BerthError && e.detail.reason === 'digest-invalid') {
       throw invalidParameter(
         `The layer digest calculation performed by Amazon ECR does not match the provided digest ${digest}`,
         {
-          code: 'InvalidLayerException',
+          reason: 'layer-invalid',
         },
       );
     }

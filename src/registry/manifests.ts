@@ -35,7 +35,7 @@ export async function putManifest(
   repositoryForPush(deps, repo);
   if (bytes.length > deps.maxManifestSize) {
     throw limitExceeded(`manifest is ${bytes.length} bytes; the limit is ${deps.maxManifestSize}`, {
-      code: 'SIZE_INVALID',
+      reason: 'too-large',
     });
   }
   const byDigest = isDigestReference(reference);
@@ -46,7 +46,7 @@ export async function putManifest(
   const digest: Digest = { algorithm, hex: createHash(algorithm).update(bytes).digest('hex') };
   if (expected && expected.hex !== digest.hex) {
     throw invalidParameter(`manifest digest ${digestString(digest)} does not match the reference ${reference}`, {
-      code: 'DIGEST_INVALID',
+      reason: 'digest-invalid',
     });
   }
   const d = digestString(digest);
@@ -58,7 +58,7 @@ export async function putManifest(
     if (missing.length > 0) {
       throw invalidParameter(
         `manifest references ${missing.map((m) => m.digest).join(', ')}, unknown to repository ${repo}`,
-        { code: 'MANIFEST_BLOB_UNKNOWN' },
+        { reason: 'manifest-blob-unknown' },
       );
     }
   };

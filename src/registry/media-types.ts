@@ -26,7 +26,7 @@ export interface ParsedManifest {
   annotations?: Record<string, string>;
 }
 
-const invalid = (message: string) => invalidParameter(`manifest invalid: ${message}`, { code: 'MANIFEST_INVALID' });
+const invalid = (message: string) => invalidParameter(`manifest invalid: ${message}`, { reason: 'manifest-invalid' });
 
 function descriptor(v: unknown, where: string): Descriptor {
   const d = v as Partial<Descriptor> | null;

@@ -8,7 +8,7 @@ export function checkRepositoryName(name: string, field = 'repositoryName'): str
   if (name.length < 2 || name.length > 256 || !NAME.test(name)) {
     throw invalidParameter(
       `Invalid parameter at '${field}' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*'' and length 2-256: '${name}'`,
-      { field, code: 'NAME_INVALID' },
+      { field, reason: 'name-invalid' },
     );
   }
   return name;
@@ -23,7 +23,7 @@ export function checkTag(tag: string, field = 'imageTag'): string {
   if (!TAG.test(tag)) {
     throw invalidParameter(`invalid tag '${tag}': tags are up to 128 of [A-Za-z0-9_.-], not starting with . or -`, {
       field,
-      code: 'TAG_INVALID',
+      reason: 'tag-invalid',
     });
   }
   return tag;

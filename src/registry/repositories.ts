@@ -74,7 +74,7 @@ export function deleteRepository(deps: RegistryDeps, name: string, force: boolea
     if (images > 0 && !force) {
       throw conflict(
         `The repository with name '${name}' in registry with id '${deps.accountId}' cannot be deleted because it still contains images`,
-        { resource: 'repository', code: 'RepositoryNotEmptyException' },
+        { resource: 'repository', reason: 'not-empty' },
       );
     }
     purge(tx, name);

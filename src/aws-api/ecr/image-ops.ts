@@ -15,6 +15,7 @@ import {
 } from '../../registry/index.js';
 import { alreadyExists, BerthError, invalidParameter } from '../../kernel/index.js';
 import { paginate } from '../pagination.js';
+import { imageFailureCode } from './ecr-errors.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 
@@ -69,11 +70,8 @@ export const imageOps = (deps: RegistryDeps) => ({
         imageDetails: i.imageIds.map((id) => {
           const found = findImage(views, id);
           if (isFailure(found)) {
-            if (found.code === 'InvalidImageDigest')
-              throw invalidParameter(found.reason, {
-                field: 'imageIds.imageDigest',
-                code: 'InvalidParameterException',
-              });
+            if (found.reason === 'digest-invalid')
+              throw invalidParameter(found.message, { field: 'imageIds.imageDigest' });
             throw imageNotFound(deps, repo.name, id);
           }
           return detail(deps, repo.registryId, found);
@@ -93,7 +91,7 @@ export const imageOps = (deps: RegistryDeps) => ({
     for (const id of i.imageIds ?? []) {
       const found = findImage(views, id);
       if (isFailure(found)) {
-        failures.push({ imageId: id, failureCode: found.code as ecr.ImageFailureCode, failureReason: found.reason });
+        failures.push({ imageId: id, failureCode: imageFailureCode(found.reason), failureReason: found.message });
         continue;
       }
       const m = found.manifest;
@@ -127,7 +125,7 @@ export const imageOps = (deps: RegistryDeps) => ({
         if (!(e instanceof BerthError)) throw e;
         failures.push({
           imageId: id,
-          failureCode: (e.detail.code ?? 'ImageNotFound') as ecr.ImageFailureCode,
+          failureCode: imageFailureCode(e.detail.reason),
           failureReason: e.message,
         });
       }

@@ -41,7 +41,7 @@ function mergeTags(existing: RepositoryRecord['tags'], add: ecr.Tag[]): Reposito
   const out = new Map(existing.map((t) => [t.Key, t.Value]));
   for (const t of add) out.set(t.Key as string, t.Value ?? '');
   if (out.size > 50)
-    throw invalidParameter('A repository can have at most 50 tags', { field: 'tags', code: 'TooManyTagsException' });
+    throw invalidParameter('A repository can have at most 50 tags', { field: 'tags', reason: 'too-many-tags' });
   return [...out].map(([Key, Value]) => ({ Key, Value }));
 }
 

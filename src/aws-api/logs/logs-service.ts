@@ -23,8 +23,8 @@ import { defineService, type AwsService } from '../service.js';
 type Out<T> = Omit<T, '$metadata'>;
 type Empty = Record<string, never>;
 
+/** CloudWatch Logs' exception names, by kind: its domain has no finer reasons. */
 function logsErrorCode(e: BerthError): string | undefined {
-  if (e.detail.code) return e.detail.code;
   if (e.kind === 'NotFound') return 'ResourceNotFoundException';
   if (e.kind === 'AlreadyExists') return 'ResourceAlreadyExistsException';
   if (e.kind === 'InvalidParameter') return 'InvalidParameterException';

@@ -75,7 +75,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
   const cluster = getCluster(deps, input.cluster);
   if (!input.taskDefinition) throw invalidParameter('TaskDefinition must be specified.', { field: 'taskDefinition' });
   const td = resolveTaskDefinition(deps, input.taskDefinition);
-  if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { reason: 'definition-invalid' });
   const strategy = input.schedulingStrategy ?? 'REPLICA';
   if (strategy === 'DAEMON' && input.desiredCount !== undefined)
     throw invalidParameter('The DAEMON scheduling strategy does not support a desired count.', {
@@ -125,7 +125,6 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     const cur = tx.get(services, `${cluster.name}/${input.serviceName}`)?.value;
     if (cur && cur.status !== 'INACTIVE') {
       throw invalidParameter('Creation of service was not idempotent.', {
-        code: 'InvalidParameterException',
         field: 'serviceName',
       });
     }
@@ -182,7 +181,8 @@ export function updateService(
       field: 'desiredCount',
     });
   const td = input.taskDefinition ? resolveTaskDefinition(deps, input.taskDefinition) : undefined;
-  if (td && td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  if (td && td.status !== 'ACTIVE')
+    throw invalidParameter('TaskDefinition is inactive', { reason: 'definition-invalid' });
   if (td || input.enableExecuteCommand) {
     refuseUnsupported(td ?? resolveTaskDefinition(deps, cur.taskDefinitionArn), {
       ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
@@ -276,9 +276,7 @@ export function deleteService(
 ): ServiceRecord {
   const cur = getService(deps, cluster, ref);
   if (!force && cur.schedulingStrategy === 'REPLICA' && cur.desiredCount > 0) {
-    throw invalidParameter('The service cannot be stopped while it is scaled above 0.', {
-      code: 'InvalidParameterException',
-    });
+    throw invalidParameter('The service cannot be stopped while it is scaled above 0.', {});
   }
   return deps.store.write((tx) => {
     const s = tx.get(services, `${cur.cluster}/${cur.name}`)?.value ?? cur;

@@ -1,6 +1,7 @@
 import { invalidParameter } from '../../kernel/index.js';
 
-const clientError = (message: string, field: string) => invalidParameter(message, { field, code: 'ClientException' });
+const clientError = (message: string, field: string) =>
+  invalidParameter(message, { field, reason: 'definition-invalid' });
 
 /** Task-level CPU as ECS accepts it: units ("1024") or vCPUs ("1 vCPU", "0.25 vcpu"). */
 export function parseCpu(text: string): number {

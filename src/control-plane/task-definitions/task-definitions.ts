@@ -5,7 +5,10 @@ import { families, taskDefinitions, type Tag, type TaskDefinitionRecord } from '
 import { requiredAttributes, validateTaskDefinition } from './validate.js';
 
 const unableToDescribe = () =>
-  invalidParameter('Unable to describe task definition.', { code: 'ClientException', resource: 'task-definition' });
+  invalidParameter('Unable to describe task definition.', {
+    reason: 'definition-invalid',
+    resource: 'task-definition',
+  });
 
 /** Registers the next revision of a family; the input is kept verbatim for DescribeTaskDefinition. */
 export function registerTaskDefinition(
@@ -85,7 +88,7 @@ export function listFamilies(deps: ControlPlaneDeps, options: { familyPrefix?: s
 export function deregisterTaskDefinition(deps: ControlPlaneDeps, ref: string): TaskDefinitionRecord {
   if (!/:\d+$/.test(ref)) {
     throw invalidParameter('A revision is required: use family:revision or the full ARN.', {
-      code: 'ClientException',
+      reason: 'definition-invalid',
       field: 'taskDefinition',
     });
   }

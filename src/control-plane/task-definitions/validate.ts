@@ -5,7 +5,7 @@ import { isFargatePair, parseCpu, parseMemory } from './resources.js';
 type Input = Record<string, any>;
 
 const clientError = (message: string, field?: string) =>
-  invalidParameter(message, { code: 'ClientException', ...(field ? { field } : {}) });
+  invalidParameter(message, { reason: 'definition-invalid', ...(field ? { field } : {}) });
 
 const NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 

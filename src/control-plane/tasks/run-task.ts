@@ -84,7 +84,7 @@ function toStrategies(list: RunTaskInput['placementStrategy']): Strategy[] {
 export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskResult {
   const cluster = getCluster(deps, input.cluster);
   const td = resolveTaskDefinition(deps, input.taskDefinition);
-  if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { code: 'ClientException' });
+  if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { reason: 'definition-invalid' });
   const count = input.count ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.', { field: 'count' });
   refuseUnsupported(td, input);

@@ -48,8 +48,7 @@ export function stopTask(
   return deps.store.write((tx) => {
     const key = `${cluster}/${nameFromArnOrName(ref)}`;
     const t = tx.get(tasks, key)?.value;
-    if (!t)
-      throw notFound('The referenced task was not found.', { resource: 'task', code: 'InvalidParameterException' });
+    if (!t) throw notFound('The referenced task was not found.', { resource: 'task' });
     if (t.desiredStatus === 'STOPPED') return t;
     const stopped: TaskRecord = {
       ...t,

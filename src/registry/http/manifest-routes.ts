@@ -34,7 +34,7 @@ export const putManifestRoute: RouteHandler = async ({ deps, req, reply, params 
   const [name, reference] = params as [string, string];
   const bytes = await readLimited(req, deps.maxManifestSize);
   if (!bytes) {
-    throw limitExceeded(`manifest exceeds the limit of ${deps.maxManifestSize} bytes`, { code: 'SIZE_INVALID' });
+    throw limitExceeded(`manifest exceeds the limit of ${deps.maxManifestSize} bytes`, { reason: 'too-large' });
   }
   const r = await putManifest(deps, name, reference, header(req, 'content-type'), bytes);
   return reply

@@ -1,4 +1,4 @@
-import { asBerthError, type BerthError } from '../../kernel/index.js';
+import { asBerthError, type BerthError, type ErrorReason } from '../../kernel/index.js';
 
 /** OCI distribution error codes and the HTTP status each travels with. */
 export const ociCodes: Record<string, number> = {
@@ -33,14 +33,27 @@ export interface OciError {
   message: string;
 }
 
+/** The OCI codes of the domain's reasons; the others are mapped by kind. */
+const byReason: Partial<Record<ErrorReason, string>> = {
+  'range-invalid': 'BLOB_UPLOAD_INVALID',
+  'too-large': 'SIZE_INVALID',
+  'digest-invalid': 'DIGEST_INVALID',
+  'upload-invalid': 'BLOB_UPLOAD_INVALID',
+  'manifest-blob-unknown': 'MANIFEST_BLOB_UNKNOWN',
+  'manifest-invalid': 'MANIFEST_INVALID',
+  'name-invalid': 'NAME_INVALID',
+  'tag-invalid': 'TAG_INVALID',
+};
+
 /** Maps a domain error to the OCI wire once, here at the registry's edge. */
 export function toOciError(e: unknown): OciError {
   const be: BerthError = asBerthError(e);
-  const c = be.detail.code;
-  if (c === 'RANGE_INVALID') return { status: 416, code: 'BLOB_UPLOAD_INVALID', message: be.message };
-  if (c === 'SIZE_INVALID' && be.kind === 'LimitExceeded')
-    return { status: 413, code: 'SIZE_INVALID', message: be.message };
-  if (c && ociCodes[c] !== undefined) return { status: ociCodes[c] as number, code: c, message: be.message };
+  const known = be.detail.reason && byReason[be.detail.reason];
+  if (known) {
+    // Past a size limit the body was not read: 413, so the client does not send it again as is.
+    const status = known === 'SIZE_INVALID' && be.kind === 'LimitExceeded' ? 413 : (ociCodes[known] as number);
+    return { status: be.detail.reason === 'range-invalid' ? 416 : status, code: known, message: be.message };
+  }
   switch (be.kind) {
     case 'NotFound': {
       const code = notFoundCodes[be.detail.resource ?? ''] ?? 'NAME_UNKNOWN';

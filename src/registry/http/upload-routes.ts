@@ -55,12 +55,13 @@ function chunkOptions(ctx: RouteContext): AppendOptions {
   const cr = header(ctx.req, 'content-range');
   if (cr !== undefined) {
     const m = /^(?:bytes[ =])?(\d+)-(\d+)$/.exec(cr.trim());
-    if (!m) throw invalidParameter(`Content-Range '${cr}' is not of the form <start>-<end>`, { code: 'RANGE_INVALID' });
+    if (!m)
+      throw invalidParameter(`Content-Range '${cr}' is not of the form <start>-<end>`, { reason: 'range-invalid' });
     const start = Number(m[1]);
     const length = Number(m[2]) - start + 1;
     if (length <= 0 || (options.length !== undefined && options.length !== length)) {
       throw invalidParameter(`Content-Range '${cr}' does not match Content-Length ${cl ?? '(none)'}`, {
-        code: 'RANGE_INVALID',
+        reason: 'range-invalid',
       });
     }
     options.offset = start;
@@ -79,7 +80,9 @@ export const putUpload: RouteHandler = async (ctx) => {
   const [name, id] = ctx.params as [string, string];
   const digest = ctx.query.get('digest');
   if (!digest)
-    throw invalidParameter('the digest query parameter is required to complete an upload', { code: 'DIGEST_INVALID' });
+    throw invalidParameter('the digest query parameter is required to complete an upload', {
+      reason: 'digest-invalid',
+    });
   const hasBody =
     header(ctx.req, 'transfer-encoding') !== undefined || Number(header(ctx.req, 'content-length') ?? 0) > 0;
   const r = await completeUpload(
