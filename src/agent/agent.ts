@@ -8,6 +8,7 @@ import {
   agentAuthorization,
   type AgentKey,
   AGENT_PATH,
+  FARGATE_FLEET,
   type LogsRequest,
   type ServerMessage,
   type TaskSpec,
@@ -53,9 +54,6 @@ export interface AgentConfig {
   cleanupIntervalMs?: number;
   housekeeping?: Partial<HousekeepingOptions>;
 }
-
-// How the control plane names the Fargate fleet in a welcome (see control-plane FLEET).
-const FLEET_NAME = '~fargate';
 
 /**
  * The node agent: registers its host over the agent wire, diffs the desired task set against
@@ -113,7 +111,7 @@ export class Agent {
         containerInstanceId: string;
       };
       // The welcome names the cluster (or the fleet, for a Fargate-only host) the identity belongs to.
-      if (saved.cluster === (this.config.cluster ?? FLEET_NAME)) this.instanceId = saved.containerInstanceId;
+      if (saved.cluster === (this.config.cluster ?? FARGATE_FLEET)) this.instanceId = saved.containerInstanceId;
     } catch {
       /* first start */
     }

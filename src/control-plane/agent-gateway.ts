@@ -13,7 +13,16 @@ import { getCluster } from './clusters.js';
 import { registerContainerInstance, registerFleetHost, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
 import type { ReadTx } from '../store/index.js';
-import { FLEET, liveTasks, tasks, taskDefinitions, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
+import {
+  FLEET,
+  liveTasks,
+  tasks,
+  taskDefinitionKey,
+  taskDefinitions,
+  type ContainerInstanceRecord,
+  type TaskRecord,
+} from './tables.js';
+import { taskDefinitionOfArn } from './arns.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
@@ -40,11 +49,8 @@ export interface AgentGatewayOptions {
 
 /** What an agent needs to run one task: the registered definition with the task's overrides. */
 function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
-  const [family, revision] = t.taskDefinitionArn.slice(t.taskDefinitionArn.lastIndexOf('/') + 1).split(':') as [
-    string,
-    string,
-  ];
-  const td = tx.get(taskDefinitions, `${family}/${revision.padStart(9, '0')}`)?.value;
+  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
+  const td = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value;
   const input = td?.input ?? {};
   return {
     taskId: t.id,

@@ -1,4 +1,4 @@
-import { formatArn } from '../kernel/index.js';
+import { formatArn, parseArn } from '../kernel/index.js';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** ECS's long ARN format for every resource berth issues. */
@@ -25,4 +25,11 @@ export function nameFromArnOrName(text: string): string {
 export function clusterFromArn(text: string): string | undefined {
   const m = /^arn:[^:]+:ecs:[^:]*:[^:]*:(?:cluster|task|container-instance)\/([^/]+)/.exec(text);
   return m?.[1];
+}
+
+/** The family and revision a task definition ARN (`…:task-definition/<family>:<revision>`) names. */
+export function taskDefinitionOfArn(arn: string): { family: string; revision: string } {
+  const resource = parseArn(arn, 'taskDefinition').resource;
+  const [family = '', revision = ''] = resource.slice(resource.indexOf('/') + 1).split(':');
+  return { family, revision };
 }

@@ -1,3 +1,4 @@
+import { FARGATE_FLEET } from '../wire/index.js';
 import { defineTable } from '../store/index.js';
 
 /**
@@ -170,19 +171,18 @@ export interface LiveTask {
   taskCluster?: string;
 }
 
-/**
- * The Fargate fleet's hosts are container instances of this pseudo-cluster: the name cannot be a
- * real cluster's (ECS allows letters, digits, `-` and `_`), so no user ever lists or targets them.
- */
-export const FLEET = '~fargate';
+/** The Fargate fleet's pseudo-cluster (see the wire's FARGATE_FLEET). */
+export const FLEET = FARGATE_FLEET;
 
 export const liveTaskKey = (l: LiveTask) =>
   `${l.cluster}/${l.instanceId}/${l.taskCluster ? `${l.taskCluster}/` : ''}${l.taskId}`;
 export const liveTasks = defineTable<LiveTask>('ecs.live-tasks', liveTaskKey);
 export const clusters = defineTable<ClusterRecord>('ecs.clusters', (c) => c.name);
-export const taskDefinitions = defineTable<TaskDefinitionRecord>(
-  'ecs.task-definitions',
-  (t) => `${t.family}/${String(t.revision).padStart(9, '0')}`,
+/** A task definition's key: its family and zero-padded revision, so revisions list in order. */
+export const taskDefinitionKey = (family: string, revision: number | string) =>
+  `${family}/${String(revision).padStart(9, '0')}`;
+export const taskDefinitions = defineTable<TaskDefinitionRecord>('ecs.task-definitions', (t) =>
+  taskDefinitionKey(t.family, t.revision),
 );
 export const families = defineTable<FamilyRecord>('ecs.families', (f) => f.family);
 // Listed by every RunTask and written far less often: one frozen copy per revision serves all reads.

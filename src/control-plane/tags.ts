@@ -1,7 +1,7 @@
 import { clusterFromArn } from './arns.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { services } from './services/model.js';
-import { clusters, containerInstances, taskDefinitions, tasks, type Tag } from './tables.js';
+import { clusters, containerInstances, taskDefinitionKey, taskDefinitions, tasks, type Tag } from './tables.js';
 import { invalidParameter, notFound } from '../kernel/index.js';
 import type { TableDef } from '../store/index.js';
 
@@ -19,7 +19,7 @@ function locate(arn: string): { table: TableDef<Tagged>; key: string } {
       const [family, revision] = rest.split(':') as [string, string];
       return {
         table: taskDefinitions as unknown as TableDef<Tagged>,
-        key: `${family}/${(revision ?? '').padStart(9, '0')}`,
+        key: taskDefinitionKey(family, revision ?? ''),
       };
     }
     case 'service': {

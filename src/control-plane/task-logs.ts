@@ -4,7 +4,8 @@ import { clusterName } from './clusters.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { hostOf } from './tasks/put-task.js';
 import { findTask } from './tasks/tasks.js';
-import { taskDefinitions } from './tables.js';
+import { taskDefinitionKey, taskDefinitions } from './tables.js';
+import { taskDefinitionOfArn } from './arns.js';
 
 /** What an agent session offers for reading logs. */
 export interface LogSource {
@@ -51,8 +52,8 @@ export async function taskLogs(
   const cluster = clusterName(q.cluster);
   const task = findTask(deps, cluster, q.task);
   if (!task) throw notFound(`The task ${q.task} was not found in cluster ${cluster}.`, { resource: 'task' });
-  const [family, revision] = task.taskDefinitionArn.slice(task.taskDefinitionArn.lastIndexOf('/') + 1).split(':');
-  const td = deps.store.read((tx) => tx.get(taskDefinitions, `${family}/${(revision ?? '').padStart(9, '0')}`))?.value;
+  const { family, revision } = taskDefinitionOfArn(task.taskDefinitionArn);
+  const td = deps.store.read((tx) => tx.get(taskDefinitions, taskDefinitionKey(family, revision)))?.value;
   const names = (td?.input.containerDefinitions ?? []) as { name: string; essential?: boolean }[];
   const container = q.container ?? (names.find((c) => c.essential !== false) ?? names[0])?.name;
   if (!container || !names.some((c) => c.name === container)) {

@@ -9,6 +9,13 @@ import { z } from 'zod';
  */
 export const AGENT_PATH = '/agent/v1';
 
+/**
+ * The cluster name a welcome gives a host that serves only the Fargate fleet: the fleet's hosts
+ * are container instances of this pseudo-cluster, a name no real cluster can have (ECS allows
+ * letters, digits, `-` and `_`), so no user ever lists or targets them.
+ */
+export const FARGATE_FLEET = '~fargate';
+
 const attribute = z.object({ name: z.string().min(1).max(128), value: z.string().max(128).optional() });
 
 /** ECS task statuses in lifecycle order: a task only ever moves forward through them. */

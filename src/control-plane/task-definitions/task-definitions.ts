@@ -1,7 +1,7 @@
 import { invalidParameter } from '../../kernel/index.js';
 import { taskDefinitionArn } from '../arns.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { families, taskDefinitions, type Tag, type TaskDefinitionRecord } from '../tables.js';
+import { families, taskDefinitionKey, taskDefinitions, type Tag, type TaskDefinitionRecord } from '../tables.js';
 import { requiredAttributes, validateTaskDefinition } from './validate.js';
 
 const unableToDescribe = () =>
@@ -55,7 +55,7 @@ export function resolveTaskDefinition(deps: ControlPlaneDeps, ref: string): Task
   if (!m) throw unableToDescribe();
   const family = m[1] as string;
   const rec = deps.store.read((tx) => {
-    if (m[2] !== undefined) return tx.get(taskDefinitions, `${family}/${m[2].padStart(9, '0')}`)?.value;
+    if (m[2] !== undefined) return tx.get(taskDefinitions, taskDefinitionKey(family, m[2]))?.value;
     const active = tx.list(taskDefinitions, { prefix: `${family}/` }).filter((e) => e.value.status === 'ACTIVE');
     return active[active.length - 1]?.value;
   });
