@@ -14,6 +14,7 @@ import {
   type TaskSpec,
 } from '../wire/index.js';
 import { readContainerLog } from './container-logs.js';
+import { hostPlatform } from './task-platform.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './housekeeping.js';
 import { ImageStore, type PullBehavior } from './images/image-store.js';
@@ -166,7 +167,7 @@ export class Agent {
       users: this.users,
       pullBehavior: this.config.imagePullBehavior ?? 'default',
       volumesDir: join(this.config.dataDir, 'volumes'),
-      network: { ...this.config.network, dataDir: join(this.config.dataDir, 'cni') },
+      platform: hostPlatform({ ...this.config.network, dataDir: join(this.config.dataDir, 'cni') }),
       logger: this.logger,
       report: (t) => void this.send(toReport(t)),
       drainLogs: (t, final) => this.drainLogs(t, final),

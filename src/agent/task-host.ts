@@ -1,10 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ephemeralDir, removeEphemeral } from './runtime/ephemeral.js';
-import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
-import { unmount } from './runtime/rootfs.js';
-import { Runtime } from './runtime/runtime.js';
-import { removeTaskCgroup } from './runtime/task-cgroup.js';
+import { ephemeralDir } from './runtime/ephemeral.js';
+import type { ContainerRuntime } from './runtime/runtime.js';
+import type { TaskPlatform } from './task-platform.js';
 import { recoverTask } from './task-recovery.js';
 import type { LocalTask } from './task-state.js';
 
@@ -17,7 +15,7 @@ export class TaskHost {
   constructor(
     readonly dir: string,
     private readonly task: () => LocalTask,
-    private readonly deps: { runtime: Runtime; network: NetworkConfig; now: () => number },
+    private readonly deps: { runtime: ContainerRuntime; platform: TaskPlatform; now: () => number },
   ) {}
 
   id(name: string): string {
@@ -46,7 +44,7 @@ export class TaskHost {
   async removeContainer(name: string): Promise<void> {
     await this.deps.runtime.delete(this.id(name));
     const d = this.containerDir(name);
-    await unmount(join(d, 'bundle', 'rootfs'));
+    await this.deps.platform.unmountRoot(join(d, 'bundle', 'rootfs'));
     await rm(join(d, 'bundle'), { recursive: true, force: true });
     await rm(this.layer(name, 'upper'), { recursive: true, force: true });
     await rm(this.layer(name, 'work'), { recursive: true, force: true });
@@ -55,23 +53,14 @@ export class TaskHost {
   /** A container that never started, removed with what its monitor left, so that it can be made again. */
   async discardContainer(name: string): Promise<void> {
     await this.removeContainer(name);
-    await Runtime.forgetMonitor(this.containerDir(name));
-  }
-
-  private tearDownNetwork(): Promise<void> {
-    const t = this.task();
-    return tearDownNetwork(this.deps.network, t.spec.taskId, t.spec.networkMode, t.bindings);
+    await this.deps.runtime.forgetMonitor(this.containerDir(name));
   }
 
   /** Everything but the logs: containers, network, cgroup, ephemeral storage, task volumes. */
   async cleanUp(): Promise<void> {
     const t = this.task();
     for (const name of Object.keys(t.containers)) await this.removeContainer(name);
-    await this.tearDownNetwork();
-    if (t.spec.fargate) {
-      await removeTaskCgroup(t.spec.taskId);
-      await removeEphemeral(this.dir);
-    }
+    await this.deps.platform.removeSandbox(t, this.dir);
     await rm(join(this.dir, 'volumes'), { recursive: true, force: true });
     t.cleanedUp = true;
   }
@@ -81,7 +70,7 @@ export class TaskHost {
     return recoverTask(this.task(), {
       status: (name) => this.deps.runtime.status(this.id(name)),
       discard: (name) => this.discardContainer(name),
-      tearDownNetwork: () => this.tearDownNetwork(),
+      tearDownNetwork: () => this.deps.platform.tearDownNetwork(this.task()),
       now: this.deps.now,
     });
   }

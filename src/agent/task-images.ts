@@ -1,5 +1,8 @@
 import type { ImageStore, PullBehavior, PulledImage } from './images/image-store.js';
 
+/** What a task's images need of the image store: a pull, and a look at what is cached. */
+export type ImageSource = Pick<ImageStore, 'pull' | 'peek'>;
+
 /** A pull that failed: the task fails to start with ECS's CannotPullContainerError. */
 export class PullFailure extends Error {
   constructor(cause: unknown) {
@@ -24,7 +27,7 @@ export class TaskImages {
   private confirmed = false;
 
   constructor(
-    private readonly store: ImageStore,
+    private readonly store: ImageSource,
     private readonly behavior: PullBehavior,
   ) {}
 

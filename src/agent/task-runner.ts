@@ -1,29 +1,27 @@
 import type { Logger } from '../kernel/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { logConfigurationError } from './awslogs-options.js';
-import type { ImageStore, PullBehavior } from './images/image-store.js';
-import { PullFailure, TaskImages } from './task-images.js';
-import { writeBundle } from './container-bundle.js';
-import type { NetworkConfig } from './runtime/network.js';
-import { Runtime, runtimeMessage, type ExitStatus } from './runtime/runtime.js';
-import { containerCgroup } from './runtime/task-cgroup.js';
+import type { PullBehavior } from './images/image-store.js';
+import { PullFailure, TaskImages, type ImageSource } from './task-images.js';
+import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
 import type { ImageUsers } from './runtime/users.js';
 import { checkHealth } from './health-check.js';
 import { dependsOnMet, stoppable } from './depends-on.js';
 import { TaskHost } from './task-host.js';
-import { prepareSandbox } from './task-setup.js';
+import type { TaskPlatform } from './task-platform.js';
 import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
 type Json = Record<string, any>;
 
 export interface RunnerDeps {
-  images: ImageStore;
-  runtime: Runtime;
+  images: ImageSource;
+  runtime: ContainerRuntime;
+  /** The sandbox, bundles and their removal (hostPlatform: networks, cgroups, mounts). */
+  platform: TaskPlatform;
   /** Each image's users, once resolved: what lets a container's root be mounted by the runtime. */
   users: ImageUsers;
   pullBehavior: PullBehavior;
-  network: NetworkConfig;
   /** Where shared Docker volumes (scope `shared`) live across tasks. */
   volumesDir: string;
   logger: Logger;
@@ -115,7 +113,7 @@ export class TaskRunner {
         (t.containers[c.name] as { imageDigest?: string }).imageDigest = this.images.digestOf(c.image);
       }
     });
-    const networked = prepareSandbox(t, this.dir, this.deps.network);
+    const networked = this.deps.platform.prepareSandbox(t, this.dir);
     const [pull, net] = await Promise.allSettled([pulled, networked]);
     if (pull.status === 'rejected') {
       const e = pull.reason as Error;
@@ -168,7 +166,7 @@ export class TaskRunner {
     const c = fargate && !def.memory ? { ...def, memory: this.task.spec.memory } : def;
     const image = await this.images.get(c.image);
     const d = this.host.containerDir(c.name);
-    const bundle = await writeBundle({
+    const bundle = await this.deps.platform.writeBundle({
       container: c,
       task: this.task,
       image,
@@ -177,7 +175,7 @@ export class TaskRunner {
       dir: d,
       upper: this.host.layer(c.name, 'upper'),
       work: this.host.layer(c.name, 'work'),
-      cgroupsPath: fargate ? containerCgroup(this.task.spec.taskId, c.name) : `/berth/${this.host.id(c.name)}`,
+      cgroupsPath: this.deps.platform.cgroupOf(this.task, c.name, this.host.id(c.name)),
       runtimeMountsRoot: this.deps.runtime.mountsRootOverlay,
       users: this.deps.users,
       volumesDir: this.deps.volumesDir,
@@ -211,7 +209,7 @@ export class TaskRunner {
     for (const c of this.containers) {
       const st = t.containers[c.name];
       if (st?.lastStatus !== 'RUNNING') continue;
-      const exit = await Runtime.exitStatus(this.host.containerDir(c.name));
+      const exit = await this.deps.runtime.exitStatus(this.host.containerDir(c.name));
       if (exit === undefined) continue;
       this.recordExit(st, exit);
       if (isEssential(c) && t.stoppingAt === undefined) {
@@ -243,7 +241,7 @@ export class TaskRunner {
     for (const c of this.containers) {
       const st = t.containers[c.name];
       if (st?.lastStatus !== 'RUNNING') continue;
-      const exit = await Runtime.exitStatus(this.host.containerDir(c.name));
+      const exit = await this.deps.runtime.exitStatus(this.host.containerDir(c.name));
       if (exit) this.recordExit(st, exit);
       else running.add(c.name);
     }

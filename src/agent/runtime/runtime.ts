@@ -41,13 +41,34 @@ export const containerFiles = (dir: string) => ({
 });
 
 /**
+ * The OCI runtime as the task runner uses it: containers by id, each with a directory where its
+ * monitor records the exit. `Runtime` is runc (or crun) under conmon; unit tests use a twin.
+ */
+export interface ContainerRuntime {
+  /** Whether the runtime mounts a container's overlay root itself (else the agent mounts it). */
+  readonly mountsRootOverlay: boolean;
+  create(id: string, bundle: string, dir: string): Promise<void>;
+  start(id: string): Promise<void>;
+  kill(id: string, signal: 'TERM' | 'KILL' | string): Promise<void>;
+  /** The runtime's state of a container (`created`, `running`, `stopped`), or undefined for none. */
+  status(id: string): Promise<string | undefined>;
+  delete(id: string): Promise<void>;
+  /** Runs a command in a running container; resolves with its exit code. */
+  exec(id: string, args: string[], timeoutMs: number): Promise<number>;
+  /** The exit status recorded in a container's directory, once it has exited. */
+  exitStatus(dir: string): Promise<ExitStatus | undefined>;
+  /** After a container that never started is deleted: clears what its monitor left in `dir`. */
+  forgetMonitor(dir: string): Promise<void>;
+}
+
+/**
  * Containers under an OCI runtime, each watched by its own conmon (Debian's container monitor,
  * as podman and CRI-O use it). conmon creates the container, keeps its stdout/stderr with
  * timestamps (the k8s-file format), notices OOM kills through the memory cgroup and records the
  * exit status; it lives in its own session, so containers, their logs and their exit codes
  * outlive an agent restart.
  */
-export class Runtime {
+export class Runtime implements ContainerRuntime {
   /** The attach sockets' directory, made once: every create waited on a mkdir otherwise. */
   private socketDirMade: Promise<void> | undefined;
 
@@ -168,7 +189,7 @@ export class Runtime {
    * After a container that never started is deleted: waits for its monitor to exit and removes
    * what the monitor leaves behind (its exit file above all), so the same id can be created afresh.
    */
-  static async forgetMonitor(dir: string): Promise<void> {
+  async forgetMonitor(dir: string): Promise<void> {
     const conmon = Number(await readFile(join(dir, 'conmon.pid'), 'utf8').catch(() => ''));
     for (let i = 0; conmon > 0 && i < 100 && processAlive(conmon); i++) await new Promise((r) => setTimeout(r, 20));
     const f = containerFiles(dir);
@@ -187,7 +208,7 @@ export class Runtime {
   }
 
   /** The exit status conmon recorded, once the container has exited. */
-  static async exitStatus(dir: string): Promise<ExitStatus | undefined> {
+  async exitStatus(dir: string): Promise<ExitStatus | undefined> {
     const f = containerFiles(dir);
     let code: number;
     try {

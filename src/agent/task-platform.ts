@@ -1,0 +1,47 @@
+import { writeBundle, type BundleInput } from './container-bundle.js';
+import { removeEphemeral } from './runtime/ephemeral.js';
+import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
+import { unmount } from './runtime/rootfs.js';
+import { containerCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
+import { prepareSandbox } from './task-setup.js';
+import type { LocalTask } from './task-state.js';
+
+/**
+ * What a task's runner does to the host besides the OCI runtime: the sandbox (on Fargate its own
+ * cgroup and ephemeral storage; host ports, the network namespace, the /etc files), each
+ * container's bundle, and taking them down again. The host's implementation needs root; the task
+ * runner's unit tests use a twin that only records.
+ */
+export interface TaskPlatform {
+  prepareSandbox(t: LocalTask, dir: string): Promise<void>;
+  /** The network only (an agent restarted before a task started takes it down to begin again). */
+  tearDownNetwork(t: LocalTask): Promise<void>;
+  /** Network, cgroup and ephemeral storage, once the containers are gone. */
+  removeSandbox(t: LocalTask, dir: string): Promise<void>;
+  /** Writes one container's bundle (its root and config.json); resolves with the bundle's path. */
+  writeBundle(b: BundleInput): Promise<string>;
+  /** Unmounts a container's root where the agent mounted it. */
+  unmountRoot(rootfs: string): Promise<void>;
+  /** The cgroup a container goes in. */
+  cgroupOf(t: LocalTask, container: string, id: string): string;
+}
+
+/** The real host: CNI networks, cgroups, overlay mounts. */
+export function hostPlatform(network: NetworkConfig): TaskPlatform {
+  const down = (t: LocalTask) => tearDownNetwork(network, t.spec.taskId, t.spec.networkMode, t.bindings);
+  return {
+    prepareSandbox: (t, dir) => prepareSandbox(t, dir, network),
+    tearDownNetwork: down,
+    async removeSandbox(t, dir) {
+      await down(t);
+      if (t.spec.fargate) {
+        await removeTaskCgroup(t.spec.taskId);
+        await removeEphemeral(dir);
+      }
+    },
+    writeBundle,
+    unmountRoot: unmount,
+    // A Fargate task's containers sit in its own cgroup, held to the task's size.
+    cgroupOf: (t, container, id) => (t.spec.fargate ? containerCgroup(t.spec.taskId, container) : `/berth/${id}`),
+  };
+}

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import type { PulledImage } from './images/image-store.js';
+import type { ContainerRuntime, ExitStatus } from './runtime/runtime.js';
+import type { TaskPlatform } from './task-platform.js';
+import type { ImageSource } from './task-images.js';
+
+interface FakeContainer {
+  dir: string;
+  state: 'created' | 'running' | 'stopped';
+  exit?: ExitStatus;
+}
+
+/**
+ * The OCI runtime's twin for unit tests: containers are entries in a map, nothing runs. A test
+ * ends a container with `exit`, decides which ignore SIGTERM and what a probe answers, and reads
+ * back every call in `calls` (`start web`, `kill web TERM`, …).
+ */
+export class FakeRuntime implements ContainerRuntime {
+  readonly mountsRootOverlay = true;
+  readonly containers = new Map<string, FakeContainer>();
+  readonly calls: string[] = [];
+  /** Containers (by id) that do not exit on SIGTERM. */
+  readonly ignoreTerm = new Set<string>();
+  /** What `exec` answers for a container (by id); 0 when unset. */
+  readonly probeAnswers = new Map<string, number>();
+
+  /** The id a task's container runs under (the runner's convention: `<taskId>-<name>`). */
+  static id = (taskId: string, name: string) => `${taskId}-${name}`;
+
+  private name = (id: string) => id.slice(id.indexOf('-') + 1);
+
+  async create(id: string, _bundle: string, dir: string): Promise<void> {
+    this.calls.push(`create ${this.name(id)}`);
+    this.containers.set(id, { dir, state: 'created' });
+  }
+  async start(id: string): Promise<void> {
+    this.calls.push(`start ${this.name(id)}`);
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`container ${id} does not exist`);
+    c.state = 'running';
+  }
+  async kill(id: string, signal: string): Promise<void> {
+    this.calls.push(`kill ${this.name(id)} ${signal}`);
+    if (signal === 'KILL') this.exit(id, 137);
+    else if (!this.ignoreTerm.has(id)) this.exit(id, 143);
+  }
+  async status(id: string): Promise<string | undefined> {
+    return this.containers.get(id)?.state;
+  }
+  async delete(id: string): Promise<void> {
+    this.containers.delete(id);
+  }
+  async exec(id: string, args: string[]): Promise<number> {
+    this.calls.push(`exec ${this.name(id)} ${args.join(' ')}`);
+    return this.probeAnswers.get(id) ?? 0;
+  }
+  async exitStatus(dir: string): Promise<ExitStatus | undefined> {
+    return [...this.containers.values()].find((c) => c.dir === dir)?.exit;
+  }
+  async forgetMonitor(): Promise<void> {}
+
+  /** The container exits with this code (as its monitor would record it). */
+  exit(id: string, code: number, oomKilled = false): void {
+    const c = this.containers.get(id);
+    if (!c || c.state === 'stopped') return;
+    c.state = 'stopped';
+    c.exit = { code, oomKilled };
+  }
+}
+
+/** A host that prepares nothing: no network, no cgroups, no mounts; bundles are just paths. */
+export function fakePlatform(calls: string[] = []): TaskPlatform {
+  return {
+    async prepareSandbox(t) {
+      calls.push('prepare sandbox');
+      t.bindings = [];
+    },
+    async tearDownNetwork() {
+      calls.push('tear down network');
+    },
+    async removeSandbox() {
+      calls.push('remove sandbox');
+    },
+    async writeBundle(b) {
+      return join(b.dir, 'bundle');
+    },
+    async unmountRoot() {},
+    cgroupOf: (_t, _c, id) => `/test/${id}`,
+  };
+}
+
+/** Images that are always there: every reference resolves to one fixed image. */
+export function fakeImages(digest = 'sha256:' + 'a'.repeat(64)): ImageSource {
+  const image: PulledImage = { digest, config: { Cmd: ['/bin/app'] }, layers: [] };
+  return { pull: async () => image, peek: async () => image };
+}
