@@ -1,3 +1,4 @@
 /** The wire module's public face: all that other modules may import from it. */
 export * from './agent-auth.js';
 export * from './agent-protocol.js';
+export * from './workload.js';

@@ -1,0 +1,202 @@
+import type { ContainerSpec, LogTarget, Probe, SandboxSpec, WorkloadSpec } from '../../wire/index.js';
+import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import { effectiveContainers } from './resources.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
+type Json = Record<string, any>;
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+const NETWORK_MODES: Record<string, SandboxSpec['network']['mode']> = {
+  bridge: 'bridge',
+  host: 'host',
+  none: 'none',
+  awsvpc: 'own',
+};
+
+const CONDITIONS: Record<string, ContainerSpec['startAfter'][number]['condition']> = {
+  START: 'started',
+  COMPLETE: 'completed',
+  SUCCESS: 'succeeded',
+  HEALTHY: 'healthy',
+};
+
+/** ECS healthCheck as a probe: CMD-SHELL runs under /bin/sh -c; interval 30 s, timeout 5 s, 3 retries by default. */
+export function healthProbe(hc: Json | undefined): Probe | undefined {
+  const cmd = (hc?.command ?? []) as string[];
+  const command =
+    cmd[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', cmd.slice(1).join(' ')] : cmd[0] === 'CMD' ? cmd.slice(1) : cmd;
+  if (!hc || command.length === 0) return undefined;
+  return {
+    action: { type: 'exec', command },
+    periodMs: (hc.interval ?? 30) * 1000,
+    timeoutMs: (hc.timeout ?? 5) * 1000,
+    failureThreshold: hc.retries ?? 3,
+    successThreshold: 1,
+    gracePeriodMs: (hc.startPeriod ?? 0) * 1000,
+  };
+}
+
+/** An awslogs logConfiguration as a CloudWatch target (stream `prefix/container/task` as ECS names it). */
+export function logTarget(c: Json, taskId: string): LogTarget {
+  const lc = c.logConfiguration as Json | undefined;
+  const o = (lc?.options ?? {}) as Record<string, string>;
+  if (lc?.logDriver !== 'awslogs' || !o['awslogs-group']) return { type: 'file' };
+  const prefix = o['awslogs-stream-prefix'];
+  return {
+    type: 'cloudwatch',
+    group: o['awslogs-group'],
+    stream: o['awslogs-stream'] ?? (prefix ? `${prefix}/${c.name}/${taskId}` : `${taskId}/${c.name}`),
+    ...(o['awslogs-region'] ? { region: o['awslogs-region'] } : {}),
+    createGroup: ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(o['awslogs-create-group'] ?? ''),
+    ...(o['awslogs-multiline-pattern'] ? { multilinePattern: o['awslogs-multiline-pattern'] } : {}),
+    ...(o['awslogs-datetime-format'] ? { datetimeFormat: o['awslogs-datetime-format'] } : {}),
+  };
+}
+
+/** A container's own mount points, then those of its volumesFrom sources (read-only if either side says so). */
+function mountsOf(c: Json, all: Json[]): ContainerSpec['mounts'] {
+  const own = (x: Json, forceRo: boolean) =>
+    ((x.mountPoints ?? []) as Json[]).map((mp) => ({
+      volume: String(mp.sourceVolume),
+      containerPath: String(mp.containerPath),
+      readOnly: forceRo || mp.readOnly === true,
+    }));
+  const mounts = own(c, false);
+  for (const vf of (c.volumesFrom ?? []) as Json[]) {
+    const src = all.find((x) => x.name === vf.sourceContainer);
+    for (const m of src ? own(src, vf.readOnly === true) : []) {
+      if (!mounts.some((x) => x.containerPath === m.containerPath)) mounts.push(m);
+    }
+  }
+  return mounts;
+}
+
+function containerSpec(c: Json, all: Json[], t: TaskRecord, mode: SandboxSpec['network']['mode']): ContainerSpec {
+  const lp = (c.linuxParameters ?? {}) as Json;
+  // On Fargate a container without a limit of its own is held to the task's memory.
+  const memory = (c.memory as number | undefined) ?? (t.fargateHostId ? t.memory : undefined);
+  const health = healthProbe(c.healthCheck as Json | undefined);
+  return {
+    name: String(c.name),
+    image: String(c.image),
+    ...(c.entryPoint ? { command: c.entryPoint as string[] } : {}),
+    ...(c.command ? { args: c.command as string[] } : {}),
+    env: ((c.environment ?? []) as Json[]).map((e) => ({ name: String(e.name), value: String(e.value ?? '') })),
+    ...(c.workingDirectory ? { workingDir: String(c.workingDirectory) } : {}),
+    ...(c.user ? { user: String(c.user) } : {}),
+    ...(c.hostname ? { hostname: String(c.hostname) } : {}),
+    mounts: mountsOf(c, all),
+    resources: {
+      cpuShares: (c.cpu as number | undefined) ?? 0,
+      ...(memory ? { memoryLimitBytes: memory * MiB } : {}),
+      ...(c.memoryReservation ? { memoryReservationBytes: (c.memoryReservation as number) * MiB } : {}),
+    },
+    security: {
+      privileged: c.privileged === true,
+      readonlyRootfs: c.readonlyRootFilesystem === true,
+      capAdd: (lp.capabilities?.add ?? []) as string[],
+      capDrop: (lp.capabilities?.drop ?? []) as string[],
+      init: lp.initProcessEnabled === true,
+      ...(lp.sharedMemorySize ? { sharedMemoryBytes: (lp.sharedMemorySize as number) * MiB } : {}),
+      tmpfs: ((lp.tmpfs ?? []) as Json[]).map((x) => ({
+        path: String(x.containerPath),
+        sizeBytes: (x.size as number) * MiB,
+        options: (x.mountOptions ?? []) as string[],
+      })),
+      rlimits: ((c.ulimits ?? []) as Json[]).map((u) => ({
+        name: String(u.name),
+        soft: u.softLimit as number,
+        hard: u.hardLimit as number,
+      })),
+    },
+    labels: (c.dockerLabels ?? {}) as Record<string, string>,
+    ...(c.dnsServers || c.dnsSearchDomains
+      ? { dns: { servers: (c.dnsServers ?? []) as string[], searches: (c.dnsSearchDomains ?? []) as string[] } }
+      : {}),
+    hostAliases: ((c.extraHosts ?? []) as Json[]).map((h) => ({
+      hostname: String(h.hostname),
+      ip: String(h.ipAddress),
+    })),
+    ports: ((c.portMappings ?? []) as Json[])
+      .filter((pm) => pm.containerPort !== undefined)
+      .map((pm) => {
+        // bridge: the fixed host port, or a free one (0 or none); host and awsvpc: the container's own.
+        const hostPort = mode === 'bridge' ? (pm.hostPort as number | undefined) || undefined : pm.containerPort;
+        return {
+          containerPort: pm.containerPort as number,
+          ...(hostPort ? { hostPort: hostPort as number } : {}),
+          protocol: pm.protocol === 'udp' ? ('udp' as const) : ('tcp' as const),
+        };
+      }),
+    essential: c.essential !== false,
+    startAfter: ((c.dependsOn ?? []) as Json[]).map((d) => ({
+      container: String(d.containerName),
+      condition: CONDITIONS[String(d.condition)] ?? 'started',
+    })),
+    restart: { policy: c.restartPolicy?.enabled === true ? 'on-failure' : 'never' },
+    stop: { timeoutMs: ((c.stopTimeout as number | undefined) ?? 30) * 1000, signal: 'TERM' },
+    probes: health ? { health } : {},
+    log: logTarget(c, t.id),
+  };
+}
+
+/** A task's volumes as sandbox volumes; EFS, FSx and non-local Docker drivers are not served. */
+function volumesOf(td: TaskDefinitionRecord): { volumes: SandboxSpec['volumes']; unsupported?: string } {
+  const volumes: SandboxSpec['volumes'] = [];
+  for (const v of (td.input.volumes ?? []) as Json[]) {
+    const name = String(v.name);
+    if (v.efsVolumeConfiguration || v.fsxWindowsFileServerVolumeConfiguration)
+      return { volumes, unsupported: `volume '${name}': EFS and FSx volumes are not implemented by berth's agent` };
+    const docker = v.dockerVolumeConfiguration as Json | undefined;
+    if (docker?.driver && docker.driver !== 'local')
+      return { volumes, unsupported: `volume '${name}': Docker volume driver '${docker.driver}' is not implemented` };
+    volumes.push({
+      name,
+      source: v.host?.sourcePath
+        ? { type: 'host', path: String(v.host.sourcePath) }
+        : docker?.scope === 'shared'
+          ? { type: 'shared' }
+          : { type: 'workload' },
+    });
+  }
+  return { volumes };
+}
+
+/**
+ * An ECS task as the neutral workload: its definition with the task's overrides, in the words
+ * every host understands. Made once, when the task is; what the agent runs.
+ */
+export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSpec {
+  const mode = NETWORK_MODES[(td.input.networkMode as string | undefined) ?? 'bridge'] ?? 'bridge';
+  const defs = effectiveContainers(td, t.overrides);
+  const { volumes, unsupported } = volumesOf(td);
+  const region = t.arn.split(':')[3] ?? '';
+  return {
+    id: t.id,
+    ref: t.arn,
+    desired: t.desiredStatus === 'RUNNING' ? 'running' : 'stopped',
+    sandbox: {
+      hostname: t.id.slice(0, 12),
+      network: { mode, ...(t.subnetId ? { subnetId: t.subnetId } : {}) },
+      ...(t.fargateHostId
+        ? {
+            isolation: {
+              cpuUnits: t.cpu,
+              memoryBytes: t.memory * MiB,
+              storageBytes: (t.ephemeralStorageGiB ?? 20) * GiB,
+            },
+          }
+        : {}),
+      volumes,
+      platformEnv: {
+        AWS_EXECUTION_ENV: t.fargateHostId ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
+        ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
+      },
+      ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
+    },
+    containers: defs.map((c) => containerSpec(c, defs, t, mode)),
+    ...(unsupported ? { cannotStart: `CannotStartContainerError: ${unsupported}` } : {}),
+  };
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+
+/**
+ * The neutral workload: what a host runs, in no face's words. It is shaped after the Kubernetes
+ * CRI (`runtime.v1`): a sandbox (network, DNS, hostname, cgroup, ports) holding containers
+ * (image, command and args, env, working dir, user, mounts, resources, security context, log
+ * target), plus the lifecycle CRI leaves to the kubelet and berth's faces need: essential
+ * containers, start order with conditions (ECS dependsOn, Kubernetes init containers), restart
+ * policy, stop grace and signal, probes. Faces translate into it once, when a workload is made
+ * (ECS: control-plane/tasks/ecs-workload.ts); the agent reads nothing else.
+ */
+
+const ms = z.number().int().nonnegative();
+
+/** A probe: a command in the container, an HTTP GET or a TCP connect (Kubernetes' three). */
+export const probeSchema = z.object({
+  action: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('exec'), command: z.array(z.string()).min(1) }),
+    z.object({
+      type: z.literal('http'),
+      port: z.number().int().min(1).max(65535),
+      path: z.string(),
+      host: z.string().optional(),
+    }),
+    z.object({ type: z.literal('tcp'), port: z.number().int().min(1).max(65535), host: z.string().optional() }),
+  ]),
+  /** The first probe comes one period after the start (Docker and ECS), or after this delay. */
+  initialDelayMs: ms.optional(),
+  periodMs: ms,
+  timeoutMs: ms,
+  /** Failures in a row that make the probe fail (ECS `retries`). */
+  failureThreshold: z.number().int().min(1),
+  successThreshold: z.number().int().min(1).default(1),
+  /** Failures inside this grace after the start do not count (ECS `startPeriod`). */
+  gracePeriodMs: ms.default(0),
+});
+
+export const START_CONDITIONS = ['started', 'completed', 'succeeded', 'healthy'] as const;
+
+/** Where a container's stdout and stderr go besides the host's log file. */
+export const logTargetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('file') }),
+  z.object({
+    type: z.literal('cloudwatch'),
+    group: z.string().min(1),
+    stream: z.string().min(1),
+    region: z.string().optional(),
+    createGroup: z.boolean(),
+    /** A line matching this (RE2) starts a new event. */
+    multilinePattern: z.string().optional(),
+    /** Or: a line that starts with a time in this strftime format does. */
+    datetimeFormat: z.string().optional(),
+  }),
+]);
+
+export const mountSchema = z.object({
+  /** A volume of the sandbox, by name. */
+  volume: z.string().min(1),
+  containerPath: z.string().min(1),
+  readOnly: z.boolean(),
+});
+
+/** A sandbox volume: a host path, a directory that lives and dies with the workload, or one shared across workloads. */
+export const volumeSchema = z.object({
+  name: z.string().min(1),
+  source: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('host'), path: z.string().min(1) }),
+    z.object({ type: z.literal('workload') }),
+    z.object({ type: z.literal('shared') }),
+  ]),
+});
+
+export const containerSpecSchema = z.object({
+  name: z.string().min(1),
+  image: z.string().min(1),
+  /** Replaces the image's Entrypoint (CRI `command`); with no args the image's Cmd is dropped too. */
+  command: z.array(z.string()).optional(),
+  /** Replaces the image's Cmd (CRI `args`). */
+  args: z.array(z.string()).optional(),
+  env: z.array(z.object({ name: z.string(), value: z.string() })),
+  workingDir: z.string().optional(),
+  user: z.string().optional(),
+  hostname: z.string().optional(),
+  mounts: z.array(mountSchema),
+  resources: z.object({
+    cpuShares: z.number().int().nonnegative(),
+    memoryLimitBytes: z.number().int().positive().optional(),
+    memoryReservationBytes: z.number().int().positive().optional(),
+  }),
+  security: z.object({
+    privileged: z.boolean(),
+    readonlyRootfs: z.boolean(),
+    capAdd: z.array(z.string()),
+    capDrop: z.array(z.string()),
+    /** A minimal init as PID 1 (Docker's --init). */
+    init: z.boolean(),
+    sharedMemoryBytes: z.number().int().positive().optional(),
+    tmpfs: z.array(
+      z.object({ path: z.string(), sizeBytes: z.number().int().positive(), options: z.array(z.string()) }),
+    ),
+    rlimits: z.array(z.object({ name: z.string(), soft: z.number().int(), hard: z.number().int() })),
+  }),
+  labels: z.record(z.string(), z.string()),
+  dns: z.object({ servers: z.array(z.string()), searches: z.array(z.string()) }).optional(),
+  hostAliases: z.array(z.object({ hostname: z.string(), ip: z.string() })),
+  ports: z.array(
+    z.object({
+      containerPort: z.number().int().min(1).max(65535),
+      /** Fixed host port; absent: the container's own (host and awsvpc) or a free one (bridge). */
+      hostPort: z.number().int().min(1).max(65535).optional(),
+      protocol: z.enum(['tcp', 'udp']),
+    }),
+  ),
+  /** The workload stops when an essential container exits. */
+  essential: z.boolean(),
+  startAfter: z.array(z.object({ container: z.string(), condition: z.enum(START_CONDITIONS) })),
+  restart: z.object({
+    policy: z.enum(['never', 'on-failure', 'always']),
+    /** Kubernetes' back-off: doubling from 10 s to 5 min, reset after 10 min of running. */
+    backoffMs: ms.optional(),
+  }),
+  stop: z.object({ timeoutMs: ms, signal: z.string().default('TERM') }),
+  /** Reported as health (ECS healthCheck); liveness restarts, readiness gates traffic, startup holds both. */
+  probes: z.object({
+    health: probeSchema.optional(),
+    liveness: probeSchema.optional(),
+    readiness: probeSchema.optional(),
+    startup: probeSchema.optional(),
+  }),
+  log: logTargetSchema,
+});
+
+export const sandboxSpecSchema = z.object({
+  hostname: z.string().min(1),
+  network: z.object({
+    /** host: the host's namespace; none: its own, loopback only; bridge: NAT on the host bridge; own: an address of its own (awsvpc). */
+    mode: z.enum(['host', 'none', 'bridge', 'own']),
+    subnetId: z.string().optional(),
+  }),
+  /** Held to exactly this much CPU and memory in a cgroup of its own, with writable storage of this size (Fargate). */
+  isolation: z
+    .object({
+      cpuUnits: z.number().int().positive(),
+      memoryBytes: z.number().int().positive(),
+      storageBytes: z.number().int().positive(),
+    })
+    .optional(),
+  volumes: z.array(volumeSchema),
+  /** Variables the platform sets in every container before their own (AWS_EXECUTION_ENV, AWS_REGION, …). */
+  platformEnv: z.record(z.string(), z.string()),
+  /** SIGKILL this long after the stop signal, whatever each container's own timeout (a Spot interruption). */
+  stopGraceMs: ms.optional(),
+});
+
+export const workloadSpecSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  /** The face's name for it, for logs and reports (an ECS task ARN, a pod's namespace/name). */
+  ref: z.string().min(1),
+  desired: z.enum(['running', 'stopped']),
+  sandbox: sandboxSpecSchema,
+  containers: z.array(containerSpecSchema).min(1),
+  /** Set when the face already knows the workload cannot start, and why (in the face's words). */
+  cannotStart: z.string().optional(),
+});
+
+export type Probe = z.infer<typeof probeSchema>;
+export type LogTarget = z.infer<typeof logTargetSchema>;
+export type ContainerSpec = z.infer<typeof containerSpecSchema>;
+export type SandboxSpec = z.infer<typeof sandboxSpecSchema>;
+export type WorkloadSpec = z.infer<typeof workloadSpecSchema>;
