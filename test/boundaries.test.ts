@@ -57,3 +57,59 @@ it('refuses an import the module table does not allow, even through an index', a
   assert.notEqual(r.code, 0, r.out);
   assert.match(r.out, /registry-imports/);
 });
+
+/** ECS container-definition members that are ECS's own words (generic ones, like name or image, are not listed). */
+const ECS_WORDS = [
+  'entryPoint',
+  'environment',
+  'environmentFiles',
+  'mountPoints',
+  'volumesFrom',
+  'portMappings',
+  'dependsOn',
+  'logConfiguration',
+  'healthCheck',
+  'linuxParameters',
+  'dockerLabels',
+  'readonlyRootFilesystem',
+  'workingDirectory',
+  'memoryReservation',
+  'dnsServers',
+  'dnsSearchDomains',
+  'extraHosts',
+  'ulimits',
+  'stopTimeout',
+  'startTimeout',
+  'repositoryCredentials',
+  'firelensConfiguration',
+  'networkMode',
+  'taskRoleArn',
+  'sourceVolume',
+  'containerName',
+  'sourceContainer',
+];
+
+it('the agent and the wire use no ECS container-definition field (the neutral workload is all they read)', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const files = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? files(join(dir, e.name))
+        : e.name.endsWith('.ts') && !e.name.includes('test')
+          ? [join(dir, e.name)]
+          : [],
+    );
+  const found: string[] = [];
+  for (const f of [...files('src/agent'), ...files('src/wire')]) {
+    const text = readFileSync(join(root, f), 'utf8');
+    for (const w of ECS_WORDS) {
+      // As a property read, an object key or a quoted key: not in prose.
+      if (new RegExp(`\\.${w}\\b|\\b${w}\\??\\s*:|['"]${w}['"]`).test(text)) found.push(`${f}: ${w}`);
+    }
+  }
+  // CNI's portmap plugin names its own capability portMappings.
+  assert.deepEqual(
+    found.filter((x) => x !== 'src/agent/runtime/network.ts: portMappings'),
+    [],
+  );
+});

@@ -279,7 +279,7 @@ export class Agent {
       for (const r of this.runners.values()) this.send(r.report()); // whatever happened while away
     } else if (msg.type === 'desired') {
       // The full set: whatever it does not name is no longer wanted here.
-      const named = new Set(msg.tasks.map((t) => t.taskId));
+      const named = new Set(msg.tasks.map((t) => t.id));
       await this.reconcile(
         msg.tasks,
         [...this.runners.keys()].filter((id) => !named.has(id)),
@@ -310,31 +310,28 @@ export class Agent {
 
   /** Converges on what is wanted: new tasks start, changed ones update, removed ones stop. */
   private async reconcile(desired: TaskSpec[], removed: string[]): Promise<void> {
-    const touched = new Set([...desired.map((s) => s.taskId), ...removed]);
+    const touched = new Set([...desired.map((s) => s.id), ...removed]);
     for (const spec of desired) {
-      const r = this.runners.get(spec.taskId);
+      const r = this.runners.get(spec.id);
       if (r) r.updateSpec(spec);
-      else if (spec.desiredStatus === 'RUNNING') {
+      else if (spec.desired === 'running') {
         const task: LocalTask = {
           spec,
           lastStatus: 'PROVISIONING',
           bindings: [],
           containers: Object.fromEntries(
-            spec.containers.map((c) => [
-              c.name as string,
-              { lastStatus: 'PENDING', runtimeId: `${spec.taskId}-${c.name as string}` },
-            ]),
+            spec.containers.map((c) => [c.name, { lastStatus: 'PENDING', runtimeId: `${spec.id}-${c.name}` }]),
           ),
         };
-        const dir = join(this.tasksDir, spec.taskId);
+        const dir = join(this.tasksDir, spec.id);
         await mkdir(dir, { recursive: true });
         await saveTask(dir, task);
-        this.runners.set(spec.taskId, this.runner(spec.taskId, task));
+        this.runners.set(spec.id, this.runner(spec.id, task));
       }
     }
     for (const id of removed) {
       const r = this.runners.get(id);
-      r?.updateSpec({ ...r.task.spec, desiredStatus: 'STOPPED' });
+      r?.updateSpec({ ...r.task.spec, desired: 'stopped' });
     }
     // Act on the change now; the periodic tick is only the level-triggered backstop. Only the
     // tasks named are ticked: ticking every runner put a new task's file work behind a read of

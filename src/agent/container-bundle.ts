@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskSpec } from '../wire/index.js';
+import type { ContainerSpec, TaskSpec } from '../wire/index.js';
 import type { PulledImage } from './images/image-store.js';
 import type { TaskNetwork } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';
@@ -10,11 +10,8 @@ import type { ImageUsers } from './runtime/users.js';
 import { containerBinds } from './runtime/volumes.js';
 import { etcBinds } from './task-setup.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
-type Json = Record<string, any>;
-
 export interface BundleInput {
-  container: Json;
+  container: ContainerSpec;
   task: { spec: TaskSpec; network?: TaskNetwork };
   image: PulledImage;
   /** The task's directory (its /etc files), and where its writes go (its volumes). */
@@ -37,23 +34,11 @@ export interface BundleInput {
  * be read first: then the root is mounted here, and the answer kept for the image's next tasks.
  * Resolves with the bundle's path.
  */
-/**
- * The variables ECS sets in every container of a task: where it runs (AWS_EXECUTION_ENV) and its
- * region, from the task's ARN. (ECS_CONTAINER_METADATA_URI* wait for the metadata endpoint.)
- */
-export function platformEnv(task: BundleInput['task']): Record<string, string> {
-  const region = task.spec.taskArn.split(':')[3] ?? '';
-  return {
-    AWS_EXECUTION_ENV: task.spec.fargate ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
-    ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
-  };
-}
-
 export async function writeBundle(b: BundleInput): Promise<string> {
   const c = b.container;
   const bundle = join(b.dir, 'bundle');
   const rootfs = join(bundle, 'rootfs');
-  const binds = containerBinds(c, b.task.spec.containers as Json[], b.task.spec.volumes, {
+  const binds = containerBinds(c, b.task.spec.sandbox.volumes, {
     taskDir: b.writableRoot,
     sharedDir: b.volumesDir,
   });
@@ -68,13 +53,13 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     image: b.image.config,
     user: known ?? b.users.resolve(rootfs, b.image.digest, user),
     ...(known ? { rootOverlay: overlay } : {}),
-    hostname: c.hostname ?? b.task.spec.taskId.slice(0, 12),
+    hostname: c.hostname ?? b.task.spec.sandbox.hostname,
     ...(b.task.network?.netnsPath ? { netnsPath: b.task.network.netnsPath } : {}),
-    networkMode: b.task.spec.networkMode,
+    network: b.task.spec.sandbox.network.mode,
     cgroupsPath: b.cgroupsPath,
     etcFiles: etcBinds(b.taskDir, c),
     binds,
-    platformEnv: platformEnv(b.task),
+    platformEnv: b.task.spec.sandbox.platformEnv,
   });
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
   return bundle;

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ContainerSpec } from '../wire/index.js';
 import { stoppable } from './depends-on.js';
 
 const defs = [
-  { name: 'db' },
-  { name: 'proxy', dependsOn: [{ containerName: 'db', condition: 'START' }] },
-  { name: 'app', dependsOn: [{ containerName: 'proxy', condition: 'HEALTHY' }] },
-  { name: 'sidecar' },
-];
+  { name: 'db', startAfter: [] },
+  { name: 'proxy', startAfter: [{ container: 'db', condition: 'started' }] },
+  { name: 'app', startAfter: [{ container: 'proxy', condition: 'healthy' }] },
+  { name: 'sidecar', startAfter: [] },
+] as unknown as ContainerSpec[];
 
 test('dependents stop before what they depend on', () => {
   assert.deepEqual(stoppable(defs, new Set(['db', 'proxy', 'app', 'sidecar'])), ['app', 'sidecar']);

@@ -1,10 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ContainerSpec } from '../wire/index.js';
 import { checkHealth } from './health-check.js';
 import type { LocalTask } from './task-state.js';
 
 test('the first probe comes one interval after the start; failures inside startPeriod do not count', async () => {
-  const c = { name: 'app', healthCheck: { command: ['CMD', 'probe'], interval: 5, retries: 2, startPeriod: 12 } };
+  // ECS's { command: ['CMD', 'probe'], interval: 5, retries: 2, startPeriod: 12 }, as the neutral probe.
+  const c = {
+    name: 'app',
+    probes: {
+      health: {
+        action: { type: 'exec', command: ['probe'] },
+        periodMs: 5000,
+        timeoutMs: 5000,
+        failureThreshold: 2,
+        successThreshold: 1,
+        gracePeriodMs: 12_000,
+      },
+    },
+  } as ContainerSpec;
   const task = { containers: { app: { lastStatus: 'RUNNING', startedAt: 0 } } } as unknown as LocalTask;
   const probes: number[] = [];
   let code = 1;

@@ -57,23 +57,22 @@ test('a multi-line pattern joins lines into events, and the last one waits unles
   }
 });
 
-test('awslogs options name the stream as ECS does and turn a datetime format into the event start', () => {
+test('a CloudWatch log target ships to its stream, a datetime format marking where an event starts', () => {
   const task = {
     spec: {
-      taskId: 'abc',
+      id: 'abc',
       containers: [
         {
           name: 'app',
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': 'g',
-              'awslogs-stream-prefix': 'web',
-              'awslogs-datetime-format': '%Y-%m-%d %H:%M:%S',
-            },
+          log: {
+            type: 'cloudwatch',
+            group: 'g',
+            stream: 'web/app/abc',
+            createGroup: false,
+            datetimeFormat: '%Y-%m-%d %H:%M:%S',
           },
         },
-        { name: 'quiet' },
+        { name: 'quiet', log: { type: 'file' } },
       ],
     },
   } as unknown as Parameters<typeof shipTargets>[1];

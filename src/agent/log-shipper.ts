@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileLinear, type LinearRegex, type Logger } from '../kernel/index.js';
-import { parseBool } from './awslogs-options.js';
 import { LineJoiner, parseRecord } from './container-logs.js';
 import type { LocalTask } from './task-state.js';
 
@@ -21,24 +20,22 @@ export interface ShipTarget {
 
 /** The awslogs targets of a task's containers (those with `logDriver: awslogs`). */
 export function shipTargets(tasksDir: string, t: LocalTask): ShipTarget[] {
-  const dir = join(tasksDir, t.spec.taskId, 'containers');
-  type Def = { name: string; logConfiguration?: { logDriver?: string; options?: Record<string, string> } };
-  return (t.spec.containers as Def[])
-    .filter((c) => c.logConfiguration?.logDriver === 'awslogs' && c.logConfiguration.options?.['awslogs-group'])
-    .map((c) => {
-      const o = c.logConfiguration?.options ?? {};
-      const prefix = o['awslogs-stream-prefix'];
-      return {
-        group: o['awslogs-group'] as string,
-        // ECS names the stream prefix/container-name/task-id; awslogs-stream names it outright.
-        stream: o['awslogs-stream'] ?? (prefix ? `${prefix}/${c.name}/${t.spec.taskId}` : `${t.spec.taskId}/${c.name}`),
-        createGroup: parseBool(o['awslogs-create-group'] ?? '') === true,
-        source: `${t.spec.taskId}-${c.name}`,
-        file: join(dir, c.name, 'container.log'),
-        offsetFile: join(dir, c.name, 'awslogs.offset'),
-        ...multilineOption(o),
-      };
-    });
+  const dir = join(tasksDir, t.spec.id, 'containers');
+  return t.spec.containers.flatMap((c) =>
+    c.log.type === 'cloudwatch'
+      ? [
+          {
+            group: c.log.group,
+            stream: c.log.stream,
+            createGroup: c.log.createGroup,
+            source: `${t.spec.id}-${c.name}`,
+            file: join(dir, c.name, 'container.log'),
+            offsetFile: join(dir, c.name, 'awslogs.offset'),
+            ...multilineOption(c.log),
+          },
+        ]
+      : [],
+  );
 }
 
 // A batch stays inside PutLogEvents' limits: 10,000 events and 1 MiB (26 bytes counted per event).
@@ -222,8 +219,8 @@ export async function readPiece(
 /** The awslogs options that join lines into multi-line events, as one pattern. */
 // The patterns run on RE2 (Go's syntax, as Docker's awslogs driver reads them): a container's
 // output is matched in linear time whatever the pattern.
-function multilineOption(o: Record<string, string>): { multiline?: LinearRegex } {
-  const pattern = o['awslogs-multiline-pattern'];
+function multilineOption(o: { multilinePattern?: string; datetimeFormat?: string }): { multiline?: LinearRegex } {
+  const pattern = o.multilinePattern;
   // A pattern that does not compile fails the container before it starts (awslogs-options.ts).
   if (pattern) {
     try {
@@ -232,7 +229,7 @@ function multilineOption(o: Record<string, string>): { multiline?: LinearRegex }
       return {};
     }
   }
-  const format = o['awslogs-datetime-format'];
+  const format = o.datetimeFormat;
   if (!format) return {};
   const tokens: Record<string, string> = {
     Y: '\\d{4}',

@@ -19,7 +19,7 @@ export class TaskHost {
   ) {}
 
   id(name: string): string {
-    return `${this.task().spec.taskId}-${name}`;
+    return `${this.task().spec.id}-${name}`;
   }
 
   containerDir(name: string): string {
@@ -31,11 +31,11 @@ export class TaskHost {
    * Fargate inside the task's ephemeral storage, so they are held to its size.
    */
   get writableRoot(): string {
-    return this.task().spec.fargate ? ephemeralDir(this.dir) : this.dir;
+    return this.task().spec.sandbox.isolation ? ephemeralDir(this.dir) : this.dir;
   }
 
   layer(name: string, which: 'upper' | 'work'): string {
-    return this.task().spec.fargate
+    return this.task().spec.sandbox.isolation
       ? join(this.writableRoot, 'containers', name, which)
       : join(this.containerDir(name), which);
   }

@@ -28,20 +28,20 @@ export interface TaskPlatform {
 
 /** The real host: CNI networks, cgroups, overlay mounts. */
 export function hostPlatform(network: NetworkConfig): TaskPlatform {
-  const down = (t: LocalTask) => tearDownNetwork(network, t.spec.taskId, t.spec.networkMode, t.bindings);
+  const down = (t: LocalTask) => tearDownNetwork(network, t.spec.id, t.spec.sandbox.network.mode, t.bindings);
   return {
     prepareSandbox: (t, dir) => prepareSandbox(t, dir, network),
     tearDownNetwork: down,
     async removeSandbox(t, dir) {
       await down(t);
-      if (t.spec.fargate) {
-        await removeTaskCgroup(t.spec.taskId);
+      if (t.spec.sandbox.isolation) {
+        await removeTaskCgroup(t.spec.id);
         await removeEphemeral(dir);
       }
     },
     writeBundle,
     unmountRoot: unmount,
-    // A Fargate task's containers sit in its own cgroup, held to the task's size.
-    cgroupOf: (t, container, id) => (t.spec.fargate ? containerCgroup(t.spec.taskId, container) : `/berth/${id}`),
+    // An isolated workload's containers sit in its own cgroup, held to the workload's size.
+    cgroupOf: (t, container, id) => (t.spec.sandbox.isolation ? containerCgroup(t.spec.id, container) : `/berth/${id}`),
   };
 }

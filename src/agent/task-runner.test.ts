@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { createLogger } from '../kernel/index.js';
-import type { TaskSpec } from '../wire/index.js';
+import type { ContainerSpec } from '../wire/index.js';
 import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
 import type { LocalTask } from './task-state.js';
-import { FakeRuntime, fakeImages, fakePlatform } from './test-twins.js';
+import { containerSpec, execProbe, FakeRuntime, fakeImages, fakePlatform, workloadSpec } from './test-twins.js';
 
 const TASK = '0123456789abcdef0123456789abcdef';
 const id = (name: string) => FakeRuntime.id(TASK, name);
@@ -18,29 +18,19 @@ afterEach(() => {
 });
 
 /** A runner for one task of these containers, on the twins, with a clock the test moves. */
-function world(containers: Record<string, unknown>[]) {
+function world(containers: ContainerSpec[]) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-runner-'));
   dirs.push(dir);
   const runtime = new FakeRuntime();
   const platformCalls: string[] = [];
   let now = 1_000_000;
-  const spec = {
-    taskId: TASK,
-    taskArn: `arn:aws:ecs:us-east-1:000000000000:task/c/${TASK}`,
-    family: 'f',
-    desiredStatus: 'RUNNING',
-    networkMode: 'none',
-    cpu: 256,
-    memory: 512,
-    containers,
-    volumes: [],
-  } as TaskSpec;
+  const spec = workloadSpec(TASK, containers);
   const task: LocalTask = {
     spec,
     lastStatus: 'PROVISIONING',
     bindings: [],
     containers: Object.fromEntries(
-      containers.map((c) => [String(c.name), { lastStatus: 'PENDING' as const, runtimeId: id(String(c.name)) }]),
+      containers.map((c) => [c.name, { lastStatus: 'PENDING' as const, runtimeId: id(c.name) }]),
     ),
   };
   const reports: string[] = [];
@@ -73,10 +63,7 @@ function world(containers: Record<string, unknown>[]) {
 
 describe('the task runner, on the runtime twin (no root, no runc)', () => {
   it('stops the task when an essential container exits, SIGTERM to the others', async () => {
-    const w = world([
-      { name: 'app', image: 'img', essential: true },
-      { name: 'sidecar', image: 'img', essential: false },
-    ]);
+    const w = world([containerSpec({ name: 'app' }), containerSpec({ name: 'sidecar', essential: false })]);
     assert.ok(await w.tickUntil(() => w.task().lastStatus === 'RUNNING'));
     assert.deepEqual(w.platformCalls, ['prepare sandbox']);
     w.runtime.exit(id('app'), 3);
@@ -92,22 +79,16 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     assert.deepEqual(w.platformCalls, ['prepare sandbox', 'remove sandbox']);
   });
 
-  it('starts a dependsOn chain in order: START, then SUCCESS, then HEALTHY', async () => {
+  it('starts a chain in order: started, then succeeded, then healthy (ECS dependsOn)', async () => {
     const w = world([
-      { name: 'db', image: 'img', essential: false },
-      {
-        name: 'migrate',
-        image: 'img',
-        essential: false,
-        dependsOn: [{ containerName: 'db', condition: 'START' }],
-      },
-      {
+      containerSpec({ name: 'db', essential: false }),
+      containerSpec({ name: 'migrate', essential: false, startAfter: [{ container: 'db', condition: 'started' }] }),
+      containerSpec({
         name: 'app',
-        image: 'img',
-        dependsOn: [{ containerName: 'migrate', condition: 'SUCCESS' }],
-        healthCheck: { command: ['CMD', 'probe'], interval: 5, retries: 1 },
-      },
-      { name: 'proxy', image: 'img', dependsOn: [{ containerName: 'app', condition: 'HEALTHY' }] },
+        startAfter: [{ container: 'migrate', condition: 'succeeded' }],
+        probes: { health: execProbe(5, 1) },
+      }),
+      containerSpec({ name: 'proxy', startAfter: [{ container: 'app', condition: 'healthy' }] }),
     ]);
     await w.tickUntil(() => w.state('migrate')?.lastStatus === 'RUNNING');
     const starts = () => w.runtime.calls.filter((c) => c.startsWith('start '));
@@ -125,10 +106,10 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     assert.ok(await w.tickUntil(() => w.task().lastStatus === 'RUNNING'));
   });
 
-  it('does not start a container whose SUCCESS dependency failed, and stops the task', async () => {
+  it('does not start a container whose succeeded condition failed, and stops the task', async () => {
     const w = world([
-      { name: 'migrate', image: 'img' },
-      { name: 'app', image: 'img', dependsOn: [{ containerName: 'migrate', condition: 'SUCCESS' }] },
+      containerSpec({ name: 'migrate' }),
+      containerSpec({ name: 'app', startAfter: [{ container: 'migrate', condition: 'succeeded' }] }),
     ]);
     await w.tickUntil(() => w.state('migrate')?.lastStatus === 'RUNNING');
     w.runtime.exit(id('migrate'), 1);
@@ -139,11 +120,15 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
 
   it('marks a container UNHEALTHY after its retries, failures in the start period not counting', async () => {
     const w = world([
-      {
+      containerSpec({
         name: 'app',
-        image: 'img',
-        healthCheck: { command: ['CMD-SHELL', 'curl -f localhost'], interval: 10, retries: 2, startPeriod: 15 },
-      },
+        probes: {
+          health: {
+            ...execProbe(10, 2, 15),
+            action: { type: 'exec', command: ['/bin/sh', '-c', 'curl -f localhost'] },
+          },
+        },
+      }),
     ]);
     await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
     w.runtime.probeAnswers.set(id('app'), 1);
@@ -163,19 +148,18 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     assert.equal(w.state('app')?.healthStatus, 'HEALTHY', 'one success makes it healthy again');
   });
 
-  it('stops in reverse dependsOn order: SIGTERM, then SIGKILL once stopTimeout has passed', async () => {
+  it('stops in reverse start order: SIGTERM, then SIGKILL once its stop timeout has passed', async () => {
     const w = world([
-      { name: 'proxy', image: 'img', stopTimeout: 5 },
-      {
+      containerSpec({ name: 'proxy', stop: { timeoutMs: 5000, signal: 'TERM' } }),
+      containerSpec({
         name: 'app',
-        image: 'img',
-        stopTimeout: 10,
-        dependsOn: [{ containerName: 'proxy', condition: 'START' }],
-      },
+        stop: { timeoutMs: 10_000, signal: 'TERM' },
+        startAfter: [{ container: 'proxy', condition: 'started' }],
+      }),
     ]);
     await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
     w.runtime.ignoreTerm.add(id('app'));
-    w.runner.updateSpec({ ...w.task().spec, desiredStatus: 'STOPPED' });
+    w.runner.updateSpec({ ...w.task().spec, desired: 'stopped' });
     await w.runner.tick();
     const kills = () => w.runtime.calls.filter((c) => c.startsWith('kill '));
     assert.deepEqual(kills(), ['kill app TERM'], 'the proxy outlives the app that needs it');
@@ -192,10 +176,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
   });
 
   it('picks a task up after an agent restart: a running container is adopted, an exit it missed is reported', async () => {
-    const w = world([
-      { name: 'app', image: 'img' },
-      { name: 'worker', image: 'img', essential: false },
-    ]);
+    const w = world([containerSpec({ name: 'app' }), containerSpec({ name: 'worker', essential: false })]);
     await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
     // The agent goes away; meanwhile the worker exits. A new runner takes the saved task.
     w.runtime.exit(id('worker'), 0);

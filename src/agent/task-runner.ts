@@ -1,6 +1,5 @@
 import type { Logger } from '../kernel/index.js';
-import type { TaskSpec } from '../wire/index.js';
-import { logConfigurationError } from './awslogs-options.js';
+import type { ContainerSpec, TaskSpec } from '../wire/index.js';
 import type { PullBehavior } from './images/image-store.js';
 import { PullFailure, TaskImages, type ImageSource } from './task-images.js';
 import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
@@ -10,9 +9,6 @@ import { dependsOnMet, stoppable } from './depends-on.js';
 import { TaskHost } from './task-host.js';
 import type { TaskPlatform } from './task-platform.js';
 import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
-type Json = Record<string, any>;
 
 export interface RunnerDeps {
   images: ImageSource;
@@ -31,22 +27,20 @@ export interface RunnerDeps {
   now: () => number;
 }
 
-const isEssential = (c: Json) => c.essential !== false;
-
-// ECS's words for a container the kernel killed at its memory limit.
+// The words ECS reports for a container the kernel killed at its memory limit.
 export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 
 /**
  * One task on this host, advanced by `tick()` toward what the control plane wants: pull, network,
- * containers in dependsOn order, then watch for exits; on a stop (desired, or an essential
- * container exiting) SIGTERM, SIGKILL after stopTimeout, then clean up everything but the logs.
+ * containers in their start order, then watch for exits; on a stop (desired, or an essential
+ * container exiting) SIGTERM, SIGKILL after the stop timeout, then clean up everything but the logs.
  * Every tick re-reads the world (exit files, runc state); nothing depends on a missed event.
  */
 export class TaskRunner {
   private busy = false;
   private readonly images: TaskImages;
   private readonly host: TaskHost;
-  /** When each container was sent SIGTERM, for its stopTimeout. */
+  /** When each container was sent SIGTERM, for its stop timeout. */
   private readonly termSentAt = new Map<string, number>();
   /** The save of the task made before its first container starts (see provision). */
   private saved: Promise<void> = Promise.resolve();
@@ -60,15 +54,17 @@ export class TaskRunner {
     this.host = new TaskHost(dir, () => this.task, deps);
   }
 
-  private get containers(): Json[] {
-    return this.task.spec.containers as Json[];
+  private get containers(): ContainerSpec[] {
+    return this.task.spec.containers;
   }
 
+  /** What may change while a workload runs: whether it is wanted, and a stop grace imposed on it. */
   updateSpec(spec: TaskSpec): void {
+    const grace = spec.sandbox.stopGraceMs;
     this.task.spec = {
       ...this.task.spec,
-      desiredStatus: spec.desiredStatus,
-      ...(spec.stopGraceMs !== undefined ? { stopGraceMs: spec.stopGraceMs } : {}),
+      desired: spec.desired,
+      sandbox: { ...this.task.spec.sandbox, ...(grace !== undefined ? { stopGraceMs: grace } : {}) },
     };
   }
 
@@ -78,11 +74,11 @@ export class TaskRunner {
     const before = JSON.stringify(this.task);
     try {
       if (this.task.lastStatus === 'STOPPED') await this.host.cleanUp();
-      else if (this.task.spec.desiredStatus === 'STOPPED' || this.task.stoppingAt !== undefined) await this.stopping();
+      else if (this.task.spec.desired === 'stopped' || this.task.stoppingAt !== undefined) await this.stopping();
       else if (this.task.lastStatus === 'PROVISIONING') await this.provision();
       else await this.watch();
     } catch (e) {
-      this.deps.logger.error({ task: this.task.spec.taskId, err: String(e) }, 'task step failed');
+      this.deps.logger.error({ task: this.task.spec.id, err: String(e) }, 'task step failed');
     } finally {
       this.busy = false;
       if (JSON.stringify(this.task) !== before) {
@@ -106,7 +102,7 @@ export class TaskRunner {
     t.pullStartedAt = this.deps.now();
     this.deps.report(t);
     // Images and the network are independent: prepare them side by side.
-    const pulled = this.images.begin([...new Set(this.containers.map((c) => String(c.image)))], (failed) => {
+    const pulled = this.images.begin([...new Set(this.containers.map((c) => c.image))], (failed) => {
       t.pullStoppedAt = this.deps.now();
       if (failed) return;
       for (const c of this.containers) {
@@ -120,13 +116,13 @@ export class TaskRunner {
       return this.fail(e instanceof PullFailure ? e.message : `CannotPullContainerError: ${e.message}`);
     }
     if (net.status === 'rejected') return this.fail(`CannotCreateContainerError: ${(net.reason as Error).message}`);
-    const logOptions = logConfigurationError(this.containers);
-    if (logOptions) return this.fail(`CannotCreateContainerError: ${logOptions}`);
+    // What the face already knew cannot start (awslogs options Docker would refuse, volumes berth does not serve).
+    if (t.spec.cannotStart) return this.fail(t.spec.cannotStart);
     t.lastStatus = 'ACTIVATING';
     // Saved while the containers are being created, before any starts: an agent restarted after
     // a start then knows the task's network, and adopts the container (recoverTask).
     this.saved = saveTask(this.dir, t).catch((e: unknown) =>
-      this.deps.logger.warn({ task: t.spec.taskId, err: String(e) }, 'saving the task failed'),
+      this.deps.logger.warn({ task: t.spec.id, err: String(e) }, 'saving the task failed'),
     );
     await this.startReady();
     await this.watch(); // report RUNNING now rather than at the next tick
@@ -150,7 +146,7 @@ export class TaskRunner {
                   ? e.message
                   : `CannotStartContainerError: ${runtimeMessage((e as Error).message)}`;
             }
-            return isEssential(c) ? st?.reason : undefined;
+            return c.essential ? st?.reason : undefined;
           },
         ),
       ),
@@ -159,11 +155,7 @@ export class TaskRunner {
     if (essential && this.task.stoppingAt === undefined) this.fail(essential);
   }
 
-  private async startContainer(def: Json): Promise<void> {
-    // On Fargate a container without its own limit is held to the task's memory (its OOM kill is
-    // then its own, and reported as such).
-    const fargate = this.task.spec.fargate !== undefined;
-    const c = fargate && !def.memory ? { ...def, memory: this.task.spec.memory } : def;
+  private async startContainer(c: ContainerSpec): Promise<void> {
     const image = await this.images.get(c.image);
     const d = this.host.containerDir(c.name);
     const bundle = await this.deps.platform.writeBundle({
@@ -188,7 +180,7 @@ export class TaskRunner {
     if (!(await this.images.confirm(c.image, image))) {
       // The tag moved while the registry was asked: the container is made again from the new image.
       await this.host.discardContainer(c.name);
-      return this.startContainer(def);
+      return this.startContainer(c);
     }
     await this.saved;
     await this.deps.runtime.start(this.host.id(c.name));
@@ -212,7 +204,7 @@ export class TaskRunner {
       const exit = await this.deps.runtime.exitStatus(this.host.containerDir(c.name));
       if (exit === undefined) continue;
       this.recordExit(st, exit);
-      if (isEssential(c) && t.stoppingAt === undefined) {
+      if (c.essential && t.stoppingAt === undefined) {
         t.stopCode = 'EssentialContainerExited';
         t.stoppedReason = 'Essential container in task exited';
         t.stoppingAt = this.deps.now();
@@ -220,7 +212,7 @@ export class TaskRunner {
     }
     await this.checkHealth();
     await this.startReady();
-    const essentials = this.containers.filter(isEssential).map((c) => t.containers[c.name]);
+    const essentials = this.containers.filter((c) => c.essential).map((c) => t.containers[c.name]);
     if (t.lastStatus !== 'RUNNING' && essentials.every((c) => c?.lastStatus === 'RUNNING')) {
       t.lastStatus = 'RUNNING';
       t.startedAt = this.deps.now();
@@ -233,7 +225,7 @@ export class TaskRunner {
     );
   }
 
-  /** Stops running containers in reverse dependsOn order: SIGTERM, then SIGKILL after each one's stopTimeout. */
+  /** Stops running containers in reverse start order: SIGTERM, then SIGKILL after each one's stop timeout. */
   private async stopping(): Promise<void> {
     const t = this.task;
     t.stoppingAt ??= this.deps.now();
@@ -248,12 +240,12 @@ export class TaskRunner {
     if (running.size > 0) {
       const now = this.deps.now();
       for (const name of stoppable(this.containers, running)) {
-        const c = this.containers.find((x) => x.name === name) as Json;
+        const c = this.containers.find((x) => x.name === name) as ContainerSpec;
         const sent = this.termSentAt.get(name);
         if (sent === undefined) {
           this.termSentAt.set(name, now);
           await this.deps.runtime.kill(this.host.id(name), 'TERM');
-        } else if (now - sent >= (t.spec.stopGraceMs ?? ((c.stopTimeout as number | undefined) ?? 30) * 1000)) {
+        } else if (now - sent >= (t.spec.sandbox.stopGraceMs ?? c.stop.timeoutMs)) {
           await this.deps.runtime.kill(this.host.id(name), 'KILL');
         }
       }

@@ -53,15 +53,12 @@ export async function loadTask(dir: string): Promise<LocalTask | undefined> {
 /** The task as the control plane should see it, in the wire's words. */
 export function toReport(t: LocalTask): TaskStateMessage {
   const bindingsFor = (name: string) => {
-    const c = t.spec.containers.find((x) => x.name === name) as
-      { portMappings?: { containerPort?: number; protocol?: string }[] } | undefined;
+    const c = t.spec.containers.find((x) => x.name === name);
     return t.bindings
-      .filter((b) =>
-        c?.portMappings?.some((pm) => pm.containerPort === b.containerPort && (pm.protocol ?? 'tcp') === b.protocol),
-      )
+      .filter((b) => c?.ports.some((p) => p.containerPort === b.containerPort && p.protocol === b.protocol))
       .map((b) => ({ bindIP: '0.0.0.0', containerPort: b.containerPort, hostPort: b.hostPort, protocol: b.protocol }));
   };
-  const essentials = t.spec.containers.filter((c) => c.essential !== false).map((c) => t.containers[c.name as string]);
+  const essentials = t.spec.containers.filter((c) => c.essential).map((c) => t.containers[c.name]);
   const health = essentials.some((c) => c?.healthStatus === 'UNHEALTHY')
     ? 'UNHEALTHY'
     : essentials.length > 0 && essentials.every((c) => c?.healthStatus === 'HEALTHY')
@@ -70,8 +67,8 @@ export function toReport(t: LocalTask): TaskStateMessage {
   return {
     type: 'task-state',
     // A fleet host runs tasks of many clusters: each report names its task's (from the ARN).
-    ...(clusterOf(t.spec.taskArn) ? { cluster: clusterOf(t.spec.taskArn) } : {}),
-    taskId: t.spec.taskId,
+    ...(clusterOf(t.spec.ref) ? { cluster: clusterOf(t.spec.ref) } : {}),
+    taskId: t.spec.id,
     lastStatus: t.lastStatus,
     ...(t.pullStartedAt !== undefined ? { pullStartedAt: t.pullStartedAt } : {}),
     ...(t.pullStoppedAt !== undefined ? { pullStoppedAt: t.pullStoppedAt } : {}),
@@ -81,18 +78,18 @@ export function toReport(t: LocalTask): TaskStateMessage {
     ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
     healthStatus: health,
     // Only an awsvpc task has an interface of its own (ECS shows `attachments: []` for the others).
-    ...(t.network?.ip && t.spec.networkMode === 'awsvpc'
+    ...(t.network?.ip && t.spec.sandbox.network.mode === 'own'
       ? {
           attachments: [
             {
-              id: attachmentIdFor(t.spec.taskId),
+              id: attachmentIdFor(t.spec.id),
               type: 'ElasticNetworkInterface',
               status: t.lastStatus === 'STOPPED' ? 'DELETED' : 'ATTACHED',
               details: [
-                { name: 'networkInterfaceId', value: `eni-${t.spec.taskId.slice(0, 17)}` },
+                { name: 'networkInterfaceId', value: `eni-${t.spec.id.slice(0, 17)}` },
                 { name: 'macAddress', value: t.network.mac ?? '' },
                 { name: 'privateIPv4Address', value: t.network.ip },
-                { name: 'subnetId', value: t.spec.subnetId ?? t.spec.fargate?.subnetId ?? 'subnet-berth' },
+                { name: 'subnetId', value: t.spec.sandbox.network.subnetId ?? 'subnet-berth' },
                 { name: 'privateDnsName', value: `ip-${t.network.ip.replace(/\./g, '-')}.ec2.internal` },
               ],
             },
@@ -108,15 +105,15 @@ export function toReport(t: LocalTask): TaskStateMessage {
       ...(c.healthStatus ? { healthStatus: c.healthStatus } : {}),
       ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
       networkBindings: bindingsFor(name),
-      ...(t.network?.ip && t.spec.networkMode === 'awsvpc'
-        ? { networkInterfaces: [{ attachmentId: attachmentIdFor(t.spec.taskId), privateIpv4Address: t.network.ip }] }
+      ...(t.network?.ip && t.spec.sandbox.network.mode === 'own'
+        ? { networkInterfaces: [{ attachmentId: attachmentIdFor(t.spec.id), privateIpv4Address: t.network.ip }] }
         : {}),
     })),
   };
 }
 
-/** The cluster in a task ARN (`…:task/<cluster>/<id>`). */
-function clusterOf(taskArn: string): string | undefined {
-  const parts = taskArn.split('/');
+/** The cluster in a task's reference, an ECS task ARN (`…:task/<cluster>/<id>`). */
+function clusterOf(ref: string): string | undefined {
+  const parts = ref.split('/');
   return parts.length >= 3 ? parts[parts.length - 2] : undefined;
 }

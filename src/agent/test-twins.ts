@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { PulledImage } from './images/image-store.js';
+import type { ContainerSpec, Probe, WorkloadSpec } from '../wire/index.js';
 import type { ContainerRuntime, ExitStatus } from './runtime/runtime.js';
 import type { TaskPlatform } from './task-platform.js';
 import type { ImageSource } from './task-images.js';
@@ -94,3 +95,53 @@ export function fakeImages(digest = 'sha256:' + 'a'.repeat(64)): ImageSource {
   const image: PulledImage = { digest, config: { Cmd: ['/bin/app'] }, layers: [] };
   return { pull: async () => image, peek: async () => image };
 }
+
+/** A neutral container with nothing set but what a test gives. */
+export function containerSpec(o: Partial<ContainerSpec> & { name: string }): ContainerSpec {
+  return {
+    image: 'img',
+    env: [],
+    mounts: [],
+    resources: { cpuShares: 0 },
+    security: {
+      privileged: false,
+      readonlyRootfs: false,
+      capAdd: [],
+      capDrop: [],
+      init: false,
+      tmpfs: [],
+      rlimits: [],
+    },
+    labels: {},
+    hostAliases: [],
+    ports: [],
+    essential: true,
+    startAfter: [],
+    restart: { policy: 'never' },
+    stop: { timeoutMs: 30_000, signal: 'TERM' },
+    probes: {},
+    log: { type: 'file' },
+    ...o,
+  };
+}
+
+/** A workload of these containers, with no network of its own. */
+export function workloadSpec(id: string, containers: ContainerSpec[]): WorkloadSpec {
+  return {
+    id,
+    ref: `arn:aws:ecs:us-east-1:000000000000:task/c/${id}`,
+    desired: 'running',
+    sandbox: { hostname: id.slice(0, 12), network: { mode: 'none' }, volumes: [], platformEnv: {} },
+    containers,
+  };
+}
+
+/** An exec probe every `periodS` seconds. */
+export const execProbe = (periodS: number, failureThreshold: number, gracePeriodS = 0): Probe => ({
+  action: { type: 'exec', command: ['probe'] },
+  periodMs: periodS * 1000,
+  timeoutMs: 5000,
+  failureThreshold,
+  successThreshold: 1,
+  gracePeriodMs: gracePeriodS * 1000,
+});

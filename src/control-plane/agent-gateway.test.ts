@@ -50,8 +50,11 @@ describe('agent gateway', () => {
     assert.equal(desired.seq, 2);
     assert.deepEqual(desired.removed, []);
     assert.equal(desired.tasks.length, 1);
-    assert.equal(desired.tasks[0]?.taskId, tasks[0]?.id);
-    assert.deepEqual(desired.tasks[0]?.containers, [{ name: 'app', image: 'busybox', memory: 64 }]);
+    assert.equal(desired.tasks[0]?.id, tasks[0]?.id);
+    assert.deepEqual(
+      desired.tasks[0]?.containers.map((c) => [c.name, c.image, c.resources.memoryLimitBytes]),
+      [['app', 'busybox', 64 * 2 ** 20]],
+    );
     session.onMessage(
       JSON.stringify({
         type: 'task-state',
@@ -68,7 +71,7 @@ describe('agent gateway', () => {
     await tick();
     const afterStop = sent.shift() as unknown as Extract<ServerMessage, { type: 'desired-delta' }>;
     assert.equal(afterStop.seq, 3);
-    assert.equal(afterStop.tasks[0]?.desiredStatus, 'STOPPED');
+    assert.equal(afterStop.tasks[0]?.desired, 'stopped');
     session.onMessage(
       JSON.stringify({ type: 'task-state', taskId: tasks[0]?.id, lastStatus: 'STOPPED', stoppedAt: 2, containers: [] }),
     );

@@ -23,8 +23,8 @@ import {
   type TaskRecord,
 } from './tables.js';
 import { taskDefinitionOfArn } from './arns.js';
+import { ecsWorkload } from './tasks/ecs-workload.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
-import { effectiveContainers } from './tasks/resources.js';
 import { applyTaskState } from './tasks/task-state.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
@@ -47,27 +47,23 @@ export interface AgentGatewayOptions {
   router?: TaskRouter;
 }
 
-/** What an agent needs to run one task: the registered definition with the task's overrides. */
+/**
+ * What an agent runs for one task: the neutral workload made when the task was (older tasks: made
+ * now from their definition), with the task's desired status and stop grace as they are now.
+ */
 function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
-  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
-  const td = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value;
-  const input = td?.input ?? {};
+  let spec = t.workload;
+  if (!spec) {
+    const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
+    const td = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value;
+    spec = td ? ecsWorkload(t, td) : undefined;
+  }
+  if (!spec) throw new Error(`task ${t.id}: its task definition ${t.taskDefinitionArn} is gone`);
+  const { stopGraceMs: _, ...sandbox } = spec.sandbox;
   return {
-    taskId: t.id,
-    taskArn: t.arn,
-    family: t.family,
-    desiredStatus: t.desiredStatus,
-    networkMode: (input.networkMode as string | undefined) ?? 'bridge',
-    cpu: t.cpu,
-    memory: t.memory,
-    containers: td ? effectiveContainers(td, t.overrides) : [],
-    volumes: (input.volumes as Record<string, unknown>[] | undefined) ?? [],
-    ...(input.taskRoleArn ? { taskRoleArn: input.taskRoleArn as string } : {}),
-    ...(t.fargateHostId
-      ? { fargate: { ephemeralStorageGiB: t.ephemeralStorageGiB ?? 20, subnetId: t.subnetId ?? 'subnet-berth' } }
-      : {}),
-    ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
-    ...(t.subnetId ? { subnetId: t.subnetId } : {}),
+    ...spec,
+    desired: t.desiredStatus === 'RUNNING' ? 'running' : 'stopped',
+    sandbox: { ...sandbox, ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}) },
   };
 }
 
@@ -280,8 +276,8 @@ export class AgentSession implements LogSource {
     this.releaseAll();
     this.dirty.clear();
     for (const t of desired) {
-      this.sent.set(t.taskId, JSON.stringify(t));
-      this.router.hold(t.taskId, this.listener);
+      this.sent.set(t.id, JSON.stringify(t));
+      this.router.hold(t.id, this.listener);
     }
     this.conn.send({ type: 'desired', seq: ++this.seq, tasks: desired });
   }

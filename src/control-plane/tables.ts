@@ -1,4 +1,4 @@
-import { FARGATE_FLEET } from '../wire/index.js';
+import { FARGATE_FLEET, type WorkloadSpec } from '../wire/index.js';
 import { defineTable } from '../store/index.js';
 
 /**
@@ -160,6 +160,8 @@ export interface TaskRecord {
   subnetId?: string;
   /** Set by a Spot interruption: SIGKILL this long after SIGTERM, whatever the containers' stopTimeout. */
   stopGraceMs?: number;
+  /** What its host runs: the neutral workload, made once when the task was (absent on older tasks). */
+  workload?: WorkloadSpec;
 }
 
 /** A task placed on an instance and not yet stopped, indexed by instance for the agent gateway. */
@@ -177,7 +179,8 @@ export const FLEET = FARGATE_FLEET;
 export const liveTaskKey = (l: LiveTask) =>
   `${l.cluster}/${l.instanceId}/${l.taskCluster ? `${l.taskCluster}/` : ''}${l.taskId}`;
 export const liveTasks = defineTable<LiveTask>('ecs.live-tasks', liveTaskKey);
-export const clusters = defineTable<ClusterRecord>('ecs.clusters', (c) => c.name);
+// Read by nearly every ECS call and written rarely: one frozen copy per revision serves all reads.
+export const clusters = defineTable<ClusterRecord>('ecs.clusters', (c) => c.name, { cache: true });
 /** A task definition's key: its family and zero-padded revision, so revisions list in order. */
 export const taskDefinitionKey = (family: string, revision: number | string) =>
   `${family}/${String(revision).padStart(9, '0')}`;

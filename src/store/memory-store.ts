@@ -1,5 +1,6 @@
 import type { Change, Entry, ListOptions, ReadTx, Store, WatchOptions, WriteTx } from './port.js';
 import { readTx, writeTx, type RawOps } from './tx-core.js';
+import { deepFreeze } from './table-mirror.js';
 import { WatchHub } from './watch-hub.js';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -23,11 +24,14 @@ export class MemoryStore implements Store {
 
   private raw(undo?: (() => void)[]): RawOps {
     return {
-      get: (t, k) => {
+      // A cached table's reads outside a write are frozen, as SqliteStore's shared copies are, so
+      // a caller that changes what it read fails here too.
+      get: (t, k, cached) => {
         const e = this.tables.get(t)?.get(k);
-        return e ? clone(e) : undefined;
+        const copy = e ? clone(e) : undefined;
+        return cached && !undo ? deepFreeze(copy) : copy;
       },
-      list: (t, o: ListOptions) => {
+      list: (t, o: ListOptions, cached) => {
         const rows = [...(this.tables.get(t)?.values() ?? [])]
           .filter(
             (e) =>
@@ -37,7 +41,8 @@ export class MemoryStore implements Store {
           )
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         if (o.reverse) rows.reverse();
-        return clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
+        const copy = clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
+        return cached && !undo ? deepFreeze(copy) : copy;
       },
       count: (t, p) => [...(this.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,
       set: (t, entry) => {

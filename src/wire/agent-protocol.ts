@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WorkloadSpec } from './workload.js';
 
 /**
  * The agent wire (`/agent/v1`, one JSON message per websocket frame). On (re)connect the agent
@@ -155,26 +156,8 @@ export interface LogsRequest {
   fromEnd?: boolean;
 }
 
-/** One task as the agent needs it: everything to run it, overrides already applied. */
-export interface TaskSpec {
-  taskId: string;
-  taskArn: string;
-  family: string;
-  desiredStatus: 'RUNNING' | 'STOPPED';
-  networkMode: string;
-  cpu: number;
-  memory: number;
-  /** Container definitions as registered, with the task's overrides applied. */
-  containers: Record<string, unknown>[];
-  volumes: Record<string, unknown>[];
-  taskRoleArn?: string;
-  /** A Fargate task: its own sandbox, held to exactly the task's CPU and memory. */
-  fargate?: { ephemeralStorageGiB: number; subnetId: string };
-  /** awsvpc: the subnet the task's attachment reports (awsvpcConfiguration.subnets[0]). */
-  subnetId?: string;
-  /** SIGKILL this long after SIGTERM whatever each container's stopTimeout (a Spot interruption). */
-  stopGraceMs?: number;
-}
+/** One workload as a host runs it: the neutral spec (workload.ts), whatever face made it. */
+export type TaskSpec = WorkloadSpec;
 
 export type ServerMessage =
   | {

@@ -1,38 +1,63 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { platformEnv } from '../container-bundle.js';
-import type { LocalTask } from '../task-state.js';
+import type { ContainerSpec } from '../../wire/index.js';
 import { buildSpec } from './oci-spec.js';
+
+/** A neutral container with nothing set but what a test gives. */
+const container = (o: Partial<ContainerSpec> = {}): ContainerSpec => ({
+  name: 'a',
+  image: 'img',
+  env: [],
+  mounts: [],
+  resources: { cpuShares: 0 },
+  security: {
+    privileged: false,
+    readonlyRootfs: false,
+    capAdd: [],
+    capDrop: [],
+    init: false,
+    tmpfs: [],
+    rlimits: [],
+  },
+  labels: {},
+  hostAliases: [],
+  ports: [],
+  essential: true,
+  startAfter: [],
+  restart: { policy: 'never' },
+  stop: { timeoutMs: 30_000, signal: 'TERM' },
+  probes: {},
+  log: { type: 'file' },
+  ...o,
+});
 
 const base = {
   image: { Env: ['PATH=/bin', 'AWS_REGION=from-image'] },
   user: { uid: 0, gid: 0 },
   hostname: 'h',
-  networkMode: 'none',
+  network: 'none',
   cgroupsPath: '/berth/x',
   etcFiles: [],
   binds: [],
 };
 
-test("every container gets ECS's variables, under its own environment and over the image's", () => {
-  const task = { spec: { taskArn: 'arn:aws:ecs:eu-west-1:000000000000:task/c/abc' } } as unknown as LocalTask;
-  const env = (container: object, t = task) =>
-    (buildSpec({ ...base, container, platformEnv: platformEnv(t) }) as { process: { env: string[] } }).process.env;
-  const plain = env({ name: 'a', command: ['true'] });
+test("every container gets the platform's variables, under its own environment and over the image's", () => {
+  const platformEnv = { AWS_EXECUTION_ENV: 'AWS_ECS_EC2', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' };
+  const env = (c: ContainerSpec) =>
+    (buildSpec({ ...base, container: c, platformEnv }) as { process: { env: string[] } }).process.env;
+  const plain = env(container({ args: ['true'] }));
   assert.ok(plain.includes('AWS_EXECUTION_ENV=AWS_ECS_EC2'));
   assert.ok(plain.includes('AWS_REGION=eu-west-1'));
   assert.ok(plain.includes('AWS_DEFAULT_REGION=eu-west-1'));
-  const own = env({ name: 'a', command: ['true'], environment: [{ name: 'AWS_REGION', value: 'mine' }] });
+  const own = env(container({ args: ['true'], env: [{ name: 'AWS_REGION', value: 'mine' }] }));
   assert.ok(own.includes('AWS_REGION=mine'));
-  const fargate = { spec: { ...task.spec, fargate: {} } } as unknown as LocalTask;
-  assert.ok(env({ name: 'a', command: ['true'] }, fargate).includes('AWS_EXECUTION_ENV=AWS_ECS_FARGATE'));
 });
 
 test("an empty working directory from the task or the image means '/'", () => {
   const spec = buildSpec({
     ...base,
     image: { WorkingDir: '' },
-    container: { name: 'a', command: ['true'], workingDirectory: '' },
+    container: container({ args: ['true'], workingDir: '' }),
   }) as {
     process: { cwd: string };
   };

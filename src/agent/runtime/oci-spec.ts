@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { ContainerSpec } from '../../wire/index.js';
 import { rootOverlayMount, type RootOverlay } from './rootfs.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
+/* eslint-disable @typescript-eslint/no-explicit-any -- an OCI config.json, built as plain JSON */
 
 let nofile: number | undefined;
 /** The agent's own open-file limit (read once: it is the limit the agent was started with). */
@@ -19,15 +20,15 @@ function readNofile(): number {
 }
 type Json = Record<string, any>;
 
-/** The init that `initProcessEnabled` puts at /dev/init: Debian's static tini. */
+/** The init a container with `security.init` gets at /dev/init: Debian's static tini. */
 function initBinary(): string {
   const found = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
   if (!found)
-    throw new Error('initProcessEnabled needs tini-static, which is not installed (scripts/install.sh installs it)');
+    throw new Error('an init process needs tini-static, which is not installed (scripts/install.sh installs it)');
   return found;
 }
 
-// Docker's default capability set, which ECS containers get unless linuxParameters change it.
+// Docker's default capability set, which containers get unless their security context changes it.
 const DEFAULT_CAPS = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
@@ -46,13 +47,13 @@ const DEFAULT_CAPS = [
 ];
 
 export interface SpecInput {
-  container: Json;
+  container: ContainerSpec;
   image: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string };
   user: { uid: number; gid: number };
   hostname: string;
   /** A network namespace to join; undefined with `host` shares the host's, with `none` makes a new one. */
   netnsPath?: string;
-  networkMode: string;
+  network: string;
   cgroupsPath: string;
   /** Files bind-mounted read-only over the rootfs (hosts, resolv.conf, hostname). */
   etcFiles: { path: string; source: string }[];
@@ -64,10 +65,13 @@ export interface SpecInput {
   rootOverlay?: RootOverlay;
 }
 
-/** The process arguments: ECS's entryPoint/command replace the image's Entrypoint/Cmd, as Docker merges them. */
-export function processArgs(c: Json, image: SpecInput['image']): string[] {
-  const entry: string[] = c.entryPoint ?? image.Entrypoint ?? [];
-  const cmd: string[] = c.command ?? (c.entryPoint ? [] : (image.Cmd ?? []));
+/**
+ * The process arguments: command and args replace the image's Entrypoint and Cmd, as Docker and
+ * Kubernetes merge them (a command without args drops the image's Cmd too).
+ */
+export function processArgs(c: Pick<ContainerSpec, 'command' | 'args'>, image: SpecInput['image']): string[] {
+  const entry: string[] = c.command ?? image.Entrypoint ?? [];
+  const cmd: string[] = c.args ?? (c.command ? [] : (image.Cmd ?? []));
   return [...entry, ...cmd];
 }
 
@@ -86,26 +90,21 @@ export function buildSpec(s: SpecInput): Json {
     env.set(i < 0 ? e : e.slice(0, i), i < 0 ? '' : e.slice(i + 1));
   }
   if (!env.has('PATH')) env.set('PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
-  // What the ECS agent gives every container, before the container's own environment.
+  // What the platform gives every container, before the container's own environment.
   for (const [k, v] of Object.entries(s.platformEnv ?? {})) env.set(k, v);
-  for (const e of (c.environment ?? []) as Json[]) env.set(e.name, e.value ?? '');
+  for (const e of c.env) env.set(e.name, e.value);
   env.set('HOSTNAME', s.hostname);
-  const lp: Json = c.linuxParameters ?? {};
-  let caps = c.privileged ? ALL_CAPS : DEFAULT_CAPS;
-  caps = caps.filter(
-    (x) =>
-      !((lp.capabilities?.drop ?? []) as string[]).map(capName).includes(x) &&
-      !(lp.capabilities?.drop ?? []).includes('ALL'),
-  );
-  caps = [...new Set([...caps, ...((lp.capabilities?.add ?? []) as string[]).map(capName)])];
+  const sec = c.security;
+  let caps = sec.privileged ? ALL_CAPS : DEFAULT_CAPS;
+  caps = caps.filter((x) => !sec.capDrop.map(capName).includes(x) && !sec.capDrop.includes('ALL'));
+  caps = [...new Set([...caps, ...sec.capAdd.map(capName)])];
   const memory: Json = {};
-  if (c.memory) memory.limit = c.memory * 1024 * 1024;
-  if (c.memoryReservation) memory.reservation = c.memoryReservation * 1024 * 1024;
-  const cpu: Json = { shares: Math.max(2, c.cpu ?? 0) };
+  if (c.resources.memoryLimitBytes) memory.limit = c.resources.memoryLimitBytes;
+  if (c.resources.memoryReservationBytes) memory.reservation = c.resources.memoryReservationBytes;
+  const cpu: Json = { shares: Math.max(2, c.resources.cpuShares) };
   const namespaces: Json[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (s.networkMode !== 'host')
-    namespaces.push(s.netnsPath ? { type: 'network', path: s.netnsPath } : { type: 'network' });
-  const shmBytes = (lp.sharedMemorySize ?? 64) * 1024 * 1024;
+  if (s.network !== 'host') namespaces.push(s.netnsPath ? { type: 'network', path: s.netnsPath } : { type: 'network' });
+  const shmBytes = sec.sharedMemoryBytes ?? 64 * 1024 * 1024;
   const mounts: Json[] = [
     ...(s.rootOverlay ? [rootOverlayMount(s.rootOverlay)] : []),
     { destination: '/proc', type: 'proc', source: 'proc' },
@@ -129,17 +128,15 @@ export function buildSpec(s: SpecInput): Json {
     },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-    ...((lp.tmpfs ?? []) as Json[]).map((t) => ({
-      destination: t.containerPath,
+    ...sec.tmpfs.map((t) => ({
+      destination: t.path,
       type: 'tmpfs',
       source: 'tmpfs',
-      options: [...(t.mountOptions ?? []), `size=${t.size}m`],
+      options: [...t.options, `size=${t.sizeBytes / (1024 * 1024)}m`],
     })),
     ...s.etcFiles.map((f) => ({ destination: f.path, type: 'bind', source: f.source, options: ['rbind', 'ro'] })),
     // As Docker's --init: a static tini (it runs in any image, libc or none) as the container's PID 1.
-    ...(lp.initProcessEnabled
-      ? [{ destination: '/dev/init', type: 'bind', source: initBinary(), options: ['bind', 'ro'] }]
-      : []),
+    ...(sec.init ? [{ destination: '/dev/init', type: 'bind', source: initBinary(), options: ['bind', 'ro'] }] : []),
     ...s.binds.map((b) => ({
       destination: b.destination,
       type: 'bind',
@@ -147,11 +144,7 @@ export function buildSpec(s: SpecInput): Json {
       options: ['rbind', b.readOnly ? 'ro' : 'rw'],
     })),
   ];
-  const rlimits = ((c.ulimits ?? []) as Json[]).map((u) => ({
-    type: `RLIMIT_${String(u.name).toUpperCase()}`,
-    hard: u.hardLimit,
-    soft: u.softLimit,
-  }));
+  const rlimits = sec.rlimits.map((u) => ({ type: `RLIMIT_${u.name.toUpperCase()}`, hard: u.hard, soft: u.soft }));
   // Containers inherit the agent's open-file limit unless they ask for another: a container may
   // not exceed what its runtime itself was given.
   if (!rlimits.some((r) => r.type === 'RLIMIT_NOFILE')) {
@@ -162,23 +155,23 @@ export function buildSpec(s: SpecInput): Json {
     process: {
       terminal: false,
       user: { uid: s.user.uid, gid: s.user.gid },
-      args: lp.initProcessEnabled ? ['/dev/init', '--', ...args] : args,
+      args: sec.init ? ['/dev/init', '--', ...args] : args,
       env: [...env].map(([k, v]) => `${k}=${v}`),
       // An empty working directory means unset (runc refuses "Cwd property must not be empty").
-      cwd: c.workingDirectory || s.image.WorkingDir || '/',
+      cwd: c.workingDir || s.image.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits,
       noNewPrivileges: false,
     },
-    root: { path: 'rootfs', readonly: c.readonlyRootFilesystem === true },
+    root: { path: 'rootfs', readonly: sec.readonlyRootfs },
     hostname: s.hostname,
     mounts,
-    annotations: Object.fromEntries(Object.entries((c.dockerLabels ?? {}) as Record<string, string>)),
+    annotations: { ...c.labels },
     linux: {
       namespaces,
       cgroupsPath: s.cgroupsPath,
       resources: { devices: [{ allow: false, access: 'rwm' }], memory, cpu },
-      maskedPaths: c.privileged
+      maskedPaths: sec.privileged
         ? []
         : [
             '/proc/acpi',
@@ -191,7 +184,7 @@ export function buildSpec(s: SpecInput): Json {
             '/sys/firmware',
             '/proc/scsi',
           ],
-      readonlyPaths: c.privileged
+      readonlyPaths: sec.privileged
         ? []
         : ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },

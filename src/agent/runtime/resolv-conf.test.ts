@@ -42,7 +42,7 @@ test('reachable host servers are kept; only loopback and nothing at all fall bac
 test("a container's dnsServers and dnsSearchDomains replace the host's", () => {
   const base = { nameservers: ['10.0.0.2'], search: ['corp.example'], options: ['ndots:2'] };
   assert.equal(
-    renderResolvConf(base, { dnsServers: ['10.9.9.9'], dnsSearchDomains: ['svc.local', 'local'] }),
+    renderResolvConf(base, { servers: ['10.9.9.9'], searches: ['svc.local', 'local'] }),
     'nameserver 10.9.9.9\nsearch svc.local local\noptions ndots:2\n',
   );
 });

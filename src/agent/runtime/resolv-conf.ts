@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
  * task's own network namespace cannot reach (loopback ones, such as systemd-resolved's
  * 127.0.0.53) replaced by the real upstream servers systemd-resolved keeps in
  * /run/systemd/resolve/resolv.conf, or by Docker's public fallback when there are none. A
- * container's `dnsServers` and `dnsSearchDomains` replace the nameservers and search list.
+ * container's own DNS servers and search domains replace the nameservers and search list.
  */
 export interface ResolvConf {
   nameservers: string[];
@@ -48,12 +48,9 @@ export async function taskResolvConf(
 }
 
 /** The file's text, with a container's own servers and search domains where it names them. */
-export function renderResolvConf(
-  base: ResolvConf,
-  own: { dnsServers?: string[]; dnsSearchDomains?: string[] } = {},
-): string {
-  const servers = own.dnsServers?.length ? own.dnsServers : base.nameservers;
-  const search = own.dnsSearchDomains?.length ? own.dnsSearchDomains : base.search;
+export function renderResolvConf(base: ResolvConf, own: { servers?: string[]; searches?: string[] } = {}): string {
+  const servers = own.servers?.length ? own.servers : base.nameservers;
+  const search = own.searches?.length ? own.searches : base.search;
   return [
     ...servers.map((s) => `nameserver ${s}`),
     ...(search.length ? [`search ${search.join(' ')}`] : []),

@@ -172,7 +172,48 @@ describe('an ECS task as the neutral workload', () => {
     assert.equal(spec.sandbox.platformEnv['AWS_EXECUTION_ENV'], 'AWS_ECS_EC2');
   });
 
-  it('says when a task cannot start: volumes berth does not serve', () => {
+  it('says when a task cannot start: volumes berth does not serve, awslogs options Docker refuses', () => {
+    const rexray = ecsWorkload(
+      task(),
+      td({
+        volumes: [
+          { name: 'r', dockerVolumeConfiguration: { driver: 'rexray' } },
+          { name: 'e', host: {} },
+        ],
+        containerDefinitions: [{ name: 'a', image: 'a' }],
+      }),
+    );
+    assert.match(rexray.cannotStart ?? '', /Docker volume driver 'rexray' is not implemented/);
+    const logs = ecsWorkload(
+      task(),
+      td({
+        containerDefinitions: [{ name: 'a', image: 'a', logConfiguration: { logDriver: 'awslogs', options: {} } }],
+      }),
+    );
+    assert.equal(logs.cannotStart, "CannotCreateContainerError: must specify a value for log opt 'awslogs-group'");
+    const empty = ecsWorkload(
+      task(),
+      td({ volumes: [{ name: 'e', host: {} }], containerDefinitions: [{ name: 'a', image: 'a' }] }),
+    );
+    assert.deepEqual(empty.sandbox.volumes, [{ name: 'e', source: { type: 'workload' } }]);
+    // Without a prefix ECS names the stream task-id/container; awslogs-stream names it outright.
+    const streams = ecsWorkload(
+      task(),
+      td({
+        containerDefinitions: [
+          { name: 'a', image: 'a', logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } } },
+          {
+            name: 'b',
+            image: 'b',
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-stream': 'mine' } },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      streams.containers.map((c) => (c.log.type === 'cloudwatch' ? c.log.stream : '')),
+      [`${ID}/a`, 'mine'],
+    );
     const spec = ecsWorkload(
       task(),
       td({

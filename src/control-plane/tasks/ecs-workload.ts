@@ -1,5 +1,6 @@
 import type { ContainerSpec, LogTarget, Probe, SandboxSpec, WorkloadSpec } from '../../wire/index.js';
 import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import { logConfigurationError, parseBool } from './awslogs-options.js';
 import { effectiveContainers } from './resources.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
@@ -49,7 +50,7 @@ export function logTarget(c: Json, taskId: string): LogTarget {
     group: o['awslogs-group'],
     stream: o['awslogs-stream'] ?? (prefix ? `${prefix}/${c.name}/${taskId}` : `${taskId}/${c.name}`),
     ...(o['awslogs-region'] ? { region: o['awslogs-region'] } : {}),
-    createGroup: ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(o['awslogs-create-group'] ?? ''),
+    createGroup: parseBool(o['awslogs-create-group'] ?? '') === true,
     ...(o['awslogs-multiline-pattern'] ? { multilinePattern: o['awslogs-multiline-pattern'] } : {}),
     ...(o['awslogs-datetime-format'] ? { datetimeFormat: o['awslogs-datetime-format'] } : {}),
   };
@@ -172,6 +173,8 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
   const mode = NETWORK_MODES[(td.input.networkMode as string | undefined) ?? 'bridge'] ?? 'bridge';
   const defs = effectiveContainers(td, t.overrides);
   const { volumes, unsupported } = volumesOf(td);
+  // Options Docker's awslogs driver would refuse fail the task before its containers are made.
+  const logProblem = logConfigurationError(defs);
   const region = t.arn.split(':')[3] ?? '';
   return {
     id: t.id,
@@ -197,6 +200,10 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
       ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
     },
     containers: defs.map((c) => containerSpec(c, defs, t, mode)),
-    ...(unsupported ? { cannotStart: `CannotStartContainerError: ${unsupported}` } : {}),
+    ...(logProblem
+      ? { cannotStart: `CannotCreateContainerError: ${logProblem}` }
+      : unsupported
+        ? { cannotStart: `CannotStartContainerError: ${unsupported}` }
+        : {}),
   };
 }

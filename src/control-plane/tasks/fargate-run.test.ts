@@ -65,7 +65,8 @@ describe('Fargate tasks', () => {
     // The fleet host's agent is sent them; the cluster's instance is not.
     assert.equal(desiredTasks(deps, undefined, host.id, true).length, 9);
     assert.equal(desiredTasks(deps, 'c', instance.id, false).length, 0);
-    assert.equal(desiredTasks(deps, 'c', host.id, true)[0]?.fargate?.subnetId, 'subnet-0abc');
+    assert.equal(desiredTasks(deps, 'c', host.id, true)[0]?.sandbox.network.subnetId, 'subnet-0abc');
+    assert.equal(desiredTasks(deps, 'c', host.id, true)[0]?.sandbox.isolation?.cpuUnits, 256);
     // The fleet host's resources count them.
     assert.equal(findInstance(deps, FLEET, host.id)?.usage?.cpu, 9 * 256);
     // Only the fleet host may report on them.

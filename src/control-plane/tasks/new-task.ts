@@ -3,6 +3,7 @@ import { containerArn, taskArn } from '../arns.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import type { ClusterRecord, ContainerInstanceRecord, Tag, TaskDefinitionRecord, TaskRecord } from '../tables.js';
 import type { taskReservation } from './resources.js';
+import { ecsWorkload } from './ecs-workload.js';
 
 export interface RunTaskResult {
   tasks: TaskRecord[];
@@ -48,7 +49,7 @@ export type Placement = Pick<TaskRecord, 'launchType' | 'ports'> &
  */
 export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, where: Placement): TaskRecord {
   const { cluster, td, res, input } = ctx;
-  return {
+  const task: TaskRecord = {
     cluster: cluster.name,
     id,
     arn: taskArn(deps, cluster.name, id),
@@ -88,6 +89,8 @@ export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, wh
     version: 1,
     ...where,
   };
+  // Translated once, here: what the task's host will run.
+  return { ...task, workload: ecsWorkload(task, td) };
 }
 
 /** The availability zone an instance advertises, for its tasks. */

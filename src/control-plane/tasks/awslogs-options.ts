@@ -1,4 +1,4 @@
-import { compileLinear } from '../kernel/index.js';
+import { compileLinear } from '../../kernel/index.js';
 
 /**
  * The awslogs driver's options, checked as Docker checks them when it creates a container (ECS
