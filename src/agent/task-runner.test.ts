@@ -200,4 +200,117 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 1);
     assert.equal(again.task.lastStatus, 'RUNNING');
   });
+
+  it('restarts a failed container with Kubernetes back-off (10 s, 20 s, …), not one that succeeded under on-failure', async () => {
+    const w = world([
+      containerSpec({ name: 'app', restart: { policy: 'on-failure', ignoredExitCodes: [], backoff: true } }),
+    ]);
+    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    const starts = () => w.runtime.calls.filter((c) => c === 'start app').length;
+    w.runtime.exit(id('app'), 1);
+    await w.runner.tick();
+    assert.equal(w.state('app')?.lastStatus, 'PENDING', 'waiting to start again');
+    assert.equal(w.task().lastStatus, 'RUNNING', 'an essential container that restarts does not stop the task');
+    w.advance(9_999);
+    await w.runner.tick();
+    assert.equal(starts(), 1, 'not before its back-off');
+    w.advance(1);
+    await w.runner.tick();
+    assert.equal(starts(), 2);
+    assert.equal(w.state('app')?.restartCount, 1);
+    w.runtime.exit(id('app'), 2);
+    await w.runner.tick();
+    w.advance(19_999);
+    await w.runner.tick();
+    assert.equal(starts(), 2, 'the second back-off is 20 s');
+    w.advance(1);
+    await w.runner.tick();
+    assert.equal(starts(), 3);
+    w.runtime.exit(id('app'), 0);
+    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'), 'exit 0 is not a failure: the task ends');
+    assert.equal(w.task().stopCode, 'EssentialContainerExited');
+  });
+
+  it('runs init containers to completion first, one after the other', async () => {
+    const w = world([
+      containerSpec({ name: 'init-1', essential: false }),
+      containerSpec({
+        name: 'init-2',
+        essential: false,
+        startAfter: [{ container: 'init-1', condition: 'succeeded' }],
+      }),
+      containerSpec({ name: 'app', startAfter: [{ container: 'init-2', condition: 'succeeded' }] }),
+    ]);
+    const starts = () => w.runtime.calls.filter((c) => c.startsWith('start '));
+    await w.tickUntil(() => w.state('init-1')?.lastStatus === 'RUNNING');
+    assert.deepEqual(starts(), ['start init-1']);
+    w.runtime.exit(id('init-1'), 0);
+    await w.tickUntil(() => w.state('init-2')?.lastStatus === 'RUNNING');
+    assert.deepEqual(starts(), ['start init-1', 'start init-2']);
+    w.runtime.exit(id('init-2'), 0);
+    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'RUNNING'));
+    assert.deepEqual(starts(), ['start init-1', 'start init-2', 'start app']);
+  });
+
+  it('restarts a container that fails its liveness probe: SIGTERM, then started again', async () => {
+    const w = world([
+      containerSpec({
+        name: 'app',
+        restart: { policy: 'always', ignoredExitCodes: [], backoff: true },
+        probes: { liveness: execProbe(10, 2) },
+      }),
+    ]);
+    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    w.runtime.probeAnswers.set(id('app'), 1);
+    w.advance(10_000);
+    await w.runner.tick();
+    assert.ok(!w.runtime.calls.includes('kill app TERM'), 'one failure of two');
+    w.advance(10_000);
+    await w.runner.tick();
+    assert.ok(w.runtime.calls.includes('kill app TERM'));
+    await w.runner.tick(); // the exit (143) is seen: the container waits its back-off
+    assert.equal(w.state('app')?.lastStatus, 'PENDING');
+    w.runtime.probeAnswers.set(id('app'), 0);
+    w.advance(10_000);
+    await w.runner.tick();
+    assert.equal(w.state('app')?.lastStatus, 'RUNNING');
+    assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
+    assert.equal(w.task().lastStatus, 'RUNNING');
+  });
+
+  it('toggles readiness both ways with its probe', async () => {
+    const w = world([containerSpec({ name: 'app', probes: { readiness: execProbe(5, 1) } })]);
+    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    assert.equal(w.state('app')?.ready, false, 'not ready before its first probe');
+    w.advance(5000);
+    await w.runner.tick();
+    assert.equal(w.state('app')?.ready, true);
+    w.runtime.probeAnswers.set(id('app'), 1);
+    w.advance(5000);
+    await w.runner.tick();
+    assert.equal(w.state('app')?.ready, false);
+    w.runtime.probeAnswers.set(id('app'), 0);
+    w.advance(5000);
+    await w.runner.tick();
+    assert.equal(w.state('app')?.ready, true);
+  });
+
+  it("follows ECS's restart policy: at once, not for an ignored exit code, not after too short a run", async () => {
+    const ecs = { policy: 'always' as const, ignoredExitCodes: [0], minRunMs: 60_000, backoff: false };
+    const w = world([containerSpec({ name: 'app', restart: ecs })]);
+    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    w.advance(60_000);
+    w.runtime.exit(id('app'), 1);
+    await w.runner.tick();
+    assert.equal(w.state('app')?.lastStatus, 'RUNNING', 'started again at once');
+    assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
+    w.advance(10_000);
+    w.runtime.exit(id('app'), 1);
+    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'), 'it ran 10 s of the 60 it must: no restart');
+    const v = world([containerSpec({ name: 'app', restart: ecs })]);
+    await v.tickUntil(() => v.task().lastStatus === 'RUNNING');
+    v.advance(60_000);
+    v.runtime.exit(id('app'), 0);
+    assert.ok(await v.tickUntil(() => v.task().lastStatus === 'STOPPED'), 'exit code 0 is ignored: no restart');
+  });
 });

@@ -4,7 +4,8 @@ import type { PullBehavior } from './images/image-store.js';
 import { PullFailure, TaskImages, type ImageSource } from './task-images.js';
 import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
 import type { ImageUsers } from './runtime/users.js';
-import { checkHealth } from './health-check.js';
+import { runProbes } from './probes.js';
+import { planRestart } from './restarts.js';
 import { dependsOnMet, stoppable } from './depends-on.js';
 import { TaskHost } from './task-host.js';
 import type { TaskPlatform } from './task-platform.js';
@@ -40,6 +41,8 @@ export class TaskRunner {
   private busy = false;
   private readonly images: TaskImages;
   private readonly host: TaskHost;
+  /** When each container failing its liveness probe was sent SIGTERM, for its stop timeout. */
+  private readonly livenessKilled = new Map<string, number>();
   /** When each container was sent SIGTERM, for its stop timeout. */
   private readonly termSentAt = new Map<string, number>();
   /** The save of the task made before its first container starts (see provision). */
@@ -128,11 +131,13 @@ export class TaskRunner {
     await this.watch(); // report RUNNING now rather than at the next tick
   }
 
-  /** Starts every pending container whose dependencies hold, side by side. */
+  /** Starts every pending container whose start conditions hold (and back-off, if restarting, has passed), side by side. */
   private async startReady(): Promise<void> {
-    const ready = this.containers.filter(
-      (c) => this.task.containers[c.name]?.lastStatus === 'PENDING' && dependsOnMet(c, this.task),
-    );
+    const now = this.deps.now();
+    const ready = this.containers.filter((c) => {
+      const st = this.task.containers[c.name];
+      return st?.lastStatus === 'PENDING' && (st.restartAt ?? 0) <= now && dependsOnMet(c, this.task);
+    });
     const failures = await Promise.all(
       ready.map((c) =>
         this.startContainer(c).then(
@@ -156,6 +161,9 @@ export class TaskRunner {
   }
 
   private async startContainer(c: ContainerSpec): Promise<void> {
+    const restarting = this.task.containers[c.name]?.restartAt !== undefined;
+    // A container started again is made afresh: the old one, its monitor's files and its layer go.
+    if (restarting) await this.host.discardContainer(c.name);
     const image = await this.images.get(c.image);
     const d = this.host.containerDir(c.name);
     const bundle = await this.deps.platform.writeBundle({
@@ -186,6 +194,10 @@ export class TaskRunner {
     await this.deps.runtime.start(this.host.id(c.name));
     st.lastStatus = 'RUNNING';
     st.startedAt = this.deps.now();
+    delete st.restartAt;
+    delete st.exitCode;
+    delete st.probes;
+    if (c.probes.readiness) st.ready = false;
   }
 
   /** A container's exit as ECS reports it: the code, and OOM kills named as such. */
@@ -204,13 +216,17 @@ export class TaskRunner {
       const exit = await this.deps.runtime.exitStatus(this.host.containerDir(c.name));
       if (exit === undefined) continue;
       this.recordExit(st, exit);
+      if (planRestart(c, st, t, exit.code, this.deps.now())) {
+        this.livenessKilled.delete(c.name);
+        continue;
+      }
       if (c.essential && t.stoppingAt === undefined) {
         t.stopCode = 'EssentialContainerExited';
         t.stoppedReason = 'Essential container in task exited';
         t.stoppingAt = this.deps.now();
       }
     }
-    await this.checkHealth();
+    await this.probe();
     await this.startReady();
     const essentials = this.containers.filter((c) => c.essential).map((c) => t.containers[c.name]);
     if (t.lastStatus !== 'RUNNING' && essentials.every((c) => c?.lastStatus === 'RUNNING')) {
@@ -219,10 +235,26 @@ export class TaskRunner {
     }
   }
 
-  private async checkHealth(): Promise<void> {
-    await checkHealth(this.containers, this.task, this.deps.now(), (name, args, timeoutMs) =>
+  /**
+   * Runs the containers' probes; one that failed its liveness probe is stopped (SIGTERM, SIGKILL
+   * after its stop timeout) and, by its restart policy, started again.
+   */
+  private async probe(): Promise<void> {
+    const now = this.deps.now();
+    const { notLive } = await runProbes(this.containers, this.task, now, (name, args, timeoutMs) =>
       this.deps.runtime.exec(this.host.id(name), args, timeoutMs),
     );
+    for (const name of notLive) {
+      if (this.livenessKilled.has(name)) continue;
+      this.livenessKilled.set(name, now);
+      await this.deps.runtime.kill(this.host.id(name), 'TERM');
+    }
+    for (const [name, sent] of this.livenessKilled) {
+      const c = this.containers.find((x) => x.name === name);
+      if (c && this.task.containers[name]?.lastStatus === 'RUNNING' && now - sent >= c.stop.timeoutMs) {
+        await this.deps.runtime.kill(this.host.id(name), 'KILL');
+      }
+    }
   }
 
   /** Stops running containers in reverse start order: SIGTERM, then SIGKILL after each one's stop timeout. */

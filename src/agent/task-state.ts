@@ -11,9 +11,18 @@ export interface ContainerState {
   startedAt?: number;
   healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   imageDigest?: string;
-  /** Health check bookkeeping: consecutive failures and when the next check is due. */
-  healthFailures?: number;
-  nextHealthAt?: number;
+  /** Probe bookkeeping, per probe: failures and successes in a row, when it is next due. */
+  probes?: Partial<
+    Record<'health' | 'liveness' | 'readiness', { failures: number; successes: number; nextAt?: number }>
+  >;
+  /** Readiness (a container with a readiness probe is not ready until it passes). */
+  ready?: boolean;
+  /** Times the container was started again after it exited (its restart policy). */
+  restartCount?: number;
+  /** Restarts since it last ran long enough for the back-off to start afresh. */
+  restartStreak?: number;
+  /** When a container waiting to be started again may start (its back-off). */
+  restartAt?: number;
 }
 
 /** Everything the agent knows about a task it runs, kept on disk so a restarted agent resumes it. */

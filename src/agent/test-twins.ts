@@ -117,7 +117,7 @@ export function containerSpec(o: Partial<ContainerSpec> & { name: string }): Con
     ports: [],
     essential: true,
     startAfter: [],
-    restart: { policy: 'never' },
+    restart: { policy: 'never', ignoredExitCodes: [], backoff: true },
     stop: { timeoutMs: 30_000, signal: 'TERM' },
     probes: {},
     log: { type: 'file' },

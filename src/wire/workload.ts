@@ -116,8 +116,12 @@ export const containerSpecSchema = z.object({
   startAfter: z.array(z.object({ container: z.string(), condition: z.enum(START_CONDITIONS) })),
   restart: z.object({
     policy: z.enum(['never', 'on-failure', 'always']),
-    /** Kubernetes' back-off: doubling from 10 s to 5 min, reset after 10 min of running. */
-    backoffMs: ms.optional(),
+    /** Exit codes that never bring a restart (ECS ignoredExitCodes). */
+    ignoredExitCodes: z.array(z.number().int()).default([]),
+    /** A container that exits sooner than this after its start is not started again (ECS restartAttemptPeriod). */
+    minRunMs: ms.optional(),
+    /** Kubernetes' back-off between restarts: 10 s doubling to 5 min, afresh after 10 min of running; else at once. */
+    backoff: z.boolean().default(true),
   }),
   stop: z.object({ timeoutMs: ms, signal: z.string().default('TERM') }),
   /** Reported as health (ECS healthCheck); liveness restarts, readiness gates traffic, startup holds both. */

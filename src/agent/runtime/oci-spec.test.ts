@@ -24,7 +24,7 @@ const container = (o: Partial<ContainerSpec> = {}): ContainerSpec => ({
   ports: [],
   essential: true,
   startAfter: [],
-  restart: { policy: 'never' },
+  restart: { policy: 'never', ignoredExitCodes: [], backoff: true },
   stop: { timeoutMs: 30_000, signal: 'TERM' },
   probes: {},
   log: { type: 'file' },

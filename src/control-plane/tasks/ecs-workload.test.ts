@@ -169,7 +169,27 @@ describe('an ECS task as the neutral workload', () => {
       { volume: 'data', containerPath: '/data', readOnly: true },
     ]);
     assert.equal(init?.resources.memoryLimitBytes, undefined, 'no limit of its own off Fargate');
+    assert.deepEqual(app?.restart, { policy: 'never', ignoredExitCodes: [], backoff: false });
     assert.equal(spec.sandbox.platformEnv['AWS_EXECUTION_ENV'], 'AWS_ECS_EC2');
+  });
+
+  it("takes ECS's container restart policy: at once, ignored exit codes, a minimum run (300 s by default)", () => {
+    const spec = ecsWorkload(
+      task(),
+      td({
+        containerDefinitions: [
+          { name: 'a', image: 'a', restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 } },
+          { name: 'b', image: 'b', restartPolicy: { enabled: true } },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      spec.containers.map((c) => c.restart),
+      [
+        { policy: 'always', ignoredExitCodes: [0], minRunMs: 60_000, backoff: false },
+        { policy: 'always', ignoredExitCodes: [], minRunMs: 300_000, backoff: false },
+      ],
+    );
   });
 
   it('says when a task cannot start: volumes berth does not serve, awslogs options Docker refuses', () => {

@@ -74,6 +74,20 @@ function mountsOf(c: Json, all: Json[]): ContainerSpec['mounts'] {
   return mounts;
 }
 
+/**
+ * ECS's container restart policy: when enabled, a container that exits is started again at once,
+ * unless its exit code is ignored or it ran less than restartAttemptPeriod (300 s by default).
+ */
+function restartOf(p: Json | undefined): ContainerSpec['restart'] {
+  if (p?.enabled !== true) return { policy: 'never', ignoredExitCodes: [], backoff: false };
+  return {
+    policy: 'always',
+    ignoredExitCodes: (p.ignoredExitCodes ?? []) as number[],
+    minRunMs: ((p.restartAttemptPeriod as number | undefined) ?? 300) * 1000,
+    backoff: false,
+  };
+}
+
 function containerSpec(c: Json, all: Json[], t: TaskRecord, mode: SandboxSpec['network']['mode']): ContainerSpec {
   const lp = (c.linuxParameters ?? {}) as Json;
   // On Fargate a container without a limit of its own is held to the task's memory.
@@ -136,7 +150,7 @@ function containerSpec(c: Json, all: Json[], t: TaskRecord, mode: SandboxSpec['n
       container: String(d.containerName),
       condition: CONDITIONS[String(d.condition)] ?? 'started',
     })),
-    restart: { policy: c.restartPolicy?.enabled === true ? 'on-failure' : 'never' },
+    restart: restartOf(c.restartPolicy as Json | undefined),
     stop: { timeoutMs: ((c.stopTimeout as number | undefined) ?? 30) * 1000, signal: 'TERM' },
     probes: health ? { health } : {},
     log: logTarget(c, t.id),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerSpec } from '../wire/index.js';
-import { checkHealth } from './health-check.js';
+import { runProbes } from './probes.js';
+import { restartBackoffMs } from './restarts.js';
 import type { LocalTask } from './task-state.js';
 
 test('the first probe comes one interval after the start; failures inside startPeriod do not count', async () => {
@@ -27,13 +28,20 @@ test('the first probe comes one interval after the start; failures inside startP
     return code;
   };
   let now = 0;
-  for (now = 0; now <= 20_000; now += 1000) await checkHealth([c], task, now, exec);
+  for (now = 0; now <= 20_000; now += 1000) await runProbes([c], task, now, exec);
   assert.deepEqual(probes, [5000, 10_000, 15_000, 20_000]);
-  const st = task.containers['app'] as { healthStatus?: string; healthFailures?: number };
+  const st = task.containers['app'] as { healthStatus?: string; probes?: { health?: { failures: number } } };
   // 5 s and 10 s fell inside the 12 s start period; 15 s and 20 s are two failures: UNHEALTHY.
-  assert.equal(st.healthFailures, 2);
+  assert.equal(st.probes?.health?.failures, 2);
   assert.equal(st.healthStatus, 'UNHEALTHY');
   code = 0;
-  for (; now <= 25_000; now += 1000) await checkHealth([c], task, now, exec);
+  for (; now <= 25_000; now += 1000) await runProbes([c], task, now, exec);
   assert.equal(st.healthStatus, 'HEALTHY');
+});
+
+test("Kubernetes' restart back-off: 10 s doubling to 5 minutes", () => {
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7].map(restartBackoffMs),
+    [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000],
+  );
 });

@@ -1,0 +1,88 @@
+import type { ContainerSpec, Probe } from '../wire/index.js';
+import type { ContainerState, LocalTask } from './task-state.js';
+
+/** Runs a command inside a container; its exit code (non-zero on timeout). */
+export type ExecIn = (container: string, args: string[], timeoutMs: number) => Promise<number>;
+
+type Kind = 'health' | 'liveness' | 'readiness';
+
+/** One probe's bookkeeping on a container: failures and successes in a row, when it is next due. */
+interface ProbeState {
+  failures: number;
+  successes: number;
+  nextAt?: number;
+}
+
+/** What a round of probes found: the containers whose liveness probe failed (to be restarted). */
+export interface ProbeOutcome {
+  notLive: string[];
+}
+
+function probeState(st: ContainerState, kind: Kind): ProbeState {
+  st.probes ??= {};
+  return (st.probes[kind] ??= { failures: 0, successes: 0 });
+}
+
+/**
+ * Runs one probe if it is due: every period from one period (or its initial delay) after the
+ * container started; a failure when the command exits non-zero or outlives its timeout; failures
+ * inside the grace period do not count. Resolves with whether the probe now passes, fails, or
+ * has not decided yet (undefined).
+ */
+async function run(
+  p: Probe,
+  s: ProbeState,
+  st: ContainerState,
+  name: string,
+  now: number,
+  exec: ExecIn,
+): Promise<boolean | undefined> {
+  if (p.action.type !== 'exec') return undefined; // http and tcp probes: not run by the agent yet
+  s.nextAt ??= (st.startedAt ?? now) + (p.initialDelayMs ?? p.periodMs);
+  if (now < s.nextAt) return undefined;
+  s.nextAt = now + p.periodMs;
+  const ok = (await exec(name, p.action.command, p.timeoutMs)) === 0;
+  if (ok) {
+    s.failures = 0;
+    s.successes += 1;
+    return s.successes >= p.successThreshold ? true : undefined;
+  }
+  s.successes = 0;
+  if (st.startedAt !== undefined && now - st.startedAt < p.gracePeriodMs) return undefined;
+  s.failures += 1;
+  return s.failures >= p.failureThreshold ? false : undefined;
+}
+
+/**
+ * The probes of every running container: health (ECS's health check, HEALTHY or UNHEALTHY, one
+ * success making it healthy again), readiness (Kubernetes: `ready` toggles both ways) and
+ * liveness (Kubernetes: a container that fails it is restarted).
+ */
+export async function runProbes(
+  containers: readonly ContainerSpec[],
+  task: LocalTask,
+  now: number,
+  exec: ExecIn,
+): Promise<ProbeOutcome> {
+  const notLive: string[] = [];
+  for (const c of containers) {
+    const st = task.containers[c.name];
+    if (st?.lastStatus !== 'RUNNING') continue;
+    const { health, readiness, liveness } = c.probes;
+    if (health) {
+      st.healthStatus ??= 'UNKNOWN';
+      const r = await run(health, probeState(st, 'health'), st, c.name, now, exec);
+      if (r !== undefined) st.healthStatus = r ? 'HEALTHY' : 'UNHEALTHY';
+    }
+    if (readiness) {
+      st.ready ??= false;
+      const r = await run(readiness, probeState(st, 'readiness'), st, c.name, now, exec);
+      if (r !== undefined) st.ready = r;
+    }
+    if (liveness) {
+      const r = await run(liveness, probeState(st, 'liveness'), st, c.name, now, exec);
+      if (r === false) notLive.push(c.name);
+    }
+  }
+  return { notLive };
+}
