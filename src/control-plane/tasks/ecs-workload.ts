@@ -1,7 +1,7 @@
 import type { ContainerSpec, LogTarget, Probe, SandboxSpec, WorkloadSpec } from '../../wire/index.js';
 import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
 import { logConfigurationError, parseBool } from './awslogs-options.js';
-import { effectiveContainers } from './resources.js';
+import { effectiveContainers, hostPortOf } from './resources.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
 type Json = Record<string, any>;
@@ -88,7 +88,7 @@ function restartOf(p: Json | undefined): ContainerSpec['restart'] {
   };
 }
 
-function containerSpec(c: Json, all: Json[], t: TaskRecord, mode: SandboxSpec['network']['mode']): ContainerSpec {
+function containerSpec(c: Json, all: Json[], t: TaskRecord, networkMode: string): ContainerSpec {
   const lp = (c.linuxParameters ?? {}) as Json;
   // On Fargate a container without a limit of its own is held to the task's memory.
   const memory = (c.memory as number | undefined) ?? (t.fargateHostId ? t.memory : undefined);
@@ -137,8 +137,7 @@ function containerSpec(c: Json, all: Json[], t: TaskRecord, mode: SandboxSpec['n
     ports: ((c.portMappings ?? []) as Json[])
       .filter((pm) => pm.containerPort !== undefined)
       .map((pm) => {
-        // bridge: the fixed host port, or a free one (0 or none); host and awsvpc: the container's own.
-        const hostPort = mode === 'bridge' ? (pm.hostPort as number | undefined) || undefined : pm.containerPort;
+        const hostPort = hostPortOf(networkMode, pm);
         return {
           containerPort: pm.containerPort as number,
           ...(hostPort ? { hostPort: hostPort as number } : {}),
@@ -184,7 +183,8 @@ function volumesOf(td: TaskDefinitionRecord): { volumes: SandboxSpec['volumes'];
  * every host understands. Made once, when the task is; what the agent runs.
  */
 export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSpec {
-  const mode = NETWORK_MODES[(td.input.networkMode as string | undefined) ?? 'bridge'] ?? 'bridge';
+  const networkMode = (td.input.networkMode as string | undefined) ?? 'bridge';
+  const mode = NETWORK_MODES[networkMode] ?? 'bridge';
   const defs = effectiveContainers(td, t.overrides);
   const { volumes, unsupported } = volumesOf(td);
   // Options Docker's awslogs driver would refuse fail the task before its containers are made.
@@ -213,7 +213,7 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
       },
       ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
     },
-    containers: defs.map((c) => containerSpec(c, defs, t, mode)),
+    containers: defs.map((c) => containerSpec(c, defs, t, networkMode)),
     ...(logProblem
       ? { cannotStart: `CannotCreateContainerError: ${logProblem}` }
       : unsupported

@@ -22,6 +22,14 @@ export function effectiveContainers(td: TaskDefinitionRecord, overrides: Overrid
 }
 
 /**
+ * The one host-port rule: in bridge mode a mapping binds its fixed `hostPort` (none or 0: a free
+ * one, which the agent picks); in host and awsvpc mode the container's own port.
+ */
+export function hostPortOf(networkMode: string, pm: { containerPort?: number; hostPort?: number }): number | undefined {
+  return networkMode === 'bridge' ? pm.hostPort || undefined : (pm.hostPort ?? pm.containerPort);
+}
+
+/**
  * What a task reserves on an instance: task-level cpu/memory when set (or overridden), else the
  * sum over its containers (memory counts the hard limit, or the soft one when only that is set);
  * and the fixed host ports its mappings bind in bridge and host mode.
@@ -38,10 +46,11 @@ export function taskReservation(td: TaskDefinitionRecord, overrides: Overrides =
       : (td.memoryMiB ?? containers.reduce((s, c) => s + (c.memory ?? c.memoryReservation ?? 0), 0));
   const networkMode = (td.input.networkMode as string | undefined) ?? 'bridge';
   const ports: string[] = [];
+  // Only bridge and host tasks bind the instance's ports; awsvpc tasks have addresses of their own.
   if (networkMode === 'bridge' || networkMode === 'host') {
     for (const c of containers) {
       for (const pm of (c.portMappings ?? []) as Json[]) {
-        const hostPort = networkMode === 'host' ? (pm.hostPort ?? pm.containerPort) : pm.hostPort;
+        const hostPort = hostPortOf(networkMode, pm);
         if (hostPort) ports.push(`${hostPort}/${pm.protocol ?? 'tcp'}`);
       }
     }
