@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { attachmentIdFor, type TaskSpec, type TaskStateMessage } from '../wire/index.js';
+import type { TaskSpec, TaskStateMessage } from '../wire/index.js';
 import type { PortBinding, TaskNetwork } from './runtime/network.js';
 
 export interface ContainerState {
@@ -86,24 +86,9 @@ export function toReport(t: LocalTask): TaskStateMessage {
     ...(t.stopCode ? { stopCode: t.stopCode } : {}),
     ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
     healthStatus: health,
-    // Only an awsvpc task has an interface of its own (ECS shows `attachments: []` for the others).
+    // Only a workload with a network of its own has an address to report.
     ...(t.network?.ip && t.spec.sandbox.network.mode === 'own'
-      ? {
-          attachments: [
-            {
-              id: attachmentIdFor(t.spec.id),
-              type: 'ElasticNetworkInterface',
-              status: t.lastStatus === 'STOPPED' ? 'DELETED' : 'ATTACHED',
-              details: [
-                { name: 'networkInterfaceId', value: `eni-${t.spec.id.slice(0, 17)}` },
-                { name: 'macAddress', value: t.network.mac ?? '' },
-                { name: 'privateIPv4Address', value: t.network.ip },
-                { name: 'subnetId', value: t.spec.sandbox.network.subnetId ?? 'subnet-berth' },
-                { name: 'privateDnsName', value: `ip-${t.network.ip.replace(/\./g, '-')}.ec2.internal` },
-              ],
-            },
-          ],
-        }
+      ? { network: { ip: t.network.ip, ...(t.network.mac ? { mac: t.network.mac } : {}) } }
       : {}),
     containers: Object.entries(t.containers).map(([name, c]) => ({
       name,
@@ -114,9 +99,6 @@ export function toReport(t: LocalTask): TaskStateMessage {
       ...(c.healthStatus ? { healthStatus: c.healthStatus } : {}),
       ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
       networkBindings: bindingsFor(name),
-      ...(t.network?.ip && t.spec.sandbox.network.mode === 'own'
-        ? { networkInterfaces: [{ attachmentId: attachmentIdFor(t.spec.id), privateIpv4Address: t.network.ip }] }
-        : {}),
     })),
   };
 }

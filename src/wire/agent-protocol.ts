@@ -94,6 +94,9 @@ export const taskStateSchema = z.object({
   stopCode: z.string().optional(),
   stoppedReason: z.string().max(1024).optional(),
   healthStatus: z.enum(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']).optional(),
+  /** The address of a workload with a network of its own (the face makes its interface of it). */
+  network: z.object({ ip: z.string().max(64), mac: z.string().max(64).optional() }).optional(),
+  /** As agents before the neutral report sent them (ECS's ENI attachment); read if `network` is absent. */
   attachments: z.array(z.unknown()).optional(),
   containers: z.array(containerStateSchema),
 });

@@ -74,6 +74,23 @@ describe('Fargate tasks', () => {
     const report = { taskId: t.id, lastStatus: 'RUNNING' as const, containers: [] };
     assert.equal(applyTaskState(deps, 'c', instance.id, report), undefined);
     assert.equal(applyTaskState(deps, 'c', host.id, report, true)?.lastStatus, 'RUNNING');
+    // The agent reports an address; the task shows ECS's interface for it, deleted once it stops.
+    const network = { ip: '172.29.0.9', mac: '02:00:00:00:00:09' };
+    const up = applyTaskState(deps, 'c', host.id, { ...report, network }, true);
+    const eni = up?.attachments[0] as { id: string; status: string; details: { name: string; value: string }[] };
+    assert.equal(eni.status, 'ATTACHED');
+    assert.deepEqual(Object.fromEntries(eni.details.map((d) => [d.name, d.value])), {
+      networkInterfaceId: `eni-${t.id.slice(0, 17)}`,
+      macAddress: '02:00:00:00:00:09',
+      privateIPv4Address: '172.29.0.9',
+      subnetId: 'subnet-0abc',
+      privateDnsName: 'ip-172-29-0-9.ec2.internal',
+    });
+    assert.deepEqual(up?.containers[0]?.networkInterfaces, [
+      { attachmentId: eni.id, privateIpv4Address: '172.29.0.9' },
+    ]);
+    const down = applyTaskState(deps, 'c', host.id, { ...report, lastStatus: 'STOPPED', network }, true);
+    assert.equal((down?.attachments[0] as { status: string }).status, 'DELETED');
   });
 
   it('uses the cluster’s default strategy when the request names no launch', () => {

@@ -1,6 +1,7 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { TASK_STATUSES, type TaskStateMessage } from '../../wire/index.js';
 import { tasks, type TaskRecord } from '../tables.js';
+import { eniOf } from './eni.js';
 import { putTask } from './put-task.js';
 
 /** What an agent reports about one task, level-triggered: the whole current state each time. */
@@ -47,6 +48,8 @@ export function applyTaskState(
       ...(r.healthStatus !== undefined ? { healthStatus: r.healthStatus } : {}),
       ...(r.attachments !== undefined ? { attachments: r.attachments } : {}),
     };
+    // The agent reports an address; ECS shows an interface (awsvpc and Fargate tasks only).
+    if (r.network && provisions) Object.assign(next, eniOf(next, r.network, r.lastStatus === 'STOPPED'));
     if (r.lastStatus === 'STOPPED') {
       next.stoppedAt = r.stoppedAt ?? now(deps);
       next.executionStoppedAt = r.executionStoppedAt ?? next.stoppedAt;
