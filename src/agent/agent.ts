@@ -119,6 +119,11 @@ export class Agent {
     for (const id of await readdir(this.tasksDir)) {
       const t = await loadTask(join(this.tasksDir, id));
       if (!t || t.cleanedUp) continue;
+      if (!(t.spec as Partial<LocalTask['spec']>).sandbox) {
+        // Saved by an agent before the neutral workload: this one cannot read it (drain a host before upgrading it).
+        this.logger.warn({ task: id }, 'task saved by an older agent version: left as it is');
+        continue;
+      }
       const r = this.runner(id, t);
       await r
         .recover()
