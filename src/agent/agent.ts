@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import { existsSync } from 'node:fs';
-import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../kernel/index.js';
@@ -13,19 +12,19 @@ import {
   type ServerMessage,
   type TaskSpec,
 } from '../wire/index.js';
-import { readContainerLog } from './container-logs.js';
+import { answerLogsRequest } from './container-logs.js';
 import { hostPlatform } from './task-platform.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './housekeeping.js';
 import { ImageStore, type PullBehavior } from './images/image-store.js';
 import { RegistryClient } from './images/registry-client.js';
 import type { NetworkConfig } from './runtime/network.js';
-import { helloMessage } from './hello.js';
+import { helloMessage, savedInstanceId } from './hello.js';
 import { prepareCgroupsForCrun } from './runtime/cgroup-layout.js';
 import { Runtime } from './runtime/runtime.js';
 import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
-import { loadTask, saveTask, toReport, type LocalTask } from './task-state.js';
+import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
 export interface AgentConfig {
   endpoint: string;
@@ -106,24 +105,10 @@ export class Agent {
   async start(): Promise<void> {
     if (basename(this.config.runtime ?? 'runc') === 'crun') await prepareCgroupsForCrun(this.logger);
     await mkdir(this.tasksDir, { recursive: true });
-    try {
-      const saved = JSON.parse(await readFile(join(this.config.dataDir, 'agent.json'), 'utf8')) as {
-        cluster: string;
-        containerInstanceId: string;
-      };
-      // The welcome names the cluster (or the fleet, for a Fargate-only host) the identity belongs to.
-      if (saved.cluster === (this.config.cluster ?? FARGATE_FLEET)) this.instanceId = saved.containerInstanceId;
-    } catch {
-      /* first start */
-    }
-    for (const id of await readdir(this.tasksDir)) {
-      const t = await loadTask(join(this.tasksDir, id));
-      if (!t || t.cleanedUp) continue;
-      if (!(t.spec as Partial<LocalTask['spec']>).sandbox) {
-        // Saved by an agent before the neutral workload: this one cannot read it (drain a host before upgrading it).
-        this.logger.warn({ task: id }, 'task saved by an older agent version: left as it is');
-        continue;
-      }
+    this.instanceId = await savedInstanceId(this.config.dataDir, this.config.cluster ?? FARGATE_FLEET);
+    for (const [id, t] of await loadSavedTasks(this.tasksDir, (id) =>
+      this.logger.warn({ task: id }, 'task saved by an older agent version: left as it is'),
+    )) {
       const r = this.runner(id, t);
       await r
         .recover()
@@ -296,21 +281,8 @@ export class Agent {
     }
   }
 
-  /** Reads a container's log for the control plane; a reply stays well inside one websocket frame. */
   private async answerLogs(q: LogsRequest): Promise<void> {
-    const dir = join(this.tasksDir, q.taskId, 'containers', q.container);
-    if (
-      !/^[0-9a-f]{32}$/.test(q.taskId) ||
-      !/^[A-Za-z0-9_-]{1,255}$/.test(q.container) ||
-      !existsSync(join(this.tasksDir, q.taskId))
-    ) {
-      this.send({ type: 'logs', requestId: q.requestId, events: [], error: 'this agent has no record of the task' });
-      return;
-    }
-    const events = await readContainerLog(join(dir, 'container.log'), q);
-    let bytes = 0;
-    const cut = events.findIndex((e) => (bytes += e.message.length + 64) > 3 * 1024 * 1024);
-    this.send({ type: 'logs', requestId: q.requestId, events: cut < 0 ? events : events.slice(0, cut) });
+    this.send(await answerLogsRequest(this.tasksDir, q));
   }
 
   /** Converges on what is wanted: new tasks start, changed ones update, removed ones stop. */
@@ -320,14 +292,7 @@ export class Agent {
       const r = this.runners.get(spec.id);
       if (r) r.updateSpec(spec);
       else if (spec.desired === 'running') {
-        const task: LocalTask = {
-          spec,
-          lastStatus: 'PROVISIONING',
-          bindings: [],
-          containers: Object.fromEntries(
-            spec.containers.map((c) => [c.name, { lastStatus: 'PENDING', runtimeId: `${spec.id}-${c.name}` }]),
-          ),
-        };
+        const task = newLocalTask(spec);
         const dir = join(this.tasksDir, spec.id);
         await mkdir(dir, { recursive: true });
         await saveTask(dir, task);

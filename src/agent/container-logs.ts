@@ -1,5 +1,15 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { LogsRequest } from '../wire/index.js';
+
+/** The agent's answer to a logs request (the wire's `logs` message). */
+interface LogsMessage {
+  type: 'logs';
+  requestId: string;
+  events: LogEvent[];
+  error?: string;
+}
 
 /** One line a container printed, as conmon recorded it. */
 export interface LogEvent {
@@ -95,4 +105,19 @@ export async function readContainerLog(file: string, q: LogQuery = {}): Promise<
     lines?.close();
   }
   return out;
+}
+
+/** The answer to the control plane's request for a container's log, kept well inside one websocket frame. */
+export async function answerLogsRequest(tasksDir: string, q: LogsRequest): Promise<LogsMessage> {
+  if (
+    !/^[0-9a-f]{32}$/.test(q.taskId) ||
+    !/^[A-Za-z0-9_-]{1,255}$/.test(q.container) ||
+    !existsSync(join(tasksDir, q.taskId))
+  ) {
+    return { type: 'logs', requestId: q.requestId, events: [], error: 'this agent has no record of the task' };
+  }
+  const events = await readContainerLog(join(tasksDir, q.taskId, 'containers', q.container, 'container.log'), q);
+  let bytes = 0;
+  const cut = events.findIndex((e) => (bytes += e.message.length + 64) > 3 * 1024 * 1024);
+  return { type: 'logs', requestId: q.requestId, events: cut < 0 ? events : events.slice(0, cut) };
 }

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { cpus, hostname, totalmem } from 'node:os';
 
 // What this agent can do, advertised as ECS capability attributes.
@@ -56,4 +58,20 @@ export function helloMessage(config: HelloSettings, instanceId: string | undefin
         }
       : {}),
   };
+}
+
+/**
+ * The container instance this host registered as before, if it registered for the same cluster
+ * (or the Fargate fleet): kept in `<data-dir>/agent.json`.
+ */
+export async function savedInstanceId(dataDir: string, cluster: string): Promise<string | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(join(dataDir, 'agent.json'), 'utf8')) as {
+      cluster: string;
+      containerInstanceId: string;
+    };
+    return saved.cluster === cluster ? saved.containerInstanceId : undefined;
+  } catch {
+    return undefined; // first start
+  }
 }

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskSpec, TaskStateMessage } from '../wire/index.js';
 import type { PortBinding, TaskNetwork } from './runtime/network.js';
@@ -42,6 +42,18 @@ export interface LocalTask {
   cleanedUp?: boolean;
 }
 
+/** A workload this host has just been given: provisioning, every container pending. */
+export function newLocalTask(spec: TaskSpec): LocalTask {
+  return {
+    spec,
+    lastStatus: 'PROVISIONING',
+    bindings: [],
+    containers: Object.fromEntries(
+      spec.containers.map((c) => [c.name, { lastStatus: 'PENDING' as const, runtimeId: `${spec.id}-${c.name}` }]),
+    ),
+  };
+}
+
 let writes = 0;
 
 /** Atomic: a new file renamed over the old, each write with its own temporary name. */
@@ -57,6 +69,21 @@ export async function loadTask(dir: string): Promise<LocalTask | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tasks a previous run of the agent left, by id (those cleaned up are done with). A task saved
+ * by an agent before the neutral workload cannot be read: it is left alone and `old` is told.
+ */
+export async function loadSavedTasks(tasksDir: string, old: (id: string) => void): Promise<[string, LocalTask][]> {
+  const out: [string, LocalTask][] = [];
+  for (const id of await readdir(tasksDir)) {
+    const t = await loadTask(join(tasksDir, id));
+    if (!t || t.cleanedUp) continue;
+    if ((t.spec as Partial<TaskSpec>).sandbox) out.push([id, t]);
+    else old(id);
+  }
+  return out;
 }
 
 /** The task as the control plane should see it, in the wire's words. */
