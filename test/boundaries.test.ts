@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ECS_WORDS } from './ecs-words.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,37 +58,6 @@ it('refuses an import the module table does not allow, even through an index', a
   assert.notEqual(r.code, 0, r.out);
   assert.match(r.out, /registry-imports/);
 });
-
-/** ECS container-definition members that are ECS's own words (generic ones, like name or image, are not listed). */
-const ECS_WORDS = [
-  'entryPoint',
-  'environment',
-  'environmentFiles',
-  'mountPoints',
-  'volumesFrom',
-  'portMappings',
-  'dependsOn',
-  'logConfiguration',
-  'healthCheck',
-  'linuxParameters',
-  'dockerLabels',
-  'readonlyRootFilesystem',
-  'workingDirectory',
-  'memoryReservation',
-  'dnsServers',
-  'dnsSearchDomains',
-  'extraHosts',
-  'ulimits',
-  'stopTimeout',
-  'startTimeout',
-  'repositoryCredentials',
-  'firelensConfiguration',
-  'networkMode',
-  'taskRoleArn',
-  'sourceVolume',
-  'containerName',
-  'sourceContainer',
-];
 
 it('the agent and the wire use no ECS container-definition field (the neutral workload is all they read)', async () => {
   const { readdirSync, readFileSync } = await import('node:fs');

@@ -4,10 +4,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { testApp, type TestApp } from './test-app.js';
+import { jsonCall, testApp, TARGETS, type TestApp } from './test-app.js';
 
 /** Answers checked against AWS's documentation where berth used to differ. */
-const TARGETS = { ecs: 'AmazonEC2ContainerServiceV20141113', ecr: 'AmazonEC2ContainerRegistry_V20150921' };
 
 describe('fidelity to AWS', () => {
   let t: TestApp;
@@ -19,20 +18,7 @@ describe('fidelity to AWS', () => {
   });
   after(() => t.dispose());
 
-  const call = async (service: keyof typeof TARGETS, op: string, body: object) => {
-    const r = await app.inject({
-      method: 'POST',
-      url: '/',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `${TARGETS[service]}.${op}`,
-        'x-amz-date': '20240101T000000Z',
-        authorization: `AWS4-HMAC-SHA256 Credential=AK/20240101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab`,
-      },
-      payload: JSON.stringify(body),
-    });
-    return { status: r.statusCode, body: r.json() as Record<string, unknown> & { __type?: string; message?: string } };
-  };
+  const call = (service: keyof typeof TARGETS, op: string, body: object) => jsonCall(app, service, op, body);
 
   it('ListTaskDefinitions --family-prefix matches the whole family name', async () => {
     for (const family of ['web', 'web-worker']) {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { testApp, type TestApp } from './test-app.js';
-
-const TARGETS = {
-  ecs: 'AmazonEC2ContainerServiceV20141113',
-  ecr: 'AmazonEC2ContainerRegistry_V20150921',
-  logs: 'Logs_20140328',
-};
+import { jsonCall, testApp, TARGETS, type TestApp } from './test-app.js';
 
 describe('regions are isolated, as in AWS', () => {
   let t: TestApp;
@@ -15,20 +9,8 @@ describe('regions are isolated, as in AWS', () => {
   });
   after(() => t.dispose());
 
-  const call = async (region: string, service: keyof typeof TARGETS, op: string, body: object = {}) => {
-    const r = await t.app.inject({
-      method: 'POST',
-      url: '/',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `${TARGETS[service]}.${op}`,
-        'x-amz-date': '20240101T000000Z',
-        authorization: `AWS4-HMAC-SHA256 Credential=AK/20240101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab`,
-      },
-      payload: JSON.stringify(body),
-    });
-    return { status: r.statusCode, body: r.json() as Record<string, unknown> & { __type?: string; message?: string } };
-  };
+  const call = (region: string, service: keyof typeof TARGETS, op: string, body: object = {}) =>
+    jsonCall(t.app, service, op, body, region);
 
   it('scopes clusters and their ARNs to the region the call is signed for', async () => {
     const made = await call('eu-west-1', 'ecs', 'CreateCluster', { clusterName: 'web' });

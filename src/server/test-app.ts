@@ -72,3 +72,34 @@ export async function testApp(
     },
   };
 }
+
+/** The JSON-protocol targets of the services tests call. */
+export const TARGETS = {
+  ecs: 'AmazonEC2ContainerServiceV20141113',
+  ecr: 'AmazonEC2ContainerRegistry_V20150921',
+  logs: 'Logs_20140328',
+};
+
+export type JsonAnswer = { status: number; body: Record<string, unknown> & { __type?: string; message?: string } };
+
+/** One JSON-protocol call through the app, signed in SigV4's shape for `region` (open mode does not verify it). */
+export async function jsonCall(
+  app: FastifyInstance,
+  service: keyof typeof TARGETS,
+  op: string,
+  body: object = {},
+  region = 'us-east-1',
+): Promise<JsonAnswer> {
+  const r = await app.inject({
+    method: 'POST',
+    url: '/',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `${TARGETS[service]}.${op}`,
+      'x-amz-date': '20240101T000000Z',
+      authorization: `AWS4-HMAC-SHA256 Credential=AK/20240101/${region}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=ab`,
+    },
+    payload: JSON.stringify(body),
+  });
+  return { status: r.statusCode, body: r.json() as JsonAnswer['body'] };
+}

@@ -50,6 +50,37 @@ describe('the Fargate tutorial, from docker build to the launch throttle', () =>
       ],
     });
   const network = 'awsvpcConfiguration={subnets=[subnet-abcd1234],securityGroups=[sg-abcd1234],assignPublicIp=ENABLED}';
+  // The tutorial's create-service, with its network configuration.
+  const createService = (name: string, taskDefinition: string, extra: string[] = []) =>
+    aws([
+      'ecs',
+      'create-service',
+      '--cluster',
+      'fargate-cluster',
+      '--service-name',
+      name,
+      '--task-definition',
+      taskDefinition,
+      '--desired-count',
+      '1',
+      '--launch-type',
+      'FARGATE',
+      '--network-configuration',
+      network,
+      ...extra,
+    ]);
+  const waitStable = async (service: string) => {
+    const r = await awsCli(fx.berth.endpoint, [
+      'ecs',
+      'wait',
+      'services-stable',
+      '--cluster',
+      'fargate-cluster',
+      '--services',
+      service,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  };
 
   before(async () => {
     [fx, dockerd] = await Promise.all([startAgentFixture(), startDockerd()]);
@@ -97,34 +128,11 @@ describe('the Fargate tutorial, from docker build to the launch throttle', () =>
       }),
     ]);
     assert.equal(td.taskDefinition.revision, 1);
-    await aws([
-      'ecs',
-      'create-service',
-      '--cluster',
-      'fargate-cluster',
-      '--service-name',
-      'fargate-service',
-      '--task-definition',
-      'sample-fargate:1',
-      '--desired-count',
-      '1',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      network,
+    await createService('fargate-service', 'sample-fargate:1', [
       '--deployment-configuration',
       'deploymentCircuitBreaker={enable=true,rollback=true}',
     ]);
-    const stable = await awsCli(fx.berth.endpoint, [
-      'ecs',
-      'wait',
-      'services-stable',
-      '--cluster',
-      'fargate-cluster',
-      '--services',
-      'fargate-service',
-    ]);
-    assert.equal(stable.code, 0, stable.stderr);
+    await waitStable('fargate-service');
     const arns = (await aws(['ecs', 'list-tasks', '--cluster', 'fargate-cluster', '--service-name', 'fargate-service']))
       .taskArns as string[];
     assert.equal(arns.length, 1);
@@ -168,16 +176,7 @@ describe('the Fargate tutorial, from docker build to the launch throttle', () =>
       msgs.join('\n'),
     );
     assert.ok(msgs.includes(`(service fargate-service) rolling back to deployment ${good}.`), msgs.join('\n'));
-    const stable = await awsCli(fx.berth.endpoint, [
-      'ecs',
-      'wait',
-      'services-stable',
-      '--cluster',
-      'fargate-cluster',
-      '--services',
-      'fargate-service',
-    ]);
-    assert.equal(stable.code, 0, stable.stderr);
+    await waitStable('fargate-service');
     s = await describeService('fargate-service');
     assert.ok(s.taskDefinition?.endsWith('sample-fargate:1'), s.taskDefinition);
   });
@@ -185,22 +184,7 @@ describe('the Fargate tutorial, from docker build to the launch throttle', () =>
   it('holds a service that can never start to a few launches a minute, and says so', async () => {
     await aws(['ecs', 'register-task-definition', '--cli-input-json', taskDefinition(['exit 1'])]);
     const started = Date.now();
-    await aws([
-      'ecs',
-      'create-service',
-      '--cluster',
-      'fargate-cluster',
-      '--service-name',
-      'broken',
-      '--task-definition',
-      'sample-fargate:3',
-      '--desired-count',
-      '1',
-      '--launch-type',
-      'FARGATE',
-      '--network-configuration',
-      network,
-    ]);
+    await createService('broken', 'sample-fargate:3');
     const unable = '(service broken) is unable to consistently start tasks successfully.';
     let s = await describeService('broken');
     while (Date.now() - started < 45_000) {

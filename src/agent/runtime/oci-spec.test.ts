@@ -1,35 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerSpec } from '../../wire/index.js';
+import { containerSpec } from '../test-twins.js';
 import { buildSpec } from './oci-spec.js';
-
-/** A neutral container with nothing set but what a test gives. */
-const container = (o: Partial<ContainerSpec> = {}): ContainerSpec => ({
-  name: 'a',
-  image: 'img',
-  env: [],
-  mounts: [],
-  resources: { cpuShares: 0 },
-  security: {
-    privileged: false,
-    readonlyRootfs: false,
-    capAdd: [],
-    capDrop: [],
-    init: false,
-    tmpfs: [],
-    rlimits: [],
-  },
-  labels: {},
-  hostAliases: [],
-  ports: [],
-  essential: true,
-  startAfter: [],
-  restart: { policy: 'never', ignoredExitCodes: [], backoff: true },
-  stop: { timeoutMs: 30_000, signal: 'TERM' },
-  probes: {},
-  log: { type: 'file' },
-  ...o,
-});
 
 const base = {
   image: { Env: ['PATH=/bin', 'AWS_REGION=from-image'] },
@@ -45,11 +18,11 @@ test("every container gets the platform's variables, under its own environment a
   const platformEnv = { AWS_EXECUTION_ENV: 'AWS_ECS_EC2', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1' };
   const env = (c: ContainerSpec) =>
     (buildSpec({ ...base, container: c, platformEnv }) as { process: { env: string[] } }).process.env;
-  const plain = env(container({ args: ['true'] }));
+  const plain = env(containerSpec({ name: 'a', args: ['true'] }));
   assert.ok(plain.includes('AWS_EXECUTION_ENV=AWS_ECS_EC2'));
   assert.ok(plain.includes('AWS_REGION=eu-west-1'));
   assert.ok(plain.includes('AWS_DEFAULT_REGION=eu-west-1'));
-  const own = env(container({ args: ['true'], env: [{ name: 'AWS_REGION', value: 'mine' }] }));
+  const own = env(containerSpec({ name: 'a', args: ['true'], env: [{ name: 'AWS_REGION', value: 'mine' }] }));
   assert.ok(own.includes('AWS_REGION=mine'));
 });
 
@@ -57,7 +30,7 @@ test("an empty working directory from the task or the image means '/'", () => {
   const spec = buildSpec({
     ...base,
     image: { WorkingDir: '' },
-    container: container({ args: ['true'], workingDir: '' }),
+    container: containerSpec({ name: 'a', args: ['true'], workingDir: '' }),
   }) as {
     process: { cwd: string };
   };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { workloadSpecSchema } from '../../wire/index.js';
 import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import { ECS_WORDS } from '../../../test/ecs-words.js';
 import { ecsWorkload } from './ecs-workload.js';
 
 const ID = 'c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -25,33 +26,7 @@ const task = (extra: Partial<TaskRecord> = {}): TaskRecord =>
     ...extra,
   }) as TaskRecord;
 
-/** ECS's own container-definition words; none may reach the neutral spec (generic words like name or image may). */
-const ECS_WORDS = new Set([
-  'entryPoint',
-  'environment',
-  'mountPoints',
-  'volumesFrom',
-  'portMappings',
-  'dependsOn',
-  'logConfiguration',
-  'healthCheck',
-  'linuxParameters',
-  'dockerLabels',
-  'readonlyRootFilesystem',
-  'workingDirectory',
-  'memoryReservation',
-  'dnsServers',
-  'dnsSearchDomains',
-  'extraHosts',
-  'ulimits',
-  'stopTimeout',
-  'startTimeout',
-  'repositoryCredentials',
-  'networkMode',
-  'taskRoleArn',
-  'sourceVolume',
-  'containerName',
-]);
+const ECS = new Set(ECS_WORDS);
 
 function keys(v: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(v)) for (const x of v) keys(x, out);
@@ -88,7 +63,7 @@ describe('an ECS task as the neutral workload', () => {
     );
     assert.deepEqual(workloadSpecSchema.parse(spec), spec, 'valid on the wire as it is');
     assert.deepEqual(
-      [...keys(spec)].filter((k) => ECS_WORDS.has(k)),
+      [...keys(spec)].filter((k) => ECS.has(k)),
       [],
     );
     assert.equal(spec.sandbox.network.mode, 'own');
