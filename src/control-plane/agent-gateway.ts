@@ -19,6 +19,7 @@ import {
   tasks,
   taskDefinitionKey,
   taskDefinitions,
+  workloads,
   type ContainerInstanceRecord,
   type TaskRecord,
 } from './tables.js';
@@ -52,7 +53,7 @@ export interface AgentGatewayOptions {
  * now from their definition), with the task's desired status and stop grace as they are now.
  */
 function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
-  let spec = t.workload;
+  let spec = tx.get(workloads, `${t.cluster}/${t.id}`)?.value.spec;
   if (!spec) {
     const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
     const td = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value;

@@ -160,8 +160,16 @@ export interface TaskRecord {
   subnetId?: string;
   /** Set by a Spot interruption: SIGKILL this long after SIGTERM, whatever the containers' stopTimeout. */
   stopGraceMs?: number;
-  /** What its host runs: the neutral workload, made once when the task was (absent on older tasks). */
-  workload?: WorkloadSpec;
+}
+
+/**
+ * What a task's host runs: the neutral workload, made once when the task was, in a table of its
+ * own so that the task's many status writes do not carry it (nobody watches it: no history).
+ */
+export interface WorkloadRecord {
+  /** The task's key, `<cluster>/<id>`. */
+  key: string;
+  spec: WorkloadSpec;
 }
 
 /** A task placed on an instance and not yet stopped, indexed by instance for the agent gateway. */
@@ -196,3 +204,4 @@ export const containerInstances = defineTable<ContainerInstanceRecord>(
 );
 // Read by every DescribeTasks, ListTasks and agent report: one frozen copy per revision serves them.
 export const tasks = defineTable<TaskRecord>('ecs.tasks', (t) => `${t.cluster}/${t.id}`, { cache: true });
+export const workloads = defineTable<WorkloadRecord>('ecs.workloads', (w) => w.key, { history: false });

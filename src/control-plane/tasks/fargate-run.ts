@@ -6,8 +6,8 @@ import { instanceView, listInstances } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { FLEET, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
 import type { Launch } from './launch.js';
-import { newTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
-import { InstanceBatch, putTask } from './put-task.js';
+import { newTask, putNewTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
+import { InstanceBatch } from './put-task.js';
 
 // ECS's reason when Fargate has no room for a task.
 export const NO_CAPACITY =
@@ -70,7 +70,7 @@ export function runOnFargate(
           },
         ],
       });
-      out.push(putTask(tx, rec, batch));
+      out.push(putNewTask(tx, rec, ctx.td, batch));
     });
     batch.flush();
     return out;

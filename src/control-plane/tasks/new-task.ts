@@ -1,9 +1,18 @@
 import { hexId } from '../../kernel/index.js';
 import { containerArn, taskArn } from '../arns.js';
 import type { ControlPlaneDeps } from '../deps.js';
-import type { ClusterRecord, ContainerInstanceRecord, Tag, TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import {
+  workloads,
+  type ClusterRecord,
+  type ContainerInstanceRecord,
+  type Tag,
+  type TaskDefinitionRecord,
+  type TaskRecord,
+} from '../tables.js';
 import type { taskReservation } from './resources.js';
 import { ecsWorkload } from './ecs-workload.js';
+import { putTask, type InstanceBatch } from './put-task.js';
+import type { WriteTx } from '../../store/index.js';
 
 export interface RunTaskResult {
   tasks: TaskRecord[];
@@ -49,7 +58,7 @@ export type Placement = Pick<TaskRecord, 'launchType' | 'ports'> &
  */
 export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, where: Placement): TaskRecord {
   const { cluster, td, res, input } = ctx;
-  const task: TaskRecord = {
+  return {
     cluster: cluster.name,
     id,
     arn: taskArn(deps, cluster.name, id),
@@ -89,8 +98,12 @@ export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, wh
     version: 1,
     ...where,
   };
-  // Translated once, here: what the task's host will run.
-  return { ...task, workload: ecsWorkload(task, td) };
+}
+
+/** A new task, stored with what its host will run: the neutral workload, translated once, here. */
+export function putNewTask(tx: WriteTx, rec: TaskRecord, td: TaskDefinitionRecord, batch: InstanceBatch): TaskRecord {
+  tx.put(workloads, { key: `${rec.cluster}/${rec.id}`, spec: ecsWorkload(rec, td) });
+  return putTask(tx, rec, batch);
 }
 
 /** The availability zone an instance advertises, for its tasks. */

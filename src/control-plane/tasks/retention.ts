@@ -1,5 +1,5 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { tasks } from '../tables.js';
+import { tasks, workloads } from '../tables.js';
 
 /** How long ECS keeps a stopped task describable: about an hour. */
 export const STOPPED_TASK_RETENTION_MS = 60 * 60_000;
@@ -16,7 +16,10 @@ export function purgeStoppedTasks(deps: ControlPlaneDeps, retentionMs = STOPPED_
     .map((e) => e.key);
   for (let i = 0; i < old.length; i += 500) {
     deps.store.write((tx) => {
-      for (const key of old.slice(i, i + 500)) tx.delete(tasks, key);
+      for (const key of old.slice(i, i + 500)) {
+        tx.delete(tasks, key);
+        tx.delete(workloads, key);
+      }
     });
   }
   return old.length;

@@ -22,10 +22,10 @@ import { runOnFargate } from './fargate-run.js';
 import { fleetFor } from './fleet-cache.js';
 import { resolveLaunch } from './launch.js';
 import { refuseUnsupported } from './unsupported.js';
-import { newTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
+import { newTask, putNewTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
 
 export type { RunTaskResult } from './new-task.js';
-import { InstanceBatch, putTask } from './put-task.js';
+import { InstanceBatch } from './put-task.js';
 import { taskReservation, type Overrides } from './resources.js';
 
 export interface RunTaskInput {
@@ -173,7 +173,7 @@ function runOnInstances(
         ...zoneOf(inst),
         ...(launch.subnetId ? { subnetId: launch.subnetId } : {}),
       });
-      out.push(putTask(tx, rec, batch));
+      out.push(putNewTask(tx, rec, ctx.td, batch));
     }
     batch.flush();
     return out;
