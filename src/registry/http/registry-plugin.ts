@@ -60,17 +60,11 @@ const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]{1,40})\.amazonaws\.com(?::\d{1
  * region; on any other host name the region is the one the ECR token was issued for
  * (`aws ecr get-login-password --region …`); else the default region.
  */
-function registryFor(req: FastifyRequest, options: RegistryHttpOptions): RegistryDeps {
+function registryFor(req: FastifyRequest, password: string | undefined, options: RegistryHttpOptions): RegistryDeps {
   if (!options.region) return options.deps;
   const host = ECR_HOST.exec(header(req, 'host') ?? '');
-  const password = ecrPassword(req);
   const name = host && host[1] === options.deps.accountId ? host[2] : password && passwordRegion(password);
   return (name && options.region(name)) || options.deps;
-}
-
-function authorized(req: FastifyRequest, deps: RegistryDeps): boolean {
-  const password = ecrPassword(req);
-  return password !== undefined && checkPassword(deps, password) === 'ok';
 }
 
 /** The OCI distribution API at /v2, streaming bodies straight into the blob store. */
@@ -80,8 +74,10 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
-    const deps = registryFor(req, options);
-    if (options.auth && !authorized(req, deps)) {
+    // The credentials are decoded once: they choose the region, then are checked against it.
+    const password = ecrPassword(req);
+    const deps = registryFor(req, password, options);
+    if (options.auth && (password === undefined || checkPassword(deps, password) !== 'ok')) {
       return reply
         .code(401)
         .headers({
