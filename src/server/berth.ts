@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import { systemClock, createLogger, type Logger, Lifecycle } from '../kernel/index.js';
 import { FsBlobStore } from '../blob/index.js';
 import {
-  createCluster,
   AgentSessions,
   startServiceController,
   purgeStoppedTasks,
@@ -81,8 +80,6 @@ export async function startBerth(
       root,
     );
     const { registry, controlPlane } = regions.default;
-    // As on ECS, the default cluster is there for whoever names no cluster.
-    createCluster(controlPlane, { clusterName: 'default' });
     regions.reopen();
     lifecycle.started('regions', () => regions.close());
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });

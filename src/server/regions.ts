@@ -20,6 +20,9 @@ export interface Region {
 
 export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
 
+/** As in every ECS region, a default cluster is there for whoever names none. */
+const withDefaultCluster = (r: Region) => createCluster(r.controlPlane, { clusterName: 'default' });
+
 /** The regions that hold state, so that their controllers start again with berth. */
 const regionsInUse = defineTable<{ name: string }>('regions', (r) => r.name);
 
@@ -54,8 +57,7 @@ export class Regions {
     deps.registry.registryHost = this.default.registry.registryHost;
     const region: Region = { name, ...deps, services: awsServices(deps) };
     this.open.set(name, region);
-    // As in every ECS region, a default cluster is there for whoever names none.
-    createCluster(deps.controlPlane, { clusterName: 'default' });
+    withDefaultCluster(region);
     if (this.root && !this.root.read((tx) => tx.get(regionsInUse, name))) {
       this.root.write((tx) => tx.put(regionsInUse, { name }));
     }
@@ -63,8 +65,9 @@ export class Regions {
     return region;
   }
 
-  /** Opens every region used before (call once at start). */
+  /** Gives the default region its default cluster and opens every region used before (call once at start). */
   reopen(): void {
+    withDefaultCluster(this.default);
     const names = this.root?.read((tx) => tx.list(regionsInUse).map((e) => e.key)) ?? [];
     for (const name of names) this.get(name);
   }
