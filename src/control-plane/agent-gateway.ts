@@ -52,14 +52,15 @@ export interface AgentGatewayOptions {
  * What an agent runs for one task: the neutral workload made when the task was (older tasks: made
  * now from their definition), with the task's desired status and stop grace as they are now.
  */
-function specFor(tx: ReadTx, t: TaskRecord): TaskSpec {
+function specFor(tx: ReadTx, t: TaskRecord): TaskSpec | undefined {
   let spec = tx.get(workloads, `${t.cluster}/${t.id}`)?.value.spec;
   if (!spec) {
     const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
     const td = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value;
     spec = td ? ecsWorkload(t, td) : undefined;
   }
-  if (!spec) throw new Error(`task ${t.id}: its task definition ${t.taskDefinitionArn} is gone`);
+  // An older task whose definition is gone has nothing a host could run.
+  if (!spec) return undefined;
   const { stopGraceMs: _, ...sandbox } = spec.sandbox;
   return {
     ...spec,
@@ -84,7 +85,8 @@ export function desiredTasks(
       .flatMap((prefix) => tx.list(liveTasks, { prefix }))
       .map((e) => tx.get(tasks, `${e.value.taskCluster ?? e.value.cluster}/${e.value.taskId}`)?.value)
       .filter((t): t is TaskRecord => t !== undefined)
-      .map((t) => specFor(tx, t));
+      .map((t) => specFor(tx, t))
+      .filter((s): s is TaskSpec => s !== undefined);
   });
 }
 
@@ -293,8 +295,8 @@ export class AgentSession implements LogSource {
       for (const key of this.dirty) {
         const id = key.slice(key.indexOf('/') + 1);
         const t = tx.get(tasks, key)?.value;
-        if (t && this.owns(t) && t.lastStatus !== 'STOPPED') {
-          const spec = specFor(tx, t);
+        const spec = t && this.owns(t) && t.lastStatus !== 'STOPPED' ? specFor(tx, t) : undefined;
+        if (spec) {
           const body = JSON.stringify(spec);
           if (this.sent.get(id) === body) continue;
           this.sent.set(id, body);
