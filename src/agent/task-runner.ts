@@ -41,9 +41,7 @@ export class TaskRunner {
   private busy = false;
   private readonly images: TaskImages;
   private readonly host: TaskHost;
-  /** When each container failing its liveness probe was sent SIGTERM, for its stop timeout. */
-  private readonly livenessKilled = new Map<string, number>();
-  /** When each container was sent SIGTERM, for its stop timeout. */
+  /** When each container was sent SIGTERM (a stop, or a failed liveness probe), for its stop timeout. */
   private readonly termSentAt = new Map<string, number>();
   /** The save of the task made before its first container starts (see provision). */
   private saved: Promise<void> = Promise.resolve();
@@ -217,7 +215,7 @@ export class TaskRunner {
       if (exit === undefined) continue;
       this.recordExit(st, exit);
       if (planRestart(c, st, t, exit.code, this.deps.now())) {
-        this.livenessKilled.delete(c.name);
+        this.termSentAt.delete(c.name);
         continue;
       }
       if (c.essential && t.stoppingAt === undefined) {
@@ -245,11 +243,11 @@ export class TaskRunner {
       this.deps.runtime.exec(this.host.id(name), args, timeoutMs),
     );
     for (const name of notLive) {
-      if (this.livenessKilled.has(name)) continue;
-      this.livenessKilled.set(name, now);
+      if (this.termSentAt.has(name)) continue;
+      this.termSentAt.set(name, now);
       await this.deps.runtime.kill(this.host.id(name), 'TERM');
     }
-    for (const [name, sent] of this.livenessKilled) {
+    for (const [name, sent] of this.termSentAt) {
       const c = this.containers.find((x) => x.name === name);
       if (c && this.task.containers[name]?.lastStatus === 'RUNNING' && now - sent >= c.stop.timeoutMs) {
         await this.deps.runtime.kill(this.host.id(name), 'KILL');
