@@ -39,6 +39,3 @@ export const AWS_REGIONS: ReadonlySet<string> = new Set([
   'us-west-1',
   'us-west-2',
 ]);
-
-/** A region name's shape: `us-east-1`, `ap-southeast-7`. */
-export const REGION_SHAPE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
