@@ -1,3 +1,4 @@
+import { parseArn } from '../../kernel/index.js';
 import type { ContainerSpec, LogTarget, Probe, SandboxSpec, WorkloadSpec } from '../../wire/index.js';
 import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
 import { logConfigurationError, parseBool } from './awslogs-options.js';
@@ -189,7 +190,7 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
   const { volumes, unsupported } = volumesOf(td);
   // Options Docker's awslogs driver would refuse fail the task before its containers are made.
   const logProblem = logConfigurationError(defs);
-  const region = t.arn.split(':')[3] ?? '';
+  const region = parseArn(t.arn).region;
   return {
     id: t.id,
     ref: t.arn,
