@@ -7,7 +7,7 @@ import { stopTask } from '../tasks/tasks.js';
 import { daemonPass } from './daemon.js';
 import { addEvent, messages, SIX_HOURS } from './events.js';
 import { fleetHosts, hostOfTask, instancesOf, isLost, markLost } from './hosts.js';
-import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
+import { serviceGroup, services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
 import {
   endThrottle,
   hasHeld,
@@ -69,9 +69,9 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   const fleet = fleetHosts(deps);
   const host = (t: TaskRecord) => hostOfTask(instances, fleet, t);
   // Tasks whose agent has been gone past the grace period are written off and replaced.
-  const lost = live.filter((t) => t.group === `service:${s.name}` && isLost(deps, t, host(t)));
+  const lost = live.filter((t) => t.group === serviceGroup(s.name) && isLost(deps, t, host(t)));
   for (const t of lost) markLost(deps, t);
-  const mine = live.filter((t) => t.group === `service:${s.name}` && !lost.includes(t));
+  const mine = live.filter((t) => t.group === serviceGroup(s.name) && !lost.includes(t));
   const primary = s.deployments.find((d) => d.status === 'PRIMARY') as Deployment;
   const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
 
@@ -146,7 +146,7 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
 
   // Counts, completion and steady state, from what is live now.
-  const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === `service:${s.name}`);
+  const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === serviceGroup(s.name));
   for (const d of s.deployments) {
     const ts = after.filter((t) => t.startedBy === d.id && wanted(t));
     const running = ts.filter((t) => t.lastStatus === 'RUNNING').length;

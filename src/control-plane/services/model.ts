@@ -84,3 +84,10 @@ export interface ServiceRecord {
 }
 
 export const services = defineTable<ServiceRecord>('ecs.services', (s) => `${s.cluster}/${s.name}`);
+
+/** The task group of a service's tasks, as ECS names it: `service:<name>`. */
+export const serviceGroup = (name: string) => `service:${name}`;
+
+/** The service a task group names, if it is a service's. */
+export const serviceOfGroup = (group: string): string | undefined =>
+  group.startsWith('service:') ? group.slice('service:'.length) : undefined;

@@ -2,9 +2,7 @@ import { inform, work, type Logger, WorkQueue } from '../../kernel/index.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { containerInstances, FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
 import { syncService } from './controller.js';
-import { services } from './model.js';
-
-const SERVICE_GROUP = 'service:';
+import { serviceOfGroup, services } from './model.js';
 
 /**
  * Runs the service controller on the kernel's kit: one key per service (`cluster/name`), queued
@@ -24,7 +22,8 @@ export function startServiceController(deps: ControlPlaneDeps, logger: Logger, r
       if (c.table === services.name) return [c.key];
       if (c.table === tasks.name) {
         const t = c.value as TaskRecord | undefined;
-        return t?.group.startsWith(SERVICE_GROUP) ? [`${t.cluster}/${t.group.slice(SERVICE_GROUP.length)}`] : [];
+        const service = t && serviceOfGroup(t.group);
+        return t && service ? [`${t.cluster}/${service}`] : [];
       }
       const inst = c.value as ContainerInstanceRecord | undefined;
       return inst && inst.cluster !== FLEET ? keys(`${inst.cluster}/`) : keys();

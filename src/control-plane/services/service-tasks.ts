@@ -3,7 +3,7 @@ import { liveTasks, tasks, type Tag, type TaskRecord } from '../tables.js';
 import { runTask } from '../tasks/run-task.js';
 import { stopTask } from '../tasks/tasks.js';
 import { addEvent, messages, placementReason } from './events.js';
-import type { Deployment, ServiceRecord } from './model.js';
+import { serviceGroup, type Deployment, type ServiceRecord } from './model.js';
 
 /** The scheduler stops tasks in ECS's words, and says so in the service's events. */
 export function stopServiceTasks(
@@ -50,7 +50,7 @@ export function startServiceTasks(
       ...((d.networkConfiguration ?? s.networkConfiguration)
         ? { networkConfiguration: d.networkConfiguration ?? s.networkConfiguration }
         : {}),
-      group: `service:${s.name}`,
+      group: serviceGroup(s.name),
       startedBy: d.id,
       placementConstraints: s.placementConstraints,
       placementStrategy: s.placementStrategy,
@@ -73,7 +73,7 @@ function providerCounts(deps: ControlPlaneDeps, s: ServiceRecord): Record<string
   deps.store.read((tx) => {
     for (const e of tx.list(liveTasks, { prefix: `${s.cluster}/` })) {
       const t = tx.get(tasks, `${s.cluster}/${e.value.taskId}`)?.value;
-      if (t?.group === `service:${s.name}` && t.desiredStatus === 'RUNNING' && t.capacityProviderName)
+      if (t?.group === serviceGroup(s.name) && t.desiredStatus === 'RUNNING' && t.capacityProviderName)
         out[t.capacityProviderName] = (out[t.capacityProviderName] ?? 0) + 1;
     }
   });
