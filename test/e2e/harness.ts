@@ -32,7 +32,19 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-e2e-'));
   const child = spawn(
     process.execPath,
-    [berthBin, 'up', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...(options.args ?? [])],
+    [
+      // BERTH_NODE_ARGS lets a bench run berth under a profiler (e.g. --cpu-prof).
+      ...(process.env['BERTH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+      berthBin,
+      'up',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      ...(options.args ?? []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

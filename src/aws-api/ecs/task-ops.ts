@@ -12,6 +12,8 @@ import {
   stopTask,
   type TaskRecord,
 } from '../../control-plane/index.js';
+import { EncodedJson, encodeJsonText } from '../model/encode-json.js';
+import { loadModel } from '../model/load.js';
 import { paginate } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -75,6 +77,23 @@ export function toTask(t: TaskRecord, clusterArn: string, withTags = false): ecs
   };
 }
 
+/**
+ * DescribeTasks answers the same tasks again and again (waiters, dashboards, services polling):
+ * a task record is replaced on every change and never mutated, so its ECS text is kept with it
+ * (a WeakMap: it goes when the record does) and written as it is while the record stands.
+ */
+const encoded = new WeakMap<TaskRecord, { clusterArn: string; withTags: boolean; json: EncodedJson }>();
+
+function describedTask(t: TaskRecord, clusterArn: string, withTags: boolean): ecs.Task {
+  const known = encoded.get(t);
+  if (known && known.clusterArn === clusterArn && known.withTags === withTags) return known.json as ecs.Task;
+  const text = encodeJsonText(loadModel('ecs'), 'Task', toTask(t, clusterArn, withTags)) ?? '{}';
+  const json = new EncodedJson(text);
+  // Only a frozen record is a stored one that cannot change under the text.
+  if (Object.isFrozen(t)) encoded.set(t, { clusterArn, withTags, json });
+  return json as ecs.Task;
+}
+
 function toRunResult(
   deps: ControlPlaneDeps,
   r: RunTaskResult,
@@ -111,7 +130,7 @@ export const taskOps = (deps: ControlPlaneDeps) => ({
     const failures: ecs.Failure[] = [];
     for (const ref of i.tasks ?? []) {
       const t = findTask(deps, c.name, ref);
-      if (t) out.push(toTask(t, c.arn, i.include?.includes('TAGS')));
+      if (t) out.push(describedTask(t, c.arn, i.include?.includes('TAGS') ?? false));
       else failures.push({ arn: ref, reason: 'MISSING' });
     }
     return { tasks: out, failures };

@@ -11,6 +11,15 @@ import type { ServiceModel } from './types.js';
  */
 type Encoder = (v: unknown) => string | undefined;
 
+/**
+ * A value's JSON text made earlier for its shape, which an encoder writes as it is: a face can
+ * keep the text of a resource that has not changed (a task record is replaced, never mutated)
+ * instead of encoding it again for every call that names it.
+ */
+export class EncodedJson {
+  constructor(readonly text: string) {}
+}
+
 const compiled = new WeakMap<ServiceModel, Map<string, Encoder>>();
 const scalar: Encoder = (v) => JSON.stringify(v);
 
@@ -54,6 +63,7 @@ function compile(model: ServiceModel, shapeName: string): Encoder {
         members.set(name, { key: `${JSON.stringify(ref.locationName ?? name)}:`, enc: encoderFor(model, ref.shape) });
       }
       return (v) => {
+        if (v instanceof EncodedJson) return v.text;
         const obj = v as Record<string, unknown>;
         let out = '';
         for (const k of Object.keys(obj)) {
