@@ -4,6 +4,12 @@ import type { ContainerSpec } from '../wire/index.js';
 import { runProbes } from './probes.js';
 import { restartBackoffMs } from './restarts.js';
 import type { LocalTask } from './task-state.js';
+import type { NetworkProber } from './net-probes.js';
+
+const noNet: NetworkProber = {
+  http: () => Promise.reject(new Error('no network probe here')),
+  tcp: () => Promise.reject(new Error('no network probe here')),
+};
 
 test('the first probe comes one interval after the start; failures inside startPeriod do not count', async () => {
   // ECS's { command: ['CMD', 'probe'], interval: 5, retries: 2, startPeriod: 12 }, as the neutral probe.
@@ -28,14 +34,14 @@ test('the first probe comes one interval after the start; failures inside startP
     return code;
   };
   let now = 0;
-  for (now = 0; now <= 20_000; now += 1000) await runProbes([c], task, now, exec);
+  for (now = 0; now <= 20_000; now += 1000) await runProbes([c], task, now, { exec, net: noNet });
   assert.deepEqual(probes, [5000, 10_000, 15_000, 20_000]);
   const st = task.containers['app'] as { healthStatus?: string; probes?: { health?: { failures: number } } };
   // 5 s and 10 s fell inside the 12 s start period; 15 s and 20 s are two failures: UNHEALTHY.
   assert.equal(st.probes?.health?.failures, 2);
   assert.equal(st.healthStatus, 'UNHEALTHY');
   code = 0;
-  for (; now <= 25_000; now += 1000) await runProbes([c], task, now, exec);
+  for (; now <= 25_000; now += 1000) await runProbes([c], task, now, { exec, net: noNet });
   assert.equal(st.healthStatus, 'HEALTHY');
 });
 

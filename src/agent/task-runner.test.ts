@@ -4,11 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { createLogger } from '../kernel/index.js';
-import type { ContainerSpec } from '../wire/index.js';
+import type { ContainerSpec, Probe, WorkloadSpec } from '../wire/index.js';
 import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
 import type { LocalTask } from './task-state.js';
-import { containerSpec, execProbe, FakeRuntime, fakeImages, fakePlatform, workloadSpec } from './test-twins.js';
+import {
+  containerSpec,
+  execProbe,
+  FAKE_WORKLOAD_IP,
+  FakeNet,
+  FakeRuntime,
+  fakeImages,
+  fakePlatform,
+  workloadSpec,
+} from './test-twins.js';
 
 const TASK = '0123456789abcdef0123456789abcdef';
 const id = (name: string) => FakeRuntime.id(TASK, name);
@@ -18,13 +27,15 @@ afterEach(() => {
 });
 
 /** A runner for one task of these containers, on the twins, with a clock the test moves. */
-function world(containers: ContainerSpec[]) {
+function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['network'] = { mode: 'none' }) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-runner-'));
   dirs.push(dir);
   const runtime = new FakeRuntime();
   const platformCalls: string[] = [];
   let now = 1_000_000;
-  const spec = workloadSpec(TASK, containers);
+  const base = workloadSpec(TASK, containers);
+  const spec = { ...base, sandbox: { ...base.sandbox, network } };
+  const net = new FakeNet();
   const task: LocalTask = {
     spec,
     lastStatus: 'PROVISIONING',
@@ -45,10 +56,12 @@ function world(containers: ContainerSpec[]) {
     report: (t) => void reports.push(t.lastStatus),
     drainLogs: async () => true,
     now: () => now,
+    net,
   });
   return {
     runner,
     runtime,
+    net,
     platformCalls,
     task: () => runner.task,
     state: (name: string) => runner.task.containers[name],
@@ -312,5 +325,45 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     v.advance(60_000);
     v.runtime.exit(id('app'), 0);
     assert.ok(await v.tickUntil(() => v.task().lastStatus === 'STOPPED'), 'exit code 0 is ignored: no restart');
+  });
+
+  it('probes over the network: HTTP GET to the workload address, TCP to the host loopback, none without a network', async () => {
+    const probe = (action: Probe['action']): Probe => ({ ...execProbe(10, 1), action });
+    const http = probe({ type: 'http', port: 8080, path: '/healthz' });
+    const w = world(
+      [
+        containerSpec({
+          name: 'app',
+          restart: { policy: 'always', ignoredExitCodes: [], backoff: false },
+          probes: { liveness: http },
+        }),
+      ],
+      { mode: 'own' },
+    );
+    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    const target = `http ${FAKE_WORKLOAD_IP}:8080/healthz`;
+    w.net.answers.set(target, false);
+    w.advance(10_000);
+    await w.runner.tick();
+    assert.deepEqual(w.net.calls, [target]);
+    assert.ok(w.runtime.calls.includes('kill app TERM'), 'a failed HTTP liveness probe stops the container');
+    await w.runner.tick();
+    assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2, 'and it is started again');
+
+    const h = world([containerSpec({ name: 'db', probes: { readiness: probe({ type: 'tcp', port: 5432 }) } })], {
+      mode: 'host',
+    });
+    await h.tickUntil(() => h.task().lastStatus === 'RUNNING');
+    h.advance(10_000);
+    await h.runner.tick();
+    assert.deepEqual(h.net.calls, ['tcp 127.0.0.1:5432']);
+    assert.equal(h.state('db')?.ready, true);
+
+    const n = world([containerSpec({ name: 'x', probes: { readiness: probe({ type: 'tcp', port: 1 }) } })]);
+    await n.tickUntil(() => n.task().lastStatus === 'RUNNING');
+    n.advance(10_000);
+    await n.runner.tick();
+    assert.deepEqual(n.net.calls, [], 'no network: nothing to connect to');
+    assert.equal(n.state('x')?.ready, false, 'and the probe fails');
   });
 });

@@ -4,6 +4,7 @@ import type { PullBehavior } from './images/image-store.js';
 import { PullFailure, TaskImages, type ImageSource } from './task-images.js';
 import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
 import type { ImageUsers } from './runtime/users.js';
+import { networkProber, type NetworkProber } from './net-probes.js';
 import { runProbes } from './probes.js';
 import { planRestart } from './restarts.js';
 import { dependsOnMet, stoppable } from './depends-on.js';
@@ -26,6 +27,8 @@ export interface RunnerDeps {
   /** Ships the task's awslogs output (all of it when `final`); true once it is stored. */
   drainLogs: (t: LocalTask, final?: boolean) => Promise<boolean>;
   now: () => number;
+  /** HTTP and TCP probes' sockets (the host's, unless a test gives its own). */
+  net?: NetworkProber;
 }
 
 // The words ECS reports for a container the kernel killed at its memory limit.
@@ -239,9 +242,10 @@ export class TaskRunner {
    */
   private async probe(): Promise<void> {
     const now = this.deps.now();
-    const { notLive } = await runProbes(this.containers, this.task, now, (name, args, timeoutMs) =>
-      this.deps.runtime.exec(this.host.id(name), args, timeoutMs),
-    );
+    const { notLive } = await runProbes(this.containers, this.task, now, {
+      exec: (name, args, timeoutMs) => this.deps.runtime.exec(this.host.id(name), args, timeoutMs),
+      net: this.deps.net ?? networkProber,
+    });
     for (const name of notLive) {
       if (this.termSentAt.has(name)) continue;
       this.termSentAt.set(name, now);

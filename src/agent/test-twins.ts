@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { PulledImage } from './images/image-store.js';
 import type { ContainerSpec, Probe, WorkloadSpec } from '../wire/index.js';
 import type { ContainerRuntime, ExitStatus } from './runtime/runtime.js';
+import type { NetworkProber, ProbeTarget } from './net-probes.js';
 import type { TaskPlatform } from './task-platform.js';
 import type { ImageSource } from './task-images.js';
 
@@ -75,6 +76,9 @@ export function fakePlatform(calls: string[] = []): TaskPlatform {
     async prepareSandbox(t) {
       calls.push('prepare sandbox');
       t.bindings = [];
+      // A network of its own gets an address, as CNI gives one.
+      const mode = t.spec.sandbox.network.mode;
+      if (mode === 'own' || mode === 'bridge') t.network = { ip: FAKE_WORKLOAD_IP, bindings: [] };
     },
     async tearDownNetwork() {
       calls.push('tear down network');
@@ -88,6 +92,28 @@ export function fakePlatform(calls: string[] = []): TaskPlatform {
     async unmountRoot() {},
     cgroupOf: (_t, _c, id) => `/test/${id}`,
   };
+}
+
+/** The address fakePlatform gives a workload with a network of its own. */
+export const FAKE_WORKLOAD_IP = '10.99.0.2';
+
+/**
+ * Network probes answered from a table: `http <host>:<port><path>` or `tcp <host>:<port>` → pass
+ * (true when unset); each attempt is recorded in `calls`.
+ */
+export class FakeNet implements NetworkProber {
+  readonly calls: string[] = [];
+  readonly answers = new Map<string, boolean>();
+  async http(t: ProbeTarget & { path: string }): Promise<boolean> {
+    return this.answer(`http ${t.host}:${t.port}${t.path}`);
+  }
+  async tcp(t: ProbeTarget): Promise<boolean> {
+    return this.answer(`tcp ${t.host}:${t.port}`);
+  }
+  private answer(key: string): boolean {
+    this.calls.push(key);
+    return this.answers.get(key) ?? true;
+  }
 }
 
 /** Images that are always there: every reference resolves to one fixed image. */
