@@ -102,8 +102,6 @@ export function toReport(t: LocalTask): TaskStateMessage {
       : 'UNKNOWN';
   return {
     type: 'task-state',
-    // A fleet host runs tasks of many clusters: each report names its task's (from the ARN).
-    ...(clusterOf(t.spec.ref) ? { cluster: clusterOf(t.spec.ref) } : {}),
     taskId: t.spec.id,
     lastStatus: t.lastStatus,
     ...(t.pullStartedAt !== undefined ? { pullStartedAt: t.pullStartedAt } : {}),
@@ -128,10 +126,4 @@ export function toReport(t: LocalTask): TaskStateMessage {
       networkBindings: bindingsFor(name),
     })),
   };
-}
-
-/** The cluster in a task's reference, an ECS task ARN (`…:task/<cluster>/<id>`). */
-function clusterOf(ref: string): string | undefined {
-  const parts = ref.split('/');
-  return parts.length >= 3 ? parts[parts.length - 2] : undefined;
 }

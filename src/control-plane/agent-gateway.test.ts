@@ -82,4 +82,77 @@ describe('agent gateway', () => {
     assert.equal(findInstance(deps, 'default', welcome.containerInstanceId)?.agentConnected, false);
     assert.equal(closed, undefined);
   });
+
+  it('applies a fleet host’s report to its task found among the host’s live tasks, with no cluster named', async () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE'] });
+    createCluster(deps, { clusterName: 'other' });
+    registerTaskDefinition(deps, {
+      family: 'web',
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [{ name: 'app', image: 'busybox' }],
+    });
+    const sent: ServerMessage[] = [];
+    const session = new AgentSession(
+      deps,
+      { send: (m) => sent.push(m), close: () => {} },
+      { logger: createLogger('silent') },
+    );
+    session.onMessage(
+      JSON.stringify({
+        type: 'hello',
+        fargate: true,
+        agentVersion: '1',
+        resources: { cpu: 4096, memory: 8192, ports: [] },
+        attributes: [],
+      }),
+    );
+    const [task] = runTask(deps, {
+      cluster: 'c',
+      taskDefinition: 'web',
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+    }).tasks;
+    assert.ok(task);
+    const report = (lastStatus: string, extra: object = {}) =>
+      session.onMessage(
+        JSON.stringify({
+          type: 'task-state',
+          taskId: task.id,
+          lastStatus,
+          containers: [{ name: 'app', lastStatus, runtimeId: 'r' }],
+          ...extra,
+        }),
+      );
+    report('RUNNING', { startedAt: 5 });
+    assert.equal(findTask(deps, 'c', task.id)?.lastStatus, 'RUNNING');
+    // A report naming another cluster (as an agent of an earlier version might) is still the host's task.
+    report('STOPPED', { cluster: 'other', stoppedAt: 9 });
+    assert.equal(findTask(deps, 'c', task.id)?.lastStatus, 'STOPPED');
+    // Another host's task is not this one's to report on.
+    const other = runTask(deps, {
+      cluster: 'c',
+      taskDefinition: 'web',
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+    }).tasks[0];
+    assert.ok(other);
+    const stranger = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
+    stranger.onMessage(
+      JSON.stringify({
+        type: 'hello',
+        cluster: 'other',
+        agentVersion: '1',
+        resources: { cpu: 1, memory: 1, ports: [] },
+        attributes: [],
+      }),
+    );
+    stranger.onMessage(JSON.stringify({ type: 'task-state', taskId: other.id, lastStatus: 'RUNNING', containers: [] }));
+    assert.equal(findTask(deps, 'c', other.id)?.lastStatus, 'PROVISIONING');
+    session.onClose();
+    stranger.onClose();
+  });
 });

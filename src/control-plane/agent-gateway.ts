@@ -12,20 +12,9 @@ import {
 import { getCluster } from './clusters.js';
 import { registerContainerInstance, registerFleetHost, setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
-import type { ReadTx } from '../store/index.js';
-import {
-  FLEET,
-  liveTasks,
-  tasks,
-  taskDefinitionKey,
-  taskDefinitions,
-  workloads,
-  type ContainerInstanceRecord,
-  type TaskRecord,
-} from './tables.js';
-import { taskDefinitionOfArn } from './arns.js';
-import { ecsWorkload } from './tasks/ecs-workload.js';
+import { FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
+import { desiredTasks, placedHere, specFor } from './host-tasks.js';
 import { applyTaskState } from './tasks/task-state.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
@@ -46,48 +35,6 @@ export interface AgentGatewayOptions {
   requestTimeoutMs?: number;
   /** The one watch of the tasks table every session of a server shares (a session makes its own without). */
   router?: TaskRouter;
-}
-
-/**
- * What an agent runs for one task: the neutral workload made when the task was (older tasks: made
- * now from their definition), with the task's desired status and stop grace as they are now.
- */
-function specFor(tx: ReadTx, t: TaskRecord): TaskSpec | undefined {
-  let spec = tx.get(workloads, `${t.cluster}/${t.id}`)?.value.spec;
-  if (!spec) {
-    const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
-    const td = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value;
-    spec = td ? ecsWorkload(t, td) : undefined;
-  }
-  // An older task whose definition is gone has nothing a host could run.
-  if (!spec) return undefined;
-  const { stopGraceMs: _, ...sandbox } = spec.sandbox;
-  return {
-    ...spec,
-    desired: t.desiredStatus === 'RUNNING' ? 'running' : 'stopped',
-    sandbox: { ...sandbox, ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}) },
-  };
-}
-
-/**
- * The task specs a host should be running (or stopping), from the store: those placed on it as a
- * container instance of `cluster`, and, when it serves the Fargate fleet, those placed on it there.
- */
-export function desiredTasks(
-  deps: ControlPlaneDeps,
-  cluster: string | undefined,
-  instanceId: string,
-  fleet = false,
-): TaskSpec[] {
-  return deps.store.read((tx) => {
-    const prefixes = [...(cluster ? [`${cluster}/${instanceId}/`] : []), ...(fleet ? [`${FLEET}/${instanceId}/`] : [])];
-    return prefixes
-      .flatMap((prefix) => tx.list(liveTasks, { prefix }))
-      .map((e) => tx.get(tasks, `${e.value.taskCluster ?? e.value.cluster}/${e.value.taskId}`)?.value)
-      .filter((t): t is TaskRecord => t !== undefined)
-      .map((t) => specFor(tx, t))
-      .filter((s): s is TaskSpec => s !== undefined);
-  });
 }
 
 /**
@@ -160,8 +107,14 @@ export class AgentSession implements LogSource {
     else if (msg.type === 'task-state') {
       const { type: _t, cluster, ...report } = msg;
       const inst = this.instance;
-      const applied = inst.cluster ? applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report) : undefined;
-      if (!applied && inst.fleet && cluster) applyTaskState(this.deps, cluster, inst.id, report, true);
+      const here = placedHere(this.deps, inst, report.taskId);
+      if (here) applyTaskState(this.deps, here.cluster, inst.id, report, here.fleet);
+      else {
+        // No longer live here (stopped by the control plane while the agent was away): agents
+        // of earlier versions name the cluster, and the task's record still takes the report.
+        const applied = inst.cluster ? applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report) : undefined;
+        if (!applied && inst.fleet && cluster) applyTaskState(this.deps, cluster, inst.id, report, true);
+      }
     } else if (msg.type === 'log-batch') {
       const { type: _t, requestId, ...batch } = msg;
       try {

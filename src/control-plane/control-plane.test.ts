@@ -139,7 +139,7 @@ describe('running tasks', () => {
     assert.equal(remainingResources(inst).memory, 1024 - 300);
     assert.equal(clusterCounts(deps, 'prod').pendingTasksCount, 2);
     const t = r.tasks[0]!;
-    applyTaskState(deps, 'prod', t.containerInstanceId as string, {
+    applyTaskState(deps, 'prod', t.host?.id as string, {
       taskId: t.id,
       lastStatus: 'RUNNING',
       startedAt: 5,
@@ -151,18 +151,18 @@ describe('running tasks', () => {
       [stopping.desiredStatus, stopping.stopCode, stopping.stoppedReason],
       ['STOPPED', 'UserInitiated', 'enough'],
     );
-    applyTaskState(deps, 'prod', t.containerInstanceId as string, {
+    applyTaskState(deps, 'prod', t.host?.id as string, {
       taskId: t.id,
       lastStatus: 'STOPPED',
       containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 137 }],
     });
-    const late = applyTaskState(deps, 'prod', t.containerInstanceId as string, {
+    const late = applyTaskState(deps, 'prod', t.host?.id as string, {
       taskId: t.id,
       lastStatus: 'RUNNING',
       containers: [],
     });
     assert.equal(late?.lastStatus, 'STOPPED', 'status never moves backwards');
-    assert.equal(remainingResources(getInstance(deps, 'prod', t.containerInstanceId as string)).memory, 1024);
+    assert.equal(remainingResources(getInstance(deps, 'prod', t.host?.id as string)).memory, 1024);
     assert.equal(listTasks(deps, 'prod', { desiredStatus: 'STOPPED' }).length, 1);
   });
 
@@ -205,7 +205,7 @@ describe('running tasks', () => {
     });
     const r = runTask(deps, { cluster: 'c', taskDefinition: 'hc', count: 2 });
     assert.deepEqual(
-      r.tasks.map((t) => t.containerInstanceId),
+      r.tasks.map((t) => t.host?.id),
       [capable.id, capable.id],
     );
   });

@@ -112,13 +112,27 @@ export interface ContainerRecord {
   essential: boolean;
 }
 
+/**
+ * Where a workload runs: a host record (a row of `containerInstances`) by the pool it serves and
+ * its id. The pool is an ECS cluster's name for its container instances, FLEET for the hosts of
+ * the Fargate fleet; later faces add theirs (a Kubernetes node pool).
+ */
+export interface HostRef {
+  pool: string;
+  id: string;
+}
+
 export interface TaskRecord {
   cluster: string;
   id: string;
   arn: string;
   taskDefinitionArn: string;
   family: string;
+  /** The host that runs the task; none until it is placed. Read it with hostOf. */
+  host?: HostRef;
+  /** How tasks written by earlier versions name their host: an instance of `cluster`. */
   containerInstanceId?: string;
+  /** ECS's name of the task's container instance (EC2 and external launch types only). */
   containerInstanceArn?: string;
   launchType: string;
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -151,7 +165,7 @@ export interface TaskRecord {
   healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
   version: number;
   platformFamily?: string;
-  /** Fargate: the fleet host that runs the task (never shown: Fargate tasks have no instance). */
+  /** How tasks written by earlier versions name their Fargate fleet host. */
   fargateHostId?: string;
   capacityProviderName?: string;
   platformVersion?: string;

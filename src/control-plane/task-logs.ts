@@ -61,7 +61,7 @@ export async function taskLogs(
   }
   const host = hostOf(task);
   if (!host) throw unavailable('The task has not been placed on a container instance.');
-  const source = sessions.get(host.cluster, host.id);
+  const source = sessions.get(host.pool, host.id);
   if (!source) throw unavailable(`The agent of the task's host ${host.id} is not connected.`);
   const events = await source.requestLogs({
     taskId: task.id,

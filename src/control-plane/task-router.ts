@@ -89,7 +89,7 @@ export class TaskRouter {
 /** The router's key for the host a task is placed on (container instance or fleet host), if any. */
 export function taskHostKey(t: TaskRecord): string | undefined {
   const h = hostOf(t);
-  return h && TaskRouter.hostKey(h.cluster, h.id);
+  return h && TaskRouter.hostKey(h.pool, h.id);
 }
 
 function add<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {

@@ -82,7 +82,10 @@ export const containerStateSchema = z.object({
 
 export const taskStateSchema = z.object({
   type: z.literal('task-state'),
-  /** The task's cluster, for Fargate tasks (a fleet host runs tasks of every cluster). */
+  /**
+   * The task's cluster, sent by agents of earlier versions; the control plane finds a task from
+   * the host's live tasks and reads this only for a task no longer live there.
+   */
   cluster: z.string().min(1).optional(),
   taskId: z.string().regex(/^[0-9a-f]{32}$/),
   lastStatus: z.enum(TASK_STATUSES),

@@ -30,7 +30,7 @@ function world() {
   const agentsReport = () => {
     for (const t of live()) {
       const lastStatus = t.desiredStatus === 'RUNNING' ? 'RUNNING' : 'STOPPED';
-      applyTaskState(deps, 'c', t.containerInstanceId as string, {
+      applyTaskState(deps, 'c', t.host?.id as string, {
         taskId: t.id,
         lastStatus,
         ...(lastStatus === 'RUNNING'
@@ -117,7 +117,7 @@ describe('the service controller', () => {
       reconcileAll(deps);
       // Every task of revision 2 fails to start.
       for (const t of live().filter((x) => x.taskDefinitionArn.endsWith(':2') && x.lastStatus !== 'RUNNING')) {
-        applyTaskState(deps, 'c', t.containerInstanceId as string, {
+        applyTaskState(deps, 'c', t.host?.id as string, {
           taskId: t.id,
           lastStatus: 'STOPPED',
           stopCode: 'TaskFailedToStart',
@@ -157,7 +157,7 @@ describe('the service controller', () => {
       { key: 'aws:ecs:serviceName', value: 'web' },
       { key: 'team', value: 'blue' },
     ]);
-    applyTaskState(deps, 'c', sick?.containerInstanceId as string, {
+    applyTaskState(deps, 'c', sick?.host?.id as string, {
       taskId: sick?.id as string,
       lastStatus: 'RUNNING',
       healthStatus: 'UNHEALTHY',

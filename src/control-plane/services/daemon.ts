@@ -1,5 +1,6 @@
 import type { ControlPlaneDeps } from '../deps.js';
 import type { ContainerInstanceRecord, TaskRecord } from '../tables.js';
+import { hostOf } from '../tasks/put-task.js';
 import type { Deployment, ServiceRecord } from './model.js';
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 
@@ -24,11 +25,11 @@ export function daemonPass(
   let refusal: string | undefined;
   let eligible = 0;
   for (const t of wanted) {
-    if (instances.get(t.containerInstanceId ?? '')?.status !== 'ACTIVE') stops.push(t);
+    if (instances.get(hostOf(t)?.id ?? '')?.status !== 'ACTIVE') stops.push(t);
   }
   for (const inst of instances.values()) {
     if (inst.status !== 'ACTIVE') continue;
-    const here = mine.filter((t) => t.containerInstanceId === inst.id);
+    const here = mine.filter((t) => hostOf(t)?.id === inst.id);
     const current = here.filter((t) => t.desiredStatus === 'RUNNING' && t.startedBy === primary.id);
     const others = here.filter((t) => t.desiredStatus === 'RUNNING' && t.startedBy !== primary.id);
     stops.push(...current.slice(1), ...others);

@@ -1,7 +1,7 @@
 import type { ControlPlaneDeps } from '../deps.js';
 import { now } from '../deps.js';
 import { containerInstances, FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
-import { putTask } from '../tasks/put-task.js';
+import { hostOf, putTask } from '../tasks/put-task.js';
 
 export const LOST_REASON = 'Task stopped because the agent on its container instance stopped responding.';
 
@@ -23,8 +23,9 @@ export function hostOfTask(
   fleet: Map<string, ContainerInstanceRecord>,
   t: TaskRecord,
 ): ContainerInstanceRecord | undefined {
-  if (t.containerInstanceId) return instances.get(t.containerInstanceId);
-  return t.fargateHostId ? fleet.get(t.fargateHostId) : undefined;
+  const h = hostOf(t);
+  if (!h) return undefined;
+  return h.pool === FLEET ? fleet.get(h.id) : instances.get(h.id);
 }
 
 /** Whether a task sits on an instance whose agent has been gone longer than the grace period. */

@@ -25,7 +25,7 @@ function world() {
       tx.list(liveTasks, { prefix: 'c/' }).map((e) => tx.get(tasks, `c/${e.value.taskId}`)?.value as TaskRecord),
     );
   const report = (t: TaskRecord, lastStatus: 'RUNNING' | 'STOPPED', extra: object = {}) =>
-    applyTaskState(deps, 'c', t.containerInstanceId as string, {
+    applyTaskState(deps, 'c', t.host?.id as string, {
       taskId: t.id,
       lastStatus,
       containers: t.containers.map((c) => ({ name: c.name, lastStatus })),
@@ -149,7 +149,7 @@ describe('deployments that must hold, and services that keep failing', () => {
     assert.equal(steady(), 1);
     // A task dies and is replaced: the service flaps and is steady again, which is no news.
     const victim = live()[0] as TaskRecord;
-    applyTaskState(deps, 'c', victim.containerInstanceId as string, {
+    applyTaskState(deps, 'c', victim.host?.id as string, {
       taskId: victim.id,
       lastStatus: 'STOPPED',
       stopCode: 'EssentialContainerExited',

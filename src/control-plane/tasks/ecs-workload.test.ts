@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { workloadSpecSchema } from '../../wire/index.js';
-import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import { FLEET, type TaskDefinitionRecord, type TaskRecord } from '../tables.js';
 import { ECS_WORDS } from '../../../test/ecs-words.js';
 import { ecsWorkload } from './ecs-workload.js';
 
@@ -42,7 +42,7 @@ function keys(v: unknown, out = new Set<string>()): Set<string> {
 describe('an ECS task as the neutral workload', () => {
   it("translates the Fargate tutorial's task, in no ECS words", () => {
     const spec = ecsWorkload(
-      task({ fargateHostId: 'h1', subnetId: 'subnet-1', ephemeralStorageGiB: 21 }),
+      task({ host: { pool: FLEET, id: 'h1' }, subnetId: 'subnet-1', ephemeralStorageGiB: 21 }),
       td({
         networkMode: 'awsvpc',
         containerDefinitions: [

@@ -2,6 +2,7 @@ import { parseArn } from '../../kernel/index.js';
 import type { ContainerSpec, LogTarget, Probe, SandboxSpec, WorkloadSpec } from '../../wire/index.js';
 import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
 import { logConfigurationError, parseBool } from './awslogs-options.js';
+import { onFargate } from './put-task.js';
 import { effectiveContainers, hostPortOf } from './resources.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- container definitions are the registered JSON */
@@ -92,7 +93,7 @@ function restartOf(p: Json | undefined): ContainerSpec['restart'] {
 function containerSpec(c: Json, all: Json[], t: TaskRecord, networkMode: string): ContainerSpec {
   const lp = (c.linuxParameters ?? {}) as Json;
   // On Fargate a container without a limit of its own is held to the task's memory.
-  const memory = (c.memory as number | undefined) ?? (t.fargateHostId ? t.memory : undefined);
+  const memory = (c.memory as number | undefined) ?? (onFargate(t) ? t.memory : undefined);
   const health = healthProbe(c.healthCheck as Json | undefined);
   return {
     name: String(c.name),
@@ -198,7 +199,7 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
     sandbox: {
       hostname: t.id.slice(0, 12),
       network: { mode, ...(t.subnetId ? { subnetId: t.subnetId } : {}) },
-      ...(t.fargateHostId
+      ...(onFargate(t)
         ? {
             isolation: {
               cpuUnits: t.cpu,
@@ -209,7 +210,7 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
         : {}),
       volumes,
       platformEnv: {
-        AWS_EXECUTION_ENV: t.fargateHostId ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
+        AWS_EXECUTION_ENV: onFargate(t) ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
         ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
       },
       ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { desiredTasks } from '../agent-gateway.js';
+import { desiredTasks } from '../host-tasks.js';
 import { createCluster, putClusterCapacityProviders } from '../clusters.js';
 import { registerContainerInstance, registerFleetHost, findInstance } from '../container-instances.js';
 import { FLEET } from '../tables.js';
@@ -56,7 +56,7 @@ describe('Fargate tasks', () => {
     for (const t of r.tasks) {
       assert.equal(t.launchType, 'FARGATE');
       assert.equal(t.containerInstanceArn, undefined);
-      assert.equal(t.fargateHostId, host.id);
+      assert.deepEqual(t.host, { pool: FLEET, id: host.id });
       assert.equal(t.platformVersion, '1.4.0');
       assert.equal(t.subnetId, 'subnet-0abc');
       assert.equal(t.availabilityZone, 'us-east-1a');

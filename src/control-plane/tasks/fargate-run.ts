@@ -1,13 +1,12 @@
-import { hexId, conflict } from '../../kernel/index.js';
 import { attachmentIdFor } from '../../wire/index.js';
 import { placeTasks, type TaskRequest } from '../../scheduler/index.js';
 import { fleetFor } from './fleet-cache.js';
-import { instanceView, listInstances } from '../container-instances.js';
+import { listInstances } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
-import { FLEET, type ContainerInstanceRecord, type TaskRecord } from '../tables.js';
+import { FLEET } from '../tables.js';
 import type { Launch } from './launch.js';
-import { newTask, putNewTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
-import { InstanceBatch } from './put-task.js';
+import type { RunTaskResult, TaskContext } from './new-task.js';
+import { applyPlan } from './apply-plan.js';
 
 // ECS's reason when Fargate has no room for a task.
 export const NO_CAPACITY =
@@ -40,21 +39,16 @@ export function runOnFargate(
     ? placeTasks(fleetFor(deps.store, FLEET, hosts), request, count, deps.rng)
     : { placements: [], failures: Array.from({ length: count }, () => ({ reason: NO_CAPACITY })) };
   const ephemeral = (ctx.td.input.ephemeralStorage as { sizeInGiB?: number } | undefined)?.sizeInGiB ?? 20;
-  const records = deps.store.write((tx) => {
-    const out: TaskRecord[] = [];
-    const batch = new InstanceBatch(tx);
-    plan.placements.forEach((p, n) => {
-      const host = hosts.find((h) => h.arn === p.instanceArn) as ContainerInstanceRecord;
-      const left = instanceView(batch.instance(FLEET, host.id) ?? host);
-      if (left.remaining.cpu < res.cpu || left.remaining.memory < res.memory)
-        throw conflict('The Fargate placement is no longer valid; retry.');
+  const records = applyPlan(deps, ctx, plan, {
+    pool: FLEET,
+    hosts,
+    hostPorts: false,
+    stale: 'The Fargate placement is no longer valid; retry.',
+    fields: (_host, n, id) => {
       const provider = launch.providers[n];
-      const id = hexId();
-      const rec = newTask(deps, ctx, id, {
+      return {
         launchType: 'FARGATE',
         ports: [],
-        fargateHostId: host.id,
-        ...zoneOf(host),
         ...(provider ? { capacityProviderName: provider } : {}),
         platformVersion: launch.platformVersion,
         platformFamily: 'Linux',
@@ -69,11 +63,8 @@ export function runOnFargate(
             details: [{ name: 'subnetId', value: launch.subnetId }],
           },
         ],
-      });
-      out.push(putNewTask(tx, rec, ctx.td, batch));
-    });
-    batch.flush();
-    return out;
+      };
+    },
   });
   // The fleet's hosts stay out of sight: a failure names no instance.
   const failures = plan.failures.map((f) => ({ reason: f.reason.startsWith('RESOURCE') ? NO_CAPACITY : f.reason }));

@@ -2,6 +2,7 @@ import { hexId } from '../../kernel/index.js';
 import { containerArn, taskArn } from '../arns.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import {
+  FLEET,
   workloads,
   type ClusterRecord,
   type ContainerInstanceRecord,
@@ -39,9 +40,8 @@ export type Placement = Pick<TaskRecord, 'launchType' | 'ports'> &
   Partial<
     Pick<
       TaskRecord,
-      | 'containerInstanceId'
+      | 'host'
       | 'containerInstanceArn'
-      | 'fargateHostId'
       | 'availabilityZone'
       | 'capacityProviderName'
       | 'platformVersion'
@@ -65,7 +65,7 @@ export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, wh
     taskDefinitionArn: td.arn,
     family: td.family,
     desiredStatus: 'RUNNING',
-    lastStatus: where.subnetId !== undefined || where.fargateHostId !== undefined ? 'PROVISIONING' : 'PENDING',
+    lastStatus: where.subnetId !== undefined || where.host?.pool === FLEET ? 'PROVISIONING' : 'PENDING',
     group: ctx.group,
     ...(input.startedBy ? { startedBy: input.startedBy } : {}),
     createdAt: ctx.createdAt,

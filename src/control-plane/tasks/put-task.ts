@@ -5,6 +5,7 @@ import {
   liveTaskKey,
   liveTasks,
   tasks,
+  type HostRef,
   type LiveTask,
   type ContainerInstanceRecord,
   type InstanceUsage,
@@ -55,12 +56,19 @@ function withTask(u: InstanceUsage, t: TaskRecord, sign: 1 | -1): InstanceUsage 
   };
 }
 
-/** Where a task runs: a container instance of its cluster, or a host of the Fargate fleet. */
-export function hostOf(t: TaskRecord): { cluster: string; id: string } | undefined {
-  if (t.containerInstanceId) return { cluster: t.cluster, id: t.containerInstanceId };
-  if (t.fargateHostId) return { cluster: FLEET, id: t.fargateHostId };
+/**
+ * Where a task runs: its host (a container instance of its cluster, or a host of the Fargate
+ * fleet). Tasks written by earlier versions name it in fields of their own, read here only.
+ */
+export function hostOf(t: TaskRecord): HostRef | undefined {
+  if (t.host) return t.host;
+  if (t.containerInstanceId) return { pool: t.cluster, id: t.containerInstanceId };
+  if (t.fargateHostId) return { pool: FLEET, id: t.fargateHostId };
   return undefined;
 }
+
+/** Whether a task runs on the Fargate fleet. */
+export const onFargate = (t: TaskRecord): boolean => hostOf(t)?.pool === FLEET;
 
 const live = (t: TaskRecord | undefined): t is TaskRecord =>
   t !== undefined && hostOf(t) !== undefined && t.lastStatus !== 'STOPPED';
@@ -101,7 +109,7 @@ export function putTask(tx: WriteTx, t: TaskRecord, batch?: InstanceBatch): Task
   if (!host) return rec;
   if (live(prev) || live(t)) {
     const own = batch ?? new InstanceBatch(tx);
-    const inst = own.instance(host.cluster, host.id);
+    const inst = own.instance(host.pool, host.id);
     if (inst) {
       let u = inst.usage ?? empty();
       if (live(prev)) u = withTask(u, prev, -1);
@@ -113,7 +121,7 @@ export function putTask(tx: WriteTx, t: TaskRecord, batch?: InstanceBatch): Task
   // A Fargate task is indexed twice: under its fleet host (for that host's agent) and under its
   // cluster with FLEET in the instance's place (so a cluster's live tasks are still one prefix).
   const entries: LiveTask[] =
-    host.cluster === FLEET
+    host.pool === FLEET
       ? [
           { cluster: FLEET, instanceId: host.id, taskId: t.id, taskCluster: t.cluster },
           { cluster: t.cluster, instanceId: FLEET, taskId: t.id },

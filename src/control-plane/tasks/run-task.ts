@@ -1,4 +1,4 @@
-import { hexId, conflict, invalidParameter } from '../../kernel/index.js';
+import { invalidParameter } from '../../kernel/index.js';
 import {
   parseQuery,
   placeTasks,
@@ -10,22 +10,16 @@ import {
 import { getCluster } from '../clusters.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import {
-  type ClusterRecord,
-  type ContainerInstanceRecord,
-  type Tag,
-  type TaskDefinitionRecord,
-  type TaskRecord,
-} from '../tables.js';
+import { type ClusterRecord, type Tag, type TaskDefinitionRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { runOnFargate } from './fargate-run.js';
 import { fleetFor } from './fleet-cache.js';
 import { resolveLaunch } from './launch.js';
 import { refuseUnsupported } from './unsupported.js';
-import { newTask, putNewTask, zoneOf, type RunTaskResult, type TaskContext } from './new-task.js';
+import type { RunTaskResult, TaskContext } from './new-task.js';
 
 export type { RunTaskResult } from './new-task.js';
-import { InstanceBatch } from './put-task.js';
+import { applyPlan } from './apply-plan.js';
 import { taskReservation, type Overrides } from './resources.js';
 
 export interface RunTaskInput {
@@ -148,35 +142,17 @@ function runOnInstances(
     count,
     deps.rng,
   );
-  const byArn = new Map(plan.placements.map((p) => [p.instanceArn, undefined as ContainerInstanceRecord | undefined]));
-  for (const i of candidates) if (byArn.has(i.arn)) byArn.set(i.arn, i);
-  const records = deps.store.write((tx) => {
-    const out: TaskRecord[] = [];
-    const batch = new InstanceBatch(tx);
-    for (const p of plan.placements) {
-      const inst = byArn.get(p.instanceArn) as ContainerInstanceRecord;
-      // The instance as this transaction sees it: earlier placements here already count.
-      const current = batch.instance(inst.cluster, inst.id) ?? inst;
-      const left = instanceView(current);
-      if (
-        left.remaining.cpu < res.cpu ||
-        left.remaining.memory < res.memory ||
-        res.ports.some((x) => left.usedPorts.includes(x))
-      ) {
-        throw conflict(`The placement on ${inst.arn} is no longer valid; retry.`);
-      }
-      const rec = newTask(deps, ctx, hexId(), {
-        containerInstanceId: inst.id,
-        containerInstanceArn: inst.arn,
-        launchType: launch.launchType,
-        ports: res.ports,
-        ...zoneOf(inst),
-        ...(launch.subnetId ? { subnetId: launch.subnetId } : {}),
-      });
-      out.push(putNewTask(tx, rec, ctx.td, batch));
-    }
-    batch.flush();
-    return out;
+  const records = applyPlan(deps, ctx, plan, {
+    pool: cluster.name,
+    hosts: candidates,
+    hostPorts: true,
+    stale: 'A placement on a container instance is no longer valid; retry.',
+    fields: (inst) => ({
+      containerInstanceArn: inst.arn,
+      launchType: launch.launchType,
+      ports: res.ports,
+      ...(launch.subnetId ? { subnetId: launch.subnetId } : {}),
+    }),
   });
   return { tasks: records, failures: plan.failures.map((f) => ({ arn: f.arn, reason: f.reason })) };
 }

@@ -1,8 +1,8 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { TASK_STATUSES, type TaskStateMessage } from '../../wire/index.js';
-import { tasks, type TaskRecord } from '../tables.js';
+import { FLEET, tasks, type TaskRecord } from '../tables.js';
 import { eniOf } from './eni.js';
-import { putTask } from './put-task.js';
+import { hostOf, onFargate, putTask } from './put-task.js';
 
 /** What an agent reports about one task, level-triggered: the whole current state each time. */
 export type TaskStateReport = Omit<TaskStateMessage, 'type'>;
@@ -23,10 +23,11 @@ export function applyTaskState(
 ): TaskRecord | undefined {
   return deps.store.write((tx) => {
     const cur = tx.get(tasks, `${cluster}/${r.taskId}`)?.value;
-    if (!cur || (fleet ? cur.fargateHostId : cur.containerInstanceId) !== instanceId) return undefined;
+    const host = cur && hostOf(cur);
+    if (!cur || host?.pool !== (fleet ? FLEET : cluster) || host.id !== instanceId) return undefined;
     // A task without an interface of its own is never PROVISIONING on ECS: its agent's
     // provisioning shows as PENDING.
-    const provisions = cur.subnetId !== undefined || cur.fargateHostId !== undefined;
+    const provisions = cur.subnetId !== undefined || onFargate(cur);
     if (r.lastStatus === 'PROVISIONING' && !provisions) r = { ...r, lastStatus: 'PENDING' };
     if (ORDER.indexOf(r.lastStatus) < ORDER.indexOf(cur.lastStatus)) return cur;
     const containers = cur.containers.map((c) => {

@@ -2,7 +2,7 @@ import { notFound } from '../../kernel/index.js';
 import { nameFromArnOrName } from '../arns.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
 import { tasks, type TaskRecord } from '../tables.js';
-import { putTask } from './put-task.js';
+import { hostOf, putTask } from './put-task.js';
 
 export function findTask(deps: ControlPlaneDeps, cluster: string, ref: string): TaskRecord | undefined {
   return deps.store.read((tx) => tx.get(tasks, `${cluster}/${nameFromArnOrName(ref)}`))?.value;
@@ -17,6 +17,11 @@ export interface ListTasksFilter {
   launchType?: string;
 }
 
+const onInstance = (t: TaskRecord, cluster: string, id: string) => {
+  const h = hostOf(t);
+  return h?.pool === cluster && h.id === id;
+};
+
 /** ListTasks: by default only tasks whose desired status is RUNNING, as ECS lists them. */
 export function listTasks(deps: ControlPlaneDeps, cluster: string, f: ListTasksFilter): TaskRecord[] {
   const desired = f.desiredStatus ?? 'RUNNING';
@@ -27,7 +32,7 @@ export function listTasks(deps: ControlPlaneDeps, cluster: string, f: ListTasksF
     .filter(
       (t) =>
         t.desiredStatus === desired &&
-        (instance === undefined || t.containerInstanceId === instance) &&
+        (instance === undefined || onInstance(t, cluster, instance)) &&
         (f.family === undefined || t.family === f.family) &&
         (f.startedBy === undefined || t.startedBy === f.startedBy) &&
         (f.serviceName === undefined || t.group === `service:${f.serviceName}`) &&

@@ -1,0 +1,62 @@
+import { conflict, hexId } from '../../kernel/index.js';
+import type { Plan } from '../../scheduler/index.js';
+import { instanceView } from '../container-instances.js';
+import type { ControlPlaneDeps } from '../deps.js';
+import type { ContainerInstanceRecord, TaskRecord } from '../tables.js';
+import { newTask, putNewTask, zoneOf, type Placement, type TaskContext } from './new-task.js';
+import { InstanceBatch } from './put-task.js';
+
+/** How one launch type's placements become tasks: the hosts' pool and what each task adds. */
+export interface PlanTarget {
+  /** The pool the plan's hosts serve (a cluster's name, or FLEET). */
+  pool: string;
+  /** The hosts the plan was made over. */
+  hosts: readonly ContainerInstanceRecord[];
+  /** Whether the tasks take host ports (instances' tasks do; a task with its own network does not). */
+  hostPorts: boolean;
+  /** Said when a host no longer has the room the plan counted on. */
+  stale: string;
+  /** The task's fields beyond its host and zone: launch type, ports, network, provider. */
+  fields: (host: ContainerInstanceRecord, n: number, id: string) => Omit<Placement, 'host'>;
+}
+
+/**
+ * Commits a scheduler plan, for every launch type: in one transaction, each placement is checked
+ * again against its host as the transaction sees it (earlier placements in it already count,
+ * and the plan was made from a snapshot), then written as a new task with its workload. A host
+ * that no longer fits fails the whole call with a conflict the caller may retry.
+ */
+export function applyPlan(
+  deps: ControlPlaneDeps,
+  ctx: TaskContext,
+  plan: Pick<Plan, 'placements'>,
+  target: PlanTarget,
+): TaskRecord[] {
+  const byArn = new Map(target.hosts.map((h) => [h.arn, h]));
+  const { res } = ctx;
+  return deps.store.write((tx) => {
+    const out: TaskRecord[] = [];
+    const batch = new InstanceBatch(tx);
+    plan.placements.forEach((p, n) => {
+      const host = byArn.get(p.instanceArn);
+      if (!host) throw conflict(target.stale);
+      const left = instanceView(batch.instance(target.pool, host.id) ?? host);
+      if (
+        left.remaining.cpu < res.cpu ||
+        left.remaining.memory < res.memory ||
+        (target.hostPorts && res.ports.some((x) => left.usedPorts.includes(x)))
+      ) {
+        throw conflict(target.stale);
+      }
+      const id = hexId();
+      const rec = newTask(deps, ctx, id, {
+        host: { pool: target.pool, id: host.id },
+        ...zoneOf(host),
+        ...target.fields(host, n, id),
+      });
+      out.push(putNewTask(tx, rec, ctx.td, batch));
+    });
+    batch.flush();
+    return out;
+  });
+}
