@@ -30,7 +30,7 @@ test('the checkpointer copies the WAL off the writer’s thread and keeps it bou
     }
     const walBytes = statSync(`${path}-wal`).size;
     assert.ok(walBytes < 6 * 2 ** 20, `the WAL was started over (it is ${walBytes} bytes; 12 MB were written)`);
-    await ckpt.stop();
+    ckpt.stopSync();
     db.close();
     assert.ok(!existsSync(`${path}-wal`), 'the last connection to close removed the WAL: the worker’s was closed');
     const again = new Database(path, { readonly: true });

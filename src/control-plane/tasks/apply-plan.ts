@@ -10,8 +10,6 @@ import { InstanceBatch } from './put-task.js';
 export interface PlanTarget {
   /** The pool the plan's hosts serve (a cluster's name, or FLEET). */
   pool: string;
-  /** The hosts the plan was made over. */
-  hosts: readonly ContainerInstanceRecord[];
   /** Whether the tasks take host ports (instances' tasks do; a task with its own network does not). */
   hostPorts: boolean;
   /** Said when a host no longer has the room the plan counted on. */
@@ -32,15 +30,16 @@ export function applyPlan(
   plan: Pick<Plan, 'placements'>,
   target: PlanTarget,
 ): TaskRecord[] {
-  const byArn = new Map(target.hosts.map((h) => [h.arn, h]));
   const { res } = ctx;
   return deps.store.write((tx) => {
     const out: TaskRecord[] = [];
     const batch = new InstanceBatch(tx);
     plan.placements.forEach((p, n) => {
-      const host = byArn.get(p.instanceArn);
-      if (!host) throw conflict(target.stale);
-      const left = instanceView(batch.instance(target.pool, host.id) ?? host);
+      // The host as this transaction sees it (a host's id ends its ARN): not the list the plan
+      // was made from, which a fleet of thousands would have to be searched through.
+      const host = batch.instance(target.pool, p.instanceArn.slice(p.instanceArn.lastIndexOf('/') + 1));
+      if (!host || host.arn !== p.instanceArn || host.status === 'INACTIVE') throw conflict(target.stale);
+      const left = instanceView(host);
       if (
         left.remaining.cpu < res.cpu ||
         left.remaining.memory < res.memory ||

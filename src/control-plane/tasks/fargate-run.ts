@@ -41,7 +41,6 @@ export function runOnFargate(
   const ephemeral = (ctx.td.input.ephemeralStorage as { sizeInGiB?: number } | undefined)?.sizeInGiB ?? 20;
   const records = applyPlan(deps, ctx, plan, {
     pool: FLEET,
-    hosts,
     hostPorts: false,
     stale: 'The Fargate placement is no longer valid; retry.',
     fields: (_host, n, id) => {

@@ -144,7 +144,6 @@ function runOnInstances(
   );
   const records = applyPlan(deps, ctx, plan, {
     pool: cluster.name,
-    hosts: candidates,
     hostPorts: true,
     stale: 'A placement on a container instance is no longer valid; retry.',
     fields: (inst) => ({
