@@ -5,4 +5,5 @@ export * from './ecs/ecs-service.js';
 export * from './logs/logs-service.js';
 export * from './plugin.js';
 export * from './service.js';
+export * from './ssm/ssm-service.js';
 export * from './sts/sts-service.js';

@@ -53,7 +53,15 @@ export type ErrorReason =
   | 'in-use'
   | 'has-instances'
   | 'has-services'
-  | 'has-tasks';
+  | 'has-tasks'
+  // SSM parameters
+  | 'pattern-invalid'
+  | 'pattern-mismatch'
+  | 'max-versions'
+  | 'too-many-labels'
+  | 'filter-key'
+  | 'filter-option'
+  | 'filter-value';
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;

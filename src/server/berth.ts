@@ -19,7 +19,8 @@ import { expireEvents } from '../logs/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
-import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
+import { credentialsPath, loadKeys, loadSealingKey, validateConfig, type BerthConfig } from './config.js';
+import { Sealer } from '../iam/index.js';
 import { DataDirLock } from './data-dir-lock.js';
 
 export interface RunningBerth {
@@ -51,6 +52,7 @@ export async function startBerth(
     if (config.auth === 'strict' && keys.size === 0) {
       throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
     }
+    const sealer = new Sealer(loadSealingKey(config.dataDir));
     const root = new SqliteStore(join(config.dataDir, 'berth.db'));
     lifecycle.started('store', () => root.close());
     // A region's state: the default region's in the store's own tables (and blobs), another's
@@ -73,6 +75,7 @@ export async function startBerth(
         region: name,
         agentLostGraceMs: config.agentLostGrace * 1000,
       },
+      sealer,
     });
     const regions = new Regions(
       regionDeps(config.region, root, join(config.dataDir, 'blobs')),

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthMode } from '../aws-api/index.js';
@@ -68,6 +69,25 @@ export function validateConfig(c: BerthConfig): string[] {
   }
   if (c.auth !== 'open' && c.auth !== 'strict') problems.push(`--auth must be open or strict, not '${String(c.auth)}'`);
   return problems;
+}
+
+/**
+ * The key secret values are sealed under at rest (`<data-dir>/keys/secrets.key`, 32 bytes, only
+ * root may read it), made on first start. The database alone does not open them.
+ */
+export function loadSealingKey(dataDir: string): Buffer {
+  const path = join(dataDir, 'keys', 'secrets.key');
+  if (!existsSync(path)) {
+    mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw e;
+    }
+  }
+  const key = readFileSync(path);
+  if (key.length !== 32) throw new Error(`${path} must hold a 32-byte key (it holds ${key.length} bytes)`);
+  return key;
 }
 
 /** `<data-dir>/credentials`, in the AWS shared credentials file format, holds the keys strict mode accepts. */

@@ -1,12 +1,25 @@
-import { ecrService, ecsService, logsService, type AwsService, stsService } from '../aws-api/index.js';
+import { ecrService, ecsService, logsService, ssmService, type AwsService, stsService } from '../aws-api/index.js';
 import { createCluster, type ControlPlaneDeps } from '../control-plane/index.js';
+import { Sealer } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type Store } from '../store/index.js';
 
 /** The AWS services berth serves, each with its handlers. */
-export function awsServices(deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps }): AwsService[] {
-  return [stsService(), ecrService(deps.registry), ecsService(deps.controlPlane), logsService(deps.controlPlane)];
+export function awsServices(deps: {
+  registry: RegistryDeps;
+  controlPlane: ControlPlaneDeps;
+  sealer?: Sealer;
+}): AwsService[] {
+  const { store, clock, accountId, region } = deps.controlPlane;
+  return [
+    stsService(),
+    ecrService(deps.registry),
+    ecsService(deps.controlPlane),
+    logsService(deps.controlPlane),
+    // Without a sealer of berth's (tests), secret values are sealed under a key of this process only.
+    ssmService({ store, clock, accountId, region, sealer: deps.sealer ?? Sealer.random() }),
+  ];
 }
 
 /** One AWS region: its own repositories, clusters, tasks, log groups and agents. */
@@ -14,11 +27,13 @@ export interface Region {
   readonly name: string;
   readonly registry: RegistryDeps;
   readonly controlPlane: ControlPlaneDeps;
+  /** Seals secret values at rest (the data directory's key). */
+  readonly sealer?: Sealer;
   /** The AWS services with handlers bound to this region's state. */
   readonly services: readonly AwsService[];
 }
 
-export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
+export type RegionDeps = Pick<Region, 'registry' | 'controlPlane' | 'sealer'>;
 
 /** As in every ECS region, a default cluster is there for whoever names none. */
 const withDefaultCluster = (r: Region) => createCluster(r.controlPlane, { clusterName: 'default' });

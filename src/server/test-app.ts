@@ -78,6 +78,7 @@ export const TARGETS = {
   ecs: 'AmazonEC2ContainerServiceV20141113',
   ecr: 'AmazonEC2ContainerRegistry_V20150921',
   logs: 'Logs_20140328',
+  ssm: 'AmazonSSM',
 };
 
 export type JsonAnswer = { status: number; body: Record<string, unknown> & { __type?: string; message?: string } };
