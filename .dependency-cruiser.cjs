@@ -12,7 +12,7 @@ const allowed = {
   // Identity and secrets: SSM parameters today (IAM, STS and Secrets Manager to come).
   iam: ['kernel', 'store'],
   scheduler: ['kernel'],
-  'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs'],
+  'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam'],
   // The billing meter keeps its ledger in the store (DESIGN.md lists kernel and control-plane).
   fargate: ['kernel', 'store', 'control-plane'],
   agent: ['kernel', 'wire'],

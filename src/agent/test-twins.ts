@@ -127,6 +127,7 @@ export function containerSpec(o: Partial<ContainerSpec> & { name: string }): Con
   return {
     image: 'img',
     env: [],
+    secretEnv: [],
     mounts: [],
     resources: { cpuShares: 0 },
     security: {

@@ -248,7 +248,7 @@ export class AgentSession implements LogSource {
       for (const key of this.dirty) {
         const id = key.slice(key.indexOf('/') + 1);
         const t = tx.get(tasks, key)?.value;
-        const spec = t && this.owns(t) && t.lastStatus !== 'STOPPED' ? specFor(tx, t) : undefined;
+        const spec = t && this.owns(t) && t.lastStatus !== 'STOPPED' ? specFor(this.deps, tx, t) : undefined;
         if (spec) {
           const body = JSON.stringify(spec);
           if (this.sent.get(id) === body) continue;

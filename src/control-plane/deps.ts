@@ -1,3 +1,4 @@
+import type { Sealer } from '../iam/index.js';
 import type { Clock } from '../kernel/index.js';
 import type { Store } from '../store/index.js';
 
@@ -12,6 +13,8 @@ export interface ControlPlaneDeps {
   agentLostGraceMs?: number;
   /** How long a service's task must run (healthy) before it counts as steady (default 10 s). */
   deploymentHoldMs?: number;
+  /** Opens the parameter store's sealed values, to hand a task its secrets (none: tasks get none). */
+  sealer?: Sealer;
 }
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

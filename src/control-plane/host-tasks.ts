@@ -1,3 +1,4 @@
+import { readParameterValue } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { taskDefinitionOfArn } from './arns.js';
@@ -20,7 +21,7 @@ import { ecsWorkload } from './tasks/ecs-workload.js';
  * What an agent runs for one task: the neutral workload made when the task was (older tasks: made
  * now from their definition), with the task's desired status and stop grace as they are now.
  */
-export function specFor(tx: ReadTx, t: TaskRecord): TaskSpec | undefined {
+export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): TaskSpec | undefined {
   let spec = tx.get(workloads, `${t.cluster}/${t.id}`)?.value.spec;
   if (!spec) {
     const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
@@ -30,10 +31,40 @@ export function specFor(tx: ReadTx, t: TaskRecord): TaskSpec | undefined {
   // An older task whose definition is gone has nothing a host could run.
   if (!spec) return undefined;
   const { stopGraceMs: _, ...sandbox } = spec.sandbox;
-  return {
+  return withSecrets(deps, tx, {
     ...spec,
     desired: t.desiredStatus === 'RUNNING' ? 'running' : 'stopped',
     sandbox: { ...sandbox, ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}) },
+  });
+}
+
+// ECS's words for a task whose secrets cannot be had (its agent's, for SSM).
+const SECRETS_FAILED =
+  'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm';
+
+/**
+ * The spec as a host receives it: each container's secretEnv resolved from the parameter store
+ * into its env, the references gone. Resolved at every send and never stored, so values stay
+ * sealed at rest; a host reads them when it starts the containers. A reference that names no
+ * parameter makes the workload one that cannot start, naming the missing ones.
+ */
+function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, spec: TaskSpec): TaskSpec {
+  if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return spec;
+  const missing: string[] = [];
+  const containers = spec.containers.map((c) => {
+    const resolved = (c.secretEnv ?? []).map((s) => {
+      const value = deps.sealer ? readParameterValue(tx, deps.sealer, s.from) : undefined;
+      if (value === undefined) missing.push(s.from);
+      return { name: s.name, value: value ?? '' };
+    });
+    return { ...c, env: [...c.env, ...resolved], secretEnv: [] };
+  });
+  if (missing.length === 0) return { ...spec, containers };
+  // Nothing of a secret that was found goes to a workload that will not start.
+  return {
+    ...spec,
+    containers: spec.containers.map((c) => ({ ...c, secretEnv: [] })),
+    cannotStart: spec.cannotStart ?? `${SECRETS_FAILED}: invalid parameters: ${[...new Set(missing)].join(', ')}`,
   };
 }
 
@@ -53,7 +84,7 @@ export function desiredTasks(
       .flatMap((prefix) => tx.list(liveTasks, { prefix }))
       .map((e) => tx.get(tasks, `${e.value.taskCluster ?? e.value.cluster}/${e.value.taskId}`)?.value)
       .filter((t): t is TaskRecord => t !== undefined)
-      .map((t) => specFor(tx, t))
+      .map((t) => specFor(deps, tx, t))
       .filter((s): s is TaskSpec => s !== undefined);
   });
 }

@@ -1,4 +1,5 @@
 import { ManualClock } from '../kernel/clock.js';
+import { Sealer } from '../iam/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ControlPlaneDeps } from './deps.js';
 
@@ -12,6 +13,7 @@ export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock 
     region: 'us-east-1',
     // Tasks count as steady as soon as they run, unless a test says otherwise.
     deploymentHoldMs: 0,
+    sealer: Sealer.random(),
     rng: () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31,
   };
 }

@@ -1,5 +1,7 @@
 import { alreadyExists, compileLinear, invalidParameter, limitExceeded, notFound } from '../kernel/index.js';
+import type { ReadTx } from '../store/index.js';
 import { now, type IamDeps } from './deps.js';
+import type { Sealer } from './sealer.js';
 import { parameters, type ParameterRecord, type ParameterVersion, type Tag } from './tables.js';
 
 /** AWS keeps a parameter's last 100 versions. */
@@ -58,6 +60,33 @@ export function nameOf(ref: string): string {
   const rest = m[1] as string;
   // `parameter/a/b` names `/a/b`; `parameter/a` names `a`.
   return rest.indexOf('/', 1) >= 0 ? rest : rest.slice(1);
+}
+
+/** A reference's parameter name and selector (`:3`, `:label`), the reference a name or an ARN. */
+export function splitRef(ref: string): { name: string; selector?: string } {
+  const at = ref.startsWith('arn:') ? ref.indexOf(':', ref.indexOf(':parameter') + 1) : ref.indexOf(':');
+  const name = nameOf(at >= 0 ? ref.slice(0, at) : ref);
+  return at >= 0 ? { name, selector: ref.slice(at) } : { name };
+}
+
+/** The version a selector names (a number, or a label), or the latest. */
+function selected(p: ParameterRecord, selector: string | undefined): ParameterVersion | undefined {
+  if (selector === undefined) return latest(p);
+  const s = selector.slice(1);
+  return /^\d+$/.test(s)
+    ? p.versions.find((x) => x.version === Number(s))
+    : p.versions.find((x) => x.labels.includes(s));
+}
+
+/**
+ * A parameter's value in a read of the store, for those who hand secrets on (the control plane
+ * resolving a workload's secretEnv); undefined when there is no such parameter or version.
+ */
+export function readParameterValue(tx: ReadTx, sealer: Sealer, ref: string): string | undefined {
+  const { name, selector } = splitRef(ref);
+  const p = tx.get(parameters, name)?.value;
+  const v = p && selected(p, selector);
+  return p && v ? sealer.open(v.sealed, p.name) : undefined;
 }
 
 export function findParameter(deps: IamDeps, name: string): ParameterRecord | undefined {
@@ -163,24 +192,17 @@ export function putParameter(deps: IamDeps, i: PutParameterInput): { version: nu
  * `name:label`.
  */
 export function getParameter(deps: IamDeps, ref: string): ParameterValue {
-  const at = ref.startsWith('arn:') ? ref.indexOf(':', ref.indexOf(':parameter') + 1) : ref.indexOf(':');
-  const name = nameOf(at >= 0 ? ref.slice(0, at) : ref);
-  const selector = at >= 0 ? ref.slice(at) : undefined;
+  const { name, selector } = splitRef(ref);
   const p = mustFind(deps, name);
-  let v = latest(p);
-  if (selector !== undefined) {
-    const s = selector.slice(1);
-    const found = /^\d+$/.test(s)
-      ? p.versions.find((x) => x.version === Number(s))
-      : p.versions.find((x) => x.labels.includes(s));
-    if (!found)
-      throw notFound(
-        /^\d+$/.test(s)
-          ? `Systems Manager could not find version ${s} of ${name}. Verify the version and try again.`
-          : `Systems Manager could not find label ${s} of ${name}. Verify the label and try again.`,
-        { resource: 'parameter-version' },
-      );
-    v = found;
+  const v = selected(p, selector);
+  if (!v) {
+    const s = (selector as string).slice(1);
+    throw notFound(
+      /^\d+$/.test(s)
+        ? `Systems Manager could not find version ${s} of ${name}. Verify the version and try again.`
+        : `Systems Manager could not find label ${s} of ${name}. Verify the label and try again.`,
+      { resource: 'parameter-version' },
+    );
   }
   return { record: p, version: v, value: openValue(deps, p, v), ...(selector ? { selector } : {}) };
 }

@@ -74,8 +74,8 @@ export async function startBerth(
         accountId: config.accountId,
         region: name,
         agentLostGraceMs: config.agentLostGrace * 1000,
+        sealer,
       },
-      sealer,
     });
     const regions = new Regions(
       regionDeps(config.region, root, join(config.dataDir, 'blobs')),

@@ -90,9 +90,17 @@ describe('fidelity to AWS', () => {
     const cases: [string, object, object, RegExp][] = [
       [
         'secrets',
-        { containerDefinitions: [{ ...base, secrets: [{ name: 'DB', valueFrom: 'arn:aws:ssm:::x' }] }] },
+        // SSM parameters are served as secrets; Secrets Manager's are not yet.
+        {
+          containerDefinitions: [
+            {
+              ...base,
+              secrets: [{ name: 'DB', valueFrom: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf' }],
+            },
+          ],
+        },
         {},
-        /containerDefinitions\[0\]\.secrets: berth does not support secrets/,
+        /containerDefinitions\[0\]\.secrets\[0\]\.valueFrom: berth does not support secrets from Secrets Manager/,
       ],
       [
         'envfiles',

@@ -6,11 +6,7 @@ import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type Store } from '../store/index.js';
 
 /** The AWS services berth serves, each with its handlers. */
-export function awsServices(deps: {
-  registry: RegistryDeps;
-  controlPlane: ControlPlaneDeps;
-  sealer?: Sealer;
-}): AwsService[] {
+export function awsServices(deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps }): AwsService[] {
   const { store, clock, accountId, region } = deps.controlPlane;
   return [
     stsService(),
@@ -18,7 +14,7 @@ export function awsServices(deps: {
     ecsService(deps.controlPlane),
     logsService(deps.controlPlane),
     // Without a sealer of berth's (tests), secret values are sealed under a key of this process only.
-    ssmService({ store, clock, accountId, region, sealer: deps.sealer ?? Sealer.random() }),
+    ssmService({ store, clock, accountId, region, sealer: deps.controlPlane.sealer ?? Sealer.random() }),
   ];
 }
 
@@ -27,13 +23,11 @@ export interface Region {
   readonly name: string;
   readonly registry: RegistryDeps;
   readonly controlPlane: ControlPlaneDeps;
-  /** Seals secret values at rest (the data directory's key). */
-  readonly sealer?: Sealer;
   /** The AWS services with handlers bound to this region's state. */
   readonly services: readonly AwsService[];
 }
 
-export type RegionDeps = Pick<Region, 'registry' | 'controlPlane' | 'sealer'>;
+export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
 
 /** As in every ECS region, a default cluster is there for whoever names none. */
 const withDefaultCluster = (r: Region) => createCluster(r.controlPlane, { clusterName: 'default' });

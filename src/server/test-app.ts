@@ -4,6 +4,7 @@ import { ManualClock } from '../kernel/clock.js';
 import { createLogger } from '../kernel/logger.js';
 import { testRegistryDeps, type TestRegistryDeps } from '../registry/test-deps.js';
 import { FsBlobStore } from '../blob/fs-blob-store.js';
+import { Sealer } from '../iam/index.js';
 import { scopedStore } from '../store/scoped-store.js';
 import { buildApp } from './app.js';
 import { Regions } from './regions.js';
@@ -38,6 +39,7 @@ export async function testApp(
     clock,
     accountId: '000000000000',
     region: 'us-east-1',
+    sealer: Sealer.random(),
   };
   const regions = new Regions(
     { registry, controlPlane },

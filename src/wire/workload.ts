@@ -78,6 +78,12 @@ export const containerSpecSchema = z.object({
   /** Replaces the image's Cmd (CRI `args`). */
   args: z.array(z.string()).optional(),
   env: z.array(z.object({ name: z.string(), value: z.string() })),
+  /**
+   * Variables whose values live in the control plane's secret store (`from`: a parameter's name
+   * or ARN). The control plane resolves them into `env` when it sends the spec; a host never
+   * receives the references, and a spec at rest never holds the values.
+   */
+  secretEnv: z.array(z.object({ name: z.string(), from: z.string() })).default([]),
   workingDir: z.string().optional(),
   user: z.string().optional(),
   hostname: z.string().optional(),

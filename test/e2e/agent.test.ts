@@ -269,4 +269,42 @@ describe('tasks on real containers under runc', () => {
     assert.equal(t?.stopCode, 'TaskFailedToStart');
     assert.match(t?.stoppedReason ?? '', /^CannotPullContainerError: /);
   });
+
+  it('hands a task its SSM parameters as secrets, and stops one whose parameter is missing', async () => {
+    const ssm = (args: string[]) => awsCli(berth.endpoint, ['ssm', ...args]);
+    await ssm(['put-parameter', '--name', '/e2e/db/password', '--value', 'hunter2 and more', '--type', 'SecureString']);
+    await ssm(['put-parameter', '--name', '/e2e/db/host', '--value', 'db.internal', '--type', 'String']);
+    const secrets = [
+      { name: 'DB_PASSWORD', valueFrom: '/e2e/db/password' },
+      { name: 'DB_HOST', valueFrom: 'arn:aws:ssm:us-east-1:000000000000:parameter/e2e/db/host' },
+    ];
+    await register(
+      'secrets',
+      [{ name: 'main', image: imageUri, memory: 32, secrets, command: ['sh', '-c', 'echo "$DB_PASSWORD|$DB_HOST"'] }],
+      ['--network-mode', 'none'],
+    );
+    const run = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'run-task', '--task-definition', 'secrets'])).stdout);
+    const arn = run.tasks[0].taskArn as string;
+    assert.equal((await awsCli(berth.endpoint, ['ecs', 'wait', 'tasks-stopped', '--tasks', arn])).code, 0);
+    const t = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'describe-tasks', '--tasks', arn])).stdout).tasks[0];
+    assert.equal(t.containers[0].exitCode, 0);
+    assert.equal(await logOf(arn, 'main'), 'hunter2 and more|db.internal\n');
+
+    await register(
+      'secret-missing',
+      [{ name: 'main', image: imageUri, memory: 32, secrets: [{ name: 'K', valueFrom: '/e2e/nope' }] }],
+      ['--network-mode', 'none'],
+    );
+    const bad = JSON.parse(
+      (await awsCli(berth.endpoint, ['ecs', 'run-task', '--task-definition', 'secret-missing'])).stdout,
+    );
+    const badArn = bad.tasks[0].taskArn as string;
+    assert.equal((await awsCli(berth.endpoint, ['ecs', 'wait', 'tasks-stopped', '--tasks', badArn])).code, 0);
+    const b = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'describe-tasks', '--tasks', badArn])).stdout).tasks[0];
+    assert.equal(b.stopCode, 'TaskFailedToStart');
+    assert.match(
+      b.stoppedReason,
+      /^ResourceInitializationError: unable to pull secrets or registry auth: .*\/e2e\/nope$/,
+    );
+  });
 });

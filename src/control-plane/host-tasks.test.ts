@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { putParameter } from '../iam/index.js';
+import { createCluster } from './clusters.js';
+import { registerContainerInstance } from './container-instances.js';
+import { desiredTasks } from './host-tasks.js';
+import { workloads } from './tables.js';
+import { registerTaskDefinition } from './task-definitions/task-definitions.js';
+import { runTask } from './tasks/run-task.js';
+import { testControlPlaneDeps } from './test-deps.js';
+
+function world() {
+  const deps = testControlPlaneDeps();
+  const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
+  putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
+  putParameter(iam, { name: '/shop/db/host', value: 'db.internal', type: 'String', by: 'me' });
+  createCluster(deps, { clusterName: 'c' });
+  const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+  const run = (secrets: { name: string; valueFrom: string }[]) => {
+    registerTaskDefinition(deps, {
+      family: 'app',
+      containerDefinitions: [
+        { name: 'app', image: 'busybox', memory: 32, environment: [{ name: 'MODE', value: 'x' }], secrets },
+      ],
+    });
+    const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    assert.ok(t);
+    const spec = desiredTasks(deps, 'c', inst.id).find((s) => s.id === t.id);
+    assert.ok(spec);
+    const stored = deps.store.read((tx) => tx.get(workloads, `c/${t.id}`))?.value;
+    return { spec, stored: JSON.stringify(stored) };
+  };
+  return { run };
+}
+
+describe('secrets handed to a task', () => {
+  it('resolves SSM parameters (by name, ARN and version) into the env a host receives, never storing them', () => {
+    const { spec, stored } = world().run([
+      { name: 'DB_PASSWORD', valueFrom: '/shop/db/password' },
+      { name: 'DB_HOST', valueFrom: 'arn:aws:ssm:us-east-1:000000000000:parameter/shop/db/host' },
+      { name: 'DB_HOST_V1', valueFrom: '/shop/db/host:1' },
+    ]);
+    const c = spec.containers[0];
+    assert.deepEqual(c?.env, [
+      { name: 'MODE', value: 'x' },
+      { name: 'DB_PASSWORD', value: 'hunter2' },
+      { name: 'DB_HOST', value: 'db.internal' },
+      { name: 'DB_HOST_V1', value: 'db.internal' },
+    ]);
+    assert.deepEqual(c?.secretEnv, [], 'the host never sees the references');
+    assert.equal(spec.cannotStart, undefined);
+    assert.match(stored, /"from":"\/shop\/db\/password"/, 'the stored workload keeps the reference');
+    assert.doesNotMatch(stored, /hunter2/, 'and never the value');
+  });
+
+  it('makes a task whose parameter is missing one that cannot start, as ECS words it, with no secret handed over', () => {
+    const { spec } = world().run([
+      { name: 'DB_PASSWORD', valueFrom: '/shop/db/password' },
+      { name: 'API_KEY', valueFrom: '/shop/api-key' },
+    ]);
+    assert.equal(
+      spec.cannotStart,
+      'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: invalid parameters: /shop/api-key',
+    );
+    assert.deepEqual(spec.containers[0]?.env, [{ name: 'MODE', value: 'x' }]);
+  });
+});
