@@ -8,7 +8,7 @@ import { runTask } from './tasks/run-task.js';
 import { findTask, stopTask } from './tasks/tasks.js';
 import { registerTaskDefinition } from './task-definitions/task-definitions.js';
 import { createCluster } from './clusters.js';
-import { testControlPlaneDeps } from './test-deps.js';
+import { fargateTaskDefinition, testControlPlaneDeps } from './test-deps.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -87,14 +87,7 @@ describe('agent gateway', () => {
     const deps = testControlPlaneDeps();
     createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE'] });
     createCluster(deps, { clusterName: 'other' });
-    registerTaskDefinition(deps, {
-      family: 'web',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [{ name: 'app', image: 'busybox' }],
-    });
+    registerTaskDefinition(deps, fargateTaskDefinition('web'));
     const sent: ServerMessage[] = [];
     const session = new AgentSession(
       deps,

@@ -3,6 +3,16 @@ import { Sealer } from '../iam/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ControlPlaneDeps } from './deps.js';
 
+/** The smallest Fargate task definition (0.25 vCPU, 512 MiB, awsvpc), as tests register it. */
+export const fargateTaskDefinition = (family: string, container: Record<string, unknown> = {}) => ({
+  family,
+  requiresCompatibilities: ['FARGATE'],
+  networkMode: 'awsvpc',
+  cpu: '256',
+  memory: '512',
+  containerDefinitions: [{ name: 'app', image: 'busybox', ...container }],
+});
+
 /** Control-plane dependencies for unit tests: the in-memory store, a manual clock, a seeded rng. */
 export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock } {
   let seed = 42;

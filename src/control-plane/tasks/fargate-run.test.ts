@@ -5,7 +5,7 @@ import { createCluster, putClusterCapacityProviders } from '../clusters.js';
 import { registerContainerInstance, registerFleetHost, findInstance } from '../container-instances.js';
 import { FLEET } from '../tables.js';
 import { registerTaskDefinition } from '../task-definitions/task-definitions.js';
-import { testControlPlaneDeps } from '../test-deps.js';
+import { fargateTaskDefinition, testControlPlaneDeps } from '../test-deps.js';
 import { NO_CAPACITY } from './fargate-run.js';
 import { runTask } from './run-task.js';
 import { applyTaskState } from './task-state.js';
@@ -22,14 +22,7 @@ function world() {
     agentConnected: true,
     attributes: [{ name: 'ecs.availability-zone', value: 'us-east-1a' }],
   });
-  registerTaskDefinition(deps, {
-    family: 'web',
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [{ name: 'app', image: 'busybox', portMappings: [{ containerPort: 80 }] }],
-  });
+  registerTaskDefinition(deps, fargateTaskDefinition('web', { portMappings: [{ containerPort: 80 }] }));
   registerTaskDefinition(deps, {
     family: 'ec2only',
     containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
