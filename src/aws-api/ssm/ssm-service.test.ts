@@ -69,6 +69,8 @@ describe('SSM Parameter Store on the wire', () => {
     assert.deepEqual(tags.body.TagList, [{ Key: 'team', Value: 'red' }]);
     const wrong = await call('ListTagsForResource', { ResourceType: 'Document', ResourceId: 'flag' });
     assert.equal(wrong.body.__type, 'ValidationException');
+    const none = await call('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: 'nothing' });
+    assert.equal(none.body.__type, 'InvalidResourceId');
     await call('PutParameter', { Name: 'flag', Value: 'off', Overwrite: true });
     const label = await call('LabelParameterVersion', { Name: 'flag', ParameterVersion: 1, Labels: ['was'] });
     assert.deepEqual(label.body, { InvalidLabels: [], ParameterVersion: 1 });

@@ -1,11 +1,5 @@
 import type * as ssm from '@aws-sdk/client-ssm';
-import {
-  type BerthError,
-  type ErrorReason,
-  invalidParameter,
-  isBerthError,
-  type RequestContext,
-} from '../../kernel/index.js';
+import { type BerthError, type ErrorReason, invalidParameter, isBerthError, notFound } from '../../kernel/index.js';
 import {
   deleteParameter,
   describeParameters,
@@ -230,13 +224,10 @@ export function ssmService(deps: IamDeps): AwsService {
         return {};
       },
 
-      ListTagsForResource: (
-        i: ssm.ListTagsForResourceRequest,
-        _ctx: RequestContext,
-      ): Out<ssm.ListTagsForResourceResult> => {
+      ListTagsForResource: (i: ssm.ListTagsForResourceRequest): Out<ssm.ListTagsForResourceResult> => {
         const name = taggedName(deps, i.ResourceType, i.ResourceId);
         const p = findParameter(deps, name);
-        if (!p) throw invalidParameter(`The resource ID "${i.ResourceId}" is not valid.`, { field: 'ResourceId' });
+        if (!p) throw notFound(`The resource ID "${i.ResourceId}" is not valid.`, { field: 'ResourceId' });
         return { TagList: p.tags.map((t) => ({ Key: t.key, Value: t.value })) };
       },
     },
