@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
@@ -365,5 +365,32 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     await n.runner.tick();
     assert.deepEqual(n.net.calls, [], 'no network: nothing to connect to');
     assert.equal(n.state('x')?.ready, false, 'and the probe fails');
+  });
+
+  it('saves a task without its secrets’ values, and after an agent restart starts no container until they are sent again', async () => {
+    const secretEnv = [{ name: 'DB_PASSWORD', from: '/db/password', value: 'hunter2' }];
+    const w = world([
+      containerSpec({
+        name: 'app',
+        secretEnv,
+        restart: { policy: 'always', ignoredExitCodes: [], backoff: false },
+      }),
+    ]);
+    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    const saved = readFileSync(join(w.runner.dir, 'state.json'), 'utf8');
+    assert.match(saved, /"from":"\/db\/password"/);
+    assert.doesNotMatch(saved, /hunter2/, 'the value is never written');
+    // As a restarted agent holds the task: what was saved, the values gone.
+    w.runner.task = JSON.parse(saved) as LocalTask;
+    w.runtime.exit(id('app'), 1);
+    await w.runner.tick();
+    await w.runner.tick();
+    assert.equal(w.state('app')?.lastStatus, 'PENDING', 'waits for its secrets');
+    assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 1);
+    w.runner.updateSpec({ ...w.task().spec, containers: [containerSpec({ name: 'app', secretEnv })] });
+    await w.runner.tick();
+    assert.equal(w.state('app')?.lastStatus, 'RUNNING');
+    assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
+    assert.deepEqual(w.task().spec.containers[0]?.secretEnv, secretEnv);
   });
 });

@@ -10,7 +10,14 @@ import { planRestart } from './restarts.js';
 import { dependsOnMet, stoppable } from './depends-on.js';
 import { TaskHost } from './task-host.js';
 import type { TaskPlatform } from './task-platform.js';
-import { saveTask, toReport, type ContainerState, type LocalTask } from './task-state.js';
+import {
+  saveTask,
+  secretsKnown,
+  toReport,
+  withSentSecrets,
+  type ContainerState,
+  type LocalTask,
+} from './task-state.js';
 
 export interface RunnerDeps {
   images: ImageSource;
@@ -62,13 +69,18 @@ export class TaskRunner {
     return this.task.spec.containers;
   }
 
-  /** What may change while a workload runs: whether it is wanted, and a stop grace imposed on it. */
+  /**
+   * What may change while a workload runs: whether it is wanted, and a stop grace imposed on it.
+   * Secrets' values a restarted agent no longer holds are taken again (the values it holds stay:
+   * a workload keeps the secrets it started with).
+   */
   updateSpec(spec: TaskSpec): void {
     const grace = spec.sandbox.stopGraceMs;
     this.task.spec = {
       ...this.task.spec,
       desired: spec.desired,
       sandbox: { ...this.task.spec.sandbox, ...(grace !== undefined ? { stopGraceMs: grace } : {}) },
+      containers: withSentSecrets(this.task.spec, spec),
     };
   }
 
@@ -137,7 +149,13 @@ export class TaskRunner {
     const now = this.deps.now();
     const ready = this.containers.filter((c) => {
       const st = this.task.containers[c.name];
-      return st?.lastStatus === 'PENDING' && (st.restartAt ?? 0) <= now && dependsOnMet(c, this.task);
+      return (
+        st?.lastStatus === 'PENDING' &&
+        (st.restartAt ?? 0) <= now &&
+        dependsOnMet(c, this.task) &&
+        // After an agent restart, a container waits for its secrets to be sent again.
+        secretsKnown(c)
+      );
     });
     const failures = await Promise.all(
       ready.map((c) =>

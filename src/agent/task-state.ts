@@ -1,6 +1,6 @@
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TaskSpec, TaskStateMessage } from '../wire/index.js';
+import type { ContainerSpec, TaskSpec, TaskStateMessage } from '../wire/index.js';
 import type { PortBinding, TaskNetwork } from './runtime/network.js';
 
 export interface ContainerState {
@@ -57,9 +57,31 @@ export function newLocalTask(spec: TaskSpec): LocalTask {
 let writes = 0;
 
 /** Atomic: a new file renamed over the old, each write with its own temporary name. */
+/** A task as it is saved: its secrets' values are held in memory only, never written. */
+function withoutSecretValues(t: LocalTask): LocalTask {
+  if (t.spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return t;
+  const containers = t.spec.containers.map((c) => ({
+    ...c,
+    secretEnv: (c.secretEnv ?? []).map(({ name, from }) => ({ name, from })),
+  }));
+  return { ...t, spec: { ...t.spec, containers } };
+}
+
+/** Whether a container's secrets are all in hand (after an agent restart, not until resent). */
+export const secretsKnown = (c: ContainerSpec): boolean => (c.secretEnv ?? []).every((s) => s.value !== undefined);
+
+/** The containers of a held spec, with the secrets' values it lacks taken from a spec just sent. */
+export function withSentSecrets(held: TaskSpec, sent: TaskSpec): ContainerSpec[] {
+  return held.containers.map((c) => {
+    if (secretsKnown(c)) return c;
+    const s = sent.containers.find((x) => x.name === c.name);
+    return s && secretsKnown(s) ? { ...c, secretEnv: s.secretEnv } : c;
+  });
+}
+
 export async function saveTask(dir: string, t: LocalTask): Promise<void> {
   const tmp = join(dir, `state.json.${process.pid}.${++writes}.tmp`);
-  await writeFile(tmp, JSON.stringify(t));
+  await writeFile(tmp, JSON.stringify(withoutSecretValues(t)));
   await rename(tmp, join(dir, 'state.json'));
 }
 

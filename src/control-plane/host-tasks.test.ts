@@ -34,20 +34,19 @@ function world() {
 }
 
 describe('secrets handed to a task', () => {
-  it('resolves SSM parameters (by name, ARN and version) into the env a host receives, never storing them', () => {
+  it('sends SSM parameters’ values (by name, ARN and version) with the spec, never storing them', () => {
     const { spec, stored } = world().run([
       { name: 'DB_PASSWORD', valueFrom: '/shop/db/password' },
       { name: 'DB_HOST', valueFrom: 'arn:aws:ssm:us-east-1:000000000000:parameter/shop/db/host' },
       { name: 'DB_HOST_V1', valueFrom: '/shop/db/host:1' },
     ]);
     const c = spec.containers[0];
-    assert.deepEqual(c?.env, [
-      { name: 'MODE', value: 'x' },
-      { name: 'DB_PASSWORD', value: 'hunter2' },
-      { name: 'DB_HOST', value: 'db.internal' },
-      { name: 'DB_HOST_V1', value: 'db.internal' },
+    assert.deepEqual(c?.env, [{ name: 'MODE', value: 'x' }]);
+    assert.deepEqual(c?.secretEnv, [
+      { name: 'DB_PASSWORD', from: '/shop/db/password', value: 'hunter2' },
+      { name: 'DB_HOST', from: 'arn:aws:ssm:us-east-1:000000000000:parameter/shop/db/host', value: 'db.internal' },
+      { name: 'DB_HOST_V1', from: '/shop/db/host:1', value: 'db.internal' },
     ]);
-    assert.deepEqual(c?.secretEnv, [], 'the host never sees the references');
     assert.equal(spec.cannotStart, undefined);
     assert.match(stored, /"from":"\/shop\/db\/password"/, 'the stored workload keeps the reference');
     assert.doesNotMatch(stored, /hunter2/, 'and never the value');
@@ -63,5 +62,9 @@ describe('secrets handed to a task', () => {
       'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: invalid parameters: /shop/api-key',
     );
     assert.deepEqual(spec.containers[0]?.env, [{ name: 'MODE', value: 'x' }]);
+    assert.ok(
+      spec.containers[0]?.secretEnv.every((s) => s.value === undefined),
+      'not even the secret that was found',
+    );
   });
 });

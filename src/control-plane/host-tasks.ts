@@ -43,27 +43,25 @@ const SECRETS_FAILED =
   'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm';
 
 /**
- * The spec as a host receives it: each container's secretEnv resolved from the parameter store
- * into its env, the references gone. Resolved at every send and never stored, so values stay
- * sealed at rest; a host reads them when it starts the containers. A reference that names no
- * parameter makes the workload one that cannot start, naming the missing ones.
+ * The spec as a host receives it: each container's secretEnv with its values from the parameter
+ * store. Resolved at every send and never stored, so values stay sealed at rest. A reference
+ * that names no parameter makes the workload one that cannot start, naming the missing ones.
  */
 function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, spec: TaskSpec): TaskSpec {
   if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return spec;
   const missing: string[] = [];
-  const containers = spec.containers.map((c) => {
-    const resolved = (c.secretEnv ?? []).map((s) => {
+  const containers = spec.containers.map((c) => ({
+    ...c,
+    secretEnv: (c.secretEnv ?? []).map((s) => {
       const value = deps.sealer ? readParameterValue(tx, deps.sealer, s.from) : undefined;
       if (value === undefined) missing.push(s.from);
-      return { name: s.name, value: value ?? '' };
-    });
-    return { ...c, env: [...c.env, ...resolved], secretEnv: [] };
-  });
+      return { name: s.name, from: s.from, ...(value !== undefined ? { value } : {}) };
+    }),
+  }));
   if (missing.length === 0) return { ...spec, containers };
   // Nothing of a secret that was found goes to a workload that will not start.
   return {
     ...spec,
-    containers: spec.containers.map((c) => ({ ...c, secretEnv: [] })),
     cannotStart: spec.cannotStart ?? `${SECRETS_FAILED}: invalid parameters: ${[...new Set(missing)].join(', ')}`,
   };
 }

@@ -80,10 +80,11 @@ export const containerSpecSchema = z.object({
   env: z.array(z.object({ name: z.string(), value: z.string() })),
   /**
    * Variables whose values live in the control plane's secret store (`from`: a parameter's name
-   * or ARN). The control plane resolves them into `env` when it sends the spec; a host never
-   * receives the references, and a spec at rest never holds the values.
+   * or ARN). Stored without values; the control plane adds each `value` when it sends the spec,
+   * and a host keeps values in memory only: it saves the spec without them and, after its own
+   * restart, starts no container of the workload until the control plane has sent them again.
    */
-  secretEnv: z.array(z.object({ name: z.string(), from: z.string() })).default([]),
+  secretEnv: z.array(z.object({ name: z.string(), from: z.string(), value: z.string().optional() })).default([]),
   workingDir: z.string().optional(),
   user: z.string().optional(),
   hostname: z.string().optional(),

@@ -24,6 +24,15 @@ test("every container gets the platform's variables, under its own environment a
   assert.ok(plain.includes('AWS_DEFAULT_REGION=eu-west-1'));
   const own = env(containerSpec({ name: 'a', args: ['true'], env: [{ name: 'AWS_REGION', value: 'mine' }] }));
   assert.ok(own.includes('AWS_REGION=mine'));
+  const secret = env(
+    containerSpec({
+      name: 'a',
+      args: ['true'],
+      env: [{ name: 'DB', value: 'plain' }],
+      secretEnv: [{ name: 'DB', from: '/db', value: 's3cret' }],
+    }),
+  );
+  assert.ok(secret.includes('DB=s3cret'), 'a secret is set over the container’s own variable');
 });
 
 test("an empty working directory from the task or the image means '/'", () => {

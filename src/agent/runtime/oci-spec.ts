@@ -93,6 +93,8 @@ export function buildSpec(s: SpecInput): Json {
   // What the platform gives every container, before the container's own environment.
   for (const [k, v] of Object.entries(s.platformEnv ?? {})) env.set(k, v);
   for (const e of c.env) env.set(e.name, e.value);
+  // Secrets last, as ECS sets them over the container's environment.
+  for (const e of c.secretEnv ?? []) if (e.value !== undefined) env.set(e.name, e.value);
   env.set('HOSTNAME', s.hostname);
   const sec = c.security;
   let caps = sec.privileged ? ALL_CAPS : DEFAULT_CAPS;
