@@ -71,7 +71,7 @@ export function splitRef(ref: string): { name: string; selector?: string } {
 
 /** The version a selector names (a number, or a label), or the latest. */
 function selected(p: ParameterRecord, selector: string | undefined): ParameterVersion | undefined {
-  if (selector === undefined) return latest(p);
+  if (selector === undefined) return latestVersion(p);
   const s = selector.slice(1);
   return /^\d+$/.test(s)
     ? p.versions.find((x) => x.version === Number(s))
@@ -93,13 +93,15 @@ export function findParameter(deps: IamDeps, name: string): ParameterRecord | un
   return deps.store.read((tx) => tx.get(parameters, name))?.value;
 }
 
-function mustFind(deps: IamDeps, name: string): ParameterRecord {
+/** A parameter by name; ParameterNotFound if there is none. */
+export function parameterRecord(deps: IamDeps, name: string): ParameterRecord {
   const p = findParameter(deps, name);
   if (!p) throw notFound(`Parameter ${name} not found.`, { resource: 'parameter' });
   return p;
 }
 
-const latest = (p: ParameterRecord) => p.versions[p.versions.length - 1] as ParameterVersion;
+/** A parameter's newest version (the last kept). */
+export const latestVersion = (p: ParameterRecord) => p.versions[p.versions.length - 1] as ParameterVersion;
 
 export function openValue(deps: IamDeps, p: ParameterRecord, v: ParameterVersion): string {
   return deps.sealer.open(v.sealed, p.name);
@@ -151,7 +153,7 @@ export function putParameter(deps: IamDeps, i: PutParameterInput): { version: nu
         );
       const type = (i.type ?? cur?.type) as ParameterRecord['type'] | undefined;
       if (!type) throw validation('A parameter type is required when you create a parameter.', 'Type');
-      const number = cur ? latest(cur).version + 1 : 1;
+      const number = cur ? latestVersion(cur).version + 1 : 1;
       let versions = [...(cur?.versions ?? [])];
       if (versions.length >= MAX_VERSIONS) {
         // The oldest version goes, unless a label still points at it.
@@ -193,7 +195,7 @@ export function putParameter(deps: IamDeps, i: PutParameterInput): { version: nu
  */
 export function getParameter(deps: IamDeps, ref: string): ParameterValue {
   const { name, selector } = splitRef(ref);
-  const p = mustFind(deps, name);
+  const p = parameterRecord(deps, name);
   const v = selected(p, selector);
   if (!v) {
     const s = (selector as string).slice(1);
@@ -229,7 +231,7 @@ export function labelParameterVersion(
   return deps.store.write((tx) => {
     const p = tx.get(parameters, name)?.value;
     if (!p) throw notFound(`Parameter ${name} not found.`, { resource: 'parameter' });
-    const target = version ?? latest(p).version;
+    const target = version ?? latestVersion(p).version;
     if (!p.versions.some((v) => v.version === target))
       throw notFound(`Systems Manager could not find version ${target} of ${name}. Verify the version and try again.`, {
         resource: 'parameter-version',

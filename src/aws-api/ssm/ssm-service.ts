@@ -5,11 +5,14 @@ import {
   describeParameters,
   getParameter,
   labelParameterVersion,
+  latestVersion,
   nameOf,
   openValue,
   parameterArn,
+  parameterRecord,
   parametersByPath,
   putParameter,
+  splitRef,
   findParameter,
   tagParameter,
   type IamDeps,
@@ -68,10 +71,8 @@ function toParameter(deps: IamDeps, r: ParameterValue, decrypt: boolean | undefi
   };
 }
 
-const latestOf = (p: ParameterRecord) => p.versions[p.versions.length - 1] as ParameterVersion;
-
 function toMetadata(deps: IamDeps, p: ParameterRecord): ssm.ParameterMetadata {
-  const v = latestOf(p);
+  const v = latestVersion(p);
   return {
     Name: p.name,
     ARN: parameterArn(deps, p.name),
@@ -146,7 +147,7 @@ export function ssmService(deps: IamDeps): AwsService {
         const { page, nextToken } = paginate(list, (p) => p.name, i.MaxResults, i.NextToken, 10);
         return {
           Parameters: page.map((p) => {
-            const v = latestOf(p);
+            const v = latestVersion(p);
             return toParameter(deps, { record: p, version: v, value: openValue(deps, p, v) }, i.WithDecryption);
           }),
           ...(nextToken ? { NextToken: nextToken } : {}),
@@ -162,10 +163,13 @@ export function ssmService(deps: IamDeps): AwsService {
         const deleted: string[] = [];
         const invalid: string[] = [];
         for (const name of new Set(i.Names ?? [])) {
-          if (findParameter(deps, nameOf(name))) {
+          try {
             deleteParameter(deps, nameOf(name));
             deleted.push(name);
-          } else invalid.push(name);
+          } catch (e) {
+            if (!isBerthError(e) || e.kind !== 'NotFound') throw e;
+            invalid.push(name);
+          }
         }
         return { DeletedParameters: deleted, InvalidParameters: invalid };
       },
@@ -185,7 +189,8 @@ export function ssmService(deps: IamDeps): AwsService {
       },
 
       GetParameterHistory: (i: ssm.GetParameterHistoryRequest): Out<ssm.GetParameterHistoryResult> => {
-        const p = getParameter(deps, nameOf(i.Name as string)).record;
+        // The record alone: a selector in the name is ignored, and no value is opened to find it.
+        const p = parameterRecord(deps, splitRef(i.Name as string).name);
         const key = (v: ParameterVersion) => String(v.version).padStart(6, '0');
         const { page, nextToken } = paginate(p.versions, key, i.MaxResults, i.NextToken, 50);
         return {
