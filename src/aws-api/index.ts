@@ -4,6 +4,7 @@ export * from './ecr/ecr-service.js';
 export * from './ecs/ecs-service.js';
 export * from './logs/logs-service.js';
 export * from './plugin.js';
+export * from './secretsmanager/secrets-service.js';
 export * from './service.js';
 export * from './ssm/ssm-service.js';
 export * from './sts/sts-service.js';

@@ -14,7 +14,7 @@ const REST_XML = new Map([
 ]);
 
 export const unservedMessage = (signingName: string) =>
-  `berth does not serve ${REST_XML.get(signingName) ?? `the '${signingName}' service`}; it serves ECS, ECR, CloudWatch Logs and STS`;
+  `berth does not serve ${REST_XML.get(signingName) ?? `the '${signingName}' service`}; it serves ECS, ECR, CloudWatch Logs, STS, SSM Parameter Store and Secrets Manager`;
 
 /** A rest-xml answer for a rest-xml service's client, or undefined for any other service. */
 export function unservedRestXml(signingName: string, requestId: string): RawResponse | undefined {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { putParameter } from '../iam/index.js';
+import { createSecret, putParameter } from '../iam/index.js';
 import { createCluster } from './clusters.js';
 import { registerContainerInstance } from './container-instances.js';
 import { desiredTasks } from './host-tasks.js';
@@ -14,6 +14,10 @@ function world() {
   const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
   putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
   putParameter(iam, { name: '/shop/db/host', value: 'db.internal', type: 'String', by: 'me' });
+  const { record: db } = createSecret(iam, {
+    name: 'shop/db',
+    value: { string: JSON.stringify({ user: 'app', password: 's3cret', port: 5432 }) },
+  });
   createCluster(deps, { clusterName: 'c' });
   const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
   const run = (secrets: { name: string; valueFrom: string }[]) => {
@@ -30,7 +34,7 @@ function world() {
     const stored = deps.store.read((tx) => tx.get(workloads, `c/${t.id}`))?.value;
     return { spec, stored: JSON.stringify(stored) };
   };
-  return { run };
+  return { run, db };
 }
 
 describe('secrets handed to a task', () => {
@@ -66,5 +70,42 @@ describe('secrets handed to a task', () => {
       spec.containers[0]?.secretEnv.every((s) => s.value === undefined),
       'not even the secret that was found',
     );
+  });
+});
+
+describe('secrets from Secrets Manager handed to a task', () => {
+  it('sends a secret whole, or one JSON key of it, by its ARN with ECS’s suffix', () => {
+    const w = world();
+    const { spec, stored } = w.run([
+      { name: 'DB', valueFrom: w.db.arn },
+      { name: 'DB_PASSWORD', valueFrom: `${w.db.arn}:password::` },
+      { name: 'DB_PORT', valueFrom: `${w.db.arn}:port:AWSCURRENT:` },
+    ]);
+    assert.equal(spec.cannotStart, undefined);
+    assert.deepEqual(
+      spec.containers[0]?.secretEnv.map((s) => [s.name, s.value]),
+      [
+        ['DB', '{"user":"app","password":"s3cret","port":5432}'],
+        ['DB_PASSWORD', 's3cret'],
+        ['DB_PORT', '5432'],
+      ],
+    );
+    assert.doesNotMatch(stored, /s3cret/);
+  });
+
+  it('makes a task whose JSON key or secret is missing one that cannot start, in ECS’s words', () => {
+    const w = world();
+    const noKey = w.run([{ name: 'X', valueFrom: `${w.db.arn}:__proto__::` }]).spec;
+    assert.equal(
+      noKey.cannotStart,
+      'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: retrieved secret from Secrets Manager did not contain json key __proto__',
+    );
+    const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:nothere-AbCdEf';
+    const none = w.run([{ name: 'X', valueFrom: arn }]).spec;
+    assert.equal(
+      none.cannotStart,
+      `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${arn} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
+    );
+    assert.ok(none.containers[0]?.secretEnv.every((s) => s.value === undefined));
   });
 });

@@ -1,4 +1,4 @@
-import { readParameterValue } from '../iam/index.js';
+import { readParameterValue, readSecretRef } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { taskDefinitionOfArn } from './arns.js';
@@ -38,9 +38,10 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
   });
 }
 
-// ECS's words for a task whose secrets cannot be had (its agent's, for SSM).
+// ECS's words for a task whose secrets cannot be had (its agent's).
 const SECRETS_FAILED =
-  'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm';
+  'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed:';
+const isSecretsManager = (ref: string) => /^arn:[^:]+:secretsmanager:/.test(ref);
 
 /**
  * The spec as a host receives it: each container's secretEnv with its values from the parameter
@@ -50,20 +51,30 @@ const SECRETS_FAILED =
 function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, spec: TaskSpec): TaskSpec {
   if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return spec;
   const missing: string[] = [];
+  let asmFailure: string | undefined;
   const containers = spec.containers.map((c) => ({
     ...c,
     secretEnv: (c.secretEnv ?? []).map((s) => {
-      const value = deps.sealer ? readParameterValue(tx, deps.sealer, s.from) : undefined;
-      if (value === undefined) missing.push(s.from);
+      let value: string | undefined;
+      if (!deps.sealer) missing.push(s.from);
+      else if (isSecretsManager(s.from)) {
+        const r = readSecretRef({ ...deps, sealer: deps.sealer }, tx, s.from);
+        if ('value' in r) value = r.value;
+        else asmFailure ??= r.error;
+      } else {
+        value = readParameterValue(tx, deps.sealer, s.from);
+        if (value === undefined) missing.push(s.from);
+      }
       return { name: s.name, from: s.from, ...(value !== undefined ? { value } : {}) };
     }),
   }));
-  if (missing.length === 0) return { ...spec, containers };
+  if (missing.length === 0 && asmFailure === undefined) return { ...spec, containers };
   // Nothing of a secret that was found goes to a workload that will not start.
-  return {
-    ...spec,
-    cannotStart: spec.cannotStart ?? `${SECRETS_FAILED}: invalid parameters: ${[...new Set(missing)].join(', ')}`,
-  };
+  const why =
+    missing.length > 0
+      ? `unable to retrieve secrets from ssm: invalid parameters: ${[...new Set(missing)].join(', ')}`
+      : `unable to retrieve secret from asm: ${asmFailure as string}`;
+  return { ...spec, cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${why}` };
 }
 
 /**

@@ -28,3 +28,31 @@ export interface ParameterRecord {
 }
 
 export const parameters = defineTable<ParameterRecord>('ssm.parameters', (p) => p.name);
+
+/** One version of a secret: its value sealed at rest (a binary value as base64) and its staging labels. */
+export interface SecretVersion {
+  id: string;
+  sealed: string;
+  binary: boolean;
+  stages: string[];
+  createdAt: number;
+}
+
+/** A Secrets Manager secret: its ARN (name plus AWS's six-character suffix) and kept versions, oldest first. */
+export interface SecretRecord {
+  name: string;
+  arn: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags: Tag[];
+  versions: SecretVersion[];
+  createdAt: number;
+  lastChangedAt: number;
+  /** Day (ms at 00:00 UTC) of the last read of a value: AWS reports the date only. */
+  lastAccessedAt?: number;
+  /** Set while the secret is scheduled for deletion: when it was asked, and when it goes. */
+  deletedAt?: number;
+  deletionDate?: number;
+}
+
+export const secrets = defineTable<SecretRecord>('secretsmanager.secrets', (s) => s.name);

@@ -61,7 +61,12 @@ export type ErrorReason =
   | 'too-many-labels'
   | 'filter-key'
   | 'filter-option'
-  | 'filter-value';
+  | 'filter-value'
+  // Secrets Manager
+  | 'scheduled-for-deletion'
+  // IAM
+  | 'policy-malformed'
+  | 'delete-conflict';
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;

@@ -90,17 +90,17 @@ describe('fidelity to AWS', () => {
     const cases: [string, object, object, RegExp][] = [
       [
         'secrets',
-        // SSM parameters are served as secrets; Secrets Manager's are not yet.
+        // SSM parameters and Secrets Manager secrets are served; a reference to any other service is refused.
         {
           containerDefinitions: [
             {
               ...base,
-              secrets: [{ name: 'DB', valueFrom: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf' }],
+              secrets: [{ name: 'DB', valueFrom: 'arn:aws:s3:::bucket/db-password' }],
             },
           ],
         },
         {},
-        /containerDefinitions\[0\]\.secrets\[0\]\.valueFrom: berth does not support secrets from Secrets Manager/,
+        /containerDefinitions\[0\]\.secrets\[0\]\.valueFrom: berth does not support secrets from the 's3' service/,
       ],
       [
         'envfiles',

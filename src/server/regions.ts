@@ -1,4 +1,12 @@
-import { ecrService, ecsService, logsService, ssmService, type AwsService, stsService } from '../aws-api/index.js';
+import {
+  ecrService,
+  ecsService,
+  logsService,
+  secretsManagerService,
+  ssmService,
+  type AwsService,
+  stsService,
+} from '../aws-api/index.js';
 import { createCluster, type ControlPlaneDeps } from '../control-plane/index.js';
 import { Sealer } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
@@ -8,13 +16,15 @@ import { defineTable, type Store } from '../store/index.js';
 /** The AWS services berth serves, each with its handlers. */
 export function awsServices(deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps }): AwsService[] {
   const { store, clock, accountId, region } = deps.controlPlane;
+  // Without a sealer of berth's (tests), secret values are sealed under a key of this process only.
+  const iam = { store, clock, accountId, region, sealer: deps.controlPlane.sealer ?? Sealer.random() };
   return [
     stsService(),
     ecrService(deps.registry),
     ecsService(deps.controlPlane),
     logsService(deps.controlPlane),
-    // Without a sealer of berth's (tests), secret values are sealed under a key of this process only.
-    ssmService({ store, clock, accountId, region, sealer: deps.controlPlane.sealer ?? Sealer.random() }),
+    ssmService(iam),
+    secretsManagerService(iam),
   ];
 }
 

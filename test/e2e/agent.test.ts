@@ -270,6 +270,50 @@ describe('tasks on real containers under runc', () => {
     assert.match(t?.stoppedReason ?? '', /^CannotPullContainerError: /);
   });
 
+  it('hands a task a Secrets Manager secret whole and by JSON key, and stops one whose key is missing', async () => {
+    const sm = async (args: string[]) =>
+      JSON.parse((await awsCli(berth.endpoint, ['secretsmanager', ...args])).stdout) as Record<string, string>;
+    const { ARN: arn } = await sm([
+      'create-secret',
+      '--name',
+      'e2e/db',
+      '--secret-string',
+      '{"user":"app","password":"p@ss word"}',
+    ]);
+    const secrets = [
+      { name: 'DB_JSON', valueFrom: arn },
+      { name: 'DB_PASSWORD', valueFrom: `${arn}:password:AWSCURRENT:` },
+    ];
+    await register(
+      'asm-secrets',
+      [{ name: 'main', image: imageUri, memory: 32, secrets, command: ['sh', '-c', 'echo "$DB_PASSWORD|$DB_JSON"'] }],
+      ['--network-mode', 'none'],
+    );
+    const run = JSON.parse(
+      (await awsCli(berth.endpoint, ['ecs', 'run-task', '--task-definition', 'asm-secrets'])).stdout,
+    );
+    const taskArn = run.tasks[0].taskArn as string;
+    assert.equal((await awsCli(berth.endpoint, ['ecs', 'wait', 'tasks-stopped', '--tasks', taskArn])).code, 0);
+    assert.equal(await logOf(taskArn, 'main'), 'p@ss word|{"user":"app","password":"p@ss word"}\n');
+
+    await register(
+      'asm-missing',
+      [{ name: 'main', image: imageUri, memory: 32, secrets: [{ name: 'K', valueFrom: `${arn}:token::` }] }],
+      ['--network-mode', 'none'],
+    );
+    const bad = JSON.parse(
+      (await awsCli(berth.endpoint, ['ecs', 'run-task', '--task-definition', 'asm-missing'])).stdout,
+    );
+    const badArn = bad.tasks[0].taskArn as string;
+    assert.equal((await awsCli(berth.endpoint, ['ecs', 'wait', 'tasks-stopped', '--tasks', badArn])).code, 0);
+    const b = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'describe-tasks', '--tasks', badArn])).stdout).tasks[0];
+    assert.equal(b.stopCode, 'TaskFailedToStart');
+    assert.equal(
+      b.stoppedReason,
+      'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: retrieved secret from Secrets Manager did not contain json key token',
+    );
+  });
+
   it('hands a task its SSM parameters as secrets, and stops one whose parameter is missing', async () => {
     const ssm = (args: string[]) => awsCli(berth.endpoint, ['ssm', ...args]);
     await ssm(['put-parameter', '--name', '/e2e/db/password', '--value', 'hunter2 and more', '--type', 'SecureString']);

@@ -7,8 +7,8 @@ const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
 /**
  * Fields that change what a task runs with and that berth cannot honour yet: a task that names
  * one is refused, naming the field, rather than run without the variables, credentials or
- * session it expects. (Task roles, Secrets Manager's secrets, `environmentFiles` and ECS Exec
- * are later work; SSM parameters as `secrets` are served.)
+ * session it expects. (Task roles, `environmentFiles` and ECS Exec are later work; secrets from
+ * SSM Parameter Store and Secrets Manager are served.)
  */
 export function refuseUnsupported(
   td: TaskDefinitionRecord,
@@ -28,12 +28,13 @@ export function refuseUnsupported(
   if (o.enableExecuteCommand === true) refuse('enableExecuteCommand', 'ECS Exec');
   const containers = Array.isArray(input['containerDefinitions']) ? (input['containerDefinitions'] as Json[]) : [];
   containers.forEach((c, i) => {
-    // Secrets from SSM Parameter Store are handed to the task (host-tasks.ts); Secrets Manager's are not yet.
+    // Secrets from SSM Parameter Store and Secrets Manager are handed to the task (host-tasks.ts).
     const secrets = Array.isArray(c['secrets']) ? (c['secrets'] as Json[]) : [];
     secrets.forEach((s, j) => {
       const from = typeof s['valueFrom'] === 'string' ? s['valueFrom'] : '';
-      if (from.startsWith('arn:') && from.split(':')[2] !== 'ssm')
-        refuse(`containerDefinitions[${i}].secrets[${j}].valueFrom`, 'secrets from Secrets Manager');
+      const service = from.startsWith('arn:') ? from.split(':')[2] : 'ssm';
+      if (service !== 'ssm' && service !== 'secretsmanager')
+        refuse(`containerDefinitions[${i}].secrets[${j}].valueFrom`, `secrets from the '${service}' service`);
     });
     if (nonEmpty(c['environmentFiles']))
       refuse(`containerDefinitions[${i}].environmentFiles`, 'environment files from S3');
