@@ -1,14 +1,47 @@
-import { protocolErrors } from './errors.js';
-import { header, type RawRequest } from './raw.js';
+import type { Principal } from '../iam/index.js';
+import { AwsError, protocolErrors } from './errors.js';
+import { header, queryPairs, type RawRequest } from './raw.js';
 import { parseAuth, type SigV4Claims } from './sigv4/parse.js';
 import { checkSigningTime, verifySignature } from './sigv4/verify.js';
 
 export type AuthMode = 'open' | 'strict';
 
+/** What a signing key stands for. */
+export interface KeyInfo {
+  secret: string;
+  /** Undefined for the account's root keys (the credentials file). */
+  principal?: Principal;
+  /** For temporary credentials: the token that must come with the key, and when it stops working. */
+  sessionToken?: string;
+  expired?: boolean;
+}
+
 export interface AuthConfig {
   mode: AuthMode;
-  /** accessKeyId → secretAccessKey, for strict mode. */
+  /** The account's root keys, accessKeyId → secretAccessKey (the credentials file). */
   keys: ReadonlyMap<string, string>;
+  /** Keys berth issued (IAM users' access keys, STS sessions), looked up at each call. */
+  issued?: (accessKeyId: string) => KeyInfo | undefined;
+}
+
+/** The key a request is signed with, as berth knows it; undefined for a key it does not know. */
+export function keyInfo(config: AuthConfig, accessKeyId: string): KeyInfo | undefined {
+  const root = config.keys.get(accessKeyId);
+  return root !== undefined ? { secret: root } : config.issued?.(accessKeyId);
+}
+
+const expiredToken = (query: boolean) =>
+  new AwsError(
+    query ? 'ExpiredToken' : 'ExpiredTokenException',
+    'The security token included in the request is expired',
+    query ? 403 : 400,
+  );
+
+/** The session token a request carries: the X-Amz-Security-Token header, or a presigned URL's parameter. */
+function sessionTokenOf(req: RawRequest): string | undefined {
+  const h = header(req, 'x-amz-security-token');
+  if (h !== undefined) return h;
+  return queryPairs(req.rawQuery).find(([k]) => k === 'X-Amz-Security-Token')?.[1];
 }
 
 /**
@@ -22,7 +55,12 @@ export function preAuthenticate(req: RawRequest, config: AuthConfig, query: bool
   if (parsed.kind === 'malformed') throw protocolErrors.incompleteSignature(query, parsed.message);
   const claims = parsed.claims;
   if (config.mode === 'strict') {
-    if (!config.keys.has(claims.accessKeyId)) throw protocolErrors.unknownKey(query);
+    const key = keyInfo(config, claims.accessKeyId);
+    if (!key) throw protocolErrors.unknownKey(query);
+    // Temporary credentials are good only with their own token, and only until they expire.
+    if (key.sessionToken !== undefined && sessionTokenOf(req) !== key.sessionToken)
+      throw protocolErrors.unknownKey(query);
+    if (key.expired) throw expiredToken(query);
     const time = checkSigningTime(claims, now);
     if (!time.ok) throw protocolErrors.invalidSignature(query, time.message);
     // The operation is chosen by X-Amz-Target where it is sent: a signature that does not cover it
@@ -51,7 +89,7 @@ export function authenticate(
     if (signingName !== undefined && claims.service !== signingName) {
       throw protocolErrors.invalidSignature(query, `Credential should be scoped to correct service: '${signingName}'.`);
     }
-    const outcome = verifySignature(req, claims, config.keys.get(claims.accessKeyId) as string, now);
+    const outcome = verifySignature(req, claims, (keyInfo(config, claims.accessKeyId) as KeyInfo).secret, now);
     if (!outcome.ok) {
       throw outcome.reason === 'unsigned-host'
         ? protocolErrors.incompleteSignature(query, outcome.message)

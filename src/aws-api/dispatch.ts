@@ -1,5 +1,7 @@
 import { createContext, newRequestId, type Clock, notImplemented, type Logger } from '../kernel/index.js';
-import { authenticate, type AuthConfig } from './auth.js';
+import { rootPrincipal } from '../iam/index.js';
+import { authenticate, keyInfo, type AuthConfig } from './auth.js';
+import { authorizeCall, type Decide } from './authorize.js';
 import { AwsError, protocolErrors, toAwsError } from './errors.js';
 import { decodeInput, validationMessage } from './model/decode.js';
 import { jsonProtocol } from './protocols/json.js';
@@ -19,6 +21,8 @@ export interface DispatchDeps {
    */
   regional?: (region: string) => readonly AwsService[] | undefined;
   auth: AuthConfig;
+  /** In strict mode, decides each call by the account's IAM policies. */
+  decide?: Decide;
   accountId: string;
   clock: Clock;
   logger: Logger;
@@ -103,6 +107,18 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
       }
       input = decoded.value;
     }
+    const principal = keyInfo(deps.auth, claims.accessKeyId)?.principal ?? rootPrincipal(deps.accountId);
+    if (deps.auth.mode === 'strict' && deps.decide)
+      authorizeCall(deps.decide, {
+        principal,
+        service,
+        operation: op.name,
+        input,
+        region: claims.region,
+        accountId: deps.accountId,
+        ...(req.remoteAddress ? { sourceIp: req.remoteAddress } : {}),
+        now: deps.clock.now(),
+      });
     const handler = regional.find((s) => s.id === service.id)?.handlers[op.name];
     if (!handler) throw notImplemented(`${service.model.metadata.serviceId} ${op.name}`);
     const ctx = createContext({
@@ -110,6 +126,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
       accountId: deps.accountId,
       region: claims.region,
       accessKeyId: claims.accessKeyId,
+      caller: { arn: principal.arn, userId: principal.userId },
       ...(signal ? { signal } : {}),
     });
     const output = await handler(input, ctx);

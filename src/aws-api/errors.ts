@@ -40,7 +40,7 @@ export function toAwsError(e: unknown, service: AwsService | undefined): AwsErro
   // A client fault is 400 unless the model gives its error another status (AWS's JSON and query
   // services answer 400 for RepositoryNotEmptyException or ClusterContainsServicesException).
   const status =
-    be.kind === 'Internal' || be.kind === 'Unavailable' || be.kind === 'NotImplemented'
+    be.kind === 'Internal' || be.kind === 'Unavailable' || be.kind === 'NotImplemented' || be.kind === 'AccessDenied'
       ? fallbackStatus
       : (shape?.error?.httpStatusCode ?? (service ? 400 : fallbackStatus));
   return new AwsError(shape?.error?.code ?? code, be.message, status);

@@ -5,6 +5,7 @@ export * from './ecs/ecs-service.js';
 export * from './logs/logs-service.js';
 export * from './plugin.js';
 export * from './secretsmanager/secrets-service.js';
+export * from './iam/iam-service.js';
 export * from './service.js';
 export * from './ssm/ssm-service.js';
 export * from './sts/sts-service.js';

@@ -51,6 +51,8 @@ export async function awsApiPlugin(app: FastifyInstance, options: AwsApiOptions)
       request.raw.url ?? '/',
       request.headers,
       Buffer.isBuffer(request.body) ? request.body : undefined,
+      // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; policies name it as a.b.c.d.
+      request.raw.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
     );
     // Aborts the handler when the client goes away before the answer. The listener sits on this
     // request's response, not on the socket, so a keep-alive connection gathers none.

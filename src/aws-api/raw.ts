@@ -8,6 +8,8 @@ export interface RawRequest {
   /** Header names in lower case. */
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** The peer's address, as policies see it in `aws:SourceIp`. */
+  remoteAddress?: string;
 }
 
 export interface RawResponse {
@@ -51,7 +53,15 @@ export function rawRequest(
   url: string,
   headers: RawRequest['headers'],
   body: Buffer = Buffer.alloc(0),
+  remoteAddress?: string,
 ): RawRequest {
   const q = url.indexOf('?');
-  return { method, path: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1), headers, body };
+  return {
+    method,
+    path: q < 0 ? url : url.slice(0, q),
+    rawQuery: q < 0 ? '' : url.slice(q + 1),
+    headers,
+    body,
+    ...(remoteAddress !== undefined ? { remoteAddress } : {}),
+  };
 }

@@ -7,6 +7,8 @@ export interface RequestContext {
   readonly region: string;
   /** The caller's access key id when the request was signed. */
   readonly accessKeyId?: string;
+  /** Who signed the request, when berth knows (an IAM user, a role session, the root). */
+  readonly caller?: { readonly arn: string; readonly userId: string };
   readonly signal: AbortSignal;
 }
 
@@ -22,6 +24,7 @@ export function createContext(
     accountId: init.accountId,
     region: init.region,
     ...(init.accessKeyId !== undefined ? { accessKeyId: init.accessKeyId } : {}),
+    ...(init.caller !== undefined ? { caller: init.caller } : {}),
     signal: init.signal ?? new AbortController().signal,
   };
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { awsApiPlugin } from '../aws-api/index.js';
 import type { ControlPlaneDeps } from '../control-plane/index.js';
+import { credentialOf, decide, sessionExpired } from '../iam/index.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
 import type { BerthConfig } from './config.js';
@@ -73,7 +74,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(awsApiPlugin, {
     services: regions.default.services,
     regional: (name: string) => regions.get(name)?.services,
-    auth: { mode: deps.config.auth, keys: deps.keys },
+    auth: {
+      mode: deps.config.auth,
+      keys: deps.keys,
+      issued: (id: string) => {
+        const c = credentialOf(regions.iam, id);
+        return c && { ...c, expired: sessionExpired(regions.iam, c) };
+      },
+    },
+    decide: (principal, req) => decide(regions.iam, principal, req),
     accountId: deps.config.accountId,
     clock: deps.clock,
     logger: deps.logger,

@@ -1,6 +1,7 @@
 import {
   ecrService,
   ecsService,
+  iamService,
   logsService,
   secretsManagerService,
   ssmService,
@@ -8,18 +9,30 @@ import {
   stsService,
 } from '../aws-api/index.js';
 import { createCluster, type ControlPlaneDeps } from '../control-plane/index.js';
-import { Sealer } from '../iam/index.js';
+import { Sealer, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type Store } from '../store/index.js';
 
-/** The AWS services berth serves, each with its handlers. */
-export function awsServices(deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps }): AwsService[] {
-  const { store, clock, accountId, region } = deps.controlPlane;
+/** A region's identity and secrets state (SSM, Secrets Manager) over its control plane's store. */
+export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
+  const { store, clock, accountId, region } = cp;
   // Without a sealer of berth's (tests), secret values are sealed under a key of this process only.
-  const iam = { store, clock, accountId, region, sealer: deps.controlPlane.sealer ?? Sealer.random() };
+  return { store, clock, accountId, region, sealer: cp.sealer ?? Sealer.random() };
+}
+
+/**
+ * The AWS services berth serves, each with its handlers. IAM and STS are global: every region
+ * serves the one account's (`global`, the default region's state).
+ */
+export function awsServices(
+  deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps },
+  global: IamDeps = iamDepsOf(deps.controlPlane),
+): AwsService[] {
+  const iam = iamDepsOf(deps.controlPlane);
   return [
-    stsService(),
+    stsService(global),
+    iamService(global),
     ecrService(deps.registry),
     ecsService(deps.controlPlane),
     logsService(deps.controlPlane),
@@ -53,6 +66,8 @@ const regionsInUse = defineTable<{ name: string }>('regions', (r) => r.name);
  */
 export class Regions {
   readonly default: Region;
+  /** IAM and STS state, one for the account: kept with the default region's. */
+  readonly iam: IamDeps;
   private readonly open = new Map<string, Region>();
   private readonly listeners: ((r: Region) => void)[] = [];
 
@@ -63,7 +78,8 @@ export class Regions {
     /** Where the names of the regions in use are kept (the root store). */
     private readonly root?: Store,
   ) {
-    this.default = { name: defaults.controlPlane.region, ...defaults, services: awsServices(defaults) };
+    this.iam = iamDepsOf(defaults.controlPlane);
+    this.default = { name: defaults.controlPlane.region, ...defaults, services: awsServices(defaults, this.iam) };
     this.open.set(this.default.name, this.default);
   }
 
@@ -74,7 +90,7 @@ export class Regions {
     const deps = this.make(name);
     // One registry endpoint serves every region (which one a call is for, it learns from the call).
     deps.registry.registryHost = this.default.registry.registryHost;
-    const region: Region = { name, ...deps, services: awsServices(deps) };
+    const region: Region = { name, ...deps, services: awsServices(deps, this.iam) };
     this.open.set(name, region);
     withDefaultCluster(region);
     if (this.root && !this.root.read((tx) => tx.get(regionsInUse, name))) {

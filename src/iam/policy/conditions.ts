@@ -1,5 +1,7 @@
 import { compileWildcard } from '../../kernel/index.js';
-import type { ConditionBlock } from './document.js';
+
+/** Condition operator → condition key → values (as strings: IAM compares by the operator's type). */
+export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 
 // IAM's condition operators, as its documentation defines them: within a block every operator
 // must hold, within an operator every key, and for a key any one of the policy's values.

@@ -1,5 +1,5 @@
 import { invalidParameter, jsonDepthExceeds } from '../../kernel/index.js';
-import { isKnownOperator } from './conditions.js';
+import { isKnownOperator, type ConditionBlock } from './conditions.js';
 
 // An IAM policy document, checked and put in one shape: every element that may be a string or a
 // list of strings becomes a list, so evaluation reads one form.
@@ -8,9 +8,6 @@ export type Effect = 'Allow' | 'Deny';
 
 /** `"*"`, or principals by kind (`AWS`, `Service`, `Federated`, `CanonicalUser`). */
 export type Principals = '*' | Readonly<Record<string, readonly string[]>>;
-
-/** Condition operator → condition key → values (as strings: IAM compares by the operator's type). */
-export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
 
 export interface Statement {
   sid?: string;
