@@ -4,17 +4,14 @@
  * with 50 keep-alive connections; prints requests/s, p50 and p99 and berth's ratio to the trivial
  * handler. Needs Debian's wrk (apt-get install wrk). Run: npm run bench:api
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { startBerth } from '../../test/e2e/harness.js';
-
-const run = promisify(execFile);
-const SECONDS = Number(process.env['SECONDS_PER_RUN'] ?? 8);
-const CONNECTIONS = 50;
+import { benchCluster } from './fixture.js';
+import { wrk, CONNECTIONS, needWrk, SECONDS, type Result } from './wrk.js';
 
 const signedHeaders = (target: string) => ({
   'content-type': 'application/x-amz-json-1.1',
@@ -23,44 +20,6 @@ const signedHeaders = (target: string) => ({
   // SigV4's shape, which open mode requires and does not verify.
   authorization: `AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/ecs/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
 });
-
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-/** wrk's latency figures ("50%  1.23ms") in milliseconds. */
-function latency(out: string, pct: string): number {
-  const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
-async function wrk(
-  dir: string,
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  seconds = SECONDS,
-): Promise<Result> {
-  const script = join(dir, `req-${Math.random().toString(36).slice(2)}.lua`);
-  const lua = [
-    'wrk.method = "POST"',
-    `wrk.body = ${JSON.stringify(body)}`,
-    ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
-  ].join('\n');
-  writeFileSync(script, lua);
-  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url]);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
-  if (non2xx) throw new Error(`wrk saw ${non2xx[1]} failed responses:\n${stdout}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0),
-    p50: latency(stdout, '50'),
-    p99: latency(stdout, '99'),
-  };
-}
 
 /** The peer: a fastify that answers every POST / with a fixed small JSON body, in its own process. */
 async function startTrivial(): Promise<{ url: string; stop(): void }> {
@@ -81,9 +40,7 @@ async function startTrivial(): Promise<{ url: string; stop(): void }> {
 }
 
 async function main() {
-  await run('wrk', ['--version']).catch((e: { code?: string; stdout?: string }) => {
-    if (e.code === 'ENOENT') throw new Error('bench/api needs wrk: apt-get install wrk');
-  });
+  await needWrk('bench/api');
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-api-'));
   const berth = await startBerth({ args: ['--no-agent'] });
   const trivial = await startTrivial();
@@ -98,33 +55,9 @@ async function main() {
       if (!res.ok) throw new Error(`${op}: ${res.status} ${await res.text()}`);
       return res.json() as Promise<Record<string, unknown>>;
     };
-    await call('CreateCluster', { clusterName: 'bench' });
-    // One minimal agent holds an instance: tasks are placed and stay PENDING, never started.
-    const ws = (agent = new WebSocket(`${berth.endpoint.replace('http', 'ws')}/agent/v1`));
-    await new Promise((r) => ws.once('open', r));
-    ws.send(
-      JSON.stringify({
-        type: 'hello',
-        cluster: 'bench',
-        agentVersion: 'bench',
-        resources: { cpu: 1_000_000, memory: 10_000_000, ports: [], gpus: 0 },
-        attributes: [],
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 500));
-    await call('RegisterTaskDefinition', {
-      family: 'bench',
-      networkMode: 'none',
-      containerDefinitions: [{ name: 'c', image: 'busybox', memory: 16, cpu: 1 }],
-    });
-    const arns: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const r = (await call('RunTask', { cluster: 'bench', taskDefinition: 'bench', count: 10 })) as {
-        tasks: { taskArn: string }[];
-      };
-      arns.push(...r.tasks.map((t) => t.taskArn));
-    }
-    if (arns.length !== 100) throw new Error(`placed ${arns.length} tasks, not 100`);
+    const placed = await benchCluster(berth.endpoint, call);
+    agent = placed.agent;
+    const arns = placed.arns;
     const describe = JSON.stringify({ cluster: 'bench', tasks: arns.slice(0, 10) });
     const list = JSON.stringify({ cluster: 'bench', maxResults: 100 });
     // A first pass of each warms the JIT and the task cache; the second is the one reported.

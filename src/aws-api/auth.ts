@@ -49,13 +49,17 @@ function sessionTokenOf(req: RawRequest): string | undefined {
  * in strict mode, that its key is known and its date (or a presigned URL's lifetime) holds. A
  * request that fails here is answered without its body ever being buffered.
  */
-export function preAuthenticate(req: RawRequest, config: AuthConfig, query: boolean, now: Date): SigV4Claims {
+export function preAuthenticate(req: RawRequest, config: AuthConfig, query: boolean, now: Date): Signed {
+  // Checked once already, before the body was read (body.ts): the same headers, the same answer.
+  const done = preChecked.get(req.headers);
+  if (done) return done;
   const parsed = parseAuth(req);
   if (parsed.kind === 'none') throw protocolErrors.missingAuth(query);
   if (parsed.kind === 'malformed') throw protocolErrors.incompleteSignature(query, parsed.message);
   const claims = parsed.claims;
+  // Looked up once per request: in open mode too, so that a key berth issued names its principal.
+  const key = keyInfo(config, claims.accessKeyId);
   if (config.mode === 'strict') {
-    const key = keyInfo(config, claims.accessKeyId);
     if (!key) throw protocolErrors.unknownKey(query);
     // Temporary credentials are good only with their own token, and only until they expire.
     if (key.sessionToken !== undefined && sessionTokenOf(req) !== key.sessionToken)
@@ -69,8 +73,19 @@ export function preAuthenticate(req: RawRequest, config: AuthConfig, query: bool
       throw protocolErrors.invalidSignature(query, "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
     }
   }
-  return claims;
+  const signed: Signed = key ? { claims, key } : { claims };
+  preChecked.set(req.headers, signed);
+  return signed;
 }
+
+/** A request's signature claims, and the key it names when berth knows it. */
+export interface Signed {
+  claims: SigV4Claims;
+  key?: KeyInfo;
+}
+
+/** Requests whose headers passed preAuthenticate, by their headers object (one per request). */
+const preChecked = new WeakMap<object, Signed>();
 
 /**
  * Every AWS call must carry a SigV4 structure. In open mode any access key is accepted, as in
@@ -83,18 +98,20 @@ export function authenticate(
   query: boolean,
   now: Date,
   signingName?: string,
-): SigV4Claims {
-  const claims = preAuthenticate(req, config, query, now);
+): Signed {
+  const signed = preAuthenticate(req, config, query, now);
+  const claims = signed.claims;
   if (config.mode === 'strict') {
     if (signingName !== undefined && claims.service !== signingName) {
       throw protocolErrors.invalidSignature(query, `Credential should be scoped to correct service: '${signingName}'.`);
     }
-    const outcome = verifySignature(req, claims, (keyInfo(config, claims.accessKeyId) as KeyInfo).secret, now);
+    // preAuthenticate checked the signing time in strict mode.
+    const outcome = verifySignature(req, claims, (signed.key as KeyInfo).secret, now, true);
     if (!outcome.ok) {
       throw outcome.reason === 'unsigned-host'
         ? protocolErrors.incompleteSignature(query, outcome.message)
         : protocolErrors.invalidSignature(query, outcome.message);
     }
   }
-  return claims;
+  return signed;
 }

@@ -1,10 +1,10 @@
-import type { AuthzRequest, Decision, Principal } from '../iam/index.js';
+import type { AuthzRequest, ConditionContext, Decision, Principal } from '../iam/index.js';
 import { requestTags, resourcesOf } from './authorize-resources.js';
 import { AwsError } from './errors.js';
 import type { AwsService } from './service.js';
 
-/** Decides one request for a principal (the iam module's evaluation over the account's policies). */
-export type Decide = (principal: Principal, req: AuthzRequest) => Decision;
+/** The decisions for a principal's requests (the iam module's evaluation over the account's policies). */
+export type Decide = (principal: Principal) => (req: AuthzRequest) => Decision;
 
 export interface CallToAuthorize {
   principal: Principal;
@@ -17,31 +17,60 @@ export interface CallToAuthorize {
   now: Date;
 }
 
-/** The request's condition keys that berth knows, by lower-cased name. */
-function contextOf(c: CallToAuthorize): Map<string, string | string[]> {
+/**
+ * The request's condition keys that berth knows, by lower-cased name, each computed when a
+ * policy first asks for it (most calls are decided without reading any).
+ */
+function contextOf(c: CallToAuthorize): ConditionContext {
   const p = c.principal;
-  const ctx = new Map<string, string | string[]>([
-    ['aws:principalarn', p.role?.arn ?? p.arn],
-    ['aws:principalaccount', p.account],
-    ['aws:principaltype', p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : 'AssumedRole'],
-    ['aws:userid', p.userId],
-    ['aws:requestedregion', c.region],
-    ['aws:currenttime', c.now.toISOString()],
-    ['aws:epochtime', String(Math.floor(c.now.getTime() / 1000))],
-    // berth serves plain HTTP; a TLS proxy in front of it is not seen here.
-    ['aws:securetransport', 'false'],
-  ]);
-  if (p.userName) ctx.set('aws:username', p.userName);
-  if (c.sourceIp) ctx.set('aws:sourceip', c.sourceIp);
-  for (const t of p.tags) ctx.set(`aws:principaltag/${t.key.toLowerCase()}`, t.value);
-  const tags = requestTags(c.input);
-  for (const [k, v] of tags) ctx.set(`aws:requesttag/${k.toLowerCase()}`, v);
-  if (tags.length)
-    ctx.set(
-      'aws:tagkeys',
-      tags.map(([k]) => k),
-    );
-  return ctx;
+  let tags: [string, string][] | undefined;
+  const requestTagsOf = () => (tags ??= requestTags(c.input));
+  const known = new Map<string, string | readonly string[] | undefined>();
+  const compute = (key: string): string | readonly string[] | undefined => {
+    switch (key) {
+      case 'aws:principalarn':
+        return p.role?.arn ?? p.arn;
+      case 'aws:principalaccount':
+        return p.account;
+      case 'aws:principaltype':
+        return p.kind === 'root' ? 'Account' : p.kind === 'user' ? 'User' : 'AssumedRole';
+      case 'aws:userid':
+        return p.userId;
+      case 'aws:username':
+        return p.userName;
+      case 'aws:requestedregion':
+        return c.region;
+      case 'aws:currenttime':
+        return c.now.toISOString();
+      case 'aws:epochtime':
+        return String(Math.floor(c.now.getTime() / 1000));
+      case 'aws:securetransport':
+        // berth serves plain HTTP; a TLS proxy in front of it is not seen here.
+        return 'false';
+      case 'aws:sourceip':
+        return c.sourceIp;
+      case 'aws:tagkeys': {
+        const t = requestTagsOf();
+        return t.length ? t.map(([k]) => k) : undefined;
+      }
+    }
+    if (key.startsWith('aws:principaltag/')) {
+      const want = key.slice(17);
+      return p.tags.find((t) => t.key.toLowerCase() === want)?.value;
+    }
+    if (key.startsWith('aws:requesttag/')) {
+      const want = key.slice(15);
+      return requestTagsOf().find(([k]) => k.toLowerCase() === want)?.[1];
+    }
+    return undefined;
+  };
+  return {
+    get(key) {
+      if (!known.has(key)) known.set(key, compute(key));
+      return known.get(key);
+    },
+    outcomes: new Map(),
+  };
 }
 
 /**
@@ -55,8 +84,9 @@ export function authorizeCall(decide: Decide, c: CallToAuthorize): void {
   if (prefix === 'sts' && c.operation === 'GetCallerIdentity') return;
   const action = `${prefix}:${c.operation}`;
   const context = contextOf(c);
+  const decideFor = decide(c.principal);
   for (const resource of resourcesOf(prefix, c.operation, c.input, { region: c.region, account: c.accountId })) {
-    const d = decide(c.principal, { action, resource, context });
+    const d = decideFor({ action, resource, context });
     if (d === 'Allow') continue;
     const why =
       d === 'ExplicitDeny'

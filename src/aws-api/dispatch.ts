@@ -1,6 +1,6 @@
 import { createContext, newRequestId, type Clock, notImplemented, type Logger } from '../kernel/index.js';
 import { rootPrincipal } from '../iam/index.js';
-import { authenticate, keyInfo, type AuthConfig } from './auth.js';
+import { authenticate, type AuthConfig } from './auth.js';
 import { authorizeCall, type Decide } from './authorize.js';
 import { AwsError, protocolErrors, toAwsError } from './errors.js';
 import { decodeInput, validationMessage } from './model/decode.js';
@@ -81,7 +81,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
   const protocol = service ? protocolOf(service) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
   const isQuery = protocol === queryProtocol;
   try {
-    const claims = authenticate(req, deps.auth, isQuery, deps.clock.now(), service?.signingName);
+    const { claims, key } = authenticate(req, deps.auth, isQuery, deps.clock.now(), service?.signingName);
     const regional = deps.regional ? deps.regional(claims.region) : deps.services;
     if (!regional) {
       throw protocolErrors.invalidSignature(
@@ -107,7 +107,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
       }
       input = decoded.value;
     }
-    const principal = keyInfo(deps.auth, claims.accessKeyId)?.principal ?? rootPrincipal(deps.accountId);
+    const principal = key?.principal ?? rootPrincipal(deps.accountId);
     if (deps.auth.mode === 'strict' && deps.decide)
       authorizeCall(deps.decide, {
         principal,

@@ -90,11 +90,13 @@ export interface InstanceProfileRecord {
 }
 
 const lower = (n: string) => n.toLowerCase();
-export const roles = defineTable<RoleRecord>('iam.roles', (r) => lower(r.name));
-export const users = defineTable<UserRecord>('iam.users', (u) => lower(u.name));
-export const managedPolicies = defineTable<ManagedPolicyRecord>('iam.policies', (p) => p.arn);
-export const accessKeys = defineTable<AccessKeyRecord>('iam.access-keys', (k) => k.id);
-export const sessions = defineTable<SessionRecord>('sts.sessions', (s) => s.id);
+// Read on every signed call in strict mode, written rarely: kept as frozen copies (`cache`).
+const cache = { cache: true };
+export const roles = defineTable<RoleRecord>('iam.roles', (r) => lower(r.name), cache);
+export const users = defineTable<UserRecord>('iam.users', (u) => lower(u.name), cache);
+export const managedPolicies = defineTable<ManagedPolicyRecord>('iam.policies', (p) => p.arn, cache);
+export const accessKeys = defineTable<AccessKeyRecord>('iam.access-keys', (k) => k.id, cache);
+export const sessions = defineTable<SessionRecord>('sts.sessions', (s) => s.id, cache);
 export const instanceProfiles = defineTable<InstanceProfileRecord>('iam.instance-profiles', (p) => lower(p.name));
 
 /**

@@ -16,3 +16,4 @@ export * from './principals.js';
 export * from './roles.js';
 export * from './sts.js';
 export * from './users.js';
+export type { ConditionContext } from './policy/conditions.js';

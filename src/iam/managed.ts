@@ -22,6 +22,14 @@ import type { Tag } from './tables.js';
 // Managed policies: the account's own (versioned, at most five versions) beside AWS's built-in ones.
 
 const MAX_VERSIONS = 5;
+/** AWS's quota for a managed policy's document, whitespace not counted. */
+const MAX_CHARS = 6144;
+
+function checkDocument(document: string): void {
+  parsePolicy(document);
+  if (document.replace(/\s/g, '').length > MAX_CHARS)
+    throw limitExceeded(`Cannot exceed quota for PolicySize: ${MAX_CHARS}`);
+}
 /** When berth's copies of AWS's policies are said to have been made. */
 const AWS_EPOCH = Date.UTC(2015, 1, 6, 18, 40);
 
@@ -50,9 +58,16 @@ function fromAws(p: AwsManagedPolicy): ManagedPolicyRecord {
   };
 }
 
+// AWS's policies never change: each is shaped once.
+const awsShaped = new Map<string, ManagedPolicyRecord>();
+
 export function findManagedPolicy(deps: IamDeps, arn: string): ManagedPolicyRecord | undefined {
   const aws = awsManagedPolicy(arn);
-  if (aws) return fromAws(aws);
+  if (aws) {
+    let p = awsShaped.get(arn);
+    if (!p) awsShaped.set(arn, (p = Object.freeze(fromAws(aws))));
+    return p;
+  }
   return deps.store.read((tx) => tx.get(managedPolicies, arn))?.value;
 }
 
@@ -71,7 +86,7 @@ export function createPolicy(
   if (!/^[\w+=,.@-]{1,128}$/.test(i.name))
     throw invalidParameter('The specified value for policyName is invalid.', { field: 'PolicyName' });
   const path = checkPath(i.path);
-  parsePolicy(i.document);
+  checkDocument(i.document);
   const at = now(deps);
   const p: ManagedPolicyRecord = {
     arn: `arn:aws:iam::${deps.accountId}:policy${path}${i.name}`,

@@ -1,6 +1,13 @@
 import { now, type IamDeps } from './deps.js';
 import { findEntity } from './entities.js';
-import { accessKeys, sessions, type Identity, type RoleRecord, type UserRecord } from './identity-tables.js';
+import {
+  accessKeys,
+  sessions,
+  type Identity,
+  type ManagedPolicyRecord,
+  type RoleRecord,
+  type UserRecord,
+} from './identity-tables.js';
 import { defaultDocument, findManagedPolicy } from './managed.js';
 import { parsePolicy, type Policy } from './policy/document.js';
 import { evaluate, type AuthzRequest, type Decision } from './policy/evaluate.js';
@@ -110,34 +117,45 @@ function policyOf(text: string): Policy | undefined {
   return p;
 }
 
-/** An identity's policies: its inline ones and the default versions of those attached. */
+/**
+ * An identity's policies: its inline ones and the default versions of those attached. Stored
+ * records are frozen copies, one per revision, so the parsed list is kept per record and per
+ * the attached policies' records, and made again when any of them changes.
+ */
+const byIdentity = new WeakMap<Identity, { managed: (ManagedPolicyRecord | undefined)[]; policies: Policy[] }>();
 function policiesOfIdentity(deps: IamDeps, e: Identity): Policy[] {
-  const texts = [
-    ...e.inline.map((p) => p.document),
-    ...e.attached.flatMap((arn) => {
-      const m = findManagedPolicy(deps, arn);
-      return m ? [defaultDocument(m)] : [];
-    }),
-  ];
-  return texts.map(policyOf).filter((p): p is Policy => p !== undefined);
+  const managed = e.attached.map((arn) => findManagedPolicy(deps, arn));
+  const kept = byIdentity.get(e);
+  if (kept && kept.managed.length === managed.length && kept.managed.every((m, i) => m === managed[i]))
+    return kept.policies;
+  const texts = [...e.inline.map((p) => p.document), ...managed.flatMap((m) => (m ? [defaultDocument(m)] : []))];
+  const policies = texts.map(policyOf).filter((p): p is Policy => p !== undefined);
+  if (Object.isFrozen(e)) byIdentity.set(e, { managed, policies });
+  return policies;
 }
 
 /**
- * The decision for a principal: the root may do anything; a user or a role session what its
- * policies allow, a session narrowed by a session policy only what both allow.
+ * The decisions for one principal, over one call's resources: the root may do anything; a user
+ * or a role session what its policies allow, a session narrowed by a session policy only what
+ * both allow. The principal's policies are read once per call.
  */
-export function decide(deps: IamDeps, p: Principal, req: AuthzRequest): Decision {
-  if (p.kind === 'root') return 'Allow';
+export function decider(deps: IamDeps, p: Principal): (req: AuthzRequest) => Decision {
+  if (p.kind === 'root') return () => 'Allow';
   const e =
     p.kind === 'user'
       ? findEntity<UserRecord>(deps, 'user', p.userName as string)
       : findEntity<RoleRecord>(deps, 'role', (p.role as { name: string }).name);
   // A role or user deleted since the key was issued: its sessions can do nothing.
-  if (!e || (p.role && e.arn !== p.role.arn)) return 'ImplicitDeny';
-  const own = evaluate(policiesOfIdentity(deps, e), req);
-  if (own !== 'Allow' || !p.sessionPolicy) return own;
-  const session = policyOf(p.sessionPolicy);
-  return session ? evaluate([session], req) : 'ImplicitDeny';
+  if (!e || (p.role && e.arn !== p.role.arn)) return () => 'ImplicitDeny';
+  const own = policiesOfIdentity(deps, e);
+  const session = p.sessionPolicy !== undefined ? (policyOf(p.sessionPolicy) ?? null) : undefined;
+  return (req) => {
+    const d = evaluate(own, req);
+    if (d !== 'Allow' || session === undefined) return d;
+    return session ? evaluate([session], req) : 'ImplicitDeny';
+  };
 }
+
+export const decide = (deps: IamDeps, p: Principal, req: AuthzRequest): Decision => decider(deps, p)(req);
 
 export const sessionExpired = (deps: IamDeps, c: Credential) => c.expiresAt !== undefined && c.expiresAt <= now(deps);

@@ -9,8 +9,10 @@ export type Wildcard = (value: string) => boolean;
 
 export function compileWildcard(pattern: string, opts: { questionMark?: boolean } = {}): Wildcard {
   const pieces = pattern.split('*');
+  // A literal without `?` compares as a plain substring (most policy and filter patterns).
   const eq = opts.questionMark
     ? (v: string, at: number, lit: string) => {
+        if (!lit.includes('?')) return v.startsWith(lit, at);
         if (at + lit.length > v.length) return false;
         for (let i = 0; i < lit.length; i++) if (lit[i] !== '?' && lit[i] !== v[at + i]) return false;
         return true;

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { awsApiPlugin } from '../aws-api/index.js';
 import type { ControlPlaneDeps } from '../control-plane/index.js';
-import { credentialOf, decide, sessionExpired } from '../iam/index.js';
+import { credentialOf, decider, sessionExpired } from '../iam/index.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
 import type { BerthConfig } from './config.js';
@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return c && { ...c, expired: sessionExpired(regions.iam, c) };
       },
     },
-    decide: (principal, req) => decide(regions.iam, principal, req),
+    decide: (principal) => decider(regions.iam, principal),
     accountId: deps.config.accountId,
     clock: deps.clock,
     logger: deps.logger,

@@ -1,8 +1,13 @@
+import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { header, queryPairs, type RawRequest } from '../raw.js';
 import type { SigV4Claims } from './parse.js';
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+// Node's one-shot hash (20.12 and later) spares a Hash object per digest; SigV4 takes two per request.
+const oneShot = (crypto as { hash?: (alg: string, data: string | Buffer, enc: 'hex') => string }).hash;
+const sha256 = oneShot
+  ? (data: string | Buffer) => oneShot('sha256', data, 'hex')
+  : (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
 
 /** RFC 3986 encoding, as SigV4 requires (encodeURIComponent leaves !'()* alone). */
@@ -46,7 +51,15 @@ function payloadHash(req: RawRequest, claims: SigV4Claims): string {
   const declared = header(req, 'x-amz-content-sha256');
   const signed = claims.signedHeaders.includes('x-amz-content-sha256');
   if (signed && (declared === 'UNSIGNED-PAYLOAD' || declared?.startsWith('STREAMING-'))) return declared;
-  return sha256(req.body);
+  return bodyHash(req);
+}
+
+// A body is hashed once per request, though both the declared-hash check and the signature read it.
+const bodyHashes = new WeakMap<Buffer, string>();
+function bodyHash(req: RawRequest): string {
+  let h = bodyHashes.get(req.body);
+  if (h === undefined) bodyHashes.set(req.body, (h = sha256(req.body)));
+  return h;
 }
 
 export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
@@ -61,14 +74,28 @@ export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
   ].join('\n');
 }
 
+// The signing key depends only on the secret and the credential scope (a day, a region, a
+// service): SigV4 clients derive it once a day, and so does berth. Bounded. (The secrets are in
+// this process's memory anyway, as every verifier's are.)
+const signingKeys = new Map<string, Buffer>();
+function signingKey(secret: string, claims: SigV4Claims): Buffer {
+  const id = `${claims.date}/${claims.region}/${claims.service}/${secret}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = hmac(`AWS4${secret}`, claims.date);
+    key = hmac(key, claims.region);
+    key = hmac(key, claims.service);
+    key = hmac(key, 'aws4_request');
+    if (signingKeys.size > 10_000) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): string {
   const scope = `${claims.date}/${claims.region}/${claims.service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', claims.amzDate, scope, sha256(canonicalRequest(req, claims))].join('\n');
-  let key = hmac(`AWS4${secretAccessKey}`, claims.date);
-  key = hmac(key, claims.region);
-  key = hmac(key, claims.service);
-  key = hmac(key, 'aws4_request');
-  return createHmac('sha256', key).update(toSign).digest('hex');
+  return createHmac('sha256', signingKey(secretAccessKey, claims)).update(toSign).digest('hex');
 }
 
 export type VerifyOutcome =
@@ -113,6 +140,8 @@ export function verifySignature(
   claims: SigV4Claims,
   secretAccessKey: string,
   now: Date,
+  /** The signing time was checked already (before the body was read). */
+  timeChecked = false,
 ): VerifyOutcome {
   if (!claims.signedHeaders.includes('host')) {
     return {
@@ -121,10 +150,12 @@ export function verifySignature(
       message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
     };
   }
-  const time = checkSigningTime(claims, now);
-  if (!time.ok) return { ok: false, reason: 'expired', message: time.message };
+  if (!timeChecked) {
+    const time = checkSigningTime(claims, now);
+    if (!time.ok) return { ok: false, reason: 'expired', message: time.message };
+  }
   const declared = header(req, 'x-amz-content-sha256');
-  if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== sha256(req.body)) {
+  if (declared && /^[0-9a-f]{64}$/.test(declared) && declared !== bodyHash(req)) {
     return {
       ok: false,
       reason: 'signature',

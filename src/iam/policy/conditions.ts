@@ -6,8 +6,18 @@ export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, rea
 // IAM's condition operators, as its documentation defines them: within a block every operator
 // must hold, within an operator every key, and for a key any one of the policy's values.
 
-/** The request's condition keys, by lower-cased name (keys are case-insensitive, values are not). */
-export type RequestContext = ReadonlyMap<string, string | readonly string[]>;
+/**
+ * The request's condition keys, by lower-cased name (keys are case-insensitive, values are not).
+ * A Map will do; a caller may also compute values as they are asked for.
+ */
+export interface ConditionContext {
+  get(key: string): string | readonly string[] | undefined;
+  /**
+   * Where a call over several resources keeps each condition block's outcome (conditions read
+   * the context only, never the resource), so that every block is decided once per call.
+   */
+  readonly outcomes?: Map<object, boolean>;
+}
 
 type Match = (have: string, want: string) => boolean;
 
@@ -99,7 +109,7 @@ export class UnknownOperator extends Error {}
  * One operator of a condition block over one key: `ForAnyValue:`/`ForAllValues:` set forms,
  * `…IfExists`, and the negated operators (true for a key the request lacks, as IAM documents).
  */
-function holds(operator: string, key: string, wanted: readonly string[], ctx: RequestContext): boolean {
+function holds(operator: string, key: string, wanted: readonly string[], ctx: ConditionContext): boolean {
   let op = operator;
   let set: 'any' | 'all' | undefined;
   if (op.startsWith('ForAnyValue:')) [set, op] = ['any', op.slice(12)];
@@ -135,7 +145,7 @@ function holds(operator: string, key: string, wanted: readonly string[], ctx: Re
  */
 export function conditionsHold(
   block: ConditionBlock,
-  ctx: RequestContext,
+  ctx: ConditionContext,
   fill: (v: string) => string | undefined = (v) => v,
 ): boolean {
   for (const op of Object.keys(block)) {

@@ -1,5 +1,5 @@
 import { compileWildcard, type Wildcard } from '../../kernel/index.js';
-import { conditionsHold, UnknownOperator, type RequestContext } from './conditions.js';
+import { conditionsHold, UnknownOperator, type ConditionContext } from './conditions.js';
 import type { Policy, Principals, Statement } from './document.js';
 
 // IAM's evaluation logic for one account: an explicit Deny in any policy wins; else an Allow in
@@ -11,7 +11,7 @@ export interface AuthzRequest {
   /** The resource's ARN, or `*` for an action that has no resource. */
   resource: string;
   /** Condition keys and their values, by lower-cased name (`aws:principalarn`, `aws:sourceip`, …). */
-  context: RequestContext;
+  context: ConditionContext;
 }
 
 /** Who asks, for resource policies (a role's trust policy): an ARN, an account or a service. */
@@ -35,19 +35,58 @@ function glob(pattern: string): Wildcard {
   return m;
 }
 
-const actionMatches = (pattern: string, action: string) => glob(pattern.toLowerCase())(action.toLowerCase());
+/** A resource pattern, compiled: the partition, service, region and account fields and the rest. */
+type ResourceMatcher = (arn: readonly string[]) => boolean;
+
+/** An ARN's five fields and its resource part, split once per request. */
+function splitArn(resource: string): string[] | undefined {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < 5; i++) {
+    const colon = resource.indexOf(':', at);
+    if (colon < 0) return undefined;
+    out.push(resource.slice(at, colon));
+    at = colon + 1;
+  }
+  out.push(resource.slice(at));
+  return out;
+}
 
 /**
  * A resource pattern against an ARN: the partition, service, region and account fields each on
  * their own (a wildcard never crosses their colons), the rest as one glob.
  */
-function resourceMatches(pattern: string, resource: string): boolean {
-  if (pattern === '*') return true;
-  const p = pattern.split(':');
-  const r = resource.split(':');
-  if (p.length < 6 || r.length < 6) return false;
-  for (let i = 0; i < 5; i++) if (!glob(p[i] as string)(r[i] as string)) return false;
-  return glob(p.slice(5).join(':'))(r.slice(5).join(':'));
+function compileResource(pattern: string): ResourceMatcher {
+  if (pattern === '*') return () => true;
+  const p = splitArn(pattern);
+  if (!p) return () => false;
+  const fields = p.map((x) => glob(x));
+  return (r) => r.length === 6 && fields.every((f, i) => f(r[i] as string));
+}
+
+/** A statement's patterns, compiled once (parsed policies are kept, and so are their statements). */
+interface Compiled {
+  action?: Wildcard[];
+  notAction?: Wildcard[];
+  /** Patterns with policy variables are compiled per request, after substitution. */
+  resource?: (ResourceMatcher | string)[];
+  notResource?: (ResourceMatcher | string)[];
+}
+const compiled = new WeakMap<Statement, Compiled>();
+function compile(s: Statement): Compiled {
+  let c = compiled.get(s);
+  if (!c) {
+    const actions = (list: readonly string[]) => list.map((a) => glob(a.toLowerCase()));
+    const resources = (list: readonly string[]) => list.map((r) => (r.includes('${') ? r : compileResource(r)));
+    c = {
+      ...(s.action ? { action: actions(s.action) } : {}),
+      ...(s.notAction ? { notAction: actions(s.notAction) } : {}),
+      ...(s.resource ? { resource: resources(s.resource) } : {}),
+      ...(s.notResource ? { notResource: resources(s.notResource) } : {}),
+    };
+    compiled.set(s, c);
+  }
+  return c;
 }
 
 /**
@@ -55,7 +94,7 @@ function resourceMatches(pattern: string, resource: string): boolean {
  * and the escapes `${*}`, `${?}`, `${$}`) filled from the request; undefined when a variable
  * has no value and no default, so that pattern matches nothing.
  */
-export function substitute(text: string, ctx: RequestContext): string | undefined {
+export function substitute(text: string, ctx: ConditionContext): string | undefined {
   if (!text.includes('${')) return text;
   let missing = false;
   const out = text.replace(/\$\{([^}]*)\}/g, (_, inner: string) => {
@@ -86,26 +125,73 @@ function principalMatches(p: Principals, caller: Caller): boolean {
   );
 }
 
-function applies(s: Statement, version: string, req: AuthzRequest, caller?: Caller): boolean {
-  if (s.action && !s.action.some((a) => actionMatches(a, req.action))) return false;
-  if (s.notAction && s.notAction.some((a) => actionMatches(a, req.action))) return false;
-  const fill = (x: string) => (version === '2012-10-17' ? substitute(x, req.context) : x);
-  const hit = (list: readonly string[]) =>
-    list.some((x) => {
-      const pattern = fill(x);
-      return pattern !== undefined && resourceMatches(pattern, req.resource);
+interface Prepared {
+  action: string;
+  arn: string[] | undefined;
+}
+
+const anyMatch = (list: readonly Wildcard[], v: string) => {
+  for (const m of list) if (m(v)) return true;
+  return false;
+};
+
+/** Whether any resource pattern (policy variables filled in, for 2012-10-17 policies) matches. */
+function resourceHit(list: readonly (ResourceMatcher | string)[], version: string, req: AuthzRequest, p: Prepared) {
+  const arn = p.arn ?? [req.resource];
+  for (const x of list) {
+    if (typeof x !== 'string') {
+      if (x(arn)) return true;
+      continue;
+    }
+    const pattern = version === '2012-10-17' ? substitute(x, req.context) : x;
+    if (pattern !== undefined && compileResource(pattern)(arn)) return true;
+  }
+  return false;
+}
+
+/**
+ * A policy's statements whose Action (or NotAction) covers an action, kept per policy and action:
+ * a call is decided over the few statements that name its action, not the whole document.
+ */
+const byAction = new WeakMap<Policy, Map<string, readonly Statement[]>>();
+function statementsFor(policy: Policy, action: string): readonly Statement[] {
+  let m = byAction.get(policy);
+  if (!m) byAction.set(policy, (m = new Map()));
+  let list = m.get(action);
+  if (!list) {
+    list = policy.statements.filter((s) => {
+      const c = compile(s);
+      return c.action ? anyMatch(c.action, action) : !anyMatch(c.notAction ?? [], action);
     });
-  if (s.resource && !hit(s.resource)) return false;
-  if (s.notResource && hit(s.notResource)) return false;
+    if (m.size > 1000) m.clear();
+    m.set(action, list);
+  }
+  return list;
+}
+
+/** Whether a statement whose action matches applies to the request's resource, principal and context. */
+function applies(s: Statement, version: string, req: AuthzRequest, p: Prepared, caller?: Caller): boolean {
+  const c = compile(s);
+  if (c.resource && !resourceHit(c.resource, version, req, p)) return false;
+  if (c.notResource && resourceHit(c.notResource, version, req, p)) return false;
+  const fill = (x: string) => (version === '2012-10-17' ? substitute(x, req.context) : x);
   if (s.principal && !(caller && principalMatches(s.principal, caller))) return false;
   if (s.notPrincipal && (!caller || principalMatches(s.notPrincipal, caller))) return false;
   if (s.condition) {
-    try {
-      if (!conditionsHold(s.condition, req.context, fill)) return false;
-    } catch (e) {
-      if (e instanceof UnknownOperator) return false;
-      throw e;
+    // Conditions read the request's context only, never the resource: a call over several
+    // resources (DescribeTasks of ten tasks) decides each block once.
+    const memo = req.context.outcomes;
+    let holds = memo?.get(s.condition);
+    if (holds === undefined) {
+      try {
+        holds = conditionsHold(s.condition, req.context, fill);
+      } catch (e) {
+        if (!(e instanceof UnknownOperator)) throw e;
+        holds = false;
+      }
+      memo?.set(s.condition, holds);
     }
+    if (!holds) return false;
   }
   return true;
 }
@@ -116,9 +202,10 @@ function applies(s: Statement, version: string, req: AuthzRequest, caller?: Call
  */
 export function evaluate(policies: readonly Policy[], req: AuthzRequest, caller?: Caller): Decision {
   let allowed = false;
+  const prepared: Prepared = { action: req.action.toLowerCase(), arn: splitArn(req.resource) };
   for (const p of policies)
-    for (const s of p.statements) {
-      if (!applies(s, p.version, req, caller)) continue;
+    for (const s of statementsFor(p, prepared.action)) {
+      if (!applies(s, p.version, req, prepared, caller)) continue;
       if (s.effect === 'Deny') return 'ExplicitDeny';
       allowed = true;
     }
