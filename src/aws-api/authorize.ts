@@ -1,4 +1,10 @@
-import type { AuthzRequest, ConditionContext, Decision, Principal } from '../iam/index.js';
+import {
+  refusalMessage,
+  type AuthzRequest,
+  type ConditionContext,
+  type Decision,
+  type Principal,
+} from '../iam/index.js';
 import { requestTags, resourcesOf } from './authorize-resources.js';
 import { AwsError } from './errors.js';
 import type { AwsService } from './service.js';
@@ -88,14 +94,10 @@ export function authorizeCall(decide: Decide, c: CallToAuthorize): void {
   for (const resource of resourcesOf(prefix, c.operation, c.input, { region: c.region, account: c.accountId })) {
     const d = decideFor({ action, resource, context });
     if (d === 'Allow') continue;
-    const why =
-      d === 'ExplicitDeny'
-        ? 'with an explicit deny in an identity-based policy'
-        : `because no identity-based policy allows the ${action} action`;
     const query = c.service.model.metadata.protocol === 'query';
     throw new AwsError(
       query ? 'AccessDenied' : 'AccessDeniedException',
-      `User: ${c.principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+      refusalMessage(c.principal, action, resource, d),
       query ? 403 : 400,
     );
   }

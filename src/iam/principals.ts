@@ -159,3 +159,12 @@ export function decider(deps: IamDeps, p: Principal): (req: AuthzRequest) => Dec
 export const decide = (deps: IamDeps, p: Principal, req: AuthzRequest): Decision => decider(deps, p)(req);
 
 export const sessionExpired = (deps: IamDeps, c: Credential) => c.expiresAt !== undefined && c.expiresAt <= now(deps);
+
+/** IAM's words for a refused request, as AWS's services answer them. */
+export function refusalMessage(p: Principal, action: string, resource: string, d: Decision): string {
+  const why =
+    d === 'ExplicitDeny'
+      ? 'with an explicit deny in an identity-based policy'
+      : `because no identity-based policy allows the ${action} action`;
+  return `User: ${p.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
+}

@@ -26,12 +26,15 @@ export interface AuthorizationData {
   proxyEndpoint: string;
 }
 
-/** What `ecr:GetAuthorizationToken` returns: base64 of `AWS:<password>`, valid 12 hours. */
-export function mintToken(deps: RegistryDeps): AuthorizationData {
+/**
+ * What `ecr:GetAuthorizationToken` returns: base64 of `AWS:<password>`, valid 12 hours. The
+ * password names the access key that asked for it (`accessKeyId`), so that in strict mode every
+ * pull and push is authorized as that key's principal, as ECR does.
+ */
+export function mintToken(deps: RegistryDeps, accessKeyId?: string): AuthorizationData {
   const expiresAt = now(deps) + TOKEN_LIFETIME_MS;
-  const payload = Buffer.from(JSON.stringify({ a: deps.accountId, r: deps.region, e: expiresAt })).toString(
-    'base64url',
-  );
+  const claims = { a: deps.accountId, r: deps.region, e: expiresAt, ...(accessKeyId ? { k: accessKeyId } : {}) };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const password = `${payload}.${sign(secret(deps), payload)}`;
   return {
     authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
@@ -45,14 +48,23 @@ export function mintToken(deps: RegistryDeps): AuthorizationData {
  * each region signs with a secret of its own, so a password is only good in the region it names.
  */
 export function passwordRegion(password: string): string | undefined {
+  return passwordClaim(password, 'r');
+}
+
+/** The access key a password was issued to; trust it only once checkPassword says `ok`. */
+export function passwordKey(password: string): string | undefined {
+  return passwordClaim(password, 'k');
+}
+
+function passwordClaim(password: string, name: string): string | undefined {
   const payload = password.slice(0, Math.max(0, password.indexOf('.')));
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString());
-    const r =
-      claims !== null && typeof claims === 'object' && Object.hasOwn(claims, 'r')
-        ? (claims as { r: unknown }).r
+    const v =
+      claims !== null && typeof claims === 'object' && Object.hasOwn(claims, name)
+        ? (claims as Record<string, unknown>)[name]
         : undefined;
-    return typeof r === 'string' ? r : undefined;
+    return typeof v === 'string' ? v : undefined;
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { awsApiPlugin } from '../aws-api/index.js';
 import type { ControlPlaneDeps } from '../control-plane/index.js';
 import { credentialOf, decider, sessionExpired } from '../iam/index.js';
+import { registryAuthorization } from './registry-authz.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
 import type { BerthConfig } from './config.js';
@@ -70,6 +71,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auth: deps.config.registryAuth,
     gc: registryGcOptions(deps.config),
     realm: `http://${deps.config.advertiseHost}`,
+    ...(deps.config.auth === 'strict'
+      ? {
+          authorize: (password: string, action: string, repository: string | undefined, r: RegistryDeps) =>
+            registryAuthorization(regions.iam, deps.keys, password, action, repository, r),
+        }
+      : {}),
   });
   await app.register(awsApiPlugin, {
     services: regions.default.services,

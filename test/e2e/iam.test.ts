@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ECSClient, ListClustersCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { buildBusyboxImage, skopeo } from './images.js';
 
 const ACCOUNT = '000000000000';
 
@@ -38,7 +39,8 @@ describe('IAM users, roles and policies; STS; every call authorized in --auth st
           }
         : {},
     );
-    return { ...r, json: r.code === 0 && r.stdout ? JSON.parse(r.stdout) : undefined };
+    const text = r.stdout.trim();
+    return { ...r, json: r.code === 0 && /^[{[]/.test(text) ? JSON.parse(text) : undefined };
   };
 
   let alice: { id: string; secret: string };
@@ -200,6 +202,72 @@ describe('IAM users, roles and policies; STS; every call authorized in --auth st
       refused.stderr,
       /\(AccessDenied\).*User: arn:aws:iam::000000000000:user\/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::000000000000:role\/tasks-only/,
     );
+  });
+
+  it('authorizes registry pulls and pushes as the principal that asked for the token', async () => {
+    await aws(['ecr', 'create-repository', '--repository-name', 'team/app']);
+    const host = new URL(berth.endpoint).host;
+    const image = await buildBusyboxImage();
+    try {
+      const rootPass = (await aws(['ecr', 'get-login-password'])).stdout.trim();
+      const pushed = await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `AWS:${rootPass}`,
+        image.ref,
+        `docker://${host}/team/app:v1`,
+      ]);
+      assert.equal(pushed.code, 0, pushed.stderr);
+
+      // bob may read the registry (AWS's read-only policy) and nothing more.
+      await aws(['iam', 'create-user', '--user-name', 'bob']);
+      await aws([
+        'iam',
+        'attach-user-policy',
+        '--user-name',
+        'bob',
+        '--policy-arn',
+        'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly',
+      ]);
+      const k = (await aws(['iam', 'create-access-key', '--user-name', 'bob'])).json.AccessKey;
+      const bob = { id: k.AccessKeyId, secret: k.SecretAccessKey };
+      const pass = (await aws(['ecr', 'get-login-password'], bob)).stdout.trim();
+      const pulled = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        `AWS:${pass}`,
+        `docker://${host}/team/app:v1`,
+      ]);
+      assert.equal(pulled.code, 0, pulled.stderr);
+      const push = await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `AWS:${pass}`,
+        image.ref,
+        `docker://${host}/team/app:v2`,
+      ]);
+      assert.notEqual(push.code, 0);
+      assert.match(
+        push.stderr,
+        /User: arn:aws:iam::000000000000:user\/bob is not authorized to perform: ecr:(InitiateLayerUpload|BatchCheckLayerAvailability|PutImage)/,
+      );
+
+      // The token is bob's: once his key is gone, it opens nothing.
+      await aws(['iam', 'delete-access-key', '--user-name', 'bob', '--access-key-id', bob.id]);
+      const after = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        `AWS:${pass}`,
+        `docker://${host}/team/app:v1`,
+      ]);
+      assert.notEqual(after.code, 0);
+    } finally {
+      image.dispose();
+    }
   });
 
   it('refuses to delete what still holds policies or keys, as IAM does', async () => {

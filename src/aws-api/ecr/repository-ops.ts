@@ -1,3 +1,4 @@
+import type { RequestContext } from '../../kernel/index.js';
 import type * as ecr from '@aws-sdk/client-ecr';
 import {
   mintToken,
@@ -150,5 +151,7 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     tags: repositoryByArn(deps, i.resourceArn as string).tags,
   }),
 
-  GetAuthorizationToken: (): Out<ecr.GetAuthorizationTokenResponse> => ({ authorizationData: [mintToken(deps)] }),
+  GetAuthorizationToken: (_i: object, ctx: RequestContext): Out<ecr.GetAuthorizationTokenResponse> => ({
+    authorizationData: [mintToken(deps, ctx.accessKeyId)],
+  }),
 });

@@ -23,6 +23,17 @@ export interface RegistryHttpOptions {
   auth: boolean;
   /** The realm named in WWW-Authenticate. */
   realm: string;
+  /**
+   * With --auth strict: whether the token's holder may do an ECR action (`ecr:BatchGetImage`,
+   * `ecr:PutImage`, …) on a repository (undefined: on the registry); answers a refusal's message,
+   * or undefined when allowed.
+   */
+  authorize?: (
+    password: string,
+    action: string,
+    repository: string | undefined,
+    deps: RegistryDeps,
+  ) => string | undefined;
 }
 
 type Methods = Partial<Record<string, RouteHandler>>;
@@ -41,6 +52,21 @@ const routes: [RegExp, Methods][] = [
   ],
   [/^\/v2\/(.+)\/blobs\/([^/]+)$/, { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob }],
   [/^\/v2\/(.+)\/referrers\/([^/]+)$/, { GET: getReferrers }],
+];
+
+/** The ECR action each route and method stands for, as IAM policies name them (same order as `routes`). */
+const actions: Partial<Record<string, string>>[] = [
+  { GET: 'ecr:ListImages' },
+  { GET: 'ecr:BatchGetImage', HEAD: 'ecr:BatchGetImage', PUT: 'ecr:PutImage', DELETE: 'ecr:BatchDeleteImage' },
+  { POST: 'ecr:InitiateLayerUpload' },
+  {
+    GET: 'ecr:UploadLayerPart',
+    PATCH: 'ecr:UploadLayerPart',
+    PUT: 'ecr:CompleteLayerUpload',
+    DELETE: 'ecr:UploadLayerPart',
+  },
+  { GET: 'ecr:GetDownloadUrlForLayer', HEAD: 'ecr:BatchCheckLayerAvailability', DELETE: 'ecr:BatchDeleteImage' },
+  { GET: 'ecr:BatchGetImage' },
 ];
 
 /** The password of `Basic` credentials for the user `AWS`, as `docker login` sends ECR's token. */
@@ -89,12 +115,22 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
     }
     const url = new URL(req.raw.url ?? '/', 'http://registry');
     const path = decodeURI(url.pathname);
+    // In strict mode the token's holder must be allowed the ECR action the request stands for.
+    const denied = (action: string, repository?: string) =>
+      options.authorize && password !== undefined ? options.authorize(password, action, repository, deps) : undefined;
+    const refuse = (message: string) =>
+      reply
+        .code(403)
+        .headers(API_VERSION_HEADER)
+        .send(ociErrorBody({ status: 403, code: 'DENIED', message }));
     try {
       if (path === '/v2/' || path === '/v2') return reply.code(200).headers(API_VERSION_HEADER).send({});
       if (path === '/v2/_catalog' && req.method === 'GET') {
+        const no = denied('ecr:DescribeRepositories');
+        if (no) return refuse(no);
         return await getCatalog({ deps, req, reply, params: [], query: url.searchParams });
       }
-      for (const [re, methods] of routes) {
+      for (const [i, [re, methods]] of routes.entries()) {
         const m = re.exec(path);
         if (!m) continue;
         const handler = methods[req.method];
@@ -108,6 +144,8 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
         }
         const params = m.slice(1);
         checkRepositoryName(params[0] as string, 'name');
+        const no = denied(actions[i]?.[req.method] ?? 'ecr:*', params[0]);
+        if (no) return refuse(no);
         return await handler({ deps, req, reply, params, query: url.searchParams });
       }
       return reply
