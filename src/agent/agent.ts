@@ -1,3 +1,4 @@
+import { TaskCredentials } from './task-credentials.js';
 import { hostname } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -69,6 +70,7 @@ export class Agent {
   private backoff = 500;
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
+  private readonly taskCredentials: TaskCredentials;
   private stopped = false;
   /** Whether a connection to the control plane ever opened (so a failure is "lost", not "cannot connect"). */
   private connectedOnce = false;
@@ -89,6 +91,11 @@ export class Agent {
       logSizeMax: config.logSizeMax ?? 1024 * 1024 * 1024,
     });
     this.shipper = new LogShipper((m) => this.send(m), logger);
+    this.taskCredentials = new TaskCredentials(
+      () => [...this.runners.values()].map((r) => r.task),
+      (m) => this.send(m),
+      logger,
+    );
     this.images = new ImageStore(
       join(config.dataDir, 'images'),
       new RegistryClient(
@@ -157,7 +164,9 @@ export class Agent {
       users: this.users,
       pullBehavior: this.config.imagePullBehavior ?? 'default',
       volumesDir: join(this.config.dataDir, 'volumes'),
-      platform: hostPlatform({ ...this.config.network, dataDir: join(this.config.dataDir, 'cni') }),
+      platform: hostPlatform({ ...this.config.network, dataDir: join(this.config.dataDir, 'cni') }, () =>
+        this.taskCredentials.serve(this.config.network.bridge),
+      ),
       logger: this.logger,
       report: (t) => void this.send(toReport(t)),
       drainLogs: (t, final) => this.drainLogs(t, final),
@@ -172,7 +181,10 @@ export class Agent {
         const r = this.runners.get(id);
         if (!r) return;
         await r.tick();
-        if (r.task.cleanedUp) this.runners.delete(id);
+        if (r.task.cleanedUp) {
+          this.runners.delete(id);
+          this.taskCredentials.forget(id);
+        }
       }),
     );
   }
@@ -233,6 +245,7 @@ export class Agent {
       // Reading logs and acknowledgements change nothing here, so they need not wait their turn.
       if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
       else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
+      else if (msg.type === 'credentials') this.taskCredentials.onAnswer(msg.requestId, msg);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
     ws.on('close', () => {
@@ -313,5 +326,6 @@ export class Agent {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.ws?.close();
+    this.taskCredentials.close();
   }
 }

@@ -26,11 +26,19 @@ export interface TaskPlatform {
   cgroupOf(t: LocalTask, container: string, id: string): string;
 }
 
-/** The real host: CNI networks, cgroups, overlay mounts. */
-export function hostPlatform(network: NetworkConfig): TaskPlatform {
+/**
+ * The real host: CNI networks, cgroups, overlay mounts. `serveCredentials` makes the host's
+ * credentials endpoint reachable before a task with a role starts (its SDKs ask at once).
+ */
+export function hostPlatform(network: NetworkConfig, serveCredentials?: () => Promise<void>): TaskPlatform {
   const down = (t: LocalTask) => tearDownNetwork(network, t.spec.id, t.spec.sandbox.network.mode, t.bindings);
   return {
-    prepareSandbox: (t, dir) => prepareSandbox(t, dir, network),
+    async prepareSandbox(t, dir) {
+      await prepareSandbox(t, dir, network);
+      const mode = t.spec.sandbox.network.mode;
+      if (t.spec.sandbox.identity && serveCredentials && (mode === 'bridge' || mode === 'own'))
+        await serveCredentials();
+    },
     tearDownNetwork: down,
     async removeSandbox(t, dir) {
       await down(t);

@@ -15,6 +15,7 @@ import type { ControlPlaneDeps } from './deps.js';
 import { FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { desiredTasks, placedHere, specFor } from './host-tasks.js';
+import { taskRoleCredentials } from './task-credentials.js';
 import { applyTaskState } from './tasks/task-state.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
@@ -123,6 +124,12 @@ export class AgentSession implements LogSource {
       } catch (e) {
         this.conn.send({ type: 'log-ack', requestId, error: (e as Error).message });
       }
+    } else if (msg.type === 'credentials-request') {
+      this.conn.send({
+        type: 'credentials',
+        requestId: msg.requestId,
+        ...taskRoleCredentials(this.deps, this.instance, msg.taskId),
+      });
     } else if (msg.type === 'logs') {
       const r = this.requests.get(msg.requestId);
       if (!r) return;

@@ -1,4 +1,4 @@
-import type { Sealer } from '../iam/index.js';
+import type { IamDeps, Sealer } from '../iam/index.js';
 import type { Clock } from '../kernel/index.js';
 import type { Store } from '../store/index.js';
 
@@ -15,6 +15,8 @@ export interface ControlPlaneDeps {
   deploymentHoldMs?: number;
   /** Opens the parameter store's sealed values, to hand a task its secrets (none: tasks get none). */
   sealer?: Sealer;
+  /** The account's IAM (global, kept with the default region): task roles are assumed there. */
+  iam?: IamDeps;
 }
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

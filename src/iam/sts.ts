@@ -117,6 +117,20 @@ export function assumeRole(
   };
 }
 
+/** Whether a service (`ecs-tasks.amazonaws.com`) may assume a role: it exists and its trust policy allows it. */
+export function serviceMayAssume(deps: IamDeps, roleArn: string, service: string): boolean {
+  const role = roleOfArn(deps, roleArn);
+  if (!role) return false;
+  const context = new Map([['aws:currenttime', new Date(now(deps)).toISOString()]]);
+  return (
+    evaluate(
+      [parsePolicy(role.trustPolicy, 'resource')],
+      { action: 'sts:AssumeRole', resource: role.arn, context },
+      { service },
+    ) === 'Allow'
+  );
+}
+
 /** GetSessionToken: temporary credentials for a user or the root, never for a role session. */
 export function getSessionToken(deps: IamDeps, p: Principal, durationSeconds?: number): IssuedCredentials {
   if (p.kind === 'assumed-role') throw accessDenied('Cannot call GetSessionToken with session credentials');

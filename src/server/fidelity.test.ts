@@ -109,10 +109,17 @@ describe('fidelity to AWS', () => {
         /containerDefinitions\[0\]\.environmentFiles/,
       ],
       [
+        // Task roles are served in bridge and awsvpc mode; a role ECS may not assume is refused as ECS does.
         'role',
         { taskRoleArn: 'arn:aws:iam::000000000000:role/app', containerDefinitions: [base] },
         {},
-        /^taskRoleArn: berth does not support task IAM roles/,
+        /^ECS was unable to assume the role 'arn:aws:iam::000000000000:role\/app' that was provided for this task\./,
+      ],
+      [
+        'role-host',
+        { taskRoleArn: 'arn:aws:iam::000000000000:role/app', networkMode: 'host', containerDefinitions: [base] },
+        {},
+        /^taskRoleArn: berth serves task role credentials to tasks in bridge or awsvpc network mode, not host/,
       ],
       [
         'exec',

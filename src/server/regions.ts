@@ -79,6 +79,8 @@ export class Regions {
     private readonly root?: Store,
   ) {
     this.iam = iamDepsOf(defaults.controlPlane);
+    // Task roles are assumed in the account's one IAM, from every region's control plane.
+    defaults.controlPlane.iam ??= this.iam;
     this.default = { name: defaults.controlPlane.region, ...defaults, services: awsServices(defaults, this.iam) };
     this.open.set(this.default.name, this.default);
   }
@@ -90,6 +92,7 @@ export class Regions {
     const deps = this.make(name);
     // One registry endpoint serves every region (which one a call is for, it learns from the call).
     deps.registry.registryHost = this.default.registry.registryHost;
+    deps.controlPlane.iam ??= this.iam;
     const region: Region = { name, ...deps, services: awsServices(deps, this.iam) };
     this.open.set(name, region);
     withDefaultCluster(region);

@@ -135,7 +135,15 @@ export const logBatchSchema = z.object({
   events: z.array(z.object({ timestamp: z.number().int(), message: z.string() })).max(10_000),
 });
 
+/** A host asks for a workload's role credentials (its identity), to serve them to that workload. */
+export const credentialsRequestSchema = z.object({
+  type: z.literal('credentials-request'),
+  requestId: z.string().min(1).max(64),
+  taskId: z.string().regex(/^[0-9a-f]{32}$/),
+});
+
 export const agentMessageSchema = z.discriminatedUnion('type', [
+  credentialsRequestSchema,
   helloSchema,
   taskStateSchema,
   logsSchema,
@@ -183,7 +191,17 @@ export type ServerMessage =
   | LogsRequest
   /** A log batch stored (or recognised as stored before), or why it cannot be. */
   | { type: 'log-ack'; requestId: string; error?: string }
+  /** A workload's role credentials (expiration in ms), or why it has none. */
+  | { type: 'credentials'; requestId: string; credentials?: RoleCredentials; error?: string }
   | { type: 'error'; message: string };
+
+export interface RoleCredentials {
+  roleArn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: number;
+}
 
 /**
  * The id of a task's ENI-like attachment, the same on both sides of the wire: the task id (32 hex

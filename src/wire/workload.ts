@@ -161,6 +161,13 @@ export const sandboxSpecSchema = z.object({
   platformEnv: z.record(z.string(), z.string()),
   /** SIGKILL this long after the stop signal, whatever each container's own timeout (a Spot interruption). */
   stopGraceMs: ms.optional(),
+  /**
+   * The role the workload's containers act as (an ECS task role): the host serves its temporary
+   * credentials to this workload alone, under `/v2/credentials/<credentialsId>` at 169.254.170.2.
+   */
+  identity: z
+    .object({ role: z.string().min(1).max(2048), credentialsId: z.string().regex(/^[0-9a-f-]{36}$/) })
+    .optional(),
 });
 
 export const workloadSpecSchema = z.object({

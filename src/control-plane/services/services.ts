@@ -3,6 +3,7 @@ import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';
 import { deploymentConfiguration, newDeployment, type LaunchFields } from './deployments.js';
+import { checkTaskRole } from '../tasks/task-role.js';
 import { refuseUnsupported } from '../tasks/unsupported.js';
 import { endThrottle } from './stability.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
@@ -86,6 +87,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
       field: 'placementStrategy',
     });
   refuseUnsupported(td, input);
+  checkTaskRole(deps, td);
   const launch = checkLaunch(cluster, td, input, strategy);
   const desiredCount = input.desiredCount ?? 0;
   const t = now(deps);
@@ -188,6 +190,7 @@ export function updateService(
       ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
     });
   }
+  if (td) checkTaskRole(deps, td);
   // The launch is checked again whenever what it depends on changes (definition, network, strategy).
   const relaunch =
     td !== undefined ||

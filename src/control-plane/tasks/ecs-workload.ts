@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { taskRoleOf } from './task-role.js';
 import { parseArn } from '../../kernel/index.js';
 import type { ContainerSpec, LogTarget, Probe, SandboxSpec, WorkloadSpec } from '../../wire/index.js';
 import type { TaskDefinitionRecord, TaskRecord } from '../tables.js';
@@ -193,6 +195,8 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
   // Options Docker's awslogs driver would refuse fail the task before its containers are made.
   const logProblem = logConfigurationError(defs);
   const region = parseArn(t.arn).region;
+  const role = taskRoleOf(td, t.overrides as Record<string, unknown> | undefined);
+  const identity = role ? { role, credentialsId: randomUUID() } : undefined;
   return {
     id: t.id,
     ref: t.arn,
@@ -213,8 +217,11 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
       platformEnv: {
         AWS_EXECUTION_ENV: onFargate(t) ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
         ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
+        // Where the AWS SDKs and CLI find the task role's credentials (served by the host).
+        ...(identity ? { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: `/v2/credentials/${identity.credentialsId}` } : {}),
       },
       ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
+      ...(identity ? { identity } : {}),
     },
     containers: defs.map((c) => containerSpec(c, defs, t, networkMode)),
     ...(logProblem

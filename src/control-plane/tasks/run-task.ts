@@ -15,6 +15,7 @@ import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { runOnFargate } from './fargate-run.js';
 import { fleetFor } from './fleet-cache.js';
 import { resolveLaunch } from './launch.js';
+import { checkTaskRole } from './task-role.js';
 import { refuseUnsupported } from './unsupported.js';
 import type { RunTaskResult, TaskContext } from './new-task.js';
 
@@ -82,6 +83,7 @@ export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskRes
   const count = input.count ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('count must be between 1 and 10.', { field: 'count' });
   refuseUnsupported(td, input);
+  checkTaskRole(deps, td, input.overrides as Record<string, unknown> | undefined);
   const launch = resolveLaunch(cluster, td, input, count);
   const ctx = taskContext(deps, cluster, td, input);
   if (launch.kind === 'fargate') {

@@ -7,8 +7,8 @@ const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
 /**
  * Fields that change what a task runs with and that berth cannot honour yet: a task that names
  * one is refused, naming the field, rather than run without the variables, credentials or
- * session it expects. (Task roles, `environmentFiles` and ECS Exec are later work; secrets from
- * SSM Parameter Store and Secrets Manager are served.)
+ * session it expects. (`environmentFiles` and ECS Exec are later work; secrets from SSM
+ * Parameter Store and Secrets Manager are served, and task roles (task-role.ts).)
  */
 export function refuseUnsupported(
   td: TaskDefinitionRecord,
@@ -21,10 +21,6 @@ export function refuseUnsupported(
     );
   };
   const input = td.input;
-  if (typeof input['taskRoleArn'] === 'string' && input['taskRoleArn'] !== '')
-    refuse('taskRoleArn', 'task IAM roles (credentials at 169.254.170.2)');
-  if (typeof o.overrides?.['taskRoleArn'] === 'string' && o.overrides['taskRoleArn'] !== '')
-    refuse('overrides.taskRoleArn', 'task IAM roles (credentials at 169.254.170.2)');
   if (o.enableExecuteCommand === true) refuse('enableExecuteCommand', 'ECS Exec');
   const containers = Array.isArray(input['containerDefinitions']) ? (input['containerDefinitions'] as Json[]) : [];
   containers.forEach((c, i) => {

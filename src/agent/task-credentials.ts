@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Logger } from '../kernel/index.js';
+import type { RoleCredentials } from '../wire/index.js';
+import { run } from './runtime/exec.js';
+import type { LocalTask } from './task-state.js';
+
+/** Where ECS serves task role credentials (and, later, task metadata), as the SDKs expect. */
+export const CREDENTIALS_ADDRESS = '169.254.170.2';
+/** Credentials are asked for again once they have less than this left (the SDKs refresh at 5 min). */
+const REFRESH_MS = 15 * 60_000;
+const ASK_TIMEOUT_MS = 10_000;
+
+/**
+ * The host's credentials endpoint: `GET /v2/credentials/<id>` at 169.254.170.2, answered only
+ * to the task whose identity carries that id and only from that task's own address (another
+ * task asking with the same path gets nothing). The address sits on the host's task bridge, so
+ * a task's packets reach it through its default route. Credentials come from the control plane
+ * (`credentials-request`) and are kept in memory until they near their expiry.
+ */
+export class TaskCredentials {
+  private server?: Server;
+  private listening?: Promise<void>;
+  private readonly held = new Map<string, RoleCredentials>();
+  private readonly waiting = new Map<string, (r: { credentials?: RoleCredentials; error?: string }) => void>();
+
+  constructor(
+    private readonly tasks: () => Iterable<LocalTask>,
+    private readonly send: (msg: object) => boolean,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Puts the address on the bridge and listens there (once; later calls wait for the first). */
+  serve(bridge: string): Promise<void> {
+    this.listening ??= this.listen(bridge).catch((e: unknown) => {
+      this.listening = undefined;
+      throw e;
+    });
+    return this.listening;
+  }
+
+  private async listen(bridge: string): Promise<void> {
+    await run('ip', ['addr', 'add', `${CREDENTIALS_ADDRESS}/32`, 'dev', bridge]).catch((e: Error) => {
+      if (!/File exists|already assigned/.test(e.message)) throw e;
+    });
+    const server = createServer((req, res) => {
+      void this.answer(req.url ?? '/', req.socket.remoteAddress ?? '').then(([status, body]) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(80, CREDENTIALS_ADDRESS, () => resolve());
+    });
+    this.server = server;
+  }
+
+  private async answer(url: string, from: string): Promise<[number, object]> {
+    const m = /^\/v2\/credentials\/([0-9a-f-]{36})$/.exec(url.split('?')[0] ?? '');
+    const task = m
+      ? [...this.tasks()].find((t) => t.spec.sandbox.identity?.credentialsId === m[1] && t.network?.ip === from)
+      : undefined;
+    if (!task) return [400, { code: 'InvalidIdentifier', message: 'CredentialsV2Request: Credentials not found' }];
+    const c = await this.credentialsOf(task);
+    if ('error' in c) {
+      this.logger.warn({ task: task.spec.id, reason: c.error }, 'task role credentials could not be had');
+      return [500, { code: 'InternalServerError', message: c.error }];
+    }
+    return [
+      200,
+      {
+        RoleArn: c.roleArn,
+        AccessKeyId: c.accessKeyId,
+        SecretAccessKey: c.secretAccessKey,
+        Token: c.sessionToken,
+        Expiration: new Date(c.expiration).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    ];
+  }
+
+  private async credentialsOf(t: LocalTask): Promise<RoleCredentials | { error: string }> {
+    const kept = this.held.get(t.spec.id);
+    if (kept && kept.expiration - Date.now() > REFRESH_MS) return kept;
+    const requestId = randomUUID();
+    const answer = await new Promise<{ credentials?: RoleCredentials; error?: string }>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        resolve({ error: 'the control plane did not answer' });
+      }, ASK_TIMEOUT_MS);
+      this.waiting.set(requestId, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      if (!this.send({ type: 'credentials-request', requestId, taskId: t.spec.id })) {
+        this.waiting.delete(requestId);
+        clearTimeout(timer);
+        resolve({ error: 'the control plane is not connected' });
+      }
+    });
+    if (!answer.credentials)
+      return kept && kept.expiration > Date.now() ? kept : { error: answer.error ?? 'no credentials' };
+    this.held.set(t.spec.id, answer.credentials);
+    return answer.credentials;
+  }
+
+  /** The control plane's answer to a credentials request. */
+  onAnswer(requestId: string, r: { credentials?: RoleCredentials; error?: string }): void {
+    const done = this.waiting.get(requestId);
+    this.waiting.delete(requestId);
+    done?.(r);
+  }
+
+  /** A task gone: its credentials are dropped. */
+  forget(taskId: string): void {
+    this.held.delete(taskId);
+  }
+
+  close(): void {
+    this.server?.close();
+  }
+}

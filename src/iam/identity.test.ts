@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SqliteStore } from '../store/index.js';
+import type { IamDeps } from './deps.js';
+import { attachPolicy, deleteInlinePolicy, putInlinePolicy } from './entities.js';
+import {
+  createPolicy,
+  createPolicyVersion,
+  deletePolicy,
+  deletePolicyVersion,
+  setDefaultPolicyVersion,
+} from './managed.js';
+import { credentialOf, decider, sessionExpired } from './principals.js';
+import { createRole, deleteRole } from './roles.js';
+import { Sealer } from './sealer.js';
+import { assumeRole, getSessionToken, serviceMayAssume } from './sts.js';
+import { createAccessKey, createUser, deleteAccessKey, deleteUser, setAccessKeyStatus } from './users.js';
+
+function deps(): IamDeps & { advance(ms: number): void } {
+  let t = Date.UTC(2026, 0, 1);
+  return {
+    store: new SqliteStore(':memory:'),
+    clock: { now: () => new Date(t) },
+    accountId: '000000000000',
+    region: 'us-east-1',
+    sealer: Sealer.random(),
+    advance: (ms) => (t += ms),
+  };
+}
+
+const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+const allow = (Action: string, Resource = '*') => ({ Effect: 'Allow', Action, Resource });
+const trust = (Principal: object) => doc({ Effect: 'Allow', Principal, Action: 'sts:AssumeRole' });
+const req = (action: string, resource = '*') => ({ action, resource, context: new Map<string, string>() });
+
+describe('IAM users, keys and their policies', () => {
+  it('a user’s key signs as the user, who may do what the inline and attached policies allow', () => {
+    const d = deps();
+    createUser(d, { name: 'alice' });
+    putInlinePolicy(d, 'user', 'alice', 'list', doc(allow('ecs:List*')));
+    const { record, secret } = createAccessKey(d, 'alice');
+    const c = credentialOf(d, record.id);
+    assert.equal(c?.secret, secret);
+    assert.equal(c?.principal.arn, 'arn:aws:iam::000000000000:user/alice');
+    const can = decider(d, c!.principal);
+    assert.equal(can(req('ecs:ListTasks')), 'Allow');
+    assert.equal(can(req('ecr:PutImage')), 'ImplicitDeny');
+    attachPolicy(d, 'user', 'alice', 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser');
+    assert.equal(decider(d, c!.principal)(req('ecr:PutImage')), 'Allow');
+  });
+
+  it('an inactive or deleted key is no key; a user with keys or policies cannot be deleted', () => {
+    const d = deps();
+    createUser(d, { name: 'bob' });
+    const { record } = createAccessKey(d, 'bob');
+    setAccessKeyStatus(d, record.id, 'Inactive');
+    assert.equal(credentialOf(d, record.id), undefined);
+    assert.throws(() => deleteUser(d, 'bob'), /must delete access keys first/);
+    deleteAccessKey(d, record.id, 'bob');
+    putInlinePolicy(d, 'user', 'bob', 'p', doc(allow('ecs:*')));
+    assert.throws(() => deleteUser(d, 'bob'), /must delete policies first/);
+    deleteInlinePolicy(d, 'user', 'bob', 'p');
+    deleteUser(d, 'bob');
+    assert.throws(() => createAccessKey(d, 'bob'), /The user with name bob cannot be found/);
+  });
+
+  it('keeps names unique without regard to case, and refuses malformed policies', () => {
+    const d = deps();
+    createUser(d, { name: 'Carol' });
+    assert.throws(() => createUser(d, { name: 'carol' }), /already exists/);
+    assert.throws(() => putInlinePolicy(d, 'user', 'carol', 'p', '{"Statement":'), /Syntax errors in policy/);
+    assert.throws(() => createUser(d, { name: 'bad name' }), /invalid/);
+  });
+});
+
+describe('managed policies', () => {
+  it('versions a policy (at most five), and attachments follow its default version', () => {
+    const d = deps();
+    createUser(d, { name: 'u' });
+    const p = createPolicy(d, { name: 'p', document: doc(allow('ecs:ListClusters')) });
+    attachPolicy(d, 'user', 'u', p.arn);
+    const { record } = createAccessKey(d, 'u');
+    const principal = credentialOf(d, record.id)!.principal;
+    assert.equal(decider(d, principal)(req('ecs:RunTask')), 'ImplicitDeny');
+    createPolicyVersion(d, p.arn, doc(allow('ecs:*')), true);
+    assert.equal(decider(d, principal)(req('ecs:RunTask')), 'Allow');
+    setDefaultPolicyVersion(d, p.arn, 'v1');
+    assert.equal(decider(d, principal)(req('ecs:RunTask')), 'ImplicitDeny');
+    for (let i = 0; i < 3; i++) createPolicyVersion(d, p.arn, doc(allow('ecs:*')), false);
+    assert.throws(() => createPolicyVersion(d, p.arn, doc(allow('ecs:*')), false), /up to 5 versions/);
+    assert.throws(() => deletePolicyVersion(d, p.arn, 'v1'), /default version/);
+    assert.throws(() => deletePolicy(d, p.arn), /attached to entities/);
+    assert.throws(() => attachPolicy(d, 'user', 'u', 'arn:aws:iam::aws:policy/NoSuchPolicy'), /does not exist/);
+    assert.throws(
+      () => createPolicyVersion(d, 'arn:aws:iam::aws:policy/AdministratorAccess', doc(allow('*')), true),
+      /AWS managed policy/,
+    );
+  });
+});
+
+describe('roles and STS', () => {
+  it('assumes a role only as its trust policy allows, and the session acts with the role’s policies', () => {
+    const d = deps();
+    createUser(d, { name: 'dev' });
+    const { record } = createAccessKey(d, 'dev');
+    const dev = credentialOf(d, record.id)!.principal;
+    const role = createRole(d, { name: 'deploy', trustPolicy: trust({ AWS: dev.arn }) });
+    putInlinePolicy(d, 'role', 'deploy', 'p', doc(allow('ecs:UpdateService')));
+    const s = assumeRole(d, { principal: dev }, { roleArn: role.arn, sessionName: 'ci' });
+    assert.equal(s.assumedRoleArn, 'arn:aws:sts::000000000000:assumed-role/deploy/ci');
+    const c = credentialOf(d, s.credentials.accessKeyId)!;
+    assert.equal(c.sessionToken, s.credentials.sessionToken);
+    assert.equal(decider(d, c.principal)(req('ecs:UpdateService')), 'Allow');
+    assert.equal(decider(d, c.principal)(req('ecs:ListClusters')), 'ImplicitDeny');
+    assert.throws(
+      () => assumeRole(d, { service: 'ecs-tasks.amazonaws.com' }, { roleArn: role.arn, sessionName: 'x1' }),
+      /ecs-tasks.amazonaws.com is not authorized to perform: sts:AssumeRole/,
+    );
+    assert.throws(
+      () => assumeRole(d, { principal: dev }, { roleArn: 'arn:aws:iam::000000000000:role/none', sessionName: 'ci' }),
+      /not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::000000000000:role\/none/,
+    );
+    assert.equal(serviceMayAssume(d, role.arn, 'ecs-tasks.amazonaws.com'), false);
+  });
+
+  it('narrows a session by its session policy, ends it at its expiry, and forgets it with its role', () => {
+    const d = deps();
+    const role = createRole(d, { name: 'r', trustPolicy: trust({ Service: 'ecs-tasks.amazonaws.com' }) });
+    putInlinePolicy(d, 'role', 'r', 'p', doc(allow('ecs:*')));
+    const s = assumeRole(
+      d,
+      { service: 'ecs-tasks.amazonaws.com' },
+      { roleArn: role.arn, sessionName: 'task', durationSeconds: 900, policy: doc(allow('ecs:List*')) },
+    );
+    const c = credentialOf(d, s.credentials.accessKeyId)!;
+    assert.equal(decider(d, c.principal)(req('ecs:ListTasks')), 'Allow');
+    assert.equal(decider(d, c.principal)(req('ecs:RunTask')), 'ImplicitDeny', 'the session policy narrows');
+    assert.equal(sessionExpired(d, c), false);
+    d.advance(901_000);
+    assert.equal(sessionExpired(d, credentialOf(d, s.credentials.accessKeyId)!), true);
+    deleteInlinePolicy(d, 'role', 'r', 'p');
+    deleteRole(d, 'r');
+    assert.equal(decider(d, c.principal)(req('ecs:ListTasks')), 'ImplicitDeny', 'a deleted role’s sessions do nothing');
+    assert.throws(
+      () =>
+        assumeRole(
+          d,
+          { service: 'ecs-tasks.amazonaws.com' },
+          { roleArn: role.arn, sessionName: 'x', durationSeconds: 900 },
+        ),
+      /AssumeRole|validation/,
+    );
+  });
+
+  it('issues session tokens to users and the root, never to role sessions', () => {
+    const d = deps();
+    createUser(d, { name: 'u' });
+    const { record } = createAccessKey(d, 'u');
+    const u = credentialOf(d, record.id)!.principal;
+    const t = getSessionToken(d, u, 900);
+    assert.equal(credentialOf(d, t.accessKeyId)?.principal.arn, u.arn);
+    const role = createRole(d, { name: 'r', trustPolicy: trust({ AWS: u.arn }) });
+    const s = assumeRole(d, { principal: u }, { roleArn: role.arn, sessionName: 'ss' });
+    const session = credentialOf(d, s.credentials.accessKeyId)!.principal;
+    assert.throws(() => getSessionToken(d, session), /Cannot call GetSessionToken with session credentials/);
+    assert.throws(
+      () => assumeRole(d, { principal: session }, { roleArn: role.arn, sessionName: 'chain', durationSeconds: 7200 }),
+      /not authorized|1 hour session limit/,
+    );
+  });
+});

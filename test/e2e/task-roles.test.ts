@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { awsCli, testCredentials } from './harness.js';
+
+const ACCOUNT = '000000000000';
+
+describe('task IAM roles: credentials at 169.254.170.2 for the task alone, authorized in --auth strict', () => {
+  let fx: AgentFixture;
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-task-roles-'));
+  before(async () => {
+    writeFileSync(
+      join(dataDir, 'credentials'),
+      `[default]\naws_access_key_id = ${testCredentials.accessKeyId}\naws_secret_access_key = ${testCredentials.secretAccessKey}\n`,
+    );
+    fx = await startAgentFixture({}, { dataDir, args: ['--auth', 'strict'] });
+  });
+  after(async () => {
+    await fx.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const aws = async (args: string[], env: Record<string, string> = {}) => {
+    const r = await awsCli(fx.berth.endpoint, args, env);
+    const text = r.stdout.trim();
+    return { ...r, json: r.code === 0 && /^[{[]/.test(text) ? JSON.parse(text) : undefined };
+  };
+  const trustTasks = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+  const allow = (Action: string) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource: '*' }] });
+
+  // The containers' output goes to CloudWatch Logs (the /_berth log reader is open mode's only).
+  const logConfiguration = {
+    logDriver: 'awslogs',
+    options: {
+      'awslogs-group': 'task-roles',
+      'awslogs-region': 'us-east-1',
+      'awslogs-stream-prefix': 'e2e',
+      'awslogs-create-group': 'true',
+    },
+  };
+
+  /** Polls a container's output in CloudWatch Logs until `done` holds (the container prints, then sleeps). */
+  async function outputOf(arn: string, container: string, done: (s: string) => boolean): Promise<string> {
+    let out = '';
+    const stream = `e2e/${container}/${arn.split('/').pop() as string}`;
+    for (let i = 0; i < 100; i++) {
+      const r = await aws(['logs', 'get-log-events', '--log-group-name', 'task-roles', '--log-stream-name', stream]);
+      out = ((r.json?.events ?? []) as { message: string }[]).map((e) => e.message).join('\n');
+      if (done(out)) return out;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    throw new Error(`container ${container} never printed what was awaited; it printed:\n${out}`);
+  }
+
+  it('serves each task its own role’s credentials, which the account’s policies then govern', async () => {
+    for (const [name, action] of [
+      ['lister', 'ecs:ListClusters'],
+      ['describer', 'ecs:DescribeClusters'],
+    ] as const) {
+      assert.equal(
+        (await aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', trustTasks])).code,
+        0,
+      );
+      await aws([
+        'iam',
+        'put-role-policy',
+        '--role-name',
+        name,
+        '--policy-name',
+        'p',
+        '--policy-document',
+        allow(action),
+      ]);
+    }
+    const fetchCreds = 'busybox wget -q -O - "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"';
+    await fx.register(
+      'with-role',
+      [
+        {
+          name: 'app',
+          image: fx.imageUri,
+          memory: 32,
+          logConfiguration,
+          command: [
+            'sh',
+            '-c',
+            `echo "URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; ${fetchCreds}; echo; echo END; sleep 60`,
+          ],
+        },
+      ],
+      ['--network-mode', 'bridge', '--task-role-arn', `arn:aws:iam::${ACCOUNT}:role/lister`],
+    );
+    const a = await fx.runTask('with-role');
+    const outA = await outputOf(a, 'app', (s) => s.includes('END'));
+    const uriA = /URI=(\/v2\/credentials\/[0-9a-f-]{36})/.exec(outA)?.[1];
+    assert.ok(uriA, outA);
+    const credsA = JSON.parse(/^\{.*\}$/m.exec(outA)?.[0] ?? 'null') as Record<string, string>;
+    assert.equal(credsA['RoleArn'], `arn:aws:iam::${ACCOUNT}:role/lister`);
+    assert.match(credsA['AccessKeyId'] ?? '', /^ASIA/);
+    assert.match(credsA['Expiration'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    // The credentials work against berth as the role's session, and only as far as its policy goes.
+    const asA = {
+      AWS_ACCESS_KEY_ID: credsA['AccessKeyId'] as string,
+      AWS_SECRET_ACCESS_KEY: credsA['SecretAccessKey'] as string,
+      AWS_SESSION_TOKEN: credsA['Token'] as string,
+    };
+    const taskIdA = a.split('/').pop() as string;
+    const me = await aws(['sts', 'get-caller-identity'], asA);
+    assert.equal(me.json.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/lister/${taskIdA}`);
+    assert.ok((await aws(['ecs', 'list-clusters'], asA)).json.clusterArns.length > 0);
+    const denied = await aws(['ecs', 'run-task', '--task-definition', 'with-role'], asA);
+    assert.match(
+      denied.stderr,
+      new RegExp(
+        `AccessDeniedException.*User: arn:aws:sts::${ACCOUNT}:assumed-role/lister/${taskIdA} is not authorized to perform: ecs:RunTask`,
+      ),
+    );
+
+    // A second task with another role gets its own credentials, and nothing from the first's URI.
+    await fx.register(
+      'other-role',
+      [
+        {
+          name: 'app',
+          image: fx.imageUri,
+          memory: 32,
+          logConfiguration,
+          command: [
+            'sh',
+            '-c',
+            `${fetchCreds}; echo; busybox wget -q -O - "http://169.254.170.2$OTHER" || echo REFUSED; echo END; sleep 60`,
+          ],
+        },
+      ],
+      ['--network-mode', 'bridge', '--task-role-arn', `arn:aws:iam::${ACCOUNT}:role/describer`],
+    );
+    const b = await fx.runTask('other-role', [
+      '--overrides',
+      JSON.stringify({ containerOverrides: [{ name: 'app', environment: [{ name: 'OTHER', value: uriA }] }] }),
+    ]);
+    const outB = await outputOf(b, 'app', (s) => s.includes('END'));
+    const credsB = JSON.parse(/^\{.*\}$/m.exec(outB)?.[0] ?? 'null') as Record<string, string>;
+    assert.equal(credsB['RoleArn'], `arn:aws:iam::${ACCOUNT}:role/describer`);
+    assert.notEqual(credsB['AccessKeyId'], credsA['AccessKeyId']);
+    assert.match(outB, /REFUSED/, 'the first task’s URI answers nothing to the second task');
+    assert.doesNotMatch(outB, new RegExp(credsA['AccessKeyId'] as string));
+
+    for (const arn of [a, b]) await aws(['ecs', 'stop-task', '--task', arn]);
+  });
+
+  it('refuses a task role ECS may not assume, in ECS’s words', async () => {
+    const trustUser = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+    });
+    await aws(['iam', 'create-role', '--role-name', 'not-for-tasks', '--assume-role-policy-document', trustUser]);
+    await fx.register(
+      'untrusted',
+      [{ name: 'app', image: fx.imageUri, memory: 32 }],
+      ['--network-mode', 'bridge', '--task-role-arn', `arn:aws:iam::${ACCOUNT}:role/not-for-tasks`],
+    );
+    const r = await aws(['ecs', 'run-task', '--task-definition', 'untrusted']);
+    assert.match(
+      r.stderr,
+      /ECS was unable to assume the role 'arn:aws:iam::000000000000:role\/not-for-tasks' that was provided for this task/,
+    );
+  });
+});
