@@ -1,4 +1,4 @@
-import { TaskCredentials } from './task-credentials.js';
+import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
 import { hostname } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -70,7 +70,7 @@ export class Agent {
   private backoff = 500;
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
-  private readonly taskCredentials: TaskCredentials;
+  private readonly taskEndpoint: TaskEndpoint;
   private stopped = false;
   /** Whether a connection to the control plane ever opened (so a failure is "lost", not "cannot connect"). */
   private connectedOnce = false;
@@ -91,7 +91,7 @@ export class Agent {
       logSizeMax: config.logSizeMax ?? 1024 * 1024 * 1024,
     });
     this.shipper = new LogShipper((m) => this.send(m), logger);
-    this.taskCredentials = new TaskCredentials(
+    this.taskEndpoint = new TaskEndpoint(
       () => [...this.runners.values()].map((r) => r.task),
       (m) => this.send(m),
       logger,
@@ -122,6 +122,11 @@ export class Agent {
         .catch((e: unknown) => this.logger.error({ task: id, err: String(e) }, 'recovering the task failed'));
       this.runners.set(id, r);
     }
+    // Tasks that ran on before this agent restarted still reach their credentials and metadata.
+    if ([...this.runners.values()].some((r) => usesTaskEndpoint(r.task)))
+      void this.taskEndpoint
+        .serve(this.config.network.bridge)
+        .catch((e: unknown) => this.logger.error({ err: String(e) }, 'the task endpoint could not be served'));
     this.connect();
     this.timers.push(
       setInterval(
@@ -165,7 +170,7 @@ export class Agent {
       pullBehavior: this.config.imagePullBehavior ?? 'default',
       volumesDir: join(this.config.dataDir, 'volumes'),
       platform: hostPlatform({ ...this.config.network, dataDir: join(this.config.dataDir, 'cni') }, () =>
-        this.taskCredentials.serve(this.config.network.bridge),
+        this.taskEndpoint.serve(this.config.network.bridge),
       ),
       logger: this.logger,
       report: (t) => void this.send(toReport(t)),
@@ -183,7 +188,7 @@ export class Agent {
         await r.tick();
         if (r.task.cleanedUp) {
           this.runners.delete(id);
-          this.taskCredentials.forget(id);
+          this.taskEndpoint.forget(id);
         }
       }),
     );
@@ -245,7 +250,7 @@ export class Agent {
       // Reading logs and acknowledgements change nothing here, so they need not wait their turn.
       if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
       else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
-      else if (msg.type === 'credentials') this.taskCredentials.onAnswer(msg.requestId, msg);
+      else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
     ws.on('close', () => {
@@ -326,6 +331,6 @@ export class Agent {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.ws?.close();
-    this.taskCredentials.close();
+    this.taskEndpoint.close();
   }
 }

@@ -3,6 +3,7 @@ import { removeEphemeral } from './runtime/ephemeral.js';
 import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
 import { unmount } from './runtime/rootfs.js';
 import { containerCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
+import { usesTaskEndpoint } from './task-endpoint.js';
 import { prepareSandbox } from './task-setup.js';
 import type { LocalTask } from './task-state.js';
 
@@ -27,17 +28,20 @@ export interface TaskPlatform {
 }
 
 /**
- * The real host: CNI networks, cgroups, overlay mounts. `serveCredentials` makes the host's
- * credentials endpoint reachable before a task with a role starts (its SDKs ask at once).
+ * The real host: CNI networks, cgroups, overlay mounts. `serveCredentials` makes the host's task
+ * endpoint (credentials, metadata) reachable before a task that uses it starts (SDKs ask at once).
  */
 export function hostPlatform(network: NetworkConfig, serveCredentials?: () => Promise<void>): TaskPlatform {
   const down = (t: LocalTask) => tearDownNetwork(network, t.spec.id, t.spec.sandbox.network.mode, t.bindings);
   return {
     async prepareSandbox(t, dir) {
       await prepareSandbox(t, dir, network);
-      const mode = t.spec.sandbox.network.mode;
-      if (t.spec.sandbox.identity && serveCredentials && (mode === 'bridge' || mode === 'own'))
-        await serveCredentials();
+      // A task with a role cannot do without its credentials; one that only might read its
+      // metadata starts anyway (another agent on this host may hold the address's port).
+      if (serveCredentials && usesTaskEndpoint(t))
+        await serveCredentials().catch((e: unknown) => {
+          if (t.spec.sandbox.identity) throw e;
+        });
     },
     tearDownNetwork: down,
     async removeSandbox(t, dir) {

@@ -26,6 +26,8 @@ function world() {
       containerDefinitions: [
         { name: 'app', image: 'busybox', memory: 32, environment: [{ name: 'MODE', value: 'x' }], secrets },
       ],
+      // No metadata endpoint in this network mode: the environment is the definition's alone.
+      networkMode: 'none',
     });
     const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
     assert.ok(t);

@@ -168,6 +168,17 @@ export const sandboxSpecSchema = z.object({
   identity: z
     .object({ role: z.string().min(1).max(2048), credentialsId: z.string().regex(/^[0-9a-f-]{36}$/) })
     .optional(),
+  /**
+   * The workload's metadata endpoint at 169.254.170.2 (`/v4/<id>-<container>`, `/v3/…`), served to
+   * the workload alone: `task` is what the face says of it there (ECS: Cluster, TaskARN, Family,
+   * Revision, LaunchType, AvailabilityZone), beside what the host knows (statuses, times, addresses).
+   */
+  metadata: z
+    .object({
+      id: z.string().regex(/^[0-9a-f-]{36}$/),
+      task: z.record(z.string(), z.union([z.string(), z.number()])),
+    })
+    .optional(),
 });
 
 export const workloadSpecSchema = z.object({

@@ -91,7 +91,8 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
           command: [
             'sh',
             '-c',
-            `echo "URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; ${fetchCreds}; echo; echo END; sleep 60`,
+            `echo "URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; echo "CREDS=$(${fetchCreds})"; ` +
+              `echo "META=$(busybox wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4/task")"; echo END; sleep 60`,
           ],
         },
       ],
@@ -101,10 +102,29 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
     const outA = await outputOf(a, 'app', (s) => s.includes('END'));
     const uriA = /URI=(\/v2\/credentials\/[0-9a-f-]{36})/.exec(outA)?.[1];
     assert.ok(uriA, outA);
-    const credsA = JSON.parse(/^\{.*\}$/m.exec(outA)?.[0] ?? 'null') as Record<string, string>;
+    const credsA = JSON.parse(/^CREDS=(.*)$/m.exec(outA)?.[1] || 'null') as Record<string, string>;
+    assert.ok(credsA, outA);
     assert.equal(credsA['RoleArn'], `arn:aws:iam::${ACCOUNT}:role/lister`);
     assert.match(credsA['AccessKeyId'] ?? '', /^ASIA/);
     assert.match(credsA['Expiration'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    // The task metadata endpoint names the task and its containers.
+    const meta = JSON.parse(/^META=(.*)$/m.exec(outA)?.[1] ?? 'null') as {
+      TaskARN: string;
+      Family: string;
+      Revision: number;
+      LaunchType: string;
+      KnownStatus: string;
+      Containers: { Name: string; KnownStatus: string; Networks: { NetworkMode: string; IPv4Addresses: string[] }[] }[];
+    };
+    assert.equal(meta.TaskARN, a);
+    assert.equal(meta.Family, 'with-role');
+    assert.equal(meta.LaunchType, 'EC2');
+    assert.deepEqual(
+      meta.Containers.map((c) => [c.Name, c.KnownStatus, c.Networks[0]?.NetworkMode]),
+      [['app', 'RUNNING', 'bridge']],
+    );
+    assert.match(meta.Containers[0]?.Networks[0]?.IPv4Addresses[0] ?? '', /^\d+\.\d+\.\d+\.\d+$/);
 
     // The credentials work against berth as the role's session, and only as far as its policy goes.
     const asA = {
@@ -136,7 +156,7 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
           command: [
             'sh',
             '-c',
-            `${fetchCreds}; echo; busybox wget -q -O - "http://169.254.170.2$OTHER" || echo REFUSED; echo END; sleep 60`,
+            `echo "CREDS=$(${fetchCreds})"; busybox wget -q -O - "http://169.254.170.2$OTHER" || echo REFUSED; echo END; sleep 60`,
           ],
         },
       ],
@@ -147,7 +167,7 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
       JSON.stringify({ containerOverrides: [{ name: 'app', environment: [{ name: 'OTHER', value: uriA }] }] }),
     ]);
     const outB = await outputOf(b, 'app', (s) => s.includes('END'));
-    const credsB = JSON.parse(/^\{.*\}$/m.exec(outB)?.[0] ?? 'null') as Record<string, string>;
+    const credsB = JSON.parse(/^CREDS=(.*)$/m.exec(outB)?.[1] ?? 'null') as Record<string, string>;
     assert.equal(credsB['RoleArn'], `arn:aws:iam::${ACCOUNT}:role/describer`);
     assert.notEqual(credsB['AccessKeyId'], credsA['AccessKeyId']);
     assert.match(outB, /REFUSED/, 'the first task’s URI answers nothing to the second task');

@@ -130,7 +130,14 @@ describe('an ECS task as the neutral workload', () => {
       { name: 'scratch', source: { type: 'workload' } },
     ]);
     const [app, init] = spec.containers;
-    assert.deepEqual(app?.env, [{ name: 'MODE', value: 'override' }]);
+    // Each container of a bridge or awsvpc task is told its own metadata URIs, after its own variables.
+    const meta = spec.sandbox.metadata;
+    assert.deepEqual(app?.env, [
+      { name: 'MODE', value: 'override' },
+      { name: 'ECS_CONTAINER_METADATA_URI_V4', value: `http://169.254.170.2/v4/${meta?.id}-app` },
+      { name: 'ECS_CONTAINER_METADATA_URI', value: `http://169.254.170.2/v3/${meta?.id}-app` },
+    ]);
+    assert.equal(meta?.task['Family'], 'f');
     assert.deepEqual(app?.ports, [
       { containerPort: 8080, protocol: 'tcp' },
       { containerPort: 53, hostPort: 5353, protocol: 'udp' },

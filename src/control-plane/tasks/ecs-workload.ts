@@ -183,6 +183,29 @@ function volumesOf(td: TaskDefinitionRecord): { volumes: SandboxSpec['volumes'];
   return { volumes };
 }
 
+/** What ECS's task metadata endpoint says of the task itself. */
+function taskMetadata(t: TaskRecord, td: TaskDefinitionRecord): { id: string; task: Record<string, string | number> } {
+  const a = parseArn(t.arn);
+  return {
+    id: randomUUID(),
+    task: {
+      Cluster: `arn:aws:ecs:${a.region}:${a.accountId}:cluster/${t.cluster}`,
+      TaskARN: t.arn,
+      Family: td.family,
+      Revision: td.revision,
+      LaunchType: onFargate(t) ? 'FARGATE' : 'EC2',
+      ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
+      ...(t.group?.startsWith('service:') ? { ServiceName: t.group.slice(8) } : {}),
+    },
+  };
+}
+
+/** Each container's own metadata URIs (v4 and, for older SDKs, v3), set as ECS sets them. */
+const metadataEnv = (id: string, container: string) => [
+  { name: 'ECS_CONTAINER_METADATA_URI_V4', value: `http://169.254.170.2/v4/${id}-${container}` },
+  { name: 'ECS_CONTAINER_METADATA_URI', value: `http://169.254.170.2/v3/${id}-${container}` },
+];
+
 /**
  * An ECS task as the neutral workload: its definition with the task's overrides, in the words
  * every host understands. Made once, when the task is; what the agent runs.
@@ -197,6 +220,9 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
   const region = parseArn(t.arn).region;
   const role = taskRoleOf(td, t.overrides as Record<string, unknown> | undefined);
   const identity = role ? { role, credentialsId: randomUUID() } : undefined;
+  // The metadata endpoint is reached through the task's own network (bridge, awsvpc).
+  const metadata = mode === 'bridge' || mode === 'own' ? taskMetadata(t, td) : undefined;
+  const containers = defs.map((c) => containerSpec(c, defs, t, networkMode));
   return {
     id: t.id,
     ref: t.arn,
@@ -222,8 +248,11 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
       },
       ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}),
       ...(identity ? { identity } : {}),
+      ...(metadata ? { metadata } : {}),
     },
-    containers: defs.map((c) => containerSpec(c, defs, t, networkMode)),
+    containers: metadata
+      ? containers.map((c) => ({ ...c, env: [...c.env, ...metadataEnv(metadata.id, c.name)] }))
+      : containers,
     ...(logProblem
       ? { cannotStart: `CannotCreateContainerError: ${logProblem}` }
       : unsupported

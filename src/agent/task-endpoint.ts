@@ -3,7 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from '../kernel/index.js';
 import type { RoleCredentials } from '../wire/index.js';
 import { run } from './runtime/exec.js';
+import { containerMetadata, taskMetadata } from './task-metadata.js';
 import type { LocalTask } from './task-state.js';
+
+/** Whether a task reaches the task endpoint: it has a role or metadata, and a network of its own on the bridge. */
+export function usesTaskEndpoint(t: LocalTask): boolean {
+  const mode = t.spec.sandbox.network.mode;
+  return Boolean(t.spec.sandbox.identity || t.spec.sandbox.metadata) && (mode === 'bridge' || mode === 'own');
+}
 
 /** Where ECS serves task role credentials (and, later, task metadata), as the SDKs expect. */
 export const CREDENTIALS_ADDRESS = '169.254.170.2';
@@ -12,13 +19,14 @@ const REFRESH_MS = 15 * 60_000;
 const ASK_TIMEOUT_MS = 10_000;
 
 /**
- * The host's credentials endpoint: `GET /v2/credentials/<id>` at 169.254.170.2, answered only
- * to the task whose identity carries that id and only from that task's own address (another
- * task asking with the same path gets nothing). The address sits on the host's task bridge, so
+ * The host's task endpoint at 169.254.170.2: credentials (`GET /v2/credentials/<id>`) and task
+ * metadata (`/v4/<id>-<container>`, `/v3/…`), each answered only to the task whose spec carries
+ * that id and only from that task's own address (another task asking with the same path gets
+ * nothing). The address sits on the host's task bridge, so
  * a task's packets reach it through its default route. Credentials come from the control plane
  * (`credentials-request`) and are kept in memory until they near their expiry.
  */
-export class TaskCredentials {
+export class TaskEndpoint {
   private server?: Server;
   private listening?: Promise<void>;
   private readonly held = new Map<string, RoleCredentials>();
@@ -56,7 +64,10 @@ export class TaskCredentials {
   }
 
   private async answer(url: string, from: string): Promise<[number, object]> {
-    const m = /^\/v2\/credentials\/([0-9a-f-]{36})$/.exec(url.split('?')[0] ?? '');
+    const path = url.split('?')[0] ?? '';
+    const meta = /^\/v([34])\/([0-9a-f-]{36})-([^/]+)(\/task)?(\/stats)?$/.exec(path);
+    if (meta) return this.metadata(meta, from);
+    const m = /^\/v2\/credentials\/([0-9a-f-]{36})$/.exec(path);
     const task = m
       ? [...this.tasks()].find((t) => t.spec.sandbox.identity?.credentialsId === m[1] && t.network?.ip === from)
       : undefined;
@@ -76,6 +87,18 @@ export class TaskCredentials {
         Expiration: new Date(c.expiration).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     ];
+  }
+
+  /** `/v4/<id>-<container>[/task][/stats]` (and v3), for the task with that id, from its own address. */
+  private metadata(m: RegExpExecArray, from: string): [number, object] {
+    const [, version, id, name, task, stats] = m;
+    const t = [...this.tasks()].find((x) => x.spec.sandbox.metadata?.id === id && x.network?.ip === from);
+    const c = t?.spec.containers.find((x) => x.name === decodeURIComponent(name as string));
+    if (!t || !c) return [404, { code: 'NotFound', message: 'no such task metadata' }];
+    if (stats)
+      return [501, { code: 'NotImplemented', message: 'task and container stats are not implemented in berth yet' }];
+    const v4 = version === '4';
+    return [200, task ? taskMetadata(t, v4) : containerMetadata(t, c, v4)];
   }
 
   private async credentialsOf(t: LocalTask): Promise<RoleCredentials | { error: string }> {
