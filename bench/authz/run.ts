@@ -5,7 +5,7 @@
  * other on the same machine, each driven by wrk with 50 keep-alive connections. Prints
  * requests/s, p50, p99 and strict's ratio to open. Needs Debian's wrk. Run: npm run bench:authz
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { startBerth, testCredentials, type BerthProcess } from '../../test/e2e/harness.js';
+import { startBerth, strictDataDir, testCredentials, type BerthProcess } from '../../test/e2e/harness.js';
 import { agentAuthorization } from '../../src/wire/agent-auth.js';
 import { benchCluster } from '../api/fixture.js';
 import { CONNECTIONS, needWrk, SECONDS, wrk, type Result } from '../api/wrk.js';
@@ -111,11 +111,7 @@ async function measure(dir: string, url: string, headers: Record<string, string>
 async function main() {
   await needWrk('bench/authz');
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-authz-'));
-  const strictDir = mkdtempSync(join(tmpdir(), 'berth-bench-authz-strict-'));
-  writeFileSync(
-    join(strictDir, 'credentials'),
-    `[default]\naws_access_key_id = ${testCredentials.accessKeyId}\naws_secret_access_key = ${testCredentials.secretAccessKey}\n`,
-  );
+  const strictDir = strictDataDir('berth-bench-authz-strict-');
   let berth: BerthProcess | undefined;
   try {
     // Open: any key, nothing verified or authorized.

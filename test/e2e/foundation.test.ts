@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import {
@@ -14,7 +12,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import WebSocket from 'ws';
 import { agentAuthorization } from '../../src/wire/agent-auth.js';
-import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, startBerth, strictDataDir, testCredentials, type BerthProcess } from './harness.js';
 
 describe('berth up: the first things a user tries', () => {
   let berth: BerthProcess;
@@ -78,11 +76,7 @@ describe('berth up --auth strict', () => {
   let berth: BerthProcess;
   let dataDir: string;
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'berth-strict-'));
-    writeFileSync(
-      join(dataDir, 'credentials'),
-      `[default]\naws_access_key_id = ${testCredentials.accessKeyId}\naws_secret_access_key = ${testCredentials.secretAccessKey}\n`,
-    );
+    dataDir = strictDataDir('berth-strict-');
     berth = await startBerth({ dataDir, args: ['--auth', 'strict'] });
   });
   after(async () => {

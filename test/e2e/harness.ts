@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,16 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
 }
 
 export const testCredentials = { accessKeyId: 'AKIDBERTHTEST', secretAccessKey: 'berth-test-secret' };
+
+/** A data directory whose credentials file holds the test key, for `berth up --auth strict`. */
+export function strictDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(
+    join(dir, 'credentials'),
+    `[default]\naws_access_key_id = ${testCredentials.accessKeyId}\naws_secret_access_key = ${testCredentials.secretAccessKey}\n`,
+  );
+  return dir;
+}
 
 /** Runs the AWS CLI against berth; resolves with stdout, stderr and the exit code (never throws on non-zero). */
 export async function awsCli(

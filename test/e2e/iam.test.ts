@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ECSClient, ListClustersCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, startBerth, strictDataDir, type BerthProcess } from './harness.js';
 import { buildBusyboxImage, skopeo } from './images.js';
 
 const ACCOUNT = '000000000000';
@@ -14,11 +12,7 @@ describe('IAM users, roles and policies; STS; every call authorized in --auth st
   let berth: BerthProcess;
   let dataDir: string;
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'berth-iam-'));
-    writeFileSync(
-      join(dataDir, 'credentials'),
-      `[default]\naws_access_key_id = ${testCredentials.accessKeyId}\naws_secret_access_key = ${testCredentials.secretAccessKey}\n`,
-    );
+    dataDir = strictDataDir('berth-iam-');
     berth = await startBerth({ dataDir, args: ['--auth', 'strict'] });
   });
   after(async () => {

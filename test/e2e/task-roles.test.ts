@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli, testCredentials } from './harness.js';
+import { awsCli, strictDataDir } from './harness.js';
 
 const ACCOUNT = '000000000000';
 
 describe('task IAM roles: credentials at 169.254.170.2 for the task alone, authorized in --auth strict', () => {
   let fx: AgentFixture;
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-task-roles-'));
+  const dataDir = strictDataDir('berth-task-roles-');
   before(async () => {
-    writeFileSync(
-      join(dataDir, 'credentials'),
-      `[default]\naws_access_key_id = ${testCredentials.accessKeyId}\naws_secret_access_key = ${testCredentials.secretAccessKey}\n`,
-    );
     fx = await startAgentFixture({}, { dataDir, args: ['--auth', 'strict'] });
   });
   after(async () => {
