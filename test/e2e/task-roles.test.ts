@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { awsCli, strictDataDir } from './harness.js';
 
 const ACCOUNT = '000000000000';
+const execFileP = promisify(execFile);
 
 describe('task IAM roles: credentials at 169.254.170.2 for the task alone, authorized in --auth strict', () => {
   let fx: AgentFixture;
   const dataDir = strictDataDir('berth-task-roles-');
   before(async () => {
-    fx = await startAgentFixture({}, { dataDir, args: ['--auth', 'strict'] });
+    // Listening on every address: the AWS CLI inside a task reaches berth at the bridge's gateway.
+    fx = await startAgentFixture({}, { dataDir, args: ['--auth', 'strict', '--host', '0.0.0.0'] });
   });
   after(async () => {
     await fx.dispose();
@@ -168,6 +172,63 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
     assert.doesNotMatch(outB, new RegExp(credsA['AccessKeyId'] as string));
 
     for (const arn of [a, b]) await aws(['ecs', 'stop-task', '--task', arn]);
+  });
+
+  it('the AWS CLI inside a container acts as the task role, with no credentials of its own', async () => {
+    // The host's Python and AWS CLI, bound into the busybox image at the paths they have here.
+    const py = await execFileP('python3', ['-c', 'import sys, awscli; print(sys.executable); print(sys.prefix)']);
+    const [python, prefix] = py.stdout.trim().split('\n') as [string, string];
+    const binds: [string, string][] = [
+      ['/usr', '/usr'],
+      ['/usr/lib', '/lib'],
+      ...(existsSync('/usr/lib64') ? [['/usr/lib64', '/lib64'] as [string, string]] : []),
+      ...(prefix.startsWith('/usr/') || prefix === '/usr' ? [] : [[prefix, prefix] as [string, string]]),
+    ];
+    const gateway = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(
+      (await execFileP('ip', ['-4', '-o', 'addr', 'show', 'berth0'])).stdout,
+    )?.[1];
+    assert.ok(gateway, 'the task bridge has an address (a bridge task ran before)');
+    const endpoint = `http://${gateway}:${new URL(fx.berth.endpoint).port}`;
+    const cli = `${python} -m awscli --endpoint-url ${endpoint} --output text`;
+    await fx.register(
+      'cli-in-task',
+      [
+        {
+          name: 'cli',
+          image: fx.imageUri,
+          memory: 256,
+          logConfiguration,
+          mountPoints: binds.map((_, i) => ({ sourceVolume: `v${i}`, containerPath: binds[i]?.[1], readOnly: true })),
+          command: [
+            'sh',
+            '-c',
+            `${cli} sts get-caller-identity --query Arn; ${cli} ecs list-clusters; ` +
+              `${cli} ecs run-task --task-definition cli-in-task 2>&1; echo END; sleep 60`,
+          ],
+        },
+      ],
+      [
+        '--network-mode',
+        'bridge',
+        '--task-role-arn',
+        `arn:aws:iam::${ACCOUNT}:role/lister`,
+        '--volumes',
+        JSON.stringify(binds.map(([host], i) => ({ name: `v${i}`, host: { sourcePath: host } }))),
+      ],
+    );
+    const arn = await fx.runTask('cli-in-task');
+    const out = await outputOf(arn, 'cli', (s) => s.includes('END'));
+    const taskId = arn.split('/').pop() as string;
+    assert.match(out, new RegExp(`^arn:aws:sts::${ACCOUNT}:assumed-role/lister/${taskId}$`, 'm'), out);
+    assert.match(out, /CLUSTERARNS\s+arn:aws:ecs:us-east-1:000000000000:cluster\/default/, out);
+    assert.match(
+      out,
+      new RegExp(
+        `AccessDeniedException.*User: arn:aws:sts::${ACCOUNT}:assumed-role/lister/${taskId} is not authorized to perform: ecs:RunTask`,
+      ),
+      out,
+    );
+    await aws(['ecs', 'stop-task', '--task', arn]);
   });
 
   it('refuses a task role ECS may not assume, in ECS’s words', async () => {
