@@ -86,7 +86,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       keys: deps.keys,
       issued: (id: string) => {
         const c = credentialOf(regions.iam, id);
-        return c && { ...c, expired: sessionExpired(regions.iam, c) };
+        // Spelled out rather than spread: this runs for every signed call.
+        return (
+          c && {
+            secret: c.secret,
+            principal: c.principal,
+            ...(c.sessionToken !== undefined ? { sessionToken: c.sessionToken } : {}),
+            expired: sessionExpired(regions.iam, c),
+          }
+        );
       },
     },
     decide: (principal) => decider(regions.iam, principal),

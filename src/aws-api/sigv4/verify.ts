@@ -36,9 +36,13 @@ function canonicalQuery(rawQuery: string): string {
     .join('&');
 }
 
+/** A header value as SigV4 signs it: trimmed, runs of whitespace made one space (rare: checked first). */
 function canonicalHeaderValue(v: string | string[] | undefined): string {
-  const vals = Array.isArray(v) ? v : [v ?? ''];
-  return vals.map((x) => x.trim().replace(/\s+/g, ' ')).join(',');
+  const one = (x: string) => {
+    const t = x.trim();
+    return t.includes('  ') || t.includes('\t') || t.includes('\n') || t.includes('\r') ? t.replace(/\s+/g, ' ') : t;
+  };
+  return Array.isArray(v) ? v.map(one).join(',') : one(v ?? '');
 }
 
 /**
@@ -63,7 +67,8 @@ function bodyHash(req: RawRequest): string {
 }
 
 export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
-  const headers = claims.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(req.headers[h])}\n`).join('');
+  let headers = '';
+  for (const h of claims.signedHeaders) headers += `${h}:${canonicalHeaderValue(req.headers[h])}\n`;
   return [
     req.method,
     canonicalPath(req.path),
@@ -93,9 +98,13 @@ function signingKey(secret: string, claims: SigV4Claims): Buffer {
 }
 
 export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): string {
+  return signatureBytes(req, claims, secretAccessKey).toString('hex');
+}
+
+function signatureBytes(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): Buffer {
   const scope = `${claims.date}/${claims.region}/${claims.service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', claims.amzDate, scope, sha256(canonicalRequest(req, claims))].join('\n');
-  return createHmac('sha256', signingKey(secretAccessKey, claims)).update(toSign).digest('hex');
+  const toSign = `AWS4-HMAC-SHA256\n${claims.amzDate}\n${scope}\n${sha256(canonicalRequest(req, claims))}`;
+  return createHmac('sha256', signingKey(secretAccessKey, claims)).update(toSign).digest();
 }
 
 export type VerifyOutcome =
@@ -162,9 +171,10 @@ export function verifySignature(
       message: 'The provided x-amz-content-sha256 header does not match what was computed.',
     };
   }
-  const expected = Buffer.from(signature(req, claims, secretAccessKey));
-  const given = Buffer.from(claims.signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  const expected = signatureBytes(req, claims, secretAccessKey);
+  // A signature is 64 lower-case hex digits; anything else cannot match.
+  const given = /^[0-9a-f]{64}$/.test(claims.signature) ? Buffer.from(claims.signature, 'hex') : undefined;
+  if (!given || !timingSafeEqual(expected, given)) {
     return {
       ok: false,
       reason: 'signature',

@@ -35,8 +35,8 @@ function glob(pattern: string): Wildcard {
   return m;
 }
 
-/** A resource pattern, compiled: the partition, service, region and account fields and the rest. */
-type ResourceMatcher = (arn: readonly string[]) => boolean;
+/** A resource pattern, compiled, against the request's resource (its ARN, split on demand). */
+type ResourceMatcher = (resource: string, p: Prepared) => boolean;
 
 /** An ARN's five fields and its resource part, split once per request. */
 function splitArn(resource: string): string[] | undefined {
@@ -60,8 +60,18 @@ function compileResource(pattern: string): ResourceMatcher {
   if (pattern === '*') return () => true;
   const p = splitArn(pattern);
   if (!p) return () => false;
+  // Most patterns name the five fields outright: their text is a prefix, and only the resource
+  // part is a glob; the request's ARN is then never split.
+  if (p.slice(0, 5).every((f) => !f.includes('*') && !f.includes('?'))) {
+    const prefix = `${p.slice(0, 5).join(':')}:`;
+    const rest = glob(p[5] as string);
+    return (r) => r.startsWith(prefix) && rest(r.slice(prefix.length));
+  }
   const fields = p.map((x) => glob(x));
-  return (r) => r.length === 6 && fields.every((f, i) => f(r[i] as string));
+  return (r, prep) => {
+    const arn = (prep.arn ??= splitArn(r) ?? null);
+    return arn !== null && fields.every((f, i) => f(arn[i] as string));
+  };
 }
 
 /** A statement's patterns, compiled once (parsed policies are kept, and so are their statements). */
@@ -127,7 +137,8 @@ function principalMatches(p: Principals, caller: Caller): boolean {
 
 interface Prepared {
   action: string;
-  arn: string[] | undefined;
+  /** The resource's fields, split once when a pattern needs them (null: not an ARN). */
+  arn?: string[] | null;
 }
 
 const anyMatch = (list: readonly Wildcard[], v: string) => {
@@ -137,14 +148,13 @@ const anyMatch = (list: readonly Wildcard[], v: string) => {
 
 /** Whether any resource pattern (policy variables filled in, for 2012-10-17 policies) matches. */
 function resourceHit(list: readonly (ResourceMatcher | string)[], version: string, req: AuthzRequest, p: Prepared) {
-  const arn = p.arn ?? [req.resource];
   for (const x of list) {
     if (typeof x !== 'string') {
-      if (x(arn)) return true;
+      if (x(req.resource, p)) return true;
       continue;
     }
     const pattern = version === '2012-10-17' ? substitute(x, req.context) : x;
-    if (pattern !== undefined && compileResource(pattern)(arn)) return true;
+    if (pattern !== undefined && compileResource(pattern)(req.resource, p)) return true;
   }
   return false;
 }
@@ -202,7 +212,7 @@ function applies(s: Statement, version: string, req: AuthzRequest, p: Prepared, 
  */
 export function evaluate(policies: readonly Policy[], req: AuthzRequest, caller?: Caller): Decision {
   let allowed = false;
-  const prepared: Prepared = { action: req.action.toLowerCase(), arn: splitArn(req.resource) };
+  const prepared: Prepared = { action: req.action.toLowerCase() };
   for (const p of policies)
     for (const s of statementsFor(p, prepared.action)) {
       if (!applies(s, p.version, req, prepared, caller)) continue;
