@@ -17,6 +17,11 @@ export interface ControlPlaneDeps {
   sealer?: Sealer;
   /** The account's IAM (global, kept with the default region): task roles are assumed there. */
   iam?: IamDeps;
+  /**
+   * With --auth strict: a task's secrets are retrieved as its execution role, whose policies must
+   * allow `ssm:GetParameters` / `secretsmanager:GetSecretValue` on each (else the task cannot start).
+   */
+  enforceIam?: boolean;
 }
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSecret, putParameter } from '../iam/index.js';
+import { createRole, createSecret, putInlinePolicy, putParameter } from '../iam/index.js';
 import { createCluster } from './clusters.js';
 import { registerContainerInstance } from './container-instances.js';
 import { desiredTasks } from './host-tasks.js';
@@ -109,5 +109,56 @@ describe('secrets from Secrets Manager handed to a task', () => {
       `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${arn} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
     );
     assert.ok(none.containers[0]?.secretEnv.every((s) => s.value === undefined));
+  });
+});
+
+describe('secrets retrieved as the execution role, with IAM enforced (--auth strict)', () => {
+  const trustTasks = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+  function strictWorld(allowed: string) {
+    const deps = testControlPlaneDeps();
+    const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
+    Object.assign(deps, { iam, enforceIam: true });
+    putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
+    createRole(iam, { name: 'exec', trustPolicy: trustTasks });
+    putInlinePolicy(
+      iam,
+      'role',
+      'exec',
+      'p',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: allowed }],
+      }),
+    );
+    createCluster(deps, { clusterName: 'c' });
+    const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+    registerTaskDefinition(deps, {
+      family: 'app',
+      executionRoleArn: 'arn:aws:iam::000000000000:role/exec',
+      networkMode: 'none',
+      containerDefinitions: [
+        { name: 'app', image: 'busybox', memory: 32, secrets: [{ name: 'P', valueFrom: '/shop/db/password' }] },
+      ],
+    });
+    const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    return desiredTasks(deps, 'c', inst.id).find((s) => s.id === t?.id);
+  }
+
+  it('hands the secret over when the execution role’s policy allows it', () => {
+    const spec = strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/shop/*');
+    assert.equal(spec?.cannotStart, undefined);
+    assert.equal(spec?.containers[0]?.secretEnv[0]?.value, 'hunter2');
+  });
+
+  it('stops the task in ECS’s words, handing nothing over, when it does not', () => {
+    const spec = strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/other/*');
+    assert.match(
+      spec?.cannotStart ?? '',
+      /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec\/[0-9a-f]{32} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:000000000000:parameter\/shop\/db\/password because no identity-based policy allows the ssm:GetParameters action$/,
+    );
+    assert.equal(spec?.containers[0]?.secretEnv[0]?.value, undefined);
   });
 });

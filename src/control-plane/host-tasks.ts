@@ -2,6 +2,7 @@ import { readParameterValue, readSecretRef } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { taskDefinitionOfArn } from './arns.js';
+import { secretsRefusal } from './execution-role.js';
 import type { ControlPlaneDeps } from './deps.js';
 import {
   FLEET,
@@ -31,7 +32,7 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
   // An older task whose definition is gone has nothing a host could run.
   if (!spec) return undefined;
   const { stopGraceMs: _, ...sandbox } = spec.sandbox;
-  return withSecrets(deps, tx, {
+  return withSecrets(deps, tx, t, {
     ...spec,
     desired: t.desiredStatus === 'RUNNING' ? 'running' : 'stopped',
     sandbox: { ...sandbox, ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}) },
@@ -48,8 +49,24 @@ const isSecretsManager = (ref: string) => /^arn:[^:]+:secretsmanager:/.test(ref)
  * store. Resolved at every send and never stored, so values stay sealed at rest. A reference
  * that names no parameter makes the workload one that cannot start, naming the missing ones.
  */
-function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, spec: TaskSpec): TaskSpec {
+function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: TaskSpec): TaskSpec {
   if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return spec;
+  // In strict mode, as the execution role: refused, the workload gets no secret and cannot start.
+  const refused = secretsRefusal(
+    deps,
+    tx,
+    t,
+    spec.containers.flatMap((c) => (c.secretEnv ?? []).map((s) => s.from)),
+  );
+  if (refused)
+    return {
+      ...spec,
+      containers: spec.containers.map((c) => ({
+        ...c,
+        secretEnv: (c.secretEnv ?? []).map(({ name, from }) => ({ name, from })),
+      })),
+      cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${refused}`,
+    };
   const missing: string[] = [];
   let asmFailure: string | undefined;
   const containers = spec.containers.map((c) => ({

@@ -75,6 +75,8 @@ export async function startBerth(
         region: name,
         agentLostGraceMs: config.agentLostGrace * 1000,
         sealer,
+        // In strict mode a task's secrets are fetched as its execution role, which must be allowed.
+        ...(config.auth === 'strict' ? { enforceIam: true } : {}),
       },
     });
     const regions = new Regions(

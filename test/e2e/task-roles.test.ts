@@ -231,6 +231,49 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
     await aws(['ecs', 'stop-task', '--task', arn]);
   });
 
+  it('retrieves a task’s secrets as its execution role, and stops the task when the role may not', async () => {
+    await aws(['ssm', 'put-parameter', '--name', '/e2e/token', '--value', 'tok-123', '--type', 'SecureString']);
+    await aws(['ssm', 'put-parameter', '--name', '/private/token', '--value', 'nope', '--type', 'SecureString']);
+    await aws(['iam', 'create-role', '--role-name', 'exec', '--assume-role-policy-document', trustTasks]);
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'ssm:GetParameters', Resource: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/e2e/*` },
+      ],
+    });
+    await aws(['iam', 'put-role-policy', '--role-name', 'exec', '--policy-name', 'p', '--policy-document', policy]);
+    const run = async (family: string, from: string) => {
+      await fx.register(
+        family,
+        [
+          {
+            name: 'app',
+            image: fx.imageUri,
+            memory: 32,
+            logConfiguration,
+            secrets: [{ name: 'TOKEN', valueFrom: from }],
+            command: ['sh', '-c', 'echo "TOKEN=$TOKEN"; echo END'],
+          },
+        ],
+        ['--network-mode', 'bridge', '--execution-role-arn', `arn:aws:iam::${ACCOUNT}:role/exec`],
+      );
+      const arn = await fx.runTask(family);
+      assert.equal((await aws(['ecs', 'wait', 'tasks-stopped', '--tasks', arn])).code, 0);
+      return arn;
+    };
+    const ok = await run('exec-ok', '/e2e/token');
+    assert.match(await outputOf(ok, 'app', (s) => s.includes('END')), /^TOKEN=tok-123$/m);
+    const denied = await run('exec-denied', '/private/token');
+    const t = (await aws(['ecs', 'describe-tasks', '--tasks', denied])).json.tasks[0];
+    assert.equal(t.stopCode, 'TaskFailedToStart');
+    assert.match(
+      t.stoppedReason,
+      new RegExp(
+        `^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/exec/[0-9a-f]{32} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/private/token`,
+      ),
+    );
+  });
+
   it('refuses a task role ECS may not assume, in ECS’s words', async () => {
     const trustUser = JSON.stringify({
       Version: '2012-10-17',

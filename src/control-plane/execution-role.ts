@@ -1,0 +1,58 @@
+import { decider, refusalMessage, roleOfArn, serviceMayAssume, type Principal } from '../iam/index.js';
+import type { ReadTx } from '../store/index.js';
+import { taskDefinitionOfArn } from './arns.js';
+import type { ControlPlaneDeps } from './deps.js';
+import { taskDefinitionKey, taskDefinitions, type TaskRecord } from './tables.js';
+
+const isSecretsManager = (ref: string) => /^arn:[^:]+:secretsmanager:/.test(ref);
+
+/** The resource IAM names for a secret reference: the parameter's or the secret's ARN, without selectors. */
+function secretResource(deps: ControlPlaneDeps, ref: string): string {
+  if (isSecretsManager(ref)) return ref.split(':').slice(0, 7).join(':');
+  if (ref.startsWith('arn:')) return ref.replace(/(:parameter\/[^:]*):.*$/, '$1');
+  const name = ref.split(':')[0] as string;
+  return `arn:aws:ssm:${deps.region}:${deps.accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+}
+
+/**
+ * In strict mode a task's secrets are retrieved as its execution role, as ECS's agent does: the
+ * role must be one ECS may assume, and its policies must allow `ssm:GetParameters` or
+ * `secretsmanager:GetSecretValue` on each secret. Undefined when that holds (or IAM is not
+ * enforced); else why not, in the words ECS's agent reports after `execution resource retrieval
+ * failed:`.
+ */
+export function secretsRefusal(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, refs: string[]): string | undefined {
+  if (!deps.enforceIam || !deps.iam || refs.length === 0) return undefined;
+  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
+  const input = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value.input;
+  const roleArn = typeof input?.['executionRoleArn'] === 'string' ? input['executionRoleArn'] : undefined;
+  if (!roleArn) return `the task definition names no executionRoleArn to retrieve its secrets with`;
+  const role = roleOfArn(deps.iam, roleArn);
+  if (!role || !serviceMayAssume(deps.iam, roleArn, 'ecs-tasks.amazonaws.com'))
+    return `ECS was unable to assume the execution role '${roleArn}'`;
+  const session: Principal = {
+    kind: 'assumed-role',
+    arn: `arn:aws:sts::${deps.accountId}:assumed-role/${role.name}/${t.id}`,
+    userId: `${role.id}:${t.id}`,
+    account: deps.accountId,
+    role: { name: role.name, arn: role.arn, id: role.id, sessionName: t.id },
+    tags: role.tags,
+  };
+  const can = decider(deps.iam, session);
+  const context = new Map([
+    ['aws:principalarn', role.arn],
+    ['aws:requestedregion', deps.region],
+  ]);
+  for (const ref of refs) {
+    const asm = isSecretsManager(ref);
+    const action = asm ? 'secretsmanager:GetSecretValue' : 'ssm:GetParameters';
+    const resource = secretResource(deps, ref);
+    const d = can({ action, resource, context });
+    if (d === 'Allow') continue;
+    const denied = `AccessDeniedException: ${refusalMessage(session, action, resource, d)}`;
+    return asm
+      ? `unable to retrieve secret from asm: failed to fetch secret ${resource} from secrets manager: ${denied}`
+      : `unable to retrieve secrets from ssm: ${denied}`;
+  }
+  return undefined;
+}
