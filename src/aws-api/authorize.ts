@@ -15,6 +15,8 @@ export type Decide = (principal: Principal) => (req: AuthzRequest) => Decision;
 export interface CallToAuthorize {
   principal: Principal;
   service: AwsService;
+  /** The resources' tags, for `aws:ResourceTag/…` (the region's service knows them). */
+  resourceTags?: AwsService['resourceTags'];
   operation: string;
   input: unknown;
   region: string;
@@ -89,9 +91,20 @@ export function authorizeCall(decide: Decide, c: CallToAuthorize): void {
   // AWS: "No permissions are required to perform this operation", not even under an explicit deny.
   if (prefix === 'sts' && c.operation === 'GetCallerIdentity') return;
   const action = `${prefix}:${c.operation}`;
-  const context = contextOf(c);
+  const base = contextOf(c);
   const decideFor = decide(c.principal);
   for (const resource of resourcesOf(prefix, c.operation, c.input, { region: c.region, account: c.accountId })) {
+    // aws:ResourceTag/… is the one key that differs from resource to resource.
+    let tags: readonly { key: string; value: string }[] | undefined | null = null;
+    const context: ConditionContext = {
+      get(key) {
+        if (!key.startsWith('aws:resourcetag/')) return base.get(key);
+        tags ??= resource === '*' ? undefined : c.resourceTags?.(resource);
+        const want = key.slice(16);
+        return tags?.find((t) => t.key.toLowerCase() === want)?.value;
+      },
+      ...(base.outcomes ? { outcomes: base.outcomes } : {}),
+    };
     const d = decideFor({ action, resource, context });
     if (d === 'Allow') continue;
     const query = c.service.model.metadata.protocol === 'query';

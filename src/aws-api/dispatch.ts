@@ -108,10 +108,12 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
       input = decoded.value;
     }
     const principal = key?.principal ?? rootPrincipal(deps.accountId);
+    const served = regional.find((s) => s.id === service.id);
     if (deps.auth.mode === 'strict' && deps.decide)
       authorizeCall(deps.decide, {
         principal,
         service,
+        ...(served?.resourceTags ? { resourceTags: served.resourceTags } : {}),
         operation: op.name,
         input,
         region: claims.region,
@@ -119,7 +121,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
         ...(req.remoteAddress ? { sourceIp: req.remoteAddress } : {}),
         now: deps.clock.now(),
       });
-    const handler = regional.find((s) => s.id === service.id)?.handlers[op.name];
+    const handler = served?.handlers[op.name];
     if (!handler) throw notImplemented(`${service.model.metadata.serviceId} ${op.name}`);
     const ctx = createContext({
       requestId,

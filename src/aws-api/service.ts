@@ -17,12 +17,15 @@ export interface AwsService {
   readonly validationErrorCode: string;
   /** A service's precise code for a domain error (e.g. ClusterNotFoundException), if it has one. */
   readonly errorCode?: (e: BerthError) => string | undefined;
+  /** A resource's tags by ARN, for policies' `aws:ResourceTag/…` (undefined: no such resource). */
+  readonly resourceTags?: (arn: string) => readonly { key: string; value: string }[] | undefined;
 }
 
 export interface ServiceOptions {
   handlers: Record<string, Handler>;
   validationErrorCode?: string;
   errorCode?: (e: BerthError) => string | undefined;
+  resourceTags?: (arn: string) => readonly { key: string; value: string }[] | undefined;
 }
 
 export function defineService(id: string, options: ServiceOptions): AwsService {
@@ -38,5 +41,6 @@ export function defineService(id: string, options: ServiceOptions): AwsService {
     validationErrorCode:
       options.validationErrorCode ?? (model.metadata.protocol === 'query' ? 'ValidationError' : 'ValidationException'),
     ...(options.errorCode ? { errorCode: options.errorCode } : {}),
+    ...(options.resourceTags ? { resourceTags: options.resourceTags } : {}),
   };
 }

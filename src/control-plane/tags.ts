@@ -47,3 +47,14 @@ export function updateTags(deps: ControlPlaneDeps, arn: string, change: (tags: T
     return next;
   });
 }
+
+/** An ECS resource's tags by ARN, for authorization (`aws:ResourceTag/…`); undefined for no such resource. */
+export function tagsOfArn(deps: ControlPlaneDeps, arn: string): readonly Tag[] | undefined {
+  let at: { table: TableDef<Tagged>; key: string };
+  try {
+    at = locate(arn);
+  } catch {
+    return undefined;
+  }
+  return deps.store.read((tx) => tx.get(at.table, at.key)?.value.tags ?? undefined);
+}

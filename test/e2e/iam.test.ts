@@ -198,6 +198,33 @@ describe('IAM users, roles and policies; STS; every call authorized in --auth st
     );
   });
 
+  it('reads aws:ResourceTag from the resource each call acts on', async () => {
+    await aws(['ecs', 'create-cluster', '--cluster-name', 'blue', '--tags', 'key=team,value=blue']);
+    await aws(['ecs', 'create-cluster', '--cluster-name', 'red', '--tags', 'key=team,value=red']);
+    await aws(['iam', 'create-user', '--user-name', 'carol']);
+    const byTag = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'ecs:DescribeClusters',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:ResourceTag/team': 'blue' } },
+        },
+      ],
+    });
+    await aws(['iam', 'put-user-policy', '--user-name', 'carol', '--policy-name', 'blue', '--policy-document', byTag]);
+    const k = (await aws(['iam', 'create-access-key', '--user-name', 'carol'])).json.AccessKey;
+    const carol = { id: k.AccessKeyId, secret: k.SecretAccessKey };
+    const blue = await aws(['ecs', 'describe-clusters', '--clusters', 'blue'], carol);
+    assert.equal(blue.json.clusters[0].clusterName, 'blue');
+    const red = await aws(['ecs', 'describe-clusters', '--clusters', 'blue', 'red'], carol);
+    assert.match(
+      red.stderr,
+      /ecs:DescribeClusters on resource: arn:aws:ecs:us-east-1:000000000000:cluster\/red because/,
+    );
+  });
+
   it('authorizes registry pulls and pushes as the principal that asked for the token', async () => {
     await aws(['ecr', 'create-repository', '--repository-name', 'team/app']);
     const host = new URL(berth.endpoint).host;

@@ -1,6 +1,6 @@
 import { invalidParameter, notFound } from '../../kernel/index.js';
 import { ecrErrorCode } from './ecr-errors.js';
-import type { RegistryDeps } from '../../registry/index.js';
+import { repositoryByArn, type RegistryDeps } from '../../registry/index.js';
 import { defineService, type AwsService, type Handler } from '../service.js';
 import { imageOps } from './image-ops.js';
 import { layerOps } from './layer-ops.js';
@@ -46,5 +46,12 @@ export function ecrService(deps: RegistryDeps): AwsService {
     }),
     validationErrorCode: 'InvalidParameterException',
     errorCode: ecrErrorCode,
+    resourceTags: (arn) => {
+      try {
+        return repositoryByArn(deps, arn).tags.map((t) => ({ key: t.Key, value: t.Value }));
+      } catch {
+        return undefined;
+      }
+    },
   });
 }

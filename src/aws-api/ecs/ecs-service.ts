@@ -1,4 +1,4 @@
-import type { ControlPlaneDeps } from '../../control-plane/index.js';
+import { tagsOfArn, type ControlPlaneDeps } from '../../control-plane/index.js';
 import type { BerthError, ErrorReason } from '../../kernel/index.js';
 import { defineService, type AwsService } from '../service.js';
 import { clusterOps } from './cluster-ops.js';
@@ -51,5 +51,6 @@ export function ecsService(deps: ControlPlaneDeps): AwsService {
     },
     validationErrorCode: 'InvalidParameterException',
     errorCode: ecsErrorCode,
+    resourceTags: (arn) => tagsOfArn(deps, arn),
   });
 }

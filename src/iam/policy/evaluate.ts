@@ -190,7 +190,8 @@ function applies(s: Statement, version: string, req: AuthzRequest, p: Prepared, 
   if (s.condition) {
     // Conditions read the request's context only, never the resource: a call over several
     // resources (DescribeTasks of ten tasks) decides each block once.
-    const memo = req.context.outcomes;
+    // A block that reads a resource's tags is decided per resource, never kept.
+    const memo = readsResource(s.condition) ? undefined : req.context.outcomes;
     let holds = memo?.get(s.condition);
     if (holds === undefined) {
       try {
@@ -204,6 +205,19 @@ function applies(s: Statement, version: string, req: AuthzRequest, p: Prepared, 
     if (!holds) return false;
   }
   return true;
+}
+
+const resourceKeyed = new WeakMap<object, boolean>();
+/** Whether a condition block reads `aws:ResourceTag/…` (a key whose value differs per resource). */
+function readsResource(block: Statement['condition'] & object): boolean {
+  let r = resourceKeyed.get(block);
+  if (r === undefined) {
+    r = Object.values(block).some((keys) =>
+      Object.keys(keys).some((k) => k.toLowerCase().startsWith('aws:resourcetag/')),
+    );
+    resourceKeyed.set(block, r);
+  }
+  return r;
 }
 
 /**
