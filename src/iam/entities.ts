@@ -19,7 +19,7 @@ export const noSuch = (kind: EntityKind, name: string) =>
   notFound(`The ${kind} with name ${name} cannot be found.`, { resource: kind });
 
 /** IAM's name rules (roles up to 64 characters, users up to 64), and its path rules. */
-export function checkEntityName(kind: EntityKind, name: string, field: string): void {
+export function checkEntityName(kind: EntityKind | 'instanceProfile', name: string, field: string): void {
   if (!/^[\w+=,.@-]{1,64}$/.test(name))
     throw invalidParameter(
       `The specified value for ${kind}Name is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`,

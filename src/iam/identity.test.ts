@@ -4,6 +4,13 @@ import { SqliteStore } from '../store/index.js';
 import type { IamDeps } from './deps.js';
 import { attachPolicy, deleteInlinePolicy, putInlinePolicy } from './entities.js';
 import {
+  addRoleToInstanceProfile,
+  createInstanceProfile,
+  deleteInstanceProfile,
+  listInstanceProfiles,
+  removeRoleFromInstanceProfile,
+} from './instance-profiles.js';
+import {
   createPolicy,
   createPolicyVersion,
   deletePolicy,
@@ -167,5 +174,28 @@ describe('roles and STS', () => {
       () => assumeRole(d, { principal: session }, { roleArn: role.arn, sessionName: 'chain', durationSeconds: 7200 }),
       /not authorized|1 hour session limit/,
     );
+  });
+});
+
+describe('instance profiles', () => {
+  it('holds one role, and neither may be deleted while they are joined', () => {
+    const d = deps();
+    createRole(d, { name: 'ecsInstanceRole', trustPolicy: trust({ Service: 'ec2.amazonaws.com' }) });
+    const p = createInstanceProfile(d, { name: 'ecs' });
+    assert.match(p.arn, /^arn:aws:iam::000000000000:instance-profile\/ecs$/);
+    assert.match(p.id, /^AIPA[A-Z2-7]{17}$/);
+    addRoleToInstanceProfile(d, 'ecs', 'ecsInstanceRole');
+    createRole(d, { name: 'other', trustPolicy: trust({ Service: 'ec2.amazonaws.com' }) });
+    assert.throws(() => addRoleToInstanceProfile(d, 'ecs', 'other'), /InstanceSessionsPerInstanceProfile: 1/);
+    assert.throws(() => deleteRole(d, 'ecsInstanceRole'), /remove roles from instance profile first/);
+    assert.throws(() => deleteInstanceProfile(d, 'ecs'), /remove roles from instance profile first/);
+    assert.deepEqual(
+      listInstanceProfiles(d, { role: 'ECSINSTANCEROLE' }).map((x) => x.name),
+      ['ecs'],
+    );
+    removeRoleFromInstanceProfile(d, 'ecs', 'ecsInstanceRole');
+    deleteInstanceProfile(d, 'ecs');
+    deleteRole(d, 'ecsInstanceRole');
+    assert.throws(() => createInstanceProfile(d, { name: 'bad name' }), /invalid/);
   });
 });

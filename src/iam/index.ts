@@ -17,3 +17,4 @@ export * from './roles.js';
 export * from './sts.js';
 export * from './users.js';
 export type { ConditionContext } from './policy/conditions.js';
+export * from './instance-profiles.js';

@@ -28,6 +28,7 @@ import {
 } from '../../iam/index.js';
 import { defineService, type AwsService, type Handler } from '../service.js';
 import { encodedDocument, iamErrorCode, page, roleOut, tagsIn, tagsOut, userOut } from './iam-shapes.js';
+import { instanceProfileHandlers } from './instance-profile-ops.js';
 import { managedPolicyHandlers } from './managed-policy-ops.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -222,6 +223,7 @@ export function iamService(deps: IamDeps): AwsService {
         return { UserName: k.userName, AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } };
       },
       ...managedPolicyHandlers(deps),
+      ...instanceProfileHandlers(deps),
     },
     errorCode: iamErrorCode,
   });
