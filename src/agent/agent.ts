@@ -1,4 +1,3 @@
-import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
 import { hostname } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -6,55 +5,28 @@ import WebSocket from 'ws';
 import type { Logger } from '../kernel/index.js';
 import {
   agentAuthorization,
-  type AgentKey,
   AGENT_PATH,
   FARGATE_FLEET,
   type LogsRequest,
   type ServerMessage,
   type TaskSpec,
 } from '../wire/index.js';
+import { logRefusal, type AgentConfig } from './agent-config.js';
 import { answerLogsRequest } from './container-logs.js';
 import { hostPlatform } from './task-platform.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
-import { housekeep, DEFAULT_HOUSEKEEPING, type HousekeepingOptions } from './housekeeping.js';
-import { ImageStore, type PullBehavior } from './images/image-store.js';
+import { housekeep, DEFAULT_HOUSEKEEPING } from './housekeeping.js';
+import { ImageStore } from './images/image-store.js';
 import { RegistryClient } from './images/registry-client.js';
-import type { NetworkConfig } from './runtime/network.js';
 import { helloMessage, savedInstanceId } from './hello.js';
 import { prepareCgroupsForCrun } from './runtime/cgroup-layout.js';
 import { Runtime } from './runtime/runtime.js';
 import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
+import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
 import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
-export interface AgentConfig {
-  endpoint: string;
-  /** A key from berth's credentials file, needed when berth runs with --auth strict. */
-  credentials?: AgentKey;
-  /** The region this host serves (default: berth's default region). */
-  region?: string;
-  /** The cluster this host is a container instance of; may be absent on a Fargate-only host. */
-  cluster?: string;
-  /** The host also runs tasks of the Fargate fleet. */
-  fargate?: boolean;
-  /** Fargate CPU offered per core, in units of 1024 (each task is held to its own share by its cgroup). */
-  fargateCpuOvercommit?: number;
-  dataDir: string;
-  attributes: Record<string, string>;
-  availabilityZone: string;
-  memoryReserveMiB: number;
-  network: Omit<NetworkConfig, 'dataDir'>;
-  version: string;
-  /** The OCI runtime: `runc` (default) or `crun`. */
-  runtime?: string;
-  /** Bytes a container's log may reach before it is truncated. */
-  logSizeMax?: number;
-  /** ECS_IMAGE_PULL_BEHAVIOR. */
-  imagePullBehavior?: PullBehavior;
-  /** ECS_IMAGE_CLEANUP_INTERVAL: how often housekeeping runs. */
-  cleanupIntervalMs?: number;
-  housekeeping?: Partial<HousekeepingOptions>;
-}
+export type { AgentConfig } from './agent-config.js';
 
 /**
  * The node agent: registers its host over the agent wire, diffs the desired task set against
@@ -214,20 +186,7 @@ export class Agent {
     // Signed for the host name the hello will give, with a fresh nonce for each connection.
     const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key, hostname()) } } : {});
     this.ws = ws;
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => {
-        let why = body;
-        try {
-          why = (JSON.parse(body) as { message?: string }).message ?? body;
-        } catch {
-          /* not JSON */
-        }
-        this.logger.error({ status: res.statusCode, reason: why }, 'the control plane refused this agent');
-        ws.terminate();
-      });
-    });
+    ws.on('unexpected-response', (_req, res) => logRefusal(res, this.logger, () => ws.terminate()));
     let opened = false;
     let cause = '';
     ws.on('open', () => {
