@@ -219,3 +219,6 @@ export const containerInstances = defineTable<ContainerInstanceRecord>(
 // Read by every DescribeTasks, ListTasks and agent report: one frozen copy per revision serves them.
 export const tasks = defineTable<TaskRecord>('ecs.tasks', (t) => `${t.cluster}/${t.id}`, { cache: true });
 export const workloads = defineTable<WorkloadRecord>('ecs.workloads', (w) => w.key, { history: false });
+
+/** The task group of a service's tasks, as ECS names it (`service:<name>`). */
+export const serviceGroup = (name: string) => `service:${name}`;

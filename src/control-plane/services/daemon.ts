@@ -24,12 +24,17 @@ export function daemonPass(
   const started: string[] = [];
   let refusal: string | undefined;
   let eligible = 0;
+  // The cluster's own instances only: a host id is unique within its pool, not across pools.
+  const instanceOf = (t: TaskRecord) => {
+    const h = hostOf(t);
+    return h?.pool === s.cluster ? h.id : undefined;
+  };
   for (const t of wanted) {
-    if (instances.get(hostOf(t)?.id ?? '')?.status !== 'ACTIVE') stops.push(t);
+    if (instances.get(instanceOf(t) ?? '')?.status !== 'ACTIVE') stops.push(t);
   }
   for (const inst of instances.values()) {
     if (inst.status !== 'ACTIVE') continue;
-    const here = mine.filter((t) => hostOf(t)?.id === inst.id);
+    const here = mine.filter((t) => instanceOf(t) === inst.id);
     const current = here.filter((t) => t.desiredStatus === 'RUNNING' && t.startedBy === primary.id);
     const others = here.filter((t) => t.desiredStatus === 'RUNNING' && t.startedBy !== primary.id);
     stops.push(...current.slice(1), ...others);

@@ -86,7 +86,7 @@ export interface ServiceRecord {
 export const services = defineTable<ServiceRecord>('ecs.services', (s) => `${s.cluster}/${s.name}`);
 
 /** The task group of a service's tasks, as ECS names it: `service:<name>`. */
-export const serviceGroup = (name: string) => `service:${name}`;
+export { serviceGroup } from '../tables.js';
 
 /** The service a task group names, if it is a service's. */
 export const serviceOfGroup = (group: string): string | undefined =>

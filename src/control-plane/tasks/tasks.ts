@@ -1,7 +1,7 @@
 import { notFound } from '../../kernel/index.js';
 import { nameFromArnOrName } from '../arns.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { tasks, type TaskRecord } from '../tables.js';
+import { serviceGroup, tasks, type TaskRecord } from '../tables.js';
 import { hostOf, putTask } from './put-task.js';
 
 export function findTask(deps: ControlPlaneDeps, cluster: string, ref: string): TaskRecord | undefined {
@@ -35,7 +35,7 @@ export function listTasks(deps: ControlPlaneDeps, cluster: string, f: ListTasksF
         (instance === undefined || onInstance(t, cluster, instance)) &&
         (f.family === undefined || t.family === f.family) &&
         (f.startedBy === undefined || t.startedBy === f.startedBy) &&
-        (f.serviceName === undefined || t.group === `service:${f.serviceName}`) &&
+        (f.serviceName === undefined || t.group === serviceGroup(f.serviceName)) &&
         (f.launchType === undefined || t.launchType === f.launchType),
     );
 }
