@@ -25,11 +25,11 @@ export interface PutParameterInput {
   by: string;
 }
 
-/** A parameter's value as it is read: one version, opened. */
+/** A parameter's value as it is read: one version; `value` opens it when read (not before). */
 export interface ParameterValue {
   record: ParameterRecord;
   version: ParameterVersion;
-  value: string;
+  readonly value: string;
   /** How the name selected it (`:3`, `:prod`), when it did. */
   selector?: string;
 }
@@ -206,7 +206,15 @@ export function getParameter(deps: IamDeps, ref: string): ParameterValue {
       { resource: 'parameter-version' },
     );
   }
-  return { record: p, version: v, value: openValue(deps, p, v), ...(selector ? { selector } : {}) };
+  // Opened only when asked: a SecureString shown sealed is never decrypted.
+  return {
+    record: p,
+    version: v,
+    get value() {
+      return openValue(deps, p, v);
+    },
+    ...(selector ? { selector } : {}),
+  };
 }
 
 export function deleteParameter(deps: IamDeps, name: string): void {

@@ -54,15 +54,18 @@ function ssmErrorCode(e: BerthError): string | undefined {
 const date = (ms: number) => new Date(ms);
 const userOf = (deps: IamDeps) => `arn:aws:iam::${deps.accountId}:root`;
 
-/** A SecureString's value leaves in the clear only when asked WithDecryption; else as stored, sealed. */
-const shown = (p: ParameterRecord, v: ParameterVersion, value: string, decrypt: boolean | undefined) =>
-  p.type === 'SecureString' && !decrypt ? v.sealed : value;
+/**
+ * A SecureString's value leaves in the clear only when asked WithDecryption; else as stored,
+ * sealed, and then it is not even opened.
+ */
+const shown = (p: ParameterRecord, v: ParameterVersion, value: () => string, decrypt: boolean | undefined) =>
+  p.type === 'SecureString' && !decrypt ? v.sealed : value();
 
 function toParameter(deps: IamDeps, r: ParameterValue, decrypt: boolean | undefined): ssm.Parameter {
   return {
     Name: r.record.name,
     Type: r.record.type,
-    Value: shown(r.record, r.version, r.value, decrypt),
+    Value: shown(r.record, r.version, () => r.value, decrypt),
     Version: r.version.version,
     ...(r.selector ? { Selector: r.selector } : {}),
     LastModifiedDate: date(r.version.modifiedAt),
@@ -148,7 +151,17 @@ export function ssmService(deps: IamDeps): AwsService {
         return {
           Parameters: page.map((p) => {
             const v = latestVersion(p);
-            return toParameter(deps, { record: p, version: v, value: openValue(deps, p, v) }, i.WithDecryption);
+            return toParameter(
+              deps,
+              {
+                record: p,
+                version: v,
+                get value() {
+                  return openValue(deps, p, v);
+                },
+              },
+              i.WithDecryption,
+            );
           }),
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
@@ -201,7 +214,7 @@ export function ssmService(deps: IamDeps): AwsService {
             LastModifiedDate: date(v.modifiedAt),
             LastModifiedUser: v.modifiedBy,
             ...(v.description !== undefined ? { Description: v.description } : {}),
-            Value: shown(p, v, openValue(deps, p, v), i.WithDecryption),
+            Value: shown(p, v, () => openValue(deps, p, v), i.WithDecryption),
             ...(v.allowedPattern !== undefined ? { AllowedPattern: v.allowedPattern } : {}),
             Version: v.version,
             Labels: v.labels,
