@@ -1,10 +1,11 @@
-import { decider, refusalMessage, roleOfArn, serviceMayAssume, type Principal } from '../iam/index.js';
+import { decider, refusalMessage, roleOfArn, serviceMayAssume, sessionPrincipal } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import { taskDefinitionOfArn } from './arns.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { taskDefinitionKey, taskDefinitions, type TaskRecord } from './tables.js';
 
-const isSecretsManager = (ref: string) => /^arn:[^:]+:secretsmanager:/.test(ref);
+/** Whether a secret reference names Secrets Manager (else it is an SSM parameter's name or ARN). */
+export const isSecretsManager = (ref: string) => /^arn:[^:]+:secretsmanager:/.test(ref);
 
 /** The resource IAM names for a secret reference: the parameter's or the secret's ARN, without selectors. */
 function secretResource(deps: ControlPlaneDeps, ref: string): string {
@@ -30,14 +31,8 @@ export function secretsRefusal(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord
   const role = roleOfArn(deps.iam, roleArn);
   if (!role || !serviceMayAssume(deps.iam, roleArn, 'ecs-tasks.amazonaws.com'))
     return `ECS was unable to assume the execution role '${roleArn}'`;
-  const session: Principal = {
-    kind: 'assumed-role',
-    arn: `arn:aws:sts::${deps.accountId}:assumed-role/${role.name}/${t.id}`,
-    userId: `${role.id}:${t.id}`,
-    account: deps.accountId,
-    role: { name: role.name, arn: role.arn, id: role.id, sessionName: t.id },
-    tags: role.tags,
-  };
+  // The session ECS's agent would hold: the role assumed with the task id as its name.
+  const session = sessionPrincipal(deps.iam, role, t.id, role.tags);
   const can = decider(deps.iam, session);
   const context = new Map([
     ['aws:principalarn', role.arn],

@@ -2,7 +2,7 @@ import { readParameterValue, readSecretRef } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { taskDefinitionOfArn } from './arns.js';
-import { secretsRefusal } from './execution-role.js';
+import { isSecretsManager, secretsRefusal } from './execution-role.js';
 import type { ControlPlaneDeps } from './deps.js';
 import {
   FLEET,
@@ -42,7 +42,6 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
 // ECS's words for a task whose secrets cannot be had (its agent's).
 const SECRETS_FAILED =
   'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed:';
-const isSecretsManager = (ref: string) => /^arn:[^:]+:secretsmanager:/.test(ref);
 
 /**
  * The spec as a host receives it: each container's secretEnv with its values from the parameter
@@ -58,15 +57,8 @@ function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: Ta
     t,
     spec.containers.flatMap((c) => (c.secretEnv ?? []).map((s) => s.from)),
   );
-  if (refused)
-    return {
-      ...spec,
-      containers: spec.containers.map((c) => ({
-        ...c,
-        secretEnv: (c.secretEnv ?? []).map(({ name, from }) => ({ name, from })),
-      })),
-      cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${refused}`,
-    };
+  // (The spec as stored carries references only, so nothing is handed over.)
+  if (refused) return { ...spec, cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${refused}` };
   const missing: string[] = [];
   let asmFailure: string | undefined;
   const containers = spec.containers.map((c) => ({

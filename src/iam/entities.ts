@@ -4,7 +4,7 @@ import type { IamDeps } from './deps.js';
 import { managedPolicies, roles, users, type Identity, type RoleRecord, type UserRecord } from './identity-tables.js';
 import { awsManagedPolicy } from './managed-policies.js';
 import { parsePolicy } from './policy/document.js';
-import type { Tag } from './tables.js';
+import { mergeTags, type Tag } from './tables.js';
 
 // What roles and users share: names and paths, inline policies, attached managed policies, tags.
 
@@ -144,10 +144,7 @@ export function detachPolicy(deps: IamDeps, kind: EntityKind, name: string, arn:
 
 export function tagEntity(deps: IamDeps, kind: EntityKind, name: string, add: Tag[], remove: string[] = []): void {
   updateEntity(deps, kind, name, (e) => {
-    const byKey = new Map(e.tags.map((t) => [t.key, t.value]));
-    for (const t of add) byKey.set(t.key, t.value);
-    for (const k of remove) byKey.delete(k);
-    return { ...e, tags: checkTags([...byKey].map(([key, value]) => ({ key, value }))) };
+    return { ...e, tags: checkTags(mergeTags(e.tags, add, remove)) };
   });
 }
 

@@ -17,7 +17,7 @@ import {
   type AwsManagedPolicy,
 } from './managed-policies.js';
 import { parsePolicy } from './policy/document.js';
-import type { Tag } from './tables.js';
+import { mergeTags, type Tag } from './tables.js';
 
 // Managed policies: the account's own (versioned, at most five versions) beside AWS's built-in ones.
 
@@ -215,10 +215,7 @@ export function deletePolicy(deps: IamDeps, arn: string): void {
 
 export function tagPolicy(deps: IamDeps, arn: string, add: Tag[], remove: string[] = []): void {
   updatePolicy(deps, arn, (p) => {
-    const byKey = new Map(p.tags.map((t) => [t.key, t.value]));
-    for (const t of add) byKey.set(t.key, t.value);
-    for (const k of remove) byKey.delete(k);
-    return { ...p, tags: checkTags([...byKey].map(([key, value]) => ({ key, value }))) };
+    return { ...p, tags: checkTags(mergeTags(p.tags, add, remove)) };
   });
 }
 

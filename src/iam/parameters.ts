@@ -2,7 +2,7 @@ import { alreadyExists, compileLinear, invalidParameter, limitExceeded, notFound
 import type { ReadTx } from '../store/index.js';
 import { now, type IamDeps } from './deps.js';
 import type { Sealer } from './sealer.js';
-import { parameters, type ParameterRecord, type ParameterVersion, type Tag } from './tables.js';
+import { mergeTags, parameters, type ParameterRecord, type ParameterVersion, type Tag } from './tables.js';
 
 /** AWS keeps a parameter's last 100 versions. */
 const MAX_VERSIONS = 100;
@@ -265,11 +265,8 @@ export function tagParameter(deps: IamDeps, name: string, add: Tag[], remove: st
   return deps.store.write((tx) => {
     const p = tx.get(parameters, name)?.value;
     if (!p) throw notFound(`Parameter ${name} not found.`, { resource: 'parameter', field: 'ResourceId' });
-    const byKey = new Map(p.tags.map((t) => [t.key, t.value]));
-    for (const t of add) byKey.set(t.key, t.value);
-    for (const k of remove) byKey.delete(k);
-    if (byKey.size > 50) throw limitExceeded('A resource can have at most 50 tags.', { reason: 'too-many-tags' });
-    const tags = [...byKey].map(([key, value]) => ({ key, value }));
+    const tags = mergeTags(p.tags, add, remove);
+    if (tags.length > 50) throw limitExceeded('A resource can have at most 50 tags.', { reason: 'too-many-tags' });
     tx.put(parameters, { ...p, tags });
     return tags;
   });

@@ -57,6 +57,25 @@ function open(deps: IamDeps, sealed: string, boundTo: string): string {
   return s;
 }
 
+/** A role session as a principal: `assumed-role/<role>/<session>`, acting with the role's policies. */
+export function sessionPrincipal(
+  deps: IamDeps,
+  role: { name: string; arn: string; id: string },
+  sessionName: string,
+  tags: readonly Tag[],
+  sessionPolicy?: string,
+): Principal {
+  return {
+    kind: 'assumed-role',
+    arn: `arn:aws:sts::${deps.accountId}:assumed-role/${role.name}/${sessionName}`,
+    userId: `${role.id}:${sessionName}`,
+    account: deps.accountId,
+    role: { name: role.name, arn: role.arn, id: role.id, sessionName },
+    ...(sessionPolicy ? { sessionPolicy } : {}),
+    tags,
+  };
+}
+
 const userPrincipal = (deps: IamDeps, u: UserRecord): Principal => ({
   kind: 'user',
   arn: u.arn,
@@ -78,15 +97,7 @@ export function credentialOf(deps: IamDeps, accessKeyId: string): Credential | u
     let principal: Principal;
     if (s.role) {
       const role = findEntity<RoleRecord>(deps, 'role', s.role.name);
-      principal = {
-        kind: 'assumed-role',
-        arn: `arn:aws:sts::${deps.accountId}:assumed-role/${s.role.name}/${s.role.sessionName}`,
-        userId: `${s.role.id}:${s.role.sessionName}`,
-        account: deps.accountId,
-        role: s.role,
-        ...(s.sessionPolicy ? { sessionPolicy: s.sessionPolicy } : {}),
-        tags: role?.tags ?? [],
-      };
+      principal = sessionPrincipal(deps, s.role, s.role.sessionName, role?.tags ?? [], s.sessionPolicy);
     } else if (s.userName) {
       const u = findEntity<UserRecord>(deps, 'user', s.userName);
       if (!u) return undefined;
@@ -155,8 +166,6 @@ export function decider(deps: IamDeps, p: Principal): (req: AuthzRequest) => Dec
     return session ? evaluate([session], req) : 'ImplicitDeny';
   };
 }
-
-export const decide = (deps: IamDeps, p: Principal, req: AuthzRequest): Decision => decider(deps, p)(req);
 
 export const sessionExpired = (deps: IamDeps, c: Credential) => c.expiresAt !== undefined && c.expiresAt <= now(deps);
 

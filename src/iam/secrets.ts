@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { alreadyExists, conflict, formatArn, invalidParameter, limitExceeded, notFound } from '../kernel/index.js';
 import type { ReadTx, WriteTx } from '../store/index.js';
 import { now, type IamDeps } from './deps.js';
-import { secrets, type SecretRecord, type SecretVersion, type Tag } from './tables.js';
+import { mergeTags, secrets, type SecretRecord, type SecretVersion, type Tag } from './tables.js';
 
 // Secrets Manager's secrets: create, read, version and delete (with a recovery window).
 
@@ -275,10 +275,8 @@ export function restoreSecret(deps: IamDeps, id: string): SecretRecord {
 export function tagSecret(deps: IamDeps, id: string, add: Tag[], remove: string[] = []): void {
   deps.store.write((tx) => {
     const s = secretRecord(deps, tx, id, true);
-    const byKey = new Map(s.tags.map((t) => [t.key, t.value]));
-    for (const t of add) byKey.set(t.key, t.value);
-    for (const k of remove) byKey.delete(k);
-    if (byKey.size > 50) throw limitExceeded('A secret can have at most 50 tags.', { reason: 'too-many-tags' });
-    tx.put(secrets, { ...s, tags: [...byKey].map(([key, value]) => ({ key, value })) });
+    const tags = mergeTags(s.tags, add, remove);
+    if (tags.length > 50) throw limitExceeded('A secret can have at most 50 tags.', { reason: 'too-many-tags' });
+    tx.put(secrets, { ...s, tags });
   });
 }

@@ -5,6 +5,14 @@ export interface Tag {
   value: string;
 }
 
+/** Tags after a tagging call: `add` set (a key already there takes the new value), `remove` dropped. */
+export function mergeTags(tags: readonly Tag[], add: readonly Tag[], remove: readonly string[] = []): Tag[] {
+  const byKey = new Map(tags.map((t) => [t.key, t.value]));
+  for (const t of add) byKey.set(t.key, t.value);
+  for (const k of remove) byKey.delete(k);
+  return [...byKey].map(([key, value]) => ({ key, value }));
+}
+
 /** One version of a parameter: its value sealed at rest, whatever its type. */
 export interface ParameterVersion {
   version: number;
