@@ -7,15 +7,18 @@ import { Worker } from 'node:worker_threads';
  * ~200 ms per 64 MB of WAL (a RunTask burst writes that in seconds). Here a worker thread with
  * a connection of its own checkpoints PASSIVE-ly (never blocking the writer) as soon as the WAL
  * has pages to copy, and the writer starts the WAL over at its next commit once a pass has copied
- * all of it. Only when writes never pause and the WAL grows large does the worker use a RESTART
- * checkpoint, which holds the writer for the pages written since its last pass and one sync. The writer keeps SQLite's own checkpoint as a far
- * backstop should the worker be gone.
+ * all of it. Under a steady stream of writes a pass rarely ends with nothing left, so a large WAL
+ * gets passes back to back until one ends in a pause between two of the writer's transactions.
+ * Whatever waits for a sync in the writer's path stalls it: a RESTART checkpoint held the writer
+ * 25-230 ms here, and a passive one asked of the worker while the writer waited took 2-50 ms
+ * (syncs on this disk take up to ~100 ms), so only a WAL four times the threshold, under writes
+ * that never pause, gets a RESTART; SQLite's own checkpoint stays a farther backstop should the
+ * worker be gone.
  */
 export interface CheckpointerOptions {
   /**
-   * WAL pages after which the worker restarts the WAL: 32,000 (128 MB). A restart holds the
-   * writer for a sync (tens of ms here), so it is kept for long bursts; after a burst the WAL
-   * starts over by itself once a passive pass has copied all of it.
+   * WAL pages after which passes run back to back: 32,000 (128 MB); past four times that the
+   * worker restarts the WAL itself (holding the writer for a sync).
    */
   restartPages?: number;
   /** How often the worker looks at the WAL when it last found nothing to copy. */
@@ -23,10 +26,13 @@ export interface CheckpointerOptions {
 }
 
 // The worker's program: CommonJS in an eval'd worker, so it runs the same from src/ and dist/.
+// It sleeps in Atomics.wait, so that stopping it wakes it at once, between two passes.
+// ctl[0]: 1 asks it to stop; ctl[1]: wake-ups asked for; ctl[2]: the wake-up the last pass began at.
 const PROGRAM = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 // done[0] turns 1 once this worker's connection is closed (or never opened): what stopSync waits for.
 const done = new Int32Array(workerData.done);
+const ctl = new Int32Array(workerData.ctl);
 const closed = () => { Atomics.store(done, 0, 1); Atomics.notify(done, 0); };
 let db;
 try {
@@ -36,34 +42,37 @@ try {
   closed();
   throw e;
 }
-let timer;
-// Messages are handled between passes, never inside one: the connection closes between them.
-parentPort.on('message', () => {
-  clearTimeout(timer);
-  try { db.close(); } finally { closed(); }
-  parentPort.close();
-});
-const step = () => {
-  let wait = workerData.idleMs;
-  try {
-    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
-    if (r.log > workerData.restartPages && r.checkpointed >= r.log - 64) {
-      // Holds the writer for the few pages written since the passive pass, then lets it wrap the WAL.
-      db.pragma('busy_timeout = 2000');
-      try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = 0'); }
+try {
+  while (Atomics.load(ctl, 0) === 0) {
+    const request = Atomics.load(ctl, 1);
+    let wait = workerData.idleMs;
+    try {
+      const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+      if (r.log > 4 * workerData.restartPages && r.checkpointed >= r.log - 64) {
+        // Holds the writer for the pages written since the passive pass and a sync, then lets it wrap the WAL.
+        db.pragma('busy_timeout = 2000');
+        try { db.pragma('wal_checkpoint(RESTART)'); } finally { db.pragma('busy_timeout = 0'); }
+      }
+      // A large WAL: passes back to back, so that one ends in a pause between the writer's
+      // transactions, with nothing left to copy, and the writer's next commit starts the WAL over.
+      if (r.log > workerData.restartPages) wait = 1;
+      else if (r.log > 0) wait = 20;
+    } catch (e) {
+      // Busy (the writer is mid-transaction) or any other refusal: the next pass tries again.
     }
-    if (r.log > 0) wait = 20;
-  } catch (e) {
-    // Busy (the writer is mid-transaction) or any other refusal: the next pass tries again.
+    Atomics.store(ctl, 2, request);
+    Atomics.notify(ctl, 2);
+    Atomics.wait(ctl, 1, request, wait);
   }
-  timer = setTimeout(step, wait);
-};
-step();
+} finally {
+  try { db.close(); } finally { closed(); }
+}
 `;
 
 export class Checkpointer {
   private readonly worker: Worker;
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(12));
 
   constructor(path: string, o: CheckpointerOptions = {}) {
     this.worker = new Worker(PROGRAM, {
@@ -71,6 +80,7 @@ export class Checkpointer {
       workerData: {
         path,
         done: this.done.buffer,
+        ctl: this.ctl.buffer,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         restartPages: o.restartPages ?? 32_000,
         idleMs: o.idleMs ?? 100,
@@ -87,7 +97,9 @@ export class Checkpointer {
    * removed or opened again at once. Waits at most `timeoutMs`.
    */
   stopSync(timeoutMs = 5000): void {
-    this.worker.postMessage('stop');
+    Atomics.store(this.ctl, 0, 1);
+    Atomics.add(this.ctl, 1, 1);
+    Atomics.notify(this.ctl, 1);
     Atomics.wait(this.done, 0, 0, timeoutMs);
   }
 }

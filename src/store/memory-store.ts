@@ -23,13 +23,22 @@ export class MemoryStore implements Store {
   }
 
   private raw(undo?: (() => void)[]): RawOps {
+    // What this write has put or deleted: its reads of those are its own copies; every other read
+    // of a cached table is frozen, as SqliteStore's shared copies are, so a caller that changes
+    // what it read fails here too.
+    const written = new Set<string>();
+    const writtenTables = new Set<string>();
+    const shared = (t: string, k?: string) =>
+      !undo || (k === undefined ? !writtenTables.has(t) : !written.has(`${t}\0${k}`));
+    const wrote = (t: string, k: string) => {
+      written.add(`${t}\0${k}`);
+      writtenTables.add(t);
+    };
     return {
-      // A cached table's reads outside a write are frozen, as SqliteStore's shared copies are, so
-      // a caller that changes what it read fails here too.
       get: (t, k, cached) => {
         const e = this.tables.get(t)?.get(k);
         const copy = e ? clone(e) : undefined;
-        return cached && !undo ? deepFreeze(copy) : copy;
+        return cached && shared(t, k) ? deepFreeze(copy) : copy;
       },
       list: (t, o: ListOptions, cached) => {
         const rows = [...(this.tables.get(t)?.values() ?? [])]
@@ -42,18 +51,20 @@ export class MemoryStore implements Store {
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         if (o.reverse) rows.reverse();
         const copy = clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
-        return cached && !undo ? deepFreeze(copy) : copy;
+        return cached && shared(t) ? deepFreeze(copy) : copy;
       },
       count: (t, p) => [...(this.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,
       set: (t, entry) => {
         const m = this.tableMap(t);
         const before = m.get(entry.key);
+        wrote(t, entry.key);
         undo?.push(() => (before ? m.set(entry.key, before) : m.delete(entry.key)));
         m.set(entry.key, clone(entry));
       },
       remove: (t, k) => {
         const m = this.tableMap(t);
         const before = m.get(k);
+        wrote(t, k);
         undo?.push(() => before && m.set(k, before));
         m.delete(k);
       },

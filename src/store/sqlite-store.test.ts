@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations.js';
 import { defineTable } from './port.js';
-import { SqliteStore } from './sqlite-store.js';
+import { beginRetrying, SqliteStore } from './sqlite-store.js';
 import { storeConformance } from './store-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-store-'));
@@ -55,5 +55,66 @@ describe('sqlite store on disk', () => {
     const db = new Database(path);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
+  });
+});
+
+describe('sqlite store: a busy BEGIN', () => {
+  const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+
+  it('is tried again until it goes through', () => {
+    let tries = 0;
+    const out = beginRetrying(
+      () => {
+        if (++tries < 4) throw busy();
+        return 'done';
+      },
+      () => false,
+    );
+    assert.equal(out, 'done');
+    assert.equal(tries, 4);
+  });
+
+  it('is not tried again once the transaction has begun, nor for other errors', () => {
+    let tries = 0;
+    assert.throws(
+      () =>
+        beginRetrying(
+          () => {
+            tries++;
+            throw busy();
+          },
+          () => true,
+        ),
+      /database is locked/,
+    );
+    assert.throws(
+      () =>
+        beginRetrying(
+          () => {
+            tries++;
+            throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+          },
+          () => false,
+        ),
+      /disk I\/O/,
+    );
+    assert.equal(tries, 2);
+  });
+
+  it('gives up at its deadline', () => {
+    let tries = 0;
+    assert.throws(
+      () =>
+        beginRetrying(
+          () => {
+            tries++;
+            throw busy();
+          },
+          () => false,
+          5,
+        ),
+      /database is locked/,
+    );
+    assert.ok(tries > 1);
   });
 });

@@ -20,6 +20,28 @@ const toEntry = (r: Row): Entry<unknown> => ({
   modRevision: r.mod_rev,
 });
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs a transaction whose BEGIN IMMEDIATE may find the database busy: the checkpointer's
+ * connection holds a lock for a moment (or, in a RESTART, for a sync). Retried in steps of a
+ * quarter of a millisecond, then one, for up to five seconds, as a busy timeout would; a busy
+ * error once the transaction's function has begun is not retried (the function ran).
+ */
+export function beginRetrying<R>(run: () => R, began: () => boolean, timeoutMs = 5000): R {
+  const deadline = performance.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return run();
+    } catch (e) {
+      const busy = (e as { code?: unknown }).code;
+      if (began() || typeof busy !== 'string' || !busy.startsWith('SQLITE_BUSY')) throw e;
+      if (performance.now() >= deadline) throw e;
+      Atomics.wait(pause, 0, 0, attempt < 20 ? 0.25 : 1);
+    }
+  }
+}
+
 /** The embedded default store: SQLite in WAL mode, every write one transaction. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -29,8 +51,14 @@ export class SqliteStore implements Store {
   private readonly mirrors = new Map<string, TableMirror>();
   /** A write transaction's puts and deletes of mirrored tables, applied once it commits. */
   private pendingMirror: (() => void)[] = [];
-  /** Inside a write transaction reads see its uncommitted writes: they go to SQLite, not the mirror. */
+  /**
+   * Inside a write transaction, reads of what it has written see its uncommitted writes: they go
+   * to SQLite, not the mirror. Every other read is served from the mirror, which one writer keeps
+   * equal to the transaction's view of what it has not touched.
+   */
   private writing = false;
+  private readonly written = new Set<string>();
+  private readonly writtenTables = new Set<string>();
   private readonly stmt;
   private rev: number;
   private compacted: number;
@@ -46,7 +74,10 @@ export class SqliteStore implements Store {
     this.db.pragma('mmap_size = 268435456');
     // NORMAL keeps WAL durable across process crashes; only a power loss may drop the last commits.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    // No busy handler: SQLite's sleeps 1, 2, 5 … 100 ms at a time, so a lock the checkpointer held
+    // for a millisecond stalled a write (and every API call behind it) for 78-228 ms. `write`
+    // retries its BEGIN itself, in steps of a fraction of a millisecond (see beginRetrying).
+    this.db.pragma('busy_timeout = 0');
     // Checkpoints run on a worker (see checkpointer.ts), so the WAL's own checkpoint on commit is
     // only a backstop should the worker be gone: 100,000 pages (400 MB of WAL). One process owns
     // the database (the data-dir lock); the worker's connection is why it is not opened in
@@ -97,7 +128,13 @@ export class SqliteStore implements Store {
 
   private readonly raw: RawOps = {
     get: (t, k, cached) => {
-      if (cached && !this.writing) return this.mirror(t).get(k);
+      if (cached) {
+        if (!this.writing) return this.mirror(t).get(k);
+        // Loaded inside a write only before the write touches the table: a load would copy its
+        // uncommitted rows, and keep them should it roll back.
+        const m = this.mirrors.get(t) ?? (this.writtenTables.has(t) ? undefined : this.mirror(t));
+        if (m && !this.written.has(`${t}\0${k}`)) return m.get(k);
+      }
       const r = this.stmt.get.get(t, k);
       return r ? toEntry(r) : undefined;
     },
@@ -105,7 +142,7 @@ export class SqliteStore implements Store {
       const lo = o.prefix ?? '';
       const end = o.prefix ? prefixEnd(o.prefix) : '\uffff\uffff';
       const hi = o.before !== undefined && o.before < end ? o.before : end;
-      if (cached && !this.writing) return this.mirror(t).list(o, lo, hi);
+      if (cached && (!this.writing || !this.writtenTables.has(t))) return this.mirror(t).list(o, lo, hi);
       // The tighter of the two lower bounds: `after` (exclusive) once it reaches the prefix.
       const useAfter = o.after !== undefined && o.after >= lo;
       const stmt = o.reverse
@@ -126,6 +163,7 @@ export class SqliteStore implements Store {
       // The change log stores the same value: serialise it once.
       if (typeof e.value === 'object' && e.value !== null) this.serialised.set(e.value, json);
       this.stmt.set.run(t, e.key, json, e.createRevision, e.modRevision);
+      this.wrote(t, e.key);
       const m = this.mirrors.get(t);
       // A copy of its own: the put's value goes to the caller and to watchers, and the mirror
       // freezes its copy. Spelled out, not spread: V8 gives a frozen object made by `{ ...e }` a
@@ -142,10 +180,16 @@ export class SqliteStore implements Store {
     },
     remove: (t, k) => {
       this.stmt.remove.run(t, k);
+      this.wrote(t, k);
       const m = this.mirrors.get(t);
       if (m) this.pendingMirror.push(() => m.remove(k));
     },
   };
+
+  private wrote(t: string, k: string): void {
+    this.written.add(`${t}\0${k}`);
+    this.writtenTables.add(t);
+  }
 
   private mirror(t: string): TableMirror {
     let m = this.mirrors.get(t);
@@ -168,23 +212,29 @@ export class SqliteStore implements Store {
     this.writing = true;
     this.pendingMirror = [];
     let result: R;
+    let began = false;
+    const run = this.db.transaction(() => {
+      began = true;
+      const revision = this.rev + 1;
+      const out = fn(writeTx(this.raw, revision, changes));
+      if (changes.length > 0) {
+        this.stmt.logChanges.run(revision, this.logText(changes));
+        this.stmt.setMeta.run(revision, 'revision');
+        this.compact(revision);
+      }
+      return out;
+    });
     try {
-      result = this.db
-        .transaction(() => {
-          const revision = this.rev + 1;
-          const out = fn(writeTx(this.raw, revision, changes));
-          if (changes.length > 0) {
-            this.stmt.logChanges.run(revision, this.logText(changes));
-            this.stmt.setMeta.run(revision, 'revision');
-            this.compact(revision);
-          }
-          return out;
-        })
-        .immediate();
+      result = beginRetrying(
+        () => run.immediate(),
+        () => began,
+      );
       for (const apply of this.pendingMirror) apply();
     } finally {
       this.writing = false;
       this.pendingMirror = [];
+      this.written.clear();
+      this.writtenTables.clear();
     }
     if (changes.length > 0) {
       this.rev += 1;

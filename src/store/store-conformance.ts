@@ -202,6 +202,47 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       s.close();
     });
 
+    it('inside a write, serves a cached table’s untouched entries as committed and its own writes as written', () => {
+      const s = open();
+      s.write((tx) => {
+        tx.put(cachedClusters, { name: 'a', status: 'ACTIVE' });
+        tx.put(cachedClusters, { name: 'b', status: 'ACTIVE' });
+      });
+      // The table's first read comes inside a write, after the write has put an entry, and the
+      // write rolls back: later reads see none of it.
+      assert.throws(() =>
+        s.write((tx) => {
+          tx.put(cachedClusters, { name: 'c', status: 'ROLLED-BACK' });
+          const b = tx.get(cachedClusters, 'b')?.value;
+          assert.equal(b?.status, 'ACTIVE');
+          throw new Error('boom');
+        }),
+      );
+      assert.throws(() =>
+        s.write((tx) => {
+          const b = tx.get(cachedClusters, 'b')?.value;
+          assert.equal(b?.status, 'ACTIVE');
+          // What the write has not touched is shared and read-only, as outside a write.
+          assert.throws(() => ((b as Cluster).status = 'MUTATED'));
+          tx.put(cachedClusters, { name: 'a', status: 'ROLLED-BACK' });
+          tx.put(cachedClusters, { name: 'c', status: 'ROLLED-BACK' });
+          const a = tx.get(cachedClusters, 'a')?.value as Cluster;
+          assert.equal(a.status, 'ROLLED-BACK');
+          assert.equal(tx.get(cachedClusters, 'b')?.value.status, 'ACTIVE');
+          assert.deepEqual(
+            tx.list(cachedClusters).map((e) => `${e.key}=${e.value.status}`),
+            ['a=ROLLED-BACK', 'b=ACTIVE', 'c=ROLLED-BACK'],
+          );
+          throw new Error('boom');
+        }),
+      );
+      assert.deepEqual(
+        s.read((tx) => tx.list(cachedClusters)).map((e) => `${e.key}=${e.value.status}`),
+        ['a=ACTIVE', 'b=ACTIVE'],
+      );
+      s.close();
+    });
+
     it('serves a cached table’s reads as written, through rollbacks, rewrites and deletes', () => {
       const s = open();
       const get = (k: string) => s.read((tx) => tx.get(cachedClusters, k))?.value;

@@ -83,7 +83,11 @@ export interface ServiceRecord {
   deletedAt?: number;
 }
 
-export const services = defineTable<ServiceRecord>('ecs.services', (s) => `${s.cluster}/${s.name}`);
+// Listed by the service controller on every change of an instance (each task placed changes
+// one): one frozen copy per revision serves those lists without a query.
+export const services = defineTable<ServiceRecord>('ecs.services', (s) => `${s.cluster}/${s.name}`, {
+  cache: true,
+});
 
 /** The task group of a service's tasks, as ECS names it: `service:<name>`. */
 export { serviceGroup } from '../tables.js';

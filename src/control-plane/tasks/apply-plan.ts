@@ -1,4 +1,4 @@
-import { conflict, hexId } from '../../kernel/index.js';
+import { conflict, timeOrderedHexId } from '../../kernel/index.js';
 import type { Plan } from '../../scheduler/index.js';
 import { instanceView } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
@@ -47,7 +47,8 @@ export function applyPlan(
       ) {
         throw conflict(target.stale);
       }
-      const id = hexId();
+      // Time-ordered: the call's tasks and workloads are written side by side in the store.
+      const id = timeOrderedHexId(ctx.createdAt);
       const rec = newTask(deps, ctx, id, {
         host: { pool: target.pool, id: host.id },
         ...zoneOf(host),

@@ -77,7 +77,7 @@ export function newTask(deps: ControlPlaneDeps, ctx: TaskContext, id: string, wh
     tags: ctx.tags,
     enableExecuteCommand: input.enableExecuteCommand ?? false,
     containers: res.containers.map((c) => {
-      const cid = hexId().slice(0, 32);
+      const cid = hexId();
       return {
         name: c.name as string,
         id: cid,
