@@ -26,13 +26,13 @@ export function dependsOnMet(c: ContainerSpec, task: LocalTask): boolean {
     if (!dep) return false;
     switch (d.condition) {
       case 'completed':
-        return dep.lastStatus === 'STOPPED';
+        return dep.state === 'exited';
       case 'succeeded':
-        return dep.lastStatus === 'STOPPED' && dep.exitCode === 0;
+        return dep.state === 'exited' && dep.exitCode === 0;
       case 'healthy':
-        return dep.healthStatus === 'HEALTHY';
+        return dep.health === 'healthy';
       default:
-        return dep.lastStatus !== 'PENDING';
+        return dep.state !== 'waiting';
     }
   });
 }

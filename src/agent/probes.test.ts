@@ -26,7 +26,7 @@ test('the first probe comes one interval after the start; failures inside startP
       },
     },
   } as ContainerSpec;
-  const task = { containers: { app: { lastStatus: 'RUNNING', startedAt: 0 } } } as unknown as LocalTask;
+  const task = { containers: { app: { state: 'running', startedAt: 0 } } } as unknown as LocalTask;
   const probes: number[] = [];
   let code = 1;
   const exec = async () => {
@@ -36,13 +36,13 @@ test('the first probe comes one interval after the start; failures inside startP
   let now = 0;
   for (now = 0; now <= 20_000; now += 1000) await runProbes([c], task, now, { exec, net: noNet });
   assert.deepEqual(probes, [5000, 10_000, 15_000, 20_000]);
-  const st = task.containers['app'] as { healthStatus?: string; probes?: { health?: { failures: number } } };
+  const st = task.containers['app'] as { health?: string; probes?: { health?: { failures: number } } };
   // 5 s and 10 s fell inside the 12 s start period; 15 s and 20 s are two failures: UNHEALTHY.
   assert.equal(st.probes?.health?.failures, 2);
-  assert.equal(st.healthStatus, 'UNHEALTHY');
+  assert.equal(st.health, 'unhealthy');
   code = 0;
   for (; now <= 25_000; now += 1000) await runProbes([c], task, now, { exec, net: noNet });
-  assert.equal(st.healthStatus, 'HEALTHY');
+  assert.equal(st.health, 'healthy');
 });
 
 test("Kubernetes' restart back-off: 10 s doubling to 5 minutes", () => {

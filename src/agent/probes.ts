@@ -96,12 +96,12 @@ export async function runProbes(
   const notLive: string[] = [];
   for (const c of containers) {
     const st = task.containers[c.name];
-    if (st?.lastStatus !== 'RUNNING') continue;
+    if (st?.state !== 'running') continue;
     const { health, readiness, liveness } = c.probes;
     if (health) {
-      st.healthStatus ??= 'UNKNOWN';
+      st.health ??= 'unknown';
       const r = await run(health, probeState(st, 'health'), st, c.name, now, task, actions);
-      if (r !== undefined) st.healthStatus = r ? 'HEALTHY' : 'UNHEALTHY';
+      if (r !== undefined) st.health = r ? 'healthy' : 'unhealthy';
     }
     if (readiness) {
       st.ready ??= false;

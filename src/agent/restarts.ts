@@ -28,7 +28,7 @@ export function planRestart(c: ContainerSpec, st: ContainerState, task: LocalTas
   st.restartCount = (st.restartCount ?? 0) + 1;
   if (ran >= BACKOFF_RESET_MS) st.restartStreak = 0;
   st.restartStreak = (st.restartStreak ?? 0) + 1;
-  st.lastStatus = 'PENDING';
+  st.state = 'waiting';
   st.restartAt = c.restart.backoff ? now + restartBackoffMs(st.restartStreak) : now;
   return true;
 }

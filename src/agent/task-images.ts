@@ -3,10 +3,10 @@ import type { ImageStore, PullBehavior, PulledImage } from './images/image-store
 /** What a task's images need of the image store: a pull, and a look at what is cached. */
 export type ImageSource = Pick<ImageStore, 'pull' | 'peek'>;
 
-/** A pull that failed: the task fails to start with ECS's CannotPullContainerError. */
+/** A pull that failed (its message is the puller's): the workload fails to start for its image. */
 export class PullFailure extends Error {
   constructor(cause: unknown) {
-    super(`CannotPullContainerError: ${(cause as Error).message}`);
+    super((cause as Error).message);
   }
 }
 

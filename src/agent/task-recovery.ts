@@ -21,15 +21,15 @@ export interface RecoveryOps {
  * deleted and its network torn down, and it is provisioned afresh.
  */
 export async function recoverTask(t: LocalTask, ops: RecoveryOps): Promise<void> {
-  if (t.cleanedUp || t.lastStatus === 'STOPPED') return;
-  const provisioning = t.lastStatus === 'PROVISIONING';
+  if (t.cleanedUp || t.phase === 'stopped') return;
+  const provisioning = t.phase === 'preparing';
   for (const [name, st] of Object.entries(t.containers)) {
-    if (st.lastStatus !== 'PENDING') continue;
+    if (st.state !== 'waiting') continue;
     const status = await ops.status(name);
     if (status === undefined) continue;
     if (provisioning || status === 'created') await ops.discard(name);
     else {
-      st.lastStatus = 'RUNNING';
+      st.state = 'running';
       st.startedAt ??= ops.now();
     }
   }

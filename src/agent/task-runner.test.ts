@@ -38,10 +38,10 @@ function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['ne
   const net = new FakeNet();
   const task: LocalTask = {
     spec,
-    lastStatus: 'PROVISIONING',
+    phase: 'preparing',
     bindings: [],
     containers: Object.fromEntries(
-      containers.map((c) => [c.name, { lastStatus: 'PENDING' as const, runtimeId: id(c.name) }]),
+      containers.map((c) => [c.name, { state: 'waiting' as const, runtimeId: id(c.name) }]),
     ),
   };
   const reports: string[] = [];
@@ -53,7 +53,7 @@ function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['ne
     pullBehavior: 'default',
     volumesDir: join(dir, 'volumes'),
     logger: createLogger('silent'),
-    report: (t) => void reports.push(t.lastStatus),
+    report: (t) => void reports.push(t.phase),
     drainLogs: async () => true,
     now: () => now,
     net,
@@ -77,12 +77,11 @@ function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['ne
 describe('the task runner, on the runtime twin (no root, no runc)', () => {
   it('stops the task when an essential container exits, SIGTERM to the others', async () => {
     const w = world([containerSpec({ name: 'app' }), containerSpec({ name: 'sidecar', essential: false })]);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'RUNNING'));
+    assert.ok(await w.tickUntil(() => w.task().phase === 'running'));
     assert.deepEqual(w.platformCalls, ['prepare sandbox']);
     w.runtime.exit(id('app'), 3);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'));
-    assert.equal(w.task().stopCode, 'EssentialContainerExited');
-    assert.equal(w.task().stoppedReason, 'Essential container in task exited');
+    assert.ok(await w.tickUntil(() => w.task().phase === 'stopped'));
+    assert.deepEqual(w.task().ended, { cause: 'essential-exited' });
     assert.equal(w.state('app')?.exitCode, 3);
     assert.equal(w.state('sidecar')?.exitCode, 143);
     assert.ok(w.runtime.calls.includes('kill sidecar TERM'));
@@ -103,20 +102,20 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
       }),
       containerSpec({ name: 'proxy', startAfter: [{ container: 'app', condition: 'healthy' }] }),
     ]);
-    await w.tickUntil(() => w.state('migrate')?.lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.state('migrate')?.state === 'running');
     const starts = () => w.runtime.calls.filter((c) => c.startsWith('start '));
     assert.deepEqual(starts(), ['start db', 'start migrate']);
     await w.runner.tick();
     assert.deepEqual(starts(), ['start db', 'start migrate'], 'app waits for migrate to succeed');
     w.runtime.exit(id('migrate'), 0);
-    await w.tickUntil(() => w.state('app')?.lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.state('app')?.state === 'running');
     assert.deepEqual(starts(), ['start db', 'start migrate', 'start app']);
-    assert.equal(w.task().lastStatus, 'ACTIVATING', 'an essential container (proxy) has not started');
+    assert.equal(w.task().phase, 'starting', 'an essential container (proxy) has not started');
     w.advance(5000); // the first probe, one interval after app started
-    await w.tickUntil(() => w.state('proxy')?.lastStatus === 'RUNNING');
-    assert.equal(w.state('app')?.healthStatus, 'HEALTHY');
+    await w.tickUntil(() => w.state('proxy')?.state === 'running');
+    assert.equal(w.state('app')?.health, 'healthy');
     assert.deepEqual(starts(), ['start db', 'start migrate', 'start app', 'start proxy']);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'RUNNING'));
+    assert.ok(await w.tickUntil(() => w.task().phase === 'running'));
   });
 
   it('does not start a container whose succeeded condition failed, and stops the task', async () => {
@@ -124,11 +123,11 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
       containerSpec({ name: 'migrate' }),
       containerSpec({ name: 'app', startAfter: [{ container: 'migrate', condition: 'succeeded' }] }),
     ]);
-    await w.tickUntil(() => w.state('migrate')?.lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.state('migrate')?.state === 'running');
     w.runtime.exit(id('migrate'), 1);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'));
+    assert.ok(await w.tickUntil(() => w.task().phase === 'stopped'));
     assert.ok(!w.runtime.calls.includes('start app'));
-    assert.equal(w.state('app')?.lastStatus, 'STOPPED');
+    assert.equal(w.state('app')?.state, 'exited');
   });
 
   it('marks a container UNHEALTHY after its retries, failures in the start period not counting', async () => {
@@ -143,22 +142,22 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
         },
       }),
     ]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     w.runtime.probeAnswers.set(id('app'), 1);
     w.advance(10_000); // in the start period
     await w.runner.tick();
-    assert.equal(w.state('app')?.healthStatus, 'UNKNOWN');
+    assert.equal(w.state('app')?.health, 'unknown');
     assert.ok(w.runtime.calls.includes('exec app /bin/sh -c curl -f localhost'));
     w.advance(10_000);
     await w.runner.tick();
-    assert.equal(w.state('app')?.healthStatus, 'UNKNOWN', 'one failure of two');
+    assert.equal(w.state('app')?.health, 'unknown', 'one failure of two');
     w.advance(10_000);
     await w.runner.tick();
-    assert.equal(w.state('app')?.healthStatus, 'UNHEALTHY');
+    assert.equal(w.state('app')?.health, 'unhealthy');
     w.runtime.probeAnswers.set(id('app'), 0);
     w.advance(10_000);
     await w.runner.tick();
-    assert.equal(w.state('app')?.healthStatus, 'HEALTHY', 'one success makes it healthy again');
+    assert.equal(w.state('app')?.health, 'healthy', 'one success makes it healthy again');
   });
 
   it('stops in reverse start order: SIGTERM, then SIGKILL once its stop timeout has passed', async () => {
@@ -170,7 +169,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
         startAfter: [{ container: 'proxy', condition: 'started' }],
       }),
     ]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     w.runtime.ignoreTerm.add(id('app'));
     w.runner.updateSpec({ ...w.task().spec, desired: 'stopped' });
     await w.runner.tick();
@@ -182,7 +181,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     w.advance(1_000);
     await w.runner.tick();
     assert.deepEqual(kills(), ['kill app TERM', 'kill app KILL']);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'));
+    assert.ok(await w.tickUntil(() => w.task().phase === 'stopped'));
     assert.deepEqual(kills(), ['kill app TERM', 'kill app KILL', 'kill proxy TERM']);
     assert.equal(w.state('app')?.exitCode, 137);
     assert.equal(w.state('proxy')?.exitCode, 143);
@@ -190,7 +189,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
 
   it('picks a task up after an agent restart: a running container is adopted, an exit it missed is reported', async () => {
     const w = world([containerSpec({ name: 'app' }), containerSpec({ name: 'worker', essential: false })]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     // The agent goes away; meanwhile the worker exits. A new runner takes the saved task.
     w.runtime.exit(id('worker'), 0);
     const again = new TaskRunner(w.runner.dir, structuredClone(w.task()), {
@@ -207,23 +206,23 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     });
     await again.recover();
     await again.tick();
-    assert.equal(again.task.containers['worker']?.lastStatus, 'STOPPED');
+    assert.equal(again.task.containers['worker']?.state, 'exited');
     assert.equal(again.task.containers['worker']?.exitCode, 0);
-    assert.equal(again.task.containers['app']?.lastStatus, 'RUNNING', 'adopted, not started again');
+    assert.equal(again.task.containers['app']?.state, 'running', 'adopted, not started again');
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 1);
-    assert.equal(again.task.lastStatus, 'RUNNING');
+    assert.equal(again.task.phase, 'running');
   });
 
   it('restarts a failed container with Kubernetes back-off (10 s, 20 s, …), not one that succeeded under on-failure', async () => {
     const w = world([
       containerSpec({ name: 'app', restart: { policy: 'on-failure', ignoredExitCodes: [], backoff: true } }),
     ]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     const starts = () => w.runtime.calls.filter((c) => c === 'start app').length;
     w.runtime.exit(id('app'), 1);
     await w.runner.tick();
-    assert.equal(w.state('app')?.lastStatus, 'PENDING', 'waiting to start again');
-    assert.equal(w.task().lastStatus, 'RUNNING', 'an essential container that restarts does not stop the task');
+    assert.equal(w.state('app')?.state, 'waiting', 'waiting to start again');
+    assert.equal(w.task().phase, 'running', 'an essential container that restarts does not stop the task');
     w.advance(9_999);
     await w.runner.tick();
     assert.equal(starts(), 1, 'not before its back-off');
@@ -240,8 +239,8 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     await w.runner.tick();
     assert.equal(starts(), 3);
     w.runtime.exit(id('app'), 0);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'), 'exit 0 is not a failure: the task ends');
-    assert.equal(w.task().stopCode, 'EssentialContainerExited');
+    assert.ok(await w.tickUntil(() => w.task().phase === 'stopped'), 'exit 0 is not a failure: the task ends');
+    assert.deepEqual(w.task().ended, { cause: 'essential-exited' });
   });
 
   it('runs init containers to completion first, one after the other', async () => {
@@ -255,13 +254,13 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
       containerSpec({ name: 'app', startAfter: [{ container: 'init-2', condition: 'succeeded' }] }),
     ]);
     const starts = () => w.runtime.calls.filter((c) => c.startsWith('start '));
-    await w.tickUntil(() => w.state('init-1')?.lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.state('init-1')?.state === 'running');
     assert.deepEqual(starts(), ['start init-1']);
     w.runtime.exit(id('init-1'), 0);
-    await w.tickUntil(() => w.state('init-2')?.lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.state('init-2')?.state === 'running');
     assert.deepEqual(starts(), ['start init-1', 'start init-2']);
     w.runtime.exit(id('init-2'), 0);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'RUNNING'));
+    assert.ok(await w.tickUntil(() => w.task().phase === 'running'));
     assert.deepEqual(starts(), ['start init-1', 'start init-2', 'start app']);
   });
 
@@ -273,7 +272,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
         probes: { liveness: execProbe(10, 2) },
       }),
     ]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     w.runtime.probeAnswers.set(id('app'), 1);
     w.advance(10_000);
     await w.runner.tick();
@@ -282,18 +281,18 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     await w.runner.tick();
     assert.ok(w.runtime.calls.includes('kill app TERM'));
     await w.runner.tick(); // the exit (143) is seen: the container waits its back-off
-    assert.equal(w.state('app')?.lastStatus, 'PENDING');
+    assert.equal(w.state('app')?.state, 'waiting');
     w.runtime.probeAnswers.set(id('app'), 0);
     w.advance(10_000);
     await w.runner.tick();
-    assert.equal(w.state('app')?.lastStatus, 'RUNNING');
+    assert.equal(w.state('app')?.state, 'running');
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
-    assert.equal(w.task().lastStatus, 'RUNNING');
+    assert.equal(w.task().phase, 'running');
   });
 
   it('toggles readiness both ways with its probe', async () => {
     const w = world([containerSpec({ name: 'app', probes: { readiness: execProbe(5, 1) } })]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     assert.equal(w.state('app')?.ready, false, 'not ready before its first probe');
     w.advance(5000);
     await w.runner.tick();
@@ -311,20 +310,20 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
   it("follows ECS's restart policy: at once, not for an ignored exit code, not after too short a run", async () => {
     const ecs = { policy: 'always' as const, ignoredExitCodes: [0], minRunMs: 60_000, backoff: false };
     const w = world([containerSpec({ name: 'app', restart: ecs })]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     w.advance(60_000);
     w.runtime.exit(id('app'), 1);
     await w.runner.tick();
-    assert.equal(w.state('app')?.lastStatus, 'RUNNING', 'started again at once');
+    assert.equal(w.state('app')?.state, 'running', 'started again at once');
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
     w.advance(10_000);
     w.runtime.exit(id('app'), 1);
-    assert.ok(await w.tickUntil(() => w.task().lastStatus === 'STOPPED'), 'it ran 10 s of the 60 it must: no restart');
+    assert.ok(await w.tickUntil(() => w.task().phase === 'stopped'), 'it ran 10 s of the 60 it must: no restart');
     const v = world([containerSpec({ name: 'app', restart: ecs })]);
-    await v.tickUntil(() => v.task().lastStatus === 'RUNNING');
+    await v.tickUntil(() => v.task().phase === 'running');
     v.advance(60_000);
     v.runtime.exit(id('app'), 0);
-    assert.ok(await v.tickUntil(() => v.task().lastStatus === 'STOPPED'), 'exit code 0 is ignored: no restart');
+    assert.ok(await v.tickUntil(() => v.task().phase === 'stopped'), 'exit code 0 is ignored: no restart');
   });
 
   it('probes over the network: HTTP GET to the workload address, TCP to the host loopback, none without a network', async () => {
@@ -340,7 +339,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
       ],
       { mode: 'own' },
     );
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     const target = `http ${FAKE_WORKLOAD_IP}:8080/healthz`;
     w.net.answers.set(target, false);
     w.advance(10_000);
@@ -353,14 +352,14 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     const h = world([containerSpec({ name: 'db', probes: { readiness: probe({ type: 'tcp', port: 5432 }) } })], {
       mode: 'host',
     });
-    await h.tickUntil(() => h.task().lastStatus === 'RUNNING');
+    await h.tickUntil(() => h.task().phase === 'running');
     h.advance(10_000);
     await h.runner.tick();
     assert.deepEqual(h.net.calls, ['tcp 127.0.0.1:5432']);
     assert.equal(h.state('db')?.ready, true);
 
     const n = world([containerSpec({ name: 'x', probes: { readiness: probe({ type: 'tcp', port: 1 }) } })]);
-    await n.tickUntil(() => n.task().lastStatus === 'RUNNING');
+    await n.tickUntil(() => n.task().phase === 'running');
     n.advance(10_000);
     await n.runner.tick();
     assert.deepEqual(n.net.calls, [], 'no network: nothing to connect to');
@@ -376,7 +375,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
         restart: { policy: 'always', ignoredExitCodes: [], backoff: false },
       }),
     ]);
-    await w.tickUntil(() => w.task().lastStatus === 'RUNNING');
+    await w.tickUntil(() => w.task().phase === 'running');
     const saved = readFileSync(join(w.runner.dir, 'state.json'), 'utf8');
     assert.match(saved, /"from":"\/db\/password"/);
     assert.doesNotMatch(saved, /hunter2/, 'the value is never written');
@@ -385,11 +384,11 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     w.runtime.exit(id('app'), 1);
     await w.runner.tick();
     await w.runner.tick();
-    assert.equal(w.state('app')?.lastStatus, 'PENDING', 'waits for its secrets');
+    assert.equal(w.state('app')?.state, 'waiting', 'waits for its secrets');
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 1);
     w.runner.updateSpec({ ...w.task().spec, containers: [containerSpec({ name: 'app', secretEnv })] });
     await w.runner.tick();
-    assert.equal(w.state('app')?.lastStatus, 'RUNNING');
+    assert.equal(w.state('app')?.state, 'running');
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
     assert.deepEqual(w.task().spec.containers[0]?.secretEnv, secretEnv);
   });

@@ -1,5 +1,5 @@
 import type { Logger } from '../kernel/index.js';
-import type { ContainerSpec, TaskSpec } from '../wire/index.js';
+import type { ContainerFailure, ContainerSpec, Ended, TaskSpec } from '../wire/index.js';
 import type { PullBehavior } from './images/image-store.js';
 import { PullFailure, TaskImages, type ImageSource } from './task-images.js';
 import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
@@ -39,7 +39,6 @@ export interface RunnerDeps {
 }
 
 // The words ECS reports for a container the kernel killed at its memory limit.
-export const OOM_REASON = 'OutOfMemoryError: Container killed due to memory usage';
 
 /**
  * One task on this host, advanced by `tick()` toward what the control plane wants: pull, network,
@@ -89,9 +88,9 @@ export class TaskRunner {
     this.busy = true;
     const before = JSON.stringify(this.task);
     try {
-      if (this.task.lastStatus === 'STOPPED') await this.host.cleanUp();
+      if (this.task.phase === 'stopped') await this.host.cleanUp();
       else if (this.task.spec.desired === 'stopped' || this.task.stoppingAt !== undefined) await this.stopping();
-      else if (this.task.lastStatus === 'PROVISIONING') await this.provision();
+      else if (this.task.phase === 'preparing') await this.provision();
       else await this.watch();
     } catch (e) {
       this.deps.logger.error({ task: this.task.spec.id, err: String(e) }, 'task step failed');
@@ -105,16 +104,15 @@ export class TaskRunner {
     }
   }
 
-  private fail(reason: string): void {
-    const t = this.deps.now();
-    this.task.stopCode = 'TaskFailedToStart';
-    this.task.stoppedReason = reason;
-    this.task.stoppingAt = t;
+  /** The workload failed to start: it stops, saying why. */
+  private fail(why: Ended): void {
+    this.task.ended = why;
+    this.task.stoppingAt = this.deps.now();
   }
 
   private async provision(): Promise<void> {
     const t = this.task;
-    t.lastStatus = 'PENDING';
+    t.phase = 'pulling';
     t.pullStartedAt = this.deps.now();
     this.deps.report(t);
     // Images and the network are independent: prepare them side by side.
@@ -128,13 +126,13 @@ export class TaskRunner {
     const networked = this.deps.platform.prepareSandbox(t, this.dir);
     const [pull, net] = await Promise.allSettled([pulled, networked]);
     if (pull.status === 'rejected') {
-      const e = pull.reason as Error;
-      return this.fail(e instanceof PullFailure ? e.message : `CannotPullContainerError: ${e.message}`);
+      return this.fail({ cause: 'image-pull', message: (pull.reason as Error).message });
     }
-    if (net.status === 'rejected') return this.fail(`CannotCreateContainerError: ${(net.reason as Error).message}`);
-    // What the face already knew cannot start (awslogs options Docker would refuse, volumes berth does not serve).
-    if (t.spec.cannotStart) return this.fail(t.spec.cannotStart);
-    t.lastStatus = 'ACTIVATING';
+    if (net.status === 'rejected') return this.fail({ cause: 'sandbox', message: (net.reason as Error).message });
+    // What the face already knew cannot start (awslogs options Docker would refuse, volumes berth
+    // does not serve), in the face's own words.
+    if (t.spec.cannotStart) return this.fail({ cause: 'refused', message: t.spec.cannotStart });
+    t.phase = 'starting';
     // Saved while the containers are being created, before any starts: an agent restarted after
     // a start then knows the task's network, and adopts the container (recoverTask).
     this.saved = saveTask(this.dir, t).catch((e: unknown) =>
@@ -150,7 +148,7 @@ export class TaskRunner {
     const ready = this.containers.filter((c) => {
       const st = this.task.containers[c.name];
       return (
-        st?.lastStatus === 'PENDING' &&
+        st?.state === 'waiting' &&
         (st.restartAt ?? 0) <= now &&
         dependsOnMet(c, this.task) &&
         // After an agent restart, a container waits for its secrets to be sent again.
@@ -163,20 +161,25 @@ export class TaskRunner {
           () => undefined,
           (e: unknown) => {
             const st = this.task.containers[c.name];
+            const failure: ContainerFailure =
+              e instanceof PullFailure
+                ? { cause: 'image-pull', message: e.message }
+                : { cause: 'container-start', message: runtimeMessage((e as Error).message) };
             if (st) {
-              st.lastStatus = 'STOPPED';
-              st.reason =
-                e instanceof PullFailure
-                  ? e.message
-                  : `CannotStartContainerError: ${runtimeMessage((e as Error).message)}`;
+              st.state = 'exited';
+              st.failure = failure;
             }
-            return c.essential ? st?.reason : undefined;
+            return c.essential ? failure : undefined;
           },
         ),
       ),
     );
     const essential = failures.find((f) => f !== undefined);
-    if (essential && this.task.stoppingAt === undefined) this.fail(essential);
+    if (essential && this.task.stoppingAt === undefined)
+      this.fail({
+        cause: essential.cause === 'image-pull' ? 'image-pull' : 'container-start',
+        message: essential.message,
+      });
   }
 
   private async startContainer(c: ContainerSpec): Promise<void> {
@@ -211,7 +214,7 @@ export class TaskRunner {
     }
     await this.saved;
     await this.deps.runtime.start(this.host.id(c.name));
-    st.lastStatus = 'RUNNING';
+    st.state = 'running';
     st.startedAt = this.deps.now();
     delete st.restartAt;
     delete st.exitCode;
@@ -219,11 +222,11 @@ export class TaskRunner {
     if (c.probes.readiness) st.ready = false;
   }
 
-  /** A container's exit as ECS reports it: the code, and OOM kills named as such. */
+  /** A container's exit: the code, and an out-of-memory kill named as such. */
   private recordExit(st: ContainerState, exit: ExitStatus): void {
-    st.lastStatus = 'STOPPED';
+    st.state = 'exited';
     st.exitCode = exit.code;
-    if (exit.oomKilled) st.reason = OOM_REASON;
+    if (exit.oomKilled) st.failure = { cause: 'oom-killed' };
   }
 
   /** Running: record exits, start what has become ready, notice when the task is up or must stop. */
@@ -231,7 +234,7 @@ export class TaskRunner {
     const t = this.task;
     for (const c of this.containers) {
       const st = t.containers[c.name];
-      if (st?.lastStatus !== 'RUNNING') continue;
+      if (st?.state !== 'running') continue;
       const exit = await this.deps.runtime.exitStatus(this.host.containerDir(c.name));
       if (exit === undefined) continue;
       this.recordExit(st, exit);
@@ -240,16 +243,15 @@ export class TaskRunner {
         continue;
       }
       if (c.essential && t.stoppingAt === undefined) {
-        t.stopCode = 'EssentialContainerExited';
-        t.stoppedReason = 'Essential container in task exited';
+        t.ended = { cause: 'essential-exited' };
         t.stoppingAt = this.deps.now();
       }
     }
     await this.probe();
     await this.startReady();
     const essentials = this.containers.filter((c) => c.essential).map((c) => t.containers[c.name]);
-    if (t.lastStatus !== 'RUNNING' && essentials.every((c) => c?.lastStatus === 'RUNNING')) {
-      t.lastStatus = 'RUNNING';
+    if (t.phase !== 'running' && essentials.every((c) => c?.state === 'running')) {
+      t.phase = 'running';
       t.startedAt = this.deps.now();
     }
   }
@@ -271,7 +273,7 @@ export class TaskRunner {
     }
     for (const [name, sent] of this.termSentAt) {
       const c = this.containers.find((x) => x.name === name);
-      if (c && this.task.containers[name]?.lastStatus === 'RUNNING' && now - sent >= c.stop.timeoutMs) {
+      if (c && this.task.containers[name]?.state === 'running' && now - sent >= c.stop.timeoutMs) {
         await this.deps.runtime.kill(this.host.id(name), 'KILL');
       }
     }
@@ -284,7 +286,7 @@ export class TaskRunner {
     const running = new Set<string>();
     for (const c of this.containers) {
       const st = t.containers[c.name];
-      if (st?.lastStatus !== 'RUNNING') continue;
+      if (st?.state !== 'running') continue;
       const exit = await this.deps.runtime.exitStatus(this.host.containerDir(c.name));
       if (exit) this.recordExit(st, exit);
       else running.add(c.name);
@@ -305,8 +307,8 @@ export class TaskRunner {
     }
     // The last lines a container wrote reach CloudWatch Logs before the task is reported STOPPED.
     if (!(await this.deps.drainLogs(t, true))) return;
-    for (const st of Object.values(t.containers)) if (st.lastStatus === 'PENDING') st.lastStatus = 'STOPPED';
-    t.lastStatus = 'STOPPED';
+    for (const st of Object.values(t.containers)) if (st.state === 'waiting') st.state = 'exited';
+    t.phase = 'stopped';
     t.stoppedAt = this.deps.now();
   }
 

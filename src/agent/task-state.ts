@@ -1,15 +1,25 @@
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerSpec, TaskSpec, TaskStateMessage } from '../wire/index.js';
+import type {
+  ContainerFailure,
+  ContainerSpec,
+  ContainerStateWord,
+  Ended,
+  HealthState,
+  TaskSpec,
+  TaskStateMessage,
+  WorkloadPhase,
+} from '../wire/index.js';
 import type { PortBinding, TaskNetwork } from './runtime/network.js';
+import { fromEarlierAgent } from './saved-earlier.js';
 
 export interface ContainerState {
-  lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  state: ContainerStateWord;
   runtimeId: string;
   exitCode?: number;
-  reason?: string;
+  failure?: ContainerFailure;
   startedAt?: number;
-  healthStatus?: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  health?: HealthState;
   imageDigest?: string;
   /** Probe bookkeeping, per probe: failures and successes in a row, when it is next due. */
   probes?: Partial<
@@ -28,28 +38,28 @@ export interface ContainerState {
 /** Everything the agent knows about a task it runs, kept on disk so a restarted agent resumes it. */
 export interface LocalTask {
   spec: TaskSpec;
-  lastStatus: TaskStateMessage['lastStatus'];
+  phase: WorkloadPhase;
   pullStartedAt?: number;
   pullStoppedAt?: number;
   startedAt?: number;
   stoppingAt?: number;
   stoppedAt?: number;
-  stopCode?: string;
-  stoppedReason?: string;
+  /** Why it ended before it was asked to stop. */
+  ended?: Ended;
   bindings: PortBinding[];
   network?: TaskNetwork;
   containers: Record<string, ContainerState>;
   cleanedUp?: boolean;
 }
 
-/** A workload this host has just been given: provisioning, every container pending. */
+/** A workload this host has just been given: preparing, every container waiting. */
 export function newLocalTask(spec: TaskSpec): LocalTask {
   return {
     spec,
-    lastStatus: 'PROVISIONING',
+    phase: 'preparing',
     bindings: [],
     containers: Object.fromEntries(
-      spec.containers.map((c) => [c.name, { lastStatus: 'PENDING' as const, runtimeId: `${spec.id}-${c.name}` }]),
+      spec.containers.map((c) => [c.name, { state: 'waiting' as const, runtimeId: `${spec.id}-${c.name}` }]),
     ),
   };
 }
@@ -85,12 +95,15 @@ export async function saveTask(dir: string, t: LocalTask): Promise<void> {
   await rename(tmp, join(dir, 'state.json'));
 }
 
+/** A saved task; one saved by an agent of an earlier version is read in this one's words. */
 export async function loadTask(dir: string): Promise<LocalTask | undefined> {
+  let saved: unknown;
   try {
-    return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as LocalTask;
+    saved = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
   } catch {
     return undefined;
   }
+  return fromEarlierAgent(saved);
 }
 
 /**
@@ -117,33 +130,32 @@ export function toReport(t: LocalTask): TaskStateMessage {
       .map((b) => ({ bindIP: '0.0.0.0', containerPort: b.containerPort, hostPort: b.hostPort, protocol: b.protocol }));
   };
   const essentials = t.spec.containers.filter((c) => c.essential).map((c) => t.containers[c.name]);
-  const health = essentials.some((c) => c?.healthStatus === 'UNHEALTHY')
-    ? 'UNHEALTHY'
-    : essentials.length > 0 && essentials.every((c) => c?.healthStatus === 'HEALTHY')
-      ? 'HEALTHY'
-      : 'UNKNOWN';
+  const health = essentials.some((c) => c?.health === 'unhealthy')
+    ? 'unhealthy'
+    : essentials.length > 0 && essentials.every((c) => c?.health === 'healthy')
+      ? 'healthy'
+      : 'unknown';
   return {
     type: 'task-state',
     taskId: t.spec.id,
-    lastStatus: t.lastStatus,
+    phase: t.phase,
     ...(t.pullStartedAt !== undefined ? { pullStartedAt: t.pullStartedAt } : {}),
     ...(t.pullStoppedAt !== undefined ? { pullStoppedAt: t.pullStoppedAt } : {}),
     ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
-    ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt, executionStoppedAt: t.stoppedAt } : {}),
-    ...(t.stopCode ? { stopCode: t.stopCode } : {}),
-    ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
-    healthStatus: health,
+    ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt } : {}),
+    ...(t.ended ? { ended: t.ended } : {}),
+    health,
     // Only a workload with a network of its own has an address to report.
     ...(t.network?.ip && t.spec.sandbox.network.mode === 'own'
       ? { network: { ip: t.network.ip, ...(t.network.mac ? { mac: t.network.mac } : {}) } }
       : {}),
     containers: Object.entries(t.containers).map(([name, c]) => ({
       name,
-      lastStatus: c.lastStatus,
+      state: c.state,
       runtimeId: c.runtimeId,
       ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-      ...(c.reason ? { reason: c.reason } : {}),
-      ...(c.healthStatus ? { healthStatus: c.healthStatus } : {}),
+      ...(c.failure ? { failure: c.failure } : {}),
+      ...(c.health ? { health: c.health } : {}),
       ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
       networkBindings: bindingsFor(name),
     })),

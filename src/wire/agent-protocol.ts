@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import type { WorkloadSpec } from './workload.js';
+import {
+  CONTAINER_STATES,
+  containerFailureSchema,
+  endedSchema,
+  HEALTH_STATES,
+  WORKLOAD_PHASES,
+} from './workload-state.js';
 
 /**
  * The agent wire (`/agent/v1`, one JSON message per websocket frame). On (re)connect the agent
@@ -19,7 +26,10 @@ export const FARGATE_FLEET = '~fargate';
 
 const attribute = z.object({ name: z.string().min(1).max(128), value: z.string().max(128).optional() });
 
-/** ECS task statuses in lifecycle order: a task only ever moves forward through them. */
+/**
+ * ECS task statuses in lifecycle order, as agents of earlier versions reported them (read by the
+ * control plane only when a report has no `phase`).
+ */
 export const TASK_STATUSES = [
   'PROVISIONING',
   'PENDING',
@@ -59,10 +69,14 @@ export const helloSchema = z.object({
 
 export const containerStateSchema = z.object({
   name: z.string(),
-  lastStatus: z.string(),
+  state: z.enum(CONTAINER_STATES).optional(),
   runtimeId: z.string().optional(),
   imageDigest: z.string().optional(),
   exitCode: z.number().int().optional(),
+  failure: containerFailureSchema.optional(),
+  health: z.enum(HEALTH_STATES).optional(),
+  /** As agents of earlier versions reported them, in ECS's words: read when `state` is absent. */
+  lastStatus: z.string().optional(),
   reason: z.string().max(1024).optional(),
   healthStatus: z.enum(['HEALTHY', 'UNHEALTHY', 'UNKNOWN']).optional(),
   networkBindings: z
@@ -88,11 +102,16 @@ export const taskStateSchema = z.object({
    */
   cluster: z.string().min(1).optional(),
   taskId: z.string().regex(/^[0-9a-f]{32}$/),
-  lastStatus: z.enum(TASK_STATUSES),
+  phase: z.enum(WORKLOAD_PHASES).optional(),
+  ended: endedSchema.optional(),
+  health: z.enum(HEALTH_STATES).optional(),
+  /** As agents of earlier versions reported them, in ECS's words: read when `phase` is absent. */
+  lastStatus: z.enum(TASK_STATUSES).optional(),
   pullStartedAt: z.number().optional(),
   pullStoppedAt: z.number().optional(),
   startedAt: z.number().optional(),
   stoppedAt: z.number().optional(),
+  // As agents of earlier versions reported them, in ECS's words: read when `ended`/`health` are absent.
   executionStoppedAt: z.number().optional(),
   stopCode: z.string().optional(),
   stoppedReason: z.string().max(1024).optional(),

@@ -71,9 +71,9 @@ describe('an agent killed and started again', () => {
       for (const task of [started, created]) {
         const file = join(agentDir, 'tasks', task, 'state.json');
         const s = JSON.parse(readFileSync(file, 'utf8'));
-        s.lastStatus = 'ACTIVATING';
+        s.phase = 'starting';
         delete s.startedAt;
-        s.containers.main.lastStatus = 'PENDING';
+        s.containers.main.state = 'waiting';
         delete s.containers.main.startedAt;
         writeFileSync(file, JSON.stringify(s));
       }

@@ -1,11 +1,11 @@
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { TASK_STATUSES, type TaskStateMessage } from '../../wire/index.js';
+import { TASK_STATUSES } from '../../wire/index.js';
 import { FLEET, tasks, type TaskRecord } from '../tables.js';
+import { ecsReport, type TaskStateReport } from './ecs-status.js';
 import { eniOf } from './eni.js';
 import { hostOf, onFargate, putTask } from './put-task.js';
 
-/** What an agent reports about one task, level-triggered: the whole current state each time. */
-export type TaskStateReport = Omit<TaskStateMessage, 'type'>;
+export type { TaskStateReport } from './ecs-status.js';
 
 const ORDER: readonly string[] = TASK_STATUSES;
 
@@ -18,41 +18,42 @@ export function applyTaskState(
   deps: ControlPlaneDeps,
   cluster: string,
   instanceId: string,
-  r: TaskStateReport,
+  report: TaskStateReport,
   fleet = false,
 ): TaskRecord | undefined {
+  const r = ecsReport(report);
+  if (!r) return undefined;
   return deps.store.write((tx) => {
-    const cur = tx.get(tasks, `${cluster}/${r.taskId}`)?.value;
+    const cur = tx.get(tasks, `${cluster}/${report.taskId}`)?.value;
     const host = cur && hostOf(cur);
     if (!cur || host?.pool !== (fleet ? FLEET : cluster) || host.id !== instanceId) return undefined;
     // A task without an interface of its own is never PROVISIONING on ECS: its agent's
     // provisioning shows as PENDING.
     const provisions = cur.subnetId !== undefined || onFargate(cur);
-    if (r.lastStatus === 'PROVISIONING' && !provisions) r = { ...r, lastStatus: 'PENDING' };
-    if (ORDER.indexOf(r.lastStatus) < ORDER.indexOf(cur.lastStatus)) return cur;
+    const lastStatus = r.lastStatus === 'PROVISIONING' && !provisions ? 'PENDING' : r.lastStatus;
+    if (ORDER.indexOf(lastStatus) < ORDER.indexOf(cur.lastStatus)) return cur;
     const containers = cur.containers.map((c) => {
-      const rep = r.containers.find((x) => x.name === c.name);
+      const rep = r.containers.get(c.name);
       if (!rep) return c;
-      const { name: _name, ...rest } = rep;
-      return ORDER.indexOf(rest.lastStatus ?? c.lastStatus) < ORDER.indexOf(c.lastStatus) ? c : { ...c, ...rest };
+      return ORDER.indexOf(rep.lastStatus ?? c.lastStatus) < ORDER.indexOf(c.lastStatus) ? c : { ...c, ...rep };
     });
     const next: TaskRecord = {
       ...cur,
-      lastStatus: r.lastStatus,
+      lastStatus,
       containers,
       version: cur.version + 1,
-      ...(r.pullStartedAt !== undefined ? { pullStartedAt: r.pullStartedAt } : {}),
-      ...(r.pullStoppedAt !== undefined ? { pullStoppedAt: r.pullStoppedAt } : {}),
-      ...(r.startedAt !== undefined
-        ? { startedAt: r.startedAt, connectivity: 'CONNECTED' as const, connectivityAt: r.startedAt }
+      ...(report.pullStartedAt !== undefined ? { pullStartedAt: report.pullStartedAt } : {}),
+      ...(report.pullStoppedAt !== undefined ? { pullStoppedAt: report.pullStoppedAt } : {}),
+      ...(report.startedAt !== undefined
+        ? { startedAt: report.startedAt, connectivity: 'CONNECTED' as const, connectivityAt: report.startedAt }
         : {}),
       ...(r.healthStatus !== undefined ? { healthStatus: r.healthStatus } : {}),
-      ...(r.attachments !== undefined ? { attachments: r.attachments } : {}),
+      ...(report.attachments !== undefined ? { attachments: report.attachments } : {}),
     };
     // The agent reports an address; ECS shows an interface (awsvpc and Fargate tasks only).
-    if (r.network && provisions) Object.assign(next, eniOf(next, r.network, r.lastStatus === 'STOPPED'));
-    if (r.lastStatus === 'STOPPED') {
-      next.stoppedAt = r.stoppedAt ?? now(deps);
+    if (report.network && provisions) Object.assign(next, eniOf(next, report.network, lastStatus === 'STOPPED'));
+    if (lastStatus === 'STOPPED') {
+      next.stoppedAt = report.stoppedAt ?? now(deps);
       next.executionStoppedAt = r.executionStoppedAt ?? next.stoppedAt;
       next.stoppingAt ??= next.stoppedAt;
       next.desiredStatus = 'STOPPED';
