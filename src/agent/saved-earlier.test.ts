@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fromEarlierAgent } from './saved-earlier.js';
+import { fromEarlierAgent as convert } from './saved-earlier.js';
+import type { LocalTask } from './task-state.js';
+
+const fromEarlierAgent = (saved: unknown) => convert(saved) as LocalTask | undefined;
 
 describe('a task saved by an agent of an earlier version', () => {
   it('is read in this version’s words', () => {

@@ -1,10 +1,10 @@
 import type { ContainerFailure, ContainerStateWord, Ended, HealthState, WorkloadPhase } from '../wire/index.js';
-import type { ContainerState, LocalTask } from './task-state.js';
 
 // Agents of earlier versions saved a task's state in ECS's words (lastStatus, stopCode,
 // stoppedReason, healthStatus, a container's reason). This reads such a file in the host's own
 // words, so that an agent upgraded under running tasks adopts them. Only this file knows the old
-// words; nothing here is sent or saved in them.
+// words; nothing here is sent or saved in them. (It returns plain records: task-state.ts, which
+// owns the LocalTask type, reads through here.)
 
 const PHASES = new Map<string, WorkloadPhase>([
   ['PROVISIONING', 'preparing'],
@@ -47,12 +47,12 @@ function ended(stopCode: unknown, stoppedReason: unknown): Ended | undefined {
 type Saved = Record<string, unknown>;
 
 /** A saved task in this version's words: as it is, or converted from an earlier agent's. */
-export function fromEarlierAgent(saved: unknown): LocalTask | undefined {
+export function fromEarlierAgent(saved: unknown): Saved | undefined {
   if (typeof saved !== 'object' || saved === null) return undefined;
   const old = saved as Saved;
-  if (typeof old['phase'] === 'string') return saved as LocalTask;
+  if (typeof old['phase'] === 'string') return old;
   const phase = typeof old['lastStatus'] === 'string' ? PHASES.get(old['lastStatus']) : undefined;
-  if (!phase) return saved as LocalTask;
+  if (!phase) return old;
   const {
     lastStatus: _status,
     stopCode,
@@ -60,18 +60,18 @@ export function fromEarlierAgent(saved: unknown): LocalTask | undefined {
     containers: oldContainers,
     ...rest
   } = old as Saved & { containers?: Record<string, Saved> };
-  const containers: Record<string, ContainerState> = {};
+  const containers: Record<string, Saved> = {};
   for (const [name, c] of Object.entries(oldContainers ?? {})) {
     const { lastStatus, reason, healthStatus, ...kept } = c;
     const failure = containerFailure(reason);
     const health = typeof healthStatus === 'string' ? HEALTH.get(healthStatus) : undefined;
     containers[name] = {
-      ...(kept as Omit<ContainerState, 'state'>),
+      ...kept,
       state: (typeof lastStatus === 'string' ? STATES.get(lastStatus) : undefined) ?? 'waiting',
       ...(failure ? { failure } : {}),
       ...(health ? { health } : {}),
     };
   }
   const why = ended(stopCode, stoppedReason);
-  return { ...(rest as Omit<LocalTask, 'phase' | 'containers'>), phase, containers, ...(why ? { ended: why } : {}) };
+  return { ...rest, phase, containers, ...(why ? { ended: why } : {}) };
 }

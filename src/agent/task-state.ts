@@ -103,7 +103,7 @@ export async function loadTask(dir: string): Promise<LocalTask | undefined> {
   } catch {
     return undefined;
   }
-  return fromEarlierAgent(saved);
+  return fromEarlierAgent(saved) as LocalTask | undefined;
 }
 
 /**
