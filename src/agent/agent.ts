@@ -13,7 +13,8 @@ import {
 } from '../wire/index.js';
 import { logRefusal, type AgentConfig } from './agent-config.js';
 import { answerLogsRequest } from './container-logs.js';
-import { hostPlatform } from './task-platform.js';
+import { cgroupPathOf, hostPlatform } from './task-platform.js';
+import { readCgroupStats } from './runtime/cgroup-stats.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING } from './housekeeping.js';
 import { ImageStore } from './images/image-store.js';
@@ -67,6 +68,7 @@ export class Agent {
       () => [...this.runners.values()].map((r) => r.task),
       (m) => this.send(m),
       logger,
+      (t, name) => readCgroupStats(cgroupPathOf(t, name, `${t.spec.id}-${name}`)),
     );
     this.images = new ImageStore(
       join(config.dataDir, 'images'),

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from '../kernel/index.js';
 import type { RoleCredentials } from '../wire/index.js';
 import { run } from './runtime/exec.js';
-import { containerMetadata, taskMetadata } from './task-metadata.js';
+import type { CgroupSample } from './runtime/cgroup-stats.js';
+import { containerMetadata, containerStats, taskMetadata } from './task-metadata.js';
 import type { LocalTask } from './task-state.js';
 
 /** Whether a task reaches the task endpoint: it has a role or metadata, and a network of its own on the bridge. */
@@ -31,11 +32,15 @@ export class TaskEndpoint {
   private listening?: Promise<void>;
   private readonly held = new Map<string, RoleCredentials>();
   private readonly waiting = new Map<string, (r: { credentials?: RoleCredentials; error?: string }) => void>();
+  /** Each container's last stats reading, by runtime id: the next answer's `precpu_stats`. */
+  private readonly lastRead = new Map<string, CgroupSample>();
 
   constructor(
     private readonly tasks: () => Iterable<LocalTask>,
     private readonly send: (msg: object) => boolean,
     private readonly logger: Logger,
+    /** Reads a running container's cgroup; without it `/stats` is not served. */
+    private readonly readStats?: (t: LocalTask, container: string) => Promise<CgroupSample | undefined>,
   ) {}
 
   /** Puts the address on the bridge and listens there (once; later calls wait for the first). */
@@ -66,7 +71,7 @@ export class TaskEndpoint {
   private async answer(url: string, from: string): Promise<[number, object]> {
     const path = url.split('?')[0] ?? '';
     const meta = /^\/v([34])\/([0-9a-f-]{36})-([^/]+)(\/task)?(\/stats)?$/.exec(path);
-    if (meta) return this.metadata(meta, from);
+    if (meta) return meta[5] ? this.stats(meta, from) : this.metadata(meta, from);
     const m = /^\/v2\/credentials\/([0-9a-f-]{36})$/.exec(path);
     const task = m
       ? [...this.tasks()].find((t) => t.spec.sandbox.identity?.credentialsId === m[1] && t.network?.ip === from)
@@ -89,16 +94,45 @@ export class TaskEndpoint {
     ];
   }
 
-  /** `/v4/<id>-<container>[/task][/stats]` (and v3), for the task with that id, from its own address. */
-  private metadata(m: RegExpExecArray, from: string): [number, object] {
-    const [, version, id, name, task, stats] = m;
+  /** The task with that metadata id and the container named, asked for from the task's own address. */
+  private asker(id: string | undefined, name: string | undefined, from: string) {
     const t = [...this.tasks()].find((x) => x.spec.sandbox.metadata?.id === id && x.network?.ip === from);
-    const c = t?.spec.containers.find((x) => x.name === decodeURIComponent(name as string));
-    if (!t || !c) return [404, { code: 'NotFound', message: 'no such task metadata' }];
-    if (stats)
-      return [501, { code: 'NotImplemented', message: 'task and container stats are not implemented in berth yet' }];
+    const c = t?.spec.containers.find((x) => x.name === decodeURIComponent(name ?? ''));
+    return t && c ? { t, c } : undefined;
+  }
+
+  /** `/v4/<id>-<container>[/task]` (and v3), for the task with that id, from its own address. */
+  private metadata(m: RegExpExecArray, from: string): [number, object] {
+    const [, version, id, name, task] = m;
+    const found = this.asker(id, name, from);
+    if (!found) return [404, { code: 'NotFound', message: 'no such task metadata' }];
     const v4 = version === '4';
-    return [200, task ? taskMetadata(t, v4) : containerMetadata(t, c, v4)];
+    return [200, task ? taskMetadata(found.t, v4) : containerMetadata(found.t, found.c, v4)];
+  }
+
+  /**
+   * `/v4/<id>-<container>/stats`: the container's stats; `/task/stats`: every running container's,
+   * by runtime id (as ECS keys them by Docker id). A container not running has none: `{}`.
+   */
+  private async stats(m: RegExpExecArray, from: string): Promise<[number, object]> {
+    const [, , id, name, task] = m;
+    const found = this.asker(id, name, from);
+    if (!found) return [404, { code: 'NotFound', message: 'no such task metadata' }];
+    const read = this.readStats;
+    if (!read) return [501, { code: 'NotImplemented', message: 'container stats are not read on this host' }];
+    const { t, c } = found;
+    const one = async (container: string): Promise<[string, object] | undefined> => {
+      const st = t.containers[container];
+      if (st?.state !== 'running') return undefined;
+      const now = await read(t, container);
+      if (!now) return undefined;
+      const prev = this.lastRead.get(st.runtimeId);
+      this.lastRead.set(st.runtimeId, now);
+      return [st.runtimeId, containerStats(st.runtimeId, now, prev)];
+    };
+    if (!task) return [200, (await one(c.name))?.[1] ?? {}];
+    const all = await Promise.all(t.spec.containers.map((x) => one(x.name)));
+    return [200, Object.fromEntries(all.filter((x): x is [string, object] => x !== undefined))];
   }
 
   private async credentialsOf(t: LocalTask): Promise<RoleCredentials | { error: string }> {
@@ -133,9 +167,10 @@ export class TaskEndpoint {
     done?.(r);
   }
 
-  /** A task gone: its credentials are dropped. */
+  /** A task gone: its credentials and stats readings are dropped. */
   forget(taskId: string): void {
     this.held.delete(taskId);
+    for (const id of this.lastRead.keys()) if (id.startsWith(`${taskId}-`)) this.lastRead.delete(id);
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import type { ContainerSpec, ContainerStateWord, WorkloadPhase } from '../wire/index.js';
+import type { CgroupSample } from './runtime/cgroup-stats.js';
 import type { LocalTask } from './task-state.js';
 
 // ECS's task metadata (v3 and v4 shapes) from what the face said of the task (spec.sandbox.metadata)
@@ -83,4 +84,64 @@ export function taskMetadata(t: LocalTask, v4: boolean): Json {
     PullStoppedAt: iso(t.pullStoppedAt),
     Containers: t.spec.containers.map((c) => containerMetadata(t, c, v4)),
   });
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+function cpuStats(s: CgroupSample | undefined): Json {
+  return {
+    cpu_usage: {
+      total_usage: s?.cpu.totalNs ?? 0,
+      ...(s && s.cpu.perCpuNs.length > 0 ? { percpu_usage: s.cpu.perCpuNs } : {}),
+      usage_in_kernelmode: s?.cpu.systemNs ?? 0,
+      usage_in_usermode: s?.cpu.userNs ?? 0,
+    },
+    system_cpu_usage: s?.cpu.hostNs ?? 0,
+    online_cpus: s?.cpu.onlineCpus ?? 0,
+    throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+  };
+}
+
+/**
+ * One container's stats as `${ECS_CONTAINER_METADATA_URI_V4}/stats` answers: Docker's stats
+ * format, with the reading before (`prev`) as `precpu_stats`, so a caller computes CPU percent
+ * from one answer as `docker stats` does.
+ */
+export function containerStats(runtimeId: string, now: CgroupSample, prev?: CgroupSample): Json {
+  const networks: Json = {};
+  for (const [name, n] of Object.entries(now.networks))
+    networks[name] = {
+      rx_bytes: n.rxBytes,
+      rx_packets: n.rxPackets,
+      rx_errors: n.rxErrors,
+      rx_dropped: n.rxDropped,
+      tx_bytes: n.txBytes,
+      tx_packets: n.txPackets,
+      tx_errors: n.txErrors,
+      tx_dropped: n.txDropped,
+    };
+  return {
+    read: new Date(now.at).toISOString(),
+    preread: prev ? new Date(prev.at).toISOString() : ZERO_TIME,
+    pids_stats: { current: now.pids },
+    blkio_stats: {
+      io_service_bytes_recursive: [
+        { major: 0, minor: 0, op: 'read', value: now.io.readBytes },
+        { major: 0, minor: 0, op: 'write', value: now.io.writeBytes },
+      ],
+    },
+    num_procs: 0,
+    storage_stats: {},
+    cpu_stats: cpuStats(now),
+    precpu_stats: cpuStats(prev),
+    memory_stats: defined({
+      usage: now.memory.usage,
+      max_usage: now.memory.maxUsage,
+      stats: { ...now.memory.stats },
+      limit: now.memory.limit,
+    }),
+    name: `/${runtimeId}`,
+    id: runtimeId,
+    ...(Object.keys(networks).length > 0 ? { networks } : {}),
+  };
 }

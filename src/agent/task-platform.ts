@@ -27,6 +27,10 @@ export interface TaskPlatform {
   cgroupOf(t: LocalTask, container: string, id: string): string;
 }
 
+/** A container's cgroup: under its task's own on Fargate, else one of its own under /berth. */
+export const cgroupPathOf = (t: LocalTask, container: string, id: string): string =>
+  t.spec.sandbox.isolation ? containerCgroup(t.spec.id, container) : `/berth/${id}`;
+
 /**
  * The real host: CNI networks, cgroups, overlay mounts. `serveCredentials` makes the host's task
  * endpoint (credentials, metadata) reachable before a task that uses it starts (SDKs ask at once).
@@ -54,6 +58,6 @@ export function hostPlatform(network: NetworkConfig, serveCredentials?: () => Pr
     writeBundle,
     unmountRoot: unmount,
     // An isolated workload's containers sit in its own cgroup, held to the workload's size.
-    cgroupOf: (t, container, id) => (t.spec.sandbox.isolation ? containerCgroup(t.spec.id, container) : `/berth/${id}`),
+    cgroupOf: cgroupPathOf,
   };
 }

@@ -90,7 +90,11 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
             'sh',
             '-c',
             `echo "URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; echo "CREDS=$(${fetchCreds})"; ` +
-              `echo "META=$(busybox wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4/task")"; echo END; sleep 60`,
+              `echo "META=$(busybox wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4/task")"; ` +
+              // Some CPU time to count, then the container's stats and the task's, one after the other.
+              'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; ' +
+              `echo "STATS=$(busybox wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4/stats")"; ` +
+              `echo "TSTATS=$(busybox wget -q -O - "$ECS_CONTAINER_METADATA_URI_V4/task/stats")"; echo END; sleep 60`,
           ],
         },
       ],
@@ -123,6 +127,35 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
       [['app', 'RUNNING', 'bridge']],
     );
     assert.match(meta.Containers[0]?.Networks[0]?.IPv4Addresses[0] ?? '', /^\d+\.\d+\.\d+\.\d+$/);
+
+    // Its stats, in Docker's format as ECS serves them: read from the container's cgroup.
+    interface Stats {
+      id: string;
+      read: string;
+      preread: string;
+      cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage: number; online_cpus: number };
+      precpu_stats: { cpu_usage: { total_usage: number } };
+      memory_stats: { usage: number; limit: number; stats: Record<string, number> };
+      networks?: Record<string, { rx_bytes: number; tx_bytes: number }>;
+    }
+    const runtimeId = `${a.split('/').pop()}-app`;
+    const stats = JSON.parse(/^STATS=(.*)$/m.exec(outA)?.[1] || 'null') as Stats;
+    assert.ok(stats, outA);
+    assert.equal(stats.id, runtimeId);
+    assert.ok(stats.cpu_stats.cpu_usage.total_usage > 0, JSON.stringify(stats.cpu_stats));
+    assert.ok(stats.cpu_stats.system_cpu_usage > stats.cpu_stats.cpu_usage.total_usage);
+    assert.ok(stats.cpu_stats.online_cpus >= 1);
+    assert.ok(stats.memory_stats.usage > 0);
+    assert.equal(stats.memory_stats.limit, 32 * 1024 * 1024, 'the container definition’s memory');
+    assert.ok(Object.keys(stats.memory_stats.stats).length > 0);
+    assert.ok((stats.networks?.['eth0']?.rx_bytes ?? 0) > 0, JSON.stringify(stats.networks));
+    const taskStats = JSON.parse(/^TSTATS=(.*)$/m.exec(outA)?.[1] || 'null') as Record<string, Stats>;
+    assert.deepEqual(Object.keys(taskStats), [runtimeId]);
+    const again = taskStats[runtimeId] as Stats;
+    // The reading before is the first answer's: CPU percent comes from one answer, as with docker stats.
+    assert.equal(again.preread, stats.read);
+    assert.equal(again.precpu_stats.cpu_usage.total_usage, stats.cpu_stats.cpu_usage.total_usage);
+    assert.ok(again.cpu_stats.cpu_usage.total_usage >= stats.cpu_stats.cpu_usage.total_usage);
 
     // The credentials work against berth as the role's session, and only as far as its policy goes.
     const asA = {
