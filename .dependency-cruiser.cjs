@@ -9,15 +9,17 @@ const allowed = {
   registry: ['kernel', 'store', 'blob'],
   // CloudWatch Logs' domain: log groups, streams and events in the store (not in DESIGN.md's table yet).
   logs: ['kernel', 'store'],
-  // Identity and secrets: SSM parameters today (IAM, STS and Secrets Manager to come).
+  // Identity and secrets: IAM, STS, SSM parameters, Secrets Manager.
   iam: ['kernel', 'store'],
+  // CloudWatch metrics (alarms to come).
+  metrics: ['kernel', 'store'],
   scheduler: ['kernel'],
   'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam'],
   // The billing meter keeps its ledger in the store (DESIGN.md lists kernel and control-plane).
   fargate: ['kernel', 'store', 'control-plane'],
   agent: ['kernel', 'wire'],
   wire: ['kernel'],
-  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs', 'iam'],
+  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs', 'iam', 'metrics'],
   server: null, // the composition root may import everything
   cli: ['server', 'kernel'],
 };

@@ -4,6 +4,7 @@ import { authenticate, type AuthConfig } from './auth.js';
 import { authorizeCall, type Decide } from './authorize.js';
 import { AwsError, protocolErrors, toAwsError } from './errors.js';
 import { decodeInput, validationMessage } from './model/decode.js';
+import { CBOR_PATH, cborProtocol } from './protocols/cbor.js';
 import { jsonProtocol } from './protocols/json.js';
 import type { Protocol } from './protocols/protocol.js';
 import { queryParams, queryProtocol } from './protocols/query.js';
@@ -28,9 +29,25 @@ export interface DispatchDeps {
   logger: Logger;
 }
 
-const protocols: Record<string, Protocol> = { json: jsonProtocol, query: queryProtocol, 'rest-json': restJsonProtocol };
+const protocols: Record<string, Protocol> = {
+  json: jsonProtocol,
+  query: queryProtocol,
+  'rest-json': restJsonProtocol,
+  'smithy-rpc-v2-cbor': cborProtocol,
+};
 
-function protocolOf(service: AwsService): Protocol {
+/**
+ * The protocol a request speaks. A service with several (CloudWatch: CBOR, JSON, query) is asked
+ * in whichever the client chose, told apart as its SDKs send them: a /service/…/operation/… path
+ * (CBOR), an X-Amz-Target header (JSON), else form parameters (query).
+ */
+function protocolOf(service: AwsService, req?: RawRequest): Protocol {
+  const spoken = service.model.metadata.protocols;
+  if (req && spoken && spoken.length > 1) {
+    if (spoken.includes('smithy-rpc-v2-cbor') && CBOR_PATH.test(req.path)) return cborProtocol;
+    if (spoken.includes('json') && header(req, 'x-amz-target') !== undefined) return jsonProtocol;
+    if (spoken.includes('query')) return queryProtocol;
+  }
   const p = protocols[service.model.metadata.protocol];
   if (!p) throw new Error(`protocol ${service.model.metadata.protocol} is not supported`);
   return p;
@@ -50,6 +67,8 @@ function credentialService(req: RawRequest): string | undefined {
 
 /** Finds the service a request is for: by X-Amz-Target prefix, else by its credential scope. */
 export function resolveService(req: RawRequest, services: readonly AwsService[]): AwsService | undefined {
+  const cbor = CBOR_PATH.exec(req.path);
+  if (cbor) return services.find((s) => s.model.metadata.targetPrefix === cbor[1]);
   const target = header(req, 'x-amz-target');
   if (target !== undefined) {
     const prefix = target.slice(0, target.lastIndexOf('.'));
@@ -70,7 +89,7 @@ export function earlyError(
   requestId: string,
 ): RawResponse {
   const service = resolveService(req, services);
-  const protocol = service ? protocolOf(service) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
+  const protocol = service ? protocolOf(service, req) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
   return protocol.error(service, err, requestId);
 }
 
@@ -78,7 +97,7 @@ export function earlyError(
 export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: AbortSignal): Promise<RawResponse> {
   const requestId = newRequestId();
   const service = resolveService(req, deps.services);
-  const protocol = service ? protocolOf(service) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
+  const protocol = service ? protocolOf(service, req) : looksLikeQuery(req) ? queryProtocol : jsonProtocol;
   const isQuery = protocol === queryProtocol;
   try {
     const { claims, key } = authenticate(req, deps.auth, isQuery, deps.clock.now(), service?.signingName);

@@ -9,3 +9,4 @@ export * from './iam/iam-service.js';
 export * from './service.js';
 export * from './ssm/ssm-service.js';
 export * from './sts/sts-service.js';
+export * from './cloudwatch/cloudwatch-service.js';

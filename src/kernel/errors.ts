@@ -66,7 +66,9 @@ export type ErrorReason =
   | 'scheduled-for-deletion'
   // IAM
   | 'policy-malformed'
-  | 'delete-conflict';
+  | 'delete-conflict'
+  // CloudWatch metrics
+  | 'parameter-combination';
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;

@@ -1,4 +1,5 @@
 import {
+  cloudwatchService,
   ecrService,
   ecsService,
   iamService,
@@ -38,6 +39,7 @@ export function awsServices(
     logsService(deps.controlPlane),
     ssmService(iam),
     secretsManagerService(iam),
+    cloudwatchService(deps.controlPlane),
   ];
 }
 

@@ -3,7 +3,11 @@ export interface ServiceModel {
   metadata: {
     apiVersion: string;
     endpointPrefix: string;
-    protocol: 'json' | 'query' | 'rest-json' | 'rest-xml' | 'ec2';
+    protocol: 'json' | 'query' | 'rest-json' | 'rest-xml' | 'ec2' | 'smithy-rpc-v2-cbor';
+    /** Every protocol the service speaks, the preferred first (CloudWatch: CBOR, JSON, query). */
+    protocols?: string[];
+    /** Present on a service once served by the query protocol: its errors name the old code too. */
+    awsQueryCompatible?: object;
     jsonVersion?: string;
     targetPrefix?: string;
     signingName?: string;

@@ -3,6 +3,7 @@ import { protocolErrors, type AwsError } from '../errors.js';
 import { encodeJsonText } from '../model/encode-json.js';
 import { header, type RawRequest, type RawResponse } from '../raw.js';
 import type { AwsService } from '../service.js';
+import { queryCompatible } from './cbor.js';
 import type { Protocol } from './protocol.js';
 
 /** awsJson1_0 / awsJson1_1: POST /, operation in X-Amz-Target, JSON in and out. */
@@ -11,10 +12,16 @@ export function contentType(service: AwsService | undefined): string {
 }
 
 export function jsonError(service: AwsService | undefined, err: AwsError, requestId: string): RawResponse {
+  const { type, headers } = queryCompatible(service, err);
   return {
     status: err.status,
-    headers: { 'content-type': contentType(service), 'x-amzn-errortype': err.code, 'x-amzn-requestid': requestId },
-    body: JSON.stringify({ __type: err.code, message: err.message }),
+    headers: {
+      'content-type': contentType(service),
+      'x-amzn-errortype': err.code,
+      'x-amzn-requestid': requestId,
+      ...headers,
+    },
+    body: JSON.stringify({ __type: type, message: err.message }),
   };
 }
 

@@ -1,0 +1,6 @@
+/** The metrics module's public face: CloudWatch metrics (and, later, alarms). */
+export * from './deps.js';
+export * from './put.js';
+export * from './queries.js';
+export { metricStatistics, percentileOf, type Datapoint, type MetricQuery } from './statistics.js';
+export type { Dimension, SeriesRecord } from './tables.js';
