@@ -31,6 +31,8 @@ export interface AgentConfig {
   imagePullBehavior?: PullBehavior;
   /** ECS_IMAGE_CLEANUP_INTERVAL: how often housekeeping runs. */
   cleanupIntervalMs?: number;
+  /** How often workloads' CPU and memory use is read and sent (default 20 s). */
+  usageIntervalMs?: number;
   housekeeping?: Partial<HousekeepingOptions>;
 }
 

@@ -15,6 +15,7 @@ import { logRefusal, type AgentConfig } from './agent-config.js';
 import { answerLogsRequest } from './container-logs.js';
 import { cgroupPathOf, hostPlatform } from './task-platform.js';
 import { readCgroupStats } from './runtime/cgroup-stats.js';
+import { reportUsage } from './usage-sampler.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING } from './housekeeping.js';
 import { ImageStore } from './images/image-store.js';
@@ -109,6 +110,13 @@ export class Agent {
       ),
     );
     this.timers.push(setInterval(() => this.send({ type: 'heartbeat' }), 15_000));
+    this.timers.push(
+      reportUsage(
+        () => [...this.runners.values()].map((r) => r.task),
+        (m) => this.send(m),
+        this.config.usageIntervalMs,
+      ),
+    );
     this.timers.push(
       setInterval(() => {
         for (const r of this.runners.values()) {

@@ -37,6 +37,12 @@ const DURATIONS: [string, string, string, string][] = [
     'ECS_ENGINE_TASK_CLEANUP_WAIT_SECONDS',
     '10800',
   ],
+  [
+    '--usage-interval',
+    "how often each task's CPU and memory use is read from its cgroups and sent (AWS/ECS metrics)",
+    'BERTH_USAGE_INTERVAL_SECONDS',
+    '20',
+  ],
 ];
 
 /** The options every command that runs an agent takes (`berth up` and `berth agent`). */
@@ -80,6 +86,7 @@ export function agentSettings(o: Record<string, unknown>): Partial<AgentOptions>
     fargateCpuOvercommit: o.fargateCpuOvercommit as number,
     imagePullBehavior: o.imagePullBehavior as PullBehavior,
     cleanupIntervalMs: (o.imageCleanupInterval as number) * 1000,
+    usageIntervalMs: (o.usageInterval as number) * 1000,
     housekeeping: {
       imageMinimumAgeMs: (o.imageMinimumCleanupAge as number) * 1000,
       taskCleanupWaitMs: (o.taskCleanupWait as number) * 1000,

@@ -15,6 +15,7 @@ import type { ControlPlaneDeps } from './deps.js';
 import { FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
 import { desiredTasks, placedHere, specFor } from './host-tasks.js';
+import { recordUsage } from './task-usage.js';
 import { taskRoleCredentials } from './task-credentials.js';
 import { applyTaskState } from './tasks/task-state.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
@@ -115,6 +116,12 @@ export class AgentSession implements LogSource {
         // of earlier versions name the cluster, and the task's record still takes the report.
         const applied = inst.cluster ? applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report) : undefined;
         if (!applied && inst.fleet && cluster) applyTaskState(this.deps, cluster, inst.id, report, true);
+      }
+    } else if (msg.type === 'usage') {
+      try {
+        recordUsage(this.deps, this.instance, msg);
+      } catch (e) {
+        this.options.logger.warn({ err: String(e) }, 'usage report not recorded');
       }
     } else if (msg.type === 'log-batch') {
       const { type: _t, requestId, ...batch } = msg;

@@ -22,6 +22,17 @@ export interface ControlPlaneDeps {
    * allow `ssm:GetParameters` / `secretsmanager:GetSecretValue` on each (else the task cannot start).
    */
   enforceIam?: boolean;
+  /** Publishes a face's metrics (AWS/ECS) to CloudWatch metrics; none: nothing is published. */
+  publishMetrics?: (namespace: string, data: MetricDatumOut[]) => void;
+}
+
+/** One datum of a metric, as CloudWatch's PutMetricData takes it. */
+export interface MetricDatumOut {
+  MetricName: string;
+  Dimensions: { Name: string; Value: string }[];
+  Value: number;
+  Unit: string;
+  Timestamp: Date;
 }
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

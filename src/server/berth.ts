@@ -16,6 +16,7 @@ import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
+import { recordMetrics } from '../metrics/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -77,6 +78,13 @@ export async function startBerth(
         sealer,
         // In strict mode a task's secrets are fetched as its execution role, which must be allowed.
         ...(config.auth === 'strict' ? { enforceIam: true } : {}),
+        // Tasks' CPU and memory use, reported by agents, as the region's AWS/ECS metrics.
+        publishMetrics: (namespace, data) =>
+          recordMetrics(
+            { store: scoped, clock: systemClock, accountId: config.accountId, region: name },
+            namespace,
+            data,
+          ),
       },
     });
     const regions = new Regions(

@@ -161,8 +161,29 @@ export const credentialsRequestSchema = z.object({
   taskId: z.string().regex(/^[0-9a-f]{32}$/),
 });
 
+/**
+ * What the host's workloads use, read from their cgroups every few seconds: cumulative CPU time
+ * and current memory per workload (its running containers summed). Counters are cumulative, so a
+ * repeated or lost message costs nothing but a coarser interval.
+ */
+export const usageSchema = z.object({
+  type: z.literal('usage'),
+  /** When it was read (ms). */
+  at: z.number().int().nonnegative(),
+  workloads: z
+    .array(
+      z.object({
+        taskId: z.string().regex(/^[0-9a-f]{32}$/),
+        cpuNs: z.number().nonnegative(),
+        memoryBytes: z.number().nonnegative(),
+      }),
+    )
+    .max(10_000),
+});
+
 export const agentMessageSchema = z.discriminatedUnion('type', [
   credentialsRequestSchema,
+  usageSchema,
   helloSchema,
   taskStateSchema,
   logsSchema,
@@ -172,6 +193,7 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
 
 export type Hello = z.infer<typeof helloSchema>;
 export type TaskStateMessage = z.infer<typeof taskStateSchema>;
+export type UsageMessage = z.infer<typeof usageSchema>;
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 export type LogEventMessage = z.infer<typeof logEventSchema>;
 export type LogBatch = z.infer<typeof logBatchSchema>;

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { awsCli } from './harness.js';
+
+// AWS/ECS metrics from real containers: the agent reads each task's cgroups every second here
+// (--usage-interval 1; 20 s by default) and berth publishes CPUUtilization and MemoryUtilization
+// per cluster and service, which the AWS CLI reads back over CBOR.
+describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups', () => {
+  let fx: AgentFixture | undefined;
+  after(async () => fx?.dispose());
+
+  it('shows a CPU-bound service near its reservation and an idle one near zero', async () => {
+    fx = await startAgentFixture({}, { args: ['--usage-interval', '1'] });
+    const f = fx;
+    const aws = async (args: string[]) => {
+      const r = await awsCli(f.berth.endpoint, args);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout || '{}');
+    };
+    // 256 CPU units (a quarter of a core) with no limit on the container's CPU: a busy loop uses a
+    // whole core, four times its reservation, as ECS counts it.
+    await f.register(
+      'burn',
+      [{ name: 'main', image: f.imageUri, memory: 64, command: ['sh', '-c', 'while :; do :; done'] }],
+      ['--cpu', '256', '--memory', '64'],
+    );
+    await f.register(
+      'idle',
+      [{ name: 'main', image: f.imageUri, memory: 64, command: ['sh', '-c', 'sleep 3600'] }],
+      ['--cpu', '256', '--memory', '64'],
+    );
+    for (const name of ['burn', 'idle'])
+      await aws(['ecs', 'create-service', '--service-name', name, '--task-definition', name, '--desired-count', '1']);
+    for (let i = 0; i < 60; i++) {
+      const d = await aws(['ecs', 'describe-services', '--services', 'burn', 'idle']);
+      if ((d.services as { runningCount: number }[]).every((s) => s.runningCount === 1)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const stat = async (service: string, metric: string) => {
+      const r = await aws([
+        'cloudwatch',
+        'get-metric-statistics',
+        '--namespace',
+        'AWS/ECS',
+        '--metric-name',
+        metric,
+        '--dimensions',
+        'Name=ClusterName,Value=default',
+        `Name=ServiceName,Value=${service}`,
+        '--start-time',
+        new Date(Date.now() - 10 * 60_000).toISOString(),
+        '--end-time',
+        new Date(Date.now() + 60_000).toISOString(),
+        '--period',
+        '3600',
+        '--statistics',
+        'Maximum',
+        'SampleCount',
+      ]);
+      return (r.Datapoints as { Maximum: number; SampleCount: number; Unit: string }[])[0];
+    };
+    let burn;
+    for (let i = 0; i < 30; i++) {
+      burn = await stat('burn', 'CPUUtilization');
+      if ((burn?.SampleCount ?? 0) >= 3) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.ok(burn && burn.SampleCount >= 3, JSON.stringify(burn));
+    assert.equal(burn.Unit, 'Percent');
+    assert.ok(burn.Maximum > 100, `a busy loop is over its quarter core: ${burn.Maximum}%`);
+    const idle = await stat('idle', 'CPUUtilization');
+    assert.ok(idle && idle.Maximum < 10, JSON.stringify(idle));
+    const memory = await stat('idle', 'MemoryUtilization');
+    assert.ok(memory && memory.Maximum > 0 && memory.Maximum < 100, JSON.stringify(memory));
+    const listed = await aws([
+      'cloudwatch',
+      'list-metrics',
+      '--namespace',
+      'AWS/ECS',
+      '--dimensions',
+      'Name=ServiceName,Value=burn',
+    ]);
+    assert.deepEqual((listed.Metrics as { MetricName: string }[]).map((m) => m.MetricName).sort(), [
+      'CPUUtilization',
+      'MemoryUtilization',
+    ]);
+    for (const name of ['burn', 'idle']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
+  });
+});
