@@ -1,4 +1,4 @@
-import type { ContainerSpec, ContainerStateWord, WorkloadPhase } from '../wire/index.js';
+import { ECS_CONTAINER_STATUS, ECS_TASK_STATUS, type ContainerSpec } from '../wire/index.js';
 import type { CgroupSample } from './runtime/cgroup-stats.js';
 import type { LocalTask } from './task-state.js';
 
@@ -6,22 +6,6 @@ import type { LocalTask } from './task-state.js';
 // and what this host knows: statuses, times, images, addresses.
 
 type Json = Record<string, unknown>;
-
-// The metadata endpoint is ECS's: its statuses in ECS's words.
-const TASK_STATUS: Record<WorkloadPhase, string> = {
-  preparing: 'PROVISIONING',
-  pulling: 'PENDING',
-  starting: 'ACTIVATING',
-  running: 'RUNNING',
-  stopping: 'STOPPING',
-  'tearing-down': 'DEPROVISIONING',
-  stopped: 'STOPPED',
-};
-const CONTAINER_STATUS: Record<ContainerStateWord, string> = {
-  waiting: 'PENDING',
-  running: 'RUNNING',
-  exited: 'STOPPED',
-};
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 const defined = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -44,7 +28,7 @@ export function containerMetadata(t: LocalTask, c: ContainerSpec, v4: boolean): 
     ImageID: s?.imageDigest,
     Labels: c.labels,
     DesiredStatus: t.spec.desired === 'running' ? 'RUNNING' : 'STOPPED',
-    KnownStatus: s ? CONTAINER_STATUS[s.state] : undefined,
+    KnownStatus: s ? ECS_CONTAINER_STATUS[s.state] : undefined,
     ExitCode: s?.exitCode,
     Limits: defined({ CPU: c.resources.cpuShares, Memory: mib(c.resources.memoryLimitBytes) }),
     CreatedAt: iso(t.pullStoppedAt),
@@ -73,7 +57,7 @@ export function taskMetadata(t: LocalTask, v4: boolean): Json {
   return defined({
     ...(t.spec.sandbox.metadata?.task ?? {}),
     DesiredStatus: t.spec.desired === 'running' ? 'RUNNING' : 'STOPPED',
-    KnownStatus: TASK_STATUS[t.phase],
+    KnownStatus: ECS_TASK_STATUS[t.phase],
     Limits: t.spec.sandbox.isolation
       ? {
           CPU: t.spec.sandbox.isolation.cpuUnits / 1024,

@@ -49,3 +49,22 @@ export const containerFailureSchema = z.object({
   message: z.string().max(1024).optional(),
 });
 export type ContainerFailure = z.infer<typeof containerFailureSchema>;
+
+/**
+ * ECS's words for phases and container states: the control plane's ECS face answers in them, and
+ * so does the host's task metadata endpoint, which is ECS's API served where the task runs.
+ */
+export const ECS_TASK_STATUS: Readonly<Record<WorkloadPhase, string>> = {
+  preparing: 'PROVISIONING',
+  pulling: 'PENDING',
+  starting: 'ACTIVATING',
+  running: 'RUNNING',
+  stopping: 'STOPPING',
+  'tearing-down': 'DEPROVISIONING',
+  stopped: 'STOPPED',
+};
+export const ECS_CONTAINER_STATUS: Readonly<Record<ContainerStateWord, string>> = {
+  waiting: 'PENDING',
+  running: 'RUNNING',
+  exited: 'STOPPED',
+};

@@ -1,10 +1,10 @@
-import type {
-  ContainerFailure,
-  ContainerStateWord,
-  Ended,
-  HealthState,
-  TaskStateMessage,
-  WorkloadPhase,
+import {
+  ECS_CONTAINER_STATUS,
+  ECS_TASK_STATUS,
+  type ContainerFailure,
+  type Ended,
+  type HealthState,
+  type TaskStateMessage,
 } from '../../wire/index.js';
 
 // The ECS face's words for a host's report (the host speaks neutral words: wire/workload-state.ts).
@@ -13,20 +13,6 @@ import type {
 /** What an agent reports about one task, level-triggered: the whole current state each time. */
 export type TaskStateReport = Omit<TaskStateMessage, 'type'>;
 
-const TASK_STATUS: Record<WorkloadPhase, string> = {
-  preparing: 'PROVISIONING',
-  pulling: 'PENDING',
-  starting: 'ACTIVATING',
-  running: 'RUNNING',
-  stopping: 'STOPPING',
-  'tearing-down': 'DEPROVISIONING',
-  stopped: 'STOPPED',
-};
-const CONTAINER_STATUS: Record<ContainerStateWord, string> = {
-  waiting: 'PENDING',
-  running: 'RUNNING',
-  exited: 'STOPPED',
-};
 type EcsHealth = 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
 const HEALTH: Record<HealthState, EcsHealth> = { healthy: 'HEALTHY', unhealthy: 'UNHEALTHY', unknown: 'UNKNOWN' };
 
@@ -78,13 +64,13 @@ export interface EcsReport {
 
 /** A report in ECS's words; undefined for one that says no status at all. */
 export function ecsReport(r: TaskStateReport): EcsReport | undefined {
-  const lastStatus = r.phase ? TASK_STATUS[r.phase] : r.lastStatus;
+  const lastStatus = r.phase ? ECS_TASK_STATUS[r.phase] : r.lastStatus;
   if (!lastStatus) return undefined;
   const stop = r.ended ? ecsStop(r.ended) : { stopCode: r.stopCode, stoppedReason: r.stoppedReason };
   const healthStatus = r.health ? HEALTH[r.health] : r.healthStatus;
   const containers = new Map<string, EcsContainerReport>();
   for (const c of r.containers) {
-    const status = c.state ? CONTAINER_STATUS[c.state] : c.lastStatus;
+    const status = c.state ? ECS_CONTAINER_STATUS[c.state] : c.lastStatus;
     const reason = c.failure ? ecsContainerReason(c.failure) : c.reason;
     const health = c.health ? HEALTH[c.health] : c.healthStatus;
     const out: EcsContainerReport = {};
