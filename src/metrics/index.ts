@@ -4,3 +4,5 @@ export * from './put.js';
 export * from './queries.js';
 export { metricStatistics, percentileOf, type Datapoint, type MetricQuery } from './statistics.js';
 export type { Dimension, SeriesRecord } from './tables.js';
+export * from './alarms.js';
+export * from './alarm-queries.js';

@@ -16,7 +16,7 @@ import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
-import { recordMetrics } from '../metrics/index.js';
+import { evaluateAlarms, recordMetrics } from '../metrics/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -145,6 +145,15 @@ export async function startBerth(
       );
       const services = startServiceController(r.controlPlane, logger);
       lifecycle.started(`service controller (${r.name})`, () => services.stop());
+      // CloudWatch alarms are evaluated every 10 s (their periods are 10 s or more).
+      const alarms = setInterval(() => {
+        try {
+          evaluateAlarms(r.controlPlane);
+        } catch (e) {
+          logger.error({ region: r.name, err: String(e) }, 'alarm evaluation failed');
+        }
+      }, 10_000);
+      lifecycle.started(`alarm evaluation (${r.name})`, () => clearInterval(alarms));
       if (config.spotInterruptionRate > 0) {
         const chaos = startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger);
         lifecycle.started(`spot chaos (${r.name})`, chaos);

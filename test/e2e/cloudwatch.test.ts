@@ -187,6 +187,75 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
     assert.match(xml, /<ListMetricsResponse[^>]*>.*<MetricName>Orders<\/MetricName>.*<\/ListMetricsResponse>/s);
   });
 
+  it('evaluates an alarm from the data put: ALARM with CloudWatch’s reason, history, a state set by hand, deletion', async () => {
+    const name = 'orders-high';
+    const made = await aws([
+      'put-metric-alarm',
+      '--alarm-name',
+      name,
+      '--namespace',
+      'Shop',
+      '--metric-name',
+      'Queue',
+      '--statistic',
+      'Maximum',
+      '--period',
+      '10',
+      '--evaluation-periods',
+      '1',
+      '--threshold',
+      '100',
+      '--comparison-operator',
+      'GreaterThanOrEqualToThreshold',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const state = async () =>
+      ((await aws(['describe-alarms', '--alarm-names', name])).json.MetricAlarms as Record<string, string>[])[0];
+    assert.equal((await state())?.['StateValue'], 'INSUFFICIENT_DATA');
+    // High-resolution data, put each second until the alarm (evaluated every 10 s) sees a whole period of it.
+    let seen: Record<string, string> | undefined;
+    for (let i = 0; i < 40 && seen?.['StateValue'] !== 'ALARM'; i++) {
+      await aws([
+        'put-metric-data',
+        '--namespace',
+        'Shop',
+        '--metric-name',
+        'Queue',
+        '--value',
+        '250',
+        '--storage-resolution',
+        '1',
+      ]);
+      await new Promise((r) => setTimeout(r, 1000));
+      seen = await state();
+    }
+    assert.equal(seen?.['StateValue'], 'ALARM', JSON.stringify(seen));
+    assert.match(
+      seen?.['StateReason'] ?? '',
+      /^Threshold Crossed: 1 out of the last 1 datapoints \[250\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than or equal to the threshold \(100\.0\) \(minimum 1 datapoint for OK -> ALARM transition\)\.$/,
+    );
+    const set = await aws([
+      'set-alarm-state',
+      '--alarm-name',
+      name,
+      '--state-value',
+      'OK',
+      '--state-reason',
+      'by hand',
+    ]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal((await state())?.['StateReason'], 'by hand');
+    const hist = await aws(['describe-alarm-history', '--alarm-name', name, '--history-item-type', 'StateUpdate']);
+    assert.deepEqual(
+      (hist.json.AlarmHistoryItems as { HistorySummary: string }[]).map((h) => h.HistorySummary),
+      ['Alarm updated from ALARM to OK', 'Alarm updated from INSUFFICIENT_DATA to ALARM'],
+    );
+    const gone = await aws(['delete-alarms', '--alarm-names', name, 'no-such-alarm']);
+    assert.match(gone.stderr, /ResourceNotFound/);
+    assert.equal((await aws(['delete-alarms', '--alarm-names', name])).code, 0);
+    assert.deepEqual((await aws(['describe-alarms'])).json.MetricAlarms, []);
+  });
+
   it('refuses bad data with CloudWatch’s codes, in each protocol, and stores none of a refused call', async () => {
     const cw = new CloudWatchClient({
       endpoint: (berth as BerthProcess).endpoint,

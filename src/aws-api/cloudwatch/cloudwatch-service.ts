@@ -1,6 +1,15 @@
 import type * as cw from '@aws-sdk/client-cloudwatch';
 import type { BerthError } from '../../kernel/index.js';
 import {
+  deleteAlarms,
+  describeAlarmHistory,
+  describeAlarms,
+  putMetricAlarm,
+  setAlarmActionsEnabled,
+  setAlarmState,
+  type AlarmRecord,
+  type AlarmState,
+  type PutAlarmInput,
   listMetrics,
   metricData,
   metricStatistics,
@@ -16,10 +25,21 @@ type Out<T> = Omit<T, '$metadata'>;
 
 /** CloudWatch's codes (its query-protocol names, which every protocol's errors carry). */
 function errorCode(e: BerthError): string | undefined {
+  if (e.kind === 'NotFound') return 'ResourceNotFound';
   if (e.kind === 'InvalidParameter')
     return e.detail.reason === 'parameter-combination' ? 'InvalidParameterCombination' : 'InvalidParameterValue';
   if (e.kind === 'LimitExceeded') return 'LimitExceeded';
   return undefined;
+}
+
+/** A stored alarm as DescribeAlarms shows it: its times as timestamps. */
+function alarmOut(a: AlarmRecord): cw.MetricAlarm {
+  return {
+    ...a,
+    AlarmConfigurationUpdatedTimestamp: new Date(a.AlarmConfigurationUpdatedTimestamp),
+    StateUpdatedTimestamp: new Date(a.StateUpdatedTimestamp),
+    StateTransitionedTimestamp: new Date(a.StateTransitionedTimestamp),
+  } as cw.MetricAlarm;
 }
 
 /** CloudWatch metrics, over CBOR, JSON and query alike (the protocol is the dispatcher's business). */
@@ -63,6 +83,77 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
           input.ScanBy === 'TimestampAscending' ? 'TimestampAscending' : 'TimestampDescending',
         );
         return { MetricDataResults: results, Messages: [] };
+      },
+      PutMetricAlarm(input: cw.PutMetricAlarmInput): Out<cw.PutMetricAlarmCommandOutput> {
+        putMetricAlarm(deps, input as PutAlarmInput);
+        return {};
+      },
+      DescribeAlarms(input: cw.DescribeAlarmsInput): Out<cw.DescribeAlarmsCommandOutput> {
+        // Composite alarms are not kept: asked for them alone, there are none.
+        const metric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
+        const all = metric
+          ? describeAlarms(deps, {
+              ...(input.AlarmNames ? { AlarmNames: input.AlarmNames } : {}),
+              ...(input.AlarmNamePrefix ? { AlarmNamePrefix: input.AlarmNamePrefix } : {}),
+              ...(input.StateValue ? { StateValue: input.StateValue as AlarmState } : {}),
+              ...(input.ActionPrefix ? { ActionPrefix: input.ActionPrefix } : {}),
+            })
+          : [];
+        const { page, nextToken } = paginate(all, (a) => a.AlarmName, input.MaxRecords, input.NextToken, 50);
+        return {
+          MetricAlarms: page.map(alarmOut),
+          CompositeAlarms: [],
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        };
+      },
+      DeleteAlarms(input: cw.DeleteAlarmsInput): Out<cw.DeleteAlarmsCommandOutput> {
+        deleteAlarms(deps, input.AlarmNames ?? []);
+        return {};
+      },
+      SetAlarmState(input: cw.SetAlarmStateInput): Out<cw.SetAlarmStateCommandOutput> {
+        setAlarmState(
+          deps,
+          input.AlarmName as string,
+          input.StateValue as AlarmState,
+          input.StateReason as string,
+          input.StateReasonData,
+        );
+        return {};
+      },
+      EnableAlarmActions(input: cw.EnableAlarmActionsInput): Out<cw.EnableAlarmActionsCommandOutput> {
+        setAlarmActionsEnabled(deps, input.AlarmNames ?? [], true);
+        return {};
+      },
+      DisableAlarmActions(input: cw.DisableAlarmActionsInput): Out<cw.DisableAlarmActionsCommandOutput> {
+        setAlarmActionsEnabled(deps, input.AlarmNames ?? [], false);
+        return {};
+      },
+      DescribeAlarmHistory(input: cw.DescribeAlarmHistoryInput): Out<cw.DescribeAlarmHistoryCommandOutput> {
+        const all = describeAlarmHistory(deps, {
+          ...(input.AlarmName ? { AlarmName: input.AlarmName } : {}),
+          ...(input.HistoryItemType ? { HistoryItemType: input.HistoryItemType } : {}),
+          ...(input.StartDate ? { StartDate: input.StartDate } : {}),
+          ...(input.EndDate ? { EndDate: input.EndDate } : {}),
+          ascending: input.ScanBy === 'TimestampAscending',
+        });
+        const { page, nextToken } = paginate(
+          all.map((h, i) => ({ h, n: String(i).padStart(9, '0') })),
+          (x) => x.n,
+          input.MaxRecords,
+          input.NextToken,
+          100,
+        );
+        return {
+          AlarmHistoryItems: page.map(({ h }) => ({
+            AlarmName: h.AlarmName,
+            AlarmType: 'MetricAlarm',
+            Timestamp: new Date(h.Timestamp),
+            HistoryItemType: h.HistoryItemType,
+            HistorySummary: h.HistorySummary,
+            ...(h.HistoryData ? { HistoryData: h.HistoryData } : {}),
+          })),
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        };
       },
       ListMetrics(input: cw.ListMetricsInput): Out<cw.ListMetricsCommandOutput> {
         const all = listMetrics(deps, {

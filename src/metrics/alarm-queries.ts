@@ -1,0 +1,75 @@
+import { notFound } from '../kernel/index.js';
+import {
+  alarmHistory,
+  alarms,
+  historyPrefix,
+  type AlarmHistoryRecord,
+  type AlarmRecord,
+  type AlarmState,
+} from './alarms.js';
+import type { MetricsDeps } from './deps.js';
+
+export interface AlarmFilter {
+  AlarmNames?: string[];
+  AlarmNamePrefix?: string;
+  StateValue?: AlarmState;
+  ActionPrefix?: string;
+}
+
+/** DescribeAlarms' metric alarms, by name (names, or a prefix), state and action prefix. */
+export function describeAlarms(deps: MetricsDeps, f: AlarmFilter): AlarmRecord[] {
+  const names = f.AlarmNames?.length ? new Set(f.AlarmNames) : undefined;
+  return deps.store
+    .read((tx) => tx.list(alarms, f.AlarmNamePrefix ? { prefix: f.AlarmNamePrefix } : {}))
+    .map((e) => e.value)
+    .filter(
+      (a) =>
+        (!names || names.has(a.AlarmName)) &&
+        (!f.StateValue || a.StateValue === f.StateValue) &&
+        (!f.ActionPrefix ||
+          [...a.AlarmActions, ...a.OKActions, ...a.InsufficientDataActions].some((x) =>
+            x.startsWith(f.ActionPrefix as string),
+          )),
+    );
+}
+
+/** DeleteAlarms: every name must exist, or none is deleted (CloudWatch's ResourceNotFound). */
+export function deleteAlarms(deps: MetricsDeps, names: readonly string[]): void {
+  deps.store.write((tx) => {
+    for (const n of names)
+      if (!tx.get(alarms, n)) throw notFound(`The following alarms were not found: [${n}]`, { resource: 'alarm' });
+    for (const n of names) {
+      tx.delete(alarms, n);
+      for (const h of tx.list(alarmHistory, { prefix: historyPrefix(n) })) tx.delete(alarmHistory, h.key);
+    }
+  });
+}
+
+/** EnableAlarmActions / DisableAlarmActions: names that do not exist are passed over, as in CloudWatch. */
+export function setAlarmActionsEnabled(deps: MetricsDeps, names: readonly string[], enabled: boolean): void {
+  deps.store.write((tx) => {
+    for (const n of names) {
+      const a = tx.get(alarms, n)?.value;
+      if (a && a.ActionsEnabled !== enabled) tx.put(alarms, { ...a, ActionsEnabled: enabled });
+    }
+  });
+}
+
+/** DescribeAlarmHistory: newest first unless ScanBy says otherwise. */
+export function describeAlarmHistory(
+  deps: MetricsDeps,
+  q: { AlarmName?: string; HistoryItemType?: string; StartDate?: Date; EndDate?: Date; ascending?: boolean },
+): AlarmHistoryRecord[] {
+  const rows = deps.store
+    .read((tx) => tx.list(alarmHistory, q.AlarmName ? { prefix: historyPrefix(q.AlarmName) } : {}))
+    .map((e) => e.value)
+    .filter(
+      (h) =>
+        (!q.AlarmName || h.AlarmName === q.AlarmName) &&
+        (!q.HistoryItemType || h.HistoryItemType === q.HistoryItemType) &&
+        (!q.StartDate || h.Timestamp >= q.StartDate.getTime()) &&
+        (!q.EndDate || h.Timestamp <= q.EndDate.getTime()),
+    )
+    .sort((a, b) => a.Timestamp - b.Timestamp || (a.key < b.key ? -1 : 1));
+  return q.ascending ? rows : rows.reverse();
+}

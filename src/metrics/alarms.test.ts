@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../kernel/clock.js';
+import { isBerthError } from '../kernel/index.js';
+import { MemoryStore } from '../store/memory-store.js';
+import {
+  deleteAlarms,
+  describeAlarmHistory,
+  describeAlarms,
+  evaluateAlarm,
+  evaluateAlarms,
+  putMetricAlarm,
+  putMetricData,
+  setAlarmActionsEnabled,
+  type MetricsDeps,
+  type PutAlarmInput,
+} from './index.js';
+
+const T0 = Date.UTC(2026, 11, 2, 12, 0);
+const deps = (): MetricsDeps & { clock: ManualClock } => ({
+  store: new MemoryStore(),
+  clock: new ManualClock(T0),
+  accountId: '000000000000',
+  region: 'us-east-1',
+});
+const high: PutAlarmInput = {
+  AlarmName: 'cpu-high',
+  Namespace: 'Shop',
+  MetricName: 'CPU',
+  Statistic: 'Average',
+  Period: 60,
+  EvaluationPeriods: 2,
+  Threshold: 50,
+  ComparisonOperator: 'GreaterThanThreshold',
+};
+const put = (d: MetricsDeps, minute: number, value: number) =>
+  putMetricData(d, 'Shop', [{ MetricName: 'CPU', Value: value, Timestamp: new Date(T0 + minute * 60_000 + 5_000) }]);
+const failure = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return isBerthError(e) ? `${e.kind}:${e.detail.field ?? e.detail.resource ?? ''}` : String(e);
+  }
+  return 'none';
+};
+
+describe('metric alarms', () => {
+  it('goes to ALARM when enough periods breach, back to OK when they stop, saying why as CloudWatch does', () => {
+    const d = deps();
+    const created = putMetricAlarm(d, high);
+    assert.equal(created.StateValue, 'INSUFFICIENT_DATA');
+    assert.equal(created.StateReason, 'Unchecked: Initial alarm creation');
+    assert.equal(created.AlarmArn, 'arn:aws:cloudwatch:us-east-1:000000000000:alarm:cpu-high');
+    put(d, 0, 80);
+    put(d, 1, 90);
+    d.clock.advance(T0 + 2 * 60_000 + 1_000 - d.clock.now().getTime());
+    const alarm = evaluateAlarm(d, created);
+    assert.equal(alarm.StateValue, 'ALARM');
+    assert.equal(
+      alarm.StateReason,
+      'Threshold Crossed: 2 out of the last 2 datapoints [90.0 (02/12/26 12:01:00), 80.0 (02/12/26 12:00:00)] were greater than the threshold (50.0) (minimum 2 datapoints for OK -> ALARM transition).',
+    );
+    assert.deepEqual(JSON.parse(alarm.StateReasonData ?? '{}').recentDatapoints, [90, 80]);
+    // One period of two breaching is not enough (DatapointsToAlarm = EvaluationPeriods).
+    put(d, 2, 10);
+    d.clock.advance(T0 + 3 * 60_000 + 1_000 - d.clock.now().getTime());
+    evaluateAlarms(d);
+    const [ok] = describeAlarms(d, { AlarmNames: ['cpu-high'] });
+    assert.equal(ok?.StateValue, 'OK');
+    assert.match(
+      ok?.StateReason ?? '',
+      /^Threshold Crossed: 1 out of the last 2 datapoints .* was not greater than the threshold \(50\.0\) \(minimum 2 datapoints for ALARM -> OK transition\)\.$/,
+    );
+    assert.deepEqual(
+      describeAlarmHistory(d, { AlarmName: 'cpu-high' }).map((h) => [h.HistoryItemType, h.HistorySummary]),
+      [
+        ['StateUpdate', 'Alarm updated from ALARM to OK'],
+        ['StateUpdate', 'Alarm updated from INSUFFICIENT_DATA to ALARM'],
+        ['ConfigurationUpdate', 'Alarm "cpu-high" created'],
+      ],
+    );
+    assert.deepEqual(describeAlarms(d, { StateValue: 'ALARM' }), []);
+  });
+
+  it('treats missing data as told, and takes M out of N', () => {
+    const d = deps();
+    d.clock.advance(T0 + 5 * 60_000 - d.clock.now().getTime());
+    const breaching = putMetricAlarm(d, { ...high, AlarmName: 'b', TreatMissingData: 'breaching' });
+    assert.equal(evaluateAlarm(d, breaching).StateValue, 'ALARM');
+    const missing = putMetricAlarm(d, { ...high, AlarmName: 'm' });
+    assert.equal(evaluateAlarm(d, missing).StateValue, 'INSUFFICIENT_DATA');
+    const quiet = putMetricAlarm(d, { ...high, AlarmName: 'n', TreatMissingData: 'notBreaching' });
+    assert.equal(evaluateAlarm(d, quiet).StateValue, 'OK');
+    put(d, 2, 99);
+    put(d, 4, 1);
+    const mOfN = putMetricAlarm(d, { ...high, AlarmName: '1of3', EvaluationPeriods: 3, DatapointsToAlarm: 1 });
+    assert.equal(evaluateAlarm(d, mOfN).StateValue, 'ALARM');
+  });
+
+  it('refuses what CloudWatch refuses; actions turn on and off; deleting a missing alarm deletes nothing', () => {
+    const d = deps();
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, Period: 45 })),
+      'InvalidParameter:Period',
+    );
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, Period: 5 })),
+      'InvalidParameter:Period',
+    );
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, DatapointsToAlarm: 3 })),
+      'InvalidParameter:DatapointsToAlarm',
+    );
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, ExtendedStatistic: 'p99' })),
+      'InvalidParameter:Statistic',
+    );
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, ComparisonOperator: 'Sideways' })),
+      'InvalidParameter:ComparisonOperator',
+    );
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, TreatMissingData: 'maybe' })),
+      'InvalidParameter:TreatMissingData',
+    );
+    assert.equal(
+      failure(() => putMetricAlarm(d, { ...high, Metrics: [{}] })),
+      'NotImplemented:',
+    );
+    putMetricAlarm(d, high);
+    putMetricAlarm(d, { ...high, AlarmName: 'cpu-low', AlarmActions: ['arn:aws:sns:us-east-1:000000000000:ops'] });
+    setAlarmActionsEnabled(d, ['cpu-high', 'nope'], false);
+    assert.deepEqual(
+      describeAlarms(d, { AlarmNamePrefix: 'cpu-' }).map((a) => [a.AlarmName, a.ActionsEnabled]),
+      [
+        ['cpu-high', false],
+        ['cpu-low', true],
+      ],
+    );
+    assert.deepEqual(
+      describeAlarms(d, { ActionPrefix: 'arn:aws:sns' }).map((a) => a.AlarmName),
+      ['cpu-low'],
+    );
+    assert.equal(
+      failure(() => deleteAlarms(d, ['cpu-high', 'nope'])),
+      'NotFound:alarm',
+    );
+    assert.equal(describeAlarms(d, {}).length, 2, 'nothing deleted');
+    deleteAlarms(d, ['cpu-high']);
+    assert.deepEqual(describeAlarmHistory(d, { AlarmName: 'cpu-high' }), []);
+  });
+});
