@@ -13,13 +13,15 @@ const allowed = {
   iam: ['kernel', 'store'],
   // CloudWatch metrics (alarms to come).
   metrics: ['kernel', 'store'],
+  // Application Auto Scaling: its policies act through CloudWatch alarms.
+  autoscaling: ['kernel', 'store', 'metrics'],
   scheduler: ['kernel'],
   'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam'],
   // The billing meter keeps its ledger in the store (DESIGN.md lists kernel and control-plane).
   fargate: ['kernel', 'store', 'control-plane'],
   agent: ['kernel', 'wire'],
   wire: ['kernel'],
-  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs', 'iam', 'metrics'],
+  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs', 'iam', 'metrics', 'autoscaling'],
   server: null, // the composition root may import everything
   cli: ['server', 'kernel'],
 };

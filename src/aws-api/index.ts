@@ -10,3 +10,4 @@ export * from './service.js';
 export * from './ssm/ssm-service.js';
 export * from './sts/sts-service.js';
 export * from './cloudwatch/cloudwatch-service.js';
+export * from './autoscaling/autoscaling-service.js';

@@ -78,6 +78,12 @@ withAgentOptions(program.command('up'))
   .option('--fargate-prices <list>', 'USD per hour for berth usage: vcpu=,gb=,spot-vcpu=,spot-gb=,storage=')
   .option('--spot-warning <seconds>', "a Spot interruption's warning before SIGKILL", int, defaults.spotWarning)
   .option(
+    '--target-tracking-alarm-period <seconds>',
+    "the period of a target-tracking policy's alarms (AWS: 60; shorter to watch scaling happen)",
+    int,
+    defaults.targetTrackingAlarmPeriod,
+  )
+  .option(
     '--spot-interruption-rate <n>',
     'random Spot interruptions per task per hour (chaos testing)',
     (v: string) => {
@@ -111,6 +117,7 @@ withAgentOptions(program.command('up'))
       ...(o.fargatePrices ? { fargatePrices: o.fargatePrices as string } : {}),
       spotWarning: o.spotWarning as number,
       spotInterruptionRate: o.spotInterruptionRate as number,
+      targetTrackingAlarmPeriod: o.targetTrackingAlarmPeriod as number,
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);

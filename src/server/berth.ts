@@ -17,6 +17,7 @@ import { startMaintenance, mintToken, registryAliases } from '../registry/index.
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
 import { evaluateAlarms, recordMetrics } from '../metrics/index.js';
+import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -91,6 +92,7 @@ export async function startBerth(
       regionDeps(config.region, root, join(config.dataDir, 'blobs')),
       (name) => regionDeps(name, scopedStore(root, name), join(config.dataDir, 'regions', name, 'blobs')),
       root,
+      config.targetTrackingAlarmPeriod,
     );
     const { registry, controlPlane } = regions.default;
     regions.reopen();
@@ -145,15 +147,17 @@ export async function startBerth(
       );
       const services = startServiceController(r.controlPlane, logger);
       lifecycle.started(`service controller (${r.name})`, () => services.stop());
-      // CloudWatch alarms are evaluated every 10 s (their periods are 10 s or more).
+      // CloudWatch alarms are evaluated every 10 s (their periods are 10 s or more), then
+      // Application Auto Scaling acts on the alarms of its policies.
       const alarms = setInterval(() => {
         try {
           evaluateAlarms(r.controlPlane);
+          runScaling(r.autoscaling);
         } catch (e) {
-          logger.error({ region: r.name, err: String(e) }, 'alarm evaluation failed');
+          logger.error({ region: r.name, err: String(e) }, 'alarm evaluation or scaling failed');
         }
       }, 10_000);
-      lifecycle.started(`alarm evaluation (${r.name})`, () => clearInterval(alarms));
+      lifecycle.started(`alarms and scaling (${r.name})`, () => clearInterval(alarms));
       if (config.spotInterruptionRate > 0) {
         const chaos = startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger);
         lifecycle.started(`spot chaos (${r.name})`, chaos);

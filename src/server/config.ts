@@ -34,6 +34,8 @@ export interface BerthConfig {
   spotWarning: number;
   /** Random Spot interruptions per task per hour, for chaos testing (0: none). */
   spotInterruptionRate: number;
+  /** Seconds per period of the alarms a target-tracking policy makes (AWS: 60). */
+  targetTrackingAlarmPeriod: number;
   logLevel: LogLevel;
 }
 
@@ -52,6 +54,7 @@ export const defaults: BerthConfig = {
   agentLostGrace: 60,
   spotWarning: 120,
   spotInterruptionRate: 0,
+  targetTrackingAlarmPeriod: 60,
   logLevel: 'info',
 };
 

@@ -1,4 +1,6 @@
+import type { AutoscalingDeps } from '../autoscaling/index.js';
 import {
+  autoscalingService,
   cloudwatchService,
   ecrService,
   ecsService,
@@ -9,7 +11,7 @@ import {
   type AwsService,
   stsService,
 } from '../aws-api/index.js';
-import { createCluster, type ControlPlaneDeps } from '../control-plane/index.js';
+import { createCluster, getService, updateService, type ControlPlaneDeps } from '../control-plane/index.js';
 import { Sealer, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
@@ -23,11 +25,45 @@ export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
 }
 
 /**
+ * Application Auto Scaling over a region's store, scaling its ECS services through the ECS face's
+ * own calls (a service's desired count, read and set as UpdateService sets it).
+ */
+export function autoscalingDepsOf(cp: ControlPlaneDeps, alarmPeriodSec?: number): AutoscalingDeps {
+  const { store, clock, accountId, region } = cp;
+  const parts = (resourceId: string) => {
+    const [, cluster, service] = resourceId.split('/');
+    return { cluster: cluster as string, service: service as string };
+  };
+  return {
+    store,
+    clock,
+    accountId,
+    region,
+    ...(alarmPeriodSec !== undefined ? { alarmPeriodSec } : {}),
+    ecs: {
+      desiredCount(resourceId) {
+        const { cluster, service } = parts(resourceId);
+        try {
+          const s = getService(cp, cluster, service);
+          return s.status === 'ACTIVE' ? s.desiredCount : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      setDesiredCount(resourceId, count) {
+        const { cluster, service } = parts(resourceId);
+        updateService(cp, { cluster, service, desiredCount: count });
+      },
+    },
+  };
+}
+
+/**
  * The AWS services berth serves, each with its handlers. IAM and STS are global: every region
  * serves the one account's (`global`, the default region's state).
  */
 export function awsServices(
-  deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps },
+  deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps; autoscaling?: AutoscalingDeps },
   global: IamDeps = iamDepsOf(deps.controlPlane),
 ): AwsService[] {
   const iam = iamDepsOf(deps.controlPlane);
@@ -40,6 +76,7 @@ export function awsServices(
     ssmService(iam),
     secretsManagerService(iam),
     cloudwatchService(deps.controlPlane),
+    autoscalingService(deps.autoscaling ?? autoscalingDepsOf(deps.controlPlane)),
   ];
 }
 
@@ -50,9 +87,16 @@ export interface Region {
   readonly controlPlane: ControlPlaneDeps;
   /** The AWS services with handlers bound to this region's state. */
   readonly services: readonly AwsService[];
+  /** Its Application Auto Scaling (the scaling pass runs over it). */
+  readonly autoscaling: AutoscalingDeps;
 }
 
 export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
+
+const withAutoscaling = (d: RegionDeps, alarmPeriodSec?: number) => ({
+  ...d,
+  autoscaling: autoscalingDepsOf(d.controlPlane, alarmPeriodSec),
+});
 
 /** As in every ECS region, a default cluster is there for whoever names none. */
 const withDefaultCluster = (r: Region) => createCluster(r.controlPlane, { clusterName: 'default' });
@@ -79,11 +123,14 @@ export class Regions {
     private readonly make?: (name: string) => RegionDeps,
     /** Where the names of the regions in use are kept (the root store). */
     private readonly root?: Store,
+    /** The period of target-tracking alarms (s; AWS: 60). */
+    private readonly alarmPeriodSec?: number,
   ) {
     this.iam = iamDepsOf(defaults.controlPlane);
     // Task roles are assumed in the account's one IAM, from every region's control plane.
     defaults.controlPlane.iam ??= this.iam;
-    this.default = { name: defaults.controlPlane.region, ...defaults, services: awsServices(defaults, this.iam) };
+    const d = withAutoscaling(defaults, alarmPeriodSec);
+    this.default = { name: defaults.controlPlane.region, ...d, services: awsServices(d, this.iam) };
     this.open.set(this.default.name, this.default);
   }
 
@@ -95,7 +142,8 @@ export class Regions {
     // One registry endpoint serves every region (which one a call is for, it learns from the call).
     deps.registry.registryHost = this.default.registry.registryHost;
     deps.controlPlane.iam ??= this.iam;
-    const region: Region = { name, ...deps, services: awsServices(deps, this.iam) };
+    const d = withAutoscaling(deps, this.alarmPeriodSec);
+    const region: Region = { name, ...d, services: awsServices(d, this.iam) };
     this.open.set(name, region);
     withDefaultCluster(region);
     if (this.root && !this.root.read((tx) => tx.get(regionsInUse, name))) {

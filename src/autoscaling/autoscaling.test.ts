@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../kernel/clock.js';
+import { isBerthError } from '../kernel/index.js';
+import { describeAlarms, evaluateAlarms, recordMetrics } from '../metrics/index.js';
+import { MemoryStore } from '../store/memory-store.js';
+import {
+  deregisterScalableTarget,
+  describeScalableTargets,
+  describeScalingActivities,
+  describeScalingPolicies,
+  putScalingPolicy,
+  registerScalableTarget,
+  runScaling,
+  type AutoscalingDeps,
+} from './index.js';
+
+const T0 = Date.UTC(2026, 11, 2, 12, 0);
+const RID = 'service/default/web';
+const target = { ServiceNamespace: 'ecs', ResourceId: RID, ScalableDimension: 'ecs:service:DesiredCount' };
+
+function world() {
+  const counts = new Map<string, number>([[RID, 1]]);
+  const clock = new ManualClock(T0);
+  const deps: AutoscalingDeps = {
+    store: new MemoryStore(),
+    clock,
+    accountId: '000000000000',
+    region: 'us-east-1',
+    ecs: { desiredCount: (id) => counts.get(id), setDesiredCount: (id, n) => void counts.set(id, n) },
+  };
+  /** The service's CPU for `minutes` whole minutes from now, then the clock past them and a pass. */
+  const cpu = (value: number, minutes: number) => {
+    for (let i = 0; i < minutes; i++) {
+      recordMetrics(deps, 'AWS/ECS', [
+        {
+          MetricName: 'CPUUtilization',
+          Dimensions: [
+            { Name: 'ClusterName', Value: 'default' },
+            { Name: 'ServiceName', Value: 'web' },
+          ],
+          Value: value,
+          Unit: 'Percent',
+        },
+      ]);
+      clock.advance(60_000);
+    }
+    evaluateAlarms(deps);
+    runScaling(deps);
+  };
+  return { deps, counts, clock, cpu };
+}
+const failure = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return isBerthError(e) ? `${e.kind}:${e.detail.field ?? e.detail.resource ?? ''}` : String(e);
+  }
+  return 'none';
+};
+
+describe('Application Auto Scaling of an ECS service', () => {
+  it('tracks a CPU target: its alarms, scaling out by the ratio, the cooldown, scaling in, the activities', () => {
+    const { deps, counts, cpu } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 4 });
+    const p = putScalingPolicy(deps, {
+      ...target,
+      PolicyName: 'cpu50',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 50,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        ScaleInCooldown: 60,
+      },
+    });
+    assert.match(
+      p.PolicyARN,
+      /^arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:[0-9a-f-]{36}:resource\/ecs\/service\/default\/web:policyName\/cpu50$/,
+    );
+    assert.deepEqual(
+      p.Alarms.map((a) => a.AlarmName.replace(/[0-9a-f-]{36}$/, '<uuid>')),
+      ['TargetTracking-service/default/web-AlarmHigh-<uuid>', 'TargetTracking-service/default/web-AlarmLow-<uuid>'],
+    );
+    const [high, low] = describeAlarms(deps, { AlarmNames: p.Alarms.map((a) => a.AlarmName) }).sort((a, b) =>
+      a.AlarmName.includes('High') ? -1 : b.AlarmName.includes('High') ? 1 : 0,
+    );
+    assert.deepEqual(
+      [high?.EvaluationPeriods, high?.Threshold, high?.ComparisonOperator, high?.AlarmActions],
+      [3, 50, 'GreaterThanThreshold', [p.PolicyARN]],
+    );
+    assert.deepEqual([low?.EvaluationPeriods, low?.Threshold, low?.ComparisonOperator], [15, 45, 'LessThanThreshold']);
+    cpu(150, 3);
+    assert.equal(counts.get(RID), 3, 'ceil(1 × 150 / 50)');
+    const [act] = describeScalingActivities(deps, 'ecs', RID);
+    assert.equal(act?.Description, 'Setting desired count to 3.');
+    assert.equal(act?.Cause, `monitor alarm ${high?.AlarmName} in state ALARM triggered policy cpu50`);
+    assert.equal(act?.StatusMessage, 'Successfully set desired count to 3. Change successfully fulfilled by ecs.');
+    cpu(150, 1);
+    assert.equal(counts.get(RID), 3, 'within the scale-out cooldown (300 s)');
+    cpu(200, 5);
+    assert.equal(counts.get(RID), 4, 'held to MaxCapacity');
+    cpu(10, 15);
+    assert.equal(counts.get(RID), 1, 'scaled in toward ceil(4 × 10 / 50), not under MinCapacity');
+    assert.equal(describeScalingActivities(deps, 'ecs').length, 3);
+    assert.equal(describeScalingPolicies(deps, 'ecs', RID)[0]?.PolicyName, 'cpu50');
+    deregisterScalableTarget(deps, 'ecs', RID, 'ecs:service:DesiredCount');
+    assert.deepEqual(describeScalableTargets(deps, 'ecs'), []);
+    assert.deepEqual(describeAlarms(deps, {}), [], 'the policy’s alarms went with it');
+  });
+
+  it('brings a service within its capacities, never scales in when told not to, and refuses what it cannot do', () => {
+    const { deps, counts, cpu } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 2, MaxCapacity: 3 });
+    runScaling(deps);
+    assert.equal(counts.get(RID), 2, 'raised to MinCapacity');
+    putScalingPolicy(deps, {
+      ...target,
+      PolicyName: 'mem',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageMemoryUtilization' },
+        DisableScaleIn: true,
+      },
+    });
+    assert.equal(describeAlarms(deps, {}).length, 1, 'no low alarm when scale-in is disabled');
+    cpu(1, 16);
+    assert.equal(counts.get(RID), 2);
+    assert.equal(
+      failure(() =>
+        registerScalableTarget(deps, { ...target, ResourceId: 'service/default/nope', MinCapacity: 1, MaxCapacity: 2 }),
+      ),
+      'InvalidParameter:ResourceId',
+    );
+    assert.equal(
+      failure(() => registerScalableTarget(deps, { ...target, MinCapacity: 3, MaxCapacity: 1 })),
+      'InvalidParameter:MinCapacity',
+    );
+    assert.equal(
+      failure(() => registerScalableTarget(deps, { ...target, ServiceNamespace: 'dynamodb' })),
+      'NotImplemented:',
+    );
+    assert.equal(
+      failure(() => putScalingPolicy(deps, { ...target, PolicyName: 'step', PolicyType: 'StepScaling' })),
+      'NotImplemented:',
+    );
+    assert.equal(
+      failure(() =>
+        putScalingPolicy(deps, {
+          ...target,
+          ResourceId: 'service/default/other',
+          PolicyName: 'x',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: 1,
+            PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+          },
+        }),
+      ),
+      'NotFound:scalable-target',
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import { invalidParameter, notFound, notImplemented, uuid } from '../kernel/index.js';
+import { deleteAlarms, describeAlarms, putMetricAlarm } from '../metrics/index.js';
+import type { AutoscalingDeps } from './deps.js';
+import { policies, targetKey, targets, type PolicyRecord } from './tables.js';
+
+const PREDEFINED: Record<string, string> = {
+  ECSServiceAverageCPUUtilization: 'CPUUtilization',
+  ECSServiceAverageMemoryUtilization: 'MemoryUtilization',
+};
+
+export interface PolicyInput {
+  PolicyName: string;
+  ServiceNamespace: string;
+  ResourceId: string;
+  ScalableDimension: string;
+  PolicyType?: string;
+  TargetTrackingScalingPolicyConfiguration?: PolicyRecord['TargetTrackingScalingPolicyConfiguration'] & {
+    CustomizedMetricSpecification?: unknown;
+  };
+}
+
+/**
+ * PutScalingPolicy, target tracking on an ECS service's average CPU or memory: the policy and the
+ * two alarms AWS makes for it — AlarmHigh (3 periods above the target: scale out) and AlarmLow
+ * (15 periods under 90 % of it: scale in) — named `TargetTracking-<resource>-AlarmHigh-<uuid>`.
+ */
+export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): PolicyRecord {
+  const type = input.PolicyType ?? 'StepScaling';
+  if (type !== 'TargetTrackingScaling') throw notImplemented(`${type} policies`);
+  const cfg = input.TargetTrackingScalingPolicyConfiguration;
+  if (!cfg)
+    throw invalidParameter('TargetTrackingScalingPolicyConfiguration is required for a TargetTrackingScaling policy', {
+      field: 'TargetTrackingScalingPolicyConfiguration',
+    });
+  if (cfg.CustomizedMetricSpecification) throw notImplemented('customized metrics in target tracking');
+  const predefined = cfg.PredefinedMetricSpecification?.PredefinedMetricType;
+  const metric = predefined ? PREDEFINED[predefined] : undefined;
+  if (!metric)
+    throw invalidParameter(`Unsupported predefined metric type for ecs: ${predefined ?? '(none)'}`, {
+      field: 'TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification',
+    });
+  const key = targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
+  if (!deps.store.read((tx) => tx.get(targets, key)))
+    throw notFound(
+      `No scalable target registered for service namespace: ${input.ServiceNamespace}, resource ID: ${input.ResourceId}, scalable dimension: ${input.ScalableDimension}`,
+      { resource: 'scalable-target' },
+    );
+  const was = deps.store.read((tx) => tx.get(policies, `${key}|${input.PolicyName}`)?.value);
+  if (was) deletePolicyAlarms(deps, was);
+  const id = uuid();
+  const arn = `arn:aws:autoscaling:${deps.region}:${deps.accountId}:scalingPolicy:${id}:resource/ecs/${input.ResourceId}:policyName/${input.PolicyName}`;
+  const [, cluster, service] = input.ResourceId.split('/');
+  const period = deps.alarmPeriodSec ?? 60;
+  const alarm = (kind: 'High' | 'Low') => {
+    const name = `TargetTracking-${input.ResourceId}-Alarm${kind}-${uuid()}`;
+    putMetricAlarm(deps, {
+      AlarmName: name,
+      AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${arn}.`,
+      AlarmActions: [arn],
+      Namespace: 'AWS/ECS',
+      MetricName: metric,
+      Dimensions: [
+        { Name: 'ClusterName', Value: cluster as string },
+        { Name: 'ServiceName', Value: service as string },
+      ],
+      Statistic: 'Average',
+      Period: period,
+      EvaluationPeriods: kind === 'High' ? 3 : 15,
+      Threshold: kind === 'High' ? cfg.TargetValue : Math.round(cfg.TargetValue * 0.9 * 1000) / 1000,
+      ComparisonOperator: kind === 'High' ? 'GreaterThanThreshold' : 'LessThanThreshold',
+      Unit: 'Percent',
+    });
+    return { AlarmName: name, AlarmARN: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${name}` };
+  };
+  const rec: PolicyRecord = {
+    key: `${key}|${input.PolicyName}`,
+    PolicyARN: arn,
+    PolicyName: input.PolicyName,
+    ServiceNamespace: input.ServiceNamespace,
+    ResourceId: input.ResourceId,
+    ScalableDimension: input.ScalableDimension,
+    PolicyType: 'TargetTrackingScaling',
+    TargetTrackingScalingPolicyConfiguration: {
+      TargetValue: cfg.TargetValue,
+      PredefinedMetricSpecification: { PredefinedMetricType: predefined as string },
+      ...(cfg.ScaleOutCooldown !== undefined ? { ScaleOutCooldown: cfg.ScaleOutCooldown } : {}),
+      ...(cfg.ScaleInCooldown !== undefined ? { ScaleInCooldown: cfg.ScaleInCooldown } : {}),
+      ...(cfg.DisableScaleIn !== undefined ? { DisableScaleIn: cfg.DisableScaleIn } : {}),
+    },
+    // A policy that scales in never has no low alarm.
+    Alarms: cfg.DisableScaleIn ? [alarm('High')] : [alarm('High'), alarm('Low')],
+    CreationTime: was?.CreationTime ?? deps.clock.now().getTime(),
+  };
+  deps.store.write((tx) => tx.put(policies, rec));
+  return rec;
+}
+
+export function deletePolicyAlarms(deps: AutoscalingDeps, p: PolicyRecord): void {
+  const names = p.Alarms.map((a) => a.AlarmName);
+  const present = new Set(describeAlarms(deps, { AlarmNames: names }).map((a) => a.AlarmName));
+  const gone = names.filter((n) => present.has(n));
+  if (gone.length > 0) deleteAlarms(deps, gone);
+}
+
+export function describeScalingPolicies(
+  deps: AutoscalingDeps,
+  ns: string,
+  resourceId?: string,
+  names?: readonly string[],
+): PolicyRecord[] {
+  return deps.store
+    .read((tx) => tx.list(policies, { prefix: `${ns}|` }))
+    .map((e) => e.value)
+    .filter((p) => (!resourceId || p.ResourceId === resourceId) && (!names?.length || names.includes(p.PolicyName)));
+}
+
+export function deleteScalingPolicy(
+  deps: AutoscalingDeps,
+  name: string,
+  ns: string,
+  resourceId: string,
+  dimension: string,
+): void {
+  const key = `${targetKey(ns, resourceId, dimension)}|${name}`;
+  const p = deps.store.write((tx) => {
+    const cur = tx.get(policies, key)?.value;
+    if (!cur)
+      throw notFound(
+        `No scaling policy found for service namespace: ${ns}, resource ID: ${resourceId}, scalable dimension: ${dimension}, policy name: ${name}`,
+        { resource: 'scaling-policy' },
+      );
+    tx.delete(policies, key);
+    return cur;
+  });
+  deletePolicyAlarms(deps, p);
+}
+
+/** DeregisterScalableTarget: its policies (and their alarms) go with it. */
+export function deregisterScalableTarget(
+  deps: AutoscalingDeps,
+  ns: string,
+  resourceId: string,
+  dimension: string,
+): void {
+  const key = targetKey(ns, resourceId, dimension);
+  const gone = deps.store.write((tx) => {
+    if (!tx.get(targets, key))
+      throw notFound(
+        `No scalable target registered for service namespace: ${ns}, resource ID: ${resourceId}, scalable dimension: ${dimension}`,
+        { resource: 'scalable-target' },
+      );
+    tx.delete(targets, key);
+    const ps = tx.list(policies, { prefix: `${key}|` }).map((e) => e.value);
+    for (const p of ps) tx.delete(policies, p.key);
+    return ps;
+  });
+  for (const p of gone) deletePolicyAlarms(deps, p);
+}

@@ -1,0 +1,115 @@
+import { hexId } from '../kernel/index.js';
+import { describeAlarms } from '../metrics/index.js';
+import { nowMs, type AutoscalingDeps } from './deps.js';
+import { activities, policies, targets, type ActivityRecord, type PolicyRecord, type TargetRecord } from './tables.js';
+
+/** ECS's default cooldowns for target tracking (s). */
+const COOLDOWN_S = 300;
+
+function latestValue(data: string | undefined): number | undefined {
+  try {
+    const v = (JSON.parse(data ?? '{}') as { recentDatapoints?: unknown[] }).recentDatapoints?.[0];
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function record(deps: AutoscalingDeps, t: TargetRecord, count: number, cause: string, failure?: string): void {
+  const now = nowMs(deps);
+  const id = hexId().slice(0, 8);
+  const a: ActivityRecord = {
+    key: `${t.key}|${String(now).padStart(15, '0')}|${id}`,
+    ActivityId: `${id}-${hexId().slice(0, 4)}-${hexId().slice(0, 4)}-${hexId().slice(0, 4)}-${hexId().slice(0, 12)}`,
+    ServiceNamespace: t.ServiceNamespace,
+    ResourceId: t.ResourceId,
+    ScalableDimension: t.ScalableDimension,
+    Description: `Setting desired count to ${count}.`,
+    Cause: cause,
+    StartTime: now,
+    EndTime: now,
+    StatusCode: failure === undefined ? 'Successful' : 'Failed',
+    StatusMessage:
+      failure === undefined
+        ? `Successfully set desired count to ${count}. Change successfully fulfilled by ecs.`
+        : `Failed to set desired count to ${count}. ${failure}`,
+  };
+  deps.store.write((tx) => tx.put(activities, a));
+}
+
+/** Sets the count; a refusal is a failed activity, never the end of the pass. */
+function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string): void {
+  try {
+    deps.ecs.setDesiredCount(t.ResourceId, to);
+  } catch (e) {
+    record(deps, t, to, cause, (e as Error).message);
+    return;
+  }
+  record(deps, t, to, cause);
+}
+
+/**
+ * One pass of target tracking: a service below its target's minimum (or above its maximum) is
+ * brought within it; a policy whose high alarm is in ALARM scales out to ceil(count × metric /
+ * target), one whose low alarm is scales in toward it, each outside its cooldown and unless
+ * suspended, as Application Auto Scaling does. Every change is a scaling activity.
+ */
+export function runScaling(deps: AutoscalingDeps): void {
+  const now = nowMs(deps);
+  const all = deps.store.read((tx) => tx.list(targets)).map((e) => e.value);
+  for (const t of all) {
+    const current = deps.ecs.desiredCount(t.ResourceId);
+    if (current === undefined) continue;
+    if (current < t.MinCapacity && !t.SuspendedState.DynamicScalingOutSuspended) {
+      scale(deps, t, t.MinCapacity, `minimum capacity was set to ${t.MinCapacity}`);
+      continue;
+    }
+    if (current > t.MaxCapacity && !t.SuspendedState.DynamicScalingInSuspended) {
+      scale(deps, t, t.MaxCapacity, `maximum capacity was set to ${t.MaxCapacity}`);
+      continue;
+    }
+    const ps = deps.store.read((tx) => tx.list(policies, { prefix: `${t.key}|` })).map((e) => e.value);
+    for (const p of ps) if (track(deps, t, p, current, now)) break;
+  }
+}
+
+function track(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current: number, now: number): boolean {
+  const cfg = p.TargetTrackingScalingPolicyConfiguration;
+  const states = describeAlarms(deps, { AlarmNames: p.Alarms.map((a) => a.AlarmName) });
+  const high = states.find((a) => a.AlarmName.includes('-AlarmHigh-'));
+  const low = states.find((a) => a.AlarmName.includes('-AlarmLow-'));
+  const outCooldown = (cfg.ScaleOutCooldown ?? COOLDOWN_S) * 1000;
+  const inCooldown = (cfg.ScaleInCooldown ?? COOLDOWN_S) * 1000;
+  const cause = (a: { AlarmName: string }) =>
+    `monitor alarm ${a.AlarmName} in state ALARM triggered policy ${p.PolicyName}`;
+  if (high?.StateValue === 'ALARM' && !t.SuspendedState.DynamicScalingOutSuspended) {
+    if (p.lastOutAt !== undefined && now - p.lastOutAt < outCooldown) return false;
+    const value = latestValue(high.StateReasonData);
+    const wanted = value === undefined ? current + 1 : Math.ceil((Math.max(current, 1) * value) / cfg.TargetValue);
+    const to = Math.min(t.MaxCapacity, Math.max(current + 1, wanted));
+    if (to <= current) return false;
+    scale(deps, t, to, cause(high));
+    deps.store.write((tx) => tx.put(policies, { ...p, lastOutAt: now }));
+    return true;
+  }
+  if (low?.StateValue === 'ALARM' && !cfg.DisableScaleIn && !t.SuspendedState.DynamicScalingInSuspended) {
+    // Scaling in waits for the last scale-out's cooldown too, so the two do not fight.
+    const last = Math.max(p.lastInAt ?? -Infinity, p.lastOutAt ?? -Infinity);
+    if (now - last < inCooldown) return false;
+    const value = latestValue(low.StateReasonData) ?? 0;
+    const to = Math.max(t.MinCapacity, Math.min(current - 1, Math.ceil((current * value) / cfg.TargetValue)));
+    if (to >= current) return false;
+    scale(deps, t, to, cause(low));
+    deps.store.write((tx) => tx.put(policies, { ...p, lastInAt: now }));
+    return true;
+  }
+  return false;
+}
+
+export function describeScalingActivities(deps: AutoscalingDeps, ns: string, resourceId?: string): ActivityRecord[] {
+  return deps.store
+    .read((tx) => tx.list(activities, { prefix: `${ns}|` }))
+    .map((e) => e.value)
+    .filter((a) => !resourceId || a.ResourceId === resourceId)
+    .sort((a, b) => b.StartTime - a.StartTime || (a.key < b.key ? 1 : -1));
+}
