@@ -151,6 +151,32 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
     );
     assert.deepEqual(data.MetricDataResults?.[0]?.Values, [50, 39.4]);
     assert.equal(data.MetricDataResults?.[0]?.StatusCode, 'Complete');
+    // The same query through the CLI (CBOR) answers the same.
+    const viaCli = await aws([
+      'get-metric-data',
+      '--start-time',
+      minute(-5).toISOString(),
+      '--end-time',
+      minute(1).toISOString(),
+      '--metric-data-queries',
+      JSON.stringify([
+        {
+          Id: 'avg',
+          MetricStat: {
+            Metric: { Namespace: 'Shop', MetricName: 'Latency', Dimensions: [{ Name: 'Service', Value: 'api' }] },
+            Period: 60,
+            Stat: 'Average',
+          },
+        },
+      ]),
+    ]);
+    const cliResult = viaCli.json.MetricDataResults[0] as { Values: number[]; Timestamps: number[]; Label: string };
+    assert.deepEqual(cliResult.Values, data.MetricDataResults?.[0]?.Values);
+    assert.deepEqual(
+      cliResult.Timestamps,
+      data.MetricDataResults?.[0]?.Timestamps?.map((t) => t.getTime() / 1000),
+    );
+    assert.equal(cliResult.Label, data.MetricDataResults?.[0]?.Label);
 
     // ListMetrics: by namespace, by dimension (name alone, or name and value).
     const listed = await aws(['list-metrics', '--namespace', 'Shop']);
