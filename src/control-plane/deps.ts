@@ -33,6 +33,8 @@ export interface MetricDatumOut {
   Value: number;
   Unit: string;
   Timestamp: Date;
+  /** 1: kept by the second (high resolution); otherwise by the minute. */
+  StorageResolution?: number;
 }
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

@@ -56,9 +56,17 @@ export function recordUsage(
       values.push(['CPUUtilization', percent(cores, t.cpu / 1024)]);
     }
     if (t.memory > 0) values.push(['MemoryUtilization', percent(w.memoryBytes, t.memory * 1024 * 1024)]);
+    // Kept by the second: each reading stays its own datapoint, for alarm periods of any length.
     for (const [name, value] of values)
       for (const dims of dimensions)
-        data.push({ MetricName: name, Dimensions: dims, Value: value, Unit: 'Percent', Timestamp: at });
+        data.push({
+          MetricName: name,
+          Dimensions: dims,
+          Value: value,
+          Unit: 'Percent',
+          Timestamp: at,
+          StorageResolution: 1,
+        });
   }
   byHost.set(hostKey, after);
   if (data.length > 0) deps.publishMetrics('AWS/ECS', data);

@@ -95,6 +95,12 @@ describe('metric alarms', () => {
     put(d, 4, 1);
     const mOfN = putMetricAlarm(d, { ...high, AlarmName: '1of3', EvaluationPeriods: 3, DatapointsToAlarm: 1 });
     assert.equal(evaluateAlarm(d, mOfN).StateValue, 'ALARM');
+    // 3 of 3 wanted, one period missing and one breaching: the missing one could still breach,
+    // so the alarm does not decide OK yet; a clear period decides it.
+    const all3 = putMetricAlarm(d, { ...high, AlarmName: '3of3', EvaluationPeriods: 3, Threshold: 0 });
+    assert.equal(evaluateAlarm(d, all3).StateValue, 'INSUFFICIENT_DATA');
+    const strict = putMetricAlarm(d, { ...high, AlarmName: '3of3-high', EvaluationPeriods: 3, Threshold: 50 });
+    assert.equal(evaluateAlarm(d, strict).StateValue, 'OK');
   });
 
   it('refuses what CloudWatch refuses; actions turn on and off; deleting a missing alarm deletes nothing', () => {

@@ -210,7 +210,8 @@ export function setAlarmState(
   });
 }
 
-const fmt = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+// As CloudWatch prints a datapoint: `95.0`, `399.3445` (not the sum's floating-point noise).
+const fmt = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(Number(v.toPrecision(12))));
 const stamp = (ms: number) => {
   const d = new Date(ms);
   const p = (n: number) => String(n).padStart(2, '0');
@@ -263,10 +264,18 @@ export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(dep
       'Insufficient Data: no datapoints were received for the evaluation periods.',
     );
   }
-  const state: AlarmState = breaching >= a.DatapointsToAlarm ? 'ALARM' : 'OK';
+  // ALARM once enough periods breach; OK once too few are left to (missing ones could still
+  // breach); in between, the alarm stays as it is until the data says more.
+  const clear = points.filter((p) => !test(p.value, a.Threshold)).length;
+  const state: AlarmState | undefined =
+    breaching >= a.DatapointsToAlarm
+      ? 'ALARM'
+      : clear > a.EvaluationPeriods - a.DatapointsToAlarm || a.TreatMissingData === 'notBreaching'
+        ? 'OK'
+        : undefined;
+  if (state === undefined) return a;
   const shown = points.map((p) => `${fmt(p.value)} (${stamp(p.at)})`).join(', ');
-  const counted =
-    state === 'ALARM' ? breaching : points.length - points.filter((p) => test(p.value, a.Threshold)).length;
+  const counted = state === 'ALARM' ? breaching : clear;
   const reason =
     `Threshold Crossed: ${counted} out of the last ${a.EvaluationPeriods} datapoints [${shown}] ` +
     `${state === 'ALARM' ? (counted === 1 ? 'was' : 'were') : counted === 1 ? 'was not' : 'were not'} ${COMPARISONS[a.ComparisonOperator].words} the threshold (${fmt(a.Threshold)}) ` +

@@ -6,7 +6,7 @@ import { awsCli } from './harness.js';
 // AWS/ECS metrics from real containers: the agent reads each task's cgroups every second here
 // (--usage-interval 1; 20 s by default) and berth publishes CPUUtilization and MemoryUtilization
 // per cluster and service, which the AWS CLI reads back over CBOR.
-describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups, and a service scaled on them', () => {
+describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups', () => {
   let fx: AgentFixture | undefined;
   after(async () => fx?.dispose());
 
@@ -85,71 +85,6 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
       'CPUUtilization',
       'MemoryUtilization',
     ]);
-
-    // Target tracking at 50 % CPU: the busy service scales out as Application Auto Scaling does it
-    // (its alarms here on 10-second periods instead of AWS's 60, to see it happen in seconds).
-    const target = ['--service-namespace', 'ecs', '--scalable-dimension', 'ecs:service:DesiredCount'];
-    await aws([
-      'application-autoscaling',
-      'register-scalable-target',
-      ...target,
-      '--resource-id',
-      'service/default/burn',
-      '--min-capacity',
-      '1',
-      '--max-capacity',
-      '2',
-    ]);
-    const policy = await aws([
-      'application-autoscaling',
-      'put-scaling-policy',
-      ...target,
-      '--resource-id',
-      'service/default/burn',
-      '--policy-name',
-      'cpu50',
-      '--policy-type',
-      'TargetTrackingScaling',
-      '--target-tracking-scaling-policy-configuration',
-      JSON.stringify({
-        TargetValue: 50,
-        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-      }),
-    ]);
-    assert.match(
-      policy.PolicyARN,
-      /^arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:.*:resource\/ecs\/service\/default\/burn:policyName\/cpu50$/,
-    );
-    assert.equal(policy.Alarms.length, 2);
-    let desired = 1;
-    for (let i = 0; i < 90 && desired < 2; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      desired = (await aws(['ecs', 'describe-services', '--services', 'burn'])).services[0].desiredCount;
-    }
-    assert.equal(desired, 2, 'scaled out to MaxCapacity');
-    const acts = await aws([
-      'application-autoscaling',
-      'describe-scaling-activities',
-      '--service-namespace',
-      'ecs',
-      '--resource-id',
-      'service/default/burn',
-    ]);
-    const act = acts.ScalingActivities[0] as { Description: string; Cause: string; StatusCode: string };
-    assert.equal(act.Description, 'Setting desired count to 2.');
-    assert.match(
-      act.Cause,
-      /^monitor alarm TargetTracking-service\/default\/burn-AlarmHigh-[0-9a-f-]{36} in state ALARM triggered policy cpu50$/,
-    );
-    assert.equal(act.StatusCode, 'Successful');
-    const high = await aws([
-      'cloudwatch',
-      'describe-alarms',
-      '--alarm-name-prefix',
-      'TargetTracking-service/default/burn-AlarmHigh',
-    ]);
-    assert.equal(high.MetricAlarms[0].StateValue, 'ALARM');
-
     for (const name of ['burn', 'idle']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
   });
 });
