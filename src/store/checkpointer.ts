@@ -26,13 +26,13 @@ export interface CheckpointerOptions {
 }
 
 // The worker's program: CommonJS in an eval'd worker, so it runs the same from src/ and dist/.
-// It sleeps in Atomics.wait, so that stopping it wakes it at once, between two passes.
-// ctl[0]: 1 asks it to stop; ctl[1]: wake-ups asked for; ctl[2]: the wake-up the last pass began at.
+// It sleeps in Atomics.wait on stop[0], so that stopping it (stop[0] = 1) wakes it at once, between
+// two passes.
 const PROGRAM = `
 const { workerData } = require('node:worker_threads');
 // done[0] turns 1 once this worker's connection is closed (or never opened): what stopSync waits for.
 const done = new Int32Array(workerData.done);
-const ctl = new Int32Array(workerData.ctl);
+const stop = new Int32Array(workerData.stop);
 const closed = () => { Atomics.store(done, 0, 1); Atomics.notify(done, 0); };
 let db;
 try {
@@ -43,8 +43,7 @@ try {
   throw e;
 }
 try {
-  while (Atomics.load(ctl, 0) === 0) {
-    const request = Atomics.load(ctl, 1);
+  while (Atomics.load(stop, 0) === 0) {
     let wait = workerData.idleMs;
     try {
       const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
@@ -60,9 +59,7 @@ try {
     } catch (e) {
       // Busy (the writer is mid-transaction) or any other refusal: the next pass tries again.
     }
-    Atomics.store(ctl, 2, request);
-    Atomics.notify(ctl, 2);
-    Atomics.wait(ctl, 1, request, wait);
+    Atomics.wait(stop, 0, 0, wait);
   }
 } finally {
   try { db.close(); } finally { closed(); }
@@ -72,7 +69,7 @@ try {
 export class Checkpointer {
   private readonly worker: Worker;
   private readonly done = new Int32Array(new SharedArrayBuffer(4));
-  private readonly ctl = new Int32Array(new SharedArrayBuffer(12));
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(path: string, o: CheckpointerOptions = {}) {
     this.worker = new Worker(PROGRAM, {
@@ -80,7 +77,7 @@ export class Checkpointer {
       workerData: {
         path,
         done: this.done.buffer,
-        ctl: this.ctl.buffer,
+        stop: this.stop.buffer,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         restartPages: o.restartPages ?? 32_000,
         idleMs: o.idleMs ?? 100,
@@ -97,9 +94,8 @@ export class Checkpointer {
    * removed or opened again at once. Waits at most `timeoutMs`.
    */
   stopSync(timeoutMs = 5000): void {
-    Atomics.store(this.ctl, 0, 1);
-    Atomics.add(this.ctl, 1, 1);
-    Atomics.notify(this.ctl, 1);
+    Atomics.store(this.stop, 0, 1);
+    Atomics.notify(this.stop, 0);
     Atomics.wait(this.done, 0, 0, timeoutMs);
   }
 }
