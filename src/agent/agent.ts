@@ -13,8 +13,7 @@ import {
 } from '../wire/index.js';
 import { logRefusal, type AgentConfig } from './agent-config.js';
 import { answerLogsRequest } from './container-logs.js';
-import { cgroupPathOf, hostPlatform } from './task-platform.js';
-import { readCgroupStats } from './runtime/cgroup-stats.js';
+import { hostPlatform, readContainerStats } from './task-platform.js';
 import { reportUsage } from './usage-sampler.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING } from './housekeeping.js';
@@ -69,7 +68,7 @@ export class Agent {
       () => [...this.runners.values()].map((r) => r.task),
       (m) => this.send(m),
       logger,
-      (t, name) => readCgroupStats(cgroupPathOf(t, name, `${t.spec.id}-${name}`)),
+      readContainerStats,
     );
     this.images = new ImageStore(
       join(config.dataDir, 'images'),

@@ -2,6 +2,7 @@ import { writeBundle, type BundleInput } from './container-bundle.js';
 import { removeEphemeral } from './runtime/ephemeral.js';
 import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
 import { unmount } from './runtime/rootfs.js';
+import { readCgroupStats, type CgroupSample } from './runtime/cgroup-stats.js';
 import { containerCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
 import { usesTaskEndpoint } from './task-endpoint.js';
 import { prepareSandbox } from './task-setup.js';
@@ -28,8 +29,12 @@ export interface TaskPlatform {
 }
 
 /** A container's cgroup: under its task's own on Fargate, else one of its own under /berth. */
-export const cgroupPathOf = (t: LocalTask, container: string, id: string): string =>
+const cgroupPathOf = (t: LocalTask, container: string, id: string): string =>
   t.spec.sandbox.isolation ? containerCgroup(t.spec.id, container) : `/berth/${id}`;
+
+/** A running container's resource use, read from its cgroup (the task metadata /stats, usage reports). */
+export const readContainerStats = (t: LocalTask, container: string): Promise<CgroupSample | undefined> =>
+  readCgroupStats(cgroupPathOf(t, container, `${t.spec.id}-${container}`));
 
 /**
  * The real host: CNI networks, cgroups, overlay mounts. `serveCredentials` makes the host's task

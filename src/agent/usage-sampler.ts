@@ -1,6 +1,6 @@
 import type { UsageMessage } from '../wire/index.js';
-import { readCgroupStats, type CgroupSample } from './runtime/cgroup-stats.js';
-import { cgroupPathOf } from './task-platform.js';
+import type { CgroupSample } from './runtime/cgroup-stats.js';
+import { readContainerStats } from './task-platform.js';
 import type { LocalTask } from './task-state.js';
 
 /**
@@ -37,11 +37,5 @@ export function reportUsage(
   send: (m: UsageMessage) => void,
   intervalMs = 20_000,
 ): NodeJS.Timeout {
-  return setInterval(
-    () =>
-      void sampleUsage(tasks(), (t, name) => readCgroupStats(cgroupPathOf(t, name, `${t.spec.id}-${name}`))).then(
-        (m) => m && send(m),
-      ),
-    intervalMs,
-  );
+  return setInterval(() => void sampleUsage(tasks(), readContainerStats).then((m) => m && send(m)), intervalMs);
 }
