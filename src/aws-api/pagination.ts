@@ -32,3 +32,24 @@ export function paginate<T>(
     ? { page, nextToken: Buffer.from(JSON.stringify(key(page[page.length - 1] as T))).toString('base64url') }
     : { page };
 }
+
+/**
+ * nextToken pagination over a list in an order of its own (newest first, a chosen sort): the
+ * token carries the position of the last item returned, zero-padded so that positions compare
+ * as `paginate` compares keys.
+ */
+export function paginateInOrder<T>(
+  items: readonly T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  defaultMax = 100,
+): { page: T[]; nextToken?: string } {
+  const { page, nextToken: next } = paginate(
+    items.map((item, i) => ({ item, at: String(i).padStart(9, '0') })),
+    (x) => x.at,
+    maxResults,
+    nextToken,
+    defaultMax,
+  );
+  return { page: page.map((x) => x.item), ...(next ? { nextToken: next } : {}) };
+}

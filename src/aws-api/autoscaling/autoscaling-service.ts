@@ -12,7 +12,7 @@ import {
   type PolicyInput,
   type RegisterInput,
 } from '../../autoscaling/index.js';
-import { paginate } from '../pagination.js';
+import { paginate, paginateInOrder } from '../pagination.js';
 import { defineService, type AwsService } from '../service.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -97,16 +97,10 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
         input: aas.DescribeScalingActivitiesRequest,
       ): Out<aas.DescribeScalingActivitiesCommandOutput> {
         const all = describeScalingActivities(deps, input.ServiceNamespace as string, input.ResourceId);
-        const { page, nextToken } = paginate(
-          all.map((a, i) => ({ a, n: String(i).padStart(9, '0') })),
-          (x) => x.n,
-          input.MaxResults,
-          input.NextToken,
-          50,
-        );
+        const { page, nextToken } = paginateInOrder(all, input.MaxResults, input.NextToken, 50);
         return {
           ScalingActivities: page.map(
-            ({ a: { key: _k, StartTime, EndTime, ...a } }) =>
+            ({ key: _k, StartTime, EndTime, ...a }) =>
               ({ ...a, StartTime: time(StartTime), EndTime: time(EndTime) }) as aas.ScalingActivity,
           ),
           ...(nextToken ? { NextToken: nextToken } : {}),

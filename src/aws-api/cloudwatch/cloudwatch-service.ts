@@ -18,7 +18,7 @@ import {
   type MetricDatum,
   type MetricsDeps,
 } from '../../metrics/index.js';
-import { paginate } from '../pagination.js';
+import { paginate, paginateInOrder } from '../pagination.js';
 import { defineService, type AwsService } from '../service.js';
 
 type Out<T> = Omit<T, '$metadata'>;
@@ -136,15 +136,9 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
           ...(input.EndDate ? { EndDate: input.EndDate } : {}),
           ascending: input.ScanBy === 'TimestampAscending',
         });
-        const { page, nextToken } = paginate(
-          all.map((h, i) => ({ h, n: String(i).padStart(9, '0') })),
-          (x) => x.n,
-          input.MaxRecords,
-          input.NextToken,
-          100,
-        );
+        const { page, nextToken } = paginateInOrder(all, input.MaxRecords, input.NextToken, 100);
         return {
-          AlarmHistoryItems: page.map(({ h }) => ({
+          AlarmHistoryItems: page.map((h) => ({
             AlarmName: h.AlarmName,
             AlarmType: 'MetricAlarm',
             Timestamp: new Date(h.Timestamp),

@@ -10,7 +10,7 @@ import {
   resolveTaskDefinition,
 } from '../../control-plane/index.js';
 import type { RequestContext } from '../../kernel/index.js';
-import { paginate } from '../pagination.js';
+import { paginate, paginateInOrder } from '../pagination.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 
@@ -77,12 +77,7 @@ export const taskDefinitionOps = (deps: ControlPlaneDeps) => ({
       ...(i.status ? { status: i.status } : {}),
       ...(i.sort ? { sort: i.sort } : {}),
     }).map((t) => t.arn);
-    const { page, nextToken } = paginate(
-      all,
-      (a) => String(all.indexOf(a)).padStart(9, '0'),
-      i.maxResults,
-      i.nextToken,
-    );
+    const { page, nextToken } = paginateInOrder(all, i.maxResults, i.nextToken);
     return { taskDefinitionArns: page, ...(nextToken ? { nextToken } : {}) };
   },
 
