@@ -3,7 +3,7 @@ import { protocolErrors, type AwsError } from '../errors.js';
 import { encodeJsonText } from '../model/encode-json.js';
 import { header, type RawRequest, type RawResponse } from '../raw.js';
 import type { AwsService } from '../service.js';
-import { queryCompatible } from './cbor.js';
+import { queryCompatible } from './query-compatible.js';
 import type { Protocol } from './protocol.js';
 
 /** awsJson1_0 / awsJson1_1: POST /, operation in X-Amz-Target, JSON in and out. */
