@@ -15,13 +15,15 @@ const allowed = {
   metrics: ['kernel', 'store'],
   // Application Auto Scaling: its policies act through CloudWatch alarms.
   autoscaling: ['kernel', 'store', 'metrics'],
+  // ELBv2: load balancers, target groups, listeners and rules, targets, and their data plane.
+  elb: ['kernel', 'store'],
   scheduler: ['kernel'],
-  'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam'],
+  'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam', 'elb'],
   // The billing meter keeps its ledger in the store (DESIGN.md lists kernel and control-plane).
   fargate: ['kernel', 'store', 'control-plane'],
   agent: ['kernel', 'wire'],
   wire: ['kernel'],
-  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs', 'iam', 'metrics', 'autoscaling'],
+  'aws-api': ['kernel', 'control-plane', 'registry', 'fargate', 'logs', 'iam', 'metrics', 'autoscaling', 'elb'],
   server: null, // the composition root may import everything
   cli: ['server', 'kernel'],
 };

@@ -11,3 +11,4 @@ export * from './ssm/ssm-service.js';
 export * from './sts/sts-service.js';
 export * from './cloudwatch/cloudwatch-service.js';
 export * from './autoscaling/autoscaling-service.js';
+export * from './elbv2/elbv2-service.js';

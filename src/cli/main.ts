@@ -93,6 +93,11 @@ withAgentOptions(program.command('up'))
     },
     defaults.spotInterruptionRate,
   )
+  .option(
+    '--elb-hosts-file <path>',
+    "where load balancers' DNS names are written, in a block of berth's ('none': nowhere)",
+    defaults.elbHostsFile,
+  )
   .addOption(logLevelOption(defaults.logLevel))
   .option('--no-agent', 'do not run tasks on this host')
   .option('--no-fargate', "do not offer this host's agent to the Fargate fleet")
@@ -118,6 +123,7 @@ withAgentOptions(program.command('up'))
       spotWarning: o.spotWarning as number,
       spotInterruptionRate: o.spotInterruptionRate as number,
       targetTrackingAlarmPeriod: o.targetTrackingAlarmPeriod as number,
+      elbHostsFile: o.elbHostsFile as string,
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);

@@ -24,6 +24,8 @@ import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 export interface AgentConnection {
   send(message: ServerMessage): void;
   close(code: number, reason: string): void;
+  /** The agent's address as this end sees it (a loopback one for the local agent). */
+  remoteAddress?: string;
 }
 
 export interface AgentGatewayOptions {
@@ -172,6 +174,7 @@ export class AgentSession implements LogSource {
         attributes: h.attributes,
         agentVersion: h.agentVersion,
         ...(h.hostname ? { hostname: h.hostname } : {}),
+        ...(this.conn.remoteAddress ? { address: this.conn.remoteAddress } : {}),
         agentConnected: true,
       };
       const cluster = h.cluster ? getCluster(this.deps, h.cluster).name : undefined;

@@ -20,6 +20,8 @@ export interface RegisterInstanceInput {
   agentVersion?: string;
   hostname?: string;
   agentConnected?: boolean;
+  /** The address berth reaches the host at (its agent's connection's), for load balancers' targets. */
+  address?: string;
 }
 
 /** Registers (or re-registers) a container instance; attributes are merged, custom ones kept. */
@@ -57,6 +59,7 @@ function putInstance(deps: ControlPlaneDeps, cluster: string, input: RegisterIns
       ...(existing?.usage ? { usage: existing.usage } : {}),
       ...(input.agentVersion ? { agentVersion: input.agentVersion } : {}),
       ...(input.hostname ? { hostname: input.hostname } : {}),
+      ...((input.address ?? existing?.address) ? { address: input.address ?? existing?.address } : {}),
     };
     return tx.put(containerInstances, rec).value;
   });
@@ -185,4 +188,15 @@ export function filterInstances(
       (options.status ? c.status === options.status : c.status !== 'INACTIVE') &&
       (!expr || evaluateQuery(expr, instanceView(c))),
   );
+}
+
+/**
+ * The address of a host, by the EC2 instance id or container instance id a load balancer's
+ * `instance` target names it by; undefined for a host berth does not know or cannot reach.
+ */
+export function hostAddressOf(deps: ControlPlaneDeps, instanceId: string): string | undefined {
+  const rec = deps.store
+    .read((tx) => tx.list(containerInstances))
+    .find((e) => e.value.ec2InstanceId === instanceId || e.value.id === instanceId)?.value;
+  return rec?.address;
 }

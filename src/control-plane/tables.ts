@@ -69,6 +69,8 @@ export interface ContainerInstanceRecord {
   version: number;
   agentVersion?: string;
   hostname?: string;
+  /** The address the host is reached at (its agent's connection's), for load balancers' targets. */
+  address?: string;
   /** What the instance's live tasks reserve, kept by every task write (see tasks/put-task.ts). */
   usage?: InstanceUsage;
 }

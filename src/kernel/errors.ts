@@ -68,7 +68,12 @@ export type ErrorReason =
   | 'policy-malformed'
   | 'delete-conflict'
   // CloudWatch metrics
-  | 'parameter-combination';
+  | 'parameter-combination'
+  // load balancers
+  | 'target-invalid'
+  | 'configuration-invalid'
+  | 'protocol-incompatible'
+  | 'operation-not-permitted';
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;

@@ -74,7 +74,17 @@ export function mountAgentEndpoint(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new AgentSession(
         deps,
-        { send: (m) => ws.send(JSON.stringify(m)), close: (c, r) => ws.close(c, r) },
+        {
+          send: (m) => ws.send(JSON.stringify(m)),
+          close: (c, r) => ws.close(c, r),
+          ...(req.socket.remoteAddress
+            ? {
+                remoteAddress: req.socket.remoteAddress
+                  .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '')
+                  .replace(/^::1$/, '127.0.0.1'),
+              }
+            : {}),
+        },
         shared,
       );
       live.set(ws, session);

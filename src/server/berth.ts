@@ -16,6 +16,7 @@ import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
+import { DataPlane, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, recordMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
@@ -145,6 +146,12 @@ export async function startBerth(
           logger,
         ),
       );
+      // Load balancers' listeners, health checks and DNS names.
+      const hosts =
+        config.elbHostsFile === 'none' ? undefined : new HostsFile(config.elbHostsFile, `${config.dataDir} ${r.name}`);
+      const dataPlane = new DataPlane(r.elb, logger, hosts);
+      dataPlane.start();
+      lifecycle.started(`load balancers (${r.name})`, () => dataPlane.stop());
       const services = startServiceController(r.controlPlane, logger);
       lifecycle.started(`service controller (${r.name})`, () => services.stop());
       // CloudWatch alarms are evaluated every 10 s (their periods are 10 s or more), then

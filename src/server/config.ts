@@ -36,6 +36,11 @@ export interface BerthConfig {
   spotInterruptionRate: number;
   /** Seconds per period of the alarms a target-tracking policy makes (AWS: 60). */
   targetTrackingAlarmPeriod: number;
+  /**
+   * The hosts file where load balancers' DNS names are kept, in a block of berth's
+   * ('none': nowhere). `/etc/hosts` by default when berth runs as root.
+   */
+  elbHostsFile: string;
   logLevel: LogLevel;
 }
 
@@ -55,6 +60,7 @@ export const defaults: BerthConfig = {
   spotWarning: 120,
   spotInterruptionRate: 0,
   targetTrackingAlarmPeriod: 60,
+  elbHostsFile: process.getuid?.() === 0 ? '/etc/hosts' : 'none',
   logLevel: 'info',
 };
 

@@ -3,6 +3,7 @@ import {
   autoscalingService,
   cloudwatchService,
   ecrService,
+  elbv2Service,
   ecsService,
   iamService,
   logsService,
@@ -11,7 +12,14 @@ import {
   type AwsService,
   stsService,
 } from '../aws-api/index.js';
-import { createCluster, getService, updateService, type ControlPlaneDeps } from '../control-plane/index.js';
+import {
+  createCluster,
+  getService,
+  hostAddressOf,
+  updateService,
+  type ControlPlaneDeps,
+} from '../control-plane/index.js';
+import type { ElbDeps } from '../elb/index.js';
 import { Sealer, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
@@ -22,6 +30,12 @@ export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
   const { store, clock, accountId, region } = cp;
   // Without a sealer of berth's (tests), secret values are sealed under a key of this process only.
   return { store, clock, accountId, region, sealer: cp.sealer ?? Sealer.random() };
+}
+
+/** A region's load balancers over its control plane's store; `instance` targets are its hosts. */
+export function elbDepsOf(cp: ControlPlaneDeps): ElbDeps {
+  const { store, clock, accountId, region } = cp;
+  return { store, clock, accountId, region, hosts: { addressOf: (id) => hostAddressOf(cp, id) } };
 }
 
 /**
@@ -63,7 +77,7 @@ export function autoscalingDepsOf(cp: ControlPlaneDeps, alarmPeriodSec?: number)
  * serves the one account's (`global`, the default region's state).
  */
 export function awsServices(
-  deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps; autoscaling?: AutoscalingDeps },
+  deps: { registry: RegistryDeps; controlPlane: ControlPlaneDeps; autoscaling?: AutoscalingDeps; elb?: ElbDeps },
   global: IamDeps = iamDepsOf(deps.controlPlane),
 ): AwsService[] {
   const iam = iamDepsOf(deps.controlPlane);
@@ -77,6 +91,7 @@ export function awsServices(
     secretsManagerService(iam),
     cloudwatchService(deps.controlPlane),
     autoscalingService(deps.autoscaling ?? autoscalingDepsOf(deps.controlPlane)),
+    elbv2Service(deps.elb ?? elbDepsOf(deps.controlPlane)),
   ];
 }
 
@@ -89,6 +104,8 @@ export interface Region {
   readonly services: readonly AwsService[];
   /** Its Application Auto Scaling (the scaling pass runs over it). */
   readonly autoscaling: AutoscalingDeps;
+  /** Its load balancers (the data plane serves them). */
+  readonly elb: ElbDeps;
 }
 
 export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
@@ -96,6 +113,7 @@ export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
 const withAutoscaling = (d: RegionDeps, alarmPeriodSec?: number) => ({
   ...d,
   autoscaling: autoscalingDepsOf(d.controlPlane, alarmPeriodSec),
+  elb: elbDepsOf(d.controlPlane),
 });
 
 /** As in every ECS region, a default cluster is there for whoever names none. */

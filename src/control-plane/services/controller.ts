@@ -20,6 +20,7 @@ import {
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './deployments.js';
+import { syncTargets } from './load-balancing.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
@@ -71,7 +72,11 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   // Tasks whose agent has been gone past the grace period are written off and replaced.
   const lost = live.filter((t) => t.group === serviceGroup(s.name) && isLost(deps, t, host(t)));
   for (const t of lost) markLost(deps, t);
-  const mine = live.filter((t) => t.group === serviceGroup(s.name) && !lost.includes(t));
+  let mine = live.filter((t) => t.group === serviceGroup(s.name) && !lost.includes(t));
+  // Tasks this pass stops, seen as stopping by the rest of the pass (records read are frozen).
+  const stopping = (ids: readonly string[]) => {
+    mine = mine.map((t) => (ids.includes(t.id) ? { ...t, desiredStatus: 'STOPPED' as const } : t));
+  };
   const primary = s.deployments.find((d) => d.status === 'PRIMARY') as Deployment;
   const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
 
@@ -98,14 +103,20 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   );
   for (const t of sick) {
     stopTask(deps, s.cluster, t.id, 'Task failed container health checks', 'ServiceSchedulerInitiated');
-    t.desiredStatus = 'STOPPED';
     if (t.startedBy === primary.id) primary.failedTasks++;
   }
+  stopping(sick.map(shortId));
   if (sick.length) addEvent(s, messages.unhealthy(s.name, sick.map(shortId)), at);
+
+  // Load balancers: running tasks registered, stopping ones deregistered, unhealthy ones replaced.
+  const { healthy: targetHealth, stopped: failedElb } = syncTargets(deps, s, mine, host, at);
+  for (const t of mine.filter((x) => failedElb.includes(x.id))) if (t.startedBy === primary.id) primary.failedTasks++;
+  stopping(failedElb);
+  if (failedElb.length) addEvent(s, messages.stopped(s.name, failedElb), at);
 
   // Tasks that have now held reset the breaker's count (by default) and end any throttle.
   const cb = s.deploymentConfiguration.deploymentCircuitBreaker;
-  const isHealthy = isHealthyIn(deps, s, primary);
+  const isHealthy = isHealthyIn(deps, s, primary, targetHealth);
   for (const d of s.deployments) {
     const held = mine.filter((t) => t.startedBy === d.id && wanted(t) && hasHeld(deps, t, isHealthy(t), at));
     recordHeld(s, d, held, cb.resetOnHealthyTask);
@@ -262,14 +273,21 @@ function replicaStep(
 }
 
 /** Healthy as a rollout counts it: RUNNING and, where the definition has health checks, HEALTHY. */
-function isHealthyIn(deps: ControlPlaneDeps, s: ServiceRecord, primary: Deployment): (t: TaskRecord) => boolean {
+function isHealthyIn(
+  deps: ControlPlaneDeps,
+  s: ServiceRecord,
+  primary: Deployment,
+  targetHealth: ReadonlyMap<string, boolean>,
+): (t: TaskRecord) => boolean {
   const hc = new Map<string, boolean>();
   return (t) => {
     const d = s.deployments.find((x) => x.id === t.startedBy) ?? primary;
     return (
       t.desiredStatus === 'RUNNING' &&
       t.lastStatus === 'RUNNING' &&
-      (!hasHealthChecks(deps, hc, d.taskDefinitionArn) || t.healthStatus === 'HEALTHY')
+      (!hasHealthChecks(deps, hc, d.taskDefinitionArn) || t.healthStatus === 'HEALTHY') &&
+      // A task behind a load balancer is healthy once its targets are.
+      (s.registeredTargets?.some((r) => r.taskId === t.id) ? targetHealth.get(t.id) === true : true)
     );
   };
 }

@@ -79,6 +79,8 @@ export interface ServiceRecord {
   /** Launches in a row whose tasks stopped before they held, and the throttle they set. */
   launchFailures?: number;
   nextLaunchAt?: number;
+  /** The targets it registered with its load balancers' target groups, to deregister them later. */
+  registeredTargets?: { targetGroupArn: string; id: string; port: number; taskId: string }[];
   /** When a DRAINING service was deleted (it is kept, INACTIVE, for a while, as ECS does). */
   deletedAt?: number;
 }

@@ -1,4 +1,5 @@
 import { uuid, invalidParameter, notFound, notImplemented } from '../../kernel/index.js';
+import { checkServiceLoadBalancers } from './load-balancing.js';
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';
@@ -88,6 +89,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     });
   refuseUnsupported(td, input);
   checkTaskRole(deps, td);
+  if (input.loadBalancers?.length) checkServiceLoadBalancers(deps, input.loadBalancers, td);
   const launch = checkLaunch(cluster, td, input, strategy);
   const desiredCount = input.desiredCount ?? 0;
   const t = now(deps);
@@ -191,6 +193,12 @@ export function updateService(
     });
   }
   if (td) checkTaskRole(deps, td);
+  if (input.loadBalancers?.length || (td && cur.loadBalancers.length))
+    checkServiceLoadBalancers(
+      deps,
+      input.loadBalancers ?? cur.loadBalancers,
+      td ?? resolveTaskDefinition(deps, cur.taskDefinitionArn),
+    );
   // The launch is checked again whenever what it depends on changes (definition, network, strategy).
   const relaunch =
     td !== undefined ||

@@ -1,0 +1,234 @@
+import type * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  addTags,
+  createListener,
+  createLoadBalancer,
+  createRule,
+  createTargetGroup,
+  deleteListener,
+  deleteLoadBalancer,
+  deleteRule,
+  deleteTargetGroup,
+  deregisterTargets,
+  describeListeners,
+  describeLoadBalancers,
+  describeRules,
+  describeTags,
+  describeTargetGroups,
+  describeTargetHealth,
+  loadBalancerByArn,
+  loadBalancersByTargetGroup,
+  modifyListener,
+  modifyLoadBalancerAttributes,
+  modifyRule,
+  modifyTargetGroup,
+  modifyTargetGroupAttributes,
+  portFree,
+  registerTargets,
+  removeTags,
+  setRulePriorities,
+  targetGroupByArn,
+  type CreateLoadBalancerInput,
+  type ElbDeps,
+  type ElbTag,
+  type ListenerInput,
+  type RuleInput,
+  type TargetGroupInput,
+  type TargetInput,
+  type PortProbe,
+} from '../../elb/index.js';
+import { paginate } from '../pagination.js';
+import { defineService, type AwsService } from '../service.js';
+import { attributesOut, elbErrorCode, listenerOut, loadBalancerOut, ruleOut, targetGroupOut } from './elbv2-shapes.js';
+
+type Out<T> = Omit<T, '$metadata'>;
+
+/** ELB's Marker/PageSize paging over a list in its own order (position keys). */
+function paged<T>(items: readonly T[], pageSize: number | undefined, marker: string | undefined) {
+  const keyed = items.map((item, i) => ({ item, key: String(i).padStart(8, '0') }));
+  const { page, nextToken } = paginate(keyed, (k) => k.key, pageSize, marker, 400);
+  return { items: page.map((p) => p.item), ...(nextToken ? { NextMarker: nextToken } : {}) };
+}
+
+const tags = (t: elb.Tag[] | undefined): ElbTag[] | undefined =>
+  t?.map((x) => ({ Key: x.Key as string, ...(x.Value !== undefined ? { Value: x.Value } : {}) }));
+
+export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsService {
+  const tgLbs = () => loadBalancersByTargetGroup(deps);
+  const tgOut = (tg: Parameters<typeof targetGroupOut>[0], by = tgLbs()) =>
+    targetGroupOut(tg, [...(by.get(tg.arn) ?? [])]);
+  return defineService('elbv2', {
+    errorCode: elbErrorCode,
+    handlers: {
+      CreateLoadBalancer(i: elb.CreateLoadBalancerInput): Out<elb.CreateLoadBalancerOutput> {
+        const lb = createLoadBalancer(deps, {
+          ...(i as CreateLoadBalancerInput),
+          ...(i.Tags ? { Tags: tags(i.Tags) } : {}),
+        });
+        return { LoadBalancers: [loadBalancerOut(lb, deps.region)] };
+      },
+      DescribeLoadBalancers(i: elb.DescribeLoadBalancersInput): Out<elb.DescribeLoadBalancersOutput> {
+        const p = paged(describeLoadBalancers(deps, i.LoadBalancerArns, i.Names), i.PageSize, i.Marker);
+        return {
+          LoadBalancers: p.items.map((lb) => loadBalancerOut(lb, deps.region)),
+          ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}),
+        };
+      },
+      DeleteLoadBalancer(i: elb.DeleteLoadBalancerInput) {
+        deleteLoadBalancer(deps, i.LoadBalancerArn as string);
+        return {};
+      },
+      DescribeLoadBalancerAttributes(i: elb.DescribeLoadBalancerAttributesInput) {
+        return { Attributes: attributesOut(loadBalancerByArn(deps, i.LoadBalancerArn as string).attributes) };
+      },
+      ModifyLoadBalancerAttributes(i: elb.ModifyLoadBalancerAttributesInput) {
+        return {
+          Attributes: attributesOut(
+            modifyLoadBalancerAttributes(deps, i.LoadBalancerArn as string, i.Attributes ?? []),
+          ),
+        };
+      },
+      CreateTargetGroup(i: elb.CreateTargetGroupInput): Out<elb.CreateTargetGroupOutput> {
+        const tg = createTargetGroup(deps, { ...(i as TargetGroupInput), ...(i.Tags ? { Tags: tags(i.Tags) } : {}) });
+        return { TargetGroups: [tgOut(tg)] };
+      },
+      DescribeTargetGroups(i: elb.DescribeTargetGroupsInput): Out<elb.DescribeTargetGroupsOutput> {
+        const by = tgLbs();
+        const p = paged(
+          describeTargetGroups(deps, i as { TargetGroupArns?: string[]; Names?: string[]; LoadBalancerArn?: string }),
+          i.PageSize,
+          i.Marker,
+        );
+        return {
+          TargetGroups: p.items.map((tg) => tgOut(tg, by)),
+          ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}),
+        };
+      },
+      ModifyTargetGroup(i: elb.ModifyTargetGroupInput): Out<elb.ModifyTargetGroupOutput> {
+        const { TargetGroupArn, ...rest } = i;
+        return {
+          TargetGroups: [
+            tgOut(modifyTargetGroup(deps, TargetGroupArn as string, rest as Omit<TargetGroupInput, 'Name'>)),
+          ],
+        };
+      },
+      DeleteTargetGroup(i: elb.DeleteTargetGroupInput) {
+        deleteTargetGroup(deps, i.TargetGroupArn as string);
+        return {};
+      },
+      DescribeTargetGroupAttributes(i: elb.DescribeTargetGroupAttributesInput) {
+        return { Attributes: attributesOut(targetGroupByArn(deps, i.TargetGroupArn as string).attributes) };
+      },
+      ModifyTargetGroupAttributes(i: elb.ModifyTargetGroupAttributesInput) {
+        return {
+          Attributes: attributesOut(modifyTargetGroupAttributes(deps, i.TargetGroupArn as string, i.Attributes ?? [])),
+        };
+      },
+      async CreateListener(i: elb.CreateListenerInput): Promise<Out<elb.CreateListenerOutput>> {
+        const l = await createListener(
+          deps,
+          { ...(i as unknown as ListenerInput), ...(i.Tags ? { Tags: tags(i.Tags) } : {}) },
+          probe,
+        );
+        return { Listeners: [listenerOut(l)] };
+      },
+      DescribeListeners(i: elb.DescribeListenersInput): Out<elb.DescribeListenersOutput> {
+        const all = describeListeners(deps, i as { LoadBalancerArn?: string; ListenerArns?: string[] });
+        const p = paged(all, i.PageSize, i.Marker);
+        return { Listeners: p.items.map(listenerOut), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+      },
+      async ModifyListener(i: elb.ModifyListenerInput): Promise<Out<elb.ModifyListenerOutput>> {
+        const { ListenerArn, ...rest } = i;
+        return {
+          Listeners: [
+            listenerOut(await modifyListener(deps, ListenerArn as string, rest as Partial<ListenerInput>, probe)),
+          ],
+        };
+      },
+      DeleteListener(i: elb.DeleteListenerInput) {
+        deleteListener(deps, i.ListenerArn as string);
+        return {};
+      },
+      CreateRule(i: elb.CreateRuleInput): Out<elb.CreateRuleOutput> {
+        const r = createRule(deps, { ...(i as unknown as RuleInput), ...(i.Tags ? { Tags: tags(i.Tags) } : {}) });
+        return { Rules: [ruleOut({ arn: r.arn, priority: r.priority, conditions: r.conditions, actions: r.actions })] };
+      },
+      DescribeRules(i: elb.DescribeRulesInput): Out<elb.DescribeRulesOutput> {
+        const p = paged(describeRules(deps, i as { ListenerArn?: string; RuleArns?: string[] }), i.PageSize, i.Marker);
+        return { Rules: p.items.map(ruleOut), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
+      },
+      ModifyRule(i: elb.ModifyRuleInput): Out<elb.ModifyRuleOutput> {
+        const r = modifyRule(
+          deps,
+          i.RuleArn as string,
+          i as { Conditions?: RuleInput['Conditions']; Actions?: RuleInput['Actions'] },
+        );
+        return { Rules: [ruleOut({ arn: r.arn, priority: r.priority, conditions: r.conditions, actions: r.actions })] };
+      },
+      SetRulePriorities(i: elb.SetRulePrioritiesInput): Out<elb.SetRulePrioritiesOutput> {
+        const rs = setRulePriorities(deps, i.RulePriorities ?? []);
+        return {
+          Rules: rs.map((r) =>
+            ruleOut({ arn: r.arn, priority: r.priority, conditions: r.conditions, actions: r.actions }),
+          ),
+        };
+      },
+      DeleteRule(i: elb.DeleteRuleInput) {
+        deleteRule(deps, i.RuleArn as string);
+        return {};
+      },
+      RegisterTargets(i: elb.RegisterTargetsInput) {
+        registerTargets(deps, i.TargetGroupArn as string, (i.Targets ?? []) as TargetInput[]);
+        return {};
+      },
+      DeregisterTargets(i: elb.DeregisterTargetsInput) {
+        deregisterTargets(deps, i.TargetGroupArn as string, (i.Targets ?? []) as TargetInput[]);
+        return {};
+      },
+      DescribeTargetHealth(i: elb.DescribeTargetHealthInput): Out<elb.DescribeTargetHealthOutput> {
+        const tg = targetGroupByArn(deps, i.TargetGroupArn as string);
+        return {
+          TargetHealthDescriptions: describeTargetHealth(deps, tg.arn, i.Targets as TargetInput[] | undefined).map(
+            (t) => ({
+              Target: {
+                Id: t.targetId,
+                Port: t.port,
+                ...(t.availabilityZone ? { AvailabilityZone: t.availabilityZone } : {}),
+              },
+              HealthCheckPort: tg.healthCheck.port === 'traffic-port' ? String(t.port) : tg.healthCheck.port,
+              TargetHealth: {
+                State: t.state,
+                ...(t.reason ? { Reason: t.reason as elb.TargetHealthReasonEnum } : {}),
+                ...(t.description ? { Description: t.description } : {}),
+              },
+            }),
+          ),
+        };
+      },
+      AddTags(i: elb.AddTagsInput) {
+        addTags(deps, i.ResourceArns ?? [], tags(i.Tags) ?? []);
+        return {};
+      },
+      RemoveTags(i: elb.RemoveTagsInput) {
+        removeTags(deps, i.ResourceArns ?? [], i.TagKeys ?? []);
+        return {};
+      },
+      DescribeTags(i: elb.DescribeTagsInput): Out<elb.DescribeTagsOutput> {
+        return {
+          TagDescriptions: describeTags(deps, i.ResourceArns ?? []).map((d) => ({ ResourceArn: d.arn, Tags: d.tags })),
+        };
+      },
+      DescribeAccountLimits(): Out<elb.DescribeAccountLimitsOutput> {
+        const limits = {
+          'application-load-balancers': 50,
+          'network-load-balancers': 50,
+          'target-groups': 3000,
+          'listeners-per-application-load-balancer': 50,
+          'rules-per-application-load-balancer': 100,
+          'targets-per-application-load-balancer': 1000,
+        };
+        return { Limits: Object.entries(limits).map(([Name, Max]) => ({ Name, Max: String(Max) })) };
+      },
+    },
+  });
+}

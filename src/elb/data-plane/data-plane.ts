@@ -1,0 +1,228 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { Logger } from '../../kernel/index.js';
+import type { ElbDeps } from '../deps.js';
+import {
+  ELB_TABLES,
+  listeners,
+  loadBalancers,
+  rules,
+  targetGroups,
+  targets,
+  type TargetGroupRecord,
+} from '../tables.js';
+import { actionTargetGroups } from '../target-groups.js';
+import { finishDraining, setTargetHealth, targetAddress, TARGET_REASONS } from '../targets.js';
+import { Balancer, type GroupView } from './balancer.js';
+import { HealthChecker, type CheckedTarget } from './health-checker.js';
+import { HostsFile } from './hosts-file.js';
+import { httpHandler, type HttpListenerView } from './http-proxy.js';
+import { compileRules } from './matcher.js';
+import { tcpHandler, type TcpListenerView } from './tcp-proxy.js';
+
+interface Bound {
+  address: string;
+  port: number;
+  protocol: string;
+  server: http.Server | net.Server;
+  view: HttpListenerView | TcpListenerView;
+}
+
+/** Whether a port can be bound on an address of this host right now. */
+export function portFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: address, port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The data plane of one region's load balancers: a real socket per listener on its load
+ * balancer's address, routing by the stored rules to the targets' current states; health checks
+ * that write target states back; draining targets removed when their delay ends; the DNS names
+ * in a hosts file. It follows the store: every ELB change (and a resync each second, for hosts'
+ * addresses) rebuilds the views the sockets route with.
+ */
+export class DataPlane {
+  private readonly bound = new Map<string, Bound>();
+  private readonly balancer = new Balancer();
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256 });
+  private readonly health: HealthChecker;
+  private readonly abort = new AbortController();
+  private timer?: NodeJS.Timeout;
+  private syncing = false;
+
+  constructor(
+    private readonly deps: ElbDeps,
+    private readonly logger: Logger,
+    private readonly hosts?: HostsFile,
+  ) {
+    this.health = new HealthChecker((key, state, why) => {
+      try {
+        setTargetHealth(deps, key, state, why);
+      } catch (e) {
+        logger.warn({ err: String(e), target: key }, 'target health not recorded');
+      }
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.sync(), 1000);
+    this.timer.unref();
+    void this.follow();
+    void this.sync();
+  }
+
+  private async follow(): Promise<void> {
+    try {
+      for await (const _ of this.deps.store.watch(this.deps.store.revision(), {
+        tables: ELB_TABLES,
+        signal: this.abort.signal,
+      }))
+        void this.sync();
+    } catch (e) {
+      if (!this.abort.signal.aborted)
+        this.logger.warn({ err: String(e) }, 'load balancer data plane lost its watch; resyncing each second');
+    }
+  }
+
+  async sync(): Promise<void> {
+    if (this.syncing || this.abort.signal.aborted) return;
+    this.syncing = true;
+    try {
+      await this.syncOnce();
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'load balancer data plane pass failed');
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private async syncOnce(): Promise<void> {
+    finishDraining(this.deps);
+    const snap = this.deps.store.read((tx) => ({
+      lbs: tx.list(loadBalancers).map((e) => e.value),
+      listeners: tx.list(listeners).map((e) => e.value),
+      rules: tx.list(rules).map((e) => e.value),
+      tgs: tx.list(targetGroups).map((e) => e.value),
+      targets: tx.list(targets).map((e) => e.value),
+    }));
+    const lbByArn = new Map(snap.lbs.map((lb) => [lb.arn, lb]));
+    const used = new Set<string>();
+    for (const l of snap.listeners) for (const tg of actionTargetGroups(l.defaultActions)) used.add(tg);
+    for (const r of snap.rules) for (const tg of actionTargetGroups(r.actions)) used.add(tg);
+    const tgByArn = new Map<string, TargetGroupRecord>(snap.tgs.map((tg) => [tg.arn, tg]));
+    const groups = new Map<string, GroupView>();
+    const checked: CheckedTarget[] = [];
+    for (const tg of snap.tgs)
+      groups.set(tg.arn, {
+        arn: tg.arn,
+        targets: [],
+        leastOutstanding: tg.attributes['load_balancing.algorithm.type'] === 'least_outstanding_requests',
+      });
+    for (const t of snap.targets) {
+      const tg = tgByArn.get(t.targetGroupArn);
+      const g = groups.get(t.targetGroupArn);
+      if (!tg || !g) continue;
+      // A group no load balancer forwards to has its targets `unused`; once one does, `initial`.
+      if (!used.has(tg.arn) && t.state !== 'unused' && t.state !== 'draining')
+        setTargetHealth(this.deps, t.key, 'unused', TARGET_REASONS.unused);
+      if (used.has(tg.arn) && t.state === 'unused')
+        setTargetHealth(this.deps, t.key, 'initial', TARGET_REASONS.initial);
+      const address = targetAddress(this.deps, tg, t.targetId);
+      if (!address || t.state === 'draining') continue;
+      g.targets.push({ key: t.key, address, port: t.port, state: t.state });
+      if (used.has(tg.arn) && tg.healthCheck.enabled && t.state !== 'unused')
+        checked.push({ key: t.key, address, port: t.port, state: t.state, check: tg.healthCheck });
+    }
+    this.health.sync(checked);
+    const want = new Map<
+      string,
+      { address: string; port: number; protocol: string; view: HttpListenerView | TcpListenerView }
+    >();
+    for (const l of snap.listeners) {
+      const lb = lbByArn.get(l.loadBalancerArn);
+      if (!lb) continue;
+      const view =
+        lb.type === 'application'
+          ? {
+              port: l.port,
+              rules: compileRules(
+                snap.rules.filter((r) => r.listenerArn === l.arn),
+                l.defaultActions,
+              ),
+              groups,
+            }
+          : { group: groups.get(actionTargetGroups(l.defaultActions)[0] ?? '') };
+      want.set(l.key, { address: lb.address, port: l.port, protocol: l.protocol, view });
+    }
+    for (const [key, b] of this.bound) {
+      const w = want.get(key);
+      if (!w || w.address !== b.address || w.port !== b.port || w.protocol !== b.protocol) {
+        this.bound.delete(key);
+        b.server.close();
+        if ('closeAllConnections' in b.server) b.server.closeAllConnections();
+      }
+    }
+    for (const [key, w] of want) {
+      const b = this.bound.get(key);
+      if (b) {
+        b.view = w.view;
+        continue;
+      }
+      await this.bind(key, w);
+    }
+    this.hosts?.write(snap.lbs.map((lb) => ({ address: lb.address, name: lb.dnsName })));
+  }
+
+  private bind(
+    key: string,
+    w: { address: string; port: number; protocol: string; view: HttpListenerView | TcpListenerView },
+  ): Promise<void> {
+    const entry: Bound = { ...w, server: undefined as unknown as http.Server };
+    const server =
+      w.protocol === 'HTTP'
+        ? http.createServer(
+            { keepAliveTimeout: 60_000 },
+            httpHandler(() => entry.view as HttpListenerView, this.balancer, this.agent),
+          )
+        : net.createServer(tcpHandler(() => entry.view as TcpListenerView, this.balancer));
+    entry.server = server;
+    return new Promise((resolve) => {
+      server.once('error', (e) => {
+        this.logger.warn(
+          { listener: key, address: w.address, port: w.port, err: String(e) },
+          'listener could not bind; retrying',
+        );
+        resolve();
+      });
+      server.listen({ host: w.address, port: w.port }, () => {
+        this.bound.set(key, entry);
+        resolve();
+      });
+    });
+  }
+
+  /** Closes every listener and stops checking; the hosts file keeps no entries of ours. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.timer);
+    this.health.stop();
+    const closing = [...this.bound.values()].map(
+      (b) =>
+        new Promise<void>((resolve) => {
+          b.server.close(() => resolve());
+          if ('closeAllConnections' in b.server) b.server.closeAllConnections();
+        }),
+    );
+    this.bound.clear();
+    this.agent.destroy();
+    await Promise.all(closing);
+    try {
+      this.hosts?.write([]);
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'hosts file not cleaned');
+    }
+  }
+}

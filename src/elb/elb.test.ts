@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../kernel/clock.js';
+import { isBerthError } from '../kernel/index.js';
+import { MemoryStore } from '../store/memory-store.js';
+import {
+  createListener,
+  createLoadBalancer,
+  createRule,
+  createTargetGroup,
+  deleteLoadBalancer,
+  deleteTargetGroup,
+  deregisterTargets,
+  describeRules,
+  describeTargetHealth,
+  finishDraining,
+  registerTargets,
+  setRulePriorities,
+  setTargetHealth,
+  type ElbDeps,
+} from './index.js';
+
+const T0 = Date.UTC(2026, 11, 3, 12, 0);
+const deps = (): ElbDeps & { clock: ManualClock } => ({
+  store: new MemoryStore(),
+  clock: new ManualClock(T0),
+  accountId: '000000000000',
+  region: 'us-east-1',
+  hosts: { addressOf: (id) => (id === 'i-0host' ? '127.0.0.1' : undefined) },
+});
+const free = async () => true;
+
+/** The domain error a call throws: its kind, resource and reason. */
+function failure(fn: () => unknown): { kind: string; resource?: string; reason?: string; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(isBerthError(e), String(e));
+    return { kind: e.kind, ...e.detail, message: e.message } as never;
+  }
+  assert.fail('expected a refusal');
+}
+
+async function alb(d: ElbDeps) {
+  const lb = createLoadBalancer(d, { Name: 'web' });
+  const tg = createTargetGroup(d, { Name: 'web', Protocol: 'HTTP', Port: 80 });
+  const l = await createListener(
+    d,
+    { LoadBalancerArn: lb.arn, Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] },
+    free,
+  );
+  return { lb, tg, l };
+}
+
+describe('ELBv2 resources', () => {
+  it('gives each load balancer an address and DNS name of its own, and answers the same name and settings with the same one', () => {
+    const d = deps();
+    const a = createLoadBalancer(d, { Name: 'a' });
+    const b = createLoadBalancer(d, { Name: 'b', Type: 'network' });
+    assert.notEqual(a.address, b.address);
+    assert.match(a.dnsName, /^a-\d+\.us-east-1\.elb\.berth\.internal$/);
+    assert.match(b.arn, /:loadbalancer\/net\/b\/[0-9a-f]{16}$/);
+    assert.equal(createLoadBalancer(d, { Name: 'a' }).arn, a.arn);
+    assert.deepEqual(failure(() => createLoadBalancer(d, { Name: 'a', Type: 'network' })).resource, 'load-balancer');
+    assert.equal(failure(() => createLoadBalancer(d, { Name: '-bad' })).kind, 'InvalidParameter');
+    assert.equal(failure(() => createLoadBalancer(d, { Name: 'internal-x' })).kind, 'InvalidParameter');
+  });
+
+  it('refuses a second listener on a port, a port taken on the host, and a target group of another protocol', async () => {
+    const d = deps();
+    const { lb, tg } = await alb(d);
+    await assert.rejects(
+      createListener(
+        d,
+        { LoadBalancerArn: lb.arn, Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] },
+        free,
+      ),
+      (e) => isBerthError(e) && e.kind === 'AlreadyExists' && e.detail.resource === 'listener',
+    );
+    await assert.rejects(
+      createListener(
+        d,
+        { LoadBalancerArn: lb.arn, Port: 81, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] },
+        async () => false,
+      ),
+      (e) => isBerthError(e) && e.detail.reason === 'configuration-invalid' && /in use on this host/.test(e.message),
+    );
+    const tcp = createTargetGroup(d, { Name: 'tcp', Protocol: 'TCP', Port: 80 });
+    await assert.rejects(
+      createListener(
+        d,
+        { LoadBalancerArn: lb.arn, Port: 82, DefaultActions: [{ Type: 'forward', TargetGroupArn: tcp.arn }] },
+        free,
+      ),
+      (e) => isBerthError(e) && e.detail.reason === 'protocol-incompatible',
+    );
+  });
+
+  it('keeps rule priorities unique per listener, lists the default rule last, and keeps a used target group', async () => {
+    const d = deps();
+    const { tg, l, lb } = await alb(d);
+    const rule = (p: number) =>
+      createRule(d, {
+        ListenerArn: l.arn,
+        Priority: p,
+        Conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }],
+        Actions: [{ Type: 'forward', TargetGroupArn: tg.arn }],
+      });
+    const r5 = rule(5);
+    const r3 = rule(3);
+    assert.equal(failure(() => rule(5)).resource, 'rule-priority');
+    assert.deepEqual(
+      describeRules(d, { ListenerArn: l.arn }).map((r) => r.priority),
+      [3, 5, 'default'],
+    );
+    assert.equal(failure(() => setRulePriorities(d, [{ RuleArn: r3.arn, Priority: 5 }])).resource, 'rule-priority');
+    setRulePriorities(d, [
+      { RuleArn: r3.arn, Priority: 7 },
+      { RuleArn: r5.arn, Priority: 1 },
+    ]);
+    assert.deepEqual(
+      describeRules(d, { ListenerArn: l.arn })
+        .map((r) => r.arn)
+        .slice(0, 2),
+      [r5.arn, r3.arn],
+    );
+    assert.equal(failure(() => deleteTargetGroup(d, tg.arn)).reason, 'in-use');
+    assert.equal(
+      failure(() =>
+        createRule(d, {
+          ListenerArn: l.arn,
+          Priority: 9,
+          Conditions: [{ Field: 'cookie', Values: ['x'] }],
+          Actions: [{ Type: 'forward', TargetGroupArn: tg.arn }],
+        }),
+      ).kind,
+      'InvalidParameter',
+    );
+    deleteLoadBalancer(d, lb.arn);
+    deleteTargetGroup(d, tg.arn);
+  });
+
+  it('takes targets berth can reach, starts them initial (unused without a load balancer), and drains them on deregistration', async () => {
+    const d = deps();
+    const lonely = createTargetGroup(d, { Name: 'lonely', Protocol: 'HTTP', Port: 80, TargetType: 'ip' });
+    registerTargets(d, lonely.arn, [{ Id: '10.0.0.5' }]);
+    assert.deepEqual(
+      describeTargetHealth(d, lonely.arn).map((t) => [t.state, t.reason]),
+      [['unused', 'Target.NotInUse']],
+    );
+    assert.equal(failure(() => registerTargets(d, lonely.arn, [{ Id: '8.8.8.8' }])).reason, 'target-invalid');
+    const { tg } = await alb(d);
+    assert.equal(failure(() => registerTargets(d, tg.arn, [{ Id: 'i-0nowhere' }])).reason, 'target-invalid');
+    registerTargets(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]);
+    const [t] = describeTargetHealth(d, tg.arn);
+    assert.deepEqual([t?.state, t?.reason, t?.port], ['initial', 'Elb.RegistrationInProgress', 32768]);
+    setTargetHealth(d, `${tg.id}/i-0host/32768`, 'healthy');
+    assert.deepEqual(
+      describeTargetHealth(d, tg.arn).map((x) => [x.state, x.reason]),
+      [['healthy', undefined]],
+    );
+    deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]);
+    assert.deepEqual(
+      describeTargetHealth(d, tg.arn).map((x) => [x.state, x.reason]),
+      [['draining', 'Target.DeregistrationInProgress']],
+    );
+    finishDraining(d, T0 + 299_000);
+    assert.equal(describeTargetHealth(d, tg.arn).length, 1);
+    finishDraining(d, T0 + 300_000);
+    assert.equal(describeTargetHealth(d, tg.arn).length, 0);
+    assert.deepEqual(
+      describeTargetHealth(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]).map((x) => x.reason),
+      ['Target.NotRegistered'],
+    );
+    assert.equal(failure(() => deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 1 }])).reason, 'target-invalid');
+  });
+});

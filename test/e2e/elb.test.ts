@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { awsCli } from './harness.js';
+
+const execFileP = promisify(execFile);
+
+// Each task serves its own task ARN (read from the task metadata endpoint) at / and /api/.
+const serveTaskArn = (prefix: string) =>
+  'mkdir -p /www/api; ' +
+  `until busybox wget -q -O /www/task.json "$ECS_CONTAINER_METADATA_URI_V4/task"; do sleep 0.2; done; ` +
+  `echo "${prefix}$(sed -n 's/.*"TaskARN":"\\([^"]*\\)".*/\\1/p' /www/task.json)" > /www/index.html; ` +
+  "cp /www/index.html /www/api/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait";
+
+/** Removes the block a berth left in /etc/hosts if it could not (a failed test must leave none). */
+function cleanHosts(dataDir: string): void {
+  const text = readFileSync('/etc/hosts', 'utf8');
+  const begin = text.indexOf(`# begin berth ${dataDir} `);
+  if (begin < 0) return;
+  const endMark = text.indexOf('# end berth ', begin);
+  const end = text.indexOf('\n', endMark) + 1;
+  writeFileSync('/etc/hosts', text.slice(0, begin) + text.slice(end));
+}
+
+describe('an ECS service behind an application load balancer, through the AWS CLI and curl', () => {
+  let fx: AgentFixture | undefined;
+  after(async () => {
+    const dir = fx?.berth.dataDir;
+    await fx?.dispose();
+    if (dir) cleanHosts(dir);
+  });
+
+  it('spreads requests over the service’s tasks, routes /api/* by rule, and replaces a task that fails its health checks', async () => {
+    fx = await startAgentFixture({}, { args: ['--elb-hosts-file', '/etc/hosts'] });
+    const f = fx;
+    const aws = async (args: string[]) => {
+      const r = await awsCli(f.berth.endpoint, args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return JSON.parse(r.stdout || '{}');
+    };
+    const refused = async (args: string[]) => {
+      const r = await awsCli(f.berth.endpoint, args);
+      assert.notEqual(r.code, 0, `${args.join(' ')} should be refused`);
+      return r.stderr;
+    };
+    const lb = (await aws(['elbv2', 'create-load-balancer', '--name', 'shop'])).LoadBalancers[0];
+    assert.match(
+      lb.LoadBalancerArn,
+      /^arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer\/app\/shop\/[0-9a-f]{16}$/,
+    );
+    await aws(['elbv2', 'wait', 'load-balancer-available', '--load-balancer-arns', lb.LoadBalancerArn]);
+    const group = async (name: string) =>
+      (
+        await aws([
+          'elbv2',
+          'create-target-group',
+          '--name',
+          name,
+          '--protocol',
+          'HTTP',
+          '--port',
+          '80',
+          '--health-check-interval-seconds',
+          '5',
+          '--health-check-timeout-seconds',
+          '2',
+          '--healthy-threshold-count',
+          '2',
+          '--unhealthy-threshold-count',
+          '2',
+        ])
+      ).TargetGroups[0].TargetGroupArn as string;
+    const [webTg, apiTg] = [await group('shop-web'), await group('shop-api')];
+    const listener = (
+      await aws([
+        'elbv2',
+        'create-listener',
+        '--load-balancer-arn',
+        lb.LoadBalancerArn,
+        '--protocol',
+        'HTTP',
+        '--port',
+        '80',
+        '--default-actions',
+        `Type=forward,TargetGroupArn=${webTg}`,
+      ])
+    ).Listeners[0].ListenerArn as string;
+    await aws([
+      'elbv2',
+      'create-rule',
+      '--listener-arn',
+      listener,
+      '--priority',
+      '10',
+      '--conditions',
+      'Field=path-pattern,Values=/api/*',
+      '--actions',
+      `Type=forward,TargetGroupArn=${apiTg}`,
+    ]);
+    // Bad input is refused with ELB's codes.
+    assert.match(
+      await refused([
+        'elbv2',
+        'create-rule',
+        '--listener-arn',
+        listener,
+        '--priority',
+        '10',
+        '--conditions',
+        'Field=path-pattern,Values=/x/*',
+        '--actions',
+        `Type=forward,TargetGroupArn=${apiTg}`,
+      ]),
+      /\(PriorityInUse\)/,
+    );
+    assert.match(
+      await refused([
+        'elbv2',
+        'create-listener',
+        '--load-balancer-arn',
+        lb.LoadBalancerArn,
+        '--protocol',
+        'HTTP',
+        '--port',
+        '80',
+        '--default-actions',
+        `Type=forward,TargetGroupArn=${webTg}`,
+      ]),
+      /\(DuplicateListener\)/,
+    );
+    assert.match(
+      await refused(['elbv2', 'register-targets', '--target-group-arn', webTg, '--targets', 'Id=i-0123456789abcdef0']),
+      /\(InvalidTarget\)/,
+    );
+
+    for (const [name, prefix] of [
+      ['web', ''],
+      ['api', 'api:'],
+    ] as const)
+      await f.register(name, [
+        {
+          name: 'main',
+          image: f.imageUri,
+          memory: 32,
+          stopTimeout: 2,
+          portMappings: [{ containerPort: 8080, hostPort: 0 }],
+          command: ['sh', '-c', serveTaskArn(prefix)],
+        },
+      ]);
+    const service = (name: string, tg: string, count: number) =>
+      aws([
+        'ecs',
+        'create-service',
+        '--service-name',
+        name,
+        '--task-definition',
+        name,
+        '--desired-count',
+        String(count),
+        '--load-balancers',
+        `targetGroupArn=${tg},containerName=main,containerPort=8080`,
+        '--health-check-grace-period-seconds',
+        '20',
+      ]);
+    await service('web', webTg, 3);
+    await service('api', apiTg, 1);
+    const healthy = async (tg: string, n: number) => {
+      for (let i = 0; i < 90; i++) {
+        const h = (await aws(['elbv2', 'describe-target-health', '--target-group-arn', tg]))
+          .TargetHealthDescriptions as {
+          TargetHealth: { State: string };
+        }[];
+        if (h.filter((x) => x.TargetHealth.State === 'healthy').length === n) return h;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      assert.fail(`${n} healthy targets in ${tg}`);
+    };
+    await healthy(webTg, 3);
+    await healthy(apiTg, 1);
+    await aws(['elbv2', 'wait', 'target-in-service', '--target-group-arn', webTg]);
+
+    // The DNS name resolves on the host to the load balancer's own address.
+    const resolved = (await execFileP('getent', ['hosts', lb.DNSName])).stdout.split(/\s+/)[0];
+    assert.match(resolved ?? '', /^127\.77\.\d+\.\d+$/);
+    const get = async (path: string) => (await execFileP('curl', ['-sf', `http://${lb.DNSName}${path}`])).stdout.trim();
+    const webTasks = async () =>
+      ((await aws(['ecs', 'list-tasks', '--service-name', 'web'])).taskArns as string[]).sort();
+    const seen = new Set<string>();
+    for (let i = 0; i < 30; i++) seen.add(await get('/'));
+    assert.deepEqual([...seen].sort(), await webTasks(), 'all three tasks answer');
+    const [apiTask] = (await aws(['ecs', 'list-tasks', '--service-name', 'api'])).taskArns as string[];
+    assert.equal(await get('/api/'), `api:${apiTask}`);
+
+    // A task frozen in place fails its health checks: out of rotation, then stopped and replaced.
+    const victim = (await webTasks())[0] as string;
+    await execFileP('runc', [
+      '--root',
+      join(f.berth.dataDir, 'agent', 'runc'),
+      'kill',
+      '--all',
+      `${victim.split('/').pop()}-main`,
+      'STOP',
+    ]);
+    let stopped;
+    for (let i = 0; i < 60 && !stopped; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const t = (await aws(['ecs', 'describe-tasks', '--tasks', victim])).tasks[0];
+      if (t.desiredStatus === 'STOPPED') stopped = t;
+    }
+    assert.ok(
+      stopped,
+      `the frozen task is stopped: ${JSON.stringify(await aws(['elbv2', 'describe-target-health', '--target-group-arn', webTg]))}`,
+    );
+    assert.equal(stopped.stoppedReason, `Task failed ELB health checks in (target-group ${webTg})`);
+    assert.equal(stopped.stopCode, 'ServiceSchedulerInitiated');
+    const events = (await aws(['ecs', 'describe-services', '--services', 'web'])).services[0].events as {
+      message: string;
+    }[];
+    assert.ok(
+      events.some((e) =>
+        /^\(service web\) \(instance \S+\) \(port \d+\) is unhealthy in \(target-group .+\) due to \(reason /.test(
+          e.message,
+        ),
+      ),
+      JSON.stringify(events.slice(0, 5)),
+    );
+    for (let i = 0; i < 30; i++) assert.notEqual(await get('/'), victim, 'the frozen task is out of rotation');
+    await healthy(webTg, 3);
+    const after = new Set<string>();
+    for (let i = 0; i < 30; i++) after.add(await get('/'));
+    assert.equal(after.size, 3);
+    assert.ok(!after.has(victim));
+
+    for (const name of ['web', 'api']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
+    await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lb.LoadBalancerArn]);
+  });
+});
