@@ -174,6 +174,11 @@ export interface TaskRecord {
   ephemeralStorageGiB?: number;
   /** The subnet of the task's ENI-like attachment (awsvpcConfiguration.subnets[0]). */
   subnetId?: string;
+  /**
+   * A service's task being taken out of its load balancers before it stops (ECS's DEACTIVATING):
+   * its targets drain until `until`, then it is stopped for `reason`. It keeps running meanwhile.
+   */
+  deactivating?: { until: number; reason: string };
   /** Set by a Spot interruption: SIGKILL this long after SIGTERM, whatever the containers' stopTimeout. */
   stopGraceMs?: number;
 }

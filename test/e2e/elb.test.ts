@@ -235,6 +235,70 @@ describe('an ECS service behind an application load balancer, through the AWS CL
     assert.equal(after.size, 3);
     assert.ok(!after.has(victim));
 
+    // A rolling update under a steady 20 requests/s: old tasks drain (DEACTIVATING) before they
+    // stop, new ones take traffic once healthy; no request fails.
+    await aws([
+      'elbv2',
+      'modify-target-group-attributes',
+      '--target-group-arn',
+      webTg,
+      '--attributes',
+      'Key=deregistration_delay.timeout_seconds,Value=3',
+    ]);
+    await f.register('web', [
+      {
+        name: 'main',
+        image: f.imageUri,
+        memory: 32,
+        stopTimeout: 2,
+        portMappings: [{ containerPort: 8080, hostPort: 0 }],
+        command: ['sh', '-c', serveTaskArn('v2:')],
+      },
+    ]);
+    const old = new Set(await webTasks());
+    await aws(['ecs', 'update-service', '--service', 'web', '--task-definition', 'web:2']);
+    const answers: string[] = [];
+    const errors: string[] = [];
+    let deactivating = false;
+    let done = false;
+    const watch = (async () => {
+      for (let i = 0; i < 120 && !done; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const svc = (await aws(['ecs', 'describe-services', '--services', 'web'])).services[0];
+        const ts = await aws(['ecs', 'describe-tasks', '--tasks', ...old]);
+        if ((ts.tasks as { lastStatus: string }[]).some((t) => t.lastStatus === 'DEACTIVATING')) deactivating = true;
+        done =
+          svc.deployments.length === 1 && svc.deployments[0].rolloutState === 'COMPLETED' && svc.runningCount === 3;
+      }
+    })();
+    while (!done) {
+      const t0 = Date.now();
+      try {
+        const r = await fetch(`http://${lb.DNSName}/`, { signal: AbortSignal.timeout(5000) });
+        const text = (await r.text()).trim();
+        if (r.status === 200) answers.push(text);
+        else errors.push(`${r.status} ${text}`);
+      } catch (e) {
+        errors.push(String(e));
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - t0))));
+    }
+    await watch;
+    assert.ok(done, 'the rollout completes');
+    assert.deepEqual(errors, [], `no request failed (of ${answers.length + errors.length})`);
+    assert.ok(answers.length > 100, `a steady loop ran: ${answers.length}`);
+    assert.ok(deactivating, 'old tasks were seen DEACTIVATING while they drained');
+    const v2 = new Set<string>();
+    for (let i = 0; i < 30; i++) v2.add(await get('/'));
+    assert.equal(v2.size, 3);
+    for (const a of v2) assert.match(a, /^v2:arn:aws:ecs:/);
+    const stoppedOld = (await aws(['ecs', 'describe-tasks', '--tasks', ...old])).tasks as {
+      lastStatus: string;
+      stoppedReason: string;
+    }[];
+    for (const t of stoppedOld)
+      assert.match(t.stoppedReason, /^Scaling activity initiated by \(deployment ecs-svc\/\d+\)$/);
+
     for (const name of ['web', 'api']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
     await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lb.LoadBalancerArn]);
   });

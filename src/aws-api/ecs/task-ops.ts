@@ -32,8 +32,10 @@ export function toTask(t: TaskRecord, clusterArn: string, withTags = false): ecs
     ...(t.platformVersion ? { platformVersion: t.platformVersion } : {}),
     ...(t.platformFamily ? { platformFamily: t.platformFamily } : {}),
     ...(t.ephemeralStorageGiB !== undefined ? { ephemeralStorage: { sizeInGiB: t.ephemeralStorageGiB } } : {}),
-    desiredStatus: t.desiredStatus,
-    lastStatus: t.lastStatus,
+    // A task draining from its load balancers is on its way to STOPPED, as ECS shows it.
+    desiredStatus: t.deactivating ? 'STOPPED' : t.desiredStatus,
+    lastStatus:
+      t.deactivating && t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' ? 'DEACTIVATING' : t.lastStatus,
     group: t.group,
     ...(t.startedBy ? { startedBy: t.startedBy } : {}),
     cpu: t.cpuText ?? String(t.cpu),

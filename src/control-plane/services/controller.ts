@@ -20,7 +20,7 @@ import {
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
 import { newDeployment } from './deployments.js';
-import { syncTargets } from './load-balancing.js';
+import { asSeen, stopDrained, syncTargets } from './load-balancing.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
@@ -72,7 +72,14 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   // Tasks whose agent has been gone past the grace period are written off and replaced.
   const lost = live.filter((t) => t.group === serviceGroup(s.name) && isLost(deps, t, host(t)));
   for (const t of lost) markLost(deps, t);
-  let mine = live.filter((t) => t.group === serviceGroup(s.name) && !lost.includes(t));
+  // Tasks done draining from their load balancers stop now; those still draining count as stopping.
+  stopDrained(
+    deps,
+    s.cluster,
+    live.filter((t) => t.group === serviceGroup(s.name)),
+    at,
+  );
+  let mine = live.filter((t) => t.group === serviceGroup(s.name) && !lost.includes(t)).map(asSeen);
   // Tasks this pass stops, seen as stopping by the rest of the pass (records read are frozen).
   const stopping = (ids: readonly string[]) => {
     mine = mine.map((t) => (ids.includes(t.id) ? { ...t, desiredStatus: 'STOPPED' as const } : t));
@@ -157,7 +164,9 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
 
   // Counts, completion and steady state, from what is live now.
-  const after = liveTasksOf(deps, s.cluster).filter((t) => t.group === serviceGroup(s.name));
+  const after = liveTasksOf(deps, s.cluster)
+    .filter((t) => t.group === serviceGroup(s.name))
+    .map(asSeen);
   for (const d of s.deployments) {
     const ts = after.filter((t) => t.startedBy === d.id && wanted(t));
     const running = ts.filter((t) => t.lastStatus === 'RUNNING').length;

@@ -11,7 +11,8 @@ import {
 import { hostAddressOf } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { stopTask } from '../tasks/tasks.js';
-import type { ContainerInstanceRecord, TaskDefinitionRecord, TaskRecord } from '../tables.js';
+import { tasks, type ContainerInstanceRecord, type TaskDefinitionRecord, type TaskRecord } from '../tables.js';
+import { putTask } from '../tasks/put-task.js';
 import { addEvent } from './events.js';
 import type { ServiceRecord } from './model.js';
 
@@ -185,3 +186,49 @@ export function checkServiceLoadBalancers(
       );
   });
 }
+
+/**
+ * How long a task of the service drains from its target groups before it stops: the longest
+ * deregistration delay among the groups it is registered in; undefined when it is in none.
+ */
+export function drainTimeMs(deps: ControlPlaneDeps, s: ServiceRecord, taskId: string): number | undefined {
+  const groups = new Set((s.registeredTargets ?? []).filter((r) => r.taskId === taskId).map((r) => r.targetGroupArn));
+  if (groups.size === 0) return undefined;
+  const elb = elbDeps(deps);
+  let ms = 0;
+  for (const arn of groups) {
+    try {
+      const tg = targetGroupByArn(elb, arn);
+      ms = Math.max(ms, Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000);
+    } catch {
+      // a deleted group has nothing to drain
+    }
+  }
+  return ms;
+}
+
+/** Marks a task DEACTIVATING until `until`; the service's pass stops it then. */
+export function deactivate(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  taskId: string,
+  until: number,
+  reason: string,
+): void {
+  deps.store.write((tx) => {
+    const t = tx.get(tasks, `${cluster}/${taskId}`)?.value;
+    if (!t || t.desiredStatus !== 'RUNNING' || t.deactivating) return;
+    putTask(tx, { ...t, deactivating: { until, reason }, version: t.version + 1 });
+  });
+}
+
+/** Tasks whose draining has ended are stopped, for the reason they were deactivated for. */
+export function stopDrained(deps: ControlPlaneDeps, cluster: string, live: readonly TaskRecord[], at: number): void {
+  for (const t of live)
+    if (t.deactivating && t.desiredStatus === 'RUNNING' && at >= t.deactivating.until)
+      stopTask(deps, cluster, t.id, t.deactivating.reason, 'ServiceSchedulerInitiated');
+}
+
+/** A task as the service's pass sees it: one draining from its load balancers is stopping. */
+export const asSeen = (t: TaskRecord): TaskRecord =>
+  t.deactivating && t.desiredStatus === 'RUNNING' ? { ...t, desiredStatus: 'STOPPED' } : t;

@@ -2,6 +2,7 @@ import type { ControlPlaneDeps } from '../deps.js';
 import { liveTasks, tasks, type Tag, type TaskRecord } from '../tables.js';
 import { runTask } from '../tasks/run-task.js';
 import { stopTask } from '../tasks/tasks.js';
+import { deactivate, drainTimeMs } from './load-balancing.js';
 import { addEvent, messages, placementReason } from './events.js';
 import { serviceGroup, type Deployment, type ServiceRecord } from './model.js';
 
@@ -14,7 +15,12 @@ export function stopServiceTasks(
   at: number,
 ): void {
   const reason = `Scaling activity initiated by (deployment ${primary.id})`;
-  for (const t of stops) stopTask(deps, s.cluster, t.id, reason, 'ServiceSchedulerInitiated');
+  for (const t of stops) {
+    // Behind a load balancer a task first drains (its targets are deregistered this pass).
+    const drainMs = drainTimeMs(deps, s, t.id);
+    if (drainMs !== undefined && t.lastStatus === 'RUNNING') deactivate(deps, s.cluster, t.id, at + drainMs, reason);
+    else stopTask(deps, s.cluster, t.id, reason, 'ServiceSchedulerInitiated');
+  }
   if (stops.length)
     addEvent(
       s,

@@ -105,28 +105,43 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
         balancer.ended(target);
       }
     };
-    const up = http.request(
-      { host: target.address, port: target.port, method: req.method, path: url, headers, agent },
-      (r) => {
-        const out: http.OutgoingHttpHeaders = {};
-        for (const [k, val] of Object.entries(r.headers)) if (!HOP.has(k) && val !== undefined) out[k] = val;
-        res.writeHead(r.statusCode ?? 502, out);
-        r.pipe(res);
-        r.on('end', end);
-        r.on('error', () => {
-          end();
-          res.destroy();
-        });
-      },
-    );
-    up.on('error', () => {
-      end();
-      answerError(res, 502);
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) up.destroy();
-      end();
-    });
-    req.pipe(up);
+    // A kept-alive connection the target closed just as it was reused fails before any answer;
+    // a request without a body is then sent once more on a new connection, as proxies do.
+    const bodyless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const send = (retry: boolean) => {
+      const up = http.request(
+        {
+          host: target.address,
+          port: target.port,
+          method: req.method,
+          path: url,
+          headers,
+          agent: retry ? false : agent,
+        },
+        (r) => {
+          const out: http.OutgoingHttpHeaders = {};
+          for (const [k, val] of Object.entries(r.headers)) if (!HOP.has(k) && val !== undefined) out[k] = val;
+          res.writeHead(r.statusCode ?? 502, out);
+          r.pipe(res);
+          r.on('end', end);
+          r.on('error', () => {
+            end();
+            res.destroy();
+          });
+        },
+      );
+      up.on('error', () => {
+        if (!retry && up.reusedSocket && bodyless && !res.headersSent && !res.destroyed) return send(true);
+        end();
+        answerError(res, 502);
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) up.destroy();
+        end();
+      });
+      if (bodyless) up.end();
+      else req.pipe(up);
+    };
+    send(false);
   };
 }
