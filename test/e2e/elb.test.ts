@@ -182,6 +182,16 @@ describe('an ECS service behind an application load balancer, through the AWS CL
     await healthy(webTg, 3);
     await healthy(apiTg, 1);
     await aws(['elbv2', 'wait', 'target-in-service', '--target-group-arn', webTg]);
+    const registeredEvents = (await aws(['ecs', 'describe-services', '--services', 'web'])).services[0].events as {
+      message: string;
+    }[];
+    assert.ok(
+      registeredEvents.some(
+        (e) =>
+          e.message.startsWith('(service web) registered ') && e.message.endsWith(`targets in (target-group ${webTg})`),
+      ),
+      JSON.stringify(registeredEvents.slice(0, 5)),
+    );
 
     // The DNS name resolves on the host to the load balancer's own address.
     const resolved = (await execFileP('getent', ['hosts', lb.DNSName])).stdout.split(/\s+/)[0];
@@ -301,5 +311,101 @@ describe('an ECS service behind an application load balancer, through the AWS CL
 
     for (const name of ['web', 'api']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
     await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lb.LoadBalancerArn]);
+  });
+
+  it('forwards TCP through a network load balancer to an awsvpc service by task IP', async () => {
+    const f = fx as AgentFixture;
+    const aws = async (args: string[]) => {
+      const r = await awsCli(f.berth.endpoint, args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return JSON.parse(r.stdout || '{}');
+    };
+    const nlb = (await aws(['elbv2', 'create-load-balancer', '--name', 'tcp', '--type', 'network'])).LoadBalancers[0];
+    const address = nlb.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress as string;
+    const tg = (
+      await aws([
+        'elbv2',
+        'create-target-group',
+        '--name',
+        'tcp',
+        '--protocol',
+        'TCP',
+        '--port',
+        '8080',
+        '--target-type',
+        'ip',
+        '--health-check-interval-seconds',
+        '5',
+        '--health-check-timeout-seconds',
+        '2',
+      ])
+    ).TargetGroups[0].TargetGroupArn as string;
+    await aws([
+      'elbv2',
+      'create-listener',
+      '--load-balancer-arn',
+      nlb.LoadBalancerArn,
+      '--protocol',
+      'TCP',
+      '--port',
+      '7000',
+      '--default-actions',
+      `Type=forward,TargetGroupArn=${tg}`,
+    ]);
+    await f.register(
+      'vpcweb',
+      [
+        {
+          name: 'main',
+          image: f.imageUri,
+          memory: 32,
+          stopTimeout: 2,
+          portMappings: [{ containerPort: 8080 }],
+          command: ['sh', '-c', serveTaskArn('tcp:')],
+        },
+      ],
+      ['--network-mode', 'awsvpc'],
+    );
+    await aws([
+      'ecs',
+      'create-service',
+      '--service-name',
+      'vpcweb',
+      '--task-definition',
+      'vpcweb',
+      '--desired-count',
+      '2',
+      '--network-configuration',
+      'awsvpcConfiguration={subnets=[subnet-e2e]}',
+      '--load-balancers',
+      `targetGroupArn=${tg},containerName=main,containerPort=8080`,
+    ]);
+    let targets: { Target: { Id: string; Port: number }; TargetHealth: { State: string } }[] = [];
+    for (let i = 0; i < 60; i++) {
+      targets = (await aws(['elbv2', 'describe-target-health', '--target-group-arn', tg])).TargetHealthDescriptions;
+      if (targets.filter((t) => t.TargetHealth.State === 'healthy').length === 2) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.equal(targets.filter((t) => t.TargetHealth.State === 'healthy').length, 2, JSON.stringify(targets));
+    const tasks = (
+      await aws([
+        'ecs',
+        'describe-tasks',
+        '--tasks',
+        ...(await aws(['ecs', 'list-tasks', '--service-name', 'vpcweb'])).taskArns,
+      ])
+    ).tasks as {
+      taskArn: string;
+      containers: { networkInterfaces: { privateIpv4Address: string }[] }[];
+    }[];
+    assert.deepEqual(
+      targets.map((t) => `${t.Target.Id}:${t.Target.Port}`).sort(),
+      tasks.map((t) => `${t.containers[0]?.networkInterfaces[0]?.privateIpv4Address}:8080`).sort(),
+      'the targets are the tasks’ own addresses',
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) seen.add((await execFileP('curl', ['-sf', `http://${address}:7000/`])).stdout.trim());
+    assert.deepEqual([...seen].sort(), tasks.map((t) => `tcp:${t.taskArn}`).sort());
+    await aws(['ecs', 'delete-service', '--service', 'vpcweb', '--force']);
   });
 });

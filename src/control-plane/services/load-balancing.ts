@@ -84,6 +84,9 @@ export function syncTargets(
   if (entries.length === 0 && had.length === 0) return { healthy, stopped };
   const elb = elbDeps(deps);
   const keep: RegisteredTarget[] = [];
+  const registered = new Map<string, number>();
+  const deregistered = new Map<string, number>();
+  const count = (m: Map<string, number>, arn: string) => m.set(arn, (m.get(arn) ?? 0) + 1);
   const grace = (s.healthCheckGracePeriodSeconds ?? 0) * 1000;
   for (const lb of entries) {
     let tg: TargetGroupRecord;
@@ -99,7 +102,10 @@ export function syncTargets(
       if (!target) continue;
       const reg = { targetGroupArn: tg.arn, ...target, taskId: t.id };
       const h = health.get(`${target.id}/${target.port}`);
-      if (!h || h.state === 'draining') registerTargets(elb, tg.arn, [{ Id: target.id, Port: target.port }]);
+      if (!h || h.state === 'draining') {
+        registerTargets(elb, tg.arn, [{ Id: target.id, Port: target.port }]);
+        count(registered, tg.arn);
+      }
       keep.push(reg);
       const isHealthy = h?.state === 'healthy' || h?.state === 'unavailable';
       healthy.set(t.id, (healthy.get(t.id) ?? true) && isHealthy);
@@ -126,12 +132,19 @@ export function syncTargets(
     try {
       const tg = targetGroupByArn(elb, r.targetGroupArn);
       const h = describeTargetHealth(elb, tg.arn, [{ Id: r.id, Port: r.port }])[0];
-      if (h && h.state !== 'draining' && h.reason !== 'Target.NotRegistered')
+      if (h && h.state !== 'draining' && h.reason !== 'Target.NotRegistered') {
         deregisterTargets(elb, tg.arn, [{ Id: r.id, Port: r.port }]);
+        count(deregistered, tg.arn);
+      }
     } catch {
       // the target group is gone, and its targets with it
     }
   }
+  // ECS says what it did in the service's events, one line per target group.
+  for (const [arn, n] of registered)
+    addEvent(s, `(service ${s.name}) registered ${n} targets in (target-group ${arn})`, at);
+  for (const [arn, n] of deregistered)
+    addEvent(s, `(service ${s.name}) deregistered ${n} targets in (target-group ${arn})`, at);
   s.registeredTargets = keep;
   return { healthy, stopped };
 }
