@@ -26,7 +26,7 @@ function answerError(res: http.ServerResponse, status: number): void {
   }
   const text = `${status} ${STATUS_TEXT[status] ?? ''}`;
   const body = `<html>\r\n<head><title>${text}</title></head>\r\n<body>\r\n<center><h1>${text}</h1></center>\r\n</body>\r\n</html>\r\n`;
-  res.writeHead(status, {
+  res.writeHead(status, STATUS_TEXT[status] ?? '', {
     server: 'awselb/2.0',
     'content-type': 'text/html',
     'content-length': Buffer.byteLength(body),
