@@ -98,6 +98,14 @@ withAgentOptions(program.command('up'))
     "where load balancers' DNS names are written, in a block of berth's ('none': nowhere)",
     defaults.elbHostsFile,
   )
+  .addOption(
+    new Option(
+      '--elb-engine <engine>',
+      "what serves load balancers' listeners: haproxy (Debian's) or node (berth's own)",
+    )
+      .choices(['haproxy', 'node'])
+      .default(defaults.elbEngine),
+  )
   .addOption(logLevelOption(defaults.logLevel))
   .option('--no-agent', 'do not run tasks on this host')
   .option('--no-fargate', "do not offer this host's agent to the Fargate fleet")
@@ -124,6 +132,7 @@ withAgentOptions(program.command('up'))
       spotInterruptionRate: o.spotInterruptionRate as number,
       targetTrackingAlarmPeriod: o.targetTrackingAlarmPeriod as number,
       elbHostsFile: o.elbHostsFile as string,
+      elbEngine: o.elbEngine as 'haproxy' | 'node',
       logLevel: o.logLevel as LogLevel,
     };
     const logger = createLogger(config.logLevel);

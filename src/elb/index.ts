@@ -10,3 +10,4 @@ export * from './tags-ops.js';
 export type * from './tables.js';
 export { DataPlane, portFree } from './data-plane/data-plane.js';
 export { HostsFile } from './data-plane/hosts-file.js';
+export { HaproxyEngine } from './data-plane/haproxy-engine.js';

@@ -16,7 +16,7 @@ import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
-import { DataPlane, HostsFile } from '../elb/index.js';
+import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, recordMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
@@ -149,7 +149,9 @@ export async function startBerth(
       // Load balancers' listeners, health checks and DNS names.
       const hosts =
         config.elbHostsFile === 'none' ? undefined : new HostsFile(config.elbHostsFile, `${config.dataDir} ${r.name}`);
-      const dataPlane = new DataPlane(r.elb, logger, hosts);
+      const engine =
+        config.elbEngine === 'haproxy' ? new HaproxyEngine(join(config.dataDir, 'elb', r.name), logger) : undefined;
+      const dataPlane = new DataPlane(r.elb, logger, hosts, engine);
       dataPlane.start();
       lifecycle.started(`load balancers (${r.name})`, () => dataPlane.stop());
       const services = startServiceController(r.controlPlane, logger);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthMode } from '../aws-api/index.js';
@@ -41,7 +41,25 @@ export interface BerthConfig {
    * ('none': nowhere). `/etc/hosts` by default when berth runs as root.
    */
   elbHostsFile: string;
+  /**
+   * What serves load balancers' listeners: `haproxy` (Debian's HAProxy, driven by berth; the
+   * default where it is installed) or `node` (berth's own proxy, in its process).
+   */
+  elbEngine: 'haproxy' | 'node';
   logLevel: LogLevel;
+}
+
+/** Whether a program is on the PATH (or in /usr/sbin, where Debian puts daemons). */
+function onPath(program: string): boolean {
+  const dirs = [...(process.env['PATH'] ?? '').split(':'), '/usr/sbin'];
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export const defaults: BerthConfig = {
@@ -61,6 +79,7 @@ export const defaults: BerthConfig = {
   spotInterruptionRate: 0,
   targetTrackingAlarmPeriod: 60,
   elbHostsFile: process.getuid?.() === 0 ? '/etc/hosts' : 'none',
+  elbEngine: onPath('haproxy') ? 'haproxy' : 'node',
   logLevel: 'info',
 };
 

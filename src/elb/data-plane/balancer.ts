@@ -10,6 +10,9 @@ export interface TargetView {
 /** A target group as the data plane routes to it. */
 export interface GroupView {
   arn: string;
+  /** The target group's id and protocol (an engine names its backend by them). */
+  id: string;
+  protocol: string;
   targets: TargetView[];
   leastOutstanding: boolean;
 }
@@ -24,8 +27,7 @@ export class Balancer {
   readonly inFlight = new Map<string, number>();
 
   pick(g: GroupView): TargetView | undefined {
-    let pool = g.targets.filter((t) => t.state === 'healthy' || t.state === 'unavailable');
-    if (pool.length === 0) pool = g.targets.filter((t) => t.state === 'initial' || t.state === 'unhealthy');
+    const pool = routable(g);
     if (pool.length === 0) return undefined;
     if (g.leastOutstanding) {
       let best = pool[0] as TargetView;
@@ -61,4 +63,10 @@ export class Balancer {
     if (n <= 0) this.inFlight.delete(t.key);
     else this.inFlight.set(t.key, n);
   }
+}
+
+/** The targets a group sends new requests to: healthy ones, else (ELB fails open) all but draining. */
+export function routable(g: GroupView): TargetView[] {
+  const healthy = g.targets.filter((t) => t.state === 'healthy' || t.state === 'unavailable');
+  return healthy.length ? healthy : g.targets.filter((t) => t.state === 'initial' || t.state === 'unhealthy');
 }

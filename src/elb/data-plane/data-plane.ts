@@ -1,4 +1,3 @@
-import http from 'node:http';
 import net from 'node:net';
 import type { Logger } from '../../kernel/index.js';
 import type { ElbDeps } from '../deps.js';
@@ -13,20 +12,11 @@ import {
 } from '../tables.js';
 import { actionTargetGroups } from '../target-groups.js';
 import { finishDraining, setTargetHealth, targetAddress, TARGET_REASONS } from '../targets.js';
-import { Balancer, type GroupView } from './balancer.js';
+import type { GroupView } from './balancer.js';
+import type { ListenerEngine, ListenerPlan } from './engine.js';
 import { HealthChecker, type CheckedTarget } from './health-checker.js';
-import { HostsFile } from './hosts-file.js';
-import { httpHandler, type HttpListenerView } from './http-proxy.js';
-import { compileRules } from './matcher.js';
-import { tcpHandler, type TcpListenerView } from './tcp-proxy.js';
-
-interface Bound {
-  address: string;
-  port: number;
-  protocol: string;
-  server: http.Server | net.Server;
-  view: HttpListenerView | TcpListenerView;
-}
+import type { HostsFile } from './hosts-file.js';
+import { NodeEngine } from './node-engine.js';
 
 /** Whether a port can be bound on an address of this host right now. */
 export function portFree(address: string, port: number): Promise<boolean> {
@@ -45,9 +35,6 @@ export function portFree(address: string, port: number): Promise<boolean> {
  * addresses) rebuilds the views the sockets route with.
  */
 export class DataPlane {
-  private readonly bound = new Map<string, Bound>();
-  private readonly balancer = new Balancer();
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256 });
   private readonly health: HealthChecker;
   private readonly abort = new AbortController();
   private timer?: NodeJS.Timeout;
@@ -57,6 +44,7 @@ export class DataPlane {
     private readonly deps: ElbDeps,
     private readonly logger: Logger,
     private readonly hosts?: HostsFile,
+    private readonly engine: ListenerEngine = new NodeEngine(logger),
   ) {
     this.health = new HealthChecker((key, state, why) => {
       try {
@@ -118,6 +106,8 @@ export class DataPlane {
     for (const tg of snap.tgs)
       groups.set(tg.arn, {
         arn: tg.arn,
+        id: tg.id,
+        protocol: tg.protocol,
         targets: [],
         leastOutstanding: tg.attributes['load_balancing.algorithm.type'] === 'least_outstanding_requests',
       });
@@ -137,71 +127,22 @@ export class DataPlane {
         checked.push({ key: t.key, address, port: t.port, state: t.state, check: tg.healthCheck });
     }
     this.health.sync(checked);
-    const want = new Map<
-      string,
-      { address: string; port: number; protocol: string; view: HttpListenerView | TcpListenerView }
-    >();
+    const plans: ListenerPlan[] = [];
     for (const l of snap.listeners) {
       const lb = lbByArn.get(l.loadBalancerArn);
       if (!lb) continue;
-      const view =
-        lb.type === 'application'
-          ? {
-              port: l.port,
-              rules: compileRules(
-                snap.rules.filter((r) => r.listenerArn === l.arn),
-                l.defaultActions,
-              ),
-              groups,
-            }
-          : { group: groups.get(actionTargetGroups(l.defaultActions)[0] ?? '') };
-      want.set(l.key, { address: lb.address, port: l.port, protocol: l.protocol, view });
+      plans.push({
+        key: l.key,
+        id: l.id,
+        address: lb.address,
+        port: l.port,
+        protocol: l.protocol,
+        rules: snap.rules.filter((r) => r.listenerArn === l.arn).sort((a, b) => a.priority - b.priority),
+        defaultActions: l.defaultActions,
+      });
     }
-    for (const [key, b] of this.bound) {
-      const w = want.get(key);
-      if (!w || w.address !== b.address || w.port !== b.port || w.protocol !== b.protocol) {
-        this.bound.delete(key);
-        b.server.close();
-        if ('closeAllConnections' in b.server) b.server.closeAllConnections();
-      }
-    }
-    for (const [key, w] of want) {
-      const b = this.bound.get(key);
-      if (b) {
-        b.view = w.view;
-        continue;
-      }
-      await this.bind(key, w);
-    }
+    await this.engine.apply(plans, groups);
     this.hosts?.write(snap.lbs.map((lb) => ({ address: lb.address, name: lb.dnsName })));
-  }
-
-  private bind(
-    key: string,
-    w: { address: string; port: number; protocol: string; view: HttpListenerView | TcpListenerView },
-  ): Promise<void> {
-    const entry: Bound = { ...w, server: undefined as unknown as http.Server };
-    const server =
-      w.protocol === 'HTTP'
-        ? http.createServer(
-            { keepAliveTimeout: 60_000 },
-            httpHandler(() => entry.view as HttpListenerView, this.balancer, this.agent),
-          )
-        : net.createServer(tcpHandler(() => entry.view as TcpListenerView, this.balancer));
-    entry.server = server;
-    return new Promise((resolve) => {
-      server.once('error', (e) => {
-        this.logger.warn(
-          { listener: key, address: w.address, port: w.port, err: String(e) },
-          'listener could not bind; retrying',
-        );
-        resolve();
-      });
-      server.listen({ host: w.address, port: w.port }, () => {
-        this.bound.set(key, entry);
-        resolve();
-      });
-    });
   }
 
   /** Closes every listener and stops checking; the hosts file keeps no entries of ours. */
@@ -209,16 +150,7 @@ export class DataPlane {
     this.abort.abort();
     clearInterval(this.timer);
     this.health.stop();
-    const closing = [...this.bound.values()].map(
-      (b) =>
-        new Promise<void>((resolve) => {
-          b.server.close(() => resolve());
-          if ('closeAllConnections' in b.server) b.server.closeAllConnections();
-        }),
-    );
-    this.bound.clear();
-    this.agent.destroy();
-    await Promise.all(closing);
+    await this.engine.stop();
     try {
       this.hosts?.write([]);
     } catch (e) {

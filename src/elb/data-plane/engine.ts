@@ -1,0 +1,25 @@
+import type { ElbAction, ElbCondition } from '../tables.js';
+import type { GroupView } from './balancer.js';
+export { routable } from './balancer.js';
+
+/** One listener as an engine serves it: where it binds, and its rules by priority. */
+export interface ListenerPlan {
+  key: string;
+  id: string;
+  address: string;
+  port: number;
+  protocol: string;
+  /** The listener's rules, lowest priority first (application load balancers only). */
+  rules: { priority: number; conditions: ElbCondition[]; actions: ElbAction[] }[];
+  defaultActions: ElbAction[];
+}
+
+/**
+ * What serves listeners: berth's own Node proxy (`node`) or HAProxy driven by berth (`haproxy`).
+ * Each pass hands it every listener and every target group with its targets' current states;
+ * an engine applies the difference.
+ */
+export interface ListenerEngine {
+  apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void>;
+  stop(): Promise<void>;
+}

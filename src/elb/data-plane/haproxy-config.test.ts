@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compileWildcard } from '../../kernel/index.js';
+import { globRegex, quoted, renderHaproxy } from './haproxy-config.js';
+
+/**
+ * The PCRE HAProxy gets, read by JavaScript: atomic groups as plain ones (for globs the first
+ * place of each piece is always a right one, so both match the same strings), `\x{hh}` as `\u{hh}`.
+ */
+const asJs = (quotedRegex: string) =>
+  new RegExp(
+    quotedRegex
+      .slice(1, -1)
+      .replaceAll('(?>', '(?:')
+      .replace(/\\x\{([0-9a-f]+)\}/g, '\\u{$1}'),
+    'us',
+  );
+
+describe('HAProxy configuration', () => {
+  it('turns ELB wildcards into regexes that match exactly what berth’s own matcher matches', () => {
+    const patterns = ['/api/*', '*.jpg', '/a?c', '/x*y*z', '*', '/exact', '/(dot).+[x]*', "/it's*", '/*a*a*b', '/??/*'];
+    const paths = [
+      '/api/',
+      '/api/v1',
+      '/API/v1',
+      'x.jpg',
+      '/a.jpg',
+      '/abc',
+      '/ac',
+      '/xyz',
+      '/x1y2z3z',
+      '/exact',
+      '/exactly',
+      '/(dot).+[x]',
+      '/(dot).+[x]yy',
+      "/it's",
+      "/it'sok",
+      '/aab',
+      '/ab',
+      '/aaa',
+      '/ab/c',
+      '/abc/d',
+      '',
+    ];
+    for (const p of patterns) {
+      const re = asJs(globRegex(p));
+      const w = compileWildcard(p, { questionMark: true });
+      for (const path of paths) assert.equal(re.test(path), w(path), `${p} on ${path}`);
+    }
+  });
+
+  it('quotes user text so that nothing in it is read as HAProxy syntax', () => {
+    assert.equal(quoted('a "b" $HOME\n#x'), '"a \\x22b\\x22 \\x24HOME\\x0a\\x23x"');
+  });
+
+  it('takes the first rule that matches, lowest priority first, then the default actions', () => {
+    const tg = 'arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef';
+    const text = renderHaproxy(
+      [
+        {
+          key: 'lb/l1',
+          id: 'l1',
+          address: '127.77.0.1',
+          port: 80,
+          protocol: 'HTTP',
+          rules: [
+            {
+              priority: 5,
+              conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }],
+              actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '418' } }],
+            },
+            {
+              priority: 9,
+              conditions: [{ Field: 'source-ip', SourceIpConfig: { Values: ['10.0.0.0/8'] } }],
+              actions: [{ Type: 'forward', TargetGroupArn: tg }],
+            },
+          ],
+          defaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', MessageBody: 'none' } }],
+        },
+      ],
+      new Map([
+        [
+          tg,
+          {
+            name: 'h_0123456789abcdef',
+            leastOutstanding: true,
+            slots: [{ address: '127.0.0.1', port: 8080, ready: true }, undefined],
+          },
+        ],
+      ]),
+      '/run/sock',
+    );
+    const lines = text.split('\n').map((l) => l.trim());
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    assert.ok(at('bind 127.77.0.1:80') > 0);
+    assert.ok(
+      at('http-request set-var(txn.rule) int(1) if !{ var(txn.rule) -m found } r1c1') <
+        at('http-request set-var(txn.rule) int(2)'),
+    );
+    assert.ok(lines.includes('acl r2c1 src 10.0.0.0/8'));
+    assert.ok(lines.includes('use_backend h_0123456789abcdef if { var(txn.rule) -m int 2 }'));
+    assert.ok(at('http-request return status 418') > 0);
+    assert.ok(at('http-request return status 404 content-type "text/plain\\x3b charset=utf-8" string "none"') > 0);
+    assert.ok(lines.includes('balance leastconn'));
+    assert.ok(lines.includes('server s1 127.0.0.1:8080'));
+    assert.ok(lines.includes('server s2 127.0.0.1:1 disabled'));
+  });
+});

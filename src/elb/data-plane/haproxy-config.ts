@@ -1,0 +1,187 @@
+import { conditionValues } from '../actions.js';
+import type { ElbAction, ElbCondition } from '../tables.js';
+import type { ListenerPlan } from './engine.js';
+
+/** A target group's backend: its name, its algorithm, and its server slots (empty: unused). */
+export interface BackendPlan {
+  name: string;
+  leastOutstanding: boolean;
+  slots: ({ address: string; port: number; ready: boolean } | undefined)[];
+}
+
+/** HAProxy's config words for a string: double-quoted, anything but plain characters as \xNN. */
+export const quoted = (text: string) =>
+  `"${[...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9 ,.:/_=+-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}"`;
+
+/** A PCRE for a literal piece: metacharacters and quotes as hex escapes, `?` as one character. */
+const piece = (lit: string, any: string) =>
+  [...lit]
+    .map((c) => (c === '?' ? any : /[A-Za-z0-9/_-]/.test(c) ? c : `\\x{${c.codePointAt(0)?.toString(16)}}`))
+    .join('');
+
+/**
+ * An ELB wildcard (`*` any run, `?` one character) as a PCRE that matches as berth's own matcher
+ * does and in linear time: each middle piece is found at its first place inside an atomic group,
+ * so the engine never backtracks into it. Single-quoted for HAProxy (no escapes processed there).
+ */
+export function globRegex(pattern: string, any = '.'): string {
+  const parts = pattern.split('*');
+  const run = any === '.' ? '.' : any;
+  if (parts.length === 1) return `'^${piece(pattern, any)}$'`;
+  const first = piece(parts[0] as string, any);
+  const last = piece(parts[parts.length - 1] as string, any);
+  const middle = parts
+    .slice(1, -1)
+    .filter((p) => p !== '')
+    .map((p) => `(?>${run}*?${piece(p, any)})`);
+  return `'^${first}${middle.join('')}${run}*${last}$'`;
+}
+
+/** One condition as HAProxy ACL criteria (all of them must hold). */
+function conditionAcl(c: ElbCondition): string {
+  const values = conditionValues(c);
+  switch (c.Field) {
+    case 'path-pattern':
+      return `path -m reg ${values.map((v) => globRegex(v)).join(' ')}`;
+    case 'host-header':
+      return `req.hdr(host),field(1,:) -m reg -i ${values.map((v) => globRegex(v)).join(' ')}`;
+    case 'http-header':
+      return `req.hdr(${c.HttpHeaderConfig?.HttpHeaderName ?? ''}) -m reg -i ${values.map((v) => globRegex(v)).join(' ')}`;
+    case 'http-request-method':
+      return `method ${values.join(' ')}`;
+    case 'source-ip':
+      return `src ${values.join(' ')}`;
+    case 'query-string': {
+      const pairs = (c.QueryStringConfig?.Values ?? []).map((kv) => {
+        const key = kv.Key === undefined ? '[^&=]*' : globRegex(kv.Key, '[^&=]').slice(2, -2);
+        const value = globRegex(kv.Value ?? '*', '[^&]').slice(2, -2);
+        return `'(?:^|&)${key}=${value}(?:&|$)'`;
+      });
+      return `query -m reg -i ${pairs.join(' ')}`;
+    }
+    default:
+      return 'always_false';
+  }
+}
+
+function redirectLocation(a: ElbAction, withQuery: boolean): string {
+  const c = a.RedirectConfig;
+  const v: Record<string, string> = {
+    protocol: 'http',
+    host: '%[req.hdr(host),field(1,:)]',
+    port: '%[dst_port]',
+    path: '%[path,regsub(^/,)]',
+    query: '%[query]',
+  };
+  // The user's parts are text: `%` would start one of HAProxy's log-format expressions.
+  const fill = (t: string | undefined, d: string) =>
+    (t ?? d).replace(/%/g, '%%').replace(/#\{(protocol|host|port|path|query)\}/g, (_, k: string) => v[k] ?? '');
+  const query = withQuery ? fill(c?.Query, '#{query}') : '';
+  return `${fill(c?.Protocol, '#{protocol}').toLowerCase()}://${fill(c?.Host, '#{host}')}:${fill(c?.Port, '#{port}')}${fill(c?.Path, '/#{path}')}${query ? `?${query}` : ''}`;
+}
+
+/** A listener's action lines for rule number `n` (0: the default actions). */
+function actionLines(a: ElbAction | undefined, n: number, backendOf: (arn: string) => string): string[] {
+  const when = `{ var(txn.rule) -m int ${n} }`;
+  if (!a) return [];
+  if (a.Type === 'fixed-response') {
+    const c = a.FixedResponseConfig;
+    return [
+      `  http-request return status ${c?.StatusCode ?? '200'} content-type ${quoted(c?.ContentType ?? 'text/plain; charset=utf-8')} string ${quoted(c?.MessageBody ?? '')} hdr server awselb/2.0 if ${when}`,
+    ];
+  }
+  if (a.Type === 'redirect') {
+    const code = a.RedirectConfig?.StatusCode === 'HTTP_301' ? 301 : 302;
+    const line = (query: boolean, cond: string) =>
+      `  http-request redirect location ${quoted(redirectLocation(a, query))} code ${code} if ${when}${cond}`;
+    // ELB's default query (#{query}) adds `?…` only when the request has one.
+    return a.RedirectConfig?.Query === undefined
+      ? [line(true, ' { query -m found }'), line(false, '')]
+      : [line(true, '')];
+  }
+  const weighted = a.ForwardConfig?.TargetGroups?.length
+    ? a.ForwardConfig.TargetGroups.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }))
+    : [{ arn: a.TargetGroupArn ?? '', weight: 1 }];
+  if (weighted.length === 1) return [`  use_backend ${backendOf(weighted[0]?.arn ?? '')} if ${when}`];
+  const total = weighted.reduce((s, w) => s + w.weight, 0) || 1;
+  const lines = [`  http-request set-var(txn.w) rand(${total}) if ${when}`];
+  let from = 0;
+  for (const w of weighted) {
+    if (w.weight > 0)
+      lines.push(
+        `  use_backend ${backendOf(w.arn)} if ${when} { var(txn.w) -m int ge ${from} } { var(txn.w) -m int lt ${from + w.weight} }`,
+      );
+    from += w.weight;
+  }
+  return lines;
+}
+
+/**
+ * The whole HAProxy configuration for a region's listeners: a frontend per listener, where the
+ * first rule that matches (lowest priority first) is recorded in a variable and its action taken;
+ * a backend per target group with its server slots (a slot is a target; maintenance when empty or
+ * not to receive new requests). Health checks stay berth's: HAProxy only routes.
+ */
+export function renderHaproxy(
+  listeners: readonly ListenerPlan[],
+  backends: ReadonlyMap<string, BackendPlan>,
+  runtimeSocket: string,
+): string {
+  const backendOf = (arn: string) => backends.get(arn)?.name ?? 'none';
+  const out = [
+    'global',
+    `  stats socket ${runtimeSocket} mode 600 level admin expose-fd listeners`,
+    '  maxconn 4000',
+    '',
+    'defaults',
+    '  timeout connect 5s',
+    '  timeout client 60s',
+    '  timeout server 60s',
+    '  timeout http-keep-alive 60s',
+    '',
+    'backend none',
+    '  mode http',
+    '',
+  ];
+  for (const l of listeners) {
+    const http = l.protocol === 'HTTP';
+    out.push(`frontend l_${l.id}`, `  bind ${l.address}:${l.port}`, `  mode ${http ? 'http' : 'tcp'}`);
+    if (!http) {
+      const tg =
+        l.defaultActions[0]?.TargetGroupArn ??
+        l.defaultActions[0]?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn ??
+        '';
+      out.push(`  default_backend ${backendOf(tg)}`, '');
+      continue;
+    }
+    out.push(
+      '  option http-keep-alive',
+      '  option forwardfor',
+      '  http-request set-header X-Forwarded-Proto http',
+      `  http-request set-header X-Forwarded-Port ${l.port}`,
+    );
+    l.rules.forEach((r, i) => {
+      const acls = r.conditions.map((c, j) => {
+        out.push(`  acl r${i + 1}c${j + 1} ${conditionAcl(c)}`);
+        return `r${i + 1}c${j + 1}`;
+      });
+      out.push(`  http-request set-var(txn.rule) int(${i + 1}) if !{ var(txn.rule) -m found } ${acls.join(' ')}`);
+    });
+    out.push('  http-request set-var(txn.rule) int(0) if !{ var(txn.rule) -m found }');
+    l.rules.forEach((r, i) => out.push(...actionLines(r.actions[r.actions.length - 1], i + 1, backendOf)));
+    out.push(...actionLines(l.defaultActions[l.defaultActions.length - 1], 0, backendOf), '  default_backend none', '');
+  }
+  for (const b of backends.values()) {
+    out.push(
+      `backend ${b.name}`,
+      `  mode ${b.name.startsWith('h_') ? 'http' : 'tcp'}`,
+      `  balance ${b.leastOutstanding ? 'leastconn' : 'roundrobin'}`,
+    );
+    if (b.name.startsWith('h_')) out.push('  http-reuse safe', '  option http-keep-alive');
+    b.slots.forEach((s, i) =>
+      out.push(`  server s${i + 1} ${s ? `${s.address}:${s.port}` : '127.0.0.1:1'}${s?.ready ? '' : ' disabled'}`),
+    );
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,164 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from '../../kernel/index.js';
+import type { GroupView } from './balancer.js';
+import { routable, type ListenerEngine, type ListenerPlan } from './engine.js';
+import { renderHaproxy, type BackendPlan } from './haproxy-config.js';
+
+/** Sends commands to HAProxy's runtime API and returns its answer. */
+export function runtimeCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(socket);
+    let out = '';
+    c.setTimeout(timeoutMs, () => c.destroy(new Error(`HAProxy's runtime API did not answer '${command}'`)));
+    c.on('connect', () => c.end(`${command}\n`));
+    c.on('data', (d) => (out += d.toString()));
+    c.on('close', () => resolve(out));
+    c.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Listeners served by Debian's HAProxy, which berth configures and drives (chosen by measurement:
+ * bench/elb). A target group is a backend of server slots; berth's health checks decide which
+ * slots take new requests, and a change of targets or states goes through HAProxy's runtime API
+ * without a reload. A change of listeners, rules or target groups writes the configuration again
+ * and reloads HAProxy in master-worker mode, whose listening sockets pass to the new worker.
+ */
+export class HaproxyEngine implements ListenerEngine {
+  private child?: ChildProcess;
+  private structure = '';
+  /** Per target group ARN: its slots' target keys. */
+  private readonly slots = new Map<string, (string | undefined)[]>();
+  /** Per `backend/server`: the `address:port ready` last applied. */
+  private applied = new Map<string, string>();
+  private readonly config: string;
+  private readonly socket: string;
+
+  constructor(
+    dir: string,
+    private readonly logger: Logger,
+    private readonly binary = 'haproxy',
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.config = join(dir, 'haproxy.cfg');
+    this.socket = join(dir, 'runtime.sock');
+  }
+
+  async apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void> {
+    const backends = new Map<string, BackendPlan>();
+    const empty = new Map<string, BackendPlan>();
+    for (const g of groups.values()) {
+      const keys = this.slots.get(g.arn) ?? [];
+      const present = new Set(g.targets.map((t) => t.key));
+      for (let i = 0; i < keys.length; i++) if (keys[i] && !present.has(keys[i] as string)) keys[i] = undefined;
+      for (const t of g.targets) {
+        if (keys.includes(t.key)) continue;
+        const free = keys.indexOf(undefined);
+        if (free >= 0) keys[free] = t.key;
+        else keys.push(t.key);
+      }
+      // Slots come in powers of two from 8, so that most registrations need no reload.
+      let size = 8;
+      while (size < keys.length) size *= 2;
+      while (keys.length < size) keys.push(undefined);
+      this.slots.set(g.arn, keys);
+      const ready = new Set(routable(g).map((t) => t.key));
+      const byKey = new Map(g.targets.map((t) => [t.key, t]));
+      const name = `${g.protocol === 'HTTP' || g.protocol === 'HTTPS' ? 'h' : 't'}_${g.id}`;
+      const leastOutstanding = g.leastOutstanding;
+      backends.set(g.arn, {
+        name,
+        leastOutstanding,
+        slots: keys.map((k) => {
+          const t = k ? byKey.get(k) : undefined;
+          return t ? { address: t.address, port: t.port, ready: ready.has(t.key) } : undefined;
+        }),
+      });
+      empty.set(g.arn, { name, leastOutstanding, slots: keys.map(() => undefined) });
+    }
+    const structure = renderHaproxy(listeners, empty, this.socket);
+    if (!this.child || structure !== this.structure) {
+      writeFileSync(this.config, renderHaproxy(listeners, backends, this.socket));
+      await (this.child ? this.reload() : this.start());
+      this.structure = structure;
+      this.applied = this.stateOf(backends);
+      return;
+    }
+    const want = this.stateOf(backends);
+    const commands: string[] = [];
+    for (const [server, state] of want) {
+      if (this.applied.get(server) === state) continue;
+      const [address, port, ready] = state.split(' ');
+      if (address !== '-') commands.push(`set server ${server} addr ${address} port ${port}`);
+      commands.push(`set server ${server} state ${ready === 'ready' ? 'ready' : 'maint'}`);
+    }
+    if (commands.length === 0) return;
+    const answer = await runtimeCommand(this.socket, commands.join(';'));
+    if (/No such|Invalid|Require|error/i.test(answer))
+      this.logger.warn({ answer: answer.trim().slice(0, 500) }, 'HAProxy refused a runtime change');
+    this.applied = want;
+  }
+
+  private stateOf(backends: ReadonlyMap<string, BackendPlan>): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const b of backends.values())
+      b.slots.forEach((s, i) =>
+        out.set(`${b.name}/s${i + 1}`, s ? `${s.address} ${s.port} ${s.ready ? 'ready' : 'maint'}` : '- - maint'),
+      );
+    return out;
+  }
+
+  private async workerPid(): Promise<string | undefined> {
+    try {
+      return /^Pid: (\d+)$/m.exec(await runtimeCommand(this.socket, 'show info', 500))?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async start(): Promise<void> {
+    const child = spawn(this.binary, ['-W', '-db', '-f', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) {
+        this.child = undefined;
+        this.logger.warn({ code, signal, stderr: stderr.trim().slice(-1000) }, 'HAProxy exited; starting it again');
+      }
+    });
+    this.child = child;
+    for (let i = 0; i < 100; i++) {
+      if (this.child !== child) throw new Error(`HAProxy did not start: ${stderr.trim().slice(-1000)}`);
+      if (await this.workerPid()) return;
+      await sleep(50);
+    }
+    throw new Error('HAProxy did not answer on its runtime socket');
+  }
+
+  /** A reload: the master starts a worker on the new configuration; the old one finishes its requests. */
+  private async reload(): Promise<void> {
+    const before = await this.workerPid();
+    this.child?.kill('SIGUSR2');
+    for (let i = 0; i < 100; i++) {
+      await sleep(20);
+      const now = await this.workerPid();
+      if (now && now !== before) return;
+    }
+    this.logger.warn({}, 'HAProxy did not take the new configuration within 2 s');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await Promise.race([gone, sleep(3000)]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}

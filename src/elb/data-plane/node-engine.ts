@@ -1,0 +1,92 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { Logger } from '../../kernel/index.js';
+import { actionTargetGroups } from '../target-groups.js';
+import { Balancer, type GroupView } from './balancer.js';
+import type { ListenerEngine, ListenerPlan } from './engine.js';
+import { httpHandler, type HttpListenerView } from './http-proxy.js';
+import { compileRules } from './matcher.js';
+import { tcpHandler, type TcpListenerView } from './tcp-proxy.js';
+
+interface Bound {
+  address: string;
+  port: number;
+  protocol: string;
+  server: http.Server | net.Server;
+  view: HttpListenerView | TcpListenerView;
+}
+
+/** Listeners served by berth's own Node proxy, in berth's process: a socket each. */
+export class NodeEngine implements ListenerEngine {
+  private readonly bound = new Map<string, Bound>();
+  private readonly balancer = new Balancer();
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256 });
+
+  constructor(private readonly logger: Logger) {}
+
+  async apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void> {
+    const want = new Map(
+      listeners.map((l) => {
+        const view: HttpListenerView | TcpListenerView =
+          l.protocol === 'HTTP'
+            ? { port: l.port, rules: compileRules(l.rules, l.defaultActions), groups }
+            : { group: groups.get(actionTargetGroups(l.defaultActions)[0] ?? '') };
+        return [l.key, { address: l.address, port: l.port, protocol: l.protocol, view }] as const;
+      }),
+    );
+    for (const [key, b] of this.bound) {
+      const w = want.get(key);
+      if (!w || w.address !== b.address || w.port !== b.port || w.protocol !== b.protocol) {
+        this.bound.delete(key);
+        b.server.close();
+        if ('closeAllConnections' in b.server) b.server.closeAllConnections();
+      }
+    }
+    for (const [key, w] of want) {
+      const b = this.bound.get(key);
+      if (b) b.view = w.view;
+      else await this.bind(key, w);
+    }
+  }
+
+  private bind(
+    key: string,
+    w: { address: string; port: number; protocol: string; view: HttpListenerView | TcpListenerView },
+  ): Promise<void> {
+    const entry: Bound = { ...w, server: undefined as unknown as http.Server };
+    const server =
+      w.protocol === 'HTTP'
+        ? http.createServer(
+            { keepAliveTimeout: 60_000 },
+            httpHandler(() => entry.view as HttpListenerView, this.balancer, this.agent),
+          )
+        : net.createServer(tcpHandler(() => entry.view as TcpListenerView, this.balancer));
+    entry.server = server;
+    return new Promise((resolve) => {
+      server.once('error', (e) => {
+        this.logger.warn(
+          { listener: key, address: w.address, port: w.port, err: String(e) },
+          'listener could not bind; retrying',
+        );
+        resolve();
+      });
+      server.listen({ host: w.address, port: w.port }, () => {
+        this.bound.set(key, entry);
+        resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const closing = [...this.bound.values()].map(
+      (b) =>
+        new Promise<void>((resolve) => {
+          b.server.close(() => resolve());
+          if ('closeAllConnections' in b.server) b.server.closeAllConnections();
+        }),
+    );
+    this.bound.clear();
+    this.agent.destroy();
+    await Promise.all(closing);
+  }
+}
