@@ -12,3 +12,4 @@ export * from './sts/sts-service.js';
 export * from './cloudwatch/cloudwatch-service.js';
 export * from './autoscaling/autoscaling-service.js';
 export * from './elbv2/elbv2-service.js';
+export * from './acm/acm-service.js';

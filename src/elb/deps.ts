@@ -7,12 +7,27 @@ export interface HostDirectory {
   addressOf(instanceId: string): string | undefined;
 }
 
+/** A certificate as a listener serves it: PEM text. */
+export interface ListenerCertificate {
+  certificate: string;
+  chain?: string;
+  privateKey: string;
+}
+
+/** The certificates HTTPS listeners may name (ACM's imported ones). */
+export interface CertificateSource {
+  /** The certificate for an ARN with its private key; undefined for none. */
+  pem(arn: string): ListenerCertificate | undefined;
+}
+
 export interface ElbDeps {
   store: Store;
   clock: Clock;
   accountId: string;
   region: string;
   hosts: HostDirectory;
+  /** Where HTTPS listeners' certificates come from (none: HTTPS listeners are refused). */
+  certificates?: CertificateSource;
   /**
    * The loopback addresses load balancers take, one each (`127.77.0.0/16` by default): each
    * listens on its own, so two can both use port 80 as on AWS.

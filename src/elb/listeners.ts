@@ -1,4 +1,4 @@
-import { alreadyExists, invalidParameter, notImplemented } from '../kernel/index.js';
+import { alreadyExists, invalidParameter, notFound, notImplemented } from '../kernel/index.js';
 import { checkActions } from './actions.js';
 import { arnParts, elbId, elbNotFound, listenerArn } from './arns.js';
 import type { ElbDeps } from './deps.js';
@@ -27,8 +27,22 @@ function checkProtocol(type: 'application' | 'network', protocol: string): void 
       field: 'Protocol',
       reason: 'protocol-incompatible',
     });
-  if (protocol === 'HTTPS' || protocol === 'TLS') throw notImplemented(`${protocol} listeners (certificates)`);
+  if (protocol === 'TLS') throw notImplemented('TLS listeners');
   if (protocol === 'UDP' || protocol === 'TCP_UDP') throw notImplemented(`${protocol} listeners`);
+}
+
+const DEFAULT_SSL_POLICY = 'ELBSecurityPolicy-2016-08';
+
+/** An HTTPS listener's certificate: one, imported (ACM), that berth can serve. */
+function checkCertificates(deps: ElbDeps, protocol: string, certs: { CertificateArn?: string }[] | undefined): void {
+  if (protocol !== 'HTTPS') return;
+  const arn = certs?.[0]?.CertificateArn;
+  if (!arn)
+    throw invalidParameter('A certificate must be specified for HTTPS listeners', {
+      field: 'Certificates',
+      reason: 'configuration-invalid',
+    });
+  if (!deps.certificates?.pem(arn)) throw notFound(`Certificate '${arn}' not found`, { resource: 'certificate' });
 }
 
 /**
@@ -43,6 +57,7 @@ export async function createListener(deps: ElbDeps, input: ListenerInput, probe:
   const port = input.Port ?? (protocol === 'HTTPS' ? 443 : 80);
   if (port < 1 || port > 65_535) throw invalidParameter('The port must be between 1 and 65535', { field: 'Port' });
   checkActions(deps, lb, input.DefaultActions, 'DefaultActions');
+  checkCertificates(deps, protocol, input.Certificates);
   checkTags(input.Tags);
   const same = deps.store.read((tx) => tx.list(listeners, { prefix: `${lb.id}/` })).find((l) => l.value.port === port);
   if (same)
@@ -62,6 +77,7 @@ export async function createListener(deps: ElbDeps, input: ListenerInput, probe:
     protocol,
     defaultActions: input.DefaultActions,
     certificates: input.Certificates ?? [],
+    ...(protocol === 'HTTPS' ? { sslPolicy: input.SslPolicy ?? DEFAULT_SSL_POLICY } : {}),
     tags: input.Tags ?? [],
   };
   return deps.store.write((tx) => {
@@ -106,6 +122,8 @@ export async function modifyListener(
   checkProtocol(lb.type, protocol);
   const actions = input.DefaultActions?.length ? input.DefaultActions : l.defaultActions;
   checkActions(deps, lb, actions, 'DefaultActions');
+  const certificates = input.Certificates?.length ? input.Certificates : l.certificates;
+  checkCertificates(deps, protocol, certificates);
   const port = input.Port ?? l.port;
   if (port !== l.port) {
     if (deps.store.read((tx) => tx.list(listeners, { prefix: `${lb.id}/` })).some((o) => o.value.port === port))
@@ -116,7 +134,15 @@ export async function modifyListener(
         reason: 'configuration-invalid',
       });
   }
-  const next: ListenerRecord = { ...l, port, protocol, defaultActions: actions };
+  const next: ListenerRecord = {
+    ...l,
+    port,
+    protocol,
+    defaultActions: actions,
+    certificates,
+    ...(protocol === 'HTTPS' ? { sslPolicy: input.SslPolicy ?? l.sslPolicy ?? DEFAULT_SSL_POLICY } : {}),
+  };
+  if (protocol !== 'HTTPS') delete next.sslPolicy;
   deps.store.write((tx) => tx.put(listeners, next));
   return next;
 }
@@ -127,4 +153,13 @@ export function deleteListener(deps: ElbDeps, arn: string): void {
     for (const r of tx.list(rules, { prefix: `${l.id}/` })) tx.delete(rules, r.key);
     tx.delete(listeners, l.key);
   });
+}
+
+/** The load balancers whose listeners serve a certificate (ACM's InUseBy). */
+export function loadBalancersUsingCertificate(deps: ElbDeps, certificateArn: string): string[] {
+  const lbs = deps.store
+    .read((tx) => tx.list(listeners))
+    .filter((e) => e.value.certificates.some((c) => c.CertificateArn === certificateArn))
+    .map((e) => e.value.loadBalancerArn);
+  return [...new Set(lbs)];
 }

@@ -18,3 +18,4 @@ export * from './sts.js';
 export * from './users.js';
 export type { ConditionContext } from './policy/conditions.js';
 export * from './instance-profiles.js';
+export * from './certificates.js';

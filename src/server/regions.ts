@@ -1,5 +1,6 @@
 import type { AutoscalingDeps } from '../autoscaling/index.js';
 import {
+  acmService,
   autoscalingService,
   cloudwatchService,
   ecrService,
@@ -19,8 +20,8 @@ import {
   updateService,
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
-import type { ElbDeps } from '../elb/index.js';
-import { Sealer, type IamDeps } from '../iam/index.js';
+import { loadBalancersUsingCertificate, type ElbDeps } from '../elb/index.js';
+import { Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type Store } from '../store/index.js';
@@ -35,7 +36,15 @@ export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
 /** A region's load balancers over its control plane's store; `instance` targets are its hosts. */
 export function elbDepsOf(cp: ControlPlaneDeps): ElbDeps {
   const { store, clock, accountId, region } = cp;
-  return { store, clock, accountId, region, hosts: { addressOf: (id) => hostAddressOf(cp, id) } };
+  const iam = iamDepsOf(cp);
+  return {
+    store,
+    clock,
+    accountId,
+    region,
+    hosts: { addressOf: (id) => hostAddressOf(cp, id) },
+    certificates: { pem: (arn) => servedCertificate(iam, arn) },
+  };
 }
 
 /**
@@ -81,6 +90,7 @@ export function awsServices(
   global: IamDeps = iamDepsOf(deps.controlPlane),
 ): AwsService[] {
   const iam = iamDepsOf(deps.controlPlane);
+  const elb = deps.elb ?? elbDepsOf(deps.controlPlane);
   return [
     stsService(global),
     iamService(global),
@@ -91,7 +101,8 @@ export function awsServices(
     secretsManagerService(iam),
     cloudwatchService(deps.controlPlane),
     autoscalingService(deps.autoscaling ?? autoscalingDepsOf(deps.controlPlane)),
-    elbv2Service(deps.elb ?? elbDepsOf(deps.controlPlane)),
+    elbv2Service(elb),
+    acmService(iam, (arn) => loadBalancersUsingCertificate(elb, arn)),
   ];
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -215,6 +216,87 @@ for (const engine of ['haproxy', 'node'] as const)
       assert.deepEqual([...seen].sort(), await webTasks(), 'all three tasks answer');
       const [apiTask] = (await aws(['ecs', 'list-tasks', '--service-name', 'api'])).taskArns as string[];
       assert.equal(await get('/api/'), `api:${apiTask}`);
+
+      // HTTPS with a certificate imported into ACM (PEM files, as `aws acm import-certificate` takes them).
+      const pki = mkdtempSync(join(tmpdir(), 'berth-e2e-pki-'));
+      try {
+        await execFileP('openssl', [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=shop.test',
+          '-addext',
+          'subjectAltName=DNS:shop.test',
+          '-keyout',
+          join(pki, 'key.pem'),
+          '-out',
+          join(pki, 'cert.pem'),
+        ]);
+        writeFileSync(
+          join(pki, 'bad.pem'),
+          '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
+        );
+        assert.match(
+          await refused([
+            'acm',
+            'import-certificate',
+            '--certificate',
+            `fileb://${join(pki, 'bad.pem')}`,
+            '--private-key',
+            `fileb://${join(pki, 'key.pem')}`,
+          ]),
+          /\(ValidationException\)/,
+        );
+        const cert = (
+          await aws([
+            'acm',
+            'import-certificate',
+            '--certificate',
+            `fileb://${join(pki, 'cert.pem')}`,
+            '--private-key',
+            `fileb://${join(pki, 'key.pem')}`,
+          ])
+        ).CertificateArn as string;
+        await aws([
+          'elbv2',
+          'create-listener',
+          '--load-balancer-arn',
+          lb.LoadBalancerArn,
+          '--protocol',
+          'HTTPS',
+          '--port',
+          '443',
+          '--certificates',
+          `CertificateArn=${cert}`,
+          '--default-actions',
+          `Type=forward,TargetGroupArn=${webTg}`,
+        ]);
+        let secure = '';
+        for (let i = 0; i < 50 && !secure; i++) {
+          secure = await execFileP('curl', [
+            '-sf',
+            '--cacert',
+            join(pki, 'cert.pem'),
+            '--resolve',
+            `shop.test:443:${resolved}`,
+            'https://shop.test/',
+          ])
+            .then((r) => r.stdout.trim())
+            .catch(() => '');
+          if (!secure) await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.ok(
+          (await webTasks()).includes(secure),
+          `a task answers over HTTPS, its certificate verified: '${secure}'`,
+        );
+      } finally {
+        rmSync(pki, { recursive: true, force: true });
+      }
 
       // A task frozen in place fails its health checks: out of rotation, then stopped and replaced.
       const victim = (await webTasks())[0] as string;

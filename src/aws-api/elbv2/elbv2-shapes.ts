@@ -27,6 +27,7 @@ export function elbErrorCode(e: BerthError): string | undefined {
           'target-group': 'TargetGroupNotFoundException',
           listener: 'ListenerNotFoundException',
           rule: 'RuleNotFoundException',
+          certificate: 'CertificateNotFoundException',
         } as Record<string, string>
       )[resource ?? ''];
     case 'AlreadyExists':
@@ -141,6 +142,7 @@ export function listenerOut(l: ListenerRecord): elb.Listener {
     Protocol: l.protocol as elb.ProtocolEnum,
     DefaultActions: actionsOut(l.defaultActions),
     ...(l.certificates.length ? { Certificates: l.certificates } : {}),
+    ...(l.sslPolicy ? { SslPolicy: l.sslPolicy } : {}),
   };
 }
 

@@ -131,6 +131,12 @@ export class DataPlane {
     for (const l of snap.listeners) {
       const lb = lbByArn.get(l.loadBalancerArn);
       if (!lb) continue;
+      const certArn = l.certificates[0]?.CertificateArn;
+      const certificate = l.protocol === 'HTTPS' && certArn ? this.deps.certificates?.pem(certArn) : undefined;
+      if (l.protocol === 'HTTPS' && !certificate) {
+        this.logger.warn({ listener: l.arn, certificate: certArn }, 'listener not served: its certificate is gone');
+        continue;
+      }
       plans.push({
         key: l.key,
         id: l.id,
@@ -139,6 +145,7 @@ export class DataPlane {
         protocol: l.protocol,
         rules: snap.rules.filter((r) => r.listenerArn === l.arn).sort((a, b) => a.priority - b.priority),
         defaultActions: l.defaultActions,
+        ...(certificate ? { certificate } : {}),
       });
     }
     await this.engine.apply(plans, groups);

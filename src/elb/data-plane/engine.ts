@@ -1,3 +1,4 @@
+import type { ListenerCertificate } from '../deps.js';
 import type { ElbAction, ElbCondition } from '../tables.js';
 import type { GroupView } from './balancer.js';
 export { routable } from './balancer.js';
@@ -12,6 +13,8 @@ export interface ListenerPlan {
   /** The listener's rules, lowest priority first (application load balancers only). */
   rules: { priority: number; conditions: ElbCondition[]; actions: ElbAction[] }[];
   defaultActions: ElbAction[];
+  /** An HTTPS listener's certificate. */
+  certificate?: ListenerCertificate;
 }
 
 /**

@@ -64,10 +64,10 @@ function conditionAcl(c: ElbCondition): string {
   }
 }
 
-function redirectLocation(a: ElbAction, withQuery: boolean): string {
+function redirectLocation(a: ElbAction, withQuery: boolean, scheme: string): string {
   const c = a.RedirectConfig;
   const v: Record<string, string> = {
-    protocol: 'http',
+    protocol: scheme,
     host: '%[req.hdr(host),field(1,:)]',
     port: '%[dst_port]',
     path: '%[path,regsub(^/,)]',
@@ -81,7 +81,12 @@ function redirectLocation(a: ElbAction, withQuery: boolean): string {
 }
 
 /** A listener's action lines for rule number `n` (0: the default actions). */
-function actionLines(a: ElbAction | undefined, n: number, backendOf: (arn: string) => string): string[] {
+function actionLines(
+  a: ElbAction | undefined,
+  n: number,
+  backendOf: (arn: string) => string,
+  scheme: string,
+): string[] {
   const when = `{ var(txn.rule) -m int ${n} }`;
   if (!a) return [];
   if (a.Type === 'fixed-response') {
@@ -93,7 +98,7 @@ function actionLines(a: ElbAction | undefined, n: number, backendOf: (arn: strin
   if (a.Type === 'redirect') {
     const code = a.RedirectConfig?.StatusCode === 'HTTP_301' ? 301 : 302;
     const line = (query: boolean, cond: string) =>
-      `  http-request redirect location ${quoted(redirectLocation(a, query))} code ${code} if ${when}${cond}`;
+      `  http-request redirect location ${quoted(redirectLocation(a, query, scheme))} code ${code} if ${when}${cond}`;
     // ELB's default query (#{query}) adds `?…` only when the request has one.
     return a.RedirectConfig?.Query === undefined
       ? [line(true, ' { query -m found }'), line(false, '')]
@@ -126,6 +131,8 @@ export function renderHaproxy(
   listeners: readonly ListenerPlan[],
   backends: ReadonlyMap<string, BackendPlan>,
   runtimeSocket: string,
+  /** Where an HTTPS listener's certificate bundle is (with a digest of it, so a new one reloads). */
+  certificateFile: (l: ListenerPlan) => string = () => '',
 ): string {
   const backendOf = (arn: string) => backends.get(arn)?.name ?? 'none';
   const out = [
@@ -144,8 +151,9 @@ export function renderHaproxy(
     '',
   ];
   for (const l of listeners) {
-    const http = l.protocol === 'HTTP';
-    out.push(`frontend l_${l.id}`, `  bind ${l.address}:${l.port}`, `  mode ${http ? 'http' : 'tcp'}`);
+    const http = l.protocol !== 'TCP';
+    const tls = l.protocol === 'HTTPS' ? ` ssl crt ${certificateFile(l)}` : '';
+    out.push(`frontend l_${l.id}`, `  bind ${l.address}:${l.port}${tls}`, `  mode ${http ? 'http' : 'tcp'}`);
     if (!http) {
       const tg =
         l.defaultActions[0]?.TargetGroupArn ??
@@ -157,7 +165,7 @@ export function renderHaproxy(
     out.push(
       '  option http-keep-alive',
       '  option forwardfor',
-      '  http-request set-header X-Forwarded-Proto http',
+      `  http-request set-header X-Forwarded-Proto ${l.protocol.toLowerCase()}`,
       `  http-request set-header X-Forwarded-Port ${l.port}`,
     );
     l.rules.forEach((r, i) => {
@@ -168,8 +176,14 @@ export function renderHaproxy(
       out.push(`  http-request set-var(txn.rule) int(${i + 1}) if !{ var(txn.rule) -m found } ${acls.join(' ')}`);
     });
     out.push('  http-request set-var(txn.rule) int(0) if !{ var(txn.rule) -m found }');
-    l.rules.forEach((r, i) => out.push(...actionLines(r.actions[r.actions.length - 1], i + 1, backendOf)));
-    out.push(...actionLines(l.defaultActions[l.defaultActions.length - 1], 0, backendOf), '  default_backend none', '');
+    l.rules.forEach((r, i) =>
+      out.push(...actionLines(r.actions[r.actions.length - 1], i + 1, backendOf, l.protocol.toLowerCase())),
+    );
+    out.push(
+      ...actionLines(l.defaultActions[l.defaultActions.length - 1], 0, backendOf, l.protocol.toLowerCase()),
+      '  default_backend none',
+      '',
+    );
   }
   for (const b of backends.values()) {
     out.push(

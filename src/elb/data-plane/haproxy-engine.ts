@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from '../../kernel/index.js';
 import type { GroupView } from './balancer.js';
 import { routable, type ListenerEngine, type ListenerPlan } from './engine.js';
@@ -37,6 +38,7 @@ export class HaproxyEngine implements ListenerEngine {
   /** Per `backend/server`: the `address:port ready` last applied. */
   private applied = new Map<string, string>();
   private readonly config: string;
+  private readonly dir: string;
   private readonly socket: string;
 
   constructor(
@@ -45,6 +47,7 @@ export class HaproxyEngine implements ListenerEngine {
     private readonly binary = 'haproxy',
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.dir = dir;
     this.config = join(dir, 'haproxy.cfg');
     this.socket = join(dir, 'runtime.sock');
   }
@@ -81,9 +84,11 @@ export class HaproxyEngine implements ListenerEngine {
       });
       empty.set(g.arn, { name, leastOutstanding, slots: keys.map(() => undefined) });
     }
-    const structure = renderHaproxy(listeners, empty, this.socket);
+    const certFiles = this.writeCertificates(listeners);
+    const certificateFile = (l: ListenerPlan) => certFiles.get(l.key) ?? '';
+    const structure = renderHaproxy(listeners, empty, this.socket, certificateFile);
     if (!this.child || structure !== this.structure) {
-      writeFileSync(this.config, renderHaproxy(listeners, backends, this.socket));
+      writeFileSync(this.config, renderHaproxy(listeners, backends, this.socket, certificateFile));
       await (this.child ? this.reload() : this.start());
       this.structure = structure;
       this.applied = this.stateOf(backends);
@@ -102,6 +107,29 @@ export class HaproxyEngine implements ListenerEngine {
     if (/No such|Invalid|Require|error/i.test(answer))
       this.logger.warn({ answer: answer.trim().slice(0, 500) }, 'HAProxy refused a runtime change');
     this.applied = want;
+  }
+
+  /**
+   * Each HTTPS listener's bundle (certificate, chain, key) in a file of its own, readable by root
+   * alone, named by its digest: a new certificate is a new name, so the configuration changes and
+   * HAProxy reloads. Bundles no listener uses any more are removed.
+   */
+  private writeCertificates(listeners: readonly ListenerPlan[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const l of listeners) {
+      if (!l.certificate) continue;
+      const pem = [l.certificate.certificate, l.certificate.chain ?? '', l.certificate.privateKey]
+        .map((p) => p.trim())
+        .filter(Boolean)
+        .join('\n');
+      const file = join(this.dir, `cert-${l.id}-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.pem`);
+      if (!existsSync(file)) writeFileSync(file, `${pem}\n`, { mode: 0o600 });
+      out.set(l.key, file);
+    }
+    const keep = new Set([...out.values()].map((f) => basename(f)));
+    for (const f of readdirSync(this.dir))
+      if (f.startsWith('cert-') && !keep.has(f)) rmSync(join(this.dir, f), { force: true });
+    return out;
   }
 
   private stateOf(backends: ReadonlyMap<string, BackendPlan>): Map<string, string> {

@@ -6,6 +6,8 @@ import { route, type CompiledRule } from './matcher.js';
 /** What one HTTP listener routes with; replaced whole when its configuration changes. */
 export interface HttpListenerView {
   port: number;
+  /** `http` or `https`, as the client spoke to the listener. */
+  scheme: string;
   rules: CompiledRule[];
   groups: ReadonlyMap<string, GroupView>;
 }
@@ -46,11 +48,17 @@ function fixedResponse(res: http.ServerResponse, a: ElbAction): void {
 }
 
 /** A redirect's Location from its #{protocol}, #{host}, #{port}, #{path} and #{query} templates. */
-function redirect(req: http.IncomingMessage, res: http.ServerResponse, a: ElbAction, port: number): void {
+function redirect(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  a: ElbAction,
+  port: number,
+  scheme: string,
+): void {
   const c = a.RedirectConfig;
   const url = new URL(req.url ?? '/', 'http://x');
   const vars: Record<string, string> = {
-    protocol: 'http',
+    protocol: scheme,
     host: (req.headers.host ?? '').replace(/:\d+$/, ''),
     port: String(port),
     path: url.pathname.slice(1),
@@ -87,7 +95,7 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
     const a = actions[actions.length - 1];
     if (!a) return answerError(res, 503);
     if (a.Type === 'fixed-response') return fixedResponse(res, a);
-    if (a.Type === 'redirect') return redirect(req, res, a, v.port);
+    if (a.Type === 'redirect') return redirect(req, res, a, v.port, v.scheme);
     const group = Balancer.group(a, v.groups);
     const target = group && balancer.pick(group);
     if (!target) return answerError(res, 503);
@@ -95,7 +103,7 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
     for (const [k, val] of Object.entries(req.headers)) if (!HOP.has(k) && val !== undefined) headers[k] = val;
     const xff = req.headers['x-forwarded-for'];
     headers['x-forwarded-for'] = xff ? `${String(xff)}, ${sourceIp}` : sourceIp;
-    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-proto'] = v.scheme;
     headers['x-forwarded-port'] = String(v.port);
     balancer.started(target);
     let done = false;

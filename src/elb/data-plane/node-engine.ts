@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { Logger } from '../../kernel/index.js';
 import { actionTargetGroups } from '../target-groups.js';
@@ -12,6 +13,7 @@ interface Bound {
   address: string;
   port: number;
   protocol: string;
+  tls?: { key: string; cert: string };
   server: http.Server | net.Server;
   view: HttpListenerView | TcpListenerView;
 }
@@ -28,15 +30,28 @@ export class NodeEngine implements ListenerEngine {
     const want = new Map(
       listeners.map((l) => {
         const view: HttpListenerView | TcpListenerView =
-          l.protocol === 'HTTP'
-            ? { port: l.port, rules: compileRules(l.rules, l.defaultActions), groups }
+          l.protocol !== 'TCP'
+            ? { port: l.port, scheme: l.protocol.toLowerCase(), rules: compileRules(l.rules, l.defaultActions), groups }
             : { group: groups.get(actionTargetGroups(l.defaultActions)[0] ?? '') };
-        return [l.key, { address: l.address, port: l.port, protocol: l.protocol, view }] as const;
+        const tls = l.certificate
+          ? { key: l.certificate.privateKey, cert: [l.certificate.certificate, l.certificate.chain ?? ''].join('\n') }
+          : undefined;
+        return [
+          l.key,
+          { address: l.address, port: l.port, protocol: l.protocol, view, ...(tls ? { tls } : {}) },
+        ] as const;
       }),
     );
     for (const [key, b] of this.bound) {
       const w = want.get(key);
-      if (!w || w.address !== b.address || w.port !== b.port || w.protocol !== b.protocol) {
+      if (
+        !w ||
+        w.address !== b.address ||
+        w.port !== b.port ||
+        w.protocol !== b.protocol ||
+        w.tls?.cert !== b.tls?.cert ||
+        w.tls?.key !== b.tls?.key
+      ) {
         this.bound.delete(key);
         b.server.close();
         if ('closeAllConnections' in b.server) b.server.closeAllConnections();
@@ -49,18 +64,15 @@ export class NodeEngine implements ListenerEngine {
     }
   }
 
-  private bind(
-    key: string,
-    w: { address: string; port: number; protocol: string; view: HttpListenerView | TcpListenerView },
-  ): Promise<void> {
+  private bind(key: string, w: Omit<Bound, 'server'>): Promise<void> {
     const entry: Bound = { ...w, server: undefined as unknown as http.Server };
+    const handler = httpHandler(() => entry.view as HttpListenerView, this.balancer, this.agent);
     const server =
-      w.protocol === 'HTTP'
-        ? http.createServer(
-            { keepAliveTimeout: 60_000 },
-            httpHandler(() => entry.view as HttpListenerView, this.balancer, this.agent),
-          )
-        : net.createServer(tcpHandler(() => entry.view as TcpListenerView, this.balancer));
+      w.protocol === 'HTTPS' && w.tls
+        ? https.createServer({ keepAliveTimeout: 60_000, ...w.tls }, handler)
+        : w.protocol === 'HTTP'
+          ? http.createServer({ keepAliveTimeout: 60_000 }, handler)
+          : net.createServer(tcpHandler(() => entry.view as TcpListenerView, this.balancer));
     entry.server = server;
     return new Promise((resolve) => {
       server.once('error', (e) => {
