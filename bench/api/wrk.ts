@@ -36,6 +36,11 @@ export async function wrk(
   ].join('\n');
   writeFileSync(script, lua);
   const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url]);
+  return wrkResult(stdout);
+}
+
+/** wrk's report as requests/s, p50 and p99; a failed response fails the run. */
+export function wrkResult(stdout: string): Result {
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) throw new Error(`wrk saw ${non2xx[1]} failed responses:\n${stdout}`);
   return {

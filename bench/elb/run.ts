@@ -14,41 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { awsCli, startBerth } from '../../test/e2e/harness.js';
+import { needWrk, wrkResult, type Result } from '../api/wrk.js';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env['SECONDS_PER_RUN'] ?? 8);
 const CONNECTIONS = 64;
 const LIGHT_CONNECTIONS = 4;
 
-interface Result {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-/** wrk's latency figures ("50%  1.23ms") in milliseconds. */
-function latency(out: string, pct: string): number {
-  const m = new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-  if (!m) return NaN;
-  const v = Number(m[1]);
-  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-}
-
 async function wrk(url: string, connections = CONNECTIONS): Promise<Result> {
-  const { stdout } = await run('wrk', [
-    `-t${Math.min(2, connections)}`,
-    `-c${connections}`,
-    `-d${SECONDS}s`,
-    '--latency',
-    url,
-  ]);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
-  if (non2xx) throw new Error(`wrk saw ${non2xx[1]} failed responses at ${url}:\n${stdout}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0),
-    p50: latency(stdout, '50'),
-    p99: latency(stdout, '99'),
-  };
+  const threads = Math.min(2, connections);
+  return wrkResult((await run('wrk', [`-t${threads}`, `-c${connections}`, `-d${SECONDS}s`, '--latency', url])).stdout);
 }
 
 async function spawnReady(cmd: string, args: string[], ready: () => Promise<boolean>): Promise<ChildProcess> {
@@ -118,9 +93,7 @@ async function berthListener(engine: string, targetPort: number, dir: string) {
 }
 
 async function main() {
-  await run('wrk', ['--version']).catch((e: { code?: string }) => {
-    if (e.code === 'ENOENT') throw new Error('bench/elb needs wrk: apt-get install wrk');
-  });
+  await needWrk('bench/elb');
   await run('haproxy', ['-v']).catch(() => {
     throw new Error('bench/elb needs haproxy: apt-get install haproxy');
   });

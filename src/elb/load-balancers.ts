@@ -1,4 +1,5 @@
 import { alreadyExists, conflict, invalidParameter, limitExceeded, notImplemented } from '../kernel/index.js';
+import { mergeAttributes, type AttributeInput } from './attributes.js';
 import { arnParts, elbId, elbNotFound, loadBalancerArn } from './arns.js';
 import { nowMs, type ElbDeps } from './deps.js';
 import { listeners, loadBalancers, rules, type ElbTag, type LoadBalancerRecord } from './tables.js';
@@ -142,24 +143,14 @@ export function deleteLoadBalancer(deps: ElbDeps, arn: string): void {
   });
 }
 
-const LB_ATTRIBUTE = /^[a-z0-9_.]{1,256}$/;
-
 /** ModifyLoadBalancerAttributes: known keys only, values as strings; returns them all. */
 export function modifyLoadBalancerAttributes(
   deps: ElbDeps,
   arn: string,
-  attrs: { Key?: string; Value?: string }[],
+  attrs: AttributeInput[],
 ): Record<string, string> {
   const lb = loadBalancerByArn(deps, arn);
-  const next = { ...lb.attributes };
-  for (const [i, a] of attrs.entries()) {
-    const key = a.Key ?? '';
-    if (!LB_ATTRIBUTE.test(key) || !Object.hasOwn(DEFAULT_ATTRIBUTES[lb.type], key))
-      throw invalidParameter(`Load balancer attribute key '${key}' is not recognized`, {
-        field: `Attributes.member.${i + 1}.Key`,
-      });
-    next[key] = a.Value ?? '';
-  }
+  const next = mergeAttributes('Load balancer', lb.attributes, DEFAULT_ATTRIBUTES[lb.type], attrs);
   deps.store.write((tx) => tx.put(loadBalancers, { ...lb, attributes: next }));
   return next;
 }

@@ -1,4 +1,5 @@
 import { alreadyExists, conflict, invalidParameter, notImplemented } from '../kernel/index.js';
+import { mergeAttributes, type AttributeInput } from './attributes.js';
 import { arnParts, elbId, elbNotFound, targetGroupArn } from './arns.js';
 import { nowMs, type ElbDeps } from './deps.js';
 import {
@@ -203,23 +204,14 @@ export function modifyTargetGroup(
   return next;
 }
 
-const TG_ATTRIBUTES = /^[a-z0-9_.]{1,256}$/;
-
+/** ModifyTargetGroupAttributes: the keys of its protocol only; returns them all. */
 export function modifyTargetGroupAttributes(
   deps: ElbDeps,
   arn: string,
-  attrs: { Key?: string; Value?: string }[],
+  attrs: AttributeInput[],
 ): Record<string, string> {
   const tg = targetGroupByArn(deps, arn);
-  const next = { ...tg.attributes };
-  for (const [i, a] of attrs.entries()) {
-    const key = a.Key ?? '';
-    if (!TG_ATTRIBUTES.test(key) || !Object.hasOwn(DEFAULT_ATTRIBUTES(tg.protocol), key))
-      throw bad(`Target group attribute key '${key}' is not recognized`, `Attributes.member.${i + 1}.Key`);
-    if (key === 'deregistration_delay.timeout_seconds' && !/^\d+$/.test(a.Value ?? ''))
-      throw bad(`'${a.Value}' must be a number of seconds`, `Attributes.member.${i + 1}.Value`);
-    next[key] = a.Value ?? '';
-  }
+  const next = mergeAttributes('Target group', tg.attributes, DEFAULT_ATTRIBUTES(tg.protocol), attrs);
   deps.store.write((tx) => tx.put(targetGroups, { ...tg, attributes: next }));
   return next;
 }
