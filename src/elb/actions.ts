@@ -103,7 +103,10 @@ export function checkConditions(conditions: readonly ElbCondition[]): void {
       if (field === 'source-ip' && parseCidr(v) === undefined)
         throw bad(`'${v}' is not a valid CIDR block`, `${at}.SourceIpConfig.Values`);
     }
-    if (field === 'http-header' && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,40}$/.test(c.HttpHeaderConfig?.HttpHeaderName ?? ''))
+    if (field === 'http-request-method' && vs.some((v) => !/^[A-Z_-]{1,40}$/.test(v)))
+      throw bad('A method may contain only A-Z, hyphens and underscores', `${at}.HttpRequestMethodConfig.Values`);
+    // Letters, digits and the few marks header names use: nothing a proxy's configuration reads.
+    if (field === 'http-header' && !/^[A-Za-z0-9._~!*+^|-]{1,40}$/.test(c.HttpHeaderConfig?.HttpHeaderName ?? ''))
       throw bad('An http-header condition needs a valid header name', `${at}.HttpHeaderConfig.HttpHeaderName`);
   }
   if (values > 5) throw bad('A rule can have at most five condition values in all', 'Conditions');

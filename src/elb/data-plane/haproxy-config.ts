@@ -9,6 +9,9 @@ export interface BackendPlan {
   slots: ({ address: string; port: number; ready: boolean } | undefined)[];
 }
 
+/** An address as HAProxy reads it before `:port` (IPv6 in brackets). */
+const hostPort = (address: string) => (address.includes(':') ? `[${address}]` : address);
+
 /** HAProxy's config words for a string: double-quoted, anything but plain characters as \xNN. */
 export const quoted = (text: string) =>
   `"${[...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9 ,.:/_=+-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('')}"`;
@@ -193,7 +196,9 @@ export function renderHaproxy(
     );
     if (b.name.startsWith('h_')) out.push('  http-reuse safe', '  option http-keep-alive');
     b.slots.forEach((s, i) =>
-      out.push(`  server s${i + 1} ${s ? `${s.address}:${s.port}` : '127.0.0.1:1'}${s?.ready ? '' : ' disabled'}`),
+      out.push(
+        `  server s${i + 1} ${s ? `${hostPort(s.address)}:${s.port}` : '127.0.0.1:1'}${s?.ready ? '' : ' disabled'}`,
+      ),
     );
     out.push('');
   }

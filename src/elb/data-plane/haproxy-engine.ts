@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { basename, join } from 'node:path';
 import type { Logger } from '../../kernel/index.js';
@@ -39,6 +39,7 @@ export class HaproxyEngine implements ListenerEngine {
   private applied = new Map<string, string>();
   private readonly config: string;
   private readonly dir: string;
+  private readonly pidFile: string;
   private readonly socket: string;
 
   constructor(
@@ -50,9 +51,16 @@ export class HaproxyEngine implements ListenerEngine {
     this.dir = dir;
     this.config = join(dir, 'haproxy.cfg');
     this.socket = join(dir, 'runtime.sock');
+    this.pidFile = join(dir, 'haproxy.pid');
   }
 
   async apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void> {
+    // No listener, no HAProxy.
+    if (listeners.length === 0) {
+      if (this.child) await this.stop();
+      this.structure = '';
+      return;
+    }
     const backends = new Map<string, BackendPlan>();
     const empty = new Map<string, BackendPlan>();
     for (const g of groups.values()) {
@@ -149,11 +157,55 @@ export class HaproxyEngine implements ListenerEngine {
     }
   }
 
+  /**
+   * An HAProxy left running on this configuration by a berth that was killed holds the
+   * listeners' ports: it is stopped before a new one starts.
+   */
+  private killStale(): void {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+      if (!Number.isInteger(pid) || pid <= 1) return;
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(this.config)) return;
+    } catch {
+      return; // no pid file, or no such process
+    }
+    this.logger.warn({ pid }, 'stopping an HAProxy an earlier berth left running');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+
   private async start(): Promise<void> {
-    const child = spawn(this.binary, ['-W', '-db', '-f', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.killStale();
+    // HAProxy under a shell that stops it when berth's end of its stdin closes, so that it never
+    // outlives berth, even one that is killed; the shell exits when HAProxy does. (The watcher
+    // reads the pipe as fd 3: a background list's own stdin is /dev/null.)
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        'haproxy="$1"; shift; exec 3<&0; "$haproxy" "$@" < /dev/null & pid=$!; (read _ <&3; kill $pid) & wait $pid',
+        'sh',
+        this.binary,
+        '-W',
+        '-db',
+        '-f',
+        this.config,
+        '-p',
+        this.pidFile,
+      ],
+      { stdio: ['pipe', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stdin?.on('error', () => undefined); // the shell gone first
     child.on('exit', (code, signal) => {
+      child.stdin?.end();
       if (this.child === child) {
         this.child = undefined;
         this.logger.warn({ code, signal, stderr: stderr.trim().slice(-1000) }, 'HAProxy exited; starting it again');
@@ -171,7 +223,8 @@ export class HaproxyEngine implements ListenerEngine {
   /** A reload: the master starts a worker on the new configuration; the old one finishes its requests. */
   private async reload(): Promise<void> {
     const before = await this.workerPid();
-    this.child?.kill('SIGUSR2');
+    const master = Number(readFileSync(this.pidFile, 'utf8').trim());
+    if (Number.isInteger(master) && master > 1) process.kill(master, 'SIGUSR2');
     for (let i = 0; i < 100; i++) {
       await sleep(20);
       const now = await this.workerPid();
@@ -185,8 +238,8 @@ export class HaproxyEngine implements ListenerEngine {
     this.child = undefined;
     if (!child || child.exitCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.stdin?.end();
     await Promise.race([gone, sleep(3000)]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null) this.killStale();
   }
 }
