@@ -16,7 +16,8 @@ export function stopServiceTasks(
 ): void {
   const reason = `Scaling activity initiated by (deployment ${primary.id})`;
   for (const t of stops) {
-    // Behind a load balancer a task first drains (its targets are deregistered this pass).
+    // Behind a load balancer a task first drains: the next pass, moments later, deregisters its
+    // targets, and the pass after its drain time stops it.
     const drainMs = drainTimeMs(deps, s, t.id);
     if (drainMs !== undefined && t.lastStatus === 'RUNNING') deactivate(deps, s.cluster, t.id, at + drainMs, reason);
     else stopTask(deps, s.cluster, t.id, reason, 'ServiceSchedulerInitiated');
