@@ -18,3 +18,4 @@ export * from './task-router.js';
 export * from './tasks/retention.js';
 export * from './tasks/run-task.js';
 export * from './tasks/tasks.js';
+export * from './services/service-deployments.js';

@@ -54,6 +54,7 @@ export type ErrorReason =
   | 'has-instances'
   | 'has-services'
   | 'has-tasks'
+  | 'not-in-progress'
   // SSM parameters
   | 'pattern-invalid'
   | 'pattern-mismatch'

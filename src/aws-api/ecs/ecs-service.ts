@@ -3,6 +3,7 @@ import type { BerthError, ErrorReason } from '../../kernel/index.js';
 import { defineService, type AwsService } from '../service.js';
 import { clusterOps } from './cluster-ops.js';
 import { instanceOps } from './instance-ops.js';
+import { serviceDeploymentOps } from './service-deployment-ops.js';
 import { serviceOps } from './service-ops.js';
 import { tagOps } from './tag-ops.js';
 import { taskOps } from './task-ops.js';
@@ -12,6 +13,7 @@ import { taskDefinitionOps } from './task-definition-ops.js';
 const byReason: Partial<Record<ErrorReason, string>> = {
   'definition-invalid': 'ClientException',
   'token-reused': 'ConflictException',
+  'not-in-progress': 'ConflictException',
   'in-use': 'ResourceInUseException',
   'has-instances': 'ClusterContainsContainerInstancesException',
   'has-services': 'ClusterContainsServicesException',
@@ -24,6 +26,7 @@ const notFoundByResource: Record<string, string> = {
   service: 'ServiceNotFoundException',
   task: 'InvalidParameterException',
   tagged: 'ResourceNotFoundException',
+  'service-deployment': 'ServiceDeploymentNotFoundException',
 };
 
 /** ECS's exception names for the control plane's errors: by reason, else by kind. */
@@ -47,6 +50,7 @@ export function ecsService(deps: ControlPlaneDeps): AwsService {
       ...instanceOps(deps),
       ...taskOps(deps),
       ...serviceOps(deps),
+      ...serviceDeploymentOps(deps),
       ...tagOps(deps),
     },
     validationErrorCode: 'InvalidParameterException',

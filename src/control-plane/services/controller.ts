@@ -8,18 +8,11 @@ import { daemonPass } from './daemon.js';
 import { addEvent, messages, SIX_HOURS } from './events.js';
 import { fleetHosts, hostOfTask, instancesOf, isLost, markLost } from './hosts.js';
 import { serviceGroup, services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
-import {
-  endThrottle,
-  hasHeld,
-  heldBeforeStopping,
-  isFailure,
-  mayLaunch,
-  recordHeld,
-  recordLaunchFailure,
-} from './stability.js';
+import { hasHeld, heldBeforeStopping, isFailure, mayLaunch, recordHeld, recordLaunchFailure } from './stability.js';
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
-import { newDeployment } from './deployments.js';
+import { rollBack } from './deployments.js';
+import { putServiceWithDeployments } from './service-deployments.js';
 import { asSeen, stopDrained, syncTargets } from './load-balancing.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
@@ -140,16 +133,7 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     addEvent(s, messages.failed(s.name, primary.id), at);
     const last = s.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
     if (cb.rollback && last) {
-      const back = newDeployment(
-        deps,
-        { ...s, taskDefinitionArn: last.taskDefinitionArn },
-        `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`,
-      );
-      s.taskDefinitionArn = last.taskDefinitionArn;
-      primary.status = 'ACTIVE';
-      endThrottle(s); // the throttle was the failed revision's
-      s.deployments = [back, ...s.deployments];
-      addEvent(s, messages.rollingBack(s.name, last.id), at);
+      rollBack(deps, s, primary, last, `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`);
       return s; // the next pass rolls the new deployment out
     }
   }
@@ -224,7 +208,7 @@ export function syncService(deps: ControlPlaneDeps, key: string): void {
   const svc = deps.store.read((tx) => tx.get(services, key))?.value;
   if (!svc || svc.status === 'INACTIVE') return;
   const next = reconcileService(deps, svc, liveTasksOf(deps, svc.cluster));
-  if (JSON.stringify(next) !== JSON.stringify(svc)) deps.store.write((tx) => tx.put(services, next));
+  if (JSON.stringify(next) !== JSON.stringify(svc)) deps.store.write((tx) => putServiceWithDeployments(deps, tx, next));
 }
 
 /** A pass over every service (tests; the controller syncs them one key at a time). */

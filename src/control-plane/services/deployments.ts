@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { invalidParameter } from '../../kernel/index.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
+import { addEvent, messages } from './events.js';
 import type { Deployment, DeploymentConfiguration, ServiceRecord } from './model.js';
+import { endThrottle } from './stability.js';
 
 /** `ecs-svc/` and 19 digits, as ECS names deployments. */
 export const deploymentId = () =>
@@ -75,4 +77,28 @@ export function launchOf(s: LaunchFields): LaunchFields {
     ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
     ...(s.platformVersion ? { platformVersion: s.platformVersion } : {}),
   };
+}
+
+/**
+ * Rolls a service back from a deployment to an earlier one that completed, as ECS does it: a new
+ * deployment of that revision, marked as the rollback of the failed one, takes over (`s` is
+ * changed in place).
+ */
+export function rollBack(
+  deps: ControlPlaneDeps,
+  s: ServiceRecord,
+  from: Deployment,
+  to: Deployment,
+  reason: string,
+): void {
+  const back = {
+    ...newDeployment(deps, { ...s, taskDefinitionArn: to.taskDefinitionArn }, reason),
+    rollbackOf: from.id,
+    rollbackTo: to.id,
+  };
+  s.taskDefinitionArn = to.taskDefinitionArn;
+  from.status = 'ACTIVE';
+  endThrottle(s); // the throttle was the failed revision's
+  s.deployments = [back, ...s.deployments];
+  addEvent(s, messages.rollingBack(s.name, to.id), now(deps));
 }

@@ -30,6 +30,9 @@ export interface Deployment {
   tracked: string[];
   /** Tasks of this deployment seen to have held (stability.ts), the newest last. */
   held?: string[];
+  /** A rollback's deployment: the id of the deployment it rolls back, and of the one it goes back to. */
+  rollbackOf?: string;
+  rollbackTo?: string;
 }
 
 export interface DeploymentConfiguration {

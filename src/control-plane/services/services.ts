@@ -1,5 +1,6 @@
 import { uuid, invalidParameter, notFound, notImplemented } from '../../kernel/index.js';
 import { checkServiceLoadBalancers } from './load-balancing.js';
+import { putServiceWithDeployments } from './service-deployments.js';
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
 import { checkEcsName } from '../names.js';
@@ -132,7 +133,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
         field: 'serviceName',
       });
     }
-    return tx.put(services, rec).value;
+    return putServiceWithDeployments(deps, tx, rec);
   });
 }
 
@@ -271,7 +272,7 @@ export function updateService(
         delete next.steadyEventAt;
       }
     }
-    return tx.put(services, next).value;
+    return putServiceWithDeployments(deps, tx, next);
   });
 }
 
@@ -298,7 +299,7 @@ export function deleteService(
       deletedAt: now(deps),
       deployments: s.deployments.map((d) => (d.status === 'PRIMARY' ? { ...d, desiredCount: 0 } : d)),
     };
-    return tx.put(services, next).value;
+    return putServiceWithDeployments(deps, tx, next);
   });
 }
 
