@@ -402,6 +402,50 @@ for (const engine of ['haproxy', 'node'] as const)
       for (const t of stoppedOld)
         assert.match(t.stoppedReason, /^Scaling activity initiated by \(deployment ecs-svc\/\d+\)$/);
 
+      const [v2Deployment] = (await aws(['ecs', 'list-service-deployments', '--service', 'web']))
+        .serviceDeployments as {
+        status: string;
+        targetServiceRevisionArn: string;
+      }[];
+      assert.equal(v2Deployment?.status, 'SUCCESSFUL');
+
+      // A third revision rolled back on request (StopServiceDeployment) under the same loop: every
+      // request answered, and afterwards only the second revision answers.
+      await f.register('web', [
+        {
+          name: 'main',
+          image: f.imageUri,
+          memory: 32,
+          stopTimeout: 2,
+          portMappings: [{ containerPort: 8080, hostPort: 0 }],
+          command: ['sh', '-c', serveTaskArn('v3:')],
+        },
+      ]);
+      await aws(['ecs', 'update-service', '--service', 'web', '--task-definition', 'web:3']);
+      const v3 = (await aws(['ecs', 'list-service-deployments', '--service', 'web', '--status', 'IN_PROGRESS']))
+        .serviceDeployments[0].serviceDeploymentArn as string;
+      await aws(['ecs', 'stop-service-deployment', '--service-deployment-arn', v3, '--stop-type', 'ROLLBACK']);
+      const rollbackErrors: string[] = [];
+      let rolledBack: { status: string; rollback?: { serviceRevisionArn: string } } | undefined;
+      for (let i = 0; i < 1200 && rolledBack?.status !== 'ROLLBACK_SUCCESSFUL'; i++) {
+        const t0 = Date.now();
+        try {
+          const r = await fetch(`http://${lb.DNSName}/`, { signal: AbortSignal.timeout(5000) });
+          const text = (await r.text()).trim();
+          if (r.status !== 200) rollbackErrors.push(`${r.status} ${text}`);
+        } catch (e) {
+          rollbackErrors.push(String(e));
+        }
+        if (i % 20 === 0)
+          rolledBack = (await aws(['ecs', 'describe-service-deployments', '--service-deployment-arns', v3]))
+            .serviceDeployments[0];
+        await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - t0))));
+      }
+      assert.equal(rolledBack?.status, 'ROLLBACK_SUCCESSFUL');
+      assert.equal(rolledBack?.rollback?.serviceRevisionArn, v2Deployment?.targetServiceRevisionArn);
+      assert.deepEqual(rollbackErrors, []);
+      for (let i = 0; i < 30; i++) assert.match(await get('/'), /^v2:arn:aws:ecs:/);
+
       for (const name of ['web', 'api']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
       await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lb.LoadBalancerArn]);
     });

@@ -11,6 +11,26 @@ const quiet = (cmd: string, args: string[]) =>
   );
 
 /**
+ * Removes the CNI port-mapping rules of the given tasks (or of every berth task, given none): a
+ * container killed here, not stopped by its agent, never had its mapping taken down, and a rule
+ * left behind sends a later connection to that host port (on loopback too) to a dead address.
+ */
+export async function removePortMappings(taskIds?: ReadonlySet<string>): Promise<void> {
+  const rules = (await quiet('iptables', ['-t', 'nat', '-S', 'CNI-HOSTPORT-DNAT'])).split('\n');
+  for (const rule of rules) {
+    const m = /^-A (CNI-HOSTPORT-DNAT .*dnat name: \\"berth\\" id: \\"([0-9a-f]+)\\".* -j (CNI-DN-[0-9a-f]+))$/.exec(
+      rule,
+    );
+    if (!m || (taskIds && !taskIds.has(m[2] as string))) continue;
+    // The rule as iptables printed it, deleted by the same words (its comment unquoted once).
+    const args = (m[1] as string).match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+    await quiet('iptables', ['-t', 'nat', '-D', ...args.map((a) => (a.startsWith('"') ? JSON.parse(a) : a))]);
+    await quiet('iptables', ['-t', 'nat', '-F', m[3] as string]);
+    await quiet('iptables', ['-t', 'nat', '-X', m[3] as string]);
+  }
+}
+
+/**
  * Removes whatever a test's agent left on the host, even after a failure: its runc or crun containers,
  * mounts under its data directory (`agentDir`), its tasks' network namespaces, and the berth bridge.
  */
@@ -32,6 +52,7 @@ export async function cleanupAgentLeftovers(agentDir: string, bridge = 'berth0')
   const tasksDir = join(agentDir, 'tasks');
   const ids = existsSync(tasksDir) ? readdirSync(tasksDir) : [];
   for (const id of ids) await quiet('ip', ['netns', 'delete', `berth-${id.slice(0, 24)}`]);
+  await removePortMappings(new Set(ids));
   // Fargate tasks' own cgroups (their containers' are gone with the containers).
   for (const h of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
     for (const id of ids) {
