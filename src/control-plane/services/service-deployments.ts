@@ -40,6 +40,8 @@ export interface ServiceDeploymentRecord {
   deploymentId: string;
   arn: string;
   createdAt: number;
+  /** The store revision it was first written at: orders deployments made in the same millisecond. */
+  sequence: number;
   startedAt: number;
   updatedAt: number;
   finishedAt?: number;
@@ -127,6 +129,7 @@ export function putServiceWithDeployments(deps: ControlPlaneDeps, tx: WriteTx, n
       deploymentId: d.id,
       arn: deploymentArn(deps, next, d),
       createdAt: d.createdAt,
+      sequence: was?.sequence ?? tx.revision,
       startedAt: d.createdAt,
       updatedAt: at,
       status: d.rolloutState === 'COMPLETED' ? 'SUCCESSFUL' : d.rolloutState === 'FAILED' ? 'STOPPED' : 'IN_PROGRESS',
@@ -161,7 +164,7 @@ export function listServiceDeployments(
     .filter((d) => !status?.length || status.includes(d.status))
     .filter((d) => !created?.before || d.createdAt < created.before.getTime())
     .filter((d) => !created?.after || d.createdAt > created.after.getTime())
-    .sort((a, b) => b.createdAt - a.createdAt);
+    .sort((a, b) => b.createdAt - a.createdAt || b.sequence - a.sequence);
 }
 
 /** A service deployment by its ARN (`…:service-deployment/<cluster>/<service>/<id>`). */
