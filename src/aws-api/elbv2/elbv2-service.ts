@@ -37,17 +37,16 @@ import {
   type TargetInput,
   type PortProbe,
 } from '../../elb/index.js';
-import { paginate } from '../pagination.js';
+import { paginateInOrder } from '../pagination.js';
 import { defineService, type AwsService } from '../service.js';
 import { attributesOut, elbErrorCode, listenerOut, loadBalancerOut, ruleOut, targetGroupOut } from './elbv2-shapes.js';
 
 type Out<T> = Omit<T, '$metadata'>;
 
-/** ELB's Marker/PageSize paging over a list in its own order (position keys). */
+/** ELB's Marker/PageSize paging over a list in its own order. */
 function paged<T>(items: readonly T[], pageSize: number | undefined, marker: string | undefined) {
-  const keyed = items.map((item, i) => ({ item, key: String(i).padStart(8, '0') }));
-  const { page, nextToken } = paginate(keyed, (k) => k.key, pageSize, marker, 400);
-  return { items: page.map((p) => p.item), ...(nextToken ? { NextMarker: nextToken } : {}) };
+  const { page, nextToken } = paginateInOrder(items, pageSize, marker, 400);
+  return { items: page, ...(nextToken ? { NextMarker: nextToken } : {}) };
 }
 
 const tags = (t: elb.Tag[] | undefined): ElbTag[] | undefined =>
