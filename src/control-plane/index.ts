@@ -19,3 +19,4 @@ export * from './tasks/retention.js';
 export * from './tasks/run-task.js';
 export * from './tasks/tasks.js';
 export * from './services/service-deployments.js';
+export { loadBalancerDeps } from './services/load-balancing.js';

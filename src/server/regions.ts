@@ -16,7 +16,7 @@ import {
 import {
   createCluster,
   getService,
-  hostAddressOf,
+  loadBalancerDeps,
   updateService,
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
@@ -33,18 +33,10 @@ export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
   return { store, clock, accountId, region, sealer: cp.sealer ?? Sealer.random() };
 }
 
-/** A region's load balancers over its control plane's store; `instance` targets are its hosts. */
+/** A region's load balancers over its control plane's store, with ACM's certificates for HTTPS. */
 export function elbDepsOf(cp: ControlPlaneDeps): ElbDeps {
-  const { store, clock, accountId, region } = cp;
   const iam = iamDepsOf(cp);
-  return {
-    store,
-    clock,
-    accountId,
-    region,
-    hosts: { addressOf: (id) => hostAddressOf(cp, id) },
-    certificates: { pem: (arn) => servedCertificate(iam, arn) },
-  };
+  return { ...loadBalancerDeps(cp), certificates: { pem: (arn) => servedCertificate(iam, arn) } };
 }
 
 /**

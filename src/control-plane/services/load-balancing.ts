@@ -33,7 +33,7 @@ export interface RegisteredTarget {
 }
 
 /** The region's load balancers, their `instance` targets resolved to this region's hosts. */
-export function elbDeps(deps: ControlPlaneDeps): ElbDeps {
+export function loadBalancerDeps(deps: ControlPlaneDeps): ElbDeps {
   const { store, clock, accountId, region } = deps;
   return { store, clock, accountId, region, hosts: { addressOf: (id) => hostAddressOf(deps, id) } };
 }
@@ -82,7 +82,7 @@ export function syncTargets(
   const entries = (s.loadBalancers as ServiceLoadBalancer[]).filter((l) => l.targetGroupArn);
   const had = s.registeredTargets ?? [];
   if (entries.length === 0 && had.length === 0) return { healthy, stopped };
-  const elb = elbDeps(deps);
+  const elb = loadBalancerDeps(deps);
   const keep: RegisteredTarget[] = [];
   const registered = new Map<string, number>();
   const deregistered = new Map<string, number>();
@@ -164,7 +164,7 @@ export function checkServiceLoadBalancers(
     name?: string;
     portMappings?: { containerPort?: number }[];
   }[];
-  const elb = elbDeps(deps);
+  const elb = loadBalancerDeps(deps);
   const bad = (message: string, i: number, field: string) =>
     invalidParameter(message, { field: `loadBalancers[${i}].${field}` });
   (lbs as ServiceLoadBalancer[]).forEach((lb, i) => {
@@ -207,7 +207,7 @@ export function checkServiceLoadBalancers(
 export function drainTimeMs(deps: ControlPlaneDeps, s: ServiceRecord, taskId: string): number | undefined {
   const groups = new Set((s.registeredTargets ?? []).filter((r) => r.taskId === taskId).map((r) => r.targetGroupArn));
   if (groups.size === 0) return undefined;
-  const elb = elbDeps(deps);
+  const elb = loadBalancerDeps(deps);
   let ms = 0;
   for (const arn of groups) {
     try {
