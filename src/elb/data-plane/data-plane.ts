@@ -103,6 +103,13 @@ export class DataPlane {
     const tgByArn = new Map<string, TargetGroupRecord>(snap.tgs.map((tg) => [tg.arn, tg]));
     const groups = new Map<string, GroupView>();
     const checked: CheckedTarget[] = [];
+    // Many targets share a host: each host's address is looked up once a pass, not once a target.
+    const hostAddress = new Map<string, string | undefined>();
+    const addressOf = (tg: TargetGroupRecord, id: string) => {
+      if (tg.targetType === 'ip') return id;
+      if (!hostAddress.has(id)) hostAddress.set(id, targetAddress(this.deps, tg, id));
+      return hostAddress.get(id);
+    };
     for (const tg of snap.tgs)
       groups.set(tg.arn, {
         arn: tg.arn,
@@ -120,7 +127,7 @@ export class DataPlane {
         setTargetHealth(this.deps, t.key, 'unused', TARGET_REASONS.unused);
       if (used.has(tg.arn) && t.state === 'unused')
         setTargetHealth(this.deps, t.key, 'initial', TARGET_REASONS.initial);
-      const address = targetAddress(this.deps, tg, t.targetId);
+      const address = addressOf(tg, t.targetId);
       if (!address || t.state === 'draining') continue;
       g.targets.push({ key: t.key, address, port: t.port, state: t.state });
       if (used.has(tg.arn) && tg.healthCheck.enabled && t.state !== 'unused')
