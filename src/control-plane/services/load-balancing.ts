@@ -60,6 +60,8 @@ function targetOf(
   return b?.hostPort && id ? { id, port: b.hostPort } : undefined;
 }
 
+type TargetHealthOut = ReturnType<typeof describeTargetHealth>[number];
+
 const same = (a: RegisteredTarget, b: RegisteredTarget) =>
   a.targetGroupArn === b.targetGroupArn && a.id === b.id && a.port === b.port;
 
@@ -88,6 +90,14 @@ export function syncTargets(
   const deregistered = new Map<string, number>();
   const count = (m: Map<string, number>, arn: string) => m.set(arn, (m.get(arn) ?? 0) + 1);
   const grace = (s.healthCheckGracePeriodSeconds ?? 0) * 1000;
+  // Each group's health is read once a pass (both loops below use it).
+  const healthByGroup = new Map<string, Map<string, TargetHealthOut>>();
+  const healthOf = (arn: string) => {
+    let m = healthByGroup.get(arn);
+    if (!m)
+      healthByGroup.set(arn, (m = new Map(describeTargetHealth(elb, arn).map((h) => [`${h.targetId}/${h.port}`, h]))));
+    return m;
+  };
   for (const lb of entries) {
     let tg: TargetGroupRecord;
     try {
@@ -95,7 +105,7 @@ export function syncTargets(
     } catch {
       continue; // a target group deleted under the service: nothing to register with
     }
-    const health = new Map(describeTargetHealth(elb, tg.arn).map((h) => [`${h.targetId}/${h.port}`, h]));
+    const health = healthOf(tg.arn);
     for (const t of mine) {
       if (t.desiredStatus !== 'RUNNING' || t.lastStatus !== 'RUNNING') continue;
       const target = targetOf(t, tg, lb, host(t));
@@ -131,8 +141,8 @@ export function syncTargets(
     if (keep.some((k) => same(k, r))) continue;
     try {
       const tg = targetGroupByArn(elb, r.targetGroupArn);
-      const h = describeTargetHealth(elb, tg.arn, [{ Id: r.id, Port: r.port }])[0];
-      if (h && h.state !== 'draining' && h.reason !== 'Target.NotRegistered') {
+      const h = healthOf(tg.arn).get(`${r.id}/${r.port}`);
+      if (h && h.state !== 'draining') {
         deregisterTargets(elb, tg.arn, [{ Id: r.id, Port: r.port }]);
         count(deregistered, tg.arn);
       }
