@@ -1,47 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createCluster } from '../clusters.js';
-import { registerContainerInstance } from '../container-instances.js';
-import { liveTasks, tasks, type TaskRecord } from '../tables.js';
-import { registerTaskDefinition } from '../task-definitions/task-definitions.js';
+import { tasks } from '../tables.js';
 import { applyTaskState } from '../tasks/task-state.js';
-import { testControlPlaneDeps } from '../test-deps.js';
 import { failureThreshold, reconcileAll } from './controller.js';
+import { serviceWorld } from './test-world.js';
 import { services } from './model.js';
 import { createService, getService, updateService } from './services.js';
 
-/** A cluster with two connected instances and two revisions of a task definition. */
-function world() {
-  const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
-  for (let i = 0; i < 2; i++)
-    registerContainerInstance(deps, { cluster: 'c', cpu: 2048, memory: 2048, agentConnected: true });
-  for (let i = 0; i < 2; i++) {
-    registerTaskDefinition(deps, {
-      family: 'web',
-      containerDefinitions: [{ name: 'app', image: 'busybox', memory: 128 }],
-    });
-  }
-  const live = () =>
-    deps.store.read((tx) =>
-      tx.list(liveTasks, { prefix: 'c/' }).map((e) => tx.get(tasks, `c/${e.value.taskId}`)?.value as TaskRecord),
-    );
-  /** What the agents would report: every task that should run is RUNNING, every stopped one STOPPED. */
-  const agentsReport = () => {
-    for (const t of live()) {
-      const lastStatus = t.desiredStatus === 'RUNNING' ? 'RUNNING' : 'STOPPED';
-      applyTaskState(deps, 'c', t.host?.id as string, {
-        taskId: t.id,
-        lastStatus,
-        ...(lastStatus === 'RUNNING'
-          ? { startedAt: deps.clock.now().getTime() }
-          : { stoppedAt: deps.clock.now().getTime() }),
-        containers: t.containers.map((c) => ({ name: c.name, lastStatus })),
-      });
-    }
-  };
-  return { deps, live, agentsReport };
-}
+const world = () => serviceWorld();
 
 describe('the service controller', () => {
   it('starts the desired count, then reports the deployment completed and the service steady', () => {

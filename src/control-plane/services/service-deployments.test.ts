@@ -1,52 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isBerthError } from '../../kernel/index.js';
-import { createCluster } from '../clusters.js';
-import { registerContainerInstance } from '../container-instances.js';
-import { liveTasks, tasks, type TaskRecord } from '../tables.js';
-import { registerTaskDefinition } from '../task-definitions/task-definitions.js';
-import { applyTaskState } from '../tasks/task-state.js';
-import { testControlPlaneDeps } from '../test-deps.js';
-import { reconcileAll } from './controller.js';
+import { serviceWorld } from './test-world.js';
 import { findServiceRevision, listServiceDeployments, stopServiceDeployment } from './service-deployments.js';
 import { createService, getService, updateService } from './services.js';
 
-/** A cluster of two instances, three revisions of `web`, and agents that run whatever they are given. */
-function world() {
-  const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
-  for (let i = 0; i < 2; i++)
-    registerContainerInstance(deps, { cluster: 'c', cpu: 2048, memory: 2048, agentConnected: true });
-  for (let i = 0; i < 3; i++)
-    registerTaskDefinition(deps, {
-      family: 'web',
-      containerDefinitions: [{ name: 'app', image: 'busybox', memory: 128 }],
-    });
-  const live = () =>
-    deps.store.read((tx) =>
-      tx.list(liveTasks, { prefix: 'c/' }).map((e) => tx.get(tasks, `c/${e.value.taskId}`)?.value as TaskRecord),
-    );
-  const run = (passes = 10) => {
-    for (let i = 0; i < passes; i++) {
-      // Each pass 5 s later: a deployment completes once its tasks have held for 10 s.
-      deps.clock.advance(5000);
-      reconcileAll(deps);
-      for (const t of live()) {
-        const lastStatus = t.desiredStatus === 'RUNNING' ? 'RUNNING' : 'STOPPED';
-        if (t.lastStatus === lastStatus) continue;
-        applyTaskState(deps, 'c', t.host?.id as string, {
-          taskId: t.id,
-          lastStatus,
-          ...(lastStatus === 'RUNNING'
-            ? { startedAt: deps.clock.now().getTime() }
-            : { stoppedAt: deps.clock.now().getTime() }),
-          containers: t.containers.map((c) => ({ name: c.name, lastStatus })),
-        });
-      }
-    }
-  };
-  return { deps, run };
-}
+const world = () => serviceWorld({ revisions: 3 });
 
 describe('service deployments', () => {
   it('records each update as a service deployment with its source and target revisions', () => {
