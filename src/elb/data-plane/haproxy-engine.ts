@@ -37,6 +37,8 @@ export class HaproxyEngine implements ListenerEngine {
   private readonly slots = new Map<string, (string | undefined)[]>();
   /** Per `backend/server`: the `address:port ready` last applied. */
   private applied = new Map<string, string>();
+  /** The certificate bundles in `dir` (read from disk once, then kept in step as they are written). */
+  private certs?: Set<string>;
   private readonly config: string;
   private readonly dir: string;
   private readonly pidFile: string;
@@ -123,20 +125,22 @@ export class HaproxyEngine implements ListenerEngine {
    * HAProxy reloads. Bundles no listener uses any more are removed.
    */
   private writeCertificates(listeners: readonly ListenerPlan[]): Map<string, string> {
+    const certs = (this.certs ??= new Set(readdirSync(this.dir).filter((f) => f.startsWith('cert-'))));
     const out = new Map<string, string>();
     for (const l of listeners) {
       if (!l.certificate) continue;
-      const pem = [l.certificate.certificate, l.certificate.chain ?? '', l.certificate.privateKey]
-        .map((p) => p.trim())
-        .filter(Boolean)
-        .join('\n');
-      const file = join(this.dir, `cert-${l.id}-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.pem`);
-      if (!existsSync(file)) writeFileSync(file, `${pem}\n`, { mode: 0o600 });
-      out.set(l.key, file);
+      const pem = bundleOf(l.certificate);
+      const name = `cert-${l.id}-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.pem`;
+      if (!certs.has(name)) writeFileSync(join(this.dir, name), `${pem}\n`, { mode: 0o600 });
+      certs.add(name);
+      out.set(l.key, join(this.dir, name));
     }
     const keep = new Set([...out.values()].map((f) => basename(f)));
-    for (const f of readdirSync(this.dir))
-      if (f.startsWith('cert-') && !keep.has(f)) rmSync(join(this.dir, f), { force: true });
+    for (const f of certs)
+      if (!keep.has(f)) {
+        rmSync(join(this.dir, f), { force: true });
+        certs.delete(f);
+      }
     return out;
   }
 
@@ -242,4 +246,12 @@ export class HaproxyEngine implements ListenerEngine {
     await Promise.race([gone, sleep(3000)]);
     if (child.exitCode === null) this.killStale();
   }
+}
+
+/** A listener's HAProxy bundle: certificate, chain, key, one after the other. */
+function bundleOf(c: NonNullable<ListenerPlan['certificate']>): string {
+  return [c.certificate, c.chain ?? '', c.privateKey]
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .join('\n');
 }
