@@ -11,3 +11,4 @@ export type * from './tables.js';
 export { DataPlane, portFree } from './data-plane/data-plane.js';
 export { HostsFile } from './data-plane/hosts-file.js';
 export { HaproxyEngine } from './data-plane/haproxy-engine.js';
+export * from './traffic.js';

@@ -71,7 +71,7 @@ export function createRule(deps: ElbDeps, input: RuleInput): RuleRecord {
 }
 
 /** The default rule's id: fixed per listener, so its ARN is stable. */
-const defaultRuleId = (l: ListenerRecord) => `${l.id.slice(8)}${l.id.slice(0, 8)}`;
+export const defaultRuleId = (l: ListenerRecord) => `${l.id.slice(8)}${l.id.slice(0, 8)}`;
 
 export function listenerRules(deps: ElbDeps, l: ListenerRecord): RuleView[] {
   const lb = loadBalancerByArn(deps, l.loadBalancerArn);

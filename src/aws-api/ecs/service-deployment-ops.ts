@@ -1,5 +1,6 @@
 import type * as ecs from '@aws-sdk/client-ecs';
 import {
+  continueServiceDeployment,
   findServiceDeployment,
   findServiceRevision,
   getCluster,
@@ -39,6 +40,18 @@ function toServiceDeployment(deps: ControlPlaneDeps, d: ServiceDeploymentRecord)
     deploymentConfiguration: d.deploymentConfiguration as ecs.DeploymentConfiguration,
     ...(d.rollback ? { rollback: { ...d.rollback, startedAt: time(d.rollback.startedAt) } } : {}),
     deploymentCircuitBreaker: { status: cb.enable ? 'MONITORING' : 'DISABLED', failureCount: 0, threshold: 0 },
+    ...(d.lifecycleStage ? { lifecycleStage: d.lifecycleStage } : {}),
+    ...(d.hooks?.length
+      ? {
+          lifecycleHookDetails: d.hooks.map((h) => ({
+            hookId: h.id,
+            targetType: h.targetType,
+            status: h.status,
+            ...(h.expiresAt !== undefined ? { expiresAt: time(h.expiresAt) } : {}),
+            ...(h.timeoutAction ? { timeoutAction: h.timeoutAction } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -80,6 +93,14 @@ export const serviceDeploymentOps = (deps: ControlPlaneDeps) => ({
   },
   StopServiceDeployment: (i: ecs.StopServiceDeploymentRequest): Out<ecs.StopServiceDeploymentResponse> => ({
     serviceDeploymentArn: stopServiceDeployment(deps, i.serviceDeploymentArn as string, i.stopType).arn,
+  }),
+  ContinueServiceDeployment: (i: ecs.ContinueServiceDeploymentRequest): Out<ecs.ContinueServiceDeploymentResponse> => ({
+    serviceDeploymentArn: continueServiceDeployment(
+      deps,
+      i.serviceDeploymentArn as string,
+      i.hookId,
+      (i.action ?? 'CONTINUE') as 'CONTINUE' | 'ROLLBACK',
+    ).arn,
   }),
   DescribeServiceRevisions: (i: ecs.DescribeServiceRevisionsRequest): Out<ecs.DescribeServiceRevisionsResponse> => {
     const out: ecs.ServiceRevision[] = [];

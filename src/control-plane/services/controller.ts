@@ -14,6 +14,7 @@ import { planStep } from './rollout.js';
 import { rollBack } from './deployments.js';
 import { putServiceWithDeployments } from './service-deployments.js';
 import { asSeen, stopDrained, syncTargets } from './load-balancing.js';
+import { beginShift, rollBackShift, shiftStep } from './traffic-shift.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 
@@ -133,7 +134,9 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     addEvent(s, messages.failed(s.name, primary.id), at);
     const last = s.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
     if (cb.rollback && last) {
-      rollBack(deps, s, primary, last, `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`);
+      const why = `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`;
+      // A traffic shift goes back to blue, still running; a rolling update redeploys the old revision.
+      if (!rollBackShift(deps, s, primary, why, at)) rollBack(deps, s, primary, last, why);
       return s; // the next pass rolls the new deployment out
     }
   }
@@ -144,7 +147,12 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
       : s.schedulingStrategy === 'DAEMON'
         ? daemonPass(deps, s, primary, mine, instances, at)
         : s.desiredCount;
-  if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
+  if (s.schedulingStrategy === 'REPLICA' && beginShift(deps, s, primary, mine, at)) {
+    const step = shiftStep(deps, s, primary, mine, desired, isHealthy, at);
+    if (step.rollback && rollBackShift(deps, s, primary, step.rollback, at)) return s;
+    stopServiceTasks(deps, s, primary, step.stop, at);
+    if (step.start > 0 && mayLaunch(s, at)) startTasks(deps, s, primary, step.start, at);
+  } else if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
     replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
 
   // Counts, completion and steady state, from what is live now.

@@ -4,6 +4,7 @@ import { now, type ControlPlaneDeps } from '../deps.js';
 import { addEvent, messages } from './events.js';
 import type { Deployment, DeploymentConfiguration, ServiceRecord } from './model.js';
 import { endThrottle } from './stability.js';
+import { strategyFields } from './strategy-config.js';
 
 /** `ecs-svc/` and 19 digits, as ECS names deployments. */
 export const deploymentId = () =>
@@ -54,6 +55,7 @@ export function deploymentConfiguration(
     deploymentCircuitBreaker: given?.deploymentCircuitBreaker ??
       current?.deploymentCircuitBreaker ?? { enable: false, rollback: false },
     ...((given?.alarms ?? current?.alarms) ? { alarms: given?.alarms ?? current?.alarms } : {}),
+    ...strategyFields(strategy, given, current),
   };
   if (c.minimumHealthyPercent < 0 || c.minimumHealthyPercent > 100) {
     throw invalidParameter('minimumHealthyPercent must be between 0 and 100.', {

@@ -98,16 +98,30 @@ export function syncTargets(
       healthByGroup.set(arn, (m = new Map(describeTargetHealth(elb, arn).map((h) => [`${h.targetId}/${h.port}`, h]))));
     return m;
   };
-  for (const lb of entries) {
-    let tg: TargetGroupRecord;
-    try {
-      tg = targetGroupByArn(elb, lb.targetGroupArn as string);
-    } catch {
-      continue; // a target group deleted under the service: nothing to register with
+  // Each task registers in its deployment's target group for an entry (a blue/green deployment's
+  // green tasks in the group not taking production traffic), else in the service's live one.
+  const groups = new Map<string, TargetGroupRecord | undefined>();
+  const groupOf = (arn: string) => {
+    if (!groups.has(arn)) {
+      try {
+        groups.set(arn, targetGroupByArn(elb, arn));
+      } catch {
+        groups.set(arn, undefined); // a target group deleted under the service: nothing to register with
+      }
     }
-    const health = healthOf(tg.arn);
+    return groups.get(arn);
+  };
+  const deploymentOf = new Map(s.deployments.map((d) => [d.id, d]));
+  entries.forEach((lb, i) => {
     for (const t of mine) {
       if (t.desiredStatus !== 'RUNNING' || t.lastStatus !== 'RUNNING') continue;
+      const arn =
+        deploymentOf.get(t.startedBy ?? '')?.targetGroups?.[i] ??
+        s.liveTargetGroups?.[i] ??
+        (lb.targetGroupArn as string);
+      const tg = groupOf(arn);
+      if (!tg) continue;
+      const health = healthOf(tg.arn);
       const target = targetOf(t, tg, lb, host(t));
       if (!target) continue;
       const reg = { targetGroupArn: tg.arn, ...target, taskId: t.id };
@@ -135,7 +149,7 @@ export function syncTargets(
         );
       }
     }
-  }
+  });
   // What the service registered before and no longer wants there: deregistered (it drains).
   for (const r of had) {
     if (keep.some((k) => same(k, r))) continue;

@@ -33,6 +33,68 @@ export interface Deployment {
   /** A rollback's deployment: the id of the deployment it rolls back, and of the one it goes back to. */
   rollbackOf?: string;
   rollbackTo?: string;
+  /**
+   * Per entry of the service's `loadBalancers`: the target group this deployment's tasks are
+   * registered in (a blue/green deployment's green tasks go to the group not taking production
+   * traffic). Absent: the service's live groups.
+   */
+  targetGroups?: string[];
+  /** A blue/green, linear or canary deployment's traffic shift (traffic-shift.ts). */
+  shift?: TrafficShift;
+  /** A shifted deployment rolled back: production went back to the deployment named. */
+  rolledBackTo?: { id: string; reason: string; at: number };
+}
+
+/** The stages of a blue/green deployment, as service deployments name them. */
+export type LifecycleStage =
+  | 'RECONCILE_SERVICE'
+  | 'PRE_SCALE_UP'
+  | 'SCALE_UP'
+  | 'POST_SCALE_UP'
+  | 'TEST_TRAFFIC_SHIFT'
+  | 'POST_TEST_TRAFFIC_SHIFT'
+  | 'PRODUCTION_TRAFFIC_SHIFT'
+  | 'POST_PRODUCTION_TRAFFIC_SHIFT'
+  | 'BAKE_TIME'
+  | 'CLEAN_UP';
+
+/** One run of a lifecycle hook (PAUSE: it waits for ContinueServiceDeployment). */
+export interface HookRun {
+  id: string;
+  /** The hook stage it ran at (PRE_PRODUCTION_TRAFFIC_SHIFT too) and which hook of the configuration. */
+  stage: string;
+  hook: number;
+  targetType: 'PAUSE';
+  status: 'AWAITING_ACTION' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  startedAt: number;
+  expiresAt?: number;
+  timeoutAction?: 'CONTINUE' | 'ROLLBACK';
+  /** What ContinueServiceDeployment asked for, taken on the next pass. */
+  action?: 'CONTINUE' | 'ROLLBACK';
+}
+
+export interface TrafficShift {
+  stage: LifecycleStage;
+  stageAt: number;
+  /** The share of production traffic the new revision takes, 0 to 100. */
+  percent: number;
+  /** When the share last changed (linear and canary steps wait their bake time from it). */
+  stepAt?: number;
+  /** The deployment that served production when this one began (blue), and its target groups. */
+  blue: string;
+  blueGroups: string[];
+  hooks: HookRun[];
+}
+
+export type DeploymentStrategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+export interface LifecycleHook {
+  targetType?: string;
+  hookTargetArn?: string;
+  roleArn?: string;
+  lifecycleStages: string[];
+  hookDetails?: unknown;
+  timeoutConfiguration?: { timeoutInMinutes?: number; action?: 'CONTINUE' | 'ROLLBACK' };
 }
 
 export interface DeploymentConfiguration {
@@ -45,6 +107,11 @@ export interface DeploymentConfiguration {
     thresholdConfiguration?: { type: 'COUNT' | 'BOUNDED_PERCENT' | 'UNBOUNDED_PERCENT'; value: number };
   };
   alarms?: unknown;
+  strategy?: DeploymentStrategy;
+  bakeTimeInMinutes?: number;
+  lifecycleHooks?: LifecycleHook[];
+  linearConfiguration?: { stepPercent: number; stepBakeTimeInMinutes: number };
+  canaryConfiguration?: { canaryPercent: number; canaryBakeTimeInMinutes: number };
 }
 
 export interface ServiceRecord {
@@ -84,6 +151,8 @@ export interface ServiceRecord {
   nextLaunchAt?: number;
   /** The targets it registered with its load balancers' target groups, to deregister them later. */
   registeredTargets?: { targetGroupArn: string; id: string; port: number; taskId: string }[];
+  /** Per `loadBalancers` entry, the target group taking production traffic after a blue/green deployment. */
+  liveTargetGroups?: string[];
   /** When a DRAINING service was deleted (it is kept, INACTIVE, for a while, as ECS does). */
   deletedAt?: number;
 }

@@ -1,10 +1,18 @@
-import { conflict, notFound, notImplemented } from '../../kernel/index.js';
+import { conflict, invalidParameter, notFound, notImplemented } from '../../kernel/index.js';
 import type { WriteTx } from '../../store/index.js';
 import { defineTable } from '../../store/index.js';
 import type { ControlPlaneDeps } from '../deps.js';
 import { now } from '../deps.js';
 import { rollBack } from './deployments.js';
-import { services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
+import {
+  services,
+  type Deployment,
+  type DeploymentConfiguration,
+  type HookRun,
+  type LifecycleStage,
+  type ServiceRecord,
+} from './model.js';
+import { restoreBlueTraffic, rollBackShift } from './traffic-shift.js';
 
 export type ServiceDeploymentStatus =
   | 'PENDING'
@@ -53,6 +61,9 @@ export interface ServiceDeploymentRecord {
   counts: { requested: number; running: number; pending: number };
   deploymentConfiguration: DeploymentConfiguration;
   rollback?: { reason: string; startedAt: number; serviceRevisionArn: string };
+  /** A traffic-shifting deployment's stage and the lifecycle hooks it ran. */
+  lifecycleStage?: LifecycleStage;
+  hooks?: HookRun[];
 }
 
 export const serviceDeployments = defineTable<ServiceDeploymentRecord>('ecs.service-deployments', (d) => d.key, {
@@ -122,6 +133,13 @@ export function putServiceWithDeployments(deps: ControlPlaneDeps, tx: WriteTx, n
     }
     if (rolledBack.has(d.id)) continue;
     const was = tx.get(serviceDeployments, keyOf(d.id))?.value;
+    const status: ServiceDeploymentStatus = d.rolledBackTo
+      ? 'ROLLBACK_IN_PROGRESS'
+      : d.rolloutState === 'COMPLETED'
+        ? 'SUCCESSFUL'
+        : d.rolloutState === 'FAILED'
+          ? 'STOPPED'
+          : 'IN_PROGRESS';
     put(was, {
       key: keyOf(d.id),
       cluster: next.cluster,
@@ -132,8 +150,18 @@ export function putServiceWithDeployments(deps: ControlPlaneDeps, tx: WriteTx, n
       sequence: was?.sequence ?? tx.revision,
       startedAt: d.createdAt,
       updatedAt: at,
-      status: d.rolloutState === 'COMPLETED' ? 'SUCCESSFUL' : d.rolloutState === 'FAILED' ? 'STOPPED' : 'IN_PROGRESS',
+      status,
       ...(d.rolloutState !== 'IN_PROGRESS' ? { statusReason: d.rolloutStateReason } : {}),
+      ...(d.rolledBackTo
+        ? {
+            rollback: {
+              reason: d.rolledBackTo.reason,
+              startedAt: d.rolledBackTo.at,
+              serviceRevisionArn: serviceRevisionArn(deps, next, { id: d.rolledBackTo.id }),
+            },
+          }
+        : {}),
+      ...(d.shift ? { lifecycleStage: d.shift.stage, hooks: d.shift.hooks } : {}),
       target: was?.target ?? revisionOf(deps, next, d),
       sources:
         was?.sources ??
@@ -148,6 +176,8 @@ export function putServiceWithDeployments(deps: ControlPlaneDeps, tx: WriteTx, n
     const was = tx.get(serviceDeployments, keyOf(d.id))?.value;
     if (was?.status === 'IN_PROGRESS')
       put(was, { ...was, status: 'STOPPED', statusReason: 'Service deployment was superseded by a newer one.' });
+    // A traffic shift rolled back is done once its green tasks are gone.
+    if (was?.status === 'ROLLBACK_IN_PROGRESS' && d.rolledBackTo) put(was, { ...was, status: 'ROLLBACK_SUCCESSFUL' });
   }
   return tx.put(services, next).value;
 }
@@ -191,7 +221,7 @@ export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopT
   if (stopType === 'ABORT') throw notImplemented('StopServiceDeployment with stopType ABORT');
   const rec = findServiceDeployment(deps, arn);
   if (!rec) throw notFound(`The service deployment ${arn} does not exist.`, { resource: 'service-deployment' });
-  deps.store.write((tx) => {
+  const shifted = deps.store.write((tx) => {
     const cur = tx.get(services, `${rec.cluster}/${rec.service}`)?.value;
     const s = cur && structuredClone(cur);
     const from = s?.deployments.find((x) => x.id === rec.deploymentId);
@@ -199,6 +229,12 @@ export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopT
       throw conflict(`The service deployment ${arn} is not in progress; only one in progress can be stopped.`, {
         reason: 'not-in-progress',
       });
+    const reason = (to: string) => `Service deployment rolled back on request: rolling back to deploymentId ${to}.`;
+    if (from.shift && rollBackShift(deps, s, from, reason(from.shift.blue), now(deps), false)) {
+      s.steady = false;
+      putServiceWithDeployments(deps, tx, s);
+      return { s, from };
+    }
     const to = s.deployments.find((x) => x !== from && x.rolloutState === 'COMPLETED');
     if (!to)
       throw conflict(`The service deployment ${arn} has no earlier completed revision to roll back to.`, {
@@ -206,9 +242,44 @@ export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopT
       });
     from.rolloutState = 'FAILED';
     from.rolloutStateReason = `ECS deployment ${from.id} stopped: a rollback was requested.`;
-    rollBack(deps, s, from, to, `Service deployment rolled back on request: rolling back to deploymentId ${to.id}.`);
+    rollBack(deps, s, from, to, reason(to.id));
     s.steady = false;
     putServiceWithDeployments(deps, tx, s);
+    return undefined;
+  });
+  // Traffic goes back to blue once the rollback is recorded (the rules are the load balancer's).
+  if (shifted) restoreBlueTraffic(deps, shifted.s, shifted.from);
+  return findServiceDeployment(deps, arn) as ServiceDeploymentRecord;
+}
+
+/**
+ * ContinueServiceDeployment: a deployment paused at a PAUSE lifecycle hook goes on (CONTINUE) or
+ * rolls back (ROLLBACK) on its next pass.
+ */
+export function continueServiceDeployment(
+  deps: ControlPlaneDeps,
+  arn: string,
+  hookId: string | undefined,
+  action: 'CONTINUE' | 'ROLLBACK' = 'CONTINUE',
+): ServiceDeploymentRecord {
+  const rec = findServiceDeployment(deps, arn);
+  if (!rec) throw notFound(`The service deployment ${arn} does not exist.`, { resource: 'service-deployment' });
+  deps.store.write((tx) => {
+    const cur = tx.get(services, `${rec.cluster}/${rec.service}`)?.value;
+    const s = cur && structuredClone(cur);
+    const d = s?.deployments.find((x) => x.id === rec.deploymentId);
+    const run = d?.shift?.hooks.find(
+      (h) => h.status === 'AWAITING_ACTION' && !h.action && (!hookId || h.id === hookId),
+    );
+    if (!s || !run)
+      throw invalidParameter(
+        hookId
+          ? `The lifecycle hook ${hookId} of service deployment ${arn} is not awaiting action.`
+          : `The service deployment ${arn} is not paused at a lifecycle hook.`,
+        { field: 'hookId' },
+      );
+    run.action = action;
+    tx.put(services, s);
   });
   return findServiceDeployment(deps, arn) as ServiceDeploymentRecord;
 }

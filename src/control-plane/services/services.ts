@@ -1,5 +1,7 @@
 import { uuid, invalidParameter, notFound, notImplemented } from '../../kernel/index.js';
 import { checkServiceLoadBalancers } from './load-balancing.js';
+import { shiftsTraffic } from './strategy-config.js';
+import { checkShiftLoadBalancers } from './traffic-shift.js';
 import { putServiceWithDeployments } from './service-deployments.js';
 import { ecsArn, nameFromArnOrName } from '../arns.js';
 import { getCluster } from '../clusters.js';
@@ -125,6 +127,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
     events: [],
     steady: false,
   };
+  if (shiftsTraffic(base.deploymentConfiguration)) checkShiftLoadBalancers(deps, base.loadBalancers);
   const rec: ServiceRecord = { ...base, deployments: [newDeployment(deps, base)] };
   return deps.store.write((tx) => {
     const cur = tx.get(services, `${cluster.name}/${input.serviceName}`)?.value;
@@ -250,6 +253,7 @@ export function updateService(
       ...(input.propagateTags ? { propagateTags: input.propagateTags } : {}),
       ...(input.enableExecuteCommand !== undefined ? { enableExecuteCommand: input.enableExecuteCommand } : {}),
     };
+    if (shiftsTraffic(next.deploymentConfiguration)) checkShiftLoadBalancers(deps, next.loadBalancers);
     const redeploy =
       (td && td.arn !== s.taskDefinitionArn) ||
       input.forceNewDeployment === true ||
