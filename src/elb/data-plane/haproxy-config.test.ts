@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileWildcard } from '../../kernel/index.js';
 import { globRegex, quoted, renderHaproxy } from './haproxy-config.js';
@@ -99,10 +103,22 @@ describe('HAProxy configuration', () => {
     );
     assert.ok(lines.includes('acl r2c1 src 10.0.0.0/8'));
     assert.ok(lines.includes('use_backend h_0123456789abcdef if { var(txn.rule) -m int 2 }'));
-    assert.ok(at('http-request return status 418') > 0);
+    assert.ok(lines.includes('http-request return status 418 hdr server awselb/2.0 if { var(txn.rule) -m int 1 }'));
     assert.ok(at('http-request return status 404 content-type "text/plain\\x3b charset=utf-8" string "none"') > 0);
     assert.ok(lines.includes('balance leastconn'));
     assert.ok(lines.includes('server s1 127.0.0.1:8080'));
     assert.ok(lines.includes('server s2 127.0.0.1:1 disabled'));
+    // HAProxy itself accepts it, where it is installed (CI installs it).
+    const haproxy = spawnSync('haproxy', ['-v']);
+    if (haproxy.status === 0) {
+      const dir = mkdtempSync(join(tmpdir(), 'berth-haproxy-'));
+      try {
+        writeFileSync(join(dir, 'h.cfg'), text);
+        const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'h.cfg')], { encoding: 'utf8' });
+        assert.equal(check.status, 0, check.stderr + check.stdout);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });

@@ -94,9 +94,11 @@ function actionLines(
   if (!a) return [];
   if (a.Type === 'fixed-response') {
     const c = a.FixedResponseConfig;
-    return [
-      `  http-request return status ${c?.StatusCode ?? '200'} content-type ${quoted(c?.ContentType ?? 'text/plain; charset=utf-8')} string ${quoted(c?.MessageBody ?? '')} hdr server awselb/2.0 if ${when}`,
-    ];
+    // HAProxy refuses an empty `string`: a response without a body is written without one.
+    const body = c?.MessageBody
+      ? ` content-type ${quoted(c.ContentType ?? 'text/plain; charset=utf-8')} string ${quoted(c.MessageBody)}`
+      : '';
+    return [`  http-request return status ${c?.StatusCode ?? '200'}${body} hdr server awselb/2.0 if ${when}`];
   }
   if (a.Type === 'redirect') {
     const code = a.RedirectConfig?.StatusCode === 'HTTP_301' ? 301 : 302;
