@@ -19,8 +19,9 @@ import { createService, getService, updateService } from './services.js';
 import { serviceWorld } from './test-world.js';
 
 /** A world whose `web` listens on port 80 behind an ALB rule that forwards to `blue` (and `green`, at weight 0). */
-async function shiftWorld(config: Partial<DeploymentConfiguration>) {
+async function shiftWorld(config: Partial<DeploymentConfiguration>, holdMs = 0) {
   const w = serviceWorld({ revisions: 3, addresses: true, app: { portMappings: [{ containerPort: 80 }] } });
+  w.deps.deploymentHoldMs = holdMs;
   const elb = loadBalancerDeps(w.deps);
   const lb = createLoadBalancer(elb, { Name: 'web' });
   const blue = createTargetGroup(elb, { Name: 'blue', Protocol: 'HTTP', Port: 80 });
@@ -142,6 +143,26 @@ describe('blue/green deployments', () => {
       (e) => isBerthError(e) && e.kind === 'InvalidParameter',
       'a hook already answered is not awaiting action',
     );
+  });
+
+  it('rolls back to a blue whose own deployment had not completed yet, blue staying in its target group', async () => {
+    const w = await shiftWorld(HOLD, 60_000);
+    assert.equal(getService(w.deps, 'c', 'web').deployments[0]?.rolloutState, 'IN_PROGRESS');
+    updateService(w.deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+    w.pass(5);
+    const d = w.current();
+    continueServiceDeployment(w.deps, d?.arn ?? '', d?.hooks?.[0]?.id, 'ROLLBACK');
+    w.pass(16);
+    assert.deepEqual(w.weights(), { blue: 999, green: 0 });
+    assert.equal(w.registered(w.blue), 2);
+    assert.equal(w.registered(w.green), 0);
+    assert.deepEqual(w.revisions(), ['1', '1']);
+    const s = getService(w.deps, 'c', 'web');
+    assert.deepEqual(
+      s.deployments.map((x) => x.rolloutState),
+      ['COMPLETED'],
+    );
+    assert.equal(listServiceDeployments(w.deps, s).find((x) => x.arn === d?.arn)?.status, 'ROLLBACK_SUCCESSFUL');
   });
 
   it('rolls a shift back on StopServiceDeployment, the old tasks untouched', async () => {

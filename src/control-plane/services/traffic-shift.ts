@@ -130,6 +130,8 @@ export function beginShift(
   if (primary.shift) return true;
   if (!shiftsTraffic(s.deploymentConfiguration) || primary.rollbackOf || s.status !== 'ACTIVE') return false;
   const serving = (d: Deployment) => mine.some((t) => t.startedBy === d.id && t.desiredStatus === 'RUNNING');
+  // A deployment with tasks already is no new green: it is blue taken back by a rollback.
+  if (serving(primary)) return false;
   const blue = s.deployments.find((d) => d !== primary && serving(d));
   if (!blue) return false;
   const elb = loadBalancerDeps(deps);
