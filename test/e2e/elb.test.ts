@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli } from './harness.js';
+import { cleanHosts, cliOf, serveTaskArn, webContainer } from './elb-helpers.js';
 
 const execFileP = promisify(execFile);
-
-// Each task serves its own task ARN (read from the task metadata endpoint) at / and /api/.
-const serveTaskArn = (prefix: string) =>
-  'mkdir -p /www/api; ' +
-  `until busybox wget -q -O /www/task.json "$ECS_CONTAINER_METADATA_URI_V4/task"; do sleep 0.2; done; ` +
-  `echo "${prefix}$(sed -n 's/.*"TaskARN":"\\([^"]*\\)".*/\\1/p' /www/task.json)" > /www/index.html; ` +
-  "cp /www/index.html /www/api/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait";
-
-/** Removes the block a berth left in /etc/hosts if it could not (a failed test must leave none). */
-function cleanHosts(dataDir: string): void {
-  const text = readFileSync('/etc/hosts', 'utf8');
-  const begin = text.indexOf(`# begin berth ${dataDir} `);
-  if (begin < 0) return;
-  const endMark = text.indexOf('# end berth ', begin);
-  const end = text.indexOf('\n', endMark) + 1;
-  writeFileSync('/etc/hosts', text.slice(0, begin) + text.slice(end));
-}
 
 // Each engine that can serve listeners: HAProxy driven by berth (the default) and berth's own proxy.
 for (const engine of ['haproxy', 'node'] as const)
@@ -40,44 +23,14 @@ for (const engine of ['haproxy', 'node'] as const)
     it('spreads requests over the service’s tasks, routes /api/* by rule, and replaces a task that fails its health checks', async () => {
       fx = await startAgentFixture({}, { args: ['--elb-hosts-file', '/etc/hosts', '--elb-engine', engine] });
       const f = fx;
-      const aws = async (args: string[]) => {
-        const r = await awsCli(f.berth.endpoint, args);
-        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-        return JSON.parse(r.stdout || '{}');
-      };
-      const refused = async (args: string[]) => {
-        const r = await awsCli(f.berth.endpoint, args);
-        assert.notEqual(r.code, 0, `${args.join(' ')} should be refused`);
-        return r.stderr;
-      };
+      const { aws, refused, targetGroup, healthy } = cliOf(f);
       const lb = (await aws(['elbv2', 'create-load-balancer', '--name', 'shop'])).LoadBalancers[0];
       assert.match(
         lb.LoadBalancerArn,
         /^arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer\/app\/shop\/[0-9a-f]{16}$/,
       );
       await aws(['elbv2', 'wait', 'load-balancer-available', '--load-balancer-arns', lb.LoadBalancerArn]);
-      const group = async (name: string) =>
-        (
-          await aws([
-            'elbv2',
-            'create-target-group',
-            '--name',
-            name,
-            '--protocol',
-            'HTTP',
-            '--port',
-            '80',
-            '--health-check-interval-seconds',
-            '5',
-            '--health-check-timeout-seconds',
-            '2',
-            '--healthy-threshold-count',
-            '2',
-            '--unhealthy-threshold-count',
-            '2',
-          ])
-        ).TargetGroups[0].TargetGroupArn as string;
-      const [webTg, apiTg] = [await group('shop-web'), await group('shop-api')];
+      const [webTg, apiTg] = [await targetGroup('shop-web'), await targetGroup('shop-api')];
       const listener = (
         await aws([
           'elbv2',
@@ -151,16 +104,7 @@ for (const engine of ['haproxy', 'node'] as const)
         ['web', ''],
         ['api', 'api:'],
       ] as const)
-        await f.register(name, [
-          {
-            name: 'main',
-            image: f.imageUri,
-            memory: 32,
-            stopTimeout: 2,
-            portMappings: [{ containerPort: 8080, hostPort: 0 }],
-            command: ['sh', '-c', serveTaskArn(prefix)],
-          },
-        ]);
+        await f.register(name, [webContainer(f, prefix)]);
       const service = (name: string, tg: string, count: number) =>
         aws([
           'ecs',
@@ -178,17 +122,6 @@ for (const engine of ['haproxy', 'node'] as const)
         ]);
       await service('web', webTg, 3);
       await service('api', apiTg, 1);
-      const healthy = async (tg: string, n: number) => {
-        for (let i = 0; i < 90; i++) {
-          const h = (await aws(['elbv2', 'describe-target-health', '--target-group-arn', tg]))
-            .TargetHealthDescriptions as {
-            TargetHealth: { State: string };
-          }[];
-          if (h.filter((x) => x.TargetHealth.State === 'healthy').length === n) return h;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-        assert.fail(`${n} healthy targets in ${tg}`);
-      };
       await healthy(webTg, 3);
       await healthy(apiTg, 1);
       await aws(['elbv2', 'wait', 'target-in-service', '--target-group-arn', webTg]);
@@ -348,16 +281,7 @@ for (const engine of ['haproxy', 'node'] as const)
         '--attributes',
         'Key=deregistration_delay.timeout_seconds,Value=3',
       ]);
-      await f.register('web', [
-        {
-          name: 'main',
-          image: f.imageUri,
-          memory: 32,
-          stopTimeout: 2,
-          portMappings: [{ containerPort: 8080, hostPort: 0 }],
-          command: ['sh', '-c', serveTaskArn('v2:')],
-        },
-      ]);
+      await f.register('web', [webContainer(f, 'v2:')]);
       const old = new Set(await webTasks());
       await aws(['ecs', 'update-service', '--service', 'web', '--task-definition', 'web:2']);
       const answers: string[] = [];
@@ -411,16 +335,7 @@ for (const engine of ['haproxy', 'node'] as const)
 
       // A third revision rolled back on request (StopServiceDeployment) under the same loop: every
       // request answered, and afterwards only the second revision answers.
-      await f.register('web', [
-        {
-          name: 'main',
-          image: f.imageUri,
-          memory: 32,
-          stopTimeout: 2,
-          portMappings: [{ containerPort: 8080, hostPort: 0 }],
-          command: ['sh', '-c', serveTaskArn('v3:')],
-        },
-      ]);
+      await f.register('web', [webContainer(f, 'v3:')]);
       await aws(['ecs', 'update-service', '--service', 'web', '--task-definition', 'web:3']);
       const v3 = (await aws(['ecs', 'list-service-deployments', '--service', 'web', '--status', 'IN_PROGRESS']))
         .serviceDeployments[0].serviceDeploymentArn as string;
@@ -452,11 +367,7 @@ for (const engine of ['haproxy', 'node'] as const)
 
     it('forwards TCP through a network load balancer to an awsvpc service by task IP', async () => {
       const f = fx as AgentFixture;
-      const aws = async (args: string[]) => {
-        const r = await awsCli(f.berth.endpoint, args);
-        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-        return JSON.parse(r.stdout || '{}');
-      };
+      const { aws } = cliOf(f);
       const nlb = (await aws(['elbv2', 'create-load-balancer', '--name', 'tcp', '--type', 'network'])).LoadBalancers[0];
       const address = nlb.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress as string;
       const tg = (
