@@ -14,6 +14,7 @@ import {
   describeRules,
   describeTargetHealth,
   finishDraining,
+  modifyTargetGroupAttributes,
   registerTargets,
   setRulePriorities,
   setTargetHealth,
@@ -173,5 +174,38 @@ describe('ELBv2 resources', () => {
       ['Target.NotRegistered'],
     );
     assert.equal(failure(() => deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 1 }])).reason, 'target-invalid');
+  });
+
+  it('takes stickiness and slow start attributes ELB takes, and refuses those it refuses', () => {
+    const d = deps();
+    const web = createTargetGroup(d, { Name: 'web', Protocol: 'HTTP', Port: 80 });
+    const tcp = createTargetGroup(d, { Name: 'tcp', Protocol: 'TCP', Port: 80 });
+    const set = (arn: string, attrs: Record<string, string>) =>
+      modifyTargetGroupAttributes(
+        d,
+        arn,
+        Object.entries(attrs).map(([Key, Value]) => ({ Key, Value })),
+      );
+    const after = set(web.arn, {
+      'stickiness.enabled': 'true',
+      'stickiness.lb_cookie.duration_seconds': '3600',
+      'slow_start.duration_seconds': '30',
+    });
+    assert.equal(after['stickiness.type'], 'lb_cookie');
+    assert.equal(
+      set(web.arn, { 'stickiness.type': 'app_cookie', 'stickiness.app_cookie.cookie_name': 'SESSION' })[
+        'stickiness.app_cookie.cookie_name'
+      ],
+      'SESSION',
+    );
+    assert.equal(failure(() => set(tcp.arn, { 'stickiness.type': 'lb_cookie' })).reason, 'configuration-invalid');
+    assert.equal(failure(() => set(web.arn, { 'slow_start.duration_seconds': '10' })).reason, 'configuration-invalid');
+    assert.equal(failure(() => set(web.arn, { 'stickiness.enabled': 'yes' })).reason, 'configuration-invalid');
+    assert.equal(
+      failure(() => set(web.arn, { 'load_balancing.algorithm.type': 'least_outstanding_requests' })).reason,
+      'configuration-invalid',
+      'slow start and least outstanding requests do not go together',
+    );
+    assert.equal(set(tcp.arn, { 'stickiness.enabled': 'true' })['stickiness.type'], 'source_ip');
   });
 });

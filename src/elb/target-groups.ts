@@ -80,6 +80,8 @@ const DEFAULT_ATTRIBUTES = (protocol: string): Record<string, string> => ({
     ? {
         'stickiness.type': 'lb_cookie',
         'stickiness.lb_cookie.duration_seconds': '86400',
+        'stickiness.app_cookie.cookie_name': '',
+        'stickiness.app_cookie.duration_seconds': '86400',
         'slow_start.duration_seconds': '0',
         'load_balancing.algorithm.type': 'round_robin',
       }
@@ -212,6 +214,20 @@ export function modifyTargetGroupAttributes(
 ): Record<string, string> {
   const tg = targetGroupByArn(deps, arn);
   const next = mergeAttributes('Target group', tg.attributes, DEFAULT_ATTRIBUTES(tg.protocol), attrs);
+  const types = HTTP.includes(tg.protocol) ? ['lb_cookie', 'app_cookie'] : ['source_ip'];
+  const refuse = (message: string) =>
+    invalidParameter(message, { field: 'Attributes', reason: 'configuration-invalid' });
+  if (!types.includes(next['stickiness.type'] ?? ''))
+    throw refuse(
+      `Stickiness type '${next['stickiness.type'] ?? ''}' is not supported for target groups with the ${tg.protocol} protocol`,
+    );
+  if (!['true', 'false'].includes(next['stickiness.enabled'] ?? ''))
+    throw refuse(`'${next['stickiness.enabled'] ?? ''}' must be true or false`);
+  const slow = Number(next['slow_start.duration_seconds'] ?? '0');
+  if (slow !== 0 && (slow < 30 || slow > 900))
+    throw refuse('Slow start duration must be 0 or between 30 and 900 seconds');
+  if (slow > 0 && next['load_balancing.algorithm.type'] === 'least_outstanding_requests')
+    throw refuse('Slow start cannot be used with the least outstanding requests algorithm');
   deps.store.write((tx) => tx.put(targetGroups, { ...tg, attributes: next }));
   return next;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
@@ -147,6 +147,33 @@ for (const engine of ['haproxy', 'node'] as const)
       const seen = new Set<string>();
       for (let i = 0; i < 30; i++) seen.add(await get('/'));
       assert.deepEqual([...seen].sort(), await webTasks(), 'all three tasks answer');
+
+      // Stickiness (lb_cookie): a client that keeps ELB's AWSALB cookie stays with one task.
+      const stickiness = (on: boolean) =>
+        aws([
+          'elbv2',
+          'modify-target-group-attributes',
+          '--target-group-arn',
+          webTg,
+          '--attributes',
+          `Key=stickiness.enabled,Value=${on}`,
+          'Key=stickiness.lb_cookie.duration_seconds,Value=600',
+        ]);
+      await stickiness(true);
+      const jar = join(mkdtempSync(join(tmpdir(), 'berth-e2e-jar-')), 'cookies');
+      const withJar = async () =>
+        (await execFileP('curl', ['-sf', '-c', jar, '-b', jar, '-D', '-', `http://${lb.DNSName}/`])).stdout;
+      let headers = '';
+      for (let i = 0; i < 50 && !/^set-cookie: AWSALB=/im.test(headers); i++) {
+        headers = await withJar();
+        if (!/^set-cookie: AWSALB=/im.test(headers)) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(headers, /^set-cookie: AWSALB=/im);
+      const stuck = new Set<string>();
+      for (let i = 0; i < 12; i++) stuck.add((await withJar()).trim().split('\n').pop() ?? '');
+      assert.equal(stuck.size, 1, `one task for the client with the cookie: ${[...stuck].join(', ')}`);
+      rmSync(dirname(jar), { recursive: true, force: true });
+      await stickiness(false);
       const [apiTask] = (await aws(['ecs', 'list-tasks', '--service-name', 'api'])).taskArns as string[];
       assert.equal(await get('/api/'), `api:${apiTask}`);
 

@@ -15,6 +15,17 @@ export interface GroupView {
   protocol: string;
   targets: TargetView[];
   leastOutstanding: boolean;
+  /** Stickiness: by ELB's AWSALB cookie (application) or by client address (network). */
+  sticky?: { type: 'lb_cookie'; durationSec: number } | { type: 'source_ip' };
+  /** A target newly healthy gets its full share of requests only after this many seconds. */
+  slowStartSec?: number;
+}
+
+/** What a request or connection brings that stickiness goes by. */
+export interface PickHint {
+  /** The target an AWSALB cookie names (its key). */
+  cookieTarget?: string;
+  sourceIp?: string;
 }
 
 /**
@@ -25,18 +36,47 @@ export interface GroupView {
 export class Balancer {
   private readonly cursor = new Map<string, number>();
   readonly inFlight = new Map<string, number>();
+  /** When each target was first seen routable (slow start ramps its share from then). */
+  private readonly since = new Map<string, number>();
 
-  pick(g: GroupView): TargetView | undefined {
+  constructor(private readonly now: () => number = Date.now) {}
+
+  pick(g: GroupView, hint: PickHint = {}): TargetView | undefined {
     const pool = routable(g);
     if (pool.length === 0) return undefined;
+    const at = this.now();
+    if (g.sticky?.type === 'lb_cookie' && hint.cookieTarget) {
+      const kept = pool.find((t) => t.key === hint.cookieTarget);
+      if (kept) return kept;
+    }
+    if (g.sticky?.type === 'source_ip' && hint.sourceIp) return pool[hashOf(hint.sourceIp) % pool.length];
     if (g.leastOutstanding) {
       let best = pool[0] as TargetView;
       for (const t of pool) if ((this.inFlight.get(t.key) ?? 0) < (this.inFlight.get(best.key) ?? 0)) best = t;
       return best;
     }
-    const i = (this.cursor.get(g.arn) ?? 0) % pool.length;
-    this.cursor.set(g.arn, i + 1);
-    return pool[i];
+    // Round robin; a target in slow start takes its turn only in proportion to how far along it is.
+    for (let tries = 0; ; tries++) {
+      const i = (this.cursor.get(g.arn) ?? 0) % pool.length;
+      this.cursor.set(g.arn, i + 1);
+      const t = pool[i] as TargetView;
+      const since = this.since.get(t.key);
+      const ramp = g.slowStartSec && since !== undefined ? (at - since) / (g.slowStartSec * 1000) : 1;
+      if (ramp >= 1 || tries >= pool.length || Math.random() < Math.max(0.05, ramp)) return t;
+    }
+  }
+
+  /**
+   * Each pass's view of the groups: a target turning healthy starts its slow start now; one no
+   * longer healthy is forgotten, so that it ramps up again when it recovers.
+   */
+  observe(groups: Iterable<GroupView>): void {
+    const at = this.now();
+    const healthy = new Set<string>();
+    for (const g of groups)
+      for (const t of g.targets) if (t.state === 'healthy' || t.state === 'unavailable') healthy.add(t.key);
+    for (const k of this.since.keys()) if (!healthy.has(k)) this.since.delete(k);
+    for (const k of healthy) if (!this.since.has(k)) this.since.set(k, at);
   }
 
   /** A forward action's target group: the only one, or one by weight. */
@@ -69,4 +109,11 @@ export class Balancer {
 export function routable(g: GroupView): TargetView[] {
   const healthy = g.targets.filter((t) => t.state === 'healthy' || t.state === 'unavailable');
   return healthy.length ? healthy : g.targets.filter((t) => t.state === 'initial' || t.state === 'unhealthy');
+}
+
+/** FNV-1a over a client address: the same address, the same target while the pool stays. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }

@@ -117,6 +117,7 @@ export class DataPlane {
         protocol: tg.protocol,
         targets: [],
         leastOutstanding: tg.attributes['load_balancing.algorithm.type'] === 'least_outstanding_requests',
+        ...policiesOf(tg),
       });
     for (const t of snap.targets) {
       const tg = tgByArn.get(t.targetGroupArn);
@@ -171,4 +172,19 @@ export class DataPlane {
       this.logger.warn({ err: String(e) }, 'hosts file not cleaned');
     }
   }
+}
+
+/** A group's stickiness and slow start, from its attributes (app_cookie stickiness is not applied). */
+function policiesOf(tg: TargetGroupRecord): Pick<GroupView, 'sticky' | 'slowStartSec'> {
+  const a = tg.attributes;
+  const slow = Number(a['slow_start.duration_seconds'] ?? '0');
+  const sticky: GroupView['sticky'] =
+    a['stickiness.enabled'] !== 'true'
+      ? undefined
+      : a['stickiness.type'] === 'lb_cookie'
+        ? { type: 'lb_cookie', durationSec: Number(a['stickiness.lb_cookie.duration_seconds'] ?? '86400') }
+        : a['stickiness.type'] === 'source_ip'
+          ? { type: 'source_ip' }
+          : undefined;
+  return { ...(sticky ? { sticky } : {}), ...(slow > 0 ? { slowStartSec: slow } : {}) };
 }

@@ -108,17 +108,65 @@ describe('HAProxy configuration', () => {
     assert.ok(lines.includes('balance leastconn'));
     assert.ok(lines.includes('server s1 127.0.0.1:8080'));
     assert.ok(lines.includes('server s2 127.0.0.1:1 disabled'));
-    // HAProxy itself accepts it, where it is installed (CI installs it).
-    const haproxy = spawnSync('haproxy', ['-v']);
-    if (haproxy.status === 0) {
-      const dir = mkdtempSync(join(tmpdir(), 'berth-haproxy-'));
-      try {
-        writeFileSync(join(dir, 'h.cfg'), text);
-        const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'h.cfg')], { encoding: 'utf8' });
-        assert.equal(check.status, 0, check.stderr + check.stdout);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
+    haproxyAccepts(text);
+  });
+
+  it('writes stickiness (the AWSALB cookie, or the client address) and slow start into the backends', () => {
+    const text = renderHaproxy(
+      [
+        {
+          key: 'lb/l1',
+          id: 'l1',
+          address: '127.77.0.1',
+          port: 80,
+          protocol: 'HTTP',
+          rules: [],
+          defaultActions: [{ Type: 'forward', TargetGroupArn: 'web' }],
+        },
+        {
+          key: 'lb/l2',
+          id: 'l2',
+          address: '127.77.0.2',
+          port: 7000,
+          protocol: 'TCP',
+          rules: [],
+          defaultActions: [{ Type: 'forward', TargetGroupArn: 'tcp' }],
+        },
+      ],
+      new Map([
+        [
+          'web',
+          {
+            name: 'h_web',
+            leastOutstanding: false,
+            sticky: { type: 'lb_cookie' as const, durationSec: 3600 },
+            slowStartSec: 30,
+            slots: [{ address: '127.0.0.1', port: 8080, ready: true }, undefined],
+          },
+        ],
+        ['tcp', { name: 't_tcp', leastOutstanding: false, sticky: { type: 'source_ip' as const }, slots: [undefined] }],
+      ]),
+      '/run/sock',
+    );
+    const lines = text.split('\n').map((l) => l.trim());
+    assert.ok(lines.includes('cookie AWSALB insert indirect nocache attr "Max-Age=3600"'));
+    assert.ok(lines.includes('default-server slowstart 30s'));
+    assert.ok(lines.includes('server s1 127.0.0.1:8080 cookie s1'));
+    assert.ok(lines.includes('server s2 127.0.0.1:1 disabled cookie s2'));
+    assert.ok(lines.includes('balance source'));
+    haproxyAccepts(text);
   });
 });
+
+/** HAProxy itself accepts a configuration, where it is installed (CI installs it). */
+function haproxyAccepts(text: string): void {
+  if (spawnSync('haproxy', ['-v']).status !== 0) return;
+  const dir = mkdtempSync(join(tmpdir(), 'berth-haproxy-'));
+  try {
+    writeFileSync(join(dir, 'h.cfg'), text);
+    const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'h.cfg')], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr + check.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,11 +1,14 @@
 import { conditionValues } from '../actions.js';
 import type { ElbAction, ElbCondition } from '../tables.js';
+import type { GroupView } from './balancer.js';
 import type { ListenerPlan } from './engine.js';
 
 /** A target group's backend: its name, its algorithm, and its server slots (empty: unused). */
 export interface BackendPlan {
   name: string;
   leastOutstanding: boolean;
+  sticky?: GroupView['sticky'];
+  slowStartSec?: number;
   slots: ({ address: string; port: number; ready: boolean } | undefined)[];
 }
 
@@ -194,12 +197,17 @@ export function renderHaproxy(
     out.push(
       `backend ${b.name}`,
       `  mode ${b.name.startsWith('h_') ? 'http' : 'tcp'}`,
-      `  balance ${b.leastOutstanding ? 'leastconn' : 'roundrobin'}`,
+      `  balance ${b.sticky?.type === 'source_ip' ? 'source' : b.leastOutstanding ? 'leastconn' : 'roundrobin'}`,
     );
     if (b.name.startsWith('h_')) out.push('  http-reuse safe', '  option http-keep-alive');
+    // lb_cookie stickiness: ELB's AWSALB cookie, naming the server slot.
+    const cookie = b.sticky?.type === 'lb_cookie';
+    if (b.sticky?.type === 'lb_cookie')
+      out.push(`  cookie AWSALB insert indirect nocache attr "Max-Age=${Math.trunc(b.sticky.durationSec)}"`);
+    if (b.slowStartSec) out.push(`  default-server slowstart ${Math.trunc(b.slowStartSec)}s`);
     b.slots.forEach((s, i) =>
       out.push(
-        `  server s${i + 1} ${s ? `${hostPort(s.address)}:${s.port}` : '127.0.0.1:1'}${s?.ready ? '' : ' disabled'}`,
+        `  server s${i + 1} ${s ? `${hostPort(s.address)}:${s.port}` : '127.0.0.1:1'}${s?.ready ? '' : ' disabled'}${cookie ? ` cookie s${i + 1}` : ''}`,
       ),
     );
     out.push('');

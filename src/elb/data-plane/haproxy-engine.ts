@@ -83,16 +83,20 @@ export class HaproxyEngine implements ListenerEngine {
       const ready = new Set(routable(g).map((t) => t.key));
       const byKey = new Map(g.targets.map((t) => [t.key, t]));
       const name = `${g.protocol === 'HTTP' || g.protocol === 'HTTPS' ? 'h' : 't'}_${g.id}`;
-      const leastOutstanding = g.leastOutstanding;
-      backends.set(g.arn, {
+      const policy = {
         name,
-        leastOutstanding,
+        leastOutstanding: g.leastOutstanding,
+        ...(g.sticky ? { sticky: g.sticky } : {}),
+        ...(g.slowStartSec ? { slowStartSec: g.slowStartSec } : {}),
+      };
+      backends.set(g.arn, {
+        ...policy,
         slots: keys.map((k) => {
           const t = k ? byKey.get(k) : undefined;
           return t ? { address: t.address, port: t.port, ready: ready.has(t.key) } : undefined;
         }),
       });
-      empty.set(g.arn, { name, leastOutstanding, slots: keys.map(() => undefined) });
+      empty.set(g.arn, { ...policy, slots: keys.map(() => undefined) });
     }
     const certFiles = this.writeCertificates(listeners);
     const certificateFile = (l: ListenerPlan) => certFiles.get(l.key) ?? '';

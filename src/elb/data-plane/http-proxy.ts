@@ -97,7 +97,8 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
     if (a.Type === 'fixed-response') return fixedResponse(res, a);
     if (a.Type === 'redirect') return redirect(req, res, a, v.port, v.scheme);
     const group = Balancer.group(a, v.groups);
-    const target = group && balancer.pick(group);
+    const sticky = group?.sticky?.type === 'lb_cookie' ? group.sticky : undefined;
+    const target = group && balancer.pick(group, sticky ? { cookieTarget: stickyTarget(req.headers.cookie) } : {});
     if (!target) return answerError(res, 503);
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, val] of Object.entries(req.headers)) if (!HOP.has(k) && val !== undefined) headers[k] = val;
@@ -129,6 +130,8 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
         (r) => {
           const out: http.OutgoingHttpHeaders = {};
           for (const [k, val] of Object.entries(r.headers)) if (!HOP.has(k) && val !== undefined) out[k] = val;
+          if (sticky)
+            out['set-cookie'] = [...(r.headers['set-cookie'] ?? []), ...stickyCookies(target.key, sticky.durationSec)];
           res.writeHead(r.statusCode ?? 502, out);
           r.pipe(res);
           r.on('end', end);
@@ -152,4 +155,25 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
     };
     send(false);
   };
+}
+
+/** The target an AWSALB cookie names (its value is the target's key, base64url), if any. */
+function stickyTarget(cookie: string | undefined): string | undefined {
+  if (!cookie) return undefined;
+  for (const part of cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== 'AWSALB') continue;
+    return Buffer.from(part.slice(eq + 1).trim(), 'base64url').toString();
+  }
+  return undefined;
+}
+
+/** ELB's stickiness cookies for a target: AWSALB, and AWSALBCORS for cross-origin requests. */
+function stickyCookies(key: string, durationSec: number): string[] {
+  const value = Buffer.from(key).toString('base64url');
+  const expires = new Date(Date.now() + durationSec * 1000).toUTCString();
+  return [
+    `AWSALB=${value}; Expires=${expires}; Path=/`,
+    `AWSALBCORS=${value}; Expires=${expires}; Path=/; SameSite=None; Secure`,
+  ];
 }

@@ -27,6 +27,7 @@ export class NodeEngine implements ListenerEngine {
   constructor(private readonly logger: Logger) {}
 
   async apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void> {
+    this.balancer.observe(groups.values());
     const want = new Map(
       listeners.map((l) => {
         const view: HttpListenerView | TcpListenerView =

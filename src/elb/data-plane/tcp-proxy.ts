@@ -9,7 +9,7 @@ export interface TcpListenerView {
 export function tcpHandler(view: () => TcpListenerView, balancer: Balancer) {
   return (client: net.Socket): void => {
     const g = view().group;
-    const target = g && balancer.pick(g);
+    const target = g && balancer.pick(g, { sourceIp: (client.remoteAddress ?? '').replace(/^::ffff:/, '') });
     if (!target) {
       client.destroy();
       return;
