@@ -1,12 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Logger } from '../../kernel/index.js';
 import type { GroupView } from './balancer.js';
 import { routable, type ListenerEngine, type ListenerPlan } from './engine.js';
 import { renderHaproxy, type BackendPlan } from './haproxy-config.js';
+
+const execFileP = promisify(execFile);
 
 /** Sends commands to HAProxy's runtime API and returns its answer. */
 export function runtimeCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
@@ -37,6 +40,8 @@ export class HaproxyEngine implements ListenerEngine {
   private readonly slots = new Map<string, (string | undefined)[]>();
   /** Per `backend/server`: the `address:port ready` last applied. */
   private applied = new Map<string, string>();
+  /** A structure HAProxy refused (checked once, not again every pass). */
+  private refused?: string;
   /** The certificate bundles in `dir` (read from disk once, then kept in step as they are written). */
   private certs?: Set<string>;
   private readonly config: string;
@@ -102,7 +107,20 @@ export class HaproxyEngine implements ListenerEngine {
     const certificateFile = (l: ListenerPlan) => certFiles.get(l.key) ?? '';
     const structure = renderHaproxy(listeners, empty, this.socket, certificateFile);
     if (!this.child || structure !== this.structure) {
-      writeFileSync(this.config, renderHaproxy(listeners, backends, this.socket, certificateFile));
+      // A configuration HAProxy refuses is never put in place: every listener would go with it.
+      if (structure === this.refused) return;
+      const next = `${this.config}.next`;
+      writeFileSync(next, renderHaproxy(listeners, backends, this.socket, certificateFile));
+      const check = await execFileP(this.binary, ['-c', '-q', '-f', next]).then(
+        () => '',
+        (e: { stderr?: string; message: string }) => e.stderr || e.message,
+      );
+      if (check) {
+        this.refused = structure;
+        this.logger.error({ err: check.trim().slice(-1000) }, 'HAProxy refused the configuration; the last one stays');
+        return;
+      }
+      renameSync(next, this.config);
       await (this.child ? this.reload() : this.start());
       this.structure = structure;
       this.applied = this.stateOf(backends);
