@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
-import { describeAlarms, evaluateAlarms, recordMetrics } from '../metrics/index.js';
+import { describeAlarms, evaluateAlarms, putMetricAlarm, recordMetrics } from '../metrics/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import {
   deregisterScalableTarget,
@@ -14,6 +14,7 @@ import {
   runScaling,
   type AutoscalingDeps,
 } from './index.js';
+import { adjusted } from './step-scaling.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0);
 const RID = 'service/default/web';
@@ -142,7 +143,7 @@ describe('Application Auto Scaling of an ECS service', () => {
     );
     assert.equal(
       failure(() => putScalingPolicy(deps, { ...target, PolicyName: 'step', PolicyType: 'StepScaling' })),
-      'NotImplemented:',
+      'InvalidParameter:StepScalingPolicyConfiguration',
     );
     assert.equal(
       failure(() =>
@@ -159,5 +160,94 @@ describe('Application Auto Scaling of an ECS service', () => {
       ),
       'NotFound:scalable-target',
     );
+  });
+
+  it('steps by the size of the breach of a user alarm on a custom metric, within bounds and cooldown', () => {
+    const { deps, counts, clock } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    const p = putScalingPolicy(deps, {
+      ...target,
+      PolicyName: 'queue',
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        Cooldown: 60,
+        StepAdjustments: [
+          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 100, ScalingAdjustment: 1 },
+          { MetricIntervalLowerBound: 100, ScalingAdjustment: 3 },
+        ],
+      },
+    });
+    assert.deepEqual(p.Alarms, [], 'a step policy makes no alarms of its own');
+    putMetricAlarm(deps, {
+      AlarmName: 'queue-deep',
+      AlarmActions: [p.PolicyARN],
+      Namespace: 'Shop',
+      MetricName: 'QueueDepth',
+      Dimensions: [],
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 50,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    const depth = (value: number) => {
+      recordMetrics(deps, 'Shop', [{ MetricName: 'QueueDepth', Dimensions: [], Value: value }]);
+      clock.advance(60_000);
+      evaluateAlarms(deps);
+      runScaling(deps);
+    };
+    depth(120); // breach 70: the first step
+    assert.equal(counts.get(RID), 2);
+    assert.equal(
+      describeScalingActivities(deps, 'ecs', RID)[0]?.Cause,
+      'monitor alarm queue-deep in state ALARM triggered policy queue',
+    );
+    depth(400); // breach 350: the second step, the cooldown (60 s) over
+    assert.equal(counts.get(RID), 5);
+    depth(10); // OK: nothing
+    assert.equal(counts.get(RID), 5);
+    const refusal = (cfg: object) =>
+      failure(() =>
+        putScalingPolicy(deps, {
+          ...target,
+          PolicyName: 'bad',
+          PolicyType: 'StepScaling',
+          StepScalingPolicyConfiguration: cfg as never,
+        }),
+      );
+    assert.equal(
+      refusal({
+        AdjustmentType: 'ChangeInCapacity',
+        StepAdjustments: [
+          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 10, ScalingAdjustment: 1 },
+          { MetricIntervalLowerBound: 20, ScalingAdjustment: 2 },
+        ],
+      }),
+      'InvalidParameter:StepScalingPolicyConfiguration',
+      'a gap between steps',
+    );
+    assert.equal(
+      refusal({ AdjustmentType: 'Double', StepAdjustments: [{ ScalingAdjustment: 1 }] }),
+      'InvalidParameter:StepScalingPolicyConfiguration.AdjustmentType',
+    );
+  });
+
+  it('turns a percentage into whole tasks as Application Auto Scaling does', () => {
+    const pct = (adj: number, current: number, min?: number) =>
+      adjusted(
+        {
+          AdjustmentType: 'PercentChangeInCapacity',
+          StepAdjustments: [],
+          ...(min !== undefined ? { MinAdjustmentMagnitude: min } : {}),
+        },
+        adj,
+        current,
+      );
+    assert.equal(pct(25, 4), 5);
+    assert.equal(pct(25, 4, 2), 6, 'MinAdjustmentMagnitude');
+    assert.equal(pct(10, 3), 4, 'between 0 and 1: one task');
+    assert.equal(pct(-50, 5), 3, 'toward zero');
+    assert.equal(pct(-10, 3), 2, 'between -1 and 0: one task');
   });
 });

@@ -1,7 +1,8 @@
 import { invalidParameter, notFound, notImplemented, uuid } from '../kernel/index.js';
 import { deleteAlarms, describeAlarms, putMetricAlarm } from '../metrics/index.js';
 import type { AutoscalingDeps } from './deps.js';
-import { policies, targetKey, targets, type PolicyRecord } from './tables.js';
+import { checkStepConfiguration } from './step-scaling.js';
+import { policies, targetKey, targets, type PolicyRecord, type StepScalingConfiguration } from './tables.js';
 
 const PREDEFINED: Record<string, string> = {
   ECSServiceAverageCPUUtilization: 'CPUUtilization',
@@ -14,6 +15,7 @@ export interface PolicyInput {
   ResourceId: string;
   ScalableDimension: string;
   PolicyType?: string;
+  StepScalingPolicyConfiguration?: StepScalingConfiguration;
   TargetTrackingScalingPolicyConfiguration?: PolicyRecord['TargetTrackingScalingPolicyConfiguration'] & {
     CustomizedMetricSpecification?: unknown;
   };
@@ -26,6 +28,7 @@ export interface PolicyInput {
  */
 export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): PolicyRecord {
   const type = input.PolicyType ?? 'StepScaling';
+  if (type === 'StepScaling') return putStepPolicy(deps, input);
   if (type !== 'TargetTrackingScaling') throw notImplemented(`${type} policies`);
   const cfg = input.TargetTrackingScalingPolicyConfiguration;
   if (!cfg)
@@ -39,16 +42,7 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     throw invalidParameter(`Unsupported predefined metric type for ecs: ${predefined ?? '(none)'}`, {
       field: 'TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification',
     });
-  const key = targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
-  if (!deps.store.read((tx) => tx.get(targets, key)))
-    throw notFound(
-      `No scalable target registered for service namespace: ${input.ServiceNamespace}, resource ID: ${input.ResourceId}, scalable dimension: ${input.ScalableDimension}`,
-      { resource: 'scalable-target' },
-    );
-  const was = deps.store.read((tx) => tx.get(policies, `${key}|${input.PolicyName}`)?.value);
-  if (was) deletePolicyAlarms(deps, was);
-  const id = uuid();
-  const arn = `arn:aws:autoscaling:${deps.region}:${deps.accountId}:scalingPolicy:${id}:resource/ecs/${input.ResourceId}:policyName/${input.PolicyName}`;
+  const { key, was, arn } = policySlot(deps, input);
   const [, cluster, service] = input.ResourceId.split('/');
   const period = deps.alarmPeriodSec ?? 60;
   const alarm = (kind: 'High' | 'Low') => {
@@ -89,6 +83,49 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     },
     // A policy that scales in never has no low alarm.
     Alarms: cfg.DisableScaleIn ? [alarm('High')] : [alarm('High'), alarm('Low')],
+    CreationTime: was?.CreationTime ?? deps.clock.now().getTime(),
+  };
+  deps.store.write((tx) => tx.put(policies, rec));
+  return rec;
+}
+
+/**
+ * Where a policy goes: its scalable target must exist; a policy of the same name is replaced (its
+ * alarms deleted) and keeps its ARN, as Application Auto Scaling keeps it.
+ */
+function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
+  const key = targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
+  if (!deps.store.read((tx) => tx.get(targets, key)))
+    throw notFound(
+      `No scalable target registered for service namespace: ${input.ServiceNamespace}, resource ID: ${input.ResourceId}, scalable dimension: ${input.ScalableDimension}`,
+      { resource: 'scalable-target' },
+    );
+  const was = deps.store.read((tx) => tx.get(policies, `${key}|${input.PolicyName}`)?.value);
+  if (was) deletePolicyAlarms(deps, was);
+  const arn =
+    was?.PolicyARN ??
+    `arn:aws:autoscaling:${deps.region}:${deps.accountId}:scalingPolicy:${uuid()}:resource/ecs/${input.ResourceId}:policyName/${input.PolicyName}`;
+  return { key, was, arn };
+}
+
+/**
+ * PutScalingPolicy, step scaling: the policy only — the alarms that call it are the user's
+ * (`put-metric-alarm --alarm-actions <policy ARN>`), and each pass while one of them is in ALARM
+ * applies the step its breach falls in, outside the policy's cooldown (default 300 s).
+ */
+function putStepPolicy(deps: AutoscalingDeps, input: PolicyInput): PolicyRecord {
+  const cfg = checkStepConfiguration(input.StepScalingPolicyConfiguration);
+  const { key, was, arn } = policySlot(deps, input);
+  const rec: PolicyRecord = {
+    key: `${key}|${input.PolicyName}`,
+    PolicyARN: arn,
+    PolicyName: input.PolicyName,
+    ServiceNamespace: input.ServiceNamespace,
+    ResourceId: input.ResourceId,
+    ScalableDimension: input.ScalableDimension,
+    PolicyType: 'StepScaling',
+    StepScalingPolicyConfiguration: cfg,
+    Alarms: [],
     CreationTime: was?.CreationTime ?? deps.clock.now().getTime(),
   };
   deps.store.write((tx) => tx.put(policies, rec));

@@ -1,6 +1,7 @@
 import { hexId } from '../kernel/index.js';
 import { describeAlarms } from '../metrics/index.js';
 import { nowMs, type AutoscalingDeps } from './deps.js';
+import { stepDecision } from './step-scaling.js';
 import { activities, policies, targets, type ActivityRecord, type PolicyRecord, type TargetRecord } from './tables.js';
 
 /** ECS's default cooldowns for target tracking (s). */
@@ -69,12 +70,33 @@ export function runScaling(deps: AutoscalingDeps): void {
       continue;
     }
     const ps = deps.store.read((tx) => tx.list(policies, { prefix: `${t.key}|` })).map((e) => e.value);
-    for (const p of ps) if (track(deps, t, p, current, now)) break;
+    for (const p of ps)
+      if (p.PolicyType === 'StepScaling' ? step(deps, t, p, current, now) : track(deps, t, p, current, now)) break;
   }
+}
+
+/**
+ * One pass of a step policy: while an alarm that calls it is in ALARM, the step its breach falls
+ * in is applied (within the target's bounds), then not again until the cooldown has passed.
+ */
+function step(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current: number, now: number): boolean {
+  const cooldown = (p.StepScalingPolicyConfiguration?.Cooldown ?? COOLDOWN_S) * 1000;
+  const last = Math.max(p.lastInAt ?? -Infinity, p.lastOutAt ?? -Infinity);
+  if (now - last < cooldown) return false;
+  const d = stepDecision(deps, p, current);
+  if (!d) return false;
+  const out = d.to > current;
+  if (out ? t.SuspendedState.DynamicScalingOutSuspended : t.SuspendedState.DynamicScalingInSuspended) return false;
+  const to = Math.min(t.MaxCapacity, Math.max(t.MinCapacity, d.to));
+  if (to === current) return false;
+  scale(deps, t, to, `monitor alarm ${d.alarm.AlarmName} in state ALARM triggered policy ${p.PolicyName}`);
+  deps.store.write((tx) => tx.put(policies, { ...p, ...(out ? { lastOutAt: now } : { lastInAt: now }) }));
+  return true;
 }
 
 function track(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current: number, now: number): boolean {
   const cfg = p.TargetTrackingScalingPolicyConfiguration;
+  if (!cfg) return false;
   const states = describeAlarms(deps, { AlarmNames: p.Alarms.map((a) => a.AlarmName) });
   const high = states.find((a) => a.AlarmName.includes('-AlarmHigh-'));
   const low = states.find((a) => a.AlarmName.includes('-AlarmLow-'));

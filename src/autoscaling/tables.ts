@@ -24,8 +24,9 @@ export interface PolicyRecord {
   ServiceNamespace: string;
   ResourceId: string;
   ScalableDimension: string;
-  PolicyType: 'TargetTrackingScaling';
-  TargetTrackingScalingPolicyConfiguration: {
+  PolicyType: 'TargetTrackingScaling' | 'StepScaling';
+  StepScalingPolicyConfiguration?: StepScalingConfiguration;
+  TargetTrackingScalingPolicyConfiguration?: {
     TargetValue: number;
     PredefinedMetricSpecification?: { PredefinedMetricType: string; ResourceLabel?: string };
     ScaleOutCooldown?: number;
@@ -37,6 +38,18 @@ export interface PolicyRecord {
   /** When this policy last scaled out / in (ms): its cooldowns start there. */
   lastOutAt?: number;
   lastInAt?: number;
+}
+
+export interface StepScalingConfiguration {
+  AdjustmentType: 'ChangeInCapacity' | 'PercentChangeInCapacity' | 'ExactCapacity';
+  StepAdjustments: {
+    MetricIntervalLowerBound?: number;
+    MetricIntervalUpperBound?: number;
+    ScalingAdjustment: number;
+  }[];
+  MinAdjustmentMagnitude?: number;
+  Cooldown?: number;
+  MetricAggregationType?: string;
 }
 
 export interface ActivityRecord {

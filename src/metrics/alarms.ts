@@ -219,12 +219,10 @@ const stamp = (ms: number) => {
 };
 
 /**
- * Evaluates an alarm over its last EvaluationPeriods whole periods: ALARM when at least
- * DatapointsToAlarm of them breach (missing ones counted as TreatMissingData says), OK when
- * enough are present and do not, INSUFFICIENT_DATA when nothing is known. The reason is written
- * as CloudWatch writes it.
+ * An alarm's datapoints over its last EvaluationPeriods whole periods, newest first, in its
+ * statistic: what it is evaluated on (and what a step scaling policy measures its breach by).
  */
-export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)): AlarmRecord {
+export function alarmDatapoints(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)) {
   const periodMs = a.Period * 1000;
   const end = Math.floor(now / periodMs) * periodMs;
   const start = end - a.EvaluationPeriods * periodMs;
@@ -251,6 +249,17 @@ export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(dep
     }))
     .filter((p): p is { at: number; value: number } => p.value !== undefined)
     .sort((x, y) => y.at - x.at);
+  return { points, start, stat };
+}
+
+/**
+ * Evaluates an alarm over its last EvaluationPeriods whole periods: ALARM when at least
+ * DatapointsToAlarm of them breach (missing ones counted as TreatMissingData says), OK when
+ * enough are present and do not, INSUFFICIENT_DATA when nothing is known. The reason is written
+ * as CloudWatch writes it.
+ */
+export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)): AlarmRecord {
+  const { points, start, stat } = alarmDatapoints(deps, a, now);
   const test = COMPARISONS[a.ComparisonOperator].test;
   const missing = a.EvaluationPeriods - points.length;
   let breaching = points.filter((p) => test(p.value, a.Threshold)).length;
