@@ -5,7 +5,10 @@ import { isBerthError } from '../kernel/index.js';
 import { describeAlarms, evaluateAlarms, putMetricAlarm, recordMetrics } from '../metrics/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import {
+  deleteScheduledAction,
   deregisterScalableTarget,
+  describeScheduledActions,
+  putScheduledAction,
   describeScalableTargets,
   describeScalingActivities,
   describeScalingPolicies,
@@ -249,5 +252,71 @@ describe('Application Auto Scaling of an ECS service', () => {
     assert.equal(pct(10, 3), 4, 'between 0 and 1: one task');
     assert.equal(pct(-50, 5), 3, 'toward zero');
     assert.equal(pct(-10, 3), 2, 'between -1 and 0: one task');
+  });
+
+  it('runs scheduled actions at their time: min and max set, the count brought within them', () => {
+    const { deps, counts, clock } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 4 });
+    putScheduledAction(deps, {
+      ...target,
+      ScheduledActionName: 'morning',
+      Schedule: 'at(2026-12-02T13:00:00)',
+      Timezone: 'Europe/Berlin', // 12:00 UTC: now
+      ScalableTargetAction: { MinCapacity: 3, MaxCapacity: 6 },
+    });
+    putScheduledAction(deps, {
+      ...target,
+      ScheduledActionName: 'evening',
+      Schedule: 'cron(30 12 ? * * *)',
+      ScalableTargetAction: { MaxCapacity: 2 },
+    });
+    runScaling(deps);
+    assert.equal(counts.get(RID), 3, 'raised to the new minimum at once');
+    const [set, first] = describeScalingActivities(deps, 'ecs', RID);
+    assert.equal(first?.Description, 'Setting min capacity to 3 and max capacity to 6');
+    assert.equal(first?.Cause, 'scheduled action name morning was triggered');
+    assert.equal(set?.Cause, 'minimum capacity was set to 3');
+    runScaling(deps);
+    assert.equal(describeScalingActivities(deps, 'ecs', RID).length, 2, 'an at() action runs once');
+    clock.advance(30 * 60_000);
+    runScaling(deps);
+    assert.deepEqual(
+      [describeScalableTargets(deps, 'ecs')[0]?.MinCapacity, describeScalableTargets(deps, 'ecs')[0]?.MaxCapacity],
+      [2, 2],
+      'a maximum under the minimum lowers the minimum with it',
+    );
+    assert.equal(counts.get(RID), 2);
+    runScaling(deps);
+    assert.equal(describeScalingActivities(deps, 'ecs', RID).length, 4, 'a cron action runs once in its minute');
+    assert.deepEqual(
+      describeScheduledActions(deps, 'ecs')
+        .map((a) => a.ScheduledActionName)
+        .sort(),
+      ['evening', 'morning'],
+    );
+    assert.equal(
+      failure(() =>
+        putScheduledAction(deps, {
+          ...target,
+          ScheduledActionName: 'x',
+          Schedule: 'rate(5 minutes)',
+          Timezone: 'Mars/Base',
+        }),
+      ),
+      'InvalidParameter:Timezone',
+    );
+    assert.equal(
+      failure(() =>
+        putScheduledAction(deps, {
+          ...target,
+          ResourceId: 'service/default/none',
+          ScheduledActionName: 'x',
+          Schedule: 'rate(5 minutes)',
+        }),
+      ),
+      'NotFound:scalable-target',
+    );
+    deleteScheduledAction(deps, { ...target, ScheduledActionName: 'evening' });
+    assert.equal(describeScheduledActions(deps, 'ecs').length, 1);
   });
 });

@@ -1,6 +1,7 @@
-import { hexId } from '../kernel/index.js';
 import { describeAlarms } from '../metrics/index.js';
 import { nowMs, type AutoscalingDeps } from './deps.js';
+import { recordActivity } from './activities.js';
+import { runScheduledActions } from './scheduled.js';
 import { stepDecision } from './step-scaling.js';
 import { activities, policies, targets, type ActivityRecord, type PolicyRecord, type TargetRecord } from './tables.js';
 
@@ -16,37 +17,24 @@ function latestValue(data: string | undefined): number | undefined {
   }
 }
 
-function record(deps: AutoscalingDeps, t: TargetRecord, count: number, cause: string, failure?: string): void {
-  const now = nowMs(deps);
-  const id = hexId().slice(0, 8);
-  const a: ActivityRecord = {
-    key: `${t.key}|${String(now).padStart(15, '0')}|${id}`,
-    ActivityId: `${id}-${hexId().slice(0, 4)}-${hexId().slice(0, 4)}-${hexId().slice(0, 4)}-${hexId().slice(0, 12)}`,
-    ServiceNamespace: t.ServiceNamespace,
-    ResourceId: t.ResourceId,
-    ScalableDimension: t.ScalableDimension,
-    Description: `Setting desired count to ${count}.`,
-    Cause: cause,
-    StartTime: now,
-    EndTime: now,
-    StatusCode: failure === undefined ? 'Successful' : 'Failed',
-    StatusMessage:
-      failure === undefined
-        ? `Successfully set desired count to ${count}. Change successfully fulfilled by ecs.`
-        : `Failed to set desired count to ${count}. ${failure}`,
-  };
-  deps.store.write((tx) => tx.put(activities, a));
-}
-
 /** Sets the count; a refusal is a failed activity, never the end of the pass. */
 function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string): void {
   try {
     deps.ecs.setDesiredCount(t.ResourceId, to);
   } catch (e) {
-    record(deps, t, to, cause, (e as Error).message);
+    recordActivity(deps, t, {
+      Description: `Setting desired count to ${to}.`,
+      Cause: cause,
+      StatusMessage: `Failed to set desired count to ${to}. ${(e as Error).message}`,
+      failed: true,
+    });
     return;
   }
-  record(deps, t, to, cause);
+  recordActivity(deps, t, {
+    Description: `Setting desired count to ${to}.`,
+    Cause: cause,
+    StatusMessage: `Successfully set desired count to ${to}. Change successfully fulfilled by ecs.`,
+  });
 }
 
 /**
@@ -57,6 +45,7 @@ function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string
  */
 export function runScaling(deps: AutoscalingDeps): void {
   const now = nowMs(deps);
+  runScheduledActions(deps, now);
   const all = deps.store.read((tx) => tx.list(targets)).map((e) => e.value);
   for (const t of all) {
     const current = deps.ecs.desiredCount(t.ResourceId);

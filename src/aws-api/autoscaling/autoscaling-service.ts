@@ -2,6 +2,10 @@ import type * as aas from '@aws-sdk/client-application-auto-scaling';
 import type { BerthError } from '../../kernel/index.js';
 import {
   deleteScalingPolicy,
+  deleteScheduledAction,
+  describeScheduledActions,
+  putScheduledAction,
+  type ScheduledActionInput,
   deregisterScalableTarget,
   describeScalableTargets,
   describeScalingActivities,
@@ -105,6 +109,36 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
           ),
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
+      },
+      PutScheduledAction(input: aas.PutScheduledActionRequest): Out<aas.PutScheduledActionCommandOutput> {
+        putScheduledAction(deps, input as ScheduledActionInput);
+        return {};
+      },
+      DescribeScheduledActions(
+        input: aas.DescribeScheduledActionsRequest,
+      ): Out<aas.DescribeScheduledActionsCommandOutput> {
+        const all = describeScheduledActions(deps, input.ServiceNamespace as string, {
+          ...(input.ScheduledActionNames ? { names: input.ScheduledActionNames } : {}),
+          ...(input.ResourceId ? { resourceId: input.ResourceId } : {}),
+          ...(input.ScalableDimension ? { dimension: input.ScalableDimension } : {}),
+        });
+        const { page, nextToken } = paginate(all, (a) => a.key, input.MaxResults, input.NextToken, 50);
+        return {
+          ScheduledActions: page.map(
+            ({ key: _k, lastRunAt: _l, CreationTime, StartTime, EndTime, ...a }) =>
+              ({
+                ...a,
+                CreationTime: time(CreationTime),
+                ...(StartTime !== undefined ? { StartTime: time(StartTime) } : {}),
+                ...(EndTime !== undefined ? { EndTime: time(EndTime) } : {}),
+              }) as aas.ScheduledAction,
+          ),
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        };
+      },
+      DeleteScheduledAction(input: aas.DeleteScheduledActionRequest): Out<aas.DeleteScheduledActionCommandOutput> {
+        deleteScheduledAction(deps, input as ScheduledActionInput);
+        return {};
       },
     },
   });
