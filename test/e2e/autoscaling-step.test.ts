@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { awsCli } from './harness.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Application Auto Scaling through the AWS CLI beyond target tracking: a step policy driven by a
+// custom metric the test pushes with put-metric-data (an alarm of 10-second periods calls it),
+// and a scheduled action that sets the service's bounds at its time.
+describe('step scaling on a custom metric and scheduled actions', () => {
+  let fx: AgentFixture | undefined;
+  after(async () => fx?.dispose());
+
+  it('steps a service out as the custom metric breaches its alarm, then sets its bounds on schedule', async () => {
+    fx = await startAgentFixture();
+    const f = fx;
+    const aws = async (args: string[]) => {
+      const r = await awsCli(f.berth.endpoint, args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return JSON.parse(r.stdout || '{}');
+    };
+    await f.register('worker', [{ name: 'main', image: f.imageUri, memory: 16, command: ['sleep', '3600'] }]);
+    await aws([
+      'ecs',
+      'create-service',
+      '--service-name',
+      'worker',
+      '--task-definition',
+      'worker',
+      '--desired-count',
+      '1',
+    ]);
+    const target = [
+      '--service-namespace',
+      'ecs',
+      '--scalable-dimension',
+      'ecs:service:DesiredCount',
+      '--resource-id',
+      'service/default/worker',
+    ];
+    await aws([
+      'application-autoscaling',
+      'register-scalable-target',
+      ...target,
+      '--min-capacity',
+      '1',
+      '--max-capacity',
+      '5',
+    ]);
+    const policy = await aws([
+      'application-autoscaling',
+      'put-scaling-policy',
+      ...target,
+      '--policy-name',
+      'queue-depth',
+      '--policy-type',
+      'StepScaling',
+      '--step-scaling-policy-configuration',
+      JSON.stringify({
+        AdjustmentType: 'ChangeInCapacity',
+        Cooldown: 600,
+        MetricAggregationType: 'Average',
+        StepAdjustments: [
+          { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 50, ScalingAdjustment: 1 },
+          { MetricIntervalLowerBound: 50, ScalingAdjustment: 2 },
+        ],
+      }),
+    ]);
+    assert.deepEqual(policy.Alarms ?? [], [], 'a step policy makes no alarms');
+    await aws([
+      'cloudwatch',
+      'put-metric-alarm',
+      '--alarm-name',
+      'queue-deep',
+      '--namespace',
+      'Shop',
+      '--metric-name',
+      'QueueDepth',
+      '--statistic',
+      'Average',
+      '--period',
+      '10',
+      '--evaluation-periods',
+      '1',
+      '--threshold',
+      '20',
+      '--comparison-operator',
+      'GreaterThanOrEqualToThreshold',
+      '--alarm-actions',
+      policy.PolicyARN,
+    ]);
+    // The queue is 100 deep (breach 80: the second step, +2) until the service has scaled.
+    let desired = 1;
+    for (let i = 0; i < 60 && desired === 1; i++) {
+      await aws([
+        'cloudwatch',
+        'put-metric-data',
+        '--namespace',
+        'Shop',
+        '--metric-data',
+        'MetricName=QueueDepth,Value=100,StorageResolution=1',
+      ]);
+      await sleep(1000);
+      desired = (await aws(['ecs', 'describe-services', '--services', 'worker'])).services[0].desiredCount;
+    }
+    assert.equal(desired, 3, 'one step of +2');
+    const [activity] = (await aws(['application-autoscaling', 'describe-scaling-activities', ...target.slice(0, 2)]))
+      .ScalingActivities;
+    assert.equal(activity.Description, 'Setting desired count to 3.');
+    assert.equal(activity.Cause, 'monitor alarm queue-deep in state ALARM triggered policy queue-depth');
+    assert.equal(activity.StatusCode, 'Successful');
+    const history = (
+      await aws([
+        'cloudwatch',
+        'describe-alarm-history',
+        '--alarm-name',
+        'queue-deep',
+        '--history-item-type',
+        'StateUpdate',
+      ])
+    ).AlarmHistoryItems as { HistorySummary: string }[];
+    assert.ok(
+      history.some(
+        (h) =>
+          h.HistorySummary === 'Alarm updated from INSUFFICIENT_DATA to ALARM' ||
+          h.HistorySummary === 'Alarm updated from OK to ALARM',
+      ),
+      JSON.stringify(history),
+    );
+
+    // A scheduled action 20 s from now (in Tokyo time) lowers the maximum to 2: the service follows.
+    const at = new Date(Date.now() + 20_000 + 9 * 3_600_000).toISOString().slice(0, 19);
+    await aws([
+      'application-autoscaling',
+      'put-scheduled-action',
+      ...target,
+      '--scheduled-action-name',
+      'night',
+      '--schedule',
+      `at(${at})`,
+      '--timezone',
+      'Asia/Tokyo',
+      '--scalable-target-action',
+      'MinCapacity=1,MaxCapacity=2',
+    ]);
+    const listed = (await aws(['application-autoscaling', 'describe-scheduled-actions', '--service-namespace', 'ecs']))
+      .ScheduledActions;
+    assert.deepEqual(
+      listed.map((a: { ScheduledActionName: string; Schedule: string }) => [a.ScheduledActionName, a.Schedule]),
+      [['night', `at(${at})`]],
+    );
+    let bounds: [number, number] = [1, 5];
+    for (let i = 0; i < 60 && bounds[1] !== 2; i++) {
+      await sleep(1000);
+      const t = (await aws(['application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'ecs']))
+        .ScalableTargets[0];
+      bounds = [t.MinCapacity, t.MaxCapacity];
+    }
+    assert.deepEqual(bounds, [1, 2]);
+    const activities = (await aws(['application-autoscaling', 'describe-scaling-activities', ...target.slice(0, 2)]))
+      .ScalingActivities as { Description: string; Cause: string }[];
+    assert.deepEqual(
+      activities.slice(0, 2).map((a) => [a.Description, a.Cause]),
+      [
+        ['Setting desired count to 2.', 'maximum capacity was set to 2'],
+        ['Setting min capacity to 1 and max capacity to 2', 'scheduled action name night was triggered'],
+      ],
+    );
+    assert.equal((await aws(['ecs', 'describe-services', '--services', 'worker'])).services[0].desiredCount, 2);
+  });
+});
