@@ -24,6 +24,8 @@ export interface ControlPlaneDeps {
   enforceIam?: boolean;
   /** Publishes a face's metrics (AWS/ECS) to CloudWatch metrics; none: nothing is published. */
   publishMetrics?: (namespace: string, data: MetricDatumOut[]) => void;
+  /** CloudWatch alarms' states, for deployment alarms (none: deployments watch no alarms). */
+  alarmStates?: (names: readonly string[]) => { name: string; state: string; since: number }[];
 }
 
 /** One datum of a metric, as CloudWatch's PutMetricData takes it. */

@@ -21,6 +21,7 @@ import {
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
 import { loadBalancersUsingCertificate, type ElbDeps } from '../elb/index.js';
+import { describeAlarms } from '../metrics/index.js';
 import { Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
@@ -113,6 +114,16 @@ export interface Region {
 
 export type RegionDeps = Pick<Region, 'registry' | 'controlPlane'>;
 
+/** A region's services watch its CloudWatch alarms (deployment alarms). */
+function watchAlarms(cp: ControlPlaneDeps): void {
+  cp.alarmStates ??= (names) =>
+    describeAlarms(cp, { AlarmNames: [...names] }).map((a) => ({
+      name: a.AlarmName,
+      state: a.StateValue,
+      since: a.StateTransitionedTimestamp,
+    }));
+}
+
 const withAutoscaling = (d: RegionDeps, alarmPeriodSec?: number) => ({
   ...d,
   autoscaling: autoscalingDepsOf(d.controlPlane, alarmPeriodSec),
@@ -150,6 +161,7 @@ export class Regions {
     this.iam = iamDepsOf(defaults.controlPlane);
     // Task roles are assumed in the account's one IAM, from every region's control plane.
     defaults.controlPlane.iam ??= this.iam;
+    watchAlarms(defaults.controlPlane);
     const d = withAutoscaling(defaults, alarmPeriodSec);
     this.default = { name: defaults.controlPlane.region, ...d, services: awsServices(d, this.iam) };
     this.open.set(this.default.name, this.default);
@@ -163,6 +175,7 @@ export class Regions {
     // One registry endpoint serves every region (which one a call is for, it learns from the call).
     deps.registry.registryHost = this.default.registry.registryHost;
     deps.controlPlane.iam ??= this.iam;
+    watchAlarms(deps.controlPlane);
     const d = withAutoscaling(deps, this.alarmPeriodSec);
     const region: Region = { name, ...d, services: awsServices(d, this.iam) };
     this.open.set(name, region);

@@ -20,7 +20,9 @@ describe('step scaling on a custom metric and scheduled actions', () => {
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       return JSON.parse(r.stdout || '{}');
     };
-    await f.register('worker', [{ name: 'main', image: f.imageUri, memory: 16, command: ['sleep', '3600'] }]);
+    await f.register('worker', [
+      { name: 'main', image: f.imageUri, memory: 16, command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"] },
+    ]);
     await aws([
       'ecs',
       'create-service',

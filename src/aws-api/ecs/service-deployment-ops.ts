@@ -40,6 +40,7 @@ function toServiceDeployment(deps: ControlPlaneDeps, d: ServiceDeploymentRecord)
     deploymentConfiguration: d.deploymentConfiguration as ecs.DeploymentConfiguration,
     ...(d.rollback ? { rollback: { ...d.rollback, startedAt: time(d.rollback.startedAt) } } : {}),
     deploymentCircuitBreaker: { status: cb.enable ? 'MONITORING' : 'DISABLED', failureCount: 0, threshold: 0 },
+    ...alarmsOf(d),
     ...(d.lifecycleStage ? { lifecycleStage: d.lifecycleStage } : {}),
     ...(d.hooks?.length
       ? {
@@ -52,6 +53,23 @@ function toServiceDeployment(deps: ControlPlaneDeps, d: ServiceDeploymentRecord)
           })),
         }
       : {}),
+  };
+}
+
+/** A service deployment's alarms: TRIGGERED (and which), MONITORING while it runs, else done or DISABLED. */
+function alarmsOf(d: ServiceDeploymentRecord): Pick<ecs.ServiceDeployment, 'alarms'> {
+  const c = d.deploymentConfiguration.alarms as { alarmNames?: string[]; enable?: boolean } | undefined;
+  if (!c?.enable) return { alarms: { status: 'DISABLED' } };
+  return {
+    alarms: {
+      status: d.triggeredAlarms?.length
+        ? 'TRIGGERED'
+        : d.status === 'IN_PROGRESS'
+          ? 'MONITORING'
+          : 'MONITORING_COMPLETE',
+      alarmNames: c.alarmNames ?? [],
+      ...(d.triggeredAlarms?.length ? { triggeredAlarmNames: d.triggeredAlarms } : {}),
+    },
   };
 }
 

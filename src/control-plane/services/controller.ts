@@ -7,27 +7,17 @@ import { stopTask } from '../tasks/tasks.js';
 import { daemonPass } from './daemon.js';
 import { addEvent, messages, SIX_HOURS } from './events.js';
 import { fleetHosts, hostOfTask, instancesOf, isLost, markLost } from './hosts.js';
-import { serviceGroup, services, type Deployment, type DeploymentConfiguration, type ServiceRecord } from './model.js';
+import { serviceGroup, services, type Deployment, type ServiceRecord } from './model.js';
 import { hasHeld, heldBeforeStopping, isFailure, mayLaunch, recordHeld, recordLaunchFailure } from './stability.js';
 import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tasks.js';
 import { planStep } from './rollout.js';
-import { rollBack } from './deployments.js';
 import { putServiceWithDeployments } from './service-deployments.js';
 import { asSeen, stopDrained, syncTargets } from './load-balancing.js';
 import { beginShift, rollBackShift, shiftStep } from './traffic-shift.js';
+import { detectFailure } from './failure-detection.js';
+export { failureThreshold } from './failure-detection.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
-
-/**
- * The circuit breaker's failure threshold: by default half the desired count, at least 3, at most
- * 200 (`BOUNDED_PERCENT` 50); `thresholdConfiguration` may give a count or another percentage.
- */
-export function failureThreshold(desired: number, c?: DeploymentConfiguration['deploymentCircuitBreaker']): number {
-  const t = c?.thresholdConfiguration ?? { type: 'BOUNDED_PERCENT' as const, value: 50 };
-  if (t.type === 'COUNT') return Math.max(1, t.value);
-  const share = Math.ceil((t.value / 100) * desired);
-  return t.type === 'UNBOUNDED_PERCENT' ? Math.max(1, share) : Math.min(200, Math.max(3, share));
-}
 
 const shortId = (t: TaskRecord) => t.id;
 
@@ -123,23 +113,8 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     recordHeld(s, d, held, cb.resetOnHealthyTask);
   }
 
-  // The circuit breaker.
-  if (
-    cb.enable &&
-    primary.rolloutState === 'IN_PROGRESS' &&
-    primary.failedTasks >= failureThreshold(s.desiredCount, cb)
-  ) {
-    primary.rolloutState = 'FAILED';
-    primary.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
-    addEvent(s, messages.failed(s.name, primary.id), at);
-    const last = s.deployments.find((d) => d !== primary && d.rolloutState === 'COMPLETED');
-    if (cb.rollback && last) {
-      const why = `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`;
-      // A traffic shift goes back to blue, still running; a rolling update redeploys the old revision.
-      if (!rollBackShift(deps, s, primary, why, at)) rollBack(deps, s, primary, last, why);
-      return s; // the next pass rolls the new deployment out
-    }
-  }
+  // The circuit breaker and the deployment alarms.
+  if (detectFailure(deps, s, primary, at)) return s;
 
   const desired =
     s.status !== 'ACTIVE'

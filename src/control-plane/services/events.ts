@@ -25,6 +25,8 @@ export const messages = {
   completed: (svc: string, dep: string) => `(service ${svc}) (deployment ${dep}) deployment completed.`,
   failed: (svc: string, dep: string) =>
     `(service ${svc}) (deployment ${dep}) deployment failed: tasks failed to start.`,
+  alarmFailed: (svc: string, dep: string, alarms: readonly string[]) =>
+    `(service ${svc}) (deployment ${dep}) deployment failed: alarm detected: ${alarms.join(', ')}.`,
   rollingBack: (svc: string, dep: string) => `(service ${svc}) rolling back to deployment ${dep}.`,
   unhealthy: (svc: string, ids: string[]) =>
     `(service ${svc}) has stopped ${ids.length} running tasks: ${list(ids)} because they failed container health checks.`,

@@ -41,6 +41,8 @@ export interface Deployment {
   targetGroups?: string[];
   /** A blue/green, linear or canary deployment's traffic shift (traffic-shift.ts). */
   shift?: TrafficShift;
+  /** The deployment alarms that failed it. */
+  triggeredAlarms?: string[];
   /** A shifted deployment rolled back: production went back to the deployment named. */
   rolledBackTo?: { id: string; reason: string; at: number };
 }

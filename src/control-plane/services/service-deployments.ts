@@ -64,6 +64,8 @@ export interface ServiceDeploymentRecord {
   /** A traffic-shifting deployment's stage and the lifecycle hooks it ran. */
   lifecycleStage?: LifecycleStage;
   hooks?: HookRun[];
+  /** The deployment alarms that failed it. */
+  triggeredAlarms?: string[];
 }
 
 export const serviceDeployments = defineTable<ServiceDeploymentRecord>('ecs.service-deployments', (d) => d.key, {
@@ -114,8 +116,10 @@ export function putServiceWithDeployments(deps: ControlPlaneDeps, tx: WriteTx, n
       // A rollback is the state of the deployment it rolls back, which it outlives in the service.
       const was = tx.get(serviceDeployments, keyOf(d.rollbackOf))?.value;
       if (!was) continue;
+      const failed = next.deployments.find((x) => x.id === d.rollbackOf);
       put(was, {
         ...was,
+        ...(failed?.triggeredAlarms ? { triggeredAlarms: failed.triggeredAlarms } : {}),
         status:
           d.rolloutState === 'COMPLETED'
             ? 'ROLLBACK_SUCCESSFUL'
@@ -162,6 +166,7 @@ export function putServiceWithDeployments(deps: ControlPlaneDeps, tx: WriteTx, n
           }
         : {}),
       ...(d.shift ? { lifecycleStage: d.shift.stage, hooks: d.shift.hooks } : {}),
+      ...(d.triggeredAlarms ? { triggeredAlarms: d.triggeredAlarms } : {}),
       target: was?.target ?? revisionOf(deps, next, d),
       sources:
         was?.sources ??
