@@ -319,4 +319,55 @@ describe('Application Auto Scaling of an ECS service', () => {
     deleteScheduledAction(deps, { ...target, ScheduledActionName: 'evening' });
     assert.equal(describeScheduledActions(deps, 'ecs').length, 1);
   });
+
+  it('tracks requests per target of an ALB target group (ALBRequestCountPerTarget)', () => {
+    const { deps, counts, clock } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    const label = 'app/shop/0123456789abcdef/targetgroup/web/1111111111111111';
+    const p = putScalingPolicy(deps, {
+      ...target,
+      PolicyName: 'rps',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: 100,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget', ResourceLabel: label },
+      },
+    });
+    const [high] = describeAlarms(deps, { AlarmNames: [p.Alarms[0]?.AlarmName ?? ''] });
+    assert.deepEqual(
+      [high?.Namespace, high?.MetricName, high?.Statistic, high?.Dimensions],
+      [
+        'AWS/ApplicationELB',
+        'RequestCountPerTarget',
+        'Sum',
+        [
+          { Name: 'TargetGroup', Value: 'targetgroup/web/1111111111111111' },
+          { Name: 'LoadBalancer', Value: 'app/shop/0123456789abcdef' },
+        ],
+      ],
+    );
+    for (let i = 0; i < 3; i++) {
+      recordMetrics(deps, 'AWS/ApplicationELB', [
+        { MetricName: 'RequestCountPerTarget', Dimensions: high?.Dimensions ?? [], Value: 250 },
+      ]);
+      clock.advance(60_000);
+    }
+    evaluateAlarms(deps);
+    runScaling(deps);
+    assert.equal(counts.get(RID), 3, 'ceil(1 × 250 / 100)');
+    assert.equal(
+      failure(() =>
+        putScalingPolicy(deps, {
+          ...target,
+          PolicyName: 'bad',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: 100,
+            PredefinedMetricSpecification: { PredefinedMetricType: 'ALBRequestCountPerTarget' },
+          },
+        }),
+      ),
+      'InvalidParameter:TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel',
+    );
+  });
 });

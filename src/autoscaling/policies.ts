@@ -4,10 +4,54 @@ import type { AutoscalingDeps } from './deps.js';
 import { checkStepConfiguration } from './step-scaling.js';
 import { policies, targetKey, targets, type PolicyRecord, type StepScalingConfiguration } from './tables.js';
 
-const PREDEFINED: Record<string, string> = {
+const ECS_METRICS: Record<string, string> = {
   ECSServiceAverageCPUUtilization: 'CPUUtilization',
   ECSServiceAverageMemoryUtilization: 'MemoryUtilization',
 };
+
+/** The metric a predefined metric type tracks for an ECS service, as AWS's alarms for it name it. */
+function predefinedMetric(
+  resourceId: string,
+  spec: { PredefinedMetricType: string; ResourceLabel?: string } | undefined,
+) {
+  const type = spec?.PredefinedMetricType;
+  const field = 'TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification';
+  const ecs = type ? ECS_METRICS[type] : undefined;
+  if (ecs) {
+    const [, cluster, service] = resourceId.split('/');
+    return {
+      Namespace: 'AWS/ECS',
+      MetricName: ecs,
+      Dimensions: [
+        { Name: 'ClusterName', Value: cluster as string },
+        { Name: 'ServiceName', Value: service as string },
+      ],
+      Statistic: 'Average',
+      Unit: 'Percent',
+    };
+  }
+  if (type === 'ALBRequestCountPerTarget') {
+    // ResourceLabel: app/<load balancer>/<id>/targetgroup/<target group>/<id>.
+    const m = /^(app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})\/(targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})$/.exec(
+      spec?.ResourceLabel ?? '',
+    );
+    if (!m)
+      throw invalidParameter(
+        'ResourceLabel must be app/<load-balancer-name>/<load-balancer-id>/targetgroup/<target-group-name>/<target-group-id> for ALBRequestCountPerTarget',
+        { field: `${field}.ResourceLabel` },
+      );
+    return {
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'RequestCountPerTarget',
+      Dimensions: [
+        { Name: 'TargetGroup', Value: m[2] as string },
+        { Name: 'LoadBalancer', Value: m[1] as string },
+      ],
+      Statistic: 'Sum',
+    };
+  }
+  throw invalidParameter(`Unsupported predefined metric type for ecs: ${type ?? '(none)'}`, { field });
+}
 
 export interface PolicyInput {
   PolicyName: string;
@@ -37,13 +81,8 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     });
   if (cfg.CustomizedMetricSpecification) throw notImplemented('customized metrics in target tracking');
   const predefined = cfg.PredefinedMetricSpecification?.PredefinedMetricType;
-  const metric = predefined ? PREDEFINED[predefined] : undefined;
-  if (!metric)
-    throw invalidParameter(`Unsupported predefined metric type for ecs: ${predefined ?? '(none)'}`, {
-      field: 'TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification',
-    });
+  const metric = predefinedMetric(input.ResourceId, cfg.PredefinedMetricSpecification);
   const { key, was, arn } = policySlot(deps, input);
-  const [, cluster, service] = input.ResourceId.split('/');
   const period = deps.alarmPeriodSec ?? 60;
   const alarm = (kind: 'High' | 'Low') => {
     const name = `TargetTracking-${input.ResourceId}-Alarm${kind}-${uuid()}`;
@@ -51,18 +90,11 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
       AlarmName: name,
       AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${arn}.`,
       AlarmActions: [arn],
-      Namespace: 'AWS/ECS',
-      MetricName: metric,
-      Dimensions: [
-        { Name: 'ClusterName', Value: cluster as string },
-        { Name: 'ServiceName', Value: service as string },
-      ],
-      Statistic: 'Average',
+      ...metric,
       Period: period,
       EvaluationPeriods: kind === 'High' ? 3 : 15,
       Threshold: kind === 'High' ? cfg.TargetValue : Math.round(cfg.TargetValue * 0.9 * 1000) / 1000,
       ComparisonOperator: kind === 'High' ? 'GreaterThanThreshold' : 'LessThanThreshold',
-      Unit: 'Percent',
     });
     return { AlarmName: name, AlarmARN: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${name}` };
   };
@@ -76,7 +108,12 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     PolicyType: 'TargetTrackingScaling',
     TargetTrackingScalingPolicyConfiguration: {
       TargetValue: cfg.TargetValue,
-      PredefinedMetricSpecification: { PredefinedMetricType: predefined as string },
+      PredefinedMetricSpecification: {
+        PredefinedMetricType: predefined as string,
+        ...(cfg.PredefinedMetricSpecification?.ResourceLabel
+          ? { ResourceLabel: cfg.PredefinedMetricSpecification.ResourceLabel }
+          : {}),
+      },
       ...(cfg.ScaleOutCooldown !== undefined ? { ScaleOutCooldown: cfg.ScaleOutCooldown } : {}),
       ...(cfg.ScaleInCooldown !== undefined ? { ScaleInCooldown: cfg.ScaleInCooldown } : {}),
       ...(cfg.DisableScaleIn !== undefined ? { DisableScaleIn: cfg.DisableScaleIn } : {}),

@@ -1,5 +1,6 @@
 import type { Clock } from '../kernel/index.js';
 import type { Store } from '../store/index.js';
+import type { ElbMetricDatum } from './data-plane/metrics.js';
 
 /** Where an `instance` target lives: a host's address, by the id ELB knows it by. */
 export interface HostDirectory {
@@ -33,6 +34,8 @@ export interface ElbDeps {
    * listens on its own, so two can both use port 80 as on AWS.
    */
   addressPrefix?: string;
+  /** Publishes the data plane's metrics (AWS/ApplicationELB) to CloudWatch; none: nothing is. */
+  publishMetrics?: (namespace: string, data: ElbMetricDatum[]) => void;
 }
 
 export const nowMs = (deps: ElbDeps) => deps.clock.now().getTime();

@@ -35,7 +35,14 @@ export interface RegisteredTarget {
 /** The region's load balancers, their `instance` targets resolved to this region's hosts. */
 export function loadBalancerDeps(deps: ControlPlaneDeps): ElbDeps {
   const { store, clock, accountId, region } = deps;
-  return { store, clock, accountId, region, hosts: { addressOf: (id) => hostAddressOf(deps, id) } };
+  return {
+    store,
+    clock,
+    accountId,
+    region,
+    hosts: { addressOf: (id) => hostAddressOf(deps, id) },
+    ...(deps.publishMetrics ? { publishMetrics: deps.publishMetrics } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Logger } from '../../kernel/index.js';
-import type { ElbDeps } from '../deps.js';
+import { nowMs, type ElbDeps } from '../deps.js';
 import {
   ELB_TABLES,
   listeners,
@@ -8,6 +8,7 @@ import {
   rules,
   targetGroups,
   targets,
+  type RuleRecord,
   type TargetGroupRecord,
 } from '../tables.js';
 import { actionTargetGroups } from '../target-groups.js';
@@ -16,7 +17,10 @@ import type { GroupView } from './balancer.js';
 import type { ListenerEngine, ListenerPlan } from './engine.js';
 import { HealthChecker, type CheckedTarget } from './health-checker.js';
 import type { HostsFile } from './hosts-file.js';
+import { counterDeltas, elbMetrics, type MetricsInput, type RequestCounts } from './metrics.js';
 import { NodeEngine } from './node-engine.js';
+
+const METRICS_EVERY_MS = 10_000;
 
 /** Whether a port can be bound on an address of this host right now. */
 export function portFree(address: string, port: number): Promise<boolean> {
@@ -39,6 +43,8 @@ export class DataPlane {
   private readonly abort = new AbortController();
   private timer?: NodeJS.Timeout;
   private syncing = false;
+  private publishedAt = 0;
+  private counts: RequestCounts = { listeners: new Map(), groups: new Map() };
 
   constructor(
     private readonly deps: ElbDeps,
@@ -158,6 +164,30 @@ export class DataPlane {
     }
     await this.engine.apply(plans, groups);
     this.hosts?.write(snap.lbs.map((lb) => ({ address: lb.address, name: lb.dnsName })));
+    await this.publish(snap);
+  }
+
+  /** Every 10 s: what the engine forwarded since the last time, as AWS/ApplicationELB metrics. */
+  private async publish(snap: Pick<MetricsInput, 'lbs' | 'listeners' | 'tgs' | 'targets'> & { rules: RuleRecord[] }) {
+    const at = nowMs(this.deps);
+    if (!this.deps.publishMetrics || at - this.publishedAt < METRICS_EVERY_MS) return;
+    const counts = await this.engine.requestCounts();
+    const first = this.publishedAt === 0;
+    this.publishedAt = at;
+    const listenerRequests = counterDeltas(this.counts.listeners, counts.listeners);
+    const groupRequests = counterDeltas(this.counts.groups, counts.groups);
+    this.counts = counts;
+    if (first) return; // the first reading is where counting starts
+    const lbsByGroup = new Map<string, string[]>();
+    const listenerLb = new Map(snap.listeners.map((l) => [l.arn, l.loadBalancerArn]));
+    const link = (lbArn: string | undefined, actions: RuleRecord['actions']) => {
+      for (const tg of actionTargetGroups(actions))
+        if (lbArn && !lbsByGroup.get(tg)?.includes(lbArn)) lbsByGroup.set(tg, [...(lbsByGroup.get(tg) ?? []), lbArn]);
+    };
+    for (const l of snap.listeners) link(l.loadBalancerArn, l.defaultActions);
+    for (const r of snap.rules) link(listenerLb.get(r.listenerArn), r.actions);
+    const data = elbMetrics({ ...snap, lbsByGroup, listenerRequests, groupRequests, at: new Date(at) });
+    if (data.length > 0) this.deps.publishMetrics('AWS/ApplicationELB', data);
   }
 
   /** Closes every listener and stops checking; the hosts file keeps no entries of ours. */

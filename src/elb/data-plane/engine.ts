@@ -1,6 +1,7 @@
 import type { ListenerCertificate } from '../deps.js';
 import type { ElbAction, ElbCondition } from '../tables.js';
 import type { GroupView } from './balancer.js';
+import type { RequestCounts } from './metrics.js';
 export { routable } from './balancer.js';
 
 /** One listener as an engine serves it: where it binds, and its rules by priority. */
@@ -24,5 +25,7 @@ export interface ListenerPlan {
  */
 export interface ListenerEngine {
   apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void>;
+  /** The requests it has forwarded so far (counters that may start again from 0 on a reload). */
+  requestCounts(): Promise<RequestCounts>;
   stop(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Logger } from '../../kernel/index.js';
 import { HaproxyEngine } from './haproxy-engine.js';
+import { countsOf } from './haproxy-runtime.js';
 
 describe('the HAProxy engine', () => {
   it('never puts a configuration HAProxy refuses in place, and checks one only once', async () => {
@@ -45,5 +46,33 @@ describe('the HAProxy engine', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads request counts per listener and target group from show stat', () => {
+    const csv = [
+      '# pxname,svname,qcur,stot,status,req_tot,',
+      'l_1,FRONTEND,,40,OPEN,38,',
+      'h_web,s1,,9,UP,,',
+      'h_web,BACKEND,,12,UP,30,',
+      't_tcp,BACKEND,,7,UP,,',
+      'none,BACKEND,,0,UP,0,',
+      '',
+    ].join('\n');
+    const counts = countsOf(
+      csv,
+      new Map([
+        ['l_1', { listener: 'lb/l1' }],
+        ['h_web', { group: 'arn:web' }],
+        ['t_tcp', { group: 'arn:tcp' }],
+      ]),
+    );
+    assert.deepEqual([...counts.listeners], [['lb/l1', 38]]);
+    assert.deepEqual(
+      [...counts.groups],
+      [
+        ['arn:web', 30],
+        ['arn:tcp', 7],
+      ],
+    );
   });
 });

@@ -1,28 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../kernel/index.js';
 import type { GroupView } from './balancer.js';
 import { routable, type ListenerEngine, type ListenerPlan } from './engine.js';
 import { renderHaproxy, type BackendPlan } from './haproxy-config.js';
+import { countsOf, runtimeCommand } from './haproxy-runtime.js';
+import type { RequestCounts } from './metrics.js';
 
 const execFileP = promisify(execFile);
-
-/** Sends commands to HAProxy's runtime API and returns its answer. */
-export function runtimeCommand(socket: string, command: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = net.connect(socket);
-    let out = '';
-    c.setTimeout(timeoutMs, () => c.destroy(new Error(`HAProxy's runtime API did not answer '${command}'`)));
-    c.on('connect', () => c.end(`${command}\n`));
-    c.on('data', (d) => (out += d.toString()));
-    c.on('close', () => resolve(out));
-    c.on('error', reject);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +28,8 @@ export class HaproxyEngine implements ListenerEngine {
   private readonly slots = new Map<string, (string | undefined)[]>();
   /** Per `backend/server`: the `address:port ready` last applied. */
   private applied = new Map<string, string>();
+  /** HAProxy's proxy names: a frontend's listener key, a backend's target group ARN. */
+  private readonly proxies = new Map<string, { listener?: string; group?: string }>();
   /** A structure HAProxy refused (checked once, not again every pass). */
   private refused?: string;
   /** The certificate bundles in `dir` (read from disk once, then kept in step as they are written). */
@@ -103,6 +93,8 @@ export class HaproxyEngine implements ListenerEngine {
       });
       empty.set(g.arn, { ...policy, slots: keys.map(() => undefined) });
     }
+    for (const l of listeners) this.proxies.set(`l_${l.id}`, { listener: l.key });
+    for (const [arn, b] of backends) this.proxies.set(b.name, { group: arn });
     const certFiles = this.writeCertificates(listeners);
     const certificateFile = (l: ListenerPlan) => certFiles.get(l.key) ?? '';
     const structure = renderHaproxy(listeners, empty, this.socket, certificateFile);
@@ -257,6 +249,16 @@ export class HaproxyEngine implements ListenerEngine {
       if (now && now !== before) return;
     }
     this.logger.warn({}, 'HAProxy did not take the new configuration within 2 s');
+  }
+
+  /**
+   * The requests HAProxy counted (`show stat`: each frontend's and backend's `req_tot`, or its
+   * sessions where it keeps no request count), by listener and target group. A reload starts a
+   * worker whose counters start again from 0.
+   */
+  async requestCounts(): Promise<RequestCounts> {
+    if (!this.child) return { listeners: new Map(), groups: new Map() };
+    return countsOf(await runtimeCommand(this.socket, 'show stat', 1000).catch(() => ''), this.proxies);
   }
 
   async stop(): Promise<void> {

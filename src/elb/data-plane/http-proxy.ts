@@ -78,7 +78,13 @@ function redirect(
  * An application load balancer's request handler: the first rule that matches decides; a
  * forward goes to a target over a kept-alive connection with X-Forwarded-For/-Proto/-Port added.
  */
-export function httpHandler(view: () => HttpListenerView, balancer: Balancer, agent: http.Agent) {
+export function httpHandler(
+  view: () => HttpListenerView,
+  balancer: Balancer,
+  agent: http.Agent,
+  /** Told of each request the listener takes, with the target group it goes to (if any). */
+  onRequest: (groupArn?: string) => void = () => undefined,
+) {
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const v = view();
     const url = req.url ?? '/';
@@ -93,12 +99,14 @@ export function httpHandler(view: () => HttpListenerView, balancer: Balancer, ag
       sourceIp,
     });
     const a = actions[actions.length - 1];
+    if (a?.Type !== 'forward') onRequest();
     if (!a) return answerError(res, 503);
     if (a.Type === 'fixed-response') return fixedResponse(res, a);
     if (a.Type === 'redirect') return redirect(req, res, a, v.port, v.scheme);
     const group = Balancer.group(a, v.groups);
     const sticky = group?.sticky?.type === 'lb_cookie' ? group.sticky : undefined;
     const target = group && balancer.pick(group, sticky ? { cookieTarget: stickyTarget(req.headers.cookie) } : {});
+    onRequest(target ? group.arn : undefined);
     if (!target) return answerError(res, 503);
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, val] of Object.entries(req.headers)) if (!HOP.has(k) && val !== undefined) headers[k] = val;

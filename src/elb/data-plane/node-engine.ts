@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { Logger } from '../../kernel/index.js';
 import { actionTargetGroups } from '../target-groups.js';
 import { Balancer, type GroupView } from './balancer.js';
+import type { RequestCounts } from './metrics.js';
 import type { ListenerEngine, ListenerPlan } from './engine.js';
 import { httpHandler, type HttpListenerView } from './http-proxy.js';
 import { compileRules } from './matcher.js';
@@ -23,6 +24,8 @@ export class NodeEngine implements ListenerEngine {
   private readonly bound = new Map<string, Bound>();
   private readonly balancer = new Balancer();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 512, maxFreeSockets: 256 });
+  private readonly listenerRequests = new Map<string, number>();
+  private readonly groupRequests = new Map<string, number>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -67,7 +70,15 @@ export class NodeEngine implements ListenerEngine {
 
   private bind(key: string, w: Omit<Bound, 'server'>): Promise<void> {
     const entry: Bound = { ...w, server: undefined as unknown as http.Server };
-    const handler = httpHandler(() => entry.view as HttpListenerView, this.balancer, this.agent);
+    const handler = httpHandler(
+      () => entry.view as HttpListenerView,
+      this.balancer,
+      this.agent,
+      (group) => {
+        this.listenerRequests.set(key, (this.listenerRequests.get(key) ?? 0) + 1);
+        if (group) this.groupRequests.set(group, (this.groupRequests.get(group) ?? 0) + 1);
+      },
+    );
     const server =
       w.protocol === 'HTTPS' && w.tls
         ? https.createServer({ keepAliveTimeout: 60_000, ...w.tls }, handler)
@@ -88,6 +99,10 @@ export class NodeEngine implements ListenerEngine {
         resolve();
       });
     });
+  }
+
+  requestCounts(): Promise<RequestCounts> {
+    return Promise.resolve({ listeners: new Map(this.listenerRequests), groups: new Map(this.groupRequests) });
   }
 
   async stop(): Promise<void> {
