@@ -20,7 +20,7 @@ import type { HostsFile } from './hosts-file.js';
 import { counterDeltas, elbMetrics, type MetricsInput, type RequestCounts } from './metrics.js';
 import { NodeEngine } from './node-engine.js';
 
-const METRICS_EVERY_MS = 10_000;
+const METRICS_EVERY_MS = 5_000;
 
 /** Whether a port can be bound on an address of this host right now. */
 export function portFree(address: string, port: number): Promise<boolean> {
@@ -167,7 +167,7 @@ export class DataPlane {
     await this.publish(snap);
   }
 
-  /** Every 10 s: what the engine forwarded since the last time, as AWS/ApplicationELB metrics. */
+  /** Every 5 s: what the engine forwarded since the last time, as AWS/ApplicationELB metrics. */
   private async publish(snap: Pick<MetricsInput, 'lbs' | 'listeners' | 'tgs' | 'targets'> & { rules: RuleRecord[] }) {
     const at = nowMs(this.deps);
     if (!this.deps.publishMetrics || at - this.publishedAt < METRICS_EVERY_MS) return;

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { cleanHosts, cliOf, fetchOnce, webContainer } from './elb-helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The load balancers' AWS/ApplicationELB metrics, read back with the AWS CLI, and a service that
+// scales on ALBRequestCountPerTarget (target-tracking alarms of 10-second periods).
+for (const engine of ['haproxy', 'node'] as const)
+  describe(`AWS/ApplicationELB metrics (--elb-engine ${engine})`, () => {
+    let fx: AgentFixture | undefined;
+    after(async () => {
+      const dir = fx?.berth.dataDir;
+      await fx?.dispose();
+      if (dir) cleanHosts(dir);
+    });
+
+    it('counts every request through the load balancer, and scales a service out on requests per target', async () => {
+      fx = await startAgentFixture(
+        {},
+        {
+          args: ['--elb-hosts-file', '/etc/hosts', '--elb-engine', engine, '--target-tracking-alarm-period', '10'],
+        },
+      );
+      const f = fx;
+      const { aws, targetGroup, healthy } = cliOf(f);
+      const lb = (await aws(['elbv2', 'create-load-balancer', '--name', 'busy'])).LoadBalancers[0];
+      const tg = await targetGroup('busy');
+      await aws([
+        'elbv2',
+        'create-listener',
+        '--load-balancer-arn',
+        lb.LoadBalancerArn,
+        '--protocol',
+        'HTTP',
+        '--port',
+        '80',
+        '--default-actions',
+        `Type=forward,TargetGroupArn=${tg}`,
+      ]);
+      await f.register('busy', [webContainer(f, '')]);
+      await aws([
+        'ecs',
+        'create-service',
+        '--service-name',
+        'busy',
+        '--task-definition',
+        'busy',
+        '--desired-count',
+        '1',
+        '--load-balancers',
+        `targetGroupArn=${tg},containerName=main,containerPort=8080`,
+      ]);
+      await healthy(tg, 1);
+      const lbDim = (lb.LoadBalancerArn as string).slice((lb.LoadBalancerArn as string).indexOf(':loadbalancer/') + 14);
+      const tgDim = tg.slice(tg.lastIndexOf(':') + 1);
+      const url = `http://${lb.DNSName}/`;
+
+      // Quiet, then exactly 40 requests: the published RequestCount grows by 40.
+      const total = async () => {
+        const r = await aws([
+          'cloudwatch',
+          'get-metric-statistics',
+          '--namespace',
+          'AWS/ApplicationELB',
+          '--metric-name',
+          'RequestCount',
+          '--dimensions',
+          `Name=LoadBalancer,Value=${lbDim}`,
+          '--statistics',
+          'Sum',
+          '--period',
+          '3600',
+          '--start-time',
+          new Date(Date.now() - 3_600_000).toISOString(),
+          '--end-time',
+          new Date(Date.now() + 60_000).toISOString(),
+        ]);
+        return (r.Datapoints as { Sum: number }[]).reduce((n, d) => n + d.Sum, 0);
+      };
+      await sleep(21_000); // two publishing intervals: everything before is counted
+      const before = await total();
+      for (let i = 0; i < 40; i++) assert.equal((await fetchOnce(url)).ok, true);
+      await sleep(21_000);
+      assert.equal((await total()) - before, 40);
+
+      // 20 requests/s to one task against a target of 50 per target per 10 s: out to MaxCapacity.
+      const target = ['--service-namespace', 'ecs', '--scalable-dimension', 'ecs:service:DesiredCount'];
+      await aws([
+        'application-autoscaling',
+        'register-scalable-target',
+        ...target,
+        '--resource-id',
+        'service/default/busy',
+        '--min-capacity',
+        '1',
+        '--max-capacity',
+        '3',
+      ]);
+      await aws([
+        'application-autoscaling',
+        'put-scaling-policy',
+        ...target,
+        '--resource-id',
+        'service/default/busy',
+        '--policy-name',
+        'rps',
+        '--policy-type',
+        'TargetTrackingScaling',
+        '--target-tracking-scaling-policy-configuration',
+        JSON.stringify({
+          TargetValue: 50,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: 'ALBRequestCountPerTarget',
+            ResourceLabel: `${lbDim}/${tgDim}`,
+          },
+        }),
+      ]);
+      let desired = 1;
+      for (let i = 0; i < 1800 && desired < 3; i++) {
+        const t0 = Date.now();
+        await fetchOnce(url);
+        if (i % 40 === 0)
+          desired = (await aws(['ecs', 'describe-services', '--services', 'busy'])).services[0].desiredCount;
+        await sleep(Math.max(0, 50 - (Date.now() - t0)));
+      }
+      assert.equal(desired, 3);
+      const [activity] = (await aws(['application-autoscaling', 'describe-scaling-activities', ...target.slice(0, 2)]))
+        .ScalingActivities;
+      assert.match(
+        activity.Cause,
+        /^monitor alarm TargetTracking-service\/default\/busy-AlarmHigh-[0-9a-f-]{36} in state ALARM triggered policy rps$/,
+      );
+      const healthyHosts = await aws([
+        'cloudwatch',
+        'get-metric-statistics',
+        '--namespace',
+        'AWS/ApplicationELB',
+        '--metric-name',
+        'HealthyHostCount',
+        '--dimensions',
+        `Name=TargetGroup,Value=${tgDim}`,
+        `Name=LoadBalancer,Value=${lbDim}`,
+        '--statistics',
+        'Maximum',
+        '--period',
+        '3600',
+        '--start-time',
+        new Date(Date.now() - 3_600_000).toISOString(),
+        '--end-time',
+        new Date(Date.now() + 60_000).toISOString(),
+      ]);
+      assert.ok(healthyHosts.Datapoints[0]?.Maximum >= 1, JSON.stringify(healthyHosts));
+      await aws(['ecs', 'delete-service', '--service', 'busy', '--force']);
+      await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lb.LoadBalancerArn]);
+    });
+  });
