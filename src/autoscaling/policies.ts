@@ -82,7 +82,7 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
   if (cfg.CustomizedMetricSpecification) throw notImplemented('customized metrics in target tracking');
   const predefined = cfg.PredefinedMetricSpecification?.PredefinedMetricType;
   const metric = predefinedMetric(input.ResourceId, cfg.PredefinedMetricSpecification);
-  const { key, was, arn } = policySlot(deps, input);
+  const { arn, base } = policySlot(deps, input);
   const period = deps.alarmPeriodSec ?? 60;
   const alarm = (kind: 'High' | 'Low') => {
     const name = `TargetTracking-${input.ResourceId}-Alarm${kind}-${uuid()}`;
@@ -99,12 +99,7 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     return { AlarmName: name, AlarmARN: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${name}` };
   };
   const rec: PolicyRecord = {
-    key: `${key}|${input.PolicyName}`,
-    PolicyARN: arn,
-    PolicyName: input.PolicyName,
-    ServiceNamespace: input.ServiceNamespace,
-    ResourceId: input.ResourceId,
-    ScalableDimension: input.ScalableDimension,
+    ...base,
     PolicyType: 'TargetTrackingScaling',
     TargetTrackingScalingPolicyConfiguration: {
       TargetValue: cfg.TargetValue,
@@ -120,7 +115,6 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     },
     // A policy that scales in never has no low alarm.
     Alarms: cfg.DisableScaleIn ? [alarm('High')] : [alarm('High'), alarm('Low')],
-    CreationTime: was?.CreationTime ?? deps.clock.now().getTime(),
   };
   deps.store.write((tx) => tx.put(policies, rec));
   return rec;
@@ -142,7 +136,16 @@ function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
   const arn =
     was?.PolicyARN ??
     `arn:aws:autoscaling:${deps.region}:${deps.accountId}:scalingPolicy:${uuid()}:resource/ecs/${input.ResourceId}:policyName/${input.PolicyName}`;
-  return { key, was, arn };
+  const base = {
+    key: `${key}|${input.PolicyName}`,
+    PolicyARN: arn,
+    PolicyName: input.PolicyName,
+    ServiceNamespace: input.ServiceNamespace,
+    ResourceId: input.ResourceId,
+    ScalableDimension: input.ScalableDimension,
+    CreationTime: was?.CreationTime ?? deps.clock.now().getTime(),
+  };
+  return { arn, base };
 }
 
 /**
@@ -152,18 +155,12 @@ function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
  */
 function putStepPolicy(deps: AutoscalingDeps, input: PolicyInput): PolicyRecord {
   const cfg = checkStepConfiguration(input.StepScalingPolicyConfiguration);
-  const { key, was, arn } = policySlot(deps, input);
+  const { base } = policySlot(deps, input);
   const rec: PolicyRecord = {
-    key: `${key}|${input.PolicyName}`,
-    PolicyARN: arn,
-    PolicyName: input.PolicyName,
-    ServiceNamespace: input.ServiceNamespace,
-    ResourceId: input.ResourceId,
-    ScalableDimension: input.ScalableDimension,
+    ...base,
     PolicyType: 'StepScaling',
     StepScalingPolicyConfiguration: cfg,
     Alarms: [],
-    CreationTime: was?.CreationTime ?? deps.clock.now().getTime(),
   };
   deps.store.write((tx) => tx.put(policies, rec));
   return rec;

@@ -1,5 +1,5 @@
 import type { IamDeps, Sealer } from '../iam/index.js';
-import type { Clock } from '../kernel/index.js';
+import type { Clock, MetricDatum, PublishMetrics } from '../kernel/index.js';
 import type { Store } from '../store/index.js';
 
 export interface ControlPlaneDeps {
@@ -23,20 +23,12 @@ export interface ControlPlaneDeps {
    */
   enforceIam?: boolean;
   /** Publishes a face's metrics (AWS/ECS) to CloudWatch metrics; none: nothing is published. */
-  publishMetrics?: (namespace: string, data: MetricDatumOut[]) => void;
+  publishMetrics?: PublishMetrics;
   /** CloudWatch alarms' states, for deployment alarms (none: deployments watch no alarms). */
   alarmStates?: (names: readonly string[]) => { name: string; state: string; since: number }[];
 }
 
 /** One datum of a metric, as CloudWatch's PutMetricData takes it. */
-export interface MetricDatumOut {
-  MetricName: string;
-  Dimensions: { Name: string; Value: string }[];
-  Value: number;
-  Unit: string;
-  Timestamp: Date;
-  /** 1: kept by the second (high resolution); otherwise by the minute. */
-  StorageResolution?: number;
-}
+export type MetricDatumOut = MetricDatum;
 
 export const now = (deps: ControlPlaneDeps): number => deps.clock.now().getTime();

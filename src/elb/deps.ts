@@ -1,6 +1,5 @@
-import type { Clock } from '../kernel/index.js';
+import type { Clock, PublishMetrics } from '../kernel/index.js';
 import type { Store } from '../store/index.js';
-import type { ElbMetricDatum } from './data-plane/metrics.js';
 
 /** Where an `instance` target lives: a host's address, by the id ELB knows it by. */
 export interface HostDirectory {
@@ -35,7 +34,7 @@ export interface ElbDeps {
    */
   addressPrefix?: string;
   /** Publishes the data plane's metrics (AWS/ApplicationELB) to CloudWatch; none: nothing is. */
-  publishMetrics?: (namespace: string, data: ElbMetricDatum[]) => void;
+  publishMetrics?: PublishMetrics;
 }
 
 export const nowMs = (deps: ElbDeps) => deps.clock.now().getTime();

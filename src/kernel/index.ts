@@ -14,3 +14,4 @@ export * from './regions.js';
 export * from './safe-json.js';
 export * from './wildcard.js';
 export * from './work-queue.js';
+export * from './metric-datum.js';

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli } from './harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { awsJson, sleep } from './harness.js';
 
 // Application Auto Scaling through the AWS CLI beyond target tracking: a step policy driven by a
 // custom metric the test pushes with put-metric-data (an alarm of 10-second periods calls it),
@@ -15,11 +13,7 @@ describe('step scaling on a custom metric and scheduled actions', () => {
   it('steps a service out as the custom metric breaches its alarm, then sets its bounds on schedule', async () => {
     fx = await startAgentFixture();
     const f = fx;
-    const aws = async (args: string[]) => {
-      const r = await awsCli(f.berth.endpoint, args);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      return JSON.parse(r.stdout || '{}');
-    };
+    const { aws } = awsJson(f.berth.endpoint);
     await f.register('worker', [
       { name: 'main', image: f.imageUri, memory: 16, command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"] },
     ]);

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli } from './harness.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { awsJson, sleep } from './harness.js';
 
 // ECS deployment alarms through the AWS CLI: a revision whose tasks never become healthy is rolled
 // back when the CloudWatch alarm the service watches goes into ALARM during its deployment.
@@ -14,11 +12,7 @@ describe('ECS deployment alarms', () => {
   it('rolls a bad revision back when a deployment alarm fires', async () => {
     fx = await startAgentFixture();
     const f = fx;
-    const aws = async (args: string[]) => {
-      const r = await awsCli(f.berth.endpoint, args);
-      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      return JSON.parse(r.stdout || '{}');
-    };
+    const { aws } = awsJson(f.berth.endpoint);
     await aws([
       'cloudwatch',
       'put-metric-alarm',

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { cleanHosts, cliOf, fetchOnce, webContainer } from './elb-helpers.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './harness.js';
 
 /** GETs at 20 requests/s until stopped, each answer (or error) kept with its time. */
 function requestLoop(url: string) {
@@ -43,7 +42,7 @@ for (const engine of ['haproxy', 'node'] as const)
     it('tests green on the test listener, cuts production over at once, rolls back at once, and deploys again with no failed request', async () => {
       fx = await startAgentFixture({}, { args: ['--elb-hosts-file', '/etc/hosts', '--elb-engine', engine] });
       const f = fx;
-      const { aws, targetGroup, healthy } = cliOf(f);
+      const { aws, listener, targetGroup, healthy } = cliOf(f);
       const lb = (await aws(['elbv2', 'create-load-balancer', '--name', 'bg'])).LoadBalancers[0];
       const [blue, green] = [await targetGroup('bg-blue'), await targetGroup('bg-green')];
       for (const tg of [blue, green])
@@ -57,26 +56,18 @@ for (const engine of ['haproxy', 'node'] as const)
         ]);
       // Production on port 80, test traffic on port 8080: each a rule that forwards to blue.
       const rule = async (port: number) => {
-        const listener = (
-          await aws([
-            'elbv2',
-            'create-listener',
-            '--load-balancer-arn',
-            lb.LoadBalancerArn,
-            '--protocol',
-            'HTTP',
-            '--port',
-            String(port),
-            '--default-actions',
-            'Type=fixed-response,FixedResponseConfig={StatusCode=404}',
-          ])
-        ).Listeners[0].ListenerArn as string;
+        const listenerArn = await listener(
+          lb.LoadBalancerArn,
+          'HTTP',
+          port,
+          'Type=fixed-response,FixedResponseConfig={StatusCode=404}',
+        );
         return (
           await aws([
             'elbv2',
             'create-rule',
             '--listener-arn',
-            listener,
+            listenerArn,
             '--priority',
             '1',
             '--conditions',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AgentFixture } from './agent-fixture.js';
-import { awsCli } from './harness.js';
+import { awsJson } from './harness.js';
 
 // Each task serves its own task ARN (read from the task metadata endpoint) at / and /api/.
 export const serveTaskArn = (prefix: string) =>
@@ -32,16 +32,30 @@ export function cleanHosts(dataDir: string): void {
 
 /** The AWS CLI against a fixture's berth: `aws` must succeed (parsed JSON), `refused` must fail (its stderr). */
 export function cliOf(f: AgentFixture) {
-  const aws = async (args: string[]) => {
-    const r = await awsCli(f.berth.endpoint, args);
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout || '{}');
-  };
-  const refused = async (args: string[]) => {
-    const r = await awsCli(f.berth.endpoint, args);
-    assert.notEqual(r.code, 0, `${args.join(' ')} should be refused`);
-    return r.stderr;
-  };
+  const { aws, refused } = awsJson(f.berth.endpoint);
+  /** A listener of a load balancer, with its default actions (CLI shorthand). */
+  const listener = async (
+    lbArn: string,
+    protocol: string,
+    port: number,
+    defaultActions: string,
+    extra: string[] = [],
+  ) =>
+    (
+      await aws([
+        'elbv2',
+        'create-listener',
+        '--load-balancer-arn',
+        lbArn,
+        '--protocol',
+        protocol,
+        '--port',
+        String(port),
+        ...extra,
+        '--default-actions',
+        defaultActions,
+      ])
+    ).Listeners[0].ListenerArn as string;
   /** An HTTP target group checked every 5 s (2 s timeout, 2 checks either way). */
   const targetGroup = async (name: string) =>
     (
@@ -75,7 +89,7 @@ export function cliOf(f: AgentFixture) {
     }
     assert.fail(`${n} healthy targets in ${tg}`);
   };
-  return { aws, refused, targetGroup, healthy };
+  return { aws, refused, listener, targetGroup, healthy };
 }
 
 /** One GET through a load balancer: the body of a 200, else the status (or error) as an error entry. */

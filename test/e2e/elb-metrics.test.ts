@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { cleanHosts, cliOf, fetchOnce, webContainer } from './elb-helpers.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './harness.js';
 
 // The load balancers' AWS/ApplicationELB metrics, read back with the AWS CLI, and a service that
 // scales on ALBRequestCountPerTarget (target-tracking alarms of 10-second periods).
@@ -24,21 +23,10 @@ for (const engine of ['haproxy', 'node'] as const)
         },
       );
       const f = fx;
-      const { aws, targetGroup, healthy } = cliOf(f);
+      const { aws, listener, targetGroup, healthy } = cliOf(f);
       const lb = (await aws(['elbv2', 'create-load-balancer', '--name', 'busy'])).LoadBalancers[0];
       const tg = await targetGroup('busy');
-      await aws([
-        'elbv2',
-        'create-listener',
-        '--load-balancer-arn',
-        lb.LoadBalancerArn,
-        '--protocol',
-        'HTTP',
-        '--port',
-        '80',
-        '--default-actions',
-        `Type=forward,TargetGroupArn=${tg}`,
-      ]);
+      await listener(lb.LoadBalancerArn, 'HTTP', 80, `Type=forward,TargetGroupArn=${tg}`);
       await f.register('busy', [webContainer(f, '')]);
       await aws([
         'ecs',
@@ -58,27 +46,30 @@ for (const engine of ['haproxy', 'node'] as const)
       const url = `http://${lb.DNSName}/`;
 
       // Quiet, then exactly 40 requests: the published RequestCount grows by 40.
-      const total = async () => {
-        const r = await aws([
-          'cloudwatch',
-          'get-metric-statistics',
-          '--namespace',
-          'AWS/ApplicationELB',
-          '--metric-name',
-          'RequestCount',
-          '--dimensions',
-          `Name=LoadBalancer,Value=${lbDim}`,
-          '--statistics',
-          'Sum',
-          '--period',
-          '3600',
-          '--start-time',
-          new Date(Date.now() - 3_600_000).toISOString(),
-          '--end-time',
-          new Date(Date.now() + 60_000).toISOString(),
-        ]);
-        return (r.Datapoints as { Sum: number }[]).reduce((n, d) => n + d.Sum, 0);
-      };
+      /** A statistic of an AWS/ApplicationELB metric over the last hour, in one period. */
+      const stat = async (metric: string, dims: [string, string][], statistic: string) =>
+        (
+          await aws([
+            'cloudwatch',
+            'get-metric-statistics',
+            '--namespace',
+            'AWS/ApplicationELB',
+            '--metric-name',
+            metric,
+            '--dimensions',
+            ...dims.map(([n, v]) => `Name=${n},Value=${v}`),
+            '--statistics',
+            statistic,
+            '--period',
+            '3600',
+            '--start-time',
+            new Date(Date.now() - 3_600_000).toISOString(),
+            '--end-time',
+            new Date(Date.now() + 60_000).toISOString(),
+          ])
+        ).Datapoints as Record<string, number>[];
+      const total = async () =>
+        (await stat('RequestCount', [['LoadBalancer', lbDim]], 'Sum')).reduce((n, d) => n + (d.Sum ?? 0), 0);
       await sleep(21_000); // two publishing intervals: everything before is counted
       const before = await total();
       for (let i = 0; i < 40; i++) assert.equal((await fetchOnce(url)).ok, true);
@@ -132,26 +123,15 @@ for (const engine of ['haproxy', 'node'] as const)
         activity.Cause,
         /^monitor alarm TargetTracking-service\/default\/busy-AlarmHigh-[0-9a-f-]{36} in state ALARM triggered policy rps$/,
       );
-      const healthyHosts = await aws([
-        'cloudwatch',
-        'get-metric-statistics',
-        '--namespace',
-        'AWS/ApplicationELB',
-        '--metric-name',
+      const hosts = await stat(
         'HealthyHostCount',
-        '--dimensions',
-        `Name=TargetGroup,Value=${tgDim}`,
-        `Name=LoadBalancer,Value=${lbDim}`,
-        '--statistics',
+        [
+          ['TargetGroup', tgDim],
+          ['LoadBalancer', lbDim],
+        ],
         'Maximum',
-        '--period',
-        '3600',
-        '--start-time',
-        new Date(Date.now() - 3_600_000).toISOString(),
-        '--end-time',
-        new Date(Date.now() + 60_000).toISOString(),
-      ]);
-      assert.ok(healthyHosts.Datapoints[0]?.Maximum >= 1, JSON.stringify(healthyHosts));
+      );
+      assert.ok((hosts[0]?.Maximum ?? 0) >= 1, JSON.stringify(hosts));
       await aws(['ecs', 'delete-service', '--service', 'busy', '--force']);
       await aws(['elbv2', 'delete-load-balancer', '--load-balancer-arn', lb.LoadBalancerArn]);
     });

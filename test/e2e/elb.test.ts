@@ -23,7 +23,7 @@ for (const engine of ['haproxy', 'node'] as const)
     it('spreads requests over the service’s tasks, routes /api/* by rule, and replaces a task that fails its health checks', async () => {
       fx = await startAgentFixture({}, { args: ['--elb-hosts-file', '/etc/hosts', '--elb-engine', engine] });
       const f = fx;
-      const { aws, refused, targetGroup, healthy } = cliOf(f);
+      const { aws, refused, listener, targetGroup, healthy } = cliOf(f);
       const lb = (await aws(['elbv2', 'create-load-balancer', '--name', 'shop'])).LoadBalancers[0];
       assert.match(
         lb.LoadBalancerArn,
@@ -31,25 +31,12 @@ for (const engine of ['haproxy', 'node'] as const)
       );
       await aws(['elbv2', 'wait', 'load-balancer-available', '--load-balancer-arns', lb.LoadBalancerArn]);
       const [webTg, apiTg] = [await targetGroup('shop-web'), await targetGroup('shop-api')];
-      const listener = (
-        await aws([
-          'elbv2',
-          'create-listener',
-          '--load-balancer-arn',
-          lb.LoadBalancerArn,
-          '--protocol',
-          'HTTP',
-          '--port',
-          '80',
-          '--default-actions',
-          `Type=forward,TargetGroupArn=${webTg}`,
-        ])
-      ).Listeners[0].ListenerArn as string;
+      const webListener = await listener(lb.LoadBalancerArn, 'HTTP', 80, `Type=forward,TargetGroupArn=${webTg}`);
       await aws([
         'elbv2',
         'create-rule',
         '--listener-arn',
-        listener,
+        webListener,
         '--priority',
         '10',
         '--conditions',
@@ -63,7 +50,7 @@ for (const engine of ['haproxy', 'node'] as const)
           'elbv2',
           'create-rule',
           '--listener-arn',
-          listener,
+          webListener,
           '--priority',
           '10',
           '--conditions',
@@ -222,19 +209,9 @@ for (const engine of ['haproxy', 'node'] as const)
             `fileb://${join(pki, 'key.pem')}`,
           ])
         ).CertificateArn as string;
-        await aws([
-          'elbv2',
-          'create-listener',
-          '--load-balancer-arn',
-          lb.LoadBalancerArn,
-          '--protocol',
-          'HTTPS',
-          '--port',
-          '443',
+        await listener(lb.LoadBalancerArn, 'HTTPS', 443, `Type=forward,TargetGroupArn=${webTg}`, [
           '--certificates',
           `CertificateArn=${cert}`,
-          '--default-actions',
-          `Type=forward,TargetGroupArn=${webTg}`,
         ]);
         let secure = '';
         for (let i = 0; i < 50 && !secure; i++) {
@@ -394,7 +371,7 @@ for (const engine of ['haproxy', 'node'] as const)
 
     it('forwards TCP through a network load balancer to an awsvpc service by task IP', async () => {
       const f = fx as AgentFixture;
-      const { aws } = cliOf(f);
+      const { aws, listener } = cliOf(f);
       const nlb = (await aws(['elbv2', 'create-load-balancer', '--name', 'tcp', '--type', 'network'])).LoadBalancers[0];
       const address = nlb.AvailabilityZones[0].LoadBalancerAddresses[0].IpAddress as string;
       const tg = (
@@ -415,18 +392,7 @@ for (const engine of ['haproxy', 'node'] as const)
           '2',
         ])
       ).TargetGroups[0].TargetGroupArn as string;
-      await aws([
-        'elbv2',
-        'create-listener',
-        '--load-balancer-arn',
-        nlb.LoadBalancerArn,
-        '--protocol',
-        'TCP',
-        '--port',
-        '7000',
-        '--default-actions',
-        `Type=forward,TargetGroupArn=${tg}`,
-      ]);
+      await listener(nlb.LoadBalancerArn, 'TCP', 7000, `Type=forward,TargetGroupArn=${tg}`);
       await f.register(
         'vpcweb',
         [

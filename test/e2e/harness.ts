@@ -129,6 +129,23 @@ export async function awsCli(
   }
 }
 
+/** The AWS CLI against berth: `aws` must succeed (its JSON parsed), `refused` must fail (its stderr). */
+export function awsJson(endpoint: string) {
+  const aws = async (args: string[]) => {
+    const r = await awsCli(endpoint, args);
+    if (r.code !== 0) throw new Error(`aws ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout || '{}');
+  };
+  const refused = async (args: string[]) => {
+    const r = await awsCli(endpoint, args);
+    if (r.code === 0) throw new Error(`aws ${args.join(' ')} should have been refused`);
+    return r.stderr;
+  };
+  return { aws, refused };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** A `berth agent` process joining a cluster, as a separate host would. */
 export async function startAgentProcess(
   endpoint: string,

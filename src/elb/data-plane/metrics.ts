@@ -1,14 +1,5 @@
+import type { MetricDatum } from '../../kernel/index.js';
 import type { ListenerRecord, LoadBalancerRecord, TargetGroupRecord, TargetRecord } from '../tables.js';
-
-/** One CloudWatch datum, as PutMetricData takes it. */
-export interface ElbMetricDatum {
-  MetricName: string;
-  Dimensions: { Name: string; Value: string }[];
-  Value: number;
-  Unit: string;
-  Timestamp: Date;
-  StorageResolution?: number;
-}
 
 /** What an engine has forwarded since it started: requests per listener key and per target group ARN. */
 export interface RequestCounts {
@@ -51,8 +42,8 @@ export interface MetricsInput {
  * targets, at least one); HealthyHostCount and UnHealthyHostCount. Kept by the second, so alarms
  * of any period can read them; zero counts are published too (scale-in needs to see them).
  */
-export function elbMetrics(m: MetricsInput): ElbMetricDatum[] {
-  const out: ElbMetricDatum[] = [];
+export function elbMetrics(m: MetricsInput): MetricDatum[] {
+  const out: MetricDatum[] = [];
   const datum = (MetricName: string, dims: [string, string][], Value: number, Unit = 'Count') =>
     out.push({
       MetricName,
