@@ -15,7 +15,7 @@ for (const engine of ['haproxy', 'node'] as const)
       if (dir) cleanHosts(dir);
     });
 
-    it('counts every request through the load balancer, and scales a service out on requests per target', async () => {
+    it('counts every request through the load balancer, and (haproxy) scales a service out on requests per target', async () => {
       fx = await startAgentFixture(
         {},
         {
@@ -70,13 +70,15 @@ for (const engine of ['haproxy', 'node'] as const)
         ).Datapoints as Record<string, number>[];
       const total = async () =>
         (await stat('RequestCount', [['LoadBalancer', lbDim]], 'Sum')).reduce((n, d) => n + (d.Sum ?? 0), 0);
-      await sleep(21_000); // two publishing intervals: everything before is counted
+      await sleep(12_000); // two publishing intervals: everything before is counted
       const before = await total();
       for (let i = 0; i < 40; i++) assert.equal((await fetchOnce(url)).ok, true);
-      await sleep(21_000);
+      await sleep(12_000);
       assert.equal((await total()) - before, 40);
 
-      // 20 requests/s to one task against a target of 50 per target per 10 s: out to MaxCapacity.
+      // 20 requests/s to one task against a target of 50 per target per 10 s: out to MaxCapacity
+      // (the metrics are the same whichever engine counted them: scaling is checked once).
+      if (engine === 'node') return;
       const target = ['--service-namespace', 'ecs', '--scalable-dimension', 'ecs:service:DesiredCount'];
       await aws([
         'application-autoscaling',
