@@ -45,7 +45,7 @@ function checkHooks(hooks: readonly LifecycleHook[]): LifecycleHook[] {
     const type = h.targetType ?? 'AWS_LAMBDA';
     if (type === 'AWS_LAMBDA')
       throw notImplemented(
-        'Lifecycle hooks of targetType AWS_LAMBDA (berth runs no Lambda functions; PAUSE hooks are served)',
+        'A lifecycle hook of targetType AWS_LAMBDA (berth runs no Lambda functions; PAUSE hooks are served)',
       );
     if (type !== 'PAUSE') throw bad(`${at}.targetType must be AWS_LAMBDA or PAUSE.`, `${at}.targetType`);
     if (!h.lifecycleStages?.length) throw bad(`${at}.lifecycleStages must be specified.`, `${at}.lifecycleStages`);
