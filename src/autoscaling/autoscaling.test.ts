@@ -370,4 +370,59 @@ describe('Application Auto Scaling of an ECS service', () => {
       'InvalidParameter:TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel',
     );
   });
+
+  it('tracks a customized metric (any CloudWatch metric and statistic), and refuses metric math', () => {
+    const { deps, counts, clock } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    const spec = {
+      Namespace: 'Shop',
+      MetricName: 'Backlog',
+      Dimensions: [{ Name: 'Queue', Value: 'orders' }],
+      Statistic: 'Average',
+    };
+    const p = putScalingPolicy(deps, {
+      ...target,
+      PolicyName: 'backlog',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 10, CustomizedMetricSpecification: spec },
+    });
+    const [high] = describeAlarms(deps, { AlarmNames: [p.Alarms[0]?.AlarmName ?? ''] });
+    assert.deepEqual(
+      [high?.Namespace, high?.MetricName, high?.Statistic, high?.Dimensions],
+      ['Shop', 'Backlog', 'Average', spec.Dimensions],
+    );
+    assert.deepEqual(
+      describeScalingPolicies(deps, 'ecs', RID)[0]?.TargetTrackingScalingPolicyConfiguration
+        ?.CustomizedMetricSpecification,
+      spec,
+    );
+    for (let i = 0; i < 3; i++) {
+      recordMetrics(deps, 'Shop', [{ MetricName: 'Backlog', Dimensions: spec.Dimensions, Value: 45 }]);
+      clock.advance(60_000);
+    }
+    evaluateAlarms(deps);
+    runScaling(deps);
+    assert.equal(counts.get(RID), 5, 'ceil(1 × 45 / 10)');
+    const put = (cfg: object) =>
+      failure(() =>
+        putScalingPolicy(deps, {
+          ...target,
+          PolicyName: 'bad',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: { TargetValue: 1, ...cfg },
+        }),
+      );
+    assert.equal(
+      put({ CustomizedMetricSpecification: { ...spec, Statistic: 'p99' } }),
+      'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Statistic',
+    );
+    assert.equal(put({ CustomizedMetricSpecification: { Metrics: [{ Id: 'm1' }] } }), 'NotImplemented:');
+    assert.equal(
+      put({
+        CustomizedMetricSpecification: spec,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      }),
+      'InvalidParameter:TargetTrackingScalingPolicyConfiguration',
+    );
+  });
 });

@@ -2,56 +2,8 @@ import { invalidParameter, notFound, notImplemented, uuid } from '../kernel/inde
 import { deleteAlarms, describeAlarms, putMetricAlarm } from '../metrics/index.js';
 import type { AutoscalingDeps } from './deps.js';
 import { checkStepConfiguration } from './step-scaling.js';
+import { trackedMetric } from './tracked-metric.js';
 import { policies, targetKey, targets, type PolicyRecord, type StepScalingConfiguration } from './tables.js';
-
-const ECS_METRICS: Record<string, string> = {
-  ECSServiceAverageCPUUtilization: 'CPUUtilization',
-  ECSServiceAverageMemoryUtilization: 'MemoryUtilization',
-};
-
-/** The metric a predefined metric type tracks for an ECS service, as AWS's alarms for it name it. */
-function predefinedMetric(
-  resourceId: string,
-  spec: { PredefinedMetricType: string; ResourceLabel?: string } | undefined,
-) {
-  const type = spec?.PredefinedMetricType;
-  const field = 'TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification';
-  const ecs = type ? ECS_METRICS[type] : undefined;
-  if (ecs) {
-    const [, cluster, service] = resourceId.split('/');
-    return {
-      Namespace: 'AWS/ECS',
-      MetricName: ecs,
-      Dimensions: [
-        { Name: 'ClusterName', Value: cluster as string },
-        { Name: 'ServiceName', Value: service as string },
-      ],
-      Statistic: 'Average',
-      Unit: 'Percent',
-    };
-  }
-  if (type === 'ALBRequestCountPerTarget') {
-    // ResourceLabel: app/<load balancer>/<id>/targetgroup/<target group>/<id>.
-    const m = /^(app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})\/(targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})$/.exec(
-      spec?.ResourceLabel ?? '',
-    );
-    if (!m)
-      throw invalidParameter(
-        'ResourceLabel must be app/<load-balancer-name>/<load-balancer-id>/targetgroup/<target-group-name>/<target-group-id> for ALBRequestCountPerTarget',
-        { field: `${field}.ResourceLabel` },
-      );
-    return {
-      Namespace: 'AWS/ApplicationELB',
-      MetricName: 'RequestCountPerTarget',
-      Dimensions: [
-        { Name: 'TargetGroup', Value: m[2] as string },
-        { Name: 'LoadBalancer', Value: m[1] as string },
-      ],
-      Statistic: 'Sum',
-    };
-  }
-  throw invalidParameter(`Unsupported predefined metric type for ecs: ${type ?? '(none)'}`, { field });
-}
 
 export interface PolicyInput {
   PolicyName: string;
@@ -60,9 +12,7 @@ export interface PolicyInput {
   ScalableDimension: string;
   PolicyType?: string;
   StepScalingPolicyConfiguration?: StepScalingConfiguration;
-  TargetTrackingScalingPolicyConfiguration?: PolicyRecord['TargetTrackingScalingPolicyConfiguration'] & {
-    CustomizedMetricSpecification?: unknown;
-  };
+  TargetTrackingScalingPolicyConfiguration?: PolicyRecord['TargetTrackingScalingPolicyConfiguration'];
 }
 
 /**
@@ -79,9 +29,7 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     throw invalidParameter('TargetTrackingScalingPolicyConfiguration is required for a TargetTrackingScaling policy', {
       field: 'TargetTrackingScalingPolicyConfiguration',
     });
-  if (cfg.CustomizedMetricSpecification) throw notImplemented('customized metrics in target tracking');
-  const predefined = cfg.PredefinedMetricSpecification?.PredefinedMetricType;
-  const metric = predefinedMetric(input.ResourceId, cfg.PredefinedMetricSpecification);
+  const metric = trackedMetric(input.ResourceId, cfg);
   const { arn, base } = policySlot(deps, input);
   const period = deps.alarmPeriodSec ?? 60;
   const alarm = (kind: 'High' | 'Low') => {
@@ -103,12 +51,16 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     PolicyType: 'TargetTrackingScaling',
     TargetTrackingScalingPolicyConfiguration: {
       TargetValue: cfg.TargetValue,
-      PredefinedMetricSpecification: {
-        PredefinedMetricType: predefined as string,
-        ...(cfg.PredefinedMetricSpecification?.ResourceLabel
-          ? { ResourceLabel: cfg.PredefinedMetricSpecification.ResourceLabel }
-          : {}),
-      },
+      ...(cfg.PredefinedMetricSpecification
+        ? {
+            PredefinedMetricSpecification: {
+              PredefinedMetricType: cfg.PredefinedMetricSpecification.PredefinedMetricType,
+              ...(cfg.PredefinedMetricSpecification.ResourceLabel
+                ? { ResourceLabel: cfg.PredefinedMetricSpecification.ResourceLabel }
+                : {}),
+            },
+          }
+        : { CustomizedMetricSpecification: cfg.CustomizedMetricSpecification }),
       ...(cfg.ScaleOutCooldown !== undefined ? { ScaleOutCooldown: cfg.ScaleOutCooldown } : {}),
       ...(cfg.ScaleInCooldown !== undefined ? { ScaleInCooldown: cfg.ScaleInCooldown } : {}),
       ...(cfg.DisableScaleIn !== undefined ? { DisableScaleIn: cfg.DisableScaleIn } : {}),

@@ -29,6 +29,15 @@ export interface PolicyRecord {
   TargetTrackingScalingPolicyConfiguration?: {
     TargetValue: number;
     PredefinedMetricSpecification?: { PredefinedMetricType: string; ResourceLabel?: string };
+    CustomizedMetricSpecification?: {
+      MetricName?: string;
+      Namespace?: string;
+      Dimensions?: { Name: string; Value: string }[];
+      Statistic?: string;
+      Unit?: string;
+      /** Metric math (not served). */
+      Metrics?: unknown[];
+    };
     ScaleOutCooldown?: number;
     ScaleInCooldown?: number;
     DisableScaleIn?: boolean;
