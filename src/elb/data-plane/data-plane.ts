@@ -8,10 +8,9 @@ import {
   rules,
   targetGroups,
   targets,
-  type RuleRecord,
   type TargetGroupRecord,
 } from '../tables.js';
-import { actionTargetGroups } from '../target-groups.js';
+import { actionTargetGroups, loadBalancersByTargetGroup } from '../target-groups.js';
 import { finishDraining, setTargetHealth, targetAddress, TARGET_REASONS } from '../targets.js';
 import type { GroupView } from './balancer.js';
 import type { ListenerEngine, ListenerPlan } from './engine.js';
@@ -168,7 +167,7 @@ export class DataPlane {
   }
 
   /** Every 5 s: what the engine forwarded since the last time, as AWS/ApplicationELB metrics. */
-  private async publish(snap: Pick<MetricsInput, 'lbs' | 'listeners' | 'tgs' | 'targets'> & { rules: RuleRecord[] }) {
+  private async publish(snap: Pick<MetricsInput, 'lbs' | 'listeners' | 'tgs' | 'targets'>) {
     const at = nowMs(this.deps);
     if (!this.deps.publishMetrics || at - this.publishedAt < METRICS_EVERY_MS) return;
     const counts = await this.engine.requestCounts();
@@ -178,14 +177,7 @@ export class DataPlane {
     const groupRequests = counterDeltas(this.counts.groups, counts.groups);
     this.counts = counts;
     if (first) return; // the first reading is where counting starts
-    const lbsByGroup = new Map<string, string[]>();
-    const listenerLb = new Map(snap.listeners.map((l) => [l.arn, l.loadBalancerArn]));
-    const link = (lbArn: string | undefined, actions: RuleRecord['actions']) => {
-      for (const tg of actionTargetGroups(actions))
-        if (lbArn && !lbsByGroup.get(tg)?.includes(lbArn)) lbsByGroup.set(tg, [...(lbsByGroup.get(tg) ?? []), lbArn]);
-    };
-    for (const l of snap.listeners) link(l.loadBalancerArn, l.defaultActions);
-    for (const r of snap.rules) link(listenerLb.get(r.listenerArn), r.actions);
+    const lbsByGroup = loadBalancersByTargetGroup(this.deps);
     const data = elbMetrics({ ...snap, lbsByGroup, listenerRequests, groupRequests, at: new Date(at) });
     if (data.length > 0) this.deps.publishMetrics('AWS/ApplicationELB', data);
   }

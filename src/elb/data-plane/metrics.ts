@@ -30,7 +30,7 @@ export interface MetricsInput {
   tgs: readonly TargetGroupRecord[];
   targets: readonly TargetRecord[];
   /** The load balancers (ARNs) that forward to each target group. */
-  lbsByGroup: ReadonlyMap<string, readonly string[]>;
+  lbsByGroup: ReadonlyMap<string, Iterable<string>>;
   listenerRequests: ReadonlyMap<string, number>;
   groupRequests: ReadonlyMap<string, number>;
   at: Date;
@@ -61,7 +61,7 @@ export function elbMetrics(m: MetricsInput): MetricDatum[] {
     datum('RequestCount', [['LoadBalancer', lbDimension(lb)]], requests);
   }
   for (const tg of m.tgs) {
-    const lbs = (m.lbsByGroup.get(tg.arn) ?? []).map((arn) => apps.get(arn)).filter((lb) => lb !== undefined);
+    const lbs = [...(m.lbsByGroup.get(tg.arn) ?? [])].map((arn) => apps.get(arn)).filter((lb) => lb !== undefined);
     if (lbs.length === 0) continue;
     const mine = m.targets.filter((t) => t.targetGroupArn === tg.arn);
     const healthy = mine.filter((t) => t.state === 'healthy').length;
