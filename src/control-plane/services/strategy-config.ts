@@ -53,9 +53,8 @@ function checkHooks(hooks: readonly LifecycleHook[]): LifecycleHook[] {
       if (!HOOK_STAGES.includes(st))
         throw bad(`${st} is not a valid lifecycle stage for ${at}.`, `${at}.lifecycleStages`);
     const t = h.timeoutConfiguration;
-    if (t?.timeoutInMinutes !== undefined && (!Number.isInteger(t.timeoutInMinutes) || t.timeoutInMinutes < 1))
-      throw bad(`${at}.timeoutConfiguration.timeoutInMinutes must be from 1 to 20160.`, `${at}.timeoutConfiguration`);
-    if (t?.timeoutInMinutes !== undefined && t.timeoutInMinutes > 20160)
+    const timeout = t?.timeoutInMinutes;
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 20160))
       throw bad(`${at}.timeoutConfiguration.timeoutInMinutes must be from 1 to 20160.`, `${at}.timeoutConfiguration`);
     return { ...h, targetType: 'PAUSE' };
   });
