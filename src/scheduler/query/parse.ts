@@ -118,7 +118,8 @@ export function parseQuery(src: string): Expr {
     const subject = take();
     if (subject.t !== 'word') throw bad(src, `expected a subject, found '${subject.v}'`);
     const opTok = take();
-    const op = OPERATORS[opTok.v.toLowerCase()];
+    const name = opTok.v.toLowerCase();
+    const op = Object.hasOwn(OPERATORS, name) ? OPERATORS[name] : undefined;
     if (!op) throw bad(src, `unknown operator '${opTok.v}'`);
     if (op === 'exists' || op === '!exists') return { kind: 'compare', subject: subject.v, op, values: [] };
     if (op === 'in' || op === '!in') {

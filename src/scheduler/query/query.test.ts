@@ -54,6 +54,9 @@ describe('cluster query language', () => {
       '(attribute:x == 1',
       'attribute:x == 1 extra',
       'attribute:x ?? 1',
+      // Operator names are looked up among berth's own, never on Object.prototype.
+      'attribute:x constructor y',
+      'attribute:x __proto__ y',
     ]) {
       assert.throws(
         () => parseQuery(q),
