@@ -13,10 +13,10 @@ export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, rea
 export interface ConditionContext {
   get(key: string): string | readonly string[] | undefined;
   /**
-   * Where a call over several resources keeps each condition block's outcome (conditions read
-   * the context only, never the resource), so that every block is decided once per call.
+   * For a call over several resources: the context with one resource's own keys
+   * (`aws:ResourceTag/…`) added. Without it, the call's context serves every resource.
    */
-  readonly outcomes?: Map<object, boolean>;
+  forResource?(resource: string): ConditionContext;
 }
 
 type Match = (have: string, want: string) => boolean;
@@ -94,66 +94,93 @@ const NEGATED = new Map<string, string>(
   Object.entries(OPERATORS).flatMap(([pos, o]) => (o.negated ? [[o.negated, pos] as [string, string]] : [])),
 );
 
+/** The positive operator a (possibly negated) operator name stands for; undefined when IAM knows neither. */
+function positiveOf(op: string): string | undefined {
+  // Operator names come from policy documents: never looked up on Object.prototype.
+  if (Object.hasOwn(OPERATORS, op)) return op;
+  return NEGATED.get(op);
+}
+
 /** Whether IAM knows a condition operator (with its set prefix and IfExists suffix, if any). */
 export function isKnownOperator(operator: string): boolean {
   const op = operator.replace(/^(ForAnyValue|ForAllValues):/, '');
   if (op === 'Null') return true;
   const base = op.endsWith('IfExists') ? op.slice(0, -8) : op;
-  return OPERATORS[base] !== undefined || NEGATED.has(base);
+  return positiveOf(base) !== undefined;
 }
 
 /** Why a condition cannot be read: an operator IAM does not know (the statement then never applies). */
 export class UnknownOperator extends Error {}
 
+type Fill = (v: string) => string | undefined;
+/** One operator over one key, its names resolved once: whether it holds for a request. */
+type Check = (ctx: ConditionContext, fill: Fill) => boolean;
+
 /**
  * One operator of a condition block over one key: `ForAnyValue:`/`ForAllValues:` set forms,
  * `…IfExists`, and the negated operators (true for a key the request lacks, as IAM documents).
+ * The operator's name is read here, once per policy; the request's values at each call.
  */
-function holds(operator: string, key: string, wanted: readonly string[], ctx: ConditionContext): boolean {
+function compileCheck(operator: string, key: string, policyValues: readonly string[]): Check {
   let op = operator;
   let set: 'any' | 'all' | undefined;
   if (op.startsWith('ForAnyValue:')) [set, op] = ['any', op.slice(12)];
   else if (op.startsWith('ForAllValues:')) [set, op] = ['all', op.slice(13)];
-  const raw = ctx.get(key.toLowerCase());
-  const values = raw === undefined ? undefined : typeof raw === 'string' ? [raw] : raw;
-  if (op === 'Null') {
-    const absent = values === undefined || values.length === 0;
-    return wanted.some((w) => (w.toLowerCase() === 'true') === absent);
-  }
+  const lowerKey = key.toLowerCase();
+  // Policy variables are filled per request; most values have none and are used as written.
+  const variable = policyValues.some((v) => v.includes('${'));
+  const wantedOf = (fill: Fill) =>
+    variable ? policyValues.map(fill).filter((v): v is string => v !== undefined) : policyValues;
+  const valuesOf = (ctx: ConditionContext) => {
+    const raw = ctx.get(lowerKey);
+    return raw === undefined ? undefined : typeof raw === 'string' ? [raw] : raw;
+  };
+  if (op === 'Null')
+    return (ctx, fill) => {
+      const values = valuesOf(ctx);
+      const absent = values === undefined || values.length === 0;
+      return wantedOf(fill).some((w) => (w.toLowerCase() === 'true') === absent);
+    };
   const ifExists = op.endsWith('IfExists');
   if (ifExists) op = op.slice(0, -8);
-  const positive = OPERATORS[op] ? op : NEGATED.get(op);
-  if (!positive) throw new UnknownOperator(operator);
+  const positive = positiveOf(op);
+  if (!positive)
+    return () => {
+      throw new UnknownOperator(operator);
+    };
   const negated = positive !== op;
   const match = (OPERATORS[positive] as { match: Match }).match;
-  // A value "matches" the operator: for a negated one, it equals none of the policy's values.
-  const one = (v: string) => (negated ? !wanted.some((w) => match(v, w)) : wanted.some((w) => match(v, w)));
-  if (values === undefined || values.length === 0) {
-    if (set === 'all') return true;
-    if (set === 'any') return false;
-    return ifExists || negated;
-  }
-  if (set === 'all') return values.every(one);
-  if (set === 'any') return values.some(one);
-  // A single-valued operator over a key that has several values: each must match, as for ForAllValues.
-  return values.every(one);
+  return (ctx, fill) => {
+    const values = valuesOf(ctx);
+    if (values === undefined || values.length === 0) {
+      if (set === 'all') return true;
+      if (set === 'any') return false;
+      return ifExists || negated;
+    }
+    const wanted = wantedOf(fill);
+    // A value "matches" the operator: for a negated one, it equals none of the policy's values.
+    const one = (v: string) => (negated ? !wanted.some((w) => match(v, w)) : wanted.some((w) => match(v, w)));
+    if (set === 'any') return values.some(one);
+    // ForAllValues, and a single-valued operator over a key that has several values: each must match.
+    return values.every(one);
+  };
 }
+
+const compiledBlocks = new WeakMap<ConditionBlock, readonly Check[]>();
 
 /**
  * Whether every operator and key of a Condition block holds for the request. `fill` puts policy
  * variables' values into the policy's values (a value whose variable is missing matches nothing).
+ * Parsed policies are kept, and so are their blocks' compiled checks.
  */
-export function conditionsHold(
-  block: ConditionBlock,
-  ctx: ConditionContext,
-  fill: (v: string) => string | undefined = (v) => v,
-): boolean {
-  for (const op of Object.keys(block)) {
-    const keys = block[op] as Readonly<Record<string, readonly string[]>>;
-    for (const key of Object.keys(keys)) {
-      const wanted = (keys[key] as readonly string[]).map(fill).filter((v): v is string => v !== undefined);
-      if (!holds(op, key, wanted, ctx)) return false;
-    }
+export function conditionsHold(block: ConditionBlock, ctx: ConditionContext, fill: Fill = (v) => v): boolean {
+  let checks = compiledBlocks.get(block);
+  if (!checks) {
+    checks = Object.entries(block).flatMap(([op, keys]) =>
+      Object.entries(keys).map(([key, values]) => compileCheck(op, key, values)),
+    );
+    compiledBlocks.set(block, checks);
   }
+  for (const check of checks) if (!check(ctx, fill)) return false;
   return true;
 }

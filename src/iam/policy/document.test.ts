@@ -55,6 +55,18 @@ describe('policy documents', () => {
       /Invalid Condition type : StringSortOf/,
     ],
     [
+      'an operator named after an Object property',
+      text({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { constructor: { a: 'b' } } }),
+      'identity',
+      /Invalid Condition type : constructor/,
+    ],
+    [
+      'an IfExists operator named after an Object property',
+      text({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { toStringIfExists: { a: 'b' } } }),
+      'identity',
+      /Invalid Condition type : toStringIfExists/,
+    ],
+    [
       'an unknown statement field',
       text({ Effect: 'Allow', Action: '*', Resource: '*', __proto__x: 1 }),
       'identity',
