@@ -1,16 +1,13 @@
-import {
-  refusalMessage,
-  type AuthzRequest,
-  type ConditionContext,
-  type Decision,
-  type Principal,
-} from '../iam/index.js';
+import { refusalMessage, type ConditionContext, type Principal, type ResourceDecider } from '../iam/index.js';
 import { requestTags, resourcesOf } from './authorize-resources.js';
 import { AwsError } from './errors.js';
 import type { AwsService } from './service.js';
 
-/** The decisions for a principal's requests (the iam module's evaluation over the account's policies). */
-export type Decide = (principal: Principal) => (req: AuthzRequest) => Decision;
+/**
+ * The decisions for a principal's calls (the iam module's evaluation over the account's
+ * policies): one action and context planned once, then decided resource by resource.
+ */
+export type Decide = (principal: Principal) => (action: string, context: ConditionContext) => ResourceDecider;
 
 export interface CallToAuthorize {
   principal: Principal;
@@ -72,13 +69,27 @@ function contextOf(c: CallToAuthorize): ConditionContext {
     }
     return undefined;
   };
-  return {
+  const ctx: ConditionContext = {
     get(key) {
       if (!known.has(key)) known.set(key, compute(key));
       return known.get(key);
     },
-    outcomes: new Map(),
   };
+  // aws:ResourceTag/… is the one key that differs from resource to resource.
+  const resourceTags = c.resourceTags;
+  if (resourceTags)
+    ctx.forResource = (resource) => {
+      let tags: readonly { key: string; value: string }[] | undefined | null = null;
+      return {
+        get(key) {
+          if (!key.startsWith('aws:resourcetag/')) return ctx.get(key);
+          tags ??= resource === '*' ? undefined : resourceTags(resource);
+          const want = key.slice(16);
+          return tags?.find((t) => t.key.toLowerCase() === want)?.value;
+        },
+      };
+    };
+  return ctx;
 }
 
 /**
@@ -91,21 +102,9 @@ export function authorizeCall(decide: Decide, c: CallToAuthorize): void {
   // AWS: "No permissions are required to perform this operation", not even under an explicit deny.
   if (prefix === 'sts' && c.operation === 'GetCallerIdentity') return;
   const action = `${prefix}:${c.operation}`;
-  const base = contextOf(c);
-  const decideFor = decide(c.principal);
+  const decideOn = decide(c.principal)(action, contextOf(c));
   for (const resource of resourcesOf(prefix, c.operation, c.input, { region: c.region, account: c.accountId })) {
-    // aws:ResourceTag/… is the one key that differs from resource to resource.
-    let tags: readonly { key: string; value: string }[] | undefined | null = null;
-    const context: ConditionContext = {
-      get(key) {
-        if (!key.startsWith('aws:resourcetag/')) return base.get(key);
-        tags ??= resource === '*' ? undefined : c.resourceTags?.(resource);
-        const want = key.slice(16);
-        return tags?.find((t) => t.key.toLowerCase() === want)?.value;
-      },
-      ...(base.outcomes ? { outcomes: base.outcomes } : {}),
-    };
-    const d = decideFor({ action, resource, context });
+    const d = decideOn(resource);
     if (d === 'Allow') continue;
     const query = c.service.model.metadata.protocol === 'query';
     throw new AwsError(

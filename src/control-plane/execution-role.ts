@@ -42,7 +42,7 @@ export function secretsRefusal(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord
     const asm = isSecretsManager(ref);
     const action = asm ? 'secretsmanager:GetSecretValue' : 'ssm:GetParameters';
     const resource = secretResource(deps, ref);
-    const d = can({ action, resource, context });
+    const d = can(action, context)(resource);
     if (d === 'Allow') continue;
     const denied = `AccessDeniedException: ${refusalMessage(session, action, resource, d)}`;
     return asm

@@ -10,7 +10,8 @@ import {
 } from './identity-tables.js';
 import { defaultDocument, findManagedPolicy } from './managed.js';
 import { parsePolicy, type Policy } from './policy/document.js';
-import { evaluate, type AuthzRequest, type Decision } from './policy/evaluate.js';
+import type { ConditionContext } from './policy/conditions.js';
+import { decisionsFor, type Decision, type ResourceDecider } from './policy/evaluate.js';
 import type { Tag } from './tables.js';
 
 // Who signed a request, and what their policies allow.
@@ -146,24 +147,29 @@ function policiesOfIdentity(deps: IamDeps, e: Identity): Policy[] {
 }
 
 /**
- * The decisions for one principal, over one call's resources: the root may do anything; a user
- * or a role session what its policies allow, a session narrowed by a session policy only what
- * both allow. The principal's policies are read once per call.
+ * The decisions for one principal: the root may do anything; a user or a role session what its
+ * policies allow, a session narrowed by a session policy only what both allow. The principal's
+ * policies are read once; each call's action and context are then planned once for all of the
+ * call's resources (policy/evaluate.ts).
  */
-export function decider(deps: IamDeps, p: Principal): (req: AuthzRequest) => Decision {
-  if (p.kind === 'root') return () => 'Allow';
+export function decider(deps: IamDeps, p: Principal): (action: string, context: ConditionContext) => ResourceDecider {
+  if (p.kind === 'root') return () => () => 'Allow';
   const e =
     p.kind === 'user'
       ? findEntity<UserRecord>(deps, 'user', p.userName as string)
       : findEntity<RoleRecord>(deps, 'role', (p.role as { name: string }).name);
   // A role or user deleted since the key was issued: its sessions can do nothing.
-  if (!e || (p.role && e.arn !== p.role.arn)) return () => 'ImplicitDeny';
+  if (!e || (p.role && e.arn !== p.role.arn)) return () => () => 'ImplicitDeny';
   const own = policiesOfIdentity(deps, e);
   const session = p.sessionPolicy !== undefined ? (policyOf(p.sessionPolicy) ?? null) : undefined;
-  return (req) => {
-    const d = evaluate(own, req);
-    if (d !== 'Allow' || session === undefined) return d;
-    return session ? evaluate([session], req) : 'ImplicitDeny';
+  return (action, context) => {
+    const mine = decisionsFor(own, action, context);
+    if (session === undefined) return mine;
+    const narrowed = session ? decisionsFor([session], action, context) : () => 'ImplicitDeny' as const;
+    return (resource) => {
+      const d = mine(resource);
+      return d === 'Allow' ? narrowed(resource) : d;
+    };
   };
 }
 

@@ -27,6 +27,6 @@ export function registryAuthorization(
     ['aws:securetransport', 'false'],
     ...(c.principal.userName ? [['aws:username', c.principal.userName] as [string, string]] : []),
   ]);
-  const d = decider(iam, c.principal)({ action, resource, context });
+  const d = decider(iam, c.principal)(action, context)(resource);
   return d === 'Allow' ? undefined : refusalMessage(c.principal, action, resource, d);
 }

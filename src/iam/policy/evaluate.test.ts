@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsePolicy } from './document.js';
-import { evaluate, type Caller, type Decision } from './evaluate.js';
+import { decisionsFor, evaluate, type Caller, type Decision } from './evaluate.js';
 import { CASES } from './evaluate.cases.js';
 
 const ctxOf = (c: Record<string, string | string[]> = {}) =>
@@ -101,6 +101,64 @@ describe('IAM policy evaluation, properties', () => {
       const req = { action: pick(actions), resource: pick(resources), context: ctxOf() };
       assert.equal(evaluate(ps, req), evaluate([...ps].reverse(), req));
     }
+  });
+});
+
+describe('IAM policy evaluation, one call over several resources', () => {
+  const task = (id: string) => `arn:aws:ecs:us-east-1:000000000000:task/web/${id}`;
+  const policy = parsePolicy(
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'ecs:DescribeTasks',
+          Resource: task('*'),
+          Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'ecs:*',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } },
+        },
+      ],
+    }),
+  );
+
+  it('decides the call’s conditions once, and a resource’s tags per resource', () => {
+    const reads = new Map<string, number>();
+    const tagsOf: Record<string, string> = { [task('a')]: 'red', [task('b')]: 'blue' };
+    const base = new Map([
+      ['aws:requestedregion', 'us-east-1'],
+      ['aws:principaltag/team', 'blue'],
+    ]);
+    const context = {
+      get(key: string) {
+        reads.set(key, (reads.get(key) ?? 0) + 1);
+        return base.get(key);
+      },
+      forResource: (resource: string) => ({
+        get: (key: string) => (key === 'aws:resourcetag/team' ? tagsOf[resource] : context.get(key)),
+      }),
+    };
+    const decide = decisionsFor([policy], 'ecs:DescribeTasks', context);
+    assert.deepEqual(
+      [task('a'), task('b'), task('c'), 'arn:aws:ecs:us-east-1:000000000000:service/web/x'].map(decide),
+      ['Allow', 'ExplicitDeny', 'Allow', 'ImplicitDeny'],
+    );
+    assert.equal(reads.get('aws:requestedregion'), 1, 'the region condition is decided once for the call');
+    // ${aws:PrincipalTag/team} is filled for the two tagged resources only: the others have no tag to compare.
+    assert.equal(reads.get('aws:principaltag/team'), 2);
+  });
+
+  it('agrees with evaluate, resource by resource', () => {
+    const resources = [task('a'), task('b'), '*'];
+    const context = new Map([['aws:requestedregion', 'eu-west-1']]);
+    const decide = decisionsFor([policy], 'ecs:DescribeTasks', context);
+    for (const resource of resources)
+      assert.equal(decide(resource), evaluate([policy], { action: 'ecs:DescribeTasks', resource, context }));
+    assert.equal(decide(task('a')), 'ImplicitDeny', 'another region is not allowed');
   });
 });
 

@@ -135,10 +135,19 @@ function principalMatches(p: Principals, caller: Caller): boolean {
   );
 }
 
-interface Prepared {
-  action: string;
+/** One resource of a call, as its statements are matched against it. */
+class Prepared {
   /** The resource's fields, split once when a pattern needs them (null: not an ARN). */
   arn?: string[] | null;
+  private own?: ConditionContext;
+  constructor(
+    readonly resource: string,
+    private readonly call: ConditionContext,
+  ) {}
+  /** The context with the resource's own keys: asked only by a per-resource condition or a policy variable. */
+  get context(): ConditionContext {
+    return (this.own ??= this.call.forResource?.(this.resource) ?? this.call);
+  }
 }
 
 const anyMatch = (list: readonly Wildcard[], v: string) => {
@@ -147,14 +156,14 @@ const anyMatch = (list: readonly Wildcard[], v: string) => {
 };
 
 /** Whether any resource pattern (policy variables filled in, for 2012-10-17 policies) matches. */
-function resourceHit(list: readonly (ResourceMatcher | string)[], version: string, req: AuthzRequest, p: Prepared) {
+function resourceHit(list: readonly (ResourceMatcher | string)[], version: string, p: Prepared) {
   for (const x of list) {
     if (typeof x !== 'string') {
-      if (x(req.resource, p)) return true;
+      if (x(p.resource, p)) return true;
       continue;
     }
-    const pattern = version === '2012-10-17' ? substitute(x, req.context) : x;
-    if (pattern !== undefined && compileResource(pattern)(req.resource, p)) return true;
+    const pattern = version === '2012-10-17' ? substitute(x, p.context) : x;
+    if (pattern !== undefined && compileResource(pattern)(p.resource, p)) return true;
   }
   return false;
 }
@@ -179,59 +188,99 @@ function statementsFor(policy: Policy, action: string): readonly Statement[] {
   return list;
 }
 
-/** Whether a statement whose action matches applies to the request's resource, principal and context. */
-function applies(s: Statement, version: string, req: AuthzRequest, p: Prepared, caller?: Caller): boolean {
-  const c = compile(s);
-  if (c.resource && !resourceHit(c.resource, version, req, p)) return false;
-  if (c.notResource && resourceHit(c.notResource, version, req, p)) return false;
-  const fill = (x: string) => (version === '2012-10-17' ? substitute(x, req.context) : x);
-  if (s.principal && !(caller && principalMatches(s.principal, caller))) return false;
-  if (s.notPrincipal && (!caller || principalMatches(s.notPrincipal, caller))) return false;
-  if (s.condition) {
-    // Conditions read the request's context only, never the resource: a call over several
-    // resources (DescribeTasks of ten tasks) decides each block once.
-    // A block that reads a resource's tags is decided per resource, never kept.
-    const memo = readsResource(s.condition) ? undefined : req.context.outcomes;
-    let holds = memo?.get(s.condition);
-    if (holds === undefined) {
-      try {
-        holds = conditionsHold(s.condition, req.context, fill);
-      } catch (e) {
-        if (!(e instanceof UnknownOperator)) throw e;
-        holds = false;
-      }
-      memo?.set(s.condition, holds);
-    }
-    if (!holds) return false;
+/** Whether a statement's condition block holds (an operator berth does not know never holds). */
+function conditionHolds(s: Statement, version: string, ctx: ConditionContext): boolean {
+  if (!s.condition) return true;
+  const fill = (x: string) => (version === '2012-10-17' ? substitute(x, ctx) : x);
+  try {
+    return conditionsHold(s.condition, ctx, fill);
+  } catch (e) {
+    if (!(e instanceof UnknownOperator)) throw e;
+    return false;
   }
-  return true;
 }
 
 const resourceKeyed = new WeakMap<object, boolean>();
-/** Whether a condition block reads `aws:ResourceTag/…` (a key whose value differs per resource). */
+/**
+ * Whether a condition block reads a resource's own keys (`aws:ResourceTag/…`, as a key or as a
+ * policy variable in a value): such a block is decided per resource, the others once per call.
+ */
 function readsResource(block: Statement['condition'] & object): boolean {
   let r = resourceKeyed.get(block);
   if (r === undefined) {
     r = Object.values(block).some((keys) =>
-      Object.keys(keys).some((k) => k.toLowerCase().startsWith('aws:resourcetag/')),
+      Object.entries(keys).some(
+        ([k, values]) =>
+          k.toLowerCase().startsWith('aws:resourcetag/') ||
+          values.some((v) => v.toLowerCase().includes('${aws:resourcetag/')),
+      ),
     );
     resourceKeyed.set(block, r);
   }
   return r;
 }
 
+/** One action's decisions under one context, resource by resource. */
+export type ResourceDecider = (resource: string) => Decision;
+
+interface Step {
+  s: Statement;
+  c: Compiled;
+  version: string;
+  /** Its condition reads the resource's own keys: decided per resource. */
+  perResource: boolean;
+}
+
+const lowered = new Map<string, string>();
+function lowerAction(action: string): string {
+  let l = lowered.get(action);
+  if (l === undefined) {
+    if (lowered.size > 10_000) lowered.clear();
+    lowered.set(action, (l = action.toLowerCase()));
+  }
+  return l;
+}
+
 /**
- * The decision for one request over a set of policies (identity policies; or a resource policy
- * with the caller it names).
+ * The decisions for an action over a set of policies (identity policies; or a resource policy
+ * with the caller it names), planned once per call: the statements that name the action are
+ * found, and their principal and condition blocks decided, before any resource is looked at. A
+ * call over many resources (DescribeTasks of a hundred tasks) then matches each resource against
+ * the remaining statements' resource patterns only. A resource's own keys come from
+ * `context.forResource`, asked only by a statement that reads them.
  */
-export function evaluate(policies: readonly Policy[], req: AuthzRequest, caller?: Caller): Decision {
-  let allowed = false;
-  const prepared: Prepared = { action: req.action.toLowerCase() };
+export function decisionsFor(
+  policies: readonly Policy[],
+  action: string,
+  context: ConditionContext,
+  caller?: Caller,
+): ResourceDecider {
+  const lower = lowerAction(action);
+  const steps: Step[] = [];
   for (const p of policies)
-    for (const s of statementsFor(p, prepared.action)) {
-      if (!applies(s, p.version, req, prepared, caller)) continue;
+    for (const s of statementsFor(p, lower)) {
+      if (s.principal && !(caller && principalMatches(s.principal, caller))) continue;
+      if (s.notPrincipal && (!caller || principalMatches(s.notPrincipal, caller))) continue;
+      const perResource = s.condition !== undefined && readsResource(s.condition);
+      if (!perResource && !conditionHolds(s, p.version, context)) continue;
+      steps.push({ s, c: compile(s), version: p.version, perResource });
+    }
+  if (steps.length === 0) return () => 'ImplicitDeny';
+  return (resource) => {
+    let allowed = false;
+    const p = new Prepared(resource, context);
+    for (const { s, c, version, perResource } of steps) {
+      if (c.resource && !resourceHit(c.resource, version, p)) continue;
+      if (c.notResource && resourceHit(c.notResource, version, p)) continue;
+      if (perResource && !conditionHolds(s, version, p.context)) continue;
       if (s.effect === 'Deny') return 'ExplicitDeny';
       allowed = true;
     }
-  return allowed ? 'Allow' : 'ImplicitDeny';
+    return allowed ? 'Allow' : 'ImplicitDeny';
+  };
+}
+
+/** The decision for one request over a set of policies (and, for a resource policy, its caller). */
+export function evaluate(policies: readonly Policy[], req: AuthzRequest, caller?: Caller): Decision {
+  return decisionsFor(policies, req.action, req.context, caller)(req.resource);
 }
