@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { header, queryPairs, type RawRequest } from '../raw.js';
+import { keyedMac } from './keyed-mac.js';
 import type { SigV4Claims } from './parse.js';
 
 // Node's one-shot hash (20.12 and later) spares a Hash object per digest; SigV4 takes two per request.
@@ -16,6 +17,8 @@ export function uriEscape(s: string): string {
 }
 
 function canonicalPath(path: string): string {
+  // The JSON and query services post to '/': nothing to normalise or encode.
+  if (path === '/') return path;
   // Every service but S3 signs the normalised path with each segment encoded once more.
   const out: string[] = [];
   for (const seg of path.split('/')) {
@@ -28,6 +31,7 @@ function canonicalPath(path: string): string {
 }
 
 function canonicalQuery(rawQuery: string): string {
+  if (rawQuery === '') return '';
   return queryPairs(rawQuery)
     .filter(([k]) => k !== 'X-Amz-Signature')
     .map(([k, v]) => [uriEscape(k), uriEscape(v)] as const)
@@ -38,11 +42,12 @@ function canonicalQuery(rawQuery: string): string {
 
 /** A header value as SigV4 signs it: trimmed, runs of whitespace made one space (rare: checked first). */
 function canonicalHeaderValue(v: string | string[] | undefined): string {
-  const one = (x: string) => {
-    const t = x.trim();
-    return t.includes('  ') || t.includes('\t') || t.includes('\n') || t.includes('\r') ? t.replace(/\s+/g, ' ') : t;
-  };
-  return Array.isArray(v) ? v.map(one).join(',') : one(v ?? '');
+  return Array.isArray(v) ? v.map(oneHeaderValue).join(',') : oneHeaderValue(v ?? '');
+}
+
+function oneHeaderValue(x: string): string {
+  const t = x.trim();
+  return t.includes('  ') || t.includes('\t') || t.includes('\n') || t.includes('\r') ? t.replace(/\s+/g, ' ') : t;
 }
 
 /**
@@ -69,32 +74,25 @@ function bodyHash(req: RawRequest): string {
 export function canonicalRequest(req: RawRequest, claims: SigV4Claims): string {
   let headers = '';
   for (const h of claims.signedHeaders) headers += `${h}:${canonicalHeaderValue(req.headers[h])}\n`;
-  return [
-    req.method,
-    canonicalPath(req.path),
-    canonicalQuery(req.rawQuery),
-    headers,
-    claims.signedHeaders.join(';'),
-    payloadHash(req, claims),
-  ].join('\n');
+  return `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(req.rawQuery)}\n${headers}\n${claims.signedHeaders.join(';')}\n${payloadHash(req, claims)}`;
 }
 
 // The signing key depends only on the secret and the credential scope (a day, a region, a
 // service): SigV4 clients derive it once a day, and so does berth. Bounded. (The secrets are in
 // this process's memory anyway, as every verifier's are.)
-const signingKeys = new Map<string, Buffer>();
-function signingKey(secret: string, claims: SigV4Claims): Buffer {
+const signingKeys = new Map<string, (stringToSign: string) => Buffer>();
+function signer(secret: string, claims: SigV4Claims): (stringToSign: string) => Buffer {
   const id = `${claims.date}/${claims.region}/${claims.service}/${secret}`;
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = hmac(`AWS4${secret}`, claims.date);
+  let sign = signingKeys.get(id);
+  if (!sign) {
+    let key = hmac(`AWS4${secret}`, claims.date);
     key = hmac(key, claims.region);
     key = hmac(key, claims.service);
     key = hmac(key, 'aws4_request');
     if (signingKeys.size > 10_000) signingKeys.clear();
-    signingKeys.set(id, key);
+    signingKeys.set(id, (sign = keyedMac(key)));
   }
-  return key;
+  return sign;
 }
 
 export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): string {
@@ -104,7 +102,7 @@ export function signature(req: RawRequest, claims: SigV4Claims, secretAccessKey:
 function signatureBytes(req: RawRequest, claims: SigV4Claims, secretAccessKey: string): Buffer {
   const scope = `${claims.date}/${claims.region}/${claims.service}/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${claims.amzDate}\n${scope}\n${sha256(canonicalRequest(req, claims))}`;
-  return createHmac('sha256', signingKey(secretAccessKey, claims)).update(toSign).digest();
+  return signer(secretAccessKey, claims)(toSign);
 }
 
 export type VerifyOutcome =
