@@ -49,11 +49,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.config.auth === 'strict') {
     // In strict mode nothing under /_berth acts for an unauthenticated caller. Health and the
     // signed layer links (which carry their own signature) stay open.
-    app.addHook('onRequest', async (request, reply) => {
-      const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
-      if (!path.startsWith('/_berth/') || path === '/_berth/health' || path.startsWith('/_berth/registry/layers/'))
-        return;
-      return reply
+    // A callback hook, not an async one: it runs before every request, most of them AWS calls.
+    app.addHook('onRequest', (request, reply, done) => {
+      const url = request.raw.url ?? '/';
+      if (!url.startsWith('/_berth/')) return done();
+      const path = url.split('?')[0] ?? '/';
+      if (path === '/_berth/health' || path.startsWith('/_berth/registry/layers/')) return done();
+      void reply
         .code(403)
         .send({ error: 'AccessDenied', message: 'the /_berth endpoints are only served with --auth open' });
     });
