@@ -27,6 +27,8 @@ export async function wrk(
   headers: Record<string, string>,
   body: string,
   seconds = SECONDS,
+  /** A CPU to hold wrk to (taskset), away from the server's own. */
+  cpu?: number,
 ): Promise<Result> {
   const script = join(dir, `req-${Math.random().toString(36).slice(2)}.lua`);
   const lua = [
@@ -35,7 +37,8 @@ export async function wrk(
     ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
   ].join('\n');
   writeFileSync(script, lua);
-  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url]);
+  const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url];
+  const { stdout } = await (cpu === undefined ? run('wrk', args) : run('taskset', ['-c', String(cpu), 'wrk', ...args]));
   return wrkResult(stdout);
 }
 
