@@ -1,4 +1,5 @@
 import type { ImageStore, PullBehavior, PulledImage } from './images/image-store.js';
+import type { ContainerSpec } from '../wire/index.js';
 
 /** What a task's images need of the image store: a pull, and a look at what is cached. */
 export type ImageSource = Pick<ImageStore, 'pull' | 'peek'>;
@@ -29,6 +30,8 @@ export class TaskImages {
   constructor(
     private readonly store: ImageSource,
     private readonly behavior: PullBehavior,
+    /** The `Authorization` a workload's own registry credentials make for an image, if it has them. */
+    private readonly authFor: (image: string) => string | undefined = () => undefined,
   ) {}
 
   /**
@@ -38,7 +41,7 @@ export class TaskImages {
    */
   async begin(images: string[], onPulled: (e?: unknown) => void): Promise<void> {
     this.pull = () =>
-      (this.pulls ??= Promise.all(images.map((i) => this.store.pull(i, this.behavior))).then(
+      (this.pulls ??= Promise.all(images.map((i) => this.store.pull(i, this.behavior, this.authFor(i)))).then(
         (got) => {
           images.forEach((i, n) => this.known.set(i, got[n] as PulledImage));
           this.confirmed = true;
@@ -73,7 +76,7 @@ export class TaskImages {
 
   /** The image a container is made from: the pulled one, or (after a restart) the cached one. */
   async get(image: string): Promise<PulledImage> {
-    return this.known.get(image) ?? (await this.store.pull(image, 'prefer-cached'));
+    return this.known.get(image) ?? (await this.store.pull(image, 'prefer-cached', this.authFor(image)));
   }
 
   /**
@@ -86,4 +89,13 @@ export class TaskImages {
     await this.pull?.();
     return this.known.get(image)?.digest === used.digest;
   }
+}
+
+/**
+ * The Basic `Authorization` an image is pulled with: the registry credentials of a container of
+ * the workload that runs it and has some (its imageAuth, values sent by the control plane).
+ */
+export function imageAuthorization(containers: readonly ContainerSpec[], image: string): string | undefined {
+  const a = containers.find((c) => c.image === image && c.imageAuth?.password !== undefined)?.imageAuth;
+  return a ? `Basic ${Buffer.from(`${a.username ?? ''}:${a.password as string}`).toString('base64')}` : undefined;
 }

@@ -27,14 +27,21 @@ afterEach(() => {
 });
 
 /** A runner for one task of these containers, on the twins, with a clock the test moves. */
-function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['network'] = { mode: 'none' }) {
+function world(
+  containers: ContainerSpec[],
+  network: WorkloadSpec['sandbox']['network'] = { mode: 'none' },
+  cannotStart?: string,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-runner-'));
   dirs.push(dir);
   const runtime = new FakeRuntime();
   const platformCalls: string[] = [];
   let now = 1_000_000;
   const base = workloadSpec(TASK, containers);
-  const spec = { ...base, sandbox: { ...base.sandbox, network } };
+  const spec = { ...base, sandbox: { ...base.sandbox, network }, ...(cannotStart ? { cannotStart } : {}) };
+  // Every pull the runner asks for, with the Authorization it passes.
+  const pulls: [string, string | undefined][] = [];
+  const images = fakeImages();
   const net = new FakeNet();
   const task: LocalTask = {
     spec,
@@ -46,7 +53,10 @@ function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['ne
   };
   const reports: string[] = [];
   const runner = new TaskRunner(dir, task, {
-    images: fakeImages(),
+    images: {
+      ...images,
+      pull: (image, behavior, auth) => (pulls.push([image, auth]), images.pull(image, behavior, auth)),
+    },
     runtime,
     platform: fakePlatform(platformCalls),
     users: new ImageUsers(),
@@ -62,6 +72,7 @@ function world(containers: ContainerSpec[], network: WorkloadSpec['sandbox']['ne
     runner,
     runtime,
     net,
+    pulls,
     platformCalls,
     task: () => runner.task,
     state: (name: string) => runner.task.containers[name],
@@ -391,5 +402,23 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     assert.equal(w.state('app')?.state, 'running');
     assert.equal(w.runtime.calls.filter((c) => c === 'start app').length, 2);
     assert.deepEqual(w.task().spec.containers[0]?.secretEnv, secretEnv);
+  });
+
+  it('pulls with the workload’s registry credentials as Basic, and saves the task without them', async () => {
+    const imageAuth = { from: 'registry/login', username: 'puller', password: 'pa55' };
+    const w = world([containerSpec({ name: 'app', image: '127.0.0.1:5000/app:1', imageAuth })]);
+    await w.tickUntil(() => w.task().phase === 'running');
+    assert.deepEqual(w.pulls, [['127.0.0.1:5000/app:1', `Basic ${Buffer.from('puller:pa55').toString('base64')}`]]);
+    const saved = readFileSync(join(w.runner.dir, 'state.json'), 'utf8');
+    assert.match(saved, /"imageAuth":\{"from":"registry\/login"\}/);
+    assert.doesNotMatch(saved, /pa55/, 'the password is never written');
+  });
+
+  it('pulls nothing for a workload whose registry credentials could not be had', async () => {
+    const why = 'ResourceInitializationError: unable to pull secrets or registry auth: …';
+    const w = world([containerSpec({ name: 'app', imageAuth: { from: 'registry/nothere' } })], { mode: 'none' }, why);
+    await w.tickUntil(() => w.task().phase === 'stopped');
+    assert.deepEqual(w.pulls, []);
+    assert.deepEqual(w.task().ended, { cause: 'refused', message: why });
   });
 });

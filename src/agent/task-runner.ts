@@ -1,7 +1,7 @@
 import type { Logger } from '../kernel/index.js';
 import type { ContainerFailure, ContainerSpec, Ended, TaskSpec } from '../wire/index.js';
 import type { PullBehavior } from './images/image-store.js';
-import { PullFailure, TaskImages, type ImageSource } from './task-images.js';
+import { imageAuthorization, PullFailure, TaskImages, type ImageSource } from './task-images.js';
 import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
 import type { ImageUsers } from './runtime/users.js';
 import { networkProber, type NetworkProber } from './net-probes.js';
@@ -60,7 +60,7 @@ export class TaskRunner {
     public task: LocalTask,
     private readonly deps: RunnerDeps,
   ) {
-    this.images = new TaskImages(deps.images, deps.pullBehavior);
+    this.images = new TaskImages(deps.images, deps.pullBehavior, (image) => imageAuthorization(this.containers, image));
     this.host = new TaskHost(dir, () => this.task, deps);
   }
 
@@ -115,6 +115,10 @@ export class TaskRunner {
     t.phase = 'pulling';
     t.pullStartedAt = this.deps.now();
     this.deps.report(t);
+    // Registry credentials that could not be had: nothing is pulled without them (ECS fails
+    // such a task before its pull, ResourceInitializationError).
+    if (t.spec.cannotStart && this.containers.some((c) => c.imageAuth && c.imageAuth.password === undefined))
+      return this.fail({ cause: 'refused', message: t.spec.cannotStart });
     // Images and the network are independent: prepare them side by side.
     const pulled = this.images.begin([...new Set(this.containers.map((c) => c.image))], (failed) => {
       t.pullStoppedAt = this.deps.now();

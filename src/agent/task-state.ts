@@ -67,25 +67,29 @@ export function newLocalTask(spec: TaskSpec): LocalTask {
 let writes = 0;
 
 /** Atomic: a new file renamed over the old, each write with its own temporary name. */
-/** A task as it is saved: its secrets' values are held in memory only, never written. */
+/** A task as it is saved: its secrets' values and registry credentials are held in memory only, never written. */
 function withoutSecretValues(t: LocalTask): LocalTask {
-  if (t.spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return t;
+  if (t.spec.containers.every((c) => (c.secretEnv ?? []).length === 0 && !c.imageAuth)) return t;
   const containers = t.spec.containers.map((c) => ({
     ...c,
     secretEnv: (c.secretEnv ?? []).map(({ name, from }) => ({ name, from })),
+    ...(c.imageAuth ? { imageAuth: { from: c.imageAuth.from } } : {}),
   }));
   return { ...t, spec: { ...t.spec, containers } };
 }
 
-/** Whether a container's secrets are all in hand (after an agent restart, not until resent). */
-export const secretsKnown = (c: ContainerSpec): boolean => (c.secretEnv ?? []).every((s) => s.value !== undefined);
+/** Whether a container's secrets (and registry credentials) are all in hand (after an agent restart, not until resent). */
+export const secretsKnown = (c: ContainerSpec): boolean =>
+  (c.secretEnv ?? []).every((s) => s.value !== undefined) && (!c.imageAuth || c.imageAuth.password !== undefined);
 
 /** The containers of a held spec, with the secrets' values it lacks taken from a spec just sent. */
 export function withSentSecrets(held: TaskSpec, sent: TaskSpec): ContainerSpec[] {
   return held.containers.map((c) => {
     if (secretsKnown(c)) return c;
     const s = sent.containers.find((x) => x.name === c.name);
-    return s && secretsKnown(s) ? { ...c, secretEnv: s.secretEnv } : c;
+    return s && secretsKnown(s)
+      ? { ...c, secretEnv: s.secretEnv, ...(s.imageAuth ? { imageAuth: s.imageAuth } : {}) }
+      : c;
   });
 }
 

@@ -20,11 +20,16 @@ function world() {
   });
   createCluster(deps, { clusterName: 'c' });
   const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-  const run = (secrets: { name: string; valueFrom: string }[]) => {
+  const { record: registry } = createSecret(iam, {
+    name: 'registry/login',
+    value: { string: JSON.stringify({ username: 'puller', password: 'pa55' }) },
+  });
+  createSecret(iam, { name: 'registry/bad', value: { string: JSON.stringify({ user: 'puller' }) } });
+  const run = (secrets: { name: string; valueFrom: string }[], more: object = {}) => {
     registerTaskDefinition(deps, {
       family: 'app',
       containerDefinitions: [
-        { name: 'app', image: 'busybox', memory: 32, environment: [{ name: 'MODE', value: 'x' }], secrets },
+        { name: 'app', image: 'busybox', memory: 32, environment: [{ name: 'MODE', value: 'x' }], secrets, ...more },
       ],
       // No metadata endpoint in this network mode: the environment is the definition's alone.
       networkMode: 'none',
@@ -36,7 +41,7 @@ function world() {
     const stored = deps.store.read((tx) => tx.get(workloads, `c/${t.id}`))?.value;
     return { spec, stored: JSON.stringify(stored) };
   };
-  return { run, db };
+  return { run, db, registry };
 }
 
 describe('secrets handed to a task', () => {
@@ -109,6 +114,37 @@ describe('secrets from Secrets Manager handed to a task', () => {
       `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${arn} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
     );
     assert.ok(none.containers[0]?.secretEnv.every((s) => s.value === undefined));
+  });
+});
+
+describe('registry credentials (repositoryCredentials) handed to a task', () => {
+  const creds = (credentialsParameter: string) => ({ repositoryCredentials: { credentialsParameter } });
+
+  it('sends the username and password of a secret named by ARN or by name, never storing them', () => {
+    const w = world();
+    for (const ref of [w.registry.arn, 'registry/login']) {
+      const { spec, stored } = w.run([], creds(ref));
+      assert.equal(spec.cannotStart, undefined);
+      assert.deepEqual(spec.containers[0]?.imageAuth, { from: ref, username: 'puller', password: 'pa55' });
+      assert.match(stored, /"imageAuth":\{"from":/, 'the stored workload keeps the reference');
+      assert.doesNotMatch(stored, /pa55/, 'and never the password');
+    }
+  });
+
+  it('makes a task whose credentials are missing or malformed one that cannot start, handing nothing over', () => {
+    const w = world();
+    const none = w.run([], creds('registry/nothere')).spec;
+    assert.match(
+      none.cannotStart ?? '',
+      /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret arn:aws:secretsmanager:us-east-1:000000000000:secret:registry\/nothere from secrets manager: ResourceNotFoundException/,
+    );
+    assert.deepEqual(none.containers[0]?.imageAuth, { from: 'registry/nothere' });
+    const bad = w.run([], creds('registry/bad')).spec;
+    assert.match(
+      bad.cannotStart ?? '',
+      /holds no registry credentials: its value must be JSON with "username" and "password"/,
+    );
+    assert.equal(bad.containers[0]?.imageAuth?.password, undefined);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readParameterValue, readSecretRef } from '../iam/index.js';
+import { findSecret, readParameterValue, readSecretRef } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { taskDefinitionOfArn } from './arns.js';
@@ -45,38 +45,52 @@ const SECRETS_FAILED =
 
 /**
  * The spec as a host receives it: each container's secretEnv with its values from the parameter
- * store. Resolved at every send and never stored, so values stay sealed at rest. A reference
- * that names no parameter makes the workload one that cannot start, naming the missing ones.
+ * store, and its imageAuth with the registry credentials a Secrets Manager secret holds. Resolved
+ * at every send and never stored, so values stay sealed at rest. A reference that names nothing
+ * usable makes the workload one that cannot start, naming what is missing.
  */
 function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: TaskSpec): TaskSpec {
-  if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0)) return spec;
+  if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0 && !c.imageAuth)) return spec;
+  const authRef = (from: string) => secretArn(deps, tx, from);
   // In strict mode, as the execution role: refused, the workload gets no secret and cannot start.
   const refused = secretsRefusal(
     deps,
     tx,
     t,
-    spec.containers.flatMap((c) => (c.secretEnv ?? []).map((s) => s.from)),
+    spec.containers.flatMap((c) => [
+      ...(c.secretEnv ?? []).map((s) => s.from),
+      ...(c.imageAuth ? [authRef(c.imageAuth.from)] : []),
+    ]),
   );
   // (The spec as stored carries references only, so nothing is handed over.)
   if (refused) return { ...spec, cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${refused}` };
   const missing: string[] = [];
   let asmFailure: string | undefined;
-  const containers = spec.containers.map((c) => ({
-    ...c,
-    secretEnv: (c.secretEnv ?? []).map((s) => {
-      let value: string | undefined;
-      if (!deps.sealer) missing.push(s.from);
-      else if (isSecretsManager(s.from)) {
-        const r = readSecretRef({ ...deps, sealer: deps.sealer }, tx, s.from);
-        if ('value' in r) value = r.value;
-        else asmFailure ??= r.error;
-      } else {
-        value = readParameterValue(tx, deps.sealer, s.from);
-        if (value === undefined) missing.push(s.from);
-      }
-      return { name: s.name, from: s.from, ...(value !== undefined ? { value } : {}) };
-    }),
-  }));
+  const containers = spec.containers.map((c) => {
+    let imageAuth = c.imageAuth;
+    if (imageAuth && deps.sealer) {
+      const r = registryCredentials({ ...deps, sealer: deps.sealer }, tx, authRef(imageAuth.from));
+      if ('error' in r) asmFailure ??= r.error;
+      else imageAuth = { from: imageAuth.from, ...r };
+    } else if (imageAuth) missing.push(imageAuth.from);
+    return {
+      ...c,
+      ...(imageAuth ? { imageAuth } : {}),
+      secretEnv: (c.secretEnv ?? []).map((s) => {
+        let value: string | undefined;
+        if (!deps.sealer) missing.push(s.from);
+        else if (isSecretsManager(s.from)) {
+          const r = readSecretRef({ ...deps, sealer: deps.sealer }, tx, s.from);
+          if ('value' in r) value = r.value;
+          else asmFailure ??= r.error;
+        } else {
+          value = readParameterValue(tx, deps.sealer, s.from);
+          if (value === undefined) missing.push(s.from);
+        }
+        return { name: s.name, from: s.from, ...(value !== undefined ? { value } : {}) };
+      }),
+    };
+  });
   if (missing.length === 0 && asmFailure === undefined) return { ...spec, containers };
   // Nothing of a secret that was found goes to a workload that will not start.
   const why =
@@ -84,6 +98,45 @@ function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: Ta
       ? `unable to retrieve secrets from ssm: invalid parameters: ${[...new Set(missing)].join(', ')}`
       : `unable to retrieve secret from asm: ${asmFailure as string}`;
   return { ...spec, cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${why}` };
+}
+
+/**
+ * A secret named by its ARN or, in the task's own region, by its name (as repositoryCredentials
+ * allows): a name is taken as the secret's full ARN, the resource IAM policies name.
+ */
+function secretArn(deps: ControlPlaneDeps, tx: ReadTx, ref: string): string {
+  if (isSecretsManager(ref)) return ref;
+  const partial = `arn:aws:secretsmanager:${deps.region}:${deps.accountId}:secret:${ref}`;
+  return (deps.sealer && findSecret({ ...deps, sealer: deps.sealer }, tx, partial)?.arn) || partial;
+}
+
+/**
+ * A private registry's credentials: a secret whose value is JSON with `username` and `password`,
+ * as ECS documents for repositoryCredentials.
+ */
+function registryCredentials(
+  deps: Parameters<typeof readSecretRef>[0],
+  tx: ReadTx,
+  arn: string,
+): { username: string; password: string } | { error: string } {
+  const r = readSecretRef(deps, tx, arn);
+  if ('error' in r) return r;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(r.value);
+  } catch {
+    doc = undefined;
+  }
+  // Own keys only: a crafted value (`__proto__`) supplies nothing it does not hold.
+  const field = (k: string) =>
+    typeof doc === 'object' && doc !== null && Object.hasOwn(doc, k) ? (doc as Record<string, unknown>)[k] : undefined;
+  const username = field('username');
+  const password = field('password');
+  if (typeof username !== 'string' || typeof password !== 'string' || username === '')
+    return {
+      error: `secret ${arn} holds no registry credentials: its value must be JSON with "username" and "password"`,
+    };
+  return { username, password };
 }
 
 /**

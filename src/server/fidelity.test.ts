@@ -122,21 +122,6 @@ describe('fidelity to AWS', () => {
         /^taskRoleArn: berth serves task role credentials to tasks in bridge or awsvpc network mode, not host/,
       ],
       [
-        'repo-creds',
-        {
-          containerDefinitions: [
-            {
-              ...base,
-              repositoryCredentials: {
-                credentialsParameter: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:hub-AbCdEf',
-              },
-            },
-          ],
-        },
-        {},
-        /^containerDefinitions\[0\]\.repositoryCredentials: berth does not support private registry credentials/,
-      ],
-      [
         'exec',
         { containerDefinitions: [base] },
         { enableExecuteCommand: true },

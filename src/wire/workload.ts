@@ -85,6 +85,14 @@ export const containerSpecSchema = z.object({
    * restart, starts no container of the workload until the control plane has sent them again.
    */
   secretEnv: z.array(z.object({ name: z.string(), from: z.string(), value: z.string().optional() })).default([]),
+  /**
+   * Credentials for the image's registry (CRI's AuthConfig), from the control plane's secret
+   * store (`from`: the secret holding them). Kept as secretEnv is: stored without the username
+   * and password, which the control plane adds at each send and a host holds in memory only.
+   */
+  imageAuth: z
+    .object({ from: z.string(), username: z.string().optional(), password: z.string().optional() })
+    .optional(),
   workingDir: z.string().optional(),
   user: z.string().optional(),
   hostname: z.string().optional(),

@@ -12,8 +12,8 @@ import {
   waitUntilTasksStopped,
 } from '@aws-sdk/client-ecs';
 import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
-import { awsCli, type BerthProcess } from './harness.js';
-import { buildBusyboxImage } from './images.js';
+import { awsCli, startBerth, strictDataDir, type BerthProcess } from './harness.js';
+import { buildBusyboxImage, skopeo } from './images.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -312,6 +312,78 @@ describe('tasks on real containers under runc', () => {
       b.stoppedReason,
       'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: retrieved secret from Secrets Manager did not contain json key token',
     );
+  });
+
+  it('pulls from a private registry with repositoryCredentials from Secrets Manager, and not without them', async () => {
+    // The private registry: a second berth in strict mode, whose /v2 answers only valid Basic credentials.
+    const priv = await startBerth({
+      dataDir: strictDataDir('berth-e2e-private-'),
+      args: ['--no-agent', '--auth', 'strict'],
+    });
+    const image = await buildBusyboxImage({ files: { '/private.txt': 'from the private registry\n' } });
+    try {
+      const host = new URL(priv.endpoint).host;
+      assert.equal(
+        (await awsCli(priv.endpoint, ['ecr', 'create-repository', '--repository-name', 'private/app'])).code,
+        0,
+      );
+      const password = (await awsCli(priv.endpoint, ['ecr', 'get-login-password'])).stdout.trim();
+      const push = await skopeo([
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `AWS:${password}`,
+        image.ref,
+        `docker://${host}/private/app:v1`,
+      ]);
+      assert.equal(push.code, 0, push.stderr);
+      const uri = `${host}/private/app:v1`;
+      const ran = async (family: string, container: object) => {
+        await register(
+          family,
+          [{ name: 'main', image: uri, memory: 32, command: ['sh', '-c', 'cat /private.txt'], ...container }],
+          ['--network-mode', 'none'],
+        );
+        const run = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'run-task', '--task-definition', family])).stdout);
+        const arn = run.tasks[0].taskArn as string;
+        assert.equal((await awsCli(berth.endpoint, ['ecs', 'wait', 'tasks-stopped', '--tasks', arn])).code, 0);
+        const t = JSON.parse((await awsCli(berth.endpoint, ['ecs', 'describe-tasks', '--tasks', arn])).stdout).tasks[0];
+        return { arn, t };
+      };
+
+      // Without credentials the registry refuses the pull (nothing is cached yet to fall back on).
+      const anon = await ran('private-anon', {});
+      assert.equal(anon.t.stopCode, 'TaskFailedToStart');
+      assert.match(anon.t.stoppedReason, /^CannotPullContainerError: .*401/);
+
+      // Credentials whose secret does not exist: the task fails before any pull, as ECS words it.
+      const gone = await ran('private-gone', { repositoryCredentials: { credentialsParameter: 'e2e/registry-gone' } });
+      assert.equal(gone.t.stopCode, 'TaskFailedToStart');
+      assert.match(
+        gone.t.stoppedReason,
+        /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret arn:aws:secretsmanager:us-east-1:000000000000:secret:e2e\/registry-gone from secrets manager: ResourceNotFoundException/,
+      );
+
+      // The secret holds the registry's username and password, as ECS documents it.
+      const secret = JSON.parse(
+        (
+          await awsCli(berth.endpoint, [
+            'secretsmanager',
+            'create-secret',
+            '--name',
+            'e2e/registry',
+            '--secret-string',
+            JSON.stringify({ username: 'AWS', password }),
+          ])
+        ).stdout,
+      ) as { ARN: string };
+      const ok = await ran('private-creds', { repositoryCredentials: { credentialsParameter: secret.ARN } });
+      assert.equal(ok.t.containers[0].exitCode, 0, JSON.stringify(ok.t));
+      assert.equal(await logOf(ok.arn, 'main'), 'from the private registry\n');
+    } finally {
+      image.dispose();
+      await priv.dispose();
+    }
   });
 
   it('hands a task its SSM parameters as secrets, and stops one whose parameter is missing', async () => {

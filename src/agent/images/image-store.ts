@@ -118,7 +118,7 @@ export class ImageStore {
    * when the registry fails; `always` pulls or fails; `once` and `prefer-cached` use the image this
    * host already has and pull only when it has none.
    */
-  async pull(image: string, behavior: PullBehavior = 'default'): Promise<PulledImage> {
+  async pull(image: string, behavior: PullBehavior = 'default', authorization?: string): Promise<PulledImage> {
     if (behavior === 'once' || behavior === 'prefer-cached') {
       const hit = await this.cached(image);
       if (hit) {
@@ -128,11 +128,13 @@ export class ImageStore {
     }
     this.pulling++;
     try {
-      // Tasks asking for the same image at once share one resolution and one download.
-      let fetching = this.fetching.get(image);
+      // Tasks asking for the same image at once share one resolution and one download (with
+      // the same credentials: a pull without them does not ride on one that has them).
+      const key = authorization === undefined ? image : `${image}\n${authorization}`;
+      let fetching = this.fetching.get(key);
       if (!fetching) {
-        fetching = this.fetch(image).finally(() => this.fetching.delete(image));
-        this.fetching.set(image, fetching);
+        fetching = this.fetch(image, authorization).finally(() => this.fetching.delete(key));
+        this.fetching.set(key, fetching);
       }
       const pulled = await fetching;
       await this.remember(image, pulled);
@@ -147,9 +149,9 @@ export class ImageStore {
     }
   }
 
-  private async fetch(image: string): Promise<PulledImage> {
+  private async fetch(image: string, auth?: string): Promise<PulledImage> {
     const ref = parseImageRef(image);
-    let { mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, ref.reference);
+    let { mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, ref.reference, auth);
     if (ref.reference.includes(':') && sha256(bytes) !== ref.reference)
       throw new Error(`manifest of ${image} does not match its digest`);
     let manifest = JSON.parse(bytes.toString()) as {
@@ -162,7 +164,7 @@ export class ImageStore {
       const arch = process.arch === 'x64' ? 'amd64' : process.arch;
       const pick = manifest.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch);
       if (!pick) throw new Error(`${image} has no linux/${arch} image`);
-      ({ mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, pick.digest));
+      ({ mediaType, bytes } = await this.client.manifest(ref.registry, ref.repository, pick.digest, auth));
       if (sha256(bytes) !== pick.digest) throw new Error(`manifest ${pick.digest} does not match its digest`);
       manifest = JSON.parse(bytes.toString()) as typeof manifest;
       digest = pick.digest;
@@ -173,13 +175,13 @@ export class ImageStore {
     const known = this.resolved.get(digest);
     if (known && present(known)) return known;
     if (!manifest.config || !manifest.layers) throw new Error(`${image} is not an image manifest`);
-    const configBytes = await this.readBlob(ref.registry, ref.repository, manifest.config.digest);
+    const configBytes = await this.readBlob(ref.registry, ref.repository, manifest.config.digest, auth);
     const config = JSON.parse(configBytes.toString()) as { config?: unknown; rootfs?: { diff_ids?: string[] } };
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== manifest.layers.length)
       throw new Error(`${image}: the config lists ${diffIds.length} layers, the manifest ${manifest.layers.length}`);
     const layers = await Promise.all(
-      manifest.layers.map((l, i) => this.layer(ref.registry, ref.repository, l, diffIds[i] as string)),
+      manifest.layers.map((l, i) => this.layer(ref.registry, ref.repository, l, diffIds[i] as string, auth)),
     );
     const pulled = { digest, config: imageConfig(config.config), layers };
     this.resolved.set(digest, pulled);
@@ -221,15 +223,21 @@ export class ImageStore {
     return removable.map((r) => r.img.image);
   }
 
-  private async readBlob(host: string, repo: string, digest: string): Promise<Buffer> {
+  private async readBlob(host: string, repo: string, digest: string, auth?: string): Promise<Buffer> {
     const parts: Buffer[] = [];
-    for await (const c of await this.client.blob(host, repo, digest)) parts.push(c as Buffer);
+    for await (const c of await this.client.blob(host, repo, digest, auth)) parts.push(c as Buffer);
     const b = Buffer.concat(parts);
     if (sha256(b) !== digest) throw new Error(`blob ${digest} does not match its digest`);
     return b;
   }
 
-  private layer(host: string, repo: string, l: { digest: string; mediaType: string }, diffId: string): Promise<string> {
+  private layer(
+    host: string,
+    repo: string,
+    l: { digest: string; mediaType: string },
+    diffId: string,
+    auth?: string,
+  ): Promise<string> {
     const dir = this.snapshotDir(diffId);
     if (existsSync(dir)) return Promise.resolve(dir);
     let p = this.inflight.get(diffId);
@@ -247,7 +255,7 @@ export class ImageStore {
             cb(got === l.digest ? null : new Error(`layer ${l.digest} arrived as ${got}`));
           },
         });
-        const stream = (await this.client.blob(host, repo, l.digest)).pipe(verify);
+        const stream = (await this.client.blob(host, repo, l.digest, auth)).pipe(verify);
         await unpackLayer(stream, l.mediaType, dir, diffId);
         return dir;
       })().finally(() => this.inflight.delete(diffId));

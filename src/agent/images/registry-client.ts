@@ -27,9 +27,10 @@ export class RegistryClient {
     return `${plain ? 'http' : 'https'}://${host}`;
   }
 
-  private async get(named: string, path: string, accept?: string): Promise<Response> {
+  private async get(named: string, path: string, accept?: string, authorization?: string): Promise<Response> {
     const host = this.routes().get(named) ?? named;
-    const auth = this.credentials().get(host);
+    // A workload's own credentials for its image's registry come first.
+    const auth = authorization ?? this.credentials().get(host);
     const url = `${this.base(host)}${path}`;
     // fetch says only "fetch failed": the host and the cause (DNS, refused, TLS) are the news.
     const res = await fetch(url, {
@@ -44,16 +45,21 @@ export class RegistryClient {
     return res;
   }
 
-  async manifest(host: string, repository: string, reference: string): Promise<{ mediaType: string; bytes: Buffer }> {
-    const res = await this.get(host, `/v2/${repository}/manifests/${reference}`, MANIFEST_TYPES);
+  async manifest(
+    host: string,
+    repository: string,
+    reference: string,
+    authorization?: string,
+  ): Promise<{ mediaType: string; bytes: Buffer }> {
+    const res = await this.get(host, `/v2/${repository}/manifests/${reference}`, MANIFEST_TYPES, authorization);
     return {
       mediaType: (res.headers.get('content-type') ?? '').split(';')[0] ?? '',
       bytes: Buffer.from(await res.arrayBuffer()),
     };
   }
 
-  async blob(host: string, repository: string, digest: string): Promise<Readable> {
-    const res = await this.get(host, `/v2/${repository}/blobs/${digest}`);
+  async blob(host: string, repository: string, digest: string, authorization?: string): Promise<Readable> {
+    const res = await this.get(host, `/v2/${repository}/blobs/${digest}`, undefined, authorization);
     if (!res.body) throw new Error(`blob ${digest} has no body`);
     return Readable.fromWeb(res.body as Parameters<typeof Readable.fromWeb>[0]);
   }

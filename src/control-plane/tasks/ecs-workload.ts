@@ -104,6 +104,9 @@ function containerSpec(c: Json, all: Json[], t: TaskRecord, networkMode: string)
     ...(c.command ? { args: c.command as string[] } : {}),
     env: ((c.environment ?? []) as Json[]).map((e) => ({ name: String(e.name), value: String(e.value ?? '') })),
     secretEnv: ((c.secrets ?? []) as Json[]).map((s) => ({ name: String(s.name), from: String(s.valueFrom) })),
+    ...(typeof (c.repositoryCredentials as Json | undefined)?.credentialsParameter === 'string'
+      ? { imageAuth: { from: (c.repositoryCredentials as Json).credentialsParameter as string } }
+      : {}),
     ...(c.workingDirectory ? { workingDir: String(c.workingDirectory) } : {}),
     ...(c.user ? { user: String(c.user) } : {}),
     ...(c.hostname ? { hostname: String(c.hostname) } : {}),

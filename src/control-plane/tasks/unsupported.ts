@@ -7,8 +7,8 @@ const nonEmpty = (v: unknown) => Array.isArray(v) && v.length > 0;
 /**
  * Fields that change what a task runs with and that berth cannot honour yet: a task that names
  * one is refused, naming the field, rather than run without the variables, credentials or
- * session it expects. (`environmentFiles`, `repositoryCredentials` and ECS Exec are later work; secrets from SSM
- * Parameter Store and Secrets Manager are served, and task roles (task-role.ts).)
+ * session it expects. (`environmentFiles` and ECS Exec are later work; secrets from SSM Parameter
+ * Store and Secrets Manager, registry credentials (`repositoryCredentials`) and task roles are served.)
  */
 export function refuseUnsupported(
   td: TaskDefinitionRecord,
@@ -34,12 +34,6 @@ export function refuseUnsupported(
     });
     if (nonEmpty(c['environmentFiles']))
       refuse(`containerDefinitions[${i}].environmentFiles`, 'environment files from S3');
-    // Private registry credentials from Secrets Manager: pulling without them would pull as someone else.
-    if (c['repositoryCredentials'] !== undefined && c['repositoryCredentials'] !== null)
-      refuse(
-        `containerDefinitions[${i}].repositoryCredentials`,
-        'private registry credentials (repositoryCredentials)',
-      );
   });
   const overrides = Array.isArray(o.overrides?.['containerOverrides'])
     ? (o.overrides['containerOverrides'] as Json[])
