@@ -13,7 +13,7 @@ import {
 } from '../wire/index.js';
 import { logRefusal, type AgentConfig } from './agent-config.js';
 import { answerLogsRequest } from './container-logs.js';
-import { hostPlatform, readContainerStats } from './task-platform.js';
+import { hostCallerCheck, hostPlatform, readContainerStats } from './task-platform.js';
 import { reportUsage } from './usage-sampler.js';
 import { LogShipper, shipTargets } from './log-shipper.js';
 import { housekeep, DEFAULT_HOUSEKEEPING } from './housekeeping.js';
@@ -69,6 +69,7 @@ export class Agent {
       (m) => this.send(m),
       logger,
       readContainerStats,
+      hostCallerCheck,
     );
     this.images = new ImageStore(
       join(config.dataDir, 'images'),

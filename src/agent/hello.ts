@@ -7,8 +7,9 @@ const CAPABILITIES = [
   'ecs.capability.container-health-check',
   'ecs.capability.container-ordering',
   'ecs.capability.task-eni',
-  // Task roles' credentials at 169.254.170.2 (bridge and awsvpc; not host mode: no task-iam-role-network-host).
+  // Task roles' credentials at 169.254.170.2, in bridge and awsvpc mode and on the host's network.
   'com.amazonaws.ecs.capability.task-iam-role',
+  'com.amazonaws.ecs.capability.task-iam-role-network-host',
   'com.amazonaws.ecs.capability.logging-driver.awslogs',
   'com.amazonaws.ecs.capability.docker-remote-api.1.18',
   'com.amazonaws.ecs.capability.docker-remote-api.1.44',

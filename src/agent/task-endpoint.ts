@@ -7,11 +7,27 @@ import type { CgroupSample } from './runtime/cgroup-stats.js';
 import { containerMetadata, containerStats, taskMetadata } from './task-metadata.js';
 import type { LocalTask } from './task-state.js';
 
-/** Whether a task reaches the task endpoint: it has a role or metadata, and a network of its own on the bridge. */
+/**
+ * Whether a task reaches the task endpoint: it has a role or metadata, and a network of its own on
+ * the bridge, or the host's (where the address on the bridge is one of the host's own).
+ */
 export function usesTaskEndpoint(t: LocalTask): boolean {
   const mode = t.spec.sandbox.network.mode;
-  return Boolean(t.spec.sandbox.identity || t.spec.sandbox.metadata) && (mode === 'bridge' || mode === 'own');
+  return (
+    Boolean(t.spec.sandbox.identity || t.spec.sandbox.metadata) &&
+    (mode === 'bridge' || mode === 'own' || mode === 'host')
+  );
 }
+
+/**
+ * Whether a connection from the host's own network (`client`: its address and port) is one a
+ * process of this host-network task opened. Tasks on the host's network share its addresses, so
+ * the caller is told by the socket's owner, not its source address.
+ */
+export type HostCallerCheck = (t: LocalTask, client: { address: string; port: number }) => Promise<boolean>;
+
+/** Who asks the task endpoint: the connection's remote address and port. */
+type Caller = { address: string; port: number };
 
 /** Where ECS serves task role credentials (and, later, task metadata), as the SDKs expect. */
 export const CREDENTIALS_ADDRESS = '169.254.170.2';
@@ -22,9 +38,10 @@ const ASK_TIMEOUT_MS = 10_000;
 /**
  * The host's task endpoint at 169.254.170.2: credentials (`GET /v2/credentials/<id>`) and task
  * metadata (`/v4/<id>-<container>`, `/v3/…`), each answered only to the task whose spec carries
- * that id and only from that task's own address (another task asking with the same path gets
- * nothing). The address sits on the host's task bridge, so
- * a task's packets reach it through its default route. Credentials come from the control plane
+ * that id and only from that task's own address, or for a task on the host's network only to
+ * its own processes (another task asking with the same path gets nothing). The address sits on
+ * the host's task bridge, so a task's packets reach it through its default route, and the host's
+ * own processes as a local address. Credentials come from the control plane
  * (`credentials-request`) and are kept in memory until they near their expiry.
  */
 export class TaskEndpoint {
@@ -41,6 +58,8 @@ export class TaskEndpoint {
     private readonly logger: Logger,
     /** Reads a running container's cgroup; without it `/stats` is not served. */
     private readonly readStats?: (t: LocalTask, container: string) => Promise<CgroupSample | undefined>,
+    /** Tells a host-network task's own connections; without it such tasks are answered nothing. */
+    private readonly hostCaller?: HostCallerCheck,
   ) {}
 
   /** Puts the address on the bridge and listens there (once; later calls wait for the first). */
@@ -53,11 +72,17 @@ export class TaskEndpoint {
   }
 
   private async listen(bridge: string): Promise<void> {
+    // Tasks on the host's network may be the first to ask: the bridge may not be there yet.
+    await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch((e: Error) => {
+      if (!/File exists/.test(e.message)) throw e;
+    });
+    await run('ip', ['link', 'set', bridge, 'up']);
     await run('ip', ['addr', 'add', `${CREDENTIALS_ADDRESS}/32`, 'dev', bridge]).catch((e: Error) => {
       if (!/File exists|already assigned/.test(e.message)) throw e;
     });
     const server = createServer((req, res) => {
-      void this.answer(req.url ?? '/', req.socket.remoteAddress ?? '').then(([status, body]) => {
+      const from = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
+      void this.answer(req.url ?? '/', from).then(([status, body]) => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
     });
@@ -68,14 +93,22 @@ export class TaskEndpoint {
     this.server = server;
   }
 
-  private async answer(url: string, from: string): Promise<[number, object]> {
+  /** The task that `which` names, if the connection is its own: from its address, or (host network) its processes. */
+  private async askedBy(which: (t: LocalTask) => boolean, from: Caller): Promise<LocalTask | undefined> {
+    for (const t of this.tasks()) {
+      if (!which(t)) continue;
+      if (t.spec.sandbox.network.mode !== 'host') return t.network?.ip === from.address ? t : undefined;
+      return (await this.hostCaller?.(t, from)) ? t : undefined;
+    }
+    return undefined;
+  }
+
+  private async answer(url: string, from: Caller): Promise<[number, object]> {
     const path = url.split('?')[0] ?? '';
     const meta = /^\/v([34])\/([0-9a-f-]{36})-([^/]+)(\/task)?(\/stats)?$/.exec(path);
     if (meta) return meta[5] ? this.stats(meta, from) : this.metadata(meta, from);
     const m = /^\/v2\/credentials\/([0-9a-f-]{36})$/.exec(path);
-    const task = m
-      ? [...this.tasks()].find((t) => t.spec.sandbox.identity?.credentialsId === m[1] && t.network?.ip === from)
-      : undefined;
+    const task = m ? await this.askedBy((t) => t.spec.sandbox.identity?.credentialsId === m[1], from) : undefined;
     if (!task) return [400, { code: 'InvalidIdentifier', message: 'CredentialsV2Request: Credentials not found' }];
     const c = await this.credentialsOf(task);
     if ('error' in c) {
@@ -94,17 +127,17 @@ export class TaskEndpoint {
     ];
   }
 
-  /** The task with that metadata id and the container named, asked for from the task's own address. */
-  private asker(id: string | undefined, name: string | undefined, from: string) {
-    const t = [...this.tasks()].find((x) => x.spec.sandbox.metadata?.id === id && x.network?.ip === from);
+  /** The task with that metadata id and the container named, asked for by the task itself. */
+  private async asker(id: string | undefined, name: string | undefined, from: Caller) {
+    const t = await this.askedBy((x) => x.spec.sandbox.metadata?.id === id, from);
     const c = t?.spec.containers.find((x) => x.name === decodeURIComponent(name ?? ''));
     return t && c ? { t, c } : undefined;
   }
 
   /** `/v4/<id>-<container>[/task]` (and v3), for the task with that id, from its own address. */
-  private metadata(m: RegExpExecArray, from: string): [number, object] {
+  private async metadata(m: RegExpExecArray, from: Caller): Promise<[number, object]> {
     const [, version, id, name, task] = m;
-    const found = this.asker(id, name, from);
+    const found = await this.asker(id, name, from);
     if (!found) return [404, { code: 'NotFound', message: 'no such task metadata' }];
     const v4 = version === '4';
     return [200, task ? taskMetadata(found.t, v4) : containerMetadata(found.t, found.c, v4)];
@@ -114,9 +147,9 @@ export class TaskEndpoint {
    * `/v4/<id>-<container>/stats`: the container's stats; `/task/stats`: every running container's,
    * by runtime id (as ECS keys them by Docker id). A container not running has none: `{}`.
    */
-  private async stats(m: RegExpExecArray, from: string): Promise<[number, object]> {
+  private async stats(m: RegExpExecArray, from: Caller): Promise<[number, object]> {
     const [, , id, name, task] = m;
-    const found = this.asker(id, name, from);
+    const found = await this.asker(id, name, from);
     if (!found) return [404, { code: 'NotFound', message: 'no such task metadata' }];
     const read = this.readStats;
     if (!read) return [501, { code: 'NotImplemented', message: 'container stats are not read on this host' }];

@@ -4,7 +4,8 @@ import { tearDownNetwork, type NetworkConfig } from './runtime/network.js';
 import { unmount } from './runtime/rootfs.js';
 import { readCgroupStats, type CgroupSample } from './runtime/cgroup-stats.js';
 import { containerCgroup, removeTaskCgroup } from './runtime/task-cgroup.js';
-import { usesTaskEndpoint } from './task-endpoint.js';
+import { connectionOwnedBy } from './runtime/socket-owner.js';
+import { CREDENTIALS_ADDRESS, usesTaskEndpoint, type HostCallerCheck } from './task-endpoint.js';
 import { prepareSandbox } from './task-setup.js';
 import type { LocalTask } from './task-state.js';
 
@@ -31,6 +32,17 @@ export interface TaskPlatform {
 /** A container's cgroup: under its task's own on Fargate, else one of its own under /berth. */
 const cgroupPathOf = (t: LocalTask, container: string, id: string): string =>
   t.spec.sandbox.isolation ? containerCgroup(t.spec.id, container) : `/berth/${id}`;
+
+/**
+ * Whether a connection to the task endpoint from the host's own network is one a process of this
+ * host-network task opened: the socket is held by a process in one of the task's container cgroups.
+ */
+export const hostCallerCheck: HostCallerCheck = (t, client) =>
+  connectionOwnedBy(
+    client,
+    { address: CREDENTIALS_ADDRESS, port: 80 },
+    t.spec.containers.map((c) => cgroupPathOf(t, c.name, `${t.spec.id}-${c.name}`)),
+  );
 
 /** A running container's resource use, read from its cgroup (the task metadata /stats, usage reports). */
 export const readContainerStats = (t: LocalTask, container: string): Promise<CgroupSample | undefined> =>

@@ -109,17 +109,17 @@ describe('fidelity to AWS', () => {
         /containerDefinitions\[0\]\.environmentFiles/,
       ],
       [
-        // Task roles are served in bridge and awsvpc mode; a role ECS may not assume is refused as ECS does.
+        // Task roles are served in bridge, awsvpc and host mode; a role ECS may not assume is refused as ECS does.
         'role',
         { taskRoleArn: 'arn:aws:iam::000000000000:role/app', containerDefinitions: [base] },
         {},
         /^ECS was unable to assume the role 'arn:aws:iam::000000000000:role\/app' that was provided for this task\./,
       ],
       [
-        'role-host',
-        { taskRoleArn: 'arn:aws:iam::000000000000:role/app', networkMode: 'host', containerDefinitions: [base] },
+        'role-none',
+        { taskRoleArn: 'arn:aws:iam::000000000000:role/app', networkMode: 'none', containerDefinitions: [base] },
         {},
-        /^taskRoleArn: berth serves task role credentials to tasks in bridge or awsvpc network mode, not host/,
+        /^taskRoleArn: a task in network mode none cannot reach its role's credentials/,
       ],
       [
         'exec',

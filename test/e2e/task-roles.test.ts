@@ -207,6 +207,76 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
     for (const arn of [a, b]) await aws(['ecs', 'stop-task', '--task', arn]);
   });
 
+  it('serves a task on the host’s network its own credentials and metadata, and nothing to another process', async () => {
+    for (const name of ['host-a', 'host-b']) {
+      await aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', trustTasks]);
+      await aws([
+        'iam',
+        'put-role-policy',
+        '--role-name',
+        name,
+        '--policy-name',
+        'p',
+        '--policy-document',
+        allow('ecs:ListClusters'),
+      ]);
+    }
+    const get = (url: string) => `busybox wget -q -O - "${url}"`;
+    const register = (family: string, role: string, script: string, environment: object[] = []) =>
+      fx.register(
+        family,
+        [{ name: 'app', image: fx.imageUri, memory: 32, logConfiguration, environment, command: ['sh', '-c', script] }],
+        ['--network-mode', 'host', '--task-role-arn', `arn:aws:iam::${ACCOUNT}:role/${role}`],
+      );
+    await register(
+      'host-role-a',
+      'host-a',
+      `echo "URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; ` +
+        `echo "CREDS=$(${get('http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI')})"; ` +
+        `echo "META=$(${get('$ECS_CONTAINER_METADATA_URI_V4/task')})"; echo END; sleep 60`,
+    );
+    const a = await fx.runTask('host-role-a');
+    const outA = await outputOf(a, 'app', (s) => s.includes('END'));
+    const uriA = /URI=(\/v2\/credentials\/[0-9a-f-]{36})/.exec(outA)?.[1];
+    assert.ok(uriA, outA);
+    const credsA = JSON.parse(/^CREDS=(.*)$/m.exec(outA)?.[1] || 'null') as Record<string, string> | null;
+    assert.equal(credsA?.['RoleArn'], `arn:aws:iam::${ACCOUNT}:role/host-a`, outA);
+    assert.match(credsA?.['AccessKeyId'] ?? '', /^ASIA/);
+    const meta = JSON.parse(/^META=(.*)$/m.exec(outA)?.[1] || 'null') as {
+      TaskARN: string;
+      Containers: { Name: string; Networks: { NetworkMode: string }[] }[];
+    } | null;
+    assert.equal(meta?.TaskARN, a, outA);
+    assert.deepEqual(
+      meta?.Containers.map((c) => [c.Name, c.Networks[0]?.NetworkMode]),
+      [['app', 'host']],
+    );
+
+    // Another host-network task, told the first one's URI: its own credentials, none of the first's.
+    await register(
+      'host-role-b',
+      'host-b',
+      `echo "CREDS=$(${get('http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI')})"; ` +
+        `${get('http://169.254.170.2$OTHER')} || echo REFUSED; echo END; sleep 60`,
+      [{ name: 'OTHER', value: uriA }],
+    );
+    const b = await fx.runTask('host-role-b');
+    const outB = await outputOf(b, 'app', (s) => s.includes('END'));
+    const credsB = JSON.parse(/^CREDS=(.*)$/m.exec(outB)?.[1] || 'null') as Record<string, string> | null;
+    assert.equal(credsB?.['RoleArn'], `arn:aws:iam::${ACCOUNT}:role/host-b`, outB);
+    assert.match(outB, /REFUSED/, 'the first task’s URI answers nothing to the second task');
+    assert.doesNotMatch(outB, new RegExp(credsA?.['AccessKeyId'] as string));
+
+    // A host process outside any task asking with the first task's URI gets nothing either.
+    const fromHost = await fetch(`http://169.254.170.2${uriA}`);
+    assert.equal(fromHost.status, 400);
+    assert.deepEqual(await fromHost.json(), {
+      code: 'InvalidIdentifier',
+      message: 'CredentialsV2Request: Credentials not found',
+    });
+    for (const arn of [a, b]) await aws(['ecs', 'stop-task', '--task', arn]);
+  });
+
   it('the AWS CLI inside a container acts as the task role, with no credentials of its own', async () => {
     // The host's Python and AWS CLI, bound into the busybox image at the paths they have here.
     const py = await execFileP('python3', ['-c', 'import sys, awscli; print(sys.executable); print(sys.prefix)']);

@@ -223,8 +223,8 @@ export function ecsWorkload(t: TaskRecord, td: TaskDefinitionRecord): WorkloadSp
   const region = parseArn(t.arn).region;
   const role = taskRoleOf(td, t.overrides as Record<string, unknown> | undefined);
   const identity = role ? { role, credentialsId: randomUUID() } : undefined;
-  // The metadata endpoint is reached through the task's own network (bridge, awsvpc).
-  const metadata = mode === 'bridge' || mode === 'own' ? taskMetadata(t, td) : undefined;
+  // The metadata endpoint is reached through the task's own network (bridge, awsvpc) or the host's.
+  const metadata = mode === 'bridge' || mode === 'own' || mode === 'host' ? taskMetadata(t, td) : undefined;
   const containers = defs.map((c) => containerSpec(c, defs, t, networkMode));
   return {
     id: t.id,

@@ -15,17 +15,18 @@ export function taskRoleOf(td: TaskDefinitionRecord, overrides?: Json): string |
 
 /**
  * A task role must be one ECS may assume (its trust policy names `ecs-tasks.amazonaws.com`), as
- * ECS checks when a task is run. berth serves the credentials in a task's own network namespace,
- * so host and none network modes are refused until host-side caller checks exist.
+ * ECS checks when a task is run. berth serves the credentials in a task's own network namespace
+ * and, on the host's network, to the task's own processes; a task with no network (none) could
+ * not reach them, and is refused.
  */
 export function checkTaskRole(deps: ControlPlaneDeps, td: TaskDefinitionRecord, overrides?: Json): void {
   const role = taskRoleOf(td, overrides);
   if (!role) return;
   const field = typeof overrides?.['taskRoleArn'] === 'string' ? 'overrides.taskRoleArn' : 'taskRoleArn';
   const mode = (td.input['networkMode'] as string | undefined) ?? 'bridge';
-  if (mode === 'host' || mode === 'none')
+  if (mode === 'none')
     throw invalidParameter(
-      `${field}: berth serves task role credentials to tasks in bridge or awsvpc network mode, not ${mode}, yet; the task is refused rather than run without them.`,
+      `${field}: a task in network mode none cannot reach its role's credentials; use bridge, awsvpc or host.`,
       { field },
     );
   if (!deps.iam || !serviceMayAssume(deps.iam, role, 'ecs-tasks.amazonaws.com'))
