@@ -22,6 +22,11 @@ export interface ControlPlaneDeps {
    * allow `ssm:GetParameters` / `secretsmanager:GetSecretValue` on each (else the task cannot start).
    */
   enforceIam?: boolean;
+  /**
+   * The names of berth's own registry in this region (its host and aliases): with IAM enforced,
+   * an image there is pulled as the task's execution role, whose policies must allow it.
+   */
+  registryHosts?: () => readonly string[];
   /** Publishes a face's metrics (AWS/ECS) to CloudWatch metrics; none: nothing is published. */
   publishMetrics?: PublishMetrics;
   /** CloudWatch alarms' states, for deployment alarms (none: deployments watch no alarms). */

@@ -51,3 +51,69 @@ export function secretsRefusal(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord
   }
   return undefined;
 }
+
+/** ECS's agent's words before any reason its execution resources could not be had. */
+export const EXECUTION_RESOURCES_FAILED =
+  'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed:';
+
+/** An image's registry host, repository and reference, when it names a host (`host[:port]/repo[:tag|@digest]`). */
+function imageParts(image: string): { host: string; repository: string; reference: string } | undefined {
+  const slash = image.indexOf('/');
+  if (slash < 0) return undefined;
+  const host = image.slice(0, slash);
+  let rest = image.slice(slash + 1);
+  let reference = 'latest';
+  const at = rest.indexOf('@');
+  if (at >= 0) [rest, reference] = [rest.slice(0, at), rest.slice(at + 1)];
+  else {
+    const colon = rest.lastIndexOf(':');
+    if (colon > rest.lastIndexOf('/')) [rest, reference] = [rest.slice(0, colon), rest.slice(colon + 1)];
+  }
+  return { host, repository: rest, reference };
+}
+
+/**
+ * In strict mode, an image in berth's own registry is pulled as the task's execution role, as
+ * ECS's agent pulls from ECR: the role must allow `ecr:GetAuthorizationToken` (else
+ * ResourceInitializationError, before any pull) and `ecr:BatchGetImage` and
+ * `ecr:GetDownloadUrlForLayer` on the repository (else the registry's 403, as
+ * CannotPullContainerError). A task definition without an execution role pulls with its host's
+ * own credentials (an EC2 instance's role), as ECS does. Undefined when the pull may go ahead.
+ */
+export function imagePullRefusal(
+  deps: ControlPlaneDeps,
+  tx: ReadTx,
+  t: TaskRecord,
+  images: readonly string[],
+): string | undefined {
+  if (!deps.enforceIam || !deps.iam || !deps.registryHosts) return undefined;
+  const hosts = deps.registryHosts();
+  const own = images.flatMap((i) => {
+    const p = imageParts(i);
+    return p && hosts.includes(p.host) ? [{ image: i, ...p }] : [];
+  });
+  if (own.length === 0) return undefined;
+  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
+  const input = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value.input;
+  const roleArn = typeof input?.['executionRoleArn'] === 'string' ? input['executionRoleArn'] : undefined;
+  if (!roleArn) return undefined;
+  const role = roleOfArn(deps.iam, roleArn);
+  if (!role || !serviceMayAssume(deps.iam, roleArn, 'ecs-tasks.amazonaws.com'))
+    return `${EXECUTION_RESOURCES_FAILED} unable to retrieve ecr registry auth: ECS was unable to assume the execution role '${roleArn}'`;
+  const session = sessionPrincipal(deps.iam, role, t.id, role.tags);
+  const can = decider(deps.iam, session);
+  const context = new Map([
+    ['aws:principalarn', role.arn],
+    ['aws:requestedregion', deps.region],
+  ]);
+  const auth = can('ecr:GetAuthorizationToken', context)('*');
+  if (auth !== 'Allow')
+    return `${EXECUTION_RESOURCES_FAILED} unable to retrieve ecr registry auth: AccessDeniedException: ${refusalMessage(session, 'ecr:GetAuthorizationToken', '*', auth)}`;
+  for (const i of own) {
+    const repo = `arn:aws:ecr:${deps.region}:${deps.accountId}:repository/${i.repository}`;
+    for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])
+      if (can(action, context)(repo) !== 'Allow')
+        return `CannotPullContainerError: failed to resolve ref ${i.image}: pulling from host ${i.host} failed with status code [manifests ${i.reference}]: 403 Forbidden (the execution role may not ${action} on ${repo})`;
+  }
+  return undefined;
+}

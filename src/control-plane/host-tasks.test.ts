@@ -198,3 +198,57 @@ describe('secrets retrieved as the execution role, with IAM enforced (--auth str
     assert.equal(spec?.containers[0]?.secretEnv[0]?.value, undefined);
   });
 });
+
+describe('images in berth’s registry pulled as the execution role, with IAM enforced (--auth strict)', () => {
+  const trustTasks = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  });
+  function pulling(statements: object[], image = '127.0.0.1:4566/shop/app:v2', role = true) {
+    const deps = testControlPlaneDeps();
+    const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
+    Object.assign(deps, { iam, enforceIam: true, registryHosts: () => ['127.0.0.1:4566', 'localhost:4566'] });
+    createRole(iam, { name: 'exec', trustPolicy: trustTasks });
+    putInlinePolicy(iam, 'role', 'exec', 'p', JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+    createCluster(deps, { clusterName: 'c' });
+    const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+    registerTaskDefinition(deps, {
+      family: 'app',
+      ...(role ? { executionRoleArn: 'arn:aws:iam::000000000000:role/exec' } : {}),
+      networkMode: 'none',
+      containerDefinitions: [{ name: 'app', image, memory: 32 }],
+    });
+    const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    return desiredTasks(deps, 'c', inst.id).find((s) => s.id === t?.id);
+  }
+  const ecr = (Action: string[], Resource = '*') => ({ Effect: 'Allow', Action, Resource });
+  const pull = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+
+  it('lets the pull go ahead when the role may, or when the image is elsewhere, or there is no execution role', () => {
+    assert.equal(pulling([ecr(pull)])?.cannotStart, undefined);
+    assert.equal(
+      pulling([ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/shop/*'), ecr(['ecr:GetAuthorizationToken'])])
+        ?.cannotStart,
+      undefined,
+    );
+    assert.equal(pulling([], 'registry.example.com/app:v1')?.cannotStart, undefined);
+    assert.equal(pulling([], undefined, false)?.cannotStart, undefined, 'the host’s own credentials pull');
+  });
+
+  it('stops the task before the pull without ecr:GetAuthorizationToken, in ECS’s words', () => {
+    assert.match(
+      pulling([ecr(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])])?.cannotStart ?? '',
+      /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec\/[0-9a-f]{32} is not authorized to perform: ecr:GetAuthorizationToken on resource: \* because no identity-based policy allows the ecr:GetAuthorizationToken action$/,
+    );
+  });
+
+  it('answers the registry’s 403 for a repository the role may not read', () => {
+    assert.equal(
+      pulling(
+        [ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/other'), ecr(['ecr:GetAuthorizationToken'])],
+        'localhost:4566/shop/app@sha256:abc',
+      )?.cannotStart,
+      'CannotPullContainerError: failed to resolve ref localhost:4566/shop/app@sha256:abc: pulling from host localhost:4566 failed with status code [manifests sha256:abc]: 403 Forbidden (the execution role may not ecr:BatchGetImage on arn:aws:ecr:us-east-1:000000000000:repository/shop/app)',
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { findSecret, readParameterValue, readSecretRef } from '../iam/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { TaskSpec } from '../wire/index.js';
 import { taskDefinitionOfArn } from './arns.js';
-import { isSecretsManager, secretsRefusal } from './execution-role.js';
+import { EXECUTION_RESOURCES_FAILED, imagePullRefusal, isSecretsManager, secretsRefusal } from './execution-role.js';
 import type { ControlPlaneDeps } from './deps.js';
 import {
   FLEET,
@@ -32,16 +32,24 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
   // An older task whose definition is gone has nothing a host could run.
   if (!spec) return undefined;
   const { stopGraceMs: _, ...sandbox } = spec.sandbox;
-  return withSecrets(deps, tx, t, {
+  const sent: TaskSpec = {
     ...spec,
     desired: t.desiredStatus === 'RUNNING' ? 'running' : 'stopped',
     sandbox: { ...sandbox, ...(t.stopGraceMs !== undefined ? { stopGraceMs: t.stopGraceMs } : {}) },
-  });
+  };
+  // An image the execution role may not pull: the workload cannot start, and gets no secret.
+  const pull = imagePullRefusal(
+    deps,
+    tx,
+    t,
+    spec.containers.map((c) => c.image),
+  );
+  if (pull) return { ...sent, cannotStart: sent.cannotStart ?? pull };
+  return withSecrets(deps, tx, t, sent);
 }
 
 // ECS's words for a task whose secrets cannot be had (its agent's).
-const SECRETS_FAILED =
-  'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed:';
+const SECRETS_FAILED = EXECUTION_RESOURCES_FAILED;
 
 /**
  * The spec as a host receives it: each container's secretEnv with its values from the parameter

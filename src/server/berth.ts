@@ -60,8 +60,8 @@ export async function startBerth(
     lifecycle.started('store', () => root.close());
     // A region's state: the default region's in the store's own tables (and blobs), another's
     // in a scoped view of the same store and a blob directory of its own.
-    const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => ({
-      registry: {
+    const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => {
+      const registry: RegionDeps['registry'] = {
         store: scoped,
         blobs: new FsBlobStore(blobDir),
         clock: systemClock,
@@ -70,25 +70,31 @@ export async function startBerth(
         registryHost: `${config.advertiseHost}:${config.port}`,
         createOnPush: config.createRepositoryOnPush,
         maxManifestSize: 4 * 1024 * 1024,
-      },
-      controlPlane: {
-        store: scoped,
-        clock: systemClock,
-        accountId: config.accountId,
-        region: name,
-        agentLostGraceMs: config.agentLostGrace * 1000,
-        sealer,
-        // In strict mode a task's secrets are fetched as its execution role, which must be allowed.
-        ...(config.auth === 'strict' ? { enforceIam: true } : {}),
-        // Tasks' CPU and memory use, reported by agents, as the region's AWS/ECS metrics.
-        publishMetrics: (namespace, data) =>
-          recordMetrics(
-            { store: scoped, clock: systemClock, accountId: config.accountId, region: name },
-            namespace,
-            data,
-          ),
-      },
-    });
+      };
+      return {
+        registry,
+        controlPlane: {
+          store: scoped,
+          clock: systemClock,
+          accountId: config.accountId,
+          region: name,
+          agentLostGraceMs: config.agentLostGrace * 1000,
+          sealer,
+          // In strict mode a task's secrets are fetched as its execution role, which must be allowed.
+          ...(config.auth === 'strict' ? { enforceIam: true } : {}),
+          // Images in berth's own registry, by any of its names (pulled as the execution role in
+          // strict mode); asked at each use: with --port 0 the host is known only once listening.
+          registryHosts: () => [registry.registryHost, ...registryAliases(registry)],
+          // Tasks' CPU and memory use, reported by agents, as the region's AWS/ECS metrics.
+          publishMetrics: (namespace, data) =>
+            recordMetrics(
+              { store: scoped, clock: systemClock, accountId: config.accountId, region: name },
+              namespace,
+              data,
+            ),
+        },
+      };
+    };
     const regions = new Regions(
       regionDeps(config.region, root, join(config.dataDir, 'blobs')),
       (name) => regionDeps(name, scopedStore(root, name), join(config.dataDir, 'regions', name, 'blobs')),

@@ -334,7 +334,7 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
     await aws(['ecs', 'stop-task', '--task', arn]);
   });
 
-  it('retrieves a task’s secrets as its execution role, and stops the task when the role may not', async () => {
+  it('pulls the image and retrieves the secrets as the execution role, and stops the task when the role may not', async () => {
     await aws(['ssm', 'put-parameter', '--name', '/e2e/token', '--value', 'tok-123', '--type', 'SecureString']);
     await aws(['ssm', 'put-parameter', '--name', '/private/token', '--value', 'nope', '--type', 'SecureString']);
     await aws(['iam', 'create-role', '--role-name', 'exec', '--assume-role-policy-document', trustTasks]);
@@ -364,6 +364,18 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
       assert.equal((await aws(['ecs', 'wait', 'tasks-stopped', '--tasks', arn])).code, 0);
       return arn;
     };
+    // Without ECR permissions the role cannot pull the image from berth's registry, as from ECR.
+    const noPull = await run('exec-no-ecr', '/e2e/token');
+    const np = (await aws(['ecs', 'describe-tasks', '--tasks', noPull])).json.tasks[0];
+    assert.equal(np.stopCode, 'TaskFailedToStart');
+    assert.match(
+      np.stoppedReason,
+      new RegExp(
+        `^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/exec/[0-9a-f]{32} is not authorized to perform: ecr:GetAuthorizationToken on resource: \\* because no identity-based policy allows the ecr:GetAuthorizationToken action$`,
+      ),
+    );
+    const managed = 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy';
+    assert.equal((await aws(['iam', 'attach-role-policy', '--role-name', 'exec', '--policy-arn', managed])).code, 0);
     const ok = await run('exec-ok', '/e2e/token');
     assert.match(await outputOf(ok, 'app', (s) => s.includes('END')), /^TOKEN=tok-123$/m);
     const denied = await run('exec-denied', '/private/token');
