@@ -30,7 +30,7 @@ afterEach(() => {
 function world(
   containers: ContainerSpec[],
   network: WorkloadSpec['sandbox']['network'] = { mode: 'none' },
-  cannotStart?: string,
+  cannotPull?: string,
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'berth-runner-'));
   dirs.push(dir);
@@ -38,7 +38,7 @@ function world(
   const platformCalls: string[] = [];
   let now = 1_000_000;
   const base = workloadSpec(TASK, containers);
-  const spec = { ...base, sandbox: { ...base.sandbox, network }, ...(cannotStart ? { cannotStart } : {}) };
+  const spec = { ...base, sandbox: { ...base.sandbox, network }, ...(cannotPull ? { cannotPull } : {}) };
   // Every pull the runner asks for, with the Authorization it passes.
   const pulls: [string, string | undefined][] = [];
   const images = fakeImages();
@@ -414,7 +414,7 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     assert.doesNotMatch(saved, /pa55/, 'the password is never written');
   });
 
-  it('pulls nothing for a workload whose registry credentials could not be had', async () => {
+  it('pulls nothing for a workload whose secrets or registry credentials could not be had', async () => {
     const why = 'ResourceInitializationError: unable to pull secrets or registry auth: …';
     const w = world([containerSpec({ name: 'app', imageAuth: { from: 'registry/nothere' } })], { mode: 'none' }, why);
     await w.tickUntil(() => w.task().phase === 'stopped');

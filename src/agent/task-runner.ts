@@ -115,10 +115,8 @@ export class TaskRunner {
     t.phase = 'pulling';
     t.pullStartedAt = this.deps.now();
     this.deps.report(t);
-    // Registry credentials that could not be had: nothing is pulled without them (ECS fails
-    // such a task before its pull, ResourceInitializationError).
-    if (t.spec.cannotStart && this.containers.some((c) => c.imageAuth && c.imageAuth.password === undefined))
-      return this.fail({ cause: 'refused', message: t.spec.cannotStart });
+    // What the workload needs before a pull could not be had: nothing is pulled.
+    if (t.spec.cannotPull) return this.fail({ cause: 'refused', message: t.spec.cannotPull });
     // Images and the network are independent: prepare them side by side.
     const pulled = this.images.begin([...new Set(this.containers.map((c) => c.image))], (failed) => {
       t.pullStoppedAt = this.deps.now();

@@ -58,7 +58,7 @@ describe('secrets handed to a task', () => {
       { name: 'DB_HOST', from: 'arn:aws:ssm:us-east-1:000000000000:parameter/shop/db/host', value: 'db.internal' },
       { name: 'DB_HOST_V1', from: '/shop/db/host:1', value: 'db.internal' },
     ]);
-    assert.equal(spec.cannotStart, undefined);
+    assert.equal(spec.cannotPull, undefined);
     assert.match(stored, /"from":"\/shop\/db\/password"/, 'the stored workload keeps the reference');
     assert.doesNotMatch(stored, /hunter2/, 'and never the value');
   });
@@ -69,7 +69,7 @@ describe('secrets handed to a task', () => {
       { name: 'API_KEY', valueFrom: '/shop/api-key' },
     ]);
     assert.equal(
-      spec.cannotStart,
+      spec.cannotPull,
       'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: invalid parameters: /shop/api-key',
     );
     assert.deepEqual(spec.containers[0]?.env, [{ name: 'MODE', value: 'x' }]);
@@ -88,7 +88,7 @@ describe('secrets from Secrets Manager handed to a task', () => {
       { name: 'DB_PASSWORD', valueFrom: `${w.db.arn}:password::` },
       { name: 'DB_PORT', valueFrom: `${w.db.arn}:port:AWSCURRENT:` },
     ]);
-    assert.equal(spec.cannotStart, undefined);
+    assert.equal(spec.cannotPull, undefined);
     assert.deepEqual(
       spec.containers[0]?.secretEnv.map((s) => [s.name, s.value]),
       [
@@ -104,13 +104,13 @@ describe('secrets from Secrets Manager handed to a task', () => {
     const w = world();
     const noKey = w.run([{ name: 'X', valueFrom: `${w.db.arn}:__proto__::` }]).spec;
     assert.equal(
-      noKey.cannotStart,
+      noKey.cannotPull,
       'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: retrieved secret from Secrets Manager did not contain json key __proto__',
     );
     const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:nothere-AbCdEf';
     const none = w.run([{ name: 'X', valueFrom: arn }]).spec;
     assert.equal(
-      none.cannotStart,
+      none.cannotPull,
       `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${arn} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
     );
     assert.ok(none.containers[0]?.secretEnv.every((s) => s.value === undefined));
@@ -124,7 +124,7 @@ describe('registry credentials (repositoryCredentials) handed to a task', () => 
     const w = world();
     for (const ref of [w.registry.arn, 'registry/login']) {
       const { spec, stored } = w.run([], creds(ref));
-      assert.equal(spec.cannotStart, undefined);
+      assert.equal(spec.cannotPull, undefined);
       assert.deepEqual(spec.containers[0]?.imageAuth, { from: ref, username: 'puller', password: 'pa55' });
       assert.match(stored, /"imageAuth":\{"from":/, 'the stored workload keeps the reference');
       assert.doesNotMatch(stored, /pa55/, 'and never the password');
@@ -135,13 +135,13 @@ describe('registry credentials (repositoryCredentials) handed to a task', () => 
     const w = world();
     const none = w.run([], creds('registry/nothere')).spec;
     assert.match(
-      none.cannotStart ?? '',
+      none.cannotPull ?? '',
       /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret arn:aws:secretsmanager:us-east-1:000000000000:secret:registry\/nothere from secrets manager: ResourceNotFoundException/,
     );
     assert.deepEqual(none.containers[0]?.imageAuth, { from: 'registry/nothere' });
     const bad = w.run([], creds('registry/bad')).spec;
     assert.match(
-      bad.cannotStart ?? '',
+      bad.cannotPull ?? '',
       /holds no registry credentials: its value must be JSON with "username" and "password"/,
     );
     assert.equal(bad.containers[0]?.imageAuth?.password, undefined);
@@ -185,14 +185,14 @@ describe('secrets retrieved as the execution role, with IAM enforced (--auth str
 
   it('hands the secret over when the execution role’s policy allows it', () => {
     const spec = strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/shop/*');
-    assert.equal(spec?.cannotStart, undefined);
+    assert.equal(spec?.cannotPull, undefined);
     assert.equal(spec?.containers[0]?.secretEnv[0]?.value, 'hunter2');
   });
 
   it('stops the task in ECS’s words, handing nothing over, when it does not', () => {
     const spec = strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/other/*');
     assert.match(
-      spec?.cannotStart ?? '',
+      spec?.cannotPull ?? '',
       /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec\/[0-9a-f]{32} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:000000000000:parameter\/shop\/db\/password because no identity-based policy allows the ssm:GetParameters action$/,
     );
     assert.equal(spec?.containers[0]?.secretEnv[0]?.value, undefined);
@@ -225,19 +225,19 @@ describe('images in berth’s registry pulled as the execution role, with IAM en
   const pull = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 
   it('lets the pull go ahead when the role may, or when the image is elsewhere, or there is no execution role', () => {
-    assert.equal(pulling([ecr(pull)])?.cannotStart, undefined);
+    assert.equal(pulling([ecr(pull)])?.cannotPull, undefined);
     assert.equal(
       pulling([ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/shop/*'), ecr(['ecr:GetAuthorizationToken'])])
-        ?.cannotStart,
+        ?.cannotPull,
       undefined,
     );
-    assert.equal(pulling([], 'registry.example.com/app:v1')?.cannotStart, undefined);
-    assert.equal(pulling([], undefined, false)?.cannotStart, undefined, 'the host’s own credentials pull');
+    assert.equal(pulling([], 'registry.example.com/app:v1')?.cannotPull, undefined);
+    assert.equal(pulling([], undefined, false)?.cannotPull, undefined, 'the host’s own credentials pull');
   });
 
   it('stops the task before the pull without ecr:GetAuthorizationToken, in ECS’s words', () => {
     assert.match(
-      pulling([ecr(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])])?.cannotStart ?? '',
+      pulling([ecr(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])])?.cannotPull ?? '',
       /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec\/[0-9a-f]{32} is not authorized to perform: ecr:GetAuthorizationToken on resource: \* because no identity-based policy allows the ecr:GetAuthorizationToken action$/,
     );
   });
@@ -247,7 +247,7 @@ describe('images in berth’s registry pulled as the execution role, with IAM en
       pulling(
         [ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/other'), ecr(['ecr:GetAuthorizationToken'])],
         'localhost:4566/shop/app@sha256:abc',
-      )?.cannotStart,
+      )?.cannotPull,
       'CannotPullContainerError: failed to resolve ref localhost:4566/shop/app@sha256:abc: pulling from host localhost:4566 failed with status code [manifests sha256:abc]: 403 Forbidden (the execution role may not ecr:BatchGetImage on arn:aws:ecr:us-east-1:000000000000:repository/shop/app)',
     );
   });

@@ -44,7 +44,7 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
     t,
     spec.containers.map((c) => c.image),
   );
-  if (pull) return { ...sent, cannotStart: sent.cannotStart ?? pull };
+  if (pull) return { ...sent, cannotPull: pull };
   return withSecrets(deps, tx, t, sent);
 }
 
@@ -71,7 +71,7 @@ function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: Ta
     ]),
   );
   // (The spec as stored carries references only, so nothing is handed over.)
-  if (refused) return { ...spec, cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${refused}` };
+  if (refused) return { ...spec, cannotPull: `${SECRETS_FAILED} ${refused}` };
   const missing: string[] = [];
   let asmFailure: string | undefined;
   const containers = spec.containers.map((c) => {
@@ -105,7 +105,7 @@ function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: Ta
     missing.length > 0
       ? `unable to retrieve secrets from ssm: invalid parameters: ${[...new Set(missing)].join(', ')}`
       : `unable to retrieve secret from asm: ${asmFailure as string}`;
-  return { ...spec, cannotStart: spec.cannotStart ?? `${SECRETS_FAILED} ${why}` };
+  return { ...spec, cannotPull: `${SECRETS_FAILED} ${why}` };
 }
 
 /**

@@ -198,6 +198,11 @@ export const workloadSpecSchema = z.object({
   containers: z.array(containerSpecSchema).min(1),
   /** Set when the face already knows the workload cannot start, and why (in the face's words). */
   cannotStart: z.string().optional(),
+  /**
+   * Set when what the workload needs before its images are pulled could not be had (its secrets,
+   * its registry credentials, leave to pull): it fails at once, pulling nothing.
+   */
+  cannotPull: z.string().optional(),
 });
 
 export type Probe = z.infer<typeof probeSchema>;
