@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { awsCli, berthBin, startBerth, testCredentials, type BerthProcess, type StartOptions } from './harness.js';
 import { cleanupAgentLeftovers } from './host-cleanup.js';
-import { buildBusyboxImage, skopeo } from './images.js';
+import { buildBusyboxImage, pushWith } from './images.js';
 
 const execFileP = promisify(execFile);
 
@@ -72,14 +72,7 @@ export async function startAgentFixture(
   const creds = `AWS:${(await awsCli(berth.endpoint, ['ecr', 'get-login-password'])).stdout.trim()}`;
   const pushTo = async (ref: string, repo: string) => {
     await awsCli(berth.endpoint, ['ecr', 'create-repository', '--repository-name', repo]);
-    const push = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      ref,
-      `docker://${host}/${repo}:v1`,
-    ]);
+    const push = await pushWith(creds, ref, `${host}/${repo}:v1`);
     assert.equal(push.code, 0, push.stderr);
     return `${host}/${repo}:v1`;
   };

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { awsCli, startBerth, strictDataDir, type BerthProcess } from './harness.js';
-import { buildBusyboxImage, skopeo } from './images.js';
+import { buildBusyboxImage, pushWith } from './images.js';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -328,16 +328,9 @@ describe('tasks on real containers under runc', () => {
         0,
       );
       const password = (await awsCli(priv.endpoint, ['ecr', 'get-login-password'])).stdout.trim();
-      const push = await skopeo([
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `AWS:${password}`,
-        image.ref,
-        `docker://${host}/private/app:v1`,
-      ]);
-      assert.equal(push.code, 0, push.stderr);
       const uri = `${host}/private/app:v1`;
+      const push = await pushWith(`AWS:${password}`, image.ref, uri);
+      assert.equal(push.code, 0, push.stderr);
       const ran = async (family: string, container: object) => {
         await register(
           family,

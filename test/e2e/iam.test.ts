@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { ECSClient, ListClustersCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsCli, startBerth, strictDataDir, type BerthProcess } from './harness.js';
-import { buildBusyboxImage, skopeo } from './images.js';
+import { buildBusyboxImage, pushWith, skopeo } from './images.js';
 
 const ACCOUNT = '000000000000';
 
@@ -231,14 +231,7 @@ describe('IAM users, roles and policies; STS; every call authorized in --auth st
     const image = await buildBusyboxImage();
     try {
       const rootPass = (await aws(['ecr', 'get-login-password'])).stdout.trim();
-      const pushed = await skopeo([
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `AWS:${rootPass}`,
-        image.ref,
-        `docker://${host}/team/app:v1`,
-      ]);
+      const pushed = await pushWith(`AWS:${rootPass}`, image.ref, `${host}/team/app:v1`);
       assert.equal(pushed.code, 0, pushed.stderr);
 
       // bob may read the registry (AWS's read-only policy) and nothing more.
@@ -262,14 +255,7 @@ describe('IAM users, roles and policies; STS; every call authorized in --auth st
         `docker://${host}/team/app:v1`,
       ]);
       assert.equal(pulled.code, 0, pulled.stderr);
-      const push = await skopeo([
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `AWS:${pass}`,
-        image.ref,
-        `docker://${host}/team/app:v2`,
-      ]);
+      const push = await pushWith(`AWS:${pass}`, image.ref, `${host}/team/app:v2`);
       assert.notEqual(push.code, 0);
       assert.match(
         push.stderr,

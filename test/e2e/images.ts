@@ -47,6 +47,11 @@ export async function buildBusyboxImage(
   return { ref: `oci:${layout}:img`, dir: layout, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Copies an image (a skopeo reference) to a plain-HTTP registry as `docker://<to>`, with Basic credentials. */
+export function pushWith(creds: string, from: string, to: string) {
+  return skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', creds, from, `docker://${to}`]);
+}
+
 export async function skopeo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await run('skopeo', args, { timeout: 120_000 });

@@ -32,6 +32,13 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
   });
   const allow = (Action: string) =>
     JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action, Resource: '*' }] });
+  /** A role tasks may assume, allowed one action. */
+  async function taskRole(name: string, action: string): Promise<void> {
+    const role = await aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', trustTasks]);
+    assert.equal(role.code, 0, role.stderr);
+    const policy = ['--policy-name', 'p', '--policy-document', allow(action)];
+    assert.equal((await aws(['iam', 'put-role-policy', '--role-name', name, ...policy])).code, 0);
+  }
 
   // The containers' output goes to CloudWatch Logs (the /_berth log reader is open mode's only).
   const logConfiguration = {
@@ -58,25 +65,8 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
   }
 
   it('serves each task its own role’s credentials, which the account’s policies then govern', async () => {
-    for (const [name, action] of [
-      ['lister', 'ecs:ListClusters'],
-      ['describer', 'ecs:DescribeClusters'],
-    ] as const) {
-      assert.equal(
-        (await aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', trustTasks])).code,
-        0,
-      );
-      await aws([
-        'iam',
-        'put-role-policy',
-        '--role-name',
-        name,
-        '--policy-name',
-        'p',
-        '--policy-document',
-        allow(action),
-      ]);
-    }
+    await taskRole('lister', 'ecs:ListClusters');
+    await taskRole('describer', 'ecs:DescribeClusters');
     const fetchCreds = 'busybox wget -q -O - "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"';
     await fx.register(
       'with-role',
@@ -208,19 +198,7 @@ describe('task IAM roles: credentials at 169.254.170.2 for the task alone, autho
   });
 
   it('serves a task on the host’s network its own credentials and metadata, and nothing to another process', async () => {
-    for (const name of ['host-a', 'host-b']) {
-      await aws(['iam', 'create-role', '--role-name', name, '--assume-role-policy-document', trustTasks]);
-      await aws([
-        'iam',
-        'put-role-policy',
-        '--role-name',
-        name,
-        '--policy-name',
-        'p',
-        '--policy-document',
-        allow('ecs:ListClusters'),
-      ]);
-    }
+    for (const name of ['host-a', 'host-b']) await taskRole(name, 'ecs:ListClusters');
     const get = (url: string) => `busybox wget -q -O - "${url}"`;
     const register = (family: string, role: string, script: string, environment: object[] = []) =>
       fx.register(
