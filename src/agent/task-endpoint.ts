@@ -24,10 +24,13 @@ export function usesTaskEndpoint(t: LocalTask): boolean {
  * process of this host-network task opened. Tasks on the host's network share its addresses, so
  * the caller is told by the socket's owner, not its source address.
  */
-export type HostCallerCheck = (t: LocalTask, client: { address: string; port: number }) => Promise<boolean>;
+export type HostCallerCheck = (t: LocalTask, client: Caller) => Promise<boolean>;
 
 /** Who asks the task endpoint: the connection's remote address and port. */
-type Caller = { address: string; port: number };
+export interface Caller {
+  address: string;
+  port: number;
+}
 
 /** Where ECS serves task role credentials (and, later, task metadata), as the SDKs expect. */
 export const CREDENTIALS_ADDRESS = '169.254.170.2';

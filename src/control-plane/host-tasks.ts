@@ -48,9 +48,6 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
   return withSecrets(deps, tx, t, sent);
 }
 
-// ECS's words for a task whose secrets cannot be had (its agent's).
-const SECRETS_FAILED = EXECUTION_RESOURCES_FAILED;
-
 /**
  * The spec as a host receives it: each container's secretEnv with its values from the parameter
  * store, and its imageAuth with the registry credentials a Secrets Manager secret holds. Resolved
@@ -71,7 +68,7 @@ function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: Ta
     ]),
   );
   // (The spec as stored carries references only, so nothing is handed over.)
-  if (refused) return { ...spec, cannotPull: `${SECRETS_FAILED} ${refused}` };
+  if (refused) return { ...spec, cannotPull: `${EXECUTION_RESOURCES_FAILED} ${refused}` };
   const missing: string[] = [];
   let asmFailure: string | undefined;
   const containers = spec.containers.map((c) => {
@@ -105,7 +102,7 @@ function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: Ta
     missing.length > 0
       ? `unable to retrieve secrets from ssm: invalid parameters: ${[...new Set(missing)].join(', ')}`
       : `unable to retrieve secret from asm: ${asmFailure as string}`;
-  return { ...spec, cannotPull: `${SECRETS_FAILED} ${why}` };
+  return { ...spec, cannotPull: `${EXECUTION_RESOURCES_FAILED} ${why}` };
 }
 
 /**
