@@ -15,7 +15,6 @@ import { putServiceWithDeployments } from './service-deployments.js';
 import { asSeen, stopDrained, syncTargets } from './load-balancing.js';
 import { beginShift, rollBackShift, shiftStep } from './traffic-shift.js';
 import { detectFailure } from './failure-detection.js';
-export { failureThreshold } from './failure-detection.js';
 
 const PENDING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
 

@@ -6,7 +6,8 @@ import { liveTasks, tasks, type TaskRecord } from '../tables.js';
 import { registerTaskDefinition } from '../task-definitions/task-definitions.js';
 import { applyTaskState } from '../tasks/task-state.js';
 import { testControlPlaneDeps } from '../test-deps.js';
-import { failureThreshold, reconcileAll } from './controller.js';
+import { reconcileAll } from './controller.js';
+import { failureThreshold } from './failure-detection.js';
 import { createService, getService, updateService } from './services.js';
 import { DEFAULT_HOLD_MS } from './stability.js';
 
