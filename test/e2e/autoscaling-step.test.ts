@@ -8,7 +8,11 @@ import { awsJson, sleep } from './harness.js';
 // and a scheduled action that sets the service's bounds at its time.
 describe('step scaling on a custom metric and scheduled actions', () => {
   let fx: AgentFixture | undefined;
-  after(async () => fx?.dispose());
+  let tracked: AgentFixture | undefined;
+  after(async () => {
+    await fx?.dispose();
+    await tracked?.dispose();
+  });
 
   it('steps a service out as the custom metric breaches its alarm, then sets its bounds on schedule', async () => {
     fx = await startAgentFixture();
@@ -164,5 +168,90 @@ describe('step scaling on a custom metric and scheduled actions', () => {
       ],
     );
     assert.equal((await aws(['ecs', 'describe-services', '--services', 'worker'])).services[0].desiredCount, 2);
+  });
+
+  it('tracks a target on a customized metric: the service scales to keep the metric at the target', async () => {
+    // Target tracking's alarms in 10-second periods (AWS's are 60 s), so the scale-out comes within a minute.
+    tracked = await startAgentFixture({}, { args: ['--target-tracking-alarm-period', '10'] });
+    const f = tracked;
+    const { aws } = awsJson(f.berth.endpoint);
+    await f.register('consumer', [
+      { name: 'main', image: f.imageUri, memory: 16, command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"] },
+    ]);
+    await aws([
+      'ecs',
+      'create-service',
+      '--service-name',
+      'consumer',
+      '--task-definition',
+      'consumer',
+      '--desired-count',
+      '1',
+    ]);
+    const target = [
+      '--service-namespace',
+      'ecs',
+      '--scalable-dimension',
+      'ecs:service:DesiredCount',
+      '--resource-id',
+      'service/default/consumer',
+    ];
+    await aws([
+      'application-autoscaling',
+      'register-scalable-target',
+      ...target,
+      '--min-capacity',
+      '1',
+      '--max-capacity',
+      '6',
+    ]);
+    const policy = await aws([
+      'application-autoscaling',
+      'put-scaling-policy',
+      ...target,
+      '--policy-name',
+      'backlog',
+      '--policy-type',
+      'TargetTrackingScaling',
+      '--target-tracking-scaling-policy-configuration',
+      JSON.stringify({
+        TargetValue: 10,
+        CustomizedMetricSpecification: {
+          Namespace: 'Shop',
+          MetricName: 'BacklogPerTask',
+          Dimensions: [{ Name: 'Queue', Value: 'orders' }],
+          Statistic: 'Average',
+        },
+      }),
+    ]);
+    const names = (policy.Alarms as { AlarmName: string }[]).map((a) => a.AlarmName);
+    assert.equal(names.length, 2);
+    const high = names.find((n) => n.startsWith('TargetTracking-service/default/consumer-AlarmHigh-'));
+    assert.ok(high, JSON.stringify(names));
+    // The alarms watch the user's own metric, with its dimensions.
+    const alarm = (await aws(['cloudwatch', 'describe-alarms', '--alarm-names', high])).MetricAlarms[0];
+    assert.deepEqual(
+      [alarm.Namespace, alarm.MetricName, alarm.Dimensions, alarm.Statistic, alarm.Threshold],
+      ['Shop', 'BacklogPerTask', [{ Name: 'Queue', Value: 'orders' }], 'Average', 10],
+    );
+    // 30 a task against a target of 10: one task becomes three (1 × 30 / 10).
+    let desired = 1;
+    for (let i = 0; i < 90 && desired === 1; i++) {
+      await aws([
+        'cloudwatch',
+        'put-metric-data',
+        '--namespace',
+        'Shop',
+        '--metric-data',
+        'MetricName=BacklogPerTask,Dimensions=[{Name=Queue,Value=orders}],Value=30,StorageResolution=1',
+      ]);
+      await sleep(1000);
+      desired = (await aws(['ecs', 'describe-services', '--services', 'consumer'])).services[0].desiredCount;
+    }
+    assert.equal(desired, 3);
+    const [activity] = (await aws(['application-autoscaling', 'describe-scaling-activities', ...target.slice(0, 2)]))
+      .ScalingActivities;
+    assert.equal(activity.Description, 'Setting desired count to 3.');
+    assert.equal(activity.Cause, `monitor alarm ${high} in state ALARM triggered policy backlog`);
   });
 });
