@@ -185,7 +185,9 @@ describe('metrics', () => {
       'InvalidParameter::StartTime',
     );
     assert.match(
-      reasonOf(() => metricData(d, [{ Id: 'e', Expression: 'SUM(METRICS())' }], new Date(T0), new Date(T0 + 1))),
+      reasonOf(() =>
+        metricData(d, [{ Id: 'e', Expression: "SEARCH('{Shop} Latency', 'Sum', 60)" }], new Date(T0), new Date(T0 + 1)),
+      ),
       /^NotImplemented/,
     );
     assert.equal(

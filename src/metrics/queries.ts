@@ -1,21 +1,10 @@
-import { invalidParameter, notImplemented } from '../kernel/index.js';
 import { nowMs, type MetricsDeps } from './deps.js';
-import { buckets, checkPeriod, statistic } from './statistics.js';
-import { metricPrefix, namespacePrefix, series, type Dimension, type SeriesRecord } from './tables.js';
+import { runQueries } from './query-set.js';
+import { metricPrefix, namespacePrefix, series, type SeriesRecord } from './tables.js';
 
-export interface MetricDataQuery {
-  Id: string;
-  MetricStat?: {
-    Metric: { Namespace?: string; MetricName?: string; Dimensions?: Dimension[] };
-    Period: number;
-    Stat: string;
-    Unit?: string;
-  };
-  Expression?: string;
-  Label?: string;
-  ReturnData?: boolean;
-  Period?: number;
-}
+import type { MetricDataQuery } from './query-set.js';
+
+export type { MetricDataQuery };
 
 export interface MetricDataResult {
   Id: string;
@@ -26,8 +15,9 @@ export interface MetricDataResult {
 }
 
 /**
- * GetMetricData for metric queries (`MetricStat`): each query's statistic per period, newest
- * first unless ScanBy says otherwise. Metric math (`Expression`) is not served yet.
+ * GetMetricData: each returned query's data per period, metric queries (`MetricStat`) and metric
+ * math (`Expression`) alike, newest first unless ScanBy says otherwise. An expression that gives
+ * an array of series gives a result for each, under its Id.
  */
 export function metricData(
   deps: MetricsDeps,
@@ -36,49 +26,19 @@ export function metricData(
   end: Date,
   scanBy: 'TimestampDescending' | 'TimestampAscending' = 'TimestampDescending',
 ): MetricDataResult[] {
-  const ids = new Set<string>();
-  for (const [i, q] of queries.entries()) {
-    const field = `MetricDataQueries.member.${i + 1}`;
-    if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id))
-      throw invalidParameter(
-        `The value ${q.Id} for parameter ${field}.Id is invalid: it must start with a lowercase letter.`,
-        { field: `${field}.Id` },
-      );
-    if (ids.has(q.Id))
-      throw invalidParameter(`The value ${q.Id} for parameter ${field}.Id is not unique.`, { field: `${field}.Id` });
-    ids.add(q.Id);
-    if ((q.MetricStat === undefined) === (q.Expression === undefined))
-      throw invalidParameter(`Exactly one of ${field}.MetricStat and ${field}.Expression must be given.`, {
-        field,
-        reason: 'parameter-combination',
-      });
-    if (q.Expression !== undefined) throw notImplemented(`metric math (${field}.Expression)`);
-    checkPeriod(q.MetricStat?.Period ?? 0, `${field}.MetricStat.Period`);
-  }
-  return queries
-    .filter((q) => q.ReturnData !== false)
-    .map((q) => {
-      const ms = q.MetricStat as NonNullable<MetricDataQuery['MetricStat']>;
-      const rows = buckets(deps, {
-        namespace: ms.Metric.Namespace ?? '',
-        metricName: ms.Metric.MetricName ?? '',
-        dimensions: ms.Metric.Dimensions ?? [],
-        start,
-        end,
-        period: ms.Period,
-        ...(ms.Unit ? { unit: ms.Unit } : {}),
-      })
-        .map((b) => [b.at, statistic(b, ms.Stat)] as const)
-        .filter((r): r is readonly [number, number] => r[1] !== undefined);
-      if (scanBy === 'TimestampDescending') rows.reverse();
+  return runQueries(deps, queries, start, end).flatMap(({ query, series }) =>
+    series.map((s) => {
+      const order = s.at.map((_, i) => i);
+      if (scanBy === 'TimestampDescending') order.reverse();
       return {
-        Id: q.Id,
-        Label: q.Label ?? ms.Metric.MetricName ?? q.Id,
-        Timestamps: rows.map((r) => new Date(r[0])),
-        Values: rows.map((r) => r[1]),
+        Id: query.Id,
+        Label: s.label,
+        Timestamps: order.map((i) => new Date(s.at[i] as number)),
+        Values: order.map((i) => s.v[i] as number),
         StatusCode: 'Complete' as const,
       };
-    });
+    }),
+  );
 }
 
 export interface ListMetricsInput {
