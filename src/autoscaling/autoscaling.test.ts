@@ -371,7 +371,7 @@ describe('Application Auto Scaling of an ECS service', () => {
     );
   });
 
-  it('tracks a customized metric (any CloudWatch metric and statistic), and refuses metric math', () => {
+  it('tracks a customized metric (any CloudWatch metric and statistic)', () => {
     const { deps, counts, clock } = world();
     registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
     const spec = {
@@ -416,7 +416,14 @@ describe('Application Auto Scaling of an ECS service', () => {
       put({ CustomizedMetricSpecification: { ...spec, Statistic: 'p99' } }),
       'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Statistic',
     );
-    assert.equal(put({ CustomizedMetricSpecification: { Metrics: [{ Id: 'm1' }] } }), 'NotImplemented:');
+    assert.equal(
+      put({ CustomizedMetricSpecification: { ...spec, Metrics: [{ Id: 'e', Expression: 'TIME_SERIES(1)' }] } }),
+      'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.MetricName',
+    );
+    assert.equal(
+      put({ CustomizedMetricSpecification: { Metrics: [{ Id: 'e', Expression: 'nothing * 2' }] } }),
+      'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Metrics.member.1.Expression',
+    );
     assert.equal(
       put({
         CustomizedMetricSpecification: spec,
@@ -424,5 +431,51 @@ describe('Application Auto Scaling of an ECS service', () => {
       }),
       'InvalidParameter:TargetTrackingScalingPolicyConfiguration',
     );
+  });
+
+  it('tracks metric math: its alarms run the queries at their period, and the returned one scales the service', () => {
+    const { deps, counts, clock } = world();
+    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    const queue = [{ Name: 'Queue', Value: 'orders' }];
+    const Metrics = [
+      {
+        Id: 'backlog',
+        MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'Backlog', Dimensions: queue }, Stat: 'Sum' },
+        ReturnData: false,
+      },
+      {
+        Id: 'workers',
+        MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'Workers', Dimensions: queue }, Stat: 'Maximum' },
+        ReturnData: false,
+      },
+      { Id: 'perWorker', Expression: 'backlog / workers', Label: 'Backlog per worker', ReturnData: true },
+    ];
+    const p = putScalingPolicy(deps, {
+      ...target,
+      PolicyName: 'per-worker',
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: { TargetValue: 10, CustomizedMetricSpecification: { Metrics } },
+    });
+    const [high] = describeAlarms(deps, { AlarmNames: [p.Alarms[0]?.AlarmName ?? ''] });
+    assert.equal(high?.MetricName, undefined);
+    assert.deepEqual(
+      high?.Metrics?.map((q) => [q.Id, q.MetricStat?.Period, q.Expression]),
+      [
+        ['backlog', 60, undefined],
+        ['workers', 60, undefined],
+        ['perWorker', undefined, 'backlog / workers'],
+      ],
+    );
+    for (let i = 0; i < 3; i++) {
+      recordMetrics(deps, 'Shop', [
+        { MetricName: 'Backlog', Dimensions: queue, Value: 40 },
+        { MetricName: 'Backlog', Dimensions: queue, Value: 50 },
+        { MetricName: 'Workers', Dimensions: queue, Value: 3 },
+      ]);
+      clock.advance(60_000);
+    }
+    evaluateAlarms(deps);
+    runScaling(deps);
+    assert.equal(counts.get(RID), 3, 'ceil(1 × (90 / 3) / 10)');
   });
 });

@@ -2,7 +2,7 @@ import { invalidParameter, notFound, notImplemented, uuid } from '../kernel/inde
 import { deleteAlarms, describeAlarms, putMetricAlarm } from '../metrics/index.js';
 import type { AutoscalingDeps } from './deps.js';
 import { checkStepConfiguration } from './step-scaling.js';
-import { trackedMetric } from './tracked-metric.js';
+import { atPeriod, trackedMetric } from './tracked-metric.js';
 import { policies, targetKey, targets, type PolicyRecord, type StepScalingConfiguration } from './tables.js';
 
 export interface PolicyInput {
@@ -29,17 +29,20 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     throw invalidParameter('TargetTrackingScalingPolicyConfiguration is required for a TargetTrackingScaling policy', {
       field: 'TargetTrackingScalingPolicyConfiguration',
     });
-  const metric = trackedMetric(input.ResourceId, cfg);
-  const { arn, base } = policySlot(deps, input);
   const period = deps.alarmPeriodSec ?? 60;
+  const metric = trackedMetric(deps, input.ResourceId, cfg, period);
+  const watched =
+    'Metrics' in metric && metric.Metrics
+      ? { Metrics: metric.Metrics.map((q) => atPeriod(q, period)) }
+      : { ...metric, Period: period };
+  const { arn, base } = policySlot(deps, input);
   const alarm = (kind: 'High' | 'Low') => {
     const name = `TargetTracking-${input.ResourceId}-Alarm${kind}-${uuid()}`;
     putMetricAlarm(deps, {
       AlarmName: name,
       AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${arn}.`,
       AlarmActions: [arn],
-      ...metric,
-      Period: period,
+      ...watched,
       EvaluationPeriods: kind === 'High' ? 3 : 15,
       Threshold: kind === 'High' ? cfg.TargetValue : Math.round(cfg.TargetValue * 0.9 * 1000) / 1000,
       ComparisonOperator: kind === 'High' ? 'GreaterThanThreshold' : 'LessThanThreshold',

@@ -35,8 +35,8 @@ export interface PolicyRecord {
       Dimensions?: { Name: string; Value: string }[];
       Statistic?: string;
       Unit?: string;
-      /** Metric math (not served). */
-      Metrics?: unknown[];
+      /** Metric math: the queries, exactly one of them returned (TargetTrackingMetricDataQuery). */
+      Metrics?: TrackingQuery[];
     };
     ScaleOutCooldown?: number;
     ScaleInCooldown?: number;
@@ -80,3 +80,16 @@ export const targets = defineTable<TargetRecord>('autoscaling.targets', (t) => t
 export const policies = defineTable<PolicyRecord>('autoscaling.policies', (p) => p.key);
 // Newest last within a target: `<target key>|<time>|<id>`.
 export const activities = defineTable<ActivityRecord>('autoscaling.activities', (a) => a.key, { history: false });
+
+/** A target tracking policy's metric-math query: a MetricDataQuery whose metric has no Period of its own. */
+export interface TrackingQuery {
+  Id: string;
+  Expression?: string;
+  Label?: string;
+  ReturnData?: boolean;
+  MetricStat?: {
+    Metric: { Namespace?: string; MetricName?: string; Dimensions?: { Name: string; Value: string }[] };
+    Stat: string;
+    Unit?: string;
+  };
+}

@@ -1,5 +1,6 @@
-import { invalidParameter, notImplemented } from '../kernel/index.js';
-import type { PolicyRecord } from './tables.js';
+import { invalidParameter } from '../kernel/index.js';
+import { checkAlarmMetrics, type MetricDataQuery, type MetricsDeps } from '../metrics/index.js';
+import type { PolicyRecord, TrackingQuery } from './tables.js';
 
 const ECS_METRICS: Record<string, string> = {
   ECSServiceAverageCPUUtilization: 'CPUUtilization',
@@ -52,12 +53,30 @@ function predefinedMetric(
 
 const STATISTICS = ['Average', 'Minimum', 'Maximum', 'SampleCount', 'Sum'];
 
-/** A customized metric: any CloudWatch metric, by namespace, name, dimensions and statistic. */
-function customizedMetric(spec: CustomizedMetric) {
-  const field = (f: string) => ({
-    field: `TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification${f}`,
-  });
-  if (spec.Metrics?.length) throw notImplemented('Metric math in a customized metric specification (Metrics)');
+/** A tracking query as an alarm's query: its metric read at the alarms' period. */
+export const atPeriod = (q: TrackingQuery, period: number): MetricDataQuery => {
+  const { MetricStat: stat, ...rest } = q;
+  return stat ? { ...rest, MetricStat: { ...stat, Period: period } } : rest;
+};
+
+/**
+ * A customized metric: any CloudWatch metric, by namespace, name, dimensions and statistic, or
+ * metric math over several (the queries checked as an alarm's are, since the alarms will run them).
+ */
+function customizedMetric(deps: MetricsDeps, spec: CustomizedMetric, period: number) {
+  const prefix = 'TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification';
+  const field = (f: string) => ({ field: `${prefix}${f}` });
+  if (spec.Metrics?.length) {
+    for (const f of ['MetricName', 'Namespace', 'Dimensions', 'Statistic', 'Unit'] as const)
+      if (spec[f] !== undefined)
+        throw invalidParameter(`${f} cannot be given with Metrics in a customized metric specification`, {
+          ...field(`.${f}`),
+          reason: 'parameter-combination',
+        });
+    const metrics = spec.Metrics.map((q) => atPeriod(q, period));
+    checkAlarmMetrics(deps, metrics, `${prefix}.Metrics.member`);
+    return { Metrics: spec.Metrics };
+  }
   if (!spec.MetricName)
     throw invalidParameter('MetricName is required in a customized metric specification', field('.MetricName'));
   if (!spec.Namespace)
@@ -79,14 +98,16 @@ export type CustomizedMetric = NonNullable<
 
 /** The metric a target tracking policy follows: exactly one of a predefined and a customized one. */
 export function trackedMetric(
+  deps: MetricsDeps,
   resourceId: string,
   cfg: NonNullable<PolicyRecord['TargetTrackingScalingPolicyConfiguration']>,
+  period: number,
 ) {
   if (cfg.PredefinedMetricSpecification && cfg.CustomizedMetricSpecification)
     throw invalidParameter('Specify either a predefined or a customized metric specification, not both', {
       field: 'TargetTrackingScalingPolicyConfiguration',
     });
   return cfg.CustomizedMetricSpecification
-    ? customizedMetric(cfg.CustomizedMetricSpecification)
+    ? customizedMetric(deps, cfg.CustomizedMetricSpecification, period)
     : predefinedMetric(resourceId, cfg.PredefinedMetricSpecification);
 }

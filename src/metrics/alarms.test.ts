@@ -130,7 +130,7 @@ describe('metric alarms', () => {
       'InvalidParameter:TreatMissingData',
     );
     assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, Metrics: [{}] })),
+      failure(() => putMetricAlarm(d, { ...high, ThresholdMetricId: 'ad1' })),
       'NotImplemented:',
     );
     putMetricAlarm(d, high);
@@ -154,5 +154,92 @@ describe('metric alarms', () => {
     assert.equal(describeAlarms(d, {}).length, 2, 'nothing deleted');
     deleteAlarms(d, ['cpu-high']);
     assert.deepEqual(describeAlarmHistory(d, { AlarmName: 'cpu-high' }), []);
+  });
+
+  it('watches metric math: the one returned query, over the metrics it reads, refused when it is not one series', () => {
+    const d = deps();
+    const cpu = (id: string, stat: string) => ({
+      Id: id,
+      MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'CPU' }, Period: 60, Stat: stat },
+      ReturnData: false,
+    });
+    const spread: PutAlarmInput = {
+      AlarmName: 'cpu-spread',
+      Metrics: [cpu('hi', 'Maximum'), cpu('lo', 'Minimum'), { Id: 'spread', Expression: 'hi - lo', Label: 'Spread' }],
+      EvaluationPeriods: 2,
+      Threshold: 40,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    };
+    const created = putMetricAlarm(d, spread);
+    assert.equal(created.MetricName, undefined);
+    assert.equal(created.Period, undefined, 'a metric-math alarm has no Period of its own, as in CloudWatch');
+    assert.deepEqual(
+      created.Metrics?.map((q) => q.Id),
+      ['hi', 'lo', 'spread'],
+    );
+    for (const minute of [0, 1]) {
+      put(d, minute, 10);
+      put(d, minute, 60);
+    }
+    d.clock.advance(T0 + 2 * 60_000 + 1_000 - d.clock.now().getTime());
+    const alarm = evaluateAlarm(d, created);
+    assert.equal(alarm.StateValue, 'ALARM');
+    assert.match(
+      alarm.StateReason,
+      /^Threshold Crossed: 2 out of the last 2 datapoints \[50\.0 .*, 50\.0 .*\] were greater than or equal to the threshold \(40\.0\)/,
+    );
+    assert.equal(JSON.parse(alarm.StateReasonData ?? '{}').period, 60);
+    assert.equal(JSON.parse(alarm.StateReasonData ?? '{}').statistic, undefined);
+    // A metric query returned by itself is watched as well.
+    const single = putMetricAlarm(d, {
+      ...spread,
+      AlarmName: 'hi',
+      Metrics: [{ ...cpu('hi', 'Maximum'), ReturnData: true }],
+      Threshold: 59,
+    });
+    assert.equal(evaluateAlarm(d, single).StateValue, 'ALARM');
+
+    const refused: [Partial<PutAlarmInput>, string][] = [
+      [{ Namespace: 'Shop' }, 'InvalidParameter:Namespace'],
+      [{ Period: 60 }, 'InvalidParameter:Period'],
+      [
+        {
+          Metrics: [
+            { ...cpu('hi', 'Maximum'), ReturnData: true },
+            { Id: 'e', Expression: 'hi' },
+          ],
+        },
+        'InvalidParameter:Metrics',
+      ],
+      [{ Metrics: [cpu('hi', 'Maximum'), { Id: 'e', Expression: 'METRICS()' }] }, 'InvalidParameter:Metrics'],
+      [
+        { Metrics: [cpu('hi', 'Maximum'), { Id: 'e', Expression: 'hi + nope' }] },
+        'InvalidParameter:Metrics.member.2.Expression',
+      ],
+      [
+        { Metrics: [cpu('hi', 'Maximum'), { Id: 'e', Expression: 'hi +' }] },
+        'InvalidParameter:Metrics.member.2.Expression',
+      ],
+      [
+        { Metrics: [{ ...cpu('hi', 'Maximum'), MetricStat: { ...cpu('hi', 'Maximum').MetricStat, Period: 45 } }] },
+        'InvalidParameter:Metrics.member.1.MetricStat.Period',
+      ],
+      [
+        {
+          Metrics: [
+            ...Array.from({ length: 11 }, (_, i) => cpu(`m${i}`, 'Sum')),
+            { Id: 'e', Expression: 'SUM(METRICS())' },
+          ],
+        },
+        'InvalidParameter:Metrics',
+      ],
+    ];
+    for (const [change, want] of refused)
+      assert.equal(
+        failure(() => putMetricAlarm(d, { ...spread, AlarmName: 'refused', ...change })),
+        want,
+        JSON.stringify(change),
+      );
+    assert.deepEqual(describeAlarms(d, { AlarmNames: ['refused'] }), [], 'nothing stored for a refused alarm');
   });
 });

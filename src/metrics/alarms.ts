@@ -1,18 +1,19 @@
-import { hexId, invalidParameter, notFound, notImplemented } from '../kernel/index.js';
+import { hexId, notFound } from '../kernel/index.js';
 import { defineTable } from '../store/index.js';
 import { nowMs, type MetricsDeps } from './deps.js';
-import { checkPeriod, metricStatistics, percentileOf } from './statistics.js';
+import { runQueries, type MetricDataQuery } from './query-set.js';
+import { metricStatistics } from './statistics.js';
 import type { Dimension } from './tables.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-const COMPARISONS = {
+export const COMPARISONS = {
   GreaterThanOrEqualToThreshold: { test: (v: number, t: number) => v >= t, words: 'greater than or equal to' },
   GreaterThanThreshold: { test: (v: number, t: number) => v > t, words: 'greater than' },
   LessThanThreshold: { test: (v: number, t: number) => v < t, words: 'less than' },
   LessThanOrEqualToThreshold: { test: (v: number, t: number) => v <= t, words: 'less than or equal to' },
 } as const;
-type Comparison = keyof typeof COMPARISONS;
-const MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'];
+export type Comparison = keyof typeof COMPARISONS;
+export const MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'];
 
 /** A metric alarm as PutMetricAlarm defines it, with its state (CloudWatch's MetricAlarm). */
 export interface AlarmRecord {
@@ -29,13 +30,15 @@ export interface AlarmRecord {
   StateReasonData?: string;
   StateUpdatedTimestamp: number;
   StateTransitionedTimestamp: number;
-  MetricName: string;
-  Namespace: string;
+  /** A single-metric alarm's metric; a metric-math alarm has `Metrics` instead. */
+  MetricName?: string;
+  Namespace?: string;
   Statistic?: string;
   ExtendedStatistic?: string;
-  Dimensions: Dimension[];
-  Period: number;
+  Dimensions?: Dimension[];
+  Period?: number;
   Unit?: string;
+  Metrics?: MetricDataQuery[];
   EvaluationPeriods: number;
   DatapointsToAlarm: number;
   Threshold: number;
@@ -55,36 +58,10 @@ export interface AlarmHistoryRecord {
 export const alarms = defineTable<AlarmRecord>('metrics.alarms', (a) => a.AlarmName);
 export const alarmHistory = defineTable<AlarmHistoryRecord>('metrics.alarm-history', (h) => h.key, { history: false });
 
-export interface PutAlarmInput {
-  AlarmName: string;
-  AlarmDescription?: string;
-  ActionsEnabled?: boolean;
-  OKActions?: string[];
-  AlarmActions?: string[];
-  InsufficientDataActions?: string[];
-  MetricName?: string;
-  Namespace?: string;
-  Statistic?: string;
-  ExtendedStatistic?: string;
-  Dimensions?: Dimension[];
-  Period?: number;
-  Unit?: string;
-  EvaluationPeriods?: number;
-  DatapointsToAlarm?: number;
-  Threshold?: number;
-  ComparisonOperator?: string;
-  TreatMissingData?: string;
-  Metrics?: unknown[];
-  ThresholdMetricId?: string;
-}
-
 /** An alarm's history keys start with its name, escaped so that `/` only separates. */
 export const historyPrefix = (name: string) => `${encodeURIComponent(name)}/`;
 
-const bad = (field: string, message = `The value for parameter ${field} is invalid.`) =>
-  invalidParameter(message, { field });
-
-const history = (
+export const history = (
   name: string,
   at: number,
   type: AlarmHistoryRecord['HistoryItemType'],
@@ -98,82 +75,6 @@ const history = (
   HistorySummary: summary,
   ...(data ? { HistoryData: JSON.stringify(data) } : {}),
 });
-
-/** PutMetricAlarm: creates or replaces a static-threshold alarm on one metric (metric math: not yet). */
-export function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): AlarmRecord {
-  if (input.Metrics?.length || input.ThresholdMetricId) throw notImplemented('alarms on metric math (Metrics)');
-  for (const f of [
-    'MetricName',
-    'Namespace',
-    'Period',
-    'EvaluationPeriods',
-    'Threshold',
-    'ComparisonOperator',
-  ] as const)
-    if (input[f] === undefined) throw invalidParameter(`The parameter ${f} is required.`, { field: f });
-  if ((input.Statistic === undefined) === (input.ExtendedStatistic === undefined))
-    throw invalidParameter('Exactly one of Statistic and ExtendedStatistic must be given.', {
-      field: 'Statistic',
-      reason: 'parameter-combination',
-    });
-  if (input.ExtendedStatistic !== undefined && percentileOf(input.ExtendedStatistic) === undefined)
-    throw bad('ExtendedStatistic');
-  const comparison = input.ComparisonOperator as string;
-  if (!Object.hasOwn(COMPARISONS, comparison)) {
-    if (comparison.includes('LowerThreshold') || comparison.includes('UpperThreshold'))
-      throw notImplemented(`anomaly detection bands (ComparisonOperator ${comparison})`);
-    throw bad('ComparisonOperator');
-  }
-  checkPeriod(input.Period as number);
-  if ((input.Period as number) < 60 && ![10, 30].includes(input.Period as number))
-    throw bad('Period', "An alarm's Period must be 10, 30 or a multiple of 60.");
-  const periods = input.EvaluationPeriods as number;
-  const toAlarm = input.DatapointsToAlarm ?? periods;
-  if (toAlarm < 1 || toAlarm > periods)
-    throw bad('DatapointsToAlarm', 'DatapointsToAlarm must be between 1 and EvaluationPeriods.');
-  if ((input.Period as number) * periods > 7 * 86_400)
-    throw bad('EvaluationPeriods', 'The evaluation period (Period × EvaluationPeriods) cannot exceed one week.');
-  const missing = input.TreatMissingData ?? 'missing';
-  if (!MISSING.includes(missing)) throw bad('TreatMissingData');
-  const now = nowMs(deps);
-  return deps.store.write((tx) => {
-    const was = tx.get(alarms, input.AlarmName)?.value;
-    const rec: AlarmRecord = {
-      AlarmName: input.AlarmName,
-      AlarmArn: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${input.AlarmName}`,
-      ...(input.AlarmDescription !== undefined ? { AlarmDescription: input.AlarmDescription } : {}),
-      AlarmConfigurationUpdatedTimestamp: now,
-      ActionsEnabled: input.ActionsEnabled ?? true,
-      OKActions: input.OKActions ?? [],
-      AlarmActions: input.AlarmActions ?? [],
-      InsufficientDataActions: input.InsufficientDataActions ?? [],
-      // A new alarm starts unchecked; a changed one keeps its state until it is evaluated again.
-      StateValue: was?.StateValue ?? 'INSUFFICIENT_DATA',
-      StateReason: was?.StateReason ?? 'Unchecked: Initial alarm creation',
-      ...(was?.StateReasonData ? { StateReasonData: was.StateReasonData } : {}),
-      StateUpdatedTimestamp: was?.StateUpdatedTimestamp ?? now,
-      StateTransitionedTimestamp: was?.StateTransitionedTimestamp ?? now,
-      MetricName: input.MetricName as string,
-      Namespace: input.Namespace as string,
-      ...(input.Statistic !== undefined ? { Statistic: input.Statistic } : {}),
-      ...(input.ExtendedStatistic !== undefined ? { ExtendedStatistic: input.ExtendedStatistic } : {}),
-      Dimensions: [...(input.Dimensions ?? [])],
-      Period: input.Period as number,
-      ...(input.Unit !== undefined ? { Unit: input.Unit } : {}),
-      EvaluationPeriods: periods,
-      DatapointsToAlarm: toAlarm,
-      Threshold: input.Threshold as number,
-      ComparisonOperator: comparison as Comparison,
-      TreatMissingData: missing,
-    };
-    tx.put(alarms, rec);
-    tx.put(
-      alarmHistory,
-      history(rec.AlarmName, now, 'ConfigurationUpdate', `Alarm "${rec.AlarmName}" ${was ? 'updated' : 'created'}`),
-    );
-    return rec;
-  });
-}
 
 /** Moves an alarm to a state, with its reason, and records the change; the same state changes nothing but the reason. */
 export function setAlarmState(
@@ -223,19 +124,27 @@ const stamp = (ms: number) => {
  * statistic: what it is evaluated on (and what a step scaling policy measures its breach by).
  */
 export function alarmDatapoints(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)) {
-  const periodMs = a.Period * 1000;
+  const period = alarmPeriod(a);
+  const periodMs = period * 1000;
   const end = Math.floor(now / periodMs) * periodMs;
   const start = end - a.EvaluationPeriods * periodMs;
+  if (a.Metrics) {
+    // The one query the alarm returns, over the same periods.
+    const [result] = runQueries(deps, a.Metrics, new Date(start), new Date(end), 'Metrics.member');
+    const s = result?.series[0];
+    const points = (s?.at ?? []).map((at, i) => ({ at, value: s?.v[i] as number })).reverse();
+    return { points, start, period, stat: undefined };
+  }
   const stat = a.Statistic ?? (a.ExtendedStatistic as string);
   const points = metricStatistics(
     deps,
     {
-      namespace: a.Namespace,
-      metricName: a.MetricName,
-      dimensions: a.Dimensions,
+      namespace: a.Namespace as string,
+      metricName: a.MetricName as string,
+      dimensions: a.Dimensions ?? [],
       start: new Date(start),
       end: new Date(end),
-      period: a.Period,
+      period,
       ...(a.Unit ? { unit: a.Unit } : {}),
     },
     a.Statistic ? [a.Statistic] : [],
@@ -249,7 +158,19 @@ export function alarmDatapoints(deps: MetricsDeps, a: AlarmRecord, now = nowMs(d
     }))
     .filter((p): p is { at: number; value: number } => p.value !== undefined)
     .sort((x, y) => y.at - x.at);
-  return { points, start, stat };
+  return { points, start, period, stat };
+}
+
+/**
+ * An alarm's period: its own, or for a metric-math alarm the period of the query it returns (a
+ * metric query's, an expression's Period, else its metrics' shortest).
+ */
+export function alarmPeriod(a: Pick<AlarmRecord, 'Period' | 'Metrics'>): number {
+  if (a.Period !== undefined) return a.Period;
+  const metrics = a.Metrics ?? [];
+  const returned = metrics.find((q) => q.ReturnData !== false);
+  const periods = metrics.flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : []));
+  return returned?.MetricStat?.Period ?? returned?.Period ?? (periods.length ? Math.min(...periods) : 60);
 }
 
 /**
@@ -259,7 +180,7 @@ export function alarmDatapoints(deps: MetricsDeps, a: AlarmRecord, now = nowMs(d
  * as CloudWatch writes it.
  */
 export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)): AlarmRecord {
-  const { points, start, stat } = alarmDatapoints(deps, a, now);
+  const { points, start, period, stat } = alarmDatapoints(deps, a, now);
   const test = COMPARISONS[a.ComparisonOperator].test;
   const missing = a.EvaluationPeriods - points.length;
   let breaching = points.filter((p) => test(p.value, a.Threshold)).length;
@@ -294,8 +215,8 @@ export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(dep
     version: '1.0',
     queryDate: new Date(now).toISOString(),
     startDate: new Date(start).toISOString(),
-    statistic: stat,
-    period: a.Period,
+    ...(stat ? { statistic: stat } : {}),
+    period,
     recentDatapoints: points.map((p) => p.value),
     threshold: a.Threshold,
     evaluatedDatapoints: points.map((p) => ({ timestamp: new Date(p.at).toISOString(), value: p.value })),

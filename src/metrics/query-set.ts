@@ -24,6 +24,8 @@ export interface MetricDataQuery {
 export interface QueryResult {
   query: MetricDataQuery;
   series: Series[];
+  /** Whether the expression gave an array (of any length) rather than one series. */
+  array?: true;
 }
 
 // GetMetricData's limit on the datapoints one call may return.
@@ -159,7 +161,11 @@ export function runQueries(
       const label = q.Label ?? q.Id;
       if (v.t === 'series') return { query: q, series: [q.Expression ? { ...v.s, label } : v.s] };
       if (v.t === 'array')
-        return { query: q, series: v.a.map((s) => ({ ...s, label: q.Label ? `${q.Label} ${s.label}` : s.label })) };
+        return {
+          query: q,
+          series: v.a.map((s) => ({ ...s, label: q.Label ? `${q.Label} ${s.label}` : s.label })),
+          array: true,
+        };
       if (v.t === 'scalar') {
         const period = periodOf(q);
         const times = grid(roundedStart(period), end.getTime(), period);
