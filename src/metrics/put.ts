@@ -1,6 +1,8 @@
-import { hexId, invalidParameter } from '../kernel/index.js';
+import { invalidParameter } from '../kernel/index.js';
+import type { Store } from '../store/index.js';
 import { nowMs, type MetricsDeps } from './deps.js';
-import { pointKey, points, series, seriesKey, type Dimension, type PointRecord } from './tables.js';
+import { appendPoints, headOf } from './head.js';
+import { series, seriesKey, type Dimension, type Point } from './tables.js';
 
 export interface MetricDatum {
   MetricName: string;
@@ -28,11 +30,7 @@ function checkNumber(v: number, field: string): void {
 }
 
 /** One datum as the point it stores, after CloudWatch's checks (names as its errors name them). */
-function pointOf(
-  d: MetricDatum,
-  i: number,
-  now: number,
-): { dims: Dimension[]; at: number; point: Omit<PointRecord, 'key' | 'at'> } {
+function pointOf(d: MetricDatum, i: number, now: number): { dims: Dimension[]; at: number; point: Omit<Point, 'at'> } {
   const at = `MetricData.member.${i + 1}`;
   const given = [d.Value !== undefined, d.StatisticValues !== undefined, d.Values !== undefined].filter(Boolean).length;
   if (given > 1)
@@ -61,7 +59,7 @@ function pointOf(
     throw invalidParameter(`The value ${d.StorageResolution} for parameter ${at}.StorageResolution is invalid.`, {
       field: `${at}.StorageResolution`,
     });
-  const point: Omit<PointRecord, 'key' | 'at'> = d.Unit && d.Unit !== 'None' ? { unit: d.Unit } : {};
+  const point: Omit<Point, 'at'> = d.Unit && d.Unit !== 'None' ? { unit: d.Unit } : {};
   if (d.Value !== undefined) {
     checkNumber(d.Value, `${at}.Value`);
     point.values = [d.Value];
@@ -94,17 +92,32 @@ export function putMetricData(deps: MetricsDeps, namespace: string, data: readon
   recordMetrics(deps, namespace, data);
 }
 
+/** When each series' record was last written (ms), so that a busy series is not read back every call. */
+const written = new WeakMap<Store, Map<string, number>>();
+
 /** Stores data for any namespace: berth's own publishers (AWS/ECS) come through here. */
 export function recordMetrics(deps: MetricsDeps, namespace: string, data: readonly MetricDatum[]): void {
   const now = nowMs(deps);
   const checked = data.map((d, i) => ({ d, ...pointOf(d, i, now) }));
+  let seen = written.get(deps.store);
+  if (!seen) written.set(deps.store, (seen = new Map()));
+  const fresh = new Map<string, number>();
+  let after = () => {};
+  const head = headOf(deps.store);
   deps.store.write((tx) => {
-    for (const { d, dims, at, point } of checked) {
+    const entries = checked.map(({ d, dims, at, point }) => {
       const key = seriesKey(namespace, d.MetricName, dims);
-      const known = tx.get(series, key)?.value;
-      if (!known || known.lastPutAt < now - 60_000)
-        tx.put(series, { key, namespace, metricName: d.MetricName, dimensions: dims, lastPutAt: now });
-      tx.put(points, { key: pointKey(key, at, hexId().slice(0, 12)), at, ...point });
-    }
+      // ListMetrics' RecentlyActive wants a series' last put within the minute, no closer.
+      if (!fresh.has(key) && !((seen.get(key) ?? -Infinity) >= now - 60_000)) {
+        const known = tx.get(series, key)?.value;
+        if (!known || known.lastPutAt < now - 60_000)
+          tx.put(series, { key, namespace, metricName: d.MetricName, dimensions: dims, lastPutAt: now });
+        fresh.set(key, known && known.lastPutAt >= now - 60_000 ? known.lastPutAt : now);
+      }
+      return { series: key, point: { at, ...point } };
+    });
+    after = appendPoints(deps.store, head, tx, entries, now);
   });
+  for (const [key, at] of fresh) seen.set(key, at);
+  after();
 }

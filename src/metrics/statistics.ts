@@ -1,6 +1,7 @@
 import { invalidParameter, notImplemented } from '../kernel/index.js';
 import type { MetricsDeps } from './deps.js';
-import { points, seriesKey, timeKey, type Dimension, type PointRecord } from './tables.js';
+import { headPoints } from './head.js';
+import { chunks, seriesKey, timeKey, windowOf, type Dimension, type Point } from './tables.js';
 
 export type Statistic = 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
 const STATISTICS: readonly string[] = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'];
@@ -50,33 +51,39 @@ export function buckets(deps: MetricsDeps, q: MetricQuery): Bucket[] {
   // periods), as CloudWatch rounds it.
   const step = q.period < 60 ? 1000 : 60_000;
   const start = Math.floor(q.start.getTime() / step) * step;
+  // The head's points of the series (opening the head first: it may move old rows into chunks),
+  // and the chunks of the windows the query touches.
+  const recent = headPoints(deps.store, key);
   const rows = deps.store.read((tx) =>
-    tx.list(points, {
+    tx.list(chunks, {
       prefix: `${key}/`,
-      after: `${key}/${timeKey(start - 1)}/~`,
+      after: `${key}/${timeKey(windowOf(start) - 1)}/~`,
       before: `${key}/${timeKey(q.end.getTime())}`,
     }),
   );
   const out = new Map<number, Bucket>();
-  for (const { value: p } of rows) {
-    if (q.unit !== undefined && (p.unit ?? 'None') !== q.unit) continue;
+  const take = (p: Point) => {
+    if (p.at < start || p.at >= q.end.getTime()) return;
+    if (q.unit !== undefined && (p.unit ?? 'None') !== q.unit) return;
     const at = start + Math.floor((p.at - start) / periodMs) * periodMs;
     let b = out.get(at);
     if (!b) out.set(at, (b = { at, count: 0, sum: 0, min: Infinity, max: -Infinity, values: [], fromSets: false }));
     add(b, p);
-  }
+  };
+  for (const { value } of rows) for (const p of value.points) take(p);
+  for (const p of recent) take(p);
   return [...out.values()].sort((a, b) => a.at - b.at);
 }
 
-function add(b: Bucket, p: PointRecord): void {
+function add(b: Bucket, p: Point): void {
   if (p.unit) b.unit = p.unit;
+  // A rolled-up point may hold both a statistic set and single values.
   if (p.stats) {
     b.count += p.stats.sampleCount;
     b.sum += p.stats.sum;
     b.min = Math.min(b.min, p.stats.min);
     b.max = Math.max(b.max, p.stats.max);
     b.fromSets = true;
-    return;
   }
   (p.values ?? []).forEach((v, i) => {
     const n = p.counts?.[i] ?? 1;

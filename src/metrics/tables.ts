@@ -20,17 +20,43 @@ export interface SeriesRecord {
 }
 
 /**
- * Data put at one time: single values (with their counts) or a statistic set, in one unit.
- * High-resolution data keeps its second; standard data is kept by the minute, as CloudWatch
- * stores it.
+ * Data put at one time: single values (with their counts), a statistic set, or — once rolled up —
+ * both, in one unit. High-resolution data keeps its second; standard data is kept by the minute,
+ * as CloudWatch stores it.
  */
-export interface PointRecord {
-  key: string;
+export interface Point {
   at: number;
   values?: number[];
   counts?: number[];
   stats?: { sampleCount: number; sum: number; min: number; max: number };
   unit?: string;
+}
+
+/**
+ * A series' points within one hour-long window (`from`), in time order: what the head writes when
+ * it flushes (one chunk per series and window it holds), and what rollups rewrite.
+ */
+export interface ChunkRecord {
+  key: string;
+  from: number;
+  points: Point[];
+}
+
+/** One PutMetricData call's points, kept until the head flushes them into chunks (the head's log). */
+export interface IngestRecord {
+  key: string;
+  entries: { series: string; point: Point }[];
+}
+
+/** How far a rollup tier has gone (ms): windows before it are rolled up. */
+export interface RollupMark {
+  key: string;
+  upTo: number;
+}
+
+/** A legacy point row: one datum a row (data dirs written before chunks); read once, into chunks. */
+export interface PointRecord extends Point {
+  key: string;
 }
 
 const part = (s: string) => encodeURIComponent(s);
@@ -45,10 +71,16 @@ export function seriesKey(namespace: string, metricName: string, dimensions: rea
 export const namespacePrefix = (namespace: string) => `${part(namespace)}/`;
 export const metricPrefix = (namespace: string, metricName: string) => `${part(namespace)}/${part(metricName)}/`;
 
-/** A point's key: its series', then its time (zero-padded ms) and an id of its own (many points share a minute). */
-export const pointKey = (series: string, at: number, id: string) => `${series}/${timeKey(at)}/${id}`;
 export const timeKey = (at: number) => String(at).padStart(15, '0');
+/** A chunk's window: an hour. */
+export const WINDOW_MS = 3_600_000;
+export const windowOf = (at: number) => Math.floor(at / WINDOW_MS) * WINDOW_MS;
+/** A chunk's key: its series', then its window and an id of its own (flushes add chunks to a window). */
+export const chunkKey = (series: string, from: number, id: string) => `${series}/${timeKey(from)}/${id}`;
 
 export const series = defineTable<SeriesRecord>('metrics.series', (s) => s.key);
 // Bulk data nobody watches: neither logged for watchers nor counted as revisions.
-export const points = defineTable<PointRecord>('metrics.points', (p) => p.key, { history: false });
+export const chunks = defineTable<ChunkRecord>('metrics.chunks', (c) => c.key, { history: false, writeOnly: true });
+export const ingestLog = defineTable<IngestRecord>('metrics.ingest', (r) => r.key, { history: false, writeOnly: true });
+export const rollupMarks = defineTable<RollupMark>('metrics.rollups', (m) => m.key, { history: false });
+export const legacyPoints = defineTable<PointRecord>('metrics.points', (p) => p.key, { history: false });

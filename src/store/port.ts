@@ -21,19 +21,28 @@ export interface TableDef<T> {
    * and writers share the value a put returns).
    */
   readonly cache?: boolean;
+  /**
+   * true: rows written in bulk whose writer never reads the put's result (an ingest log, metric
+   * chunks): put returns the value as given instead of a normalised copy, sparing a parse of every
+   * row written. Only with history false (watchers would share the caller's object).
+   */
+  readonly writeOnly?: boolean;
 }
 
 export function defineTable<T>(
   name: string,
   key: (value: T) => string,
-  options: { history?: boolean; cache?: boolean } = {},
+  options: { history?: boolean; cache?: boolean; writeOnly?: boolean } = {},
 ): TableDef<T> {
+  if (options.writeOnly && (options.history !== false || options.cache))
+    throw new Error(`table '${name}': writeOnly needs history false and no cache`);
   if (!/^[a-z][a-z0-9_.-]*$/.test(name)) throw new Error(`invalid table name '${name}'`);
   return {
     name,
     key,
     ...(options.history === false ? { history: false } : {}),
     ...(options.cache ? { cache: true } : {}),
+    ...(options.writeOnly ? { writeOnly: true } : {}),
   };
 }
 

@@ -78,6 +78,21 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       s.close();
     });
 
+    it("hands a write-only table's put its own value back, and keeps what was written apart from it", () => {
+      const s = open();
+      const log = defineTable<Task & { note?: string }>('log', (t) => `${t.cluster}/${t.id}`, {
+        history: false,
+        writeOnly: true,
+      });
+      const row: Task & { note?: string } = { cluster: 'a', id: '1', note: 'first' };
+      const put = s.write((tx) => tx.put(log, row));
+      assert.equal(put.value, row, 'no normalised copy is made');
+      row.note = 'changed after the write';
+      assert.equal(s.read((tx) => tx.get(log, 'a/1'))?.value.note, 'first');
+      assert.throws(() => defineTable<Task>('bad', (t) => t.id, { writeOnly: true }), /writeOnly needs history false/);
+      s.close();
+    });
+
     it('keeps bulk tables out of the history: no revision, no watch event', async () => {
       const s = open();
       const bulk = defineTable<Task>('bulk', (t) => `${t.cluster}/${t.id}`, { history: false });

@@ -43,7 +43,7 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
       checkCas(t.name, key, existing, options);
       // Stored values are JSON; normalising here makes both implementations return equal copies.
       const json = JSON.stringify(value);
-      const copy = JSON.parse(json) as T;
+      const copy = t.writeOnly ? value : (JSON.parse(json) as T);
       const entry: Entry<T> = {
         key,
         value: copy,
@@ -55,7 +55,8 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
       return entry;
     },
     delete<T>(t: TableDef<T>, key: string, options?: WriteOptions): boolean {
-      const existing = raw.get(t.name, key);
+      // Only whether it exists, and its revision: the value need not be read (and parsed).
+      const existing = raw.revisions ? raw.revisions(t.name, key) : raw.get(t.name, key);
       checkCas(t.name, key, existing, options);
       if (!existing) return false;
       raw.remove(t.name, key);

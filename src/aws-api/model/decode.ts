@@ -23,6 +23,14 @@ function compilePattern(p: string): LinearRegex | undefined {
   return patternCache.get(p);
 }
 
+// Enums as sets, made once per shape: a request may check the same enum thousands of times.
+const enums = new WeakMap<Shape, ReadonlySet<string>>();
+function enumOf(shape: Shape): ReadonlySet<string> {
+  let set = enums.get(shape);
+  if (!set) enums.set(shape, (set = new Set(shape.enum)));
+  return set;
+}
+
 /** Length in Unicode code points, as AWS counts it, without copying the string. */
 export function codePointLength(s: string): number {
   let n = s.length;
@@ -64,27 +72,30 @@ function checkLength(shape: Shape, n: number, v: unknown, path: string, res: Dec
   }
 }
 
+// Not a closure made for every value decoded: a request can hold thousands of them.
+function typeErrorOf(v: unknown, path: string, res: DecodeResult, what: string): undefined {
+  res.typeErrors.push(`Value ${show(v)}${at(path)} is not a valid ${what}`);
+  return undefined;
+}
+
 function decode(model: ServiceModel, shapeName: string, v: unknown, path: string, res: DecodeResult): unknown {
   const shape = model.shapes[shapeName];
   if (!shape) return v;
-  const typeError = (what: string) => {
-    res.typeErrors.push(`Value ${show(v)}${at(path)} is not a valid ${what}`);
-    return undefined;
-  };
   if (shape.document) return v;
   switch (shape.type) {
     case 'structure': {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeError('structure');
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeErrorOf(v, path, res, 'structure');
       const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+      const obj = v as Record<string, unknown>;
+      for (const k of Object.keys(obj)) {
         const ref = shape.members[k];
-        const childPath = path === '' ? k : `${path}.${k}`;
         if (!ref) {
           res.constraintErrors.push(`Unknown member '${k}'${at(path)}: it is not part of ${shapeName}`);
           continue;
         }
+        const child = obj[k];
         if (child === null || child === undefined) continue;
-        out[k] = decode(model, ref.shape, child, childPath, res);
+        out[k] = decode(model, ref.shape, child, path === '' ? k : `${path}.${k}`, res);
       }
       for (const req of shape.required ?? []) {
         if (out[req] === undefined) {
@@ -96,12 +107,12 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
       return out;
     }
     case 'list': {
-      if (!Array.isArray(v)) return typeError('list');
+      if (!Array.isArray(v)) return typeErrorOf(v, path, res, 'list');
       checkLength(shape, v.length, v, path, res, 'length');
       return v.map((item, i) => decode(model, shape.member.shape, item, `${path}.${i + 1}.member`, res));
     }
     case 'map': {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeError('map');
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeErrorOf(v, path, res, 'map');
       const entries = Object.entries(v as Record<string, unknown>);
       checkLength(shape, entries.length, v, path, res, 'length');
       const out: Record<string, unknown> = {};
@@ -116,9 +127,9 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
       return out;
     }
     case 'string': {
-      if (typeof v !== 'string') return typeError('string');
+      if (typeof v !== 'string') return typeErrorOf(v, path, res, 'string');
       checkLength(shape, codePointLength(v), v, path, res, 'length');
-      if (shape.enum && !shape.enum.includes(v)) {
+      if (shape.enum && !enumOf(shape).has(v)) {
         res.constraintErrors.push(
           `Value ${show(v)}${at(path)} failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`,
         );
@@ -135,8 +146,9 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
     }
     case 'integer':
     case 'long': {
-      if (typeof v !== 'number' || !Number.isInteger(v)) return typeError(shape.type === 'long' ? 'long' : 'integer');
-      if (shape.type === 'integer' && (v > 2147483647 || v < -2147483648)) return typeError('integer');
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        return typeErrorOf(v, path, res, shape.type === 'long' ? 'long' : 'integer');
+      if (shape.type === 'integer' && (v > 2147483647 || v < -2147483648)) return typeErrorOf(v, path, res, 'integer');
       checkRange(shape, v, path, res);
       return v;
     }
@@ -144,22 +156,23 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
     case 'double':
     case 'bigdecimal':
     case 'biginteger': {
-      if (typeof v !== 'number' || !Number.isFinite(v)) return typeError('number');
+      if (typeof v !== 'number' || !Number.isFinite(v)) return typeErrorOf(v, path, res, 'number');
       checkRange(shape, v, path, res);
       return v;
     }
     case 'boolean':
-      if (typeof v !== 'boolean') return typeError('boolean');
+      if (typeof v !== 'boolean') return typeErrorOf(v, path, res, 'boolean');
       return v;
     case 'timestamp': {
       if (v instanceof Date) return v;
       const d = typeof v === 'number' ? new Date(v * 1000) : typeof v === 'string' ? parseTimestamp(v) : undefined;
-      if (!d || Number.isNaN(d.getTime())) return typeError('timestamp');
+      if (!d || Number.isNaN(d.getTime())) return typeErrorOf(v, path, res, 'timestamp');
       return d;
     }
     case 'blob': {
       if (Buffer.isBuffer(v)) return v;
-      if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return typeError('base64-encoded blob');
+      if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
+        return typeErrorOf(v, path, res, 'base64-encoded blob');
       const b = Buffer.from(v, 'base64');
       checkLength(shape, b.length, v, path, res, 'length');
       return b;
