@@ -1,4 +1,4 @@
-/** The metrics module's public face: CloudWatch metrics (and, later, alarms). */
+/** The metrics module's public face: CloudWatch metrics, metric math, alarms and retention. */
 export * from './deps.js';
 export * from './put.js';
 export * from './queries.js';
@@ -7,4 +7,5 @@ export { metricStatistics, percentileOf, type Datapoint, type MetricQuery } from
 export type { Dimension, SeriesRecord } from './tables.js';
 export * from './alarms.js';
 export * from './alarm-definition.js';
+export { rollUpMetrics } from './rollup.js';
 export * from './alarm-queries.js';

@@ -17,7 +17,7 @@ import { startMaintenance, mintToken, registryAliases } from '../registry/index.
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
-import { evaluateAlarms, recordMetrics } from '../metrics/index.js';
+import { evaluateAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
@@ -178,7 +178,8 @@ export async function startBerth(
         lifecycle.started(`spot chaos (${r.name})`, chaos);
       }
     });
-    // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour ago.
+    // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour
+    // ago, metrics rolled up by age.
     const retention = setInterval(() => {
       for (const { controlPlane: deps } of regions.all()) {
         try {
@@ -186,6 +187,7 @@ export async function startBerth(
           recordStopped(deps); // Fargate usage outlives the tasks
           purgeStoppedTasks(deps);
           expireClientTokens(deps);
+          rollUpMetrics(deps);
         } catch (e) {
           logger.error({ err: String(e), region: deps.region }, 'retention pass failed');
         }
