@@ -340,9 +340,9 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
       '--end-time',
       minute(1).toISOString(),
       '--metric-data-queries',
-      '[{"Id":"e1","Expression":"SUM(METRICS())"}]',
+      `[{"Id":"e1","Expression":"SEARCH('{Shop} Latency', 'Sum', 60)"}]`,
     ]);
-    assert.match(math.stderr, /NotImplemented.*metric math/);
+    assert.match(math.stderr, /NotImplemented.*the metric math function SEARCH/);
     const listed = await aws(['list-metrics', '--namespace', 'Shop', '--metric-name', 'Fine']);
     assert.deepEqual(listed.json.Metrics, [], 'the call with a bad datum stored none of its data');
   });
