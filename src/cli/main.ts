@@ -78,6 +78,12 @@ withAgentOptions(program.command('up'))
   .option('--fargate-prices <list>', 'USD per hour for berth usage: vcpu=,gb=,spot-vcpu=,spot-gb=,storage=')
   .option('--spot-warning <seconds>', "a Spot interruption's warning before SIGKILL", int, defaults.spotWarning)
   .option(
+    '--container-insights-interval <seconds>',
+    'how often Container Insights publishes (ECS: 60; shorter to watch it in tests)',
+    int,
+    defaults.containerInsightsInterval,
+  )
+  .option(
     '--target-tracking-alarm-period <seconds>',
     "the period of a target-tracking policy's alarms (AWS: 60; shorter to watch scaling happen)",
     int,
@@ -131,6 +137,7 @@ withAgentOptions(program.command('up'))
       spotWarning: o.spotWarning as number,
       spotInterruptionRate: o.spotInterruptionRate as number,
       targetTrackingAlarmPeriod: o.targetTrackingAlarmPeriod as number,
+      containerInsightsInterval: o.containerInsightsInterval as number,
       elbHostsFile: o.elbHostsFile as string,
       elbEngine: o.elbEngine as 'haproxy' | 'node',
       logLevel: o.logLevel as LogLevel,

@@ -5,6 +5,7 @@ export * from './capacity-providers.js';
 export * from './client-tokens.js';
 export * from './clusters.js';
 export * from './container-instances.js';
+export { publishContainerInsights } from './container-insights.js';
 export * from './deps.js';
 export * from './idempotent-ops.js';
 export * from './services/model.js';

@@ -5,8 +5,38 @@ import { placedHere } from './host-tasks.js';
 import { serviceOfGroup } from './services/model.js';
 import { tasks } from './tables.js';
 
-/** Each host's last reading of each task's CPU counter: the next reading's interval starts there. */
-const lastRead = new WeakMap<Store, Map<string, Map<string, { cpuNs: number; at: number }>>>();
+type Reading = UsageMessage['workloads'][number] & { at: number };
+/** Each host's last reading of each task's counters: the next reading's interval starts there. */
+const lastRead = new WeakMap<Store, Map<string, Map<string, Reading>>>();
+
+/** A task's use over its last interval, as Container Insights reports it. */
+export interface TaskUse {
+  at: number;
+  cluster: string;
+  family: string;
+  service?: string;
+  /** CPU units in use (1,024 a core), and reserved. */
+  cpuUnits?: number;
+  cpuReserved: number;
+  memoryMiB: number;
+  memoryReserved: number;
+  /** Bytes a second over the interval; absent on the host's network. */
+  rxRate?: number;
+  txRate?: number;
+  /** Bytes read and written over the interval. */
+  readBytes?: number;
+  writeBytes?: number;
+}
+/** Each region's last use of each task (by `cluster/id`), for Container Insights' minute. */
+const lastUse = new WeakMap<Store, Map<string, TaskUse>>();
+
+/** The tasks' last use, in a store's region. */
+export function latestUse(store: Store): Map<string, TaskUse> {
+  return lastUse.get(store) ?? new Map();
+}
+
+const delta = (now: number | undefined, before: number | undefined) =>
+  now !== undefined && before !== undefined && now >= before ? now - before : undefined;
 
 const percent = (used: number, of: number) => Math.round((used / of) * 100 * 1000) / 1000;
 
@@ -26,14 +56,16 @@ export function recordUsage(
   if (!deps.publishMetrics) return;
   let byHost = lastRead.get(deps.store);
   if (!byHost) lastRead.set(deps.store, (byHost = new Map()));
+  let uses = lastUse.get(deps.store);
+  if (!uses) lastUse.set(deps.store, (uses = new Map()));
   const hostKey = `${host.cluster ?? ''}/${host.id}`;
-  const before = byHost.get(hostKey) ?? new Map<string, { cpuNs: number; at: number }>();
+  const before = byHost.get(hostKey) ?? new Map<string, Reading>();
   // Only what this report names is kept: a task no longer reported has stopped here.
-  const after = new Map<string, { cpuNs: number; at: number }>();
+  const after = new Map<string, Reading>();
   const data: MetricDatumOut[] = [];
   const at = new Date(msg.at);
   for (const w of msg.workloads) {
-    after.set(w.taskId, { cpuNs: w.cpuNs, at: msg.at });
+    after.set(w.taskId, { ...w, at: msg.at });
     const where = placedHere(deps, host, w.taskId);
     const t = where && deps.store.read((tx) => tx.get(tasks, `${where.cluster}/${w.taskId}`)?.value);
     if (!t) continue;
@@ -51,10 +83,28 @@ export function recordUsage(
     ];
     const prev = before.get(w.taskId);
     const values: [string, number][] = [];
-    if (t.cpu > 0 && prev && msg.at > prev.at && w.cpuNs >= prev.cpuNs) {
-      const cores = (w.cpuNs - prev.cpuNs) / ((msg.at - prev.at) * 1e6);
-      values.push(['CPUUtilization', percent(cores, t.cpu / 1024)]);
-    }
+    const seconds = prev && msg.at > prev.at ? (msg.at - prev.at) / 1000 : undefined;
+    const cpuNs = seconds ? delta(w.cpuNs, prev?.cpuNs) : undefined;
+    const cores = cpuNs !== undefined && seconds ? cpuNs / (seconds * 1e9) : undefined;
+    if (t.cpu > 0 && cores !== undefined) values.push(['CPUUtilization', percent(cores, t.cpu / 1024)]);
+    const rx = seconds ? delta(w.rxBytes, prev?.rxBytes) : undefined;
+    const tx = seconds ? delta(w.txBytes, prev?.txBytes) : undefined;
+    const read = delta(w.readBytes, prev?.readBytes);
+    const written = delta(w.writeBytes, prev?.writeBytes);
+    uses.set(`${t.cluster}/${t.id}`, {
+      at: msg.at,
+      cluster: t.cluster,
+      family: t.family,
+      ...(service ? { service } : {}),
+      ...(cores !== undefined ? { cpuUnits: cores * 1024 } : {}),
+      cpuReserved: t.cpu,
+      memoryMiB: w.memoryBytes / (1024 * 1024),
+      memoryReserved: t.memory,
+      ...(rx !== undefined && seconds ? { rxRate: rx / seconds } : {}),
+      ...(tx !== undefined && seconds ? { txRate: tx / seconds } : {}),
+      ...(read !== undefined ? { readBytes: read } : {}),
+      ...(written !== undefined ? { writeBytes: written } : {}),
+    });
     if (t.memory > 0) values.push(['MemoryUtilization', percent(w.memoryBytes, t.memory * 1024 * 1024)]);
     // Kept by the second: each reading stays its own datapoint, for alarm periods of any length.
     for (const [name, value] of values)

@@ -10,6 +10,7 @@ import {
   startServiceController,
   purgeStoppedTasks,
   expireClientTokens,
+  publishContainerInsights,
 } from '../control-plane/index.js';
 import { type Store, SqliteStore, scopedStore } from '../store/index.js';
 import { Regions, type RegionDeps } from './regions.js';
@@ -173,6 +174,15 @@ export async function startBerth(
         }
       }, 10_000);
       lifecycle.started(`alarms and scaling (${r.name})`, () => clearInterval(alarms));
+      // Container Insights for the clusters that turn it on, a datapoint a minute as ECS publishes it.
+      const insights = setInterval(() => {
+        try {
+          publishContainerInsights(r.controlPlane);
+        } catch (e) {
+          logger.error({ region: r.name, err: String(e) }, 'Container Insights failed');
+        }
+      }, config.containerInsightsInterval * 1000);
+      lifecycle.started(`container insights (${r.name})`, () => clearInterval(insights));
       if (config.spotInterruptionRate > 0) {
         const chaos = startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger);
         lifecycle.started(`spot chaos (${r.name})`, chaos);

@@ -36,6 +36,8 @@ export interface BerthConfig {
   spotInterruptionRate: number;
   /** Seconds per period of the alarms a target-tracking policy makes (AWS: 60). */
   targetTrackingAlarmPeriod: number;
+  /** Seconds between Container Insights publications (ECS: 60, a datapoint a minute). */
+  containerInsightsInterval: number;
   /**
    * The hosts file where load balancers' DNS names are kept, in a block of berth's
    * ('none': nowhere). `/etc/hosts` by default when berth runs as root.
@@ -78,6 +80,7 @@ export const defaults: BerthConfig = {
   spotWarning: 120,
   spotInterruptionRate: 0,
   targetTrackingAlarmPeriod: 60,
+  containerInsightsInterval: 60,
   elbHostsFile: process.getuid?.() === 0 ? '/etc/hosts' : 'none',
   elbEngine: onPath('haproxy') ? 'haproxy' : 'node',
   logLevel: 'info',

@@ -176,6 +176,12 @@ export const usageSchema = z.object({
         taskId: z.string().regex(/^[0-9a-f]{32}$/),
         cpuNs: z.number().nonnegative(),
         memoryBytes: z.number().nonnegative(),
+        /** Cumulative block I/O of its containers (bytes). */
+        readBytes: z.number().nonnegative().optional(),
+        writeBytes: z.number().nonnegative().optional(),
+        /** Cumulative traffic of its own network namespace, loopback aside (absent on the host's network). */
+        rxBytes: z.number().nonnegative().optional(),
+        txBytes: z.number().nonnegative().optional(),
       }),
     )
     .max(10_000),

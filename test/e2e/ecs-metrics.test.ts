@@ -5,13 +5,14 @@ import { awsCli } from './harness.js';
 
 // AWS/ECS metrics from real containers: the agent reads each task's cgroups every second here
 // (--usage-interval 1; 20 s by default) and berth publishes CPUUtilization and MemoryUtilization
-// per cluster and service, which the AWS CLI reads back over CBOR.
+// per cluster and service, which the AWS CLI reads back over CBOR; with the cluster's
+// containerInsights setting on, ECS/ContainerInsights too (every 2 s here, a minute by default).
 describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups', () => {
   let fx: AgentFixture | undefined;
   after(async () => fx?.dispose());
 
   it('shows a CPU-bound service near its reservation and an idle one near zero', async () => {
-    fx = await startAgentFixture({}, { args: ['--usage-interval', '1'] });
+    fx = await startAgentFixture({}, { args: ['--usage-interval', '1', '--container-insights-interval', '2'] });
     const f = fx;
     const aws = async (args: string[]) => {
       const r = await awsCli(f.berth.endpoint, args);
@@ -30,6 +31,14 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
       [{ name: 'main', image: f.imageUri, memory: 64, command: ['sh', '-c', 'sleep 3600'] }],
       ['--cpu', '256', '--memory', '64'],
     );
+    await aws([
+      'ecs',
+      'update-cluster-settings',
+      '--cluster',
+      'default',
+      '--settings',
+      'name=containerInsights,value=enabled',
+    ]);
     for (const name of ['burn', 'idle'])
       await aws(['ecs', 'create-service', '--service-name', name, '--task-definition', name, '--desired-count', '1']);
     for (let i = 0; i < 60; i++) {
@@ -37,12 +46,12 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
       if ((d.services as { runningCount: number }[]).every((s) => s.runningCount === 1)) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const stat = async (service: string, metric: string) => {
+    const stat = async (service: string, metric: string, namespace = 'AWS/ECS') => {
       const r = await aws([
         'cloudwatch',
         'get-metric-statistics',
         '--namespace',
-        'AWS/ECS',
+        namespace,
         '--metric-name',
         metric,
         '--dimensions',
@@ -84,6 +93,45 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
     assert.deepEqual((listed.Metrics as { MetricName: string }[]).map((m) => m.MetricName).sort(), [
       'CPUUtilization',
       'MemoryUtilization',
+    ]);
+
+    // Container Insights: the service's CPU units used (a busy loop: about a core, 1,024 units,
+    // against 256 reserved), its memory in MiB, its tasks counted, its network namespace's traffic.
+    const insight = (service: string, metric: string) => stat(service, metric, 'ECS/ContainerInsights');
+    let used;
+    for (let i = 0; i < 30; i++) {
+      used = await insight('burn', 'CpuUtilized');
+      if ((used?.SampleCount ?? 0) >= 2) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.ok(used && used.Maximum > 256, `CpuUtilized ${JSON.stringify(used)}`);
+    assert.equal(used.Unit, 'None');
+    assert.equal((await insight('burn', 'CpuReserved'))?.Maximum, 256);
+    assert.equal((await insight('burn', 'RunningTaskCount'))?.Maximum, 1);
+    assert.equal((await insight('burn', 'DesiredTaskCount'))?.Maximum, 1);
+    const mem = await insight('idle', 'MemoryUtilized');
+    assert.ok(mem && mem.Maximum > 0 && mem.Maximum < 64 && mem.Unit === 'Megabytes', JSON.stringify(mem));
+    const insights = await aws([
+      'cloudwatch',
+      'list-metrics',
+      '--namespace',
+      'ECS/ContainerInsights',
+      '--dimensions',
+      'Name=ServiceName,Value=burn',
+    ]);
+    assert.deepEqual((insights.Metrics as { MetricName: string }[]).map((m) => m.MetricName).sort(), [
+      'CpuReserved',
+      'CpuUtilized',
+      'DeploymentCount',
+      'DesiredTaskCount',
+      'MemoryReserved',
+      'MemoryUtilized',
+      'NetworkRxBytes',
+      'NetworkTxBytes',
+      'PendingTaskCount',
+      'RunningTaskCount',
+      'StorageReadBytes',
+      'StorageWriteBytes',
     ]);
     for (const name of ['burn', 'idle']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
   });
