@@ -15,6 +15,7 @@ import {
 } from '../server/index.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
 import { addFargateCommands } from './fargate-commands.js';
+import { addTopCommand } from './top-command.js';
 import { addLogsCommand } from './logs-command.js';
 
 const int = (v: string) => {
@@ -292,5 +293,6 @@ program
 
 addLogsCommand(program);
 addFargateCommands(program);
+addTopCommand(program);
 
 await program.parseAsync(process.argv);

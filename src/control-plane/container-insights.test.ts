@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createCluster, updateCluster } from './clusters.js';
 import { registerContainerInstance } from './container-instances.js';
 import { publishContainerInsights } from './container-insights.js';
+import { taskTop } from './task-top.js';
 import type { MetricDatumOut } from './deps.js';
 import { createService } from './services/services.js';
 import { tasks } from './tables.js';
@@ -92,6 +93,17 @@ describe('Container Insights', () => {
       published.every(([, d]) => d.every((x) => x.Timestamp?.getTime() === Math.floor(now / 60_000) * 60_000)),
       'a datapoint a minute',
     );
+    // berth top: each running task's last reading, with its counters since it started (equally busy: by ARN).
+    assert.deepEqual(
+      taskTop(deps, 'c')
+        .map((r) => [r.service ?? r.family, r.cpuPercent, r.memoryMiB, r.netTxBytes, r.blockWriteBytes])
+        .sort(),
+      [
+        ['app', 50, 100, 30_000, 20_000],
+        ['web', 50, 100, 30_000, 20_000],
+      ],
+    );
+    assert.deepEqual(taskTop(deps, 'quiet'), []);
     // Readings older than two minutes no longer count as use; reservations still do.
     published.length = 0;
     publishContainerInsights(deps, now + 3 * 60_000);

@@ -6,6 +6,7 @@ export * from './client-tokens.js';
 export * from './clusters.js';
 export * from './container-instances.js';
 export { publishContainerInsights } from './container-insights.js';
+export { taskTop, type TopRow } from './task-top.js';
 export * from './deps.js';
 export * from './idempotent-ops.js';
 export * from './services/model.js';

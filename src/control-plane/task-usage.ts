@@ -26,6 +26,8 @@ export interface TaskUse {
   /** Bytes read and written over the interval. */
   readBytes?: number;
   writeBytes?: number;
+  /** The counters as last read: since the task started. */
+  totals: { rx?: number; tx?: number; read?: number; write?: number };
 }
 /** Each region's last use of each task (by `cluster/id`), for Container Insights' minute. */
 const lastUse = new WeakMap<Store, Map<string, TaskUse>>();
@@ -104,6 +106,12 @@ export function recordUsage(
       ...(tx !== undefined && seconds ? { txRate: tx / seconds } : {}),
       ...(read !== undefined ? { readBytes: read } : {}),
       ...(written !== undefined ? { writeBytes: written } : {}),
+      totals: {
+        ...(w.rxBytes !== undefined ? { rx: w.rxBytes } : {}),
+        ...(w.txBytes !== undefined ? { tx: w.txBytes } : {}),
+        ...(w.readBytes !== undefined ? { read: w.readBytes } : {}),
+        ...(w.writeBytes !== undefined ? { write: w.writeBytes } : {}),
+      },
     });
     if (t.memory > 0) values.push(['MemoryUtilization', percent(w.memoryBytes, t.memory * 1024 * 1024)]);
     // Kept by the second: each reading stays its own datapoint, for alarm periods of any length.

@@ -1,5 +1,6 @@
 import { startSpotChaos, recordStopped, parsePrices } from '../fargate/index.js';
 import { mountFargateEndpoints } from './fargate-endpoint.js';
+import { mountTopEndpoint } from './top-endpoint.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -115,6 +116,7 @@ export async function startBerth(
       prices: parsePrices(config.fargatePrices),
       spotWarningMs: config.spotWarning * 1000,
     });
+    mountTopEndpoint(app, lookup, config.auth === 'open');
     const closeAgents = mountAgentEndpoint(
       app,
       lookup,

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsCli } from './harness.js';
+import { awsCli, berthBin } from './harness.js';
+
+const execFileP = promisify(execFile);
 
 // AWS/ECS metrics from real containers: the agent reads each task's cgroups every second here
 // (--usage-interval 1; 20 s by default) and berth publishes CPUUtilization and MemoryUtilization
@@ -133,6 +137,18 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
       'StorageReadBytes',
       'StorageWriteBytes',
     ]);
+    // berth top: each running task's last reading, the busy loop first, as docker stats would show it.
+    const top = (...args: string[]) =>
+      execFileP(process.execPath, [berthBin, 'top', ...args, '--endpoint', f.berth.endpoint]).then((r) => r.stdout);
+    const rows = (JSON.parse(await top('--json')) as { tasks: { service?: string; cpuPercent?: number }[] }).tasks;
+    assert.deepEqual(
+      rows.map((r) => r.service),
+      ['burn', 'idle'],
+    );
+    assert.ok((rows[0]?.cpuPercent ?? 0) > 50, `a busy loop takes most of a core: ${JSON.stringify(rows[0])}`);
+    const table = (await top('--no-stream')).split('\n');
+    assert.match(table[0] ?? '', /^TASK +CLUSTER +SERVICE \/ FAMILY +CPU %/);
+    assert.match(table[1] ?? '', /^[0-9a-f]{32} default +service:burn +\d+\.\d\d% +\d+ \/ 256 +[\d.]+MiB \/ 64MiB/);
     for (const name of ['burn', 'idle']) await aws(['ecs', 'delete-service', '--service', name, '--force']);
   });
 });
