@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
@@ -15,7 +16,7 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
   let fx: AgentFixture | undefined;
   after(async () => fx?.dispose());
 
-  it('shows a CPU-bound service near its reservation and an idle one near zero', async () => {
+  it('shows a CPU-bound service near its reservation and an idle one near zero', async (t) => {
     fx = await startAgentFixture({}, { args: ['--usage-interval', '1', '--container-insights-interval', '2'] });
     const f = fx;
     const aws = async (args: string[]) => {
@@ -98,6 +99,65 @@ describe('AWS/ECS CPUUtilization and MemoryUtilization from the tasks’ cgroups
       'CPUUtilization',
       'MemoryUtilization',
     ]);
+
+    // GetMetricData's CPU for the service against its task's own cgroup over the same 30 s: the
+    // CPU time the kernel counted (cpuacct.usage, or cpu.stat's usage_usec on cgroup v2) as a
+    // percent of the task's 256 units, within 5 %.
+    const listed0 = await aws(['ecs', 'list-tasks', '--service-name', 'burn']);
+    const taskId = String((listed0.taskArns as string[])[0])
+      .split('/')
+      .pop();
+    const cpuNs = () => {
+      const v1 = `/sys/fs/cgroup/cpuacct/berth/${taskId}-main/cpuacct.usage`;
+      if (existsSync(v1)) return Number(readFileSync(v1, 'utf8'));
+      const stat = readFileSync(`/sys/fs/cgroup/berth/${taskId}-main/cpu.stat`, 'utf8');
+      return Number(/usage_usec (\d+)/.exec(stat)?.[1]) * 1000;
+    };
+    const until = (t: number) => new Promise((r) => setTimeout(r, Math.max(0, t - Date.now())));
+    const from = Math.ceil(Date.now() / 10_000) * 10_000 + 10_000;
+    const to = from + 30_000;
+    await until(from);
+    const [n0, t0] = [cpuNs(), Date.now()];
+    await until(to);
+    const [n1, t1] = [cpuNs(), Date.now()];
+    const kernelPercent = ((n1 - n0) / ((t1 - t0) * 1e6) / (256 / 1024)) * 100;
+    await new Promise((r) => setTimeout(r, 3000)); // the window's last readings arrive
+    const measured = await aws([
+      'cloudwatch',
+      'get-metric-data',
+      '--start-time',
+      new Date(from).toISOString(),
+      '--end-time',
+      new Date(to).toISOString(),
+      '--metric-data-queries',
+      JSON.stringify([
+        {
+          Id: 'cpu',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ECS',
+              MetricName: 'CPUUtilization',
+              Dimensions: [
+                { Name: 'ClusterName', Value: 'default' },
+                { Name: 'ServiceName', Value: 'burn' },
+              ],
+            },
+            Period: 30,
+            Stat: 'Average',
+          },
+        },
+      ]),
+    ]);
+    const reported = (measured.MetricDataResults as { Values: number[] }[])[0]?.Values;
+    assert.equal(reported?.length, 1, JSON.stringify(measured));
+    const ratio = (reported?.[0] as number) / kernelPercent;
+    t.diagnostic(
+      `CPU over 30 s: GetMetricData ${reported?.[0]}%, cgroup ${kernelPercent.toFixed(2)}%, ratio ${ratio.toFixed(4)}`,
+    );
+    assert.ok(
+      Math.abs(ratio - 1) < 0.05,
+      `GetMetricData says ${reported?.[0]}%, the cgroup ${kernelPercent.toFixed(2)}% (ratio ${ratio.toFixed(3)})`,
+    );
 
     // Container Insights: the service's CPU units used (a busy loop: about a core, 1,024 units,
     // against 256 reserved), its memory in MiB, its tasks counted, its network namespace's traffic.
