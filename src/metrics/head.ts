@@ -1,15 +1,7 @@
 import { hexId } from '../kernel/index.js';
 import type { Store, WriteTx } from '../store/index.js';
-import {
-  chunkKey,
-  chunks,
-  ingestLog,
-  legacyPoints,
-  timeKey,
-  windowOf,
-  type IngestRecord,
-  type Point,
-} from './tables.js';
+import { chunkKey, chunks, ingestLog, legacyPoints, timeKey, windowOf, type Point } from './tables.js';
+import { pack, unpack } from './packed.js';
 
 /**
  * The head: the points put lately, held in memory by series until they are flushed into chunks
@@ -61,14 +53,13 @@ function open(store: Store): Head {
   const head: Head = { bySeries: new Map(), count: 0, logKeys: [] };
   for (const { key, value } of store.read((tx) => tx.list(ingestLog))) {
     head.logKeys.push(key);
-    for (const e of value.entries) add(head, e.series, e.point);
+    unpack(value.points).forEach((p, i) => add(head, value.series[value.index[i] as number] as string, p));
   }
   return head;
 }
 
 /** A store's head, opened (the log replayed) on first use: outside any transaction. */
-export /** A store's head, opened (the log replayed) on first use: outside any transaction. */
-function headOf(store: Store): Head {
+export function headOf(store: Store): Head {
   let head = heads.get(store);
   if (!head) heads.set(store, (head = open(store)));
   return head;
@@ -78,7 +69,7 @@ function headOf(store: Store): Head {
 export function writeChunk(tx: WriteTx, series: string, points: Point[]): void {
   const sorted = [...points].sort((a, b) => a.at - b.at);
   const from = windowOf((sorted[0] as Point).at);
-  tx.put(chunks, { key: chunkKey(series, from, hexId().slice(0, 12)), from, points: sorted });
+  tx.put(chunks, { key: chunkKey(series, from, hexId().slice(0, 12)), from, points: pack(sorted) });
 }
 
 /**
@@ -90,11 +81,18 @@ export function appendPoints(
   store: Store,
   head: Head,
   tx: WriteTx,
-  entries: IngestRecord['entries'],
+  entries: readonly { series: string; point: Point }[],
   now: number,
 ): () => void {
   const key = `${timeKey(now)}/${String(seq++).padStart(10, '0')}`;
-  tx.put(ingestLog, { key, entries });
+  const series: string[] = [];
+  const seen = new Map<string, number>();
+  const index = entries.map((e) => {
+    let i = seen.get(e.series);
+    if (i === undefined) seen.set(e.series, (i = series.push(e.series) - 1));
+    return i;
+  });
+  tx.put(ingestLog, { key, series, index, points: pack(entries.map((e) => e.point)) });
   return () => {
     head.logKeys.push(key);
     for (const e of entries) add(head, e.series, e.point);

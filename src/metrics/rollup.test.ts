@@ -46,7 +46,7 @@ describe('metric rollups', () => {
         extended.length ? [] : ['SampleCount', 'Sum', 'Minimum', 'Maximum'],
         extended,
       ).map((p) => (extended.length ? p.ExtendedStatistics : [p.SampleCount, p.Sum, p.Minimum, p.Maximum]));
-    const pointsStored = () => d.store.read((tx) => tx.list(chunks)).reduce((n, c) => n + c.value.points.length, 0);
+    const pointsStored = () => d.store.read((tx) => tx.list(chunks)).reduce((n, c) => n + c.value.points.at.length, 0);
     const byMinute = stats(60);
     const byFive = stats(300);
     const byHour = stats(3600);

@@ -1,5 +1,6 @@
 import { nowMs, type MetricsDeps } from './deps.js';
 import { flushHead, writeChunk } from './head.js';
+import { unpack } from './packed.js';
 import { chunks, rollupMarks, series, timeKey, windowOf, type ChunkRecord, type Point } from './tables.js';
 
 const HOUR = 3_600_000;
@@ -98,7 +99,7 @@ export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: n
           else byWindow.set(value.from, [value]);
         }
         for (const list of byWindow.values()) {
-          const points = list.flatMap((c) => c.points);
+          const points = list.flatMap((c) => unpack(c.points));
           const merged = rollUp(points, tier.step);
           if (list.length === 1 && merged.length === points.length) continue;
           for (const c of list) tx.delete(chunks, c.key);

@@ -1,6 +1,7 @@
 import { invalidParameter, notImplemented } from '../kernel/index.js';
 import type { MetricsDeps } from './deps.js';
 import { headPoints } from './head.js';
+import { unpack } from './packed.js';
 import { chunks, seriesKey, timeKey, windowOf, type Dimension, type Point } from './tables.js';
 
 export type Statistic = 'SampleCount' | 'Average' | 'Sum' | 'Minimum' | 'Maximum';
@@ -70,7 +71,7 @@ export function buckets(deps: MetricsDeps, q: MetricQuery): Bucket[] {
     if (!b) out.set(at, (b = { at, count: 0, sum: 0, min: Infinity, max: -Infinity, values: [], fromSets: false }));
     add(b, p);
   };
-  for (const { value } of rows) for (const p of value.points) take(p);
+  for (const { value } of rows) for (const p of unpack(value.points)) take(p);
   for (const p of recent) take(p);
   return [...out.values()].sort((a, b) => a.at - b.at);
 }

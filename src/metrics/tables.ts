@@ -36,16 +36,34 @@ export interface Point {
  * A series' points within one hour-long window (`from`), in time order: what the head writes when
  * it flushes (one chunk per series and window it holds), and what rollups rewrite.
  */
+/**
+ * Points in columns, as chunks and the ingest log store them: a point as an object of its own
+ * was three times the JSON (its field names repeated), and writing that JSON was most of the cost
+ * of a flush. Columns that no point uses are left out.
+ */
+export interface PackedPoints {
+  at: number[];
+  /** A point's single value, its values (their counts in `c`), or null for a statistic set alone. */
+  v: (number | number[] | null)[];
+  c?: (number[] | null)[];
+  /** Statistic sets: sample count, sum, minimum, maximum. */
+  s?: ([number, number, number, number] | null)[];
+  u?: (string | null)[];
+}
+
 export interface ChunkRecord {
   key: string;
   from: number;
-  points: Point[];
+  points: PackedPoints;
 }
 
 /** One PutMetricData call's points, kept until the head flushes them into chunks (the head's log). */
 export interface IngestRecord {
   key: string;
-  entries: { series: string; point: Point }[];
+  /** The call's series, and for each point the index of its series there. */
+  series: string[];
+  index: number[];
+  points: PackedPoints;
 }
 
 /** How far a rollup tier has gone (ms): windows before it are rolled up. */

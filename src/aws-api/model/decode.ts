@@ -85,7 +85,8 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
   switch (shape.type) {
     case 'structure': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeErrorOf(v, path, res, 'structure');
-      const out: Record<string, unknown> = {};
+      // Decoded in place: the value is the request's own (just parsed), and a request can hold
+      // thousands of structures — a copy of each was garbage made for every one.
       const obj = v as Record<string, unknown>;
       for (const k of Object.keys(obj)) {
         const ref = shape.members[k];
@@ -94,22 +95,31 @@ function decode(model: ServiceModel, shapeName: string, v: unknown, path: string
           continue;
         }
         const child = obj[k];
-        if (child === null || child === undefined) continue;
-        out[k] = decode(model, ref.shape, child, path === '' ? k : `${path}.${k}`, res);
+        if (child === null || child === undefined) {
+          delete obj[k];
+          continue;
+        }
+        const decoded = decode(model, ref.shape, child, path === '' ? k : `${path}.${k}`, res);
+        if (decoded !== child) obj[k] = decoded;
       }
       for (const req of shape.required ?? []) {
-        if (out[req] === undefined) {
+        if (obj[req] === undefined) {
           res.constraintErrors.push(
             `Value null at '${path === '' ? req : `${path}.${req}`}' failed to satisfy constraint: Member must not be null`,
           );
         }
       }
-      return out;
+      return obj;
     }
     case 'list': {
       if (!Array.isArray(v)) return typeErrorOf(v, path, res, 'list');
       checkLength(shape, v.length, v, path, res, 'length');
-      return v.map((item, i) => decode(model, shape.member.shape, item, `${path}.${i + 1}.member`, res));
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        const decoded = decode(model, shape.member.shape, item, `${path}.${i + 1}.member`, res);
+        if (decoded !== item) v[i] = decoded;
+      }
+      return v;
     }
     case 'map': {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeErrorOf(v, path, res, 'map');
