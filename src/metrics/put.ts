@@ -30,7 +30,7 @@ function checkNumber(v: number, field: string): void {
 }
 
 /** One datum as the point it stores, after CloudWatch's checks (names as its errors name them). */
-function pointOf(d: MetricDatum, i: number, now: number): { dims: Dimension[]; at: number; point: Omit<Point, 'at'> } {
+function pointOf(d: MetricDatum, i: number, now: number): { dims: Dimension[]; point: Point } {
   const at = `MetricData.member.${i + 1}`;
   const given = [d.Value !== undefined, d.StatisticValues !== undefined, d.Values !== undefined].filter(Boolean).length;
   if (given > 1)
@@ -59,7 +59,8 @@ function pointOf(d: MetricDatum, i: number, now: number): { dims: Dimension[]; a
     throw invalidParameter(`The value ${d.StorageResolution} for parameter ${at}.StorageResolution is invalid.`, {
       field: `${at}.StorageResolution`,
     });
-  const point: Omit<Point, 'at'> = d.Unit && d.Unit !== 'None' ? { unit: d.Unit } : {};
+  const point: Point = { at: Math.floor(time / step) * step };
+  if (d.Unit && d.Unit !== 'None') point.unit = d.Unit;
   if (d.Value !== undefined) {
     checkNumber(d.Value, `${at}.Value`);
     point.values = [d.Value];
@@ -79,7 +80,7 @@ function pointOf(d: MetricDatum, i: number, now: number): { dims: Dimension[]; a
     point.stats = { sampleCount: s.SampleCount, sum: s.Sum, min: s.Minimum, max: s.Maximum };
   }
   const dims = [...(d.Dimensions ?? [])].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-  return { dims, at: Math.floor(time / step) * step, point };
+  return { dims, point };
 }
 
 /**
@@ -98,14 +99,17 @@ const written = new WeakMap<Store, Map<string, number>>();
 /** Stores data for any namespace: berth's own publishers (AWS/ECS) come through here. */
 export function recordMetrics(deps: MetricsDeps, namespace: string, data: readonly MetricDatum[]): void {
   const now = nowMs(deps);
-  const checked = data.map((d, i) => ({ d, ...pointOf(d, i, now) }));
+  const checked = data.map((d, i) => {
+    const { dims, point } = pointOf(d, i, now);
+    return { d, dims, point };
+  });
   let seen = written.get(deps.store);
   if (!seen) written.set(deps.store, (seen = new Map()));
   const fresh = new Map<string, number>();
   let after = () => {};
   const head = headOf(deps.store);
   deps.store.write((tx) => {
-    const entries = checked.map(({ d, dims, at, point }) => {
+    const entries = checked.map(({ d, dims, point }) => {
       const key = seriesKey(namespace, d.MetricName, dims);
       // ListMetrics' RecentlyActive wants a series' last put within the minute, no closer.
       if (!fresh.has(key) && !((seen.get(key) ?? -Infinity) >= now - 60_000)) {
@@ -114,7 +118,7 @@ export function recordMetrics(deps: MetricsDeps, namespace: string, data: readon
           tx.put(series, { key, namespace, metricName: d.MetricName, dimensions: dims, lastPutAt: now });
         fresh.set(key, known && known.lastPutAt >= now - 60_000 ? known.lastPutAt : now);
       }
-      return { series: key, point: { at, ...point } };
+      return { series: key, point };
     });
     after = appendPoints(deps.store, head, tx, entries, now);
   });
