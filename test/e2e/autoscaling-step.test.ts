@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsJson, sleep } from './harness.js';
+import { awsJson, putEachSecondUntil, sleep } from './harness.js';
 
 // Application Auto Scaling through the AWS CLI beyond target tracking: a step policy driven by a
 // custom metric the test pushes with put-metric-data (an alarm of 10-second periods calls it),
@@ -91,19 +91,14 @@ describe('step scaling on a custom metric and scheduled actions', () => {
       policy.PolicyARN,
     ]);
     // The queue is 100 deep (breach 80: the second step, +2) until the service has scaled.
-    let desired = 1;
-    for (let i = 0; i < 60 && desired === 1; i++) {
-      await aws([
-        'cloudwatch',
-        'put-metric-data',
-        '--namespace',
-        'Shop',
-        '--metric-data',
-        'MetricName=QueueDepth,Value=100,StorageResolution=1',
-      ]);
-      await sleep(1000);
-      desired = (await aws(['ecs', 'describe-services', '--services', 'worker'])).services[0].desiredCount;
-    }
+    const desired = await putEachSecondUntil(
+      f.berth.endpoint,
+      'Shop',
+      'MetricName=QueueDepth,Value=100,StorageResolution=1',
+      async () => (await aws(['ecs', 'describe-services', '--services', 'worker'])).services[0].desiredCount,
+      (n) => n !== 1,
+      60,
+    );
     assert.equal(desired, 3, 'one step of +2');
     const [activity] = (await aws(['application-autoscaling', 'describe-scaling-activities', ...target.slice(0, 2)]))
       .ScalingActivities;
@@ -235,19 +230,14 @@ describe('step scaling on a custom metric and scheduled actions', () => {
       ['Shop', 'BacklogPerTask', [{ Name: 'Queue', Value: 'orders' }], 'Average', 10],
     );
     // 30 a task against a target of 10: one task becomes three (1 × 30 / 10).
-    let desired = 1;
-    for (let i = 0; i < 90 && desired === 1; i++) {
-      await aws([
-        'cloudwatch',
-        'put-metric-data',
-        '--namespace',
-        'Shop',
-        '--metric-data',
-        'MetricName=BacklogPerTask,Dimensions=[{Name=Queue,Value=orders}],Value=30,StorageResolution=1',
-      ]);
-      await sleep(1000);
-      desired = (await aws(['ecs', 'describe-services', '--services', 'consumer'])).services[0].desiredCount;
-    }
+    const desired = await putEachSecondUntil(
+      f.berth.endpoint,
+      'Shop',
+      'MetricName=BacklogPerTask,Dimensions=[{Name=Queue,Value=orders}],Value=30,StorageResolution=1',
+      async () => (await aws(['ecs', 'describe-services', '--services', 'consumer'])).services[0].desiredCount,
+      (n) => n !== 1,
+      90,
+    );
     assert.equal(desired, 3);
     const [activity] = (await aws(['application-autoscaling', 'describe-scaling-activities', ...target.slice(0, 2)]))
       .ScalingActivities;

@@ -7,7 +7,7 @@ import {
   ListMetricsCommand,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, putEachSecondUntil, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 // CloudWatch metrics in the three protocols its clients speak: the AWS CLI sends Smithy RPC v2
 // CBOR, the v3 SDK JSON 1.0, older clients the query protocol.
@@ -239,22 +239,14 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
       ((await aws(['describe-alarms', '--alarm-names', name])).json.MetricAlarms as Record<string, string>[])[0];
     assert.equal((await state())?.['StateValue'], 'INSUFFICIENT_DATA');
     // High-resolution data, put each second until the alarm (evaluated every 10 s) sees a whole period of it.
-    let seen: Record<string, string> | undefined;
-    for (let i = 0; i < 40 && seen?.['StateValue'] !== 'ALARM'; i++) {
-      await aws([
-        'put-metric-data',
-        '--namespace',
-        'Shop',
-        '--metric-name',
-        'Queue',
-        '--value',
-        '250',
-        '--storage-resolution',
-        '1',
-      ]);
-      await new Promise((r) => setTimeout(r, 1000));
-      seen = await state();
-    }
+    const seen = await putEachSecondUntil(
+      (berth as BerthProcess).endpoint,
+      'Shop',
+      'MetricName=Queue,Value=250,StorageResolution=1',
+      state,
+      (a) => a?.['StateValue'] === 'ALARM',
+      40,
+    );
     assert.equal(seen?.['StateValue'], 'ALARM', JSON.stringify(seen));
     assert.match(
       seen?.['StateReason'] ?? '',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { awsJson, sleep } from './harness.js';
+import { awsJson, putEachSecondUntil, sleep } from './harness.js';
 
 // ECS deployment alarms through the AWS CLI: a revision whose tasks never become healthy is rolled
 // back when the CloudWatch alarm the service watches goes into ALARM during its deployment.
@@ -73,20 +73,17 @@ describe('ECS deployment alarms', () => {
     ]);
     await aws(['ecs', 'update-service', '--service', 'web', '--task-definition', 'web:2']);
     const [v2] = (await aws(['ecs', 'list-service-deployments', '--service', 'web'])).serviceDeployments;
-    let d: { status: string; alarms?: { status: string; triggeredAlarmNames?: string[] } } = { status: '' };
-    for (let i = 0; i < 90 && d.status !== 'ROLLBACK_SUCCESSFUL'; i++) {
-      await aws([
-        'cloudwatch',
-        'put-metric-data',
-        '--namespace',
-        'Shop',
-        '--metric-data',
-        'MetricName=Errors,Value=5,StorageResolution=1',
-      ]);
-      await sleep(1000);
-      d = (await aws(['ecs', 'describe-service-deployments', '--service-deployment-arns', v2.serviceDeploymentArn]))
-        .serviceDeployments[0];
-    }
+    type Deployment = { status: string; alarms?: { status: string; triggeredAlarmNames?: string[] } };
+    const d = (await putEachSecondUntil(
+      f.berth.endpoint,
+      'Shop',
+      'MetricName=Errors,Value=5,StorageResolution=1',
+      async (): Promise<Deployment> =>
+        (await aws(['ecs', 'describe-service-deployments', '--service-deployment-arns', v2.serviceDeploymentArn]))
+          .serviceDeployments[0],
+      (x) => x.status === 'ROLLBACK_SUCCESSFUL',
+      90,
+    )) as Deployment;
     assert.equal(d.status, 'ROLLBACK_SUCCESSFUL');
     assert.equal(d.alarms?.status, 'TRIGGERED');
     assert.deepEqual(d.alarms?.triggeredAlarmNames, ['errors']);

@@ -146,6 +146,37 @@ export function awsJson(endpoint: string) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Puts one datum (the CLI's shorthand, e.g. `MetricName=Queue,Value=5,StorageResolution=1`) each
+ * second until what `check` answers is what `done` wants, for at most `tries` seconds; gives the
+ * last answer. How the tests drive alarms (evaluated every 10 s) with data of their own.
+ */
+export async function putEachSecondUntil<T>(
+  endpoint: string,
+  namespace: string,
+  datum: string,
+  check: () => Promise<T>,
+  done: (answer: T) => boolean,
+  tries: number,
+): Promise<T | undefined> {
+  let last: T | undefined;
+  for (let i = 0; i < tries; i++) {
+    const put = await awsCli(endpoint, [
+      'cloudwatch',
+      'put-metric-data',
+      '--namespace',
+      namespace,
+      '--metric-data',
+      datum,
+    ]);
+    if (put.code !== 0) throw new Error(`put-metric-data: ${put.stderr}`);
+    await sleep(1000);
+    last = await check();
+    if (done(last)) break;
+  }
+  return last;
+}
+
 /** A `berth agent` process joining a cluster, as a separate host would. */
 export async function startAgentProcess(
   endpoint: string,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { awsCli, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, putEachSecondUntil, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 // Metric math through the real clients: GetMetricData expressions answered alike in CBOR (the
 // CLI), JSON (the v3 SDK) and the query protocol, and an alarm on an expression.
@@ -185,22 +185,14 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
       ],
     );
     // 60 a second: doubled, 120 — over the threshold once a whole 10-s period holds it.
-    let seen: Record<string, unknown> | undefined;
-    for (let i = 0; i < 40 && seen?.['StateValue'] !== 'ALARM'; i++) {
-      await aws([
-        'put-metric-data',
-        '--namespace',
-        'Shop',
-        '--metric-name',
-        'Queue',
-        '--value',
-        '60',
-        '--storage-resolution',
-        '1',
-      ]);
-      await new Promise((r) => setTimeout(r, 1000));
-      seen = await state();
-    }
+    const seen = await putEachSecondUntil(
+      (berth as BerthProcess).endpoint,
+      'Shop',
+      'MetricName=Queue,Value=60,StorageResolution=1',
+      state,
+      (a) => a?.['StateValue'] === 'ALARM',
+      40,
+    );
     assert.equal(seen?.['StateValue'], 'ALARM', JSON.stringify(seen));
     assert.match(
       String(seen?.['StateReason']),
