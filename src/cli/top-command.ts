@@ -1,28 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import type { TopReply, TopRow } from '../server/index.js';
 import { callBerth, defaultEndpoint } from './endpoint.js';
 
-/** A task's reading as GET /_berth/top answers it. */
-export interface TopRow {
-  taskArn: string;
-  cluster: string;
-  family: string;
-  service?: string;
-  cpuPercent?: number;
-  cpuReserved: number;
-  memoryMiB?: number;
-  memoryReserved: number;
-  netRxBytes?: number;
-  netTxBytes?: number;
-  blockReadBytes?: number;
-  blockWriteBytes?: number;
-}
-
-interface TopReply {
-  at?: string;
-  tasks?: TopRow[];
-  error?: string;
-  message?: string;
-}
+type Reply = Partial<TopReply> & { error?: string; message?: string };
 
 /** Bytes as `docker stats` writes them: 1.5kB, 12.3MB (powers of 1,000). */
 export function bytes(n: number | undefined): string {
@@ -102,7 +82,7 @@ export function addTopCommand(program: Command): void {
       const url = `${String(o.endpoint).replace(/\/$/, '')}/_berth/top${q.size ? `?${q}` : ''}`;
       const read = async () => {
         try {
-          return await callBerth<TopReply>(url);
+          return await callBerth<Reply>(url);
         } catch (e) {
           process.stderr.write(`berth: ${(e as Error).message}\n`);
           process.exit(1);

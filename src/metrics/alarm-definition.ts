@@ -6,34 +6,26 @@ import {
   COMPARISONS,
   history,
   MISSING,
+  type AlarmMetric,
   type AlarmRecord,
   type Comparison,
 } from './alarms.js';
 import { nowMs, type MetricsDeps } from './deps.js';
 import { checkQueries, runQueries, type MetricDataQuery } from './query-set.js';
 import { checkPeriod, percentileOf } from './statistics.js';
-import type { Dimension } from './tables.js';
 
-export interface PutAlarmInput {
+export interface PutAlarmInput extends AlarmMetric {
   AlarmName: string;
   AlarmDescription?: string;
   ActionsEnabled?: boolean;
   OKActions?: string[];
   AlarmActions?: string[];
   InsufficientDataActions?: string[];
-  MetricName?: string;
-  Namespace?: string;
-  Statistic?: string;
-  ExtendedStatistic?: string;
-  Dimensions?: Dimension[];
-  Period?: number;
-  Unit?: string;
   EvaluationPeriods?: number;
   DatapointsToAlarm?: number;
   Threshold?: number;
   ComparisonOperator?: string;
   TreatMissingData?: string;
-  Metrics?: MetricDataQuery[];
   ThresholdMetricId?: string;
 }
 

@@ -15,8 +15,20 @@ export const COMPARISONS = {
 export type Comparison = keyof typeof COMPARISONS;
 export const MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'];
 
+/** What an alarm watches: a single metric, or metric math (`Metrics`) instead. */
+export interface AlarmMetric {
+  MetricName?: string;
+  Namespace?: string;
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Dimensions?: Dimension[];
+  Period?: number;
+  Unit?: string;
+  Metrics?: MetricDataQuery[];
+}
+
 /** A metric alarm as PutMetricAlarm defines it, with its state (CloudWatch's MetricAlarm). */
-export interface AlarmRecord {
+export interface AlarmRecord extends AlarmMetric {
   AlarmName: string;
   AlarmArn: string;
   AlarmDescription?: string;
@@ -30,15 +42,6 @@ export interface AlarmRecord {
   StateReasonData?: string;
   StateUpdatedTimestamp: number;
   StateTransitionedTimestamp: number;
-  /** A single-metric alarm's metric; a metric-math alarm has `Metrics` instead. */
-  MetricName?: string;
-  Namespace?: string;
-  Statistic?: string;
-  ExtendedStatistic?: string;
-  Dimensions?: Dimension[];
-  Period?: number;
-  Unit?: string;
-  Metrics?: MetricDataQuery[];
   EvaluationPeriods: number;
   DatapointsToAlarm: number;
   Threshold: number;

@@ -3,4 +3,5 @@ export * from './agent-process.js';
 export * from './berth.js';
 export * from './config.js';
 export * from './local-agent.js';
+export type { TopReply, TopRow } from './top-endpoint.js';
 export * from './version.js';

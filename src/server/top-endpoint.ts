@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { taskTop, type ControlPlaneDeps } from '../control-plane/index.js';
+import { taskTop, type ControlPlaneDeps, type TopRow } from '../control-plane/index.js';
+
+/** What GET /_berth/top answers: each running task's last reading. */
+export interface TopReply {
+  at: string;
+  tasks: TopRow[];
+}
+export type { TopRow };
 
 /**
  * `berth top`'s endpoint: GET /_berth/top[?cluster=&region=] — every running task's last CPU,
@@ -26,6 +33,10 @@ export function mountTopEndpoint(
     const deps = regionDeps((region as string | undefined) || undefined);
     if (!deps)
       return reply.code(400).send({ error: 'InvalidParameter', message: `'${String(region)}' is not a region` });
-    return { at: new Date().toISOString(), tasks: taskTop(deps, (cluster as string | undefined) || undefined) };
+    const out: TopReply = {
+      at: new Date().toISOString(),
+      tasks: taskTop(deps, (cluster as string | undefined) || undefined),
+    };
+    return out;
   });
 }

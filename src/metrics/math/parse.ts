@@ -140,30 +140,19 @@ export function parseExpression(src: string): Node {
     }
     return comparison();
   };
-  const comparison = (): Node => {
-    let l = additive();
-    for (let t = peek(); t.t === 'op' && COMPARE.includes(t.v); t = peek()) {
+  /** One level of left-associative binary operators over the next level (`a - b - c` is `(a - b) - c`). */
+  const leftAssoc = (ops: readonly string[], next: () => Node) => (): Node => {
+    let l = next();
+    for (let t = peek(); t.t === 'op' && ops.includes(t.v); t = peek()) {
       pos++;
-      l = { k: 'bin', op: t.v as BinaryOp, l, r: additive() };
+      l = { k: 'bin', op: t.v as BinaryOp, l, r: next() };
     }
     return l;
   };
-  const additive = (): Node => {
-    let l = multiplicative();
-    for (let t = peek(); t.t === 'op' && (t.v === '+' || t.v === '-'); t = peek()) {
-      pos++;
-      l = { k: 'bin', op: t.v, l, r: multiplicative() };
-    }
-    return l;
-  };
-  const multiplicative = (): Node => {
-    let l = unary();
-    for (let t = peek(); t.t === 'op' && (t.v === '*' || t.v === '/'); t = peek()) {
-      pos++;
-      l = { k: 'bin', op: t.v, l, r: unary() };
-    }
-    return l;
-  };
+  // Thunks: `unary` is defined below.
+  const multiplicative = leftAssoc(['*', '/'], () => unary());
+  const additive = leftAssoc(['+', '-'], multiplicative);
+  const comparison = leftAssoc(COMPARE, additive);
   const unary = (): Node => {
     if (isOp('-') || isOp('+')) {
       const minus = isOp('-');
