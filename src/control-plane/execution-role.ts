@@ -1,4 +1,12 @@
-import { decider, refusalMessage, roleOfArn, serviceMayAssume, sessionPrincipal } from '../iam/index.js';
+import {
+  decider,
+  refusalMessage,
+  roleOfArn,
+  serviceMayAssume,
+  sessionPrincipal,
+  type ResourceDecider,
+} from '../iam/index.js';
+import { parseImageRef } from '../kernel/index.js';
 import type { ReadTx } from '../store/index.js';
 import { taskDefinitionOfArn } from './arns.js';
 import type { ControlPlaneDeps } from './deps.js';
@@ -15,6 +23,38 @@ function secretResource(deps: ControlPlaneDeps, ref: string): string {
   return `arn:aws:ssm:${deps.region}:${deps.accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
 }
 
+type Session = ReturnType<typeof sessionPrincipal>;
+
+/**
+ * The session ECS's agent would hold for a task's execution resources: the task definition's
+ * execution role, assumed by ECS with the task id as the session's name, and what it may do.
+ * `none` when the task definition names no execution role; `refused` when ECS may not assume it.
+ */
+function executionSession(
+  deps: ControlPlaneDeps,
+  tx: ReadTx,
+  t: TaskRecord,
+):
+  | { kind: 'none' }
+  | { kind: 'refused'; roleArn: string }
+  | { kind: 'session'; session: Session; can: (action: string) => ResourceDecider } {
+  const iam = deps.iam;
+  if (!iam) return { kind: 'none' };
+  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
+  const input = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value.input;
+  const roleArn = typeof input?.['executionRoleArn'] === 'string' ? input['executionRoleArn'] : undefined;
+  if (!roleArn) return { kind: 'none' };
+  const role = roleOfArn(iam, roleArn);
+  if (!role || !serviceMayAssume(iam, roleArn, 'ecs-tasks.amazonaws.com')) return { kind: 'refused', roleArn };
+  const session = sessionPrincipal(iam, role, t.id, role.tags);
+  const decide = decider(iam, session);
+  const context = new Map([
+    ['aws:principalarn', role.arn],
+    ['aws:requestedregion', deps.region],
+  ]);
+  return { kind: 'session', session, can: (action) => decide(action, context) };
+}
+
 /**
  * In strict mode a task's secrets are retrieved as its execution role, as ECS's agent does: the
  * role must be one ECS may assume, and its policies must allow `ssm:GetParameters` or
@@ -24,27 +64,16 @@ function secretResource(deps: ControlPlaneDeps, ref: string): string {
  */
 export function secretsRefusal(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, refs: string[]): string | undefined {
   if (!deps.enforceIam || !deps.iam || refs.length === 0) return undefined;
-  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
-  const input = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value.input;
-  const roleArn = typeof input?.['executionRoleArn'] === 'string' ? input['executionRoleArn'] : undefined;
-  if (!roleArn) return `the task definition names no executionRoleArn to retrieve its secrets with`;
-  const role = roleOfArn(deps.iam, roleArn);
-  if (!role || !serviceMayAssume(deps.iam, roleArn, 'ecs-tasks.amazonaws.com'))
-    return `ECS was unable to assume the execution role '${roleArn}'`;
-  // The session ECS's agent would hold: the role assumed with the task id as its name.
-  const session = sessionPrincipal(deps.iam, role, t.id, role.tags);
-  const can = decider(deps.iam, session);
-  const context = new Map([
-    ['aws:principalarn', role.arn],
-    ['aws:requestedregion', deps.region],
-  ]);
+  const x = executionSession(deps, tx, t);
+  if (x.kind === 'none') return `the task definition names no executionRoleArn to retrieve its secrets with`;
+  if (x.kind === 'refused') return `ECS was unable to assume the execution role '${x.roleArn}'`;
   for (const ref of refs) {
     const asm = isSecretsManager(ref);
     const action = asm ? 'secretsmanager:GetSecretValue' : 'ssm:GetParameters';
     const resource = secretResource(deps, ref);
-    const d = can(action, context)(resource);
+    const d = x.can(action)(resource);
     if (d === 'Allow') continue;
-    const denied = `AccessDeniedException: ${refusalMessage(session, action, resource, d)}`;
+    const denied = `AccessDeniedException: ${refusalMessage(x.session, action, resource, d)}`;
     return asm
       ? `unable to retrieve secret from asm: failed to fetch secret ${resource} from secrets manager: ${denied}`
       : `unable to retrieve secrets from ssm: ${denied}`;
@@ -55,22 +84,6 @@ export function secretsRefusal(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord
 /** ECS's agent's words before any reason its execution resources could not be had. */
 export const EXECUTION_RESOURCES_FAILED =
   'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed:';
-
-/** An image's registry host, repository and reference, when it names a host (`host[:port]/repo[:tag|@digest]`). */
-function imageParts(image: string): { host: string; repository: string; reference: string } | undefined {
-  const slash = image.indexOf('/');
-  if (slash < 0) return undefined;
-  const host = image.slice(0, slash);
-  let rest = image.slice(slash + 1);
-  let reference = 'latest';
-  const at = rest.indexOf('@');
-  if (at >= 0) [rest, reference] = [rest.slice(0, at), rest.slice(at + 1)];
-  else {
-    const colon = rest.lastIndexOf(':');
-    if (colon > rest.lastIndexOf('/')) [rest, reference] = [rest.slice(0, colon), rest.slice(colon + 1)];
-  }
-  return { host, repository: rest, reference };
-}
 
 /**
  * In strict mode, an image in berth's own registry is pulled as the task's execution role, as
@@ -89,31 +102,22 @@ export function imagePullRefusal(
   if (!deps.enforceIam || !deps.iam || !deps.registryHosts) return undefined;
   const hosts = deps.registryHosts();
   const own = images.flatMap((i) => {
-    const p = imageParts(i);
-    return p && hosts.includes(p.host) ? [{ image: i, ...p }] : [];
+    const p = parseImageRef(i);
+    return hosts.includes(p.registry) ? [{ image: i, ...p }] : [];
   });
   if (own.length === 0) return undefined;
-  const { family, revision } = taskDefinitionOfArn(t.taskDefinitionArn);
-  const input = tx.get(taskDefinitions, taskDefinitionKey(family, revision))?.value.input;
-  const roleArn = typeof input?.['executionRoleArn'] === 'string' ? input['executionRoleArn'] : undefined;
-  if (!roleArn) return undefined;
-  const role = roleOfArn(deps.iam, roleArn);
-  if (!role || !serviceMayAssume(deps.iam, roleArn, 'ecs-tasks.amazonaws.com'))
-    return `${EXECUTION_RESOURCES_FAILED} unable to retrieve ecr registry auth: ECS was unable to assume the execution role '${roleArn}'`;
-  const session = sessionPrincipal(deps.iam, role, t.id, role.tags);
-  const can = decider(deps.iam, session);
-  const context = new Map([
-    ['aws:principalarn', role.arn],
-    ['aws:requestedregion', deps.region],
-  ]);
-  const auth = can('ecr:GetAuthorizationToken', context)('*');
+  const x = executionSession(deps, tx, t);
+  if (x.kind === 'none') return undefined;
+  if (x.kind === 'refused')
+    return `${EXECUTION_RESOURCES_FAILED} unable to retrieve ecr registry auth: ECS was unable to assume the execution role '${x.roleArn}'`;
+  const auth = x.can('ecr:GetAuthorizationToken')('*');
   if (auth !== 'Allow')
-    return `${EXECUTION_RESOURCES_FAILED} unable to retrieve ecr registry auth: AccessDeniedException: ${refusalMessage(session, 'ecr:GetAuthorizationToken', '*', auth)}`;
+    return `${EXECUTION_RESOURCES_FAILED} unable to retrieve ecr registry auth: AccessDeniedException: ${refusalMessage(x.session, 'ecr:GetAuthorizationToken', '*', auth)}`;
   for (const i of own) {
     const repo = `arn:aws:ecr:${deps.region}:${deps.accountId}:repository/${i.repository}`;
     for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])
-      if (can(action, context)(repo) !== 'Allow')
-        return `CannotPullContainerError: failed to resolve ref ${i.image}: pulling from host ${i.host} failed with status code [manifests ${i.reference}]: 403 Forbidden (the execution role may not ${action} on ${repo})`;
+      if (x.can(action)(repo) !== 'Allow')
+        return `CannotPullContainerError: failed to resolve ref ${i.image}: pulling from host ${i.registry} failed with status code [manifests ${i.reference}]: 403 Forbidden (the execution role may not ${action} on ${repo})`;
   }
   return undefined;
 }

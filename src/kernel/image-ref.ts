@@ -1,4 +1,7 @@
-/** A parsed image reference: `[registry/]repository[:tag][@digest]`, Docker's defaults applied. */
+/**
+ * A parsed image reference: `[registry/]repository[:tag][@digest]`, Docker's defaults applied.
+ * The agent pulls by it; the control plane tells the images of berth's own registry by it.
+ */
 export interface ImageRef {
   registry: string;
   repository: string;

@@ -15,3 +15,4 @@ export * from './safe-json.js';
 export * from './wildcard.js';
 export * from './work-queue.js';
 export * from './metric-datum.js';
+export * from './image-ref.js';

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { imageConfig, type ImageConfig } from './image-config.js';
-import { parseImageRef } from './image-ref.js';
+import { parseImageRef } from '../../kernel/index.js';
 import type { RegistryClient } from './registry-client.js';
 import { unpackLayer } from './unpack-layer.js';
 
