@@ -56,7 +56,13 @@ export function specFor(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord): Task
  */
 function withSecrets(deps: ControlPlaneDeps, tx: ReadTx, t: TaskRecord, spec: TaskSpec): TaskSpec {
   if (spec.containers.every((c) => (c.secretEnv ?? []).length === 0 && !c.imageAuth)) return spec;
-  const authRef = (from: string) => secretArn(deps, tx, from);
+  // Each repositoryCredentials secret's ARN, looked up once for the check and the read.
+  const authArns = new Map(
+    spec.containers.flatMap((c) =>
+      c.imageAuth ? [[c.imageAuth.from, secretArn(deps, tx, c.imageAuth.from)] as const] : [],
+    ),
+  );
+  const authRef = (from: string) => authArns.get(from) as string;
   // In strict mode, as the execution role: refused, the workload gets no secret and cannot start.
   const refused = secretsRefusal(
     deps,
