@@ -111,6 +111,9 @@ export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: n
   }
   let expired = 0;
   const oldest = windowOf(now - KEEP_MS);
+  // Like the tiers, expiry moves by whole windows: between them a pass has nothing to delete.
+  const expiredTo = deps.store.read((tx) => tx.get(rollupMarks, 'expired'))?.value.upTo ?? -1;
+  if (oldest <= expiredTo) return { rolled, expired };
   for (const s of all)
     deps.store.write((tx) => {
       for (const { key } of tx.list(chunks, { prefix: `${s.key}/`, before: `${s.key}/${timeKey(oldest)}` })) {
@@ -119,5 +122,6 @@ export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: n
       }
       if (s.lastPutAt < now - KEEP_MS && tx.count(chunks, `${s.key}/`) === 0) tx.delete(series, s.key);
     });
+  deps.store.write((tx) => tx.put(rollupMarks, { key: 'expired', upTo: oldest }));
   return { rolled, expired };
 }
