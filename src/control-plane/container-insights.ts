@@ -40,15 +40,22 @@ export const insightsOn = (settings: readonly { name: string; value: string }[])
 export function publishContainerInsights(deps: ControlPlaneDeps, now = deps.clock.now().getTime()): number {
   if (!deps.publishMetrics) return 0;
   const uses = latestUse(deps.store);
-  const { on, taskList, serviceList, instanceList } = deps.store.read((tx) => ({
-    on: tx
+  // Stopped tasks' last use is kept no longer than it could count.
+  for (const [k, u] of uses) if (now - u.at > FRESH_MS) uses.delete(k);
+  const { on, taskList, serviceList, instanceList } = deps.store.read((tx) => {
+    const on = tx
       .list(clusters)
       .map((e) => e.value)
-      .filter((c) => c.status === 'ACTIVE' && insightsOn(c.settings)),
-    taskList: tx.list(tasks).map((e) => e.value),
-    serviceList: tx.list(services).map((e) => e.value),
-    instanceList: tx.list(containerInstances).map((e) => e.value),
-  }));
+      .filter((c) => c.status === 'ACTIVE' && insightsOn(c.settings));
+    // Nothing else is read while no cluster has it on.
+    const any = on.length > 0;
+    return {
+      on,
+      taskList: any ? tx.list(tasks).map((e) => e.value) : [],
+      serviceList: any ? tx.list(services).map((e) => e.value) : [],
+      instanceList: any ? tx.list(containerInstances).map((e) => e.value) : [],
+    };
+  });
   const data: MetricDatumOut[] = [];
   const at = new Date(Math.floor(now / 60_000) * 60_000);
   const put = (name: string, dims: Dims, value: number | undefined, unit: string) => {
@@ -122,8 +129,6 @@ export function publishContainerInsights(deps: ControlPlaneDeps, now = deps.cloc
       put('DeploymentCount', dims, s.deployments.length, 'Count');
     }
   }
-  // Stopped tasks' last use is kept no longer than it could count.
-  for (const [k, u] of uses) if (now - u.at > FRESH_MS) uses.delete(k);
   if (data.length > 0) deps.publishMetrics('ECS/ContainerInsights', data);
   return data.length;
 }

@@ -2,7 +2,7 @@ import { invalidParameter, isBerthError, notImplemented } from '../kernel/index.
 import type { MetricsDeps } from './deps.js';
 import { evaluate } from './math/evaluate.js';
 import { MathSyntaxError, parseExpression, type Node } from './math/parse.js';
-import { grid, MathError, seriesOf, type Series, type Value } from './math/values.js';
+import { grid, MathError, MAX_DATAPOINTS, seriesOf, type Series, type Value } from './math/values.js';
 import { buckets, checkPeriod, statistic } from './statistics.js';
 import type { Dimension } from './tables.js';
 
@@ -27,9 +27,6 @@ export interface QueryResult {
   /** Whether the expression gave an array (of any length) rather than one series. */
   array?: true;
 }
-
-// GetMetricData's limit on the datapoints one call may return.
-const MAX_DATAPOINTS = 100_800;
 
 /** Checks a request's queries (Ids, one of MetricStat and Expression, periods) and parses its expressions. */
 export function checkQueries(queries: readonly MetricDataQuery[], member: string): Map<string, Node> {

@@ -163,6 +163,15 @@ describe('metric math', () => {
       reasonOf(() => run(d, 'SELECT AVG(Errors) FROM Shop')),
       /^NotImplemented/,
     );
+    // FILL of a 1-second series over two days, in an expression of hour-long periods: the fill's own grid is bounded.
+    const secondly = [
+      { Id: 'm', MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'Errors' }, Period: 1, Stat: 'Sum' } },
+      { Id: 'f', Expression: 'FILL(m, 0)', Period: 3600 },
+    ];
+    assert.match(
+      reasonOf(() => metricData(d, secondly, new Date(T0), new Date(T0 + 2 * 86_400_000))),
+      /^InvalidParameter:MetricDataQueries\.member\.2\.Expression:Error in expression f: filling 1-second periods .* more than 100800/,
+    );
     // Numbers made into a series stop at GetMetricData's limit on datapoints.
     const q = [{ Id: 'e1', Expression: 'TIME_SERIES(1)', Period: 1 }];
     assert.equal(metricData(d, q, new Date(T0), new Date(T0 + 5 * MIN))[0]?.Values.length, 300);

@@ -70,8 +70,18 @@ export function joinSeries(a: Series, b: Series, f: (x: number, y: number) => nu
   return seriesOf(a.label, Math.min(a.period, b.period), at, v);
 }
 
-/** The period grid of a query: every period's start from `start` (inclusive) to `end` (exclusive). */
+/** GetMetricData's limit on the datapoints one call may return. */
+export const MAX_DATAPOINTS = 100_800;
+
+/**
+ * The period grid of a query: every period's start from `start` (inclusive) to `end` (exclusive).
+ * Bounded: FILL of a 1-second series over two weeks would otherwise make a million points.
+ */
 export function grid(start: number, end: number, period: number): number[] {
+  if ((end - start) / (period * 1000) > MAX_DATAPOINTS)
+    throw new MathError(
+      `filling ${period}-second periods from StartTime to EndTime would make more than ${MAX_DATAPOINTS} datapoints`,
+    );
   const out: number[] = [];
   for (let t = start; t < end; t += period * 1000) out.push(t);
   return out;
