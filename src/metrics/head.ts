@@ -22,6 +22,9 @@ const heads = new WeakMap<Store, Head>();
 /** The head flushes when it holds this many points (or when the retention pass asks). */
 export const FLUSH_POINTS = 50_000;
 let seq = 0;
+// This process's own part of a log row's key: a restart counts from 0 again, perhaps at a time
+// already used (a clock set back).
+const run = hexId().slice(0, 8);
 
 function add(head: Head, series: string, point: Point): void {
   const list = head.bySeries.get(series);
@@ -84,7 +87,7 @@ export function appendPoints(
   entries: readonly { series: string; point: Point }[],
   now: number,
 ): () => void {
-  const key = `${timeKey(now)}/${String(seq++).padStart(10, '0')}`;
+  const key = `${timeKey(now)}/${run}/${String(seq++).padStart(10, '0')}`;
   const series: string[] = [];
   const seen = new Map<string, number>();
   const index = entries.map((e) => {
