@@ -10,6 +10,7 @@ import {
   type AlarmRecord,
   type Comparison,
 } from './alarms.js';
+import { compositeAlarms } from './composite-alarms.js';
 import { nowMs, type MetricsDeps } from './deps.js';
 import { checkQueries, runQueries, type MetricDataQuery } from './query-set.js';
 import { checkPeriod, percentileOf } from './statistics.js';
@@ -117,6 +118,10 @@ export function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): AlarmRe
   if (!MISSING.includes(missing)) throw bad('TreatMissingData');
   const now = nowMs(deps);
   return deps.store.write((tx) => {
+    if (tx.get(compositeAlarms, input.AlarmName))
+      throw invalidParameter(`The alarm ${input.AlarmName} is a composite alarm, not a metric alarm.`, {
+        field: 'AlarmName',
+      });
     const was = tx.get(alarms, input.AlarmName)?.value;
     const rec: AlarmRecord = {
       AlarmName: input.AlarmName,

@@ -7,6 +7,7 @@ import {
   type AlarmRecord,
   type AlarmState,
 } from './alarms.js';
+import { childrenOf, compositeAlarms, type CompositeAlarmRecord } from './composite-alarms.js';
 import type { MetricsDeps } from './deps.js';
 
 export interface AlarmFilter {
@@ -16,13 +17,15 @@ export interface AlarmFilter {
   ActionPrefix?: string;
 }
 
-/** DescribeAlarms' metric alarms, by name (names, or a prefix), state and action prefix. */
-export function describeAlarms(deps: MetricsDeps, f: AlarmFilter): AlarmRecord[] {
-  const names = f.AlarmNames?.length ? new Set(f.AlarmNames) : undefined;
-  return deps.store
-    .read((tx) => tx.list(alarms, f.AlarmNamePrefix ? { prefix: f.AlarmNamePrefix } : {}))
-    .map((e) => e.value)
-    .filter(
+type Filterable = Pick<
+  AlarmRecord,
+  'AlarmName' | 'StateValue' | 'AlarmActions' | 'OKActions' | 'InsufficientDataActions'
+>;
+const matching =
+  (f: AlarmFilter) =>
+  <T extends Filterable>(list: T[]): T[] => {
+    const names = f.AlarmNames?.length ? new Set(f.AlarmNames) : undefined;
+    return list.filter(
       (a) =>
         (!names || names.has(a.AlarmName)) &&
         (!f.StateValue || a.StateValue === f.StateValue) &&
@@ -31,15 +34,63 @@ export function describeAlarms(deps: MetricsDeps, f: AlarmFilter): AlarmRecord[]
             x.startsWith(f.ActionPrefix as string),
           )),
     );
+  };
+
+/** DescribeAlarms' metric alarms, by name (names, or a prefix), state and action prefix. */
+export function describeAlarms(deps: MetricsDeps, f: AlarmFilter): AlarmRecord[] {
+  return matching(f)(
+    deps.store
+      .read((tx) => tx.list(alarms, f.AlarmNamePrefix ? { prefix: f.AlarmNamePrefix } : {}))
+      .map((e) => e.value),
+  );
 }
 
-/** DeleteAlarms: every name must exist, or none is deleted (CloudWatch's ResourceNotFound). */
+/** DescribeAlarms' composite alarms, by the same filters. */
+export function describeCompositeAlarms(deps: MetricsDeps, f: AlarmFilter): CompositeAlarmRecord[] {
+  return matching(f)(
+    deps.store
+      .read((tx) => tx.list(compositeAlarms, f.AlarmNamePrefix ? { prefix: f.AlarmNamePrefix } : {}))
+      .map((e) => e.value),
+  );
+}
+
+/**
+ * DescribeAlarms' ChildrenOfAlarmName (the alarms a composite's rule names) and ParentsOfAlarmName
+ * (the composites whose rules name an alarm).
+ */
+export function alarmRelatives(
+  deps: MetricsDeps,
+  q: { ChildrenOfAlarmName?: string; ParentsOfAlarmName?: string },
+): { metric: AlarmRecord[]; composite: CompositeAlarmRecord[] } {
+  return deps.store.read((tx) => {
+    if (q.ChildrenOfAlarmName !== undefined) {
+      const c = tx.get(compositeAlarms, q.ChildrenOfAlarmName)?.value;
+      const names = c ? childrenOf(c) : [];
+      return {
+        metric: names.flatMap((n) => tx.get(alarms, n)?.value ?? []),
+        composite: names.flatMap((n) => tx.get(compositeAlarms, n)?.value ?? []),
+      };
+    }
+    const child = q.ParentsOfAlarmName as string;
+    return {
+      metric: [],
+      composite: tx
+        .list(compositeAlarms)
+        .map((e) => e.value)
+        .filter((c) => childrenOf(c).includes(child)),
+    };
+  });
+}
+
+/** DeleteAlarms, metric and composite: every name must exist, or none is deleted (CloudWatch's ResourceNotFound). */
 export function deleteAlarms(deps: MetricsDeps, names: readonly string[]): void {
   deps.store.write((tx) => {
     for (const n of names)
-      if (!tx.get(alarms, n)) throw notFound(`The following alarms were not found: [${n}]`, { resource: 'alarm' });
+      if (!tx.get(alarms, n) && !tx.get(compositeAlarms, n))
+        throw notFound(`The following alarms were not found: [${n}]`, { resource: 'alarm' });
     for (const n of names) {
       tx.delete(alarms, n);
+      tx.delete(compositeAlarms, n);
       for (const h of tx.list(alarmHistory, { prefix: historyPrefix(n) })) tx.delete(alarmHistory, h.key);
     }
   });
@@ -51,6 +102,8 @@ export function setAlarmActionsEnabled(deps: MetricsDeps, names: readonly string
     for (const n of names) {
       const a = tx.get(alarms, n)?.value;
       if (a && a.ActionsEnabled !== enabled) tx.put(alarms, { ...a, ActionsEnabled: enabled });
+      const c = tx.get(compositeAlarms, n)?.value;
+      if (c && c.ActionsEnabled !== enabled) tx.put(compositeAlarms, { ...c, ActionsEnabled: enabled });
     }
   });
 }

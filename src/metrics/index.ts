@@ -9,3 +9,4 @@ export * from './alarms.js';
 export * from './alarm-definition.js';
 export { rollUpMetrics } from './rollup.js';
 export * from './alarm-queries.js';
+export * from './composite-alarms.js';

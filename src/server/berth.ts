@@ -19,7 +19,7 @@ import { startMaintenance, mintToken, registryAliases } from '../registry/index.
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
-import { evaluateAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
+import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
@@ -170,6 +170,7 @@ export async function startBerth(
       const alarms = setInterval(() => {
         try {
           evaluateAlarms(r.controlPlane);
+          evaluateCompositeAlarms(r.controlPlane);
           runScaling(r.autoscaling);
         } catch (e) {
           logger.error({ region: r.name, err: String(e) }, 'alarm evaluation or scaling failed');

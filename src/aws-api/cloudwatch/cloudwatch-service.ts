@@ -7,8 +7,14 @@ import {
   putMetricAlarm,
   setAlarmActionsEnabled,
   setAlarmState,
+  alarmRelatives,
+  describeCompositeAlarms,
+  putCompositeAlarm,
+  setCompositeState,
   type AlarmRecord,
   type AlarmState,
+  type CompositeAlarmRecord,
+  type PutCompositeAlarmInput,
   type PutAlarmInput,
   listMetrics,
   metricData,
@@ -33,7 +39,7 @@ function errorCode(e: BerthError): string | undefined {
 }
 
 /** A stored alarm as DescribeAlarms shows it: its times as timestamps. */
-function alarmOut(a: AlarmRecord): cw.MetricAlarm {
+function alarmOut(a: AlarmRecord | CompositeAlarmRecord): cw.MetricAlarm {
   return {
     ...a,
     AlarmConfigurationUpdatedTimestamp: new Date(a.AlarmConfigurationUpdatedTimestamp),
@@ -88,21 +94,38 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
         putMetricAlarm(deps, input as PutAlarmInput);
         return {};
       },
+      PutCompositeAlarm(input: cw.PutCompositeAlarmInput): Out<cw.PutCompositeAlarmCommandOutput> {
+        putCompositeAlarm(deps, input as PutCompositeAlarmInput);
+        return {};
+      },
       DescribeAlarms(input: cw.DescribeAlarmsInput): Out<cw.DescribeAlarmsCommandOutput> {
-        // Composite alarms are not kept: asked for them alone, there are none.
-        const metric = !input.AlarmTypes?.length || input.AlarmTypes.includes('MetricAlarm');
-        const all = metric
-          ? describeAlarms(deps, {
-              ...(input.AlarmNames ? { AlarmNames: input.AlarmNames } : {}),
-              ...(input.AlarmNamePrefix ? { AlarmNamePrefix: input.AlarmNamePrefix } : {}),
-              ...(input.StateValue ? { StateValue: input.StateValue as AlarmState } : {}),
-              ...(input.ActionPrefix ? { ActionPrefix: input.ActionPrefix } : {}),
-            })
-          : [];
-        const { page, nextToken } = paginate(all, (a) => a.AlarmName, input.MaxRecords, input.NextToken, 50);
+        const filter = {
+          ...(input.AlarmNames ? { AlarmNames: input.AlarmNames } : {}),
+          ...(input.AlarmNamePrefix ? { AlarmNamePrefix: input.AlarmNamePrefix } : {}),
+          ...(input.StateValue ? { StateValue: input.StateValue as AlarmState } : {}),
+          ...(input.ActionPrefix ? { ActionPrefix: input.ActionPrefix } : {}),
+        };
+        // Without AlarmTypes, metric alarms only, as CloudWatch answers; a family query gives both kinds.
+        const types = input.AlarmTypes?.length ? input.AlarmTypes : ['MetricAlarm'];
+        const family =
+          input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined
+            ? alarmRelatives(deps, {
+                ...(input.ChildrenOfAlarmName !== undefined ? { ChildrenOfAlarmName: input.ChildrenOfAlarmName } : {}),
+                ...(input.ParentsOfAlarmName !== undefined ? { ParentsOfAlarmName: input.ParentsOfAlarmName } : {}),
+              })
+            : undefined;
+        const metric = family?.metric ?? (types.includes('MetricAlarm') ? describeAlarms(deps, filter) : []);
+        const composite =
+          family?.composite ?? (types.includes('CompositeAlarm') ? describeCompositeAlarms(deps, filter) : []);
+        type Listed = { name: string; metric?: AlarmRecord; composite?: CompositeAlarmRecord };
+        const all: Listed[] = [
+          ...metric.map((a) => ({ name: a.AlarmName, metric: a })),
+          ...composite.map((a) => ({ name: a.AlarmName, composite: a })),
+        ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+        const { page, nextToken } = paginate(all, (a) => a.name, input.MaxRecords, input.NextToken, 50);
         return {
-          MetricAlarms: page.map(alarmOut),
-          CompositeAlarms: [],
+          MetricAlarms: page.flatMap((a) => (a.metric ? [alarmOut(a.metric)] : [])),
+          CompositeAlarms: page.flatMap((a) => (a.composite ? [alarmOut(a.composite) as cw.CompositeAlarm] : [])),
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
@@ -111,6 +134,14 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
         return {};
       },
       SetAlarmState(input: cw.SetAlarmStateInput): Out<cw.SetAlarmStateCommandOutput> {
+        const composite = setCompositeState(
+          deps,
+          input.AlarmName as string,
+          input.StateValue as AlarmState,
+          input.StateReason as string,
+          input.StateReasonData,
+        );
+        if (composite) return {};
         setAlarmState(
           deps,
           input.AlarmName as string,
@@ -137,10 +168,11 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
           ascending: input.ScanBy === 'TimestampAscending',
         });
         const { page, nextToken } = paginateInOrder(all, input.MaxRecords, input.NextToken, 100);
+        const composite = new Set(describeCompositeAlarms(deps, {}).map((a) => a.AlarmName));
         return {
           AlarmHistoryItems: page.map((h) => ({
             AlarmName: h.AlarmName,
-            AlarmType: 'MetricAlarm',
+            AlarmType: composite.has(h.AlarmName) ? 'CompositeAlarm' : 'MetricAlarm',
             Timestamp: new Date(h.Timestamp),
             HistoryItemType: h.HistoryItemType,
             HistorySummary: h.HistorySummary,

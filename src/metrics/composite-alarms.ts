@@ -1,0 +1,196 @@
+import { invalidParameter, notImplemented } from '../kernel/index.js';
+import { defineTable, type ReadTx } from '../store/index.js';
+import { parseRule, ruleAlarms, RuleError, ruleHolds, type Rule } from './alarm-rule.js';
+import { alarmHistory, alarms, history, type AlarmState } from './alarms.js';
+import { nowMs, type MetricsDeps } from './deps.js';
+
+/** A composite alarm: a rule over other alarms' states (CloudWatch's CompositeAlarm). */
+export interface CompositeAlarmRecord {
+  AlarmName: string;
+  AlarmArn: string;
+  AlarmDescription?: string;
+  AlarmRule: string;
+  ActionsEnabled: boolean;
+  AlarmActions: string[];
+  OKActions: string[];
+  InsufficientDataActions: string[];
+  AlarmConfigurationUpdatedTimestamp: number;
+  StateValue: AlarmState;
+  StateReason: string;
+  StateReasonData?: string;
+  StateUpdatedTimestamp: number;
+  StateTransitionedTimestamp: number;
+}
+
+export const compositeAlarms = defineTable<CompositeAlarmRecord>('metrics.composite-alarms', (a) => a.AlarmName);
+
+export interface PutCompositeAlarmInput {
+  AlarmName: string;
+  AlarmRule: string;
+  AlarmDescription?: string;
+  ActionsEnabled?: boolean;
+  AlarmActions?: string[];
+  OKActions?: string[];
+  InsufficientDataActions?: string[];
+  ActionsSuppressor?: string;
+}
+
+/** An alarm named in a rule by its name or its ARN, as the alarm's name. */
+export const alarmNameOf = (ref: string) =>
+  /^arn:[^:]+:cloudwatch:[^:]*:\d*:alarm:/.test(ref) ? ref.slice(ref.indexOf(':alarm:') + 7) : ref;
+
+const parsed = (rule: string): Rule => {
+  try {
+    return parseRule(rule);
+  } catch (e) {
+    if (e instanceof RuleError) throw invalidParameter(`Error in AlarmRule: ${e.message}.`, { field: 'AlarmRule' });
+    throw e;
+  }
+};
+
+/** The alarms a composite's rule names, by name. */
+export const childrenOf = (c: CompositeAlarmRecord) => [...ruleAlarms(parseRule(c.AlarmRule))].map(alarmNameOf);
+
+/** Whether `name`'s rule reaches `target`, through composites (a rule may not reach its own alarm). */
+function reaches(tx: ReadTx, from: readonly string[], target: string, seen = new Set<string>()): boolean {
+  for (const n of from) {
+    if (n === target) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const c = tx.get(compositeAlarms, n)?.value;
+    if (c && reaches(tx, childrenOf(c), target, seen)) return true;
+  }
+  return false;
+}
+
+/**
+ * PutCompositeAlarm: creates or replaces a composite alarm. Every alarm its rule names must exist
+ * (a metric or a composite alarm), and the rule may not lead back to the alarm itself.
+ */
+export function putCompositeAlarm(deps: MetricsDeps, input: PutCompositeAlarmInput): CompositeAlarmRecord {
+  if (input.ActionsSuppressor !== undefined) throw notImplemented('composite alarms’ action suppressors');
+  const rule = parsed(input.AlarmRule);
+  const children = [...ruleAlarms(rule)].map(alarmNameOf);
+  const now = nowMs(deps);
+  return deps.store.write((tx) => {
+    if (tx.get(alarms, input.AlarmName))
+      throw invalidParameter(`The alarm ${input.AlarmName} is a metric alarm, not a composite alarm.`, {
+        field: 'AlarmName',
+      });
+    const missing = children.filter((n) => !tx.get(alarms, n) && !tx.get(compositeAlarms, n));
+    if (missing.length > 0)
+      throw invalidParameter(`Error in AlarmRule: the alarms [${missing.join(', ')}] do not exist.`, {
+        field: 'AlarmRule',
+      });
+    if (reaches(tx, children, input.AlarmName))
+      throw invalidParameter(`Error in AlarmRule: the rule leads back to ${input.AlarmName} itself.`, {
+        field: 'AlarmRule',
+      });
+    const was = tx.get(compositeAlarms, input.AlarmName)?.value;
+    const rec: CompositeAlarmRecord = {
+      AlarmName: input.AlarmName,
+      AlarmArn: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${input.AlarmName}`,
+      ...(input.AlarmDescription !== undefined ? { AlarmDescription: input.AlarmDescription } : {}),
+      AlarmRule: input.AlarmRule,
+      ActionsEnabled: input.ActionsEnabled ?? true,
+      AlarmActions: input.AlarmActions ?? [],
+      OKActions: input.OKActions ?? [],
+      InsufficientDataActions: input.InsufficientDataActions ?? [],
+      AlarmConfigurationUpdatedTimestamp: now,
+      StateValue: was?.StateValue ?? 'INSUFFICIENT_DATA',
+      StateReason: was?.StateReason ?? 'Unchecked: Initial alarm creation',
+      ...(was?.StateReasonData ? { StateReasonData: was.StateReasonData } : {}),
+      StateUpdatedTimestamp: was?.StateUpdatedTimestamp ?? now,
+      StateTransitionedTimestamp: was?.StateTransitionedTimestamp ?? now,
+    };
+    tx.put(compositeAlarms, rec);
+    tx.put(
+      alarmHistory,
+      history(rec.AlarmName, now, 'ConfigurationUpdate', `Alarm "${rec.AlarmName}" ${was ? 'updated' : 'created'}`),
+    );
+    return rec;
+  });
+}
+
+// As CloudWatch words a composite's reason: `… transitioned to ALARM at Thursday 03 December, 2026 13:35:00 UTC`.
+const spoken = (ms: number) => {
+  const d = new Date(ms);
+  const day = d.toLocaleDateString('en-GB', { weekday: 'long', timeZone: 'UTC' });
+  const date = d.toLocaleDateString('en-GB', { day: '2-digit', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const [dd, month, year] = date.split(' ');
+  return `${day} ${dd} ${month}, ${year} ${d.toISOString().slice(11, 19)} UTC`;
+};
+
+/** Moves a composite alarm to a state, recording the change (SetAlarmState and its evaluation). */
+export function setCompositeState(
+  deps: MetricsDeps,
+  name: string,
+  state: AlarmState,
+  reason: string,
+  data?: string,
+): CompositeAlarmRecord | undefined {
+  const now = nowMs(deps);
+  return deps.store.write((tx) => {
+    const cur = tx.get(compositeAlarms, name)?.value;
+    if (!cur) return undefined;
+    const moved = cur.StateValue !== state;
+    const next: CompositeAlarmRecord = {
+      ...cur,
+      StateValue: state,
+      StateReason: reason,
+      ...(data !== undefined ? { StateReasonData: data } : {}),
+      StateUpdatedTimestamp: now,
+      StateTransitionedTimestamp: moved ? now : cur.StateTransitionedTimestamp,
+    };
+    tx.put(compositeAlarms, next);
+    if (moved)
+      tx.put(
+        alarmHistory,
+        history(name, now, 'StateUpdate', `Alarm updated from ${cur.StateValue} to ${state}`, {
+          version: '1.0',
+          oldState: { stateValue: cur.StateValue, stateReason: cur.StateReason },
+          newState: { stateValue: state, stateReason: reason },
+        }),
+      );
+    return next;
+  });
+}
+
+/**
+ * Evaluates every composite alarm after the metric alarms: ALARM while its rule holds, OK while
+ * it does not; the reason names the child alarm that changed last, as CloudWatch's does. Composites
+ * of composites settle within the pass (each is evaluated until none moves, at most once per alarm).
+ */
+export function evaluateCompositeAlarms(deps: MetricsDeps): void {
+  const all = deps.store.read((tx) => tx.list(compositeAlarms)).map((e) => e.value);
+  for (let round = 0; round <= all.length; round++) {
+    let moved = false;
+    for (const c of deps.store.read((tx) => tx.list(compositeAlarms)).map((e) => e.value)) {
+      const children = childrenOf(c);
+      const states = deps.store.read((tx) =>
+        children.map((n) => tx.get(alarms, n)?.value ?? tx.get(compositeAlarms, n)?.value),
+      );
+      const byName = new Map(states.flatMap((s) => (s ? [[s.AlarmName, s] as const] : [])));
+      const holds = ruleHolds(parseRule(c.AlarmRule), (ref) => byName.get(alarmNameOf(ref))?.StateValue);
+      const state: AlarmState = holds ? 'ALARM' : 'OK';
+      if (state === c.StateValue) continue;
+      const last = [...byName.values()].sort((a, b) => b.StateTransitionedTimestamp - a.StateTransitionedTimestamp)[0];
+      const reason = last
+        ? `${last.AlarmArn} transitioned to ${last.StateValue} at ${spoken(last.StateTransitionedTimestamp)}`
+        : `The rule ${c.AlarmRule} is ${holds ? 'true' : 'false'}`;
+      const data = last
+        ? JSON.stringify({
+            triggeringAlarms: [
+              {
+                arn: last.AlarmArn,
+                state: { value: last.StateValue, timestamp: new Date(last.StateTransitionedTimestamp).toISOString() },
+              },
+            ],
+          })
+        : undefined;
+      setCompositeState(deps, c.AlarmName, state, reason, data);
+      moved = true;
+    }
+    if (!moved) return;
+  }
+}
