@@ -91,27 +91,41 @@ export function setAlarmState(
   return deps.store.write((tx) => {
     const cur = tx.get(alarms, name)?.value;
     if (!cur) throw notFound(`Alarm ${name} not found`, { resource: 'alarm' });
-    const moved = cur.StateValue !== state;
-    const next: AlarmRecord = {
-      ...cur,
-      StateValue: state,
-      StateReason: reason,
-      ...(data !== undefined ? { StateReasonData: data } : {}),
-      StateUpdatedTimestamp: now,
-      StateTransitionedTimestamp: moved ? now : cur.StateTransitionedTimestamp,
-    };
+    const { next, change } = moved(cur, state, reason, data, now);
     tx.put(alarms, next);
-    if (moved)
-      tx.put(
-        alarmHistory,
-        history(name, now, 'StateUpdate', `Alarm updated from ${cur.StateValue} to ${state}`, {
-          version: '1.0',
-          oldState: { stateValue: cur.StateValue, stateReason: cur.StateReason },
-          newState: { stateValue: state, stateReason: reason },
-        }),
-      );
+    if (change) tx.put(alarmHistory, change);
     return next;
   });
+}
+
+/** An alarm (metric or composite) in a new state, and the history entry of the change if its state changed. */
+export function moved<
+  A extends Pick<AlarmRecord, 'AlarmName' | 'StateValue' | 'StateReason' | 'StateTransitionedTimestamp'>,
+>(
+  cur: A,
+  state: AlarmState,
+  reason: string,
+  data: string | undefined,
+  now: number,
+): { next: A; change?: AlarmHistoryRecord } {
+  const changed = cur.StateValue !== state;
+  const next: A = {
+    ...cur,
+    StateValue: state,
+    StateReason: reason,
+    ...(data !== undefined ? { StateReasonData: data } : {}),
+    StateUpdatedTimestamp: now,
+    StateTransitionedTimestamp: changed ? now : cur.StateTransitionedTimestamp,
+  };
+  if (!changed) return { next };
+  return {
+    next,
+    change: history(cur.AlarmName, now, 'StateUpdate', `Alarm updated from ${cur.StateValue} to ${state}`, {
+      version: '1.0',
+      oldState: { stateValue: cur.StateValue, stateReason: cur.StateReason },
+      newState: { stateValue: state, stateReason: reason },
+    }),
+  };
 }
 
 // As CloudWatch prints a datapoint: `95.0`, `399.3445` (not the sum's floating-point noise).

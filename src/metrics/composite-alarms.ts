@@ -1,7 +1,7 @@
 import { invalidParameter, notImplemented } from '../kernel/index.js';
 import { defineTable, type ReadTx } from '../store/index.js';
 import { parseRule, ruleAlarms, RuleError, ruleHolds, type Rule } from './alarm-rule.js';
-import { alarmHistory, alarms, history, type AlarmState } from './alarms.js';
+import { alarmHistory, alarms, history, moved, type AlarmState } from './alarms.js';
 import { nowMs, type MetricsDeps } from './deps.js';
 
 /** A composite alarm: a rule over other alarms' states (CloudWatch's CompositeAlarm). */
@@ -133,25 +133,9 @@ export function setCompositeState(
   return deps.store.write((tx) => {
     const cur = tx.get(compositeAlarms, name)?.value;
     if (!cur) return undefined;
-    const moved = cur.StateValue !== state;
-    const next: CompositeAlarmRecord = {
-      ...cur,
-      StateValue: state,
-      StateReason: reason,
-      ...(data !== undefined ? { StateReasonData: data } : {}),
-      StateUpdatedTimestamp: now,
-      StateTransitionedTimestamp: moved ? now : cur.StateTransitionedTimestamp,
-    };
+    const { next, change } = moved(cur, state, reason, data, now);
     tx.put(compositeAlarms, next);
-    if (moved)
-      tx.put(
-        alarmHistory,
-        history(name, now, 'StateUpdate', `Alarm updated from ${cur.StateValue} to ${state}`, {
-          version: '1.0',
-          oldState: { stateValue: cur.StateValue, stateReason: cur.StateReason },
-          newState: { stateValue: state, stateReason: reason },
-        }),
-      );
+    if (change) tx.put(alarmHistory, change);
     return next;
   });
 }
