@@ -7,7 +7,7 @@ import {
   ListMetricsCommand,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { awsCli, putEachSecondUntil, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, putEachSecondUntil, queryCall, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 // CloudWatch metrics in the three protocols its clients speak: the AWS CLI sends Smithy RPC v2
 // CBOR, the v3 SDK JSON 1.0, older clients the query protocol.
@@ -199,17 +199,8 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
       Namespace: 'Shop',
       MetricName: 'Orders',
     });
-    const res = await fetch(berth.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `AWS4-HMAC-SHA256 Credential=${testCredentials.accessKeyId}/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
-        'x-amz-date': '20260101T000000Z',
-      },
-      body: form.toString(),
-    });
-    const xml = await res.text();
-    assert.equal(res.status, 200, xml);
+    const { status, xml } = await queryCall(berth.endpoint, 'monitoring', form);
+    assert.equal(status, 200, xml);
     assert.match(xml, /<ListMetricsResponse[^>]*>.*<MetricName>Orders<\/MetricName>.*<\/ListMetricsResponse>/s);
   });
 

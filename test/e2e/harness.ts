@@ -93,6 +93,27 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
 
 export const testCredentials = { accessKeyId: 'AKIDBERTHTEST', secretAccessKey: 'berth-test-secret' };
 
+/**
+ * A query-protocol call (form parameters in, XML out), as older clients send it: SigV4's shape,
+ * which open mode requires but does not check. Gives the status and the XML.
+ */
+export async function queryCall(
+  endpoint: string,
+  service: string,
+  form: URLSearchParams,
+): Promise<{ status: number; xml: string }> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `AWS4-HMAC-SHA256 Credential=${testCredentials.accessKeyId}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+      'x-amz-date': '20260101T000000Z',
+    },
+    body: form.toString(),
+  });
+  return { status: res.status, xml: await res.text() };
+}
+
 /** A data directory whose credentials file holds the test key, for `berth up --auth strict`. */
 export function strictDataDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { awsCli, putEachSecondUntil, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import { awsCli, putEachSecondUntil, queryCall, startBerth, testCredentials, type BerthProcess } from './harness.js';
 
 // Metric math through the real clients: GetMetricData expressions answered alike in CBOR (the
 // CLI), JSON (the v3 SDK) and the query protocol, and an alarm on an expression.
@@ -110,17 +110,8 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
         form.set(`${m}.ReturnData`, 'false');
       }
     });
-    const res = await fetch(berth.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `AWS4-HMAC-SHA256 Credential=${testCredentials.accessKeyId}/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
-        'x-amz-date': '20260101T000000Z',
-      },
-      body: form.toString(),
-    });
-    const xml = await res.text();
-    assert.equal(res.status, 200, xml);
+    const { status, xml } = await queryCall(berth.endpoint, 'monitoring', form);
+    assert.equal(status, 200, xml);
     const members = [...xml.matchAll(/<member>\s*<Id>(.*?)<\/Id>(.*?)<\/StatusCode>/gs)].map(
       ([, id, rest]): Result => ({
         id: id as string,
@@ -149,7 +140,7 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
     assert.match(bad.stderr, /InvalidParameterValue.*Error in expression e1: there is no query with the Id nothing/);
   });
 
-  it('alarms on an expression, and describes the alarm with its queries', async () => {
+  it('alarms on an expression, describes the alarm with its queries, and composes alarms', async () => {
     const name = 'queue-doubled';
     const made = await aws([
       'put-metric-alarm',
@@ -197,6 +188,50 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
     assert.match(
       String(seen?.['StateReason']),
       /^Threshold Crossed: 1 out of the last 1 datapoints \[120\.0 \(.*\)\] was greater than or equal to the threshold \(100\.0\)/,
+    );
+    // A composite alarm over it: ALARM at the next evaluation, listed only when composite alarms are asked for.
+    const composite = await aws([
+      'put-composite-alarm',
+      '--alarm-name',
+      'queue-page',
+      '--alarm-rule',
+      `ALARM("${name}") AND NOT ALARM(queue-quiet)`,
+    ]);
+    assert.match(composite.stderr, /InvalidParameterValue.*the alarms \[queue-quiet\] do not exist/);
+    assert.equal(
+      (await aws(['put-composite-alarm', '--alarm-name', 'queue-page', '--alarm-rule', `ALARM("${name}") OR FALSE`]))
+        .code,
+      0,
+    );
+    let page: Record<string, string> | undefined;
+    for (let i = 0; i < 30 && page?.['StateValue'] !== 'ALARM'; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      page = (await aws(['describe-alarms', '--alarm-types', 'CompositeAlarm'])).json.CompositeAlarms[0];
+    }
+    assert.equal(page?.['StateValue'], 'ALARM', JSON.stringify(page));
+    assert.match(
+      page?.['StateReason'] ?? '',
+      new RegExp(`alarm:${name} transitioned to ALARM at \\w+day \\d\\d \\w+, \\d{4} [\\d:]{8} UTC$`),
+    );
+    assert.deepEqual((await aws(['describe-alarms', '--alarm-names', 'queue-page'])).json.CompositeAlarms, []);
+    const parents = await aws(['describe-alarms', '--parents-of-alarm-name', name]);
+    assert.deepEqual(
+      (parents.json.CompositeAlarms as { AlarmName: string }[]).map((a) => a.AlarmName),
+      ['queue-page'],
+    );
+    const composedHistory = await aws([
+      'describe-alarm-history',
+      '--alarm-name',
+      'queue-page',
+      '--history-item-type',
+      'StateUpdate',
+    ]);
+    assert.deepEqual(
+      (composedHistory.json.AlarmHistoryItems as { AlarmType: string; HistorySummary: string }[]).map((h) => [
+        h.AlarmType,
+        h.HistorySummary,
+      ]),
+      [['CompositeAlarm', 'Alarm updated from INSUFFICIENT_DATA to ALARM']],
     );
     // An alarm on an expression that gives several series is refused.
     const many = await aws([
