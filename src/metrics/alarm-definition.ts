@@ -1,11 +1,12 @@
 import { invalidParameter, notImplemented } from '../kernel/index.js';
 import {
+  alarmBase,
   alarmHistory,
   alarmPeriod,
   alarms,
   COMPARISONS,
-  history,
   MISSING,
+  type AlarmBaseInput,
   type AlarmMetric,
   type AlarmRecord,
   type Comparison,
@@ -15,13 +16,7 @@ import { nowMs, type MetricsDeps } from './deps.js';
 import { checkQueries, runQueries, type MetricDataQuery } from './query-set.js';
 import { checkPeriod, percentileOf } from './statistics.js';
 
-export interface PutAlarmInput extends AlarmMetric {
-  AlarmName: string;
-  AlarmDescription?: string;
-  ActionsEnabled?: boolean;
-  OKActions?: string[];
-  AlarmActions?: string[];
-  InsufficientDataActions?: string[];
+export interface PutAlarmInput extends AlarmMetric, AlarmBaseInput {
   EvaluationPeriods?: number;
   DatapointsToAlarm?: number;
   Threshold?: number;
@@ -122,22 +117,9 @@ export function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): AlarmRe
       throw invalidParameter(`The alarm ${input.AlarmName} is a composite alarm, not a metric alarm.`, {
         field: 'AlarmName',
       });
-    const was = tx.get(alarms, input.AlarmName)?.value;
+    const { base, change } = alarmBase(deps, input, tx.get(alarms, input.AlarmName)?.value, now);
     const rec: AlarmRecord = {
-      AlarmName: input.AlarmName,
-      AlarmArn: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${input.AlarmName}`,
-      ...(input.AlarmDescription !== undefined ? { AlarmDescription: input.AlarmDescription } : {}),
-      AlarmConfigurationUpdatedTimestamp: now,
-      ActionsEnabled: input.ActionsEnabled ?? true,
-      OKActions: input.OKActions ?? [],
-      AlarmActions: input.AlarmActions ?? [],
-      InsufficientDataActions: input.InsufficientDataActions ?? [],
-      // A new alarm starts unchecked; a changed one keeps its state until it is evaluated again.
-      StateValue: was?.StateValue ?? 'INSUFFICIENT_DATA',
-      StateReason: was?.StateReason ?? 'Unchecked: Initial alarm creation',
-      ...(was?.StateReasonData ? { StateReasonData: was.StateReasonData } : {}),
-      StateUpdatedTimestamp: was?.StateUpdatedTimestamp ?? now,
-      StateTransitionedTimestamp: was?.StateTransitionedTimestamp ?? now,
+      ...base,
       ...metric,
       EvaluationPeriods: periods,
       DatapointsToAlarm: toAlarm,
@@ -146,10 +128,7 @@ export function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): AlarmRe
       TreatMissingData: missing,
     };
     tx.put(alarms, rec);
-    tx.put(
-      alarmHistory,
-      history(rec.AlarmName, now, 'ConfigurationUpdate', `Alarm "${rec.AlarmName}" ${was ? 'updated' : 'created'}`),
-    );
+    tx.put(alarmHistory, change);
     return rec;
   });
 }

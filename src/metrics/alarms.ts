@@ -98,6 +98,51 @@ export function setAlarmState(
   });
 }
 
+/** What a put sets alike for a metric and a composite alarm. */
+export interface AlarmBaseInput {
+  AlarmName: string;
+  AlarmDescription?: string;
+  ActionsEnabled?: boolean;
+  OKActions?: string[];
+  AlarmActions?: string[];
+  InsufficientDataActions?: string[];
+}
+type StateFields = Pick<
+  AlarmRecord,
+  'StateValue' | 'StateReason' | 'StateReasonData' | 'StateUpdatedTimestamp' | 'StateTransitionedTimestamp'
+>;
+
+/**
+ * The part of a put alarm that does not depend on its kind — name, ARN, description, actions — and
+ * its state: a new alarm starts unchecked, a changed one keeps its state until it is evaluated
+ * again. With the history entry of the put.
+ */
+export function alarmBase(deps: MetricsDeps, input: AlarmBaseInput, was: StateFields | undefined, now: number) {
+  return {
+    base: {
+      AlarmName: input.AlarmName,
+      AlarmArn: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${input.AlarmName}`,
+      ...(input.AlarmDescription !== undefined ? { AlarmDescription: input.AlarmDescription } : {}),
+      AlarmConfigurationUpdatedTimestamp: now,
+      ActionsEnabled: input.ActionsEnabled ?? true,
+      OKActions: input.OKActions ?? [],
+      AlarmActions: input.AlarmActions ?? [],
+      InsufficientDataActions: input.InsufficientDataActions ?? [],
+      StateValue: was?.StateValue ?? ('INSUFFICIENT_DATA' as AlarmState),
+      StateReason: was?.StateReason ?? 'Unchecked: Initial alarm creation',
+      ...(was?.StateReasonData ? { StateReasonData: was.StateReasonData } : {}),
+      StateUpdatedTimestamp: was?.StateUpdatedTimestamp ?? now,
+      StateTransitionedTimestamp: was?.StateTransitionedTimestamp ?? now,
+    },
+    change: history(
+      input.AlarmName,
+      now,
+      'ConfigurationUpdate',
+      `Alarm "${input.AlarmName}" ${was ? 'updated' : 'created'}`,
+    ),
+  };
+}
+
 /** An alarm (metric or composite) in a new state, and the history entry of the change if its state changed. */
 export function moved<
   A extends Pick<AlarmRecord, 'AlarmName' | 'StateValue' | 'StateReason' | 'StateTransitionedTimestamp'>,

@@ -1,7 +1,7 @@
 import { invalidParameter, notImplemented } from '../kernel/index.js';
 import { defineTable, type ReadTx } from '../store/index.js';
 import { parseRule, ruleAlarms, RuleError, ruleHolds, type Rule } from './alarm-rule.js';
-import { alarmHistory, alarms, history, moved, type AlarmState } from './alarms.js';
+import { alarmBase, alarmHistory, alarms, moved, type AlarmBaseInput, type AlarmState } from './alarms.js';
 import { nowMs, type MetricsDeps } from './deps.js';
 
 /** A composite alarm: a rule over other alarms' states (CloudWatch's CompositeAlarm). */
@@ -24,14 +24,8 @@ export interface CompositeAlarmRecord {
 
 export const compositeAlarms = defineTable<CompositeAlarmRecord>('metrics.composite-alarms', (a) => a.AlarmName);
 
-export interface PutCompositeAlarmInput {
-  AlarmName: string;
+export interface PutCompositeAlarmInput extends AlarmBaseInput {
   AlarmRule: string;
-  AlarmDescription?: string;
-  ActionsEnabled?: boolean;
-  AlarmActions?: string[];
-  OKActions?: string[];
-  InsufficientDataActions?: string[];
   ActionsSuppressor?: string;
 }
 
@@ -86,28 +80,10 @@ export function putCompositeAlarm(deps: MetricsDeps, input: PutCompositeAlarmInp
       throw invalidParameter(`Error in AlarmRule: the rule leads back to ${input.AlarmName} itself.`, {
         field: 'AlarmRule',
       });
-    const was = tx.get(compositeAlarms, input.AlarmName)?.value;
-    const rec: CompositeAlarmRecord = {
-      AlarmName: input.AlarmName,
-      AlarmArn: `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${input.AlarmName}`,
-      ...(input.AlarmDescription !== undefined ? { AlarmDescription: input.AlarmDescription } : {}),
-      AlarmRule: input.AlarmRule,
-      ActionsEnabled: input.ActionsEnabled ?? true,
-      AlarmActions: input.AlarmActions ?? [],
-      OKActions: input.OKActions ?? [],
-      InsufficientDataActions: input.InsufficientDataActions ?? [],
-      AlarmConfigurationUpdatedTimestamp: now,
-      StateValue: was?.StateValue ?? 'INSUFFICIENT_DATA',
-      StateReason: was?.StateReason ?? 'Unchecked: Initial alarm creation',
-      ...(was?.StateReasonData ? { StateReasonData: was.StateReasonData } : {}),
-      StateUpdatedTimestamp: was?.StateUpdatedTimestamp ?? now,
-      StateTransitionedTimestamp: was?.StateTransitionedTimestamp ?? now,
-    };
+    const { base, change } = alarmBase(deps, input, tx.get(compositeAlarms, input.AlarmName)?.value, now);
+    const rec: CompositeAlarmRecord = { ...base, AlarmRule: input.AlarmRule };
     tx.put(compositeAlarms, rec);
-    tx.put(
-      alarmHistory,
-      history(rec.AlarmName, now, 'ConfigurationUpdate', `Alarm "${rec.AlarmName}" ${was ? 'updated' : 'created'}`),
-    );
+    tx.put(alarmHistory, change);
     return rec;
   });
 }
