@@ -122,16 +122,20 @@ export function setCompositeState(
  * of composites settle within the pass (each is evaluated until none moves, at most once per alarm).
  */
 export function evaluateCompositeAlarms(deps: MetricsDeps): void {
-  const all = deps.store.read((tx) => tx.list(compositeAlarms)).map((e) => e.value);
-  for (let round = 0; round <= all.length; round++) {
-    let moved = false;
+  // Each rule parsed once a pass; the records are read again each round, for the states it moved.
+  const rules = new Map(
+    deps.store.read((tx) => tx.list(compositeAlarms)).map((e) => [e.value.AlarmRule, parseRule(e.value.AlarmRule)]),
+  );
+  for (let round = 0; round <= rules.size; round++) {
+    let changed = false;
     for (const c of deps.store.read((tx) => tx.list(compositeAlarms)).map((e) => e.value)) {
-      const children = childrenOf(c);
+      const rule = rules.get(c.AlarmRule) ?? parseRule(c.AlarmRule);
+      const children = [...ruleAlarms(rule)].map(alarmNameOf);
       const states = deps.store.read((tx) =>
         children.map((n) => tx.get(alarms, n)?.value ?? tx.get(compositeAlarms, n)?.value),
       );
       const byName = new Map(states.flatMap((s) => (s ? [[s.AlarmName, s] as const] : [])));
-      const holds = ruleHolds(parseRule(c.AlarmRule), (ref) => byName.get(alarmNameOf(ref))?.StateValue);
+      const holds = ruleHolds(rule, (ref) => byName.get(alarmNameOf(ref))?.StateValue);
       const state: AlarmState = holds ? 'ALARM' : 'OK';
       if (state === c.StateValue) continue;
       const last = [...byName.values()].sort((a, b) => b.StateTransitionedTimestamp - a.StateTransitionedTimestamp)[0];
@@ -149,8 +153,8 @@ export function evaluateCompositeAlarms(deps: MetricsDeps): void {
           })
         : undefined;
       setCompositeState(deps, c.AlarmName, state, reason, data);
-      moved = true;
+      changed = true;
     }
-    if (!moved) return;
+    if (!changed) return;
   }
 }
