@@ -2,7 +2,7 @@ import { invalidParameter, notFound, notImplemented, uuid } from '../kernel/inde
 import { deleteAlarms, describeAlarms, putMetricAlarm } from '../metrics/index.js';
 import type { AutoscalingDeps } from './deps.js';
 import { checkStepConfiguration } from './step-scaling.js';
-import { atPeriod, trackedMetric } from './tracked-metric.js';
+import { trackedMetric } from './tracked-metric.js';
 import { policies, targetKey, targets, type PolicyRecord, type StepScalingConfiguration } from './tables.js';
 
 export interface PolicyInput {
@@ -31,10 +31,8 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
     });
   const period = deps.alarmPeriodSec ?? 60;
   const metric = trackedMetric(deps, input.ResourceId, cfg, period);
-  const watched =
-    'Metrics' in metric && metric.Metrics
-      ? { Metrics: metric.Metrics.map((q) => atPeriod(q, period)) }
-      : { ...metric, Period: period };
+  // Metric math comes with each metric at the period already; a single metric takes it here.
+  const watched = 'Metrics' in metric ? metric : { ...metric, Period: period };
   const { arn, base } = policySlot(deps, input);
   const alarm = (kind: 'High' | 'Low') => {
     const name = `TargetTracking-${input.ResourceId}-Alarm${kind}-${uuid()}`;

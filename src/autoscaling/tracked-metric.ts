@@ -54,7 +54,7 @@ function predefinedMetric(
 const STATISTICS = ['Average', 'Minimum', 'Maximum', 'SampleCount', 'Sum'];
 
 /** A tracking query as an alarm's query: its metric read at the alarms' period. */
-export const atPeriod = (q: TrackingQuery, period: number): MetricDataQuery => {
+const atPeriod = (q: TrackingQuery, period: number): MetricDataQuery => {
   const { MetricStat: stat, ...rest } = q;
   return stat ? { ...rest, MetricStat: { ...stat, Period: period } } : rest;
 };
@@ -73,9 +73,10 @@ function customizedMetric(deps: MetricsDeps, spec: CustomizedMetric, period: num
           ...field(`.${f}`),
           reason: 'parameter-combination',
         });
+    // The queries as the alarms will run them, checked as an alarm's are.
     const metrics = spec.Metrics.map((q) => atPeriod(q, period));
     checkAlarmMetrics(deps, metrics, `${prefix}.Metrics.member`);
-    return { Metrics: spec.Metrics };
+    return { Metrics: metrics };
   }
   if (!spec.MetricName)
     throw invalidParameter('MetricName is required in a customized metric specification', field('.MetricName'));
