@@ -156,4 +156,30 @@ describe('scheduler', () => {
       { numRuns: 300 },
     );
   });
+
+  it('breaks ties uniformly, across zones and within them', () => {
+    // Zone b holds two of the group, so a and c tie; within them a1 and a2 have the same room, and
+    // c1 as much: three instances tie for the first task, each must be drawn about a third of the time.
+    const fleet = [
+      inst('a1', 'az-a'),
+      inst('a2', 'az-a'),
+      inst('b1', 'az-b', { taskGroups: { 'family:web': 2 } }),
+      inst('c1', 'az-c'),
+      inst('c2', 'az-c', { remaining: { cpu: 2048, memory: 8192, gpus: 0 } }),
+    ];
+    const t = task({
+      strategies: [
+        { type: 'spread', field: 'attribute:ecs.availability-zone' },
+        { type: 'binpack', field: 'memory' },
+      ],
+    });
+    const rng = seeded(11);
+    const drawn = new Map<string, number>();
+    for (let k = 0; k < 3000; k++) {
+      const id = placeTasks(fleet, t, 1, rng).placements[0]?.instanceArn.split('/').pop() ?? '?';
+      drawn.set(id, (drawn.get(id) ?? 0) + 1);
+    }
+    assert.deepEqual([...drawn.keys()].sort(), ['a1', 'a2', 'c1']);
+    for (const n of drawn.values()) assert.ok(n > 850 && n < 1150, `drawn ${n} of 3000 times`);
+  });
 });

@@ -17,6 +17,7 @@ import {
   scorePlaced,
   type SpreadColumn,
 } from './rank/score.js';
+import { ScoreIndex } from './rank/score-index.js';
 import type { Checker, InstanceView, Plan, Reason, TaskRequest } from './types.js';
 
 export { Fleet } from './fleet.js';
@@ -114,11 +115,17 @@ export function placeTasks(
     return 0;
   };
   const score = scores?.score;
+  // Only cpu and memory decide what fits: the best candidates are kept in an index, not scanned for.
+  const indexed =
+    others.length === 0
+      ? ScoreIndex.build({ kinds, scores, spreads: sps, cpuLeft, memLeft, cpu: task.cpu, memory: task.memory })
+      : undefined;
   for (let index = 0; index < count; index++) {
     let best = -1;
     let ties = 0;
     let bestScore = Infinity;
-    if (score && others.length === 0) {
+    if (indexed) best = indexed.pick(rng);
+    else if (score && others.length === 0) {
       ties = bestByScore(score, cpuLeft, memLeft, task.cpu, task.memory, tied);
       if (ties > 0) best = tied[0] as number;
     } else
@@ -147,7 +154,8 @@ export function placeTasks(
     changed.set(best, chosen);
     cpuLeft[best] = chosen.remaining.cpu;
     memLeft[best] = chosen.remaining.memory;
-    if (scores) scorePlaced(scores, kinds, sps, best, task.cpu, task.memory);
+    if (indexed) indexed.placed(best);
+    else if (scores) scorePlaced(scores, kinds, sps, best, task.cpu, task.memory);
     for (const sp of sps)
       if (sp !== noSpread) sp.counts[sp.of[best] as number] = (sp.counts[sp.of[best] as number] as number) + 1;
     plan.placements.push({ index, instanceArn: chosen.arn });
