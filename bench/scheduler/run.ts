@@ -5,6 +5,7 @@
  * RunTask(count=10) into a berth whose instances are held by minimal agents, printing persisted
  * tasks/s. Run: npm run bench:scheduler
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { ECSClient, RegisterTaskDefinitionCommand, CreateClusterCommand } from '@aws-sdk/client-ecs';
@@ -33,6 +34,18 @@ function fleet(n: number): InstanceView[] {
     taskGroups: {},
     runningTasksCount: 0,
   }));
+}
+
+/** CPU seconds the berth process has used (user + system), from /proc; 0 when unknown. */
+function berthCpu(berth: object): number {
+  const pid = 'child' in berth ? (berth.child as { pid?: number }).pid : undefined;
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function pct(sorted: number[], p: number): number {
@@ -171,11 +184,13 @@ async function endToEnd(): Promise<void> {
       `end to end over ${INSTANCES} instances: ${tasks} tasks persisted by ${CALLS} RunTask(count=10) calls from ${CONCURRENCY} clients in ${secs.toFixed(2)} s = ${(tasks / secs).toFixed(0)} tasks/s`,
     );
     if (failures.size) console.log('placement failures:', Object.fromEntries(failures));
-    // Latency under a steady 200 calls/s for two seconds.
+    // Latency under a steady 200 calls/s, for PACED_SECONDS (2) seconds.
     const latencies: number[] = [];
     const paced: Promise<void>[] = [];
     const start = performance.now();
-    for (let i = 0; i < 400; i++) {
+    const pacedCalls = 200 * Number(process.env.PACED_SECONDS ?? 2);
+    const cpuBefore = { bench: process.cpuUsage(), berth: berthCpu(berth) };
+    for (let i = 0; i < pacedCalls; i++) {
       const due = start + i * 5;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -184,7 +199,13 @@ async function endToEnd(): Promise<void> {
     await Promise.all(paced);
     latencies.sort((a, b) => a - b);
     console.log(
-      `RunTask at 200 calls/s: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms (offered for ${((performance.now() - start) / 1000).toFixed(1)} s)`,
+      `RunTask at 200 calls/s over ${INSTANCES} instances: p50 ${pct(latencies, 50).toFixed(1)} ms, p90 ${pct(latencies, 90).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms (${pacedCalls} calls offered over ${((performance.now() - start) / 1000).toFixed(1)} s)`,
+    );
+    const wall = (performance.now() - start) / 1000;
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    const berthUsed = berthCpu(berth) - cpuBefore.berth;
+    console.log(
+      `CPU while paced: berth ${((berthUsed / wall) * 100).toFixed(0)}% of a core, this client ${(((benchCpu.user + benchCpu.system) / 1e6 / wall) * 100).toFixed(0)}%`,
     );
     console.log('target: over 2000 persisted tasks/s');
   } finally {

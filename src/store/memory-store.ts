@@ -112,6 +112,10 @@ export class MemoryStore implements Store {
     return this.compacted;
   }
 
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    return this.hub.subscribe(listener);
+  }
+
   watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change> {
     return this.hub.watch(
       fromRevision,

@@ -118,5 +118,12 @@ export interface Store {
    * Fails with Conflict if fromRevision is older than the retained history.
    */
   watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change>;
+  /**
+   * Calls `listener` with each committed transaction's changes, in the same turn as the commit
+   * (a remote store: as its watch delivers them), until the returned function is called or the
+   * store closes. For caches that must be current at the next read; the listener must not throw
+   * and must not write. The changes are shared: read them, never change them.
+   */
+  subscribe(listener: (changes: readonly Change[]) => void): () => void;
   close(): void;
 }

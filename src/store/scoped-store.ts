@@ -53,6 +53,19 @@ export function scopedStore(root: Store, scope: string): Store {
         },
       };
     },
+    subscribe(listener) {
+      const off = root.subscribe((changes) => {
+        let mine: Change[] | undefined;
+        for (const c of changes)
+          if (c.table.endsWith(suffix)) (mine ??= []).push({ ...c, table: c.table.slice(0, -suffix.length) });
+        if (mine) listener(mine);
+      });
+      closing.signal.addEventListener('abort', off, { once: true });
+      return () => {
+        off();
+        closing.signal.removeEventListener('abort', off);
+      };
+    },
     close: () => closing.abort(),
   };
 }

@@ -272,6 +272,10 @@ export class SqliteStore implements Store {
     return this.compacted;
   }
 
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    return this.hub.subscribe(listener);
+  }
+
   watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change> {
     const backlog = (from: number): Change[] =>
       this.stmt.changesSince

@@ -346,6 +346,36 @@ export function storeConformance(name: string, open: (historyLimit?: number) => 
       s.close();
     });
 
+    it('tells a subscriber of each commit in its turn, until it unsubscribes or the store closes', () => {
+      const s = open();
+      const seen: string[][] = [];
+      const off = s.subscribe((changes) =>
+        seen.push(changes.map((c) => `${c.revision} ${c.table} ${c.key} ${c.type}`)),
+      );
+      s.write((tx) => {
+        tx.put(clusters, { name: 'a', status: 'ACTIVE' });
+        tx.put(tasks, { cluster: 'a', id: '1' });
+      });
+      assert.deepEqual(seen, [['1 clusters a put', '1 tasks a/1 put']], 'told before write returns');
+      s.write(() => undefined);
+      assert.throws(() =>
+        s.write((tx) => {
+          tx.put(tasks, { cluster: 'a', id: '2' });
+          throw new Error('rolled back');
+        }),
+      );
+      assert.equal(seen.length, 1, 'nothing for a transaction that wrote nothing or rolled back');
+      s.write((tx) => tx.delete(clusters, 'a'));
+      assert.deepEqual(seen[1], ['2 clusters a delete']);
+      off();
+      s.write((tx) => tx.put(clusters, { name: 'b', status: 'ACTIVE' }));
+      assert.equal(seen.length, 2, 'nothing after unsubscribing');
+      const after: number[] = [];
+      s.subscribe((changes) => after.push(changes.length));
+      s.close();
+      assert.deepEqual(after, [], 'closing calls no listener');
+    });
+
     it('ends a watch when its signal aborts or the store closes', async () => {
       const s = open();
       const ac = new AbortController();

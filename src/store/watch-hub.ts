@@ -15,6 +15,16 @@ export class WatchHub {
     for (const s of this.subscribers) s(changes);
   }
 
+  /** A listener called with every publish, in the publisher's turn (see Store.subscribe). */
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    if (this.closed) return () => undefined;
+    const s = (changes: readonly Change[]) => {
+      if (changes.length > 0) listener(changes);
+    };
+    this.subscribers.add(s);
+    return () => this.subscribers.delete(s);
+  }
+
   close(): void {
     this.closed = true;
     for (const s of this.subscribers) s([]);

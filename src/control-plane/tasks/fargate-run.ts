@@ -1,9 +1,8 @@
 import { attachmentIdFor } from '../../wire/index.js';
 import { placeTasks, type TaskRequest } from '../../scheduler/index.js';
-import { fleetFor } from './fleet-cache.js';
-import { listInstances } from '../container-instances.js';
+import { keptFleet } from './fleet-cache.js';
 import type { ControlPlaneDeps } from '../deps.js';
-import { FLEET } from '../tables.js';
+import { FLEET, type ContainerInstanceRecord } from '../tables.js';
 import type { Launch } from './launch.js';
 import type { RunTaskResult, TaskContext } from './new-task.js';
 import { applyPlan } from './apply-plan.js';
@@ -11,6 +10,9 @@ import { applyPlan } from './apply-plan.js';
 // ECS's reason when Fargate has no room for a task.
 export const NO_CAPACITY =
   'Capacity is unavailable at this time. Please try again later or in a different availability zone';
+
+/** The fleet's hosts that can take a task now. */
+const serving = (h: ContainerInstanceRecord): boolean => h.status === 'ACTIVE' && h.agentConnected;
 
 /**
  * Fargate tasks: placed on the hosts of the Fargate fleet (spread over them), never on the
@@ -23,7 +25,7 @@ export function runOnFargate(
   launch: Extract<Launch, { kind: 'fargate' }>,
 ): RunTaskResult {
   const { res } = ctx;
-  const hosts = listInstances(deps, FLEET).filter((h) => h.status === 'ACTIVE' && h.agentConnected);
+  const hosts = keptFleet(deps.store, FLEET, serving);
   const request: TaskRequest = {
     cpu: res.cpu,
     memory: res.memory,
@@ -35,8 +37,8 @@ export function runOnFargate(
     strategies: [{ type: 'spread', field: 'instanceId' }],
   };
   const count = launch.providers.length;
-  const plan = hosts.length
-    ? placeTasks(fleetFor(deps.store, FLEET, hosts), request, count, deps.rng)
+  const plan = hosts.views.length
+    ? placeTasks(hosts, request, count, deps.rng)
     : { placements: [], failures: Array.from({ length: count }, () => ({ reason: NO_CAPACITY })) };
   const ephemeral = (ctx.td.input.ephemeralStorage as { sizeInGiB?: number } | undefined)?.sizeInGiB ?? 20;
   const records = applyPlan(deps, ctx, plan, {

@@ -10,10 +10,10 @@ import {
 import { getCluster } from '../clusters.js';
 import { instanceView, listInstances } from '../container-instances.js';
 import { now, type ControlPlaneDeps } from '../deps.js';
-import { type ClusterRecord, type Tag, type TaskDefinitionRecord } from '../tables.js';
+import { type ClusterRecord, type ContainerInstanceRecord, type Tag, type TaskDefinitionRecord } from '../tables.js';
 import { resolveTaskDefinition } from '../task-definitions/task-definitions.js';
 import { runOnFargate } from './fargate-run.js';
-import { fleetFor } from './fleet-cache.js';
+import { keptFleet } from './fleet-cache.js';
 import { resolveLaunch } from './launch.js';
 import { checkTaskRole } from './task-role.js';
 import { refuseUnsupported } from './unsupported.js';
@@ -44,6 +44,9 @@ export interface RunTaskInput {
   /** StartTask: place only on these instances. */
   containerInstances?: string[];
 }
+
+/** The instances RunTask sees: all but the deregistered. */
+const registered = (i: ContainerInstanceRecord): boolean => i.status !== 'INACTIVE';
 
 function toConstraints(list: RunTaskInput['placementConstraints']): Constraint[] {
   return (list ?? []).map((c) => {
@@ -132,18 +135,16 @@ function runOnInstances(
     constraints: toConstraints([...tdConstraints, ...(input.placementConstraints ?? [])]),
     strategies: toStrategies(input.placementStrategy),
   };
+  // StartTask names its instances; RunTask places over the cluster's kept fleet.
   const named = input.containerInstances?.map((r) => r.slice(r.lastIndexOf('/') + 1));
-  const candidates = listInstances(deps, cluster.name).filter(
-    (i) => i.status !== 'INACTIVE' && (!named || named.includes(i.id)),
-  );
-  if (candidates.length === 0)
+  const candidates = named
+    ? listInstances(deps, cluster.name)
+        .filter((i) => registered(i) && named.includes(i.id))
+        .map((i) => instanceView(i))
+    : keptFleet(deps.store, cluster.name, registered);
+  if ((Array.isArray(candidates) ? candidates : candidates.views).length === 0)
     throw invalidParameter('No Container Instances were found in your cluster.', { field: 'cluster' });
-  const plan: Plan = placeTasks(
-    named ? candidates.map((i) => instanceView(i)) : fleetFor(deps.store, cluster.name, candidates),
-    request,
-    count,
-    deps.rng,
-  );
+  const plan: Plan = placeTasks(candidates, request, count, deps.rng);
   const records = applyPlan(deps, ctx, plan, {
     pool: cluster.name,
     hostPorts: true,
