@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { createLogger } from '../kernel/logger.js';
 import type { ServerMessage } from '../wire/agent-protocol.js';
 import { AgentSession } from './agent-gateway.js';
-import { findInstance } from './container-instances.js';
+import { findInstance, remainingResources } from './container-instances.js';
+import { containerInstances, FLEET, type ContainerInstanceRecord } from './tables.js';
 import { runTask } from './tasks/run-task.js';
 import { findTask, stopTask } from './tasks/tasks.js';
 import { registerTaskDefinition } from './task-definitions/task-definitions.js';
@@ -147,5 +148,79 @@ describe('agent gateway', () => {
     assert.equal(findTask(deps, 'c', other.id)?.lastStatus, 'PROVISIONING');
     session.onClose();
     stranger.onClose();
+  });
+
+  it('counts one memory for a host serving a cluster and the Fargate fleet: each pool sees what the other reserves', () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'default', capacityProviders: ['FARGATE'] });
+    registerTaskDefinition(deps, {
+      family: 'ec2',
+      containerDefinitions: [{ name: 'app', image: 'busybox', memory: 1000 }],
+    });
+    registerTaskDefinition(deps, fargateTaskDefinition('web'));
+    const session = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
+    session.onMessage(
+      JSON.stringify({
+        type: 'hello',
+        cluster: 'default',
+        fargate: true,
+        agentVersion: '1',
+        resources: { cpu: 4096, memory: 4096, ports: [] },
+        fargateResources: { cpu: 16384, memory: 4096 },
+        attributes: [],
+      }),
+    );
+    const id = (deps.store.read((tx) => tx.list(containerInstances, { prefix: 'default/' }))[0]?.value.id ??
+      '') as string;
+    const left = () =>
+      ['default', FLEET].map(
+        (pool) => remainingResources(findInstance(deps, pool, id) as ContainerInstanceRecord).memory,
+      );
+    assert.deepEqual(left(), [4096, 4096]);
+    const ec2 = runTask(deps, { taskDefinition: 'ec2' }).tasks[0];
+    assert.deepEqual(left(), [3096, 3096], 'an EC2 task takes from the fleet host too');
+    runTask(deps, {
+      taskDefinition: 'web',
+      launchType: 'FARGATE',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+    });
+    assert.deepEqual(left(), [2584, 2584], 'a Fargate task (512 MiB) takes from the instance too');
+    stopTask(deps, 'default', ec2?.arn as string);
+    session.onMessage(
+      JSON.stringify({ type: 'task-state', taskId: ec2?.id, lastStatus: 'STOPPED', stoppedAt: 2, containers: [] }),
+    );
+    assert.deepEqual(left(), [3584, 3584], 'a stopped task gives it back in both');
+    session.onClose();
+  });
+
+  it("counts what a host's tasks already reserve when it starts serving a second pool", () => {
+    const deps = testControlPlaneDeps();
+    createCluster(deps, { clusterName: 'default' });
+    registerTaskDefinition(deps, {
+      family: 'ec2',
+      containerDefinitions: [{ name: 'app', image: 'busybox', memory: 700 }],
+    });
+    const hello = (fargate: boolean, containerInstanceId?: string) =>
+      JSON.stringify({
+        type: 'hello',
+        cluster: 'default',
+        ...(fargate ? { fargate } : {}),
+        ...(containerInstanceId ? { containerInstanceId } : {}),
+        agentVersion: '1',
+        resources: { cpu: 4096, memory: 4096, ports: [] },
+        attributes: [],
+      });
+    const first = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
+    first.onMessage(hello(false));
+    const id = deps.store.read((tx) => tx.list(containerInstances, { prefix: 'default/' }))[0]?.value.id as string;
+    runTask(deps, { taskDefinition: 'ec2' });
+    first.onClose();
+    const again = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
+    again.onMessage(hello(true, id));
+    const fleetRow = findInstance(deps, FLEET, id) as ContainerInstanceRecord;
+    assert.deepEqual(fleetRow.pools, ['default', FLEET]);
+    assert.equal(remainingResources(fleetRow).memory, 4096 - 700);
+    assert.equal(remainingResources(findInstance(deps, 'default', id) as ContainerInstanceRecord).memory, 4096 - 700);
+    again.onClose();
   });
 });

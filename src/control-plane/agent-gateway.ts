@@ -10,7 +10,12 @@ import {
   type TaskSpec,
 } from '../wire/index.js';
 import { getCluster } from './clusters.js';
-import { registerContainerInstance, registerFleetHost, setAgentConnected } from './container-instances.js';
+import {
+  registerContainerInstance,
+  registerFleetHost,
+  setAgentConnected,
+  sharePoolMemory,
+} from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
@@ -178,12 +183,14 @@ export class AgentSession implements LogSource {
         agentConnected: true,
       };
       const cluster = h.cluster ? getCluster(this.deps, h.cluster).name : undefined;
+      const pools = [...(cluster ? [cluster] : []), ...(h.fargate ? [FLEET] : [])];
       let rec: ContainerInstanceRecord | undefined;
       if (cluster)
         rec = registerContainerInstance(this.deps, {
           cluster,
           ...(h.containerInstanceId ? { containerInstanceId: h.containerInstanceId } : {}),
           ...input,
+          pools,
         });
       // A host in both roles keeps one identity: its fleet host has its container instance's id.
       const id = rec?.id ?? h.containerInstanceId;
@@ -191,10 +198,12 @@ export class AgentSession implements LogSource {
         ? registerFleetHost(this.deps, {
             ...(id ? { containerInstanceId: id } : {}),
             ...input,
+            pools,
             ...(h.fargateResources ? { cpu: h.fargateResources.cpu, memory: h.fargateResources.memory } : {}),
           })
         : undefined;
       const me = (rec ?? host) as ContainerInstanceRecord;
+      sharePoolMemory(this.deps, pools, me.id);
       this.dropSessions();
       this.instance = { ...(cluster ? { cluster } : {}), id: me.id, fleet: host !== undefined };
       if (cluster) this.options.sessions?.add(cluster, me.id, this);

@@ -4,7 +4,7 @@ import { containerInstanceArn, nameFromArnOrName } from './arns.js';
 import { getCluster } from './clusters.js';
 import { now, type ControlPlaneDeps } from './deps.js';
 import { containerInstances, FLEET, type AttributeRecord, type ContainerInstanceRecord, type Tag } from './tables.js';
-import { groupCounts } from './tasks/put-task.js';
+import { emptyUsage, groupCounts } from './tasks/put-task.js';
 
 export interface RegisterInstanceInput {
   cluster?: string;
@@ -22,6 +22,8 @@ export interface RegisterInstanceInput {
   agentConnected?: boolean;
   /** The address berth reaches the host at (its agent's connection's), for load balancers' targets. */
   address?: string;
+  /** Every pool the host serves, when more than one (see ContainerInstanceRecord.pools). */
+  pools?: string[];
 }
 
 /** Registers (or re-registers) a container instance; attributes are merged, custom ones kept. */
@@ -60,8 +62,28 @@ function putInstance(deps: ControlPlaneDeps, cluster: string, input: RegisterIns
       ...(input.agentVersion ? { agentVersion: input.agentVersion } : {}),
       ...(input.hostname ? { hostname: input.hostname } : {}),
       ...((input.address ?? existing?.address) ? { address: input.address ?? existing?.address } : {}),
+      ...(input.pools && input.pools.length > 1 ? { pools: input.pools } : {}),
     };
     return tx.put(containerInstances, rec).value;
+  });
+}
+
+/**
+ * A host's rows in the pools it serves, each made to count what the others' tasks reserve of its
+ * memory: exact from the rows' own usage, whatever the host served before (a host that starts
+ * serving a second pool while tasks run).
+ */
+export function sharePoolMemory(deps: ControlPlaneDeps, pools: string[], id: string): void {
+  if (pools.length < 2) return;
+  deps.store.write((tx) => {
+    const rows = pools.flatMap((p) => tx.get(containerInstances, `${p}/${id}`)?.value ?? []);
+    const total = rows.reduce((n, r) => n + (r.usage?.memory ?? 0), 0);
+    for (const r of rows) {
+      const others = total - (r.usage?.memory ?? 0);
+      if ((r.usage?.otherPoolsMemory ?? 0) === others) continue;
+      const usage = { ...(r.usage ?? emptyUsage()), otherPoolsMemory: others };
+      tx.put(containerInstances, { ...r, usage, version: r.version + 1 });
+    }
   });
 }
 
@@ -92,7 +114,7 @@ export function remainingResources(inst: ContainerInstanceRecord) {
   const reg = inst.registeredResources;
   return {
     cpu: reg.cpu - (u?.cpu ?? 0),
-    memory: reg.memory - (u?.memory ?? 0),
+    memory: reg.memory - (u?.memory ?? 0) - (u?.otherPoolsMemory ?? 0),
     gpus: reg.gpus - (u?.gpus ?? 0),
     usedPorts: u?.usedPorts ?? [],
     taskGroups: u ? groupCounts(u) : {},

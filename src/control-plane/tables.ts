@@ -73,6 +73,12 @@ export interface ContainerInstanceRecord {
   address?: string;
   /** What the instance's live tasks reserve, kept by every task write (see tasks/put-task.ts). */
   usage?: InstanceUsage;
+  /**
+   * Every pool the host serves when it serves more than one (a cluster and the Fargate fleet): it
+   * has a row in each, under one id, and its memory is one, so each row also counts what the
+   * host's tasks of the other pools reserve (InstanceUsage.otherPoolsMemory).
+   */
+  pools?: string[];
 }
 
 export interface InstanceUsage {
@@ -86,6 +92,8 @@ export interface InstanceUsage {
   taskGroups?: string[];
   running: number;
   pending: number;
+  /** Memory the host's live tasks of its other pools reserve (see ContainerInstanceRecord.pools). */
+  otherPoolsMemory?: number;
 }
 
 export interface NetworkBinding {

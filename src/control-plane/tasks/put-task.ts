@@ -12,7 +12,7 @@ import {
   type TaskRecord,
 } from '../tables.js';
 
-const empty = (): InstanceUsage => ({
+export const emptyUsage = (): InstanceUsage => ({
   cpu: 0,
   memory: 0,
   gpus: 0,
@@ -53,6 +53,7 @@ function withTask(u: InstanceUsage, t: TaskRecord, sign: 1 | -1): InstanceUsage 
     groups: withGroup(groupCounts(u), t.group, sign),
     running: u.running + (t.lastStatus === 'RUNNING' ? sign : 0),
     pending: u.pending + (t.lastStatus !== 'RUNNING' ? sign : 0),
+    ...(u.otherPoolsMemory ? { otherPoolsMemory: u.otherPoolsMemory } : {}),
   };
 }
 
@@ -97,6 +98,14 @@ export class InstanceBatch {
   }
 }
 
+/** The host's row in another pool it serves counts `memory` more (or less) reserved there. */
+function otherPool(batch: InstanceBatch, pool: string, id: string, memory: number): void {
+  const row = batch.instance(pool, id);
+  if (!row) return;
+  const u = row.usage ?? emptyUsage();
+  batch.set({ ...row, usage: { ...u, otherPoolsMemory: Math.max(0, (u.otherPoolsMemory ?? 0) + memory) } });
+}
+
 /**
  * Every task write goes through here, in the same transaction, so that what an instance has
  * reserved and the per-instance index of live tasks never drift from the tasks themselves. With a
@@ -111,10 +120,13 @@ export function putTask(tx: WriteTx, t: TaskRecord, batch?: InstanceBatch): Task
     const own = batch ?? new InstanceBatch(tx);
     const inst = own.instance(host.pool, host.id);
     if (inst) {
-      let u = inst.usage ?? empty();
+      let u = inst.usage ?? emptyUsage();
       if (live(prev)) u = withTask(u, prev, -1);
       if (live(t)) u = withTask(u, t, 1);
       own.set({ ...inst, usage: u });
+      const memory = (live(t) ? t.memory : 0) - (live(prev) ? prev.memory : 0);
+      if (memory !== 0)
+        for (const pool of inst.pools ?? []) if (pool !== host.pool) otherPool(own, pool, host.id, memory);
     }
     if (!batch) own.flush();
   }
