@@ -1,3 +1,4 @@
+// e2e lane: shared — runs no task on this host, so npm test runs it beside the files that do.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

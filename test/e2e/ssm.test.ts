@@ -1,3 +1,4 @@
+// e2e lane: shared — runs no task on this host, so npm test runs it beside the files that do.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
