@@ -158,7 +158,7 @@ describe('HAProxy configuration', () => {
   });
 });
 
-/** HAProxy itself accepts a configuration, where it is installed (CI installs it). */
+/** HAProxy itself accepts a configuration, every line of it, where it is installed (CI installs it). */
 function haproxyAccepts(text: string): void {
   if (spawnSync('haproxy', ['-v']).status !== 0) return;
   const dir = mkdtempSync(join(tmpdir(), 'berth-haproxy-'));
@@ -166,6 +166,8 @@ function haproxyAccepts(text: string): void {
     writeFileSync(join(dir, 'h.cfg'), text);
     const check = spawnSync('haproxy', ['-c', '-f', join(dir, 'h.cfg')], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr + check.stdout);
+    // Warned of and ignored: a line that does nothing (an HTTP option in a TCP frontend, say).
+    assert.doesNotMatch(check.stderr + check.stdout, /ignored/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -172,6 +172,9 @@ export function renderHaproxy(
     }
     out.push(
       '  option http-keep-alive',
+      // On a reload the old worker keeps a client's idle keep-alive connection until its next
+      // request (answered, then closed) instead of closing it at once, which raced a request sent on it.
+      '  option idle-close-on-response',
       '  option forwardfor',
       `  http-request set-header X-Forwarded-Proto ${l.protocol.toLowerCase()}`,
       `  http-request set-header X-Forwarded-Port ${l.port}`,
