@@ -10,16 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type WebSocket from 'ws';
 import { startBerth } from '../../test/e2e/harness.js';
+import { openModeHeaders } from '../light-ecs.js';
 import { benchCluster } from './fixture.js';
 import { wrk, CONNECTIONS, needWrk, SECONDS, type Result } from './wrk.js';
-
-const signedHeaders = (target: string) => ({
-  'content-type': 'application/x-amz-json-1.1',
-  'x-amz-target': target,
-  'x-amz-date': '20260101T000000Z',
-  // SigV4's shape, which open mode requires and does not verify.
-  authorization: `AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/ecs/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-});
 
 /** The peer: a fastify that answers every POST / with a fixed small JSON body, in its own process. */
 async function startTrivial(): Promise<{ url: string; stop(): void }> {
@@ -49,7 +42,7 @@ async function main() {
     const call = async (op: string, body: object) => {
       const res = await fetch(berth.endpoint, {
         method: 'POST',
-        headers: signedHeaders(`AmazonEC2ContainerServiceV20141113.${op}`),
+        headers: openModeHeaders(op),
         body: JSON.stringify(body),
       });
       if (!res.ok) throw new Error(`${op}: ${res.status} ${await res.text()}`);
@@ -65,13 +58,9 @@ async function main() {
       await wrk(dir, url, h, body, 3);
       return wrk(dir, url, h, body);
     };
-    const t = await measure(trivial.url, signedHeaders('X.Y'), describe);
-    const d = await measure(
-      berth.endpoint,
-      signedHeaders('AmazonEC2ContainerServiceV20141113.DescribeTasks'),
-      describe,
-    );
-    const l = await measure(berth.endpoint, signedHeaders('AmazonEC2ContainerServiceV20141113.ListTasks'), list);
+    const t = await measure(trivial.url, openModeHeaders('DescribeTasks'), describe);
+    const d = await measure(berth.endpoint, openModeHeaders('DescribeTasks'), describe);
+    const l = await measure(berth.endpoint, openModeHeaders('ListTasks'), list);
     const row = (name: string, r: Result) =>
       console.log(
         `${name.padEnd(30)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   ratio to trivial ${(r.rps / t.rps).toFixed(2)}`,

@@ -13,6 +13,7 @@ import { parseQuery } from '../../src/scheduler/query/parse.js';
 import { Fleet, placeTasks } from '../../src/scheduler/stack.js';
 import type { InstanceView, TaskRequest } from '../../src/scheduler/types.js';
 import { startBerth, testCredentials } from '../../test/e2e/harness.js';
+import { openModeHeaders } from '../light-ecs.js';
 
 let seed = 7;
 const rng = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -137,8 +138,7 @@ async function endToEnd(): Promise<void> {
       }),
     );
     const failures = new Map<string, number>();
-    // A light client: the AWS SDK's own CPU would otherwise share the two cores with berth. The
-    // request has SigV4's shape, which berth's open mode requires but does not verify.
+    // A light client: the AWS SDK's own CPU would otherwise share the two cores with berth.
     const body = JSON.stringify({
       cluster: 'bench',
       taskDefinition: 'bench',
@@ -148,14 +148,7 @@ async function endToEnd(): Promise<void> {
         { type: 'binpack', field: 'memory' },
       ],
     });
-    const headers = {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AmazonEC2ContainerServiceV20141113.RunTask',
-      'x-amz-date': '20260101T000000Z',
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/ecs/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=' +
-        '0'.repeat(64),
-    };
+    const headers = openModeHeaders('RunTask');
     const runTask = async () => {
       const t = performance.now();
       const res = await fetch(berth.endpoint, { method: 'POST', headers, body });
