@@ -54,22 +54,17 @@ export function parseRule(src: string): Rule {
   const peek = () => tokens[pos] as Token;
   const word = (w: string) => peek().t === 'word' && peek().v.toUpperCase() === w;
   const where = (t: Token) => (t.t === 'end' ? 'the end of the rule' : `'${t.v}' at position ${t.at + 1}`);
-  const or = (): Rule => {
-    let l = and();
-    while (word('OR')) {
+  // OR and AND: left-associative levels, each over the next tighter one.
+  const level = (op: 'OR' | 'AND', next: () => Rule) => (): Rule => {
+    let l = next();
+    while (word(op)) {
       pos++;
-      l = { k: 'or', l, r: and() };
+      l = { k: op === 'OR' ? 'or' : 'and', l, r: next() };
     }
     return l;
   };
-  const and = (): Rule => {
-    let l = unary();
-    while (word('AND')) {
-      pos++;
-      l = { k: 'and', l, r: unary() };
-    }
-    return l;
-  };
+  const and = level('AND', () => unary());
+  const or = level('OR', and);
   const unary = (): Rule => {
     if (++depth > MAX_DEPTH) throw new RuleError(`the rule is nested deeper than ${MAX_DEPTH} levels`);
     try {
