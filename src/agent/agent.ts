@@ -62,6 +62,8 @@ export class Agent {
       socketDir: join(config.dataDir, 'conmon'),
       // Large: conmon truncates a log that reaches it, and awslogs ships from the file.
       logSizeMax: config.logSizeMax ?? 1024 * 1024 * 1024,
+      // Two: a task's first containers start on monitors already up; more start as before.
+      warm: { size: 2, dir: join(config.dataDir, 'monitors') },
     });
     this.shipper = new LogShipper((m) => this.send(m), logger);
     this.taskEndpoint = new TaskEndpoint(
@@ -102,6 +104,7 @@ export class Agent {
       void this.taskEndpoint
         .serve(this.config.network.bridge)
         .catch((e: unknown) => this.logger.error({ err: String(e) }, 'the task endpoint could not be served'));
+    this.runtime.warmUp();
     this.connect();
     this.timers.push(
       setInterval(

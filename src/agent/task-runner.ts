@@ -97,9 +97,10 @@ export class TaskRunner {
     } finally {
       this.busy = false;
       if (JSON.stringify(this.task) !== before) {
+        // Told first: what is reported can be had again from the containers after a restart.
+        this.deps.report(this.task);
         await this.saved;
         await saveTask(this.dir, this.task);
-        this.deps.report(this.task);
       }
     }
   }

@@ -5,6 +5,7 @@ import { basename, isAbsolute, join } from 'node:path';
 import { processAlive } from '../../kernel/index.js';
 import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
+import { awaitCreated, spawnConmon, WarmMonitors, type MonitorPaths } from './warm-monitors.js';
 
 export interface RuntimeOptions {
   /** The OCI runtime binary: `runc` by default, `crun` where the host's cgroup layout allows it. */
@@ -15,6 +16,8 @@ export interface RuntimeOptions {
   socketDir: string;
   /** Bytes a container's log may reach before conmon truncates it. */
   logSizeMax: number;
+  /** Monitors kept started ahead of need, and their directory (see WarmMonitors); none by default. */
+  warm?: { size: number; dir: string };
 }
 
 /** A binary's absolute path (conmon wants one for the runtime), or undefined when it is not installed. */
@@ -72,7 +75,20 @@ export class Runtime implements ContainerRuntime {
   /** The attach sockets' directory, made once: every create waited on a mkdir otherwise. */
   private socketDirMade: Promise<void> | undefined;
 
-  constructor(private readonly o: RuntimeOptions) {}
+  private readonly warm: WarmMonitors | undefined;
+
+  constructor(private readonly o: RuntimeOptions) {
+    const runtime = findBinary(o.binary);
+    this.warm =
+      o.warm && o.warm.size > 0 && runtime && findBinary('conmon')
+        ? new WarmMonitors({
+            ...o.warm,
+            runtime,
+            args: (p) => this.conmonArgs(p),
+            runtimeArgs: [`--root=${o.root}`],
+          })
+        : undefined;
+  }
 
   private get rt(): string[] {
     return ['--root', this.o.root];
@@ -90,76 +106,83 @@ export class Runtime implements ContainerRuntime {
     return this.isRunc;
   }
 
-  /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
-  async create(id: string, bundle: string, dir: string): Promise<void> {
-    await (this.socketDirMade ??= mkdir(this.o.socketDir, { recursive: true }).then(
+  /** conmon's arguments for one container, its files in `p.dir`. */
+  private conmonArgs(p: MonitorPaths): string[] {
+    const f = containerFiles(p.dir);
+    return [
+      '--api-version',
+      '1',
+      '--cid',
+      p.id,
+      '--cuuid',
+      p.id,
+      '--name',
+      p.id,
+      '--runtime',
+      p.runtime,
+      '--bundle',
+      p.bundle,
+      '--container-pidfile',
+      join(p.dir, 'pid'),
+      '--conmon-pidfile',
+      join(p.dir, 'conmon.pid'),
+      '--log-path',
+      `k8s-file:${f.log}`,
+      '--log-size-max',
+      String(this.o.logSizeMax),
+      '--exit-dir',
+      p.dir,
+      '--persist-dir',
+      p.dir,
+      '--socket-dir-path',
+      this.o.socketDir,
+      ...p.runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
+      '--log-level',
+      'error',
+    ];
+  }
+
+  /**
+   * Starts monitors ahead of need (see WarmMonitors), and again after each is taken; off when
+   * none are asked for or conmon is not installed.
+   */
+  warmUp(): void {
+    const warm = this.warm;
+    if (!warm) return;
+    void this.socketDir()
+      .then(() => warm.fill())
+      .catch(() => undefined);
+  }
+
+  /** conmon's attach sockets' directory (each monitor links its container's bundle there), made once. */
+  private socketDir(): Promise<void> {
+    return (this.socketDirMade ??= mkdir(this.o.socketDir, { recursive: true }).then(
       () => undefined,
       (e: unknown) => {
         this.socketDirMade = undefined;
         throw e;
       },
     ));
-    const f = containerFiles(dir);
-    const args = [
-      '--api-version',
-      '1',
-      '--cid',
-      id,
-      '--cuuid',
-      id,
-      '--name',
-      id,
-      '--runtime',
-      findBinary(this.o.binary) ?? this.o.binary,
-      '--bundle',
-      bundle,
-      '--container-pidfile',
-      join(dir, 'pid'),
-      '--conmon-pidfile',
-      join(dir, 'conmon.pid'),
-      '--log-path',
-      `k8s-file:${f.log}`,
-      '--log-size-max',
-      String(this.o.logSizeMax),
-      '--exit-dir',
-      dir,
-      '--persist-dir',
-      dir,
-      '--socket-dir-path',
-      this.o.socketDir,
-      '--runtime-arg',
-      `--root=${this.o.root}`,
-      '--log-level',
-      'error',
-    ];
-    await new Promise<void>((resolve, reject) => {
-      // conmon reports the created container's pid (or the runtime's error) on the sync pipe, fd 3.
-      const p = spawn('conmon', args, {
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-        env: { ...process.env, _OCI_SYNCPIPE: '3' },
-      });
-      let out = '';
-      let err = '';
-      let settled = false;
-      const settle = (final: boolean) => {
-        const msg = parseSync(out);
-        if (settled || (!msg && !final)) return;
-        settled = true;
-        if (msg && msg.data > 0) resolve();
-        else reject(new Error(msg?.message?.trim() || err.trim() || 'the container monitor failed to create it'));
-      };
-      p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-      const sync = p.stdio[3] as NodeJS.ReadableStream;
-      sync.on('data', (d: Buffer) => {
-        out += d.toString();
-        settle(false);
-      });
-      sync.on('error', () => undefined);
-      sync.on('end', () => settle(true));
-      p.on('error', reject);
-      p.unref();
-    });
+  }
+
+  /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
+  async create(id: string, bundle: string, dir: string): Promise<void> {
+    await this.socketDir();
+    const warm = await this.warm?.take(dir);
+    if (warm) {
+      warm.go(id, bundle);
+      try {
+        await warm.created;
+      } finally {
+        // Later, so that the monitor's start does not take the CPU this container's start needs.
+        setTimeout(() => this.warmUp(), 200).unref();
+      }
+      return;
+    }
+    const runtime = findBinary(this.o.binary) ?? this.o.binary;
+    await awaitCreated(
+      spawnConmon(this.conmonArgs({ id, runtime, bundle, dir, runtimeArgs: [`--root=${this.o.root}`] })),
+    );
   }
 
   /** Starts a created container's process. */
@@ -222,16 +245,6 @@ export class Runtime implements ContainerRuntime {
       () => false,
     );
     return { code, oomKilled };
-  }
-}
-
-/** conmon's first sync message: `{"data": <pid>}`, or a negative data with the runtime's message. */
-function parseSync(text: string): { data: number; message?: string } | undefined {
-  const first = text.split('\n').find((l) => l.trim());
-  try {
-    return first ? (JSON.parse(first) as { data: number; message?: string }) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

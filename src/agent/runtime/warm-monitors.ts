@@ -1,0 +1,230 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { run } from './exec.js';
+
+/**
+ * The OCI runtime a warm monitor runs: it waits on its gate for the container berth gives it (an
+ * id and a bundle, one line each), then becomes the real runtime's `create` with that id and
+ * bundle in place of the placeholders the monitor was started with. End of file on the gate (the
+ * agent closed it, or went away) and it exits 1, and its monitor with it.
+ */
+export function gateScript(runtime: string): string {
+  const quoted = `'${runtime.replaceAll("'", `'\\''`)}'`;
+  return `#!/bin/sh
+# berth: a warm container monitor's runtime (see warm-monitors.ts)
+gate="\${1#--berth-gate=}"; shift
+{ IFS= read -r id && IFS= read -r bundle; } < "$gate" || exit 1
+[ -n "$id" ] && [ -n "$bundle" ] || exit 1
+n=$#; i=0; prev=
+for a do
+  i=$((i+1)); shift
+  v=$a
+  [ "$prev" = --bundle ] && v=$bundle
+  [ "$i" -eq "$n" ] && v=$id
+  set -- "$@" "$v"; prev=$a
+done
+exec ${quoted} "$@"
+`;
+}
+
+/** What conmon is told for one container whose files all go in `dir` (see Runtime.create). */
+export interface MonitorPaths {
+  id: string;
+  runtime: string;
+  bundle: string;
+  dir: string;
+  runtimeArgs: string[];
+}
+
+/** conmon's report of the runtime's create: resolves once the container exists, else rejects with the runtime's words. */
+export function awaitCreated(p: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    let settled = false;
+    const settle = (final: boolean) => {
+      const msg = parseSync(out);
+      if (settled || (!msg && !final)) return;
+      settled = true;
+      if (msg && msg.data > 0) resolve();
+      else reject(new Error(msg?.message?.trim() || err.trim() || 'the container monitor failed to create it'));
+    };
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const sync = p.stdio[3] as NodeJS.ReadableStream;
+    sync.on('data', (d: Buffer) => {
+      out += d.toString();
+      settle(false);
+    });
+    sync.on('error', () => undefined);
+    sync.on('end', () => settle(true));
+    p.on('error', reject);
+  });
+}
+
+/** conmon's first sync message: `{"data": <pid>}`, or a negative data with the runtime's message. */
+function parseSync(text: string): { data: number; message?: string } | undefined {
+  const first = text.split('\n').find((l) => l.trim());
+  try {
+    return first ? (JSON.parse(first) as { data: number; message?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts conmon (detached, in its own session) with the sync pipe on fd 3. */
+export function spawnConmon(args: string[]): ChildProcess {
+  const p = spawn('conmon', args, {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, _OCI_SYNCPIPE: '3' },
+  });
+  p.unref();
+  return p;
+}
+
+/** A monitor started ahead, waiting at its gate. */
+interface Slot {
+  dir: string;
+  /** The agent's end of the gate (opened read-write, so it never blocks and the runtime never sees EOF while it is open). */
+  gate: number;
+  created: Promise<void>;
+  /** conmon's stderr and sync pipe: unreferenced while it waits, referenced again once taken. */
+  pipes: Socket[];
+}
+
+/**
+ * conmon started ahead of need. A monitor's start (its process, its libraries, its daemon fork)
+ * took ~20 ms of each container's create on this kind of host; a warm one has done all that and
+ * waits, its runtime blocked on a gate. Taking one moves its files (its pid file and its log,
+ * opened already) into the container's directory, leaves a link in its place for the paths conmon
+ * writes later (the exit code, the OOM mark), and opens the gate with the container's id and
+ * bundle. Monitors not taken end when the agent does: their gate's only writer goes with it.
+ */
+export class WarmMonitors {
+  private readonly ready: Slot[] = [];
+  private filling = false;
+  private gateReady: Promise<string> | undefined;
+
+  constructor(
+    private readonly o: {
+      dir: string;
+      size: number;
+      runtime: string;
+      args: (p: MonitorPaths) => string[];
+      runtimeArgs: string[];
+    },
+  ) {}
+
+  private get script(): string {
+    return join(this.o.dir, 'runtime-gate');
+  }
+
+  /** A monitor ready for `dir`'s container, or undefined (none warm, or the directory has had a container: its log goes on). */
+  async take(dir: string): Promise<{ created: Promise<void>; go: (id: string, bundle: string) => void } | undefined> {
+    const slot = this.ready.shift();
+    if (!slot) return undefined;
+    const fresh = await lstat(join(dir, 'container.log')).then(
+      () => false,
+      () => true,
+    );
+    if (!fresh) {
+      this.ready.unshift(slot);
+      return undefined;
+    }
+    try {
+      await Promise.all(['container.log', 'conmon.pid'].map((f) => rename(join(slot.dir, f), join(dir, f))));
+      await rm(slot.dir, { recursive: true, force: true });
+      await symlink(dir, slot.dir);
+    } catch {
+      closeSync(slot.gate);
+      return undefined;
+    }
+    // The gate stays open until the monitor has answered: a fifo's data goes when its last
+    // opener closes it, and the runtime may not have opened it yet.
+    for (const s of slot.pipes) s.ref();
+    const created = slot.created.finally(() => closeSync(slot.gate));
+    created.catch(() => undefined);
+    return { created, go: (id, bundle) => writeSync(slot.gate, `${id}\n${bundle}\n`) };
+  }
+
+  /** Tops the pool up to its size, one monitor at a time; first clearing what earlier monitors left. */
+  async fill(): Promise<void> {
+    if (this.filling || this.o.size <= 0) return;
+    this.filling = true;
+    try {
+      await this.sweep();
+      const script = await (this.gateReady ??= this.writeScript());
+      while (this.ready.length < this.o.size) this.ready.push(await this.startOne(script));
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private async writeScript(): Promise<string> {
+    await mkdir(this.o.dir, { recursive: true });
+    await writeFile(this.script, gateScript(this.o.runtime), { mode: 0o755 });
+    return this.script;
+  }
+
+  private async startOne(script: string): Promise<Slot> {
+    const id = `warm-${randomBytes(8).toString('hex')}`;
+    const dir = join(this.o.dir, id);
+    await mkdir(join(dir, 'bundle'), { recursive: true });
+    await run('mkfifo', ['-m', '0600', join(dir, 'gate')]);
+    // Read-write: a fifo's open for writing alone would wait for the runtime to open it.
+    const gate = openSync(join(dir, 'gate'), constants.O_RDWR);
+    const args = this.o.args({
+      id,
+      runtime: script,
+      bundle: join(dir, 'bundle'),
+      dir,
+      runtimeArgs: [`--berth-gate=${join(dir, 'gate')}`, ...this.o.runtimeArgs],
+    });
+    const p = spawnConmon(args);
+    const created = awaitCreated(p);
+    // A monitor waiting for a container keeps no process alive (the agent's, a test's) by itself.
+    const pipes = [p.stdio[2], p.stdio[3]].filter(Boolean) as Socket[];
+    for (const s of pipes) s.unref();
+    created.catch(() => undefined); // a monitor never taken is never awaited
+    // Ready once conmon's first process has gone: it has opened the log and written its pid file by then.
+    const code = await new Promise<number | null>((resolve) => {
+      p.once('exit', resolve);
+      p.once('error', () => resolve(-1));
+    });
+    if (code !== 0) {
+      closeSync(gate);
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`a warm container monitor exited with ${code}`);
+    }
+    return { dir, gate, created, pipes };
+  }
+
+  /**
+   * Removes what monitors of earlier agents and finished containers left here: directories of
+   * monitors never taken (theirs ended with that agent), and links to containers that have exited
+   * or whose directories are gone.
+   */
+  private async sweep(): Promise<void> {
+    const mine = new Set(this.ready.map((s) => s.dir));
+    const names = await readdir(this.o.dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith('warm-'))) {
+      const p = join(this.o.dir, name);
+      if (mine.has(p)) continue;
+      const st = await lstat(p).catch(() => undefined);
+      if (!st) continue;
+      if (st.isDirectory()) await rm(p, { recursive: true, force: true });
+      else if (st.isSymbolicLink()) {
+        const target = await readlink(p).catch(() => '');
+        const done = await stat(join(target, 'exit')).then(
+          () => true,
+          async () => !target || !(await stat(target).catch(() => undefined)),
+        );
+        if (done) await rm(p, { force: true });
+      }
+    }
+  }
+}
