@@ -1,23 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { run } from './exec.js';
 
 /**
- * The OCI runtime a warm monitor runs: it waits on its gate for the container berth gives it (an
- * id and a bundle, one line each), then becomes the real runtime's `create` with that id and
- * bundle in place of the placeholders the monitor was started with. End of file on the gate (the
- * agent closed it, or went away) and it exits 1, and its monitor with it.
+ * The OCI runtime a warm monitor runs: it waits on its gate, fd 4 (a pipe from the agent, which
+ * conmon hands down to its runtime), for the container berth gives it (an id and a bundle, one
+ * line each), then becomes the real runtime's `create` with that id and bundle in place of the
+ * placeholders the monitor was started with. End of file on the gate (the agent closed it, or
+ * went away) and it exits 1, and its monitor with it.
  */
 export function gateScript(runtime: string): string {
   const quoted = `'${runtime.replaceAll("'", `'\\''`)}'`;
   return `#!/bin/sh
 # berth: a warm container monitor's runtime (see warm-monitors.ts)
-gate="\${1#--berth-gate=}"; shift
-{ IFS= read -r id && IFS= read -r bundle; } < "$gate" || exit 1
+{ IFS= read -r id && IFS= read -r bundle; } <&4 || exit 1
+exec 4<&-
 [ -n "$id" ] && [ -n "$bundle" ] || exit 1
 n=$#; i=0; prev=
 for a do
@@ -75,11 +74,11 @@ function parseSync(text: string): { data: number; message?: string } | undefined
   }
 }
 
-/** Starts conmon (detached, in its own session) with the sync pipe on fd 3. */
-export function spawnConmon(args: string[]): ChildProcess {
+/** Starts conmon (detached, in its own session) with the sync pipe on fd 3, and a warm monitor's gate on fd 4. */
+export function spawnConmon(args: string[], gate = false): ChildProcess {
   const p = spawn('conmon', args, {
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(gate ? (['pipe'] as const) : [])],
     env: { ...process.env, _OCI_SYNCPIPE: '3' },
   });
   p.unref();
@@ -89,9 +88,11 @@ export function spawnConmon(args: string[]): ChildProcess {
 /** A monitor started ahead, waiting at its gate. */
 interface Slot {
   dir: string;
-  /** The agent's end of the gate (opened read-write, so it never blocks and the runtime never sees EOF while it is open). */
-  gate: number;
+  /** The agent's end of the gate. */
+  gate: Socket;
   created: Promise<void>;
+  /** Whether `created` has settled: before the monitor was taken, it had ended. */
+  ended: boolean;
   /** conmon's stderr and sync pipe: unreferenced while it waits, referenced again once taken. */
   pipes: Socket[];
 }
@@ -101,11 +102,13 @@ interface Slot {
  * took ~20 ms of each container's create on this kind of host; a warm one has done all that and
  * waits, its runtime blocked on a gate. Taking one moves its files (its pid file and its log,
  * opened already) into the container's directory, leaves a link in its place for the paths conmon
- * writes later (the exit code, the OOM mark), and opens the gate with the container's id and
- * bundle. Monitors not taken end when the agent does: their gate's only writer goes with it.
+ * writes later (the exit code, the OOM mark), and writes the container's id and bundle to the
+ * gate. Monitors not taken end when the agent does: their gate's only writer goes with it.
  */
 export class WarmMonitors {
   private readonly ready: Slot[] = [];
+  /** Monitors being taken: no longer ready, not yet linked (the sweep must not take them for leftovers). */
+  private readonly taking = new Set<string>();
   private filling = false;
   private gateReady: Promise<string> | undefined;
 
@@ -125,8 +128,22 @@ export class WarmMonitors {
 
   /** A monitor ready for `dir`'s container, or undefined (none warm, or the directory has had a container: its log goes on). */
   async take(dir: string): Promise<{ created: Promise<void>; go: (id: string, bundle: string) => void } | undefined> {
-    const slot = this.ready.shift();
+    let slot = this.ready.shift();
+    // A monitor that ended while it waited (killed, say) is dropped for the next.
+    for (; slot?.ended; slot = this.ready.shift()) {
+      slot.gate.destroy();
+      await rm(slot.dir, { recursive: true, force: true });
+    }
     if (!slot) return undefined;
+    this.taking.add(slot.dir);
+    try {
+      return await this.moveInto(slot, dir);
+    } finally {
+      this.taking.delete(slot.dir);
+    }
+  }
+
+  private async moveInto(slot: Slot, dir: string): ReturnType<WarmMonitors['take']> {
     const fresh = await lstat(join(dir, 'container.log')).then(
       () => false,
       () => true,
@@ -140,15 +157,11 @@ export class WarmMonitors {
       await rm(slot.dir, { recursive: true, force: true });
       await symlink(dir, slot.dir);
     } catch {
-      closeSync(slot.gate);
+      slot.gate.destroy();
       return undefined;
     }
-    // The gate stays open until the monitor has answered: a fifo's data goes when its last
-    // opener closes it, and the runtime may not have opened it yet.
     for (const s of slot.pipes) s.ref();
-    const created = slot.created.finally(() => closeSync(slot.gate));
-    created.catch(() => undefined);
-    return { created, go: (id, bundle) => writeSync(slot.gate, `${id}\n${bundle}\n`) };
+    return { created: slot.created, go: (id, bundle) => slot.gate.end(`${id}\n${bundle}\n`) };
   }
 
   /** Tops the pool up to its size, one monitor at a time; first clearing what earlier monitors left. */
@@ -174,33 +187,37 @@ export class WarmMonitors {
     const id = `warm-${randomBytes(8).toString('hex')}`;
     const dir = join(this.o.dir, id);
     await mkdir(join(dir, 'bundle'), { recursive: true });
-    await run('mkfifo', ['-m', '0600', join(dir, 'gate')]);
-    // Read-write: a fifo's open for writing alone would wait for the runtime to open it.
-    const gate = openSync(join(dir, 'gate'), constants.O_RDWR);
     const args = this.o.args({
       id,
       runtime: script,
       bundle: join(dir, 'bundle'),
       dir,
-      runtimeArgs: [`--berth-gate=${join(dir, 'gate')}`, ...this.o.runtimeArgs],
+      runtimeArgs: this.o.runtimeArgs,
     });
-    const p = spawnConmon(args);
+    const p = spawnConmon(args, true);
     const created = awaitCreated(p);
+    const gate = p.stdio[4] as Socket;
+    gate.on('error', () => undefined); // a monitor that ended: `created` says so
     // A monitor waiting for a container keeps no process alive (the agent's, a test's) by itself.
-    const pipes = [p.stdio[2], p.stdio[3]].filter(Boolean) as Socket[];
+    const pipes = [p.stdio[2], p.stdio[3], gate].filter(Boolean) as Socket[];
     for (const s of pipes) s.unref();
-    created.catch(() => undefined); // a monitor never taken is never awaited
+    const slot: Slot = { dir, gate, created, ended: false, pipes };
+    // (A monitor never taken is never awaited.)
+    created.then(
+      () => (slot.ended = true),
+      () => (slot.ended = true),
+    );
     // Ready once conmon's first process has gone: it has opened the log and written its pid file by then.
     const code = await new Promise<number | null>((resolve) => {
       p.once('exit', resolve);
       p.once('error', () => resolve(-1));
     });
     if (code !== 0) {
-      closeSync(gate);
+      gate.destroy();
       await rm(dir, { recursive: true, force: true });
       throw new Error(`a warm container monitor exited with ${code}`);
     }
-    return { dir, gate, created, pipes };
+    return slot;
   }
 
   /**
@@ -209,7 +226,7 @@ export class WarmMonitors {
    * or whose directories are gone.
    */
   private async sweep(): Promise<void> {
-    const mine = new Set(this.ready.map((s) => s.dir));
+    const mine = new Set([...this.ready.map((s) => s.dir), ...this.taking]);
     const names = await readdir(this.o.dir).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.startsWith('warm-'))) {
       const p = join(this.o.dir, name);
