@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
@@ -284,8 +285,8 @@ export class Agent {
       else if (spec.desired === 'running') {
         const task = newLocalTask(spec);
         const dir = join(this.tasksDir, spec.id);
-        await mkdir(dir, { recursive: true });
-        await saveTask(dir, task);
+        mkdirSync(dir, { recursive: true });
+        saveTask(dir, task);
         this.runners.set(spec.id, this.runner(spec.id, task));
       }
     }

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec, TaskSpec } from '../wire/index.js';
 import type { PulledImage } from './images/image-store.js';
@@ -32,7 +31,8 @@ export interface BundleInput {
  * Writes one container's OCI bundle: its volumes' host directories, its root, and config.json.
  * The runtime mounts the root inside the container where it can, unless the image's passwd must
  * be read first: then the root is mounted here, and the answer kept for the image's next tasks.
- * Resolves with the bundle's path.
+ * Resolves with the bundle's path. Its directories and config.json are made synchronously (see
+ * writeEtcFiles).
  */
 export async function writeBundle(b: BundleInput): Promise<string> {
   const c = b.container;
@@ -42,11 +42,11 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     taskDir: b.writableRoot,
     sharedDir: b.volumesDir,
   });
-  for (const x of binds) if (!existsSync(x.source)) await mkdir(x.source, { recursive: true });
+  for (const x of binds) if (!existsSync(x.source)) mkdirSync(x.source, { recursive: true });
   const user = c.user || b.image.config.User;
   const overlay = { layers: b.image.layers, upper: b.upper, work: b.work };
   const known = b.runtimeMountsRoot ? b.users.lookup(b.image.digest, user) : undefined;
-  await Promise.all([overlay.upper, overlay.work, rootfs].map((p) => mkdir(p, { recursive: true })));
+  for (const p of [overlay.upper, overlay.work, rootfs]) mkdirSync(p, { recursive: true });
   if (!known) await mountRootfs(overlay, rootfs);
   const spec = buildSpec({
     container: c,
@@ -61,6 +61,6 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     binds,
     platformEnv: b.task.spec.sandbox.platformEnv,
   });
-  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   return bundle;
 }

@@ -52,8 +52,6 @@ export class TaskRunner {
   private readonly host: TaskHost;
   /** When each container was sent SIGTERM (a stop, or a failed liveness probe), for its stop timeout. */
   private readonly termSentAt = new Map<string, number>();
-  /** The save of the task made before its first container starts (see provision). */
-  private saved: Promise<void> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -99,8 +97,7 @@ export class TaskRunner {
       if (JSON.stringify(this.task) !== before) {
         // Told first: what is reported can be had again from the containers after a restart.
         this.deps.report(this.task);
-        await this.saved;
-        await saveTask(this.dir, this.task);
+        saveTask(this.dir, this.task);
       }
     }
   }
@@ -136,11 +133,13 @@ export class TaskRunner {
     // does not serve), in the face's own words.
     if (t.spec.cannotStart) return this.fail({ cause: 'refused', message: t.spec.cannotStart });
     t.phase = 'starting';
-    // Saved while the containers are being created, before any starts: an agent restarted after
-    // a start then knows the task's network, and adopts the container (recoverTask).
-    this.saved = saveTask(this.dir, t).catch((e: unknown) =>
-      this.deps.logger.warn({ task: t.spec.id, err: String(e) }, 'saving the task failed'),
-    );
+    // Saved before any container is made: an agent restarted after a start then knows the task's
+    // network, and adopts the container (recoverTask).
+    try {
+      saveTask(this.dir, t);
+    } catch (e) {
+      this.deps.logger.warn({ task: t.spec.id, err: String(e) }, 'saving the task failed');
+    }
     await this.startReady();
     await this.watch(); // report RUNNING now rather than at the next tick
   }
@@ -215,7 +214,6 @@ export class TaskRunner {
       await this.host.discardContainer(c.name);
       return this.startContainer(c);
     }
-    await this.saved;
     await this.deps.runtime.start(this.host.id(c.name));
     st.state = 'running';
     st.startedAt = this.deps.now();

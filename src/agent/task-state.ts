@@ -1,4 +1,5 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   ContainerFailure,
@@ -93,10 +94,15 @@ export function withSentSecrets(held: TaskSpec, sent: TaskSpec): ContainerSpec[]
   });
 }
 
-export async function saveTask(dir: string, t: LocalTask): Promise<void> {
+/**
+ * Writes a task's state: a temporary file renamed over the last. Synchronous, as the agent's other
+ * small writes in a start's path are: ~0.2 ms here, where the same through the thread pool took
+ * 0.6 ms idle and more behind other file work.
+ */
+export function saveTask(dir: string, t: LocalTask): void {
   const tmp = join(dir, `state.json.${process.pid}.${++writes}.tmp`);
-  await writeFile(tmp, JSON.stringify(withoutSecretValues(t)));
-  await rename(tmp, join(dir, 'state.json'));
+  writeFileSync(tmp, JSON.stringify(withoutSecretValues(t)));
+  renameSync(tmp, join(dir, 'state.json'));
 }
 
 /** A saved task; one saved by an agent of an earlier version is read in this one's words. */

@@ -5,8 +5,8 @@ import { Worker } from 'node:worker_threads';
  * WAL checkpoints off the event loop. A checkpoint copies the WAL's pages into the database and
  * syncs it: on the thread that commits, SQLite's automatic checkpoint stalled every API call for
  * ~200 ms per 64 MB of WAL (a RunTask burst writes that in seconds). Here a worker thread with
- * a connection of its own checkpoints PASSIVE-ly (never blocking the writer) as soon as the WAL
- * has pages to copy, and the writer starts the WAL over at its next commit once a pass has copied
+ * a connection of its own checkpoints PASSIVE-ly (never blocking the writer) — a small WAL once a
+ * second, one past 16 MB every 20 ms — and the writer starts the WAL over at its next commit once a pass has copied
  * all of it. Under a steady stream of writes a pass rarely ends with nothing left, so a large WAL
  * gets passes back to back until one ends in a pause between two of the writer's transactions.
  * Whatever waits for a sync in the writer's path stalls it: a RESTART checkpoint held the writer
@@ -21,7 +21,10 @@ export interface CheckpointerOptions {
    * worker restarts the WAL itself (holding the writer for a sync).
    */
   restartPages?: number;
-  /** How often the worker looks at the WAL when it last found nothing to copy. */
+  /**
+   * How often the worker copies a WAL of less than an eighth of restartPages (16 MB by default):
+   * once a second by default.
+   */
   idleMs?: number;
 }
 
@@ -54,8 +57,11 @@ try {
       }
       // A large WAL: passes back to back, so that one ends in a pause between the writer's
       // transactions, with nothing left to copy, and the writer's next commit starts the WAL over.
+      // A small one waits idleMs: each pass that copies all of it makes the writer's next commit
+      // sync the WAL's header as it starts the WAL over, and passes every 20 ms put that sync in
+      // most API calls that write (commits p90 2.9 ms, p99 15 ms on this disk; 1.3 and 5 ms at 1 s).
       if (r.log > workerData.restartPages) wait = 1;
-      else if (r.log > 0) wait = 20;
+      else if (r.log > workerData.restartPages / 8) wait = 20;
     } catch (e) {
       // Busy (the writer is mid-transaction) or any other refusal: the next pass tries again.
     }
@@ -80,7 +86,7 @@ export class Checkpointer {
         stop: this.stop.buffer,
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         restartPages: o.restartPages ?? 32_000,
-        idleMs: o.idleMs ?? 100,
+        idleMs: o.idleMs ?? 1000,
       },
     });
     // A process that is done with its store must not be held open by its checkpointer.

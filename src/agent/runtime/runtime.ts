@@ -169,7 +169,7 @@ export class Runtime implements ContainerRuntime {
   async create(id: string, bundle: string, dir: string): Promise<void> {
     await this.socketDir();
     // The gate takes the id and the bundle as one line each: anything else is made the cold way.
-    const warm = /[\r\n]/.test(id + bundle) ? undefined : await this.warm?.take(dir);
+    const warm = /[\r\n]/.test(id + bundle) ? undefined : this.warm?.take(dir);
     if (warm) {
       warm.go(id, bundle);
       try {
