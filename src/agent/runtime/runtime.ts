@@ -74,6 +74,7 @@ export interface ContainerRuntime {
 export class Runtime implements ContainerRuntime {
   /** The attach sockets' directory, made once: every create waited on a mkdir otherwise. */
   private socketDirMade: Promise<void> | undefined;
+  private socketDirReady = false;
 
   private readonly warm: WarmMonitors | undefined;
 
@@ -157,7 +158,7 @@ export class Runtime implements ContainerRuntime {
   /** conmon's attach sockets' directory (each monitor links its container's bundle there), made once. */
   private socketDir(): Promise<void> {
     return (this.socketDirMade ??= mkdir(this.o.socketDir, { recursive: true }).then(
-      () => undefined,
+      () => void (this.socketDirReady = true),
       (e: unknown) => {
         this.socketDirMade = undefined;
         throw e;
@@ -167,7 +168,9 @@ export class Runtime implements ContainerRuntime {
 
   /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
   async create(id: string, bundle: string, dir: string): Promise<void> {
-    await this.socketDir();
+    // Once the directory is there, a warm monitor is taken and let go before this returns its
+    // promise: the work the caller starts meanwhile (asking the registry) does not delay it.
+    if (!this.socketDirReady) await this.socketDir();
     // The gate takes the id and the bundle as one line each: anything else is made the cold way.
     const warm = /[\r\n]/.test(id + bundle) ? undefined : this.warm?.take(dir);
     if (warm) {

@@ -128,8 +128,9 @@ export class WarmMonitors {
   /**
    * A monitor ready for `dir`'s container, or undefined (none warm, or the directory has had a
    * container: its log goes on). Synchronous, so that the sweep never sees a monitor half taken;
-   * and quick: a handful of calls on small local files (~0.3 ms), where the same through the
-   * thread pool took ~4 ms of a start, queued behind the task's other file work.
+   * and quick: four calls on local files, where the same through the thread pool took ~4 ms of a
+   * start, queued behind the task's other file work. What the monitor's directory still holds (its
+   * bundle directory, conmon's fifos in it) is renamed aside and removed later (or by the sweep).
    */
   take(dir: string): { created: Promise<void>; go: (id: string, bundle: string) => void } | undefined {
     let slot = this.ready.shift();
@@ -145,12 +146,13 @@ export class WarmMonitors {
     }
     try {
       for (const f of ['container.log', 'conmon.pid']) renameSync(join(slot.dir, f), join(dir, f));
-      rmSync(slot.dir, { recursive: true, force: true });
+      renameSync(slot.dir, `${slot.dir}.taken`);
       symlinkSync(dir, slot.dir);
     } catch {
       slot.gate.destroy();
       return undefined;
     }
+    void rm(`${slot.dir}.taken`, { recursive: true, force: true }).catch(() => undefined);
     for (const s of slot.pipes) s.ref();
     return { created: slot.created, go: (id, bundle) => slot.gate.end(`${id}\n${bundle}\n`) };
   }
@@ -213,8 +215,8 @@ export class WarmMonitors {
 
   /**
    * Removes what monitors of earlier agents and finished containers left here: directories of
-   * monitors never taken (theirs ended with that agent), and links to containers that have exited
-   * or whose directories are gone.
+   * monitors never taken (theirs ended with that agent) and what taken ones left behind, and links
+   * to containers that have exited or whose directories are gone.
    */
   private async sweep(): Promise<void> {
     const mine = new Set(this.ready.map((s) => s.dir));
