@@ -5,7 +5,8 @@ import { basename, isAbsolute, join } from 'node:path';
 import { processAlive } from '../../kernel/index.js';
 import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
-import { awaitCreated, spawnConmon, WarmMonitors, type MonitorPaths } from './warm-monitors.js';
+import { awaitCreated, spawnConmon, type MonitorPaths } from './conmon.js';
+import { WarmMonitors } from './warm-monitors.js';
 
 export interface RuntimeOptions {
   /** The OCI runtime binary: `runc` by default, `crun` where the host's cgroup layout allows it. */
@@ -77,16 +78,22 @@ export class Runtime implements ContainerRuntime {
   private socketDirReady = false;
 
   private readonly warm: WarmMonitors | undefined;
+  /** The runtime's absolute path, as conmon wants it (its name when it is not installed: conmon then says so). */
+  private readonly runtimePath: string;
+  private readonly runtimeArgs: string[];
 
   constructor(private readonly o: RuntimeOptions) {
     const runtime = findBinary(o.binary);
+    this.runtimePath = runtime ?? o.binary;
+    this.runtimeArgs = [`--root=${o.root}`];
     this.warm =
       o.warm && o.warm.size > 0 && runtime && findBinary('conmon')
         ? new WarmMonitors({
             ...o.warm,
             runtime,
+            socketDir: o.socketDir,
             args: (p) => this.conmonArgs(p),
-            runtimeArgs: [`--root=${o.root}`],
+            runtimeArgs: this.runtimeArgs,
           })
         : undefined;
   }
@@ -183,9 +190,8 @@ export class Runtime implements ContainerRuntime {
       }
       return;
     }
-    const runtime = findBinary(this.o.binary) ?? this.o.binary;
     await awaitCreated(
-      spawnConmon(this.conmonArgs({ id, runtime, bundle, dir, runtimeArgs: [`--root=${this.o.root}`] })),
+      spawnConmon(this.conmonArgs({ id, runtime: this.runtimePath, bundle, dir, runtimeArgs: this.runtimeArgs })),
     );
   }
 
@@ -210,6 +216,8 @@ export class Runtime implements ContainerRuntime {
 
   async delete(id: string): Promise<void> {
     await run(this.o.binary, [...this.rt, 'delete', '--force', id]).catch(() => undefined);
+    // The link conmon made for the container's attach socket (a warm monitor's goes with its sweep).
+    await rm(join(this.o.socketDir, id), { force: true });
   }
 
   /**

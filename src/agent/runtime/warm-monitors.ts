@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { awaitCreated, spawnConmon, type MonitorPaths } from './conmon.js';
 
 /**
  * The OCI runtime a warm monitor runs: it waits on its gate, fd 4 (a pipe from the agent, which
@@ -29,61 +29,6 @@ for a do
 done
 exec ${quoted} "$@"
 `;
-}
-
-/** What conmon is told for one container whose files all go in `dir` (see Runtime.create). */
-export interface MonitorPaths {
-  id: string;
-  runtime: string;
-  bundle: string;
-  dir: string;
-  runtimeArgs: string[];
-}
-
-/** conmon's report of the runtime's create: resolves once the container exists, else rejects with the runtime's words. */
-export function awaitCreated(p: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    let settled = false;
-    const settle = (final: boolean) => {
-      const msg = parseSync(out);
-      if (settled || (!msg && !final)) return;
-      settled = true;
-      if (msg && msg.data > 0) resolve();
-      else reject(new Error(msg?.message?.trim() || err.trim() || 'the container monitor failed to create it'));
-    };
-    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    const sync = p.stdio[3] as NodeJS.ReadableStream;
-    sync.on('data', (d: Buffer) => {
-      out += d.toString();
-      settle(false);
-    });
-    sync.on('error', () => undefined);
-    sync.on('end', () => settle(true));
-    p.on('error', reject);
-  });
-}
-
-/** conmon's first sync message: `{"data": <pid>}`, or a negative data with the runtime's message. */
-function parseSync(text: string): { data: number; message?: string } | undefined {
-  const first = text.split('\n').find((l) => l.trim());
-  try {
-    return first ? (JSON.parse(first) as { data: number; message?: string }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Starts conmon (detached, in its own session) with the sync pipe on fd 3, and a warm monitor's gate on fd 4. */
-export function spawnConmon(args: string[], gate = false): ChildProcess {
-  const p = spawn('conmon', args, {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(gate ? (['pipe'] as const) : [])],
-    env: { ...process.env, _OCI_SYNCPIPE: '3' },
-  });
-  p.unref();
-  return p;
 }
 
 /** A monitor started ahead, waiting at its gate. */
@@ -116,6 +61,8 @@ export class WarmMonitors {
       dir: string;
       size: number;
       runtime: string;
+      /** Where conmon links each monitor's attach socket directory, by the monitor's id. */
+      socketDir: string;
       args: (p: MonitorPaths) => string[];
       runtimeArgs: string[];
     },
@@ -226,14 +173,19 @@ export class WarmMonitors {
       if (mine.has(p)) continue;
       const st = await lstat(p).catch(() => undefined);
       if (!st) continue;
-      if (st.isDirectory()) await rm(p, { recursive: true, force: true });
-      else if (st.isSymbolicLink()) {
+      // conmon's link for the monitor's attach socket goes with the monitor (a taken one's
+      // directory, renamed aside, is not the monitor: its link stays while the container lives).
+      const link = join(this.o.socketDir, name);
+      if (st.isDirectory()) {
+        await rm(p, { recursive: true, force: true });
+        if (!name.endsWith('.taken')) await rm(link, { force: true });
+      } else if (st.isSymbolicLink()) {
         const target = await readlink(p).catch(() => '');
         const done = await stat(join(target, 'exit')).then(
           () => true,
           async () => !target || !(await stat(target).catch(() => undefined)),
         );
-        if (done) await rm(p, { force: true });
+        if (done) await Promise.all([rm(p, { force: true }), rm(link, { force: true })]);
       }
     }
   }
