@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +95,41 @@ describe('the agent runtime: limits, logs, volumes, stop order, cleanup', () => 
     const tail = (await fx.logs(arn, 'talk', ['--timestamps', '--tail', '2'])).stdout.trim().split('\n');
     assert.deepEqual(tail, stamped.slice(1));
     await assert.rejects(fx.logs(arn, 'nope'), /no container named nope/);
+  });
+
+  it('creates a container under a monitor started ahead of it, which records its exit and its log', async () => {
+    await fx.register(
+      'warm',
+      [
+        {
+          name: 'w',
+          image: fx.imageUri,
+          memory: 16,
+          command: ['sh', '-c', "echo up; trap 'echo bye; exit 7' TERM; sleep 600 & wait"],
+        },
+      ],
+      ['--network-mode', 'none'],
+    );
+    const arn = await fx.runTask('warm');
+    await waitUntilTasksRunning(waitOpts(fx, 90), { tasks: [arn] });
+    const id = arn.split('/').at(-1) as string;
+    const dir = join(fx.berth.dataDir, 'agent', 'tasks', id, 'containers', 'w');
+    // A warm monitor taken for the container: its directory is now a link to the container's.
+    const monitors = join(fx.berth.dataDir, 'agent', 'monitors');
+    const links = readdirSync(monitors).filter((n) => {
+      try {
+        return readlinkSync(join(monitors, n)) === dir;
+      } catch {
+        return false;
+      }
+    });
+    assert.equal(links.length, 1, `one monitor link to ${dir} in ${readdirSync(monitors).join(' ')}`);
+    assert.ok(existsSync(join(dir, 'conmon.pid')), 'the monitor’s pid file moved into the container’s directory');
+    assert.equal((await awsCli(fx.berth.endpoint, ['ecs', 'stop-task', '--task', arn])).code, 0);
+    await waitUntilTasksStopped(waitOpts(fx, 90), { tasks: [arn] });
+    const t = await fx.describe(arn);
+    assert.equal(t.containers[0].exitCode, 7, 'the exit code conmon wrote through the link');
+    assert.equal((await fx.logs(arn, 'w')).stdout, 'up\nbye\n');
   });
 
   it('follows a running task with berth logs --follow until it stops', async () => {
