@@ -49,6 +49,11 @@ withAgentOptions(program.command('up'))
   .option('--host <host>', 'address to listen on', defaults.host)
   .option('--advertise-host <name>', 'host name used in endpoints and repository URIs', defaults.advertiseHost)
   .option('--data-dir <dir>', 'where berth keeps its state', defaults.dataDir)
+  .option(
+    '--store <url>',
+    'the state store: sqlite (<data-dir>/berth.db) or etcd://host:2379,host:2379,... (not implemented yet)',
+    'sqlite',
+  )
   .option('--region <region>', 'default region', defaults.region)
   .option('--account-id <id>', 'the account berth serves', defaults.accountId)
   .option(
@@ -117,6 +122,14 @@ withAgentOptions(program.command('up'))
   .option('--no-agent', 'do not run tasks on this host')
   .option('--no-fargate', "do not offer this host's agent to the Fargate fleet")
   .action(async (o: Record<string, string | number | boolean>) => {
+    if (o.store !== 'sqlite') {
+      process.stderr.write(
+        String(o.store).startsWith('etcd://')
+          ? 'berth: --store etcd:// is not implemented yet: the etcd store exists (src/store/etcd), but the control plane does not yet write through its transactions\n'
+          : `berth: --store must be sqlite or etcd://host:port[,host:port...], not '${String(o.store)}'\n`,
+      );
+      process.exit(1);
+    }
     if (o.registryAuth !== 'on' && o.registryAuth !== 'off') {
       process.stderr.write(`berth: --registry-auth must be on or off, not '${String(o.registryAuth)}'\n`);
       process.exit(1);

@@ -3,3 +3,4 @@ export * from './memory-store.js';
 export * from './port.js';
 export * from './scoped-store.js';
 export * from './sqlite-store.js';
+export * from './shared-local.js';

@@ -127,3 +127,26 @@ export interface Store {
   subscribe(listener: (changes: readonly Change[]) => void): () => void;
   close(): void;
 }
+
+export interface TransactOptions {
+  /** Tries before a transaction that keeps conflicting fails with Conflict (10 by default). */
+  attempts?: number;
+}
+
+/**
+ * A store several servers write at once (etcd's): reads are served from this server's replica, at
+ * the last revision it has seen; a write is an optimistic transaction. `fn` runs against the
+ * replica, and what it wrote commits only if nothing it read has changed since (compared on mod
+ * revision, and for a list on its table's last write); otherwise `fn` runs again once the replica
+ * has caught up, after a back-off, as Kubernetes' storage and etcd's `Txn` work. `fn` must be
+ * pure apart from the transaction: it may run several times. A store of one process (SQLite,
+ * memory) commits at once: see `localShared`.
+ */
+export interface SharedStore extends Omit<Store, 'write'> {
+  /**
+   * Resolves with `fn`'s result once its writes are committed and this server's replica has them
+   * (read-your-writes). `tx.revision` is the revision the transaction expects to commit at; a
+   * shared store knows the one it got only once it has (a sequence, not an identity).
+   */
+  transact<R>(fn: (tx: WriteTx) => R, options?: TransactOptions): Promise<R>;
+}

@@ -1,0 +1,199 @@
+import { Etcd3, type IOperation, type Watcher } from 'etcd3';
+import { conflict, unavailable } from '../../kernel/index.js';
+import type { Change, Entry, ReadTx, SharedStore, TransactOptions, WatchOptions, WriteTx } from '../port.js';
+import { readTx, writeTx, type RawOps } from '../tx-core.js';
+import { etcdKeys, type EtcdKeys } from './keys.js';
+import { listRows, Replica, type EtcdKv } from './replica.js';
+
+export interface EtcdStoreOptions {
+  /** Client URLs of the cluster's members (`http://host:2379`). */
+  endpoints: string[];
+  /** Where berth's keys go (see keys.ts): `/berth` by default. */
+  prefix?: string;
+  /** Changes kept for watches that start from an earlier revision. */
+  historyLimit?: number;
+}
+
+const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What one run of a transaction's function read and wrote. */
+interface Staged<R> {
+  result: R;
+  /** etcd key → the mod revision read (0: absent). */
+  reads: Map<string, number>;
+  /** Tables listed or counted → their version key's mod revision then. */
+  listed: Map<string, number>;
+  /** table → key → the entry written, or null for a delete. */
+  writes: Map<string, Map<string, Entry<unknown> | null>>;
+}
+
+/**
+ * The store over etcd (issue: several berth servers over one etcd cluster). Reads are served from
+ * this server's replica; writes are optimistic transactions (SharedStore.transact) that commit as
+ * one etcd Txn comparing the mod revision of everything the function read.
+ */
+export class EtcdStore implements SharedStore {
+  private watcher: Watcher | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly keys: EtcdKeys,
+    private readonly replica: Replica,
+  ) {}
+
+  static async open(o: EtcdStoreOptions): Promise<EtcdStore> {
+    const client = new Etcd3({ hosts: o.endpoints, dialTimeout: 5000 });
+    const keys = etcdKeys(o.prefix);
+    const replica = new Replica(keys, o.historyLimit);
+    const s = new EtcdStore(client, keys, replica);
+    try {
+      const res = await client.getAll().prefix(keys.all).exec();
+      replica.load(res.kvs as EtcdKv[], Number(res.header.revision));
+      const watcher = await client
+        .watch()
+        .prefix(keys.all)
+        .startRevision(String(replica.rev + 1))
+        .create();
+      watcher.on('data', (r) => replica.apply((r.events ?? []) as { type: string; kv: EtcdKv }[]));
+      // The client reconnects by itself and resumes from the last revision it delivered.
+      watcher.on('error', () => undefined);
+      s.watcher = watcher;
+    } catch (e) {
+      client.close();
+      throw unavailable(`etcd at ${o.endpoints.join(', ')} could not be read: ${(e as Error).message}`);
+    }
+    return s;
+  }
+
+  read<R>(fn: (tx: ReadTx) => R): R {
+    const r = this.replica;
+    return fn(
+      readTx({
+        get: (t, k) => clone(r.tables.get(t)?.get(k)),
+        list: (t, o) => listRows(r.tables.get(t), o),
+        count: (t, p) => [...(r.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,
+        set: () => {
+          throw new Error('a read transaction cannot write');
+        },
+        remove: () => {
+          throw new Error('a read transaction cannot write');
+        },
+      }),
+    );
+  }
+
+  async transact<R>(fn: (tx: WriteTx) => R, options: TransactOptions = {}): Promise<R> {
+    const attempts = options.attempts ?? 10;
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw unavailable('the store is closed');
+      const staged = this.stage(fn);
+      if (staged.writes.size === 0) return staged.result;
+      const res = await this.commit(staged);
+      const revision = Number(res.header.revision);
+      if (res.succeeded) {
+        await this.replica.caughtUp(revision, 10_000);
+        if (this.replica.rev < revision)
+          throw unavailable(`committed at revision ${revision}, but this server has not seen it within 10 s`);
+        return staged.result;
+      }
+      if (attempt >= attempts)
+        throw conflict(`the transaction conflicted with other writers ${attempts} times; try again`);
+      // Run again once the replica has what the other writer committed, after a back-off with
+      // jitter (5 ms doubling, at most 500 ms), so that writers that collided do not collide again.
+      await this.replica.caughtUp(revision, 250);
+      await sleep(Math.min(500, 5 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+    }
+  }
+
+  /** Runs `fn` against the replica, noting what it reads and keeping what it writes. */
+  private stage<R>(fn: (tx: WriteTx) => R): Staged<R> {
+    const r = this.replica;
+    const reads = new Map<string, number>();
+    const listed = new Map<string, number>();
+    const writes = new Map<string, Map<string, Entry<unknown> | null>>();
+    const staged = (t: string, k: string) => writes.get(t)?.get(k);
+    const seen = (t: string, k: string) => {
+      const e = r.tables.get(t)?.get(k);
+      const key = this.keys.entry(t, k);
+      if (!reads.has(key)) reads.set(key, e?.modRevision ?? 0);
+      return e;
+    };
+    const lists = (t: string) => {
+      if (!listed.has(t)) listed.set(t, r.tableRevs.get(t) ?? 0);
+    };
+    const write = (t: string, k: string, e: Entry<unknown> | null) => {
+      let m = writes.get(t);
+      if (!m) writes.set(t, (m = new Map()));
+      m.set(k, e);
+    };
+    const raw: RawOps = {
+      get: (t, k) => {
+        const s = staged(t, k);
+        if (s !== undefined) return s === null ? undefined : clone(s);
+        return clone(seen(t, k));
+      },
+      revisions: (t, k) => {
+        const s = staged(t, k);
+        const e = s !== undefined ? s : seen(t, k);
+        return e ? { createRevision: e.createRevision, modRevision: e.modRevision } : undefined;
+      },
+      list: (t, o) => {
+        lists(t);
+        return listRows(r.tables.get(t), o, writes.get(t));
+      },
+      count: (t, p) => {
+        lists(t);
+        return listRows(r.tables.get(t), { ...(p === undefined ? {} : { prefix: p }) }, writes.get(t)).length;
+      },
+      set: (t, e) => write(t, e.key, clone(e)),
+      remove: (t, k) => write(t, k, null),
+    };
+    const changes: Change[] = [];
+    const result = fn(writeTx(raw, r.rev + 1, changes));
+    return { result, reads, listed, writes };
+  }
+
+  private commit<R>(s: Staged<R>) {
+    const compares: [string, number][] = [...s.reads];
+    for (const [t, rev] of s.listed) compares.push([this.keys.tableVersion(t), rev]);
+    const ops: IOperation[] = [];
+    for (const [t, rows] of s.writes) {
+      for (const [k, e] of rows) {
+        const key = this.keys.entry(t, k);
+        ops.push(e === null ? this.client.delete().key(key) : this.client.put(key).value(JSON.stringify(e.value)));
+      }
+      ops.push(this.client.put(this.keys.tableVersion(t)).value(''));
+    }
+    // Every write reads its key first (tx-core), so there is always something to compare.
+    const [first, ...rest] = compares as [[string, number], ...[string, number][]];
+    let txn = this.client.if(first[0], 'Mod', '==', first[1]);
+    for (const [k, rev] of rest) txn = txn.and(k, 'Mod', '==', rev);
+    return txn.then(...ops).commit();
+  }
+
+  revision(): number {
+    return this.replica.rev;
+  }
+
+  compactedRevision(): number {
+    return this.replica.compacted;
+  }
+
+  watch(fromRevision: number, options?: WatchOptions): AsyncIterable<Change> {
+    return this.replica.hub.watch(fromRevision, this.replica.compacted, (f) => this.replica.backlog(f), options);
+  }
+
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    return this.replica.hub.subscribe(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.replica.hub.close();
+    void this.watcher?.cancel().catch(() => undefined);
+    this.client.close();
+  }
+}

@@ -1,0 +1,138 @@
+import type { Change, Entry, ListOptions } from '../port.js';
+import { WatchHub } from '../watch-hub.js';
+import type { EtcdKeys } from './keys.js';
+
+/** The fields of an etcd key-value the replica reads (etcd3's IKeyValue). */
+export interface EtcdKv {
+  key: Buffer;
+  value: Buffer;
+  create_revision: string;
+  mod_revision: string;
+}
+
+export type Rows = Map<string, Entry<unknown>>;
+
+const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+const byKey = (a: Entry<unknown>, b: Entry<unknown>) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Rows of one table as a list asks for them (`overlay`: a transaction's own writes, null for a delete). */
+export function listRows(rows: Rows | undefined, o: ListOptions, overlay?: Map<string, Entry<unknown> | null>) {
+  const merged = new Map(rows);
+  for (const [k, e] of overlay ?? []) {
+    if (e === null) merged.delete(k);
+    else merged.set(k, e);
+  }
+  const out = [...merged.values()]
+    .filter(
+      (e) =>
+        (o.prefix === undefined || e.key.startsWith(o.prefix)) &&
+        (o.after === undefined || e.key > o.after) &&
+        (o.before === undefined || e.key < o.before),
+    )
+    .sort(byKey);
+  if (o.reverse) out.reverse();
+  return clone(o.limit === undefined ? out : out.slice(0, o.limit));
+}
+
+/**
+ * This server's copy of berth's keys in etcd: loaded at one revision, then kept current by a watch
+ * from the next. Every change reaches subscribers and watchers grouped by revision (one group per
+ * transaction), in order. A bounded log of changes since the load serves watches that start from
+ * an earlier revision; one from before the load is told it is compacted.
+ */
+export class Replica {
+  readonly tables = new Map<string, Rows>();
+  /** Each table's last write: the mod revision of its version key (0: never written). */
+  readonly tableRevs = new Map<string, number>();
+  rev = 0;
+  compacted = 0;
+  private log: Change[] = [];
+  readonly hub = new WatchHub();
+  private waiters: { rev: number; resolve: () => void }[] = [];
+
+  constructor(
+    private readonly keys: EtcdKeys,
+    private readonly historyLimit = 10_000,
+  ) {}
+
+  /** The state a range read of every key returned, at `revision`. */
+  load(kvs: readonly EtcdKv[], revision: number): void {
+    for (const kv of kvs) this.put(kv);
+    this.rev = revision;
+    this.compacted = revision;
+  }
+
+  /** One watch response's events (etcd orders them by revision). */
+  apply(events: readonly { type: string; kv: EtcdKv }[]): void {
+    let group: Change[] = [];
+    let groupRev = 0;
+    const flush = () => {
+      if (group.length > 0) this.publish(group);
+      group = [];
+    };
+    for (const ev of events) {
+      const rev = Number(ev.kv.mod_revision);
+      if (rev !== groupRev) flush();
+      groupRev = rev;
+      const change = ev.type === 'Delete' ? this.remove(ev.kv.key.toString(), rev) : this.put(ev.kv);
+      if (change) group.push(change);
+      if (rev > this.rev) this.rev = rev;
+    }
+    flush();
+    this.wake();
+  }
+
+  private put(kv: EtcdKv): Change | undefined {
+    const what = this.keys.parse(kv.key.toString());
+    const rev = Number(kv.mod_revision);
+    if (what?.kind === 'table') this.tableRevs.set(what.table, rev);
+    if (what?.kind !== 'entry') return undefined;
+    const value = JSON.parse(kv.value.toString()) as unknown;
+    let rows = this.tables.get(what.table);
+    if (!rows) this.tables.set(what.table, (rows = new Map()));
+    rows.set(what.key, { key: what.key, value, createRevision: Number(kv.create_revision), modRevision: rev });
+    return { revision: rev, table: what.table, key: what.key, type: 'put', value: clone(value) };
+  }
+
+  private remove(raw: string, rev: number): Change | undefined {
+    const what = this.keys.parse(raw);
+    if (what?.kind !== 'entry') return undefined;
+    if (!this.tables.get(what.table)?.delete(what.key)) return undefined;
+    return { revision: rev, table: what.table, key: what.key, type: 'delete' };
+  }
+
+  private publish(changes: Change[]): void {
+    this.log.push(...changes);
+    if (this.log.length > this.historyLimit * 2) {
+      const drop = this.log.length - this.historyLimit;
+      this.compacted = (this.log[drop - 1] as Change).revision;
+      this.log = this.log.slice(drop);
+    }
+    this.hub.publish(changes);
+  }
+
+  backlog(from: number): Change[] {
+    return clone(this.log.filter((c) => c.revision > from));
+  }
+
+  /** Resolves once the replica has `revision` (or after `timeoutMs`, if given). */
+  caughtUp(revision: number, timeoutMs?: number): Promise<void> {
+    if (this.rev >= revision) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = { rev: revision, resolve };
+      this.waiters.push(w);
+      if (timeoutMs !== undefined)
+        setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          resolve();
+        }, timeoutMs).unref();
+    });
+  }
+
+  private wake(): void {
+    const ready = this.waiters.filter((w) => w.rev <= this.rev);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.rev > this.rev);
+    for (const w of ready) w.resolve();
+  }
+}

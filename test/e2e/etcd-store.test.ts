@@ -1,0 +1,89 @@
+// e2e lane: shared — runs no task on this host, so npm test runs it beside the files that do.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { after, before, describe, it } from 'node:test';
+import { defineTable } from '../../src/store/port.js';
+import { EtcdStore } from '../../src/store/etcd/etcd-store.js';
+import { sharedStoreConformance } from '../../src/store/shared-conformance.js';
+import { startEtcd, type EtcdProcess } from './etcd.js';
+import { berthBin } from './harness.js';
+
+let etcd: EtcdProcess;
+before(async () => {
+  etcd = await startEtcd();
+});
+after(async () => {
+  await etcd.stop();
+});
+
+// Each test its own prefix on the one etcd: two stores on it are two berth servers.
+const pair = async () => {
+  const prefix = `/berth-${randomBytes(4).toString('hex')}`;
+  const a = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+  const b = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+  return {
+    a,
+    b,
+    close: async () => {
+      a.close();
+      b.close();
+    },
+  };
+};
+
+sharedStoreConformance('etcd (a real etcd-server, two servers over it)', pair);
+
+const things = defineTable<{ id: string; n: number }>('things', (t) => t.id);
+
+describe('the etcd store', () => {
+  it('loads what is there when a server opens it, revisions and all', async () => {
+    const prefix = `/berth-${randomBytes(4).toString('hex')}`;
+    const first = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+    const written = await first.transact((tx) => {
+      tx.put(things, { id: 'a', n: 1 });
+      return tx.put(things, { id: 'b', n: 2 });
+    });
+    first.close();
+    const later = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+    try {
+      const rows = later.read((tx) => tx.list(things));
+      assert.deepEqual(
+        rows.map((r) => [r.key, r.value.n]),
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
+      );
+      assert.equal(rows[1]?.modRevision, later.read((tx) => tx.get(things, 'b'))?.modRevision);
+      assert.ok(later.revision() >= (rows[1]?.modRevision ?? Infinity));
+      assert.equal(written.value.n, 2);
+      // A watch from before the load: the server has no history that old.
+      assert.throws(() => later.watch(0), /compacted/);
+    } finally {
+      later.close();
+    }
+  });
+
+  it('berth up --store etcd:// says it is not implemented yet, and refuses an unknown store', () => {
+    const up = (store: string) =>
+      spawnSync(process.execPath, [berthBin, 'up', '--port', '0', '--data-dir', tmpdir(), '--store', store], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const etcdUp = up(`etcd://${new URL(etcd.endpoint).host}`);
+    assert.equal(etcdUp.status, 1);
+    assert.match(etcdUp.stderr, /--store etcd:\/\/ is not implemented yet/);
+    const other = up('redis://x');
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /--store must be sqlite or etcd:\/\/host:port/);
+  });
+
+  it('says which etcd it could not reach', async () => {
+    await assert.rejects(
+      EtcdStore.open({ endpoints: ['http://127.0.0.1:1'], prefix: '/nowhere' }),
+      /etcd at http:\/\/127\.0\.0\.1:1 could not be read/,
+    );
+  });
+});
