@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { defineTable } from '../../src/store/port.js';
 import { EtcdStore } from '../../src/store/etcd/etcd-store.js';
 import { sharedStoreConformance } from '../../src/store/shared-conformance.js';
-import { startEtcd, type EtcdProcess } from './etcd.js';
+import { startEtcdCluster, type EtcdCluster } from './etcd.js';
 import { berthBin } from './harness.js';
 
-let etcd: EtcdProcess;
+let etcd: EtcdCluster;
 before(async () => {
-  etcd = await startEtcd();
+  etcd = await startEtcdCluster(1);
 });
 after(async () => {
   await etcd.stop();
@@ -21,8 +21,8 @@ after(async () => {
 // Each test its own prefix on the one etcd: two stores on it are two berth servers.
 const pair = async () => {
   const prefix = `/berth-${randomBytes(4).toString('hex')}`;
-  const a = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
-  const b = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+  const a = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
+  const b = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
   return {
     a,
     b,
@@ -40,13 +40,13 @@ const things = defineTable<{ id: string; n: number }>('things', (t) => t.id);
 describe('the etcd store', () => {
   it('loads what is there when a server opens it, revisions and all', async () => {
     const prefix = `/berth-${randomBytes(4).toString('hex')}`;
-    const first = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+    const first = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
     const written = await first.transact((tx) => {
       tx.put(things, { id: 'a', n: 1 });
       return tx.put(things, { id: 'b', n: 2 });
     });
     first.close();
-    const later = await EtcdStore.open({ endpoints: [etcd.endpoint], prefix });
+    const later = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
     try {
       const rows = later.read((tx) => tx.list(things));
       assert.deepEqual(
@@ -72,12 +72,41 @@ describe('the etcd store', () => {
         encoding: 'utf8',
         timeout: 20_000,
       });
-    const etcdUp = up(`etcd://${new URL(etcd.endpoint).host}`);
+    const etcdUp = up(`etcd://${new URL(etcd.endpoints[0] as string).host}`);
     assert.equal(etcdUp.status, 1);
     assert.match(etcdUp.stderr, /--store etcd:\/\/ is not implemented yet/);
     const other = up('redis://x');
     assert.equal(other.status, 1);
     assert.match(other.stderr, /--store must be sqlite or etcd:\/\/host:port/);
+  });
+
+  it('goes on writing when the leader of a three-member cluster is killed, none of its writes lost', async () => {
+    const cluster = await startEtcdCluster(3);
+    const a = await EtcdStore.open({ endpoints: cluster.endpoints, prefix: '/berth' });
+    const b = await EtcdStore.open({ endpoints: cluster.endpoints.slice().reverse(), prefix: '/berth' });
+    try {
+      const inc = (s: EtcdStore) =>
+        s.transact(
+          (tx) => {
+            const n = tx.get(things, 'n')?.value.n ?? 0;
+            return tx.put(things, { id: 'n', n: n + 1 }).value.n;
+          },
+          { attempts: 100 },
+        );
+      await Promise.all([inc(a), inc(b), inc(a), inc(b)]);
+      await (await cluster.leader()).kill();
+      // The stores' clients fail over to the members left (two of three: still a quorum).
+      await Promise.all([inc(a), inc(b), inc(a), inc(b)]);
+      const last = await inc(a);
+      assert.equal(last, 9, 'nine increments, none lost');
+      for (let i = 0; i < 500 && b.read((tx) => tx.get(things, 'n'))?.value.n !== 9; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(b.read((tx) => tx.get(things, 'n'))?.value.n, 9, 'the other server sees it through its watch');
+    } finally {
+      a.close();
+      b.close();
+      await cluster.stop();
+    }
   });
 
   it('says which etcd it could not reach', async () => {

@@ -17,52 +17,80 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface EtcdProcess {
+export interface EtcdMember {
+  name: string;
   endpoint: string;
   child: ChildProcess;
+  /** kill -9 of this member (its data stays, as a crashed machine's would). */
+  kill(): Promise<void>;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  endpoints: string[];
+  /** The member that leads now. */
+  leader(): Promise<EtcdMember>;
   stop(): Promise<void>;
 }
 
 /**
- * One etcd member (Debian's etcd-server) on loopback ports, with its data in a temporary
- * directory removed on stop: what the store tests run against.
+ * An etcd cluster of `size` members (Debian's etcd-server) on loopback ports, each with its data
+ * in a temporary directory removed on stop: what the store tests run against.
  */
-export async function startEtcd(): Promise<EtcdProcess> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const dir = mkdtempSync(join(tmpdir(), 'berth-etcd-'));
-  const endpoint = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  const child = spawn(
-    'etcd',
-    [
-      '--name=e2e',
-      `--data-dir=${dir}`,
-      `--listen-client-urls=${endpoint}`,
-      `--advertise-client-urls=${endpoint}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=e2e=${peerUrl}`,
-      '--log-level=error',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
+  const ports: [number, number][] = [];
+  for (let i = 0; i < size; i++) ports.push([await freePort(), await freePort()]);
+  const names = ports.map((_, i) => `m${i}`);
+  const initial = ports.map(([, peer], i) => `${names[i]}=http://127.0.0.1:${peer}`).join(',');
+  const dirs: string[] = [];
+  const members = ports.map(([client, peer], i): EtcdMember => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-etcd-'));
+    dirs.push(dir);
+    const endpoint = `http://127.0.0.1:${client}`;
+    const peerUrl = `http://127.0.0.1:${peer}`;
+    const child = spawn(
+      'etcd',
+      [
+        `--name=${names[i]}`,
+        `--data-dir=${dir}`,
+        `--listen-client-urls=${endpoint}`,
+        `--advertise-client-urls=${endpoint}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=${initial}`,
+        '--initial-cluster-state=new',
+        '--log-level=error',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return {
+      name: names[i] as string,
+      endpoint,
+      child,
+      kill: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  });
+  const errors = members.map(() => '');
+  members.forEach((m, i) => m.child.stderr?.on('data', (d: Buffer) => (errors[i] += d.toString())));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(members.map((m) => m.kill()));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
-  const probe = new Etcd3({ hosts: endpoint, dialTimeout: 1000 });
+  const endpoints = members.map((m) => m.endpoint);
+  const probe = new Etcd3({ hosts: endpoints, dialTimeout: 1000 });
   try {
     for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`etcd exited with ${child.exitCode}: ${err}`);
+      const gone = members.findIndex((m) => m.child.exitCode !== null);
+      if (gone >= 0) throw new Error(`etcd ${names[gone]} exited: ${errors[gone]}`);
       try {
-        await probe.get('probe').string();
+        await probe.put('probe').value('ok');
         break;
       } catch (e) {
-        if (i >= 100) throw new Error(`etcd did not answer within 10 s: ${err}`, { cause: e });
+        if (i >= 150) throw new Error(`etcd did not answer within 15 s: ${errors.join('\n')}`, { cause: e });
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -72,5 +100,20 @@ export async function startEtcd(): Promise<EtcdProcess> {
   } finally {
     probe.close();
   }
-  return { endpoint, child, stop };
+  const leader = async () => {
+    for (const m of members) {
+      if (m.child.exitCode !== null || m.child.signalCode !== null) continue;
+      const c = new Etcd3({ hosts: m.endpoint, dialTimeout: 1000 });
+      try {
+        const st = await c.maintenance.status({});
+        if (st.leader === st.header.member_id) return m;
+      } catch {
+        // this member does not answer: ask the next
+      } finally {
+        c.close();
+      }
+    }
+    throw new Error('no member says it leads');
+  };
+  return { members, endpoints, leader, stop };
 }
