@@ -4,3 +4,4 @@ export * from './port.js';
 export * from './scoped-store.js';
 export * from './sqlite-store.js';
 export * from './shared-local.js';
+export * from './leadership.js';

@@ -1,11 +1,13 @@
 // e2e lane: shared — runs no task on this host, so npm test runs it beside the files that do.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { defineTable } from '../../src/store/port.js';
 import { EtcdStore } from '../../src/store/etcd/etcd-store.js';
+import { EtcdLeadership } from '../../src/store/etcd/leadership.js';
 import { sharedStoreConformance } from '../../src/store/shared-conformance.js';
 import { startEtcdCluster, type EtcdCluster } from './etcd.js';
 import { berthBin } from './harness.js';
@@ -114,5 +116,64 @@ describe('the etcd store', () => {
       EtcdStore.open({ endpoints: ['http://127.0.0.1:1'], prefix: '/nowhere' }),
       /etcd at http:\/\/127\.0\.0\.1:1 could not be read/,
     );
+  });
+});
+
+describe('leadership by etcd election', () => {
+  const waitFor = async (what: string, ok: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 20)))
+      if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+  };
+  const two = (ttlSeconds: number) => {
+    const prefix = `/berth-${randomBytes(4).toString('hex')}`;
+    return ['one', 'two'].map((id) => EtcdLeadership.start({ endpoints: etcd.endpoints, prefix, id, ttlSeconds }));
+  };
+
+  it('elects one of two servers; when it resigns the other leads', async () => {
+    const [x, y] = two(5) as [EtcdLeadership, EtcdLeadership];
+    try {
+      await waitFor('a leader', () => x.leading || y.leading, 5000);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(Number(x.leading) + Number(y.leading), 1, 'exactly one leads');
+      const [leader, other] = x.leading ? [x, y] : [y, x];
+      const told: boolean[] = [];
+      other.onChange((l) => told.push(l));
+      await leader.close();
+      assert.equal(leader.leading, false);
+      await waitFor('the other to lead', () => other.leading, 3000);
+      assert.deepEqual(told, [true]);
+    } finally {
+      await Promise.all([x.close(), y.close()]);
+    }
+  });
+
+  it('hands the lead on once a leader killed -9 (no resignation) has let its lease lapse', async () => {
+    const prefix = `/berth-${randomBytes(4).toString('hex')}`;
+    const script = fileURLToPath(new URL('./etcd-candidate.ts', import.meta.url));
+    const dead = spawn(
+      process.execPath,
+      ['--import', 'tsx', script, etcd.endpoints[0] as string, prefix, 'dead', '2'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    dead.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let other: EtcdLeadership | undefined;
+    try {
+      await waitFor('the first server to lead', () => out.includes('leading'), 10_000);
+      other = EtcdLeadership.start({ endpoints: etcd.endpoints, prefix, id: 'other', ttlSeconds: 2 });
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(other.leading, false, 'one leader at a time');
+      dead.kill('SIGKILL');
+      const died = Date.now();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(other.leading, false, 'the dead leader’s lease still holds');
+      await waitFor('the other to lead after the lease', () => other?.leading === true, 8000);
+      assert.ok(Date.now() - died >= 1500, `led ${Date.now() - died} ms after the kill, before the 2 s lease lapsed`);
+    } finally {
+      dead.kill('SIGKILL');
+      await other?.close();
+    }
   });
 });
