@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { BerthError } from '../../src/kernel/index.js';
 import { defineTable } from '../../src/store/port.js';
 import { EtcdStore } from '../../src/store/etcd/etcd-store.js';
 import { EtcdLeadership } from '../../src/store/etcd/leadership.js';
@@ -108,6 +110,41 @@ describe('the etcd store', () => {
       a.close();
       b.close();
       await cluster.stop();
+    }
+  });
+
+  it('refuses a transaction larger than etcd takes, writing none of it', async () => {
+    const s = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/berth-${randomBytes(4).toString('hex')}` });
+    try {
+      await assert.rejects(
+        s.transact((tx) => {
+          for (let i = 0; i < 130; i++) tx.put(things, { id: `t${i}`, n: i });
+        }),
+        (e: unknown) => e instanceof BerthError && e.kind === 'LimitExceeded' && /at most 128 keys/.test(e.message),
+      );
+      assert.equal(
+        s.read((tx) => tx.count(things)),
+        0,
+      );
+    } finally {
+      s.close();
+    }
+  });
+
+  it('leaves out a value under its keys that is not JSON, and goes on', async () => {
+    const prefix = `/berth-${randomBytes(4).toString('hex')}`;
+    const s = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
+    const raw = new Etcd3({ hosts: etcd.endpoints });
+    try {
+      await raw.put(`${prefix}/t/things/bad`).value('{not json');
+      await s.transact((tx) => tx.put(things, { id: 'good', n: 1 }));
+      assert.deepEqual(
+        s.read((tx) => tx.list(things)).map((e) => e.key),
+        ['good'],
+      );
+    } finally {
+      raw.close();
+      s.close();
     }
   });
 

@@ -1,5 +1,5 @@
 import { Etcd3, type IOperation, type Watcher } from 'etcd3';
-import { conflict, unavailable } from '../../kernel/index.js';
+import { BerthError, conflict, limitExceeded, unavailable } from '../../kernel/index.js';
 import type { Change, Entry, ReadTx, SharedStore, TransactOptions, WatchOptions, WriteTx } from '../port.js';
 import { readTx, writeTx, type RawOps } from '../tx-core.js';
 import { etcdKeys, type EtcdKeys } from './keys.js';
@@ -16,6 +16,8 @@ export interface EtcdStoreOptions {
 
 const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** etcd's --max-txn-ops default. */
+const MAX_TXN_OPS = 128;
 
 /** What one run of a transaction's function read and wrote. */
 interface Staged<R> {
@@ -90,7 +92,14 @@ export class EtcdStore implements SharedStore {
       if (this.closed) throw unavailable('the store is closed');
       const staged = this.stage(fn);
       if (staged.writes.size === 0) return staged.result;
-      const res = await this.commit(staged);
+      let res: Awaited<ReturnType<EtcdStore['commit']>>;
+      try {
+        res = await this.commit(staged);
+      } catch (e) {
+        if (e instanceof BerthError) throw e;
+        // The request may or may not have been applied (etcd unreachable mid-commit, say).
+        throw unavailable(`etcd did not answer the transaction's commit: ${(e as Error).message}`);
+      }
       const revision = Number(res.header.revision);
       if (res.succeeded) {
         await this.replica.caughtUp(revision, 10_000);
@@ -166,6 +175,11 @@ export class EtcdStore implements SharedStore {
       }
       ops.push(this.client.put(this.keys.tableVersion(t)).value(''));
     }
+    // etcd refuses a Txn of more than --max-txn-ops (128 by default) compares or operations.
+    if (ops.length > MAX_TXN_OPS || compares.length > MAX_TXN_OPS)
+      throw limitExceeded(
+        `a transaction over etcd may read or write at most ${MAX_TXN_OPS} keys (this one read ${compares.length} and made ${ops.length} writes)`,
+      );
     // Every write reads its key first (tx-core), so there is always something to compare.
     const [first, ...rest] = compares as [[string, number], ...[string, number][]];
     let txn = this.client.if(first[0], 'Mod', '==', first[1]);

@@ -87,7 +87,13 @@ export class Replica {
     const rev = Number(kv.mod_revision);
     if (what?.kind === 'table') this.tableRevs.set(what.table, rev);
     if (what?.kind !== 'entry') return undefined;
-    const value = JSON.parse(kv.value.toString()) as unknown;
+    let value: unknown;
+    try {
+      value = JSON.parse(kv.value.toString());
+    } catch {
+      // Not berth's writing (every value berth puts is JSON): left out rather than crash the watch.
+      return this.remove(kv.key.toString(), rev);
+    }
     let rows = this.tables.get(what.table);
     if (!rows) this.tables.set(what.table, (rows = new Map()));
     rows.set(what.key, { key: what.key, value, createRevision: Number(kv.create_revision), modRevision: rev });
