@@ -27,6 +27,11 @@ async function readAll(s: AsyncIterable<Buffer>): Promise<string> {
   for await (const c of s) out += c.toString();
   return out;
 }
+async function readAllBuffer(s: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c);
+  return Buffer.concat(parts);
+}
 const kind = (code: string) => (e: unknown) => e instanceof BerthError && e.detail.reason === code;
 
 describe('filesystem blob store', () => {
@@ -102,6 +107,30 @@ describe('filesystem blob store', () => {
     await after.uploads.append('u3', chunks('second half'), { offset: 12 });
     await after.uploads.commit('u3', sha('first half, second half'));
     assert.equal((await after.stat(sha('first half, second half')))?.size, 23);
+  });
+
+  it('keeps one whole copy when two servers on one directory land the same content at once', async () => {
+    const dir = join(root, 'shared');
+    const [a, b] = [new FsBlobStore(dir), new FsBlobStore(dir)];
+    const body = Buffer.alloc(4 << 20, 'layer ');
+    const digest = sha(body);
+    const puts = Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).put(chunks(body), digest));
+    for (const r of await Promise.all(puts)) assert.equal(r.size, body.length);
+    for (const s of [a, b]) {
+      assert.equal((await s.stat(digest))?.size, body.length);
+      assert.equal(createHash('sha256').update(await readAllBuffer(s.read(digest))).digest('hex'), digest.hex);
+    }
+    assert.deepEqual(readdirSync(join(dir, 'tmp')), [], 'no temporary file left by either');
+  });
+
+  it('finishes on one server an upload begun on another sharing the directory', async () => {
+    const dir = join(root, 'handover');
+    const [a, b] = [new FsBlobStore(dir), new FsBlobStore(dir)];
+    await a.uploads.begin('u9');
+    await a.uploads.append('u9', chunks('begun on a, '));
+    await b.uploads.append('u9', chunks('ended on b'), { offset: 12 });
+    await b.uploads.commit('u9', sha('begun on a, ended on b'));
+    assert.equal(await readAll(a.read(sha('begun on a, ended on b'))), 'begun on a, ended on b');
   });
 
   it('aborts an upload and forgets it', async () => {
