@@ -118,7 +118,12 @@ describe('filesystem blob store', () => {
     for (const r of await Promise.all(puts)) assert.equal(r.size, body.length);
     for (const s of [a, b]) {
       assert.equal((await s.stat(digest))?.size, body.length);
-      assert.equal(createHash('sha256').update(await readAllBuffer(s.read(digest))).digest('hex'), digest.hex);
+      assert.equal(
+        createHash('sha256')
+          .update(await readAllBuffer(s.read(digest)))
+          .digest('hex'),
+        digest.hex,
+      );
     }
     assert.deepEqual(readdirSync(join(dir, 'tmp')), [], 'no temporary file left by either');
   });
