@@ -1,9 +1,7 @@
 import type { Change, Entry, ListOptions, ReadTx, Store, WatchOptions, WriteTx } from './port.js';
-import { readTx, writeTx, type RawOps } from './tx-core.js';
+import { copyJson, countRows, listRows, readTx, writeTx, type RawOps } from './tx-core.js';
 import { deepFreeze } from './table-mirror.js';
 import { WatchHub } from './watch-hub.js';
-
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** The in-memory twin of the SQLite store, for unit tests; it passes the same suite. */
 export class MemoryStore implements Store {
@@ -37,29 +35,20 @@ export class MemoryStore implements Store {
     return {
       get: (t, k, cached) => {
         const e = this.tables.get(t)?.get(k);
-        const copy = e ? clone(e) : undefined;
+        const copy = copyJson(e);
         return cached && shared(t, k) ? deepFreeze(copy) : copy;
       },
       list: (t, o: ListOptions, cached) => {
-        const rows = [...(this.tables.get(t)?.values() ?? [])]
-          .filter(
-            (e) =>
-              (o.prefix === undefined || e.key.startsWith(o.prefix)) &&
-              (o.after === undefined || e.key > o.after) &&
-              (o.before === undefined || e.key < o.before),
-          )
-          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-        if (o.reverse) rows.reverse();
-        const copy = clone(o.limit === undefined ? rows : rows.slice(0, o.limit));
+        const copy = listRows(this.tables.get(t), o);
         return cached && shared(t) ? deepFreeze(copy) : copy;
       },
-      count: (t, p) => [...(this.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,
+      count: (t, p) => countRows(this.tables.get(t), p),
       set: (t, entry) => {
         const m = this.tableMap(t);
         const before = m.get(entry.key);
         wrote(t, entry.key);
         undo?.push(() => (before ? m.set(entry.key, before) : m.delete(entry.key)));
-        m.set(entry.key, clone(entry));
+        m.set(entry.key, copyJson(entry));
       },
       remove: (t, k) => {
         const m = this.tableMap(t);
@@ -120,7 +109,7 @@ export class MemoryStore implements Store {
     return this.hub.watch(
       fromRevision,
       this.compacted,
-      (from) => clone(this.log.filter((c) => c.revision > from)),
+      (from) => copyJson(this.log.filter((c) => c.revision > from)),
       options,
     );
   }

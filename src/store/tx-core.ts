@@ -70,3 +70,44 @@ export function writeTx(raw: RawOps, revision: number, changes: Change[]): Write
 export function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
 }
+
+/** A deep copy of a JSON value (values are stored as JSON, so this is exact); undefined stays so. */
+export const copyJson = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
+
+/** A transaction's own writes to one table, by key: the entry put, or null for a delete. */
+export type Overlay = ReadonlyMap<string, Entry<unknown> | null>;
+
+/** One table's rows held in memory (with a transaction's own writes over them), as a list asks for them, copied. */
+export function listRows(rows: ReadonlyMap<string, Entry<unknown>> | undefined, o: ListOptions, overlay?: Overlay) {
+  let all: Iterable<Entry<unknown>> = rows?.values() ?? [];
+  if (overlay?.size) {
+    const merged = new Map(rows);
+    for (const [k, e] of overlay) {
+      if (e === null) merged.delete(k);
+      else merged.set(k, e);
+    }
+    all = merged.values();
+  }
+  const out = [...all]
+    .filter(
+      (e) =>
+        (o.prefix === undefined || e.key.startsWith(o.prefix)) &&
+        (o.after === undefined || e.key > o.after) &&
+        (o.before === undefined || e.key < o.before),
+    )
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (o.reverse) out.reverse();
+  return copyJson(o.limit === undefined ? out : out.slice(0, o.limit));
+}
+
+/** How many of one table's rows held in memory (with a transaction's own writes over them) start with `prefix`. */
+export function countRows(rows: ReadonlyMap<string, unknown> | undefined, prefix?: string, overlay?: Overlay): number {
+  const keys = new Set(rows?.keys());
+  for (const [k, e] of overlay ?? []) {
+    if (e === null) keys.delete(k);
+    else keys.add(k);
+  }
+  let n = 0;
+  for (const k of keys) if (prefix === undefined || k.startsWith(prefix)) n++;
+  return n;
+}

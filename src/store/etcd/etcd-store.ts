@@ -1,9 +1,9 @@
 import { Etcd3, type IOperation, type Watcher } from 'etcd3';
 import { BerthError, conflict, limitExceeded, unavailable } from '../../kernel/index.js';
 import type { Change, Entry, ReadTx, SharedStore, TransactOptions, WatchOptions, WriteTx } from '../port.js';
-import { readTx, writeTx, type RawOps } from '../tx-core.js';
+import { copyJson as clone, countRows, listRows, readTx, writeTx, type RawOps } from '../tx-core.js';
 import { etcdKeys, type EtcdKeys } from './keys.js';
-import { listRows, Replica, type EtcdKv } from './replica.js';
+import { Replica, type EtcdKv } from './replica.js';
 
 export interface EtcdStoreOptions {
   /** Client URLs of the cluster's members (`http://host:2379`). */
@@ -14,7 +14,6 @@ export interface EtcdStoreOptions {
   historyLimit?: number;
 }
 
-const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** etcd's --max-txn-ops default. */
 const MAX_TXN_OPS = 128;
@@ -75,7 +74,7 @@ export class EtcdStore implements SharedStore {
       readTx({
         get: (t, k) => clone(r.tables.get(t)?.get(k)),
         list: (t, o) => listRows(r.tables.get(t), o),
-        count: (t, p) => [...(r.tables.get(t)?.keys() ?? [])].filter((k) => p === undefined || k.startsWith(p)).length,
+        count: (t, p) => countRows(r.tables.get(t), p),
         set: () => {
           throw new Error('a read transaction cannot write');
         },
@@ -154,7 +153,7 @@ export class EtcdStore implements SharedStore {
       },
       count: (t, p) => {
         lists(t);
-        return listRows(r.tables.get(t), { ...(p === undefined ? {} : { prefix: p }) }, writes.get(t)).length;
+        return countRows(r.tables.get(t), p, writes.get(t));
       },
       set: (t, e) => write(t, e.key, clone(e)),
       remove: (t, k) => write(t, k, null),

@@ -1,4 +1,5 @@
-import type { Change, Entry, ListOptions } from '../port.js';
+import type { Change, Entry } from '../port.js';
+import { copyJson as clone } from '../tx-core.js';
 import { WatchHub } from '../watch-hub.js';
 import type { EtcdKeys } from './keys.js';
 
@@ -11,28 +12,6 @@ export interface EtcdKv {
 }
 
 export type Rows = Map<string, Entry<unknown>>;
-
-const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
-const byKey = (a: Entry<unknown>, b: Entry<unknown>) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
-/** Rows of one table as a list asks for them (`overlay`: a transaction's own writes, null for a delete). */
-export function listRows(rows: Rows | undefined, o: ListOptions, overlay?: Map<string, Entry<unknown> | null>) {
-  const merged = new Map(rows);
-  for (const [k, e] of overlay ?? []) {
-    if (e === null) merged.delete(k);
-    else merged.set(k, e);
-  }
-  const out = [...merged.values()]
-    .filter(
-      (e) =>
-        (o.prefix === undefined || e.key.startsWith(o.prefix)) &&
-        (o.after === undefined || e.key > o.after) &&
-        (o.before === undefined || e.key < o.before),
-    )
-    .sort(byKey);
-  if (o.reverse) out.reverse();
-  return clone(o.limit === undefined ? out : out.slice(0, o.limit));
-}
 
 /**
  * This server's copy of berth's keys in etcd: loaded at one revision, then kept current by a watch
