@@ -12,7 +12,7 @@ export const openModeHeaders = (action: string): Record<string, string> => ({
   authorization: `AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/ecs/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
 });
 
-// One connection kept open: the bench's polls should cost berth's host as little as they can.
+// Connections kept open: the bench's polls should cost berth's host as little as they can.
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
 /**

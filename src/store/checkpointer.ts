@@ -6,9 +6,10 @@ import { Worker } from 'node:worker_threads';
  * syncs it: on the thread that commits, SQLite's automatic checkpoint stalled every API call for
  * ~200 ms per 64 MB of WAL (a RunTask burst writes that in seconds). Here a worker thread with
  * a connection of its own checkpoints PASSIVE-ly (never blocking the writer) — a small WAL once a
- * second, one past 16 MB every 20 ms — and the writer starts the WAL over at its next commit once a pass has copied
- * all of it. Under a steady stream of writes a pass rarely ends with nothing left, so a large WAL
- * gets passes back to back until one ends in a pause between two of the writer's transactions.
+ * second, one past 16 MB every 20 ms — and the writer starts the WAL over at its next commit once
+ * a pass has copied all of it. Under a steady stream of writes a pass rarely ends with nothing
+ * left, so a large WAL gets passes back to back until one ends in a pause between two of the
+ * writer's transactions.
  * Whatever waits for a sync in the writer's path stalls it: a RESTART checkpoint held the writer
  * 25-230 ms here, and a passive one asked of the worker while the writer waited took 2-50 ms
  * (syncs on this disk take up to ~100 ms), so only a WAL four times the threshold, under writes

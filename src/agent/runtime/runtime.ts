@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { processAlive } from '../../kernel/index.js';
 import { startThroughFifo } from './exec-fifo.js';
@@ -73,9 +73,8 @@ export interface ContainerRuntime {
  * outlive an agent restart.
  */
 export class Runtime implements ContainerRuntime {
-  /** The attach sockets' directory, made once: every create waited on a mkdir otherwise. */
-  private socketDirMade: Promise<void> | undefined;
-  private socketDirReady = false;
+  /** Whether conmon's attach sockets' directory is made (once: every create made it otherwise). */
+  private socketDirMade = false;
 
   private readonly warm: WarmMonitors | undefined;
   /** The runtime's absolute path, as conmon wants it (its name when it is not installed: conmon then says so). */
@@ -157,27 +156,29 @@ export class Runtime implements ContainerRuntime {
   warmUp(): void {
     const warm = this.warm;
     if (!warm) return;
-    void this.socketDir()
-      .then(() => warm.fill())
-      .catch(() => undefined);
+    try {
+      this.socketDir();
+    } catch {
+      return; // each create makes it again, and says why it cannot
+    }
+    void warm.fill().catch(() => undefined);
   }
 
-  /** conmon's attach sockets' directory (each monitor links its container's bundle there), made once. */
-  private socketDir(): Promise<void> {
-    return (this.socketDirMade ??= mkdir(this.o.socketDir, { recursive: true }).then(
-      () => void (this.socketDirReady = true),
-      (e: unknown) => {
-        this.socketDirMade = undefined;
-        throw e;
-      },
-    ));
+  /**
+   * conmon's attach sockets' directory (each monitor links its container's bundle there), made on
+   * first use. Synchronous, as a start's other small file work is (see writeEtcFiles).
+   */
+  private socketDir(): void {
+    if (this.socketDirMade) return;
+    mkdirSync(this.o.socketDir, { recursive: true });
+    this.socketDirMade = true;
   }
 
   /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
   async create(id: string, bundle: string, dir: string): Promise<void> {
-    // Once the directory is there, a warm monitor is taken and let go before this returns its
-    // promise: the work the caller starts meanwhile (asking the registry) does not delay it.
-    if (!this.socketDirReady) await this.socketDir();
+    // A warm monitor is taken and let go before this returns its promise: the work the caller
+    // starts meanwhile (asking the registry) does not delay it.
+    this.socketDir();
     // The gate takes the id and the bundle as one line each: anything else is made the cold way.
     const warm = /[\r\n]/.test(id + bundle) ? undefined : this.warm?.take(dir);
     if (warm) {
