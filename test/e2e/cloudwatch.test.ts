@@ -25,6 +25,8 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
     berth = await startBerth({ args: ['--no-agent'] });
     const cw = new CloudWatchClient({ endpoint: berth.endpoint, region: 'us-east-1', credentials: testCredentials });
     const at = minute(-2);
+    // Fixed here: a minute boundary passing while the test runs must not move the expected minute.
+    const next = new Date(at.getTime() + 60_000);
 
     // The CLI (CBOR): single values and a statistic set, one minute apart.
     const put = await aws([
@@ -44,7 +46,7 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
         {
           MetricName: 'Latency',
           Dimensions: [{ Name: 'Service', Value: 'api' }],
-          Timestamp: minute(-1).toISOString(),
+          Timestamp: next.toISOString(),
           StatisticValues: { SampleCount: 2, Sum: 100, Minimum: 40, Maximum: 60 },
           Unit: 'Milliseconds',
         },
@@ -98,7 +100,7 @@ describe('CloudWatch metrics, with the AWS CLI (CBOR), the SDK (JSON) and the qu
       points.map((p) => [p['Timestamp'], p['SampleCount'], p['Sum'], p['Minimum'], p['Maximum'], p['Average']]),
       [
         [at.getTime() / 1000, 100, 10 + 20 + 30 * 97 + 1000, 10, 1000, 39.4],
-        [minute(-1).getTime() / 1000, 2, 100, 40, 60, 50],
+        [next.getTime() / 1000, 2, 100, 40, 60, 50],
       ],
     );
 
