@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runtimeCommand } from '../../src/elb/data-plane/haproxy-runtime.js';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { cleanHosts, cliOf, fetchOnce, webContainer } from './elb-helpers.js';
 import { sleep } from './harness.js';
@@ -7,14 +10,14 @@ import { sleep } from './harness.js';
 /** GETs at 20 requests/s until stopped, each answer (or error) kept with its time. */
 function requestLoop(url: string) {
   const answers: { at: number; text: string }[] = [];
-  const errors: string[] = [];
+  const errors: { at: number; error: string }[] = [];
   let running = true;
   const done = (async () => {
     while (running) {
       const t0 = Date.now();
       const r = await fetchOnce(url);
       if (r.ok) answers.push({ at: t0, text: r.text });
-      else errors.push(r.error);
+      else errors.push({ at: t0, error: r.error });
       await sleep(Math.max(0, 50 - (Date.now() - t0)));
     }
   })();
@@ -154,6 +157,7 @@ for (const engine of ['haproxy', 'node'] as const)
       const loop = requestLoop(production);
       await aws(['ecs', 'update-service', '--service', 'bg', '--task-definition', 'bg:2']);
       const atTest = await reach('POST_TEST_TRAFFIC_SHIFT', true);
+      const testShiftAt = Date.now();
       await answersFrom(test, 'v2');
       assert.deepEqual(await versions(production), ['v1'], 'production is still on blue');
       assert.equal((await aws(['ecs', 'list-tasks', '--service-name', 'bg'])).taskArns.length, 4);
@@ -167,12 +171,22 @@ for (const engine of ['haproxy', 'node'] as const)
       ]);
 
       // Production cuts over; the deployment waits at its hook with blue still running.
+      const productionShiftAt = Date.now();
       const atProduction = await reach('POST_PRODUCTION_TRAFFIC_SHIFT', true);
       await answersFrom(production, 'v2');
       const greenTasks = (await aws(['ecs', 'list-tasks', '--service-name', 'bg'])).taskArns as string[];
       assert.equal(greenTasks.length, 4, 'blue is still there to roll back to');
 
-      // A rollback puts production back on blue at once: while green's tasks still run.
+      // A rollback puts production back on blue at once: while green's tasks still run. With HAProxy
+      // it is a runtime change, not a reload (whose old worker would answer kept connections from green).
+      const worker = async () => {
+        if (engine !== 'haproxy') return 'none';
+        const dir = join(f.berth.dataDir, 'elb');
+        const socket = join(dir, readdirSync(dir)[0] ?? '', 'runtime.sock');
+        return /^Pid: (\d+)$/m.exec(await runtimeCommand(socket, 'show info'))?.[1];
+      };
+      const workerBefore = await worker();
+      assert.ok(workerBefore, 'HAProxy answers on its runtime socket');
       await aws([
         'ecs',
         'continue-service-deployment',
@@ -185,6 +199,7 @@ for (const engine of ['haproxy', 'node'] as const)
       ]);
       const rolledBackAt = Date.now();
       await answersFrom(production, 'v1');
+      assert.equal(await worker(), workerBefore, 'the same HAProxy worker serves after the rollback');
       const v2Running = (await aws(['ecs', 'describe-tasks', '--tasks', ...greenTasks])).tasks.filter(
         (t: { lastStatus: string; taskDefinitionArn: string }) =>
           t.taskDefinitionArn.endsWith(':2') && t.lastStatus !== 'STOPPED',
@@ -237,7 +252,12 @@ for (const engine of ['haproxy', 'node'] as const)
       await sleep(1000);
       await loop.stop();
 
-      assert.deepEqual(loop.errors, [], `no request failed (of ${loop.answers.length + loop.errors.length})`);
+      const phases = { testShiftAt, productionShiftAt, rolledBackAt, v3At };
+      assert.deepEqual(
+        loop.errors,
+        [],
+        `no request failed (of ${loop.answers.length + loop.errors.length}; ${JSON.stringify(phases)}; ${f.berth.output().slice(-3000)})`,
+      );
       const between = (from: number, to = Infinity) =>
         loop.answers.filter((a) => a.at >= from && a.at < to).map((a) => version(a.text));
       const afterFirst = (list: string[], v: string) => list.slice(list.indexOf(v));

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileWildcard } from '../../kernel/index.js';
-import { globRegex, quoted, renderHaproxy } from './haproxy-config.js';
+import type { ListenerPlan } from './engine.js';
+import { forwardMap, globRegex, quoted, renderHaproxy } from './haproxy-config.js';
 
 /**
  * The PCRE HAProxy gets, read by JavaScript: atomic groups as plain ones (for globs the first
@@ -102,7 +103,7 @@ describe('HAProxy configuration', () => {
         at('http-request set-var(txn.rule) int(2)'),
     );
     assert.ok(lines.includes('acl r2c1 src 10.0.0.0/8'));
-    assert.ok(lines.includes('use_backend h_0123456789abcdef if { var(txn.rule) -m int 2 }'));
+    assert.ok(lines.includes('use_backend %[var(txn.fw),map_int(/dev/null)]'));
     assert.ok(lines.includes('http-request return status 418 hdr server awselb/2.0 if { var(txn.rule) -m int 1 }'));
     assert.ok(at('http-request return status 404 content-type "text/plain\\x3b charset=utf-8" string "none"') > 0);
     assert.ok(lines.includes('balance leastconn'));
@@ -155,6 +156,59 @@ describe('HAProxy configuration', () => {
     assert.ok(lines.includes('server s2 127.0.0.1:1 disabled cookie s2'));
     assert.ok(lines.includes('balance source'));
     haproxyAccepts(text);
+  });
+});
+
+describe('HAProxy forward maps', () => {
+  const listener = (rules: ListenerPlan['rules'], defaultActions: ListenerPlan['defaultActions']): ListenerPlan => ({
+    key: 'lb/l1',
+    id: 'l1',
+    address: '127.77.0.1',
+    port: 80,
+    protocol: 'HTTP',
+    rules,
+    defaultActions,
+  });
+  const backendOf = (arn: string) => `h_${arn}`;
+
+  it('splits each forwarding rule’s keys among its target groups by weight', () => {
+    const map = forwardMap(
+      listener(
+        [
+          { priority: 1, conditions: [], actions: [{ Type: 'fixed-response' }] },
+          {
+            priority: 2,
+            conditions: [],
+            actions: [
+              {
+                Type: 'forward',
+                ForwardConfig: {
+                  TargetGroups: [
+                    { TargetGroupArn: 'blue', Weight: 1 },
+                    { TargetGroupArn: 'gone', Weight: 0 },
+                    { TargetGroupArn: 'green', Weight: 3 },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+        [{ Type: 'forward', TargetGroupArn: 'web' }],
+      ),
+      backendOf,
+    );
+    assert.equal(map, '0:9999 h_web\n20000:22499 h_blue\n22500:29999 h_green\n');
+  });
+
+  it('gives the smallest weight beside the largest sum a range of its own, and no weight none', () => {
+    const groups = [1, 999, 999, 999, 999].map((Weight, i) => ({ TargetGroupArn: `g${i}`, Weight }));
+    const lines = forwardMap(listener([], [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }]), backendOf)
+      .trim()
+      .split('\n');
+    assert.equal(lines[0], '0:1 h_g0');
+    assert.equal(lines.at(-1), '7500:9999 h_g4');
+    const zero = [{ TargetGroupArn: 'a', Weight: 0 }];
+    assert.equal(forwardMap(listener([], [{ Type: 'forward', ForwardConfig: { TargetGroups: zero } }]), backendOf), '');
   });
 });
 

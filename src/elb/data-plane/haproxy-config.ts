@@ -87,12 +87,7 @@ function redirectLocation(a: ElbAction, withQuery: boolean, scheme: string): str
 }
 
 /** A listener's action lines for rule number `n` (0: the default actions). */
-function actionLines(
-  a: ElbAction | undefined,
-  n: number,
-  backendOf: (arn: string) => string,
-  scheme: string,
-): string[] {
+function actionLines(a: ElbAction | undefined, n: number, scheme: string): string[] {
   const when = `{ var(txn.rule) -m int ${n} }`;
   if (!a) return [];
   if (a.Type === 'fixed-response') {
@@ -112,21 +107,44 @@ function actionLines(
       ? [line(true, ' { query -m found }'), line(false, '')]
       : [line(true, '')];
   }
-  const weighted = a.ForwardConfig?.TargetGroups?.length
+  return []; // a forward: through the listener's forward map (forwardMap)
+}
+
+/** Buckets of a forward's random draw: more than the largest sum of weights (5 groups × 999). */
+export const FORWARD_BUCKETS = 10000;
+
+/** A forward action's target groups and weights (a lone `TargetGroupArn` weighs 1). */
+function forwardWeights(a: ElbAction): { arn: string; weight: number }[] {
+  return a.ForwardConfig?.TargetGroups?.length
     ? a.ForwardConfig.TargetGroups.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }))
     : [{ arn: a.TargetGroupArn ?? '', weight: 1 }];
-  if (weighted.length === 1) return [`  use_backend ${backendOf(weighted[0]?.arn ?? '')} if ${when}`];
-  const total = weighted.reduce((s, w) => s + w.weight, 0) || 1;
-  const lines = [`  http-request set-var(txn.w) rand(${total}) if ${when}`];
-  let from = 0;
-  for (const w of weighted) {
-    if (w.weight > 0)
-      lines.push(
-        `  use_backend ${backendOf(w.arn)} if ${when} { var(txn.w) -m int ge ${from} } { var(txn.w) -m int lt ${from + w.weight} }`,
-      );
-    from += w.weight;
-  }
-  return lines;
+}
+
+/**
+ * An HTTP listener's forward map, read by HAProxy's `map_int`: for rule number n (0: the default
+ * actions) whose action forwards, the keys n×FORWARD_BUCKETS up to the next n are split among its
+ * target groups by weight, each range naming the group's backend. A request draws one of them.
+ * Forwards live here rather than in the configuration so that a change of weights or of target
+ * groups (a blue/green cut-over, a rollback) is one atomic runtime change with no reload: a reload
+ * leaves the old worker answering its kept connections the old way for a while.
+ */
+export function forwardMap(l: ListenerPlan, backendOf: (arn: string) => string): string {
+  const lines: string[] = [];
+  const actions = [l.defaultActions, ...l.rules.map((r) => r.actions)];
+  actions.forEach((list, n) => {
+    const a = list[list.length - 1];
+    if (a?.Type !== 'forward') return;
+    const weighted = forwardWeights(a);
+    const total = weighted.reduce((s, w) => s + w.weight, 0);
+    let sum = 0;
+    for (const w of weighted) {
+      const from = total ? Math.floor((sum * FORWARD_BUCKETS) / total) : 0;
+      sum += w.weight;
+      const to = total ? Math.floor((sum * FORWARD_BUCKETS) / total) : 0;
+      if (to > from) lines.push(`${n * FORWARD_BUCKETS + from}:${n * FORWARD_BUCKETS + to - 1} ${backendOf(w.arn)}`);
+    }
+  });
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 /**
@@ -141,6 +159,8 @@ export function renderHaproxy(
   runtimeSocket: string,
   /** Where an HTTPS listener's certificate bundle is (with a digest of it, so a new one reloads). */
   certificateFile: (l: ListenerPlan) => string = () => '',
+  /** Where an HTTP listener's forward map is (an empty one where none is named). */
+  forwardMapFile: (l: ListenerPlan) => string = () => '/dev/null',
 ): string {
   const backendOf = (arn: string) => backends.get(arn)?.name ?? 'none';
   const out = [
@@ -187,11 +207,14 @@ export function renderHaproxy(
       out.push(`  http-request set-var(txn.rule) int(${i + 1}) if !{ var(txn.rule) -m found } ${acls.join(' ')}`);
     });
     out.push('  http-request set-var(txn.rule) int(0) if !{ var(txn.rule) -m found }');
-    l.rules.forEach((r, i) =>
-      out.push(...actionLines(r.actions[r.actions.length - 1], i + 1, backendOf, l.protocol.toLowerCase())),
-    );
+    const scheme = l.protocol.toLowerCase();
+    l.rules.forEach((r, i) => out.push(...actionLines(r.actions[r.actions.length - 1], i + 1, scheme)));
     out.push(
-      ...actionLines(l.defaultActions[l.defaultActions.length - 1], 0, backendOf, l.protocol.toLowerCase()),
+      ...actionLines(l.defaultActions[l.defaultActions.length - 1], 0, scheme),
+      // The rule's number and a random draw make the key its forward map turns into a backend.
+      `  http-request set-var(txn.draw) rand(${FORWARD_BUCKETS})`,
+      `  http-request set-var(txn.fw) var(txn.rule),mul(${FORWARD_BUCKETS}),add(txn.draw)`,
+      `  use_backend %[var(txn.fw),map_int(${forwardMapFile(l)})]`,
       '  default_backend none',
       '',
     );

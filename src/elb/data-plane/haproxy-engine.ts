@@ -1,13 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../kernel/index.js';
 import type { GroupView } from './balancer.js';
 import { routable, type ListenerEngine, type ListenerPlan } from './engine.js';
-import { renderHaproxy, type BackendPlan } from './haproxy-config.js';
-import { countsOf, runtimeCommand } from './haproxy-runtime.js';
+import { forwardMap, renderHaproxy, type BackendPlan } from './haproxy-config.js';
+import { HaproxyFiles } from './haproxy-files.js';
+import { countsOf, replaceMap, runtimeCommand } from './haproxy-runtime.js';
 import type { RequestCounts } from './metrics.js';
 
 const execFileP = promisify(execFile);
@@ -18,8 +18,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Listeners served by Debian's HAProxy, which berth configures and drives (chosen by measurement:
  * bench/elb). A target group is a backend of server slots; berth's health checks decide which
  * slots take new requests, and a change of targets or states goes through HAProxy's runtime API
- * without a reload. A change of listeners, rules or target groups writes the configuration again
- * and reloads HAProxy in master-worker mode, whose listening sockets pass to the new worker.
+ * without a reload, as does a change of where a rule forwards (its target groups and weights: a
+ * listener's forward map, replaced at once). Any other change of listeners, rules or target groups
+ * writes the configuration again and reloads HAProxy in master-worker mode, whose listening
+ * sockets pass to the new worker.
  */
 export class HaproxyEngine implements ListenerEngine {
   private child?: ChildProcess;
@@ -28,12 +30,13 @@ export class HaproxyEngine implements ListenerEngine {
   private readonly slots = new Map<string, (string | undefined)[]>();
   /** Per `backend/server`: the `address:port ready` last applied. */
   private applied = new Map<string, string>();
+  /** Per forward map file: the contents HAProxy has. */
+  private appliedMaps = new Map<string, string>();
   /** HAProxy's proxy names: a frontend's listener key, a backend's target group ARN. */
   private readonly proxies = new Map<string, { listener?: string; group?: string }>();
   /** A structure HAProxy refused (checked once, not again every pass). */
   private refused?: string;
-  /** The certificate bundles in `dir` (read from disk once, then kept in step as they are written). */
-  private certs?: Set<string>;
+  private readonly files: HaproxyFiles;
   private readonly config: string;
   private readonly dir: string;
   private readonly pidFile: string;
@@ -49,6 +52,7 @@ export class HaproxyEngine implements ListenerEngine {
     this.config = join(dir, 'haproxy.cfg');
     this.socket = join(dir, 'runtime.sock');
     this.pidFile = join(dir, 'haproxy.pid');
+    this.files = new HaproxyFiles(dir);
   }
 
   async apply(listeners: readonly ListenerPlan[], groups: ReadonlyMap<string, GroupView>): Promise<void> {
@@ -95,14 +99,20 @@ export class HaproxyEngine implements ListenerEngine {
     }
     for (const l of listeners) this.proxies.set(`l_${l.id}`, { listener: l.key });
     for (const [arn, b] of backends) this.proxies.set(b.name, { group: arn });
-    const certFiles = this.writeCertificates(listeners);
+    const certFiles = this.files.certificates(listeners);
     const certificateFile = (l: ListenerPlan) => certFiles.get(l.key) ?? '';
-    const structure = renderHaproxy(listeners, empty, this.socket, certificateFile);
+    const mapFile = (l: ListenerPlan) => join(this.dir, `fwd-${l.id}.map`);
+    const backendOf = (arn: string) => backends.get(arn)?.name ?? 'none';
+    const maps = new Map(
+      listeners.filter((l) => l.protocol !== 'TCP').map((l) => [mapFile(l), forwardMap(l, backendOf)]),
+    );
+    const structure = renderHaproxy(listeners, empty, this.socket, certificateFile, mapFile);
     if (!this.child || structure !== this.structure) {
       // A configuration HAProxy refuses is never put in place: every listener would go with it.
       if (structure === this.refused) return;
+      this.files.maps(maps);
       const next = `${this.config}.next`;
-      writeFileSync(next, renderHaproxy(listeners, backends, this.socket, certificateFile));
+      writeFileSync(next, renderHaproxy(listeners, backends, this.socket, certificateFile, mapFile));
       const check = await execFileP(this.binary, ['-c', '-q', '-f', next]).then(
         () => '',
         (e: { stderr?: string; message: string }) => e.stderr || e.message,
@@ -116,46 +126,41 @@ export class HaproxyEngine implements ListenerEngine {
       await (this.child ? this.reload() : this.start());
       this.structure = structure;
       this.applied = this.stateOf(backends);
+      this.appliedMaps = maps;
       return;
     }
+    // Targets that come up go first and those that go down last, with the forward maps between:
+    // traffic moved from one group to another in the same pass never finds either empty.
     const want = this.stateOf(backends);
-    const commands: string[] = [];
+    const up: string[] = [];
+    const down: string[] = [];
     for (const [server, state] of want) {
       if (this.applied.get(server) === state) continue;
       const [address, port, ready] = state.split(' ');
-      if (address !== '-') commands.push(`set server ${server} addr ${address} port ${port}`);
-      commands.push(`set server ${server} state ${ready === 'ready' ? 'ready' : 'maint'}`);
+      const list = ready === 'ready' ? up : down;
+      if (address !== '-') list.push(`set server ${server} addr ${address} port ${port}`);
+      list.push(`set server ${server} state ${ready === 'ready' ? 'ready' : 'maint'}`);
     }
+    await this.serverCommands(up);
+    for (const [file, text] of maps) {
+      if (this.appliedMaps.get(file) === text) continue;
+      writeFileSync(file, text);
+      try {
+        await replaceMap(this.socket, file, text);
+        this.appliedMaps.set(file, text);
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'HAProxy refused a forward map; the next pass tries again');
+      }
+    }
+    await this.serverCommands(down);
+    this.applied = want;
+  }
+
+  private async serverCommands(commands: readonly string[]): Promise<void> {
     if (commands.length === 0) return;
     const answer = await runtimeCommand(this.socket, commands.join(';'));
     if (/No such|Invalid|Require|error/i.test(answer))
       this.logger.warn({ answer: answer.trim().slice(0, 500) }, 'HAProxy refused a runtime change');
-    this.applied = want;
-  }
-
-  /**
-   * Each HTTPS listener's bundle (certificate, chain, key) in a file of its own, readable by root
-   * alone, named by its digest: a new certificate is a new name, so the configuration changes and
-   * HAProxy reloads. Bundles no listener uses any more are removed.
-   */
-  private writeCertificates(listeners: readonly ListenerPlan[]): Map<string, string> {
-    const certs = (this.certs ??= new Set(readdirSync(this.dir).filter((f) => f.startsWith('cert-'))));
-    const out = new Map<string, string>();
-    for (const l of listeners) {
-      if (!l.certificate) continue;
-      const pem = bundleOf(l.certificate);
-      const name = `cert-${l.id}-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.pem`;
-      if (!certs.has(name)) writeFileSync(join(this.dir, name), `${pem}\n`, { mode: 0o600 });
-      certs.add(name);
-      out.set(l.key, join(this.dir, name));
-    }
-    const keep = new Set([...out.values()].map((f) => basename(f)));
-    for (const f of certs)
-      if (!keep.has(f)) {
-        rmSync(join(this.dir, f), { force: true });
-        certs.delete(f);
-      }
-    return out;
   }
 
   private stateOf(backends: ReadonlyMap<string, BackendPlan>): Map<string, string> {
@@ -270,12 +275,4 @@ export class HaproxyEngine implements ListenerEngine {
     await Promise.race([gone, sleep(3000)]);
     if (child.exitCode === null) this.killStale();
   }
-}
-
-/** A listener's HAProxy bundle: certificate, chain, key, one after the other. */
-function bundleOf(c: NonNullable<ListenerPlan['certificate']>): string {
-  return [c.certificate, c.chain ?? '', c.privateKey]
-    .map((p) => p.trim())
-    .filter(Boolean)
-    .join('\n');
 }

@@ -39,3 +39,30 @@ export function countsOf(
   }
   return { listeners, groups };
 }
+
+/**
+ * Replaces a map's whole contents at once: a new version is prepared, filled, then committed, so
+ * no request sees half of it. Lines go in batches that stay well inside HAProxy's command buffer.
+ */
+export async function replaceMap(socket: string, file: string, text: string): Promise<void> {
+  const prepared = await runtimeCommand(socket, `prepare map ${file}`);
+  const version = /New version created: (\d+)/.exec(prepared)?.[1];
+  if (!version) throw new Error(`HAProxy did not prepare ${file}: ${prepared.trim().slice(0, 200)}`);
+  let batch: string[] = [];
+  let size = 0;
+  const send = async () => {
+    const answer = batch.length ? await runtimeCommand(socket, batch.join(';')) : '';
+    if (answer.trim()) throw new Error(`HAProxy refused a line of ${file}: ${answer.trim().slice(0, 200)}`);
+    [batch, size] = [[], 0];
+  };
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const command = `add map @${version} ${file} ${line}`;
+    batch.push(command);
+    size += command.length + 1;
+    if (size > 4000) await send();
+  }
+  await send();
+  const committed = await runtimeCommand(socket, `commit map @${version} ${file}`);
+  if (committed.trim()) throw new Error(`HAProxy did not commit ${file}: ${committed.trim().slice(0, 200)}`);
+}
