@@ -13,7 +13,8 @@ import {
   expireClientTokens,
   publishContainerInsights,
 } from '../control-plane/index.js';
-import { type Store, SqliteStore, scopedStore } from '../store/index.js';
+import { type Store, SqliteStore, scopedStore, soleLeadership } from '../store/index.js';
+import { LeaderWork } from './leader-work.js';
 import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
@@ -141,10 +142,19 @@ export async function startBerth(
     const port = typeof address === 'object' && address ? address.port : config.port;
     // With --port 0 the real port is known only now; repository URIs must carry it.
     regions.setRegistryHost(`${config.advertiseHost}:${port}`);
-    // Each region's controllers: registry maintenance, services, Spot chaos.
+    // Each region's load balancers serve on every server; the controllers, maintenance and
+    // retention are work for the leader alone (one server over SQLite always leads).
+    const leaderWork = new LeaderWork(soleLeadership(), logger);
     regions.each((r) => {
-      lifecycle.started(
-        `registry maintenance (${r.name})`,
+      // Load balancers' listeners, health checks and DNS names.
+      const hosts =
+        config.elbHostsFile === 'none' ? undefined : new HostsFile(config.elbHostsFile, `${config.dataDir} ${r.name}`);
+      const engine =
+        config.elbEngine === 'haproxy' ? new HaproxyEngine(join(config.dataDir, 'elb', r.name), logger) : undefined;
+      const dataPlane = new DataPlane(r.elb, logger, hosts, engine);
+      dataPlane.start();
+      lifecycle.started(`load balancers (${r.name})`, () => dataPlane.stop());
+      leaderWork.add(`registry maintenance (${r.name})`, () =>
         startMaintenance(
           r.registry,
           {
@@ -155,59 +165,61 @@ export async function startBerth(
           logger,
         ),
       );
-      // Load balancers' listeners, health checks and DNS names.
-      const hosts =
-        config.elbHostsFile === 'none' ? undefined : new HostsFile(config.elbHostsFile, `${config.dataDir} ${r.name}`);
-      const engine =
-        config.elbEngine === 'haproxy' ? new HaproxyEngine(join(config.dataDir, 'elb', r.name), logger) : undefined;
-      const dataPlane = new DataPlane(r.elb, logger, hosts, engine);
-      dataPlane.start();
-      lifecycle.started(`load balancers (${r.name})`, () => dataPlane.stop());
-      const services = startServiceController(r.controlPlane, logger);
-      lifecycle.started(`service controller (${r.name})`, () => services.stop());
+      leaderWork.add(`service controller (${r.name})`, () => {
+        const services = startServiceController(r.controlPlane, logger);
+        return () => services.stop();
+      });
       // CloudWatch alarms are evaluated every 10 s (their periods are 10 s or more), then
       // Application Auto Scaling acts on the alarms of its policies.
-      const alarms = setInterval(() => {
-        try {
-          evaluateAlarms(r.controlPlane);
-          evaluateCompositeAlarms(r.controlPlane);
-          runScaling(r.autoscaling);
-        } catch (e) {
-          logger.error({ region: r.name, err: String(e) }, 'alarm evaluation or scaling failed');
-        }
-      }, 10_000);
-      lifecycle.started(`alarms and scaling (${r.name})`, () => clearInterval(alarms));
+      leaderWork.add(`alarms and scaling (${r.name})`, () => {
+        const alarms = setInterval(() => {
+          try {
+            evaluateAlarms(r.controlPlane);
+            evaluateCompositeAlarms(r.controlPlane);
+            runScaling(r.autoscaling);
+          } catch (e) {
+            logger.error({ region: r.name, err: String(e) }, 'alarm evaluation or scaling failed');
+          }
+        }, 10_000);
+        return () => clearInterval(alarms);
+      });
       // Container Insights for the clusters that turn it on, a datapoint a minute as ECS publishes it.
-      const insights = setInterval(() => {
-        try {
-          publishContainerInsights(r.controlPlane);
-        } catch (e) {
-          logger.error({ region: r.name, err: String(e) }, 'Container Insights failed');
-        }
-      }, config.containerInsightsInterval * 1000);
-      lifecycle.started(`container insights (${r.name})`, () => clearInterval(insights));
-      if (config.spotInterruptionRate > 0) {
-        const chaos = startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger);
-        lifecycle.started(`spot chaos (${r.name})`, chaos);
-      }
+      leaderWork.add(`container insights (${r.name})`, () => {
+        const insights = setInterval(() => {
+          try {
+            publishContainerInsights(r.controlPlane);
+          } catch (e) {
+            logger.error({ region: r.name, err: String(e) }, 'Container Insights failed');
+          }
+        }, config.containerInsightsInterval * 1000);
+        return () => clearInterval(insights);
+      });
+      if (config.spotInterruptionRate > 0)
+        leaderWork.add(`spot chaos (${r.name})`, () =>
+          startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger),
+        );
     });
     // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour
     // ago, metrics rolled up by age.
-    const retention = setInterval(() => {
-      for (const { controlPlane: deps } of regions.all()) {
-        try {
-          expireEvents(deps);
-          recordStopped(deps); // Fargate usage outlives the tasks
-          purgeStoppedTasks(deps);
-          expireClientTokens(deps);
-          rollUpMetrics(deps);
-        } catch (e) {
-          logger.error({ err: String(e), region: deps.region }, 'retention pass failed');
+    leaderWork.add('retention', () => {
+      const retention = setInterval(() => {
+        for (const { controlPlane: deps } of regions.all()) {
+          try {
+            expireEvents(deps);
+            recordStopped(deps); // Fargate usage outlives the tasks
+            purgeStoppedTasks(deps);
+            expireClientTokens(deps);
+            rollUpMetrics(deps);
+          } catch (e) {
+            logger.error({ err: String(e), region: deps.region }, 'retention pass failed');
+          }
         }
-      }
-    }, 5 * 60_000);
-    retention.unref();
-    lifecycle.started('retention', () => clearInterval(retention));
+      }, 5 * 60_000);
+      retention.unref();
+      return () => clearInterval(retention);
+    });
+    leaderWork.begin();
+    lifecycle.started('leader work', () => leaderWork.stop());
     return { endpoint: `http://${config.advertiseHost}:${port}`, port, store: root, app, close: stopAll };
   } catch (e) {
     await stopAll();
