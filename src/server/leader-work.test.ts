@@ -86,6 +86,13 @@ describe('work only the leader does', () => {
     work.begin();
     await settle();
     assert.deepEqual(started, ['fine']);
+    // A region opened later adds its part while the others run: it starts at once.
+    work.add('later', () => {
+      started.push('later');
+      return () => undefined;
+    });
+    await settle();
+    assert.deepEqual(started, ['fine', 'later']);
     assert.match(errors.at(-1) ?? '', /leader work did not start.*broken/);
     await work.stop();
   });

@@ -20,9 +20,13 @@ export class LeaderWork {
     private readonly logger: Logger,
   ) {}
 
-  /** A part, by name: `start` begins it and returns how to stop it. */
+  /** Whether the parts run (this server leads and the work has not been stopped). */
+  private active = false;
+
+  /** A part, by name: `start` begins it and returns how to stop it (at once if the parts run). */
   add(name: string, start: () => Stop): void {
     this.parts.push({ name, start });
+    if (this.active) void this.turn(true);
   }
 
   /** Follows leadership from now on (starting every part at once if this server leads). */
@@ -40,6 +44,7 @@ export class LeaderWork {
 
   private turn(leading: boolean): Promise<void> {
     this.chain = this.chain.then(async () => {
+      this.active = leading;
       if (leading) {
         for (const p of this.parts) {
           if (p.stop) continue;
