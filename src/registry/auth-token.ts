@@ -1,21 +1,18 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { now, type RegistryDeps } from './deps.js';
 import { registryMeta } from './tables.js';
 
 /** ECR tokens are valid for 12 hours. */
 export const TOKEN_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
+/**
+ * The key tokens and presigned layer paths are signed with: the region's own, which every server
+ * of a store derives alike (a registry whose store still holds the random secret it once wrote
+ * keeps that one, so that tokens handed out before stay valid).
+ */
 function secret(deps: RegistryDeps): Buffer {
-  const existing = deps.store.read((tx) => tx.get(registryMeta, 'token-secret'));
-  if (existing) return Buffer.from(existing.value.value, 'hex');
-  const fresh = randomBytes(32).toString('hex');
-  // Two first callers racing both write; the compare-and-swap keeps exactly one secret.
-  try {
-    deps.store.write((tx) => tx.put(registryMeta, { name: 'token-secret', value: fresh }, { ifModRevision: 0 }));
-  } catch {
-    /* another caller created it first */
-  }
-  return secret(deps);
+  const stored = deps.store.read((tx) => tx.get(registryMeta, 'token-secret'));
+  return stored ? Buffer.from(stored.value.value, 'hex') : deps.tokenKey;
 }
 
 const sign = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest('base64url');

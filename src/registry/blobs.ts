@@ -18,7 +18,7 @@ export async function statBlob(deps: RegistryDeps, repo: string, digest: string)
   if (!link || !info) throw blobUnknown(repo, digest);
   // A client that finds a blob here will reference it next; keep its link fresh for the collector.
   if (now(deps) - link.value.linkedAt > 10 * 60 * 1000) {
-    deps.store.write((tx) => tx.put(blobLinks, { ...link.value, linkedAt: now(deps) }));
+    await deps.store.transact((tx) => tx.put(blobLinks, { ...link.value, linkedAt: now(deps) }));
     await deps.blobs.touch(d);
   }
   return { size: info.size };
@@ -28,17 +28,17 @@ export function readBlob(deps: RegistryDeps, digest: string, range?: { start: nu
   return deps.blobs.read(parseDigest(digest), range);
 }
 
-function link(deps: RegistryDeps, repo: string, digest: string, size: number): void {
-  deps.store.write((tx) => {
+async function link(deps: RegistryDeps, repo: string, digest: string, size: number): Promise<void> {
+  await deps.store.transact((tx) => {
     if (!tx.get(blobLinks, `${repo}@${digest}`)) tx.put(blobLinks, { repo, digest, size, linkedAt: now(deps) });
   });
 }
 
 export async function startUpload(deps: RegistryDeps, repo: string, viaEcrApi = false): Promise<UploadRecord> {
-  repositoryForPush(deps, repo);
+  await repositoryForPush(deps, repo);
   const rec: UploadRecord = { id: randomUUID(), repo, startedAt: now(deps), ...(viaEcrApi ? { viaEcrApi } : {}) };
   await deps.blobs.uploads.begin(rec.id);
-  deps.store.write((tx) => tx.put(uploads, rec));
+  await deps.store.transact((tx) => tx.put(uploads, rec));
   return rec;
 }
 
@@ -80,7 +80,7 @@ export async function completeUpload(
   uploadOf(deps, repo, id);
   if (last) await deps.blobs.uploads.append(id, last.source, last.options);
   const info = await deps.blobs.uploads.commit(id, d);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     tx.delete(uploads, id);
     if (!tx.get(blobLinks, `${repo}@${digest}`))
       tx.put(blobLinks, { repo, digest, size: info.size, linkedAt: now(deps) });
@@ -91,34 +91,34 @@ export async function completeUpload(
 export async function cancelUpload(deps: RegistryDeps, repo: string, id: string): Promise<void> {
   uploadOf(deps, repo, id);
   await deps.blobs.uploads.abort(id);
-  deps.store.write((tx) => tx.delete(uploads, id));
+  await deps.store.transact((tx) => tx.delete(uploads, id));
 }
 
 /** A whole blob in one request (`POST ?digest=`), verified before it lands. */
 export async function putBlob(deps: RegistryDeps, repo: string, digest: string, source: Source) {
   const d = parseDigest(digest);
-  repositoryForPush(deps, repo);
+  await repositoryForPush(deps, repo);
   const info = await deps.blobs.put(source, d);
-  link(deps, repo, digest, info.size);
+  await link(deps, repo, digest, info.size);
   return { digest, size: info.size };
 }
 
 /** Cross-repository mount: links a blob another repository (or, without `from`, any) already has. */
 export async function mountBlob(deps: RegistryDeps, repo: string, digest: string, from?: string): Promise<boolean> {
   const d = parseDigest(digest);
-  repositoryForPush(deps, repo);
+  await repositoryForPush(deps, repo);
   // Without `from`, any content the registry holds may be mounted: berth serves one account.
   if (from !== undefined && !deps.store.read((tx) => tx.get(blobLinks, `${from}@${digest}`))) return false;
   const info = await deps.blobs.stat(d);
   if (!info) return false;
   await deps.blobs.touch(d);
-  link(deps, repo, digest, info.size);
+  await link(deps, repo, digest, info.size);
   return true;
 }
 
 export async function unlinkBlob(deps: RegistryDeps, repo: string, digest: string): Promise<void> {
   parseDigest(digest);
   getRepository(deps, repo);
-  const removed = deps.store.write((tx) => tx.delete(blobLinks, `${repo}@${digest}`));
+  const removed = await deps.store.transact((tx) => tx.delete(blobLinks, `${repo}@${digest}`));
   if (!removed) throw blobUnknown(repo, digest);
 }

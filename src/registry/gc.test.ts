@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { parseDigest } from '../blob/digest.js';
 import { blobPaths } from '../blob/paths.js';
 import { completeUpload, putBlob, startUpload, appendUpload, unlinkBlob } from './blobs.js';
@@ -17,8 +17,8 @@ const HOUR = 3_600_000;
 
 describe('registry garbage collection', () => {
   const deps = testRegistryDeps();
+  before(() => createRepository(deps, { repositoryName: 'app' }));
   after(() => deps.dispose());
-  createRepository(deps, { repositoryName: 'app' });
   const paths = blobPaths(deps.blobRoot);
 
   const age = (digest: string, ms: number) => {
@@ -41,7 +41,7 @@ describe('registry garbage collection', () => {
   it('collects unreferenced blobs past the grace window and keeps everything an image needs', async () => {
     const kept = await pushImage('kept', 'layer-kept');
     const dropped = await pushImage('dropped', 'layer-dropped');
-    deleteManifest(deps, 'app', dropped);
+    await deleteManifest(deps, 'app', dropped);
     await putBlob(deps, 'app', sha256('orphan'), [Buffer.from('orphan')]);
     await unlinkBlob(deps, 'app', sha256('orphan'));
     const young = await collectGarbage(deps, { graceMs: HOUR, uploadTtlMs: 24 * HOUR });

@@ -28,7 +28,7 @@ export interface GcReport {
  */
 export async function collectGarbage(deps: RegistryDeps, options: GcOptions): Promise<GcReport> {
   const t = now(deps);
-  const links = deps.store.write((tx) => {
+  const links = await deps.store.transact((tx) => {
     const needed = new Set<string>();
     for (const m of tx.list(manifests)) for (const b of m.value.blobs) needed.add(`${m.value.repo}@${b.digest}`);
     let removed = 0;
@@ -59,7 +59,7 @@ export async function collectGarbage(deps: RegistryDeps, options: GcOptions): Pr
   for (const u of await deps.blobs.uploads.list()) {
     if (u.mtime.getTime() >= Date.now() - options.uploadTtlMs) continue;
     await deps.blobs.uploads.abort(u.id);
-    deps.store.write((tx) => tx.delete(uploads, u.id));
+    await deps.store.transact((tx) => tx.delete(uploads, u.id));
     abandoned.push(u.id);
   }
   const temporary = await deps.blobs.sweepTemporary(TEMPORARY_TTL_MS);

@@ -76,8 +76,8 @@ export const isFailure = (x: ImageView | ImageFailure): x is ImageFailure => 'fa
  * ECR's BatchDeleteImage for one id: by digest the image and all its tags go; by tag only that
  * tag goes, and the image with it once no tag is left.
  */
-export function deleteImage(deps: RegistryDeps, repo: string, id: ImageId): ImageId {
-  return deps.store.write((tx) => {
+export async function deleteImage(deps: RegistryDeps, repo: string, id: ImageId): Promise<ImageId> {
+  return await deps.store.transact((tx) => {
     const views = listImageViews(deps, repo);
     const found = findImage(views, id);
     if (isFailure(found))

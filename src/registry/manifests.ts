@@ -32,7 +32,7 @@ export async function putManifest(
   contentType: string | undefined,
   bytes: Buffer,
 ): Promise<PutManifestResult> {
-  repositoryForPush(deps, repo);
+  await repositoryForPush(deps, repo);
   if (bytes.length > deps.maxManifestSize) {
     throw limitExceeded(`manifest is ${bytes.length} bytes; the limit is ${deps.maxManifestSize}`, {
       reason: 'too-large',
@@ -66,7 +66,7 @@ export async function putManifest(
   // again in the write, which is what commits.
   deps.store.read(checkReferences);
   await deps.blobs.put([bytes], digest);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const repoRec = tx.get(repositories, repo);
     if (!repoRec) throw repositoryNotFound(deps, repo);
     checkReferences(tx);
@@ -165,18 +165,18 @@ export async function readManifestBytes(deps: RegistryDeps, rec: ManifestRecord)
 }
 
 /** ECR refreshes lastRecordedPullTime lazily; once a minute keeps pulls from each costing a write. */
-export function recordPull(deps: RegistryDeps, rec: ManifestRecord): void {
+export async function recordPull(deps: RegistryDeps, rec: ManifestRecord): Promise<void> {
   const t = now(deps);
   if (rec.lastPulledAt !== undefined && t - rec.lastPulledAt < 60_000) return;
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const cur = tx.get(manifests, `${rec.repo}@${rec.digest}`);
     if (cur) tx.put(manifests, { ...cur.value, lastPulledAt: t });
   });
 }
 
 /** Deleting by tag removes the tag; by digest removes the manifest and every tag on it. */
-export function deleteManifest(deps: RegistryDeps, repo: string, reference: string): void {
-  deps.store.write((tx) => {
+export async function deleteManifest(deps: RegistryDeps, repo: string, reference: string): Promise<void> {
+  await deps.store.transact((tx) => {
     if (!tx.get(repositories, repo)) throw repositoryNotFound(deps, repo);
     if (!isDigestReference(reference)) {
       checkTag(reference, 'reference');

@@ -52,9 +52,9 @@ function encryption(
   return c;
 }
 
-export function createRepository(deps: RegistryDeps, input: CreateRepositoryInput): RepositoryRecord {
+export async function createRepository(deps: RegistryDeps, input: CreateRepositoryInput): Promise<RepositoryRecord> {
   const rec = newRepository(deps, input);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     if (tx.get(repositories, rec.name)) {
       throw alreadyExists(
         `The repository with name '${rec.name}' already exists in the registry with id '${deps.accountId}'`,
@@ -66,8 +66,8 @@ export function createRepository(deps: RegistryDeps, input: CreateRepositoryInpu
 }
 
 /** Removes a repository and every row that hangs off it; refuses a non-empty one unless forced. */
-export function deleteRepository(deps: RegistryDeps, name: string, force: boolean): RepositoryRecord {
-  return deps.store.write((tx) => {
+export async function deleteRepository(deps: RegistryDeps, name: string, force: boolean): Promise<RepositoryRecord> {
+  return await deps.store.transact((tx) => {
     const repo = tx.get(repositories, name);
     if (!repo) throw repositoryNotFound(deps, name);
     const images = tx.count(manifests, `${name}@`);
@@ -96,12 +96,12 @@ function purge(tx: WriteTx, name: string): void {
 }
 
 /** Finds the repository for a push, creating it first when the registry is set to. */
-export function repositoryForPush(deps: RegistryDeps, name: string): RepositoryRecord {
+export async function repositoryForPush(deps: RegistryDeps, name: string): Promise<RepositoryRecord> {
   const existing = deps.store.read((tx) => tx.get(repositories, name));
   if (existing) return existing.value;
   if (!deps.createOnPush) throw repositoryNotFound(deps, name);
   const rec = newRepository(deps, { repositoryName: name });
-  return deps.store.write((tx) => tx.get(repositories, name)?.value ?? tx.put(repositories, rec).value);
+  return await deps.store.transact((tx) => tx.get(repositories, name)?.value ?? tx.put(repositories, rec).value);
 }
 
 export const repositoryUri = (deps: RegistryDeps, name: string) => `${deps.registryHost}/${name}`;

@@ -4,12 +4,12 @@ import { repositoryNotFound } from './repositories.js';
 import { repositories, type RepositoryRecord } from './tables.js';
 
 /** Read-modify-write of one repository's settings in a single transaction. */
-export function updateRepository(
+export async function updateRepository(
   deps: RegistryDeps,
   name: string,
   change: (r: RepositoryRecord) => RepositoryRecord,
-): RepositoryRecord {
-  return deps.store.write((tx) => {
+): Promise<RepositoryRecord> {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(repositories, name);
     if (!cur) throw repositoryNotFound(deps, name);
     return tx.put(repositories, change(cur.value)).value;

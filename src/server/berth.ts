@@ -1,6 +1,7 @@
 import { startSpotChaos, recordStopped, parsePrices } from '../fargate/index.js';
 import { mountFargateEndpoints } from './fargate-endpoint.js';
 import { mountTopEndpoint } from './top-endpoint.js';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -13,7 +14,7 @@ import {
   expireClientTokens,
   publishContainerInsights,
 } from '../control-plane/index.js';
-import { type Store, SqliteStore, scopedStore, soleLeadership } from '../store/index.js';
+import { type Store, SqliteStore, localShared, scopedStore, soleLeadership } from '../store/index.js';
 import { LeaderWork } from './leader-work.js';
 import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
@@ -58,14 +59,15 @@ export async function startBerth(
     if (config.auth === 'strict' && keys.size === 0) {
       throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
     }
-    const sealer = new Sealer(loadSealingKey(config.dataDir));
+    const sealingKey = loadSealingKey(config.dataDir);
+    const sealer = new Sealer(sealingKey);
     const root = new SqliteStore(join(config.dataDir, 'berth.db'));
     lifecycle.started('store', () => root.close());
     // A region's state: the default region's in the store's own tables (and blobs), another's
     // in a scoped view of the same store and a blob directory of its own.
     const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => {
       const registry: RegionDeps['registry'] = {
-        store: scoped,
+        store: localShared(scoped),
         blobs: new FsBlobStore(blobDir),
         clock: systemClock,
         accountId: config.accountId,
@@ -73,6 +75,7 @@ export async function startBerth(
         registryHost: `${config.advertiseHost}:${config.port}`,
         createOnPush: config.createRepositoryOnPush,
         maxManifestSize: 4 * 1024 * 1024,
+        tokenKey: createHmac('sha256', sealingKey).update(`registry tokens ${name}`).digest(),
       };
       return {
         registry,

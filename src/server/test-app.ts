@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ControlPlaneDeps } from '../control-plane/deps.js';
 import { ManualClock } from '../kernel/clock.js';
@@ -6,6 +7,7 @@ import { testRegistryDeps, type TestRegistryDeps } from '../registry/test-deps.j
 import { FsBlobStore } from '../blob/fs-blob-store.js';
 import { Sealer } from '../iam/index.js';
 import { scopedStore } from '../store/scoped-store.js';
+import { localShared } from '../store/shared-local.js';
 import { buildApp } from './app.js';
 import { Regions } from './regions.js';
 import { join } from 'node:path';
@@ -35,7 +37,7 @@ export async function testApp(
   const registry = testRegistryDeps();
   const clock = o.clock ?? registry.clock;
   const controlPlane: ControlPlaneDeps = {
-    store: registry.store,
+    store: registry.local,
     clock,
     accountId: '000000000000',
     region: 'us-east-1',
@@ -45,14 +47,20 @@ export async function testApp(
     { registry, controlPlane },
     o.allRegions
       ? (name) => {
-          const store = scopedStore(registry.store, name);
+          const store = scopedStore(registry.local, name);
           return {
-            registry: { ...registry, store, region: name, blobs: new FsBlobStore(join(registry.blobRoot, '..', name)) },
+            registry: {
+              ...registry,
+              store: localShared(store),
+              region: name,
+              tokenKey: randomBytes(32),
+              blobs: new FsBlobStore(join(registry.blobRoot, '..', name)),
+            },
             controlPlane: { ...controlPlane, store, region: name },
           };
         }
       : undefined,
-    registry.store,
+    registry.local,
   );
   const app = await buildApp({
     config: { ...defaults, ...o.config },

@@ -114,13 +114,13 @@ export const imageOps = (deps: RegistryDeps) => ({
     return { images, failures };
   },
 
-  BatchDeleteImage: (i: ecr.BatchDeleteImageRequest): Out<ecr.BatchDeleteImageResponse> => {
+  BatchDeleteImage: async (i: ecr.BatchDeleteImageRequest): Promise<Out<ecr.BatchDeleteImageResponse>> => {
     getRepository(deps, i.repositoryName as string);
     const imageIds: ecr.ImageIdentifier[] = [];
     const failures: ecr.ImageFailure[] = [];
     for (const id of i.imageIds ?? []) {
       try {
-        imageIds.push(deleteImage(deps, i.repositoryName as string, id));
+        imageIds.push(await deleteImage(deps, i.repositoryName as string, id));
       } catch (e) {
         if (!(e instanceof BerthError)) throw e;
         failures.push({

@@ -16,8 +16,8 @@ type Out<T> = Omit<T, '$metadata'>;
 const evaluatedAt = (t: number | undefined) => ({ lastEvaluatedAt: new Date(t ?? 0) });
 
 export const lifecycleOps = (deps: RegistryDeps) => ({
-  PutLifecyclePolicy: (i: ecr.PutLifecyclePolicyRequest): Out<ecr.PutLifecyclePolicyResponse> => {
-    const r = putLifecyclePolicy(deps, i.repositoryName as string, i.lifecyclePolicyText as string);
+  PutLifecyclePolicy: async (i: ecr.PutLifecyclePolicyRequest): Promise<Out<ecr.PutLifecyclePolicyResponse>> => {
+    const r = await putLifecyclePolicy(deps, i.repositoryName as string, i.lifecyclePolicyText as string);
     return { registryId: r.registryId, repositoryName: r.name, lifecyclePolicyText: r.lifecyclePolicyText as string };
   },
 
@@ -31,8 +31,10 @@ export const lifecycleOps = (deps: RegistryDeps) => ({
     };
   },
 
-  DeleteLifecyclePolicy: (i: ecr.DeleteLifecyclePolicyRequest): Out<ecr.DeleteLifecyclePolicyResponse> => {
-    const r = deleteLifecyclePolicy(deps, i.repositoryName as string);
+  DeleteLifecyclePolicy: async (
+    i: ecr.DeleteLifecyclePolicyRequest,
+  ): Promise<Out<ecr.DeleteLifecyclePolicyResponse>> => {
+    const r = await deleteLifecyclePolicy(deps, i.repositoryName as string);
     return {
       registryId: r.registryId,
       repositoryName: r.name,
@@ -43,10 +45,10 @@ export const lifecycleOps = (deps: RegistryDeps) => ({
 
   // The evaluation is quick enough to run inline; the status says IN_PROGRESS as ECR's first
   // answer does, and GetLifecyclePolicyPreview then reports COMPLETE, which is what waiters poll for.
-  StartLifecyclePolicyPreview: (
+  StartLifecyclePolicyPreview: async (
     i: ecr.StartLifecyclePolicyPreviewRequest,
-  ): Out<ecr.StartLifecyclePolicyPreviewResponse> => {
-    const p = startPreview(deps, i.repositoryName as string, i.lifecyclePolicyText);
+  ): Promise<Out<ecr.StartLifecyclePolicyPreviewResponse>> => {
+    const p = await startPreview(deps, i.repositoryName as string, i.lifecyclePolicyText);
     return {
       registryId: deps.accountId,
       repositoryName: p.repo,

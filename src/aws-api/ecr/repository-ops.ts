@@ -47,8 +47,8 @@ function mergeTags(existing: RepositoryRecord['tags'], add: ecr.Tag[]): Reposito
 }
 
 export const repositoryOps = (deps: RegistryDeps) => ({
-  CreateRepository: (i: ecr.CreateRepositoryRequest): Out<ecr.CreateRepositoryResponse> => {
-    const rec = createRepository(deps, {
+  CreateRepository: async (i: ecr.CreateRepositoryRequest): Promise<Out<ecr.CreateRepositoryResponse>> => {
+    const rec = await createRepository(deps, {
       repositoryName: i.repositoryName as string,
       tags: mergeTags([], i.tags ?? []),
       ...(i.imageTagMutability ? { imageTagMutability: i.imageTagMutability } : {}),
@@ -80,12 +80,14 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     return { repositories: page.map((r) => toRepository(deps, r)), ...(nextToken ? { nextToken } : {}) };
   },
 
-  DeleteRepository: (i: ecr.DeleteRepositoryRequest): Out<ecr.DeleteRepositoryResponse> => ({
-    repository: toRepository(deps, deleteRepository(deps, i.repositoryName as string, i.force ?? false)),
+  DeleteRepository: async (i: ecr.DeleteRepositoryRequest): Promise<Out<ecr.DeleteRepositoryResponse>> => ({
+    repository: toRepository(deps, await deleteRepository(deps, i.repositoryName as string, i.force ?? false)),
   }),
 
-  PutImageTagMutability: (i: ecr.PutImageTagMutabilityRequest): Out<ecr.PutImageTagMutabilityResponse> => {
-    const r = updateRepository(deps, i.repositoryName as string, (cur) => {
+  PutImageTagMutability: async (
+    i: ecr.PutImageTagMutabilityRequest,
+  ): Promise<Out<ecr.PutImageTagMutabilityResponse>> => {
+    const r = await updateRepository(deps, i.repositoryName as string, (cur) => {
       const next: RepositoryRecord = { ...cur, imageTagMutability: i.imageTagMutability as string };
       delete next.imageTagMutabilityExclusionFilters;
       if (i.imageTagMutabilityExclusionFilters) {
@@ -109,9 +111,9 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     };
   },
 
-  SetRepositoryPolicy: (i: ecr.SetRepositoryPolicyRequest): Out<ecr.SetRepositoryPolicyResponse> => {
+  SetRepositoryPolicy: async (i: ecr.SetRepositoryPolicyRequest): Promise<Out<ecr.SetRepositoryPolicyResponse>> => {
     checkPolicyText(i.policyText as string);
-    const r = updateRepository(deps, i.repositoryName as string, (cur) => ({
+    const r = await updateRepository(deps, i.repositoryName as string, (cur) => ({
       ...cur,
       policyText: i.policyText as string,
     }));
@@ -123,10 +125,12 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     return { registryId: r.registryId, repositoryName: r.name, policyText: requirePolicy(deps, r) };
   },
 
-  DeleteRepositoryPolicy: (i: ecr.DeleteRepositoryPolicyRequest): Out<ecr.DeleteRepositoryPolicyResponse> => {
+  DeleteRepositoryPolicy: async (
+    i: ecr.DeleteRepositoryPolicyRequest,
+  ): Promise<Out<ecr.DeleteRepositoryPolicyResponse>> => {
     const before = getRepository(deps, i.repositoryName as string);
     const policyText = requirePolicy(deps, before);
-    const r = updateRepository(deps, before.name, (cur) => {
+    const r = await updateRepository(deps, before.name, (cur) => {
       const next = { ...cur };
       delete next.policyText;
       return next;
@@ -134,16 +138,16 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     return { registryId: r.registryId, repositoryName: r.name, policyText };
   },
 
-  TagResource: (i: ecr.TagResourceRequest): Out<ecr.TagResourceResponse> => {
+  TagResource: async (i: ecr.TagResourceRequest): Promise<Out<ecr.TagResourceResponse>> => {
     const r = repositoryByArn(deps, i.resourceArn as string);
-    updateRepository(deps, r.name, (cur) => ({ ...cur, tags: mergeTags(cur.tags, i.tags ?? []) }));
+    await updateRepository(deps, r.name, (cur) => ({ ...cur, tags: mergeTags(cur.tags, i.tags ?? []) }));
     return {};
   },
 
-  UntagResource: (i: ecr.UntagResourceRequest): Out<ecr.UntagResourceResponse> => {
+  UntagResource: async (i: ecr.UntagResourceRequest): Promise<Out<ecr.UntagResourceResponse>> => {
     const r = repositoryByArn(deps, i.resourceArn as string);
     const drop = new Set(i.tagKeys ?? []);
-    updateRepository(deps, r.name, (cur) => ({ ...cur, tags: cur.tags.filter((t) => !drop.has(t.Key)) }));
+    await updateRepository(deps, r.name, (cur) => ({ ...cur, tags: cur.tags.filter((t) => !drop.has(t.Key)) }));
     return {};
   },
 

@@ -26,7 +26,8 @@ export const getManifest: RouteHandler = async ({ deps, req, reply, params }) =>
   };
   if (req.method === 'HEAD') return reply.code(200).headers(headers).send();
   const bytes = await readManifestBytes(deps, rec);
-  recordPull(deps, rec);
+  // Not awaited: the pull time is a lazy statistic, and a conflicting write only loses one update of it.
+  recordPull(deps, rec).catch(() => undefined);
   return reply.code(200).headers(headers).send(bytes);
 };
 
@@ -51,7 +52,7 @@ export const putManifestRoute: RouteHandler = async ({ deps, req, reply, params 
 
 export const deleteManifestRoute: RouteHandler = async ({ deps, reply, params }) => {
   const [name, reference] = params as [string, string];
-  deleteManifest(deps, name, reference);
+  await deleteManifest(deps, name, reference);
   return reply
     .code(202)
     .headers({ ...API_VERSION_HEADER, 'content-length': '0' })

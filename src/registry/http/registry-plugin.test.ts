@@ -23,7 +23,7 @@ describe('OCI distribution API', () => {
       gc: { graceMs: 0, uploadTtlMs: 0 },
     });
     for (const name of ['app', 'other', 'team/web', 'immutable']) {
-      createRepository(deps, {
+      await createRepository(deps, {
         repositoryName: name,
         ...(name === 'immutable' ? { imageTagMutability: 'IMMUTABLE' } : {}),
       });
@@ -356,7 +356,7 @@ describe('OCI distribution API with create-on-push', () => {
   });
 
   it('answers a GET or HEAD of a manifest by a tag no push could make with 404 MANIFEST_UNKNOWN', async () => {
-    createRepository(deps, { repositoryName: 'exists' });
+    await createRepository(deps, { repositoryName: 'exists' });
     for (const method of ['GET', 'HEAD'] as const) {
       const r = await app.inject({ method, url: '/v2/exists/manifests/-not-a-tag' });
       assert.equal(r.statusCode, 404, method);

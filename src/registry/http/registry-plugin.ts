@@ -163,7 +163,8 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
   app.post('/_berth/registry/lifecycle', async () => {
     const expired: Record<string, string[]> = {};
     for (const deps of everyRegion()) {
-      for (const [repo, digests] of Object.entries(applyAllLifecycles(deps))) expired[named(deps, repo)] = digests;
+      for (const [repo, digests] of Object.entries(await applyAllLifecycles(deps)))
+        expired[named(deps, repo)] = digests;
     }
     return { expired };
   });

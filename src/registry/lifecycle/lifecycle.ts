@@ -7,7 +7,7 @@ import { lifecyclePreviews, repositories, type LifecyclePreview, type Repository
 import { evaluateLifecycle, type Expiry } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
 
-export function putLifecyclePolicy(deps: RegistryDeps, repo: string, text: string): RepositoryRecord {
+export async function putLifecyclePolicy(deps: RegistryDeps, repo: string, text: string): Promise<RepositoryRecord> {
   parseLifecyclePolicy(text);
   return updateRepository(deps, repo, (r) => ({ ...r, lifecyclePolicyText: text }));
 }
@@ -22,10 +22,10 @@ export function requireLifecyclePolicy(deps: RegistryDeps, r: RepositoryRecord):
   return r.lifecyclePolicyText;
 }
 
-export function deleteLifecyclePolicy(deps: RegistryDeps, repo: string): RepositoryRecord {
+export async function deleteLifecyclePolicy(deps: RegistryDeps, repo: string): Promise<RepositoryRecord> {
   const before = getRepository(deps, repo);
   requireLifecyclePolicy(deps, before);
-  updateRepository(deps, repo, (r) => {
+  await updateRepository(deps, repo, (r) => {
     const next = { ...r };
     delete next.lifecyclePolicyText;
     return next;
@@ -44,7 +44,7 @@ function evaluate(deps: RegistryDeps, repo: string, text: string): Expiry[] {
 }
 
 /** Evaluates a policy (the given one, or the repository's) without expiring anything. */
-export function startPreview(deps: RegistryDeps, repo: string, text?: string): LifecyclePreview {
+export async function startPreview(deps: RegistryDeps, repo: string, text?: string): Promise<LifecyclePreview> {
   const r = getRepository(deps, repo);
   const policyText = text ?? requireLifecyclePolicy(deps, r);
   const results = evaluate(deps, repo, policyText).map((e) => ({
@@ -54,7 +54,7 @@ export function startPreview(deps: RegistryDeps, repo: string, text?: string): L
     rulePriority: e.rulePriority,
   }));
   const preview: LifecyclePreview = { repo, policyText, createdAt: now(deps), results };
-  deps.store.write((tx) => tx.put(lifecyclePreviews, preview));
+  await deps.store.transact((tx) => tx.put(lifecyclePreviews, preview));
   return preview;
 }
 
@@ -73,28 +73,28 @@ export function getPreview(deps: RegistryDeps, repo: string): LifecyclePreview {
 }
 
 /** Applies a repository's policy now: expires what it selects and records when it ran. */
-export function applyLifecycle(deps: RegistryDeps, repo: string): string[] {
+export async function applyLifecycle(deps: RegistryDeps, repo: string): Promise<string[]> {
   const r = getRepository(deps, repo);
   if (r.lifecyclePolicyText === undefined) return [];
   const gone: string[] = [];
   for (const e of evaluate(deps, repo, r.lifecyclePolicyText)) {
     try {
-      deleteImage(deps, repo, { imageDigest: e.image.digest });
+      await deleteImage(deps, repo, { imageDigest: e.image.digest });
       gone.push(e.image.digest);
     } catch (err) {
       // Pushed or re-tagged meanwhile, or now listed by an index: it stays until the next run.
       if (!(err instanceof BerthError)) throw err;
     }
   }
-  updateRepository(deps, repo, (cur) => ({ ...cur, lifecycleEvaluatedAt: now(deps) }));
+  await updateRepository(deps, repo, (cur) => ({ ...cur, lifecycleEvaluatedAt: now(deps) }));
   return gone;
 }
 
 /** Every repository with a policy, as the periodic run and the on-demand endpoint do it. */
-export function applyAllLifecycles(deps: RegistryDeps): Record<string, string[]> {
+export async function applyAllLifecycles(deps: RegistryDeps): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const r of deps.store.read((tx) => tx.list(repositories))) {
-    if (r.value.lifecyclePolicyText !== undefined) out[r.value.name] = applyLifecycle(deps, r.value.name);
+    if (r.value.lifecyclePolicyText !== undefined) out[r.value.name] = await applyLifecycle(deps, r.value.name);
   }
   return out;
 }
