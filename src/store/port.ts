@@ -149,4 +149,10 @@ export interface SharedStore extends Omit<Store, 'write'> {
    * shared store knows the one it got only once it has (a sequence, not an identity).
    */
   transact<R>(fn: (tx: WriteTx) => R, options?: TransactOptions): Promise<R>;
+  /**
+   * Resolves once this server's replica has every write any server committed before the call, so
+   * that a read after it sees them (etcd's linearizable read, paid for only where it matters: before
+   * answering "not found" for what another server may have just written).
+   */
+  fresh(): Promise<void>;
 }

@@ -63,6 +63,40 @@ export function sharedStoreConformance(name: string, open: () => Promise<SharedP
     );
 
     it(
+      'reads, once fresh() resolves, what another server committed before it was called',
+      withPair(async ({ a, b }) => {
+        for (let i = 0; i < 20; i++) {
+          await a.transact((tx) => tx.put(counters, { name: `f${i}`, n: i }));
+          await b.fresh();
+          assert.equal(b.read((tx) => tx.get(counters, `f${i}`))?.value.n, i, `write ${i}`);
+          await b.transact((tx) => tx.delete(counters, `f${i}`));
+          await a.fresh();
+          assert.equal(
+            a.read((tx) => tx.get(counters, `f${i}`)),
+            undefined,
+            `delete ${i}`,
+          );
+        }
+      }),
+    );
+
+    it(
+      'runs a transaction that refused on what another server had just written again, on a fresh view',
+      withPair(async ({ a, b }) => {
+        for (let i = 0; i < 20; i++) {
+          await a.transact((tx) => tx.put(counters, { name: `g${i}`, n: i }));
+          const n = await b.transact((tx) => {
+            const row = tx.get(counters, `g${i}`);
+            if (!row) throw new Error(`g${i} is not there`);
+            tx.put(counters, { name: `g${i}`, n: row.value.n + 1 });
+            return row.value.n + 1;
+          });
+          assert.equal(n, i + 1);
+        }
+      }),
+    );
+
+    it(
       'writes nothing when the function throws, and passes its error on',
       withPair(async ({ a }) => {
         await assert.rejects(

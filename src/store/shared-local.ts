@@ -8,6 +8,7 @@ export function localShared(store: Store): SharedStore {
   return {
     read: (fn) => store.read(fn),
     transact: async (fn) => store.write(fn),
+    fresh: async () => undefined,
     revision: () => store.revision(),
     compactedRevision: () => store.compactedRevision(),
     watch: (from, options) => store.watch(from, options),

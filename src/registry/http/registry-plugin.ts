@@ -125,6 +125,9 @@ export async function registryPlugin(app: FastifyInstance, options: RegistryHttp
         .send(ociErrorBody({ status: 403, code: 'DENIED', message }));
     try {
       if (path === '/v2/' || path === '/v2') return reply.code(200).headers(API_VERSION_HEADER).send({});
+      // With several servers, a client's requests may each reach another one (a push's blobs here,
+      // its manifest there): each request reads at least what was committed before it began.
+      await deps.store.fresh();
       if (path === '/v2/_catalog' && req.method === 'GET') {
         const no = denied('ecr:DescribeRepositories');
         if (no) return refuse(no);

@@ -89,7 +89,17 @@ export class EtcdStore implements SharedStore {
     const attempts = options.attempts ?? 10;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw unavailable('the store is closed');
-      const staged = this.stage(fn);
+      let staged: Staged<R>;
+      try {
+        staged = this.stage(fn);
+      } catch (e) {
+        // `fn` may have refused on a stale view (a row another server has just written): it runs
+        // again once this server has caught up, if that brought anything new.
+        const seen = this.replica.rev;
+        await this.fresh();
+        if (this.replica.rev === seen || attempt >= attempts) throw e;
+        continue;
+      }
       if (staged.writes.size === 0) return staged.result;
       let res: Awaited<ReturnType<EtcdStore['commit']>>;
       try {
@@ -184,6 +194,20 @@ export class EtcdStore implements SharedStore {
     let txn = this.client.if(first[0], 'Mod', '==', first[1]);
     for (const [k, rev] of rest) txn = txn.and(k, 'Mod', '==', rev);
     return txn.then(...ops).commit();
+  }
+
+  async fresh(): Promise<void> {
+    // Every transaction writes its tables' version keys: the newest of them is the last write.
+    let latest: number;
+    try {
+      const res = await this.client.getAll().prefix(this.keys.versions).sort('Mod', 'Descend').limit(1).exec();
+      latest = Number(res.kvs[0]?.mod_revision ?? 0);
+    } catch (e) {
+      throw unavailable(`etcd did not answer: ${(e as Error).message}`);
+    }
+    await this.replica.caughtUp(latest, 10_000);
+    if (this.replica.rev < latest)
+      throw unavailable(`etcd is at revision ${latest}, but this server has not seen it within 10 s`);
   }
 
   revision(): number {

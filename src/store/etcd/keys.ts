@@ -15,6 +15,8 @@
 export interface EtcdKeys {
   /** Every key of berth's (what a replica loads and watches). */
   readonly all: string;
+  /** The tables' version keys: the newest mod revision among them is the last write's. */
+  readonly versions: string;
   entry(table: string, key: string): string;
   tableVersion(table: string): string;
   /** What an etcd key holds: an entry, a table's version, or (neither) something else. */
@@ -26,6 +28,7 @@ export function etcdKeys(prefix = '/berth'): EtcdKeys {
   const versions = `${prefix}/v/`;
   return {
     all: `${prefix}/`,
+    versions,
     entry: (table, key) => `${entries}${table}/${key}`,
     tableVersion: (table) => `${versions}${table}`,
     parse(raw) {
