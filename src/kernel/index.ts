@@ -9,6 +9,7 @@ export * from './informer.js';
 export * from './lifecycle.js';
 export * from './linear-regex.js';
 export * from './logger.js';
+export * from './recording-logger.js';
 export * from './process.js';
 export * from './regions.js';
 export * from './safe-json.js';

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Logger } from '../kernel/index.js';
+import { recordingLogger } from '../kernel/index.js';
 import { soleLeadership, type Leadership } from '../store/index.js';
 import { LeaderWork } from './leader-work.js';
 
-const errors: string[] = [];
-const logger: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (o, msg) => errors.push(`${msg ?? ''} ${JSON.stringify(o)}`),
-  child: () => logger,
-};
+const logger = recordingLogger();
+const errors = logger.errors;
 
 /** A leadership the test hands over and takes back. */
 function switchable(): Leadership & { set(leading: boolean): void } {

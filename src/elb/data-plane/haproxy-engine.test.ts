@@ -6,18 +6,12 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Logger } from '../../kernel/index.js';
+import { createLogger, recordingLogger } from '../../kernel/index.js';
 import { HaproxyEngine } from './haproxy-engine.js';
 import type { ListenerPlan } from './engine.js';
 import { countsOf, runtimeCommand } from './haproxy-runtime.js';
 
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  child: () => quiet,
-};
+const quiet = createLogger('silent');
 
 /** An HTTP server on loopback that answers every request with its name. */
 async function namedServer(name: string): Promise<{ server: Server; port: number }> {
@@ -44,14 +38,8 @@ describe('the HAProxy engine', () => {
         `#!/bin/sh\necho check >> ${join(dir, 'calls')}\n[ "$1" = -c ] && { echo "[ALERT] config : parse error" >&2; exit 1; }\nexit 3\n`,
       );
       chmodSync(fake, 0o755);
-      const errors: string[] = [];
-      const logger: Logger = {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: () => undefined,
-        error: (o, msg) => errors.push(`${msg ?? ''} ${JSON.stringify(o)}`),
-        child: () => logger,
-      };
+      const logger = recordingLogger();
+      const errors = logger.errors;
       const engine = new HaproxyEngine(join(dir, 'elb'), logger, fake);
       const listener = {
         key: 'lb/l1',
