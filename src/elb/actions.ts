@@ -112,6 +112,13 @@ export function checkConditions(conditions: readonly ElbCondition[]): void {
   if (values > 5) throw bad('A rule can have at most five condition values in all', 'Conditions');
 }
 
+/** A forward action's target groups and weights (a lone `TargetGroupArn` weighs 1). */
+export function actionWeights(a: ElbAction): { arn: string; weight: number }[] {
+  return a.ForwardConfig?.TargetGroups?.length
+    ? a.ForwardConfig.TargetGroups.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }))
+    : [{ arn: a.TargetGroupArn ?? '', weight: 1 }];
+}
+
 /** A condition's values in one list (the legacy `Values` and each field's config). */
 export function conditionValues(c: ElbCondition): string[] {
   switch (c.Field) {

@@ -1,3 +1,4 @@
+import { actionWeights } from './actions.js';
 import { arnParts, elbNotFound } from './arns.js';
 import type { ElbDeps } from './deps.js';
 import { listenerByArn } from './listeners.js';
@@ -38,10 +39,7 @@ const actionsOf = (p: Place) => p.rule?.actions ?? p.listener.defaultActions;
 /** The target groups a rule (or listener) forwards to, with their weights; empty if it does not forward. */
 export function forwardWeights(deps: ElbDeps, arn: string, field = 'RuleArn'): TargetGroupWeight[] {
   const f = actionsOf(locate(deps, arn, field)).find((a) => a.Type === 'forward');
-  if (!f) return [];
-  if (f.ForwardConfig?.TargetGroups?.length)
-    return f.ForwardConfig.TargetGroups.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }));
-  return f.TargetGroupArn ? [{ arn: f.TargetGroupArn, weight: 1 }] : [];
+  return f && (f.ForwardConfig?.TargetGroups?.length || f.TargetGroupArn) ? actionWeights(f) : [];
 }
 
 /**

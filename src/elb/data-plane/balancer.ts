@@ -1,3 +1,4 @@
+import { actionWeights } from '../actions.js';
 import type { ElbAction, TargetState } from '../tables.js';
 
 export interface TargetView {
@@ -81,9 +82,7 @@ export class Balancer {
 
   /** A forward action's target group: the only one, or one by weight. */
   static group(action: ElbAction, groups: ReadonlyMap<string, GroupView>): GroupView | undefined {
-    const weighted = action.ForwardConfig?.TargetGroups?.length
-      ? action.ForwardConfig.TargetGroups.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }))
-      : [{ arn: action.TargetGroupArn ?? '', weight: 1 }];
+    const weighted = actionWeights(action);
     const total = weighted.reduce((s, w) => s + w.weight, 0);
     if (total <= 0) return groups.get(weighted[0]?.arn ?? '');
     let r = Math.random() * total;

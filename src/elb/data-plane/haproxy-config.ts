@@ -1,4 +1,4 @@
-import { conditionValues } from '../actions.js';
+import { actionWeights, conditionValues } from '../actions.js';
 import type { ElbAction, ElbCondition } from '../tables.js';
 import type { GroupView } from './balancer.js';
 import type { ListenerPlan } from './engine.js';
@@ -113,13 +113,6 @@ function actionLines(a: ElbAction | undefined, n: number, scheme: string): strin
 /** Buckets of a forward's random draw: more than the largest sum of weights (5 groups × 999). */
 export const FORWARD_BUCKETS = 10000;
 
-/** A forward action's target groups and weights (a lone `TargetGroupArn` weighs 1). */
-function forwardWeights(a: ElbAction): { arn: string; weight: number }[] {
-  return a.ForwardConfig?.TargetGroups?.length
-    ? a.ForwardConfig.TargetGroups.map((t) => ({ arn: t.TargetGroupArn ?? '', weight: t.Weight ?? 1 }))
-    : [{ arn: a.TargetGroupArn ?? '', weight: 1 }];
-}
-
 /**
  * An HTTP listener's forward map, read by HAProxy's `map_int`: for rule number n (0: the default
  * actions) whose action forwards, the keys n×FORWARD_BUCKETS up to the next n are split among its
@@ -134,7 +127,7 @@ export function forwardMap(l: ListenerPlan, backendOf: (arn: string) => string):
   actions.forEach((list, n) => {
     const a = list[list.length - 1];
     if (a?.Type !== 'forward') return;
-    const weighted = forwardWeights(a);
+    const weighted = actionWeights(a);
     const total = weighted.reduce((s, w) => s + w.weight, 0);
     let sum = 0;
     for (const w of weighted) {
