@@ -28,4 +28,16 @@ export default tseslint.config(
     },
   },
   { files: ['bench/**'], rules: { 'no-console': 'off' } },
+  {
+    // Store transactions are promises: one not awaited would let a request answer before its write
+    // commits, and lose its error. The type-aware check runs on the product's code (tests use
+    // node:test, whose describe/it return promises on purpose).
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/*-conformance.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
 );
