@@ -5,11 +5,11 @@ import { activities, type ActivityRecord, type TargetRecord } from './tables.js'
 let sequence = 0;
 
 /** A scaling activity, as DescribeScalingActivities lists it (done at once: berth's changes are). */
-export function recordActivity(
+export async function recordActivity(
   deps: AutoscalingDeps,
   t: TargetRecord,
   what: { Description: string; Cause: string; StatusMessage: string; failed?: boolean },
-): void {
+): Promise<void> {
   const now = nowMs(deps);
   const id = hexId().slice(0, 8);
   const a: Omit<ActivityRecord, 'key'> = {
@@ -28,5 +28,5 @@ export function recordActivity(
   // their order (the activity table keeps no history, so writes to it do not move the revision).
   sequence = (sequence + 1) % 1e9;
   const key = `${t.key}|${String(now).padStart(15, '0')}|${String(sequence).padStart(9, '0')}|${id}`;
-  deps.store.write((tx) => tx.put(activities, { key, ...a }));
+  await deps.store.transact((tx) => tx.put(activities, { key, ...a }));
 }

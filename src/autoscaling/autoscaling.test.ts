@@ -4,6 +4,7 @@ import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
 import { describeAlarms, evaluateAlarms, putMetricAlarm, recordMetrics } from '../metrics/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import {
   deleteScheduledAction,
   deregisterScalableTarget,
@@ -27,16 +28,16 @@ function world() {
   const counts = new Map<string, number>([[RID, 1]]);
   const clock = new ManualClock(T0);
   const deps: AutoscalingDeps = {
-    store: new MemoryStore(),
+    store: localShared(new MemoryStore()),
     clock,
     accountId: '000000000000',
     region: 'us-east-1',
-    ecs: { desiredCount: (id) => counts.get(id), setDesiredCount: (id, n) => void counts.set(id, n) },
+    ecs: { desiredCount: (id) => counts.get(id), setDesiredCount: async (id, n) => void counts.set(id, n) },
   };
   /** The service's CPU for `minutes` whole minutes from now, then the clock past them and a pass. */
-  const cpu = (value: number, minutes: number) => {
+  const cpu = async (value: number, minutes: number) => {
     for (let i = 0; i < minutes; i++) {
-      recordMetrics(deps, 'AWS/ECS', [
+      await recordMetrics(deps, 'AWS/ECS', [
         {
           MetricName: 'CPUUtilization',
           Dimensions: [
@@ -49,14 +50,14 @@ function world() {
       ]);
       clock.advance(60_000);
     }
-    evaluateAlarms(deps);
-    runScaling(deps);
+    await evaluateAlarms(deps);
+    await runScaling(deps);
   };
   return { deps, counts, clock, cpu };
 }
-const failure = (f: () => unknown) => {
+const failure = async (f: () => unknown) => {
   try {
-    f();
+    await f();
   } catch (e) {
     return isBerthError(e) ? `${e.kind}:${e.detail.field ?? e.detail.resource ?? ''}` : String(e);
   }
@@ -64,10 +65,10 @@ const failure = (f: () => unknown) => {
 };
 
 describe('Application Auto Scaling of an ECS service', () => {
-  it('tracks a CPU target: its alarms, scaling out by the ratio, the cooldown, scaling in, the activities', () => {
+  it('tracks a CPU target: its alarms, scaling out by the ratio, the cooldown, scaling in, the activities', async () => {
     const { deps, counts, cpu } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 4 });
-    const p = putScalingPolicy(deps, {
+    await registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 4 });
+    const p = await putScalingPolicy(deps, {
       ...target,
       PolicyName: 'cpu50',
       PolicyType: 'TargetTrackingScaling',
@@ -93,31 +94,31 @@ describe('Application Auto Scaling of an ECS service', () => {
       [3, 50, 'GreaterThanThreshold', [p.PolicyARN]],
     );
     assert.deepEqual([low?.EvaluationPeriods, low?.Threshold, low?.ComparisonOperator], [15, 45, 'LessThanThreshold']);
-    cpu(150, 3);
+    await cpu(150, 3);
     assert.equal(counts.get(RID), 3, 'ceil(1 × 150 / 50)');
     const [act] = describeScalingActivities(deps, 'ecs', RID);
     assert.equal(act?.Description, 'Setting desired count to 3.');
     assert.equal(act?.Cause, `monitor alarm ${high?.AlarmName} in state ALARM triggered policy cpu50`);
     assert.equal(act?.StatusMessage, 'Successfully set desired count to 3. Change successfully fulfilled by ecs.');
-    cpu(150, 1);
+    await cpu(150, 1);
     assert.equal(counts.get(RID), 3, 'within the scale-out cooldown (300 s)');
-    cpu(200, 5);
+    await cpu(200, 5);
     assert.equal(counts.get(RID), 4, 'held to MaxCapacity');
-    cpu(10, 15);
+    await cpu(10, 15);
     assert.equal(counts.get(RID), 1, 'scaled in toward ceil(4 × 10 / 50), not under MinCapacity');
     assert.equal(describeScalingActivities(deps, 'ecs').length, 3);
     assert.equal(describeScalingPolicies(deps, 'ecs', RID)[0]?.PolicyName, 'cpu50');
-    deregisterScalableTarget(deps, 'ecs', RID, 'ecs:service:DesiredCount');
+    await deregisterScalableTarget(deps, 'ecs', RID, 'ecs:service:DesiredCount');
     assert.deepEqual(describeScalableTargets(deps, 'ecs'), []);
     assert.deepEqual(describeAlarms(deps, {}), [], 'the policy’s alarms went with it');
   });
 
-  it('brings a service within its capacities, never scales in when told not to, and refuses what it cannot do', () => {
+  it('brings a service within its capacities, never scales in when told not to, and refuses what it cannot do', async () => {
     const { deps, counts, cpu } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 2, MaxCapacity: 3 });
-    runScaling(deps);
+    await registerScalableTarget(deps, { ...target, MinCapacity: 2, MaxCapacity: 3 });
+    await runScaling(deps);
     assert.equal(counts.get(RID), 2, 'raised to MinCapacity');
-    putScalingPolicy(deps, {
+    await putScalingPolicy(deps, {
       ...target,
       PolicyName: 'mem',
       PolicyType: 'TargetTrackingScaling',
@@ -128,28 +129,28 @@ describe('Application Auto Scaling of an ECS service', () => {
       },
     });
     assert.equal(describeAlarms(deps, {}).length, 1, 'no low alarm when scale-in is disabled');
-    cpu(1, 16);
+    await cpu(1, 16);
     assert.equal(counts.get(RID), 2);
     assert.equal(
-      failure(() =>
+      await failure(() =>
         registerScalableTarget(deps, { ...target, ResourceId: 'service/default/nope', MinCapacity: 1, MaxCapacity: 2 }),
       ),
       'InvalidParameter:ResourceId',
     );
     assert.equal(
-      failure(() => registerScalableTarget(deps, { ...target, MinCapacity: 3, MaxCapacity: 1 })),
+      await failure(() => registerScalableTarget(deps, { ...target, MinCapacity: 3, MaxCapacity: 1 })),
       'InvalidParameter:MinCapacity',
     );
     assert.equal(
-      failure(() => registerScalableTarget(deps, { ...target, ServiceNamespace: 'dynamodb' })),
+      await failure(() => registerScalableTarget(deps, { ...target, ServiceNamespace: 'dynamodb' })),
       'NotImplemented:',
     );
     assert.equal(
-      failure(() => putScalingPolicy(deps, { ...target, PolicyName: 'step', PolicyType: 'StepScaling' })),
+      await failure(() => putScalingPolicy(deps, { ...target, PolicyName: 'step', PolicyType: 'StepScaling' })),
       'InvalidParameter:StepScalingPolicyConfiguration',
     );
     assert.equal(
-      failure(() =>
+      await failure(() =>
         putScalingPolicy(deps, {
           ...target,
           ResourceId: 'service/default/other',
@@ -165,10 +166,10 @@ describe('Application Auto Scaling of an ECS service', () => {
     );
   });
 
-  it('steps by the size of the breach of a user alarm on a custom metric, within bounds and cooldown', () => {
+  it('steps by the size of the breach of a user alarm on a custom metric, within bounds and cooldown', async () => {
     const { deps, counts, clock } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
-    const p = putScalingPolicy(deps, {
+    await registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    const p = await putScalingPolicy(deps, {
       ...target,
       PolicyName: 'queue',
       PolicyType: 'StepScaling',
@@ -182,7 +183,7 @@ describe('Application Auto Scaling of an ECS service', () => {
       },
     });
     assert.deepEqual(p.Alarms, [], 'a step policy makes no alarms of its own');
-    putMetricAlarm(deps, {
+    await putMetricAlarm(deps, {
       AlarmName: 'queue-deep',
       AlarmActions: [p.PolicyARN],
       Namespace: 'Shop',
@@ -194,24 +195,24 @@ describe('Application Auto Scaling of an ECS service', () => {
       Threshold: 50,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
-    const depth = (value: number) => {
-      recordMetrics(deps, 'Shop', [{ MetricName: 'QueueDepth', Dimensions: [], Value: value }]);
+    const depth = async (value: number) => {
+      await recordMetrics(deps, 'Shop', [{ MetricName: 'QueueDepth', Dimensions: [], Value: value }]);
       clock.advance(60_000);
-      evaluateAlarms(deps);
-      runScaling(deps);
+      await evaluateAlarms(deps);
+      await runScaling(deps);
     };
-    depth(120); // breach 70: the first step
+    await depth(120); // breach 70: the first step
     assert.equal(counts.get(RID), 2);
     assert.equal(
       describeScalingActivities(deps, 'ecs', RID)[0]?.Cause,
       'monitor alarm queue-deep in state ALARM triggered policy queue',
     );
-    depth(400); // breach 350: the second step, the cooldown (60 s) over
+    await depth(400); // breach 350: the second step, the cooldown (60 s) over
     assert.equal(counts.get(RID), 5);
-    depth(10); // OK: nothing
+    await depth(10); // OK: nothing
     assert.equal(counts.get(RID), 5);
-    const refusal = (cfg: object) =>
-      failure(() =>
+    const refusal = async (cfg: object) =>
+      await failure(() =>
         putScalingPolicy(deps, {
           ...target,
           PolicyName: 'bad',
@@ -220,7 +221,7 @@ describe('Application Auto Scaling of an ECS service', () => {
         }),
       );
     assert.equal(
-      refusal({
+      await refusal({
         AdjustmentType: 'ChangeInCapacity',
         StepAdjustments: [
           { MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 10, ScalingAdjustment: 1 },
@@ -231,7 +232,7 @@ describe('Application Auto Scaling of an ECS service', () => {
       'a gap between steps',
     );
     assert.equal(
-      refusal({ AdjustmentType: 'Double', StepAdjustments: [{ ScalingAdjustment: 1 }] }),
+      await refusal({ AdjustmentType: 'Double', StepAdjustments: [{ ScalingAdjustment: 1 }] }),
       'InvalidParameter:StepScalingPolicyConfiguration.AdjustmentType',
     );
   });
@@ -254,39 +255,39 @@ describe('Application Auto Scaling of an ECS service', () => {
     assert.equal(pct(-10, 3), 2, 'between -1 and 0: one task');
   });
 
-  it('runs scheduled actions at their time: min and max set, the count brought within them', () => {
+  it('runs scheduled actions at their time: min and max set, the count brought within them', async () => {
     const { deps, counts, clock } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 4 });
-    putScheduledAction(deps, {
+    await registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 4 });
+    await putScheduledAction(deps, {
       ...target,
       ScheduledActionName: 'morning',
       Schedule: 'at(2026-12-02T13:00:00)',
       Timezone: 'Europe/Berlin', // 12:00 UTC: now
       ScalableTargetAction: { MinCapacity: 3, MaxCapacity: 6 },
     });
-    putScheduledAction(deps, {
+    await putScheduledAction(deps, {
       ...target,
       ScheduledActionName: 'evening',
       Schedule: 'cron(30 12 ? * * *)',
       ScalableTargetAction: { MaxCapacity: 2 },
     });
-    runScaling(deps);
+    await runScaling(deps);
     assert.equal(counts.get(RID), 3, 'raised to the new minimum at once');
     const [set, first] = describeScalingActivities(deps, 'ecs', RID);
     assert.equal(first?.Description, 'Setting min capacity to 3 and max capacity to 6');
     assert.equal(first?.Cause, 'scheduled action name morning was triggered');
     assert.equal(set?.Cause, 'minimum capacity was set to 3');
-    runScaling(deps);
+    await runScaling(deps);
     assert.equal(describeScalingActivities(deps, 'ecs', RID).length, 2, 'an at() action runs once');
     clock.advance(30 * 60_000);
-    runScaling(deps);
+    await runScaling(deps);
     assert.deepEqual(
       [describeScalableTargets(deps, 'ecs')[0]?.MinCapacity, describeScalableTargets(deps, 'ecs')[0]?.MaxCapacity],
       [2, 2],
       'a maximum under the minimum lowers the minimum with it',
     );
     assert.equal(counts.get(RID), 2);
-    runScaling(deps);
+    await runScaling(deps);
     assert.equal(describeScalingActivities(deps, 'ecs', RID).length, 4, 'a cron action runs once in its minute');
     assert.deepEqual(
       describeScheduledActions(deps, 'ecs')
@@ -295,7 +296,7 @@ describe('Application Auto Scaling of an ECS service', () => {
       ['evening', 'morning'],
     );
     assert.equal(
-      failure(() =>
+      await failure(() =>
         putScheduledAction(deps, {
           ...target,
           ScheduledActionName: 'x',
@@ -306,7 +307,7 @@ describe('Application Auto Scaling of an ECS service', () => {
       'InvalidParameter:Timezone',
     );
     assert.equal(
-      failure(() =>
+      await failure(() =>
         putScheduledAction(deps, {
           ...target,
           ResourceId: 'service/default/none',
@@ -316,15 +317,15 @@ describe('Application Auto Scaling of an ECS service', () => {
       ),
       'NotFound:scalable-target',
     );
-    deleteScheduledAction(deps, { ...target, ScheduledActionName: 'evening' });
+    await deleteScheduledAction(deps, { ...target, ScheduledActionName: 'evening' });
     assert.equal(describeScheduledActions(deps, 'ecs').length, 1);
   });
 
-  it('tracks requests per target of an ALB target group (ALBRequestCountPerTarget)', () => {
+  it('tracks requests per target of an ALB target group (ALBRequestCountPerTarget)', async () => {
     const { deps, counts, clock } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    await registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
     const label = 'app/shop/0123456789abcdef/targetgroup/web/1111111111111111';
-    const p = putScalingPolicy(deps, {
+    const p = await putScalingPolicy(deps, {
       ...target,
       PolicyName: 'rps',
       PolicyType: 'TargetTrackingScaling',
@@ -347,16 +348,16 @@ describe('Application Auto Scaling of an ECS service', () => {
       ],
     );
     for (let i = 0; i < 3; i++) {
-      recordMetrics(deps, 'AWS/ApplicationELB', [
+      await recordMetrics(deps, 'AWS/ApplicationELB', [
         { MetricName: 'RequestCountPerTarget', Dimensions: high?.Dimensions ?? [], Value: 250 },
       ]);
       clock.advance(60_000);
     }
-    evaluateAlarms(deps);
-    runScaling(deps);
+    await evaluateAlarms(deps);
+    await runScaling(deps);
     assert.equal(counts.get(RID), 3, 'ceil(1 × 250 / 100)');
     assert.equal(
-      failure(() =>
+      await failure(() =>
         putScalingPolicy(deps, {
           ...target,
           PolicyName: 'bad',
@@ -371,16 +372,16 @@ describe('Application Auto Scaling of an ECS service', () => {
     );
   });
 
-  it('tracks a customized metric (any CloudWatch metric and statistic)', () => {
+  it('tracks a customized metric (any CloudWatch metric and statistic)', async () => {
     const { deps, counts, clock } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    await registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
     const spec = {
       Namespace: 'Shop',
       MetricName: 'Backlog',
       Dimensions: [{ Name: 'Queue', Value: 'orders' }],
       Statistic: 'Average',
     };
-    const p = putScalingPolicy(deps, {
+    const p = await putScalingPolicy(deps, {
       ...target,
       PolicyName: 'backlog',
       PolicyType: 'TargetTrackingScaling',
@@ -397,14 +398,14 @@ describe('Application Auto Scaling of an ECS service', () => {
       spec,
     );
     for (let i = 0; i < 3; i++) {
-      recordMetrics(deps, 'Shop', [{ MetricName: 'Backlog', Dimensions: spec.Dimensions, Value: 45 }]);
+      await recordMetrics(deps, 'Shop', [{ MetricName: 'Backlog', Dimensions: spec.Dimensions, Value: 45 }]);
       clock.advance(60_000);
     }
-    evaluateAlarms(deps);
-    runScaling(deps);
+    await evaluateAlarms(deps);
+    await runScaling(deps);
     assert.equal(counts.get(RID), 5, 'ceil(1 × 45 / 10)');
-    const put = (cfg: object) =>
-      failure(() =>
+    const put = async (cfg: object) =>
+      await failure(() =>
         putScalingPolicy(deps, {
           ...target,
           PolicyName: 'bad',
@@ -413,19 +414,19 @@ describe('Application Auto Scaling of an ECS service', () => {
         }),
       );
     assert.equal(
-      put({ CustomizedMetricSpecification: { ...spec, Statistic: 'p99' } }),
+      await put({ CustomizedMetricSpecification: { ...spec, Statistic: 'p99' } }),
       'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Statistic',
     );
     assert.equal(
-      put({ CustomizedMetricSpecification: { ...spec, Metrics: [{ Id: 'e', Expression: 'TIME_SERIES(1)' }] } }),
+      await put({ CustomizedMetricSpecification: { ...spec, Metrics: [{ Id: 'e', Expression: 'TIME_SERIES(1)' }] } }),
       'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.MetricName',
     );
     assert.equal(
-      put({ CustomizedMetricSpecification: { Metrics: [{ Id: 'e', Expression: 'nothing * 2' }] } }),
+      await put({ CustomizedMetricSpecification: { Metrics: [{ Id: 'e', Expression: 'nothing * 2' }] } }),
       'InvalidParameter:TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification.Metrics.member.1.Expression',
     );
     assert.equal(
-      put({
+      await put({
         CustomizedMetricSpecification: spec,
         PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
       }),
@@ -433,9 +434,9 @@ describe('Application Auto Scaling of an ECS service', () => {
     );
   });
 
-  it('tracks metric math: its alarms run the queries at their period, and the returned one scales the service', () => {
+  it('tracks metric math: its alarms run the queries at their period, and the returned one scales the service', async () => {
     const { deps, counts, clock } = world();
-    registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
+    await registerScalableTarget(deps, { ...target, MinCapacity: 1, MaxCapacity: 10 });
     const queue = [{ Name: 'Queue', Value: 'orders' }];
     const Metrics = [
       {
@@ -450,7 +451,7 @@ describe('Application Auto Scaling of an ECS service', () => {
       },
       { Id: 'perWorker', Expression: 'backlog / workers', Label: 'Backlog per worker', ReturnData: true },
     ];
-    const p = putScalingPolicy(deps, {
+    const p = await putScalingPolicy(deps, {
       ...target,
       PolicyName: 'per-worker',
       PolicyType: 'TargetTrackingScaling',
@@ -467,15 +468,15 @@ describe('Application Auto Scaling of an ECS service', () => {
       ],
     );
     for (let i = 0; i < 3; i++) {
-      recordMetrics(deps, 'Shop', [
+      await recordMetrics(deps, 'Shop', [
         { MetricName: 'Backlog', Dimensions: queue, Value: 40 },
         { MetricName: 'Backlog', Dimensions: queue, Value: 50 },
         { MetricName: 'Workers', Dimensions: queue, Value: 3 },
       ]);
       clock.advance(60_000);
     }
-    evaluateAlarms(deps);
-    runScaling(deps);
+    await evaluateAlarms(deps);
+    await runScaling(deps);
     assert.equal(counts.get(RID), 3, 'ceil(1 × (90 / 3) / 10)');
   });
 });

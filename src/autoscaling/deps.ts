@@ -4,7 +4,7 @@ import type { MetricsDeps } from '../metrics/index.js';
 export interface ServiceScaler {
   /** `service/<cluster>/<service>` → its desired count; undefined for no such service. */
   desiredCount(resourceId: string): number | undefined;
-  setDesiredCount(resourceId: string, count: number): void;
+  setDesiredCount(resourceId: string, count: number): Promise<void>;
 }
 
 export interface AutoscalingDeps extends MetricsDeps {

@@ -20,7 +20,7 @@ export interface PolicyInput {
  * two alarms AWS makes for it — AlarmHigh (3 periods above the target: scale out) and AlarmLow
  * (15 periods under 90 % of it: scale in) — named `TargetTracking-<resource>-AlarmHigh-<uuid>`.
  */
-export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): PolicyRecord {
+export async function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Promise<PolicyRecord> {
   const type = input.PolicyType ?? 'StepScaling';
   if (type === 'StepScaling') return putStepPolicy(deps, input);
   if (type !== 'TargetTrackingScaling') throw notImplemented(`${type} policies`);
@@ -33,10 +33,10 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
   const metric = trackedMetric(deps, input.ResourceId, cfg, period);
   // Metric math comes with each metric at the period already; a single metric takes it here.
   const watched = 'Metrics' in metric ? metric : { ...metric, Period: period };
-  const { arn, base } = policySlot(deps, input);
-  const alarm = (kind: 'High' | 'Low') => {
+  const { arn, base } = await policySlot(deps, input);
+  const alarm = async (kind: 'High' | 'Low') => {
     const name = `TargetTracking-${input.ResourceId}-Alarm${kind}-${uuid()}`;
-    putMetricAlarm(deps, {
+    await putMetricAlarm(deps, {
       AlarmName: name,
       AlarmDescription: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${arn}.`,
       AlarmActions: [arn],
@@ -67,9 +67,9 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
       ...(cfg.DisableScaleIn !== undefined ? { DisableScaleIn: cfg.DisableScaleIn } : {}),
     },
     // A policy that scales in never has no low alarm.
-    Alarms: cfg.DisableScaleIn ? [alarm('High')] : [alarm('High'), alarm('Low')],
+    Alarms: cfg.DisableScaleIn ? [await alarm('High')] : [await alarm('High'), await alarm('Low')],
   };
-  deps.store.write((tx) => tx.put(policies, rec));
+  await deps.store.transact((tx) => tx.put(policies, rec));
   return rec;
 }
 
@@ -77,7 +77,7 @@ export function putScalingPolicy(deps: AutoscalingDeps, input: PolicyInput): Pol
  * Where a policy goes: its scalable target must exist; a policy of the same name is replaced (its
  * alarms deleted) and keeps its ARN, as Application Auto Scaling keeps it.
  */
-function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
+async function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
   const key = targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
   if (!deps.store.read((tx) => tx.get(targets, key)))
     throw notFound(
@@ -85,11 +85,11 @@ function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
       { resource: 'scalable-target' },
     );
   const was = deps.store.read((tx) => tx.get(policies, `${key}|${input.PolicyName}`)?.value);
-  if (was) deletePolicyAlarms(deps, was);
+  if (was) await deletePolicyAlarms(deps, was);
   const arn =
     was?.PolicyARN ??
     `arn:aws:autoscaling:${deps.region}:${deps.accountId}:scalingPolicy:${uuid()}:resource/ecs/${input.ResourceId}:policyName/${input.PolicyName}`;
-  const base = {
+  const base = await {
     key: `${key}|${input.PolicyName}`,
     PolicyARN: arn,
     PolicyName: input.PolicyName,
@@ -106,24 +106,24 @@ function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
  * (`put-metric-alarm --alarm-actions <policy ARN>`), and each pass while one of them is in ALARM
  * applies the step its breach falls in, outside the policy's cooldown (default 300 s).
  */
-function putStepPolicy(deps: AutoscalingDeps, input: PolicyInput): PolicyRecord {
+async function putStepPolicy(deps: AutoscalingDeps, input: PolicyInput): Promise<PolicyRecord> {
   const cfg = checkStepConfiguration(input.StepScalingPolicyConfiguration);
-  const { base } = policySlot(deps, input);
+  const { base } = await policySlot(deps, input);
   const rec: PolicyRecord = {
     ...base,
     PolicyType: 'StepScaling',
     StepScalingPolicyConfiguration: cfg,
     Alarms: [],
   };
-  deps.store.write((tx) => tx.put(policies, rec));
+  await deps.store.transact((tx) => tx.put(policies, rec));
   return rec;
 }
 
-export function deletePolicyAlarms(deps: AutoscalingDeps, p: PolicyRecord): void {
+export async function deletePolicyAlarms(deps: AutoscalingDeps, p: PolicyRecord): Promise<void> {
   const names = p.Alarms.map((a) => a.AlarmName);
   const present = new Set(describeAlarms(deps, { AlarmNames: names }).map((a) => a.AlarmName));
   const gone = names.filter((n) => present.has(n));
-  if (gone.length > 0) deleteAlarms(deps, gone);
+  if (gone.length > 0) await deleteAlarms(deps, gone);
 }
 
 export function describeScalingPolicies(
@@ -138,15 +138,15 @@ export function describeScalingPolicies(
     .filter((p) => (!resourceId || p.ResourceId === resourceId) && (!names?.length || names.includes(p.PolicyName)));
 }
 
-export function deleteScalingPolicy(
+export async function deleteScalingPolicy(
   deps: AutoscalingDeps,
   name: string,
   ns: string,
   resourceId: string,
   dimension: string,
-): void {
+): Promise<void> {
   const key = `${targetKey(ns, resourceId, dimension)}|${name}`;
-  const p = deps.store.write((tx) => {
+  const p = await deps.store.transact((tx) => {
     const cur = tx.get(policies, key)?.value;
     if (!cur)
       throw notFound(
@@ -156,18 +156,18 @@ export function deleteScalingPolicy(
     tx.delete(policies, key);
     return cur;
   });
-  deletePolicyAlarms(deps, p);
+  await deletePolicyAlarms(deps, p);
 }
 
 /** DeregisterScalableTarget: its policies (and their alarms) go with it. */
-export function deregisterScalableTarget(
+export async function deregisterScalableTarget(
   deps: AutoscalingDeps,
   ns: string,
   resourceId: string,
   dimension: string,
-): void {
+): Promise<void> {
   const key = targetKey(ns, resourceId, dimension);
-  const gone = deps.store.write((tx) => {
+  const gone = await deps.store.transact((tx) => {
     if (!tx.get(targets, key))
       throw notFound(
         `No scalable target registered for service namespace: ${ns}, resource ID: ${resourceId}, scalable dimension: ${dimension}`,
@@ -178,5 +178,5 @@ export function deregisterScalableTarget(
     for (const p of ps) tx.delete(policies, p.key);
     return ps;
   });
-  for (const p of gone) deletePolicyAlarms(deps, p);
+  for (const p of gone) await deletePolicyAlarms(deps, p);
 }

@@ -18,11 +18,11 @@ function latestValue(data: string | undefined): number | undefined {
 }
 
 /** Sets the count; a refusal is a failed activity, never the end of the pass. */
-function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string): void {
+async function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string): Promise<void> {
   try {
-    deps.ecs.setDesiredCount(t.ResourceId, to);
+    await deps.ecs.setDesiredCount(t.ResourceId, to);
   } catch (e) {
-    recordActivity(deps, t, {
+    await recordActivity(deps, t, {
       Description: `Setting desired count to ${to}.`,
       Cause: cause,
       StatusMessage: `Failed to set desired count to ${to}. ${(e as Error).message}`,
@@ -30,7 +30,7 @@ function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string
     });
     return;
   }
-  recordActivity(deps, t, {
+  await recordActivity(deps, t, {
     Description: `Setting desired count to ${to}.`,
     Cause: cause,
     StatusMessage: `Successfully set desired count to ${to}. Change successfully fulfilled by ecs.`,
@@ -43,24 +43,25 @@ function scale(deps: AutoscalingDeps, t: TargetRecord, to: number, cause: string
  * target), one whose low alarm is scales in toward it, each outside its cooldown and unless
  * suspended, as Application Auto Scaling does. Every change is a scaling activity.
  */
-export function runScaling(deps: AutoscalingDeps): void {
+export async function runScaling(deps: AutoscalingDeps): Promise<void> {
   const now = nowMs(deps);
-  runScheduledActions(deps, now);
+  await runScheduledActions(deps, now);
   const all = deps.store.read((tx) => tx.list(targets)).map((e) => e.value);
   for (const t of all) {
     const current = deps.ecs.desiredCount(t.ResourceId);
     if (current === undefined) continue;
     if (current < t.MinCapacity && !t.SuspendedState.DynamicScalingOutSuspended) {
-      scale(deps, t, t.MinCapacity, `minimum capacity was set to ${t.MinCapacity}`);
+      await scale(deps, t, t.MinCapacity, `minimum capacity was set to ${t.MinCapacity}`);
       continue;
     }
     if (current > t.MaxCapacity && !t.SuspendedState.DynamicScalingInSuspended) {
-      scale(deps, t, t.MaxCapacity, `maximum capacity was set to ${t.MaxCapacity}`);
+      await scale(deps, t, t.MaxCapacity, `maximum capacity was set to ${t.MaxCapacity}`);
       continue;
     }
     const ps = deps.store.read((tx) => tx.list(policies, { prefix: `${t.key}|` })).map((e) => e.value);
     for (const p of ps)
-      if (p.PolicyType === 'StepScaling' ? step(deps, t, p, current, now) : track(deps, t, p, current, now)) break;
+      if (p.PolicyType === 'StepScaling' ? await step(deps, t, p, current, now) : await track(deps, t, p, current, now))
+        break;
   }
 }
 
@@ -68,7 +69,13 @@ export function runScaling(deps: AutoscalingDeps): void {
  * One pass of a step policy: while an alarm that calls it is in ALARM, the step its breach falls
  * in is applied (within the target's bounds), then not again until the cooldown has passed.
  */
-function step(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current: number, now: number): boolean {
+async function step(
+  deps: AutoscalingDeps,
+  t: TargetRecord,
+  p: PolicyRecord,
+  current: number,
+  now: number,
+): Promise<boolean> {
   const cooldown = (p.StepScalingPolicyConfiguration?.Cooldown ?? COOLDOWN_S) * 1000;
   const last = Math.max(p.lastInAt ?? -Infinity, p.lastOutAt ?? -Infinity);
   if (now - last < cooldown) return false;
@@ -78,12 +85,18 @@ function step(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current: 
   if (out ? t.SuspendedState.DynamicScalingOutSuspended : t.SuspendedState.DynamicScalingInSuspended) return false;
   const to = Math.min(t.MaxCapacity, Math.max(t.MinCapacity, d.to));
   if (to === current) return false;
-  scale(deps, t, to, `monitor alarm ${d.alarm.AlarmName} in state ALARM triggered policy ${p.PolicyName}`);
-  deps.store.write((tx) => tx.put(policies, { ...p, ...(out ? { lastOutAt: now } : { lastInAt: now }) }));
+  await scale(deps, t, to, `monitor alarm ${d.alarm.AlarmName} in state ALARM triggered policy ${p.PolicyName}`);
+  await deps.store.transact((tx) => tx.put(policies, { ...p, ...(out ? { lastOutAt: now } : { lastInAt: now }) }));
   return true;
 }
 
-function track(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current: number, now: number): boolean {
+async function track(
+  deps: AutoscalingDeps,
+  t: TargetRecord,
+  p: PolicyRecord,
+  current: number,
+  now: number,
+): Promise<boolean> {
   const cfg = p.TargetTrackingScalingPolicyConfiguration;
   if (!cfg) return false;
   const states = describeAlarms(deps, { AlarmNames: p.Alarms.map((a) => a.AlarmName) });
@@ -99,8 +112,8 @@ function track(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current:
     const wanted = value === undefined ? current + 1 : Math.ceil((Math.max(current, 1) * value) / cfg.TargetValue);
     const to = Math.min(t.MaxCapacity, Math.max(current + 1, wanted));
     if (to <= current) return false;
-    scale(deps, t, to, cause(high));
-    deps.store.write((tx) => tx.put(policies, { ...p, lastOutAt: now }));
+    await scale(deps, t, to, cause(high));
+    await deps.store.transact((tx) => tx.put(policies, { ...p, lastOutAt: now }));
     return true;
   }
   if (low?.StateValue === 'ALARM' && !cfg.DisableScaleIn && !t.SuspendedState.DynamicScalingInSuspended) {
@@ -110,8 +123,8 @@ function track(deps: AutoscalingDeps, t: TargetRecord, p: PolicyRecord, current:
     const value = latestValue(low.StateReasonData) ?? 0;
     const to = Math.max(t.MinCapacity, Math.min(current - 1, Math.ceil((current * value) / cfg.TargetValue)));
     if (to >= current) return false;
-    scale(deps, t, to, cause(low));
-    deps.store.write((tx) => tx.put(policies, { ...p, lastInAt: now }));
+    await scale(deps, t, to, cause(low));
+    await deps.store.transact((tx) => tx.put(policies, { ...p, lastInAt: now }));
     return true;
   }
   return false;

@@ -43,7 +43,10 @@ const missingTarget = (i: Pick<ScheduledActionInput, 'ServiceNamespace' | 'Resou
   );
 
 /** PutScheduledAction: on a registered target; a schedule Application Auto Scaling can read; min ≤ max. */
-export function putScheduledAction(deps: AutoscalingDeps, i: ScheduledActionInput): ScheduledActionRecord {
+export async function putScheduledAction(
+  deps: AutoscalingDeps,
+  i: ScheduledActionInput,
+): Promise<ScheduledActionRecord> {
   const tKey = targetKey(i.ServiceNamespace, i.ResourceId, i.ScalableDimension);
   if (!deps.store.read((tx) => tx.get(targets, tKey))) throw missingTarget(i);
   const key = `${tKey}|${i.ScheduledActionName}`;
@@ -77,7 +80,7 @@ export function putScheduledAction(deps: AutoscalingDeps, i: ScheduledActionInpu
     ScalableTargetAction: action,
     CreationTime: was?.CreationTime ?? nowMs(deps),
   };
-  deps.store.write((tx) => tx.put(scheduledActions, rec));
+  await deps.store.transact((tx) => tx.put(scheduledActions, rec));
   return rec;
 }
 
@@ -97,12 +100,12 @@ export function describeScheduledActions(
     );
 }
 
-export function deleteScheduledAction(
+export async function deleteScheduledAction(
   deps: AutoscalingDeps,
   i: Pick<ScheduledActionInput, 'ServiceNamespace' | 'ResourceId' | 'ScalableDimension' | 'ScheduledActionName'>,
-): void {
+): Promise<void> {
   const key = `${targetKey(i.ServiceNamespace, i.ResourceId, i.ScalableDimension)}|${i.ScheduledActionName}`;
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     if (!tx.get(scheduledActions, key))
       throw notFound(`No scheduled action found for name: ${i.ScheduledActionName}`, { resource: 'scheduled-action' });
     tx.delete(scheduledActions, key);
@@ -124,11 +127,11 @@ function due(a: ScheduledActionRecord, now: number): boolean {
  * A pass over the scheduled actions: each one due sets its target's minimum and maximum (the
  * scaling pass then brings the count within them), as a scaling activity of its own.
  */
-export function runScheduledActions(deps: AutoscalingDeps, now = nowMs(deps)): void {
+export async function runScheduledActions(deps: AutoscalingDeps, now = nowMs(deps)): Promise<void> {
   for (const { value: a } of deps.store.read((tx) => tx.list(scheduledActions))) {
     if (!due(a, now)) continue;
     const tKey = targetKey(a.ServiceNamespace, a.ResourceId, a.ScalableDimension);
-    const t = deps.store.write((tx) => {
+    const t = await deps.store.transact((tx) => {
       tx.put(scheduledActions, { ...a, lastRunAt: now });
       const cur = tx.get(targets, tKey)?.value;
       if (!cur || cur.SuspendedState.ScheduledScalingSuspended) return undefined;
@@ -147,7 +150,7 @@ export function runScheduledActions(deps: AutoscalingDeps, now = nowMs(deps)): v
     });
     if (!t) continue;
     const what = `min capacity to ${t.MinCapacity} and max capacity to ${t.MaxCapacity}`;
-    recordActivity(deps, t, {
+    await recordActivity(deps, t, {
       Description: `Setting ${what}`,
       Cause: `scheduled action name ${a.ScheduledActionName} was triggered`,
       StatusMessage: `Successfully set ${what}. Change successfully fulfilled by ${a.ServiceNamespace}.`,

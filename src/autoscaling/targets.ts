@@ -26,10 +26,10 @@ export interface RegisterInput {
 }
 
 /** RegisterScalableTarget: a new target needs its capacities; an existing one takes what is given. */
-export function registerScalableTarget(deps: AutoscalingDeps, input: RegisterInput): TargetRecord {
+export async function registerScalableTarget(deps: AutoscalingDeps, input: RegisterInput): Promise<TargetRecord> {
   checkEcsTarget(deps, input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
   const key = targetKey(input.ServiceNamespace, input.ResourceId, input.ScalableDimension);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const was = tx.get(targets, key)?.value;
     const min = input.MinCapacity ?? was?.MinCapacity;
     const max = input.MaxCapacity ?? was?.MaxCapacity;

@@ -20,7 +20,7 @@ export interface DispatchDeps {
    * The services with handlers bound to the region a call is signed for (AWS regions share
    * nothing); undefined for a name that is not a region. Without it `services` serves every call.
    */
-  regional?: (region: string) => readonly AwsService[] | undefined;
+  regional?: (region: string) => Promise<readonly AwsService[] | undefined> | readonly AwsService[] | undefined;
   auth: AuthConfig;
   /** In strict mode, decides each call by the account's IAM policies. */
   decide?: Decide;
@@ -101,7 +101,7 @@ export async function dispatch(req: RawRequest, deps: DispatchDeps, signal?: Abo
   const isQuery = protocol === queryProtocol;
   try {
     const { claims, key } = authenticate(req, deps.auth, isQuery, deps.clock.now(), service?.signingName);
-    const regional = deps.regional ? deps.regional(claims.region) : deps.services;
+    const regional = deps.regional ? await deps.regional(claims.region) : deps.services;
     if (!regional) {
       throw protocolErrors.invalidSignature(
         isQuery,

@@ -16,8 +16,8 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 describe('agent gateway', () => {
   it('registers on hello, sends desired sets on change, takes state reports, and marks disconnects', async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'default' });
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'default' });
+    await registerTaskDefinition(deps, {
       family: 'web',
       containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
     });
@@ -28,11 +28,11 @@ describe('agent gateway', () => {
       { send: (m) => sent.push(m), close: (_c, r) => (closed = r) },
       { logger: createLogger('silent') },
     );
-    session.onMessage('not json');
+    await session.onMessage('not json');
     assert.deepEqual(sent.pop(), { type: 'error', message: 'messages must be JSON' });
-    session.onMessage(JSON.stringify({ type: 'task-state', taskId: 'x' }));
+    await session.onMessage(JSON.stringify({ type: 'task-state', taskId: 'x' }));
     assert.match((sent.pop() as { message: string }).message, /invalid message: taskId/);
-    session.onMessage(
+    await session.onMessage(
       JSON.stringify({
         type: 'hello',
         cluster: 'default',
@@ -44,7 +44,7 @@ describe('agent gateway', () => {
     const welcome = sent.shift() as Extract<ServerMessage, { type: 'welcome' }>;
     assert.equal(welcome.type, 'welcome');
     assert.deepEqual(sent.shift(), { type: 'desired', seq: 1, tasks: [] });
-    const { tasks } = runTask(deps, { taskDefinition: 'web' });
+    const { tasks } = await runTask(deps, { taskDefinition: 'web' });
     await tick();
     const desired = sent.shift() as Extract<ServerMessage, { type: 'desired-delta' }>;
     assert.equal(desired.type, 'desired-delta', 'after the full set, only changes');
@@ -56,7 +56,7 @@ describe('agent gateway', () => {
       desired.tasks[0]?.containers.map((c) => [c.name, c.image, c.resources.memoryLimitBytes]),
       [['app', 'busybox', 64 * 2 ** 20]],
     );
-    session.onMessage(
+    await session.onMessage(
       JSON.stringify({
         type: 'task-state',
         taskId: tasks[0]?.id,
@@ -68,34 +68,34 @@ describe('agent gateway', () => {
     assert.equal(findTask(deps, 'default', tasks[0]?.id as string)?.lastStatus, 'RUNNING');
     await tick();
     assert.deepEqual(sent, [], 'a status report changes no spec, so nothing is sent');
-    stopTask(deps, 'default', tasks[0]?.arn as string);
+    await stopTask(deps, 'default', tasks[0]?.arn as string);
     await tick();
     const afterStop = sent.shift() as unknown as Extract<ServerMessage, { type: 'desired-delta' }>;
     assert.equal(afterStop.seq, 3);
     assert.equal(afterStop.tasks[0]?.desired, 'stopped');
-    session.onMessage(
+    await session.onMessage(
       JSON.stringify({ type: 'task-state', taskId: tasks[0]?.id, lastStatus: 'STOPPED', stoppedAt: 2, containers: [] }),
     );
     await tick();
     const gone = sent.shift() as unknown as Extract<ServerMessage, { type: 'desired-delta' }>;
     assert.deepEqual([gone.tasks, gone.removed], [[], [tasks[0]?.id]], 'a stopped task leaves the set');
-    session.onClose();
+    await session.onClose();
     assert.equal(findInstance(deps, 'default', welcome.containerInstanceId)?.agentConnected, false);
     assert.equal(closed, undefined);
   });
 
   it('applies a fleet host’s report to its task found among the host’s live tasks, with no cluster named', async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE'] });
-    createCluster(deps, { clusterName: 'other' });
-    registerTaskDefinition(deps, fargateTaskDefinition('web'));
+    await createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE'] });
+    await createCluster(deps, { clusterName: 'other' });
+    await registerTaskDefinition(deps, fargateTaskDefinition('web'));
     const sent: ServerMessage[] = [];
     const session = new AgentSession(
       deps,
       { send: (m) => sent.push(m), close: () => {} },
       { logger: createLogger('silent') },
     );
-    session.onMessage(
+    await session.onMessage(
       JSON.stringify({
         type: 'hello',
         fargate: true,
@@ -104,12 +104,14 @@ describe('agent gateway', () => {
         attributes: [],
       }),
     );
-    const [task] = runTask(deps, {
-      cluster: 'c',
-      taskDefinition: 'web',
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-    }).tasks;
+    const [task] = (
+      await runTask(deps, {
+        cluster: 'c',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      })
+    ).tasks;
     assert.ok(task);
     const report = (lastStatus: string, extra: object = {}) =>
       session.onMessage(
@@ -121,21 +123,23 @@ describe('agent gateway', () => {
           ...extra,
         }),
       );
-    report('RUNNING', { startedAt: 5 });
+    await report('RUNNING', { startedAt: 5 });
     assert.equal(findTask(deps, 'c', task.id)?.lastStatus, 'RUNNING');
     // A report naming another cluster (as an agent of an earlier version might) is still the host's task.
-    report('STOPPED', { cluster: 'other', stoppedAt: 9 });
+    await report('STOPPED', { cluster: 'other', stoppedAt: 9 });
     assert.equal(findTask(deps, 'c', task.id)?.lastStatus, 'STOPPED');
     // Another host's task is not this one's to report on.
-    const other = runTask(deps, {
-      cluster: 'c',
-      taskDefinition: 'web',
-      launchType: 'FARGATE',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-    }).tasks[0];
+    const other = (
+      await runTask(deps, {
+        cluster: 'c',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+      })
+    ).tasks[0];
     assert.ok(other);
     const stranger = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
-    stranger.onMessage(
+    await stranger.onMessage(
       JSON.stringify({
         type: 'hello',
         cluster: 'other',
@@ -144,22 +148,24 @@ describe('agent gateway', () => {
         attributes: [],
       }),
     );
-    stranger.onMessage(JSON.stringify({ type: 'task-state', taskId: other.id, lastStatus: 'RUNNING', containers: [] }));
+    await stranger.onMessage(
+      JSON.stringify({ type: 'task-state', taskId: other.id, lastStatus: 'RUNNING', containers: [] }),
+    );
     assert.equal(findTask(deps, 'c', other.id)?.lastStatus, 'PROVISIONING');
-    session.onClose();
-    stranger.onClose();
+    await session.onClose();
+    await stranger.onClose();
   });
 
-  it('counts one memory for a host serving a cluster and the Fargate fleet: each pool sees what the other reserves', () => {
+  it('counts one memory for a host serving a cluster and the Fargate fleet: each pool sees what the other reserves', async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'default', capacityProviders: ['FARGATE'] });
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'default', capacityProviders: ['FARGATE'] });
+    await registerTaskDefinition(deps, {
       family: 'ec2',
       containerDefinitions: [{ name: 'app', image: 'busybox', memory: 1000 }],
     });
-    registerTaskDefinition(deps, fargateTaskDefinition('web'));
+    await registerTaskDefinition(deps, fargateTaskDefinition('web'));
     const session = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
-    session.onMessage(
+    await session.onMessage(
       JSON.stringify({
         type: 'hello',
         cluster: 'default',
@@ -177,26 +183,26 @@ describe('agent gateway', () => {
         (pool) => remainingResources(findInstance(deps, pool, id) as ContainerInstanceRecord).memory,
       );
     assert.deepEqual(left(), [4096, 4096]);
-    const ec2 = runTask(deps, { taskDefinition: 'ec2' }).tasks[0];
+    const ec2 = (await runTask(deps, { taskDefinition: 'ec2' })).tasks[0];
     assert.deepEqual(left(), [3096, 3096], 'an EC2 task takes from the fleet host too');
-    runTask(deps, {
+    await runTask(deps, {
       taskDefinition: 'web',
       launchType: 'FARGATE',
       networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
     });
     assert.deepEqual(left(), [2584, 2584], 'a Fargate task (512 MiB) takes from the instance too');
-    stopTask(deps, 'default', ec2?.arn as string);
-    session.onMessage(
+    await stopTask(deps, 'default', ec2?.arn as string);
+    await session.onMessage(
       JSON.stringify({ type: 'task-state', taskId: ec2?.id, lastStatus: 'STOPPED', stoppedAt: 2, containers: [] }),
     );
     assert.deepEqual(left(), [3584, 3584], 'a stopped task gives it back in both');
-    session.onClose();
+    await session.onClose();
   });
 
-  it("counts what a host's tasks already reserve when it starts serving a second pool", () => {
+  it("counts what a host's tasks already reserve when it starts serving a second pool", async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'default' });
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'default' });
+    await registerTaskDefinition(deps, {
       family: 'ec2',
       containerDefinitions: [{ name: 'app', image: 'busybox', memory: 700 }],
     });
@@ -211,16 +217,16 @@ describe('agent gateway', () => {
         attributes: [],
       });
     const first = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
-    first.onMessage(hello(false));
+    await first.onMessage(hello(false));
     const id = deps.store.read((tx) => tx.list(containerInstances, { prefix: 'default/' }))[0]?.value.id as string;
-    runTask(deps, { taskDefinition: 'ec2' });
-    first.onClose();
+    await runTask(deps, { taskDefinition: 'ec2' });
+    await first.onClose();
     const again = new AgentSession(deps, { send: () => {}, close: () => {} }, { logger: createLogger('silent') });
-    again.onMessage(hello(true, id));
+    await again.onMessage(hello(true, id));
     const fleetRow = findInstance(deps, FLEET, id) as ContainerInstanceRecord;
     assert.deepEqual(fleetRow.pools, ['default', FLEET]);
     assert.equal(remainingResources(fleetRow).memory, 4096 - 700);
     assert.equal(remainingResources(findInstance(deps, 'default', id) as ContainerInstanceRecord).memory, 4096 - 700);
-    again.onClose();
+    await again.onClose();
   });
 });

@@ -3,6 +3,7 @@ import { unavailable, type Logger } from '../kernel/index.js';
 import { ingestDriverBatch } from '../logs/index.js';
 import {
   agentMessageSchema,
+  type AgentMessage,
   type Hello,
   type LogEventMessage,
   type LogsRequest,
@@ -60,6 +61,8 @@ export class AgentSession implements LogSource {
     { resolve: (e: LogEventMessage[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private seq = 0;
+  /** The messages being handled, in order. */
+  private inbox: Promise<void> = Promise.resolve();
   /** Each task's spec as last sent, so a delta carries only what changed. */
   private readonly sent = new Map<string, string>();
   /** Tasks changed since the last send, by store key (`<cluster>/<id>`). */
@@ -93,14 +96,15 @@ export class AgentSession implements LogSource {
     this.silence.unref?.();
   }
 
-  onMessage(raw: string): void {
+  /** Takes one message; resolves once it (and every one before it) has been handled. */
+  onMessage(raw: string): Promise<void> {
     this.armSilenceTimer();
     let parsed;
     try {
       parsed = agentMessageSchema.safeParse(JSON.parse(raw));
     } catch {
       this.conn.send({ type: 'error', message: 'messages must be JSON' });
-      return;
+      return this.inbox;
     }
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -108,32 +112,43 @@ export class AgentSession implements LogSource {
         type: 'error',
         message: `invalid message: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`,
       });
-      return;
+      return this.inbox;
     }
     const msg = parsed.data;
-    if (msg.type === 'hello') this.hello(msg);
+    // One message at a time, in the order sent: a state report must not overtake the hello that
+    // registers its host, nor an earlier report of the same task, while a write is committing.
+    this.inbox = this.inbox
+      .then(() => this.handle(msg))
+      .catch((e: unknown) => this.options.logger.error({ err: String(e), type: msg.type }, 'agent message failed'));
+    return this.inbox;
+  }
+
+  private async handle(msg: AgentMessage): Promise<void> {
+    if (msg.type === 'hello') await this.hello(msg);
     else if (!this.instance) this.conn.send({ type: 'error', message: 'say hello first' });
     else if (msg.type === 'task-state') {
       const { type: _t, cluster, ...report } = msg;
       const inst = this.instance;
       const here = placedHere(this.deps, inst, report.taskId);
-      if (here) applyTaskState(this.deps, here.cluster, inst.id, report, here.fleet);
+      if (here) await applyTaskState(this.deps, here.cluster, inst.id, report, here.fleet);
       else {
         // No longer live here (stopped by the control plane while the agent was away): agents
         // of earlier versions name the cluster, and the task's record still takes the report.
-        const applied = inst.cluster ? applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report) : undefined;
-        if (!applied && inst.fleet && cluster) applyTaskState(this.deps, cluster, inst.id, report, true);
+        const applied = inst.cluster
+          ? await applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report)
+          : undefined;
+        if (!applied && inst.fleet && cluster) await applyTaskState(this.deps, cluster, inst.id, report, true);
       }
     } else if (msg.type === 'usage') {
       try {
-        recordUsage(this.deps, this.instance, msg);
+        await recordUsage(this.deps, this.instance, msg);
       } catch (e) {
         this.options.logger.warn({ err: String(e) }, 'usage report not recorded');
       }
     } else if (msg.type === 'log-batch') {
       const { type: _t, requestId, ...batch } = msg;
       try {
-        ingestDriverBatch(this.deps, batch);
+        await ingestDriverBatch(this.deps, batch);
         this.conn.send({ type: 'log-ack', requestId });
       } catch (e) {
         this.conn.send({ type: 'log-ack', requestId, error: (e as Error).message });
@@ -142,7 +157,7 @@ export class AgentSession implements LogSource {
       this.conn.send({
         type: 'credentials',
         requestId: msg.requestId,
-        ...taskRoleCredentials(this.deps, this.instance, msg.taskId),
+        ...(await taskRoleCredentials(this.deps, this.instance, msg.taskId)),
       });
     } else if (msg.type === 'logs') {
       const r = this.requests.get(msg.requestId);
@@ -167,7 +182,7 @@ export class AgentSession implements LogSource {
     });
   }
 
-  private hello(h: Hello): void {
+  private async hello(h: Hello): Promise<void> {
     try {
       if (!h.cluster && !h.fargate) throw new Error('hello names no cluster and does not serve the Fargate fleet');
       const input = {
@@ -186,7 +201,7 @@ export class AgentSession implements LogSource {
       const pools = [...(cluster ? [cluster] : []), ...(h.fargate ? [FLEET] : [])];
       let rec: ContainerInstanceRecord | undefined;
       if (cluster)
-        rec = registerContainerInstance(this.deps, {
+        rec = await registerContainerInstance(this.deps, {
           cluster,
           ...(h.containerInstanceId ? { containerInstanceId: h.containerInstanceId } : {}),
           ...input,
@@ -195,7 +210,7 @@ export class AgentSession implements LogSource {
       // A host in both roles keeps one identity: its fleet host has its container instance's id.
       const id = rec?.id ?? h.containerInstanceId;
       const host = h.fargate
-        ? registerFleetHost(this.deps, {
+        ? await registerFleetHost(this.deps, {
             ...(id ? { containerInstanceId: id } : {}),
             ...input,
             pools,
@@ -203,7 +218,7 @@ export class AgentSession implements LogSource {
           })
         : undefined;
       const me = (rec ?? host) as ContainerInstanceRecord;
-      sharePoolMemory(this.deps, pools, me.id);
+      await sharePoolMemory(this.deps, pools, me.id);
       this.dropSessions();
       this.instance = { ...(cluster ? { cluster } : {}), id: me.id, fleet: host !== undefined };
       if (cluster) this.options.sessions?.add(cluster, me.id, this);
@@ -297,7 +312,8 @@ export class AgentSession implements LogSource {
     this.sent.clear();
   }
 
-  onClose(): void {
+  /** Resolves once the host is marked disconnected (after every message before the close). */
+  onClose(): Promise<void> {
     clearTimeout(this.silence);
     this.unlisten?.();
     this.releaseAll();
@@ -307,12 +323,19 @@ export class AgentSession implements LogSource {
       r.reject(unavailable('The agent disconnected.'));
     }
     this.requests.clear();
-    const inst = this.instance;
-    if (inst) {
+    // After what the agent sent last (a hello still registering, a final report).
+    this.inbox = this.inbox.then(async () => {
+      const inst = this.instance;
+      if (!inst) return;
       this.dropSessions();
-      if (inst.cluster) setAgentConnected(this.deps, inst.cluster, inst.id, false);
-      if (inst.fleet) setAgentConnected(this.deps, FLEET, inst.id, false);
+      try {
+        if (inst.cluster) await setAgentConnected(this.deps, inst.cluster, inst.id, false);
+        if (inst.fleet) await setAgentConnected(this.deps, FLEET, inst.id, false);
+      } catch (e) {
+        this.options.logger.error({ err: String(e), instance: inst.id }, 'agent not marked disconnected');
+      }
       this.options.logger.info({ cluster: inst.cluster, instance: inst.id }, 'agent disconnected');
-    }
+    });
+    return this.inbox;
   }
 }

@@ -47,15 +47,15 @@ function paramsHash(params: Record<string, unknown>): string {
  * Runs `make` once per live token: a first call runs it and records the ARNs it returns; a
  * retry gets `replay(arns)`. Without a token, `make` simply runs.
  */
-export function withClientToken<R>(
+export async function withClientToken<R>(
   deps: ControlPlaneDeps,
   scope: string,
   token: string | undefined,
   params: Record<string, unknown>,
-  make: () => { result: R; resourceIds: string[]; extra?: unknown },
+  make: () => Promise<{ result: R; resourceIds: string[]; extra?: unknown }>,
   replay: (resourceIds: string[], extra: unknown) => R,
-): R {
-  if (token === undefined) return make().result;
+): Promise<R> {
+  if (token === undefined) return (await make()).result;
   const hash = paramsHash(params);
   const key = `${scope}/${token}`;
   const t = now(deps);
@@ -69,8 +69,8 @@ export function withClientToken<R>(
     }
     return replay(seen.resourceIds, seen.extra);
   }
-  const made = make();
-  deps.store.write((tx) =>
+  const made = await make();
+  await deps.store.transact((tx) =>
     tx.put(clientTokens, {
       scope,
       token,
@@ -84,7 +84,7 @@ export function withClientToken<R>(
 }
 
 /** Drops tokens past their 24 hours (run with the other retention passes). */
-export function expireClientTokens(deps: ControlPlaneDeps): number {
+export async function expireClientTokens(deps: ControlPlaneDeps): Promise<number> {
   const t = now(deps);
   const stale = deps.store.read((tx) =>
     tx
@@ -92,6 +92,6 @@ export function expireClientTokens(deps: ControlPlaneDeps): number {
       .filter((e) => e.value.expiresAt <= t)
       .map((e) => e.key),
   );
-  if (stale.length > 0) deps.store.write((tx) => stale.forEach((k) => tx.delete(clientTokens, k)));
+  if (stale.length > 0) await deps.store.transact((tx) => stale.forEach((k) => tx.delete(clientTokens, k)));
   return stale.length;
 }

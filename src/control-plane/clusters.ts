@@ -52,12 +52,12 @@ function checkProviders(name: string, providers: string[], strategy: unknown[]):
  * PutClusterCapacityProviders: the full list replaces the old one; a provider still used by a
  * service's strategy cannot be taken away, as ECS refuses.
  */
-export function putClusterCapacityProviders(
+export async function putClusterCapacityProviders(
   deps: ControlPlaneDeps,
   nameOrArn: string | undefined,
   providers: string[],
   strategy: unknown[],
-): ClusterRecord {
+): Promise<ClusterRecord> {
   const c = getCluster(deps, nameOrArn);
   const items = checkProviders(c.name, providers, strategy);
   for (const e of deps.store.read((tx) => tx.list(services, { prefix: `${c.name}/` }))) {
@@ -77,14 +77,14 @@ export function putClusterCapacityProviders(
 }
 
 /** CreateCluster is idempotent in ECS: an active cluster of that name is returned as it is. */
-export function createCluster(deps: ControlPlaneDeps, input: CreateClusterInput): ClusterRecord {
+export async function createCluster(deps: ControlPlaneDeps, input: CreateClusterInput): Promise<ClusterRecord> {
   const name = checkEcsName(input.clusterName ?? 'default', 'Cluster', 'clusterName');
   const defaultStrategy = checkProviders(
     name,
     input.capacityProviders ?? [],
     input.defaultCapacityProviderStrategy ?? [],
   );
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const existing = tx.get(clusters, name)?.value;
     if (existing?.status === 'ACTIVE') return existing;
     const rec: ClusterRecord = {
@@ -103,13 +103,13 @@ export function createCluster(deps: ControlPlaneDeps, input: CreateClusterInput)
   });
 }
 
-export function updateCluster(
+export async function updateCluster(
   deps: ControlPlaneDeps,
   nameOrArn: string | undefined,
   change: (c: ClusterRecord) => ClusterRecord,
-): ClusterRecord {
+): Promise<ClusterRecord> {
   const name = getCluster(deps, nameOrArn).name;
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(clusters, name)?.value;
     if (!cur || cur.status !== 'ACTIVE') throw clusterNotFound();
     return tx.put(clusters, change(cur)).value;
@@ -156,9 +156,9 @@ export function clusterCounts(deps: ControlPlaneDeps, name: string): ClusterCoun
 }
 
 /** Refused while the cluster has registered instances or tasks that have not stopped, as ECS refuses. */
-export function deleteCluster(deps: ControlPlaneDeps, nameOrArn: string | undefined): ClusterRecord {
+export async function deleteCluster(deps: ControlPlaneDeps, nameOrArn: string | undefined): Promise<ClusterRecord> {
   const c = getCluster(deps, nameOrArn);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const instances = tx
       .list(containerInstances, { prefix: `${c.name}/` })
       .filter((i) => i.value.status !== 'INACTIVE');

@@ -13,32 +13,32 @@ import { runTask } from './tasks/run-task.js';
 import { testControlPlaneDeps } from './test-deps.js';
 
 describe('Container Insights', () => {
-  it('sums the running tasks’ use by cluster, service and family, and counts tasks, services and instances', () => {
+  it('sums the running tasks’ use by cluster, service and family, and counts tasks, services and instances', async () => {
     const published: [string, MetricDatumOut[]][] = [];
     const base = testControlPlaneDeps();
-    const deps = { ...base, publishMetrics: (ns: string, d: MetricDatumOut[]) => void published.push([ns, d]) };
+    const deps = { ...base, publishMetrics: async (ns: string, d: MetricDatumOut[]) => void published.push([ns, d]) };
     const now = deps.clock.now().getTime();
-    createCluster(deps, { clusterName: 'c' });
-    createCluster(deps, { clusterName: 'quiet' });
-    const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 4096, agentConnected: true });
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'c' });
+    await createCluster(deps, { clusterName: 'quiet' });
+    const inst = await registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 4096, agentConnected: true });
+    await registerTaskDefinition(deps, {
       family: 'app',
       cpu: '512',
       memory: '256',
       networkMode: 'bridge',
       containerDefinitions: [{ name: 'app', image: 'busybox' }],
     });
-    createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'app', desiredCount: 3 });
-    const [solo] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
-    const [svc] = runTask(deps, { cluster: 'c', taskDefinition: 'app', group: 'service:web' }).tasks;
-    const [waiting] = runTask(deps, { cluster: 'c', taskDefinition: 'app', group: 'service:web' }).tasks;
+    await createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'app', desiredCount: 3 });
+    const [solo] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app' })).tasks;
+    const [svc] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app', group: 'service:web' })).tasks;
+    const [waiting] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app', group: 'service:web' })).tasks;
     assert.ok(solo && svc && waiting);
-    deps.store.write((tx) => {
+    await deps.store.transact((tx) => {
       for (const t of [solo, svc]) tx.put(tasks, { ...t, lastStatus: 'RUNNING' });
     });
     // Turned off (the default), nothing is published.
-    assert.equal(publishContainerInsights(deps, now), 0);
-    updateCluster(deps, 'c', (c) => ({ ...c, settings: [{ name: 'containerInsights', value: 'enabled' }] }));
+    assert.equal(await publishContainerInsights(deps, now), 0);
+    await updateCluster(deps, 'c', (c) => ({ ...c, settings: [{ name: 'containerInsights', value: 'enabled' }] }));
 
     const host = { cluster: 'c', id: inst.id, fleet: false };
     const mib = 1024 * 1024;
@@ -56,11 +56,11 @@ describe('Container Insights', () => {
           txBytes: 3 * bytes,
         })),
       });
-    report(now - 20_000, 0, 0);
+    await report(now - 20_000, 0, 0);
     // 10 s: 5 s of CPU (half a core, 512 units) and 10,000 bytes each.
-    report(now - 10_000, 5e9, 10_000);
+    await report(now - 10_000, 5e9, 10_000);
     published.length = 0;
-    assert.ok(publishContainerInsights(deps, now) > 0);
+    assert.ok((await publishContainerInsights(deps, now)) > 0);
     const got = new Map(
       published.flatMap(([ns, d]) =>
         d.map((x) => [`${ns} ${x.MetricName} ${x.Dimensions.map((y) => `${y.Name}=${y.Value}`).join(',')}`, x.Value]),
@@ -106,7 +106,7 @@ describe('Container Insights', () => {
     assert.deepEqual(taskTop(deps, 'quiet'), []);
     // Readings older than two minutes no longer count as use; reservations still do.
     published.length = 0;
-    publishContainerInsights(deps, now + 3 * 60_000);
+    await publishContainerInsights(deps, now + 3 * 60_000);
     const later = published.flatMap(([, d]) => d).filter((x) => x.Dimensions.length === 1);
     assert.deepEqual(
       later.filter((x) => ['CpuUtilized', 'CpuReserved'].includes(x.MetricName)).map((x) => [x.MetricName, x.Value]),

@@ -37,7 +37,10 @@ export const insightsOn = (settings: readonly { name: string; value: string }[])
  * and the counts: tasks, services and instances by cluster, desired, running and pending tasks
  * and deployments by service. Returns how many datapoints it published.
  */
-export function publishContainerInsights(deps: ControlPlaneDeps, now = deps.clock.now().getTime()): number {
+export async function publishContainerInsights(
+  deps: ControlPlaneDeps,
+  now = deps.clock.now().getTime(),
+): Promise<number> {
   if (!deps.publishMetrics) return 0;
   const uses = latestUse(deps.store);
   // Stopped tasks' last use is kept no longer than it could count.
@@ -129,6 +132,6 @@ export function publishContainerInsights(deps: ControlPlaneDeps, now = deps.cloc
       put('DeploymentCount', dims, s.deployments.length, 'Count');
     }
   }
-  if (data.length > 0) deps.publishMetrics('ECS/ContainerInsights', data);
+  if (data.length > 0) await deps.publishMetrics('ECS/ContainerInsights', data);
   return data.length;
 }

@@ -27,20 +27,27 @@ export interface RegisterInstanceInput {
 }
 
 /** Registers (or re-registers) a container instance; attributes are merged, custom ones kept. */
-export function registerContainerInstance(
+export async function registerContainerInstance(
   deps: ControlPlaneDeps,
   input: RegisterInstanceInput,
-): ContainerInstanceRecord {
+): Promise<ContainerInstanceRecord> {
   return putInstance(deps, getCluster(deps, input.cluster).name, input);
 }
 
 /** A host joins (or rejoins) the Fargate fleet: an instance of the hidden FLEET pseudo-cluster. */
-export function registerFleetHost(deps: ControlPlaneDeps, input: RegisterInstanceInput): ContainerInstanceRecord {
+export async function registerFleetHost(
+  deps: ControlPlaneDeps,
+  input: RegisterInstanceInput,
+): Promise<ContainerInstanceRecord> {
   return putInstance(deps, FLEET, input);
 }
 
-function putInstance(deps: ControlPlaneDeps, cluster: string, input: RegisterInstanceInput): ContainerInstanceRecord {
-  return deps.store.write((tx) => {
+async function putInstance(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  input: RegisterInstanceInput,
+): Promise<ContainerInstanceRecord> {
+  return await deps.store.transact((tx) => {
     const id = input.containerInstanceId ?? hexId();
     const existing = tx.get(containerInstances, `${cluster}/${id}`)?.value;
     const attrs = new Map((existing?.attributes ?? []).map((a) => [a.name, a]));
@@ -73,9 +80,9 @@ function putInstance(deps: ControlPlaneDeps, cluster: string, input: RegisterIns
  * memory: exact from the rows' own usage, whatever the host served before (a host that starts
  * serving a second pool while tasks run).
  */
-export function sharePoolMemory(deps: ControlPlaneDeps, pools: string[], id: string): void {
+export async function sharePoolMemory(deps: ControlPlaneDeps, pools: string[], id: string): Promise<void> {
   if (pools.length < 2) return;
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const rows = pools.flatMap((p) => tx.get(containerInstances, `${p}/${id}`)?.value ?? []);
     const total = rows.reduce((n, r) => n + (r.usage?.memory ?? 0), 0);
     for (const r of rows) {
@@ -123,14 +130,14 @@ export function remainingResources(inst: ContainerInstanceRecord) {
   };
 }
 
-export function updateInstance(
+export async function updateInstance(
   deps: ControlPlaneDeps,
   cluster: string,
   ref: string,
   change: (i: ContainerInstanceRecord) => ContainerInstanceRecord,
-): ContainerInstanceRecord {
+): Promise<ContainerInstanceRecord> {
   const id = nameFromArnOrName(ref);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(containerInstances, `${cluster}/${id}`)?.value;
     if (!cur) throw notFound(`Container instance '${ref}' not found.`, { resource: 'container-instance' });
     return tx.put(containerInstances, { ...change(cur), version: cur.version + 1 }).value;
@@ -138,12 +145,12 @@ export function updateInstance(
 }
 
 /** Refused while tasks run on it, unless forced (the tasks are then orphaned, as in ECS). */
-export function deregisterInstance(
+export async function deregisterInstance(
   deps: ControlPlaneDeps,
   cluster: string,
   ref: string,
   force: boolean,
-): ContainerInstanceRecord {
+): Promise<ContainerInstanceRecord> {
   const inst = getInstance(deps, cluster, ref);
   const left = remainingResources(inst);
   if (!force && left.running + left.pending > 0) {
@@ -152,8 +159,13 @@ export function deregisterInstance(
   return updateInstance(deps, cluster, ref, (i) => ({ ...i, status: 'INACTIVE', agentConnected: false }));
 }
 
-export function setAgentConnected(deps: ControlPlaneDeps, cluster: string, id: string, connected: boolean): void {
-  deps.store.write((tx) => {
+export async function setAgentConnected(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  id: string,
+  connected: boolean,
+): Promise<void> {
+  await deps.store.transact((tx) => {
     const cur = tx.get(containerInstances, `${cluster}/${id}`)?.value;
     if (cur && cur.agentConnected !== connected) {
       tx.put(containerInstances, {

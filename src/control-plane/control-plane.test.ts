@@ -17,21 +17,24 @@ const code = (c: string) => (e: unknown) => e instanceof BerthError && (e.detail
 const container = (over: object = {}) => ({ name: 'app', image: 'busybox', memory: 128, ...over });
 
 describe('task definitions', () => {
-  it('counts revisions up and resolves family, family:revision and ARNs', () => {
+  it('counts revisions up and resolves family, family:revision and ARNs', async () => {
     const deps = testControlPlaneDeps();
-    const r1 = registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container()] });
-    const r2 = registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container({ memory: 256 })] });
+    const r1 = await registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container()] });
+    const r2 = await registerTaskDefinition(deps, {
+      family: 'web',
+      containerDefinitions: [container({ memory: 256 })],
+    });
     assert.equal(r1.revision, 1);
     assert.equal(r2.revision, 2);
     assert.equal(resolveTaskDefinition(deps, 'web').revision, 2);
     assert.equal(resolveTaskDefinition(deps, 'web:1').arn, r1.arn);
     assert.equal(resolveTaskDefinition(deps, r1.arn).revision, 1);
-    deregisterTaskDefinition(deps, 'web:2');
+    await deregisterTaskDefinition(deps, 'web:2');
     assert.equal(resolveTaskDefinition(deps, 'web').revision, 1, 'the latest ACTIVE revision');
     assert.deepEqual(r2.input.containerDefinitions, [container({ memory: 256 })], 'kept verbatim');
   });
 
-  it('validates as ECS does, naming the container and field', () => {
+  it('validates as ECS does, naming the container and field', async () => {
     const deps = testControlPlaneDeps();
     const bad: [object, RegExp][] = [
       [
@@ -84,13 +87,13 @@ describe('task definitions', () => {
       [{ family: 'bad name', containerDefinitions: [container()] }, /Family contains invalid characters/],
     ];
     for (const [input, why] of bad) {
-      assert.throws(
-        () => registerTaskDefinition(deps, input as never),
+      await assert.rejects(
+        async () => registerTaskDefinition(deps, input as never),
         (e: unknown) => code('definition-invalid')(e) && why.test((e as Error).message),
         String(why),
       );
     }
-    const fargate = registerTaskDefinition(deps, {
+    const fargate = await registerTaskDefinition(deps, {
       family: 'f',
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
@@ -106,19 +109,21 @@ describe('task definitions', () => {
 });
 
 describe('running tasks', () => {
-  const setup = () => {
+  const setup = async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'prod' });
-    const instances = ['a', 'b'].map((az) =>
-      registerContainerInstance(deps, {
-        cluster: 'prod',
-        cpu: 1024,
-        memory: 1024,
-        agentConnected: true,
-        attributes: [{ name: 'ecs.availability-zone', value: `az-${az}` }],
-      }),
-    );
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'prod' });
+    const instances = [];
+    for (const az of ['a', 'b'])
+      instances.push(
+        await registerContainerInstance(deps, {
+          cluster: 'prod',
+          cpu: 1024,
+          memory: 1024,
+          agentConnected: true,
+          attributes: [{ name: 'ecs.availability-zone', value: `az-${az}` }],
+        }),
+      );
+    await registerTaskDefinition(deps, {
       family: 'web',
       containerDefinitions: [
         container({ memory: 300, cpu: 100, portMappings: [{ containerPort: 80, hostPort: 8080 }] }),
@@ -127,9 +132,9 @@ describe('running tasks', () => {
     return { deps, instances };
   };
 
-  it('places, reserves, reports failures with reasons, and frees resources when stopped', () => {
-    const { deps, instances } = setup();
-    const r = runTask(deps, { cluster: 'prod', taskDefinition: 'web', count: 3 });
+  it('places, reserves, reports failures with reasons, and frees resources when stopped', async () => {
+    const { deps, instances } = await setup();
+    const r = await runTask(deps, { cluster: 'prod', taskDefinition: 'web', count: 3 });
     assert.equal(r.tasks.length, 2, 'one fixed host port per instance');
     assert.deepEqual(
       r.failures.map((f) => f.reason),
@@ -139,24 +144,24 @@ describe('running tasks', () => {
     assert.equal(remainingResources(inst).memory, 1024 - 300);
     assert.equal(clusterCounts(deps, 'prod').pendingTasksCount, 2);
     const t = r.tasks[0]!;
-    applyTaskState(deps, 'prod', t.host?.id as string, {
+    await applyTaskState(deps, 'prod', t.host?.id as string, {
       taskId: t.id,
       lastStatus: 'RUNNING',
       startedAt: 5,
       containers: [{ name: 'app', lastStatus: 'RUNNING', runtimeId: 'c1' }],
     });
     assert.equal(clusterCounts(deps, 'prod').runningTasksCount, 1);
-    const stopping = stopTask(deps, 'prod', t.arn, 'enough');
+    const stopping = await stopTask(deps, 'prod', t.arn, 'enough');
     assert.deepEqual(
       [stopping.desiredStatus, stopping.stopCode, stopping.stoppedReason],
       ['STOPPED', 'UserInitiated', 'enough'],
     );
-    applyTaskState(deps, 'prod', t.host?.id as string, {
+    await applyTaskState(deps, 'prod', t.host?.id as string, {
       taskId: t.id,
       lastStatus: 'STOPPED',
       containers: [{ name: 'app', lastStatus: 'STOPPED', exitCode: 137 }],
     });
-    const late = applyTaskState(deps, 'prod', t.host?.id as string, {
+    const late = await applyTaskState(deps, 'prod', t.host?.id as string, {
       taskId: t.id,
       lastStatus: 'RUNNING',
       containers: [],
@@ -166,52 +171,55 @@ describe('running tasks', () => {
     assert.equal(listTasks(deps, 'prod', { desiredStatus: 'STOPPED' }).length, 1);
   });
 
-  it('answers AGENT for disconnected instances and refuses an empty cluster', () => {
+  it('answers AGENT for disconnected instances and refuses an empty cluster', async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'c' });
-    registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container()] });
-    assert.throws(() => runTask(deps, { cluster: 'c', taskDefinition: 'web' }), /No Container Instances were found/);
-    registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024 });
+    await createCluster(deps, { clusterName: 'c' });
+    await registerTaskDefinition(deps, { family: 'web', containerDefinitions: [container()] });
+    await assert.rejects(
+      async () => runTask(deps, { cluster: 'c', taskDefinition: 'web' }),
+      /No Container Instances were found/,
+    );
+    await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024 });
     assert.deepEqual(
-      runTask(deps, { cluster: 'c', taskDefinition: 'web' }).failures.map((f) => f.reason),
+      (await runTask(deps, { cluster: 'c', taskDefinition: 'web' })).failures.map((f) => f.reason),
       ['AGENT'],
     );
   });
 
-  it('never overcommits under a storm of racing RunTask calls', () => {
-    const { deps } = setup();
-    registerTaskDefinition(deps, { family: 'big', containerDefinitions: [container({ memory: 200 })] });
-    const results = Array.from({ length: 40 }, () =>
-      runTask(deps, { cluster: 'prod', taskDefinition: 'big', count: 2 }),
-    );
+  it('never overcommits under a storm of racing RunTask calls', async () => {
+    const { deps } = await setup();
+    await registerTaskDefinition(deps, { family: 'big', containerDefinitions: [container({ memory: 200 })] });
+    const results = [];
+    for (let i = 0; i < 40; i++)
+      results.push(await runTask(deps, { cluster: 'prod', taskDefinition: 'big', count: 2 }));
     const placed = results.reduce((n, r) => n + r.tasks.length, 0);
     assert.equal(placed, 10, '1024 MiB per instance holds five 200 MiB tasks, twice');
   });
 
-  it('places a task only where the capabilities its definition requires are advertised', () => {
+  it('places a task only where the capabilities its definition requires are advertised', async () => {
     const deps = testControlPlaneDeps();
-    createCluster(deps, { clusterName: 'c' });
-    registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-    const capable = registerContainerInstance(deps, {
+    await createCluster(deps, { clusterName: 'c' });
+    await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+    const capable = await registerContainerInstance(deps, {
       cluster: 'c',
       cpu: 1024,
       memory: 1024,
       agentConnected: true,
       attributes: [{ name: 'ecs.capability.container-health-check' }],
     });
-    registerTaskDefinition(deps, {
+    await registerTaskDefinition(deps, {
       family: 'hc',
       containerDefinitions: [container({ healthCheck: { command: ['CMD', 'true'] } })],
     });
-    const r = runTask(deps, { cluster: 'c', taskDefinition: 'hc', count: 2 });
+    const r = await runTask(deps, { cluster: 'c', taskDefinition: 'hc', count: 2 });
     assert.deepEqual(
       r.tasks.map((t) => t.host?.id),
       [capable.id, capable.id],
     );
   });
 
-  it('refuses to delete a cluster with instances or live tasks', () => {
-    const { deps } = setup();
-    assert.throws(() => deleteCluster(deps, 'prod'), code('has-instances'));
+  it('refuses to delete a cluster with instances or live tasks', async () => {
+    const { deps } = await setup();
+    await assert.rejects(async () => deleteCluster(deps, 'prod'), code('has-instances'));
   });
 });

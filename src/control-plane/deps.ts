@@ -1,9 +1,9 @@
 import type { IamDeps, Sealer } from '../iam/index.js';
 import type { Clock, MetricDatum, PublishMetrics } from '../kernel/index.js';
-import type { Store } from '../store/index.js';
+import type { SharedStore } from '../store/index.js';
 
 export interface ControlPlaneDeps {
-  store: Store;
+  store: SharedStore;
   clock: Clock;
   accountId: string;
   region: string;

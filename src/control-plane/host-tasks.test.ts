@@ -9,24 +9,24 @@ import { registerTaskDefinition } from './task-definitions/task-definitions.js';
 import { runTask } from './tasks/run-task.js';
 import { testControlPlaneDeps } from './test-deps.js';
 
-function world() {
+async function world() {
   const deps = testControlPlaneDeps();
   const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
-  putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
-  putParameter(iam, { name: '/shop/db/host', value: 'db.internal', type: 'String', by: 'me' });
-  const { record: db } = createSecret(iam, {
+  await putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
+  await putParameter(iam, { name: '/shop/db/host', value: 'db.internal', type: 'String', by: 'me' });
+  const { record: db } = await createSecret(iam, {
     name: 'shop/db',
     value: { string: JSON.stringify({ user: 'app', password: 's3cret', port: 5432 }) },
   });
-  createCluster(deps, { clusterName: 'c' });
-  const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-  const { record: registry } = createSecret(iam, {
+  await createCluster(deps, { clusterName: 'c' });
+  const inst = await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+  const { record: registry } = await createSecret(iam, {
     name: 'registry/login',
     value: { string: JSON.stringify({ username: 'puller', password: 'pa55' }) },
   });
-  createSecret(iam, { name: 'registry/bad', value: { string: JSON.stringify({ user: 'puller' }) } });
-  const run = (secrets: { name: string; valueFrom: string }[], more: object = {}) => {
-    registerTaskDefinition(deps, {
+  await createSecret(iam, { name: 'registry/bad', value: { string: JSON.stringify({ user: 'puller' }) } });
+  const run = async (secrets: { name: string; valueFrom: string }[], more: object = {}) => {
+    await registerTaskDefinition(deps, {
       family: 'app',
       containerDefinitions: [
         { name: 'app', image: 'busybox', memory: 32, environment: [{ name: 'MODE', value: 'x' }], secrets, ...more },
@@ -34,7 +34,7 @@ function world() {
       // No metadata endpoint in this network mode: the environment is the definition's alone.
       networkMode: 'none',
     });
-    const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    const [t] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app' })).tasks;
     assert.ok(t);
     const spec = desiredTasks(deps, 'c', inst.id).find((s) => s.id === t.id);
     assert.ok(spec);
@@ -45,8 +45,10 @@ function world() {
 }
 
 describe('secrets handed to a task', () => {
-  it('sends SSM parameters’ values (by name, ARN and version) with the spec, never storing them', () => {
-    const { spec, stored } = world().run([
+  it('sends SSM parameters’ values (by name, ARN and version) with the spec, never storing them', async () => {
+    const { spec, stored } = await (
+      await world()
+    ).run([
       { name: 'DB_PASSWORD', valueFrom: '/shop/db/password' },
       { name: 'DB_HOST', valueFrom: 'arn:aws:ssm:us-east-1:000000000000:parameter/shop/db/host' },
       { name: 'DB_HOST_V1', valueFrom: '/shop/db/host:1' },
@@ -63,8 +65,10 @@ describe('secrets handed to a task', () => {
     assert.doesNotMatch(stored, /hunter2/, 'and never the value');
   });
 
-  it('makes a task whose parameter is missing one that cannot start, as ECS words it, with no secret handed over', () => {
-    const { spec } = world().run([
+  it('makes a task whose parameter is missing one that cannot start, as ECS words it, with no secret handed over', async () => {
+    const { spec } = await (
+      await world()
+    ).run([
       { name: 'DB_PASSWORD', valueFrom: '/shop/db/password' },
       { name: 'API_KEY', valueFrom: '/shop/api-key' },
     ]);
@@ -81,9 +85,9 @@ describe('secrets handed to a task', () => {
 });
 
 describe('secrets from Secrets Manager handed to a task', () => {
-  it('sends a secret whole, or one JSON key of it, by its ARN with ECS’s suffix', () => {
-    const w = world();
-    const { spec, stored } = w.run([
+  it('sends a secret whole, or one JSON key of it, by its ARN with ECS’s suffix', async () => {
+    const w = await world();
+    const { spec, stored } = await w.run([
       { name: 'DB', valueFrom: w.db.arn },
       { name: 'DB_PASSWORD', valueFrom: `${w.db.arn}:password::` },
       { name: 'DB_PORT', valueFrom: `${w.db.arn}:port:AWSCURRENT:` },
@@ -100,15 +104,15 @@ describe('secrets from Secrets Manager handed to a task', () => {
     assert.doesNotMatch(stored, /s3cret/);
   });
 
-  it('makes a task whose JSON key or secret is missing one that cannot start, in ECS’s words', () => {
-    const w = world();
-    const noKey = w.run([{ name: 'X', valueFrom: `${w.db.arn}:__proto__::` }]).spec;
+  it('makes a task whose JSON key or secret is missing one that cannot start, in ECS’s words', async () => {
+    const w = await world();
+    const noKey = (await w.run([{ name: 'X', valueFrom: `${w.db.arn}:__proto__::` }])).spec;
     assert.equal(
       noKey.cannotPull,
       'ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: retrieved secret from Secrets Manager did not contain json key __proto__',
     );
     const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:nothere-AbCdEf';
-    const none = w.run([{ name: 'X', valueFrom: arn }]).spec;
+    const none = (await w.run([{ name: 'X', valueFrom: arn }])).spec;
     assert.equal(
       none.cannotPull,
       `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${arn} from secrets manager: ResourceNotFoundException: Secrets Manager can't find the specified secret.`,
@@ -120,10 +124,10 @@ describe('secrets from Secrets Manager handed to a task', () => {
 describe('registry credentials (repositoryCredentials) handed to a task', () => {
   const creds = (credentialsParameter: string) => ({ repositoryCredentials: { credentialsParameter } });
 
-  it('sends the username and password of a secret named by ARN or by name, never storing them', () => {
-    const w = world();
+  it('sends the username and password of a secret named by ARN or by name, never storing them', async () => {
+    const w = await world();
     for (const ref of [w.registry.arn, 'registry/login']) {
-      const { spec, stored } = w.run([], creds(ref));
+      const { spec, stored } = await w.run([], creds(ref));
       assert.equal(spec.cannotPull, undefined);
       assert.deepEqual(spec.containers[0]?.imageAuth, { from: ref, username: 'puller', password: 'pa55' });
       assert.match(stored, /"imageAuth":\{"from":/, 'the stored workload keeps the reference');
@@ -131,15 +135,15 @@ describe('registry credentials (repositoryCredentials) handed to a task', () => 
     }
   });
 
-  it('makes a task whose credentials are missing or malformed one that cannot start, handing nothing over', () => {
-    const w = world();
-    const none = w.run([], creds('registry/nothere')).spec;
+  it('makes a task whose credentials are missing or malformed one that cannot start, handing nothing over', async () => {
+    const w = await world();
+    const none = (await w.run([], creds('registry/nothere'))).spec;
     assert.match(
       none.cannotPull ?? '',
       /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret arn:aws:secretsmanager:us-east-1:000000000000:secret:registry\/nothere from secrets manager: ResourceNotFoundException/,
     );
     assert.deepEqual(none.containers[0]?.imageAuth, { from: 'registry/nothere' });
-    const bad = w.run([], creds('registry/bad')).spec;
+    const bad = (await w.run([], creds('registry/bad'))).spec;
     assert.match(
       bad.cannotPull ?? '',
       /holds no registry credentials: its value must be JSON with "username" and "password"/,
@@ -153,13 +157,13 @@ describe('secrets retrieved as the execution role, with IAM enforced (--auth str
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
   });
-  function strictWorld(allowed: string) {
+  async function strictWorld(allowed: string) {
     const deps = testControlPlaneDeps();
     const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
     Object.assign(deps, { iam, enforceIam: true });
-    putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
-    createRole(iam, { name: 'exec', trustPolicy: trustTasks });
-    putInlinePolicy(
+    await putParameter(iam, { name: '/shop/db/password', value: 'hunter2', type: 'SecureString', by: 'me' });
+    await createRole(iam, { name: 'exec', trustPolicy: trustTasks });
+    await putInlinePolicy(
       iam,
       'role',
       'exec',
@@ -169,9 +173,9 @@ describe('secrets retrieved as the execution role, with IAM enforced (--auth str
         Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: allowed }],
       }),
     );
-    createCluster(deps, { clusterName: 'c' });
-    const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'c' });
+    const inst = await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+    await registerTaskDefinition(deps, {
       family: 'app',
       executionRoleArn: 'arn:aws:iam::000000000000:role/exec',
       networkMode: 'none',
@@ -179,18 +183,18 @@ describe('secrets retrieved as the execution role, with IAM enforced (--auth str
         { name: 'app', image: 'busybox', memory: 32, secrets: [{ name: 'P', valueFrom: '/shop/db/password' }] },
       ],
     });
-    const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    const [t] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app' })).tasks;
     return desiredTasks(deps, 'c', inst.id).find((s) => s.id === t?.id);
   }
 
-  it('hands the secret over when the execution role’s policy allows it', () => {
-    const spec = strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/shop/*');
+  it('hands the secret over when the execution role’s policy allows it', async () => {
+    const spec = await strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/shop/*');
     assert.equal(spec?.cannotPull, undefined);
     assert.equal(spec?.containers[0]?.secretEnv[0]?.value, 'hunter2');
   });
 
-  it('stops the task in ECS’s words, handing nothing over, when it does not', () => {
-    const spec = strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/other/*');
+  it('stops the task in ECS’s words, handing nothing over, when it does not', async () => {
+    const spec = await strictWorld('arn:aws:ssm:us-east-1:000000000000:parameter/other/*');
     assert.match(
       spec?.cannotPull ?? '',
       /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secrets from ssm: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec\/[0-9a-f]{32} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:000000000000:parameter\/shop\/db\/password because no identity-based policy allows the ssm:GetParameters action$/,
@@ -204,49 +208,55 @@ describe('images in berth’s registry pulled as the execution role, with IAM en
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
   });
-  function pulling(statements: object[], image = '127.0.0.1:4566/shop/app:v2', role = true) {
+  async function pulling(statements: object[], image = '127.0.0.1:4566/shop/app:v2', role = true) {
     const deps = testControlPlaneDeps();
     const iam = { ...deps, sealer: deps.sealer as NonNullable<typeof deps.sealer> };
     Object.assign(deps, { iam, enforceIam: true, registryHosts: () => ['127.0.0.1:4566', 'localhost:4566'] });
-    createRole(iam, { name: 'exec', trustPolicy: trustTasks });
-    putInlinePolicy(iam, 'role', 'exec', 'p', JSON.stringify({ Version: '2012-10-17', Statement: statements }));
-    createCluster(deps, { clusterName: 'c' });
-    const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-    registerTaskDefinition(deps, {
+    await createRole(iam, { name: 'exec', trustPolicy: trustTasks });
+    await putInlinePolicy(iam, 'role', 'exec', 'p', JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+    await createCluster(deps, { clusterName: 'c' });
+    const inst = await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+    await registerTaskDefinition(deps, {
       family: 'app',
       ...(role ? { executionRoleArn: 'arn:aws:iam::000000000000:role/exec' } : {}),
       networkMode: 'none',
       containerDefinitions: [{ name: 'app', image, memory: 32 }],
     });
-    const [t] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    const [t] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app' })).tasks;
     return desiredTasks(deps, 'c', inst.id).find((s) => s.id === t?.id);
   }
   const ecr = (Action: string[], Resource = '*') => ({ Effect: 'Allow', Action, Resource });
   const pull = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
 
-  it('lets the pull go ahead when the role may, or when the image is elsewhere, or there is no execution role', () => {
-    assert.equal(pulling([ecr(pull)])?.cannotPull, undefined);
+  it('lets the pull go ahead when the role may, or when the image is elsewhere, or there is no execution role', async () => {
+    assert.equal((await pulling([ecr(pull)]))?.cannotPull, undefined);
     assert.equal(
-      pulling([ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/shop/*'), ecr(['ecr:GetAuthorizationToken'])])
-        ?.cannotPull,
+      (
+        await pulling([
+          ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/shop/*'),
+          ecr(['ecr:GetAuthorizationToken']),
+        ])
+      )?.cannotPull,
       undefined,
     );
-    assert.equal(pulling([], 'registry.example.com/app:v1')?.cannotPull, undefined);
-    assert.equal(pulling([], undefined, false)?.cannotPull, undefined, 'the host’s own credentials pull');
+    assert.equal((await pulling([], 'registry.example.com/app:v1'))?.cannotPull, undefined);
+    assert.equal((await pulling([], undefined, false))?.cannotPull, undefined, 'the host’s own credentials pull');
   });
 
-  it('stops the task before the pull without ecr:GetAuthorizationToken, in ECS’s words', () => {
+  it('stops the task before the pull without ecr:GetAuthorizationToken, in ECS’s words', async () => {
     assert.match(
-      pulling([ecr(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])])?.cannotPull ?? '',
+      (await pulling([ecr(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'])]))?.cannotPull ?? '',
       /^ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/exec\/[0-9a-f]{32} is not authorized to perform: ecr:GetAuthorizationToken on resource: \* because no identity-based policy allows the ecr:GetAuthorizationToken action$/,
     );
   });
 
-  it('answers the registry’s 403 for a repository the role may not read', () => {
+  it('answers the registry’s 403 for a repository the role may not read', async () => {
     assert.equal(
-      pulling(
-        [ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/other'), ecr(['ecr:GetAuthorizationToken'])],
-        'localhost:4566/shop/app@sha256:abc',
+      (
+        await pulling(
+          [ecr(pull, 'arn:aws:ecr:us-east-1:000000000000:repository/other'), ecr(['ecr:GetAuthorizationToken'])],
+          'localhost:4566/shop/app@sha256:abc',
+        )
       )?.cannotPull,
       'CannotPullContainerError: failed to resolve ref localhost:4566/shop/app@sha256:abc: pulling from host localhost:4566 failed with status code [manifests sha256:abc]: 403 Forbidden (the execution role may not ecr:BatchGetImage on arn:aws:ecr:us-east-1:000000000000:repository/shop/app)',
     );

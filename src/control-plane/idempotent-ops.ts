@@ -8,15 +8,18 @@ import { runTask, type RunTaskInput, type RunTaskResult } from './tasks/run-task
 import { findTask } from './tasks/tasks.js';
 
 /** The calls whose model carries a clientToken, run at most once per live token and cluster. */
-export function runTaskOnce(deps: ControlPlaneDeps, input: RunTaskInput & { clientToken?: string }): RunTaskResult {
+export function runTaskOnce(
+  deps: ControlPlaneDeps,
+  input: RunTaskInput & { clientToken?: string },
+): Promise<RunTaskResult> {
   const cluster = clusterName(input.cluster);
   return withClientToken(
     deps,
     `RunTask/${cluster}`,
     input.clientToken,
     input as unknown as Record<string, unknown>,
-    () => {
-      const result = runTask(deps, input);
+    async () => {
+      const result = await runTask(deps, input);
       return { result, resourceIds: result.tasks.map((t) => t.arn), extra: result.failures };
     },
     (arns, failures) => ({
@@ -29,15 +32,15 @@ export function runTaskOnce(deps: ControlPlaneDeps, input: RunTaskInput & { clie
 export function createServiceOnce(
   deps: ControlPlaneDeps,
   input: ServiceInput & { clientToken?: string },
-): ServiceRecord {
+): Promise<ServiceRecord> {
   const cluster = clusterName(input.cluster);
   return withClientToken(
     deps,
     `CreateService/${cluster}`,
     input.clientToken,
     input as unknown as Record<string, unknown>,
-    () => {
-      const result = createService(deps, input);
+    async () => {
+      const result = await createService(deps, input);
       return { result, resourceIds: [result.arn] };
     },
     ([arn]) => getService(deps, cluster, arn as string),

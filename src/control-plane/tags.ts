@@ -35,9 +35,9 @@ function locate(arn: string): { table: TableDef<Tagged>; key: string } {
   throw invalidParameter(`Tagging is not supported for '${arn}'.`, { field: 'resourceArn' });
 }
 
-export function updateTags(deps: ControlPlaneDeps, arn: string, change: (tags: Tag[]) => Tag[]): Tag[] {
+export async function updateTags(deps: ControlPlaneDeps, arn: string, change: (tags: Tag[]) => Tag[]): Promise<Tag[]> {
   const { table, key } = locate(arn);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(table, key)?.value;
     if (!cur) throw notFound('The specified resource is not found.', { resource: 'tagged' });
     const next = change(cur.tags ?? []);

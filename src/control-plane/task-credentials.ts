@@ -13,18 +13,18 @@ const SESSION_SECONDS = 3600;
  * assumed as ECS assumes it (the `ecs-tasks.amazonaws.com` service, the task id as the session
  * name), so the role's trust policy decides. Only a task placed on the asking host is answered.
  */
-export function taskRoleCredentials(
+export async function taskRoleCredentials(
   deps: ControlPlaneDeps,
   host: { cluster?: string; id: string; fleet: boolean },
   taskId: string,
-): { credentials: RoleCredentials } | { error: string } {
+): Promise<{ credentials: RoleCredentials } | { error: string }> {
   const here = placedHere(deps, host, taskId);
   if (!here) return { error: `task ${taskId} is not placed on this host` };
   const identity = deps.store.read((tx) => tx.get(workloads, `${here.cluster}/${taskId}`))?.value.spec.sandbox.identity;
   if (!identity) return { error: `task ${taskId} has no task role` };
   if (!deps.iam) return { error: 'task roles are not served by this control plane' };
   try {
-    const r = assumeRole(
+    const r = await assumeRole(
       deps.iam,
       { service: 'ecs-tasks.amazonaws.com' },
       { roleArn: identity.role, sessionName: taskId, durationSeconds: SESSION_SECONDS },

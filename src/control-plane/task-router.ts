@@ -1,5 +1,5 @@
 import type { Logger } from '../kernel/index.js';
-import type { Change, Store } from '../store/index.js';
+import type { Change, StoreView } from '../store/index.js';
 import { FLEET, tasks, type TaskRecord } from './tables.js';
 import { hostOf } from './tasks/put-task.js';
 
@@ -22,7 +22,7 @@ export class TaskRouter {
   private abort: AbortController | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: StoreView,
     private readonly logger: Logger,
   ) {}
 

@@ -9,28 +9,28 @@ import { runTask } from './tasks/run-task.js';
 import { testControlPlaneDeps } from './test-deps.js';
 
 describe('a host’s usage report as AWS/ECS metrics', () => {
-  it('gives each task CPU as a percent of its reserved units over the interval, and memory of its reservation', () => {
+  it('gives each task CPU as a percent of its reserved units over the interval, and memory of its reservation', async () => {
     const published: [string, MetricDatumOut[]][] = [];
     const deps = {
       ...testControlPlaneDeps(),
-      publishMetrics: (ns: string, d: MetricDatumOut[]) => void published.push([ns, d]),
+      publishMetrics: async (ns: string, d: MetricDatumOut[]) => void published.push([ns, d]),
     };
-    createCluster(deps, { clusterName: 'c' });
-    const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 4096, agentConnected: true });
-    registerTaskDefinition(deps, {
+    await createCluster(deps, { clusterName: 'c' });
+    const inst = await registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 4096, agentConnected: true });
+    await registerTaskDefinition(deps, {
       family: 'app',
       cpu: '512',
       memory: '256',
       networkMode: 'none',
       containerDefinitions: [{ name: 'app', image: 'busybox' }],
     });
-    const [solo] = runTask(deps, { cluster: 'c', taskDefinition: 'app' }).tasks;
+    const [solo] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app' })).tasks;
     // A task of service web, as its controller starts them: in the service's group.
-    const [svc] = runTask(deps, { cluster: 'c', taskDefinition: 'app', group: 'service:web' }).tasks;
+    const [svc] = (await runTask(deps, { cluster: 'c', taskDefinition: 'app', group: 'service:web' })).tasks;
     assert.ok(solo && svc);
     const host = { cluster: 'c', id: inst.id, fleet: false };
     const mib = 1024 * 1024;
-    recordUsage(deps, host, {
+    await recordUsage(deps, host, {
       type: 'usage',
       at: 1_000,
       workloads: [{ taskId: solo.id, cpuNs: 5e9, memoryBytes: 64 * mib }],
@@ -42,7 +42,7 @@ describe('a host’s usage report as AWS/ECS metrics', () => {
     );
     published.length = 0;
     // 10 s later, 2.5 s of CPU time more: a quarter of a core, half the task's 512 units.
-    recordUsage(deps, host, {
+    await recordUsage(deps, host, {
       type: 'usage',
       at: 11_000,
       workloads: [{ taskId: solo.id, cpuNs: 7.5e9, memoryBytes: 128 * mib }],
@@ -56,12 +56,12 @@ describe('a host’s usage report as AWS/ECS metrics', () => {
     );
     published.length = 0;
     // A repeated report (same time) or a counter that went back (a restarted container) gives no CPU.
-    recordUsage(deps, host, {
+    await recordUsage(deps, host, {
       type: 'usage',
       at: 11_000,
       workloads: [{ taskId: solo.id, cpuNs: 7.5e9, memoryBytes: 0 }],
     });
-    recordUsage(deps, host, {
+    await recordUsage(deps, host, {
       type: 'usage',
       at: 12_000,
       workloads: [{ taskId: solo.id, cpuNs: 1e9, memoryBytes: 0 }],
@@ -74,9 +74,13 @@ describe('a host’s usage report as AWS/ECS metrics', () => {
     const svcId = svc.id;
     published.length = 0;
     const other = { cluster: 'c', id: 'f'.repeat(32), fleet: false };
-    recordUsage(deps, other, { type: 'usage', at: 13_000, workloads: [{ taskId: svcId, cpuNs: 0, memoryBytes: mib }] });
+    await recordUsage(deps, other, {
+      type: 'usage',
+      at: 13_000,
+      workloads: [{ taskId: svcId, cpuNs: 0, memoryBytes: mib }],
+    });
     assert.equal(published.length, 0, 'a task not on the reporting host gives nothing');
-    recordUsage(deps, host, {
+    await recordUsage(deps, host, {
       type: 'usage',
       at: 13_000,
       workloads: [{ taskId: svcId, cpuNs: 0, memoryBytes: 128 * mib }],

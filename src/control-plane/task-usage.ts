@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import type { StoreView } from '../store/index.js';
 import type { UsageMessage } from '../wire/index.js';
 import type { ControlPlaneDeps, MetricDatumOut } from './deps.js';
 import { placedHere } from './host-tasks.js';
@@ -7,7 +7,7 @@ import { tasks } from './tables.js';
 
 type Reading = UsageMessage['workloads'][number] & { at: number };
 /** Each host's last reading of each task's counters: the next reading's interval starts there. */
-const lastRead = new WeakMap<Store, Map<string, Map<string, Reading>>>();
+const lastRead = new WeakMap<StoreView, Map<string, Map<string, Reading>>>();
 
 /** A task's use over its last interval, as Container Insights reports it. */
 export interface TaskUse {
@@ -30,10 +30,10 @@ export interface TaskUse {
   totals: { rx?: number; tx?: number; read?: number; write?: number };
 }
 /** Each region's last use of each task (by `cluster/id`), for Container Insights' minute. */
-const lastUse = new WeakMap<Store, Map<string, TaskUse>>();
+const lastUse = new WeakMap<StoreView, Map<string, TaskUse>>();
 
 /** The tasks' last use, in a store's region. */
-export function latestUse(store: Store): Map<string, TaskUse> {
+export function latestUse(store: StoreView): Map<string, TaskUse> {
   return lastUse.get(store) ?? new Map();
 }
 
@@ -50,11 +50,11 @@ const percent = (used: number, of: number) => Math.round((used / of) * 100 * 100
  * service's utilisation. A task that reserves none of a resource has no metric for it; the
  * first reading of a task only starts its interval.
  */
-export function recordUsage(
+export async function recordUsage(
   deps: ControlPlaneDeps,
   host: { cluster?: string; id: string; fleet: boolean },
   msg: UsageMessage,
-): void {
+): Promise<void> {
   if (!deps.publishMetrics) return;
   let byHost = lastRead.get(deps.store);
   if (!byHost) lastRead.set(deps.store, (byHost = new Map()));
@@ -127,5 +127,5 @@ export function recordUsage(
         });
   }
   byHost.set(hostKey, after);
-  if (data.length > 0) deps.publishMetrics('AWS/ECS', data);
+  if (data.length > 0) await deps.publishMetrics('AWS/ECS', data);
 }

@@ -1,6 +1,7 @@
 import { ManualClock } from '../kernel/clock.js';
 import { Sealer } from '../iam/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import type { ControlPlaneDeps } from './deps.js';
 
 /** The smallest Fargate task definition (0.25 vCPU, 512 MiB, awsvpc), as tests register it. */
@@ -14,10 +15,13 @@ export const fargateTaskDefinition = (family: string, container: Record<string, 
 });
 
 /** Control-plane dependencies for unit tests: the in-memory store, a manual clock, a seeded rng. */
-export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock } {
+export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock; local: MemoryStore } {
   let seed = 42;
+  const local = new MemoryStore();
   return {
-    store: new MemoryStore(),
+    // The store as a single process sees it; `local` for a test that writes behind its back.
+    store: localShared(local),
+    local,
     clock: new ManualClock(Date.UTC(2024, 0, 1)),
     accountId: '000000000000',
     region: 'us-east-1',

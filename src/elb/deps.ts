@@ -1,5 +1,5 @@
 import type { Clock, PublishMetrics } from '../kernel/index.js';
-import type { Store } from '../store/index.js';
+import type { SharedStore } from '../store/index.js';
 
 /** Where an `instance` target lives: a host's address, by the id ELB knows it by. */
 export interface HostDirectory {
@@ -21,7 +21,7 @@ export interface CertificateSource {
 }
 
 export interface ElbDeps {
-  store: Store;
+  store: SharedStore;
   clock: Clock;
   accountId: string;
   region: string;

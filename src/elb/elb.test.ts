@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import {
   createListener,
   createLoadBalancer,
@@ -23,7 +24,7 @@ import {
 
 const T0 = Date.UTC(2026, 11, 3, 12, 0);
 const deps = (): ElbDeps & { clock: ManualClock } => ({
-  store: new MemoryStore(),
+  store: localShared(new MemoryStore()),
   clock: new ManualClock(T0),
   accountId: '000000000000',
   region: 'us-east-1',
@@ -32,9 +33,11 @@ const deps = (): ElbDeps & { clock: ManualClock } => ({
 const free = async () => true;
 
 /** The domain error a call throws: its kind, resource and reason. */
-function failure(fn: () => unknown): { kind: string; resource?: string; reason?: string; message: string } {
+async function failure(
+  fn: () => unknown,
+): Promise<{ kind: string; resource?: string; reason?: string; message: string }> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     assert.ok(isBerthError(e), String(e));
     return { kind: e.kind, ...e.detail, message: e.message } as never;
@@ -43,8 +46,8 @@ function failure(fn: () => unknown): { kind: string; resource?: string; reason?:
 }
 
 async function alb(d: ElbDeps) {
-  const lb = createLoadBalancer(d, { Name: 'web' });
-  const tg = createTargetGroup(d, { Name: 'web', Protocol: 'HTTP', Port: 80 });
+  const lb = await createLoadBalancer(d, { Name: 'web' });
+  const tg = await createTargetGroup(d, { Name: 'web', Protocol: 'HTTP', Port: 80 });
   const l = await createListener(
     d,
     { LoadBalancerArn: lb.arn, Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.arn }] },
@@ -54,17 +57,20 @@ async function alb(d: ElbDeps) {
 }
 
 describe('ELBv2 resources', () => {
-  it('gives each load balancer an address and DNS name of its own, and answers the same name and settings with the same one', () => {
+  it('gives each load balancer an address and DNS name of its own, and answers the same name and settings with the same one', async () => {
     const d = deps();
-    const a = createLoadBalancer(d, { Name: 'a' });
-    const b = createLoadBalancer(d, { Name: 'b', Type: 'network' });
+    const a = await createLoadBalancer(d, { Name: 'a' });
+    const b = await createLoadBalancer(d, { Name: 'b', Type: 'network' });
     assert.notEqual(a.address, b.address);
     assert.match(a.dnsName, /^a-\d+\.us-east-1\.elb\.berth\.internal$/);
     assert.match(b.arn, /:loadbalancer\/net\/b\/[0-9a-f]{16}$/);
-    assert.equal(createLoadBalancer(d, { Name: 'a' }).arn, a.arn);
-    assert.deepEqual(failure(() => createLoadBalancer(d, { Name: 'a', Type: 'network' })).resource, 'load-balancer');
-    assert.equal(failure(() => createLoadBalancer(d, { Name: '-bad' })).kind, 'InvalidParameter');
-    assert.equal(failure(() => createLoadBalancer(d, { Name: 'internal-x' })).kind, 'InvalidParameter');
+    assert.equal((await createLoadBalancer(d, { Name: 'a' })).arn, a.arn);
+    assert.deepEqual(
+      (await failure(() => createLoadBalancer(d, { Name: 'a', Type: 'network' }))).resource,
+      'load-balancer',
+    );
+    assert.equal((await failure(() => createLoadBalancer(d, { Name: '-bad' }))).kind, 'InvalidParameter');
+    assert.equal((await failure(() => createLoadBalancer(d, { Name: 'internal-x' }))).kind, 'InvalidParameter');
   });
 
   it('refuses a second listener on a port, a port taken on the host, and a target group of another protocol', async () => {
@@ -86,7 +92,7 @@ describe('ELBv2 resources', () => {
       ),
       (e) => isBerthError(e) && e.detail.reason === 'configuration-invalid' && /in use on this host/.test(e.message),
     );
-    const tcp = createTargetGroup(d, { Name: 'tcp', Protocol: 'TCP', Port: 80 });
+    const tcp = await createTargetGroup(d, { Name: 'tcp', Protocol: 'TCP', Port: 80 });
     await assert.rejects(
       createListener(
         d,
@@ -107,15 +113,18 @@ describe('ELBv2 resources', () => {
         Conditions: [{ Field: 'path-pattern', Values: ['/api/*'] }],
         Actions: [{ Type: 'forward', TargetGroupArn: tg.arn }],
       });
-    const r5 = rule(5);
-    const r3 = rule(3);
-    assert.equal(failure(() => rule(5)).resource, 'rule-priority');
+    const r5 = await rule(5);
+    const r3 = await rule(3);
+    assert.equal((await failure(() => rule(5))).resource, 'rule-priority');
     assert.deepEqual(
       describeRules(d, { ListenerArn: l.arn }).map((r) => r.priority),
       [3, 5, 'default'],
     );
-    assert.equal(failure(() => setRulePriorities(d, [{ RuleArn: r3.arn, Priority: 5 }])).resource, 'rule-priority');
-    setRulePriorities(d, [
+    assert.equal(
+      (await failure(() => setRulePriorities(d, [{ RuleArn: r3.arn, Priority: 5 }]))).resource,
+      'rule-priority',
+    );
+    await setRulePriorities(d, [
       { RuleArn: r3.arn, Priority: 7 },
       { RuleArn: r5.arn, Priority: 1 },
     ]);
@@ -125,87 +134,98 @@ describe('ELBv2 resources', () => {
         .slice(0, 2),
       [r5.arn, r3.arn],
     );
-    assert.equal(failure(() => deleteTargetGroup(d, tg.arn)).reason, 'in-use');
+    assert.equal((await failure(() => deleteTargetGroup(d, tg.arn))).reason, 'in-use');
     assert.equal(
-      failure(() =>
-        createRule(d, {
-          ListenerArn: l.arn,
-          Priority: 9,
-          Conditions: [{ Field: 'cookie', Values: ['x'] }],
-          Actions: [{ Type: 'forward', TargetGroupArn: tg.arn }],
-        }),
+      (
+        await failure(() =>
+          createRule(d, {
+            ListenerArn: l.arn,
+            Priority: 9,
+            Conditions: [{ Field: 'cookie', Values: ['x'] }],
+            Actions: [{ Type: 'forward', TargetGroupArn: tg.arn }],
+          }),
+        )
       ).kind,
       'InvalidParameter',
     );
-    deleteLoadBalancer(d, lb.arn);
-    deleteTargetGroup(d, tg.arn);
+    await deleteLoadBalancer(d, lb.arn);
+    await deleteTargetGroup(d, tg.arn);
   });
 
   it('takes targets berth can reach, starts them initial (unused without a load balancer), and drains them on deregistration', async () => {
     const d = deps();
-    const lonely = createTargetGroup(d, { Name: 'lonely', Protocol: 'HTTP', Port: 80, TargetType: 'ip' });
-    registerTargets(d, lonely.arn, [{ Id: '10.0.0.5' }]);
+    const lonely = await createTargetGroup(d, { Name: 'lonely', Protocol: 'HTTP', Port: 80, TargetType: 'ip' });
+    await registerTargets(d, lonely.arn, [{ Id: '10.0.0.5' }]);
     assert.deepEqual(
       describeTargetHealth(d, lonely.arn).map((t) => [t.state, t.reason]),
       [['unused', 'Target.NotInUse']],
     );
-    assert.equal(failure(() => registerTargets(d, lonely.arn, [{ Id: '8.8.8.8' }])).reason, 'target-invalid');
+    assert.equal((await failure(() => registerTargets(d, lonely.arn, [{ Id: '8.8.8.8' }]))).reason, 'target-invalid');
     const { tg } = await alb(d);
-    assert.equal(failure(() => registerTargets(d, tg.arn, [{ Id: 'i-0nowhere' }])).reason, 'target-invalid');
-    registerTargets(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]);
+    assert.equal((await failure(() => registerTargets(d, tg.arn, [{ Id: 'i-0nowhere' }]))).reason, 'target-invalid');
+    await registerTargets(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]);
     const [t] = describeTargetHealth(d, tg.arn);
     assert.deepEqual([t?.state, t?.reason, t?.port], ['initial', 'Elb.RegistrationInProgress', 32768]);
-    setTargetHealth(d, `${tg.id}/i-0host/32768`, 'healthy');
+    await setTargetHealth(d, `${tg.id}/i-0host/32768`, 'healthy');
     assert.deepEqual(
       describeTargetHealth(d, tg.arn).map((x) => [x.state, x.reason]),
       [['healthy', undefined]],
     );
-    deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]);
+    await deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]);
     assert.deepEqual(
       describeTargetHealth(d, tg.arn).map((x) => [x.state, x.reason]),
       [['draining', 'Target.DeregistrationInProgress']],
     );
-    finishDraining(d, T0 + 299_000);
+    await finishDraining(d, T0 + 299_000);
     assert.equal(describeTargetHealth(d, tg.arn).length, 1);
-    finishDraining(d, T0 + 300_000);
+    await finishDraining(d, T0 + 300_000);
     assert.equal(describeTargetHealth(d, tg.arn).length, 0);
     assert.deepEqual(
       describeTargetHealth(d, tg.arn, [{ Id: 'i-0host', Port: 32768 }]).map((x) => x.reason),
       ['Target.NotRegistered'],
     );
-    assert.equal(failure(() => deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 1 }])).reason, 'target-invalid');
+    assert.equal(
+      (await failure(() => deregisterTargets(d, tg.arn, [{ Id: 'i-0host', Port: 1 }]))).reason,
+      'target-invalid',
+    );
   });
 
-  it('takes stickiness and slow start attributes ELB takes, and refuses those it refuses', () => {
+  it('takes stickiness and slow start attributes ELB takes, and refuses those it refuses', async () => {
     const d = deps();
-    const web = createTargetGroup(d, { Name: 'web', Protocol: 'HTTP', Port: 80 });
-    const tcp = createTargetGroup(d, { Name: 'tcp', Protocol: 'TCP', Port: 80 });
-    const set = (arn: string, attrs: Record<string, string>) =>
+    const web = await createTargetGroup(d, { Name: 'web', Protocol: 'HTTP', Port: 80 });
+    const tcp = await createTargetGroup(d, { Name: 'tcp', Protocol: 'TCP', Port: 80 });
+    const set = async (arn: string, attrs: Record<string, string>) =>
       modifyTargetGroupAttributes(
         d,
         arn,
         Object.entries(attrs).map(([Key, Value]) => ({ Key, Value })),
       );
-    const after = set(web.arn, {
+    const after = await set(web.arn, {
       'stickiness.enabled': 'true',
       'stickiness.lb_cookie.duration_seconds': '3600',
       'slow_start.duration_seconds': '30',
     });
     assert.equal(after['stickiness.type'], 'lb_cookie');
     assert.equal(
-      set(web.arn, { 'stickiness.type': 'app_cookie', 'stickiness.app_cookie.cookie_name': 'SESSION' })[
+      (await set(web.arn, { 'stickiness.type': 'app_cookie', 'stickiness.app_cookie.cookie_name': 'SESSION' }))[
         'stickiness.app_cookie.cookie_name'
       ],
       'SESSION',
     );
-    assert.equal(failure(() => set(tcp.arn, { 'stickiness.type': 'lb_cookie' })).reason, 'configuration-invalid');
-    assert.equal(failure(() => set(web.arn, { 'slow_start.duration_seconds': '10' })).reason, 'configuration-invalid');
-    assert.equal(failure(() => set(web.arn, { 'stickiness.enabled': 'yes' })).reason, 'configuration-invalid');
     assert.equal(
-      failure(() => set(web.arn, { 'load_balancing.algorithm.type': 'least_outstanding_requests' })).reason,
+      (await failure(() => set(tcp.arn, { 'stickiness.type': 'lb_cookie' }))).reason,
+      'configuration-invalid',
+    );
+    assert.equal(
+      (await failure(() => set(web.arn, { 'slow_start.duration_seconds': '10' }))).reason,
+      'configuration-invalid',
+    );
+    assert.equal((await failure(() => set(web.arn, { 'stickiness.enabled': 'yes' }))).reason, 'configuration-invalid');
+    assert.equal(
+      (await failure(() => set(web.arn, { 'load_balancing.algorithm.type': 'least_outstanding_requests' }))).reason,
       'configuration-invalid',
       'slow start and least outstanding requests do not go together',
     );
-    assert.equal(set(tcp.arn, { 'stickiness.enabled': 'true' })['stickiness.type'], 'source_ip');
+    assert.equal((await set(tcp.arn, { 'stickiness.enabled': 'true' }))['stickiness.type'], 'source_ip');
   });
 });

@@ -80,7 +80,7 @@ export async function createListener(deps: ElbDeps, input: ListenerInput, probe:
     ...(protocol === 'HTTPS' ? { sslPolicy: input.SslPolicy ?? DEFAULT_SSL_POLICY } : {}),
     tags: input.Tags ?? [],
   };
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     if (!tx.get(loadBalancers, lb.name)) throw elbNotFound('load-balancer');
     if (tx.list(listeners, { prefix: `${lb.id}/` }).some((l) => l.value.port === port))
       throw alreadyExists('A listener already exists on this port for this load balancer', { resource: 'listener' });
@@ -143,13 +143,13 @@ export async function modifyListener(
     ...(protocol === 'HTTPS' ? { sslPolicy: input.SslPolicy ?? l.sslPolicy ?? DEFAULT_SSL_POLICY } : {}),
   };
   if (protocol !== 'HTTPS') delete next.sslPolicy;
-  deps.store.write((tx) => tx.put(listeners, next));
+  await deps.store.transact((tx) => tx.put(listeners, next));
   return next;
 }
 
-export function deleteListener(deps: ElbDeps, arn: string): void {
+export async function deleteListener(deps: ElbDeps, arn: string): Promise<void> {
   const l = listenerByArn(deps, arn);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const r of tx.list(rules, { prefix: `${l.id}/` })) tx.delete(rules, r.key);
     tx.delete(listeners, l.key);
   });

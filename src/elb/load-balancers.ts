@@ -52,7 +52,7 @@ function freeAddress(deps: ElbDeps): string {
  * own, where its listeners bind, and a DNSName that the data plane's hosts file resolves to it.
  * The same name with the same settings answers the existing one, as ELB does.
  */
-export function createLoadBalancer(deps: ElbDeps, input: CreateLoadBalancerInput): LoadBalancerRecord {
+export async function createLoadBalancer(deps: ElbDeps, input: CreateLoadBalancerInput): Promise<LoadBalancerRecord> {
   if (!NAME.test(input.Name) || input.Name.startsWith('internal-'))
     throw invalidParameter(
       `Load balancer name '${input.Name}' must have a maximum of 32 alphanumeric characters and hyphens, cannot begin or end with a hyphen, and cannot begin with 'internal-'`,
@@ -90,7 +90,7 @@ export function createLoadBalancer(deps: ElbDeps, input: CreateLoadBalancerInput
     attributes: { ...DEFAULT_ATTRIBUTES[type] },
     tags: input.Tags ?? [],
   };
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     if (tx.get(loadBalancers, rec.name))
       throw alreadyExists('A load balancer with the same name exists', { resource: 'load-balancer' });
     tx.put(loadBalancers, rec);
@@ -122,7 +122,7 @@ export function describeLoadBalancers(deps: ElbDeps, arns?: string[], names?: st
 }
 
 /** DeleteLoadBalancer: with its listeners and their rules; an unknown one is no error, as in ELB. */
-export function deleteLoadBalancer(deps: ElbDeps, arn: string): void {
+export async function deleteLoadBalancer(deps: ElbDeps, arn: string): Promise<void> {
   let lb: LoadBalancerRecord;
   try {
     lb = loadBalancerByArn(deps, arn);
@@ -134,7 +134,7 @@ export function deleteLoadBalancer(deps: ElbDeps, arn: string): void {
     throw conflict(`Load balancer '${arn}' cannot be deleted because deletion protection is enabled`, {
       reason: 'operation-not-permitted',
     });
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const l of tx.list(listeners, { prefix: `${lb.id}/` })) {
       for (const r of tx.list(rules, { prefix: `${l.value.id}/` })) tx.delete(rules, r.key);
       tx.delete(listeners, l.key);
@@ -144,13 +144,13 @@ export function deleteLoadBalancer(deps: ElbDeps, arn: string): void {
 }
 
 /** ModifyLoadBalancerAttributes: known keys only, values as strings; returns them all. */
-export function modifyLoadBalancerAttributes(
+export async function modifyLoadBalancerAttributes(
   deps: ElbDeps,
   arn: string,
   attrs: AttributeInput[],
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const lb = loadBalancerByArn(deps, arn);
   const next = mergeAttributes('Load balancer', lb.attributes, DEFAULT_ATTRIBUTES[lb.type], attrs);
-  deps.store.write((tx) => tx.put(loadBalancers, { ...lb, attributes: next }));
+  await deps.store.transact((tx) => tx.put(loadBalancers, { ...lb, attributes: next }));
   return next;
 }

@@ -37,7 +37,7 @@ function checkPriority(p: number): void {
     throw invalidParameter('Priority must be between 1 and 50000', { field: 'Priority' });
 }
 
-export function createRule(deps: ElbDeps, input: RuleInput): RuleRecord {
+export async function createRule(deps: ElbDeps, input: RuleInput): Promise<RuleRecord> {
   const l = listenerByArn(deps, input.ListenerArn);
   const lb = loadBalancerByArn(deps, l.loadBalancerArn);
   if (lb.type !== 'application')
@@ -60,7 +60,7 @@ export function createRule(deps: ElbDeps, input: RuleInput): RuleRecord {
     actions: input.Actions,
     tags: input.Tags ?? [],
   };
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const have = tx.list(rules, { prefix: `${l.id}/` });
     if (have.some((r) => r.value.priority === rec.priority)) throw priorityTaken();
     if (have.length >= 100)
@@ -111,28 +111,31 @@ export function describeRules(deps: ElbDeps, input: { ListenerArn?: string; Rule
   });
 }
 
-export function modifyRule(
+export async function modifyRule(
   deps: ElbDeps,
   arn: string,
   input: { Conditions?: ElbCondition[]; Actions?: ElbAction[] },
-): RuleRecord {
+): Promise<RuleRecord> {
   const r = ruleByArn(deps, arn);
   const l = listenerByArn(deps, r.listenerArn);
   const lb = loadBalancerByArn(deps, l.loadBalancerArn);
   const next = { ...r, conditions: input.Conditions ?? r.conditions, actions: input.Actions ?? r.actions };
   checkConditions(next.conditions);
   checkActions(deps, lb, next.actions, 'Actions');
-  deps.store.write((tx) => tx.put(rules, next));
+  await deps.store.transact((tx) => tx.put(rules, next));
   return next;
 }
 
 /** SetRulePriorities: all at once; no two rules of a listener may end up sharing one. */
-export function setRulePriorities(deps: ElbDeps, items: { RuleArn?: string; Priority?: number }[]): RuleRecord[] {
+export async function setRulePriorities(
+  deps: ElbDeps,
+  items: { RuleArn?: string; Priority?: number }[],
+): Promise<RuleRecord[]> {
   const changed = items.map((i) => {
     checkPriority(i.Priority ?? 0);
     return { ...ruleByArn(deps, i.RuleArn ?? ''), priority: i.Priority as number };
   });
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     for (const r of changed) tx.put(rules, r);
     for (const listenerId of new Set(changed.map((r) => r.key.split('/')[0] as string))) {
       const ps = tx.list(rules, { prefix: `${listenerId}/` }).map((e) => e.value.priority);
@@ -142,7 +145,7 @@ export function setRulePriorities(deps: ElbDeps, items: { RuleArn?: string; Prio
   });
 }
 
-export function deleteRule(deps: ElbDeps, arn: string): void {
+export async function deleteRule(deps: ElbDeps, arn: string): Promise<void> {
   const r = ruleByArn(deps, arn);
-  deps.store.write((tx) => tx.delete(rules, r.key));
+  await deps.store.transact((tx) => tx.delete(rules, r.key));
 }

@@ -53,17 +53,17 @@ function get(deps: ElbDeps, arn: string): { table: TableOf<Tagged>; rec: Tagged 
   return { table, rec };
 }
 
-export function addTags(deps: ElbDeps, arns: string[], tags: ElbTag[]): void {
+export async function addTags(deps: ElbDeps, arns: string[], tags: ElbTag[]): Promise<void> {
   const found = arns.map((a) => get(deps, a));
   const next = found.map(({ table, rec }) => ({ table, rec: { ...rec, tags: mergeTags(rec.tags, tags) } }));
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const { table, rec } of next) tx.put(table, rec);
   });
 }
 
-export function removeTags(deps: ElbDeps, arns: string[], keys: string[]): void {
+export async function removeTags(deps: ElbDeps, arns: string[], keys: string[]): Promise<void> {
   const found = arns.map((a) => get(deps, a));
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const { table, rec } of found) tx.put(table, { ...rec, tags: rec.tags.filter((t) => !keys.includes(t.Key)) });
   });
 }

@@ -93,7 +93,7 @@ const DEFAULT_ATTRIBUTES = (protocol: string): Record<string, string> => ({
 });
 
 /** CreateTargetGroup: instance or ip targets over HTTP(S) or TCP; the same name and settings answer the existing one. */
-export function createTargetGroup(deps: ElbDeps, input: TargetGroupInput): TargetGroupRecord {
+export async function createTargetGroup(deps: ElbDeps, input: TargetGroupInput): Promise<TargetGroupRecord> {
   if (!NAME.test(input.Name))
     throw bad(
       `Target group name '${input.Name}' can have a maximum of 32 characters, alphanumeric characters and hyphens only, and cannot begin or end with a hyphen`,
@@ -125,7 +125,7 @@ export function createTargetGroup(deps: ElbDeps, input: TargetGroupInput): Targe
     createdAt: nowMs(deps),
   };
   rec.arn = targetGroupArn(deps, rec.name, rec.id);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const was = tx.get(targetGroups, rec.name)?.value;
     if (was) {
       if (was.protocol === rec.protocol && was.port === rec.port && was.targetType === rec.targetType) return was;
@@ -195,23 +195,23 @@ export function describeTargetGroups(
 }
 
 /** ModifyTargetGroup: its health check settings. */
-export function modifyTargetGroup(
+export async function modifyTargetGroup(
   deps: ElbDeps,
   arn: string,
   input: Omit<TargetGroupInput, 'Name'>,
-): TargetGroupRecord {
+): Promise<TargetGroupRecord> {
   const tg = targetGroupByArn(deps, arn);
   const next = { ...tg, healthCheck: healthCheckOf({ Name: tg.name, ...input }, tg.protocol, tg.healthCheck) };
-  deps.store.write((tx) => tx.put(targetGroups, next));
+  await deps.store.transact((tx) => tx.put(targetGroups, next));
   return next;
 }
 
 /** ModifyTargetGroupAttributes: the keys of its protocol only; returns them all. */
-export function modifyTargetGroupAttributes(
+export async function modifyTargetGroupAttributes(
   deps: ElbDeps,
   arn: string,
   attrs: AttributeInput[],
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const tg = targetGroupByArn(deps, arn);
   const next = mergeAttributes('Target group', tg.attributes, DEFAULT_ATTRIBUTES(tg.protocol), attrs);
   const types = HTTP.includes(tg.protocol) ? ['lb_cookie', 'app_cookie'] : ['source_ip'];
@@ -228,19 +228,19 @@ export function modifyTargetGroupAttributes(
     throw refuse('Slow start duration must be 0 or between 30 and 900 seconds');
   if (slow > 0 && next['load_balancing.algorithm.type'] === 'least_outstanding_requests')
     throw refuse('Slow start cannot be used with the least outstanding requests algorithm');
-  deps.store.write((tx) => tx.put(targetGroups, { ...tg, attributes: next }));
+  await deps.store.transact((tx) => tx.put(targetGroups, { ...tg, attributes: next }));
   return next;
 }
 
 /** DeleteTargetGroup: refused while a listener or rule forwards to it; its targets go with it. */
-export function deleteTargetGroup(deps: ElbDeps, arn: string): void {
+export async function deleteTargetGroup(deps: ElbDeps, arn: string): Promise<void> {
   const tg = targetGroupByArn(deps, arn);
   if (loadBalancersByTargetGroup(deps).has(tg.arn))
     throw conflict(`Target group '${arn}' is currently in use by a listener or a rule`, {
       reason: 'in-use',
       resource: 'target-group',
     });
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const t of tx.list(targets, { prefix: `${tg.id}/` })) tx.delete(targets, t.key);
     tx.delete(targetGroups, tg.name);
   });

@@ -45,7 +45,7 @@ const keyOf = (tg: TargetGroupRecord, id: string, port: number) => `${tg.id}/${i
  * a new one starts `initial` (or `unused` while no load balancer forwards to the group), a
  * draining one comes back, an existing one is left as it is.
  */
-export function registerTargets(deps: ElbDeps, arn: string, input: TargetInput[]): void {
+export async function registerTargets(deps: ElbDeps, arn: string, input: TargetInput[]): Promise<void> {
   const tg = targetGroupByArn(deps, arn);
   if (input.length === 0) throw invalidParameter('At least one target must be specified', { field: 'Targets' });
   for (const t of input) {
@@ -66,7 +66,7 @@ export function registerTargets(deps: ElbDeps, arn: string, input: TargetInput[]
   }
   const used = loadBalancersByTargetGroup(deps).has(tg.arn);
   const now = nowMs(deps);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const t of input) {
       const port = t.Port ?? tg.port;
       const key = keyOf(tg, t.Id as string, port);
@@ -92,11 +92,11 @@ export function registerTargets(deps: ElbDeps, arn: string, input: TargetInput[]
  * DeregisterTargets: each goes `draining` for the group's deregistration delay (the data plane
  * sends it no new requests and removes it when the delay ends); an unknown one is refused.
  */
-export function deregisterTargets(deps: ElbDeps, arn: string, input: TargetInput[]): void {
+export async function deregisterTargets(deps: ElbDeps, arn: string, input: TargetInput[]): Promise<void> {
   const tg = targetGroupByArn(deps, arn);
   const delayMs = Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000;
   const now = nowMs(deps);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const t of input) {
       const key = keyOf(tg, t.Id ?? '', t.Port ?? tg.port);
       const was = tx.get(targets, key)?.value;
@@ -139,8 +139,13 @@ export function describeTargetHealth(
 }
 
 /** The health checker's verdict on a target: a state change is written, the same state is not. */
-export function setTargetHealth(deps: ElbDeps, key: string, state: TargetState, why?: readonly [string, string]): void {
-  deps.store.write((tx) => {
+export async function setTargetHealth(
+  deps: ElbDeps,
+  key: string,
+  state: TargetState,
+  why?: readonly [string, string],
+): Promise<void> {
+  await deps.store.transact((tx) => {
     const was = tx.get(targets, key)?.value;
     if (!was || was.state === 'draining') return;
     const next: TargetRecord = { ...was, state };
@@ -156,12 +161,12 @@ export function setTargetHealth(deps: ElbDeps, key: string, state: TargetState, 
 }
 
 /** Removes targets whose deregistration delay has ended. */
-export function finishDraining(deps: ElbDeps, now = nowMs(deps)): void {
+export async function finishDraining(deps: ElbDeps, now = nowMs(deps)): Promise<void> {
   const done = deps.store
     .read((tx) => tx.list(targets))
     .filter((e) => e.value.state === 'draining' && (e.value.drainUntil ?? 0) <= now);
   if (done.length === 0) return;
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const e of done) {
       const cur = tx.get(targets, e.key)?.value;
       if (cur?.state === 'draining' && (cur.drainUntil ?? 0) <= now) tx.delete(targets, e.key);

@@ -46,12 +46,12 @@ export function forwardWeights(deps: ElbDeps, arn: string, field = 'RuleArn'): T
  * Points a rule's (or listener's) forward action at the given target groups and weights, as ECS
  * does when it shifts traffic. A network load balancer forwards to one group: the heaviest.
  */
-export function setForwardWeights(
+export async function setForwardWeights(
   deps: ElbDeps,
   arn: string,
   weights: readonly TargetGroupWeight[],
   field = 'RuleArn',
-): void {
+): Promise<void> {
   const place = locate(deps, arn, field);
   const lb = loadBalancerByArn(deps, place.listener.loadBalancerArn);
   const heaviest = [...weights].sort((a, b) => b.weight - a.weight)[0];
@@ -70,7 +70,7 @@ export function setForwardWeights(
         },
       };
     });
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     // Written only when the weights change: every write wakes the data plane.
     const changed = (a: readonly ElbAction[], b: readonly ElbAction[]) => JSON.stringify(a) !== JSON.stringify(b);
     if (place.rule) {

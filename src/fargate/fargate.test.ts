@@ -12,11 +12,11 @@ import { interruptSpot, SPOT_REASON, startSpotChaos } from './interrupt.js';
 import { recordStopped, usageReport } from './meter.js';
 import { DEFAULT_PRICES, parsePrices } from './prices.js';
 
-function world() {
+async function world() {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
-  const host = registerFleetHost(deps, { cpu: 16384, memory: 32768, agentConnected: true });
-  registerTaskDefinition(deps, {
+  await createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
+  const host = await registerFleetHost(deps, { cpu: 16384, memory: 32768, agentConnected: true });
+  await registerTaskDefinition(deps, {
     family: 'web',
     requiresCompatibilities: ['FARGATE'],
     networkMode: 'awsvpc',
@@ -25,30 +25,32 @@ function world() {
     containerDefinitions: [{ name: 'app', image: 'busybox' }],
   });
   const at = () => deps.clock.now().getTime();
-  const run = (provider: string, count = 1) =>
-    runTask(deps, {
-      cluster: 'c',
-      taskDefinition: 'web',
-      count,
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-      capacityProviderStrategy: [{ capacityProvider: provider, weight: 1 }],
-    }).tasks;
+  const run = async (provider: string, count = 1) =>
+    (
+      await runTask(deps, {
+        cluster: 'c',
+        taskDefinition: 'web',
+        count,
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+        capacityProviderStrategy: [{ capacityProvider: provider, weight: 1 }],
+      })
+    ).tasks;
   const report = (id: string, lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED', extra: object = {}) =>
     applyTaskState(deps, 'c', host.id, { taskId: id, lastStatus, containers: [], ...extra }, true);
   return { deps, host, at, run, report };
 }
 
 describe('the Fargate billing meter', () => {
-  it('bills from the image pull to the stop, at least a minute, Spot at its own price', () => {
-    const { deps, at, run, report } = world();
-    const [onDemand] = run('FARGATE');
-    const [spot] = run('FARGATE_SPOT');
-    const [never] = run('FARGATE');
-    for (const t of [onDemand, spot]) report(t?.id as string, 'PENDING', { pullStartedAt: at() });
+  it('bills from the image pull to the stop, at least a minute, Spot at its own price', async () => {
+    const { deps, at, run, report } = await world();
+    const [onDemand] = await run('FARGATE');
+    const [spot] = await run('FARGATE_SPOT');
+    const [never] = await run('FARGATE');
+    for (const t of [onDemand, spot]) await report(t?.id as string, 'PENDING', { pullStartedAt: at() });
     deps.clock.advance(30_000);
-    report(spot?.id as string, 'STOPPED', { stoppedAt: at() }); // 30 s: billed as 60
+    await report(spot?.id as string, 'STOPPED', { stoppedAt: at() }); // 30 s: billed as 60
     deps.clock.advance(90_000);
-    report(onDemand?.id as string, 'STOPPED', { stoppedAt: at() }); // 120 s
+    await report(onDemand?.id as string, 'STOPPED', { stoppedAt: at() }); // 120 s
     const u = usageReport(deps, DEFAULT_PRICES);
     const byArn = new Map(u.tasks.map((t) => [t.taskArn, t]));
     assert.equal(byArn.get(onDemand?.arn as string)?.billedSeconds, 120);
@@ -67,19 +69,19 @@ describe('the Fargate billing meter', () => {
     );
   });
 
-  it('keeps a stopped task’s usage after the task itself is forgotten', () => {
-    const { deps, at, run, report } = world();
-    const [t] = run('FARGATE');
-    report(t?.id as string, 'RUNNING', { pullStartedAt: at(), startedAt: at() });
+  it('keeps a stopped task’s usage after the task itself is forgotten', async () => {
+    const { deps, at, run, report } = await world();
+    const [t] = await run('FARGATE');
+    await report(t?.id as string, 'RUNNING', { pullStartedAt: at(), startedAt: at() });
     deps.clock.advance(600_000);
     const live = usageReport(deps, DEFAULT_PRICES).tasks[0];
     assert.equal(live?.running, true);
     assert.equal(live?.billedSeconds, 600, 'a running task is metered up to now');
-    report(t?.id as string, 'STOPPED', { stoppedAt: at() });
-    assert.equal(recordStopped(deps), 1);
-    assert.equal(recordStopped(deps), 0, 'recorded once');
+    await report(t?.id as string, 'STOPPED', { stoppedAt: at() });
+    assert.equal(await recordStopped(deps), 1);
+    assert.equal(await recordStopped(deps), 0, 'recorded once');
     deps.clock.advance(2 * 3_600_000);
-    assert.equal(purgeStoppedTasks(deps), 1);
+    assert.equal(await purgeStoppedTasks(deps), 1);
     assert.equal(deps.store.read((tx) => tx.list(tasks)).length, 0);
     const after = usageReport(deps, DEFAULT_PRICES);
     assert.equal(after.tasks[0]?.billedSeconds, 600);
@@ -95,31 +97,31 @@ describe('the Fargate billing meter', () => {
 });
 
 describe('Spot interruptions', () => {
-  it('stop Spot tasks with ECS’s stop code and reason and the warning as their grace', () => {
-    const { deps, run } = world();
-    const spot = run('FARGATE_SPOT', 4);
-    const [onDemand] = run('FARGATE');
-    const [one] = interruptSpot(deps, { cluster: 'c', task: spot[0]?.arn as string, warningMs: 5000 });
+  it('stop Spot tasks with ECS’s stop code and reason and the warning as their grace', async () => {
+    const { deps, run } = await world();
+    const spot = await run('FARGATE_SPOT', 4);
+    const [onDemand] = await run('FARGATE');
+    const [one] = await interruptSpot(deps, { cluster: 'c', task: spot[0]?.arn as string, warningMs: 5000 });
     assert.equal(one?.desiredStatus, 'STOPPED');
     assert.equal(one?.stopCode, 'SpotInterruption');
     assert.equal(one?.stoppedReason, SPOT_REASON);
     assert.equal(one?.stopGraceMs, 5000);
-    assert.throws(
-      () => interruptSpot(deps, { cluster: 'c', task: onDemand?.id as string }),
+    await assert.rejects(
+      async () => interruptSpot(deps, { cluster: 'c', task: onDemand?.id as string }),
       /not a running FARGATE_SPOT/,
     );
-    const half = interruptSpot(deps, { fraction: 0.5 });
+    const half = await interruptSpot(deps, { fraction: 0.5 });
     assert.equal(half.length, 2, 'half of the three still running, rounded up');
     assert.ok(half.every((t) => t.capacityProviderName === 'FARGATE_SPOT'));
-    assert.throws(() => interruptSpot(deps, { fraction: 0 }), /fraction/);
+    await assert.rejects(async () => interruptSpot(deps, { fraction: 0 }), /fraction/);
   });
 });
 
 describe('Spot chaos', () => {
   it('interrupts running Spot tasks at random at the rate asked, and only those', async () => {
-    const { deps, run } = world();
-    const spot = run('FARGATE_SPOT', 3);
-    const [onDemand] = run('FARGATE');
+    const { deps, run } = await world();
+    const spot = await run('FARGATE_SPOT', 3);
+    const [onDemand] = await run('FARGATE');
     const logged: unknown[] = [];
     const logger = { info: (o: unknown) => logged.push(o), error: () => undefined } as never;
     // A rate so high that every Spot task is hit on the first tick.

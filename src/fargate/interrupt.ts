@@ -26,7 +26,7 @@ export interface InterruptRequest {
 const isSpot = (t: TaskRecord) => t.capacityProviderName === 'FARGATE_SPOT' && t.desiredStatus === 'RUNNING';
 
 /** Reclaims Spot capacity as AWS does: each chosen task is stopped with a warning, then killed. */
-export function interruptSpot(deps: ControlPlaneDeps, r: InterruptRequest): TaskRecord[] {
+export async function interruptSpot(deps: ControlPlaneDeps, r: InterruptRequest): Promise<TaskRecord[]> {
   const warning = r.warningMs ?? SPOT_WARNING_MS;
   let chosen: TaskRecord[];
   if (r.task !== undefined) {
@@ -54,7 +54,9 @@ export function interruptSpot(deps: ControlPlaneDeps, r: InterruptRequest): Task
     }
     chosen = spot.slice(0, n);
   }
-  return chosen.map((t) => stopTask(deps, t.cluster, t.id, SPOT_REASON, SPOT_STOP_CODE, warning));
+  const stopped: TaskRecord[] = [];
+  for (const t of chosen) stopped.push(await stopTask(deps, t.cluster, t.id, SPOT_REASON, SPOT_STOP_CODE, warning));
+  return stopped;
 }
 
 /**
@@ -70,7 +72,8 @@ export function startSpotChaos(
 ): () => void {
   const p = Math.min(1, (perHour * tickMs) / 3_600_000);
   const rng = deps.rng ?? Math.random;
-  const timer = setInterval(() => {
+  let busy = false;
+  const pass = async () => {
     try {
       const spot = deps.store
         .read((tx) => tx.list(tasks))
@@ -78,12 +81,18 @@ export function startSpotChaos(
         .filter(isSpot);
       for (const t of spot) {
         if (rng() >= p) continue;
-        stopTask(deps, t.cluster, t.id, SPOT_REASON, SPOT_STOP_CODE, warningMs);
+        await stopTask(deps, t.cluster, t.id, SPOT_REASON, SPOT_STOP_CODE, warningMs);
         logger.info({ task: t.arn }, 'Spot task interrupted (chaos)');
       }
     } catch (e) {
       logger.error({ err: String(e) }, 'Spot chaos pass failed');
     }
+  };
+  // One pass at a time: a slow store must not pile passes up.
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void pass().finally(() => (busy = false));
   }, tickMs);
   timer.unref();
   return () => clearInterval(timer);

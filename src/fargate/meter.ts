@@ -43,14 +43,14 @@ export function usageOf(t: TaskRecord): UsageRecord | undefined {
 }
 
 /** Writes ledger rows for stopped Fargate tasks not yet in it (before retention forgets them). */
-export function recordStopped(deps: ControlPlaneDeps): number {
+export async function recordStopped(deps: ControlPlaneDeps): Promise<number> {
   const rows = deps.store.read((tx) =>
     tx
       .list(tasks)
       .map((e) => (e.value.lastStatus === 'STOPPED' ? usageOf(e.value) : undefined))
       .filter((u): u is UsageRecord => u !== undefined && !tx.get(usageLedger, `${u.cluster}/${u.taskId}`)),
   );
-  if (rows.length) deps.store.write((tx) => rows.forEach((r) => tx.put(usageLedger, r)));
+  if (rows.length) await deps.store.transact((tx) => rows.forEach((r) => tx.put(usageLedger, r)));
   return rows.length;
 }
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import {
   deleteCertificate,
   getCertificate,
@@ -37,16 +38,16 @@ Ddv3rJUBLW3Myna+cpWvtbvqFaejkaQxl2R9I6ZKLoodg5ixBf0nvW/S
 -----END PRIVATE KEY-----`;
 
 const deps = (): IamDeps => ({
-  store: new MemoryStore(),
+  store: localShared(new MemoryStore()),
   clock: new ManualClock(Date.UTC(2026, 11, 3)),
   accountId: '000000000000',
   region: 'us-east-1',
   sealer: Sealer.random(),
 });
 
-const refusal = (fn: () => unknown) => {
+const refusal = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     assert.ok(isBerthError(e));
     return e;
@@ -55,37 +56,37 @@ const refusal = (fn: () => unknown) => {
 };
 
 describe('imported certificates (ACM)', () => {
-  it('reads the names and key type, keeps the key sealed, and serves it back whole', () => {
+  it('reads the names and key type, keeps the key sealed, and serves it back whole', async () => {
     const d = deps();
-    const c = importCertificate(d, { Certificate: CERT, PrivateKey: KEY });
+    const c = await importCertificate(d, { Certificate: CERT, PrivateKey: KEY });
     assert.match(c.arn, /^arn:aws:acm:us-east-1:000000000000:certificate\/[0-9a-f-]{36}$/);
     assert.equal(c.domainName, 'shop.test');
     assert.deepEqual(c.subjectAlternativeNames, ['shop.test', '*.shop.test']);
     assert.equal(c.keyAlgorithm, 'EC_prime256v1');
     assert.ok(!JSON.stringify(getCertificate(d, c.arn)).includes('PRIVATE KEY'), 'the key is not stored in the clear');
     assert.equal(servedCertificate(d, c.arn)?.privateKey, KEY);
-    const again = importCertificate(d, { CertificateArn: c.arn, Certificate: CERT, PrivateKey: KEY });
+    const again = await importCertificate(d, { CertificateArn: c.arn, Certificate: CERT, PrivateKey: KEY });
     assert.equal(again.arn, c.arn);
   });
 
-  it('refuses what does not parse, a key of another certificate, and deleting one in use', () => {
+  it('refuses what does not parse, a key of another certificate, and deleting one in use', async () => {
     const d = deps();
     assert.equal(
-      refusal(() => importCertificate(d, { Certificate: 'nope', PrivateKey: KEY })).detail.field,
+      (await refusal(() => importCertificate(d, { Certificate: 'nope', PrivateKey: KEY }))).detail.field,
       'Certificate',
     );
     assert.equal(
-      refusal(() => importCertificate(d, { Certificate: CERT, PrivateKey: 'nope' })).detail.field,
+      (await refusal(() => importCertificate(d, { Certificate: CERT, PrivateKey: 'nope' }))).detail.field,
       'PrivateKey',
     );
     assert.match(
-      refusal(() => importCertificate(d, { Certificate: CERT, PrivateKey: OTHER_KEY })).message,
+      (await refusal(() => importCertificate(d, { Certificate: CERT, PrivateKey: OTHER_KEY }))).message,
       /does not match/,
     );
-    const c = importCertificate(d, { Certificate: CERT, PrivateKey: KEY });
-    assert.equal(refusal(() => deleteCertificate(d, c.arn, () => ['lb'])).detail.reason, 'in-use');
-    deleteCertificate(d, c.arn, () => []);
-    assert.equal(refusal(() => getCertificate(d, c.arn)).kind, 'NotFound');
+    const c = await importCertificate(d, { Certificate: CERT, PrivateKey: KEY });
+    assert.equal((await refusal(() => deleteCertificate(d, c.arn, () => ['lb']))).detail.reason, 'in-use');
+    await deleteCertificate(d, c.arn, () => []);
+    assert.equal((await refusal(() => getCertificate(d, c.arn))).kind, 'NotFound');
     assert.equal(servedCertificate(d, c.arn), undefined);
   });
 });

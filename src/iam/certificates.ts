@@ -78,7 +78,7 @@ function domainOf(c: X509Certificate): { domain: string; sans: string[] } {
  * ImportCertificate: a PEM certificate and its unencrypted private key (which must match it),
  * with an optional chain; again with CertificateArn, a new certificate for the same ARN.
  */
-export function importCertificate(
+export async function importCertificate(
   deps: IamDeps,
   input: {
     CertificateArn?: string;
@@ -87,7 +87,7 @@ export function importCertificate(
     CertificateChain?: string;
     Tags?: { Key: string; Value?: string }[];
   },
-): CertificateRecord {
+): Promise<CertificateRecord> {
   const cert = parseCertificate(input.Certificate, 'Certificate');
   const key = parseKey(input.PrivateKey);
   if (!cert.checkPrivateKey(key)) throw bad('The private key does not match the certificate.', 'PrivateKey');
@@ -114,7 +114,7 @@ export function importCertificate(
     createdAt: was?.createdAt ?? t,
     tags: was?.tags ?? input.Tags ?? [],
   };
-  deps.store.write((tx) => tx.put(certificates, rec));
+  await deps.store.transact((tx) => tx.put(certificates, rec));
   return rec;
 }
 
@@ -129,12 +129,12 @@ export function listCertificates(deps: IamDeps): CertificateRecord[] {
 }
 
 /** DeleteCertificate: refused while a listener serves it (`inUse` names who does). */
-export function deleteCertificate(deps: IamDeps, arn: string, inUse: (arn: string) => string[]): void {
+export async function deleteCertificate(deps: IamDeps, arn: string, inUse: (arn: string) => string[]): Promise<void> {
   getCertificate(deps, arn);
   const users = inUse(arn);
   if (users.length)
     throw conflict(`Certificate ${arn} in use by ${users.join(', ')}`, { reason: 'in-use', resource: 'certificate' });
-  deps.store.write((tx) => tx.delete(certificates, arn));
+  await deps.store.transact((tx) => tx.delete(certificates, arn));
 }
 
 /** What a listener serves for a certificate ARN, its key opened; undefined for none. */

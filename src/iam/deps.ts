@@ -1,9 +1,9 @@
 import { type Clock, formatArn } from '../kernel/index.js';
-import type { Store } from '../store/index.js';
+import type { SharedStore } from '../store/index.js';
 import type { Sealer } from './sealer.js';
 
 export interface IamDeps {
-  store: Store;
+  store: SharedStore;
   clock: Clock;
   accountId: string;
   region: string;

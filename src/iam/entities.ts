@@ -53,8 +53,13 @@ export const findEntity = <T extends Identity>(deps: IamDeps, kind: EntityKind, 
   deps.store.read((tx) => tx.get(TABLES[kind], name.toLowerCase()))?.value as T | undefined;
 
 /** Changes an entity in one write: `fn` gets the current record and returns the new one. */
-export function updateEntity<T extends Identity>(deps: IamDeps, kind: EntityKind, name: string, fn: (e: T) => T): T {
-  return deps.store.write((tx) => {
+export async function updateEntity<T extends Identity>(
+  deps: IamDeps,
+  kind: EntityKind,
+  name: string,
+  fn: (e: T) => T,
+): Promise<T> {
+  return await deps.store.transact((tx) => {
     const e = tx.get(TABLES[kind], name.toLowerCase())?.value as T | undefined;
     if (!e) throw noSuch(kind, name);
     const next = fn(e);
@@ -63,8 +68,8 @@ export function updateEntity<T extends Identity>(deps: IamDeps, kind: EntityKind
   });
 }
 
-export function insertEntity(deps: IamDeps, kind: EntityKind, e: RoleRecord | UserRecord): void {
-  deps.store.write((tx) => {
+export async function insertEntity(deps: IamDeps, kind: EntityKind, e: RoleRecord | UserRecord): Promise<void> {
+  await deps.store.transact((tx) => {
     if (tx.get(TABLES[kind], e.name.toLowerCase()))
       throw alreadyExists(`${kind === 'role' ? 'Role' : 'User'} with name ${e.name} already exists.`, {
         resource: kind,
@@ -74,8 +79,13 @@ export function insertEntity(deps: IamDeps, kind: EntityKind, e: RoleRecord | Us
 }
 
 /** Deletes an entity that holds no policies any more, as IAM requires. */
-export function deleteEntity(deps: IamDeps, kind: EntityKind, name: string, also?: (e: Identity) => void): void {
-  deps.store.write((tx) => {
+export async function deleteEntity(
+  deps: IamDeps,
+  kind: EntityKind,
+  name: string,
+  also?: (e: Identity) => void,
+): Promise<void> {
+  await deps.store.transact((tx) => {
     const e = tx.get(TABLES[kind], name.toLowerCase())?.value;
     if (!e) throw noSuch(kind, name);
     if (e.inline.length > 0)
@@ -87,17 +97,17 @@ export function deleteEntity(deps: IamDeps, kind: EntityKind, name: string, also
   });
 }
 
-export function putInlinePolicy(
+export async function putInlinePolicy(
   deps: IamDeps,
   kind: EntityKind,
   name: string,
   policyName: string,
   document: string,
-): void {
+): Promise<void> {
   if (!/^[\w+=,.@-]{1,128}$/.test(policyName))
     throw invalidParameter('The specified value for policyName is invalid.', { field: 'PolicyName' });
   parsePolicy(document);
-  updateEntity(deps, kind, name, (e) => {
+  await updateEntity(deps, kind, name, (e) => {
     const inline = [...e.inline.filter((p) => p.name !== policyName), { name: policyName, document }];
     const size = inline.reduce((n, p) => n + p.document.replace(/\s/g, '').length, 0);
     if (size > INLINE_CHARS[kind])
@@ -112,8 +122,13 @@ export function inlinePolicy(deps: IamDeps, kind: EntityKind, name: string, poli
   return p.document;
 }
 
-export function deleteInlinePolicy(deps: IamDeps, kind: EntityKind, name: string, policyName: string): void {
-  updateEntity(deps, kind, name, (e) => {
+export async function deleteInlinePolicy(
+  deps: IamDeps,
+  kind: EntityKind,
+  name: string,
+  policyName: string,
+): Promise<void> {
+  await updateEntity(deps, kind, name, (e) => {
     if (!e.inline.some((p) => p.name === policyName))
       throw notFound(`The ${kind} policy with name ${policyName} cannot be found.`, { resource: `${kind}-policy` });
     return { ...e, inline: e.inline.filter((p) => p.name !== policyName) };
@@ -121,8 +136,8 @@ export function deleteInlinePolicy(deps: IamDeps, kind: EntityKind, name: string
 }
 
 /** Attaches a managed policy (AWS's or the account's) by ARN; attaching one already there changes nothing. */
-export function attachPolicy(deps: IamDeps, kind: EntityKind, name: string, arn: string): void {
-  deps.store.write((tx) => {
+export async function attachPolicy(deps: IamDeps, kind: EntityKind, name: string, arn: string): Promise<void> {
+  await deps.store.transact((tx) => {
     if (!awsManagedPolicy(arn) && !tx.get(managedPolicies, arn))
       throw notFound(`Policy ${arn} does not exist or is not attachable.`, { resource: 'policy' });
     const table = TABLES[kind];
@@ -135,15 +150,21 @@ export function attachPolicy(deps: IamDeps, kind: EntityKind, name: string, arn:
   });
 }
 
-export function detachPolicy(deps: IamDeps, kind: EntityKind, name: string, arn: string): void {
-  updateEntity(deps, kind, name, (e) => {
+export async function detachPolicy(deps: IamDeps, kind: EntityKind, name: string, arn: string): Promise<void> {
+  await updateEntity(deps, kind, name, (e) => {
     if (!e.attached.includes(arn)) throw notFound(`Policy ${arn} was not found.`, { resource: 'policy' });
     return { ...e, attached: e.attached.filter((a) => a !== arn) };
   });
 }
 
-export function tagEntity(deps: IamDeps, kind: EntityKind, name: string, add: Tag[], remove: string[] = []): void {
-  updateEntity(deps, kind, name, (e) => {
+export async function tagEntity(
+  deps: IamDeps,
+  kind: EntityKind,
+  name: string,
+  add: Tag[],
+  remove: string[] = [],
+): Promise<void> {
+  await updateEntity(deps, kind, name, (e) => {
     return { ...e, tags: checkTags(mergeTags(e.tags, add, remove)) };
   });
 }

@@ -11,10 +11,10 @@ import type { Tag } from './tables.js';
 const noProfile = (name: string) =>
   notFound(`Instance Profile ${name} cannot be found.`, { resource: 'instance-profile' });
 
-export function createInstanceProfile(
+export async function createInstanceProfile(
   deps: IamDeps,
   i: { name: string; path?: string; tags?: Tag[] },
-): InstanceProfileRecord {
+): Promise<InstanceProfileRecord> {
   checkEntityName('instanceProfile', i.name, 'InstanceProfileName');
   const path = checkPath(i.path);
   const p: InstanceProfileRecord = {
@@ -26,7 +26,7 @@ export function createInstanceProfile(
     roles: [],
     tags: checkTags(i.tags),
   };
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     if (tx.get(instanceProfiles, i.name.toLowerCase()))
       throw alreadyExists(`Instance Profile ${i.name} already exists.`, { resource: 'instance-profile' });
     tx.put(instanceProfiles, p);
@@ -40,8 +40,12 @@ export function instanceProfile(deps: IamDeps, name: string): InstanceProfileRec
   return p;
 }
 
-function updateProfile(deps: IamDeps, name: string, fn: (p: InstanceProfileRecord) => InstanceProfileRecord): void {
-  deps.store.write((tx) => {
+async function updateProfile(
+  deps: IamDeps,
+  name: string,
+  fn: (p: InstanceProfileRecord) => InstanceProfileRecord,
+): Promise<void> {
+  await deps.store.transact((tx) => {
     const p = tx.get(instanceProfiles, name.toLowerCase())?.value;
     if (!p) throw noProfile(name);
     tx.put(instanceProfiles, fn(p));
@@ -49,24 +53,24 @@ function updateProfile(deps: IamDeps, name: string, fn: (p: InstanceProfileRecor
 }
 
 /** A profile holds one role at most, as IAM allows. */
-export function addRoleToInstanceProfile(deps: IamDeps, profile: string, roleName: string): void {
+export async function addRoleToInstanceProfile(deps: IamDeps, profile: string, roleName: string): Promise<void> {
   const role = entity<RoleRecord>(deps, 'role', roleName);
-  updateProfile(deps, profile, (p) => {
+  await updateProfile(deps, profile, (p) => {
     if (p.roles.length >= 1) throw limitExceeded('Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1');
     return { ...p, roles: [role.name] };
   });
 }
 
-export function removeRoleFromInstanceProfile(deps: IamDeps, profile: string, roleName: string): void {
-  updateProfile(deps, profile, (p) => {
+export async function removeRoleFromInstanceProfile(deps: IamDeps, profile: string, roleName: string): Promise<void> {
+  await updateProfile(deps, profile, (p) => {
     if (!p.roles.some((r) => r.toLowerCase() === roleName.toLowerCase()))
       throw notFound(`The role with name ${roleName} cannot be found.`, { resource: 'role' });
     return { ...p, roles: p.roles.filter((r) => r.toLowerCase() !== roleName.toLowerCase()) };
   });
 }
 
-export function deleteInstanceProfile(deps: IamDeps, name: string): void {
-  deps.store.write((tx) => {
+export async function deleteInstanceProfile(deps: IamDeps, name: string): Promise<void> {
+  await deps.store.transact((tx) => {
     const p = tx.get(instanceProfiles, name.toLowerCase())?.value;
     if (!p) throw noProfile(name);
     if (p.roles.length > 0)

@@ -79,10 +79,10 @@ export function managedPolicy(deps: IamDeps, arn: string): ManagedPolicyRecord {
 
 export const isAwsManaged = (arn: string) => awsManagedPolicy(arn) !== undefined;
 
-export function createPolicy(
+export async function createPolicy(
   deps: IamDeps,
   i: { name: string; document: string; path?: string; description?: string; tags?: Tag[] },
-): ManagedPolicyRecord {
+): Promise<ManagedPolicyRecord> {
   if (!/^[\w+=,.@-]{1,128}$/.test(i.name))
     throw invalidParameter('The specified value for policyName is invalid.', { field: 'PolicyName' });
   const path = checkPath(i.path);
@@ -101,7 +101,7 @@ export function createPolicy(
     updatedAt: at,
     tags: checkTags(i.tags),
   };
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     if (
       tx.list(managedPolicies).some((e) => e.value.name.toLowerCase() === i.name.toLowerCase() && e.value.path === path)
     )
@@ -114,14 +114,14 @@ export function createPolicy(
 }
 
 /** Changes one of the account's policies; AWS's cannot be changed. */
-function updatePolicy(
+async function updatePolicy(
   deps: IamDeps,
   arn: string,
   fn: (p: ManagedPolicyRecord) => ManagedPolicyRecord,
-): ManagedPolicyRecord {
+): Promise<ManagedPolicyRecord> {
   if (isAwsManaged(arn))
     throw invalidParameter(`Policy ${arn} is an AWS managed policy and cannot be changed.`, { field: 'PolicyArn' });
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const p = tx.get(managedPolicies, arn)?.value;
     if (!p) throw noPolicy(arn);
     const next = fn(p);
@@ -130,15 +130,15 @@ function updatePolicy(
   });
 }
 
-export function createPolicyVersion(
+export async function createPolicyVersion(
   deps: IamDeps,
   arn: string,
   document: string,
   setAsDefault: boolean,
-): PolicyVersionRecord {
+): Promise<PolicyVersionRecord> {
   parsePolicy(document);
   let made: PolicyVersionRecord | undefined;
-  updatePolicy(deps, arn, (p) => {
+  await updatePolicy(deps, arn, (p) => {
     if (p.versions.length >= MAX_VERSIONS)
       throw limitExceeded(
         `A managed policy can have up to ${MAX_VERSIONS} versions. Before you create a new version, you must delete an existing version.`,
@@ -162,8 +162,8 @@ export function policyVersion(deps: IamDeps, arn: string, versionId: string): Po
   return v;
 }
 
-export function deletePolicyVersion(deps: IamDeps, arn: string, versionId: string): void {
-  updatePolicy(deps, arn, (p) => {
+export async function deletePolicyVersion(deps: IamDeps, arn: string, versionId: string): Promise<void> {
+  await updatePolicy(deps, arn, (p) => {
     if (!p.versions.some((v) => v.id === versionId))
       throw notFound(`Policy ${arn} version ${versionId} does not exist or is not attachable.`, { resource: 'policy' });
     if (p.defaultVersion === versionId)
@@ -172,8 +172,8 @@ export function deletePolicyVersion(deps: IamDeps, arn: string, versionId: strin
   });
 }
 
-export function setDefaultPolicyVersion(deps: IamDeps, arn: string, versionId: string): void {
-  updatePolicy(deps, arn, (p) => {
+export async function setDefaultPolicyVersion(deps: IamDeps, arn: string, versionId: string): Promise<void> {
+  await updatePolicy(deps, arn, (p) => {
     if (!p.versions.some((v) => v.id === versionId))
       throw notFound(`Policy ${arn} version ${versionId} does not exist or is not attachable.`, { resource: 'policy' });
     return { ...p, defaultVersion: versionId, updatedAt: now(deps) };
@@ -199,10 +199,10 @@ export function attachmentCount(deps: IamDeps, arn: string): number {
   return e.roles.length + e.users.length;
 }
 
-export function deletePolicy(deps: IamDeps, arn: string): void {
+export async function deletePolicy(deps: IamDeps, arn: string): Promise<void> {
   if (attachmentCount(deps, arn) > 0)
     throw conflict('Cannot delete a policy attached to entities.', { reason: 'delete-conflict' });
-  updatePolicy(deps, arn, (p) => {
+  await updatePolicy(deps, arn, (p) => {
     if (p.versions.length > 1)
       throw conflict(
         "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
@@ -210,11 +210,11 @@ export function deletePolicy(deps: IamDeps, arn: string): void {
       );
     return p;
   });
-  deps.store.write((tx) => tx.delete(managedPolicies, arn));
+  await deps.store.transact((tx) => tx.delete(managedPolicies, arn));
 }
 
-export function tagPolicy(deps: IamDeps, arn: string, add: Tag[], remove: string[] = []): void {
-  updatePolicy(deps, arn, (p) => {
+export async function tagPolicy(deps: IamDeps, arn: string, add: Tag[], remove: string[] = []): Promise<void> {
+  await updatePolicy(deps, arn, (p) => {
     return { ...p, tags: checkTags(mergeTags(p.tags, add, remove)) };
   });
 }

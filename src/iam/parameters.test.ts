@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError } from '../kernel/errors.js';
 import { ManualClock } from '../kernel/clock.js';
-import { MemoryStore } from '../store/index.js';
+import { MemoryStore, localShared } from '../store/index.js';
 import type { IamDeps } from './deps.js';
 import { describeParameters, parametersByPath } from './parameter-queries.js';
 import {
@@ -17,7 +17,7 @@ import { Sealer } from './sealer.js';
 import { parameters } from './tables.js';
 
 const deps = (): IamDeps => ({
-  store: new MemoryStore(),
+  store: localShared(new MemoryStore()),
   clock: new ManualClock(Date.UTC(2026, 0, 1)),
   accountId: '000000000000',
   region: 'us-east-1',
@@ -32,27 +32,30 @@ const fails = (kind: string, pattern: RegExp, reason?: string) => (e: unknown) =
   (reason === undefined || e.detail.reason === reason);
 
 describe('SSM parameters', () => {
-  it('versions a value on overwrite, reads versions and labels by selector, and refuses a silent overwrite', () => {
+  it('versions a value on overwrite, reads versions and labels by selector, and refuses a silent overwrite', async () => {
     const d = deps();
-    assert.deepEqual(put(d, '/app/db/url', 'v1'), { version: 1, tier: 'Standard' });
-    assert.throws(() => put(d, '/app/db/url', 'v2'), fails('AlreadyExists', /set the overwrite option/));
-    assert.equal(put(d, '/app/db/url', 'v2', { overwrite: true, type: undefined }).version, 2);
+    assert.deepEqual(await put(d, '/app/db/url', 'v1'), { version: 1, tier: 'Standard' });
+    await assert.rejects(async () => put(d, '/app/db/url', 'v2'), fails('AlreadyExists', /set the overwrite option/));
+    assert.equal((await put(d, '/app/db/url', 'v2', { overwrite: true, type: undefined })).version, 2);
     assert.equal(getParameter(d, '/app/db/url').value, 'v2');
     assert.equal(getParameter(d, '/app/db/url:1').value, 'v1');
     assert.equal(getParameter(d, '/app/db/url:1').selector, ':1');
-    labelParameterVersion(d, '/app/db/url', ['prod'], 1);
+    await labelParameterVersion(d, '/app/db/url', ['prod'], 1);
     assert.equal(getParameter(d, '/app/db/url:prod').value, 'v1');
     // A label moves: on version 2 now, gone from version 1.
-    labelParameterVersion(d, '/app/db/url', ['prod']);
+    await labelParameterVersion(d, '/app/db/url', ['prod']);
     assert.equal(getParameter(d, '/app/db/url:prod').version.version, 2);
     assert.throws(() => getParameter(d, '/app/db/url:7'), fails('NotFound', /could not find version 7/));
-    assert.deepEqual(labelParameterVersion(d, '/app/db/url', ['9lives', 'awsy', 'ok']).invalid, ['9lives', 'awsy']);
+    assert.deepEqual((await labelParameterVersion(d, '/app/db/url', ['9lives', 'awsy', 'ok'])).invalid, [
+      '9lives',
+      'awsy',
+    ]);
     assert.equal(getParameter(d, 'arn:aws:ssm:us-east-1:000000000000:parameter/app/db/url:1').value, 'v1');
   });
 
-  it('keeps every value sealed at rest, bound to its name', () => {
+  it('keeps every value sealed at rest, bound to its name', async () => {
     const d = deps();
-    put(d, 'token', 's3cr3t-value', { type: 'SecureString' });
+    await put(d, 'token', 's3cr3t-value', { type: 'SecureString' });
     const rec = d.store.read((tx) => tx.get(parameters, 'token'))?.value;
     assert.ok(rec);
     assert.equal(rec.keyId, 'alias/aws/ssm');
@@ -64,49 +67,55 @@ describe('SSM parameters', () => {
     assert.throws(() => Sealer.random().open(sealed, 'token'));
   });
 
-  it('applies SSM’s name rules and its value limits', () => {
+  it('applies SSM’s name rules and its value limits', async () => {
     const d = deps();
-    assert.throws(() => put(d, 'a/b', 'x'), fails('InvalidParameter', /fully qualified/));
-    assert.throws(() => put(d, '/aws/x', 'x'), fails('InvalidParameter', /can't be prefixed with "aws"/));
-    assert.throws(() => put(d, 'SSM-x', 'x'), fails('InvalidParameter', /can't be prefixed/));
-    assert.throws(() => put(d, '/a b', 'x'), fails('InvalidParameter', /only letters, numbers/));
-    assert.throws(() => put(d, '/x', 'y'.repeat(4097)), fails('InvalidParameter', /less than or equal to 4096/));
-    assert.equal(put(d, '/big', 'y'.repeat(5000), { tier: 'Intelligent-Tiering' }).tier, 'Advanced');
-    assert.throws(
-      () => putParameter(d, { name: '/n', value: 'x', by: 'me' }),
+    await assert.rejects(async () => put(d, 'a/b', 'x'), fails('InvalidParameter', /fully qualified/));
+    await assert.rejects(async () => put(d, '/aws/x', 'x'), fails('InvalidParameter', /can't be prefixed with "aws"/));
+    await assert.rejects(async () => put(d, 'SSM-x', 'x'), fails('InvalidParameter', /can't be prefixed/));
+    await assert.rejects(async () => put(d, '/a b', 'x'), fails('InvalidParameter', /only letters, numbers/));
+    await assert.rejects(
+      async () => put(d, '/x', 'y'.repeat(4097)),
+      fails('InvalidParameter', /less than or equal to 4096/),
+    );
+    assert.equal((await put(d, '/big', 'y'.repeat(5000), { tier: 'Intelligent-Tiering' })).tier, 'Advanced');
+    await assert.rejects(
+      async () => putParameter(d, { name: '/n', value: 'x', by: 'me' }),
       fails('InvalidParameter', /type is required/),
     );
-    assert.throws(
-      () => put(d, '/p', 'abc', { allowedPattern: '^[0-9]+$' }),
+    await assert.rejects(
+      async () => put(d, '/p', 'abc', { allowedPattern: '^[0-9]+$' }),
       fails('InvalidParameter', /cannot be validated against allowedPattern/, 'pattern-mismatch'),
     );
-    assert.throws(
-      () => put(d, '/p', 'abc', { allowedPattern: '(' }),
+    await assert.rejects(
+      async () => put(d, '/p', 'abc', { allowedPattern: '(' }),
       fails('InvalidParameter', /not a valid/, 'pattern-invalid'),
     );
-    assert.throws(() => put(d, '/t', 'x', { overwrite: true, tags: [{ key: 'k', value: 'v' }] }), /tags and overwrite/);
-    assert.throws(() => put(d, '/t', 'x', { dataType: 'aws:ec2:image' }), /not supported by berth/);
+    await assert.rejects(
+      async () => put(d, '/t', 'x', { overwrite: true, tags: [{ key: 'k', value: 'v' }] }),
+      /tags and overwrite/,
+    );
+    await assert.rejects(async () => put(d, '/t', 'x', { dataType: 'aws:ec2:image' }), /not supported by berth/);
   });
 
-  it('keeps the last 100 versions, but never drops one a label points at', () => {
+  it('keeps the last 100 versions, but never drops one a label points at', async () => {
     const d = deps();
-    put(d, '/v', '1');
-    labelParameterVersion(d, '/v', ['first'], 1);
-    for (let i = 2; i <= 100; i++) put(d, '/v', String(i), { overwrite: true });
-    assert.throws(
-      () => put(d, '/v', '101', { overwrite: true }),
+    await put(d, '/v', '1');
+    await labelParameterVersion(d, '/v', ['first'], 1);
+    for (let i = 2; i <= 100; i++) await put(d, '/v', String(i), { overwrite: true });
+    await assert.rejects(
+      async () => put(d, '/v', '101', { overwrite: true }),
       fails('LimitExceeded', /has a label/, 'max-versions'),
     );
-    labelParameterVersion(d, '/v', ['first'], 2);
-    assert.equal(put(d, '/v', '101', { overwrite: true }).version, 101);
+    await labelParameterVersion(d, '/v', ['first'], 2);
+    assert.equal((await put(d, '/v', '101', { overwrite: true })).version, 101);
     assert.throws(() => getParameter(d, '/v:1'), fails('NotFound', /version 1/));
     assert.equal(getParameter(d, '/v:first').value, '2');
   });
 
-  it('lists by path, one level or recursively, and filters as DescribeParameters does', () => {
+  it('lists by path, one level or recursively, and filters as DescribeParameters does', async () => {
     const d = deps();
-    for (const n of ['/app/a', '/app/b', '/app/deep/c', '/apple', 'top']) put(d, n, n);
-    put(d, '/app/s', 'x', { type: 'SecureString' });
+    for (const n of ['/app/a', '/app/b', '/app/deep/c', '/apple', 'top']) await put(d, n, n);
+    await put(d, '/app/s', 'x', { type: 'SecureString' });
     const names = (l: { name: string }[]) => l.map((p) => p.name);
     assert.deepEqual(names(parametersByPath(d, '/app', false)), ['/app/a', '/app/b', '/app/s']);
     assert.deepEqual(names(parametersByPath(d, '/app/', true)), ['/app/a', '/app/b', '/app/deep/c', '/app/s']);
@@ -126,7 +135,7 @@ describe('SSM parameters', () => {
     assert.deepEqual(names(describeParameters(d, [{ key: 'Path', option: 'Recursive', values: ['/app/deep'] }])), [
       '/app/deep/c',
     ]);
-    tagParameter(d, 'top', [{ key: 'team', value: 'red' }]);
+    await tagParameter(d, 'top', [{ key: 'team', value: 'red' }]);
     assert.deepEqual(names(describeParameters(d, [{ key: 'tag:team', values: ['red'] }])), ['top']);
     assert.throws(
       () => describeParameters(d, [{ key: 'Name', option: 'Regex', values: ['x'] }]),
@@ -138,11 +147,11 @@ describe('SSM parameters', () => {
     );
   });
 
-  it('deletes, and names an ARN’s parameter', () => {
+  it('deletes, and names an ARN’s parameter', async () => {
     const d = deps();
-    put(d, '/gone', 'x');
-    deleteParameter(d, '/gone');
-    assert.throws(() => deleteParameter(d, '/gone'), fails('NotFound', /not found/));
+    await put(d, '/gone', 'x');
+    await deleteParameter(d, '/gone');
+    await assert.rejects(async () => deleteParameter(d, '/gone'), fails('NotFound', /not found/));
     assert.equal(nameOf('arn:aws:ssm:us-east-1:000000000000:parameter/a/b'), '/a/b');
     assert.equal(nameOf('arn:aws:ssm:us-east-1:000000000000:parameter/plain'), 'plain');
     assert.equal(nameOf('plain'), 'plain');

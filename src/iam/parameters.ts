@@ -107,7 +107,7 @@ export function openValue(deps: IamDeps, p: ParameterRecord, v: ParameterVersion
   return deps.sealer.open(v.sealed, p.name);
 }
 
-export function putParameter(deps: IamDeps, i: PutParameterInput): { version: number; tier: string } {
+export async function putParameter(deps: IamDeps, i: PutParameterInput): Promise<{ version: number; tier: string }> {
   checkName(i.name);
   if (i.policies) throw validation('Parameter policies are not supported by berth.', 'Policies');
   const dataType = i.dataType ?? 'text';
@@ -138,13 +138,13 @@ export function putParameter(deps: IamDeps, i: PutParameterInput): { version: nu
   if (i.tier === 'Intelligent-Tiering' && i.value.length > VALUE_LIMIT.Standard) return put('Advanced');
   return put(tier);
 
-  function put(t: 'Standard' | 'Advanced') {
+  async function put(t: 'Standard' | 'Advanced') {
     if (i.value.length > VALUE_LIMIT[t])
       throw validation(
         `1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length less than or equal to ${VALUE_LIMIT[t]}.`,
         'Value',
       );
-    return deps.store.write((tx) => {
+    return await deps.store.transact((tx) => {
       const cur = tx.get(parameters, i.name)?.value;
       if (cur && !i.overwrite)
         throw alreadyExists(
@@ -217,8 +217,8 @@ export function getParameter(deps: IamDeps, ref: string): ParameterValue {
   };
 }
 
-export function deleteParameter(deps: IamDeps, name: string): void {
-  deps.store.write((tx) => {
+export async function deleteParameter(deps: IamDeps, name: string): Promise<void> {
+  await deps.store.transact((tx) => {
     if (!tx.get(parameters, name)) throw notFound(`Parameter ${name} not found.`, { resource: 'parameter' });
     tx.delete(parameters, name);
   });
@@ -228,15 +228,15 @@ export function deleteParameter(deps: IamDeps, name: string): void {
  * Attaches labels to a version (the latest by default); a label already on another version moves.
  * Labels that break the rules come back as invalid, the others are applied.
  */
-export function labelParameterVersion(
+export async function labelParameterVersion(
   deps: IamDeps,
   name: string,
   labels: string[],
   version?: number,
-): { invalid: string[]; version: number } {
+): Promise<{ invalid: string[]; version: number }> {
   const invalid = labels.filter((l) => !/^[a-zA-Z0-9_.-]{1,100}$/.test(l) || /^\d/.test(l) || /^(aws|ssm)/i.test(l));
   const good = labels.filter((l) => !invalid.includes(l));
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const p = tx.get(parameters, name)?.value;
     if (!p) throw notFound(`Parameter ${name} not found.`, { resource: 'parameter' });
     const target = version ?? latestVersion(p).version;
@@ -261,8 +261,8 @@ export function labelParameterVersion(
 }
 
 /** The parameter's tags changed: `add` set (a key already there takes the new value), `remove` dropped. */
-export function tagParameter(deps: IamDeps, name: string, add: Tag[], remove: string[] = []): Tag[] {
-  return deps.store.write((tx) => {
+export async function tagParameter(deps: IamDeps, name: string, add: Tag[], remove: string[] = []): Promise<Tag[]> {
+  return await deps.store.transact((tx) => {
     const p = tx.get(parameters, name)?.value;
     if (!p) throw notFound(`Parameter ${name} not found.`, { resource: 'parameter', field: 'ResourceId' });
     const tags = mergeTags(p.tags, add, remove);

@@ -34,7 +34,7 @@ function checkDuration(s: number | undefined): number {
 export const roleArn = (deps: IamDeps, path: string, name: string) =>
   `arn:aws:iam::${deps.accountId}:role${path}${name}`;
 
-export function createRole(deps: IamDeps, i: CreateRoleInput): RoleRecord {
+export async function createRole(deps: IamDeps, i: CreateRoleInput): Promise<RoleRecord> {
   checkEntityName('role', i.name, 'RoleName');
   const path = checkPath(i.path);
   parsePolicy(i.trustPolicy, 'resource');
@@ -51,28 +51,28 @@ export function createRole(deps: IamDeps, i: CreateRoleInput): RoleRecord {
     ...(i.description !== undefined ? { description: i.description } : {}),
     maxSessionDuration: checkDuration(i.maxSessionDuration),
   };
-  insertEntity(deps, 'role', role);
+  await insertEntity(deps, 'role', role);
   return role;
 }
 
-export function updateTrustPolicy(deps: IamDeps, name: string, document: string): void {
+export async function updateTrustPolicy(deps: IamDeps, name: string, document: string): Promise<void> {
   parsePolicy(document, 'resource');
-  updateEntity<RoleRecord>(deps, 'role', name, (r) => ({ ...r, trustPolicy: document }));
+  await updateEntity<RoleRecord>(deps, 'role', name, (r) => ({ ...r, trustPolicy: document }));
 }
 
-export function updateRole(
+export async function updateRole(
   deps: IamDeps,
   name: string,
   o: { description?: string; maxSessionDuration?: number },
-): void {
-  updateEntity<RoleRecord>(deps, 'role', name, (r) => ({
+): Promise<void> {
+  await updateEntity<RoleRecord>(deps, 'role', name, (r) => ({
     ...r,
     ...(o.description !== undefined ? { description: o.description } : {}),
     ...(o.maxSessionDuration !== undefined ? { maxSessionDuration: checkDuration(o.maxSessionDuration) } : {}),
   }));
 }
 
-export function deleteRole(deps: IamDeps, name: string): void {
+export async function deleteRole(deps: IamDeps, name: string): Promise<void> {
   deps.store.read((tx) => {
     const inProfile = tx
       .list(instanceProfiles)
@@ -82,7 +82,7 @@ export function deleteRole(deps: IamDeps, name: string): void {
         reason: 'delete-conflict',
       });
   });
-  deleteEntity(deps, 'role', name);
+  await deleteEntity(deps, 'role', name);
 }
 
 /** A role by ARN (as a task definition or AssumeRole names it), if there is one. */

@@ -38,14 +38,19 @@ function selectVersion(s: SecretRecord, versionId?: string, stage?: string): Sec
  * GetSecretValue: the selected version, opened. The secret's last-accessed day is kept (AWS
  * reports the date only), so a read writes at most once a day per secret.
  */
-export function getSecretValue(deps: IamDeps, id: string, versionId?: string, stage?: string): SecretRead {
+export async function getSecretValue(
+  deps: IamDeps,
+  id: string,
+  versionId?: string,
+  stage?: string,
+): Promise<SecretRead> {
   const { record, version } = deps.store.read((tx) => {
     const r = secretRecord(deps, tx, id);
     return { record: r, version: selectVersion(r, versionId, stage) };
   });
   const day = Math.floor(now(deps) / DAY) * DAY;
   if (record.lastAccessedAt !== day) {
-    deps.store.write((tx) => {
+    await deps.store.transact((tx) => {
       const cur = tx.get(secrets, record.name)?.value;
       if (cur && cur.arn === record.arn) tx.put(secrets, { ...cur, lastAccessedAt: day });
     });
@@ -96,13 +101,13 @@ export function readSecretRef(deps: IamDeps, tx: ReadTx, ref: string): { value: 
  * version must be removed from it by name; AWSCURRENT cannot be removed without a new home, and
  * the version it leaves takes AWSPREVIOUS.
  */
-export function moveSecretStage(
+export async function moveSecretStage(
   deps: IamDeps,
   id: string,
   stage: string,
   o: { removeFrom?: string; moveTo?: string },
-): SecretRecord {
-  return deps.store.write((tx) => {
+): Promise<SecretRecord> {
+  return await deps.store.transact((tx) => {
     const s = secretRecord(deps, tx, id);
     const holder = s.versions.find((v) => v.stages.includes(stage));
     for (const [field, vid] of [

@@ -158,12 +158,15 @@ function addVersion(
   return { record, version };
 }
 
-export function createSecret(deps: IamDeps, i: CreateSecretInput): { record: SecretRecord; versionId?: string } {
+export async function createSecret(
+  deps: IamDeps,
+  i: CreateSecretInput,
+): Promise<{ record: SecretRecord; versionId?: string }> {
   checkName(i.name);
   const token = checkToken(i.token);
   if ((i.tags?.length ?? 0) > 50)
     throw limitExceeded('A secret can have at most 50 tags.', { reason: 'too-many-tags' });
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(secrets, i.name)?.value;
     if (cur && present(deps, cur)) {
       if (cur.deletionDate !== undefined)
@@ -195,17 +198,17 @@ export function createSecret(deps: IamDeps, i: CreateSecretInput): { record: Sec
 }
 
 /** PutSecretValue: a new version, AWSCURRENT unless other stages are named. */
-export function putSecretValue(
+export async function putSecretValue(
   deps: IamDeps,
   id: string,
   value: SecretValue,
   token?: string,
   stages?: string[],
-): { record: SecretRecord; version: SecretVersion } {
+): Promise<{ record: SecretRecord; version: SecretVersion }> {
   const versionId = checkToken(token);
   if (stages !== undefined && stages.length === 0)
     throw bad('VersionStages must name at least one stage.', 'VersionStages');
-  return deps.store.write((tx) =>
+  return await deps.store.transact((tx) =>
     addVersion(deps, tx, secretRecord(deps, tx, id), versionId, value, stages ?? [CURRENT]),
   );
 }
@@ -219,9 +222,12 @@ export interface UpdateSecretInput {
 }
 
 /** UpdateSecret: description and key change in place; a value makes a new AWSCURRENT version. */
-export function updateSecret(deps: IamDeps, i: UpdateSecretInput): { record: SecretRecord; versionId?: string } {
+export async function updateSecret(
+  deps: IamDeps,
+  i: UpdateSecretInput,
+): Promise<{ record: SecretRecord; versionId?: string }> {
   const token = checkToken(i.token);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const s = secretRecord(deps, tx, i.id);
     const record: SecretRecord = {
       ...s,
@@ -237,11 +243,11 @@ export function updateSecret(deps: IamDeps, i: UpdateSecretInput): { record: Sec
 }
 
 /** DeleteSecret: scheduled after a recovery window of 7–30 days (30 by default), or at once. */
-export function deleteSecret(
+export async function deleteSecret(
   deps: IamDeps,
   id: string,
   o: { recoveryWindowInDays?: number; force?: boolean },
-): { record: SecretRecord; deletionDate: number } {
+): Promise<{ record: SecretRecord; deletionDate: number }> {
   if (o.force && o.recoveryWindowInDays !== undefined)
     throw bad(
       "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
@@ -250,7 +256,7 @@ export function deleteSecret(
   const days = o.recoveryWindowInDays ?? 30;
   if (!o.force && (days < 7 || days > 30))
     throw bad('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).', 'RecoveryWindowInDays');
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const s = secretRecord(deps, tx, id, true);
     if (o.force) {
       tx.delete(secrets, s.name);
@@ -263,8 +269,8 @@ export function deleteSecret(
   });
 }
 
-export function restoreSecret(deps: IamDeps, id: string): SecretRecord {
-  return deps.store.write((tx) => {
+export async function restoreSecret(deps: IamDeps, id: string): Promise<SecretRecord> {
+  return await deps.store.transact((tx) => {
     const { deletedAt: _a, deletionDate: _d, ...rest } = secretRecord(deps, tx, id, true);
     tx.put(secrets, rest);
     return rest;
@@ -272,8 +278,8 @@ export function restoreSecret(deps: IamDeps, id: string): SecretRecord {
 }
 
 /** The secret's tags changed: `add` set (a key already there takes the new value), `remove` dropped. */
-export function tagSecret(deps: IamDeps, id: string, add: Tag[], remove: string[] = []): void {
-  deps.store.write((tx) => {
+export async function tagSecret(deps: IamDeps, id: string, add: Tag[], remove: string[] = []): Promise<void> {
+  await deps.store.transact((tx) => {
     const s = secretRecord(deps, tx, id, true);
     const tags = mergeTags(s.tags, add, remove);
     if (tags.length > 50) throw limitExceeded('A secret can have at most 50 tags.', { reason: 'too-many-tags' });

@@ -19,7 +19,7 @@ export interface IssuedCredentials {
 /** Who asks to assume a role: a principal of the account, or an AWS service (ECS for a task). */
 export type AssumingCaller = { principal: Principal } | { service: string };
 
-function issue(deps: IamDeps, seconds: number, rest: Pick<SessionRecord, 'role' | 'userName' | 'sessionPolicy'>) {
+async function issue(deps: IamDeps, seconds: number, rest: Pick<SessionRecord, 'role' | 'userName' | 'sessionPolicy'>) {
   const id = iamId('ASIA');
   const secret = randomBytes(30).toString('base64').replace(/[+/=]/g, 'x').slice(0, 40);
   // Opaque to callers, as AWS's are; long enough that it cannot be guessed.
@@ -33,7 +33,7 @@ function issue(deps: IamDeps, seconds: number, rest: Pick<SessionRecord, 'role' 
     expiresAt: at + seconds * 1000,
     ...rest,
   };
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     // Expired sessions are swept as new ones are made, so the table holds live sessions only.
     for (const e of tx.list(sessions)) if (e.value.expiresAt <= at) tx.delete(sessions, e.key);
     tx.put(sessions, record);
@@ -60,11 +60,11 @@ export interface AssumeRoleInput {
  * service such as `ecs-tasks.amazonaws.com`). A role that does not exist is refused in the same
  * words as one that does not trust the caller, as AWS does.
  */
-export function assumeRole(
+export async function assumeRole(
   deps: IamDeps,
   caller: AssumingCaller,
   i: AssumeRoleInput,
-): { credentials: IssuedCredentials; role: RoleRecord; assumedRoleArn: string; assumedRoleId: string } {
+): Promise<{ credentials: IssuedCredentials; role: RoleRecord; assumedRoleArn: string; assumedRoleId: string }> {
   if (!/^[\w+=,.@-]{2,64}$/.test(i.sessionName))
     throw invalidParameter(
       "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*",
@@ -105,7 +105,7 @@ export function assumeRole(
       `The requested DurationSeconds exceeds the ${chained ? '1 hour session limit for roles assumed by role chaining' : 'MaxSessionDuration set for this role'}.`,
       { field: 'DurationSeconds' },
     );
-  const credentials = issue(deps, seconds, {
+  const credentials = await issue(deps, seconds, {
     role: { name: role.name, arn: role.arn, id: role.id, sessionName: i.sessionName },
     ...(i.policy !== undefined ? { sessionPolicy: i.policy } : {}),
   });
@@ -132,7 +132,11 @@ export function serviceMayAssume(deps: IamDeps, roleArn: string, service: string
 }
 
 /** GetSessionToken: temporary credentials for a user or the root, never for a role session. */
-export function getSessionToken(deps: IamDeps, p: Principal, durationSeconds?: number): IssuedCredentials {
+export async function getSessionToken(
+  deps: IamDeps,
+  p: Principal,
+  durationSeconds?: number,
+): Promise<IssuedCredentials> {
   if (p.kind === 'assumed-role') throw accessDenied('Cannot call GetSessionToken with session credentials');
   const max = p.kind === 'root' ? 3600 : 129_600;
   const seconds = durationSeconds ?? (p.kind === 'root' ? 3600 : 43_200);

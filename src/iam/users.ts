@@ -8,7 +8,7 @@ import type { Tag } from './tables.js';
 /** AWS's quota: two access keys per user. */
 const MAX_KEYS = 2;
 
-export function createUser(deps: IamDeps, i: { name: string; path?: string; tags?: Tag[] }): UserRecord {
+export async function createUser(deps: IamDeps, i: { name: string; path?: string; tags?: Tag[] }): Promise<UserRecord> {
   checkEntityName('user', i.name, 'UserName');
   const path = checkPath(i.path);
   const user: UserRecord = {
@@ -21,19 +21,22 @@ export function createUser(deps: IamDeps, i: { name: string; path?: string; tags
     inline: [],
     attached: [],
   };
-  insertEntity(deps, 'user', user);
+  await insertEntity(deps, 'user', user);
   return user;
 }
 
-export function deleteUser(deps: IamDeps, name: string): void {
-  deleteEntity(deps, 'user', name, (u) => {
+export async function deleteUser(deps: IamDeps, name: string): Promise<void> {
+  await deleteEntity(deps, 'user', name, (u) => {
     const keys = deps.store.read((tx) => tx.list(accessKeys).some((k) => k.value.userName === u.name));
     if (keys) throw conflict('Cannot delete entity, must delete access keys first.', { reason: 'delete-conflict' });
   });
 }
 
 /** A new access key for a user: the secret is shown this once and kept sealed. */
-export function createAccessKey(deps: IamDeps, userName: string): { record: AccessKeyRecord; secret: string } {
+export async function createAccessKey(
+  deps: IamDeps,
+  userName: string,
+): Promise<{ record: AccessKeyRecord; secret: string }> {
   const user = entity<UserRecord>(deps, 'user', userName);
   const secret = randomBytes(30).toString('base64').replace(/[+/=]/g, '').slice(0, 40).padEnd(40, 'A');
   const id = iamId('AKIA');
@@ -44,7 +47,7 @@ export function createAccessKey(deps: IamDeps, userName: string): { record: Acce
     status: 'Active',
     createdAt: now(deps),
   };
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const held = tx.list(accessKeys).filter((k) => k.value.userName === user.name).length;
     if (held >= MAX_KEYS) throw limitExceeded(`Cannot exceed quota for AccessKeysPerUser: ${MAX_KEYS}`);
     tx.put(accessKeys, record);
@@ -64,14 +67,19 @@ function ownKey(deps: IamDeps, id: string, userName: string | undefined): Access
   return k;
 }
 
-export function deleteAccessKey(deps: IamDeps, id: string, userName?: string): void {
+export async function deleteAccessKey(deps: IamDeps, id: string, userName?: string): Promise<void> {
   ownKey(deps, id, userName);
-  deps.store.write((tx) => tx.delete(accessKeys, id));
+  await deps.store.transact((tx) => tx.delete(accessKeys, id));
 }
 
-export function setAccessKeyStatus(deps: IamDeps, id: string, status: 'Active' | 'Inactive', userName?: string): void {
+export async function setAccessKeyStatus(
+  deps: IamDeps,
+  id: string,
+  status: 'Active' | 'Inactive',
+  userName?: string,
+): Promise<void> {
   const k = ownKey(deps, id, userName);
-  deps.store.write((tx) => tx.put(accessKeys, { ...k, status }));
+  await deps.store.transact((tx) => tx.put(accessKeys, { ...k, status }));
 }
 
 export const accessKey = (deps: IamDeps, id: string): AccessKeyRecord | undefined =>

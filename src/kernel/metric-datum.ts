@@ -13,4 +13,4 @@ export interface MetricDatum {
 }
 
 /** Publishes data to a CloudWatch namespace. */
-export type PublishMetrics = (namespace: string, data: MetricDatum[]) => void;
+export type PublishMetrics = (namespace: string, data: MetricDatum[]) => Promise<void>;

@@ -1,8 +1,8 @@
 import { type Clock, formatArn } from '../kernel/index.js';
-import type { Store } from '../store/index.js';
+import type { SharedStore } from '../store/index.js';
 
 export interface LogsDeps {
-  store: Store;
+  store: SharedStore;
   clock: Clock;
   accountId: string;
   region: string;

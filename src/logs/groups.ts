@@ -31,11 +31,11 @@ export const newGroup = (
   logGroupClass,
 });
 
-export function createLogGroup(
+export async function createLogGroup(
   deps: LogsDeps,
   input: { logGroupName: string; tags?: Record<string, string>; logGroupClass?: string; kmsKeyId?: string },
-): LogGroupRecord {
-  return deps.store.write((tx) => {
+): Promise<LogGroupRecord> {
+  return await deps.store.transact((tx) => {
     if (tx.get(logGroups, input.logGroupName)) {
       throw alreadyExists('The specified log group already exists');
     }
@@ -51,9 +51,9 @@ export function getLogGroup(deps: LogsDeps, name: string): LogGroupRecord {
 }
 
 /** Deletes the group with its streams and every event in them. */
-export function deleteLogGroup(deps: LogsDeps, name: string): void {
+export async function deleteLogGroup(deps: LogsDeps, name: string): Promise<void> {
   getLogGroup(deps, name);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     for (const s of tx.list(logStreams, { prefix: streamPrefix(name) })) {
       for (const e of tx.list(logEvents, { prefix: eventPrefix(s.value.group, s.value.name) }))
         tx.delete(logEvents, e.key);
@@ -79,14 +79,14 @@ export function describeLogGroups(
   return pattern ? all.filter((g) => g.name.toLowerCase().includes(pattern)) : all;
 }
 
-export function setRetention(deps: LogsDeps, name: string, days: number | undefined): void {
+export async function setRetention(deps: LogsDeps, name: string, days: number | undefined): Promise<void> {
   if (days !== undefined && !RETENTION_DAYS.includes(days)) {
     throw invalidParameter(
       `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
       { field: 'retentionInDays' },
     );
   }
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const g = tx.get(logGroups, name)?.value;
     if (!g) throw groupMissing();
     const { retentionInDays: _old, ...rest } = g;
@@ -94,12 +94,12 @@ export function setRetention(deps: LogsDeps, name: string, days: number | undefi
   });
 }
 
-export function tagLogGroup(
+export async function tagLogGroup(
   deps: LogsDeps,
   name: string,
   change: (tags: Record<string, string>) => Record<string, string>,
 ) {
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const g = tx.get(logGroups, name)?.value;
     if (!g) throw groupMissing();
     const tags = change(g.tags);
@@ -114,7 +114,7 @@ export function tagLogGroup(
  * Retention: events older than their group's retention are deleted (a pass per maintenance
  * interval, as CloudWatch Logs deletes expired events in the background).
  */
-export function expireEvents(deps: LogsDeps, chunk = 10_000): number {
+export async function expireEvents(deps: LogsDeps, chunk = 10_000): Promise<number> {
   let removed = 0;
   const t = now(deps);
   for (const g of deps.store.read((tx) => tx.list(logGroups)).map((e) => e.value)) {
@@ -125,7 +125,7 @@ export function expireEvents(deps: LogsDeps, chunk = 10_000): number {
       // Keys are in time order: only what lies below the cutoff is read, a chunk per transaction,
       // so a stream of millions of events neither fills memory nor holds the store for long.
       for (;;) {
-        const n = deps.store.write((tx) => {
+        const n = await deps.store.transact((tx) => {
           const old = tx.list(logEvents, { prefix, before: prefix + eventPosition(cutoff, 0), limit: chunk });
           let bytes = 0;
           for (const e of old) {

@@ -21,8 +21,8 @@ export interface DriverBatch {
  * with `awslogs-create-group`), and a batch whose range the stream has already taken from the same
  * source — resent after a lost acknowledgement — is acknowledged without being stored again.
  */
-export function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): void {
-  deps.store.write((tx) => {
+export async function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): Promise<void> {
+  await deps.store.transact((tx) => {
     if (!tx.get(logGroups, b.group)) {
       if (!b.createGroup) {
         throw notFound(`The specified log group does not exist: ${b.group}`);

@@ -10,22 +10,22 @@ import { testLogsDeps } from './test-deps.js';
 
 const code = (c: string) => (e: unknown) => e instanceof BerthError && e.kind === c;
 
-function world() {
+async function world() {
   const deps = testLogsDeps();
-  createLogGroup(deps, { logGroupName: '/ecs/web' });
-  createLogStream(deps, '/ecs/web', 'web/app/1');
-  createLogStream(deps, '/ecs/web', 'web/app/2');
+  await createLogGroup(deps, { logGroupName: '/ecs/web' });
+  await createLogStream(deps, '/ecs/web', 'web/app/1');
+  await createLogStream(deps, '/ecs/web', 'web/app/2');
   return { deps, t: deps.clock.now().getTime() };
 }
 
 describe('CloudWatch Logs domain', () => {
-  it('refuses duplicates and missing groups and streams with the service exception names', () => {
-    const { deps, t } = world();
-    assert.throws(() => createLogGroup(deps, { logGroupName: '/ecs/web' }), code('AlreadyExists'));
-    assert.throws(() => createLogStream(deps, '/ecs/web', 'web/app/1'), code('AlreadyExists'));
-    assert.throws(() => createLogStream(deps, '/nope', 's'), code('NotFound'));
-    assert.throws(
-      () => putLogEvents(deps, '/ecs/web', 'nope', [{ timestamp: t, message: 'x' }]),
+  it('refuses duplicates and missing groups and streams with the service exception names', async () => {
+    const { deps, t } = await world();
+    await assert.rejects(async () => createLogGroup(deps, { logGroupName: '/ecs/web' }), code('AlreadyExists'));
+    await assert.rejects(async () => createLogStream(deps, '/ecs/web', 'web/app/1'), code('AlreadyExists'));
+    await assert.rejects(async () => createLogStream(deps, '/nope', 's'), code('NotFound'));
+    await assert.rejects(
+      async () => putLogEvents(deps, '/ecs/web', 'nope', [{ timestamp: t, message: 'x' }]),
       /log stream does not exist/,
     );
     assert.deepEqual(
@@ -34,18 +34,18 @@ describe('CloudWatch Logs domain', () => {
     );
   });
 
-  it('applies PutLogEvents batch rules and reports rejected events by index', () => {
-    const { deps, t } = world();
-    assert.throws(
-      () =>
+  it('applies PutLogEvents batch rules and reports rejected events by index', async () => {
+    const { deps, t } = await world();
+    await assert.rejects(
+      async () =>
         putLogEvents(deps, '/ecs/web', 'web/app/1', [
           { timestamp: t + 1, message: 'b' },
           { timestamp: t, message: 'a' },
         ]),
       /chronological order/,
     );
-    assert.throws(
-      () =>
+    await assert.rejects(
+      async () =>
         putLogEvents(deps, '/ecs/web', 'web/app/1', [
           { timestamp: t - 25 * 3_600_000, message: 'a' },
           { timestamp: t, message: 'b' },
@@ -53,13 +53,13 @@ describe('CloudWatch Logs domain', () => {
       /cannot span more than 24 hours/,
     );
     const DAY = 86_400_000;
-    const r = putLogEvents(deps, '/ecs/web', 'web/app/1', [
+    const r = await putLogEvents(deps, '/ecs/web', 'web/app/1', [
       { timestamp: t - 14 * DAY - 3_600_000, message: 'too old' },
       { timestamp: t - 14 * DAY + 3_600_000, message: 'kept' },
       { timestamp: t - 14 * DAY + 7_200_000, message: 'kept too' },
     ]);
     assert.deepEqual(r.rejectedLogEventsInfo, { tooOldLogEventEndIndex: 0 });
-    const future = putLogEvents(deps, '/ecs/web', 'web/app/2', [
+    const future = await putLogEvents(deps, '/ecs/web', 'web/app/2', [
       { timestamp: t, message: 'now' },
       { timestamp: t + 3 * 3_600_000, message: 'future' },
     ]);
@@ -70,9 +70,9 @@ describe('CloudWatch Logs domain', () => {
     );
   });
 
-  it('pages forward and backward, returning the same token at either end', () => {
-    const { deps, t } = world();
-    putLogEvents(
+  it('pages forward and backward, returning the same token at either end', async () => {
+    const { deps, t } = await world();
+    await putLogEvents(
       deps,
       '/ecs/web',
       'web/app/1',
@@ -114,13 +114,13 @@ describe('CloudWatch Logs domain', () => {
     assert.throws(() => getLogEvents(deps, { ...q, nextToken: 'garbage' }), /nextToken is invalid/);
   });
 
-  it('filters a large group a scan-limited call at a time, every match once and in order', () => {
-    const { deps, t } = world();
+  it('filters a large group a scan-limited call at a time, every match once and in order', async () => {
+    const { deps, t } = await world();
     for (const [stream, offset] of [
       ['web/app/1', 0],
       ['web/app/2', 1],
     ] as const) {
-      putLogEvents(
+      await putLogEvents(
         deps,
         '/ecs/web',
         stream,
@@ -149,13 +149,13 @@ describe('CloudWatch Logs domain', () => {
     assert.throws(() => filterLogEvents(deps, { logGroupName: '/ecs/web', nextToken: 'AAAA' }), /nextToken is invalid/);
   });
 
-  it('filters across streams in time order, with tokens, and orders streams by last event', () => {
-    const { deps, t } = world();
-    putLogEvents(deps, '/ecs/web', 'web/app/1', [
+  it('filters across streams in time order, with tokens, and orders streams by last event', async () => {
+    const { deps, t } = await world();
+    await putLogEvents(deps, '/ecs/web', 'web/app/1', [
       { timestamp: t, message: 'ERROR a' },
       { timestamp: t + 2, message: 'ok' },
     ]);
-    putLogEvents(deps, '/ecs/web', 'web/app/2', [
+    await putLogEvents(deps, '/ecs/web', 'web/app/2', [
       { timestamp: t + 1, message: 'ERROR b' },
       { timestamp: t + 3, message: 'ERROR c' },
     ]);
@@ -185,19 +185,19 @@ describe('CloudWatch Logs domain', () => {
     );
   });
 
-  it('deletes events past the group retention', () => {
-    const { deps, t } = world();
-    putLogEvents(
+  it('deletes events past the group retention', async () => {
+    const { deps, t } = await world();
+    await putLogEvents(
       deps,
       '/ecs/web',
       'web/app/1',
       Array.from({ length: 25 }, (_, i) => ({ timestamp: t - 2 * 86_400_000 + i, message: 'old' })),
     );
-    putLogEvents(deps, '/ecs/web', 'web/app/1', [{ timestamp: t, message: 'new' }]);
-    setRetention(deps, '/ecs/web', 1);
-    assert.throws(() => setRetention(deps, '/ecs/web', 2), /retentionInDays/);
+    await putLogEvents(deps, '/ecs/web', 'web/app/1', [{ timestamp: t, message: 'new' }]);
+    await setRetention(deps, '/ecs/web', 1);
+    await assert.rejects(async () => setRetention(deps, '/ecs/web', 2), /retentionInDays/);
     assert.equal(groupStoredBytes(deps, '/ecs/web'), 25 * 3 + 3);
-    assert.equal(expireEvents(deps, 10), 25, 'in chunks of 10');
+    assert.equal(await expireEvents(deps, 10), 25, 'in chunks of 10');
     assert.equal(groupStoredBytes(deps, '/ecs/web'), 3, 'what is left counts');
     assert.deepEqual(
       getLogEvents(deps, { logGroupName: '/ecs/web', logStreamName: 'web/app/1' }).events.map((e) => e.message),

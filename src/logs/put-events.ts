@@ -114,6 +114,11 @@ export function appendEvents(
   };
 }
 
-export function putLogEvents(deps: LogsDeps, group: string, stream: string, events: InputEvent[]): PutResult {
-  return deps.store.write((tx) => appendEvents(deps, tx, group, stream, events));
+export async function putLogEvents(
+  deps: LogsDeps,
+  group: string,
+  stream: string,
+  events: InputEvent[],
+): Promise<PutResult> {
+  return await deps.store.transact((tx) => appendEvents(deps, tx, group, stream, events));
 }

@@ -24,11 +24,11 @@ export const newStream = (deps: LogsDeps, group: string, name: string): LogStrea
   sources: {},
 });
 
-export function createLogStream(deps: LogsDeps, group: string, name: string): LogStreamRecord {
+export async function createLogStream(deps: LogsDeps, group: string, name: string): Promise<LogStreamRecord> {
   if (/[:*]/.test(name)) {
     throw invalidParameter("Log stream names cannot contain ':' or '*'.", { field: 'logStreamName' });
   }
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     if (!tx.get(logGroups, group)) {
       throw notFound('The specified log group does not exist.');
     }
@@ -39,8 +39,8 @@ export function createLogStream(deps: LogsDeps, group: string, name: string): Lo
   });
 }
 
-export function deleteLogStream(deps: LogsDeps, group: string, name: string): void {
-  deps.store.write((tx) => {
+export async function deleteLogStream(deps: LogsDeps, group: string, name: string): Promise<void> {
+  await deps.store.transact((tx) => {
     if (!tx.get(logStreams, streamKey(group, name))) throw streamMissing();
     for (const e of tx.list(logEvents, { prefix: eventPrefix(group, name) })) tx.delete(logEvents, e.key);
     tx.delete(logStreams, streamKey(group, name));

@@ -88,7 +88,7 @@ function mathMetrics(deps: MetricsDeps, input: PutAlarmInput, metrics: MetricDat
 }
 
 /** PutMetricAlarm: creates or replaces a static-threshold alarm on one metric or on metric math. */
-export function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): AlarmRecord {
+export async function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): Promise<AlarmRecord> {
   if (input.ThresholdMetricId !== undefined) throw notImplemented('anomaly detection alarms (ThresholdMetricId)');
   for (const f of ['EvaluationPeriods', 'Threshold', 'ComparisonOperator'] as const)
     if (input[f] === undefined) throw invalidParameter(`The parameter ${f} is required.`, { field: f });
@@ -112,7 +112,7 @@ export function putMetricAlarm(deps: MetricsDeps, input: PutAlarmInput): AlarmRe
   const missing = input.TreatMissingData ?? 'missing';
   if (!MISSING.includes(missing)) throw bad('TreatMissingData');
   const now = nowMs(deps);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     if (tx.get(compositeAlarms, input.AlarmName))
       throw invalidParameter(`The alarm ${input.AlarmName} is a composite alarm, not a metric alarm.`, {
         field: 'AlarmName',

@@ -83,8 +83,8 @@ export function alarmRelatives(
 }
 
 /** DeleteAlarms, metric and composite: every name must exist, or none is deleted (CloudWatch's ResourceNotFound). */
-export function deleteAlarms(deps: MetricsDeps, names: readonly string[]): void {
-  deps.store.write((tx) => {
+export async function deleteAlarms(deps: MetricsDeps, names: readonly string[]): Promise<void> {
+  await deps.store.transact((tx) => {
     for (const n of names)
       if (!tx.get(alarms, n) && !tx.get(compositeAlarms, n))
         throw notFound(`The following alarms were not found: [${n}]`, { resource: 'alarm' });
@@ -97,8 +97,12 @@ export function deleteAlarms(deps: MetricsDeps, names: readonly string[]): void 
 }
 
 /** EnableAlarmActions / DisableAlarmActions: names that do not exist are passed over, as in CloudWatch. */
-export function setAlarmActionsEnabled(deps: MetricsDeps, names: readonly string[], enabled: boolean): void {
-  deps.store.write((tx) => {
+export async function setAlarmActionsEnabled(
+  deps: MetricsDeps,
+  names: readonly string[],
+  enabled: boolean,
+): Promise<void> {
+  await deps.store.transact((tx) => {
     for (const n of names) {
       const a = tx.get(alarms, n)?.value;
       if (a && a.ActionsEnabled !== enabled) tx.put(alarms, { ...a, ActionsEnabled: enabled });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import {
   deleteAlarms,
   describeAlarmHistory,
@@ -18,7 +19,7 @@ import {
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0);
 const deps = (): MetricsDeps & { clock: ManualClock } => ({
-  store: new MemoryStore(),
+  store: localShared(new MemoryStore()),
   clock: new ManualClock(T0),
   accountId: '000000000000',
   region: 'us-east-1',
@@ -35,9 +36,9 @@ const high: PutAlarmInput = {
 };
 const put = (d: MetricsDeps, minute: number, value: number) =>
   putMetricData(d, 'Shop', [{ MetricName: 'CPU', Value: value, Timestamp: new Date(T0 + minute * 60_000 + 5_000) }]);
-const failure = (f: () => unknown) => {
+const failure = async (f: () => unknown) => {
   try {
-    f();
+    await f();
   } catch (e) {
     return isBerthError(e) ? `${e.kind}:${e.detail.field ?? e.detail.resource ?? ''}` : String(e);
   }
@@ -45,16 +46,16 @@ const failure = (f: () => unknown) => {
 };
 
 describe('metric alarms', () => {
-  it('goes to ALARM when enough periods breach, back to OK when they stop, saying why as CloudWatch does', () => {
+  it('goes to ALARM when enough periods breach, back to OK when they stop, saying why as CloudWatch does', async () => {
     const d = deps();
-    const created = putMetricAlarm(d, high);
+    const created = await putMetricAlarm(d, high);
     assert.equal(created.StateValue, 'INSUFFICIENT_DATA');
     assert.equal(created.StateReason, 'Unchecked: Initial alarm creation');
     assert.equal(created.AlarmArn, 'arn:aws:cloudwatch:us-east-1:000000000000:alarm:cpu-high');
-    put(d, 0, 80);
-    put(d, 1, 90);
+    await put(d, 0, 80);
+    await put(d, 1, 90);
     d.clock.advance(T0 + 2 * 60_000 + 1_000 - d.clock.now().getTime());
-    const alarm = evaluateAlarm(d, created);
+    const alarm = await evaluateAlarm(d, await created);
     assert.equal(alarm.StateValue, 'ALARM');
     assert.equal(
       alarm.StateReason,
@@ -62,9 +63,9 @@ describe('metric alarms', () => {
     );
     assert.deepEqual(JSON.parse(alarm.StateReasonData ?? '{}').recentDatapoints, [90, 80]);
     // One period of two breaching is not enough (DatapointsToAlarm = EvaluationPeriods).
-    put(d, 2, 10);
+    await put(d, 2, 10);
     d.clock.advance(T0 + 3 * 60_000 + 1_000 - d.clock.now().getTime());
-    evaluateAlarms(d);
+    await evaluateAlarms(d);
     const [ok] = describeAlarms(d, { AlarmNames: ['cpu-high'] });
     assert.equal(ok?.StateValue, 'OK');
     assert.match(
@@ -82,60 +83,55 @@ describe('metric alarms', () => {
     assert.deepEqual(describeAlarms(d, { StateValue: 'ALARM' }), []);
   });
 
-  it('treats missing data as told, and takes M out of N', () => {
+  it('treats missing data as told, and takes M out of N', async () => {
     const d = deps();
     d.clock.advance(T0 + 5 * 60_000 - d.clock.now().getTime());
     const breaching = putMetricAlarm(d, { ...high, AlarmName: 'b', TreatMissingData: 'breaching' });
-    assert.equal(evaluateAlarm(d, breaching).StateValue, 'ALARM');
+    assert.equal((await evaluateAlarm(d, await breaching)).StateValue, 'ALARM');
     const missing = putMetricAlarm(d, { ...high, AlarmName: 'm' });
-    assert.equal(evaluateAlarm(d, missing).StateValue, 'INSUFFICIENT_DATA');
+    assert.equal((await evaluateAlarm(d, await missing)).StateValue, 'INSUFFICIENT_DATA');
     const quiet = putMetricAlarm(d, { ...high, AlarmName: 'n', TreatMissingData: 'notBreaching' });
-    assert.equal(evaluateAlarm(d, quiet).StateValue, 'OK');
-    put(d, 2, 99);
-    put(d, 4, 1);
+    assert.equal((await evaluateAlarm(d, await quiet)).StateValue, 'OK');
+    await put(d, 2, 99);
+    await put(d, 4, 1);
     const mOfN = putMetricAlarm(d, { ...high, AlarmName: '1of3', EvaluationPeriods: 3, DatapointsToAlarm: 1 });
-    assert.equal(evaluateAlarm(d, mOfN).StateValue, 'ALARM');
+    assert.equal((await evaluateAlarm(d, await mOfN)).StateValue, 'ALARM');
     // 3 of 3 wanted, one period missing and one breaching: the missing one could still breach,
     // so the alarm does not decide OK yet; a clear period decides it.
     const all3 = putMetricAlarm(d, { ...high, AlarmName: '3of3', EvaluationPeriods: 3, Threshold: 0 });
-    assert.equal(evaluateAlarm(d, all3).StateValue, 'INSUFFICIENT_DATA');
+    assert.equal((await evaluateAlarm(d, await all3)).StateValue, 'INSUFFICIENT_DATA');
     const strict = putMetricAlarm(d, { ...high, AlarmName: '3of3-high', EvaluationPeriods: 3, Threshold: 50 });
-    assert.equal(evaluateAlarm(d, strict).StateValue, 'OK');
+    assert.equal((await evaluateAlarm(d, await strict)).StateValue, 'OK');
   });
 
-  it('refuses what CloudWatch refuses; actions turn on and off; deleting a missing alarm deletes nothing', () => {
+  it('refuses what CloudWatch refuses; actions turn on and off; deleting a missing alarm deletes nothing', async () => {
     const d = deps();
+    assert.equal(await failure(() => putMetricAlarm(d, { ...high, Period: 45 })), 'InvalidParameter:Period');
+    assert.equal(await failure(() => putMetricAlarm(d, { ...high, Period: 5 })), 'InvalidParameter:Period');
     assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, Period: 45 })),
-      'InvalidParameter:Period',
-    );
-    assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, Period: 5 })),
-      'InvalidParameter:Period',
-    );
-    assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, DatapointsToAlarm: 3 })),
+      await failure(() => putMetricAlarm(d, { ...high, DatapointsToAlarm: 3 })),
       'InvalidParameter:DatapointsToAlarm',
     );
     assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, ExtendedStatistic: 'p99' })),
+      await failure(() => putMetricAlarm(d, { ...high, ExtendedStatistic: 'p99' })),
       'InvalidParameter:Statistic',
     );
     assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, ComparisonOperator: 'Sideways' })),
+      await failure(() => putMetricAlarm(d, { ...high, ComparisonOperator: 'Sideways' })),
       'InvalidParameter:ComparisonOperator',
     );
     assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, TreatMissingData: 'maybe' })),
+      await failure(() => putMetricAlarm(d, { ...high, TreatMissingData: 'maybe' })),
       'InvalidParameter:TreatMissingData',
     );
-    assert.equal(
-      failure(() => putMetricAlarm(d, { ...high, ThresholdMetricId: 'ad1' })),
-      'NotImplemented:',
-    );
-    putMetricAlarm(d, high);
-    putMetricAlarm(d, { ...high, AlarmName: 'cpu-low', AlarmActions: ['arn:aws:sns:us-east-1:000000000000:ops'] });
-    setAlarmActionsEnabled(d, ['cpu-high', 'nope'], false);
+    assert.equal(await failure(() => putMetricAlarm(d, { ...high, ThresholdMetricId: 'ad1' })), 'NotImplemented:');
+    await putMetricAlarm(d, high);
+    await putMetricAlarm(d, {
+      ...high,
+      AlarmName: 'cpu-low',
+      AlarmActions: ['arn:aws:sns:us-east-1:000000000000:ops'],
+    });
+    await setAlarmActionsEnabled(d, ['cpu-high', 'nope'], false);
     assert.deepEqual(
       describeAlarms(d, { AlarmNamePrefix: 'cpu-' }).map((a) => [a.AlarmName, a.ActionsEnabled]),
       [
@@ -147,16 +143,13 @@ describe('metric alarms', () => {
       describeAlarms(d, { ActionPrefix: 'arn:aws:sns' }).map((a) => a.AlarmName),
       ['cpu-low'],
     );
-    assert.equal(
-      failure(() => deleteAlarms(d, ['cpu-high', 'nope'])),
-      'NotFound:alarm',
-    );
+    assert.equal(await failure(() => deleteAlarms(d, ['cpu-high', 'nope'])), 'NotFound:alarm');
     assert.equal(describeAlarms(d, {}).length, 2, 'nothing deleted');
-    deleteAlarms(d, ['cpu-high']);
+    await deleteAlarms(d, ['cpu-high']);
     assert.deepEqual(describeAlarmHistory(d, { AlarmName: 'cpu-high' }), []);
   });
 
-  it('watches metric math: the one returned query, over the metrics it reads, refused when it is not one series', () => {
+  it('watches metric math: the one returned query, over the metrics it reads, refused when it is not one series', async () => {
     const d = deps();
     const cpu = (id: string, stat: string) => ({
       Id: id,
@@ -170,7 +163,7 @@ describe('metric alarms', () => {
       Threshold: 40,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     };
-    const created = putMetricAlarm(d, spread);
+    const created = await putMetricAlarm(d, spread);
     assert.equal(created.MetricName, undefined);
     assert.equal(created.Period, undefined, 'a metric-math alarm has no Period of its own, as in CloudWatch');
     assert.deepEqual(
@@ -178,11 +171,11 @@ describe('metric alarms', () => {
       ['hi', 'lo', 'spread'],
     );
     for (const minute of [0, 1]) {
-      put(d, minute, 10);
-      put(d, minute, 60);
+      await put(d, minute, 10);
+      await put(d, minute, 60);
     }
     d.clock.advance(T0 + 2 * 60_000 + 1_000 - d.clock.now().getTime());
-    const alarm = evaluateAlarm(d, created);
+    const alarm = await evaluateAlarm(d, await created);
     assert.equal(alarm.StateValue, 'ALARM');
     assert.match(
       alarm.StateReason,
@@ -197,7 +190,7 @@ describe('metric alarms', () => {
       Metrics: [{ ...cpu('hi', 'Maximum'), ReturnData: true }],
       Threshold: 59,
     });
-    assert.equal(evaluateAlarm(d, single).StateValue, 'ALARM');
+    assert.equal((await evaluateAlarm(d, await single)).StateValue, 'ALARM');
 
     const refused: [Partial<PutAlarmInput>, string][] = [
       [{ Namespace: 'Shop' }, 'InvalidParameter:Namespace'],
@@ -236,7 +229,7 @@ describe('metric alarms', () => {
     ];
     for (const [change, want] of refused)
       assert.equal(
-        failure(() => putMetricAlarm(d, { ...spread, AlarmName: 'refused', ...change })),
+        await failure(() => putMetricAlarm(d, { ...spread, AlarmName: 'refused', ...change })),
         want,
         JSON.stringify(change),
       );

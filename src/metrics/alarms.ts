@@ -80,15 +80,15 @@ export const history = (
 });
 
 /** Moves an alarm to a state, with its reason, and records the change; the same state changes nothing but the reason. */
-export function setAlarmState(
+export async function setAlarmState(
   deps: MetricsDeps,
   name: string,
   state: AlarmState,
   reason: string,
   data?: string,
-): AlarmRecord {
+): Promise<AlarmRecord> {
   const now = nowMs(deps);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(alarms, name)?.value;
     if (!cur) throw notFound(`Alarm ${name} not found`, { resource: 'alarm' });
     const { next, change } = moved(cur, state, reason, data, now);
@@ -241,7 +241,7 @@ export function alarmPeriod(a: Pick<AlarmRecord, 'Period' | 'Metrics'>): number 
  * enough are present and do not, INSUFFICIENT_DATA when nothing is known. The reason is written
  * as CloudWatch writes it.
  */
-export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)): AlarmRecord {
+export async function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(deps)): Promise<AlarmRecord> {
   const { points, start, period, stat } = alarmDatapoints(deps, a, now);
   const test = COMPARISONS[a.ComparisonOperator].test;
   const missing = a.EvaluationPeriods - points.length;
@@ -287,6 +287,6 @@ export function evaluateAlarm(deps: MetricsDeps, a: AlarmRecord, now = nowMs(dep
 }
 
 /** Evaluates every alarm (the evaluation loop's pass). */
-export function evaluateAlarms(deps: MetricsDeps, now = nowMs(deps)): void {
-  for (const { value } of deps.store.read((tx) => tx.list(alarms))) evaluateAlarm(deps, value, now);
+export async function evaluateAlarms(deps: MetricsDeps, now = nowMs(deps)): Promise<void> {
+  for (const { value } of deps.store.read((tx) => tx.list(alarms))) await evaluateAlarm(deps, value, now);
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import {
   alarmRelatives,
   deleteAlarms,
@@ -16,20 +17,25 @@ import {
 } from './index.js';
 
 const T0 = Date.UTC(2026, 11, 3, 13, 35);
-const failure = (f: () => unknown) => {
+const failure = async (f: () => unknown) => {
   try {
-    f();
+    await f();
   } catch (e) {
     return isBerthError(e) ? `${e.kind}:${e.detail.field ?? ''}:${e.message}` : String(e);
   }
   return 'none';
 };
 
-function world() {
+async function world() {
   const clock = new ManualClock(T0);
-  const d: MetricsDeps = { store: new MemoryStore(), clock, accountId: '000000000000', region: 'us-east-1' };
+  const d: MetricsDeps = {
+    store: localShared(new MemoryStore()),
+    clock,
+    accountId: '000000000000',
+    region: 'us-east-1',
+  };
   for (const name of ['cpu', 'deploying', 'errors'])
-    putMetricAlarm(d, {
+    await putMetricAlarm(d, {
       AlarmName: name,
       Namespace: 'Shop',
       MetricName: name,
@@ -43,25 +49,25 @@ function world() {
 }
 
 describe('composite alarms', () => {
-  it('goes to ALARM while its rule holds, naming the child that changed, and back to OK', () => {
-    const { d, clock } = world();
-    const c = putCompositeAlarm(d, {
+  it('goes to ALARM while its rule holds, naming the child that changed, and back to OK', async () => {
+    const { d, clock } = await world();
+    const c = await putCompositeAlarm(d, {
       AlarmName: 'page-me',
       AlarmRule: 'ALARM("cpu") AND NOT ALARM(deploying)',
       AlarmActions: ['arn:aws:sns:us-east-1:000000000000:ops'],
     });
     assert.equal(c.StateValue, 'INSUFFICIENT_DATA');
     // A composite over the composite, by ARN: settles in the same pass.
-    putCompositeAlarm(d, { AlarmName: 'any', AlarmRule: `ALARM("${c.AlarmArn}") OR ALARM(errors)` });
-    evaluateCompositeAlarms(d);
+    await putCompositeAlarm(d, { AlarmName: 'any', AlarmRule: `ALARM("${c.AlarmArn}") OR ALARM(errors)` });
+    await evaluateCompositeAlarms(d);
     const states = () =>
       describeCompositeAlarms(d, {})
         .map((a) => `${a.AlarmName}=${a.StateValue}`)
         .join(' ');
     assert.equal(states(), 'any=OK page-me=OK');
     clock.advance(1000);
-    setAlarmState(d, 'cpu', 'ALARM', 'by hand');
-    evaluateCompositeAlarms(d);
+    await setAlarmState(d, 'cpu', 'ALARM', 'by hand');
+    await evaluateCompositeAlarms(d);
     assert.equal(states(), 'any=ALARM page-me=ALARM');
     const [paged] = describeCompositeAlarms(d, { AlarmNames: ['page-me'] });
     assert.equal(
@@ -73,8 +79,8 @@ describe('composite alarms', () => {
       timestamp: '2026-12-03T13:35:01.000Z',
     });
     clock.advance(1000);
-    setAlarmState(d, 'deploying', 'ALARM', 'a deployment');
-    evaluateCompositeAlarms(d);
+    await setAlarmState(d, 'deploying', 'ALARM', 'a deployment');
+    await evaluateCompositeAlarms(d);
     assert.equal(states(), 'any=OK page-me=OK');
     assert.deepEqual(
       describeAlarmHistory(d, { AlarmName: 'page-me', HistoryItemType: 'StateUpdate' }).map((h) => h.HistorySummary),
@@ -92,17 +98,17 @@ describe('composite alarms', () => {
       alarmRelatives(d, { ParentsOfAlarmName: 'page-me' }).composite.map((a) => a.AlarmName),
       ['any'],
     );
-    deleteAlarms(d, ['any', 'cpu']);
+    await deleteAlarms(d, ['any', 'cpu']);
     assert.deepEqual(
       describeCompositeAlarms(d, {}).map((a) => a.AlarmName),
       ['page-me'],
     );
   });
 
-  it('refuses a rule it cannot read, names that do not exist, a rule that leads back to itself', () => {
-    const { d } = world();
-    putCompositeAlarm(d, { AlarmName: 'a', AlarmRule: 'TRUE' });
-    putCompositeAlarm(d, { AlarmName: 'b', AlarmRule: 'ALARM(a)' });
+  it('refuses a rule it cannot read, names that do not exist, a rule that leads back to itself', async () => {
+    const { d } = await world();
+    await putCompositeAlarm(d, { AlarmName: 'a', AlarmRule: 'TRUE' });
+    await putCompositeAlarm(d, { AlarmName: 'b', AlarmRule: 'ALARM(a)' });
     const cases: [string, string, RegExp][] = [
       [
         'x',
@@ -119,13 +125,9 @@ describe('composite alarms', () => {
       ['cpu', 'TRUE', /^InvalidParameter:AlarmName:The alarm cpu is a metric alarm/],
     ];
     for (const [name, rule, want] of cases)
-      assert.match(
-        failure(() => putCompositeAlarm(d, { AlarmName: name, AlarmRule: rule })),
-        want,
-        rule,
-      );
+      assert.match(await failure(() => putCompositeAlarm(d, { AlarmName: name, AlarmRule: rule })), want, rule);
     assert.match(
-      failure(() =>
+      await failure(() =>
         putMetricAlarm(d, {
           AlarmName: 'a',
           Namespace: 'Shop',
@@ -140,7 +142,7 @@ describe('composite alarms', () => {
       /^InvalidParameter:AlarmName:The alarm a is a composite alarm/,
     );
     assert.match(
-      failure(() => putCompositeAlarm(d, { AlarmName: 'x', AlarmRule: 'TRUE', ActionsSuppressor: 'cpu' })),
+      await failure(() => putCompositeAlarm(d, { AlarmName: 'x', AlarmRule: 'TRUE', ActionsSuppressor: 'cpu' })),
       /^NotImplemented/,
     );
     assert.deepEqual(

@@ -61,12 +61,15 @@ function reaches(tx: ReadTx, from: readonly string[], target: string, seen = new
  * PutCompositeAlarm: creates or replaces a composite alarm. Every alarm its rule names must exist
  * (a metric or a composite alarm), and the rule may not lead back to the alarm itself.
  */
-export function putCompositeAlarm(deps: MetricsDeps, input: PutCompositeAlarmInput): CompositeAlarmRecord {
+export async function putCompositeAlarm(
+  deps: MetricsDeps,
+  input: PutCompositeAlarmInput,
+): Promise<CompositeAlarmRecord> {
   if (input.ActionsSuppressor !== undefined) throw notImplemented('composite alarms’ action suppressors');
   const rule = parsed(input.AlarmRule);
   const children = [...ruleAlarms(rule)].map(alarmNameOf);
   const now = nowMs(deps);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     if (tx.get(alarms, input.AlarmName))
       throw invalidParameter(`The alarm ${input.AlarmName} is a metric alarm, not a composite alarm.`, {
         field: 'AlarmName',
@@ -98,15 +101,15 @@ const spoken = (ms: number) => {
 };
 
 /** Moves a composite alarm to a state, recording the change (SetAlarmState and its evaluation). */
-export function setCompositeState(
+export async function setCompositeState(
   deps: MetricsDeps,
   name: string,
   state: AlarmState,
   reason: string,
   data?: string,
-): CompositeAlarmRecord | undefined {
+): Promise<CompositeAlarmRecord | undefined> {
   const now = nowMs(deps);
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(compositeAlarms, name)?.value;
     if (!cur) return undefined;
     const { next, change } = moved(cur, state, reason, data, now);
@@ -121,7 +124,7 @@ export function setCompositeState(
  * it does not; the reason names the child alarm that changed last, as CloudWatch's does. Composites
  * of composites settle within the pass (each is evaluated until none moves, at most once per alarm).
  */
-export function evaluateCompositeAlarms(deps: MetricsDeps): void {
+export async function evaluateCompositeAlarms(deps: MetricsDeps): Promise<void> {
   // Each rule parsed once a pass; the records are read again each round, for the states it moved.
   const rules = new Map(
     deps.store.read((tx) => tx.list(compositeAlarms)).map((e) => [e.value.AlarmRule, parseRule(e.value.AlarmRule)]),
@@ -152,7 +155,7 @@ export function evaluateCompositeAlarms(deps: MetricsDeps): void {
             ],
           })
         : undefined;
-      setCompositeState(deps, c.AlarmName, state, reason, data);
+      await setCompositeState(deps, c.AlarmName, state, reason, data);
       changed = true;
     }
     if (!changed) return;

@@ -5,18 +5,26 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { flushHead, FLUSH_POINTS } from './head.js';
+import { localShared } from '../store/shared-local.js';
+import type { SharedStore } from '../store/port.js';
+import { convertLegacyPoints, flushHead, FLUSH_POINTS } from './head.js';
 import { metricStatistics, recordMetrics, type MetricsDeps } from './index.js';
 import { chunks, ingestLog, legacyPoints, timeKey } from './tables.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0);
 
 describe('the metrics head', () => {
-  it('logs each call as one row, answers from memory, survives a restart by its log, and flushes into chunks', () => {
+  it('logs each call as one row, answers from memory, survives a restart by its log, and flushes into chunks', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-head-'));
     const path = join(dir, 'berth.db');
     const clock = new ManualClock(T0 + 5 * 60_000);
-    const deps = (store: SqliteStore): MetricsDeps => ({ store, clock, accountId: '0', region: 'us-east-1' });
+    // One shared view per store, as berth keeps one per region: the head is kept per store object.
+    const views = new WeakMap<SqliteStore, SharedStore>();
+    const deps = (store: SqliteStore): MetricsDeps => {
+      let shared = views.get(store);
+      if (!shared) views.set(store, (shared = localShared(store)));
+      return { store: shared, clock, accountId: '0', region: 'us-east-1' };
+    };
     const sum = (d: MetricsDeps) =>
       metricStatistics(
         d,
@@ -42,8 +50,8 @@ describe('the metrics head', () => {
             Timestamp: new Date(T0 + (i % 5) * 60_000),
           })),
         );
-      put(deps(store), 3);
-      put(deps(store), 2);
+      await put(deps(store), 3);
+      await put(deps(store), 2);
       assert.equal(
         store.read((tx) => tx.count(ingestLog)),
         2,
@@ -58,7 +66,7 @@ describe('the metrics head', () => {
       store.close();
       store = new SqliteStore(path);
       assert.deepEqual(sum(deps(store)), [[5, 5]]);
-      flushHead(store);
+      await flushHead(deps(store).store);
       assert.equal(
         store.read((tx) => tx.count(ingestLog)),
         0,
@@ -70,7 +78,7 @@ describe('the metrics head', () => {
       );
       assert.deepEqual(sum(deps(store)), [[5, 5]], 'the same from chunks');
       // Enough points flush by themselves.
-      put(deps(store), FLUSH_POINTS);
+      await put(deps(store), FLUSH_POINTS);
       assert.equal(
         store.read((tx) => tx.count(ingestLog)),
         0,
@@ -91,7 +99,13 @@ describe('the metrics head', () => {
         for (const [i, at] of [T0, T0 + 60_000, T0 + 3_600_000].entries())
           tx.put(legacyPoints, { key: `${series}/${timeKey(at)}/id${i}`, at, values: [i + 1] });
       });
-      const d: MetricsDeps = { store, clock: new ManualClock(T0), accountId: '0', region: 'us-east-1' };
+      convertLegacyPoints(store);
+      const d: MetricsDeps = {
+        store: localShared(store),
+        clock: new ManualClock(T0),
+        accountId: '0',
+        region: 'us-east-1',
+      };
       const got = metricStatistics(
         d,
         {

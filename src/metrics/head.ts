@@ -1,5 +1,5 @@
 import { hexId } from '../kernel/index.js';
-import type { Store, WriteTx } from '../store/index.js';
+import type { SharedStore, Store, StoreView, WriteTx } from '../store/index.js';
 import { chunkKey, chunks, ingestLog, legacyPoints, timeKey, windowOf, type Point } from './tables.js';
 import { pack, unpack } from './packed.js';
 
@@ -15,10 +15,12 @@ export interface Head {
   count: number;
   /** The log rows the head holds, deleted by key when it flushes (reading them back would parse them). */
   logKeys: string[];
+  /** Points being flushed: read beside the head's until their chunks are committed. */
+  flushing?: Map<string, Point[]>;
 }
 
 /** One head per store (a region's store is one object, made once). */
-const heads = new WeakMap<Store, Head>();
+const heads = new WeakMap<StoreView, Head>();
 /** The head flushes when it holds this many points (or when the retention pass asks). */
 export const FLUSH_POINTS = 50_000;
 let seq = 0;
@@ -36,8 +38,11 @@ function add(head: Head, series: string, point: Point): void {
 /** The series a legacy point row belongs to: its key without the time and id parts. */
 const seriesOfLegacy = (key: string) => key.slice(0, key.lastIndexOf('/', key.lastIndexOf('/') - 1));
 
-function open(store: Store): Head {
-  // Data dirs from before chunks hold a row per point: into chunks, once.
+/**
+ * Data dirs from before chunks hold a row per point: into chunks, once, when the data dir's store
+ * opens (a shared store never had such rows).
+ */
+export function convertLegacyPoints(store: Store): void {
   store.write((tx) => {
     const old = tx.list(legacyPoints);
     if (old.length === 0) return;
@@ -53,6 +58,9 @@ function open(store: Store): Head {
     }
     for (const { series, points } of byChunk.values()) writeChunk(tx, series, points);
   });
+}
+
+function open(store: StoreView): Head {
   const head: Head = { bySeries: new Map(), count: 0, logKeys: [] };
   for (const { key, value } of store.read((tx) => tx.list(ingestLog))) {
     head.logKeys.push(key);
@@ -62,7 +70,7 @@ function open(store: Store): Head {
 }
 
 /** A store's head, opened (the log replayed) on first use: outside any transaction. */
-export function headOf(store: Store): Head {
+export function headOf(store: StoreView): Head {
   let head = heads.get(store);
   if (!head) heads.set(store, (head = open(store)));
   return head;
@@ -81,7 +89,7 @@ export function writeChunk(tx: WriteTx, series: string, points: Point[]): void {
  * the commit.
  */
 export function appendPoints(
-  store: Store,
+  store: SharedStore,
   head: Head,
   tx: WriteTx,
   entries: readonly { series: string; point: Point }[],
@@ -99,33 +107,53 @@ export function appendPoints(
   return () => {
     head.logKeys.push(key);
     for (const e of entries) add(head, e.series, e.point);
-    if (head.count >= FLUSH_POINTS) flushHead(store);
+    if (head.count >= FLUSH_POINTS)
+      flushHead(store).catch(() => {
+        // Kept in the head and the log: the next flush (retention pass or size) tries again.
+      });
   };
 }
 
 /** The head's points of one series (unordered; the caller filters by time). */
-export function headPoints(store: Store, series: string): readonly Point[] {
-  return headOf(store).bySeries.get(series) ?? [];
+export function headPoints(store: StoreView, series: string): readonly Point[] {
+  const head = headOf(store);
+  const now = head.bySeries.get(series) ?? [];
+  const flushing = head.flushing?.get(series);
+  return flushing ? [...flushing, ...now] : now;
 }
 
 /** Moves the head into chunks: a chunk per series and window, the log emptied, in one write. */
-export function flushHead(store: Store): void {
+export async function flushHead(store: SharedStore): Promise<void> {
   const head = headOf(store);
-  if (head.count === 0) return;
-  store.write((tx) => {
-    for (const [series, points] of head.bySeries) {
-      const byWindow = new Map<number, Point[]>();
-      for (const p of points) {
-        const w = windowOf(p.at);
-        const list = byWindow.get(w);
-        if (list) list.push(p);
-        else byWindow.set(w, [p]);
-      }
-      for (const list of byWindow.values()) writeChunk(tx, series, list);
-    }
-    for (const key of head.logKeys) tx.delete(ingestLog, key);
-  });
+  if (head.count === 0 || head.flushing) return;
+  // What the head holds now; points appended while the flush commits stay for the next one. Until
+  // the chunks are in the store, readers see the flushed points in the head still.
+  const flushed = head.bySeries;
+  const { logKeys } = head;
+  head.flushing = flushed;
   head.bySeries = new Map();
   head.count = 0;
   head.logKeys = [];
+  try {
+    await store.transact((tx) => {
+      for (const [series, points] of flushed) {
+        const byWindow = new Map<number, Point[]>();
+        for (const p of points) {
+          const w = windowOf(p.at);
+          const list = byWindow.get(w);
+          if (list) list.push(p);
+          else byWindow.set(w, [p]);
+        }
+        for (const list of byWindow.values()) writeChunk(tx, series, list);
+      }
+      for (const key of logKeys) tx.delete(ingestLog, key);
+    });
+  } catch (e) {
+    // Not flushed: the points go back to the head, for the next flush.
+    for (const [series, points] of flushed) for (const p of points) add(head, series, p);
+    head.logKeys.push(...logKeys);
+    throw e;
+  } finally {
+    delete head.flushing;
+  }
 }

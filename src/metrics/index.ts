@@ -8,5 +8,6 @@ export type { Dimension, SeriesRecord } from './tables.js';
 export * from './alarms.js';
 export * from './alarm-definition.js';
 export { rollUpMetrics } from './rollup.js';
+export { convertLegacyPoints } from './head.js';
 export * from './alarm-queries.js';
 export * from './composite-alarms.js';

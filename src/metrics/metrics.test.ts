@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { isBerthError } from '../kernel/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import {
   listMetrics,
   metricData,
@@ -15,7 +16,7 @@ import {
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0);
 const deps = (): MetricsDeps & { clock: ManualClock } => ({
-  store: new MemoryStore(),
+  store: localShared(new MemoryStore()),
   clock: new ManualClock(T0 + 10 * 60_000),
   accountId: '000000000000',
   region: 'us-east-1',
@@ -28,9 +29,9 @@ const query = {
   start: new Date(T0),
   end: new Date(T0 + 10 * 60_000),
 };
-const reasonOf = (f: () => unknown) => {
+const reasonOf = async (f: () => unknown) => {
   try {
-    f();
+    await f();
   } catch (e) {
     return isBerthError(e) ? `${e.kind}:${e.detail.reason ?? ''}:${e.detail.field ?? ''}` : String(e);
   }
@@ -38,9 +39,9 @@ const reasonOf = (f: () => unknown) => {
 };
 
 describe('metrics', () => {
-  it('aggregates values, counts and statistic sets per period from StartTime', () => {
+  it('aggregates values, counts and statistic sets per period from StartTime', async () => {
     const d = deps();
-    putMetricData(d, 'Shop', [
+    await putMetricData(d, 'Shop', [
       {
         MetricName: 'Latency',
         Dimensions: api,
@@ -78,9 +79,9 @@ describe('metrics', () => {
     assert.equal(metricStatistics(d, { ...query, period: 600 }, [], ['p50'])[0]?.ExtendedStatistics, undefined);
   });
 
-  it('filters by unit, answers metric queries newest first, and lists by namespace and dimension', () => {
+  it('filters by unit, answers metric queries newest first, and lists by namespace and dimension', async () => {
     const d = deps();
-    putMetricData(d, 'Shop', [
+    await putMetricData(d, 'Shop', [
       { MetricName: 'Latency', Dimensions: api, Timestamp: new Date(T0), Value: 1, Unit: 'Seconds' },
       { MetricName: 'Latency', Dimensions: api, Timestamp: new Date(T0 + 60_000), Value: 500, Unit: 'Milliseconds' },
       { MetricName: 'Orders', Dimensions: [...api, { Name: 'Region', Value: 'eu' }], Value: 1 },
@@ -123,14 +124,14 @@ describe('metrics', () => {
     assert.deepEqual(listMetrics(d, { RecentlyActive: 'PT3H' }), []);
   });
 
-  it('refuses what CloudWatch refuses, naming the field, and stores nothing of a refused call', () => {
+  it('refuses what CloudWatch refuses, naming the field, and stores nothing of a refused call', async () => {
     const d = deps();
     assert.equal(
-      reasonOf(() => putMetricData(d, 'AWS/ECS', [{ MetricName: 'x', Value: 1 }])),
+      await reasonOf(() => putMetricData(d, 'AWS/ECS', [{ MetricName: 'x', Value: 1 }])),
       'InvalidParameter::Namespace',
     );
     assert.equal(
-      reasonOf(() =>
+      await reasonOf(() =>
         putMetricData(d, 'Shop', [
           { MetricName: 'ok', Value: 1 },
           { MetricName: 'x', Value: 1, Values: [1] },
@@ -139,21 +140,21 @@ describe('metrics', () => {
       'InvalidParameter:parameter-combination:MetricData.member.2.Value',
     );
     assert.equal(
-      reasonOf(() => putMetricData(d, 'Shop', [{ MetricName: 'x', Values: [1, 2], Counts: [1] }])),
+      await reasonOf(() => putMetricData(d, 'Shop', [{ MetricName: 'x', Values: [1, 2], Counts: [1] }])),
       'InvalidParameter:parameter-combination:MetricData.member.1.Counts',
     );
     assert.equal(
-      reasonOf(() => putMetricData(d, 'Shop', [{ MetricName: 'x', Value: Number.NaN }])),
+      await reasonOf(() => putMetricData(d, 'Shop', [{ MetricName: 'x', Value: Number.NaN }])),
       'InvalidParameter::MetricData.member.1.Value',
     );
     assert.equal(
-      reasonOf(() =>
+      await reasonOf(() =>
         putMetricData(d, 'Shop', [{ MetricName: 'x', Value: 1, Timestamp: new Date(T0 - 15 * 86_400_000) }]),
       ),
       'InvalidParameter::MetricData.member.1.Timestamp',
     );
     assert.equal(
-      reasonOf(() =>
+      await reasonOf(() =>
         putMetricData(d, 'Shop', [
           {
             MetricName: 'x',
@@ -169,33 +170,33 @@ describe('metrics', () => {
     );
     assert.deepEqual(listMetrics(d, {}), [], 'the first datum of a refused call was not stored');
     assert.equal(
-      reasonOf(() => metricStatistics(d, { ...query, period: 45 }, ['Sum'])),
+      await reasonOf(() => metricStatistics(d, { ...query, period: 45 }, ['Sum'])),
       'InvalidParameter::Period',
     );
     assert.equal(
-      reasonOf(() => metricStatistics(d, { ...query, period: 60 }, ['Sum'], ['p9'])),
+      await reasonOf(() => metricStatistics(d, { ...query, period: 60 }, ['Sum'], ['p9'])),
       'InvalidParameter:parameter-combination:Statistics',
     );
     assert.equal(
-      reasonOf(() => metricStatistics(d, { ...query, period: 60 }, ['Median'])),
+      await reasonOf(() => metricStatistics(d, { ...query, period: 60 }, ['Median'])),
       'InvalidParameter::Statistics',
     );
     assert.equal(
-      reasonOf(() => metricStatistics(d, { ...query, period: 60, end: new Date(T0) }, ['Sum'])),
+      await reasonOf(() => metricStatistics(d, { ...query, period: 60, end: new Date(T0) }, ['Sum'])),
       'InvalidParameter::StartTime',
     );
     assert.match(
-      reasonOf(() =>
+      await reasonOf(() =>
         metricData(d, [{ Id: 'e', Expression: "SEARCH('{Shop} Latency', 'Sum', 60)" }], new Date(T0), new Date(T0 + 1)),
       ),
       /^NotImplemented/,
     );
     assert.equal(
-      reasonOf(() => metricData(d, [{ Id: 'Bad', Expression: 'x' }], new Date(T0), new Date(T0 + 1))),
+      await reasonOf(() => metricData(d, [{ Id: 'Bad', Expression: 'x' }], new Date(T0), new Date(T0 + 1))),
       'InvalidParameter::MetricDataQueries.member.1.Id',
     );
     // berth's own publishers may use AWS/ namespaces.
-    recordMetrics(d, 'AWS/ECS', [{ MetricName: 'CPUUtilization', Value: 5 }]);
+    await recordMetrics(d, 'AWS/ECS', [{ MetricName: 'CPUUtilization', Value: 5 }]);
     assert.equal(listMetrics(d, { Namespace: 'AWS/ECS' }).length, 1);
   });
 

@@ -1,5 +1,5 @@
 import { invalidParameter } from '../kernel/index.js';
-import type { Store } from '../store/index.js';
+import type { StoreView } from '../store/index.js';
 import { nowMs, type MetricsDeps } from './deps.js';
 import { appendPoints, headOf } from './head.js';
 import { series, seriesKey, type Dimension, type Point } from './tables.js';
@@ -87,17 +87,17 @@ function pointOf(d: MetricDatum, i: number, now: number): { dims: Dimension[]; p
  * PutMetricData: every datum checked before any is stored, then all stored in one write (a bad
  * datum stores nothing). Namespaces beginning `AWS/` are the services' own.
  */
-export function putMetricData(deps: MetricsDeps, namespace: string, data: readonly MetricDatum[]): void {
+export async function putMetricData(deps: MetricsDeps, namespace: string, data: readonly MetricDatum[]): Promise<void> {
   if (namespace.startsWith('AWS/'))
     throw invalidParameter(`The value ${namespace} for parameter Namespace is invalid.`, { field: 'Namespace' });
-  recordMetrics(deps, namespace, data);
+  await recordMetrics(deps, namespace, data);
 }
 
 /** When each series' record was last written (ms), so that a busy series is not read back every call. */
-const written = new WeakMap<Store, Map<string, number>>();
+const written = new WeakMap<StoreView, Map<string, number>>();
 
 /** Stores data for any namespace: berth's own publishers (AWS/ECS) come through here. */
-export function recordMetrics(deps: MetricsDeps, namespace: string, data: readonly MetricDatum[]): void {
+export async function recordMetrics(deps: MetricsDeps, namespace: string, data: readonly MetricDatum[]): Promise<void> {
   const now = nowMs(deps);
   const checked = data.map((d, i) => {
     const { dims, point } = pointOf(d, i, now);
@@ -108,7 +108,7 @@ export function recordMetrics(deps: MetricsDeps, namespace: string, data: readon
   const fresh = new Map<string, number>();
   let after = () => {};
   const head = headOf(deps.store);
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const entries = checked.map(({ d, dims, point }) => {
       const key = seriesKey(namespace, d.MetricName, dims);
       // ListMetrics' RecentlyActive wants a series' last put within the minute, no closer.

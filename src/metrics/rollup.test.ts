@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../kernel/clock.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { localShared } from '../store/shared-local.js';
 import { listMetrics, metricStatistics, recordMetrics, type MetricsDeps } from './index.js';
 import { KEEP_MS, rollUp, rollUpMetrics } from './rollup.js';
 import { chunks } from './tables.js';
@@ -10,13 +11,13 @@ const T0 = Date.UTC(2026, 11, 2, 12, 0);
 const HOUR = 3_600_000;
 
 describe('metric rollups', () => {
-  it('keeps sums, counts, extremes and percentiles as CloudWatch rolls data up: 1 s → 1 min → 5 min → 1 h → gone', () => {
+  it('keeps sums, counts, extremes and percentiles as CloudWatch rolls data up: 1 s → 1 min → 5 min → 1 h → gone', async () => {
     const clock = new ManualClock(T0 + 10 * 60_000);
-    const d: MetricsDeps = { store: new MemoryStore(), clock, accountId: '0', region: 'us-east-1' };
+    const d: MetricsDeps = { store: localShared(new MemoryStore()), clock, accountId: '0', region: 'us-east-1' };
     // Ten minutes of high-resolution data, three puts a minute, and a statistic set.
     for (let m = 0; m < 10; m++)
       for (const s of [5, 25, 45])
-        recordMetrics(d, 'Shop', [
+        await recordMetrics(d, 'Shop', [
           {
             MetricName: 'Latency',
             Timestamp: new Date(T0 + m * 60_000 + s * 1000),
@@ -25,7 +26,7 @@ describe('metric rollups', () => {
             StorageResolution: 1,
           },
         ]);
-    recordMetrics(d, 'Shop', [
+    await recordMetrics(d, 'Shop', [
       {
         MetricName: 'Latency',
         Timestamp: new Date(T0 + 9 * 60_000),
@@ -55,26 +56,26 @@ describe('metric rollups', () => {
 
     // Three hours on, the seconds are rolled into minutes: the same statistics by the minute.
     clock.advance(3 * HOUR + HOUR);
-    rollUpMetrics(d);
+    await rollUpMetrics(d);
     assert.equal(pointsStored(), 10, 'a point a minute');
     assert.deepEqual(stats(60), byMinute);
     assert.deepEqual(stats(60, ['p50', 'p90']).slice(0, 9), percentiles, 'values kept with their counts');
     assert.equal(stats(1).length, 10, 'a 1-second period finds the minutes');
     // A second pass has nothing to do.
-    assert.deepEqual(rollUpMetrics(d), { rolled: 0, expired: 0 });
+    assert.deepEqual(await rollUpMetrics(d), { rolled: 0, expired: 0 });
 
     clock.advance(15 * 24 * HOUR);
-    rollUpMetrics(d);
+    await rollUpMetrics(d);
     assert.equal(pointsStored(), 2, 'a point every five minutes');
     assert.deepEqual(stats(300), byFive);
     clock.advance(63 * 24 * HOUR);
-    rollUpMetrics(d);
+    await rollUpMetrics(d);
     assert.equal(pointsStored(), 1, 'a point an hour');
     assert.deepEqual(stats(3600), byHour);
     assert.equal(listMetrics(d, { Namespace: 'Shop' }).length, 1);
 
     clock.advance(KEEP_MS);
-    assert.equal(rollUpMetrics(d).expired, 1);
+    assert.equal((await rollUpMetrics(d)).expired, 1);
     assert.equal(pointsStored(), 0);
     assert.deepEqual(listMetrics(d, { Namespace: 'Shop' }), [], 'a metric with no data left is gone');
   });

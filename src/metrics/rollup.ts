@@ -77,8 +77,11 @@ export function rollUp(points: readonly Point[], step: number): Point[] {
  * The retention pass: the head flushed, each tier's newly aged windows rolled up (every chunk of
  * a window rewritten as one), data past 455 days deleted with the metrics left without any.
  */
-export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: number; expired: number } {
-  flushHead(deps.store);
+export async function rollUpMetrics(
+  deps: MetricsDeps,
+  now = nowMs(deps),
+): Promise<{ rolled: number; expired: number }> {
+  await flushHead(deps.store);
   const all = deps.store.read((tx) => tx.list(series)).map((e) => e.value);
   let rolled = 0;
   for (const tier of TIERS) {
@@ -86,7 +89,8 @@ export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: n
     const cutoff = windowOf(now - tier.after);
     if (cutoff <= mark) continue;
     for (const s of all)
-      deps.store.write((tx) => {
+      rolled += await deps.store.transact((tx) => {
+        let n = 0;
         const rows = tx.list(chunks, {
           prefix: `${s.key}/`,
           after: `${s.key}/${timeKey(mark - 1)}/~`,
@@ -104,10 +108,11 @@ export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: n
           if (list.length === 1 && merged.length === points.length) continue;
           for (const c of list) tx.delete(chunks, c.key);
           writeChunk(tx, s.key, merged);
-          rolled++;
+          n++;
         }
+        return n;
       });
-    deps.store.write((tx) => tx.put(rollupMarks, { key: tier.name, upTo: cutoff }));
+    await deps.store.transact((tx) => tx.put(rollupMarks, { key: tier.name, upTo: cutoff }));
   }
   let expired = 0;
   const oldest = windowOf(now - KEEP_MS);
@@ -115,13 +120,16 @@ export function rollUpMetrics(deps: MetricsDeps, now = nowMs(deps)): { rolled: n
   const expiredTo = deps.store.read((tx) => tx.get(rollupMarks, 'expired'))?.value.upTo ?? -1;
   if (oldest <= expiredTo) return { rolled, expired };
   for (const s of all)
-    deps.store.write((tx) => {
+    // Counted from what the transaction returns: a shared store may run its function again.
+    expired += await deps.store.transact((tx) => {
+      let n = 0;
       for (const { key } of tx.list(chunks, { prefix: `${s.key}/`, before: `${s.key}/${timeKey(oldest)}` })) {
         tx.delete(chunks, key);
-        expired++;
+        n++;
       }
       if (s.lastPutAt < now - KEEP_MS && tx.count(chunks, `${s.key}/`) === 0) tx.delete(series, s.key);
+      return n;
     });
-  deps.store.write((tx) => tx.put(rollupMarks, { key: 'expired', upTo: oldest }));
+  await deps.store.transact((tx) => tx.put(rollupMarks, { key: 'expired', upTo: oldest }));
   return { rolled, expired };
 }

@@ -40,7 +40,7 @@ export function mountAgentEndpoint(
   options: AgentEndpointOptions,
   /** With --auth strict: checks an upgrade's Authorization header and names the host it signs for. */
   verifier?: AgentVerifier,
-): () => void {
+): () => Promise<void> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   // One watch of a region's tasks table, shared by the sessions of that region's agents.
   const routers = new Map<string, TaskRouter>();
@@ -102,20 +102,24 @@ export function mountAgentEndpoint(
           }
           signedFor = undefined;
         }
-        session.onMessage(text);
+        void session.onMessage(text); // handled in order; failures are logged by the session
       });
-      ws.on('close', () => live.delete(ws) && session.onClose());
+      ws.on('close', () => {
+        if (live.delete(ws)) void session.onClose();
+      });
       ws.on('error', () => ws.terminate());
     });
   });
   // Closing ends every session here and now: a socket's 'close' event comes later, when the store
   // may already be closed, so a session must not be left to end itself then.
-  return () => {
+  return async () => {
+    const ending: Promise<void>[] = [];
     for (const [ws, session] of [...live]) {
       live.delete(ws);
-      session.onClose();
+      ending.push(session.onClose());
       ws.terminate();
     }
+    await Promise.all(ending);
     wss.close();
     for (const router of routers.values()) router.close();
   };

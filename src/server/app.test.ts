@@ -23,7 +23,7 @@ describe('the edge app', () => {
       clock: new ManualClock(),
       logger: createLogger('silent'),
       registry,
-      controlPlane: { store: registry.local, clock: registry.clock, accountId: '000000000000', region: 'us-east-1' },
+      controlPlane: { store: registry.store, clock: registry.clock, accountId: '000000000000', region: 'us-east-1' },
     });
   });
   after(async () => {

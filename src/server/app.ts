@@ -82,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(awsApiPlugin, {
     services: regions.default.services,
-    regional: (name: string) => regions.get(name)?.services,
+    regional: async (name: string) => (await regions.opened(name))?.services,
     auth: {
       mode: deps.config.auth,
       keys: deps.keys,

@@ -21,7 +21,13 @@ import { startMaintenance, mintToken, registryAliases } from '../registry/index.
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
-import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
+import {
+  convertLegacyPoints,
+  evaluateAlarms,
+  evaluateCompositeAlarms,
+  recordMetrics,
+  rollUpMetrics,
+} from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
@@ -66,8 +72,12 @@ export async function startBerth(
     // A region's state: the default region's in the store's own tables (and blobs), another's
     // in a scoped view of the same store and a blob directory of its own.
     const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => {
+      // A data dir from before metric chunks: its points into chunks, before anything reads them.
+      convertLegacyPoints(scoped);
+      // One shared view per region: caches (the fleet, metric heads) are kept per store object.
+      const store = localShared(scoped);
       const registry: RegionDeps['registry'] = {
-        store: localShared(scoped),
+        store,
         blobs: new FsBlobStore(blobDir),
         clock: systemClock,
         accountId: config.accountId,
@@ -80,7 +90,7 @@ export async function startBerth(
       return {
         registry,
         controlPlane: {
-          store: scoped,
+          store,
           clock: systemClock,
           accountId: config.accountId,
           region: name,
@@ -93,22 +103,20 @@ export async function startBerth(
           registryHosts: () => [registry.registryHost, ...registryAliases(registry)],
           // Tasks' CPU and memory use, reported by agents, as the region's AWS/ECS metrics.
           publishMetrics: (namespace, data) =>
-            recordMetrics(
-              { store: scoped, clock: systemClock, accountId: config.accountId, region: name },
-              namespace,
-              data,
-            ),
+            recordMetrics({ store, clock: systemClock, accountId: config.accountId, region: name }, namespace, data),
         },
       };
     };
+    const defaults = regionDeps(config.region, root, join(config.dataDir, 'blobs'));
     const regions = new Regions(
-      regionDeps(config.region, root, join(config.dataDir, 'blobs')),
+      defaults,
       (name) => regionDeps(name, scopedStore(root, name), join(config.dataDir, 'regions', name, 'blobs')),
-      root,
+      // The default region's state is the root store's own tables.
+      defaults.controlPlane.store,
       config.targetTrackingAlarmPeriod,
     );
     const { registry, controlPlane } = regions.default;
-    regions.reopen();
+    await regions.reopen();
     lifecycle.started('regions', () => regions.close());
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });
     lifecycle.started('http', () => app.close());
@@ -175,28 +183,26 @@ export async function startBerth(
       // CloudWatch alarms are evaluated every 10 s (their periods are 10 s or more), then
       // Application Auto Scaling acts on the alarms of its policies.
       leaderWork.add(`alarms and scaling (${r.name})`, () => {
-        const alarms = setInterval(() => {
+        return every(10_000, async () => {
           try {
-            evaluateAlarms(r.controlPlane);
-            evaluateCompositeAlarms(r.controlPlane);
-            runScaling(r.autoscaling);
+            await evaluateAlarms(r.controlPlane);
+            await evaluateCompositeAlarms(r.controlPlane);
+            await runScaling(r.autoscaling);
           } catch (e) {
             logger.error({ region: r.name, err: String(e) }, 'alarm evaluation or scaling failed');
           }
-        }, 10_000);
-        return () => clearInterval(alarms);
+        });
       });
       // Container Insights for the clusters that turn it on, a datapoint a minute as ECS publishes it.
-      leaderWork.add(`container insights (${r.name})`, () => {
-        const insights = setInterval(() => {
+      leaderWork.add(`container insights (${r.name})`, () =>
+        every(config.containerInsightsInterval * 1000, async () => {
           try {
-            publishContainerInsights(r.controlPlane);
+            await publishContainerInsights(r.controlPlane);
           } catch (e) {
             logger.error({ region: r.name, err: String(e) }, 'Container Insights failed');
           }
-        }, config.containerInsightsInterval * 1000);
-        return () => clearInterval(insights);
-      });
+        }),
+      );
       if (config.spotInterruptionRate > 0)
         leaderWork.add(`spot chaos (${r.name})`, () =>
           startSpotChaos(r.controlPlane, config.spotInterruptionRate, config.spotWarning * 1000, logger),
@@ -205,21 +211,19 @@ export async function startBerth(
     // Retention in the background, as AWS does it: expired log events, tasks stopped over an hour
     // ago, metrics rolled up by age.
     leaderWork.add('retention', () => {
-      const retention = setInterval(() => {
+      return every(5 * 60_000, async () => {
         for (const { controlPlane: deps } of regions.all()) {
           try {
-            expireEvents(deps);
-            recordStopped(deps); // Fargate usage outlives the tasks
-            purgeStoppedTasks(deps);
-            expireClientTokens(deps);
-            rollUpMetrics(deps);
+            await expireEvents(deps);
+            await recordStopped(deps); // Fargate usage outlives the tasks
+            await purgeStoppedTasks(deps);
+            await expireClientTokens(deps);
+            await rollUpMetrics(deps);
           } catch (e) {
             logger.error({ err: String(e), region: deps.region }, 'retention pass failed');
           }
         }
-      }, 5 * 60_000);
-      retention.unref();
-      return () => clearInterval(retention);
+      });
     });
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());
@@ -228,4 +232,19 @@ export async function startBerth(
     await stopAll();
     throw e;
   }
+}
+
+/**
+ * Runs `pass` every `ms`, one pass at a time (a pass still running when the next is due makes it
+ * wait for the one after), without keeping the process alive. Returns what stops it.
+ */
+function every(ms: number, pass: () => Promise<void>): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void pass().finally(() => (busy = false));
+  }, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -42,7 +42,7 @@ export function mountFargateEndpoints(
       const deps = regionDeps(named || undefined);
       if (!deps) return reply.code(400).send(notRegion(named));
       try {
-        const stopped = interruptSpot(deps, {
+        const stopped = await interruptSpot(deps, {
           ...(b.cluster ? { cluster: b.cluster as string } : {}),
           ...(b.task ? { task: b.task as string } : {}),
           ...(b.fraction !== undefined ? { fraction: b.fraction as number } : {}),

@@ -25,7 +25,7 @@ import { describeAlarms } from '../metrics/index.js';
 import { Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
-import { defineTable, type Store } from '../store/index.js';
+import { defineTable, type SharedStore } from '../store/index.js';
 
 /** A region's identity and secrets state (SSM, Secrets Manager) over its control plane's store. */
 export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
@@ -66,9 +66,9 @@ export function autoscalingDepsOf(cp: ControlPlaneDeps, alarmPeriodSec?: number)
           return undefined;
         }
       },
-      setDesiredCount(resourceId, count) {
+      async setDesiredCount(resourceId, count) {
         const { cluster, service } = parts(resourceId);
-        updateService(cp, { cluster, service, desiredCount: count });
+        await updateService(cp, { cluster, service, desiredCount: count });
       },
     },
   };
@@ -148,13 +148,15 @@ export class Regions {
   readonly iam: IamDeps;
   private readonly open = new Map<string, Region>();
   private readonly listeners: ((r: Region) => void)[] = [];
+  /** Each opened region's first writes, awaited before it serves a call. */
+  private readonly ready = new Map<string, Promise<void>>();
 
   constructor(
     defaults: RegionDeps,
     /** Makes a region's state; without it only the default region is served. */
     private readonly make?: (name: string) => RegionDeps,
     /** Where the names of the regions in use are kept (the root store). */
-    private readonly root?: Store,
+    private readonly root?: SharedStore,
     /** The period of target-tracking alarms (s; AWS: 60). */
     private readonly alarmPeriodSec?: number,
   ) {
@@ -179,19 +181,33 @@ export class Regions {
     const d = withAutoscaling(deps, this.alarmPeriodSec);
     const region: Region = { name, ...d, services: awsServices(d, this.iam) };
     this.open.set(name, region);
-    withDefaultCluster(region);
-    if (this.root && !this.root.read((tx) => tx.get(regionsInUse, name))) {
-      this.root.write((tx) => tx.put(regionsInUse, { name }));
-    }
+    // Its default cluster and its name among the regions in use are written once; a call for the
+    // region waits for them (opened).
+    const root = this.root;
+    this.ready.set(
+      name,
+      (async () => {
+        await withDefaultCluster(region);
+        if (root && !root.read((tx) => tx.get(regionsInUse, name)))
+          await root.transact((tx) => tx.put(regionsInUse, { name }));
+      })(),
+    );
     for (const l of this.listeners) l(region);
     return region;
   }
 
+  /** The region of this name once its state is ready to serve (its default cluster written). */
+  async opened(name: string): Promise<Region | undefined> {
+    const region = this.get(name);
+    await this.ready.get(name);
+    return region;
+  }
+
   /** Gives the default region its default cluster and opens every region used before (call once at start). */
-  reopen(): void {
-    withDefaultCluster(this.default);
+  async reopen(): Promise<void> {
+    await withDefaultCluster(this.default);
     const names = this.root?.read((tx) => tx.list(regionsInUse).map((e) => e.key)) ?? [];
-    for (const name of names) this.get(name);
+    for (const name of names) await this.opened(name);
   }
 
   all(): Region[] {

@@ -37,7 +37,7 @@ export async function testApp(
   const registry = testRegistryDeps();
   const clock = o.clock ?? registry.clock;
   const controlPlane: ControlPlaneDeps = {
-    store: registry.local,
+    store: registry.store,
     clock,
     accountId: '000000000000',
     region: 'us-east-1',
@@ -47,11 +47,11 @@ export async function testApp(
     { registry, controlPlane },
     o.allRegions
       ? (name) => {
-          const store = scopedStore(registry.local, name);
+          const store = localShared(scopedStore(registry.local, name));
           return {
             registry: {
               ...registry,
-              store: localShared(store),
+              store,
               region: name,
               tokenKey: randomBytes(32),
               blobs: new FsBlobStore(join(registry.blobRoot, '..', name)),
@@ -60,7 +60,7 @@ export async function testApp(
           };
         }
       : undefined,
-    registry.local,
+    registry.store,
   );
   const app = await buildApp({
     config: { ...defaults, ...o.config },

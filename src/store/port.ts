@@ -156,3 +156,6 @@ export interface SharedStore extends Omit<Store, 'write'> {
    */
   fresh(): Promise<void>;
 }
+
+/** What a reader needs (snapshots, revisions, watches): a local store and a shared one both are. */
+export type StoreView = Omit<Store, 'write'>;

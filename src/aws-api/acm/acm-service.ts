@@ -51,8 +51,8 @@ export function acmService(deps: IamDeps, inUseBy: (arn: string) => string[] = (
   return defineService('acm', {
     errorCode,
     handlers: {
-      ImportCertificate(i: acm.ImportCertificateRequest): Out<acm.ImportCertificateResponse> {
-        const c = importCertificate(deps, {
+      async ImportCertificate(i: acm.ImportCertificateRequest): Promise<Out<acm.ImportCertificateResponse>> {
+        const c = await importCertificate(deps, {
           ...(i.CertificateArn ? { CertificateArn: i.CertificateArn } : {}),
           Certificate: text(i.Certificate) ?? '',
           PrivateKey: text(i.PrivateKey) ?? '',
@@ -68,15 +68,15 @@ export function acmService(deps: IamDeps, inUseBy: (arn: string) => string[] = (
         });
         return { CertificateArn: c.arn };
       },
-      DescribeCertificate(i: acm.DescribeCertificateRequest): Out<acm.DescribeCertificateResponse> {
+      async DescribeCertificate(i: acm.DescribeCertificateRequest): Promise<Out<acm.DescribeCertificateResponse>> {
         const c = getCertificate(deps, i.CertificateArn as string);
         return { Certificate: detail(c, inUseBy(c.arn)) };
       },
-      GetCertificate(i: acm.GetCertificateRequest): Out<acm.GetCertificateResponse> {
+      async GetCertificate(i: acm.GetCertificateRequest): Promise<Out<acm.GetCertificateResponse>> {
         const c = getCertificate(deps, i.CertificateArn as string);
         return { Certificate: c.certificate, ...(c.chain ? { CertificateChain: c.chain } : {}) };
       },
-      ListCertificates(i: acm.ListCertificatesRequest): Out<acm.ListCertificatesResponse> {
+      async ListCertificates(i: acm.ListCertificatesRequest): Promise<Out<acm.ListCertificatesResponse>> {
         const { page, nextToken } = paginate(listCertificates(deps), (c) => c.arn, i.MaxItems, i.NextToken, 1000);
         return {
           CertificateSummaryList: page.map((c) => ({
@@ -91,11 +91,13 @@ export function acmService(deps: IamDeps, inUseBy: (arn: string) => string[] = (
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      DeleteCertificate(i: acm.DeleteCertificateRequest) {
-        deleteCertificate(deps, i.CertificateArn as string, inUseBy);
+      async DeleteCertificate(i: acm.DeleteCertificateRequest) {
+        await deleteCertificate(deps, i.CertificateArn as string, inUseBy);
         return {};
       },
-      ListTagsForCertificate(i: acm.ListTagsForCertificateRequest): Out<acm.ListTagsForCertificateResponse> {
+      async ListTagsForCertificate(
+        i: acm.ListTagsForCertificateRequest,
+      ): Promise<Out<acm.ListTagsForCertificateResponse>> {
         return { Tags: getCertificate(deps, i.CertificateArn as string).tags };
       },
     },

@@ -34,12 +34,14 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
   return defineService('application-autoscaling', {
     errorCode,
     handlers: {
-      RegisterScalableTarget(input: aas.RegisterScalableTargetRequest): Out<aas.RegisterScalableTargetCommandOutput> {
-        return { ScalableTargetARN: registerScalableTarget(deps, input as RegisterInput).ScalableTargetARN };
+      async RegisterScalableTarget(
+        input: aas.RegisterScalableTargetRequest,
+      ): Promise<Out<aas.RegisterScalableTargetCommandOutput>> {
+        return { ScalableTargetARN: (await registerScalableTarget(deps, input as RegisterInput)).ScalableTargetARN };
       },
-      DescribeScalableTargets(
+      async DescribeScalableTargets(
         input: aas.DescribeScalableTargetsRequest,
-      ): Out<aas.DescribeScalableTargetsCommandOutput> {
+      ): Promise<Out<aas.DescribeScalableTargetsCommandOutput>> {
         const all = describeScalableTargets(
           deps,
           input.ServiceNamespace as string,
@@ -54,10 +56,10 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      DeregisterScalableTarget(
+      async DeregisterScalableTarget(
         input: aas.DeregisterScalableTargetRequest,
-      ): Out<aas.DeregisterScalableTargetCommandOutput> {
-        deregisterScalableTarget(
+      ): Promise<Out<aas.DeregisterScalableTargetCommandOutput>> {
+        await deregisterScalableTarget(
           deps,
           input.ServiceNamespace as string,
           input.ResourceId as string,
@@ -65,13 +67,13 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
         );
         return {};
       },
-      PutScalingPolicy(input: aas.PutScalingPolicyRequest): Out<aas.PutScalingPolicyCommandOutput> {
-        const p = putScalingPolicy(deps, input as PolicyInput);
+      async PutScalingPolicy(input: aas.PutScalingPolicyRequest): Promise<Out<aas.PutScalingPolicyCommandOutput>> {
+        const p = await putScalingPolicy(deps, input as PolicyInput);
         return { PolicyARN: p.PolicyARN, Alarms: p.Alarms };
       },
-      DescribeScalingPolicies(
+      async DescribeScalingPolicies(
         input: aas.DescribeScalingPoliciesRequest,
-      ): Out<aas.DescribeScalingPoliciesCommandOutput> {
+      ): Promise<Out<aas.DescribeScalingPoliciesCommandOutput>> {
         const all = describeScalingPolicies(
           deps,
           input.ServiceNamespace as string,
@@ -87,8 +89,10 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      DeleteScalingPolicy(input: aas.DeleteScalingPolicyRequest): Out<aas.DeleteScalingPolicyCommandOutput> {
-        deleteScalingPolicy(
+      async DeleteScalingPolicy(
+        input: aas.DeleteScalingPolicyRequest,
+      ): Promise<Out<aas.DeleteScalingPolicyCommandOutput>> {
+        await deleteScalingPolicy(
           deps,
           input.PolicyName as string,
           input.ServiceNamespace as string,
@@ -97,9 +101,9 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
         );
         return {};
       },
-      DescribeScalingActivities(
+      async DescribeScalingActivities(
         input: aas.DescribeScalingActivitiesRequest,
-      ): Out<aas.DescribeScalingActivitiesCommandOutput> {
+      ): Promise<Out<aas.DescribeScalingActivitiesCommandOutput>> {
         const all = describeScalingActivities(deps, input.ServiceNamespace as string, input.ResourceId);
         const { page, nextToken } = paginateInOrder(all, input.MaxResults, input.NextToken, 50);
         return {
@@ -110,13 +114,15 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      PutScheduledAction(input: aas.PutScheduledActionRequest): Out<aas.PutScheduledActionCommandOutput> {
-        putScheduledAction(deps, input as ScheduledActionInput);
+      async PutScheduledAction(
+        input: aas.PutScheduledActionRequest,
+      ): Promise<Out<aas.PutScheduledActionCommandOutput>> {
+        await putScheduledAction(deps, input as ScheduledActionInput);
         return {};
       },
-      DescribeScheduledActions(
+      async DescribeScheduledActions(
         input: aas.DescribeScheduledActionsRequest,
-      ): Out<aas.DescribeScheduledActionsCommandOutput> {
+      ): Promise<Out<aas.DescribeScheduledActionsCommandOutput>> {
         const all = describeScheduledActions(deps, input.ServiceNamespace as string, {
           ...(input.ScheduledActionNames ? { names: input.ScheduledActionNames } : {}),
           ...(input.ResourceId ? { resourceId: input.ResourceId } : {}),
@@ -136,8 +142,10 @@ export function autoscalingService(deps: AutoscalingDeps): AwsService {
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      DeleteScheduledAction(input: aas.DeleteScheduledActionRequest): Out<aas.DeleteScheduledActionCommandOutput> {
-        deleteScheduledAction(deps, input as ScheduledActionInput);
+      async DeleteScheduledAction(
+        input: aas.DeleteScheduledActionRequest,
+      ): Promise<Out<aas.DeleteScheduledActionCommandOutput>> {
+        await deleteScheduledAction(deps, input as ScheduledActionInput);
         return {};
       },
     },

@@ -54,16 +54,16 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
     validationErrorCode: 'InvalidParameterValue',
     errorCode,
     handlers: {
-      PutMetricData(input: cw.PutMetricDataInput): Out<cw.PutMetricDataCommandOutput> {
+      async PutMetricData(input: cw.PutMetricDataInput): Promise<Out<cw.PutMetricDataCommandOutput>> {
         // Data given with an entity is kept as the metric's own data (entities are not kept).
         const data = [
           ...(input.MetricData ?? []),
           ...(input.EntityMetricData ?? []).flatMap((e) => e.MetricData ?? []),
         ];
-        putMetricData(deps, input.Namespace as string, data as MetricDatum[]);
+        await putMetricData(deps, input.Namespace as string, data as MetricDatum[]);
         return {};
       },
-      GetMetricStatistics(input: cw.GetMetricStatisticsInput): Out<cw.GetMetricStatisticsCommandOutput> {
+      async GetMetricStatistics(input: cw.GetMetricStatisticsInput): Promise<Out<cw.GetMetricStatisticsCommandOutput>> {
         const datapoints = metricStatistics(
           deps,
           {
@@ -80,7 +80,7 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
         );
         return { Label: input.MetricName, Datapoints: datapoints as cw.Datapoint[] };
       },
-      GetMetricData(input: cw.GetMetricDataInput): Out<cw.GetMetricDataCommandOutput> {
+      async GetMetricData(input: cw.GetMetricDataInput): Promise<Out<cw.GetMetricDataCommandOutput>> {
         const results = metricData(
           deps,
           (input.MetricDataQueries ?? []) as MetricDataQuery[],
@@ -90,15 +90,15 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
         );
         return { MetricDataResults: results, Messages: [] };
       },
-      PutMetricAlarm(input: cw.PutMetricAlarmInput): Out<cw.PutMetricAlarmCommandOutput> {
-        putMetricAlarm(deps, input as PutAlarmInput);
+      async PutMetricAlarm(input: cw.PutMetricAlarmInput): Promise<Out<cw.PutMetricAlarmCommandOutput>> {
+        await putMetricAlarm(deps, input as PutAlarmInput);
         return {};
       },
-      PutCompositeAlarm(input: cw.PutCompositeAlarmInput): Out<cw.PutCompositeAlarmCommandOutput> {
-        putCompositeAlarm(deps, input as PutCompositeAlarmInput);
+      async PutCompositeAlarm(input: cw.PutCompositeAlarmInput): Promise<Out<cw.PutCompositeAlarmCommandOutput>> {
+        await putCompositeAlarm(deps, input as PutCompositeAlarmInput);
         return {};
       },
-      DescribeAlarms(input: cw.DescribeAlarmsInput): Out<cw.DescribeAlarmsCommandOutput> {
+      async DescribeAlarms(input: cw.DescribeAlarmsInput): Promise<Out<cw.DescribeAlarmsCommandOutput>> {
         const filter = {
           ...(input.AlarmNames ? { AlarmNames: input.AlarmNames } : {}),
           ...(input.AlarmNamePrefix ? { AlarmNamePrefix: input.AlarmNamePrefix } : {}),
@@ -129,12 +129,12 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      DeleteAlarms(input: cw.DeleteAlarmsInput): Out<cw.DeleteAlarmsCommandOutput> {
-        deleteAlarms(deps, input.AlarmNames ?? []);
+      async DeleteAlarms(input: cw.DeleteAlarmsInput): Promise<Out<cw.DeleteAlarmsCommandOutput>> {
+        await deleteAlarms(deps, input.AlarmNames ?? []);
         return {};
       },
-      SetAlarmState(input: cw.SetAlarmStateInput): Out<cw.SetAlarmStateCommandOutput> {
-        const composite = setCompositeState(
+      async SetAlarmState(input: cw.SetAlarmStateInput): Promise<Out<cw.SetAlarmStateCommandOutput>> {
+        const composite = await setCompositeState(
           deps,
           input.AlarmName as string,
           input.StateValue as AlarmState,
@@ -142,7 +142,7 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
           input.StateReasonData,
         );
         if (composite) return {};
-        setAlarmState(
+        await setAlarmState(
           deps,
           input.AlarmName as string,
           input.StateValue as AlarmState,
@@ -151,15 +151,17 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
         );
         return {};
       },
-      EnableAlarmActions(input: cw.EnableAlarmActionsInput): Out<cw.EnableAlarmActionsCommandOutput> {
-        setAlarmActionsEnabled(deps, input.AlarmNames ?? [], true);
+      async EnableAlarmActions(input: cw.EnableAlarmActionsInput): Promise<Out<cw.EnableAlarmActionsCommandOutput>> {
+        await setAlarmActionsEnabled(deps, input.AlarmNames ?? [], true);
         return {};
       },
-      DisableAlarmActions(input: cw.DisableAlarmActionsInput): Out<cw.DisableAlarmActionsCommandOutput> {
-        setAlarmActionsEnabled(deps, input.AlarmNames ?? [], false);
+      async DisableAlarmActions(input: cw.DisableAlarmActionsInput): Promise<Out<cw.DisableAlarmActionsCommandOutput>> {
+        await setAlarmActionsEnabled(deps, input.AlarmNames ?? [], false);
         return {};
       },
-      DescribeAlarmHistory(input: cw.DescribeAlarmHistoryInput): Out<cw.DescribeAlarmHistoryCommandOutput> {
+      async DescribeAlarmHistory(
+        input: cw.DescribeAlarmHistoryInput,
+      ): Promise<Out<cw.DescribeAlarmHistoryCommandOutput>> {
         const all = describeAlarmHistory(deps, {
           ...(input.AlarmName ? { AlarmName: input.AlarmName } : {}),
           ...(input.HistoryItemType ? { HistoryItemType: input.HistoryItemType } : {}),
@@ -181,7 +183,7 @@ export function cloudwatchService(deps: MetricsDeps): AwsService {
           ...(nextToken ? { NextToken: nextToken } : {}),
         };
       },
-      ListMetrics(input: cw.ListMetricsInput): Out<cw.ListMetricsCommandOutput> {
+      async ListMetrics(input: cw.ListMetricsInput): Promise<Out<cw.ListMetricsCommandOutput>> {
         const all = listMetrics(deps, {
           ...(input.Namespace !== undefined ? { Namespace: input.Namespace } : {}),
           ...(input.MetricName !== undefined ? { MetricName: input.MetricName } : {}),

@@ -50,7 +50,7 @@ const imageNotFound = (deps: RegistryDeps, repo: string, id: ecr.ImageIdentifier
   );
 
 export const imageOps = (deps: RegistryDeps) => ({
-  ListImages: (i: ecr.ListImagesRequest): Out<ecr.ListImagesResponse> => {
+  ListImages: async (i: ecr.ListImagesRequest): Promise<Out<ecr.ListImagesResponse>> => {
     const ids: ecr.ImageIdentifier[] = [];
     for (const v of listImageViews(deps, i.repositoryName as string)) {
       if (!matchesStatus(v, i.filter?.tagStatus)) continue;
@@ -62,7 +62,7 @@ export const imageOps = (deps: RegistryDeps) => ({
     return { imageIds: page, ...(nextToken ? { nextToken } : {}) };
   },
 
-  DescribeImages: (i: ecr.DescribeImagesRequest): Out<ecr.DescribeImagesResponse> => {
+  DescribeImages: async (i: ecr.DescribeImagesRequest): Promise<Out<ecr.DescribeImagesResponse>> => {
     const repo = getRepository(deps, i.repositoryName as string);
     const views = listImageViews(deps, repo.name);
     if (i.imageIds?.length) {

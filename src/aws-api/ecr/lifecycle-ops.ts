@@ -21,7 +21,7 @@ export const lifecycleOps = (deps: RegistryDeps) => ({
     return { registryId: r.registryId, repositoryName: r.name, lifecyclePolicyText: r.lifecyclePolicyText as string };
   },
 
-  GetLifecyclePolicy: (i: ecr.GetLifecyclePolicyRequest): Out<ecr.GetLifecyclePolicyResponse> => {
+  GetLifecyclePolicy: async (i: ecr.GetLifecyclePolicyRequest): Promise<Out<ecr.GetLifecyclePolicyResponse>> => {
     const r = getRepository(deps, i.repositoryName as string);
     return {
       registryId: r.registryId,
@@ -57,7 +57,9 @@ export const lifecycleOps = (deps: RegistryDeps) => ({
     };
   },
 
-  GetLifecyclePolicyPreview: (i: ecr.GetLifecyclePolicyPreviewRequest): Out<ecr.GetLifecyclePolicyPreviewResponse> => {
+  GetLifecyclePolicyPreview: async (
+    i: ecr.GetLifecyclePolicyPreviewRequest,
+  ): Promise<Out<ecr.GetLifecyclePolicyPreviewResponse>> => {
     const p = getPreview(deps, i.repositoryName as string);
     let results = p.results;
     const status = i.filter?.tagStatus;

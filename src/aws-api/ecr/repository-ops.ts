@@ -68,7 +68,7 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     return { repository: toRepository(deps, rec) };
   },
 
-  DescribeRepositories: (i: ecr.DescribeRepositoriesRequest): Out<ecr.DescribeRepositoriesResponse> => {
+  DescribeRepositories: async (i: ecr.DescribeRepositoriesRequest): Promise<Out<ecr.DescribeRepositoriesResponse>> => {
     if (i.repositoryNames?.length) {
       if (i.maxResults !== undefined || i.nextToken !== undefined) {
         throw invalidParameter('maxResults and nextToken cannot be used with repositoryNames', { field: 'maxResults' });
@@ -120,7 +120,7 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     return { registryId: r.registryId, repositoryName: r.name, policyText: r.policyText as string };
   },
 
-  GetRepositoryPolicy: (i: ecr.GetRepositoryPolicyRequest): Out<ecr.GetRepositoryPolicyResponse> => {
+  GetRepositoryPolicy: async (i: ecr.GetRepositoryPolicyRequest): Promise<Out<ecr.GetRepositoryPolicyResponse>> => {
     const r = getRepository(deps, i.repositoryName as string);
     return { registryId: r.registryId, repositoryName: r.name, policyText: requirePolicy(deps, r) };
   },
@@ -151,11 +151,11 @@ export const repositoryOps = (deps: RegistryDeps) => ({
     return {};
   },
 
-  ListTagsForResource: (i: ecr.ListTagsForResourceRequest): Out<ecr.ListTagsForResourceResponse> => ({
+  ListTagsForResource: async (i: ecr.ListTagsForResourceRequest): Promise<Out<ecr.ListTagsForResourceResponse>> => ({
     tags: repositoryByArn(deps, i.resourceArn as string).tags,
   }),
 
-  GetAuthorizationToken: (_i: object, ctx: RequestContext): Out<ecr.GetAuthorizationTokenResponse> => ({
+  GetAuthorizationToken: async (_i: object, ctx: RequestContext): Promise<Out<ecr.GetAuthorizationTokenResponse>> => ({
     authorizationData: [mintToken(deps, ctx.accessKeyId)],
   }),
 });

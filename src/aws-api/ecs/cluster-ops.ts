@@ -54,11 +54,11 @@ export function toCluster(deps: ControlPlaneDeps, c: ClusterRecord, include: str
 const full = ['TAGS', 'SETTINGS', 'CONFIGURATIONS'];
 
 export const clusterOps = (deps: ControlPlaneDeps) => ({
-  CreateCluster: (i: ecs.CreateClusterRequest): Out<ecs.CreateClusterResponse> => ({
-    cluster: toCluster(deps, createCluster(deps, i as Parameters<typeof createCluster>[1]), full),
+  CreateCluster: async (i: ecs.CreateClusterRequest): Promise<Out<ecs.CreateClusterResponse>> => ({
+    cluster: toCluster(deps, await createCluster(deps, i as Parameters<typeof createCluster>[1]), full),
   }),
 
-  DescribeClusters: (i: ecs.DescribeClustersRequest): Out<ecs.DescribeClustersResponse> => {
+  DescribeClusters: async (i: ecs.DescribeClustersRequest): Promise<Out<ecs.DescribeClustersResponse>> => {
     const out: ecs.Cluster[] = [];
     const failures: ecs.Failure[] = [];
     for (const ref of i.clusters?.length ? i.clusters : ['default']) {
@@ -73,19 +73,19 @@ export const clusterOps = (deps: ControlPlaneDeps) => ({
     return { clusters: out, failures };
   },
 
-  ListClusters: (i: ecs.ListClustersRequest): Out<ecs.ListClustersResponse> => {
+  ListClusters: async (i: ecs.ListClustersRequest): Promise<Out<ecs.ListClustersResponse>> => {
     const { page, nextToken } = paginate(listClusterNames(deps), (n) => n, i.maxResults, i.nextToken);
     return { clusterArns: page.map((n) => getCluster(deps, n).arn), ...(nextToken ? { nextToken } : {}) };
   },
 
-  DeleteCluster: (i: ecs.DeleteClusterRequest): Out<ecs.DeleteClusterResponse> => ({
-    cluster: toCluster(deps, deleteCluster(deps, i.cluster), full),
+  DeleteCluster: async (i: ecs.DeleteClusterRequest): Promise<Out<ecs.DeleteClusterResponse>> => ({
+    cluster: toCluster(deps, await deleteCluster(deps, i.cluster), full),
   }),
 
-  UpdateCluster: (i: ecs.UpdateClusterRequest): Out<ecs.UpdateClusterResponse> => ({
+  UpdateCluster: async (i: ecs.UpdateClusterRequest): Promise<Out<ecs.UpdateClusterResponse>> => ({
     cluster: toCluster(
       deps,
-      updateCluster(deps, i.cluster, (c) => ({
+      await updateCluster(deps, i.cluster, (c) => ({
         ...c,
         ...(i.settings ? { settings: mergeSettings(c.settings, i.settings) } : {}),
         ...(i.configuration ? { configuration: i.configuration } : {}),
@@ -95,26 +95,35 @@ export const clusterOps = (deps: ControlPlaneDeps) => ({
     ),
   }),
 
-  UpdateClusterSettings: (i: ecs.UpdateClusterSettingsRequest): Out<ecs.UpdateClusterSettingsResponse> => ({
+  UpdateClusterSettings: async (
+    i: ecs.UpdateClusterSettingsRequest,
+  ): Promise<Out<ecs.UpdateClusterSettingsResponse>> => ({
     cluster: toCluster(
       deps,
-      updateCluster(deps, i.cluster, (c) => ({ ...c, settings: mergeSettings(c.settings, i.settings ?? []) })),
+      await updateCluster(deps, i.cluster, (c) => ({ ...c, settings: mergeSettings(c.settings, i.settings ?? []) })),
       full,
     ),
   }),
 
-  PutClusterCapacityProviders: (
+  PutClusterCapacityProviders: async (
     i: ecs.PutClusterCapacityProvidersRequest,
-  ): Out<ecs.PutClusterCapacityProvidersResponse> => ({
+  ): Promise<Out<ecs.PutClusterCapacityProvidersResponse>> => ({
     cluster: toCluster(
       deps,
-      putClusterCapacityProviders(deps, i.cluster, i.capacityProviders ?? [], i.defaultCapacityProviderStrategy ?? []),
+      await putClusterCapacityProviders(
+        deps,
+        i.cluster,
+        i.capacityProviders ?? [],
+        i.defaultCapacityProviderStrategy ?? [],
+      ),
       full,
     ),
   }),
 
   /** The Fargate providers every account has (Auto Scaling group providers are not implemented). */
-  DescribeCapacityProviders: (i: ecs.DescribeCapacityProvidersRequest): Out<ecs.DescribeCapacityProvidersResponse> => {
+  DescribeCapacityProviders: async (
+    i: ecs.DescribeCapacityProvidersRequest,
+  ): Promise<Out<ecs.DescribeCapacityProvidersResponse>> => {
     const all = FARGATE_PROVIDERS.map((name) => ({
       capacityProviderArn: ecsArn(deps, `capacity-provider/${name}`),
       name,

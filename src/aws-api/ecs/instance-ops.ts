@@ -82,7 +82,9 @@ function identityInstanceId(doc: string | undefined): string | undefined {
 }
 
 export const instanceOps = (deps: ControlPlaneDeps) => ({
-  RegisterContainerInstance: (i: ecs.RegisterContainerInstanceRequest): Out<ecs.RegisterContainerInstanceResponse> => {
+  RegisterContainerInstance: async (
+    i: ecs.RegisterContainerInstanceRequest,
+  ): Promise<Out<ecs.RegisterContainerInstanceResponse>> => {
     const ports = (i.totalResources ?? [])
       .filter((r) => r.name === 'PORTS' || r.name === 'PORTS_UDP')
       .flatMap((r) => (r.stringSetValue ?? []).map((p) => `${p}/${r.name === 'PORTS' ? 'tcp' : 'udp'}`));
@@ -103,12 +105,12 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
       tags: (i.tags ?? []) as { key: string; value: string }[],
       ...(i.versionInfo?.agentVersion ? { agentVersion: i.versionInfo.agentVersion } : {}),
     });
-    return { containerInstance: toContainerInstance(deps, rec, true) };
+    return { containerInstance: toContainerInstance(deps, await rec, true) };
   },
 
-  DescribeContainerInstances: (
+  DescribeContainerInstances: async (
     i: ecs.DescribeContainerInstancesRequest,
-  ): Out<ecs.DescribeContainerInstancesResponse> => {
+  ): Promise<Out<ecs.DescribeContainerInstancesResponse>> => {
     if ((i.containerInstances ?? []).length === 0)
       throw invalidParameter('Container instance cannot be empty.', { field: 'containerInstances' });
     const cluster = getCluster(deps, i.cluster).name;
@@ -122,7 +124,9 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
     return { containerInstances: out, failures };
   },
 
-  ListContainerInstances: (i: ecs.ListContainerInstancesRequest): Out<ecs.ListContainerInstancesResponse> => {
+  ListContainerInstances: async (
+    i: ecs.ListContainerInstancesRequest,
+  ): Promise<Out<ecs.ListContainerInstancesResponse>> => {
     const cluster = getCluster(deps, i.cluster).name;
     const all = filterInstances(deps, cluster, {
       ...(i.filter ? { filter: i.filter } : {}),
@@ -132,9 +136,9 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
     return { containerInstanceArns: page.map((c) => c.arn), ...(nextToken ? { nextToken } : {}) };
   },
 
-  UpdateContainerInstancesState: (
+  UpdateContainerInstancesState: async (
     i: ecs.UpdateContainerInstancesStateRequest,
-  ): Out<ecs.UpdateContainerInstancesStateResponse> => {
+  ): Promise<Out<ecs.UpdateContainerInstancesStateResponse>> => {
     const cluster = getCluster(deps, i.cluster).name;
     if (i.status !== 'ACTIVE' && i.status !== 'DRAINING')
       throw invalidParameter('status must be ACTIVE or DRAINING.', { field: 'status' });
@@ -148,31 +152,31 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
       out.push(
         toContainerInstance(
           deps,
-          updateInstance(deps, cluster, ref, (c) => ({ ...c, status: i.status as 'ACTIVE' | 'DRAINING' })),
+          await updateInstance(deps, cluster, ref, (c) => ({ ...c, status: i.status as 'ACTIVE' | 'DRAINING' })),
         ),
       );
     }
     return { containerInstances: out, failures };
   },
 
-  DeregisterContainerInstance: (
+  DeregisterContainerInstance: async (
     i: ecs.DeregisterContainerInstanceRequest,
-  ): Out<ecs.DeregisterContainerInstanceResponse> => {
+  ): Promise<Out<ecs.DeregisterContainerInstanceResponse>> => {
     const cluster = getCluster(deps, i.cluster).name;
     return {
       containerInstance: toContainerInstance(
         deps,
-        deregisterInstance(deps, cluster, i.containerInstance as string, i.force ?? false),
+        await deregisterInstance(deps, cluster, i.containerInstance as string, i.force ?? false),
       ),
     };
   },
 
-  PutAttributes: (i: ecs.PutAttributesRequest): Out<ecs.PutAttributesResponse> => {
+  PutAttributes: async (i: ecs.PutAttributesRequest): Promise<Out<ecs.PutAttributesResponse>> => {
     const cluster = getCluster(deps, i.cluster).name;
     for (const a of i.attributes ?? []) {
       if (!a.targetId) throw invalidParameter('attributes.targetId is required.', { field: 'attributes' });
       getInstance(deps, cluster, a.targetId);
-      updateInstance(deps, cluster, a.targetId, (c) => ({
+      await updateInstance(deps, cluster, a.targetId, (c) => ({
         ...c,
         attributes: [
           ...c.attributes.filter((x) => x.name !== a.name),
@@ -183,11 +187,11 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
     return { attributes: i.attributes ?? [] };
   },
 
-  DeleteAttributes: (i: ecs.DeleteAttributesRequest): Out<ecs.DeleteAttributesResponse> => {
+  DeleteAttributes: async (i: ecs.DeleteAttributesRequest): Promise<Out<ecs.DeleteAttributesResponse>> => {
     const cluster = getCluster(deps, i.cluster).name;
     for (const a of i.attributes ?? []) {
       if (!a.targetId) throw invalidParameter('attributes.targetId is required.', { field: 'attributes' });
-      updateInstance(deps, cluster, a.targetId, (c) => ({
+      await updateInstance(deps, cluster, a.targetId, (c) => ({
         ...c,
         attributes: c.attributes.filter((x) => x.name !== a.name),
       }));
@@ -195,7 +199,7 @@ export const instanceOps = (deps: ControlPlaneDeps) => ({
     return { attributes: i.attributes ?? [] };
   },
 
-  ListAttributes: (i: ecs.ListAttributesRequest): Out<ecs.ListAttributesResponse> => {
+  ListAttributes: async (i: ecs.ListAttributesRequest): Promise<Out<ecs.ListAttributesResponse>> => {
     const cluster = getCluster(deps, i.cluster).name;
     const all = listInstances(deps, cluster).flatMap((c) =>
       c.attributes

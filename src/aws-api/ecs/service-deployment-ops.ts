@@ -75,7 +75,9 @@ function alarmsOf(d: ServiceDeploymentRecord): Pick<ecs.ServiceDeployment, 'alar
 
 /** ECS's service deployments and service revisions: what each update of a service rolled out, and how. */
 export const serviceDeploymentOps = (deps: ControlPlaneDeps) => ({
-  ListServiceDeployments: (i: ecs.ListServiceDeploymentsRequest): Out<ecs.ListServiceDeploymentsResponse> => {
+  ListServiceDeployments: async (
+    i: ecs.ListServiceDeploymentsRequest,
+  ): Promise<Out<ecs.ListServiceDeploymentsResponse>> => {
     const s = getService(deps, i.cluster, i.service as string);
     const all = listServiceDeployments(deps, s, i.status, {
       ...(i.createdAt?.before ? { before: i.createdAt.before } : {}),
@@ -97,9 +99,9 @@ export const serviceDeploymentOps = (deps: ControlPlaneDeps) => ({
       ...(nextToken ? { nextToken } : {}),
     };
   },
-  DescribeServiceDeployments: (
+  DescribeServiceDeployments: async (
     i: ecs.DescribeServiceDeploymentsRequest,
-  ): Out<ecs.DescribeServiceDeploymentsResponse> => {
+  ): Promise<Out<ecs.DescribeServiceDeploymentsResponse>> => {
     const out: ecs.ServiceDeployment[] = [];
     const failures: ecs.Failure[] = [];
     for (const arn of i.serviceDeploymentArns ?? []) {
@@ -109,18 +111,26 @@ export const serviceDeploymentOps = (deps: ControlPlaneDeps) => ({
     }
     return { serviceDeployments: out, failures };
   },
-  StopServiceDeployment: (i: ecs.StopServiceDeploymentRequest): Out<ecs.StopServiceDeploymentResponse> => ({
-    serviceDeploymentArn: stopServiceDeployment(deps, i.serviceDeploymentArn as string, i.stopType).arn,
+  StopServiceDeployment: async (
+    i: ecs.StopServiceDeploymentRequest,
+  ): Promise<Out<ecs.StopServiceDeploymentResponse>> => ({
+    serviceDeploymentArn: (await stopServiceDeployment(deps, i.serviceDeploymentArn as string, i.stopType)).arn,
   }),
-  ContinueServiceDeployment: (i: ecs.ContinueServiceDeploymentRequest): Out<ecs.ContinueServiceDeploymentResponse> => ({
-    serviceDeploymentArn: continueServiceDeployment(
-      deps,
-      i.serviceDeploymentArn as string,
-      i.hookId,
-      (i.action ?? 'CONTINUE') as 'CONTINUE' | 'ROLLBACK',
+  ContinueServiceDeployment: async (
+    i: ecs.ContinueServiceDeploymentRequest,
+  ): Promise<Out<ecs.ContinueServiceDeploymentResponse>> => ({
+    serviceDeploymentArn: (
+      await continueServiceDeployment(
+        deps,
+        i.serviceDeploymentArn as string,
+        i.hookId,
+        (i.action ?? 'CONTINUE') as 'CONTINUE' | 'ROLLBACK',
+      )
     ).arn,
   }),
-  DescribeServiceRevisions: (i: ecs.DescribeServiceRevisionsRequest): Out<ecs.DescribeServiceRevisionsResponse> => {
+  DescribeServiceRevisions: async (
+    i: ecs.DescribeServiceRevisionsRequest,
+  ): Promise<Out<ecs.DescribeServiceRevisionsResponse>> => {
     const out: ecs.ServiceRevision[] = [];
     const failures: ecs.Failure[] = [];
     for (const arn of i.serviceRevisionArns ?? []) {

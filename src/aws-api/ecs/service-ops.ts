@@ -71,21 +71,24 @@ export function toService(s: ServiceRecord, clusterArn: string, withTags = false
 export const serviceOps = (deps: ControlPlaneDeps) => {
   const arn = (cluster: string | undefined) => getCluster(deps, cluster).arn;
   return {
-    CreateService: (i: ecs.CreateServiceRequest): Out<ecs.CreateServiceResponse> => ({
-      service: toService(createServiceOnce(deps, i as unknown as ServiceInput), arn(i.cluster), true),
+    CreateService: async (i: ecs.CreateServiceRequest): Promise<Out<ecs.CreateServiceResponse>> => ({
+      service: toService(await createServiceOnce(deps, i as unknown as ServiceInput), arn(i.cluster), true),
     }),
-    UpdateService: (i: ecs.UpdateServiceRequest): Out<ecs.UpdateServiceResponse> => ({
-      service: toService(updateService(deps, i as unknown as Parameters<typeof updateService>[1]), arn(i.cluster)),
+    UpdateService: async (i: ecs.UpdateServiceRequest): Promise<Out<ecs.UpdateServiceResponse>> => ({
+      service: toService(
+        await updateService(deps, i as unknown as Parameters<typeof updateService>[1]),
+        arn(i.cluster),
+      ),
     }),
-    DeleteService: (i: ecs.DeleteServiceRequest): Out<ecs.DeleteServiceResponse> => ({
-      service: toService(deleteService(deps, i.cluster, i.service as string, i.force ?? false), arn(i.cluster)),
+    DeleteService: async (i: ecs.DeleteServiceRequest): Promise<Out<ecs.DeleteServiceResponse>> => ({
+      service: toService(await deleteService(deps, i.cluster, i.service as string, i.force ?? false), arn(i.cluster)),
     }),
-    DescribeServices: (i: ecs.DescribeServicesRequest): Out<ecs.DescribeServicesResponse> => {
+    DescribeServices: async (i: ecs.DescribeServicesRequest): Promise<Out<ecs.DescribeServicesResponse>> => {
       const r = describeServices(deps, i.cluster, i.services ?? []);
       const tags = i.include?.includes('TAGS') ?? false;
       return { services: r.services.map((s) => toService(s, arn(i.cluster), tags)), failures: r.failures };
     },
-    ListServices: (i: ecs.ListServicesRequest): Out<ecs.ListServicesResponse> => {
+    ListServices: async (i: ecs.ListServicesRequest): Promise<Out<ecs.ListServicesResponse>> => {
       const all = listServices(deps, i.cluster, {
         ...(i.launchType ? { launchType: i.launchType } : {}),
         ...(i.schedulingStrategy ? { schedulingStrategy: i.schedulingStrategy } : {}),
@@ -94,7 +97,9 @@ export const serviceOps = (deps: ControlPlaneDeps) => {
       return { serviceArns: page.map((s) => s.arn), ...(nextToken ? { nextToken } : {}) };
     },
     // Service Connect namespaces are not kept, so no service is in one.
-    ListServicesByNamespace: (i: ecs.ListServicesByNamespaceRequest): Out<ecs.ListServicesByNamespaceResponse> => {
+    ListServicesByNamespace: async (
+      i: ecs.ListServicesByNamespaceRequest,
+    ): Promise<Out<ecs.ListServicesByNamespaceResponse>> => {
       void i;
       return { serviceArns: [] };
     },

@@ -54,11 +54,11 @@ export function toTaskDefinition(t: TaskDefinitionRecord): ecs.TaskDefinition {
 const callerArn = (ctx: RequestContext) => `arn:aws:iam::${ctx.accountId}:root`;
 
 export const taskDefinitionOps = (deps: ControlPlaneDeps) => ({
-  RegisterTaskDefinition: (
+  RegisterTaskDefinition: async (
     i: ecs.RegisterTaskDefinitionRequest,
     ctx: RequestContext,
-  ): Out<ecs.RegisterTaskDefinitionResponse> => {
-    const rec = registerTaskDefinition(
+  ): Promise<Out<ecs.RegisterTaskDefinitionResponse>> => {
+    const rec = await registerTaskDefinition(
       deps,
       i as unknown as Parameters<typeof registerTaskDefinition>[1],
       callerArn(ctx),
@@ -66,12 +66,14 @@ export const taskDefinitionOps = (deps: ControlPlaneDeps) => ({
     return { taskDefinition: toTaskDefinition(rec), tags: rec.tags };
   },
 
-  DescribeTaskDefinition: (i: ecs.DescribeTaskDefinitionRequest): Out<ecs.DescribeTaskDefinitionResponse> => {
+  DescribeTaskDefinition: async (
+    i: ecs.DescribeTaskDefinitionRequest,
+  ): Promise<Out<ecs.DescribeTaskDefinitionResponse>> => {
     const rec = resolveTaskDefinition(deps, i.taskDefinition as string);
     return { taskDefinition: toTaskDefinition(rec), ...(i.include?.includes('TAGS') ? { tags: rec.tags } : {}) };
   },
 
-  ListTaskDefinitions: (i: ecs.ListTaskDefinitionsRequest): Out<ecs.ListTaskDefinitionsResponse> => {
+  ListTaskDefinitions: async (i: ecs.ListTaskDefinitionsRequest): Promise<Out<ecs.ListTaskDefinitionsResponse>> => {
     const all = listTaskDefinitions(deps, {
       ...(i.familyPrefix ? { familyPrefix: i.familyPrefix } : {}),
       ...(i.status ? { status: i.status } : {}),
@@ -81,9 +83,9 @@ export const taskDefinitionOps = (deps: ControlPlaneDeps) => ({
     return { taskDefinitionArns: page, ...(nextToken ? { nextToken } : {}) };
   },
 
-  ListTaskDefinitionFamilies: (
+  ListTaskDefinitionFamilies: async (
     i: ecs.ListTaskDefinitionFamiliesRequest,
-  ): Out<ecs.ListTaskDefinitionFamiliesResponse> => {
+  ): Promise<Out<ecs.ListTaskDefinitionFamiliesResponse>> => {
     const all = listFamilies(deps, {
       ...(i.familyPrefix ? { familyPrefix: i.familyPrefix } : {}),
       ...(i.status ? { status: i.status } : {}),
@@ -92,12 +94,16 @@ export const taskDefinitionOps = (deps: ControlPlaneDeps) => ({
     return { families: page, ...(nextToken ? { nextToken } : {}) };
   },
 
-  DeregisterTaskDefinition: (i: ecs.DeregisterTaskDefinitionRequest): Out<ecs.DeregisterTaskDefinitionResponse> => ({
-    taskDefinition: toTaskDefinition(deregisterTaskDefinition(deps, i.taskDefinition as string)),
+  DeregisterTaskDefinition: async (
+    i: ecs.DeregisterTaskDefinitionRequest,
+  ): Promise<Out<ecs.DeregisterTaskDefinitionResponse>> => ({
+    taskDefinition: toTaskDefinition(await deregisterTaskDefinition(deps, i.taskDefinition as string)),
   }),
 
-  DeleteTaskDefinitions: (i: ecs.DeleteTaskDefinitionsRequest): Out<ecs.DeleteTaskDefinitionsResponse> => {
-    const r = deleteTaskDefinitions(deps, i.taskDefinitions ?? []);
+  DeleteTaskDefinitions: async (
+    i: ecs.DeleteTaskDefinitionsRequest,
+  ): Promise<Out<ecs.DeleteTaskDefinitionsResponse>> => {
+    const r = await deleteTaskDefinitions(deps, i.taskDefinitions ?? []);
     return { taskDefinitions: r.deleted.map(toTaskDefinition), failures: r.failures };
   },
 });

@@ -13,7 +13,7 @@ import {
   stopTask,
 } from '../../control-plane/index.js';
 import { testControlPlaneDeps } from '../../control-plane/test-deps.js';
-import { SqliteStore } from '../../store/index.js';
+import { SqliteStore, localShared } from '../../store/index.js';
 import { encodeJsonText } from '../model/encode-json.js';
 import { loadModel } from '../model/load.js';
 import { taskOps, toTask } from './task-ops.js';
@@ -24,26 +24,27 @@ const wire = (out: unknown) => encodeJsonText(loadModel('ecs'), 'DescribeTasksRe
 describe('DescribeTasks', () => {
   // SQLite, as berth runs: its cached tables hand out the same frozen record until it changes,
   // which is what the kept text of a task hangs on.
-  const withStore = (fn: (deps: ReturnType<typeof testControlPlaneDeps>) => void) => {
+  const withStore = async (fn: (deps: ReturnType<typeof testControlPlaneDeps>) => Promise<void>) => {
     const dir = mkdtempSync(join(tmpdir(), 'berth-task-ops-'));
     const store = new SqliteStore(join(dir, 'state.db'));
     try {
-      fn({ ...testControlPlaneDeps(), store });
+      await fn({ ...testControlPlaneDeps(), store: localShared(store) });
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   };
 
-  it('answers a kept task as its fresh encoding, and follows every change of the task', () => {
-    withStore((deps) => {
-      createCluster(deps, { clusterName: 'c' });
-      registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-      registerTaskDefinition(deps, {
+  it('answers a kept task as its fresh encoding, and follows every change of the task', async () => {
+    await withStore(async (deps) => {
+      await createCluster(deps, { clusterName: 'c' });
+      await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+      await registerTaskDefinition(deps, {
         family: 'web',
         containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
       });
-      const [task] = runTask(deps, { cluster: 'c', taskDefinition: 'web', tags: [{ key: 'k', value: 'v' }] }).tasks;
+      const [task] = (await runTask(deps, { cluster: 'c', taskDefinition: 'web', tags: [{ key: 'k', value: 'v' }] }))
+        .tasks;
       assert.ok(task);
       const ops = taskOps(deps);
       const fresh = (withTags: boolean) => {
@@ -52,17 +53,21 @@ describe('DescribeTasks', () => {
         return wire({ tasks: [toTask(t, getCluster(deps, 'c').arn, withTags)], failures: [] });
       };
 
-      const first = wire(ops.DescribeTasks({ cluster: 'c', tasks: [task.arn] }));
+      const first = wire(await ops.DescribeTasks({ cluster: 'c', tasks: [task.arn] }));
       assert.equal(first, fresh(false));
-      assert.equal(wire(ops.DescribeTasks({ cluster: 'c', tasks: [task.arn] })), first, 'the kept text, unchanged');
+      assert.equal(
+        wire(await ops.DescribeTasks({ cluster: 'c', tasks: [task.arn] })),
+        first,
+        'the kept text, unchanged',
+      );
       assert.doesNotMatch(first ?? '', /"key":"k"/, 'no tags unless asked');
 
-      const tagged = wire(ops.DescribeTasks({ cluster: 'c', tasks: [task.arn], include: ['TAGS'] }));
+      const tagged = wire(await ops.DescribeTasks({ cluster: 'c', tasks: [task.arn], include: ['TAGS'] }));
       assert.equal(tagged, fresh(true));
       assert.match(tagged ?? '', /"tags":\[\{"key":"k","value":"v"\}\]/);
 
-      stopTask(deps, 'c', task.arn, 'done here');
-      const after = wire(ops.DescribeTasks({ cluster: 'c', tasks: [task.arn] }));
+      await stopTask(deps, 'c', task.arn, 'done here');
+      const after = wire(await ops.DescribeTasks({ cluster: 'c', tasks: [task.arn] }));
       assert.equal(after, fresh(false));
       assert.match(after ?? '', /"desiredStatus":"STOPPED"/);
       assert.match(after ?? '', /"stoppedReason":"done here"/);

@@ -106,13 +106,13 @@ function toRunResult(
 }
 
 export const taskOps = (deps: ControlPlaneDeps) => ({
-  RunTask: (i: ecs.RunTaskRequest): Out<ecs.RunTaskResponse> =>
-    toRunResult(deps, runTaskOnce(deps, i as unknown as RunTaskInput & { clientToken?: string }), i.cluster),
+  RunTask: async (i: ecs.RunTaskRequest): Promise<Out<ecs.RunTaskResponse>> =>
+    toRunResult(deps, await runTaskOnce(deps, i as unknown as RunTaskInput & { clientToken?: string }), i.cluster),
 
-  StartTask: (i: ecs.StartTaskRequest): Out<ecs.StartTaskResponse> => {
-    const results = (i.containerInstances ?? []).map((ci) =>
-      runTask(deps, { ...(i as unknown as RunTaskInput), count: 1, containerInstances: [ci] }),
-    );
+  StartTask: async (i: ecs.StartTaskRequest): Promise<Out<ecs.StartTaskResponse>> => {
+    const results: RunTaskResult[] = [];
+    for (const ci of i.containerInstances ?? [])
+      results.push(await runTask(deps, { ...(i as unknown as RunTaskInput), count: 1, containerInstances: [ci] }));
     const merged: RunTaskResult = {
       tasks: results.flatMap((r) => r.tasks),
       failures: results.flatMap((r) => r.failures),
@@ -120,12 +120,12 @@ export const taskOps = (deps: ControlPlaneDeps) => ({
     return toRunResult(deps, merged, i.cluster);
   },
 
-  StopTask: (i: ecs.StopTaskRequest): Out<ecs.StopTaskResponse> => {
+  StopTask: async (i: ecs.StopTaskRequest): Promise<Out<ecs.StopTaskResponse>> => {
     const c = getCluster(deps, i.cluster);
-    return { task: toTask(stopTask(deps, c.name, i.task as string, i.reason), c.arn) };
+    return { task: toTask(await stopTask(deps, c.name, i.task as string, i.reason), c.arn) };
   },
 
-  DescribeTasks: (i: ecs.DescribeTasksRequest): Out<ecs.DescribeTasksResponse> => {
+  DescribeTasks: async (i: ecs.DescribeTasksRequest): Promise<Out<ecs.DescribeTasksResponse>> => {
     if ((i.tasks ?? []).length === 0) throw invalidParameter('Tasks cannot be empty.', { field: 'tasks' });
     const c = getCluster(deps, i.cluster);
     const out: ecs.Task[] = [];
@@ -138,7 +138,7 @@ export const taskOps = (deps: ControlPlaneDeps) => ({
     return { tasks: out, failures };
   },
 
-  ListTasks: (i: ecs.ListTasksRequest): Out<ecs.ListTasksResponse> => {
+  ListTasks: async (i: ecs.ListTasksRequest): Promise<Out<ecs.ListTasksResponse>> => {
     const c = getCluster(deps, i.cluster);
     const all = listTasks(deps, c.name, {
       ...(i.containerInstance ? { containerInstance: i.containerInstance } : {}),

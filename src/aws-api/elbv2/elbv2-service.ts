@@ -59,39 +59,39 @@ export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsSer
   return defineService('elbv2', {
     errorCode: elbErrorCode,
     handlers: {
-      CreateLoadBalancer(i: elb.CreateLoadBalancerInput): Out<elb.CreateLoadBalancerOutput> {
+      async CreateLoadBalancer(i: elb.CreateLoadBalancerInput): Promise<Out<elb.CreateLoadBalancerOutput>> {
         const lb = createLoadBalancer(deps, {
           ...(i as CreateLoadBalancerInput),
           ...(i.Tags ? { Tags: tags(i.Tags) } : {}),
         });
-        return { LoadBalancers: [loadBalancerOut(lb, deps.region)] };
+        return { LoadBalancers: [loadBalancerOut(await lb, deps.region)] };
       },
-      DescribeLoadBalancers(i: elb.DescribeLoadBalancersInput): Out<elb.DescribeLoadBalancersOutput> {
+      async DescribeLoadBalancers(i: elb.DescribeLoadBalancersInput): Promise<Out<elb.DescribeLoadBalancersOutput>> {
         const p = paged(describeLoadBalancers(deps, i.LoadBalancerArns, i.Names), i.PageSize, i.Marker);
         return {
           LoadBalancers: p.items.map((lb) => loadBalancerOut(lb, deps.region)),
           ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}),
         };
       },
-      DeleteLoadBalancer(i: elb.DeleteLoadBalancerInput) {
-        deleteLoadBalancer(deps, i.LoadBalancerArn as string);
+      async DeleteLoadBalancer(i: elb.DeleteLoadBalancerInput) {
+        await deleteLoadBalancer(deps, i.LoadBalancerArn as string);
         return {};
       },
       DescribeLoadBalancerAttributes(i: elb.DescribeLoadBalancerAttributesInput) {
         return { Attributes: attributesOut(loadBalancerByArn(deps, i.LoadBalancerArn as string).attributes) };
       },
-      ModifyLoadBalancerAttributes(i: elb.ModifyLoadBalancerAttributesInput) {
+      async ModifyLoadBalancerAttributes(i: elb.ModifyLoadBalancerAttributesInput) {
         return {
           Attributes: attributesOut(
-            modifyLoadBalancerAttributes(deps, i.LoadBalancerArn as string, i.Attributes ?? []),
+            await modifyLoadBalancerAttributes(deps, i.LoadBalancerArn as string, i.Attributes ?? []),
           ),
         };
       },
-      CreateTargetGroup(i: elb.CreateTargetGroupInput): Out<elb.CreateTargetGroupOutput> {
+      async CreateTargetGroup(i: elb.CreateTargetGroupInput): Promise<Out<elb.CreateTargetGroupOutput>> {
         const tg = createTargetGroup(deps, { ...(i as TargetGroupInput), ...(i.Tags ? { Tags: tags(i.Tags) } : {}) });
-        return { TargetGroups: [tgOut(tg)] };
+        return { TargetGroups: [tgOut(await tg)] };
       },
-      DescribeTargetGroups(i: elb.DescribeTargetGroupsInput): Out<elb.DescribeTargetGroupsOutput> {
+      async DescribeTargetGroups(i: elb.DescribeTargetGroupsInput): Promise<Out<elb.DescribeTargetGroupsOutput>> {
         const by = tgLbs();
         const p = paged(
           describeTargetGroups(deps, i as { TargetGroupArns?: string[]; Names?: string[]; LoadBalancerArn?: string }),
@@ -103,24 +103,26 @@ export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsSer
           ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}),
         };
       },
-      ModifyTargetGroup(i: elb.ModifyTargetGroupInput): Out<elb.ModifyTargetGroupOutput> {
+      async ModifyTargetGroup(i: elb.ModifyTargetGroupInput): Promise<Out<elb.ModifyTargetGroupOutput>> {
         const { TargetGroupArn, ...rest } = i;
         return {
           TargetGroups: [
-            tgOut(modifyTargetGroup(deps, TargetGroupArn as string, rest as Omit<TargetGroupInput, 'Name'>)),
+            tgOut(await modifyTargetGroup(deps, TargetGroupArn as string, rest as Omit<TargetGroupInput, 'Name'>)),
           ],
         };
       },
-      DeleteTargetGroup(i: elb.DeleteTargetGroupInput) {
-        deleteTargetGroup(deps, i.TargetGroupArn as string);
+      async DeleteTargetGroup(i: elb.DeleteTargetGroupInput) {
+        await deleteTargetGroup(deps, i.TargetGroupArn as string);
         return {};
       },
       DescribeTargetGroupAttributes(i: elb.DescribeTargetGroupAttributesInput) {
         return { Attributes: attributesOut(targetGroupByArn(deps, i.TargetGroupArn as string).attributes) };
       },
-      ModifyTargetGroupAttributes(i: elb.ModifyTargetGroupAttributesInput) {
+      async ModifyTargetGroupAttributes(i: elb.ModifyTargetGroupAttributesInput) {
         return {
-          Attributes: attributesOut(modifyTargetGroupAttributes(deps, i.TargetGroupArn as string, i.Attributes ?? [])),
+          Attributes: attributesOut(
+            await modifyTargetGroupAttributes(deps, i.TargetGroupArn as string, i.Attributes ?? []),
+          ),
         };
       },
       async CreateListener(i: elb.CreateListenerInput): Promise<Out<elb.CreateListenerOutput>> {
@@ -131,7 +133,7 @@ export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsSer
         );
         return { Listeners: [listenerOut(l)] };
       },
-      DescribeListeners(i: elb.DescribeListenersInput): Out<elb.DescribeListenersOutput> {
+      async DescribeListeners(i: elb.DescribeListenersInput): Promise<Out<elb.DescribeListenersOutput>> {
         const all = describeListeners(deps, i as { LoadBalancerArn?: string; ListenerArns?: string[] });
         const p = paged(all, i.PageSize, i.Marker);
         return { Listeners: p.items.map(listenerOut), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
@@ -144,47 +146,47 @@ export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsSer
           ],
         };
       },
-      DeleteListener(i: elb.DeleteListenerInput) {
-        deleteListener(deps, i.ListenerArn as string);
+      async DeleteListener(i: elb.DeleteListenerInput) {
+        await deleteListener(deps, i.ListenerArn as string);
         return {};
       },
-      CreateRule(i: elb.CreateRuleInput): Out<elb.CreateRuleOutput> {
-        const r = createRule(deps, { ...(i as unknown as RuleInput), ...(i.Tags ? { Tags: tags(i.Tags) } : {}) });
+      async CreateRule(i: elb.CreateRuleInput): Promise<Out<elb.CreateRuleOutput>> {
+        const r = await createRule(deps, { ...(i as unknown as RuleInput), ...(i.Tags ? { Tags: tags(i.Tags) } : {}) });
         return { Rules: [ruleOut({ arn: r.arn, priority: r.priority, conditions: r.conditions, actions: r.actions })] };
       },
-      DescribeRules(i: elb.DescribeRulesInput): Out<elb.DescribeRulesOutput> {
+      async DescribeRules(i: elb.DescribeRulesInput): Promise<Out<elb.DescribeRulesOutput>> {
         const p = paged(describeRules(deps, i as { ListenerArn?: string; RuleArns?: string[] }), i.PageSize, i.Marker);
         return { Rules: p.items.map(ruleOut), ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
       },
-      ModifyRule(i: elb.ModifyRuleInput): Out<elb.ModifyRuleOutput> {
-        const r = modifyRule(
+      async ModifyRule(i: elb.ModifyRuleInput): Promise<Out<elb.ModifyRuleOutput>> {
+        const r = await modifyRule(
           deps,
           i.RuleArn as string,
           i as { Conditions?: RuleInput['Conditions']; Actions?: RuleInput['Actions'] },
         );
         return { Rules: [ruleOut({ arn: r.arn, priority: r.priority, conditions: r.conditions, actions: r.actions })] };
       },
-      SetRulePriorities(i: elb.SetRulePrioritiesInput): Out<elb.SetRulePrioritiesOutput> {
-        const rs = setRulePriorities(deps, i.RulePriorities ?? []);
+      async SetRulePriorities(i: elb.SetRulePrioritiesInput): Promise<Out<elb.SetRulePrioritiesOutput>> {
+        const rs = await setRulePriorities(deps, i.RulePriorities ?? []);
         return {
           Rules: rs.map((r) =>
             ruleOut({ arn: r.arn, priority: r.priority, conditions: r.conditions, actions: r.actions }),
           ),
         };
       },
-      DeleteRule(i: elb.DeleteRuleInput) {
-        deleteRule(deps, i.RuleArn as string);
+      async DeleteRule(i: elb.DeleteRuleInput) {
+        await deleteRule(deps, i.RuleArn as string);
         return {};
       },
-      RegisterTargets(i: elb.RegisterTargetsInput) {
-        registerTargets(deps, i.TargetGroupArn as string, (i.Targets ?? []) as TargetInput[]);
+      async RegisterTargets(i: elb.RegisterTargetsInput) {
+        await registerTargets(deps, i.TargetGroupArn as string, (i.Targets ?? []) as TargetInput[]);
         return {};
       },
-      DeregisterTargets(i: elb.DeregisterTargetsInput) {
-        deregisterTargets(deps, i.TargetGroupArn as string, (i.Targets ?? []) as TargetInput[]);
+      async DeregisterTargets(i: elb.DeregisterTargetsInput) {
+        await deregisterTargets(deps, i.TargetGroupArn as string, (i.Targets ?? []) as TargetInput[]);
         return {};
       },
-      DescribeTargetHealth(i: elb.DescribeTargetHealthInput): Out<elb.DescribeTargetHealthOutput> {
+      async DescribeTargetHealth(i: elb.DescribeTargetHealthInput): Promise<Out<elb.DescribeTargetHealthOutput>> {
         const tg = targetGroupByArn(deps, i.TargetGroupArn as string);
         return {
           TargetHealthDescriptions: describeTargetHealth(deps, tg.arn, i.Targets as TargetInput[] | undefined).map(
@@ -204,20 +206,20 @@ export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsSer
           ),
         };
       },
-      AddTags(i: elb.AddTagsInput) {
-        addTags(deps, i.ResourceArns ?? [], tags(i.Tags) ?? []);
+      async AddTags(i: elb.AddTagsInput) {
+        await addTags(deps, i.ResourceArns ?? [], tags(i.Tags) ?? []);
         return {};
       },
-      RemoveTags(i: elb.RemoveTagsInput) {
-        removeTags(deps, i.ResourceArns ?? [], i.TagKeys ?? []);
+      async RemoveTags(i: elb.RemoveTagsInput) {
+        await removeTags(deps, i.ResourceArns ?? [], i.TagKeys ?? []);
         return {};
       },
-      DescribeTags(i: elb.DescribeTagsInput): Out<elb.DescribeTagsOutput> {
+      async DescribeTags(i: elb.DescribeTagsInput): Promise<Out<elb.DescribeTagsOutput>> {
         return {
           TagDescriptions: describeTags(deps, i.ResourceArns ?? []).map((d) => ({ ResourceArn: d.arn, Tags: d.tags })),
         };
       },
-      DescribeAccountLimits(): Out<elb.DescribeAccountLimitsOutput> {
+      async DescribeAccountLimits(): Promise<Out<elb.DescribeAccountLimitsOutput>> {
         const limits = {
           'application-load-balancers': 50,
           'network-load-balancers': 50,

@@ -45,8 +45,8 @@ function userNameOf(name: string | undefined, ctx: RequestContext): string {
 function policyHandlers(deps: IamDeps, kind: EntityKind, Kind: 'Role' | 'User'): Record<string, Handler> {
   const nameOf = (i: { RoleName?: string; UserName?: string }) => (Kind === 'Role' ? i.RoleName : i.UserName) as string;
   return {
-    [`Put${Kind}Policy`]: (i: iam.PutRolePolicyRequest & iam.PutUserPolicyRequest) => {
-      putInlinePolicy(deps, kind, nameOf(i), i.PolicyName as string, i.PolicyDocument as string);
+    [`Put${Kind}Policy`]: async (i: iam.PutRolePolicyRequest & iam.PutUserPolicyRequest) => {
+      await putInlinePolicy(deps, kind, nameOf(i), i.PolicyName as string, i.PolicyDocument as string);
       return {};
     },
     [`Get${Kind}Policy`]: (i: iam.GetRolePolicyRequest & iam.GetUserPolicyRequest) => ({
@@ -54,8 +54,8 @@ function policyHandlers(deps: IamDeps, kind: EntityKind, Kind: 'Role' | 'User'):
       PolicyName: i.PolicyName,
       PolicyDocument: encodedDocument(inlinePolicy(deps, kind, nameOf(i), i.PolicyName as string)),
     }),
-    [`Delete${Kind}Policy`]: (i: iam.DeleteRolePolicyRequest & iam.DeleteUserPolicyRequest) => {
-      deleteInlinePolicy(deps, kind, nameOf(i), i.PolicyName as string);
+    [`Delete${Kind}Policy`]: async (i: iam.DeleteRolePolicyRequest & iam.DeleteUserPolicyRequest) => {
+      await deleteInlinePolicy(deps, kind, nameOf(i), i.PolicyName as string);
       return {};
     },
     [`List${Kind}Policies`]: (i: iam.ListRolePoliciesRequest & iam.ListUserPoliciesRequest) => {
@@ -65,12 +65,12 @@ function policyHandlers(deps: IamDeps, kind: EntityKind, Kind: 'Role' | 'User'):
       const p = page(names, (n) => n, i.MaxItems, i.Marker);
       return { PolicyNames: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },
-    [`Attach${Kind}Policy`]: (i: iam.AttachRolePolicyRequest & iam.AttachUserPolicyRequest) => {
-      attachPolicy(deps, kind, nameOf(i), i.PolicyArn as string);
+    [`Attach${Kind}Policy`]: async (i: iam.AttachRolePolicyRequest & iam.AttachUserPolicyRequest) => {
+      await attachPolicy(deps, kind, nameOf(i), i.PolicyArn as string);
       return {};
     },
-    [`Detach${Kind}Policy`]: (i: iam.DetachRolePolicyRequest & iam.DetachUserPolicyRequest) => {
-      detachPolicy(deps, kind, nameOf(i), i.PolicyArn as string);
+    [`Detach${Kind}Policy`]: async (i: iam.DetachRolePolicyRequest & iam.DetachUserPolicyRequest) => {
+      await detachPolicy(deps, kind, nameOf(i), i.PolicyArn as string);
       return {};
     },
     [`ListAttached${Kind}Policies`]: (i: iam.ListAttachedRolePoliciesRequest & iam.ListAttachedUserPoliciesRequest) => {
@@ -83,12 +83,12 @@ function policyHandlers(deps: IamDeps, kind: EntityKind, Kind: 'Role' | 'User'):
       const p = page(attached, (a) => a.PolicyArn, i.MaxItems, i.Marker);
       return { AttachedPolicies: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },
-    [`Tag${Kind}`]: (i: iam.TagRoleRequest & iam.TagUserRequest) => {
-      tagEntity(deps, kind, nameOf(i), tagsIn(i.Tags));
+    [`Tag${Kind}`]: async (i: iam.TagRoleRequest & iam.TagUserRequest) => {
+      await tagEntity(deps, kind, nameOf(i), tagsIn(i.Tags));
       return {};
     },
-    [`Untag${Kind}`]: (i: iam.UntagRoleRequest & iam.UntagUserRequest) => {
-      tagEntity(deps, kind, nameOf(i), [], i.TagKeys ?? []);
+    [`Untag${Kind}`]: async (i: iam.UntagRoleRequest & iam.UntagUserRequest) => {
+      await tagEntity(deps, kind, nameOf(i), [], i.TagKeys ?? []);
       return {};
     },
     [`List${Kind}Tags`]: (i: iam.ListRoleTagsRequest & iam.ListUserTagsRequest) => ({
@@ -102,7 +102,7 @@ function policyHandlers(deps: IamDeps, kind: EntityKind, Kind: 'Role' | 'User'):
 export function iamService(deps: IamDeps): AwsService {
   return defineService('iam', {
     handlers: {
-      CreateRole: (i: iam.CreateRoleRequest): Out<iam.CreateRoleResponse> => {
+      CreateRole: async (i: iam.CreateRoleRequest): Promise<Out<iam.CreateRoleResponse>> => {
         if (i.PermissionsBoundary)
           throw invalidParameter('berth does not support permissions boundaries yet.', {
             field: 'PermissionsBoundary',
@@ -115,13 +115,13 @@ export function iamService(deps: IamDeps): AwsService {
           ...(i.MaxSessionDuration !== undefined ? { maxSessionDuration: i.MaxSessionDuration } : {}),
           tags: tagsIn(i.Tags),
         });
-        const { RoleLastUsed: _, ...role } = roleOut(r);
+        const { RoleLastUsed: _, ...role } = roleOut(await r);
         return { Role: role };
       },
-      GetRole: (i: iam.GetRoleRequest): Out<iam.GetRoleResponse> => ({
+      GetRole: async (i: iam.GetRoleRequest): Promise<Out<iam.GetRoleResponse>> => ({
         Role: roleOut(entity<RoleRecord>(deps, 'role', i.RoleName as string)),
       }),
-      ListRoles: (i: iam.ListRolesRequest): Out<iam.ListRolesResponse> => {
+      ListRoles: async (i: iam.ListRolesRequest): Promise<Out<iam.ListRolesResponse>> => {
         const p = page(
           listEntities<RoleRecord>(deps, 'role', i.PathPrefix),
           (r) => r.name.toLowerCase(),
@@ -134,16 +134,16 @@ export function iamService(deps: IamDeps): AwsService {
           ...(p.Marker ? { Marker: p.Marker } : {}),
         };
       },
-      DeleteRole: (i: iam.DeleteRoleRequest) => {
-        deleteRole(deps, i.RoleName as string);
+      DeleteRole: async (i: iam.DeleteRoleRequest) => {
+        await deleteRole(deps, i.RoleName as string);
         return {};
       },
-      UpdateAssumeRolePolicy: (i: iam.UpdateAssumeRolePolicyRequest) => {
-        updateTrustPolicy(deps, i.RoleName as string, i.PolicyDocument as string);
+      UpdateAssumeRolePolicy: async (i: iam.UpdateAssumeRolePolicyRequest) => {
+        await updateTrustPolicy(deps, i.RoleName as string, i.PolicyDocument as string);
         return {};
       },
-      UpdateRole: (i: iam.UpdateRoleRequest) => {
-        updateRole(deps, i.RoleName as string, {
+      UpdateRole: async (i: iam.UpdateRoleRequest) => {
+        await updateRole(deps, i.RoleName as string, {
           ...(i.Description !== undefined ? { description: i.Description } : {}),
           ...(i.MaxSessionDuration !== undefined ? { maxSessionDuration: i.MaxSessionDuration } : {}),
         });
@@ -151,14 +151,14 @@ export function iamService(deps: IamDeps): AwsService {
       },
       ...policyHandlers(deps, 'role', 'Role'),
 
-      CreateUser: (i: iam.CreateUserRequest): Out<iam.CreateUserResponse> => {
+      CreateUser: async (i: iam.CreateUserRequest): Promise<Out<iam.CreateUserResponse>> => {
         if (i.PermissionsBoundary)
           throw invalidParameter('berth does not support permissions boundaries yet.', {
             field: 'PermissionsBoundary',
           });
         return {
           User: userOut(
-            createUser(deps, {
+            await createUser(deps, {
               name: i.UserName as string,
               ...(i.Path !== undefined ? { path: i.Path } : {}),
               tags: tagsIn(i.Tags),
@@ -166,10 +166,10 @@ export function iamService(deps: IamDeps): AwsService {
           ),
         };
       },
-      GetUser: (i: iam.GetUserRequest, ctx: RequestContext): Out<iam.GetUserResponse> => ({
+      GetUser: async (i: iam.GetUserRequest, ctx: RequestContext): Promise<Out<iam.GetUserResponse>> => ({
         User: userOut(entity<UserRecord>(deps, 'user', userNameOf(i.UserName, ctx))),
       }),
-      ListUsers: (i: iam.ListUsersRequest): Out<iam.ListUsersResponse> => {
+      ListUsers: async (i: iam.ListUsersRequest): Promise<Out<iam.ListUsersResponse>> => {
         const p = page(
           listEntities<UserRecord>(deps, 'user', i.PathPrefix),
           (u) => u.name.toLowerCase(),
@@ -182,14 +182,17 @@ export function iamService(deps: IamDeps): AwsService {
           ...(p.Marker ? { Marker: p.Marker } : {}),
         };
       },
-      DeleteUser: (i: iam.DeleteUserRequest) => {
-        deleteUser(deps, i.UserName as string);
+      DeleteUser: async (i: iam.DeleteUserRequest) => {
+        await deleteUser(deps, i.UserName as string);
         return {};
       },
       ...policyHandlers(deps, 'user', 'User'),
 
-      CreateAccessKey: (i: iam.CreateAccessKeyRequest, ctx: RequestContext): Out<iam.CreateAccessKeyResponse> => {
-        const { record, secret } = createAccessKey(deps, userNameOf(i.UserName, ctx));
+      CreateAccessKey: async (
+        i: iam.CreateAccessKeyRequest,
+        ctx: RequestContext,
+      ): Promise<Out<iam.CreateAccessKeyResponse>> => {
+        const { record, secret } = await createAccessKey(deps, userNameOf(i.UserName, ctx));
         return {
           AccessKey: {
             UserName: record.userName,
@@ -200,7 +203,10 @@ export function iamService(deps: IamDeps): AwsService {
           },
         };
       },
-      ListAccessKeys: (i: iam.ListAccessKeysRequest, ctx: RequestContext): Out<iam.ListAccessKeysResponse> => ({
+      ListAccessKeys: async (
+        i: iam.ListAccessKeysRequest,
+        ctx: RequestContext,
+      ): Promise<Out<iam.ListAccessKeysResponse>> => ({
         AccessKeyMetadata: userKeys(deps, userNameOf(i.UserName, ctx)).map((k) => ({
           UserName: k.userName,
           AccessKeyId: k.id,
@@ -209,15 +215,17 @@ export function iamService(deps: IamDeps): AwsService {
         })),
         IsTruncated: false,
       }),
-      DeleteAccessKey: (i: iam.DeleteAccessKeyRequest) => {
-        deleteAccessKey(deps, i.AccessKeyId as string, i.UserName);
+      DeleteAccessKey: async (i: iam.DeleteAccessKeyRequest) => {
+        await deleteAccessKey(deps, i.AccessKeyId as string, i.UserName);
         return {};
       },
-      UpdateAccessKey: (i: iam.UpdateAccessKeyRequest) => {
-        setAccessKeyStatus(deps, i.AccessKeyId as string, i.Status as 'Active' | 'Inactive', i.UserName);
+      UpdateAccessKey: async (i: iam.UpdateAccessKeyRequest) => {
+        await setAccessKeyStatus(deps, i.AccessKeyId as string, i.Status as 'Active' | 'Inactive', i.UserName);
         return {};
       },
-      GetAccessKeyLastUsed: (i: iam.GetAccessKeyLastUsedRequest): Out<iam.GetAccessKeyLastUsedResponse> => {
+      GetAccessKeyLastUsed: async (
+        i: iam.GetAccessKeyLastUsedRequest,
+      ): Promise<Out<iam.GetAccessKeyLastUsedResponse>> => {
         const k = accessKey(deps, i.AccessKeyId as string);
         if (!k) throw notFound(`The Access Key with id ${i.AccessKeyId} cannot be found.`, { resource: 'access-key' });
         return { UserName: k.userName, AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } };

@@ -43,36 +43,38 @@ export function instanceProfileHandlers(deps: IamDeps): Record<string, Handler> 
     };
   };
   return {
-    CreateInstanceProfile: (i: iam.CreateInstanceProfileRequest): Out<iam.CreateInstanceProfileResponse> => ({
+    CreateInstanceProfile: async (
+      i: iam.CreateInstanceProfileRequest,
+    ): Promise<Out<iam.CreateInstanceProfileResponse>> => ({
       InstanceProfile: profileOut(
         deps,
-        createInstanceProfile(deps, {
+        await createInstanceProfile(deps, {
           name: i.InstanceProfileName as string,
           ...(i.Path !== undefined ? { path: i.Path } : {}),
           tags: tagsIn(i.Tags),
         }),
       ),
     }),
-    GetInstanceProfile: (i: iam.GetInstanceProfileRequest): Out<iam.GetInstanceProfileResponse> => ({
+    GetInstanceProfile: async (i: iam.GetInstanceProfileRequest): Promise<Out<iam.GetInstanceProfileResponse>> => ({
       InstanceProfile: profileOut(deps, instanceProfile(deps, i.InstanceProfileName as string)),
     }),
-    DeleteInstanceProfile: (i: iam.DeleteInstanceProfileRequest) => {
-      deleteInstanceProfile(deps, i.InstanceProfileName as string);
+    DeleteInstanceProfile: async (i: iam.DeleteInstanceProfileRequest) => {
+      await deleteInstanceProfile(deps, i.InstanceProfileName as string);
       return {};
     },
-    AddRoleToInstanceProfile: (i: iam.AddRoleToInstanceProfileRequest) => {
-      addRoleToInstanceProfile(deps, i.InstanceProfileName as string, i.RoleName as string);
+    AddRoleToInstanceProfile: async (i: iam.AddRoleToInstanceProfileRequest) => {
+      await addRoleToInstanceProfile(deps, i.InstanceProfileName as string, i.RoleName as string);
       return {};
     },
-    RemoveRoleFromInstanceProfile: (i: iam.RemoveRoleFromInstanceProfileRequest) => {
-      removeRoleFromInstanceProfile(deps, i.InstanceProfileName as string, i.RoleName as string);
+    RemoveRoleFromInstanceProfile: async (i: iam.RemoveRoleFromInstanceProfileRequest) => {
+      await removeRoleFromInstanceProfile(deps, i.InstanceProfileName as string, i.RoleName as string);
       return {};
     },
-    ListInstanceProfiles: (i: iam.ListInstanceProfilesRequest): Out<iam.ListInstanceProfilesResponse> =>
+    ListInstanceProfiles: async (i: iam.ListInstanceProfilesRequest): Promise<Out<iam.ListInstanceProfilesResponse>> =>
       list(listInstanceProfiles(deps, i.PathPrefix ? { pathPrefix: i.PathPrefix } : {}), i.MaxItems, i.Marker),
-    ListInstanceProfilesForRole: (
+    ListInstanceProfilesForRole: async (
       i: iam.ListInstanceProfilesForRoleRequest,
-    ): Out<iam.ListInstanceProfilesForRoleResponse> => {
+    ): Promise<Out<iam.ListInstanceProfilesForRoleResponse>> => {
       const role = entity<RoleRecord>(deps, 'role', i.RoleName as string);
       return list(listInstanceProfiles(deps, { role: role.name }), i.MaxItems, i.Marker);
     },

@@ -20,10 +20,10 @@ type Out<T> = Omit<T, '$metadata'>;
 /** IAM's managed-policy operations: the account's own policies and AWS's, versions and tags. */
 export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
   return {
-    CreatePolicy: (i: iam.CreatePolicyRequest): Out<iam.CreatePolicyResponse> => ({
+    CreatePolicy: async (i: iam.CreatePolicyRequest): Promise<Out<iam.CreatePolicyResponse>> => ({
       Policy: policyOut(
         deps,
-        createPolicy(deps, {
+        await createPolicy(deps, {
           name: i.PolicyName as string,
           document: i.PolicyDocument as string,
           ...(i.Path !== undefined ? { path: i.Path } : {}),
@@ -32,14 +32,14 @@ export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
         }),
       ),
     }),
-    GetPolicy: (i: iam.GetPolicyRequest): Out<iam.GetPolicyResponse> => ({
+    GetPolicy: async (i: iam.GetPolicyRequest): Promise<Out<iam.GetPolicyResponse>> => ({
       Policy: policyOut(deps, managedPolicy(deps, i.PolicyArn as string)),
     }),
-    DeletePolicy: (i: iam.DeletePolicyRequest) => {
-      deletePolicy(deps, i.PolicyArn as string);
+    DeletePolicy: async (i: iam.DeletePolicyRequest) => {
+      await deletePolicy(deps, i.PolicyArn as string);
       return {};
     },
-    ListPolicies: (i: iam.ListPoliciesRequest): Out<iam.ListPoliciesResponse> => {
+    ListPolicies: async (i: iam.ListPoliciesRequest): Promise<Out<iam.ListPoliciesResponse>> => {
       const list = listPolicies(deps, {
         ...(i.Scope ? { scope: i.Scope } : {}),
         ...(i.PathPrefix ? { pathPrefix: i.PathPrefix } : {}),
@@ -52,8 +52,13 @@ export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
         ...(p.Marker ? { Marker: p.Marker } : {}),
       };
     },
-    CreatePolicyVersion: (i: iam.CreatePolicyVersionRequest): Out<iam.CreatePolicyVersionResponse> => {
-      const v = createPolicyVersion(deps, i.PolicyArn as string, i.PolicyDocument as string, i.SetAsDefault ?? false);
+    CreatePolicyVersion: async (i: iam.CreatePolicyVersionRequest): Promise<Out<iam.CreatePolicyVersionResponse>> => {
+      const v = await createPolicyVersion(
+        deps,
+        i.PolicyArn as string,
+        i.PolicyDocument as string,
+        i.SetAsDefault ?? false,
+      );
       return {
         PolicyVersion: {
           VersionId: v.id,
@@ -62,7 +67,7 @@ export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
         },
       };
     },
-    GetPolicyVersion: (i: iam.GetPolicyVersionRequest): Out<iam.GetPolicyVersionResponse> => {
+    GetPolicyVersion: async (i: iam.GetPolicyVersionRequest): Promise<Out<iam.GetPolicyVersionResponse>> => {
       const p = managedPolicy(deps, i.PolicyArn as string);
       const v = policyVersion(deps, i.PolicyArn as string, i.VersionId as string);
       return {
@@ -74,7 +79,7 @@ export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
         },
       };
     },
-    ListPolicyVersions: (i: iam.ListPolicyVersionsRequest): Out<iam.ListPolicyVersionsResponse> => {
+    ListPolicyVersions: async (i: iam.ListPolicyVersionsRequest): Promise<Out<iam.ListPolicyVersionsResponse>> => {
       const p = managedPolicy(deps, i.PolicyArn as string);
       return {
         Versions: [...p.versions].reverse().map((v) => ({
@@ -85,15 +90,17 @@ export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
         IsTruncated: false,
       };
     },
-    DeletePolicyVersion: (i: iam.DeletePolicyVersionRequest) => {
-      deletePolicyVersion(deps, i.PolicyArn as string, i.VersionId as string);
+    DeletePolicyVersion: async (i: iam.DeletePolicyVersionRequest) => {
+      await deletePolicyVersion(deps, i.PolicyArn as string, i.VersionId as string);
       return {};
     },
-    SetDefaultPolicyVersion: (i: iam.SetDefaultPolicyVersionRequest) => {
-      setDefaultPolicyVersion(deps, i.PolicyArn as string, i.VersionId as string);
+    SetDefaultPolicyVersion: async (i: iam.SetDefaultPolicyVersionRequest) => {
+      await setDefaultPolicyVersion(deps, i.PolicyArn as string, i.VersionId as string);
       return {};
     },
-    ListEntitiesForPolicy: (i: iam.ListEntitiesForPolicyRequest): Out<iam.ListEntitiesForPolicyResponse> => {
+    ListEntitiesForPolicy: async (
+      i: iam.ListEntitiesForPolicyRequest,
+    ): Promise<Out<iam.ListEntitiesForPolicyResponse>> => {
       managedPolicy(deps, i.PolicyArn as string);
       const e = policyEntities(deps, i.PolicyArn as string);
       return {
@@ -103,15 +110,15 @@ export function managedPolicyHandlers(deps: IamDeps): Record<string, Handler> {
         IsTruncated: false,
       };
     },
-    TagPolicy: (i: iam.TagPolicyRequest) => {
-      tagPolicy(deps, i.PolicyArn as string, tagsIn(i.Tags));
+    TagPolicy: async (i: iam.TagPolicyRequest) => {
+      await tagPolicy(deps, i.PolicyArn as string, tagsIn(i.Tags));
       return {};
     },
-    UntagPolicy: (i: iam.UntagPolicyRequest) => {
-      tagPolicy(deps, i.PolicyArn as string, [], i.TagKeys ?? []);
+    UntagPolicy: async (i: iam.UntagPolicyRequest) => {
+      await tagPolicy(deps, i.PolicyArn as string, [], i.TagKeys ?? []);
       return {};
     },
-    ListPolicyTags: (i: iam.ListPolicyTagsRequest): Out<iam.ListPolicyTagsResponse> => ({
+    ListPolicyTags: async (i: iam.ListPolicyTagsRequest): Promise<Out<iam.ListPolicyTagsResponse>> => ({
       Tags: tagsOut(managedPolicy(deps, i.PolicyArn as string).tags),
       IsTruncated: false,
     }),

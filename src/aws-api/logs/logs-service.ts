@@ -68,8 +68,8 @@ export function logsService(deps: LogsDeps): AwsService {
     validationErrorCode: 'InvalidParameterException',
     errorCode: logsErrorCode,
     handlers: {
-      CreateLogGroup: (i: cwl.CreateLogGroupRequest): Empty => {
-        createLogGroup(deps, {
+      CreateLogGroup: async (i: cwl.CreateLogGroupRequest): Promise<Empty> => {
+        await createLogGroup(deps, {
           logGroupName: i.logGroupName as string,
           ...(i.tags ? { tags: i.tags } : {}),
           ...(i.logGroupClass ? { logGroupClass: i.logGroupClass } : {}),
@@ -77,8 +77,11 @@ export function logsService(deps: LogsDeps): AwsService {
         });
         return {};
       },
-      DeleteLogGroup: (i: cwl.DeleteLogGroupRequest): Empty => (deleteLogGroup(deps, i.logGroupName as string), {}),
-      DescribeLogGroups: (i: cwl.DescribeLogGroupsRequest): Out<cwl.DescribeLogGroupsResponse> => {
+      DeleteLogGroup: async (i: cwl.DeleteLogGroupRequest): Promise<Empty> => {
+        await deleteLogGroup(deps, i.logGroupName as string);
+        return {};
+      },
+      DescribeLogGroups: async (i: cwl.DescribeLogGroupsRequest): Promise<Out<cwl.DescribeLogGroupsResponse>> => {
         const all = describeLogGroups(deps, {
           ...(i.logGroupNamePrefix ? { logGroupNamePrefix: i.logGroupNamePrefix } : {}),
           ...(i.logGroupNamePattern ? { logGroupNamePattern: i.logGroupNamePattern } : {}),
@@ -89,23 +92,23 @@ export function logsService(deps: LogsDeps): AwsService {
           ...(nextToken ? { nextToken } : {}),
         };
       },
-      PutRetentionPolicy: (i: cwl.PutRetentionPolicyRequest): Empty => (
-        setRetention(deps, i.logGroupName as string, i.retentionInDays),
-        {}
-      ),
-      DeleteRetentionPolicy: (i: cwl.DeleteRetentionPolicyRequest): Empty => (
-        setRetention(deps, i.logGroupName as string, undefined),
-        {}
-      ),
-      CreateLogStream: (i: cwl.CreateLogStreamRequest): Empty => (
-        createLogStream(deps, i.logGroupName as string, i.logStreamName as string),
-        {}
-      ),
-      DeleteLogStream: (i: cwl.DeleteLogStreamRequest): Empty => (
-        deleteLogStream(deps, i.logGroupName as string, i.logStreamName as string),
-        {}
-      ),
-      DescribeLogStreams: (i: cwl.DescribeLogStreamsRequest): Out<cwl.DescribeLogStreamsResponse> => {
+      PutRetentionPolicy: async (i: cwl.PutRetentionPolicyRequest): Promise<Empty> => {
+        await setRetention(deps, i.logGroupName as string, i.retentionInDays);
+        return {};
+      },
+      DeleteRetentionPolicy: async (i: cwl.DeleteRetentionPolicyRequest): Promise<Empty> => {
+        await setRetention(deps, i.logGroupName as string, undefined);
+        return {};
+      },
+      CreateLogStream: async (i: cwl.CreateLogStreamRequest): Promise<Empty> => {
+        await createLogStream(deps, i.logGroupName as string, i.logStreamName as string);
+        return {};
+      },
+      DeleteLogStream: async (i: cwl.DeleteLogStreamRequest): Promise<Empty> => {
+        await deleteLogStream(deps, i.logGroupName as string, i.logStreamName as string);
+        return {};
+      },
+      DescribeLogStreams: async (i: cwl.DescribeLogStreamsRequest): Promise<Out<cwl.DescribeLogStreamsResponse>> => {
         const all = describeLogStreams(deps, {
           logGroupName: groupOf(i),
           ...(i.logStreamNamePrefix ? { logStreamNamePrefix: i.logStreamNamePrefix } : {}),
@@ -127,14 +130,14 @@ export function logsService(deps: LogsDeps): AwsService {
           ...(nextToken ? { nextToken } : {}),
         };
       },
-      PutLogEvents: (i: cwl.PutLogEventsRequest): Out<cwl.PutLogEventsResponse> =>
+      PutLogEvents: async (i: cwl.PutLogEventsRequest): Promise<Out<cwl.PutLogEventsResponse>> =>
         putLogEvents(
           deps,
           i.logGroupName as string,
           i.logStreamName as string,
           (i.logEvents ?? []).map((e) => ({ timestamp: e.timestamp as number, message: e.message as string })),
         ),
-      GetLogEvents: (i: cwl.GetLogEventsRequest): Out<cwl.GetLogEventsResponse> =>
+      GetLogEvents: async (i: cwl.GetLogEventsRequest): Promise<Out<cwl.GetLogEventsResponse>> =>
         getLogEvents(deps, {
           logGroupName: groupOf(i),
           logStreamName: i.logStreamName as string,
@@ -144,7 +147,7 @@ export function logsService(deps: LogsDeps): AwsService {
           ...(i.limit !== undefined ? { limit: i.limit } : {}),
           ...(i.startFromHead !== undefined ? { startFromHead: i.startFromHead } : {}),
         }),
-      FilterLogEvents: (i: cwl.FilterLogEventsRequest): Out<cwl.FilterLogEventsResponse> =>
+      FilterLogEvents: async (i: cwl.FilterLogEventsRequest): Promise<Out<cwl.FilterLogEventsResponse>> =>
         filterLogEvents(deps, {
           logGroupName: groupOf(i),
           ...(i.logStreamNames ? { logStreamNames: i.logStreamNames } : {}),
@@ -155,30 +158,32 @@ export function logsService(deps: LogsDeps): AwsService {
           ...(i.nextToken ? { nextToken: i.nextToken } : {}),
           ...(i.limit !== undefined ? { limit: i.limit } : {}),
         }),
-      TagResource: (i: cwl.TagResourceRequest): Empty => (
-        tagLogGroup(deps, groupFromArn(i.resourceArn as string), (t) => ({ ...t, ...i.tags })),
-        {}
-      ),
-      UntagResource: (i: cwl.UntagResourceRequest): Empty => (
-        tagLogGroup(deps, groupFromArn(i.resourceArn as string), (t) =>
+      TagResource: async (i: cwl.TagResourceRequest): Promise<Empty> => {
+        await tagLogGroup(deps, groupFromArn(i.resourceArn as string), (t) => ({ ...t, ...i.tags }));
+        return {};
+      },
+      UntagResource: async (i: cwl.UntagResourceRequest): Promise<Empty> => {
+        await tagLogGroup(deps, groupFromArn(i.resourceArn as string), (t) =>
           Object.fromEntries(Object.entries(t).filter(([k]) => !(i.tagKeys ?? []).includes(k))),
-        ),
-        {}
-      ),
-      ListTagsForResource: (i: cwl.ListTagsForResourceRequest): Out<cwl.ListTagsForResourceResponse> => ({
+        );
+        return {};
+      },
+      ListTagsForResource: async (
+        i: cwl.ListTagsForResourceRequest,
+      ): Promise<Out<cwl.ListTagsForResourceResponse>> => ({
         tags: getLogGroup(deps, groupFromArn(i.resourceArn as string)).tags,
       }),
-      TagLogGroup: (i: cwl.TagLogGroupRequest): Empty => (
-        tagLogGroup(deps, i.logGroupName as string, (t) => ({ ...t, ...i.tags })),
-        {}
-      ),
-      UntagLogGroup: (i: cwl.UntagLogGroupRequest): Empty => (
-        tagLogGroup(deps, i.logGroupName as string, (t) =>
+      TagLogGroup: async (i: cwl.TagLogGroupRequest): Promise<Empty> => {
+        await tagLogGroup(deps, i.logGroupName as string, (t) => ({ ...t, ...i.tags }));
+        return {};
+      },
+      UntagLogGroup: async (i: cwl.UntagLogGroupRequest): Promise<Empty> => {
+        await tagLogGroup(deps, i.logGroupName as string, (t) =>
           Object.fromEntries(Object.entries(t).filter(([k]) => !(i.tags ?? []).includes(k))),
-        ),
-        {}
-      ),
-      ListTagsLogGroup: (i: cwl.ListTagsLogGroupRequest): Out<cwl.ListTagsLogGroupResponse> => ({
+        );
+        return {};
+      },
+      ListTagsLogGroup: async (i: cwl.ListTagsLogGroupRequest): Promise<Out<cwl.ListTagsLogGroupResponse>> => ({
         tags: getLogGroup(deps, i.logGroupName as string).tags,
       }),
     },

@@ -122,10 +122,10 @@ export function secretsManagerService(deps: IamDeps): AwsService {
   const record = (id: string) => deps.store.read((tx) => secretRecord(deps, tx, id, true));
   return defineService('secretsmanager', {
     handlers: {
-      CreateSecret: (i: sm.CreateSecretRequest): Out<sm.CreateSecretResponse> => {
+      CreateSecret: async (i: sm.CreateSecretRequest): Promise<Out<sm.CreateSecretResponse>> => {
         if (i.AddReplicaRegions?.length) throw notImplemented('Replicating secrets to other regions');
         const value = valueOf(i, false);
-        const r = createSecret(deps, {
+        const r = await createSecret(deps, {
           name: i.Name as string,
           ...(i.ClientRequestToken !== undefined ? { token: i.ClientRequestToken } : {}),
           ...(i.Description !== undefined ? { description: i.Description } : {}),
@@ -136,10 +136,10 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         return { ARN: r.record.arn, Name: r.record.name, ...(r.versionId ? { VersionId: r.versionId } : {}) };
       },
 
-      GetSecretValue: (i: sm.GetSecretValueRequest): Out<sm.GetSecretValueResponse> =>
-        valueOut(getSecretValue(deps, i.SecretId as string, i.VersionId, i.VersionStage)),
+      GetSecretValue: async (i: sm.GetSecretValueRequest): Promise<Out<sm.GetSecretValueResponse>> =>
+        valueOut(await getSecretValue(deps, i.SecretId as string, i.VersionId, i.VersionStage)),
 
-      BatchGetSecretValue: (i: sm.BatchGetSecretValueRequest): Out<sm.BatchGetSecretValueResponse> => {
+      BatchGetSecretValue: async (i: sm.BatchGetSecretValueRequest): Promise<Out<sm.BatchGetSecretValueResponse>> => {
         if (i.Filters?.length && i.SecretIdList?.length)
           throw invalidParameter('Either Filters or SecretIdList must be given, not both.', { field: 'Filters' });
         const ids = i.SecretIdList?.length
@@ -152,7 +152,7 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         const errors: sm.APIErrorType[] = [];
         for (const id of p.page) {
           try {
-            values.push(valueOut(getSecretValue(deps, id)));
+            values.push(valueOut(await getSecretValue(deps, id)));
           } catch (e) {
             if (!isBerthError(e)) throw e;
             errors.push({ SecretId: id, ErrorCode: secretsErrorCode(e) ?? 'InternalServiceError', Message: e.message });
@@ -161,8 +161,8 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         return { SecretValues: values, Errors: errors, ...(p.NextToken ? { NextToken: p.NextToken } : {}) };
       },
 
-      PutSecretValue: (i: sm.PutSecretValueRequest): Out<sm.PutSecretValueResponse> => {
-        const r = putSecretValue(
+      PutSecretValue: async (i: sm.PutSecretValueRequest): Promise<Out<sm.PutSecretValueResponse>> => {
+        const r = await putSecretValue(
           deps,
           i.SecretId as string,
           valueOf(i, true) as SecretValue,
@@ -172,9 +172,9 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         return { ARN: r.record.arn, Name: r.record.name, VersionId: r.version.id, VersionStages: r.version.stages };
       },
 
-      UpdateSecret: (i: sm.UpdateSecretRequest): Out<sm.UpdateSecretResponse> => {
+      UpdateSecret: async (i: sm.UpdateSecretRequest): Promise<Out<sm.UpdateSecretResponse>> => {
         const value = valueOf(i, false);
-        const r = updateSecret(deps, {
+        const r = await updateSecret(deps, {
           id: i.SecretId as string,
           ...(i.ClientRequestToken !== undefined ? { token: i.ClientRequestToken } : {}),
           ...(i.Description !== undefined ? { description: i.Description } : {}),
@@ -184,18 +184,20 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         return { ARN: r.record.arn, Name: r.record.name, ...(r.versionId ? { VersionId: r.versionId } : {}) };
       },
 
-      UpdateSecretVersionStage: (i: sm.UpdateSecretVersionStageRequest): Out<sm.UpdateSecretVersionStageResponse> => {
-        const s = moveSecretStage(deps, i.SecretId as string, i.VersionStage as string, {
+      UpdateSecretVersionStage: async (
+        i: sm.UpdateSecretVersionStageRequest,
+      ): Promise<Out<sm.UpdateSecretVersionStageResponse>> => {
+        const s = await moveSecretStage(deps, i.SecretId as string, i.VersionStage as string, {
           ...(i.RemoveFromVersionId !== undefined ? { removeFrom: i.RemoveFromVersionId } : {}),
           ...(i.MoveToVersionId !== undefined ? { moveTo: i.MoveToVersionId } : {}),
         });
         return { ARN: s.arn, Name: s.name };
       },
 
-      DescribeSecret: (i: sm.DescribeSecretRequest): Out<sm.DescribeSecretResponse> =>
+      DescribeSecret: async (i: sm.DescribeSecretRequest): Promise<Out<sm.DescribeSecretResponse>> =>
         describe(deps, record(i.SecretId as string)),
 
-      ListSecrets: (i: sm.ListSecretsRequest): Out<sm.ListSecretsResponse> => {
+      ListSecrets: async (i: sm.ListSecretsRequest): Promise<Out<sm.ListSecretsResponse>> => {
         const list = listSecrets(deps, {
           ...(i.IncludePlannedDeletion !== undefined ? { includeDeleted: i.IncludePlannedDeletion } : {}),
           filters: (i.Filters ?? []).map((f) => ({ key: f.Key as string, values: f.Values ?? [] })),
@@ -212,8 +214,10 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         };
       },
 
-      ListSecretVersionIds: (i: sm.ListSecretVersionIdsRequest): Out<sm.ListSecretVersionIdsResponse> => {
-        const s = record(i.SecretId as string);
+      ListSecretVersionIds: async (
+        i: sm.ListSecretVersionIdsRequest,
+      ): Promise<Out<sm.ListSecretVersionIdsResponse>> => {
+        const s = await record(i.SecretId as string);
         // Versions without a stage are "deprecated": listed only when asked for.
         const versions = s.versions.filter((v) => i.IncludeDeprecated === true || v.stages.length > 0);
         const p = page(versions, i.MaxResults, i.NextToken);
@@ -225,30 +229,30 @@ export function secretsManagerService(deps: IamDeps): AwsService {
         };
       },
 
-      DeleteSecret: (i: sm.DeleteSecretRequest): Out<sm.DeleteSecretResponse> => {
-        const r = deleteSecret(deps, i.SecretId as string, {
+      DeleteSecret: async (i: sm.DeleteSecretRequest): Promise<Out<sm.DeleteSecretResponse>> => {
+        const r = await deleteSecret(deps, i.SecretId as string, {
           ...(i.RecoveryWindowInDays !== undefined ? { recoveryWindowInDays: i.RecoveryWindowInDays } : {}),
           ...(i.ForceDeleteWithoutRecovery ? { force: true } : {}),
         });
         return { ARN: r.record.arn, Name: r.record.name, DeletionDate: date(r.deletionDate) };
       },
 
-      RestoreSecret: (i: sm.RestoreSecretRequest): Out<sm.RestoreSecretResponse> => {
-        const s = restoreSecret(deps, i.SecretId as string);
+      RestoreSecret: async (i: sm.RestoreSecretRequest): Promise<Out<sm.RestoreSecretResponse>> => {
+        const s = await restoreSecret(deps, i.SecretId as string);
         return { ARN: s.arn, Name: s.name };
       },
 
-      TagResource: (i: sm.TagResourceRequest): Out<object> => {
-        tagSecret(deps, i.SecretId as string, tagsOf(i.Tags));
+      TagResource: async (i: sm.TagResourceRequest): Promise<Out<object>> => {
+        await tagSecret(deps, i.SecretId as string, tagsOf(i.Tags));
         return {};
       },
 
-      UntagResource: (i: sm.UntagResourceRequest): Out<object> => {
-        tagSecret(deps, i.SecretId as string, [], i.TagKeys ?? []);
+      UntagResource: async (i: sm.UntagResourceRequest): Promise<Out<object>> => {
+        await tagSecret(deps, i.SecretId as string, [], i.TagKeys ?? []);
         return {};
       },
 
-      GetRandomPassword: (i: sm.GetRandomPasswordRequest): Out<sm.GetRandomPasswordResponse> => ({
+      GetRandomPassword: async (i: sm.GetRandomPasswordRequest): Promise<Out<sm.GetRandomPasswordResponse>> => ({
         RandomPassword: randomPassword(i),
       }),
     },

@@ -109,8 +109,8 @@ function taggedName(deps: IamDeps, type: string | undefined, id: string | undefi
 export function ssmService(deps: IamDeps): AwsService {
   return defineService('ssm', {
     handlers: {
-      PutParameter: (i: ssm.PutParameterRequest): Out<ssm.PutParameterResult> => {
-        const r = putParameter(deps, {
+      PutParameter: async (i: ssm.PutParameterRequest): Promise<Out<ssm.PutParameterResult>> => {
+        const r = await putParameter(deps, {
           name: i.Name as string,
           value: i.Value as string,
           ...(i.Type ? { type: i.Type } : {}),
@@ -127,11 +127,11 @@ export function ssmService(deps: IamDeps): AwsService {
         return { Version: r.version, Tier: r.tier as ssm.ParameterTier };
       },
 
-      GetParameter: (i: ssm.GetParameterRequest): Out<ssm.GetParameterResult> => ({
+      GetParameter: async (i: ssm.GetParameterRequest): Promise<Out<ssm.GetParameterResult>> => ({
         Parameter: toParameter(deps, getParameter(deps, i.Name as string), i.WithDecryption),
       }),
 
-      GetParameters: (i: ssm.GetParametersRequest): Out<ssm.GetParametersResult> => {
+      GetParameters: async (i: ssm.GetParametersRequest): Promise<Out<ssm.GetParametersResult>> => {
         const found: ssm.Parameter[] = [];
         const invalid: string[] = [];
         for (const name of new Set(i.Names ?? [])) {
@@ -145,7 +145,7 @@ export function ssmService(deps: IamDeps): AwsService {
         return { Parameters: found, InvalidParameters: invalid };
       },
 
-      GetParametersByPath: (i: ssm.GetParametersByPathRequest): Out<ssm.GetParametersByPathResult> => {
+      GetParametersByPath: async (i: ssm.GetParametersByPathRequest): Promise<Out<ssm.GetParametersByPathResult>> => {
         const list = parametersByPath(deps, i.Path as string, i.Recursive ?? false, filtersOf(i.ParameterFilters));
         const { page, nextToken } = paginate(list, (p) => p.name, i.MaxResults, i.NextToken, 10);
         return {
@@ -167,17 +167,17 @@ export function ssmService(deps: IamDeps): AwsService {
         };
       },
 
-      DeleteParameter: (i: ssm.DeleteParameterRequest): Out<ssm.DeleteParameterResult> => {
-        deleteParameter(deps, nameOf(i.Name as string));
+      DeleteParameter: async (i: ssm.DeleteParameterRequest): Promise<Out<ssm.DeleteParameterResult>> => {
+        await deleteParameter(deps, nameOf(i.Name as string));
         return {};
       },
 
-      DeleteParameters: (i: ssm.DeleteParametersRequest): Out<ssm.DeleteParametersResult> => {
+      DeleteParameters: async (i: ssm.DeleteParametersRequest): Promise<Out<ssm.DeleteParametersResult>> => {
         const deleted: string[] = [];
         const invalid: string[] = [];
         for (const name of new Set(i.Names ?? [])) {
           try {
-            deleteParameter(deps, nameOf(name));
+            await deleteParameter(deps, nameOf(name));
             deleted.push(name);
           } catch (e) {
             if (!isBerthError(e) || e.kind !== 'NotFound') throw e;
@@ -187,7 +187,7 @@ export function ssmService(deps: IamDeps): AwsService {
         return { DeletedParameters: deleted, InvalidParameters: invalid };
       },
 
-      DescribeParameters: (i: ssm.DescribeParametersRequest): Out<ssm.DescribeParametersResult> => {
+      DescribeParameters: async (i: ssm.DescribeParametersRequest): Promise<Out<ssm.DescribeParametersResult>> => {
         if (i.Filters?.length && i.ParameterFilters?.length)
           throw invalidParameter('You can use either Filters or ParameterFilters in a single request.', {
             field: 'Filters',
@@ -201,7 +201,7 @@ export function ssmService(deps: IamDeps): AwsService {
         return { Parameters: page.map((p) => toMetadata(deps, p)), ...(nextToken ? { NextToken: nextToken } : {}) };
       },
 
-      GetParameterHistory: (i: ssm.GetParameterHistoryRequest): Out<ssm.GetParameterHistoryResult> => {
+      GetParameterHistory: async (i: ssm.GetParameterHistoryRequest): Promise<Out<ssm.GetParameterHistoryResult>> => {
         // The record alone: a selector in the name is ignored, and no value is opened to find it.
         const p = parameterRecord(deps, splitRef(i.Name as string).name);
         const key = (v: ParameterVersion) => String(v.version).padStart(6, '0');
@@ -226,23 +226,27 @@ export function ssmService(deps: IamDeps): AwsService {
         };
       },
 
-      LabelParameterVersion: (i: ssm.LabelParameterVersionRequest): Out<ssm.LabelParameterVersionResult> => {
-        const r = labelParameterVersion(deps, nameOf(i.Name as string), i.Labels ?? [], i.ParameterVersion);
+      LabelParameterVersion: async (
+        i: ssm.LabelParameterVersionRequest,
+      ): Promise<Out<ssm.LabelParameterVersionResult>> => {
+        const r = await labelParameterVersion(deps, nameOf(i.Name as string), i.Labels ?? [], i.ParameterVersion);
         return { InvalidLabels: r.invalid, ParameterVersion: r.version };
       },
 
-      AddTagsToResource: (i: ssm.AddTagsToResourceRequest): Out<ssm.AddTagsToResourceResult> => {
+      AddTagsToResource: async (i: ssm.AddTagsToResourceRequest): Promise<Out<ssm.AddTagsToResourceResult>> => {
         const tags = (i.Tags ?? []).map((t) => ({ key: t.Key as string, value: t.Value as string }));
-        tagParameter(deps, taggedName(deps, i.ResourceType, i.ResourceId), tags);
+        await tagParameter(deps, taggedName(deps, i.ResourceType, i.ResourceId), tags);
         return {};
       },
 
-      RemoveTagsFromResource: (i: ssm.RemoveTagsFromResourceRequest): Out<ssm.RemoveTagsFromResourceResult> => {
-        tagParameter(deps, taggedName(deps, i.ResourceType, i.ResourceId), [], i.TagKeys ?? []);
+      RemoveTagsFromResource: async (
+        i: ssm.RemoveTagsFromResourceRequest,
+      ): Promise<Out<ssm.RemoveTagsFromResourceResult>> => {
+        await tagParameter(deps, taggedName(deps, i.ResourceType, i.ResourceId), [], i.TagKeys ?? []);
         return {};
       },
 
-      ListTagsForResource: (i: ssm.ListTagsForResourceRequest): Out<ssm.ListTagsForResourceResult> => {
+      ListTagsForResource: async (i: ssm.ListTagsForResourceRequest): Promise<Out<ssm.ListTagsForResourceResult>> => {
         const name = taggedName(deps, i.ResourceType, i.ResourceId);
         const p = findParameter(deps, name);
         if (!p) throw notFound(`The resource ID "${i.ResourceId}" is not valid.`, { field: 'ResourceId' });

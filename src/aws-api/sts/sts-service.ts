@@ -32,8 +32,8 @@ export function stsService(deps: IamDeps): AwsService {
         const p = principalOf(deps, ctx);
         return { UserId: p.userId, Account: p.account, Arn: p.arn };
       },
-      AssumeRole: (i: sts.AssumeRoleRequest, ctx: RequestContext): Output<sts.AssumeRoleResponse> => {
-        const r = assumeRole(
+      AssumeRole: async (i: sts.AssumeRoleRequest, ctx: RequestContext): Promise<Output<sts.AssumeRoleResponse>> => {
+        const r = await assumeRole(
           deps,
           { principal: principalOf(deps, ctx) },
           {
@@ -50,8 +50,11 @@ export function stsService(deps: IamDeps): AwsService {
           ...(i.Policy !== undefined ? { PackedPolicySize: Math.min(100, Math.ceil(i.Policy.length / 20)) } : {}),
         };
       },
-      GetSessionToken: (i: sts.GetSessionTokenRequest, ctx: RequestContext): Output<sts.GetSessionTokenResponse> => ({
-        Credentials: credentialsOut(getSessionToken(deps, principalOf(deps, ctx), i.DurationSeconds)),
+      GetSessionToken: async (
+        i: sts.GetSessionTokenRequest,
+        ctx: RequestContext,
+      ): Promise<Output<sts.GetSessionTokenResponse>> => ({
+        Credentials: credentialsOut(await getSessionToken(deps, principalOf(deps, ctx), i.DurationSeconds)),
       }),
     },
     errorCode: (e) =>

@@ -11,17 +11,17 @@ import { createService, getService, updateService } from './services.js';
 const world = () => serviceWorld();
 
 describe('the service controller', () => {
-  it('starts the desired count, then reports the deployment completed and the service steady', () => {
-    const { deps, live, agentsReport } = world();
-    createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 3 });
-    reconcileAll(deps);
+  it('starts the desired count, then reports the deployment completed and the service steady', async () => {
+    const { deps, live, agentsReport } = await world();
+    await createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 3 });
+    await reconcileAll(deps);
     assert.equal(live().length, 3);
     assert.ok(live().every((t) => t.group === 'service:web'));
     let s = getService(deps, 'c', 'web');
     assert.equal(s.deployments[0]?.pendingCount, 3);
     assert.equal(s.steady, false);
-    agentsReport();
-    reconcileAll(deps);
+    await agentsReport();
+    await reconcileAll(deps);
     s = getService(deps, 'c', 'web');
     assert.equal(s.deployments[0]?.runningCount, 3);
     assert.equal(s.deployments[0]?.rolloutState, 'COMPLETED');
@@ -33,30 +33,30 @@ describe('the service controller', () => {
         '(service web) has started 3 tasks: (task …) (task …) (task …).',
       ],
     );
-    reconcileAll(deps);
+    await reconcileAll(deps);
     assert.equal(getService(deps, 'c', 'web').events.length, 3, 'a steady service says nothing new');
   });
 
-  it('rolls a new revision out without leaving the bounds, one step per pass', () => {
-    const { deps, live, agentsReport } = world();
-    createService(deps, {
+  it('rolls a new revision out without leaving the bounds, one step per pass', async () => {
+    const { deps, live, agentsReport } = await world();
+    await createService(deps, {
       cluster: 'c',
       serviceName: 'web',
       taskDefinition: 'web:1',
       desiredCount: 4,
       deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 150 },
     });
-    reconcileAll(deps);
-    agentsReport();
-    reconcileAll(deps);
-    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+    await reconcileAll(deps);
+    await agentsReport();
+    await reconcileAll(deps);
+    await updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
     for (let pass = 0; pass < 20; pass++) {
-      reconcileAll(deps);
+      await reconcileAll(deps);
       const all = live();
       assert.ok(all.length <= 6, `at most 150% of 4 tasks not yet stopped, saw ${all.length}`);
       const healthy = all.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus === 'RUNNING').length;
       assert.ok(healthy >= 2, `at least 50% of 4 healthy, saw ${healthy}`);
-      agentsReport();
+      await agentsReport();
       if (getService(deps, 'c', 'web').steady) break;
     }
     const s = getService(deps, 'c', 'web');
@@ -66,25 +66,25 @@ describe('the service controller', () => {
     assert.equal(live().length, 4);
   });
 
-  it('trips the circuit breaker after the threshold of failed starts and rolls back', () => {
-    const { deps, live, agentsReport } = world();
-    createService(deps, {
+  it('trips the circuit breaker after the threshold of failed starts and rolls back', async () => {
+    const { deps, live, agentsReport } = await world();
+    await createService(deps, {
       cluster: 'c',
       serviceName: 'web',
       taskDefinition: 'web:1',
       desiredCount: 2,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
     });
-    reconcileAll(deps);
-    agentsReport();
-    reconcileAll(deps);
+    await reconcileAll(deps);
+    await agentsReport();
+    await reconcileAll(deps);
     const good = getService(deps, 'c', 'web').deployments[0]?.id;
-    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+    await updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
     for (let pass = 0; pass < 10; pass++) {
-      reconcileAll(deps);
+      await reconcileAll(deps);
       // Every task of revision 2 fails to start.
       for (const t of live().filter((x) => x.taskDefinitionArn.endsWith(':2') && x.lastStatus !== 'RUNNING')) {
-        applyTaskState(deps, 'c', t.host?.id as string, {
+        await applyTaskState(deps, 'c', t.host?.id as string, {
           taskId: t.id,
           lastStatus: 'STOPPED',
           stopCode: 'TaskFailedToStart',
@@ -104,9 +104,9 @@ describe('the service controller', () => {
     assert.ok(deps.store.read((tx) => tx.get(services, 'c/web')));
   });
 
-  it('replaces a task that turns UNHEALTHY, and tags tasks as ECS manages them', () => {
-    const { deps, live, agentsReport } = world();
-    createService(deps, {
+  it('replaces a task that turns UNHEALTHY, and tags tasks as ECS manages them', async () => {
+    const { deps, live, agentsReport } = await world();
+    await createService(deps, {
       cluster: 'c',
       serviceName: 'web',
       taskDefinition: 'web:1',
@@ -115,28 +115,28 @@ describe('the service controller', () => {
       propagateTags: 'SERVICE',
       tags: [{ key: 'team', value: 'blue' }],
     });
-    reconcileAll(deps);
-    agentsReport();
-    reconcileAll(deps);
+    await reconcileAll(deps);
+    await agentsReport();
+    await reconcileAll(deps);
     const [sick] = live();
     assert.deepEqual(sick?.tags, [
       { key: 'aws:ecs:clusterName', value: 'c' },
       { key: 'aws:ecs:serviceName', value: 'web' },
       { key: 'team', value: 'blue' },
     ]);
-    applyTaskState(deps, 'c', sick?.host?.id as string, {
+    await applyTaskState(deps, 'c', sick?.host?.id as string, {
       taskId: sick?.id as string,
       lastStatus: 'RUNNING',
       healthStatus: 'UNHEALTHY',
       containers: [],
     });
-    reconcileAll(deps);
+    await reconcileAll(deps);
     const stopped = deps.store.read((tx) => tx.get(tasks, `c/${sick?.id}`))?.value;
     assert.equal(stopped?.desiredStatus, 'STOPPED');
     assert.equal(stopped?.stoppedReason, 'Task failed container health checks');
     assert.equal(stopped?.stopCode, 'ServiceSchedulerInitiated');
-    agentsReport();
-    reconcileAll(deps);
+    await agentsReport();
+    await reconcileAll(deps);
     assert.equal(live().length, 1);
     assert.notEqual(live()[0]?.id, sick?.id, 'a replacement runs');
   });

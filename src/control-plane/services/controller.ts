@@ -46,7 +46,11 @@ function liveTasksOf(deps: ControlPlaneDeps, cluster: string): TaskRecord[] {
  * counts, completion, steady state and events. Everything here is synchronous against the store,
  * so no API call interleaves with a pass.
  */
-export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, live: TaskRecord[]): ServiceRecord {
+export async function reconcileService(
+  deps: ControlPlaneDeps,
+  svc: ServiceRecord,
+  live: TaskRecord[],
+): Promise<ServiceRecord> {
   const s: ServiceRecord = structuredClone(svc);
   const at = now(deps);
   const instances = instancesOf(deps, s.cluster);
@@ -54,9 +58,9 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   const host = (t: TaskRecord) => hostOfTask(instances, fleet, t);
   // Tasks whose agent has been gone past the grace period are written off and replaced.
   const lost = live.filter((t) => t.group === serviceGroup(s.name) && isLost(deps, t, host(t)));
-  for (const t of lost) markLost(deps, t);
+  for (const t of lost) await markLost(deps, t);
   // Tasks done draining from their load balancers stop now; those still draining count as stopping.
-  stopDrained(
+  await stopDrained(
     deps,
     s.cluster,
     live.filter((t) => t.group === serviceGroup(s.name)),
@@ -92,14 +96,14 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
     (t) => wanted(t) && t.healthStatus === 'UNHEALTHY' && at - (t.startedAt ?? t.createdAt) >= grace,
   );
   for (const t of sick) {
-    stopTask(deps, s.cluster, t.id, 'Task failed container health checks', 'ServiceSchedulerInitiated');
+    await stopTask(deps, s.cluster, t.id, 'Task failed container health checks', 'ServiceSchedulerInitiated');
     if (t.startedBy === primary.id) primary.failedTasks++;
   }
   stopping(sick.map(shortId));
   if (sick.length) addEvent(s, messages.unhealthy(s.name, sick.map(shortId)), at);
 
   // Load balancers: running tasks registered, stopping ones deregistered, unhealthy ones replaced.
-  const { healthy: targetHealth, stopped: failedElb } = syncTargets(deps, s, mine, host, at);
+  const { healthy: targetHealth, stopped: failedElb } = await syncTargets(deps, s, mine, host, at);
   for (const t of mine.filter((x) => failedElb.includes(x.id))) if (t.startedBy === primary.id) primary.failedTasks++;
   stopping(failedElb);
   if (failedElb.length) addEvent(s, messages.stopped(s.name, failedElb), at);
@@ -113,21 +117,21 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   }
 
   // The circuit breaker and the deployment alarms.
-  if (detectFailure(deps, s, primary, at)) return s;
+  if (await detectFailure(deps, s, primary, at)) return s;
 
   const desired =
     s.status !== 'ACTIVE'
       ? 0
       : s.schedulingStrategy === 'DAEMON'
-        ? daemonPass(deps, s, primary, mine, instances, at)
+        ? await daemonPass(deps, s, primary, mine, instances, at)
         : s.desiredCount;
-  if (s.schedulingStrategy === 'REPLICA' && beginShift(deps, s, primary, mine, at)) {
-    const step = shiftStep(deps, s, primary, mine, desired, isHealthy, at);
-    if (step.rollback && rollBackShift(deps, s, primary, step.rollback, at)) return s;
-    stopServiceTasks(deps, s, primary, step.stop, at);
-    if (step.start > 0 && mayLaunch(s, at)) startTasks(deps, s, primary, step.start, at);
+  if (s.schedulingStrategy === 'REPLICA' && (await beginShift(deps, s, primary, mine, at))) {
+    const step = await shiftStep(deps, s, primary, mine, desired, isHealthy, at);
+    if (step.rollback && (await rollBackShift(deps, s, primary, step.rollback, at))) return s;
+    await stopServiceTasks(deps, s, primary, step.stop, at);
+    if (step.start > 0 && mayLaunch(s, at)) await startTasks(deps, s, primary, step.start, at);
   } else if (s.schedulingStrategy === 'REPLICA' || s.status !== 'ACTIVE')
-    replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
+    await replicaStep(deps, s, primary, mine, desired, host, isHealthy, at);
 
   // Counts, completion and steady state, from what is live now.
   const after = liveTasksOf(deps, s.cluster)
@@ -173,11 +177,17 @@ export function reconcileService(deps: ControlPlaneDeps, svc: ServiceRecord, liv
   return s;
 }
 
-function startTasks(deps: ControlPlaneDeps, s: ServiceRecord, d: Deployment, n: number, at: number): void {
+async function startTasks(
+  deps: ControlPlaneDeps,
+  s: ServiceRecord,
+  d: Deployment,
+  n: number,
+  at: number,
+): Promise<void> {
   const started: string[] = [];
   let refusal: string | undefined;
   for (let left = n; left > 0 && !refusal; left -= 10) {
-    const r = startServiceTasks(deps, s, d, Math.min(10, left));
+    const r = await startServiceTasks(deps, s, d, Math.min(10, left));
     started.push(...r.started);
     refusal = r.refusal;
   }
@@ -186,18 +196,19 @@ function startTasks(deps: ControlPlaneDeps, s: ServiceRecord, d: Deployment, n: 
 
 /** Every service, one pass each; a service whose record did not change is not written. */
 /** One service's sync, by its key (`cluster/name`): a pass, written back only if it changed. */
-export function syncService(deps: ControlPlaneDeps, key: string): void {
+export async function syncService(deps: ControlPlaneDeps, key: string): Promise<void> {
   const svc = deps.store.read((tx) => tx.get(services, key))?.value;
   if (!svc || svc.status === 'INACTIVE') return;
-  const next = reconcileService(deps, svc, liveTasksOf(deps, svc.cluster));
-  if (JSON.stringify(next) !== JSON.stringify(svc)) deps.store.write((tx) => putServiceWithDeployments(deps, tx, next));
+  const next = await reconcileService(deps, svc, liveTasksOf(deps, svc.cluster));
+  if (JSON.stringify(next) !== JSON.stringify(svc))
+    await deps.store.transact((tx) => putServiceWithDeployments(deps, tx, next));
 }
 
 /** A pass over every service (tests; the controller syncs them one key at a time). */
-export function reconcileAll(deps: ControlPlaneDeps, logger?: Logger): void {
+export async function reconcileAll(deps: ControlPlaneDeps, logger?: Logger): Promise<void> {
   for (const { key } of deps.store.read((tx) => tx.list(services))) {
     try {
-      syncService(deps, key);
+      await syncService(deps, key);
     } catch (e) {
       logger?.error({ service: key, err: String(e) }, 'service pass failed');
     }
@@ -205,7 +216,7 @@ export function reconcileAll(deps: ControlPlaneDeps, logger?: Logger): void {
 }
 
 /** One rolling step of a REPLICA service (or of any service draining to zero). */
-function replicaStep(
+async function replicaStep(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   primary: Deployment,
@@ -214,7 +225,7 @@ function replicaStep(
   host: (t: TaskRecord) => ContainerInstanceRecord | undefined,
   isHealthy: (t: TaskRecord) => boolean,
   at: number,
-): void {
+): Promise<void> {
   const wanted = (t: TaskRecord) => t.desiredStatus === 'RUNNING';
   // Tasks on an instance that is no longer ACTIVE (draining) are replaced like an old deployment's.
   const movable = (t: TaskRecord) => host(t)?.status !== 'ACTIVE';
@@ -242,9 +253,9 @@ function replicaStep(
     ...prim.filter((t) => !isHealthy(t)).slice(0, step.stopPrimaryOther),
     ...prim.filter(isHealthy).slice(0, step.stopPrimaryHealthy),
   ];
-  stopServiceTasks(deps, s, primary, stops, at);
+  await stopServiceTasks(deps, s, primary, stops, at);
   if (primary.rolloutState !== 'FAILED' && step.start > 0 && mayLaunch(s, at))
-    startTasks(deps, s, primary, step.start, at);
+    await startTasks(deps, s, primary, step.start, at);
 }
 
 /** Healthy as a rollout counts it: RUNNING and, where the definition has health checks, HEALTHY. */

@@ -11,14 +11,14 @@ import { reportStarts, startServiceTasks, stopServiceTasks } from './service-tas
  * tasks on instances that are no longer ACTIVE stop. Returns the desired count: the eligible
  * instances.
  */
-export function daemonPass(
+export async function daemonPass(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   primary: Deployment,
   mine: TaskRecord[],
   instances: Map<string, ContainerInstanceRecord>,
   at: number,
-): number {
+): Promise<number> {
   const wanted = mine.filter((t) => t.desiredStatus === 'RUNNING');
   const stops: TaskRecord[] = [];
   const started: string[] = [];
@@ -48,7 +48,7 @@ export function daemonPass(
       continue;
     }
     if (primary.rolloutState === 'FAILED') continue;
-    const r = startServiceTasks(deps, s, primary, 1, inst.id);
+    const r = await startServiceTasks(deps, s, primary, 1, inst.id);
     if (r.started.length > 0) {
       eligible++;
       started.push(...r.started);
@@ -59,7 +59,7 @@ export function daemonPass(
       refusal = r.refusal;
     }
   }
-  stopServiceTasks(deps, s, primary, stops, at);
+  await stopServiceTasks(deps, s, primary, stops, at);
   reportStarts(s, primary, started, refusal, at);
   return eligible;
 }

@@ -41,7 +41,12 @@ export function firingAlarms(deps: ControlPlaneDeps, s: ServiceRecord, d: Deploy
  * shift back to blue, still running; a rolling update by redeploying the old revision). Returns
  * whether it rolled back (the pass ends there: the next one rolls the rollback out).
  */
-export function detectFailure(deps: ControlPlaneDeps, s: ServiceRecord, primary: Deployment, at: number): boolean {
+export async function detectFailure(
+  deps: ControlPlaneDeps,
+  s: ServiceRecord,
+  primary: Deployment,
+  at: number,
+): Promise<boolean> {
   if (primary.rolloutState !== 'IN_PROGRESS') return false;
   const cb = s.deploymentConfiguration.deploymentCircuitBreaker;
   const tripped = cb.enable && primary.failedTasks >= failureThreshold(s.desiredCount, cb);
@@ -59,6 +64,6 @@ export function detectFailure(deps: ControlPlaneDeps, s: ServiceRecord, primary:
   const why = tripped
     ? `ECS deployment circuit breaker: rolling back to deploymentId ${last.id}.`
     : `ECS deployment alarm(s) ${firing.join(', ')} in ALARM state: rolling back to deploymentId ${last.id}.`;
-  if (!rollBackShift(deps, s, primary, why, at)) rollBack(deps, s, primary, last, why);
+  if (!(await rollBackShift(deps, s, primary, why, at))) rollBack(deps, s, primary, last, why);
   return true;
 }

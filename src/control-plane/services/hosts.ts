@@ -39,8 +39,8 @@ export function isLost(deps: ControlPlaneDeps, t: TaskRecord, inst: ContainerIns
  * its reservation is released; should the agent come back, the task is no longer in its desired
  * set and it stops the containers.
  */
-export function markLost(deps: ControlPlaneDeps, t: TaskRecord): void {
-  deps.store.write((tx) => {
+export async function markLost(deps: ControlPlaneDeps, t: TaskRecord): Promise<void> {
+  await deps.store.transact((tx) => {
     const cur = tx.get(tasks, `${t.cluster}/${t.id}`)?.value;
     if (!cur || cur.lastStatus === 'STOPPED') return;
     const at = now(deps);

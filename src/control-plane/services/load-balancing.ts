@@ -79,13 +79,13 @@ const same = (a: RegisteredTarget, b: RegisteredTarget) =>
  * health check grace period is stopped and replaced. Returns whether each live task's targets
  * are healthy (deployments count a task healthy only then) and the tasks it stopped.
  */
-export function syncTargets(
+export async function syncTargets(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   mine: readonly TaskRecord[],
   host: (t: TaskRecord) => ContainerInstanceRecord | undefined,
   at: number,
-): { healthy: Map<string, boolean>; stopped: string[] } {
+): Promise<{ healthy: Map<string, boolean>; stopped: string[] }> {
   const healthy = new Map<string, boolean>();
   const stopped: string[] = [];
   const entries = (s.loadBalancers as ServiceLoadBalancer[]).filter((l) => l.targetGroupArn);
@@ -119,7 +119,7 @@ export function syncTargets(
     return groups.get(arn);
   };
   const deploymentOf = new Map(s.deployments.map((d) => [d.id, d]));
-  entries.forEach((lb, i) => {
+  for (const [i, lb] of entries.entries()) {
     for (const t of mine) {
       if (t.desiredStatus !== 'RUNNING' || t.lastStatus !== 'RUNNING') continue;
       const arn =
@@ -134,7 +134,7 @@ export function syncTargets(
       const reg = { targetGroupArn: tg.arn, ...target, taskId: t.id };
       const h = health.get(`${target.id}/${target.port}`);
       if (!h || h.state === 'draining') {
-        registerTargets(elb, tg.arn, [{ Id: target.id, Port: target.port }]);
+        await registerTargets(elb, tg.arn, [{ Id: target.id, Port: target.port }]);
         count(registered, tg.arn);
       }
       keep.push(reg);
@@ -142,7 +142,7 @@ export function syncTargets(
       healthy.set(t.id, (healthy.get(t.id) ?? true) && isHealthy);
       if (h?.state === 'unhealthy' && at - (t.startedAt ?? t.createdAt) >= grace && !stopped.includes(t.id)) {
         stopped.push(t.id);
-        stopTask(
+        await stopTask(
           deps,
           s.cluster,
           t.id,
@@ -156,7 +156,7 @@ export function syncTargets(
         );
       }
     }
-  });
+  }
   // What the service registered before and no longer wants there: deregistered (it drains).
   for (const r of had) {
     if (keep.some((k) => same(k, r))) continue;
@@ -164,7 +164,7 @@ export function syncTargets(
       const tg = targetGroupByArn(elb, r.targetGroupArn);
       const h = healthOf(tg.arn).get(`${r.id}/${r.port}`);
       if (h && h.state !== 'draining') {
-        deregisterTargets(elb, tg.arn, [{ Id: r.id, Port: r.port }]);
+        await deregisterTargets(elb, tg.arn, [{ Id: r.id, Port: r.port }]);
         count(deregistered, tg.arn);
       }
     } catch {
@@ -252,14 +252,14 @@ export function drainTimeMs(deps: ControlPlaneDeps, s: ServiceRecord, taskId: st
 }
 
 /** Marks a task DEACTIVATING until `until`; the service's pass stops it then. */
-export function deactivate(
+export async function deactivate(
   deps: ControlPlaneDeps,
   cluster: string,
   taskId: string,
   until: number,
   reason: string,
-): void {
-  deps.store.write((tx) => {
+): Promise<void> {
+  await deps.store.transact((tx) => {
     const t = tx.get(tasks, `${cluster}/${taskId}`)?.value;
     if (!t || t.desiredStatus !== 'RUNNING' || t.deactivating) return;
     putTask(tx, { ...t, deactivating: { until, reason }, version: t.version + 1 });
@@ -267,10 +267,15 @@ export function deactivate(
 }
 
 /** Tasks whose draining has ended are stopped, for the reason they were deactivated for. */
-export function stopDrained(deps: ControlPlaneDeps, cluster: string, live: readonly TaskRecord[], at: number): void {
+export async function stopDrained(
+  deps: ControlPlaneDeps,
+  cluster: string,
+  live: readonly TaskRecord[],
+  at: number,
+): Promise<void> {
   for (const t of live)
     if (t.deactivating && t.desiredStatus === 'RUNNING' && at >= t.deactivating.until)
-      stopTask(deps, cluster, t.id, t.deactivating.reason, 'ServiceSchedulerInitiated');
+      await stopTask(deps, cluster, t.id, t.deactivating.reason, 'ServiceSchedulerInitiated');
 }
 
 /** A task as the service's pass sees it: one draining from its load balancers is stopping. */

@@ -16,9 +16,9 @@ const until = async (what: () => boolean) => {
 
 it('syncs a service as soon as it changes, without waiting for the resync', async () => {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
-  registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 4096, agentConnected: true });
-  registerTaskDefinition(deps, {
+  await createCluster(deps, { clusterName: 'c' });
+  await registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 4096, agentConnected: true });
+  await registerTaskDefinition(deps, {
     family: 'web',
     containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
   });
@@ -26,9 +26,9 @@ it('syncs a service as soon as it changes, without waiting for the resync', asyn
   // A resync far away: only the change itself can bring the service's tasks in time.
   const controller = startServiceController(deps, createLogger('silent'), 60_000);
   try {
-    createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 });
+    await createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 });
     assert.ok(await until(() => placed() === 2), `placed ${placed()}`);
-    updateService(deps, { cluster: 'c', service: 'web', desiredCount: 3 });
+    await updateService(deps, { cluster: 'c', service: 'web', desiredCount: 3 });
     assert.ok(await until(() => placed() === 3), `placed ${placed()}`);
   } finally {
     controller.stop();

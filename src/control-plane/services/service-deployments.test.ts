@@ -8,11 +8,11 @@ import { createService, getService, updateService } from './services.js';
 const world = () => serviceWorld({ revisions: 3 });
 
 describe('service deployments', () => {
-  it('records each update as a service deployment with its source and target revisions', () => {
-    const { deps, run } = world();
-    createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 });
-    run();
-    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+  it('records each update as a service deployment with its source and target revisions', async () => {
+    const { deps, run } = await world();
+    await createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 });
+    await run();
+    await updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
     const s = getService(deps, 'c', 'web');
     const [second, first] = listServiceDeployments(deps, s);
     assert.equal(first?.status, 'SUCCESSFUL');
@@ -21,36 +21,36 @@ describe('service deployments', () => {
     assert.match(second?.arn ?? '', /^arn:aws:ecs:us-east-1:\d{12}:service-deployment\/c\/web\/\d{19}$/);
     assert.deepEqual(second?.sources, [first?.target.arn]);
     assert.match(findServiceRevision(deps, second?.target.arn ?? '')?.taskDefinition ?? '', /:2$/);
-    run();
+    await run();
     assert.equal(listServiceDeployments(deps, s)[0]?.status, 'SUCCESSFUL');
     assert.deepEqual(listServiceDeployments(deps, s, ['IN_PROGRESS']), []);
   });
 
-  it('rolls a deployment in progress back on request, and marks one replaced before it finished STOPPED', () => {
-    const { deps, run } = world();
-    createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 });
-    run();
-    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
-    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:3' });
-    run();
+  it('rolls a deployment in progress back on request, and marks one replaced before it finished STOPPED', async () => {
+    const { deps, run } = await world();
+    await createService(deps, { cluster: 'c', serviceName: 'web', taskDefinition: 'web:1', desiredCount: 2 });
+    await run();
+    await updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
+    await updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:3' });
+    await run();
     const s = getService(deps, 'c', 'web');
     const [third, second, first] = listServiceDeployments(deps, s);
     assert.deepEqual([third?.status, second?.status, first?.status], ['SUCCESSFUL', 'STOPPED', 'SUCCESSFUL']);
     assert.equal(second?.statusReason, 'Service deployment was superseded by a newer one.');
 
-    updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:1' });
+    await updateService(deps, { cluster: 'c', service: 'web', taskDefinition: 'web:1' });
     const fourth = listServiceDeployments(deps, s)[0];
     assert.equal(fourth?.status, 'IN_PROGRESS');
-    stopServiceDeployment(deps, fourth?.arn ?? '', 'ROLLBACK');
+    await stopServiceDeployment(deps, fourth?.arn ?? '', 'ROLLBACK');
     assert.equal(listServiceDeployments(deps, s)[0]?.status, 'ROLLBACK_IN_PROGRESS');
-    run();
+    await run();
     const back = listServiceDeployments(deps, s)[0];
     assert.equal(back?.status, 'ROLLBACK_SUCCESSFUL');
     assert.equal(back?.rollback?.serviceRevisionArn, third?.target.arn, 'back to the last revision that completed');
     assert.match(getService(deps, 'c', 'web').taskDefinitionArn, /:3$/);
-    const refused = (() => {
+    const refused = await (async () => {
       try {
-        stopServiceDeployment(deps, back?.arn ?? '', 'ROLLBACK');
+        await stopServiceDeployment(deps, back?.arn ?? '', 'ROLLBACK');
       } catch (e) {
         return e;
       }

@@ -12,7 +12,7 @@ import {
   type LifecycleStage,
   type ServiceRecord,
 } from './model.js';
-import { restoreBlueTraffic, rollBackShift } from './traffic-shift.js';
+import { markShiftRolledBack, restoreBlueTraffic } from './traffic-shift.js';
 
 export type ServiceDeploymentStatus =
   | 'PENDING'
@@ -222,11 +222,15 @@ export function findServiceRevision(deps: ControlPlaneDeps, arn: string): Servic
  * StopServiceDeployment with ROLLBACK: a deployment in progress is rolled back to the last revision
  * that completed, as the circuit breaker does it. ABORT is not served.
  */
-export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopType?: string): ServiceDeploymentRecord {
+export async function stopServiceDeployment(
+  deps: ControlPlaneDeps,
+  arn: string,
+  stopType?: string,
+): Promise<ServiceDeploymentRecord> {
   if (stopType === 'ABORT') throw notImplemented('StopServiceDeployment with stopType ABORT');
   const rec = findServiceDeployment(deps, arn);
   if (!rec) throw notFound(`The service deployment ${arn} does not exist.`, { resource: 'service-deployment' });
-  const shifted = deps.store.write((tx) => {
+  const shifted = await deps.store.transact((tx) => {
     const cur = tx.get(services, `${rec.cluster}/${rec.service}`)?.value;
     const s = cur && structuredClone(cur);
     const from = s?.deployments.find((x) => x.id === rec.deploymentId);
@@ -235,7 +239,7 @@ export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopT
         reason: 'not-in-progress',
       });
     const reason = (to: string) => `Service deployment rolled back on request: rolling back to deploymentId ${to}.`;
-    if (from.shift && rollBackShift(deps, s, from, reason(from.shift.blue), now(deps), false)) {
+    if (from.shift && markShiftRolledBack(s, from, reason(from.shift.blue), now(deps))) {
       s.steady = false;
       putServiceWithDeployments(deps, tx, s);
       return { s, from };
@@ -253,7 +257,7 @@ export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopT
     return undefined;
   });
   // Traffic goes back to blue once the rollback is recorded (the rules are the load balancer's).
-  if (shifted) restoreBlueTraffic(deps, shifted.s, shifted.from);
+  if (shifted) await restoreBlueTraffic(deps, shifted.s, shifted.from);
   return findServiceDeployment(deps, arn) as ServiceDeploymentRecord;
 }
 
@@ -261,15 +265,15 @@ export function stopServiceDeployment(deps: ControlPlaneDeps, arn: string, stopT
  * ContinueServiceDeployment: a deployment paused at a PAUSE lifecycle hook goes on (CONTINUE) or
  * rolls back (ROLLBACK) on its next pass.
  */
-export function continueServiceDeployment(
+export async function continueServiceDeployment(
   deps: ControlPlaneDeps,
   arn: string,
   hookId: string | undefined,
   action: 'CONTINUE' | 'ROLLBACK' = 'CONTINUE',
-): ServiceDeploymentRecord {
+): Promise<ServiceDeploymentRecord> {
   const rec = findServiceDeployment(deps, arn);
   if (!rec) throw notFound(`The service deployment ${arn} does not exist.`, { resource: 'service-deployment' });
-  deps.store.write((tx) => {
+  await deps.store.transact((tx) => {
     const cur = tx.get(services, `${rec.cluster}/${rec.service}`)?.value;
     const s = cur && structuredClone(cur);
     const d = s?.deployments.find((x) => x.id === rec.deploymentId);

@@ -7,20 +7,21 @@ import { addEvent, messages, placementReason } from './events.js';
 import { serviceGroup, type Deployment, type ServiceRecord } from './model.js';
 
 /** The scheduler stops tasks in ECS's words, and says so in the service's events. */
-export function stopServiceTasks(
+export async function stopServiceTasks(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   primary: Deployment,
   stops: TaskRecord[],
   at: number,
-): void {
+): Promise<void> {
   const reason = `Scaling activity initiated by (deployment ${primary.id})`;
   for (const t of stops) {
     // Behind a load balancer a task first drains: the next pass, moments later, deregisters its
     // targets, and the pass after its drain time stops it.
     const drainMs = drainTimeMs(deps, s, t.id);
-    if (drainMs !== undefined && t.lastStatus === 'RUNNING') deactivate(deps, s.cluster, t.id, at + drainMs, reason);
-    else stopTask(deps, s.cluster, t.id, reason, 'ServiceSchedulerInitiated');
+    if (drainMs !== undefined && t.lastStatus === 'RUNNING')
+      await deactivate(deps, s.cluster, t.id, at + drainMs, reason);
+    else await stopTask(deps, s.cluster, t.id, reason, 'ServiceSchedulerInitiated');
   }
   if (stops.length)
     addEvent(
@@ -38,15 +39,15 @@ export function stopServiceTasks(
  * Returns the started task ids and, when placement fell short, the sentence ECS gives for it and
  * the scheduler's refusal reason.
  */
-export function startServiceTasks(
+export async function startServiceTasks(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   d: Deployment,
   count: number,
   instanceId?: string,
-): { started: string[]; refusal?: string; reason?: string } {
+): Promise<{ started: string[]; refusal?: string; reason?: string }> {
   try {
-    const r = runTask(deps, {
+    const r = await runTask(deps, {
       cluster: s.cluster,
       taskDefinition: d.taskDefinitionArn,
       count,

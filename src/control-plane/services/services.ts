@@ -75,7 +75,7 @@ function checkLaunch(
   };
 }
 
-export function createService(deps: ControlPlaneDeps, input: ServiceInput): ServiceRecord {
+export async function createService(deps: ControlPlaneDeps, input: ServiceInput): Promise<ServiceRecord> {
   checkEcsName(input.serviceName, 'Service', 'serviceName');
   const cluster = getCluster(deps, input.cluster);
   if (!input.taskDefinition) throw invalidParameter('TaskDefinition must be specified.', { field: 'taskDefinition' });
@@ -129,7 +129,7 @@ export function createService(deps: ControlPlaneDeps, input: ServiceInput): Serv
   };
   if (shiftsTraffic(base.deploymentConfiguration)) checkShiftLoadBalancers(deps, base.loadBalancers);
   const rec: ServiceRecord = { ...base, deployments: [newDeployment(deps, base)] };
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(services, `${cluster.name}/${input.serviceName}`)?.value;
     if (cur && cur.status !== 'INACTIVE') {
       throw invalidParameter('Creation of service was not idempotent.', {
@@ -179,10 +179,10 @@ export function listServices(
  * PRIMARY deployment (the old ones turn ACTIVE and drain as the new one comes up); a new desired
  * count alone changes the current deployment's target.
  */
-export function updateService(
+export async function updateService(
   deps: ControlPlaneDeps,
   input: Omit<ServiceInput, 'serviceName'> & { service: string; forceNewDeployment?: boolean },
-): ServiceRecord {
+): Promise<ServiceRecord> {
   const cur = getService(deps, input.cluster, input.service);
   if (cur.schedulingStrategy === 'DAEMON' && input.desiredCount !== undefined)
     throw invalidParameter('The DAEMON scheduling strategy does not support a desired count.', {
@@ -228,7 +228,7 @@ export function updateService(
         cur.schedulingStrategy,
       )
     : undefined;
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const s = tx.get(services, `${cur.cluster}/${cur.name}`)?.value ?? cur;
     const { launchType: _l, capacityProviderStrategy: _c, platformVersion: _p, ...rest } = s;
     const next: ServiceRecord = {
@@ -284,17 +284,17 @@ export function updateService(
  * DeleteService: refused while tasks are wanted unless `force`; the service turns DRAINING (its
  * desired count zero) and INACTIVE once its tasks are gone, as ECS does.
  */
-export function deleteService(
+export async function deleteService(
   deps: ControlPlaneDeps,
   cluster: string | undefined,
   ref: string,
   force: boolean,
-): ServiceRecord {
+): Promise<ServiceRecord> {
   const cur = getService(deps, cluster, ref);
   if (!force && cur.schedulingStrategy === 'REPLICA' && cur.desiredCount > 0) {
     throw invalidParameter('The service cannot be stopped while it is scaled above 0.', {});
   }
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const s = tx.get(services, `${cur.cluster}/${cur.name}`)?.value ?? cur;
     const next: ServiceRecord = {
       ...s,

@@ -20,11 +20,11 @@ export interface WorldOptions {
  * definition `web`, and agents that run whatever they are given (`agentsReport`). A RUNNING
  * task's container gets host port 32768 + n for each container port it maps, as bridge mode does.
  */
-export function serviceWorld(o: WorldOptions = {}) {
+export async function serviceWorld(o: WorldOptions = {}) {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
+  await createCluster(deps, { clusterName: 'c' });
   for (let i = 0; i < 2; i++)
-    registerContainerInstance(deps, {
+    await registerContainerInstance(deps, {
       cluster: 'c',
       cpu: 2048,
       memory: 2048,
@@ -32,7 +32,7 @@ export function serviceWorld(o: WorldOptions = {}) {
       ...(o.addresses ? { address: `127.0.0.${i + 1}` } : {}),
     });
   for (let i = 0; i < (o.revisions ?? 2); i++)
-    registerTaskDefinition(deps, {
+    await registerTaskDefinition(deps, {
       family: 'web',
       containerDefinitions: [{ name: 'app', image: 'busybox', memory: 128, ...o.app }],
     });
@@ -42,12 +42,12 @@ export function serviceWorld(o: WorldOptions = {}) {
       tx.list(liveTasks, { prefix: 'c/' }).map((e) => tx.get(tasks, `c/${e.value.taskId}`)?.value as TaskRecord),
     );
   /** What the agents would report: every task that should run is RUNNING, every stopped one STOPPED. */
-  const agentsReport = () => {
+  const agentsReport = async () => {
     for (const t of live()) {
       const lastStatus = t.desiredStatus === 'RUNNING' ? 'RUNNING' : 'STOPPED';
       if (t.lastStatus === lastStatus) continue;
       const at = deps.clock.now().getTime();
-      applyTaskState(deps, 'c', t.host?.id as string, {
+      await applyTaskState(deps, 'c', t.host?.id as string, {
         taskId: t.id,
         lastStatus,
         ...(lastStatus === 'RUNNING' ? { startedAt: at } : { stoppedAt: at }),
@@ -68,11 +68,11 @@ export function serviceWorld(o: WorldOptions = {}) {
     }
   };
   /** Passes of the controller, each 5 s after the last, with the agents reporting between them. */
-  const run = (passes = 10) => {
+  const run = async (passes = 10) => {
     for (let i = 0; i < passes; i++) {
       deps.clock.advance(5000);
-      reconcileAll(deps);
-      agentsReport();
+      await reconcileAll(deps);
+      await agentsReport();
     }
   };
   return { deps, live, agentsReport, run };

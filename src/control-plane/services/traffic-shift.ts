@@ -91,25 +91,31 @@ const otherOf = (e: ShiftEntry, live: string) =>
     : (e.targetGroupArn as string);
 
 /** Points each entry's rule (production or test) at green for `percent` of its traffic. */
-function shiftRules(elb: ElbDeps, s: ServiceRecord, d: Deployment, which: 'production' | 'test', percent: number) {
+async function shiftRules(
+  elb: ElbDeps,
+  s: ServiceRecord,
+  d: Deployment,
+  which: 'production' | 'test',
+  percent: number,
+) {
   const { green, blue } = weightsFor(percent);
-  entriesOf(s).forEach((e, i) => {
+  for (const [i, e] of entriesOf(s).entries()) {
     const rule =
       which === 'production'
         ? e.advancedConfiguration?.productionListenerRule
         : e.advancedConfiguration?.testListenerRule;
     const g = d.targetGroups?.[i];
     const b = d.shift?.blueGroups[i];
-    if (!rule || !g || !b || g === b) return;
+    if (!rule || !g || !b || g === b) continue;
     try {
-      setForwardWeights(elb, rule, [
+      await setForwardWeights(elb, rule, [
         { arn: b, weight: blue },
         { arn: g, weight: green },
       ]);
     } catch {
       // a rule deleted under the service: nothing to shift there
     }
-  });
+  }
 }
 
 /**
@@ -119,13 +125,13 @@ function shiftRules(elb: ElbDeps, s: ServiceRecord, d: Deployment, which: 'produ
  * traffic reaches them. A service's first deployment has nothing to shift from and rolls out as
  * usual. Returns whether the deployment is a shift in progress.
  */
-export function beginShift(
+export async function beginShift(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   primary: Deployment,
   mine: TaskRecord[],
   at: number,
-): boolean {
+): Promise<boolean> {
   if (primary.rolloutState !== 'IN_PROGRESS') return false;
   if (primary.shift) return true;
   if (!shiftsTraffic(s.deploymentConfiguration) || primary.rollbackOf || s.status !== 'ACTIVE') return false;
@@ -139,7 +145,7 @@ export function beginShift(
   const blueGroups = entries.map((e) => liveGroup(elb, e));
   primary.targetGroups = entries.map((e, i) => otherOf(e, blueGroups[i] as string));
   primary.shift = { stage: 'PRE_SCALE_UP', stageAt: at, percent: 0, blue: blue.id, blueGroups, hooks: [] };
-  shiftRules(elb, s, primary, 'production', 0);
+  await shiftRules(elb, s, primary, 'production', 0);
   return true;
 }
 
@@ -203,7 +209,7 @@ export interface ShiftStep {
  * canary steps, each after its bake time); blue is kept through the bake time and then stopped.
  * PAUSE hooks hold the stage they run at.
  */
-export function shiftStep(
+export async function shiftStep(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   green: Deployment,
@@ -211,7 +217,7 @@ export function shiftStep(
   desired: number,
   isHealthy: (t: TaskRecord) => boolean,
   at: number,
-): ShiftStep {
+): Promise<ShiftStep> {
   const shift = green.shift as TrafficShift;
   const elb = loadBalancerDeps(deps);
   const wanted = mine.filter((t) => t.desiredStatus === 'RUNNING');
@@ -226,7 +232,7 @@ export function shiftStep(
       out.start = Math.max(0, desired - greens.length);
       if (greens.filter(isHealthy).length < desired) return out;
     } else if (stage === 'TEST_TRAFFIC_SHIFT') {
-      shiftRules(elb, s, green, 'test', 100);
+      await shiftRules(elb, s, green, 'test', 100);
       verdict = runHooks(s, shift, stage, at);
     } else if (stage === 'PRODUCTION_TRAFFIC_SHIFT') {
       verdict = runHooks(s, shift, 'PRE_PRODUCTION_TRAFFIC_SHIFT', at);
@@ -235,7 +241,7 @@ export function shiftStep(
         if (next !== shift.percent) {
           shift.percent = next;
           shift.stepAt = at;
-          shiftRules(elb, s, green, 'production', next);
+          await shiftRules(elb, s, green, 'production', next);
         }
         if (shift.percent < 100) return out;
         verdict = runHooks(s, shift, stage, at);
@@ -279,20 +285,28 @@ function nextPercent(s: ServiceRecord, shift: TrafficShift, at: number): number 
 /**
  * Rolls a traffic shift back, as ECS does: production (and test) traffic goes back to blue at
  * once, blue is the primary deployment again, and green's tasks are stopped by the passes that
- * follow. Returns false when blue is gone (the caller rolls back by redeploying instead). Inside
- * a store transaction pass `traffic: false` and call `restoreBlueTraffic` once it is committed.
+ * follow. Returns false when blue is gone (the caller rolls back by redeploying instead).
  */
-export function rollBackShift(
+export async function rollBackShift(
   deps: ControlPlaneDeps,
   s: ServiceRecord,
   green: Deployment,
   reason: string,
   at: number,
-  traffic = true,
-): boolean {
+): Promise<boolean> {
   const blue = s.deployments.find((d) => d.id === green.shift?.blue);
   if (!blue || !green.shift) return false;
-  if (traffic) restoreBlueTraffic(deps, s, green);
+  await restoreBlueTraffic(deps, s, green);
+  return markShiftRolledBack(s, green, reason, at);
+}
+
+/**
+ * The service's side of rolling a shift back (inside a store transaction: the rules change once
+ * it is committed, by `restoreBlueTraffic`). False when blue is gone.
+ */
+export function markShiftRolledBack(s: ServiceRecord, green: Deployment, reason: string, at: number): boolean {
+  const blue = s.deployments.find((d) => d.id === green.shift?.blue);
+  if (!blue || !green.shift) return false;
   green.shift.percent = 0;
   green.status = 'ACTIVE';
   green.rolloutState = 'FAILED';
@@ -308,8 +322,8 @@ export function rollBackShift(
 }
 
 /** Production and test rules back on a rolled-back shift's blue target groups. */
-export function restoreBlueTraffic(deps: ControlPlaneDeps, s: ServiceRecord, green: Deployment): void {
+export async function restoreBlueTraffic(deps: ControlPlaneDeps, s: ServiceRecord, green: Deployment): Promise<void> {
   const elb = loadBalancerDeps(deps);
-  shiftRules(elb, s, green, 'production', 0);
-  shiftRules(elb, s, green, 'test', 0);
+  await shiftRules(elb, s, green, 'production', 0);
+  await shiftRules(elb, s, green, 'test', 0);
 }

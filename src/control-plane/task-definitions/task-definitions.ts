@@ -11,14 +11,14 @@ const unableToDescribe = () =>
   });
 
 /** Registers the next revision of a family; the input is kept verbatim for DescribeTaskDefinition. */
-export function registerTaskDefinition(
+export async function registerTaskDefinition(
   deps: ControlPlaneDeps,
   input: Record<string, unknown> & { family: string; tags?: Tag[] },
   registeredBy?: string,
-): TaskDefinitionRecord {
+): Promise<TaskDefinitionRecord> {
   const checked = validateTaskDefinition(input);
   const { tags, ...definition } = input;
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const fam = tx.get(families, input.family)?.value ?? {
       family: input.family,
       latestRevision: 0,
@@ -85,7 +85,7 @@ export function listFamilies(deps: ControlPlaneDeps, options: { familyPrefix?: s
     .map((f) => f.family);
 }
 
-export function deregisterTaskDefinition(deps: ControlPlaneDeps, ref: string): TaskDefinitionRecord {
+export async function deregisterTaskDefinition(deps: ControlPlaneDeps, ref: string): Promise<TaskDefinitionRecord> {
   if (!/:\d+$/.test(ref)) {
     throw invalidParameter('A revision is required: use family:revision or the full ARN.', {
       reason: 'definition-invalid',
@@ -94,7 +94,7 @@ export function deregisterTaskDefinition(deps: ControlPlaneDeps, ref: string): T
   }
   const rec = resolveTaskDefinition(deps, ref);
   if (rec.status !== 'ACTIVE') return rec;
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const fam = tx.get(families, rec.family)?.value;
     if (fam) tx.put(families, { ...fam, activeRevisions: Math.max(0, fam.activeRevisions - 1) });
     return tx.put(taskDefinitions, { ...rec, status: 'INACTIVE' as const, deregisteredAt: now(deps) }).value;
@@ -102,7 +102,7 @@ export function deregisterTaskDefinition(deps: ControlPlaneDeps, ref: string): T
 }
 
 /** DeleteTaskDefinitions: only inactive revisions; each refusal is a failure, not an error. */
-export function deleteTaskDefinitions(deps: ControlPlaneDeps, refs: string[]) {
+export async function deleteTaskDefinitions(deps: ControlPlaneDeps, refs: string[]) {
   const deleted: TaskDefinitionRecord[] = [];
   const failures: { arn: string; reason: string }[] = [];
   for (const ref of refs) {
@@ -121,7 +121,7 @@ export function deleteTaskDefinitions(deps: ControlPlaneDeps, refs: string[]) {
       continue;
     }
     deleted.push(
-      deps.store.write(
+      await deps.store.transact(
         (tx) =>
           tx.put(taskDefinitions, { ...rec, status: 'DELETE_IN_PROGRESS' as const, deleteRequestedAt: now(deps) })
             .value,

@@ -10,17 +10,17 @@ import { applyPlan } from './apply-plan.js';
 import type { TaskContext } from './new-task.js';
 import { taskReservation } from './resources.js';
 
-function setUp() {
+async function setUp() {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
-  const inst = registerContainerInstance(deps, {
+  await createCluster(deps, { clusterName: 'c' });
+  const inst = await registerContainerInstance(deps, {
     cluster: 'c',
     cpu: 1024,
     memory: 512,
     agentConnected: true,
     attributes: [{ name: 'ecs.availability-zone', value: 'az-1' }],
   });
-  const td = registerTaskDefinition(deps, {
+  const td = await registerTaskDefinition(deps, {
     family: 'web',
     containerDefinitions: [{ name: 'app', image: 'busybox', memory: 300 }],
   });
@@ -38,9 +38,9 @@ function setUp() {
 }
 
 describe('the plan applier', () => {
-  it('writes each placement as a task on its host, with its workload and the host’s reservation', () => {
-    const { deps, inst, ctx, stored } = setUp();
-    const [t] = applyPlan(
+  it('writes each placement as a task on its host, with its workload and the host’s reservation', async () => {
+    const { deps, inst, ctx, stored } = await setUp();
+    const [t] = await applyPlan(
       deps,
       ctx,
       { placements: [{ index: 0, instanceArn: inst.arn }] },
@@ -57,8 +57,8 @@ describe('the plan applier', () => {
     assert.equal(getInstance(deps, 'c', inst.id).usage?.memory, 300);
   });
 
-  it('refuses a plan its host no longer fits, writing nothing', () => {
-    const { deps, inst, ctx, stored } = setUp();
+  it('refuses a plan its host no longer fits, writing nothing', async () => {
+    const { deps, inst, ctx, stored } = await setUp();
     // Two tasks of 300 MiB planned onto 512 MiB (the plan was made from a snapshot that had room).
     const plan = { placements: [0, 1].map((index) => ({ index, instanceArn: inst.arn })) };
     const target = {
@@ -67,18 +67,18 @@ describe('the plan applier', () => {
       stale: 'no longer valid',
       fields: () => ({ launchType: 'EC2', ports: [] }),
     };
-    assert.throws(
-      () => applyPlan(deps, ctx, plan, target),
+    await assert.rejects(
+      async () => applyPlan(deps, ctx, plan, target),
       (e) => e instanceof BerthError && e.kind === 'Conflict' && /no longer valid/.test(e.message),
     );
     assert.deepEqual(stored(), [0, 0]);
     assert.equal(getInstance(deps, 'c', inst.id).usage?.memory ?? 0, 0);
   });
 
-  it('places on the Fargate fleet the same way, under the fleet’s pool', () => {
-    const { deps, ctx } = setUp();
-    const host = registerFleetHost(deps, { cpu: 4096, memory: 8192, agentConnected: true });
-    const [t] = applyPlan(
+  it('places on the Fargate fleet the same way, under the fleet’s pool', async () => {
+    const { deps, ctx } = await setUp();
+    const host = await registerFleetHost(deps, { cpu: 4096, memory: 8192, agentConnected: true });
+    const [t] = await applyPlan(
       deps,
       ctx,
       { placements: [{ index: 0, instanceArn: host.arn }] },

@@ -24,14 +24,14 @@ export interface PlanTarget {
  * and the plan was made from a snapshot), then written as a new task with its workload. A host
  * that no longer fits fails the whole call with a conflict the caller may retry.
  */
-export function applyPlan(
+export async function applyPlan(
   deps: ControlPlaneDeps,
   ctx: TaskContext,
   plan: Pick<Plan, 'placements'>,
   target: PlanTarget,
-): TaskRecord[] {
+): Promise<TaskRecord[]> {
   const { res } = ctx;
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const out: TaskRecord[] = [];
     const batch = new InstanceBatch(tx);
     plan.placements.forEach((p, n) => {

@@ -12,18 +12,23 @@ import { applyTaskState } from './task-state.js';
 
 const vpc = { awsvpcConfiguration: { subnets: ['subnet-0abc'] } };
 
-function world() {
+async function world() {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
-  const instance = registerContainerInstance(deps, { cluster: 'c', cpu: 4096, memory: 8192, agentConnected: true });
-  const host = registerFleetHost(deps, {
+  await createCluster(deps, { clusterName: 'c', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
+  const instance = await registerContainerInstance(deps, {
+    cluster: 'c',
+    cpu: 4096,
+    memory: 8192,
+    agentConnected: true,
+  });
+  const host = await registerFleetHost(deps, {
     cpu: 8192,
     memory: 16384,
     agentConnected: true,
     attributes: [{ name: 'ecs.availability-zone', value: 'us-east-1a' }],
   });
-  registerTaskDefinition(deps, fargateTaskDefinition('web', { portMappings: [{ containerPort: 80 }] }));
-  registerTaskDefinition(deps, {
+  await registerTaskDefinition(deps, fargateTaskDefinition('web', { portMappings: [{ containerPort: 80 }] }));
+  await registerTaskDefinition(deps, {
     family: 'ec2only',
     containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
   });
@@ -31,9 +36,9 @@ function world() {
 }
 
 describe('Fargate tasks', () => {
-  it('run on the fleet, not on the cluster’s instances, split by the strategy', () => {
-    const { deps, instance, host } = world();
-    const r = runTask(deps, {
+  it('run on the fleet, not on the cluster’s instances, split by the strategy', async () => {
+    const { deps, instance, host } = await world();
+    const r = await runTask(deps, {
       cluster: 'c',
       taskDefinition: 'web',
       count: 9,
@@ -65,11 +70,11 @@ describe('Fargate tasks', () => {
     // Only the fleet host may report on them.
     const t = r.tasks[0] as (typeof r.tasks)[0];
     const report = { taskId: t.id, lastStatus: 'RUNNING' as const, containers: [] };
-    assert.equal(applyTaskState(deps, 'c', instance.id, report), undefined);
-    assert.equal(applyTaskState(deps, 'c', host.id, report, true)?.lastStatus, 'RUNNING');
+    assert.equal(await applyTaskState(deps, 'c', instance.id, report), undefined);
+    assert.equal((await applyTaskState(deps, 'c', host.id, report, true))?.lastStatus, 'RUNNING');
     // The agent reports an address; the task shows ECS's interface for it, deleted once it stops.
     const network = { ip: '172.29.0.9', mac: '02:00:00:00:00:09' };
-    const up = applyTaskState(deps, 'c', host.id, { ...report, network }, true);
+    const up = await applyTaskState(deps, 'c', host.id, { ...report, network }, true);
     const eni = up?.attachments[0] as { id: string; status: string; details: { name: string; value: string }[] };
     assert.equal(eni.status, 'ATTACHED');
     assert.deepEqual(Object.fromEntries(eni.details.map((d) => [d.name, d.value])), {
@@ -82,20 +87,20 @@ describe('Fargate tasks', () => {
     assert.deepEqual(up?.containers[0]?.networkInterfaces, [
       { attachmentId: eni.id, privateIpv4Address: '172.29.0.9' },
     ]);
-    const down = applyTaskState(deps, 'c', host.id, { ...report, lastStatus: 'STOPPED', network }, true);
+    const down = await applyTaskState(deps, 'c', host.id, { ...report, lastStatus: 'STOPPED', network }, true);
     assert.equal((down?.attachments[0] as { status: string }).status, 'DELETED');
   });
 
-  it('uses the cluster’s default strategy when the request names no launch', () => {
-    const { deps } = world();
-    putClusterCapacityProviders(deps, 'c', ['FARGATE_SPOT'], [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
-    const r = runTask(deps, { cluster: 'c', taskDefinition: 'web', networkConfiguration: vpc });
+  it('uses the cluster’s default strategy when the request names no launch', async () => {
+    const { deps } = await world();
+    await putClusterCapacityProviders(deps, 'c', ['FARGATE_SPOT'], [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+    const r = await runTask(deps, { cluster: 'c', taskDefinition: 'web', networkConfiguration: vpc });
     assert.equal(r.tasks[0]?.capacityProviderName, 'FARGATE_SPOT');
   });
 
-  it('says capacity is unavailable when no fleet host can take the task', () => {
-    const { deps } = world();
-    const r = runTask(deps, {
+  it('says capacity is unavailable when no fleet host can take the task', async () => {
+    const { deps } = await world();
+    const r = await runTask(deps, {
       cluster: 'c',
       taskDefinition: 'web',
       launchType: 'FARGATE',
@@ -103,7 +108,7 @@ describe('Fargate tasks', () => {
       count: 10,
     });
     assert.equal(r.tasks.length, 10);
-    const more = runTask(deps, {
+    const more = await runTask(deps, {
       cluster: 'c',
       taskDefinition: 'web',
       launchType: 'FARGATE',
@@ -113,11 +118,11 @@ describe('Fargate tasks', () => {
     assert.deepEqual(more.failures, [{ reason: NO_CAPACITY }]);
   });
 
-  it('refuses what ECS refuses', () => {
-    const { deps } = world();
+  it('refuses what ECS refuses', async () => {
+    const { deps } = await world();
     const base = { cluster: 'c', taskDefinition: 'web', networkConfiguration: vpc };
-    assert.throws(
-      () =>
+    await assert.rejects(
+      async () =>
         runTask(deps, {
           ...base,
           launchType: 'FARGATE',
@@ -125,24 +130,25 @@ describe('Fargate tasks', () => {
         }),
       /cannot both be given/,
     );
-    assert.throws(
-      () => runTask(deps, { cluster: 'c', taskDefinition: 'web', launchType: 'FARGATE' }),
+    await assert.rejects(
+      async () => runTask(deps, { cluster: 'c', taskDefinition: 'web', launchType: 'FARGATE' }),
       /network configuration must be provided/,
     );
-    assert.throws(
-      () => runTask(deps, { ...base, taskDefinition: 'ec2only', launchType: 'FARGATE' }),
+    await assert.rejects(
+      async () => runTask(deps, { ...base, taskDefinition: 'ec2only', launchType: 'FARGATE' }),
       /does not support launch type FARGATE/,
     );
-    assert.throws(
-      () => runTask(deps, { ...base, launchType: 'FARGATE', platformVersion: '1.2.0' }),
+    await assert.rejects(
+      async () => runTask(deps, { ...base, launchType: 'FARGATE', platformVersion: '1.2.0' }),
       /Platform version/,
     );
-    assert.throws(
-      () => runTask(deps, { ...base, launchType: 'FARGATE', placementStrategy: [{ type: 'random' }] }),
+    await assert.rejects(
+      async () => runTask(deps, { ...base, launchType: 'FARGATE', placementStrategy: [{ type: 'random' }] }),
       /not supported on Fargate/,
     );
-    assert.throws(
-      () => putClusterCapacityProviders(deps, 'c', ['FARGATE'], [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
+    await assert.rejects(
+      async () =>
+        putClusterCapacityProviders(deps, 'c', ['FARGATE'], [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]),
       /not associated/,
     );
   });

@@ -19,11 +19,11 @@ const serving = (h: ContainerInstanceRecord): boolean => h.status === 'ACTIVE' &
  * cluster's own instances. Each gets its own network namespace on its host, so it reserves no
  * host ports; what it reserves is its task-level CPU and memory.
  */
-export function runOnFargate(
+export async function runOnFargate(
   deps: ControlPlaneDeps,
   ctx: TaskContext,
   launch: Extract<Launch, { kind: 'fargate' }>,
-): RunTaskResult {
+): Promise<RunTaskResult> {
   const { res } = ctx;
   const hosts = keptFleet(deps.store, FLEET, serving);
   const request: TaskRequest = {
@@ -41,7 +41,7 @@ export function runOnFargate(
     ? placeTasks(hosts, request, count, deps.rng)
     : { placements: [], failures: Array.from({ length: count }, () => ({ reason: NO_CAPACITY })) };
   const ephemeral = (ctx.td.input.ephemeralStorage as { sizeInGiB?: number } | undefined)?.sizeInGiB ?? 20;
-  const records = applyPlan(deps, ctx, plan, {
+  const records = await applyPlan(deps, ctx, plan, {
     pool: FLEET,
     hostPorts: false,
     stale: 'The Fargate placement is no longer valid; retry.',

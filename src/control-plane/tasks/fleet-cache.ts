@@ -1,5 +1,5 @@
 import { Fleet } from '../../scheduler/index.js';
-import type { Change, Store } from '../../store/index.js';
+import type { Change, StoreView } from '../../store/index.js';
 import { instanceView } from '../container-instances.js';
 import { containerInstances, type ContainerInstanceRecord } from '../tables.js';
 
@@ -15,7 +15,7 @@ interface Kept {
   changed: Map<string, ContainerInstanceRecord>;
 }
 
-const kept = new WeakMap<Store, Map<string, Kept>>();
+const kept = new WeakMap<StoreView, Map<string, Kept>>();
 
 /**
  * A pool's hosts (a cluster's container instances, or the Fargate fleet's hosts) as the
@@ -25,7 +25,7 @@ const kept = new WeakMap<Store, Map<string, Kept>>();
  * change (static checks, spread values) stays worked out. A host that joins or leaves the
  * membership drops the fleet; the next call builds it again from a listing.
  */
-export function keptFleet(store: Store, pool: string, include: Membership): Fleet {
+export function keptFleet(store: StoreView, pool: string, include: Membership): Fleet {
   let pools = kept.get(store);
   if (!pools) {
     const mine = new Map<string, Kept>();

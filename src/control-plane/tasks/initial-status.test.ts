@@ -7,10 +7,10 @@ import { testControlPlaneDeps } from '../test-deps.js';
 import { runTask } from './run-task.js';
 import { applyTaskState } from './task-state.js';
 
-test('a task without an interface of its own starts PENDING, an awsvpc one PROVISIONING, as on ECS', () => {
+test('a task without an interface of its own starts PENDING, an awsvpc one PROVISIONING, as on ECS', async () => {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
-  const inst = registerContainerInstance(deps, {
+  await createCluster(deps, { clusterName: 'c' });
+  const inst = await registerContainerInstance(deps, {
     cluster: 'c',
     cpu: 2048,
     memory: 2048,
@@ -18,22 +18,24 @@ test('a task without an interface of its own starts PENDING, an awsvpc one PROVI
     attributes: [{ name: 'ecs.capability.task-eni' }],
   });
   for (const mode of ['bridge', 'awsvpc'])
-    registerTaskDefinition(deps, {
+    await registerTaskDefinition(deps, {
       family: mode,
       networkMode: mode,
       containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
     });
-  const bridge = runTask(deps, { cluster: 'c', taskDefinition: 'bridge' }).tasks[0];
-  const vpc = runTask(deps, {
-    cluster: 'c',
-    taskDefinition: 'awsvpc',
-    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
-  }).tasks[0];
+  const bridge = (await runTask(deps, { cluster: 'c', taskDefinition: 'bridge' })).tasks[0];
+  const vpc = (
+    await runTask(deps, {
+      cluster: 'c',
+      taskDefinition: 'awsvpc',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'] } },
+    })
+  ).tasks[0];
   assert.equal(bridge?.lastStatus, 'PENDING');
   assert.equal(bridge?.containers[0]?.cpu, '0', 'a container that reserves no CPU shows 0');
   assert.equal(vpc?.lastStatus, 'PROVISIONING');
   // The agent provisions the bridge task: ECS would show it PENDING all the same.
-  const after = applyTaskState(deps, 'c', inst.id, {
+  const after = await applyTaskState(deps, 'c', inst.id, {
     taskId: bridge?.id as string,
     lastStatus: 'PROVISIONING',
     pullStartedAt: 5,

@@ -9,25 +9,25 @@ import { runTask } from './run-task.js';
 import { applyTaskState } from './task-state.js';
 import { findTask } from './tasks.js';
 
-test('stopped tasks are forgotten an hour after they stopped, running ones never', () => {
+test('stopped tasks are forgotten an hour after they stopped, running ones never', async () => {
   const deps = testControlPlaneDeps();
-  createCluster(deps, { clusterName: 'c' });
-  const inst = registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
-  registerTaskDefinition(deps, {
+  await createCluster(deps, { clusterName: 'c' });
+  const inst = await registerContainerInstance(deps, { cluster: 'c', cpu: 1024, memory: 1024, agentConnected: true });
+  await registerTaskDefinition(deps, {
     family: 'web',
     containerDefinitions: [{ name: 'app', image: 'busybox', memory: 64 }],
   });
-  const [done, alive] = runTask(deps, { cluster: 'c', taskDefinition: 'web', count: 2 }).tasks;
-  applyTaskState(deps, 'c', inst.id, {
+  const [done, alive] = (await runTask(deps, { cluster: 'c', taskDefinition: 'web', count: 2 })).tasks;
+  await applyTaskState(deps, 'c', inst.id, {
     taskId: done?.id as string,
     lastStatus: 'STOPPED',
     stoppedAt: deps.clock.now().getTime(),
     containers: [],
   });
   deps.clock.advance(59 * 60_000);
-  assert.equal(purgeStoppedTasks(deps), 0, 'kept for the hour');
+  assert.equal(await purgeStoppedTasks(deps), 0, 'kept for the hour');
   deps.clock.advance(2 * 60_000);
-  assert.equal(purgeStoppedTasks(deps), 1);
+  assert.equal(await purgeStoppedTasks(deps), 1);
   assert.equal(findTask(deps, 'c', done?.id as string), undefined);
   assert.ok(findTask(deps, 'c', alive?.id as string), 'a task still running stays');
 });

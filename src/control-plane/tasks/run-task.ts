@@ -79,7 +79,7 @@ function toStrategies(list: RunTaskInput['placementStrategy']): Strategy[] {
  * transaction that re-checks every placement against the instances as they are at commit time,
  * so two racing calls can never both take the last resources of an instance.
  */
-export function runTask(deps: ControlPlaneDeps, input: RunTaskInput): RunTaskResult {
+export async function runTask(deps: ControlPlaneDeps, input: RunTaskInput): Promise<RunTaskResult> {
   const cluster = getCluster(deps, input.cluster);
   const td = resolveTaskDefinition(deps, input.taskDefinition);
   if (td.status !== 'ACTIVE') throw invalidParameter('TaskDefinition is inactive', { reason: 'definition-invalid' });
@@ -114,13 +114,13 @@ function taskContext(
   };
 }
 
-function runOnInstances(
+async function runOnInstances(
   deps: ControlPlaneDeps,
   ctx: TaskContext,
   launch: { launchType: string; subnetId?: string },
   input: RunTaskInput,
   count: number,
-): RunTaskResult {
+): Promise<RunTaskResult> {
   const { cluster, td, res, group } = ctx;
   const tdConstraints = ((td.input.placementConstraints as RunTaskInput['placementConstraints']) ?? []).filter(
     (c) => c.type === 'memberOf',
@@ -145,7 +145,7 @@ function runOnInstances(
   if ((Array.isArray(candidates) ? candidates : candidates.views).length === 0)
     throw invalidParameter('No Container Instances were found in your cluster.', { field: 'cluster' });
   const plan: Plan = placeTasks(candidates, request, count, deps.rng);
-  const records = applyPlan(deps, ctx, plan, {
+  const records = await applyPlan(deps, ctx, plan, {
     pool: cluster.name,
     hostPorts: true,
     stale: 'A placement on a container instance is no longer valid; retry.',

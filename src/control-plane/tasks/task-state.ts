@@ -14,16 +14,16 @@ const ORDER: readonly string[] = TASK_STATUSES;
  * (a late or repeated report never resurrects a stopped task), and only the agent of the host
  * that runs it may report on it: its container instance, or (`fleet`) its Fargate fleet host.
  */
-export function applyTaskState(
+export async function applyTaskState(
   deps: ControlPlaneDeps,
   cluster: string,
   instanceId: string,
   report: TaskStateReport,
   fleet = false,
-): TaskRecord | undefined {
+): Promise<TaskRecord | undefined> {
   const r = ecsReport(report);
   if (!r) return undefined;
-  return deps.store.write((tx) => {
+  return await deps.store.transact((tx) => {
     const cur = tx.get(tasks, `${cluster}/${report.taskId}`)?.value;
     const host = cur && hostOf(cur);
     if (!cur || host?.pool !== (fleet ? FLEET : cluster) || host.id !== instanceId) return undefined;

@@ -41,7 +41,7 @@ export function listTasks(deps: ControlPlaneDeps, cluster: string, f: ListTasksF
 }
 
 /** StopTask: the desired status turns STOPPED; the agent stops the containers and reports. */
-export function stopTask(
+export async function stopTask(
   deps: ControlPlaneDeps,
   cluster: string,
   ref: string,
@@ -49,8 +49,8 @@ export function stopTask(
   stopCode = 'UserInitiated',
   /** SIGKILL this long after SIGTERM, whatever the containers' stopTimeout (a Spot interruption's warning). */
   stopGraceMs?: number,
-): TaskRecord {
-  return deps.store.write((tx) => {
+): Promise<TaskRecord> {
+  return await deps.store.transact((tx) => {
     const key = `${cluster}/${nameFromArnOrName(ref)}`;
     const t = tx.get(tasks, key)?.value;
     if (!t) throw notFound('The referenced task was not found.', { resource: 'task' });

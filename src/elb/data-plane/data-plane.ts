@@ -52,11 +52,9 @@ export class DataPlane {
     private readonly engine: ListenerEngine = new NodeEngine(logger),
   ) {
     this.health = new HealthChecker((key, state, why) => {
-      try {
-        setTargetHealth(deps, key, state, why);
-      } catch (e) {
-        logger.warn({ err: String(e), target: key }, 'target health not recorded');
-      }
+      setTargetHealth(deps, key, state, why).catch((e: unknown) =>
+        logger.warn({ err: String(e), target: key }, 'target health not recorded'),
+      );
     });
   }
 
@@ -93,7 +91,7 @@ export class DataPlane {
   }
 
   private async syncOnce(): Promise<void> {
-    finishDraining(this.deps);
+    await finishDraining(this.deps);
     const snap = this.deps.store.read((tx) => ({
       lbs: tx.list(loadBalancers).map((e) => e.value),
       listeners: tx.list(listeners).map((e) => e.value),
@@ -130,9 +128,9 @@ export class DataPlane {
       if (!tg || !g) continue;
       // A group no load balancer forwards to has its targets `unused`; once one does, `initial`.
       if (!used.has(tg.arn) && t.state !== 'unused' && t.state !== 'draining')
-        setTargetHealth(this.deps, t.key, 'unused', TARGET_REASONS.unused);
+        await setTargetHealth(this.deps, t.key, 'unused', TARGET_REASONS.unused);
       if (used.has(tg.arn) && t.state === 'unused')
-        setTargetHealth(this.deps, t.key, 'initial', TARGET_REASONS.initial);
+        await setTargetHealth(this.deps, t.key, 'initial', TARGET_REASONS.initial);
       const address = addressOf(tg, t.targetId);
       if (!address || t.state === 'draining') continue;
       g.targets.push({ key: t.key, address, port: t.port, state: t.state });
@@ -179,7 +177,7 @@ export class DataPlane {
     if (first) return; // the first reading is where counting starts
     const lbsByGroup = loadBalancersByTargetGroup(this.deps);
     const data = elbMetrics({ ...snap, lbsByGroup, listenerRequests, groupRequests, at: new Date(at) });
-    if (data.length > 0) this.deps.publishMetrics('AWS/ApplicationELB', data);
+    if (data.length > 0) await this.deps.publishMetrics('AWS/ApplicationELB', data);
   }
 
   /** Closes every listener and stops checking; the hosts file keeps no entries of ours. */

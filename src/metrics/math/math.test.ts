@@ -3,14 +3,15 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../kernel/clock.js';
 import { isBerthError } from '../../kernel/index.js';
 import { MemoryStore } from '../../store/memory-store.js';
+import { localShared } from '../../store/shared-local.js';
 import { metricData, putMetricData, type MetricDataQuery, type MetricsDeps } from '../index.js';
 import { MathSyntaxError, parseExpression } from './parse.js';
 
 const T0 = Date.UTC(2026, 11, 2, 12, 0);
 const MIN = 60_000;
-const world = () => {
+const world = async () => {
   const d: MetricsDeps = {
-    store: new MemoryStore(),
+    store: localShared(new MemoryStore()),
     clock: new ManualClock(T0 + 10 * MIN),
     accountId: '000000000000',
     region: 'us-east-1',
@@ -25,8 +26,8 @@ const world = () => {
         Value: v,
       })),
     );
-  put('Requests', { 0: 10, 1: 20, 2: 30, 3: 40, 4: 50 });
-  put('Errors', { 0: 1, 1: 2, 3: 4 });
+  await put('Requests', { 0: 10, 1: 20, 2: 30, 3: 40, 4: 50 });
+  await put('Errors', { 0: 1, 1: 2, 3: 4 });
   return d;
 };
 const stat = (id: string, name: string, extra: Partial<MetricDataQuery> = {}): MetricDataQuery => ({
@@ -48,9 +49,9 @@ function run(d: MetricsDeps, ...expressions: (string | MetricDataQuery)[]): stri
       `${r.Id} ${r.Label}: ${r.Timestamps.map((t, i) => `${(t.getTime() - T0) / MIN}=${Number((r.Values[i] as number).toFixed(4))}`).join(' ')}`,
   );
 }
-const reasonOf = (f: () => unknown) => {
+const reasonOf = async (f: () => unknown) => {
   try {
-    f();
+    await f();
   } catch (e) {
     return isBerthError(e) ? `${e.kind}:${e.detail.field ?? ''}:${e.message}` : String(e);
   }
@@ -58,8 +59,8 @@ const reasonOf = (f: () => unknown) => {
 };
 
 describe('metric math', () => {
-  it('joins series on their timestamps and lifts numbers over them', () => {
-    const d = world();
+  it('joins series on their timestamps and lifts numbers over them', async () => {
+    const d = await world();
     assert.deepEqual(run(d, 'errors / requests * 100', 'requests - AVG(requests)', '-2^2 + 2^3^2 + (1 + 2) * 3'), [
       'e1 e1: 0=10 1=10 3=10',
       'e2 e2: 0=-20 1=-10 2=0 3=10 4=20',
@@ -70,11 +71,11 @@ describe('metric math', () => {
     assert.deepEqual(run(d, 'requests / (errors - errors)'), ['e1 e1: ']);
   });
 
-  it('serves the array functions, METRICS(), FILL, RATE, DIFF, RUNNING_SUM and IF', () => {
-    const d = world();
+  it('serves the array functions, METRICS(), FILL, RATE, DIFF, RUNNING_SUM and IF', async () => {
+    const d = await world();
     assert.deepEqual(
       run(
-        d,
+        await d,
         'SUM(METRICS())',
         'MAX([errors, requests / 10])',
         'FILL(errors, 0)',
@@ -104,11 +105,11 @@ describe('metric math', () => {
     );
   });
 
-  it('returns each series of an array under the query Id, filtered METRICS by Id, and labels', () => {
-    const d = world();
+  it('returns each series of an array under the query Id, filtered METRICS by Id, and labels', async () => {
+    const d = await world();
     assert.deepEqual(
       run(
-        d,
+        await d,
         { Id: 'all', Expression: 'METRICS() * 2', Label: 'Doubled' },
         { Id: 'errs', Expression: 'METRICS("err")' },
       ),
@@ -125,8 +126,8 @@ describe('metric math', () => {
     ]);
   });
 
-  it('refuses a bad expression naming its query, and says what it does not compute', () => {
-    const d = world();
+  it('refuses a bad expression naming its query, and says what it does not compute', async () => {
+    const d = await world();
     const field = 'MetricDataQueries.member.3.Expression';
     const cases: [string, RegExp][] = [
       ['requests +', /expected|unexpected the end/],
@@ -147,36 +148,30 @@ describe('metric math', () => {
       ["METRICS('x", /unterminated string/],
     ];
     for (const [expression, message] of cases) {
-      const got = reasonOf(() => run(d, expression));
+      const got = await reasonOf(() => run(d, expression));
       assert.ok(got.startsWith(`InvalidParameter:${field}:Error in expression e1: `), `${expression}: ${got}`);
       assert.match(got, message, expression);
     }
     assert.match(
-      reasonOf(() => run(d, { Id: 'a', Expression: 'b + 1' }, { Id: 'b', Expression: 'a * 2' })),
+      await reasonOf(() => run(d, { Id: 'a', Expression: 'b + 1' }, { Id: 'b', Expression: 'a * 2' })),
       /^InvalidParameter:MetricDataQueries\.member\.\d\.Expression:Error in expression [ab]: the queries refer to each other in a circle/,
     );
-    assert.match(
-      reasonOf(() => run(d, "SEARCH('{Shop} Errors', 'Sum', 60)")),
-      /^NotImplemented/,
-    );
-    assert.match(
-      reasonOf(() => run(d, 'SELECT AVG(Errors) FROM Shop')),
-      /^NotImplemented/,
-    );
+    assert.match(await reasonOf(() => run(d, "SEARCH('{Shop} Errors', 'Sum', 60)")), /^NotImplemented/);
+    assert.match(await reasonOf(() => run(d, 'SELECT AVG(Errors) FROM Shop')), /^NotImplemented/);
     // FILL of a 1-second series over two days, in an expression of hour-long periods: the fill's own grid is bounded.
     const secondly = [
       { Id: 'm', MetricStat: { Metric: { Namespace: 'Shop', MetricName: 'Errors' }, Period: 1, Stat: 'Sum' } },
       { Id: 'f', Expression: 'FILL(m, 0)', Period: 3600 },
     ];
     assert.match(
-      reasonOf(() => metricData(d, secondly, new Date(T0), new Date(T0 + 2 * 86_400_000))),
+      await reasonOf(() => metricData(d, secondly, new Date(T0), new Date(T0 + 2 * 86_400_000))),
       /^InvalidParameter:MetricDataQueries\.member\.2\.Expression:Error in expression f: filling 1-second periods .* more than 100800/,
     );
     // Numbers made into a series stop at GetMetricData's limit on datapoints.
     const q = [{ Id: 'e1', Expression: 'TIME_SERIES(1)', Period: 1 }];
     assert.equal(metricData(d, q, new Date(T0), new Date(T0 + 5 * MIN))[0]?.Values.length, 300);
     assert.match(
-      reasonOf(() => metricData(d, q, new Date(T0), new Date(T0 + 2 * 86_400_000))),
+      await reasonOf(() => metricData(d, q, new Date(T0), new Date(T0 + 2 * 86_400_000))),
       /^InvalidParameter:MetricDataQueries\.member\.1\.Period:The expression e1 would return more than 100800/,
     );
   });
