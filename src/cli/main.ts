@@ -51,9 +51,10 @@ withAgentOptions(program.command('up'))
   .option('--data-dir <dir>', 'where berth keeps its state', defaults.dataDir)
   .option(
     '--store <url>',
-    'the state store: sqlite (<data-dir>/berth.db) or etcd://host:2379,host:2379,... (not implemented yet)',
+    'the state store: sqlite (<data-dir>/berth.db) or etcd://host:2379,host:2379,... (servers sharing one etcd cluster)',
     'sqlite',
   )
+  .option('--shared-dir <dir>', 'with --store etcd://: the directory every server mounts (registry blobs, the sealing key)')
   .option('--region <region>', 'default region', defaults.region)
   .option('--account-id <id>', 'the account berth serves', defaults.accountId)
   .option(
@@ -122,14 +123,6 @@ withAgentOptions(program.command('up'))
   .option('--no-agent', 'do not run tasks on this host')
   .option('--no-fargate', "do not offer this host's agent to the Fargate fleet")
   .action(async (o: Record<string, string | number | boolean>) => {
-    if (o.store !== 'sqlite') {
-      process.stderr.write(
-        String(o.store).startsWith('etcd://')
-          ? 'berth: --store etcd:// is not implemented yet: the etcd store exists (src/store/etcd), but the control plane does not yet write through its transactions\n'
-          : `berth: --store must be sqlite or etcd://host:port[,host:port...], not '${String(o.store)}'\n`,
-      );
-      process.exit(1);
-    }
     if (o.registryAuth !== 'on' && o.registryAuth !== 'off') {
       process.stderr.write(`berth: --registry-auth must be on or off, not '${String(o.registryAuth)}'\n`);
       process.exit(1);
@@ -155,6 +148,8 @@ withAgentOptions(program.command('up'))
       elbHostsFile: o.elbHostsFile as string,
       elbEngine: o.elbEngine as 'haproxy' | 'node',
       logLevel: o.logLevel as LogLevel,
+      store: o.store as string,
+      ...(o.sharedDir ? { sharedDir: resolve(o.sharedDir as string) } : {}),
     };
     const logger = createLogger(config.logLevel);
     let berth;

@@ -82,7 +82,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(awsApiPlugin, {
     services: regions.default.services,
-    regional: async (name: string) => (await regions.opened(name))?.services,
+    // Each call reads what every server committed before it (a no-op over one process's store).
+    regional: async (name: string) => {
+      const r = await regions.opened(name);
+      await r?.controlPlane.store.fresh();
+      return r?.services;
+    },
     auth: {
       mode: deps.config.auth,
       keys: deps.keys,

@@ -14,25 +14,20 @@ import {
   expireClientTokens,
   publishContainerInsights,
 } from '../control-plane/index.js';
-import { type Store, SqliteStore, localShared, scopedStore, soleLeadership } from '../store/index.js';
+import type { StoreView } from '../store/index.js';
+import { openState, type RegionState } from './state.js';
 import { LeaderWork } from './leader-work.js';
 import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
 import { expireEvents } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
-import {
-  convertLegacyPoints,
-  evaluateAlarms,
-  evaluateCompositeAlarms,
-  recordMetrics,
-  rollUpMetrics,
-} from '../metrics/index.js';
+import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
-import { credentialsPath, loadKeys, loadSealingKey, validateConfig, type BerthConfig } from './config.js';
+import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { Sealer } from '../iam/index.js';
 import { DataDirLock } from './data-dir-lock.js';
 
@@ -40,7 +35,7 @@ export interface RunningBerth {
   /** The endpoint users point their tools at. */
   endpoint: string;
   port: number;
-  store: Store;
+  store: StoreView;
   app: FastifyInstance;
   /** Stops taking requests, lets in-flight ones finish, closes the store, releases the data dir. */
   close(): Promise<void>;
@@ -65,17 +60,11 @@ export async function startBerth(
     if (config.auth === 'strict' && keys.size === 0) {
       throw new Error(`--auth strict needs keys in ${credentialsPath(config.dataDir)} (AWS credentials file format)`);
     }
-    const sealingKey = loadSealingKey(config.dataDir);
+    const state = await openState(config);
+    lifecycle.started('store', () => state.close());
+    const { sealingKey } = state;
     const sealer = new Sealer(sealingKey);
-    const root = new SqliteStore(join(config.dataDir, 'berth.db'));
-    lifecycle.started('store', () => root.close());
-    // A region's state: the default region's in the store's own tables (and blobs), another's
-    // in a scoped view of the same store and a blob directory of its own.
-    const regionDeps = (name: string, scoped: Store, blobDir: string): RegionDeps => {
-      // A data dir from before metric chunks: its points into chunks, before anything reads them.
-      convertLegacyPoints(scoped);
-      // One shared view per region: caches (the fleet, metric heads) are kept per store object.
-      const store = localShared(scoped);
+    const regionDeps = (name: string, { store, blobDir }: RegionState): RegionDeps => {
       const registry: RegionDeps['registry'] = {
         store,
         blobs: new FsBlobStore(blobDir),
@@ -107,11 +96,12 @@ export async function startBerth(
         },
       };
     };
-    const defaults = regionDeps(config.region, root, join(config.dataDir, 'blobs'));
+    const defaults = regionDeps(config.region, state.region);
+    const other = state.otherRegion;
     const regions = new Regions(
       defaults,
-      (name) => regionDeps(name, scopedStore(root, name), join(config.dataDir, 'regions', name, 'blobs')),
-      // The default region's state is the root store's own tables.
+      other && ((name) => regionDeps(name, other(name))),
+      // The names of the regions in use are kept with the default region's state.
       defaults.controlPlane.store,
       config.targetTrackingAlarmPeriod,
     );
@@ -155,7 +145,7 @@ export async function startBerth(
     regions.setRegistryHost(`${config.advertiseHost}:${port}`);
     // Each region's load balancers serve on every server; the controllers, maintenance and
     // retention are work for the leader alone (one server over SQLite always leads).
-    const leaderWork = new LeaderWork(soleLeadership(), logger);
+    const leaderWork = new LeaderWork(state.leadership, logger);
     regions.each((r) => {
       // Load balancers' listeners, health checks and DNS names.
       const hosts =
@@ -227,7 +217,7 @@ export async function startBerth(
     });
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());
-    return { endpoint: `http://${config.advertiseHost}:${port}`, port, store: root, app, close: stopAll };
+    return { endpoint: `http://${config.advertiseHost}:${port}`, port, store: state.root, app, close: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

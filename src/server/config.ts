@@ -49,6 +49,24 @@ export interface BerthConfig {
    */
   elbEngine: 'haproxy' | 'node';
   logLevel: LogLevel;
+  /**
+   * The state store: `sqlite` (`<data-dir>/berth.db`, the default) or `etcd://host:2379,...`, the
+   * etcd cluster several berth servers share.
+   */
+  store?: string;
+  /**
+   * With etcd: the directory every server mounts (NFS, EFS): registry blobs and the sealing key
+   * live there, so that whatever one server stored the others can serve.
+   */
+  sharedDir?: string;
+}
+
+/** The client URLs of an `etcd://host:port,host:port` store; undefined for anything else. */
+export function etcdEndpoints(store: string | undefined): string[] | undefined {
+  if (!store?.startsWith('etcd://')) return undefined;
+  const hosts = store.slice('etcd://'.length).split(',');
+  if (!hosts.every((h) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(h))) return undefined;
+  return hosts.map((h) => `http://${h}`);
 }
 
 /** Whether a program is on the PATH (or in /usr/sbin, where Debian puts daemons). */
@@ -99,6 +117,11 @@ export function validateConfig(c: BerthConfig): string[] {
     problems.push(`--fargate-prices: ${(e as Error).message}`);
   }
   if (c.auth !== 'open' && c.auth !== 'strict') problems.push(`--auth must be open or strict, not '${String(c.auth)}'`);
+  if (c.store !== undefined && c.store !== 'sqlite') {
+    if (!etcdEndpoints(c.store))
+      problems.push(`--store must be sqlite or etcd://host:port[,host:port...], not '${c.store}'`);
+    else if (!c.sharedDir) problems.push('--store etcd:// needs --shared-dir (the directory every server mounts)');
+  }
   return problems;
 }
 

@@ -5,3 +5,4 @@ export * from './scoped-store.js';
 export * from './sqlite-store.js';
 export * from './shared-local.js';
 export * from './leadership.js';
+export * from './etcd-open.js';

@@ -70,7 +70,7 @@ describe('the etcd store', () => {
     }
   });
 
-  it('berth up --store etcd:// says it is not implemented yet, and refuses an unknown store', () => {
+  it('berth up refuses --store etcd:// without --shared-dir, and an unknown store', () => {
     const up = (store: string) =>
       spawnSync(process.execPath, [berthBin, 'up', '--port', '0', '--data-dir', tmpdir(), '--store', store], {
         encoding: 'utf8',
@@ -78,7 +78,7 @@ describe('the etcd store', () => {
       });
     const etcdUp = up(`etcd://${new URL(etcd.endpoints[0] as string).host}`);
     assert.equal(etcdUp.status, 1);
-    assert.match(etcdUp.stderr, /--store etcd:\/\/ is not implemented yet/);
+    assert.match(etcdUp.stderr, /--store etcd:\/\/ needs --shared-dir/);
     const other = up('redis://x');
     assert.equal(other.status, 1);
     assert.match(other.stderr, /--store must be sqlite or etcd:\/\/host:port/);

@@ -1,0 +1,125 @@
+// e2e lane: shared — its servers run no task (--no-agent), so npm test runs it beside the files that do.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startEtcdCluster, type EtcdCluster } from './etcd.js';
+import { awsJson, sleep, startBerth, type BerthProcess } from './harness.js';
+import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
+
+/**
+ * Three `berth up --store etcd://…` servers over a three-member etcd cluster and one shared
+ * directory, as a team runs berth for a fleet: one account served by all three, the singleton
+ * work on whichever leads, writes going on while servers and etcd members die.
+ */
+describe('three berth servers over a three-member etcd cluster', () => {
+  let etcd: EtcdCluster;
+  let image: OciImage;
+  const shared = mkdtempSync(join(tmpdir(), 'berth-shared-'));
+  const servers: BerthProcess[] = [];
+
+  before(async () => {
+    [etcd, image] = await Promise.all([startEtcdCluster(3), buildBusyboxImage({ files: { '/etc/three': 'servers' } })]);
+    const store = `etcd://${etcd.endpoints.map((e) => new URL(e).host).join(',')}`;
+    for (let i = 0; i < 3; i++)
+      servers.push(
+        await startBerth({
+          args: [
+            ...['--store', store, '--shared-dir', shared, '--no-agent'],
+            ...['--registry-auth', 'off', '--create-repository-on-push'],
+            ...['--elb-engine', 'node', '--elb-hosts-file', 'none'],
+          ],
+        }),
+      );
+  });
+
+  after(async () => {
+    for (const s of servers) await s.dispose();
+    await etcd?.stop();
+    image?.dispose();
+    rmSync(shared, { recursive: true, force: true });
+  });
+
+  const aws = (s: BerthProcess) => awsJson(s.endpoint).aws;
+  const service = async (s: BerthProcess, name: string) =>
+    (await aws(s)(['ecs', 'describe-services', '--cluster', 'shop', '--services', name])).services[0];
+  /** Polls `check` on a server until it holds (the singleton work runs on a 1 s loop). */
+  const eventually = async (what: string, check: () => Promise<boolean>) => {
+    for (let i = 0; i < 60; i++) {
+      if (await check()) return;
+      await sleep(500);
+    }
+    assert.fail(`${what}: not within 30 s\n${servers.map((s) => s.output().slice(-2000)).join('\n---\n')}`);
+  };
+
+  it('serves one account from every server: what one creates, the others describe the same', async () => {
+    const [a, b, c] = servers as [BerthProcess, BerthProcess, BerthProcess];
+    await aws(a)(['ecs', 'create-cluster', '--cluster-name', 'shop']);
+    await aws(b)([
+      'ecs',
+      'register-task-definition',
+      '--family',
+      'web',
+      '--container-definitions',
+      JSON.stringify([{ name: 'app', image: 'busybox', memory: 64 }]),
+    ]);
+    await aws(c)([
+      ...['ecs', 'create-service', '--cluster', 'shop', '--service-name', 'web'],
+      ...['--task-definition', 'web', '--desired-count', '10'],
+    ]);
+    const seen = await Promise.all(servers.map((s) => service(s, 'web')));
+    assert.equal(seen[0]?.desiredCount, 10);
+    assert.match(seen[0]?.taskDefinition ?? '', /task-definition\/web:1$/);
+    // Described alike by all three (the controller may write between two reads: compare the parts it does not touch).
+    const stable = (x: Record<string, unknown>) => [
+      x['serviceArn'],
+      x['desiredCount'],
+      x['taskDefinition'],
+      x['createdAt'],
+    ];
+    assert.deepEqual(stable(seen[1]), stable(seen[0]));
+    assert.deepEqual(stable(seen[2]), stable(seen[0]));
+    // The service controller runs on the leader: with no container instance, it says why it places nothing.
+    await eventually('the controller reports the service it cannot place', async () =>
+      ((await service(b, 'web'))?.events ?? []).some((e: { message: string }) =>
+        /unable to place a task/.test(e.message),
+      ),
+    );
+  });
+
+  it('pulls through one server an image pushed through another', async () => {
+    const [a, b] = servers.map((s) => new URL(s.endpoint).host) as [string, string];
+    const push = await skopeo(['copy', '--dest-tls-verify=false', image.ref, `docker://${a}/team/app:v1`]);
+    assert.equal(push.code, 0, push.stderr);
+    const raw = async (host: string) =>
+      (await skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${host}/team/app:v1`])).stdout;
+    const manifest = await raw(a);
+    assert.match(manifest, /"layers"/);
+    assert.equal(await raw(b), manifest, 'the same manifest through the other server');
+    const out = mkdtempSync(join(shared, 'pulled-'));
+    const pull = await skopeo(['copy', '--src-tls-verify=false', `docker://${b}/team/app:v1`, `oci:${out}:v1`]);
+    assert.equal(pull.code, 0, pull.stderr);
+  });
+
+  it('goes on when a server is killed -9 (another takes the lead) and when the etcd leader is', async () => {
+    const [first, b, c] = servers as [BerthProcess, BerthProcess, BerthProcess];
+    // The first server started campaigned first and leads; kill -9 gives no chance to resign.
+    first.child.kill('SIGKILL');
+    await first.stop();
+    await aws(b)([
+      ...['ecs', 'create-service', '--cluster', 'shop', '--service-name', 'after'],
+      ...['--task-definition', 'web', '--desired-count', '1'],
+    ]);
+    await eventually('a surviving server runs the controller for a service created after the kill', async () =>
+      ((await service(c, 'after'))?.events ?? []).some((e: { message: string }) =>
+        /unable to place a task/.test(e.message),
+      ),
+    );
+    // The etcd leader dies: the two members left elect another, and writes go on.
+    const leader = await etcd.leader();
+    await leader.kill();
+    await aws(c)(['ecs', 'update-service', '--cluster', 'shop', '--service', 'web', '--desired-count', '5']);
+    assert.equal((await service(b, 'web'))?.desiredCount, 5);
+  });
+});
