@@ -6,6 +6,10 @@ import type { PullBehavior } from './images/image-store.js';
 import type { NetworkConfig } from './runtime/network.js';
 
 export interface AgentConfig {
+  /**
+   * berth's endpoint, or several servers' separated by commas (servers sharing one etcd cluster):
+   * the agent connects to one and, when that connection is lost or refused, to the next.
+   */
   endpoint: string;
   /** A key from berth's credentials file, needed when berth runs with --auth strict. */
   credentials?: AgentKey;

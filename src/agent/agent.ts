@@ -42,6 +42,8 @@ export class Agent {
   private credentials = new Map<string, string>();
   private registryRoutes = new Map<string, string>();
   private backoff = 500;
+  /** How many connections were tried: the next one goes to the next endpoint of the list. */
+  private next = 0;
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
   private readonly taskEndpoint: TaskEndpoint;
@@ -195,16 +197,23 @@ export class Agent {
   private connect(): void {
     if (this.stopped) return;
     const region = this.config.region ? `?region=${encodeURIComponent(this.config.region)}` : '';
-    const url = `${this.config.endpoint.replace(/^http/, 'ws')}${AGENT_PATH}${region}`;
+    const endpoints = this.config.endpoint
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const endpoint = endpoints[this.next++ % endpoints.length] as string;
+    const url = `${endpoint.replace(/^http/, 'ws')}${AGENT_PATH}${region}`;
     const key = this.config.credentials;
     // Signed for the host name the hello will give, with a fresh nonce for each connection.
     const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key, hostname()) } } : {});
     this.ws = ws;
     ws.on('unexpected-response', (_req, res) => logRefusal(res, this.logger, () => ws.terminate()));
     let opened = false;
+    let openedAt = 0;
     let cause = '';
     ws.on('open', () => {
       opened = true;
+      openedAt = Date.now();
       this.connectedOnce = true;
       this.backoff = 500;
       ws.send(JSON.stringify(helloMessage(this.config, this.instanceId)));
@@ -233,11 +242,14 @@ export class Agent {
         this.logger.warn({ retryInMs: this.backoff }, 'control plane connection lost; containers keep running');
       else
         this.logger.warn(
-          { endpoint: this.config.endpoint, cause, retryInMs: this.backoff },
+          { endpoint, cause, retryInMs: this.backoff },
           this.connectedOnce ? 'cannot reconnect to the control plane' : 'cannot connect to the control plane',
         );
-      setTimeout(() => this.connect(), this.backoff).unref();
-      this.backoff = Math.min(this.backoff * 2, 30_000);
+      // The next server of the list is tried next: a connection that served a while fails over at
+      // once; one refused or closed at once waits the back-off (no loop between refusing servers).
+      const wait = opened && Date.now() - openedAt > 5000 && endpoints.length > 1 ? 0 : this.backoff;
+      setTimeout(() => this.connect(), wait).unref();
+      if (wait > 0) this.backoff = Math.min(this.backoff * 2, 30_000);
     });
     ws.on('error', (e: Error & { code?: string }) => {
       cause = e.code ? `${e.code}: ${e.message}` : e.message;

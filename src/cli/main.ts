@@ -54,7 +54,10 @@ withAgentOptions(program.command('up'))
     'the state store: sqlite (<data-dir>/berth.db) or etcd://host:2379,host:2379,... (servers sharing one etcd cluster)',
     'sqlite',
   )
-  .option('--shared-dir <dir>', 'with --store etcd://: the directory every server mounts (registry blobs, the sealing key)')
+  .option(
+    '--shared-dir <dir>',
+    'with --store etcd://: the directory every server mounts (registry blobs, the sealing key)',
+  )
   .option('--region <region>', 'default region', defaults.region)
   .option('--account-id <id>', 'the account berth serves', defaults.accountId)
   .option(
@@ -216,7 +219,10 @@ const collect = (v: string, acc: Record<string, string>) => {
 
 withAgentOptions(program.command('agent'))
   .description('run the node agent: register this host with a cluster and run its tasks under runc')
-  .requiredOption('--endpoint <url>', 'the berth endpoint, e.g. http://10.0.0.5:4566')
+  .requiredOption(
+    '--endpoint <url>',
+    'the berth endpoint, e.g. http://10.0.0.5:4566; several servers sharing an etcd cluster: their endpoints separated by commas',
+  )
   .option('--cluster <name>', 'the cluster to join (default: default, or none with --fargate)')
   .option('--region <region>', "the region whose tasks this host runs (default: berth's default region)")
   .option('--fargate', 'also (without --cluster: only) run Fargate tasks, as a host of the Fargate fleet', false)
