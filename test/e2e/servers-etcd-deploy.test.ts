@@ -61,7 +61,7 @@ describe('a rolling deployment survives the death of the leading server', () => 
   });
 
   it('is finished by another server, every task accounted for once, and the agents reconnect', async () => {
-    const [first, b, c] = servers as [BerthProcess, BerthProcess, BerthProcess];
+    const [first, , c] = servers as [BerthProcess, BerthProcess, BerthProcess];
     const host = new URL(first.endpoint).host;
     const push = await skopeo(['copy', '--dest-tls-verify=false', image.ref, `docker://${host}/web:v1`]);
     assert.equal(push.code, 0, push.stderr);
