@@ -152,7 +152,7 @@ export async function startBerth(
         config.elbHostsFile === 'none' ? undefined : new HostsFile(config.elbHostsFile, `${config.dataDir} ${r.name}`);
       const engine =
         config.elbEngine === 'haproxy' ? new HaproxyEngine(join(config.dataDir, 'elb', r.name), logger) : undefined;
-      const dataPlane = new DataPlane(r.elb, logger, hosts, engine);
+      const dataPlane = new DataPlane(r.elb, logger, hosts, engine, () => state.leadership.leading);
       dataPlane.start();
       lifecycle.started(`load balancers (${r.name})`, () => dataPlane.stop());
       leaderWork.add(`registry maintenance (${r.name})`, () =>

@@ -50,6 +50,11 @@ export class DataPlane {
     private readonly logger: Logger,
     private readonly hosts?: HostsFile,
     private readonly engine: ListenerEngine = new NodeEngine(logger),
+    /**
+     * Whether this server writes what every server shares: targets' health and their draining's
+     * end. Every server serves the listeners (from what the leader wrote); one checks and writes.
+     */
+    private readonly leads: () => boolean = () => true,
   ) {
     this.health = new HealthChecker((key, state, why) => {
       setTargetHealth(deps, key, state, why).catch((e: unknown) =>
@@ -91,7 +96,8 @@ export class DataPlane {
   }
 
   private async syncOnce(): Promise<void> {
-    await finishDraining(this.deps);
+    const leads = this.leads();
+    if (leads) await finishDraining(this.deps);
     const snap = this.deps.store.read((tx) => ({
       lbs: tx.list(loadBalancers).map((e) => e.value),
       listeners: tx.list(listeners).map((e) => e.value),
@@ -127,9 +133,9 @@ export class DataPlane {
       const g = groups.get(t.targetGroupArn);
       if (!tg || !g) continue;
       // A group no load balancer forwards to has its targets `unused`; once one does, `initial`.
-      if (!used.has(tg.arn) && t.state !== 'unused' && t.state !== 'draining')
+      if (leads && !used.has(tg.arn) && t.state !== 'unused' && t.state !== 'draining')
         await setTargetHealth(this.deps, t.key, 'unused', TARGET_REASONS.unused);
-      if (used.has(tg.arn) && t.state === 'unused')
+      if (leads && used.has(tg.arn) && t.state === 'unused')
         await setTargetHealth(this.deps, t.key, 'initial', TARGET_REASONS.initial);
       const address = addressOf(tg, t.targetId);
       if (!address || t.state === 'draining') continue;
@@ -137,7 +143,8 @@ export class DataPlane {
       if (used.has(tg.arn) && tg.healthCheck.enabled && t.state !== 'unused')
         checked.push({ key: t.key, address, port: t.port, state: t.state, check: tg.healthCheck });
     }
-    this.health.sync(checked);
+    // A server that does not lead checks nothing (the leader's checks are what every server routes by).
+    this.health.sync(leads ? checked : []);
     const plans: ListenerPlan[] = [];
     for (const l of snap.listeners) {
       const lb = lbByArn.get(l.loadBalancerArn);
