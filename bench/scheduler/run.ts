@@ -3,15 +3,20 @@
  * 50,000 placements through spread (zone) + binpack (memory) + memberOf; prints placements/s and
  * the p99 latency of one RunTask-sized decision (count 10). Then end to end through the ECS API:
  * RunTask(count=10) into a berth whose instances are held by minimal agents, printing persisted
- * tasks/s. Run: npm run bench:scheduler
+ * tasks/s. STORE=etcd runs the end-to-end part again against three servers over a three-member
+ * etcd cluster (agents and calls spread over the servers) and prints the ratios to SQLite's.
+ * Run: npm run bench:scheduler (INSTANCES=1000 STORE=etcd ONLY=e2e for the issue's comparison)
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { ECSClient, RegisterTaskDefinitionCommand, CreateClusterCommand } from '@aws-sdk/client-ecs';
 import { parseQuery } from '../../src/scheduler/query/parse.js';
 import { Fleet, placeTasks } from '../../src/scheduler/stack.js';
 import type { InstanceView, TaskRequest } from '../../src/scheduler/types.js';
+import { startEtcdCluster } from '../../test/e2e/etcd.js';
 import { startBerth, testCredentials } from '../../test/e2e/harness.js';
 import { ecsCall } from '../light-ecs.js';
 
@@ -98,11 +103,20 @@ function pure(kept: boolean): void {
   );
 }
 
-async function endToEnd(): Promise<void> {
-  // ENDPOINT: measure a berth started by hand (e.g. under node --cpu-prof) instead of a fresh one.
-  const berth = process.env.ENDPOINT
-    ? { endpoint: process.env.ENDPOINT, dispose: async () => undefined }
-    : await startBerth({ args: ['--no-agent'] });
+interface Target {
+  label: string;
+  /** Every server's endpoint: agents and calls are spread over them. */
+  endpoints: string[];
+  /** The server processes (their CPU is counted). */
+  procs: object[];
+}
+
+async function endToEnd({ label, endpoints, procs }: Target): Promise<{ rate: number; p99: number }> {
+  const berth = { endpoint: endpoints[0] as string };
+  let next = 0;
+  const anyServer = () => endpoints[next++ % endpoints.length] as string;
+  const cpuOf = () => procs.reduce((n: number, p) => n + berthCpu(p), 0);
+  console.log(`-- ${label}`);
   const sockets: WebSocket[] = [];
   try {
     const ecs = new ECSClient({
@@ -116,7 +130,7 @@ async function endToEnd(): Promise<void> {
     // the control plane is measured.
     const INSTANCES = Number(process.env.INSTANCES ?? 50);
     for (let i = 0; i < INSTANCES; i++) {
-      const ws = new WebSocket(`${berth.endpoint.replace('http', 'ws')}/agent/v1`);
+      const ws = new WebSocket(`${anyServer().replace('http', 'ws')}/agent/v1`);
       await new Promise((r) => ws.once('open', r));
       ws.send(
         JSON.stringify({
@@ -150,7 +164,7 @@ async function endToEnd(): Promise<void> {
     };
     const runTask = async () => {
       const t = performance.now();
-      const r = await ecsCall<{ tasks?: unknown[]; failures?: { reason?: string }[] }>(berth.endpoint, 'RunTask', body);
+      const r = await ecsCall<{ tasks?: unknown[]; failures?: { reason?: string }[] }>(anyServer(), 'RunTask', body);
       if (r.failures?.length)
         failures.set(r.failures[0]?.reason ?? '?', (failures.get(r.failures[0]?.reason ?? '?') ?? 0) + 1);
       return { ms: performance.now() - t, tasks: r.tasks?.length ?? 0 };
@@ -181,7 +195,7 @@ async function endToEnd(): Promise<void> {
     const paced: Promise<void>[] = [];
     const start = performance.now();
     const pacedCalls = 200 * Number(process.env.PACED_SECONDS ?? 2);
-    const cpuBefore = { bench: process.cpuUsage(), berth: berthCpu(berth) };
+    const cpuBefore = { bench: process.cpuUsage(), berth: cpuOf() };
     for (let i = 0; i < pacedCalls; i++) {
       const due = start + i * 5;
       const wait = due - performance.now();
@@ -195,14 +209,46 @@ async function endToEnd(): Promise<void> {
     );
     const wall = (performance.now() - start) / 1000;
     const benchCpu = process.cpuUsage(cpuBefore.bench);
-    const berthUsed = berthCpu(berth) - cpuBefore.berth;
+    const berthUsed = cpuOf() - cpuBefore.berth;
     console.log(
       `CPU while paced: berth ${((berthUsed / wall) * 100).toFixed(0)}% of a core, this client ${(((benchCpu.user + benchCpu.system) / 1e6 / wall) * 100).toFixed(0)}%`,
     );
-    console.log('target: over 2000 persisted tasks/s');
+    return { rate: tasks / secs, p99: pct(latencies, 99) };
   } finally {
     for (const s of sockets) s.close();
+  }
+}
+
+/** One berth over SQLite, as `berth up` runs by default (ENDPOINT: one started by hand instead). */
+async function onSqlite(): Promise<{ rate: number; p99: number }> {
+  if (process.env.ENDPOINT)
+    return endToEnd({ label: 'berth at ENDPOINT', endpoints: [process.env.ENDPOINT], procs: [] });
+  const berth = await startBerth({ args: ['--no-agent'] });
+  try {
+    return await endToEnd({ label: 'one berth over SQLite', endpoints: [berth.endpoint], procs: [berth] });
+  } finally {
     await berth.dispose();
+  }
+}
+
+/** Three berth servers over a three-member etcd cluster (Debian's etcd-server), calls spread over them. */
+async function onEtcd(): Promise<{ rate: number; p99: number }> {
+  const etcd = await startEtcdCluster(3);
+  const shared = mkdtempSync(join(tmpdir(), 'berth-bench-shared-'));
+  const store = `etcd://${etcd.endpoints.map((e) => new URL(e).host).join(',')}`;
+  const servers = [];
+  try {
+    for (let i = 0; i < 3; i++)
+      servers.push(await startBerth({ args: ['--no-agent', '--store', store, '--shared-dir', shared] }));
+    return await endToEnd({
+      label: 'three berth servers over a three-member etcd cluster',
+      endpoints: servers.map((s) => s.endpoint),
+      procs: servers,
+    });
+  } finally {
+    for (const s of servers) await s.dispose();
+    await etcd.stop();
+    rmSync(shared, { recursive: true, force: true });
   }
 }
 
@@ -211,4 +257,14 @@ if (process.env.ONLY !== 'e2e') {
   pure(false);
   console.log('target: over 20000 placement decisions/s');
 }
-if (process.env.ONLY !== 'pure') await endToEnd();
+if (process.env.ONLY !== 'pure') {
+  const sqlite = await onSqlite();
+  console.log('target: over 2000 persisted tasks/s');
+  // STORE=etcd: the same run against three servers over etcd, beside SQLite's, as ratios.
+  if (process.env.STORE === 'etcd') {
+    const etcd = await onEtcd();
+    console.log(
+      `etcd (3 servers) / SQLite (1): persisted tasks/s ×${(etcd.rate / sqlite.rate).toFixed(2)}, RunTask p99 at 200 calls/s ×${(etcd.p99 / sqlite.p99).toFixed(2)}`,
+    );
+  }
+}

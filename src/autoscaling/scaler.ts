@@ -69,13 +69,16 @@ export async function runScaling(deps: AutoscalingDeps): Promise<void> {
  * One pass of a step policy: while an alarm that calls it is in ALARM, the step its breach falls
  * in is applied (within the target's bounds), then not again until the cooldown has passed.
  */
-async function step(
+/** A policy's pass: its target, the count now, the time; true when it scaled. */
+type PolicyPass = (
   deps: AutoscalingDeps,
   t: TargetRecord,
   p: PolicyRecord,
   current: number,
   now: number,
-): Promise<boolean> {
+) => Promise<boolean>;
+
+const step: PolicyPass = async (deps, t, p, current, now) => {
   const cooldown = (p.StepScalingPolicyConfiguration?.Cooldown ?? COOLDOWN_S) * 1000;
   const last = Math.max(p.lastInAt ?? -Infinity, p.lastOutAt ?? -Infinity);
   if (now - last < cooldown) return false;
@@ -88,15 +91,9 @@ async function step(
   await scale(deps, t, to, `monitor alarm ${d.alarm.AlarmName} in state ALARM triggered policy ${p.PolicyName}`);
   await deps.store.transact((tx) => tx.put(policies, { ...p, ...(out ? { lastOutAt: now } : { lastInAt: now }) }));
   return true;
-}
+};
 
-async function track(
-  deps: AutoscalingDeps,
-  t: TargetRecord,
-  p: PolicyRecord,
-  current: number,
-  now: number,
-): Promise<boolean> {
+const track: PolicyPass = async (deps, t, p, current, now) => {
   const cfg = p.TargetTrackingScalingPolicyConfiguration;
   if (!cfg) return false;
   const states = describeAlarms(deps, { AlarmNames: p.Alarms.map((a) => a.AlarmName) });
@@ -128,7 +125,7 @@ async function track(
     return true;
   }
   return false;
-}
+};
 
 export function describeScalingActivities(deps: AutoscalingDeps, ns: string, resourceId?: string): ActivityRecord[] {
   return deps.store

@@ -6,7 +6,7 @@ import {
   findTask,
   stopTask,
 } from '../control-plane/index.js';
-import { invalidParameter, notFound, type Logger } from '../kernel/index.js';
+import { every, invalidParameter, notFound, type Logger } from '../kernel/index.js';
 
 // ECS's words for a Fargate Spot task whose capacity was reclaimed.
 export const SPOT_STOP_CODE = 'SpotInterruption';
@@ -72,7 +72,6 @@ export function startSpotChaos(
 ): () => void {
   const p = Math.min(1, (perHour * tickMs) / 3_600_000);
   const rng = deps.rng ?? Math.random;
-  let busy = false;
   const pass = async () => {
     try {
       const spot = deps.store
@@ -88,12 +87,5 @@ export function startSpotChaos(
       logger.error({ err: String(e) }, 'Spot chaos pass failed');
     }
   };
-  // One pass at a time: a slow store must not pile passes up.
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void pass().finally(() => (busy = false));
-  }, tickMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return every(tickMs, pass);
 }

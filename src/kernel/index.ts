@@ -17,3 +17,4 @@ export * from './wildcard.js';
 export * from './work-queue.js';
 export * from './metric-datum.js';
 export * from './image-ref.js';
+export * from './every.js';

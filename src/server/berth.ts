@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { systemClock, createLogger, type Logger, Lifecycle } from '../kernel/index.js';
+import { systemClock, createLogger, every, type Logger, Lifecycle } from '../kernel/index.js';
 import { FsBlobStore } from '../blob/index.js';
 import {
   AgentSessions,
@@ -222,19 +222,4 @@ export async function startBerth(
     await stopAll();
     throw e;
   }
-}
-
-/**
- * Runs `pass` every `ms`, one pass at a time (a pass still running when the next is due makes it
- * wait for the one after), without keeping the process alive. Returns what stops it.
- */
-function every(ms: number, pass: () => Promise<void>): () => void {
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void pass().finally(() => (busy = false));
-  }, ms);
-  timer.unref();
-  return () => clearInterval(timer);
 }

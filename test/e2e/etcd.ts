@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { startBerth, type BerthProcess } from './harness.js';
 
 /** A port free on loopback now (the kernel's pick). */
 export function freePort(): Promise<number> {
@@ -23,6 +24,8 @@ export interface EtcdMember {
   child: ChildProcess;
   /** kill -9 of this member (its data stays, as a crashed machine's would). */
   kill(): Promise<void>;
+  /** Starts a killed member again on its data, as a rebooted machine's would rejoin. */
+  restart(): void;
 }
 
 export interface EtcdCluster {
@@ -48,31 +51,40 @@ export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
     dirs.push(dir);
     const endpoint = `http://127.0.0.1:${client}`;
     const peerUrl = `http://127.0.0.1:${peer}`;
-    const child = spawn(
-      'etcd',
-      [
-        `--name=${names[i]}`,
-        `--data-dir=${dir}`,
-        `--listen-client-urls=${endpoint}`,
-        `--advertise-client-urls=${endpoint}`,
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=${initial}`,
-        '--initial-cluster-state=new',
-        '--log-level=error',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    return {
+    const start = () =>
+      spawn(
+        'etcd',
+        [
+          `--name=${names[i]}`,
+          `--data-dir=${dir}`,
+          `--listen-client-urls=${endpoint}`,
+          `--advertise-client-urls=${endpoint}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=${initial}`,
+          '--initial-cluster-state=new',
+          '--log-level=error',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+    const child = start();
+    let exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const member: EtcdMember = {
       name: names[i] as string,
       endpoint,
       child,
       kill: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        const c = member.child;
+        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
         await exited;
       },
+      restart: () => {
+        const c = start();
+        exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+        member.child = c;
+      },
     };
+    return member;
   });
   const errors = members.map(() => '');
   members.forEach((m, i) => m.child.stderr?.on('data', (d: Buffer) => (errors[i] += d.toString())));
@@ -116,4 +128,20 @@ export async function startEtcdCluster(size = 1): Promise<EtcdCluster> {
     throw new Error('no member says it leads');
   };
   return { members, endpoints, leader, stop };
+}
+
+/** `berth up` arguments for a server over `etcd` keeping what it shares in `sharedDir`, running no task. */
+export function etcdServerArgs(etcd: EtcdCluster, sharedDir: string): string[] {
+  return [
+    ...['--store', `etcd://${etcd.endpoints.map((e) => new URL(e).host).join(',')}`, '--shared-dir', sharedDir],
+    ...['--no-agent', '--registry-auth', 'off', '--create-repository-on-push'],
+    ...['--elb-engine', 'node', '--elb-hosts-file', 'none'],
+  ];
+}
+
+/** `count` berth servers over `etcd`, started one after another (the first campaigns first and leads). */
+export async function startEtcdServers(etcd: EtcdCluster, sharedDir: string, count = 3): Promise<BerthProcess[]> {
+  const servers: BerthProcess[] = [];
+  for (let i = 0; i < count; i++) servers.push(await startBerth({ args: etcdServerArgs(etcd, sharedDir) }));
+  return servers;
 }

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEtcdCluster, type EtcdCluster } from './etcd.js';
-import { awsJson, sleep, startAgentProcess, startBerth, type BerthProcess } from './harness.js';
+import { startEtcdCluster, startEtcdServers, type EtcdCluster } from './etcd.js';
+import { awsJson, sleep, startAgentProcess, type BerthProcess } from './harness.js';
 import { cleanupAgentLeftovers } from './host-cleanup.js';
 import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
 
@@ -25,17 +25,7 @@ describe('a rolling deployment survives the death of the leading server', () => 
 
   before(async () => {
     [etcd, image] = await Promise.all([startEtcdCluster(3), buildBusyboxImage()]);
-    const store = `etcd://${etcd.endpoints.map((e) => new URL(e).host).join(',')}`;
-    for (let i = 0; i < 3; i++)
-      servers.push(
-        await startBerth({
-          args: [
-            ...['--store', store, '--shared-dir', shared, '--no-agent'],
-            ...['--registry-auth', 'off', '--create-repository-on-push'],
-            ...['--elb-engine', 'node', '--elb-hosts-file', 'none', '--agent-lost-grace', '60'],
-          ],
-        }),
-      );
+    servers.push(...(await startEtcdServers(etcd, shared)));
   });
 
   after(async () => {

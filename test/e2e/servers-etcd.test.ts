@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startEtcdCluster, type EtcdCluster } from './etcd.js';
-import { awsJson, sleep, startBerth, type BerthProcess } from './harness.js';
+import { startEtcdCluster, startEtcdServers, type EtcdCluster } from './etcd.js';
+import { awsJson, sleep, type BerthProcess } from './harness.js';
 import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
 
 /**
@@ -21,17 +21,7 @@ describe('three berth servers over a three-member etcd cluster', () => {
 
   before(async () => {
     [etcd, image] = await Promise.all([startEtcdCluster(3), buildBusyboxImage({ files: { '/etc/three': 'servers' } })]);
-    const store = `etcd://${etcd.endpoints.map((e) => new URL(e).host).join(',')}`;
-    for (let i = 0; i < 3; i++)
-      servers.push(
-        await startBerth({
-          args: [
-            ...['--store', store, '--shared-dir', shared, '--no-agent'],
-            ...['--registry-auth', 'off', '--create-repository-on-push'],
-            ...['--elb-engine', 'node', '--elb-hosts-file', 'none'],
-          ],
-        }),
-      );
+    servers.push(...(await startEtcdServers(etcd, shared)));
   });
 
   after(async () => {
