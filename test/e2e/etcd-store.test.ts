@@ -11,7 +11,7 @@ import { defineTable } from '../../src/store/port.js';
 import { EtcdStore } from '../../src/store/etcd/etcd-store.js';
 import { EtcdLeadership } from '../../src/store/etcd/leadership.js';
 import { sharedStoreConformance } from '../../src/store/shared-conformance.js';
-import { startEtcdCluster, type EtcdCluster } from './etcd.js';
+import { startEtcdCluster, type EtcdCluster, type EtcdMember } from './etcd.js';
 import { berthBin } from './harness.js';
 
 let etcd: EtcdCluster;
@@ -107,6 +107,47 @@ describe('the etcd store', () => {
         await new Promise((r) => setTimeout(r, 10));
       assert.equal(b.read((tx) => tx.get(things, 'n'))?.value.n, 9, 'the other server sees it through its watch');
     } finally {
+      a.close();
+      b.close();
+      await cluster.stop();
+    }
+  });
+
+  it('catches up by a fresh read when the revisions it missed were compacted away while it was cut off', async () => {
+    const cluster = await startEtcdCluster(3);
+    const [m0] = cluster.members as [EtcdMember];
+    // `a` talks to one member only: killing it cuts `a` off while `b` goes on writing.
+    const a = await EtcdStore.open({ endpoints: [m0.endpoint], prefix: '/berth' });
+    const b = await EtcdStore.open({ endpoints: cluster.endpoints.slice(1), prefix: '/berth' });
+    const admin = new Etcd3({ hosts: cluster.endpoints.slice(1) });
+    try {
+      await b.transact((tx) => tx.put(things, { id: 'gone', n: 1 }));
+      const heard: string[] = [];
+      a.subscribe((changes) => heard.push(...changes.map((c) => `${c.type} ${c.key}`)));
+      for (let i = 0; i < 200 && !a.read((tx) => tx.get(things, 'gone')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await m0.kill();
+      await b.transact((tx) => tx.delete(things, 'gone'));
+      for (let n = 1; n <= 3; n++) await b.transact((tx) => tx.put(things, { id: 'kept', n }));
+      // History up to now is compacted: `a`'s watch cannot resume where it stopped.
+      await admin.kv.compact({ revision: String(b.revision()), physical: true });
+      m0.restart();
+      for (let i = 0; i < 1500 && a.read((tx) => tx.get(things, 'kept'))?.value.n !== 3; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(a.read((tx) => tx.get(things, 'kept'))?.value.n, 3, 'what was written while cut off');
+      assert.equal(
+        a.read((tx) => tx.get(things, 'gone')),
+        undefined,
+        'and what was deleted',
+      );
+      assert.ok(heard.includes('delete gone') && heard.includes('put kept'), heard.join(', '));
+      // And it follows again from there.
+      await b.transact((tx) => tx.put(things, { id: 'after', n: 1 }));
+      for (let i = 0; i < 500 && !a.read((tx) => tx.get(things, 'after')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.ok(a.read((tx) => tx.get(things, 'after')));
+    } finally {
+      admin.close();
       a.close();
       b.close();
       await cluster.stop();

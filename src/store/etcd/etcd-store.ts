@@ -52,20 +52,48 @@ export class EtcdStore implements SharedStore {
     try {
       const res = await client.getAll().prefix(keys.all).exec();
       replica.load(res.kvs as EtcdKv[], Number(res.header.revision));
-      const watcher = await client
-        .watch()
-        .prefix(keys.all)
-        .startRevision(String(replica.rev + 1))
-        .create();
-      watcher.on('data', (r) => replica.apply((r.events ?? []) as { type: string; kv: EtcdKv }[]));
-      // The client reconnects by itself and resumes from the last revision it delivered.
-      watcher.on('error', () => undefined);
-      s.watcher = watcher;
+      await s.follow();
     } catch (e) {
       client.close();
       throw unavailable(`etcd at ${o.endpoints.join(', ')} could not be read: ${(e as Error).message}`);
     }
     return s;
+  }
+
+  /**
+   * Watches from the replica's next revision. The client reconnects by itself and resumes from the
+   * last revision it delivered; a watch etcd cancels (that revision compacted away while this
+   * server was cut off) is replaced by a fresh read and a new watch (`resync`).
+   */
+  private async follow(): Promise<void> {
+    const watcher = await this.client
+      .watch()
+      .prefix(this.keys.all)
+      .startRevision(String(this.replica.rev + 1))
+      .create();
+    watcher.on('data', (r) => this.replica.apply((r.events ?? []) as { type: string; kv: EtcdKv }[]));
+    watcher.on('error', () => {
+      if (this.watcher === watcher) void this.resync();
+    });
+    this.watcher = watcher;
+  }
+
+  /** A fresh range read of every key, what changed published, and a new watch from there. */
+  async resync(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      try {
+        // Not awaited: a watch etcd has canceled never ends the way cancel() waits for.
+        void this.watcher?.cancel().catch(() => undefined);
+        this.watcher = undefined;
+        const res = await this.client.getAll().prefix(this.keys.all).exec();
+        this.replica.resync(res.kvs as EtcdKv[], Number(res.header.revision));
+        await this.follow();
+        return;
+      } catch {
+        await sleep(1000);
+      }
+    }
   }
 
   read<R>(fn: (tx: ReadTx) => R): R {

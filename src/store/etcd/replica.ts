@@ -41,6 +41,35 @@ export class Replica {
     this.compacted = revision;
   }
 
+  /**
+   * A fresh range read at `revision`, after the watch was lost (etcd cancels a watch whose next
+   * revision it has compacted away): what differs from the replica is published as one group at
+   * `revision` (puts of entries new or changed, deletes of entries gone), so that caches and
+   * watchers converge without having seen the revisions in between.
+   */
+  resync(kvs: readonly EtcdKv[], revision: number): void {
+    if (revision <= this.rev) return;
+    const was = new Map<string, Map<string, number>>();
+    for (const [t, rows] of this.tables) was.set(t, new Map([...rows].map(([k, e]) => [k, e.modRevision])));
+    const changes: Change[] = [];
+    const present = new Set<string>();
+    for (const kv of kvs) {
+      const what = this.keys.parse(kv.key.toString());
+      if (what?.kind === 'entry') present.add(`${what.table}\n${what.key}`);
+      const prior = what?.kind === 'entry' ? was.get(what.table)?.get(what.key) : undefined;
+      if (what?.kind === 'entry' && prior === Number(kv.mod_revision)) continue;
+      const change = this.put(kv);
+      if (change) changes.push({ ...change, revision });
+    }
+    for (const [t, rows] of was)
+      for (const k of rows.keys())
+        if (!present.has(`${t}\n${k}`) && this.tables.get(t)?.delete(k))
+          changes.push({ revision, table: t, key: k, type: 'delete' });
+    this.rev = revision;
+    if (changes.length > 0) this.publish(changes);
+    this.wake();
+  }
+
   /** One watch response's events (etcd orders them by revision). */
   apply(events: readonly { type: string; kv: EtcdKv }[]): void {
     let group: Change[] = [];
