@@ -104,6 +104,7 @@ export async function startBerth(
       // The names of the regions in use are kept with the default region's state.
       defaults.controlPlane.store,
       config.targetTrackingAlarmPeriod,
+      other ? undefined : `A region other than the default (${config.region}) over --store etcd://`,
     );
     const { registry, controlPlane } = regions.default;
     await regions.reopen();

@@ -23,7 +23,7 @@ import {
 import { loadBalancersUsingCertificate, type ElbDeps } from '../elb/index.js';
 import { describeAlarms } from '../metrics/index.js';
 import { Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
-import { AWS_REGIONS } from '../kernel/index.js';
+import { AWS_REGIONS, notImplemented } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type SharedStore } from '../store/index.js';
 
@@ -159,6 +159,8 @@ export class Regions {
     private readonly root?: SharedStore,
     /** The period of target-tracking alarms (s; AWS: 60). */
     private readonly alarmPeriodSec?: number,
+    /** Without `make`: why another region of AWS's is not served (a call for it is NotImplemented). */
+    private readonly othersRefused?: string,
   ) {
     this.iam = iamDepsOf(defaults.controlPlane);
     // Task roles are assumed in the account's one IAM, from every region's control plane.
@@ -199,6 +201,7 @@ export class Regions {
   /** The region of this name once its state is ready to serve (its default cluster written). */
   async opened(name: string): Promise<Region | undefined> {
     const region = this.get(name);
+    if (!region && this.othersRefused && AWS_REGIONS.has(name)) throw notImplemented(this.othersRefused);
     await this.ready.get(name);
     return region;
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEtcdCluster, startEtcdServers, type EtcdCluster } from './etcd.js';
-import { awsJson, sleep, type BerthProcess } from './harness.js';
+import { awsCli, awsJson, sleep, type BerthProcess } from './harness.js';
 import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
 
 /**
@@ -76,6 +76,12 @@ describe('three berth servers over a three-member etcd cluster', () => {
         /unable to place a task/.test(e.message),
       ),
     );
+  });
+
+  it('says that another region is not served over etcd yet', async () => {
+    const r = await awsCli((servers[0] as BerthProcess).endpoint, ['ecs', 'list-clusters', '--region', 'eu-west-1']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /NotImplemented.*A region other than the default \(us-east-1\) over --store etcd/);
   });
 
   it('pulls through one server an image pushed through another', async () => {
