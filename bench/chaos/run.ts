@@ -134,7 +134,27 @@ async function main(): Promise<void> {
         )
       ).services[0];
       if (svc && svc.desiredCount === desired && svc.runningCount === desired && arns.length === desired) break;
-      if (i === 119) violations.push(`the service did not converge to ${desired}: ${JSON.stringify(svc)}`);
+      if (i === 119) {
+        // Why its tasks stopped, so that a violation can be looked into.
+        const stopped = (
+          await call<{ taskArns: string[] }>('ListTasks', {
+            cluster: CLUSTER,
+            serviceName: 'svc',
+            desiredStatus: 'STOPPED',
+          })
+        ).taskArns.slice(0, 100);
+        const reasons = stopped.length
+          ? (
+              await call<{ tasks: { stoppedReason?: string; stopCode?: string }[] }>('DescribeTasks', {
+                cluster: CLUSTER,
+                tasks: stopped,
+              })
+            ).tasks.map((t) => `${t.stopCode ?? ''}: ${t.stoppedReason ?? ''}`)
+          : [];
+        violations.push(
+          `the service did not converge to ${desired}: ${JSON.stringify(svc)}; its stopped tasks: ${JSON.stringify([...new Set(reasons)])}`,
+        );
+      }
       await sleep(500);
     }
     const all = [...answered];
