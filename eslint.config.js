@@ -38,6 +38,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/await-thenable': 'error',
       // A comma expression drops what its left side returns: a promise lost without a trace.
       'no-sequences': 'error',
     },
@@ -47,6 +48,7 @@ export default tseslint.config(
     files: ['src/**/*.test.ts', 'test/**/*.ts'],
     languageOptions: { parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
+      '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-floating-promises': [
         'error',
         {

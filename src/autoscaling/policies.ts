@@ -89,7 +89,7 @@ async function policySlot(deps: AutoscalingDeps, input: PolicyInput) {
   const arn =
     was?.PolicyARN ??
     `arn:aws:autoscaling:${deps.region}:${deps.accountId}:scalingPolicy:${uuid()}:resource/ecs/${input.ResourceId}:policyName/${input.PolicyName}`;
-  const base = await {
+  const base = {
     key: `${key}|${input.PolicyName}`,
     PolicyARN: arn,
     PolicyName: input.PolicyName,

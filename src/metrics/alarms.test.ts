@@ -55,7 +55,7 @@ describe('metric alarms', () => {
     await put(d, 0, 80);
     await put(d, 1, 90);
     d.clock.advance(T0 + 2 * 60_000 + 1_000 - d.clock.now().getTime());
-    const alarm = await evaluateAlarm(d, await created);
+    const alarm = await evaluateAlarm(d, created);
     assert.equal(alarm.StateValue, 'ALARM');
     assert.equal(
       alarm.StateReason,
@@ -175,7 +175,7 @@ describe('metric alarms', () => {
       await put(d, minute, 60);
     }
     d.clock.advance(T0 + 2 * 60_000 + 1_000 - d.clock.now().getTime());
-    const alarm = await evaluateAlarm(d, await created);
+    const alarm = await evaluateAlarm(d, created);
     assert.equal(alarm.StateValue, 'ALARM');
     assert.match(
       alarm.StateReason,

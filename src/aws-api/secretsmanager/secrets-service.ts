@@ -217,7 +217,7 @@ export function secretsManagerService(deps: IamDeps): AwsService {
       ListSecretVersionIds: async (
         i: sm.ListSecretVersionIdsRequest,
       ): Promise<Out<sm.ListSecretVersionIdsResponse>> => {
-        const s = await record(i.SecretId as string);
+        const s = record(i.SecretId as string);
         // Versions without a stage are "deprecated": listed only when asked for.
         const versions = s.versions.filter((v) => i.IncludeDeprecated === true || v.stages.length > 0);
         const p = page(versions, i.MaxResults, i.NextToken);

@@ -94,13 +94,13 @@ describe('blue/green deployments', () => {
   it('brings green up in full beside blue, shifts production at once, bakes, then stops blue', async () => {
     const w = await shiftWorld(HOLD);
     assert.deepEqual(w.revisions(), ['1', '1']);
-    assert.equal(w.registered(await w.blue), 2, 'the first deployment registers in the target group');
+    assert.equal(w.registered(w.blue), 2, 'the first deployment registers in the target group');
     await updateService(w.deps, { cluster: 'c', service: 'web', taskDefinition: 'web:2' });
     await w.pass(1);
     assert.deepEqual(w.weights(), { blue: 999, green: 0 }, 'the production rule forwards to both, green at 0');
     await w.pass(4);
     assert.deepEqual(w.revisions().sort(), ['1', '1', '2', '2'], 'green runs in full beside blue');
-    assert.equal(w.registered(await w.green), 2);
+    assert.equal(w.registered(w.green), 2);
     assert.deepEqual(w.weights(), { blue: 0, green: 999 }, 'production shifted at once');
     const d = w.current();
     assert.equal(d?.status, 'IN_PROGRESS');
@@ -115,12 +115,12 @@ describe('blue/green deployments', () => {
     assert.deepEqual(w.revisions(), ['2', '2']);
     assert.equal(w.current()?.status, 'SUCCESSFUL');
     assert.equal(w.current()?.hooks?.[0]?.status, 'SUCCEEDED');
-    assert.equal(w.registered(await w.blue), 0);
+    assert.equal(w.registered(w.blue), 0);
     assert.equal(getService(w.deps, 'c', 'web').deployments[0]?.rolloutState, 'COMPLETED');
     // The next deployment's green is the group production left.
     await updateService(w.deps, { cluster: 'c', service: 'web', taskDefinition: 'web:3' });
     await w.pass(5);
-    assert.equal(w.registered(await w.blue), 2);
+    assert.equal(w.registered(w.blue), 2);
     assert.deepEqual(w.weights(), { blue: 999, green: 0 });
   });
 
@@ -154,8 +154,8 @@ describe('blue/green deployments', () => {
     await continueServiceDeployment(w.deps, d?.arn ?? '', d?.hooks?.[0]?.id, 'ROLLBACK');
     await w.pass(16);
     assert.deepEqual(w.weights(), { blue: 999, green: 0 });
-    assert.equal(w.registered(await w.blue), 2);
-    assert.equal(w.registered(await w.green), 0);
+    assert.equal(w.registered(w.blue), 2);
+    assert.equal(w.registered(w.green), 0);
     assert.deepEqual(w.revisions(), ['1', '1']);
     const s = getService(w.deps, 'c', 'web');
     assert.deepEqual(

@@ -75,7 +75,7 @@ describe('metric math', () => {
     const d = await world();
     assert.deepEqual(
       run(
-        await d,
+        d,
         'SUM(METRICS())',
         'MAX([errors, requests / 10])',
         'FILL(errors, 0)',
@@ -109,7 +109,7 @@ describe('metric math', () => {
     const d = await world();
     assert.deepEqual(
       run(
-        await d,
+        d,
         { Id: 'all', Expression: 'METRICS() * 2', Label: 'Doubled' },
         { Id: 'errs', Expression: 'METRICS("err")' },
       ),
