@@ -44,6 +44,8 @@ export class Agent {
   private backoff = 500;
   /** How many connections were tried: the next one goes to the next endpoint of the list. */
   private next = 0;
+  /** The servers' endpoints, in the order they are tried (`config.endpoint`, comma-separated). */
+  private readonly endpoints: string[];
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
   private readonly taskEndpoint: TaskEndpoint;
@@ -59,6 +61,10 @@ export class Agent {
     private readonly config: AgentConfig,
     private readonly logger: Logger,
   ) {
+    this.endpoints = config.endpoint
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     this.runtime = new Runtime({
       binary: config.runtime ?? 'runc',
       root: join(config.dataDir, config.runtime ?? 'runc'),
@@ -197,10 +203,7 @@ export class Agent {
   private connect(): void {
     if (this.stopped) return;
     const region = this.config.region ? `?region=${encodeURIComponent(this.config.region)}` : '';
-    const endpoints = this.config.endpoint
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean);
+    const endpoints = this.endpoints;
     const endpoint = endpoints[this.next++ % endpoints.length] as string;
     const url = `${endpoint.replace(/^http/, 'ws')}${AGENT_PATH}${region}`;
     const key = this.config.credentials;

@@ -49,22 +49,24 @@ export class Replica {
    */
   resync(kvs: readonly EtcdKv[], revision: number): void {
     if (revision <= this.rev) return;
-    const was = new Map<string, Map<string, number>>();
-    for (const [t, rows] of this.tables) was.set(t, new Map([...rows].map(([k, e]) => [k, e.modRevision])));
     const changes: Change[] = [];
     const present = new Set<string>();
     for (const kv of kvs) {
       const what = this.keys.parse(kv.key.toString());
-      if (what?.kind === 'entry') present.add(`${what.table}\n${what.key}`);
-      const prior = what?.kind === 'entry' ? was.get(what.table)?.get(what.key) : undefined;
-      if (what?.kind === 'entry' && prior === Number(kv.mod_revision)) continue;
+      if (what?.kind === 'entry') {
+        present.add(`${what.table}\n${what.key}`);
+        // Unchanged since the replica had it.
+        if (this.tables.get(what.table)?.get(what.key)?.modRevision === Number(kv.mod_revision)) continue;
+      }
       const change = this.put(kv);
       if (change) changes.push({ ...change, revision });
     }
-    for (const [t, rows] of was)
-      for (const k of rows.keys())
-        if (!present.has(`${t}\n${k}`) && this.tables.get(t)?.delete(k))
+    for (const [t, rows] of this.tables)
+      for (const k of [...rows.keys()])
+        if (!present.has(`${t}\n${k}`)) {
+          rows.delete(k);
           changes.push({ revision, table: t, key: k, type: 'delete' });
+        }
     this.rev = revision;
     if (changes.length > 0) this.publish(changes);
     this.wake();
