@@ -15,13 +15,10 @@ export const fargateTaskDefinition = (family: string, container: Record<string, 
 });
 
 /** Control-plane dependencies for unit tests: the in-memory store, a manual clock, a seeded rng. */
-export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock; local: MemoryStore } {
+export function testControlPlaneDeps(): ControlPlaneDeps & { clock: ManualClock } {
   let seed = 42;
-  const local = new MemoryStore();
   return {
-    // The store as a single process sees it; `local` for a test that writes behind its back.
-    store: localShared(local),
-    local,
+    store: localShared(new MemoryStore()),
     clock: new ManualClock(Date.UTC(2024, 0, 1)),
     accountId: '000000000000',
     region: 'us-east-1',
