@@ -1,5 +1,6 @@
 import type { IamDeps, Sealer } from '../iam/index.js';
 import type { Clock, MetricDatum, PublishMetrics } from '../kernel/index.js';
+import type { EventFiles } from '../logs/index.js';
 import type { SharedStore } from '../store/index.js';
 
 export interface ControlPlaneDeps {
@@ -7,6 +8,8 @@ export interface ControlPlaneDeps {
   clock: Clock;
   accountId: string;
   region: string;
+  /** Where CloudWatch Logs keeps events when servers share state (logs' `LogsDeps.events`). */
+  events?: EventFiles;
   /** Random numbers for placement tie-breaks (seedable in tests). */
   rng?: () => number;
   /** How long a disconnected agent's tasks are kept before services replace them (default 60 s). */

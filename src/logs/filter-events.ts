@@ -3,7 +3,9 @@ import type { LogsDeps } from './deps.js';
 import { compileFilter } from './filter-pattern.js';
 import { getLogGroup } from './groups.js';
 import { toDigits, type OutEvent } from './read-events.js';
-import { SEP, eventPosition, eventPrefix, logEvents, logStreams, streamPrefix, type LogEventRecord } from './tables.js';
+import type { StoredEvent } from './event-files.js';
+import { listEvents } from './event-store.js';
+import { SEP, eventPosition, logStreams, streamPrefix, type LogStreamRecord } from './tables.js';
 
 /** Rows read from one stream at a time: enough to amortise a query, few enough to keep memory flat. */
 const CHUNK = 2_000;
@@ -15,25 +17,26 @@ export const SCAN_LIMIT = 1_000_000;
 
 /** One stream's events in order, read a chunk at a time, from a position on and below a bound. */
 class Cursor {
-  private rows: { key: string; value: LogEventRecord }[] = [];
+  private rows: StoredEvent[] = [];
   private i = 0;
   private last: string;
   private done = false;
   private readonly minPos: string;
+  readonly name: string;
   order = '';
   pos = '';
-  value?: LogEventRecord;
+  value?: StoredEvent;
 
   constructor(
     private readonly deps: LogsDeps,
-    readonly name: string,
-    private readonly prefix: string,
+    private readonly stream: LogStreamRecord,
     from: string,
     private readonly hi: string,
   ) {
+    this.name = stream.name;
     // A position less its last digit sorts before it: rows from `from` on are read (and the few
     // that sort between are skipped by `advance`).
-    this.last = from ? prefix + from.slice(0, -1) : '';
+    this.last = from ? from.slice(0, -1) : '';
     this.minPos = from;
   }
 
@@ -42,25 +45,22 @@ class Cursor {
     for (;;) {
       if (this.i >= this.rows.length) {
         if (this.done) return false;
-        this.rows = this.deps.store.read((tx) =>
-          tx.list(logEvents, { prefix: this.prefix, ...(this.last ? { after: this.last } : {}), limit: CHUNK }),
-        );
+        this.rows = listEvents(this.deps, this.stream, { ...(this.last ? { after: this.last } : {}), limit: CHUNK });
         this.i = 0;
         if (this.rows.length < CHUNK) this.done = true;
         if (this.rows.length === 0) return false;
-        this.last = (this.rows[this.rows.length - 1] as { key: string }).key;
+        this.last = (this.rows[this.rows.length - 1] as StoredEvent).pos;
       }
-      const r = this.rows[this.i++] as { key: string; value: LogEventRecord };
-      const pos = r.key.slice(this.prefix.length);
-      if (pos < this.minPos) continue;
-      if (pos >= this.hi) {
+      const r = this.rows[this.i++] as StoredEvent;
+      if (r.pos < this.minPos) continue;
+      if (r.pos >= this.hi) {
         this.done = true;
         this.rows = [];
         return false;
       }
-      this.pos = pos;
-      this.order = `${pos}${SEP}${this.name}`;
-      this.value = r.value;
+      this.pos = r.pos;
+      this.order = `${r.pos}${SEP}${this.name}`;
+      this.value = r;
       return true;
     }
   }
@@ -132,8 +132,8 @@ export function filterLogEvents(
   const match = compileFilter(q.filterPattern);
   const streams = deps.store
     .read((tx) => tx.list(logStreams, { prefix: streamPrefix(q.logGroupName) + (q.logStreamNamePrefix ?? '') }))
-    .map((e) => e.value.name)
-    .filter((n) => !q.logStreamNames?.length || q.logStreamNames.includes(n));
+    .map((e) => e.value)
+    .filter((s) => !q.logStreamNames?.length || q.logStreamNames.includes(s.name));
   const lo = q.startTime !== undefined ? eventPosition(q.startTime, 0) : '';
   const hi = q.endTime !== undefined ? eventPosition(q.endTime, 0) : '\uffff';
   let after = '';
@@ -146,8 +146,8 @@ export function filterLogEvents(
   const afterPos = after.slice(0, after.indexOf(SEP, after.indexOf(SEP) + 1));
   const from = afterPos > lo ? afterPos : lo;
   const heap = new Heap();
-  for (const name of streams) {
-    const c = new Cursor(deps, name, eventPrefix(q.logGroupName, name), from, hi);
+  for (const stream of streams) {
+    const c = new Cursor(deps, stream, from, hi);
     while (c.advance()) {
       if (!after || c.order > after) {
         heap.push(c);
@@ -161,7 +161,7 @@ export function filterLogEvents(
   let lastOrder = '';
   while (heap.size > 0 && events.length < limit && scanned < scanLimit) {
     const c = heap.pop() as Cursor;
-    const v = c.value as LogEventRecord;
+    const v = c.value as StoredEvent;
     scanned++;
     lastOrder = c.order;
     if (match(v.message)) {
@@ -178,7 +178,7 @@ export function filterLogEvents(
   const more = heap.size > 0;
   return {
     events,
-    searchedLogStreams: streams.map((logStreamName) => ({ logStreamName, searchedCompletely: !more })),
+    searchedLogStreams: streams.map((s) => ({ logStreamName: s.name, searchedCompletely: !more })),
     ...(more ? { nextToken: Buffer.from(lastOrder).toString('base64url') } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import { groupArn, now, type LogsDeps } from './deps.js';
+import { expireEventFiles } from './event-upkeep.js';
 import {
   eventPosition,
   eventPrefix,
@@ -117,6 +118,8 @@ export async function tagLogGroup(
 export async function expireEvents(deps: LogsDeps, chunk = 10_000): Promise<number> {
   let removed = 0;
   const t = now(deps);
+  const { events } = deps;
+  if (events) return await expireEventFiles({ ...deps, events }, (days) => t - days * 86_400_000, chunk);
   for (const g of deps.store.read((tx) => tx.list(logGroups)).map((e) => e.value)) {
     if (!g.retentionInDays) continue;
     const cutoff = t - g.retentionInDays * 86_400_000;

@@ -1,5 +1,7 @@
 /** The logs module's public face: all that other modules may import from it. */
 export * from './deps.js';
+export * from './event-files.js';
+export * from './event-upkeep.js';
 export * from './filter-events.js';
 export * from './groups.js';
 export * from './ingest.js';

@@ -1,7 +1,8 @@
 import { notFound } from '../kernel/index.js';
 import type { LogsDeps } from './deps.js';
 import { newGroup } from './groups.js';
-import { appendEvents, type InputEvent } from './put-events.js';
+import type { EventFiles } from './event-files.js';
+import { appendEvents, appendToFiles, type InputEvent } from './put-events.js';
 import { newStream } from './streams.js';
 import { logGroups, logStreams, streamKey } from './tables.js';
 
@@ -22,6 +23,7 @@ export interface DriverBatch {
  * source — resent after a lost acknowledgement — is acknowledged without being stored again.
  */
 export async function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): Promise<void> {
+  if (deps.events) return await ingestToFiles({ ...deps, events: deps.events }, b);
   await deps.store.transact((tx) => {
     if (!tx.get(logGroups, b.group)) {
       if (!b.createGroup) {
@@ -40,4 +42,20 @@ export async function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): Promise
     }
     tx.put(logStreams, { ...s, sources: { ...s.sources, [b.source]: b.toOffset } });
   });
+}
+
+/** With event files: the group and stream made first if need be, then the batch appended. */
+async function ingestToFiles(deps: LogsDeps & { events: EventFiles }, b: DriverBatch): Promise<void> {
+  const exists = deps.store.read((tx) => tx.get(logStreams, streamKey(b.group, b.stream)));
+  if (!exists) {
+    await deps.store.transact((tx) => {
+      if (!tx.get(logGroups, b.group)) {
+        if (!b.createGroup) throw notFound(`The specified log group does not exist: ${b.group}`);
+        tx.put(logGroups, newGroup(deps, b.group));
+      }
+      if (!tx.get(logStreams, streamKey(b.group, b.stream))) tx.put(logStreams, newStream(deps, b.group, b.stream));
+    });
+  }
+  const events = [...b.events].sort((x, y) => x.timestamp - y.timestamp);
+  await appendToFiles(deps, b.group, b.stream, events, { name: b.source, toOffset: b.toOffset });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import { now, streamArn, type LogsDeps } from './deps.js';
 import { getLogGroup } from './groups.js';
@@ -19,6 +20,7 @@ export const newStream = (deps: LogsDeps, group: string, name: string): LogStrea
   name,
   arn: streamArn(deps, group, name),
   createdAt: now(deps),
+  uid: randomUUID(),
   storedBytes: 0,
   nextSeq: 0,
   sources: {},

@@ -16,6 +16,8 @@ export interface LogStreamRecord {
   name: string;
   arn: string;
   createdAt: number;
+  /** Names this incarnation of the stream: event files key its events by it. */
+  uid?: string;
   firstEventTimestamp?: number;
   lastEventTimestamp?: number;
   lastIngestionTime?: number;

@@ -20,7 +20,7 @@ import { LeaderWork } from './leader-work.js';
 import { Regions, type RegionDeps } from './regions.js';
 import { startMaintenance, mintToken, registryAliases } from '../registry/index.js';
 import { AgentVerifier } from '../wire/index.js';
-import { expireEvents } from '../logs/index.js';
+import { expireEvents, pruneEventFiles } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
@@ -64,7 +64,7 @@ export async function startBerth(
     lifecycle.started('store', () => state.close());
     const { sealingKey } = state;
     const sealer = new Sealer(sealingKey);
-    const regionDeps = (name: string, { store, blobDir }: RegionState): RegionDeps => {
+    const regionDeps = (name: string, { store, blobDir, events }: RegionState): RegionDeps => {
       const registry: RegionDeps['registry'] = {
         store,
         blobs: new FsBlobStore(blobDir),
@@ -83,6 +83,7 @@ export async function startBerth(
           clock: systemClock,
           accountId: config.accountId,
           region: name,
+          ...(events ? { events } : {}),
           agentLostGraceMs: config.agentLostGrace * 1000,
           sealer,
           // In strict mode a task's secrets are fetched as its execution role, which must be allowed.
@@ -205,7 +206,7 @@ export async function startBerth(
       return every(5 * 60_000, async () => {
         for (const { controlPlane: deps } of regions.all()) {
           try {
-            await expireEvents(deps);
+            if (!deps.events) await expireEvents(deps); // event files: each server's own pass
             await recordStopped(deps); // Fargate usage outlives the tasks
             await purgeStoppedTasks(deps);
             await expireClientTokens(deps);
@@ -218,6 +219,20 @@ export async function startBerth(
     });
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());
+    // Event files are written by one server each: every server expires and prunes its own.
+    const eventUpkeep = every(5 * 60_000, async () => {
+      for (const { controlPlane: deps } of regions.all()) {
+        const { events } = deps;
+        if (!events) continue;
+        try {
+          await expireEvents(deps);
+          pruneEventFiles({ ...deps, events });
+        } catch (e) {
+          logger.error({ err: String(e), region: deps.region }, 'event files upkeep failed');
+        }
+      }
+    });
+    lifecycle.started('event files upkeep', eventUpkeep);
     return { endpoint: `http://${config.advertiseHost}:${port}`, port, store: state.root, app, close: stopAll };
   } catch (e) {
     await stopAll();

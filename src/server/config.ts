@@ -144,6 +144,22 @@ export function loadSealingKey(dataDir: string): Buffer {
   return key;
 }
 
+/**
+ * This server's own name among servers that share state (`<data-dir>/server-id`, made once): the
+ * event file it writes in the shared directory is named for it, so it is never another's.
+ */
+export function loadServerId(dataDir: string): string {
+  const path = join(dataDir, 'server-id');
+  try {
+    writeFileSync(path, randomBytes(8).toString('hex'), { flag: 'wx' });
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'EEXIST') throw e;
+  }
+  const id = readFileSync(path, 'utf8').trim();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error(`${path} must hold 1-64 letters, digits, '-' or '_'`);
+  return id;
+}
+
 /** `<data-dir>/credentials`, in the AWS shared credentials file format, holds the keys strict mode accepts. */
 export function credentialsPath(dataDir: string): string {
   return join(dataDir, 'credentials');

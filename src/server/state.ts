@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EventFiles } from '../logs/index.js';
 import { convertLegacyPoints } from '../metrics/index.js';
 import {
   SqliteStore,
@@ -11,12 +12,14 @@ import {
   type SharedStore,
   type StoreView,
 } from '../store/index.js';
-import { etcdEndpoints, loadSealingKey, type BerthConfig } from './config.js';
+import { etcdEndpoints, loadSealingKey, loadServerId, type BerthConfig } from './config.js';
 
 /** Where a region keeps its state: its tables and its registry blobs. */
 export interface RegionState {
   store: SharedStore;
   blobDir: string;
+  /** Where log events go when servers share state (none: the store's own event table). */
+  events?: EventFiles;
 }
 
 /** What a berth server keeps its state in: SQLite under its data dir, or an etcd cluster it shares. */
@@ -44,8 +47,11 @@ export async function openState(config: BerthConfig): Promise<BerthState> {
     // A region's tables under a prefix of its own: `/berth/<region>/…` (keys.ts), beside the
     // election's `/berth/leader…`.
     const store = await etcd.store(`/berth/${config.region}`);
+    // Log events are bulk data: never in etcd, but in a file of each server's own in the shared
+    // directory, which every server reads (logs/event-files.ts).
+    const events = new EventFiles(join(shared, 'logs', config.region), loadServerId(config.dataDir));
     return {
-      region: { store, blobDir: join(shared, 'blobs') },
+      region: { store, blobDir: join(shared, 'blobs'), events },
       // Other regions over etcd are not served yet: a region's store opens asynchronously, and a
       // region is opened on a request's path.
       leadership: etcd.leadership,
@@ -54,6 +60,7 @@ export async function openState(config: BerthConfig): Promise<BerthState> {
       close: async () => {
         await etcd.leadership.close();
         store.close();
+        events.close();
       },
     };
   } catch (e) {

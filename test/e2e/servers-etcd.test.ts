@@ -1,9 +1,10 @@
 // e2e lane: shared — its servers run no task (--no-agent), so npm test runs it beside the files that do.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import { startEtcdCluster, startEtcdServers, type EtcdCluster } from './etcd.js';
 import { awsCli, awsJson, sleep, type BerthProcess } from './harness.js';
 import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
@@ -96,6 +97,57 @@ describe('three berth servers over a three-member etcd cluster', () => {
     const out = mkdtempSync(join(shared, 'pulled-'));
     const pull = await skopeo(['copy', '--src-tls-verify=false', `docker://${b}/team/app:v1`, `oci:${out}:v1`]);
     assert.equal(pull.code, 0, pull.stderr);
+  });
+
+  it('keeps log events out of etcd, in the shared directory, where every server reads them', async () => {
+    const [a, b, c] = servers as [BerthProcess, BerthProcess, BerthProcess];
+    await aws(a)(['logs', 'create-log-group', '--log-group-name', '/ecs/shop']);
+    await aws(b)(['logs', 'create-log-stream', '--log-group-name', '/ecs/shop', '--log-stream-name', 'web/1']);
+    const t = Date.now();
+    const put = (s: BerthProcess, from: number, n: number) =>
+      aws(s)([
+        ...['logs', 'put-log-events', '--log-group-name', '/ecs/shop', '--log-stream-name', 'web/1'],
+        ...[
+          '--log-events',
+          JSON.stringify(
+            Array.from({ length: n }, (_, i) => ({ timestamp: t + 2 * (from + i), message: `line ${from + i}` })),
+          ),
+        ],
+      ]);
+    // Two servers write the same stream, their events interleaved in time.
+    await put(a, 0, 50);
+    await put(c, 50, 50);
+    const got = await aws(b)([
+      ...['logs', 'get-log-events', '--log-group-name', '/ecs/shop', '--log-stream-name', 'web/1'],
+      '--start-from-head',
+    ]);
+    assert.deepEqual(
+      got.events.map((e: { message: string }) => e.message),
+      Array.from({ length: 100 }, (_, i) => `line ${i}`),
+    );
+    const filtered = await aws(c)([
+      ...['logs', 'filter-log-events', '--log-group-name', '/ecs/shop', '--filter-pattern', '"line 9"'],
+    ]);
+    assert.deepEqual(
+      filtered.events.map((e: { message: string }) => e.message),
+      ['line 9', ...Array.from({ length: 10 }, (_, i) => `line ${90 + i}`)],
+    );
+    const client = new Etcd3({ hosts: etcd.endpoints });
+    try {
+      const keys = await client.getAll().prefix('/berth/').keys();
+      assert.ok(
+        keys.some((k) => k.includes('/t/logs.streams/')),
+        'the stream’s record is in etcd',
+      );
+      assert.deepEqual(
+        keys.filter((k) => k.includes('logs.events')),
+        [],
+        'no event is',
+      );
+    } finally {
+      client.close();
+    }
+    assert.equal(readdirSync(join(shared, 'logs', 'us-east-1')).filter((f) => f.endsWith('.db')).length, 3);
   });
 
   it('goes on when a server is killed -9 (another takes the lead) and when the etcd leader is', async () => {
