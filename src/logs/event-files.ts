@@ -88,16 +88,38 @@ export class EventFiles {
     })();
   }
 
-  /** A stream's events in a range, from every server's file, merged in position order. */
+  /**
+   * A stream's events in a range, from every server's file, merged in position order: each file
+   * is read lazily, in order, so the merge decodes only about `limit` rows however many files.
+   */
   list(stream: string, r: EventRange): StoredEvent[] {
+    const before = (a: string, b: string) => (r.reverse ? a > b : a < b);
+    const heads: { it: Iterator<StoredEvent>; row: StoredEvent }[] = [];
     const out: StoredEvent[] = [];
-    for (const reader of this.all()) {
-      const stmt = r.reverse ? reader.backward : reader.forward;
-      out.push(...(stmt.all(stream, r.after ?? '', r.before ?? '\uffff', r.limit) as StoredEvent[]));
+    try {
+      for (const reader of this.all()) {
+        const stmt = r.reverse ? reader.backward : reader.forward;
+        const it = stmt.iterate(stream, r.after ?? '', r.before ?? '\uffff', r.limit) as Iterator<StoredEvent>;
+        const first = it.next();
+        if (first.done) continue;
+        heads.push({ it, row: first.value });
+      }
+      while (out.length < r.limit && heads.length > 0) {
+        let m = 0;
+        for (let i = 1; i < heads.length; i++) {
+          if (before((heads[i] as { row: StoredEvent }).row.pos, (heads[m] as { row: StoredEvent }).row.pos)) m = i;
+        }
+        const h = heads[m] as { it: Iterator<StoredEvent>; row: StoredEvent };
+        out.push(h.row);
+        const next = h.it.next();
+        if (next.done) heads.splice(m, 1);
+        else h.row = next.value;
+      }
+    } finally {
+      // An iterator left open keeps its statement (and its read transaction) busy.
+      for (const h of heads) h.it.return?.();
     }
-    out.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
-    if (r.reverse) out.reverse();
-    return out.length > r.limit ? out.slice(0, r.limit) : out;
+    return out;
   }
 
   /**
