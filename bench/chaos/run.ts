@@ -4,7 +4,8 @@
  * round kills -9 a random server or etcd member and starts it again. Then the invariants: every
  * RunTask answered with a task is in DescribeTasks; no task is live on two instances and no
  * instance counts a task twice; the service converges to its desired count; the image pushed
- * before the rounds still pulls through every server. Prints rounds, operations and violations.
+ * before the rounds still pulls through every server; every log line PutLogEvents answered is read
+ * back through every server. Prints rounds, operations and violations.
  * Run: npm run bench:chaos (ROUNDS=10 by default).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,11 +44,11 @@ async function main(): Promise<void> {
     const endpoints = servers.map((s) => s.endpoint);
     // Calls go to a live server, another when the one asked dies under them (as clients retry).
     const live = () => servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-    const call = async <T>(action: string, body: object): Promise<T> => {
+    const call = async <T>(action: string, body: object, prefix?: string): Promise<T> => {
       let last: unknown;
       for (let i = 0; i < 20; i++) {
         try {
-          return await ecsCall<T>(pick(live()).endpoint, action, body);
+          return await ecsCall<T>(pick(live()).endpoint, action, body, prefix);
         } catch (e) {
           last = e;
           if (/: 4\d\d /.test(String(e))) throw e;
@@ -67,7 +68,15 @@ async function main(): Promise<void> {
     await call('RegisterTaskDefinition', {
       family: 'chaos',
       networkMode: 'none',
-      containerDefinitions: [{ name: 'app', image: `${host}/chaos:v1`, memory: 8, command: ['sleep', '3600'] }],
+      containerDefinitions: [
+        // The test image's busybox has no applet links but sh: sleep runs as a shell builtin applet.
+        {
+          name: 'app',
+          image: `${host}/chaos:v1`,
+          memory: 8,
+          command: ['sh', '-c', "trap 'exit 0' TERM; sleep 3600 & wait"],
+        },
+      ],
     });
     await call('CreateService', { cluster: CLUSTER, serviceName: 'svc', taskDefinition: 'chaos', desiredCount: 3 });
 
@@ -96,7 +105,29 @@ async function main(): Promise<void> {
         await sleep(100);
       }
     };
-    const loaders = [load(), load()];
+    // Log lines put through any server while servers die: each one answered must be stored.
+    const LOGS = 'Logs_20140328';
+    await call('CreateLogGroup', { logGroupName: '/chaos' }, LOGS);
+    await call('CreateLogStream', { logGroupName: '/chaos', logStreamName: 'lines' }, LOGS);
+    const lines = new Set<string>();
+    const logLoad = async () => {
+      for (let n = 0; loading; n++) {
+        const message = `line ${n}`;
+        try {
+          await call(
+            'PutLogEvents',
+            { logGroupName: '/chaos', logStreamName: 'lines', logEvents: [{ timestamp: Date.now(), message }] },
+            LOGS,
+          );
+          lines.add(message);
+          operations++;
+        } catch {
+          refused++;
+        }
+        await sleep(100);
+      }
+    };
+    const loaders = [load(), load(), logLoad()];
 
     for (let round = 1; round <= ROUNDS; round++) {
       await sleep(2000);
@@ -195,6 +226,30 @@ async function main(): Promise<void> {
         `docker://${new URL(s.endpoint).host}/chaos:v1`,
       ]);
       if (r.code !== 0) violations.push(`the image does not pull through ${s.endpoint}: ${r.stderr.trim()}`);
+    }
+    for (const s of live()) {
+      const stored = new Map<string, number>();
+      let token: string | undefined;
+      for (;;) {
+        const r: { events: { message: string }[]; nextForwardToken: string } = await ecsCall(
+          s.endpoint,
+          'GetLogEvents',
+          {
+            logGroupName: '/chaos',
+            logStreamName: 'lines',
+            startFromHead: true,
+            ...(token ? { nextToken: token } : {}),
+          },
+          LOGS,
+        );
+        for (const e of r.events) stored.set(e.message, (stored.get(e.message) ?? 0) + 1);
+        if (r.nextForwardToken === token) break;
+        token = r.nextForwardToken;
+      }
+      const lost = [...lines].filter((l) => !stored.has(l));
+      if (lost.length) violations.push(`${lost.length} of ${lines.size} log lines are not read through ${s.endpoint}`);
+      const twice = [...stored.values()].filter((c) => c > 1).length;
+      if (twice) console.log(`${twice} log lines stored twice (a server died between storing and answering)`);
     }
     console.log(
       `chaos: ${ROUNDS} rounds, ${operations} operations (${refused} refused or failed), ${answered.size} tasks run, ${violations.length} violations`,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaults, loadKeys, validateConfig } from './config.js';
+import { defaults, loadKeys, loadSealingKey, loadServerId, validateConfig } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,5 +41,19 @@ describe('config', () => {
       ],
     );
     assert.equal(loadKeys(join(dir, 'nothing-here')).size, 0);
+  });
+
+  it('makes the sealing key and the server id once, whole, and keeps them', () => {
+    const shared = join(dir, 'shared');
+    const key = loadSealingKey(shared);
+    assert.equal(key.length, 32);
+    assert.deepEqual(loadSealingKey(shared), key, 'read back, not made again');
+    assert.deepEqual(readdirSync(join(shared, 'keys')), ['secrets.key'], 'no draft left beside it');
+    const own = join(dir, 'server');
+    const id = loadServerId(own);
+    assert.match(id, /^[0-9a-f]{16}$/);
+    assert.equal(loadServerId(own), id);
+    writeFileSync(join(own, 'server-id'), '../x');
+    assert.throws(() => loadServerId(own), /server-id must hold/);
   });
 });

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AuthMode } from '../aws-api/index.js';
@@ -133,10 +142,17 @@ export function loadSealingKey(dataDir: string): Buffer {
   const path = join(dataDir, 'keys', 'secrets.key');
   if (!existsSync(path)) {
     mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+    // Servers sharing a directory may start together: the key is written whole under a name of
+    // this process's, then linked into place, which fails if another's got there first. So no
+    // server ever reads a key file still being written.
+    const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(draft, randomBytes(32), { mode: 0o600, flag: 'wx' });
     try {
-      writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
+      linkSync(draft, path);
     } catch (e) {
       if ((e as { code?: string }).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(draft);
     }
   }
   const key = readFileSync(path);
@@ -150,6 +166,7 @@ export function loadSealingKey(dataDir: string): Buffer {
  */
 export function loadServerId(dataDir: string): string {
   const path = join(dataDir, 'server-id');
+  mkdirSync(dataDir, { recursive: true });
   try {
     writeFileSync(path, randomBytes(8).toString('hex'), { flag: 'wx' });
   } catch (e) {
