@@ -2,16 +2,18 @@
  * bench/chaos: three berth servers over a three-member etcd cluster and two agents given every
  * server's endpoint, under RunTask / StopTask / UpdateService load from every server, while each
  * round kills -9 a random server or etcd member and starts it again. Then the invariants: every
- * RunTask answered with a task is in DescribeTasks; no task is live on two instances and no
- * instance counts a task twice; the service converges to its desired count; the image pushed
+ * RunTask answered with a task is in DescribeTasks; the tasks reported live, the instances' counts
+ * and the containers runc runs under each agent agree, and no task runs under both agents; the
+ * service converges to its desired count; the image pushed
  * before the rounds still pulls through every server; every log line PutLogEvents answered is read
  * back through every server. Prints rounds, operations and violations.
  * Run: npm run bench:chaos (ROUNDS=10 by default).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdServerArgs, startEtcdCluster, startEtcdServers } from '../../test/e2e/etcd.js';
+import { etcdServerArgs, startEtcdCluster } from '../../test/e2e/etcd.js';
 import { sleep, startAgentProcess, startBerth, type BerthProcess } from '../../test/e2e/harness.js';
 import { cleanupAgentLeftovers } from '../../test/e2e/host-cleanup.js';
 import { buildBusyboxImage, skopeo } from '../../test/e2e/images.js';
@@ -34,8 +36,10 @@ async function main(): Promise<void> {
   const shared = mkdtempSync(join(tmpdir(), 'berth-chaos-'));
   const agentDirs = [0, 1].map((i) => mkdtempSync(join(tmpdir(), `berth-chaos-agent-${i}-`)));
   const [etcd, image] = await Promise.all([startEtcdCluster(3), buildBusyboxImage()]);
-  const args = etcdServerArgs(etcd, shared);
-  const servers = await startEtcdServers(etcd, shared);
+  // At info, so that the servers' output says what the controllers did when a violation is found.
+  const args = [...etcdServerArgs(etcd, shared), '--log-level', process.env.LOG_LEVEL ?? 'info'];
+  const servers: BerthProcess[] = [];
+  for (let i = 0; i < 3; i++) servers.push(await startBerth({ args }));
   const agents: Awaited<ReturnType<typeof startAgentProcess>>[] = [];
   try {
     const host = new URL((servers[0] as BerthProcess).endpoint).host;
@@ -182,9 +186,19 @@ async function main(): Promise<void> {
               })
             ).tasks.map((t) => `${t.stopCode ?? ''}: ${t.stoppedReason ?? ''}`)
           : [];
+        const mine = arns.length
+          ? (await call<{ tasks: Task[] }>('DescribeTasks', { cluster: CLUSTER, tasks: arns })).tasks.map(
+              (t) => `${t.lastStatus}/${t.desiredStatus} on ${t.containerInstanceArn?.split('/').pop() ?? '-'}`,
+            )
+          : [];
         violations.push(
-          `the service did not converge to ${desired}: ${JSON.stringify(svc)}; its stopped tasks: ${JSON.stringify([...new Set(reasons)])}`,
+          `the service did not converge to ${desired}: ${JSON.stringify(svc)}; its live tasks: ${JSON.stringify(mine)}; its stopped tasks: ${JSON.stringify([...new Set(reasons)])}`,
         );
+        writeFileSync(
+          join(tmpdir(), 'berth-chaos-servers.log'),
+          servers.map((x) => `== ${x.endpoint}\n${x.output()}`).join('\n'),
+        );
+        console.log(`servers' output in ${join(tmpdir(), 'berth-chaos-servers.log')}`);
       }
       await sleep(500);
     }
@@ -197,27 +211,71 @@ async function main(): Promise<void> {
       tasks = tasks.concat(r.tasks);
       for (const f of r.failures) violations.push(`RunTask answered ${f.arn}, DescribeTasks does not know it`);
     }
-    const liveArns = (await call<{ taskArns: string[] }>('ListTasks', { cluster: CLUSTER })).taskArns;
-    const described =
-      liveArns.length > 0
-        ? (await call<{ tasks: Task[] }>('DescribeTasks', { cluster: CLUSTER, tasks: liveArns.slice(0, 100) })).tasks
-        : [];
-    const seen = new Map<string, string>();
-    for (const t of described) {
-      const was = seen.get(t.taskArn);
-      if (was && was !== t.containerInstanceArn) violations.push(`${t.taskArn} is on two instances`);
-      seen.set(t.taskArn, t.containerInstanceArn ?? '');
+    // What runs, by three accounts that must agree once the last stops have landed: the tasks
+    // DescribeTasks reports RUNNING or PENDING (whatever their desired status), the instances'
+    // counts, and the containers runc runs under each agent (none on both).
+    let liveArns: string[] = [];
+    const settled = async (): Promise<string[]> => {
+      const arns: string[] = [];
+      for (const desiredStatus of ['RUNNING', 'STOPPED']) {
+        let page: string | undefined;
+        do {
+          const r: { taskArns: string[]; nextToken?: string } = await call('ListTasks', {
+            cluster: CLUSTER,
+            desiredStatus,
+            ...(page ? { nextToken: page } : {}),
+          });
+          arns.push(...r.taskArns);
+          page = r.nextToken;
+        } while (page);
+      }
+      const described: Task[] = [];
+      for (let i = 0; i < arns.length; i += 100) {
+        const r = await call<{ tasks: Task[] }>('DescribeTasks', { cluster: CLUSTER, tasks: arns.slice(i, i + 100) });
+        described.push(...r.tasks);
+      }
+      const live = described.filter((t) => t.lastStatus === 'RUNNING' || t.lastStatus === 'PENDING');
+      const instances = (
+        await call<{ containerInstanceArns: string[] }>('ListContainerInstances', { cluster: CLUSTER })
+      ).containerInstanceArns;
+      const counted = (
+        await call<{ containerInstances: { runningTasksCount: number; pendingTasksCount: number }[] }>(
+          'DescribeContainerInstances',
+          { cluster: CLUSTER, containerInstances: instances },
+        )
+      ).containerInstances.reduce((n, c) => n + c.runningTasksCount + c.pendingTasksCount, 0);
+      const found: string[] = [];
+      if (counted !== live.length) found.push(`the instances count ${counted} tasks, ${live.length} are live`);
+      const running = new Map<string, number>();
+      for (const dir of agentDirs) {
+        const out = execFileSync('runc', ['--root', join(dir, 'runc'), 'list', '-q'], { encoding: 'utf8' });
+        for (const id of new Set(
+          out
+            .split('\n')
+            .filter(Boolean)
+            .map((c) => c.replace(/-app$/, '')),
+        )) {
+          running.set(id, (running.get(id) ?? 0) + 1);
+        }
+      }
+      for (const [id, n] of running) if (n > 1) found.push(`task ${id} runs under both agents`);
+      const api = new Set(described.filter((t) => t.lastStatus === 'RUNNING').map((t) => t.taskArn.split('/').pop()));
+      const unknown = [...running.keys()].filter((id) => !api.has(id) && !live.some((t) => t.taskArn.endsWith(id)));
+      if (unknown.length)
+        found.push(`runc runs ${unknown.length} tasks no API call reports live: ${unknown.join(' ')}`);
+      const missing = [...api].filter((id) => !running.has(id as string));
+      if (missing.length)
+        found.push(`${missing.length} tasks reported RUNNING run under no agent: ${missing.join(' ')}`);
+      liveArns = live.map((t) => t.taskArn);
+      return found;
+    };
+    let disagreements: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      disagreements = await settled();
+      if (disagreements.length === 0) break;
+      await sleep(1000);
     }
-    const instances = (await call<{ containerInstanceArns: string[] }>('ListContainerInstances', { cluster: CLUSTER }))
-      .containerInstanceArns;
-    const counted = (
-      await call<{ containerInstances: { runningTasksCount: number; pendingTasksCount: number }[] }>(
-        'DescribeContainerInstances',
-        { cluster: CLUSTER, containerInstances: instances },
-      )
-    ).containerInstances.reduce((n, c) => n + c.runningTasksCount + c.pendingTasksCount, 0);
-    const liveCount = described.filter((t) => t.lastStatus === 'RUNNING' || t.lastStatus === 'PENDING').length;
-    if (counted !== liveCount) violations.push(`the instances count ${counted} tasks, ${liveCount} are live`);
+    violations.push(...disagreements);
     for (const s of live()) {
       const r = await skopeo([
         'inspect',
