@@ -18,3 +18,4 @@ export * from './work-queue.js';
 export * from './metric-datum.js';
 export * from './image-ref.js';
 export * from './every.js';
+export * from './serial.js';

@@ -1,4 +1,4 @@
-import { conflict, timeOrderedHexId } from '../../kernel/index.js';
+import { Lanes, conflict, timeOrderedHexId } from '../../kernel/index.js';
 import type { Plan } from '../../scheduler/index.js';
 import { instanceView } from '../container-instances.js';
 import type { ControlPlaneDeps } from '../deps.js';
@@ -19,6 +19,14 @@ export interface PlanTarget {
 }
 
 /**
+ * A server commits one plan at a time per store. Plans crowd onto the same hosts (binpack picks
+ * the fullest), so over a shared store (etcd) concurrent commits of one server would mostly
+ * conflict with each other and retry; in a lane only the servers contend. Over SQLite a
+ * transaction runs at once, so the lane costs a microtask.
+ */
+const planLanes = new Lanes();
+
+/**
  * Commits a scheduler plan, for every launch type: in one transaction, each placement is checked
  * again against its host as the transaction sees it (earlier placements in it already count,
  * and the plan was made from a snapshot), then written as a new task with its workload. A host
@@ -31,7 +39,17 @@ export async function applyPlan(
   target: PlanTarget,
 ): Promise<TaskRecord[]> {
   const { res } = ctx;
-  return await deps.store.transact((tx) => {
+  return await planLanes.of(deps.store).run(() => commitPlan(deps, ctx, plan, target, res));
+}
+
+function commitPlan(
+  deps: ControlPlaneDeps,
+  ctx: TaskContext,
+  plan: Pick<Plan, 'placements'>,
+  target: PlanTarget,
+  res: TaskContext['res'],
+): Promise<TaskRecord[]> {
+  return deps.store.transact((tx) => {
     const out: TaskRecord[] = [];
     const batch = new InstanceBatch(tx);
     plan.placements.forEach((p, n) => {
