@@ -9,8 +9,7 @@
  * back through every server. Prints rounds, operations and violations.
  * Run: npm run bench:chaos (ROUNDS=10 by default).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdServerArgs, startEtcdCluster } from '../../test/e2e/etcd.js';
@@ -24,6 +23,8 @@ const CLUSTER = 'chaos';
 let seed = Number(process.env.SEED ?? 11);
 const rng = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)] as T;
+
+const runcContainers = (root: string) => (existsSync(root) ? readdirSync(root) : []);
 
 interface Task {
   taskArn: string;
@@ -248,13 +249,8 @@ async function main(): Promise<void> {
       if (counted !== live.length) found.push(`the instances count ${counted} tasks, ${live.length} are live`);
       const running = new Map<string, number>();
       for (const dir of agentDirs) {
-        const out = execFileSync('runc', ['--root', join(dir, 'runc'), 'list', '-q'], { encoding: 'utf8' });
-        for (const id of new Set(
-          out
-            .split('\n')
-            .filter(Boolean)
-            .map((c) => c.replace(/-app$/, '')),
-        )) {
+        // runc keeps a directory per container under its root (`runc list` races with deletes).
+        for (const id of new Set(runcContainers(join(dir, 'runc')).map((c) => c.replace(/-app$/, '')))) {
           running.set(id, (running.get(id) ?? 0) + 1);
         }
       }

@@ -25,6 +25,7 @@ import { prepareCgroupsForCrun } from './runtime/cgroup-layout.js';
 import { Runtime } from './runtime/runtime.js';
 import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
+import { FinishedTasks, notRunHere } from './finished-tasks.js';
 import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
 import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
@@ -38,6 +39,7 @@ export type { AgentConfig } from './agent-config.js';
 export class Agent {
   private ws?: WebSocket;
   private readonly runners = new Map<string, TaskRunner>();
+  private readonly finished = new FinishedTasks();
   private instanceId?: string;
   private credentials = new Map<string, string>();
   private registryRoutes = new Map<string, string>();
@@ -181,6 +183,7 @@ export class Agent {
         if (!r) return;
         await r.tick();
         if (r.task.cleanedUp) {
+          this.finished.add(toReport(r.task));
           this.runners.delete(id);
           this.taskEndpoint.forget(id);
         }
@@ -272,7 +275,9 @@ export class Agent {
         JSON.stringify({ cluster: msg.cluster, containerInstanceId: msg.containerInstanceId }),
       );
       this.logger.info({ instance: msg.containerInstanceArn }, 'registered');
-      for (const r of this.runners.values()) this.send(r.report()); // whatever happened while away
+      // Whatever happened while away, and how the tasks that ended meanwhile ended.
+      for (const r of this.runners.values()) this.send(r.report());
+      for (const report of this.finished.all()) this.send(report);
     } else if (msg.type === 'desired') {
       // The full set: whatever it does not name is no longer wanted here.
       const named = new Set(msg.tasks.map((t) => t.id));
@@ -280,6 +285,7 @@ export class Agent {
         msg.tasks,
         [...this.runners.keys()].filter((id) => !named.has(id)),
       );
+      this.finished.keepOnly(named);
     } else if (msg.type === 'desired-delta') {
       await this.reconcile(msg.tasks, msg.removed);
     } else if (msg.type === 'error') {
@@ -296,8 +302,12 @@ export class Agent {
     const touched = new Set([...desired.map((s) => s.id), ...removed]);
     for (const spec of desired) {
       const r = this.runners.get(spec.id);
+      const ended = r ? undefined : this.finished.get(spec.id);
       if (r) r.updateSpec(spec);
-      else if (spec.desired === 'running') {
+      else if (ended)
+        this.send(ended); // ran here to the end: its end again, never a second run
+      else if (spec.desired === 'stopped') this.send(notRunHere(spec, Date.now()));
+      else {
         const task = newLocalTask(spec);
         const dir = join(this.tasksDir, spec.id);
         mkdirSync(dir, { recursive: true });

@@ -129,7 +129,14 @@ export class AgentSession implements LogSource {
     else if (msg.type === 'task-state') {
       const { type: _t, cluster, ...report } = msg;
       const inst = this.instance;
-      const here = placedHere(this.deps, inst, report.taskId);
+      // Over a shared store this server's view may not have the task yet (placed through another
+      // server a moment ago): a report found nowhere is looked up again once the view is current,
+      // rather than dropped while the agent goes on as if it had been taken.
+      let here = placedHere(this.deps, inst, report.taskId);
+      if (!here) {
+        await this.deps.store.fresh();
+        here = placedHere(this.deps, inst, report.taskId);
+      }
       if (here) await applyTaskState(this.deps, here.cluster, inst.id, report, here.fleet);
       else {
         // No longer live here (stopped by the control plane while the agent was away): agents
@@ -237,6 +244,9 @@ export class AgentSession implements LogSource {
       ];
       this.unlisten?.();
       this.unlisten = this.router.listen(this.hostKeys, this.listener);
+      // The full desired set from a current view: a task placed through another server and not
+      // yet seen here would be missing from it, and the agent stops what a full set leaves out.
+      await this.deps.store.fresh();
       this.push();
     } catch (e) {
       this.conn.send({ type: 'error', message: (e as Error).message });

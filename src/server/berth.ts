@@ -101,15 +101,28 @@ export async function startBerth(
     const other = state.otherRegion;
     const regions = new Regions(
       defaults,
-      other && ((name) => regionDeps(name, other(name))),
+      other &&
+        ((name) => {
+          const st = other(name);
+          return st instanceof Promise ? st.then((x) => regionDeps(name, x)) : regionDeps(name, st);
+        }),
       // The names of the regions in use are kept with the default region's state.
       defaults.controlPlane.store,
       config.targetTrackingAlarmPeriod,
-      other ? undefined : `A region other than the default (${config.region}) over --store etcd://`,
     );
     const { registry, controlPlane } = regions.default;
     await regions.reopen();
     lifecycle.started('regions', () => regions.close());
+    // Over etcd another server may begin serving a region: it is opened here too, so that its
+    // agents, registry pulls and log shipping find it whichever server they reach.
+    const regionScan = every(2000, async () => {
+      try {
+        await regions.openInUse();
+      } catch (e) {
+        logger.warn({ err: String(e) }, 'opening a region in use failed');
+      }
+    });
+    lifecycle.started('region scan', regionScan);
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });
     lifecycle.started('http', () => app.close());
     const sessions = new AgentSessions();

@@ -81,3 +81,31 @@ describe('regions are isolated, as in AWS', () => {
     assert.equal((await catalog(us, '000000000000.dkr.ecr.eu-west-2.amazonaws.com')).status, 401);
   });
 });
+
+describe('regions that open asynchronously (as over etcd)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await testApp({ allRegions: 'async' });
+  });
+  after(() => t.dispose());
+
+  it('serves a call once its region has opened, and opens the regions in use on request', async () => {
+    assert.equal(t.regions.get('eu-west-3'), undefined, 'not open yet: get only starts the opening');
+    const r = await jsonCall(t.app, 'ecs', 'CreateCluster', { clusterName: 'web' }, 'eu-west-3');
+    assert.equal(r.status, 200);
+    assert.equal(t.regions.get('eu-west-3')?.name, 'eu-west-3');
+    const list = await jsonCall(t.app, 'ecs', 'ListClusters', {}, 'eu-west-3');
+    assert.deepEqual(list.body.clusterArns, [
+      'arn:aws:ecs:eu-west-3:000000000000:cluster/default',
+      'arn:aws:ecs:eu-west-3:000000000000:cluster/web',
+    ]);
+    await t.regions.openInUse();
+    assert.deepEqual(
+      t.regions
+        .all()
+        .map((x) => x.name)
+        .sort(),
+      ['eu-west-3', 'us-east-1'],
+    );
+  });
+});

@@ -23,7 +23,7 @@ import {
 import { loadBalancersUsingCertificate, type ElbDeps } from '../elb/index.js';
 import { describeAlarms } from '../metrics/index.js';
 import { Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
-import { AWS_REGIONS, notImplemented } from '../kernel/index.js';
+import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type SharedStore } from '../store/index.js';
 
@@ -150,17 +150,17 @@ export class Regions {
   private readonly listeners: ((r: Region) => void)[] = [];
   /** Each opened region's first writes, awaited before it serves a call. */
   private readonly ready = new Map<string, Promise<void>>();
+  /** Regions whose state is being opened (asynchronously, over etcd). */
+  private readonly opening = new Map<string, Promise<Region>>();
 
   constructor(
     defaults: RegionDeps,
-    /** Makes a region's state; without it only the default region is served. */
-    private readonly make?: (name: string) => RegionDeps,
+    /** Makes a region's state (over etcd, asynchronously); without it only the default region is served. */
+    private readonly make?: (name: string) => RegionDeps | Promise<RegionDeps>,
     /** Where the names of the regions in use are kept (the root store). */
     private readonly root?: SharedStore,
     /** The period of target-tracking alarms (s; AWS: 60). */
     private readonly alarmPeriodSec?: number,
-    /** Without `make`: why another region of AWS's is not served (a call for it is NotImplemented). */
-    private readonly othersRefused?: string,
   ) {
     this.iam = iamDepsOf(defaults.controlPlane);
     // Task roles are assumed in the account's one IAM, from every region's control plane.
@@ -171,11 +171,24 @@ export class Regions {
     this.open.set(this.default.name, this.default);
   }
 
-  /** The region of this name, opened if need be; undefined for a name that is not a region. */
+  /**
+   * The region of this name, opened if need be; undefined for a name that is not a region, and
+   * for a region whose state opens asynchronously (over etcd) until it has opened.
+   */
   get(name: string): Region | undefined {
     const known = this.open.get(name);
-    if (known || !this.make || !AWS_REGIONS.has(name)) return known;
-    const deps = this.make(name);
+    if (known || !this.make || !AWS_REGIONS.has(name) || this.opening.has(name)) return known;
+    const made = this.make(name);
+    if (!(made instanceof Promise)) return this.install(name, made);
+    const opening = made.then((deps) => this.install(name, deps));
+    // Whoever waits for it (opened) sees a failure; a get that only started it must not crash.
+    opening.catch(() => undefined);
+    this.opening.set(name, opening);
+    void opening.finally(() => this.opening.delete(name)).catch(() => undefined);
+    return undefined;
+  }
+
+  private install(name: string, deps: RegionDeps): Region {
     // One registry endpoint serves every region (which one a call is for, it learns from the call).
     deps.registry.registryHost = this.default.registry.registryHost;
     deps.controlPlane.iam ??= this.iam;
@@ -200,17 +213,24 @@ export class Regions {
 
   /** The region of this name once its state is ready to serve (its default cluster written). */
   async opened(name: string): Promise<Region | undefined> {
-    const region = this.get(name);
-    if (!region && this.othersRefused && AWS_REGIONS.has(name)) throw notImplemented(this.othersRefused);
+    const region = this.get(name) ?? (await this.opening.get(name));
     await this.ready.get(name);
     return region;
+  }
+
+  /**
+   * Opens the regions in use that this server has not opened: another server sharing the state
+   * may have begun serving one (its agents may then connect here).
+   */
+  async openInUse(): Promise<void> {
+    const names = this.root?.read((tx) => tx.list(regionsInUse).map((e) => e.key)) ?? [];
+    for (const name of names) if (!this.open.has(name)) await this.opened(name);
   }
 
   /** Gives the default region its default cluster and opens every region used before (call once at start). */
   async reopen(): Promise<void> {
     await withDefaultCluster(this.default);
-    const names = this.root?.read((tx) => tx.list(regionsInUse).map((e) => e.key)) ?? [];
-    for (const name of names) await this.opened(name);
+    await this.openInUse();
   }
 
   all(): Region[] {
@@ -230,6 +250,10 @@ export class Regions {
 
   close(): void {
     this.listeners.length = 0;
-    for (const r of this.open.values()) if (r !== this.default) r.controlPlane.store.close();
+    for (const r of this.open.values()) {
+      if (r === this.default) continue;
+      r.controlPlane.store.close();
+      r.controlPlane.events?.close();
+    }
   }
 }

@@ -26,8 +26,8 @@ export interface RegionState {
 export interface BerthState {
   /** The default region's. */
   readonly region: RegionState;
-  /** Another region's (opened on its first call); undefined where only the default region is served. */
-  readonly otherRegion?: (name: string) => RegionState;
+  /** Another region's (opened on its first call; over etcd, asynchronously). */
+  readonly otherRegion?: (name: string) => RegionState | Promise<RegionState>;
   /** Which server does the singleton work (always this one over SQLite). */
   readonly leadership: Leadership;
   /** The key secret values are sealed under (every server of a cluster has the same). */
@@ -49,11 +49,17 @@ export async function openState(config: BerthConfig): Promise<BerthState> {
     const store = await etcd.store(`/berth/${config.region}`);
     // Log events are bulk data: never in etcd, but in a file of each server's own in the shared
     // directory, which every server reads (logs/event-files.ts).
-    const events = new EventFiles(join(shared, 'logs', config.region), loadServerId(config.dataDir));
+    const serverId = loadServerId(config.dataDir);
+    const events = new EventFiles(join(shared, 'logs', config.region), serverId);
     return {
       region: { store, blobDir: join(shared, 'blobs'), events },
-      // Other regions over etcd are not served yet: a region's store opens asynchronously, and a
-      // region is opened on a request's path.
+      // Another region: its tables under `/berth/<name>`, its blobs and events in the shared
+      // directory (as a region over SQLite keeps its blobs apart).
+      otherRegion: async (name) => ({
+        store: await etcd.store(`/berth/${name}`),
+        blobDir: join(shared, 'regions', name, 'blobs'),
+        events: new EventFiles(join(shared, 'logs', name), serverId),
+      }),
       leadership: etcd.leadership,
       sealingKey: loadSealingKey(shared),
       root: store,

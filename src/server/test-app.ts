@@ -30,8 +30,11 @@ export async function testApp(
     config?: Partial<BerthConfig>;
     keys?: ReadonlyMap<string, string>;
     clock?: ManualClock;
-    /** Serve every region (each in a scoped view of the one store), not just the default one. */
-    allRegions?: boolean;
+    /**
+     * Serve every region (each in a scoped view of the one store), not just the default one;
+     * `async`: each opened asynchronously, as over etcd.
+     */
+    allRegions?: boolean | 'async';
   } = {},
 ): Promise<TestApp> {
   const registry = testRegistryDeps();
@@ -48,7 +51,7 @@ export async function testApp(
     o.allRegions
       ? (name) => {
           const store = localShared(scopedStore(registry.local, name));
-          return {
+          const made = {
             registry: {
               ...registry,
               store,
@@ -58,6 +61,7 @@ export async function testApp(
             },
             controlPlane: { ...controlPlane, store, region: name },
           };
+          return o.allRegions === 'async' ? Promise.resolve(made) : made;
         }
       : undefined,
     registry.store,

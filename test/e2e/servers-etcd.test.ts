@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { startEtcdCluster, startEtcdServers, type EtcdCluster } from './etcd.js';
-import { awsCli, awsJson, sleep, type BerthProcess } from './harness.js';
+import { awsJson, sleep, type BerthProcess } from './harness.js';
 import { buildBusyboxImage, skopeo, type OciImage } from './images.js';
 
 /**
@@ -79,10 +79,34 @@ describe('three berth servers over a three-member etcd cluster', () => {
     );
   });
 
-  it('says that another region is not served over etcd yet', async () => {
-    const r = await awsCli((servers[0] as BerthProcess).endpoint, ['ecs', 'list-clusters', '--region', 'eu-west-1']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /NotImplemented.*A region other than the default \(us-east-1\) over --store etcd/);
+  it('serves another region from every server, apart from the default one', async () => {
+    const [a, b, c] = servers as [BerthProcess, BerthProcess, BerthProcess];
+    const west = (s: BerthProcess) => (args: string[]) => aws(s)([...args, '--region', 'eu-west-1']);
+    await west(a)(['ecs', 'create-cluster', '--cluster-name', 'west']);
+    const names = async (s: BerthProcess, region: 'eu-west-1' | 'us-east-1') =>
+      ((await aws(s)(['ecs', 'list-clusters', '--region', region])).clusterArns as string[]).sort();
+    assert.deepEqual(await names(b, 'eu-west-1'), [
+      'arn:aws:ecs:eu-west-1:000000000000:cluster/default',
+      'arn:aws:ecs:eu-west-1:000000000000:cluster/west',
+    ]);
+    assert.ok(!(await names(c, 'us-east-1')).some((n) => n.endsWith('/west')), 'not in the default region');
+    await west(c)(['logs', 'create-log-group', '--log-group-name', '/west']);
+    await west(c)(['logs', 'create-log-stream', '--log-group-name', '/west', '--log-stream-name', 's']);
+    await west(a)([
+      ...['logs', 'put-log-events', '--log-group-name', '/west', '--log-stream-name', 's'],
+      ...['--log-events', JSON.stringify([{ timestamp: Date.now(), message: 'from the west' }])],
+    ]);
+    const got = await west(b)(['logs', 'get-log-events', '--log-group-name', '/west', '--log-stream-name', 's']);
+    assert.deepEqual(
+      got.events.map((e: { message: string }) => e.message),
+      ['from the west'],
+    );
+    // Every server opens a region another began serving (its agents may connect anywhere): each
+    // then has its event file for the region.
+    await eventually('every server opened eu-west-1', async () => {
+      const files = readdirSync(join(shared, 'logs', 'eu-west-1')).filter((f) => f.endsWith('.db'));
+      return files.length === 3;
+    });
   });
 
   it('pulls through one server an image pushed through another', async () => {
