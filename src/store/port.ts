@@ -129,7 +129,7 @@ export interface Store {
 }
 
 export interface TransactOptions {
-  /** Tries before a transaction that keeps conflicting fails with Conflict (20 by default over etcd). */
+  /** Tries before a transaction that keeps conflicting fails (Unavailable over etcd, after 20 by default). */
   attempts?: number;
 }
 

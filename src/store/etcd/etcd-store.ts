@@ -1,5 +1,5 @@
 import { Etcd3, type IOperation, type Watcher } from 'etcd3';
-import { BerthError, conflict, limitExceeded, unavailable } from '../../kernel/index.js';
+import { BerthError, limitExceeded, unavailable } from '../../kernel/index.js';
 import type { Change, Entry, ReadTx, SharedStore, TransactOptions, WatchOptions, WriteTx } from '../port.js';
 import { copyJson as clone, countRows, listRows, readTx, writeTx, type RawOps } from '../tx-core.js';
 import { etcdKeys, type EtcdKeys } from './keys.js';
@@ -144,8 +144,10 @@ export class EtcdStore implements SharedStore {
           throw unavailable(`committed at revision ${revision}, but this server has not seen it within 10 s`);
         return staged.result;
       }
+      // Contention is the server's condition, not the caller's fault: Unavailable (a 5xx the AWS
+      // SDKs and CLI retry), not a Conflict, which ECS answers as a ClientException no one retries.
       if (attempt >= attempts)
-        throw conflict(`the transaction conflicted with other writers ${attempts} times; try again`);
+        throw unavailable(`the transaction conflicted with other writers ${attempts} times; try again`);
       // Run again once the replica has what the other writer committed, after a back-off with
       // jitter (5 ms doubling, at most 100 ms: a longer sleep leaves a writer behind fresh ones on a
       // busy row), so that writers that collided do not collide again.
