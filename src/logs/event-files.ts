@@ -57,8 +57,13 @@ export class EventFiles {
     this.tag = writer.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'server';
     mkdirSync(dir, { recursive: true });
     this.own = new Database(join(dir, `${this.tag}.db`));
-    this.own.pragma('journal_mode = WAL');
+    // A rollback journal, not WAL: WAL's shared memory works only among processes of one host,
+    // and the servers reading this file may run on others (over NFS or EFS, with POSIX locks).
+    // A reader then holds a shared lock while it reads, so the writer (and a reader meeting a
+    // commit) waits for the lock rather than failing.
+    this.own.pragma('journal_mode = DELETE');
     this.own.pragma('synchronous = NORMAL');
+    this.own.pragma('busy_timeout = 5000');
     this.own.exec(SCHEMA);
     this.seq = (this.own.prepare("SELECT v FROM meta WHERE k = 'seq'").get() as { v: number } | undefined)?.v ?? 0;
     this.insert = this.own.prepare('INSERT INTO events (stream, pos, ts, message, ingestion) VALUES (?, ?, ?, ?, ?)');
@@ -162,7 +167,8 @@ export class EventFiles {
     for (const f of readdirSync(this.dir)) {
       if (!f.endsWith('.db') || this.readers.has(f)) continue;
       try {
-        this.readers.set(f, this.reader(new Database(join(this.dir, f), { readonly: true, fileMustExist: true })));
+        const db = new Database(join(this.dir, f), { readonly: true, fileMustExist: true, timeout: 5000 });
+        this.readers.set(f, this.reader(db));
       } catch {
         // A file being created by its server (no schema yet): read on the next call.
       }
