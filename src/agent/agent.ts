@@ -281,13 +281,13 @@ export class Agent {
     } else if (msg.type === 'desired') {
       // The full set: whatever it does not name is no longer wanted here.
       const named = new Set(msg.tasks.map((t) => t.id));
-      await this.reconcile(
-        msg.tasks,
-        [...this.runners.keys()].filter((id) => !named.has(id)),
-      );
+      const removed = [...this.runners.keys()].filter((id) => !named.has(id));
+      await this.reconcile(msg.tasks, removed);
+      this.finished.settle(removed);
       this.finished.keepOnly(named);
     } else if (msg.type === 'desired-delta') {
       await this.reconcile(msg.tasks, msg.removed);
+      this.finished.settle(msg.removed);
     } else if (msg.type === 'error') {
       this.logger.error({ message: msg.message }, 'control plane refused a message');
     }

@@ -22,11 +22,22 @@ describe('FinishedTasks', () => {
       f.all().map((r) => r.taskId),
       [id(2), id(3)],
     );
-    f.keepOnly(new Set([id(3)]));
+    f.settle([id(2)]);
     assert.deepEqual(
       f.all().map((r) => r.taskId),
       [id(3)],
+      'a delta removed it',
     );
+    f.add(report(4));
+    f.keepOnly(new Set([id(4)]));
+    assert.deepEqual(
+      f.all().map((r) => r.taskId),
+      [id(4)],
+      'a full set left it out',
+    );
+    f.settle([id(5)]);
+    f.add(report(5));
+    assert.equal(f.get(id(5)), undefined, 'removed while it was winding down: not kept once cleaned up');
   });
 
   it('says a task it does not run is stopped, its containers exited', () => {
