@@ -4,7 +4,8 @@ import { newGroup } from './groups.js';
 import type { EventFiles } from './event-files.js';
 import { appendEvents, appendToFiles, type InputEvent } from './put-events.js';
 import { newStream } from './streams.js';
-import { logGroups, logStreams, streamKey } from './tables.js';
+import type { WriteTx } from '../store/index.js';
+import { logGroups, logStreams, streamKey, type LogStreamRecord } from './tables.js';
 
 export interface DriverBatch {
   group: string;
@@ -25,37 +26,33 @@ export interface DriverBatch {
 export async function ingestDriverBatch(deps: LogsDeps, b: DriverBatch): Promise<void> {
   if (deps.events) return await ingestToFiles({ ...deps, events: deps.events }, b);
   await deps.store.transact((tx) => {
-    if (!tx.get(logGroups, b.group)) {
-      if (!b.createGroup) {
-        throw notFound(`The specified log group does not exist: ${b.group}`);
-      }
-      tx.put(logGroups, newGroup(deps, b.group));
-    }
-    let s = tx.get(logStreams, streamKey(b.group, b.stream))?.value;
-    if (!s) s = tx.put(logStreams, newStream(deps, b.group, b.stream)).value;
+    let s = openStream(deps, tx, b);
     if ((s.sources[b.source] ?? 0) >= b.toOffset) return; // already stored
     if (b.events.length > 0) {
-      // A container's stdout and stderr interleave: order the piece by time, as the batch rule wants.
-      const events = [...b.events].sort((x, y) => x.timestamp - y.timestamp);
-      appendEvents(deps, tx, b.group, b.stream, events);
+      appendEvents(deps, tx, b.group, b.stream, byTime(b.events));
       s = tx.get(logStreams, streamKey(b.group, b.stream))?.value ?? s;
     }
     tx.put(logStreams, { ...s, sources: { ...s.sources, [b.source]: b.toOffset } });
   });
 }
 
-/** With event files: the group and stream made first if need be, then the batch appended. */
-async function ingestToFiles(deps: LogsDeps & { events: EventFiles }, b: DriverBatch): Promise<void> {
-  const exists = deps.store.read((tx) => tx.get(logStreams, streamKey(b.group, b.stream)));
-  if (!exists) {
-    await deps.store.transact((tx) => {
-      if (!tx.get(logGroups, b.group)) {
-        if (!b.createGroup) throw notFound(`The specified log group does not exist: ${b.group}`);
-        tx.put(logGroups, newGroup(deps, b.group));
-      }
-      if (!tx.get(logStreams, streamKey(b.group, b.stream))) tx.put(logStreams, newStream(deps, b.group, b.stream));
-    });
+/** A container's stdout and stderr interleave: the piece ordered by time, as the batch rule wants. */
+const byTime = (events: InputEvent[]) => [...events].sort((x, y) => x.timestamp - y.timestamp);
+
+/** The batch's stream, made on first use (its group too, with `awslogs-create-group`). */
+function openStream(deps: LogsDeps, tx: WriteTx, b: DriverBatch): LogStreamRecord {
+  if (!tx.get(logGroups, b.group)) {
+    if (!b.createGroup) throw notFound(`The specified log group does not exist: ${b.group}`);
+    tx.put(logGroups, newGroup(deps, b.group));
   }
-  const events = [...b.events].sort((x, y) => x.timestamp - y.timestamp);
-  await appendToFiles(deps, b.group, b.stream, events, { name: b.source, toOffset: b.toOffset });
+  const s = tx.get(logStreams, streamKey(b.group, b.stream))?.value;
+  return s ?? tx.put(logStreams, newStream(deps, b.group, b.stream)).value;
+}
+
+/** With event files: the stream opened first if need be, then the batch appended. */
+async function ingestToFiles(deps: LogsDeps & { events: EventFiles }, b: DriverBatch): Promise<void> {
+  if (!deps.store.read((tx) => tx.get(logStreams, streamKey(b.group, b.stream)))) {
+    await deps.store.transact((tx) => openStream(deps, tx, b));
+  }
+  await appendToFiles(deps, b.group, b.stream, byTime(b.events), { name: b.source, toOffset: b.toOffset });
 }
