@@ -1,14 +1,17 @@
 import { alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import { groupArn, now, type LogsDeps } from './deps.js';
-import { expireEventFiles } from './event-upkeep.js';
+import type { WriteTx } from '../store/index.js';
+import { eventStream } from './event-store.js';
 import {
   eventPosition,
   eventPrefix,
   logEvents,
   logGroups,
   logStreams,
+  streamKey,
   streamPrefix,
   type LogGroupRecord,
+  type LogStreamRecord,
 } from './tables.js';
 
 /** The retention periods CloudWatch Logs accepts, in days. */
@@ -118,31 +121,46 @@ export async function tagLogGroup(
 export async function expireEvents(deps: LogsDeps, chunk = 10_000): Promise<number> {
   let removed = 0;
   const t = now(deps);
-  const { events } = deps;
-  if (events) return await expireEventFiles({ ...deps, events }, (days) => t - days * 86_400_000, chunk);
   for (const g of deps.store.read((tx) => tx.list(logGroups)).map((e) => e.value)) {
     if (!g.retentionInDays) continue;
     const cutoff = t - g.retentionInDays * 86_400_000;
     for (const s of deps.store.read((tx) => tx.list(logStreams, { prefix: streamPrefix(g.name) }))) {
-      const prefix = eventPrefix(s.value.group, s.value.name);
-      // Keys are in time order: only what lies below the cutoff is read, a chunk per transaction,
+      // Positions are in time order: only what lies below the cutoff is read, a chunk at a time,
       // so a stream of millions of events neither fills memory nor holds the store for long.
       for (;;) {
-        const n = await deps.store.transact((tx) => {
-          const old = tx.list(logEvents, { prefix, before: prefix + eventPosition(cutoff, 0), limit: chunk });
-          let bytes = 0;
-          for (const e of old) {
-            tx.delete(logEvents, e.key);
-            bytes += Buffer.byteLength(e.value.message);
-          }
-          const cur = tx.get(logStreams, s.key)?.value;
-          if (cur && old.length) tx.put(logStreams, { ...cur, storedBytes: Math.max(0, cur.storedBytes - bytes) });
-          return old.length;
-        });
+        const n = await expireChunk(deps, s.value, cutoff, chunk);
         removed += n;
         if (n < chunk) break;
       }
     }
   }
   return removed;
+}
+
+/**
+ * Deletes up to `chunk` of a stream's events older than `cutoff` and takes their bytes off its
+ * count; how many. With event files, only this server's own file (each server expires its own).
+ */
+async function expireChunk(deps: LogsDeps, s: LogStreamRecord, cutoff: number, chunk: number): Promise<number> {
+  const key = streamKey(s.group, s.name);
+  const uncount = (tx: WriteTx, bytes: number) => {
+    const cur = tx.get(logStreams, key)?.value;
+    if (cur) tx.put(logStreams, { ...cur, storedBytes: Math.max(0, cur.storedBytes - bytes) });
+  };
+  if (deps.events) {
+    const { count, bytes } = deps.events.expire(eventStream(s), cutoff, chunk);
+    if (count > 0) await deps.store.transact((tx) => uncount(tx, bytes));
+    return count;
+  }
+  const prefix = eventPrefix(s.group, s.name);
+  return await deps.store.transact((tx) => {
+    const old = tx.list(logEvents, { prefix, before: prefix + eventPosition(cutoff, 0), limit: chunk });
+    let bytes = 0;
+    for (const e of old) {
+      tx.delete(logEvents, e.key);
+      bytes += Buffer.byteLength(e.value.message);
+    }
+    if (old.length) uncount(tx, bytes);
+    return old.length;
+  });
 }
