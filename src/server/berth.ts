@@ -27,7 +27,7 @@ import { runScaling } from '../autoscaling/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
-import { credentialsPath, loadKeys, validateConfig, type BerthConfig } from './config.js';
+import { credentialsPath, etcdEndpoints, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { Sealer } from '../iam/index.js';
 import { DataDirLock } from './data-dir-lock.js';
 
@@ -114,15 +114,18 @@ export async function startBerth(
     await regions.reopen();
     lifecycle.started('regions', () => regions.close());
     // Over etcd another server may begin serving a region: it is opened here too, so that its
-    // agents, registry pulls and log shipping find it whichever server they reach.
-    const regionScan = every(2000, async () => {
-      try {
-        await regions.openInUse();
-      } catch (e) {
-        logger.warn({ err: String(e) }, 'opening a region in use failed');
-      }
-    });
-    lifecycle.started('region scan', regionScan);
+    // agents, registry pulls and log shipping find it whichever server they reach. (One server
+    // over SQLite opens every region itself.)
+    if (etcdEndpoints(config.store)) {
+      const regionScan = every(2000, async () => {
+        try {
+          await regions.openInUse();
+        } catch (e) {
+          logger.warn({ err: String(e) }, 'opening a region in use failed');
+        }
+      });
+      lifecycle.started('region scan', regionScan);
+    }
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });
     lifecycle.started('http', () => app.close());
     const sessions = new AgentSessions();

@@ -181,10 +181,9 @@ export class Regions {
     const made = this.make(name);
     if (!(made instanceof Promise)) return this.install(name, made);
     const opening = made.then((deps) => this.install(name, deps));
-    // Whoever waits for it (opened) sees a failure; a get that only started it must not crash.
-    opening.catch(() => undefined);
     this.opening.set(name, opening);
-    void opening.finally(() => this.opening.delete(name)).catch(() => undefined);
+    // Whoever waits for it (opened) sees a failure; a get that only started it must not crash.
+    void opening.catch(() => undefined).finally(() => this.opening.delete(name));
     return undefined;
   }
 
