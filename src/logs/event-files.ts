@@ -49,6 +49,7 @@ export class EventFiles {
   private seq: number;
   private readonly insert;
   private readonly saveSeq;
+  private readonly deleteOne;
 
   constructor(
     readonly dir: string,
@@ -68,6 +69,7 @@ export class EventFiles {
     this.seq = (this.own.prepare("SELECT v FROM meta WHERE k = 'seq'").get() as { v: number } | undefined)?.v ?? 0;
     this.insert = this.own.prepare('INSERT INTO events (stream, pos, ts, message, ingestion) VALUES (?, ?, ?, ?, ?)');
     this.saveSeq = this.own.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('seq', ?)");
+    this.deleteOne = this.own.prepare('DELETE FROM events WHERE stream = ? AND pos = ?');
     this.readers.set(`${this.tag}.db`, this.reader(this.own));
   }
 
@@ -87,9 +89,8 @@ export class EventFiles {
 
   /** Takes back rows this server wrote (their stream turned out to be gone, or already stored). */
   remove(stream: string, positions: readonly string[]): void {
-    const del = this.own.prepare('DELETE FROM events WHERE stream = ? AND pos = ?');
     this.own.transaction(() => {
-      for (const p of positions) del.run(stream, p);
+      for (const p of positions) this.deleteOne.run(stream, p);
     })();
   }
 
@@ -137,10 +138,9 @@ export class EventFiles {
       const rows = this.own
         .prepare('SELECT pos, message FROM events WHERE stream = ? AND pos < ? ORDER BY pos LIMIT ?')
         .all(stream, hi, chunk) as { pos: string; message: string }[];
-      const del = this.own.prepare('DELETE FROM events WHERE stream = ? AND pos = ?');
       let bytes = 0;
       for (const row of rows) {
-        del.run(stream, row.pos);
+        this.deleteOne.run(stream, row.pos);
         bytes += Buffer.byteLength(row.message);
       }
       return { count: rows.length, bytes };
