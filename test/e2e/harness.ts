@@ -198,6 +198,21 @@ export async function putEachSecondUntil<T>(
   return last;
 }
 
+/** Puts one datum a second in the background until the returned stop is called (and awaited). */
+export function putEverySecond(endpoint: string, namespace: string, datum: string): () => Promise<void> {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await awsCli(endpoint, ['cloudwatch', 'put-metric-data', '--namespace', namespace, '--metric-data', datum]);
+      await sleep(1000);
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+  };
+}
+
 /** A `berth agent` process joining a cluster, as a separate host would. */
 export async function startAgentProcess(
   endpoint: string,

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { awsCli, putEachSecondUntil, queryCall, startBerth, testCredentials, type BerthProcess } from './harness.js';
+import {
+  awsCli,
+  putEachSecondUntil,
+  putEverySecond,
+  queryCall,
+  startBerth,
+  testCredentials,
+  type BerthProcess,
+} from './harness.js';
 
 // Metric math through the real clients: GetMetricData expressions answered alike in CBOR (the
 // CLI), JSON (the v3 SDK) and the query protocol, and an alarm on an expression.
@@ -141,7 +149,7 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
     assert.match(bad.stderr, /InvalidParameterValue.*Error in expression e1: there is no query with the Id nothing/);
   });
 
-  it('alarms on an expression, describes the alarm with its queries, and composes alarms', async () => {
+  it('alarms on an expression, describes the alarm with its queries, and composes alarms', async (t) => {
     const name = 'queue-doubled';
     const made = await aws([
       'put-metric-alarm',
@@ -191,6 +199,13 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
       /^Threshold Crossed: 1 out of the last 1 datapoints \[120\.0 \(.*\)\] was greater than or equal to the threshold \(100\.0\)/,
     );
     // A composite alarm over it: ALARM at the next evaluation, listed only when composite alarms are asked for.
+    // The data keeps coming meanwhile: with none, the child's next 10-s period is missing and it leaves ALARM.
+    const stopPutting = putEverySecond(
+      (berth as BerthProcess).endpoint,
+      'Shop',
+      'MetricName=Queue,Value=60,StorageResolution=1',
+    );
+    t.after(stopPutting); // also when an assertion below fails
     const composite = await aws([
       'put-composite-alarm',
       '--alarm-name',
@@ -209,6 +224,7 @@ describe('metric math, with the AWS CLI (CBOR), the SDK (JSON) and the query pro
       await new Promise((r) => setTimeout(r, 1000));
       page = (await aws(['describe-alarms', '--alarm-types', 'CompositeAlarm'])).json.CompositeAlarms[0];
     }
+    await stopPutting();
     assert.equal(page?.['StateValue'], 'ALARM', JSON.stringify(page));
     assert.match(
       page?.['StateReason'] ?? '',

@@ -1,7 +1,8 @@
-import { Etcd3, type IOperation, type Watcher } from 'etcd3';
+import type { Etcd3, IOperation, Watcher } from 'etcd3';
 import { BerthError, limitExceeded, unavailable } from '../../kernel/index.js';
 import type { Change, Entry, ReadTx, SharedStore, TransactOptions, WatchOptions, WriteTx } from '../port.js';
 import { copyJson as clone, countRows, listRows, readTx, writeTx, type RawOps } from '../tx-core.js';
+import { etcdClient } from './client.js';
 import { etcdKeys, type EtcdKeys } from './keys.js';
 import { Replica, type EtcdKv } from './replica.js';
 
@@ -45,7 +46,7 @@ export class EtcdStore implements SharedStore {
   ) {}
 
   static async open(o: EtcdStoreOptions): Promise<EtcdStore> {
-    const client = new Etcd3({ hosts: o.endpoints, dialTimeout: 5000 });
+    const client = etcdClient(o.endpoints);
     const keys = etcdKeys(o.prefix);
     const replica = new Replica(keys, o.historyLimit);
     const s = new EtcdStore(client, keys, replica);

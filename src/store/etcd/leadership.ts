@@ -1,4 +1,5 @@
-import { Etcd3, type Campaign } from 'etcd3';
+import type { Campaign, Etcd3 } from 'etcd3';
+import { etcdClient } from './client.js';
 import type { Leadership } from '../leadership.js';
 
 export interface EtcdLeadershipOptions {
@@ -32,7 +33,7 @@ export class EtcdLeadership implements Leadership {
   ) {}
 
   static start(o: EtcdLeadershipOptions): EtcdLeadership {
-    const client = new Etcd3({ hosts: o.endpoints, dialTimeout: 5000 });
+    const client = etcdClient(o.endpoints);
     const l = new EtcdLeadership(client, o);
     l.run();
     return l;
