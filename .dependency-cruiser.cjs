@@ -18,6 +18,10 @@ const allowed = {
   // ELBv2: load balancers, target groups, listeners and rules, targets, and their data plane.
   elb: ['kernel', 'store'],
   scheduler: ['kernel'],
+  // Kubernetes objects, their storage and watches, and their controllers.
+  kube: ['kernel', 'store'],
+  // The Kubernetes API face: REST, watch, discovery and OpenAPI over the kube module.
+  'kube-api': ['kernel', 'kube'],
   'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam', 'elb'],
   // The billing meter keeps its ledger in the store (DESIGN.md lists kernel and control-plane).
   fargate: ['kernel', 'store', 'control-plane'],

@@ -12,11 +12,13 @@ import {
   type AuthMode,
   type BerthConfig,
   version,
+  writeKubeconfig,
 } from '../server/index.js';
 import { agentSettings, withAgentOptions } from './agent-options.js';
 import { addFargateCommands } from './fargate-commands.js';
 import { addTopCommand } from './top-command.js';
 import { addLogsCommand } from './logs-command.js';
+import { addKubeconfigCommand } from './kubeconfig-command.js';
 
 const int = (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('not a whole number');
@@ -186,7 +188,8 @@ withAgentOptions(program.command('up'))
     }
     process.stdout.write(
       `berth ${version} listening on ${running.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n` +
-        `try: aws --endpoint-url ${running.endpoint} sts get-caller-identity\n`,
+        `try: aws --endpoint-url ${running.endpoint} sts get-caller-identity\n` +
+        `     KUBECONFIG=${writeKubeconfig(config.dataDir, running.endpoint)} kubectl get namespaces\n`,
     );
     let stopping = false;
     const stop = (signal: string) => {
@@ -306,6 +309,7 @@ program
   });
 
 addLogsCommand(program);
+addKubeconfigCommand(program);
 addFargateCommands(program);
 addTopCommand(program);
 

@@ -20,6 +20,12 @@ export interface ErrorDetail {
   resource?: string;
   /** Why, in the domain's words, where the kind alone does not say it; each face maps it to its codes. */
   reason?: ErrorReason;
+  /** The resource's name, where the face's error names it apart from the message (Kubernetes' Status details). */
+  name?: string;
+  /** The resource's API group, where the face names it (Kubernetes: '' for the core group). */
+  group?: string;
+  /** Each field at fault and what is wrong with it, where there are several (Kubernetes' causes). */
+  causes?: { field: string; message: string }[];
 }
 
 /**
@@ -74,7 +80,14 @@ export type ErrorReason =
   | 'target-invalid'
   | 'configuration-invalid'
   | 'protocol-incompatible'
-  | 'operation-not-permitted';
+  | 'operation-not-permitted'
+  // Kubernetes
+  | 'malformed'
+  | 'gone'
+  | 'terminating'
+  | 'unsupported-media-type'
+  | 'not-acceptable'
+  | 'method-not-allowed';
 
 export class BerthError extends Error {
   readonly kind: ErrorKind;

@@ -5,6 +5,8 @@ import { credentialOf, decider, sessionExpired } from '../iam/index.js';
 import { registryAuthorization } from './registry-authz.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
+import { kubeApiPlugin } from '../kube-api/index.js';
+import { KUBE_CLUSTER, type KubeDeps } from '../kube/index.js';
 import type { BerthConfig } from './config.js';
 import { Regions } from './regions.js';
 import { version } from './version.js';
@@ -66,6 +68,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
+  // Kubernetes: one cluster, `default`, over the default region's store (EKS clusters come later).
+  const kube: KubeDeps = { store: deps.controlPlane.store, clock: deps.clock, logger: deps.logger };
+  await app.register(kubeApiPlugin, {
+    cluster: (name: string) => (name === KUBE_CLUSTER ? kube : undefined),
+    strict: deps.config.auth === 'strict',
+    version,
+  });
   await app.register(registryPlugin, {
     deps: deps.registry,
     region: (name: string) => regions.get(name)?.registry,

@@ -24,6 +24,7 @@ import { expireEvents, pruneEventFiles } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
+import { ensureSystemNamespaces, KUBE_CLUSTER, pruneTombstones, startNamespaceController } from '../kube/index.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -233,6 +234,22 @@ export async function startBerth(
         }
       });
     });
+    // Kubernetes: the default cluster's namespaces, then its controllers and upkeep on the leader.
+    const kube = { store: controlPlane.store, clock: systemClock, logger };
+    await ensureSystemNamespaces(kube, KUBE_CLUSTER);
+    leaderWork.add('kubernetes namespaces', () => {
+      const c = startNamespaceController(kube, logger, () => [KUBE_CLUSTER]);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes tombstones', () =>
+      every(60_000, async () => {
+        try {
+          await pruneTombstones(kube);
+        } catch (e) {
+          logger.error({ err: String(e) }, 'pruning Kubernetes tombstones failed');
+        }
+      }),
+    );
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());
     // Event files are written by one server each: every server expires and prunes its own.

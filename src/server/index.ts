@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './local-agent.js';
 export type { TopReply, TopRow } from './top-endpoint.js';
 export * from './version.js';
+export * from './kubeconfig.js';

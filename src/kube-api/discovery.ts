@@ -1,0 +1,104 @@
+import { KINDS, type KindDef } from '../kube/index.js';
+
+/**
+ * Discovery as kubectl 1.32 reads it: the aggregated documents (apidiscovery.k8s.io/v2, one
+ * request for every group) when the client asks for them, else the legacy ones (`/api`,
+ * `/api/v1`, `/apis`, `/apis/<group>/<version>`).
+ */
+export const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether an Accept header asks for the aggregated document (v2) before plain JSON. */
+export function wantsAggregated(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const first = accept.split(',')[0]?.replace(/\s+/g, '') ?? '';
+  return first.includes('as=APIGroupDiscoveryList') && first.includes('v=v2') && !first.includes('v=v2beta1');
+}
+
+function groups(core: boolean): Map<string, Map<string, KindDef[]>> {
+  const out = new Map<string, Map<string, KindDef[]>>();
+  for (const k of KINDS) {
+    if ((k.group === '') !== core) continue;
+    const versions = out.get(k.group) ?? new Map<string, KindDef[]>();
+    versions.set(k.version, [...(versions.get(k.version) ?? []), k]);
+    out.set(k.group, versions);
+  }
+  return out;
+}
+
+/** `/api` or `/apis` as an APIGroupDiscoveryList. */
+export function aggregatedDiscovery(core: boolean): unknown {
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: [...groups(core)].map(([group, versions]) => ({
+      metadata: { name: group, creationTimestamp: null },
+      versions: [...versions].map(([version, kinds]) => ({
+        version,
+        resources: kinds.map((k) => ({
+          resource: k.plural,
+          responseKind: { group: k.group, version: k.version, kind: k.kind },
+          scope: k.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: k.singular,
+          verbs: k.verbs,
+          ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+        })),
+        freshness: 'Current',
+      })),
+    })),
+  };
+}
+
+export function apiVersions(serverAddress: string): unknown {
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
+}
+
+export function apiGroupList(): unknown {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [...groups(false)].map(([group, versions]) => {
+      const list = [...versions.keys()].map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
+      return { name: group, versions: list, preferredVersion: list[0] };
+    }),
+  };
+}
+
+/** `/api/v1` or `/apis/<group>/<version>`, or undefined when no kind is served there. */
+export function apiResourceList(group: string, version: string): unknown {
+  const kinds = KINDS.filter((k) => k.group === group && k.version === version);
+  if (!kinds.length) return undefined;
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources: kinds.map((k) => ({
+      name: k.plural,
+      singularName: k.singular,
+      namespaced: k.namespaced,
+      kind: k.kind,
+      verbs: k.verbs,
+      ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+      storageVersionHash: '',
+    })),
+  };
+}
+
+/** `/version`: the Kubernetes version whose API is served. */
+export function versionInfo(berthVersion: string): unknown {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: `v1.32.0-berth.${berthVersion}`,
+    gitCommit: '',
+    gitTreeState: 'clean',
+    buildDate: '',
+    goVersion: '',
+    compiler: 'berth',
+    platform: 'linux/amd64',
+  };
+}

@@ -1,0 +1,176 @@
+import { BerthError, invalidParameter } from '../kernel/index.js';
+import {
+  createObject,
+  deleteObject,
+  deleteOptionsSchema,
+  getObject,
+  jsonPatch,
+  listObjects,
+  mergePatch,
+  META_MERGE_KEYS,
+  strategicMergePatch,
+  updateObject,
+  type DeleteOptions,
+  type FieldValidation,
+  type KindDef,
+  type KubeDeps,
+  type KubeObject,
+  type Scope,
+} from '../kube/index.js';
+import { decodeJson } from './body.js';
+import { decodeProtobuf } from './protobuf.js';
+
+/** One API request, as the handlers need it: verb, target, query, body and media types. */
+export interface KubeRequest {
+  method: string;
+  query: URLSearchParams;
+  body: Buffer | undefined;
+  contentType: string;
+}
+
+export interface KubeAnswer {
+  code: number;
+  body: unknown;
+  warnings?: string[];
+}
+
+const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
+
+export function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldValidation: FieldValidation } {
+  const dryRun = q.getAll('dryRun');
+  for (const d of dryRun) if (d !== 'All') throw bad(`Invalid dryRun value: "${d}"; the only valid value is "All"`);
+  const fv = q.get('fieldValidation') ?? 'Warn';
+  if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
+    throw bad(`fieldValidation: Invalid value: "${fv}": must be one of Ignore, Warn, or Strict`);
+  return { dryRun: dryRun.length > 0, fieldValidation: fv };
+}
+
+export function listOf(kind: KindDef, r: ReturnType<typeof listObjects>): unknown {
+  return {
+    kind: `${kind.kind}List`,
+    apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
+    metadata: {
+      resourceVersion: r.resourceVersion,
+      ...(r.continue ? { continue: r.continue } : {}),
+      ...(r.remainingItemCount !== undefined ? { remainingItemCount: r.remainingItemCount } : {}),
+    },
+    items: r.items,
+  };
+}
+
+export function listQuery(q: URLSearchParams) {
+  const limit = q.get('limit');
+  if (limit !== null && !/^\d{1,9}$/.test(limit))
+    throw bad(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+  return {
+    ...(q.get('labelSelector') ? { labelSelector: q.get('labelSelector') as string } : {}),
+    ...(q.get('fieldSelector') ? { fieldSelector: q.get('fieldSelector') as string } : {}),
+    ...(limit ? { limit: Number(limit) } : {}),
+    ...(q.get('continue') ? { continue: q.get('continue') as string } : {}),
+  };
+}
+
+/** The patch a PATCH request's media type names, applied to the object as it is now. */
+function patcher(contentType: string, body: Buffer | undefined): (current: KubeObject) => unknown {
+  if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor')
+    throw new BerthError('NotImplemented', 'server-side apply is not implemented in berth yet', {
+      reason: 'unsupported-media-type',
+    });
+  const patch = decodeJson(body);
+  switch (contentType) {
+    case 'application/merge-patch+json':
+      return (current) => mergePatch(current, patch);
+    case 'application/json-patch+json':
+      return (current) => jsonPatch(current, patch);
+    case 'application/strategic-merge-patch+json':
+      return (current) => strategicMergePatch(current, patch, META_MERGE_KEYS);
+    default:
+      throw new BerthError(
+        'InvalidParameter',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        { reason: 'unsupported-media-type' },
+      );
+  }
+}
+
+function jsonBody(r: KubeRequest): unknown {
+  if (r.contentType === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(r.body);
+  if (r.contentType && r.contentType !== 'application/json' && r.contentType !== '*/*')
+    throw new BerthError(
+      'InvalidParameter',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf`,
+      { reason: 'unsupported-media-type' },
+    );
+  return decodeJson(r.body);
+}
+
+function deleteOptions(r: KubeRequest): DeleteOptions {
+  const q = r.query;
+  let o: DeleteOptions = {};
+  if (r.body && r.body.length) {
+    const parsed = deleteOptionsSchema.safeParse(decodeJson(r.body));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw bad(`invalid DeleteOptions: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? ''}`);
+    }
+    o = parsed.data;
+  }
+  const policy = q.get('propagationPolicy');
+  if (policy) {
+    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground')
+      throw bad(
+        `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    o = { ...o, propagationPolicy: policy };
+  }
+  if (writeOptions(q).dryRun) o = { ...o, dryRun: ['All'] };
+  return o;
+}
+
+/** A collection's POST (create); GET is a list or a watch and is answered by the plugin. */
+export async function createIn(deps: KubeDeps, scope: Scope, r: KubeRequest): Promise<KubeAnswer> {
+  const w = await createObject(deps, scope, jsonBody(r), writeOptions(r.query));
+  return { code: 201, body: w.object, warnings: w.warnings };
+}
+
+/** An item's GET, PUT, PATCH and DELETE. */
+export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: KubeRequest): Promise<KubeAnswer> {
+  switch (r.method) {
+    case 'GET':
+      return { code: 200, body: getObject(deps, scope, name) };
+    case 'PUT': {
+      const body = jsonBody(r);
+      const w = await updateObject(deps, scope, name, () => body, writeOptions(r.query));
+      return { code: 200, body: w.object, warnings: w.warnings };
+    }
+    case 'PATCH': {
+      const change = patcher(r.contentType, r.body);
+      const w = await updateObject(deps, scope, name, change, writeOptions(r.query));
+      return { code: 200, body: w.object, warnings: w.warnings };
+    }
+    case 'DELETE': {
+      const d = await deleteObject(deps, scope, name, deleteOptions(r));
+      if (!d.gone) return { code: 200, body: d.object };
+      const k = scope.kind;
+      return {
+        code: 200,
+        body: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          details: {
+            name,
+            group: k.group,
+            kind: k.plural,
+            uid: (d.object['metadata'] as { uid?: string } | undefined)?.uid ?? '',
+          },
+        },
+      };
+    }
+    default:
+      throw new BerthError('NotImplemented', `the server does not allow this method on the requested resource`, {
+        reason: 'method-not-allowed',
+      });
+  }
+}

@@ -1,0 +1,3 @@
+/** The Kubernetes API face: kubectl and client libraries' REST, watch and discovery over the `kube` module. */
+export { kubeApiPlugin, type KubeApiOptions } from './plugin.js';
+export { statusOf } from './status.js';

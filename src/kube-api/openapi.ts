@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { KINDS, type KindDef } from '../kube/index.js';
+
+/**
+ * OpenAPI v3 documents, one per group-version, listing the operations served. kubectl reads a
+ * PATCH operation's `fieldValidation` parameter to learn that the server validates fields itself
+ * (then it sends `fieldValidation=Strict` instead of validating on its side against OpenAPI v2).
+ * The documents carry no schemas yet: `kubectl explain` does not work.
+ */
+const param = (name: string, description: string) => ({
+  name,
+  in: 'query',
+  description,
+  schema: { type: 'string', uniqueItems: true },
+});
+
+const WRITE_PARAMS = [
+  param('dryRun', 'When present, the modifications are not persisted. Valid value: All.'),
+  param('fieldManager', 'A name for the actor making these changes.'),
+  param('fieldValidation', 'Ignore, Warn or Strict: what to do with unknown or duplicate fields in the object.'),
+];
+
+function paths(k: KindDef): Record<string, unknown> {
+  const base = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
+  const collection = k.namespaced ? `${base}/namespaces/{namespace}/${k.plural}` : `${base}/${k.plural}`;
+  const gvk = { 'x-kubernetes-group-version-kind': { group: k.group, version: k.version, kind: k.kind } };
+  const op = (action: string, parameters: unknown[] = []) => ({
+    operationId: `${action}${k.kind}`,
+    parameters,
+    responses: { '200': { description: 'OK' } },
+    'x-kubernetes-action': action,
+    ...gvk,
+  });
+  return {
+    [collection]: { get: op('list'), post: op('post', WRITE_PARAMS) },
+    [`${collection}/{name}`]: {
+      get: op('get'),
+      put: op('put', WRITE_PARAMS),
+      patch: op('patch', [...WRITE_PARAMS, param('force', 'Force is going to "force" Apply requests.')]),
+      delete: op('delete', [param('dryRun', 'When present, the modifications are not persisted.')]),
+    },
+  };
+}
+
+/** Each group-version's path in the root document (`api/v1`, `apis/apps/v1`) and its document. */
+function documents(): Map<string, { text: string; hash: string }> {
+  const byGv = new Map<string, KindDef[]>();
+  for (const k of KINDS) {
+    const gv = k.group ? `apis/${k.group}/${k.version}` : `api/${k.version}`;
+    byGv.set(gv, [...(byGv.get(gv) ?? []), k]);
+  }
+  const out = new Map<string, { text: string; hash: string }>();
+  for (const [gv, kinds] of byGv) {
+    const doc = {
+      openapi: '3.0.0',
+      info: { title: 'Kubernetes', version: 'v1.32.0' },
+      paths: Object.assign({}, ...kinds.map(paths)) as Record<string, unknown>,
+      components: { schemas: {} },
+    };
+    const text = JSON.stringify(doc);
+    out.set(gv, { text, hash: createHash('sha512').update(text).digest('hex').slice(0, 128).toUpperCase() });
+  }
+  return out;
+}
+
+const DOCS = documents();
+
+/** `/openapi/v3`: where each group-version's document is. */
+export function openapiRoot(): unknown {
+  return {
+    paths: Object.fromEntries(
+      [...DOCS].map(([gv, d]) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${d.hash}` }]),
+    ),
+  };
+}
+
+/** `/openapi/v3/<group-version>`, as text, or undefined. */
+export function openapiDocument(gv: string): string | undefined {
+  return DOCS.get(gv)?.text;
+}

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { testKube } from '../kube/test-kube.js';
+import type { KubeDeps } from '../kube/index.js';
+import { AGGREGATED } from './discovery.js';
+import { kubeApiPlugin } from './plugin.js';
+
+describe('the Kubernetes API over HTTP', () => {
+  let app: FastifyInstance;
+  let deps: KubeDeps;
+  let base: string;
+  before(async () => {
+    deps = await testKube();
+    app = Fastify();
+    await app.register(kubeApiPlugin, {
+      cluster: (n) => (n === 'c' ? deps : undefined),
+      strict: false,
+      version: '0.0.0',
+      bookmarkMs: 50,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = app.server.address() as { port: number };
+    base = `http://127.0.0.1:${addr.port}/k8s/c`;
+  });
+  after(() => app.close());
+
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      warning: res.headers.get('warning'),
+      json: text ? JSON.parse(text) : undefined,
+    };
+  };
+
+  it('discovery: aggregated when asked for first, the legacy documents otherwise', async () => {
+    const agg = await call('GET', '/api', undefined, { accept: `${AGGREGATED},application/json` });
+    assert.equal(agg.type, AGGREGATED);
+    const core = agg.json.items[0].versions[0];
+    assert.equal(core.version, 'v1');
+    assert.deepEqual(core.resources.find((r: { resource: string }) => r.resource === 'configmaps').shortNames, ['cm']);
+    const legacy = await call('GET', '/api', undefined, { accept: 'application/json' });
+    assert.deepEqual(legacy.json.versions, ['v1']);
+    const v1 = await call('GET', '/api/v1');
+    assert.ok(
+      v1.json.resources.some((r: { name: string; namespaced: boolean }) => r.name === 'namespaces' && !r.namespaced),
+    );
+    assert.equal((await call('GET', '/version')).json.major, '1');
+    const root = await call('GET', '/openapi/v3');
+    const url = root.json.paths['api/v1'].serverRelativeURL as string;
+    assert.match(url, /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]+$/);
+    const doc = await call('GET', url);
+    const patch = doc.json.paths['/api/v1/namespaces/{namespace}/configmaps/{name}'].patch;
+    assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: '', version: 'v1', kind: 'ConfigMap' });
+    assert.ok(patch.parameters.some((p: { name: string }) => p.name === 'fieldValidation'));
+  });
+
+  it('answers errors as Status with the API server’s codes and reasons', async () => {
+    const nf = await call('GET', '/api/v1/namespaces/default/configmaps/none');
+    assert.deepEqual(nf.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'configmaps "none" not found',
+      reason: 'NotFound',
+      details: { name: 'none', group: '', kind: 'configmaps' },
+      code: 404,
+    });
+    assert.equal((await call('GET', '/api/v1/frobs')).json.reason, 'NotFound');
+    const invalid = await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'Bad' } });
+    assert.equal(invalid.status, 422);
+    assert.equal(invalid.json.details.causes[0].field, 'metadata.name');
+    assert.equal(
+      (await call('POST', '/api/v1/namespaces/default/configmaps', '{"metadata":')).json.reason,
+      'BadRequest',
+    );
+    const strict = await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', {
+      metadata: { name: 'a' },
+      datta: {},
+    });
+    assert.equal(strict.status, 400);
+    assert.match(strict.json.message, /unknown field "datta"/);
+    const warned = await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'w' }, datta: {} });
+    assert.equal(warned.status, 201);
+    assert.equal(warned.warning, '299 - "unknown field \\"datta\\""');
+    const apply = await call('PATCH', '/api/v1/namespaces/default/configmaps/w', '{}', {
+      'content-type': 'application/apply-patch+yaml',
+    });
+    assert.equal(apply.status, 415);
+    assert.match(apply.json.message, /server-side apply is not implemented/);
+    const huge = await call('POST', '/api/v1/namespaces/default/configmaps', {
+      metadata: { name: 'h' },
+      data: { a: 'x'.repeat(4 * 1024 * 1024) },
+    });
+    assert.equal(huge.status, 413);
+    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps', undefined, {})).json.items.length, 1);
+    const other = await fetch(`${base.replace(/\/c$/, '/nope')}/api`);
+    assert.equal(other.status, 404);
+  });
+
+  it('lists and gets as a Table for kubectl, with the kind’s columns', async () => {
+    await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 't' }, data: { a: '1', b: '2' } });
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+    const t = await call('GET', '/api/v1/namespaces/default/configmaps', undefined, { accept });
+    assert.equal(t.json.kind, 'Table');
+    assert.deepEqual(
+      t.json.columnDefinitions.map((c: { name: string }) => c.name),
+      ['Name', 'Data', 'Age'],
+    );
+    const row = t.json.rows.find((r: { cells: unknown[] }) => r.cells[0] === 't');
+    assert.deepEqual(row.cells.slice(0, 2), ['t', 2]);
+    assert.equal(row.object.kind, 'PartialObjectMetadata');
+    const ns = await call('GET', '/api/v1/namespaces/default', undefined, { accept });
+    assert.deepEqual(ns.json.rows[0].cells.slice(0, 2), ['default', 'Active']);
+  });
+
+  it('streams a watch as JSON lines, and says Expired for a revision too old', async () => {
+    const rv = deps.store.revision();
+    const res = await fetch(
+      `${base}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
+    );
+    assert.equal(res.status, 200);
+    await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'streamed' } });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('BOOKMARK') || !text.includes('ADDED'))
+      text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const events = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string } } })
+      .filter((e) => e.type !== 'BOOKMARK');
+    assert.equal(events[0]?.type, 'ADDED');
+    assert.equal(events[0]?.object.metadata.name, 'streamed');
+    const old = await fetch(`${base}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=abc`);
+    assert.equal(old.status, 400);
+  });
+});
+
+describe('the Kubernetes API with --auth strict', () => {
+  it('is refused, saying why', async () => {
+    const deps = await testKube();
+    const app = Fastify();
+    await app.register(kubeApiPlugin, { cluster: () => deps, strict: true, version: '0.0.0' });
+    const res = await app.inject({ method: 'GET', url: '/k8s/c/api/v1/namespaces' });
+    assert.equal(res.statusCode, 403);
+    assert.match(res.json().message, /only with --auth open/);
+    await app.close();
+  });
+});

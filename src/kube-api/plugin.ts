@@ -1,0 +1,190 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BerthError } from '../kernel/index.js';
+import { listObjects, type KubeDeps, type KubeObject, type Scope } from '../kube/index.js';
+import { mediaType, readBody } from './body.js';
+import {
+  aggregatedDiscovery,
+  AGGREGATED,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  versionInfo,
+  wantsAggregated,
+} from './discovery.js';
+import { createIn, itemVerb, listOf, listQuery, type KubeAnswer, type KubeRequest } from './handlers.js';
+import { openapiDocument, openapiRoot } from './openapi.js';
+import { resolvePath } from './paths.js';
+import { failure, statusOf, type Status } from './status.js';
+import { toTable, wantsTable, type IncludeObject } from './table.js';
+import { streamWatch } from './watch-stream.js';
+
+export interface KubeApiOptions {
+  /** The Kubernetes domain of a cluster served, by name, or undefined. */
+  cluster(name: string): KubeDeps | undefined;
+  /** --auth strict: the Kubernetes API is refused (its authentication is not implemented yet). */
+  strict: boolean;
+  version: string;
+  /** How often watches that ask for bookmarks get one (default a minute). */
+  bookmarkMs?: number;
+}
+
+const notFoundStatus = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
+
+/**
+ * The Kubernetes API of each cluster under `/k8s/<cluster>/` (a kubeconfig's server URL may carry
+ * a path, so berth keeps its one port): discovery, OpenAPI, and the kinds of the `kube` module,
+ * answered in JSON and, for kubectl, as Tables; errors as metav1.Status.
+ */
+export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (req, payload, done) => {
+    readBody(req.headers, payload).then(
+      (b) => done(null, b),
+      (e: Error) => done(e),
+    );
+  });
+  app.setErrorHandler((error: Error, _req, reply) => {
+    const s = error instanceof BerthError ? statusOf(error) : failure(400, 'BadRequest', error.message);
+    void send(reply, { code: s.code, body: s });
+  });
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(req.raw.url ?? '/', 'http://berth');
+    let seg: string[];
+    try {
+      seg = url.pathname
+        .split('/')
+        .filter((s) => s.length > 0)
+        .map(decodeURIComponent);
+    } catch {
+      return send(reply, { code: 404, body: notFoundStatus() });
+    }
+    if (seg.some((s) => s.includes('/'))) return send(reply, { code: 404, body: notFoundStatus() });
+    if (o.strict)
+      return send(reply, {
+        code: 403,
+        body: failure(
+          403,
+          'Forbidden',
+          'the Kubernetes API is served only with --auth open: its authentication is not implemented in berth yet',
+        ),
+      });
+    const deps = o.cluster(seg[1] ?? '');
+    if (!deps)
+      return send(reply, {
+        code: 404,
+        body: failure(404, 'NotFound', `no Kubernetes cluster "${seg[1] ?? ''}" is served here`, {}),
+      });
+    try {
+      await deps.store.fresh();
+      return await route(deps, seg[1] as string, req, reply, seg.slice(2), url);
+    } catch (e) {
+      const s = statusOf(e);
+      return send(reply, { code: s.code, body: s });
+    }
+  };
+
+  const route = async (
+    deps: KubeDeps,
+    cluster: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    seg: string[],
+    url: URL,
+  ) => {
+    const t = resolvePath(seg);
+    const accept = req.headers.accept;
+    const get = req.method === 'GET';
+    switch (t.type) {
+      case 'root':
+        return send(reply, { code: 200, body: { paths: ['/api', '/api/v1', '/apis', '/openapi/v3', '/version'] } });
+      case 'version':
+        return send(reply, { code: 200, body: versionInfo(o.version) });
+      case 'api':
+      case 'apis':
+        if (wantsAggregated(accept))
+          return send(reply, { code: 200, body: aggregatedDiscovery(t.type === 'api') }, AGGREGATED);
+        return send(reply, {
+          code: 200,
+          body: t.type === 'api' ? apiVersions(req.headers.host ?? '') : apiGroupList(),
+        });
+      case 'group-version': {
+        const list = apiResourceList(t.group, t.version);
+        return send(reply, list ? { code: 200, body: list } : { code: 404, body: notFoundStatus() });
+      }
+      case 'openapi-v3':
+        return send(reply, { code: 200, body: openapiRoot() });
+      case 'openapi-doc': {
+        const doc = openapiDocument(t.gv);
+        if (!doc) return send(reply, { code: 404, body: notFoundStatus() });
+        return reply.code(200).header('content-type', 'application/json').send(doc);
+      }
+      case 'collection':
+      case 'item': {
+        const scope: Scope = {
+          cluster,
+          kind: t.kind,
+          ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
+        };
+        const r: KubeRequest = {
+          method: req.method,
+          query: url.searchParams,
+          body: Buffer.isBuffer(req.body) ? req.body : undefined,
+          contentType: mediaType(req.headers),
+        };
+        const table = wantsTable(accept);
+        const include = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
+        const now = deps.clock.now().getTime();
+        if (t.type === 'collection' && get) {
+          const watch = url.searchParams.get('watch');
+          if (watch === 'true' || watch === '1')
+            return streamWatch(deps, scope, req, reply, url.searchParams, { table, include, bookmarkMs: o.bookmarkMs });
+          const list = listObjects(deps, scope, listQuery(url.searchParams));
+          return send(reply, {
+            code: 200,
+            body: table
+              ? toTable(t.kind, list.items, {
+                  resourceVersion: list.resourceVersion,
+                  ...(list.continue ? { continue: list.continue } : {}),
+                  includeObject: include,
+                  now,
+                })
+              : listOf(t.kind, list),
+          });
+        }
+        let answer: KubeAnswer;
+        if (t.type === 'collection') {
+          if (req.method !== 'POST')
+            throw new BerthError('NotImplemented', `${req.method} of a collection is not implemented in berth yet`, {
+              reason: 'method-not-allowed',
+            });
+          answer = await createIn(deps, scope, r);
+        } else answer = await itemVerb(deps, scope, t.name, r);
+        if (table && get)
+          answer = { ...answer, body: toTable(t.kind, [answer.body as KubeObject], { includeObject: include, now }) };
+        return send(reply, answer);
+      }
+      case 'openapi-v2':
+      case 'unknown':
+        return send(reply, { code: 404, body: notFoundStatus() });
+    }
+  };
+
+  app.all('/k8s/:cluster', handle);
+  app.all('/k8s/:cluster/*', handle);
+}
+
+function send(reply: FastifyReply, a: KubeAnswer | { code: number; body: Status }, contentType = 'application/json') {
+  const warnings = 'warnings' in a ? (a.warnings ?? []) : [];
+  // Warning headers as the API server writes them (RFC 7234: 299, the agent "-", a quoted text).
+  if (warnings.length)
+    reply.header(
+      'warning',
+      warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+    );
+  // A Buffer, so that the media type goes out exactly as written (kubectl compares the discovery one).
+  return reply
+    .code(a.code)
+    .header('content-type', contentType)
+    .send(Buffer.from(JSON.stringify(a.body)));
+}

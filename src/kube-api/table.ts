@@ -1,0 +1,136 @@
+import { metaOf, type KindDef, type KubeObject } from '../kube/index.js';
+
+/**
+ * `kubectl get`'s tables (meta.k8s.io/v1 Table): the server picks the columns, as the API server's
+ * printers do for each kind, and kubectl prints them.
+ */
+interface Column {
+  name: string;
+  type: 'string' | 'integer' | 'date';
+  format?: string;
+  description: string;
+  cell(o: KubeObject, now: number): unknown;
+}
+
+/** The API server's HumanDuration ("5m30s", "3d4h", "2y"). */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 ? `${minutes}m${seconds % 60}s` : `${minutes}m`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`;
+  if (hours < 48) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return hours % 24 ? `${days}d${hours % 24}h` : `${days}d`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 ? `${years}y${days % 365}d` : `${years}y`;
+  return `${years}y`;
+}
+
+const count = (...maps: unknown[]) =>
+  maps.reduce<number>((n, m) => n + (m && typeof m === 'object' ? Object.keys(m).length : 0), 0);
+
+const NAME: Column = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace.',
+  cell: (o) => metaOf(o).name ?? '',
+};
+const AGE: Column = {
+  name: 'Age',
+  type: 'string',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  cell: (o, now) => {
+    const t = Date.parse(metaOf(o).creationTimestamp ?? '');
+    return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+  },
+};
+
+const COLUMNS: Readonly<Record<string, Column[]>> = {
+  Namespace: [
+    NAME,
+    {
+      name: 'Status',
+      type: 'string',
+      description: 'The status of the namespace',
+      cell: (o) => (o['status'] as { phase?: string } | undefined)?.phase ?? '',
+    },
+    AGE,
+  ],
+  ConfigMap: [
+    NAME,
+    {
+      name: 'Data',
+      type: 'integer',
+      description: 'Data contains the configuration data.',
+      cell: (o) => count(o['data'], o['binaryData']),
+    },
+    AGE,
+  ],
+  Secret: [
+    NAME,
+    { name: 'Type', type: 'string', description: 'The type of secret', cell: (o) => o['type'] ?? '' },
+    { name: 'Data', type: 'integer', description: 'Data contains the secret data.', cell: (o) => count(o['data']) },
+    AGE,
+  ],
+  ServiceAccount: [
+    NAME,
+    {
+      name: 'Secrets',
+      type: 'integer',
+      description:
+        'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+      cell: (o) => (Array.isArray(o['secrets']) ? o['secrets'].length : 0),
+    },
+    AGE,
+  ],
+};
+
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
+
+/** A list (or one object, or one watch event's object) as a Table. */
+export function toTable(
+  kind: KindDef,
+  objects: KubeObject[],
+  o: { resourceVersion?: string; continue?: string; includeObject?: IncludeObject; now: number },
+): unknown {
+  const columns = COLUMNS[kind.kind] ?? [NAME, AGE];
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: {
+      ...(o.resourceVersion ? { resourceVersion: o.resourceVersion } : {}),
+      ...(o.continue ? { continue: o.continue } : {}),
+    },
+    columnDefinitions: columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? '',
+      description: c.description,
+      priority: 0,
+    })),
+    rows: objects.map((obj) => ({
+      cells: columns.map((c) => c.cell(obj, o.now)),
+      ...(o.includeObject === 'None'
+        ? {}
+        : {
+            object:
+              o.includeObject === 'Object'
+                ? obj
+                : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj['metadata'] },
+          }),
+    })),
+  };
+}
+
+/** Whether an Accept header asks for a Table first. */
+export function wantsTable(accept: string | undefined): boolean {
+  const first = accept?.split(',')[0]?.replace(/\s+/g, '') ?? '';
+  return first.includes('as=Table') && first.includes('g=meta.k8s.io');
+}

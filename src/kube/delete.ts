@@ -1,0 +1,76 @@
+import { BerthError, notFound } from '../kernel/index.js';
+import type { WriteTx } from '../store/index.js';
+import type { KubeDeps } from './deps.js';
+import { NAMESPACE } from './kinds.js';
+import { kubeObjects, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
+import { removeObject } from './objects.js';
+import type { DeleteOptions } from './schemas.js';
+import { timestamp } from './write-rules.js';
+
+/** The namespaces the API server keeps: they may not be deleted. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** What a delete did: removed the object at once, or marked it for deletion (finalizers pending). */
+export type Deleted = { gone: true; object: KubeObject } | { gone: false; object: KubeObject };
+
+/**
+ * Deletes an object, as the API server does: preconditions first; an object with finalizers (a
+ * namespace always has its own) gets a deletionTimestamp and stays until they are gone; any other
+ * goes at once.
+ */
+export async function deleteObject(
+  deps: KubeDeps,
+  scope: Scope,
+  name: string,
+  options: DeleteOptions = {},
+): Promise<Deleted> {
+  const key = objectKey(scope, name);
+  const k = scope.kind;
+  if (k === NAMESPACE && SYSTEM_NAMESPACES.slice(0, 3).includes(name))
+    throw new BerthError('AccessDenied', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
+      resource: 'namespaces',
+      name,
+      group: '',
+    });
+  const run = (tx: WriteTx | Pick<WriteTx, 'get'>): Deleted => {
+    const e = tx.get(kubeObjects, key);
+    if (!e) throw notFound(`${k.plural} "${name}" not found`, { resource: k.plural, name, group: k.group });
+    const meta = metaOf(e.value.object);
+    const pre = options.preconditions;
+    const conflict = (what: string, want: string, have: string) =>
+      new BerthError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${k.plural} "${name}": Precondition failed: ${what} in precondition: ${want}, ${what} in object meta: ${have}`,
+        { resource: k.plural, name, group: k.group },
+      );
+    if (pre?.uid && pre.uid !== meta.uid) throw conflict('UID', pre.uid, meta.uid ?? '');
+    if (pre?.resourceVersion && pre.resourceVersion !== String(e.modRevision))
+      throw conflict('ResourceVersion', pre.resourceVersion, String(e.modRevision));
+    const finalizers = [
+      ...(meta.finalizers ?? []),
+      ...(k === NAMESPACE
+        ? (((e.value.object['spec'] as { finalizers?: string[] } | undefined)?.finalizers ?? []) as string[])
+        : []),
+    ];
+    if (finalizers.length || k === NAMESPACE) {
+      if (meta.deletionTimestamp) return { gone: false, object: served(k, e.value.object, e.modRevision) };
+      const object: KubeObject = {
+        ...e.value.object,
+        metadata: { ...meta, deletionTimestamp: timestamp(deps), deletionGracePeriodSeconds: 0 },
+      };
+      if (k === NAMESPACE)
+        object['status'] = { ...((object['status'] as object | undefined) ?? {}), phase: 'Terminating' };
+      if (!('put' in tx)) return { gone: false, object: served(k, object, e.modRevision) };
+      tx.put(kubeObjects, { key, object });
+      return { gone: false, object };
+    }
+    if (!('put' in tx)) return { gone: true, object: served(k, e.value.object, e.modRevision) };
+    removeObject(tx, scope, key, deps.clock.now().getTime());
+    return { gone: true, object: served(k, e.value.object, tx.revision) };
+  };
+  if (options.dryRun?.length) return deps.store.read(run);
+  const r = await deps.store.transact(run);
+  if (r.gone) return r;
+  const e = deps.store.read((tx) => tx.get(kubeObjects, key));
+  return { gone: false, object: e ? served(k, e.value.object, e.modRevision) : r.object };
+}

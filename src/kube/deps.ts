@@ -1,0 +1,23 @@
+import type { Clock, Logger } from '../kernel/index.js';
+import type { SharedStore } from '../store/index.js';
+
+/** What the Kubernetes domain needs: the store its objects live in, and the time. */
+export interface KubeDeps {
+  store: SharedStore;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** How a write treats fields its kind does not have (the request's fieldValidation). */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+}
+
+/** A write's answer: the object as stored, and the warnings for the response's Warning headers. */
+export interface Written {
+  object: import('./object.js').KubeObject;
+  warnings: string[];
+}

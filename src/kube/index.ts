@@ -1,0 +1,14 @@
+/** The Kubernetes domain: objects of the kinds served, their storage, watches and controllers. */
+export type { FieldValidation, KubeDeps, WriteOptions, Written } from './deps.js';
+export { KINDS, NAMESPACE, apiVersionOf, kindFor, type KindDef } from './kinds.js';
+export { metaOf, type KubeObject, type Scope } from './object.js';
+export { createObject, getObject, updateObject } from './objects.js';
+export { deleteObject, SYSTEM_NAMESPACES, type Deleted } from './delete.js';
+export { listObjects, type ListQuery, type ListResult } from './list.js';
+export { watchObjects, type WatchEvent, type WatchQuery } from './watch.js';
+export { mergePatch, jsonPatch, strategicMergePatch, META_MERGE_KEYS } from './patch.js';
+export { deleteOptionsSchema, type DeleteOptions } from './schemas.js';
+export { ensureSystemNamespaces, pruneTombstones, startNamespaceController } from './namespaces.js';
+
+/** The Kubernetes cluster every berth serves (under `/k8s/default`). */
+export const KUBE_CLUSTER = 'default';

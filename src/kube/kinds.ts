@@ -1,0 +1,187 @@
+import type { z } from 'zod';
+import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } from './schemas.js';
+import { invalidValue, labelProblem, subdomainProblem } from './names.js';
+import type { KubeObject } from './meta.js';
+
+export type Cause = { field: string; message: string };
+
+/** A kind served: its names in the API, its schema, and what it checks beyond the schema. */
+export interface KindDef {
+  group: string;
+  version: string;
+  kind: string;
+  /** The resource's path segment (`configmaps`). */
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  verbs: string[];
+  schema: z.ZodType;
+  /** What is wrong with a name of this kind, or undefined. */
+  nameProblem(name: string): string | undefined;
+  /** Checks of the whole object beyond its shape. */
+  validate?(o: KubeObject): Cause[];
+  /** Checks of an update against the object it replaces (immutable fields). */
+  validateUpdate?(next: KubeObject, prev: KubeObject): Cause[];
+  /** Fills in what the API server defaults and folds write-only fields in (a Secret's stringData). */
+  normalize?(o: KubeObject): void;
+  /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
+  selectableFields?: Readonly<Record<string, (o: KubeObject) => string>>;
+}
+
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+const MAX_DATA_BYTES = 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** ConfigMap and Secret keys: what the API server allows. */
+function dataKeyCauses(field: string, map: unknown): Cause[] {
+  if (!map || typeof map !== 'object') return [];
+  const causes: Cause[] = [];
+  for (const k of Object.keys(map)) {
+    if (k.length > 253 || !DATA_KEY.test(k))
+      causes.push(
+        invalidValue(
+          `${field}[${k}]`,
+          k,
+          "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+        ),
+      );
+  }
+  return causes;
+}
+
+function base64Causes(field: string, map: unknown): Cause[] {
+  if (!map || typeof map !== 'object') return [];
+  const causes: Cause[] = [];
+  for (const [k, v] of Object.entries(map as Record<string, string>))
+    if (v.length % 4 !== 0 || !BASE64.test(v))
+      causes.push(invalidValue(`${field}[${k}]`, '<value omitted>', 'illegal base64 data'));
+  return causes;
+}
+
+function sizeCauses(o: KubeObject, fields: string[]): Cause[] {
+  let bytes = 0;
+  for (const f of fields) {
+    const m = o[f] as Record<string, string> | undefined | null;
+    if (m)
+      for (const [k, v] of Object.entries(m)) bytes += k.length + (f === 'binaryData' || f === 'data' ? v.length : 0);
+  }
+  return bytes > MAX_DATA_BYTES
+    ? [{ field: fields[0] as string, message: `Too long: must have at most ${MAX_DATA_BYTES} bytes` }]
+    : [];
+}
+
+/** An immutable object (`immutable: true`) keeps its data. */
+function immutableCauses(next: KubeObject, prev: KubeObject, fields: string[]): Cause[] {
+  if (prev['immutable'] !== true) return [];
+  const causes: Cause[] = [];
+  if (next['immutable'] !== true)
+    causes.push({ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set' });
+  for (const f of fields)
+    if (JSON.stringify(next[f] ?? null) !== JSON.stringify(prev[f] ?? null))
+      causes.push({ field: f, message: 'Forbidden: field is immutable when `immutable` is set' });
+  return causes;
+}
+
+export const NAMESPACE: KindDef = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  singular: 'namespace',
+  namespaced: false,
+  shortNames: ['ns'],
+  verbs: VERBS,
+  schema: namespaceSchema,
+  nameProblem: labelProblem,
+  normalize(o) {
+    const spec = (o['spec'] ?? {}) as Record<string, unknown>;
+    if (!Array.isArray(spec['finalizers'])) spec['finalizers'] = ['kubernetes'];
+    o['spec'] = spec;
+    const status = (o['status'] ?? {}) as Record<string, unknown>;
+    if (status['phase'] === undefined) status['phase'] = 'Active';
+    o['status'] = status;
+  },
+  selectableFields: { 'status.phase': (o) => String((o['status'] as { phase?: string } | undefined)?.phase ?? '') },
+};
+
+export const CONFIG_MAP: KindDef = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  singular: 'configmap',
+  namespaced: true,
+  shortNames: ['cm'],
+  verbs: VERBS,
+  schema: configMapSchema,
+  nameProblem: subdomainProblem,
+  validate(o) {
+    const causes = [...dataKeyCauses('data', o['data']), ...dataKeyCauses('binaryData', o['binaryData'])];
+    causes.push(...base64Causes('binaryData', o['binaryData']));
+    const data = (o['data'] ?? {}) as Record<string, string>;
+    for (const k of Object.keys((o['binaryData'] ?? {}) as object))
+      if (Object.hasOwn(data, k)) causes.push(invalidValue(`binaryData[${k}]`, k, 'duplicate of key present in data'));
+    return [...causes, ...sizeCauses(o, ['data', 'binaryData'])];
+  },
+  validateUpdate: (next, prev) => immutableCauses(next, prev, ['data', 'binaryData']),
+};
+
+export const SECRET: KindDef = {
+  group: '',
+  version: 'v1',
+  kind: 'Secret',
+  plural: 'secrets',
+  singular: 'secret',
+  namespaced: true,
+  shortNames: [],
+  verbs: VERBS,
+  schema: secretSchema,
+  nameProblem: subdomainProblem,
+  normalize(o) {
+    // stringData is write-only: folded into data (base64) and never stored or returned.
+    const strings = o['stringData'] as Record<string, string> | null | undefined;
+    if (strings) {
+      const data = { ...((o['data'] ?? {}) as Record<string, string>) };
+      for (const [k, v] of Object.entries(strings)) data[k] = Buffer.from(v, 'utf8').toString('base64');
+      o['data'] = data;
+    }
+    delete o['stringData'];
+    if (o['type'] === undefined || o['type'] === '') o['type'] = 'Opaque';
+  },
+  validate(o) {
+    return [...dataKeyCauses('data', o['data']), ...base64Causes('data', o['data']), ...sizeCauses(o, ['data'])];
+  },
+  validateUpdate(next, prev) {
+    const causes = immutableCauses(next, prev, ['data']);
+    if (next['type'] !== prev['type']) causes.push(invalidValue('type', next['type'], 'field is immutable'));
+    return causes;
+  },
+  selectableFields: { type: (o) => String(o['type'] ?? '') },
+};
+
+export const SERVICE_ACCOUNT: KindDef = {
+  group: '',
+  version: 'v1',
+  kind: 'ServiceAccount',
+  plural: 'serviceaccounts',
+  singular: 'serviceaccount',
+  namespaced: true,
+  shortNames: ['sa'],
+  verbs: VERBS,
+  schema: serviceAccountSchema,
+  nameProblem: subdomainProblem,
+};
+
+/** Every kind served, by group and version. */
+export const KINDS: readonly KindDef[] = [NAMESPACE, CONFIG_MAP, SECRET, SERVICE_ACCOUNT];
+
+/** The kind a group, version and resource name (plural, as in a path) name, if served. */
+export function kindFor(group: string, version: string, plural: string): KindDef | undefined {
+  return KINDS.find((k) => k.group === group && k.version === version && k.plural === plural);
+}
+
+/** `v1` for the core group, `<group>/<version>` otherwise. */
+export const apiVersionOf = (k: Pick<KindDef, 'group' | 'version'>) =>
+  k.group ? `${k.group}/${k.version}` : k.version;

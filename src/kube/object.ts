@@ -1,0 +1,59 @@
+import { defineTable } from '../store/index.js';
+import type { KindDef } from './kinds.js';
+import { metaOf, type KubeObject } from './meta.js';
+
+export { metaOf, type KubeObject, type ObjectMeta } from './meta.js';
+
+/**
+ * An object as stored: under `<cluster>/<group or "core">/<resource>/[<namespace>/]<name>`, so a
+ * prefix lists a resource in a cluster or in one namespace. Its resourceVersion is not stored: it
+ * is the entry's mod revision, set on the way out.
+ */
+export interface StoredObject {
+  key: string;
+  object: KubeObject;
+}
+
+export const kubeObjects = defineTable<StoredObject>('kube.objects', (v) => v.key);
+
+/**
+ * What a deleted object last was, written in the deletion's transaction, so that a watch can send
+ * the DELETED event with the object (the store's delete carries no value). Kept a few minutes.
+ */
+export interface Tombstone {
+  key: string;
+  object: KubeObject;
+  /** The object's create revision, so a watch replaying older revisions knows when it existed. */
+  createRevision: number;
+  deletedAt: number;
+}
+
+export const kubeTombstones = defineTable<Tombstone>('kube.tombstones', (v) => v.key);
+
+/** Where a resource's objects are: a cluster, a kind, and for a namespaced kind maybe one namespace. */
+export interface Scope {
+  cluster: string;
+  kind: KindDef;
+  /** Absent: every namespace (or a cluster-scoped kind). */
+  namespace?: string;
+}
+
+export function resourcePrefix(s: Scope): string {
+  const base = `${s.cluster}/${s.kind.group || 'core'}/${s.kind.plural}/`;
+  return s.kind.namespaced && s.namespace !== undefined ? `${base}${s.namespace}/` : base;
+}
+
+export function objectKey(s: Scope, name: string): string {
+  return `${resourcePrefix(s)}${name}`;
+}
+
+/** The stored object with its resourceVersion (and the kind's apiVersion and kind) set: what the API returns. */
+export function served(kind: KindDef, object: KubeObject, modRevision: number): KubeObject {
+  const meta = { ...metaOf(object), resourceVersion: String(modRevision) };
+  return {
+    apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
+    kind: kind.kind,
+    ...object,
+    metadata: meta,
+  };
+}

@@ -1,0 +1,136 @@
+import { BerthError, alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
+import type { ReadTx, WriteTx } from '../store/index.js';
+import type { KubeDeps, WriteOptions, Written } from './deps.js';
+import { NAMESPACE } from './kinds.js';
+import { checkShape } from './shape.js';
+import { kubeObjects, kubeTombstones, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
+import { checkTypeAndPlace, newObject, updatedObject, validateObject } from './write-rules.js';
+
+/** Get, create, update and delete of any kind served; list and watch are in list.ts and watch.ts. */
+
+const missing = (scope: Scope, name: string) =>
+  notFound(`${scope.kind.plural} "${name}" not found`, { resource: scope.kind.plural, name, group: scope.kind.group });
+
+export function getObject(deps: KubeDeps, scope: Scope, name: string): KubeObject {
+  const e = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
+  if (!e) throw missing(scope, name);
+  return served(scope.kind, e.value.object, e.modRevision);
+}
+
+/** A namespaced object's namespace exists and is not being deleted. */
+function checkNamespace(tx: ReadTx, scope: Scope, name: string): void {
+  if (!scope.kind.namespaced) return;
+  const ns = scope.namespace as string;
+  const e = tx.get(kubeObjects, objectKey({ cluster: scope.cluster, kind: NAMESPACE }, ns));
+  if (!e) throw notFound(`namespaces "${ns}" not found`, { resource: 'namespaces', name: ns, group: '' });
+  if (metaOf(e.value.object).deletionTimestamp)
+    throw new BerthError(
+      'AccessDenied',
+      `${scope.kind.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      { resource: scope.kind.plural, name, group: scope.kind.group, reason: 'terminating' },
+    );
+}
+
+/** Reads back what a transaction wrote: its resourceVersion is the revision it got. */
+function readBack(deps: KubeDeps, scope: Scope, name: string, fallback: KubeObject): KubeObject {
+  const e = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
+  return e ? served(scope.kind, e.value.object, e.modRevision) : fallback;
+}
+
+export async function createObject(
+  deps: KubeDeps,
+  scope: Scope,
+  body: unknown,
+  opts: WriteOptions = {},
+): Promise<Written> {
+  checkTypeAndPlace(scope, body);
+  const warnings = checkShape(scope.kind, body, opts.fieldValidation);
+  const o = newObject(deps, scope, body);
+  validateObject(scope.kind, o);
+  const name = metaOf(o).name as string;
+  const key = objectKey(scope, name);
+  const put = (tx: WriteTx | ReadTx) => {
+    checkNamespace(tx, scope, name);
+    if (tx.get(kubeObjects, key))
+      throw alreadyExists(`${scope.kind.plural} "${name}" already exists`, {
+        resource: scope.kind.plural,
+        name,
+        group: scope.kind.group,
+      });
+    if ('put' in tx) return tx.put(kubeObjects, { key, object: o }).modRevision;
+    return 0;
+  };
+  if (opts.dryRun) {
+    deps.store.read(put);
+    return { object: served(scope.kind, o, 0), warnings };
+  }
+  await deps.store.transact(put);
+  return { object: readBack(deps, scope, name, o), warnings };
+}
+
+/** Deletes an object in a transaction, leaving its tombstone for watches. */
+export function removeObject(tx: WriteTx, scope: Scope, key: string, now: number): void {
+  const e = tx.get(kubeObjects, key);
+  if (!e) return;
+  tx.delete(kubeObjects, key);
+  const object = { ...e.value.object, metadata: { ...metaOf(e.value.object), resourceVersion: String(tx.revision) } };
+  tx.put(kubeTombstones, {
+    key: `${key}/${metaOf(object).uid ?? ''}`,
+    object: served(scope.kind, object, tx.revision),
+    createRevision: e.createRevision,
+    deletedAt: now,
+  });
+}
+
+/**
+ * Replaces an object with what `change` makes of the current one (PUT: the body; PATCH: the patch
+ * applied). `change` may run several times (the store's transaction retries): it must be pure. A
+ * resourceVersion in what it returns is a precondition; an object being deleted whose last
+ * finalizer goes is deleted.
+ */
+export async function updateObject(
+  deps: KubeDeps,
+  scope: Scope,
+  name: string,
+  change: (current: KubeObject) => unknown,
+  opts: WriteOptions = {},
+): Promise<Written> {
+  const key = objectKey(scope, name);
+  let warnings: string[] = [];
+  const apply = (tx: WriteTx | ReadTx): { object: KubeObject; gone?: boolean; same?: boolean } => {
+    const prev = tx.get(kubeObjects, key);
+    if (!prev) throw missing(scope, name);
+    const current = served(scope.kind, prev.value.object, prev.modRevision);
+    const body = change(current);
+    checkTypeAndPlace(scope, body);
+    const bodyName = metaOf(body).name;
+    if (bodyName !== undefined && bodyName !== name)
+      throw invalidParameter(`the name of the object (${bodyName}) does not match the name on the URL (${name})`, {
+        reason: 'malformed',
+      });
+    warnings = checkShape(scope.kind, body, opts.fieldValidation);
+    const rv = metaOf(body).resourceVersion;
+    if (rv !== undefined && rv !== '' && rv !== String(prev.modRevision))
+      throw new BerthError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${scope.kind.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        { resource: scope.kind.plural, name, group: scope.kind.group },
+      );
+    const next = updatedObject(scope, { ...body, metadata: { ...metaOf(body), name } }, prev.value.object);
+    if (scope.kind === NAMESPACE) next['status'] = prev.value.object['status'];
+    validateObject(scope.kind, next);
+    if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };
+    const finalized = metaOf(next).deletionTimestamp && !(metaOf(next).finalizers ?? []).length;
+    if (!('put' in tx)) return { object: served(scope.kind, next, prev.modRevision) };
+    if (finalized && scope.kind !== NAMESPACE) {
+      removeObject(tx, scope, key, deps.clock.now().getTime());
+      return { object: served(scope.kind, next, tx.revision), gone: true };
+    }
+    tx.put(kubeObjects, { key, object: next });
+    return { object: next };
+  };
+  if (opts.dryRun) return { object: deps.store.read(apply).object, warnings };
+  const r = await deps.store.transact(apply);
+  if (r.same || r.gone) return { object: r.object, warnings };
+  return { object: readBack(deps, scope, name, r.object), warnings };
+}

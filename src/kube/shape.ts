@@ -1,0 +1,33 @@
+import { invalidParameter } from '../kernel/index.js';
+import type { FieldValidation } from './deps.js';
+import type { KindDef } from './kinds.js';
+import { invalidObject } from './names.js';
+import { metaOf, type KubeObject } from './object.js';
+
+const pathOf = (path: readonly PropertyKey[]) =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+
+/**
+ * Checks a decoded object against its kind's schema. Unknown fields are refused (Strict, a 400
+ * as the API server's strict decoding gives), dropped with a warning (Warn, the server's default)
+ * or dropped (Ignore); a field of the wrong type is Invalid (422) naming it.
+ */
+export function checkShape(kind: KindDef, o: KubeObject, mode: FieldValidation = 'Warn'): string[] {
+  const r = kind.schema.safeParse(o);
+  if (r.success) return [];
+  const unknown: { parent: readonly PropertyKey[]; key: string }[] = [];
+  const causes: { field: string; message: string }[] = [];
+  for (const issue of r.error.issues) {
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) unknown.push({ parent: issue.path, key });
+    else causes.push({ field: pathOf(issue.path), message: `Invalid value: ${issue.message}` });
+  }
+  if (causes.length) throw invalidObject(kind.kind, metaOf(o).name ?? '', causes, kind.group);
+  const names = unknown.map((u) => `unknown field "${pathOf([...u.parent, u.key])}"`);
+  if (mode === 'Strict') throw invalidParameter(`strict decoding error: ${names.join(', ')}`, { reason: 'malformed' });
+  for (const u of unknown) {
+    let at: unknown = o;
+    for (const p of u.parent) at = (at as Record<PropertyKey, unknown>)[p];
+    if (at && typeof at === 'object' && Object.hasOwn(at, u.key)) delete (at as Record<string, unknown>)[u.key];
+  }
+  return mode === 'Warn' ? names : [];
+}

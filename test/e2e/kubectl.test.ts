@@ -1,0 +1,146 @@
+// e2e lane: shared — runs no task on this host, so npm test runs it beside the files that do.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { berthBin, sleep, startBerth, type BerthProcess } from './harness.js';
+
+const execFileP = promisify(execFile);
+
+// The Kubernetes API as kubectl 1.32 drives it: discovery, typed creates (sent as protobuf),
+// apply with server-side field validation, label/patch, tables, watches, namespace deletion.
+describe('kubectl against berth’s Kubernetes API', () => {
+  let berth: BerthProcess;
+  let kubeconfig: string;
+  before(async () => {
+    berth = await startBerth({ args: ['--no-agent'] });
+    kubeconfig = join(berth.dataDir, 'kubeconfig-cli');
+    const printed = await execFileP(process.execPath, [berthBin, 'kubeconfig', '--endpoint', berth.endpoint]);
+    writeFileSync(kubeconfig, printed.stdout);
+  });
+  after(async () => berth?.dispose());
+
+  const kubectl = async (args: string[], input?: string) => {
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: 'pipe' });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+  };
+  const ok = async (args: string[], input?: string) => {
+    const r = await kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  it('lists the system namespaces right after berth up, with the server’s version', async () => {
+    const ns = await ok(['get', 'namespaces', '-o', 'name']);
+    assert.deepEqual(ns.trim().split('\n'), [
+      'namespace/default',
+      'namespace/kube-node-lease',
+      'namespace/kube-public',
+      'namespace/kube-system',
+    ]);
+    assert.match(await ok(['version']), /Server Version: v1\.32\.0-berth\./);
+    const table = await ok(['get', 'ns', 'default']);
+    assert.match(table, /^NAME\s+STATUS\s+AGE\ndefault\s+Active\s+\d+s\n$/);
+  });
+
+  it('creates namespaces, config maps, secrets and service accounts, and reads them back', async () => {
+    assert.match(await ok(['create', 'namespace', 'shop']), /namespace\/shop created/);
+    await ok(['-n', 'shop', 'create', 'configmap', 'app', '--from-literal=color=blue', '--from-literal=size=2']);
+    await ok(['-n', 'shop', 'create', 'secret', 'generic', 'creds', '--from-literal=user=admin']);
+    await ok(['-n', 'shop', 'create', 'serviceaccount', 'robot']);
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'app', '-o', 'jsonpath={.data.color}/{.data.size}']), 'blue/2');
+    assert.equal(
+      Buffer.from(
+        await ok(['-n', 'shop', 'get', 'secret', 'creds', '-o', 'jsonpath={.data.user}']),
+        'base64',
+      ).toString(),
+      'admin',
+    );
+    const listed = await ok(['-n', 'shop', 'get', 'cm,secret,sa']);
+    assert.match(listed, /configmap\/app\s+2\s+\d+s/);
+    assert.match(listed, /secret\/creds\s+Opaque\s+1\s+\d+s/);
+    assert.match(listed, /serviceaccount\/robot\s+0\s+\d+s/);
+    const again = await kubectl(['create', 'namespace', 'shop']);
+    assert.match(again.stderr, /Error from server \(AlreadyExists\): namespaces "shop" already exists/);
+    const missing = await kubectl(['-n', 'nowhere', 'create', 'configmap', 'x']);
+    assert.match(missing.stderr, /namespaces "nowhere" not found/);
+  });
+
+  it('applies manifests: created, configured, unchanged; unknown fields and bad names refused', async () => {
+    const manifest = (a: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: shop\n  labels: {app: web}\ndata:\n  a: "${a}"\n`;
+    assert.match(await ok(['apply', '-f', '-'], manifest('1')), /configmap\/web created/);
+    assert.match(await ok(['apply', '-f', '-'], manifest('2')), /configmap\/web configured/);
+    assert.match(await ok(['apply', '-f', '-'], manifest('2')), /configmap\/web unchanged/);
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'web', '-o', 'jsonpath={.data.a}']), '2');
+    const unknown = await kubectl(['apply', '-f', '-'], `${manifest('3')}datta: {x: y}\n`);
+    assert.match(unknown.stderr, /strict decoding error: unknown field "datta"/);
+    const badName = await kubectl(['apply', '-f', '-'], manifest('3').replace('name: web', 'name: Web_1'));
+    assert.match(badName.stderr, /The ConfigMap "Web_1" is invalid: metadata\.name: Invalid value: "Web_1"/);
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'web', '-o', 'jsonpath={.data.a}']), '2');
+  });
+
+  it('labels, selects and patches (strategic, merge and JSON patch)', async () => {
+    await ok(['-n', 'shop', 'label', 'cm', 'web', 'tier=front']);
+    assert.equal(
+      await ok(['-n', 'shop', 'get', 'cm', '-l', 'app=web,tier in (front)', '-o', 'name']),
+      'configmap/web\n',
+    );
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', '-l', '!tier', '-o', 'name']), 'configmap/app\n');
+    assert.equal(
+      await ok(['-n', 'shop', 'get', 'cm', '--field-selector', 'metadata.name=app', '-o', 'name']),
+      'configmap/app\n',
+    );
+    await ok(['-n', 'shop', 'patch', 'cm', 'web', '-p', '{"data":{"b":"3"}}']);
+    await ok(['-n', 'shop', 'patch', 'cm', 'web', '--type=merge', '-p', '{"data":{"a":null}}']);
+    await ok(['-n', 'shop', 'patch', 'cm', 'web', '--type=json', '-p', '[{"op":"add","path":"/data/c","value":"4"}]']);
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'web', '-o', 'jsonpath={.data}']), '{"b":"3","c":"4"}');
+    const failed = await kubectl([
+      '-n',
+      'shop',
+      'patch',
+      'cm',
+      'web',
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/data/b","value":"9"}]',
+    ]);
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /testing value \/data\/b failed/);
+  });
+
+  it('watches: kubectl get -w prints each change as it happens', async () => {
+    const child = spawn('kubectl', ['-n', 'shop', 'get', 'cm', '-w', '--output-watch-events'], {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 100 && !out.includes('web'); i++) await sleep(50);
+      await ok(['-n', 'shop', 'create', 'configmap', 'watched', '--from-literal=x=1']);
+      await ok(['-n', 'shop', 'delete', 'configmap', 'watched']);
+      for (let i = 0; i < 100 && !/DELETED\s+watched/.test(out); i++) await sleep(50);
+    } finally {
+      child.kill();
+    }
+    assert.match(out, /ADDED\s+app\s/);
+    assert.match(out, /ADDED\s+watched\s+1\s/);
+    assert.match(out, /DELETED\s+watched\s+1\s/);
+  });
+
+  it('deletes a namespace with everything in it; the system ones stay', async () => {
+    assert.match(await ok(['delete', 'namespace', 'shop']), /namespace "shop" deleted/);
+    assert.equal(await ok(['get', 'cm,secret,sa', '-A', '-o', 'name']), '');
+    const system = await kubectl(['delete', 'namespace', 'kube-system']);
+    assert.match(system.stderr, /Forbidden.*this namespace may not be deleted/);
+  });
+});
