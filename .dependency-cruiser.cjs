@@ -19,7 +19,7 @@ const allowed = {
   elb: ['kernel', 'store'],
   scheduler: ['kernel'],
   // Kubernetes objects, their storage and watches, and their controllers.
-  kube: ['kernel', 'store'],
+  kube: ['kernel', 'store', 'wire'],
   // The Kubernetes API face: REST, watch, discovery and OpenAPI over the kube module.
   'kube-api': ['kernel', 'kube'],
   'control-plane': ['kernel', 'store', 'scheduler', 'wire', 'logs', 'iam', 'elb'],

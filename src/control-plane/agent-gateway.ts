@@ -24,6 +24,7 @@ import { desiredTasks, placedHere, specFor } from './host-tasks.js';
 import { recordUsage } from './task-usage.js';
 import { taskRoleCredentials } from './task-credentials.js';
 import { applyTaskState } from './tasks/task-state.js';
+import { ForeignFeed } from './foreign-workloads.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
 /** The transport the gateway speaks through (a websocket in production, a twin in tests). */
@@ -65,6 +66,8 @@ export class AgentSession implements LogSource {
   private inbox: Promise<void> = Promise.resolve();
   /** Each task's spec as last sent, so a delta carries only what changed. */
   private readonly sent = new Map<string, string>();
+  /** The other face's workloads for this host (Kubernetes pods), if the server has such a face. */
+  private feed?: ForeignFeed;
   /** Tasks changed since the last send, by store key (`<cluster>/<id>`). */
   private readonly dirty = new Set<string>();
   private pending = false;
@@ -129,6 +132,10 @@ export class AgentSession implements LogSource {
     else if (msg.type === 'task-state') {
       const { type: _t, cluster, ...report } = msg;
       const inst = this.instance;
+      if (this.deps.foreign?.owns(report.taskId)) {
+        await this.deps.foreign.report({ id: inst.id, ...(inst.cluster ? { cluster: inst.cluster } : {}) }, report);
+        return;
+      }
       // Over a shared store this server's view may not have the task yet (placed through another
       // server a moment ago): a report found nowhere is looked up again once the view is current,
       // rather than dropped while the agent goes on as if it had been taken.
@@ -244,6 +251,14 @@ export class AgentSession implements LogSource {
       ];
       this.unlisten?.();
       this.unlisten = this.router.listen(this.hostKeys, this.listener);
+      this.feed?.close();
+      // The other face places its workloads on container instances (not on the Fargate fleet).
+      this.feed =
+        this.deps.foreign && cluster
+          ? new ForeignFeed(this.deps.foreign, { id: me.id, cluster }, (tasks, removed) =>
+              this.conn.send({ type: 'desired-delta', seq: ++this.seq, tasks, removed }),
+            )
+          : undefined;
       // The full desired set from a current view: a task placed through another server and not
       // yet seen here would be missing from it, and the agent stops what a full set leaves out.
       await this.deps.store.fresh();
@@ -286,7 +301,8 @@ export class AgentSession implements LogSource {
       this.sent.set(t.id, JSON.stringify(t));
       this.router.hold(t.id, this.listener);
     }
-    this.conn.send({ type: 'desired', seq: ++this.seq, tasks: desired });
+    const foreign = this.feed?.full() ?? [];
+    this.conn.send({ type: 'desired', seq: ++this.seq, tasks: [...desired, ...foreign] });
   }
 
   /** Then only what changed: new or changed specs, and tasks no longer wanted here. */
@@ -326,6 +342,7 @@ export class AgentSession implements LogSource {
   onClose(): Promise<void> {
     clearTimeout(this.silence);
     this.unlisten?.();
+    this.feed?.close();
     this.releaseAll();
     if (!this.options.router) this.router.close();
     for (const r of this.requests.values()) {

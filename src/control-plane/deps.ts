@@ -2,6 +2,7 @@ import type { IamDeps, Sealer } from '../iam/index.js';
 import type { Clock, MetricDatum, PublishMetrics } from '../kernel/index.js';
 import type { EventFiles } from '../logs/index.js';
 import type { SharedStore } from '../store/index.js';
+import type { ForeignWorkloads } from './foreign-workloads.js';
 
 export interface ControlPlaneDeps {
   store: SharedStore;
@@ -34,6 +35,8 @@ export interface ControlPlaneDeps {
   publishMetrics?: PublishMetrics;
   /** CloudWatch alarms' states, for deployment alarms (none: deployments watch no alarms). */
   alarmStates?: (names: readonly string[]) => { name: string; state: string; since: number }[];
+  /** Another face's workloads on the same hosts (Kubernetes pods); none: hosts run ECS tasks only. */
+  foreign?: ForeignWorkloads;
 }
 
 /** One datum of a metric, as CloudWatch's PutMetricData takes it. */

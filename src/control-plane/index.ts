@@ -8,6 +8,7 @@ export * from './container-instances.js';
 export { publishContainerInsights } from './container-insights.js';
 export { taskTop, type TopRow } from './task-top.js';
 export * from './deps.js';
+export type { ForeignWorkloads, HostRef, WorkloadReport } from './foreign-workloads.js';
 export * from './idempotent-ops.js';
 export * from './services/model.js';
 export * from './services/runner.js';

@@ -71,7 +71,7 @@ export function listQuery(q: URLSearchParams) {
 }
 
 /** The patch a PATCH request's media type names, applied to the object as it is now. */
-function patcher(contentType: string, body: Buffer | undefined): (current: KubeObject) => unknown {
+function patcher(scope: Scope, contentType: string, body: Buffer | undefined): (current: KubeObject) => unknown {
   if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor')
     throw new BerthError('NotImplemented', 'server-side apply is not implemented in berth yet', {
       reason: 'unsupported-media-type',
@@ -83,7 +83,7 @@ function patcher(contentType: string, body: Buffer | undefined): (current: KubeO
     case 'application/json-patch+json':
       return (current) => jsonPatch(current, patch);
     case 'application/strategic-merge-patch+json':
-      return (current) => strategicMergePatch(current, patch, META_MERGE_KEYS);
+      return (current) => strategicMergePatch(current, patch, { ...META_MERGE_KEYS, ...(scope.kind.mergeKeys ?? {}) });
     default:
       throw new BerthError(
         'InvalidParameter',
@@ -144,7 +144,7 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
       return { code: 200, body: w.object, warnings: w.warnings };
     }
     case 'PATCH': {
-      const change = patcher(r.contentType, r.body);
+      const change = patcher(scope, r.contentType, r.body);
       const w = await updateObject(deps, scope, name, change, writeOptions(r.query));
       return { code: 200, body: w.object, warnings: w.warnings };
     }

@@ -7,6 +7,7 @@ export type Target =
   | { type: 'openapi-doc'; gv: string }
   | { type: 'collection'; kind: KindDef; namespace?: string }
   | { type: 'item'; kind: KindDef; namespace?: string; name: string }
+  | { type: 'subresource'; kind: KindDef; namespace: string; name: string; sub: string }
   | { type: 'unknown' };
 
 /** Resolves the segments after `/k8s/<cluster>` (already split and decoded). */
@@ -44,10 +45,11 @@ function resource(group: string, version: string, r: string[]): Target {
     if (kind.namespaced) return { type: 'unknown' };
     return { type: 'item', kind, name: second as string };
   }
-  if (first !== 'namespaces' || r.length > 4) return { type: 'unknown' };
+  if (first !== 'namespaces' || r.length > 5) return { type: 'unknown' };
   const kind = kindFor(group, version, third as string);
   if (!kind || !kind.namespaced) return { type: 'unknown' };
   const namespace = second as string;
   if (r.length === 3) return { type: 'collection', kind, namespace };
+  if (r.length === 5) return { type: 'subresource', kind, namespace, name: fourth as string, sub: r[4] as string };
   return { type: 'item', kind, namespace, name: fourth as string };
 }

@@ -1,6 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BerthError } from '../kernel/index.js';
-import { listObjects, type KubeDeps, type KubeObject, type Scope } from '../kube/index.js';
+import {
+  listObjects,
+  POD,
+  type KubeDeps,
+  type KubeObject,
+  type PodHosts,
+  type PodLogSource,
+  type Scope,
+} from '../kube/index.js';
+import { podLog } from './pod-logs.js';
 import { mediaType, readBody } from './body.js';
 import {
   aggregatedDiscovery,
@@ -26,6 +35,9 @@ export interface KubeApiOptions {
   version: string;
   /** How often watches that ask for bookmarks get one (default a minute). */
   bookmarkMs?: number;
+  /** A cluster's pods on berth's hosts, and where their output is read (none: no pod logs). */
+  pods?(cluster: string): PodHosts | undefined;
+  logs?: PodLogSource;
 }
 
 const notFoundStatus = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -163,6 +175,21 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         if (table && get)
           answer = { ...answer, body: toTable(t.kind, [answer.body as KubeObject], { includeObject: include, now }) };
         return send(reply, answer);
+      }
+      case 'subresource': {
+        const pods = o.pods?.(cluster);
+        if (t.kind !== POD || t.sub !== 'log' || !get || !pods || !o.logs)
+          return send(reply, { code: 404, body: notFoundStatus() });
+        return podLog(
+          deps,
+          { cluster, kind: POD, namespace: t.namespace },
+          t.name,
+          pods,
+          o.logs,
+          req,
+          reply,
+          url.searchParams,
+        );
       }
       case 'openapi-v2':
       case 'unknown':

@@ -52,6 +52,7 @@ const AGE: Column = {
   },
 };
 
+const COLUMNS_EXTRA: Record<string, Column[]> = {};
 const COLUMNS: Readonly<Record<string, Column[]>> = {
   Namespace: [
     NAME,
@@ -92,6 +93,87 @@ const COLUMNS: Readonly<Record<string, Column[]>> = {
   ],
 };
 
+type PodStatus = {
+  phase?: string;
+  reason?: string;
+  containerStatuses?: {
+    ready?: boolean;
+    restartCount?: number;
+    state?: { waiting?: { reason?: string }; terminated?: { reason?: string } };
+  }[];
+  initContainerStatuses?: { state?: { terminated?: { exitCode?: number }; running?: unknown } }[];
+  podIP?: string;
+};
+
+/** The STATUS column kubectl shows: a waiting or terminated container's reason, else the phase. */
+function podStatusWord(o: KubeObject): string {
+  if (metaOf(o).deletionTimestamp) return 'Terminating';
+  const st = (o['status'] ?? {}) as PodStatus;
+  const inits = st.initContainerStatuses ?? [];
+  const initDone = inits.filter((c) => c.state?.terminated?.exitCode === 0).length;
+  if (inits.length && initDone < inits.length) return `Init:${initDone}/${inits.length}`;
+  for (const c of st.containerStatuses ?? []) {
+    const why = c.state?.waiting?.reason ?? c.state?.terminated?.reason;
+    if (why && (st.phase !== 'Running' || c.state?.waiting)) return why;
+  }
+  return st.reason ?? st.phase ?? 'Pending';
+}
+
+const podStatus = (o: KubeObject) => (o['status'] ?? {}) as PodStatus;
+
+COLUMNS_EXTRA.Pod = [
+  NAME,
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'The aggregate readiness state of this pod for accepting traffic.',
+    cell: (o) => {
+      const cs = podStatus(o).containerStatuses ?? [];
+      const total = ((o['spec'] as { containers?: unknown[] } | undefined)?.containers ?? []).length;
+      return `${cs.filter((c) => c.ready).length}/${total}`;
+    },
+  },
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'The aggregate status of the containers in this pod.',
+    cell: podStatusWord,
+  },
+  {
+    name: 'Restarts',
+    type: 'string',
+    description: 'The number of times the containers in this pod have been restarted.',
+    cell: (o) => String((podStatus(o).containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)),
+  },
+  AGE,
+];
+COLUMNS_EXTRA.Node = [
+  NAME,
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'The status of the node',
+    cell: (o) => {
+      const ready = (
+        (o['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []
+      ).find((c) => c.type === 'Ready');
+      const word = ready?.status === 'True' ? 'Ready' : 'NotReady';
+      return (o['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable
+        ? `${word},SchedulingDisabled`
+        : word;
+    },
+  },
+  { name: 'Roles', type: 'string', description: 'The roles of the node', cell: () => '<none>' },
+  AGE,
+  {
+    name: 'Version',
+    type: 'string',
+    description: 'Kubelet Version reported by the node.',
+    cell: (o) =>
+      (o['status'] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion ?? '',
+  },
+];
+
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** A list (or one object, or one watch event's object) as a Table. */
@@ -100,7 +182,7 @@ export function toTable(
   objects: KubeObject[],
   o: { resourceVersion?: string; continue?: string; includeObject?: IncludeObject; now: number },
 ): unknown {
-  const columns = COLUMNS[kind.kind] ?? [NAME, AGE];
+  const columns = COLUMNS[kind.kind] ?? COLUMNS_EXTRA[kind.kind] ?? [NAME, AGE];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -1,7 +1,7 @@
 import { BerthError, notFound } from '../kernel/index.js';
 import type { WriteTx } from '../store/index.js';
 import type { KubeDeps } from './deps.js';
-import { NAMESPACE } from './kinds.js';
+import { NAMESPACE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
 import { removeObject } from './objects.js';
 import type { DeleteOptions } from './schemas.js';
@@ -52,11 +52,18 @@ export async function deleteObject(
         ? (((e.value.object['spec'] as { finalizers?: string[] } | undefined)?.finalizers ?? []) as string[])
         : []),
     ];
-    if (finalizers.length || k === NAMESPACE) {
+    // A pod on a node stops first: marked with its grace period, it goes when its host reports
+    // its workload stopped (pod-hosts.ts). Unscheduled or finished, or with no grace, it goes at once.
+    const podSpec = e.value.object['spec'] as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+    const podPhase = (e.value.object['status'] as { phase?: string } | undefined)?.phase;
+    const grace = options.gracePeriodSeconds ?? podSpec?.terminationGracePeriodSeconds ?? 30;
+    const podStops =
+      k === POD && Boolean(podSpec?.nodeName) && podPhase !== 'Succeeded' && podPhase !== 'Failed' && grace > 0;
+    if (finalizers.length || k === NAMESPACE || podStops) {
       if (meta.deletionTimestamp) return { gone: false, object: served(k, e.value.object, e.modRevision) };
       const object: KubeObject = {
         ...e.value.object,
-        metadata: { ...meta, deletionTimestamp: timestamp(deps), deletionGracePeriodSeconds: 0 },
+        metadata: { ...meta, deletionTimestamp: timestamp(deps), deletionGracePeriodSeconds: podStops ? grace : 0 },
       };
       if (k === NAMESPACE)
         object['status'] = { ...((object['status'] as object | undefined) ?? {}), phase: 'Terminating' };

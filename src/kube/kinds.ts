@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } from './schemas.js';
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
+import { nodeSchema, podSchema } from './pod-schema.js';
+import { defaultPod, podCauses, podUpdateCauses } from './pod-rules.js';
 import type { KubeObject } from './meta.js';
 
-export type Cause = { field: string; message: string };
+export type { Cause } from './names.js';
+import type { Cause } from './names.js';
 
 /** A kind served: its names in the API, its schema, and what it checks beyond the schema. */
 export interface KindDef {
@@ -25,6 +28,10 @@ export interface KindDef {
   validateUpdate?(next: KubeObject, prev: KubeObject): Cause[];
   /** Fills in what the API server defaults and folds write-only fields in (a Secret's stringData). */
   normalize?(o: KubeObject): void;
+  /** Whether status is its own subresource: a write of the object keeps the status it had. */
+  keepsStatus?: boolean;
+  /** How a strategic merge patch merges the kind's lists, by dotted path (metadata's always). */
+  mergeKeys?: Readonly<Record<string, string>>;
   /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
   selectableFields?: Readonly<Record<string, (o: KubeObject) => string>>;
 }
@@ -95,6 +102,7 @@ export const NAMESPACE: KindDef = {
   verbs: VERBS,
   schema: namespaceSchema,
   nameProblem: labelProblem,
+  keepsStatus: true,
   normalize(o) {
     const spec = (o['spec'] ?? {}) as Record<string, unknown>;
     if (!Array.isArray(spec['finalizers'])) spec['finalizers'] = ['kubernetes'];
@@ -174,8 +182,64 @@ export const SERVICE_ACCOUNT: KindDef = {
   nameProblem: subdomainProblem,
 };
 
+export const POD: KindDef = {
+  group: '',
+  version: 'v1',
+  kind: 'Pod',
+  plural: 'pods',
+  singular: 'pod',
+  namespaced: true,
+  shortNames: ['po'],
+  verbs: VERBS,
+  schema: podSchema,
+  nameProblem: subdomainProblem,
+  keepsStatus: true,
+  normalize: defaultPod,
+  validate: podCauses,
+  validateUpdate: podUpdateCauses,
+  mergeKeys: {
+    'spec.containers': 'name',
+    'spec.initContainers': 'name',
+    'spec.containers.env': 'name',
+    'spec.initContainers.env': 'name',
+    'spec.containers.ports': 'containerPort',
+    'spec.initContainers.ports': 'containerPort',
+    'spec.containers.volumeMounts': 'mountPath',
+    'spec.initContainers.volumeMounts': 'mountPath',
+    'spec.volumes': 'name',
+    'spec.imagePullSecrets': 'name',
+    'spec.hostAliases': 'ip',
+  },
+  selectableFields: {
+    'spec.nodeName': (o) => String((o['spec'] as { nodeName?: string } | undefined)?.nodeName ?? ''),
+    'spec.restartPolicy': (o) => String((o['spec'] as { restartPolicy?: string } | undefined)?.restartPolicy ?? ''),
+    'spec.schedulerName': (o) => String((o['spec'] as { schedulerName?: string } | undefined)?.schedulerName ?? ''),
+    'spec.serviceAccountName': (o) =>
+      String((o['spec'] as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? ''),
+    'status.phase': (o) => String((o['status'] as { phase?: string } | undefined)?.phase ?? ''),
+    'status.podIP': (o) => String((o['status'] as { podIP?: string } | undefined)?.podIP ?? ''),
+  },
+};
+
+export const NODE: KindDef = {
+  group: '',
+  version: 'v1',
+  kind: 'Node',
+  plural: 'nodes',
+  singular: 'node',
+  namespaced: false,
+  shortNames: ['no'],
+  verbs: VERBS,
+  schema: nodeSchema,
+  nameProblem: subdomainProblem,
+  keepsStatus: true,
+  selectableFields: {
+    'spec.unschedulable': (o) => String((o['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable ?? false),
+  },
+};
+
 /** Every kind served, by group and version. */
-export const KINDS: readonly KindDef[] = [NAMESPACE, CONFIG_MAP, SECRET, SERVICE_ACCOUNT];
+export const KINDS: readonly KindDef[] = [NAMESPACE, CONFIG_MAP, SECRET, SERVICE_ACCOUNT, POD, NODE];
 
 /** The kind a group, version and resource name (plural, as in a path) name, if served. */
 export function kindFor(group: string, version: string, plural: string): KindDef | undefined {

@@ -1,5 +1,8 @@
 import { compileLinear, invalidParameter } from '../kernel/index.js';
 
+/** What is wrong with one field: the API server's cause. */
+export type Cause = { field: string; message: string };
+
 /**
  * Kubernetes' rules for names, label keys and values, checked on RE2 (linear time, whatever a
  * request carries). The messages are the API server's, word for word: clients and users match on

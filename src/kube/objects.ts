@@ -117,7 +117,7 @@ export async function updateObject(
         { resource: scope.kind.plural, name, group: scope.kind.group },
       );
     const next = updatedObject(scope, { ...body, metadata: { ...metaOf(body), name } }, prev.value.object);
-    if (scope.kind === NAMESPACE) next['status'] = prev.value.object['status'];
+    if (scope.kind.keepsStatus) next['status'] = prev.value.object['status'];
     validateObject(scope.kind, next);
     if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };
     const finalized = metaOf(next).deletionTimestamp && !(metaOf(next).finalizers ?? []).length;

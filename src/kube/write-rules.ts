@@ -89,6 +89,8 @@ export function newObject(deps: KubeDeps, scope: Scope, o: KubeObject): KubeObje
   delete (meta as { selfLink?: string }).selfLink;
   delete (meta as { managedFields?: unknown }).managedFields;
   const out: KubeObject = { ...o, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
+  // A status is the server's to write (its subresource): what a new object says of it is dropped.
+  if (k.keepsStatus) delete out['status'];
   k.normalize?.(out);
   return out;
 }

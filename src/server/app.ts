@@ -6,7 +6,7 @@ import { registryAuthorization } from './registry-authz.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
 import { kubeApiPlugin } from '../kube-api/index.js';
-import { KUBE_CLUSTER, type KubeDeps } from '../kube/index.js';
+import { KUBE_CLUSTER, type KubeDeps, type PodHosts, type PodLogSource } from '../kube/index.js';
 import type { BerthConfig } from './config.js';
 import { Regions } from './regions.js';
 import { version } from './version.js';
@@ -22,6 +22,8 @@ export interface AppDeps {
   controlPlane: ControlPlaneDeps;
   /** Every region served, the default one being `registry` and `controlPlane` (default: only that one). */
   regions?: Regions;
+  /** The Kubernetes face (berth.ts makes it with the agents' sessions); without: objects only, no pods run. */
+  kube?: { deps: KubeDeps; pods?: PodHosts; logs?: PodLogSource };
 }
 
 export const SOCKET_IDLE_MS = 30_000;
@@ -69,11 +71,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
   // Kubernetes: one cluster, `default`, over the default region's store (EKS clusters come later).
-  const kube: KubeDeps = { store: deps.controlPlane.store, clock: deps.clock, logger: deps.logger };
+  const kube = deps.kube ?? { deps: { store: deps.controlPlane.store, clock: deps.clock, logger: deps.logger } };
   await app.register(kubeApiPlugin, {
-    cluster: (name: string) => (name === KUBE_CLUSTER ? kube : undefined),
+    cluster: (name: string) => (name === KUBE_CLUSTER ? kube.deps : undefined),
     strict: deps.config.auth === 'strict',
     version,
+    ...(kube.pods ? { pods: (name: string) => (name === KUBE_CLUSTER ? kube.pods : undefined) } : {}),
+    ...(kube.logs ? { logs: kube.logs } : {}),
   });
   await app.register(registryPlugin, {
     deps: deps.registry,

@@ -24,7 +24,14 @@ import { expireEvents, pruneEventFiles } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
-import { ensureSystemNamespaces, KUBE_CLUSTER, pruneTombstones, startNamespaceController } from '../kube/index.js';
+import {
+  ensureSystemNamespaces,
+  KUBE_CLUSTER,
+  pruneTombstones,
+  startNamespaceController,
+  startPodControllers,
+} from '../kube/index.js';
+import { kubeFace } from './kube-face.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
@@ -127,9 +134,11 @@ export async function startBerth(
       });
       lifecycle.started('region scan', regionScan);
     }
-    const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions });
-    lifecycle.started('http', () => app.close());
     const sessions = new AgentSessions();
+    const kube = kubeFace(controlPlane, systemClock, logger, sessions);
+    lifecycle.started('kubernetes pods', () => kube.pods.close());
+    const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions, kube });
+    lifecycle.started('http', () => app.close());
     const lookup = (name?: string) => (name === undefined ? controlPlane : regions.get(name)?.controlPlane);
     mountLogsEndpoint(app, lookup, sessions, config.auth === 'open');
     mountFargateEndpoints(app, lookup, {
@@ -235,16 +244,19 @@ export async function startBerth(
       });
     });
     // Kubernetes: the default cluster's namespaces, then its controllers and upkeep on the leader.
-    const kube = { store: controlPlane.store, clock: systemClock, logger };
-    await ensureSystemNamespaces(kube, KUBE_CLUSTER);
+    await ensureSystemNamespaces(kube.deps, KUBE_CLUSTER);
     leaderWork.add('kubernetes namespaces', () => {
-      const c = startNamespaceController(kube, logger, () => [KUBE_CLUSTER]);
+      const c = startNamespaceController(kube.deps, logger, () => [KUBE_CLUSTER]);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes nodes and scheduler', () => {
+      const c = startPodControllers(kube.deps, KUBE_CLUSTER, kube.hosts, logger);
       return () => c.stop();
     });
     leaderWork.add('kubernetes tombstones', () =>
       every(60_000, async () => {
         try {
-          await pruneTombstones(kube);
+          await pruneTombstones(kube.deps);
         } catch (e) {
           logger.error({ err: String(e) }, 'pruning Kubernetes tombstones failed');
         }

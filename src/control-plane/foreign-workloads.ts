@@ -1,0 +1,79 @@
+import type { TaskStateMessage, WorkloadSpec } from '../wire/index.js';
+
+/** A host as another face knows it: its container instance id and the ECS cluster it joined. */
+export interface HostRef {
+  id: string;
+  cluster?: string;
+}
+
+/** A workload's report from its host, as the agent sends it. */
+export type WorkloadReport = Omit<TaskStateMessage, 'type' | 'cluster'>;
+
+/**
+ * Workloads another face places on berth's hosts beside ECS tasks (Kubernetes pods). The agent
+ * gateway sends a host the face's workloads with its tasks, and hands the face the reports about
+ * them; the face decides everything else. The server provides it (the control plane does not
+ * know the face).
+ */
+export interface ForeignWorkloads {
+  /** Every workload the host should run (or stop) now. */
+  forHost(host: HostRef): WorkloadSpec[];
+  /** Calls back with a host's id when what it runs may have changed; returns the unsubscribe. */
+  watch(listener: (hostId: string) => void): () => void;
+  /** Whether a workload id is one of the face's. */
+  owns(workloadId: string): boolean;
+  /** A report about one of the face's workloads, from the host that runs it. */
+  report(host: HostRef, report: WorkloadReport): Promise<void>;
+}
+
+/**
+ * What one agent session has sent of the other face's workloads: the full set on (re)connect,
+ * then deltas when the face says the host's workloads changed (coalesced to one per turn).
+ */
+export class ForeignFeed {
+  private readonly sent = new Map<string, string>();
+  private pending = false;
+  private readonly unwatch: () => void;
+
+  constructor(
+    private readonly foreign: ForeignWorkloads,
+    private readonly host: HostRef,
+    private readonly sendDelta: (changed: WorkloadSpec[], removed: string[]) => void,
+  ) {
+    this.unwatch = foreign.watch((hostId) => {
+      if (hostId !== host.id || this.pending) return;
+      this.pending = true;
+      queueMicrotask(() => {
+        this.pending = false;
+        this.delta();
+      });
+    });
+  }
+
+  /** Every workload of the face for the host, remembered as sent. */
+  full(): WorkloadSpec[] {
+    const all = this.foreign.forHost(this.host);
+    this.sent.clear();
+    for (const w of all) this.sent.set(w.id, JSON.stringify(w));
+    return all;
+  }
+
+  private delta(): void {
+    const changed: WorkloadSpec[] = [];
+    const keep = new Set<string>();
+    for (const w of this.foreign.forHost(this.host)) {
+      keep.add(w.id);
+      const body = JSON.stringify(w);
+      if (this.sent.get(w.id) === body) continue;
+      this.sent.set(w.id, body);
+      changed.push(w);
+    }
+    const removed = [...this.sent.keys()].filter((id) => !keep.has(id));
+    for (const id of removed) this.sent.delete(id);
+    if (changed.length || removed.length) this.sendDelta(changed, removed);
+  }
+
+  close(): void {
+    this.unwatch();
+  }
+}

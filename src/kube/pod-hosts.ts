@@ -1,0 +1,174 @@
+import type { Logger } from '../kernel/index.js';
+import type { WorkloadSpec } from '../wire/index.js';
+import type { KubeDeps } from './deps.js';
+import { NODE, POD } from './kinds.js';
+import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject, type StoredObject } from './object.js';
+import { removeObject } from './objects.js';
+import { podStatusFrom, type PodReport } from './pod-status.js';
+import { podWorkload, workloadIdOf } from './pod-workload.js';
+import { timestamp } from './write-rules.js';
+
+/** A berth host as Kubernetes sees it: the node it is. */
+export const HOST_ID_ANNOTATION = 'berth.dev/host-id';
+
+/**
+ * A cluster's pods on berth's hosts: the agent gateway's "other face" (control-plane's
+ * ForeignWorkloads, matched by shape). It keeps an index from the store's commits — pods by node,
+ * workload ids to pods, nodes to hosts — so that a host's set is read without a scan, and tells
+ * the gateway which hosts a commit concerns. Reports become the pods' status; a pod being deleted
+ * goes once its host says its workload has stopped.
+ */
+export class PodHosts {
+  private readonly pods = new Map<string, KubeObject>();
+  private readonly byWorkload = new Map<string, string>();
+  private readonly byNode = new Map<string, Set<string>>();
+  private readonly hostOfNode = new Map<string, string>();
+  private readonly nodeOfHost = new Map<string, string>();
+  private readonly addressOfNode = new Map<string, string>();
+  private readonly listeners = new Set<(hostId: string) => void>();
+  private readonly unsubscribe: () => void;
+  private readonly podPrefix: string;
+  private readonly nodePrefix: string;
+
+  constructor(
+    private readonly deps: KubeDeps,
+    private readonly cluster: string,
+    private readonly logger?: Logger,
+  ) {
+    this.podPrefix = resourcePrefix({ cluster, kind: POD });
+    this.nodePrefix = resourcePrefix({ cluster, kind: NODE });
+    this.unsubscribe = deps.store.subscribe((changes) => {
+      const hosts = new Set<string>();
+      for (const c of changes) {
+        if (c.table !== kubeObjects.name) continue;
+        const o = c.type === 'put' ? (c.value as StoredObject).object : undefined;
+        if (c.key.startsWith(this.podPrefix)) for (const h of this.setPod(c.key, o)) hosts.add(h);
+        else if (c.key.startsWith(this.nodePrefix)) for (const h of this.setNode(c.key, o)) hosts.add(h);
+      }
+      for (const h of hosts) for (const l of this.listeners) l(h);
+    });
+    deps.store.read((tx) => {
+      for (const e of tx.list(kubeObjects, { prefix: this.nodePrefix })) this.setNode(e.key, e.value.object);
+      for (const e of tx.list(kubeObjects, { prefix: this.podPrefix })) this.setPod(e.key, e.value.object);
+    });
+  }
+
+  /** Updates the index for a pod (or its removal); returns the hosts concerned. */
+  private setPod(key: string, o: KubeObject | undefined): string[] {
+    const hosts: string[] = [];
+    const was = this.pods.get(key);
+    const wasNode = was && (was['spec'] as { nodeName?: string }).nodeName;
+    if (was) {
+      this.byWorkload.delete(workloadIdOf(was));
+      if (wasNode) this.byNode.get(wasNode)?.delete(key);
+      const h = wasNode && this.hostOfNode.get(wasNode);
+      if (h) hosts.push(h);
+      this.pods.delete(key);
+    }
+    if (o) {
+      this.pods.set(key, o);
+      this.byWorkload.set(workloadIdOf(o), key);
+      const node = (o['spec'] as { nodeName?: string }).nodeName;
+      if (node) {
+        const set = this.byNode.get(node) ?? new Set<string>();
+        set.add(key);
+        this.byNode.set(node, set);
+        const h = this.hostOfNode.get(node);
+        if (h && !hosts.includes(h)) hosts.push(h);
+      }
+    }
+    return hosts;
+  }
+
+  private setNode(key: string, o: KubeObject | undefined): string[] {
+    const name = key.slice(this.nodePrefix.length);
+    const old = this.hostOfNode.get(name);
+    if (old) this.nodeOfHost.delete(old);
+    this.hostOfNode.delete(name);
+    this.addressOfNode.delete(name);
+    const host = o ? metaOf(o).annotations?.[HOST_ID_ANNOTATION] : undefined;
+    if (host) {
+      this.hostOfNode.set(name, host);
+      this.nodeOfHost.set(host, name);
+      const addr = (
+        (o?.['status'] as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []
+      ).find((a) => a.type === 'InternalIP')?.address;
+      if (addr) this.addressOfNode.set(name, addr);
+    }
+    return [...new Set([old, host].filter((h): h is string => Boolean(h)))];
+  }
+
+  forHost(host: { id: string }): WorkloadSpec[] {
+    const node = this.nodeOfHost.get(host.id);
+    if (!node) return [];
+    const out: WorkloadSpec[] = [];
+    for (const key of this.byNode.get(node) ?? []) {
+      const pod = this.pods.get(key);
+      const phase = (pod?.['status'] as { phase?: string } | undefined)?.phase;
+      // A pod that has finished is not run again: its workload is left out once it is stopped.
+      if (pod && phase !== 'Succeeded' && phase !== 'Failed') out.push(podWorkload(pod));
+    }
+    return out;
+  }
+
+  watch(listener: (hostId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  owns(workloadId: string): boolean {
+    return this.byWorkload.has(workloadId);
+  }
+
+  /** The host the pod's node is, and the node's address. */
+  nodeOf(pod: KubeObject): { hostId?: string; address?: string } {
+    const node = (pod['spec'] as { nodeName?: string }).nodeName;
+    if (!node) return {};
+    const hostId = this.hostOfNode.get(node);
+    const address = this.addressOfNode.get(node);
+    return { ...(hostId ? { hostId } : {}), ...(address ? { address } : {}) };
+  }
+
+  async report(host: { id: string }, r: PodReport): Promise<void> {
+    const key = this.byWorkload.get(r.taskId);
+    if (!key) return;
+    await this.deps.store.transact((tx) => {
+      const e = tx.get(kubeObjects, key);
+      if (!e || workloadIdOf(e.value.object) !== r.taskId) return;
+      const pod = e.value.object;
+      const node = (pod['spec'] as { nodeName?: string }).nodeName;
+      if (!node || this.hostOfNode.get(node) !== host.id) return;
+      const scope = { cluster: this.cluster, kind: POD, namespace: metaOf(pod).namespace as string };
+      if (metaOf(pod).deletionTimestamp && r.phase === 'stopped') {
+        removeObject(tx, scope, key, this.deps.clock.now().getTime());
+        return;
+      }
+      const status = podStatusFrom(pod, r, this.addressOfNode.get(node), timestamp(this.deps));
+      if (JSON.stringify(status) === JSON.stringify(pod['status'])) return;
+      tx.put(kubeObjects, { key, object: { ...pod, status } });
+    });
+    this.logger?.debug?.({ pod: key, phase: r.phase }, 'pod report');
+  }
+
+  /** The pod a workload id is, if any. */
+  podKey(workloadId: string): string | undefined {
+    return this.byWorkload.get(workloadId);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
+
+export const podKeyOf = (cluster: string, namespace: string, name: string) =>
+  objectKey({ cluster, kind: POD, namespace }, name);
+
+/** Where a pod's container output is read: the agent of the host that runs it. */
+export interface PodLogSource {
+  read(
+    hostId: string,
+    workloadId: string,
+    container: string,
+    q: { limit?: number; fromEnd?: boolean; startTime?: number },
+  ): Promise<{ timestamp: number; stream: string; message: string }[]>;
+}

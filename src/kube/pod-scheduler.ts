@@ -1,0 +1,152 @@
+import type { KubeDeps } from './deps.js';
+import { NODE, POD } from './kinds.js';
+import { kubeObjects, metaOf, resourcePrefix, type KubeObject } from './object.js';
+import { specOf, type PodSpec } from './pod-rules.js';
+import { bytes, milliCpu } from './quantity.js';
+import { timestamp } from './write-rules.js';
+
+/**
+ * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
+ * schedulable node whose labels match its nodeSelector and whose allocatable CPU, memory and pod
+ * count its requests fit in (beside the pods already bound there), the least requested first.
+ * A pod that fits nowhere is marked Unschedulable with the scheduler's message.
+ */
+interface Room {
+  name: string;
+  labels: Record<string, string>;
+  cpu: number;
+  memory: number;
+  pods: number;
+}
+
+const requests = (s: PodSpec) => {
+  const sum = (which: 'cpu' | 'memory') =>
+    s.containers.reduce((n, c) => {
+      const q = c.resources?.requests?.[which];
+      return n + ((which === 'cpu' ? milliCpu(q) : bytes(q)) ?? 0);
+    }, 0);
+  return { cpu: sum('cpu'), memory: sum('memory') };
+};
+
+const finished = (p: KubeObject) => {
+  const phase = (p['status'] as { phase?: string } | undefined)?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+};
+
+function rooms(nodes: KubeObject[], pods: KubeObject[]): Map<string, Room> {
+  const out = new Map<string, Room>();
+  for (const n of nodes) {
+    const st = (n['status'] ?? {}) as {
+      allocatable?: Record<string, string>;
+      conditions?: { type: string; status: string }[];
+    };
+    const ready = st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (!ready || (n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) continue;
+    out.set(metaOf(n).name as string, {
+      name: metaOf(n).name as string,
+      labels: metaOf(n).labels ?? {},
+      cpu: milliCpu(st.allocatable?.['cpu']) ?? 0,
+      memory: bytes(st.allocatable?.['memory']) ?? 0,
+      pods: Number(st.allocatable?.['pods'] ?? 110),
+    });
+  }
+  for (const p of pods) {
+    const node = specOf(p).nodeName;
+    const room = node ? out.get(node) : undefined;
+    if (!room || finished(p)) continue;
+    const r = requests(specOf(p));
+    room.cpu -= r.cpu;
+    room.memory -= r.memory;
+    room.pods -= 1;
+  }
+  return out;
+}
+
+/** One pass over the cluster's pending pods. Returns how many were bound. */
+export async function schedulePods(deps: KubeDeps, cluster: string): Promise<number> {
+  const now = timestamp(deps);
+  return deps.store.transact((tx) => {
+    const pods = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: POD }) });
+    const nodes = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: NODE }) }).map((e) => e.value.object);
+    const pending = pods.filter((e) => !specOf(e.value.object).nodeName && !metaOf(e.value.object).deletionTimestamp);
+    if (!pending.length) return 0;
+    const free = rooms(
+      nodes,
+      pods.map((e) => e.value.object),
+    );
+    let bound = 0;
+    // At most 50 a pass: one transaction stays within etcd's 128 operations; the next pass takes the rest.
+    for (const e of pending.sort((a, b) => a.createRevision - b.createRevision).slice(0, 50)) {
+      const pod = e.value.object;
+      const s = specOf(pod);
+      const need = requests(s);
+      const reasons = new Map<string, number>();
+      const why = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      let best: Room | undefined;
+      for (const room of free.values()) {
+        const selector = s.nodeSelector ?? {};
+        if (Object.entries(selector).some(([k, v]) => room.labels[k] !== v)) {
+          why("node(s) didn't match Pod's node affinity/selector");
+          continue;
+        }
+        if (room.cpu < need.cpu) why('Insufficient cpu');
+        else if (room.memory < need.memory) why('Insufficient memory');
+        else if (room.pods < 1) why('Too many pods');
+        else if (!best || room.cpu / Math.max(1, need.cpu + 1) > best.cpu / Math.max(1, need.cpu + 1)) best = room;
+      }
+      const prevStatus = (pod['status'] ?? {}) as Record<string, unknown>;
+      const others = ((prevStatus['conditions'] ?? []) as { type: string }[]).filter((c) => c.type !== 'PodScheduled');
+      if (best) {
+        best.cpu -= need.cpu;
+        best.memory -= need.memory;
+        best.pods -= 1;
+        bound++;
+        tx.put(kubeObjects, {
+          key: e.key,
+          object: {
+            ...pod,
+            spec: { ...s, nodeName: best.name },
+            status: {
+              ...prevStatus,
+              conditions: [
+                ...others,
+                { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now },
+              ],
+            },
+          },
+        });
+        continue;
+      }
+      const total = nodes.length;
+      const message = `0/${total} nodes are available: ${
+        [...reasons].map(([r, n]) => `${n} ${r}`).join(', ') || `${total} node(s) were not ready`
+      }. preemption: not eligible due to preemptionPolicy=Never.`;
+      const was = ((prevStatus['conditions'] ?? []) as { type: string; message?: string }[]).find(
+        (c) => c.type === 'PodScheduled',
+      );
+      if (was?.message === message) continue;
+      tx.put(kubeObjects, {
+        key: e.key,
+        object: {
+          ...pod,
+          status: {
+            ...prevStatus,
+            phase: 'Pending',
+            conditions: [
+              ...others,
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message,
+                lastProbeTime: null,
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+      });
+    }
+    return bound;
+  });
+}

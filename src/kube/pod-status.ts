@@ -1,0 +1,123 @@
+import type { TaskStateMessage } from '../wire/index.js';
+import { metaOf, type KubeObject } from './meta.js';
+import { specOf } from './pod-rules.js';
+
+/** A host's report on a pod's workload, as the agent sends it. */
+export type PodReport = Omit<TaskStateMessage, 'type' | 'cluster'>;
+
+const iso = (ms: number | undefined) =>
+  ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+type ReportedContainer = PodReport['containers'][number];
+
+function containerStatus(
+  name: string,
+  image: string,
+  c: ReportedContainer | undefined,
+  r: PodReport,
+  initializing: boolean,
+) {
+  const state =
+    c?.state === 'running'
+      ? { running: { startedAt: iso(r.startedAt) } }
+      : c?.state === 'exited'
+        ? {
+            terminated: {
+              exitCode: c.exitCode ?? 0,
+              reason: c.failure?.cause === 'oom-killed' ? 'OOMKilled' : (c.exitCode ?? 0) === 0 ? 'Completed' : 'Error',
+              ...(c.reason ? { message: c.reason } : {}),
+              ...(r.startedAt ? { startedAt: iso(r.startedAt) } : {}),
+              ...(r.stoppedAt ? { finishedAt: iso(r.stoppedAt) } : {}),
+            },
+          }
+        : {
+            waiting: {
+              reason:
+                c?.failure?.cause === 'image-pull'
+                  ? 'ErrImagePull'
+                  : c?.failure?.cause === 'container-start'
+                    ? 'CreateContainerError'
+                    : initializing
+                      ? 'PodInitializing'
+                      : 'ContainerCreating',
+              ...(c?.failure?.message ? { message: c.failure.message } : {}),
+            },
+          };
+  return {
+    name,
+    image,
+    imageID: c?.imageDigest ?? '',
+    ...(c?.runtimeId ? { containerID: `berth://${c.runtimeId}` } : {}),
+    ready: c?.state === 'running' && c.health !== 'unhealthy',
+    started: c?.state === 'running',
+    restartCount: 0,
+    state,
+  };
+}
+
+/** What a pod's status becomes with a report from its node (hostIP: the node's address). */
+export function podStatusFrom(
+  pod: KubeObject,
+  r: PodReport,
+  hostIP: string | undefined,
+  now: string,
+): Record<string, unknown> {
+  const s = specOf(pod);
+  const prev = (pod['status'] ?? {}) as Record<string, unknown>;
+  const byName = new Map(r.containers.map((c) => [c.name, c]));
+  const inits = (s.initContainers ?? []).map((c) =>
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), r, false),
+  );
+  const initialized = inits.every((c) => 'terminated' in c.state && c.state.terminated?.exitCode === 0);
+  const mains = s.containers.map((c) => containerStatus(c.name, c.image ?? '', byName.get(c.name), r, !initialized));
+  const ended = r.phase === 'stopped' || r.phase === 'tearing-down' || r.phase === 'stopping';
+  const exitCodes = s.containers.map((c) => byName.get(c.name)?.exitCode);
+  const phase =
+    !r.phase || r.phase === 'preparing' || r.phase === 'pulling' || r.phase === 'starting'
+      ? r.ended
+        ? 'Failed'
+        : 'Pending'
+      : r.phase === 'running'
+        ? 'Running'
+        : metaOf(pod).deletionTimestamp
+          ? ((prev['phase'] as string | undefined) ?? 'Running')
+          : ended && exitCodes.every((x) => x === 0)
+            ? 'Succeeded'
+            : 'Failed';
+  const ready = phase === 'Running' && mains.every((c) => c.ready);
+  const condition = (type: string, ok: boolean) => {
+    const was = ((prev['conditions'] ?? []) as { type: string; status: string; lastTransitionTime?: string }[]).find(
+      (c) => c.type === type,
+    );
+    const status = ok ? 'True' : 'False';
+    return {
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: was?.status === status ? was.lastTransitionTime : now,
+    };
+  };
+  return {
+    phase,
+    conditions: [
+      condition('PodReadyToStartContainers', r.phase !== undefined && r.phase !== 'preparing'),
+      condition('Initialized', initialized),
+      condition('Ready', ready),
+      condition('ContainersReady', ready),
+      condition('PodScheduled', true),
+    ],
+    ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
+    ...(r.network?.ip
+      ? { podIP: r.network.ip, podIPs: [{ ip: r.network.ip }] }
+      : prev['podIP']
+        ? { podIP: prev['podIP'], podIPs: prev['podIPs'] }
+        : {}),
+    startTime: (prev['startTime'] as string | undefined) ?? now,
+    ...(inits.length ? { initContainerStatuses: inits } : {}),
+    containerStatuses: mains,
+    qosClass: prev['qosClass'] ?? 'BestEffort',
+    ...(r.ended?.message && phase === 'Failed'
+      ? { message: r.ended.message, reason: r.ended.cause === 'image-pull' ? 'ErrImagePull' : 'Error' }
+      : {}),
+  };
+}

@@ -1,0 +1,161 @@
+import type { ContainerSpec, Probe as WorkloadProbe, WorkloadSpec } from '../wire/index.js';
+import { metaOf, type KubeObject } from './meta.js';
+import { specOf, type Container, type Probe } from './pod-rules.js';
+import { bytes, milliCpu } from './quantity.js';
+
+/**
+ * A pod as the neutral workload its node's agent runs: one sandbox with an address of its own
+ * (or the node's network), init containers first, each after the one before has succeeded, then
+ * the pod's containers; the pod's restart policy on each (init containers restart on failure
+ * unless it is Never), Kubernetes' back-off, its probes, its grace period.
+ */
+export const workloadIdOf = (pod: KubeObject): string => (metaOf(pod).uid ?? '').replaceAll('-', '');
+
+const seconds = (s: number | undefined, dflt: number) => (s ?? dflt) * 1000;
+
+function probeOf(p: Probe | undefined, ports: Container['ports']): WorkloadProbe | undefined {
+  if (!p) return undefined;
+  const port = (v: number | string) =>
+    typeof v === 'number' ? v : (ports?.find((x) => x.name === v)?.containerPort ?? 0);
+  const action = p.exec
+    ? { type: 'exec' as const, command: p.exec.command ?? [] }
+    : p.httpGet
+      ? {
+          type: 'http' as const,
+          port: port(p.httpGet.port),
+          path: p.httpGet.path ?? '/',
+          ...(p.httpGet.host ? { host: p.httpGet.host } : {}),
+        }
+      : p.tcpSocket
+        ? {
+            type: 'tcp' as const,
+            port: port(p.tcpSocket.port),
+            ...(p.tcpSocket.host ? { host: p.tcpSocket.host } : {}),
+          }
+        : undefined;
+  if (!action) return undefined;
+  return {
+    action,
+    initialDelayMs: seconds(p.initialDelaySeconds, 0),
+    periodMs: seconds(p.periodSeconds, 10),
+    timeoutMs: seconds(p.timeoutSeconds, 1),
+    failureThreshold: p.failureThreshold ?? 3,
+    successThreshold: p.successThreshold ?? 1,
+    gracePeriodMs: 0,
+  };
+}
+
+function userOf(pod: KubeObject, c: Container): string | undefined {
+  const podCtx = specOf(pod).securityContext ?? {};
+  const ctx = c.securityContext ?? {};
+  const uid = ctx['runAsUser'] ?? podCtx['runAsUser'];
+  const gid = ctx['runAsGroup'] ?? podCtx['runAsGroup'];
+  if (uid === undefined) return undefined;
+  return gid === undefined ? String(uid) : `${String(uid)}:${String(gid)}`;
+}
+
+function containerOf(
+  pod: KubeObject,
+  c: Container,
+  init: boolean,
+  after: string | undefined,
+  inits: string[],
+): ContainerSpec {
+  const s = specOf(pod);
+  const policy = s.restartPolicy ?? 'Always';
+  const cpu = milliCpu(c.resources?.requests?.['cpu']);
+  const memLimit = bytes(c.resources?.limits?.['memory']);
+  const memRequest = bytes(c.resources?.requests?.['memory']);
+  const ctx = c.securityContext ?? {};
+  const caps = (ctx['capabilities'] ?? {}) as { add?: string[]; drop?: string[] };
+  const health = probeOf(c.livenessProbe, c.ports);
+  const readiness = probeOf(c.readinessProbe, c.ports);
+  const startup = probeOf(c.startupProbe, c.ports);
+  const user = userOf(pod, c);
+  return {
+    name: c.name,
+    image: c.image as string,
+    ...(c.command ? { command: c.command } : {}),
+    ...(c.args ? { args: c.args } : {}),
+    env: (c.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    secretEnv: [],
+    ...(c.workingDir ? { workingDir: c.workingDir } : {}),
+    ...(user ? { user } : {}),
+    mounts: (c.volumeMounts ?? []).map((m) => ({
+      volume: m.name,
+      containerPath: m.mountPath,
+      readOnly: m.readOnly ?? false,
+    })),
+    resources: {
+      // 1024 shares a core, as the kubelet gives cgroup cpu.shares (2 at the least).
+      cpuShares: Math.max(2, Math.round(((cpu ?? 0) * 1024) / 1000)),
+      ...(memLimit ? { memoryLimitBytes: memLimit } : {}),
+      ...(memRequest ? { memoryReservationBytes: memRequest } : {}),
+    },
+    security: {
+      privileged: ctx['privileged'] === true,
+      readonlyRootfs: ctx['readOnlyRootFilesystem'] === true,
+      capAdd: caps.add ?? [],
+      capDrop: caps.drop ?? [],
+      init: false,
+      tmpfs: [],
+      rlimits: [],
+    },
+    labels: {
+      'io.kubernetes.pod.name': metaOf(pod).name ?? '',
+      'io.kubernetes.pod.namespace': metaOf(pod).namespace ?? '',
+      'io.kubernetes.container.name': c.name,
+    },
+    hostAliases: (s.hostAliases ?? []).flatMap((a) => (a.hostnames ?? []).map((hostname) => ({ hostname, ip: a.ip }))),
+    ports: (c.ports ?? []).map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
+    })),
+    // A pod ends when its containers have (with restarts, never): each one counts.
+    essential: !init,
+    startAfter: init
+      ? after
+        ? [{ container: after, condition: 'succeeded' }]
+        : []
+      : inits.map((name) => ({ container: name, condition: 'succeeded' as const })).slice(-1),
+    restart: {
+      policy: policy === 'Never' ? 'never' : init || policy === 'OnFailure' ? 'on-failure' : 'always',
+      ignoredExitCodes: [],
+      backoff: true,
+    },
+    stop: { timeoutMs: seconds(s.terminationGracePeriodSeconds, 30), signal: 'TERM' },
+    probes: {
+      ...(health ? { liveness: health } : {}),
+      ...(readiness ? { readiness } : {}),
+      ...(startup ? { startup } : {}),
+    },
+    log: { type: 'file' },
+  };
+}
+
+export function podWorkload(pod: KubeObject): WorkloadSpec {
+  const meta = metaOf(pod);
+  const s = specOf(pod);
+  const inits = (s.initContainers ?? []).map((c) => c.name);
+  const grace = meta.deletionGracePeriodSeconds ?? undefined;
+  return {
+    id: workloadIdOf(pod),
+    ref: `pod/${meta.namespace ?? ''}/${meta.name ?? ''}`,
+    desired: meta.deletionTimestamp ? 'stopped' : 'running',
+    sandbox: {
+      hostname: (s.hostname ?? meta.name ?? 'pod').slice(0, 63),
+      network: { mode: s.hostNetwork ? 'host' : 'own' },
+      volumes: (s.volumes ?? []).map((v) =>
+        v.hostPath
+          ? { name: v.name, source: { type: 'host', path: v.hostPath.path } }
+          : { name: v.name, source: { type: 'workload' } },
+      ),
+      platformEnv: {},
+      ...(grace !== undefined && grace !== null && meta.deletionTimestamp ? { stopGraceMs: grace * 1000 } : {}),
+    },
+    containers: [
+      ...(s.initContainers ?? []).map((c, i) => containerOf(pod, c, true, inits[i - 1], inits)),
+      ...s.containers.map((c) => containerOf(pod, c, false, undefined, inits)),
+    ],
+  };
+}

@@ -1,0 +1,47 @@
+import {
+  AgentSessions,
+  containerInstances,
+  type ContainerInstanceRecord,
+  type ControlPlaneDeps,
+} from '../control-plane/index.js';
+import type { Clock, Logger } from '../kernel/index.js';
+import { KUBE_CLUSTER, PodHosts, type HostSource, type KubeDeps, type PodLogSource } from '../kube/index.js';
+
+/** The ECS cluster whose container instances are the Kubernetes cluster's nodes (the local agent's). */
+export const NODE_POOL = 'default';
+
+/**
+ * Kubernetes over the default region: its objects in the region's store, its pods sent to the
+ * hosts of the ECS cluster `default` through the agent gateway (as the gateway's other face),
+ * their output read through the agents' sessions.
+ */
+export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: Logger, sessions: AgentSessions) {
+  const deps: KubeDeps = { store: controlPlane.store, clock, logger };
+  const pods = new PodHosts(deps, KUBE_CLUSTER, logger);
+  const hosts: HostSource = {
+    hosts: () =>
+      controlPlane.store
+        .read((tx) => tx.list(containerInstances, { prefix: `${NODE_POOL}/` }))
+        .map((e) => e.value as ContainerInstanceRecord)
+        .filter((i) => i.status === 'ACTIVE')
+        .map((i) => ({
+          id: i.id,
+          name: i.hostname ?? i.id,
+          cpu: i.registeredResources.cpu,
+          memory: i.registeredResources.memory,
+          connected: i.agentConnected,
+          ...(i.address ? { address: i.address } : {}),
+          ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
+        })),
+  };
+  const logs: PodLogSource = {
+    async read(hostId, workloadId, container, q) {
+      const session = sessions.get(NODE_POOL, hostId);
+      if (!session) throw new Error(`the agent of node host ${hostId} is not connected`);
+      return session.requestLogs({ taskId: workloadId, container, ...q });
+    },
+  };
+  // The gateway sends hosts the pods bound to their nodes, and hands this face their reports.
+  controlPlane.foreign = pods;
+  return { deps, pods, hosts, logs };
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { sleep } from './harness.js';
+import { kubectlFor } from './kube-helpers.js';
+
+// Pods on berth's local agent through kubectl: the node it is, a pod scheduled there, run under
+// runc, its status, output and deletion.
+describe('Kubernetes pods on berth’s agent', () => {
+  let fx: AgentFixture;
+  let k: Awaited<ReturnType<typeof kubectlFor>>;
+  before(async () => {
+    fx = await startAgentFixture();
+    k = await kubectlFor(fx.berth.endpoint, fx.berth.dataDir);
+  });
+  after(async () => fx?.dispose());
+
+  const jsonpath = (args: string[], path: string) => k.ok([...args, '-o', `jsonpath=${path}`]);
+  const until = async (what: string, read: () => Promise<string>, want: (v: string) => boolean, seconds = 60) => {
+    let v = '';
+    for (let i = 0; i < seconds * 5; i++) {
+      v = await read();
+      if (want(v)) return v;
+      await sleep(200);
+    }
+    assert.fail(`${what}: last saw ${JSON.stringify(v)}`);
+  };
+
+  it('shows the local agent as a Ready node', async () => {
+    const nodes = await until(
+      'a Ready node',
+      () => k.ok(['get', 'nodes']),
+      (v) => /\sReady\s/.test(v),
+    );
+    assert.match(nodes, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n\S+\s+Ready\s+<none>\s+\S+\s+v1\.32\.0-berth/);
+    const cpu = await jsonpath(['get', 'nodes'], '{.items[0].status.capacity.cpu}');
+    assert.match(cpu, /^\d+$/);
+  });
+
+  it('runs a pod to completion: Succeeded, with its output and exit code', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hello', labels: { app: 'hello' } },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', 'echo hello from $(hostname); echo $GREETING'],
+            env: [{ name: 'GREETING', value: 'hi there' }],
+          },
+        ],
+      },
+    };
+    assert.match(await k.ok(['apply', '-f', '-'], JSON.stringify(pod)), /pod\/hello created/);
+    await until(
+      'hello Succeeded',
+      () => jsonpath(['get', 'pod', 'hello'], '{.status.phase}'),
+      (v) => v === 'Succeeded',
+    );
+    assert.equal(await k.ok(['logs', 'hello']), 'hello from hello\nhi there\n');
+    assert.equal(
+      await jsonpath(['get', 'pod', 'hello'], '{.status.containerStatuses[0].state.terminated.exitCode}'),
+      '0',
+    );
+    assert.match(await k.ok(['get', 'pods']), /hello\s+0\/1\s+Completed\s+0\s+\S+/);
+    assert.match(await jsonpath(['get', 'pod', 'hello'], '{.spec.nodeName}'), /\S/);
+  });
+
+  it('keeps a long-running pod Running with its own IP until it is deleted, gracefully', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'server' },
+      spec: {
+        terminationGracePeriodSeconds: 5,
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', 'trap "echo bye; exit 0" TERM; echo up; while true; do sleep 1; done'],
+          },
+        ],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    await until(
+      'server Running',
+      () => jsonpath(['get', 'pod', 'server'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    assert.match(await jsonpath(['get', 'pod', 'server'], '{.status.podIP}'), /^\d+\.\d+\.\d+\.\d+$/);
+    assert.match(await k.ok(['get', 'pod', 'server']), /server\s+1\/1\s+Running\s+0/);
+    await until(
+      'its output',
+      () => k.ok(['logs', 'server']),
+      (v) => v === 'up\n',
+    );
+    const deleted = await k.ok(['delete', 'pod', 'server']);
+    assert.match(deleted, /pod "server" deleted/);
+    const gone = await k.kubectl(['get', 'pod', 'server']);
+    assert.match(gone.stderr, /pods "server" not found/);
+  });
+
+  it('refuses what berth does not run yet, saying so', async () => {
+    const r = await k.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'cm-vol' },
+        spec: {
+          volumes: [{ name: 'c', configMap: { name: 'x' } }],
+          containers: [{ name: 'main', image: fx.imageUri }],
+        },
+      }),
+    );
+    assert.match(
+      r.stderr,
+      /spec\.volumes\[0\]\.configMap: Forbidden: configMap volumes is not implemented in berth yet/,
+    );
+  });
+});
