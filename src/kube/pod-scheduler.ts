@@ -118,9 +118,12 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         continue;
       }
       const total = nodes.length;
-      const message = `0/${total} nodes are available: ${
-        [...reasons].map(([r, n]) => `${n} ${r}`).join(', ') || `${total} node(s) were not ready`
-      }. preemption: not eligible due to preemptionPolicy=Never.`;
+      const message =
+        total === 0
+          ? 'no nodes available to schedule pods'
+          : `0/${total} nodes are available: ${
+              [...reasons].map(([r, n]) => `${n} ${r}`).join(', ') || `${total} node(s) were not ready`
+            }. preemption: not eligible due to preemptionPolicy=Never.`;
       const was = ((prevStatus['conditions'] ?? []) as { type: string; message?: string }[]).find(
         (c) => c.type === 'PodScheduled',
       );

@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BerthError } from '../kernel/index.js';
+import { deleteObject } from './delete.js';
+import { NODE, POD } from './kinds.js';
+import { syncNodes, type KubeHost } from './nodes.js';
+import { metaOf } from './object.js';
+import { createObject, getObject } from './objects.js';
+import { PodHosts } from './pod-hosts.js';
+import { schedulePods } from './pod-scheduler.js';
+import { podWorkload, workloadIdOf } from './pod-workload.js';
+import { parseQuantity } from './quantity.js';
+import { testKube } from './test-kube.js';
+
+const scope = { cluster: 'c', kind: POD, namespace: 'default' };
+const host = (over: Partial<KubeHost> = {}): KubeHost => ({
+  id: 'h1',
+  name: 'box',
+  cpu: 2048,
+  memory: 1024,
+  connected: true,
+  address: '10.0.0.5',
+  ...over,
+});
+const pod = (name: string, spec: Record<string, unknown> = {}) => ({
+  kind: 'Pod',
+  metadata: { name },
+  spec: { containers: [{ name: 'main', image: 'reg/app:v1' }], ...spec },
+});
+
+describe('Kubernetes pods', () => {
+  it('parses quantities as the API server does', () => {
+    assert.equal(parseQuantity('100m'), 0.1);
+    assert.equal(parseQuantity('128Mi'), 128 * 2 ** 20);
+    assert.equal(parseQuantity('1G'), 1e9);
+    assert.equal(parseQuantity('1e3'), 1000);
+    assert.equal(parseQuantity('2'), 2);
+    for (const bad of ['1.2.3', 'abc', '-1', '1Qi', '']) assert.equal(parseQuantity(bad), undefined, bad);
+  });
+
+  it('defaults a pod, refuses what berth does not run, and keeps its spec from changing', async () => {
+    const deps = await testKube();
+    const { object } = await createObject(
+      deps,
+      scope,
+      pod('p', { containers: [{ name: 'main', image: 'app', resources: { limits: { cpu: '1', memory: '64Mi' } } }] }),
+    );
+    const spec = object['spec'] as {
+      restartPolicy: string;
+      containers: { imagePullPolicy: string; resources: { requests: object } }[];
+    };
+    assert.equal(spec.restartPolicy, 'Always');
+    assert.equal(spec.containers[0]?.imagePullPolicy, 'Always');
+    assert.deepEqual(spec.containers[0]?.resources.requests, { cpu: '1', memory: '64Mi' });
+    assert.deepEqual(object['status'], { phase: 'Pending', qosClass: 'Guaranteed' });
+    await assert.rejects(
+      createObject(deps, scope, pod('q', { affinity: { nodeAffinity: {} } })),
+      (e: unknown) =>
+        e instanceof BerthError &&
+        /spec\.affinity: Forbidden: affinity is not implemented in berth yet/.test(e.message),
+    );
+    await assert.rejects(
+      createObject(deps, scope, pod('r', { containers: [{ name: 'main' }] })),
+      /spec\.containers\[0\]\.image: Required value/,
+    );
+    await assert.rejects(
+      createObject(deps, scope, pod('s', { containers: [{ name: 'Main', image: 'x' }] })),
+      /spec\.containers\[0\]\.name: Invalid value: "Main"/,
+    );
+    const { updateObject } = await import('./objects.js');
+    await assert.rejects(
+      updateObject(deps, scope, 'p', (cur) => ({
+        ...cur,
+        spec: { ...(cur['spec'] as object), restartPolicy: 'Never' },
+      })),
+      /pod updates may not change fields other than/,
+    );
+  });
+
+  it('makes a pod’s workload: init containers in order, restart policy, probes, resources, grace', async () => {
+    const deps = await testKube();
+    const { object } = await createObject(
+      deps,
+      scope,
+      pod('w', {
+        restartPolicy: 'OnFailure',
+        terminationGracePeriodSeconds: 7,
+        initContainers: [
+          { name: 'first', image: 'i' },
+          { name: 'second', image: 'i' },
+        ],
+        containers: [
+          {
+            name: 'app',
+            image: 'reg/app:v1',
+            args: ['serve'],
+            env: [{ name: 'A', value: 'b' }],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            resources: { requests: { cpu: '250m', memory: '32Mi' }, limits: { memory: '64Mi' } },
+            readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 2 },
+          },
+        ],
+      }),
+    );
+    const w = podWorkload(object);
+    assert.equal(w.id, workloadIdOf(object));
+    assert.match(w.id, /^[0-9a-f]{32}$/);
+    assert.equal(w.ref, 'pod/default/w');
+    assert.equal(w.desired, 'running');
+    assert.equal(w.sandbox.network.mode, 'own');
+    assert.deepEqual(
+      w.containers.map((c) => [c.name, c.essential, c.restart.policy, c.startAfter]),
+      [
+        ['first', false, 'on-failure', []],
+        ['second', false, 'on-failure', [{ container: 'first', condition: 'succeeded' }]],
+        ['app', true, 'on-failure', [{ container: 'second', condition: 'succeeded' }]],
+      ],
+    );
+    const app = w.containers[2];
+    assert.deepEqual(app?.resources, {
+      cpuShares: 256,
+      memoryLimitBytes: 64 * 2 ** 20,
+      memoryReservationBytes: 32 * 2 ** 20,
+    });
+    assert.equal(app?.stop.timeoutMs, 7000);
+    assert.deepEqual(app?.probes.readiness?.action, { type: 'http', port: 8080, path: '/ready' });
+    assert.equal(app?.probes.readiness?.periodMs, 2000);
+    assert.deepEqual(app?.args, ['serve']);
+    assert.equal(app?.command, undefined);
+  });
+
+  it('makes a node of each host, and schedules pods by their requests and node selector', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    const node = getObject(deps, { cluster: 'c', kind: NODE }, 'box');
+    assert.equal(metaOf(node).annotations?.['berth.dev/host-id'], 'h1');
+    assert.deepEqual((node['status'] as { capacity: object }).capacity, { cpu: '2', memory: '1024Mi', pods: '110' });
+    await createObject(
+      deps,
+      scope,
+      pod('fits', { containers: [{ name: 'm', image: 'x', resources: { requests: { cpu: '1500m' } } }] }),
+    );
+    await createObject(
+      deps,
+      scope,
+      pod('too-big', { containers: [{ name: 'm', image: 'x', resources: { requests: { cpu: '1' } } }] }),
+    );
+    await createObject(deps, scope, pod('elsewhere', { nodeSelector: { disk: 'ssd' } }));
+    assert.equal(await schedulePods(deps, 'c'), 1);
+    assert.equal((getObject(deps, scope, 'fits')['spec'] as { nodeName?: string }).nodeName, 'box');
+    const refused = (name: string) =>
+      (getObject(deps, scope, name)['status'] as { conditions: { type: string; message: string }[] }).conditions.find(
+        (c) => c.type === 'PodScheduled',
+      )?.message;
+    assert.equal(
+      refused('too-big'),
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.',
+    );
+    assert.match(refused('elsewhere') ?? '', /1 node\(s\) didn't match Pod's node affinity\/selector/);
+    // The host goes away: its node does too; a disconnected host's node is not Ready.
+    await syncNodes(deps, 'c', { hosts: () => [host({ connected: false })] });
+    const st = getObject(deps, { cluster: 'c', kind: NODE }, 'box')['status'] as { conditions: { status: string }[] };
+    assert.equal(st.conditions[0]?.status, 'Unknown');
+    await syncNodes(deps, 'c', { hosts: () => [] });
+    assert.throws(() => getObject(deps, { cluster: 'c', kind: NODE }, 'box'), /nodes "box" not found/);
+  });
+
+  it('sends a node’s host its pods, writes reports into their status, and removes a deleted pod once stopped', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    const hosts = new PodHosts(deps, 'c');
+    const told: string[] = [];
+    hosts.watch((h) => told.push(h));
+    const { object } = await createObject(
+      deps,
+      scope,
+      pod('run', { nodeName: 'box', terminationGracePeriodSeconds: 3 }),
+    );
+    assert.deepEqual(told, ['h1']);
+    const [w] = hosts.forHost({ id: 'h1' });
+    assert.equal(w?.id, workloadIdOf(object));
+    assert.deepEqual(hosts.forHost({ id: 'other' }), []);
+    assert.equal(hosts.owns(w?.id ?? ''), true);
+    await hosts.report(
+      { id: 'h1' },
+      {
+        taskId: w?.id ?? '',
+        phase: 'running',
+        startedAt: Date.UTC(2026, 0, 1),
+        network: { ip: '172.30.0.9' },
+        containers: [{ name: 'main', state: 'running', runtimeId: 'abc' }],
+      },
+    );
+    const running = getObject(deps, scope, 'run')['status'] as Record<string, unknown>;
+    assert.equal(running['phase'], 'Running');
+    assert.equal(running['podIP'], '172.30.0.9');
+    assert.equal(running['hostIP'], '10.0.0.5');
+    assert.deepEqual(
+      (running['containerStatuses'] as { ready: boolean; containerID: string }[]).map((c) => [c.ready, c.containerID]),
+      [[true, 'berth://abc']],
+    );
+    // A report from another host about this pod changes nothing.
+    await hosts.report({ id: 'h2' }, { taskId: w?.id ?? '', phase: 'stopped', containers: [] });
+    assert.equal((getObject(deps, scope, 'run')['status'] as { phase: string }).phase, 'Running');
+    const d = await deleteObject(deps, scope, 'run');
+    assert.equal(d.gone, false);
+    assert.equal(metaOf(d.object).deletionGracePeriodSeconds, 3);
+    const [stopping] = hosts.forHost({ id: 'h1' });
+    assert.equal(stopping?.desired, 'stopped');
+    assert.equal(stopping?.sandbox.stopGraceMs, 3000);
+    await hosts.report(
+      { id: 'h1' },
+      { taskId: w?.id ?? '', phase: 'stopped', containers: [{ name: 'main', state: 'exited', exitCode: 0 }] },
+    );
+    assert.throws(() => getObject(deps, scope, 'run'), /pods "run" not found/);
+    assert.deepEqual(hosts.forHost({ id: 'h1' }), []);
+    // An unscheduled pod goes at once.
+    await createObject(deps, scope, pod('nowhere'));
+    assert.equal((await deleteObject(deps, scope, 'nowhere')).gone, true);
+    hosts.close();
+  });
+
+  it('a finished pod is Succeeded or Failed by its containers’ exit codes, and no longer sent', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    const hosts = new PodHosts(deps, 'c');
+    for (const [name, code, phase] of [
+      ['ok', 0, 'Succeeded'],
+      ['bad', 3, 'Failed'],
+    ] as const) {
+      const { object } = await createObject(deps, scope, pod(name, { nodeName: 'box', restartPolicy: 'Never' }));
+      await hosts.report(
+        { id: 'h1' },
+        {
+          taskId: workloadIdOf(object),
+          phase: 'stopped',
+          ended: { cause: 'essential-exited' },
+          containers: [{ name: 'main', state: 'exited', exitCode: code }],
+        },
+      );
+      const st = getObject(deps, scope, name)['status'] as {
+        phase: string;
+        containerStatuses: { state: { terminated: { exitCode: number; reason: string } } }[];
+      };
+      assert.equal(st.phase, phase);
+      assert.deepEqual(st.containerStatuses[0]?.state.terminated.reason, code === 0 ? 'Completed' : 'Error');
+    }
+    assert.deepEqual(hosts.forHost({ id: 'h1' }), []);
+    hosts.close();
+  });
+});
