@@ -14,6 +14,25 @@ export function wantsAggregated(accept: string | undefined): boolean {
   return first.includes('as=APIGroupDiscoveryList') && first.includes('v=v2') && !first.includes('v=v2beta1');
 }
 
+/** The subresources served, by resource: what each answers as, and its verbs. */
+const SUBRESOURCES: Readonly<
+  Record<string, { name: string; kind: { group: string; version: string; kind: string }; verbs: string[] }[]>
+> = {
+  pods: [
+    { name: 'log', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
+    { name: 'status', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
+  ],
+  deployments: [
+    { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
+    { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, verbs: ['get'] },
+  ],
+  replicasets: [
+    { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
+    { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'ReplicaSet' }, verbs: ['get'] },
+  ],
+};
+const subresourcesOf = (plural: string) => (Object.hasOwn(SUBRESOURCES, plural) ? (SUBRESOURCES[plural] ?? []) : []);
+
 function groups(core: boolean): Map<string, Map<string, KindDef[]>> {
   const out = new Map<string, Map<string, KindDef[]>>();
   for (const k of KINDS) {
@@ -42,6 +61,15 @@ export function aggregatedDiscovery(core: boolean): unknown {
           singularResource: k.singular,
           verbs: k.verbs,
           ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+          ...(subresourcesOf(k.plural).length
+            ? {
+                subresources: subresourcesOf(k.plural).map((r) => ({
+                  subresource: r.name,
+                  responseKind: r.kind,
+                  verbs: r.verbs,
+                })),
+              }
+            : {}),
         })),
         freshness: 'Current',
       })),
@@ -76,15 +104,25 @@ export function apiResourceList(group: string, version: string): unknown {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: group ? `${group}/${version}` : version,
-    resources: kinds.map((k) => ({
-      name: k.plural,
-      singularName: k.singular,
-      namespaced: k.namespaced,
-      kind: k.kind,
-      verbs: k.verbs,
-      ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
-      storageVersionHash: '',
-    })),
+    resources: kinds.flatMap((k) => [
+      {
+        name: k.plural,
+        singularName: k.singular,
+        namespaced: k.namespaced,
+        kind: k.kind,
+        verbs: k.verbs,
+        ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+        storageVersionHash: '',
+      },
+      ...subresourcesOf(k.plural).map((r) => ({
+        name: `${k.plural}/${r.name}`,
+        singularName: '',
+        namespaced: k.namespaced,
+        ...(r.kind.group !== k.group ? { group: r.kind.group, version: r.kind.version } : {}),
+        kind: r.kind.kind,
+        verbs: r.verbs,
+      })),
+    ]),
   };
 }
 

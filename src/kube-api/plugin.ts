@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BerthError } from '../kernel/index.js';
 import {
+  DEPLOYMENT,
+  getObject,
   listObjects,
   POD,
+  REPLICA_SET,
   type KubeDeps,
   type KubeObject,
   type PodHosts,
@@ -10,6 +13,7 @@ import {
   type Scope,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
+import { scaleVerb } from './scale.js';
 import { mediaType, readBody } from './body.js';
 import {
   aggregatedDiscovery,
@@ -177,6 +181,17 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         return send(reply, answer);
       }
       case 'subresource': {
+        const sub: Scope = { cluster, kind: t.kind, namespace: t.namespace };
+        if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET)) {
+          const r: KubeRequest = {
+            method: req.method,
+            query: url.searchParams,
+            body: Buffer.isBuffer(req.body) ? req.body : undefined,
+            contentType: mediaType(req.headers),
+          };
+          return send(reply, await scaleVerb(deps, sub, t.name, r));
+        }
+        if (t.sub === 'status' && get) return send(reply, { code: 200, body: getObject(deps, sub, t.name) });
         const pods = o.pods?.(cluster);
         if (t.kind !== POD || t.sub !== 'log' || !get || !pods || !o.logs)
           return send(reply, { code: 404, body: notFoundStatus() });

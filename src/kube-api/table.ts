@@ -174,6 +174,54 @@ COLUMNS_EXTRA.Node = [
   },
 ];
 
+const workloadStatus = (o: KubeObject) =>
+  (o['status'] ?? {}) as {
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+  };
+const wanted = (o: KubeObject) => (o['spec'] as { replicas?: number } | undefined)?.replicas ?? 0;
+COLUMNS_EXTRA.Deployment = [
+  NAME,
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'Number of the pod with ready state',
+    cell: (o) => `${workloadStatus(o).readyReplicas ?? 0}/${wanted(o)}`,
+  },
+  {
+    name: 'Up-to-date',
+    type: 'integer',
+    description: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    cell: (o) => workloadStatus(o).updatedReplicas ?? 0,
+  },
+  {
+    name: 'Available',
+    type: 'integer',
+    description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+    cell: (o) => workloadStatus(o).availableReplicas ?? 0,
+  },
+  AGE,
+];
+COLUMNS_EXTRA.ReplicaSet = [
+  NAME,
+  { name: 'Desired', type: 'integer', description: 'Number of desired pods.', cell: wanted },
+  {
+    name: 'Current',
+    type: 'integer',
+    description: 'Number of actual pods.',
+    cell: (o) => workloadStatus(o).replicas ?? 0,
+  },
+  {
+    name: 'Ready',
+    type: 'integer',
+    description: 'Number of pods ready.',
+    cell: (o) => workloadStatus(o).readyReplicas ?? 0,
+  },
+  AGE,
+];
+
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** A list (or one object, or one watch event's object) as a Table. */

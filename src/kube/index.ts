@@ -1,11 +1,13 @@
 /** The Kubernetes domain: objects of the kinds served, their storage, watches and controllers. */
 export type { FieldValidation, KubeDeps, WriteOptions, Written } from './deps.js';
-export { KINDS, NAMESPACE, POD, NODE, apiVersionOf, kindFor, type KindDef } from './kinds.js';
+export { KINDS, NAMESPACE, POD, NODE, REPLICA_SET, DEPLOYMENT, apiVersionOf, kindFor, type KindDef } from './kinds.js';
+export { selectorString, type LabelSelectorSpec } from './label-selector.js';
 export { metaOf, type KubeObject, type Scope } from './object.js';
 export { PodHosts, HOST_ID_ANNOTATION, type PodLogSource } from './pod-hosts.js';
 export { workloadIdOf } from './pod-workload.js';
 export { type HostSource, type KubeHost } from './nodes.js';
 export { startPodControllers } from './controllers.js';
+export { startAppsControllers } from './apps-controllers.js';
 export { createObject, getObject, updateObject } from './objects.js';
 export { deleteObject, SYSTEM_NAMESPACES, type Deleted } from './delete.js';
 export { listObjects, type ListQuery, type ListResult } from './list.js';

@@ -3,6 +3,8 @@ import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } 
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
 import { nodeSchema, podSchema } from './pod-schema.js';
 import { defaultPod, podCauses, podUpdateCauses } from './pod-rules.js';
+import { deploymentSchema, replicaSetSchema } from './apps-schema.js';
+import { defaultWorkload, workloadCauses } from './apps-rules.js';
 import type { KubeObject } from './meta.js';
 
 export type { Cause } from './names.js';
@@ -30,6 +32,8 @@ export interface KindDef {
   normalize?(o: KubeObject): void;
   /** Whether status is its own subresource: a write of the object keeps the status it had. */
   keepsStatus?: boolean;
+  /** Whether metadata.generation counts the changes of its spec (kinds with a controller). */
+  generation?: boolean;
   /** How a strategic merge patch merges the kind's lists, by dotted path (metadata's always). */
   mergeKeys?: Readonly<Record<string, string>>;
   /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
@@ -238,8 +242,50 @@ export const NODE: KindDef = {
   },
 };
 
+const TEMPLATE_MERGE_KEYS = Object.fromEntries(
+  Object.entries(POD.mergeKeys ?? {}).map(([k, v]) => [k.replace(/^spec\./, 'spec.template.spec.'), v]),
+);
+
+function appsKind(kind: 'ReplicaSet' | 'Deployment', plural: string, shortNames: string[]): KindDef {
+  return {
+    group: 'apps',
+    version: 'v1',
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced: true,
+    shortNames,
+    verbs: VERBS,
+    schema: kind === 'Deployment' ? deploymentSchema : replicaSetSchema,
+    nameProblem: subdomainProblem,
+    keepsStatus: true,
+    generation: true,
+    normalize: (o) => defaultWorkload(o, kind),
+    validate: (o) => workloadCauses(o),
+    validateUpdate: (next, prev) =>
+      JSON.stringify((next['spec'] as { selector?: unknown }).selector) !==
+      JSON.stringify((prev['spec'] as { selector?: unknown }).selector)
+        ? [invalidValue('spec.selector', (next['spec'] as { selector?: unknown }).selector, 'field is immutable')]
+        : [],
+    mergeKeys: TEMPLATE_MERGE_KEYS,
+    selectableFields: {},
+  };
+}
+
+export const REPLICA_SET = appsKind('ReplicaSet', 'replicasets', ['rs']);
+export const DEPLOYMENT = appsKind('Deployment', 'deployments', ['deploy']);
+
 /** Every kind served, by group and version. */
-export const KINDS: readonly KindDef[] = [NAMESPACE, CONFIG_MAP, SECRET, SERVICE_ACCOUNT, POD, NODE];
+export const KINDS: readonly KindDef[] = [
+  NAMESPACE,
+  CONFIG_MAP,
+  SECRET,
+  SERVICE_ACCOUNT,
+  POD,
+  NODE,
+  REPLICA_SET,
+  DEPLOYMENT,
+];
 
 /** The kind a group, version and resource name (plural, as in a path) name, if served. */
 export function kindFor(group: string, version: string, plural: string): KindDef | undefined {

@@ -83,6 +83,8 @@ export function newObject(deps: KubeDeps, scope: Scope, o: KubeObject): KubeObje
   if (k.namespaced) meta.namespace = scope.namespace as string;
   meta.uid = uuid();
   meta.creationTimestamp = timestamp(deps);
+  if (k.generation) meta.generation = 1;
+  else delete meta.generation;
   delete meta.resourceVersion;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
@@ -111,6 +113,7 @@ export function updatedObject(scope: Scope, next: KubeObject, prev: KubeObject):
     );
   meta.uid = was.uid as string;
   meta.creationTimestamp = was.creationTimestamp ?? null;
+
   if (k.namespaced) meta.namespace = was.namespace as string;
   if (was.deletionTimestamp) {
     meta.deletionTimestamp = was.deletionTimestamp;
@@ -124,6 +127,11 @@ export function updatedObject(scope: Scope, next: KubeObject, prev: KubeObject):
   delete (meta as { managedFields?: unknown }).managedFields;
   const out: KubeObject = { ...next, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
   k.normalize?.(out);
+  // generation counts the spec's changes, defaults applied (metadata changes do not make a new one).
+  if (k.generation)
+    meta.generation =
+      (was.generation ?? 1) + (JSON.stringify(out['spec'] ?? null) === JSON.stringify(prev['spec'] ?? null) ? 0 : 1);
+  else delete meta.generation;
   const causes = k.validateUpdate?.(out, prev) ?? [];
   if (causes.length) throw invalidObject(k.kind, meta.name ?? '', causes, k.group);
   return out;

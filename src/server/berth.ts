@@ -29,6 +29,7 @@ import {
   KUBE_CLUSTER,
   pruneTombstones,
   startNamespaceController,
+  startAppsControllers,
   startPodControllers,
 } from '../kube/index.js';
 import { kubeFace } from './kube-face.js';
@@ -251,6 +252,10 @@ export async function startBerth(
     });
     leaderWork.add('kubernetes nodes and scheduler', () => {
       const c = startPodControllers(kube.deps, KUBE_CLUSTER, kube.hosts, logger);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes workloads', () => {
+      const c = startAppsControllers(kube.deps, KUBE_CLUSTER, logger);
       return () => c.stop();
     });
     leaderWork.add('kubernetes tombstones', () =>

@@ -104,6 +104,99 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(gone.stderr, /pods "server" not found/);
   });
 
+  it('rolls out a Deployment, scales it, rolls a new template out and back, and deletes it with its pods', async () => {
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [
+              {
+                name: 'main',
+                image: fx.imageUri,
+                command: ['sh', '-c', 'echo serving $VERSION; while true; do sleep 1; done'],
+                env: [{ name: 'VERSION', value: 'one' }],
+              },
+            ],
+          },
+        },
+      },
+    };
+    assert.match(await k.ok(['apply', '-f', '-'], JSON.stringify(deployment)), /deployment.apps\/web created/);
+    assert.match(
+      await k.ok(['rollout', 'status', 'deployment/web', '--timeout=60s']),
+      /deployment "web" successfully rolled out/,
+    );
+    assert.match(await k.ok(['get', 'deployment', 'web']), /web\s+2\/2\s+2\s+2\s+\S+/);
+    const pods = () =>
+      k.ok([
+        'get',
+        'pods',
+        '-l',
+        'app=web',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name} {.status.phase}{"\\n"}{end}',
+      ]);
+    assert.equal((await pods()).trim().split('\n').length, 2);
+    assert.match(await k.ok(['scale', 'deployment/web', '--replicas=3']), /deployment.apps\/web scaled/);
+    await until(
+      '3 pods running',
+      pods,
+      (v) =>
+        v
+          .trim()
+          .split('\n')
+          .filter((l) => l.endsWith(' Running')).length === 3,
+    );
+    await k.ok(['set', 'env', 'deployment/web', 'VERSION=two']);
+    assert.match(await k.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
+    const rs = await k.ok([
+      'get',
+      'rs',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.annotations.deployment\\.kubernetes\\.io/revision}={.spec.replicas} {end}',
+    ]);
+    assert.deepEqual(rs.trim().split(' ').sort(), ['1=0', '2=3']);
+    const hash = await k.ok([
+      'get',
+      'rs',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={.items[?(@.spec.replicas==3)].metadata.labels.pod-template-hash}',
+    ]);
+    const output = await until(
+      'the new template’s output',
+      async () => (await k.kubectl(['logs', '-l', `pod-template-hash=${hash}`])).stdout,
+      (v) => v.split('\n').filter((l) => l === 'serving two').length === 3,
+    );
+    assert.doesNotMatch(output, /serving one/);
+    await k.ok(['rollout', 'undo', 'deployment/web']);
+    assert.match(await k.ok(['rollout', 'status', 'deployment/web', '--timeout=90s']), /successfully rolled out/);
+    assert.equal(
+      await jsonpath(['get', 'deployment', 'web'], '{.spec.template.spec.containers[0].env[0].value}'),
+      'one',
+    );
+    assert.equal(
+      await jsonpath(['get', 'deployment', 'web'], '{.metadata.annotations.deployment\\.kubernetes\\.io/revision}'),
+      '3',
+    );
+    await k.ok(['delete', 'deployment', 'web']);
+    await until(
+      'its ReplicaSets and pods gone',
+      () => k.ok(['get', 'rs,pods', '-l', 'app=web', '-o', 'name']),
+      (v) => v === '',
+    );
+  });
+
   it('refuses what berth does not run yet, saying so', async () => {
     const r = await k.kubectl(
       ['apply', '-f', '-'],

@@ -1,0 +1,112 @@
+import { every, inform, work, WorkQueue, type Logger } from '../kernel/index.js';
+import type { KubeDeps } from './deps.js';
+import { deleteObject } from './delete.js';
+import { syncDeployment } from './deployments.js';
+import { DEPLOYMENT, POD, REPLICA_SET, type KindDef } from './kinds.js';
+import {
+  kubeObjects,
+  kubeTombstones,
+  metaOf,
+  resourcePrefix,
+  type KubeObject,
+  type StoredObject,
+  type Tombstone,
+} from './object.js';
+import { controllerOf } from './owners.js';
+import { syncReplicaSet } from './replica-sets.js';
+
+/**
+ * The ReplicaSet and Deployment controllers and the garbage collector of a cluster, on the
+ * leader, with the controller kit: one key per object (`rs/<ns>/<name>`, `deploy/<ns>/<name>`),
+ * queued when it, one of its children (a pod, a ReplicaSet) or its owner changes, and every 5 s.
+ */
+export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Logger): { stop(): void } {
+  const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const prefixes: [KindDef, string, string][] = [
+    [REPLICA_SET, resourcePrefix({ cluster, kind: REPLICA_SET }), 'rs'],
+    [DEPLOYMENT, resourcePrefix({ cluster, kind: DEPLOYMENT }), 'deploy'],
+  ];
+  const podPrefix = resourcePrefix({ cluster, kind: POD });
+  const keyOf = (tag: string, o: KubeObject) => `${tag}/${metaOf(o).namespace ?? ''}/${metaOf(o).name ?? ''}`;
+  const ownerKey = (o: KubeObject) => {
+    const owner = controllerOf(o);
+    if (!owner) return [];
+    const tag = owner.kind === 'ReplicaSet' ? 'rs' : owner.kind === 'Deployment' ? 'deploy' : undefined;
+    return tag ? [`${tag}/${metaOf(o).namespace ?? ''}/${owner.name}`] : [];
+  };
+  const stopInforming = inform(deps.store, queue, {
+    tables: [kubeObjects.name, kubeTombstones.name],
+    keysOf(c) {
+      const o =
+        c.table === kubeTombstones.name
+          ? (c.value as Tombstone | undefined)?.object
+          : (c.value as StoredObject | undefined)?.object;
+      if (!o) return [];
+      if (c.key.startsWith(podPrefix)) return ownerKey(o);
+      for (const [, prefix, tag] of prefixes) if (c.key.startsWith(prefix)) return [keyOf(tag, o), ...ownerKey(o)];
+      return [];
+    },
+    all: () =>
+      prefixes.flatMap(([, prefix, tag]) =>
+        deps.store.read((tx) => tx.list(kubeObjects, { prefix })).map((e) => keyOf(tag, e.value.object)),
+      ),
+    resyncMs: 5000,
+    batchMs: 20,
+    onWatchError: (e) => logger.warn({ err: String(e) }, 'workload controllers lost their watch; resyncing'),
+  });
+  const worker = work(
+    queue,
+    async (key) => {
+      const [tag, namespace, name] = key.split('/') as [string, string, string];
+      if (tag === 'rs') await syncReplicaSet(deps, cluster, namespace, name);
+      else await syncDeployment(deps, cluster, namespace, name);
+    },
+    (key, e, retries) => logger.error({ key, err: String(e), retries }, 'workload controller pass failed'),
+  );
+  const stopGc = every(2000, async () => {
+    try {
+      await collectGarbage(deps, cluster);
+    } catch (e) {
+      logger.error({ err: String(e) }, 'Kubernetes garbage collection failed');
+    }
+  });
+  return {
+    stop() {
+      stopInforming();
+      stopGc();
+      queue.shutDown();
+      void worker;
+    },
+  };
+}
+
+/**
+ * The garbage collector (background cascading deletion): a pod whose owning ReplicaSet, or a
+ * ReplicaSet whose owning Deployment, is gone is deleted.
+ */
+export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<void> {
+  const list = (kind: KindDef) =>
+    deps.store
+      .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind }) }))
+      .map((e) => e.value.object);
+  const sets = list(REPLICA_SET);
+  const deployments = new Set(list(DEPLOYMENT).map((d) => metaOf(d).uid));
+  const setUids = new Set(sets.map((rs) => metaOf(rs).uid));
+  const orphans: [KindDef, KubeObject][] = [
+    ...sets
+      .filter((rs) => controllerOf(rs)?.kind === 'Deployment' && !deployments.has(controllerOf(rs)?.uid))
+      .map((o) => [REPLICA_SET, o] as [KindDef, KubeObject]),
+    ...list(POD)
+      .filter(
+        (p) =>
+          controllerOf(p)?.kind === 'ReplicaSet' && !setUids.has(controllerOf(p)?.uid) && !metaOf(p).deletionTimestamp,
+      )
+      .map((o) => [POD, o] as [KindDef, KubeObject]),
+  ];
+  for (const [kind, o] of orphans.slice(0, 100))
+    await deleteObject(
+      deps,
+      { cluster, kind, namespace: metaOf(o).namespace as string },
+      metaOf(o).name as string,
+    ).catch(() => undefined);
+}

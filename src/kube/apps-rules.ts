@@ -1,0 +1,64 @@
+import type { KubeObject } from './meta.js';
+import type { Cause } from './names.js';
+import { selectorCauses, type LabelSelectorSpec } from './label-selector.js';
+import { defaultPod, podCauses } from './pod-rules.js';
+
+/** What the API server checks and defaults in a ReplicaSet or Deployment. */
+interface WorkloadSpecShape {
+  replicas?: number;
+  selector?: LabelSelectorSpec;
+  template?: { metadata?: { labels?: Record<string, string> }; spec?: KubeObject };
+  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
+  revisionHistoryLimit?: number;
+  progressDeadlineSeconds?: number;
+  minReadySeconds?: number;
+}
+
+export const workloadSpecOf = (o: KubeObject) => (o['spec'] ?? {}) as WorkloadSpecShape;
+
+export function defaultWorkload(o: KubeObject, kind: 'ReplicaSet' | 'Deployment'): void {
+  const s = workloadSpecOf(o);
+  s.replicas ??= 1;
+  if (kind === 'Deployment') {
+    s.strategy ??= {};
+    s.strategy.type ??= 'RollingUpdate';
+    if (s.strategy.type === 'RollingUpdate') {
+      s.strategy.rollingUpdate ??= {};
+      s.strategy.rollingUpdate.maxSurge ??= '25%';
+      s.strategy.rollingUpdate.maxUnavailable ??= '25%';
+    }
+    s.revisionHistoryLimit ??= 10;
+    s.progressDeadlineSeconds ??= 600;
+  }
+  if (s.template?.spec) {
+    // The template's pod spec gets a pod's defaults (and no status: it is not a pod).
+    const pod: KubeObject = { spec: s.template.spec, status: {} };
+    defaultPod(pod);
+  }
+}
+
+export function workloadCauses(o: KubeObject): Cause[] {
+  const s = workloadSpecOf(o);
+  const causes: Cause[] = [];
+  if ((s.replicas ?? 0) < 0)
+    causes.push({
+      field: 'spec.replicas',
+      message: `Invalid value: ${s.replicas}: must be greater than or equal to 0`,
+    });
+  causes.push(...selectorCauses(s.selector, s.template?.metadata?.labels));
+  if (s.template?.spec)
+    causes.push(
+      ...podCauses({ spec: s.template.spec }).map((c) => ({ field: `spec.template.${c.field}`, message: c.message })),
+    );
+  return causes;
+}
+
+/** An int-or-percent (maxSurge, maxUnavailable) of a replica count, rounded up or down. */
+export function scaled(v: number | string | undefined, total: number, roundUp: boolean): number {
+  if (v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  const m = /^(\d{1,3})%$/.exec(v);
+  if (!m) return Number.parseInt(v, 10) || 0;
+  const x = (Number(m[1]) * total) / 100;
+  return roundUp ? Math.ceil(x) : Math.floor(x);
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { objectMetaSchema } from './schemas.js';
+import { podSpecSchema } from './pod-schema.js';
+
+/** apps/v1 ReplicaSet and Deployment shapes, strict like the others. */
+const int = z.number().int();
+const intOrString = z.union([z.string(), int]);
+
+export const labelSelectorSchema = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+export const podTemplateSchema = z.strictObject({
+  metadata: objectMetaSchema.optional(),
+  spec: podSpecSchema,
+});
+
+const loose = z.record(z.string(), z.unknown());
+
+export const replicaSetSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: objectMetaSchema.optional(),
+  spec: z.strictObject({
+    replicas: int.optional(),
+    minReadySeconds: int.optional(),
+    selector: labelSelectorSchema,
+    template: podTemplateSchema.optional(),
+  }),
+  status: loose.optional(),
+});
+
+export const deploymentSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: objectMetaSchema.optional(),
+  spec: z.strictObject({
+    replicas: int.optional(),
+    selector: labelSelectorSchema,
+    template: podTemplateSchema,
+    strategy: z
+      .strictObject({
+        type: z.enum(['RollingUpdate', 'Recreate']).optional(),
+        rollingUpdate: z
+          .strictObject({ maxUnavailable: intOrString.optional(), maxSurge: intOrString.optional() })
+          .optional(),
+      })
+      .optional(),
+    minReadySeconds: int.optional(),
+    revisionHistoryLimit: int.optional(),
+    paused: z.boolean().optional(),
+    progressDeadlineSeconds: int.optional(),
+  }),
+  status: loose.optional(),
+});
+
+/** autoscaling/v1 Scale, as `kubectl scale` reads and writes it. */
+export const scaleSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: objectMetaSchema.optional(),
+  spec: z.strictObject({ replicas: int.optional() }).optional(),
+  status: loose.optional(),
+});

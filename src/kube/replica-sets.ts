@@ -1,0 +1,74 @@
+import type { KubeDeps } from './deps.js';
+import { deleteObject } from './delete.js';
+import { POD, REPLICA_SET } from './kinds.js';
+import { workloadSpecOf } from './apps-rules.js';
+import { matchesSelector } from './label-selector.js';
+import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { createObject } from './objects.js';
+import { isActive, isAvailable, isReady, ownedBy, ownerReference } from './owners.js';
+
+/** At most this many pods made or removed per pass (a burst is spread over passes, as the API server's slow start does). */
+const BURST = 50;
+
+/**
+ * The ReplicaSet controller: as many active pods of its template as its replicas, made with an
+ * owner reference to it, the extra ones removed (unscheduled, then not ready, then newest first),
+ * and its status counted from its pods.
+ */
+export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
+  const scope = { cluster, kind: REPLICA_SET, namespace };
+  const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
+  if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
+  const rs = entry.value.object;
+  const uid = metaOf(rs).uid as string;
+  const spec = workloadSpecOf(rs);
+  const podScope = { cluster, kind: POD, namespace };
+  const pods = deps.store
+    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
+    .map((e) => e.value.object)
+    .filter((p) => ownedBy(p, uid));
+  const active = pods.filter(isActive);
+  const want = spec.replicas ?? 1;
+  if (active.length < want) {
+    const template = spec.template ?? { spec: { containers: [] } };
+    for (let i = 0; i < Math.min(want - active.length, BURST); i++) {
+      await createObject(deps, podScope, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: `${name}-`,
+          labels: template.metadata?.labels ?? {},
+          ...((template.metadata as { annotations?: object } | undefined)?.annotations
+            ? { annotations: (template.metadata as { annotations?: object }).annotations }
+            : {}),
+          ownerReferences: [ownerReference(rs, 'apps/v1', 'ReplicaSet')],
+        },
+        spec: JSON.parse(JSON.stringify(template.spec)) as object,
+      });
+    }
+  } else if (active.length > want) {
+    const rank = (p: KubeObject) => ((p['spec'] as { nodeName?: string }).nodeName ? 1 : 0) + (isReady(p) ? 2 : 0);
+    const extra = [...active]
+      .sort(
+        (a, b) =>
+          rank(a) - rank(b) || String(metaOf(b).creationTimestamp).localeCompare(String(metaOf(a).creationTimestamp)),
+      )
+      .slice(0, Math.min(active.length - want, BURST));
+    for (const p of extra) await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
+  }
+  const now = deps.clock.now().getTime();
+  const labels = spec.template?.metadata?.labels ?? {};
+  const status = {
+    replicas: active.length,
+    fullyLabeledReplicas: active.filter((p) => matchesSelector({ matchLabels: labels }, metaOf(p).labels ?? {})).length,
+    readyReplicas: active.filter(isReady).length,
+    availableReplicas: active.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
+    observedGeneration: metaOf(rs).generation ?? 1,
+  };
+  await deps.store.transact((tx) => {
+    const e = tx.get(kubeObjects, entry.key);
+    if (!e || metaOf(e.value.object).uid !== uid) return;
+    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
+    tx.put(kubeObjects, { key: e.key, object: { ...e.value.object, status } });
+  });
+}
