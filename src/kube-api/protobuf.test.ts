@@ -10,6 +10,10 @@ const CONFIG_MAP =
 const SECRET =
   '6b3873000a0c0a0276311206536563726574122f0a160a05637265647312001a017422002a00320038004200120d0a0475736572120561646d696e1a064f70617175651a002200';
 
+// `kubectl -n t create deployment web --image=busybox`.
+const DEPLOYMENT =
+  '6b3873000a150a07617070732f7631120a4465706c6f796d656e7412b0010a200a0377656212001a017422002a003200380042005a0a0a036170701203776562127e0801120c0a0a0a0361707012037765621a640a1c0a0012001a0022002a003200380042005a0a0a036170701203776562124412260a0762757379626f78120762757379626f782a0042006a007200800100880100900100a201001a00320042004a0052005800600068008201008a01009a0100c2010022020a00280038001a0c0800100018002000280038001a002200';
+
 describe('protobuf bodies', () => {
   it('decodes what kubectl sends into the object’s JSON form', () => {
     assert.deepEqual(decodeProtobuf(Buffer.from(CONFIG_MAP, 'hex')), {
@@ -25,6 +29,24 @@ describe('protobuf bodies', () => {
       data: { user: Buffer.from('admin').toString('base64') },
       type: 'Opaque',
     });
+  });
+
+  it('decodes a Deployment kubectl creates, its pod template and empty fields left out', () => {
+    const d = decodeProtobuf(Buffer.from(DEPLOYMENT, 'hex')) as { spec: Record<string, unknown>; metadata: unknown };
+    assert.deepEqual(d.metadata, { name: 'web', namespace: 't', labels: { app: 'web' } });
+    assert.equal(d.spec['replicas'], 1);
+    assert.deepEqual(d.spec['selector'], { matchLabels: { app: 'web' } });
+    assert.deepEqual(d.spec['template'], {
+      metadata: { labels: { app: 'web' } },
+      spec: {
+        containers: [{ name: 'busybox', image: 'busybox', resources: {}, stdin: false, stdinOnce: false, tty: false }],
+        hostNetwork: false,
+        hostPID: false,
+        hostIPC: false,
+      },
+    });
+    assert.deepEqual(d.spec['strategy'], {});
+    assert.equal(d.spec['paused'], false);
   });
 
   it('refuses a truncated body, a field it does not know, and a kind it does not decode', () => {

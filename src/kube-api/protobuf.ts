@@ -7,8 +7,8 @@ import { BerthError, invalidParameter } from '../kernel/index.js';
  * fields (from the kinds' generated.proto); a field this table does not know is refused, naming
  * its number, rather than dropped.
  */
-type Scalar = 'string' | 'bytes' | 'bool' | 'int' | 'time';
-type FieldType = Scalar | { msg: Message } | { map: 'string' | 'bytes' };
+type Scalar = 'string' | 'bytes' | 'bool' | 'int' | 'time' | 'intOrString';
+type FieldType = Scalar | { msg: Message } | { map: 'string' | 'bytes' | 'quantity' };
 interface Field {
   name: string;
   type: FieldType;
@@ -51,6 +51,90 @@ const OBJECT_REFERENCE: Message = {
   7: { name: 'fieldPath', type: 'string' },
 };
 const meta = { 1: { name: 'metadata', type: { msg: OBJECT_META } } } as const;
+/** DeploymentStatus's numbers (all varints in what kubectl sends: zeros). */
+const STATUS_IGNORED: Message = Object.fromEntries(
+  [1, 2, 3, 4, 5, 7, 8, 9].map((n) => [n, { name: `f${n}`, type: 'int' as const }]),
+);
+const QUANTITY: Message = { 1: { name: 'string', type: 'string' } };
+const INT_OR_STRING: Message = {
+  1: { name: 'type', type: 'int' },
+  2: { name: 'intVal', type: 'int' },
+  3: { name: 'strVal', type: 'string' },
+};
+const LABEL_SELECTOR: Message = {
+  1: { name: 'matchLabels', type: { map: 'string' } },
+  2: {
+    name: 'matchExpressions',
+    type: {
+      msg: {
+        1: { name: 'key', type: 'string' },
+        2: { name: 'operator', type: 'string' },
+        3: { name: 'values', type: 'string', repeated: true },
+      },
+    },
+    repeated: true,
+  },
+};
+/** The Container fields kubectl's generators write (`create deployment`, `create job`). */
+const CONTAINER: Message = {
+  1: { name: 'name', type: 'string' },
+  2: { name: 'image', type: 'string' },
+  3: { name: 'command', type: 'string', repeated: true },
+  4: { name: 'args', type: 'string', repeated: true },
+  5: { name: 'workingDir', type: 'string' },
+  6: {
+    name: 'ports',
+    type: {
+      msg: {
+        1: { name: 'name', type: 'string' },
+        2: { name: 'hostPort', type: 'int' },
+        3: { name: 'containerPort', type: 'int' },
+        4: { name: 'protocol', type: 'string' },
+        5: { name: 'hostIP', type: 'string' },
+      },
+    },
+    repeated: true,
+  },
+  7: {
+    name: 'env',
+    type: { msg: { 1: { name: 'name', type: 'string' }, 2: { name: 'value', type: 'string' } } },
+    repeated: true,
+  },
+  8: {
+    name: 'resources',
+    type: {
+      msg: { 1: { name: 'limits', type: { map: 'quantity' } }, 2: { name: 'requests', type: { map: 'quantity' } } },
+    },
+  },
+  13: { name: 'terminationMessagePath', type: 'string' },
+  14: { name: 'imagePullPolicy', type: 'string' },
+  16: { name: 'stdin', type: 'bool' },
+  17: { name: 'stdinOnce', type: 'bool' },
+  18: { name: 'tty', type: 'bool' },
+  20: { name: 'terminationMessagePolicy', type: 'string' },
+};
+const POD_SPEC: Message = {
+  2: { name: 'containers', type: { msg: CONTAINER }, repeated: true },
+  3: { name: 'restartPolicy', type: 'string' },
+  4: { name: 'terminationGracePeriodSeconds', type: 'int' },
+  6: { name: 'dnsPolicy', type: 'string' },
+  7: { name: 'nodeSelector', type: { map: 'string' } },
+  8: { name: 'serviceAccountName', type: 'string' },
+  9: { name: 'serviceAccount', type: 'string' },
+  10: { name: 'nodeName', type: 'string' },
+  11: { name: 'hostNetwork', type: 'bool' },
+  12: { name: 'hostPID', type: 'bool' },
+  13: { name: 'hostIPC', type: 'bool' },
+  16: { name: 'hostname', type: 'string' },
+  17: { name: 'subdomain', type: 'string' },
+  19: { name: 'schedulerName', type: 'string' },
+  20: { name: 'initContainers', type: { msg: CONTAINER }, repeated: true },
+  24: { name: 'priorityClassName', type: 'string' },
+};
+const POD_TEMPLATE: Message = {
+  ...({ 1: { name: 'metadata', type: { msg: OBJECT_META } } } as Message),
+  2: { name: 'spec', type: { msg: POD_SPEC } },
+};
 
 /** The kinds kubectl may send as protobuf, by `<apiVersion>/<kind>`. */
 const KINDS: Readonly<Record<string, Message>> = {
@@ -71,6 +155,42 @@ const KINDS: Readonly<Record<string, Message>> = {
     3: { name: 'type', type: 'string' },
     4: { name: 'stringData', type: { map: 'string' } },
     5: { name: 'immutable', type: 'bool' },
+  },
+  'apps/v1/Deployment': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: { name: 'replicas', type: 'int' },
+          2: { name: 'selector', type: { msg: LABEL_SELECTOR } },
+          3: { name: 'template', type: { msg: POD_TEMPLATE } },
+          4: {
+            name: 'strategy',
+            type: {
+              msg: {
+                1: { name: 'type', type: 'string' },
+                2: {
+                  name: 'rollingUpdate',
+                  type: {
+                    msg: {
+                      1: { name: 'maxUnavailable', type: 'intOrString' },
+                      2: { name: 'maxSurge', type: 'intOrString' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          5: { name: 'minReadySeconds', type: 'int' },
+          6: { name: 'revisionHistoryLimit', type: 'int' },
+          7: { name: 'paused', type: 'bool' },
+          9: { name: 'progressDeadlineSeconds', type: 'int' },
+        },
+      },
+    },
+    // The status a client sends is the server's to write: read and dropped.
+    3: { name: 'status', type: { msg: STATUS_IGNORED } },
   },
   'v1/ServiceAccount': {
     ...meta,
@@ -136,15 +256,25 @@ function decodeMessage(buf: Uint8Array, spec: Message, depth: number): Record<st
         v = time['seconds']
           ? new Date(Number(time['seconds']) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
           : undefined;
+      } else if (t === 'intOrString') {
+        const x = decodeMessage(b, INT_OR_STRING, depth + 1);
+        // An int of 0 is a value here (maxUnavailable: 0), not an empty field.
+        setOwn(out, f.name, x['type'] === 1 ? (x['strVal'] ?? '') : (x['intVal'] ?? 0));
+        continue;
       } else if (typeof t === 'object' && 'msg' in t) v = decodeMessage(b, t.msg, depth + 1);
       else if (typeof t === 'object' && 'map' in t) {
-        const entry = decodeMessage(
-          b,
-          { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: t.map } },
-          depth + 1,
-        );
+        const value: Field =
+          t.map === 'quantity'
+            ? { name: 'value', type: { msg: QUANTITY } }
+            : { name: 'value', type: t.map as 'string' | 'bytes' };
+        const entry = decodeMessage(b, { 1: { name: 'key', type: 'string' }, 2: value }, depth + 1);
         const map = (out[f.name] as Record<string, unknown> | undefined) ?? {};
-        setOwn(map, String(entry['key'] ?? ''), entry['value'] ?? '');
+        const got = entry['value'];
+        setOwn(
+          map,
+          String(entry['key'] ?? ''),
+          t.map === 'quantity' ? ((got as { string?: string } | undefined)?.string ?? '0') : (got ?? ''),
+        );
         setOwn(out, f.name, map);
         continue;
       } else throw malformed(`field ${num} has the wrong wire type`);

@@ -137,9 +137,35 @@ describe('kubectl against berth’s Kubernetes API', () => {
     assert.match(out, /DELETED\s+watched\s+1\s/);
   });
 
+  it('creates a Deployment (sent as protobuf), whose ReplicaSet makes its pods, pending with no node', async () => {
+    assert.match(
+      await ok(['-n', 'shop', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2']),
+      /deployment.apps\/web created/,
+    );
+    const pods = async () =>
+      (await ok(['-n', 'shop', 'get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').filter(Boolean);
+    for (let i = 0; i < 100 && (await pods()).length < 2; i++) await sleep(100);
+    assert.equal((await pods()).length, 2);
+    assert.match(await ok(['-n', 'shop', 'get', 'rs']), /web-\S+\s+2\s+2\s+0\s/);
+    await ok(['-n', 'shop', 'scale', 'deployment/web', '--replicas=3']);
+    for (let i = 0; i < 100 && (await pods()).length < 3; i++) await sleep(100);
+    assert.equal((await pods()).length, 3);
+    const why = await ok([
+      '-n',
+      'shop',
+      'get',
+      'pods',
+      '-l',
+      'app=web',
+      '-o',
+      'jsonpath={.items[0].status.conditions[0].message}',
+    ]);
+    assert.equal(why, 'no nodes available to schedule pods');
+  });
+
   it('deletes a namespace with everything in it; the system ones stay', async () => {
     assert.match(await ok(['delete', 'namespace', 'shop']), /namespace "shop" deleted/);
-    assert.equal(await ok(['get', 'cm,secret,sa', '-A', '-o', 'name']), '');
+    assert.equal(await ok(['get', 'cm,secret,sa,deployments,rs,pods', '-A', '-o', 'name']), '');
     const system = await kubectl(['delete', 'namespace', 'kube-system']);
     assert.match(system.stderr, /Forbidden.*this namespace may not be deleted/);
   });

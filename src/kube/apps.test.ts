@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { collectGarbage } from './apps-controllers.js';
+import { deleteObject } from './delete.js';
+import { REVISION, syncDeployment } from './deployments.js';
+import { DEPLOYMENT, POD, REPLICA_SET } from './kinds.js';
+import { listObjects } from './list.js';
+import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
+import { createObject, getObject, updateObject } from './objects.js';
+import { templateHash } from './owners.js';
+import { syncReplicaSet } from './replica-sets.js';
+import { testKube } from './test-kube.js';
+
+const ns = 'default';
+const podScope = { cluster: 'c', kind: POD, namespace: ns };
+const rsScope = { cluster: 'c', kind: REPLICA_SET, namespace: ns };
+const dScope = { cluster: 'c', kind: DEPLOYMENT, namespace: ns };
+
+const deployment = (replicas: number, version = 'one', strategy?: object) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web' },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: 'web' } },
+    ...(strategy ? { strategy } : {}),
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'main', image: 'app', env: [{ name: 'V', value: version }] }] },
+    },
+  },
+});
+
+type Deps = Awaited<ReturnType<typeof testKube>>;
+const pods = (deps: Deps) => listObjects(deps, podScope).items;
+const sets = (deps: Deps) => listObjects(deps, rsScope).items;
+const replicas = (o: KubeObject) => (o['spec'] as { replicas: number }).replicas;
+
+/** Every pod of the namespace Ready (as a node's reports would make them). */
+async function allReady(deps: Deps): Promise<void> {
+  await deps.store.transact((tx) => {
+    for (const p of pods(deps)) {
+      if (metaOf(p).deletionTimestamp) continue;
+      const key = objectKey(podScope, metaOf(p).name as string);
+      const e = tx.get(kubeObjects, key);
+      if (e)
+        tx.put(kubeObjects, {
+          key,
+          object: { ...e.value.object, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+        });
+    }
+  });
+}
+
+/** Deleting pods go (as their node would confirm). */
+async function reap(deps: Deps): Promise<void> {
+  for (const p of pods(deps))
+    if (metaOf(p).deletionTimestamp)
+      await deleteObject(deps, podScope, metaOf(p).name as string, { gracePeriodSeconds: 0 });
+}
+
+/** Passes of every controller until nothing changes. */
+async function settle(deps: Deps): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const before = deps.store.revision();
+    await syncDeployment(deps, 'c', ns, 'web');
+    for (const rs of sets(deps)) await syncReplicaSet(deps, 'c', ns, metaOf(rs).name as string);
+    await allReady(deps);
+    await reap(deps);
+    for (const rs of sets(deps)) await syncReplicaSet(deps, 'c', ns, metaOf(rs).name as string);
+    if (deps.store.revision() === before) return;
+  }
+}
+
+describe('Kubernetes workload controllers', () => {
+  it('a ReplicaSet makes and removes pods to its replicas, each owned by it, and counts them', async () => {
+    const deps = await testKube();
+    await createObject(deps, rsScope, {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'rs' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'm', image: 'i' }] } },
+      },
+    });
+    await syncReplicaSet(deps, 'c', ns, 'rs');
+    assert.equal(pods(deps).length, 3);
+    const uid = metaOf(getObject(deps, rsScope, 'rs')).uid;
+    assert.ok(
+      pods(deps).every(
+        (p) => metaOf(p).ownerReferences?.[0]?.uid === uid && /^rs-[a-z0-9]{5}$/.test(metaOf(p).name ?? ''),
+      ),
+    );
+    await allReady(deps);
+    await syncReplicaSet(deps, 'c', ns, 'rs');
+    assert.deepEqual(getObject(deps, rsScope, 'rs')['status'], {
+      replicas: 3,
+      fullyLabeledReplicas: 3,
+      readyReplicas: 3,
+      availableReplicas: 3,
+      observedGeneration: 1,
+    });
+    await updateObject(deps, rsScope, 'rs', (cur) => ({ ...cur, spec: { ...(cur['spec'] as object), replicas: 1 } }));
+    assert.equal(metaOf(getObject(deps, rsScope, 'rs')).generation, 2);
+    await syncReplicaSet(deps, 'c', ns, 'rs');
+    await reap(deps);
+    assert.equal(pods(deps).length, 1);
+    await assert.rejects(
+      updateObject(deps, rsScope, 'rs', (cur) => ({
+        ...cur,
+        spec: { ...(cur['spec'] as object), selector: { matchLabels: { a: 'c' } } },
+      })),
+      /spec\.selector: Invalid value.*field is immutable/,
+    );
+  });
+
+  it('a Deployment rolls a new template out within maxSurge and maxUnavailable, and back', async () => {
+    const deps = await testKube();
+    await createObject(
+      deps,
+      dScope,
+      deployment(4, 'one', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }),
+    );
+    await settle(deps);
+    const [first] = sets(deps);
+    assert.equal(metaOf(first as KubeObject).annotations?.[REVISION], '1');
+    assert.equal(pods(deps).length, 4);
+    const done = getObject(deps, dScope, 'web')['status'] as {
+      updatedReplicas: number;
+      availableReplicas: number;
+      observedGeneration: number;
+      conditions: { type: string; reason: string }[];
+    };
+    assert.equal(done.updatedReplicas, 4);
+    assert.equal(done.availableReplicas, 4);
+    assert.equal(done.conditions.find((c) => c.type === 'Progressing')?.reason, 'NewReplicaSetAvailable');
+    await updateObject(deps, dScope, 'web', () => ({
+      ...deployment(4, 'two', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }),
+    }));
+    // The first step: one surge pod of the new template, none of the old ones gone.
+    await syncDeployment(deps, 'c', ns, 'web');
+    const step = sets(deps)
+      .map((rs) => [metaOf(rs).annotations?.[REVISION], replicas(rs)])
+      .sort();
+    assert.deepEqual(step, [
+      ['1', 4],
+      ['2', 1],
+    ]);
+    await settle(deps);
+    assert.deepEqual(
+      sets(deps)
+        .map((rs) => [metaOf(rs).annotations?.[REVISION], replicas(rs)])
+        .sort(),
+      [
+        ['1', 0],
+        ['2', 4],
+      ],
+    );
+    assert.ok(
+      pods(deps).every(
+        (p) => (p['spec'] as { containers: { env: { value: string }[] }[] }).containers[0]?.env[0]?.value === 'two',
+      ),
+    );
+    assert.equal(metaOf(getObject(deps, dScope, 'web')).annotations?.[REVISION], '2');
+    // Back to the first template: its ReplicaSet comes back as revision 3.
+    await updateObject(deps, dScope, 'web', () => ({
+      ...deployment(4, 'one', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }),
+    }));
+    await settle(deps);
+    const back = sets(deps).find((rs) => replicas(rs) === 4) as KubeObject;
+    assert.equal(metaOf(back).name, metaOf(first as KubeObject).name);
+    assert.equal(metaOf(back).annotations?.[REVISION], '3');
+    assert.equal(
+      metaOf(back).labels?.['pod-template-hash'],
+      templateHash((getObject(deps, dScope, 'web')['spec'] as { template: unknown }).template),
+    );
+  });
+
+  it('Recreate stops the old pods before it starts new ones', async () => {
+    const deps = await testKube();
+    await createObject(deps, dScope, deployment(2, 'one', { type: 'Recreate' }));
+    await settle(deps);
+    await updateObject(deps, dScope, 'web', () => deployment(2, 'two', { type: 'Recreate' }));
+    await syncDeployment(deps, 'c', ns, 'web');
+    assert.deepEqual(
+      sets(deps)
+        .map((rs) => replicas(rs))
+        .sort(),
+      [0, 0],
+    );
+    await settle(deps);
+    assert.deepEqual(
+      sets(deps)
+        .map((rs) => replicas(rs))
+        .sort(),
+      [0, 2],
+    );
+  });
+
+  it('the garbage collector removes what a deleted owner leaves', async () => {
+    const deps = await testKube();
+    await createObject(deps, dScope, deployment(2));
+    await settle(deps);
+    assert.equal(pods(deps).length, 2);
+    await deleteObject(deps, dScope, 'web');
+    await collectGarbage(deps, 'c');
+    assert.equal(sets(deps).length, 0);
+    await collectGarbage(deps, 'c');
+    await reap(deps);
+    assert.equal(pods(deps).length, 0);
+  });
+});
