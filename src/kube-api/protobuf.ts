@@ -192,6 +192,40 @@ const KINDS: Readonly<Record<string, Message>> = {
     // The status a client sends is the server's to write: read and dropped.
     3: { name: 'status', type: { msg: STATUS_IGNORED } },
   },
+  'batch/v1/Job': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: { name: 'parallelism', type: 'int' },
+          2: { name: 'completions', type: 'int' },
+          3: { name: 'activeDeadlineSeconds', type: 'int' },
+          4: { name: 'selector', type: { msg: LABEL_SELECTOR } },
+          5: { name: 'manualSelector', type: 'bool' },
+          6: { name: 'template', type: { msg: POD_TEMPLATE } },
+          7: { name: 'backoffLimit', type: 'int' },
+          8: { name: 'ttlSecondsAfterFinished', type: 'int' },
+          9: { name: 'completionMode', type: 'string' },
+          10: { name: 'suspend', type: 'bool' },
+        },
+      },
+    },
+    // JobStatus as a client sends it (zeros, an empty completedIndexes): read and dropped.
+    3: {
+      name: 'status',
+      type: {
+        msg: {
+          4: { name: 'active', type: 'int' },
+          5: { name: 'succeeded', type: 'int' },
+          6: { name: 'failed', type: 'int' },
+          7: { name: 'completedIndexes', type: 'string' },
+          9: { name: 'ready', type: 'int' },
+          11: { name: 'terminating', type: 'int' },
+        },
+      },
+    },
+  },
   'v1/ServiceAccount': {
     ...meta,
     2: { name: 'secrets', type: { msg: OBJECT_REFERENCE }, repeated: true },

@@ -222,6 +222,49 @@ COLUMNS_EXTRA.ReplicaSet = [
   AGE,
 ];
 
+const jobStatus = (o: KubeObject) =>
+  (o['status'] ?? {}) as {
+    succeeded?: number;
+    active?: number;
+    startTime?: string;
+    completionTime?: string;
+    conditions?: { type: string; status: string }[];
+  };
+COLUMNS_EXTRA.Job = [
+  NAME,
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'Status of the job.',
+    cell: (o) => {
+      const done = (jobStatus(o).conditions ?? []).find(
+        (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+      );
+      return done?.type ?? 'Running';
+    },
+  },
+  {
+    name: 'Completions',
+    type: 'string',
+    description: 'The desired number of successfully finished pods the job should be run with.',
+    cell: (o) =>
+      `${jobStatus(o).succeeded ?? 0}/${(o['spec'] as { completions?: number } | undefined)?.completions ?? 1}`,
+  },
+  {
+    name: 'Duration',
+    type: 'string',
+    description: 'Time required to complete the job.',
+    cell: (o, now) => {
+      const st = jobStatus(o);
+      const start = Date.parse(st.startTime ?? '');
+      if (Number.isNaN(start)) return '';
+      const end = st.completionTime ? Date.parse(st.completionTime) : now;
+      return humanDuration(end - start);
+    },
+  },
+  AGE,
+];
+
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** A list (or one object, or one watch event's object) as a Table. */

@@ -2,7 +2,8 @@ import { every, inform, work, WorkQueue, type Logger } from '../kernel/index.js'
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { syncDeployment } from './deployments.js';
-import { DEPLOYMENT, POD, REPLICA_SET, type KindDef } from './kinds.js';
+import { DEPLOYMENT, JOB, POD, REPLICA_SET, type KindDef } from './kinds.js';
+import { syncJob } from './jobs.js';
 import {
   kubeObjects,
   kubeTombstones,
@@ -16,7 +17,7 @@ import { controllerOf } from './owners.js';
 import { syncReplicaSet } from './replica-sets.js';
 
 /**
- * The ReplicaSet and Deployment controllers and the garbage collector of a cluster, on the
+ * The ReplicaSet, Deployment and Job controllers and the garbage collector of a cluster, on the
  * leader, with the controller kit: one key per object (`rs/<ns>/<name>`, `deploy/<ns>/<name>`),
  * queued when it, one of its children (a pod, a ReplicaSet) or its owner changes, and every 5 s.
  */
@@ -25,13 +26,21 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
   const prefixes: [KindDef, string, string][] = [
     [REPLICA_SET, resourcePrefix({ cluster, kind: REPLICA_SET }), 'rs'],
     [DEPLOYMENT, resourcePrefix({ cluster, kind: DEPLOYMENT }), 'deploy'],
+    [JOB, resourcePrefix({ cluster, kind: JOB }), 'job'],
   ];
   const podPrefix = resourcePrefix({ cluster, kind: POD });
   const keyOf = (tag: string, o: KubeObject) => `${tag}/${metaOf(o).namespace ?? ''}/${metaOf(o).name ?? ''}`;
   const ownerKey = (o: KubeObject) => {
     const owner = controllerOf(o);
     if (!owner) return [];
-    const tag = owner.kind === 'ReplicaSet' ? 'rs' : owner.kind === 'Deployment' ? 'deploy' : undefined;
+    const tag =
+      owner.kind === 'ReplicaSet'
+        ? 'rs'
+        : owner.kind === 'Deployment'
+          ? 'deploy'
+          : owner.kind === 'Job'
+            ? 'job'
+            : undefined;
     return tag ? [`${tag}/${metaOf(o).namespace ?? ''}/${owner.name}`] : [];
   };
   const stopInforming = inform(deps.store, queue, {
@@ -59,6 +68,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
     async (key) => {
       const [tag, namespace, name] = key.split('/') as [string, string, string];
       if (tag === 'rs') await syncReplicaSet(deps, cluster, namespace, name);
+      else if (tag === 'job') await syncJob(deps, cluster, namespace, name);
       else await syncDeployment(deps, cluster, namespace, name);
     },
     (key, e, retries) => logger.error({ key, err: String(e), retries }, 'workload controller pass failed'),
@@ -82,7 +92,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
 
 /**
  * The garbage collector (background cascading deletion): a pod whose owning ReplicaSet, or a
- * ReplicaSet whose owning Deployment, is gone is deleted.
+ * ReplicaSet whose owning Deployment, or a pod whose Job, is gone is deleted.
  */
 export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<void> {
   const list = (kind: KindDef) =>
@@ -92,15 +102,19 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
   const sets = list(REPLICA_SET);
   const deployments = new Set(list(DEPLOYMENT).map((d) => metaOf(d).uid));
   const setUids = new Set(sets.map((rs) => metaOf(rs).uid));
+  const jobUids = new Set(list(JOB).map((j) => metaOf(j).uid));
   const orphans: [KindDef, KubeObject][] = [
     ...sets
       .filter((rs) => controllerOf(rs)?.kind === 'Deployment' && !deployments.has(controllerOf(rs)?.uid))
       .map((o) => [REPLICA_SET, o] as [KindDef, KubeObject]),
     ...list(POD)
-      .filter(
-        (p) =>
-          controllerOf(p)?.kind === 'ReplicaSet' && !setUids.has(controllerOf(p)?.uid) && !metaOf(p).deletionTimestamp,
-      )
+      .filter((p) => {
+        const owner = controllerOf(p);
+        if (!owner || metaOf(p).deletionTimestamp) return false;
+        return (
+          (owner.kind === 'ReplicaSet' && !setUids.has(owner.uid)) || (owner.kind === 'Job' && !jobUids.has(owner.uid))
+        );
+      })
       .map((o) => [POD, o] as [KindDef, KubeObject]),
   ];
   for (const [kind, o] of orphans.slice(0, 100))

@@ -71,3 +71,28 @@ export const scaleSchema = z.strictObject({
   spec: z.strictObject({ replicas: int.optional() }).optional(),
   status: loose.optional(),
 });
+
+export const jobSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: objectMetaSchema.optional(),
+  spec: z.strictObject({
+    parallelism: int.optional(),
+    completions: int.optional(),
+    activeDeadlineSeconds: int.optional(),
+    selector: labelSelectorSchema.optional(),
+    manualSelector: z.boolean().optional(),
+    template: podTemplateSchema,
+    backoffLimit: int.optional(),
+    ttlSecondsAfterFinished: int.optional(),
+    completionMode: z.enum(['NonIndexed', 'Indexed']).optional(),
+    suspend: z.boolean().optional(),
+    podFailurePolicy: loose.optional(),
+    backoffLimitPerIndex: int.optional(),
+    maxFailedIndexes: int.optional(),
+    podReplacementPolicy: z.enum(['TerminatingOrFailed', 'Failed']).optional(),
+    successPolicy: loose.optional(),
+    managedBy: z.string().optional(),
+  }),
+  status: loose.optional(),
+});

@@ -1,6 +1,17 @@
 /** The Kubernetes domain: objects of the kinds served, their storage, watches and controllers. */
 export type { FieldValidation, KubeDeps, WriteOptions, Written } from './deps.js';
-export { KINDS, NAMESPACE, POD, NODE, REPLICA_SET, DEPLOYMENT, apiVersionOf, kindFor, type KindDef } from './kinds.js';
+export {
+  KINDS,
+  NAMESPACE,
+  POD,
+  NODE,
+  REPLICA_SET,
+  DEPLOYMENT,
+  JOB,
+  apiVersionOf,
+  kindFor,
+  type KindDef,
+} from './kinds.js';
 export { selectorString, type LabelSelectorSpec } from './label-selector.js';
 export { metaOf, type KubeObject, type Scope } from './object.js';
 export { PodHosts, HOST_ID_ANNOTATION, type PodLogSource } from './pod-hosts.js';

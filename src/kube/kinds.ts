@@ -3,7 +3,8 @@ import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } 
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
 import { nodeSchema, podSchema } from './pod-schema.js';
 import { defaultPod, podCauses, podUpdateCauses } from './pod-rules.js';
-import { deploymentSchema, replicaSetSchema } from './apps-schema.js';
+import { deploymentSchema, jobSchema, replicaSetSchema } from './apps-schema.js';
+import { defaultJob, jobCauses, jobUpdateCauses } from './job-rules.js';
 import { defaultWorkload, workloadCauses } from './apps-rules.js';
 import type { KubeObject } from './meta.js';
 
@@ -275,6 +276,28 @@ function appsKind(kind: 'ReplicaSet' | 'Deployment', plural: string, shortNames:
 export const REPLICA_SET = appsKind('ReplicaSet', 'replicasets', ['rs']);
 export const DEPLOYMENT = appsKind('Deployment', 'deployments', ['deploy']);
 
+export const JOB: KindDef = {
+  group: 'batch',
+  version: 'v1',
+  kind: 'Job',
+  plural: 'jobs',
+  singular: 'job',
+  namespaced: true,
+  shortNames: [],
+  verbs: VERBS,
+  schema: jobSchema,
+  nameProblem: labelProblem,
+  keepsStatus: true,
+  generation: true,
+  normalize: defaultJob,
+  validate: jobCauses,
+  validateUpdate: jobUpdateCauses,
+  mergeKeys: TEMPLATE_MERGE_KEYS,
+  selectableFields: {
+    'status.successful': (o) => String((o['status'] as { succeeded?: number } | undefined)?.succeeded ?? 0),
+  },
+};
+
 /** Every kind served, by group and version. */
 export const KINDS: readonly KindDef[] = [
   NAMESPACE,
@@ -285,6 +308,7 @@ export const KINDS: readonly KindDef[] = [
   NODE,
   REPLICA_SET,
   DEPLOYMENT,
+  JOB,
 ];
 
 /** The kind a group, version and resource name (plural, as in a path) name, if served. */

@@ -197,6 +197,50 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
+  it('runs Jobs: one to completion, one in parallel to its completions, one failing to its backoff limit', async () => {
+    assert.match(
+      await k.ok(['create', 'job', 'once', `--image=${fx.imageUri}`, '--', 'sh', '-c', 'echo job done']),
+      /job.batch\/once created/,
+    );
+    assert.match(
+      await k.ok(['wait', '--for=condition=complete', 'job/once', '--timeout=60s']),
+      /job.batch\/once condition met/,
+    );
+    assert.equal(await k.ok(['logs', 'job/once']), 'job done\n');
+    assert.match(await k.ok(['get', 'job', 'once']), /once\s+Complete\s+1\/1\s+\S+\s+\S+/);
+    const job = (name: string, spec: object, command: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: {
+        ...spec,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', command] }],
+          },
+        },
+      },
+    });
+    await k.ok(['apply', '-f', '-'], JSON.stringify(job('many', { completions: 3, parallelism: 2 }, 'echo part')));
+    await k.ok(['wait', '--for=condition=complete', 'job/many', '--timeout=90s']);
+    assert.equal(await jsonpath(['get', 'job', 'many'], '{.status.succeeded}'), '3');
+    assert.equal((await k.ok(['get', 'pods', '-l', 'job-name=many', '-o', 'name'])).trim().split('\n').length, 3);
+    await k.ok(['apply', '-f', '-'], JSON.stringify(job('doomed', { backoffLimit: 1 }, 'exit 3')));
+    await k.ok(['wait', '--for=condition=failed', 'job/doomed', '--timeout=90s']);
+    assert.equal(await jsonpath(['get', 'job', 'doomed'], '{.status.failed}'), '2');
+    assert.equal(
+      await jsonpath(['get', 'job', 'doomed'], '{.status.conditions[?(@.type=="Failed")].reason}'),
+      'BackoffLimitExceeded',
+    );
+    await k.ok(['delete', 'job', 'once', 'many', 'doomed']);
+    await until(
+      'the jobs’ pods gone',
+      () => k.ok(['get', 'pods', '-l', 'batch.kubernetes.io/job-name', '-o', 'name']),
+      (v) => v === '',
+    );
+  });
+
   it('refuses what berth does not run yet, saying so', async () => {
     const r = await k.kubectl(
       ['apply', '-f', '-'],

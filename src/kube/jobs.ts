@@ -1,0 +1,122 @@
+import type { KubeDeps } from './deps.js';
+import { deleteObject } from './delete.js';
+import { JOB, POD } from './kinds.js';
+import { jobSpecOf } from './job-rules.js';
+import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { createObject } from './objects.js';
+import { isActive, isReady, ownedBy, ownerReference } from './owners.js';
+import { timestamp } from './write-rules.js';
+
+type Condition = {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastProbeTime?: string;
+  lastTransitionTime?: string;
+};
+const phaseOf = (p: KubeObject) => (p['status'] as { phase?: string } | undefined)?.phase;
+
+/**
+ * The Job controller (NonIndexed): pods of its template run until `completions` of them have
+ * succeeded, at most `parallelism` at once; more failures than `backoffLimit`, or a run longer
+ * than `activeDeadlineSeconds`, fail the Job and stop what still runs. Finished pods are kept (as
+ * Kubernetes keeps them); a finished Job with ttlSecondsAfterFinished goes after that long.
+ */
+export async function syncJob(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
+  const scope = { cluster, kind: JOB, namespace };
+  const podScope = { cluster, kind: POD, namespace };
+  const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
+  if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
+  const job = entry.value.object;
+  const uid = metaOf(job).uid as string;
+  const spec = jobSpecOf(job);
+  const prev = (job['status'] ?? {}) as { conditions?: Condition[]; startTime?: string; completionTime?: string };
+  const now = timestamp(deps);
+  const nowMs = deps.clock.now().getTime();
+  const finishedAt = (prev.conditions ?? []).find(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+  if (finishedAt) {
+    const ttl = spec.ttlSecondsAfterFinished;
+    const at = Date.parse(finishedAt.lastTransitionTime ?? '');
+    if (ttl !== undefined && !Number.isNaN(at) && nowMs - at >= ttl * 1000)
+      await deleteObject(deps, scope, name).catch(() => undefined);
+    return;
+  }
+  const pods = deps.store
+    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
+    .map((e) => e.value.object)
+    .filter((p) => ownedBy(p, uid));
+  const active = pods.filter(isActive);
+  const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
+  const failed = pods.filter((p) => phaseOf(p) === 'Failed').length;
+  const completions = spec.completions ?? 1;
+  const startTime = prev.startTime ?? now;
+  const deadline = spec.activeDeadlineSeconds;
+  let outcome: Condition | undefined;
+  if (succeeded >= completions)
+    outcome = { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now };
+  else if (failed > (spec.backoffLimit ?? 6))
+    outcome = {
+      type: 'Failed',
+      status: 'True',
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit',
+      lastProbeTime: now,
+      lastTransitionTime: now,
+    };
+  else if (deadline !== undefined && nowMs - Date.parse(startTime) >= deadline * 1000)
+    outcome = {
+      type: 'Failed',
+      status: 'True',
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline',
+      lastProbeTime: now,
+      lastTransitionTime: now,
+    };
+  if (outcome) {
+    for (const p of active) await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
+  } else {
+    const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length;
+    for (let i = 0; i < Math.min(want, 50); i++) {
+      await createObject(deps, podScope, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: `${name}-`,
+          labels: spec.template.metadata?.labels ?? {},
+          ...(spec.template.metadata?.annotations ? { annotations: spec.template.metadata.annotations } : {}),
+          ownerReferences: [ownerReference(job, 'batch/v1', 'Job')],
+        },
+        spec: JSON.parse(JSON.stringify(spec.template.spec)) as object,
+      });
+    }
+  }
+  // Kubernetes 1.32 sets SuccessCriteriaMet / FailureTarget before Complete / Failed.
+  const conditions: Condition[] = outcome
+    ? [
+        outcome.type === 'Complete'
+          ? { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now }
+          : { ...outcome, type: 'FailureTarget' },
+        outcome,
+      ]
+    : (prev.conditions ?? []);
+  const status = {
+    ...(outcome ? {} : active.length ? { active: active.length } : {}),
+    ...(succeeded ? { succeeded } : {}),
+    ...(failed ? { failed } : {}),
+    ready: outcome ? 0 : active.filter(isReady).length,
+    terminating: 0,
+    startTime,
+    ...(outcome?.type === 'Complete' ? { completionTime: now } : {}),
+    ...(conditions.length ? { conditions } : {}),
+    uncountedTerminatedPods: {},
+  };
+  await deps.store.transact((tx) => {
+    const e = tx.get(kubeObjects, entry.key);
+    if (!e || metaOf(e.value.object).uid !== uid) return;
+    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
+    tx.put(kubeObjects, { key: e.key, object: { ...e.value.object, status } });
+  });
+}
