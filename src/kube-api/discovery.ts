@@ -62,6 +62,7 @@ export function aggregatedDiscovery(core: boolean): unknown {
           singularResource: k.singular,
           verbs: k.verbs,
           ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+          ...(k.categories ? { categories: k.categories } : {}),
           ...(subresourcesOf(k.plural).length
             ? {
                 subresources: subresourcesOf(k.plural).map((r) => ({
@@ -113,6 +114,7 @@ export function apiResourceList(group: string, version: string): unknown {
         kind: k.kind,
         verbs: k.verbs,
         ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
+        ...(k.categories ? { categories: k.categories } : {}),
         storageVersionHash: '',
       },
       ...subresourcesOf(k.plural).map((r) => ({

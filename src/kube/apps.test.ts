@@ -179,6 +179,30 @@ describe('Kubernetes workload controllers', () => {
     );
   });
 
+  it('keeps the old pods while the new ones are not available (maxUnavailable 0 of one replica)', async () => {
+    const deps = await testKube();
+    await createObject(deps, dScope, deployment(1));
+    for (let i = 0; i < 3; i++) {
+      await syncDeployment(deps, 'c', ns, 'web');
+      for (const rs of sets(deps)) await syncReplicaSet(deps, 'c', ns, metaOf(rs).name as string);
+    }
+    await updateObject(deps, dScope, 'web', () => deployment(1, 'two'));
+    for (let i = 0; i < 3; i++) {
+      await syncDeployment(deps, 'c', ns, 'web');
+      for (const rs of sets(deps)) await syncReplicaSet(deps, 'c', ns, metaOf(rs).name as string);
+    }
+    // No pod is ever ready: the new ReplicaSet surges to one, the old one keeps its one.
+    assert.deepEqual(
+      sets(deps)
+        .map((rs) => [metaOf(rs).annotations?.[REVISION], replicas(rs)])
+        .sort(),
+      [
+        ['1', 1],
+        ['2', 1],
+      ],
+    );
+  });
+
   it('Recreate stops the old pods before it starts new ones', async () => {
     const deps = await testKube();
     await createObject(deps, dScope, deployment(2, 'one', { type: 'Recreate' }));

@@ -100,15 +100,20 @@ export async function syncDeployment(deps: KubeDeps, cluster: string, namespace:
     if (want > replicas) want = replicas;
     else if (want < replicas) want += Math.max(0, Math.min(replicas + surge - total, replicas - want));
     await scale(current, want);
-    // Old pods go as far as availability allows: unavailable ones first, then within maxUnavailable.
+    // Old pods go as far as availability allows: unavailable ones first (no more than would leave
+    // fewer than minAvailable counting the new ones not yet available), then within maxUnavailable.
     const minAvailable = replicas - unavailable;
+    const totalNow = total - replicasOf(current) + want;
+    const newUnavailable = Math.max(0, want - (statusOf(current).availableReplicas ?? 0));
+    let cleanup = Math.max(0, totalNow - minAvailable - newUnavailable);
     const available = sets.reduce((n, rs) => n + (statusOf(rs).availableReplicas ?? 0), 0);
     let room = Math.max(0, available - minAvailable);
     for (const rs of old) {
-      const unhealthy = Math.max(0, replicasOf(rs) - (statusOf(rs).availableReplicas ?? 0));
-      const down = Math.min(replicasOf(rs), unhealthy + room);
-      room -= Math.max(0, down - unhealthy);
-      await scale(rs, replicasOf(rs) - down);
+      const unhealthy = Math.min(cleanup, Math.max(0, replicasOf(rs) - (statusOf(rs).availableReplicas ?? 0)));
+      cleanup -= unhealthy;
+      const healthy = Math.min(replicasOf(rs) - unhealthy, room);
+      room -= healthy;
+      await scale(rs, replicasOf(rs) - unhealthy - healthy);
     }
   }
   // History: old ReplicaSets scaled to nothing, beyond revisionHistoryLimit, go.

@@ -35,6 +35,8 @@ export interface KindDef {
   keepsStatus?: boolean;
   /** Whether metadata.generation counts the changes of its spec (kinds with a controller). */
   generation?: boolean;
+  /** Discovery's categories (`all`: what `kubectl get all` lists). */
+  categories?: string[];
   /** How a strategic merge patch merges the kind's lists, by dotted path (metadata's always). */
   mergeKeys?: Readonly<Record<string, string>>;
   /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
@@ -195,6 +197,7 @@ export const POD: KindDef = {
   singular: 'pod',
   namespaced: true,
   shortNames: ['po'],
+  categories: ['all'],
   verbs: VERBS,
   schema: podSchema,
   nameProblem: subdomainProblem,
@@ -256,6 +259,7 @@ function appsKind(kind: 'ReplicaSet' | 'Deployment', plural: string, shortNames:
     singular: kind.toLowerCase(),
     namespaced: true,
     shortNames,
+    categories: ['all'],
     verbs: VERBS,
     schema: kind === 'Deployment' ? deploymentSchema : replicaSetSchema,
     nameProblem: subdomainProblem,
@@ -284,6 +288,7 @@ export const JOB: KindDef = {
   singular: 'job',
   namespaced: true,
   shortNames: [],
+  categories: ['all'],
   verbs: VERBS,
   schema: jobSchema,
   nameProblem: labelProblem,
