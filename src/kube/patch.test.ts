@@ -45,6 +45,13 @@ describe('patches', () => {
       (e: unknown) => e instanceof BerthError && e.detail.reason === 'malformed' && /unknown op/.test(e.message),
     );
     assert.throws(() => jsonPatch(doc, { op: 'add' }), /must be an array/);
+    // Copies of a large subtree add up to a limit, however small the patch.
+    const big = { data: { blob: 'x'.repeat(1024 * 1024) } };
+    const copies = Array.from({ length: 100 }, (_, i) => ({ op: 'copy', from: '/data/blob', path: `/data/c${i}` }));
+    assert.throws(
+      () => jsonPatch(big, copies),
+      (e: unknown) => e instanceof BerthError && e.detail.reason === 'too-large',
+    );
   });
 
   it('strategic merge patch: finalizers merge as a set, owner references by uid, directives honoured', () => {

@@ -110,13 +110,23 @@ export function jsonPatch(target: Json, ops: Json): Json {
   if (ops.length > 10_000)
     throw invalidParameter('a JSON patch may hold at most 10000 operations', { reason: 'malformed' });
   let doc = clone(target);
+  // What copies and values may add up to: a patch of small operations that each copy a large
+  // subtree would otherwise make gigabytes out of a 3 MiB request.
+  let budget = 64 * 1024 * 1024;
+  const counted = (v: Json): Json => {
+    const text = v === undefined ? '' : JSON.stringify(v);
+    budget -= text.length;
+    if (budget < 0)
+      throw invalidParameter('the JSON patch makes a document larger than berth accepts', { reason: 'too-large' });
+    return text ? (JSON.parse(text) as Json) : undefined;
+  };
   ops.forEach((op: unknown, i) => {
     if (!isObject(op) || typeof op['op'] !== 'string' || typeof op['path'] !== 'string')
       throw invalidParameter(`operation ${i} of the JSON patch needs "op" and "path"`, { reason: 'malformed' });
     const path = op['path'];
     const value = () => {
       if (!Object.hasOwn(op, 'value')) throw patchError(`operation ${i} ("${op['op']}") needs a value`);
-      return clone(op['value']);
+      return counted(op['value']);
     };
     const from = () => {
       if (typeof op['from'] !== 'string') throw patchError(`operation ${i} ("${op['op']}") needs "from"`);
@@ -139,7 +149,7 @@ export function jsonPatch(target: Json, ops: Json): Json {
         break;
       }
       case 'copy':
-        doc = addAt(doc, path, clone(getAt(doc, from())), false);
+        doc = addAt(doc, path, counted(getAt(doc, from())), false);
         break;
       case 'test':
         if (JSON.stringify(getAt(doc, path)) !== JSON.stringify(op['value']))
@@ -213,18 +223,37 @@ export function strategicMergePatch(target: Json, patch: Json, keys: MergeKeys, 
 
 function mergeList(prev: Json, patch: Json[], key: string, keys: MergeKeys, path: string): Json[] {
   const list = Array.isArray(prev) ? [...prev] : [];
+  // Linear in both lists: each element is found through a map, not a search of the list.
   if (key === '$primitive') {
-    for (const v of patch) if (!list.some((e) => JSON.stringify(e) === JSON.stringify(v))) list.push(v);
+    const seen = new Set(list.map((e) => JSON.stringify(e)));
+    for (const v of patch) {
+      const k = JSON.stringify(v);
+      if (!seen.has(k)) {
+        seen.add(k);
+        list.push(v);
+      }
+    }
     return list;
   }
+  const slots: (Json | undefined)[] = list;
+  const at = new Map<unknown, number>();
+  slots.forEach((e, i) => {
+    if (isObject(e) && !at.has(e[key])) at.set(e[key], i);
+  });
   for (const el of patch) {
     if (!isObject(el))
       throw invalidParameter(`elements of ${path} must be objects with "${key}"`, { reason: 'malformed' });
-    const at = list.findIndex((e) => isObject(e) && e[key] === el[key]);
+    const i = at.get(el[key]);
     if (el['$patch'] === 'delete') {
-      if (at >= 0) list.splice(at, 1);
-    } else if (at >= 0) list[at] = strategicMergePatch(list[at], el, keys, path);
-    else list.push(strategicMergePatch(undefined, el, keys, path));
+      if (i !== undefined) {
+        slots[i] = undefined;
+        at.delete(el[key]);
+      }
+    } else if (i !== undefined) slots[i] = strategicMergePatch(slots[i], el, keys, path);
+    else {
+      at.set(el[key], slots.length);
+      slots.push(strategicMergePatch(undefined, el, keys, path));
+    }
   }
-  return list;
+  return slots.filter((e) => e !== undefined);
 }
