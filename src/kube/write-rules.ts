@@ -75,6 +75,14 @@ export function validateObject(k: KindDef, o: KubeObject): void {
   if (causes.length) throw invalidObject(k.kind, name, causes, k.group);
 }
 
+/** The object with its kind's apiVersion and kind, and none of the fields the server derives (resourceVersion) or does not keep. */
+function withServerFields(k: KindDef, o: KubeObject, meta: ObjectMeta): KubeObject {
+  delete meta.resourceVersion;
+  delete (meta as { selfLink?: string }).selfLink;
+  delete (meta as { managedFields?: unknown }).managedFields;
+  return { ...o, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
+}
+
 /** A new object's metadata: the server's fields set, the client's copies of them dropped. */
 export function newObject(deps: KubeDeps, scope: Scope, o: KubeObject): KubeObject {
   const k = scope.kind;
@@ -85,12 +93,9 @@ export function newObject(deps: KubeDeps, scope: Scope, o: KubeObject): KubeObje
   meta.creationTimestamp = timestamp(deps);
   if (k.generation) meta.generation = 1;
   else delete meta.generation;
-  delete meta.resourceVersion;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
-  delete (meta as { selfLink?: string }).selfLink;
-  delete (meta as { managedFields?: unknown }).managedFields;
-  const out: KubeObject = { ...o, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
+  const out = withServerFields(k, o, meta);
   // A status is the server's to write (its subresource): what a new object says of it is dropped.
   if (k.keepsStatus) delete out['status'];
   k.normalize?.(out);
@@ -122,10 +127,7 @@ export function updatedObject(scope: Scope, next: KubeObject, prev: KubeObject):
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
   }
-  delete meta.resourceVersion;
-  delete (meta as { selfLink?: string }).selfLink;
-  delete (meta as { managedFields?: unknown }).managedFields;
-  const out: KubeObject = { ...next, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
+  const out = withServerFields(k, next, meta);
   k.normalize?.(out);
   // generation counts the spec's changes, defaults applied (metadata changes do not make a new one).
   if (k.generation)

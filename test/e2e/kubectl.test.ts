@@ -1,43 +1,21 @@
 // e2e lane: shared — runs no task on this host, so npm test runs it beside the files that do.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { berthBin, sleep, startBerth, type BerthProcess } from './harness.js';
-
-const execFileP = promisify(execFile);
+import { sleep, startBerth, type BerthProcess } from './harness.js';
+import { kubectlFor } from './kube-helpers.js';
 
 // The Kubernetes API as kubectl 1.32 drives it: discovery, typed creates (sent as protobuf),
 // apply with server-side field validation, label/patch, tables, watches, namespace deletion.
 describe('kubectl against berth’s Kubernetes API', () => {
   let berth: BerthProcess;
-  let kubeconfig: string;
+  let k: Awaited<ReturnType<typeof kubectlFor>>;
   before(async () => {
     berth = await startBerth({ args: ['--no-agent'] });
-    kubeconfig = join(berth.dataDir, 'kubeconfig-cli');
-    const printed = await execFileP(process.execPath, [berthBin, 'kubeconfig', '--endpoint', berth.endpoint]);
-    writeFileSync(kubeconfig, printed.stdout);
+    k = await kubectlFor(berth.endpoint, berth.dataDir);
   });
   after(async () => berth?.dispose());
-
-  const kubectl = async (args: string[], input?: string) => {
-    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: 'pipe' });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
-  };
-  const ok = async (args: string[], input?: string) => {
-    const r = await kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const kubectl = (args: string[], input?: string) => k.kubectl(args, input);
+  const ok = (args: string[], input?: string) => k.ok(args, input);
 
   it('lists the system namespaces right after berth up, with the server’s version', async () => {
     const ns = await ok(['get', 'namespaces', '-o', 'name']);
@@ -119,19 +97,16 @@ describe('kubectl against berth’s Kubernetes API', () => {
   });
 
   it('watches: kubectl get -w prints each change as it happens', async () => {
-    const child = spawn('kubectl', ['-n', 'shop', 'get', 'cm', '-w', '--output-watch-events'], {
-      env: { ...process.env, KUBECONFIG: kubeconfig },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const watch = k.follow(['-n', 'shop', 'get', 'cm', '-w', '--output-watch-events']);
     try {
-      for (let i = 0; i < 100 && !out.includes('web'); i++) await sleep(50);
+      for (let i = 0; i < 100 && !watch.output().includes('web'); i++) await sleep(50);
       await ok(['-n', 'shop', 'create', 'configmap', 'watched', '--from-literal=x=1']);
       await ok(['-n', 'shop', 'delete', 'configmap', 'watched']);
-      for (let i = 0; i < 100 && !/DELETED\s+watched/.test(out); i++) await sleep(50);
+      for (let i = 0; i < 100 && !/DELETED\s+watched/.test(watch.output()); i++) await sleep(50);
     } finally {
-      child.kill();
+      watch.stop();
     }
+    const out = watch.output();
     assert.match(out, /ADDED\s+app\s/);
     assert.match(out, /ADDED\s+watched\s+1\s/);
     assert.match(out, /DELETED\s+watched\s+1\s/);
