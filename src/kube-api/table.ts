@@ -265,6 +265,35 @@ COLUMNS_EXTRA.Job = [
   AGE,
 ];
 
+COLUMNS_EXTRA.Event = [
+  {
+    name: 'Last Seen',
+    type: 'string',
+    description: 'The time at which the most recent occurrence of this event was recorded.',
+    cell: (o, now) => {
+      const t = Date.parse(String(o['lastTimestamp'] ?? o['eventTime'] ?? ''));
+      return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
+    },
+  },
+  { name: 'Type', type: 'string', description: 'Type of this event (Normal, Warning).', cell: (o) => o['type'] ?? '' },
+  { name: 'Reason', type: 'string', description: 'Why the action was taken.', cell: (o) => o['reason'] ?? '' },
+  {
+    name: 'Object',
+    type: 'string',
+    description: 'The object that this event is about.',
+    cell: (o) => {
+      const i = (o['involvedObject'] ?? {}) as { kind?: string; name?: string };
+      return `${String(i.kind ?? '').toLowerCase()}/${i.name ?? ''}`;
+    },
+  },
+  {
+    name: 'Message',
+    type: 'string',
+    description: 'A human-readable description of the status of this operation.',
+    cell: (o) => o['message'] ?? '',
+  },
+];
+
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** A list (or one object, or one watch event's object) as a Table. */

@@ -4,6 +4,7 @@ import { DEPLOYMENT, REPLICA_SET } from './kinds.js';
 import { scaled, workloadSpecOf } from './apps-rules.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createObject, updateObject } from './objects.js';
+import { recordEvent } from './events.js';
 import { ownedBy, ownerReference, templateHash } from './owners.js';
 import { timestamp } from './write-rules.js';
 
@@ -81,7 +82,17 @@ export async function syncDeployment(deps: KubeDeps, cluster: string, namespace:
   if (!current) return;
   const old = sets.filter((rs) => rs !== current).sort((a, b) => revisionOf(a) - revisionOf(b));
   const scale = async (rs: KubeObject, to: number) => {
-    if (replicasOf(rs) === to) return;
+    const from = replicasOf(rs);
+    if (from === to) return;
+    await recordEvent(
+      deps,
+      cluster,
+      d,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${to > from ? 'up' : 'down'} replica set ${metaOf(rs).name ?? ''} from ${from} to ${to}`,
+      'deployment-controller',
+    );
     await updateObject(deps, rsScope, metaOf(rs).name as string, (cur) => ({
       ...cur,
       spec: { ...(cur['spec'] as object), replicas: to },

@@ -29,3 +29,5 @@ export { ensureSystemNamespaces, pruneTombstones, startNamespaceController } fro
 
 /** The Kubernetes cluster every berth serves (under `/k8s/default`). */
 export const KUBE_CLUSTER = 'default';
+export { pruneEvents, recordEvent } from './events.js';
+export { EVENT } from './event-kind.js';

@@ -4,6 +4,7 @@ import { JOB, POD } from './kinds.js';
 import { jobSpecOf } from './job-rules.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createObject } from './objects.js';
+import { recordEvent } from './events.js';
 import { isActive, isReady, ownedBy, ownerReference } from './owners.js';
 import { timestamp } from './write-rules.js';
 
@@ -76,11 +77,23 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
       lastTransitionTime: now,
     };
   if (outcome) {
+    if (outcome.type === 'Complete')
+      await recordEvent(deps, cluster, job, 'Normal', 'Completed', 'Job completed', 'job-controller');
+    else
+      await recordEvent(
+        deps,
+        cluster,
+        job,
+        'Warning',
+        outcome.reason ?? 'Failed',
+        outcome.message ?? '',
+        'job-controller',
+      );
     for (const p of active) await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
   } else {
     const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length;
     for (let i = 0; i < Math.min(want, 50); i++) {
-      await createObject(deps, podScope, {
+      const made = await createObject(deps, podScope, {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
@@ -91,6 +104,15 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
         },
         spec: JSON.parse(JSON.stringify(spec.template.spec)) as object,
       });
+      await recordEvent(
+        deps,
+        cluster,
+        job,
+        'Normal',
+        'SuccessfulCreate',
+        `Created pod: ${metaOf(made.object).name ?? ''}`,
+        'job-controller',
+      );
     }
   }
   // Kubernetes 1.32 sets SuccessCriteriaMet / FailureTarget before Complete / Failed.

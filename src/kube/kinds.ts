@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } from './schemas.js';
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
 import { nodeSchema, podSchema } from './pod-schema.js';
@@ -10,38 +9,10 @@ import type { KubeObject } from './meta.js';
 
 export type { Cause } from './names.js';
 import type { Cause } from './names.js';
+import type { KindDef } from './kind-def.js';
+import { EVENT } from './event-kind.js';
 
-/** A kind served: its names in the API, its schema, and what it checks beyond the schema. */
-export interface KindDef {
-  group: string;
-  version: string;
-  kind: string;
-  /** The resource's path segment (`configmaps`). */
-  plural: string;
-  singular: string;
-  namespaced: boolean;
-  shortNames: string[];
-  verbs: string[];
-  schema: z.ZodType;
-  /** What is wrong with a name of this kind, or undefined. */
-  nameProblem(name: string): string | undefined;
-  /** Checks of the whole object beyond its shape. */
-  validate?(o: KubeObject): Cause[];
-  /** Checks of an update against the object it replaces (immutable fields). */
-  validateUpdate?(next: KubeObject, prev: KubeObject): Cause[];
-  /** Fills in what the API server defaults and folds write-only fields in (a Secret's stringData). */
-  normalize?(o: KubeObject): void;
-  /** Whether status is its own subresource: a write of the object keeps the status it had. */
-  keepsStatus?: boolean;
-  /** Whether metadata.generation counts the changes of its spec (kinds with a controller). */
-  generation?: boolean;
-  /** Discovery's categories (`all`: what `kubectl get all` lists). */
-  categories?: string[];
-  /** How a strategic merge patch merges the kind's lists, by dotted path (metadata's always). */
-  mergeKeys?: Readonly<Record<string, string>>;
-  /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
-  selectableFields?: Readonly<Record<string, (o: KubeObject) => string>>;
-}
+export type { KindDef } from './kind-def.js';
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -314,6 +285,7 @@ export const KINDS: readonly KindDef[] = [
   REPLICA_SET,
   DEPLOYMENT,
   JOB,
+  EVENT,
 ];
 
 /** The kind a group, version and resource name (plural, as in a path) name, if served. */

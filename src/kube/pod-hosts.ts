@@ -7,6 +7,39 @@ import { removeObject } from './objects.js';
 import { podStatusFrom, type PodReport } from './pod-status.js';
 import { podWorkload, workloadIdOf } from './pod-workload.js';
 import { timestamp } from './write-rules.js';
+import { recordEvent } from './events.js';
+
+type ContainerStatus = {
+  name: string;
+  state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: unknown };
+};
+
+/** The kubelet's events for what a report changed: containers started, or failing to. */
+function podEvents(
+  pod: KubeObject,
+  status: Record<string, unknown>,
+): [KubeObject, 'Normal' | 'Warning', string, string][] {
+  const prev = (pod['status'] ?? {}) as {
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+  const before = new Map(
+    [...(prev.initContainerStatuses ?? []), ...(prev.containerStatuses ?? [])].map((c) => [c.name, c]),
+  );
+  const out: [KubeObject, 'Normal' | 'Warning', string, string][] = [];
+  const all = [
+    ...((status['initContainerStatuses'] ?? []) as ContainerStatus[]),
+    ...((status['containerStatuses'] ?? []) as ContainerStatus[]),
+  ];
+  for (const c of all) {
+    const was = before.get(c.name);
+    if (c.state?.running && !was?.state?.running) out.push([pod, 'Normal', 'Started', `Started container ${c.name}`]);
+    const why = c.state?.waiting?.reason;
+    if (why && (why === 'ErrImagePull' || why === 'CreateContainerError') && was?.state?.waiting?.reason !== why)
+      out.push([pod, 'Warning', 'Failed', `Error: ${c.state?.waiting?.message ?? why}`]);
+  }
+  return out;
+}
 
 /** A berth host as Kubernetes sees it: the node it is. */
 export const HOST_ID_ANNOTATION = 'berth.dev/host-id';
@@ -132,7 +165,9 @@ export class PodHosts {
   async report(host: { id: string }, r: PodReport): Promise<void> {
     const key = this.byWorkload.get(r.taskId);
     if (!key) return;
+    let events: [KubeObject, 'Normal' | 'Warning', string, string][] = [];
     await this.deps.store.transact((tx) => {
+      events = [];
       const e = tx.get(kubeObjects, key);
       if (!e || workloadIdOf(e.value.object) !== r.taskId) return;
       const pod = e.value.object;
@@ -145,8 +180,11 @@ export class PodHosts {
       }
       const status = podStatusFrom(pod, r, this.addressOfNode.get(node), timestamp(this.deps));
       if (JSON.stringify(status) === JSON.stringify(pod['status'])) return;
+      events = podEvents(pod, status);
       tx.put(kubeObjects, { key, object: { ...pod, status } });
     });
+    for (const [pod, type, reason, message] of events)
+      await recordEvent(this.deps, this.cluster, pod, type, reason, message, 'kubelet');
     this.logger?.debug?.({ pod: key, phase: r.phase }, 'pod report');
   }
 

@@ -4,6 +4,7 @@ import { kubeObjects, metaOf, resourcePrefix, type KubeObject } from './object.j
 import { specOf, type PodSpec } from './pod-rules.js';
 import { bytes, milliCpu } from './quantity.js';
 import { timestamp } from './write-rules.js';
+import { recordEvent } from './events.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
@@ -65,7 +66,9 @@ function rooms(nodes: KubeObject[], pods: KubeObject[]): Map<string, Room> {
 /** One pass over the cluster's pending pods. Returns how many were bound. */
 export async function schedulePods(deps: KubeDeps, cluster: string): Promise<number> {
   const now = timestamp(deps);
-  return deps.store.transact((tx) => {
+  let events: [KubeObject, 'Normal' | 'Warning', string, string][] = [];
+  const bound = await deps.store.transact((tx) => {
+    events = [];
     const pods = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: POD }) });
     const nodes = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: NODE }) }).map((e) => e.value.object);
     const pending = pods.filter((e) => !specOf(e.value.object).nodeName && !metaOf(e.value.object).deletionTimestamp);
@@ -101,6 +104,12 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         best.memory -= need.memory;
         best.pods -= 1;
         bound++;
+        events.push([
+          pod,
+          'Normal',
+          'Scheduled',
+          `Successfully assigned ${metaOf(pod).namespace ?? ''}/${metaOf(pod).name ?? ''} to ${best.name}`,
+        ]);
         tx.put(kubeObjects, {
           key: e.key,
           object: {
@@ -128,6 +137,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         (c) => c.type === 'PodScheduled',
       );
       if (was?.message === message) continue;
+      events.push([pod, 'Warning', 'FailedScheduling', message]);
       tx.put(kubeObjects, {
         key: e.key,
         object: {
@@ -152,4 +162,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
     }
     return bound;
   });
+  for (const [pod, type, reason, message] of events)
+    await recordEvent(deps, cluster, pod, type, reason, message, 'default-scheduler');
+  return bound;
 }

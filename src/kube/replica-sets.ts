@@ -5,6 +5,7 @@ import { workloadSpecOf } from './apps-rules.js';
 import { matchesSelector } from './label-selector.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createObject } from './objects.js';
+import { recordEvent } from './events.js';
 import { isActive, isAvailable, isReady, ownedBy, ownerReference } from './owners.js';
 
 /** At most this many pods made or removed per pass (a burst is spread over passes, as the API server's slow start does). */
@@ -32,7 +33,7 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
   if (active.length < want) {
     const template = spec.template ?? { spec: { containers: [] } };
     for (let i = 0; i < Math.min(want - active.length, BURST); i++) {
-      await createObject(deps, podScope, {
+      const made = await createObject(deps, podScope, {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: {
@@ -45,6 +46,15 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
         },
         spec: JSON.parse(JSON.stringify(template.spec)) as object,
       });
+      await recordEvent(
+        deps,
+        cluster,
+        rs,
+        'Normal',
+        'SuccessfulCreate',
+        `Created pod: ${metaOf(made.object).name ?? ''}`,
+        'replicaset-controller',
+      );
     }
   } else if (active.length > want) {
     const rank = (p: KubeObject) => ((p['spec'] as { nodeName?: string }).nodeName ? 1 : 0) + (isReady(p) ? 2 : 0);
@@ -54,7 +64,18 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
           rank(a) - rank(b) || String(metaOf(b).creationTimestamp).localeCompare(String(metaOf(a).creationTimestamp)),
       )
       .slice(0, Math.min(active.length - want, BURST));
-    for (const p of extra) await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
+    for (const p of extra) {
+      await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
+      await recordEvent(
+        deps,
+        cluster,
+        rs,
+        'Normal',
+        'SuccessfulDelete',
+        `Deleted pod: ${metaOf(p).name ?? ''}`,
+        'replicaset-controller',
+      );
+    }
   }
   const now = deps.clock.now().getTime();
   const labels = spec.template?.metadata?.labels ?? {};

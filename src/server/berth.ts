@@ -27,6 +27,7 @@ import { runScaling } from '../autoscaling/index.js';
 import {
   ensureSystemNamespaces,
   KUBE_CLUSTER,
+  pruneEvents,
   pruneTombstones,
   startNamespaceController,
   startAppsControllers,
@@ -262,6 +263,7 @@ export async function startBerth(
       every(60_000, async () => {
         try {
           await pruneTombstones(kube.deps);
+          await pruneEvents(kube.deps, KUBE_CLUSTER);
         } catch (e) {
           logger.error({ err: String(e) }, 'pruning Kubernetes tombstones failed');
         }

@@ -66,7 +66,14 @@ describe('Kubernetes pods on berth’s agent', () => {
       '0',
     );
     assert.match(await k.ok(['get', 'pods']), /hello\s+0\/1\s+Completed\s+0\s+\S+/);
-    assert.match(await jsonpath(['get', 'pod', 'hello'], '{.spec.nodeName}'), /\S/);
+    const node = await jsonpath(['get', 'pod', 'hello'], '{.spec.nodeName}');
+    assert.match(node, /\S/);
+    const described = await k.ok(['describe', 'pod', 'hello']);
+    assert.match(
+      described,
+      new RegExp(`Normal\\s+Scheduled\\s+\\S+\\s+default-scheduler\\s+Successfully assigned default/hello to ${node}`),
+    );
+    assert.match(described, /Normal\s+Started\s+\S+\s+kubelet\s+Started container main/);
   });
 
   it('keeps a long-running pod Running with its own IP until it is deleted, gracefully', async () => {
@@ -132,6 +139,10 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(
       await k.ok(['rollout', 'status', 'deployment/web', '--timeout=60s']),
       /deployment "web" successfully rolled out/,
+    );
+    assert.match(
+      await k.ok(['get', 'events', '--field-selector', 'involvedObject.name=web']),
+      /ScalingReplicaSet\s+deployment\/web\s+Scaled up replica set web-\S+ from 0 to 2/,
     );
     assert.match(await k.ok(['get', 'deployment', 'web']), /web\s+2\/2\s+2\s+2\s+\S+/);
     const pods = () =>
