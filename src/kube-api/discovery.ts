@@ -26,6 +26,7 @@ const SUBRESOURCES: Readonly<
     { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
     { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, verbs: ['get'] },
   ],
+  daemonsets: [{ name: 'status', kind: { group: 'apps', version: 'v1', kind: 'DaemonSet' }, verbs: ['get'] }],
   jobs: [{ name: 'status', kind: { group: 'batch', version: 'v1', kind: 'Job' }, verbs: ['get'] }],
   replicasets: [
     { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },

@@ -294,6 +294,41 @@ COLUMNS_EXTRA.Event = [
   },
 ];
 
+const daemonStatus = (o: KubeObject) => (o['status'] ?? {}) as Record<string, number | undefined>;
+COLUMNS_EXTRA.DaemonSet = [
+  NAME,
+  ...(
+    [
+      ['Desired', 'desiredNumberScheduled'],
+      ['Current', 'currentNumberScheduled'],
+      ['Ready', 'numberReady'],
+      ['Up-to-date', 'updatedNumberScheduled'],
+      ['Available', 'numberAvailable'],
+    ] as const
+  ).map(([name, field]): Column => ({
+    name,
+    type: 'integer',
+    description: `The DaemonSet's ${field}.`,
+    cell: (o) => daemonStatus(o)[field] ?? 0,
+  })),
+  {
+    name: 'Node Selector',
+    type: 'string',
+    description: 'The node selector of its pods.',
+    cell: (o) => {
+      const sel =
+        (o['spec'] as { template?: { spec?: { nodeSelector?: Record<string, string> } } } | undefined)?.template?.spec
+          ?.nodeSelector ?? {};
+      return (
+        Object.entries(sel)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',') || '<none>'
+      );
+    },
+  },
+  AGE,
+];
+
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 /** A list (or one object, or one watch event's object) as a Table. */

@@ -2,7 +2,8 @@ import { every, inform, work, WorkQueue, type Logger } from '../kernel/index.js'
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { syncDeployment } from './deployments.js';
-import { DEPLOYMENT, JOB, POD, REPLICA_SET, type KindDef } from './kinds.js';
+import { DAEMON_SET, DEPLOYMENT, JOB, NODE, POD, REPLICA_SET, type KindDef } from './kinds.js';
+import { syncDaemonSet } from './daemon-sets.js';
 import { syncJob } from './jobs.js';
 import {
   kubeObjects,
@@ -27,20 +28,24 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
     [REPLICA_SET, resourcePrefix({ cluster, kind: REPLICA_SET }), 'rs'],
     [DEPLOYMENT, resourcePrefix({ cluster, kind: DEPLOYMENT }), 'deploy'],
     [JOB, resourcePrefix({ cluster, kind: JOB }), 'job'],
+    [DAEMON_SET, resourcePrefix({ cluster, kind: DAEMON_SET }), 'ds'],
   ];
+  const nodePrefix = resourcePrefix({ cluster, kind: NODE });
   const podPrefix = resourcePrefix({ cluster, kind: POD });
   const keyOf = (tag: string, o: KubeObject) => `${tag}/${metaOf(o).namespace ?? ''}/${metaOf(o).name ?? ''}`;
   const ownerKey = (o: KubeObject) => {
     const owner = controllerOf(o);
     if (!owner) return [];
     const tag =
-      owner.kind === 'ReplicaSet'
-        ? 'rs'
-        : owner.kind === 'Deployment'
-          ? 'deploy'
-          : owner.kind === 'Job'
-            ? 'job'
-            : undefined;
+      owner.kind === 'DaemonSet'
+        ? 'ds'
+        : owner.kind === 'ReplicaSet'
+          ? 'rs'
+          : owner.kind === 'Deployment'
+            ? 'deploy'
+            : owner.kind === 'Job'
+              ? 'job'
+              : undefined;
     return tag ? [`${tag}/${metaOf(o).namespace ?? ''}/${owner.name}`] : [];
   };
   const stopInforming = inform(deps.store, queue, {
@@ -52,6 +57,11 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
           : (c.value as StoredObject | undefined)?.object;
       if (!o) return [];
       if (c.key.startsWith(podPrefix)) return ownerKey(o);
+      // A node coming or going concerns every DaemonSet.
+      if (c.key.startsWith(nodePrefix))
+        return deps.store
+          .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: DAEMON_SET }) }))
+          .map((e) => keyOf('ds', e.value.object));
       for (const [, prefix, tag] of prefixes) if (c.key.startsWith(prefix)) return [keyOf(tag, o), ...ownerKey(o)];
       return [];
     },
@@ -69,6 +79,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
       const [tag, namespace, name] = key.split('/') as [string, string, string];
       if (tag === 'rs') await syncReplicaSet(deps, cluster, namespace, name);
       else if (tag === 'job') await syncJob(deps, cluster, namespace, name);
+      else if (tag === 'ds') await syncDaemonSet(deps, cluster, namespace, name);
       else await syncDeployment(deps, cluster, namespace, name);
     },
     (key, e, retries) => logger.error({ key, err: String(e), retries }, 'workload controller pass failed'),
@@ -103,6 +114,7 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
   const deployments = new Set(list(DEPLOYMENT).map((d) => metaOf(d).uid));
   const setUids = new Set(sets.map((rs) => metaOf(rs).uid));
   const jobUids = new Set(list(JOB).map((j) => metaOf(j).uid));
+  const daemonUids = new Set(list(DAEMON_SET).map((d) => metaOf(d).uid));
   const orphans: [KindDef, KubeObject][] = [
     ...sets
       .filter((rs) => controllerOf(rs)?.kind === 'Deployment' && !deployments.has(controllerOf(rs)?.uid))
@@ -112,7 +124,9 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
         const owner = controllerOf(p);
         if (!owner || metaOf(p).deletionTimestamp) return false;
         return (
-          (owner.kind === 'ReplicaSet' && !setUids.has(owner.uid)) || (owner.kind === 'Job' && !jobUids.has(owner.uid))
+          (owner.kind === 'ReplicaSet' && !setUids.has(owner.uid)) ||
+          (owner.kind === 'Job' && !jobUids.has(owner.uid)) ||
+          (owner.kind === 'DaemonSet' && !daemonUids.has(owner.uid))
         );
       })
       .map((o) => [POD, o] as [KindDef, KubeObject]),

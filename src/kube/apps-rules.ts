@@ -16,9 +16,24 @@ interface WorkloadSpecShape {
 
 export const workloadSpecOf = (o: KubeObject) => (o['spec'] ?? {}) as WorkloadSpecShape;
 
-export function defaultWorkload(o: KubeObject, kind: 'ReplicaSet' | 'Deployment'): void {
+export function defaultWorkload(o: KubeObject, kind: 'ReplicaSet' | 'Deployment' | 'DaemonSet'): void {
   const s = workloadSpecOf(o);
-  s.replicas ??= 1;
+  if (kind === 'DaemonSet') {
+    const d = s as {
+      updateStrategy?: {
+        type?: string;
+        rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
+      };
+    };
+    d.updateStrategy ??= {};
+    d.updateStrategy.type ??= 'RollingUpdate';
+    if (d.updateStrategy.type === 'RollingUpdate') {
+      d.updateStrategy.rollingUpdate ??= {};
+      d.updateStrategy.rollingUpdate.maxUnavailable ??= 1;
+      d.updateStrategy.rollingUpdate.maxSurge ??= 0;
+    }
+    s.revisionHistoryLimit ??= 10;
+  } else s.replicas ??= 1;
   if (kind === 'Deployment') {
     s.strategy ??= {};
     s.strategy.type ??= 'RollingUpdate';

@@ -96,3 +96,24 @@ export const jobSchema = z.strictObject({
   }),
   status: loose.optional(),
 });
+
+export const daemonSetSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: objectMetaSchema.optional(),
+  spec: z.strictObject({
+    selector: labelSelectorSchema,
+    template: podTemplateSchema,
+    updateStrategy: z
+      .strictObject({
+        type: z.enum(['RollingUpdate', 'OnDelete']).optional(),
+        rollingUpdate: z
+          .strictObject({ maxUnavailable: intOrString.optional(), maxSurge: intOrString.optional() })
+          .optional(),
+      })
+      .optional(),
+    minReadySeconds: int.optional(),
+    revisionHistoryLimit: int.optional(),
+  }),
+  status: loose.optional(),
+});

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import { collectGarbage } from './apps-controllers.js';
 import { deleteObject } from './delete.js';
 import { REVISION, syncDeployment } from './deployments.js';
-import { DEPLOYMENT, JOB, POD, REPLICA_SET } from './kinds.js';
+import { DAEMON_SET, DEPLOYMENT, JOB, POD, REPLICA_SET } from './kinds.js';
+import { syncDaemonSet } from './daemon-sets.js';
+import { syncNodes } from './nodes.js';
 import { syncJob } from './jobs.js';
 import { listObjects } from './list.js';
 import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
@@ -312,6 +314,52 @@ describe('Kubernetes Jobs', () => {
         spec: { template: { spec: { containers: [{ name: 'm', image: 'i' }] } } },
       }),
       /spec\.template\.spec\.restartPolicy: Unsupported value: "Always"/,
+    );
+  });
+});
+
+describe('Kubernetes DaemonSets', () => {
+  it('runs one pod on each eligible node, none on others, and replaces outdated ones one at a time', async () => {
+    const deps = await testKube();
+    const host = (id: string, name: string) => ({ id, name, cpu: 1024, memory: 512, connected: true });
+    await syncNodes(deps, 'c', {
+      hosts: () => [host('h1', 'one'), host('h2', 'two'), { ...host('h3', 'three'), connected: false }],
+    });
+    const dsScope = { cluster: 'c', kind: DAEMON_SET, namespace: ns };
+    const ds = (v: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'd' },
+      spec: {
+        selector: { matchLabels: { a: 'd' } },
+        template: { metadata: { labels: { a: 'd' } }, spec: { containers: [{ name: 'm', image: v }] } },
+      },
+    });
+    await createObject(deps, dsScope, ds('one'));
+    await syncDaemonSet(deps, 'c', ns, 'd');
+    assert.deepEqual(
+      pods(deps)
+        .map((p) => (p['spec'] as { nodeName: string }).nodeName)
+        .sort(),
+      ['one', 'two'],
+    );
+    await allReady(deps);
+    await syncDaemonSet(deps, 'c', ns, 'd');
+    const st = getObject(deps, dsScope, 'd')['status'] as Record<string, number>;
+    assert.equal(st['desiredNumberScheduled'], 2);
+    assert.equal(st['numberAvailable'], 2);
+    await updateObject(deps, dsScope, 'd', () => ds('two'));
+    await syncDaemonSet(deps, 'c', ns, 'd');
+    assert.equal(pods(deps).filter((p) => metaOf(p).deletionTimestamp).length, 1, 'one at a time (maxUnavailable 1)');
+    for (let i = 0; i < 4; i++) {
+      await reap(deps);
+      await syncDaemonSet(deps, 'c', ns, 'd');
+      await allReady(deps);
+      await syncDaemonSet(deps, 'c', ns, 'd');
+    }
+    assert.deepEqual(
+      pods(deps).map((p) => (p['spec'] as { containers: { image: string }[] }).containers[0]?.image),
+      ['two', 'two'],
     );
   });
 });

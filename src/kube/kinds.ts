@@ -2,7 +2,7 @@ import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } 
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
 import { nodeSchema, podSchema } from './pod-schema.js';
 import { defaultPod, podCauses, podUpdateCauses } from './pod-rules.js';
-import { deploymentSchema, jobSchema, replicaSetSchema } from './apps-schema.js';
+import { daemonSetSchema, deploymentSchema, jobSchema, replicaSetSchema } from './apps-schema.js';
 import { defaultJob, jobCauses, jobUpdateCauses } from './job-rules.js';
 import { defaultWorkload, workloadCauses } from './apps-rules.js';
 import type { KubeObject } from './meta.js';
@@ -221,7 +221,7 @@ const TEMPLATE_MERGE_KEYS = Object.fromEntries(
   Object.entries(POD.mergeKeys ?? {}).map(([k, v]) => [k.replace(/^spec\./, 'spec.template.spec.'), v]),
 );
 
-function appsKind(kind: 'ReplicaSet' | 'Deployment', plural: string, shortNames: string[]): KindDef {
+function appsKind(kind: 'ReplicaSet' | 'Deployment' | 'DaemonSet', plural: string, shortNames: string[]): KindDef {
   return {
     group: 'apps',
     version: 'v1',
@@ -232,7 +232,7 @@ function appsKind(kind: 'ReplicaSet' | 'Deployment', plural: string, shortNames:
     shortNames,
     categories: ['all'],
     verbs: VERBS,
-    schema: kind === 'Deployment' ? deploymentSchema : replicaSetSchema,
+    schema: kind === 'Deployment' ? deploymentSchema : kind === 'DaemonSet' ? daemonSetSchema : replicaSetSchema,
     nameProblem: subdomainProblem,
     keepsStatus: true,
     generation: true,
@@ -250,6 +250,7 @@ function appsKind(kind: 'ReplicaSet' | 'Deployment', plural: string, shortNames:
 
 export const REPLICA_SET = appsKind('ReplicaSet', 'replicasets', ['rs']);
 export const DEPLOYMENT = appsKind('Deployment', 'deployments', ['deploy']);
+export const DAEMON_SET = appsKind('DaemonSet', 'daemonsets', ['ds']);
 
 export const JOB: KindDef = {
   group: 'batch',
@@ -284,6 +285,7 @@ export const KINDS: readonly KindDef[] = [
   NODE,
   REPLICA_SET,
   DEPLOYMENT,
+  DAEMON_SET,
   JOB,
   EVENT,
 ];

@@ -252,6 +252,51 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
+  it('runs a DaemonSet’s pod on the node, rolls a new template out, and deletes it with its pod', async () => {
+    const ds = (version: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [
+              {
+                name: 'main',
+                image: fx.imageUri,
+                command: ['sh', '-c', `echo ${version}; while true; do sleep 1; done`],
+              },
+            ],
+          },
+        },
+      },
+    });
+    await k.ok(['apply', '-f', '-'], JSON.stringify(ds('v1')));
+    assert.match(
+      await k.ok(['rollout', 'status', 'daemonset/agent', '--timeout=60s']),
+      /daemon set "agent" successfully rolled out/,
+    );
+    const node = await jsonpath(['get', 'nodes'], '{.items[0].metadata.name}');
+    assert.equal(await jsonpath(['get', 'pods', '-l', 'app=agent'], '{.items[*].spec.nodeName}'), node);
+    assert.match(await k.ok(['get', 'ds', 'agent']), /agent\s+1\s+1\s+1\s+1\s+1\s+<none>/);
+    await k.ok(['apply', '-f', '-'], JSON.stringify(ds('v2')));
+    assert.match(await k.ok(['rollout', 'status', 'daemonset/agent', '--timeout=60s']), /successfully rolled out/);
+    await until(
+      'the new template running',
+      async () => (await k.kubectl(['logs', 'daemonset/agent'])).stdout,
+      (v) => v === 'v2\n',
+    );
+    await k.ok(['delete', 'daemonset', 'agent']);
+    await until(
+      'its pod gone',
+      () => k.ok(['get', 'pods', '-l', 'app=agent', '-o', 'name']),
+      (v) => v === '',
+    );
+  });
+
   it('refuses what berth does not run yet, saying so', async () => {
     const r = await k.kubectl(
       ['apply', '-f', '-'],

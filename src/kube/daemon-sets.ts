@@ -1,0 +1,129 @@
+import type { KubeDeps } from './deps.js';
+import { deleteObject } from './delete.js';
+import { recordEvent } from './events.js';
+import { DAEMON_SET, NODE, POD } from './kinds.js';
+import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { createObject } from './objects.js';
+import { isActive, isAvailable, isReady, ownedBy, ownerReference, templateHash } from './owners.js';
+import { scaled } from './apps-rules.js';
+
+const HASH = 'controller-revision-hash';
+
+type DaemonSpec = {
+  template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
+  updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
+  minReadySeconds?: number;
+};
+
+/** Whether a node takes a daemon's pod: Ready, schedulable, its labels matching the nodeSelector. */
+function eligible(node: KubeObject, template: DaemonSpec['template']): boolean {
+  const st = (node['status'] ?? {}) as { conditions?: { type: string; status: string }[] };
+  if (!st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
+  if ((node['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) return false;
+  const selector = ((template?.spec ?? {}) as { nodeSelector?: Record<string, string> }).nodeSelector ?? {};
+  const labels = metaOf(node).labels ?? {};
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The DaemonSet controller: one pod of its template on each eligible node (bound to it by name,
+ * as the daemon controller does), none elsewhere; a changed template replaces the old pods at most
+ * maxUnavailable at a time (or, with OnDelete, when a pod is deleted); the status `kubectl rollout
+ * status` reads.
+ */
+export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
+  const scope = { cluster, kind: DAEMON_SET, namespace };
+  const podScope = { cluster, kind: POD, namespace };
+  const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
+  if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
+  const ds = entry.value.object;
+  const uid = metaOf(ds).uid as string;
+  const spec = (ds['spec'] ?? {}) as DaemonSpec;
+  const hash = templateHash(spec.template);
+  const nodes = deps.store
+    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: NODE }) }))
+    .map((e) => e.value.object)
+    .filter((n) => eligible(n, spec.template))
+    .map((n) => metaOf(n).name as string);
+  const pods = deps.store
+    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
+    .map((e) => e.value.object)
+    .filter((p) => ownedBy(p, uid) && isActive(p));
+  const byNode = new Map<string, KubeObject[]>();
+  for (const p of pods) {
+    const node = (p['spec'] as { nodeName?: string }).nodeName ?? '';
+    byNode.set(node, [...(byNode.get(node) ?? []), p]);
+  }
+  const remove = async (p: KubeObject) => {
+    await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
+    await recordEvent(
+      deps,
+      cluster,
+      ds,
+      'Normal',
+      'SuccessfulDelete',
+      `Deleted pod: ${metaOf(p).name ?? ''}`,
+      'daemonset-controller',
+    );
+  };
+  for (const [node, list] of byNode) if (!nodes.includes(node)) for (const p of list) await remove(p);
+  const now = deps.clock.now().getTime();
+  const outdated = (p: KubeObject) => metaOf(p).labels?.[HASH] !== hash;
+  let budget = scaled(spec.updateStrategy?.rollingUpdate?.maxUnavailable, nodes.length, true) || 1;
+  budget -= nodes.filter(
+    (n) => !(byNode.get(n) ?? []).some((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)),
+  ).length;
+  for (const node of nodes) {
+    const mine = byNode.get(node) ?? [];
+    for (const extra of mine.slice(1)) await remove(extra);
+    const pod = mine[0];
+    if (!pod) {
+      const template = spec.template ?? {};
+      const made = await createObject(deps, podScope, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          generateName: `${name}-`,
+          labels: { ...(template.metadata?.labels ?? {}), [HASH]: hash },
+          ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+          ownerReferences: [ownerReference(ds, 'apps/v1', 'DaemonSet')],
+        },
+        spec: { ...(JSON.parse(JSON.stringify(template.spec ?? {})) as object), nodeName: node },
+      });
+      await recordEvent(
+        deps,
+        cluster,
+        ds,
+        'Normal',
+        'SuccessfulCreate',
+        `Created pod: ${metaOf(made.object).name ?? ''}`,
+        'daemonset-controller',
+      );
+    } else if (outdated(pod) && spec.updateStrategy?.type !== 'OnDelete' && budget > 0) {
+      budget--;
+      await remove(pod);
+    }
+  }
+  const current = pods.filter((p) => nodes.includes((p['spec'] as { nodeName?: string }).nodeName ?? ''));
+  const status = {
+    currentNumberScheduled: current.length,
+    numberMisscheduled: pods.length - current.length,
+    desiredNumberScheduled: nodes.length,
+    numberReady: current.filter(isReady).length,
+    observedGeneration: metaOf(ds).generation ?? 1,
+    updatedNumberScheduled: current.filter((p) => !outdated(p)).length,
+    numberAvailable: current.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
+    ...(nodes.length - current.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length > 0
+      ? {
+          numberUnavailable:
+            nodes.length - current.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
+        }
+      : {}),
+  };
+  await deps.store.transact((tx) => {
+    const e = tx.get(kubeObjects, entry.key);
+    if (!e || metaOf(e.value.object).uid !== uid) return;
+    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
+    tx.put(kubeObjects, { key: e.key, object: { ...e.value.object, status } });
+  });
+}
