@@ -1,0 +1,131 @@
+import type { KubeObject } from '../kube/index.js';
+import { AGE, humanDuration, NAME, type Column } from './table-columns.js';
+
+/** The columns of the workload kinds' tables (apps/v1, batch/v1). */
+export const APPS_COLUMNS: Record<string, Column[]> = {};
+
+const workloadStatus = (o: KubeObject) =>
+  (o['status'] ?? {}) as {
+    replicas?: number;
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+  };
+const wanted = (o: KubeObject) => (o['spec'] as { replicas?: number } | undefined)?.replicas ?? 0;
+APPS_COLUMNS.Deployment = [
+  NAME,
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'Number of the pod with ready state',
+    cell: (o) => `${workloadStatus(o).readyReplicas ?? 0}/${wanted(o)}`,
+  },
+  {
+    name: 'Up-to-date',
+    type: 'integer',
+    description: 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    cell: (o) => workloadStatus(o).updatedReplicas ?? 0,
+  },
+  {
+    name: 'Available',
+    type: 'integer',
+    description: 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+    cell: (o) => workloadStatus(o).availableReplicas ?? 0,
+  },
+  AGE,
+];
+APPS_COLUMNS.ReplicaSet = [
+  NAME,
+  { name: 'Desired', type: 'integer', description: 'Number of desired pods.', cell: wanted },
+  {
+    name: 'Current',
+    type: 'integer',
+    description: 'Number of actual pods.',
+    cell: (o) => workloadStatus(o).replicas ?? 0,
+  },
+  {
+    name: 'Ready',
+    type: 'integer',
+    description: 'Number of pods ready.',
+    cell: (o) => workloadStatus(o).readyReplicas ?? 0,
+  },
+  AGE,
+];
+
+const jobStatus = (o: KubeObject) =>
+  (o['status'] ?? {}) as {
+    succeeded?: number;
+    active?: number;
+    startTime?: string;
+    completionTime?: string;
+    conditions?: { type: string; status: string }[];
+  };
+APPS_COLUMNS.Job = [
+  NAME,
+  {
+    name: 'Status',
+    type: 'string',
+    description: 'Status of the job.',
+    cell: (o) => {
+      const done = (jobStatus(o).conditions ?? []).find(
+        (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+      );
+      return done?.type ?? 'Running';
+    },
+  },
+  {
+    name: 'Completions',
+    type: 'string',
+    description: 'The desired number of successfully finished pods the job should be run with.',
+    cell: (o) =>
+      `${jobStatus(o).succeeded ?? 0}/${(o['spec'] as { completions?: number } | undefined)?.completions ?? 1}`,
+  },
+  {
+    name: 'Duration',
+    type: 'string',
+    description: 'Time required to complete the job.',
+    cell: (o, now) => {
+      const st = jobStatus(o);
+      const start = Date.parse(st.startTime ?? '');
+      if (Number.isNaN(start)) return '';
+      const end = st.completionTime ? Date.parse(st.completionTime) : now;
+      return humanDuration(end - start);
+    },
+  },
+  AGE,
+];
+
+const daemonStatus = (o: KubeObject) => (o['status'] ?? {}) as Record<string, number | undefined>;
+APPS_COLUMNS.DaemonSet = [
+  NAME,
+  ...(
+    [
+      ['Desired', 'desiredNumberScheduled'],
+      ['Current', 'currentNumberScheduled'],
+      ['Ready', 'numberReady'],
+      ['Up-to-date', 'updatedNumberScheduled'],
+      ['Available', 'numberAvailable'],
+    ] as const
+  ).map(([name, field]): Column => ({
+    name,
+    type: 'integer',
+    description: `The DaemonSet's ${field}.`,
+    cell: (o) => daemonStatus(o)[field] ?? 0,
+  })),
+  {
+    name: 'Node Selector',
+    type: 'string',
+    description: 'The node selector of its pods.',
+    cell: (o) => {
+      const sel =
+        (o['spec'] as { template?: { spec?: { nodeSelector?: Record<string, string> } } } | undefined)?.template?.spec
+          ?.nodeSelector ?? {};
+      return (
+        Object.entries(sel)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',') || '<none>'
+      );
+    },
+  },
+  AGE,
+];
