@@ -231,6 +231,11 @@ describe('Kubernetes workload controllers', () => {
     await createObject(deps, dScope, deployment(2));
     await settle(deps);
     assert.equal(pods(deps).length, 2);
+    for (const propagationPolicy of ['Orphan', 'Foreground'] as const)
+      await assert.rejects(
+        deleteObject(deps, dScope, 'web', { propagationPolicy }),
+        new RegExp(`propagationPolicy ${propagationPolicy} is not implemented in berth yet`),
+      );
     await deleteObject(deps, dScope, 'web');
     await collectGarbage(deps, 'c');
     assert.equal(sets(deps).length, 0);
