@@ -17,6 +17,14 @@ import {
 import { controllerOf } from './owners.js';
 import { syncReplicaSet } from './replica-sets.js';
 
+/** Each owning kind's tag in the controllers' keys. */
+const TAG_OF_KIND: Readonly<Record<string, string>> = {
+  DaemonSet: 'ds',
+  ReplicaSet: 'rs',
+  Deployment: 'deploy',
+  Job: 'job',
+};
+
 /**
  * The ReplicaSet, Deployment and Job controllers and the garbage collector of a cluster, on the
  * leader, with the controller kit: one key per object (`rs/<ns>/<name>`, `deploy/<ns>/<name>`),
@@ -36,16 +44,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
   const ownerKey = (o: KubeObject) => {
     const owner = controllerOf(o);
     if (!owner) return [];
-    const tag =
-      owner.kind === 'DaemonSet'
-        ? 'ds'
-        : owner.kind === 'ReplicaSet'
-          ? 'rs'
-          : owner.kind === 'Deployment'
-            ? 'deploy'
-            : owner.kind === 'Job'
-              ? 'job'
-              : undefined;
+    const tag = Object.hasOwn(TAG_OF_KIND, owner.kind) ? TAG_OF_KIND[owner.kind] : undefined;
     return tag ? [`${tag}/${metaOf(o).namespace ?? ''}/${owner.name}`] : [];
   };
   const stopInforming = inform(deps.store, queue, {

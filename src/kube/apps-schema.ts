@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectMetaSchema } from './schemas.js';
+import { objectMetaSchema, typeMeta } from './schemas.js';
 import { podSpecSchema } from './pod-schema.js';
 
 /** apps/v1 ReplicaSet and Deployment shapes, strict like the others. */
@@ -27,9 +27,7 @@ export const podTemplateSchema = z.strictObject({
 const loose = z.record(z.string(), z.unknown());
 
 export const replicaSetSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: z.strictObject({
     replicas: int.optional(),
     minReadySeconds: int.optional(),
@@ -40,9 +38,7 @@ export const replicaSetSchema = z.strictObject({
 });
 
 export const deploymentSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: z.strictObject({
     replicas: int.optional(),
     selector: labelSelectorSchema,
@@ -65,17 +61,13 @@ export const deploymentSchema = z.strictObject({
 
 /** autoscaling/v1 Scale, as `kubectl scale` reads and writes it. */
 export const scaleSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: z.strictObject({ replicas: int.optional() }).optional(),
   status: loose.optional(),
 });
 
 export const jobSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: z.strictObject({
     parallelism: int.optional(),
     completions: int.optional(),
@@ -98,9 +90,7 @@ export const jobSchema = z.strictObject({
 });
 
 export const daemonSetSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: z.strictObject({
     selector: labelSelectorSchema,
     template: podTemplateSchema,

@@ -1,10 +1,10 @@
+import { createOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { recordEvent } from './events.js';
 import { DAEMON_SET, NODE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { createObject } from './objects.js';
-import { isActive, isAvailable, isReady, ownedBy, ownerReference, templateHash } from './owners.js';
+import { isActive, isAvailable, isReady, ownedBy, templateHash } from './owners.js';
 import { scaled } from './apps-rules.js';
 
 const HASH = 'controller-revision-hash';
@@ -78,26 +78,13 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
     for (const extra of mine.slice(1)) await remove(extra);
     const pod = mine[0];
     if (!pod) {
-      const template = spec.template ?? {};
-      const made = await createObject(deps, podScope, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          generateName: `${name}-`,
-          labels: { ...(template.metadata?.labels ?? {}), [HASH]: hash },
-          ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-          ownerReferences: [ownerReference(ds, 'apps/v1', 'DaemonSet')],
-        },
-        spec: { ...(JSON.parse(JSON.stringify(template.spec ?? {})) as object), nodeName: node },
-      });
-      await recordEvent(
+      await createOwnedPod(
         deps,
         cluster,
         ds,
-        'Normal',
-        'SuccessfulCreate',
-        `Created pod: ${metaOf(made.object).name ?? ''}`,
-        'daemonset-controller',
+        { apiVersion: 'apps/v1', kind: 'DaemonSet', component: 'daemonset-controller' },
+        spec.template ?? {},
+        { labels: { [HASH]: hash }, nodeName: node },
       );
     } else if (outdated(pod) && spec.updateStrategy?.type !== 'OnDelete' && budget > 0) {
       budget--;
@@ -120,10 +107,5 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
         }
       : {}),
   };
-  await deps.store.transact((tx) => {
-    const e = tx.get(kubeObjects, entry.key);
-    if (!e || metaOf(e.value.object).uid !== uid) return;
-    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
-    tx.put(kubeObjects, { key: e.key, object: { ...e.value.object, status } });
-  });
+  await writeStatus(deps, entry.key, uid, status);
 }

@@ -2,14 +2,12 @@ import { z } from 'zod';
 import type { KindDef } from './kind-def.js';
 import type { KubeObject } from './meta.js';
 import { subdomainProblem } from './names.js';
-import { objectMetaSchema } from './schemas.js';
+import { typeMeta } from './schemas.js';
 
 /** Event (core/v1): its shape (loose below the top: clients write many forms of it) and selectable fields. */
 const loose = z.record(z.string(), z.unknown());
 const eventSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   involvedObject: loose,
   reason: z.string().optional(),
   message: z.string().optional(),

@@ -1,6 +1,6 @@
 import type { KubeObject } from './meta.js';
 import { metaOf } from './meta.js';
-import type { Cause } from './names.js';
+import { notImplemented, type Cause } from './names.js';
 import type { LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
 
@@ -23,11 +23,6 @@ export interface JobSpecShape {
 }
 
 export const jobSpecOf = (o: KubeObject) => (o['spec'] ?? { template: { spec: {} } }) as JobSpecShape;
-
-const notImplemented = (field: string, what: string): Cause => ({
-  field,
-  message: `Forbidden: ${what} is not implemented in berth yet`,
-});
 
 /** Defaults, and the selector and labels the API server gives a Job's pods (its uid, its name). */
 export function defaultJob(o: KubeObject): void {

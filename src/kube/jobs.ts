@@ -1,11 +1,11 @@
+import { createOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { JOB, POD } from './kinds.js';
 import { jobSpecOf } from './job-rules.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { createObject } from './objects.js';
 import { recordEvent } from './events.js';
-import { isActive, isReady, ownedBy, ownerReference } from './owners.js';
+import { isActive, isReady, ownedBy } from './owners.js';
 import { timestamp } from './write-rules.js';
 
 type Condition = {
@@ -93,25 +93,12 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
   } else {
     const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length;
     for (let i = 0; i < Math.min(want, 50); i++) {
-      const made = await createObject(deps, podScope, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          generateName: `${name}-`,
-          labels: spec.template.metadata?.labels ?? {},
-          ...(spec.template.metadata?.annotations ? { annotations: spec.template.metadata.annotations } : {}),
-          ownerReferences: [ownerReference(job, 'batch/v1', 'Job')],
-        },
-        spec: JSON.parse(JSON.stringify(spec.template.spec)) as object,
-      });
-      await recordEvent(
+      await createOwnedPod(
         deps,
         cluster,
         job,
-        'Normal',
-        'SuccessfulCreate',
-        `Created pod: ${metaOf(made.object).name ?? ''}`,
-        'job-controller',
+        { apiVersion: 'batch/v1', kind: 'Job', component: 'job-controller' },
+        spec.template,
       );
     }
   }
@@ -135,10 +122,5 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
     ...(conditions.length ? { conditions } : {}),
     uncountedTerminatedPods: {},
   };
-  await deps.store.transact((tx) => {
-    const e = tx.get(kubeObjects, entry.key);
-    if (!e || metaOf(e.value.object).uid !== uid) return;
-    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
-    tx.put(kubeObjects, { key: e.key, object: { ...e.value.object, status } });
-  });
+  await writeStatus(deps, entry.key, uid, status);
 }

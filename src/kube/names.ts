@@ -61,6 +61,11 @@ export function invalidValue(field: string, value: unknown, problem: string): { 
   return { field, message: `Invalid value: ${JSON.stringify(value)}: ${problem}` };
 }
 
+/** The cause for a field berth accepts in shape but does not act on yet. */
+export function notImplemented(field: string, what: string): Cause {
+  return { field, message: `Forbidden: ${what} is not implemented in berth yet` };
+}
+
 /** An Invalid error (422) for an object, with each field's cause (as `Kind "name" is invalid: …`). */
 export function invalidObject(kind: string, name: string, causes: { field: string; message: string }[], group = '') {
   const list = causes.map((c) => `${c.field}: ${c.message}`);

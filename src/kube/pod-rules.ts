@@ -1,6 +1,6 @@
 import type { Cause } from './names.js';
 import type { KubeObject } from './meta.js';
-import { invalidValue, labelProblem } from './names.js';
+import { invalidValue, labelProblem, notImplemented } from './names.js';
 import { bytes, milliCpu } from './quantity.js';
 
 /** What berth checks and defaults in a Pod, as the API server's validation and defaulting do. */
@@ -61,11 +61,6 @@ export interface PodSpec {
 
 export const specOf = (pod: KubeObject): PodSpec => (pod['spec'] ?? { containers: [] }) as PodSpec;
 const allContainers = (s: PodSpec) => [...(s.initContainers ?? []), ...s.containers];
-
-const notImplemented = (field: string, what: string): Cause => ({
-  field,
-  message: `Forbidden: ${what} is not implemented in berth yet`,
-});
 
 function containerCauses(path: string, c: Container, seen: Set<string>): Cause[] {
   const causes: Cause[] = [];

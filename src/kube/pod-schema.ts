@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectMetaSchema } from './schemas.js';
+import { typeMeta } from './schemas.js';
 
 /**
  * The Pod and Node kinds' shapes (core/v1), strict like the others. Structures berth reads are
@@ -143,17 +143,13 @@ export const podSpecSchema = z.strictObject({
 });
 
 export const podSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: podSpecSchema,
   status: loose.optional(),
 });
 
 export const nodeSchema = z.strictObject({
-  apiVersion: z.string().optional(),
-  kind: z.string().optional(),
-  metadata: objectMetaSchema.optional(),
+  ...typeMeta,
   spec: loose.optional(),
   status: loose.optional(),
 });

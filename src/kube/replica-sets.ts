@@ -1,15 +1,17 @@
+import { createOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { POD, REPLICA_SET } from './kinds.js';
 import { workloadSpecOf } from './apps-rules.js';
 import { matchesSelector } from './label-selector.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { createObject } from './objects.js';
 import { recordEvent } from './events.js';
-import { isActive, isAvailable, isReady, ownedBy, ownerReference } from './owners.js';
+import { isActive, isAvailable, isReady, ownedBy } from './owners.js';
 
 /** At most this many pods made or removed per pass (a burst is spread over passes, as the API server's slow start does). */
 const BURST = 50;
+
+const RS_REF = { apiVersion: 'apps/v1', kind: 'ReplicaSet', component: 'replicaset-controller' };
 
 /**
  * The ReplicaSet controller: as many active pods of its template as its replicas, made with an
@@ -33,28 +35,7 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
   if (active.length < want) {
     const template = spec.template ?? { spec: { containers: [] } };
     for (let i = 0; i < Math.min(want - active.length, BURST); i++) {
-      const made = await createObject(deps, podScope, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          generateName: `${name}-`,
-          labels: template.metadata?.labels ?? {},
-          ...((template.metadata as { annotations?: object } | undefined)?.annotations
-            ? { annotations: (template.metadata as { annotations?: object }).annotations }
-            : {}),
-          ownerReferences: [ownerReference(rs, 'apps/v1', 'ReplicaSet')],
-        },
-        spec: JSON.parse(JSON.stringify(template.spec)) as object,
-      });
-      await recordEvent(
-        deps,
-        cluster,
-        rs,
-        'Normal',
-        'SuccessfulCreate',
-        `Created pod: ${metaOf(made.object).name ?? ''}`,
-        'replicaset-controller',
-      );
+      await createOwnedPod(deps, cluster, rs, RS_REF, template);
     }
   } else if (active.length > want) {
     const rank = (p: KubeObject) => ((p['spec'] as { nodeName?: string }).nodeName ? 1 : 0) + (isReady(p) ? 2 : 0);
@@ -86,10 +67,5 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
     availableReplicas: active.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
     observedGeneration: metaOf(rs).generation ?? 1,
   };
-  await deps.store.transact((tx) => {
-    const e = tx.get(kubeObjects, entry.key);
-    if (!e || metaOf(e.value.object).uid !== uid) return;
-    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
-    tx.put(kubeObjects, { key: e.key, object: { ...e.value.object, status } });
-  });
+  await writeStatus(deps, entry.key, uid, status);
 }

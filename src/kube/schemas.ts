@@ -36,7 +36,8 @@ export const objectMetaSchema = z.strictObject({
   selfLink: z.string().optional(),
 });
 
-const typeMeta = {
+/** The head every object has: apiVersion, kind, metadata. */
+export const typeMeta = {
   apiVersion: z.string().optional(),
   kind: z.string().optional(),
   metadata: objectMetaSchema.optional(),

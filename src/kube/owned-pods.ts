@@ -1,0 +1,63 @@
+import type { KubeDeps } from './deps.js';
+import { recordEvent } from './events.js';
+import { POD } from './kinds.js';
+import { kubeObjects, metaOf, type KubeObject } from './object.js';
+import { createObject } from './objects.js';
+import { ownerReference } from './owners.js';
+
+/** A workload's pod template, as the ReplicaSet, Job and DaemonSet controllers read it. */
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: object;
+}
+
+/**
+ * Makes one pod of an owner's template (named after the owner, owned by it as its controller) and
+ * records the owner's SuccessfulCreate event: what every workload controller does to add a pod.
+ */
+export async function createOwnedPod(
+  deps: KubeDeps,
+  cluster: string,
+  owner: KubeObject,
+  ref: { apiVersion: string; kind: string; component: string },
+  template: PodTemplate,
+  extra: { labels?: Record<string, string>; nodeName?: string } = {},
+): Promise<void> {
+  const made = await createObject(
+    deps,
+    { cluster, kind: POD, namespace: metaOf(owner).namespace as string },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: `${metaOf(owner).name ?? ''}-`,
+        labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
+        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+        ownerReferences: [ownerReference(owner, ref.apiVersion, ref.kind)],
+      },
+      spec: {
+        ...(JSON.parse(JSON.stringify(template.spec ?? {})) as object),
+        ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
+      },
+    },
+  );
+  await recordEvent(
+    deps,
+    cluster,
+    owner,
+    'Normal',
+    'SuccessfulCreate',
+    `Created pod: ${metaOf(made.object).name ?? ''}`,
+    ref.component,
+  );
+}
+
+/** Writes a controller's status of its object (still the same one, by uid), unless it is unchanged. */
+export async function writeStatus(deps: KubeDeps, key: string, uid: string, status: object): Promise<void> {
+  await deps.store.transact((tx) => {
+    const e = tx.get(kubeObjects, key);
+    if (!e || metaOf(e.value.object).uid !== uid) return;
+    if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
+    tx.put(kubeObjects, { key, object: { ...e.value.object, status } });
+  });
+}
