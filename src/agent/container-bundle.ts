@@ -6,7 +6,7 @@ import type { TaskNetwork } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';
 import { mountRootfs } from './runtime/rootfs.js';
 import type { ImageUsers } from './runtime/users.js';
-import { containerBinds } from './runtime/volumes.js';
+import { containerBinds, writeVolumeFiles } from './runtime/volumes.js';
 import { etcBinds } from './task-setup.js';
 
 export interface BundleInput {
@@ -42,7 +42,11 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     taskDir: b.writableRoot,
     sharedDir: b.volumesDir,
   });
-  for (const x of binds) if (!existsSync(x.source)) mkdirSync(x.source, { recursive: true });
+  for (const x of binds)
+    if (!existsSync(x.source)) {
+      if (x.files) writeVolumeFiles(x.source, x.files);
+      else mkdirSync(x.source, { recursive: true });
+    }
   const user = c.user || b.image.config.User;
   const overlay = { layers: b.image.layers, upper: b.upper, work: b.work };
   const known = b.runtimeMountsRoot ? b.users.lookup(b.image.digest, user) : undefined;
@@ -60,6 +64,7 @@ export async function writeBundle(b: BundleInput): Promise<string> {
     etcFiles: etcBinds(b.taskDir, c),
     binds,
     platformEnv: b.task.spec.sandbox.platformEnv,
+    ...(b.task.network?.ip ? { address: b.task.network.ip } : {}),
   });
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   return bundle;

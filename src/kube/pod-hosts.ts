@@ -1,10 +1,12 @@
 import type { Logger } from '../kernel/index.js';
 import type { WorkloadSpec } from '../wire/index.js';
 import type { KubeDeps } from './deps.js';
-import { NODE, POD } from './kinds.js';
+import { CONFIG_MAP, NODE, POD, SECRET } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject, type StoredObject } from './object.js';
 import { removeObject } from './objects.js';
-import { podStatusFrom, type PodReport } from './pod-status.js';
+import { heldStatus, podStatusFrom, type PodReport } from './pod-status.js';
+import { isHeld, podConfig, type Held, type Lookup } from './pod-config.js';
+import type { ReadTx } from '../store/index.js';
 import { podWorkload, workloadIdOf } from './pod-workload.js';
 import { timestamp } from './write-rules.js';
 import { recordEvent } from './events.js';
@@ -58,6 +60,9 @@ export class PodHosts {
   private readonly hostOfNode = new Map<string, string>();
   private readonly nodeOfHost = new Map<string, string>();
   private readonly addressOfNode = new Map<string, string>();
+  /** Pods held for a ConfigMap or Secret they name, with why (so the status is written once per reason). */
+  private readonly held = new Map<string, string>();
+  private readonly configPrefixes: string[];
   private readonly listeners = new Set<(hostId: string) => void>();
   private readonly unsubscribe: () => void;
   private readonly podPrefix: string;
@@ -70,6 +75,7 @@ export class PodHosts {
   ) {
     this.podPrefix = resourcePrefix({ cluster, kind: POD });
     this.nodePrefix = resourcePrefix({ cluster, kind: NODE });
+    this.configPrefixes = [CONFIG_MAP, SECRET].map((kind) => resourcePrefix({ cluster, kind }));
     this.unsubscribe = deps.store.subscribe((changes) => {
       const hosts = new Set<string>();
       for (const c of changes) {
@@ -77,6 +83,7 @@ export class PodHosts {
         const o = c.type === 'put' ? (c.value as StoredObject).object : undefined;
         if (c.key.startsWith(this.podPrefix)) for (const h of this.setPod(c.key, o)) hosts.add(h);
         else if (c.key.startsWith(this.nodePrefix)) for (const h of this.setNode(c.key, o)) hosts.add(h);
+        else for (const h of this.heldOn(c.key)) hosts.add(h);
       }
       for (const h of hosts) for (const l of this.listeners) l(h);
     });
@@ -91,6 +98,7 @@ export class PodHosts {
     const hosts: string[] = [];
     const was = this.pods.get(key);
     const wasNode = was && (was['spec'] as { nodeName?: string }).nodeName;
+    if (!o) this.held.delete(key);
     if (was) {
       this.byWorkload.delete(workloadIdOf(was));
       if (wasNode) this.byNode.get(wasNode)?.delete(key);
@@ -131,17 +139,84 @@ export class PodHosts {
     return [...new Set([old, host].filter((h): h is string => Boolean(h)))];
   }
 
+  /** The hosts of pods held in the namespace of a ConfigMap or Secret that changed: they may start now. */
+  private heldOn(key: string): string[] {
+    const prefix = this.configPrefixes.find((p) => key.startsWith(p));
+    if (!prefix || this.held.size === 0) return [];
+    const ns = key.slice(prefix.length).split('/')[0] as string;
+    const hosts = new Set<string>();
+    for (const k of this.held.keys()) {
+      const pod = this.pods.get(k);
+      const node = pod && (pod['spec'] as { nodeName?: string }).nodeName;
+      const h = node && metaOf(pod).namespace === ns ? this.hostOfNode.get(node) : undefined;
+      if (h) hosts.add(h);
+    }
+    return [...hosts];
+  }
+
+  private lookup(tx: ReadTx, namespace: string): Lookup {
+    return (kind, name) =>
+      tx.get(
+        kubeObjects,
+        objectKey({ cluster: this.cluster, kind: kind === 'ConfigMap' ? CONFIG_MAP : SECRET, namespace }, name),
+      )?.value.object;
+  }
+
   forHost(host: { id: string }): WorkloadSpec[] {
     const node = this.nodeOfHost.get(host.id);
     if (!node) return [];
-    const out: WorkloadSpec[] = [];
-    for (const key of this.byNode.get(node) ?? []) {
-      const pod = this.pods.get(key);
-      const phase = (pod?.['status'] as { phase?: string } | undefined)?.phase;
-      // A pod that has finished is not run again: its workload is left out once it is stopped.
-      if (pod && phase !== 'Succeeded' && phase !== 'Failed') out.push(podWorkload(pod));
-    }
-    return out;
+    const hostIP = this.addressOfNode.get(node);
+    return this.deps.store.read((tx) => {
+      const out: WorkloadSpec[] = [];
+      for (const key of this.byNode.get(node) ?? []) {
+        const pod = this.pods.get(key);
+        const phase = (pod?.['status'] as { phase?: string } | undefined)?.phase;
+        // A pod that has finished is not run again: its workload is left out once it is stopped.
+        if (!pod || phase === 'Succeeded' || phase === 'Failed') continue;
+        const config = podConfig(pod, this.lookup(tx, metaOf(pod).namespace ?? ''), hostIP);
+        // A pod being deleted, or running already (what it named since gone), goes on to its node
+        // even when held: the node keeps the configuration it started it with.
+        if (isHeld(config) && !metaOf(pod).deletionTimestamp && phase !== 'Running') this.hold(key, config);
+        else {
+          this.held.delete(key);
+          out.push(podWorkload(pod, isHeld(config) ? undefined : config));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Records, once per reason, that a pod waits for something it names: its status and the kubelet's event. */
+  private hold(key: string, h: Held): void {
+    if (this.held.get(key) === h.message) return;
+    this.held.set(key, h.message);
+    void (async () => {
+      let pod: KubeObject | undefined;
+      await this.deps.store.transact((tx) => {
+        pod = undefined;
+        const e = tx.get(kubeObjects, key);
+        if (!e || metaOf(e.value.object).deletionTimestamp) return;
+        const node = (e.value.object['spec'] as { nodeName?: string }).nodeName;
+        const status = heldStatus(
+          e.value.object,
+          h,
+          node ? this.addressOfNode.get(node) : undefined,
+          timestamp(this.deps),
+        );
+        pod = e.value.object;
+        tx.put(kubeObjects, { key, object: { ...pod, status } });
+      });
+      if (pod)
+        await recordEvent(
+          this.deps,
+          this.cluster,
+          pod,
+          'Warning',
+          h.volume ? 'FailedMount' : 'Failed',
+          h.volume ? h.message : `Error: ${h.message}`,
+          'kubelet',
+        );
+    })().catch((e: unknown) => this.logger?.warn?.({ pod: key, err: String(e) }, 'pod status not written'));
   }
 
   watch(listener: (hostId: string) => void): () => void {

@@ -2,6 +2,7 @@ import type { Cause } from './names.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, notImplemented } from './names.js';
 import { bytes, milliCpu } from './quantity.js';
+import { envCauses, fileVolumeCauses, VOLUME_TYPES, type EnvFrom, type EnvVar, type Volume } from './pod-sources.js';
 
 /** What berth checks and defaults in a Pod, as the API server's validation and defaulting do. */
 
@@ -11,8 +12,8 @@ export interface Container {
   command?: string[];
   args?: string[];
   workingDir?: string;
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
-  envFrom?: unknown[];
+  env?: EnvVar[];
+  envFrom?: EnvFrom[];
   ports?: { name?: string; containerPort: number; hostPort?: number; protocol?: string }[];
   resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
@@ -42,7 +43,7 @@ export interface Probe {
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
-  volumes?: ({ name: string; emptyDir?: unknown; hostPath?: { path: string } } & Record<string, unknown>)[];
+  volumes?: Volume[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds?: number;
   nodeName?: string;
@@ -90,9 +91,7 @@ function containerCauses(path: string, c: Container, seen: Set<string>): Cause[]
         );
     }
   }
-  for (const [i, e] of (c.env ?? []).entries())
-    if (e.valueFrom !== undefined) causes.push(notImplemented(`${path}.env[${i}].valueFrom`, 'valueFrom'));
-  if (c.envFrom?.length) causes.push(notImplemented(`${path}.envFrom`, 'envFrom'));
+  causes.push(...envCauses(path, c.env, c.envFrom));
   if (c.lifecycle !== undefined) causes.push(notImplemented(`${path}.lifecycle`, 'lifecycle hooks'));
   if (c.restartPolicy !== undefined) causes.push(notImplemented(`${path}.restartPolicy`, 'sidecar containers'));
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'] as const)
@@ -115,8 +114,9 @@ export function podCauses(pod: KubeObject): Cause[] {
     const kinds = Object.keys(v).filter((k) => k !== 'name');
     if (kinds.length !== 1)
       causes.push({ field: `spec.volumes[${i}]`, message: 'Required value: must specify exactly one volume type' });
-    else if (kinds[0] !== 'emptyDir' && kinds[0] !== 'hostPath')
+    else if (!VOLUME_TYPES.includes(kinds[0] as string))
       causes.push(notImplemented(`spec.volumes[${i}].${kinds[0] as string}`, `${kinds[0] as string} volumes`));
+    else causes.push(...fileVolumeCauses(`spec.volumes[${i}]`, v));
   }
   for (const [ci, c] of allContainers(s).entries())
     for (const [i, m] of (c.volumeMounts ?? []).entries())

@@ -12,11 +12,48 @@ const int = z.number().int();
 const quantity = z.union([z.string(), z.number()]);
 const intOrString = z.union([z.string(), int]);
 
+const keyRef = z.strictObject({ name: z.string().optional(), key: z.string(), optional: z.boolean().optional() });
+const fieldRef = z.strictObject({ apiVersion: z.string().optional(), fieldPath: z.string() });
+const resourceFieldRef = z.strictObject({
+  containerName: z.string().optional(),
+  resource: z.string(),
+  divisor: quantity.optional(),
+});
+
 const envVar = z.strictObject({
   name: z.string(),
   value: z.string().optional(),
-  valueFrom: loose.optional(),
+  valueFrom: z
+    .strictObject({
+      configMapKeyRef: keyRef.optional(),
+      secretKeyRef: keyRef.optional(),
+      fieldRef: fieldRef.optional(),
+      resourceFieldRef: resourceFieldRef.optional(),
+    })
+    .optional(),
 });
+
+const sourceRef = z.strictObject({ name: z.string().optional(), optional: z.boolean().optional() });
+const envFrom = z.strictObject({
+  prefix: z.string().optional(),
+  configMapRef: sourceRef.optional(),
+  secretRef: sourceRef.optional(),
+});
+
+/** A ConfigMap's or Secret's keys as files, and the downward API's fields. */
+const keyToPath = z.strictObject({ key: z.string(), path: z.string(), mode: int.optional() });
+const configMapProjection = z.strictObject({
+  name: z.string().optional(),
+  items: z.array(keyToPath).optional(),
+  optional: z.boolean().optional(),
+});
+const downwardFile = z.strictObject({
+  path: z.string(),
+  fieldRef: fieldRef.optional(),
+  resourceFieldRef: resourceFieldRef.optional(),
+  mode: int.optional(),
+});
+const downwardProjection = z.strictObject({ items: z.array(downwardFile).optional() });
 
 const containerPort = z.strictObject({
   name: z.string().optional(),
@@ -60,7 +97,7 @@ export const containerSchema = z.strictObject({
   args: z.array(z.string()).optional(),
   workingDir: z.string().optional(),
   ports: z.array(containerPort).optional(),
-  envFrom: z.array(loose).optional(),
+  envFrom: z.array(envFrom).optional(),
   env: z.array(envVar).optional(),
   resources: resources.optional(),
   resizePolicy: z.array(loose).optional(),
@@ -97,6 +134,32 @@ const volume = z
     name: z.string(),
     emptyDir: z.strictObject({ medium: z.string().optional(), sizeLimit: quantity.optional() }).optional(),
     hostPath: z.strictObject({ path: z.string(), type: z.string().optional() }).optional(),
+    configMap: configMapProjection.extend({ defaultMode: int.optional() }).optional(),
+    secret: z
+      .strictObject({
+        secretName: z.string().optional(),
+        items: z.array(keyToPath).optional(),
+        defaultMode: int.optional(),
+        optional: z.boolean().optional(),
+      })
+      .optional(),
+    downwardAPI: downwardProjection.extend({ defaultMode: int.optional() }).optional(),
+    projected: z
+      .strictObject({
+        sources: z
+          .array(
+            z.strictObject({
+              configMap: configMapProjection.optional(),
+              secret: configMapProjection.optional(),
+              downwardAPI: downwardProjection.optional(),
+              serviceAccountToken: loose.optional(),
+              clusterTrustBundle: loose.optional(),
+            }),
+          )
+          .optional(),
+        defaultMode: int.optional(),
+      })
+      .optional(),
   })
   .catchall(z.unknown());
 

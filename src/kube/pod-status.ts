@@ -121,3 +121,57 @@ export function podStatusFrom(
       : {}),
   };
 }
+
+/** A pod held on its node before its containers can be made: each container waiting, with the kubelet's reason. */
+export function heldStatus(
+  pod: KubeObject,
+  held: { reason: string; message: string; volume?: string },
+  hostIP: string | undefined,
+  now: string,
+): Record<string, unknown> {
+  const s = specOf(pod);
+  const prev = (pod['status'] ?? {}) as Record<string, unknown>;
+  const waiting = (c: { name: string; image?: string }, init: boolean) => ({
+    name: c.name,
+    state: {
+      waiting:
+        held.volume || init
+          ? { reason: held.volume ? 'ContainerCreating' : 'PodInitializing' }
+          : { reason: held.reason, message: held.message },
+    },
+    lastState: {},
+    ready: false,
+    restartCount: 0,
+    image: c.image ?? '',
+    imageID: '',
+    started: false,
+  });
+  const condition = (type: string, ok: boolean) => ({
+    type,
+    status: ok ? 'True' : 'False',
+    lastProbeTime: null,
+    lastTransitionTime: now,
+  });
+  const inits = s.initContainers ?? [];
+  return {
+    phase: 'Pending',
+    conditions: [
+      condition('PodReadyToStartContainers', !held.volume),
+      condition('Initialized', inits.length === 0),
+      condition('Ready', false),
+      condition('ContainersReady', false),
+      condition('PodScheduled', true),
+    ],
+    ...(hostIP ? { hostIP, hostIPs: [{ ip: hostIP }] } : {}),
+    startTime: (prev['startTime'] as string | undefined) ?? now,
+    ...(inits.length
+      ? {
+          initContainerStatuses: inits.map((c, i) =>
+            i === 0 && !held.volume ? { ...waiting(c, false) } : waiting(c, true),
+          ),
+        }
+      : {}),
+    containerStatuses: s.containers.map((c) => waiting(c, inits.length > 0)),
+    qosClass: prev['qosClass'] ?? 'BestEffort',
+  };
+}

@@ -2,6 +2,7 @@ import type { ContainerSpec, Probe as WorkloadProbe, WorkloadSpec } from '../wir
 import { metaOf, type KubeObject } from './meta.js';
 import { specOf, type Container, type Probe } from './pod-rules.js';
 import { bytes, milliCpu } from './quantity.js';
+import { withConfig, type PodConfig } from './pod-config.js';
 
 /**
  * A pod as the neutral workload its node's agent runs: one sandbox with an address of its own
@@ -133,7 +134,8 @@ function containerOf(
   };
 }
 
-export function podWorkload(pod: KubeObject): WorkloadSpec {
+/** The pod's workload; its env, command, args and file volumes as `config` resolved them (pod-config.ts). */
+export function podWorkload(pod: KubeObject, config?: PodConfig): WorkloadSpec {
   const meta = metaOf(pod);
   const s = specOf(pod);
   const inits = (s.initContainers ?? []).map((c) => c.name);
@@ -145,17 +147,23 @@ export function podWorkload(pod: KubeObject): WorkloadSpec {
     sandbox: {
       hostname: (s.hostname ?? meta.name ?? 'pod').slice(0, 63),
       network: { mode: s.hostNetwork ? 'host' : 'own' },
-      volumes: (s.volumes ?? []).map((v) =>
-        v.hostPath
+      volumes: (s.volumes ?? []).map((v) => {
+        const files = config?.volumes.get(v.name);
+        if (files) return { name: v.name, source: files };
+        return v.hostPath
           ? { name: v.name, source: { type: 'host', path: v.hostPath.path } }
-          : { name: v.name, source: { type: 'workload' } },
-      ),
+          : { name: v.name, source: { type: 'workload' } };
+      }),
       platformEnv: {},
       ...(grace !== undefined && grace !== null && meta.deletionTimestamp ? { stopGraceMs: grace * 1000 } : {}),
     },
     containers: [
-      ...(s.initContainers ?? []).map((c, i) => containerOf(pod, c, true, inits[i - 1], inits)),
-      ...s.containers.map((c) => containerOf(pod, c, false, undefined, inits)),
+      ...(s.initContainers ?? []).map((c, i) =>
+        withConfig(containerOf(pod, c, true, inits[i - 1], inits), config?.containers.get(c.name)),
+      ),
+      ...s.containers.map((c) =>
+        withConfig(containerOf(pod, c, false, undefined, inits), config?.containers.get(c.name)),
+      ),
     ],
   };
 }

@@ -67,6 +67,22 @@ export const volumeSchema = z.object({
     z.object({ type: z.literal('host'), path: z.string().min(1) }),
     z.object({ type: z.literal('workload') }),
     z.object({ type: z.literal('shared') }),
+    /**
+     * Files the control plane hands over (Kubernetes configMap, secret, downwardAPI and projected
+     * volumes): written into a directory of the workload's before its first container starts, and
+     * mounted read-only. Paths are relative and stay inside the volume.
+     */
+    z.object({
+      type: z.literal('files'),
+      files: z.array(
+        z.object({
+          path: z.string().min(1).max(4096),
+          /** base64 */
+          content: z.string(),
+          mode: z.number().int().min(0).max(0o777),
+        }),
+      ),
+    }),
   ]),
 });
 
@@ -85,6 +101,8 @@ export const containerSpecSchema = z.object({
    * restart, starts no container of the workload until the control plane has sent them again.
    */
   secretEnv: z.array(z.object({ name: z.string(), from: z.string(), value: z.string().optional() })).default([]),
+  /** Variables set to the workload's own address once its network is made (Kubernetes' status.podIP). */
+  addressEnv: z.array(z.string()).optional(),
   /**
    * Credentials for the image's registry (CRI's AuthConfig), from the control plane's secret
    * store (`from`: the secret holding them). Kept as secretEnv is: stored without the username

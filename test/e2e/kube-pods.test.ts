@@ -305,14 +305,80 @@ describe('Kubernetes pods on berth’s agent', () => {
         kind: 'Pod',
         metadata: { name: 'cm-vol' },
         spec: {
-          volumes: [{ name: 'c', configMap: { name: 'x' } }],
+          volumes: [{ name: 'c', persistentVolumeClaim: { claimName: 'x' } }],
           containers: [{ name: 'main', image: fx.imageUri }],
         },
       }),
     );
     assert.match(
       r.stderr,
-      /spec\.volumes\[0\]\.configMap: Forbidden: configMap volumes is not implemented in berth yet/,
+      /spec\.volumes\[0\]\.persistentVolumeClaim: Forbidden: persistentVolumeClaim volumes is not implemented in berth yet/,
     );
+  });
+
+  it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {
+    await k.ok(['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'configured', labels: { tier: 'front' } },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: [
+              'sh',
+              '-c',
+              'echo "$GREETING|$CFG_color|$PASSWORD|$POD_NAME|$(POD_NAME)"; echo "ip=$POD_IP"; ' +
+                'cat /etc/app/greeting.txt; echo; cat /etc/secret/password; echo; cat /etc/info/labels; echo; ' +
+                '(echo x > /etc/app/new) 2>/dev/null || echo read-only',
+            ],
+            envFrom: [{ configMapRef: { name: 'settings' }, prefix: 'CFG_' }],
+            env: [
+              { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'greeting' } } },
+              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+            ],
+            volumeMounts: [
+              { name: 'app', mountPath: '/etc/app' },
+              { name: 'secret', mountPath: '/etc/secret' },
+              { name: 'info', mountPath: '/etc/info' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'app', configMap: { name: 'settings', items: [{ key: 'greeting', path: 'greeting.txt' }] } },
+          { name: 'secret', secret: { secretName: 'creds' } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+      },
+    };
+    assert.match(await k.ok(['apply', '-f', '-'], JSON.stringify(pod)), /pod\/configured created/);
+    // The ConfigMap does not exist yet: the kubelet's words, and the pod waits.
+    await until(
+      'held for its ConfigMap',
+      () => k.ok(['get', 'pod', 'configured']),
+      (v) => /configured\s+0\/1\s+ContainerCreating/.test(v),
+    );
+    assert.match(
+      await k.ok(['describe', 'pod', 'configured']),
+      /Warning\s+FailedMount\s+\S+\s+kubelet\s+MountVolume\.SetUp failed for volume "app" : configmap "settings" not found/,
+    );
+    await k.ok(['create', 'configmap', 'settings', '--from-literal=greeting=hello', '--from-literal=color=blue']);
+    await until(
+      'configured Succeeded',
+      () => jsonpath(['get', 'pod', 'configured'], '{.status.phase}'),
+      (v) => v === 'Succeeded',
+    );
+    const ip = await jsonpath(['get', 'pod', 'configured'], '{.status.podIP}');
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(
+      await k.ok(['logs', 'configured']),
+      `hello|blue|s3cret|configured|configured\nip=${ip}\nhello\ns3cret\ntier="front"\nread-only\n`,
+    );
+    await k.ok(['delete', 'pod/configured', 'configmap/settings', 'secret/creds']);
   });
 });

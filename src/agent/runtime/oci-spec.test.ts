@@ -35,6 +35,15 @@ test("every container gets the platform's variables, under its own environment a
   assert.ok(secret.includes('DB=s3cret'), 'a secret is set over the container’s own variable');
 });
 
+test('variables that carry the workload’s address get it once its network is made', () => {
+  const c = containerSpec({ name: 'a', args: ['true'], addressEnv: ['POD_IP'] });
+  const env = (address?: string) =>
+    (buildSpec({ ...base, container: c, ...(address ? { address } : {}) }) as { process: { env: string[] } }).process
+      .env;
+  assert.ok(env('172.30.0.7').includes('POD_IP=172.30.0.7'));
+  assert.ok(!env().some((e) => e.startsWith('POD_IP=')));
+});
+
 test("an empty working directory from the task or the image means '/'", () => {
   const spec = buildSpec({
     ...base,

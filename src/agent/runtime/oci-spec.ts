@@ -59,6 +59,8 @@ export interface SpecInput {
   etcFiles: { path: string; source: string }[];
   /** Variables the platform sets in every container (AWS_EXECUTION_ENV, AWS_REGION, …). */
   platformEnv?: Record<string, string>;
+  /** The workload's own address, for the variables that carry it (addressEnv). */
+  address?: string;
   /** Host paths bound into the container: volumes' mount points. */
   binds: { destination: string; source: string; readOnly: boolean }[];
   /** The image's overlay, for the runtime to mount over the root first; absent when it is mounted on the host. */
@@ -93,6 +95,7 @@ export function buildSpec(s: SpecInput): Json {
   // What the platform gives every container, before the container's own environment.
   for (const [k, v] of Object.entries(s.platformEnv ?? {})) env.set(k, v);
   for (const e of c.env) env.set(e.name, e.value);
+  for (const name of c.addressEnv ?? []) if (s.address) env.set(name, s.address);
   // Secrets last, as ECS sets them over the container's environment.
   for (const e of c.secretEnv ?? []) if (e.value !== undefined) env.set(e.name, e.value);
   env.set('HOSTNAME', s.hostname);

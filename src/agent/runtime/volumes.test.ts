@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ContainerSpec } from '../../wire/index.js';
-import { containerBinds, volumeSource } from './volumes.js';
+import { containerBinds, volumeSource, writeVolumeFiles } from './volumes.js';
 
 const dirs = { taskDir: '/agent/tasks/t1', sharedDir: '/agent/volumes' };
 
@@ -40,4 +43,38 @@ test("a container's mounts become binds, read-only as the spec says", () => {
       ),
     /unknown volume 'nope'/,
   );
+});
+
+test('a files volume is written whole, read-only, and nothing goes outside it', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-files-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const files = [
+    { path: 'a.conf', content: Buffer.from('x=1').toString('base64'), mode: 0o600 },
+    { path: 'sub/dir/b', content: Buffer.from([0, 1, 2]).toString('base64'), mode: 0o644 },
+  ];
+  const [bind] = containerBinds(
+    { name: 'c', mounts: [{ volume: 'cfg', containerPath: '/etc/cfg', readOnly: false }] } as ContainerSpec,
+    [{ name: 'cfg', source: { type: 'files', files } }],
+    { taskDir: root, sharedDir: join(root, 'shared') },
+  );
+  assert.equal(bind?.readOnly, true);
+  assert.deepEqual(bind?.files, files);
+  const dir = join(root, 'volumes', 'cfg');
+  writeVolumeFiles(dir, files);
+  assert.equal(readFileSync(join(dir, 'a.conf'), 'utf8'), 'x=1');
+  assert.equal(statSync(join(dir, 'a.conf')).mode & 0o777, 0o600);
+  assert.deepEqual([...readFileSync(join(dir, 'sub/dir/b'))], [0, 1, 2]);
+  // A second writer (another container of the workload) leaves the first copy as it is.
+  writeVolumeFiles(dir, [{ path: 'other', content: '', mode: 0o644 }]);
+  assert.deepEqual(readdirSync(dir).sort(), ['a.conf', 'sub']);
+  for (const path of ['../escape', '/abs', 'a/../../b', 'a//b', './x']) {
+    const target = join(root, 'volumes', 'bad');
+    assert.throws(
+      () => writeVolumeFiles(target, [{ path, content: '', mode: 0o644 }]),
+      /not a relative path inside the volume/,
+      path,
+    );
+    assert.deepEqual(readdirSync(join(root, 'volumes')), ['cfg'], 'nothing is left of a refused volume');
+  }
+  assert.deepEqual(readdirSync(root).sort(), ['volumes']);
 });

@@ -1,11 +1,18 @@
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ContainerSpec, SandboxSpec } from '../../wire/index.js';
 
 export interface Bind {
   destination: string;
   source: string;
   readOnly: boolean;
+  /** The files a `files` volume is made of, written when its directory is first made. */
+  files?: VolumeFile[];
 }
+
+type Volume = SandboxSpec['volumes'][number];
+type VolumeFile = Extract<Volume['source'], { type: 'files' }>['files'][number];
 
 export interface VolumeDirs {
   /** The task's own directory: its workload volumes live under it and go with it. */
@@ -13,8 +20,6 @@ export interface VolumeDirs {
   /** The agent's shared volumes, kept across tasks. */
   sharedDir: string;
 }
-
-type Volume = SandboxSpec['volumes'][number];
 
 const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
@@ -40,6 +45,42 @@ export function containerBinds(container: ContainerSpec, volumes: readonly Volum
   return container.mounts.map((m) => {
     const v = byName.get(m.volume);
     if (!v) throw new Error(`mount point '${m.containerPath}': unknown volume '${m.volume}'`);
+    if (v.source.type === 'files')
+      return { destination: m.containerPath, source: volumeSource(v, dirs), readOnly: true, files: v.source.files };
     return { destination: m.containerPath, source: volumeSource(v, dirs), readOnly: m.readOnly };
   });
+}
+
+/** A relative path of plain segments (no `..`, `.` or empty ones), else an error: nothing is written outside the volume. */
+function segmentsOf(path: string): string[] {
+  const parts = path.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..'))
+    throw new Error(`volume file '${path}': not a relative path inside the volume`);
+  return parts;
+}
+
+/**
+ * Makes a `files` volume's directory: every file written under a draft name that is then renamed
+ * into place, so a container never sees half of a volume (and two containers making it at once
+ * leave one whole copy).
+ */
+export function writeVolumeFiles(dir: string, files: readonly VolumeFile[]): void {
+  const draft = `${dir}.draft-${randomBytes(4).toString('hex')}`;
+  try {
+    mkdirSync(draft, { recursive: true, mode: 0o755 });
+    for (const f of files) {
+      const target = join(draft, ...segmentsOf(f.path));
+      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+      writeFileSync(target, Buffer.from(f.content, 'base64'), { mode: f.mode, flag: 'wx' });
+    }
+    mkdirSync(dirname(dir), { recursive: true });
+    try {
+      renameSync(draft, dir);
+    } catch (e) {
+      // Another container made it first: its copy stands.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  } finally {
+    rmSync(draft, { recursive: true, force: true });
+  }
 }
