@@ -218,6 +218,49 @@ export const KINDS: Readonly<Record<string, Message>> = {
       },
     },
   },
+  'v1/Service': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: {
+            name: 'ports',
+            type: {
+              msg: {
+                1: { name: 'name', type: 'string' },
+                2: { name: 'protocol', type: 'string' },
+                3: { name: 'port', type: 'int' },
+                4: { name: 'targetPort', type: 'intOrString' },
+                5: { name: 'nodePort', type: 'int' },
+                6: { name: 'appProtocol', type: 'string' },
+              },
+            },
+            repeated: true,
+          },
+          2: { name: 'selector', type: { map: 'string' } },
+          3: { name: 'clusterIP', type: 'string' },
+          4: { name: 'type', type: 'string' },
+          5: { name: 'externalIPs', type: 'string', repeated: true },
+          7: { name: 'sessionAffinity', type: 'string' },
+          8: { name: 'loadBalancerIP', type: 'string' },
+          9: { name: 'loadBalancerSourceRanges', type: 'string', repeated: true },
+          10: { name: 'externalName', type: 'string' },
+          11: { name: 'externalTrafficPolicy', type: 'string' },
+          12: { name: 'healthCheckNodePort', type: 'int' },
+          13: { name: 'publishNotReadyAddresses', type: 'bool' },
+          17: { name: 'ipFamilyPolicy', type: 'string' },
+          18: { name: 'clusterIPs', type: 'string', repeated: true },
+          19: { name: 'ipFamilies', type: 'string', repeated: true },
+          20: { name: 'allocateLoadBalancerNodePorts', type: 'bool' },
+          21: { name: 'loadBalancerClass', type: 'string' },
+          22: { name: 'internalTrafficPolicy', type: 'string' },
+        },
+      },
+    },
+    // ServiceStatus as a client sends it (an empty loadBalancer): the server's to write.
+    3: { name: 'status', type: { msg: { 1: { name: 'loadBalancer', type: { msg: {} } } } } },
+  },
   'v1/ServiceAccount': {
     ...meta,
     2: { name: 'secrets', type: { msg: OBJECT_REFERENCE }, repeated: true },

@@ -6,6 +6,8 @@ export interface Column {
   type: 'string' | 'integer' | 'date';
   format?: string;
   description: string;
+  /** 1: shown with `-o wide` only. */
+  priority?: number;
   cell(o: KubeObject, now: number): unknown;
 }
 

@@ -2,6 +2,7 @@ import type { KindDef, KubeObject } from '../kube/index.js';
 import { APPS_COLUMNS } from './table-apps.js';
 import { AGE, NAME } from './table-columns.js';
 import { CORE_COLUMNS } from './table-core.js';
+import { NETWORK_COLUMNS } from './table-network.js';
 
 /**
  * `kubectl get`'s tables (meta.k8s.io/v1 Table): the server picks the columns, as the API server's
@@ -18,7 +19,8 @@ export function toTable(
   o: { resourceVersion?: string; continue?: string; includeObject?: IncludeObject; now: number },
 ): unknown {
   const columns = (Object.hasOwn(CORE_COLUMNS, kind.kind) ? CORE_COLUMNS[kind.kind] : undefined) ??
-    (Object.hasOwn(APPS_COLUMNS, kind.kind) ? APPS_COLUMNS[kind.kind] : undefined) ?? [NAME, AGE];
+    (Object.hasOwn(APPS_COLUMNS, kind.kind) ? APPS_COLUMNS[kind.kind] : undefined) ??
+    (Object.hasOwn(NETWORK_COLUMNS, kind.kind) ? NETWORK_COLUMNS[kind.kind] : undefined) ?? [NAME, AGE];
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -31,7 +33,7 @@ export function toTable(
       type: c.type,
       format: c.format ?? '',
       description: c.description,
-      priority: 0,
+      priority: c.priority ?? 0,
     })),
     rows: objects.map((obj) => ({
       cells: columns.map((c) => c.cell(obj, o.now)),

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { KubeObject } from './meta.js';
 import type { Cause } from './names.js';
+import type { ReadTx } from '../store/index.js';
 
 /** A kind served: its names in the API, its schema, and what it checks beyond the schema. */
 export interface KindDef {
@@ -22,6 +23,10 @@ export interface KindDef {
   validateUpdate?(next: KubeObject, prev: KubeObject): Cause[];
   /** Fills in what the API server defaults and folds write-only fields in (a Secret's stringData). */
   normalize?(o: KubeObject): void;
+  /** On update, before the checks: what the server set and the new body leaves out, kept (a Service's cluster IP). */
+  keep?(next: KubeObject, prev: KubeObject): void;
+  /** In the write's transaction: the object with what the server allocates for it (a copy), or an error. */
+  allocate?(tx: ReadTx, scope: Scope, o: KubeObject): KubeObject;
   /** Whether status is its own subresource: a write of the object keeps the status it had. */
   keepsStatus?: boolean;
   /** Whether metadata.generation counts the changes of its spec (kinds with a controller). */
@@ -32,4 +37,12 @@ export interface KindDef {
   mergeKeys?: Readonly<Record<string, string>>;
   /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
   selectableFields?: Readonly<Record<string, (o: KubeObject) => string>>;
+}
+
+/** Where a resource's objects are: a cluster, a kind, and for a namespaced kind maybe one namespace. */
+export interface Scope {
+  cluster: string;
+  kind: KindDef;
+  /** Absent: every namespace (or a cluster-scoped kind). */
+  namespace?: string;
 }

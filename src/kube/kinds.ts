@@ -11,6 +11,7 @@ export type { Cause } from './names.js';
 import type { Cause } from './names.js';
 import type { KindDef } from './kind-def.js';
 import { EVENT } from './event-kind.js';
+import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 
 export type { KindDef } from './kind-def.js';
 
@@ -283,6 +284,9 @@ export const KINDS: readonly KindDef[] = [
   SERVICE_ACCOUNT,
   POD,
   NODE,
+  SERVICE,
+  ENDPOINTS,
+  ENDPOINT_SLICE,
   REPLICA_SET,
   DEPLOYMENT,
   DAEMON_SET,

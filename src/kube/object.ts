@@ -1,5 +1,5 @@
 import { defineTable } from '../store/index.js';
-import type { KindDef } from './kinds.js';
+import type { KindDef, Scope } from './kind-def.js';
 import { metaOf, type KubeObject } from './meta.js';
 
 export { metaOf, type KubeObject, type ObjectMeta } from './meta.js';
@@ -30,13 +30,7 @@ export interface Tombstone {
 
 export const kubeTombstones = defineTable<Tombstone>('kube.tombstones', (v) => v.key);
 
-/** Where a resource's objects are: a cluster, a kind, and for a namespaced kind maybe one namespace. */
-export interface Scope {
-  cluster: string;
-  kind: KindDef;
-  /** Absent: every namespace (or a cluster-scoped kind). */
-  namespace?: string;
-}
+export type { Scope } from './kind-def.js';
 
 export function resourcePrefix(s: Scope): string {
   const base = `${s.cluster}/${s.kind.group || 'core'}/${s.kind.plural}/`;

@@ -57,13 +57,11 @@ export async function createObject(
         name,
         group: scope.kind.group,
       });
-    if ('put' in tx) return tx.put(kubeObjects, { key, object: o }).modRevision;
-    return 0;
+    const object = scope.kind.allocate ? scope.kind.allocate(tx, scope, o) : o;
+    if ('put' in tx) tx.put(kubeObjects, { key, object });
+    return object;
   };
-  if (opts.dryRun) {
-    deps.store.read(put);
-    return { object: served(scope.kind, o, 0), warnings };
-  }
+  if (opts.dryRun) return { object: served(scope.kind, deps.store.read(put), 0), warnings };
   await deps.store.transact(put);
   return { object: readBack(deps, scope, name, o), warnings };
 }
@@ -116,9 +114,10 @@ export async function updateObject(
         `Operation cannot be fulfilled on ${scope.kind.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
         { resource: scope.kind.plural, name, group: scope.kind.group },
       );
-    const next = updatedObject(scope, { ...body, metadata: { ...metaOf(body), name } }, prev.value.object);
+    let next = updatedObject(scope, { ...body, metadata: { ...metaOf(body), name } }, prev.value.object);
     if (scope.kind.keepsStatus) next['status'] = prev.value.object['status'];
     validateObject(scope.kind, next);
+    if (scope.kind.allocate) next = scope.kind.allocate(tx, scope, next);
     if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };
     const finalized = metaOf(next).deletionTimestamp && !(metaOf(next).finalizers ?? []).length;
     if (!('put' in tx)) return { object: served(scope.kind, next, prev.modRevision) };

@@ -128,6 +128,7 @@ export function updatedObject(scope: Scope, next: KubeObject, prev: KubeObject):
     delete meta.deletionGracePeriodSeconds;
   }
   const out = withServerFields(k, next, meta);
+  k.keep?.(out, prev);
   k.normalize?.(out);
   // generation counts the spec's changes, defaults applied (metadata changes do not make a new one).
   if (k.generation)

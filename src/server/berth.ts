@@ -31,6 +31,7 @@ import {
   pruneTombstones,
   startNamespaceController,
   startAppsControllers,
+  startServiceControllers,
   startPodControllers,
 } from '../kube/index.js';
 import { kubeFace } from './kube-face.js';
@@ -257,6 +258,10 @@ export async function startBerth(
     });
     leaderWork.add('kubernetes workloads', () => {
       const c = startAppsControllers(kube.deps, KUBE_CLUSTER, logger);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes endpoints', () => {
+      const c = startServiceControllers(kube.deps, KUBE_CLUSTER, logger);
       return () => c.stop();
     });
     leaderWork.add('kubernetes tombstones', () =>

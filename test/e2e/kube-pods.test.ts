@@ -316,6 +316,67 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
+  it('lists a Service’s ready pods as its endpoints, with the port its target port names, until it is deleted', async () => {
+    // As a file of YAML documents (JSON is YAML), the way manifests are kept.
+    const manifests = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'echo' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'echo' } },
+          template: {
+            metadata: { labels: { app: 'echo' } },
+            spec: {
+              containers: [
+                {
+                  name: 'main',
+                  image: fx.imageUri,
+                  command: ['sh', '-c', 'touch /tmp/ready; exec sleep 600'],
+                  ports: [{ name: 'http', containerPort: 8080 }],
+                  readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+                },
+              ],
+              terminationGracePeriodSeconds: 0,
+            },
+          },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'echo' },
+        spec: { selector: { app: 'echo' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] },
+      },
+    ];
+    const applied = await k.ok(['apply', '-f', '-'], manifests.map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+    assert.match(applied, /deployment\.apps\/echo created\nservice\/echo created/);
+    await until(
+      'echo rolled out',
+      () => jsonpath(['get', 'deploy', 'echo'], '{.status.readyReplicas}'),
+      (v) => v === '2',
+    );
+    const podIPs = (await jsonpath(['get', 'pods', '-l', 'app=echo'], '{.items[*].status.podIP}')).split(' ').sort();
+    const endpoints = await until(
+      'both pods as endpoints',
+      () => jsonpath(['get', 'endpoints', 'echo'], '{.subsets[0].addresses[*].ip}'),
+      (v) => v.split(' ').length === 2,
+    );
+    assert.deepEqual(endpoints.split(' ').sort(), podIPs);
+    assert.equal(await jsonpath(['get', 'endpoints', 'echo'], '{.subsets[0].ports[0].port}'), '8080');
+    assert.match(
+      await k.ok(['get', 'endpoints', 'echo']),
+      new RegExp(`echo\\s+${podIPs.map((ip) => `${ip}:8080`).join(',')}`),
+    );
+    await k.ok(['delete', 'deploy/echo', 'svc/echo']);
+    await until(
+      'echo’s endpoints gone',
+      () => k.kubectl(['get', 'endpoints', 'echo']).then((r) => r.stderr),
+      (v) => /not found/.test(v),
+    );
+  });
+
   it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {
     await k.ok(['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
     const pod = {

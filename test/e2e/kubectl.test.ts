@@ -138,9 +138,54 @@ describe('kubectl against berth’s Kubernetes API', () => {
     assert.equal(why, 'no nodes available to schedule pods');
   });
 
+  it('creates services (sent as protobuf, and by expose) with cluster IPs, node ports, endpoints and slices', async () => {
+    assert.match(
+      await ok(['-n', 'shop', 'create', 'service', 'clusterip', 'api', '--tcp=80:8080']),
+      /service\/api created/,
+    );
+    await ok(['-n', 'shop', 'create', 'service', 'nodeport', 'edge', '--tcp=443:8443']);
+    await ok(['-n', 'shop', 'create', 'service', 'clusterip', 'peers', '--clusterip=None']);
+    assert.match(
+      await ok(['-n', 'shop', 'expose', 'deployment', 'web', '--port=80', '--target-port=8080']),
+      /service\/web exposed/,
+    );
+    const table = await ok(['-n', 'shop', 'get', 'svc']);
+    assert.match(table, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\n/);
+    assert.match(table, /\napi\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP\s+\d+s\n/);
+    assert.match(table, /\nedge\s+NodePort\s+10\.\d+\.\d+\.\d+\s+<none>\s+443:3\d{4}\/TCP\s+\d+s\n/);
+    assert.match(table, /\npeers\s+ClusterIP\s+None\s+<none>\s+<none>\s+\d+s\n/);
+    assert.match(await ok(['-n', 'shop', 'get', 'svc', 'web', '-o', 'wide']), /\s+app=web\n$/);
+    const ips = (await ok(['-n', 'shop', 'get', 'svc', '-o', 'jsonpath={.items[*].spec.clusterIP}'])).split(' ');
+    assert.equal(new Set(ips).size, 4, `distinct cluster IPs: ${ips.join(' ')}`);
+    // The endpoints controller writes each selecting service's Endpoints and slice (no pod runs: none).
+    let eps = '';
+    for (let i = 0; i < 50 && !/\nweb\s+<none>/.test(eps); i++) {
+      eps = (await kubectl(['-n', 'shop', 'get', 'endpoints'])).stdout;
+      await sleep(100);
+    }
+    assert.match(eps, /\nweb\s+<none>\s+\d+s\n/);
+    assert.match(
+      await ok(['-n', 'shop', 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']),
+      /\nweb-\w{5}\s+IPv4\s+8080\s+<none>\s+\d+s\n/,
+    );
+    const taken = await kubectl([
+      '-n',
+      'shop',
+      'create',
+      'service',
+      'clusterip',
+      'dup',
+      '--tcp=80',
+      `--clusterip=${ips[0] ?? ''}`,
+    ]);
+    assert.match(taken.stderr, /provided IP is already allocated/);
+    const changed = await kubectl(['-n', 'shop', 'patch', 'svc', 'api', '-p', '{"spec":{"clusterIP":"10.96.0.99"}}']);
+    assert.match(changed.stderr, /spec\.clusterIPs\[0\]: Invalid value: "10\.96\.0\.99": may not change once set/);
+  });
+
   it('deletes a namespace with everything in it; the system ones stay', async () => {
     assert.match(await ok(['delete', 'namespace', 'shop']), /namespace "shop" deleted/);
-    assert.equal(await ok(['get', 'cm,secret,sa,deployments,rs,pods', '-A', '-o', 'name']), '');
+    assert.equal(await ok(['get', 'cm,secret,sa,deployments,rs,pods,svc,ep,endpointslices', '-A', '-o', 'name']), '');
     const system = await kubectl(['delete', 'namespace', 'kube-system']);
     assert.match(system.stderr, /Forbidden.*this namespace may not be deleted/);
   });
