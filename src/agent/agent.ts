@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Logger } from '../kernel/index.js';
@@ -27,6 +27,14 @@ import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
 import { FinishedTasks, notRunHere } from './finished-tasks.js';
 import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
+import { ServiceProxy } from './service-proxy.js';
+import { ClusterDns } from './cluster-dns.js';
+import { loopbackAddresses } from './runtime/network.js';
+import { parseResolvConf } from './runtime/resolv-conf.js';
+
+/** The host's own resolvers, for the cluster DNS to pass questions outside its zone on to. */
+const hostResolvers = async () =>
+  parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')).nameservers;
 import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
 export type { AgentConfig } from './agent-config.js';
@@ -51,6 +59,7 @@ export class Agent {
   private inbox: Promise<void> = Promise.resolve();
   private readonly shipper: LogShipper;
   private readonly taskEndpoint: TaskEndpoint;
+  private readonly services: ServiceProxy;
   private stopped = false;
   /** Whether a connection to the control plane ever opened (so a failure is "lost", not "cannot connect"). */
   private connectedOnce = false;
@@ -84,6 +93,7 @@ export class Agent {
       readContainerStats,
       hostCallerCheck,
     );
+    this.services = new ServiceProxy(loopbackAddresses, new ClusterDns(hostResolvers, logger), logger);
     this.images = new ImageStore(
       join(config.dataDir, 'images'),
       new RegistryClient(
@@ -239,6 +249,7 @@ export class Agent {
       if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
       else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
       else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
+      else if (msg.type === 'routes') void this.services.apply(msg.routes);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
     ws.on('close', () => {
@@ -330,5 +341,6 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     this.ws?.close();
     this.taskEndpoint.close();
+    void this.services.close();
   }
 }

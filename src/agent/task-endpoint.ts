@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../kernel/index.js';
 import type { RoleCredentials } from '../wire/index.js';
-import { run } from './runtime/exec.js';
+import { bridgeAddresses } from './runtime/network.js';
 import type { CgroupSample } from './runtime/cgroup-stats.js';
 import { containerMetadata, containerStats, taskMetadata } from './task-metadata.js';
 import type { LocalTask } from './task-state.js';
@@ -76,13 +76,7 @@ export class TaskEndpoint {
 
   private async listen(bridge: string): Promise<void> {
     // Tasks on the host's network may be the first to ask: the bridge may not be there yet.
-    await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch((e: Error) => {
-      if (!/File exists/.test(e.message)) throw e;
-    });
-    await run('ip', ['link', 'set', bridge, 'up']);
-    await run('ip', ['addr', 'add', `${CREDENTIALS_ADDRESS}/32`, 'dev', bridge]).catch((e: Error) => {
-      if (!/File exists|already assigned/.test(e.message)) throw e;
-    });
+    await bridgeAddresses(bridge).add(CREDENTIALS_ADDRESS);
     const server = createServer((req, res) => {
       const from = { address: req.socket.remoteAddress ?? '', port: req.socket.remotePort ?? 0 };
       void this.answer(req.url ?? '/', from).then(([status, body]) => {

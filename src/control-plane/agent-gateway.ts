@@ -255,14 +255,18 @@ export class AgentSession implements LogSource {
       // The other face places its workloads on container instances (not on the Fargate fleet).
       this.feed =
         this.deps.foreign && cluster
-          ? new ForeignFeed(this.deps.foreign, { id: me.id, cluster }, (tasks, removed) =>
-              this.conn.send({ type: 'desired-delta', seq: ++this.seq, tasks, removed }),
+          ? new ForeignFeed(
+              this.deps.foreign,
+              { id: me.id, cluster },
+              (tasks, removed) => this.conn.send({ type: 'desired-delta', seq: ++this.seq, tasks, removed }),
+              (routes) => this.conn.send({ type: 'routes', routes }),
             )
           : undefined;
       // The full desired set from a current view: a task placed through another server and not
       // yet seen here would be missing from it, and the agent stops what a full set leaves out.
       await this.deps.store.fresh();
       this.push();
+      this.feed?.routes(true);
     } catch (e) {
       this.conn.send({ type: 'error', message: (e as Error).message });
       this.conn.close(4001, 'registration refused');

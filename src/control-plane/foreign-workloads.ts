@@ -1,4 +1,4 @@
-import type { TaskStateMessage, WorkloadSpec } from '../wire/index.js';
+import type { ServiceRoutes, TaskStateMessage, WorkloadSpec } from '../wire/index.js';
 
 /** A host as another face knows it: its container instance id and the ECS cluster it joined. */
 export interface HostRef {
@@ -24,6 +24,10 @@ export interface ForeignWorkloads {
   owns(workloadId: string): boolean;
   /** A report about one of the face's workloads, from the host that runs it. */
   report(host: HostRef, report: WorkloadReport): Promise<void>;
+  /** The virtual addresses and cluster DNS every host serves, if the face has any. */
+  routes?(): ServiceRoutes;
+  /** Calls back when the routes may have changed; returns the unsubscribe. */
+  watchRoutes?(listener: () => void): () => void;
 }
 
 /**
@@ -34,12 +38,16 @@ export class ForeignFeed {
   private readonly sent = new Map<string, string>();
   private pending = false;
   private readonly unwatch: () => void;
+  private readonly unwatchRoutes: () => void;
+  private sentRoutes?: string;
 
   constructor(
     private readonly foreign: ForeignWorkloads,
     private readonly host: HostRef,
     private readonly sendDelta: (changed: WorkloadSpec[], removed: string[]) => void,
+    private readonly sendRoutes?: (routes: ServiceRoutes) => void,
   ) {
+    this.unwatchRoutes = (sendRoutes && foreign.watchRoutes?.(() => this.routes())) || (() => undefined);
     this.unwatch = foreign.watch((hostId) => {
       if (hostId !== host.id || this.pending) return;
       this.pending = true;
@@ -73,7 +81,18 @@ export class ForeignFeed {
     if (changed.length || removed.length) this.sendDelta(changed, removed);
   }
 
+  /** The face's routes, sent when they differ from what this session last sent (`force`: on connect). */
+  routes(force = false): void {
+    const r = this.sendRoutes && this.foreign.routes?.();
+    if (!r) return;
+    const body = JSON.stringify(r);
+    if (!force && body === this.sentRoutes) return;
+    this.sentRoutes = body;
+    this.sendRoutes?.(r);
+  }
+
   close(): void {
     this.unwatch();
+    this.unwatchRoutes();
   }
 }

@@ -20,6 +20,7 @@ export { type HostSource, type KubeHost } from './nodes.js';
 export { startPodControllers } from './controllers.js';
 export { startAppsControllers } from './apps-controllers.js';
 export { startServiceControllers } from './endpoints.js';
+export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
 export { createObject, getObject, updateObject } from './objects.js';
 export { deleteObject, SYSTEM_NAMESPACES, type Deleted } from './delete.js';
 export { listObjects, type ListQuery, type ListResult } from './list.js';

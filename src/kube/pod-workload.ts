@@ -3,6 +3,7 @@ import { metaOf, type KubeObject } from './meta.js';
 import { specOf, type Container, type Probe } from './pod-rules.js';
 import { bytes, milliCpu } from './quantity.js';
 import { withConfig, type PodConfig } from './pod-config.js';
+import { CLUSTER_DNS_IP, CLUSTER_ZONE } from './service-routes.js';
 
 /**
  * A pod as the neutral workload its node's agent runs: one sandbox with an address of its own
@@ -134,12 +135,42 @@ function containerOf(
   };
 }
 
+type DnsConfig = { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
+
+/**
+ * The pod's resolv.conf, by its dnsPolicy: ClusterFirst (the default) asks the cluster DNS with the
+ * namespace's search path and ndots:5, as the kubelet writes it (not for a pod on its node's
+ * network, unless ClusterFirstWithHostNet); Default keeps the node's; None takes dnsConfig alone.
+ */
+function podDns(pod: KubeObject): ContainerSpec['dns'] {
+  const s = specOf(pod);
+  const policy = (s['dnsPolicy'] as string | undefined) ?? 'ClusterFirst';
+  const own = (s['dnsConfig'] ?? {}) as DnsConfig;
+  const options = (own.options ?? []).map((o) => (o.value === undefined ? o.name : `${o.name}:${o.value}`));
+  const cluster =
+    policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !s.hostNetwork)
+      ? {
+          servers: [CLUSTER_DNS_IP],
+          searches: [`${metaOf(pod).namespace ?? 'default'}.svc.${CLUSTER_ZONE}`, `svc.${CLUSTER_ZONE}`, CLUSTER_ZONE],
+          options: ['ndots:5'],
+        }
+      : { servers: [], searches: [], options: [] };
+  if (policy !== 'None' && !cluster.servers.length && !own.nameservers?.length && !own.searches?.length)
+    return undefined;
+  return {
+    servers: [...cluster.servers, ...(own.nameservers ?? [])],
+    searches: [...cluster.searches, ...(own.searches ?? [])],
+    options: [...cluster.options.filter((o) => !options.some((x) => x.split(':')[0] === o.split(':')[0])), ...options],
+  };
+}
+
 /** The pod's workload; its env, command, args and file volumes as `config` resolved them (pod-config.ts). */
 export function podWorkload(pod: KubeObject, config?: PodConfig): WorkloadSpec {
   const meta = metaOf(pod);
   const s = specOf(pod);
   const inits = (s.initContainers ?? []).map((c) => c.name);
   const grace = meta.deletionGracePeriodSeconds ?? undefined;
+  const dns = podDns(pod);
   return {
     id: workloadIdOf(pod),
     ref: `pod/${meta.namespace ?? ''}/${meta.name ?? ''}`,
@@ -164,6 +195,6 @@ export function podWorkload(pod: KubeObject, config?: PodConfig): WorkloadSpec {
       ...s.containers.map((c) =>
         withConfig(containerOf(pod, c, false, undefined, inits), config?.containers.get(c.name)),
       ),
-    ],
+    ].map((c) => (dns ? { ...c, dns } : c)),
   };
 }

@@ -117,6 +117,22 @@ describe('Kubernetes pods', () => {
       ],
     );
     const app = w.containers[2];
+    assert.deepEqual(app?.dns, {
+      servers: ['10.96.0.10'],
+      searches: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+      options: ['ndots:5'],
+    });
+    const hostNet = podWorkload({ ...object, spec: { ...(object['spec'] as object), hostNetwork: true } });
+    assert.equal(hostNet.containers[2]?.dns, undefined, 'a pod on its node’s network keeps the node’s resolvers');
+    const none = podWorkload({
+      ...object,
+      spec: {
+        ...(object['spec'] as object),
+        dnsPolicy: 'None',
+        dnsConfig: { nameservers: ['1.1.1.1'], options: [{ name: 'ndots', value: '2' }] },
+      },
+    });
+    assert.deepEqual(none.containers[2]?.dns, { servers: ['1.1.1.1'], searches: [], options: ['ndots:2'] });
     assert.deepEqual(app?.resources, {
       cpuShares: 256,
       memoryLimitBytes: 64 * 2 ** 20,

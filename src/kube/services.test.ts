@@ -8,6 +8,7 @@ import { listObjects } from './list.js';
 import { kubeObjects, metaOf, objectKey } from './object.js';
 import { createObject, getObject, updateObject } from './objects.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
+import { serviceRoutes } from './service-routes.js';
 import { testKube } from './test-kube.js';
 
 const at = (kind: typeof SERVICE) => ({ cluster: 'c', kind, namespace: 'default' });
@@ -152,5 +153,43 @@ describe('Kubernetes services', () => {
     await syncServiceEndpoints(deps, 'c', 'default', 'web');
     assert.throws(() => getObject(deps, at(ENDPOINTS), 'web'), /endpoints "web" not found/);
     assert.deepEqual(slices(), []);
+  });
+
+  it('routes each cluster IP port and node port to the ready endpoints, and names services in cluster DNS', () => {
+    const svc = (name: string, spec: Record<string, unknown>) => ({ metadata: { name, namespace: 'ns' }, spec });
+    const ep = (name: string, subsets: unknown[]) =>
+      [`ns/${name}`, { metadata: { name, namespace: 'ns' }, subsets }] as const;
+    const routes = serviceRoutes(
+      [
+        svc('web', {
+          type: 'NodePort',
+          clusterIP: '10.96.5.5',
+          ports: [{ name: 'http', port: 80, nodePort: 30080, protocol: 'TCP' }],
+        }),
+        svc('db', { clusterIP: 'None', ports: [{ port: 5432 }] }),
+        svc('out', { type: 'ExternalName', externalName: 'example.org' }),
+      ],
+      new Map([
+        ep('web', [
+          {
+            addresses: [{ ip: '172.30.0.2' }],
+            notReadyAddresses: [{ ip: '172.30.0.9' }],
+            ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+          },
+        ]),
+        ep('db', [{ addresses: [{ ip: '172.30.0.4', hostname: 'db-0' }], ports: [{ port: 5432 }] }]),
+      ]),
+    );
+    assert.deepEqual(routes.virtual, [
+      { ip: '10.96.5.5', port: 80, protocol: 'tcp', backends: [{ ip: '172.30.0.2', port: 8080 }] },
+    ]);
+    assert.deepEqual(routes.hostPorts, [
+      { port: 30080, protocol: 'tcp', backends: [{ ip: '172.30.0.2', port: 8080 }] },
+    ]);
+    assert.deepEqual(routes.dns?.records, [
+      { name: 'web.ns.svc.cluster.local', ips: ['10.96.5.5'] },
+      { name: 'db.ns.svc.cluster.local', ips: ['172.30.0.4'] },
+      { name: 'db-0.db.ns.svc.cluster.local', ips: ['172.30.0.4'] },
+    ]);
   });
 });

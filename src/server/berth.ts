@@ -32,6 +32,7 @@ import {
   startNamespaceController,
   startAppsControllers,
   startServiceControllers,
+  ensureClusterDns,
   startPodControllers,
 } from '../kube/index.js';
 import { kubeFace } from './kube-face.js';
@@ -140,6 +141,7 @@ export async function startBerth(
     const sessions = new AgentSessions();
     const kube = kubeFace(controlPlane, systemClock, logger, sessions);
     lifecycle.started('kubernetes pods', () => kube.pods.close());
+    lifecycle.started('kubernetes service routes', () => kube.routes.close());
     const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions, kube });
     lifecycle.started('http', () => app.close());
     const lookup = (name?: string) => (name === undefined ? controlPlane : regions.get(name)?.controlPlane);
@@ -248,6 +250,7 @@ export async function startBerth(
     });
     // Kubernetes: the default cluster's namespaces, then its controllers and upkeep on the leader.
     await ensureSystemNamespaces(kube.deps, KUBE_CLUSTER);
+    await ensureClusterDns(kube.deps, KUBE_CLUSTER);
     leaderWork.add('kubernetes namespaces', () => {
       const c = startNamespaceController(kube.deps, logger, () => [KUBE_CLUSTER]);
       return () => c.stop();

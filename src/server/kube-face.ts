@@ -5,7 +5,14 @@ import {
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
 import type { Clock, Logger } from '../kernel/index.js';
-import { KUBE_CLUSTER, PodHosts, type HostSource, type KubeDeps, type PodLogSource } from '../kube/index.js';
+import {
+  KUBE_CLUSTER,
+  PodHosts,
+  ServiceRoutesView,
+  type HostSource,
+  type KubeDeps,
+  type PodLogSource,
+} from '../kube/index.js';
 
 /** The ECS cluster whose container instances are the Kubernetes cluster's nodes (the local agent's). */
 export const NODE_POOL = 'default';
@@ -41,7 +48,16 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
       return session.requestLogs({ taskId: workloadId, container, ...q });
     },
   };
-  // The gateway sends hosts the pods bound to their nodes, and hands this face their reports.
-  controlPlane.foreign = pods;
-  return { deps, pods, hosts, logs };
+  const routes = new ServiceRoutesView(deps, KUBE_CLUSTER);
+  // The gateway sends hosts the pods bound to their nodes and the Services' routes, and hands
+  // this face the pods' reports.
+  controlPlane.foreign = {
+    forHost: (h) => pods.forHost(h),
+    watch: (l) => pods.watch(l),
+    owns: (id) => pods.owns(id),
+    report: (h, r) => pods.report(h, r),
+    routes: () => routes.routes(),
+    watchRoutes: (l) => routes.watch(l),
+  };
+  return { deps, pods, hosts, logs, routes };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ServiceRoutes } from './service-routes.js';
 import type { WorkloadSpec } from './workload.js';
 import {
   CONTAINER_STATES,
@@ -240,6 +241,8 @@ export type ServerMessage =
   | { type: 'log-ack'; requestId: string; error?: string }
   /** A workload's role credentials (expiration in ms), or why it has none. */
   | { type: 'credentials'; requestId: string; credentials?: RoleCredentials; error?: string }
+  /** The virtual addresses and cluster DNS every host serves (service-routes.ts), whole. */
+  | { type: 'routes'; routes: ServiceRoutes }
   | { type: 'error'; message: string };
 
 export interface RoleCredentials {

@@ -3,3 +3,4 @@ export * from './agent-auth.js';
 export * from './agent-protocol.js';
 export * from './workload.js';
 export * from './workload-state.js';
+export * from './service-routes.js';

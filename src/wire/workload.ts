@@ -134,7 +134,9 @@ export const containerSpecSchema = z.object({
     rlimits: z.array(z.object({ name: z.string(), soft: z.number().int(), hard: z.number().int() })),
   }),
   labels: z.record(z.string(), z.string()),
-  dns: z.object({ servers: z.array(z.string()), searches: z.array(z.string()) }).optional(),
+  dns: z
+    .object({ servers: z.array(z.string()), searches: z.array(z.string()), options: z.array(z.string()).optional() })
+    .optional(),
   hostAliases: z.array(z.object({ hostname: z.string(), ip: z.string() })),
   ports: z.array(
     z.object({

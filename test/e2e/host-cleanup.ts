@@ -64,4 +64,12 @@ export async function cleanupAgentLeftovers(agentDir: string, bridge = 'berth0')
     }
   }
   await quiet('ip', ['link', 'delete', bridge]);
+  await removeServiceAddresses();
+}
+
+/** The Kubernetes services' virtual addresses (10.96.0.0/12) an agent put on loopback and did not take back. */
+export async function removeServiceAddresses(): Promise<void> {
+  const out = await quiet('ip', ['-4', '-o', 'addr', 'show', 'dev', 'lo']);
+  for (const m of out.matchAll(/inet (10\.(?:9[6-9]|10\d|11[01])\.\d+\.\d+)\/32/g))
+    await quiet('ip', ['addr', 'del', `${m[1] as string}/32`, 'dev', 'lo']);
 }

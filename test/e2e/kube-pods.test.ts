@@ -316,7 +316,7 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
-  it('lists a Service’s ready pods as its endpoints, with the port its target port names, until it is deleted', async () => {
+  it('serves a Service: its ready pods as endpoints, reached by cluster IP and by name in cluster DNS from another pod', async () => {
     // As a file of YAML documents (JSON is YAML), the way manifests are kept.
     const manifests = [
       {
@@ -333,9 +333,9 @@ describe('Kubernetes pods on berth’s agent', () => {
                 {
                   name: 'main',
                   image: fx.imageUri,
-                  command: ['sh', '-c', 'touch /tmp/ready; exec sleep 600'],
+                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
                   ports: [{ name: 'http', containerPort: 8080 }],
-                  readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 },
+                  readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
                 },
               ],
               terminationGracePeriodSeconds: 0,
@@ -369,7 +369,49 @@ describe('Kubernetes pods on berth’s agent', () => {
       await k.ok(['get', 'endpoints', 'echo']),
       new RegExp(`echo\\s+${podIPs.map((ip) => `${ip}:8080`).join(',')}`),
     );
-    await k.ok(['delete', 'deploy/echo', 'svc/echo']);
+    // Another pod reaches the service by its cluster IP and by its names in cluster DNS; the
+    // connections are spread over both pods.
+    const clusterIP = await jsonpath(['get', 'svc', 'echo'], '{.spec.clusterIP}');
+    const client = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'client' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: [
+              'sh',
+              '-c',
+              `for i in 1 2 3 4; do wget -q -O - http://${clusterIP}:80/; done; ` +
+                'wget -q -O - http://echo/; wget -q -O - http://echo.default.svc.cluster.local/; ' +
+                'nslookup echo.default.svc.cluster.local 2>&1 | grep -A1 "^Name:" | tail -1; ' +
+                'nslookup nope.default.svc.cluster.local >/dev/null 2>&1 || echo unresolved; cat /etc/resolv.conf',
+            ],
+          },
+        ],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(client));
+    await until(
+      'client Succeeded',
+      () => jsonpath(['get', 'pod', 'client'], '{.status.phase}'),
+      (v) => v === 'Succeeded' || v === 'Failed',
+    );
+    const names = (await jsonpath(['get', 'pods', '-l', 'app=echo'], '{.items[*].metadata.name}')).split(' ').sort();
+    const lines = (await k.ok(['logs', 'client'])).trim().split('\n');
+    assert.deepEqual([...new Set(lines.slice(0, 4))].sort(), names, 'round robin over both pods');
+    assert.ok(names.includes(lines[4] ?? ''), `by short name: ${lines[4]}`);
+    assert.ok(names.includes(lines[5] ?? ''), `by full name: ${lines[5]}`);
+    assert.match(lines[6] ?? '', new RegExp(`Address:\\s+${clusterIP.replaceAll('.', '\\.')}`));
+    assert.equal(lines[7], 'unresolved');
+    assert.match(
+      lines.join('\n'),
+      /nameserver 10\.96\.0\.10\nsearch default\.svc\.cluster\.local svc\.cluster\.local cluster\.local\noptions ndots:5/,
+    );
+    await k.ok(['delete', 'deploy/echo', 'svc/echo', 'pod/client']);
     await until(
       'echo’s endpoints gone',
       () => k.kubectl(['get', 'endpoints', 'echo']).then((r) => r.stderr),

@@ -157,3 +157,39 @@ export async function tearDownNetwork(
   }
   await run('ip', ['netns', 'delete', name]).catch(() => undefined);
 }
+
+/** The host's task bridge, made (and brought up) if no task has made it yet. */
+export async function ensureBridge(bridge: string): Promise<void> {
+  await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch((e: Error) => {
+    if (!/File exists/.test(e.message)) throw e;
+  });
+  await run('ip', ['link', 'set', bridge, 'up']);
+}
+
+/**
+ * Addresses of the host's own on its loopback device (virtual service addresses): a task's packets
+ * to them arrive through its default route and are delivered locally. Not on the task bridge: the
+ * CNI bridge plugin refuses a bridge with another IPv4 address than its gateway's.
+ */
+export const loopbackAddresses = {
+  async add(ip: string): Promise<void> {
+    await run('ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']).catch((e: Error) => {
+      if (!/File exists|already assigned/.test(e.message)) throw e;
+    });
+  },
+  async remove(ip: string): Promise<void> {
+    await run('ip', ['addr', 'del', `${ip}/32`, 'dev', 'lo']);
+  },
+};
+
+/** Addresses of the host's own on the task bridge (link-local ones only: see loopbackAddresses). */
+export function bridgeAddresses(bridge: string) {
+  return {
+    async add(ip: string): Promise<void> {
+      await ensureBridge(bridge);
+      await run('ip', ['addr', 'add', `${ip}/32`, 'dev', bridge]).catch((e: Error) => {
+        if (!/File exists|already assigned/.test(e.message)) throw e;
+      });
+    },
+  };
+}

@@ -48,13 +48,17 @@ export async function taskResolvConf(
 }
 
 /** The file's text, with a container's own servers and search domains where it names them. */
-export function renderResolvConf(base: ResolvConf, own: { servers?: string[]; searches?: string[] } = {}): string {
+export function renderResolvConf(
+  base: ResolvConf,
+  own: { servers?: string[]; searches?: string[]; options?: string[] } = {},
+): string {
   const servers = own.servers?.length ? own.servers : base.nameservers;
   const search = own.searches?.length ? own.searches : base.search;
+  const options = own.options?.length ? own.options : base.options;
   return [
     ...servers.map((s) => `nameserver ${s}`),
     ...(search.length ? [`search ${search.join(' ')}`] : []),
-    ...(base.options.length ? [`options ${base.options.join(' ')}`] : []),
+    ...(options.length ? [`options ${options.join(' ')}`] : []),
     '',
   ].join('\n');
 }
