@@ -121,7 +121,23 @@ const POD_SPEC: Message = {
   17: { name: 'subdomain', type: 'string' },
   19: { name: 'schedulerName', type: 'string' },
   20: { name: 'initContainers', type: { msg: CONTAINER }, repeated: true },
+  14: {
+    name: 'securityContext',
+    type: {
+      msg: {
+        2: { name: 'runAsUser', type: 'int' },
+        3: { name: 'runAsNonRoot', type: 'bool' },
+        4: { name: 'supplementalGroups', type: 'int', repeated: true },
+        5: { name: 'fsGroup', type: 'int' },
+        6: { name: 'runAsGroup', type: 'int' },
+      },
+    },
+  },
+  21: { name: 'automountServiceAccountToken', type: 'bool' },
   24: { name: 'priorityClassName', type: 'string' },
+  25: { name: 'priority', type: 'int' },
+  30: { name: 'enableServiceLinks', type: 'bool' },
+  31: { name: 'preemptionPolicy', type: 'string' },
 };
 const POD_TEMPLATE: Message = {
   ...({ 1: { name: 'metadata', type: { msg: OBJECT_META } } } as Message),
@@ -129,6 +145,24 @@ const POD_TEMPLATE: Message = {
 };
 
 /** The kinds kubectl may send as protobuf, by `<apiVersion>/<kind>`. */
+/** JobSpec, as `create job` and `create cronjob` send it. */
+const JOB_SPEC: Message = {
+  1: { name: 'parallelism', type: 'int' },
+  2: { name: 'completions', type: 'int' },
+  3: { name: 'activeDeadlineSeconds', type: 'int' },
+  4: { name: 'selector', type: { msg: LABEL_SELECTOR } },
+  5: { name: 'manualSelector', type: 'bool' },
+  6: { name: 'template', type: { msg: POD_TEMPLATE } },
+  7: { name: 'backoffLimit', type: 'int' },
+  8: { name: 'ttlSecondsAfterFinished', type: 'int' },
+  9: { name: 'completionMode', type: 'string' },
+  10: { name: 'suspend', type: 'bool' },
+  12: { name: 'backoffLimitPerIndex', type: 'int' },
+  13: { name: 'maxFailedIndexes', type: 'int' },
+  14: { name: 'podReplacementPolicy', type: 'string' },
+  16: { name: 'managedBy', type: 'string' },
+};
+
 export const KINDS: Readonly<Record<string, Message>> = {
   'v1/Namespace': {
     ...meta,
@@ -189,18 +223,7 @@ export const KINDS: Readonly<Record<string, Message>> = {
     2: {
       name: 'spec',
       type: {
-        msg: {
-          1: { name: 'parallelism', type: 'int' },
-          2: { name: 'completions', type: 'int' },
-          3: { name: 'activeDeadlineSeconds', type: 'int' },
-          4: { name: 'selector', type: { msg: LABEL_SELECTOR } },
-          5: { name: 'manualSelector', type: 'bool' },
-          6: { name: 'template', type: { msg: POD_TEMPLATE } },
-          7: { name: 'backoffLimit', type: 'int' },
-          8: { name: 'ttlSecondsAfterFinished', type: 'int' },
-          9: { name: 'completionMode', type: 'string' },
-          10: { name: 'suspend', type: 'bool' },
-        },
+        msg: JOB_SPEC,
       },
     },
     // JobStatus as a client sends it (zeros, an empty completedIndexes): read and dropped.
@@ -260,6 +283,34 @@ export const KINDS: Readonly<Record<string, Message>> = {
     },
     // ServiceStatus as a client sends it (an empty loadBalancer): the server's to write.
     3: { name: 'status', type: { msg: { 1: { name: 'loadBalancer', type: { msg: {} } } } } },
+  },
+  'batch/v1/CronJob': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: { name: 'schedule', type: 'string' },
+          2: { name: 'startingDeadlineSeconds', type: 'int' },
+          3: { name: 'concurrencyPolicy', type: 'string' },
+          4: { name: 'suspend', type: 'bool' },
+          5: {
+            name: 'jobTemplate',
+            type: {
+              msg: {
+                1: { name: 'metadata', type: { msg: OBJECT_META } },
+                2: { name: 'spec', type: { msg: JOB_SPEC } },
+              },
+            },
+          },
+          6: { name: 'successfulJobsHistoryLimit', type: 'int' },
+          7: { name: 'failedJobsHistoryLimit', type: 'int' },
+          8: { name: 'timeZone', type: 'string' },
+        },
+      },
+    },
+    // CronJobStatus as a client sends it (empty): the server's to write.
+    3: { name: 'status', type: { msg: {} } },
   },
   'v1/ServiceAccount': {
     ...meta,

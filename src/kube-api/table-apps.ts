@@ -129,3 +129,44 @@ APPS_COLUMNS.DaemonSet = [
   },
   AGE,
 ];
+
+const cronSpec = (o: KubeObject) => (o['spec'] ?? {}) as { schedule?: string; timeZone?: string; suspend?: boolean };
+const cronStatus = (o: KubeObject) => (o['status'] ?? {}) as { active?: unknown[]; lastScheduleTime?: string };
+APPS_COLUMNS.CronJob = [
+  NAME,
+  {
+    name: 'Schedule',
+    type: 'string',
+    description: 'The schedule in Cron format.',
+    cell: (o) => cronSpec(o).schedule ?? '',
+  },
+  {
+    name: 'Timezone',
+    type: 'string',
+    description: 'The time zone name for the given schedule.',
+    cell: (o) => cronSpec(o).timeZone ?? '<none>',
+  },
+  {
+    name: 'Suspend',
+    type: 'boolean',
+    description: 'Whether subsequent executions are suspended.',
+    // As the API server's printer writes it: a word, not a JSON boolean.
+    cell: (o) => (cronSpec(o).suspend === true ? 'True' : 'False'),
+  },
+  {
+    name: 'Active',
+    type: 'integer',
+    description: 'The number of currently running jobs.',
+    cell: (o) => (cronStatus(o).active ?? []).length,
+  },
+  {
+    name: 'Last Schedule',
+    type: 'string',
+    description: 'The last time the job was successfully scheduled.',
+    cell: (o, now) => {
+      const at = Date.parse(cronStatus(o).lastScheduleTime ?? '');
+      return Number.isNaN(at) ? '<none>' : humanDuration(now - at);
+    },
+  },
+  AGE,
+];

@@ -16,6 +16,8 @@ import {
 } from './object.js';
 import { controllerOf } from './owners.js';
 import { syncReplicaSet } from './replica-sets.js';
+import { CRON_JOB } from './cron-job-kind.js';
+import { syncCronJob } from './cron-jobs.js';
 
 /** Each owning kind's tag in the controllers' keys. */
 const TAG_OF_KIND: Readonly<Record<string, string>> = {
@@ -23,6 +25,7 @@ const TAG_OF_KIND: Readonly<Record<string, string>> = {
   ReplicaSet: 'rs',
   Deployment: 'deploy',
   Job: 'job',
+  CronJob: 'cj',
 };
 
 /**
@@ -37,6 +40,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
     [DEPLOYMENT, resourcePrefix({ cluster, kind: DEPLOYMENT }), 'deploy'],
     [JOB, resourcePrefix({ cluster, kind: JOB }), 'job'],
     [DAEMON_SET, resourcePrefix({ cluster, kind: DAEMON_SET }), 'ds'],
+    [CRON_JOB, resourcePrefix({ cluster, kind: CRON_JOB }), 'cj'],
   ];
   const nodePrefix = resourcePrefix({ cluster, kind: NODE });
   const podPrefix = resourcePrefix({ cluster, kind: POD });
@@ -79,6 +83,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
       if (tag === 'rs') await syncReplicaSet(deps, cluster, namespace, name);
       else if (tag === 'job') await syncJob(deps, cluster, namespace, name);
       else if (tag === 'ds') await syncDaemonSet(deps, cluster, namespace, name);
+      else if (tag === 'cj') await syncCronJob(deps, cluster, namespace, name);
       else await syncDeployment(deps, cluster, namespace, name);
     },
     (key, e, retries) => logger.error({ key, err: String(e), retries }, 'workload controller pass failed'),
@@ -112,7 +117,9 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
   const sets = list(REPLICA_SET);
   const deployments = new Set(list(DEPLOYMENT).map((d) => metaOf(d).uid));
   const setUids = new Set(sets.map((rs) => metaOf(rs).uid));
-  const jobUids = new Set(list(JOB).map((j) => metaOf(j).uid));
+  const jobs = list(JOB);
+  const jobUids = new Set(jobs.map((j) => metaOf(j).uid));
+  const cronUids = new Set(list(CRON_JOB).map((c) => metaOf(c).uid));
   const daemonUids = new Set(list(DAEMON_SET).map((d) => metaOf(d).uid));
   const orphans: [KindDef, KubeObject][] = [
     ...sets
@@ -129,6 +136,12 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
         );
       })
       .map((o) => [POD, o] as [KindDef, KubeObject]),
+    ...jobs
+      .filter(
+        (j) =>
+          controllerOf(j)?.kind === 'CronJob' && !cronUids.has(controllerOf(j)?.uid) && !metaOf(j).deletionTimestamp,
+      )
+      .map((o) => [JOB, o] as [KindDef, KubeObject]),
   ];
   for (const [kind, o] of orphans.slice(0, 100))
     await deleteObject(

@@ -12,6 +12,7 @@ import type { Cause } from './names.js';
 import type { KindDef } from './kind-def.js';
 import { EVENT } from './event-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
+import { CRON_JOB } from './cron-job-kind.js';
 
 export type { KindDef } from './kind-def.js';
 
@@ -291,6 +292,7 @@ export const KINDS: readonly KindDef[] = [
   DEPLOYMENT,
   DAEMON_SET,
   JOB,
+  CRON_JOB,
   EVENT,
 ];
 

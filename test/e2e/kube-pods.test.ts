@@ -419,6 +419,52 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
+  it('fires a CronJob on its schedule: a Job whose pod runs to completion, gone with the CronJob', async () => {
+    const cron = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'tick' },
+      spec: {
+        schedule: '* * * * *',
+        concurrencyPolicy: 'Forbid',
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                restartPolicy: 'Never',
+                containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'echo tick'] }],
+              },
+            },
+          },
+        },
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(cron));
+    // Within the next minute (and a little): a Job of the template, completed.
+    const job = await until(
+      'a completed Job of the CronJob',
+      () => jsonpath(['get', 'jobs'], '{range .items[?(@.status.succeeded==1)]}{.metadata.name}{"\\n"}{end}'),
+      (v) => /^tick-\d+$/m.test(v),
+      100,
+    );
+    const name = (/^tick-\d+$/m.exec(job) ?? [''])[0];
+    assert.equal(await k.ok(['logs', `job/${name}`]), 'tick\n');
+    assert.match(
+      await k.ok(['get', 'cronjob', 'tick']),
+      /\ntick\s+\* \* \* \* \*\s+<none>\s+False\s+[01]\s+\d+s\s+\d+/,
+    );
+    assert.match(
+      await k.ok(['describe', 'cronjob', 'tick']),
+      new RegExp(`Normal\\s+SuccessfulCreate\\s+\\S+\\s+cronjob-controller\\s+Created job ${name}`),
+    );
+    await k.ok(['delete', 'cronjob', 'tick']);
+    await until(
+      'the CronJob’s Jobs and pods gone',
+      () => k.ok(['get', 'jobs,pods', '-l', 'batch.kubernetes.io/job-name', '-o', 'name']),
+      (v) => !/tick-/.test(v),
+    );
+  });
+
   it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {
     await k.ok(['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
     const pod = {

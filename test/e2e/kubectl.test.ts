@@ -183,11 +183,51 @@ describe('kubectl against berth’s Kubernetes API', () => {
     assert.match(changed.stderr, /spec\.clusterIPs\[0\]: Invalid value: "10\.96\.0\.99": may not change once set/);
   });
 
+  it('creates a CronJob (sent as protobuf), shows its schedule, and makes a Job from it on demand', async () => {
+    assert.match(
+      await ok(['-n', 'shop', 'create', 'cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *', '--', 'true']),
+      /cronjob\.batch\/nightly created/,
+    );
+    await ok(['-n', 'shop', 'patch', 'cronjob', 'nightly', '-p', '{"spec":{"timeZone":"Europe/Paris"}}']);
+    assert.match(
+      await ok(['-n', 'shop', 'get', 'cronjobs']),
+      /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nnightly\s+0 3 \* \* \*\s+Europe\/Paris\s+False\s+0\s+<none>\s+\d+s\n$/,
+    );
+    assert.match(
+      await ok(['-n', 'shop', 'create', 'job', 'by-hand', '--from=cronjob/nightly']),
+      /job\.batch\/by-hand created/,
+    );
+    assert.equal(
+      await ok([
+        '-n',
+        'shop',
+        'get',
+        'job',
+        'by-hand',
+        '-o',
+        'jsonpath={.metadata.ownerReferences[0].kind}/{.spec.template.spec.containers[0].command[0]}',
+      ]),
+      'CronJob/true',
+    );
+    const bad = await kubectl(['-n', 'shop', 'create', 'cronjob', 'bad', '--image=busybox', '--schedule=* * *']);
+    assert.match(bad.stderr, /spec\.schedule: Invalid value: "\* \* \*": expected exactly 5 fields, found 3/);
+    const zone = await kubectl([
+      '-n',
+      'shop',
+      'patch',
+      'cronjob',
+      'nightly',
+      '-p',
+      '{"spec":{"timeZone":"Mars/Olympus"}}',
+    ]);
+    assert.match(zone.stderr, /spec\.timeZone: Invalid value: "Mars\/Olympus": unknown time zone Mars\/Olympus/);
+  });
+
   it('deletes a namespace with everything in it; the system ones stay', async () => {
     assert.match(await ok(['delete', 'namespace', 'shop']), /namespace "shop" deleted/);
     // What is left is the cluster's own: the kube-dns Service.
     assert.equal(
-      await ok(['get', 'cm,secret,sa,deployments,rs,pods,svc,ep,endpointslices', '-A', '-o', 'name']),
+      await ok(['get', 'cm,secret,sa,deployments,rs,pods,svc,ep,endpointslices,cronjobs,jobs', '-A', '-o', 'name']),
       'service/kube-dns\n',
     );
     const system = await kubectl(['delete', 'namespace', 'kube-system']);
