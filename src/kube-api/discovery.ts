@@ -28,6 +28,12 @@ const SUBRESOURCES: Readonly<
   ],
   daemonsets: [{ name: 'status', kind: { group: 'apps', version: 'v1', kind: 'DaemonSet' }, verbs: ['get'] }],
   jobs: [{ name: 'status', kind: { group: 'batch', version: 'v1', kind: 'Job' }, verbs: ['get'] }],
+  statefulsets: [
+    { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
+    { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' }, verbs: ['get'] },
+  ],
+  cronjobs: [{ name: 'status', kind: { group: 'batch', version: 'v1', kind: 'CronJob' }, verbs: ['get'] }],
+  services: [{ name: 'status', kind: { group: '', version: 'v1', kind: 'Service' }, verbs: ['get'] }],
   replicasets: [
     { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
     { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'ReplicaSet' }, verbs: ['get'] },

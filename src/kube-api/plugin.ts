@@ -6,6 +6,7 @@ import {
   listObjects,
   POD,
   REPLICA_SET,
+  STATEFUL_SET,
   type KubeDeps,
   type KubeObject,
   type PodHosts,
@@ -182,7 +183,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       }
       case 'subresource': {
         const sub: Scope = { cluster, kind: t.kind, namespace: t.namespace };
-        if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET)) {
+        if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET || t.kind === STATEFUL_SET)) {
           const r: KubeRequest = {
             method: req.method,
             query: url.searchParams,

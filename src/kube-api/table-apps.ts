@@ -170,3 +170,15 @@ APPS_COLUMNS.CronJob = [
   },
   AGE,
 ];
+
+APPS_COLUMNS.StatefulSet = [
+  NAME,
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'Number of the pod with ready state',
+    cell: (o) =>
+      `${(o['status'] as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0}/${(o['spec'] as { replicas?: number } | undefined)?.replicas ?? 1}`,
+  },
+  AGE,
+];

@@ -2,7 +2,7 @@ import { every, inform, work, WorkQueue, type Logger } from '../kernel/index.js'
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { syncDeployment } from './deployments.js';
-import { DAEMON_SET, DEPLOYMENT, JOB, NODE, POD, REPLICA_SET, type KindDef } from './kinds.js';
+import { DAEMON_SET, DEPLOYMENT, JOB, NODE, POD, REPLICA_SET, STATEFUL_SET, type KindDef } from './kinds.js';
 import { syncDaemonSet } from './daemon-sets.js';
 import { syncJob } from './jobs.js';
 import {
@@ -18,6 +18,7 @@ import { controllerOf } from './owners.js';
 import { syncReplicaSet } from './replica-sets.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { syncCronJob } from './cron-jobs.js';
+import { syncStatefulSet } from './stateful-sets.js';
 
 /** Each owning kind's tag in the controllers' keys. */
 const TAG_OF_KIND: Readonly<Record<string, string>> = {
@@ -26,6 +27,7 @@ const TAG_OF_KIND: Readonly<Record<string, string>> = {
   Deployment: 'deploy',
   Job: 'job',
   CronJob: 'cj',
+  StatefulSet: 'sts',
 };
 
 /**
@@ -41,6 +43,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
     [JOB, resourcePrefix({ cluster, kind: JOB }), 'job'],
     [DAEMON_SET, resourcePrefix({ cluster, kind: DAEMON_SET }), 'ds'],
     [CRON_JOB, resourcePrefix({ cluster, kind: CRON_JOB }), 'cj'],
+    [STATEFUL_SET, resourcePrefix({ cluster, kind: STATEFUL_SET }), 'sts'],
   ];
   const nodePrefix = resourcePrefix({ cluster, kind: NODE });
   const podPrefix = resourcePrefix({ cluster, kind: POD });
@@ -84,6 +87,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
       else if (tag === 'job') await syncJob(deps, cluster, namespace, name);
       else if (tag === 'ds') await syncDaemonSet(deps, cluster, namespace, name);
       else if (tag === 'cj') await syncCronJob(deps, cluster, namespace, name);
+      else if (tag === 'sts') await syncStatefulSet(deps, cluster, namespace, name);
       else await syncDeployment(deps, cluster, namespace, name);
     },
     (key, e, retries) => logger.error({ key, err: String(e), retries }, 'workload controller pass failed'),
@@ -121,6 +125,7 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
   const jobUids = new Set(jobs.map((j) => metaOf(j).uid));
   const cronUids = new Set(list(CRON_JOB).map((c) => metaOf(c).uid));
   const daemonUids = new Set(list(DAEMON_SET).map((d) => metaOf(d).uid));
+  const statefulUids = new Set(list(STATEFUL_SET).map((d) => metaOf(d).uid));
   const orphans: [KindDef, KubeObject][] = [
     ...sets
       .filter((rs) => controllerOf(rs)?.kind === 'Deployment' && !deployments.has(controllerOf(rs)?.uid))
@@ -132,7 +137,8 @@ export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<v
         return (
           (owner.kind === 'ReplicaSet' && !setUids.has(owner.uid)) ||
           (owner.kind === 'Job' && !jobUids.has(owner.uid)) ||
-          (owner.kind === 'DaemonSet' && !daemonUids.has(owner.uid))
+          (owner.kind === 'DaemonSet' && !daemonUids.has(owner.uid)) ||
+          (owner.kind === 'StatefulSet' && !statefulUids.has(owner.uid))
         );
       })
       .map((o) => [POD, o] as [KindDef, KubeObject]),

@@ -1,5 +1,5 @@
 import type { KubeObject } from './meta.js';
-import type { Cause } from './names.js';
+import { notImplemented, type Cause } from './names.js';
 import { selectorCauses, type LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
 
@@ -16,8 +16,28 @@ interface WorkloadSpecShape {
 
 export const workloadSpecOf = (o: KubeObject) => (o['spec'] ?? {}) as WorkloadSpecShape;
 
-export function defaultWorkload(o: KubeObject, kind: 'ReplicaSet' | 'Deployment' | 'DaemonSet'): void {
+export type WorkloadKind = 'ReplicaSet' | 'Deployment' | 'DaemonSet' | 'StatefulSet';
+
+export function defaultWorkload(o: KubeObject, kind: WorkloadKind): void {
   const s = workloadSpecOf(o);
+  if (kind === 'StatefulSet') {
+    const st = s as {
+      podManagementPolicy?: string;
+      updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
+      persistentVolumeClaimRetentionPolicy?: { whenDeleted?: string; whenScaled?: string };
+    };
+    st.podManagementPolicy ??= 'OrderedReady';
+    st.updateStrategy ??= {};
+    st.updateStrategy.type ??= 'RollingUpdate';
+    if (st.updateStrategy.type === 'RollingUpdate') {
+      st.updateStrategy.rollingUpdate ??= {};
+      st.updateStrategy.rollingUpdate.partition ??= 0;
+    }
+    st.persistentVolumeClaimRetentionPolicy ??= {};
+    st.persistentVolumeClaimRetentionPolicy.whenDeleted ??= 'Retain';
+    st.persistentVolumeClaimRetentionPolicy.whenScaled ??= 'Retain';
+    s.revisionHistoryLimit ??= 10;
+  }
   if (kind === 'DaemonSet') {
     const d = s as {
       updateStrategy?: {
@@ -55,6 +75,14 @@ export function defaultWorkload(o: KubeObject, kind: 'ReplicaSet' | 'Deployment'
 export function workloadCauses(o: KubeObject): Cause[] {
   const s = workloadSpecOf(o);
   const causes: Cause[] = [];
+  const sts = s as {
+    volumeClaimTemplates?: unknown[];
+    updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } };
+  };
+  if (sts.volumeClaimTemplates?.length)
+    causes.push(notImplemented('spec.volumeClaimTemplates', 'persistent volume claims'));
+  if (sts.updateStrategy?.rollingUpdate?.maxUnavailable !== undefined && o['kind'] === 'StatefulSet')
+    causes.push(notImplemented('spec.updateStrategy.rollingUpdate.maxUnavailable', 'maxUnavailable for StatefulSets'));
   if ((s.replicas ?? 0) < 0)
     causes.push({
       field: 'spec.replicas',

@@ -59,6 +59,34 @@ export const deploymentSchema = z.strictObject({
   status: loose.optional(),
 });
 
+export const statefulSetSchema = z.strictObject({
+  ...typeMeta,
+  spec: z.strictObject({
+    replicas: int.optional(),
+    selector: labelSelectorSchema,
+    template: podTemplateSchema,
+    volumeClaimTemplates: z.array(loose).optional(),
+    serviceName: z.string().optional(),
+    podManagementPolicy: z.enum(['OrderedReady', 'Parallel']).optional(),
+    updateStrategy: z
+      .strictObject({
+        type: z.enum(['RollingUpdate', 'OnDelete']).optional(),
+        rollingUpdate: z.strictObject({ partition: int.optional(), maxUnavailable: intOrString.optional() }).optional(),
+      })
+      .optional(),
+    revisionHistoryLimit: int.optional(),
+    minReadySeconds: int.optional(),
+    persistentVolumeClaimRetentionPolicy: z
+      .strictObject({
+        whenDeleted: z.enum(['Retain', 'Delete']).optional(),
+        whenScaled: z.enum(['Retain', 'Delete']).optional(),
+      })
+      .optional(),
+    ordinals: z.strictObject({ start: int.optional() }).optional(),
+  }),
+  status: loose.optional(),
+});
+
 /** autoscaling/v1 Scale, as `kubectl scale` reads and writes it. */
 export const scaleSchema = z.strictObject({
   ...typeMeta,

@@ -11,7 +11,7 @@ import { timestamp } from './write-rules.js';
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** The kinds whose objects own others (the garbage collector's owners). */
-const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'Job'];
+const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'Service'];
 
 /** What a delete did: removed the object at once, or marked it for deletion (finalizers pending). */
 export type Deleted = { gone: true; object: KubeObject } | { gone: false; object: KubeObject };

@@ -6,6 +6,7 @@ export {
   POD,
   NODE,
   REPLICA_SET,
+  STATEFUL_SET,
   DEPLOYMENT,
   JOB,
   apiVersionOf,

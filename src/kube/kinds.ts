@@ -2,9 +2,10 @@ import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } 
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
 import { nodeSchema, podSchema } from './pod-schema.js';
 import { defaultPod, podCauses, podUpdateCauses } from './pod-rules.js';
-import { daemonSetSchema, deploymentSchema, jobSchema, replicaSetSchema } from './apps-schema.js';
-import { defaultJob, jobCauses, jobUpdateCauses } from './job-rules.js';
-import { defaultWorkload, workloadCauses } from './apps-rules.js';
+import { POD_MERGE_KEYS } from './pod-sources.js';
+import { DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, STATEFUL_SET } from './apps-kinds.js';
+
+export { DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, STATEFUL_SET } from './apps-kinds.js';
 import type { KubeObject } from './meta.js';
 
 export type { Cause } from './names.js';
@@ -178,19 +179,8 @@ export const POD: KindDef = {
   normalize: defaultPod,
   validate: podCauses,
   validateUpdate: podUpdateCauses,
-  mergeKeys: {
-    'spec.containers': 'name',
-    'spec.initContainers': 'name',
-    'spec.containers.env': 'name',
-    'spec.initContainers.env': 'name',
-    'spec.containers.ports': 'containerPort',
-    'spec.initContainers.ports': 'containerPort',
-    'spec.containers.volumeMounts': 'mountPath',
-    'spec.initContainers.volumeMounts': 'mountPath',
-    'spec.volumes': 'name',
-    'spec.imagePullSecrets': 'name',
-    'spec.hostAliases': 'ip',
-  },
+  mergeKeys: POD_MERGE_KEYS,
+
   selectableFields: {
     'spec.nodeName': (o) => String((o['spec'] as { nodeName?: string } | undefined)?.nodeName ?? ''),
     'spec.restartPolicy': (o) => String((o['spec'] as { restartPolicy?: string } | undefined)?.restartPolicy ?? ''),
@@ -219,64 +209,6 @@ export const NODE: KindDef = {
   },
 };
 
-const TEMPLATE_MERGE_KEYS = Object.fromEntries(
-  Object.entries(POD.mergeKeys ?? {}).map(([k, v]) => [k.replace(/^spec\./, 'spec.template.spec.'), v]),
-);
-
-function appsKind(kind: 'ReplicaSet' | 'Deployment' | 'DaemonSet', plural: string, shortNames: string[]): KindDef {
-  return {
-    group: 'apps',
-    version: 'v1',
-    kind,
-    plural,
-    singular: kind.toLowerCase(),
-    namespaced: true,
-    shortNames,
-    categories: ['all'],
-    verbs: VERBS,
-    schema: kind === 'Deployment' ? deploymentSchema : kind === 'DaemonSet' ? daemonSetSchema : replicaSetSchema,
-    nameProblem: subdomainProblem,
-    keepsStatus: true,
-    generation: true,
-    normalize: (o) => defaultWorkload(o, kind),
-    validate: (o) => workloadCauses(o),
-    validateUpdate: (next, prev) =>
-      JSON.stringify((next['spec'] as { selector?: unknown }).selector) !==
-      JSON.stringify((prev['spec'] as { selector?: unknown }).selector)
-        ? [invalidValue('spec.selector', (next['spec'] as { selector?: unknown }).selector, 'field is immutable')]
-        : [],
-    mergeKeys: TEMPLATE_MERGE_KEYS,
-    selectableFields: {},
-  };
-}
-
-export const REPLICA_SET = appsKind('ReplicaSet', 'replicasets', ['rs']);
-export const DEPLOYMENT = appsKind('Deployment', 'deployments', ['deploy']);
-export const DAEMON_SET = appsKind('DaemonSet', 'daemonsets', ['ds']);
-
-export const JOB: KindDef = {
-  group: 'batch',
-  version: 'v1',
-  kind: 'Job',
-  plural: 'jobs',
-  singular: 'job',
-  namespaced: true,
-  shortNames: [],
-  categories: ['all'],
-  verbs: VERBS,
-  schema: jobSchema,
-  nameProblem: labelProblem,
-  keepsStatus: true,
-  generation: true,
-  normalize: defaultJob,
-  validate: jobCauses,
-  validateUpdate: jobUpdateCauses,
-  mergeKeys: TEMPLATE_MERGE_KEYS,
-  selectableFields: {
-    'status.successful': (o) => String((o['status'] as { succeeded?: number } | undefined)?.succeeded ?? 0),
-  },
-};
-
 /** Every kind served, by group and version. */
 export const KINDS: readonly KindDef[] = [
   NAMESPACE,
@@ -291,6 +223,7 @@ export const KINDS: readonly KindDef[] = [
   REPLICA_SET,
   DEPLOYMENT,
   DAEMON_SET,
+  STATEFUL_SET,
   JOB,
   CRON_JOB,
   EVENT,

@@ -21,7 +21,16 @@ export async function createOwnedPod(
   owner: KubeObject,
   ref: { apiVersion: string; kind: string; component: string },
   template: PodTemplate,
-  extra: { labels?: Record<string, string>; nodeName?: string } = {},
+  extra: {
+    labels?: Record<string, string>;
+    nodeName?: string;
+    /** A name of its own (a StatefulSet's `<set>-<ordinal>`), not one generated. */
+    name?: string;
+    /** Fields set over the template's pod spec (hostname, subdomain). */
+    spec?: Record<string, unknown>;
+    /** The SuccessfulCreate event's words, when not "Created pod: <name>". */
+    event?: string;
+  } = {},
 ): Promise<void> {
   const made = await createObject(
     deps,
@@ -30,7 +39,7 @@ export async function createOwnedPod(
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
-        generateName: `${metaOf(owner).name ?? ''}-`,
+        ...(extra.name ? { name: extra.name } : { generateName: `${metaOf(owner).name ?? ''}-` }),
         labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
         ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
         ownerReferences: [ownerReference(owner, ref.apiVersion, ref.kind)],
@@ -38,6 +47,7 @@ export async function createOwnedPod(
       spec: {
         ...(JSON.parse(JSON.stringify(template.spec ?? {})) as object),
         ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
+        ...(extra.spec ?? {}),
       },
     },
   );
@@ -47,7 +57,7 @@ export async function createOwnedPod(
     owner,
     'Normal',
     'SuccessfulCreate',
-    `Created pod: ${metaOf(made.object).name ?? ''}`,
+    extra.event ?? `Created pod: ${metaOf(made.object).name ?? ''}`,
     ref.component,
   );
 }

@@ -260,3 +260,18 @@ export function fileVolumeCauses(field: string, v: Volume): Cause[] {
   }
   return causes;
 }
+
+/** How a strategic merge patch merges a pod spec's lists (the Pod kind's, and under each template). */
+export const POD_MERGE_KEYS: Readonly<Record<string, string>> = {
+  'spec.containers': 'name',
+  'spec.initContainers': 'name',
+  'spec.containers.env': 'name',
+  'spec.initContainers.env': 'name',
+  'spec.containers.ports': 'containerPort',
+  'spec.initContainers.ports': 'containerPort',
+  'spec.containers.volumeMounts': 'mountPath',
+  'spec.initContainers.volumeMounts': 'mountPath',
+  'spec.volumes': 'name',
+  'spec.imagePullSecrets': 'name',
+  'spec.hostAliases': 'ip',
+};

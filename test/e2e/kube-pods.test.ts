@@ -465,6 +465,87 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
+  it('runs a StatefulSet in order with stable names, each pod named in DNS under its headless service', async () => {
+    const docs = [
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'db' },
+        spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 8080 }] },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'db' },
+        spec: {
+          replicas: 2,
+          serviceName: 'db',
+          selector: { matchLabels: { app: 'db' } },
+          template: {
+            metadata: { labels: { app: 'db' } },
+            spec: {
+              terminationGracePeriodSeconds: 0,
+              containers: [
+                {
+                  name: 'main',
+                  image: fx.imageUri,
+                  command: ['sh', '-c', 'hostname; exec sleep 600'],
+                  readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ];
+    await k.ok(['apply', '-f', '-'], docs.map((d) => `---\n${JSON.stringify(d)}\n`).join(''));
+    const status = await k.ok(['rollout', 'status', 'statefulset/db', '--timeout=90s']);
+    // (kubectl's words for any RollingUpdate StatefulSet, partition 0 included.)
+    assert.match(status, /partitioned roll out complete: 2 new pods have been updated\.\.\.\n$/);
+    assert.match(await k.ok(['get', 'sts', 'db']), /\ndb\s+2\/2\s+\d+s\n/);
+    assert.equal(await k.ok(['logs', 'db-1']), 'db-1\n');
+    // web-1 was made only once web-0 was ready.
+    const described = await k.ok(['describe', 'sts', 'db']);
+    const first = described.indexOf('create Pod db-0 in StatefulSet db successful');
+    const second = described.indexOf('create Pod db-1 in StatefulSet db successful');
+    assert.ok(first >= 0 && second > first, described);
+    const ip1 = await jsonpath(['get', 'pod', 'db-1'], '{.status.podIP}');
+    const client = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db-client' },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', 'nslookup db-1.db.default.svc.cluster.local | grep -A1 "^Name:" | tail -1'],
+          },
+        ],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(client));
+    await until(
+      'db-client Succeeded',
+      () => jsonpath(['get', 'pod', 'db-client'], '{.status.phase}'),
+      (v) => v === 'Succeeded' || v === 'Failed',
+    );
+    assert.match(await k.ok(['logs', 'db-client']), new RegExp(`^Address:\\s+${ip1.replaceAll('.', '\\.')}\n$`));
+    await k.ok(['scale', 'statefulset/db', '--replicas=1']);
+    await until(
+      'db scaled to one, from the top',
+      () => k.ok(['get', 'pods', '-l', 'app=db', '-o', 'name']),
+      (v) => v === 'pod/db-0\n',
+    );
+    await k.ok(['delete', 'sts/db', 'svc/db', 'pod/db-client']);
+    await until(
+      'db’s pods gone',
+      () => k.ok(['get', 'pods', '-l', 'app=db', '-o', 'name']),
+      (v) => v === '',
+    );
+  });
+
   it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {
     await k.ok(['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
     const pod = {

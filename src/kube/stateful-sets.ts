@@ -1,0 +1,135 @@
+import { scaled } from './apps-rules.js';
+import type { KubeDeps } from './deps.js';
+import { deleteObject } from './delete.js';
+import { recordEvent } from './events.js';
+import { POD, STATEFUL_SET } from './kinds.js';
+import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { createOwnedPod, writeStatus, type PodTemplate } from './owned-pods.js';
+import { isAvailable, isReady, ownedBy, templateHash } from './owners.js';
+
+const HASH = 'controller-revision-hash';
+const COMPONENT = 'statefulset-controller';
+
+type StatefulSpec = {
+  replicas?: number;
+  template?: PodTemplate;
+  serviceName?: string;
+  podManagementPolicy?: string;
+  updateStrategy?: { type?: string; rollingUpdate?: { partition?: number | string } };
+  minReadySeconds?: number;
+  ordinals?: { start?: number };
+};
+
+const phaseOf = (p: KubeObject) => (p['status'] as { phase?: string } | undefined)?.phase;
+const terminal = (p: KubeObject) => phaseOf(p) === 'Succeeded' || phaseOf(p) === 'Failed';
+const running = (p: KubeObject) => phaseOf(p) === 'Running' && isReady(p) && !metaOf(p).deletionTimestamp;
+
+/**
+ * The StatefulSet controller: pods with stable names `<set>-<ordinal>` (their hostname, under the
+ * set's service as subdomain), made in order with OrderedReady (each once the ones before it are
+ * Running and Ready) or all at once with Parallel, removed from the highest ordinal down; a pod
+ * that failed is deleted and made again under its name; a new template rolls out from the highest
+ * ordinal down to the partition, one pod at a time, each once the others are ready.
+ */
+export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
+  const scope = { cluster, kind: STATEFUL_SET, namespace };
+  const podScope = { cluster, kind: POD, namespace };
+  const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
+  if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
+  const sts = entry.value.object;
+  const uid = metaOf(sts).uid as string;
+  const spec = (sts['spec'] ?? {}) as StatefulSpec;
+  const replicas = spec.replicas ?? 1;
+  const start = spec.ordinals?.start ?? 0;
+  const ordered = spec.podManagementPolicy !== 'Parallel';
+  const revision = `${name}-${templateHash(spec.template)}`;
+  const pods = new Map<number, KubeObject>();
+  for (const e of deps.store.read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))) {
+    const p = e.value.object;
+    const m = ownedBy(p, uid) ? /-(\d{1,9})$/.exec(metaOf(p).name ?? '') : null;
+    if (m && metaOf(p).name === `${name}-${m[1] as string}`) pods.set(Number(m[1]), p);
+  }
+  const remove = async (p: KubeObject) => {
+    await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
+    await recordEvent(
+      deps,
+      cluster,
+      sts,
+      'Normal',
+      'SuccessfulDelete',
+      `delete Pod ${metaOf(p).name ?? ''} in StatefulSet ${name} successful`,
+      COMPONENT,
+    );
+  };
+  const make = async (i: number) => {
+    const podName = `${name}-${i}`;
+    await createOwnedPod(
+      deps,
+      cluster,
+      sts,
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', component: COMPONENT },
+      spec.template ?? {},
+      {
+        name: podName,
+        labels: {
+          [HASH]: revision,
+          'statefulset.kubernetes.io/pod-name': podName,
+          'apps.kubernetes.io/pod-index': String(i),
+        },
+        spec: { hostname: podName, ...(spec.serviceName ? { subdomain: spec.serviceName } : {}) },
+        event: `create Pod ${podName} in StatefulSet ${name} successful`,
+      },
+    );
+  };
+  const wanted = (i: number) => i >= start && i < start + replicas;
+  let blocked = false;
+  // Up: each missing (or failed) ordinal in order; with OrderedReady, none past one not yet Running and Ready.
+  for (let i = start; i < start + replicas; i++) {
+    const p = pods.get(i);
+    if (!p) {
+      await make(i);
+      blocked = true;
+      if (ordered) break;
+    } else if (terminal(p) && !metaOf(p).deletionTimestamp) {
+      await remove(p);
+      blocked = true;
+      if (ordered) break;
+    } else if (!running(p)) {
+      blocked = true;
+      if (ordered) break;
+    }
+  }
+  // Down: the highest ordinals beyond the count go first (one at a time, with OrderedReady once the rest are ready).
+  const extra = [...pods.keys()].filter((i) => !wanted(i)).sort((a, b) => b - a);
+  const terminating = [...pods.values()].some((p) => metaOf(p).deletionTimestamp);
+  if (extra.length && !(ordered && (blocked || terminating)))
+    for (const i of ordered ? extra.slice(0, 1) : extra) {
+      const p = pods.get(i) as KubeObject;
+      if (!metaOf(p).deletionTimestamp) await remove(p);
+    }
+  // A new template: the highest outdated pod at or above the partition is replaced, when all is steady.
+  const partition = scaled(spec.updateStrategy?.rollingUpdate?.partition, replicas, false);
+  if (spec.updateStrategy?.type !== 'OnDelete' && !blocked && !terminating && !extra.length) {
+    const outdated = [...pods.entries()]
+      .filter(([i, p]) => wanted(i) && i - start >= partition && metaOf(p).labels?.[HASH] !== revision)
+      .sort(([a], [b]) => b - a)[0];
+    if (outdated) await remove(outdated[1]);
+  }
+  const now = deps.clock.now().getTime();
+  const all = [...pods.values()].filter((p) => !terminal(p));
+  const updated = all.filter((p) => metaOf(p).labels?.[HASH] === revision).length;
+  const prev = (sts['status'] ?? {}) as { currentRevision?: string };
+  const currentRevision =
+    updated === replicas && all.length === replicas ? revision : (prev.currentRevision ?? revision);
+  await writeStatus(deps, entry.key, uid, {
+    observedGeneration: metaOf(sts).generation ?? 1,
+    replicas: all.length,
+    readyReplicas: all.filter(isReady).length,
+    currentReplicas: all.filter((p) => metaOf(p).labels?.[HASH] === currentRevision).length,
+    updatedReplicas: updated,
+    currentRevision,
+    updateRevision: revision,
+    collisionCount: 0,
+    availableReplicas: all.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
+  });
+}
