@@ -96,6 +96,12 @@ withAgentOptions(program.command('up'))
     defaults.containerInsightsInterval,
   )
   .option(
+    '--kube-hpa-period <seconds>',
+    'how often Kubernetes autoscalers are evaluated (Kubernetes: 15; shorter to watch them in tests)',
+    int,
+    defaults.kubeHpaPeriod,
+  )
+  .option(
     '--target-tracking-alarm-period <seconds>',
     "the period of a target-tracking policy's alarms (AWS: 60; shorter to watch scaling happen)",
     int,
@@ -150,6 +156,7 @@ withAgentOptions(program.command('up'))
       spotInterruptionRate: o.spotInterruptionRate as number,
       targetTrackingAlarmPeriod: o.targetTrackingAlarmPeriod as number,
       containerInsightsInterval: o.containerInsightsInterval as number,
+      kubeHpaPeriod: o.kubeHpaPeriod as number,
       elbHostsFile: o.elbHostsFile as string,
       elbEngine: o.elbEngine as 'haproxy' | 'node',
       logLevel: o.logLevel as LogLevel,

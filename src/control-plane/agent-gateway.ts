@@ -156,6 +156,10 @@ export class AgentSession implements LogSource {
     } else if (msg.type === 'usage') {
       try {
         await recordUsage(this.deps, this.instance, msg);
+        this.deps.foreign?.usage?.(
+          { id: this.instance.id, ...(this.instance.cluster ? { cluster: this.instance.cluster } : {}) },
+          msg,
+        );
       } catch (e) {
         this.options.logger.warn({ err: String(e) }, 'usage report not recorded');
       }

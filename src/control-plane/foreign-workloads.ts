@@ -1,4 +1,4 @@
-import type { ServiceRoutes, TaskStateMessage, WorkloadSpec } from '../wire/index.js';
+import type { ServiceRoutes, TaskStateMessage, UsageMessage, WorkloadSpec } from '../wire/index.js';
 
 /** A host as another face knows it: its container instance id and the ECS cluster it joined. */
 export interface HostRef {
@@ -24,6 +24,8 @@ export interface ForeignWorkloads {
   owns(workloadId: string): boolean;
   /** A report about one of the face's workloads, from the host that runs it. */
   report(host: HostRef, report: WorkloadReport): Promise<void>;
+  /** A host's usage report (every workload it runs, the face's among them). */
+  usage?(host: HostRef, msg: UsageMessage): void;
   /** The virtual addresses and cluster DNS every host serves, if the face has any. */
   routes?(): ServiceRoutes;
   /** Calls back when the routes may have changed; returns the unsubscribe. */

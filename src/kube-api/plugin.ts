@@ -7,6 +7,8 @@ import {
   POD,
   REPLICA_SET,
   STATEFUL_SET,
+  PodUsage,
+  metricsRead,
   type KubeDeps,
   type KubeObject,
   type PodHosts,
@@ -43,7 +45,11 @@ export interface KubeApiOptions {
   /** A cluster's pods on berth's hosts, and where their output is read (none: no pod logs). */
   pods?(cluster: string): PodHosts | undefined;
   logs?: PodLogSource;
+  /** A cluster's pods' resource use, for metrics.k8s.io (none: every pod without metrics). */
+  usage?(cluster: string): PodUsage | undefined;
 }
+
+const NO_USAGE = new PodUsage(() => undefined);
 
 const notFoundStatus = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 
@@ -138,6 +144,37 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       }
       case 'collection':
       case 'item': {
+        if (t.kind.virtual) {
+          const watch = url.searchParams.get('watch');
+          if (!get || watch === 'true' || watch === '1')
+            return send(reply, {
+              code: 405,
+              body: failure(
+                405,
+                'MethodNotAllowed',
+                'the server does not allow this method on the requested resource',
+                {},
+              ),
+            });
+          const body = metricsRead(deps, cluster, o.usage?.(cluster) ?? NO_USAGE, {
+            kind: t.kind.kind as 'PodMetrics' | 'NodeMetrics',
+            ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
+            ...(t.type === 'item' ? { name: t.name } : {}),
+            ...(url.searchParams.get('labelSelector')
+              ? { labelSelector: url.searchParams.get('labelSelector') as string }
+              : {}),
+          });
+          if (body) return send(reply, { code: 200, body });
+          const what = `${t.kind.plural}.${t.kind.group}`;
+          return send(reply, {
+            code: 404,
+            body: failure(404, 'NotFound', `${what} "${t.type === 'item' ? t.name : ''}" not found`, {
+              name: t.type === 'item' ? t.name : '',
+              group: t.kind.group,
+              kind: t.kind.plural,
+            }),
+          });
+        }
         const scope: Scope = {
           cluster,
           kind: t.kind,

@@ -17,7 +17,7 @@ const OWNER_REFERENCE: Message = {
   6: { name: 'controller', type: 'bool' },
   7: { name: 'blockOwnerDeletion', type: 'bool' },
 };
-const OBJECT_META: Message = {
+export const OBJECT_META: Message = {
   1: { name: 'name', type: 'string' },
   2: { name: 'generateName', type: 'string' },
   3: { name: 'namespace', type: 'string' },
@@ -42,7 +42,7 @@ const OBJECT_REFERENCE: Message = {
   6: { name: 'resourceVersion', type: 'string' },
   7: { name: 'fieldPath', type: 'string' },
 };
-const meta = { 1: { name: 'metadata', type: { msg: OBJECT_META } } } as const;
+export const meta = { 1: { name: 'metadata', type: { msg: OBJECT_META } } } as const;
 /** DeploymentStatus's numbers (all varints in what kubectl sends: zeros). */
 const STATUS_IGNORED: Message = Object.fromEntries(
   [1, 2, 3, 4, 5, 7, 8, 9].map((n) => [n, { name: `f${n}`, type: 'int' as const }]),
@@ -146,7 +146,7 @@ const POD_TEMPLATE: Message = {
 
 /** The kinds kubectl may send as protobuf, by `<apiVersion>/<kind>`. */
 /** JobSpec, as `create job` and `create cronjob` send it. */
-const JOB_SPEC: Message = {
+export const JOB_SPEC: Message = {
   1: { name: 'parallelism', type: 'int' },
   2: { name: 'completions', type: 'int' },
   3: { name: 'activeDeadlineSeconds', type: 'int' },
@@ -240,77 +240,6 @@ export const KINDS: Readonly<Record<string, Message>> = {
         },
       },
     },
-  },
-  'v1/Service': {
-    ...meta,
-    2: {
-      name: 'spec',
-      type: {
-        msg: {
-          1: {
-            name: 'ports',
-            type: {
-              msg: {
-                1: { name: 'name', type: 'string' },
-                2: { name: 'protocol', type: 'string' },
-                3: { name: 'port', type: 'int' },
-                4: { name: 'targetPort', type: 'intOrString' },
-                5: { name: 'nodePort', type: 'int' },
-                6: { name: 'appProtocol', type: 'string' },
-              },
-            },
-            repeated: true,
-          },
-          2: { name: 'selector', type: { map: 'string' } },
-          3: { name: 'clusterIP', type: 'string' },
-          4: { name: 'type', type: 'string' },
-          5: { name: 'externalIPs', type: 'string', repeated: true },
-          7: { name: 'sessionAffinity', type: 'string' },
-          8: { name: 'loadBalancerIP', type: 'string' },
-          9: { name: 'loadBalancerSourceRanges', type: 'string', repeated: true },
-          10: { name: 'externalName', type: 'string' },
-          11: { name: 'externalTrafficPolicy', type: 'string' },
-          12: { name: 'healthCheckNodePort', type: 'int' },
-          13: { name: 'publishNotReadyAddresses', type: 'bool' },
-          17: { name: 'ipFamilyPolicy', type: 'string' },
-          18: { name: 'clusterIPs', type: 'string', repeated: true },
-          19: { name: 'ipFamilies', type: 'string', repeated: true },
-          20: { name: 'allocateLoadBalancerNodePorts', type: 'bool' },
-          21: { name: 'loadBalancerClass', type: 'string' },
-          22: { name: 'internalTrafficPolicy', type: 'string' },
-        },
-      },
-    },
-    // ServiceStatus as a client sends it (an empty loadBalancer): the server's to write.
-    3: { name: 'status', type: { msg: { 1: { name: 'loadBalancer', type: { msg: {} } } } } },
-  },
-  'batch/v1/CronJob': {
-    ...meta,
-    2: {
-      name: 'spec',
-      type: {
-        msg: {
-          1: { name: 'schedule', type: 'string' },
-          2: { name: 'startingDeadlineSeconds', type: 'int' },
-          3: { name: 'concurrencyPolicy', type: 'string' },
-          4: { name: 'suspend', type: 'bool' },
-          5: {
-            name: 'jobTemplate',
-            type: {
-              msg: {
-                1: { name: 'metadata', type: { msg: OBJECT_META } },
-                2: { name: 'spec', type: { msg: JOB_SPEC } },
-              },
-            },
-          },
-          6: { name: 'successfulJobsHistoryLimit', type: 'int' },
-          7: { name: 'failedJobsHistoryLimit', type: 'int' },
-          8: { name: 'timeZone', type: 'string' },
-        },
-      },
-    },
-    // CronJobStatus as a client sends it (empty): the server's to write.
-    3: { name: 'status', type: { msg: {} } },
   },
   'v1/ServiceAccount': {
     ...meta,

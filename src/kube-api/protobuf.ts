@@ -1,5 +1,8 @@
 import { BerthError, invalidParameter } from '../kernel/index.js';
-import { INT_OR_STRING, KINDS, QUANTITY, TIME, type Field, type Message } from './protobuf-messages.js';
+import { INT_OR_STRING, KINDS as CORE_KINDS, QUANTITY, TIME, type Field, type Message } from './protobuf-messages.js';
+import { MORE_KINDS } from './protobuf-more.js';
+
+const KINDS: Readonly<Record<string, Message>> = { ...CORE_KINDS, ...MORE_KINDS };
 
 /**
  * Kubernetes' protobuf encoding, as kubectl sends built-in kinds (`kubectl create namespace`,

@@ -182,3 +182,67 @@ APPS_COLUMNS.StatefulSet = [
   },
   AGE,
 ];
+
+type HpaShape = {
+  spec?: {
+    scaleTargetRef?: { kind?: string; name?: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+    metrics?: {
+      type: string;
+      resource?: {
+        name: string;
+        target: { type: string; averageUtilization?: number; averageValue?: string | number };
+      };
+    }[];
+  };
+  status?: {
+    currentReplicas?: number;
+    currentMetrics?: {
+      resource?: { name: string; current?: { averageUtilization?: number; averageValue?: string } };
+    }[];
+  };
+};
+/** `cpu: 12%/50%`, as kubectl 1.32's printer writes each resource metric (`<unknown>` before a reading). */
+function hpaTargets(o: KubeObject): string {
+  const h = o as HpaShape;
+  const parts = (h.spec?.metrics ?? []).map((m) => {
+    const r = m.resource;
+    if (!r) return `<unknown>`;
+    const now = h.status?.currentMetrics?.find((c) => c.resource?.name === r.name)?.resource?.current;
+    if (r.target.type === 'Utilization')
+      return `${r.name}: ${now?.averageUtilization !== undefined ? `${now.averageUtilization}%` : '<unknown>'}/${r.target.averageUtilization ?? 0}%`;
+    return `${r.name}: ${now?.averageValue ?? '<unknown>'}/${String(r.target.averageValue ?? '')}`;
+  });
+  return parts.join(', ') || '<none>';
+}
+APPS_COLUMNS.HorizontalPodAutoscaler = [
+  NAME,
+  {
+    name: 'Reference',
+    type: 'string',
+    description: 'The scale target',
+    cell: (o) =>
+      `${(o as HpaShape).spec?.scaleTargetRef?.kind ?? ''}/${(o as HpaShape).spec?.scaleTargetRef?.name ?? ''}`,
+  },
+  { name: 'Targets', type: 'string', description: 'The current and target metrics', cell: hpaTargets },
+  {
+    name: 'MinPods',
+    type: 'string',
+    description: 'The lower limit',
+    cell: (o) => String((o as HpaShape).spec?.minReplicas ?? 1),
+  },
+  {
+    name: 'MaxPods',
+    type: 'integer',
+    description: 'The upper limit',
+    cell: (o) => (o as HpaShape).spec?.maxReplicas ?? 0,
+  },
+  {
+    name: 'Replicas',
+    type: 'integer',
+    description: 'The current replicas',
+    cell: (o) => (o as HpaShape).status?.currentReplicas ?? 0,
+  },
+  AGE,
+];

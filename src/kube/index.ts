@@ -22,6 +22,8 @@ export { startPodControllers } from './controllers.js';
 export { startAppsControllers } from './apps-controllers.js';
 export { startServiceControllers } from './endpoints.js';
 export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
+export { PodUsage, metricsRead } from './pod-usage.js';
+export { startHpaController } from './hpa.js';
 export { createObject, getObject, updateObject } from './objects.js';
 export { deleteObject, SYSTEM_NAMESPACES, type Deleted } from './delete.js';
 export { listObjects, type ListQuery, type ListResult } from './list.js';

@@ -27,6 +27,14 @@ export interface KindDef {
   keep?(next: KubeObject, prev: KubeObject): void;
   /** In the write's transaction: the object with what the server allocates for it (a copy), or an error. */
   allocate?(tx: ReadTx, scope: Scope, o: KubeObject): KubeObject;
+  /** Another version of a resource stored as `storedAs`: objects converted on the way in and out. */
+  storedAs?: KindDef;
+  /** The stored object as this version shows it. */
+  fromStored?(stored: KubeObject): KubeObject;
+  /** A body of this version as stored (`prev`: the stored object it replaces, whose fields this version cannot say stay). */
+  toStored?(body: KubeObject, prev?: KubeObject): KubeObject;
+  /** Served by the face from elsewhere (the metrics API), not stored: get and list only. */
+  virtual?: boolean;
   /** Whether status is its own subresource: a write of the object keeps the status it had. */
   keepsStatus?: boolean;
   /** Whether metadata.generation counts the changes of its spec (kinds with a controller). */

@@ -14,6 +14,8 @@ import type { KindDef } from './kind-def.js';
 import { EVENT } from './event-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
+import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
+import { HPA, HPA_V1 } from './hpa-kind.js';
 
 export type { KindDef } from './kind-def.js';
 
@@ -226,7 +228,11 @@ export const KINDS: readonly KindDef[] = [
   STATEFUL_SET,
   JOB,
   CRON_JOB,
+  HPA,
+  HPA_V1,
   EVENT,
+  POD_METRICS,
+  NODE_METRICS,
 ];
 
 /** The kind a group, version and resource name (plural, as in a path) name, if served. */

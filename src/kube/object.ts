@@ -43,11 +43,18 @@ export function objectKey(s: Scope, name: string): string {
 
 /** The stored object with its resourceVersion (and the kind's apiVersion and kind) set: what the API returns. */
 export function served(kind: KindDef, object: KubeObject, modRevision: number): KubeObject {
-  const meta = { ...metaOf(object), resourceVersion: String(modRevision) };
+  const shown = kind.fromStored ? kind.fromStored(object) : object;
+  const meta = { ...metaOf(shown), resourceVersion: String(modRevision) };
+  const apiVersion = kind.group ? `${kind.group}/${kind.version}` : kind.version;
   return {
-    apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
+    apiVersion,
     kind: kind.kind,
-    ...object,
+    ...shown,
+    // Another version's object says the version asked for.
+    ...(kind.storedAs ? { apiVersion } : {}),
     metadata: meta,
   };
 }
+
+/** The scope objects of a scope's kind are stored under (their storage version's, for a converted one). */
+export const storageScope = (s: Scope): Scope => (s.kind.storedAs ? { ...s, kind: s.kind.storedAs } : s);

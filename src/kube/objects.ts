@@ -3,7 +3,16 @@ import type { ReadTx, WriteTx } from '../store/index.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
 import { NAMESPACE } from './kinds.js';
 import { checkShape } from './shape.js';
-import { kubeObjects, kubeTombstones, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
+import {
+  kubeObjects,
+  kubeTombstones,
+  metaOf,
+  objectKey,
+  served,
+  storageScope,
+  type KubeObject,
+  type Scope,
+} from './object.js';
 import { checkTypeAndPlace, newObject, updatedObject, validateObject } from './write-rules.js';
 
 /** Get, create, update and delete of any kind served; list and watch are in list.ts and watch.ts. */
@@ -45,8 +54,9 @@ export async function createObject(
 ): Promise<Written> {
   checkTypeAndPlace(scope, body);
   const warnings = checkShape(scope.kind, body, opts.fieldValidation);
-  const o = newObject(deps, scope, body);
-  validateObject(scope.kind, o);
+  const store = storageScope(scope);
+  const o = newObject(deps, store, scope.kind.toStored ? scope.kind.toStored(body) : body);
+  validateObject(store.kind, o);
   const name = metaOf(o).name as string;
   const key = objectKey(scope, name);
   const put = (tx: WriteTx | ReadTx) => {
@@ -57,7 +67,7 @@ export async function createObject(
         name,
         group: scope.kind.group,
       });
-    const object = scope.kind.allocate ? scope.kind.allocate(tx, scope, o) : o;
+    const object = store.kind.allocate ? store.kind.allocate(tx, store, o) : o;
     if ('put' in tx) tx.put(kubeObjects, { key, object });
     return object;
   };
@@ -74,7 +84,7 @@ export function removeObject(tx: WriteTx, scope: Scope, key: string, now: number
   const object = { ...e.value.object, metadata: { ...metaOf(e.value.object), resourceVersion: String(tx.revision) } };
   tx.put(kubeTombstones, {
     key: `${key}/${metaOf(object).uid ?? ''}`,
-    object: served(scope.kind, object, tx.revision),
+    object: served(scope.kind.storedAs ?? scope.kind, object, tx.revision),
     createRevision: e.createRevision,
     deletedAt: now,
   });
@@ -107,6 +117,8 @@ export async function updateObject(
         reason: 'malformed',
       });
     warnings = checkShape(scope.kind, body, opts.fieldValidation);
+    const store = storageScope(scope);
+    const input = scope.kind.toStored ? scope.kind.toStored(body, prev.value.object) : body;
     const rv = metaOf(body).resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== String(prev.modRevision))
       throw new BerthError(
@@ -114,10 +126,10 @@ export async function updateObject(
         `Operation cannot be fulfilled on ${scope.kind.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
         { resource: scope.kind.plural, name, group: scope.kind.group },
       );
-    let next = updatedObject(scope, { ...body, metadata: { ...metaOf(body), name } }, prev.value.object);
-    if (scope.kind.keepsStatus) next['status'] = prev.value.object['status'];
-    validateObject(scope.kind, next);
-    if (scope.kind.allocate) next = scope.kind.allocate(tx, scope, next);
+    let next = updatedObject(store, { ...input, metadata: { ...metaOf(body), name } }, prev.value.object);
+    if (store.kind.keepsStatus) next['status'] = prev.value.object['status'];
+    validateObject(store.kind, next);
+    if (store.kind.allocate) next = store.kind.allocate(tx, store, next);
     if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };
     const finalized = metaOf(next).deletionTimestamp && !(metaOf(next).finalizers ?? []).length;
     if (!('put' in tx)) return { object: served(scope.kind, next, prev.modRevision) };

@@ -273,9 +273,6 @@ export class PodHosts {
   }
 }
 
-export const podKeyOf = (cluster: string, namespace: string, name: string) =>
-  objectKey({ cluster, kind: POD, namespace }, name);
-
 /** Where a pod's container output is read: the agent of the host that runs it. */
 export interface PodLogSource {
   read(

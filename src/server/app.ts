@@ -6,7 +6,7 @@ import { registryAuthorization } from './registry-authz.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
 import { kubeApiPlugin } from '../kube-api/index.js';
-import { KUBE_CLUSTER, type KubeDeps, type PodHosts, type PodLogSource } from '../kube/index.js';
+import { KUBE_CLUSTER, type KubeDeps, type PodHosts, type PodLogSource, type PodUsage } from '../kube/index.js';
 import type { BerthConfig } from './config.js';
 import { Regions } from './regions.js';
 import { version } from './version.js';
@@ -23,7 +23,7 @@ export interface AppDeps {
   /** Every region served, the default one being `registry` and `controlPlane` (default: only that one). */
   regions?: Regions;
   /** The Kubernetes face (berth.ts makes it with the agents' sessions); without: objects only, no pods run. */
-  kube?: { deps: KubeDeps; pods?: PodHosts; logs?: PodLogSource };
+  kube?: { deps: KubeDeps; pods?: PodHosts; logs?: PodLogSource; usage?: PodUsage };
 }
 
 export const SOCKET_IDLE_MS = 30_000;
@@ -78,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     version,
     ...(kube.pods ? { pods: (name: string) => (name === KUBE_CLUSTER ? kube.pods : undefined) } : {}),
     ...(kube.logs ? { logs: kube.logs } : {}),
+    ...(kube.usage ? { usage: (name: string) => (name === KUBE_CLUSTER ? kube.usage : undefined) } : {}),
   });
   await app.register(registryPlugin, {
     deps: deps.registry,

@@ -32,6 +32,7 @@ import {
   startNamespaceController,
   startAppsControllers,
   startServiceControllers,
+  startHpaController,
   ensureClusterDns,
   startPodControllers,
 } from '../kube/index.js';
@@ -261,6 +262,10 @@ export async function startBerth(
     });
     leaderWork.add('kubernetes workloads', () => {
       const c = startAppsControllers(kube.deps, KUBE_CLUSTER, logger);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes autoscalers', () => {
+      const c = startHpaController(kube.deps, KUBE_CLUSTER, kube.usage, logger, config.kubeHpaPeriod * 1000);
       return () => c.stop();
     });
     leaderWork.add('kubernetes endpoints', () => {

@@ -47,6 +47,8 @@ export interface BerthConfig {
   targetTrackingAlarmPeriod: number;
   /** Seconds between Container Insights publications (ECS: 60, a datapoint a minute). */
   containerInsightsInterval: number;
+  /** Seconds between passes of the Kubernetes autoscalers (the HPA controller's sync period: 15). */
+  kubeHpaPeriod: number;
   /**
    * The hosts file where load balancers' DNS names are kept, in a block of berth's
    * ('none': nowhere). `/etc/hosts` by default when berth runs as root.
@@ -108,6 +110,7 @@ export const defaults: BerthConfig = {
   spotInterruptionRate: 0,
   targetTrackingAlarmPeriod: 60,
   containerInsightsInterval: 60,
+  kubeHpaPeriod: 15,
   elbHostsFile: process.getuid?.() === 0 ? '/etc/hosts' : 'none',
   elbEngine: onPath('haproxy') ? 'haproxy' : 'node',
   logLevel: 'info',
@@ -120,6 +123,7 @@ export function validateConfig(c: BerthConfig): string[] {
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(c.region))
     problems.push(`--region '${c.region}' is not a region name like us-east-1`);
   if (!(c.spotInterruptionRate >= 0)) problems.push('--spot-interruption-rate must be 0 or more');
+  if (!(c.kubeHpaPeriod >= 1)) problems.push('--kube-hpa-period must be 1 or more');
   try {
     parsePrices(c.fargatePrices);
   } catch (e) {

@@ -8,6 +8,7 @@ import type { Clock, Logger } from '../kernel/index.js';
 import {
   KUBE_CLUSTER,
   PodHosts,
+  PodUsage,
   ServiceRoutesView,
   type HostSource,
   type KubeDeps,
@@ -49,6 +50,7 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
     },
   };
   const routes = new ServiceRoutesView(deps, KUBE_CLUSTER);
+  const usage = new PodUsage((id) => pods.podKey(id));
   // The gateway sends hosts the pods bound to their nodes and the Services' routes, and hands
   // this face the pods' reports.
   controlPlane.foreign = {
@@ -56,8 +58,9 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
     watch: (l) => pods.watch(l),
     owns: (id) => pods.owns(id),
     report: (h, r) => pods.report(h, r),
+    usage: (_h, msg) => usage.record(msg),
     routes: () => routes.routes(),
     watchRoutes: (l) => routes.watch(l),
   };
-  return { deps, pods, hosts, logs, routes };
+  return { deps, pods, hosts, logs, routes, usage };
 }

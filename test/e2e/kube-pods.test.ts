@@ -10,7 +10,8 @@ describe('Kubernetes pods on berth’s agent', () => {
   let fx: AgentFixture;
   let k: Awaited<ReturnType<typeof kubectlFor>>;
   before(async () => {
-    fx = await startAgentFixture();
+    // Usage read every 2 s and autoscalers evaluated every 3 s, so that an HPA is seen at work.
+    fx = await startAgentFixture({}, { args: ['--usage-interval', '2', '--kube-hpa-period', '3'] });
     k = await kubectlFor(fx.berth.endpoint, fx.berth.dataDir);
   });
   after(async () => fx?.dispose());
@@ -544,6 +545,67 @@ describe('Kubernetes pods on berth’s agent', () => {
       () => k.ok(['get', 'pods', '-l', 'app=db', '-o', 'name']),
       (v) => v === '',
     );
+  });
+
+  it('autoscales a CPU-burning Deployment up with an HPA, shows its use in kubectl top, and back down when idle', async () => {
+    await k.ok(['create', 'deployment', 'burner', `--image=${fx.imageUri}`, '--', 'sh', '-c', 'while :; do :; done']);
+    await k.ok(['set', 'resources', 'deployment/burner', '--requests=cpu=200m']);
+    assert.match(
+      await k.ok(['autoscale', 'deployment', 'burner', '--cpu-percent=50', '--min=1', '--max=2']),
+      /horizontalpodautoscaler\.autoscaling\/burner autoscaled/,
+    );
+    await k.ok([
+      'patch',
+      'hpa',
+      'burner',
+      '--type=merge',
+      '-p',
+      '{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":0}}}}',
+    ]);
+    await until(
+      'burner scaled to 2',
+      () => jsonpath(['get', 'deploy', 'burner'], '{.spec.replicas}'),
+      (v) => v === '2',
+      90,
+    );
+    const hpa = await k.ok(['get', 'hpa', 'burner']);
+    assert.match(
+      hpa,
+      /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE\nburner\s+Deployment\/burner\s+cpu: \d+%\/50%\s+1\s+2\s+[12]\s+\d+s\n$/,
+    );
+    assert.match(
+      await k.ok(['describe', 'hpa', 'burner']),
+      /Normal\s+SuccessfulRescale\s+\S+\s+horizontal-pod-autoscaler\s+New size: 2; reason: cpu resource utilization \(percentage of request\) above target/,
+    );
+    const top = await until(
+      'kubectl top shows the burners',
+      () => k.kubectl(['top', 'pod', '-l', 'app=burner']).then((r) => r.stdout),
+      (v) => /\nburner-\S+\s+\d+m\s+\d+Mi/.test(v),
+    );
+    assert.match(top, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\n/);
+    // Idle pods (a new template): the autoscaler goes back to its minimum.
+    await k.ok([
+      'patch',
+      'deployment',
+      'burner',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/template/spec/containers/0/command","value":["sh","-c","exec sleep 600"]}]',
+    ]);
+    await until(
+      'burner scaled back to 1',
+      () => jsonpath(['get', 'deploy', 'burner'], '{.spec.replicas}'),
+      (v) => v === '1',
+      90,
+    );
+    assert.equal(
+      await jsonpath(
+        ['get', 'horizontalpodautoscalers.v1.autoscaling', 'burner'],
+        '{.spec.targetCPUUtilizationPercentage}',
+      ),
+      '50',
+    );
+    await k.ok(['delete', 'hpa/burner', 'deploy/burner']);
   });
 
   it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {

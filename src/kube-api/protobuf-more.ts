@@ -1,0 +1,111 @@
+import { JOB_SPEC, meta, OBJECT_META, type Message } from './protobuf-messages.js';
+
+/** Service, CronJob and autoscaling/v1 HorizontalPodAutoscaler, as kubectl's generators send them. */
+export const MORE_KINDS: Readonly<Record<string, Message>> = {
+  'v1/Service': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: {
+            name: 'ports',
+            type: {
+              msg: {
+                1: { name: 'name', type: 'string' },
+                2: { name: 'protocol', type: 'string' },
+                3: { name: 'port', type: 'int' },
+                4: { name: 'targetPort', type: 'intOrString' },
+                5: { name: 'nodePort', type: 'int' },
+                6: { name: 'appProtocol', type: 'string' },
+              },
+            },
+            repeated: true,
+          },
+          2: { name: 'selector', type: { map: 'string' } },
+          3: { name: 'clusterIP', type: 'string' },
+          4: { name: 'type', type: 'string' },
+          5: { name: 'externalIPs', type: 'string', repeated: true },
+          7: { name: 'sessionAffinity', type: 'string' },
+          8: { name: 'loadBalancerIP', type: 'string' },
+          9: { name: 'loadBalancerSourceRanges', type: 'string', repeated: true },
+          10: { name: 'externalName', type: 'string' },
+          11: { name: 'externalTrafficPolicy', type: 'string' },
+          12: { name: 'healthCheckNodePort', type: 'int' },
+          13: { name: 'publishNotReadyAddresses', type: 'bool' },
+          17: { name: 'ipFamilyPolicy', type: 'string' },
+          18: { name: 'clusterIPs', type: 'string', repeated: true },
+          19: { name: 'ipFamilies', type: 'string', repeated: true },
+          20: { name: 'allocateLoadBalancerNodePorts', type: 'bool' },
+          21: { name: 'loadBalancerClass', type: 'string' },
+          22: { name: 'internalTrafficPolicy', type: 'string' },
+        },
+      },
+    },
+    // ServiceStatus as a client sends it (an empty loadBalancer): the server's to write.
+    3: { name: 'status', type: { msg: { 1: { name: 'loadBalancer', type: { msg: {} } } } } },
+  },
+  'batch/v1/CronJob': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: { name: 'schedule', type: 'string' },
+          2: { name: 'startingDeadlineSeconds', type: 'int' },
+          3: { name: 'concurrencyPolicy', type: 'string' },
+          4: { name: 'suspend', type: 'bool' },
+          5: {
+            name: 'jobTemplate',
+            type: {
+              msg: {
+                1: { name: 'metadata', type: { msg: OBJECT_META } },
+                2: { name: 'spec', type: { msg: JOB_SPEC } },
+              },
+            },
+          },
+          6: { name: 'successfulJobsHistoryLimit', type: 'int' },
+          7: { name: 'failedJobsHistoryLimit', type: 'int' },
+          8: { name: 'timeZone', type: 'string' },
+        },
+      },
+    },
+    // CronJobStatus as a client sends it (empty): the server's to write.
+    3: { name: 'status', type: { msg: {} } },
+  },
+  'autoscaling/v1/HorizontalPodAutoscaler': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: {
+            name: 'scaleTargetRef',
+            type: {
+              msg: {
+                1: { name: 'kind', type: 'string' },
+                2: { name: 'name', type: 'string' },
+                3: { name: 'apiVersion', type: 'string' },
+              },
+            },
+          },
+          2: { name: 'minReplicas', type: 'int' },
+          3: { name: 'maxReplicas', type: 'int' },
+          4: { name: 'targetCPUUtilizationPercentage', type: 'int' },
+        },
+      },
+    },
+    // The status a client sends (zeros): the server's to write.
+    3: {
+      name: 'status',
+      type: {
+        msg: {
+          1: { name: 'observedGeneration', type: 'int' },
+          3: { name: 'currentReplicas', type: 'int' },
+          4: { name: 'desiredReplicas', type: 'int' },
+          5: { name: 'currentCPUUtilizationPercentage', type: 'int' },
+        },
+      },
+    },
+  },
+};
