@@ -505,11 +505,17 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(status, /partitioned roll out complete: 2 new pods have been updated\.\.\.\n$/);
     assert.match(await k.ok(['get', 'sts', 'db']), /\ndb\s+2\/2\s+\d+s\n/);
     assert.equal(await k.ok(['logs', 'db-1']), 'db-1\n');
-    // web-1 was made only once web-0 was ready.
-    const described = await k.ok(['describe', 'sts', 'db']);
-    const first = described.indexOf('create Pod db-0 in StatefulSet db successful');
-    const second = described.indexOf('create Pod db-1 in StatefulSet db successful');
-    assert.ok(first >= 0 && second > first, described);
+    // db-1 was made only once db-0 was ready (to the second: the unit tests check the order itself).
+    const ready0 = await jsonpath(
+      ['get', 'pod', 'db-0'],
+      '{.status.conditions[?(@.type=="Ready")].lastTransitionTime}',
+    );
+    const made1 = await jsonpath(['get', 'pod', 'db-1'], '{.metadata.creationTimestamp}');
+    assert.ok(Date.parse(ready0) <= Date.parse(made1), `db-0 ready ${ready0}, db-1 made ${made1}`);
+    assert.match(
+      await k.ok(['describe', 'sts', 'db']),
+      /Normal\s+SuccessfulCreate\s+\S+\s+statefulset-controller\s+create Pod db-1 in StatefulSet db successful/,
+    );
     const ip1 = await jsonpath(['get', 'pod', 'db-1'], '{.status.podIP}');
     const client = {
       apiVersion: 'v1',
