@@ -5,15 +5,7 @@ import { syncDeployment } from './deployments.js';
 import { DAEMON_SET, DEPLOYMENT, JOB, NODE, POD, REPLICA_SET, STATEFUL_SET, type KindDef } from './kinds.js';
 import { syncDaemonSet } from './daemon-sets.js';
 import { syncJob } from './jobs.js';
-import {
-  kubeObjects,
-  kubeTombstones,
-  metaOf,
-  resourcePrefix,
-  type KubeObject,
-  type StoredObject,
-  type Tombstone,
-} from './object.js';
+import { kubeObjects, kubeTombstones, changedObject, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { controllerOf } from './owners.js';
 import { syncReplicaSet } from './replica-sets.js';
 import { CRON_JOB } from './cron-job-kind.js';
@@ -57,10 +49,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
   const stopInforming = inform(deps.store, queue, {
     tables: [kubeObjects.name, kubeTombstones.name],
     keysOf(c) {
-      const o =
-        c.table === kubeTombstones.name
-          ? (c.value as Tombstone | undefined)?.object
-          : (c.value as StoredObject | undefined)?.object;
+      const o = changedObject(c);
       if (!o) return [];
       if (c.key.startsWith(podPrefix)) return ownerKey(o);
       // A node coming or going concerns every DaemonSet.

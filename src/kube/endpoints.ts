@@ -3,15 +3,7 @@ import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { POD } from './kinds.js';
 import { matchesSelector } from './label-selector.js';
-import {
-  kubeObjects,
-  kubeTombstones,
-  metaOf,
-  resourcePrefix,
-  type KubeObject,
-  type StoredObject,
-  type Tombstone,
-} from './object.js';
+import { kubeObjects, kubeTombstones, changedObject, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { createObject, updateObject } from './objects.js';
 import { specOf } from './pod-rules.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -234,10 +226,7 @@ export function startServiceControllers(deps: KubeDeps, cluster: string, logger:
   const stopInforming = inform(deps.store, queue, {
     tables: [kubeObjects.name, kubeTombstones.name],
     keysOf(c) {
-      const o =
-        c.table === kubeTombstones.name
-          ? (c.value as Tombstone | undefined)?.object
-          : (c.value as StoredObject | undefined)?.object;
+      const o = changedObject(c);
       if (!o) return [];
       if (c.key.startsWith(svcPrefix)) return [keyOf(o)];
       if (c.key.startsWith(podPrefix)) return servicesIn(metaOf(o).namespace ?? '');

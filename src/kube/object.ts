@@ -58,3 +58,10 @@ export function served(kind: KindDef, object: KubeObject, modRevision: number): 
 
 /** The scope objects of a scope's kind are stored under (their storage version's, for a converted one). */
 export const storageScope = (s: Scope): Scope => (s.kind.storedAs ? { ...s, kind: s.kind.storedAs } : s);
+
+/** The object a store change carries: a put object's, or a deletion's tombstone's (what the controllers' informers key by). */
+export function changedObject(c: { table: string; value?: unknown }): KubeObject | undefined {
+  return c.table === kubeTombstones.name
+    ? (c.value as Tombstone | undefined)?.object
+    : (c.value as StoredObject | undefined)?.object;
+}
