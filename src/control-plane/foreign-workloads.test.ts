@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger } from '../kernel/logger.js';
-import type { ServerMessage, WorkloadSpec } from '../wire/index.js';
+import type { ServerMessage, ServiceRoutes, WorkloadSpec } from '../wire/index.js';
 import { AgentSession } from './agent-gateway.js';
 import { createCluster } from './clusters.js';
 import type { ForeignWorkloads, WorkloadReport } from './foreign-workloads.js';
@@ -78,5 +78,54 @@ describe('agent gateway: another face’s workloads', () => {
     assert.deepEqual(sent.shift(), { type: 'desired-delta', seq: 4, tasks: [], removed: [a] });
     await session.onClose();
     assert.equal(twin.listeners.size, 0, 'the session stops listening when it ends');
+  });
+
+  it('sends a host the face’s routes once it is one of the face’s hosts, and again only when they change', async () => {
+    const twin = twinFace();
+    let nodes = new Set<string>();
+    let routes: ServiceRoutes = {
+      virtual: [],
+      hostPorts: [],
+      dns: { ip: '10.96.0.10', zone: 'cluster.local', records: [] },
+    };
+    const routeListeners = new Set<() => void>();
+    const face: ForeignWorkloads = {
+      ...twin.face,
+      routes: (h) => (nodes.has(h.id) ? routes : undefined),
+      watchRoutes: (l) => (routeListeners.add(l), () => routeListeners.delete(l)),
+    };
+    const deps = { ...testControlPlaneDeps(), foreign: face };
+    await createCluster(deps, { clusterName: 'default' });
+    const sent: ServerMessage[] = [];
+    const session = new AgentSession(
+      deps,
+      { send: (m) => sent.push(m), close: () => undefined },
+      { logger: createLogger('silent') },
+    );
+    await session.onMessage(
+      JSON.stringify({
+        type: 'hello',
+        cluster: 'default',
+        agentVersion: '0.1.0',
+        resources: { cpu: 1024, memory: 1024, ports: [] },
+        attributes: [],
+      }),
+    );
+    const host = (sent[0] as Extract<ServerMessage, { type: 'welcome' }>).containerInstanceId;
+    const routed = () => sent.filter((m) => m.type === 'routes');
+    assert.deepEqual(routed(), [], 'not a node yet: no routes');
+    nodes = new Set([host]);
+    twin.set(host, []);
+    await tick();
+    assert.deepEqual(routed(), [{ type: 'routes', routes }]);
+    for (const l of routeListeners) l();
+    await tick();
+    assert.equal(routed().length, 1, 'unchanged routes are not sent again');
+    routes = { ...routes, virtual: [{ ip: '10.96.1.1', port: 80, protocol: 'tcp', backends: [] }] };
+    for (const l of routeListeners) l();
+    await tick();
+    assert.deepEqual(routed().at(-1), { type: 'routes', routes });
+    await session.onClose();
+    assert.equal(routeListeners.size, 0, 'the session stops listening to routes when it ends');
   });
 });

@@ -26,8 +26,8 @@ export interface ForeignWorkloads {
   report(host: HostRef, report: WorkloadReport): Promise<void>;
   /** A host's usage report (every workload it runs, the face's among them). */
   usage?(host: HostRef, msg: UsageMessage): void;
-  /** The virtual addresses and cluster DNS every host serves, if the face has any. */
-  routes?(): ServiceRoutes;
+  /** The virtual addresses and cluster DNS a host serves (undefined: none, it is not one of the face's). */
+  routes?(host: HostRef): ServiceRoutes | undefined;
   /** Calls back when the routes may have changed; returns the unsubscribe. */
   watchRoutes?(listener: () => void): () => void;
 }
@@ -55,6 +55,9 @@ export class ForeignFeed {
       this.pending = true;
       queueMicrotask(() => {
         this.pending = false;
+        // The host may have become (or stopped being) one the face serves routes to: routes go
+        // first, so that a workload's first lookups find its host serving them.
+        this.routes();
         this.delta();
       });
     });
@@ -85,7 +88,7 @@ export class ForeignFeed {
 
   /** The face's routes, sent when they differ from what this session last sent (`force`: on connect). */
   routes(force = false): void {
-    const r = this.sendRoutes && this.foreign.routes?.();
+    const r = this.sendRoutes && this.foreign.routes?.(this.host);
     if (!r) return;
     const body = JSON.stringify(r);
     if (!force && body === this.sentRoutes) return;

@@ -224,6 +224,13 @@ export class PodHosts {
     return () => this.listeners.delete(listener);
   }
 
+  /** Whether a host is one of the cluster's nodes, and whether pods are bound to it. */
+  nodeState(hostId: string): 'none' | 'empty' | 'pods' {
+    const node = this.nodeOfHost.get(hostId);
+    if (node === undefined) return 'none';
+    return (this.byNode.get(node)?.size ?? 0) > 0 ? 'pods' : 'empty';
+  }
+
   owns(workloadId: string): boolean {
     return this.byWorkload.has(workloadId);
   }

@@ -5,6 +5,7 @@ import {
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
 import type { Clock, Logger } from '../kernel/index.js';
+import { NO_ROUTES } from '../wire/index.js';
 import {
   KUBE_CLUSTER,
   PodHosts,
@@ -59,7 +60,12 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
     owns: (id) => pods.owns(id),
     report: (h, r) => pods.report(h, r),
     usage: (_h, msg) => usage.record(msg),
-    routes: () => routes.routes(),
+    // A node serves the cluster's Services while pods are bound to it: a host running ECS tasks
+    // only takes no address of the service range and no port 53 of its own.
+    routes: (h) => {
+      const state = pods.nodeState(h.id);
+      return state === 'pods' ? routes.routes() : state === 'empty' ? NO_ROUTES : undefined;
+    },
     watchRoutes: (l) => routes.watch(l),
   };
   return { deps, pods, hosts, logs, routes, usage };

@@ -27,6 +27,26 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.fail(`${what}: last saw ${JSON.stringify(v)}`);
   };
 
+  /** Runs `script` in a one-off pod (`sh -c`, never restarted) to its end; answers its output. */
+  const runOnce = async (name: string, script: string) => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', script] }],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    await until(
+      `${name} ended`,
+      () => jsonpath(['get', 'pod', name], '{.status.phase}'),
+      (v) => v === 'Succeeded' || v === 'Failed',
+    );
+    return k.ok(['logs', name]);
+  };
+
   it('shows the local agent as a Ready node', async () => {
     const nodes = await until(
       'a Ready node',
@@ -373,36 +393,15 @@ describe('Kubernetes pods on berth’s agent', () => {
     // Another pod reaches the service by its cluster IP and by its names in cluster DNS; the
     // connections are spread over both pods.
     const clusterIP = await jsonpath(['get', 'svc', 'echo'], '{.spec.clusterIP}');
-    const client = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'client' },
-      spec: {
-        restartPolicy: 'Never',
-        containers: [
-          {
-            name: 'main',
-            image: fx.imageUri,
-            command: [
-              'sh',
-              '-c',
-              `for i in 1 2 3 4; do wget -q -O - http://${clusterIP}:80/; done; ` +
-                'wget -q -O - http://echo/; wget -q -O - http://echo.default.svc.cluster.local/; ' +
-                'nslookup echo.default.svc.cluster.local 2>&1 | grep -A1 "^Name:" | tail -1; ' +
-                'nslookup nope.default.svc.cluster.local >/dev/null 2>&1 || echo unresolved; cat /etc/resolv.conf',
-            ],
-          },
-        ],
-      },
-    };
-    await k.ok(['apply', '-f', '-'], JSON.stringify(client));
-    await until(
-      'client Succeeded',
-      () => jsonpath(['get', 'pod', 'client'], '{.status.phase}'),
-      (v) => v === 'Succeeded' || v === 'Failed',
+    const out = await runOnce(
+      'client',
+      `for i in 1 2 3 4; do wget -q -O - http://${clusterIP}:80/; done; ` +
+        'wget -q -O - http://echo/; wget -q -O - http://echo.default.svc.cluster.local/; ' +
+        'nslookup echo.default.svc.cluster.local 2>&1 | grep -A1 "^Name:" | tail -1; ' +
+        'nslookup nope.default.svc.cluster.local >/dev/null 2>&1 || echo unresolved; cat /etc/resolv.conf',
     );
     const names = (await jsonpath(['get', 'pods', '-l', 'app=echo'], '{.items[*].metadata.name}')).split(' ').sort();
-    const lines = (await k.ok(['logs', 'client'])).trim().split('\n');
+    const lines = out.trim().split('\n');
     assert.deepEqual([...new Set(lines.slice(0, 4))].sort(), names, 'round robin over both pods');
     assert.ok(names.includes(lines[4] ?? ''), `by short name: ${lines[4]}`);
     assert.ok(names.includes(lines[5] ?? ''), `by full name: ${lines[5]}`);
@@ -517,28 +516,11 @@ describe('Kubernetes pods on berth’s agent', () => {
       /Normal\s+SuccessfulCreate\s+\S+\s+statefulset-controller\s+create Pod db-1 in StatefulSet db successful/,
     );
     const ip1 = await jsonpath(['get', 'pod', 'db-1'], '{.status.podIP}');
-    const client = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'db-client' },
-      spec: {
-        restartPolicy: 'Never',
-        containers: [
-          {
-            name: 'main',
-            image: fx.imageUri,
-            command: ['sh', '-c', 'nslookup db-1.db.default.svc.cluster.local | grep -A1 "^Name:" | tail -1'],
-          },
-        ],
-      },
-    };
-    await k.ok(['apply', '-f', '-'], JSON.stringify(client));
-    await until(
-      'db-client Succeeded',
-      () => jsonpath(['get', 'pod', 'db-client'], '{.status.phase}'),
-      (v) => v === 'Succeeded' || v === 'Failed',
+    const found = await runOnce(
+      'db-client',
+      'nslookup db-1.db.default.svc.cluster.local | grep -A1 "^Name:" | tail -1',
     );
-    assert.match(await k.ok(['logs', 'db-client']), new RegExp(`^Address:\\s+${ip1.replaceAll('.', '\\.')}\n$`));
+    assert.match(found, new RegExp(`^Address:\\s+${ip1.replaceAll('.', '\\.')}\n$`));
     await k.ok(['scale', 'statefulset/db', '--replicas=1']);
     await until(
       'db scaled to one, from the top',
