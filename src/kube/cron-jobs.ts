@@ -8,6 +8,7 @@ import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from 
 import { createObject } from './objects.js';
 import { writeStatus } from './owned-pods.js';
 import { ownedBy, ownerReference } from './owners.js';
+import { rfc3339 } from './write-rules.js';
 
 /** Runs at most this many missed times are counted back; past it, only the latest is run (as the controller does). */
 const MAX_MISSED = 100;
@@ -18,8 +19,6 @@ const finishedAs = (job: KubeObject): 'Complete' | 'Failed' | undefined =>
   (((job['status'] as { conditions?: JobCondition[] } | undefined)?.conditions ?? []).find(
     (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
   )?.type as 'Complete' | 'Failed' | undefined) ?? undefined;
-
-const seconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** The latest time the schedule names after `since` and not after `now`, if any. */
 export function latestRun(
@@ -108,9 +107,9 @@ export async function syncCronJob(deps: KubeDeps, cluster: string, namespace: st
     const tooLate = s.startingDeadlineSeconds !== undefined && now - due > s.startingDeadlineSeconds * 1000;
     const jobName = `${name}-${Math.floor(due / 60_000)}`;
     if (tooLate) {
-      await event('Warning', 'MissSchedule', `Missed scheduled time to start a job: ${seconds(due)}`);
-      lastScheduleTime = seconds(due);
-    } else if (jobs.some((j) => metaOf(j).name === jobName)) lastScheduleTime = seconds(due);
+      await event('Warning', 'MissSchedule', `Missed scheduled time to start a job: ${rfc3339(due)}`);
+      lastScheduleTime = rfc3339(due);
+    } else if (jobs.some((j) => metaOf(j).name === jobName)) lastScheduleTime = rfc3339(due);
     else if (s.concurrencyPolicy === 'Forbid' && active.length) {
       // Not run: the next sync looks again, and runs it if the running Job ends in time.
     } else {
@@ -130,7 +129,7 @@ export async function syncCronJob(deps: KubeDeps, cluster: string, namespace: st
           ...(s.jobTemplate.metadata?.labels ? { labels: s.jobTemplate.metadata.labels } : {}),
           annotations: {
             ...(s.jobTemplate.metadata?.annotations ?? {}),
-            'batch.kubernetes.io/cronjob-scheduled-timestamp': seconds(due),
+            'batch.kubernetes.io/cronjob-scheduled-timestamp': rfc3339(due),
           },
           ownerReferences: [ownerReference(cj, 'batch/v1', 'CronJob')],
         },
@@ -144,7 +143,7 @@ export async function syncCronJob(deps: KubeDeps, cluster: string, namespace: st
         active.push(made.object);
         await event('Normal', 'SuccessfulCreate', `Created job ${jobName}`);
       }
-      lastScheduleTime = seconds(due);
+      lastScheduleTime = rfc3339(due);
     }
   }
   const succeeded = jobs

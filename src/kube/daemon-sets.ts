@@ -1,7 +1,5 @@
-import { createOwnedPod, writeStatus } from './owned-pods.js';
+import { createOwnedPod, deleteOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
-import { deleteObject } from './delete.js';
-import { recordEvent } from './events.js';
 import { DAEMON_SET, NODE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { isActive, isAvailable, isReady, ownedBy, templateHash } from './owners.js';
@@ -54,18 +52,8 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
     const node = (p['spec'] as { nodeName?: string }).nodeName ?? '';
     byNode.set(node, [...(byNode.get(node) ?? []), p]);
   }
-  const remove = async (p: KubeObject) => {
-    await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
-    await recordEvent(
-      deps,
-      cluster,
-      ds,
-      'Normal',
-      'SuccessfulDelete',
-      `Deleted pod: ${metaOf(p).name ?? ''}`,
-      'daemonset-controller',
-    );
-  };
+  const remove = (p: KubeObject) =>
+    deleteOwnedPod(deps, cluster, ds, p, 'daemonset-controller', `Deleted pod: ${metaOf(p).name ?? ''}`);
   for (const [node, list] of byNode) if (!nodes.includes(node)) for (const p of list) await remove(p);
   const now = deps.clock.now().getTime();
   const outdated = (p: KubeObject) => metaOf(p).labels?.[HASH] !== hash;

@@ -8,6 +8,7 @@ import { createObject, updateObject } from './objects.js';
 import { specOf } from './pod-rules.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { serviceSpecOf, type ServicePort } from './service-rules.js';
+import { isReady } from './owners.js';
 
 /**
  * The endpoints and endpoint-slice controllers as one: for each Service with a selector, the
@@ -26,11 +27,6 @@ interface Endpoint {
   terminating: boolean;
   ports: { name?: string; port: number; protocol: string }[];
 }
-
-const podReady = (pod: KubeObject) =>
-  (((pod['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find(
-    (c) => c.type === 'Ready',
-  )?.status ?? 'False') === 'True';
 
 /** The port a service port's targetPort names in a pod: a number, or a container port's name. */
 function targetIn(pod: KubeObject, p: ServicePort): number | undefined {
@@ -56,7 +52,7 @@ function endpointsOf(service: KubeObject, pods: KubeObject[]): Endpoint[] {
     out.push({
       ip: st.podIP,
       pod,
-      ready: podReady(pod) || s.publishNotReadyAddresses === true,
+      ready: isReady(pod) || s.publishNotReadyAddresses === true,
       terminating: Boolean(metaOf(pod).deletionTimestamp),
       ports,
     });

@@ -3,6 +3,7 @@ import { recordEvent } from './events.js';
 import { POD } from './kinds.js';
 import { kubeObjects, metaOf, type KubeObject } from './object.js';
 import { createObject } from './objects.js';
+import { deleteObject } from './delete.js';
 import { ownerReference } from './owners.js';
 
 /** A workload's pod template, as the ReplicaSet, Job and DaemonSet controllers read it. */
@@ -70,4 +71,18 @@ export async function writeStatus(deps: KubeDeps, key: string, uid: string, stat
     if (JSON.stringify(e.value.object['status']) === JSON.stringify(status)) return;
     tx.put(kubeObjects, { key, object: { ...e.value.object, status } });
   });
+}
+
+/** Deletes one of an owner's pods and records the owner's SuccessfulDelete event (`message`: its words). */
+export async function deleteOwnedPod(
+  deps: KubeDeps,
+  cluster: string,
+  owner: KubeObject,
+  pod: KubeObject,
+  component: string,
+  message: string,
+): Promise<void> {
+  const scope = { cluster, kind: POD, namespace: metaOf(owner).namespace as string };
+  await deleteObject(deps, scope, metaOf(pod).name as string).catch(() => undefined);
+  await recordEvent(deps, cluster, owner, 'Normal', 'SuccessfulDelete', message, component);
 }

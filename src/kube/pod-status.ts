@@ -1,12 +1,12 @@
 import type { TaskStateMessage } from '../wire/index.js';
 import { metaOf, type KubeObject } from './meta.js';
 import { specOf } from './pod-rules.js';
+import { rfc3339 } from './write-rules.js';
 
 /** A host's report on a pod's workload, as the agent sends it. */
 export type PodReport = Omit<TaskStateMessage, 'type' | 'cluster'>;
 
-const iso = (ms: number | undefined) =>
-  ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : rfc3339(ms));
 
 type ReportedContainer = PodReport['containers'][number];
 

@@ -3,6 +3,7 @@ import type { KubeDeps } from './deps.js';
 import { NODE, POD } from './kinds.js';
 import { listObjects } from './list.js';
 import { metaOf, objectKey, type KubeObject } from './object.js';
+import { rfc3339 } from './write-rules.js';
 
 /** A pod's use over the interval between its host's last two readings (what metrics.k8s.io serves). */
 export interface PodUse {
@@ -82,7 +83,6 @@ export function metricsRead(
     return u ? [{ pod: p, u }] : [];
   });
   const window = (u: PodUse) => `${Math.max(1, Math.round(u.windowMs / 1000))}s`;
-  const stamp = (at: number) => new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
   let items: KubeObject[];
   if (q.kind === 'PodMetrics') {
     items = used.map(({ pod, u }) => {
@@ -94,8 +94,8 @@ export function metricsRead(
           i === 0 ? { cpu: cpuQuantity(u.cpuCores), memory: memoryQuantity(u.memoryBytes) } : { cpu: '0', memory: '0' },
       }));
       return {
-        metadata: { name: m.name, namespace: m.namespace, creationTimestamp: stamp(now), labels: m.labels ?? {} },
-        timestamp: stamp(u.at),
+        metadata: { name: m.name, namespace: m.namespace, creationTimestamp: rfc3339(now), labels: m.labels ?? {} },
+        timestamp: rfc3339(u.at),
         window: window(u),
         containers,
       };
@@ -107,8 +107,8 @@ export function metricsRead(
       const mine = used.filter(({ pod }) => (pod['spec'] as { nodeName?: string }).nodeName === name);
       const latest = mine.reduce((a, { u }) => Math.max(a, u.at), 0) || now;
       return {
-        metadata: { name, creationTimestamp: stamp(now), labels: metaOf(n).labels ?? {} },
-        timestamp: stamp(latest),
+        metadata: { name, creationTimestamp: rfc3339(now), labels: metaOf(n).labels ?? {} },
+        timestamp: rfc3339(latest),
         window: mine[0] ? window(mine[0].u) : '20s',
         // The node's use as its pods' sum (the host's own processes are not counted).
         usage: {

@@ -1,10 +1,8 @@
 import { scaled } from './apps-rules.js';
 import type { KubeDeps } from './deps.js';
-import { deleteObject } from './delete.js';
-import { recordEvent } from './events.js';
 import { POD, STATEFUL_SET } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { createOwnedPod, writeStatus, type PodTemplate } from './owned-pods.js';
+import { createOwnedPod, deleteOwnedPod, writeStatus, type PodTemplate } from './owned-pods.js';
 import { isAvailable, isReady, ownedBy, templateHash } from './owners.js';
 
 const HASH = 'controller-revision-hash';
@@ -49,18 +47,15 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
     const m = ownedBy(p, uid) ? /-(\d{1,9})$/.exec(metaOf(p).name ?? '') : null;
     if (m && metaOf(p).name === `${name}-${m[1] as string}`) pods.set(Number(m[1]), p);
   }
-  const remove = async (p: KubeObject) => {
-    await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
-    await recordEvent(
+  const remove = (p: KubeObject) =>
+    deleteOwnedPod(
       deps,
       cluster,
       sts,
-      'Normal',
-      'SuccessfulDelete',
-      `delete Pod ${metaOf(p).name ?? ''} in StatefulSet ${name} successful`,
+      p,
       COMPONENT,
+      `delete Pod ${metaOf(p).name ?? ''} in StatefulSet ${name} successful`,
     );
-  };
   const make = async (i: number) => {
     const podName = `${name}-${i}`;
     await createOwnedPod(

@@ -142,8 +142,8 @@ export function updatedObject(scope: Scope, next: KubeObject, prev: KubeObject):
 
 /** RFC 3339 to the second, as metav1.Time is written. */
 export function timestamp(deps: KubeDeps): string {
-  return deps.clock
-    .now()
-    .toISOString()
-    .replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(deps.clock.now().getTime());
 }
+
+/** A time (ms) in RFC 3339 to the second, as metav1.Time is written. */
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
