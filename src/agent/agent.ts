@@ -28,6 +28,8 @@ import { TaskRunner } from './task-runner.js';
 import { FinishedTasks, notRunHere } from './finished-tasks.js';
 import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
 import { ServiceProxy } from './service-proxy.js';
+import { ExecSessions } from './exec-sessions.js';
+import { connectPort } from './port-connection.js';
 import { ClusterDns } from './cluster-dns.js';
 import { loopbackAddresses } from './runtime/network.js';
 import { parseResolvConf } from './runtime/resolv-conf.js';
@@ -60,6 +62,7 @@ export class Agent {
   private readonly shipper: LogShipper;
   private readonly taskEndpoint: TaskEndpoint;
   private readonly services: ServiceProxy;
+  private readonly execs: ExecSessions;
   private stopped = false;
   /** Whether a connection to the control plane ever opened (so a failure is "lost", not "cannot connect"). */
   private connectedOnce = false;
@@ -94,6 +97,14 @@ export class Agent {
       hostCallerCheck,
     );
     this.services = new ServiceProxy(loopbackAddresses, new ClusterDns(hostResolvers, logger), logger);
+    this.execs = new ExecSessions({
+      runtime: this.runtime,
+      connect: (host, port) => connectPort(host, port),
+      tasksDir: this.tasksDir,
+      task: (id) => this.runners.get(id)?.task,
+      send: (m) => this.send(m),
+      logger,
+    });
     this.images = new ImageStore(
       join(config.dataDir, 'images'),
       new RegistryClient(
@@ -250,9 +261,12 @@ export class Agent {
       else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
       else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
       else if (msg.type === 'routes') void this.services.apply(msg.routes);
+      else if (msg.type === 'exec-start') this.execs.start(msg).catch(failed);
+      else if (msg.type === 'exec-input') this.execs.input(msg);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
     ws.on('close', () => {
+      this.execs.hangUpAll();
       if (this.stopped) return;
       // Say what happened: a connection that never opened was not lost, and its cause is the news.
       if (opened)

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { PulledImage } from './images/image-store.js';
-import type { ContainerSpec, Probe, WorkloadSpec } from '../wire/index.js';
+import type { ContainerSpec, Probe, TerminalSize, WorkloadSpec } from '../wire/index.js';
+import type { ExecProcess } from './runtime/exec-process.js';
 import type { ContainerRuntime, ExitStatus } from './runtime/runtime.js';
 import type { NetworkProber, ProbeTarget } from './net-probes.js';
 import type { TaskPlatform } from './task-platform.js';
@@ -23,6 +24,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly calls: string[] = [];
   /** Containers (by id) that do not exit on SIGTERM. */
   readonly ignoreTerm = new Set<string>();
+  /** The streamed commands started (kubectl exec), in order. */
+  readonly streams: FakeExecProcess[] = [];
   /** What `exec` answers for a container (by id); 0 when unset. */
   readonly probeAnswers = new Map<string, number>();
 
@@ -56,6 +59,12 @@ export class FakeRuntime implements ContainerRuntime {
     this.calls.push(`exec ${this.name(id)} ${args.join(' ')}`);
     return this.probeAnswers.get(id) ?? 0;
   }
+  async openExec(id: string, process: object, processFile: string, tty: boolean): Promise<ExecProcess> {
+    this.calls.push(`exec-stream ${this.name(id)}${tty ? ' tty' : ''}`);
+    const p = new FakeExecProcess(process, processFile);
+    this.streams.push(p);
+    return p;
+  }
   async exitStatus(dir: string): Promise<ExitStatus | undefined> {
     return [...this.containers.values()].find((c) => c.dir === dir)?.exit;
   }
@@ -67,6 +76,46 @@ export class FakeRuntime implements ContainerRuntime {
     if (!c || c.state === 'stopped') return;
     c.state = 'stopped';
     c.exit = { code, oomKilled };
+  }
+}
+
+/** A streamed command's twin: the test makes it print and exit, and reads what it was sent. */
+export class FakeExecProcess implements ExecProcess {
+  readonly input: Buffer[] = [];
+  readonly sizes: TerminalSize[] = [];
+  ended = false;
+  hungUp = false;
+  private out?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
+  private readonly exits: ((code: number) => void)[] = [];
+
+  constructor(
+    readonly process: object,
+    readonly processFile: string,
+  ) {}
+
+  onOutput(l: (stream: 'stdout' | 'stderr', data: Buffer) => void): void {
+    this.out = l;
+  }
+  onExit(l: (code: number) => void): void {
+    this.exits.push(l);
+  }
+  write(data: Buffer): void {
+    this.input.push(data);
+  }
+  end(): void {
+    this.ended = true;
+  }
+  resize(size: TerminalSize): void {
+    this.sizes.push(size);
+  }
+  hangUp(): void {
+    this.hungUp = true;
+  }
+  print(stream: 'stdout' | 'stderr', data: Buffer | string): void {
+    this.out?.(stream, Buffer.from(data));
+  }
+  exit(code: number): void {
+    for (const l of this.exits) l(code);
   }
 }
 

@@ -6,6 +6,9 @@ import {
   type AgentMessage,
   type Hello,
   type LogEventMessage,
+  type ExecHandle,
+  type ExecListener,
+  type ExecRequest,
   type LogsRequest,
   type ServerMessage,
   type TaskSpec,
@@ -25,6 +28,7 @@ import { recordUsage } from './task-usage.js';
 import { taskRoleCredentials } from './task-credentials.js';
 import { applyTaskState } from './tasks/task-state.js';
 import { ForeignFeed } from './foreign-workloads.js';
+import { ExecChannels } from './exec-channels.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
 /** The transport the gateway speaks through (a websocket in production, a twin in tests). */
@@ -62,6 +66,7 @@ export class AgentSession implements LogSource {
     { resolve: (e: LogEventMessage[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private seq = 0;
+  private readonly execs: ExecChannels;
   /** The messages being handled, in order. */
   private inbox: Promise<void> = Promise.resolve();
   /** Each task's spec as last sent, so a delta carries only what changed. */
@@ -90,6 +95,7 @@ export class AgentSession implements LogSource {
     private readonly options: AgentGatewayOptions,
   ) {
     this.router = options.router ?? new TaskRouter(deps.store, options.logger);
+    this.execs = new ExecChannels((m) => this.conn.send(m));
     this.armSilenceTimer();
   }
 
@@ -177,7 +183,9 @@ export class AgentSession implements LogSource {
         requestId: msg.requestId,
         ...(await taskRoleCredentials(this.deps, this.instance, msg.taskId)),
       });
-    } else if (msg.type === 'logs') {
+    } else if (msg.type === 'exec-output') this.execs.onOutput(msg);
+    else if (msg.type === 'exec-exit') this.execs.onExit(msg);
+    else if (msg.type === 'logs') {
       const r = this.requests.get(msg.requestId);
       if (!r) return;
       this.requests.delete(msg.requestId);
@@ -185,6 +193,11 @@ export class AgentSession implements LogSource {
       if (msg.error) r.reject(unavailable(msg.error));
       else r.resolve(msg.events);
     }
+  }
+
+  /** Runs a command in a container of one of the host's workloads, streamed both ways. */
+  openExec(q: ExecRequest, listener: ExecListener): ExecHandle {
+    return this.execs.start(q, listener);
   }
 
   /** Asks the agent for lines of a container's log. */
@@ -358,6 +371,7 @@ export class AgentSession implements LogSource {
       r.reject(unavailable('The agent disconnected.'));
     }
     this.requests.clear();
+    this.execs.closeAll('The agent disconnected.');
     // After what the agent sent last (a hello still registering, a final report).
     this.inbox = this.inbox.then(async () => {
       const inst = this.instance;

@@ -1,5 +1,5 @@
 import { invalidParameter, notFound, unavailable } from '../kernel/index.js';
-import type { LogEventMessage, LogsRequest } from '../wire/index.js';
+import type { ExecHandle, ExecListener, ExecRequest, LogEventMessage, LogsRequest } from '../wire/index.js';
 import { clusterName } from './clusters.js';
 import type { ControlPlaneDeps } from './deps.js';
 import { hostOf } from './tasks/put-task.js';
@@ -7,9 +7,10 @@ import { findTask } from './tasks/tasks.js';
 import { taskDefinitionKey, taskDefinitions } from './tables.js';
 import { taskDefinitionOfArn } from './arns.js';
 
-/** What an agent session offers for reading logs. */
+/** What an agent session offers others: its containers' logs read, commands run in them. */
 export interface LogSource {
   requestLogs(q: Omit<LogsRequest, 'type' | 'requestId'>): Promise<LogEventMessage[]>;
+  openExec(q: ExecRequest, listener: ExecListener): ExecHandle;
 }
 
 /** The connected agents, by `<cluster>/<containerInstanceId>`. */

@@ -19,7 +19,13 @@ const SUBRESOURCES: Readonly<
   Record<string, { name: string; kind: { group: string; version: string; kind: string }; verbs: string[] }[]>
 > = {
   pods: [
+    { name: 'exec', kind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
     { name: 'log', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
+    {
+      name: 'portforward',
+      kind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' },
+      verbs: ['create', 'get'],
+    },
     { name: 'status', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },
   ],
   deployments: [

@@ -15,7 +15,16 @@ export {
 } from './kinds.js';
 export { selectorString, type LabelSelectorSpec } from './label-selector.js';
 export { metaOf, type KubeObject, type Scope } from './object.js';
-export { PodHosts, HOST_ID_ANNOTATION, type PodLogSource } from './pod-hosts.js';
+export {
+  PodHosts,
+  HOST_ID_ANNOTATION,
+  type ExecHandle,
+  type ExecListener,
+  type ExecRequest,
+  type PodExecSource,
+  type PodLogSource,
+  type TerminalSize,
+} from './pod-hosts.js';
 export { workloadIdOf } from './pod-workload.js';
 export { type HostSource, type KubeHost } from './nodes.js';
 export { startPodControllers } from './controllers.js';

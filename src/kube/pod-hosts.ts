@@ -1,5 +1,5 @@
 import type { Logger } from '../kernel/index.js';
-import type { WorkloadSpec } from '../wire/index.js';
+import type { ExecHandle, ExecListener, ExecRequest, WorkloadSpec } from '../wire/index.js';
 import type { KubeDeps } from './deps.js';
 import { CONFIG_MAP, NODE, POD, SECRET } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject, type StoredObject } from './object.js';
@@ -288,4 +288,12 @@ export interface PodLogSource {
     container: string,
     q: { limit?: number; fromEnd?: boolean; startTime?: number },
   ): Promise<{ timestamp: number; stream: string; message: string }[]>;
+}
+
+/** What a streamed command's two ends say to each other (the agent wire's words). */
+export type { ExecHandle, ExecListener, ExecRequest, TerminalSize } from '../wire/index.js';
+
+/** Where commands run in a pod's containers (kubectl exec): the agent of the host that runs it. */
+export interface PodExecSource {
+  open(hostId: string, q: ExecRequest, listener: ExecListener): ExecHandle;
 }

@@ -45,12 +45,9 @@ export function mountAgentEndpoint(
   // One watch of a region's tasks table, shared by the sessions of that region's agents.
   const routers = new Map<string, TaskRouter>();
   const live = new Map<WebSocket, AgentSession>();
-  app.server.on('upgrade', (req, socket, head) => {
+  app.upgrades.add(AGENT_PATH, (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== AGENT_PATH) {
-      socket.destroy();
-      return;
-    }
+    if (url.pathname !== AGENT_PATH) return refuse(socket, '404 Not Found', `${url.pathname} is not served`);
     const deps = regionDeps(url.searchParams.get('region') ?? undefined);
     if (!deps) {
       refuse(socket, '400 Bad Request', `'${url.searchParams.get('region')}' is not a region`);

@@ -5,8 +5,16 @@ import { credentialOf, decider, sessionExpired } from '../iam/index.js';
 import { registryAuthorization } from './registry-authz.js';
 import { type Clock, newRequestId, type Logger } from '../kernel/index.js';
 import { type RegistryDeps, registryPlugin } from '../registry/index.js';
-import { kubeApiPlugin } from '../kube-api/index.js';
-import { KUBE_CLUSTER, type KubeDeps, type PodHosts, type PodLogSource, type PodUsage } from '../kube/index.js';
+import { kubeApiPlugin, podStreamsUpgrade } from '../kube-api/index.js';
+import {
+  KUBE_CLUSTER,
+  type KubeDeps,
+  type PodExecSource,
+  type PodHosts,
+  type PodLogSource,
+  type PodUsage,
+} from '../kube/index.js';
+import { UpgradeRoutes } from './upgrades.js';
 import type { BerthConfig } from './config.js';
 import { Regions } from './regions.js';
 import { version } from './version.js';
@@ -23,7 +31,7 @@ export interface AppDeps {
   /** Every region served, the default one being `registry` and `controlPlane` (default: only that one). */
   regions?: Regions;
   /** The Kubernetes face (berth.ts makes it with the agents' sessions); without: objects only, no pods run. */
-  kube?: { deps: KubeDeps; pods?: PodHosts; logs?: PodLogSource; usage?: PodUsage };
+  kube?: { deps: KubeDeps; pods?: PodHosts; logs?: PodLogSource; exec?: PodExecSource; usage?: PodUsage };
 }
 
 export const SOCKET_IDLE_MS = 30_000;
@@ -50,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: REQUEST_TIMEOUT_MS,
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  app.decorate('upgrades', new UpgradeRoutes(app.server));
   if (deps.config.auth === 'strict') {
     // In strict mode nothing under /_berth acts for an unauthenticated caller. Health and the
     // signed layer links (which carry their own signature) stay open.
@@ -80,6 +89,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(kube.logs ? { logs: kube.logs } : {}),
     ...(kube.usage ? { usage: (name: string) => (name === KUBE_CLUSTER ? kube.usage : undefined) } : {}),
   });
+  // kubectl exec and port-forward: protocol upgrades, which never reach the plugin's routes.
+  app.upgrades.add(
+    '/k8s/',
+    podStreamsUpgrade({
+      strict: deps.config.auth === 'strict',
+      cluster: (name: string) => (name === KUBE_CLUSTER ? kube.deps : undefined),
+      ...(kube.pods ? { pods: (name: string) => (name === KUBE_CLUSTER ? kube.pods : undefined) } : {}),
+      ...(kube.exec ? { exec: kube.exec } : {}),
+    }),
+  );
   await app.register(registryPlugin, {
     deps: deps.registry,
     region: (name: string) => regions.get(name)?.registry,

@@ -13,6 +13,7 @@ import {
   ServiceRoutesView,
   type HostSource,
   type KubeDeps,
+  type PodExecSource,
   type PodLogSource,
 } from '../kube/index.js';
 
@@ -50,6 +51,13 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
       return session.requestLogs({ taskId: workloadId, container, ...q });
     },
   };
+  const exec: PodExecSource = {
+    open(hostId, q, listener) {
+      const session = sessions.get(NODE_POOL, hostId);
+      if (!session) throw new Error(`the agent of node host ${hostId} is not connected`);
+      return session.openExec(q, listener);
+    },
+  };
   const routes = new ServiceRoutesView(deps, KUBE_CLUSTER);
   const usage = new PodUsage((id) => pods.podKey(id));
   // The gateway sends hosts the pods bound to their nodes and the Services' routes, and hands
@@ -68,5 +76,5 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
     },
     watchRoutes: (l) => routes.watch(l),
   };
-  return { deps, pods, hosts, logs, routes, usage };
+  return { deps, pods, hosts, logs, exec, routes, usage };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceRoutes } from './service-routes.js';
+import { execExitSchema, execOutputSchema, type ExecInput, type ExecStart } from './exec-stream.js';
 import type { WorkloadSpec } from './workload.js';
 import {
   CONTAINER_STATES,
@@ -195,6 +196,8 @@ export const agentMessageSchema = z.discriminatedUnion('type', [
   taskStateSchema,
   logsSchema,
   logBatchSchema,
+  execOutputSchema,
+  execExitSchema,
   z.object({ type: z.literal('heartbeat') }),
 ]);
 
@@ -243,6 +246,8 @@ export type ServerMessage =
   | { type: 'credentials'; requestId: string; credentials?: RoleCredentials; error?: string }
   /** The virtual addresses and cluster DNS every host serves (service-routes.ts), whole. */
   | { type: 'routes'; routes: ServiceRoutes }
+  | ExecStart
+  | ExecInput
   | { type: 'error'; message: string };
 
 export interface RoleCredentials {

@@ -4,3 +4,4 @@ export * from './agent-protocol.js';
 export * from './workload.js';
 export * from './workload-state.js';
 export * from './service-routes.js';
+export * from './exec-stream.js';

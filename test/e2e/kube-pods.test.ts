@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { sleep } from './harness.js';
@@ -660,5 +661,84 @@ describe('Kubernetes pods on berth’s agent', () => {
       `hello|blue|s3cret|configured|configured\nip=${ip}\nhello\ns3cret\ntier="front"\nread-only\n`,
     );
     await k.ok(['delete', 'pod/configured', 'configmap/settings', 'secret/creds']);
+  });
+
+  it('runs commands in a pod with kubectl exec (input, exit codes, a terminal through a pty) and reaches it with port-forward', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'shell' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            env: [{ name: 'FLAVOR', value: 'berry' }],
+            command: [
+              'sh',
+              '-c',
+              'mkdir -p /www && echo served from $(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www',
+            ],
+          },
+        ],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    await until(
+      'shell Running',
+      () => jsonpath(['get', 'pod', 'shell'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    // Output on both streams, the container's own environment, and the exit code as kubectl's own.
+    const failed = await k.kubectl(['exec', 'shell', '--', 'sh', '-c', 'echo out $FLAVOR; echo err >&2; exit 3']);
+    assert.equal(failed.code, 3);
+    assert.equal(failed.stdout, 'out berry\n');
+    assert.match(failed.stderr, /^err\ncommand terminated with exit code 3\n$/);
+    // Input to the end, then the command's answer.
+    const upper = await k.kubectl(['exec', '-i', 'shell', '--', 'sh', '-c', 'tr a-z A-Z; echo done'], 'hello\nworld\n');
+    assert.equal(upper.code, 0, upper.stderr);
+    assert.equal(upper.stdout, 'HELLO\nWORLD\ndone\n');
+    // kubectl exec -it, its terminal a pty that script(1) makes: the command has a terminal, of
+    // the size kubectl's own has once kubectl has sent it.
+    const term = await new Promise<{ code: number; out: string }>((resolve) => {
+      const inner = `stty rows 30 cols 100; kubectl exec -it shell -- sh -c 'tty; read line; echo got:$line; stty size; exit 4'`;
+      const child = spawn('script', ['-qec', inner, '/dev/null'], {
+        env: { ...process.env, KUBECONFIG: k.kubeconfig },
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      setTimeout(() => child.stdin.write('hello\n'), 1500);
+      child.once('exit', (code) => resolve({ code: code ?? -1, out }));
+    });
+    assert.match(term.out, /\/dev\/pts\/\d+/, term.out);
+    assert.match(term.out, /got:hello\r?\n/, term.out);
+    assert.match(term.out, /30 100/, term.out);
+    assert.equal(term.code, 4, term.out);
+    // Refusals in the API server's words.
+    const nope = await k.kubectl(['exec', 'shell', '-c', 'other', '--', 'sh']);
+    assert.notEqual(nope.code, 0);
+    assert.match(nope.stderr, /container other is not valid for pod shell|container other not found in pod shell/);
+    // port-forward: a local port reaching the pod's 8080, for more than one connection.
+    const pf = k.follow(['port-forward', 'pod/shell', ':8080']);
+    try {
+      const line = await until(
+        'forwarding',
+        async () => pf.output(),
+        (v) => /Forwarding from 127\.0\.0\.1:\d+ -> 8080/.test(v),
+        30,
+      );
+      const local = Number(/127\.0\.0\.1:(\d+) -> 8080/.exec(line)?.[1]);
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`http://127.0.0.1:${local}/`);
+        assert.equal(res.status, 200);
+        assert.equal(await res.text(), 'served from shell\n');
+      }
+      assert.match(pf.output(), /Handling connection for 8080/);
+    } finally {
+      pf.stop();
+    }
+    await k.ok(['delete', 'pod', 'shell']);
   });
 });

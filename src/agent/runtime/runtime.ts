@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { processAlive } from '../../kernel/index.js';
 import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
+import { spawnExec, type ExecProcess } from './exec-process.js';
 import { awaitCreated, spawnConmon, type MonitorPaths } from './conmon.js';
 import { WarmMonitors } from './warm-monitors.js';
 
@@ -59,6 +60,11 @@ export interface ContainerRuntime {
   delete(id: string): Promise<void>;
   /** Runs a command in a running container; resolves with its exit code. */
   exec(id: string, args: string[], timeoutMs: number): Promise<number>;
+  /**
+   * Starts a command in a running container with its input and output streamed (kubectl exec):
+   * `process` is its OCI process, written to `processFile` for the runtime to read.
+   */
+  openExec(id: string, process: object, processFile: string, tty: boolean): Promise<ExecProcess>;
   /** The exit status recorded in a container's directory, once it has exited. */
   exitStatus(dir: string): Promise<ExitStatus | undefined>;
   /** After a container that never started is deleted: clears what its monitor left in `dir`. */
@@ -241,6 +247,13 @@ export class Runtime implements ContainerRuntime {
         resolve(code ?? 1);
       });
     });
+  }
+
+  async openExec(id: string, process: object, processFile: string, tty: boolean): Promise<ExecProcess> {
+    await writeFile(processFile, JSON.stringify(process), { mode: 0o600 });
+    const p = spawnExec(this.o.binary, this.rt, id, processFile, tty);
+    p.onExit(() => void rm(processFile, { force: true }));
+    return p;
   }
 
   /** The exit status conmon recorded, once the container has exited. */

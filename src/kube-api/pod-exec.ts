@@ -1,0 +1,123 @@
+import type { WebSocket } from 'ws';
+import { invalidParameter } from '../kernel/index.js';
+import type { ExecHandle, PodExecSource, TerminalSize } from '../kube/index.js';
+import type { PodTarget } from './pod-target.js';
+
+/**
+ * The channel protocols of `pods/<name>/exec`, best first: each websocket message is one channel
+ * byte and its data. v5 adds closing a channel (255, then the channel): kubectl 1.30+ speaks only
+ * v5; the Python client speaks v4.
+ */
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const RESIZE = 4;
+const CLOSE = 255;
+
+const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
+
+const flag = (q: URLSearchParams, name: string) => {
+  const v = q.get(name);
+  return v === 'true' || v === '1';
+};
+
+/** What an exec request asks for, checked against the pod as the API server checks it. */
+export function execTarget(p: PodTarget, q: URLSearchParams) {
+  const spec = p.pod['spec'] as { containers: { name: string }[]; initContainers?: { name: string }[] };
+  const command = q.getAll('command');
+  if (command.length === 0) throw bad('you must specify at least one command for the container');
+  const io = { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
+  if (!io.stdin && !io.stdout && !io.stderr) throw bad('you must specify at least 1 of stdin, stdout, stderr');
+  const container = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]?.name : undefined);
+  if (!container)
+    throw bad(
+      `a container name must be specified for pod ${p.name}, choose one of: [${spec.containers.map((c) => c.name).join(' ')}]`,
+    );
+  const names = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
+  if (!names.includes(container)) throw bad(`container ${container} is not valid for pod ${p.name}`);
+  return { hostId: p.hostId, taskId: p.taskId, container, command, ...io };
+}
+
+export type ExecTarget = ReturnType<typeof execTarget>;
+
+/** The exit's Status on the error channel: Success, or the kubelet's NonZeroExitCode with the code. */
+export function exitStatus(command: string[], outcome: { code: number } | { error: string }): object {
+  if ('code' in outcome && outcome.code === 0) return { metadata: {}, status: 'Success' };
+  if ('code' in outcome)
+    return {
+      metadata: {},
+      status: 'Failure',
+      message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${outcome.code}`,
+      reason: 'NonZeroExitCode',
+      details: { causes: [{ reason: 'ExitCode', message: String(outcome.code) }] },
+    };
+  return { metadata: {}, status: 'Failure', message: outcome.error, reason: 'InternalError' };
+}
+
+/** A resize message's size (`{"Width":…,"Height":…}`), or undefined for anything else (0×0 included). */
+export function parseSize(data: Buffer): TerminalSize | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(data.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const w = Object.hasOwn(o, 'Width') ? o['Width'] : undefined;
+  const h = Object.hasOwn(o, 'Height') ? o['Height'] : undefined;
+  // A size of 0 is what a client without a terminal of its own reads: the terminal keeps its size.
+  const ok = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 65535;
+  return ok(w) && ok(h) ? { width: w, height: h } : undefined;
+}
+
+/**
+ * `pods/<name>/exec` (kubectl exec) once upgraded: the command runs on the pod's node through its
+ * agent; input, output and resizes go through as channels, and the exit ends the stream with a
+ * Status on the error channel.
+ */
+export function runExec(ws: WebSocket, source: PodExecSource, t: ExecTarget): void {
+  const v5 = ws.protocol === EXEC_PROTOCOLS[0];
+  const frame = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.of(channel), data]));
+  let ended = false;
+  const end = (outcome: { code: number } | { error: string }) => {
+    if (ended) return;
+    ended = true;
+    frame(ERROR, Buffer.from(JSON.stringify(exitStatus(t.command, outcome))));
+    ws.close(1000);
+  };
+  let handle: ExecHandle;
+  try {
+    handle = source.open(
+      t.hostId,
+      { taskId: t.taskId, container: t.container, command: t.command, tty: t.tty, stdin: t.stdin },
+      {
+        output: (stream, data) => {
+          if (ended) return;
+          if (stream === 'stdout' ? t.stdout : t.stderr) frame(stream === 'stdout' ? STDOUT : STDERR, data);
+        },
+        exit: end,
+      },
+    );
+  } catch (e) {
+    return end({ error: (e as Error).message });
+  }
+  ws.on('message', (raw: Buffer, isBinary) => {
+    const data = isBinary ? raw : Buffer.from(raw.toString('utf8'));
+    if (data.length === 0) return;
+    const channel = data[0];
+    const body = data.subarray(1);
+    if (channel === STDIN && t.stdin && body.length > 0) handle.write(body);
+    else if (channel === RESIZE && t.tty) {
+      const size = parseSize(body);
+      if (size) handle.resize(size);
+    } else if (channel === CLOSE && v5 && body[0] === STDIN) handle.eof();
+  });
+  ws.on('close', () => {
+    ended = true;
+    handle.hangUp();
+  });
+  ws.on('error', () => ws.terminate());
+}

@@ -1,0 +1,113 @@
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { PodExecSource } from '../kube/index.js';
+import type { PodTarget } from './pod-target.js';
+import { SpdySession, type SpdyStream, type SpdyTransport } from './spdy.js';
+
+/** The websocket subprotocol kubectl 1.30+ asks for first: SPDY/3.1 carried in binary messages. */
+export const PORT_FORWARD_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
+const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+
+/**
+ * One port-forward session (the kubelet's side of `portforward.k8s.io`): for each connection kubectl
+ * accepts locally it opens two streams with one `requestID`, an error stream and a data stream,
+ * both naming the pod's `port`. Once both are there, the pod's node connects to that port in the
+ * pod's network and the data stream carries the connection's bytes; what went wrong is written to
+ * the error stream, and both end when the connection does.
+ */
+export function portForwardSession(transport: SpdyTransport, source: PodExecSource, p: PodTarget): SpdySession {
+  const pairs = new Map<string, { error?: SpdyStream; data?: SpdyStream }>();
+  const open = new Set<{ hangUp: () => void }>();
+  const session = new SpdySession(
+    transport,
+    (s) => {
+      const type = s.headers.get('streamtype');
+      const id = s.headers.get('requestid') ?? '';
+      if ((type !== 'error' && type !== 'data') || pairs.size > 1000) return s.cancel();
+      const pair = pairs.get(id) ?? {};
+      if (pair[type]) return s.cancel();
+      pair[type] = s;
+      pairs.set(id, pair);
+      const { error, data } = pair;
+      if (!error || !data) return;
+      pairs.delete(id);
+      const entry: { hangUp: () => void } = { hangUp: () => undefined };
+      open.add(entry);
+      entry.hangUp = forward(source, p, s.headers.get('port') ?? '', error, data, () => open.delete(entry));
+    },
+    () => {
+      for (const e of open) e.hangUp();
+    },
+  );
+  return session;
+}
+
+/** Forwards one connection; returns how to hang it up. */
+function forward(
+  source: PodExecSource,
+  p: PodTarget,
+  portText: string,
+  error: SpdyStream,
+  data: SpdyStream,
+  done: () => void,
+): () => void {
+  const fail = (why: string) => {
+    error.write(Buffer.from(`error forwarding port ${portText} to pod ${p.name}, uid ${p.uid}: ${why}`));
+    error.end();
+    data.end();
+    done();
+  };
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+  if (port < 1 || port > 65535) {
+    fail(`invalid port "${portText}"`);
+    return () => undefined;
+  }
+  let handle;
+  try {
+    handle = source.open(
+      p.hostId,
+      { taskId: p.taskId, container: '', command: [], tty: false, stdin: true, port },
+      {
+        output: (_stream, d) => data.write(d),
+        exit: (outcome) => {
+          if ('error' in outcome) return fail(outcome.error);
+          data.end();
+          error.end();
+          done();
+        },
+      },
+    );
+  } catch (e) {
+    fail((e as Error).message);
+    return () => undefined;
+  }
+  const h = handle;
+  data.onData((d) => h.write(d));
+  data.onEnd(() => h.eof());
+  data.onReset(() => h.hangUp());
+  return () => h.hangUp();
+}
+
+/** Over a websocket (`SPDY/3.1+portforward.k8s.io`): each binary message is a piece of the SPDY stream. */
+export function portForwardOverWebsocket(ws: WebSocket, source: PodExecSource, p: PodTarget): void {
+  const session = portForwardSession({ write: (d) => ws.send(d), close: () => ws.close(1000) }, source, p);
+  ws.on('message', (d: Buffer) => session.receive(d));
+  ws.on('close', () => session.close());
+  ws.on('error', () => ws.terminate());
+}
+
+/** After a raw `Upgrade: SPDY/3.1`: the socket is the SPDY stream. */
+export function portForwardOverSocket(socket: Duplex, head: Buffer, source: PodExecSource, p: PodTarget): void {
+  (socket as Socket).setTimeout?.(0);
+  (socket as Socket).setNoDelay?.(true);
+  socket.write(
+    'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
+      `X-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`,
+  );
+  const session = portForwardSession({ write: (d) => socket.write(d), close: () => socket.end() }, source, p);
+  if (head.length) session.receive(head);
+  socket.on('data', (d: Buffer) => session.receive(d));
+  socket.on('close', () => session.close());
+  socket.on('error', () => socket.destroy());
+}

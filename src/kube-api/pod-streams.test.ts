@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { connect as tcpConnect } from 'node:net';
+import { WebSocket } from 'ws';
+import { SpdyTestClient, wsClientFrame, WsFrameReader } from './test-spdy-client.js';
+import {
+  createObject,
+  getObject,
+  HOST_ID_ANNOTATION,
+  NODE,
+  POD,
+  PodHosts,
+  workloadIdOf,
+  type ExecListener,
+  type ExecRequest,
+  type PodExecSource,
+  type TerminalSize,
+} from '../kube/index.js';
+import { testKube } from '../kube/test-kube.js';
+
+import { exitStatus, parseSize } from './pod-exec.js';
+import { podStreamsUpgrade } from './pod-streams.js';
+
+const scope = { cluster: 'c', kind: POD, namespace: 'default' };
+
+/** A command twin: it answers input in capitals, keeps resizes, and exits 3 at end of input. */
+class EchoExec implements PodExecSource {
+  readonly requests: (ExecRequest & { hostId: string })[] = [];
+  readonly sizes: TerminalSize[] = [];
+  hungUp = 0;
+  open(hostId: string, q: ExecRequest, l: ExecListener) {
+    this.requests.push({ hostId, ...q });
+    if (q.port === 1) l.exit({ error: 'connect ECONNREFUSED' });
+    else if (q.port === undefined) l.output('stderr', Buffer.from('ready\n'));
+    return {
+      write: (d: Buffer) => l.output('stdout', Buffer.from(d.toString().toUpperCase())),
+      eof: () => l.exit({ code: q.port ? 0 : 3 }),
+      resize: (s: TerminalSize) => this.sizes.push(s),
+      hangUp: () => void this.hungUp++,
+    };
+  }
+}
+
+interface Session {
+  frames: Buffer[];
+  closed: Promise<void>;
+  ws: WebSocket;
+  protocol: string;
+}
+
+describe('pods/exec over websockets', () => {
+  let url = '';
+  let hosts: PodHosts;
+  const exec = new EchoExec();
+  const server = createServer();
+  let deps: Awaited<ReturnType<typeof testKube>>;
+
+  before(async () => {
+    deps = await testKube();
+    await createObject(
+      deps,
+      { cluster: 'c', kind: NODE },
+      {
+        kind: 'Node',
+        metadata: { name: 'box', annotations: { [HOST_ID_ANNOTATION]: 'h1' } },
+      },
+    );
+    const pod = (name: string, containers: string[]) =>
+      createObject(deps, scope, {
+        kind: 'Pod',
+        metadata: { name },
+        spec: { nodeName: 'box', containers: containers.map((c) => ({ name: c, image: 'app' })) },
+      });
+    await pod('p', ['main']);
+    await pod('two', ['a', 'b']);
+    hosts = new PodHosts(deps, 'c');
+    server.on(
+      'upgrade',
+      podStreamsUpgrade({ strict: false, cluster: (n) => (n === 'c' ? deps : undefined), pods: () => hosts, exec }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/k8s/c/api/v1/namespaces/default/pods`;
+  });
+  after(() => {
+    hosts.close();
+    server.close();
+  });
+
+  const metaUid = () => (getObject(deps, scope, 'p')['metadata'] as { uid?: string }).uid;
+
+  const connect = (path: string, protocols = ['v5.channel.k8s.io']) =>
+    new Promise<Session>((resolve, reject) => {
+      const ws = new WebSocket(`${url}/${path}`, protocols);
+      const frames: Buffer[] = [];
+      const closed = new Promise<void>((r) => ws.on('close', () => r()));
+      ws.on('message', (d: Buffer) => frames.push(d));
+      ws.on('open', () => resolve({ frames, closed, ws, protocol: ws.protocol }));
+      ws.on('unexpected-response', (_req, res: IncomingMessage) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => reject(Object.assign(new Error(body), { status: res.statusCode })));
+      });
+      ws.on('error', reject);
+    });
+
+  it('runs a command: input in, output and the exit status out, a resize passed on', async () => {
+    const s = await connect('p/exec?command=sh&command=-c&command=cat&stdin=true&stdout=true&stderr=true&tty=false');
+    assert.equal(s.protocol, 'v5.channel.k8s.io');
+    s.ws.send(Buffer.concat([Buffer.of(0), Buffer.from('hi')]));
+    s.ws.send(Buffer.concat([Buffer.of(4), Buffer.from('{"Width":100,"Height":30}')]));
+    s.ws.send(Buffer.of(255, 0));
+    await s.closed;
+    const pod = getObject(deps, scope, 'p');
+    assert.deepEqual(exec.requests[0], {
+      hostId: 'h1',
+      taskId: workloadIdOf(pod),
+      container: 'main',
+      command: ['sh', '-c', 'cat'],
+      tty: false,
+      stdin: true,
+    });
+    assert.deepEqual(
+      s.frames.map((f) => [f[0], f.subarray(1).toString()]),
+      [
+        [2, 'ready\n'],
+        [1, 'HI'],
+        [
+          3,
+          JSON.stringify({
+            metadata: {},
+            status: 'Failure',
+            message: 'command terminated with non-zero exit code: error executing command [sh -c cat], exit code 3',
+            reason: 'NonZeroExitCode',
+            details: { causes: [{ reason: 'ExitCode', message: '3' }] },
+          }),
+        ],
+      ],
+    );
+    assert.deepEqual(exec.sizes, [], 'no terminal: a resize is not passed on');
+  });
+
+  it('passes resizes to a terminal, speaks v4 to a client that offers only it, and hangs up when it leaves', async () => {
+    const s = await connect('p/exec?command=sh&stdin=true&stdout=true&tty=true', ['v4.channel.k8s.io']);
+    assert.equal(s.protocol, 'v4.channel.k8s.io');
+    s.ws.send(Buffer.concat([Buffer.of(4), Buffer.from('{"Width":100,"Height":30}')]));
+    s.ws.send(Buffer.concat([Buffer.of(4), Buffer.from('{"Width":-1,"__proto__":{}}')]));
+    s.ws.send(Buffer.of(255, 0)); // not a v4 message: ignored
+    await new Promise((r) => setTimeout(r, 50));
+    s.ws.close();
+    await s.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(exec.sizes, [{ width: 100, height: 30 }]);
+    assert.equal(exec.hungUp >= 1, true);
+    assert.deepEqual(s.frames, [], 'stderr was not asked for');
+  });
+
+  it("refuses before the upgrade with the API server's words", async () => {
+    const cases: [string, number, RegExp][] = [
+      ['nope/exec?command=sh&stdout=true', 404, /pods \\?"nope\\?" not found/],
+      ['p/exec?stdout=true', 400, /you must specify at least one command for the container/],
+      ['p/exec?command=sh', 400, /you must specify at least 1 of stdin, stdout, stderr/],
+      [
+        'two/exec?command=sh&stdout=true',
+        400,
+        /a container name must be specified for pod two, choose one of: \[a b\]/,
+      ],
+      ['p/exec?command=sh&stdout=true&container=zz', 400, /container zz is not valid for pod p/],
+      ['p/attach?stdout=true', 405, /pods\/attach is not implemented in berth yet/],
+    ];
+    for (const [path, status, message] of cases)
+      await assert.rejects(connect(path), (e: Error & { status?: number }) => {
+        assert.equal(e.status, status, path);
+        assert.match(e.message, message, path);
+        assert.equal((JSON.parse(e.message) as { kind: string }).kind, 'Status');
+        return true;
+      });
+  });
+
+  it('reads sizes and writes exit statuses as kubectl expects them', () => {
+    assert.deepEqual(parseSize(Buffer.from('{"Width":80,"Height":24}')), { width: 80, height: 24 });
+    for (const bad of [
+      '{"Width":80}',
+      '{"Width":0,"Height":0}',
+      '[]',
+      'null',
+      '{"Width":1e9,"Height":1}',
+      'x',
+      '{"Width":1.5,"Height":2}',
+    ])
+      assert.equal(parseSize(Buffer.from(bad)), undefined, bad);
+    assert.deepEqual(exitStatus(['ls'], { code: 0 }), { metadata: {}, status: 'Success' });
+    assert.deepEqual(exitStatus(['ls'], { error: 'The agent disconnected.' }), {
+      metadata: {},
+      status: 'Failure',
+      message: 'The agent disconnected.',
+      reason: 'InternalError',
+    });
+  });
+
+  it('forwards connections over SPDY, raw or tunnelled in a websocket, one error and data stream pair each', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const path = '/k8s/c/api/v1/namespaces/default/pods/p/portforward';
+    // Raw: an HTTP upgrade to SPDY/3.1, then frames on the socket.
+    const sock = tcpConnect(port, '127.0.0.1');
+    let head = '';
+    const upgraded = new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        head += d.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        sock.off('data', onData);
+        const rest = Buffer.from(head.slice(end + 4), 'latin1');
+        head = head.slice(0, end);
+        sock.on('data', (b: Buffer) => raw.feed(b));
+        if (rest.length) raw.feed(rest);
+        resolve();
+      };
+      sock.on('data', onData);
+    });
+    const raw = new SpdyTestClient((b) => sock.write(b));
+    sock.write(
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n`,
+    );
+    await upgraded;
+    assert.match(head, /^HTTP\/1.1 101 Switching Protocols/);
+    assert.match(head, /X-Stream-Protocol-Version: portforward.k8s.io/);
+    await raw.open(1, { streamType: 'error', port: '8080', requestID: '0' }, true);
+    await raw.open(3, { streamType: 'data', port: '8080', requestID: '0' });
+    raw.data(3, 'hello');
+    raw.data(3, '', true);
+    assert.deepEqual(await raw.read(100), ['reply 1 0', 'reply 3 0', 'data 3 HELLO', 'data 3  FIN', 'data 1  FIN']);
+    const last = exec.requests.at(-1);
+    assert.equal(last?.port, 8080);
+    assert.deepEqual(last?.command, []);
+    // Nothing listens on port 1: the error stream says so, as the kubelet words it.
+    await raw.open(5, { streamType: 'error', port: '1', requestID: '1' }, true);
+    await raw.open(7, { streamType: 'data', port: '1', requestID: '1' });
+    const out = await raw.read(100);
+    assert.equal(out[2], `data 5 error forwarding port 1 to pod p, uid ${String(metaUid())}: connect ECONNREFUSED`);
+    await raw.open(9, { streamType: 'error', port: '99999', requestID: '2' }, true);
+    await raw.open(11, { streamType: 'data', port: '99999', requestID: '2' });
+    assert.match((await raw.read(100))[2] ?? '', /invalid port "99999"/);
+    sock.destroy();
+
+    // Tunnelled: the websocket subprotocol kubectl asks for first.
+    const ws = tcpConnect(port, '127.0.0.1');
+    let wsHead = '';
+    const tunnel = new SpdyTestClient((b) => ws.write(wsClientFrame(b)));
+    const frames = new WsFrameReader((m) => tunnel.feed(m));
+    const open = new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        wsHead += d.toString('latin1');
+        const end = wsHead.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        ws.off('data', onData);
+        ws.on('data', (b: Buffer) => frames.feed(b));
+        frames.feed(Buffer.from(wsHead.slice(end + 4), 'latin1'));
+        wsHead = wsHead.slice(0, end);
+        resolve();
+      };
+      ws.on('data', onData);
+    });
+    ws.write(
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n` +
+        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io\r\n\r\n`,
+    );
+    await open;
+    assert.match(wsHead, /^HTTP\/1.1 101 Switching Protocols/);
+    assert.match(wsHead, /Sec-WebSocket-Protocol: SPDY\/3.1\+portforward.k8s.io/);
+    await tunnel.open(1, { streamtype: 'error', port: '80', requestid: '0' }, true);
+    await tunnel.open(3, { streamtype: 'data', port: '80', requestid: '0' });
+    tunnel.data(3, 'abc', true);
+    assert.deepEqual(await tunnel.read(100), ['reply 1 0', 'reply 3 0', 'data 3 ABC', 'data 3  FIN', 'data 1  FIN']);
+    ws.destroy();
+  });
+});

@@ -1,0 +1,112 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { BerthError, invalidParameter } from '../kernel/index.js';
+import { POD, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
+import { EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
+import { podTarget, type PodTarget } from './pod-target.js';
+import { PORT_FORWARD_TUNNEL, portForwardOverSocket, portForwardOverWebsocket } from './pod-portforward.js';
+import { failure, statusOf, type Status } from './status.js';
+
+const MAX_MESSAGE = 1024 * 1024;
+
+export interface PodStreamOptions {
+  strict: boolean;
+  cluster(name: string): KubeDeps | undefined;
+  pods?(cluster: string): PodHosts | undefined;
+  exec?: PodExecSource;
+}
+
+/** An answer refusing the upgrade: the Status, as the API server writes it before a stream starts. */
+function refuse(socket: Duplex, s: Status): void {
+  const body = JSON.stringify(s);
+  socket.end(
+    `HTTP/1.1 ${s.code} ${s.reason ?? 'Failure'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+const notFound = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
+const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
+
+/**
+ * The streaming subresources of pods, which are protocol upgrades and never reach the plugin's
+ * routes: `exec` over a websocket (channel protocols v5/v4), `portforward` over SPDY/3.1 (raw, or
+ * tunnelled in a websocket as kubectl 1.30+ asks first). Requests are checked before the upgrade,
+ * so kubectl prints the API server's words for a missing pod or container.
+ */
+export function podStreamsUpgrade(o: PodStreamOptions) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE,
+    handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+  // The tunnel's subprotocol has a `/`, which RFC 6455 does not allow in a token (ws refuses to
+  // parse it): its handshakes are made without the header, which is then written back as asked.
+  const tunnels = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
+  tunnels.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_TUNNEL}`));
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://berth');
+    let seg: string[];
+    try {
+      seg = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return refuse(socket, notFound());
+    }
+    // /k8s/<cluster>/api/v1/namespaces/<ns>/pods/<name>/<verb>
+    const [, cluster = '', api, v1, namespaces, namespace = '', pods, name = '', verb = ''] = seg;
+    if (seg.length !== 9 || api !== 'api' || v1 !== 'v1' || namespaces !== 'namespaces' || pods !== 'pods')
+      return refuse(socket, notFound());
+    if (o.strict)
+      return refuse(
+        socket,
+        failure(
+          403,
+          'Forbidden',
+          'the Kubernetes API is served only with --auth open: its authentication is not implemented in berth yet',
+        ),
+      );
+    const deps = o.cluster(cluster);
+    const hosts = o.pods?.(cluster);
+    const source = o.exec;
+    if (!deps || !hosts || !source)
+      return refuse(socket, failure(404, 'NotFound', `no Kubernetes cluster "${cluster}" is served here`, {}));
+    if (verb !== 'exec' && verb !== 'portforward')
+      return refuse(
+        socket,
+        statusOf(
+          new BerthError('NotImplemented', `pods/${verb} is not implemented in berth yet`, {
+            reason: 'method-not-allowed',
+          }),
+        ),
+      );
+    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const upgrade = (p: PodTarget) => {
+      if (verb === 'exec') {
+        const t = execTarget(p, url.searchParams);
+        if (!websocket || !offered.some((x) => EXEC_PROTOCOLS.includes(x)))
+          throw bad(`berth serves exec over websockets (${EXEC_PROTOCOLS.join(', ')}); SPDY is not implemented`);
+        return wss.handleUpgrade(req, socket, head, (ws) => runExec(ws, source, t));
+      }
+      if (websocket && offered.includes(PORT_FORWARD_TUNNEL)) {
+        delete req.headers['sec-websocket-protocol'];
+        return tunnels.handleUpgrade(req, socket, head, (ws) => portForwardOverWebsocket(ws, source, p));
+      }
+      if ((req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1')
+        return portForwardOverSocket(socket, head, source, p);
+      throw bad(`berth serves portforward over SPDY/3.1, raw or tunnelled in a websocket (${PORT_FORWARD_TUNNEL})`);
+    };
+    const scope: Scope = { cluster, kind: POD, namespace };
+    // What other servers committed is read first (a no-op over one process's store).
+    deps.store.fresh().then(
+      () => {
+        try {
+          upgrade(podTarget(deps, scope, name, hosts, verb));
+        } catch (e) {
+          refuse(socket, statusOf(e));
+        }
+      },
+      (e: unknown) => refuse(socket, statusOf(e)),
+    );
+  };
+}

@@ -1,0 +1,37 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * The edge port's protocol upgrades (websockets), by path prefix: the agent wire, the Kubernetes
+ * API's streams. One listener on the server hands each upgrade to the route whose prefix its path
+ * starts with (the longest); any other is answered 404 and closed.
+ */
+export class UpgradeRoutes {
+  private readonly routes: { prefix: string; handle: UpgradeHandler }[] = [];
+
+  constructor(server: Server) {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.dispatch(req, socket, head));
+  }
+
+  add(prefix: string, handle: UpgradeHandler): void {
+    this.routes.push({ prefix, handle });
+    this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  private dispatch(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix));
+    if (route) return route.handle(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where the edge port's websocket upgrades are routed (see UpgradeRoutes). */
+    upgrades: UpgradeRoutes;
+  }
+}
