@@ -157,4 +157,24 @@ describe('exec sessions on the agent', () => {
       ],
     );
   });
+
+  it('keeps input that comes while the command is still starting, and gives it in order', async () => {
+    const { runtime, sessions } = setup();
+    const started = sessions.start({
+      type: 'exec-start',
+      sessionId: SESSION,
+      taskId: ID,
+      container: 'main',
+      command: ['cat'],
+      tty: false,
+      stdin: true,
+    });
+    sessions.input({ type: 'exec-input', sessionId: SESSION, data: Buffer.from('early').toString('base64') });
+    sessions.input({ type: 'exec-input', sessionId: SESSION, eof: true });
+    assert.equal(runtime.streams.length, 0, 'not started yet');
+    await started;
+    const p = runtime.streams[0];
+    assert.deepEqual(p?.input.map(String), ['early']);
+    assert.equal(p?.ended, true);
+  });
 });

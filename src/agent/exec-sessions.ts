@@ -25,12 +25,25 @@ export interface ExecSessionsDeps {
  */
 export class ExecSessions {
   private readonly live = new Map<string, ExecProcess>();
+  /** Input for sessions still starting (a client writes as soon as its stream is open), in order. */
+  private readonly starting = new Map<string, ExecInput[]>();
 
   constructor(private readonly deps: ExecSessionsDeps) {}
 
   async start(m: ExecStart): Promise<void> {
+    if (this.live.has(m.sessionId) || this.starting.has(m.sessionId)) return;
+    this.starting.set(m.sessionId, []);
+    try {
+      await this.open(m);
+    } finally {
+      const early = this.starting.get(m.sessionId) ?? [];
+      this.starting.delete(m.sessionId);
+      for (const i of early) this.input(i);
+    }
+  }
+
+  private async open(m: ExecStart): Promise<void> {
     const fail = (error: string) => void this.deps.send({ type: 'exec-exit', sessionId: m.sessionId, error });
-    if (this.live.has(m.sessionId)) return;
     const task = this.deps.task(m.taskId);
     if (m.port !== undefined) {
       if (!task || task.phase !== 'running') return fail('the pod is not running here');
@@ -91,6 +104,9 @@ export class ExecSessions {
   }
 
   input(m: ExecInput): void {
+    const early = this.starting.get(m.sessionId);
+    // More than a starting command can be owed (16 MiB): the client is hung up on instead.
+    if (early) return void early.push(early.length < 256 ? m : { ...m, data: undefined, hangUp: true });
     const p = this.live.get(m.sessionId);
     if (!p) return;
     if (m.data !== undefined) p.write(Buffer.from(m.data, 'base64'));

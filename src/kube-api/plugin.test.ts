@@ -122,10 +122,11 @@ describe('the Kubernetes API over HTTP', () => {
     assert.deepEqual(ns.json.rows[0].cells.slice(0, 2), ['default', 'Active']);
   });
 
-  it('streams a watch as JSON lines, and says Expired for a revision too old', async () => {
+  it('streams a watch as JSON lines (booleans as Go reads them), and says Expired for a revision too old', async () => {
     const rv = deps.store.revision();
     const res = await fetch(
-      `${base}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`,
+      // `True`, as the Python client writes booleans (Go's ParseBool reads it).
+      `${base}/api/v1/namespaces/default/configmaps?watch=True&resourceVersion=${rv}&allowWatchBookmarks=True`,
     );
     assert.equal(res.status, 200);
     await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'streamed' } });

@@ -33,6 +33,7 @@ import { resolvePath } from './paths.js';
 import { failure, statusOf, type Status } from './status.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamWatch } from './watch-stream.js';
+import { queryFlag } from './query.js';
 
 export interface KubeApiOptions {
   /** The Kubernetes domain of a cluster served, by name, or undefined. */
@@ -145,8 +146,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       case 'collection':
       case 'item': {
         if (t.kind.virtual) {
-          const watch = url.searchParams.get('watch');
-          if (!get || watch === 'true' || watch === '1')
+          if (!get || queryFlag(url.searchParams, 'watch'))
             return send(reply, {
               code: 405,
               body: failure(
@@ -190,8 +190,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         const include = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
         const now = deps.clock.now().getTime();
         if (t.type === 'collection' && get) {
-          const watch = url.searchParams.get('watch');
-          if (watch === 'true' || watch === '1')
+          if (queryFlag(url.searchParams, 'watch'))
             return streamWatch(deps, scope, req, reply, url.searchParams, { table, include, bookmarkMs: o.bookmarkMs });
           const list = listObjects(deps, scope, listQuery(url.searchParams));
           return send(reply, {

@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { invalidParameter } from '../kernel/index.js';
 import type { ExecHandle, PodExecSource, TerminalSize } from '../kube/index.js';
 import type { PodTarget } from './pod-target.js';
+import { queryFlag } from './query.js';
 
 /**
  * The channel protocols of `pods/<name>/exec`, best first: each websocket message is one channel
@@ -18,17 +19,17 @@ const CLOSE = 255;
 
 const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
 
-const flag = (q: URLSearchParams, name: string) => {
-  const v = q.get(name);
-  return v === 'true' || v === '1';
-};
-
 /** What an exec request asks for, checked against the pod as the API server checks it. */
 export function execTarget(p: PodTarget, q: URLSearchParams) {
   const spec = p.pod['spec'] as { containers: { name: string }[]; initContainers?: { name: string }[] };
   const command = q.getAll('command');
   if (command.length === 0) throw bad('you must specify at least one command for the container');
-  const io = { stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
+  const io = {
+    stdin: queryFlag(q, 'stdin'),
+    stdout: queryFlag(q, 'stdout'),
+    stderr: queryFlag(q, 'stderr'),
+    tty: queryFlag(q, 'tty'),
+  };
   if (!io.stdin && !io.stdout && !io.stderr) throw bad('you must specify at least 1 of stdin, stdout, stderr');
   const container = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]?.name : undefined);
   if (!container)

@@ -9,6 +9,7 @@ import {
   type PodLogSource,
   type Scope,
 } from '../kube/index.js';
+import { queryFlag } from './query.js';
 
 const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
 const FOLLOW_POLL_MS = 1000;
@@ -37,7 +38,7 @@ export async function podLog(
       `a container name must be specified for pod ${name}, choose one of: [${spec.containers.map((c) => c.name).join(' ')}]`,
     );
   if (!names.includes(container)) throw bad(`container ${container} is not valid for pod ${name}`);
-  if (q.get('previous') === 'true')
+  if (queryFlag(q, 'previous'))
     throw new BerthError('NotImplemented', 'previous container logs are not implemented in berth yet', {
       reason: 'method-not-allowed',
     });
@@ -47,7 +48,7 @@ export async function podLog(
   if (tail !== null && !/^\d{1,9}$/.test(tail)) throw bad(`tailLines: Invalid value: "${tail}"`);
   const since = q.get('sinceSeconds');
   if (since !== null && !/^\d{1,9}$/.test(since)) throw bad(`sinceSeconds: Invalid value: "${since}"`);
-  const stamps = q.get('timestamps') === 'true';
+  const stamps = queryFlag(q, 'timestamps');
   const line = (e: { timestamp: number; message: string }) =>
     `${stamps ? `${new Date(e.timestamp).toISOString()} ` : ''}${e.message}\n`;
   const id = workloadIdOf(pod);
@@ -55,7 +56,7 @@ export async function podLog(
     ...(tail !== null ? { limit: Number(tail), fromEnd: true } : {}),
     ...(since !== null ? { startTime: deps.clock.now().getTime() - Number(since) * 1000 } : {}),
   });
-  if (q.get('follow') !== 'true') {
+  if (!queryFlag(q, 'follow')) {
     return void reply.code(200).header('content-type', 'text/plain').send(first.map(line).join(''));
   }
   reply.hijack();

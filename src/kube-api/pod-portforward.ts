@@ -111,3 +111,66 @@ export function portForwardOverSocket(socket: Duplex, head: Buffer, source: PodE
   socket.on('close', () => session.close());
   socket.on('error', () => socket.destroy());
 }
+
+/** The ports a channel port-forward asks for (`ports=8080,9090` or repeated), or why not. */
+export function forwardedPorts(q: URLSearchParams): number[] {
+  const words = q.getAll('ports').flatMap((v) => v.split(','));
+  if (words.length === 0) throw new Error('at least one port must be given (`ports`)');
+  if (words.length > 16) throw new Error('at most 16 ports may be forwarded at once');
+  return words.map((w) => {
+    const n = /^\d{1,5}$/.test(w.trim()) ? Number(w.trim()) : 0;
+    if (n < 1 || n > 65535) throw new Error(`invalid port "${w}"`);
+    return n;
+  });
+}
+
+/**
+ * Over a websocket's channels (`v4.channel.k8s.io`, as the Python client forwards): one connection
+ * per port asked for, port i's data on channel 2i and its errors on 2i+1, the first message of each
+ * channel the port number (2 bytes, little-endian). The stream ends when every connection has.
+ */
+export function portForwardOverChannels(ws: WebSocket, source: PodExecSource, p: PodTarget, ports: number[]): void {
+  const frame = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.of(channel), data]));
+  let open = ports.length;
+  const handles = ports.map((port, i) => {
+    const portBytes = Buffer.of(port & 0xff, port >> 8);
+    frame(2 * i, portBytes);
+    frame(2 * i + 1, portBytes);
+    const ended = () => {
+      if (--open === 0) ws.close(1000);
+    };
+    try {
+      return source.open(
+        p.hostId,
+        { taskId: p.taskId, container: '', command: [], tty: false, stdin: true, port },
+        {
+          output: (_stream, d) => frame(2 * i, d),
+          exit: (outcome) => {
+            if ('error' in outcome)
+              frame(
+                2 * i + 1,
+                Buffer.from(`error forwarding port ${port} to pod ${p.name}, uid ${p.uid}: ${outcome.error}`),
+              );
+            ended();
+          },
+        },
+      );
+    } catch (e) {
+      frame(
+        2 * i + 1,
+        Buffer.from(`error forwarding port ${port} to pod ${p.name}, uid ${p.uid}: ${(e as Error).message}`),
+      );
+      ended();
+      return undefined;
+    }
+  });
+  ws.on('message', (d: Buffer) => {
+    const channel = d[0];
+    if (channel === undefined || channel % 2 !== 0 || d.length < 2) return;
+    handles[channel / 2]?.write(d.subarray(1));
+  });
+  ws.on('close', () => {
+    for (const h of handles) h?.hangUp();
+  });
+  ws.on('error', () => ws.terminate());
+}

@@ -32,13 +32,22 @@ class EchoExec implements PodExecSource {
   hungUp = 0;
   open(hostId: string, q: ExecRequest, l: ExecListener) {
     this.requests.push({ hostId, ...q });
-    if (q.port === 1) l.exit({ error: 'connect ECONNREFUSED' });
+    // As the agent session's channels do: a session that ended takes nothing more.
+    let ended = false;
+    const exit = (o: { code: number } | { error: string }) => {
+      ended = true;
+      l.exit(o);
+    };
+    if (q.port === 1) exit({ error: 'connect ECONNREFUSED' });
     else if (q.port === undefined) l.output('stderr', Buffer.from('ready\n'));
     return {
       write: (d: Buffer) => l.output('stdout', Buffer.from(d.toString().toUpperCase())),
-      eof: () => l.exit({ code: q.port ? 0 : 3 }),
+      eof: () => exit({ code: q.port ? 0 : 3 }),
       resize: (s: TerminalSize) => this.sizes.push(s),
-      hangUp: () => void this.hungUp++,
+      hangUp: () => {
+        if (!ended) this.hungUp++;
+        ended = true;
+      },
     };
   }
 }
@@ -142,7 +151,7 @@ describe('pods/exec over websockets', () => {
   });
 
   it('passes resizes to a terminal, speaks v4 to a client that offers only it, and hangs up when it leaves', async () => {
-    const s = await connect('p/exec?command=sh&stdin=true&stdout=true&tty=true', ['v4.channel.k8s.io']);
+    const s = await connect('p/exec?command=sh&stdin=True&stdout=1&tty=t', ['v4.channel.k8s.io']);
     assert.equal(s.protocol, 'v4.channel.k8s.io');
     s.ws.send(Buffer.concat([Buffer.of(4), Buffer.from('{"Width":100,"Height":30}')]));
     s.ws.send(Buffer.concat([Buffer.of(4), Buffer.from('{"Width":-1,"__proto__":{}}')]));
@@ -274,5 +283,29 @@ describe('pods/exec over websockets', () => {
     tunnel.data(3, 'abc', true);
     assert.deepEqual(await tunnel.read(100), ['reply 1 0', 'reply 3 0', 'data 3 ABC', 'data 3  FIN', 'data 1  FIN']);
     ws.destroy();
+  });
+
+  it('forwards ports over websocket channels, as the Python client asks', async () => {
+    const s = await connect('p/portforward?ports=80,1', ['v4.channel.k8s.io']);
+    s.ws.send(Buffer.concat([Buffer.of(0), Buffer.from('hi')]));
+    await new Promise((r) => setTimeout(r, 50));
+    const before = exec.hungUp;
+    s.ws.close();
+    await s.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      s.frames.map((f, i) => [f[0], i < 4 ? f.readUInt16LE(1) : f.subarray(1).toString()]),
+      [
+        [0, 80],
+        [1, 80],
+        [2, 1],
+        [3, 1],
+        [3, `error forwarding port 1 to pod p, uid ${String(metaUid())}: connect ECONNREFUSED`],
+        [0, 'HI'],
+      ],
+    );
+    assert.equal(exec.hungUp, before + 1, 'the open connection is hung up when the client leaves');
+    await assert.rejects(connect('p/portforward?ports=0', ['v4.channel.k8s.io']), /invalid port \\"0\\"/);
+    await assert.rejects(connect('p/portforward', ['v4.channel.k8s.io']), /at least one port must be given/);
   });
 });

@@ -5,7 +5,13 @@ import { BerthError, invalidParameter } from '../kernel/index.js';
 import { POD, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
 import { EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
 import { podTarget, type PodTarget } from './pod-target.js';
-import { PORT_FORWARD_TUNNEL, portForwardOverSocket, portForwardOverWebsocket } from './pod-portforward.js';
+import {
+  forwardedPorts,
+  PORT_FORWARD_TUNNEL,
+  portForwardOverChannels,
+  portForwardOverSocket,
+  portForwardOverWebsocket,
+} from './pod-portforward.js';
 import { failure, statusOf, type Status } from './status.js';
 
 const MAX_MESSAGE = 1024 * 1024;
@@ -92,9 +98,20 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
         delete req.headers['sec-websocket-protocol'];
         return tunnels.handleUpgrade(req, socket, head, (ws) => portForwardOverWebsocket(ws, source, p));
       }
+      if (websocket && offered.some((x) => EXEC_PROTOCOLS.includes(x))) {
+        let ports: number[];
+        try {
+          ports = forwardedPorts(url.searchParams);
+        } catch (e) {
+          throw bad((e as Error).message);
+        }
+        return wss.handleUpgrade(req, socket, head, (ws) => portForwardOverChannels(ws, source, p, ports));
+      }
       if ((req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1')
         return portForwardOverSocket(socket, head, source, p);
-      throw bad(`berth serves portforward over SPDY/3.1, raw or tunnelled in a websocket (${PORT_FORWARD_TUNNEL})`);
+      throw bad(
+        `berth serves portforward over SPDY/3.1, raw or tunnelled in a websocket (${PORT_FORWARD_TUNNEL}), or over websocket channels (${EXEC_PROTOCOLS.join(', ')})`,
+      );
     };
     const scope: Scope = { cluster, kind: POD, namespace };
     // What other servers committed is read first (a no-op over one process's store).

@@ -3,6 +3,7 @@ import { watchObjects, type KubeDeps, type KubeObject, type Scope } from '../kub
 import { listQuery } from './handlers.js';
 import { statusOf } from './status.js';
 import { toTable, type IncludeObject } from './table.js';
+import { queryFlag } from './query.js';
 
 /** The longest a watch stays open when the client sets no timeoutSeconds (the API server: 30–60 min). */
 const MAX_WATCH_S = 1800;
@@ -29,8 +30,8 @@ export async function streamWatch(
     ...(selectors.labelSelector ? { labelSelector: selectors.labelSelector } : {}),
     ...(selectors.fieldSelector ? { fieldSelector: selectors.fieldSelector } : {}),
     ...(rv !== null ? { resourceVersion: rv } : {}),
-    ...(q.get('sendInitialEvents') === 'true' ? { sendInitialEvents: true } : {}),
-    allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
+    ...(queryFlag(q, 'sendInitialEvents') ? { sendInitialEvents: true } : {}),
+    allowWatchBookmarks: queryFlag(q, 'allowWatchBookmarks'),
     ...(o.bookmarkMs !== undefined ? { bookmarkMs: o.bookmarkMs } : {}),
     signal: abort.signal,
   });

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { sleep } from './harness.js';
 import { kubectlFor } from './kube-helpers.js';
+
+const execFileP = promisify(execFile);
 
 // Pods on berth's local agent through kubectl: the node it is, a pod scheduled there, run under
 // runc, its status, output and deletion.
@@ -735,10 +739,28 @@ describe('Kubernetes pods on berth’s agent', () => {
         assert.equal(res.status, 200);
         assert.equal(await res.text(), 'served from shell\n');
       }
-      assert.match(pf.output(), /Handling connection for 8080/);
+      assert.match(pf.output(), /Handling connection for \d+/);
     } finally {
       pf.stop();
     }
+    // The Python client (Debian's python3-kubernetes): lists, selects, watches, and exec over the
+    // v4 channel protocol, its exit code read from the error channel's Status.
+    const script = fileURLToPath(new URL('./kube-python-client.py', import.meta.url));
+    const py = await execFileP('/usr/bin/python3', [script, k.kubeconfig, 'shell'], { timeout: 120_000 });
+    assert.deepEqual(JSON.parse(py.stdout), {
+      nodes: 1,
+      pod_phase: 'Running',
+      deployments: [],
+      selected: ['py-cm'],
+      duplicate: [409, 'AlreadyExists'],
+      events: [['MODIFIED', 'v2']],
+      exec_stdout: 'py-berry\n',
+      exec_stderr: 'oops\n',
+      exec_code: 2,
+      forwarded: 'served from shell\n',
+      forward_error: null,
+      log_lines: 0,
+    });
     await k.ok(['delete', 'pod', 'shell']);
   });
 });
