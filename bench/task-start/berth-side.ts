@@ -126,10 +126,10 @@ export class BerthSide {
   }
 
   /** `total` tasks asked for at once as RunTask(count=10) calls; tasks started per second. */
-  async throughput(family: string, total: number): Promise<number> {
+  async throughput(family: string, total: number, extra: Partial<RunTaskCommandInput> = {}): Promise<number> {
     const t = await ms(() =>
       // Polled every 100 ms, so that watching does not take the CPU the starts need.
-      Promise.all(Array.from({ length: Math.ceil(total / 10) }, () => this.runUntilRunning(family, 10, 100))),
+      Promise.all(Array.from({ length: Math.ceil(total / 10) }, () => this.runUntilRunning(family, 10, 100, extra))),
     );
     await this.stopAll();
     return (Math.ceil(total / 10) * 10) / (t / 1000);

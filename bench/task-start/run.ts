@@ -6,64 +6,19 @@
  * from berth's registry; last, berth's latency and burst again with crun as its runtime (CRUN=0
  * skips it). Run: npm run bench:task-start  (N=50 by default)
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startDockerd } from '../../test/e2e/dockerd.js';
 import { buildBusyboxImage } from '../../test/e2e/images.js';
 import { findBinary } from '../../src/agent/runtime/runtime.js';
 import { BerthSide } from './berth-side.js';
 import { SLEEP, ms, pct } from './common.js';
+import { rawRunc } from './floor.js';
 
-const run = promisify(execFile);
 const N = Number(process.env.N ?? 50);
 const BURST = Number(process.env.BURST ?? 50);
 const BIG_MB = Number(process.env.BIG_MB ?? 100);
-
-function detached(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: 'ignore' });
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
-  });
-}
-
-/**
- * The floor: what a node must do at least to start a container from an unpacked image — an
- * overlay mount over the image with a fresh upper directory, then `runc run -d` (which makes the
- * namespaces and the cgroup). Returns one timed start (the container is removed after the clock).
- */
-async function rawRunc(imageRef: string, work: string): Promise<(i: number) => Promise<number>> {
-  const image = join(work, 'image');
-  await run('umoci', ['unpack', '--image', imageRef.replace(/^oci:/, ''), image]);
-  await run('runc', ['spec'], { cwd: work }); // the default spec, as `runc spec` writes it
-  const config = JSON.parse(readFileSync(join(work, 'config.json'), 'utf8'));
-  config.process.args = SLEEP;
-  config.process.terminal = false;
-  config.process.rlimits = [];
-  const root = join(work, 'runc-root');
-  mkdirSync(root);
-  return async (i) => {
-    const id = `bench-${i}`;
-    const c = join(work, id);
-    const bundle = join(c, 'bundle');
-    const rootfs = join(bundle, 'rootfs');
-    for (const d of [join(c, 'upper'), join(c, 'work'), rootfs]) mkdirSync(d, { recursive: true });
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ...config, root: { path: rootfs, readonly: false } }));
-    const t = await ms(async () => {
-      const o = `lowerdir=${join(image, 'rootfs')},upperdir=${join(c, 'upper')},workdir=${join(c, 'work')}`;
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', o, rootfs]);
-      // The container inherits runc's stdio; give it none, or the pipes stay open as long as it runs.
-      await detached('runc', ['--root', root, 'run', '-d', '--bundle', bundle, id]);
-    });
-    await run('runc', ['--root', root, 'kill', id, 'KILL']);
-    await new Promise((r) => setTimeout(r, 20));
-    await run('runc', ['--root', root, 'delete', '--force', id]);
-    await run('umount', [rootfs]);
-    return t;
-  };
-}
 
 const work = mkdtempSync(join(tmpdir(), 'berth-bench-start-'));
 const [image, big] = await Promise.all([
