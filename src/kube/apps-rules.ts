@@ -2,6 +2,7 @@ import type { KubeObject } from './meta.js';
 import { notImplemented, type Cause } from './names.js';
 import { selectorCauses, type LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
+import { claimCauses, type ClaimSpec } from './storage-kinds.js';
 
 /** What the API server checks and defaults in a ReplicaSet or Deployment. */
 interface WorkloadSpecShape {
@@ -76,11 +77,14 @@ export function workloadCauses(o: KubeObject): Cause[] {
   const s = workloadSpecOf(o);
   const causes: Cause[] = [];
   const sts = s as {
-    volumeClaimTemplates?: unknown[];
+    volumeClaimTemplates?: { metadata?: { name?: string }; spec?: ClaimSpec }[];
     updateStrategy?: { rollingUpdate?: { maxUnavailable?: unknown } };
   };
-  if (sts.volumeClaimTemplates?.length)
-    causes.push(notImplemented('spec.volumeClaimTemplates', 'persistent volume claims'));
+  for (const [i, t] of (sts.volumeClaimTemplates ?? []).entries()) {
+    if (!t.metadata?.name)
+      causes.push({ field: `spec.volumeClaimTemplates[${i}].metadata.name`, message: 'Required value' });
+    causes.push(...claimCauses(`spec.volumeClaimTemplates[${i}].spec`, t.spec ?? {}));
+  }
   if (sts.updateStrategy?.rollingUpdate?.maxUnavailable !== undefined && o['kind'] === 'StatefulSet')
     causes.push(notImplemented('spec.updateStrategy.rollingUpdate.maxUnavailable', 'maxUnavailable for StatefulSets'));
   if ((s.replicas ?? 0) < 0)
@@ -89,9 +93,18 @@ export function workloadCauses(o: KubeObject): Cause[] {
       message: `Invalid value: ${s.replicas}: must be greater than or equal to 0`,
     });
   causes.push(...selectorCauses(s.selector, s.template?.metadata?.labels));
+  // A container may mount a claim template by its name, as it mounts a volume.
+  const claimed = (sts.volumeClaimTemplates ?? []).map((t) => ({
+    name: t.metadata?.name ?? '',
+    persistentVolumeClaim: { claimName: t.metadata?.name ?? '' },
+  }));
   if (s.template?.spec)
     causes.push(
-      ...podCauses({ spec: s.template.spec }).map((c) => ({ field: `spec.template.${c.field}`, message: c.message })),
+      ...podCauses({
+        spec: claimed.length
+          ? { ...s.template.spec, volumes: [...((s.template.spec['volumes'] ?? []) as object[]), ...claimed] }
+          : s.template.spec,
+      }).map((c) => ({ field: `spec.template.${c.field}`, message: c.message })),
     );
   return causes;
 }

@@ -16,6 +16,7 @@ import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
 import { HPA, HPA_V1 } from './hpa-kind.js';
+import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage-kinds.js';
 
 export type { KindDef } from './kind-def.js';
 
@@ -219,6 +220,9 @@ export const KINDS: readonly KindDef[] = [
   SERVICE_ACCOUNT,
   POD,
   NODE,
+  PERSISTENT_VOLUME_CLAIM,
+  PERSISTENT_VOLUME,
+  STORAGE_CLASS,
   SERVICE,
   ENDPOINTS,
   ENDPOINT_SLICE,

@@ -10,7 +10,7 @@ import { subscript, type DownwardFile, type KeyToPath, type Volume } from './pod
  * workload); a reference to something missing holds the pod, as the kubelet holds it, with the
  * kubelet's words.
  */
-export type Lookup = (kind: 'ConfigMap' | 'Secret', name: string) => KubeObject | undefined;
+export type Lookup = (kind: 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim', name: string) => KubeObject | undefined;
 
 export interface ContainerConfig {
   env: { name: string; value: string }[];
@@ -270,6 +270,21 @@ export function podConfig(pod: KubeObject, lookup: Lookup, hostIP: string | unde
   const containers = new Map<string, ContainerConfig>();
   const volumes = new Map<string, SandboxSpec['volumes'][number]['source']>();
   for (const v of s.volumes ?? []) {
+    if (v.persistentVolumeClaim) {
+      // A bound claim's volume is a directory of the node's agent, named for the volume.
+      const name = v.persistentVolumeClaim.claimName;
+      const claim = lookup('PersistentVolumeClaim', name);
+      const spec = claim?.['spec'] as { volumeName?: string } | undefined;
+      const bound = (claim?.['status'] as { phase?: string } | undefined)?.phase === 'Bound';
+      if (!bound || !spec?.volumeName)
+        return {
+          reason: 'ContainerCreating',
+          message: `MountVolume.SetUp failed for volume "${v.name}" : persistentvolumeclaim "${name}" ${claim ? 'is not bound' : 'not found'}`,
+          volume: v.name,
+        };
+      volumes.set(v.name, { type: 'shared', id: spec.volumeName });
+      continue;
+    }
     try {
       const files = volumeFiles(pod, v, lookup);
       if (files) volumes.set(v.name, { type: 'files', files });

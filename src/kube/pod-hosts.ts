@@ -2,6 +2,7 @@ import type { Logger } from '../kernel/index.js';
 import type { ExecHandle, ExecListener, ExecRequest, WorkloadSpec } from '../wire/index.js';
 import type { KubeDeps } from './deps.js';
 import { CONFIG_MAP, NODE, POD, SECRET } from './kinds.js';
+import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject, type StoredObject } from './object.js';
 import { removeObject } from './objects.js';
 import { heldStatus, podStatusFrom, type PodReport } from './pod-status.js';
@@ -75,7 +76,9 @@ export class PodHosts {
   ) {
     this.podPrefix = resourcePrefix({ cluster, kind: POD });
     this.nodePrefix = resourcePrefix({ cluster, kind: NODE });
-    this.configPrefixes = [CONFIG_MAP, SECRET].map((kind) => resourcePrefix({ cluster, kind }));
+    this.configPrefixes = [CONFIG_MAP, SECRET, PERSISTENT_VOLUME_CLAIM].map((kind) =>
+      resourcePrefix({ cluster, kind }),
+    );
     this.unsubscribe = deps.store.subscribe((changes) => {
       const hosts = new Set<string>();
       for (const c of changes) {
@@ -158,7 +161,14 @@ export class PodHosts {
     return (kind, name) =>
       tx.get(
         kubeObjects,
-        objectKey({ cluster: this.cluster, kind: kind === 'ConfigMap' ? CONFIG_MAP : SECRET, namespace }, name),
+        objectKey(
+          {
+            cluster: this.cluster,
+            kind: kind === 'ConfigMap' ? CONFIG_MAP : kind === 'Secret' ? SECRET : PERSISTENT_VOLUME_CLAIM,
+            namespace,
+          },
+          name,
+        ),
       )?.value.object;
   }
 

@@ -5,11 +5,13 @@ import { specOf, type PodSpec } from './pod-rules.js';
 import { bytes, milliCpu } from './quantity.js';
 import { timestamp } from './write-rules.js';
 import { recordEvent } from './events.js';
+import { claimPlacement } from './volume-binder.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
  * schedulable node whose labels match its nodeSelector and whose allocatable CPU, memory and pod
- * count its requests fit in (beside the pods already bound there), the least requested first.
+ * count its requests fit in (beside the pods already bound there), the least requested first, and
+ * that its bound persistent volumes are on.
  * A pod that fits nowhere is marked Unschedulable with the scheduler's message.
  */
 interface Room {
@@ -86,7 +88,17 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       const reasons = new Map<string, number>();
       const why = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
       let best: Room | undefined;
+      // A pod's bound volumes hold it to their node; a claim missing holds it everywhere.
+      const claims = claimPlacement(tx, cluster, pod);
       for (const room of free.values()) {
+        if (claims.problem) {
+          why(claims.problem);
+          continue;
+        }
+        if (claims.node && room.name !== claims.node) {
+          why('node(s) had volume node affinity conflict');
+          continue;
+        }
         const selector = s.nodeSelector ?? {};
         if (Object.entries(selector).some(([k, v]) => room.labels[k] !== v)) {
           why("node(s) didn't match Pod's node affinity/selector");

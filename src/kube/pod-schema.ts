@@ -134,6 +134,7 @@ const volume = z
     name: z.string(),
     emptyDir: z.strictObject({ medium: z.string().optional(), sizeLimit: quantity.optional() }).optional(),
     hostPath: z.strictObject({ path: z.string(), type: z.string().optional() }).optional(),
+    persistentVolumeClaim: z.strictObject({ claimName: z.string(), readOnly: z.boolean().optional() }).optional(),
     configMap: configMapProjection.extend({ defaultMode: int.optional() }).optional(),
     secret: z
       .strictObject({

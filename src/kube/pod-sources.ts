@@ -55,6 +55,7 @@ export interface Volume {
   name: string;
   emptyDir?: unknown;
   hostPath?: { path: string };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   configMap?: Projection & { defaultMode?: number };
   secret?: { secretName?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   downwardAPI?: { items?: DownwardFile[]; defaultMode?: number };
@@ -62,7 +63,15 @@ export interface Volume {
 }
 
 /** The volume types berth makes; the others are refused as not implemented. */
-export const VOLUME_TYPES = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected'];
+export const VOLUME_TYPES = [
+  'emptyDir',
+  'hostPath',
+  'persistentVolumeClaim',
+  'configMap',
+  'secret',
+  'downwardAPI',
+  'projected',
+];
 
 /** The fields an environment variable may take from its pod (the API server's list, in its order). */
 export const ENV_FIELDS = [

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BerthError } from '../kernel/index.js';
 import { POD, STATEFUL_SET } from './kinds.js';
+import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
 import { listObjects } from './list.js';
 import { kubeObjects, metaOf, objectKey } from './object.js';
 import { createObject, getObject, updateObject } from './objects.js';
@@ -102,7 +103,7 @@ describe('StatefulSets', () => {
     assert.deepEqual(pods(), ['web-1']);
   });
 
-  it('refuses changes to what a StatefulSet cannot change, and volume claim templates as not implemented', async () => {
+  it('refuses changes to what a StatefulSet cannot change', async () => {
     const { deps } = await world();
     await assert.rejects(
       updateObject(deps, at(STATEFUL_SET), 'web', (cur) => ({
@@ -112,14 +113,45 @@ describe('StatefulSets', () => {
       (e: unknown) =>
         e instanceof BerthError && /updates to statefulset spec for fields other than 'replicas'/.test(e.message),
     );
+  });
+
+  it('gives each pod its own claims from the volume claim templates, kept when the pod goes', async () => {
+    const template = {
+      metadata: { name: 'data', labels: { tier: 'db' } },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    };
+    const { deps, sync, ready, gone } = await world({
+      replicas: 2,
+      volumeClaimTemplates: [template],
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: { containers: [{ name: 'm', image: 'app:1', volumeMounts: [{ name: 'data', mountPath: '/var/data' }] }] },
+      },
+    });
+    await sync();
+    await ready('web-0');
+    await sync();
+    const claims = listObjects(deps, at(PERSISTENT_VOLUME_CLAIM)).items;
+    assert.deepEqual(
+      claims.map((c) => [metaOf(c).name, metaOf(c).labels]),
+      [
+        ['data-web-0', { tier: 'db', app: 'web' }],
+        ['data-web-1', { tier: 'db', app: 'web' }],
+      ],
+    );
+    assert.deepEqual((getObject(deps, at(POD), 'web-1')['spec'] as { volumes: unknown }).volumes, [
+      { name: 'data', persistentVolumeClaim: { claimName: 'data-web-1' } },
+    ]);
+    // The pod goes and comes back under its name: the same claim, not a new one.
+    await gone('web-1');
+    await sync();
+    assert.equal(listObjects(deps, at(PERSISTENT_VOLUME_CLAIM)).items.length, 2);
     await assert.rejects(
       createObject(deps, at(STATEFUL_SET), {
-        ...sts({ volumeClaimTemplates: [{ metadata: { name: 'data' } }] }),
-        metadata: { name: 'db' },
+        ...sts({ volumeClaimTemplates: [{ metadata: {}, spec: {} }] }),
+        metadata: { name: 'bad' },
       }),
-      (e: unknown) =>
-        e instanceof BerthError &&
-        /spec\.volumeClaimTemplates: Forbidden: persistent volume claims is not implemented/.test(e.message),
+      /spec\.volumeClaimTemplates\[0\]\.metadata\.name: Required value, spec\.volumeClaimTemplates\[0\]\.spec\.accessModes: Required value/,
     );
   });
 });

@@ -1,6 +1,10 @@
 import { scaled } from './apps-rules.js';
 import type { KubeDeps } from './deps.js';
+import { BerthError } from '../kernel/index.js';
+import { recordEvent } from './events.js';
 import { POD, STATEFUL_SET } from './kinds.js';
+import { createObject } from './objects.js';
+import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createOwnedPod, deleteOwnedPod, writeStatus, type PodTemplate } from './owned-pods.js';
 import { isAvailable, isReady, ownedBy, templateHash } from './owners.js';
@@ -16,6 +20,8 @@ type StatefulSpec = {
   updateStrategy?: { type?: string; rollingUpdate?: { partition?: number | string } };
   minReadySeconds?: number;
   ordinals?: { start?: number };
+  selector?: { matchLabels?: Record<string, string> };
+  volumeClaimTemplates?: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: object }[];
 };
 
 const phaseOf = (p: KubeObject) => (p['status'] as { phase?: string } | undefined)?.phase;
@@ -27,7 +33,8 @@ const running = (p: KubeObject) => phaseOf(p) === 'Running' && isReady(p) && !me
  * set's service as subdomain), made in order with OrderedReady (each once the ones before it are
  * Running and Ready) or all at once with Parallel, removed from the highest ordinal down; a pod
  * that failed is deleted and made again under its name; a new template rolls out from the highest
- * ordinal down to the partition, one pod at a time, each once the others are ready.
+ * ordinal down to the partition, one pod at a time, each once the others are ready. Each pod has
+ * its own claims from the set's volumeClaimTemplates.
  */
 export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
   const scope = { cluster, kind: STATEFUL_SET, namespace };
@@ -56,8 +63,57 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
       COMPONENT,
       `delete Pod ${metaOf(p).name ?? ''} in StatefulSet ${name} successful`,
     );
+  const claims = spec.volumeClaimTemplates ?? [];
   const make = async (i: number) => {
     const podName = `${name}-${i}`;
+    // Each pod's claims, `<template>-<pod>`, made before it and kept after it (and after the set:
+    // the Retain policy), so a pod made again under its name finds its data.
+    for (const t of claims) {
+      const claimName = `${t.metadata?.name ?? ''}-${podName}`;
+      const made = await createObject(
+        deps,
+        { cluster, kind: PERSISTENT_VOLUME_CLAIM, namespace },
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: {
+            name: claimName,
+            labels: { ...(t.metadata?.labels ?? {}), ...(spec.selector?.matchLabels ?? {}) },
+          },
+          spec: t.spec ?? {},
+        },
+      ).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof BerthError && e.kind === 'AlreadyExists') return false;
+          throw e;
+        },
+      );
+      if (made)
+        await recordEvent(
+          deps,
+          cluster,
+          sts,
+          'Normal',
+          'SuccessfulCreate',
+          `create Claim ${claimName} Pod ${podName} in StatefulSet ${name} success`,
+          COMPONENT,
+        );
+    }
+    const templateVolumes = (
+      (spec.template?.spec as { volumes?: { name: string }[] } | undefined)?.volumes ?? []
+    ).filter((v) => !claims.some((t) => t.metadata?.name === v.name));
+    const volumes = claims.length
+      ? {
+          volumes: [
+            ...templateVolumes,
+            ...claims.map((t) => ({
+              name: t.metadata?.name ?? '',
+              persistentVolumeClaim: { claimName: `${t.metadata?.name ?? ''}-${podName}` },
+            })),
+          ],
+        }
+      : {};
     await createOwnedPod(
       deps,
       cluster,
@@ -71,7 +127,7 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
           'statefulset.kubernetes.io/pod-name': podName,
           'apps.kubernetes.io/pod-index': String(i),
         },
-        spec: { hostname: podName, ...(spec.serviceName ? { subdomain: spec.serviceName } : {}) },
+        spec: { hostname: podName, ...(spec.serviceName ? { subdomain: spec.serviceName } : {}), ...volumes },
         event: `create Pod ${podName} in StatefulSet ${name} successful`,
       },
     );

@@ -34,6 +34,8 @@ import {
   startServiceControllers,
   startHpaController,
   ensureClusterDns,
+  ensureStorageClass,
+  startVolumeController,
   startPodControllers,
 } from '../kube/index.js';
 import { kubeFace } from './kube-face.js';
@@ -252,6 +254,7 @@ export async function startBerth(
     // Kubernetes: the default cluster's namespaces, then its controllers and upkeep on the leader.
     await ensureSystemNamespaces(kube.deps, KUBE_CLUSTER);
     await ensureClusterDns(kube.deps, KUBE_CLUSTER);
+    await ensureStorageClass(kube.deps, KUBE_CLUSTER);
     leaderWork.add('kubernetes namespaces', () => {
       const c = startNamespaceController(kube.deps, logger, () => [KUBE_CLUSTER]);
       return () => c.stop();
@@ -266,6 +269,10 @@ export async function startBerth(
     });
     leaderWork.add('kubernetes autoscalers', () => {
       const c = startHpaController(kube.deps, KUBE_CLUSTER, kube.usage, logger, config.kubeHpaPeriod * 1000);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes volumes', () => {
+      const c = startVolumeController(kube.deps, KUBE_CLUSTER, logger);
       return () => c.stop();
     });
     leaderWork.add('kubernetes endpoints', () => {

@@ -66,7 +66,8 @@ export const volumeSchema = z.object({
   source: z.discriminatedUnion('type', [
     z.object({ type: z.literal('host'), path: z.string().min(1) }),
     z.object({ type: z.literal('workload') }),
-    z.object({ type: z.literal('shared') }),
+    /** Kept across workloads, in the host's directory named `id` (else the volume's name). */
+    z.object({ type: z.literal('shared'), id: z.string().min(1).max(253).optional() }),
     /**
      * Files the control plane hands over (Kubernetes configMap, secret, downwardAPI and projected
      * volumes): written into a directory of the workload's before its first container starts, and

@@ -331,15 +331,12 @@ describe('Kubernetes pods on berth’s agent', () => {
         kind: 'Pod',
         metadata: { name: 'cm-vol' },
         spec: {
-          volumes: [{ name: 'c', persistentVolumeClaim: { claimName: 'x' } }],
+          volumes: [{ name: 'c', nfs: { server: 'files.example', path: '/' } }],
           containers: [{ name: 'main', image: fx.imageUri }],
         },
       }),
     );
-    assert.match(
-      r.stderr,
-      /spec\.volumes\[0\]\.persistentVolumeClaim: Forbidden: persistentVolumeClaim volumes is not implemented in berth yet/,
-    );
+    assert.match(r.stderr, /spec\.volumes\[0\]\.nfs: Forbidden: nfs volumes is not implemented in berth yet/);
   });
 
   it('serves a Service: its ready pods as endpoints, reached by cluster IP and by name in cluster DNS from another pod', async () => {
@@ -665,6 +662,86 @@ describe('Kubernetes pods on berth’s agent', () => {
       `hello|blue|s3cret|configured|configured\nip=${ip}\nhello\ns3cret\ntier="front"\nread-only\n`,
     );
     await k.ok(['delete', 'pod/configured', 'configmap/settings', 'secret/creds']);
+  });
+
+  it('keeps a StatefulSet pod’s data in its claim across restarts: a local-path volume provisioned on the node', async () => {
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db' },
+      spec: {
+        replicas: 1,
+        serviceName: 'db',
+        selector: { matchLabels: { app: 'db' } },
+        template: {
+          metadata: { labels: { app: 'db' } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [
+              {
+                name: 'main',
+                image: fx.imageUri,
+                command: ['sh', '-c', 'echo boot >> /data/boots; echo boots=$(wc -l < /data/boots); exec sleep 3600'],
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } },
+          },
+        ],
+      },
+    };
+    assert.match(await k.ok(['apply', '-f', '-'], JSON.stringify(sts)), /statefulset\.apps\/db created/);
+    await until(
+      'db-0 Running',
+      () => jsonpath(['get', 'pod', 'db-0'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    assert.match(
+      await k.ok(['get', 'storageclass']),
+      /local-path \(default\)\s+local-path\.berth\.io\s+Delete\s+WaitForFirstConsumer\s+false/,
+    );
+    const pvc = await k.ok(['get', 'pvc', 'data-db-0']);
+    assert.match(pvc, /data-db-0\s+Bound\s+pvc-[0-9a-f-]+\s+64Mi\s+RWO\s+local-path\s+<unset>/);
+    const volume = (/pvc-[0-9a-f-]+/.exec(pvc) ?? [''])[0];
+    assert.match(
+      await k.ok(['get', 'pv', volume]),
+      new RegExp(`${volume}\\s+64Mi\\s+RWO\\s+Delete\\s+Bound\\s+default/data-db-0\\s+local-path`),
+    );
+    assert.match(
+      await k.ok(['describe', 'pvc', 'data-db-0']),
+      /ProvisioningSucceeded\s+.*Successfully provisioned volume/,
+    );
+    await until(
+      'its first boot',
+      () => k.ok(['logs', 'db-0']),
+      (v) => v === 'boots=1\n',
+    );
+    // The pod goes; the StatefulSet makes it again under its name, with the same claim and data.
+    await k.ok(['delete', 'pod', 'db-0']);
+    await until(
+      'its second boot',
+      () => k.kubectl(['logs', 'db-0']).then((r) => r.stdout),
+      (v) => v === 'boots=2\n',
+    );
+    // The set goes, its claim stays (Retain); the claim goes, its volume does (Delete).
+    await k.ok(['delete', 'statefulset', 'db']);
+    await until(
+      'db-0 gone',
+      () => k.ok(['get', 'pods', '-l', 'app=db', '-o', 'name']),
+      (v) => v === '',
+    );
+    assert.match(await k.ok(['get', 'pvc', '-o', 'name']), /persistentvolumeclaim\/data-db-0/);
+    await k.ok(['delete', 'pvc', 'data-db-0']);
+    await until(
+      'its volume gone',
+      () => k.ok(['get', 'pv', '-o', 'name']),
+      (v) => v === '',
+    );
   });
 
   it('runs commands in a pod with kubectl exec (input, exit codes, a terminal through a pty) and reaches it with port-forward', async () => {

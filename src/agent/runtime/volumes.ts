@@ -21,7 +21,11 @@ export interface VolumeDirs {
   sharedDir: string;
 }
 
-const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, '_');
+/** A name as one path segment of its own (never `.` or `..`). */
+const safeName = (name: string) => {
+  const s = name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return s === '.' || s === '..' ? s.replace(/\./g, '_') : s;
+};
 
 /**
  * Where a volume lives on the host: a host volume at its path (created when missing), a workload
@@ -33,7 +37,7 @@ export function volumeSource(volume: Volume, dirs: VolumeDirs): string {
     case 'host':
       return volume.source.path;
     case 'shared':
-      return join(dirs.sharedDir, name);
+      return join(dirs.sharedDir, volume.source.id ? safeName(volume.source.id) : name);
     default:
       return join(dirs.taskDir, 'volumes', name);
   }
