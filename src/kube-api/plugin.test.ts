@@ -122,6 +122,23 @@ describe('the Kubernetes API over HTTP', () => {
     assert.deepEqual(ns.json.rows[0].cells.slice(0, 2), ['default', 'Active']);
   });
 
+  it('evicts a pod: 201 with a Status, the pod deleted; 404 for a pod that is not there', async () => {
+    await call('POST', '/api/v1/namespaces/default/pods', {
+      metadata: { name: 'evicted' },
+      spec: { containers: [{ name: 'm', image: 'x' }] },
+    });
+    const e = await call('POST', '/api/v1/namespaces/default/pods/evicted/eviction', {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'evicted', namespace: 'default' },
+    });
+    assert.equal(e.status, 201);
+    assert.deepEqual(e.json, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+    assert.equal((await call('GET', '/api/v1/namespaces/default/pods/evicted')).status, 404);
+    const missing = await call('POST', '/api/v1/namespaces/default/pods/evicted/eviction', {});
+    assert.equal(missing.status, 404);
+  });
+
   it('streams a watch as JSON lines (booleans as Go reads them), and says Expired for a revision too old', async () => {
     const rv = deps.store.revision();
     const res = await fetch(

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BerthError } from '../kernel/index.js';
 import {
   DEPLOYMENT,
+  evictPod,
   getObject,
   listObjects,
   POD,
@@ -17,7 +18,8 @@ import {
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
 import { scaleVerb } from './scale.js';
-import { mediaType, readBody } from './body.js';
+import { decodeJson, mediaType, readBody } from './body.js';
+import { decodeProtobuf } from './protobuf.js';
 import {
   aggregatedDiscovery,
   AGGREGATED,
@@ -229,6 +231,19 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           return send(reply, await scaleVerb(deps, sub, t.name, r));
         }
         if (t.sub === 'status' && get) return send(reply, { code: 200, body: getObject(deps, sub, t.name) });
+        if (t.kind === POD && t.sub === 'eviction' && req.method === 'POST') {
+          const body = Buffer.isBuffer(req.body) ? req.body : undefined;
+          await evictPod(
+            deps,
+            sub,
+            t.name,
+            mediaType(req.headers) === 'application/vnd.kubernetes.protobuf' ? decodeProtobuf(body) : decodeJson(body),
+          );
+          return send(reply, {
+            code: 201,
+            body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as Status,
+          });
+        }
         const pods = o.pods?.(cluster);
         if (t.kind !== POD || t.sub !== 'log' || !get || !pods || !o.logs)
           return send(reply, { code: 404, body: notFoundStatus() });

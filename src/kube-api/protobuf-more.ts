@@ -1,6 +1,18 @@
 import { JOB_SPEC, meta, OBJECT_META, type Message } from './protobuf-messages.js';
 
 /** Service, CronJob and autoscaling/v1 HorizontalPodAutoscaler, as kubectl's generators send them. */
+const DELETE_OPTIONS: Message = {
+  1: { name: 'gracePeriodSeconds', type: 'int' },
+  2: {
+    name: 'preconditions',
+    type: { msg: { 1: { name: 'uid', type: 'string' }, 2: { name: 'resourceVersion', type: 'string' } } },
+  },
+  3: { name: 'orphanDependents', type: 'bool' },
+  4: { name: 'propagationPolicy', type: 'string' },
+  5: { name: 'dryRun', type: 'string', repeated: true },
+};
+const EVICTION: Message = { ...meta, 2: { name: 'deleteOptions', type: { msg: DELETE_OPTIONS } } };
+
 export const MORE_KINDS: Readonly<Record<string, Message>> = {
   'v1/Service': {
     ...meta,
@@ -108,4 +120,7 @@ export const MORE_KINDS: Readonly<Record<string, Message>> = {
       },
     },
   },
+  // kubectl drain's evictions (policy/v1, and v1beta1 from older clients).
+  'policy/v1/Eviction': EVICTION,
+  'policy/v1beta1/Eviction': EVICTION,
 };

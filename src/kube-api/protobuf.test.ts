@@ -77,4 +77,24 @@ describe('protobuf bodies', () => {
         /v1\/Pad sent as protobuf/.test(e.message),
     );
   });
+
+  it('decodes an Eviction, as kubectl drain sends one', () => {
+    // Length-delimited fields (wire type 2) and one varint (wire type 0), by hand.
+    const field = (n: number, body: Buffer) => Buffer.concat([Buffer.of((n << 3) | 2, body.length), body]);
+    const text = (n: number, v: string) => field(n, Buffer.from(v));
+    const meta = field(1, Buffer.concat([text(1, 'web-0'), text(3, 'default')]));
+    const options = field(2, Buffer.concat([Buffer.of((1 << 3) | 0, 30), text(5, 'All')]));
+    const raw = Buffer.concat([meta, options]);
+    const body = Buffer.concat([
+      Buffer.from('k8s\0', 'latin1'),
+      field(1, Buffer.concat([text(1, 'policy/v1'), text(2, 'Eviction')])),
+      field(2, raw),
+    ]);
+    assert.deepEqual(decodeProtobuf(body), {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'web-0', namespace: 'default' },
+      deleteOptions: { gracePeriodSeconds: 30, dryRun: ['All'] },
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../kube/index.js';
 import { AGE, NAME, type Column } from './table-columns.js';
 
-/** The columns of PersistentVolumeClaim, PersistentVolume and StorageClass, as the API server's printers make them. */
+/** The columns of PersistentVolumeClaim, PersistentVolume, StorageClass and PodDisruptionBudget, as the API server's printers make them. */
 type Storage = {
   accessModes?: string[];
   capacity?: Record<string, string>;
@@ -74,4 +74,24 @@ export const STORAGE_COLUMNS: Record<string, Column[]> = {
     },
     AGE,
   ],
+  PodDisruptionBudget: [
+    NAME,
+    text('Min Available', 'The minimum number of pods that must be available', (o) => budget(o).minAvailable),
+    text('Max Unavailable', 'The maximum number of pods that may be unavailable', (o) => budget(o).maxUnavailable),
+    {
+      name: 'Allowed Disruptions',
+      type: 'integer',
+      description: 'Calculated number of pods that may be disrupted at this time',
+      cell: (o) => (o['status'] as { disruptionsAllowed?: number } | undefined)?.disruptionsAllowed ?? 0,
+    },
+    AGE,
+  ],
+};
+
+const budget = (o: KubeObject) => {
+  const s = (o['spec'] ?? {}) as { minAvailable?: number | string; maxUnavailable?: number | string };
+  return {
+    minAvailable: s.minAvailable === undefined ? 'N/A' : String(s.minAvailable),
+    maxUnavailable: s.maxUnavailable === undefined ? 'N/A' : String(s.maxUnavailable),
+  };
 };

@@ -17,6 +17,7 @@ import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
 import { HPA, HPA_V1 } from './hpa-kind.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage-kinds.js';
+import { POD_DISRUPTION_BUDGET } from './pdb-kind.js';
 
 export type { KindDef } from './kind-def.js';
 
@@ -223,6 +224,7 @@ export const KINDS: readonly KindDef[] = [
   PERSISTENT_VOLUME_CLAIM,
   PERSISTENT_VOLUME,
   STORAGE_CLASS,
+  POD_DISRUPTION_BUDGET,
   SERVICE,
   ENDPOINTS,
   ENDPOINT_SLICE,

@@ -139,12 +139,20 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         continue;
       }
       const total = nodes.length;
+      // The nodes left out before fitting: cordoned ones, and the rest not ready.
+      const cordoned = nodes.filter(
+        (n) => (n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable,
+      ).length;
+      const unready = total - free.size - cordoned;
+      const all = [
+        ...[...reasons].map(([r, n]) => `${n} ${r}`),
+        ...(cordoned ? [`${cordoned} node(s) were unschedulable`] : []),
+        ...(unready > 0 ? [`${unready} node(s) were not ready`] : []),
+      ];
       const message =
         total === 0
           ? 'no nodes available to schedule pods'
-          : `0/${total} nodes are available: ${
-              [...reasons].map(([r, n]) => `${n} ${r}`).join(', ') || `${total} node(s) were not ready`
-            }. preemption: not eligible due to preemptionPolicy=Never.`;
+          : `0/${total} nodes are available: ${all.join(', ')}. preemption: not eligible due to preemptionPolicy=Never.`;
       const was = ((prevStatus['conditions'] ?? []) as { type: string; message?: string }[]).find(
         (c) => c.type === 'PodScheduled',
       );

@@ -181,6 +181,23 @@ describe('Kubernetes pods', () => {
     assert.throws(() => getObject(deps, { cluster: 'c', kind: NODE }, 'box'), /nodes "box" not found/);
   });
 
+  it('places nothing on a cordoned node, and says so', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    const nodes = { cluster: 'c', kind: NODE };
+    const { updateObject } = await import('./objects.js');
+    await updateObject(deps, nodes, 'box', (n) => ({ ...n, spec: { ...(n['spec'] as object), unschedulable: true } }));
+    await createObject(deps, scope, pod('waits'));
+    assert.equal(await schedulePods(deps, 'c'), 0);
+    const st = getObject(deps, scope, 'waits')['status'] as { conditions: { type: string; message: string }[] };
+    assert.equal(
+      st.conditions.find((c) => c.type === 'PodScheduled')?.message,
+      '0/1 nodes are available: 1 node(s) were unschedulable. preemption: not eligible due to preemptionPolicy=Never.',
+    );
+    await updateObject(deps, nodes, 'box', (n) => ({ ...n, spec: { ...(n['spec'] as object), unschedulable: false } }));
+    assert.equal(await schedulePods(deps, 'c'), 1);
+  });
+
   it('sends a node’s host its pods, writes reports into their status, and removes a deleted pod once stopped', async () => {
     const deps = await testKube();
     await syncNodes(deps, 'c', { hosts: () => [host()] });

@@ -36,6 +36,7 @@ import {
   ensureClusterDns,
   ensureStorageClass,
   startVolumeController,
+  startDisruptionController,
   startPodControllers,
 } from '../kube/index.js';
 import { kubeFace } from './kube-face.js';
@@ -269,6 +270,10 @@ export async function startBerth(
     });
     leaderWork.add('kubernetes autoscalers', () => {
       const c = startHpaController(kube.deps, KUBE_CLUSTER, kube.usage, logger, config.kubeHpaPeriod * 1000);
+      return () => c.stop();
+    });
+    leaderWork.add('kubernetes disruption budgets', () => {
+      const c = startDisruptionController(kube.deps, KUBE_CLUSTER, logger);
       return () => c.stop();
     });
     leaderWork.add('kubernetes volumes', () => {

@@ -744,6 +744,86 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
   });
 
+  it('drains the node with kubectl drain: evictions held by a PodDisruptionBudget, the node cordoned, then uncordoned', async () => {
+    const node = (await k.ok(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    const manifests = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'guarded' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'guarded' } },
+          template: {
+            metadata: { labels: { app: 'guarded' } },
+            spec: {
+              terminationGracePeriodSeconds: 0,
+              containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'exec sleep 3600'] }],
+            },
+          },
+        },
+      },
+      {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'guarded' },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: 'guarded' } } },
+      },
+    ];
+    await k.ok(['apply', '-f', '-'], manifests.map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+    await until(
+      'guarded ready',
+      () => jsonpath(['get', 'deploy', 'guarded'], '{.status.readyReplicas}'),
+      (v) => v === '2',
+    );
+    await until(
+      'the budget counted',
+      () => k.ok(['get', 'pdb', 'guarded']),
+      (v) => /guarded\s+2\s+N\/A\s+0\s/.test(v),
+    );
+    // The budget allows no disruption: kubectl retries its evictions until its timeout.
+    const held = await k.kubectl([
+      'drain',
+      node,
+      '--ignore-daemonsets',
+      '--delete-emptydir-data',
+      '--force',
+      '--timeout=8s',
+    ]);
+    assert.notEqual(held.code, 0);
+    assert.match(held.stdout + held.stderr, /Cannot evict pod as it would violate the pod's disruption budget/);
+    assert.match(await k.ok(['get', 'node', node]), /Ready,SchedulingDisabled/);
+    assert.equal(
+      (await k.ok(['get', 'pods', '-l', 'app=guarded', '--field-selector=status.phase=Running', '-o', 'name']))
+        .trim()
+        .split('\n').length,
+      2,
+    );
+    // Without the budget the drain goes through; the pods made again wait for a node.
+    await k.ok(['delete', 'pdb', 'guarded']);
+    const drained = await k.ok([
+      'drain',
+      node,
+      '--ignore-daemonsets',
+      '--delete-emptydir-data',
+      '--force',
+      '--timeout=60s',
+    ]);
+    assert.match(drained, new RegExp(`evicting pod default/guarded-[\\w-]+[\\s\\S]*node/${node} drained`));
+    await until(
+      'replacements unschedulable',
+      () => k.ok(['get', 'events', '--field-selector', 'reason=FailedScheduling']),
+      (v) => /1 node\(s\) were unschedulable/.test(v),
+    );
+    await k.ok(['uncordon', node]);
+    await until(
+      'guarded back',
+      () => jsonpath(['get', 'deploy', 'guarded'], '{.status.readyReplicas}'),
+      (v) => v === '2',
+    );
+    await k.ok(['delete', 'deployment', 'guarded']);
+  });
+
   it('runs commands in a pod with kubectl exec (input, exit codes, a terminal through a pty) and reaches it with port-forward', async () => {
     const pod = {
       apiVersion: 'v1',
