@@ -129,7 +129,8 @@ CORE_COLUMNS.Event = [
     type: 'string',
     description: 'The time at which the most recent occurrence of this event was recorded.',
     cell: (o, now) => {
-      const t = Date.parse(String(o['lastTimestamp'] ?? o['eventTime'] ?? ''));
+      // Either version's names: core's, and events.k8s.io's.
+      const t = Date.parse(String(o['lastTimestamp'] ?? o['deprecatedLastTimestamp'] ?? o['eventTime'] ?? ''));
       return Number.isNaN(t) ? '<unknown>' : humanDuration(now - t);
     },
   },
@@ -140,7 +141,7 @@ CORE_COLUMNS.Event = [
     type: 'string',
     description: 'The object that this event is about.',
     cell: (o) => {
-      const i = (o['involvedObject'] ?? {}) as { kind?: string; name?: string };
+      const i = (o['involvedObject'] ?? o['regarding'] ?? {}) as { kind?: string; name?: string };
       return `${String(i.kind ?? '').toLowerCase()}/${i.name ?? ''}`;
     },
   },
@@ -148,6 +149,16 @@ CORE_COLUMNS.Event = [
     name: 'Message',
     type: 'string',
     description: 'A human-readable description of the status of this operation.',
-    cell: (o) => o['message'] ?? '',
+    cell: (o) => o['message'] ?? o['note'] ?? '',
   },
+];
+CORE_COLUMNS.Lease = [
+  NAME,
+  {
+    name: 'Holder',
+    type: 'string',
+    description: 'The holder of the lease',
+    cell: (o) => (o['spec'] as { holderIdentity?: string } | undefined)?.holderIdentity ?? '',
+  },
+  AGE,
 ];

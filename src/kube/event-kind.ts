@@ -52,3 +52,86 @@ export const EVENT: KindDef = {
     type: (o) => String(o['type'] ?? ''),
   },
 };
+
+/** events.k8s.io/v1's names for core Event fields (the rest are the same in both). */
+const RENAMED: readonly (readonly [string, string])[] = [
+  ['regarding', 'involvedObject'],
+  ['note', 'message'],
+  ['reportingController', 'reportingComponent'],
+  ['deprecatedSource', 'source'],
+  ['deprecatedFirstTimestamp', 'firstTimestamp'],
+  ['deprecatedLastTimestamp', 'lastTimestamp'],
+  ['deprecatedCount', 'count'],
+];
+
+function rename(o: KubeObject, pairs: readonly (readonly [string, string])[]): KubeObject {
+  const out: KubeObject = { ...o };
+  for (const [from, to] of pairs) {
+    if (!Object.hasOwn(out, from)) continue;
+    const v = out[from];
+    delete out[from];
+    out[to] = v;
+  }
+  return out;
+}
+
+/**
+ * Event as events.k8s.io/v1 serves it: the same objects as core/v1's (stored as those), with the
+ * newer names (`regarding`, `note`, `reportingController`, the `deprecated…` fields).
+ */
+export const EVENT_V1: KindDef = {
+  group: 'events.k8s.io',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  singular: 'event',
+  namespaced: true,
+  shortNames: [],
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  schema: z.strictObject({
+    ...typeMeta,
+    eventTime: z.string().nullable().optional(),
+    series: loose.optional(),
+    reportingController: z.string().optional(),
+    reportingInstance: z.string().optional(),
+    action: z.string().optional(),
+    reason: z.string().optional(),
+    regarding: loose.optional(),
+    related: loose.optional(),
+    note: z.string().optional(),
+    type: z.string().optional(),
+    deprecatedSource: loose.optional(),
+    deprecatedFirstTimestamp: z.string().nullable().optional(),
+    deprecatedLastTimestamp: z.string().nullable().optional(),
+    deprecatedCount: z.number().int().optional(),
+  }),
+  nameProblem: subdomainProblem,
+  storedAs: EVENT,
+  fromStored(o) {
+    const out = rename(
+      o,
+      RENAMED.map(([a, b]) => [b, a] as const),
+    );
+    // An event a component wrote with only its source says who reported it there.
+    if (out['reportingController'] === undefined) {
+      const source = (o['source'] as { component?: string } | undefined)?.component;
+      if (source) out['reportingController'] = source;
+    }
+    return out;
+  },
+  toStored: (body) => {
+    const { status: _s, ...rest } = body;
+    return rename({ involvedObject: {}, ...rest }, RENAMED);
+  },
+  // Selections read the stored (core) object.
+  selectableFields: {
+    'regarding.kind': involved('kind'),
+    'regarding.name': involved('name'),
+    'regarding.namespace': involved('namespace'),
+    'regarding.uid': involved('uid'),
+    reason: (o) => String(o['reason'] ?? ''),
+    reportingController: (o) =>
+      String(o['reportingComponent'] ?? (o['source'] as { component?: string } | undefined)?.component ?? ''),
+    type: (o) => String(o['type'] ?? ''),
+  },
+};

@@ -11,7 +11,8 @@ import type { KubeObject } from './meta.js';
 export type { Cause } from './names.js';
 import type { Cause } from './names.js';
 import type { KindDef } from './kind-def.js';
-import { EVENT } from './event-kind.js';
+import { EVENT, EVENT_V1 } from './event-kind.js';
+import { LEASE } from './lease-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
@@ -237,6 +238,8 @@ export const KINDS: readonly KindDef[] = [
   HPA,
   HPA_V1,
   EVENT,
+  EVENT_V1,
+  LEASE,
   POD_METRICS,
   NODE_METRICS,
 ];

@@ -33,7 +33,9 @@ export const kubeTombstones = defineTable<Tombstone>('kube.tombstones', (v) => v
 export type { Scope } from './kind-def.js';
 
 export function resourcePrefix(s: Scope): string {
-  const base = `${s.cluster}/${s.kind.group || 'core'}/${s.kind.plural}/`;
+  // Another version of a resource is stored under its storage version's prefix.
+  const kind = s.kind.storedAs ?? s.kind;
+  const base = `${s.cluster}/${kind.group || 'core'}/${kind.plural}/`;
   return s.kind.namespaced && s.namespace !== undefined ? `${base}${s.namespace}/` : base;
 }
 
