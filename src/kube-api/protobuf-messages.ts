@@ -53,7 +53,7 @@ export const INT_OR_STRING: Message = {
   2: { name: 'intVal', type: 'int' },
   3: { name: 'strVal', type: 'string' },
 };
-const LABEL_SELECTOR: Message = {
+export const LABEL_SELECTOR: Message = {
   1: { name: 'matchLabels', type: { map: 'string' } },
   2: {
     name: 'matchExpressions',

@@ -1,4 +1,4 @@
-import { JOB_SPEC, meta, OBJECT_META, type Message } from './protobuf-messages.js';
+import { JOB_SPEC, LABEL_SELECTOR, meta, OBJECT_META, type Message } from './protobuf-messages.js';
 
 /** Service, CronJob and autoscaling/v1 HorizontalPodAutoscaler, as kubectl's generators send them. */
 const DELETE_OPTIONS: Message = {
@@ -123,4 +123,24 @@ export const MORE_KINDS: Readonly<Record<string, Message>> = {
   // kubectl drain's evictions (policy/v1, and v1beta1 from older clients).
   'policy/v1/Eviction': EVICTION,
   'policy/v1beta1/Eviction': EVICTION,
+  // kubectl create poddisruptionbudget.
+  'policy/v1/PodDisruptionBudget': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: { name: 'minAvailable', type: 'intOrString' },
+          2: { name: 'selector', type: { msg: LABEL_SELECTOR } },
+          3: { name: 'maxUnavailable', type: 'intOrString' },
+          4: { name: 'unhealthyPodEvictionPolicy', type: 'string' },
+        },
+      },
+    },
+    // The status a client sends (its counts, zeros) is the controller's to write: read and dropped.
+    3: {
+      name: 'status',
+      type: { msg: Object.fromEntries([1, 3, 4, 5, 6].map((n) => [n, { name: `f${n}`, type: 'int' as const }])) },
+    },
+  },
 };

@@ -223,6 +223,64 @@ describe('kubectl against berth’s Kubernetes API', () => {
     assert.match(zone.stderr, /spec\.timeZone: Invalid value: "Mars\/Olympus": unknown time zone Mars\/Olympus/);
   });
 
+  it('keeps storage classes, claims, budgets (sent as protobuf), leases and events.k8s.io events', async () => {
+    assert.match(
+      await ok(['get', 'storageclass']),
+      /local-path \(default\)\s+local-path\.berth\.io\s+Delete\s+WaitForFirstConsumer/,
+    );
+    const claim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    };
+    await ok(['-n', 'shop', 'apply', '-f', '-'], JSON.stringify(claim));
+    assert.match(
+      await ok(['-n', 'shop', 'get', 'pvc']),
+      /^NAME\s+STATUS\s+VOLUME\s+CAPACITY\s+ACCESS MODES\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+AGE\ndata\s+Pending\s+local-path\s+<unset>\s+\d+s\n$/,
+    );
+    assert.match(
+      await ok(['-n', 'shop', 'create', 'poddisruptionbudget', 'web', '--selector=app=web', '--min-available=50%']),
+      /poddisruptionbudget\.policy\/web created/,
+    );
+    assert.match(await ok(['-n', 'shop', 'get', 'pdb']), /web\s+50%\s+N\/A\s+0\s+\d+s/);
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'operator-lock' },
+      spec: { holderIdentity: 'op-1', leaseDurationSeconds: 15 },
+    };
+    await ok(['-n', 'shop', 'apply', '-f', '-'], JSON.stringify(lease));
+    assert.match(await ok(['-n', 'shop', 'get', 'leases']), /operator-lock\s+op-1\s+\d+s/);
+    const event = {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: { name: 'op-synced' },
+      eventTime: '2026-01-01T00:00:00.000000Z',
+      reportingController: 'example.com/operator',
+      reportingInstance: 'op-1',
+      action: 'Reconcile',
+      reason: 'Synced',
+      note: 'all good',
+      type: 'Normal',
+      regarding: { kind: 'Lease', name: 'operator-lock', namespace: 'shop' },
+    };
+    await ok(['-n', 'shop', 'create', '-f', '-'], JSON.stringify(event));
+    assert.match(await ok(['-n', 'shop', 'get', 'events']), /Normal\s+Synced\s+lease\/operator-lock\s+all good/);
+    assert.equal(
+      await ok([
+        '-n',
+        'shop',
+        'get',
+        'events.v1.events.k8s.io',
+        'op-synced',
+        '-o',
+        'jsonpath={.note}/{.regarding.name}',
+      ]),
+      'all good/operator-lock',
+    );
+  });
+
   it('deletes a namespace with everything in it; the system ones stay', async () => {
     assert.match(await ok(['delete', 'namespace', 'shop']), /namespace "shop" deleted/);
     // What is left is the cluster's own: the kube-dns Service.
