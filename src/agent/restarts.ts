@@ -26,6 +26,12 @@ export function planRestart(c: ContainerSpec, st: ContainerState, task: LocalTas
   const ran = now - (st.startedAt ?? now);
   if (!restarts(c, code, ran) || task.stoppingAt !== undefined || task.spec.desired !== 'running') return false;
   st.restartCount = (st.restartCount ?? 0) + 1;
+  st.lastExit = {
+    code,
+    oomKilled: st.failure?.cause === 'oom-killed',
+    ...(st.startedAt !== undefined ? { startedAt: st.startedAt } : {}),
+    finishedAt: now,
+  };
   if (ran >= BACKOFF_RESET_MS) st.restartStreak = 0;
   st.restartStreak = (st.restartStreak ?? 0) + 1;
   st.state = 'waiting';

@@ -233,6 +233,12 @@ describe('the task runner, on the runtime twin (no root, no runc)', () => {
     w.runtime.exit(id('app'), 1);
     await w.runner.tick();
     assert.equal(w.state('app')?.state, 'waiting', 'waiting to start again');
+    // The report carries the count, how it ended, and when it starts again.
+    const reported = w.runner.report().containers.find((c) => c.name === 'app');
+    assert.equal(reported?.restartCount, 1);
+    assert.equal(reported?.lastExit?.code, 1);
+    assert.equal(reported?.lastExit?.oomKilled, false);
+    assert.equal((reported?.restartAt ?? 0) - (reported?.lastExit?.finishedAt ?? 0), 10_000);
     assert.equal(w.task().phase, 'running', 'an essential container that restarts does not stop the task');
     w.advance(9_999);
     await w.runner.tick();

@@ -34,6 +34,8 @@ export interface ContainerState {
   restartStreak?: number;
   /** When a container waiting to be started again may start (its back-off). */
   restartAt?: number;
+  /** How it ended the last time it ran, once it has been started again. */
+  lastExit?: { code: number; oomKilled: boolean; startedAt?: number; finishedAt: number };
 }
 
 /** Everything the agent knows about a task it runs, kept on disk so a restarted agent resumes it. */
@@ -167,6 +169,10 @@ export function toReport(t: LocalTask): TaskStateMessage {
       ...(c.failure ? { failure: c.failure } : {}),
       ...(c.health ? { health: c.health } : {}),
       ...(c.imageDigest ? { imageDigest: c.imageDigest } : {}),
+      ...(c.restartCount ? { restartCount: c.restartCount } : {}),
+      ...(c.startedAt !== undefined ? { startedAt: c.startedAt } : {}),
+      ...(c.lastExit ? { lastExit: c.lastExit } : {}),
+      ...(c.state === 'waiting' && c.restartAt !== undefined ? { restartAt: c.restartAt } : {}),
       networkBindings: bindingsFor(name),
     })),
   };

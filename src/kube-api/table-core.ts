@@ -49,6 +49,7 @@ type PodStatus = {
     ready?: boolean;
     restartCount?: number;
     state?: { waiting?: { reason?: string }; terminated?: { reason?: string } };
+    lastState?: { terminated?: { finishedAt?: string } };
   }[];
   initContainerStatuses?: { state?: { terminated?: { exitCode?: number }; running?: unknown } }[];
   podIP?: string;
@@ -92,7 +93,13 @@ CORE_COLUMNS.Pod = [
     name: 'Restarts',
     type: 'string',
     description: 'The number of times the containers in this pod have been restarted.',
-    cell: (o) => String((podStatus(o).containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)),
+    // As kubectl prints it: the count, and how long ago the last restarted container last ended.
+    cell: (o, now) => {
+      const all = podStatus(o).containerStatuses ?? [];
+      const n = all.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+      const last = Math.max(...all.map((c) => Date.parse(c.lastState?.terminated?.finishedAt ?? '') || 0), 0);
+      return n > 0 && last > 0 ? `${n} (${humanDuration(now - last)} ago)` : String(n);
+    },
   },
   AGE,
 ];

@@ -10,39 +10,57 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : rfc3339(
 
 type ReportedContainer = PodReport['containers'][number];
 
+/** A Go duration as the kubelet prints a back-off: `10s`, `1m20s`, `5m0s`. */
+function goDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
+}
+
 function containerStatus(
   name: string,
   image: string,
   c: ReportedContainer | undefined,
   r: PodReport,
   initializing: boolean,
+  pod: KubeObject,
 ) {
+  const meta = metaOf(pod);
+  const backOff = (x: ReportedContainer) =>
+    goDuration(x.restartAt !== undefined && x.lastExit ? x.restartAt - x.lastExit.finishedAt : 10_000);
   const state =
     c?.state === 'running'
-      ? { running: { startedAt: iso(r.startedAt) } }
+      ? { running: { startedAt: iso(c.startedAt ?? r.startedAt) } }
       : c?.state === 'exited'
         ? {
             terminated: {
               exitCode: c.exitCode ?? 0,
               reason: c.failure?.cause === 'oom-killed' ? 'OOMKilled' : (c.exitCode ?? 0) === 0 ? 'Completed' : 'Error',
               ...(c.reason ? { message: c.reason } : {}),
-              ...(r.startedAt ? { startedAt: iso(r.startedAt) } : {}),
+              ...((c.startedAt ?? r.startedAt) ? { startedAt: iso(c.startedAt ?? r.startedAt) } : {}),
               ...(r.stoppedAt ? { finishedAt: iso(r.stoppedAt) } : {}),
             },
           }
-        : {
-            waiting: {
-              reason:
-                c?.failure?.cause === 'image-pull'
-                  ? 'ErrImagePull'
-                  : c?.failure?.cause === 'container-start'
-                    ? 'CreateContainerError'
-                    : initializing
-                      ? 'PodInitializing'
-                      : 'ContainerCreating',
-              ...(c?.failure?.message ? { message: c.failure.message } : {}),
-            },
-          };
+        : c?.lastExit
+          ? {
+              // Started again after it exited, waiting out its back-off: the kubelet's words.
+              waiting: {
+                reason: 'CrashLoopBackOff',
+                message: `back-off ${backOff(c)} restarting failed container=${name} pod=${meta.name ?? ''}_${meta.namespace ?? ''}(${meta.uid ?? ''})`,
+              },
+            }
+          : {
+              waiting: {
+                reason:
+                  c?.failure?.cause === 'image-pull'
+                    ? 'ErrImagePull'
+                    : c?.failure?.cause === 'container-start'
+                      ? 'CreateContainerError'
+                      : initializing
+                        ? 'PodInitializing'
+                        : 'ContainerCreating',
+                ...(c?.failure?.message ? { message: c.failure.message } : {}),
+              },
+            };
   return {
     name,
     image,
@@ -50,8 +68,19 @@ function containerStatus(
     ...(c?.runtimeId ? { containerID: `berth://${c.runtimeId}` } : {}),
     ready: c?.state === 'running' && c.health !== 'unhealthy',
     started: c?.state === 'running',
-    restartCount: 0,
+    restartCount: c?.restartCount ?? 0,
     state,
+    lastState: c?.lastExit
+      ? {
+          terminated: {
+            exitCode: c.lastExit.code,
+            reason: c.lastExit.oomKilled ? 'OOMKilled' : c.lastExit.code === 0 ? 'Completed' : 'Error',
+            ...(c.lastExit.startedAt !== undefined ? { startedAt: iso(c.lastExit.startedAt) } : {}),
+            finishedAt: iso(c.lastExit.finishedAt),
+            ...(c.runtimeId ? { containerID: `berth://${c.runtimeId}` } : {}),
+          },
+        }
+      : {},
   };
 }
 
@@ -66,10 +95,12 @@ export function podStatusFrom(
   const prev = (pod['status'] ?? {}) as Record<string, unknown>;
   const byName = new Map(r.containers.map((c) => [c.name, c]));
   const inits = (s.initContainers ?? []).map((c) =>
-    containerStatus(c.name, c.image ?? '', byName.get(c.name), r, false),
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), r, false, pod),
   );
   const initialized = inits.every((c) => 'terminated' in c.state && c.state.terminated?.exitCode === 0);
-  const mains = s.containers.map((c) => containerStatus(c.name, c.image ?? '', byName.get(c.name), r, !initialized));
+  const mains = s.containers.map((c) =>
+    containerStatus(c.name, c.image ?? '', byName.get(c.name), r, !initialized, pod),
+  );
   const ended = r.phase === 'stopped' || r.phase === 'tearing-down' || r.phase === 'stopping';
   const exitCodes = s.containers.map((c) => byName.get(c.name)?.exitCode);
   const phase =

@@ -253,6 +253,59 @@ describe('Kubernetes pods', () => {
     hosts.close();
   });
 
+  it('counts restarts, keeps the last end, and says CrashLoopBackOff while a container waits out its back-off', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    const hosts = new PodHosts(deps, 'c');
+    try {
+      const { object } = await createObject(deps, scope, pod('crashy', { nodeName: 'box' }));
+      const t0 = Date.UTC(2026, 0, 1);
+      const lastExit = { code: 1, oomKilled: false, startedAt: t0, finishedAt: t0 + 5000 };
+      const report = (c: Parameters<PodHosts['report']>[1]['containers'][number]) =>
+        hosts.report({ id: 'h1' }, { taskId: workloadIdOf(object), phase: 'running', startedAt: t0, containers: [c] });
+      await report({
+        name: 'main',
+        state: 'waiting',
+        runtimeId: 'r',
+        restartCount: 2,
+        lastExit,
+        restartAt: t0 + 25_000,
+      });
+      const st = (getObject(deps, scope, 'crashy')['status'] as { containerStatuses: Record<string, unknown>[] })
+        .containerStatuses[0];
+      assert.equal(st?.['restartCount'], 2);
+      assert.deepEqual(st?.['state'], {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off 20s restarting failed container=main pod=crashy_default(${metaOf(object).uid ?? ''})`,
+        },
+      });
+      assert.deepEqual(st?.['lastState'], {
+        terminated: {
+          exitCode: 1,
+          reason: 'Error',
+          startedAt: '2026-01-01T00:00:00Z',
+          finishedAt: '2026-01-01T00:00:05Z',
+          containerID: 'berth://r',
+        },
+      });
+      await report({
+        name: 'main',
+        state: 'running',
+        runtimeId: 'r',
+        restartCount: 3,
+        lastExit,
+        startedAt: t0 + 30_000,
+      });
+      const again = (getObject(deps, scope, 'crashy')['status'] as { containerStatuses: Record<string, unknown>[] })
+        .containerStatuses[0];
+      assert.deepEqual(again?.['state'], { running: { startedAt: '2026-01-01T00:00:30Z' } });
+      assert.equal(again?.['restartCount'], 3);
+    } finally {
+      hosts.close();
+    }
+  });
+
   it('a finished pod is Succeeded or Failed by its containers’ exit codes, and no longer sent', async () => {
     const deps = await testKube();
     await syncNodes(deps, 'c', { hosts: () => [host()] });

@@ -77,6 +77,20 @@ export const containerStateSchema = z.object({
   exitCode: z.number().int().optional(),
   failure: containerFailureSchema.optional(),
   health: z.enum(HEALTH_STATES).optional(),
+  /** Times its restart policy started it again, and how it ended the last time it ran. */
+  restartCount: z.number().int().min(0).optional(),
+  lastExit: z
+    .object({
+      code: z.number().int(),
+      oomKilled: z.boolean(),
+      startedAt: z.number().optional(),
+      finishedAt: z.number(),
+    })
+    .optional(),
+  /** When a container waiting for its restart back-off is started again (ms). */
+  restartAt: z.number().optional(),
+  /** When it last started (ms): after a restart, later than its workload's start. */
+  startedAt: z.number().optional(),
   /** As agents of earlier versions reported them, in ECS's words: read when `state` is absent. */
   lastStatus: z.string().optional(),
   reason: z.string().max(1024).optional(),

@@ -824,6 +824,34 @@ describe('Kubernetes pods on berth’s agent', () => {
     await k.ok(['delete', 'deployment', 'guarded']);
   });
 
+  it('restarts a crashing container with back-off: CrashLoopBackOff, its restarts counted, its last end kept', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'crashy' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'echo trying; exit 3'] }],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    const line = await until(
+      'crash looping',
+      () => k.ok(['get', 'pod', 'crashy']),
+      (v) => /crashy\s+0\/1\s+CrashLoopBackOff\s+[1-9] \(\d+s ago\)/.test(v),
+    );
+    assert.match(line, /CrashLoopBackOff/);
+    assert.equal(
+      await jsonpath(['get', 'pod', 'crashy'], '{.status.containerStatuses[0].lastState.terminated.exitCode}'),
+      '3',
+    );
+    assert.match(
+      await k.ok(['describe', 'pod', 'crashy']),
+      /Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+3/,
+    );
+    await k.ok(['delete', 'pod', 'crashy']);
+  });
+
   it('runs commands in a pod with kubectl exec (input, exit codes, a terminal through a pty) and reaches it with port-forward', async () => {
     const pod = {
       apiVersion: 'v1',
