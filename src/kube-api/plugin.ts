@@ -69,6 +69,13 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       (e: Error) => done(e),
     );
   });
+  // Watches and followed logs run until their client leaves: the server stopping ends them first,
+  // or its close would wait for them.
+  const open = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const stop of open) stop();
+    done();
+  });
   app.setErrorHandler((error: Error, _req, reply) => {
     const s = error instanceof BerthError ? statusOf(error) : failure(400, 'BadRequest', error.message);
     void send(reply, { code: s.code, body: s });
@@ -193,7 +200,12 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         const now = deps.clock.now().getTime();
         if (t.type === 'collection' && get) {
           if (queryFlag(url.searchParams, 'watch'))
-            return streamWatch(deps, scope, req, reply, url.searchParams, { table, include, bookmarkMs: o.bookmarkMs });
+            return streamWatch(deps, scope, req, reply, url.searchParams, {
+              table,
+              include,
+              bookmarkMs: o.bookmarkMs,
+              open,
+            });
           const list = listObjects(deps, scope, listQuery(url.searchParams));
           return send(reply, {
             code: 200,
@@ -256,6 +268,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           req,
           reply,
           url.searchParams,
+          open,
         );
       }
       case 'openapi-v2':

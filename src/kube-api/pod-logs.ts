@@ -28,6 +28,8 @@ export async function podLog(
   req: FastifyRequest,
   reply: FastifyReply,
   q: URLSearchParams,
+  /** The server's open streams (see streamWatch). */
+  open?: Set<() => void>,
 ): Promise<void> {
   const pod = getObject(deps, scope, name);
   const spec = pod['spec'] as { containers: { name: string }[]; initContainers?: { name: string }[] };
@@ -65,6 +67,9 @@ export async function podLog(
   res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private' });
   let gone = false;
   res.once('close', () => (gone = true));
+  // The server stopping ends the stream, as the client leaving does.
+  const stop = () => (gone = true);
+  open?.add(stop);
   let last = 0;
   const send = (events: { timestamp: number; message: string }[]) => {
     for (const e of events) {
@@ -90,5 +95,6 @@ export async function podLog(
     const phase = (now['status'] as { phase?: string } | undefined)?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') break;
   }
+  open?.delete(stop);
   res.end();
 }

@@ -20,7 +20,13 @@ export async function streamWatch(
   req: FastifyRequest,
   reply: FastifyReply,
   q: URLSearchParams,
-  o: { table: boolean; include: IncludeObject; bookmarkMs?: number | undefined },
+  o: {
+    table: boolean;
+    include: IncludeObject;
+    bookmarkMs?: number | undefined;
+    /** The server's open streams: this one joins while it runs, so that the server can end it when it stops. */
+    open?: Set<() => void>;
+  },
 ): Promise<void> {
   const selectors = listQuery(q);
   const rv = q.get('resourceVersion');
@@ -41,6 +47,8 @@ export async function streamWatch(
   req.raw.socket.setTimeout(0);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
   const timer = setTimeout(() => abort.abort(), timeout * 1000);
+  const stop = () => abort.abort();
+  o.open?.add(stop);
   res.once('close', () => abort.abort());
   const now = () => deps.clock.now().getTime();
   const write = (type: string, object: unknown) => {
@@ -55,6 +63,7 @@ export async function streamWatch(
   } catch (e) {
     if (!abort.signal.aborted) write('ERROR', statusOf(e));
   } finally {
+    o.open?.delete(stop);
     clearTimeout(timer);
     abort.abort();
     await events.return(undefined);

@@ -59,6 +59,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   app.decorate('upgrades', new UpgradeRoutes(app.server));
+  // Streams over upgraded connections (kubectl exec, port-forward) end with the server; the
+  // agents' sessions have been ended before (berth.ts).
+  app.addHook('preClose', (done) => {
+    app.upgrades.closeAll();
+    done();
+  });
   if (deps.config.auth === 'strict') {
     // In strict mode nothing under /_berth acts for an unauthenticated caller. Health and the
     // signed layer links (which carry their own signature) stay open.

@@ -10,9 +10,17 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
  */
 export class UpgradeRoutes {
   private readonly routes: { prefix: string; handle: UpgradeHandler }[] = [];
+  /** The upgraded connections still open: a server's close would wait for them. */
+  private readonly sockets = new Set<Duplex>();
 
   constructor(server: Server) {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.dispatch(req, socket, head));
+  }
+
+  /** Ends every upgraded connection still open (the server is stopping). */
+  closeAll(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
   }
 
   add(prefix: string, handle: UpgradeHandler): void {
@@ -22,6 +30,8 @@ export class UpgradeRoutes {
 
   private dispatch(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix));
     if (route) return route.handle(req, socket, head);
