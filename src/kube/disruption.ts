@@ -1,11 +1,12 @@
-import { BerthError, inform, work, WorkQueue, type Logger } from '../kernel/index.js';
+import { BerthError, type Logger } from '../kernel/index.js';
+import { startControllerLoop } from './controller-loop.js';
 import type { WriteTx } from '../store/index.js';
 import { scaled } from './apps-rules.js';
 import type { KubeDeps } from './deps.js';
 import { POD } from './kinds.js';
 import { matchesSelector } from './label-selector.js';
 import { budgetSpecOf, POD_DISRUPTION_BUDGET } from './pdb-kind.js';
-import { changedObject, kubeObjects, kubeTombstones, metaOf, resourcePrefix, type KubeObject } from './object.js';
+import { changedObject, kubeObjects, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { isReady } from './owners.js';
 import { rfc3339 } from './write-rules.js';
 
@@ -102,10 +103,9 @@ export function spendDisruption(tx: WriteTx, cluster: string, pod: KubeObject): 
 
 /** The disruption controller: a namespace's budgets recounted whenever a pod or budget there changes. */
 export function startDisruptionController(deps: KubeDeps, cluster: string, logger: Logger): { stop(): void } {
-  const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
   const prefixes = [POD, POD_DISRUPTION_BUDGET].map((kind) => resourcePrefix({ cluster, kind }));
-  const stopInforming = inform(deps.store, queue, {
-    tables: [kubeObjects.name, kubeTombstones.name],
+  return startControllerLoop(deps, logger, {
+    name: 'disruption controller',
     keysOf: (c) => {
       const o = changedObject(c);
       return o && prefixes.some((p) => c.key.startsWith(p)) ? [metaOf(o).namespace ?? ''] : [];
@@ -117,13 +117,8 @@ export function startDisruptionController(deps: KubeDeps, cluster: string, logge
           .map((e) => metaOf(e.value.object).namespace ?? ''),
       ),
     ],
-    resyncMs: 10_000,
     batchMs: 50,
-    onWatchError: (e) => logger.warn({ err: String(e) }, 'disruption controller lost its watch; resyncing'),
-  });
-  const worker = work(
-    queue,
-    async (namespace) => {
+    async sync(namespace) {
       const now = rfc3339(deps.clock.now().getTime());
       await deps.store.transact((tx) => {
         const budgets = tx.list(kubeObjects, {
@@ -140,13 +135,5 @@ export function startDisruptionController(deps: KubeDeps, cluster: string, logge
         }
       });
     },
-    (key, e, retries) => logger.error({ key, err: String(e), retries }, 'disruption controller pass failed'),
-  );
-  return {
-    stop() {
-      stopInforming();
-      queue.shutDown();
-      void worker;
-    },
-  };
+  });
 }

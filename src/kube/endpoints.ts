@@ -1,9 +1,10 @@
-import { BerthError, inform, work, WorkQueue, type Logger } from '../kernel/index.js';
+import { BerthError, type Logger } from '../kernel/index.js';
+import { startControllerLoop } from './controller-loop.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { POD } from './kinds.js';
 import { matchesSelector } from './label-selector.js';
-import { kubeObjects, kubeTombstones, changedObject, metaOf, resourcePrefix, type KubeObject } from './object.js';
+import { kubeObjects, changedObject, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { createObject, updateObject } from './objects.js';
 import { specOf } from './pod-rules.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -211,7 +212,6 @@ async function syncSlices(
 
 /** The controller on the leader: one key per service (`<ns>/<name>`), a resync every 10 s. */
 export function startServiceControllers(deps: KubeDeps, cluster: string, logger: Logger): { stop(): void } {
-  const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
   const svcPrefix = resourcePrefix({ cluster, kind: SERVICE });
   const podPrefix = resourcePrefix({ cluster, kind: POD });
   const keyOf = (o: KubeObject) => `${metaOf(o).namespace ?? ''}/${metaOf(o).name ?? ''}`;
@@ -219,8 +219,8 @@ export function startServiceControllers(deps: KubeDeps, cluster: string, logger:
     deps.store
       .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: SERVICE, namespace: ns }) }))
       .map((e) => keyOf(e.value.object));
-  const stopInforming = inform(deps.store, queue, {
-    tables: [kubeObjects.name, kubeTombstones.name],
+  return startControllerLoop(deps, logger, {
+    name: 'endpoints controller',
     keysOf(c) {
       const o = changedObject(c);
       if (!o) return [];
@@ -229,23 +229,9 @@ export function startServiceControllers(deps: KubeDeps, cluster: string, logger:
       return [];
     },
     all: () => deps.store.read((tx) => tx.list(kubeObjects, { prefix: svcPrefix })).map((e) => keyOf(e.value.object)),
-    resyncMs: 10_000,
-    batchMs: 20,
-    onWatchError: (e) => logger.warn({ err: String(e) }, 'endpoints controller lost its watch; resyncing'),
-  });
-  const worker = work(
-    queue,
-    async (key) => {
+    async sync(key) {
       const [ns, name] = key.split('/') as [string, string];
       await syncServiceEndpoints(deps, cluster, ns, name);
     },
-    (key, e, retries) => logger.error({ key, err: String(e), retries }, 'endpoints controller pass failed'),
-  );
-  return {
-    stop() {
-      stopInforming();
-      queue.shutDown();
-      void worker;
-    },
-  };
+  });
 }

@@ -1,16 +1,9 @@
-import { inform, uuid, work, WorkQueue, type Logger } from '../kernel/index.js';
+import { uuid, type Logger } from '../kernel/index.js';
+import { startControllerLoop } from './controller-loop.js';
 import type { KubeDeps } from './deps.js';
 import { recordEvent } from './events.js';
 import { POD } from './kinds.js';
-import {
-  changedObject,
-  kubeObjects,
-  kubeTombstones,
-  metaOf,
-  objectKey,
-  resourcePrefix,
-  type KubeObject,
-} from './object.js';
+import { changedObject, kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { removeObject } from './objects.js';
 import {
   claimSpecOf,
@@ -141,31 +134,16 @@ export async function applyDecision(deps: KubeDeps, cluster: string, d: Decision
 
 /** The controller: a pass over claims and volumes whenever a claim, a volume, a class or a pod changes. */
 export function startVolumeController(deps: KubeDeps, cluster: string, logger: Logger): { stop(): void } {
-  const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
   const prefixes = [PERSISTENT_VOLUME_CLAIM, PERSISTENT_VOLUME, STORAGE_CLASS, POD].map((kind) =>
     resourcePrefix({ cluster, kind }),
   );
   const said = new Set<string>();
-  const stopInforming = inform(deps.store, queue, {
-    tables: [kubeObjects.name, kubeTombstones.name],
+  return startControllerLoop(deps, logger, {
+    name: 'volume controller',
     keysOf: (c) => (changedObject(c) && prefixes.some((p) => c.key.startsWith(p)) ? ['pass'] : []),
     all: () => ['pass'],
-    resyncMs: 10_000,
-    batchMs: 20,
-    onWatchError: (e) => logger.warn({ err: String(e) }, 'volume controller lost its watch; resyncing'),
-  });
-  const worker = work(
-    queue,
-    async () => {
+    async sync() {
       for (const d of deps.store.read((tx) => decide(tx, cluster))) await applyDecision(deps, cluster, d, said);
     },
-    (key, e, retries) => logger.error({ key, err: String(e), retries }, 'volume controller pass failed'),
-  );
-  return {
-    stop() {
-      stopInforming();
-      queue.shutDown();
-      void worker;
-    },
-  };
+  });
 }
