@@ -3,7 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { berthBin } from './harness.js';
+import { berthBin, sleep } from './harness.js';
 
 const execFileP = promisify(execFile);
 
@@ -37,4 +37,43 @@ export async function kubectlFor(endpoint: string, dataDir: string) {
     return { output: () => out, stop: () => child.kill() };
   };
   return { kubectl, ok, follow, kubeconfig };
+}
+
+type Kubectl = Awaited<ReturnType<typeof kubectlFor>>;
+
+/**
+ * The kube e2e files' tools: jsonpath reads, waiting until a read says what is wanted, and a
+ * one-off pod run to its end. `k` and `image` are read when used (the fixture starts in `before`).
+ */
+export function kubeTools(k: () => Kubectl, image: () => string) {
+  const jsonpath = (args: string[], path: string) => k().ok([...args, '-o', `jsonpath=${path}`]);
+  const until = async (what: string, read: () => Promise<string>, want: (v: string) => boolean, seconds = 60) => {
+    let v = '';
+    for (let i = 0; i < seconds * 5; i++) {
+      v = await read();
+      if (want(v)) return v;
+      await sleep(200);
+    }
+    assert.fail(`${what}: last saw ${JSON.stringify(v)}`);
+  };
+  /** Runs `script` in a one-off pod (`sh -c`, never restarted) to its end; answers its output. */
+  const runOnce = async (name: string, script: string) => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        restartPolicy: 'Never',
+        containers: [{ name: 'main', image: image(), command: ['sh', '-c', script] }],
+      },
+    };
+    await k().ok(['apply', '-f', '-'], JSON.stringify(pod));
+    await until(
+      `${name} ended`,
+      () => jsonpath(['get', 'pod', name], '{.status.phase}'),
+      (v) => v === 'Succeeded' || v === 'Failed',
+    );
+    return k().ok(['logs', name]);
+  };
+  return { jsonpath, until, runOnce };
 }
