@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../kernel/index.js';
-import { EXEC_CHUNK, type ExecExit, type ExecInput, type ExecOutput, type ExecStart } from '../wire/index.js';
+import { base64Pieces, type ExecExit, type ExecInput, type ExecOutput, type ExecStart } from '../wire/index.js';
 import type { ExecProcess } from './runtime/exec-process.js';
 import type { ContainerRuntime } from './runtime/runtime.js';
 import type { LocalTask } from './task-state.js';
@@ -87,13 +87,8 @@ export class ExecSessions {
   private attach(m: ExecStart, p: ExecProcess): void {
     this.live.set(m.sessionId, p);
     p.onOutput((stream, data) => {
-      for (let at = 0; at < data.length; at += EXEC_CHUNK)
-        this.deps.send({
-          type: 'exec-output',
-          sessionId: m.sessionId,
-          stream,
-          data: data.subarray(at, at + EXEC_CHUNK).toString('base64'),
-        });
+      for (const piece of base64Pieces(data))
+        this.deps.send({ type: 'exec-output', sessionId: m.sessionId, stream, data: piece });
     });
     p.onExit((code) => {
       this.live.delete(m.sessionId);

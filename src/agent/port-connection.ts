@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { ExecProcess } from './runtime/exec-process.js';
+import { exitOnce, type ExecProcess } from './runtime/exec-process.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -22,15 +22,11 @@ export function connectPort(host: string, port: number, timeoutMs = CONNECT_TIME
       sock.on('error', () => sock.destroy());
       // The forwarded end closed its side: nothing more will come, so the connection is over here.
       sock.on('end', () => sock.end());
-      const exits: ((code: number) => void)[] = [];
-      let closed = false;
-      sock.on('close', () => {
-        closed = true;
-        for (const l of exits) l(0);
-      });
+      const ending = exitOnce();
+      sock.on('close', () => ending.exit(0));
       resolve({
         onOutput: (l) => sock.on('data', (d: Buffer) => l('stdout', d)),
-        onExit: (l) => (closed ? l(0) : exits.push(l)),
+        onExit: ending.onExit,
         write: (d) => {
           if (sock.writable) sock.write(d);
         },

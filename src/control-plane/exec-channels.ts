@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  EXEC_CHUNK,
+  base64Pieces,
   type ExecExit,
   type ExecHandle,
   type ExecListener,
@@ -25,8 +25,7 @@ export class ExecChannels {
     const live = () => this.open.has(sessionId);
     return {
       write: (data) => {
-        for (let at = 0; live() && at < data.length; at += EXEC_CHUNK)
-          this.send({ type: 'exec-input', sessionId, data: data.subarray(at, at + EXEC_CHUNK).toString('base64') });
+        for (const piece of base64Pieces(data)) if (live()) this.send({ type: 'exec-input', sessionId, data: piece });
       },
       eof: () => {
         if (live()) this.send({ type: 'exec-input', sessionId, eof: true });

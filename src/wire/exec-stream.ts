@@ -8,6 +8,13 @@ import { z } from 'zod';
  */
 export const EXEC_CHUNK = 64 * 1024;
 
+/** Bytes as the base64 pieces the wire carries them in, each of at most EXEC_CHUNK bytes. */
+export function base64Pieces(data: Buffer): string[] {
+  const out: string[] = [];
+  for (let at = 0; at < data.length; at += EXEC_CHUNK) out.push(data.subarray(at, at + EXEC_CHUNK).toString('base64'));
+  return out;
+}
+
 const sessionId = z.string().regex(/^[0-9a-f-]{36}$/);
 const base64 = z.string().max(Math.ceil(EXEC_CHUNK / 3) * 4);
 

@@ -15,6 +15,29 @@ export interface ExecProcess {
   hangUp(graceMs?: number): void;
 }
 
+/**
+ * An exit heard once: `exit` records the code (the first one only) and calls every listener;
+ * a listener that comes after the exit is called at once.
+ */
+export function exitOnce() {
+  const listeners: ((code: number) => void)[] = [];
+  let code: number | undefined;
+  return {
+    exit(c: number): void {
+      if (code !== undefined) return;
+      code = c;
+      for (const l of listeners) l(c);
+    },
+    onExit(l: (code: number) => void): void {
+      if (code !== undefined) l(code);
+      else listeners.push(l);
+    },
+    get exited(): boolean {
+      return code !== undefined;
+    },
+  };
+}
+
 /** How long a command hung up on may take before it is killed. */
 const HANG_UP_GRACE_MS = 5000;
 
@@ -32,17 +55,8 @@ export function spawnExec(
   tty: boolean,
 ): ExecProcess {
   const args = [...rtArgs, 'exec', '--process', processFile, id];
-  const exited: ((code: number) => void)[] = [];
-  let code: number | undefined;
-  const exit = (c: number) => {
-    if (code !== undefined) return;
-    code = c;
-    for (const l of exited) l(c);
-  };
-  const onExit = (l: (code: number) => void) => {
-    if (code !== undefined) l(code);
-    else exited.push(l);
-  };
+  const ending = exitOnce();
+  const { exit, onExit } = ending;
   let killTimer: NodeJS.Timeout | undefined;
   const later = (kill: () => void, graceMs: number) => {
     killTimer ??= setTimeout(kill, graceMs);
@@ -62,10 +76,10 @@ export function spawnExec(
       write: (d) => p.write(d as unknown as string),
       end: () => p.write('\x04'),
       resize: (s) => {
-        if (code === undefined) p.resize(Math.max(1, s.width), Math.max(1, s.height));
+        if (!ending.exited) p.resize(Math.max(1, s.width), Math.max(1, s.height));
       },
       hangUp: (graceMs = HANG_UP_GRACE_MS) => {
-        if (code !== undefined) return;
+        if (ending.exited) return;
         p.kill('SIGHUP');
         later(() => p.kill('SIGKILL'), graceMs);
       },
@@ -90,7 +104,7 @@ export function spawnExec(
     end: () => p.stdin.end(),
     resize: () => undefined,
     hangUp: (graceMs = HANG_UP_GRACE_MS) => {
-      if (code !== undefined) return;
+      if (ending.exited) return;
       p.kill('SIGHUP'); // runc passes it to the command
       later(() => p.kill('SIGKILL'), graceMs);
     },
