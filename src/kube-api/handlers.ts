@@ -93,7 +93,8 @@ function patcher(scope: Scope, contentType: string, body: Buffer | undefined): (
   }
 }
 
-function jsonBody(r: KubeRequest): unknown {
+/** A request's body as an object: JSON, or protobuf as kubectl's typed clients send it; another media type is refused (415). */
+export function jsonBody(r: KubeRequest): unknown {
   if (r.contentType === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(r.body);
   if (r.contentType && r.contentType !== 'application/json' && r.contentType !== '*/*')
     throw new BerthError(

@@ -18,8 +18,7 @@ import {
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
 import { scaleVerb } from './scale.js';
-import { decodeJson, mediaType, readBody } from './body.js';
-import { decodeProtobuf } from './protobuf.js';
+import { mediaType, readBody } from './body.js';
 import {
   aggregatedDiscovery,
   AGGREGATED,
@@ -29,10 +28,10 @@ import {
   versionInfo,
   wantsAggregated,
 } from './discovery.js';
-import { createIn, itemVerb, listOf, listQuery, type KubeAnswer, type KubeRequest } from './handlers.js';
+import { createIn, itemVerb, jsonBody, listOf, listQuery, type KubeAnswer, type KubeRequest } from './handlers.js';
 import { openapiDocument, openapiRoot } from './openapi.js';
 import { resolvePath } from './paths.js';
-import { failure, statusOf, type Status } from './status.js';
+import { failure, noClusterStatus, notFoundStatus, statusOf, strictRefusal, type Status } from './status.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamWatch } from './watch-stream.js';
 import { queryFlag } from './query.js';
@@ -53,8 +52,6 @@ export interface KubeApiOptions {
 }
 
 const NO_USAGE = new PodUsage(() => undefined);
-
-const notFoundStatus = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 
 /**
  * The Kubernetes API of each cluster under `/k8s/<cluster>/` (a kubeconfig's server URL may carry
@@ -93,21 +90,9 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       return send(reply, { code: 404, body: notFoundStatus() });
     }
     if (seg.some((s) => s.includes('/'))) return send(reply, { code: 404, body: notFoundStatus() });
-    if (o.strict)
-      return send(reply, {
-        code: 403,
-        body: failure(
-          403,
-          'Forbidden',
-          'the Kubernetes API is served only with --auth open: its authentication is not implemented in berth yet',
-        ),
-      });
+    if (o.strict) return send(reply, { code: 403, body: strictRefusal() });
     const deps = o.cluster(seg[1] ?? '');
-    if (!deps)
-      return send(reply, {
-        code: 404,
-        body: failure(404, 'NotFound', `no Kubernetes cluster "${seg[1] ?? ''}" is served here`, {}),
-      });
+    if (!deps) return send(reply, { code: 404, body: noClusterStatus(seg[1] ?? '') });
     try {
       await deps.store.fresh();
       return await route(deps, seg[1] as string, req, reply, seg.slice(2), url);
@@ -126,6 +111,13 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     url: URL,
   ) => {
     const t = resolvePath(seg);
+    // The request as the verbs read it (a body only where the client sent one).
+    const r: KubeRequest = {
+      method: req.method,
+      query: url.searchParams,
+      body: Buffer.isBuffer(req.body) ? req.body : undefined,
+      contentType: mediaType(req.headers),
+    };
     const accept = req.headers.accept;
     const get = req.method === 'GET';
     switch (t.type) {
@@ -189,12 +181,6 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           kind: t.kind,
           ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
         };
-        const r: KubeRequest = {
-          method: req.method,
-          query: url.searchParams,
-          body: Buffer.isBuffer(req.body) ? req.body : undefined,
-          contentType: mediaType(req.headers),
-        };
         const table = wantsTable(accept);
         const include = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
         const now = deps.clock.now().getTime();
@@ -233,28 +219,13 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       }
       case 'subresource': {
         const sub: Scope = { cluster, kind: t.kind, namespace: t.namespace };
-        if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET || t.kind === STATEFUL_SET)) {
-          const r: KubeRequest = {
-            method: req.method,
-            query: url.searchParams,
-            body: Buffer.isBuffer(req.body) ? req.body : undefined,
-            contentType: mediaType(req.headers),
-          };
+        if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET || t.kind === STATEFUL_SET))
           return send(reply, await scaleVerb(deps, sub, t.name, r));
-        }
         if (t.sub === 'status' && get) return send(reply, { code: 200, body: getObject(deps, sub, t.name) });
         if (t.kind === POD && t.sub === 'eviction' && req.method === 'POST') {
-          const body = Buffer.isBuffer(req.body) ? req.body : undefined;
-          await evictPod(
-            deps,
-            sub,
-            t.name,
-            mediaType(req.headers) === 'application/vnd.kubernetes.protobuf' ? decodeProtobuf(body) : decodeJson(body),
-          );
-          return send(reply, {
-            code: 201,
-            body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as unknown as Status,
-          });
+          await evictPod(deps, sub, t.name, jsonBody(r));
+          const done: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+          return send(reply, { code: 201, body: done });
         }
         const pods = o.pods?.(cluster);
         if (t.kind !== POD || t.sub !== 'log' || !get || !pods || !o.logs)

@@ -17,6 +17,10 @@ const ERROR = 3;
 const RESIZE = 4;
 const CLOSE = 255;
 
+/** One message of the channel protocols: the channel's byte, then its data. */
+export const sendOnChannel = (ws: WebSocket, channel: number, data: Buffer) =>
+  ws.send(Buffer.concat([Buffer.of(channel), data]));
+
 const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
 
 /** What an exec request asks for, checked against the pod as the API server checks it. */
@@ -81,7 +85,7 @@ export function parseSize(data: Buffer): TerminalSize | undefined {
  */
 export function runExec(ws: WebSocket, source: PodExecSource, t: ExecTarget): void {
   const v5 = ws.protocol === EXEC_PROTOCOLS[0];
-  const frame = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.of(channel), data]));
+  const frame = (channel: number, data: Buffer) => sendOnChannel(ws, channel, data);
   let ended = false;
   const end = (outcome: { code: number } | { error: string }) => {
     if (ended) return;

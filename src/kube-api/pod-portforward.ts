@@ -2,12 +2,33 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { PodExecSource } from '../kube/index.js';
+import { sendOnChannel } from './pod-exec.js';
 import type { PodTarget } from './pod-target.js';
 import { SpdySession, type SpdyStream, type SpdyTransport } from './spdy.js';
 
 /** The websocket subprotocol kubectl 1.30+ asks for first: SPDY/3.1 carried in binary messages. */
 export const PORT_FORWARD_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
 const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+
+/** A port's number as a client writes it, or undefined for anything but 1–65535. */
+function parsePort(text: string): number | undefined {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : 0;
+  return n >= 1 && n <= 65535 ? n : undefined;
+}
+
+/** What a forwarded connection asks of the pod's node: a connection to `port`, not a command. */
+const connection = (p: PodTarget, port: number) => ({
+  taskId: p.taskId,
+  container: '',
+  command: [],
+  tty: false,
+  stdin: true,
+  port,
+});
+
+/** A forwarding error as the kubelet words it. */
+const forwardError = (p: PodTarget, port: number | string, why: string) =>
+  Buffer.from(`error forwarding port ${port} to pod ${p.name}, uid ${p.uid}: ${why}`);
 
 /**
  * One port-forward session (the kubelet's side of `portforward.k8s.io`): for each connection kubectl
@@ -53,31 +74,27 @@ function forward(
   done: () => void,
 ): () => void {
   const fail = (why: string) => {
-    error.write(Buffer.from(`error forwarding port ${portText} to pod ${p.name}, uid ${p.uid}: ${why}`));
+    error.write(forwardError(p, portText, why));
     error.end();
     data.end();
     done();
   };
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
-  if (port < 1 || port > 65535) {
+  const port = parsePort(portText);
+  if (port === undefined) {
     fail(`invalid port "${portText}"`);
     return () => undefined;
   }
   let handle;
   try {
-    handle = source.open(
-      p.hostId,
-      { taskId: p.taskId, container: '', command: [], tty: false, stdin: true, port },
-      {
-        output: (_stream, d) => data.write(d),
-        exit: (outcome) => {
-          if ('error' in outcome) return fail(outcome.error);
-          data.end();
-          error.end();
-          done();
-        },
+    handle = source.open(p.hostId, connection(p, port), {
+      output: (_stream, d) => data.write(d),
+      exit: (outcome) => {
+        if ('error' in outcome) return fail(outcome.error);
+        data.end();
+        error.end();
+        done();
       },
-    );
+    });
   } catch (e) {
     fail((e as Error).message);
     return () => undefined;
@@ -118,8 +135,8 @@ export function forwardedPorts(q: URLSearchParams): number[] {
   if (words.length === 0) throw new Error('at least one port must be given (`ports`)');
   if (words.length > 16) throw new Error('at most 16 ports may be forwarded at once');
   return words.map((w) => {
-    const n = /^\d{1,5}$/.test(w.trim()) ? Number(w.trim()) : 0;
-    if (n < 1 || n > 65535) throw new Error(`invalid port "${w}"`);
+    const n = parsePort(w.trim());
+    if (n === undefined) throw new Error(`invalid port "${w}"`);
     return n;
   });
 }
@@ -130,7 +147,7 @@ export function forwardedPorts(q: URLSearchParams): number[] {
  * channel the port number (2 bytes, little-endian). The stream ends when every connection has.
  */
 export function portForwardOverChannels(ws: WebSocket, source: PodExecSource, p: PodTarget, ports: number[]): void {
-  const frame = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.of(channel), data]));
+  const frame = (channel: number, data: Buffer) => sendOnChannel(ws, channel, data);
   let open = ports.length;
   const handles = ports.map((port, i) => {
     const portBytes = Buffer.of(port & 0xff, port >> 8);
@@ -140,26 +157,15 @@ export function portForwardOverChannels(ws: WebSocket, source: PodExecSource, p:
       if (--open === 0) ws.close(1000);
     };
     try {
-      return source.open(
-        p.hostId,
-        { taskId: p.taskId, container: '', command: [], tty: false, stdin: true, port },
-        {
-          output: (_stream, d) => frame(2 * i, d),
-          exit: (outcome) => {
-            if ('error' in outcome)
-              frame(
-                2 * i + 1,
-                Buffer.from(`error forwarding port ${port} to pod ${p.name}, uid ${p.uid}: ${outcome.error}`),
-              );
-            ended();
-          },
+      return source.open(p.hostId, connection(p, port), {
+        output: (_stream, d) => frame(2 * i, d),
+        exit: (outcome) => {
+          if ('error' in outcome) frame(2 * i + 1, forwardError(p, port, outcome.error));
+          ended();
         },
-      );
+      });
     } catch (e) {
-      frame(
-        2 * i + 1,
-        Buffer.from(`error forwarding port ${port} to pod ${p.name}, uid ${p.uid}: ${(e as Error).message}`),
-      );
+      frame(2 * i + 1, forwardError(p, port, (e as Error).message));
       ended();
       return undefined;
     }

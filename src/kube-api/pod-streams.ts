@@ -12,7 +12,7 @@ import {
   portForwardOverSocket,
   portForwardOverWebsocket,
 } from './pod-portforward.js';
-import { failure, statusOf, type Status } from './status.js';
+import { noClusterStatus, notFoundStatus, statusOf, strictRefusal, type Status } from './status.js';
 
 const MAX_MESSAGE = 1024 * 1024;
 
@@ -31,7 +31,6 @@ function refuse(socket: Duplex, s: Status): void {
   );
 }
 
-const notFound = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
 
 /**
@@ -56,26 +55,17 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     try {
       seg = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     } catch {
-      return refuse(socket, notFound());
+      return refuse(socket, notFoundStatus());
     }
     // /k8s/<cluster>/api/v1/namespaces/<ns>/pods/<name>/<verb>
     const [, cluster = '', api, v1, namespaces, namespace = '', pods, name = '', verb = ''] = seg;
     if (seg.length !== 9 || api !== 'api' || v1 !== 'v1' || namespaces !== 'namespaces' || pods !== 'pods')
-      return refuse(socket, notFound());
-    if (o.strict)
-      return refuse(
-        socket,
-        failure(
-          403,
-          'Forbidden',
-          'the Kubernetes API is served only with --auth open: its authentication is not implemented in berth yet',
-        ),
-      );
+      return refuse(socket, notFoundStatus());
+    if (o.strict) return refuse(socket, strictRefusal());
     const deps = o.cluster(cluster);
     const hosts = o.pods?.(cluster);
     const source = o.exec;
-    if (!deps || !hosts || !source)
-      return refuse(socket, failure(404, 'NotFound', `no Kubernetes cluster "${cluster}" is served here`, {}));
+    if (!deps || !hosts || !source) return refuse(socket, noClusterStatus(cluster));
     if (verb !== 'exec' && verb !== 'portforward')
       return refuse(
         socket,

@@ -25,11 +25,7 @@ export function podTarget(deps: KubeDeps, scope: Scope, name: string, hosts: Pod
   const pod = getObject(deps, scope, name);
   const phase = (pod['status'] as { phase?: string } | undefined)?.phase;
   if (phase === 'Succeeded' || phase === 'Failed')
-    throw bad(
-      verb === 'exec'
-        ? `cannot exec into a container in a completed pod; current phase is ${phase}`
-        : `cannot ${verb} into a container in a completed pod; current phase is ${phase}`,
-    );
+    throw bad(`cannot ${verb} into a container in a completed pod; current phase is ${phase}`);
   const { hostId } = hosts.nodeOf(pod);
   if (!hostId) throw bad(`pod ${name} does not have a host assigned`);
   return { pod, name, uid: metaOf(pod).uid ?? '', hostId, taskId: workloadIdOf(pod) };
