@@ -1,11 +1,10 @@
-import { BerthError } from '../kernel/index.js';
 import { cronOf, cronSpecOf, CRON_JOB } from './cron-job-kind.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { recordEvent } from './events.js';
 import { JOB } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { createObject } from './objects.js';
+import { createUnlessExists } from './objects.js';
 import { writeStatus } from './owned-pods.js';
 import { ownedBy, ownerReference } from './owners.js';
 import { rfc3339 } from './write-rules.js';
@@ -121,7 +120,8 @@ export async function syncCronJob(deps: KubeDeps, cluster: string, namespace: st
           await event('Normal', 'SuccessfulDelete', `Deleted job ${metaOf(j).name ?? ''}`);
         }
       if (s.concurrencyPolicy === 'Replace') active = [];
-      const made = await createObject(deps, jobScope, {
+      // Another server's controller may have made it first.
+      const made = await createUnlessExists(deps, jobScope, {
         apiVersion: 'batch/v1',
         kind: 'Job',
         metadata: {
@@ -134,10 +134,6 @@ export async function syncCronJob(deps: KubeDeps, cluster: string, namespace: st
           ownerReferences: [ownerReference(cj, 'batch/v1', 'CronJob')],
         },
         spec: JSON.parse(JSON.stringify(s.jobTemplate.spec)) as object,
-      }).catch((e: unknown) => {
-        // Another server's controller made it first.
-        if (e instanceof BerthError && e.kind === 'AlreadyExists') return undefined;
-        throw e;
       });
       if (made) {
         active.push(made.object);

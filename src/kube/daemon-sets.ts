@@ -15,8 +15,7 @@ type DaemonSpec = {
 
 /** Whether a node takes a daemon's pod: Ready, schedulable, its labels matching the nodeSelector. */
 function eligible(node: KubeObject, template: DaemonSpec['template']): boolean {
-  const st = (node['status'] ?? {}) as { conditions?: { type: string; status: string }[] };
-  if (!st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
+  if (!isReady(node)) return false;
   if ((node['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) return false;
   const selector = ((template?.spec ?? {}) as { nodeSelector?: Record<string, string> }).nodeSelector ?? {};
   const labels = metaOf(node).labels ?? {};

@@ -76,6 +76,19 @@ export async function createObject(
   return { object: readBack(deps, scope, name, o), warnings };
 }
 
+/**
+ * Creates the object unless one of its name is there already (another server's controller, or a
+ * start before, made it): the write, or undefined when it existed.
+ */
+export async function createUnlessExists(deps: KubeDeps, scope: Scope, body: unknown): Promise<Written | undefined> {
+  try {
+    return await createObject(deps, scope, body);
+  } catch (e) {
+    if (e instanceof BerthError && e.kind === 'AlreadyExists') return undefined;
+    throw e;
+  }
+}
+
 /** Deletes an object in a transaction, leaving its tombstone for watches. */
 export function removeObject(tx: WriteTx, scope: Scope, key: string, now: number): void {
   const e = tx.get(kubeObjects, key);

@@ -17,6 +17,9 @@ type ContainerStatus = {
   state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: unknown };
 };
 
+/** The kinds a pod's configuration names, by the name a Lookup gives them. */
+const LOOKED_UP = { ConfigMap: CONFIG_MAP, Secret: SECRET, PersistentVolumeClaim: PERSISTENT_VOLUME_CLAIM } as const;
+
 /** The kubelet's events for what a report changed: containers started, or failing to. */
 function podEvents(
   pod: KubeObject,
@@ -159,17 +162,7 @@ export class PodHosts {
 
   private lookup(tx: ReadTx, namespace: string): Lookup {
     return (kind, name) =>
-      tx.get(
-        kubeObjects,
-        objectKey(
-          {
-            cluster: this.cluster,
-            kind: kind === 'ConfigMap' ? CONFIG_MAP : kind === 'Secret' ? SECRET : PERSISTENT_VOLUME_CLAIM,
-            namespace,
-          },
-          name,
-        ),
-      )?.value.object;
+      tx.get(kubeObjects, objectKey({ cluster: this.cluster, kind: LOOKED_UP[kind], namespace }, name))?.value.object;
   }
 
   forHost(host: { id: string }): WorkloadSpec[] {

@@ -6,6 +6,7 @@ import { bytes, milliCpu } from './quantity.js';
 import { timestamp } from './write-rules.js';
 import { recordEvent } from './events.js';
 import { claimPlacement } from './volume-binder.js';
+import { isReady } from './owners.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
@@ -39,12 +40,8 @@ const finished = (p: KubeObject) => {
 function rooms(nodes: KubeObject[], pods: KubeObject[]): Map<string, Room> {
   const out = new Map<string, Room>();
   for (const n of nodes) {
-    const st = (n['status'] ?? {}) as {
-      allocatable?: Record<string, string>;
-      conditions?: { type: string; status: string }[];
-    };
-    const ready = st.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-    if (!ready || (n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) continue;
+    const st = (n['status'] ?? {}) as { allocatable?: Record<string, string> };
+    if (!isReady(n) || (n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) continue;
     out.set(metaOf(n).name as string, {
       name: metaOf(n).name as string,
       labels: metaOf(n).labels ?? {},

@@ -10,6 +10,9 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : rfc3339(
 
 type ReportedContainer = PodReport['containers'][number];
 
+/** How a container ended, in the kubelet's words. */
+const endReason = (code: number, oomKilled: boolean) => (oomKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error');
+
 /** A Go duration as the kubelet prints a back-off: `10s`, `1m20s`, `5m0s`. */
 function goDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -34,7 +37,7 @@ function containerStatus(
         ? {
             terminated: {
               exitCode: c.exitCode ?? 0,
-              reason: c.failure?.cause === 'oom-killed' ? 'OOMKilled' : (c.exitCode ?? 0) === 0 ? 'Completed' : 'Error',
+              reason: endReason(c.exitCode ?? 0, c.failure?.cause === 'oom-killed'),
               ...(c.reason ? { message: c.reason } : {}),
               ...((c.startedAt ?? r.startedAt) ? { startedAt: iso(c.startedAt ?? r.startedAt) } : {}),
               ...(r.stoppedAt ? { finishedAt: iso(r.stoppedAt) } : {}),
@@ -74,7 +77,7 @@ function containerStatus(
       ? {
           terminated: {
             exitCode: c.lastExit.code,
-            reason: c.lastExit.oomKilled ? 'OOMKilled' : c.lastExit.code === 0 ? 'Completed' : 'Error',
+            reason: endReason(c.lastExit.code, c.lastExit.oomKilled),
             ...(c.lastExit.startedAt !== undefined ? { startedAt: iso(c.lastExit.startedAt) } : {}),
             finishedAt: iso(c.lastExit.finishedAt),
             ...(c.runtimeId ? { containerID: `berth://${c.runtimeId}` } : {}),

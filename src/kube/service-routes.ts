@@ -1,6 +1,5 @@
-import { BerthError } from '../kernel/index.js';
 import type { Backend, ServiceRoutes } from '../wire/index.js';
-import { createObject } from './objects.js';
+import { createUnlessExists } from './objects.js';
 import type { KubeDeps } from './deps.js';
 import { kubeObjects, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -119,7 +118,8 @@ export async function ensureClusterDns(deps: KubeDeps, cluster: string): Promise
   const scope = { cluster, kind: SERVICE, namespace: 'kube-system' };
   const exists = deps.store.read((tx) => tx.get(kubeObjects, `${resourcePrefix(scope)}kube-dns`));
   if (exists) return;
-  await createObject(deps, scope, {
+  // Another server may make it first.
+  await createUnlessExists(deps, scope, {
     metadata: {
       name: 'kube-dns',
       labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
@@ -131,8 +131,5 @@ export async function ensureClusterDns(deps: KubeDeps, cluster: string): Promise
         { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
       ],
     },
-  }).catch((e: unknown) => {
-    // Another server made it first.
-    if (!(e instanceof BerthError && e.kind === 'AlreadyExists')) throw e;
   });
 }

@@ -1,9 +1,8 @@
 import { scaled } from './apps-rules.js';
 import type { KubeDeps } from './deps.js';
-import { BerthError } from '../kernel/index.js';
 import { recordEvent } from './events.js';
 import { POD, STATEFUL_SET } from './kinds.js';
-import { createObject } from './objects.js';
+import { createUnlessExists } from './objects.js';
 import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createOwnedPod, deleteOwnedPod, writeStatus, type PodTemplate } from './owned-pods.js';
@@ -68,25 +67,19 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
     const podName = `${name}-${i}`;
     // Each pod's claims, `<template>-<pod>`, made before it and kept after it (and after the set:
     // the Retain policy), so a pod made again under its name finds its data.
+    const claimName = (t: (typeof claims)[number]) => `${t.metadata?.name ?? ''}-${podName}`;
     for (const t of claims) {
-      const claimName = `${t.metadata?.name ?? ''}-${podName}`;
-      const made = await createObject(
+      const made = await createUnlessExists(
         deps,
         { cluster, kind: PERSISTENT_VOLUME_CLAIM, namespace },
         {
           apiVersion: 'v1',
           kind: 'PersistentVolumeClaim',
           metadata: {
-            name: claimName,
+            name: claimName(t),
             labels: { ...(t.metadata?.labels ?? {}), ...(spec.selector?.matchLabels ?? {}) },
           },
           spec: t.spec ?? {},
-        },
-      ).then(
-        () => true,
-        (e: unknown) => {
-          if (e instanceof BerthError && e.kind === 'AlreadyExists') return false;
-          throw e;
         },
       );
       if (made)
@@ -96,7 +89,7 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
           sts,
           'Normal',
           'SuccessfulCreate',
-          `create Claim ${claimName} Pod ${podName} in StatefulSet ${name} success`,
+          `create Claim ${claimName(t)} Pod ${podName} in StatefulSet ${name} success`,
           COMPONENT,
         );
     }
@@ -109,7 +102,7 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
             ...templateVolumes,
             ...claims.map((t) => ({
               name: t.metadata?.name ?? '',
-              persistentVolumeClaim: { claimName: `${t.metadata?.name ?? ''}-${podName}` },
+              persistentVolumeClaim: { claimName: claimName(t) },
             })),
           ],
         }

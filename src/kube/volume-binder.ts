@@ -1,10 +1,10 @@
-import { BerthError } from '../kernel/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { KubeDeps } from './deps.js';
 import { NODE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { createObject } from './objects.js';
+import { createUnlessExists } from './objects.js';
 import { specOf } from './pod-rules.js';
+import { isReady } from './owners.js';
 import { bytes } from './quantity.js';
 import {
   claimSpecOf,
@@ -35,13 +35,11 @@ const claimVolumes = (pod: KubeObject) =>
 export async function ensureStorageClass(deps: KubeDeps, cluster: string): Promise<void> {
   const scope = { cluster, kind: STORAGE_CLASS };
   if (deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, LOCAL_PATH_CLASS)))) return;
-  await createObject(deps, scope, {
+  await createUnlessExists(deps, scope, {
     metadata: { name: LOCAL_PATH_CLASS, annotations: { [DEFAULT_CLASS_ANNOTATION]: 'true' } },
     provisioner: LOCAL_PATH_PROVISIONER,
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'WaitForFirstConsumer',
-  }).catch((e: unknown) => {
-    if (!(e instanceof BerthError && e.kind === 'AlreadyExists')) throw e;
   });
 }
 
@@ -167,11 +165,10 @@ export function decide(tx: ReadTx, cluster: string): Decision[] {
   return out;
 }
 
+/** The first Ready node by name (a node's Ready condition reads as a pod's does). */
 function readyNode(nodes: KubeObject[]): string | undefined {
-  const ready = nodes.filter((n) =>
-    ((n['status'] as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
-      (c) => c.type === 'Ready' && c.status === 'True',
-    ),
-  );
-  return ready.map((n) => metaOf(n).name ?? '').sort()[0];
+  return nodes
+    .filter(isReady)
+    .map((n) => metaOf(n).name ?? '')
+    .sort()[0];
 }

@@ -31,7 +31,8 @@ async function bind(
   const name = metaOf(pv).name ?? '';
   return deps.store.transact((tx) => {
     const key = claimKey(cluster, claim);
-    const now = tx.get(kubeObjects, key)?.value.object;
+    const entry = tx.get(kubeObjects, key);
+    const now = entry?.value.object;
     if (!now || metaOf(now).uid !== metaOf(claim).uid || (now['status'] as { phase?: string })?.phase === 'Bound')
       return false;
     const vKey = volumeKey(cluster, name);
@@ -43,7 +44,7 @@ async function bind(
       name: metaOf(now).name,
       uid: metaOf(now).uid,
       apiVersion: 'v1',
-      resourceVersion: String(tx.get(kubeObjects, key)?.modRevision ?? ''),
+      resourceVersion: String(entry?.modRevision ?? ''),
     };
     const volume = { ...pv, spec: { ...volumeSpecOf(pv), claimRef: ref }, status: { phase: 'Bound' } };
     tx.put(kubeObjects, { key: vKey, object: volume });
