@@ -35,26 +35,32 @@ const spec = (id: string, desired: 'running' | 'stopped' = 'running'): WorkloadS
   containers: [],
 });
 
+/** A session of the cluster `default`'s host, the face given, after its hello: what it was sent, and it. */
+async function connected(face: ForeignWorkloads) {
+  const deps = { ...testControlPlaneDeps(), foreign: face };
+  await createCluster(deps, { clusterName: 'default' });
+  const sent: ServerMessage[] = [];
+  const session = new AgentSession(
+    deps,
+    { send: (m) => sent.push(m), close: () => undefined },
+    { logger: createLogger('silent') },
+  );
+  await session.onMessage(
+    JSON.stringify({
+      type: 'hello',
+      cluster: 'default',
+      agentVersion: '0.1.0',
+      resources: { cpu: 1024, memory: 1024, ports: [] },
+      attributes: [],
+    }),
+  );
+  return { sent, session };
+}
+
 describe('agent gateway: another face’s workloads', () => {
   it('sends a host the face’s workloads with its tasks, then their changes, and hands the face their reports', async () => {
     const twin = twinFace();
-    const deps = { ...testControlPlaneDeps(), foreign: twin.face };
-    await createCluster(deps, { clusterName: 'default' });
-    const sent: ServerMessage[] = [];
-    const session = new AgentSession(
-      deps,
-      { send: (m) => sent.push(m), close: () => undefined },
-      { logger: createLogger('silent') },
-    );
-    await session.onMessage(
-      JSON.stringify({
-        type: 'hello',
-        cluster: 'default',
-        agentVersion: '0.1.0',
-        resources: { cpu: 1024, memory: 1024, ports: [] },
-        attributes: [],
-      }),
-    );
+    const { sent, session } = await connected(twin.face);
     const welcome = sent.shift() as Extract<ServerMessage, { type: 'welcome' }>;
     const host = welcome.containerInstanceId;
     assert.deepEqual(sent.shift(), { type: 'desired', seq: 1, tasks: [] });
@@ -94,23 +100,7 @@ describe('agent gateway: another face’s workloads', () => {
       routes: (h) => (nodes.has(h.id) ? routes : undefined),
       watchRoutes: (l) => (routeListeners.add(l), () => routeListeners.delete(l)),
     };
-    const deps = { ...testControlPlaneDeps(), foreign: face };
-    await createCluster(deps, { clusterName: 'default' });
-    const sent: ServerMessage[] = [];
-    const session = new AgentSession(
-      deps,
-      { send: (m) => sent.push(m), close: () => undefined },
-      { logger: createLogger('silent') },
-    );
-    await session.onMessage(
-      JSON.stringify({
-        type: 'hello',
-        cluster: 'default',
-        agentVersion: '0.1.0',
-        resources: { cpu: 1024, memory: 1024, ports: [] },
-        attributes: [],
-      }),
-    );
+    const { sent, session } = await connected(face);
     const host = (sent[0] as Extract<ServerMessage, { type: 'welcome' }>).containerInstanceId;
     const routed = () => sent.filter((m) => m.type === 'routes');
     assert.deepEqual(routed(), [], 'not a node yet: no routes');

@@ -87,11 +87,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
   // Kubernetes: one cluster, `default`, over the default region's store (EKS clusters come later).
   const kube = deps.kube ?? { deps: { store: deps.controlPlane.store, clock: deps.clock, logger: deps.logger } };
+  // The one cluster served, as both the REST routes and the pods' streams look it up.
+  const cluster = (name: string) => (name === KUBE_CLUSTER ? kube.deps : undefined);
+  const pods = kube.pods ? { pods: (name: string) => (name === KUBE_CLUSTER ? kube.pods : undefined) } : {};
   await app.register(kubeApiPlugin, {
-    cluster: (name: string) => (name === KUBE_CLUSTER ? kube.deps : undefined),
+    cluster,
     strict: deps.config.auth === 'strict',
     version,
-    ...(kube.pods ? { pods: (name: string) => (name === KUBE_CLUSTER ? kube.pods : undefined) } : {}),
+    ...pods,
     ...(kube.logs ? { logs: kube.logs } : {}),
     ...(kube.usage ? { usage: (name: string) => (name === KUBE_CLUSTER ? kube.usage : undefined) } : {}),
   });
@@ -100,8 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     '/k8s/',
     podStreamsUpgrade({
       strict: deps.config.auth === 'strict',
-      cluster: (name: string) => (name === KUBE_CLUSTER ? kube.deps : undefined),
-      ...(kube.pods ? { pods: (name: string) => (name === KUBE_CLUSTER ? kube.pods : undefined) } : {}),
+      cluster,
+      ...pods,
       ...(kube.exec ? { exec: kube.exec } : {}),
     }),
   );

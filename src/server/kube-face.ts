@@ -44,20 +44,16 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
           ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
         })),
   };
+  // A node's agent session, through which its pods' output is read and commands run.
+  const sessionOf = (hostId: string) => {
+    const session = sessions.get(NODE_POOL, hostId);
+    if (!session) throw new Error(`the agent of node host ${hostId} is not connected`);
+    return session;
+  };
   const logs: PodLogSource = {
-    async read(hostId, workloadId, container, q) {
-      const session = sessions.get(NODE_POOL, hostId);
-      if (!session) throw new Error(`the agent of node host ${hostId} is not connected`);
-      return session.requestLogs({ taskId: workloadId, container, ...q });
-    },
+    read: (hostId, workloadId, container, q) => sessionOf(hostId).requestLogs({ taskId: workloadId, container, ...q }),
   };
-  const exec: PodExecSource = {
-    open(hostId, q, listener) {
-      const session = sessions.get(NODE_POOL, hostId);
-      if (!session) throw new Error(`the agent of node host ${hostId} is not connected`);
-      return session.openExec(q, listener);
-    },
-  };
+  const exec: PodExecSource = { open: (hostId, q, listener) => sessionOf(hostId).openExec(q, listener) };
   const routes = new ServiceRoutesView(deps, KUBE_CLUSTER);
   const usage = new PodUsage((id) => pods.podKey(id));
   // The gateway sends hosts the pods bound to their nodes and the Services' routes, and hands
