@@ -25,7 +25,7 @@ export interface ErrorDetail {
   /** The resource's API group, where the face names it (Kubernetes: '' for the core group). */
   group?: string;
   /** Each field at fault and what is wrong with it, where there are several (Kubernetes' causes). */
-  causes?: { field: string; message: string }[];
+  causes?: { field: string; message: string; reason?: string }[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import { parseDocument } from 'yaml';
 import { BerthError, invalidParameter, JsonDepthError, parseJson } from '../kernel/index.js';
 
 /** The API server's limit on a request body (3 MiB), and how long one may take to arrive. */
@@ -53,4 +54,23 @@ export function decodeJson(body: Buffer | undefined): unknown {
 /** The media type of a Content-Type header, without its parameters. */
 export function mediaType(headers: IncomingHttpHeaders): string {
   return (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * An apply's body (`application/apply-patch+yaml`): JSON as kubectl sends it, else YAML as other
+ * clients may, read with aliases bounded (no expansion bombs) and keys unique.
+ */
+export function decodeYamlOrJson(body: Buffer | undefined): unknown {
+  if (!body || body.length === 0) throw invalidParameter('the request needs a body', { reason: 'malformed' });
+  const text = body.toString('utf8');
+  if (/^\s*[{[]/.test(text)) return decodeJson(body);
+  try {
+    const doc = parseDocument(text, { uniqueKeys: true, merge: false, version: '1.2', schema: 'core' });
+    if (doc.errors.length) throw doc.errors[0] as Error;
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    throw invalidParameter(`error decoding YAML: ${(e as Error).message.split('\n')[0] ?? ''}`, {
+      reason: 'malformed',
+    });
+  }
 }

@@ -1,4 +1,4 @@
-import { KINDS, type KindDef } from '../kube/index.js';
+import type { KindDef } from '../kube/index.js';
 
 /**
  * Discovery as kubectl 1.32 reads it: the aggregated documents (apidiscovery.k8s.io/v2, one
@@ -46,11 +46,24 @@ const SUBRESOURCES: Readonly<
     { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'ReplicaSet' }, verbs: ['get'] },
   ],
 };
-const subresourcesOf = (plural: string) => (Object.hasOwn(SUBRESOURCES, plural) ? (SUBRESOURCES[plural] ?? []) : []);
+/** A kind's subresources: a custom kind's status when its CRD asks for one, a built-in kind's as listed. */
+function subresourcesOf(k: KindDef) {
+  if (k.custom)
+    return k.keepsStatus
+      ? [
+          {
+            name: 'status',
+            kind: { group: k.group, version: k.version, kind: k.kind },
+            verbs: ['get', 'patch', 'update'],
+          },
+        ]
+      : [];
+  return Object.hasOwn(SUBRESOURCES, k.plural) ? (SUBRESOURCES[k.plural] ?? []) : [];
+}
 
-function groups(core: boolean): Map<string, Map<string, KindDef[]>> {
+function groups(kinds: readonly KindDef[], core: boolean): Map<string, Map<string, KindDef[]>> {
   const out = new Map<string, Map<string, KindDef[]>>();
-  for (const k of KINDS) {
+  for (const k of kinds) {
     if ((k.group === '') !== core) continue;
     const versions = out.get(k.group) ?? new Map<string, KindDef[]>();
     versions.set(k.version, [...(versions.get(k.version) ?? []), k]);
@@ -60,12 +73,12 @@ function groups(core: boolean): Map<string, Map<string, KindDef[]>> {
 }
 
 /** `/api` or `/apis` as an APIGroupDiscoveryList. */
-export function aggregatedDiscovery(core: boolean): unknown {
+export function aggregatedDiscovery(kinds: readonly KindDef[], core: boolean): unknown {
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: 'apidiscovery.k8s.io/v2',
     metadata: {},
-    items: [...groups(core)].map(([group, versions]) => ({
+    items: [...groups(kinds, core)].map(([group, versions]) => ({
       metadata: { name: group, creationTimestamp: null },
       versions: [...versions].map(([version, kinds]) => ({
         version,
@@ -77,9 +90,9 @@ export function aggregatedDiscovery(core: boolean): unknown {
           verbs: k.verbs,
           ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
           ...(k.categories ? { categories: k.categories } : {}),
-          ...(subresourcesOf(k.plural).length
+          ...(subresourcesOf(k).length
             ? {
-                subresources: subresourcesOf(k.plural).map((r) => ({
+                subresources: subresourcesOf(k).map((r) => ({
                   subresource: r.name,
                   responseKind: r.kind,
                   verbs: r.verbs,
@@ -101,11 +114,11 @@ export function apiVersions(serverAddress: string): unknown {
   };
 }
 
-export function apiGroupList(): unknown {
+export function apiGroupList(kinds: readonly KindDef[]): unknown {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: [...groups(false)].map(([group, versions]) => {
+    groups: [...groups(kinds, false)].map(([group, versions]) => {
       const list = [...versions.keys()].map((v) => ({ groupVersion: `${group}/${v}`, version: v }));
       return { name: group, versions: list, preferredVersion: list[0] };
     }),
@@ -113,8 +126,8 @@ export function apiGroupList(): unknown {
 }
 
 /** `/api/v1` or `/apis/<group>/<version>`, or undefined when no kind is served there. */
-export function apiResourceList(group: string, version: string): unknown {
-  const kinds = KINDS.filter((k) => k.group === group && k.version === version);
+export function apiResourceList(all: readonly KindDef[], group: string, version: string): unknown {
+  const kinds = all.filter((k) => k.group === group && k.version === version);
   if (!kinds.length) return undefined;
   return {
     kind: 'APIResourceList',
@@ -131,7 +144,7 @@ export function apiResourceList(group: string, version: string): unknown {
         ...(k.categories ? { categories: k.categories } : {}),
         storageVersionHash: '',
       },
-      ...subresourcesOf(k.plural).map((r) => ({
+      ...subresourcesOf(k).map((r) => ({
         name: `${k.plural}/${r.name}`,
         singularName: '',
         namespaced: k.namespaced,

@@ -1,5 +1,6 @@
 import { BerthError, invalidParameter } from '../kernel/index.js';
 import {
+  applyObject,
   createObject,
   deleteObject,
   deleteOptionsSchema,
@@ -17,7 +18,8 @@ import {
   type KubeObject,
   type Scope,
 } from '../kube/index.js';
-import { decodeJson } from './body.js';
+import { decodeJson, decodeYamlOrJson } from './body.js';
+import { applierOf, writerOf } from './field-manager.js';
 import { decodeProtobuf } from './protobuf.js';
 
 /** One API request, as the handlers need it: verb, target, query, body and media types. */
@@ -26,6 +28,7 @@ export interface KubeRequest {
   query: URLSearchParams;
   body: Buffer | undefined;
   contentType: string;
+  userAgent?: string;
 }
 
 export interface KubeAnswer {
@@ -72,8 +75,8 @@ export function listQuery(q: URLSearchParams) {
 
 /** The patch a PATCH request's media type names, applied to the object as it is now. */
 function patcher(scope: Scope, contentType: string, body: Buffer | undefined): (current: KubeObject) => unknown {
-  if (contentType === 'application/apply-patch+yaml' || contentType === 'application/apply-patch+cbor')
-    throw new BerthError('NotImplemented', 'server-side apply is not implemented in berth yet', {
+  if (contentType === 'application/apply-patch+cbor')
+    throw new BerthError('NotImplemented', 'server-side apply in CBOR is not implemented in berth yet', {
       reason: 'unsupported-media-type',
     });
   const patch = decodeJson(body);
@@ -87,7 +90,7 @@ function patcher(scope: Scope, contentType: string, body: Buffer | undefined): (
     default:
       throw new BerthError(
         'InvalidParameter',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
         { reason: 'unsupported-media-type' },
       );
   }
@@ -130,8 +133,51 @@ function deleteOptions(r: KubeRequest): DeleteOptions {
 
 /** A collection's POST (create); GET is a list or a watch and is answered by the plugin. */
 export async function createIn(deps: KubeDeps, scope: Scope, r: KubeRequest): Promise<KubeAnswer> {
-  const w = await createObject(deps, scope, jsonBody(r), writeOptions(r.query));
+  const manager = writerOf(r.query, r.userAgent, 'CreateOptions');
+  const w = await createObject(deps, scope, jsonBody(r), { ...writeOptions(r.query), ...(manager ? { manager } : {}) });
   return { code: 201, body: w.object, warnings: w.warnings };
+}
+
+/**
+ * A collection's DELETE (deletecollection): each object the selectors pick deleted as a DELETE of
+ * it would be, answered with the list of what was deleted (or marked for deletion).
+ */
+export async function deleteCollection(deps: KubeDeps, scope: Scope, r: KubeRequest): Promise<KubeAnswer> {
+  if (scope.kind.namespaced && scope.namespace === undefined)
+    throw new BerthError('NotImplemented', 'the server does not allow this method on the requested resource', {
+      reason: 'method-not-allowed',
+    });
+  const options = deleteOptions(r);
+  const { limit: _limit, continue: _continue, ...query } = listQuery(r.query);
+  const list = listObjects(deps, scope, query);
+  const items: KubeObject[] = [];
+  for (const o of list.items) {
+    const name = (o['metadata'] as { name?: string } | undefined)?.name ?? '';
+    try {
+      items.push((await deleteObject(deps, scope, name, options)).object);
+    } catch (e) {
+      // Gone meanwhile (a controller, another client): not this delete's to report.
+      if (!(e instanceof BerthError && e.kind === 'NotFound')) throw e;
+    }
+  }
+  return {
+    code: 200,
+    body: listOf(scope.kind, { ...list, items, continue: undefined, remainingItemCount: undefined }),
+  };
+}
+
+/** A status subresource's PUT or PATCH: the object's status written, nothing else. */
+export async function statusVerb(deps: KubeDeps, scope: Scope, name: string, r: KubeRequest): Promise<KubeAnswer> {
+  const put = r.method === 'PUT';
+  const manager = writerOf(r.query, r.userAgent, put ? 'UpdateOptions' : 'PatchOptions', 'status');
+  const body = put ? jsonBody(r) : undefined;
+  const change = put ? () => body : patcher(scope, r.contentType, r.body);
+  const w = await updateObject(deps, scope, name, change, {
+    ...writeOptions(r.query),
+    ...(manager ? { manager } : {}),
+    statusOnly: true,
+  });
+  return { code: 200, body: w.object, warnings: w.warnings };
 }
 
 /** An item's GET, PUT, PATCH and DELETE. */
@@ -140,20 +186,37 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
     case 'GET':
       return { code: 200, body: getObject(deps, scope, name) };
     case 'PUT': {
+      const manager = writerOf(r.query, r.userAgent, 'UpdateOptions');
       const body = jsonBody(r);
-      const w = await updateObject(deps, scope, name, () => body, writeOptions(r.query));
+      const w = await updateObject(deps, scope, name, () => body, {
+        ...writeOptions(r.query),
+        ...(manager ? { manager } : {}),
+      });
       return { code: 200, body: w.object, warnings: w.warnings };
     }
     case 'PATCH': {
+      if (r.contentType === 'application/apply-patch+yaml') {
+        const w = await applyObject(deps, scope, name, decodeYamlOrJson(r.body), {
+          ...writeOptions(r.query),
+          ...applierOf(r.query),
+        });
+        return { code: w.created ? 201 : 200, body: w.object, warnings: w.warnings };
+      }
+      const manager = writerOf(r.query, r.userAgent, 'PatchOptions');
       const change = patcher(scope, r.contentType, r.body);
-      const w = await updateObject(deps, scope, name, change, writeOptions(r.query));
+      const w = await updateObject(deps, scope, name, change, {
+        ...writeOptions(r.query),
+        ...(manager ? { manager } : {}),
+      });
       return { code: 200, body: w.object, warnings: w.warnings };
     }
     case 'DELETE': {
       const d = await deleteObject(deps, scope, name, deleteOptions(r));
-      if (!d.gone) return { code: 200, body: d.object };
+      const warnings = d.warnings ? { warnings: d.warnings } : {};
+      if (!d.gone) return { code: 200, body: d.object, ...warnings };
       const k = scope.kind;
       return {
+        ...warnings,
         code: 200,
         body: {
           kind: 'Status',

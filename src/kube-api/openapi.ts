@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { KINDS, type KindDef } from '../kube/index.js';
+import type { KindDef } from '../kube/index.js';
 
 /**
  * OpenAPI v3 documents, one per group-version, listing the operations served. kubectl reads a
@@ -43,9 +43,9 @@ function paths(k: KindDef): Record<string, unknown> {
 }
 
 /** Each group-version's path in the root document (`api/v1`, `apis/apps/v1`) and its document. */
-function documents(): Map<string, { text: string; hash: string }> {
+function documents(kinds: readonly KindDef[]): Map<string, { text: string; hash: string }> {
   const byGv = new Map<string, KindDef[]>();
-  for (const k of KINDS) {
+  for (const k of kinds) {
     const gv = k.group ? `apis/${k.group}/${k.version}` : `api/${k.version}`;
     byGv.set(gv, [...(byGv.get(gv) ?? []), k]);
   }
@@ -63,18 +63,27 @@ function documents(): Map<string, { text: string; hash: string }> {
   return out;
 }
 
-const DOCS = documents();
+// Built once per set of kinds: berth's own, or a cluster's with its CRDs' (the last few kept).
+const built = new Map<readonly KindDef[], Map<string, { text: string; hash: string }>>();
+function docsOf(kinds: readonly KindDef[]) {
+  let docs = built.get(kinds);
+  if (!docs) {
+    if (built.size > 8) built.clear();
+    built.set(kinds, (docs = documents(kinds)));
+  }
+  return docs;
+}
 
 /** `/openapi/v3`: where each group-version's document is. */
-export function openapiRoot(): unknown {
+export function openapiRoot(kinds: readonly KindDef[]): unknown {
   return {
     paths: Object.fromEntries(
-      [...DOCS].map(([gv, d]) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${d.hash}` }]),
+      [...docsOf(kinds)].map(([gv, d]) => [gv, { serverRelativeURL: `/openapi/v3/${gv}?hash=${d.hash}` }]),
     ),
   };
 }
 
 /** `/openapi/v3/<group-version>`, as text, or undefined. */
-export function openapiDocument(gv: string): string | undefined {
-  return DOCS.get(gv)?.text;
+export function openapiDocument(kinds: readonly KindDef[], gv: string): string | undefined {
+  return docsOf(kinds).get(gv)?.text;
 }

@@ -1,5 +1,8 @@
 import { kindFor, type KindDef } from '../kube/index.js';
 
+/** How a group, version and resource name find their kind (a cluster's custom kinds too). */
+export type KindFinder = (group: string, version: string, plural: string) => KindDef | undefined;
+
 /** What a path under `/k8s/<cluster>` names. */
 export type Target =
   | { type: 'root' | 'version' | 'api' | 'apis' | 'openapi-v3' | 'openapi-v2' }
@@ -11,7 +14,7 @@ export type Target =
   | { type: 'unknown' };
 
 /** Resolves the segments after `/k8s/<cluster>` (already split and decoded). */
-export function resolvePath(seg: string[]): Target {
+export function resolvePath(seg: string[], find: KindFinder = kindFor): Target {
   const [a, b, c] = seg;
   if (seg.length === 0) return { type: 'root' };
   if (a === 'version' && seg.length === 1) return { type: 'version' };
@@ -25,18 +28,18 @@ export function resolvePath(seg: string[]): Target {
     if (seg.length === 1) return { type: 'api' };
     if (b !== 'v1') return { type: 'unknown' };
     if (seg.length === 2) return { type: 'group-version', group: '', version: 'v1' };
-    return resource('', 'v1', seg.slice(2));
+    return resource(find, '', 'v1', seg.slice(2));
   }
   if (a === 'apis') {
     if (seg.length === 1) return { type: 'apis' };
     if (seg.length === 2 || !b || !c) return { type: 'unknown' };
     if (seg.length === 3) return { type: 'group-version', group: b, version: c };
-    return resource(b, c, seg.slice(3));
+    return resource(find, b, c, seg.slice(3));
   }
   return { type: 'unknown' };
 }
 
-function resource(group: string, version: string, r: string[]): Target {
+function resource(kindFor: KindFinder, group: string, version: string, r: string[]): Target {
   const [first, second, third, fourth] = r;
   if (r.length <= 2) {
     const kind = kindFor(group, version, first as string);

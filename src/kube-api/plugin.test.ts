@@ -91,17 +91,51 @@ describe('the Kubernetes API over HTTP', () => {
     const warned = await call('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'w' }, datta: {} });
     assert.equal(warned.status, 201);
     assert.equal(warned.warning, '299 - "unknown field \\"datta\\""');
-    const apply = await call('PATCH', '/api/v1/namespaces/default/configmaps/w', '{}', {
-      'content-type': 'application/apply-patch+yaml',
-    });
-    assert.equal(apply.status, 415);
-    assert.match(apply.json.message, /server-side apply is not implemented/);
+    // Server-side apply: a manager is required; YAML is read; a changed field of another manager's is a 409.
+    const applyPath = '/api/v1/namespaces/default/configmaps/y';
+    const yaml = { 'content-type': 'application/apply-patch+yaml' };
+    const anonymous = await call('PATCH', applyPath, '{}', yaml);
+    assert.equal(anonymous.status, 422);
+    assert.match(anonymous.json.message, /fieldManager: Required value: is required for apply patch/);
+    const applied = await call(
+      'PATCH',
+      `${applyPath}?fieldManager=one`,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  k: "1"\n',
+      yaml,
+    );
+    assert.equal(applied.status, 201);
+    assert.deepEqual(
+      applied.json.metadata.managedFields.map((m: { manager: string; operation: string }) => [m.manager, m.operation]),
+      [['one', 'Apply']],
+    );
+    const conflict = await call(
+      'PATCH',
+      `${applyPath}?fieldManager=two`,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'y' }, data: { k: '2' } },
+      yaml,
+    );
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.json.reason, 'Conflict');
+    assert.deepEqual(conflict.json.details.causes, [
+      { reason: 'FieldManagerConflict', message: 'conflict with "one"', field: '.data.k' },
+    ]);
+    const badYaml = await call('PATCH', `${applyPath}?fieldManager=one`, 'a: 1\na: 2\n', yaml);
+    assert.equal(badYaml.status, 400);
+    assert.match(badYaml.json.message, /error decoding YAML: Map keys must be unique/);
+    const forced = await call(
+      'PATCH',
+      `/api/v1/namespaces/default/configmaps/w?force=true`,
+      { data: {} },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    assert.equal(forced.status, 422);
+    assert.match(forced.json.message, /force: Forbidden: may not be specified for non-apply patch/);
     const huge = await call('POST', '/api/v1/namespaces/default/configmaps', {
       metadata: { name: 'h' },
       data: { a: 'x'.repeat(4 * 1024 * 1024) },
     });
     assert.equal(huge.status, 413);
-    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps', undefined, {})).json.items.length, 1);
+    assert.equal((await call('GET', '/api/v1/namespaces/default/configmaps', undefined, {})).json.items.length, 2);
     const other = await fetch(`${base.replace(/\/c$/, '/nope')}/api`);
     assert.equal(other.status, 404);
   });
@@ -137,6 +171,29 @@ describe('the Kubernetes API over HTTP', () => {
     assert.equal((await call('GET', '/api/v1/namespaces/default/pods/evicted')).status, 404);
     const missing = await call('POST', '/api/v1/namespaces/default/pods/evicted/eviction', {});
     assert.equal(missing.status, 404);
+  });
+
+  it('deletes a collection: what the selector picks, answered as the list deleted; not across namespaces', async () => {
+    await call('POST', '/api/v1/namespaces', { metadata: { name: 'dc' } });
+    for (const [name, tier] of [
+      ['a', 'x'],
+      ['b', 'x'],
+      ['c', 'y'],
+    ])
+      await call('POST', '/api/v1/namespaces/dc/configmaps', { metadata: { name, labels: { tier } } });
+    const gone = await call('DELETE', '/api/v1/namespaces/dc/configmaps?labelSelector=tier%3Dx');
+    assert.equal(gone.status, 200);
+    assert.equal(gone.json.kind, 'ConfigMapList');
+    assert.deepEqual(gone.json.items.map((o: { metadata: { name: string } }) => o.metadata.name).sort(), ['a', 'b']);
+    const left = await call('GET', '/api/v1/namespaces/dc/configmaps');
+    assert.deepEqual(
+      left.json.items.map((o: { metadata: { name: string } }) => o.metadata.name),
+      ['c'],
+    );
+    assert.equal((await call('DELETE', '/api/v1/configmaps')).status, 405);
+    const bad = await call('DELETE', '/api/v1/namespaces/dc/configmaps?labelSelector=%3D%3D');
+    assert.equal(bad.status, 400);
+    assert.equal((await call('GET', '/api/v1/namespaces/dc/configmaps')).json.items.length, 1);
   });
 
   it('streams a watch as JSON lines (booleans as Go reads them), and says Expired for a revision too old', async () => {

@@ -15,6 +15,7 @@ import {
   type PodHosts,
   type PodLogSource,
   type Scope,
+  kindsOf,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
 import { scaleVerb } from './scale.js';
@@ -28,7 +29,17 @@ import {
   versionInfo,
   wantsAggregated,
 } from './discovery.js';
-import { createIn, itemVerb, jsonBody, listOf, listQuery, type KubeAnswer, type KubeRequest } from './handlers.js';
+import {
+  createIn,
+  deleteCollection,
+  itemVerb,
+  jsonBody,
+  listOf,
+  listQuery,
+  type KubeAnswer,
+  type KubeRequest,
+  statusVerb,
+} from './handlers.js';
 import { openapiDocument, openapiRoot } from './openapi.js';
 import { resolvePath } from './paths.js';
 import { failure, noClusterStatus, notFoundStatus, statusOf, strictRefusal, type Status } from './status.js';
@@ -110,13 +121,15 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     seg: string[],
     url: URL,
   ) => {
-    const t = resolvePath(seg);
+    const kinds = kindsOf(deps, cluster);
+    const t = resolvePath(seg, (g, v, p) => kinds.find((k) => k.group === g && k.version === v && k.plural === p));
     // The request as the verbs read it (a body only where the client sent one).
     const r: KubeRequest = {
       method: req.method,
       query: url.searchParams,
       body: Buffer.isBuffer(req.body) ? req.body : undefined,
       contentType: mediaType(req.headers),
+      ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
     };
     const accept = req.headers.accept;
     const get = req.method === 'GET';
@@ -128,19 +141,19 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       case 'api':
       case 'apis':
         if (wantsAggregated(accept))
-          return send(reply, { code: 200, body: aggregatedDiscovery(t.type === 'api') }, AGGREGATED);
+          return send(reply, { code: 200, body: aggregatedDiscovery(kinds, t.type === 'api') }, AGGREGATED);
         return send(reply, {
           code: 200,
-          body: t.type === 'api' ? apiVersions(req.headers.host ?? '') : apiGroupList(),
+          body: t.type === 'api' ? apiVersions(req.headers.host ?? '') : apiGroupList(kinds),
         });
       case 'group-version': {
-        const list = apiResourceList(t.group, t.version);
+        const list = apiResourceList(kinds, t.group, t.version);
         return send(reply, list ? { code: 200, body: list } : { code: 404, body: notFoundStatus() });
       }
       case 'openapi-v3':
-        return send(reply, { code: 200, body: openapiRoot() });
+        return send(reply, { code: 200, body: openapiRoot(kinds) });
       case 'openapi-doc': {
-        const doc = openapiDocument(t.gv);
+        const doc = openapiDocument(kinds, t.gv);
         if (!doc) return send(reply, { code: 404, body: notFoundStatus() });
         return reply.code(200).header('content-type', 'application/json').send(doc);
       }
@@ -206,7 +219,8 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           });
         }
         let answer: KubeAnswer;
-        if (t.type === 'collection') {
+        if (t.type === 'collection' && req.method === 'DELETE') answer = await deleteCollection(deps, scope, r);
+        else if (t.type === 'collection') {
           if (req.method !== 'POST')
             throw new BerthError('NotImplemented', `${req.method} of a collection is not implemented in berth yet`, {
               reason: 'method-not-allowed',
@@ -222,6 +236,8 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET || t.kind === STATEFUL_SET))
           return send(reply, await scaleVerb(deps, sub, t.name, r));
         if (t.sub === 'status' && get) return send(reply, { code: 200, body: getObject(deps, sub, t.name) });
+        if (t.sub === 'status' && t.kind.keepsStatus && (req.method === 'PUT' || req.method === 'PATCH'))
+          return send(reply, await statusVerb(deps, sub, t.name, r));
         if (t.kind === POD && t.sub === 'eviction' && req.method === 'POST') {
           await evictPod(deps, sub, t.name, jsonBody(r));
           const done: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };

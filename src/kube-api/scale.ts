@@ -14,6 +14,7 @@ import {
 import { decodeJson } from './body.js';
 import type { KubeAnswer, KubeRequest } from './handlers.js';
 import { writeOptions } from './handlers.js';
+import { writerOf } from './field-manager.js';
 
 /** A workload's scale subresource (autoscaling/v1 Scale), as `kubectl scale` and autoscalers use it. */
 function scaleOf(o: KubeObject): KubeObject {
@@ -41,6 +42,7 @@ export async function scaleVerb(deps: KubeDeps, scope: Scope, name: string, r: K
     throw new BerthError('NotImplemented', 'the server does not allow this method on the requested resource', {
       reason: 'method-not-allowed',
     });
+  const manager = writerOf(r.query, r.userAgent, r.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions', 'scale');
   const body = decodeJson(r.body);
   const w = await updateObject(
     deps,
@@ -67,7 +69,7 @@ export async function scaleVerb(deps: KubeDeps, scope: Scope, name: string, r: K
         spec: { ...(current['spec'] as object), replicas },
       };
     },
-    writeOptions(r.query),
+    { ...writeOptions(r.query), ...(manager ? { manager } : {}) },
   );
   return { code: 200, body: scaleOf(w.object) };
 }

@@ -98,11 +98,13 @@ export function statusOf(thrown: unknown): Status {
     ...(d.causes?.length
       ? {
           causes: d.causes.map((c) => ({
-            reason: c.message.startsWith('Required value')
-              ? 'FieldValueRequired'
-              : c.message.startsWith('Forbidden')
-                ? 'FieldValueForbidden'
-                : 'FieldValueInvalid',
+            reason:
+              c.reason ??
+              (c.message.startsWith('Required value')
+                ? 'FieldValueRequired'
+                : c.message.startsWith('Forbidden')
+                  ? 'FieldValueForbidden'
+                  : 'FieldValueInvalid'),
             message: c.message,
             field: c.field,
           })),

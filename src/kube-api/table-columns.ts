@@ -3,7 +3,7 @@ import { metaOf, type KubeObject } from '../kube/index.js';
 /** A column of `kubectl get`'s tables: its definition, and how a row's cell is read from an object. */
 export interface Column {
   name: string;
-  type: 'string' | 'integer' | 'date' | 'boolean';
+  type: 'string' | 'integer' | 'number' | 'date' | 'boolean';
   format?: string;
   description: string;
   /** 1: shown with `-o wide` only. */

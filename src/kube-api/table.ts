@@ -4,6 +4,7 @@ import { AGE, NAME } from './table-columns.js';
 import { CORE_COLUMNS } from './table-core.js';
 import { NETWORK_COLUMNS } from './table-network.js';
 import { STORAGE_COLUMNS } from './table-storage.js';
+import { customColumns } from './table-custom.js';
 
 /**
  * `kubectl get`'s tables (meta.k8s.io/v1 Table): the server picks the columns, as the API server's
@@ -19,10 +20,12 @@ export function toTable(
   objects: KubeObject[],
   o: { resourceVersion?: string; continue?: string; includeObject?: IncludeObject; now: number },
 ): unknown {
-  const columns = (Object.hasOwn(CORE_COLUMNS, kind.kind) ? CORE_COLUMNS[kind.kind] : undefined) ??
-    (Object.hasOwn(APPS_COLUMNS, kind.kind) ? APPS_COLUMNS[kind.kind] : undefined) ??
-    (Object.hasOwn(NETWORK_COLUMNS, kind.kind) ? NETWORK_COLUMNS[kind.kind] : undefined) ??
-    (Object.hasOwn(STORAGE_COLUMNS, kind.kind) ? STORAGE_COLUMNS[kind.kind] : undefined) ?? [NAME, AGE];
+  const columns = kind.custom
+    ? customColumns(kind)
+    : ((Object.hasOwn(CORE_COLUMNS, kind.kind) ? CORE_COLUMNS[kind.kind] : undefined) ??
+      (Object.hasOwn(APPS_COLUMNS, kind.kind) ? APPS_COLUMNS[kind.kind] : undefined) ??
+      (Object.hasOwn(NETWORK_COLUMNS, kind.kind) ? NETWORK_COLUMNS[kind.kind] : undefined) ??
+      (Object.hasOwn(STORAGE_COLUMNS, kind.kind) ? STORAGE_COLUMNS[kind.kind] : undefined) ?? [NAME, AGE]);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

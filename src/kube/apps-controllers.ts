@@ -1,6 +1,6 @@
 import { every, inform, work, WorkQueue, type Logger } from '../kernel/index.js';
 import type { KubeDeps } from './deps.js';
-import { deleteObject } from './delete.js';
+import { collectGarbage } from './garbage-collector.js';
 import { syncDeployment } from './deployments.js';
 import { DAEMON_SET, DEPLOYMENT, JOB, NODE, POD, REPLICA_SET, STATEFUL_SET, type KindDef } from './kinds.js';
 import { syncDaemonSet } from './daemon-sets.js';
@@ -83,7 +83,8 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
   );
   const stopGc = every(2000, async () => {
     try {
-      await collectGarbage(deps, cluster);
+      // A pass that changed something is followed at once by another (a cascade's next level).
+      for (let pass = 0; pass < 3 && (await collectGarbage(deps, cluster)); pass++);
     } catch (e) {
       logger.error({ err: String(e) }, 'Kubernetes garbage collection failed');
     }
@@ -96,52 +97,4 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
       void worker;
     },
   };
-}
-
-/**
- * The garbage collector (background cascading deletion): a pod whose owning ReplicaSet, or a
- * ReplicaSet whose owning Deployment, or a pod whose Job, is gone is deleted.
- */
-export async function collectGarbage(deps: KubeDeps, cluster: string): Promise<void> {
-  const list = (kind: KindDef) =>
-    deps.store
-      .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind }) }))
-      .map((e) => e.value.object);
-  const sets = list(REPLICA_SET);
-  const deployments = new Set(list(DEPLOYMENT).map((d) => metaOf(d).uid));
-  const setUids = new Set(sets.map((rs) => metaOf(rs).uid));
-  const jobs = list(JOB);
-  const jobUids = new Set(jobs.map((j) => metaOf(j).uid));
-  const cronUids = new Set(list(CRON_JOB).map((c) => metaOf(c).uid));
-  const daemonUids = new Set(list(DAEMON_SET).map((d) => metaOf(d).uid));
-  const statefulUids = new Set(list(STATEFUL_SET).map((d) => metaOf(d).uid));
-  const orphans: [KindDef, KubeObject][] = [
-    ...sets
-      .filter((rs) => controllerOf(rs)?.kind === 'Deployment' && !deployments.has(controllerOf(rs)?.uid))
-      .map((o) => [REPLICA_SET, o] as [KindDef, KubeObject]),
-    ...list(POD)
-      .filter((p) => {
-        const owner = controllerOf(p);
-        if (!owner || metaOf(p).deletionTimestamp) return false;
-        return (
-          (owner.kind === 'ReplicaSet' && !setUids.has(owner.uid)) ||
-          (owner.kind === 'Job' && !jobUids.has(owner.uid)) ||
-          (owner.kind === 'DaemonSet' && !daemonUids.has(owner.uid)) ||
-          (owner.kind === 'StatefulSet' && !statefulUids.has(owner.uid))
-        );
-      })
-      .map((o) => [POD, o] as [KindDef, KubeObject]),
-    ...jobs
-      .filter(
-        (j) =>
-          controllerOf(j)?.kind === 'CronJob' && !cronUids.has(controllerOf(j)?.uid) && !metaOf(j).deletionTimestamp,
-      )
-      .map((o) => [JOB, o] as [KindDef, KubeObject]),
-  ];
-  for (const [kind, o] of orphans.slice(0, 100))
-    await deleteObject(
-      deps,
-      { cluster, kind, namespace: metaOf(o).namespace as string },
-      metaOf(o).name as string,
-    ).catch(() => undefined);
 }

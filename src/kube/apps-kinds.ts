@@ -1,13 +1,12 @@
 import { daemonSetSchema, deploymentSchema, jobSchema, replicaSetSchema, statefulSetSchema } from './apps-schema.js';
 import { defaultWorkload, workloadCauses, type WorkloadKind } from './apps-rules.js';
 import { defaultJob, jobCauses, jobUpdateCauses } from './job-rules.js';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, subdomainProblem, type Cause } from './names.js';
 import { POD_MERGE_KEYS } from './pod-sources.js';
 
 /** The workload kinds: ReplicaSet, Deployment, DaemonSet, StatefulSet (apps/v1) and Job (batch/v1). */
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 const TEMPLATE_MERGE_KEYS = Object.fromEntries(
   Object.entries(POD_MERGE_KEYS).map(([k, v]) => [k.replace(/^spec\./, 'spec.template.spec.'), v]),

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { collectGarbage } from './apps-controllers.js';
+import { collectGarbage } from './garbage-collector.js';
 import { deleteObject } from './delete.js';
 import { REVISION, syncDeployment } from './deployments.js';
-import { DAEMON_SET, DEPLOYMENT, JOB, POD, REPLICA_SET } from './kinds.js';
+import { CONFIG_MAP, DAEMON_SET, DEPLOYMENT, JOB, POD, REPLICA_SET } from './kinds.js';
 import { syncDaemonSet } from './daemon-sets.js';
 import { syncNodes } from './nodes.js';
 import { syncJob } from './jobs.js';
@@ -226,22 +226,88 @@ describe('Kubernetes workload controllers', () => {
     );
   });
 
-  it('the garbage collector removes what a deleted owner leaves', async () => {
+  it('the garbage collector removes what a deleted owner leaves (Background)', async () => {
     const deps = await testKube();
     await createObject(deps, dScope, deployment(2));
     await settle(deps);
     assert.equal(pods(deps).length, 2);
-    for (const propagationPolicy of ['Orphan', 'Foreground'] as const)
-      await assert.rejects(
-        deleteObject(deps, dScope, 'web', { propagationPolicy }),
-        new RegExp(`propagationPolicy ${propagationPolicy} is not implemented in berth yet`),
-      );
     await deleteObject(deps, dScope, 'web');
     await collectGarbage(deps, 'c');
     assert.equal(sets(deps).length, 0);
     await collectGarbage(deps, 'c');
     await reap(deps);
     assert.equal(pods(deps).length, 0);
+  });
+
+  it('orphans dependents (Orphan): their references go, then the owner; they stay', async () => {
+    const deps = await testKube();
+    await createObject(deps, dScope, deployment(2));
+    await settle(deps);
+    const marked = await deleteObject(deps, dScope, 'web', { propagationPolicy: 'Orphan' });
+    assert.equal(marked.gone, false);
+    assert.deepEqual(metaOf(marked.object).finalizers, ['orphan']);
+    while (await collectGarbage(deps, 'c'));
+    assert.equal(listObjects(deps, dScope).items.length, 0);
+    assert.equal(sets(deps).length, 1);
+    assert.equal(metaOf(sets(deps)[0] as KubeObject).ownerReferences, undefined);
+    assert.equal(pods(deps).length, 2);
+  });
+
+  it('deletes dependents first (Foreground): the owner stays until its last dependent has gone', async () => {
+    const deps = await testKube();
+    await createObject(deps, dScope, deployment(2));
+    await settle(deps);
+    await deleteObject(deps, dScope, 'web', { propagationPolicy: 'Foreground' });
+    await collectGarbage(deps, 'c');
+    // The ReplicaSet is being deleted the same way: it holds on while its pods go.
+    const [rs] = sets(deps);
+    assert.deepEqual(metaOf(rs as KubeObject).finalizers, ['foregroundDeletion']);
+    assert.equal(listObjects(deps, dScope).items.length, 1);
+    await collectGarbage(deps, 'c');
+    assert.ok(pods(deps).every((p) => metaOf(p).deletionTimestamp));
+    assert.equal(sets(deps).length, 1);
+    await reap(deps);
+    while (await collectGarbage(deps, 'c'));
+    assert.equal(sets(deps).length, 0);
+    assert.equal(listObjects(deps, dScope).items.length, 0);
+  });
+
+  it('orphans a Job’s pods when its delete names no policy, as batch/v1 does, and says so', async () => {
+    const deps = await testKube();
+    const jobs = { cluster: 'c', kind: JOB, namespace: ns };
+    await createObject(deps, jobs, {
+      metadata: { name: 'j' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'i' }] } } },
+    });
+    const d = await deleteObject(deps, jobs, 'j');
+    assert.deepEqual(metaOf(d.object).finalizers, ['orphan']);
+    assert.match(d.warnings?.[0] ?? '', /^child pods are preserved by default when jobs are deleted/);
+  });
+
+  it('keeps a dependent another owner still has, taking away only the gone owner’s reference', async () => {
+    const deps = await testKube();
+    const cm = { cluster: 'c', kind: CONFIG_MAP, namespace: ns };
+    const a = metaOf((await createObject(deps, cm, { metadata: { name: 'a' } })).object);
+    const b = metaOf((await createObject(deps, cm, { metadata: { name: 'b' } })).object);
+    const ref = (m: typeof a) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: m.name, uid: m.uid });
+    await createObject(deps, cm, { metadata: { name: 'both', ownerReferences: [ref(a), ref(b)] } });
+    await createObject(deps, cm, {
+      metadata: {
+        name: 'foreign',
+        ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Thing', name: 't', uid: 'x' }],
+      },
+    });
+    await deleteObject(deps, cm, 'a');
+    while (await collectGarbage(deps, 'c'));
+    assert.deepEqual(
+      metaOf(getObject(deps, cm, 'both')).ownerReferences?.map((r) => r.name),
+      ['b'],
+    );
+    await deleteObject(deps, cm, 'b');
+    while (await collectGarbage(deps, 'c'));
+    assert.throws(() => getObject(deps, cm, 'both'), /not found/);
+    // An owner of a kind berth does not serve is not judged gone.
+    assert.equal(metaOf(getObject(deps, cm, 'foreign')).name, 'foreign');
   });
 });
 

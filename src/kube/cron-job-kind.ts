@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { jobSchema } from './apps-schema.js';
 import { defaultJob, jobCauses, type JobSpecShape } from './job-rules.js';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import { metaOf, type KubeObject } from './meta.js';
 import { invalidValue, subdomainProblem, type Cause } from './names.js';
 import { objectMetaSchema, typeMeta } from './schemas.js';
@@ -112,7 +112,7 @@ export const CRON_JOB: KindDef = {
   namespaced: true,
   shortNames: ['cj'],
   categories: ['all'],
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  verbs: VERBS,
   schema: cronJobSchema,
   nameProblem: subdomainProblem,
   keepsStatus: true,

@@ -10,11 +10,26 @@ import { timestamp } from './write-rules.js';
 /** The namespaces the API server keeps: they may not be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-/** The kinds whose objects own others (the garbage collector's owners). */
-const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'Service'];
+/** What a delete did: removed the object at once, or marked it for deletion (finalizers pending); with the warnings to answer. */
+export type Deleted = ({ gone: true; object: KubeObject } | { gone: false; object: KubeObject }) & {
+  warnings?: string[];
+};
 
-/** What a delete did: removed the object at once, or marked it for deletion (finalizers pending). */
-export type Deleted = { gone: true; object: KubeObject } | { gone: false; object: KubeObject };
+/** The garbage collector's finalizers: an owner deleted with Orphan, or with Foreground (garbage-collector.ts). */
+export const ORPHAN_FINALIZER = 'orphan';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+/** The API server's warning for a Job deleted without a propagation policy (its pods stay). */
+const JOB_ORPHANS =
+  'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning';
+
+/** The cascade a delete asks, as the API server reads it (a batch/v1 Job's default orphans its pods). */
+function policyOf(k: string, o: DeleteOptions): { policy: string; warnings: string[] } {
+  if (o.propagationPolicy) return { policy: o.propagationPolicy, warnings: [] };
+  if (o.orphanDependents === true) return { policy: 'Orphan', warnings: [] };
+  if (o.orphanDependents === false) return { policy: 'Background', warnings: [] };
+  return k === 'Job' ? { policy: 'Orphan', warnings: [JOB_ORPHANS] } : { policy: 'Background', warnings: [] };
+}
 
 /**
  * Deletes an object, as the API server does: preconditions first; an object with finalizers (a
@@ -29,17 +44,17 @@ export async function deleteObject(
 ): Promise<Deleted> {
   const key = objectKey(scope, name);
   const k = scope.kind;
-  // The garbage collector deletes dependents in the background; orphaning them, or deleting them
-  // before their owner, is not done yet — refused for the kinds that own others, not acted on as if.
-  const policy = options.propagationPolicy ?? (options.orphanDependents ? 'Orphan' : undefined);
-  if ((policy === 'Orphan' || policy === 'Foreground') && OWNER_KINDS.includes(k.kind))
-    throw new BerthError(
-      'NotImplemented',
-      `propagationPolicy ${policy} is not implemented in berth yet (Background is)`,
-      {
-        reason: 'method-not-allowed',
-      },
-    );
+  // Orphan and Foreground are the garbage collector's finalizers (garbage-collector.ts); a pod
+  // owns nothing and has its own way to go, a namespace its own finalizer.
+  const { policy, warnings } = policyOf(k.kind, options);
+  const gcFinalizer =
+    k === POD || k === NAMESPACE
+      ? undefined
+      : policy === 'Orphan'
+        ? ORPHAN_FINALIZER
+        : policy === 'Foreground'
+          ? FOREGROUND_FINALIZER
+          : undefined;
   if (k === NAMESPACE && SYSTEM_NAMESPACES.slice(0, 3).includes(name))
     throw new BerthError('AccessDenied', `namespaces "${name}" is forbidden: this namespace may not be deleted`, {
       resource: 'namespaces',
@@ -60,8 +75,10 @@ export async function deleteObject(
     if (pre?.uid && pre.uid !== meta.uid) throw conflict('UID', pre.uid, meta.uid ?? '');
     if (pre?.resourceVersion && pre.resourceVersion !== String(e.modRevision))
       throw conflict('ResourceVersion', pre.resourceVersion, String(e.modRevision));
+    const own = [...(meta.finalizers ?? [])];
+    if (gcFinalizer && !meta.deletionTimestamp && !own.includes(gcFinalizer)) own.push(gcFinalizer);
     const finalizers = [
-      ...(meta.finalizers ?? []),
+      ...own,
       ...(k === NAMESPACE
         ? (((e.value.object['spec'] as { finalizers?: string[] } | undefined)?.finalizers ?? []) as string[])
         : []),
@@ -77,7 +94,12 @@ export async function deleteObject(
       if (meta.deletionTimestamp) return { gone: false, object: served(k, e.value.object, e.modRevision) };
       const object: KubeObject = {
         ...e.value.object,
-        metadata: { ...meta, deletionTimestamp: timestamp(deps), deletionGracePeriodSeconds: podStops ? grace : 0 },
+        metadata: {
+          ...meta,
+          ...(own.length ? { finalizers: own } : {}),
+          deletionTimestamp: timestamp(deps),
+          deletionGracePeriodSeconds: podStops ? grace : 0,
+        },
       };
       if (k === NAMESPACE)
         object['status'] = { ...((object['status'] as object | undefined) ?? {}), phase: 'Terminating' };
@@ -89,9 +111,10 @@ export async function deleteObject(
     removeObject(tx, scope, key, deps.clock.now().getTime());
     return { gone: true, object: served(k, e.value.object, tx.revision) };
   };
-  if (options.dryRun?.length) return deps.store.read(run);
+  const said = warnings.length ? { warnings } : {};
+  if (options.dryRun?.length) return { ...deps.store.read(run), ...said };
   const r = await deps.store.transact(run);
-  if (r.gone) return r;
+  if (r.gone) return { ...r, ...said };
   const e = deps.store.read((tx) => tx.get(kubeObjects, key));
-  return { gone: false, object: e ? served(k, e.value.object, e.modRevision) : r.object };
+  return { gone: false, object: e ? served(k, e.value.object, e.modRevision) : r.object, ...said };
 }

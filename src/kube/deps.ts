@@ -14,6 +14,10 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 export interface WriteOptions {
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  /** Who writes (an Update in managedFields): the fields it changes become its own. */
+  manager?: import('./managed-fields.js').FieldManager;
+  /** A write of the status subresource: only the status changes. */
+  statusOnly?: boolean;
 }
 
 /** A write's answer: the object as stored, and the warnings for the response's Warning headers. */

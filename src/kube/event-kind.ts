@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import type { KubeObject } from './meta.js';
 import { subdomainProblem } from './names.js';
 import { typeMeta } from './schemas.js';
@@ -35,7 +35,7 @@ export const EVENT: KindDef = {
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  verbs: VERBS,
   schema: eventSchema,
   nameProblem: subdomainProblem,
   selectableFields: {
@@ -87,7 +87,7 @@ export const EVENT_V1: KindDef = {
   singular: 'event',
   namespaced: true,
   shortNames: [],
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  verbs: VERBS,
   schema: z.strictObject({
     ...typeMeta,
     eventTime: z.string().nullable().optional(),

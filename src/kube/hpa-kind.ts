@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import { metaOf, type KubeObject } from './meta.js';
 import { invalidValue, notImplemented, subdomainProblem, type Cause } from './names.js';
 import { typeMeta } from './schemas.js';
@@ -148,7 +148,7 @@ const hpaBase = {
   singular: 'horizontalpodautoscaler',
   namespaced: true,
   shortNames: ['hpa'],
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  verbs: VERBS,
   nameProblem: subdomainProblem,
   keepsStatus: true,
   generation: true,

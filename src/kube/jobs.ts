@@ -42,7 +42,7 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
     const ttl = spec.ttlSecondsAfterFinished;
     const at = Date.parse(finishedAt.lastTransitionTime ?? '');
     if (ttl !== undefined && !Number.isNaN(at) && nowMs - at >= ttl * 1000)
-      await deleteObject(deps, scope, name).catch(() => undefined);
+      await deleteObject(deps, scope, name, { propagationPolicy: 'Background' }).catch(() => undefined);
     return;
   }
   const pods = deps.store

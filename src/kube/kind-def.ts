@@ -43,8 +43,24 @@ export interface KindDef {
   categories?: string[];
   /** How a strategic merge patch merges the kind's lists, by dotted path (metadata's always). */
   mergeKeys?: Readonly<Record<string, string>>;
+  /** A kind a CustomResourceDefinition defines (custom-kinds.ts): its columns and checks are its own. */
+  custom?: boolean;
+  /** A custom kind's additionalPrinterColumns (`kubectl get`'s columns besides the name). */
+  printerColumns?: readonly PrinterColumn[];
+  /** A custom kind's structural schema applied (defaults, pruning) and checked: the causes and unknown fields. */
+  shape?(o: KubeObject): { causes: Cause[]; unknown: { parent: (string | number)[]; key: string }[] };
   /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
   selectableFields?: Readonly<Record<string, (o: KubeObject) => string>>;
+}
+
+/** A column a CRD version adds to `kubectl get` (its value read by a simple JSONPath). */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
 }
 
 /** Where a resource's objects are: a cluster, a kind, and for a namespaced kind maybe one namespace. */
@@ -54,3 +70,6 @@ export interface Scope {
   /** Absent: every namespace (or a cluster-scoped kind). */
   namespace?: string;
 }
+
+/** The verbs of a kind stored and served whole (discovery lists them; kubectl reads them). */
+export const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -10,7 +10,8 @@ import type { KubeObject } from './meta.js';
 
 export type { Cause } from './names.js';
 import type { Cause } from './names.js';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
+import { CRD } from './crd-kind.js';
 import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -22,7 +23,6 @@ import { POD_DISRUPTION_BUDGET } from './pdb-kind.js';
 
 export type { KindDef } from './kind-def.js';
 
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 const MAX_DATA_BYTES = 1024 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -240,6 +240,7 @@ export const KINDS: readonly KindDef[] = [
   EVENT,
   EVENT_V1,
   LEASE,
+  CRD,
   POD_METRICS,
   NODE_METRICS,
 ];

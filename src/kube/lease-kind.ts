@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import { invalidValue, subdomainProblem, type Cause } from './names.js';
 import { typeMeta } from './schemas.js';
 
@@ -17,7 +17,7 @@ export const LEASE: KindDef = {
   singular: 'lease',
   namespaced: true,
   shortNames: [],
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  verbs: VERBS,
   schema: z.strictObject({
     ...typeMeta,
     spec: z

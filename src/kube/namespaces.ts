@@ -1,7 +1,8 @@
 import { inform, uuid, work, WorkQueue, type Logger } from '../kernel/index.js';
 import type { KubeDeps } from './deps.js';
 import { SYSTEM_NAMESPACES } from './delete.js';
-import { KINDS, NAMESPACE } from './kinds.js';
+import { kindsOf } from './custom-kinds.js';
+import { NAMESPACE } from './kinds.js';
 import { kubeObjects, kubeTombstones, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { removeObject } from './objects.js';
 import { timestamp } from './write-rules.js';
@@ -40,8 +41,8 @@ export async function finishNamespace(deps: KubeDeps, cluster: string, name: str
   const nsKey = objectKey({ cluster, kind: NAMESPACE }, name);
   const ns = deps.store.read((tx) => tx.get(kubeObjects, nsKey));
   if (!ns || !metaOf(ns.value.object).deletionTimestamp) return true;
-  for (const kind of KINDS) {
-    if (!kind.namespaced) continue;
+  for (const kind of kindsOf(deps, cluster)) {
+    if (!kind.namespaced || kind.virtual || kind.storedAs) continue;
     const scope = { cluster, kind, namespace: name };
     for (;;) {
       const keys = deps.store

@@ -1,7 +1,8 @@
 import { BerthError, alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import type { ReadTx, WriteTx } from '../store/index.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
-import { NAMESPACE } from './kinds.js';
+import { apiVersionOf, NAMESPACE } from './kinds.js';
+import { settleManaged } from './managed-fields.js';
 import { checkShape } from './shape.js';
 import {
   kubeObjects,
@@ -13,7 +14,7 @@ import {
   type KubeObject,
   type Scope,
 } from './object.js';
-import { checkTypeAndPlace, newObject, updatedObject, validateObject } from './write-rules.js';
+import { checkTypeAndPlace, newObject, timestamp, updatedObject, validateObject } from './write-rules.js';
 
 /** Get, create, update and delete of any kind served; list and watch are in list.ts and watch.ts. */
 
@@ -56,6 +57,7 @@ export async function createObject(
   const warnings = checkShape(scope.kind, body, opts.fieldValidation);
   const store = storageScope(scope);
   const o = newObject(deps, store, scope.kind.toStored ? scope.kind.toStored(body) : body);
+  settleManaged(store.kind, undefined, o, opts.manager, apiVersionOf(scope.kind), timestamp(deps));
   validateObject(store.kind, o);
   const name = metaOf(o).name as string;
   const key = objectKey(scope, name);
@@ -122,8 +124,16 @@ export async function updateObject(
     const prev = tx.get(kubeObjects, key);
     if (!prev) throw missing(scope, name);
     const current = served(scope.kind, prev.value.object, prev.modRevision);
-    const body = change(current);
-    checkTypeAndPlace(scope, body);
+    const changed = change(current);
+    checkTypeAndPlace(scope, changed);
+    // The status subresource: its body's status (and resourceVersion precondition) over the object as it is.
+    const body: KubeObject = opts.statusOnly
+      ? {
+          ...current,
+          status: changed['status'],
+          metadata: { ...metaOf(current), resourceVersion: metaOf(changed).resourceVersion ?? '' },
+        }
+      : changed;
     const bodyName = metaOf(body).name;
     if (bodyName !== undefined && bodyName !== name)
       throw invalidParameter(`the name of the object (${bodyName}) does not match the name on the URL (${name})`, {
@@ -140,7 +150,8 @@ export async function updateObject(
         { resource: scope.kind.plural, name, group: scope.kind.group },
       );
     let next = updatedObject(store, { ...input, metadata: { ...metaOf(body), name } }, prev.value.object);
-    if (store.kind.keepsStatus) next['status'] = prev.value.object['status'];
+    if (store.kind.keepsStatus && !opts.statusOnly) next['status'] = prev.value.object['status'];
+    settleManaged(store.kind, prev.value.object, next, opts.manager, apiVersionOf(scope.kind), timestamp(deps));
     validateObject(store.kind, next);
     if (store.kind.allocate) next = store.kind.allocate(tx, store, next);
     if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };

@@ -7,15 +7,15 @@ import { invalidParameter } from '../kernel/index.js';
  * patch is data, never the prototype.
  */
 type Json = unknown;
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function setOwn(o: JsonObject, k: string, v: unknown): void {
+export function setOwn(o: JsonObject, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
-function copyObject(o: JsonObject): JsonObject {
+export function copyObject(o: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const k of Object.keys(o)) setOwn(out, k, o[k]);
   return out;
@@ -172,6 +172,12 @@ export type MergeKeys = Readonly<Record<string, string>>;
 
 /** The lists every object has: metadata's (ObjectMeta's patch strategies). */
 export const META_MERGE_KEYS: MergeKeys = { 'metadata.finalizers': '$primitive', 'metadata.ownerReferences': 'uid' };
+
+/** A kind's merge keys with metadata's. */
+export const mergeKeysOf = (k: { mergeKeys?: MergeKeys }): MergeKeys => ({
+  ...META_MERGE_KEYS,
+  ...(k.mergeKeys ?? {}),
+});
 
 /** Kubernetes' strategic merge patch over a kind's merge keys, with the directives kubectl sends. */
 export function strategicMergePatch(target: Json, patch: Json, keys: MergeKeys, path = ''): Json {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import type { LabelSelectorSpec } from './label-selector.js';
 import { invalidValue, subdomainProblem, type Cause } from './names.js';
 import type { KubeObject } from './object.js';
@@ -38,7 +38,7 @@ export const POD_DISRUPTION_BUDGET: KindDef = {
   singular: 'poddisruptionbudget',
   namespaced: true,
   shortNames: ['pdb'],
-  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  verbs: VERBS,
   schema: z
     .object({
       ...typeMeta,

@@ -1,4 +1,4 @@
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import { invalidValue, labelProblem, subdomainProblem, type Cause } from './names.js';
 import type { KubeObject } from './meta.js';
 import { endpointSchema, endpointSliceSchema, serviceSchema } from './service-schema.js';
@@ -12,7 +12,6 @@ import {
 } from './service-rules.js';
 
 /** Service, Endpoints and EndpointSlice: the kinds of service discovery. */
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const SERVICE: KindDef = {
   group: '',

@@ -14,10 +14,11 @@ const pathOf = (path: readonly PropertyKey[]) =>
  */
 export function checkShape(kind: KindDef, o: KubeObject, mode: FieldValidation = 'Warn'): string[] {
   const r = kind.schema.safeParse(o);
-  if (r.success) return [];
-  const unknown: { parent: readonly PropertyKey[]; key: string }[] = [];
-  const causes: { field: string; message: string }[] = [];
-  for (const issue of r.error.issues) {
+  const custom = kind.shape?.(o);
+  if (r.success && !custom?.causes.length && !custom?.unknown.length) return [];
+  const unknown: { parent: readonly PropertyKey[]; key: string }[] = [...(custom?.unknown ?? [])];
+  const causes: { field: string; message: string }[] = [...(custom?.causes ?? [])];
+  for (const issue of r.success ? [] : r.error.issues) {
     if (issue.code === 'unrecognized_keys') for (const key of issue.keys) unknown.push({ parent: issue.path, key });
     else causes.push({ field: pathOf(issue.path), message: `Invalid value: ${issue.message}` });
   }

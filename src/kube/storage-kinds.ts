@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { KindDef } from './kind-def.js';
+import { VERBS, type KindDef } from './kind-def.js';
 import type { ReadTx } from '../store/index.js';
 import { invalidValue, subdomainProblem, type Cause } from './names.js';
 import { kubeObjects, metaOf, resourcePrefix, type KubeObject, type Scope } from './object.js';
@@ -11,7 +11,6 @@ import { typeMeta } from './schemas.js';
  * one provisioner, `local-path.berth.io` (the `local-path` class, the default), makes a directory
  * on the node of the claim's first pod (volume-binder.ts).
  */
-const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const loose = z.object({}).passthrough();
 export const LOCAL_PATH_PROVISIONER = 'local-path.berth.io';
 export const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';

@@ -75,11 +75,10 @@ export function validateObject(k: KindDef, o: KubeObject): void {
   if (causes.length) throw invalidObject(k.kind, name, causes, k.group);
 }
 
-/** The object with its kind's apiVersion and kind, and none of the fields the server derives (resourceVersion) or does not keep. */
+/** The object with its kind's apiVersion and kind, and none of the fields the server derives (resourceVersion) or does not keep (managedFields are settled apart: managed-fields.ts). */
 function withServerFields(k: KindDef, o: KubeObject, meta: ObjectMeta): KubeObject {
   delete meta.resourceVersion;
   delete (meta as { selfLink?: string }).selfLink;
-  delete (meta as { managedFields?: unknown }).managedFields;
   return { ...o, apiVersion: apiVersionOf(k), kind: k.kind, metadata: meta };
 }
 

@@ -67,6 +67,61 @@ describe('kubectl against berth’s Kubernetes API', () => {
     assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'web', '-o', 'jsonpath={.data.a}']), '2');
   });
 
+  it('applies server-side: a field another manager set is a conflict, forced it is taken over, dropped it goes', async () => {
+    await ok(['-n', 'shop', 'create', 'configmap', 'ssa', '--from-literal=color=blue']);
+    const config = (data: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: shop\ndata:\n${data}`;
+    const refused = await kubectl(['apply', '--server-side', '-f', '-'], config('  color: red\n'));
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /Apply failed with 1 conflict: conflict with "kubectl-create" using v1: \.data\.color\n[^]*--force-conflicts/,
+    );
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'ssa', '-o', 'jsonpath={.data.color}']), 'blue');
+    const forced = await ok(
+      ['apply', '--server-side', '--force-conflicts', '-f', '-'],
+      config('  color: red\n  size: "2"\n'),
+    );
+    assert.match(forced, /configmap\/ssa serverside-applied/);
+    const managers = async () =>
+      JSON.parse(await ok(['-n', 'shop', 'get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields'])) as {
+        data: Record<string, string>;
+        metadata: { managedFields: { manager: string; operation: string; fieldsV1: unknown }[] };
+      };
+    let o = await managers();
+    assert.deepEqual(o.data, { color: 'red', size: '2' });
+    assert.deepEqual(
+      o.metadata.managedFields.map((m) => [m.manager, m.operation, m.fieldsV1]),
+      [['kubectl', 'Apply', { 'f:data': { 'f:color': {}, 'f:size': {} } }]],
+    );
+    // Another manager sets the same value: shared, no conflict; the first drops the field, which stays.
+    await ok(['apply', '--server-side', '--field-manager=ci', '-f', '-'], config('  size: "2"\n'));
+    await ok(['apply', '--server-side', '-f', '-'], config('  color: red\n'));
+    o = await managers();
+    assert.deepEqual(o.data, { color: 'red', size: '2' });
+    await ok(['apply', '--server-side', '--field-manager=ci', '-f', '-'], config('  other: "x"\n'));
+    assert.deepEqual((await managers()).data, { color: 'red', other: 'x' });
+    // A Deployment: its containers merge by name, an image changes without a conflict for its own manager.
+    const deployment = (image: string) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'ssa', namespace: 'shop' },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'ssa' } },
+          template: { metadata: { labels: { app: 'ssa' } }, spec: { containers: [{ name: 'main', image }] } },
+        },
+      });
+    await ok(['apply', '--server-side', '-f', '-'], deployment('busybox:1'));
+    await ok(['apply', '--server-side', '-f', '-'], deployment('busybox:2'));
+    assert.equal(
+      await ok(['-n', 'shop', 'get', 'deploy', 'ssa', '-o', 'jsonpath={.spec.template.spec.containers[*].image}']),
+      'busybox:2',
+    );
+    await ok(['-n', 'shop', 'delete', 'deploy/ssa', 'cm/ssa']);
+  });
+
   it('labels, selects and patches (strategic, merge and JSON patch)', async () => {
     await ok(['-n', 'shop', 'label', 'cm', 'web', 'tier=front']);
     assert.equal(
@@ -136,6 +191,39 @@ describe('kubectl against berth’s Kubernetes API', () => {
       'jsonpath={.items[0].status.conditions[0].message}',
     ]);
     assert.equal(why, 'no nodes available to schedule pods');
+  });
+
+  it('deletes with each cascade: orphan leaves the ReplicaSet, foreground returns once it is gone; a collection by label', async () => {
+    const setsOf = async (app: string) =>
+      (await ok(['-n', 'shop', 'get', 'rs', '-l', `app=${app}`, '-o', 'name'])).trim().split('\n').filter(Boolean);
+    for (const app of ['keep', 'fg']) {
+      await ok(['-n', 'shop', 'create', 'deployment', app, '--image=busybox', '--replicas=1']);
+      for (let i = 0; i < 100 && (await setsOf(app)).length < 1; i++) await sleep(100);
+      assert.equal((await setsOf(app)).length, 1);
+    }
+    assert.match(
+      await ok(['-n', 'shop', 'delete', 'deployment', 'keep', '--cascade=orphan']),
+      /deployment.apps "keep" deleted/,
+    );
+    const [orphan] = await setsOf('keep');
+    assert.ok(orphan);
+    assert.equal(await ok(['-n', 'shop', 'get', orphan, '-o', 'jsonpath={.metadata.ownerReferences}']), '');
+    assert.match((await kubectl(['-n', 'shop', 'get', 'deployment', 'keep'])).stderr, /NotFound/);
+    await ok(['-n', 'shop', 'delete', orphan]);
+    // kubectl waits for the object to go: with foreground, its ReplicaSet and pods have gone first.
+    await ok(['-n', 'shop', 'delete', 'deployment', 'fg', '--cascade=foreground']);
+    assert.deepEqual(await setsOf('fg'), []);
+    assert.equal((await ok(['-n', 'shop', 'get', 'pods', '-l', 'app=fg', '-o', 'name'])).trim(), '');
+    // deletecollection, as client libraries call it.
+    for (const name of ['d1', 'd2', 'd3']) await ok(['-n', 'shop', 'create', 'configmap', name]);
+    await ok(['-n', 'shop', 'label', 'cm', 'd1', 'd2', 'batch=x']);
+    await ok(['-n', 'shop', 'label', 'cm', 'd3', 'batch=y']);
+    const deleted = JSON.parse(
+      await ok(['delete', '--raw', '/k8s/default/api/v1/namespaces/shop/configmaps?labelSelector=batch%3Dx']),
+    ) as { items: { metadata: { name: string } }[] };
+    assert.deepEqual(deleted.items.map((i) => i.metadata.name).sort(), ['d1', 'd2']);
+    assert.equal(await ok(['-n', 'shop', 'get', 'cm', '-l', 'batch', '-o', 'name']), 'configmap/d3\n');
+    await ok(['-n', 'shop', 'delete', 'cm', 'd3']);
   });
 
   it('creates services (sent as protobuf, and by expose) with cluster IPs, node ports, endpoints and slices', async () => {
@@ -279,6 +367,82 @@ describe('kubectl against berth’s Kubernetes API', () => {
       ]),
       'all good/operator-lock',
     );
+  });
+
+  it('serves a CustomResourceDefinition’s kind: discovery, columns, the schema’s checks, status, deletion', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        names: { plural: 'widgets', kind: 'Widget', shortNames: ['wd'] },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            additionalPrinterColumns: [
+              { name: 'Size', type: 'integer', jsonPath: '.spec.size' },
+              { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
+            ],
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    required: ['size'],
+                    properties: {
+                      size: { type: 'integer', maximum: 10 },
+                      color: { type: 'string', enum: ['red', 'blue'], default: 'red' },
+                    },
+                  },
+                  status: { type: 'object', properties: { ready: { type: 'boolean' } } },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    assert.match(
+      await ok(['apply', '-f', '-'], JSON.stringify(crd)),
+      /customresourcedefinition.apiextensions.k8s.io\/widgets.example.com created/,
+    );
+    await ok(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=10s']);
+    const w = (size: unknown) =>
+      `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: one\n  namespace: shop\nspec:\n  size: ${size}\n`;
+    assert.match(await ok(['apply', '-f', '-'], w(3)), /widget.example.com\/one created/);
+    assert.match(await ok(['-n', 'shop', 'get', 'wd']), /^NAME\s+SIZE\s+READY\none\s+3\s*\n$/);
+    assert.equal(await ok(['-n', 'shop', 'get', 'widget', 'one', '-o', 'jsonpath={.spec.color}']), 'red');
+    const tooBig = await kubectl(['apply', '-f', '-'], w(20));
+    assert.match(tooBig.stderr, /spec.size: Invalid value: 20: spec.size in body should be less than or equal to 10/);
+    const unknown = await kubectl(['apply', '-f', '-'], `${w(3)}  shape: round\n`);
+    assert.match(unknown.stderr, /unknown field "spec.shape"/);
+    assert.match(await ok(['apply', '--server-side', '-f', '-'], w(4)), /widget.example.com\/one serverside-applied/);
+    await ok([
+      '-n',
+      'shop',
+      'patch',
+      'widget',
+      'one',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"ready":true}}',
+    ]);
+    assert.match(await ok(['-n', 'shop', 'get', 'widgets']), /one\s+4\s+true/);
+    assert.match(
+      await ok(['api-resources', '--api-group=example.com']),
+      /widgets\s+wd\s+example.com\/v1\s+true\s+Widget/,
+    );
+    await ok(['delete', 'crd', 'widgets.example.com']);
+    const gone = await kubectl(['-n', 'shop', 'get', 'widgets']);
+    // kubectl may still know the resource from its discovery cache: the server no longer serves it.
+    assert.match(gone.stderr, /doesn't have a resource type "widgets"|could not find the requested resource/);
   });
 
   it('deletes a namespace with everything in it; the system ones stay', async () => {
