@@ -77,8 +77,13 @@ APPS_COLUMNS.Job = [
     name: 'Completions',
     type: 'string',
     description: 'The desired number of successfully finished pods the job should be run with.',
-    cell: (o) =>
-      `${jobStatus(o).succeeded ?? 0}/${(o['spec'] as { completions?: number } | undefined)?.completions ?? 1}`,
+    cell: (o) => {
+      const spec = (o['spec'] ?? {}) as { completions?: number | null; parallelism?: number | null };
+      const done = jobStatus(o).succeeded ?? 0;
+      // A work queue (no completions) is done at one success, as many pods at once as its parallelism.
+      if (typeof spec.completions === 'number') return `${done}/${spec.completions}`;
+      return (spec.parallelism ?? 0) > 1 ? `${done}/1 of ${spec.parallelism}` : `${done}/1`;
+    },
   },
   {
     name: 'Duration',

@@ -342,6 +342,21 @@ describe('Kubernetes Jobs', () => {
       ).conditions ?? []
     ).find((c) => c.type === type);
 
+  it('without completions is a work queue: parallelism pods, none more after a success, Complete when none runs', async () => {
+    const deps = await testKube();
+    const { object } = await createObject(deps, jobScope, job('q', { parallelism: 2 }));
+    assert.equal((object['spec'] as { completions?: number }).completions, undefined);
+    await syncJob(deps, 'c', ns, 'q');
+    assert.equal(pods(deps).length, 2);
+    await finish(deps, 'Succeeded', 1);
+    await syncJob(deps, 'c', ns, 'q');
+    assert.equal(pods(deps).length, 2, 'no pod replaces a success');
+    assert.equal(conditionOf(deps, 'q', 'Complete'), undefined);
+    await finish(deps, 'Succeeded');
+    await syncJob(deps, 'c', ns, 'q');
+    assert.equal(conditionOf(deps, 'q', 'Complete')?.status, 'True');
+  });
+
   it('runs pods to its completions, parallelism at a time, then is Complete', async () => {
     const deps = await testKube();
     const { object } = await createObject(deps, jobScope, job('j', { completions: 3, parallelism: 2 }));

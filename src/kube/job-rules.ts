@@ -27,8 +27,9 @@ export const jobSpecOf = (o: KubeObject) => (o['spec'] ?? { template: { spec: {}
 /** Defaults, and the selector and labels the API server gives a Job's pods (its uid, its name). */
 export function defaultJob(o: KubeObject): void {
   const s = jobSpecOf(o);
+  // Both unset: one pod to one completion. Parallelism alone: a work queue (completions stay unset).
+  if (s.completions === undefined && s.parallelism === undefined) s.completions = 1;
   s.parallelism ??= 1;
-  s.completions ??= 1;
   s.backoffLimit ??= 6;
   s.completionMode ??= 'NonIndexed';
   s.suspend ??= false;

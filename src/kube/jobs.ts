@@ -52,11 +52,13 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
   const active = pods.filter(isActive);
   const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
   const failed = pods.filter((p) => phaseOf(p) === 'Failed').length;
+  // Without completions the Job is a work queue: done once a pod has succeeded and none is left running.
+  const workQueue = spec.completions === undefined || spec.completions === null;
   const completions = spec.completions ?? 1;
   const startTime = prev.startTime ?? now;
   const deadline = spec.activeDeadlineSeconds;
   let outcome: Condition | undefined;
-  if (succeeded >= completions)
+  if (workQueue ? succeeded > 0 && active.length === 0 : succeeded >= completions)
     outcome = { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now };
   else if (failed > (spec.backoffLimit ?? 6))
     outcome = {
@@ -91,7 +93,9 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
       );
     for (const p of active) await deleteObject(deps, podScope, metaOf(p).name as string).catch(() => undefined);
   } else {
-    const want = Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length;
+    const want = workQueue
+      ? (succeeded > 0 ? 0 : (spec.parallelism ?? 1)) - active.length
+      : Math.min(spec.parallelism ?? 1, completions - succeeded) - active.length;
     for (let i = 0; i < Math.min(want, 50); i++) {
       await createOwnedPod(
         deps,
