@@ -4,6 +4,7 @@ import { DAEMON_SET, NODE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { isActive, isAvailable, isReady, ownedBy, templateHash } from './owners.js';
 import { scaled } from './apps-rules.js';
+import { affinityFits, untolerated, type Toleration } from './pod-placement.js';
 
 const HASH = 'controller-revision-hash';
 
@@ -13,13 +14,22 @@ type DaemonSpec = {
   minReadySeconds?: number;
 };
 
-/** Whether a node takes a daemon's pod: Ready, schedulable, its labels matching the nodeSelector. */
+/** The tolerations the DaemonSet controller gives its pods: daemons stay through a node's troubles. */
+const DAEMON_TOLERATIONS: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+/** Whether a node takes a daemon's pod: Ready, schedulable, matching its selector and node affinity, its taints tolerated. */
 function eligible(node: KubeObject, template: DaemonSpec['template']): boolean {
   if (!isReady(node)) return false;
   if ((node['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) return false;
-  const selector = ((template?.spec ?? {}) as { nodeSelector?: Record<string, string> }).nodeSelector ?? {};
-  const labels = metaOf(node).labels ?? {};
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  const spec = (template?.spec ?? {}) as Parameters<typeof affinityFits>[0];
+  return affinityFits(spec, node) && !untolerated([...(spec.tolerations ?? []), ...DAEMON_TOLERATIONS], node);
 }
 
 /**

@@ -12,6 +12,7 @@ export type { Cause } from './names.js';
 import type { Cause } from './names.js';
 import { VERBS, type KindDef } from './kind-def.js';
 import { CRD } from './crd-kind.js';
+import { taintCauses } from './pod-placement.js';
 import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -208,6 +209,7 @@ export const NODE: KindDef = {
   verbs: VERBS,
   schema: nodeSchema,
   nameProblem: subdomainProblem,
+  validate: taintCauses,
   keepsStatus: true,
   selectableFields: {
     'spec.unschedulable': (o) => String((o['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable ?? false),

@@ -1,4 +1,5 @@
 import type { Cause } from './names.js';
+import { placementCauses, type NodeAffinity, type Toleration } from './pod-placement.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, notImplemented } from './names.js';
 import { bytes, milliCpu } from './quantity.js';
@@ -53,7 +54,8 @@ export interface PodSpec {
   hostIPC?: boolean;
   hostname?: string;
   hostAliases?: { ip: string; hostnames?: string[] }[];
-  affinity?: Record<string, unknown>;
+  affinity?: { nodeAffinity?: NodeAffinity; podAffinity?: unknown; podAntiAffinity?: unknown };
+  tolerations?: Toleration[];
   topologySpreadConstraints?: unknown[];
   ephemeralContainers?: unknown[];
   securityContext?: Record<string, unknown>;
@@ -122,7 +124,9 @@ export function podCauses(pod: KubeObject): Cause[] {
     for (const [i, m] of (c.volumeMounts ?? []).entries())
       if (!volumes.has(m.name))
         causes.push({ field: `spec.containers[${ci}].volumeMounts[${i}].name`, message: `Not found: "${m.name}"` });
-  if (s.affinity && Object.keys(s.affinity).length) causes.push(notImplemented('spec.affinity', 'affinity'));
+  for (const a of ['podAffinity', 'podAntiAffinity'] as const)
+    if (s.affinity?.[a]) causes.push(notImplemented(`spec.affinity.${a}`, 'pod affinity and anti-affinity'));
+  causes.push(...placementCauses(s as Parameters<typeof placementCauses>[0]));
   if (s.topologySpreadConstraints?.length)
     causes.push(notImplemented('spec.topologySpreadConstraints', 'topology spread constraints'));
   if (s.ephemeralContainers?.length) causes.push(notImplemented('spec.ephemeralContainers', 'ephemeral containers'));

@@ -7,17 +7,19 @@ import { timestamp } from './write-rules.js';
 import { recordEvent } from './events.js';
 import { claimPlacement } from './volume-binder.js';
 import { isReady } from './owners.js';
+import { affinityFits, preference, taintWords, untolerated } from './pod-placement.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
- * schedulable node whose labels match its nodeSelector and whose allocatable CPU, memory and pod
- * count its requests fit in (beside the pods already bound there), the least requested first, and
- * that its bound persistent volumes are on.
+ * schedulable node that its nodeSelector and required node affinity match, whose NoSchedule and
+ * NoExecute taints it tolerates, whose allocatable CPU, memory and pod count its requests fit in
+ * (beside the pods already bound there), and that its bound persistent volumes are on; of those,
+ * the most preferred (preferred node affinity, PreferNoSchedule taints), then the least requested.
  * A pod that fits nowhere is marked Unschedulable with the scheduler's message.
  */
 interface Room {
   name: string;
-  labels: Record<string, string>;
+  node: KubeObject;
   cpu: number;
   memory: number;
   pods: number;
@@ -44,7 +46,7 @@ function rooms(nodes: KubeObject[], pods: KubeObject[]): Map<string, Room> {
     if (!isReady(n) || (n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable) continue;
     out.set(metaOf(n).name as string, {
       name: metaOf(n).name as string,
-      labels: metaOf(n).labels ?? {},
+      node: n,
       cpu: milliCpu(st.allocatable?.['cpu']) ?? 0,
       memory: bytes(st.allocatable?.['memory']) ?? 0,
       pods: Number(st.allocatable?.['pods'] ?? 110),
@@ -85,6 +87,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       const reasons = new Map<string, number>();
       const why = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
       let best: Room | undefined;
+      let bestScore = 0;
       // A pod's bound volumes hold it to their node; a claim missing holds it everywhere.
       const claims = claimPlacement(tx, cluster, pod);
       for (const room of free.values()) {
@@ -96,15 +99,26 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
           why('node(s) had volume node affinity conflict');
           continue;
         }
-        const selector = s.nodeSelector ?? {};
-        if (Object.entries(selector).some(([k, v]) => room.labels[k] !== v)) {
+        if (!affinityFits(s, room.node)) {
           why("node(s) didn't match Pod's node affinity/selector");
+          continue;
+        }
+        const taint = untolerated(s.tolerations, room.node);
+        if (taint) {
+          why(`node(s) had untolerated taint ${taintWords(taint)}`);
           continue;
         }
         if (room.cpu < need.cpu) why('Insufficient cpu');
         else if (room.memory < need.memory) why('Insufficient memory');
         else if (room.pods < 1) why('Too many pods');
-        else if (!best || room.cpu / Math.max(1, need.cpu + 1) > best.cpu / Math.max(1, need.cpu + 1)) best = room;
+        else {
+          // The preferred first (affinity's weights, PreferNoSchedule taints), then the least requested.
+          const score = preference(s, room.node);
+          if (!best || score > bestScore || (score === bestScore && room.cpu > best.cpu)) {
+            best = room;
+            bestScore = score;
+          }
+        }
       }
       const prevStatus = (pod['status'] ?? {}) as Record<string, unknown>;
       const others = ((prevStatus['conditions'] ?? []) as { type: string }[]).filter((c) => c.type !== 'PodScheduled');

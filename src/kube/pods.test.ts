@@ -54,10 +54,36 @@ describe('Kubernetes pods', () => {
     assert.deepEqual(spec.containers[0]?.resources.requests, { cpu: '1', memory: '64Mi' });
     assert.deepEqual(object['status'], { phase: 'Pending', qosClass: 'Guaranteed' });
     await assert.rejects(
-      createObject(deps, scope, pod('q', { affinity: { nodeAffinity: {} } })),
+      createObject(
+        deps,
+        scope,
+        pod('q', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] } } }),
+      ),
       (e: unknown) =>
         e instanceof BerthError &&
-        /spec\.affinity: Forbidden: affinity is not implemented in berth yet/.test(e.message),
+        /spec\.affinity\.podAntiAffinity: Forbidden: pod affinity and anti-affinity is not implemented in berth yet/.test(
+          e.message,
+        ),
+    );
+    await assert.rejects(
+      createObject(deps, scope, pod('q', { tolerations: [{ key: 'k', operator: 'Maybe' }] })),
+      /spec\.tolerations\[0\]\.operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"/,
+    );
+    await assert.rejects(
+      createObject(
+        deps,
+        scope,
+        pod('q', {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'a', operator: 'In' }] }],
+              },
+            },
+          },
+        }),
+      ),
+      /nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.values: Required value/,
     );
     await assert.rejects(
       createObject(deps, scope, pod('r', { containers: [{ name: 'main' }] })),
@@ -179,6 +205,81 @@ describe('Kubernetes pods', () => {
     assert.equal(st.conditions[0]?.status, 'Unknown');
     await syncNodes(deps, 'c', { hosts: () => [] });
     assert.throws(() => getObject(deps, { cluster: 'c', kind: NODE }, 'box'), /nodes "box" not found/);
+  });
+
+  it('places by node affinity (required, then preferred) and taints (tolerated or not), and says why not', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', {
+      hosts: () => [host(), host({ id: 'h2', name: 'other' })],
+    });
+    const nodes = { cluster: 'c', kind: NODE };
+    const { updateObject } = await import('./objects.js');
+    await updateObject(deps, nodes, 'box', (n) => ({
+      ...n,
+      metadata: { ...metaOf(n), labels: { ...metaOf(n).labels, zone: 'a', size: '4' } },
+      spec: { ...(n['spec'] as object), taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] },
+    }));
+    await updateObject(deps, nodes, 'other', (n) => ({
+      ...n,
+      metadata: { ...metaOf(n), labels: { ...metaOf(n).labels, zone: 'b', size: '2' } },
+    }));
+    await assert.rejects(
+      updateObject(deps, nodes, 'other', (n) => ({ ...n, spec: { taints: [{ key: 'x', effect: 'Sometimes' }] } })),
+      /spec\.taints\[0\]\.effect: Unsupported value: "Sometimes"/,
+    );
+    const required = (key: string, operator: string, values?: string[]) => ({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key, operator, ...(values ? { values } : {}) }] }],
+        },
+      },
+    });
+    await createObject(deps, scope, pod('tainted', { affinity: required('zone', 'In', ['a']) }));
+    await createObject(
+      deps,
+      scope,
+      pod('tolerant', {
+        affinity: required('size', 'Gt', ['3']),
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+      }),
+    );
+    await createObject(
+      deps,
+      scope,
+      pod('anywhere', {
+        tolerations: [{ operator: 'Exists' }],
+        affinity: {
+          nodeAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 10, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } },
+            ],
+          },
+        },
+      }),
+    );
+    await createObject(
+      deps,
+      scope,
+      pod('by-name', {
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['other'] }] }],
+            },
+          },
+        },
+      }),
+    );
+    await schedulePods(deps, 'c');
+    const nodeOf = (name: string) => (getObject(deps, scope, name)['spec'] as { nodeName?: string }).nodeName;
+    assert.deepEqual(['tainted', 'tolerant', 'anywhere', 'by-name'].map(nodeOf), [undefined, 'box', 'box', 'other']);
+    const why = (
+      getObject(deps, scope, 'tainted')['status'] as { conditions: { type: string; message: string }[] }
+    ).conditions.find((c) => c.type === 'PodScheduled')?.message;
+    assert.equal(
+      why,
+      "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) didn't match Pod's node affinity/selector. preemption: not eligible due to preemptionPolicy=Never.",
+    );
   });
 
   it('places nothing on a cordoned node, and says so', async () => {

@@ -110,6 +110,67 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(gone.stderr, /pods "server" not found/);
   });
 
+  it('keeps a pod off a node whose taint it does not tolerate, or that its node affinity excludes, saying why', async () => {
+    const node = await jsonpath(['get', 'nodes'], '{.items[0].metadata.name}');
+    await k.ok(['taint', 'nodes', node, 'dedicated=db:NoSchedule']);
+    const sleeper = (name: string, spec: object = {}) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
+          ...spec,
+        },
+      });
+    const why = (name: string) =>
+      jsonpath(['get', 'pod', name], '{.status.conditions[?(@.type=="PodScheduled")].message}');
+    await k.ok(['apply', '-f', '-'], sleeper('blocked'));
+    await until(
+      'blocked refused',
+      () => why('blocked'),
+      (v) => /1 node\(s\) had untolerated taint \{dedicated: db\}/.test(v),
+    );
+    await k.ok(
+      ['apply', '-f', '-'],
+      sleeper('tolerant', {
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+      }),
+    );
+    await until(
+      'tolerant Running',
+      () => jsonpath(['get', 'pod', 'tolerant'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    const elsewhere = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [node] }] },
+          ],
+        },
+      },
+    };
+    await k.ok(
+      ['apply', '-f', '-'],
+      sleeper('elsewhere', { affinity: elsewhere, tolerations: [{ operator: 'Exists' }] }),
+    );
+    await until(
+      'elsewhere refused',
+      () => why('elsewhere'),
+      (v) => /didn't match Pod's node affinity\/selector/.test(v),
+    );
+    // The taint taken away, the blocked pod is placed.
+    await k.ok(['taint', 'nodes', node, 'dedicated-']);
+    await until(
+      'blocked Running',
+      () => jsonpath(['get', 'pod', 'blocked'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    await k.ok(['delete', 'pod', 'blocked', 'tolerant', 'elsewhere']);
+  });
+
   it('refuses what berth does not run yet, saying so', async () => {
     const r = await k.kubectl(
       ['apply', '-f', '-'],
