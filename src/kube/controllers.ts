@@ -4,9 +4,11 @@ import { NODE, POD } from './kinds.js';
 import { kubeObjects, resourcePrefix } from './object.js';
 import { syncNodes, type HostSource } from './nodes.js';
 import { schedulePods } from './pod-scheduler.js';
+import { evictForTaints } from './taint-eviction.js';
 
 /**
- * A cluster's node and scheduling controllers, on the leader: nodes follow the hosts every 2 s;
+ * A cluster's node and scheduling controllers, on the leader: nodes follow the hosts every 2 s,
+ * and pods go from nodes whose NoExecute taints they no longer tolerate;
  * the scheduler's key (the cluster) is queued when a pod or node changes and every 2 s, and one
  * pass binds what it can.
  */
@@ -19,6 +21,7 @@ export function startPodControllers(
   const stopNodes = every(2000, async () => {
     try {
       await syncNodes(deps, cluster, hosts);
+      await evictForTaints(deps, cluster);
     } catch (e) {
       logger.error({ err: String(e), cluster }, 'syncing Kubernetes nodes failed');
     }

@@ -24,6 +24,14 @@ const DAEMON_TOLERATIONS: Toleration[] = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ];
 
+/** A daemon's pod template with the controller's tolerations added (those it does not have already). */
+function withDaemonTolerations(template: NonNullable<DaemonSpec['template']>): NonNullable<DaemonSpec['template']> {
+  const spec = (template.spec ?? {}) as { tolerations?: Toleration[] };
+  const own = spec.tolerations ?? [];
+  const added = DAEMON_TOLERATIONS.filter((d) => !own.some((t) => t.key === d.key && t.effect === d.effect));
+  return { ...template, spec: { ...spec, tolerations: [...own, ...added] } };
+}
+
 /** Whether a node takes a daemon's pod: Ready, schedulable, matching its selector and node affinity, its taints tolerated. */
 function eligible(node: KubeObject, template: DaemonSpec['template']): boolean {
   if (!isReady(node)) return false;
@@ -80,7 +88,7 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
         cluster,
         ds,
         { apiVersion: 'apps/v1', kind: 'DaemonSet', component: 'daemonset-controller' },
-        spec.template ?? {},
+        withDaemonTolerations(spec.template ?? {}),
         { labels: { [HASH]: hash }, nodeName: node },
       );
     } else if (outdated(pod) && spec.updateStrategy?.type !== 'OnDelete' && budget > 0) {

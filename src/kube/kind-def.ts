@@ -23,6 +23,8 @@ export interface KindDef {
   validateUpdate?(next: KubeObject, prev: KubeObject): Cause[];
   /** Fills in what the API server defaults and folds write-only fields in (a Secret's stringData). */
   normalize?(o: KubeObject): void;
+  /** On create only, after normalize: what the API server's admission adds (a pod's default tolerations). */
+  admit?(o: KubeObject): void;
   /** On update, before the checks: what the server set and the new body leaves out, kept (a Service's cluster IP). */
   keep?(next: KubeObject, prev: KubeObject): void;
   /** In the write's transaction: the object with what the server allocates for it (a copy), or an error. */

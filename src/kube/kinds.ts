@@ -12,7 +12,7 @@ export type { Cause } from './names.js';
 import type { Cause } from './names.js';
 import { VERBS, type KindDef } from './kind-def.js';
 import { CRD } from './crd-kind.js';
-import { taintCauses } from './pod-placement.js';
+import { defaultTolerations, stampTaints, taintCauses } from './pod-placement.js';
 import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -183,6 +183,7 @@ export const POD: KindDef = {
   nameProblem: subdomainProblem,
   keepsStatus: true,
   normalize: defaultPod,
+  admit: defaultTolerations,
   validate: podCauses,
   validateUpdate: podUpdateCauses,
   mergeKeys: POD_MERGE_KEYS,
@@ -210,6 +211,7 @@ export const NODE: KindDef = {
   schema: nodeSchema,
   nameProblem: subdomainProblem,
   validate: taintCauses,
+  normalize: stampTaints,
   keepsStatus: true,
   selectableFields: {
     'spec.unschedulable': (o) => String((o['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable ?? false),

@@ -5,6 +5,7 @@ import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from 
 import { removeObject } from './objects.js';
 import { HOST_ID_ANNOTATION } from './pod-hosts.js';
 import { timestamp } from './write-rules.js';
+import { UNREACHABLE_TAINT, type Taint } from './pod-placement.js';
 
 /** A berth host that serves a Kubernetes cluster, as the server reads it from the agents' registrations. */
 export interface KubeHost {
@@ -69,6 +70,31 @@ function nodeStatus(h: KubeHost, name: string, prev: Record<string, unknown> | u
   };
 }
 
+type NodeSpec = { taints?: Taint[]; [k: string]: unknown };
+
+/**
+ * The node lifecycle's taints: a node whose agent is gone is `unreachable` (NoSchedule, and
+ * NoExecute, which evicts its pods once their tolerations run out); back, they go. The spec as
+ * it was when nothing changes (the same object).
+ */
+function lifecycleTaints(spec: NodeSpec, connected: boolean, now: string): NodeSpec {
+  const taints = spec.taints ?? [];
+  const mine = taints.filter((t) => t.key === UNREACHABLE_TAINT);
+  if (connected ? !mine.length : mine.length === 2) return spec;
+  const others = taints.filter((t) => t.key !== UNREACHABLE_TAINT);
+  const next = connected
+    ? others
+    : [
+        ...others,
+        { key: UNREACHABLE_TAINT, effect: 'NoSchedule' },
+        { key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: now },
+      ];
+  const out: NodeSpec = { ...spec };
+  if (next.length) out.taints = next;
+  else delete out.taints;
+  return out;
+}
+
 /** Makes the cluster's Node objects match its hosts: new hosts get a node, gone ones lose theirs, status follows. */
 export async function syncNodes(deps: KubeDeps, cluster: string, source: HostSource): Promise<void> {
   const hosts = source.hosts();
@@ -88,9 +114,10 @@ export async function syncNodes(deps: KubeDeps, cluster: string, source: HostSou
       existing.delete(h.id);
       const prev = e?.value.object;
       const status = nodeStatus(h, name, prev?.['status'] as Record<string, unknown> | undefined, now);
-      if (prev && JSON.stringify(status) === JSON.stringify(prev['status'])) continue;
+      const spec = lifecycleTaints((prev?.['spec'] ?? {}) as NodeSpec, h.connected, now);
+      if (prev && JSON.stringify(status) === JSON.stringify(prev['status']) && spec === prev['spec']) continue;
       const object: KubeObject = prev
-        ? { ...prev, status }
+        ? { ...prev, spec, status }
         : {
             apiVersion: 'v1',
             kind: 'Node',

@@ -23,6 +23,7 @@ export interface Taint {
   key: string;
   value?: string;
   effect: string;
+  timeAdded?: string;
 }
 
 export interface Toleration {
@@ -30,6 +31,8 @@ export interface Toleration {
   operator?: string;
   value?: string;
   effect?: string;
+  /** For NoExecute: how long a pod stays once the taint is there (unset: for ever). */
+  tolerationSeconds?: number;
 }
 
 export interface NodeAffinity {
@@ -93,7 +96,7 @@ export function affinityFits(s: PlacementSpec, node: KubeObject): boolean {
 export const taintsOf = (node: KubeObject): Taint[] =>
   ((node['spec'] as { taints?: Taint[] } | undefined)?.taints ?? []).filter((t) => t && typeof t.key === 'string');
 
-function tolerates(t: Toleration, taint: Taint): boolean {
+export function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
   if (t.operator === 'Exists') return !t.key || t.key === taint.key;
   return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
@@ -213,4 +216,33 @@ export function taintCauses(node: KubeObject): Cause[] {
       });
   });
   return causes;
+}
+
+/** The node lifecycle's taints: a node not ready, or whose agent is gone. */
+export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
+
+/**
+ * The DefaultTolerationSeconds admission: a new pod tolerates its node being not ready or
+ * unreachable for 300 s before it is evicted, unless it says otherwise.
+ */
+export function defaultTolerations(pod: KubeObject): void {
+  const s = (pod['spec'] ?? {}) as { tolerations?: (Toleration & { tolerationSeconds?: number })[] };
+  const list = s.tolerations ?? [];
+  const added = [NOT_READY_TAINT, UNREACHABLE_TAINT]
+    .filter(
+      (key) =>
+        !list.some(
+          (t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'),
+        ),
+    )
+    .map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }));
+  if (added.length) s.tolerations = [...list, ...added];
+}
+
+/** A node's NoExecute taints get the time they were added (eviction counts from it), as the API server stamps them. */
+export function stampTaints(node: KubeObject): void {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const t of (node['spec'] as { taints?: Taint[] } | undefined)?.taints ?? [])
+    if (t && t.effect === 'NoExecute' && !t.timeAdded) t.timeAdded = now;
 }

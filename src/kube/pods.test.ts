@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { evictAt, evictForTaints } from './taint-eviction.js';
 import { describe, it } from 'node:test';
 import { BerthError } from '../kernel/index.js';
 import { deleteObject } from './delete.js';
@@ -280,6 +281,46 @@ describe('Kubernetes pods', () => {
       why,
       "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) didn't match Pod's node affinity/selector. preemption: not eligible due to preemptionPolicy=Never.",
     );
+  });
+
+  it('taints a node whose agent is gone, and evicts its pods once their tolerations run out', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    const { object } = await createObject(deps, scope, pod('stays-a-while'));
+    // The DefaultTolerationSeconds admission: 300 s for not-ready and unreachable.
+    assert.deepEqual(
+      (object['spec'] as { tolerations: { key: string; tolerationSeconds: number }[] }).tolerations.map((t) => [
+        t.key,
+        t.tolerationSeconds,
+      ]),
+      [
+        ['node.kubernetes.io/not-ready', 300],
+        ['node.kubernetes.io/unreachable', 300],
+      ],
+    );
+    await createObject(deps, scope, pod('for-ever', { tolerations: [{ operator: 'Exists' }] }));
+    await schedulePods(deps, 'c');
+    await syncNodes(deps, 'c', { hosts: () => [host({ connected: false })] });
+    const taints = (
+      getObject(deps, { cluster: 'c', kind: NODE }, 'box')['spec'] as { taints: { key: string; effect: string }[] }
+    ).taints;
+    assert.deepEqual(
+      taints.map((t) => `${t.key}:${t.effect}`),
+      ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute'],
+    );
+    assert.equal(await evictForTaints(deps, 'c'), 0);
+    deps.clock.advance(301_000);
+    assert.equal(await evictForTaints(deps, 'c'), 1);
+    assert.ok(metaOf(getObject(deps, scope, 'stays-a-while')).deletionTimestamp);
+    assert.equal(metaOf(getObject(deps, scope, 'for-ever')).deletionTimestamp, undefined);
+    // Back: the taints go.
+    await syncNodes(deps, 'c', { hosts: () => [host()] });
+    assert.equal(
+      (getObject(deps, { cluster: 'c', kind: NODE }, 'box')['spec'] as { taints?: unknown }).taints,
+      undefined,
+    );
+    assert.equal(evictAt([], [{ key: 'k', effect: 'NoExecute' }], 5), 5);
+    assert.equal(evictAt([{ key: 'k', operator: 'Exists' }], [{ key: 'k', effect: 'NoExecute' }], 5), Infinity);
   });
 
   it('places nothing on a cordoned node, and says so', async () => {

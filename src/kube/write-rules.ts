@@ -98,6 +98,7 @@ export function newObject(deps: KubeDeps, scope: Scope, o: KubeObject): KubeObje
   // A status is the server's to write (its subresource): what a new object says of it is dropped.
   if (k.keepsStatus) delete out['status'];
   k.normalize?.(out);
+  k.admit?.(out);
   return out;
 }
 

@@ -110,7 +110,7 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(gone.stderr, /pods "server" not found/);
   });
 
-  it('keeps a pod off a node whose taint it does not tolerate, or that its node affinity excludes, saying why', async () => {
+  it('keeps a pod off a node whose taint it does not tolerate, or that its node affinity excludes, saying why; evicts it on NoExecute', async () => {
     const node = await jsonpath(['get', 'nodes'], '{.items[0].metadata.name}');
     await k.ok(['taint', 'nodes', node, 'dedicated=db:NoSchedule']);
     const sleeper = (name: string, spec: object = {}) =>
@@ -168,7 +168,28 @@ describe('Kubernetes pods on berth’s agent', () => {
       () => jsonpath(['get', 'pod', 'blocked'], '{.status.phase}'),
       (v) => v === 'Running',
     );
-    await k.ok(['delete', 'pod', 'blocked', 'tolerant', 'elsewhere']);
+    // A NoExecute taint evicts the running pods that do not tolerate it; one that does stays.
+    await k.ok(
+      ['apply', '-f', '-'],
+      sleeper('stays', { tolerations: [{ key: 'evict', operator: 'Exists', effect: 'NoExecute' }] }),
+    );
+    await until(
+      'stays Running',
+      () => jsonpath(['get', 'pod', 'stays'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    await k.ok(['taint', 'nodes', node, 'evict=now:NoExecute']);
+    await until(
+      'the others evicted',
+      () => jsonpath(['get', 'pods'], '{.items[*].metadata.name}'),
+      (v) => v === 'elsewhere stays',
+    );
+    assert.match(
+      await k.ok(['get', 'events', '--field-selector', 'reason=TaintManagerEviction']),
+      /Marking for deletion Pod default\/blocked/,
+    );
+    await k.ok(['taint', 'nodes', node, 'evict-']);
+    await k.ok(['delete', 'pod', 'stays', 'elsewhere']);
   });
 
   it('refuses what berth does not run yet, saying so', async () => {
