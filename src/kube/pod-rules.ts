@@ -1,4 +1,5 @@
 import type { Cause } from './names.js';
+import { podAffinityCauses, type PodAffinitySpec } from './pod-affinity.js';
 import { placementCauses, type NodeAffinity, type Toleration } from './pod-placement.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, notImplemented } from './names.js';
@@ -54,7 +55,7 @@ export interface PodSpec {
   hostIPC?: boolean;
   hostname?: string;
   hostAliases?: { ip: string; hostnames?: string[] }[];
-  affinity?: { nodeAffinity?: NodeAffinity; podAffinity?: unknown; podAntiAffinity?: unknown };
+  affinity?: { nodeAffinity?: NodeAffinity } & PodAffinitySpec;
   tolerations?: Toleration[];
   topologySpreadConstraints?: unknown[];
   ephemeralContainers?: unknown[];
@@ -124,8 +125,7 @@ export function podCauses(pod: KubeObject): Cause[] {
     for (const [i, m] of (c.volumeMounts ?? []).entries())
       if (!volumes.has(m.name))
         causes.push({ field: `spec.containers[${ci}].volumeMounts[${i}].name`, message: `Not found: "${m.name}"` });
-  for (const a of ['podAffinity', 'podAntiAffinity'] as const)
-    if (s.affinity?.[a]) causes.push(notImplemented(`spec.affinity.${a}`, 'pod affinity and anti-affinity'));
+  causes.push(...podAffinityCauses(s.affinity));
   causes.push(...placementCauses(s as Parameters<typeof placementCauses>[0]));
   if (s.topologySpreadConstraints?.length)
     causes.push(notImplemented('spec.topologySpreadConstraints', 'topology spread constraints'));

@@ -1,5 +1,5 @@
 import type { KubeDeps } from './deps.js';
-import { NODE, POD } from './kinds.js';
+import { NAMESPACE, NODE, POD } from './kinds.js';
 import { kubeObjects, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { specOf, type PodSpec } from './pod-rules.js';
 import { bytes, milliCpu } from './quantity.js';
@@ -8,13 +8,15 @@ import { recordEvent } from './events.js';
 import { claimPlacement } from './volume-binder.js';
 import { isReady } from './owners.js';
 import { affinityFits, preference, taintWords, untolerated } from './pod-placement.js';
+import { placedOf, podAffinityProblem, podAffinityScore, type AffinityView } from './pod-affinity.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
  * schedulable node that its nodeSelector and required node affinity match, whose NoSchedule and
  * NoExecute taints it tolerates, whose allocatable CPU, memory and pod count its requests fit in
  * (beside the pods already bound there), and that its bound persistent volumes are on; of those,
- * the most preferred (preferred node affinity, PreferNoSchedule taints), then the least requested.
+ * and that its inter-pod affinity and anti-affinity allow (pod-affinity.ts); of those, the most
+ * preferred (preferred node and pod affinity, PreferNoSchedule taints), then the least requested.
  * A pod that fits nowhere is marked Unschedulable with the scheduler's message.
  */
 interface Room {
@@ -79,6 +81,25 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       pods.map((e) => e.value.object),
     );
     let bound = 0;
+    // The pods placed (with their nodes' labels), for inter-pod affinity; bound ones join as they go.
+    const nodeByName = new Map(nodes.map((n) => [metaOf(n).name ?? '', n]));
+    const view: AffinityView = {
+      placed: pods
+        .map((e) => e.value.object)
+        .filter(
+          (p) =>
+            specOf(p).nodeName &&
+            !finished(p) &&
+            !metaOf(p).deletionTimestamp &&
+            nodeByName.has(specOf(p).nodeName ?? ''),
+        )
+        .map((p) => placedOf(p, nodeByName.get(specOf(p).nodeName ?? '') as KubeObject)),
+      namespaceLabels: new Map(
+        tx
+          .list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: NAMESPACE }) })
+          .map((e) => [metaOf(e.value.object).name ?? '', metaOf(e.value.object).labels ?? {}]),
+      ),
+    };
     // At most 50 a pass: one transaction stays within etcd's 128 operations; the next pass takes the rest.
     for (const e of pending.sort((a, b) => a.createRevision - b.createRevision).slice(0, 50)) {
       const pod = e.value.object;
@@ -108,12 +129,17 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
           why(`node(s) had untolerated taint ${taintWords(taint)}`);
           continue;
         }
+        const inter = podAffinityProblem(pod, room.node, view);
+        if (inter) {
+          why(inter);
+          continue;
+        }
         if (room.cpu < need.cpu) why('Insufficient cpu');
         else if (room.memory < need.memory) why('Insufficient memory');
         else if (room.pods < 1) why('Too many pods');
         else {
           // The preferred first (affinity's weights, PreferNoSchedule taints), then the least requested.
-          const score = preference(s, room.node);
+          const score = preference(s, room.node) + podAffinityScore(pod, room.node, view);
           if (!best || score > bestScore || (score === bestScore && room.cpu > best.cpu)) {
             best = room;
             bestScore = score;
@@ -127,6 +153,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         best.memory -= need.memory;
         best.pods -= 1;
         bound++;
+        view.placed.push(placedOf(pod, best.node));
         events.push([
           pod,
           'Normal',

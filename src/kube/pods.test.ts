@@ -58,11 +58,13 @@ describe('Kubernetes pods', () => {
       createObject(
         deps,
         scope,
-        pod('q', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] } } }),
+        pod('q', {
+          affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: {} }] } },
+        }),
       ),
       (e: unknown) =>
         e instanceof BerthError &&
-        /spec\.affinity\.podAntiAffinity: Forbidden: pod affinity and anti-affinity is not implemented in berth yet/.test(
+        /spec\.affinity\.podAntiAffinity\.requiredDuringSchedulingIgnoredDuringExecution\[0\]\.topologyKey: Required value/.test(
           e.message,
         ),
     );
@@ -321,6 +323,44 @@ describe('Kubernetes pods', () => {
     );
     assert.equal(evictAt([], [{ key: 'k', effect: 'NoExecute' }], 5), 5);
     assert.equal(evictAt([{ key: 'k', operator: 'Exists' }], [{ key: 'k', effect: 'NoExecute' }], 5), Infinity);
+  });
+
+  it('places by inter-pod affinity and anti-affinity: together, apart, and never beside a pod that refuses company', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', { hosts: () => [host(), host({ id: 'h2', name: 'other' })] });
+    const term = (app: string) => ({ labelSelector: { matchLabels: { app } }, topologyKey: 'kubernetes.io/hostname' });
+    const apart = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('web')] } };
+    const labelled = (name: string, app: string, spec: Record<string, unknown> = {}) => ({
+      ...pod(name, spec),
+      metadata: { name, labels: { app } },
+    });
+    for (const name of ['web-1', 'web-2', 'web-3'])
+      await createObject(deps, scope, labelled(name, 'web', { affinity: apart }));
+    await createObject(
+      deps,
+      scope,
+      labelled('cache', 'cache', {
+        affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term('db')] } },
+      }),
+    );
+    await schedulePods(deps, 'c');
+    const nodeOf = (name: string) => (getObject(deps, scope, name)['spec'] as { nodeName?: string }).nodeName;
+    const message = (name: string) =>
+      (getObject(deps, scope, name)['status'] as { conditions: { type: string; message: string }[] }).conditions.find(
+        (c) => c.type === 'PodScheduled',
+      )?.message;
+    assert.deepEqual(['web-1', 'web-2', 'web-3'].map(nodeOf), ['box', 'other', undefined]);
+    assert.match(message('web-3') ?? '', /2 node\(s\) didn't match pod anti-affinity rules/);
+    assert.match(message('cache') ?? '', /2 node\(s\) didn't match pod affinity rules/);
+    // A db pod arrives: the cache joins it; a pod the web pods refuse stays off their nodes.
+    await createObject(deps, scope, labelled('db', 'db'));
+    await schedulePods(deps, 'c');
+    await schedulePods(deps, 'c');
+    assert.equal(nodeOf('cache'), nodeOf('db'));
+    await createObject(deps, scope, labelled('web-4', 'web'));
+    await schedulePods(deps, 'c');
+    assert.equal(nodeOf('web-4'), undefined);
+    assert.match(message('web-4') ?? '', /2 node\(s\) didn't satisfy existing pods anti-affinity rules/);
   });
 
   it('places nothing on a cordoned node, and says so', async () => {

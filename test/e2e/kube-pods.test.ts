@@ -110,7 +110,7 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(gone.stderr, /pods "server" not found/);
   });
 
-  it('keeps a pod off a node whose taint it does not tolerate, or that its node affinity excludes, saying why; evicts it on NoExecute', async () => {
+  it('keeps a pod off a node whose taint it does not tolerate, or that its node affinity excludes, saying why; evicts it on NoExecute; keeps replicas apart', async () => {
     const node = await jsonpath(['get', 'nodes'], '{.items[0].metadata.name}');
     await k.ok(['taint', 'nodes', node, 'dedicated=db:NoSchedule']);
     const sleeper = (name: string, spec: object = {}) =>
@@ -190,6 +190,41 @@ describe('Kubernetes pods on berth’s agent', () => {
     );
     await k.ok(['taint', 'nodes', node, 'evict-']);
     await k.ok(['delete', 'pod', 'stays', 'elsewhere']);
+    // Required anti-affinity by hostname on one node: one replica runs, the other waits, saying why.
+    const apart = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'apart' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'apart' } },
+        template: {
+          metadata: { labels: { app: 'apart' } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { labelSelector: { matchLabels: { app: 'apart' } }, topologyKey: 'kubernetes.io/hostname' },
+                ],
+              },
+            },
+            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
+          },
+        },
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(apart));
+    const phases = () => jsonpath(['get', 'pods', '-l', 'app=apart'], '{.items[*].status.phase}');
+    await until('one Running, one Pending', phases, (v) => v.split(' ').sort().join(' ') === 'Pending Running');
+    assert.match(
+      await jsonpath(
+        ['get', 'pods', '-l', 'app=apart'],
+        '{.items[*].status.conditions[?(@.type=="PodScheduled")].message}',
+      ),
+      /1 node\(s\) didn't match pod anti-affinity rules/,
+    );
+    await k.ok(['delete', 'deployment', 'apart']);
   });
 
   it('refuses what berth does not run yet, saying so', async () => {
