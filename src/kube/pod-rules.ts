@@ -1,4 +1,5 @@
 import type { Cause } from './names.js';
+import { spreadCauses } from './pod-spread.js';
 import { podAffinityCauses, type PodAffinitySpec } from './pod-affinity.js';
 import { placementCauses, type NodeAffinity, type Toleration } from './pod-placement.js';
 import type { KubeObject } from './meta.js';
@@ -127,8 +128,7 @@ export function podCauses(pod: KubeObject): Cause[] {
         causes.push({ field: `spec.containers[${ci}].volumeMounts[${i}].name`, message: `Not found: "${m.name}"` });
   causes.push(...podAffinityCauses(s.affinity));
   causes.push(...placementCauses(s as Parameters<typeof placementCauses>[0]));
-  if (s.topologySpreadConstraints?.length)
-    causes.push(notImplemented('spec.topologySpreadConstraints', 'topology spread constraints'));
+  causes.push(...spreadCauses(s.topologySpreadConstraints));
   if (s.ephemeralContainers?.length) causes.push(notImplemented('spec.ephemeralContainers', 'ephemeral containers'));
   if (s.hostPID) causes.push(notImplemented('spec.hostPID', 'hostPID'));
   if (s.hostIPC) causes.push(notImplemented('spec.hostIPC', 'hostIPC'));

@@ -9,6 +9,7 @@ import { claimPlacement } from './volume-binder.js';
 import { isReady } from './owners.js';
 import { affinityFits, preference, taintWords, untolerated } from './pod-placement.js';
 import { placedOf, podAffinityProblem, podAffinityScore, type AffinityView } from './pod-affinity.js';
+import { spreadProblem, spreadScore } from './pod-spread.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
@@ -111,6 +112,8 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       let bestScore = 0;
       // A pod's bound volumes hold it to their node; a claim missing holds it everywhere.
       const claims = claimPlacement(tx, cluster, pod);
+      // The nodes it could go to by its node affinity: the domains its spread constraints count over.
+      const candidates = [...free.values()].map((r) => r.node).filter((n) => affinityFits(s, n));
       for (const room of free.values()) {
         if (claims.problem) {
           why(claims.problem);
@@ -129,7 +132,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
           why(`node(s) had untolerated taint ${taintWords(taint)}`);
           continue;
         }
-        const inter = podAffinityProblem(pod, room.node, view);
+        const inter = podAffinityProblem(pod, room.node, view) ?? spreadProblem(pod, room.node, candidates, view);
         if (inter) {
           why(inter);
           continue;
@@ -139,7 +142,10 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         else if (room.pods < 1) why('Too many pods');
         else {
           // The preferred first (affinity's weights, PreferNoSchedule taints), then the least requested.
-          const score = preference(s, room.node) + podAffinityScore(pod, room.node, view);
+          const score =
+            preference(s, room.node) +
+            podAffinityScore(pod, room.node, view) +
+            spreadScore(pod, room.node, candidates, view);
           if (!best || score > bestScore || (score === bestScore && room.cpu > best.cpu)) {
             best = room;
             bestScore = score;

@@ -363,6 +363,49 @@ describe('Kubernetes pods', () => {
     assert.match(message('web-4') ?? '', /2 node\(s\) didn't satisfy existing pods anti-affinity rules/);
   });
 
+  it('spreads pods over a topology key within maxSkew, and keeps off nodes without the key', async () => {
+    const deps = await testKube();
+    await syncNodes(deps, 'c', {
+      hosts: () => [host(), host({ id: 'h2', name: 'other' }), host({ id: 'h3', name: 'bare' })],
+    });
+    const { updateObject } = await import('./objects.js');
+    for (const [node, zone] of [
+      ['box', 'a'],
+      ['other', 'b'],
+    ])
+      await updateObject(deps, { cluster: 'c', kind: NODE }, node, (n) => ({
+        ...n,
+        metadata: { ...metaOf(n), labels: { ...metaOf(n).labels, zone } },
+      }));
+    const spread = [
+      {
+        maxSkew: 1,
+        topologyKey: 'zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { app: 's' } },
+      },
+    ];
+    for (const name of ['s1', 's2', 's3', 's4']) {
+      await createObject(deps, scope, {
+        ...pod(name, { topologySpreadConstraints: spread }),
+        metadata: { name, labels: { app: 's' } },
+      });
+      await schedulePods(deps, 'c');
+    }
+    const nodeOf = (name: string) => (getObject(deps, scope, name)['spec'] as { nodeName?: string }).nodeName;
+    assert.deepEqual(['s1', 's2', 's3', 's4'].map(nodeOf).sort(), ['box', 'box', 'other', 'other']);
+    await assert.rejects(
+      createObject(
+        deps,
+        scope,
+        pod('bad', {
+          topologySpreadConstraints: [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'Sometimes' }],
+        }),
+      ),
+      /maxSkew: Invalid value: 0: must be greater than zero.*whenUnsatisfiable: Unsupported value: "Sometimes"/,
+    );
+  });
+
   it('places nothing on a cordoned node, and says so', async () => {
     const deps = await testKube();
     await syncNodes(deps, 'c', { hosts: () => [host()] });
