@@ -496,7 +496,8 @@ describe('Kubernetes pods on berth’s agent', () => {
       pf.stop();
     }
     // The Python client (Debian's python3-kubernetes): lists, selects, watches, and exec over the
-    // v4 channel protocol, its exit code read from the error channel's Status.
+    // v4 channel protocol, its exit code read from the error channel's Status; a CRD and its
+    // objects, and a server-side apply through the dynamic client.
     const script = fileURLToPath(new URL('./kube-python-client.py', import.meta.url));
     const py = await execFileP('/usr/bin/python3', [script, k.kubeconfig, 'shell'], { timeout: 120_000 });
     assert.deepEqual(JSON.parse(py.stdout), {
@@ -512,6 +513,11 @@ describe('Kubernetes pods on berth’s agent', () => {
       forwarded: 'served from shell\n',
       forward_error: null,
       log_lines: 0,
+      established: ['NamesAccepted', 'Established'],
+      gizmos: [['g', 1]],
+      invalid: [422, 'Invalid'],
+      conflict: [409, '.spec.n'],
+      applied: 2,
     });
     await k.ok(['delete', 'pod', 'shell']);
   });

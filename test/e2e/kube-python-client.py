@@ -5,7 +5,9 @@ Usage: kube-python-client.py KUBECONFIG POD. Prints one JSON object of what it s
 import json
 import sys
 
-from kubernetes import client, config, watch
+import yaml
+
+from kubernetes import client, config, dynamic, watch
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import portforward, stream
 
@@ -76,4 +78,33 @@ out["forwarded"] = answer.decode().split("\r\n\r\n", 1)[-1]
 out["forward_error"] = pf.error(8080)
 
 out["log_lines"] = len(core.read_namespaced_pod_log(pod, ns).splitlines())
+
+# A CustomResourceDefinition, its objects (typed and dynamic clients), and a server-side apply that meets
+# the field the typed client's create made its own, then forces it.
+ext = client.ApiextensionsV1Api()
+ext.create_custom_resource_definition({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gizmos.py.example.com"},
+    "spec": {"group": "py.example.com", "names": {"plural": "gizmos", "kind": "Gizmo"}, "scope": "Namespaced",
+             "versions": [{"name": "v1", "served": True, "storage": True,
+                           "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object", "properties": {"n": {"type": "integer"}}}}}}}]}})
+out["established"] = [c.type for c in ext.read_custom_resource_definition("gizmos.py.example.com").status.conditions]
+custom = client.CustomObjectsApi()
+custom.create_namespaced_custom_object("py.example.com", "v1", ns, "gizmos", {"apiVersion": "py.example.com/v1", "kind": "Gizmo", "metadata": {"name": "g"}, "spec": {"n": 1}})
+out["gizmos"] = [(g["metadata"]["name"], g["spec"]["n"]) for g in custom.list_namespaced_custom_object("py.example.com", "v1", ns, "gizmos")["items"]]
+try:
+    custom.create_namespaced_custom_object("py.example.com", "v1", ns, "gizmos", {"apiVersion": "py.example.com/v1", "kind": "Gizmo", "metadata": {"name": "bad"}, "spec": {"n": "x"}})
+except ApiException as e:
+    out["invalid"] = [e.status, json.loads(e.body)["reason"]]
+dyn = dynamic.DynamicClient(client.ApiClient())
+gizmos = dyn.resources.get(api_version="py.example.com/v1", kind="Gizmo")
+# The client sends an apply as the text it is given: YAML here.
+body = yaml.safe_dump({"apiVersion": "py.example.com/v1", "kind": "Gizmo", "metadata": {"name": "g"}, "spec": {"n": 2}})
+try:
+    gizmos.server_side_apply(body=body, name="g", namespace=ns, field_manager="py")
+except Exception as e:
+    out["conflict"] = [e.status, json.loads(e.body)["details"]["causes"][0]["field"]]
+applied = gizmos.server_side_apply(body=body, name="g", namespace=ns, field_manager="py", force_conflicts=True)
+out["applied"] = applied.spec.n
+ext.delete_custom_resource_definition("gizmos.py.example.com")
 print(json.dumps(out))
