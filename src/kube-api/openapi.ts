@@ -87,3 +87,31 @@ export function openapiRoot(kinds: readonly KindDef[]): unknown {
 export function openapiDocument(kinds: readonly KindDef[], gv: string): string | undefined {
   return docsOf(kinds).get(gv)?.text;
 }
+
+/**
+ * `/openapi/v2`: a Swagger 2.0 document with no definitions. kubectl validates a `kind: List`
+ * against it on its side; with no definition for a kind it skips the check (the server then
+ * validates each object, as it does every other write). kubectl asks for gnostic's protobuf
+ * (Document: swagger = 1, info = 2 {title = 1, version = 2}, paths = 8), others for JSON.
+ */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+export function openapiV2(accept: string | undefined): { type: string; body: Buffer | string } {
+  if (accept?.includes('application/com.github.proto-openapi.spec.v2')) {
+    const field = (tag: number, bytes: Buffer) => Buffer.concat([Buffer.from([(tag << 3) | 2, bytes.length]), bytes]);
+    const info = Buffer.concat([field(1, Buffer.from('Kubernetes')), field(2, Buffer.from('v1.32.0'))]);
+    return {
+      type: OPENAPI_V2_PROTOBUF,
+      body: Buffer.concat([field(1, Buffer.from('2.0')), field(2, info), field(8, Buffer.alloc(0))]),
+    };
+  }
+  return {
+    type: 'application/json',
+    body: JSON.stringify({
+      swagger: '2.0',
+      info: { title: 'Kubernetes', version: 'v1.32.0' },
+      paths: {},
+      definitions: {},
+    }),
+  };
+}

@@ -40,7 +40,7 @@ import {
   type KubeRequest,
   statusVerb,
 } from './handlers.js';
-import { openapiDocument, openapiRoot } from './openapi.js';
+import { openapiDocument, openapiRoot, openapiV2 } from './openapi.js';
 import { resolvePath } from './paths.js';
 import { failure, noClusterStatus, notFoundStatus, statusOf, strictRefusal, type Status } from './status.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
@@ -258,7 +258,10 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           open,
         );
       }
-      case 'openapi-v2':
+      case 'openapi-v2': {
+        const doc = openapiV2(accept);
+        return reply.code(200).header('content-type', doc.type).send(doc.body);
+      }
       case 'unknown':
         return send(reply, { code: 404, body: notFoundStatus() });
     }

@@ -372,7 +372,7 @@ describe('Kubernetes pods', () => {
     for (const [node, zone] of [
       ['box', 'a'],
       ['other', 'b'],
-    ])
+    ] as const)
       await updateObject(deps, { cluster: 'c', kind: NODE }, node, (n) => ({
         ...n,
         metadata: { ...metaOf(n), labels: { ...metaOf(n).labels, zone } },

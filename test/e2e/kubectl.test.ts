@@ -65,6 +65,18 @@ describe('kubectl against berth’s Kubernetes API', () => {
     const badName = await kubectl(['apply', '-f', '-'], manifest('3').replace('name: web', 'name: Web_1'));
     assert.match(badName.stderr, /The ConfigMap "Web_1" is invalid: metadata\.name: Invalid value: "Web_1"/);
     assert.equal(await ok(['-n', 'shop', 'get', 'cm', 'web', '-o', 'jsonpath={.data.a}']), '2');
+    // A `kind: List` (what `kubectl get -o yaml` of several objects gives), validated as kubectl does.
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: ['l1', 'l2'].map((name) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, namespace: 'shop' },
+      })),
+    };
+    assert.match(await ok(['apply', '-f', '-'], JSON.stringify(list)), /configmap\/l1 created\nconfigmap\/l2 created/);
+    await ok(['-n', 'shop', 'delete', 'cm', 'l1', 'l2']);
   });
 
   it('applies server-side: a field another manager set is a conflict, forced it is taken over, dropped it goes', async () => {
