@@ -48,16 +48,12 @@ const SUBRESOURCES: Readonly<
 };
 /** A kind's subresources: a custom kind's status when its CRD asks for one, a built-in kind's as listed. */
 function subresourcesOf(k: KindDef) {
+  const verbs = ['get', 'patch', 'update'];
   if (k.custom)
-    return k.keepsStatus
-      ? [
-          {
-            name: 'status',
-            kind: { group: k.group, version: k.version, kind: k.kind },
-            verbs: ['get', 'patch', 'update'],
-          },
-        ]
-      : [];
+    return [
+      ...(k.keepsStatus ? [{ name: 'status', kind: { group: k.group, version: k.version, kind: k.kind }, verbs }] : []),
+      ...(k.scalePaths ? [{ name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs }] : []),
+    ];
   return Object.hasOwn(SUBRESOURCES, k.plural) ? (SUBRESOURCES[k.plural] ?? []) : [];
 }
 

@@ -235,6 +235,8 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         const sub: Scope = { cluster, kind: t.kind, namespace: t.namespace };
         if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET || t.kind === STATEFUL_SET))
           return send(reply, await scaleVerb(deps, sub, t.name, r));
+        if (t.sub === 'scale' && t.kind.scalePaths)
+          return send(reply, await scaleVerb(deps, sub, t.name, r, t.kind.scalePaths));
         if (t.sub === 'status' && get) return send(reply, { code: 200, body: getObject(deps, sub, t.name) });
         if (t.sub === 'status' && t.kind.keepsStatus && (req.method === 'PUT' || req.method === 'PATCH'))
           return send(reply, await statusVerb(deps, sub, t.name, r));

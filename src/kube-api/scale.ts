@@ -16,11 +16,59 @@ import type { KubeAnswer, KubeRequest } from './handlers.js';
 import { writeOptions } from './handlers.js';
 import { writerOf } from './field-manager.js';
 
+/**
+ * Where a kind keeps what its Scale shows: the built-in workloads' `.spec.replicas`,
+ * `.status.replicas` and `.spec.selector`; a custom kind's as its CRD's scale subresource says.
+ */
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+const WORKLOAD_PATHS: ScalePaths = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' };
+
+const steps = (path: string) => path.split('.').slice(1);
+
+function readAt(o: unknown, path: string): unknown {
+  let at = o;
+  for (const k of steps(path)) {
+    if (!at || typeof at !== 'object' || !Object.hasOwn(at, k)) return undefined;
+    at = (at as Record<string, unknown>)[k];
+  }
+  return at;
+}
+
+/** The object with a value set at a path (the objects on the way copied, or made). */
+function writeAt(o: KubeObject, path: string, value: unknown): KubeObject {
+  const set = (at: unknown, keys: string[]): unknown => {
+    const copy: Record<string, unknown> =
+      at && typeof at === 'object' && !Array.isArray(at) ? { ...(at as object) } : {};
+    const [k, ...rest] = keys as [string, ...string[]];
+    Object.defineProperty(copy, k, {
+      value: rest.length ? set(Object.hasOwn(copy, k) ? copy[k] : undefined, rest) : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    return copy;
+  };
+  return set(o, steps(path)) as KubeObject;
+}
+
 /** A workload's scale subresource (autoscaling/v1 Scale), as `kubectl scale` and autoscalers use it. */
-function scaleOf(o: KubeObject): KubeObject {
+function scaleOf(o: KubeObject, paths: ScalePaths): KubeObject {
   const meta = metaOf(o);
-  const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: LabelSelectorSpec };
-  const status = (o['status'] ?? {}) as { replicas?: number };
+  const spec = (o['spec'] ?? {}) as { selector?: LabelSelectorSpec };
+  const replicas = (path: string) => {
+    const v = readAt(o, path);
+    return typeof v === 'number' ? v : 0;
+  };
+  const selector = paths.labelSelectorPath
+    ? readAt(o, paths.labelSelectorPath)
+    : paths === WORKLOAD_PATHS && spec.selector
+      ? selectorString(spec.selector)
+      : undefined;
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -31,13 +79,19 @@ function scaleOf(o: KubeObject): KubeObject {
       resourceVersion: meta.resourceVersion,
       creationTimestamp: meta.creationTimestamp,
     },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, ...(spec.selector ? { selector: selectorString(spec.selector) } : {}) },
+    spec: { replicas: replicas(paths.specReplicasPath) },
+    status: { replicas: replicas(paths.statusReplicasPath), ...(typeof selector === 'string' ? { selector } : {}) },
   };
 }
 
-export async function scaleVerb(deps: KubeDeps, scope: Scope, name: string, r: KubeRequest): Promise<KubeAnswer> {
-  if (r.method === 'GET') return { code: 200, body: scaleOf(getObject(deps, scope, name)) };
+export async function scaleVerb(
+  deps: KubeDeps,
+  scope: Scope,
+  name: string,
+  r: KubeRequest,
+  paths: ScalePaths = WORKLOAD_PATHS,
+): Promise<KubeAnswer> {
+  if (r.method === 'GET') return { code: 200, body: scaleOf(getObject(deps, scope, name), paths) };
   if (r.method !== 'PUT' && r.method !== 'PATCH')
     throw new BerthError('NotImplemented', 'the server does not allow this method on the requested resource', {
       reason: 'method-not-allowed',
@@ -49,7 +103,7 @@ export async function scaleVerb(deps: KubeDeps, scope: Scope, name: string, r: K
     scope,
     name,
     (current) => {
-      const scale = scaleOf(current);
+      const scale = scaleOf(current, paths);
       const next = (
         r.method === 'PUT'
           ? body
@@ -63,13 +117,13 @@ export async function scaleVerb(deps: KubeDeps, scope: Scope, name: string, r: K
           `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
         );
       const rv = next.metadata?.resourceVersion;
-      return {
-        ...current,
-        metadata: { ...metaOf(current), ...(rv ? { resourceVersion: rv } : {}) },
-        spec: { ...(current['spec'] as object), replicas },
-      };
+      return writeAt(
+        { ...current, metadata: { ...metaOf(current), ...(rv ? { resourceVersion: rv } : {}) } },
+        paths.specReplicasPath,
+        replicas,
+      );
     },
     { ...writeOptions(r.query), ...(manager ? { manager } : {}) },
   );
-  return { code: 200, body: scaleOf(w.object) };
+  return { code: 200, body: scaleOf(w.object, paths) };
 }

@@ -77,6 +77,23 @@ function versionCauses(v: unknown, i: number): Cause[] {
         message: 'Unsupported value: must be object at the root',
       });
   }
+  const scale = ver.subresources?.scale;
+  if (scale) {
+    const under = (path: unknown, roots: string[], key: string) => {
+      if (
+        typeof path !== 'string' ||
+        !/^(\.[A-Za-z0-9_-]+)+$/.test(path) ||
+        !roots.some((r) => path.startsWith(`${r}.`))
+      )
+        causes.push(
+          invalidValue(`${f}.subresources.scale.${key}`, path, `should be a json path under ${roots.join(' or ')}`),
+        );
+    };
+    under(scale.specReplicasPath, ['.spec'], 'specReplicasPath');
+    under(scale.statusReplicasPath, ['.status'], 'statusReplicasPath');
+    if (scale.labelSelectorPath !== undefined)
+      under(scale.labelSelectorPath, ['.spec', '.status'], 'labelSelectorPath');
+  }
   for (const [j, c] of (ver.additionalPrinterColumns ?? []).entries())
     if (typeof c?.jsonPath !== 'string' || !c.jsonPath.startsWith('.'))
       causes.push(

@@ -83,6 +83,16 @@ describe('CustomResourceDefinitions', () => {
       createObject(deps, scope, twoStorages),
       invalid(/exactly one version marked as storage version/),
     );
+    const badScale = crd();
+    (badScale.spec.versions[0] as { subresources: object }).subresources = {
+      scale: { specReplicasPath: '.status.replicas', statusReplicasPath: '.status.replicas' },
+    };
+    await assert.rejects(
+      createObject(deps, scope, badScale),
+      invalid(
+        /subresources.scale.specReplicasPath: Invalid value: ".status.replicas": should be a json path under .spec/,
+      ),
+    );
     const badPattern = crd();
     (
       badPattern.spec.versions[0]?.schema.openAPIV3Schema.properties as {

@@ -36,6 +36,7 @@ function kindsOfCrd(spec: CrdSpec): KindDef[] {
       nameProblem: subdomainProblem,
       shape: (o) => applySchema(schema, o),
       keepsStatus: Boolean(v.subresources?.status),
+      ...(v.subresources?.scale ? { scalePaths: v.subresources.scale } : {}),
       generation: true,
       custom: true,
       ...(v.additionalPrinterColumns ? { printerColumns: v.additionalPrinterColumns } : {}),

@@ -395,7 +395,10 @@ describe('kubectl against berth’s Kubernetes API', () => {
             name: 'v1',
             served: true,
             storage: true,
-            subresources: { status: {} },
+            subresources: {
+              status: {},
+              scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+            },
             additionalPrinterColumns: [
               { name: 'Size', type: 'integer', jsonPath: '.spec.size' },
               { name: 'Ready', type: 'boolean', jsonPath: '.status.ready' },
@@ -409,6 +412,7 @@ describe('kubectl against berth’s Kubernetes API', () => {
                     required: ['size'],
                     properties: {
                       size: { type: 'integer', maximum: 10 },
+                      replicas: { type: 'integer' },
                       color: { type: 'string', enum: ['red', 'blue'], default: 'red' },
                     },
                   },
@@ -447,6 +451,9 @@ describe('kubectl against berth’s Kubernetes API', () => {
       '{"status":{"ready":true}}',
     ]);
     assert.match(await ok(['-n', 'shop', 'get', 'widgets']), /one\s+4\s+true/);
+    // The scale subresource at the CRD's paths.
+    assert.match(await ok(['-n', 'shop', 'scale', 'widget', 'one', '--replicas=5']), /widget.example.com\/one scaled/);
+    assert.equal(await ok(['-n', 'shop', 'get', 'widget', 'one', '-o', 'jsonpath={.spec.replicas}']), '5');
     assert.match(
       await ok(['api-resources', '--api-group=example.com']),
       /widgets\s+wd\s+example.com\/v1\s+true\s+Widget/,
