@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VERBS, type KindDef } from './kind-def.js';
+import { VERBS, type KindDef, type PrinterColumn } from './kind-def.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, subdomainProblem, type Cause } from './names.js';
 import { schemaProblems, type Schema } from './openapi-schema.js';
@@ -19,18 +19,8 @@ export interface CrdVersion {
   deprecated?: boolean;
   deprecationWarning?: string;
   schema?: { openAPIV3Schema?: Schema };
-  subresources?: {
-    status?: object;
-    scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
-  };
-  additionalPrinterColumns?: {
-    name: string;
-    type: string;
-    format?: string;
-    description?: string;
-    priority?: number;
-    jsonPath: string;
-  }[];
+  subresources?: { status?: object; scale?: NonNullable<KindDef['scalePaths']> };
+  additionalPrinterColumns?: PrinterColumn[];
 }
 
 export interface CrdSpec {

@@ -77,3 +77,17 @@ export function kubeTools(k: () => Kubectl, image: () => string) {
   };
   return { jsonpath, until, runOnce };
 }
+
+/** A Deployment of `replicas` pods labelled `app: <name>` with this pod spec, as a manifest. */
+export function deploymentManifest(name: string, replicas: number, spec: Record<string, unknown>) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec },
+    },
+  };
+}

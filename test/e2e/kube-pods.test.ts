@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
-import { kubectlFor, kubeTools } from './kube-helpers.js';
+import { deploymentManifest, kubectlFor, kubeTools } from './kube-helpers.js';
 
 const execFileP = promisify(execFile);
 
@@ -191,29 +191,17 @@ describe('Kubernetes pods on berth’s agent', () => {
     await k.ok(['taint', 'nodes', node, 'evict-']);
     await k.ok(['delete', 'pod', 'stays', 'elsewhere']);
     // Required anti-affinity by hostname on one node: one replica runs, the other waits, saying why.
-    const apart = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'apart' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'apart' } },
-        template: {
-          metadata: { labels: { app: 'apart' } },
-          spec: {
-            terminationGracePeriodSeconds: 0,
-            affinity: {
-              podAntiAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: [
-                  { labelSelector: { matchLabels: { app: 'apart' } }, topologyKey: 'kubernetes.io/hostname' },
-                ],
-              },
-            },
-            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
-          },
+    const apart = deploymentManifest('apart', 2, {
+      terminationGracePeriodSeconds: 0,
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { labelSelector: { matchLabels: { app: 'apart' } }, topologyKey: 'kubernetes.io/hostname' },
+          ],
         },
       },
-    };
+      containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
+    });
     await k.ok(['apply', '-f', '-'], JSON.stringify(apart));
     const phases = () => jsonpath(['get', 'pods', '-l', 'app=apart'], '{.items[*].status.phase}');
     await until('one Running, one Pending', phases, (v) => v.split(' ').sort().join(' ') === 'Pending Running');
@@ -246,30 +234,18 @@ describe('Kubernetes pods on berth’s agent', () => {
   it('serves a Service: its ready pods as endpoints, reached by cluster IP and by name in cluster DNS from another pod', async () => {
     // As a file of YAML documents (JSON is YAML), the way manifests are kept.
     const manifests = [
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'echo' },
-        spec: {
-          replicas: 2,
-          selector: { matchLabels: { app: 'echo' } },
-          template: {
-            metadata: { labels: { app: 'echo' } },
-            spec: {
-              containers: [
-                {
-                  name: 'main',
-                  image: fx.imageUri,
-                  command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-                  ports: [{ name: 'http', containerPort: 8080 }],
-                  readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
-                },
-              ],
-              terminationGracePeriodSeconds: 0,
-            },
+      deploymentManifest('echo', 2, {
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
           },
-        },
-      },
+        ],
+        terminationGracePeriodSeconds: 0,
+      }),
       {
         apiVersion: 'v1',
         kind: 'Service',
