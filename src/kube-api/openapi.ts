@@ -42,6 +42,38 @@ function paths(k: KindDef): Record<string, unknown> {
   };
 }
 
+/**
+ * A custom kind's schema as the API server publishes it (named by its reversed group), with the
+ * type's fields and its group-version-kind, so `kubectl explain` finds and shows it.
+ */
+function customSchema(k: KindDef): [string, unknown][] {
+  if (!k.custom || !k.openAPIV3Schema || typeof k.openAPIV3Schema !== 'object') return [];
+  const schema = k.openAPIV3Schema as { properties?: Record<string, unknown> };
+  const name = `${k.group.split('.').reverse().join('.')}.${k.version}.${k.kind}`;
+  return [
+    [
+      name,
+      {
+        ...schema,
+        type: 'object',
+        properties: {
+          apiVersion: {
+            type: 'string',
+            description: 'APIVersion defines the versioned schema of this representation of an object.',
+          },
+          kind: {
+            type: 'string',
+            description: 'Kind is a string value representing the REST resource this object represents.',
+          },
+          metadata: { type: 'object', description: "Standard object's metadata." },
+          ...(schema.properties ?? {}),
+        },
+        'x-kubernetes-group-version-kind': [{ group: k.group, version: k.version, kind: k.kind }],
+      },
+    ],
+  ];
+}
+
 /** Each group-version's path in the root document (`api/v1`, `apis/apps/v1`) and its document. */
 function documents(kinds: readonly KindDef[]): Map<string, { text: string; hash: string }> {
   const byGv = new Map<string, KindDef[]>();
@@ -55,7 +87,7 @@ function documents(kinds: readonly KindDef[]): Map<string, { text: string; hash:
       openapi: '3.0.0',
       info: { title: 'Kubernetes', version: 'v1.32.0' },
       paths: Object.assign({}, ...kinds.map(paths)) as Record<string, unknown>,
-      components: { schemas: {} },
+      components: { schemas: Object.fromEntries(kinds.flatMap(customSchema)) },
     };
     const text = JSON.stringify(doc);
     out.set(gv, { text, hash: createHash('sha512').update(text).digest('hex').slice(0, 128).toUpperCase() });

@@ -35,6 +35,7 @@ function kindsOfCrd(spec: CrdSpec): KindDef[] {
       schema: CUSTOM_SCHEMA,
       nameProblem: subdomainProblem,
       shape: (o) => applySchema(schema, o),
+      openAPIV3Schema: schema,
       keepsStatus: Boolean(v.subresources?.status),
       ...(v.subresources?.scale ? { scalePaths: v.subresources.scale } : {}),
       generation: true,

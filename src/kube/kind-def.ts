@@ -47,6 +47,8 @@ export interface KindDef {
   mergeKeys?: Readonly<Record<string, string>>;
   /** A kind a CustomResourceDefinition defines (custom-kinds.ts): its columns and checks are its own. */
   custom?: boolean;
+  /** A custom kind's structural schema, as its CRD version gives it (published in OpenAPI for `kubectl explain`). */
+  openAPIV3Schema?: unknown;
   /** A custom kind's scale subresource: where its replicas (wanted and had) and selector are. */
   scalePaths?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
   /** A custom kind's additionalPrinterColumns (`kubectl get`'s columns besides the name). */

@@ -451,6 +451,10 @@ describe('kubectl against berth’s Kubernetes API', () => {
       '{"status":{"ready":true}}',
     ]);
     assert.match(await ok(['-n', 'shop', 'get', 'widgets']), /one\s+4\s+true/);
+    assert.match(
+      await ok(['explain', 'widgets.spec']),
+      /KIND:\s+Widget[^]*FIELDS:\n\s+color\s+<string>[^]*size\s+<integer>/,
+    );
     // The scale subresource at the CRD's paths.
     assert.match(await ok(['-n', 'shop', 'scale', 'widget', 'one', '--replicas=5']), /widget.example.com\/one scaled/);
     assert.equal(await ok(['-n', 'shop', 'get', 'widget', 'one', '-o', 'jsonpath={.spec.replicas}']), '5');
