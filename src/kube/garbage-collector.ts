@@ -38,7 +38,8 @@ const scopeOf = (cluster: string, i: Item) => ({
 
 /** One pass; true when it changed something (another pass may find more to do). */
 export async function collectGarbage(deps: KubeDeps, cluster: string, budget = 200): Promise<boolean> {
-  const stored = kindsOf(deps, cluster).filter((k) => !k.virtual && !k.storedAs);
+  // Events own nothing and are owned by nothing: the most numerous objects are left out of the read.
+  const stored = kindsOf(deps, cluster).filter((k) => !k.virtual && !k.storedAs && k.kind !== 'Event');
   const kindOfRef = (r: OwnerRef) => stored.find((k) => k.kind === r.kind && k.group === groupOf(r.apiVersion));
   // One read: owners and dependents from the same revision, so a new owner is never missed.
   const items = deps.store.read((tx) =>
