@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KindDef } from '../kube/index.js';
+import { builtinSchema } from './openapi-schemas.js';
 
 /**
  * OpenAPI v3 documents, one per group-version, listing the operations served. kubectl reads a
@@ -87,7 +88,7 @@ function documents(kinds: readonly KindDef[]): Map<string, { text: string; hash:
       openapi: '3.0.0',
       info: { title: 'Kubernetes', version: 'v1.32.0' },
       paths: Object.assign({}, ...kinds.map(paths)) as Record<string, unknown>,
-      components: { schemas: Object.fromEntries(kinds.flatMap(customSchema)) },
+      components: { schemas: Object.fromEntries(kinds.flatMap((k) => [...customSchema(k), ...builtinSchema(k)])) },
     };
     const text = JSON.stringify(doc);
     out.set(gv, { text, hash: createHash('sha512').update(text).digest('hex').slice(0, 128).toUpperCase() });

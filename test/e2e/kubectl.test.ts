@@ -451,6 +451,11 @@ describe('kubectl against berth’s Kubernetes API', () => {
       '{"status":{"ready":true}}',
     ]);
     assert.match(await ok(['-n', 'shop', 'get', 'widgets']), /one\s+4\s+true/);
+    // The built-in kinds' fields too, from the schemas berth validates with.
+    assert.match(
+      await ok(['explain', 'deployment.spec.strategy']),
+      /FIELDS:[^]*type\s+<string>\n\s+enum: RollingUpdate, Recreate/,
+    );
     assert.match(
       await ok(['explain', 'widgets.spec']),
       /KIND:\s+Widget[^]*FIELDS:\n\s+color\s+<string>[^]*size\s+<integer>/,
