@@ -112,107 +112,112 @@ describe('Kubernetes pods on berth’s agent', () => {
 
   it('keeps a pod off a node whose taint it does not tolerate, or that its node affinity excludes, saying why; evicts it on NoExecute; keeps replicas apart', async () => {
     const node = await jsonpath(['get', 'nodes'], '{.items[0].metadata.name}');
-    await k.ok(['taint', 'nodes', node, 'dedicated=db:NoSchedule']);
-    const sleeper = (name: string, spec: object = {}) =>
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name },
-        spec: {
-          terminationGracePeriodSeconds: 0,
-          containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
-          ...spec,
+    try {
+      await k.ok(['taint', 'nodes', node, 'dedicated=db:NoSchedule']);
+      const sleeper = (name: string, spec: object = {}) =>
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
+            ...spec,
+          },
+        });
+      const why = (name: string) =>
+        jsonpath(['get', 'pod', name], '{.status.conditions[?(@.type=="PodScheduled")].message}');
+      await k.ok(['apply', '-f', '-'], sleeper('blocked'));
+      await until(
+        'blocked refused',
+        () => why('blocked'),
+        (v) => /1 node\(s\) had untolerated taint \{dedicated: db\}/.test(v),
+      );
+      await k.ok(
+        ['apply', '-f', '-'],
+        sleeper('tolerant', {
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
+        }),
+      );
+      await until(
+        'tolerant Running',
+        () => jsonpath(['get', 'pod', 'tolerant'], '{.status.phase}'),
+        (v) => v === 'Running',
+      );
+      const elsewhere = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [node] }] },
+            ],
+          },
         },
+      };
+      await k.ok(
+        ['apply', '-f', '-'],
+        sleeper('elsewhere', { affinity: elsewhere, tolerations: [{ operator: 'Exists' }] }),
+      );
+      await until(
+        'elsewhere refused',
+        () => why('elsewhere'),
+        (v) => /didn't match Pod's node affinity\/selector/.test(v),
+      );
+      // The taint taken away, the blocked pod is placed.
+      await k.ok(['taint', 'nodes', node, 'dedicated-']);
+      await until(
+        'blocked Running',
+        () => jsonpath(['get', 'pod', 'blocked'], '{.status.phase}'),
+        (v) => v === 'Running',
+      );
+      // A NoExecute taint evicts the running pods that do not tolerate it; one that does stays.
+      await k.ok(
+        ['apply', '-f', '-'],
+        sleeper('stays', { tolerations: [{ key: 'evict', operator: 'Exists', effect: 'NoExecute' }] }),
+      );
+      await until(
+        'stays Running',
+        () => jsonpath(['get', 'pod', 'stays'], '{.status.phase}'),
+        (v) => v === 'Running',
+      );
+      await k.ok(['taint', 'nodes', node, 'evict=now:NoExecute']);
+      await until(
+        'the others evicted',
+        () => jsonpath(['get', 'pods'], '{.items[*].metadata.name}'),
+        (v) => !v.split(' ').some((n) => n === 'blocked' || n === 'tolerant') && v.split(' ').includes('stays'),
+      );
+      assert.match(
+        await k.ok(['get', 'events', '--field-selector', 'reason=TaintManagerEviction']),
+        /Marking for deletion Pod default\/blocked/,
+      );
+      await k.ok(['taint', 'nodes', node, 'evict-']);
+      await k.ok(['delete', 'pod', 'stays', 'elsewhere']);
+      // Required anti-affinity by hostname on one node: one replica runs, the other waits, saying why.
+      const apart = deploymentManifest('apart', 2, {
+        terminationGracePeriodSeconds: 0,
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { labelSelector: { matchLabels: { app: 'apart' } }, topologyKey: 'kubernetes.io/hostname' },
+            ],
+          },
+        },
+        containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
       });
-    const why = (name: string) =>
-      jsonpath(['get', 'pod', name], '{.status.conditions[?(@.type=="PodScheduled")].message}');
-    await k.ok(['apply', '-f', '-'], sleeper('blocked'));
-    await until(
-      'blocked refused',
-      () => why('blocked'),
-      (v) => /1 node\(s\) had untolerated taint \{dedicated: db\}/.test(v),
-    );
-    await k.ok(
-      ['apply', '-f', '-'],
-      sleeper('tolerant', {
-        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }],
-      }),
-    );
-    await until(
-      'tolerant Running',
-      () => jsonpath(['get', 'pod', 'tolerant'], '{.status.phase}'),
-      (v) => v === 'Running',
-    );
-    const elsewhere = {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [
-            { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: [node] }] },
-          ],
-        },
-      },
-    };
-    await k.ok(
-      ['apply', '-f', '-'],
-      sleeper('elsewhere', { affinity: elsewhere, tolerations: [{ operator: 'Exists' }] }),
-    );
-    await until(
-      'elsewhere refused',
-      () => why('elsewhere'),
-      (v) => /didn't match Pod's node affinity\/selector/.test(v),
-    );
-    // The taint taken away, the blocked pod is placed.
-    await k.ok(['taint', 'nodes', node, 'dedicated-']);
-    await until(
-      'blocked Running',
-      () => jsonpath(['get', 'pod', 'blocked'], '{.status.phase}'),
-      (v) => v === 'Running',
-    );
-    // A NoExecute taint evicts the running pods that do not tolerate it; one that does stays.
-    await k.ok(
-      ['apply', '-f', '-'],
-      sleeper('stays', { tolerations: [{ key: 'evict', operator: 'Exists', effect: 'NoExecute' }] }),
-    );
-    await until(
-      'stays Running',
-      () => jsonpath(['get', 'pod', 'stays'], '{.status.phase}'),
-      (v) => v === 'Running',
-    );
-    await k.ok(['taint', 'nodes', node, 'evict=now:NoExecute']);
-    await until(
-      'the others evicted',
-      () => jsonpath(['get', 'pods'], '{.items[*].metadata.name}'),
-      (v) => v === 'elsewhere stays',
-    );
-    assert.match(
-      await k.ok(['get', 'events', '--field-selector', 'reason=TaintManagerEviction']),
-      /Marking for deletion Pod default\/blocked/,
-    );
-    await k.ok(['taint', 'nodes', node, 'evict-']);
-    await k.ok(['delete', 'pod', 'stays', 'elsewhere']);
-    // Required anti-affinity by hostname on one node: one replica runs, the other waits, saying why.
-    const apart = deploymentManifest('apart', 2, {
-      terminationGracePeriodSeconds: 0,
-      affinity: {
-        podAntiAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [
-            { labelSelector: { matchLabels: { app: 'apart' } }, topologyKey: 'kubernetes.io/hostname' },
-          ],
-        },
-      },
-      containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 600'] }],
-    });
-    await k.ok(['apply', '-f', '-'], JSON.stringify(apart));
-    const phases = () => jsonpath(['get', 'pods', '-l', 'app=apart'], '{.items[*].status.phase}');
-    await until('one Running, one Pending', phases, (v) => v.split(' ').sort().join(' ') === 'Pending Running');
-    assert.match(
-      await jsonpath(
-        ['get', 'pods', '-l', 'app=apart'],
-        '{.items[*].status.conditions[?(@.type=="PodScheduled")].message}',
-      ),
-      /1 node\(s\) didn't match pod anti-affinity rules/,
-    );
-    await k.ok(['delete', 'deployment', 'apart']);
+      await k.ok(['apply', '-f', '-'], JSON.stringify(apart));
+      const phases = () => jsonpath(['get', 'pods', '-l', 'app=apart'], '{.items[*].status.phase}');
+      await until('one Running, one Pending', phases, (v) => v.split(' ').sort().join(' ') === 'Pending Running');
+      assert.match(
+        await jsonpath(
+          ['get', 'pods', '-l', 'app=apart'],
+          '{.items[*].status.conditions[?(@.type=="PodScheduled")].message}',
+        ),
+        /1 node\(s\) didn't match pod anti-affinity rules/,
+      );
+      await k.ok(['delete', 'deployment', 'apart']);
+    } finally {
+      // Whatever failed, the node is left as the next tests need it: untainted.
+      for (const taint of ['dedicated-', 'evict-']) await k.kubectl(['taint', 'nodes', node, taint]);
+    }
   });
 
   it('refuses what berth does not run yet, saying so', async () => {
