@@ -1,11 +1,13 @@
 import { BerthError, invalidParameter, parseJson } from '../kernel/index.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
 import {
+  isElement,
   listIsKeyed,
   membersOf,
   pathString,
   pathKey,
   removeMembers,
+  sameValue,
   withPrefixes,
   type Member,
   type FieldPath,
@@ -126,9 +128,9 @@ export function applied(
   // keyed list is not a value: its fields are).
   const conflicts: Conflict[] = [];
   for (const [k, m] of wanted) {
-    if (/^[kv]:/.test(m.path[m.path.length - 1] ?? '')) continue;
+    if (isElement(m)) continue;
     const now = have.get(k);
-    if (now === undefined || JSON.stringify(now.value) === JSON.stringify(m.value)) continue;
+    if (now === undefined || sameValue(now, m)) continue;
     for (const o of others) if (o.set.has(k)) conflicts.push({ with: o, path: m.path });
   }
   if (
@@ -142,12 +144,12 @@ export function applied(
   const out = merged(live, config, keys, '');
   // What this manager applied before and no longer does, and no one else holds, goes.
   const mineBefore = managed.find((m) => identityOf(m) === me);
-  const held = new Set<string>([...withPrefixes(new Map([...wanted].map(([k, m]) => [k, m.path])))]);
+  const set: FieldSet = new Map([...wanted].map(([k, m]) => [k, m.path]));
+  const held = withPrefixes(set);
   for (const o of others) for (const k of withPrefixes(o.set)) held.add(k);
   const gone: FieldSet = new Map([...(mineBefore?.set ?? new Map<string, FieldPath>())].filter(([k]) => !held.has(k)));
   removeMembers(out, keys, withStatus, gone);
 
-  const set: FieldSet = new Map([...wanted].map(([k, m]) => [k, m.path]));
   const unchanged =
     mineBefore !== undefined && mineBefore.set.size === set.size && [...set.keys()].every((k) => mineBefore.set.has(k));
   const entry: Managed = {
@@ -214,8 +216,7 @@ function upgradesClientSideApply(
     return false;
   }
   const same = new Set<string>();
-  for (const [k, m] of membersOf(last, keys, withStatus))
-    if (JSON.stringify(have.get(k)?.value) === JSON.stringify(m.value)) same.add(k);
+  for (const [k, m] of membersOf(last, keys, withStatus)) if (sameValue(have.get(k), m)) same.add(k);
   return conflicts.every((c) => same.has(pathKey(c.path)));
 }
 

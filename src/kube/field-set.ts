@@ -32,6 +32,13 @@ export interface Member {
   value: unknown;
 }
 
+/** Whether a member is an element of a keyed list or set (its fields, not itself, carry values). */
+export const isElement = (m: Member) => /^[kv]:/.test(m.path[m.path.length - 1] ?? '');
+
+/** Whether a member is there with the same value. */
+export const sameValue = (a: Member | undefined, b: Member) =>
+  a !== undefined && JSON.stringify(a.value) === JSON.stringify(b.value);
+
 /**
  * Walks an object's fields as the field manager tracks them, under a kind's merge keys: `visit`
  * gets each member with its value, and may answer true to have it taken out of the object (which

@@ -1,4 +1,4 @@
-import { fromFieldsV1, membersOf, toFieldsV1, type FieldSet, type Member } from './field-set.js';
+import { fromFieldsV1, isElement, membersOf, sameValue, toFieldsV1, type FieldSet, type Member } from './field-set.js';
 import type { KindDef } from './kind-def.js';
 import { isObject, mergeKeysOf } from './patch.js';
 import type { KubeObject } from './meta.js';
@@ -94,10 +94,6 @@ export function baseManaged(next: KubeObject, prev: KubeObject | undefined): Man
   return mine ?? (prev ? (decodeManaged(metaOf(prev).managedFields) ?? []) : []);
 }
 
-const same = (a: Member | undefined, b: Member) =>
-  a !== undefined && JSON.stringify(a.value) === JSON.stringify(b.value);
-const isElement = (m: Member) => /^[kv]:/.test(m.path[m.path.length - 1] ?? '');
-
 /**
  * Settles a write's managedFields on `next` (the object about to be stored): from its base, and
  * with a manager, as an Update: what it changed from `prev` becomes its own and no one else's.
@@ -132,7 +128,7 @@ export function settleManaged(
   const before = prev ? membersOf(prev, keys, withStatus) : new Map<string, Member>();
   const after = membersOf(next, keys, withStatus);
   const changed: FieldSet = new Map();
-  for (const [k, m] of after) if (isElement(m) ? !before.has(k) : !same(before.get(k), m)) changed.set(k, m.path);
+  for (const [k, m] of after) if (isElement(m) ? !before.has(k) : !sameValue(before.get(k), m)) changed.set(k, m.path);
   const removed = [...before.keys()].filter((k) => !after.has(k));
   const me = identityOf({ ...writer, operation: 'Update', apiVersion });
   let mine = base.find((m) => identityOf(m) === me);
