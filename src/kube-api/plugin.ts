@@ -15,6 +15,7 @@ import {
   type PodHosts,
   type PodLogSource,
   type Scope,
+  kindFor,
   kindsOf,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
@@ -122,7 +123,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     url: URL,
   ) => {
     const kinds = kindsOf(deps, cluster);
-    const t = resolvePath(seg, (g, v, p) => kinds.find((k) => k.group === g && k.version === v && k.plural === p));
+    const t = resolvePath(seg, (g, v, p) => kindFor(g, v, p, kinds));
     // The request as the verbs read it (a body only where the client sent one).
     const r: KubeRequest = {
       method: req.method,

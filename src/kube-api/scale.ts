@@ -15,6 +15,7 @@ import { decodeJson } from './body.js';
 import type { KubeAnswer, KubeRequest } from './handlers.js';
 import { writeOptions } from './handlers.js';
 import { writerOf } from './field-manager.js';
+import { readPath } from './table-custom.js';
 
 /**
  * Where a kind keeps what its Scale shows: the built-in workloads' `.spec.replicas`,
@@ -27,17 +28,6 @@ export interface ScalePaths {
 }
 
 const WORKLOAD_PATHS: ScalePaths = { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' };
-
-const steps = (path: string) => path.split('.').slice(1);
-
-function readAt(o: unknown, path: string): unknown {
-  let at = o;
-  for (const k of steps(path)) {
-    if (!at || typeof at !== 'object' || !Object.hasOwn(at, k)) return undefined;
-    at = (at as Record<string, unknown>)[k];
-  }
-  return at;
-}
 
 /** The object with a value set at a path (the objects on the way copied, or made). */
 function writeAt(o: KubeObject, path: string, value: unknown): KubeObject {
@@ -53,7 +43,7 @@ function writeAt(o: KubeObject, path: string, value: unknown): KubeObject {
     });
     return copy;
   };
-  return set(o, steps(path)) as KubeObject;
+  return set(o, path.split('.').slice(1)) as KubeObject;
 }
 
 /** A workload's scale subresource (autoscaling/v1 Scale), as `kubectl scale` and autoscalers use it. */
@@ -61,11 +51,11 @@ function scaleOf(o: KubeObject, paths: ScalePaths): KubeObject {
   const meta = metaOf(o);
   const spec = (o['spec'] ?? {}) as { selector?: LabelSelectorSpec };
   const replicas = (path: string) => {
-    const v = readAt(o, path);
+    const [v] = readPath(o, path);
     return typeof v === 'number' ? v : 0;
   };
   const selector = paths.labelSelectorPath
-    ? readAt(o, paths.labelSelectorPath)
+    ? readPath(o, paths.labelSelectorPath)[0]
     : paths === WORKLOAD_PATHS && spec.selector
       ? selectorString(spec.selector)
       : undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { KubeDeps } from './deps.js';
 import { CRD, specOf, type CrdSpec, type CrdVersion } from './crd-kind.js';
 import { VERBS, type KindDef } from './kind-def.js';
-import { KINDS } from './kinds.js';
+import { kindFor, KINDS } from './kinds.js';
 import { subdomainProblem } from './names.js';
 import { kubeObjects, resourcePrefix, type KubeObject } from './object.js';
 import { applySchema, type Schema } from './openapi-schema.js';
@@ -89,8 +89,7 @@ function entryOf(deps: KubeDeps, cluster: string): Entry {
   for (const e of crds) {
     const spec = specOf(e.value.object);
     if (!Array.isArray(spec.versions) || !spec.versions.some((v) => v.storage)) continue;
-    for (const k of kindsOfCrd(spec))
-      if (!KINDS.some((b) => b.group === k.group && b.version === k.version && b.plural === k.plural)) kinds.push(k);
+    for (const k of kindsOfCrd(spec)) if (!kindFor(k.group, k.version, k.plural)) kinds.push(k);
   }
   const entry = { revision, from, kinds, all: kinds.length ? [...KINDS, ...kinds] : KINDS };
   byCluster.set(cluster, entry);
@@ -104,5 +103,5 @@ export function kindsOf(deps: KubeDeps, cluster: string): readonly KindDef[] {
 
 /** The kind a group, version and resource name (plural) name in a cluster, if served. */
 export function findKind(deps: KubeDeps, cluster: string, group: string, version: string, plural: string) {
-  return kindsOf(deps, cluster).find((k) => k.group === group && k.version === version && k.plural === plural);
+  return kindFor(group, version, plural, kindsOf(deps, cluster));
 }

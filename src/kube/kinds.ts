@@ -249,9 +249,14 @@ export const KINDS: readonly KindDef[] = [
   NODE_METRICS,
 ];
 
-/** The kind a group, version and resource name (plural, as in a path) name, if served. */
-export function kindFor(group: string, version: string, plural: string): KindDef | undefined {
-  return KINDS.find((k) => k.group === group && k.version === version && k.plural === plural);
+/** The kind a group, version and resource name (plural, as in a path) name among these kinds (berth's own by default), if served. */
+export function kindFor(
+  group: string,
+  version: string,
+  plural: string,
+  kinds: readonly KindDef[] = KINDS,
+): KindDef | undefined {
+  return kinds.find((k) => k.group === group && k.version === version && k.plural === plural);
 }
 
 /** `v1` for the core group, `<group>/<version>` otherwise. */
