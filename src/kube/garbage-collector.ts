@@ -5,7 +5,7 @@ import { CRD, CRD_CLEANUP_FINALIZER } from './crd-kind.js';
 import { kindsOf } from './custom-kinds.js';
 import type { KindDef } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { removeObject, updateObject } from './objects.js';
+import { removeChunk, updateObject } from './objects.js';
 
 /**
  * The garbage collector, over every kind a cluster stores and every owner reference (not only the
@@ -116,7 +116,7 @@ export async function collectGarbage(deps: KubeDeps, cluster: string, budget = 2
     if (owner.kind === CRD && deleting(owner, CRD_CLEANUP_FINALIZER)) {
       // A CRD going takes its objects with it (every version is stored under its storage one).
       const kind = stored.find((k) => k.custom && `${k.plural}.${k.group}` === metaOf(owner.o).name);
-      const removed = kind ? await removeAll(deps, cluster, kind) : 0;
+      const removed = kind ? await removeChunk(deps, { cluster, kind }, 500) : 0;
       if (removed) writes++;
       else await dropFinalizer(owner, CRD_CLEANUP_FINALIZER);
       continue;
@@ -146,18 +146,4 @@ export async function collectGarbage(deps: KubeDeps, cluster: string, budget = 2
     else await dropRefs(d, new Set(absent.map((r) => r.uid)));
   }
   return writes > 0;
-}
-
-/** Deletes a chunk of a custom kind's objects: how many (0: none was left). */
-async function removeAll(deps: KubeDeps, cluster: string, kind: KindDef): Promise<number> {
-  const scope = { cluster, kind };
-  const keys = deps.store
-    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(scope), limit: 500 }))
-    .map((e) => e.key);
-  if (!keys.length) return 0;
-  const now = deps.clock.now().getTime();
-  await deps.store.transact((tx) => {
-    for (const key of keys) removeObject(tx, scope, key, now);
-  });
-  return keys.length;
 }

@@ -4,7 +4,7 @@ import { SYSTEM_NAMESPACES } from './delete.js';
 import { kindsOf } from './custom-kinds.js';
 import { NAMESPACE } from './kinds.js';
 import { kubeObjects, kubeTombstones, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { removeObject } from './objects.js';
+import { removeChunk, removeObject } from './objects.js';
 import { timestamp } from './write-rules.js';
 
 /** The namespaces every cluster has from the start, as the API server makes them. */
@@ -44,16 +44,7 @@ export async function finishNamespace(deps: KubeDeps, cluster: string, name: str
   for (const kind of kindsOf(deps, cluster)) {
     if (!kind.namespaced || kind.virtual || kind.storedAs) continue;
     const scope = { cluster, kind, namespace: name };
-    for (;;) {
-      const keys = deps.store
-        .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(scope), limit: CHUNK }))
-        .map((e) => e.key);
-      if (!keys.length) break;
-      const now = deps.clock.now().getTime();
-      await deps.store.transact((tx) => {
-        for (const key of keys) removeObject(tx, scope, key, now);
-      });
-    }
+    while (await removeChunk(deps, scope, CHUNK));
   }
   await deps.store.transact((tx) => {
     const e = tx.get(kubeObjects, nsKey);

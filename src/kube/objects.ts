@@ -9,6 +9,7 @@ import {
   kubeTombstones,
   metaOf,
   objectKey,
+  resourcePrefix,
   served,
   storageScope,
   type KubeObject,
@@ -103,6 +104,19 @@ export function removeObject(tx: WriteTx, scope: Scope, key: string, now: number
     createRevision: e.createRevision,
     deletedAt: now,
   });
+}
+
+/** Deletes up to `limit` objects of a scope in one transaction, with their tombstones: how many (0: none was left). */
+export async function removeChunk(deps: KubeDeps, scope: Scope, limit: number): Promise<number> {
+  const keys = deps.store
+    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(scope), limit }))
+    .map((e) => e.key);
+  if (!keys.length) return 0;
+  const now = deps.clock.now().getTime();
+  await deps.store.transact((tx) => {
+    for (const key of keys) removeObject(tx, scope, key, now);
+  });
+  return keys.length;
 }
 
 /**
