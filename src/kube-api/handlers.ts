@@ -17,6 +17,7 @@ import {
   type KubeDeps,
   type KubeObject,
   type Scope,
+  type WriteOptions,
 } from '../kube/index.js';
 import { decodeJson, decodeYamlOrJson } from './body.js';
 import { applierOf, writerOf } from './field-manager.js';
@@ -46,6 +47,13 @@ export function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldValida
   if (fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
     throw bad(`fieldValidation: Invalid value: "${fv}": must be one of Ignore, Warn, or Strict`);
   return { dryRun: dryRun.length > 0, fieldValidation: fv };
+}
+
+/** A create's, update's or patch's options with its writer for managedFields (named by its verb's options kind). */
+export function writeBy(r: KubeRequest, subresource?: string): WriteOptions {
+  const kind = r.method === 'POST' ? 'CreateOptions' : r.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions';
+  const manager = writerOf(r.query, r.userAgent, kind, subresource);
+  return { ...writeOptions(r.query), ...(manager ? { manager } : {}) };
 }
 
 export function listOf(kind: KindDef, r: ReturnType<typeof listObjects>): unknown {
@@ -133,8 +141,8 @@ function deleteOptions(r: KubeRequest): DeleteOptions {
 
 /** A collection's POST (create); GET is a list or a watch and is answered by the plugin. */
 export async function createIn(deps: KubeDeps, scope: Scope, r: KubeRequest): Promise<KubeAnswer> {
-  const manager = writerOf(r.query, r.userAgent, 'CreateOptions');
-  const w = await createObject(deps, scope, jsonBody(r), { ...writeOptions(r.query), ...(manager ? { manager } : {}) });
+  const options = writeBy(r);
+  const w = await createObject(deps, scope, jsonBody(r), options);
   return { code: 201, body: w.object, warnings: w.warnings };
 }
 
@@ -169,14 +177,10 @@ export async function deleteCollection(deps: KubeDeps, scope: Scope, r: KubeRequ
 /** A status subresource's PUT or PATCH: the object's status written, nothing else. */
 export async function statusVerb(deps: KubeDeps, scope: Scope, name: string, r: KubeRequest): Promise<KubeAnswer> {
   const put = r.method === 'PUT';
-  const manager = writerOf(r.query, r.userAgent, put ? 'UpdateOptions' : 'PatchOptions', 'status');
+  const options = writeBy(r, 'status');
   const body = put ? jsonBody(r) : undefined;
   const change = put ? () => body : patcher(scope, r.contentType, r.body);
-  const w = await updateObject(deps, scope, name, change, {
-    ...writeOptions(r.query),
-    ...(manager ? { manager } : {}),
-    statusOnly: true,
-  });
+  const w = await updateObject(deps, scope, name, change, { ...options, statusOnly: true });
   return { code: 200, body: w.object, warnings: w.warnings };
 }
 
@@ -186,12 +190,9 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
     case 'GET':
       return { code: 200, body: getObject(deps, scope, name) };
     case 'PUT': {
-      const manager = writerOf(r.query, r.userAgent, 'UpdateOptions');
+      const options = writeBy(r);
       const body = jsonBody(r);
-      const w = await updateObject(deps, scope, name, () => body, {
-        ...writeOptions(r.query),
-        ...(manager ? { manager } : {}),
-      });
+      const w = await updateObject(deps, scope, name, () => body, options);
       return { code: 200, body: w.object, warnings: w.warnings };
     }
     case 'PATCH': {
@@ -202,12 +203,9 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
         });
         return { code: w.created ? 201 : 200, body: w.object, warnings: w.warnings };
       }
-      const manager = writerOf(r.query, r.userAgent, 'PatchOptions');
+      const options = writeBy(r);
       const change = patcher(scope, r.contentType, r.body);
-      const w = await updateObject(deps, scope, name, change, {
-        ...writeOptions(r.query),
-        ...(manager ? { manager } : {}),
-      });
+      const w = await updateObject(deps, scope, name, change, options);
       return { code: 200, body: w.object, warnings: w.warnings };
     }
     case 'DELETE': {

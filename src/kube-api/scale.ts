@@ -13,8 +13,7 @@ import {
 } from '../kube/index.js';
 import { decodeJson } from './body.js';
 import type { KubeAnswer, KubeRequest } from './handlers.js';
-import { writeOptions } from './handlers.js';
-import { writerOf } from './field-manager.js';
+import { writeBy } from './handlers.js';
 import { readPath } from './table-custom.js';
 
 /**
@@ -86,7 +85,7 @@ export async function scaleVerb(
     throw new BerthError('NotImplemented', 'the server does not allow this method on the requested resource', {
       reason: 'method-not-allowed',
     });
-  const manager = writerOf(r.query, r.userAgent, r.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions', 'scale');
+  const options = writeBy(r, 'scale');
   const body = decodeJson(r.body);
   const w = await updateObject(
     deps,
@@ -113,7 +112,7 @@ export async function scaleVerb(
         replicas,
       );
     },
-    { ...writeOptions(r.query), ...(manager ? { manager } : {}) },
+    options,
   );
   return { code: 200, body: scaleOf(w.object, paths) };
 }
