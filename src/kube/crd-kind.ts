@@ -43,16 +43,13 @@ export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io
 
 export const specOf = (o: KubeObject): CrdSpec => (o['spec'] ?? {}) as CrdSpec;
 
-const VERSION_NAME = /^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/;
-
 function versionCauses(v: unknown, i: number): Cause[] {
   const f = `spec.versions[${i}]`;
   if (!v || typeof v !== 'object') return [{ field: f, message: 'Invalid value: must be an object' }];
   const ver = v as CrdVersion;
   const causes: Cause[] = [];
-  if (typeof ver.name !== 'string' || labelProblem(ver.name))
-    causes.push(invalidValue(`${f}.name`, ver.name, 'a DNS-1035 label is required'));
-  else if (!VERSION_NAME.test(ver.name) && !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(ver.name))
+  // A DNS-1035 label: an RFC 1123 label that starts with a letter.
+  if (typeof ver.name !== 'string' || labelProblem(ver.name) || !/^[a-z]/.test(ver.name))
     causes.push(invalidValue(`${f}.name`, ver.name, 'a DNS-1035 label is required'));
   if (typeof ver.served !== 'boolean') causes.push({ field: `${f}.served`, message: 'Required value' });
   if (typeof ver.storage !== 'boolean') causes.push({ field: `${f}.storage`, message: 'Required value' });
