@@ -31,6 +31,7 @@ import { ServiceProxy } from './service-proxy.js';
 import { ExecSessions } from './exec-sessions.js';
 import { connectPort } from './port-connection.js';
 import { ClusterDns } from './cluster-dns.js';
+import { HostLease } from './host-lease.js';
 import { loopbackAddresses } from './runtime/network.js';
 import { parseResolvConf } from './runtime/resolv-conf.js';
 
@@ -96,7 +97,12 @@ export class Agent {
       readContainerStats,
       hostCallerCheck,
     );
-    this.services = new ServiceProxy(loopbackAddresses, new ClusterDns(hostResolvers, logger), logger);
+    this.services = new ServiceProxy(
+      loopbackAddresses,
+      new ClusterDns(hostResolvers, logger),
+      new HostLease('berth-service-proxy'),
+      logger,
+    );
     this.execs = new ExecSessions({
       runtime: this.runtime,
       connect: (host, port) => connectPort(host, port),

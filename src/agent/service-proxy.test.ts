@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { Logger } from '../kernel/index.js';
 import { ClusterDns } from './cluster-dns.js';
 import { RCODE, readQuestion, writeAnswer } from './dns-message.js';
+import { HostLease } from './host-lease.js';
 import { ServiceProxy } from './service-proxy.js';
 
 const logger = {
@@ -78,6 +79,8 @@ test('the cluster DNS answers its zone from the routes, NXDOMAIN for unknown nam
   assert.equal(await dns.answer(Buffer.from([0x12, 0x34, 0x81, 0x80, 0, 1])), undefined, 'a response is not answered');
 });
 
+const leaseName = () => `berth-test-lease-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
 async function backend(name: string): Promise<Server> {
   const s = createServer((c) => c.end(name));
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
@@ -105,7 +108,7 @@ test('the proxy takes each virtual address, spreads connections over the backend
     remove: async (ip: string) => void taken.splice(taken.indexOf(ip), 1),
   };
   const dns = new ClusterDns(async () => [], logger, 53);
-  const proxy = new ServiceProxy(addresses, dns, logger);
+  const proxy = new ServiceProxy(addresses, dns, new HostLease(leaseName()), logger);
   t.after(() => proxy.close());
   // A free port for the virtual address (loopback stands in for a cluster IP here).
   const probe = createServer();
@@ -123,4 +126,62 @@ test('the proxy takes each virtual address, spreads connections over the backend
   await proxy.apply({ virtual: [], hostPorts: [] });
   assert.deepEqual(taken, []);
   assert.match(await fetch(port, '127.0.0.2'), /^error:/, 'the port is closed with the route gone');
+});
+
+test('a host lease is held by one holder at a time and free again once its holder lets go', async () => {
+  const name = leaseName();
+  const [a, b] = [new HostLease(name), new HostLease(name)];
+  assert.equal(await a.acquire(), true);
+  assert.equal(await a.acquire(), true, 'already held');
+  assert.equal(await b.acquire(), false);
+  a.release();
+  assert.equal(await b.acquire(), true);
+  assert.equal(await a.acquire(), false);
+  b.release();
+});
+
+test('two agents on one host: one serves the service addresses, the other stands by and takes over when it stops', async (t) => {
+  const web = await backend('web');
+  t.after(() => web.close());
+  const name = leaseName();
+  const taken: string[][] = [[], []];
+  const proxies = taken.map((list) => {
+    const addresses = {
+      add: async (ip: string) => void list.push(ip),
+      remove: async (ip: string) => void list.splice(list.indexOf(ip), 1),
+    };
+    return new ServiceProxy(addresses, new ClusterDns(async () => [], logger), new HostLease(name), logger, 50);
+  });
+  const [first, second] = proxies as [ServiceProxy, ServiceProxy];
+  t.after(() => Promise.all(proxies.map((p) => p.close())));
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.3', () => r()));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const routes = {
+    virtual: [
+      {
+        ip: '127.0.0.3',
+        port,
+        protocol: 'tcp' as const,
+        backends: [{ ip: '127.0.0.1', port: (web.address() as { port: number }).port }],
+      },
+    ],
+    hostPorts: [],
+  };
+  await first.apply(routes);
+  await second.apply(routes);
+  assert.deepEqual(taken, [['127.0.0.3'], []], 'the second agent takes no address while the first serves');
+  assert.equal(await fetch(port, '127.0.0.3'), 'web');
+  await first.close();
+  assert.deepEqual(taken[0], []);
+  for (let i = 0; i < 100 && !taken[1]?.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(taken[1], ['127.0.0.3'], 'the second agent took over');
+  assert.equal(await fetch(port, '127.0.0.3'), 'web');
+  // With no routes left (no pods on its node) it lets the lease go.
+  await second.apply({ virtual: [], hostPorts: [] });
+  assert.deepEqual(taken[1], []);
+  const other = new HostLease(name);
+  assert.equal(await other.acquire(), true);
+  other.release();
 });

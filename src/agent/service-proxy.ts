@@ -2,6 +2,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../kernel/index.js';
 import type { Backend, ServiceRoutes } from '../wire/index.js';
 import type { ClusterDns } from './cluster-dns.js';
+import type { Lease } from './host-lease.js';
+import { UdpRelay } from './udp-relay.js';
 
 /** How the proxy takes an address of the host's and gives it back (ip addr on lo; a twin in tests). */
 export interface Addresses {
@@ -10,6 +12,15 @@ export interface Addresses {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** How often an agent standing by asks again for the lease of the host's service addresses. */
+const STANDBY_RETRY_MS = 2000;
+
+interface Wanted {
+  host: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  backends: Backend[];
+}
 
 interface Listener {
   server: Server;
@@ -23,25 +34,36 @@ interface Listener {
  * per port, and each node port a listener on all of the host's addresses; a connection
  * goes to the next of the ready backends in turn, and one with none is reset. A proxy rather
  * than kernel NAT rules: it leaves the host's firewall as it was, and needs no conntrack
- * masquerading for a pod reaching itself through its service. UDP service ports are not proxied
- * yet (cluster DNS, on UDP, is answered by the DNS server itself).
+ * masquerading for a pod reaching itself through its service. A UDP port relays each sender's
+ * datagrams to one backend (udp-relay.ts); cluster DNS, on port 53, is answered by the DNS server.
+ *
+ * Several agents on one host (nodes of their own, each with its bridge) would each take the same
+ * addresses and ports: one of them, the holder of the host's lease, serves them for all (every
+ * node is sent the same routes, and the host routes to every bridge), the others stand by and ask
+ * again every few seconds, so one takes over when the holder stops or has no pods left.
  */
 export class ServiceProxy {
   private readonly listeners = new Map<string, Listener>();
+  private readonly relays = new Map<string, UdpRelay>();
   private readonly addresses = new Set<string>();
   private applying: Promise<void> = Promise.resolve();
-  private warnedUdp = false;
+  private latest?: ServiceRoutes;
+  private standby = false;
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly ips: Addresses,
     private readonly dns: ClusterDns,
+    private readonly lease: Lease,
     private readonly logger: Logger,
+    private readonly retryMs = STANDBY_RETRY_MS,
   ) {}
 
   /** Converges on the routes (one apply at a time, in order). */
   apply(routes: ServiceRoutes): Promise<void> {
+    this.latest = routes;
     this.applying = this.applying
-      .then(() => this.converge(routes))
+      .then(() => (this.latest === routes ? this.converge(routes) : undefined))
       .catch((e: unknown) => {
         this.logger.error({ err: String(e) }, 'service routes not applied');
       });
@@ -49,16 +71,28 @@ export class ServiceProxy {
   }
 
   private async converge(routes: ServiceRoutes): Promise<void> {
-    const wanted = new Map<string, { host: string; port: number; backends: Backend[] }>();
-    for (const v of routes.virtual)
-      if (v.protocol === 'tcp' && !(routes.dns && v.ip === routes.dns.ip && v.port === 53))
-        wanted.set(`${v.ip}:${v.port}`, { host: v.ip, port: v.port, backends: v.backends });
-    for (const h of routes.hostPorts)
-      if (h.protocol === 'tcp') wanted.set(`*:${h.port}`, { host: '0.0.0.0', port: h.port, backends: h.backends });
-    if (!this.warnedUdp && [...routes.virtual, ...routes.hostPorts].some((r) => r.protocol === 'udp')) {
-      this.warnedUdp = true;
-      this.logger.warn('UDP service ports are not proxied yet');
+    if (!routes.virtual.length && !routes.hostPorts.length && !routes.dns) {
+      await this.unserve();
+      this.lease.release();
+      this.standby = false;
+      return;
     }
+    if (!(await this.lease.acquire())) {
+      if (!this.standby) this.logger.info('the cluster’s services on this host are served by another berth agent');
+      this.standby = true;
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        if (this.latest) void this.apply(this.latest);
+      }, this.retryMs).unref();
+      return;
+    }
+    if (this.standby) this.logger.info('serving the cluster’s services on this host');
+    this.standby = false;
+    const wanted = new Map<string, Wanted>();
+    for (const v of routes.virtual)
+      if (!(routes.dns && v.ip === routes.dns.ip && v.port === 53))
+        wanted.set(`${v.protocol}/${v.ip}:${v.port}`, { host: v.ip, ...v });
+    for (const h of routes.hostPorts) wanted.set(`${h.protocol}/*:${h.port}`, { host: '0.0.0.0', ...h });
     const ips = new Set([...wanted.values()].map((w) => w.host).filter((h) => h !== '0.0.0.0'));
     if (routes.dns) ips.add(routes.dns.ip);
     for (const ip of ips)
@@ -71,24 +105,16 @@ export class ServiceProxy {
         l.server.close();
         this.listeners.delete(key);
       }
-    for (const [key, w] of wanted) {
-      const have = this.listeners.get(key);
-      if (have) {
-        have.backends = w.backends;
-        continue;
+    for (const [key, r] of this.relays)
+      if (!wanted.has(key)) {
+        r.close();
+        this.relays.delete(key);
       }
-      const l: Listener = { server: createServer(), backends: w.backends, next: 0 };
-      l.server.on('connection', (client) => this.forward(l, client));
-      await new Promise<void>((resolve) => {
-        l.server.once('error', (e) => {
-          this.logger.warn({ address: key, err: String(e) }, 'service port not served');
-          resolve();
-        });
-        l.server.listen(w.port, w.host, () => {
-          this.listeners.set(key, l);
-          resolve();
-        });
-      });
+    for (const [key, w] of wanted) {
+      const have = w.protocol === 'tcp' ? this.listeners.get(key) : this.relays.get(key);
+      if (have instanceof UdpRelay) have.setBackends(w.backends);
+      else if (have) have.backends = w.backends;
+      else await this.open(key, w);
     }
     await this.dns
       .apply(routes.dns)
@@ -98,6 +124,23 @@ export class ServiceProxy {
         await this.ips.remove(ip).catch(() => undefined);
         this.addresses.delete(ip);
       }
+  }
+
+  private async open(key: string, w: Wanted): Promise<void> {
+    const refused = (e: unknown) => this.logger.warn({ address: key, err: String(e) }, 'service port not served');
+    if (w.protocol === 'udp') {
+      await UdpRelay.open(w.host, w.port, w.backends).then((r) => void this.relays.set(key, r), refused);
+      return;
+    }
+    const l: Listener = { server: createServer(), backends: w.backends, next: 0 };
+    l.server.on('connection', (client) => this.forward(l, client));
+    await new Promise<void>((resolve) => {
+      l.server.once('error', (e) => resolve(refused(e)));
+      l.server.listen(w.port, w.host, () => {
+        this.listeners.set(key, l);
+        resolve();
+      });
+    });
   }
 
   private forward(l: Listener, client: Socket): void {
@@ -121,11 +164,21 @@ export class ServiceProxy {
     upstream.pipe(client);
   }
 
-  /** Stops serving and takes its addresses off the bridge. */
+  /** Stops serving, takes its addresses off the host, and leaves the lease to another agent. */
   async close(): Promise<void> {
+    this.latest = undefined;
     await this.applying;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    await this.unserve();
+    this.lease.release();
+  }
+
+  private async unserve(): Promise<void> {
     for (const l of this.listeners.values()) l.server.close();
     this.listeners.clear();
+    for (const r of this.relays.values()) r.close();
+    this.relays.clear();
     this.dns.close();
     for (const ip of this.addresses) await this.ips.remove(ip).catch(() => undefined);
     this.addresses.clear();
