@@ -8,6 +8,7 @@ import {
   LOCAL_AGENT_ENV,
   LocalAgent,
   defaults,
+  KUBE_CLUSTER_ATTRIBUTE,
   loadKeys,
   type AuthMode,
   type BerthConfig,
@@ -239,6 +240,12 @@ withAgentOptions(program.command('agent'))
   .option('--data-dir <dir>', 'where the agent keeps images, snapshots and task state', '/var/lib/berth-agent')
   .option('--availability-zone <az>', 'the ecs.availability-zone attribute', 'local-1a')
   .option('--attribute <key=value>', 'a custom attribute (repeatable)', collect, {})
+  .addOption(
+    new Option(
+      '--kube-cluster <name>',
+      'the Kubernetes cluster this host is a node of (hosts of cluster default are nodes of default already; none: not a node)',
+    ).choices(['default', 'none']),
+  )
   .addOption(logLevelOption('info'))
   .action(async (o: Record<string, unknown>) => {
     const why = agentUnavailable(o.runtime as string);
@@ -256,7 +263,10 @@ withAgentOptions(program.command('agent'))
         fargate: o.fargate === true,
         dataDir: resolve(o.dataDir as string),
         availabilityZone: o.availabilityZone as string,
-        attributes: o.attribute as Record<string, string>,
+        attributes: {
+          ...(o.attribute as Record<string, string>),
+          ...(o.kubeCluster ? { [KUBE_CLUSTER_ATTRIBUTE]: o.kubeCluster as string } : {}),
+        },
         // As the AWS tools take them: needed when berth runs with --auth strict.
         ...(process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY
           ? {

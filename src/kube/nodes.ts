@@ -109,10 +109,11 @@ export async function syncNodes(deps: KubeDeps, cluster: string, source: HostSou
         .map((e) => [metaOf(e.value.object).annotations?.[HOST_ID_ANNOTATION] ?? '', e] as const),
     );
     for (const h of hosts) {
-      const name = nodeName(h, (names.get(h.name) ?? 0) > 1);
       const e = existing.get(h.id);
       existing.delete(h.id);
       const prev = e?.value.object;
+      // A node keeps its name when another host of the same hostname joins later.
+      const name = prev ? (metaOf(prev).name ?? '') : nodeName(h, (names.get(h.name) ?? 0) > 1);
       const status = nodeStatus(h, name, prev?.['status'] as Record<string, unknown> | undefined, now);
       const spec = lifecycleTaints((prev?.['spec'] ?? {}) as NodeSpec, h.connected, now);
       if (prev && JSON.stringify(status) === JSON.stringify(prev['status']) && spec === prev['spec']) continue;

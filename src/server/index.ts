@@ -6,3 +6,4 @@ export * from './local-agent.js';
 export type { TopReply, TopRow } from './top-endpoint.js';
 export * from './version.js';
 export * from './kubeconfig.js';
+export { KUBE_CLUSTER_ATTRIBUTE } from '../wire/index.js';

@@ -1,11 +1,12 @@
 import {
   AgentSessions,
   containerInstances,
+  FLEET,
   type ContainerInstanceRecord,
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
 import type { Clock, Logger } from '../kernel/index.js';
-import { NO_ROUTES } from '../wire/index.js';
+import { KUBE_CLUSTER_ATTRIBUTE, NO_ROUTES } from '../wire/index.js';
 import {
   KUBE_CLUSTER,
   PodHosts,
@@ -20,6 +21,10 @@ import {
 /** The ECS cluster whose container instances are the Kubernetes cluster's nodes (the local agent's). */
 export const NODE_POOL = 'default';
 
+/** The Kubernetes cluster a host is a node of: its agent's `--kube-cluster`, else `default` for the hosts of the node pool. */
+const kubeClusterOf = (i: ContainerInstanceRecord) =>
+  i.attributes.find((a) => a.name === KUBE_CLUSTER_ATTRIBUTE)?.value ?? (i.cluster === NODE_POOL ? KUBE_CLUSTER : '');
+
 /**
  * Kubernetes over the default region: its objects in the region's store, its pods sent to the
  * hosts of the ECS cluster `default` through the agent gateway (as the gateway's other face),
@@ -28,25 +33,32 @@ export const NODE_POOL = 'default';
 export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: Logger, sessions: AgentSessions) {
   const deps: KubeDeps = { store: controlPlane.store, clock, logger };
   const pods = new PodHosts(deps, KUBE_CLUSTER, logger);
+  // The ECS cluster each node's host joined, whose agent session serves it.
+  const poolOf = new Map<string, string>();
   const hosts: HostSource = {
-    hosts: () =>
-      controlPlane.store
-        .read((tx) => tx.list(containerInstances, { prefix: `${NODE_POOL}/` }))
-        .map((e) => e.value as ContainerInstanceRecord)
-        .filter((i) => i.status === 'ACTIVE')
-        .map((i) => ({
-          id: i.id,
-          name: i.hostname ?? i.id,
-          cpu: i.registeredResources.cpu,
-          memory: i.registeredResources.memory,
-          connected: i.agentConnected,
-          ...(i.address ? { address: i.address } : {}),
-          ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
-        })),
+    hosts: () => {
+      const nodes = new Map<string, ContainerInstanceRecord>();
+      for (const e of controlPlane.store.read((tx) => tx.list(containerInstances))) {
+        const i = e.value as ContainerInstanceRecord;
+        // A host of several pools has a row in each: the one of its own cluster, not the fleet's.
+        if (i.cluster !== FLEET && i.status === 'ACTIVE' && kubeClusterOf(i) === KUBE_CLUSTER) nodes.set(i.id, i);
+      }
+      poolOf.clear();
+      for (const i of nodes.values()) poolOf.set(i.id, i.cluster);
+      return [...nodes.values()].map((i) => ({
+        id: i.id,
+        name: i.hostname ?? i.id,
+        cpu: i.registeredResources.cpu,
+        memory: i.registeredResources.memory,
+        connected: i.agentConnected,
+        ...(i.address ? { address: i.address } : {}),
+        ...(i.agentVersion ? { agentVersion: i.agentVersion } : {}),
+      }));
+    },
   };
   // A node's agent session, through which its pods' output is read and commands run.
   const sessionOf = (hostId: string) => {
-    const session = sessions.get(NODE_POOL, hostId);
+    const session = sessions.get(poolOf.get(hostId) ?? NODE_POOL, hostId);
     if (!session) throw new Error(`the agent of node host ${hostId} is not connected`);
     return session;
   };

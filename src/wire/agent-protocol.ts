@@ -25,6 +25,8 @@ export const AGENT_PATH = '/agent/v1';
  * letters, digits, `-` and `_`), so no user ever lists or targets them.
  */
 export const FARGATE_FLEET = '~fargate';
+/** The attribute of a host whose agent was told `berth agent --kube-cluster NAME` (`none`: not a node). */
+export const KUBE_CLUSTER_ATTRIBUTE = 'berth.kube-cluster';
 
 const attribute = z.object({ name: z.string().min(1).max(128), value: z.string().max(128).optional() });
 
