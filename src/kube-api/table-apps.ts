@@ -1,4 +1,4 @@
-import type { KubeObject } from '../kube/index.js';
+import { metaOf, type KubeObject } from '../kube/index.js';
 import { AGE, humanDuration, NAME, type Column } from './table-columns.js';
 
 /** The columns of the workload kinds' tables (apps/v1, batch/v1). */
@@ -132,6 +132,21 @@ APPS_COLUMNS.DaemonSet = [
       );
     },
   },
+  AGE,
+];
+
+APPS_COLUMNS.ControllerRevision = [
+  NAME,
+  {
+    name: 'Controller',
+    type: 'string',
+    description: 'The set whose revision it is.',
+    cell: (o) => {
+      const c = (metaOf(o).ownerReferences ?? []).find((r) => r.controller);
+      return c ? `${c.kind.toLowerCase()}.${c.apiVersion.split('/')[0] ?? ''}/${c.name}` : '<none>';
+    },
+  },
+  { name: 'Revision', type: 'integer', description: 'The revision number.', cell: (o) => o['revision'] ?? 0 },
   AGE,
 ];
 

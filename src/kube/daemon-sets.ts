@@ -4,6 +4,7 @@ import { DAEMON_SET, NODE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { isActive, isAvailable, isReady, ownedBy, templateHash } from './owners.js';
 import { scaled } from './apps-rules.js';
+import { recordRevision } from './controller-revisions.js';
 import { affinityFits, untolerated, type Toleration } from './pod-placement.js';
 
 const HASH = 'controller-revision-hash';
@@ -12,6 +13,7 @@ type DaemonSpec = {
   template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
   updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
   minReadySeconds?: number;
+  revisionHistoryLimit?: number;
 };
 
 /** The tolerations the DaemonSet controller gives its pods: daemons stay through a node's troubles. */
@@ -64,6 +66,19 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
     .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
     .map((e) => e.value.object)
     .filter((p) => ownedBy(p, uid) && isActive(p));
+  await recordRevision(
+    deps,
+    cluster,
+    {
+      set: ds,
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      template: spec.template ?? {},
+      hash,
+      historyLimit: spec.revisionHistoryLimit ?? 10,
+    },
+    new Set(pods.map((p) => metaOf(p).labels?.[HASH] ?? '')),
+  );
   const byNode = new Map<string, KubeObject[]>();
   for (const p of pods) {
     const node = (p['spec'] as { nodeName?: string }).nodeName ?? '';

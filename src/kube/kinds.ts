@@ -15,6 +15,7 @@ import { CRD } from './crd-kind.js';
 import { defaultTolerations, stampTaints, taintCauses } from './pod-placement.js';
 import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
+import { CONTROLLER_REVISION } from './controller-revision-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
@@ -237,6 +238,7 @@ export const KINDS: readonly KindDef[] = [
   DEPLOYMENT,
   DAEMON_SET,
   STATEFUL_SET,
+  CONTROLLER_REVISION,
   JOB,
   CRON_JOB,
   HPA,

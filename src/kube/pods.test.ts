@@ -209,8 +209,10 @@ describe('Kubernetes pods', () => {
     // A second host of the same hostname joins: it gets a name of its own, the first keeps its.
     await syncNodes(deps, 'c', { hosts: () => [host(), host({ id: 'h2abcdef' })] });
     const hostnames = (n: string) =>
-      (getObject(deps, { cluster: 'c', kind: NODE }, n)['status'] as { addresses: { type: string; address: string }[] })
-        .addresses.filter((a) => a.type === 'Hostname')
+      (
+        getObject(deps, { cluster: 'c', kind: NODE }, n)['status'] as { addresses: { type: string; address: string }[] }
+      ).addresses
+        .filter((a) => a.type === 'Hostname')
         .map((a) => a.address);
     assert.deepEqual(hostnames('box'), ['box']);
     assert.deepEqual(hostnames('box-h2abcd'), ['box-h2abcd']);

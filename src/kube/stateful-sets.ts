@@ -1,5 +1,6 @@
 import { scaled } from './apps-rules.js';
 import type { KubeDeps } from './deps.js';
+import { recordRevision } from './controller-revisions.js';
 import { recordEvent } from './events.js';
 import { POD, STATEFUL_SET } from './kinds.js';
 import { createUnlessExists } from './objects.js';
@@ -18,6 +19,7 @@ type StatefulSpec = {
   podManagementPolicy?: string;
   updateStrategy?: { type?: string; rollingUpdate?: { partition?: number | string } };
   minReadySeconds?: number;
+  revisionHistoryLimit?: number;
   ordinals?: { start?: number };
   selector?: { matchLabels?: Record<string, string> };
   volumeClaimTemplates?: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: object }[];
@@ -46,13 +48,28 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
   const replicas = spec.replicas ?? 1;
   const start = spec.ordinals?.start ?? 0;
   const ordered = spec.podManagementPolicy !== 'Parallel';
-  const revision = `${name}-${templateHash(spec.template)}`;
+  const hash = templateHash(spec.template);
+  const revision = `${name}-${hash}`;
   const pods = new Map<number, KubeObject>();
   for (const e of deps.store.read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))) {
     const p = e.value.object;
     const m = ownedBy(p, uid) ? /-(\d{1,9})$/.exec(metaOf(p).name ?? '') : null;
     if (m && metaOf(p).name === `${name}-${m[1] as string}`) pods.set(Number(m[1]), p);
   }
+  await recordRevision(
+    deps,
+    cluster,
+    {
+      set: sts,
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      template: spec.template ?? {},
+      hash,
+      historyLimit: spec.revisionHistoryLimit ?? 10,
+    },
+    // A pod's label names its revision, `<set>-<hash>`.
+    new Set([...pods.values()].map((p) => (metaOf(p).labels?.[HASH] ?? '').slice(name.length + 1))),
+  );
   const remove = (p: KubeObject) =>
     deleteOwnedPod(
       deps,
