@@ -38,7 +38,10 @@ export async function recordRevision(
     .map((e) => e.value.object)
     .filter((r) => ownedBy(r, uid));
   const newest = Math.max(0, ...mine.map(revisionOf));
-  const current = mine.find((r) => metaOf(r).name === name);
+  const data = { spec: { template: { ...(owner.template as object), $patch: 'replace' } } };
+  // Its own name, or another revision of the same data (one a client made).
+  const same = JSON.stringify(data);
+  const current = mine.find((r) => metaOf(r).name === name) ?? mine.find((r) => JSON.stringify(r['data']) === same);
   let number = current ? revisionOf(current) : newest + 1;
   if (!current) {
     const labels = (owner.template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {};
@@ -53,15 +56,17 @@ export async function recordRevision(
         ...(changeCause ? { annotations: { 'kubernetes.io/change-cause': changeCause } } : {}),
         ownerReferences: [ownerReference(owner.set, owner.apiVersion, owner.kind)],
       },
-      data: { spec: { template: { ...(owner.template as object), $patch: 'replace' } } },
+      data,
       revision: number,
     });
   } else if (number < newest) {
     number = newest + 1;
-    await updateObject(deps, scope, name, (r) => ({ ...r, revision: number })).catch(() => undefined);
+    await updateObject(deps, scope, metaOf(current).name as string, (r) => ({ ...r, revision: number })).catch(
+      () => undefined,
+    );
   }
   const old = mine
-    .filter((r) => metaOf(r).name !== name && !liveHashes.has(metaOf(r).labels?.[HASH] ?? ''))
+    .filter((r) => r !== current && !liveHashes.has(metaOf(r).labels?.[HASH] ?? ''))
     .sort((a, b) => revisionOf(a) - revisionOf(b));
   for (const r of old.slice(0, Math.max(0, old.length - owner.historyLimit)))
     await deleteObject(deps, scope, metaOf(r).name as string).catch(() => undefined);

@@ -51,6 +51,68 @@ describe('[sig-apps] [sig-network] [sig-node] conformance of the workloads’ AP
     );
   });
 
+  it('[sig-apps] ControllerRevision [Serial] should manage the lifecycle of a ControllerRevision', async () => {
+    const ds = '/apis/apps/v1/namespaces/default/daemonsets';
+    const path = '/apis/apps/v1/namespaces/default/controllerrevisions';
+    const byLabel = (sel: string) => api.ok('GET', `${path}?labelSelector=${encodeURIComponent(sel)}`);
+    await api.ok('POST', ds, {
+      metadata: { name: 'e2e-cr-ds' },
+      spec: {
+        selector: { matchLabels: { 'daemonset-name': 'e2e-cr-ds' } },
+        template: { ...template('x'), metadata: { labels: { 'daemonset-name': 'e2e-cr-ds' } } },
+      },
+    });
+    // The set's first revision, found by its pods' labels.
+    const first = (
+      await eventually(
+        () => byLabel('daemonset-name=e2e-cr-ds'),
+        (l) => l.items.length === 1,
+      )
+    ).items[0];
+    assert.equal(first.metadata.ownerReferences[0].kind, 'DaemonSet');
+    await api.ok(
+      'PATCH',
+      `${path}/${first.metadata.name}`,
+      { metadata: { labels: { 'e2e-cr': 'patched' } } },
+      'application/merge-patch+json',
+    );
+    // A revision made by a client, with the same data and the next number.
+    const made = await api.ok('POST', path, {
+      metadata: {
+        name: `${first.metadata.name}-new`,
+        labels: { 'daemonset-name': 'e2e-cr-ds' },
+        ownerReferences: first.metadata.ownerReferences,
+      },
+      data: first.data,
+      revision: first.revision + 1,
+    });
+    assert.equal(made.revision, first.revision + 1);
+    assert.equal((await byLabel('daemonset-name=e2e-cr-ds')).items.length, 2);
+    await api.ok('DELETE', `${path}?labelSelector=e2e-cr%3Dpatched`);
+    assert.deepEqual(names(await byLabel('daemonset-name=e2e-cr-ds')), [made.metadata.name]);
+    const got = await api.ok('GET', `${path}/${made.metadata.name}`);
+    got.metadata.labels['e2e-cr'] = 'updated';
+    await api.ok('PUT', `${path}/${made.metadata.name}`, got);
+    // A new template: a new revision beside the client's (which the controller took as its own).
+    await api.ok(
+      'PATCH',
+      ds + '/e2e-cr-ds',
+      { spec: { template: { spec: { terminationGracePeriodSeconds: 1 } } } },
+      'application/strategic-merge-patch+json',
+    );
+    await eventually(
+      () => byLabel('daemonset-name=e2e-cr-ds'),
+      (l) => l.items.length === 2,
+    );
+    await api.ok('DELETE', `${path}?labelSelector=e2e-cr%3Dupdated`);
+    const left = (await byLabel('daemonset-name=e2e-cr-ds')).items;
+    assert.deepEqual(
+      left.map((r: { revision: number }) => r.revision),
+      [first.revision + 2],
+    );
+    await api.ok('DELETE', `${ds}/e2e-cr-ds`);
+  });
+
   it('[sig-apps] CronJob should support CronJob API operations', async () => {
     const path = '/apis/batch/v1/namespaces/default/cronjobs';
     const cj = {
