@@ -70,10 +70,10 @@ describe('Kubernetes over three agents', () => {
     () => fx.imageUri,
   );
   const sh = (script: string) => ({ name: 'main', image: fx.imageUri, command: ['sh', '-c', script] });
-  /** The pid of the process holding the host's lease of the service addresses (from `ss`). */
+  /** The pid of the process holding the host's lease of the service addresses (from `ss`; Node pads the abstract name with NULs, which ss prints as @). */
   const leaseHolder = async () =>
     /users:\(\("[^"]*",pid=(\d+)/.exec(
-      (await execFileP('ss', ['-xlpn'])).stdout.split('\n').find((l) => l.includes(' @berth-service-proxy ')) ?? '',
+      (await execFileP('ss', ['-xlpn'])).stdout.split('\n').find((l) => / @berth-service-proxy[@\s]/.test(l)) ?? '',
     )?.[1];
   const cmdline = (pid: string | undefined) => {
     try {
@@ -183,7 +183,7 @@ describe('Kubernetes over three agents', () => {
             terminationGracePeriodSeconds: 0,
             containers: [
               sh(
-                'until wget -q -T 2 -O - http://web.default.svc.cluster.local/; do sleep 1; done; ' +
+                'until wget -q -O - http://web.default.svc.cluster.local/; do sleep 1; done; ' +
                   'while true; do sleep 1; done',
               ),
             ],
@@ -207,18 +207,29 @@ describe('Kubernetes over three agents', () => {
       .split('\n')
       .map((l) => l.split('=') as [string, string]);
     assert.deepEqual(pods.map(([, n]) => n).sort(), [local, nodeA, nodeB].sort(), 'one pod on each node');
-    for (const [pod] of pods)
+    for (const [pod, node] of pods)
       await until(
         `${pod} reached web`,
         () => k.ok(['logs', pod]),
-        (v) => v === 'served-by-web\n',
-      );
+        (v) => v.split('\n').includes('served-by-web'),
+      ).catch(async (e: Error) => {
+        const agentsSaid = agents.map((a) => a.output().slice(-1500)).join('\n---\n');
+        throw new Error(`${e.message} on ${node}\n${await k.ok(['get', 'pods', '-o', 'wide'])}\n${agentsSaid}`);
+      });
     // The agents that hold the lease stop: the local agent, standing by, takes over.
     for (const a of agents) await a.stop();
-    await until(
+    const holder = await until(
       'the local agent holding the lease',
-      async () => cmdline(await leaseHolder()).join(' '),
-      (v) => v.includes(' local-agent '),
+      async () => String(await leaseHolder()),
+      (v) => cmdline(v).join(' ').includes(' local-agent '),
+    );
+    // It serves the Service's cluster IP and port (the address on the host's loopback).
+    const clusterIP = await jsonpath(['get', 'svc', 'web'], '{.spec.clusterIP}');
+    await until(
+      'the local agent listening on the Service’s address',
+      async () =>
+        (await execFileP('ss', ['-tlpn'])).stdout.split('\n').find((l) => l.includes(` ${clusterIP}:80 `)) ?? '',
+      (v) => v.includes(`pid=${holder},`),
     );
     await k.ok(
       ['apply', '-f', '-'],
@@ -226,7 +237,7 @@ describe('Kubernetes over three agents', () => {
         pinned(
           'client',
           local,
-          'for i in 1 2 3 4 5; do wget -q -T 2 -O - http://web/ && exit 0; sleep 1; done; exit 1',
+          'for i in 1 2 3 4 5; do wget -q -O - http://web/ && exit 0; sleep 1; done; exit 1',
           'Never',
         ),
       ),
