@@ -125,6 +125,32 @@ describe('exec sessions on the agent', () => {
     assert.equal(p?.hungUp, true);
   });
 
+  it('attaches to the container’s own process: no command, its stdin left as it is without input', async () => {
+    const { runtime, sent, sessions } = setup();
+    const attach = (container: string) =>
+      sessions.start({
+        type: 'exec-start',
+        sessionId: SESSION,
+        taskId: ID,
+        container,
+        command: [],
+        tty: true,
+        stdin: false,
+        attach: true,
+      });
+    await attach('side');
+    assert.deepEqual(
+      sent.map((m) => (m.type === 'exec-exit' ? m.error : m.type)),
+      ['container side is not running'],
+    );
+    await attach('main');
+    assert.deepEqual(runtime.calls.slice(-1), [`attach main tty`]);
+    const p = runtime.streams[0];
+    assert.equal(p?.ended, false, 'an attached process’s stdin is not closed for the client');
+    sessions.input({ type: 'exec-input', sessionId: SESSION, resize: { width: 80, height: 25 } });
+    assert.deepEqual(p?.sizes, [{ width: 80, height: 25 }]);
+  });
+
   it("connects to a port in the workload's network for port-forward, and says why it cannot", async () => {
     const { runtime, sent, sessions, connects } = setup();
     const forward = (port: number, taskId = ID) =>

@@ -7,7 +7,7 @@ import type { ContainerRuntime } from './runtime/runtime.js';
 import type { LocalTask } from './task-state.js';
 
 export interface ExecSessionsDeps {
-  runtime: Pick<ContainerRuntime, 'openExec'>;
+  runtime: Pick<ContainerRuntime, 'openExec' | 'openAttach'>;
   /** Connects to a port of a workload's network (port-connection.ts; a twin in tests). */
   connect(host: string, port: number): Promise<ExecProcess>;
   /** Where the workloads' directories are (`<id>/containers/<name>/bundle/config.json`). */
@@ -58,6 +58,13 @@ export class ExecSessions {
     const c = task && Object.hasOwn(task.containers, m.container) ? task.containers[m.container] : undefined;
     if (!task || !c) return fail(`container not found ("${m.container}")`);
     if (c.state !== 'running') return fail(`container ${m.container} is not running`);
+    if (m.attach) {
+      try {
+        return this.attach(m, await this.deps.runtime.openAttach(c.runtimeId, m.tty));
+      } catch (e) {
+        return fail(`failed to attach to container ${m.container}: ${(e as Error).message}`);
+      }
+    }
     if (m.command.length === 0) return fail('no command given');
     const dir = join(this.deps.tasksDir, m.taskId, 'containers', m.container);
     let own: Record<string, unknown>;
@@ -94,8 +101,9 @@ export class ExecSessions {
       this.live.delete(m.sessionId);
       this.deps.send({ type: 'exec-exit', sessionId: m.sessionId, code });
     });
-    // No input coming: the command reads end-of-file at once (a terminal's command waits for keys).
-    if (!m.stdin && !m.tty) p.end();
+    // No input coming: the command reads end-of-file at once (a terminal's command waits for keys;
+    // an attached process's stdin is its own, not the client's to close).
+    if (!m.stdin && !m.tty && !m.attach) p.end();
   }
 
   input(m: ExecInput): void {

@@ -206,7 +206,7 @@ export class TaskRunner {
     });
     const st = this.task.containers[c.name];
     if (!st) return;
-    const created = this.deps.runtime.create(this.host.id(c.name), bundle, d);
+    const created = this.deps.runtime.create(this.host.id(c.name), bundle, d, c.stdio);
     this.images.kick();
     await created;
     if (!(await this.images.confirm(c.image, image))) {

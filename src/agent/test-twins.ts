@@ -65,6 +65,12 @@ export class FakeRuntime implements ContainerRuntime {
     this.streams.push(p);
     return p;
   }
+  async openAttach(id: string, tty: boolean): Promise<ExecProcess> {
+    this.calls.push(`attach ${this.name(id)}${tty ? ' tty' : ''}`);
+    const p = new FakeExecProcess({}, '');
+    this.streams.push(p);
+    return p;
+  }
   async exitStatus(dir: string): Promise<ExitStatus | undefined> {
     return [...this.containers.values()].find((c) => c.dir === dir)?.exit;
   }

@@ -19,6 +19,7 @@ const SUBRESOURCES: Readonly<
   Record<string, { name: string; kind: { group: string; version: string; kind: string }; verbs: string[] }[]>
 > = {
   pods: [
+    { name: 'attach', kind: { group: '', version: 'v1', kind: 'PodAttachOptions' }, verbs: ['create', 'get'] },
     { name: 'eviction', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] },
     { name: 'exec', kind: { group: '', version: 'v1', kind: 'PodExecOptions' }, verbs: ['create', 'get'] },
     { name: 'log', kind: { group: '', version: 'v1', kind: 'Pod' }, verbs: ['get'] },

@@ -45,7 +45,41 @@ export function execTarget(p: PodTarget, q: URLSearchParams) {
   return { hostId: p.hostId, taskId: p.taskId, container, command, ...io };
 }
 
-export type ExecTarget = ReturnType<typeof execTarget>;
+/**
+ * What an attach request asks for: the container's own process (no command); stdin and tty only
+ * as far as the container holds them (its spec's `stdin` and `tty`).
+ */
+export function attachTarget(p: PodTarget, q: URLSearchParams) {
+  const spec = p.pod['spec'] as { containers: Container[]; initContainers?: Container[] };
+  const io = {
+    stdin: queryFlag(q, 'stdin'),
+    stdout: queryFlag(q, 'stdout'),
+    stderr: queryFlag(q, 'stderr'),
+    tty: queryFlag(q, 'tty'),
+  };
+  if (!io.stdin && !io.stdout && !io.stderr) throw bad('you must specify at least 1 of stdin, stdout, stderr');
+  const name = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]?.name : undefined);
+  if (!name)
+    throw bad(
+      `a container name must be specified for pod ${p.name}, choose one of: [${spec.containers.map((c) => c.name).join(' ')}]`,
+    );
+  const c = [...(spec.initContainers ?? []), ...spec.containers].find((x) => x.name === name);
+  if (!c) throw bad(`container ${name} is not valid for pod ${p.name}`);
+  return {
+    hostId: p.hostId,
+    taskId: p.taskId,
+    container: name,
+    command: [] as string[],
+    attach: true,
+    ...io,
+    stdin: io.stdin && c.stdin === true,
+    tty: io.tty && c.tty === true,
+  };
+}
+
+type Container = { name: string; stdin?: boolean; tty?: boolean };
+
+export type ExecTarget = ReturnType<typeof execTarget> & { attach?: boolean };
 
 /** The exit's Status on the error channel: Success, or the kubelet's NonZeroExitCode with the code. */
 export function exitStatus(command: string[], outcome: { code: number } | { error: string }): object {
@@ -79,7 +113,7 @@ export function parseSize(data: Buffer): TerminalSize | undefined {
 }
 
 /**
- * `pods/<name>/exec` (kubectl exec) once upgraded: the command runs on the pod's node through its
+ * `pods/<name>/exec` (kubectl exec) or `attach` (kubectl attach, run -it) once upgraded: the command runs on the pod's node through its
  * agent; input, output and resizes go through as channels, and the exit ends the stream with a
  * Status on the error channel.
  */
@@ -90,14 +124,23 @@ export function runExec(ws: WebSocket, source: PodExecSource, t: ExecTarget): vo
   const end = (outcome: { code: number } | { error: string }) => {
     if (ended) return;
     ended = true;
-    frame(ERROR, Buffer.from(JSON.stringify(exitStatus(t.command, outcome))));
+    // An attach ends as its process or its client does, with no code of the process's to tell.
+    const status = t.attach && 'code' in outcome ? { code: 0 } : outcome;
+    frame(ERROR, Buffer.from(JSON.stringify(exitStatus(t.command, status))));
     ws.close(1000);
   };
   let handle: ExecHandle;
   try {
     handle = source.open(
       t.hostId,
-      { taskId: t.taskId, container: t.container, command: t.command, tty: t.tty, stdin: t.stdin },
+      {
+        taskId: t.taskId,
+        container: t.container,
+        command: t.command,
+        tty: t.tty,
+        stdin: t.stdin,
+        ...(t.attach ? { attach: true } : {}),
+      },
       {
         output: (stream, data) => {
           if (ended) return;

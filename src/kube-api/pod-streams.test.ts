@@ -84,6 +84,11 @@ describe('pods/exec over websockets', () => {
       });
     await pod('p', ['main']);
     await pod('two', ['a', 'b']);
+    await createObject(deps, scope, {
+      kind: 'Pod',
+      metadata: { name: 'shell' },
+      spec: { nodeName: 'box', containers: [{ name: 'main', image: 'app', stdin: true, stdinOnce: true, tty: true }] },
+    });
     hosts = new PodHosts(deps, 'c');
     server.on(
       'upgrade',
@@ -165,6 +170,40 @@ describe('pods/exec over websockets', () => {
     assert.deepEqual(s.frames, [], 'stderr was not asked for');
   });
 
+  it('attaches to a container’s own process: its stdin and terminal as far as the container holds them', async () => {
+    const before = exec.requests.length;
+    const s = await connect('shell/attach?stdin=true&stdout=true&stderr=true&tty=true');
+    s.ws.send(Buffer.concat([Buffer.of(0), Buffer.from('ls')]));
+    s.ws.send(Buffer.concat([Buffer.of(4), Buffer.from('{"Width":90,"Height":20}')]));
+    s.ws.send(Buffer.of(255, 0));
+    await s.closed;
+    assert.deepEqual(exec.requests[before], {
+      hostId: 'h1',
+      taskId: workloadIdOf(getObject(deps, scope, 'shell')),
+      container: 'main',
+      command: [],
+      tty: true,
+      stdin: true,
+      attach: true,
+    });
+    // The end of the attached process is no command's failure: Success, whatever its code.
+    assert.deepEqual(
+      s.frames.map((f) => [f[0], f.subarray(1).toString()]),
+      [
+        [2, 'ready\n'],
+        [1, 'LS'],
+        [3, JSON.stringify({ metadata: {}, status: 'Success' })],
+      ],
+    );
+    assert.deepEqual(exec.sizes.at(-1), { width: 90, height: 20 });
+    // A container with no stdin or terminal of its own: the client's are not passed on.
+    const plain = await connect('p/attach?stdin=true&stdout=true&tty=true');
+    plain.ws.close();
+    await plain.closed;
+    assert.equal(exec.requests[before + 1]?.stdin, false);
+    assert.equal(exec.requests[before + 1]?.tty, false);
+  });
+
   it("refuses before the upgrade with the API server's words", async () => {
     const cases: [string, number, RegExp][] = [
       ['nope/exec?command=sh&stdout=true', 404, /pods \\?"nope\\?" not found/],
@@ -176,7 +215,9 @@ describe('pods/exec over websockets', () => {
         /a container name must be specified for pod two, choose one of: \[a b\]/,
       ],
       ['p/exec?command=sh&stdout=true&container=zz', 400, /container zz is not valid for pod p/],
-      ['p/attach?stdout=true', 405, /pods\/attach is not implemented in berth yet/],
+      ['p/proxy', 405, /pods\/proxy is not implemented in berth yet/],
+      ['p/attach', 400, /you must specify at least 1 of stdin, stdout, stderr/],
+      ['p/attach?stdout=true&container=zz', 400, /container zz is not valid for pod p/],
     ];
     for (const [path, status, message] of cases)
       await assert.rejects(connect(path), (e: Error & { status?: number }) => {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BerthError, invalidParameter } from '../kernel/index.js';
 import { POD, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
-import { EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
+import { attachTarget, EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
 import { podTarget, type PodTarget } from './pod-target.js';
 import {
   forwardedPorts,
@@ -35,7 +35,7 @@ const bad = (message: string) => invalidParameter(message, { reason: 'malformed'
 
 /**
  * The streaming subresources of pods, which are protocol upgrades and never reach the plugin's
- * routes: `exec` over a websocket (channel protocols v5/v4), `portforward` over SPDY/3.1 (raw, or
+ * routes: `exec` and `attach` over a websocket (channel protocols v5/v4), `portforward` over SPDY/3.1 (raw, or
  * tunnelled in a websocket as kubectl 1.30+ asks first). Requests are checked before the upgrade,
  * so kubectl prints the API server's words for a missing pod or container.
  */
@@ -66,7 +66,7 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     const hosts = o.pods?.(cluster);
     const source = o.exec;
     if (!deps || !hosts || !source) return refuse(socket, noClusterStatus(cluster));
-    if (verb !== 'exec' && verb !== 'portforward')
+    if (verb !== 'exec' && verb !== 'attach' && verb !== 'portforward')
       return refuse(
         socket,
         statusOf(
@@ -78,10 +78,10 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const upgrade = (p: PodTarget) => {
-      if (verb === 'exec') {
-        const t = execTarget(p, url.searchParams);
+      if (verb === 'exec' || verb === 'attach') {
+        const t = verb === 'exec' ? execTarget(p, url.searchParams) : attachTarget(p, url.searchParams);
         if (!websocket || !offered.some((x) => EXEC_PROTOCOLS.includes(x)))
-          throw bad(`berth serves exec over websockets (${EXEC_PROTOCOLS.join(', ')}); SPDY is not implemented`);
+          throw bad(`berth serves ${verb} over websockets (${EXEC_PROTOCOLS.join(', ')}); SPDY is not implemented`);
         return wss.handleUpgrade(req, socket, head, (ws) => runExec(ws, source, t));
       }
       if (websocket && offered.includes(PORT_FORWARD_TUNNEL)) {

@@ -29,6 +29,9 @@ export interface Container {
   restartPolicy?: string;
   terminationMessagePath?: string;
   terminationMessagePolicy?: string;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
 }
 
 export interface Probe {

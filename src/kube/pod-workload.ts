@@ -113,6 +113,9 @@ function containerOf(
       containerPort: p.containerPort,
       protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
     })),
+    ...(c.stdin || c.tty
+      ? { stdio: { stdin: c.stdin === true, stdinOnce: c.stdinOnce === true, tty: c.tty === true } }
+      : {}),
     // A pod ends when its containers have (with restarts, never): each one counts.
     essential: !init,
     startAfter: init

@@ -50,6 +50,12 @@ export interface ExecRequest {
   /** Whether input follows; without it the command's stdin is closed at once. */
   stdin: boolean;
   /**
+   * Instead of a command (then empty): the container's own process (kubectl attach), its output
+   * from now on, input to its stdin when it holds one open; the session ends when the process
+   * does or the client leaves (then the process runs on).
+   */
+  attach?: boolean;
+  /**
    * Instead of a command (then empty): a TCP connection to this port in the workload's network
    * (kubectl port-forward), its bytes the session's output and input, its close the exit (code 0).
    */

@@ -147,6 +147,11 @@ export const containerSpecSchema = z.object({
       protocol: z.enum(['tcp', 'udp']),
     }),
   ),
+  /**
+   * The process's stdin held open for clients to attach to (Kubernetes' stdin; with stdinOnce it
+   * closes when the first client leaves) and a terminal (tty): its own process, not an exec's.
+   */
+  stdio: z.object({ stdin: z.boolean(), stdinOnce: z.boolean(), tty: z.boolean() }).optional(),
   /** The workload stops when an essential container exits. */
   essential: z.boolean(),
   startAfter: z.array(z.object({ container: z.string(), condition: z.enum(START_CONDITIONS) })),

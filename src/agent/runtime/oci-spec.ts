@@ -158,7 +158,8 @@ export function buildSpec(s: SpecInput): Json {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      // A terminal's other end is conmon's (given -t): attached clients read and write it.
+      terminal: c.stdio?.tty === true,
       user: { uid: s.user.uid, gid: s.user.gid },
       args: sec.init ? ['/dev/init', '--', ...args] : args,
       env: [...env].map(([k, v]) => `${k}=${v}`),

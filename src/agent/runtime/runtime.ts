@@ -3,11 +3,16 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { processAlive } from '../../kernel/index.js';
+import type { ContainerSpec } from '../../wire/index.js';
 import { startThroughFifo } from './exec-fifo.js';
 import { run } from './exec.js';
+import { openAttach } from './attach.js';
 import { spawnExec, type ExecProcess } from './exec-process.js';
 import { awaitCreated, spawnConmon, type MonitorPaths } from './conmon.js';
 import { WarmMonitors } from './warm-monitors.js';
+
+/** A container's stdin and terminal, held by its monitor for attached clients. */
+export type Stdio = NonNullable<ContainerSpec['stdio']>;
 
 export interface RuntimeOptions {
   /** The OCI runtime binary: `runc` by default, `crun` where the host's cgroup layout allows it. */
@@ -52,7 +57,7 @@ export const containerFiles = (dir: string) => ({
 export interface ContainerRuntime {
   /** Whether the runtime mounts a container's overlay root itself (else the agent mounts it). */
   readonly mountsRootOverlay: boolean;
-  create(id: string, bundle: string, dir: string): Promise<void>;
+  create(id: string, bundle: string, dir: string, stdio?: Stdio): Promise<void>;
   start(id: string): Promise<void>;
   kill(id: string, signal: 'TERM' | 'KILL' | string): Promise<void>;
   /** The runtime's state of a container (`created`, `running`, `stopped`), or undefined for none. */
@@ -65,6 +70,8 @@ export interface ContainerRuntime {
    * `process` is its OCI process, written to `processFile` for the runtime to read.
    */
   openExec(id: string, process: object, processFile: string, tty: boolean): Promise<ExecProcess>;
+  /** Attaches to a running container's own process through its monitor (kubectl attach). */
+  openAttach(id: string, tty: boolean): Promise<ExecProcess>;
   /** The exit status recorded in a container's directory, once it has exited. */
   exitStatus(dir: string): Promise<ExitStatus | undefined>;
   /** After a container that never started is deleted: clears what its monitor left in `dir`. */
@@ -180,13 +187,17 @@ export class Runtime implements ContainerRuntime {
     this.socketDirMade = true;
   }
 
-  /** Creates the container under conmon, ready to start; rejects with the runtime's own words. */
-  async create(id: string, bundle: string, dir: string): Promise<void> {
+  /**
+   * Creates the container under conmon, ready to start; rejects with the runtime's own words.
+   * With `stdio`, conmon holds its stdin open for attached clients and is its terminal's other end.
+   */
+  async create(id: string, bundle: string, dir: string, stdio?: Stdio): Promise<void> {
     // A warm monitor is taken and let go before this returns its promise: the work the caller
     // starts meanwhile (asking the registry) does not delay it.
     this.socketDir();
-    // The gate takes the id and the bundle as one line each: anything else is made the cold way.
-    const warm = /[\r\n]/.test(id + bundle) ? undefined : this.warm?.take(dir);
+    // The gate takes the id and the bundle as one line each: anything else is made the cold way,
+    // as is a container with stdio of its own (a warm monitor was started without it).
+    const warm = /[\r\n]/.test(id + bundle) || stdio ? undefined : this.warm?.take(dir);
     if (warm) {
       warm.go(id, bundle);
       try {
@@ -197,8 +208,15 @@ export class Runtime implements ContainerRuntime {
       }
       return;
     }
+    const io = stdio
+      ? [...(stdio.stdin ? ['--stdin'] : []), ...(stdio.stdin && !stdio.stdinOnce ? ['--leave-stdin-open'] : [])]
+      : [];
     await awaitCreated(
-      spawnConmon(this.conmonArgs({ id, runtime: this.runtimePath, bundle, dir, runtimeArgs: this.runtimeArgs })),
+      spawnConmon([
+        ...this.conmonArgs({ id, runtime: this.runtimePath, bundle, dir, runtimeArgs: this.runtimeArgs }),
+        ...io,
+        ...(stdio?.tty ? ['--terminal'] : []),
+      ]),
     );
   }
 
@@ -254,6 +272,11 @@ export class Runtime implements ContainerRuntime {
     const p = spawnExec(this.o.binary, this.rt, id, processFile, tty);
     p.onExit(() => void rm(processFile, { force: true }));
     return p;
+  }
+
+  openAttach(id: string, tty: boolean): Promise<ExecProcess> {
+    // conmon's link to the bundle, where its attach socket and control FIFO are.
+    return openAttach(join(this.o.socketDir, id), tty);
   }
 
   /** The exit status conmon recorded, once the container has exited. */
