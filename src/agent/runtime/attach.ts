@@ -21,6 +21,7 @@ const RESIZE = 1;
 export async function openAttach(bundle: string, tty: boolean): Promise<ExecProcess> {
   const socket = new SeqpacketSocket();
   const ending = exitOnce();
+  let resizing = Promise.resolve();
   const outputs: ((stream: 'stdout' | 'stderr', data: Buffer) => void)[] = [];
   socket.on('data', (packet: Buffer) => {
     const tag = packet[0];
@@ -57,7 +58,10 @@ export async function openAttach(bundle: string, tty: boolean): Promise<ExecProc
       if (tty) socket.write(Buffer.of(4));
       else socket.end();
     },
-    resize: (size: TerminalSize) => void resizeTerminal(bundle, size),
+    // In order: kubectl sends a size one larger and then the real one, to make the program redraw.
+    resize: (size: TerminalSize) => {
+      resizing = resizing.then(() => resizeTerminal(bundle, size));
+    },
     hangUp: close,
   };
 }
