@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { waitUntilTasksStopped } from '@aws-sdk/client-ecs';
+import { startAgentFixture, waitOpts, type AgentFixture } from './agent-fixture.js';
 import { kubectlFor, kubeTools } from './kube-helpers.js';
 
 // kubectl attach and kubectl run -it: a container's own process, its stdin held open and its
-// terminal kept by its monitor on berth's agent.
-describe('kubectl attach to a pod’s container on berth’s agent', () => {
+// terminal kept by its monitor on berth's agent (and an ECS container's, as docker run -i -t).
+describe('stdin and terminals of containers: kubectl attach, run -it, ECS interactive and pseudoTerminal', () => {
   let fx: AgentFixture;
   let k: Awaited<ReturnType<typeof kubectlFor>>;
   before(async () => {
@@ -91,5 +92,34 @@ describe('kubectl attach to a pod’s container on berth’s agent', () => {
     const late = await k.kubectl(['attach', 'reader']);
     assert.notEqual(late.code, 0);
     assert.match(late.stderr, /cannot attach a container in a completed pod; current phase is Succeeded/);
+  });
+
+  it('gives an ECS container with pseudoTerminal a terminal, and with interactive a stdin left open', async () => {
+    await fx.register('tty', [
+      {
+        name: 'term',
+        image: fx.imageUri,
+        essential: false,
+        memory: 32,
+        pseudoTerminal: true,
+        // A moment before it ends: what a terminal holds when its last writer exits may be lost.
+        command: ['sh', '-c', 'tty; sleep 1'],
+      },
+      {
+        name: 'in',
+        image: fx.imageUri,
+        essential: true,
+        memory: 32,
+        interactive: true,
+        // A read on a closed stdin (docker run without -i) returns at once; on one held open it waits.
+        command: ['sh', '-c', 'a=$(date +%s); read -t 2 line; echo waited $(($(date +%s) - a))'],
+      },
+    ]);
+    const arn = await fx.runTask('tty');
+    await waitUntilTasksStopped(waitOpts(fx), { tasks: [arn] });
+    const term = (await fx.logs(arn, 'term')).stdout;
+    assert.match(term, /^\/dev\/pts\/\d+/, term);
+    const waited = (await fx.logs(arn, 'in')).stdout;
+    assert.match(waited, /^waited [1-9]/, waited);
   });
 });

@@ -174,6 +174,23 @@ describe('an ECS task as the neutral workload', () => {
     );
   });
 
+  it('gives a container its stdin held open (interactive) and a terminal (pseudoTerminal), as docker run -i -t does', () => {
+    const spec = ecsWorkload(
+      task(),
+      td({
+        containerDefinitions: [
+          { name: 'a', image: 'a', interactive: true, pseudoTerminal: true },
+          { name: 'b', image: 'b', pseudoTerminal: true },
+          { name: 'c', image: 'c' },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      spec.containers.map((c) => c.stdio),
+      [{ stdin: true, stdinOnce: false, tty: true }, { stdin: false, stdinOnce: false, tty: true }, undefined],
+    );
+  });
+
   it('says when a task cannot start: volumes berth does not serve, awslogs options Docker refuses', () => {
     const rexray = ecsWorkload(
       task(),

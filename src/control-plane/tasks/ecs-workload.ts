@@ -152,6 +152,10 @@ function containerSpec(c: Json, all: Json[], t: TaskRecord, networkMode: string)
           protocol: pm.protocol === 'udp' ? ('udp' as const) : ('tcp' as const),
         };
       }),
+    // As docker run -i and -t: stdin held open (for ever: ECS attaches no client) and a terminal.
+    ...(c.interactive === true || c.pseudoTerminal === true
+      ? { stdio: { stdin: c.interactive === true, stdinOnce: false, tty: c.pseudoTerminal === true } }
+      : {}),
     essential: c.essential !== false,
     startAfter: ((c.dependsOn ?? []) as Json[]).map((d) => ({
       container: String(d.containerName),
