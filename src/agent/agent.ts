@@ -34,11 +34,14 @@ import { ClusterDns } from './cluster-dns.js';
 import { HostLease } from './host-lease.js';
 import { loopbackAddresses } from './runtime/network.js';
 import { parseResolvConf } from './runtime/resolv-conf.js';
+import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
 
 /** The host's own resolvers, for the cluster DNS to pass questions outside its zone on to. */
 const hostResolvers = async () =>
   parseResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => '')).nameservers;
-import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
+
+/** How long a stopping agent waits for the host's service addresses to be given back. */
+const STOP_GRACE_MS = 3000;
 
 export type { AgentConfig } from './agent-config.js';
 
@@ -356,11 +359,15 @@ export class Agent {
     void this.tickAll(touched).catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed'));
   }
 
-  stop(): void {
+  /**
+   * Stops (its containers run on); resolves once the service addresses it took on the host are
+   * given back and its lease of them let go, within a few seconds at most.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.ws?.close();
     this.taskEndpoint.close();
-    void this.services.close();
+    await Promise.race([this.services.close(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
   }
 }

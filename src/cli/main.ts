@@ -296,10 +296,12 @@ async function startAgentOrExit(options: AgentOptions, logger: Logger, prefix: s
 }
 
 /** SIGINT and SIGTERM stop the agent and the process (its containers run on); the stop, for other triggers. */
-function stopOnSignals(agent: { stop(): void }): () => void {
+function stopOnSignals(agent: { stop(): Promise<void> }): () => void {
+  let stopping = false;
   const stop = () => {
-    agent.stop();
-    process.exit(0);
+    if (stopping) return;
+    stopping = true;
+    void agent.stop().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

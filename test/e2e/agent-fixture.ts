@@ -147,6 +147,9 @@ export async function startAgentFixture(
     },
     async dispose() {
       await fx.berth.dispose().catch(() => undefined);
+      // A local agent still on its way out (its berth killed, not stopped) may yet make its
+      // directories again: the data directory goes once it has left.
+      for (let i = 0; i < 200 && localAgentRunning(); i++) await new Promise((r) => setTimeout(r, 50));
       await cleanupAgentLeftovers(join(fx.berth.dataDir, 'agent'));
       rmSync(fx.berth.dataDir, { recursive: true, force: true });
       image.dispose();
