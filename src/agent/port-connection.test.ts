@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { connectPort } from './port-connection.js';
 
@@ -22,6 +22,35 @@ describe('port connections for port-forward', () => {
       assert.equal(await exited, 0);
       assert.equal(out, 'echo:ping');
     } finally {
+      server.close();
+    }
+  });
+
+  it('closes a connection whose far end reads nothing once what waits for it passes the limit', async () => {
+    const held: Socket[] = [];
+    // The far end takes the connection and never reads from it.
+    const server = createServer((s) => {
+      s.pause();
+      held.push(s);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const p = await connectPort('127.0.0.1', port);
+      const exited = new Promise<number>((r) => p.onExit(r));
+      const chunk = Buffer.alloc(1024 * 1024);
+      let sent = 0;
+      let done = false;
+      void exited.then(() => (done = true));
+      // Far more than the limit, unless the connection is closed first.
+      for (; sent < 256 * 1024 * 1024 && !done; sent += chunk.length) {
+        p.write(chunk);
+        if (sent % (8 * 1024 * 1024) === 0) await new Promise((r) => setImmediate(r));
+      }
+      assert.equal(await exited, 0);
+      assert.ok(sent < 256 * 1024 * 1024, `cut after ${sent} bytes`);
+    } finally {
+      for (const s of held) s.destroy();
       server.close();
     }
   });

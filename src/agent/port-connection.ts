@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { exitOnce, type ExecProcess } from './runtime/exec-process.js';
+import { exitOnce, MAX_UNWRITTEN_BYTES, type ExecProcess } from './runtime/exec-process.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -28,7 +28,8 @@ export function connectPort(host: string, port: number, timeoutMs = CONNECT_TIME
         onOutput: (l) => sock.on('data', (d: Buffer) => l('stdout', d)),
         onExit: ending.onExit,
         write: (d) => {
-          if (sock.writable) sock.write(d);
+          if (sock.writableLength > MAX_UNWRITTEN_BYTES) sock.destroy();
+          else if (sock.writable) sock.write(d);
         },
         end: () => sock.end(),
         resize: () => undefined,

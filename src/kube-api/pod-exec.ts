@@ -17,6 +17,13 @@ const ERROR = 3;
 const RESIZE = 4;
 const CLOSE = 255;
 
+/**
+ * Output waiting for a client that does not read it, at most: past this a stream is cut (its
+ * command hung up on, its connections closed), so a container that writes faster than its
+ * client reads cannot make berth hold its output without end.
+ */
+export const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+
 /** One message of the channel protocols: the channel's byte, then its data. */
 export const sendOnChannel = (ws: WebSocket, channel: number, data: Buffer) =>
   ws.send(Buffer.concat([Buffer.of(channel), data]));
@@ -144,6 +151,12 @@ export function runExec(ws: WebSocket, source: PodExecSource, t: ExecTarget): vo
       {
         output: (stream, data) => {
           if (ended) return;
+          if (ws.bufferedAmount > MAX_UNREAD_BYTES) {
+            // The error channel would wait behind what is unread: the stream is cut.
+            ended = true;
+            ws.terminate();
+            return;
+          }
           if (stream === 'stdout' ? t.stdout : t.stderr) frame(stream === 'stdout' ? STDOUT : STDERR, data);
         },
         exit: end,

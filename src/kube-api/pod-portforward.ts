@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { PodExecSource } from '../kube/index.js';
-import { sendOnChannel } from './pod-exec.js';
+import { MAX_UNREAD_BYTES, sendOnChannel } from './pod-exec.js';
 import type { PodTarget } from './pod-target.js';
 import { SpdySession, type SpdyStream, type SpdyTransport } from './spdy.js';
 
@@ -108,7 +108,8 @@ function forward(
 
 /** Over a websocket (`SPDY/3.1+portforward.k8s.io`): each binary message is a piece of the SPDY stream. */
 export function portForwardOverWebsocket(ws: WebSocket, source: PodExecSource, p: PodTarget): void {
-  const session = portForwardSession({ write: (d) => ws.send(d), close: () => ws.close(1000) }, source, p);
+  const write = (d: Buffer) => (ws.bufferedAmount > MAX_UNREAD_BYTES ? ws.terminate() : ws.send(d));
+  const session = portForwardSession({ write, close: () => ws.close(1000) }, source, p);
   ws.on('message', (d: Buffer) => session.receive(d));
   ws.on('close', () => session.close());
   ws.on('error', () => ws.terminate());
@@ -122,7 +123,8 @@ export function portForwardOverSocket(socket: Duplex, head: Buffer, source: PodE
     'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
       `X-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`,
   );
-  const session = portForwardSession({ write: (d) => socket.write(d), close: () => socket.end() }, source, p);
+  const write = (d: Buffer) => void (socket.writableLength > MAX_UNREAD_BYTES ? socket.destroy() : socket.write(d));
+  const session = portForwardSession({ write, close: () => socket.end() }, source, p);
   if (head.length) session.receive(head);
   socket.on('data', (d: Buffer) => session.receive(d));
   socket.on('close', () => session.close());
@@ -147,7 +149,8 @@ export function forwardedPorts(q: URLSearchParams): number[] {
  * channel the port number (2 bytes, little-endian). The stream ends when every connection has.
  */
 export function portForwardOverChannels(ws: WebSocket, source: PodExecSource, p: PodTarget, ports: number[]): void {
-  const frame = (channel: number, data: Buffer) => sendOnChannel(ws, channel, data);
+  const frame = (channel: number, data: Buffer) =>
+    ws.bufferedAmount > MAX_UNREAD_BYTES ? ws.terminate() : sendOnChannel(ws, channel, data);
   let open = ports.length;
   const handles = ports.map((port, i) => {
     const portBytes = Buffer.of(port & 0xff, port >> 8);

@@ -30,6 +30,7 @@ class EchoExec implements PodExecSource {
   readonly requests: (ExecRequest & { hostId: string })[] = [];
   readonly sizes: TerminalSize[] = [];
   hungUp = 0;
+  flooded = 0;
   open(hostId: string, q: ExecRequest, l: ExecListener) {
     this.requests.push({ hostId, ...q });
     // As the agent session's channels do: a session that ended takes nothing more.
@@ -39,7 +40,16 @@ class EchoExec implements PodExecSource {
       l.exit(o);
     };
     if (q.port === 1) exit({ error: 'connect ECONNREFUSED' });
-    else if (q.port === undefined) l.output('stderr', Buffer.from('ready\n'));
+    else if (q.command[0] === 'flood') {
+      // A command whose output never stops: 1 MiB at a time until it is hung up on.
+      const chunk = Buffer.alloc(1024 * 1024, 120);
+      const tick = setInterval(() => {
+        // (256 MiB at most, so that a server that never cuts it fails the test, not the machine.)
+        if (ended || this.flooded >= 256 * 1024 * 1024) return clearInterval(tick);
+        this.flooded += chunk.length;
+        l.output('stdout', chunk);
+      }, 1);
+    } else if (q.port === undefined) l.output('stderr', Buffer.from('ready\n'));
     return {
       write: (d: Buffer) => l.output('stdout', Buffer.from(d.toString().toUpperCase())),
       eof: () => exit({ code: q.port ? 0 : 3 }),
@@ -202,6 +212,26 @@ describe('pods/exec over websockets', () => {
     await plain.closed;
     assert.equal(exec.requests[before + 1]?.stdin, false);
     assert.equal(exec.requests[before + 1]?.tty, false);
+  });
+
+  it('cuts the stream of a client that does not read: what waits for it stays bounded, the command is hung up on', async () => {
+    const hungUp = exec.hungUp;
+    const { port } = new URL(url);
+    const socket = tcpConnect(Number(port), '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(
+      `GET ${new URL(url).pathname}/p/exec?command=flood&stdout=true HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n` +
+        'Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' +
+        'Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n',
+    );
+    // Read nothing: the output piles up on the server's side.
+    socket.pause();
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    for (let i = 0; i < 200 && exec.hungUp === hungUp; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(exec.hungUp, hungUp + 1, 'the command was hung up on');
+    assert.ok(exec.flooded < 64 * 1024 * 1024, `held at most the limit and the socket's buffers: ${exec.flooded}`);
+    socket.resume();
+    await closed;
   });
 
   it("refuses before the upgrade with the API server's words", async () => {

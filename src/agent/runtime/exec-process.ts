@@ -38,6 +38,12 @@ export function exitOnce() {
   };
 }
 
+/**
+ * Input waiting for a command (or connection) that does not read it, at most: past this the
+ * session is hung up on, so a client cannot make the agent hold what it sends without end.
+ */
+export const MAX_UNWRITTEN_BYTES = 16 * 1024 * 1024;
+
 /** How long a command hung up on may take before it is killed. */
 const HANG_UP_GRACE_MS = 5000;
 
@@ -99,14 +105,17 @@ export function spawnExec(
     },
     onExit,
     write: (d) => {
-      if (!p.stdin.writableEnded) p.stdin.write(d);
+      if (p.stdin.writableEnded) return;
+      if (p.stdin.writableLength > MAX_UNWRITTEN_BYTES) hangUp();
+      else p.stdin.write(d);
     },
     end: () => p.stdin.end(),
     resize: () => undefined,
-    hangUp: (graceMs = HANG_UP_GRACE_MS) => {
-      if (ending.exited) return;
-      p.kill('SIGHUP'); // runc passes it to the command
-      later(() => p.kill('SIGKILL'), graceMs);
-    },
+    hangUp,
   };
+  function hangUp(graceMs = HANG_UP_GRACE_MS): void {
+    if (ending.exited) return;
+    p.kill('SIGHUP'); // runc passes it to the command
+    later(() => p.kill('SIGKILL'), graceMs);
+  }
 }
