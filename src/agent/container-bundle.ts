@@ -6,7 +6,8 @@ import type { TaskNetwork } from './runtime/network.js';
 import { buildSpec } from './runtime/oci-spec.js';
 import { mountRootfs } from './runtime/rootfs.js';
 import type { ImageUsers } from './runtime/users.js';
-import { containerBinds, writeVolumeFiles } from './runtime/volumes.js';
+import { containerBinds } from './runtime/volumes.js';
+import { writeVolumeFiles } from './runtime/volume-files.js';
 import { etcBinds } from './task-setup.js';
 
 export interface BundleInput {

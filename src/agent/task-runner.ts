@@ -4,6 +4,7 @@ import type { PullBehavior } from './images/image-store.js';
 import { imageAuthorization, PullFailure, TaskImages, type ImageSource } from './task-images.js';
 import { runtimeMessage, type ContainerRuntime, type ExitStatus } from './runtime/runtime.js';
 import type { ImageUsers } from './runtime/users.js';
+import { withUpdatedFiles } from './volume-updates.js';
 import { networkProber, type NetworkProber } from './net-probes.js';
 import { runProbes } from './probes.js';
 import { planRestart } from './restarts.js';
@@ -76,7 +77,16 @@ export class TaskRunner {
     this.task.spec = {
       ...this.task.spec,
       desired: spec.desired,
-      sandbox: { ...this.task.spec.sandbox, ...(grace !== undefined ? { stopGraceMs: grace } : {}) },
+      sandbox: {
+        ...this.task.spec.sandbox,
+        volumes: withUpdatedFiles(
+          this.task.spec.sandbox.volumes,
+          spec.sandbox.volumes,
+          { taskDir: this.host.writableRoot, sharedDir: this.deps.volumesDir },
+          (volume, err) => this.deps.logger.warn({ task: this.task.spec.id, volume, err }, 'volume not updated'),
+        ),
+        ...(grace !== undefined ? { stopGraceMs: grace } : {}),
+      },
       containers: withSentSecrets(this.task.spec, spec),
     };
   }

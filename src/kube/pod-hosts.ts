@@ -145,13 +145,17 @@ export class PodHosts {
     return [...new Set([old, host].filter((h): h is string => Boolean(h)))];
   }
 
-  /** The hosts of pods held in the namespace of a ConfigMap or Secret that changed: they may start now. */
+  /**
+   * The hosts of pods in the namespace of a ConfigMap, Secret or claim that changed: a held pod
+   * may start now, and a running one's volume of its files is to follow (what a pod's spec does
+   * not change goes to no host: the feeds send only what differs).
+   */
   private heldOn(key: string): string[] {
     const prefix = this.configPrefixes.find((p) => key.startsWith(p));
-    if (!prefix || this.held.size === 0) return [];
+    if (!prefix) return [];
     const ns = key.slice(prefix.length).split('/')[0] as string;
     const hosts = new Set<string>();
-    for (const k of this.held.keys()) {
+    for (const k of this.pods.keys()) {
       const pod = this.pods.get(k);
       const node = pod && (pod['spec'] as { nodeName?: string }).nodeName;
       const h = node && metaOf(pod).namespace === ns ? this.hostOfNode.get(node) : undefined;

@@ -372,6 +372,42 @@ describe('Kubernetes pods on berth’s agent', () => {
     await k.ok(['delete', 'pod/configured', 'configmap/settings', 'secret/creds']);
   });
 
+  it('passes a ConfigMap’s change on to the files of a running pod’s volume', async () => {
+    await k.ok(['create', 'configmap', 'live', '--from-literal=color=blue']);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'live' },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', 'while true; do cat /etc/live/color; echo; sleep 1; done'],
+            volumeMounts: [{ name: 'live', mountPath: '/etc/live' }],
+          },
+        ],
+        volumes: [{ name: 'live', configMap: { name: 'live' } }],
+      },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(pod));
+    await until(
+      'the first color read',
+      () => k.ok(['logs', 'live']),
+      (v) => v.startsWith('blue\n'),
+    );
+    await k.ok(['patch', 'configmap', 'live', '-p', '{"data":{"color":"red","size":"2"}}']);
+    await until(
+      'the new color read by the same container',
+      () => k.ok(['logs', 'live']),
+      (v) => v.includes('red\n'),
+    );
+    assert.equal(await k.ok(['exec', 'live', '--', 'sh', '-c', 'cat /etc/live/size']), '2');
+    assert.equal(await jsonpath(['get', 'pod', 'live'], '{.status.containerStatuses[0].restartCount}'), '0');
+    await k.ok(['delete', 'pod/live', 'configmap/live']);
+  });
+
   it('restarts a crashing container with back-off: CrashLoopBackOff, its restarts counted, its last end kept', async () => {
     const pod = {
       apiVersion: 'v1',

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ContainerSpec } from '../../wire/index.js';
-import { containerBinds, volumeSource, writeVolumeFiles } from './volumes.js';
+import { updateVolumeFiles, writeVolumeFiles } from './volume-files.js';
+import { containerBinds, volumeSource } from './volumes.js';
 
 const dirs = { taskDir: '/agent/tasks/t1', sharedDir: '/agent/volumes' };
 
@@ -66,8 +67,13 @@ test('a files volume is written whole, read-only, and nothing goes outside it', 
   assert.deepEqual([...readFileSync(join(dir, 'sub/dir/b'))], [0, 1, 2]);
   // A second writer (another container of the workload) leaves the first copy as it is.
   writeVolumeFiles(dir, [{ path: 'other', content: '', mode: 0o644 }]);
-  assert.deepEqual(readdirSync(dir).sort(), ['a.conf', 'sub']);
-  for (const path of ['../escape', '/abs', 'a/../../b', 'a//b', './x']) {
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((n) => !n.startsWith('..'))
+      .sort(),
+    ['a.conf', 'sub'],
+  );
+  for (const path of ['../escape', '/abs', 'a/../../b', 'a//b', './x', '..data', '..x/y']) {
     const target = join(root, 'volumes', 'bad');
     assert.throws(
       () => writeVolumeFiles(target, [{ path, content: '', mode: 0o644 }]),
@@ -77,4 +83,43 @@ test('a files volume is written whole, read-only, and nothing goes outside it', 
     assert.deepEqual(readdirSync(join(root, 'volumes')), ['cfg'], 'nothing is left of a refused volume');
   }
   assert.deepEqual(readdirSync(root).sort(), ['volumes']);
+});
+
+test('a files volume changes in one step under its readers: ..data swapped, links made and removed', () => {
+  const root = mkdtempSync(join(tmpdir(), 'berth-vol-update-'));
+  try {
+    const dir = join(root, 'cfg');
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    writeVolumeFiles(dir, [
+      { path: 'color', content: b64('blue'), mode: 0o644 },
+      { path: 'old', content: b64('x'), mode: 0o644 },
+    ]);
+    assert.equal(readlinkSync(join(dir, 'color')), join('..data', 'color'));
+    const first = readlinkSync(join(dir, '..data'));
+    assert.equal(
+      updateVolumeFiles(dir, [
+        { path: 'color', content: b64('red'), mode: 0o644 },
+        { path: 'nested/size', content: b64('2'), mode: 0o600 },
+      ]),
+      true,
+    );
+    assert.equal(readFileSync(join(dir, 'color'), 'utf8'), 'red');
+    assert.equal(readFileSync(join(dir, 'nested', 'size'), 'utf8'), '2');
+    assert.equal(existsSync(join(dir, 'old')), false, 'a file no longer there goes');
+    assert.notEqual(readlinkSync(join(dir, '..data')), first);
+    assert.equal(existsSync(join(dir, first)), false, 'the old version goes');
+    assert.deepEqual(
+      readdirSync(dir)
+        .filter((n) => !n.startsWith('..'))
+        .sort(),
+      ['color', 'nested'],
+    );
+    // A directory of another layout (made before this one) is left alone.
+    const plain = join(root, 'plain');
+    mkdirSync(plain);
+    assert.equal(updateVolumeFiles(plain, [{ path: 'a', content: '', mode: 0o644 }]), false);
+    assert.deepEqual(readdirSync(plain), []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import type { VolumeFile } from './volume-files.js';
 import type { ContainerSpec, SandboxSpec } from '../../wire/index.js';
 
 export interface Bind {
@@ -12,7 +11,6 @@ export interface Bind {
 }
 
 type Volume = SandboxSpec['volumes'][number];
-type VolumeFile = Extract<Volume['source'], { type: 'files' }>['files'][number];
 
 export interface VolumeDirs {
   /** The task's own directory: its workload volumes live under it and go with it. */
@@ -53,38 +51,4 @@ export function containerBinds(container: ContainerSpec, volumes: readonly Volum
       return { destination: m.containerPath, source: volumeSource(v, dirs), readOnly: true, files: v.source.files };
     return { destination: m.containerPath, source: volumeSource(v, dirs), readOnly: m.readOnly };
   });
-}
-
-/** A relative path of plain segments (no `..`, `.` or empty ones), else an error: nothing is written outside the volume. */
-function segmentsOf(path: string): string[] {
-  const parts = path.split('/');
-  if (parts.some((p) => p === '' || p === '.' || p === '..'))
-    throw new Error(`volume file '${path}': not a relative path inside the volume`);
-  return parts;
-}
-
-/**
- * Makes a `files` volume's directory: every file written under a draft name that is then renamed
- * into place, so a container never sees half of a volume (and two containers making it at once
- * leave one whole copy).
- */
-export function writeVolumeFiles(dir: string, files: readonly VolumeFile[]): void {
-  const draft = `${dir}.draft-${randomBytes(4).toString('hex')}`;
-  try {
-    mkdirSync(draft, { recursive: true, mode: 0o755 });
-    for (const f of files) {
-      const target = join(draft, ...segmentsOf(f.path));
-      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
-      writeFileSync(target, Buffer.from(f.content, 'base64'), { mode: f.mode, flag: 'wx' });
-    }
-    mkdirSync(dirname(dir), { recursive: true });
-    try {
-      renameSync(draft, dir);
-    } catch (e) {
-      // Another container made it first: its copy stands.
-      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  } finally {
-    rmSync(draft, { recursive: true, force: true });
-  }
 }
