@@ -30,33 +30,10 @@ export const sendOnChannel = (ws: WebSocket, channel: number, data: Buffer) =>
 
 const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
 
-/** What an exec request asks for, checked against the pod as the API server checks it. */
-export function execTarget(p: PodTarget, q: URLSearchParams) {
-  const spec = p.pod['spec'] as { containers: { name: string }[]; initContainers?: { name: string }[] };
-  const command = q.getAll('command');
-  if (command.length === 0) throw bad('you must specify at least one command for the container');
-  const io = {
-    stdin: queryFlag(q, 'stdin'),
-    stdout: queryFlag(q, 'stdout'),
-    stderr: queryFlag(q, 'stderr'),
-    tty: queryFlag(q, 'tty'),
-  };
-  if (!io.stdin && !io.stdout && !io.stderr) throw bad('you must specify at least 1 of stdin, stdout, stderr');
-  const container = q.get('container') ?? (spec.containers.length === 1 ? spec.containers[0]?.name : undefined);
-  if (!container)
-    throw bad(
-      `a container name must be specified for pod ${p.name}, choose one of: [${spec.containers.map((c) => c.name).join(' ')}]`,
-    );
-  const names = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.name);
-  if (!names.includes(container)) throw bad(`container ${container} is not valid for pod ${p.name}`);
-  return { hostId: p.hostId, taskId: p.taskId, container, command, ...io };
-}
+type Container = { name: string; stdin?: boolean; tty?: boolean };
 
-/**
- * What an attach request asks for: the container's own process (no command); stdin and tty only
- * as far as the container holds them (its spec's `stdin` and `tty`).
- */
-export function attachTarget(p: PodTarget, q: URLSearchParams) {
+/** The streams and the container a request names, checked against the pod as the API server checks them. */
+function containerStreams(p: PodTarget, q: URLSearchParams) {
   const spec = p.pod['spec'] as { containers: Container[]; initContainers?: Container[] };
   const io = {
     stdin: queryFlag(q, 'stdin'),
@@ -70,21 +47,36 @@ export function attachTarget(p: PodTarget, q: URLSearchParams) {
     throw bad(
       `a container name must be specified for pod ${p.name}, choose one of: [${spec.containers.map((c) => c.name).join(' ')}]`,
     );
-  const c = [...(spec.initContainers ?? []), ...spec.containers].find((x) => x.name === name);
-  if (!c) throw bad(`container ${name} is not valid for pod ${p.name}`);
+  const container = [...(spec.initContainers ?? []), ...spec.containers].find((x) => x.name === name);
+  if (!container) throw bad(`container ${name} is not valid for pod ${p.name}`);
+  return { io, container };
+}
+
+/** What an exec request asks for. */
+export function execTarget(p: PodTarget, q: URLSearchParams) {
+  const command = q.getAll('command');
+  if (command.length === 0) throw bad('you must specify at least one command for the container');
+  const { io, container } = containerStreams(p, q);
+  return { hostId: p.hostId, taskId: p.taskId, container: container.name, command, ...io };
+}
+
+/**
+ * What an attach request asks for: the container's own process (no command); stdin and tty only
+ * as far as the container holds them (its spec's `stdin` and `tty`).
+ */
+export function attachTarget(p: PodTarget, q: URLSearchParams) {
+  const { io, container } = containerStreams(p, q);
   return {
     hostId: p.hostId,
     taskId: p.taskId,
-    container: name,
+    container: container.name,
     command: [] as string[],
     attach: true,
     ...io,
-    stdin: io.stdin && c.stdin === true,
-    tty: io.tty && c.tty === true,
+    stdin: io.stdin && container.stdin === true,
+    tty: io.tty && container.tty === true,
   };
 }
-
-type Container = { name: string; stdin?: boolean; tty?: boolean };
 
 export type ExecTarget = ReturnType<typeof execTarget> & { attach?: boolean };
 
