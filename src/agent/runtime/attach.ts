@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SeqpacketSocket } from 'node-unix-socket';
 import type { TerminalSize } from '../../wire/index.js';
 import { exitOnce, type ExecProcess } from './exec-process.js';
 
@@ -19,6 +18,10 @@ const RESIZE = 1;
  * A resize goes through conmon's control FIFO beside the socket.
  */
 export async function openAttach(bundle: string, tty: boolean): Promise<ExecProcess> {
+  // Loaded when first used: an agent on a platform without the native module runs all but attach.
+  const { SeqpacketSocket } = await import('node-unix-socket').catch((e: unknown) => {
+    throw new Error(`attaching needs the node-unix-socket module, which cannot be loaded here: ${String(e)}`);
+  });
   const socket = new SeqpacketSocket();
   const ending = exitOnce();
   let resizing = Promise.resolve();
