@@ -159,6 +159,28 @@ CORE_COLUMNS.Event = [
     cell: (o) => o['message'] ?? o['note'] ?? '',
   },
 ];
+CORE_COLUMNS.PriorityClass = [
+  NAME,
+  {
+    name: 'Value',
+    type: 'integer',
+    description: 'The priority of the pods of the class.',
+    cell: (o) => o['value'] ?? 0,
+  },
+  {
+    name: 'Global-Default',
+    type: 'boolean',
+    description: 'Whether pods that name no class are of this one.',
+    cell: (o) => o['globalDefault'] === true,
+  },
+  AGE,
+  {
+    name: 'PreemptionPolicy',
+    type: 'string',
+    description: 'Whether its pods may preempt others.',
+    cell: (o) => o['preemptionPolicy'] ?? '',
+  },
+];
 CORE_COLUMNS.Lease = [
   NAME,
   {

@@ -34,6 +34,7 @@ export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
 export { PodUsage, metricsRead } from './pod-usage.js';
 export { startHpaController } from './hpa.js';
 export { ensureStorageClass, LOCAL_PATH_CLASS } from './volume-binder.js';
+export { ensurePriorityClasses } from './priority-classes.js';
 export { startVolumeController } from './volume-controller.js';
 export { startDisruptionController } from './disruption.js';
 export { evictPod } from './eviction.js';

@@ -15,6 +15,7 @@ import { CRD } from './crd-kind.js';
 import { defaultTolerations, stampTaints, taintCauses } from './pod-placement.js';
 import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
+import { podPriority, PRIORITY_CLASS } from './priority-class-kind.js';
 import { CONTROLLER_REVISION } from './controller-revision-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
@@ -185,6 +186,7 @@ export const POD: KindDef = {
   keepsStatus: true,
   normalize: defaultPod,
   admit: defaultTolerations,
+  allocate: podPriority,
   validate: podCauses,
   validateUpdate: podUpdateCauses,
   mergeKeys: POD_MERGE_KEYS,
@@ -246,6 +248,7 @@ export const KINDS: readonly KindDef[] = [
   EVENT,
   EVENT_V1,
   LEASE,
+  PRIORITY_CLASS,
   CRD,
   POD_METRICS,
   NODE_METRICS,

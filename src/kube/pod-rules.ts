@@ -64,6 +64,8 @@ export interface PodSpec {
   topologySpreadConstraints?: unknown[];
   ephemeralContainers?: unknown[];
   securityContext?: Record<string, unknown>;
+  priority?: number;
+  preemptionPolicy?: string;
   [k: string]: unknown;
 }
 

@@ -10,6 +10,8 @@ import { isReady } from './owners.js';
 import { affinityFits, preference, taintWords, untolerated } from './pod-placement.js';
 import { placedOf, podAffinityProblem, podAffinityScore, type AffinityView } from './pod-affinity.js';
 import { spreadProblem, spreadScore } from './pod-spread.js';
+import { preemptionVictims, preemptionWords } from './pod-preemption.js';
+import { deleteObject } from './delete.js';
 
 /**
  * Kubernetes' default scheduler, the part berth does so far: a pending pod goes to a Ready,
@@ -18,7 +20,9 @@ import { spreadProblem, spreadScore } from './pod-spread.js';
  * (beside the pods already bound there), and that its bound persistent volumes are on; of those,
  * and that its inter-pod affinity and anti-affinity allow (pod-affinity.ts); of those, the most
  * preferred (preferred node and pod affinity, PreferNoSchedule taints), then the least requested.
- * A pod that fits nowhere is marked Unschedulable with the scheduler's message.
+ * A pod that fits nowhere is marked Unschedulable with the scheduler's message; when it fits
+ * nowhere for want of room only, pods of lower priority are preempted (pod-preemption.ts) and it
+ * is nominated to their node, placed there once they have gone.
  */
 interface Room {
   name: string;
@@ -71,8 +75,10 @@ function rooms(nodes: KubeObject[], pods: KubeObject[]): Map<string, Room> {
 export async function schedulePods(deps: KubeDeps, cluster: string): Promise<number> {
   const now = timestamp(deps);
   let events: [KubeObject, 'Normal' | 'Warning', string, string][] = [];
+  let preempted: { victim: KubeObject; by: KubeObject; node: string }[] = [];
   const bound = await deps.store.transact((tx) => {
     events = [];
+    preempted = [];
     const pods = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: POD }) });
     const nodes = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: NODE }) }).map((e) => e.value.object);
     const pending = pods.filter((e) => !specOf(e.value.object).nodeName && !metaOf(e.value.object).deletionTimestamp);
@@ -82,6 +88,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       pods.map((e) => e.value.object),
     );
     let bound = 0;
+    const placedPods = pods.map((e) => e.value.object).filter((p) => specOf(p).nodeName && !finished(p));
     // The pods placed (with their nodes' labels), for inter-pod affinity; bound ones join as they go.
     const nodeByName = new Map(nodes.map((n) => [metaOf(n).name ?? '', n]));
     const view: AffinityView = {
@@ -110,6 +117,8 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       const why = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
       let best: Room | undefined;
       let bestScore = 0;
+      // The nodes it failed on for want of room only: where preempting others may make some.
+      const short: Room[] = [];
       // A pod's bound volumes hold it to their node; a claim missing holds it everywhere.
       const claims = claimPlacement(tx, cluster, pod);
       // The nodes it could go to by its node affinity: the domains its spread constraints count over.
@@ -137,10 +146,18 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
           why(inter);
           continue;
         }
-        if (room.cpu < need.cpu) why('Insufficient cpu');
-        else if (room.memory < need.memory) why('Insufficient memory');
-        else if (room.pods < 1) why('Too many pods');
-        else {
+        const lacking =
+          room.cpu < need.cpu
+            ? 'Insufficient cpu'
+            : room.memory < need.memory
+              ? 'Insufficient memory'
+              : room.pods < 1
+                ? 'Too many pods'
+                : undefined;
+        if (lacking) {
+          why(lacking);
+          short.push(room);
+        } else {
           // The preferred first (affinity's weights, PreferNoSchedule taints), then the least requested.
           const score =
             preference(s, room.node) +
@@ -193,14 +210,30 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         ...(cordoned ? [`${cordoned} node(s) were unschedulable`] : []),
         ...(unready > 0 ? [`${unready} node(s) were not ready`] : []),
       ];
+      // Room made by preempting lower-priority pods (unless the victims of an earlier preemption
+      // are still on their way out of the node it was nominated to).
+      const nominated = prevStatus['nominatedNodeName'] as string | undefined;
+      const waiting =
+        nominated !== undefined &&
+        placedPods.some((p) => specOf(p).nodeName === nominated && metaOf(p).deletionTimestamp);
+      const preempt = waiting ? undefined : preemptionVictims(pod, need, short, placedPods, requests);
+      if (preempt) {
+        for (const v of preempt.victims) preempted.push({ victim: v, by: pod, node: preempt.node });
+        // The victims' room is not handed to another pending pod in this pass.
+        const room = free.get(preempt.node);
+        if (room) room.pods = Number.NEGATIVE_INFINITY;
+      }
+      const fitError = `0/${total} nodes are available: ${all.join(', ')}.`;
       const message =
         total === 0
           ? 'no nodes available to schedule pods'
-          : `0/${total} nodes are available: ${all.join(', ')}. preemption: not eligible due to preemptionPolicy=Never.`;
+          : preempt || waiting
+            ? fitError
+            : `${fitError} ${preemptionWords(pod, total, short.length)}`;
       const was = ((prevStatus['conditions'] ?? []) as { type: string; message?: string }[]).find(
         (c) => c.type === 'PodScheduled',
       );
-      if (was?.message === message) continue;
+      if (was?.message === message && !preempt) continue;
       events.push([pod, 'Warning', 'FailedScheduling', message]);
       tx.put(kubeObjects, {
         key: e.key,
@@ -209,6 +242,7 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
           status: {
             ...prevStatus,
             phase: 'Pending',
+            ...(preempt ? { nominatedNodeName: preempt.node } : {}),
             conditions: [
               ...others,
               {
@@ -228,5 +262,19 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
   });
   for (const [pod, type, reason, message] of events)
     await recordEvent(deps, cluster, pod, type, reason, message, 'default-scheduler');
+  // The victims go as any pod deleted goes (their grace period given), said on each.
+  for (const { victim, by, node } of preempted) {
+    const m = metaOf(victim);
+    await deleteObject(deps, { cluster, kind: POD, namespace: m.namespace ?? '' }, m.name ?? '').catch(() => undefined);
+    await recordEvent(
+      deps,
+      cluster,
+      victim,
+      'Normal',
+      'Preempted',
+      `Preempted by pod ${metaOf(by).uid ?? ''} on node ${node}`,
+      'default-scheduler',
+    );
+  }
   return bound;
 }

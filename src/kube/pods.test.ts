@@ -199,7 +199,7 @@ describe('Kubernetes pods', () => {
       )?.message;
     assert.equal(
       refused('too-big'),
-      '0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.',
+      '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.',
     );
     assert.match(refused('elsewhere') ?? '', /1 node\(s\) didn't match Pod's node affinity\/selector/);
     // The host goes away: its node does too; a disconnected host's node is not Ready.
@@ -291,7 +291,7 @@ describe('Kubernetes pods', () => {
     ).conditions.find((c) => c.type === 'PodScheduled')?.message;
     assert.equal(
       why,
-      "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) didn't match Pod's node affinity/selector. preemption: not eligible due to preemptionPolicy=Never.",
+      "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
     );
   });
 
@@ -427,7 +427,7 @@ describe('Kubernetes pods', () => {
     const st = getObject(deps, scope, 'waits')['status'] as { conditions: { type: string; message: string }[] };
     assert.equal(
       st.conditions.find((c) => c.type === 'PodScheduled')?.message,
-      '0/1 nodes are available: 1 node(s) were unschedulable. preemption: not eligible due to preemptionPolicy=Never.',
+      '0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
     );
     await updateObject(deps, nodes, 'box', (n) => ({ ...n, spec: { ...(n['spec'] as object), unschedulable: false } }));
     assert.equal(await schedulePods(deps, 'c'), 1);

@@ -35,6 +35,7 @@ import {
   startHpaController,
   ensureClusterDns,
   ensureStorageClass,
+  ensurePriorityClasses,
   startVolumeController,
   startDisruptionController,
   startPodControllers,
@@ -256,6 +257,7 @@ export async function startBerth(
     await ensureSystemNamespaces(kube.deps, KUBE_CLUSTER);
     await ensureClusterDns(kube.deps, KUBE_CLUSTER);
     await ensureStorageClass(kube.deps, KUBE_CLUSTER);
+    await ensurePriorityClasses(kube.deps, KUBE_CLUSTER);
     leaderWork.add('kubernetes namespaces', () => {
       const c = startNamespaceController(kube.deps, logger, () => [KUBE_CLUSTER]);
       return () => c.stop();

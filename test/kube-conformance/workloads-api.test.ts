@@ -113,6 +113,27 @@ describe('[sig-apps] [sig-network] [sig-node] conformance of the workloads’ AP
     await api.ok('DELETE', `${ds}/e2e-cr-ds`);
   });
 
+  it('[sig-scheduling] SchedulerPreemption [Serial] PriorityClass endpoints verify PriorityClass endpoints can be operated with different HTTP methods', async () => {
+    const path = '/apis/scheduling.k8s.io/v1/priorityclasses';
+    for (const [i, name] of ['p1', 'p2'].entries())
+      await api.ok('POST', path, { metadata: { name, labels: { 'pc-test': 'true' } }, value: 100 + i });
+    assert.equal((await api.ok('GET', `${path}/p1`)).value, 100);
+    const patched = await api.ok('PATCH', `${path}/p1`, { description: 'patched' }, 'application/merge-patch+json');
+    assert.equal(patched.description, 'patched');
+    const got = await api.ok('GET', `${path}/p2`);
+    got.description = 'updated';
+    const updated = await api.ok('PUT', `${path}/p2`, got);
+    assert.equal(updated.description, 'updated');
+    // The value may not change.
+    updated.value = 7;
+    assert.equal((await api.call('PUT', `${path}/p2`, updated)).status, 422);
+    assert.deepEqual(names(await api.ok('GET', `${path}?labelSelector=pc-test`)), ['p1', 'p2']);
+    await api.ok('DELETE', `${path}?labelSelector=pc-test`);
+    assert.deepEqual(names(await api.ok('GET', `${path}?labelSelector=pc-test`)), []);
+    // The system's classes are there from the start.
+    assert.equal((await api.ok('GET', `${path}/system-node-critical`)).value, 2000001000);
+  });
+
   it('[sig-apps] CronJob should support CronJob API operations', async () => {
     const path = '/apis/batch/v1/namespaces/default/cronjobs';
     const cj = {
