@@ -1,6 +1,6 @@
 import { JOB_SPEC, LABEL_SELECTOR, meta, OBJECT_META, type Message } from './protobuf-messages.js';
 
-/** Service, CronJob and autoscaling/v1 HorizontalPodAutoscaler, as kubectl's generators send them. */
+/** Service, CronJob, autoscaling/v1 HorizontalPodAutoscaler, evictions, budgets and PriorityClass, as kubectl's generators send them. */
 const DELETE_OPTIONS: Message = {
   1: { name: 'gracePeriodSeconds', type: 'int' },
   2: {
@@ -142,5 +142,13 @@ export const MORE_KINDS: Readonly<Record<string, Message>> = {
       name: 'status',
       type: { msg: Object.fromEntries([1, 3, 4, 5, 6].map((n) => [n, { name: `f${n}`, type: 'int' as const }])) },
     },
+  },
+  // kubectl create priorityclass.
+  'scheduling.k8s.io/v1/PriorityClass': {
+    ...meta,
+    2: { name: 'value', type: 'int' },
+    3: { name: 'globalDefault', type: 'bool' },
+    4: { name: 'description', type: 'string' },
+    5: { name: 'preemptionPolicy', type: 'string' },
   },
 };

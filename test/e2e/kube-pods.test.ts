@@ -408,6 +408,51 @@ describe('Kubernetes pods on berth’s agent', () => {
     await k.ok(['delete', 'pod/live', 'configmap/live']);
   });
 
+  it('preempts a lower-priority pod for a higher one that has no room: the victim deleted, the other placed', async () => {
+    const cores = Number(await jsonpath(['get', 'nodes'], '{.items[0].status.allocatable.cpu}'));
+    const sleeper = (name: string, cpu: string, extra: Record<string, unknown> = {}) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        containers: [
+          { name: 'main', image: fx.imageUri, command: ['sleep', '3600'], resources: { requests: { cpu } } },
+        ],
+        ...extra,
+      },
+    });
+    // The filler takes all but half a core; the urgent pod asks for a whole one.
+    await k.ok(['apply', '-f', '-'], JSON.stringify(sleeper('filler', `${cores * 1000 - 500}m`)));
+    await until(
+      'filler running',
+      () => jsonpath(['get', 'pod', 'filler'], '{.status.phase}'),
+      (v) => v === 'Running',
+    );
+    await k.ok(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name: 'urgent' },
+        value: 1000,
+      }),
+    );
+    await k.ok(['apply', '-f', '-'], JSON.stringify(sleeper('vip', '1', { priorityClassName: 'urgent' })));
+    await until(
+      'vip running where the filler was',
+      () => jsonpath(['get', 'pod', 'vip'], '{.status.phase} {.spec.priority}'),
+      (v) => v === 'Running 1000',
+      90,
+    );
+    assert.equal((await k.kubectl(['get', 'pod', 'filler'])).code, 1, 'the filler is gone');
+    assert.match(
+      await k.ok(['get', 'events', '--field-selector', 'reason=Preempted', '-o', 'jsonpath={.items[*].message}']),
+      /Preempted by pod [0-9a-f-]{36} on node \S+/,
+    );
+    await k.ok(['delete', 'pod/vip', 'priorityclass/urgent']);
+  });
+
   it('restarts a crashing container with back-off: CrashLoopBackOff, its restarts counted, its last end kept', async () => {
     const pod = {
       apiVersion: 'v1',

@@ -323,11 +323,16 @@ describe('kubectl against berth’s Kubernetes API', () => {
     assert.match(zone.stderr, /spec\.timeZone: Invalid value: "Mars\/Olympus": unknown time zone Mars\/Olympus/);
   });
 
-  it('keeps storage classes, claims, budgets (sent as protobuf), leases and events.k8s.io events', async () => {
+  it('keeps storage classes, claims, budgets and priority classes (sent as protobuf), leases and events.k8s.io events', async () => {
     assert.match(
       await ok(['get', 'storageclass']),
       /local-path \(default\)\s+local-path\.berth\.io\s+Delete\s+WaitForFirstConsumer/,
     );
+    assert.match(
+      await ok(['create', 'priorityclass', 'batch', '--value=-5', '--preemption-policy=Never', '--description=later']),
+      /priorityclass\.scheduling\.k8s\.io\/batch created/,
+    );
+    assert.match(await ok(['get', 'pc', 'batch']), /batch\s+-5\s+false\s+\d+s\s+Never/);
     const claim = {
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',
