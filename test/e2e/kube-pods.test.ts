@@ -417,7 +417,7 @@ describe('Kubernetes pods on berth’s agent', () => {
       spec: {
         terminationGracePeriodSeconds: 0,
         containers: [
-          { name: 'main', image: fx.imageUri, command: ['sleep', '3600'], resources: { requests: { cpu } } },
+          { name: 'main', image: fx.imageUri, command: ['sh', '-c', 'sleep 3600'], resources: { requests: { cpu } } },
         ],
         ...extra,
       },
