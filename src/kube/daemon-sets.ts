@@ -13,7 +13,6 @@ type DaemonSpec = {
   template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
   updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
   minReadySeconds?: number;
-  revisionHistoryLimit?: number;
 };
 
 /** The tolerations the DaemonSet controller gives its pods: daemons stay through a node's troubles. */
@@ -66,19 +65,7 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
     .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
     .map((e) => e.value.object)
     .filter((p) => ownedBy(p, uid) && isActive(p));
-  await recordRevision(
-    deps,
-    cluster,
-    {
-      set: ds,
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      template: spec.template ?? {},
-      hash,
-      historyLimit: spec.revisionHistoryLimit ?? 10,
-    },
-    new Set(pods.map((p) => metaOf(p).labels?.[HASH] ?? '')),
-  );
+  await recordRevision(deps, cluster, ds, hash, new Set(pods.map((p) => metaOf(p).labels?.[HASH] ?? '')));
   const byNode = new Map<string, KubeObject[]>();
   for (const p of pods) {
     const node = (p['spec'] as { nodeName?: string }).nodeName ?? '';

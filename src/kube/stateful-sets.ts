@@ -19,7 +19,6 @@ type StatefulSpec = {
   podManagementPolicy?: string;
   updateStrategy?: { type?: string; rollingUpdate?: { partition?: number | string } };
   minReadySeconds?: number;
-  revisionHistoryLimit?: number;
   ordinals?: { start?: number };
   selector?: { matchLabels?: Record<string, string> };
   volumeClaimTemplates?: { metadata?: { name?: string; labels?: Record<string, string> }; spec?: object }[];
@@ -56,18 +55,12 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
     const m = ownedBy(p, uid) ? /-(\d{1,9})$/.exec(metaOf(p).name ?? '') : null;
     if (m && metaOf(p).name === `${name}-${m[1] as string}`) pods.set(Number(m[1]), p);
   }
+  // A pod's label names its revision, `<set>-<hash>`.
   await recordRevision(
     deps,
     cluster,
-    {
-      set: sts,
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      template: spec.template ?? {},
-      hash,
-      historyLimit: spec.revisionHistoryLimit ?? 10,
-    },
-    // A pod's label names its revision, `<set>-<hash>`.
+    sts,
+    hash,
     new Set([...pods.values()].map((p) => (metaOf(p).labels?.[HASH] ?? '').slice(name.length + 1))),
   );
   const remove = (p: KubeObject) =>
