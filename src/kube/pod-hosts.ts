@@ -89,7 +89,7 @@ export class PodHosts {
         const o = c.type === 'put' ? (c.value as StoredObject).object : undefined;
         if (c.key.startsWith(this.podPrefix)) for (const h of this.setPod(c.key, o)) hosts.add(h);
         else if (c.key.startsWith(this.nodePrefix)) for (const h of this.setNode(c.key, o)) hosts.add(h);
-        else for (const h of this.heldOn(c.key)) hosts.add(h);
+        else for (const h of this.namespaceHosts(c.key)) hosts.add(h);
       }
       for (const h of hosts) for (const l of this.listeners) l(h);
     });
@@ -150,14 +150,13 @@ export class PodHosts {
    * may start now, and a running one's volume of its files is to follow (what a pod's spec does
    * not change goes to no host: the feeds send only what differs).
    */
-  private heldOn(key: string): string[] {
+  private namespaceHosts(key: string): string[] {
     const prefix = this.configPrefixes.find((p) => key.startsWith(p));
     if (!prefix) return [];
     const ns = key.slice(prefix.length).split('/')[0] as string;
     const hosts = new Set<string>();
-    for (const k of this.pods.keys()) {
-      const pod = this.pods.get(k);
-      const node = pod && (pod['spec'] as { nodeName?: string }).nodeName;
+    for (const pod of this.pods.values()) {
+      const node = (pod['spec'] as { nodeName?: string }).nodeName;
       const h = node && metaOf(pod).namespace === ns ? this.hostOfNode.get(node) : undefined;
       if (h) hosts.add(h);
     }

@@ -75,10 +75,10 @@ function rooms(nodes: KubeObject[], pods: KubeObject[]): Map<string, Room> {
 export async function schedulePods(deps: KubeDeps, cluster: string): Promise<number> {
   const now = timestamp(deps);
   let events: [KubeObject, 'Normal' | 'Warning', string, string][] = [];
-  let preempted: { victim: KubeObject; by: KubeObject; node: string }[] = [];
+  let victims: KubeObject[] = [];
   const bound = await deps.store.transact((tx) => {
     events = [];
-    preempted = [];
+    victims = [];
     const pods = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: POD }) });
     const nodes = tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: NODE }) }).map((e) => e.value.object);
     const pending = pods.filter((e) => !specOf(e.value.object).nodeName && !metaOf(e.value.object).deletionTimestamp);
@@ -218,7 +218,10 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
         placedPods.some((p) => specOf(p).nodeName === nominated && metaOf(p).deletionTimestamp);
       const preempt = waiting ? undefined : preemptionVictims(pod, need, short, placedPods, requests);
       if (preempt) {
-        for (const v of preempt.victims) preempted.push({ victim: v, by: pod, node: preempt.node });
+        for (const v of preempt.victims) {
+          victims.push(v);
+          events.push([v, 'Normal', 'Preempted', `Preempted by pod ${metaOf(pod).uid ?? ''} on node ${preempt.node}`]);
+        }
         // The victims' room is not handed to another pending pod in this pass.
         const room = free.get(preempt.node);
         if (room) room.pods = Number.NEGATIVE_INFINITY;
@@ -262,19 +265,10 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
   });
   for (const [pod, type, reason, message] of events)
     await recordEvent(deps, cluster, pod, type, reason, message, 'default-scheduler');
-  // The victims go as any pod deleted goes (their grace period given), said on each.
-  for (const { victim, by, node } of preempted) {
-    const m = metaOf(victim);
-    await deleteObject(deps, { cluster, kind: POD, namespace: m.namespace ?? '' }, m.name ?? '').catch(() => undefined);
-    await recordEvent(
-      deps,
-      cluster,
-      victim,
-      'Normal',
-      'Preempted',
-      `Preempted by pod ${metaOf(by).uid ?? ''} on node ${node}`,
-      'default-scheduler',
+  // The victims go as any pod deleted goes (their grace period given).
+  for (const v of victims)
+    await deleteObject(deps, { cluster, kind: POD, namespace: metaOf(v).namespace ?? '' }, metaOf(v).name ?? '').catch(
+      () => undefined,
     );
-  }
   return bound;
 }
