@@ -27,7 +27,7 @@ import { ImageUsers } from './runtime/users.js';
 import { TaskRunner } from './task-runner.js';
 import { FinishedTasks, notRunHere } from './finished-tasks.js';
 import { TaskEndpoint, usesTaskEndpoint } from './task-endpoint.js';
-import { ServiceProxy } from './service-proxy.js';
+import { ServiceProxy, withControlPlane } from './service-proxy.js';
 import { ExecSessions } from './exec-sessions.js';
 import { connectPort } from './port-connection.js';
 import { ClusterDns } from './cluster-dns.js';
@@ -269,7 +269,7 @@ export class Agent {
       if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
       else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
       else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
-      else if (msg.type === 'routes') void this.services.apply(msg.routes);
+      else if (msg.type === 'routes') void this.services.apply(withControlPlane(msg.routes, endpoint));
       else if (msg.type === 'exec-start') this.execs.start(msg).catch(failed);
       else if (msg.type === 'exec-input') this.execs.input(msg);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);

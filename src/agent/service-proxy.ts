@@ -184,3 +184,26 @@ export class ServiceProxy {
     this.addresses.clear();
   }
 }
+
+/**
+ * The routes with each `controlPlane` backend made the server at `endpoint` (the one this agent
+ * is connected to), as this host reaches it: the API server behind a cluster's `kubernetes` Service.
+ */
+export function withControlPlane(routes: ServiceRoutes, endpoint: string): ServiceRoutes {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return routes;
+  }
+  const server: Backend = {
+    ip: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+  };
+  const resolve = (bs: Backend[]) => bs.map((b) => (b.controlPlane ? server : b));
+  return {
+    ...routes,
+    virtual: routes.virtual.map((v) => ({ ...v, backends: resolve(v.backends) })),
+    hostPorts: routes.hostPorts.map((h) => ({ ...h, backends: resolve(h.backends) })),
+  };
+}

@@ -41,6 +41,9 @@ const SUBRESOURCES: Readonly<
     { name: 'status', kind: { group: 'apps', version: 'v1', kind: 'StatefulSet' }, verbs: ['get'] },
   ],
   cronjobs: [{ name: 'status', kind: { group: 'batch', version: 'v1', kind: 'CronJob' }, verbs: ['get'] }],
+  serviceaccounts: [
+    { name: 'token', kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] },
+  ],
   services: [{ name: 'status', kind: { group: '', version: 'v1', kind: 'Service' }, verbs: ['get'] }],
   replicasets: [
     { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },

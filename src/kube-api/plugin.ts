@@ -10,6 +10,11 @@ import {
   STATEFUL_SET,
   PodUsage,
   metricsRead,
+  SELF_SUBJECT_REVIEW,
+  SERVICE_ACCOUNT,
+  TOKEN_REVIEW,
+  type UserInfo,
+  issuerDiscovery,
   type KubeDeps,
   type KubeObject,
   type PodHosts,
@@ -19,6 +24,7 @@ import {
   kindsOf,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
+import { callerOf, review, tokenRequest, unauthorized } from './authentication.js';
 import { scaleVerb } from './scale.js';
 import { mediaType, readBody } from './body.js';
 import {
@@ -107,7 +113,9 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     if (!deps) return send(reply, { code: 404, body: noClusterStatus(seg[1] ?? '') });
     try {
       await deps.store.fresh();
-      return await route(deps, seg[1] as string, req, reply, seg.slice(2), url);
+      const caller = callerOf(deps, seg[1] as string, req.headers);
+      if (!caller) return send(reply, { code: 401, body: unauthorized() });
+      return await route(deps, seg[1] as string, req, reply, seg.slice(2), url, caller);
     } catch (e) {
       const s = statusOf(e);
       return send(reply, { code: s.code, body: s });
@@ -121,7 +129,16 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     reply: FastifyReply,
     seg: string[],
     url: URL,
+    caller: UserInfo,
   ) => {
+    const oidc = seg.join('/');
+    if (req.method === 'GET' && (oidc === '.well-known/openid-configuration' || oidc === 'openid/v1/jwks')) {
+      const d = issuerDiscovery(deps, cluster);
+      if (!d) return send(reply, { code: 404, body: notFoundStatus() });
+      return oidc === 'openid/v1/jwks'
+        ? send(reply, { code: 200, body: d.jwks as KubeObject }, 'application/jwk-set+json')
+        : send(reply, { code: 200, body: d.config as KubeObject });
+    }
     const kinds = kindsOf(deps, cluster);
     const t = resolvePath(seg, (g, v, p) => kindFor(g, v, p, kinds));
     // The request as the verbs read it (a body only where the client sent one).
@@ -160,6 +177,12 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       }
       case 'collection':
       case 'item': {
+        if (
+          (t.kind === TOKEN_REVIEW || t.kind === SELF_SUBJECT_REVIEW) &&
+          t.type === 'collection' &&
+          r.method === 'POST'
+        )
+          return send(reply, review(deps, cluster, t.kind, r, caller));
         if (t.kind.virtual) {
           if (!get || queryFlag(url.searchParams, 'watch'))
             return send(reply, {
@@ -241,6 +264,8 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         if (t.sub === 'status' && get) return send(reply, { code: 200, body: getObject(deps, sub, t.name) });
         if (t.sub === 'status' && t.kind.keepsStatus && (req.method === 'PUT' || req.method === 'PATCH'))
           return send(reply, await statusVerb(deps, sub, t.name, r));
+        if (t.kind === SERVICE_ACCOUNT && t.sub === 'token' && req.method === 'POST')
+          return send(reply, tokenRequest(deps, cluster, t.namespace, t.name, r));
         if (t.kind === POD && t.sub === 'eviction' && req.method === 'POST') {
           await evictPod(deps, sub, t.name, jsonBody(r));
           const done: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };

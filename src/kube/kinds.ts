@@ -1,10 +1,13 @@
-import { configMapSchema, namespaceSchema, secretSchema, serviceAccountSchema } from './schemas.js';
+import { configMapSchema, namespaceSchema, secretSchema } from './schemas.js';
+import { SERVICE_ACCOUNT } from './service-account-kind.js';
+import { serviceAccountAdmission } from './service-account-admission.js';
 import { invalidValue, labelProblem, subdomainProblem } from './names.js';
 import { nodeSchema, podSchema } from './pod-schema.js';
 import { defaultPod, podCauses, podUpdateCauses } from './pod-rules.js';
 import { POD_MERGE_KEYS } from './pod-sources.js';
 import { DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, STATEFUL_SET } from './apps-kinds.js';
 
+export { SERVICE_ACCOUNT } from './service-account-kind.js';
 export { DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, STATEFUL_SET } from './apps-kinds.js';
 import type { KubeObject } from './meta.js';
 
@@ -20,6 +23,7 @@ import { CONTROLLER_REVISION } from './controller-revision-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
+import { SELF_SUBJECT_REVIEW, TOKEN_REVIEW } from './authentication-kinds.js';
 import { HPA, HPA_V1 } from './hpa-kind.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage-kinds.js';
 import { POD_DISRUPTION_BUDGET } from './pdb-kind.js';
@@ -158,19 +162,6 @@ export const SECRET: KindDef = {
   selectableFields: { type: (o) => String(o['type'] ?? '') },
 };
 
-export const SERVICE_ACCOUNT: KindDef = {
-  group: '',
-  version: 'v1',
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-  singular: 'serviceaccount',
-  namespaced: true,
-  shortNames: ['sa'],
-  verbs: VERBS,
-  schema: serviceAccountSchema,
-  nameProblem: subdomainProblem,
-};
-
 export const POD: KindDef = {
   group: '',
   version: 'v1',
@@ -186,7 +177,7 @@ export const POD: KindDef = {
   keepsStatus: true,
   normalize: defaultPod,
   admit: defaultTolerations,
-  allocate: podPriority,
+  allocate: (tx, scope, o) => serviceAccountAdmission(tx, scope, podPriority(tx, scope, o)),
   validate: podCauses,
   validateUpdate: podUpdateCauses,
   mergeKeys: POD_MERGE_KEYS,
@@ -252,6 +243,8 @@ export const KINDS: readonly KindDef[] = [
   CRD,
   POD_METRICS,
   NODE_METRICS,
+  TOKEN_REVIEW,
+  SELF_SUBJECT_REVIEW,
 ];
 
 /** The kind a group, version and resource name (plural, as in a path) name among these kinds (berth's own by default), if served. */

@@ -5,7 +5,7 @@ import { BerthError } from '../kernel/index.js';
 import { CONFIG_MAP, POD, SECRET } from './kinds.js';
 import { syncNodes } from './nodes.js';
 import { createObject, getObject } from './objects.js';
-import { expand } from './pod-config.js';
+import { API_SERVICE_ENV, expand } from './pod-config.js';
 import { PodHosts } from './pod-hosts.js';
 import { testKube } from './test-kube.js';
 
@@ -102,6 +102,8 @@ describe('a pod’s configuration from ConfigMaps, Secrets and its own fields', 
       POD_NAME: 'web',
       NODE_IP: '10.0.0.5',
       TIER: 'front',
+      // The API server's Service, which the kubelet gives every container.
+      ...Object.fromEntries(API_SERVICE_ENV),
     });
     assert.deepEqual(c?.secretEnv, [{ name: 'PASSWORD', from: 'secret/default/creds/password', value: 's3cret' }]);
     assert.deepEqual(c?.addressEnv, ['POD_IP']);
@@ -182,8 +184,15 @@ describe('a pod’s configuration from ConfigMaps, Secrets and its own fields', 
       /spec\.volumes\[0\]\.secret\.items\[0\]\.path: Invalid value: "\/abs": must be a relative path/,
     );
     assert.match(
-      await bad({}, { name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }),
-      /spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken: Forbidden: service account tokens is not implemented/,
+      await bad(
+        {},
+        { name: 'v', projected: { sources: [{ serviceAccountToken: { path: 't', expirationSeconds: 60 } }] } },
+      ),
+      /spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken\.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes/,
+    );
+    assert.match(
+      await bad({}, { name: 'v', projected: { sources: [{ serviceAccountToken: { path: '../t' } }] } }),
+      /spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken\.path: Invalid value: "\.\.\/t": must not contain '\.\.'/,
     );
   });
 });

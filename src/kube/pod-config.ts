@@ -1,7 +1,8 @@
 import type { ContainerSpec, SandboxSpec } from '../wire/index.js';
 import { metaOf, type KubeObject } from './meta.js';
 import { specOf, type Container, type PodSpec } from './pod-rules.js';
-import { subscript, type DownwardFile, type KeyToPath, type Volume } from './pod-sources.js';
+import { API_SERVICE_IP } from './service-rules.js';
+import { subscript, type DownwardFile, type KeyToPath, type ProjectedSource, type Volume } from './pod-sources.js';
 
 /**
  * What the kubelet resolves when it starts a pod: environment variables from ConfigMaps, Secrets
@@ -132,6 +133,18 @@ export function expand(value: string, vars: Map<string, string>): string {
   return out;
 }
 
+/** The `kubernetes` Service's variables (docker links' style, as for every Service the kubelet names). */
+export const API_SERVICE_ENV: readonly [string, string][] = [
+  ['KUBERNETES_SERVICE_HOST', API_SERVICE_IP],
+  ['KUBERNETES_SERVICE_PORT', '443'],
+  ['KUBERNETES_SERVICE_PORT_HTTPS', '443'],
+  ['KUBERNETES_PORT', `tcp://${API_SERVICE_IP}:443`],
+  ['KUBERNETES_PORT_443_TCP', `tcp://${API_SERVICE_IP}:443`],
+  ['KUBERNETES_PORT_443_TCP_PROTO', 'tcp'],
+  ['KUBERNETES_PORT_443_TCP_PORT', '443'],
+  ['KUBERNETES_PORT_443_TCP_ADDR', API_SERVICE_IP],
+];
+
 function containerConfig(pod: KubeObject, c: Container, lookup: Lookup, hostIP: string | undefined): ContainerConfig {
   const ns = metaOf(pod).namespace ?? '';
   const plain = new Map<string, string>();
@@ -150,6 +163,8 @@ function containerConfig(pod: KubeObject, c: Container, lookup: Lookup, hostIP: 
     if (!o && !optional) throw new Missing(`${noun(kind)} "${name}" not found`);
     return o;
   };
+  // The API server's own Service, as the kubelet gives it to every container (its env can override).
+  for (const [name, value] of API_SERVICE_ENV) set(name, value);
   for (const e of c.envFrom ?? []) {
     const kind = e.configMapRef ? 'ConfigMap' : 'Secret';
     const ref = e.configMapRef ?? e.secretRef ?? {};
@@ -228,7 +243,23 @@ function downwardFiles(pod: KubeObject, items: DownwardFile[] | undefined, mode:
   }));
 }
 
-function volumeFiles(pod: KubeObject, v: Volume, lookup: Lookup): File[] | undefined {
+/** A pod's service account token for a projected volume (service-account-auth.ts's podToken), or what is missing. */
+export type PodTokens = (request: {
+  audience?: string;
+  expirationSeconds?: number;
+}) => { token: string } | { missing: string };
+
+function tokenFile(
+  request: NonNullable<ProjectedSource['serviceAccountToken']>,
+  mode: number,
+  tokens?: PodTokens,
+): File {
+  const got = tokens?.(request) ?? { missing: 'failed to fetch token: this cluster issues no tokens' };
+  if ('missing' in got) throw new Missing(got.missing);
+  return { path: request.path, content: Buffer.from(got.token).toString('base64'), mode };
+}
+
+function volumeFiles(pod: KubeObject, v: Volume, lookup: Lookup, tokens?: PodTokens): File[] | undefined {
   const get = (kind: 'ConfigMap' | 'Secret', name: string | undefined, optional: boolean | undefined) => {
     const o = lookup(kind, name ?? '');
     if (!o && !optional) throw new Missing(`${noun(kind)} "${name ?? ''}" not found`);
@@ -247,16 +278,18 @@ function volumeFiles(pod: KubeObject, v: Volume, lookup: Lookup): File[] | undef
     const mode = v.projected.defaultMode ?? 0o644;
     const byPath = new Map<string, File>();
     for (const src of v.projected.sources ?? []) {
-      const files = src.downwardAPI
-        ? downwardFiles(pod, src.downwardAPI.items, mode)
-        : src.configMap || src.secret
-          ? (() => {
-              const kind = src.configMap ? 'ConfigMap' : 'Secret';
-              const p = (src.configMap ?? src.secret) as NonNullable<typeof src.configMap>;
-              const o = get(kind, p.name, p.optional);
-              return o ? keyFiles(kind, o, p.items, mode, p.optional) : [];
-            })()
-          : [];
+      const files = src.serviceAccountToken
+        ? [tokenFile(src.serviceAccountToken, mode, tokens)]
+        : src.downwardAPI
+          ? downwardFiles(pod, src.downwardAPI.items, mode)
+          : src.configMap || src.secret
+            ? (() => {
+                const kind = src.configMap ? 'ConfigMap' : 'Secret';
+                const p = (src.configMap ?? src.secret) as NonNullable<typeof src.configMap>;
+                const o = get(kind, p.name, p.optional);
+                return o ? keyFiles(kind, o, p.items, mode, p.optional) : [];
+              })()
+            : [];
       for (const f of files) byPath.set(f.path, f);
     }
     return [...byPath.values()];
@@ -265,7 +298,12 @@ function volumeFiles(pod: KubeObject, v: Volume, lookup: Lookup): File[] | undef
 }
 
 /** A pod's configuration with every reference resolved, or why it is held. */
-export function podConfig(pod: KubeObject, lookup: Lookup, hostIP: string | undefined): PodConfig | Held {
+export function podConfig(
+  pod: KubeObject,
+  lookup: Lookup,
+  hostIP: string | undefined,
+  tokens?: PodTokens,
+): PodConfig | Held {
   const s: PodSpec = specOf(pod);
   const containers = new Map<string, ContainerConfig>();
   const volumes = new Map<string, SandboxSpec['volumes'][number]['source']>();
@@ -286,7 +324,7 @@ export function podConfig(pod: KubeObject, lookup: Lookup, hostIP: string | unde
       continue;
     }
     try {
-      const files = volumeFiles(pod, v, lookup);
+      const files = volumeFiles(pod, v, lookup, tokens);
       if (files) volumes.set(v.name, { type: 'files', files });
     } catch (e) {
       if (!(e instanceof Missing)) throw e;

@@ -1,7 +1,10 @@
 import type { Logger } from '../kernel/index.js';
 import type { ExecHandle, ExecListener, ExecRequest, WorkloadSpec } from '../wire/index.js';
 import type { KubeDeps } from './deps.js';
-import { CONFIG_MAP, NODE, POD, SECRET } from './kinds.js';
+import { CONFIG_MAP, NODE, POD, SECRET, SERVICE_ACCOUNT } from './kinds.js';
+import { podToken } from './service-account-auth.js';
+import { KUBE_API_ACCESS_SECONDS } from './service-account-tokens.js';
+import type { Volume } from './pod-sources.js';
 import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject, type StoredObject } from './object.js';
 import { removeObject } from './objects.js';
@@ -11,41 +14,10 @@ import type { ReadTx } from '../store/index.js';
 import { podWorkload, workloadIdOf } from './pod-workload.js';
 import { timestamp } from './write-rules.js';
 import { recordEvent } from './events.js';
-
-type ContainerStatus = {
-  name: string;
-  state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: unknown };
-};
+import { podEvents } from './kubelet-events.js';
 
 /** The kinds a pod's configuration names, by the name a Lookup gives them. */
 const LOOKED_UP = { ConfigMap: CONFIG_MAP, Secret: SECRET, PersistentVolumeClaim: PERSISTENT_VOLUME_CLAIM } as const;
-
-/** The kubelet's events for what a report changed: containers started, or failing to. */
-function podEvents(
-  pod: KubeObject,
-  status: Record<string, unknown>,
-): [KubeObject, 'Normal' | 'Warning', string, string][] {
-  const prev = (pod['status'] ?? {}) as {
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-  };
-  const before = new Map(
-    [...(prev.initContainerStatuses ?? []), ...(prev.containerStatuses ?? [])].map((c) => [c.name, c]),
-  );
-  const out: [KubeObject, 'Normal' | 'Warning', string, string][] = [];
-  const all = [
-    ...((status['initContainerStatuses'] ?? []) as ContainerStatus[]),
-    ...((status['containerStatuses'] ?? []) as ContainerStatus[]),
-  ];
-  for (const c of all) {
-    const was = before.get(c.name);
-    if (c.state?.running && !was?.state?.running) out.push([pod, 'Normal', 'Started', `Started container ${c.name}`]);
-    const why = c.state?.waiting?.reason;
-    if (why && (why === 'ErrImagePull' || why === 'CreateContainerError') && was?.state?.waiting?.reason !== why)
-      out.push([pod, 'Warning', 'Failed', `Error: ${c.state?.waiting?.message ?? why}`]);
-  }
-  return out;
-}
 
 /** A berth host as Kubernetes sees it: the node it is. */
 export const HOST_ID_ANNOTATION = 'berth.dev/host-id';
@@ -71,6 +43,7 @@ export class PodHosts {
   private readonly unsubscribe: () => void;
   private readonly podPrefix: string;
   private readonly nodePrefix: string;
+  private readonly renewal = setInterval(() => this.renewTokens(), 60_000).unref();
 
   constructor(
     private readonly deps: KubeDeps,
@@ -79,7 +52,7 @@ export class PodHosts {
   ) {
     this.podPrefix = resourcePrefix({ cluster, kind: POD });
     this.nodePrefix = resourcePrefix({ cluster, kind: NODE });
-    this.configPrefixes = [CONFIG_MAP, SECRET, PERSISTENT_VOLUME_CLAIM].map((kind) =>
+    this.configPrefixes = [CONFIG_MAP, SECRET, PERSISTENT_VOLUME_CLAIM, SERVICE_ACCOUNT].map((kind) =>
       resourcePrefix({ cluster, kind }),
     );
     this.unsubscribe = deps.store.subscribe((changes) => {
@@ -172,6 +145,7 @@ export class PodHosts {
     const node = this.nodeOfHost.get(host.id);
     if (!node) return [];
     const hostIP = this.addressOfNode.get(node);
+    const now = this.deps.clock.now().getTime();
     return this.deps.store.read((tx) => {
       const out: WorkloadSpec[] = [];
       for (const key of this.byNode.get(node) ?? []) {
@@ -179,7 +153,9 @@ export class PodHosts {
         const phase = (pod?.['status'] as { phase?: string } | undefined)?.phase;
         // A pod that has finished is not run again: its workload is left out once it is stopped.
         if (!pod || phase === 'Succeeded' || phase === 'Failed') continue;
-        const config = podConfig(pod, this.lookup(tx, metaOf(pod).namespace ?? ''), hostIP);
+        const tokens = (req: { audience?: string; expirationSeconds?: number }) =>
+          podToken(tx, this.cluster, pod, req, now);
+        const config = podConfig(pod, this.lookup(tx, metaOf(pod).namespace ?? ''), hostIP, tokens);
         // A pod being deleted, or running already (what it named since gone), goes on to its node
         // even when held: the node keeps the configuration it started it with.
         if (isHeld(config) && !metaOf(pod).deletionTimestamp && phase !== 'Running') this.hold(key, config);
@@ -281,7 +257,28 @@ export class PodHosts {
     return this.byWorkload.get(workloadId);
   }
 
+  /**
+   * Every minute, the hosts of pods with a projected token that expires (not the year-long
+   * kube-api-access one): their specs are made again, and a token past four fifths of its life
+   * is sent renewed (an unchanged spec sends nothing).
+   */
+  private renewTokens(): void {
+    const hosts = new Set<string>();
+    for (const pod of this.pods.values()) {
+      const s = pod['spec'] as { nodeName?: string; volumes?: Volume[] };
+      const expiring = (s.volumes ?? []).some((v) =>
+        (v.projected?.sources ?? []).some(
+          (src) => src.serviceAccountToken && src.serviceAccountToken.expirationSeconds !== KUBE_API_ACCESS_SECONDS,
+        ),
+      );
+      const h = expiring && s.nodeName ? this.hostOfNode.get(s.nodeName) : undefined;
+      if (h) hosts.add(h);
+    }
+    for (const h of hosts) for (const l of this.listeners) l(h);
+  }
+
   close(): void {
+    clearInterval(this.renewal);
     this.unsubscribe();
   }
 }

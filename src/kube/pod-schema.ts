@@ -153,7 +153,9 @@ const volume = z
               configMap: configMapProjection.optional(),
               secret: configMapProjection.optional(),
               downwardAPI: downwardProjection.optional(),
-              serviceAccountToken: loose.optional(),
+              serviceAccountToken: z
+                .strictObject({ audience: z.string().optional(), expirationSeconds: int.optional(), path: z.string() })
+                .optional(),
               clusterTrustBundle: loose.optional(),
             }),
           )

@@ -48,7 +48,7 @@ export interface ProjectedSource {
   configMap?: Projection;
   secret?: Projection;
   downwardAPI?: { items?: DownwardFile[] };
-  serviceAccountToken?: unknown;
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
   clusterTrustBundle?: unknown;
 }
 export interface Volume {
@@ -228,6 +228,19 @@ function downwardCauses(field: string, items: DownwardFile[] | undefined): Cause
   ]);
 }
 
+/** A projected token's checks (the API server's). */
+function tokenCauses(field: string, t: NonNullable<ProjectedSource['serviceAccountToken']>): Cause[] {
+  const causes = pathCauses(`${field}.path`, t.path);
+  const secs = t.expirationSeconds;
+  if (secs !== undefined && secs < 600)
+    causes.push(invalidValue(`${field}.expirationSeconds`, secs, 'may not specify a duration less than 10 minutes'));
+  if (secs !== undefined && secs > 2 ** 32)
+    causes.push(
+      invalidValue(`${field}.expirationSeconds`, secs, 'may not specify a duration larger than 2^32 seconds'),
+    );
+  return causes;
+}
+
 /** The checks of a volume made of files: names, paths inside the volume, modes. */
 export function fileVolumeCauses(field: string, v: Volume): Cause[] {
   const causes: Cause[] = [];
@@ -254,8 +267,7 @@ export function fileVolumeCauses(field: string, v: Volume): Cause[] {
     causes.push(...modeCauses(`${field}.projected.defaultMode`, v.projected.defaultMode));
     for (const [i, src] of (v.projected.sources ?? []).entries()) {
       const f = `${field}.projected.sources[${i}]`;
-      if (src.serviceAccountToken !== undefined)
-        causes.push(notImplemented(`${f}.serviceAccountToken`, 'service account tokens'));
+      if (src.serviceAccountToken) causes.push(...tokenCauses(`${f}.serviceAccountToken`, src.serviceAccountToken));
       if (src.clusterTrustBundle !== undefined)
         causes.push(notImplemented(`${f}.clusterTrustBundle`, 'cluster trust bundles'));
       for (const which of ['configMap', 'secret'] as const) {

@@ -4,6 +4,7 @@ import type { KubeDeps } from './deps.js';
 import { kubeObjects, metaOf, resourcePrefix, type KubeObject } from './object.js';
 import { ENDPOINTS, SERVICE } from './service-kinds.js';
 import { serviceSpecOf } from './service-rules.js';
+import { API_SERVICE } from './api-service.js';
 
 /** Where cluster DNS answers (the kube-dns Service's address, as clusters conventionally have it) and its zone. */
 export const CLUSTER_DNS_IP = '10.96.0.10';
@@ -41,6 +42,9 @@ export function serviceRoutes(services: KubeObject[], endpoints: Map<string, Kub
         );
         if (port) for (const a of sub.addresses ?? []) backends.push({ ip: a.ip, port: port.port });
       }
+      // The API server: whichever berth server the node's agent is connected to (api-service.ts).
+      if (ns === API_SERVICE.namespace && name === API_SERVICE.name)
+        backends.splice(0, backends.length, { ip: '', port: 0, controlPlane: true });
       if (s.clusterIP && s.clusterIP !== 'None')
         routes.virtual.push({ ip: s.clusterIP, port: p.port, protocol, backends });
       if (p.nodePort) routes.hostPorts.push({ port: p.nodePort, protocol, backends });

@@ -31,6 +31,8 @@ export const serviceSpecOf = (o: KubeObject): ServiceSpec => (o['spec'] ?? {}) a
 
 /** The service range (the API server's default, 10.96.0.0/12); .1 is the `kubernetes` service's, .10 cluster DNS's. */
 export const SERVICE_CIDR = '10.96.0.0/12';
+/** The `kubernetes` Service's cluster IP: the API server as pods reach it. */
+export const API_SERVICE_IP = '10.96.0.1';
 const BASE = (10 << 24) | (96 << 16);
 const SIZE = 1 << 20;
 export const NODE_PORTS = { min: 30000, max: 32767 };

@@ -15,6 +15,8 @@ import {
   type PodUsage,
 } from '../kube/index.js';
 import { UpgradeRoutes } from './upgrades.js';
+import { kubeRootRewrite, serveTlsAlongside } from './edge-tls.js';
+import type { SecureContextOptions } from 'node:tls';
 import type { BerthConfig } from './config.js';
 import { Regions } from './regions.js';
 import { version } from './version.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   regions?: Regions;
   /** The Kubernetes face (berth.ts makes it with the agents' sessions); without: objects only, no pods run. */
   kube?: { deps: KubeDeps; pods?: PodHosts; logs?: PodLogSource; exec?: PodExecSource; usage?: PodUsage };
+  /** HTTPS beside HTTP on the edge port, with this context (none: HTTP alone). */
+  tls?: () => Promise<SecureContextOptions>;
 }
 
 export const SOCKET_IDLE_MS = 30_000;
@@ -46,8 +50,11 @@ export const registryGcOptions = (c: BerthConfig) => ({
 /** The one fastify instance: each module mounts itself as a plugin. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const regions = deps.regions ?? new Regions({ registry: deps.registry, controlPlane: deps.controlPlane });
+  // Over TLS, the Kubernetes API answers at its own paths too (in-cluster clients ask there).
+  const rewrite = kubeRootRewrite(KUBE_CLUSTER);
   const app = Fastify({
     logger: false,
+    rewriteUrl: rewrite,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     genReqId: () => newRequestId(),
@@ -58,7 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: REQUEST_TIMEOUT_MS,
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
-  app.decorate('upgrades', new UpgradeRoutes(app.server));
+  if (deps.tls) serveTlsAlongside(app.server, deps.tls);
+  app.decorate('upgrades', new UpgradeRoutes(app.server, rewrite));
   // Streams over upgraded connections (kubectl exec, port-forward) end with the server; the
   // agents' sessions have been ended before (berth.ts).
   app.addHook('preClose', (done) => {

@@ -36,6 +36,9 @@ import {
   ensureClusterDns,
   ensureStorageClass,
   ensurePriorityClasses,
+  ensureApiService,
+  ensureClusterKeys,
+  startServiceAccountController,
   startVolumeController,
   startDisruptionController,
   startPodControllers,
@@ -44,6 +47,7 @@ import { kubeFace } from './kube-face.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
+import { apiAddress, kubeTlsContext, servingNames } from './kube-tls.js';
 import { credentialsPath, etcdEndpoints, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { Sealer } from '../iam/index.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -147,7 +151,20 @@ export async function startBerth(
     const kube = kubeFace(controlPlane, systemClock, logger, sessions);
     lifecycle.started('kubernetes pods', () => kube.pods.close());
     lifecycle.started('kubernetes service routes', () => kube.routes.close());
-    const app = await buildApp({ config, keys, clock: systemClock, logger, registry, controlPlane, regions, kube });
+    // The cluster's CA and token key (made on the first start), and HTTPS on the edge port signed by it.
+    const clusterKeys = await ensureClusterKeys(kube.deps, KUBE_CLUSTER);
+    const tls = kubeTlsContext(clusterKeys, servingNames(config.advertiseHost, config.host));
+    const app = await buildApp({
+      config,
+      keys,
+      clock: systemClock,
+      logger,
+      registry,
+      controlPlane,
+      regions,
+      kube,
+      tls,
+    });
     lifecycle.started('http', () => app.close());
     const lookup = (name?: string) => (name === undefined ? controlPlane : regions.get(name)?.controlPlane);
     mountLogsEndpoint(app, lookup, sessions, config.auth === 'open');
@@ -258,6 +275,11 @@ export async function startBerth(
     await ensureClusterDns(kube.deps, KUBE_CLUSTER);
     await ensureStorageClass(kube.deps, KUBE_CLUSTER);
     await ensurePriorityClasses(kube.deps, KUBE_CLUSTER);
+    await ensureApiService(kube.deps, KUBE_CLUSTER, { ip: apiAddress(config.host), port });
+    leaderWork.add('kubernetes service accounts', () => {
+      const c = startServiceAccountController(kube.deps, KUBE_CLUSTER, logger);
+      return () => c.stop();
+    });
     leaderWork.add('kubernetes namespaces', () => {
       const c = startNamespaceController(kube.deps, logger, () => [KUBE_CLUSTER]);
       return () => c.stop();

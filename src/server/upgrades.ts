@@ -13,7 +13,11 @@ export class UpgradeRoutes {
   /** The upgraded connections still open: a server's close would wait for them. */
   private readonly sockets = new Set<Duplex>();
 
-  constructor(server: Server) {
+  /** `rewrite`: the URL a request is routed by (the edge's own rewrite, which upgrades bypass). */
+  constructor(
+    server: Server,
+    private readonly rewrite?: (req: IncomingMessage) => string,
+  ) {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.dispatch(req, socket, head));
   }
 
@@ -32,6 +36,7 @@ export class UpgradeRoutes {
     socket.on('error', () => socket.destroy());
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    if (this.rewrite) req.url = this.rewrite(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix));
     if (route) return route.handle(req, socket, head);

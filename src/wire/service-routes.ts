@@ -7,6 +7,11 @@
 export interface Backend {
   ip: string;
   port: number;
+  /**
+   * The berth server this host's agent is connected to, at the address the agent reaches it by
+   * (the API server behind a cluster's `kubernetes` Service); `ip` and `port` are then unused.
+   */
+  controlPlane?: boolean;
 }
 
 export interface ServiceRoutes {

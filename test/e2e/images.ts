@@ -21,7 +21,13 @@ export interface OciImage {
  * with different digests.
  */
 export async function buildBusyboxImage(
-  options: { cmd?: string[]; files?: Record<string, string>; randomFile?: { path: string; size: number } } = {},
+  options: {
+    cmd?: string[];
+    files?: Record<string, string>;
+    /** Files of this host copied in: path in the rootfs → path here. */
+    copies?: Record<string, string>;
+    randomFile?: { path: string; size: number };
+  } = {},
 ): Promise<OciImage> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-image-'));
   const layout = join(dir, 'oci');
@@ -36,6 +42,10 @@ export async function buildBusyboxImage(
   for (const [path, content] of Object.entries(options.files ?? {})) {
     mkdirSync(join(rootfs, path, '..'), { recursive: true });
     writeFileSync(join(rootfs, path), content);
+  }
+  for (const [path, from] of Object.entries(options.copies ?? {})) {
+    mkdirSync(join(rootfs, path, '..'), { recursive: true });
+    copyFileSync(from, join(rootfs, path));
   }
   if (options.randomFile) {
     // Incompressible bytes, so the image is as large on the wire as on disk.

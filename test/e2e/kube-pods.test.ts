@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { deploymentManifest, kubectlFor, kubeTools } from './kube-helpers.js';
+import { buildBusyboxImage } from './images.js';
 
 const execFileP = promisify(execFile);
+/** Where a command is on PATH. */
+const which = async (cmd: string) => (await execFileP('sh', ['-c', `command -v ${cmd}`])).stdout.trim();
 
 // Pods on berth's local agent through kubectl: the node it is, a pod scheduled there, run under
 // runc, its status, output, configuration, restarts and deletion; Services reached from pods;
@@ -406,6 +411,83 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.equal(await k.ok(['exec', 'live', '--', 'sh', '-c', 'cat /etc/live/size']), '2');
     assert.equal(await jsonpath(['get', 'pod', 'live'], '{.status.containerStatuses[0].restartCount}'), '0');
     await k.ok(['delete', 'pod/live', 'configmap/live']);
+  });
+
+  it('gives a pod its service account: a token, the CA and the API server at kubernetes.default, which kubectl in the pod uses', async () => {
+    // kubectl itself (a static binary) in the pod: the in-cluster client, verifying the API
+    // server's certificate against the pod's ca.crt and sending the pod's token.
+    const image = await buildBusyboxImage({ copies: { '/bin/kubectl': realpathSync(await which('kubectl')) } });
+    try {
+      const uri = await fx.push(image.ref, 'e2e/kubectl');
+      await k.ok(['create', 'namespace', 'team']);
+      await until(
+        'the default service account and root CA of team',
+        async () =>
+          (await k.kubectl(['get', 'serviceaccount/default', 'configmap/kube-root-ca.crt', '-n', 'team', '-o', 'name']))
+            .stdout,
+        (v) => v.split('\n').filter(Boolean).length === 2,
+      );
+      const script = [
+        'kubectl auth whoami -o jsonpath={.status.userInfo.username}; echo',
+        'kubectl get pods -o name',
+        'echo ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)',
+        'echo api=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT',
+        'nslookup kubernetes.default.svc.cluster.local | grep -A1 -F kubernetes.default',
+      ].join('; ');
+      const pod = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'inside', namespace: 'team' },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            { name: 'main', image: uri, command: ['sh', '-c', script], env: [{ name: 'HOME', value: '/tmp' }] },
+          ],
+        },
+      };
+      await k.ok(['apply', '-f', '-'], JSON.stringify(pod));
+      const phase = await until(
+        'inside finished',
+        () => jsonpath(['get', 'pod', 'inside', '-n', 'team'], '{.status.phase}'),
+        (v) => v === 'Succeeded' || v === 'Failed',
+      );
+      const logs = await k.ok(['logs', 'inside', '-n', 'team']);
+      assert.equal(phase, 'Succeeded', logs);
+      const lines = logs.split('\n');
+      assert.equal(lines[0], 'system:serviceaccount:team:default');
+      assert.equal(lines[1], 'pod/inside');
+      assert.equal(lines[2], 'ns=team');
+      assert.equal(lines[3], 'api=10.96.0.1:443');
+      assert.match(logs, /Name:\s+kubernetes\.default\.svc\.cluster\.local\nAddress:\s+10\.96\.0\.1/);
+      const volume = await jsonpath(['get', 'pod', 'inside', '-n', 'team'], '{.spec.volumes[0].name}');
+      assert.match(volume, /^kube-api-access-[a-z0-9]{5}$/);
+
+      // From this host: a token asked for, the API over HTTPS on berth's port, verified with the cluster CA.
+      const token = (await k.ok(['create', 'token', 'default', '-n', 'team', '--duration', '10m'])).trim();
+      const ca = join(fx.berth.dataDir, 'cluster-ca.crt');
+      writeFileSync(ca, await jsonpath(['get', 'configmap', 'kube-root-ca.crt', '-n', 'team'], '{.data.ca\\.crt}'));
+      const https = [`--server=https://127.0.0.1:${new URL(fx.berth.endpoint).port}`, `--certificate-authority=${ca}`];
+      assert.equal(
+        (await k.ok([...https, `--token=${token}`, 'get', 'pods', '-n', 'team', '-o', 'name'])).trim(),
+        'pod/inside',
+      );
+      const who = await k.ok([
+        ...https,
+        `--token=${token}`,
+        'auth',
+        'whoami',
+        '-o',
+        'jsonpath={.status.userInfo.groups}',
+      ]);
+      assert.equal(who, '["system:serviceaccounts","system:serviceaccounts:team","system:authenticated"]');
+      const forged = `${token.slice(0, -4)}AAAA`;
+      const refused = await k.kubectl([...https, `--token=${forged}`, 'get', 'pods', '-n', 'team']);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /You must be logged in to the server/);
+      await k.ok(['delete', 'namespace', 'team', '--wait=false']);
+    } finally {
+      image.dispose();
+    }
   });
 
   it('preempts a lower-priority pod for a higher one that has no room: the victim deleted, the other placed', async () => {

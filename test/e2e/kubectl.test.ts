@@ -140,7 +140,11 @@ describe('kubectl against berth’s Kubernetes API', () => {
       await ok(['-n', 'shop', 'get', 'cm', '-l', 'app=web,tier in (front)', '-o', 'name']),
       'configmap/web\n',
     );
-    assert.equal(await ok(['-n', 'shop', 'get', 'cm', '-l', '!tier', '-o', 'name']), 'configmap/app\n');
+    // Every namespace holds kube-root-ca.crt too (unlabelled), as in any cluster.
+    assert.equal(
+      await ok(['-n', 'shop', 'get', 'cm', '-l', '!tier', '-o', 'name']),
+      'configmap/app\nconfigmap/kube-root-ca.crt\n',
+    );
     assert.equal(
       await ok(['-n', 'shop', 'get', 'cm', '--field-selector', 'metadata.name=app', '-o', 'name']),
       'configmap/app\n',
@@ -480,10 +484,26 @@ describe('kubectl against berth’s Kubernetes API', () => {
 
   it('deletes a namespace with everything in it; the system ones stay', async () => {
     assert.match(await ok(['delete', 'namespace', 'shop']), /namespace "shop" deleted/);
-    // What is left is the cluster's own: the kube-dns Service.
+    // What is left is the cluster's own: the API server's and kube-dns's Services, and in each
+    // namespace left its default service account and root CA.
+    const left = await ok([
+      'get',
+      'cm,secret,sa,deployments,rs,pods,svc,ep,endpointslices,cronjobs,jobs',
+      '-A',
+      '-o',
+      'name',
+    ]);
+    assert.deepEqual([...new Set(left.trim().split('\n'))].sort(), [
+      'configmap/kube-root-ca.crt',
+      'endpoints/kubernetes',
+      'service/kube-dns',
+      'service/kubernetes',
+      'serviceaccount/default',
+    ]);
     assert.equal(
-      await ok(['get', 'cm,secret,sa,deployments,rs,pods,svc,ep,endpointslices,cronjobs,jobs', '-A', '-o', 'name']),
-      'service/kube-dns\n',
+      await ok(['get', 'cm,sa,svc', '-n', 'shop', '-o', 'name']).catch(() => ''),
+      '',
+      'nothing of shop is left',
     );
     const system = await kubectl(['delete', 'namespace', 'kube-system']);
     assert.match(system.stderr, /Forbidden.*this namespace may not be deleted/);

@@ -123,11 +123,19 @@ describe('[sig-api-machinery] conformance', () => {
   it('Watchers should be able to start watching from a specific resource version', async () => {
     await ns('watch2');
     const path = '/api/v1/namespaces/watch2/configmaps';
-    await api.ok('POST', path, { metadata: { name: 'w' }, data: { m: '1' } });
+    // Labelled and selected, as the suite does: the namespace holds other ConfigMaps (kube-root-ca.crt).
+    const label = 'watch-this-configmap%3Dfrom-resource-version';
+    await api.ok('POST', path, {
+      metadata: { name: 'w', labels: { 'watch-this-configmap': 'from-resource-version' } },
+      data: { m: '1' },
+    });
     const second = await api.ok('PATCH', `${path}/w`, { data: { m: '2' } }, 'application/merge-patch+json');
     await api.ok('PATCH', `${path}/w`, { data: { m: '3' } }, 'application/merge-patch+json');
     await api.ok('DELETE', `${path}/w`);
-    const events = await api.watch(`${path}?resourceVersion=${second.metadata.resourceVersion}`, (e) => e.length >= 2);
+    const events = await api.watch(
+      `${path}?labelSelector=${label}&resourceVersion=${second.metadata.resourceVersion}`,
+      (e) => e.length >= 2,
+    );
     assert.deepEqual(
       events.map((e) => [e.type, e.object.data.m]),
       [
@@ -140,14 +148,18 @@ describe('[sig-api-machinery] conformance', () => {
   it('Watchers should be able to restart watching from the last resource version observed by the previous watch', async () => {
     await ns('watch3');
     const path = '/api/v1/namespaces/watch3/configmaps';
+    const label = 'watch-this-configmap%3Dwatch-closed-and-restarted';
     const from = (await api.ok('GET', path)).metadata.resourceVersion;
-    await api.ok('POST', path, { metadata: { name: 'w' }, data: { m: '1' } });
+    await api.ok('POST', path, {
+      metadata: { name: 'w', labels: { 'watch-this-configmap': 'watch-closed-and-restarted' } },
+      data: { m: '1' },
+    });
     await api.ok('PATCH', `${path}/w`, { data: { m: '2' } }, 'application/merge-patch+json');
-    const first = await api.watch(`${path}?resourceVersion=${from}`, (e) => e.length >= 2);
+    const first = await api.watch(`${path}?labelSelector=${label}&resourceVersion=${from}`, (e) => e.length >= 2);
     const last = first[1]?.object.metadata.resourceVersion as string;
     await api.ok('PATCH', `${path}/w`, { data: { m: '3' } }, 'application/merge-patch+json');
     await api.ok('DELETE', `${path}/w`);
-    const rest = await api.watch(`${path}?resourceVersion=${last}`, (e) => e.length >= 2);
+    const rest = await api.watch(`${path}?labelSelector=${label}&resourceVersion=${last}`, (e) => e.length >= 2);
     assert.deepEqual(
       rest.map((e) => [e.type, e.object.data.m]),
       [

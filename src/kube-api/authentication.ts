@@ -1,0 +1,83 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { own } from '../kernel/index.js';
+import {
+  API_AUDIENCE,
+  authenticate,
+  requestToken,
+  SELF_SUBJECT_REVIEW,
+  type KindDef,
+  type KubeDeps,
+  type KubeObject,
+  type UserInfo,
+} from '../kube/index.js';
+import { jsonBody, type KubeAnswer, type KubeRequest } from './handlers.js';
+import { failure, type Status } from './status.js';
+
+/** A caller who sent no token of the cluster's (with --auth open, allowed everything). */
+export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+/** The bearer token of a request's Authorization header, if any. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const h = headers.authorization;
+  if (!h || h.length < 8 || h.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  return h.slice(7).trim() || undefined;
+}
+
+export const unauthorized = (): Status => failure(401, 'Unauthorized', 'Unauthorized');
+
+/**
+ * Who a request comes from: a service account when it carries one of the cluster's tokens; one
+ * that carries a forged, expired or orphaned token of the cluster's is refused (401, as the API
+ * server answers); any other credential, or none, is the anonymous caller.
+ */
+export function callerOf(deps: KubeDeps, cluster: string, headers: IncomingHttpHeaders): UserInfo | undefined {
+  const token = bearerToken(headers);
+  if (!token) return ANONYMOUS;
+  const r = authenticate(deps, cluster, token);
+  if (!r) return ANONYMOUS;
+  return 'user' in r ? r.user : undefined;
+}
+
+const objectOf = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** POST of a TokenReview or SelfSubjectReview: answered, never stored. */
+export function review(deps: KubeDeps, cluster: string, kind: KindDef, r: KubeRequest, caller: UserInfo): KubeAnswer {
+  const body = objectOf(jsonBody(r));
+  const apiVersion = 'authentication.k8s.io/v1';
+  if (kind === SELF_SUBJECT_REVIEW)
+    return {
+      code: 201,
+      body: { kind: kind.kind, apiVersion, metadata: { creationTimestamp: null }, status: { userInfo: caller } },
+    };
+  const spec = objectOf(own(body, 'spec'));
+  const token = own(spec, 'token');
+  const asked = own(spec, 'audiences');
+  const audiences = Array.isArray(asked) && asked.every((a) => typeof a === 'string') ? asked : undefined;
+  const base = { kind: kind.kind, apiVersion, metadata: { creationTimestamp: null }, spec };
+  if (typeof token !== 'string' || !token)
+    return {
+      code: 422,
+      body: failure(422, 'Invalid', 'TokenReview.authentication.k8s.io "" is invalid: spec.token: Required value', {
+        group: 'authentication.k8s.io',
+        kind: 'TokenReview',
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.token' }],
+      }),
+    };
+  const r2 = authenticate(deps, cluster, token, audiences?.length ? audiences : undefined);
+  if (!r2 || 'error' in r2)
+    return { code: 201, body: { ...base, status: { user: {}, error: r2?.error ?? 'invalid bearer token' } } };
+  const aud = audiences?.length ? audiences : [API_AUDIENCE];
+  return { code: 201, body: { ...base, status: { authenticated: true, user: r2.user, audiences: aud } } };
+}
+
+/** POST serviceaccounts/<name>/token (`kubectl create token`). */
+export function tokenRequest(
+  deps: KubeDeps,
+  cluster: string,
+  namespace: string,
+  name: string,
+  r: KubeRequest,
+): KubeAnswer {
+  return { code: 201, body: requestToken(deps, cluster, namespace, name, objectOf(jsonBody(r)) as KubeObject) };
+}
