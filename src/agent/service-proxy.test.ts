@@ -6,7 +6,7 @@ import type { Logger } from '../kernel/index.js';
 import { ClusterDns } from './cluster-dns.js';
 import { RCODE, readQuestion, writeAnswer } from './dns-message.js';
 import { HostLease } from './host-lease.js';
-import { ServiceProxy } from './service-proxy.js';
+import { ServiceProxy, withControlPlane } from './service-proxy.js';
 
 const logger = {
   info: () => undefined,
@@ -184,4 +184,21 @@ test('two agents on one host: one serves the service addresses, the other stands
   const other = new HostLease(name);
   assert.equal(await other.acquire(), true);
   other.release();
+});
+
+test('a control-plane backend becomes the server this agent is connected to, as it reaches it', () => {
+  const routes = {
+    virtual: [
+      { ip: '10.96.0.1', port: 443, protocol: 'tcp' as const, backends: [{ ip: '', port: 0, controlPlane: true }] },
+      { ip: '10.96.0.20', port: 80, protocol: 'tcp' as const, backends: [{ ip: '10.0.0.9', port: 8080 }] },
+    ],
+    hostPorts: [],
+  };
+  const local = withControlPlane(routes, 'http://localhost:4566');
+  assert.deepEqual(local.virtual[0]?.backends, [{ ip: 'localhost', port: 4566 }]);
+  assert.deepEqual(local.virtual[1]?.backends, [{ ip: '10.0.0.9', port: 8080 }]);
+  assert.deepEqual(withControlPlane(routes, 'http://[::1]:9000').virtual[0]?.backends, [{ ip: '::1', port: 9000 }]);
+  assert.deepEqual(withControlPlane(routes, 'https://berth.example').virtual[0]?.backends, [
+    { ip: 'berth.example', port: 443 },
+  ]);
 });
