@@ -9,7 +9,7 @@ import { claimPlacement } from './volume-binder.js';
 import { isReady } from './owners.js';
 import { affinityFits, preference, taintWords, untolerated } from './pod-placement.js';
 import { placedOf, podAffinityProblem, podAffinityScore, type AffinityView } from './pod-affinity.js';
-import { spreadProblem, spreadScore } from './pod-spread.js';
+import { spreadProblem, spreadScore, type SpreadNodes } from './pod-spread.js';
 import { preemptionVictims, preemptionWords } from './pod-preemption.js';
 import { deleteObject } from './delete.js';
 
@@ -122,7 +122,11 @@ export async function schedulePods(deps: KubeDeps, cluster: string): Promise<num
       // A pod's bound volumes hold it to their node; a claim missing holds it everywhere.
       const claims = claimPlacement(tx, cluster, pod);
       // The nodes it could go to by its node affinity: the domains its spread constraints count over.
-      const candidates = [...free.values()].map((r) => r.node).filter((n) => affinityFits(s, n));
+      const candidates: SpreadNodes = {
+        all: [...free.values()].map((r) => r.node),
+        affinity: (n) => affinityFits(s, n),
+        tolerated: (n) => !untolerated(s.tolerations, n),
+      };
       for (const room of free.values()) {
         if (claims.problem) {
           why(claims.problem);

@@ -416,6 +416,102 @@ describe('Kubernetes pods', () => {
     );
   });
 
+  it('spreads with minDomains, matchLabelKeys, nodeAffinityPolicy and nodeTaintsPolicy as the scheduler counts them', async () => {
+    const zoned = async () => {
+      const deps = await testKube();
+      await syncNodes(deps, 'c', { hosts: () => [host(), host({ id: 'h2', name: 'other' })] });
+      const { updateObject } = await import('./objects.js');
+      for (const [node, zone] of [
+        ['box', 'a'],
+        ['other', 'b'],
+      ] as const)
+        await updateObject(deps, { cluster: 'c', kind: NODE }, node, (n) => ({
+          ...n,
+          metadata: { ...metaOf(n), labels: { ...metaOf(n).labels, zone } },
+        }));
+      return { deps, updateObject };
+    };
+    const place = async (
+      deps: Awaited<ReturnType<typeof testKube>>,
+      name: string,
+      labels: Record<string, string>,
+      spec: Record<string, unknown>,
+    ) => {
+      await createObject(deps, scope, { ...pod(name, spec), metadata: { name, labels } });
+      await schedulePods(deps, 'c');
+      return (getObject(deps, scope, name)['spec'] as { nodeName?: string }).nodeName;
+    };
+    const constraint = (extra: object) => ({
+      maxSkew: 1,
+      topologyKey: 'zone',
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { app: 'm' } },
+      ...extra,
+    });
+
+    // minDomains 3 over two zones: the emptiest counts as zero, so a zone takes one pod at most.
+    {
+      const { deps } = await zoned();
+      const spec = { topologySpreadConstraints: [constraint({ minDomains: 3 })] };
+      const first = await place(deps, 'm1', { app: 'm' }, spec);
+      const second = await place(deps, 'm2', { app: 'm' }, spec);
+      assert.deepEqual([first, second].sort(), ['box', 'other']);
+      assert.equal(await place(deps, 'm3', { app: 'm' }, spec), undefined);
+    }
+    // matchLabelKeys: only pods of the same revision count; nodeAffinityPolicy Ignore counts zone b though the pod may not go there.
+    {
+      const { deps } = await zoned();
+      for (const name of ['old-1', 'old-2']) await place(deps, name, { app: 'm', rev: '1' }, { nodeName: 'box' });
+      const spec = (extra: object): Record<string, unknown> => ({
+        nodeSelector: { zone: 'a' },
+        topologySpreadConstraints: [constraint(extra)],
+      });
+      assert.equal(
+        await place(
+          deps,
+          'new-keys',
+          { app: 'm', rev: '2' },
+          spec({ matchLabelKeys: ['rev'], nodeAffinityPolicy: 'Ignore' }),
+        ),
+        'box',
+      );
+      assert.equal(
+        await place(deps, 'new-all', { app: 'm', rev: '2' }, spec({ nodeAffinityPolicy: 'Ignore' })),
+        undefined,
+      );
+      assert.equal(await place(deps, 'new-honor', { app: 'm', rev: '2' }, spec({})), 'box', 'only zone a counted');
+    }
+    // nodeTaintsPolicy Honor: a tainted zone the pods do not tolerate is not a domain to spread over.
+    for (const policy of ['Honor', 'Ignore']) {
+      const { deps, updateObject } = await zoned();
+      await updateObject(deps, { cluster: 'c', kind: NODE }, 'other', (n) => ({
+        ...n,
+        spec: { ...(n['spec'] as object), taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] },
+      }));
+      const spec = { topologySpreadConstraints: [constraint({ nodeTaintsPolicy: policy })] };
+      assert.equal(await place(deps, 't1', { app: 'm' }, spec), 'box');
+      assert.equal(await place(deps, 't2', { app: 'm' }, spec), policy === 'Honor' ? 'box' : undefined, policy);
+    }
+    await assert.rejects(
+      createObject(
+        (await zoned()).deps,
+        scope,
+        pod('bad', {
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'zone',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              minDomains: 2,
+              matchLabelKeys: ['rev'],
+            },
+          ],
+        }),
+      ),
+      /minDomains: Invalid value: 2: can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway.*matchLabelKeys: Forbidden: must not be specified when labelSelector is not set/,
+    );
+  });
+
   it('places nothing on a cordoned node, and says so', async () => {
     const deps = await testKube();
     await syncNodes(deps, 'c', { hosts: () => [host()] });
