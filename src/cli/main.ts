@@ -197,7 +197,7 @@ withAgentOptions(program.command('up'))
     process.stdout.write(
       `berth ${version} listening on ${running.endpoint} (region ${config.region}, account ${config.accountId}, data ${config.dataDir})\n` +
         `try: aws --endpoint-url ${running.endpoint} sts get-caller-identity\n` +
-        `     KUBECONFIG=${writeKubeconfig(config.dataDir, running.endpoint)} kubectl get namespaces\n`,
+        `     KUBECONFIG=${writeKubeconfig(config.dataDir, running.endpoint, running.kubeTls)} kubectl get namespaces\n`,
     );
     let stopping = false;
     const stop = (signal: string) => {

@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { own } from '../kernel/index.js';
 import {
   API_AUDIENCE,
@@ -26,13 +28,33 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 export const unauthorized = (): Status => failure(401, 'Unauthorized', 'Unauthorized');
 
 /**
+ * The user of a client certificate the TLS handshake verified against the cluster CA, as the API
+ * server reads one: its common name the user name, its organizations the groups.
+ */
+export function certificateUser(socket: Socket | undefined): UserInfo | undefined {
+  const tls = socket as TLSSocket | undefined;
+  if (!tls?.encrypted || !tls.authorized) return undefined;
+  const subject = tls.getPeerCertificate().subject as unknown as Record<string, string | string[]> | undefined;
+  const cn = subject && own(subject, 'CN');
+  if (typeof cn !== 'string' || !cn) return undefined;
+  const o = subject && own(subject, 'O');
+  const orgs = Array.isArray(o) ? o : typeof o === 'string' ? [o] : [];
+  return { username: cn, groups: [...orgs, 'system:authenticated'] };
+}
+
+/**
  * Who a request comes from: a service account when it carries one of the cluster's tokens; one
  * that carries a forged, expired or orphaned token of the cluster's is refused (401, as the API
  * server answers); any other credential, or none, is the anonymous caller.
  */
-export function callerOf(deps: KubeDeps, cluster: string, headers: IncomingHttpHeaders): UserInfo | undefined {
+export function callerOf(
+  deps: KubeDeps,
+  cluster: string,
+  headers: IncomingHttpHeaders,
+  socket?: Socket,
+): UserInfo | undefined {
   const token = bearerToken(headers);
-  if (!token) return ANONYMOUS;
+  if (!token) return certificateUser(socket) ?? ANONYMOUS;
   const r = authenticate(deps, cluster, token);
   if (!r) return ANONYMOUS;
   return 'user' in r ? r.user : undefined;

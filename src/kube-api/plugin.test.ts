@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { testKube } from '../kube/test-kube.js';
-import type { KubeDeps } from '../kube/index.js';
+import {
+  createObject,
+  ensureBootstrapRbac,
+  ensureClusterKeys,
+  requestToken,
+  ROLE_BINDING,
+  SERVICE_ACCOUNT,
+  type KubeDeps,
+} from '../kube/index.js';
 import { AGGREGATED } from './discovery.js';
 import { kubeApiPlugin } from './plugin.js';
 
@@ -222,13 +230,54 @@ describe('the Kubernetes API over HTTP', () => {
 });
 
 describe('the Kubernetes API with --auth strict', () => {
-  it('is refused, saying why', async () => {
+  it('answers 401 to a caller with no credential, and lets RBAC decide for one with a token', async () => {
     const deps = await testKube();
+    await ensureClusterKeys(deps, 'c');
+    await ensureBootstrapRbac(deps, 'c');
+    await createObject(
+      deps,
+      { cluster: 'c', kind: SERVICE_ACCOUNT, namespace: 'default' },
+      { metadata: { name: 'bot' } },
+    );
+    await createObject(
+      deps,
+      { cluster: 'c', kind: ROLE_BINDING, namespace: 'default' },
+      {
+        metadata: { name: 'bot-view' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+        subjects: [{ kind: 'ServiceAccount', name: 'bot', namespace: 'default' }],
+      },
+    );
+    const token = (requestToken(deps, 'c', 'default', 'bot', {})['status'] as { token: string }).token;
     const app = Fastify();
     await app.register(kubeApiPlugin, { cluster: () => deps, strict: true, version: '0.0.0' });
-    const res = await app.inject({ method: 'GET', url: '/k8s/c/api/v1/namespaces' });
-    assert.equal(res.statusCode, 403);
-    assert.match(res.json().message, /only with --auth open/);
-    await app.close();
+    try {
+      const call = (method: 'GET' | 'POST', url: string, auth?: string, body?: object) =>
+        app.inject({
+          method,
+          url,
+          headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), 'content-type': 'application/json' },
+          ...(body ? { payload: JSON.stringify(body) } : {}),
+        });
+      const anonymous = await call('GET', '/k8s/c/api/v1/namespaces');
+      assert.equal(anonymous.statusCode, 401);
+      assert.equal(anonymous.json().reason, 'Unauthorized');
+      assert.equal((await call('GET', '/k8s/c/api/v1/namespaces/default/pods', token)).statusCode, 200);
+      assert.equal((await call('GET', '/k8s/c/api', token)).statusCode, 200, 'discovery');
+      const secrets = await call('GET', '/k8s/c/api/v1/namespaces/default/secrets', token);
+      assert.equal(secrets.statusCode, 403);
+      assert.deepEqual(secrets.json().details, { group: '', kind: 'secrets' });
+      assert.equal(
+        secrets.json().message,
+        'secrets is forbidden: User "system:serviceaccount:default:bot" cannot list resource "secrets" in API group "" in the namespace "default"',
+      );
+      const review = await call('POST', '/k8s/c/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', token, {
+        spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'configmaps' } },
+      });
+      assert.equal(review.statusCode, 201);
+      assert.equal(review.json().status.allowed, false);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -11,7 +11,12 @@ import {
   PodUsage,
   metricsRead,
   SELF_SUBJECT_REVIEW,
+  SELF_SUBJECT_ACCESS_REVIEW,
+  SUBJECT_ACCESS_REVIEW,
+  SELF_SUBJECT_RULES_REVIEW,
   SERVICE_ACCOUNT,
+  authorize,
+  forbiddenMessage,
   TOKEN_REVIEW,
   type UserInfo,
   issuerDiscovery,
@@ -24,7 +29,8 @@ import {
   kindsOf,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
-import { callerOf, review, tokenRequest, unauthorized } from './authentication.js';
+import { ANONYMOUS, callerOf, review, tokenRequest, unauthorized } from './authentication.js';
+import { accessReview, attributesOf, rulesReview } from './authorization.js';
 import { scaleVerb } from './scale.js';
 import { mediaType, readBody } from './body.js';
 import {
@@ -49,7 +55,7 @@ import {
 } from './handlers.js';
 import { openapiDocument, openapiRoot, openapiV2 } from './openapi.js';
 import { resolvePath } from './paths.js';
-import { failure, noClusterStatus, notFoundStatus, statusOf, strictRefusal, type Status } from './status.js';
+import { failure, noClusterStatus, notFoundStatus, statusOf, type Status } from './status.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamWatch } from './watch-stream.js';
 import { queryFlag } from './query.js';
@@ -57,7 +63,7 @@ import { queryFlag } from './query.js';
 export interface KubeApiOptions {
   /** The Kubernetes domain of a cluster served, by name, or undefined. */
   cluster(name: string): KubeDeps | undefined;
-  /** --auth strict: the Kubernetes API is refused (its authentication is not implemented yet). */
+  /** --auth strict: callers must authenticate (a token of the cluster's, a client certificate) and RBAC decides. */
   strict: boolean;
   version: string;
   /** How often watches that ask for bookmarks get one (default a minute). */
@@ -108,13 +114,13 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       return send(reply, { code: 404, body: notFoundStatus() });
     }
     if (seg.some((s) => s.includes('/'))) return send(reply, { code: 404, body: notFoundStatus() });
-    if (o.strict) return send(reply, { code: 403, body: strictRefusal() });
     const deps = o.cluster(seg[1] ?? '');
     if (!deps) return send(reply, { code: 404, body: noClusterStatus(seg[1] ?? '') });
     try {
       await deps.store.fresh();
-      const caller = callerOf(deps, seg[1] as string, req.headers);
-      if (!caller) return send(reply, { code: 401, body: unauthorized() });
+      const caller = callerOf(deps, seg[1] as string, req.headers, req.raw.socket);
+      // Refused: a token of the cluster's that fails its checks; with --auth strict, no credential.
+      if (!caller || (o.strict && caller === ANONYMOUS)) return send(reply, { code: 401, body: unauthorized() });
       return await route(deps, seg[1] as string, req, reply, seg.slice(2), url, caller);
     } catch (e) {
       const s = statusOf(e);
@@ -131,6 +137,20 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     url: URL,
     caller: UserInfo,
   ) => {
+    const kinds = kindsOf(deps, cluster);
+    const t = resolvePath(seg, (g, v, p) => kindFor(g, v, p, kinds));
+    // With --auth strict, RBAC decides (with --auth open nothing is refused).
+    if (o.strict) {
+      const a = attributesOf(t, req.method, url.searchParams, `/${seg.join('/')}`);
+      if (!deps.store.read((tx) => authorize(tx, cluster, caller, a)).allowed)
+        return send(reply, {
+          code: 403,
+          body: failure(403, 'Forbidden', forbiddenMessage(caller, a), {
+            ...('resource' in a ? { group: a.apiGroup, kind: a.resource } : {}),
+            ...('name' in a && a.name !== undefined ? { name: a.name } : {}),
+          }),
+        });
+    }
     const oidc = seg.join('/');
     if (req.method === 'GET' && (oidc === '.well-known/openid-configuration' || oidc === 'openid/v1/jwks')) {
       const d = issuerDiscovery(deps, cluster);
@@ -139,8 +159,6 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         ? send(reply, { code: 200, body: d.jwks as KubeObject }, 'application/jwk-set+json')
         : send(reply, { code: 200, body: d.config as KubeObject });
     }
-    const kinds = kindsOf(deps, cluster);
-    const t = resolvePath(seg, (g, v, p) => kindFor(g, v, p, kinds));
     // The request as the verbs read it (a body only where the client sent one).
     const r: KubeRequest = {
       method: req.method,
@@ -183,6 +201,14 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           r.method === 'POST'
         )
           return send(reply, review(deps, cluster, t.kind, r, caller));
+        if (
+          (t.kind === SELF_SUBJECT_ACCESS_REVIEW || t.kind === SUBJECT_ACCESS_REVIEW) &&
+          t.type === 'collection' &&
+          r.method === 'POST'
+        )
+          return send(reply, accessReview(deps, cluster, t.kind, r, caller, o.strict));
+        if (t.kind === SELF_SUBJECT_RULES_REVIEW && t.type === 'collection' && r.method === 'POST')
+          return send(reply, rulesReview(deps, cluster, r, caller, o.strict));
         if (t.kind.virtual) {
           if (!get || queryFlag(url.searchParams, 'watch'))
             return send(reply, {

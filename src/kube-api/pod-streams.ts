@@ -1,8 +1,17 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BerthError, invalidParameter } from '../kernel/index.js';
-import { POD, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
+import {
+  POD,
+  authorize,
+  forbiddenMessage,
+  type KubeDeps,
+  type PodExecSource,
+  type PodHosts,
+  type Scope,
+} from '../kube/index.js';
 import { attachTarget, EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
 import { podTarget, type PodTarget } from './pod-target.js';
 import {
@@ -12,7 +21,8 @@ import {
   portForwardOverSocket,
   portForwardOverWebsocket,
 } from './pod-portforward.js';
-import { noClusterStatus, notFoundStatus, statusOf, strictRefusal, type Status } from './status.js';
+import { failure, noClusterStatus, notFoundStatus, statusOf, type Status } from './status.js';
+import { ANONYMOUS, callerOf, unauthorized } from './authentication.js';
 
 const MAX_MESSAGE = 1024 * 1024;
 
@@ -61,11 +71,18 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     const [, cluster = '', api, v1, namespaces, namespace = '', pods, name = '', verb = ''] = seg;
     if (seg.length !== 9 || api !== 'api' || v1 !== 'v1' || namespaces !== 'namespaces' || pods !== 'pods')
       return refuse(socket, notFoundStatus());
-    if (o.strict) return refuse(socket, strictRefusal());
     const deps = o.cluster(cluster);
     const hosts = o.pods?.(cluster);
     const source = o.exec;
     if (!deps || !hosts || !source) return refuse(socket, noClusterStatus(cluster));
+    // As the API's other requests: with --auth strict, a credential and RBAC's `create` on pods/<verb>.
+    const caller = callerOf(deps, cluster, req.headers, req.socket as Socket);
+    if (!caller || (o.strict && caller === ANONYMOUS)) return refuse(socket, unauthorized());
+    if (o.strict) {
+      const a = { verb: 'create', apiGroup: '', resource: 'pods', subresource: verb, namespace, name };
+      if (!deps.store.read((tx) => authorize(tx, cluster, caller, a)).allowed)
+        return refuse(socket, failure(403, 'Forbidden', forbiddenMessage(caller, a), { kind: 'pods', name }));
+    }
     if (verb !== 'exec' && verb !== 'attach' && verb !== 'portforward')
       return refuse(
         socket,

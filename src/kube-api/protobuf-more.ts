@@ -143,66 +143,6 @@ export const MORE_KINDS: Readonly<Record<string, Message>> = {
       type: { msg: Object.fromEntries([1, 3, 4, 5, 6].map((n) => [n, { name: `f${n}`, type: 'int' as const }])) },
     },
   },
-  // kubectl create token (and the reviews a client-go program creates).
-  'authentication.k8s.io/v1/TokenRequest': {
-    ...meta,
-    2: {
-      name: 'spec',
-      type: {
-        msg: {
-          1: { name: 'audiences', type: 'string', repeated: true },
-          3: {
-            name: 'boundObjectRef',
-            type: {
-              msg: {
-                1: { name: 'kind', type: 'string' },
-                2: { name: 'apiVersion', type: 'string' },
-                3: { name: 'name', type: 'string' },
-                4: { name: 'uid', type: 'string' },
-              },
-            },
-          },
-          4: { name: 'expirationSeconds', type: 'int' },
-        },
-      },
-    },
-    // What a client sends as the status (empty) is the server's to write: read and dropped.
-    3: {
-      name: 'status',
-      type: { msg: { 1: { name: 'token', type: 'string' }, 2: { name: 'expirationTimestamp', type: 'time' } } },
-    },
-  },
-  'authentication.k8s.io/v1/TokenReview': {
-    ...meta,
-    2: {
-      name: 'spec',
-      type: { msg: { 1: { name: 'token', type: 'string' }, 2: { name: 'audiences', type: 'string', repeated: true } } },
-    },
-    3: {
-      name: 'status',
-      type: { msg: { 1: { name: 'authenticated', type: 'bool' }, 3: { name: 'error', type: 'string' } } },
-    },
-  },
-  'authentication.k8s.io/v1/SelfSubjectReview': {
-    ...meta,
-    2: {
-      name: 'status',
-      type: {
-        msg: {
-          1: {
-            name: 'userInfo',
-            type: {
-              msg: {
-                1: { name: 'username', type: 'string' },
-                2: { name: 'uid', type: 'string' },
-                3: { name: 'groups', type: 'string', repeated: true },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
   // kubectl create priorityclass.
   'scheduling.k8s.io/v1/PriorityClass': {
     ...meta,

@@ -1,8 +1,9 @@
 import { BerthError, invalidParameter } from '../kernel/index.js';
 import { INT_OR_STRING, KINDS as CORE_KINDS, QUANTITY, TIME, type Field, type Message } from './protobuf-messages.js';
 import { MORE_KINDS } from './protobuf-more.js';
+import { AUTH_KINDS } from './protobuf-auth.js';
 
-const KINDS: Readonly<Record<string, Message>> = { ...CORE_KINDS, ...MORE_KINDS };
+const KINDS: Readonly<Record<string, Message>> = { ...CORE_KINDS, ...MORE_KINDS, ...AUTH_KINDS };
 
 /**
  * Kubernetes' protobuf encoding, as kubectl sends built-in kinds (`kubectl create namespace`,
@@ -91,9 +92,10 @@ function decodeMessage(buf: Uint8Array, spec: Message, depth: number): Record<st
         continue;
       } else throw malformed(`field ${num} has the wrong wire type`);
     } else throw malformed(`field ${num} has wire type ${wire}, which no kind served uses`);
+    // An element of a list is kept even empty (an RBAC rule's core API group is "").
+    if (f.repeated && v !== undefined) setOwn(out, f.name, [...((out[f.name] as unknown[] | undefined) ?? []), v]);
     // gogo-protobuf writes every optional scalar, empty or not: an empty one is left out, as JSON would.
-    if (v === undefined || v === '' || (f.type === 'int' && v === 0)) continue;
-    if (f.repeated) setOwn(out, f.name, [...((out[f.name] as unknown[] | undefined) ?? []), v]);
+    else if (v === undefined || v === '' || (f.type === 'int' && v === 0)) continue;
     else setOwn(out, f.name, v);
   }
   return out;

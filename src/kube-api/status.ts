@@ -34,14 +34,6 @@ export function failure(code: number, reason: string, message: string, details?:
 /** A path the API does not serve. */
 export const notFoundStatus = () => failure(404, 'NotFound', 'the server could not find the requested resource', {});
 
-/** With --auth strict: the API (its streams too) is refused, saying why. */
-export const strictRefusal = () =>
-  failure(
-    403,
-    'Forbidden',
-    'the Kubernetes API is served only with --auth open: its authentication is not implemented in berth yet',
-  );
-
 /** A cluster name no cluster served has. */
 export const noClusterStatus = (name: string) =>
   failure(404, 'NotFound', `no Kubernetes cluster "${name}" is served here`, {});

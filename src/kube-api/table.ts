@@ -4,6 +4,7 @@ import { AGE, NAME } from './table-columns.js';
 import { CORE_COLUMNS } from './table-core.js';
 import { NETWORK_COLUMNS } from './table-network.js';
 import { STORAGE_COLUMNS } from './table-storage.js';
+import { RBAC_COLUMNS } from './table-rbac.js';
 import { customColumns } from './table-custom.js';
 
 /**
@@ -25,7 +26,8 @@ export function toTable(
     : ((Object.hasOwn(CORE_COLUMNS, kind.kind) ? CORE_COLUMNS[kind.kind] : undefined) ??
       (Object.hasOwn(APPS_COLUMNS, kind.kind) ? APPS_COLUMNS[kind.kind] : undefined) ??
       (Object.hasOwn(NETWORK_COLUMNS, kind.kind) ? NETWORK_COLUMNS[kind.kind] : undefined) ??
-      (Object.hasOwn(STORAGE_COLUMNS, kind.kind) ? STORAGE_COLUMNS[kind.kind] : undefined) ?? [NAME, AGE]);
+      (Object.hasOwn(STORAGE_COLUMNS, kind.kind) ? STORAGE_COLUMNS[kind.kind] : undefined) ??
+      (Object.hasOwn(RBAC_COLUMNS, kind.kind) ? RBAC_COLUMNS[kind.kind] : undefined) ?? [NAME, AGE]);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -7,8 +7,8 @@ import { subdomainProblem } from './names.js';
  * a token authenticates (webhooks and proxies ask it); a SelfSubjectReview says who the caller is
  * (`kubectl auth whoami`).
  */
-const reviewKind = (kind: string, plural: string): KindDef => ({
-  group: 'authentication.k8s.io',
+const reviewKind = (kind: string, plural: string, group = 'authentication.k8s.io'): KindDef => ({
+  group,
   version: 'v1',
   kind,
   plural,
@@ -23,3 +23,15 @@ const reviewKind = (kind: string, plural: string): KindDef => ({
 
 export const TOKEN_REVIEW = reviewKind('TokenReview', 'tokenreviews');
 export const SELF_SUBJECT_REVIEW = reviewKind('SelfSubjectReview', 'selfsubjectreviews');
+/** authorization.k8s.io/v1: whether the caller (`kubectl auth can-i`), or a user named, may do something. */
+export const SELF_SUBJECT_ACCESS_REVIEW = reviewKind(
+  'SelfSubjectAccessReview',
+  'selfsubjectaccessreviews',
+  'authorization.k8s.io',
+);
+export const SUBJECT_ACCESS_REVIEW = reviewKind('SubjectAccessReview', 'subjectaccessreviews', 'authorization.k8s.io');
+export const SELF_SUBJECT_RULES_REVIEW = reviewKind(
+  'SelfSubjectRulesReview',
+  'selfsubjectrulesreviews',
+  'authorization.k8s.io',
+);

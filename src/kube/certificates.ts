@@ -85,3 +85,29 @@ export function servingCertificate(
   cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
+
+/** A client certificate for `CN=<user>, O=<group>…`, signed by the authority; valid a year (kubeadm's admin.conf kind). */
+export function clientCertificate(
+  ca: { cert: string; key: string },
+  keys: KeyPair,
+  who: { user: string; groups: string[] },
+  now: Date,
+): string {
+  const issuer = forge.pki.certificateFromPem(ca.cert);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
+  cert.serialNumber = serial();
+  validity(cert, now, 1);
+  cert.setSubject([
+    ...who.groups.map((value) => ({ name: 'organizationName', value })),
+    { name: 'commonName', value: who.user },
+  ]);
+  cert.setIssuer(issuer.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
+  return forge.pki.certificateToPem(cert);
+}

@@ -57,11 +57,20 @@ export const KUBE_CLUSTER = 'default';
 export { pruneEvents, recordEvent } from './events.js';
 export { EVENT } from './event-kind.js';
 export { ensureClusterKeys, type ClusterKeys } from './cluster-keys.js';
-export { servingCertificate, rsaKeyPair } from './certificates.js';
+export { clientCertificate, servingCertificate, rsaKeyPair } from './certificates.js';
 export { authenticate, issuerDiscovery, requestToken, type UserInfo } from './service-account-auth.js';
 export { API_AUDIENCE } from './service-account-tokens.js';
 export { startServiceAccountController } from './service-account-controller.js';
 export { ensureApiService } from './api-service.js';
 export { SERVICE_ACCOUNT } from './service-account-kind.js';
-export { SELF_SUBJECT_REVIEW, TOKEN_REVIEW } from './authentication-kinds.js';
+export {
+  SELF_SUBJECT_ACCESS_REVIEW,
+  SELF_SUBJECT_REVIEW,
+  SELF_SUBJECT_RULES_REVIEW,
+  SUBJECT_ACCESS_REVIEW,
+  TOKEN_REVIEW,
+} from './authentication-kinds.js';
+export { authorize, ensureBootstrapRbac, forbiddenMessage, rulesFor, type Attributes, type Decision } from './rbac.js';
+export type { PolicyRule } from './rbac-kinds.js';
+export { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-kinds.js';
 export { API_SERVICE_IP } from './service-rules.js';

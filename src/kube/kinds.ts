@@ -23,7 +23,14 @@ import { CONTROLLER_REVISION } from './controller-revision-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
-import { SELF_SUBJECT_REVIEW, TOKEN_REVIEW } from './authentication-kinds.js';
+import {
+  SELF_SUBJECT_ACCESS_REVIEW,
+  SELF_SUBJECT_REVIEW,
+  SELF_SUBJECT_RULES_REVIEW,
+  SUBJECT_ACCESS_REVIEW,
+  TOKEN_REVIEW,
+} from './authentication-kinds.js';
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-kinds.js';
 import { HPA, HPA_V1 } from './hpa-kind.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage-kinds.js';
 import { POD_DISRUPTION_BUDGET } from './pdb-kind.js';
@@ -245,6 +252,13 @@ export const KINDS: readonly KindDef[] = [
   NODE_METRICS,
   TOKEN_REVIEW,
   SELF_SUBJECT_REVIEW,
+  ROLE,
+  CLUSTER_ROLE,
+  ROLE_BINDING,
+  CLUSTER_ROLE_BINDING,
+  SELF_SUBJECT_ACCESS_REVIEW,
+  SUBJECT_ACCESS_REVIEW,
+  SELF_SUBJECT_RULES_REVIEW,
 ];
 
 /** The kind a group, version and resource name (plural, as in a path) name among these kinds (berth's own by default), if served. */

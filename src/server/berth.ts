@@ -37,6 +37,7 @@ import {
   ensureStorageClass,
   ensurePriorityClasses,
   ensureApiService,
+  ensureBootstrapRbac,
   ensureClusterKeys,
   startServiceAccountController,
   startVolumeController,
@@ -47,7 +48,8 @@ import { kubeFace } from './kube-face.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
 import { buildApp, registryGcOptions } from './app.js';
-import { apiAddress, kubeTlsContext, servingNames } from './kube-tls.js';
+import { adminCredentials, apiAddress, kubeTlsContext, servingNames } from './kube-tls.js';
+import type { KubeTls } from './kubeconfig.js';
 import { credentialsPath, etcdEndpoints, loadKeys, validateConfig, type BerthConfig } from './config.js';
 import { Sealer } from '../iam/index.js';
 import { DataDirLock } from './data-dir-lock.js';
@@ -58,6 +60,8 @@ export interface RunningBerth {
   port: number;
   store: StoreView;
   app: FastifyInstance;
+  /** With --auth strict: the cluster CA and a `system:masters` client certificate for the kubeconfig. */
+  kubeTls?: KubeTls;
   /** Stops taking requests, lets in-flight ones finish, closes the store, releases the data dir. */
   close(): Promise<void>;
 }
@@ -276,6 +280,7 @@ export async function startBerth(
     await ensureStorageClass(kube.deps, KUBE_CLUSTER);
     await ensurePriorityClasses(kube.deps, KUBE_CLUSTER);
     await ensureApiService(kube.deps, KUBE_CLUSTER, { ip: apiAddress(config.host), port });
+    await ensureBootstrapRbac(kube.deps, KUBE_CLUSTER);
     leaderWork.add('kubernetes service accounts', () => {
       const c = startServiceAccountController(kube.deps, KUBE_CLUSTER, logger);
       return () => c.stop();
@@ -334,7 +339,16 @@ export async function startBerth(
       }
     });
     lifecycle.started('event files upkeep', eventUpkeep);
-    return { endpoint: `http://${config.advertiseHost}:${port}`, port, store: state.root, app, close: stopAll };
+    const kubeTls =
+      config.auth === 'strict' ? { ca: clusterKeys.caCert, client: await adminCredentials(clusterKeys) } : undefined;
+    return {
+      endpoint: `http://${config.advertiseHost}:${port}`,
+      port,
+      store: state.root,
+      app,
+      ...(kubeTls ? { kubeTls } : {}),
+      close: stopAll,
+    };
   } catch (e) {
     await stopAll();
     throw e;

@@ -1,7 +1,7 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import { API_SERVICE_IP, rsaKeyPair, servingCertificate, type ClusterKeys } from '../kube/index.js';
+import { API_SERVICE_IP, clientCertificate, rsaKeyPair, servingCertificate, type ClusterKeys } from '../kube/index.js';
 
 /** The names and addresses this server answers to: in-cluster names, the host's, the advertised one. */
 export function servingNames(advertiseHost: string, listenHost: string): { dns: string[]; ips: string[] } {
@@ -33,6 +33,10 @@ export function kubeTlsContext(keys: ClusterKeys, names: { dns: string[]; ips: s
     (made ??= rsaKeyPair().then((pair) => ({
       key: pair.key,
       cert: servingCertificate({ cert: keys.caCert, key: keys.caKey }, pair, names, new Date()),
+      // Client certificates are asked for, and checked against the cluster CA, but not required.
+      ca: keys.caCert,
+      requestCert: true,
+      rejectUnauthorized: false,
     })));
 }
 
@@ -42,4 +46,18 @@ export function apiAddress(listenHost: string): string {
   for (const addrs of Object.values(networkInterfaces()))
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
+}
+
+/** A kubeconfig user of the cluster's `system:masters`: a client certificate and its key. */
+export async function adminCredentials(keys: ClusterKeys): Promise<{ cert: string; key: string }> {
+  const pair = await rsaKeyPair();
+  return {
+    key: pair.key,
+    cert: clientCertificate(
+      { cert: keys.caCert, key: keys.caKey },
+      pair,
+      { user: 'kubernetes-admin', groups: ['system:masters'] },
+      new Date(),
+    ),
+  };
 }

@@ -1,0 +1,154 @@
+import { own } from '../kernel/index.js';
+import {
+  authorize,
+  rulesFor,
+  SELF_SUBJECT_ACCESS_REVIEW,
+  type PolicyRule,
+  type Attributes,
+  type KindDef,
+  type KubeDeps,
+  type UserInfo,
+} from '../kube/index.js';
+import { jsonBody, type KubeAnswer, type KubeRequest } from './handlers.js';
+import type { Target } from './paths.js';
+import { queryFlag } from './query.js';
+
+/** What a request asks to do, from its path and method, as the API server's request info has it. */
+export function attributesOf(t: Target, method: string, query: URLSearchParams, path: string): Attributes {
+  const m = method.toUpperCase();
+  if (t.type === 'collection' || t.type === 'item' || t.type === 'subresource') {
+    const watch = queryFlag(query, 'watch');
+    const verb =
+      t.type === 'collection'
+        ? m === 'GET'
+          ? watch
+            ? 'watch'
+            : 'list'
+          : m === 'POST'
+            ? 'create'
+            : m === 'DELETE'
+              ? 'deletecollection'
+              : m.toLowerCase()
+        : m === 'GET'
+          ? watch
+            ? 'watch'
+            : 'get'
+          : m === 'PUT'
+            ? 'update'
+            : m === 'PATCH'
+              ? 'patch'
+              : m === 'DELETE'
+                ? 'delete'
+                : m === 'POST'
+                  ? 'create'
+                  : m.toLowerCase();
+    return {
+      verb,
+      apiGroup: t.kind.group,
+      resource: t.kind.plural,
+      ...(t.type === 'subresource' ? { subresource: t.sub } : {}),
+      ...(t.namespace !== undefined ? { namespace: t.namespace } : {}),
+      ...(t.type !== 'collection' ? { name: t.name } : {}),
+    };
+  }
+  return { verb: m === 'HEAD' ? 'get' : m.toLowerCase(), path };
+}
+
+const objectOf = (v: unknown): Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const str = (o: Record<string, unknown>, k: string) => {
+  const v = own(o, k);
+  return typeof v === 'string' ? v : undefined;
+};
+
+/**
+ * A SelfSubjectAccessReview (`kubectl auth can-i`) or SubjectAccessReview: whether the caller, or
+ * the user and groups named, may do what its spec says. With --auth open every request is
+ * allowed, and a caller's own review says so; RBAC decides a review of a user named, and every
+ * review with --auth strict.
+ */
+export function accessReview(
+  deps: KubeDeps,
+  cluster: string,
+  kind: KindDef,
+  r: KubeRequest,
+  caller: UserInfo,
+  strict: boolean,
+): KubeAnswer {
+  const body = objectOf(jsonBody(r));
+  const spec = objectOf(own(body, 'spec'));
+  const res = objectOf(own(spec, 'resourceAttributes'));
+  const nonRes = objectOf(own(spec, 'nonResourceAttributes'));
+  const self = kind === SELF_SUBJECT_ACCESS_REVIEW;
+  const groups = own(spec, 'groups');
+  const user: UserInfo = self
+    ? caller
+    : {
+        username: str(spec, 'user') ?? '',
+        groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
+      };
+  const a: Attributes = Object.keys(nonRes).length
+    ? { verb: str(nonRes, 'verb') ?? '', path: str(nonRes, 'path') ?? '' }
+    : {
+        verb: str(res, 'verb') ?? '',
+        apiGroup: str(res, 'group') ?? '',
+        resource: str(res, 'resource') ?? '',
+        ...(str(res, 'subresource') ? { subresource: str(res, 'subresource') as string } : {}),
+        ...(str(res, 'namespace') ? { namespace: str(res, 'namespace') as string } : {}),
+        ...(str(res, 'name') ? { name: str(res, 'name') as string } : {}),
+      };
+  const decision =
+    self && !strict
+      ? { allowed: true, reason: 'berth runs with --auth open: every request is allowed' }
+      : deps.store.read((tx) => authorize(tx, cluster, user, a));
+  return {
+    code: 201,
+    body: {
+      kind: kind.kind,
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
+    },
+  };
+}
+
+/** A SelfSubjectRulesReview (`kubectl auth can-i --list`): the caller's rules in a namespace (with --auth open, every rule). */
+export function rulesReview(
+  deps: KubeDeps,
+  cluster: string,
+  r: KubeRequest,
+  caller: UserInfo,
+  strict: boolean,
+): KubeAnswer {
+  const spec = objectOf(own(objectOf(jsonBody(r)), 'spec'));
+  const rules: PolicyRule[] = strict
+    ? deps.store.read((tx) => rulesFor(tx, cluster, caller, str(spec, 'namespace') ?? 'default'))
+    : [
+        { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+        { verbs: ['*'], nonResourceURLs: ['*'] },
+      ];
+  return {
+    code: 201,
+    body: {
+      kind: 'SelfSubjectRulesReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status: {
+        resourceRules: rules
+          .filter((x) => !(x.nonResourceURLs ?? []).length)
+          .map((x) => ({
+            verbs: x.verbs,
+            ...(x.apiGroups ? { apiGroups: x.apiGroups } : {}),
+            ...(x.resources ? { resources: x.resources } : {}),
+            ...(x.resourceNames ? { resourceNames: x.resourceNames } : {}),
+          })),
+        nonResourceRules: rules
+          .filter((x) => (x.nonResourceURLs ?? []).length)
+          .map((x) => ({ verbs: x.verbs, nonResourceURLs: x.nonResourceURLs })),
+        incomplete: false,
+      },
+    },
+  };
+}

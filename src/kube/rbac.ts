@@ -1,0 +1,240 @@
+import type { ReadTx } from '../store/index.js';
+import type { KubeDeps } from './deps.js';
+import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { createUnlessExists } from './objects.js';
+import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING, type PolicyRule, type Subject } from './rbac-kinds.js';
+import type { UserInfo } from './service-account-auth.js';
+
+/** What a request asks to do, as the API server's authorizers see it. */
+export type Attributes =
+  | {
+      verb: string;
+      apiGroup: string;
+      resource: string;
+      subresource?: string;
+      namespace?: string;
+      name?: string;
+    }
+  | { verb: string; path: string };
+
+export interface Decision {
+  allowed: boolean;
+  reason: string;
+}
+
+const matches = (list: readonly string[] | null | undefined, v: string) =>
+  (list ?? []).some((x) => x === '*' || x === v);
+
+function ruleAllows(r: PolicyRule, a: Attributes): boolean {
+  if (!matches(r.verbs, a.verb)) return false;
+  if ('path' in a)
+    return (r.nonResourceURLs ?? []).some(
+      (u) => u === '*' || u === a.path || (u.endsWith('*') && a.path.startsWith(u.slice(0, -1))),
+    );
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  if (!matches(r.apiGroups, a.apiGroup)) return false;
+  const resources = r.resources ?? [];
+  const resourceOk = resources.some(
+    (x) => x === '*' || x === resource || (a.subresource !== undefined && x === `*/${a.subresource}`),
+  );
+  if (!resourceOk) return false;
+  const names = r.resourceNames ?? [];
+  return names.length === 0 || (a.name !== undefined && names.includes(a.name));
+}
+
+function subjectIs(s: Subject, user: UserInfo, bindingNamespace: string | undefined): boolean {
+  if (s.kind === 'User') return s.name === user.username;
+  if (s.kind === 'Group') return user.groups.includes(s.name);
+  if (s.kind === 'ServiceAccount')
+    return user.username === `system:serviceaccount:${s.namespace ?? bindingNamespace ?? ''}:${s.name}`;
+  return false;
+}
+
+/**
+ * The RBAC authorizer: allowed when a binding in the request's namespace, or a cluster binding,
+ * gives one of the user's names a role with a rule that covers the request. `system:masters`
+ * may do anything, as the API server's superuser group.
+ */
+export function authorize(tx: ReadTx, cluster: string, user: UserInfo, a: Attributes): Decision {
+  if (user.groups.includes('system:masters')) return { allowed: true, reason: 'system:masters' };
+  const rulesOf = (kind: 'Role' | 'ClusterRole', name: string, ns?: string): PolicyRule[] => {
+    const scope = kind === 'Role' ? { cluster, kind: ROLE, namespace: ns ?? '' } : { cluster, kind: CLUSTER_ROLE };
+    return (tx.get(kubeObjects, objectKey(scope, name))?.value.object['rules'] ?? []) as PolicyRule[];
+  };
+  const check = (binding: KubeObject, ns: string | undefined): string | undefined => {
+    const subjects = (binding['subjects'] ?? []) as Subject[];
+    if (!subjects.some((s) => subjectIs(s, user, ns))) return undefined;
+    const ref = binding['roleRef'] as { kind: 'Role' | 'ClusterRole'; name: string };
+    if (!rulesOf(ref.kind, ref.name, ns).some((r) => ruleAllows(r, a))) return undefined;
+    const where = ns === undefined ? 'ClusterRoleBinding' : `RoleBinding`;
+    return `RBAC: allowed by ${where} "${metaOf(binding).name ?? ''}"${ns ? ` of ${ref.kind} "${ref.name}" to ${user.username} in namespace "${ns}"` : ` of ClusterRole "${ref.name}" to ${user.username}`}`;
+  };
+  for (const e of tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: CLUSTER_ROLE_BINDING }) })) {
+    const why = check(e.value.object, undefined);
+    if (why) return { allowed: true, reason: why };
+  }
+  const ns = 'namespace' in a ? a.namespace : undefined;
+  if (ns)
+    for (const e of tx.list(kubeObjects, {
+      prefix: resourcePrefix({ cluster, kind: ROLE_BINDING, namespace: ns }),
+    })) {
+      const why = check(e.value.object, ns);
+      if (why) return { allowed: true, reason: why };
+    }
+  return { allowed: false, reason: '' };
+}
+
+/** Every rule the user's bindings give it in a namespace (and cluster-wide): SelfSubjectRulesReview's answer. */
+export function rulesFor(tx: ReadTx, cluster: string, user: UserInfo, namespace: string): PolicyRule[] {
+  const out: PolicyRule[] = [];
+  const take = (binding: KubeObject, ns: string | undefined) => {
+    if (!((binding['subjects'] ?? []) as Subject[]).some((s) => subjectIs(s, user, ns))) return;
+    const ref = binding['roleRef'] as { kind: string; name: string };
+    const scope = ref.kind === 'Role' ? { cluster, kind: ROLE, namespace: ns ?? '' } : { cluster, kind: CLUSTER_ROLE };
+    out.push(...((tx.get(kubeObjects, objectKey(scope, ref.name))?.value.object['rules'] ?? []) as PolicyRule[]));
+  };
+  for (const e of tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: CLUSTER_ROLE_BINDING }) }))
+    take(e.value.object, undefined);
+  for (const e of tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: ROLE_BINDING, namespace }) }))
+    take(e.value.object, namespace);
+  return out;
+}
+
+/** The API server's words for a request refused (`pods is forbidden: User "…" cannot list resource "pods" …`). */
+export function forbiddenMessage(user: UserInfo, a: Attributes): string {
+  if ('path' in a) return `forbidden: User "${user.username}" cannot ${a.verb} path "${a.path}"`;
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const what = a.name ? `${a.resource} "${a.name}"` : a.resource;
+  const where = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
+  return `${what}${a.apiGroup ? `.${a.apiGroup}` : ''} is forbidden: User "${user.username}" cannot ${a.verb} resource "${resource}" in API group "${a.apiGroup}"${where}`;
+}
+
+const READ = ['get', 'list', 'watch'];
+const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const ALL = ['*'];
+/** The API groups of what a namespace holds (for admin, edit and view). */
+const WORKLOAD_GROUPS = [
+  '',
+  'apps',
+  'batch',
+  'autoscaling',
+  'policy',
+  'coordination.k8s.io',
+  'events.k8s.io',
+  'discovery.k8s.io',
+];
+const NAMESPACED = [
+  'pods',
+  'pods/log',
+  'pods/status',
+  'configmaps',
+  'endpoints',
+  'endpointslices',
+  'persistentvolumeclaims',
+  'replicationcontrollers',
+  'services',
+  'serviceaccounts',
+  'events',
+  'deployments',
+  'deployments/scale',
+  'replicasets',
+  'replicasets/scale',
+  'statefulsets',
+  'statefulsets/scale',
+  'daemonsets',
+  'controllerrevisions',
+  'jobs',
+  'cronjobs',
+  'horizontalpodautoscalers',
+  'poddisruptionbudgets',
+  'leases',
+];
+
+/** The default cluster roles and bindings the API server makes at its start (a subset, same names). */
+const BOOTSTRAP_ROLES: Record<string, PolicyRule[]> = {
+  'cluster-admin': [
+    { apiGroups: ['*'], resources: ['*'], verbs: ALL },
+    { nonResourceURLs: ['*'], verbs: ALL },
+  ],
+  admin: [
+    { apiGroups: WORKLOAD_GROUPS, resources: [...NAMESPACED, 'secrets'], verbs: [...READ, ...WRITE] },
+    {
+      apiGroups: [''],
+      resources: ['pods/exec', 'pods/attach', 'pods/portforward', 'pods/eviction'],
+      verbs: ['create', 'get'],
+    },
+    { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: [...READ, ...WRITE] },
+    { apiGroups: ['authorization.k8s.io'], resources: ['localsubjectaccessreviews'], verbs: ['create'] },
+  ],
+  edit: [
+    { apiGroups: WORKLOAD_GROUPS, resources: [...NAMESPACED, 'secrets'], verbs: [...READ, ...WRITE] },
+    {
+      apiGroups: [''],
+      resources: ['pods/exec', 'pods/attach', 'pods/portforward', 'pods/eviction'],
+      verbs: ['create', 'get'],
+    },
+    { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
+  ],
+  view: [{ apiGroups: WORKLOAD_GROUPS, resources: NAMESPACED, verbs: READ }],
+  'system:basic-user': [
+    {
+      apiGroups: ['authorization.k8s.io'],
+      resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+      verbs: ['create'],
+    },
+    { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
+  ],
+  'system:discovery': [
+    {
+      nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/openapi', '/openapi/*', '/version', '/version/'],
+      verbs: ['get'],
+    },
+  ],
+  'system:public-info-viewer': [
+    { nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },
+  ],
+  'system:service-account-issuer-discovery': [
+    { nonResourceURLs: ['/.well-known/openid-configuration', '/openid/v1/jwks'], verbs: ['get'] },
+  ],
+};
+
+const BOOTSTRAP_BINDINGS: Record<string, { role: string; groups: string[] }> = {
+  'cluster-admin': { role: 'cluster-admin', groups: ['system:masters'] },
+  'system:basic-user': { role: 'system:basic-user', groups: ['system:authenticated'] },
+  'system:discovery': { role: 'system:discovery', groups: ['system:authenticated'] },
+  'system:public-info-viewer': {
+    role: 'system:public-info-viewer',
+    groups: ['system:authenticated', 'system:unauthenticated'],
+  },
+  'system:service-account-issuer-discovery': {
+    role: 'system:service-account-issuer-discovery',
+    groups: ['system:serviceaccounts'],
+  },
+};
+
+/** Makes the default roles and bindings that are missing (a deleted one comes back at the next start). */
+export async function ensureBootstrapRbac(deps: KubeDeps, cluster: string): Promise<void> {
+  const labels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+  const annotations = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' };
+  const has = (kind: typeof CLUSTER_ROLE, name: string) =>
+    deps.store.read((tx) => tx.get(kubeObjects, objectKey({ cluster, kind }, name))) !== undefined;
+  for (const [name, rules] of Object.entries(BOOTSTRAP_ROLES))
+    if (!has(CLUSTER_ROLE, name))
+      await createUnlessExists(
+        deps,
+        { cluster, kind: CLUSTER_ROLE },
+        { metadata: { name, labels, annotations }, rules },
+      );
+  for (const [name, b] of Object.entries(BOOTSTRAP_BINDINGS))
+    if (!has(CLUSTER_ROLE_BINDING, name))
+      await createUnlessExists(
+        deps,
+        { cluster, kind: CLUSTER_ROLE_BINDING },
+        {
+          metadata: { name, labels, annotations },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: b.role },
+          subjects: b.groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
+        },
+      );
+}

@@ -1,0 +1,120 @@
+// e2e lane: shared
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { startBerth, strictDataDir, type BerthProcess } from './harness.js';
+
+// The Kubernetes API with --auth strict, through kubectl: the kubeconfig berth writes (HTTPS, the
+// cluster CA, a system:masters client certificate), service account tokens, RBAC deciding.
+describe('Kubernetes with --auth strict: client certificates, tokens and RBAC', () => {
+  let berth: BerthProcess;
+  let dataDir: string;
+  let ca = '';
+  let port = '';
+  before(async () => {
+    dataDir = strictDataDir('berth-kube-strict-');
+    berth = await startBerth({ dataDir, args: ['--auth', 'strict', '--no-agent'] });
+    port = new URL(berth.endpoint).port;
+    const config = parse(readFileSync(join(dataDir, 'kubeconfig'), 'utf8')) as {
+      clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+    };
+    const cluster = config.clusters[0]?.cluster;
+    assert.equal(cluster?.server, `https://localhost:${port}/k8s/default`);
+    ca = join(dataDir, 'ca.crt');
+    writeFileSync(ca, Buffer.from(cluster?.['certificate-authority-data'] ?? '', 'base64'));
+  });
+  after(async () => {
+    await berth?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const kubectl = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: join(dataDir, 'kubeconfig') } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin.end();
+      child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  const ok = async (args: string[]) => {
+    const r = await kubectl(args);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  it('lets the kubeconfig’s client certificate do everything, as system:masters', async () => {
+    assert.match(
+      await ok(['auth', 'whoami']),
+      /Username\s+kubernetes-admin\nGroups\s+\[system:masters system:authenticated\]/,
+    );
+    assert.match(await ok(['get', 'namespaces']), /kube-system\s+Active/);
+    assert.match(
+      await ok(['get', 'clusterrolebinding', 'cluster-admin', '-o', 'wide']),
+      /ClusterRole\/cluster-admin.*system:masters/,
+    );
+  });
+
+  it('answers a caller without credentials 401', async () => {
+    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/v1/namespaces', ca: readFileSync(ca), servername: 'localhost' },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(r.status, 401);
+    assert.equal((JSON.parse(r.body) as { reason: string }).reason, 'Unauthorized');
+  });
+
+  it('gives a service account what its role bindings give it, and refuses the rest with RBAC’s words', async () => {
+    await ok(['create', 'serviceaccount', 'reader']);
+    await ok(['create', 'rolebinding', 'reader-view', '--clusterrole=view', '--serviceaccount=default:reader']);
+    await ok(['create', 'role', 'app-config', '--verb=get,update', '--resource=configmaps', '--resource-name=app']);
+    await ok(['create', 'rolebinding', 'reader-app', '--role=app-config', '--serviceaccount=default:reader']);
+    await ok(['create', 'configmap', 'app', '--from-literal=a=1']);
+    assert.match(
+      await ok(['get', 'rolebinding', 'reader-view', '-o', 'wide']),
+      /ClusterRole\/view\s+\S+\s+default\/reader/,
+    );
+    const token = (await ok(['create', 'token', 'reader'])).trim();
+    const as = [
+      '--kubeconfig=/dev/null',
+      `--server=https://127.0.0.1:${port}`,
+      `--certificate-authority=${ca}`,
+      `--token=${token}`,
+    ];
+    assert.match(await ok([...as, 'get', 'configmaps']), /app\s+1/);
+    assert.match(await ok([...as, 'get', 'configmap', 'app', '-o', 'jsonpath={.data.a}']), /^1$/);
+    const secrets = await kubectl([...as, 'get', 'secrets']);
+    assert.notEqual(secrets.code, 0);
+    assert.match(
+      secrets.stderr,
+      /secrets is forbidden: User "system:serviceaccount:default:reader" cannot list resource "secrets" in API group "" in the namespace "default"/,
+    );
+    const create = await kubectl([...as, 'create', 'configmap', 'other']);
+    assert.match(
+      create.stderr,
+      /configmaps is forbidden: User "system:serviceaccount:default:reader" cannot create resource "configmaps"/,
+    );
+    assert.equal((await ok([...as, 'auth', 'can-i', 'list', 'pods'])).trim(), 'yes');
+    assert.equal((await kubectl([...as, 'auth', 'can-i', 'delete', 'pods'])).stdout.trim(), 'no');
+    assert.equal((await ok([...as, 'auth', 'can-i', 'update', 'configmap/app'])).trim(), 'yes');
+    assert.equal((await kubectl([...as, 'auth', 'can-i', 'update', 'configmap/other'])).stdout.trim(), 'no');
+    assert.match(await ok([...as, 'auth', 'can-i', '--list']), /configmaps\s+\[\]\s+\[app\]\s+\[get update\]/);
+    assert.match(await ok([...as, 'auth', 'whoami']), /system:serviceaccount:default:reader/);
+    // The binding gone, so is what it gave.
+    await ok(['delete', 'rolebinding', 'reader-view']);
+    assert.equal((await kubectl([...as, 'auth', 'can-i', 'list', 'pods'])).stdout.trim(), 'no');
+  });
+});
