@@ -1,5 +1,6 @@
 /** The aws-api module's public face: all that other modules may import from it. */
 export * from './auth.js';
+export * from './eks-token.js';
 export * from './ecr/ecr-service.js';
 export * from './ecs/ecs-service.js';
 export * from './logs/logs-service.js';

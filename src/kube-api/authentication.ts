@@ -5,7 +5,9 @@ import { own } from '../kernel/index.js';
 import {
   API_AUDIENCE,
   authenticate,
+  awsUser,
   requestToken,
+  type AwsIdentity,
   SELF_SUBJECT_REVIEW,
   type KindDef,
   type KubeDeps,
@@ -14,6 +16,9 @@ import {
 } from '../kube/index.js';
 import { jsonBody, type KubeAnswer, type KubeRequest } from './handlers.js';
 import { failure, type Status } from './status.js';
+
+/** Checks an EKS token (`aws eks get-token`): its AWS identity, why not, or undefined for another kind of token. */
+export type AwsIdentitySource = (token: string, cluster: string) => AwsIdentity | { error: string } | undefined;
 
 /** A caller who sent no token of the cluster's (with --auth open, allowed everything). */
 export const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -43,18 +48,22 @@ export function certificateUser(socket: Socket | undefined): UserInfo | undefine
 }
 
 /**
- * Who a request comes from: a service account when it carries one of the cluster's tokens; one
- * that carries a forged, expired or orphaned token of the cluster's is refused (401, as the API
- * server answers); any other credential, or none, is the anonymous caller.
+ * Who a request comes from: a service account when it carries one of the cluster's tokens, an
+ * AWS caller with an EKS token (when `aws` checks them), the user of a client certificate; one
+ * that carries a forged, expired or orphaned token is refused (401, as the API server answers);
+ * any other credential, or none, is the anonymous caller.
  */
 export function callerOf(
   deps: KubeDeps,
   cluster: string,
   headers: IncomingHttpHeaders,
   socket?: Socket,
+  aws?: AwsIdentitySource,
 ): UserInfo | undefined {
   const token = bearerToken(headers);
   if (!token) return certificateUser(socket) ?? ANONYMOUS;
+  const id = aws?.(token, cluster);
+  if (id) return 'error' in id ? undefined : awsUser(deps, cluster, id);
   const r = authenticate(deps, cluster, token);
   if (!r) return ANONYMOUS;
   return 'user' in r ? r.user : undefined;

@@ -29,7 +29,7 @@ import {
   kindsOf,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
-import { ANONYMOUS, callerOf, review, tokenRequest, unauthorized } from './authentication.js';
+import { ANONYMOUS, callerOf, review, tokenRequest, unauthorized, type AwsIdentitySource } from './authentication.js';
 import { accessReview, attributesOf, rulesReview } from './authorization.js';
 import { scaleVerb } from './scale.js';
 import { mediaType, readBody } from './body.js';
@@ -63,6 +63,8 @@ import { queryFlag } from './query.js';
 export interface KubeApiOptions {
   /** The Kubernetes domain of a cluster served, by name, or undefined. */
   cluster(name: string): KubeDeps | undefined;
+  /** Checks EKS tokens (with --auth strict). */
+  awsIdentity?: AwsIdentitySource;
   /** --auth strict: callers must authenticate (a token of the cluster's, a client certificate) and RBAC decides. */
   strict: boolean;
   version: string;
@@ -118,7 +120,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     if (!deps) return send(reply, { code: 404, body: noClusterStatus(seg[1] ?? '') });
     try {
       await deps.store.fresh();
-      const caller = callerOf(deps, seg[1] as string, req.headers, req.raw.socket);
+      const caller = callerOf(deps, seg[1] as string, req.headers, req.raw.socket, o.awsIdentity);
       // Refused: a token of the cluster's that fails its checks; with --auth strict, no credential.
       if (!caller || (o.strict && caller === ANONYMOUS)) return send(reply, { code: 401, body: unauthorized() });
       return await route(deps, seg[1] as string, req, reply, seg.slice(2), url, caller);

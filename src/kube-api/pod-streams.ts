@@ -22,12 +22,14 @@ import {
   portForwardOverWebsocket,
 } from './pod-portforward.js';
 import { failure, noClusterStatus, notFoundStatus, statusOf, type Status } from './status.js';
-import { ANONYMOUS, callerOf, unauthorized } from './authentication.js';
+import { ANONYMOUS, callerOf, unauthorized, type AwsIdentitySource } from './authentication.js';
 
 const MAX_MESSAGE = 1024 * 1024;
 
 export interface PodStreamOptions {
   strict: boolean;
+  /** Checks EKS tokens (with --auth strict). */
+  awsIdentity?: AwsIdentitySource;
   cluster(name: string): KubeDeps | undefined;
   pods?(cluster: string): PodHosts | undefined;
   exec?: PodExecSource;
@@ -76,7 +78,7 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     const source = o.exec;
     if (!deps || !hosts || !source) return refuse(socket, noClusterStatus(cluster));
     // As the API's other requests: with --auth strict, a credential and RBAC's `create` on pods/<verb>.
-    const caller = callerOf(deps, cluster, req.headers, req.socket as Socket);
+    const caller = callerOf(deps, cluster, req.headers, req.socket as Socket, o.awsIdentity);
     if (!caller || (o.strict && caller === ANONYMOUS)) return refuse(socket, unauthorized());
     if (o.strict) {
       const a = { verb: 'create', apiGroup: '', resource: 'pods', subresource: verb, namespace, name };

@@ -74,3 +74,4 @@ export { authorize, ensureBootstrapRbac, forbiddenMessage, rulesFor, type Attrib
 export type { PolicyRule } from './rbac-kinds.js';
 export { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-kinds.js';
 export { API_SERVICE_IP } from './service-rules.js';
+export { awsUser, type AwsIdentity } from './aws-auth.js';

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { awsApiPlugin } from '../aws-api/index.js';
+import { awsApiPlugin, type AuthConfig } from '../aws-api/index.js';
+import { eksIdentity } from './eks-identity.js';
 import type { ControlPlaneDeps } from '../control-plane/index.js';
 import { credentialOf, decider, sessionExpired } from '../iam/index.js';
 import { registryAuthorization } from './registry-authz.js';
@@ -93,6 +94,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.get('/_berth/health', async () => ({ status: 'ok', version }));
+  const auth: AuthConfig = {
+    mode: deps.config.auth,
+    keys: deps.keys,
+    issued: (id: string) => {
+      const c = credentialOf(regions.iam, id);
+      // Spelled out rather than spread: this runs for every signed call.
+      return (
+        c && {
+          secret: c.secret,
+          principal: c.principal,
+          ...(c.sessionToken !== undefined ? { sessionToken: c.sessionToken } : {}),
+          expired: sessionExpired(regions.iam, c),
+        }
+      );
+    },
+  };
+  // With --auth strict the Kubernetes API takes EKS tokens signed with berth's keys.
+  const awsIdentity =
+    deps.config.auth === 'strict'
+      ? { awsIdentity: eksIdentity(auth, deps.config.accountId, () => deps.clock.now()) }
+      : {};
   // Kubernetes: one cluster, `default`, over the default region's store (EKS clusters come later).
   const kube = deps.kube ?? { deps: { store: deps.controlPlane.store, clock: deps.clock, logger: deps.logger } };
   // The one cluster served, as both the REST routes and the pods' streams look it up.
@@ -101,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(kubeApiPlugin, {
     cluster,
     strict: deps.config.auth === 'strict',
+    ...awsIdentity,
     version,
     ...pods,
     ...(kube.logs ? { logs: kube.logs } : {}),
@@ -111,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     '/k8s/',
     podStreamsUpgrade({
       strict: deps.config.auth === 'strict',
+      ...awsIdentity,
       cluster,
       ...pods,
       ...(kube.exec ? { exec: kube.exec } : {}),
@@ -138,22 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await r?.controlPlane.store.fresh();
       return r?.services;
     },
-    auth: {
-      mode: deps.config.auth,
-      keys: deps.keys,
-      issued: (id: string) => {
-        const c = credentialOf(regions.iam, id);
-        // Spelled out rather than spread: this runs for every signed call.
-        return (
-          c && {
-            secret: c.secret,
-            principal: c.principal,
-            ...(c.sessionToken !== undefined ? { sessionToken: c.sessionToken } : {}),
-            expired: sessionExpired(regions.iam, c),
-          }
-        );
-      },
-    },
+    auth,
     decide: (principal) => decider(regions.iam, principal),
     accountId: deps.config.accountId,
     clock: deps.clock,

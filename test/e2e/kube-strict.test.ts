@@ -6,10 +6,11 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { startBerth, strictDataDir, type BerthProcess } from './harness.js';
+import { awsCli, startBerth, strictDataDir, type BerthProcess } from './harness.js';
 
 // The Kubernetes API with --auth strict, through kubectl: the kubeconfig berth writes (HTTPS, the
-// cluster CA, a system:masters client certificate), service account tokens, RBAC deciding.
+// cluster CA, a system:masters client certificate), service account tokens, EKS tokens from the
+// AWS CLI, RBAC deciding.
 describe('Kubernetes with --auth strict: client certificates, tokens and RBAC', () => {
   let berth: BerthProcess;
   let dataDir: string;
@@ -116,5 +117,64 @@ describe('Kubernetes with --auth strict: client certificates, tokens and RBAC', 
     // The binding gone, so is what it gave.
     await ok(['delete', 'rolebinding', 'reader-view']);
     assert.equal((await kubectl([...as, 'auth', 'can-i', 'list', 'pods'])).stdout.trim(), 'no');
+  });
+
+  it('takes EKS tokens from aws eks get-token: the account’s keys as system:masters, an IAM user as aws-auth maps it', async () => {
+    const token = async (env: Record<string, string> = {}) => {
+      const r = await awsCli(berth.endpoint, ['eks', 'get-token', '--cluster-name', 'default'], env);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { status: { token: string } }).status.token;
+    };
+    const as = (t: string) => [
+      '--kubeconfig=/dev/null',
+      `--server=https://127.0.0.1:${port}`,
+      `--certificate-authority=${ca}`,
+      `--token=${t}`,
+    ];
+    const root = await token();
+    assert.match(root, /^k8s-aws-v1\./);
+    assert.match(
+      await ok([...as(root), 'auth', 'whoami']),
+      /Username\s+arn:aws:iam::000000000000:root\nGroups\s+\[system:masters system:authenticated\]/,
+    );
+    assert.match(await ok([...as(root), 'get', 'namespaces']), /kube-system/);
+    // Signed for another cluster's name: refused.
+    const other = await awsCli(berth.endpoint, ['eks', 'get-token', '--cluster-name', 'elsewhere']);
+    const wrong = await kubectl([
+      ...as((JSON.parse(other.stdout) as { status: { token: string } }).status.token),
+      'get',
+      'ns',
+    ]);
+    assert.match(wrong.stderr, /You must be logged in to the server/);
+
+    const user = await awsCli(berth.endpoint, ['iam', 'create-user', '--user-name', 'dev']);
+    assert.equal(user.code, 0, user.stderr);
+    const arn = (JSON.parse(user.stdout) as { User: { Arn: string } }).User.Arn;
+    const key = JSON.parse(
+      (await awsCli(berth.endpoint, ['iam', 'create-access-key', '--user-name', 'dev'])).stdout,
+    ) as {
+      AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+    };
+    const dev = await token({
+      AWS_ACCESS_KEY_ID: key.AccessKey.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: key.AccessKey.SecretAccessKey,
+    });
+    assert.match(
+      await ok([...as(dev), 'auth', 'whoami']),
+      new RegExp(`Username\\s+${arn}\\nGroups\\s+\\[system:authenticated\\]`),
+    );
+    const before = await kubectl([...as(dev), 'get', 'pods']);
+    assert.match(before.stderr, new RegExp(`pods is forbidden: User "${arn}" cannot list resource "pods"`));
+    await ok([
+      'create',
+      'configmap',
+      'aws-auth',
+      '-n',
+      'kube-system',
+      `--from-literal=mapUsers=- userarn: ${arn}\n  username: dev\n  groups: [viewers]\n`,
+    ]);
+    await ok(['create', 'clusterrolebinding', 'viewers', '--clusterrole=view', '--group=viewers']);
+    assert.match(await ok([...as(dev), 'auth', 'whoami']), /Username\s+dev\nGroups\s+\[viewers system:authenticated\]/);
+    assert.equal((await ok([...as(dev), 'get', 'pods', '-A', '-o', 'name'])).trim(), '');
   });
 });
