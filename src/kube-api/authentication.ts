@@ -5,7 +5,10 @@ import { own } from '../kernel/index.js';
 import {
   API_AUDIENCE,
   authenticate,
+  authorize,
   awsUser,
+  forbiddenMessage,
+  type Attributes,
   requestToken,
   type AwsIdentity,
   SELF_SUBJECT_REVIEW,
@@ -111,4 +114,56 @@ export function tokenRequest(
   r: KubeRequest,
 ): KubeAnswer {
   return { code: 201, body: requestToken(deps, cluster, namespace, name, objectOf(jsonBody(r)) as KubeObject) };
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string[] => {
+  const v = headers[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+};
+
+/**
+ * The user a request acts as when it asks to (`kubectl --as`, `--as-group`: the Impersonate-User
+ * and Impersonate-Group headers), which the caller must be allowed (`impersonate` on users,
+ * groups or serviceaccounts; with --auth open, everyone is). Undefined when it does not ask;
+ * the Status refusing it when it may not.
+ */
+export function impersonation(
+  deps: KubeDeps,
+  cluster: string,
+  caller: UserInfo,
+  headers: IncomingHttpHeaders,
+  strict: boolean,
+): { user: UserInfo } | { refused: Status } | undefined {
+  const [user, ...more] = header(headers, 'impersonate-user');
+  const groups = header(headers, 'impersonate-group').flatMap((g) => g.split(',').map((x) => x.trim()));
+  if (user === undefined) {
+    if (!groups.length) return undefined;
+    return { refused: failure(400, 'BadRequest', 'requested [Impersonate-Group] without impersonating a user') };
+  }
+  if (more.length) return { refused: failure(400, 'BadRequest', 'only one Impersonate-User is allowed') };
+  const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
+  const asked: Attributes[] = [
+    sa
+      ? {
+          verb: 'impersonate',
+          apiGroup: '',
+          resource: 'serviceaccounts',
+          namespace: sa[1] as string,
+          name: sa[2] as string,
+        }
+      : { verb: 'impersonate', apiGroup: '', resource: 'users', name: user },
+    ...groups.map((g): Attributes => ({ verb: 'impersonate', apiGroup: '', resource: 'groups', name: g })),
+  ];
+  if (strict)
+    for (const a of asked)
+      if (!deps.store.read((tx) => authorize(tx, cluster, caller, a)).allowed)
+        return {
+          refused: failure(403, 'Forbidden', forbiddenMessage(caller, a), {
+            kind: 'resource' in a ? a.resource : '',
+            ...('name' in a && a.name ? { name: a.name } : {}),
+          }),
+        };
+  const implied = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1] as string}`] : [];
+  const authenticated = user === 'system:anonymous' ? [] : ['system:authenticated'];
+  return { user: { username: user, groups: [...new Set([...groups, ...implied, ...authenticated])] } };
 }

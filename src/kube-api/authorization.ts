@@ -64,8 +64,9 @@ const str = (o: Record<string, unknown>, k: string) => {
 /**
  * A SelfSubjectAccessReview (`kubectl auth can-i`) or SubjectAccessReview: whether the caller, or
  * the user and groups named, may do what its spec says. With --auth open every request is
- * allowed, and a caller's own review says so; RBAC decides a review of a user named, and every
- * review with --auth strict.
+ * allowed, and a caller's own review says so; RBAC decides a review of a user named, a review
+ * made as another user (`kubectl auth can-i --as`), and every review with --auth strict
+ * (`rbac`).
  */
 export function accessReview(
   deps: KubeDeps,
@@ -73,7 +74,7 @@ export function accessReview(
   kind: KindDef,
   r: KubeRequest,
   caller: UserInfo,
-  strict: boolean,
+  rbac: boolean,
 ): KubeAnswer {
   const body = objectOf(jsonBody(r));
   const spec = objectOf(own(body, 'spec'));
@@ -98,7 +99,7 @@ export function accessReview(
         ...(str(res, 'name') ? { name: str(res, 'name') as string } : {}),
       };
   const decision =
-    self && !strict
+    self && !rbac
       ? { allowed: true, reason: 'berth runs with --auth open: every request is allowed' }
       : deps.store.read((tx) => authorize(tx, cluster, user, a));
   return {
@@ -119,10 +120,10 @@ export function rulesReview(
   cluster: string,
   r: KubeRequest,
   caller: UserInfo,
-  strict: boolean,
+  rbac: boolean,
 ): KubeAnswer {
   const spec = objectOf(own(objectOf(jsonBody(r)), 'spec'));
-  const rules: PolicyRule[] = strict
+  const rules: PolicyRule[] = rbac
     ? deps.store.read((tx) => rulesFor(tx, cluster, caller, str(spec, 'namespace') ?? 'default'))
     : [
         { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },

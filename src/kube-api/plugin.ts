@@ -29,7 +29,15 @@ import {
   kindsOf,
 } from '../kube/index.js';
 import { podLog } from './pod-logs.js';
-import { ANONYMOUS, callerOf, review, tokenRequest, unauthorized, type AwsIdentitySource } from './authentication.js';
+import {
+  ANONYMOUS,
+  callerOf,
+  impersonation,
+  review,
+  tokenRequest,
+  unauthorized,
+  type AwsIdentitySource,
+} from './authentication.js';
 import { accessReview, attributesOf, rulesReview } from './authorization.js';
 import { scaleVerb } from './scale.js';
 import { mediaType, readBody } from './body.js';
@@ -123,7 +131,9 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       const caller = callerOf(deps, seg[1] as string, req.headers, req.raw.socket, o.awsIdentity);
       // Refused: a token of the cluster's that fails its checks; with --auth strict, no credential.
       if (!caller || (o.strict && caller === ANONYMOUS)) return send(reply, { code: 401, body: unauthorized() });
-      return await route(deps, seg[1] as string, req, reply, seg.slice(2), url, caller);
+      const as = impersonation(deps, seg[1] as string, caller, req.headers, o.strict);
+      if (as && 'refused' in as) return send(reply, { code: as.refused.code ?? 403, body: as.refused });
+      return await route(deps, seg[1] as string, req, reply, seg.slice(2), url, as ? as.user : caller, Boolean(as));
     } catch (e) {
       const s = statusOf(e);
       return send(reply, { code: s.code, body: s });
@@ -138,6 +148,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     seg: string[],
     url: URL,
     caller: UserInfo,
+    impersonating = false,
   ) => {
     const kinds = kindsOf(deps, cluster);
     const t = resolvePath(seg, (g, v, p) => kindFor(g, v, p, kinds));
@@ -208,9 +219,9 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           t.type === 'collection' &&
           r.method === 'POST'
         )
-          return send(reply, accessReview(deps, cluster, t.kind, r, caller, o.strict));
+          return send(reply, accessReview(deps, cluster, t.kind, r, caller, o.strict || impersonating));
         if (t.kind === SELF_SUBJECT_RULES_REVIEW && t.type === 'collection' && r.method === 'POST')
-          return send(reply, rulesReview(deps, cluster, r, caller, o.strict));
+          return send(reply, rulesReview(deps, cluster, r, caller, o.strict || impersonating));
         if (t.kind.virtual) {
           if (!get || queryFlag(url.searchParams, 'watch'))
             return send(reply, {

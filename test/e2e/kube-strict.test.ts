@@ -114,6 +114,16 @@ describe('Kubernetes with --auth strict: client certificates, tokens and RBAC', 
     assert.equal((await kubectl([...as, 'auth', 'can-i', 'update', 'configmap/other'])).stdout.trim(), 'no');
     assert.match(await ok([...as, 'auth', 'can-i', '--list']), /configmaps\s+\[\]\s+\[app\]\s+\[get update\]/);
     assert.match(await ok([...as, 'auth', 'whoami']), /system:serviceaccount:default:reader/);
+    // As the reader, by impersonation (kubectl --as): the admin may, the reader may not.
+    const asReader = '--as=system:serviceaccount:default:reader';
+    assert.equal((await kubectl(['auth', 'can-i', 'list', 'secrets', asReader])).stdout.trim(), 'no');
+    assert.equal((await ok(['auth', 'can-i', 'list', 'pods', asReader])).trim(), 'yes');
+    assert.match(await ok(['auth', 'whoami', asReader]), /system:serviceaccount:default:reader/);
+    const impersonate = await kubectl([...as, 'get', 'pods', '--as=kubernetes-admin']);
+    assert.match(
+      impersonate.stderr,
+      /users "kubernetes-admin" is forbidden: User "system:serviceaccount:default:reader" cannot impersonate resource "users" in API group "" at the cluster scope/,
+    );
     // The binding gone, so is what it gave.
     await ok(['delete', 'rolebinding', 'reader-view']);
     assert.equal((await kubectl([...as, 'auth', 'can-i', 'list', 'pods'])).stdout.trim(), 'no');
