@@ -24,26 +24,8 @@ import { expireEvents, pruneEventFiles } from '../logs/index.js';
 import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
-import {
-  ensureSystemNamespaces,
-  KUBE_CLUSTER,
-  pruneEvents,
-  pruneTombstones,
-  startNamespaceController,
-  startAppsControllers,
-  startServiceControllers,
-  startHpaController,
-  ensureClusterDns,
-  ensureStorageClass,
-  ensurePriorityClasses,
-  ensureApiService,
-  ensureBootstrapRbac,
-  ensureClusterKeys,
-  startServiceAccountController,
-  startVolumeController,
-  startDisruptionController,
-  startPodControllers,
-} from '../kube/index.js';
+import { ensureClusterKeys, KUBE_CLUSTER } from '../kube/index.js';
+import { startKubernetes } from './kube-startup.js';
 import { kubeFace } from './kube-face.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
 import { mountLogsEndpoint } from './logs-endpoint.js';
@@ -274,55 +256,11 @@ export async function startBerth(
         }
       });
     });
-    // Kubernetes: the default cluster's namespaces, then its controllers and upkeep on the leader.
-    await ensureSystemNamespaces(kube.deps, KUBE_CLUSTER);
-    await ensureClusterDns(kube.deps, KUBE_CLUSTER);
-    await ensureStorageClass(kube.deps, KUBE_CLUSTER);
-    await ensurePriorityClasses(kube.deps, KUBE_CLUSTER);
-    await ensureApiService(kube.deps, KUBE_CLUSTER, { ip: apiAddress(config.host), port });
-    await ensureBootstrapRbac(kube.deps, KUBE_CLUSTER);
-    leaderWork.add('kubernetes service accounts', () => {
-      const c = startServiceAccountController(kube.deps, KUBE_CLUSTER, logger);
-      return () => c.stop();
+    // Kubernetes: the default cluster's own objects, then its controllers and upkeep on the leader.
+    await startKubernetes(kube, leaderWork, logger, {
+      apiAddress: { ip: apiAddress(config.host), port },
+      hpaPeriodMs: config.kubeHpaPeriod * 1000,
     });
-    leaderWork.add('kubernetes namespaces', () => {
-      const c = startNamespaceController(kube.deps, logger, () => [KUBE_CLUSTER]);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes nodes and scheduler', () => {
-      const c = startPodControllers(kube.deps, KUBE_CLUSTER, kube.hosts, logger);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes workloads', () => {
-      const c = startAppsControllers(kube.deps, KUBE_CLUSTER, logger);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes autoscalers', () => {
-      const c = startHpaController(kube.deps, KUBE_CLUSTER, kube.usage, logger, config.kubeHpaPeriod * 1000);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes disruption budgets', () => {
-      const c = startDisruptionController(kube.deps, KUBE_CLUSTER, logger);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes volumes', () => {
-      const c = startVolumeController(kube.deps, KUBE_CLUSTER, logger);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes endpoints', () => {
-      const c = startServiceControllers(kube.deps, KUBE_CLUSTER, logger);
-      return () => c.stop();
-    });
-    leaderWork.add('kubernetes tombstones', () =>
-      every(60_000, async () => {
-        try {
-          await pruneTombstones(kube.deps);
-          await pruneEvents(kube.deps, KUBE_CLUSTER);
-        } catch (e) {
-          logger.error({ err: String(e) }, 'pruning Kubernetes tombstones failed');
-        }
-      }),
-    );
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());
     // Event files are written by one server each: every server expires and prunes its own.
