@@ -56,11 +56,12 @@ export function certificateAuthority(keys: KeyPair, name: string, now: Date): st
   return forge.pki.certificateToPem(cert);
 }
 
-/** A server certificate for the names and addresses given, signed by the authority; valid a year. */
-export function servingCertificate(
+/** A certificate of `subject`'s for the key, signed by the authority, with its own extensions; valid a year. */
+function leaf(
   ca: { cert: string; key: string },
   keys: KeyPair,
-  names: { dns: string[]; ips: string[] },
+  subject: forge.pki.CertificateField[],
+  extensions: object[],
   now: Date,
 ): string {
   const issuer = forge.pki.certificateFromPem(ca.cert);
@@ -68,22 +69,40 @@ export function servingCertificate(
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
   cert.serialNumber = serial();
   validity(cert, now, 1);
-  cert.setSubject([{ name: 'commonName', value: 'kube-apiserver' }]);
+  cert.setSubject(subject);
   cert.setIssuer(issuer.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      altNames: [
-        ...[...new Set(names.dns)].map((value) => ({ type: 2, value })),
-        ...[...new Set(names.ips)].map((ip) => ({ type: 7, ip })),
-      ],
-    },
+    ...extensions,
   ]);
   cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
+}
+
+/** A server certificate for the names and addresses given, signed by the authority; valid a year. */
+export function servingCertificate(
+  ca: { cert: string; key: string },
+  keys: KeyPair,
+  names: { dns: string[]; ips: string[] },
+  now: Date,
+): string {
+  return leaf(
+    ca,
+    keys,
+    [{ name: 'commonName', value: 'kube-apiserver' }],
+    [
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          ...[...new Set(names.dns)].map((value) => ({ type: 2, value })),
+          ...[...new Set(names.ips)].map((ip) => ({ type: 7, ip })),
+        ],
+      },
+    ],
+    now,
+  );
 }
 
 /** A client certificate for `CN=<user>, O=<group>…`, signed by the authority; valid a year (kubeadm's admin.conf kind). */
@@ -93,21 +112,11 @@ export function clientCertificate(
   who: { user: string; groups: string[] },
   now: Date,
 ): string {
-  const issuer = forge.pki.certificateFromPem(ca.cert);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
-  cert.serialNumber = serial();
-  validity(cert, now, 1);
-  cert.setSubject([
-    ...who.groups.map((value) => ({ name: 'organizationName', value })),
-    { name: 'commonName', value: who.user },
-  ]);
-  cert.setIssuer(issuer.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.key), forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+  return leaf(
+    ca,
+    keys,
+    [...who.groups.map((value) => ({ name: 'organizationName', value })), { name: 'commonName', value: who.user }],
+    [{ name: 'extKeyUsage', clientAuth: true }],
+    now,
+  );
 }
