@@ -1,4 +1,4 @@
-import { own } from '../kernel/index.js';
+import { BerthError, own } from '../kernel/index.js';
 import {
   authorize,
   rulesFor,
@@ -75,6 +75,8 @@ export function accessReview(
   r: KubeRequest,
   caller: UserInfo,
   rbac: boolean,
+  /** A LocalSubjectAccessReview's namespace (its path's): the review's must be it or none. */
+  local?: string,
 ): KubeAnswer {
   const body = objectOf(jsonBody(r));
   const spec = objectOf(own(body, 'spec'));
@@ -88,6 +90,20 @@ export function accessReview(
         username: str(spec, 'user') ?? '',
         groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
       };
+  if (local !== undefined) {
+    const asked = str(res, 'namespace');
+    if (asked && asked !== local)
+      throw new BerthError(
+        'InvalidParameter',
+        `LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes.namespace: Invalid value: "${asked}": must match metadata.namespace`,
+      );
+    if (Object.keys(nonRes).length)
+      throw new BerthError(
+        'InvalidParameter',
+        'LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.nonResourceAttributes: Invalid value: disallowed on this kind of request',
+      );
+    res['namespace'] = local;
+  }
   const a: Attributes = Object.keys(nonRes).length
     ? { verb: str(nonRes, 'verb') ?? '', path: str(nonRes, 'path') ?? '' }
     : {
@@ -107,7 +123,7 @@ export function accessReview(
     body: {
       kind: kind.kind,
       apiVersion: 'authorization.k8s.io/v1',
-      metadata: { creationTimestamp: null },
+      metadata: { creationTimestamp: null, ...(local !== undefined ? { namespace: local } : {}) },
       spec,
       status: { allowed: decision.allowed, ...(decision.reason ? { reason: decision.reason } : {}) },
     },

@@ -14,6 +14,7 @@ import {
   SELF_SUBJECT_ACCESS_REVIEW,
   SUBJECT_ACCESS_REVIEW,
   SELF_SUBJECT_RULES_REVIEW,
+  LOCAL_SUBJECT_ACCESS_REVIEW,
   SERVICE_ACCOUNT,
   authorize,
   forbiddenMessage,
@@ -215,11 +216,13 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         )
           return send(reply, review(deps, cluster, t.kind, r, caller));
         if (
-          (t.kind === SELF_SUBJECT_ACCESS_REVIEW || t.kind === SUBJECT_ACCESS_REVIEW) &&
+          (t.kind === SELF_SUBJECT_ACCESS_REVIEW ||
+            t.kind === SUBJECT_ACCESS_REVIEW ||
+            t.kind === LOCAL_SUBJECT_ACCESS_REVIEW) &&
           t.type === 'collection' &&
           r.method === 'POST'
         )
-          return send(reply, accessReview(deps, cluster, t.kind, r, caller, o.strict || impersonating));
+          return send(reply, accessReview(deps, cluster, t.kind, r, caller, o.strict || impersonating, t.namespace));
         if (t.kind === SELF_SUBJECT_RULES_REVIEW && t.type === 'collection' && r.method === 'POST')
           return send(reply, rulesReview(deps, cluster, r, caller, o.strict || impersonating));
         if (t.kind.virtual) {

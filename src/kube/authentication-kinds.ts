@@ -7,13 +7,13 @@ import { subdomainProblem } from './names.js';
  * a token authenticates (webhooks and proxies ask it); a SelfSubjectReview says who the caller is
  * (`kubectl auth whoami`).
  */
-const reviewKind = (kind: string, plural: string, group = 'authentication.k8s.io'): KindDef => ({
+const reviewKind = (kind: string, plural: string, group = 'authentication.k8s.io', namespaced = false): KindDef => ({
   group,
   version: 'v1',
   kind,
   plural,
   singular: '',
-  namespaced: false,
+  namespaced,
   shortNames: [],
   verbs: ['create'],
   schema: z.never(),
@@ -34,4 +34,10 @@ export const SELF_SUBJECT_RULES_REVIEW = reviewKind(
   'SelfSubjectRulesReview',
   'selfsubjectrulesreviews',
   'authorization.k8s.io',
+);
+export const LOCAL_SUBJECT_ACCESS_REVIEW = reviewKind(
+  'LocalSubjectAccessReview',
+  'localsubjectaccessreviews',
+  'authorization.k8s.io',
+  true,
 );

@@ -64,6 +64,7 @@ export { startServiceAccountController } from './service-account-controller.js';
 export { ensureApiService } from './api-service.js';
 export { SERVICE_ACCOUNT } from './service-account-kind.js';
 export {
+  LOCAL_SUBJECT_ACCESS_REVIEW,
   SELF_SUBJECT_ACCESS_REVIEW,
   SELF_SUBJECT_REVIEW,
   SELF_SUBJECT_RULES_REVIEW,

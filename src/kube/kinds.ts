@@ -24,6 +24,7 @@ import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
 import { CRON_JOB } from './cron-job-kind.js';
 import { NODE_METRICS, POD_METRICS } from './metrics-kinds.js';
 import {
+  LOCAL_SUBJECT_ACCESS_REVIEW,
   SELF_SUBJECT_ACCESS_REVIEW,
   SELF_SUBJECT_REVIEW,
   SELF_SUBJECT_RULES_REVIEW,
@@ -259,6 +260,7 @@ export const KINDS: readonly KindDef[] = [
   SELF_SUBJECT_ACCESS_REVIEW,
   SUBJECT_ACCESS_REVIEW,
   SELF_SUBJECT_RULES_REVIEW,
+  LOCAL_SUBJECT_ACCESS_REVIEW,
 ];
 
 /** The kind a group, version and resource name (plural, as in a path) name among these kinds (berth's own by default), if served. */

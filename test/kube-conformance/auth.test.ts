@@ -115,4 +115,33 @@ describe('[sig-auth] conformance', () => {
     assert.equal(claims.iss, config.issuer);
     assert.deepEqual(claims.aud, ['oidc-discovery-test']);
   });
+
+  it('SubjectReview should support SubjectReview API operations', async () => {
+    const review = (path: string, namespace: string) =>
+      api.ok('POST', path, {
+        spec: {
+          user: 'alice',
+          groups: ['team'],
+          resourceAttributes: { namespace, verb: 'list', resource: 'configmaps' },
+        },
+      });
+    const sar = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+    const local = (ns: string) => `/apis/authorization.k8s.io/v1/namespaces/${ns}/localsubjectaccessreviews`;
+    assert.equal((await review(sar, 'default')).status.allowed, false);
+    await api.ok('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', {
+      metadata: { name: 'alice-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+    });
+    const allowed = await review(sar, 'default');
+    assert.equal(allowed.status.allowed, true);
+    assert.match(allowed.status.reason, /RoleBinding "alice-view"/);
+    assert.equal((await review(local('default'), 'default')).status.allowed, true);
+    await ns('sar-other');
+    assert.equal((await review(local('sar-other'), '')).status.allowed, false);
+    const mismatch = await api.call('POST', local('sar-other'), {
+      spec: { user: 'alice', resourceAttributes: { namespace: 'default', verb: 'list', resource: 'configmaps' } },
+    });
+    assert.equal(mismatch.status, 422);
+  });
 });
