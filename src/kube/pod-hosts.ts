@@ -3,7 +3,7 @@ import type { ExecHandle, ExecListener, ExecRequest, WorkloadSpec } from '../wir
 import type { KubeDeps } from './deps.js';
 import { CONFIG_MAP, NODE, POD, SECRET, SERVICE_ACCOUNT } from './kinds.js';
 import { podToken } from './service-account-auth.js';
-import { KUBE_API_ACCESS_SECONDS } from './service-account-tokens.js';
+import { extendedToken } from './service-account-tokens.js';
 import type { Volume } from './pod-sources.js';
 import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject, type StoredObject } from './object.js';
@@ -267,9 +267,7 @@ export class PodHosts {
     for (const pod of this.pods.values()) {
       const s = pod['spec'] as { nodeName?: string; volumes?: Volume[] };
       const expiring = (s.volumes ?? []).some((v) =>
-        (v.projected?.sources ?? []).some(
-          (src) => src.serviceAccountToken && src.serviceAccountToken.expirationSeconds !== KUBE_API_ACCESS_SECONDS,
-        ),
+        (v.projected?.sources ?? []).some((src) => src.serviceAccountToken && !extendedToken(src.serviceAccountToken)),
       );
       const h = expiring && s.nodeName ? this.hostOfNode.get(s.nodeName) : undefined;
       if (h) hosts.add(h);

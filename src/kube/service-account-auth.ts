@@ -9,7 +9,7 @@ import { invalidObject, invalidValue, type Cause } from './names.js';
 import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
 import {
   API_AUDIENCE,
-  KUBE_API_ACCESS_SECONDS,
+  extendedToken,
   serviceAccountClaims,
   tokenId,
   TOKEN_ISSUER,
@@ -254,7 +254,7 @@ export function podToken(
   const renew = Math.min(Math.floor(seconds * 0.8), 24 * 60 * 60);
   const created = Math.floor(Date.parse(metaOf(pod).creationTimestamp ?? '') / 1000) || Math.floor(nowMs / 1000);
   const issuedAt = created + Math.max(0, Math.floor((Math.floor(nowMs / 1000) - created) / renew)) * renew;
-  const extended = seconds === KUBE_API_ACCESS_SECONDS && !request.audience;
+  const extended = extendedToken(request);
   const asBound = (o: KubeObject): Bound => ({ name: metaOf(o).name ?? '', uid: metaOf(o).uid ?? '' });
   const podUid = metaOf(pod).uid ?? '';
   const token = signer.mint(

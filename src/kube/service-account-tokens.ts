@@ -12,6 +12,13 @@ export const TOKEN_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const API_AUDIENCE = TOKEN_ISSUER;
 /** What a pod's kube-api-access token asks for; its token is then made to last a year (the API server's extension). */
 export const KUBE_API_ACCESS_SECONDS = 3607;
+
+/**
+ * Whether a pod's projected token is the one the API server makes last a year: asked for exactly
+ * KUBE_API_ACCESS_SECONDS, for the API server's own audience (the kube-api-access volume's).
+ */
+export const extendedToken = (request: { audience?: string; expirationSeconds?: number }): boolean =>
+  request.expirationSeconds === KUBE_API_ACCESS_SECONDS && !request.audience;
 /** A token longer than this is refused before it is decoded. */
 export const MAX_TOKEN_BYTES = 8192;
 /** Seconds a token's times may be off by (the API server's leeway). */

@@ -12,7 +12,7 @@ import { PodHosts } from './pod-hosts.js';
 import { SERVICE_ACCOUNT_DIR } from './service-account-admission.js';
 import { authenticate, requestToken } from './service-account-auth.js';
 import { startServiceAccountController } from './service-account-controller.js';
-import { API_AUDIENCE, serviceAccountClaims, TokenSigner } from './service-account-tokens.js';
+import { API_AUDIENCE, extendedToken, serviceAccountClaims, TokenSigner } from './service-account-tokens.js';
 import { deleteObject } from './delete.js';
 import { testKube } from './test-kube.js';
 
@@ -79,6 +79,10 @@ describe('service account tokens', () => {
     const { ['kubernetes.io']: _k, ...bare } = claims;
     const odd = signer.mint({ ...bare, __proto__: { 'kubernetes.io': claims['kubernetes.io'] } } as never);
     assert.match((signer.check(odd, now()) as { error: string }).error, /malformed/);
+    // Only kube-api-access's request is made to last a year; the same seconds for an audience expire, and are renewed.
+    assert.equal(extendedToken({ expirationSeconds: 3607 }), true);
+    assert.equal(extendedToken({ expirationSeconds: 3607, audience: 'vault' }), false);
+    assert.equal(extendedToken({}), false);
   });
 
   it('a serving certificate is signed by the cluster CA for the names given', async () => {
