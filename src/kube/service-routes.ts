@@ -33,18 +33,18 @@ export function serviceRoutes(services: KubeObject[], endpoints: Map<string, Kub
     if (s.type === 'ExternalName') continue;
     const subsets = (endpoints.get(`${ns}/${name}`)?.['subsets'] ?? []) as Subset[];
     const fqdn = `${name}.${ns}.svc.${CLUSTER_ZONE}`;
+    const api = ns === API_SERVICE.namespace && name === API_SERVICE.name;
     for (const p of s.ports ?? []) {
       const protocol = (p.protocol ?? 'TCP') === 'UDP' ? ('udp' as const) : ('tcp' as const);
-      const backends: Backend[] = [];
-      for (const sub of subsets) {
+      // The API server: whichever berth server the node's agent is connected to (api-service.ts);
+      // any other Service: its ready endpoints.
+      const backends: Backend[] = api ? [{ ip: '', port: 0, controlPlane: true }] : [];
+      for (const sub of api ? [] : subsets) {
         const port = (sub.ports ?? []).find(
           (x) => (x.name ?? '') === (p.name ?? '') && (x.protocol ?? 'TCP') === (p.protocol ?? 'TCP'),
         );
         if (port) for (const a of sub.addresses ?? []) backends.push({ ip: a.ip, port: port.port });
       }
-      // The API server: whichever berth server the node's agent is connected to (api-service.ts).
-      if (ns === API_SERVICE.namespace && name === API_SERVICE.name)
-        backends.splice(0, backends.length, { ip: '', port: 0, controlPlane: true });
       if (s.clusterIP && s.clusterIP !== 'None')
         routes.virtual.push({ ip: s.clusterIP, port: p.port, protocol, backends });
       if (p.nodePort) routes.hostPorts.push({ port: p.nodePort, protocol, backends });

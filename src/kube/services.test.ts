@@ -191,5 +191,26 @@ describe('Kubernetes services', () => {
       { name: 'db.ns.svc.cluster.local', ips: ['172.30.0.4'] },
       { name: 'db-0.db.ns.svc.cluster.local', ips: ['172.30.0.4'] },
     ]);
+    // The API server's Service goes to the node's own berth server, whatever its Endpoints say.
+    const api = serviceRoutes(
+      [
+        {
+          metadata: { name: 'kubernetes', namespace: 'default' },
+          spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] },
+        },
+      ],
+      new Map([
+        [
+          'default/kubernetes',
+          {
+            metadata: { name: 'kubernetes', namespace: 'default' },
+            subsets: [{ addresses: [{ ip: '192.0.2.1' }], ports: [{ name: 'https', port: 4566, protocol: 'TCP' }] }],
+          },
+        ],
+      ]),
+    );
+    assert.deepEqual(api.virtual, [
+      { ip: '10.96.0.1', port: 443, protocol: 'tcp', backends: [{ ip: '', port: 0, controlPlane: true }] },
+    ]);
   });
 });
