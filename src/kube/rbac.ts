@@ -4,6 +4,7 @@ import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from 
 import { createUnlessExists } from './objects.js';
 import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING, type PolicyRule, type Subject } from './rbac-kinds.js';
 import type { UserInfo } from './service-account-auth.js';
+import type { KindDef } from './kind-def.js';
 
 /** What a request asks to do, as the API server's authorizers see it. */
 export type Attributes =
@@ -57,47 +58,48 @@ function subjectIs(s: Subject, user: UserInfo, bindingNamespace: string | undefi
  */
 export function authorize(tx: ReadTx, cluster: string, user: UserInfo, a: Attributes): Decision {
   if (user.groups.includes('system:masters')) return { allowed: true, reason: 'system:masters' };
-  const rulesOf = (kind: 'Role' | 'ClusterRole', name: string, ns?: string): PolicyRule[] => {
-    const scope = kind === 'Role' ? { cluster, kind: ROLE, namespace: ns ?? '' } : { cluster, kind: CLUSTER_ROLE };
-    return (tx.get(kubeObjects, objectKey(scope, name))?.value.object['rules'] ?? []) as PolicyRule[];
-  };
-  const check = (binding: KubeObject, ns: string | undefined): string | undefined => {
-    const subjects = (binding['subjects'] ?? []) as Subject[];
-    if (!subjects.some((s) => subjectIs(s, user, ns))) return undefined;
-    const ref = binding['roleRef'] as { kind: 'Role' | 'ClusterRole'; name: string };
-    if (!rulesOf(ref.kind, ref.name, ns).some((r) => ruleAllows(r, a))) return undefined;
-    const where = ns === undefined ? 'ClusterRoleBinding' : `RoleBinding`;
-    return `RBAC: allowed by ${where} "${metaOf(binding).name ?? ''}"${ns ? ` of ${ref.kind} "${ref.name}" to ${user.username} in namespace "${ns}"` : ` of ClusterRole "${ref.name}" to ${user.username}`}`;
-  };
-  for (const e of tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: CLUSTER_ROLE_BINDING }) })) {
-    const why = check(e.value.object, undefined);
-    if (why) return { allowed: true, reason: why };
+  for (const b of userBindings(tx, cluster, user, 'namespace' in a ? a.namespace : undefined)) {
+    if (!b.rules.some((r) => ruleAllows(r, a))) continue;
+    const name = metaOf(b.binding).name ?? '';
+    return {
+      allowed: true,
+      reason: b.ns
+        ? `RBAC: allowed by RoleBinding "${name}" of ${b.ref.kind} "${b.ref.name}" to ${user.username} in namespace "${b.ns}"`
+        : `RBAC: allowed by ClusterRoleBinding "${name}" of ClusterRole "${b.ref.name}" to ${user.username}`,
+    };
   }
-  const ns = 'namespace' in a ? a.namespace : undefined;
-  if (ns)
-    for (const e of tx.list(kubeObjects, {
-      prefix: resourcePrefix({ cluster, kind: ROLE_BINDING, namespace: ns }),
-    })) {
-      const why = check(e.value.object, ns);
-      if (why) return { allowed: true, reason: why };
-    }
   return { allowed: false, reason: '' };
 }
 
 /** Every rule the user's bindings give it in a namespace (and cluster-wide): SelfSubjectRulesReview's answer. */
 export function rulesFor(tx: ReadTx, cluster: string, user: UserInfo, namespace: string): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  const take = (binding: KubeObject, ns: string | undefined) => {
-    if (!((binding['subjects'] ?? []) as Subject[]).some((s) => subjectIs(s, user, ns))) return;
-    const ref = binding['roleRef'] as { kind: string; name: string };
-    const scope = ref.kind === 'Role' ? { cluster, kind: ROLE, namespace: ns ?? '' } : { cluster, kind: CLUSTER_ROLE };
-    out.push(...((tx.get(kubeObjects, objectKey(scope, ref.name))?.value.object['rules'] ?? []) as PolicyRule[]));
-  };
-  for (const e of tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: CLUSTER_ROLE_BINDING }) }))
-    take(e.value.object, undefined);
-  for (const e of tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: ROLE_BINDING, namespace }) }))
-    take(e.value.object, namespace);
-  return out;
+  return [...userBindings(tx, cluster, user, namespace)].flatMap((b) => b.rules);
+}
+
+/**
+ * The bindings that name the user — the cluster's, then the namespace's when there is one — each
+ * with its role's rules, one at a time (a decision stops at the first that allows).
+ */
+function* userBindings(
+  tx: ReadTx,
+  cluster: string,
+  user: UserInfo,
+  ns: string | undefined,
+): Generator<{ binding: KubeObject; ns?: string; ref: { kind: string; name: string }; rules: PolicyRule[] }> {
+  const lists: [KindDef, string | undefined][] = [[CLUSTER_ROLE_BINDING, undefined]];
+  if (ns) lists.push([ROLE_BINDING, ns]);
+  for (const [kind, where] of lists)
+    for (const e of tx.list(kubeObjects, {
+      prefix: resourcePrefix({ cluster, kind, ...(where !== undefined ? { namespace: where } : {}) }),
+    })) {
+      const binding = e.value.object;
+      if (!((binding['subjects'] ?? []) as Subject[]).some((s) => subjectIs(s, user, where))) continue;
+      const ref = binding['roleRef'] as { kind: string; name: string };
+      const scope =
+        ref.kind === 'Role' ? { cluster, kind: ROLE, namespace: where ?? '' } : { cluster, kind: CLUSTER_ROLE };
+      const rules = (tx.get(kubeObjects, objectKey(scope, ref.name))?.value.object['rules'] ?? []) as PolicyRule[];
+      yield { binding, ...(where !== undefined ? { ns: where } : {}), ref, rules };
+    }
 }
 
 /** The API server's words for a request refused (`pods is forbidden: User "…" cannot list resource "pods" …`). */
