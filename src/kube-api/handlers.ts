@@ -30,6 +30,8 @@ export interface KubeRequest {
   body: Buffer | undefined;
   contentType: string;
   userAgent?: string;
+  /** What refuses a write beyond its checks (RBAC's escalation check, with --auth strict). */
+  guard?: WriteOptions['guard'];
 }
 
 export interface KubeAnswer {
@@ -53,7 +55,7 @@ export function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldValida
 export function writeBy(r: KubeRequest, subresource?: string): WriteOptions {
   const kind = r.method === 'POST' ? 'CreateOptions' : r.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions';
   const manager = writerOf(r.query, r.userAgent, kind, subresource);
-  return { ...writeOptions(r.query), ...(manager ? { manager } : {}) };
+  return { ...writeOptions(r.query), ...(manager ? { manager } : {}), ...(r.guard ? { guard: r.guard } : {}) };
 }
 
 export function listOf(kind: KindDef, r: ReturnType<typeof listObjects>): unknown {
@@ -200,6 +202,7 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
         const w = await applyObject(deps, scope, name, decodeYamlOrJson(r.body), {
           ...writeOptions(r.query),
           ...applierOf(r.query),
+          ...(r.guard ? { guard: r.guard } : {}),
         });
         return { code: w.created ? 201 : 200, body: w.object, warnings: w.warnings };
       }

@@ -17,6 +17,7 @@ import {
   LOCAL_SUBJECT_ACCESS_REVIEW,
   SERVICE_ACCOUNT,
   authorize,
+  checkEscalation,
   forbiddenMessage,
   TOKEN_REVIEW,
   type UserInfo,
@@ -180,6 +181,8 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       body: Buffer.isBuffer(req.body) ? req.body : undefined,
       contentType: mediaType(req.headers),
       ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+      // With --auth strict, a role or binding may grant only what its writer holds.
+      ...(o.strict ? { guard: (tx, kind, next, prev) => checkEscalation(tx, cluster, caller, kind, next, prev) } : {}),
     };
     const accept = req.headers.accept;
     const get = req.method === 'GET';

@@ -255,6 +255,7 @@ export async function applyObject(
   const write: WriteOptions = {
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.fieldValidation ? { fieldValidation: opts.fieldValidation } : {}),
+    ...(opts.guard ? { guard: opts.guard } : {}),
   };
   try {
     const w = await updateObject(deps, scope, name, (live) => applied(scope.kind, live, body, how), write);

@@ -18,6 +18,16 @@ export interface WriteOptions {
   manager?: import('./managed-fields.js').FieldManager;
   /** A write of the status subresource: only the status changes. */
   statusOnly?: boolean;
+  /**
+   * Run in the write's transaction with what is about to be stored (and what it replaces): throws
+   * to refuse it (RBAC's escalation check, which needs the caller).
+   */
+  guard?: (
+    tx: import('../store/index.js').ReadTx,
+    kind: import('./kind-def.js').KindDef,
+    next: import('./object.js').KubeObject,
+    prev: import('./object.js').KubeObject | undefined,
+  ) => void;
 }
 
 /** A write's answer: the object as stored, and the warnings for the response's Warning headers. */

@@ -71,7 +71,10 @@ export {
   SUBJECT_ACCESS_REVIEW,
   TOKEN_REVIEW,
 } from './authentication-kinds.js';
-export { authorize, ensureBootstrapRbac, forbiddenMessage, rulesFor, type Attributes, type Decision } from './rbac.js';
+export { authorize, forbiddenMessage, rulesFor, type Attributes, type Decision } from './rbac.js';
+export { ensureBootstrapRbac } from './rbac-bootstrap.js';
+export { startRbacAggregationController } from './rbac-aggregation.js';
+export { checkEscalation } from './rbac-escalation.js';
 export type { PolicyRule } from './rbac-kinds.js';
 export { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-kinds.js';
 export { API_SERVICE_IP } from './service-rules.js';

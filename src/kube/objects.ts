@@ -71,6 +71,7 @@ export async function createObject(
         group: scope.kind.group,
       });
     const object = store.kind.allocate ? store.kind.allocate(tx, store, o) : o;
+    opts.guard?.(tx, store.kind, object, undefined);
     if ('put' in tx) tx.put(kubeObjects, { key, object });
     return object;
   };
@@ -169,6 +170,7 @@ export async function updateObject(
     validateObject(store.kind, next);
     if (store.kind.allocate) next = store.kind.allocate(tx, store, next);
     if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };
+    opts.guard?.(tx, store.kind, next, prev.value.object);
     const finalized = metaOf(next).deletionTimestamp && !(metaOf(next).finalizers ?? []).length;
     if (!('put' in tx)) return { object: served(scope.kind, next, prev.modRevision) };
     if (finalized && scope.kind !== NAMESPACE) {

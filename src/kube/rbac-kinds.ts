@@ -3,6 +3,7 @@ import { VERBS, type KindDef } from './kind-def.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, type Cause } from './names.js';
 import { typeMeta } from './schemas.js';
+import { labelSelectorSchema } from './apps-schema.js';
 
 /**
  * rbac.authorization.k8s.io/v1: who may do what. Roles and ClusterRoles hold rules (verbs on
@@ -136,7 +137,7 @@ export const CLUSTER_ROLE: KindDef = {
   ...rbacKind('ClusterRole', 'clusterroles', false, {
     rules: z.array(rule).nullable().optional(),
     aggregationRule: z
-      .strictObject({ clusterRoleSelectors: z.array(z.unknown()).optional() })
+      .strictObject({ clusterRoleSelectors: z.array(labelSelectorSchema).optional() })
       .nullable()
       .optional(),
   }),

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { NAMESPACE } from './kinds.js';
 import { createObject } from './objects.js';
 import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-kinds.js';
-import { authorize, ensureBootstrapRbac, forbiddenMessage, rulesFor, type Attributes } from './rbac.js';
+import { authorize, forbiddenMessage, rulesFor, type Attributes } from './rbac.js';
+import { ensureBootstrapRbac } from './rbac-bootstrap.js';
 import type { UserInfo } from './service-account-auth.js';
 import { testKube } from './test-kube.js';
 

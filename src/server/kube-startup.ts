@@ -14,6 +14,7 @@ import {
   startHpaController,
   startNamespaceController,
   startPodControllers,
+  startRbacAggregationController,
   startServiceAccountController,
   startServiceControllers,
   startVolumeController,
@@ -41,6 +42,10 @@ export async function startKubernetes(
   await ensureBootstrapRbac(deps, KUBE_CLUSTER);
   leaderWork.add('kubernetes service accounts', () => {
     const c = startServiceAccountController(deps, KUBE_CLUSTER, logger);
+    return () => c.stop();
+  });
+  leaderWork.add('kubernetes cluster role aggregation', () => {
+    const c = startRbacAggregationController(deps, KUBE_CLUSTER, logger);
     return () => c.stop();
   });
   leaderWork.add('kubernetes namespaces', () => {

@@ -129,6 +129,88 @@ describe('Kubernetes with --auth strict: client certificates, tokens and RBAC', 
     assert.equal((await kubectl([...as, 'auth', 'can-i', 'list', 'pods'])).stdout.trim(), 'no');
   });
 
+  it('lets a namespace admin grant only what it holds, and extends view by an aggregated role', async () => {
+    await ok(['create', 'namespace', 'team']);
+    await ok(['create', 'serviceaccount', 'lead', '-n', 'team']);
+    await ok([
+      'create',
+      'rolebinding',
+      'lead-admin',
+      '--clusterrole=admin',
+      '--serviceaccount=team:lead',
+      '-n',
+      'team',
+    ]);
+    const token = (await ok(['create', 'token', 'lead', '-n', 'team'])).trim();
+    const as = [
+      '--kubeconfig=/dev/null',
+      `--server=https://127.0.0.1:${port}`,
+      `--certificate-authority=${ca}`,
+      `--token=${token}`,
+      '-n',
+      'team',
+    ];
+    // admin holds edit and view (aggregated): it may hand them out in its namespace.
+    await ok([...as, 'create', 'rolebinding', 'dev-edit', '--clusterrole=edit', '--user=dev']);
+    await ok([...as, 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);
+    // Not what it does not hold: cluster-admin, or a role over nodes.
+    const bind = await kubectl([
+      ...as,
+      'create',
+      'rolebinding',
+      'dev-root',
+      '--clusterrole=cluster-admin',
+      '--user=dev',
+    ]);
+    assert.notEqual(bind.code, 0);
+    assert.match(
+      bind.stderr,
+      /rolebindings\.rbac\.authorization\.k8s\.io "dev-root" is forbidden: user "system:serviceaccount:team:lead" \(groups=\["system:serviceaccounts" "system:serviceaccounts:team" "system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\["\*"\], Resources:\["\*"\], Verbs:\["\*"\]\}/,
+    );
+    const role = await kubectl([...as, 'create', 'role', 'secret-nodes', '--verb=get', '--resource=nodes']);
+    assert.match(
+      role.stderr,
+      /roles\.rbac\.authorization\.k8s\.io "secret-nodes" is forbidden: user "system:serviceaccount:team:lead" .* not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/,
+    );
+    // A ClusterRole labelled aggregate-to-view (as operators ship for their kinds) joins view, edit and admin.
+    const dev = ['--as=dev', '-n', 'team'];
+    assert.equal((await kubectl(['auth', 'can-i', 'list', 'widgets.example.com', ...dev])).stdout.trim(), 'no');
+    const file = join(dataDir, 'example-view.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata:',
+        '  name: example-view',
+        '  labels: {rbac.authorization.k8s.io/aggregate-to-view: "true"}',
+        'rules:',
+        '- {apiGroups: [example.com], resources: [widgets], verbs: [get, list]}',
+        '---',
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata: {name: widgets.example.com}',
+        'spec:',
+        '  group: example.com',
+        '  names: {kind: Widget, plural: widgets}',
+        '  scope: Namespaced',
+        '  versions:',
+        '  - name: v1',
+        '    served: true',
+        '    storage: true',
+        '    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}',
+      ].join('\n'),
+    );
+    await ok(['apply', '-f', file]);
+    let answer = '';
+    for (let i = 0; i < 50 && answer !== 'yes'; i++) {
+      answer = (await kubectl(['auth', 'can-i', 'list', 'widgets.example.com', ...dev])).stdout.trim();
+      if (answer !== 'yes') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(answer, 'yes', 'edit holds what view aggregates');
+    assert.match(await ok(['get', 'clusterrole', 'admin', '-o', 'yaml']), /- example\.com[\s\S]*- widgets/);
+  });
+
   it('takes EKS tokens from aws eks get-token: the account’s keys as system:masters, an IAM user as aws-auth maps it', async () => {
     const token = async (env: Record<string, string> = {}) => {
       const r = await awsCli(berth.endpoint, ['eks', 'get-token', '--cluster-name', 'default'], env);
