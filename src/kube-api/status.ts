@@ -77,6 +77,18 @@ function codeOf(e: BerthError): [number, string] {
   }
 }
 
+/** A field error's reason from the API server's message prefix (field.ErrorType's words). */
+const CAUSE_REASONS: [string, string][] = [
+  ['Required value', 'FieldValueRequired'],
+  ['Forbidden', 'FieldValueForbidden'],
+  ['Duplicate value', 'FieldValueDuplicate'],
+  ['Unsupported value', 'FieldValueNotSupported'],
+  ['Too long', 'FieldValueTooLong'],
+  ['Too many', 'FieldValueTooMany'],
+];
+const causeReason = (message: string) =>
+  CAUSE_REASONS.find(([prefix]) => message.startsWith(prefix))?.[1] ?? 'FieldValueInvalid';
+
 /** Any error as the Status the API server would answer (an unknown one as InternalError, its message withheld). */
 export function statusOf(thrown: unknown): Status {
   const e = asBerthError(thrown);
@@ -90,13 +102,7 @@ export function statusOf(thrown: unknown): Status {
     ...(d.causes?.length
       ? {
           causes: d.causes.map((c) => ({
-            reason:
-              c.reason ??
-              (c.message.startsWith('Required value')
-                ? 'FieldValueRequired'
-                : c.message.startsWith('Forbidden')
-                  ? 'FieldValueForbidden'
-                  : 'FieldValueInvalid'),
+            reason: c.reason ?? causeReason(c.message),
             message: c.message,
             field: c.field,
           })),

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { VERBS, type KindDef, type PrinterColumn } from './kind-def.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, subdomainProblem, type Cause } from './names.js';
-import { schemaProblems, type Schema } from './openapi-schema.js';
+import type { Schema } from './openapi-schema.js';
+import { schemaProblems } from './openapi-schema-rules.js';
 import { typeMeta } from './schemas.js';
 
 /**

@@ -5,6 +5,7 @@ import { VERBS, type KindDef } from './kind-def.js';
 import { kindFor, KINDS } from './kinds.js';
 import { subdomainProblem } from './names.js';
 import { kubeObjects, resourcePrefix, type KubeObject } from './object.js';
+import { celCauses } from './cel-rules.js';
 import { applySchema, type Schema } from './openapi-schema.js';
 import { typeMeta } from './schemas.js';
 
@@ -35,6 +36,7 @@ function kindsOfCrd(spec: CrdSpec): KindDef[] {
       schema: CUSTOM_SCHEMA,
       nameProblem: subdomainProblem,
       shape: (o) => applySchema(schema, o),
+      rules: (o, prev) => celCauses(schema, o, prev),
       openAPIV3Schema: schema,
       keepsStatus: Boolean(v.subresources?.status),
       ...(v.subresources?.scale ? { scalePaths: v.subresources.scale } : {}),

@@ -55,6 +55,8 @@ export interface KindDef {
   printerColumns?: readonly PrinterColumn[];
   /** A custom kind's structural schema applied (defaults, pruning) and checked: the causes and unknown fields. */
   shape?(o: KubeObject): { causes: Cause[]; unknown: { parent: (string | number)[]; key: string }[] };
+  /** A custom kind's x-kubernetes-validations (CEL) run on the shaped object, with the object it replaces. */
+  rules?(o: KubeObject, prev: KubeObject | undefined): { causes: Cause[]; warnings: string[] };
   /** Fields a field selector may name besides metadata.name and metadata.namespace, with their value. */
   selectableFields?: Readonly<Record<string, (o: KubeObject) => string>>;
 }

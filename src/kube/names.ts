@@ -69,6 +69,8 @@ export function notImplemented(field: string, what: string): Cause {
 /** An Invalid error (422) for an object, with each field's cause (as `Kind "name" is invalid: …`). */
 export function invalidObject(kind: string, name: string, causes: { field: string; message: string }[], group = '') {
   const list = causes.map((c) => `${c.field}: ${c.message}`);
-  const message = `${kind} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`;
+  // The kind qualified by its group, as the API server names it (`Deployment.apps "web" is invalid`).
+  const qualified = group ? `${kind}.${group}` : kind;
+  const message = `${qualified} "${name}" is invalid: ${list.length === 1 ? list[0] : `[${list.join(', ')}]`}`;
   return invalidParameter(message, { resource: kind, name, group, causes });
 }

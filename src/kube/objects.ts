@@ -154,7 +154,7 @@ export async function updateObject(
       throw invalidParameter(`the name of the object (${bodyName}) does not match the name on the URL (${name})`, {
         reason: 'malformed',
       });
-    warnings = checkShape(scope.kind, body, opts.fieldValidation);
+    warnings = checkShape(scope.kind, body, opts.fieldValidation, current);
     const store = storageScope(scope);
     const input = scope.kind.toStored ? scope.kind.toStored(body, prev.value.object) : body;
     const rv = metaOf(body).resourceVersion;

@@ -12,7 +12,15 @@ const pathOf = (path: readonly PropertyKey[]) =>
  * as the API server's strict decoding gives), dropped with a warning (Warn, the server's default)
  * or dropped (Ignore); a field of the wrong type is Invalid (422) naming it.
  */
-export function checkShape(kind: KindDef, o: KubeObject, mode: FieldValidation = 'Warn'): string[] {
+export function checkShape(kind: KindDef, o: KubeObject, mode: FieldValidation = 'Warn', prev?: KubeObject): string[] {
+  const warnings = checkFields(kind, o, mode);
+  // A custom kind's CEL rules see the object as stored: defaulted, its unknown fields pruned.
+  const rules = kind.rules?.(o, prev);
+  if (rules?.causes.length) throw invalidObject(kind.kind, metaOf(o).name ?? '', rules.causes, kind.group);
+  return rules?.warnings.length ? [...warnings, ...rules.warnings] : warnings;
+}
+
+function checkFields(kind: KindDef, o: KubeObject, mode: FieldValidation): string[] {
   const r = kind.schema.safeParse(o);
   const custom = kind.shape?.(o);
   if (r.success && !custom?.causes.length && !custom?.unknown.length) return [];
