@@ -74,6 +74,11 @@ export {
 export { authorize, forbiddenMessage, rulesFor, type Attributes, type Decision } from './rbac.js';
 export { ensureBootstrapRbac } from './rbac-bootstrap.js';
 export { startRbacAggregationController } from './rbac-aggregation.js';
+export {
+  startLoadBalancerController,
+  type LoadBalancerPort,
+  type WantedLoadBalancer,
+} from './service-load-balancers.js';
 export { checkEscalation } from './rbac-escalation.js';
 export type { PolicyRule } from './rbac-kinds.js';
 export { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-kinds.js';

@@ -55,6 +55,7 @@ export function defaultService(o: KubeObject): void {
   s.sessionAffinity ??= 'None';
   s['internalTrafficPolicy'] ??= 'Cluster';
   if (s.type === 'NodePort' || s.type === 'LoadBalancer') s['externalTrafficPolicy'] ??= 'Cluster';
+  if (s.type === 'LoadBalancer') s['allocateLoadBalancerNodePorts'] ??= true;
   if (s.clusterIP && !s.clusterIPs) s.clusterIPs = [s.clusterIP];
   s['ipFamilies'] ??= ['IPv4'];
   s['ipFamilyPolicy'] ??= 'SingleStack';
@@ -73,6 +74,17 @@ export function keepAllocated(next: KubeObject, prev: KubeObject): void {
     s.clusterIP = was.clusterIP;
     s.clusterIPs = was.clusterIPs ?? [was.clusterIP];
   }
+  // A type that has none drops what the old type had and the body still carries (the API server's
+  // dropTypeDependentFields: `kubectl patch` to ClusterIP keeps the node ports in the body).
+  const type = s.type ?? 'ClusterIP';
+  if (type === 'ClusterIP' || type === 'ExternalName') {
+    for (const p of s.ports ?? []) {
+      const same = (was.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      if (p.nodePort !== undefined && same?.nodePort === p.nodePort) delete p.nodePort;
+    }
+  }
+  if (type !== 'LoadBalancer' && s['allocateLoadBalancerNodePorts'] === was['allocateLoadBalancerNodePorts'])
+    delete s['allocateLoadBalancerNodePorts'];
   for (const p of s.ports ?? []) {
     if (p.nodePort !== undefined) continue;
     const same = (was.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
@@ -83,7 +95,6 @@ export function keepAllocated(next: KubeObject, prev: KubeObject): void {
 export function serviceCauses(o: KubeObject): Cause[] {
   const s = serviceSpecOf(o);
   const causes: Cause[] = [];
-  if (s.type === 'LoadBalancer') causes.push(notImplemented('spec.type', 'LoadBalancer services'));
   if (s.type === 'ExternalName') {
     if (!s.externalName) causes.push({ field: 'spec.externalName', message: 'Required value' });
     return causes;
@@ -128,8 +139,13 @@ export function serviceCauses(o: KubeObject): Cause[] {
         ),
       );
   }
-  if (headless && s.type === 'NodePort')
-    causes.push(invalidValue('spec.clusterIPs[0]', 'None', "may not be set to 'None' for NodePort services"));
+  if (headless && (s.type === 'NodePort' || s.type === 'LoadBalancer'))
+    causes.push(invalidValue('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${s.type} services`));
+  if (s['loadBalancerClass'] !== undefined && s.type !== 'LoadBalancer')
+    causes.push({
+      field: 'spec.loadBalancerClass',
+      message: "Invalid value: may only be used when `type` is 'LoadBalancer'",
+    });
   if (((s['ipFamilies'] ?? []) as string[]).includes('IPv6')) causes.push(notImplemented('spec.ipFamilies', 'IPv6'));
   return causes;
 }
@@ -175,7 +191,10 @@ export function allocateService(tx: ReadTx, scope: Scope, given: KubeObject): Ku
         `failed to allocate IP ${s.clusterIP}: provided IP is already allocated`,
       ),
     );
-  if (s.type === 'NodePort')
+  // A LoadBalancer service has node ports too, unless it asks for none (allocateLoadBalancerNodePorts: false).
+  const nodePorts =
+    s.type === 'NodePort' || (s.type === 'LoadBalancer' && s['allocateLoadBalancerNodePorts'] !== false);
+  if (nodePorts)
     for (const [i, p] of (s.ports ?? []).entries()) {
       if (p.nodePort === undefined) {
         const port = pick(NODE_PORTS.min, NODE_PORTS.max, ports);
@@ -186,7 +205,7 @@ export function allocateService(tx: ReadTx, scope: Scope, given: KubeObject): Ku
         causes.push(invalidValue(`spec.ports[${i}].nodePort`, p.nodePort, 'provided port is already allocated'));
       if (p.nodePort !== undefined) ports.add(p.nodePort);
     }
-  else for (const p of s.ports ?? []) delete p.nodePort;
+  else if (s.type !== 'LoadBalancer') for (const p of s.ports ?? []) delete p.nodePort;
   if (causes.length) throw invalidObject('Service', name, causes);
   return o;
 }

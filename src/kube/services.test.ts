@@ -98,9 +98,25 @@ describe('Kubernetes services', () => {
       await refused(createObject(deps, at(SERVICE), svc('b', { ports: [{ port: 1 }, { port: 2 }] }))),
       /spec\.ports\[0\]\.name: Required value/,
     );
+    // A LoadBalancer service has node ports too, unless it asks for none; it cannot be headless.
+    const { object: lb } = await createObject(
+      deps,
+      at(SERVICE),
+      svc('lb', { type: 'LoadBalancer', ports: [{ port: 1 }] }),
+    );
+    const lbSpec = lb['spec'] as { ports: { nodePort?: number }[]; allocateLoadBalancerNodePorts: boolean };
+    assert.ok((lbSpec.ports[0]?.nodePort ?? 0) >= 30000 && lbSpec.allocateLoadBalancerNodePorts);
+    const { object: bare } = await createObject(
+      deps,
+      at(SERVICE),
+      svc('lb2', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 1 }] }),
+    );
+    assert.equal((bare['spec'] as { ports: { nodePort?: number }[] }).ports[0]?.nodePort, undefined);
     assert.match(
-      await refused(createObject(deps, at(SERVICE), svc('b', { type: 'LoadBalancer', ports: [{ port: 1 }] }))),
-      /spec\.type: Forbidden: LoadBalancer services is not implemented in berth yet/,
+      await refused(
+        createObject(deps, at(SERVICE), svc('b', { type: 'LoadBalancer', clusterIP: 'None', ports: [{ port: 1 }] })),
+      ),
+      /spec\.clusterIPs\[0\]: Invalid value: "None": may not be set to 'None' for LoadBalancer services/,
     );
     const { object: headless } = await createObject(
       deps,

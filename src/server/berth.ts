@@ -25,6 +25,7 @@ import { DataPlane, HaproxyEngine, HostsFile } from '../elb/index.js';
 import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics } from '../metrics/index.js';
 import { runScaling } from '../autoscaling/index.js';
 import { ensureClusterKeys, KUBE_CLUSTER } from '../kube/index.js';
+import { kubeLoadBalancers } from './kube-load-balancers.js';
 import { startKubernetes } from './kube-startup.js';
 import { kubeFace } from './kube-face.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
@@ -260,6 +261,7 @@ export async function startBerth(
     await startKubernetes(kube, leaderWork, logger, {
       apiAddress: { ip: apiAddress(config.host), port },
       hpaPeriodMs: config.kubeHpaPeriod * 1000,
+      loadBalancers: kubeLoadBalancers(regions.default.elb),
     });
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());

@@ -7,12 +7,14 @@ import {
   ensureStorageClass,
   ensureSystemNamespaces,
   KUBE_CLUSTER,
+  type LoadBalancerPort,
   pruneEvents,
   pruneTombstones,
   startAppsControllers,
   startDisruptionController,
   startHpaController,
   startNamespaceController,
+  startLoadBalancerController,
   startPodControllers,
   startRbacAggregationController,
   startServiceAccountController,
@@ -31,7 +33,7 @@ export async function startKubernetes(
   kube: ReturnType<typeof kubeFace>,
   leaderWork: LeaderWork,
   logger: Logger,
-  o: { apiAddress: { ip: string; port: number }; hpaPeriodMs: number },
+  o: { apiAddress: { ip: string; port: number }; hpaPeriodMs: number; loadBalancers: LoadBalancerPort },
 ): Promise<void> {
   const deps = kube.deps;
   await ensureSystemNamespaces(deps, KUBE_CLUSTER);
@@ -74,6 +76,10 @@ export async function startKubernetes(
   });
   leaderWork.add('kubernetes endpoints', () => {
     const c = startServiceControllers(deps, KUBE_CLUSTER, logger);
+    return () => c.stop();
+  });
+  leaderWork.add('kubernetes load balancers', () => {
+    const c = startLoadBalancerController(deps, KUBE_CLUSTER, o.loadBalancers, logger);
     return () => c.stop();
   });
   leaderWork.add('kubernetes tombstones', () =>

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { deploymentManifest, kubectlFor, kubeTools } from './kube-helpers.js';
+import { awsCli } from './harness.js';
 import { buildBusyboxImage } from './images.js';
 
 const execFileP = promisify(execFile);
@@ -72,12 +73,16 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match(await k.ok(['get', 'pods']), /hello\s+0\/1\s+Completed\s+0\s+\S+/);
     const node = await jsonpath(['get', 'pod', 'hello'], '{.spec.nodeName}');
     assert.match(node, /\S/);
-    const described = await k.ok(['describe', 'pod', 'hello']);
+    // Events are recorded beside the status, not before it (as the kubelet's): the Started one may come after Succeeded.
+    const described = await until(
+      'the Started event',
+      () => k.ok(['describe', 'pod', 'hello']),
+      (v) => /Normal\s+Started\s+\S+\s+kubelet\s+Started container main/.test(v),
+    );
     assert.match(
       described,
       new RegExp(`Normal\\s+Scheduled\\s+\\S+\\s+default-scheduler\\s+Successfully assigned default/hello to ${node}`),
     );
-    assert.match(described, /Normal\s+Started\s+\S+\s+kubelet\s+Started container main/);
   });
 
   it('keeps a long-running pod Running with its own IP until it is deleted, gracefully', async () => {
@@ -309,6 +314,98 @@ describe('Kubernetes pods on berth’s agent', () => {
       () => k.kubectl(['get', 'endpoints', 'echo']).then((r) => r.stderr),
       (v) => /not found/.test(v),
     );
+  });
+
+  it('serves a LoadBalancer Service through a network load balancer of berth’s ELB, removed with it', async () => {
+    const manifests = [
+      deploymentManifest('front', 2, {
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+          },
+        ],
+        terminationGracePeriodSeconds: 0,
+      }),
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'front' },
+        spec: { type: 'LoadBalancer', selector: { app: 'front' }, ports: [{ port: 80, targetPort: 'http' }] },
+      },
+    ];
+    await k.ok(['apply', '-f', '-'], manifests.map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+    const hostname = await until(
+      'an ingress hostname',
+      () => jsonpath(['get', 'svc', 'front'], '{.status.loadBalancer.ingress[0].hostname}'),
+      (v) => v !== '',
+    );
+    assert.match(hostname, /^a[0-9a-f]{31}-\d+\.us-east-1\.elb\.berth\.internal$/);
+    const uid = await jsonpath(['get', 'svc', 'front'], '{.metadata.uid}');
+    assert.equal(
+      hostname.split('-')[0],
+      `a${uid.replace(/-/g, '')}`.slice(0, 32),
+      'named as the in-tree provider names it',
+    );
+    // The ingress has the load balancer's address too (reachable without its name resolving): the
+    // table's EXTERNAL-IP shows it, as kubectl shows an ingress IP before a hostname.
+    const ip = await jsonpath(['get', 'svc', 'front'], '{.status.loadBalancer.ingress[0].ip}');
+    assert.match(ip, /^127\.77\.\d+\.\d+$/);
+    assert.match(
+      await k.ok(['get', 'svc', 'front']),
+      new RegExp(`front\\s+LoadBalancer\\s+10\\.\\S+\\s+${ip.replaceAll('.', '\\.')}\\s+80:3\\d{4}/TCP`),
+    );
+    await until(
+      'front rolled out',
+      () => jsonpath(['get', 'deploy', 'front'], '{.status.readyReplicas}'),
+      (v) => v === '2',
+    );
+    // From the host, through the load balancer's address: both pods answer, in turn.
+    const names = (await jsonpath(['get', 'pods', '-l', 'app=front'], '{.items[*].metadata.name}')).split(' ').sort();
+    const seen = await until(
+      'both pods through the load balancer',
+      async () => {
+        const got = new Set<string>();
+        for (let i = 0; i < 8; i++) {
+          const r = await fetch(`http://${ip}:80/`).then(
+            (x) => x.text(),
+            () => '',
+          );
+          if (r.trim()) got.add(r.trim());
+        }
+        return [...got].sort().join(' ');
+      },
+      (v) => v === names.join(' '),
+    );
+    assert.equal(seen, names.join(' '));
+    // ELB's API shows what the Service made: the load balancer, tagged, and its targets the pods.
+    const aws = async (args: string[]) => JSON.parse((await awsCli(fx.berth.endpoint, args)).stdout || '{}');
+    const lb = (await aws(['elbv2', 'describe-load-balancers', '--names', hostname.split('-')[0] as string]))
+      .LoadBalancers[0];
+    assert.equal(lb.Type, 'network');
+    assert.equal(lb.DNSName, hostname);
+    const tags = (await aws(['elbv2', 'describe-tags', '--resource-arns', lb.LoadBalancerArn])).TagDescriptions[0].Tags;
+    assert.deepEqual(
+      tags.find((t: { Key: string }) => t.Key === 'kubernetes.io/service-name'),
+      { Key: 'kubernetes.io/service-name', Value: 'default/front' },
+    );
+    const tg = (await aws(['elbv2', 'describe-target-groups', '--load-balancer-arn', lb.LoadBalancerArn]))
+      .TargetGroups[0];
+    const targets = (
+      await aws(['elbv2', 'describe-target-health', '--target-group-arn', tg.TargetGroupArn])
+    ).TargetHealthDescriptions.map(
+      (d: { Target: { Id: string; Port: number } }) => `${d.Target.Id}:${d.Target.Port}`,
+    ).sort();
+    const podIPs = (await jsonpath(['get', 'pods', '-l', 'app=front'], '{.items[*].status.podIP}')).split(' ');
+    assert.deepEqual(targets, podIPs.map((p) => `${p}:8080`).sort());
+    // Deleted: the Service waits for its load balancer to go, then goes.
+    await k.ok(['delete', 'svc/front', 'deploy/front']);
+    const left = await awsCli(fx.berth.endpoint, ['elbv2', 'describe-load-balancers', '--names', lb.LoadBalancerName]);
+    assert.match(left.stderr, /LoadBalancerNotFound/);
+    assert.match((await k.kubectl(['get', 'svc', 'front'])).stderr, /not found/);
   });
 
   it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {
