@@ -107,12 +107,34 @@ describe('x-kubernetes-validations (CEL)', () => {
     const s: Schema = {
       type: 'object',
       properties: {
-        l: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.isSorted()' }] },
+        l: {
+          type: 'array',
+          items: { type: 'integer' },
+          'x-kubernetes-validations': [{ rule: "self.all(x, isURL('http://a'))" }],
+        },
       },
     };
     const r = celCauses(s, { l: [2, 1] }, undefined);
     assert.deepEqual(r.causes, []);
-    assert.match(r.warnings[0] ?? '', /rule "self.isSorted\(\)" at l was not checked: unbound function: isSorted/);
+    assert.match(
+      r.warnings[0] ?? '',
+      /rule "self.all\(x, isURL\('http:\/\/a'\)\)" at l was not checked: unbound function: isURL/,
+    );
+    // Kubernetes' list library is there.
+    const lists: Schema = {
+      type: 'object',
+      properties: { l: { type: 'array', items: { type: 'integer' } }, w: { type: 'array', items: { type: 'string' } } },
+      'x-kubernetes-validations': [
+        { rule: 'self.l.isSorted()', message: 'sorted' },
+        { rule: 'self.l.sum() == 6 && self.l.min() == 1 && self.l.max() == 3', message: 'sum' },
+        { rule: "self.w.indexOf('b') == 1 && self.w.lastIndexOf('a') == 2", message: 'index' },
+      ],
+    };
+    assert.deepEqual(causes(lists, { l: [1, 2, 3], w: ['a', 'b', 'a'] }), []);
+    assert.deepEqual(causes(lists, { l: [3, 2, 1], w: ['b', 'a'] }), [
+      '<nil>: Invalid value: "object": sorted',
+      '<nil>: Invalid value: "object": index',
+    ]);
     const heavy: Schema = {
       type: 'object',
       properties: {

@@ -4,6 +4,7 @@ import { podAffinityCauses, type PodAffinitySpec } from './pod-affinity.js';
 import { placementCauses, type NodeAffinity, type Toleration } from './pod-placement.js';
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, notImplemented } from './names.js';
+import { securityCauses } from './pod-security.js';
 import { bytes, milliCpu } from './quantity.js';
 import { envCauses, fileVolumeCauses, VOLUME_TYPES, type EnvFrom, type EnvVar, type Volume } from './pod-sources.js';
 
@@ -107,6 +108,7 @@ function containerCauses(path: string, c: Container, seen: Set<string>): Cause[]
     if (c[probe]?.grpc !== undefined) causes.push(notImplemented(`${path}.${probe}.grpc`, 'gRPC probes'));
   for (const [i, m] of (c.volumeMounts ?? []).entries())
     if (m.subPath) causes.push(notImplemented(`${path}.volumeMounts[${i}].subPath`, 'subPath'));
+  causes.push(...securityCauses(`${path}.securityContext`, c.securityContext, true));
   return causes;
 }
 
@@ -135,6 +137,7 @@ export function podCauses(pod: KubeObject): Cause[] {
   causes.push(...placementCauses(s as Parameters<typeof placementCauses>[0]));
   causes.push(...spreadCauses(s.topologySpreadConstraints));
   if (s.ephemeralContainers?.length) causes.push(notImplemented('spec.ephemeralContainers', 'ephemeral containers'));
+  causes.push(...securityCauses('spec.securityContext', s.securityContext, false));
   if (s.hostPID) causes.push(notImplemented('spec.hostPID', 'hostPID'));
   if (s.hostIPC) causes.push(notImplemented('spec.hostIPC', 'hostIPC'));
   return causes;

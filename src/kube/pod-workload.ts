@@ -1,3 +1,4 @@
+import { runtimeSecurity } from './pod-security.js';
 import type { ContainerSpec, Probe as WorkloadProbe, WorkloadSpec } from '../wire/index.js';
 import { metaOf, type KubeObject } from './meta.js';
 import { specOf, type Container, type Probe } from './pod-rules.js';
@@ -102,6 +103,7 @@ function containerOf(
       init: false,
       tmpfs: [],
       rlimits: [],
+      ...runtimeSecurity(specOf(pod).securityContext, ctx),
     },
     labels: {
       'io.kubernetes.pod.name': metaOf(pod).name ?? '',

@@ -133,6 +133,12 @@ export const containerSpecSchema = z.object({
       z.object({ path: z.string(), sizeBytes: z.number().int().positive(), options: z.array(z.string()) }),
     ),
     rlimits: z.array(z.object({ name: z.string(), soft: z.number().int(), hard: z.number().int() })),
+    /** The process and its children cannot gain privileges (setuid, file capabilities): Kubernetes' allowPrivilegeEscalation: false. */
+    noNewPrivileges: z.boolean().optional(),
+    /** A seccomp filter: the runtime's default profile, or none (absent: none). */
+    seccomp: z.enum(['unconfined', 'runtime-default']).optional(),
+    /** Refuse to start the container when it would run as uid 0 (Kubernetes' runAsNonRoot). */
+    runAsNonRoot: z.boolean().optional(),
   }),
   labels: z.record(z.string(), z.string()),
   dns: z

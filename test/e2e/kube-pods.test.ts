@@ -408,6 +408,59 @@ describe('Kubernetes pods on berth’s agent', () => {
     assert.match((await k.kubectl(['get', 'svc', 'front'])).stderr, /not found/);
   });
 
+  it('applies a pod’s security context: the default seccomp filter, no new privileges, runAsNonRoot', async () => {
+    const status = 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; id -u';
+    const pod = (name: string, security: Record<string, unknown>, container: Record<string, unknown> = {}) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        restartPolicy: 'Never',
+        securityContext: security,
+        containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', status], securityContext: container }],
+      },
+    });
+    const manifests = [
+      pod(
+        'confined',
+        { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 1000 },
+        {
+          allowPrivilegeEscalation: false,
+        },
+      ),
+      pod('plain', {}),
+      pod('rooted', { runAsNonRoot: true }),
+    ];
+    await k.ok(['apply', '-f', '-'], manifests.map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+    for (const name of ['confined', 'plain'])
+      await until(
+        `${name} Succeeded`,
+        () => jsonpath(['get', 'pod', name], '{.status.phase}'),
+        (v) => v === 'Succeeded',
+      );
+    assert.equal(await k.ok(['logs', 'confined']), 'NoNewPrivs:\t1\nSeccomp:\t2\n1000\n');
+    assert.equal(await k.ok(['logs', 'plain']), 'NoNewPrivs:\t0\nSeccomp:\t0\n0\n');
+    const waiting = await until(
+      'rooted refused',
+      () => jsonpath(['get', 'pod', 'rooted'], '{.status.containerStatuses[0].state.waiting.message}'),
+      (v) => v !== '',
+    );
+    assert.match(
+      waiting,
+      /container has runAsNonRoot and image will run as root \(pod: "rooted_default", container: main\)/,
+    );
+    // What berth cannot do yet is refused, naming the field.
+    const localhost = await k.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify(pod('custom', { seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } })),
+    );
+    assert.match(
+      localhost.stderr,
+      /spec\.securityContext\.seccompProfile\.type: Forbidden: Localhost seccomp profiles is not implemented in berth yet/,
+    );
+    await k.ok(['delete', 'pod', 'confined', 'plain', 'rooted', '--grace-period=0']);
+  });
+
   it('gives a pod its ConfigMap, Secret and own fields as variables and files, holding it until they exist', async () => {
     await k.ok(['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
     const pod = {

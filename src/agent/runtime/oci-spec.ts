@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ContainerSpec } from '../../wire/index.js';
 import { rootOverlayMount, type RootOverlay } from './rootfs.js';
+import { runtimeDefaultSeccomp } from './seccomp.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- an OCI config.json, built as plain JSON */
 
@@ -48,7 +49,7 @@ const DEFAULT_CAPS = [
 
 export interface SpecInput {
   container: ContainerSpec;
-  image: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string };
+  image: { Env?: string[]; Cmd?: string[]; Entrypoint?: string[]; WorkingDir?: string; User?: string };
   user: { uid: number; gid: number };
   hostname: string;
   /** A network namespace to join; undefined with `host` shares the host's, with `none` makes a new one. */
@@ -100,6 +101,7 @@ export function buildSpec(s: SpecInput): Json {
   for (const e of c.secretEnv ?? []) if (e.value !== undefined) env.set(e.name, e.value);
   env.set('HOSTNAME', s.hostname);
   const sec = c.security;
+  if (sec.runAsNonRoot) checkNonRoot(c, s);
   let caps = sec.privileged ? ALL_CAPS : DEFAULT_CAPS;
   caps = caps.filter((x) => !sec.capDrop.map(capName).includes(x) && !sec.capDrop.includes('ALL'));
   caps = [...new Set([...caps, ...sec.capAdd.map(capName)])];
@@ -167,7 +169,7 @@ export function buildSpec(s: SpecInput): Json {
       cwd: c.workingDir || s.image.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits,
-      noNewPrivileges: false,
+      noNewPrivileges: sec.noNewPrivileges === true,
     },
     root: { path: 'rootfs', readonly: sec.readonlyRootfs },
     hostname: s.hostname,
@@ -176,6 +178,8 @@ export function buildSpec(s: SpecInput): Json {
     linux: {
       namespaces,
       cgroupsPath: s.cgroupsPath,
+      // A privileged container runs unconfined, as containerd and CRI-O run it.
+      ...(sec.seccomp === 'runtime-default' && !sec.privileged ? { seccomp: runtimeDefaultSeccomp(caps) } : {}),
       resources: { devices: [{ allow: false, access: 'rwm' }], memory, cpu },
       maskedPaths: sec.privileged
         ? []
@@ -195,6 +199,23 @@ export function buildSpec(s: SpecInput): Json {
         : ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+}
+
+/**
+ * The kubelet's runAsNonRoot check: the user the container runs as must be known not to be root
+ * (a user name the image maps is not trusted to be: the kubelet asks for a numeric one).
+ */
+function checkNonRoot(c: SpecInput['container'], s: SpecInput): void {
+  const pod = c.labels['io.kubernetes.pod.name'];
+  const where = pod
+    ? ` (pod: "${pod}_${c.labels['io.kubernetes.pod.namespace'] ?? ''}", container: ${c.name})`
+    : ` (container: ${c.name})`;
+  const named = (c.user ?? s.image.User ?? '').split(':')[0] ?? '';
+  if (named !== '' && !/^\d+$/.test(named))
+    throw new Error(
+      `container has runAsNonRoot and image has non-numeric user (${named}), cannot verify user is non-root${where}`,
+    );
+  if (s.user.uid === 0) throw new Error(`container has runAsNonRoot and image will run as root${where}`);
 }
 
 const ALL_CAPS = [
