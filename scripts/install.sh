@@ -11,8 +11,9 @@ export DEBIAN_FRONTEND=noninteractive
 # GNU tar for the agent that runs tasks; tini, the init initProcessEnabled puts in a container;
 # haproxy, which serves load balancers' listeners (berth falls back to its own proxy without it);
 # etcd-server, the store that several berth servers share (its tests start their own member);
-# python3-kubernetes, the Python client the Kubernetes end-to-end tests drive berth with.
-packages=(ca-certificates python3 python3-kubernetes make g++ git skopeo umoci busybox-static docker.io runc crun conmon containernetworking-plugins iproute2 iptables zstd tar e2fsprogs tini haproxy etcd-server)
+# python3-kubernetes, the Python client the Kubernetes end-to-end tests drive berth with;
+# golang-github-containers-common, whose seccomp profile is the agent's RuntimeDefault.
+packages=(ca-certificates python3 python3-kubernetes make g++ git skopeo umoci busybox-static docker.io runc crun conmon containernetworking-plugins iproute2 iptables zstd tar e2fsprogs tini haproxy etcd-server golang-github-containers-common)
 command -v aws > /dev/null || packages+=(awscli)
 
 missing=()
