@@ -56,6 +56,10 @@ describe('task definitions', () => {
       ],
       [{ family: 'web', cpu: 'lots', containerDefinitions: [container()] }, /Invalid 'cpu' setting/],
       [
+        { family: 'web', containerDefinitions: [container({ dockerSecurityOptions: ['yes-please'] })] },
+        /Invalid dockerSecurityOptions value 'yes-please'/,
+      ],
+      [
         {
           family: 'web',
           requiresCompatibilities: ['FARGATE'],
@@ -93,6 +97,17 @@ describe('task definitions', () => {
         String(why),
       );
     }
+    await assert.rejects(
+      async () =>
+        registerTaskDefinition(deps, {
+          family: 'web',
+          containerDefinitions: [container({ dockerSecurityOptions: ['label:disable'] })],
+        } as never),
+      (e: unknown) =>
+        e instanceof BerthError &&
+        e.kind === 'NotImplemented' &&
+        /dockerSecurityOptions 'label:disable' is not implemented in berth yet/.test(e.message),
+    );
     const fargate = await registerTaskDefinition(deps, {
       family: 'f',
       requiresCompatibilities: ['FARGATE'],

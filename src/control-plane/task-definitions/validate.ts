@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../kernel/index.js';
+import { invalidParameter, notImplemented } from '../../kernel/index.js';
 import { isFargatePair, parseCpu, parseMemory } from './resources.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the input is the model-checked request, read field by field */
@@ -20,6 +20,24 @@ export interface CheckedTaskDefinition {
  * The semantic checks ECS makes on RegisterTaskDefinition beyond the model's shapes, each naming
  * the container and field at fault.
  */
+/**
+ * A container's dockerSecurityOptions: `no-new-privileges`, and `seccomp:unconfined` (what berth's
+ * ECS containers are without it); AppArmor, SELinux labels and credential specs are not run here.
+ */
+function checkSecurityOptions(options: unknown, field: string): void {
+  if (options === undefined) return;
+  if (!Array.isArray(options) || options.some((o) => typeof o !== 'string'))
+    throw clientError('dockerSecurityOptions must be a list of strings.', field);
+  for (const o of options as string[]) {
+    if (o === 'no-new-privileges' || o === 'seccomp:unconfined' || o === 'seccomp=unconfined') continue;
+    if (/^(apparmor|label|credentialspec)[:=]/.test(o)) throw notImplemented(`dockerSecurityOptions '${o}'`);
+    throw clientError(
+      `Invalid dockerSecurityOptions value '${o}': valid values are "no-new-privileges" | "apparmor:PROFILE" | "label:value" | "credentialspec:CredentialSpecFilePath".`,
+      field,
+    );
+  }
+}
+
 export function validateTaskDefinition(input: Input): CheckedTaskDefinition {
   if (!NAME.test(input.family ?? '')) {
     throw clientError(
@@ -65,6 +83,7 @@ export function validateTaskDefinition(input: Input): CheckedTaskDefinition {
         `${where}.memoryReservation`,
       );
     }
+    checkSecurityOptions(c.dockerSecurityOptions, `${where}.dockerSecurityOptions`);
     if (memoryMiB !== undefined && c.memory !== undefined && c.memory > memoryMiB) {
       throw clientError(
         `Invalid setting for container '${c.name}'. 'memory' (${c.memory}) exceeds the task's memory (${memoryMiB}).`,
@@ -147,6 +166,11 @@ export function validateTaskDefinition(input: Input): CheckedTaskDefinition {
     if (input.ipcMode !== undefined && input.ipcMode !== 'none')
       throw clientError(`Fargate does not support ipcMode '${String(input.ipcMode)}'.`, 'ipcMode');
     containers.forEach((c, i) => {
+      if (c.dockerSecurityOptions?.length)
+        throw clientError(
+          `Fargate does not support dockerSecurityOptions ('${c.name}').`,
+          `containerDefinitions[${i}].dockerSecurityOptions`,
+        );
       if (c.linuxParameters?.devices?.length)
         throw clientError(
           `Fargate does not support devices ('${c.name}').`,

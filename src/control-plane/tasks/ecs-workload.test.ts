@@ -191,6 +191,22 @@ describe('an ECS task as the neutral workload', () => {
     );
   });
 
+  it('gives a container no new privileges when its dockerSecurityOptions ask', () => {
+    const spec = ecsWorkload(
+      task(),
+      td({
+        containerDefinitions: [
+          { name: 'a', image: 'a', dockerSecurityOptions: ['no-new-privileges'] },
+          { name: 'b', image: 'b', dockerSecurityOptions: ['seccomp:unconfined'] },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      spec.containers.map((c) => c.security.noNewPrivileges),
+      [true, undefined],
+    );
+  });
+
   it('says when a task cannot start: volumes berth does not serve, awslogs options Docker refuses', () => {
     const rexray = ecsWorkload(
       task(),

@@ -122,6 +122,7 @@ function containerSpec(c: Json, all: Json[], t: TaskRecord, networkMode: string)
       capAdd: (lp.capabilities?.add ?? []) as string[],
       capDrop: (lp.capabilities?.drop ?? []) as string[],
       init: lp.initProcessEnabled === true,
+      ...(((c.dockerSecurityOptions ?? []) as string[]).includes('no-new-privileges') ? { noNewPrivileges: true } : {}),
       ...(lp.sharedMemorySize ? { sharedMemoryBytes: (lp.sharedMemorySize as number) * MiB } : {}),
       tmpfs: ((lp.tmpfs ?? []) as Json[]).map((x) => ({
         path: String(x.containerPath),
