@@ -7,7 +7,6 @@ import {
   authenticate,
   authorize,
   awsUser,
-  forbiddenMessage,
   type Attributes,
   requestToken,
   type AwsIdentity,
@@ -18,6 +17,7 @@ import {
   type UserInfo,
 } from '../kube/index.js';
 import { jsonBody, type KubeAnswer, type KubeRequest } from './handlers.js';
+import { forbiddenStatus } from './authorization.js';
 import { failure, type Status } from './status.js';
 
 /** Checks an EKS token (`aws eks get-token`): its AWS identity, why not, or undefined for another kind of token. */
@@ -158,10 +158,7 @@ export function impersonation(
     for (const a of asked)
       if (!deps.store.read((tx) => authorize(tx, cluster, caller, a)).allowed)
         return {
-          refused: failure(403, 'Forbidden', forbiddenMessage(caller, a), {
-            kind: 'resource' in a ? a.resource : '',
-            ...('name' in a && a.name ? { name: a.name } : {}),
-          }),
+          refused: forbiddenStatus(caller, a),
         };
   const implied = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1] as string}`] : [];
   const authenticated = user === 'system:anonymous' ? [] : ['system:authenticated'];

@@ -1,6 +1,7 @@
 import { BerthError, own } from '../kernel/index.js';
 import {
   authorize,
+  forbiddenMessage,
   rulesFor,
   SELF_SUBJECT_ACCESS_REVIEW,
   type PolicyRule,
@@ -10,8 +11,18 @@ import {
   type UserInfo,
 } from '../kube/index.js';
 import { jsonBody, type KubeAnswer, type KubeRequest } from './handlers.js';
+import { failure, type Status } from './status.js';
 import type { Target } from './paths.js';
 import { queryFlag } from './query.js';
+
+/** The Status of a request RBAC refused, as the API server gives it (details: the resource, its group, the name). */
+export function forbiddenStatus(caller: UserInfo, a: Attributes): Status {
+  const details = {
+    ...('resource' in a ? { kind: a.resource, ...(a.apiGroup ? { group: a.apiGroup } : {}) } : {}),
+    ...('name' in a && a.name ? { name: a.name } : {}),
+  };
+  return failure(403, 'Forbidden', forbiddenMessage(caller, a), Object.keys(details).length ? details : undefined);
+}
 
 /** What a request asks to do, from its path and method, as the API server's request info has it. */
 export function attributesOf(t: Target, method: string, query: URLSearchParams, path: string): Attributes {

@@ -18,7 +18,6 @@ import {
   SERVICE_ACCOUNT,
   authorize,
   checkEscalation,
-  forbiddenMessage,
   TOKEN_REVIEW,
   type UserInfo,
   issuerDiscovery,
@@ -40,7 +39,7 @@ import {
   unauthorized,
   type AwsIdentitySource,
 } from './authentication.js';
-import { accessReview, attributesOf, rulesReview } from './authorization.js';
+import { accessReview, attributesOf, forbiddenStatus, rulesReview } from './authorization.js';
 import { scaleVerb } from './scale.js';
 import { mediaType, readBody } from './body.js';
 import {
@@ -158,13 +157,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     if (o.strict) {
       const a = attributesOf(t, req.method, url.searchParams, `/${seg.join('/')}`);
       if (!deps.store.read((tx) => authorize(tx, cluster, caller, a)).allowed)
-        return send(reply, {
-          code: 403,
-          body: failure(403, 'Forbidden', forbiddenMessage(caller, a), {
-            ...('resource' in a ? { group: a.apiGroup, kind: a.resource } : {}),
-            ...('name' in a && a.name !== undefined ? { name: a.name } : {}),
-          }),
-        });
+        return send(reply, { code: 403, body: forbiddenStatus(caller, a) });
     }
     const oidc = seg.join('/');
     if (req.method === 'GET' && (oidc === '.well-known/openid-configuration' || oidc === 'openid/v1/jwks')) {

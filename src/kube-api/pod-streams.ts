@@ -3,15 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BerthError, invalidParameter } from '../kernel/index.js';
-import {
-  POD,
-  authorize,
-  forbiddenMessage,
-  type KubeDeps,
-  type PodExecSource,
-  type PodHosts,
-  type Scope,
-} from '../kube/index.js';
+import { POD, authorize, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
 import { attachTarget, EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
 import { podTarget, type PodTarget } from './pod-target.js';
 import {
@@ -21,8 +13,9 @@ import {
   portForwardOverSocket,
   portForwardOverWebsocket,
 } from './pod-portforward.js';
-import { failure, noClusterStatus, notFoundStatus, statusOf, type Status } from './status.js';
+import { noClusterStatus, notFoundStatus, statusOf, type Status } from './status.js';
 import { ANONYMOUS, callerOf, unauthorized, type AwsIdentitySource } from './authentication.js';
+import { forbiddenStatus } from './authorization.js';
 
 const MAX_MESSAGE = 1024 * 1024;
 
@@ -83,7 +76,7 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     if (o.strict) {
       const a = { verb: 'create', apiGroup: '', resource: 'pods', subresource: verb, namespace, name };
       if (!deps.store.read((tx) => authorize(tx, cluster, caller, a)).allowed)
-        return refuse(socket, failure(403, 'Forbidden', forbiddenMessage(caller, a), { kind: 'pods', name }));
+        return refuse(socket, forbiddenStatus(caller, a));
     }
     if (verb !== 'exec' && verb !== 'attach' && verb !== 'portforward')
       return refuse(
