@@ -19,3 +19,4 @@ export * from './metric-datum.js';
 export * from './image-ref.js';
 export * from './every.js';
 export * from './serial.js';
+export * from './upgrade-refusal.js';

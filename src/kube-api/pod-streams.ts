@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { BerthError, invalidParameter } from '../kernel/index.js';
+import { BerthError, invalidParameter, refuseUpgrade } from '../kernel/index.js';
 import { POD, authorize, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
 import { attachTarget, EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
 import { podTarget, type PodTarget } from './pod-target.js';
@@ -29,12 +29,7 @@ export interface PodStreamOptions {
 }
 
 /** An answer refusing the upgrade: the Status, as the API server writes it before a stream starts. */
-function refuse(socket: Duplex, s: Status): void {
-  const body = JSON.stringify(s);
-  socket.end(
-    `HTTP/1.1 ${s.code} ${s.reason ?? 'Failure'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
+const refuse = (socket: Duplex, s: Status) => refuseUpgrade(socket, `${s.code} ${s.reason ?? 'Failure'}`, s);
 
 const bad = (message: string) => invalidParameter(message, { reason: 'malformed' });
 

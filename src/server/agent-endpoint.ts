@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AgentSession, type AgentGatewayOptions, type ControlPlaneDeps, TaskRouter } from '../control-plane/index.js';
+import { refuseUpgrade } from '../kernel/index.js';
 import { type AgentVerifier, AGENT_PATH } from '../wire/index.js';
 
 /** The host name a first message's hello gives, if it is a hello. */
@@ -16,12 +17,7 @@ function helloHostname(text: string): string | undefined {
   }
 }
 
-function refuse(socket: Duplex, status: string, message: string): void {
-  const body = JSON.stringify({ message });
-  socket.end(
-    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
+const refuse = (socket: Duplex, status: string, message: string) => refuseUpgrade(socket, status, { message });
 
 export interface AgentEndpointOptions extends Omit<AgentGatewayOptions, 'registryCredentials' | 'router'> {
   /** Registry credentials for the agents of one region. */
