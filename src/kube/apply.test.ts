@@ -157,6 +157,38 @@ describe('server-side apply', () => {
     });
   });
 
+  it('records a write of the status subresource as its own entry of the status alone', async () => {
+    const deps = await testKube();
+    await apply(deps, deployment(2), 'ci');
+    await updateObject(
+      deps,
+      scope,
+      'web',
+      (o) => ({ ...o, status: { replicas: 2, readyReplicas: 1 }, spec: { ...(o['spec'] as object), paused: true } }),
+      { manager: { manager: 'kubectl-patch', subresource: 'status' }, statusOnly: true },
+    );
+    const entries = managed(getObject(deps, scope, 'web')) as {
+      manager: string;
+      operation: string;
+      subresource?: string;
+      fieldsV1: unknown;
+    }[];
+    const status = entries.find((m) => m.manager === 'kubectl-patch');
+    assert.deepEqual(
+      { ...status, time: undefined },
+      {
+        manager: 'kubectl-patch',
+        operation: 'Update',
+        apiVersion: 'apps/v1',
+        subresource: 'status',
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:status': { 'f:readyReplicas': {}, 'f:replicas': {} } },
+        time: undefined,
+      },
+    );
+    assert.equal(entries.find((m) => m.manager === 'ci')?.operation, 'Apply', 'the applier keeps its fields');
+  });
+
   it('moves from client-side apply without conflicts for kubectl, keeping its annotation in step', async () => {
     const deps = await testKube();
     const last = JSON.stringify(deployment(1));

@@ -124,9 +124,14 @@ export function settleManaged(
     return;
   }
   const keys = mergeKeysOf(kind);
-  const withStatus = !kind.keepsStatus;
-  const before = prev ? membersOf(prev, keys, withStatus) : new Map<string, Member>();
-  const after = membersOf(next, keys, withStatus);
+  // Where status is a subresource, a write of the object owns none of the status and a write of
+  // the status subresource nothing but the status (the entry marked `subresource: status`).
+  const statusWrite = kind.keepsStatus === true && writer.subresource === 'status';
+  const withStatus = !kind.keepsStatus || statusWrite;
+  const only = (m: Map<string, Member>) =>
+    statusWrite ? new Map([...m].filter(([, x]) => x.path[0] === 'f:status')) : m;
+  const before = prev ? only(membersOf(prev, keys, withStatus)) : new Map<string, Member>();
+  const after = only(membersOf(next, keys, withStatus));
   const changed: FieldSet = new Map();
   for (const [k, m] of after) if (isElement(m) ? !before.has(k) : !sameValue(before.get(k), m)) changed.set(k, m.path);
   const removed = [...before.keys()].filter((k) => !after.has(k));
