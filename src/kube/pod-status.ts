@@ -33,37 +33,49 @@ function containerStatus(
   const state =
     c?.state === 'running'
       ? { running: { startedAt: iso(c.startedAt ?? r.startedAt) } }
-      : c?.state === 'exited'
+      : c?.state === 'exited' && c.failure?.cause === 'container-start' && !c.startedAt
         ? {
+            // Never started: the runtime's StartError (exit code 128), or the kubelet's refusal of its configuration.
             terminated: {
-              exitCode: c.exitCode ?? 0,
-              reason: endReason(c.exitCode ?? 0, c.failure?.cause === 'oom-killed'),
-              ...(c.reason ? { message: c.reason } : {}),
-              ...((c.startedAt ?? r.startedAt) ? { startedAt: iso(c.startedAt ?? r.startedAt) } : {}),
-              ...(r.stoppedAt ? { finishedAt: iso(r.stoppedAt) } : {}),
+              exitCode: c.exitCode || 128,
+              reason: /^container has runAsNonRoot/.test(c.failure.message ?? '')
+                ? 'CreateContainerConfigError'
+                : 'StartError',
+              ...(c.failure.message ? { message: c.failure.message } : {}),
+              ...(r.stoppedAt ? { startedAt: iso(r.stoppedAt), finishedAt: iso(r.stoppedAt) } : {}),
             },
           }
-        : c?.lastExit
+        : c?.state === 'exited'
           ? {
-              // Started again after it exited, waiting out its back-off: the kubelet's words.
-              waiting: {
-                reason: 'CrashLoopBackOff',
-                message: `back-off ${backOff(c)} restarting failed container=${name} pod=${meta.name ?? ''}_${meta.namespace ?? ''}(${meta.uid ?? ''})`,
+              terminated: {
+                exitCode: c.exitCode ?? 0,
+                reason: endReason(c.exitCode ?? 0, c.failure?.cause === 'oom-killed'),
+                ...(c.reason ? { message: c.reason } : {}),
+                ...((c.startedAt ?? r.startedAt) ? { startedAt: iso(c.startedAt ?? r.startedAt) } : {}),
+                ...(r.stoppedAt ? { finishedAt: iso(r.stoppedAt) } : {}),
               },
             }
-          : {
-              waiting: {
-                reason:
-                  c?.failure?.cause === 'image-pull'
-                    ? 'ErrImagePull'
-                    : c?.failure?.cause === 'container-start'
-                      ? 'CreateContainerError'
-                      : initializing
-                        ? 'PodInitializing'
-                        : 'ContainerCreating',
-                ...(c?.failure?.message ? { message: c.failure.message } : {}),
-              },
-            };
+          : c?.lastExit
+            ? {
+                // Started again after it exited, waiting out its back-off: the kubelet's words.
+                waiting: {
+                  reason: 'CrashLoopBackOff',
+                  message: `back-off ${backOff(c)} restarting failed container=${name} pod=${meta.name ?? ''}_${meta.namespace ?? ''}(${meta.uid ?? ''})`,
+                },
+              }
+            : {
+                waiting: {
+                  reason:
+                    c?.failure?.cause === 'image-pull'
+                      ? 'ErrImagePull'
+                      : c?.failure?.cause === 'container-start'
+                        ? 'CreateContainerError'
+                        : initializing
+                          ? 'PodInitializing'
+                          : 'ContainerCreating',
+                  ...(c?.failure?.message ? { message: c.failure.message } : {}),
+                },
+              };
   return {
     name,
     image,

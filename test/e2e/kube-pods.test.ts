@@ -440,15 +440,19 @@ describe('Kubernetes pods on berth’s agent', () => {
       );
     assert.equal(await k.ok(['logs', 'confined']), 'NoNewPrivs:\t1\nSeccomp:\t2\n1000\n');
     assert.equal(await k.ok(['logs', 'plain']), 'NoNewPrivs:\t0\nSeccomp:\t0\n0\n');
-    const waiting = await until(
+    // Refused before it starts: the pod fails (it never restarts), its container never ran.
+    const refused = await until(
       'rooted refused',
-      () => jsonpath(['get', 'pod', 'rooted'], '{.status.containerStatuses[0].state.waiting.message}'),
+      () => jsonpath(['get', 'pod', 'rooted'], '{.status.containerStatuses[0].state.terminated.reason}'),
       (v) => v !== '',
     );
+    assert.equal(refused, 'CreateContainerConfigError');
     assert.match(
-      waiting,
-      /container has runAsNonRoot and image will run as root \(pod: "rooted_default", container: main\)/,
+      await jsonpath(['get', 'pod', 'rooted'], '{.status.containerStatuses[0].state.terminated.message}'),
+      /^container has runAsNonRoot and image will run as root \(pod: "rooted_default", container: main\)$/,
     );
+    assert.equal(await jsonpath(['get', 'pod', 'rooted'], '{.status.phase}'), 'Failed');
+    assert.equal(await k.ok(['logs', 'rooted']), '', 'it ran nothing');
     // What berth cannot do yet is refused, naming the field.
     const localhost = await k.kubectl(
       ['apply', '-f', '-'],
