@@ -8,25 +8,27 @@ describe('[sig-api-machinery] CustomResourceValidationRules', () => {
   const api = conformanceApi();
   const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
   let n = 0;
+  /** A CRD of `plural`, whose objects' spec has the given schema. */
+  const crdOf = (plural: string, kind: string, spec: Record<string, unknown>) => ({
+    metadata: { name: `${plural}.stable.example.com` },
+    spec: {
+      group: 'stable.example.com',
+      names: { plural, kind, singular: kind.toLowerCase() },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
+        },
+      ],
+    },
+  });
   /** A CRD whose spec has the given schema, established; its objects' collection path. */
   const defineCrd = async (spec: Record<string, unknown>) => {
     const plural = `e2e${++n}tests`;
-    await api.ok('POST', crds, {
-      metadata: { name: `${plural}.stable.example.com` },
-      spec: {
-        group: 'stable.example.com',
-        names: { plural, kind: `E2e${n}Test`, singular: `e2e${n}test` },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', properties: { spec } } },
-          },
-        ],
-      },
-    });
+    await api.ok('POST', crds, crdOf(plural, `E2e${n}Test`, spec));
     await eventually(
       () => api.call('GET', `/apis/stable.example.com/v1/namespaces/default/${plural}`),
       (r) => r.status === 200,
@@ -66,61 +68,25 @@ describe('[sig-api-machinery] CustomResourceValidationRules', () => {
   });
 
   it('MUST fail create of a custom resource definition that contains a x-kubernetes-validations rule that refers to a property that do not exist', async () => {
-    const r = await api.call('POST', crds, {
-      metadata: { name: 'nothere.stable.example.com' },
-      spec: {
-        group: 'stable.example.com',
-        names: { plural: 'nothere', kind: 'NotHere' },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: {
-                    type: 'object',
-                    properties: { x: { type: 'integer' } },
-                    'x-kubernetes-validations': [{ rule: 'self.z > 0' }],
-                  },
-                },
-              },
-            },
-          },
-        ],
-      },
-    });
+    const r = await api.call(
+      'POST',
+      crds,
+      crdOf('nothere', 'NotHere', {
+        type: 'object',
+        properties: { x: { type: 'integer' } },
+        'x-kubernetes-validations': [{ rule: 'self.z > 0' }],
+      }),
+    );
     assert.equal(r.status, 422);
     assert.match(r.body.message, /compilation failed: ERROR: undefined field 'z'/);
   });
 
   it('MUST fail create of a custom resource definition that contains an x-kubernetes-validations rule that contains a syntax error', async () => {
-    const r = await api.call('POST', crds, {
-      metadata: { name: 'syntax.stable.example.com' },
-      spec: {
-        group: 'stable.example.com',
-        names: { plural: 'syntax', kind: 'Syntax' },
-        scope: 'Namespaced',
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                properties: {
-                  spec: { type: 'object', 'x-kubernetes-validations': [{ rule: '1 === 1' }] },
-                },
-              },
-            },
-          },
-        ],
-      },
-    });
+    const r = await api.call(
+      'POST',
+      crds,
+      crdOf('syntax', 'Syntax', { type: 'object', 'x-kubernetes-validations': [{ rule: '1 === 1' }] }),
+    );
     assert.equal(r.status, 422);
     assert.match(
       r.body.message,
