@@ -3,6 +3,7 @@ import { metaOf } from './meta.js';
 import { notImplemented, type Cause } from './names.js';
 import type { LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
+import { failurePolicyCauses } from './job-failure-policy.js';
 
 /** What the API server checks and defaults in a Job (batch/v1). */
 export interface JobSpecShape {
@@ -63,7 +64,11 @@ export function jobCauses(o: KubeObject): Cause[] {
     if ((s[f] ?? 0) < 0)
       causes.push({ field: `spec.${f}`, message: `Invalid value: ${s[f]}: must be greater than or equal to 0` });
   if (s.completionMode === 'Indexed') causes.push(notImplemented('spec.completionMode', 'Indexed jobs'));
-  if (s.podFailurePolicy !== undefined) causes.push(notImplemented('spec.podFailurePolicy', 'podFailurePolicy'));
+  if (s.podFailurePolicy !== undefined && s.podFailurePolicy !== null) {
+    const t = (s.template?.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+    const names = [...(t.containers ?? []), ...(t.initContainers ?? [])].map((c) => c.name);
+    causes.push(...failurePolicyCauses(s.podFailurePolicy, policy, names));
+  }
   if (s.successPolicy !== undefined) causes.push(notImplemented('spec.successPolicy', 'successPolicy'));
   if (s.suspend) causes.push(notImplemented('spec.suspend', 'suspended jobs'));
   if (s.manualSelector) causes.push(notImplemented('spec.manualSelector', 'manualSelector'));

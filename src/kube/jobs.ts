@@ -2,6 +2,7 @@ import { createOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
 import { JOB, POD } from './kinds.js';
+import { matchFailurePolicy, type PodFailurePolicy } from './job-failure-policy.js';
 import { jobSpecOf } from './job-rules.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { recordEvent } from './events.js';
@@ -21,7 +22,8 @@ const phaseOf = (p: KubeObject) => (p['status'] as { phase?: string } | undefine
 /**
  * The Job controller (NonIndexed): pods of its template run until `completions` of them have
  * succeeded, at most `parallelism` at once; more failures than `backoffLimit`, or a run longer
- * than `activeDeadlineSeconds`, fail the Job and stop what still runs. Finished pods are kept (as
+ * than `activeDeadlineSeconds`, or a failure its podFailurePolicy says fails it (job-failure-policy.ts), fail the Job
+ * and stop what still runs. Finished pods are kept (as
  * Kubernetes keeps them); a finished Job with ttlSecondsAfterFinished goes after that long.
  */
 export async function syncJob(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
@@ -51,14 +53,30 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
     .filter((p) => ownedBy(p, uid));
   const active = pods.filter(isActive);
   const succeeded = pods.filter((p) => phaseOf(p) === 'Succeeded').length;
-  const failed = pods.filter((p) => phaseOf(p) === 'Failed').length;
+  // With a podFailurePolicy each failed pod's first matching rule decides: FailJob ends the Job,
+  // Ignore keeps the failure off the count.
+  const policy = spec.podFailurePolicy as PodFailurePolicy | undefined;
+  const verdicts = pods
+    .filter((p) => phaseOf(p) === 'Failed')
+    .map((p) => (policy ? matchFailurePolicy(policy, p) : undefined));
+  const failJob = verdicts.find((v) => v?.action === 'FailJob');
+  const failed = verdicts.filter((v) => v?.action !== 'Ignore').length;
   // Without completions the Job is a work queue: done once a pod has succeeded and none is left running.
   const workQueue = spec.completions === undefined || spec.completions === null;
   const completions = spec.completions ?? 1;
   const startTime = prev.startTime ?? now;
   const deadline = spec.activeDeadlineSeconds;
   let outcome: Condition | undefined;
-  if (workQueue ? succeeded > 0 && active.length === 0 : succeeded >= completions)
+  if (failJob)
+    outcome = {
+      type: 'Failed',
+      status: 'True',
+      reason: 'PodFailurePolicy',
+      message: failJob.message,
+      lastProbeTime: now,
+      lastTransitionTime: now,
+    };
+  else if (workQueue ? succeeded > 0 && active.length === 0 : succeeded >= completions)
     outcome = { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now };
   else if (failed > (spec.backoffLimit ?? 6))
     outcome = {

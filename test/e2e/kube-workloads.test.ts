@@ -117,7 +117,7 @@ describe('Kubernetes workloads on berth’s agent', () => {
     );
   });
 
-  it('runs Jobs: one to completion, one in parallel to its completions, one failing to its backoff limit', async () => {
+  it('runs Jobs: one to completion, one in parallel to its completions, one failing to its backoff limit, one failed by its podFailurePolicy', async () => {
     assert.match(
       await k.ok(['create', 'job', 'once', `--image=${fx.imageUri}`, '--', 'sh', '-c', 'echo job done']),
       /job.batch\/once created/,
@@ -153,7 +153,23 @@ describe('Kubernetes workloads on berth’s agent', () => {
       await jsonpath(['get', 'job', 'doomed'], '{.status.conditions[?(@.type=="Failed")].reason}'),
       'BackoffLimitExceeded',
     );
-    await k.ok(['delete', 'job', 'once', 'many', 'doomed']);
+    // A podFailurePolicy: exit code 42 fails the Job at once, whatever its backoffLimit.
+    const policy = {
+      backoffLimit: 6,
+      podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }] },
+    };
+    await k.ok(['apply', '-f', '-'], JSON.stringify(job('fatal', policy, 'exit 42')));
+    await k.ok(['wait', '--for=condition=failed', 'job/fatal', '--timeout=90s']);
+    assert.equal(
+      await jsonpath(['get', 'job', 'fatal'], '{.status.conditions[?(@.type=="Failed")].reason}'),
+      'PodFailurePolicy',
+    );
+    assert.match(
+      await jsonpath(['get', 'job', 'fatal'], '{.status.conditions[?(@.type=="Failed")].message}'),
+      /^Container main for pod default\/fatal-\w+ failed with exit code 42 matching FailJob rule at index 0$/,
+    );
+    assert.equal((await k.ok(['get', 'pods', '-l', 'job-name=fatal', '-o', 'name'])).trim().split('\n').length, 1);
+    await k.ok(['delete', 'job', 'once', 'many', 'doomed', 'fatal']);
     await until(
       'the jobs’ pods gone',
       () => k.ok(['get', 'pods', '-l', 'batch.kubernetes.io/job-name', '-o', 'name']),
