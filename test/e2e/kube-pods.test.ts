@@ -26,6 +26,21 @@ describe('Kubernetes pods on berth’s agent', () => {
   });
   after(async () => fx?.dispose());
 
+  /** A Deployment of two pods that answer HTTP on their port `http` (8080) with their hostname, ready once they listen. */
+  const hostnameServers = (name: string) =>
+    deploymentManifest(name, 2, {
+      containers: [
+        {
+          name: 'main',
+          image: fx.imageUri,
+          command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+        },
+      ],
+      terminationGracePeriodSeconds: 0,
+    });
+
   const { jsonpath, until, runOnce } = kubeTools(
     () => k,
     () => fx.imageUri,
@@ -249,18 +264,7 @@ describe('Kubernetes pods on berth’s agent', () => {
   it('serves a Service: its ready pods as endpoints, reached by cluster IP and by name in cluster DNS from another pod', async () => {
     // As a file of YAML documents (JSON is YAML), the way manifests are kept.
     const manifests = [
-      deploymentManifest('echo', 2, {
-        containers: [
-          {
-            name: 'main',
-            image: fx.imageUri,
-            command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
-          },
-        ],
-        terminationGracePeriodSeconds: 0,
-      }),
+      hostnameServers('echo'),
       {
         apiVersion: 'v1',
         kind: 'Service',
@@ -318,18 +322,7 @@ describe('Kubernetes pods on berth’s agent', () => {
 
   it('serves a LoadBalancer Service through a network load balancer of berth’s ELB, removed with it', async () => {
     const manifests = [
-      deploymentManifest('front', 2, {
-        containers: [
-          {
-            name: 'main',
-            image: fx.imageUri,
-            command: ['sh', '-c', 'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www'],
-            ports: [{ name: 'http', containerPort: 8080 }],
-            readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
-          },
-        ],
-        terminationGracePeriodSeconds: 0,
-      }),
+      hostnameServers('front'),
       {
         apiVersion: 'v1',
         kind: 'Service',
