@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerSpec, TaskSpec } from '../wire/index.js';
 import type { PulledImage } from './images/image-store.js';
@@ -46,7 +46,10 @@ export async function writeBundle(b: BundleInput): Promise<string> {
   for (const x of binds)
     if (!existsSync(x.source)) {
       if (x.files) writeVolumeFiles(x.source, x.files);
-      else mkdirSync(x.source, { recursive: true });
+      else {
+        mkdirSync(x.source, { recursive: true });
+        if (x.mode !== undefined) chmodSync(x.source, x.mode);
+      }
     }
   const user = c.user || b.image.config.User;
   const overlay = { layers: b.image.layers, upper: b.upper, work: b.work };

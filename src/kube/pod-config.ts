@@ -320,7 +320,8 @@ export function podConfig(
           message: `MountVolume.SetUp failed for volume "${v.name}" : persistentvolumeclaim "${name}" ${claim ? 'is not bound' : 'not found'}`,
           volume: v.name,
         };
-      volumes.set(v.name, { type: 'shared', id: spec.volumeName });
+      // 0777, as the local-path provisioner makes its directories: any user of the pod may write.
+      volumes.set(v.name, { type: 'shared', id: spec.volumeName, mode: 0o777 });
       continue;
     }
     try {

@@ -30,6 +30,9 @@ describe('pod security contexts', () => {
 
   it('give the runtime the container’s settings over the pod’s', () => {
     assert.deepEqual(runtimeSecurity(undefined, undefined), {});
+    assert.deepEqual(runtimeSecurity({ fsGroup: 2000, supplementalGroups: [3000, 2000, -1] }, {}), {
+      additionalGids: [2000, 3000],
+    });
     assert.deepEqual(
       runtimeSecurity(
         { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true },

@@ -56,7 +56,13 @@ export function securityCauses(path: string, ctx: Context | undefined, container
 export function runtimeSecurity(podCtx: Context | undefined, ctx: Context | undefined) {
   const seccomp = seccompOf(ctx) ?? seccompOf(podCtx);
   const nonRoot = ctx?.['runAsNonRoot'] ?? podCtx?.['runAsNonRoot'];
+  // The kubelet puts the process in the pod's fsGroup and supplementalGroups too.
+  const gids = [
+    ...(typeof podCtx?.['fsGroup'] === 'number' ? [podCtx['fsGroup']] : []),
+    ...((Array.isArray(podCtx?.['supplementalGroups']) ? podCtx['supplementalGroups'] : []) as unknown[]),
+  ].filter((g): g is number => typeof g === 'number' && Number.isInteger(g) && g >= 0);
   return {
+    ...(gids.length ? { additionalGids: [...new Set(gids)] } : {}),
     ...(ctx?.['allowPrivilegeEscalation'] === false ? { noNewPrivileges: true } : {}),
     ...(seccomp?.type === 'RuntimeDefault' ? { seccomp: 'runtime-default' as const } : {}),
     ...(nonRoot === true ? { runAsNonRoot: true } : {}),

@@ -188,7 +188,8 @@ export function podWorkload(pod: KubeObject, config?: PodConfig): WorkloadSpec {
         if (files) return { name: v.name, source: files };
         return v.hostPath
           ? { name: v.name, source: { type: 'host', path: v.hostPath.path } }
-          : { name: v.name, source: { type: 'workload' } };
+          : // emptyDir: writable by any user, as the kubelet makes it (0777).
+            { name: v.name, source: { type: 'workload', mode: 0o777 } };
       }),
       platformEnv: {},
       ...(grace !== undefined && grace !== null && meta.deletionTimestamp ? { stopGraceMs: grace * 1000 } : {}),

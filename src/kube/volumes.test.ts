@@ -112,7 +112,9 @@ describe('persistent volumes', () => {
         },
       });
       const [w] = hosts.forHost({ id: 'h2' });
-      assert.deepEqual(w?.sandbox.volumes, [{ name: 'data', source: { type: 'shared', id: `pvc-${uid}` } }]);
+      assert.deepEqual(w?.sandbox.volumes, [
+        { name: 'data', source: { type: 'shared', id: `pvc-${uid}`, mode: 0o777 } },
+      ]);
       // Another pod of the same claim goes where its volume is, whatever else fits.
       await createObject(deps, pods, podWith('reader', 'data'));
       await schedulePods(deps, 'c');

@@ -65,9 +65,14 @@ export const volumeSchema = z.object({
   name: z.string().min(1),
   source: z.discriminatedUnion('type', [
     z.object({ type: z.literal('host'), path: z.string().min(1) }),
-    z.object({ type: z.literal('workload') }),
+    /** `mode`: the directory's permissions when the host makes it (Kubernetes' emptyDir: 0777, whoever the containers run as). */
+    z.object({ type: z.literal('workload'), mode: z.number().int().min(0).max(0o7777).optional() }),
     /** Kept across workloads, in the host's directory named `id` (else the volume's name). */
-    z.object({ type: z.literal('shared'), id: z.string().min(1).max(253).optional() }),
+    z.object({
+      type: z.literal('shared'),
+      id: z.string().min(1).max(253).optional(),
+      mode: z.number().int().min(0).max(0o7777).optional(),
+    }),
     /**
      * Files the control plane hands over (Kubernetes configMap, secret, downwardAPI and projected
      * volumes): written into a directory of the workload's before its first container starts, and
@@ -139,6 +144,8 @@ export const containerSpecSchema = z.object({
     seccomp: z.enum(['unconfined', 'runtime-default']).optional(),
     /** Refuse to start the container when it would run as uid 0 (Kubernetes' runAsNonRoot). */
     runAsNonRoot: z.boolean().optional(),
+    /** Groups the process is in besides its own (Kubernetes' supplementalGroups and fsGroup). */
+    additionalGids: z.array(z.number().int().min(0).max(4294967294)).max(64).optional(),
   }),
   labels: z.record(z.string(), z.string()),
   dns: z

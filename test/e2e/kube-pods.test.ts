@@ -402,7 +402,9 @@ describe('Kubernetes pods on berth’s agent', () => {
   });
 
   it('applies a pod’s security context: the default seccomp filter, no new privileges, runAsNonRoot', async () => {
-    const status = 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; id -u';
+    // Also: an emptyDir any user may write (0777, as the kubelet makes it), the pod's groups.
+    const status =
+      'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; id -u; touch /scratch/f && echo wrote; id -G | tr " " "\\n" | grep -cE "^(2000|3000)$"; true';
     const pod = (name: string, security: Record<string, unknown>, container: Record<string, unknown> = {}) => ({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -410,13 +412,28 @@ describe('Kubernetes pods on berth’s agent', () => {
       spec: {
         restartPolicy: 'Never',
         securityContext: security,
-        containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', status], securityContext: container }],
+        volumes: [{ name: 'scratch', emptyDir: {} }],
+        containers: [
+          {
+            name: 'main',
+            image: fx.imageUri,
+            command: ['sh', '-c', status],
+            securityContext: container,
+            volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }],
+          },
+        ],
       },
     });
     const manifests = [
       pod(
         'confined',
-        { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 1000 },
+        {
+          seccompProfile: { type: 'RuntimeDefault' },
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          fsGroup: 2000,
+          supplementalGroups: [3000],
+        },
         {
           allowPrivilegeEscalation: false,
         },
@@ -431,8 +448,8 @@ describe('Kubernetes pods on berth’s agent', () => {
         () => jsonpath(['get', 'pod', name], '{.status.phase}'),
         (v) => v === 'Succeeded',
       );
-    assert.equal(await k.ok(['logs', 'confined']), 'NoNewPrivs:\t1\nSeccomp:\t2\n1000\n');
-    assert.equal(await k.ok(['logs', 'plain']), 'NoNewPrivs:\t0\nSeccomp:\t0\n0\n');
+    assert.equal(await k.ok(['logs', 'confined']), 'NoNewPrivs:\t1\nSeccomp:\t2\n1000\nwrote\n2\n');
+    assert.equal(await k.ok(['logs', 'plain']), 'NoNewPrivs:\t0\nSeccomp:\t0\n0\nwrote\n0\n');
     // Refused before it starts: the pod fails (it never restarts), its container never ran.
     const refused = await until(
       'rooted refused',

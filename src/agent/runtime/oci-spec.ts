@@ -162,7 +162,11 @@ export function buildSpec(s: SpecInput): Json {
     process: {
       // A terminal's other end is conmon's (given -t): attached clients read and write it.
       terminal: c.stdio?.tty === true,
-      user: { uid: s.user.uid, gid: s.user.gid },
+      user: {
+        uid: s.user.uid,
+        gid: s.user.gid,
+        ...(sec.additionalGids?.length ? { additionalGids: sec.additionalGids } : {}),
+      },
       args: sec.init ? ['/dev/init', '--', ...args] : args,
       env: [...env].map(([k, v]) => `${k}=${v}`),
       // An empty working directory means unset (runc refuses "Cwd property must not be empty").

@@ -94,6 +94,10 @@ test('a container gets no-new-privileges and the default seccomp filter when ask
     /container has runAsNonRoot and image has non-numeric user \(nobody\), cannot verify user is non-root/,
   );
   assert.doesNotThrow(() => build({ runAsNonRoot: true }));
+  assert.deepEqual(
+    (build({ additionalGids: [2000, 3000] }) as unknown as { process: { user: unknown } }).process.user,
+    { uid: 1000, gid: 1000, additionalGids: [2000, 3000] },
+  );
   if (!existsSync(DEFAULT_PROFILE_PATH)) return t.skip(`${DEFAULT_PROFILE_PATH} is not on this host`);
   assert.ok((build({ seccomp: 'runtime-default' }).linux.seccomp?.syscalls.length ?? 0) > 10);
   assert.equal(

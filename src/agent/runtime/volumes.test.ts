@@ -23,17 +23,20 @@ test("a container's mounts become binds, read-only as the spec says", () => {
   const volumes = [
     { name: 'data', source: { type: 'host' as const, path: '/srv/data' } },
     { name: 'tmp', source: { type: 'workload' as const } },
+    { name: 'scratch', source: { type: 'workload' as const, mode: 0o777 } },
   ];
   const reader = {
     name: 'reader',
     mounts: [
       { volume: 'tmp', containerPath: '/own', readOnly: false },
       { volume: 'data', containerPath: '/data', readOnly: true },
+      { volume: 'scratch', containerPath: '/scratch', readOnly: false },
     ],
   } as ContainerSpec;
   assert.deepEqual(containerBinds(reader, volumes, dirs), [
     { destination: '/own', source: '/agent/tasks/t1/volumes/tmp', readOnly: false },
     { destination: '/data', source: '/srv/data', readOnly: true },
+    { destination: '/scratch', source: '/agent/tasks/t1/volumes/scratch', readOnly: false, mode: 0o777 },
   ]);
   assert.throws(
     () =>

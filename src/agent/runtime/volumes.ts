@@ -8,6 +8,8 @@ export interface Bind {
   readOnly: boolean;
   /** The files a `files` volume is made of, written when its directory is first made. */
   files?: VolumeFile[];
+  /** The directory's permissions when it is made (the umask does not narrow them). */
+  mode?: number;
 }
 
 type Volume = SandboxSpec['volumes'][number];
@@ -49,6 +51,12 @@ export function containerBinds(container: ContainerSpec, volumes: readonly Volum
     if (!v) throw new Error(`mount point '${m.containerPath}': unknown volume '${m.volume}'`);
     if (v.source.type === 'files')
       return { destination: m.containerPath, source: volumeSource(v, dirs), readOnly: true, files: v.source.files };
-    return { destination: m.containerPath, source: volumeSource(v, dirs), readOnly: m.readOnly };
+    const mode = v.source.type === 'workload' || v.source.type === 'shared' ? v.source.mode : undefined;
+    return {
+      destination: m.containerPath,
+      source: volumeSource(v, dirs),
+      readOnly: m.readOnly,
+      ...(mode !== undefined ? { mode } : {}),
+    };
   });
 }
