@@ -82,6 +82,11 @@ export function kubeLoadBalancers(deps: ElbDeps): LoadBalancerPort {
             Port: l.port,
             VpcId: DEFAULT_VPC,
             TargetType: 'ip',
+            // The AWS Load Balancer Controller's health check for IP targets: a pod takes traffic within ~30 s.
+            HealthCheckIntervalSeconds: 10,
+            HealthCheckTimeoutSeconds: 5,
+            HealthyThresholdCount: 3,
+            UnhealthyThresholdCount: 3,
             Tags: [{ Key: 'kubernetes.io/service-name', Value: `${want.namespace}/${want.name}` }],
           }));
         if (!listeners.some((x) => x.port === l.port))
