@@ -2,8 +2,20 @@ import type { KubeObject } from './object.js';
 
 type ContainerStatus = {
   name: string;
-  state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: unknown };
+  state?: {
+    running?: { startedAt?: string };
+    waiting?: { reason?: string; message?: string };
+    terminated?: { startedAt?: string; reason?: string };
+  };
 };
+
+/** When the container's current run started: running, or ended after it ran (a report may show only its end). */
+function startOf(s: ContainerStatus['state']): string | undefined {
+  if (s?.running) return s.running.startedAt ?? 'running';
+  const t = s?.terminated;
+  if (!t || t.reason === 'StartError' || t.reason === 'CreateContainerConfigError') return undefined;
+  return t.startedAt;
+}
 
 /** The kubelet's events for what a report changed: containers started, or failing to. */
 export function podEvents(
@@ -24,7 +36,10 @@ export function podEvents(
   ];
   for (const c of all) {
     const was = before.get(c.name);
-    if (c.state?.running && !was?.state?.running) out.push([pod, 'Normal', 'Started', `Started container ${c.name}`]);
+    // Once per run: a container that ran and ended between two reports started too.
+    const started = startOf(c.state);
+    if (started && !was?.state?.running && started !== startOf(was?.state))
+      out.push([pod, 'Normal', 'Started', `Started container ${c.name}`]);
     const why = c.state?.waiting?.reason;
     if (why && (why === 'ErrImagePull' || why === 'CreateContainerError') && was?.state?.waiting?.reason !== why)
       out.push([pod, 'Warning', 'Failed', `Error: ${c.state?.waiting?.message ?? why}`]);
