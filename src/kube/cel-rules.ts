@@ -102,7 +102,13 @@ export function celCauses(
   if (!hasRules(root)) return { causes, warnings };
   const walk = (s: Schema, v: unknown, old: unknown, path: string, depth: number): void => {
     if (v === undefined || v === null || depth > 64 || !hasRules(s)) return;
-    for (const r of rulesOf(s)) check(s, r, v, old, path);
+    const rules = rulesOf(s);
+    if (rules.length) {
+      // The node's value as CEL sees it, made once for all its rules.
+      const self = celValue(s, v);
+      const oldSelf = old === undefined ? undefined : celValue(s, old);
+      for (const r of rules) check(s, r, v, self, oldSelf, path);
+    }
     if (isObject(v)) {
       const o = isObject(old) ? old : undefined;
       for (const k of Object.keys(v)) {
@@ -127,12 +133,12 @@ export function celCauses(
       );
     }
   };
-  const check = (s: Schema, r: ValidationRule, v: unknown, old: unknown, path: string) => {
+  const check = (s: Schema, r: ValidationRule, v: unknown, self: unknown, oldSelf: unknown, path: string) => {
     if (typeof r.rule !== 'string') return;
     const transition = /\boldSelf\b/.test(r.rule);
-    if (transition && old === undefined) return;
-    const bindings: Record<string, unknown> = { self: celValue(s, v) };
-    if (transition) bindings['oldSelf'] = celValue(s, old);
+    if (transition && oldSelf === undefined) return;
+    const bindings: Record<string, unknown> = { self };
+    if (transition) bindings['oldSelf'] = oldSelf;
     const rule = r.rule.trim();
     // fieldPath is relative to the rule's node (`.replicas`, `['a.b']`): the cause names it.
     const rel = (r.fieldPath ?? '').replace(/^\./, '');

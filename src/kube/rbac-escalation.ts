@@ -1,7 +1,7 @@
 import { BerthError, notFound } from '../kernel/index.js';
 import type { ReadTx } from '../store/index.js';
-import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
-import { authorize, rulesFor } from './rbac.js';
+import { metaOf, type KubeObject } from './object.js';
+import { authorize, roleRules, rulesFor } from './rbac.js';
 import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING, type PolicyRule } from './rbac-kinds.js';
 import type { UserInfo } from './service-account-auth.js';
 import type { KindDef } from './kind-def.js';
@@ -89,14 +89,6 @@ const forbidden = (kind: KindDef, name: string, why: string) =>
     name,
   });
 
-/** The rules a binding's roleRef names, in the binding's namespace (a ClusterRoleBinding: none). */
-function referencedRules(tx: ReadTx, cluster: string, ref: { kind: string; name: string }, ns: string | undefined) {
-  const scope = ref.kind === 'Role' ? { cluster, kind: ROLE, namespace: ns ?? '' } : { cluster, kind: CLUSTER_ROLE };
-  const e = tx.get(kubeObjects, objectKey(scope, ref.name));
-  if (!e) return undefined;
-  return (e.value.object['rules'] ?? []) as PolicyRule[];
-}
-
 const roleContent = (o: KubeObject | undefined) => JSON.stringify([o?.['rules'], o?.['aggregationRule']]);
 const bindingContent = (o: KubeObject | undefined) => JSON.stringify([o?.['roleRef'], o?.['subjects']]);
 
@@ -143,7 +135,7 @@ export function checkEscalation(
   const ref = next['roleRef'] as { kind: string; name: string };
   const refPlural = ref.kind === 'Role' ? ROLE.plural : CLUSTER_ROLE.plural;
   if (may('bind', refPlural, ref.name)) return;
-  const rules = referencedRules(tx, cluster, ref, ns);
+  const rules = roleRules(tx, cluster, ref, ns);
   if (!rules)
     throw notFound(`${refPlural}.${GROUP} "${ref.name}" not found`, {
       resource: refPlural,

@@ -93,11 +93,21 @@ function* userBindings(
       const binding = e.value.object;
       if (!((binding['subjects'] ?? []) as Subject[]).some((s) => subjectIs(s, user, where))) continue;
       const ref = binding['roleRef'] as { kind: string; name: string };
-      const scope =
-        ref.kind === 'Role' ? { cluster, kind: ROLE, namespace: where ?? '' } : { cluster, kind: CLUSTER_ROLE };
-      const rules = (tx.get(kubeObjects, objectKey(scope, ref.name))?.value.object['rules'] ?? []) as PolicyRule[];
+      const rules = roleRules(tx, cluster, ref, where) ?? [];
       yield { binding, ...(where !== undefined ? { ns: where } : {}), ref, rules };
     }
+}
+
+/** The rules a binding's roleRef names, in the binding's namespace (none for a ClusterRoleBinding); undefined: no such role. */
+export function roleRules(
+  tx: ReadTx,
+  cluster: string,
+  ref: { kind: string; name: string },
+  ns: string | undefined,
+): PolicyRule[] | undefined {
+  const scope = ref.kind === 'Role' ? { cluster, kind: ROLE, namespace: ns ?? '' } : { cluster, kind: CLUSTER_ROLE };
+  const e = tx.get(kubeObjects, objectKey(scope, ref.name));
+  return e ? ((e.value.object['rules'] ?? []) as PolicyRule[]) : undefined;
 }
 
 /** The API server's words for a request refused (`pods is forbidden: User "…" cannot list resource "pods" …`). */
