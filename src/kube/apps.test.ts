@@ -6,7 +6,6 @@ import { REVISION, syncDeployment } from './deployments.js';
 import { CONFIG_MAP, DAEMON_SET, DEPLOYMENT, JOB, POD, REPLICA_SET } from './kinds.js';
 import { syncDaemonSet } from './daemon-sets.js';
 import { syncNodes } from './nodes.js';
-import { syncJob } from './jobs.js';
 import { listObjects } from './list.js';
 import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
 import { createObject, getObject, updateObject } from './objects.js';
@@ -308,99 +307,6 @@ describe('Kubernetes workload controllers', () => {
     assert.throws(() => getObject(deps, cm, 'both'), /not found/);
     // An owner of a kind berth does not serve is not judged gone.
     assert.equal(metaOf(getObject(deps, cm, 'foreign')).name, 'foreign');
-  });
-});
-
-describe('Kubernetes Jobs', () => {
-  const jobScope = { cluster: 'c', kind: JOB, namespace: ns };
-  const job = (name: string, spec: object = {}) => ({
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: { ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'i' }] } } },
-  });
-  /** The job's running pods end, as their node would report them. */
-  async function finish(deps: Deps, phase: 'Succeeded' | 'Failed', n = Infinity): Promise<void> {
-    let left = n;
-    await deps.store.transact((tx) => {
-      for (const p of pods(deps)) {
-        const st = (p['status'] as { phase?: string } | undefined)?.phase;
-        if (left <= 0 || st === 'Succeeded' || st === 'Failed') continue;
-        left--;
-        const key = objectKey(podScope, metaOf(p).name as string);
-        const e = tx.get(kubeObjects, key);
-        if (e) tx.put(kubeObjects, { key, object: { ...e.value.object, status: { phase } } });
-      }
-    });
-  }
-  const conditionOf = (deps: Deps, name: string, type: string) =>
-    (
-      (
-        getObject(deps, jobScope, name)['status'] as {
-          conditions?: { type: string; status: string; reason?: string }[];
-        }
-      ).conditions ?? []
-    ).find((c) => c.type === type);
-
-  it('without completions is a work queue: parallelism pods, none more after a success, Complete when none runs', async () => {
-    const deps = await testKube();
-    const { object } = await createObject(deps, jobScope, job('q', { parallelism: 2 }));
-    assert.equal((object['spec'] as { completions?: number }).completions, undefined);
-    await syncJob(deps, 'c', ns, 'q');
-    assert.equal(pods(deps).length, 2);
-    await finish(deps, 'Succeeded', 1);
-    await syncJob(deps, 'c', ns, 'q');
-    assert.equal(pods(deps).length, 2, 'no pod replaces a success');
-    assert.equal(conditionOf(deps, 'q', 'Complete'), undefined);
-    await finish(deps, 'Succeeded');
-    await syncJob(deps, 'c', ns, 'q');
-    assert.equal(conditionOf(deps, 'q', 'Complete')?.status, 'True');
-  });
-
-  it('runs pods to its completions, parallelism at a time, then is Complete', async () => {
-    const deps = await testKube();
-    const { object } = await createObject(deps, jobScope, job('j', { completions: 3, parallelism: 2 }));
-    const labels = (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata
-      .labels;
-    assert.equal(labels['batch.kubernetes.io/job-name'], 'j');
-    await syncJob(deps, 'c', ns, 'j');
-    assert.equal(pods(deps).length, 2);
-    await finish(deps, 'Succeeded');
-    await syncJob(deps, 'c', ns, 'j');
-    assert.equal(pods(deps).length, 3, 'one more for the last completion');
-    await finish(deps, 'Succeeded');
-    await syncJob(deps, 'c', ns, 'j');
-    assert.equal(conditionOf(deps, 'j', 'Complete')?.status, 'True');
-    assert.equal((getObject(deps, jobScope, 'j')['status'] as { succeeded: number }).succeeded, 3);
-    await assert.rejects(
-      updateObject(deps, jobScope, 'j', (cur) => ({
-        ...cur,
-        spec: {
-          ...(cur['spec'] as object),
-          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'other' }] } },
-        },
-      })),
-      /spec\.template: Invalid value: field is immutable/,
-    );
-  });
-
-  it('fails once more pods have failed than its backoffLimit, and refuses a restartPolicy of Always', async () => {
-    const deps = await testKube();
-    await createObject(deps, jobScope, job('f', { backoffLimit: 1 }));
-    for (let i = 0; i < 3; i++) {
-      await syncJob(deps, 'c', ns, 'f');
-      await finish(deps, 'Failed');
-    }
-    await syncJob(deps, 'c', ns, 'f');
-    assert.equal(conditionOf(deps, 'f', 'Failed')?.reason, 'BackoffLimitExceeded');
-    assert.equal(pods(deps).length, 2);
-    await assert.rejects(
-      createObject(deps, jobScope, {
-        ...job('a'),
-        spec: { template: { spec: { containers: [{ name: 'm', image: 'i' }] } } },
-      }),
-      /spec\.template\.spec\.restartPolicy: Unsupported value: "Always"/,
-    );
   });
 });
 

@@ -1,6 +1,6 @@
 import type { KubeObject } from './meta.js';
 import { metaOf } from './meta.js';
-import { notImplemented, type Cause } from './names.js';
+import type { Cause } from './names.js';
 
 /**
  * A Job's podFailurePolicy, as the Job controller applies it to each failed pod: the first rule
@@ -21,7 +21,12 @@ export interface PodFailurePolicy {
 const ACTIONS = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
 
 /** The API server's checks of a Job's podFailurePolicy (`containers`: the template's container names). */
-export function failurePolicyCauses(p: unknown, restartPolicy: string | undefined, containers: string[]): Cause[] {
+export function failurePolicyCauses(
+  p: unknown,
+  restartPolicy: string | undefined,
+  containers: string[],
+  perIndex = false,
+): Cause[] {
   const f = 'spec.podFailurePolicy';
   if (!p || typeof p !== 'object' || !Array.isArray((p as PodFailurePolicy).rules))
     return [{ field: `${f}.rules`, message: 'Required value' }];
@@ -36,12 +41,13 @@ export function failurePolicyCauses(p: unknown, restartPolicy: string | undefine
     causes.push({ field: `${f}.rules`, message: `Too many: ${rules.length}: must have at most 20 items` });
   rules.forEach((r, i) => {
     const at = `${f}.rules[${i}]`;
-    if (!ACTIONS.includes(r.action))
+    // FailIndex is an action only where indexes have their own backoff limit.
+    const actions = perIndex ? ACTIONS : ACTIONS.filter((a) => a !== 'FailIndex');
+    if (!actions.includes(r.action))
       causes.push({
         field: `${at}.action`,
-        message: `Unsupported value: ${JSON.stringify(r.action)}: supported values: "Count", "FailIndex", "FailJob", "Ignore"`,
+        message: `Unsupported value: ${JSON.stringify(r.action)}: supported values: ${actions.map((a) => `"${a}"`).join(', ')}`,
       });
-    else if (r.action === 'FailIndex') causes.push(notImplemented(`${at}.action`, 'FailIndex (Indexed jobs)'));
     if (r.onExitCodes && r.onPodConditions?.length)
       causes.push({
         field: at,

@@ -4,6 +4,7 @@ import { notImplemented, type Cause } from './names.js';
 import type { LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
 import { failurePolicyCauses } from './job-failure-policy.js';
+import { successPolicyCauses } from './job-success-policy.js';
 
 /** What the API server checks and defaults in a Job (batch/v1). */
 export interface JobSpecShape {
@@ -19,6 +20,7 @@ export interface JobSpecShape {
   suspend?: boolean;
   podFailurePolicy?: unknown;
   backoffLimitPerIndex?: number;
+  maxFailedIndexes?: number;
   successPolicy?: unknown;
   podReplacementPolicy?: string;
 }
@@ -31,7 +33,8 @@ export function defaultJob(o: KubeObject): void {
   // Both unset: one pod to one completion. Parallelism alone: a work queue (completions stay unset).
   if (s.completions === undefined && s.parallelism === undefined) s.completions = 1;
   s.parallelism ??= 1;
-  s.backoffLimit ??= 6;
+  // With a backoff limit per index the Job-wide limit is off unless set.
+  s.backoffLimit ??= s.backoffLimitPerIndex !== undefined && s.backoffLimitPerIndex !== null ? 2147483647 : 6;
   s.completionMode ??= 'NonIndexed';
   s.suspend ??= false;
   s.podReplacementPolicy ??= 'TerminatingOrFailed';
@@ -60,17 +63,18 @@ export function jobCauses(o: KubeObject): Cause[] {
       field: 'spec.template.spec.restartPolicy',
       message: `Unsupported value: "${String(policy)}": supported values: "OnFailure", "Never"`,
     });
-  for (const f of ['parallelism', 'completions', 'backoffLimit'] as const)
+  for (const f of ['parallelism', 'completions', 'backoffLimit', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const)
     if ((s[f] ?? 0) < 0)
       causes.push({ field: `spec.${f}`, message: `Invalid value: ${s[f]}: must be greater than or equal to 0` });
-  if (s.completionMode === 'Indexed') causes.push(notImplemented('spec.completionMode', 'Indexed jobs'));
+  causes.push(...indexedCauses(s));
+  const perIndex = s.backoffLimitPerIndex !== undefined && s.backoffLimitPerIndex !== null;
   if (s.podFailurePolicy !== undefined && s.podFailurePolicy !== null) {
     const t = (s.template?.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
     const names = [...(t.containers ?? []), ...(t.initContainers ?? [])].map((c) => c.name);
-    causes.push(...failurePolicyCauses(s.podFailurePolicy, policy, names));
+    causes.push(...failurePolicyCauses(s.podFailurePolicy, policy, names, perIndex));
   }
-  if (s.successPolicy !== undefined) causes.push(notImplemented('spec.successPolicy', 'successPolicy'));
-  if (s.suspend) causes.push(notImplemented('spec.suspend', 'suspended jobs'));
+  if (s.successPolicy !== undefined && s.successPolicy !== null)
+    causes.push(...successPolicyCauses(s.successPolicy, s.completionMode === 'Indexed', s.completions));
   if (s.manualSelector) causes.push(notImplemented('spec.manualSelector', 'manualSelector'));
   if (s.template?.spec)
     causes.push(
@@ -79,13 +83,76 @@ export function jobCauses(o: KubeObject): Cause[] {
   return causes;
 }
 
-/** A Job's template cannot change (nor its selector), as the API server has it. */
+/** The completion mode's checks: Indexed needs completions, and the per-index fields need Indexed. */
+function indexedCauses(s: JobSpecShape): Cause[] {
+  const causes: Cause[] = [];
+  const indexed = s.completionMode === 'Indexed';
+  if (s.completionMode !== 'NonIndexed' && !indexed)
+    causes.push({
+      field: 'spec.completionMode',
+      message: `Unsupported value: ${JSON.stringify(s.completionMode)}: supported values: "NonIndexed", "Indexed"`,
+    });
+  if (indexed) {
+    if (s.completions === undefined || s.completions === null)
+      causes.push({ field: 'spec.completions', message: 'Required value: when completion mode is Indexed' });
+    for (const f of ['completions', 'parallelism'] as const)
+      if ((s[f] ?? 0) > MAX_INDEXED)
+        causes.push({
+          field: `spec.${f}`,
+          message: `Invalid value: ${s[f]}: must be less than or equal to ${MAX_INDEXED} when completion mode is Indexed`,
+        });
+  }
+  const perIndex = s.backoffLimitPerIndex !== undefined && s.backoffLimitPerIndex !== null;
+  if (perIndex && !indexed)
+    causes.push({
+      field: 'spec.backoffLimitPerIndex',
+      message: `Invalid value: ${s.backoffLimitPerIndex}: requires indexed completion mode`,
+    });
+  if (s.maxFailedIndexes !== undefined && s.maxFailedIndexes !== null) {
+    if (!perIndex)
+      causes.push({
+        field: 'spec.maxFailedIndexes',
+        message: `Invalid value: ${s.maxFailedIndexes}: requires the backoffLimitPerIndex to be set`,
+      });
+    else if (s.completions !== undefined && s.maxFailedIndexes > s.completions)
+      causes.push({
+        field: 'spec.maxFailedIndexes',
+        message: `Invalid value: ${s.maxFailedIndexes}: must be less than or equal to completions`,
+      });
+  }
+  return causes;
+}
+const MAX_INDEXED = 100_000;
+
+/** What a suspended Job that never started may change in its template: where and how its pods are placed. */
+const SCHEDULING_DIRECTIVES = ['nodeSelector', 'tolerations', 'affinity', 'schedulingGates'];
+function withoutDirectives(t: JobSpecShape['template']): unknown {
+  const spec = { ...(t?.spec ?? {}) } as Record<string, unknown>;
+  for (const k of SCHEDULING_DIRECTIVES) delete spec[k];
+  return { ...t, metadata: { ...t?.metadata, labels: undefined, annotations: undefined }, spec };
+}
+
+/**
+ * What the API server lets change in a Job: not its template (but a suspended Job that never ran
+ * may change its pods' scheduling directives, labels and annotations — what a queueing controller
+ * does before it lets the Job start), selector, completion mode, per-index limit or policies;
+ * completions only for an Indexed Job scaled with its parallelism.
+ */
 export function jobUpdateCauses(next: KubeObject, prev: KubeObject): Cause[] {
   const a = jobSpecOf(next);
   const b = jobSpecOf(prev);
-  if (JSON.stringify(a.template) !== JSON.stringify(b.template))
-    return [{ field: 'spec.template', message: 'Invalid value: field is immutable' }];
-  if (JSON.stringify(a.selector) !== JSON.stringify(b.selector))
-    return [{ field: 'spec.selector', message: 'Invalid value: field is immutable' }];
-  return [];
+  const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  const neverStarted = b.suspend === true && !(prev['status'] as { startTime?: string } | undefined)?.startTime;
+  const causes: Cause[] = [];
+  if (
+    !same(a.template, b.template) &&
+    !(neverStarted && same(withoutDirectives(a.template), withoutDirectives(b.template)))
+  )
+    causes.push({ field: 'spec.template', message: 'Invalid value: field is immutable' });
+  for (const f of ['selector', 'completionMode', 'backoffLimitPerIndex', 'podFailurePolicy', 'successPolicy'] as const)
+    if (!same(a[f], b[f])) causes.push({ field: `spec.${f}`, message: 'Invalid value: field is immutable' });
+  const elastic = a.completionMode === 'Indexed' && a.completions === a.parallelism;
+  if (!same(a.completions, b.completions) && !elastic)
+    causes.push({ field: 'spec.completions', message: `Invalid value: ${a.completions}: field is immutable` });
+  return causes;
 }

@@ -27,6 +27,8 @@ export async function createOwnedPod(
     nodeName?: string;
     /** A name of its own (a StatefulSet's `<set>-<ordinal>`), not one generated. */
     name?: string;
+    /** The generated name's prefix, when not `<owner>-` (an Indexed Job's `<job>-<index>-`). */
+    generateName?: string;
     /** Fields set over the template's pod spec (hostname, subdomain). */
     spec?: Record<string, unknown>;
     /** The SuccessfulCreate event's words, when not "Created pod: <name>". */
@@ -40,7 +42,7 @@ export async function createOwnedPod(
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: {
-        ...(extra.name ? { name: extra.name } : { generateName: `${metaOf(owner).name ?? ''}-` }),
+        ...(extra.name ? { name: extra.name } : { generateName: extra.generateName ?? `${metaOf(owner).name ?? ''}-` }),
         labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
         ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
         ownerReferences: [ownerReference(owner, ref.apiVersion, ref.kind)],

@@ -4,9 +4,10 @@ import { deleteObject } from './delete.js';
 import { POD, REPLICA_SET } from './kinds.js';
 import { workloadSpecOf } from './apps-rules.js';
 import { matchesSelector } from './label-selector.js';
-import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { claimPods } from './pod-claims.js';
+import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
 import { recordEvent } from './events.js';
-import { isActive, isAvailable, isReady, ownedBy } from './owners.js';
+import { isActive, isAvailable, isReady } from './owners.js';
 
 /** At most this many pods made or removed per pass (a burst is spread over passes, as the API server's slow start does). */
 const BURST = 50;
@@ -26,10 +27,7 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
   const uid = metaOf(rs).uid as string;
   const spec = workloadSpecOf(rs);
   const podScope = { cluster, kind: POD, namespace };
-  const pods = deps.store
-    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
-    .map((e) => e.value.object)
-    .filter((p) => ownedBy(p, uid));
+  const pods = await claimPods(deps, cluster, rs, RS_REF, spec.selector);
   const active = pods.filter(isActive);
   const want = spec.replicas ?? 1;
   if (active.length < want) {
