@@ -1,7 +1,7 @@
 import { BerthError, alreadyExists, invalidParameter, notFound } from '../kernel/index.js';
 import type { ReadTx, WriteTx } from '../store/index.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
-import { apiVersionOf, NAMESPACE } from './kinds.js';
+import { apiVersionOf, NAMESPACE, type KindDef } from './kinds.js';
 import { settleManaged } from './managed-fields.js';
 import { checkShape } from './shape.js';
 import {
@@ -146,7 +146,11 @@ export async function updateObject(
       ? {
           ...current,
           status: changed['status'],
-          metadata: { ...metaOf(current), resourceVersion: metaOf(changed).resourceVersion ?? '' },
+          metadata: {
+            ...metaOf(current),
+            ...statusWriteMetadata(scope.kind, metaOf(changed)),
+            resourceVersion: metaOf(changed).resourceVersion ?? '',
+          },
         }
       : changed;
     const bodyName = metaOf(body).name;
@@ -184,4 +188,19 @@ export async function updateObject(
   const r = await deps.store.transact(apply);
   if (r.same || r.gone) return { object: r.object, warnings };
   return { object: readBack(deps, scope, name, r.object), warnings };
+}
+
+/**
+ * What a status write may change in metadata besides its status, as each kind's status strategy
+ * in the API server has it: a custom kind's nothing; the apps kinds' their annotations (not their
+ * labels); the other built-in kinds' labels and annotations (a Job's status patch that adds an
+ * annotation keeps it).
+ */
+function statusWriteMetadata(kind: KindDef, meta: ReturnType<typeof metaOf>): Record<string, unknown> {
+  if (kind.custom) return {};
+  const keepsLabels = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(kind.kind);
+  return {
+    ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}),
+    ...(!keepsLabels && meta.labels !== undefined ? { labels: meta.labels } : {}),
+  };
 }
