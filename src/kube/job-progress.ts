@@ -10,6 +10,8 @@ export interface JobProgress {
   active: KubeObject[];
   /** Pods being deleted that have not finished. */
   terminating: number;
+  /** The pods that hold a place: the active ones, and (podReplacementPolicy Failed) those still terminating. */
+  occupying: KubeObject[];
   ready: number;
   succeeded: number;
   /** Failed pods that count (a podFailurePolicy's Ignore leaves some out). */
@@ -65,10 +67,14 @@ export function jobProgress(spec: JobSpecShape, pods: KubeObject[]): JobProgress
       if (!succeededIndexes.has(i) && (failIndex.has(i) || f.counted > (spec.backoffLimitPerIndex as number)))
         failedIndexes.add(i);
   }
+  const terminating = pods.filter(
+    (p) => metaOf(p).deletionTimestamp && !['Succeeded', 'Failed'].includes(phaseOf(p) ?? ''),
+  );
   return {
     active,
-    terminating: pods.filter((p) => metaOf(p).deletionTimestamp && !['Succeeded', 'Failed'].includes(phaseOf(p) ?? ''))
-      .length,
+    terminating: terminating.length,
+    // A pod is replaced once it is terminating, or only once it has failed (podReplacementPolicy).
+    occupying: spec.podReplacementPolicy === 'Failed' ? [...active, ...terminating] : active,
     ready: active.filter(isReady).length,
     succeeded: indexed ? succeededIndexes.size : succeeded,
     failed,
@@ -97,8 +103,8 @@ export function pastBackoffLimitOnFailure(spec: JobSpecShape, active: KubeObject
  * running, as many as its parallelism leaves room for.
  */
 export function indexesToStart(spec: JobSpecShape, progress: JobProgress): number[] {
-  const running = new Set(progress.active.map(indexOf));
-  const room = (spec.parallelism ?? 1) - progress.active.length;
+  const running = new Set(progress.occupying.map(indexOf));
+  const room = (spec.parallelism ?? 1) - progress.occupying.length;
   const out: number[] = [];
   for (let i = 0; i < (spec.completions ?? 0) && out.length < Math.min(room, 50); i++)
     if (!progress.succeededIndexes.has(i) && !progress.failedIndexes?.has(i) && !running.has(i)) out.push(i);

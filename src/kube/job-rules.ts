@@ -23,6 +23,7 @@ export interface JobSpecShape {
   maxFailedIndexes?: number;
   successPolicy?: unknown;
   podReplacementPolicy?: string;
+  managedBy?: string;
 }
 
 export const jobSpecOf = (o: KubeObject) => (o['spec'] ?? { template: { spec: {} } }) as JobSpecShape;
@@ -37,7 +38,8 @@ export function defaultJob(o: KubeObject): void {
   s.backoffLimit ??= s.backoffLimitPerIndex !== undefined && s.backoffLimitPerIndex !== null ? 2147483647 : 6;
   s.completionMode ??= 'NonIndexed';
   s.suspend ??= false;
-  s.podReplacementPolicy ??= 'TerminatingOrFailed';
+  // With a podFailurePolicy a pod is replaced only once it has failed (its exit code decides).
+  s.podReplacementPolicy ??= s.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
   const uid = metaOf(o).uid;
   const name = metaOf(o).name;
   if (!s.manualSelector && uid && name) {
@@ -75,6 +77,20 @@ export function jobCauses(o: KubeObject): Cause[] {
   }
   if (s.successPolicy !== undefined && s.successPolicy !== null)
     causes.push(...successPolicyCauses(s.successPolicy, s.completionMode === 'Indexed', s.completions));
+  if (s.podFailurePolicy && s.podReplacementPolicy !== 'Failed')
+    causes.push({
+      field: 'spec.podReplacementPolicy',
+      message: `Unsupported value: ${JSON.stringify(s.podReplacementPolicy)}: supported values: "Failed"`,
+    });
+  if (s.managedBy !== undefined) {
+    if (s.managedBy.length > 63)
+      causes.push({ field: 'spec.managedBy', message: 'Too long: may not be more than 63 bytes' });
+    else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(s.managedBy))
+      causes.push({
+        field: 'spec.managedBy',
+        message: `Invalid value: ${JSON.stringify(s.managedBy)}: must be a domain-prefixed path (such as "acme.io/foo")`,
+      });
+  }
   if (s.manualSelector) causes.push(notImplemented('spec.manualSelector', 'manualSelector'));
   if (s.template?.spec)
     causes.push(
@@ -149,7 +165,14 @@ export function jobUpdateCauses(next: KubeObject, prev: KubeObject): Cause[] {
     !(neverStarted && same(withoutDirectives(a.template), withoutDirectives(b.template)))
   )
     causes.push({ field: 'spec.template', message: 'Invalid value: field is immutable' });
-  for (const f of ['selector', 'completionMode', 'backoffLimitPerIndex', 'podFailurePolicy', 'successPolicy'] as const)
+  for (const f of [
+    'selector',
+    'completionMode',
+    'backoffLimitPerIndex',
+    'podFailurePolicy',
+    'successPolicy',
+    'managedBy',
+  ] as const)
     if (!same(a[f], b[f])) causes.push({ field: `spec.${f}`, message: 'Invalid value: field is immutable' });
   const elastic = a.completionMode === 'Indexed' && a.completions === a.parallelism;
   if (!same(a.completions, b.completions) && !elastic)

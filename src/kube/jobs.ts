@@ -29,6 +29,7 @@ type Status = { conditions?: Condition[]; startTime?: string };
 
 const JOB_REF = { apiVersion: 'batch/v1', kind: 'Job', component: 'job-controller' };
 const BURST = 50;
+const JOB_CONTROLLER = 'kubernetes.io/job-controller';
 
 /**
  * The Job controller: pods of its template run until `completions` of them have succeeded (an
@@ -47,6 +48,8 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
   const job = entry.value.object;
   const uid = metaOf(job).uid as string;
   const spec = jobSpecOf(job);
+  // A Job another controller manages (spec.managedBy, as Kueue's MultiKueue sets it) is left to it.
+  if (spec.managedBy !== undefined && spec.managedBy !== JOB_CONTROLLER) return;
   const prev = (job['status'] ?? {}) as Status;
   const now = timestamp(deps);
   const finishedAt = (prev.conditions ?? []).find(
@@ -197,9 +200,10 @@ async function startPods(
   const name = metaOf(job).name as string;
   if (spec.completionMode !== 'Indexed') {
     const workQueue = spec.completions === undefined || spec.completions === null;
+    const held = progress.occupying.length;
     const want = workQueue
-      ? (progress.succeeded > 0 ? 0 : (spec.parallelism ?? 1)) - progress.active.length
-      : Math.min(spec.parallelism ?? 1, (spec.completions ?? 1) - progress.succeeded) - progress.active.length;
+      ? (progress.succeeded > 0 ? 0 : (spec.parallelism ?? 1)) - held
+      : Math.min(spec.parallelism ?? 1, (spec.completions ?? 1) - progress.succeeded) - held;
     for (let i = 0; i < Math.min(want, BURST); i++) await createOwnedPod(deps, cluster, job, JOB_REF, spec.template);
     return progress.active;
   }
@@ -208,7 +212,8 @@ async function startPods(
     await deleteOwnedPod(deps, cluster, job, p, JOB_REF.component, `Deleted pod: ${metaOf(p).name ?? ''}`);
   const kept = progress.active.filter((p) => !surplus.includes(p));
   const perIndex = spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
-  for (const i of indexesToStart(spec, { ...progress, active: kept })) {
+  const occupying = progress.occupying.filter((p) => !surplus.includes(p));
+  for (const i of indexesToStart(spec, { ...progress, occupying })) {
     const failures = perIndex ? (progress.failures.get(i) ?? { counted: 0, ignored: 0 }) : undefined;
     const { template, hostname } = indexedTemplate(name, spec.template, i, failures);
     await createOwnedPod(deps, cluster, job, JOB_REF, template, {

@@ -177,6 +177,61 @@ describe('Kubernetes workloads on berth’s agent', () => {
     );
   });
 
+  it('runs an Indexed Job (each pod its index and hostname), and a Job created suspended, then resumed', async () => {
+    const job = (name: string, spec: object, command: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: {
+        ...spec,
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', command] }],
+          },
+        },
+      },
+    });
+    const indexed = { completionMode: 'Indexed', completions: 3, parallelism: 3 };
+    await k.ok(
+      ['apply', '-f', '-'],
+      JSON.stringify(job('indexed', indexed, 'echo "$JOB_COMPLETION_INDEX $(hostname)"')),
+    );
+    await k.ok(['wait', '--for=condition=complete', 'job/indexed', '--timeout=90s']);
+    assert.equal(await jsonpath(['get', 'job', 'indexed'], '{.status.completedIndexes}'), '0-2');
+    const names = (await k.ok(['get', 'pods', '-l', 'job-name=indexed', '-o', 'name'])).trim().split('\n');
+    const lines = await Promise.all(names.map((n) => k.ok(['logs', n])));
+    assert.deepEqual(lines.sort(), ['0 indexed-0\n', '1 indexed-1\n', '2 indexed-2\n']);
+    assert.ok(
+      names.every((n) => /^pod\/indexed-[0-2]-[a-z0-9]{5}$/.test(n)),
+      names.join(' '),
+    );
+    // Suspended: no pod until it is resumed; then it runs to completion.
+    await k.ok(['apply', '-f', '-'], JSON.stringify(job('later', { suspend: true }, 'echo resumed')));
+    await until(
+      'the Job suspended',
+      () => jsonpath(['get', 'job', 'later'], '{.status.conditions[?(@.type=="Suspended")].reason}'),
+      (v) => v === 'JobSuspended',
+    );
+    assert.equal(await k.ok(['get', 'pods', '-l', 'job-name=later', '-o', 'name']), '');
+    assert.match(await k.ok(['patch', 'job', 'later', '-p', '{"spec":{"suspend":false}}']), /job.batch\/later patched/);
+    await k.ok(['wait', '--for=condition=complete', 'job/later', '--timeout=90s']);
+    assert.equal(await k.ok(['logs', 'job/later']), 'resumed\n');
+    assert.equal(
+      await jsonpath(['get', 'job', 'later'], '{.status.conditions[?(@.type=="Suspended")].reason}'),
+      'JobResumed',
+    );
+    const events = await k.ok(['get', 'events', '--field-selector', 'involvedObject.name=later', '-o', 'name']);
+    assert.ok(events.trim().length > 0);
+    const reasons = await jsonpath(
+      ['get', 'events', '--field-selector', 'involvedObject.name=later'],
+      '{range .items[*]}{.reason}{"\\n"}{end}',
+    );
+    for (const r of ['Suspended', 'Resumed', 'SuccessfulCreate', 'Completed'])
+      assert.match(reasons, new RegExp(`^${r}$`, 'm'));
+    await k.ok(['delete', 'job', 'indexed', 'later']);
+  });
+
   it('runs a DaemonSet’s pod on the node, rolls a new template out, and deletes it with its pod', async () => {
     const ds = (version: string) => ({
       apiVersion: 'apps/v1',
