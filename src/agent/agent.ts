@@ -32,6 +32,7 @@ import { ExecSessions } from './exec-sessions.js';
 import { connectPort } from './port-connection.js';
 import { ClusterDns } from './cluster-dns.js';
 import { HostLease } from './host-lease.js';
+import { removeSharedVolumes } from './volume-removals.js';
 import { loopbackAddresses } from './runtime/network.js';
 import { parseResolvConf } from './runtime/resolv-conf.js';
 import { loadSavedTasks, newLocalTask, saveTask, toReport, type LocalTask } from './task-state.js';
@@ -63,6 +64,8 @@ export class Agent {
   /** The servers' endpoints, in the order they are tried (`config.endpoint`, comma-separated). */
   private readonly endpoints: string[];
   private inbox: Promise<void> = Promise.resolve();
+  /** Shared volumes the control plane asked this host to remove, not yet done (in use then). */
+  private pendingRemovals: string[] = [];
   private readonly shipper: LogShipper;
   private readonly taskEndpoint: TaskEndpoint;
   private readonly services: ServiceProxy;
@@ -154,6 +157,8 @@ export class Agent {
       ),
     );
     this.timers.push(setInterval(() => this.send({ type: 'heartbeat' }), 15_000));
+    // A volume still in use when its removal was asked for is tried again once its workload is gone.
+    this.timers.push(setInterval(() => this.pendingRemovals.length && this.queueRemovals(), 5000));
     this.timers.push(
       reportUsage(
         () => [...this.runners.values()].map((r) => r.task),
@@ -270,7 +275,11 @@ export class Agent {
       else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
       else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
       else if (msg.type === 'routes') void this.services.apply(withControlPlane(msg.routes, endpoint));
-      else if (msg.type === 'exec-start') this.execs.start(msg).catch(failed);
+      // In turn with the desired sets: a volume is removed after the workloads using it have gone.
+      else if (msg.type === 'volume-removals') {
+        this.pendingRemovals = msg.ids;
+        this.queueRemovals();
+      } else if (msg.type === 'exec-start') this.execs.start(msg).catch(failed);
       else if (msg.type === 'exec-input') this.execs.input(msg);
       else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
     });
@@ -325,6 +334,19 @@ export class Agent {
     } else if (msg.type === 'error') {
       this.logger.error({ message: msg.message }, 'control plane refused a message');
     }
+  }
+
+  /** The control plane's volume removals, in turn with the desired sets (after the workloads using them have gone). */
+  private queueRemovals(): void {
+    this.inbox = this.inbox
+      .then(async () => {
+        const live = [...this.runners.values()].filter((r) => !r.task.cleanedUp).map((r) => r.task.spec);
+        const ids = await removeSharedVolumes(join(this.config.dataDir, 'volumes'), this.pendingRemovals, live);
+        if (!ids.length) return;
+        this.pendingRemovals = this.pendingRemovals.filter((id) => !ids.includes(id));
+        this.send({ type: 'volumes-removed', ids });
+      })
+      .catch((e: unknown) => this.logger.error({ err: String(e) }, 'removing volumes failed'));
   }
 
   private async answerLogs(q: LogsRequest): Promise<void> {

@@ -169,6 +169,11 @@ export class AgentSession implements LogSource {
       } catch (e) {
         this.options.logger.warn({ err: String(e) }, 'usage report not recorded');
       }
+    } else if (msg.type === 'volumes-removed') {
+      const host = { id: this.instance.id, ...(this.instance.cluster ? { cluster: this.instance.cluster } : {}) };
+      await this.deps.foreign
+        ?.volumesRemoved?.(host, msg.ids)
+        .catch((e: unknown) => this.options.logger.warn({ err: String(e) }, 'volume removals not recorded'));
     } else if (msg.type === 'log-batch') {
       const { type: _t, requestId, ...batch } = msg;
       try {
@@ -277,6 +282,7 @@ export class AgentSession implements LogSource {
               { id: me.id, cluster },
               (tasks, removed) => this.conn.send({ type: 'desired-delta', seq: ++this.seq, tasks, removed }),
               (routes) => this.conn.send({ type: 'routes', routes }),
+              (ids) => this.conn.send({ type: 'volume-removals', ids }),
             )
           : undefined;
       // The full desired set from a current view: a task placed through another server and not
@@ -284,6 +290,7 @@ export class AgentSession implements LogSource {
       await this.deps.store.fresh();
       this.push();
       this.feed?.routes(true);
+      this.feed?.removals(true);
     } catch (e) {
       this.conn.send({ type: 'error', message: (e as Error).message });
       this.conn.close(4001, 'registration refused');

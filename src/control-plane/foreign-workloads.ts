@@ -30,6 +30,10 @@ export interface ForeignWorkloads {
   routes?(host: HostRef): ServiceRoutes | undefined;
   /** Calls back when the routes may have changed; returns the unsubscribe. */
   watchRoutes?(listener: () => void): () => void;
+  /** The shared volumes the host is to remove now (the face has let them go); `watch` tells when they change. */
+  volumeRemovals?(host: HostRef): string[];
+  /** The host has removed these (or found them absent). */
+  volumesRemoved?(host: HostRef, ids: string[]): Promise<void>;
 }
 
 /**
@@ -42,12 +46,14 @@ export class ForeignFeed {
   private readonly unwatch: () => void;
   private readonly unwatchRoutes: () => void;
   private sentRoutes?: string;
+  private sentRemovals?: string;
 
   constructor(
     private readonly foreign: ForeignWorkloads,
     private readonly host: HostRef,
     private readonly sendDelta: (changed: WorkloadSpec[], removed: string[]) => void,
     private readonly sendRoutes?: (routes: ServiceRoutes) => void,
+    private readonly sendRemovals?: (ids: string[]) => void,
   ) {
     this.unwatchRoutes = (sendRoutes && foreign.watchRoutes?.(() => this.routes())) || (() => undefined);
     this.unwatch = foreign.watch((hostId) => {
@@ -59,6 +65,7 @@ export class ForeignFeed {
         // first, so that a workload's first lookups find its host serving them.
         this.routes();
         this.delta();
+        this.removals();
       });
     });
   }
@@ -94,6 +101,16 @@ export class ForeignFeed {
     if (!force && body === this.sentRoutes) return;
     this.sentRoutes = body;
     this.sendRoutes?.(r);
+  }
+
+  /** The volumes to remove, sent when they differ from what this session last sent (`force`: on connect, if any). */
+  removals(force = false): void {
+    const ids = this.sendRemovals && this.foreign.volumeRemovals?.(this.host);
+    if (!ids) return;
+    const body = JSON.stringify(ids);
+    if (force ? ids.length === 0 : body === (this.sentRemovals ?? '[]')) return;
+    this.sentRemovals = body;
+    this.sendRemovals?.(ids);
   }
 
   close(): void {

@@ -31,6 +31,7 @@ export { startPodControllers } from './controllers.js';
 export { startAppsControllers } from './apps-controllers.js';
 export { startServiceControllers } from './endpoints.js';
 export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
+export { VolumeRemovals } from './volume-removals.js';
 export { PodUsage, metricsRead } from './pod-usage.js';
 export { startHpaController } from './hpa.js';
 export { ensureStorageClass, LOCAL_PATH_CLASS } from './volume-binder.js';

@@ -1,11 +1,16 @@
 import { metaOf, type KubeObject } from './meta.js';
-import type { PodTemplate } from './owned-pods.js';
 
 /**
  * An Indexed Job's completion indexes: each pod of index i carries it in an annotation and a label
  * (`batch.kubernetes.io/job-completion-index`), in `JOB_COMPLETION_INDEX` and in its hostname
  * `<job>-<i>`; the Job's status lists the indexes done as intervals ("0-2,4").
  */
+
+/** A pod template, as a Job's spec holds it. */
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: object;
+}
 
 export const INDEX_KEY = 'batch.kubernetes.io/job-completion-index';
 export const FAILURE_COUNT_KEY = 'batch.kubernetes.io/job-index-failure-count';

@@ -213,6 +213,14 @@ export class PodHosts {
     return (this.byNode.get(node)?.size ?? 0) > 0 ? 'pods' : 'empty';
   }
 
+  /** The node a host is, and the host a node is (undefined: none). */
+  nodeName(hostId: string): string | undefined {
+    return this.nodeOfHost.get(hostId);
+  }
+  hostOfNodeName(node: string): string | undefined {
+    return this.hostOfNode.get(node);
+  }
+
   owns(workloadId: string): boolean {
     return this.byWorkload.has(workloadId);
   }

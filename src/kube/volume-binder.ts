@@ -1,6 +1,7 @@
 import type { ReadTx } from '../store/index.js';
 import type { KubeDeps } from './deps.js';
 import { NODE, POD } from './kinds.js';
+import { localPathNode } from './volume-removals.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createUnlessExists } from './objects.js';
 import { specOf } from './pod-rules.js';
@@ -95,8 +96,20 @@ export function decide(tx: ReadTx, cluster: string): Decision[] {
   const out: Decision[] = [];
   const claimKey = (c: KubeObject) => `${metaOf(c).namespace ?? ''}/${metaOf(c).name ?? ''}`;
   const live = new Map(claims.map((c) => [claimKey(c), c]));
+  let nodes: Set<string | undefined> | undefined;
   for (const pv of volumes) {
     const ref = volumeSpecOf(pv).claimRef;
+    // A released local-path volume waiting for its node's agent goes if its node has gone.
+    const node = localPathNode(pv);
+    if (
+      phaseOf(pv) === 'Released' &&
+      node !== undefined &&
+      volumeSpecOf(pv).persistentVolumeReclaimPolicy === 'Delete'
+    ) {
+      nodes ??= new Set(all(NODE).map((e) => metaOf(e.value.object).name));
+      if (!nodes.has(node)) out.push({ kind: 'release', pv, policy: 'Delete' });
+      continue;
+    }
     if (!ref || phaseOf(pv) === 'Released') continue;
     const c = live.get(`${ref.namespace ?? ''}/${ref.name ?? ''}`);
     if (!c || (ref.uid && metaOf(c).uid !== ref.uid))

@@ -14,6 +14,7 @@ import {
   volumeSpecOf,
 } from './storage-kinds.js';
 import { decide, type Decision } from './volume-binder.js';
+import { waitsForNode } from './volume-removals.js';
 import { timestamp } from './write-rules.js';
 
 const claimKey = (cluster: string, c: KubeObject) =>
@@ -126,7 +127,8 @@ export async function applyDecision(deps: KubeDeps, cluster: string, d: Decision
       const key = volumeKey(cluster, name);
       const e = tx.get(kubeObjects, key);
       if (!e || metaOf(e.value.object).uid !== metaOf(d.pv).uid) return;
-      if (d.policy === 'Delete')
+      // A local-path volume to delete waits, Released, for its node's agent to remove its directory.
+      if (d.policy === 'Delete' && !waitsForNode(tx, cluster, e.value.object))
         removeObject(tx, { cluster, kind: PERSISTENT_VOLUME }, key, deps.clock.now().getTime());
       else tx.put(kubeObjects, { key, object: { ...e.value.object, status: { phase: 'Released' } } });
     });

@@ -11,6 +11,7 @@ import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './sto
 import { testKube } from './test-kube.js';
 import { decide, ensureStorageClass } from './volume-binder.js';
 import { applyDecision } from './volume-controller.js';
+import { VolumeRemovals } from './volume-removals.js';
 
 const claims = { cluster: 'c', kind: PERSISTENT_VOLUME_CLAIM, namespace: 'default' };
 const volumes = { cluster: 'c', kind: PERSISTENT_VOLUME };
@@ -119,9 +120,21 @@ describe('persistent volumes', () => {
       await createObject(deps, pods, podWith('reader', 'data'));
       await schedulePods(deps, 'c');
       assert.equal((getObject(deps, pods, 'reader')['spec'] as { nodeName?: string }).nodeName, 'other');
-      // The claim goes: its volume goes (the class's Delete policy).
+      // The claim goes: its volume is Released, for its node's agent to remove (the class's Delete
+      // policy); once the agent says it has, the volume goes.
+      const removals = new VolumeRemovals(deps, 'c');
+      const told: string[] = [];
+      const unwatch = removals.watch((node) => told.push(node));
       await deleteObject(deps, claims, 'data', {});
       await pass();
+      unwatch();
+      assert.equal(phase(getObject(deps, volumes, `pvc-${uid}`)), 'Released');
+      assert.deepEqual(told, ['other']);
+      assert.deepEqual(removals.forNode('other'), [`pvc-${uid}`]);
+      assert.deepEqual(removals.forNode('one'), []);
+      await removals.removed('one', [`pvc-${uid}`]);
+      assert.equal(phase(getObject(deps, volumes, `pvc-${uid}`)), 'Released', 'only its own node removes it');
+      await removals.removed('other', [`pvc-${uid}`]);
       assert.throws(() => getObject(deps, volumes, `pvc-${uid}`), /not found/);
     } finally {
       hosts.close();

@@ -12,6 +12,7 @@ import {
   PodHosts,
   PodUsage,
   ServiceRoutesView,
+  VolumeRemovals,
   type HostSource,
   type KubeDeps,
   type PodExecSource,
@@ -70,9 +71,29 @@ export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: L
   const usage = new PodUsage((id) => pods.podKey(id));
   // The gateway sends hosts the pods bound to their nodes and the Services' routes, and hands
   // this face the pods' reports.
+  const removals = new VolumeRemovals(deps, KUBE_CLUSTER);
   controlPlane.foreign = {
     forHost: (h) => pods.forHost(h),
-    watch: (l) => pods.watch(l),
+    // A host hears of its pods' changes and of its local-path volumes to remove.
+    watch: (l) => {
+      const unwatchPods = pods.watch(l);
+      const unwatchVolumes = removals.watch((node) => {
+        const host = pods.hostOfNodeName(node);
+        if (host) l(host);
+      });
+      return () => {
+        unwatchPods();
+        unwatchVolumes();
+      };
+    },
+    volumeRemovals: (h) => {
+      const node = pods.nodeName(h.id);
+      return node ? removals.forNode(node) : [];
+    },
+    volumesRemoved: async (h, ids) => {
+      const node = pods.nodeName(h.id);
+      if (node) await removals.removed(node, ids);
+    },
     owns: (id) => pods.owns(id),
     report: (h, r) => pods.report(h, r),
     usage: (_h, msg) => usage.record(msg),

@@ -205,8 +205,15 @@ export const usageSchema = z.object({
     .max(10_000),
 });
 
+/** The shared volumes a host has removed (or found absent) as the control plane asked. */
+export const volumesRemovedSchema = z.object({
+  type: z.literal('volumes-removed'),
+  ids: z.array(z.string().min(1).max(253)).max(10_000),
+});
+
 export const agentMessageSchema = z.discriminatedUnion('type', [
   credentialsRequestSchema,
+  volumesRemovedSchema,
   usageSchema,
   helloSchema,
   taskStateSchema,
@@ -262,6 +269,8 @@ export type ServerMessage =
   | { type: 'credentials'; requestId: string; credentials?: RoleCredentials; error?: string }
   /** The virtual addresses and cluster DNS every host serves (service-routes.ts), whole. */
   | { type: 'routes'; routes: ServiceRoutes }
+  /** The shared volumes (by id) the host is to remove now, whole: it answers `volumes-removed`. */
+  | { type: 'volume-removals'; ids: string[] }
   | ExecStart
   | ExecInput
   | { type: 'error'; message: string };

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { kubectlFor, kubeTools } from './kube-helpers.js';
@@ -526,12 +528,17 @@ describe('Kubernetes workloads on berth’s agent', () => {
       (v) => v === '',
     );
     assert.match(await k.ok(['get', 'pvc', '-o', 'name']), /persistentvolumeclaim\/data-db-0/);
+    // The volume is a directory of the node's agent; with the claim both go (the volume once the
+    // agent has removed the directory).
+    const dir = join(fx.berth.dataDir, 'agent', 'volumes', volume);
+    assert.ok(existsSync(join(dir, 'boots')), dir);
     await k.ok(['delete', 'pvc', 'data-db-0']);
     await until(
       'its volume gone',
       () => k.ok(['get', 'pv', '-o', 'name']),
       (v) => v === '',
     );
+    assert.ok(!existsSync(dir), `${dir} removed`);
   });
 
   it('drains the node with kubectl drain: evictions held by a PodDisruptionBudget, the node cordoned, then uncordoned', async () => {
