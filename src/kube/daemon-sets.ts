@@ -1,8 +1,10 @@
 import { createOwnedPod, deleteOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
-import { DAEMON_SET, NODE, POD } from './kinds.js';
+import { DAEMON_SET, NODE } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { isActive, isAvailable, isReady, ownedBy, templateHash } from './owners.js';
+import { isActive, isAvailable, isReady, templateHash } from './owners.js';
+import { claimPods } from './pod-claims.js';
+import type { LabelSelectorSpec } from './label-selector.js';
 import { scaled } from './apps-rules.js';
 import { recordRevision } from './controller-revisions.js';
 import { affinityFits, untolerated, type Toleration } from './pod-placement.js';
@@ -10,6 +12,7 @@ import { affinityFits, untolerated, type Toleration } from './pod-placement.js';
 const HASH = 'controller-revision-hash';
 
 type DaemonSpec = {
+  selector?: LabelSelectorSpec;
   template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
   updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
   minReadySeconds?: number;
@@ -49,7 +52,6 @@ function eligible(node: KubeObject, template: DaemonSpec['template']): boolean {
  */
 export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
   const scope = { cluster, kind: DAEMON_SET, namespace };
-  const podScope = { cluster, kind: POD, namespace };
   const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
   if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
   const ds = entry.value.object;
@@ -61,10 +63,9 @@ export async function syncDaemonSet(deps: KubeDeps, cluster: string, namespace: 
     .map((e) => e.value.object)
     .filter((n) => eligible(n, spec.template))
     .map((n) => metaOf(n).name as string);
-  const pods = deps.store
-    .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))
-    .map((e) => e.value.object)
-    .filter((p) => ownedBy(p, uid) && isActive(p));
+  const pods = (await claimPods(deps, cluster, ds, { apiVersion: 'apps/v1', kind: 'DaemonSet' }, spec.selector)).filter(
+    isActive,
+  );
   await recordRevision(deps, cluster, ds, hash, new Set(pods.map((p) => metaOf(p).labels?.[HASH] ?? '')));
   const byNode = new Map<string, KubeObject[]>();
   for (const p of pods) {

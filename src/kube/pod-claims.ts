@@ -16,6 +16,8 @@ export async function claimPods(
   owner: KubeObject,
   ref: { apiVersion: string; kind: string },
   selector: LabelSelectorSpec | undefined,
+  /** Which orphans may be adopted besides matching (a StatefulSet's: those named as its pods). */
+  adoptable: (pod: KubeObject) => boolean = () => true,
 ): Promise<KubeObject[]> {
   const namespace = metaOf(owner).namespace as string;
   const uid = metaOf(owner).uid as string;
@@ -37,7 +39,7 @@ export async function claimPods(
         await rewriteRefs(deps, objectKey(scope, metaOf(p).name as string), (refs) =>
           refs.filter((r) => r.uid !== uid),
         );
-    } else if (!c && matches(p) && isActive(p) && !metaOf(owner).deletionTimestamp) {
+    } else if (!c && matches(p) && isActive(p) && adoptable(p) && !metaOf(owner).deletionTimestamp) {
       const adopted = await rewriteRefs(deps, objectKey(scope, metaOf(p).name as string), (refs) =>
         controllerOfRefs(refs) ? refs : [...refs, ownerReference(owner, ref.apiVersion, ref.kind)],
       );

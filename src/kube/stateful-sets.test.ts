@@ -154,4 +154,20 @@ describe('StatefulSets', () => {
       /spec\.volumeClaimTemplates\[0\]\.metadata\.name: Required value, spec\.volumeClaimTemplates\[0\]\.spec\.accessModes: Required value/,
     );
   });
+
+  it('adopts an orphan named as one of its pods, never another that matches', async () => {
+    const deps = await testKube();
+    const orphan = (name: string) => ({
+      metadata: { name, labels: { app: 'web' } },
+      spec: { containers: [{ name: 'm', image: 'app:1' }] },
+    });
+    await createObject(deps, at(POD), orphan('web-0'));
+    await createObject(deps, at(POD), orphan('stray'));
+    await createObject(deps, at(STATEFUL_SET), sts({ replicas: 1 }));
+    await syncStatefulSet(deps, 'c', 'default', 'web');
+    const uid = metaOf(getObject(deps, at(STATEFUL_SET), 'web')).uid;
+    assert.equal(metaOf(getObject(deps, at(POD), 'web-0')).ownerReferences?.[0]?.uid, uid);
+    assert.equal(metaOf(getObject(deps, at(POD), 'stray')).ownerReferences, undefined);
+    assert.equal(listObjects(deps, at(POD)).items.length, 2, 'web-0 adopted, not made again');
+  });
 });

@@ -2,12 +2,13 @@ import { scaled } from './apps-rules.js';
 import type { KubeDeps } from './deps.js';
 import { recordRevision } from './controller-revisions.js';
 import { recordEvent } from './events.js';
-import { POD, STATEFUL_SET } from './kinds.js';
+import { STATEFUL_SET } from './kinds.js';
 import { createUnlessExists } from './objects.js';
 import { PERSISTENT_VOLUME_CLAIM } from './storage-kinds.js';
-import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
+import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
 import { createOwnedPod, deleteOwnedPod, writeStatus, type PodTemplate } from './owned-pods.js';
-import { isAvailable, isReady, ownedBy, templateHash } from './owners.js';
+import { isAvailable, isReady, templateHash } from './owners.js';
+import { claimPods } from './pod-claims.js';
 
 const HASH = 'controller-revision-hash';
 const COMPONENT = 'statefulset-controller';
@@ -38,7 +39,6 @@ const running = (p: KubeObject) => phaseOf(p) === 'Running' && isReady(p) && !me
  */
 export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
   const scope = { cluster, kind: STATEFUL_SET, namespace };
-  const podScope = { cluster, kind: POD, namespace };
   const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
   if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
   const sts = entry.value.object;
@@ -50,9 +50,14 @@ export async function syncStatefulSet(deps: KubeDeps, cluster: string, namespace
   const hash = templateHash(spec.template);
   const revision = `${name}-${hash}`;
   const pods = new Map<number, KubeObject>();
-  for (const e of deps.store.read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(podScope) }))) {
-    const p = e.value.object;
-    const m = ownedBy(p, uid) ? /-(\d{1,9})$/.exec(metaOf(p).name ?? '') : null;
+  // An orphan is adopted only if it is one of the set's (named `<set>-<ordinal>`).
+  const member = (p: KubeObject) => {
+    const n = metaOf(p).name ?? '';
+    return n.startsWith(`${name}-`) && /^\d{1,9}$/.test(n.slice(name.length + 1));
+  };
+  const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
+  for (const p of await claimPods(deps, cluster, sts, ref, spec.selector, member)) {
+    const m = /-(\d{1,9})$/.exec(metaOf(p).name ?? '');
     if (m && metaOf(p).name === `${name}-${m[1] as string}`) pods.set(Number(m[1]), p);
   }
   // A pod's label names its revision, `<set>-<hash>`.
