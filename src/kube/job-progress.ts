@@ -23,6 +23,44 @@ export interface JobProgress {
   failedIndexes?: Set<number>;
   /** Indexed Jobs: each index's failures so far, counted and ignored (written on its next pod). */
   failures: Map<number, { counted: number; ignored: number }>;
+  /** Failures since the last success and when the last of them ended (ms; undefined: not known). */
+  backoff: { failures: number; lastAt?: number };
+  /** Indexed Jobs: the same per index. */
+  indexBackoff: Map<number, { failures: number; lastAt?: number }>;
+}
+
+/** When a pod ended: its containers' latest finish (ms), if its node said. */
+function endedAt(p: KubeObject): number | undefined {
+  const st = (p['status'] ?? {}) as Record<string, { state?: { terminated?: { finishedAt?: string } } }[] | undefined>;
+  let at: number | undefined;
+  for (const c of [...(st['initContainerStatuses'] ?? []), ...(st['containerStatuses'] ?? [])]) {
+    const t = Date.parse(c.state?.terminated?.finishedAt ?? '');
+    if (!Number.isNaN(t) && (at === undefined || t > at)) at = t;
+  }
+  return at;
+}
+
+/** Failures after the last success, and the last failure's end (a pod with no end known ends no back-off). */
+function backoffOf(ended: { failed: boolean; at?: number }[]): { failures: number; lastAt?: number } {
+  const lastSuccess = ended.reduce((m, e) => (e.failed ? m : Math.max(m, e.at ?? Infinity)), -Infinity);
+  const after = ended.filter((e) => e.failed && (e.at ?? Infinity) > lastSuccess);
+  const lastAt = after.reduce<number | undefined>(
+    (m, e) => (m === undefined || e.at === undefined ? undefined : Math.max(m, e.at)),
+    after.length ? -Infinity : undefined,
+  );
+  return { failures: after.length, ...(lastAt !== undefined ? { lastAt } : {}) };
+}
+
+const BACKOFF_BASE_MS = 10_000;
+const BACKOFF_MAX_MS = 600_000;
+
+/**
+ * Whether a failed pod may be replaced yet: the Job controller waits 10 s after the first failure
+ * since the last success, doubling with each further one, up to 10 minutes.
+ */
+export function backoffOver(b: { failures: number; lastAt?: number }, nowMs: number): boolean {
+  if (b.failures === 0 || b.lastAt === undefined) return true;
+  return nowMs >= b.lastAt + Math.min(BACKOFF_BASE_MS * 2 ** Math.min(b.failures - 1, 20), BACKOFF_MAX_MS);
 }
 
 const phaseOf = (p: KubeObject) => (p['status'] as { phase?: string } | undefined)?.phase;
@@ -60,6 +98,13 @@ export function jobProgress(spec: JobSpecShape, pods: KubeObject[]): JobProgress
     }
     if (verdict?.action !== 'Ignore') failed++;
   }
+  const ended = pods
+    .filter((p) => phaseOf(p) === 'Succeeded' || phaseOf(p) === 'Failed')
+    .map((p) => ({ pod: p, failed: phaseOf(p) === 'Failed', at: endedAt(p) }));
+  const indexBackoff = new Map<number, { failures: number; lastAt?: number }>();
+  if (indexed)
+    for (const i of new Set(ended.map((e) => indexOf(e.pod)).filter(inRange)))
+      indexBackoff.set(i, backoffOf(ended.filter((e) => indexOf(e.pod) === i)));
   let failedIndexes: Set<number> | undefined;
   if (indexed && perIndex) {
     failedIndexes = new Set();
@@ -82,6 +127,8 @@ export function jobProgress(spec: JobSpecShape, pods: KubeObject[]): JobProgress
     succeededIndexes,
     ...(failedIndexes ? { failedIndexes } : {}),
     failures,
+    backoff: backoffOf(ended),
+    indexBackoff,
   };
 }
 
@@ -102,12 +149,18 @@ export function pastBackoffLimitOnFailure(spec: JobSpecShape, active: KubeObject
  * The indexes an Indexed Job should start now: the lowest not done, not failed for good and not
  * running, as many as its parallelism leaves room for.
  */
-export function indexesToStart(spec: JobSpecShape, progress: JobProgress): number[] {
+export function indexesToStart(spec: JobSpecShape, progress: JobProgress, nowMs: number): number[] {
   const running = new Set(progress.occupying.map(indexOf));
   const room = (spec.parallelism ?? 1) - progress.occupying.length;
   const out: number[] = [];
   for (let i = 0; i < (spec.completions ?? 0) && out.length < Math.min(room, 50); i++)
-    if (!progress.succeededIndexes.has(i) && !progress.failedIndexes?.has(i) && !running.has(i)) out.push(i);
+    if (
+      !progress.succeededIndexes.has(i) &&
+      !progress.failedIndexes?.has(i) &&
+      !running.has(i) &&
+      backoffOver(progress.indexBackoff.get(i) ?? { failures: 0 }, nowMs)
+    )
+      out.push(i);
   return out;
 }
 

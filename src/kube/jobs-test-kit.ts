@@ -45,7 +45,12 @@ export const indexOfPod = (p: KubeObject) =>
 export const statusOf = (deps: Deps, name: string) =>
   getObject(deps, jobScope, name)['status'] as Record<string, unknown>;
 /** Ends the running pods `pick` names, as their node would report them (a failure with its exit code). */
-export async function end(deps: Deps, pick: (p: KubeObject) => 'Succeeded' | 'Failed' | undefined, exitCode = 1) {
+export async function end(
+  deps: Deps,
+  pick: (p: KubeObject) => 'Succeeded' | 'Failed' | undefined,
+  exitCode = 1,
+  finishedAt?: string,
+) {
   await deps.store.transact((tx) => {
     for (const p of pods(deps)) {
       const st = (p['status'] as { phase?: string } | undefined)?.phase;
@@ -53,7 +58,7 @@ export async function end(deps: Deps, pick: (p: KubeObject) => 'Succeeded' | 'Fa
       if (!phase || st === 'Succeeded' || st === 'Failed') continue;
       const key = objectKey(podScope, metaOf(p).name as string);
       const e = tx.get(kubeObjects, key);
-      const terminated = { exitCode: phase === 'Succeeded' ? 0 : exitCode };
+      const terminated = { exitCode: phase === 'Succeeded' ? 0 : exitCode, ...(finishedAt ? { finishedAt } : {}) };
       if (e)
         tx.put(kubeObjects, {
           key,

@@ -4,7 +4,7 @@ import { syncJob } from './jobs.js';
 import { kubeObjects, metaOf, objectKey, type KubeObject } from './object.js';
 import { createObject, getObject, updateObject } from './objects.js';
 import { testKube } from './test-kube.js';
-import { conditionOf, finish, job, jobScope, ns, pods, podScope, statusOf } from './jobs-test-kit.js';
+import { conditionOf, end, finish, job, jobScope, ns, pods, podScope, statusOf } from './jobs-test-kit.js';
 
 describe('Kubernetes Jobs', () => {
   it('without completions is a work queue: parallelism pods, none more after a success, Complete when none runs', async () => {
@@ -158,5 +158,29 @@ describe('Kubernetes Jobs', () => {
     await syncJob(deps, 'c', ns, 'wait');
     assert.equal(pods(deps).length, 1, 'no replacement while it terminates');
     assert.equal((statusOf(deps, 'wait') as { terminating: number }).terminating, 1);
+  });
+
+  it('replaces a failed pod only after the back-off: 10 s, then doubled with each failure', async () => {
+    const deps = await testKube();
+    await createObject(deps, jobScope, job('slow', { backoffLimit: 6 }));
+    const live = () => pods(deps).filter((p) => (p['status'] as { phase?: string }).phase === 'Pending').length;
+    const failNow = () => end(deps, () => 'Failed', 1, deps.clock.now().toISOString());
+    await syncJob(deps, 'c', ns, 'slow');
+    await failNow();
+    await syncJob(deps, 'c', ns, 'slow');
+    assert.equal(live(), 0, 'not at once');
+    deps.clock.advance(9_000);
+    await syncJob(deps, 'c', ns, 'slow');
+    assert.equal(live(), 0);
+    deps.clock.advance(2_000);
+    await syncJob(deps, 'c', ns, 'slow');
+    assert.equal(live(), 1, 'after 10 s');
+    await failNow();
+    deps.clock.advance(11_000);
+    await syncJob(deps, 'c', ns, 'slow');
+    assert.equal(live(), 0, 'the second failure waits 20 s');
+    deps.clock.advance(10_000);
+    await syncJob(deps, 'c', ns, 'slow');
+    assert.equal(live(), 1);
   });
 });

@@ -5,6 +5,7 @@ import { JOB } from './kinds.js';
 import { jobSpecOf, type JobSpecShape } from './job-rules.js';
 import { formatIndexes, indexedGenerateName, indexedTemplate } from './job-indexes.js';
 import {
+  backoffOver,
   indexesToStart,
   jobProgress,
   pastBackoffLimitOnFailure,
@@ -204,6 +205,8 @@ async function startPods(
     const want = workQueue
       ? (progress.succeeded > 0 ? 0 : (spec.parallelism ?? 1)) - held
       : Math.min(spec.parallelism ?? 1, (spec.completions ?? 1) - progress.succeeded) - held;
+    // A failed pod is replaced after the back-off (10 s, doubling with each failure since a success).
+    if (!backoffOver(progress.backoff, deps.clock.now().getTime())) return progress.active;
     for (let i = 0; i < Math.min(want, BURST); i++) await createOwnedPod(deps, cluster, job, JOB_REF, spec.template);
     return progress.active;
   }
@@ -213,7 +216,7 @@ async function startPods(
   const kept = progress.active.filter((p) => !surplus.includes(p));
   const perIndex = spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
   const occupying = progress.occupying.filter((p) => !surplus.includes(p));
-  for (const i of indexesToStart(spec, { ...progress, occupying })) {
+  for (const i of indexesToStart(spec, { ...progress, occupying }, deps.clock.now().getTime())) {
     const failures = perIndex ? (progress.failures.get(i) ?? { counted: 0, ignored: 0 }) : undefined;
     const { template, hostname } = indexedTemplate(name, spec.template, i, failures);
     await createOwnedPod(deps, cluster, job, JOB_REF, template, {

@@ -151,6 +151,17 @@ describe('Kubernetes workloads on berth’s agent', () => {
     await k.ok(['apply', '-f', '-'], JSON.stringify(job('doomed', { backoffLimit: 1 }, 'exit 3')));
     await k.ok(['wait', '--for=condition=failed', 'job/doomed', '--timeout=90s']);
     assert.equal(await jsonpath(['get', 'job', 'doomed'], '{.status.failed}'), '2');
+    // The second pod came after the Job controller's back-off (10 s) from the first one's end.
+    const [first, second] = (
+      await jsonpath(
+        ['get', 'pods', '-l', 'job-name=doomed', '--sort-by=.metadata.creationTimestamp'],
+        '{range .items[*]}{.status.containerStatuses[0].state.terminated.finishedAt} {.metadata.creationTimestamp}{"\\n"}{end}',
+      )
+    )
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').map((t) => Date.parse(t)));
+    assert.ok((second?.[1] ?? 0) - (first?.[0] ?? 0) >= 9_000, `${String(first)} then ${String(second)}`);
     assert.equal(
       await jsonpath(['get', 'job', 'doomed'], '{.status.conditions[?(@.type=="Failed")].reason}'),
       'BackoffLimitExceeded',
