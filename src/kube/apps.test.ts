@@ -118,6 +118,21 @@ describe('Kubernetes workload controllers', () => {
     );
   });
 
+  it('a Deployment made again adopts the ReplicaSet its predecessor left (deleted with Orphan)', async () => {
+    const deps = await testKube();
+    await createObject(deps, dScope, deployment(2));
+    await syncDeployment(deps, 'c', ns, 'web');
+    const [rs] = sets(deps) as [KubeObject];
+    await deleteObject(deps, dScope, 'web', { propagationPolicy: 'Orphan' });
+    while (await collectGarbage(deps, 'c'));
+    assert.equal(metaOf(getObject(deps, rsScope, metaOf(rs).name as string)).ownerReferences, undefined);
+    await createObject(deps, dScope, deployment(2));
+    await syncDeployment(deps, 'c', ns, 'web');
+    assert.equal(sets(deps).length, 1, 'no second ReplicaSet');
+    const adopted = getObject(deps, rsScope, metaOf(rs).name as string);
+    assert.equal(metaOf(adopted).ownerReferences?.[0]?.uid, metaOf(getObject(deps, dScope, 'web')).uid);
+  });
+
   it('a Deployment rolls a new template out within maxSurge and maxUnavailable, and back', async () => {
     const deps = await testKube();
     await createObject(

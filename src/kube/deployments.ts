@@ -6,6 +6,7 @@ import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from 
 import { createObject, updateObject } from './objects.js';
 import { recordEvent } from './events.js';
 import { ownedBy, ownerReference, templateHash } from './owners.js';
+import { claimChildren } from './pod-claims.js';
 import { timestamp } from './write-rules.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -41,6 +42,8 @@ export async function syncDeployment(deps: KubeDeps, cluster: string, namespace:
       .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(rsScope) }))
       .map((e) => e.value.object)
       .filter((rs) => ownedBy(rs, uid));
+  // ReplicaSets it made or that match it, as the Deployment controller claims them.
+  await claimChildren(deps, cluster, d, { apiVersion: 'apps/v1', kind: 'Deployment' }, spec.selector, REPLICA_SET);
   let sets = owned();
   const hash = templateHash(spec.template);
   const maxRevision = Math.max(0, ...sets.map(revisionOf));

@@ -1,5 +1,5 @@
 import type { KubeDeps } from './deps.js';
-import { POD } from './kinds.js';
+import { POD, type KindDef } from './kinds.js';
 import { matchesSelector, type LabelSelectorSpec } from './label-selector.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { controllerOf, isActive, ownerReference } from './owners.js';
@@ -10,7 +10,7 @@ import { controllerOf, isActive, ownerReference } from './owners.js';
  * reference added); its own pods that no longer match are released (the reference removed), so
  * `kubectl label pod web-x app-` takes a pod out of its ReplicaSet, which makes another.
  */
-export async function claimPods(
+export function claimPods(
   deps: KubeDeps,
   cluster: string,
   owner: KubeObject,
@@ -19,9 +19,22 @@ export async function claimPods(
   /** Which orphans may be adopted besides matching (a StatefulSet's: those named as its pods). */
   adoptable: (pod: KubeObject) => boolean = () => true,
 ): Promise<KubeObject[]> {
+  return claimChildren(deps, cluster, owner, ref, selector, POD, (p) => isActive(p) && adoptable(p));
+}
+
+/** The same for any kind of child (a Deployment's ReplicaSets). */
+export async function claimChildren(
+  deps: KubeDeps,
+  cluster: string,
+  owner: KubeObject,
+  ref: { apiVersion: string; kind: string },
+  selector: LabelSelectorSpec | undefined,
+  kind: KindDef,
+  adoptable: (child: KubeObject) => boolean = () => true,
+): Promise<KubeObject[]> {
   const namespace = metaOf(owner).namespace as string;
   const uid = metaOf(owner).uid as string;
-  const scope = { cluster, kind: POD, namespace };
+  const scope = { cluster, kind, namespace };
   const all = deps.store
     .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(scope) }))
     .map((e) => e.value.object);
@@ -33,14 +46,12 @@ export async function claimPods(
   const owned: KubeObject[] = [];
   for (const p of all) {
     const c = controllerOf(p);
+    const key = objectKey(scope, metaOf(p).name as string);
     if (c?.uid === uid) {
       if (matches(p) || metaOf(p).deletionTimestamp) owned.push(p);
-      else
-        await rewriteRefs(deps, objectKey(scope, metaOf(p).name as string), (refs) =>
-          refs.filter((r) => r.uid !== uid),
-        );
-    } else if (!c && matches(p) && isActive(p) && adoptable(p) && !metaOf(owner).deletionTimestamp) {
-      const adopted = await rewriteRefs(deps, objectKey(scope, metaOf(p).name as string), (refs) =>
+      else await rewriteRefs(deps, key, (refs) => refs.filter((r) => r.uid !== uid));
+    } else if (!c && matches(p) && !metaOf(p).deletionTimestamp && adoptable(p) && !metaOf(owner).deletionTimestamp) {
+      const adopted = await rewriteRefs(deps, key, (refs) =>
         controllerOfRefs(refs) ? refs : [...refs, ownerReference(owner, ref.apiVersion, ref.kind)],
       );
       if (adopted && controllerOf(adopted)?.uid === uid) owned.push(adopted);
@@ -52,7 +63,7 @@ export async function claimPods(
 type Ref = { uid: string; controller?: boolean };
 const controllerOfRefs = (refs: Ref[]) => refs.some((r) => r.controller);
 
-/** Rewrites a pod's owner references inside one transaction (read again there: another writer may have come first). */
+/** Rewrites an object's owner references inside one transaction (read again there: another writer may have come first). */
 async function rewriteRefs(
   deps: KubeDeps,
   key: string,
