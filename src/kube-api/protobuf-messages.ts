@@ -5,6 +5,8 @@ export interface Field {
   name: string;
   type: FieldType;
   repeated?: boolean;
+  /** A Go struct embedded inline: its fields are the enclosing object's in JSON (an IngressRule's `http`). */
+  inline?: boolean;
 }
 export type Message = Readonly<Record<number, Field>>;
 

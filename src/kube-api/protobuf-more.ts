@@ -1,6 +1,6 @@
 import { JOB_SPEC, LABEL_SELECTOR, meta, OBJECT_META, type Message } from './protobuf-messages.js';
 
-/** Service, CronJob, autoscaling/v1 HorizontalPodAutoscaler, evictions, budgets and PriorityClass, as kubectl's generators send them. */
+/** Service, CronJob, autoscaling/v1 HorizontalPodAutoscaler, evictions, budgets, Ingress and PriorityClass, as kubectl's generators send them. */
 const DELETE_OPTIONS: Message = {
   1: { name: 'gracePeriodSeconds', type: 'int' },
   2: {
@@ -12,6 +12,40 @@ const DELETE_OPTIONS: Message = {
   5: { name: 'dryRun', type: 'string', repeated: true },
 };
 const EVICTION: Message = { ...meta, 2: { name: 'deleteOptions', type: { msg: DELETE_OPTIONS } } };
+const INGRESS_BACKEND: Message = {
+  4: {
+    name: 'service',
+    type: {
+      msg: {
+        1: { name: 'name', type: 'string' },
+        2: { name: 'port', type: { msg: { 1: { name: 'name', type: 'string' }, 2: { name: 'number', type: 'int' } } } },
+      },
+    },
+  },
+  3: {
+    name: 'resource',
+    type: {
+      msg: {
+        1: { name: 'apiGroup', type: 'string' },
+        2: { name: 'kind', type: 'string' },
+        3: { name: 'name', type: 'string' },
+      },
+    },
+  },
+};
+const HTTP_RULE: Message = {
+  1: {
+    name: 'paths',
+    type: {
+      msg: {
+        1: { name: 'path', type: 'string' },
+        3: { name: 'pathType', type: 'string' },
+        2: { name: 'backend', type: { msg: INGRESS_BACKEND } },
+      },
+    },
+    repeated: true,
+  },
+};
 
 export const MORE_KINDS: Readonly<Record<string, Message>> = {
   'v1/Service': {
@@ -142,6 +176,42 @@ export const MORE_KINDS: Readonly<Record<string, Message>> = {
       name: 'status',
       type: { msg: Object.fromEntries([1, 3, 4, 5, 6].map((n) => [n, { name: `f${n}`, type: 'int' as const }])) },
     },
+  },
+  // kubectl create ingress.
+  'networking.k8s.io/v1/Ingress': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          4: { name: 'ingressClassName', type: 'string' },
+          1: { name: 'defaultBackend', type: { msg: INGRESS_BACKEND } },
+          2: {
+            name: 'tls',
+            type: {
+              msg: { 1: { name: 'hosts', type: 'string', repeated: true }, 2: { name: 'secretName', type: 'string' } },
+            },
+            repeated: true,
+          },
+          3: {
+            name: 'rules',
+            type: {
+              msg: {
+                1: { name: 'host', type: 'string' },
+                2: {
+                  name: 'ingressRuleValue',
+                  inline: true,
+                  type: { msg: { 1: { name: 'http', type: { msg: HTTP_RULE } } } },
+                },
+              },
+            },
+            repeated: true,
+          },
+        },
+      },
+    },
+    // The status a client sends (empty) is the controller's to write: read and dropped.
+    3: { name: 'status', type: { msg: { 1: { name: 'loadBalancer', type: { msg: {} } } } } },
   },
   // kubectl create priorityclass.
   'scheduling.k8s.io/v1/PriorityClass': {

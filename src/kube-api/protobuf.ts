@@ -74,8 +74,13 @@ function decodeMessage(buf: Uint8Array, spec: Message, depth: number): Record<st
         // An int of 0 is a value here (maxUnavailable: 0), not an empty field.
         setOwn(out, f.name, x['type'] === 1 ? (x['strVal'] ?? '') : (x['intVal'] ?? 0));
         continue;
-      } else if (typeof t === 'object' && 'msg' in t) v = decodeMessage(b, t.msg, depth + 1);
-      else if (typeof t === 'object' && 'map' in t) {
+      } else if (typeof t === 'object' && 'msg' in t) {
+        v = decodeMessage(b, t.msg, depth + 1);
+        if (f.inline) {
+          for (const [k, x] of Object.entries(v as Record<string, unknown>)) setOwn(out, k, x);
+          continue;
+        }
+      } else if (typeof t === 'object' && 'map' in t) {
         const value: Field =
           t.map === 'quantity'
             ? { name: 'value', type: { msg: QUANTITY } }

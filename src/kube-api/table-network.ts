@@ -103,4 +103,64 @@ export const NETWORK_COLUMNS: Record<string, Column[]> = {
     },
     AGE,
   ],
+  Ingress: [
+    NAME,
+    {
+      name: 'Class',
+      type: 'string',
+      description: 'The ingress class',
+      cell: (o) => (o['spec'] as { ingressClassName?: string } | undefined)?.ingressClassName ?? '<none>',
+    },
+    {
+      name: 'Hosts',
+      type: 'string',
+      description: 'The hosts of its rules',
+      cell: (o) => {
+        const rules = ((o['spec'] as { rules?: { host?: string }[] } | undefined)?.rules ?? []).map(
+          (r) => r.host || '*',
+        );
+        const more = rules.length - 3;
+        return rules.length ? `${rules.slice(0, 3).join(',')}${more > 0 ? ` + ${more} more...` : ''}` : '*';
+      },
+    },
+    {
+      name: 'Address',
+      type: 'string',
+      description: 'Where it is served',
+      cell: (o) =>
+        (
+          (o['status'] as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)
+            ?.loadBalancer?.ingress ?? []
+        )
+          .map((i) => i.ip || i.hostname || '')
+          .join(','),
+    },
+    {
+      name: 'Ports',
+      type: 'string',
+      description: 'The ports it is served on',
+      cell: (o) => ((o['spec'] as { tls?: unknown[] } | undefined)?.tls?.length ? '80, 443' : '80'),
+    },
+    AGE,
+  ],
+  IngressClass: [
+    NAME,
+    {
+      name: 'Controller',
+      type: 'string',
+      description: 'The controller that serves its ingresses',
+      cell: (o) => (o['spec'] as { controller?: string } | undefined)?.controller ?? '',
+    },
+    {
+      name: 'Parameters',
+      type: 'string',
+      description: 'Its parameters',
+      cell: (o) => {
+        const p = (o['spec'] as { parameters?: { apiGroup?: string; kind: string; name: string } } | undefined)
+          ?.parameters;
+        return p ? `${p.kind}${p.apiGroup ? `.${p.apiGroup}` : ''}/${p.name}` : '<none>';
+      },
+    },
+    AGE,
+  ],
 };

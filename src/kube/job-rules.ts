@@ -1,6 +1,6 @@
 import type { KubeObject } from './meta.js';
 import { metaOf } from './meta.js';
-import { notImplemented, type Cause } from './names.js';
+import { isDomainPrefixedPath, notImplemented, type Cause } from './names.js';
 import type { LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
 import { failurePolicyCauses } from './job-failure-policy.js';
@@ -85,7 +85,7 @@ export function jobCauses(o: KubeObject): Cause[] {
   if (s.managedBy !== undefined) {
     if (s.managedBy.length > 63)
       causes.push({ field: 'spec.managedBy', message: 'Too long: may not be more than 63 bytes' });
-    else if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(s.managedBy))
+    else if (!isDomainPrefixedPath(s.managedBy))
       causes.push({
         field: 'spec.managedBy',
         message: `Invalid value: ${JSON.stringify(s.managedBy)}: must be a domain-prefixed path (such as "acme.io/foo")`,

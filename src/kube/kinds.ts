@@ -35,6 +35,7 @@ import { CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING } from './rbac-k
 import { HPA, HPA_V1 } from './hpa-kind.js';
 import { PERSISTENT_VOLUME, PERSISTENT_VOLUME_CLAIM, STORAGE_CLASS } from './storage-kinds.js';
 import { POD_DISRUPTION_BUDGET } from './pdb-kind.js';
+import { INGRESS, INGRESS_CLASS } from './ingress-kinds.js';
 
 export type { KindDef } from './kind-def.js';
 
@@ -248,6 +249,8 @@ export const KINDS: readonly KindDef[] = [
   EVENT_V1,
   LEASE,
   PRIORITY_CLASS,
+  INGRESS,
+  INGRESS_CLASS,
   CRD,
   POD_METRICS,
   NODE_METRICS,

@@ -23,6 +23,10 @@ export function subdomainProblem(v: string): string | undefined {
   return undefined;
 }
 
+const domainPath = compileLinear('[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?');
+/** Whether a value is a domain-prefixed path (`acme.io/foo`: an IngressClass's controller, a Job's managedBy). */
+export const isDomainPrefixedPath = (v: string) => domainPath.matches(v);
+
 /** What is wrong with a DNS-1123 label (namespaces' names), or undefined. */
 export function labelProblem(v: string): string | undefined {
   if (v.length > 63) return 'must be no more than 63 characters';
