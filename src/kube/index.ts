@@ -32,6 +32,11 @@ export { startAppsControllers } from './apps-controllers.js';
 export { startServiceControllers } from './endpoints.js';
 export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
 export { VolumeRemovals } from './volume-removals.js';
+export {
+  startIngressController,
+  type IngressLoadBalancerPort,
+  type WantedIngressLoadBalancer,
+} from './ingress-load-balancers.js';
 export { PodUsage, metricsRead } from './pod-usage.js';
 export { startHpaController } from './hpa.js';
 export { ensureStorageClass, LOCAL_PATH_CLASS } from './volume-binder.js';

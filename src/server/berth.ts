@@ -26,6 +26,7 @@ import { evaluateAlarms, evaluateCompositeAlarms, recordMetrics, rollUpMetrics }
 import { runScaling } from '../autoscaling/index.js';
 import { ensureClusterKeys, KUBE_CLUSTER } from '../kube/index.js';
 import { kubeLoadBalancers } from './kube-load-balancers.js';
+import { kubeIngressBalancers } from './kube-ingress-balancers.js';
 import { startKubernetes } from './kube-startup.js';
 import { kubeFace } from './kube-face.js';
 import { mountAgentEndpoint } from './agent-endpoint.js';
@@ -261,7 +262,7 @@ export async function startBerth(
     await startKubernetes(kube, leaderWork, logger, {
       apiAddress: { ip: apiAddress(config.host), port },
       hpaPeriodMs: config.kubeHpaPeriod * 1000,
-      loadBalancers: kubeLoadBalancers(regions.default.elb),
+      loadBalancers: { ...kubeLoadBalancers(regions.default.elb), ...kubeIngressBalancers(regions.default.elb) },
     });
     leaderWork.begin();
     lifecycle.started('leader work', () => leaderWork.stop());

@@ -15,6 +15,8 @@ import {
   startHpaController,
   startNamespaceController,
   startLoadBalancerController,
+  startIngressController,
+  type IngressLoadBalancerPort,
   startPodControllers,
   startRbacAggregationController,
   startServiceAccountController,
@@ -33,7 +35,11 @@ export async function startKubernetes(
   kube: ReturnType<typeof kubeFace>,
   leaderWork: LeaderWork,
   logger: Logger,
-  o: { apiAddress: { ip: string; port: number }; hpaPeriodMs: number; loadBalancers: LoadBalancerPort },
+  o: {
+    apiAddress: { ip: string; port: number };
+    hpaPeriodMs: number;
+    loadBalancers: LoadBalancerPort & IngressLoadBalancerPort;
+  },
 ): Promise<void> {
   const deps = kube.deps;
   await ensureSystemNamespaces(deps, KUBE_CLUSTER);
@@ -80,6 +86,10 @@ export async function startKubernetes(
   });
   leaderWork.add('kubernetes load balancers', () => {
     const c = startLoadBalancerController(deps, KUBE_CLUSTER, o.loadBalancers, logger);
+    return () => c.stop();
+  });
+  leaderWork.add('kubernetes ingresses', () => {
+    const c = startIngressController(deps, KUBE_CLUSTER, o.loadBalancers, logger);
     return () => c.stop();
   });
   leaderWork.add('kubernetes tombstones', () =>

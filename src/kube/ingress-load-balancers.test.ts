@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deleteObject } from './delete.js';
+import { INGRESS, INGRESS_CLASS } from './ingress-kinds.js';
+import {
+  INGRESS_FINALIZER,
+  pathPatterns,
+  syncIngressLoadBalancer,
+  type IngressLoadBalancerPort,
+  type WantedIngressLoadBalancer,
+} from './ingress-load-balancers.js';
+import { kubeObjects, metaOf, objectKey } from './object.js';
+import { createObject, getObject } from './objects.js';
+import { ENDPOINTS, SERVICE } from './service-kinds.js';
+import { testKube } from './test-kube.js';
+
+const at = { cluster: 'c', kind: INGRESS, namespace: 'default' };
+const web = { service: { name: 'web', port: { name: 'http' } } };
+
+describe('the ALB ingress controller', () => {
+  it('writes Ingress paths as the AWS Load Balancer Controller writes ELB path patterns', () => {
+    assert.deepEqual(pathPatterns('/', 'Prefix'), ['/*']);
+    assert.deepEqual(pathPatterns('/api', 'Prefix'), ['/api', '/api/*']);
+    assert.deepEqual(pathPatterns('/api/', 'Prefix'), ['/api', '/api/*']);
+    assert.deepEqual(pathPatterns('/exact', 'Exact'), ['/exact']);
+    assert.deepEqual(pathPatterns('/img/*.png', 'ImplementationSpecific'), ['/img/*.png']);
+  });
+
+  it('serves Ingresses of its class only: a load balancer of their rules and ready endpoints, then its removal', async () => {
+    const deps = await testKube();
+    const wants: WantedIngressLoadBalancer[] = [];
+    const removed: string[] = [];
+    const port: IngressLoadBalancerPort = {
+      ensureIngress: async (w) => (wants.push(w), { hostname: 'k8s-x.elb', ip: '127.77.0.9' }),
+      removeIngress: async (uid) => void removed.push(uid),
+    };
+    await createObject(
+      deps,
+      { cluster: 'c', kind: INGRESS_CLASS },
+      { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } },
+    );
+    await createObject(
+      deps,
+      { cluster: 'c', kind: INGRESS_CLASS },
+      { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } },
+    );
+    await createObject(
+      deps,
+      { cluster: 'c', kind: SERVICE, namespace: 'default' },
+      {
+        metadata: { name: 'web' },
+        spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+      },
+    );
+    await deps.store.transact((tx) =>
+      tx.put(kubeObjects, {
+        key: objectKey({ cluster: 'c', kind: ENDPOINTS, namespace: 'default' }, 'web'),
+        object: {
+          apiVersion: 'v1',
+          kind: 'Endpoints',
+          metadata: { name: 'web', namespace: 'default' },
+          subsets: [{ addresses: [{ ip: '10.0.0.5' }], ports: [{ name: 'http', port: 8080 }] }],
+        },
+      }),
+    );
+    const ingress = (name: string, cls: string) => ({
+      metadata: { name },
+      spec: {
+        ingressClassName: cls,
+        rules: [{ host: 'a.example', http: { paths: [{ path: '/api', pathType: 'Prefix', backend: web }] } }],
+      },
+    });
+    await createObject(deps, at, ingress('other', 'nginx'));
+    await syncIngressLoadBalancer(deps, 'c', port, 'default', 'other');
+    assert.equal(wants.length, 0, 'another controller’s');
+    await createObject(deps, at, ingress('shop', 'alb'));
+    await syncIngressLoadBalancer(deps, 'c', port, 'default', 'shop');
+    assert.deepEqual(wants[0]?.rules, [{ host: 'a.example', paths: ['/api', '/api/*'], backend: 'web:http' }]);
+    assert.deepEqual(wants[0]?.backends, [{ key: 'web:http', targets: [{ ip: '10.0.0.5', port: 8080 }] }]);
+    assert.equal(wants[0]?.internal, true, 'the controller’s default scheme');
+    const shop = getObject(deps, at, 'shop');
+    assert.deepEqual(metaOf(shop).finalizers, [INGRESS_FINALIZER]);
+    assert.deepEqual((shop['status'] as { loadBalancer: unknown }).loadBalancer, {
+      ingress: [{ hostname: 'k8s-x.elb', ip: '127.77.0.9' }],
+    });
+    await deleteObject(deps, at, 'shop');
+    await syncIngressLoadBalancer(deps, 'c', port, 'default', 'shop');
+    assert.deepEqual(removed, [metaOf(shop).uid]);
+    assert.throws(() => getObject(deps, at, 'shop'), /not found/);
+  });
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
+import { awsCli } from './harness.js';
+import { deploymentManifest, kubectlFor, kubeTools } from './kube-helpers.js';
+
+// An Ingress of the ALB class on berth's local agent: an application load balancer of berth's ELB
+// routes by host and path to the pods of two Services, and goes with the Ingress.
+describe('Kubernetes Ingresses on berth’s ELB', () => {
+  let fx: AgentFixture;
+  let k: Awaited<ReturnType<typeof kubectlFor>>;
+  before(async () => {
+    fx = await startAgentFixture();
+    k = await kubectlFor(fx.berth.endpoint, fx.berth.dataDir);
+  });
+  after(async () => fx?.dispose());
+  const { jsonpath, until } = kubeTools(
+    () => k,
+    () => fx.imageUri,
+  );
+
+  /** Pods that answer `/` and `/<name>/` with `<name> <hostname>`, ready once they listen; and their Service. */
+  const app = (name: string) => [
+    deploymentManifest(name, 1, {
+      containers: [
+        {
+          name: 'main',
+          image: fx.imageUri,
+          command: [
+            'sh',
+            '-c',
+            `mkdir -p /www/${name} && echo "${name} $(hostname)" > /www/index.html && cp /www/index.html /www/${name}/ && exec httpd -f -p 8080 -h /www`,
+          ],
+          ports: [{ name: 'http', containerPort: 8080 }],
+          readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 },
+        },
+      ],
+      terminationGracePeriodSeconds: 0,
+    }),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { selector: { app: name }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] },
+    },
+  ];
+
+  it('routes an ALB Ingress by host and path to its Services’ pods, and removes the load balancer with it', async () => {
+    const manifests = [
+      ...app('blue'),
+      ...app('green'),
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'IngressClass',
+        metadata: { name: 'alb' },
+        spec: { controller: 'ingress.k8s.aws/alb' },
+      },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'shop', annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing' } },
+        spec: {
+          ingressClassName: 'alb',
+          defaultBackend: { service: { name: 'green', port: { name: 'web' } } },
+          rules: [
+            {
+              host: 'shop.example',
+              http: {
+                paths: [
+                  { path: '/blue', pathType: 'Prefix', backend: { service: { name: 'blue', port: { number: 80 } } } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    ];
+    await k.ok(['apply', '-f', '-'], manifests.map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+    const ip = await until(
+      'the Ingress’s address',
+      () => jsonpath(['get', 'ingress', 'shop'], '{.status.loadBalancer.ingress[0].ip}'),
+      (v) => v !== '',
+    );
+    assert.match(ip, /^127\.77\.\d+\.\d+$/);
+    const hostname = await jsonpath(['get', 'ingress', 'shop'], '{.status.loadBalancer.ingress[0].hostname}');
+    assert.match(hostname, /^k8s-default-shop-[0-9a-f]{10}-\d+\.us-east-1\.elb\.berth\.internal$/);
+    assert.match(
+      await k.ok(['get', 'ingress', 'shop']),
+      new RegExp(`shop\\s+alb\\s+shop\\.example\\s+${ip.replaceAll('.', '\\.')}\\s+80\\s`),
+    );
+    for (const d of ['blue', 'green'])
+      await until(
+        `${d} ready`,
+        () => jsonpath(['get', 'deploy', d], '{.status.readyReplicas}'),
+        (v) => v === '1',
+      );
+    // fetch cannot send a Host header of its own: node:http can.
+    const get = (path: string, host: string) =>
+      new Promise<string>((resolve) => {
+        const req = request({ host: ip, port: 80, path, headers: { host }, timeout: 3000 }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve(`${res.statusCode ?? 0} ${body.trim()}`));
+        });
+        req.on('timeout', () => req.destroy());
+        req.on('error', () => resolve(''));
+        req.end();
+      });
+    // Within two minutes (the targets' health checks first): each path to its Service's pod.
+    const wanted = async () => [
+      await get('/blue/', 'shop.example'),
+      await get('/', 'shop.example'),
+      await get('/blue/', 'other.example'),
+    ];
+    let seen: string[] = [];
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 1000))) {
+      seen = await wanted();
+      if (seen[0]?.startsWith('200 blue') && seen[1]?.startsWith('200 green') && seen[2]?.startsWith('404')) break;
+    }
+    // /blue/ on another host is the default backend's: green has no /blue/ page.
+    assert.match(seen[0] ?? '', /^200 blue blue-/);
+    assert.match(seen[1] ?? '', /^200 green green-/);
+    assert.match(seen[2] ?? '', /^404/);
+    // ELB's API shows the load balancer, its rule and its target groups' targets: the pods.
+    const aws = async (args: string[]) => JSON.parse((await awsCli(fx.berth.endpoint, args)).stdout || '{}');
+    const lb = (await aws(['elbv2', 'describe-load-balancers', '--names', hostname.split('-').slice(0, 4).join('-')]))
+      .LoadBalancers[0];
+    assert.deepEqual([lb.Type, lb.Scheme], ['application', 'internet-facing']);
+    const listener = (await aws(['elbv2', 'describe-listeners', '--load-balancer-arn', lb.LoadBalancerArn]))
+      .Listeners[0];
+    const rules = (await aws(['elbv2', 'describe-rules', '--listener-arn', listener.ListenerArn])).Rules;
+    assert.deepEqual(
+      rules
+        .find((r: { Priority: string }) => r.Priority === '1')
+        .Conditions.map((c: { Field: string; Values?: string[] }) => c.Field),
+      ['host-header', 'path-pattern'],
+    );
+    const podIPs = (await jsonpath(['get', 'pods', '-l', 'app in (blue,green)'], '{.items[*].status.podIP}')).split(
+      ' ',
+    );
+    const groups = (await aws(['elbv2', 'describe-target-groups', '--load-balancer-arn', lb.LoadBalancerArn]))
+      .TargetGroups;
+    const targets: string[] = [];
+    for (const g of groups)
+      for (const d of (await aws(['elbv2', 'describe-target-health', '--target-group-arn', g.TargetGroupArn]))
+        .TargetHealthDescriptions)
+        targets.push(`${d.Target.Id}:${d.Target.Port}`);
+    assert.deepEqual(targets.sort(), podIPs.map((p) => `${p}:8080`).sort());
+    // Deleted: the Ingress waits for its load balancer to go, then goes.
+    await k.ok(['delete', 'ingress', 'shop']);
+    const left = await awsCli(fx.berth.endpoint, ['elbv2', 'describe-load-balancers', '--names', lb.LoadBalancerName]);
+    assert.match(left.stderr, /LoadBalancerNotFound/);
+    assert.match((await k.kubectl(['get', 'ingress', 'shop'])).stderr, /not found/);
+    await k.ok(['delete', 'deploy/blue', 'deploy/green', 'svc/blue', 'svc/green', 'ingressclass/alb']);
+  });
+});
