@@ -11,6 +11,8 @@ export interface LinearRegex {
   matches(value: string): boolean;
   /** Whether the pattern matches anywhere in the value (Go's `MatchString`). */
   find(value: string): boolean;
+  /** The texts of the first `limit` matches, left to right, not overlapping (Go's `FindAllString`). */
+  findAll(value: string, limit: number): string[];
 }
 
 /** Compiles a pattern, or throws RE2's own message for one it cannot take. */
@@ -19,6 +21,12 @@ export function compileLinear(pattern: string): LinearRegex {
   return {
     matches: (v) => re.matches(v),
     find: (v) => re.matcher(v).find(),
+    findAll(v, limit) {
+      const m = re.matcher(v);
+      const out: string[] = [];
+      while (out.length < limit && m.find()) out.push(m.group() ?? '');
+      return out;
+    },
   };
 }
 

@@ -152,7 +152,7 @@ describe('x-kubernetes-validations (CEL)', () => {
     );
   });
 
-  it('has Kubernetes’ IP, CIDR, URL and quantity libraries', () => {
+  it('has Kubernetes’ IP, CIDR, URL, quantity and regex libraries', () => {
     const rule = (r: string, type = 'string'): Schema => ({ type, 'x-kubernetes-validations': [{ rule: r }] });
     const s: Schema = {
       type: 'object',
@@ -183,6 +183,17 @@ describe('x-kubernetes-validations (CEL)', () => {
       causes(s, bad).map((c) => c.split(':')[0]),
       ['gateway', 'pool', 'v6', 'hook', 'memory'],
     );
+    // The regex library, on RE2 (linear time whatever the input).
+    const tags: Schema = {
+      type: 'object',
+      properties: {
+        v: rule(
+          "self.find('[0-9]+') == '12' && self.findAll('[a-z]+').size() == 2 && self.findAll('[a-z]+', 1) == ['ab']",
+        ),
+        slow: rule("self.findAll('(a+)+$').size() == 0"),
+      },
+    };
+    assert.deepEqual(causes(tags, { v: 'ab-12-cd', slow: `${'a'.repeat(20_000)}!` }), []);
     // A value that is not one: the rule's own error, not a crash.
     assert.match(
       causes({ ...s, properties: { g: rule('ip(self).family() == 4') } }, { g: 'nope' })[0] ?? '',

@@ -4,6 +4,7 @@ import { strings } from '@bufbuild/cel/ext';
 import { K8S_LISTS } from './cel-lists.js';
 import { K8S_NET } from './cel-net.js';
 import { K8S_QUANTITY } from './cel-quantity.js';
+import { K8S_REGEX } from './cel-regex.js';
 import type { Cause } from './names.js';
 import type { Schema } from './openapi-schema.js';
 import { isObject, type JsonObject } from './patch.js';
@@ -28,7 +29,7 @@ export const CEL_BUDGET_MS = 500;
 /** How the API server names the object's root in a field error. */
 const ROOT = '<nil>';
 export const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate'];
-const env = celEnv({ funcs: [...strings, ...K8S_LISTS, ...K8S_NET, ...K8S_QUANTITY] });
+const env = celEnv({ funcs: [...strings, ...K8S_LISTS, ...K8S_NET, ...K8S_QUANTITY, ...K8S_REGEX] });
 type Program = (bindings: Record<string, unknown>) => CelResult;
 const programs = new Map<string, Program>();
 
