@@ -11,11 +11,8 @@ import {
   describeLoadBalancers,
   describeRules,
   describeTargetGroups,
-  listTargets,
   modifyListener,
   portFree,
-  registerTargets,
-  deregisterTargets,
   DEFAULT_VPC,
   type ElbAction,
   type ElbCondition,
@@ -23,6 +20,7 @@ import {
   type LoadBalancerRecord,
   type TargetGroupRecord,
 } from '../elb/index.js';
+import { ensureTargets, findTg, unlessMissing } from './kube-elb-shared.js';
 import type { IngressLoadBalancerPort, WantedIngressLoadBalancer } from '../kube/index.js';
 
 /**
@@ -41,29 +39,8 @@ const lbName = (w: { uid: string; namespace: string; name: string }) =>
     .replace(/--+/g, '-');
 const tgName = (uid: string, backend: string) => `k8s-${hash(`${uid}/${backend}`, 24)}`;
 
-function unlessMissing<T>(find: () => T): T | undefined {
-  try {
-    return find();
-  } catch (e) {
-    if ((e as { kind?: string }).kind === 'NotFound') return undefined;
-    throw e;
-  }
-}
 const findLb = (deps: ElbDeps, name: string): LoadBalancerRecord | undefined =>
   unlessMissing(() => describeLoadBalancers(deps, undefined, [name])[0]);
-const findTg = (deps: ElbDeps, name: string): TargetGroupRecord | undefined =>
-  unlessMissing(() => describeTargetGroups(deps, { Names: [name] })[0]);
-
-async function ensureTargets(deps: ElbDeps, tg: TargetGroupRecord, want: { ip: string; port: number }[]) {
-  const have = listTargets(deps, tg).filter((t) => t.state !== 'draining');
-  const key = (id: string, port: number) => `${id}:${port}`;
-  const wanted = new Set(want.map((t) => key(t.ip, t.port)));
-  const had = new Set(have.map((t) => key(t.targetId, t.port)));
-  const add = want.filter((t) => !had.has(key(t.ip, t.port))).map((t) => ({ Id: t.ip, Port: t.port }));
-  const drop = have.filter((t) => !wanted.has(key(t.targetId, t.port))).map((t) => ({ Id: t.targetId, Port: t.port }));
-  if (add.length) await registerTargets(deps, tg.arn, add);
-  if (drop.length) await deregisterTargets(deps, tg.arn, drop);
-}
 
 /** The target groups an Ingress's load balancer forwards to (by the tag naming the Ingress's uid). */
 function ingressTargetGroups(deps: ElbDeps, uid: string): TargetGroupRecord[] {

@@ -6,18 +6,14 @@ import {
   deleteListener,
   deleteLoadBalancer,
   deleteTargetGroup,
-  deregisterTargets,
   describeListeners,
   describeLoadBalancers,
-  describeTargetGroups,
-  listTargets,
   portFree,
-  registerTargets,
   DEFAULT_VPC,
   type ElbDeps,
   type LoadBalancerRecord,
-  type TargetGroupRecord,
 } from '../elb/index.js';
+import { ensureTargets, findTg, unlessMissing } from './kube-elb-shared.js';
 import type { LoadBalancerPort, WantedLoadBalancer } from '../kube/index.js';
 
 /**
@@ -32,30 +28,8 @@ const lbName = (uid: string) => `a${uid.replace(/-/g, '')}`.slice(0, 32);
 const tgName = (uid: string, port: number) =>
   `k8s-${createHash('sha256').update(`${uid}/${port}`).digest('hex').slice(0, 24)}`;
 
-/** What `find` finds, or undefined when ELB answers it is not there. */
-function unlessMissing<T>(find: () => T): T | undefined {
-  try {
-    return find();
-  } catch (e) {
-    if ((e as { kind?: string }).kind === 'NotFound') return undefined;
-    throw e;
-  }
-}
 const findLb = (deps: ElbDeps, uid: string): LoadBalancerRecord | undefined =>
   unlessMissing(() => describeLoadBalancers(deps, undefined, [lbName(uid)])[0]);
-const findTg = (deps: ElbDeps, name: string): TargetGroupRecord | undefined =>
-  unlessMissing(() => describeTargetGroups(deps, { Names: [name] })[0]);
-
-async function ensureTargets(deps: ElbDeps, tg: TargetGroupRecord, want: { ip: string; port: number }[]) {
-  const have = listTargets(deps, tg).filter((t) => t.state !== 'draining');
-  const key = (id: string, port: number) => `${id}:${port}`;
-  const wanted = new Set(want.map((t) => key(t.ip, t.port)));
-  const had = new Set(have.map((t) => key(t.targetId, t.port)));
-  const add = want.filter((t) => !had.has(key(t.ip, t.port))).map((t) => ({ Id: t.ip, Port: t.port }));
-  const drop = have.filter((t) => !wanted.has(key(t.targetId, t.port))).map((t) => ({ Id: t.targetId, Port: t.port }));
-  if (add.length) await registerTargets(deps, tg.arn, add);
-  if (drop.length) await deregisterTargets(deps, tg.arn, drop);
-}
 
 export function kubeLoadBalancers(deps: ElbDeps): LoadBalancerPort {
   return {

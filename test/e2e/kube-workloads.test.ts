@@ -119,6 +119,22 @@ describe('Kubernetes workloads on berth’s agent', () => {
     );
   });
 
+  /** A Job of one busybox container running `command`. */
+  const job = (name: string, spec: object, command: string) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: {
+      ...spec,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', command] }],
+        },
+      },
+    },
+  });
+
   it('runs Jobs: one to completion, one in parallel to its completions, one failing to its backoff limit, one failed by its podFailurePolicy', async () => {
     assert.match(
       await k.ok(['create', 'job', 'once', `--image=${fx.imageUri}`, '--', 'sh', '-c', 'echo job done']),
@@ -130,20 +146,6 @@ describe('Kubernetes workloads on berth’s agent', () => {
     );
     assert.equal(await k.ok(['logs', 'job/once']), 'job done\n');
     assert.match(await k.ok(['get', 'job', 'once']), /once\s+Complete\s+1\/1\s+\S+\s+\S+/);
-    const job = (name: string, spec: object, command: string) => ({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name },
-      spec: {
-        ...spec,
-        template: {
-          spec: {
-            restartPolicy: 'Never',
-            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', command] }],
-          },
-        },
-      },
-    });
     await k.ok(['apply', '-f', '-'], JSON.stringify(job('many', { completions: 3, parallelism: 2 }, 'echo part')));
     await k.ok(['wait', '--for=condition=complete', 'job/many', '--timeout=90s']);
     assert.equal(await jsonpath(['get', 'job', 'many'], '{.status.succeeded}'), '3');
@@ -191,20 +193,6 @@ describe('Kubernetes workloads on berth’s agent', () => {
   });
 
   it('runs an Indexed Job (each pod its index and hostname), and a Job created suspended, then resumed', async () => {
-    const job = (name: string, spec: object, command: string) => ({
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      metadata: { name },
-      spec: {
-        ...spec,
-        template: {
-          spec: {
-            restartPolicy: 'Never',
-            containers: [{ name: 'main', image: fx.imageUri, command: ['sh', '-c', command] }],
-          },
-        },
-      },
-    });
     const indexed = { completionMode: 'Indexed', completions: 3, parallelism: 3 };
     await k.ok(
       ['apply', '-f', '-'],
