@@ -13,6 +13,8 @@ import { kubeObjects, metaOf, objectKey } from './object.js';
 import { createObject, getObject } from './objects.js';
 import { ENDPOINTS, SERVICE } from './service-kinds.js';
 import { testKube } from './test-kube.js';
+import { listObjects } from './list.js';
+import { EVENT } from './event-kind.js';
 
 const at = { cluster: 'c', kind: INGRESS, namespace: 'default' };
 const web = { service: { name: 'web', port: { name: 'http' } } };
@@ -83,6 +85,18 @@ describe('the ALB ingress controller', () => {
     assert.deepEqual((shop['status'] as { loadBalancer: unknown }).loadBalancer, {
       ingress: [{ hostname: 'k8s-x.elb', ip: '127.77.0.9' }],
     });
+    // What the load balancer's maker refuses is told in an event.
+    const failing: IngressLoadBalancerPort = {
+      ensureIngress: () => Promise.reject(new Error("Health check path must begin with a '/' character")),
+      removeIngress: port.removeIngress,
+    };
+    await assert.rejects(syncIngressLoadBalancer(deps, 'c', failing, 'default', 'shop'), /Health check path/);
+    const events = listObjects(deps, { cluster: 'c', kind: EVENT, namespace: 'default' }).items;
+    assert.ok(
+      events.some(
+        (e) => e['reason'] === 'FailedDeployModel' && /Health check path must begin/.test(String(e['message'])),
+      ),
+    );
     await deleteObject(deps, at, 'shop');
     await syncIngressLoadBalancer(deps, 'c', port, 'default', 'shop');
     assert.deepEqual(removed, [metaOf(shop).uid]);

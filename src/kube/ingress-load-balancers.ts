@@ -152,7 +152,23 @@ export async function syncIngressLoadBalancer(
       ...o,
       metadata: { ...metaOf(o), finalizers: [...(metaOf(o).finalizers ?? []), INGRESS_FINALIZER] },
     }));
-  const lb = await port.ensureIngress(wantedOf(deps, cluster, ing));
+  let lb: { hostname: string; ip: string };
+  try {
+    lb = await port.ensureIngress(wantedOf(deps, cluster, ing));
+  } catch (e) {
+    // What ELB refused (an annotation's bad health check path, say) is the Ingress's owner's to see.
+    const why = e instanceof Error ? e.message : String(e);
+    await recordEvent(
+      deps,
+      cluster,
+      ing,
+      'Warning',
+      'FailedDeployModel',
+      `Failed deploy model due to ${why}`,
+      'ingress',
+    );
+    throw e;
+  }
   const address = [{ hostname: lb.hostname, ip: lb.ip }];
   if (addressOf(ing) === JSON.stringify(address)) return;
   await updateObject(deps, scope, name, (o) => ({ ...o, status: { loadBalancer: { ingress: address } } }), {
