@@ -4,6 +4,7 @@ import { deleteObject } from './delete.js';
 import { INGRESS, INGRESS_CLASS } from './ingress-kinds.js';
 import {
   INGRESS_FINALIZER,
+  listenPorts,
   pathPatterns,
   syncIngressLoadBalancer,
   type IngressLoadBalancerPort,
@@ -26,6 +27,14 @@ describe('the ALB ingress controller', () => {
     assert.deepEqual(pathPatterns('/api/', 'Prefix'), ['/api', '/api/*']);
     assert.deepEqual(pathPatterns('/exact', 'Exact'), ['/exact']);
     assert.deepEqual(pathPatterns('/img/*.png', 'ImplementationSpecific'), ['/img/*.png']);
+  });
+
+  it('reads the listen-ports annotation: HTTP ports, HTTPS refused as not implemented', () => {
+    assert.deepEqual(listenPorts(undefined), [80]);
+    assert.deepEqual(listenPorts('[{"HTTP": 80}, {"HTTP": 8080}]'), [80, 8080]);
+    assert.throws(() => listenPorts('[{"HTTPS": 443}]'), /HTTPS listeners are not implemented in berth yet/);
+    assert.throws(() => listenPorts('[{"HTTP": 70000}]'), /invalid entry/);
+    assert.throws(() => listenPorts('not json'), /failed to parse listen-ports annotation/);
   });
 
   it('serves Ingresses of its class only: a load balancer of their rules and ready endpoints, then its removal', async () => {

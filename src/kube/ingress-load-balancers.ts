@@ -31,6 +31,8 @@ export interface WantedIngressLoadBalancer {
   namespace: string;
   name: string;
   internal: boolean;
+  /** The HTTP ports it listens on (the listen-ports annotation; 80 by default). */
+  ports: number[];
   healthCheckPath: string;
   successCodes: string;
   backends: IngressBackendTargets[];
@@ -115,12 +117,41 @@ function wantedOf(deps: KubeDeps, cluster: string, ing: KubeObject): WantedIngre
     name: meta.name ?? '',
     // The AWS Load Balancer Controller's default scheme is internal.
     internal: annotations['alb.ingress.kubernetes.io/scheme'] !== 'internet-facing',
+    ports: listenPorts(annotations['alb.ingress.kubernetes.io/listen-ports']),
     healthCheckPath: annotations['alb.ingress.kubernetes.io/healthcheck-path'] ?? '/',
     successCodes: annotations['alb.ingress.kubernetes.io/success-codes'] ?? '200',
     backends: [...backends.values()],
     rules,
     ...(defaultBackend ? { defaultBackend } : {}),
   };
+}
+
+/**
+ * The listen-ports annotation (`[{"HTTP": 80}, {"HTTP": 8080}]`): its HTTP ports. HTTPS (a
+ * certificate's listener) is not implemented: such an entry, or a malformed annotation, is an
+ * error the controller reports on the Ingress.
+ */
+export function listenPorts(annotation: string | undefined): number[] {
+  if (annotation === undefined) return [80];
+  let v: unknown;
+  try {
+    v = JSON.parse(annotation);
+  } catch {
+    throw new Error(`failed to parse listen-ports annotation: ${annotation.slice(0, 200)}`);
+  }
+  if (!Array.isArray(v) || !v.length) throw new Error('listen-ports annotation must be a non-empty list');
+  const ports: number[] = [];
+  for (const entry of v) {
+    const keys = entry && typeof entry === 'object' ? Object.keys(entry as object) : [];
+    const protocol = keys[0];
+    const port = protocol ? (entry as Record<string, unknown>)[protocol] : undefined;
+    if (keys.length !== 1 || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+      throw new Error(`listen-ports annotation: invalid entry ${JSON.stringify(entry).slice(0, 100)}`);
+    if (protocol !== 'HTTP')
+      throw new Error(`listen-ports annotation: ${protocol} listeners are not implemented in berth yet`);
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
 }
 
 const addressOf = (o: KubeObject) =>

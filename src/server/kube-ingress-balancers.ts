@@ -4,6 +4,7 @@ import {
   createLoadBalancer,
   createRule,
   createTargetGroup,
+  deleteListener,
   deleteLoadBalancer,
   deleteRule,
   deleteTargetGroup,
@@ -100,16 +101,7 @@ export function kubeIngressBalancers(deps: ElbDeps): IngressLoadBalancerPort {
               FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain' },
             } as ElbAction,
           ];
-      let listener = describeListeners(deps, { LoadBalancerArn: lb.arn }).find((l) => l.port === 80);
-      if (!listener)
-        listener = await createListener(
-          deps,
-          { LoadBalancerArn: lb.arn, Port: 80, Protocol: 'HTTP', DefaultActions: fallback },
-          portFree,
-        );
-      else if (JSON.stringify(listener.defaultActions) !== JSON.stringify(fallback))
-        await modifyListener(deps, listener.arn, { DefaultActions: fallback }, portFree);
-      // The rules: rewritten whole when they differ from what the Ingress says (in its order).
+      // The rules, the same on every port: rewritten whole where they differ from the Ingress's (in its order).
       const wanted = want.rules.map((r, i) => ({
         priority: i + 1,
         conditions: [
@@ -118,10 +110,21 @@ export function kubeIngressBalancers(deps: ElbDeps): IngressLoadBalancerPort {
         ] as ElbCondition[],
         actions: forward(r.backend),
       }));
-      const have = describeRules(deps, { ListenerArn: listener.arn }).filter((r) => r.priority !== 'default');
       const shape = (rs: { priority: number | 'default'; conditions: ElbCondition[]; actions: ElbAction[] }[]) =>
         JSON.stringify(rs.map((r) => [r.priority, r.conditions, r.actions.map((a) => a.TargetGroupArn)]));
-      if (shape(have) !== shape(wanted)) {
+      const listeners = describeListeners(deps, { LoadBalancerArn: lb.arn });
+      for (const port of want.ports) {
+        let listener = listeners.find((l) => l.port === port);
+        if (!listener)
+          listener = await createListener(
+            deps,
+            { LoadBalancerArn: lb.arn, Port: port, Protocol: 'HTTP', DefaultActions: fallback },
+            portFree,
+          );
+        else if (JSON.stringify(listener.defaultActions) !== JSON.stringify(fallback))
+          await modifyListener(deps, listener.arn, { DefaultActions: fallback }, portFree);
+        const have = describeRules(deps, { ListenerArn: listener.arn }).filter((r) => r.priority !== 'default');
+        if (shape(have) === shape(wanted)) continue;
         for (const r of have) await deleteRule(deps, r.arn);
         for (const r of wanted)
           await createRule(deps, {
@@ -131,6 +134,8 @@ export function kubeIngressBalancers(deps: ElbDeps): IngressLoadBalancerPort {
             Actions: r.actions,
           });
       }
+      // Ports the Ingress no longer listens on: their listeners go.
+      for (const l of listeners) if (!want.ports.includes(l.port)) await deleteListener(deps, l.arn);
       // Target groups of backends the Ingress no longer names go.
       for (const tg of ingressTargetGroups(deps, want.uid))
         if (![...groups.values()].some((g) => g.arn === tg.arn)) await deleteTargetGroup(deps, tg.arn);

@@ -59,7 +59,13 @@ describe('Kubernetes Ingresses on berth’s ELB', () => {
       {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
-        metadata: { name: 'shop', annotations: { 'alb.ingress.kubernetes.io/scheme': 'internet-facing' } },
+        metadata: {
+          name: 'shop',
+          annotations: {
+            'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+            'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTP": 8080}]',
+          },
+        },
         spec: {
           ingressClassName: 'alb',
           defaultBackend: { service: { name: 'green', port: { name: 'web' } } },
@@ -96,9 +102,9 @@ describe('Kubernetes Ingresses on berth’s ELB', () => {
         (v) => v === '1',
       );
     // fetch cannot send a Host header of its own: node:http can.
-    const get = (path: string, host: string) =>
+    const get = (path: string, host: string, port = 80) =>
       new Promise<string>((resolve) => {
-        const req = request({ host: ip, port: 80, path, headers: { host }, timeout: 3000 }, (res) => {
+        const req = request({ host: ip, port, path, headers: { host }, timeout: 3000 }, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
           res.on('end', () => resolve(`${res.statusCode ?? 0} ${body.trim()}`));
@@ -122,13 +128,16 @@ describe('Kubernetes Ingresses on berth’s ELB', () => {
     assert.match(seen[0] ?? '', /^200 blue blue-/);
     assert.match(seen[1] ?? '', /^200 green green-/);
     assert.match(seen[2] ?? '', /^404/);
+    // The second port of the listen-ports annotation routes alike.
+    assert.match(await get('/blue/', 'shop.example', 8080), /^200 blue blue-/);
     // ELB's API shows the load balancer, its rule and its target groups' targets: the pods.
     const aws = async (args: string[]) => JSON.parse((await awsCli(fx.berth.endpoint, args)).stdout || '{}');
     const lb = (await aws(['elbv2', 'describe-load-balancers', '--names', hostname.split('-').slice(0, 4).join('-')]))
       .LoadBalancers[0];
     assert.deepEqual([lb.Type, lb.Scheme], ['application', 'internet-facing']);
-    const listener = (await aws(['elbv2', 'describe-listeners', '--load-balancer-arn', lb.LoadBalancerArn]))
-      .Listeners[0];
+    const listeners = (await aws(['elbv2', 'describe-listeners', '--load-balancer-arn', lb.LoadBalancerArn])).Listeners;
+    assert.deepEqual(listeners.map((l: { Port: number }) => l.Port).sort(), [80, 8080]);
+    const listener = listeners.find((l: { Port: number }) => l.Port === 80);
     const rules = (await aws(['elbv2', 'describe-rules', '--listener-arn', listener.ListenerArn])).Rules;
     assert.deepEqual(
       rules
