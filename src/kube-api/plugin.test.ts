@@ -162,6 +162,31 @@ describe('the Kubernetes API over HTTP', () => {
     assert.equal(row.object.kind, 'PartialObjectMetadata');
     const ns = await call('GET', '/api/v1/namespaces/default', undefined, { accept });
     assert.deepEqual(ns.json.rows[0].cells.slice(0, 2), ['default', 'Active']);
+    // A Job's status as the API server's printer words it: a suspended one says so.
+    const job = (name: string, suspend: boolean) => ({
+      metadata: { name },
+      spec: {
+        suspend,
+        completions: 2,
+        template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'x' }] } },
+      },
+    });
+    await call('POST', '/apis/batch/v1/namespaces/default/jobs', job('held', true));
+    await call(
+      'PATCH',
+      '/apis/batch/v1/namespaces/default/jobs/held/status',
+      { status: { conditions: [{ type: 'Suspended', status: 'True' }] } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
+    await call('POST', '/apis/batch/v1/namespaces/default/jobs', job('going', false));
+    const jobs = await call('GET', '/apis/batch/v1/namespaces/default/jobs', undefined, { accept });
+    assert.deepEqual(
+      jobs.json.rows.map((r: { cells: unknown[] }) => r.cells.slice(0, 3)),
+      [
+        ['going', 'Running', '0/2'],
+        ['held', 'Suspended', '0/2'],
+      ],
+    );
   });
 
   it('evicts a pod: 201 with a Status, the pod deleted; 404 for a pod that is not there', async () => {

@@ -66,11 +66,14 @@ APPS_COLUMNS.Job = [
     name: 'Status',
     type: 'string',
     description: 'Status of the job.',
+    // As the API server's printer decides it, in this order.
     cell: (o) => {
-      const done = (jobStatus(o).conditions ?? []).find(
-        (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
-      );
-      return done?.type ?? 'Running';
+      const has = (type: string) => (jobStatus(o).conditions ?? []).some((c) => c.type === type && c.status === 'True');
+      if (has('Complete')) return 'Complete';
+      if (has('Failed')) return 'Failed';
+      if ((o['metadata'] as { deletionTimestamp?: string } | undefined)?.deletionTimestamp) return 'Terminating';
+      for (const t of ['Suspended', 'FailureTarget', 'SuccessCriteriaMet']) if (has(t)) return t;
+      return 'Running';
     },
   },
   {
