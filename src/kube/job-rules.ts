@@ -1,7 +1,7 @@
 import type { KubeObject } from './meta.js';
 import { metaOf } from './meta.js';
-import { isDomainPrefixedPath, notImplemented, type Cause } from './names.js';
-import type { LabelSelectorSpec } from './label-selector.js';
+import { isDomainPrefixedPath, type Cause } from './names.js';
+import { selectorCauses, type LabelSelectorSpec } from './label-selector.js';
 import { defaultPod, podCauses } from './pod-rules.js';
 import { failurePolicyCauses } from './job-failure-policy.js';
 import { successPolicyCauses } from './job-success-policy.js';
@@ -91,7 +91,13 @@ export function jobCauses(o: KubeObject): Cause[] {
         message: `Invalid value: ${JSON.stringify(s.managedBy)}: must be a domain-prefixed path (such as "acme.io/foo")`,
       });
   }
-  if (s.manualSelector) causes.push(notImplemented('spec.manualSelector', 'manualSelector'));
+  // With manualSelector the selector is the writer's (none is made from the Job's uid): it must be there and match.
+  if (s.manualSelector) {
+    const given =
+      s.selector && (Object.keys(s.selector.matchLabels ?? {}).length || s.selector.matchExpressions?.length);
+    if (!given) causes.push({ field: 'spec.selector', message: 'Required value' });
+    else causes.push(...selectorCauses(s.selector, s.template?.metadata?.labels));
+  }
   if (s.template?.spec)
     causes.push(
       ...podCauses({ spec: s.template.spec }).map((c) => ({ field: `spec.template.${c.field}`, message: c.message })),

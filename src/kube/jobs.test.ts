@@ -183,4 +183,28 @@ describe('Kubernetes Jobs', () => {
     await syncJob(deps, 'c', ns, 'slow');
     assert.equal(live(), 1);
   });
+
+  it('runs a Job with a selector of its own (manualSelector), refused without one or when its labels do not match', async () => {
+    const deps = await testKube();
+    const manual = (name: string, selector: object | undefined, labels: Record<string, string>) => ({
+      ...job(name, { manualSelector: true, ...(selector ? { selector } : {}) }),
+      spec: {
+        manualSelector: true,
+        ...(selector ? { selector } : {}),
+        template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'i' }] } },
+      },
+    });
+    await createObject(deps, jobScope, manual('mine', { matchLabels: { batch: 'b1' } }, { batch: 'b1' }));
+    await syncJob(deps, 'c', ns, 'mine');
+    const [pod] = pods(deps) as [KubeObject];
+    assert.deepEqual(metaOf(pod).labels, { batch: 'b1' });
+    await assert.rejects(
+      createObject(deps, jobScope, manual('none', undefined, { batch: 'b1' })),
+      /spec\.selector: Required value/,
+    );
+    await assert.rejects(
+      createObject(deps, jobScope, manual('odd', { matchLabels: { batch: 'b2' } }, { batch: 'b1' })),
+      /`selector` does not match template `labels`/,
+    );
+  });
 });
