@@ -201,6 +201,36 @@ describe('[sig-apps] Job conformance', () => {
     assert.deepEqual([j.status.active ?? 0, j.status.ready, j.status.terminating], [0, 0, 0]);
   });
 
+  it('Job with successPolicy should succeeded when all indexes succeeded', async () => {
+    const spec = {
+      parallelism: 2,
+      completions: 2,
+      completionMode: 'Indexed',
+      successPolicy: { rules: [{ succeededCount: 2 }] },
+    };
+    await api.ok('POST', path, job('all-succeeded', spec));
+    await kubelet(api, 'all-succeeded', () => 'Succeeded', finished('all-succeeded', 'Complete'));
+    const j = await get('all-succeeded');
+    assert.equal(condition(j, 'SuccessCriteriaMet')?.reason, 'SuccessPolicy');
+    assert.equal(condition(j, 'Complete')?.reason, 'SuccessPolicy');
+    assert.deepEqual([j.status.active ?? 0, j.status.ready, j.status.terminating, j.status.failed ?? 0], [0, 0, 0, 0]);
+  });
+
+  it('Job with successPolicy succeededCount rule should succeeded even when some indexes remain pending', async () => {
+    const spec = {
+      parallelism: 2,
+      completions: 5,
+      completionMode: 'Indexed',
+      successPolicy: { rules: [{ succeededCount: 1 }] },
+    };
+    await api.ok('POST', path, job('count-policy', { ...spec, backoffLimit: 2147483647 }));
+    await kubelet(api, 'count-policy', (i) => (i % 2 ? 'Failed' : 'Succeeded'), finished('count-policy', 'Complete'));
+    const j = await get('count-policy');
+    assert.equal(condition(j, 'Complete')?.reason, 'SuccessPolicy');
+    assert.equal(j.status.completedIndexes, '0');
+    assert.deepEqual([j.status.active ?? 0, j.status.ready, j.status.terminating], [0, 0, 0]);
+  });
+
   it('Job should allow to use the pod failure policy on exit code to fail the job early', async () => {
     const podFailurePolicy = { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [1] } }] };
     await api.ok('POST', path, job('fail-early', { parallelism: 2, completions: 4, podFailurePolicy }));
