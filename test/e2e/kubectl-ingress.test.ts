@@ -19,16 +19,17 @@ describe('kubectl with Ingresses', () => {
     const cls = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'IngressClass',
-      metadata: { name: 'alb', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
-      spec: { controller: 'ingress.k8s.aws/alb' },
+      metadata: { name: 'external', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      // A controller berth does not run: the Ingress is only kept (no load balancer on this host).
+      spec: { controller: 'example.com/ingress-controller' },
     };
     assert.match(
       await k.ok(['apply', '-f', '-'], JSON.stringify(cls)),
-      /ingressclass\.networking\.k8s\.io\/alb created/,
+      /ingressclass\.networking\.k8s\.io\/external created/,
     );
     assert.match(
       await k.ok(['get', 'ingressclass']),
-      /^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nalb\s+ingress\.k8s\.aws\/alb\s+<none>\s+\d+s\n$/,
+      /^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nexternal\s+example\.com\/ingress-controller\s+<none>\s+\d+s\n$/,
     );
     assert.match(
       await k.ok([
@@ -42,7 +43,7 @@ describe('kubectl with Ingresses', () => {
     );
     assert.match(
       await k.ok(['get', 'ingress']),
-      /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nshop\s+alb\s+shop\.example,\*\.example\.com\s+80, 443\s+\d+s\n$/,
+      /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE\nshop\s+external\s+shop\.example,\*\.example\.com\s+80, 443\s+\d+s\n$/,
     );
     assert.equal(
       await k.ok([
@@ -55,7 +56,7 @@ describe('kubectl with Ingresses', () => {
       'Prefix 8080',
     );
     const described = await k.ok(['describe', 'ingress', 'shop']);
-    assert.match(described, /Ingress Class:\s+alb/);
+    assert.match(described, /Ingress Class:\s+external/);
     assert.match(described, /cert terminates \*\.example\.com/);
     assert.match(described, /\/api\s+api:8080 \(<error: services "api" not found>\)/);
     const bad = await k.kubectl(['create', 'ingress', 'bad', '--rule=10.0.0.1/=web:80']);
@@ -67,7 +68,7 @@ describe('kubectl with Ingresses', () => {
     const immutable = await k.kubectl([
       'patch',
       'ingressclass',
-      'alb',
+      'external',
       '-p',
       '{"spec":{"controller":"example.com/other"}}',
     ]);
