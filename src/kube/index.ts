@@ -33,6 +33,7 @@ export { startServiceControllers } from './endpoints.js';
 export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
 export { VolumeRemovals } from './volume-removals.js';
 export {
+  ensureIngressClass,
   startIngressController,
   type IngressLoadBalancerPort,
   type WantedIngressLoadBalancer,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { deleteObject } from './delete.js';
 import { INGRESS, INGRESS_CLASS } from './ingress-kinds.js';
 import {
+  ensureIngressClass,
   INGRESS_FINALIZER,
   listenPorts,
   pathPatterns,
@@ -35,6 +36,15 @@ describe('the ALB ingress controller', () => {
     assert.throws(() => listenPorts('[{"HTTPS": 443}]'), /HTTPS listeners are not implemented in berth yet/);
     assert.throws(() => listenPorts('[{"HTTP": 70000}]'), /invalid entry/);
     assert.throws(() => listenPorts('not json'), /failed to parse listen-ports annotation/);
+  });
+
+  it('makes the alb IngressClass once, not the default one', async () => {
+    const deps = await testKube();
+    await ensureIngressClass(deps, 'c');
+    await ensureIngressClass(deps, 'c');
+    const alb = getObject(deps, { cluster: 'c', kind: INGRESS_CLASS }, 'alb');
+    assert.equal((alb['spec'] as { controller: string }).controller, 'ingress.k8s.aws/alb');
+    assert.equal(metaOf(alb).annotations?.['ingressclass.kubernetes.io/is-default-class'], undefined);
   });
 
   it('serves Ingresses of its class only: a load balancer of their rules and ready endpoints, then its removal', async () => {

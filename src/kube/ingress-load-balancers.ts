@@ -4,7 +4,7 @@ import type { KubeDeps } from './deps.js';
 import { recordEvent } from './events.js';
 import { INGRESS, INGRESS_CLASS, ingressSpecOf, type IngressSpec } from './ingress-kinds.js';
 import { changedObject, kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
-import { updateObject } from './objects.js';
+import { createUnlessExists, updateObject } from './objects.js';
 import { ENDPOINTS, SERVICE } from './service-kinds.js';
 import { serviceSpecOf } from './service-rules.js';
 
@@ -44,6 +44,21 @@ export interface WantedIngressLoadBalancer {
 export interface IngressLoadBalancerPort {
   ensureIngress(want: WantedIngressLoadBalancer): Promise<{ hostname: string; ip: string }>;
   removeIngress(uid: string): Promise<void>;
+}
+
+/**
+ * The `alb` IngressClass, made at start when missing, as the AWS Load Balancer Controller's
+ * chart makes it (not the default class: an Ingress names it, or a default the user marks).
+ */
+export async function ensureIngressClass(deps: KubeDeps, cluster: string): Promise<void> {
+  const scope = { cluster, kind: INGRESS_CLASS };
+  if (deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, 'alb')))) return;
+  await createUnlessExists(deps, scope, {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: 'alb', labels: { 'app.kubernetes.io/name': 'aws-load-balancer-controller' } },
+    spec: { controller: ALB_CONTROLLER },
+  });
 }
 
 type Backend = NonNullable<IngressSpec['defaultBackend']>;

@@ -5,6 +5,7 @@ import {
   ensureClusterDns,
   ensurePriorityClasses,
   ensureStorageClass,
+  ensureIngressClass,
   ensureSystemNamespaces,
   KUBE_CLUSTER,
   type LoadBalancerPort,
@@ -45,6 +46,7 @@ export async function startKubernetes(
   await ensureSystemNamespaces(deps, KUBE_CLUSTER);
   await ensureClusterDns(deps, KUBE_CLUSTER);
   await ensureStorageClass(deps, KUBE_CLUSTER);
+  await ensureIngressClass(deps, KUBE_CLUSTER);
   await ensurePriorityClasses(deps, KUBE_CLUSTER);
   await ensureApiService(deps, KUBE_CLUSTER, o.apiAddress);
   await ensureBootstrapRbac(deps, KUBE_CLUSTER);

@@ -16,6 +16,7 @@ describe('kubectl with Ingresses', () => {
   after(async () => berth?.dispose());
 
   it('creates ingresses with the default class, lists and describes them, and refuses bad ones', async () => {
+    // The AWS Load Balancer Controller's class is there from the start (not the default).
     const cls = {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'IngressClass',
@@ -29,7 +30,7 @@ describe('kubectl with Ingresses', () => {
     );
     assert.match(
       await k.ok(['get', 'ingressclass']),
-      /^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nexternal\s+example\.com\/ingress-controller\s+<none>\s+\d+s\n$/,
+      /^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nalb\s+ingress\.k8s\.aws\/alb\s+<none>\s+\d+s\nexternal\s+example\.com\/ingress-controller\s+<none>\s+\d+s\n$/,
     );
     assert.match(
       await k.ok([
