@@ -6,6 +6,7 @@ import { INGRESS, INGRESS_CLASS, ingressSpecOf, type IngressSpec } from './ingre
 import { changedObject, kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createUnlessExists, updateObject } from './objects.js';
 import { ENDPOINTS, SERVICE } from './service-kinds.js';
+import { ingressOf } from './service-load-balancers.js';
 import { serviceSpecOf } from './service-rules.js';
 
 /**
@@ -169,9 +170,6 @@ export function listenPorts(annotation: string | undefined): number[] {
   return ports;
 }
 
-const addressOf = (o: KubeObject) =>
-  JSON.stringify(((o['status'] ?? {}) as { loadBalancer?: { ingress?: unknown } }).loadBalancer?.ingress ?? []);
-
 export async function syncIngressLoadBalancer(
   deps: KubeDeps,
   cluster: string,
@@ -216,7 +214,7 @@ export async function syncIngressLoadBalancer(
     throw e;
   }
   const address = [{ hostname: lb.hostname, ip: lb.ip }];
-  if (addressOf(ing) === JSON.stringify(address)) return;
+  if (ingressOf(ing) === JSON.stringify(address)) return;
   await updateObject(deps, scope, name, (o) => ({ ...o, status: { loadBalancer: { ingress: address } } }), {
     statusOnly: true,
   });

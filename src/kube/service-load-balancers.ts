@@ -56,7 +56,8 @@ function listenersOf(svc: KubeObject, endpoints: KubeObject | undefined): Wanted
     }));
 }
 
-const ingressOf = (o: KubeObject) =>
+/** A Service's or Ingress's `status.loadBalancer.ingress`, as JSON (to compare with what is wanted). */
+export const ingressOf = (o: KubeObject) =>
   JSON.stringify(((o['status'] ?? {}) as { loadBalancer?: { ingress?: unknown } }).loadBalancer?.ingress ?? []);
 
 /** One Service's pass: its load balancer made, kept in step or removed, and its status and finalizer to match. */
