@@ -12,12 +12,16 @@ export interface ListenerCertificate {
   certificate: string;
   chain?: string;
   privateKey: string;
+  /** The names it is for (its domain and alternative names), which SNI picks it by. */
+  names?: string[];
 }
 
 /** The certificates HTTPS listeners may name (ACM's imported ones). */
 export interface CertificateSource {
   /** The certificate for an ARN with its private key; undefined for none. */
   pem(arn: string): ListenerCertificate | undefined;
+  /** The ARNs of the certificates whose names cover a host name (for controllers that discover them). */
+  covering?(host: string): string[];
 }
 
 export interface ElbDeps {

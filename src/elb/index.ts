@@ -4,6 +4,7 @@ export { DEFAULT_VPC } from './target-groups.js';
 export * from './load-balancers.js';
 export * from './target-groups.js';
 export * from './listeners.js';
+export * from './listener-certificates.js';
 export * from './rules.js';
 export * from './targets.js';
 export * from './tags-ops.js';

@@ -159,7 +159,11 @@ export async function deleteListener(deps: ElbDeps, arn: string): Promise<void> 
 export function loadBalancersUsingCertificate(deps: ElbDeps, certificateArn: string): string[] {
   const lbs = deps.store
     .read((tx) => tx.list(listeners))
-    .filter((e) => e.value.certificates.some((c) => c.CertificateArn === certificateArn))
+    .filter(
+      (e) =>
+        e.value.certificates.some((c) => c.CertificateArn === certificateArn) ||
+        (e.value.sniCertificates ?? []).includes(certificateArn),
+    )
     .map((e) => e.value.loadBalancerArn);
   return [...new Set(lbs)];
 }

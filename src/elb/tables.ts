@@ -91,7 +91,10 @@ export interface ListenerRecord {
   port: number;
   protocol: string;
   defaultActions: ElbAction[];
+  /** The default certificate (HTTPS). */
   certificates: { CertificateArn?: string }[];
+  /** The certificate list (AddListenerCertificates): served to clients that ask for their names by SNI. */
+  sniCertificates?: string[];
   sslPolicy?: string;
   tags: ElbTag[];
 }

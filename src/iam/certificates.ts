@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { conflict, invalidParameter, notFound, uuid } from '../kernel/index.js';
+import { certificateNameCovers, conflict, invalidParameter, notFound, uuid } from '../kernel/index.js';
 import { defineTable } from '../store/index.js';
 import { now, type IamDeps } from './deps.js';
 
@@ -29,6 +29,8 @@ export interface ServedCertificate {
   certificate: string;
   chain?: string;
   privateKey: string;
+  /** Its domain and alternative names. */
+  names: string[];
 }
 
 const bad = (message: string, field: string) => invalidParameter(message, { field });
@@ -137,6 +139,18 @@ export async function deleteCertificate(deps: IamDeps, arn: string, inUse: (arn:
   await deps.store.transact((tx) => tx.delete(certificates, arn));
 }
 
+/**
+ * The certificates for a host name (what the AWS Load Balancer Controller discovers an Ingress's
+ * by): those not expired whose domain or alternative names cover it.
+ */
+export function certificatesFor(deps: IamDeps, host: string): string[] {
+  const at = now(deps);
+  return listCertificates(deps)
+    .filter((c) => c.notAfter > at && c.notBefore <= at)
+    .filter((c) => [c.domainName, ...c.subjectAlternativeNames].some((n) => certificateNameCovers(n, host)))
+    .map((c) => c.arn);
+}
+
 /** What a listener serves for a certificate ARN, its key opened; undefined for none. */
 export function servedCertificate(deps: IamDeps, arn: string): ServedCertificate | undefined {
   const c = deps.store.read((tx) => tx.get(certificates, arn)?.value);
@@ -145,5 +159,6 @@ export function servedCertificate(deps: IamDeps, arn: string): ServedCertificate
     certificate: c.certificate,
     ...(c.chain ? { chain: c.chain } : {}),
     privateKey: deps.sealer.open(c.sealedKey, c.arn),
+    names: [...new Set([c.domainName, ...c.subjectAlternativeNames])],
   };
 }

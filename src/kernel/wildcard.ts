@@ -40,3 +40,15 @@ export function compileWildcard(pattern: string, opts: { questionMark?: boolean 
     return true;
   };
 }
+
+/**
+ * Whether a TLS certificate's name covers a host name (RFC 6125): the same name in any case, or
+ * a `*.` wildcard standing for exactly one leftmost label.
+ */
+export function certificateNameCovers(name: string, host: string): boolean {
+  const n = name.toLowerCase();
+  const h = host.toLowerCase();
+  if (!n.startsWith('*.')) return n === h;
+  const dot = h.indexOf('.');
+  return dot > 0 && h.slice(dot + 1) === n.slice(2);
+}

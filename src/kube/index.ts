@@ -34,10 +34,12 @@ export { ensureClusterDns, ServiceRoutesView } from './service-routes.js';
 export { VolumeRemovals } from './volume-removals.js';
 export {
   ensureIngressClass,
+  IngressModelError,
   startIngressController,
   type IngressLoadBalancerPort,
   type WantedIngressLoadBalancer,
 } from './ingress-load-balancers.js';
+export type { IngressListener, IngressSettings } from './ingress-annotations.js';
 export { PodUsage, metricsRead } from './pod-usage.js';
 export { startHpaController } from './hpa.js';
 export { ensureStorageClass, LOCAL_PATH_CLASS } from './volume-binder.js';

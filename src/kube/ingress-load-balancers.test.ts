@@ -5,8 +5,6 @@ import { INGRESS, INGRESS_CLASS } from './ingress-kinds.js';
 import {
   ensureIngressClass,
   INGRESS_FINALIZER,
-  listenPorts,
-  pathPatterns,
   syncIngressLoadBalancer,
   type IngressLoadBalancerPort,
   type WantedIngressLoadBalancer,
@@ -22,22 +20,6 @@ const at = { cluster: 'c', kind: INGRESS, namespace: 'default' };
 const web = { service: { name: 'web', port: { name: 'http' } } };
 
 describe('the ALB ingress controller', () => {
-  it('writes Ingress paths as the AWS Load Balancer Controller writes ELB path patterns', () => {
-    assert.deepEqual(pathPatterns('/', 'Prefix'), ['/*']);
-    assert.deepEqual(pathPatterns('/api', 'Prefix'), ['/api', '/api/*']);
-    assert.deepEqual(pathPatterns('/api/', 'Prefix'), ['/api', '/api/*']);
-    assert.deepEqual(pathPatterns('/exact', 'Exact'), ['/exact']);
-    assert.deepEqual(pathPatterns('/img/*.png', 'ImplementationSpecific'), ['/img/*.png']);
-  });
-
-  it('reads the listen-ports annotation: HTTP ports, HTTPS refused as not implemented', () => {
-    assert.deepEqual(listenPorts(undefined), [80]);
-    assert.deepEqual(listenPorts('[{"HTTP": 80}, {"HTTP": 8080}]'), [80, 8080]);
-    assert.throws(() => listenPorts('[{"HTTPS": 443}]'), /HTTPS listeners are not implemented in berth yet/);
-    assert.throws(() => listenPorts('[{"HTTP": 70000}]'), /invalid entry/);
-    assert.throws(() => listenPorts('not json'), /failed to parse listen-ports annotation/);
-  });
-
   it('makes the alb IngressClass once, not the default one', async () => {
     const deps = await testKube();
     await ensureIngressClass(deps, 'c');
@@ -98,7 +80,9 @@ describe('the ALB ingress controller', () => {
     await syncIngressLoadBalancer(deps, 'c', port, 'default', 'shop');
     assert.deepEqual(wants[0]?.rules, [{ host: 'a.example', paths: ['/api', '/api/*'], backend: 'web:http' }]);
     assert.deepEqual(wants[0]?.backends, [{ key: 'web:http', targets: [{ ip: '10.0.0.5', port: 8080 }] }]);
-    assert.equal(wants[0]?.internal, true, 'the controller’s default scheme');
+    assert.equal(wants[0]?.settings.internal, true, 'the controller’s default scheme');
+    assert.deepEqual(wants[0]?.settings.listeners, [{ protocol: 'HTTP', port: 80 }]);
+    assert.deepEqual(wants[0]?.hosts, ['a.example']);
     const shop = getObject(deps, at, 'shop');
     assert.deepEqual(metaOf(shop).finalizers, [INGRESS_FINALIZER]);
     assert.deepEqual((shop['status'] as { loadBalancer: unknown }).loadBalancer, {

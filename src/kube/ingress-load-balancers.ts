@@ -2,6 +2,7 @@ import type { Logger } from '../kernel/index.js';
 import { startControllerLoop } from './controller-loop.js';
 import type { KubeDeps } from './deps.js';
 import { recordEvent } from './events.js';
+import { certificateHosts, ingressSettings, pathPatterns, type IngressSettings } from './ingress-annotations.js';
 import { INGRESS, INGRESS_CLASS, ingressSpecOf, type IngressSpec } from './ingress-kinds.js';
 import { changedObject, kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { createUnlessExists, updateObject } from './objects.js';
@@ -12,9 +13,9 @@ import { serviceSpecOf } from './service-rules.js';
 /**
  * The AWS Load Balancer Controller's part for Ingresses of its class (controller
  * `ingress.k8s.aws/alb`, or the `kubernetes.io/ingress.class: alb` annotation): one application
- * load balancer per Ingress, an HTTP listener on port 80 whose rules are the Ingress's hosts and
- * paths in order, each forwarding to an `ip` target group of its Service's ready endpoints; the
- * default backend (or a 404) otherwise. The DNS name goes to `status.loadBalancer.ingress`; the
+ * load balancer per Ingress, its listeners (HTTP 80 by default; HTTPS with ACM certificates named
+ * or discovered by host) each with rules of the Ingress's hosts and paths in order, forwarding to
+ * an `ip` target group of its Service's ready endpoints; the default backend (or a 404) otherwise. The DNS name goes to `status.loadBalancer.ingress`; the
  * controller's finalizer keeps the Ingress until the load balancer is gone. berth's ELB makes it
  * through IngressLoadBalancerPort.
  */
@@ -31,16 +32,18 @@ export interface WantedIngressLoadBalancer {
   cluster: string;
   namespace: string;
   name: string;
-  internal: boolean;
-  /** The HTTP ports it listens on (the listen-ports annotation; 80 by default). */
-  ports: number[];
-  healthCheckPath: string;
-  successCodes: string;
+  /** The annotations' settings: scheme, listeners, certificates, SSL policy and redirect, health checks. */
+  settings: IngressSettings;
+  /** The host names HTTPS listeners' certificates are discovered by (without certificate-arn). */
+  hosts: string[];
   backends: IngressBackendTargets[];
   /** In order: the first that matches a request takes it. */
   rules: { host?: string; paths: string[]; backend: string }[];
   defaultBackend?: string;
 }
+
+/** What the Ingress asks for cannot be built (a certificate not found, say): FailedBuildModel. */
+export class IngressModelError extends Error {}
 
 export interface IngressLoadBalancerPort {
   ensureIngress(want: WantedIngressLoadBalancer): Promise<{ hostname: string; ip: string }>;
@@ -65,14 +68,6 @@ export async function ensureIngressClass(deps: KubeDeps, cluster: string): Promi
 type Backend = NonNullable<IngressSpec['defaultBackend']>;
 const keyOfBackend = (b: Backend) =>
   b.service ? `${b.service.name}:${b.service.port.number ?? b.service.port.name ?? ''}` : undefined;
-
-/** An Ingress path as ELB path patterns, as the AWS Load Balancer Controller writes them. */
-export function pathPatterns(path: string | undefined, pathType: string | undefined): string[] {
-  const p = path || '/';
-  if (pathType === 'Exact' || pathType === 'ImplementationSpecific') return [p];
-  if (p === '/') return ['/*'];
-  return p.endsWith('/') ? [p.slice(0, -1), `${p}*`] : [p, `${p}/*`];
-}
 
 /** A backend's ready targets: its Service's port (by number or name), the endpoints' addresses on it. */
 function targetsOf(deps: KubeDeps, cluster: string, ns: string, b: Backend): IngressBackendTargets['targets'] {
@@ -111,7 +106,6 @@ function wantedOf(deps: KubeDeps, cluster: string, ing: KubeObject): WantedIngre
   const meta = metaOf(ing);
   const ns = meta.namespace ?? '';
   const spec = ingressSpecOf(ing);
-  const annotations = meta.annotations ?? {};
   const backends = new Map<string, IngressBackendTargets>();
   const use = (b: Backend) => {
     const key = keyOfBackend(b);
@@ -131,43 +125,12 @@ function wantedOf(deps: KubeDeps, cluster: string, ing: KubeObject): WantedIngre
     cluster,
     namespace: ns,
     name: meta.name ?? '',
-    // The AWS Load Balancer Controller's default scheme is internal.
-    internal: annotations['alb.ingress.kubernetes.io/scheme'] !== 'internet-facing',
-    ports: listenPorts(annotations['alb.ingress.kubernetes.io/listen-ports']),
-    healthCheckPath: annotations['alb.ingress.kubernetes.io/healthcheck-path'] ?? '/',
-    successCodes: annotations['alb.ingress.kubernetes.io/success-codes'] ?? '200',
+    settings: ingressSettings(meta.annotations ?? {}, spec),
+    hosts: certificateHosts(spec),
     backends: [...backends.values()],
     rules,
     ...(defaultBackend ? { defaultBackend } : {}),
   };
-}
-
-/**
- * The listen-ports annotation (`[{"HTTP": 80}, {"HTTP": 8080}]`): its HTTP ports. HTTPS (a
- * certificate's listener) is not implemented: such an entry, or a malformed annotation, is an
- * error the controller reports on the Ingress.
- */
-export function listenPorts(annotation: string | undefined): number[] {
-  if (annotation === undefined) return [80];
-  let v: unknown;
-  try {
-    v = JSON.parse(annotation);
-  } catch {
-    throw new Error(`failed to parse listen-ports annotation: ${annotation.slice(0, 200)}`);
-  }
-  if (!Array.isArray(v) || !v.length) throw new Error('listen-ports annotation must be a non-empty list');
-  const ports: number[] = [];
-  for (const entry of v) {
-    const keys = entry && typeof entry === 'object' ? Object.keys(entry as object) : [];
-    const protocol = keys[0];
-    const port = protocol ? (entry as Record<string, unknown>)[protocol] : undefined;
-    if (keys.length !== 1 || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
-      throw new Error(`listen-ports annotation: invalid entry ${JSON.stringify(entry).slice(0, 100)}`);
-    if (protocol !== 'HTTP')
-      throw new Error(`listen-ports annotation: ${protocol} listeners are not implemented in berth yet`);
-    if (!ports.includes(port)) ports.push(port);
-  }
-  return ports;
 }
 
 export async function syncIngressLoadBalancer(
@@ -196,22 +159,25 @@ export async function syncIngressLoadBalancer(
       ...o,
       metadata: { ...metaOf(o), finalizers: [...(metaOf(o).finalizers ?? []), INGRESS_FINALIZER] },
     }));
+  // A malformed annotation, a certificate not found, or what ELB refuses is the Ingress's owner's
+  // to see, in the controller's words.
+  const failed = async (e: unknown, build: boolean) => {
+    const why = e instanceof Error ? e.message : String(e);
+    const [reason, what] = build ? ['FailedBuildModel', 'build'] : ['FailedDeployModel', 'deploy'];
+    await recordEvent(deps, cluster, ing, 'Warning', reason, `Failed ${what} model due to ${why}`, 'ingress');
+    return e;
+  };
+  let want: WantedIngressLoadBalancer;
+  try {
+    want = wantedOf(deps, cluster, ing);
+  } catch (e) {
+    throw await failed(e, true);
+  }
   let lb: { hostname: string; ip: string };
   try {
-    lb = await port.ensureIngress(wantedOf(deps, cluster, ing));
+    lb = await port.ensureIngress(want);
   } catch (e) {
-    // What ELB refused (an annotation's bad health check path, say) is the Ingress's owner's to see.
-    const why = e instanceof Error ? e.message : String(e);
-    await recordEvent(
-      deps,
-      cluster,
-      ing,
-      'Warning',
-      'FailedDeployModel',
-      `Failed deploy model due to ${why}`,
-      'ingress',
-    );
-    throw e;
+    throw await failed(e, e instanceof IngressModelError);
   }
   const address = [{ hostname: lb.hostname, ip: lb.ip }];
   if (ingressOf(ing) === JSON.stringify(address)) return;

@@ -22,7 +22,7 @@ import {
 } from '../control-plane/index.js';
 import { loadBalancersUsingCertificate, type ElbDeps } from '../elb/index.js';
 import { describeAlarms } from '../metrics/index.js';
-import { Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
+import { certificatesFor, Sealer, servedCertificate, type IamDeps } from '../iam/index.js';
 import { AWS_REGIONS } from '../kernel/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import { defineTable, type SharedStore } from '../store/index.js';
@@ -37,7 +37,13 @@ export function iamDepsOf(cp: ControlPlaneDeps): IamDeps {
 /** A region's load balancers over its control plane's store, with ACM's certificates for HTTPS. */
 export function elbDepsOf(cp: ControlPlaneDeps): ElbDeps {
   const iam = iamDepsOf(cp);
-  return { ...loadBalancerDeps(cp), certificates: { pem: (arn) => servedCertificate(iam, arn) } };
+  return {
+    ...loadBalancerDeps(cp),
+    certificates: {
+      pem: (arn) => servedCertificate(iam, arn),
+      covering: (host) => certificatesFor(iam, host),
+    },
+  };
 }
 
 /**

@@ -209,10 +209,13 @@ for (const engine of ['haproxy', 'node'] as const)
             `fileb://${join(pki, 'key.pem')}`,
           ])
         ).CertificateArn as string;
-        await listener(lb.LoadBalancerArn, 'HTTPS', 443, `Type=forward,TargetGroupArn=${webTg}`, [
-          '--certificates',
-          `CertificateArn=${cert}`,
-        ]);
+        const secureListener = await listener(
+          lb.LoadBalancerArn,
+          'HTTPS',
+          443,
+          `Type=forward,TargetGroupArn=${webTg}`,
+          ['--certificates', `CertificateArn=${cert}`],
+        );
         let secure = '';
         for (let i = 0; i < 50 && !secure; i++) {
           secure = await execFileP('curl', [
@@ -231,6 +234,104 @@ for (const engine of ['haproxy', 'node'] as const)
           (await webTasks()).includes(secure),
           `a task answers over HTTPS, its certificate verified: '${secure}'`,
         );
+        // A second certificate in the listener's list, served to clients that ask for its name (SNI).
+        await execFileP('openssl', [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=*.api.test',
+          '-addext',
+          'subjectAltName=DNS:*.api.test',
+          '-keyout',
+          join(pki, 'api-key.pem'),
+          '-out',
+          join(pki, 'api-cert.pem'),
+        ]);
+        const apiCert = (
+          await aws([
+            'acm',
+            'import-certificate',
+            '--certificate',
+            `fileb://${join(pki, 'api-cert.pem')}`,
+            '--private-key',
+            `fileb://${join(pki, 'api-key.pem')}`,
+          ])
+        ).CertificateArn as string;
+        await aws([
+          'elbv2',
+          'add-listener-certificates',
+          '--listener-arn',
+          secureListener,
+          '--certificates',
+          `CertificateArn=${apiCert}`,
+        ]);
+        assert.deepEqual(
+          (await aws(['elbv2', 'describe-listener-certificates', '--listener-arn', secureListener])).Certificates,
+          [
+            { CertificateArn: cert, IsDefault: true },
+            { CertificateArn: apiCert, IsDefault: false },
+          ],
+        );
+        assert.match(
+          await refused([
+            'elbv2',
+            'remove-listener-certificates',
+            '--listener-arn',
+            secureListener,
+            '--certificates',
+            `CertificateArn=${cert}`,
+          ]),
+          /\(OperationNotPermitted\)/,
+        );
+        const sni = async (ca: string) => {
+          for (let i = 0; i < 50; i++) {
+            const got = await execFileP('curl', [
+              '-sf',
+              '--cacert',
+              join(pki, ca),
+              '--resolve',
+              `v1.api.test:443:${resolved}`,
+              'https://v1.api.test/',
+            ])
+              .then((r) => r.stdout.trim())
+              .catch(() => '');
+            if (got) return got;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          return '';
+        };
+        assert.ok((await webTasks()).includes(await sni('api-cert.pem')), 'v1.api.test is served its own certificate');
+        await aws([
+          'elbv2',
+          'remove-listener-certificates',
+          '--listener-arn',
+          secureListener,
+          '--certificates',
+          `CertificateArn=${apiCert}`,
+        ]);
+        // Out of the list: that name gets the default certificate, which its client does not trust.
+        let refusedNow = false;
+        for (let i = 0; i < 50 && !refusedNow; i++) {
+          refusedNow = await execFileP('curl', [
+            '-sf',
+            '--cacert',
+            join(pki, 'api-cert.pem'),
+            '--resolve',
+            `v1.api.test:443:${resolved}`,
+            'https://v1.api.test/',
+          ]).then(
+            () => false,
+            () => true,
+          );
+          if (!refusedNow) await new Promise((r) => setTimeout(r, 200));
+        }
+        assert.ok(refusedNow, 'the removed certificate is no longer served');
+        await aws(['acm', 'delete-certificate', '--certificate-arn', apiCert]);
       } finally {
         rmSync(pki, { recursive: true, force: true });
       }

@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { awsCli } from './harness.js';
 import { deploymentManifest, kubectlFor, kubeTools } from './kube-helpers.js';
 
+const execFileP = promisify(execFile);
+
 // An Ingress of the ALB class on berth's local agent: an application load balancer of berth's ELB
-// routes by host and path to the pods of two Services, and goes with the Ingress.
+// routes by host and path to the pods of two Services, and goes with the Ingress; HTTPS with ACM's
+// certificates found by the Ingress's hosts.
 describe('Kubernetes Ingresses on berth’s ELB', () => {
   let fx: AgentFixture;
   let k: Awaited<ReturnType<typeof kubectlFor>>;
@@ -162,5 +170,161 @@ describe('Kubernetes Ingresses on berth’s ELB', () => {
     assert.match(left.stderr, /LoadBalancerNotFound/);
     assert.match((await k.kubectl(['get', 'ingress', 'shop'])).stderr, /not found/);
     await k.ok(['delete', 'deploy/blue', 'deploy/green', 'svc/blue', 'svc/green', 'ingressclass/alb']);
+  });
+  it('serves HTTPS with the ACM certificates of the Ingress’s hosts (each by SNI), redirects HTTP, and says when a host has none', async () => {
+    const aws = async (args: string[]) => JSON.parse((await awsCli(fx.berth.endpoint, args)).stdout || '{}');
+    const pki = mkdtempSync(join(tmpdir(), 'berth-e2e-pki-'));
+    const certs: string[] = [];
+    try {
+      // Two self-signed certificates, imported into ACM as `aws acm import-certificate` takes them.
+      for (const [file, name] of [
+        ['shop', 'shop.example'],
+        ['api', '*.api.example'],
+      ] as const) {
+        await execFileP('openssl', [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${name}`,
+          '-addext',
+          `subjectAltName=DNS:${name}`,
+          '-keyout',
+          join(pki, `${file}.key`),
+          '-out',
+          join(pki, `${file}.pem`),
+        ]);
+        const imported = await aws([
+          'acm',
+          'import-certificate',
+          '--certificate',
+          `fileb://${join(pki, `${file}.pem`)}`,
+          '--private-key',
+          `fileb://${join(pki, `${file}.key`)}`,
+        ]);
+        certs.push(imported.CertificateArn as string);
+      }
+      const ingress = (name: string, hosts: string[]) => ({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: {
+          name,
+          annotations: {
+            'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+            'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+            'alb.ingress.kubernetes.io/ssl-redirect': '443',
+          },
+        },
+        spec: {
+          ingressClassName: 'alb',
+          tls: [{ hosts }],
+          rules: hosts.map((host, i) => ({
+            host,
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: i === 0 ? 'blue' : 'green', port: { number: 80 } } },
+                },
+              ],
+            },
+          })),
+        },
+      });
+      const alb = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'IngressClass',
+        metadata: { name: 'alb' },
+        spec: { controller: 'ingress.k8s.aws/alb' },
+      };
+      const manifests = [alb, ...app('blue'), ...app('green'), ingress('secure', ['shop.example', 'v1.api.example'])];
+      await k.ok(['apply', '-f', '-'], manifests.map((m) => `---\n${JSON.stringify(m)}\n`).join(''));
+      const ip = await until(
+        'the Ingress’s address',
+        () => jsonpath(['get', 'ingress', 'secure'], '{.status.loadBalancer.ingress[0].ip}'),
+        (v) => v !== '',
+      );
+      assert.match(await k.ok(['get', 'ingress', 'secure']), /\s80, 443\s/);
+      const curl = (url: string, host: string, port: number, ca?: string) =>
+        execFileP('curl', [
+          '-s',
+          '--max-time',
+          '3',
+          '-w',
+          ' %{http_code} %{redirect_url}',
+          '--resolve',
+          `${host}:${port}:${ip}`,
+          ...(ca ? ['--cacert', join(pki, ca)] : []),
+          url,
+        ]).then(
+          (r) => r.stdout.trim(),
+          () => '',
+        );
+      // Each host's page over HTTPS, its own certificate verified (the second picked by SNI).
+      let shop = '';
+      let api = '';
+      for (let i = 0; i < 120 && !(shop.includes('blue') && api.includes('green')); i++) {
+        shop = await curl('https://shop.example/', 'shop.example', 443, 'shop.pem');
+        api = await curl('https://v1.api.example/', 'v1.api.example', 443, 'api.pem');
+        if (!(shop.includes('blue') && api.includes('green'))) await new Promise((r) => setTimeout(r, 1000));
+      }
+      assert.match(shop, /^blue blue-\S+ 200/);
+      assert.match(api, /^green green-\S+ 200/);
+      // The other certificate does not verify shop.example's: the default one was served.
+      assert.equal(await curl('https://shop.example/', 'shop.example', 443, 'api.pem'), '');
+      // HTTP redirects to HTTPS 443 and routes nothing itself.
+      assert.match(
+        await curl('http://shop.example/a?b=1', 'shop.example', 80),
+        /301 https:\/\/shop\.example(:443)?\/a\?b=1$/,
+      );
+      const hostname = await jsonpath(['get', 'ingress', 'secure'], '{.status.loadBalancer.ingress[0].hostname}');
+      const lb = (await aws(['elbv2', 'describe-load-balancers', '--names', hostname.split('-').slice(0, 4).join('-')]))
+        .LoadBalancers[0];
+      const listeners = (await aws(['elbv2', 'describe-listeners', '--load-balancer-arn', lb.LoadBalancerArn]))
+        .Listeners;
+      const secure = listeners.find((l: { Port: number }) => l.Port === 443);
+      assert.equal(secure.Protocol, 'HTTPS');
+      assert.equal(secure.SslPolicy, 'ELBSecurityPolicy-2016-08');
+      assert.deepEqual(
+        (await aws(['elbv2', 'describe-listener-certificates', '--listener-arn', secure.ListenerArn])).Certificates,
+        [
+          { CertificateArn: certs[0], IsDefault: true },
+          { CertificateArn: certs[1], IsDefault: false },
+        ],
+      );
+      // ACM tells who uses them, and keeps them while the listener does.
+      const detail = await aws(['acm', 'describe-certificate', '--certificate-arn', certs[1] as string]);
+      assert.deepEqual(detail.Certificate.InUseBy, [lb.LoadBalancerArn]);
+      // A host no certificate covers: nothing is made, and the Ingress's events say why.
+      await k.ok(['apply', '-f', '-'], JSON.stringify(ingress('nocert', ['none.example'])));
+      const event = await until(
+        'the Ingress’s warning',
+        () =>
+          jsonpath(
+            ['get', 'events', '--field-selector', 'involvedObject.name=nocert,reason=FailedBuildModel'],
+            '{.items[0].message}',
+          ),
+        (v) => v !== '',
+      );
+      assert.equal(event, 'Failed build model due to none certificate found for host: none.example');
+      assert.equal(await jsonpath(['get', 'ingress', 'nocert'], '{.status.loadBalancer.ingress}'), '');
+      await k.ok(['delete', 'ingress', 'secure', 'nocert']);
+      const left = await awsCli(fx.berth.endpoint, [
+        'elbv2',
+        'describe-load-balancers',
+        '--names',
+        lb.LoadBalancerName,
+      ]);
+      assert.match(left.stderr, /LoadBalancerNotFound/);
+      await k.ok(['delete', 'deploy/blue', 'deploy/green', 'svc/blue', 'svc/green']);
+    } finally {
+      for (const arn of certs) await awsCli(fx.berth.endpoint, ['acm', 'delete-certificate', '--certificate-arn', arn]);
+      rmSync(pki, { recursive: true, force: true });
+    }
   });
 });

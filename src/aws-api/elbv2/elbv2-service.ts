@@ -1,5 +1,6 @@
 import type * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  addListenerCertificates,
   addTags,
   createListener,
   createLoadBalancer,
@@ -10,6 +11,7 @@ import {
   deleteRule,
   deleteTargetGroup,
   deregisterTargets,
+  describeListenerCertificates,
   describeListeners,
   describeLoadBalancers,
   describeRules,
@@ -25,6 +27,7 @@ import {
   modifyTargetGroupAttributes,
   portFree,
   registerTargets,
+  removeListenerCertificates,
   removeTags,
   setRulePriorities,
   targetGroupByArn,
@@ -145,6 +148,21 @@ export function elbv2Service(deps: ElbDeps, probe: PortProbe = portFree): AwsSer
             listenerOut(await modifyListener(deps, ListenerArn as string, rest as Partial<ListenerInput>, probe)),
           ],
         };
+      },
+      async AddListenerCertificates(
+        i: elb.AddListenerCertificatesInput,
+      ): Promise<Out<elb.AddListenerCertificatesOutput>> {
+        return { Certificates: await addListenerCertificates(deps, i.ListenerArn as string, i.Certificates) };
+      },
+      async RemoveListenerCertificates(i: elb.RemoveListenerCertificatesInput) {
+        await removeListenerCertificates(deps, i.ListenerArn as string, i.Certificates);
+        return {};
+      },
+      DescribeListenerCertificates(
+        i: elb.DescribeListenerCertificatesInput,
+      ): Out<elb.DescribeListenerCertificatesOutput> {
+        const p = paged(describeListenerCertificates(deps, i.ListenerArn as string), i.PageSize, i.Marker);
+        return { Certificates: p.items, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
       },
       async DeleteListener(i: elb.DeleteListenerInput) {
         await deleteListener(deps, i.ListenerArn as string);

@@ -44,7 +44,9 @@ export function elbErrorCode(e: BerthError): string | undefined {
         ? 'TooManyRulesException'
         : resource === 'load-balancer'
           ? 'TooManyLoadBalancersException'
-          : undefined;
+          : resource === 'certificate'
+            ? 'TooManyCertificatesException'
+            : undefined;
     case 'InvalidParameter':
       return 'ValidationError';
     default:

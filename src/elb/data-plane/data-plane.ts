@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Logger } from '../../kernel/index.js';
-import { nowMs, type ElbDeps } from '../deps.js';
+import { nowMs, type ElbDeps, type ListenerCertificate } from '../deps.js';
 import {
   ELB_TABLES,
   listeners,
@@ -164,11 +164,21 @@ export class DataPlane {
         rules: snap.rules.filter((r) => r.listenerArn === l.arn).sort((a, b) => a.priority - b.priority),
         defaultActions: l.defaultActions,
         ...(certificate ? { certificate } : {}),
+        ...(certificate && l.sniCertificates?.length ? { sniCertificates: this.sniCertificates(l) } : {}),
       });
     }
     await this.engine.apply(plans, groups);
     this.hosts?.write(snap.lbs.map((lb) => ({ address: lb.address, name: lb.dnsName })));
     await this.publish(snap);
+  }
+
+  /** A listener's certificate list as it can be served (one deleted from ACM since is left out). */
+  private sniCertificates(l: { arn: string; sniCertificates?: string[] }): ListenerCertificate[] {
+    return (l.sniCertificates ?? []).flatMap((arn) => {
+      const c = this.deps.certificates?.pem(arn);
+      if (!c) this.logger.warn({ listener: l.arn, certificate: arn }, 'certificate not served: it is gone');
+      return c ? [c] : [];
+    });
   }
 
   /** Every 5 s: what the engine forwarded since the last time, as AWS/ApplicationELB metrics. */

@@ -14,8 +14,10 @@ export interface ListenerPlan {
   /** The listener's rules, lowest priority first (application load balancers only). */
   rules: { priority: number; conditions: ElbCondition[]; actions: ElbAction[] }[];
   defaultActions: ElbAction[];
-  /** An HTTPS listener's certificate. */
+  /** An HTTPS listener's default certificate. */
   certificate?: ListenerCertificate;
+  /** Its certificate list: each served to clients whose SNI name it covers. */
+  sniCertificates?: ListenerCertificate[];
 }
 
 /**

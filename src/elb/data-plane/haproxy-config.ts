@@ -150,8 +150,11 @@ export function renderHaproxy(
   listeners: readonly ListenerPlan[],
   backends: ReadonlyMap<string, BackendPlan>,
   runtimeSocket: string,
-  /** Where an HTTPS listener's certificate bundle is (with a digest of it, so a new one reloads). */
-  certificateFile: (l: ListenerPlan) => string = () => '',
+  /**
+   * Where an HTTPS listener's certificate bundles are (named with a digest, so a new one
+   * reloads): the default first, which HAProxy serves when no other's names match the SNI name.
+   */
+  certificateFiles: (l: ListenerPlan) => string[] = () => [],
   /** Where an HTTP listener's forward map is (an empty one where none is named). */
   forwardMapFile: (l: ListenerPlan) => string = () => '/dev/null',
 ): string {
@@ -173,7 +176,12 @@ export function renderHaproxy(
   ];
   for (const l of listeners) {
     const http = l.protocol !== 'TCP';
-    const tls = l.protocol === 'HTTPS' ? ` ssl crt ${certificateFile(l)}` : '';
+    const tls =
+      l.protocol === 'HTTPS'
+        ? ` ssl ${certificateFiles(l)
+            .map((f) => `crt ${f}`)
+            .join(' ')}`
+        : '';
     out.push(`frontend l_${l.id}`, `  bind ${l.address}:${l.port}${tls}`, `  mode ${http ? 'http' : 'tcp'}`);
     if (!http) {
       const tg =

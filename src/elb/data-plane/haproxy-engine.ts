@@ -100,19 +100,19 @@ export class HaproxyEngine implements ListenerEngine {
     for (const l of listeners) this.proxies.set(`l_${l.id}`, { listener: l.key });
     for (const [arn, b] of backends) this.proxies.set(b.name, { group: arn });
     const certFiles = this.files.certificates(listeners);
-    const certificateFile = (l: ListenerPlan) => certFiles.get(l.key) ?? '';
+    const certificateFiles = (l: ListenerPlan) => certFiles.get(l.key) ?? [];
     const mapFile = (l: ListenerPlan) => join(this.dir, `fwd-${l.id}.map`);
     const backendOf = (arn: string) => backends.get(arn)?.name ?? 'none';
     const maps = new Map(
       listeners.filter((l) => l.protocol !== 'TCP').map((l) => [mapFile(l), forwardMap(l, backendOf)]),
     );
-    const structure = renderHaproxy(listeners, empty, this.socket, certificateFile, mapFile);
+    const structure = renderHaproxy(listeners, empty, this.socket, certificateFiles, mapFile);
     if (!this.child || structure !== this.structure) {
       // A configuration HAProxy refuses is never put in place: every listener would go with it.
       if (structure === this.refused) return;
       this.files.maps(maps);
       const next = `${this.config}.next`;
-      writeFileSync(next, renderHaproxy(listeners, backends, this.socket, certificateFile, mapFile));
+      writeFileSync(next, renderHaproxy(listeners, backends, this.socket, certificateFiles, mapFile));
       const check = await execFileP(this.binary, ['-c', '-q', '-f', next]).then(
         () => '',
         (e: { stderr?: string; message: string }) => e.stderr || e.message,

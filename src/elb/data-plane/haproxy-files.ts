@@ -18,22 +18,26 @@ export class HaproxyFiles {
   }
 
   /**
-   * Each HTTPS listener's bundle (certificate, chain, key) in a file of its own, readable by root
-   * alone, named by its digest: a new certificate is a new name, so the configuration changes and
-   * HAProxy reloads. Bundles no listener uses any more are removed. Returns each file by listener key.
+   * Each HTTPS listener's bundles (certificate, chain, key), the default first then its
+   * certificate list, each in a file of its own, readable by root alone, named by its digest: a
+   * new certificate is a new name, so the configuration changes and HAProxy reloads. Bundles no
+   * listener uses any more are removed. Returns each listener's files by its key.
    */
-  certificates(listeners: readonly ListenerPlan[]): Map<string, string> {
+  certificates(listeners: readonly ListenerPlan[]): Map<string, string[]> {
     const certs = (this.certs ??= new Set(readdirSync(this.dir).filter((f) => f.startsWith('cert-'))));
-    const out = new Map<string, string>();
+    const out = new Map<string, string[]>();
     for (const l of listeners) {
       if (!l.certificate) continue;
-      const pem = bundleOf(l.certificate);
-      const name = `cert-${l.id}-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.pem`;
-      if (!certs.has(name)) writeFileSync(join(this.dir, name), `${pem}\n`, { mode: 0o600 });
-      certs.add(name);
-      out.set(l.key, join(this.dir, name));
+      const files = [l.certificate, ...(l.sniCertificates ?? [])].map((c) => {
+        const pem = bundleOf(c);
+        const name = `cert-${l.id}-${createHash('sha256').update(pem).digest('hex').slice(0, 12)}.pem`;
+        if (!certs.has(name)) writeFileSync(join(this.dir, name), `${pem}\n`, { mode: 0o600 });
+        certs.add(name);
+        return join(this.dir, name);
+      });
+      out.set(l.key, [...new Set(files)]);
     }
-    const keep = new Set([...out.values()].map((f) => basename(f)));
+    const keep = new Set([...out.values()].flat().map((f) => basename(f)));
     for (const f of certs)
       if (!keep.has(f)) {
         rmSync(join(this.dir, f), { force: true });

@@ -1,7 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { Logger } from '../../kernel/index.js';
+import { createHash } from 'node:crypto';
+import tls from 'node:tls';
+import type { ListenerCertificate } from '../deps.js';
+import { certificateNameCovers, type Logger } from '../../kernel/index.js';
 import { actionTargetGroups } from '../target-groups.js';
 import { Balancer, type GroupView } from './balancer.js';
 import type { RequestCounts } from './metrics.js';
@@ -14,9 +17,36 @@ interface Bound {
   address: string;
   port: number;
   protocol: string;
-  tls?: { key: string; cert: string };
+  tls?: ServedTls;
   server: http.Server | net.Server;
   view: HttpListenerView | TcpListenerView;
+}
+
+interface ServedTls {
+  key: string;
+  cert: string;
+  /** Picks the certificate for a client's SNI name: the first in the list whose names cover it, else the default. */
+  sni: (servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => void;
+  /** What was served, so a listener whose certificates change is bound again. */
+  digest: string;
+}
+
+const pemOf = (c: ListenerCertificate) => [c.certificate, c.chain ?? ''].join('\n');
+
+function tlsOf(def: ListenerCertificate, list: readonly ListenerCertificate[]): ServedTls {
+  const contexts = list.map((c) => ({
+    names: c.names ?? [],
+    ctx: tls.createSecureContext({ key: c.privateKey, cert: pemOf(c) }),
+  }));
+  const digest = createHash('sha256');
+  for (const c of [def, ...list]) digest.update(pemOf(c)).update(c.privateKey);
+  return {
+    key: def.privateKey,
+    cert: pemOf(def),
+    sni: (servername, cb) =>
+      cb(null, contexts.find((c) => c.names.some((n) => certificateNameCovers(n, servername)))?.ctx),
+    digest: digest.digest('hex'),
+  };
 }
 
 /** Listeners served by berth's own Node proxy, in berth's process: a socket each. */
@@ -37,9 +67,7 @@ export class NodeEngine implements ListenerEngine {
           l.protocol !== 'TCP'
             ? { port: l.port, scheme: l.protocol.toLowerCase(), rules: compileRules(l.rules, l.defaultActions), groups }
             : { group: groups.get(actionTargetGroups(l.defaultActions)[0] ?? '') };
-        const tls = l.certificate
-          ? { key: l.certificate.privateKey, cert: [l.certificate.certificate, l.certificate.chain ?? ''].join('\n') }
-          : undefined;
+        const tls = l.certificate ? tlsOf(l.certificate, l.sniCertificates ?? []) : undefined;
         return [
           l.key,
           { address: l.address, port: l.port, protocol: l.protocol, view, ...(tls ? { tls } : {}) },
@@ -53,8 +81,7 @@ export class NodeEngine implements ListenerEngine {
         w.address !== b.address ||
         w.port !== b.port ||
         w.protocol !== b.protocol ||
-        w.tls?.cert !== b.tls?.cert ||
-        w.tls?.key !== b.tls?.key
+        w.tls?.digest !== b.tls?.digest
       ) {
         this.bound.delete(key);
         b.server.close();
@@ -81,7 +108,10 @@ export class NodeEngine implements ListenerEngine {
     );
     const server =
       w.protocol === 'HTTPS' && w.tls
-        ? https.createServer({ keepAliveTimeout: 60_000, ...w.tls }, handler)
+        ? https.createServer(
+            { keepAliveTimeout: 60_000, key: w.tls.key, cert: w.tls.cert, SNICallback: w.tls.sni },
+            handler,
+          )
         : w.protocol === 'HTTP'
           ? http.createServer({ keepAliveTimeout: 60_000 }, handler)
           : net.createServer(tcpHandler(() => entry.view as TcpListenerView, this.balancer));
