@@ -1,18 +1,10 @@
-import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import WebSocket from 'ws';
 import type { Logger } from '../kernel/index.js';
-import {
-  agentAuthorization,
-  AGENT_PATH,
-  FARGATE_FLEET,
-  type LogsRequest,
-  type ServerMessage,
-  type TaskSpec,
-} from '../wire/index.js';
-import { logRefusal, type AgentConfig } from './agent-config.js';
+import { FARGATE_FLEET, type LogsRequest, type ServerMessage, type TaskSpec } from '../wire/index.js';
+import type { AgentConfig } from './agent-config.js';
+import { ControlPlaneLink } from './control-plane-link.js';
 import { answerLogsRequest } from './container-logs.js';
 import { hostCallerCheck, hostPlatform, readContainerStats } from './task-platform.js';
 import { reportUsage } from './usage-sampler.js';
@@ -52,17 +44,12 @@ export type { AgentConfig } from './agent-config.js';
  * picks up the tasks it left (and their exit codes) from its data directory.
  */
 export class Agent {
-  private ws?: WebSocket;
+  private readonly link: ControlPlaneLink;
   private readonly runners = new Map<string, TaskRunner>();
   private readonly finished = new FinishedTasks();
   private instanceId?: string;
   private credentials = new Map<string, string>();
   private registryRoutes = new Map<string, string>();
-  private backoff = 500;
-  /** How many connections were tried: the next one goes to the next endpoint of the list. */
-  private next = 0;
-  /** The servers' endpoints, in the order they are tried (`config.endpoint`, comma-separated). */
-  private readonly endpoints: string[];
   private inbox: Promise<void> = Promise.resolve();
   /** Shared volumes the control plane asked this host to remove, not yet done (in use then). */
   private pendingRemovals: string[] = [];
@@ -71,8 +58,6 @@ export class Agent {
   private readonly services: ServiceProxy;
   private readonly execs: ExecSessions;
   private stopped = false;
-  /** Whether a connection to the control plane ever opened (so a failure is "lost", not "cannot connect"). */
-  private connectedOnce = false;
   private timers: NodeJS.Timeout[] = [];
   private readonly runtime: Runtime;
   private readonly users = new ImageUsers();
@@ -82,10 +67,24 @@ export class Agent {
     private readonly config: AgentConfig,
     private readonly logger: Logger,
   ) {
-    this.endpoints = config.endpoint
+    // The servers' endpoints, in the order they are tried (`config.endpoint`, comma-separated).
+    const endpoints = config.endpoint
       .split(',')
       .map((e) => e.trim())
       .filter(Boolean);
+    this.link = new ControlPlaneLink(
+      endpoints,
+      {
+        ...(config.region ? { region: config.region } : {}),
+        ...(config.credentials ? { credentials: config.credentials } : {}),
+      },
+      logger,
+      {
+        hello: () => helloMessage(this.config, this.instanceId),
+        message: (msg, endpoint) => this.dispatch(msg, endpoint),
+        closed: () => this.execs.hangUpAll(),
+      },
+    );
     this.runtime = new Runtime({
       binary: config.runtime ?? 'runc',
       root: join(config.dataDir, config.runtime ?? 'runc'),
@@ -149,7 +148,7 @@ export class Agent {
         .serve(this.config.network.bridge)
         .catch((e: unknown) => this.logger.error({ err: String(e) }, 'the task endpoint could not be served'));
     this.runtime.warmUp();
-    this.connect();
+    this.link.connect();
     this.timers.push(
       setInterval(
         () => void this.tickAll().catch((e: unknown) => this.logger.error({ err: String(e) }, 'tick failed')),
@@ -227,9 +226,7 @@ export class Agent {
   }
 
   private send(msg: object): boolean {
-    if (this.ws?.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(msg));
-    return true;
+    return this.link.send(msg);
   }
 
   /** Ships a task's awslogs output; true once all of it is stored. */
@@ -238,71 +235,24 @@ export class Agent {
     return results.every(Boolean);
   }
 
-  private connect(): void {
-    if (this.stopped) return;
-    const region = this.config.region ? `?region=${encodeURIComponent(this.config.region)}` : '';
-    const endpoints = this.endpoints;
-    const endpoint = endpoints[this.next++ % endpoints.length] as string;
-    const url = `${endpoint.replace(/^http/, 'ws')}${AGENT_PATH}${region}`;
-    const key = this.config.credentials;
-    // Signed for the host name the hello will give, with a fresh nonce for each connection.
-    const ws = new WebSocket(url, key ? { headers: { authorization: agentAuthorization(key, hostname()) } } : {});
-    this.ws = ws;
-    ws.on('unexpected-response', (_req, res) => logRefusal(res, this.logger, () => ws.terminate()));
-    let opened = false;
-    let openedAt = 0;
-    let cause = '';
-    ws.on('open', () => {
-      opened = true;
-      openedAt = Date.now();
-      this.connectedOnce = true;
-      this.backoff = 500;
-      ws.send(JSON.stringify(helloMessage(this.config, this.instanceId)));
-    });
-    ws.on('message', (data) => {
-      // One message at a time, in order: an older desired set applied after a newer one would stop
-      // the tasks only the newer one names. A bad message or a failed step is logged, never
-      // allowed to take the agent (and its watch) down.
-      const failed = (e: unknown) => this.logger.error({ err: String(e) }, 'handling a control plane message failed');
-      let msg: ServerMessage;
-      try {
-        msg = JSON.parse(data.toString()) as ServerMessage;
-      } catch (e) {
-        return failed(e);
-      }
-      // Reading logs and acknowledgements change nothing here, so they need not wait their turn.
-      if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
-      else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
-      else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
-      else if (msg.type === 'routes') void this.services.apply(withControlPlane(msg.routes, endpoint));
-      // In turn with the desired sets: a volume is removed after the workloads using it have gone.
-      else if (msg.type === 'volume-removals') {
-        this.pendingRemovals = msg.ids;
-        this.queueRemovals();
-      } else if (msg.type === 'exec-start') this.execs.start(msg).catch(failed);
-      else if (msg.type === 'exec-input') this.execs.input(msg);
-      else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
-    });
-    ws.on('close', () => {
-      this.execs.hangUpAll();
-      if (this.stopped) return;
-      // Say what happened: a connection that never opened was not lost, and its cause is the news.
-      if (opened)
-        this.logger.warn({ retryInMs: this.backoff }, 'control plane connection lost; containers keep running');
-      else
-        this.logger.warn(
-          { endpoint, cause, retryInMs: this.backoff },
-          this.connectedOnce ? 'cannot reconnect to the control plane' : 'cannot connect to the control plane',
-        );
-      // The next server of the list is tried next: a connection that served a while fails over at
-      // once; one refused or closed at once waits the back-off (no loop between refusing servers).
-      const wait = opened && Date.now() - openedAt > 5000 && endpoints.length > 1 ? 0 : this.backoff;
-      setTimeout(() => this.connect(), wait).unref();
-      if (wait > 0) this.backoff = Math.min(this.backoff * 2, 30_000);
-    });
-    ws.on('error', (e: Error & { code?: string }) => {
-      cause = e.code ? `${e.code}: ${e.message}` : e.message;
-    });
+  /** A server's message: logs, acknowledgements and streams at once; desired sets and the like in turn. */
+  private dispatch(msg: ServerMessage, endpoint: string): void {
+    // One message at a time, in order: an older desired set applied after a newer one would stop
+    // the tasks only the newer one names. A failed step is logged, never allowed to take the
+    // agent (and its watch) down.
+    const failed = (e: unknown) => this.logger.error({ err: String(e) }, 'handling a control plane message failed');
+    // Reading logs and acknowledgements change nothing here, so they need not wait their turn.
+    if (msg.type === 'logs-request') this.answerLogs(msg).catch(failed);
+    else if (msg.type === 'log-ack') this.shipper.onAck(msg.requestId, msg.error);
+    else if (msg.type === 'credentials') this.taskEndpoint.onAnswer(msg.requestId, msg);
+    else if (msg.type === 'routes') void this.services.apply(withControlPlane(msg.routes, endpoint));
+    // In turn with the desired sets: a volume is removed after the workloads using it have gone.
+    else if (msg.type === 'volume-removals') {
+      this.pendingRemovals = msg.ids;
+      this.queueRemovals();
+    } else if (msg.type === 'exec-start') this.execs.start(msg).catch(failed);
+    else if (msg.type === 'exec-input') this.execs.input(msg);
+    else this.inbox = this.inbox.then(() => this.onMessage(msg)).catch(failed);
   }
 
   private async onMessage(msg: ServerMessage): Promise<void> {
@@ -388,7 +338,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    this.ws?.close();
+    this.link.close();
     this.taskEndpoint.close();
     await Promise.race([this.services.close(), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
   }

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { unavailable, type Logger } from '../kernel/index.js';
+import type { Logger } from '../kernel/index.js';
 import { ingestDriverBatch } from '../logs/index.js';
 import {
   agentMessageSchema,
@@ -13,22 +12,18 @@ import {
   type ServerMessage,
   type TaskSpec,
 } from '../wire/index.js';
-import { getCluster } from './clusters.js';
-import {
-  registerContainerInstance,
-  registerFleetHost,
-  setAgentConnected,
-  sharePoolMemory,
-} from './container-instances.js';
+import { registerAgentHost } from './agent-registration.js';
+import { applyAgentTaskState } from './agent-task-reports.js';
+import { setAgentConnected } from './container-instances.js';
 import type { ControlPlaneDeps } from './deps.js';
-import { FLEET, tasks, type ContainerInstanceRecord, type TaskRecord } from './tables.js';
+import { FLEET, tasks, type TaskRecord } from './tables.js';
 import type { AgentSessions, LogSource } from './task-logs.js';
-import { desiredTasks, placedHere, specFor } from './host-tasks.js';
+import { desiredTasks, specFor } from './host-tasks.js';
 import { recordUsage } from './task-usage.js';
 import { taskRoleCredentials } from './task-credentials.js';
-import { applyTaskState } from './tasks/task-state.js';
 import { ForeignFeed } from './foreign-workloads.js';
 import { ExecChannels } from './exec-channels.js';
+import { PendingRequests } from './pending-requests.js';
 import { TaskRouter, taskHostKey, type TaskListener } from './task-router.js';
 
 /** The transport the gateway speaks through (a websocket in production, a twin in tests). */
@@ -61,10 +56,7 @@ export interface AgentGatewayOptions {
 export class AgentSession implements LogSource {
   /** The host: a container instance of `cluster` (when given), a Fargate fleet host when `fleet`. */
   private instance?: { cluster?: string; id: string; fleet: boolean };
-  private readonly requests = new Map<
-    string,
-    { resolve: (e: LogEventMessage[]) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
-  >();
+  private readonly requests: PendingRequests<LogEventMessage[]>;
   private seq = 0;
   private readonly execs: ExecChannels;
   /** The messages being handled, in order. */
@@ -96,6 +88,7 @@ export class AgentSession implements LogSource {
   ) {
     this.router = options.router ?? new TaskRouter(deps.store, options.logger);
     this.execs = new ExecChannels((m) => this.conn.send(m));
+    this.requests = new PendingRequests(options.requestTimeoutMs ?? 10_000);
     this.armSilenceTimer();
   }
 
@@ -135,31 +128,8 @@ export class AgentSession implements LogSource {
   private async handle(msg: AgentMessage): Promise<void> {
     if (msg.type === 'hello') await this.hello(msg);
     else if (!this.instance) this.conn.send({ type: 'error', message: 'say hello first' });
-    else if (msg.type === 'task-state') {
-      const { type: _t, cluster, ...report } = msg;
-      const inst = this.instance;
-      if (this.deps.foreign?.owns(report.taskId)) {
-        await this.deps.foreign.report({ id: inst.id, ...(inst.cluster ? { cluster: inst.cluster } : {}) }, report);
-        return;
-      }
-      // Over a shared store this server's view may not have the task yet (placed through another
-      // server a moment ago): a report found nowhere is looked up again once the view is current,
-      // rather than dropped while the agent goes on as if it had been taken.
-      let here = placedHere(this.deps, inst, report.taskId);
-      if (!here) {
-        await this.deps.store.fresh();
-        here = placedHere(this.deps, inst, report.taskId);
-      }
-      if (here) await applyTaskState(this.deps, here.cluster, inst.id, report, here.fleet);
-      else {
-        // No longer live here (stopped by the control plane while the agent was away): agents
-        // of earlier versions name the cluster, and the task's record still takes the report.
-        const applied = inst.cluster
-          ? await applyTaskState(this.deps, cluster ?? inst.cluster, inst.id, report)
-          : undefined;
-        if (!applied && inst.fleet && cluster) await applyTaskState(this.deps, cluster, inst.id, report, true);
-      }
-    } else if (msg.type === 'usage') {
+    else if (msg.type === 'task-state') await applyAgentTaskState(this.deps, this.instance, msg);
+    else if (msg.type === 'usage') {
       try {
         await recordUsage(this.deps, this.instance, msg);
         this.deps.foreign?.usage?.(
@@ -191,12 +161,7 @@ export class AgentSession implements LogSource {
     } else if (msg.type === 'exec-output') this.execs.onOutput(msg);
     else if (msg.type === 'exec-exit') this.execs.onExit(msg);
     else if (msg.type === 'logs') {
-      const r = this.requests.get(msg.requestId);
-      if (!r) return;
-      this.requests.delete(msg.requestId);
-      clearTimeout(r.timer);
-      if (msg.error) r.reject(unavailable(msg.error));
-      else r.resolve(msg.events);
+      this.requests.settle(msg.requestId, msg.error ? { error: msg.error } : { value: msg.events });
     }
   }
 
@@ -207,58 +172,16 @@ export class AgentSession implements LogSource {
 
   /** Asks the agent for lines of a container's log. */
   requestLogs(q: Omit<LogsRequest, 'type' | 'requestId'>): Promise<LogEventMessage[]> {
-    const requestId = randomUUID();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(requestId);
-        reject(unavailable('The agent did not answer in time.'));
-      }, this.options.requestTimeoutMs ?? 10_000);
-      this.requests.set(requestId, { resolve, reject, timer });
-      this.conn.send({ type: 'logs-request', requestId, ...q });
-    });
+    return this.requests.ask((requestId) => this.conn.send({ type: 'logs-request', requestId, ...q }));
   }
 
   private async hello(h: Hello): Promise<void> {
     try {
-      if (!h.cluster && !h.fargate) throw new Error('hello names no cluster and does not serve the Fargate fleet');
-      const input = {
-        ...(h.ec2InstanceId ? { ec2InstanceId: h.ec2InstanceId } : {}),
-        cpu: h.resources.cpu,
-        memory: h.resources.memory,
-        ports: h.resources.ports,
-        gpus: h.resources.gpus,
-        attributes: h.attributes,
-        agentVersion: h.agentVersion,
-        ...(h.hostname ? { hostname: h.hostname } : {}),
-        ...(this.conn.remoteAddress ? { address: this.conn.remoteAddress } : {}),
-        agentConnected: true,
-      };
-      const cluster = h.cluster ? getCluster(this.deps, h.cluster).name : undefined;
-      const pools = [...(cluster ? [cluster] : []), ...(h.fargate ? [FLEET] : [])];
-      let rec: ContainerInstanceRecord | undefined;
-      if (cluster)
-        rec = await registerContainerInstance(this.deps, {
-          cluster,
-          ...(h.containerInstanceId ? { containerInstanceId: h.containerInstanceId } : {}),
-          ...input,
-          pools,
-        });
-      // A host in both roles keeps one identity: its fleet host has its container instance's id.
-      const id = rec?.id ?? h.containerInstanceId;
-      const host = h.fargate
-        ? await registerFleetHost(this.deps, {
-            ...(id ? { containerInstanceId: id } : {}),
-            ...input,
-            pools,
-            ...(h.fargateResources ? { cpu: h.fargateResources.cpu, memory: h.fargateResources.memory } : {}),
-          })
-        : undefined;
-      const me = (rec ?? host) as ContainerInstanceRecord;
-      await sharePoolMemory(this.deps, pools, me.id);
+      const { cluster, record: me, fleet } = await registerAgentHost(this.deps, h, this.conn.remoteAddress);
       this.dropSessions();
-      this.instance = { ...(cluster ? { cluster } : {}), id: me.id, fleet: host !== undefined };
+      this.instance = { ...(cluster ? { cluster } : {}), id: me.id, fleet };
       if (cluster) this.options.sessions?.add(cluster, me.id, this);
-      if (host) this.options.sessions?.add(FLEET, me.id, this);
+      if (fleet) this.options.sessions?.add(FLEET, me.id, this);
       this.conn.send({
         type: 'welcome',
         cluster: cluster ?? FLEET,
@@ -266,10 +189,10 @@ export class AgentSession implements LogSource {
         containerInstanceArn: me.arn,
         ...(this.options.registryCredentials ? { registry: this.options.registryCredentials() } : {}),
       });
-      this.options.logger.info({ cluster, instance: me.id, fargate: host !== undefined }, 'agent connected');
+      this.options.logger.info({ cluster, instance: me.id, fargate: fleet }, 'agent connected');
       this.hostKeys = [
         ...(cluster ? [TaskRouter.hostKey(cluster, me.id)] : []),
-        ...(host ? [TaskRouter.hostKey(FLEET, me.id)] : []),
+        ...(fleet ? [TaskRouter.hostKey(FLEET, me.id)] : []),
       ];
       this.unlisten?.();
       this.unlisten = this.router.listen(this.hostKeys, this.listener);
@@ -373,11 +296,7 @@ export class AgentSession implements LogSource {
     this.feed?.close();
     this.releaseAll();
     if (!this.options.router) this.router.close();
-    for (const r of this.requests.values()) {
-      clearTimeout(r.timer);
-      r.reject(unavailable('The agent disconnected.'));
-    }
-    this.requests.clear();
+    this.requests.failAll('The agent disconnected.');
     this.execs.closeAll('The agent disconnected.');
     // After what the agent sent last (a hello still registering, a final report).
     this.inbox = this.inbox.then(async () => {
