@@ -7,6 +7,7 @@ import {
   listObjects,
   POD,
   REPLICA_SET,
+  REPLICATION_CONTROLLER,
   STATEFUL_SET,
   PodUsage,
   metricsRead,
@@ -295,7 +296,13 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       }
       case 'subresource': {
         const sub: Scope = { cluster, kind: t.kind, namespace: t.namespace };
-        if (t.sub === 'scale' && (t.kind === DEPLOYMENT || t.kind === REPLICA_SET || t.kind === STATEFUL_SET))
+        if (
+          t.sub === 'scale' &&
+          (t.kind === DEPLOYMENT ||
+            t.kind === REPLICA_SET ||
+            t.kind === STATEFUL_SET ||
+            t.kind === REPLICATION_CONTROLLER)
+        )
           return send(reply, await scaleVerb(deps, sub, t.name, r));
         if (t.sub === 'scale' && t.kind.scalePaths)
           return send(reply, await scaleVerb(deps, sub, t.name, r, t.kind.scalePaths));

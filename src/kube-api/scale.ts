@@ -53,10 +53,15 @@ function scaleOf(o: KubeObject, paths: ScalePaths): KubeObject {
     const [v] = readPath(o, path);
     return typeof v === 'number' ? v : 0;
   };
+  // A ReplicationController's selector is a plain label map.
+  const workloadSelector =
+    o['kind'] === 'ReplicationController'
+      ? { matchLabels: spec.selector as Record<string, string> | undefined }
+      : spec.selector;
   const selector = paths.labelSelectorPath
     ? readPath(o, paths.labelSelectorPath)[0]
-    : paths === WORKLOAD_PATHS && spec.selector
-      ? selectorString(spec.selector)
+    : paths === WORKLOAD_PATHS && workloadSelector
+      ? selectorString(workloadSelector)
       : undefined;
   return {
     kind: 'Scale',

@@ -52,6 +52,8 @@ APPS_COLUMNS.ReplicaSet = [
   AGE,
 ];
 
+APPS_COLUMNS.ReplicationController = APPS_COLUMNS.ReplicaSet;
+
 const jobStatus = (o: KubeObject) =>
   (o['status'] ?? {}) as {
     succeeded?: number;

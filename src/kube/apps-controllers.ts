@@ -2,7 +2,17 @@ import { every, inform, work, WorkQueue, type Logger } from '../kernel/index.js'
 import type { KubeDeps } from './deps.js';
 import { collectGarbage } from './garbage-collector.js';
 import { syncDeployment } from './deployments.js';
-import { DAEMON_SET, DEPLOYMENT, JOB, NODE, POD, REPLICA_SET, STATEFUL_SET, type KindDef } from './kinds.js';
+import {
+  DAEMON_SET,
+  DEPLOYMENT,
+  JOB,
+  NODE,
+  POD,
+  REPLICA_SET,
+  REPLICATION_CONTROLLER,
+  STATEFUL_SET,
+  type KindDef,
+} from './kinds.js';
 import { syncDaemonSet } from './daemon-sets.js';
 import { syncJob } from './jobs.js';
 import { kubeObjects, kubeTombstones, changedObject, metaOf, resourcePrefix, type KubeObject } from './object.js';
@@ -16,6 +26,7 @@ import { syncStatefulSet } from './stateful-sets.js';
 const TAG_OF_KIND: Readonly<Record<string, string>> = {
   DaemonSet: 'ds',
   ReplicaSet: 'rs',
+  ReplicationController: 'rc',
   Deployment: 'deploy',
   Job: 'job',
   CronJob: 'cj',
@@ -31,6 +42,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
   const queue = new WorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
   const prefixes: [KindDef, string, string][] = [
     [REPLICA_SET, resourcePrefix({ cluster, kind: REPLICA_SET }), 'rs'],
+    [REPLICATION_CONTROLLER, resourcePrefix({ cluster, kind: REPLICATION_CONTROLLER }), 'rc'],
     [DEPLOYMENT, resourcePrefix({ cluster, kind: DEPLOYMENT }), 'deploy'],
     [JOB, resourcePrefix({ cluster, kind: JOB }), 'job'],
     [DAEMON_SET, resourcePrefix({ cluster, kind: DAEMON_SET }), 'ds'],
@@ -73,6 +85,7 @@ export function startAppsControllers(deps: KubeDeps, cluster: string, logger: Lo
     async (key) => {
       const [tag, namespace, name] = key.split('/') as [string, string, string];
       if (tag === 'rs') await syncReplicaSet(deps, cluster, namespace, name);
+      else if (tag === 'rc') await syncReplicaSet(deps, cluster, namespace, name, REPLICATION_CONTROLLER);
       else if (tag === 'job') await syncJob(deps, cluster, namespace, name);
       else if (tag === 'ds') await syncDaemonSet(deps, cluster, namespace, name);
       else if (tag === 'cj') await syncCronJob(deps, cluster, namespace, name);

@@ -2,7 +2,8 @@ import { every, type Logger } from '../kernel/index.js';
 import type { KubeDeps } from './deps.js';
 import { recordEvent } from './events.js';
 import { hpaSpecOf, HPA, type MetricSpec, type ScalingRules } from './hpa-kind.js';
-import { DEPLOYMENT, POD, REPLICA_SET, STATEFUL_SET, type KindDef } from './kinds.js';
+import { DEPLOYMENT, POD, REPLICA_SET, REPLICATION_CONTROLLER, STATEFUL_SET, type KindDef } from './kinds.js';
+import { rcSelector } from './core-workload-kinds.js';
 import { matchesSelector, type LabelSelectorSpec } from './label-selector.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix, type KubeObject } from './object.js';
 import { updateObject } from './objects.js';
@@ -16,6 +17,7 @@ const TARGETS: Readonly<Record<string, KindDef>> = {
   Deployment: DEPLOYMENT,
   ReplicaSet: REPLICA_SET,
   StatefulSet: STATEFUL_SET,
+  ReplicationController: REPLICATION_CONTROLLER,
 };
 /** Ratios this close to 1 change nothing (the controller's default tolerance). */
 const TOLERANCE = 0.1;
@@ -150,7 +152,9 @@ export async function syncHpa(
     });
     return;
   }
-  const spec = (target['spec'] ?? {}) as { replicas?: number; selector?: LabelSelectorSpec };
+  const stored = (target['spec'] ?? {}) as { replicas?: number; selector?: LabelSelectorSpec };
+  // A ReplicationController's selector is a plain label map.
+  const spec = kind === REPLICATION_CONTROLLER ? { ...stored, selector: rcSelector(target) } : stored;
   const current = spec.replicas ?? 1;
   const podKey = (p: KubeObject) => objectKey({ cluster, kind: POD, namespace: ns }, metaOf(p).name ?? '');
   const pods = deps.store

@@ -32,6 +32,7 @@ const NAMESPACED = [
   'endpointslices',
   'persistentvolumeclaims',
   'replicationcontrollers',
+  'replicationcontrollers/scale',
   'services',
   'serviceaccounts',
   'events',

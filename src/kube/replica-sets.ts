@@ -1,7 +1,8 @@
 import { createOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
-import { POD, REPLICA_SET } from './kinds.js';
+import { POD, REPLICA_SET, REPLICATION_CONTROLLER, type KindDef } from './kinds.js';
+import { rcSelector } from './core-workload-kinds.js';
 import { workloadSpecOf } from './apps-rules.js';
 import { matchesSelector } from './label-selector.js';
 import { claimPods } from './pod-claims.js';
@@ -13,27 +14,38 @@ import { isActive, isAvailable, isReady } from './owners.js';
 const BURST = 50;
 
 const RS_REF = { apiVersion: 'apps/v1', kind: 'ReplicaSet', component: 'replicaset-controller' };
+const RC_REF = { apiVersion: 'v1', kind: 'ReplicationController', component: 'replication-controller' };
 
 /**
  * The ReplicaSet controller: as many active pods of its template as its replicas, made with an
  * owner reference to it, the extra ones removed (unscheduled, then not ready, then newest first),
- * and its status counted from its pods.
+ * and its status counted from its pods. A ReplicationController is kept the same way (its
+ * selector a label map), as Kubernetes' own controller does with the ReplicaSet's code.
  */
-export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace: string, name: string): Promise<void> {
-  const scope = { cluster, kind: REPLICA_SET, namespace };
+export async function syncReplicaSet(
+  deps: KubeDeps,
+  cluster: string,
+  namespace: string,
+  name: string,
+  kind: KindDef = REPLICA_SET,
+): Promise<void> {
+  const scope = { cluster, kind, namespace };
   const entry = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));
   if (!entry || metaOf(entry.value.object).deletionTimestamp) return;
   const rs = entry.value.object;
   const uid = metaOf(rs).uid as string;
   const spec = workloadSpecOf(rs);
+  const rc = kind === REPLICATION_CONTROLLER;
+  const ref = rc ? RC_REF : RS_REF;
+  const selector = rc ? rcSelector(rs) : spec.selector;
   const podScope = { cluster, kind: POD, namespace };
-  const pods = await claimPods(deps, cluster, rs, RS_REF, spec.selector);
+  const pods = await claimPods(deps, cluster, rs, ref, selector);
   const active = pods.filter(isActive);
   const want = spec.replicas ?? 1;
   if (active.length < want) {
     const template = spec.template ?? { spec: { containers: [] } };
     for (let i = 0; i < Math.min(want - active.length, BURST); i++) {
-      await createOwnedPod(deps, cluster, rs, RS_REF, template);
+      await createOwnedPod(deps, cluster, rs, ref, template);
     }
   } else if (active.length > want) {
     const rank = (p: KubeObject) => ((p['spec'] as { nodeName?: string }).nodeName ? 1 : 0) + (isReady(p) ? 2 : 0);
@@ -52,7 +64,7 @@ export async function syncReplicaSet(deps: KubeDeps, cluster: string, namespace:
         'Normal',
         'SuccessfulDelete',
         `Deleted pod: ${metaOf(p).name ?? ''}`,
-        'replicaset-controller',
+        ref.component,
       );
     }
   }

@@ -1,39 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { conformanceApi, eventually, type Api } from './client.js';
+import { conformanceApi, eventually, kubeletReady } from './client.js';
 
 // [sig-apps] Deployment and ReplicaSet cases about their status, named as the conformance suite
 // names them. No agent runs here: the test plays the kubelet's part and reports each pod of the
 // selector Running and Ready through the pods' status subresource, as a node would.
-async function kubeletReady(api: Api, selector: string): Promise<number> {
-  const list = await api.ok('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(selector)}`);
-  let n = 0;
-  for (const p of list.items as {
-    metadata: { name: string; deletionTimestamp?: string };
-    status: { phase: string };
-  }[]) {
-    if (p.metadata.deletionTimestamp) continue;
-    n++;
-    if (p.status.phase === 'Running') continue;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await api.ok(
-      'PATCH',
-      `/api/v1/namespaces/default/pods/${p.metadata.name}/status`,
-      {
-        status: {
-          phase: 'Running',
-          conditions: [
-            { type: 'Ready', status: 'True', lastTransitionTime: now },
-            { type: 'ContainersReady', status: 'True', lastTransitionTime: now },
-          ],
-        },
-      },
-      'application/merge-patch+json',
-    );
-  }
-  return n;
-}
-
 describe('[sig-apps] Deployment and ReplicaSet status conformance', () => {
   const api = conformanceApi();
   const template = (labels: Record<string, string>) => ({

@@ -57,7 +57,46 @@ describe('[sig-api-machinery] garbage collection, server-side apply and CRDs', (
     await api.ok('DELETE', `/apis/apps/v1/namespaces/default/replicasets/${rs?.metadata.name}`);
   });
 
-  it('Garbage collector should keep the owner around until all its dependents are deleted if the deleteOptions says so', async () => {
+  it('Garbage collector should keep the rc around until all its pods are deleted if the deleteOptions says so', async () => {
+    const rcs = '/api/v1/namespaces/default/replicationcontrollers';
+    const pods = '/api/v1/namespaces/default/pods';
+    await api.ok('POST', rcs, {
+      metadata: { name: 'gc-fg' },
+      spec: {
+        replicas: 2,
+        selector: { app: 'gc-fg' },
+        template: {
+          metadata: { labels: { app: 'gc-fg' } },
+          spec: { containers: [{ name: 'main', image: 'busybox' }] },
+        },
+      },
+    });
+    const list = await eventually(
+      () => api.ok('GET', `${pods}?labelSelector=app%3Dgc-fg`),
+      (l) => l.items.length === 2,
+    );
+    // One pod held by a finalizer of the test's: its owner must wait for it.
+    const held = list.items[0].metadata.name as string;
+    await api.ok(
+      'PATCH',
+      `${pods}/${held}`,
+      { metadata: { finalizers: ['example.com/hold'] } },
+      'application/merge-patch+json',
+    );
+    const marked = await api.ok('DELETE', `${rcs}/gc-fg`, { propagationPolicy: 'Foreground' });
+    assert.deepEqual(marked.metadata.finalizers, ['foregroundDeletion']);
+    assert.ok(marked.metadata.deletionTimestamp);
+    await eventually(
+      () => api.ok('GET', `${pods}?labelSelector=app%3Dgc-fg`),
+      (l) => l.items.length === 1 && l.items[0].metadata.deletionTimestamp !== undefined,
+    );
+    assert.equal((await api.call('GET', `${rcs}/gc-fg`)).status, 200, 'kept while a pod is left');
+    await api.ok('PATCH', `${pods}/${held}`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    await gone(`${rcs}/gc-fg`);
+    assert.equal((await api.ok('GET', `${pods}?labelSelector=app%3Dgc-fg`)).items.length, 0);
+  });
+
+  it('Garbage collector should keep the owner around until all its dependents are deleted (a Deployment and its ReplicaSet)', async () => {
     await api.ok('POST', deployments, deployment('gc-fg'));
     await eventually(
       () => setsOf('gc-fg'),
