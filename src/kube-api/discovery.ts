@@ -45,6 +45,7 @@ const SUBRESOURCES: Readonly<
     { name: 'token', kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] },
   ],
   services: [{ name: 'status', kind: { group: '', version: 'v1', kind: 'Service' }, verbs: ['get'] }],
+  resourcequotas: [{ name: 'status', kind: { group: '', version: 'v1', kind: 'ResourceQuota' }, verbs: ['get'] }],
   replicationcontrollers: [
     { name: 'scale', kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
     { name: 'status', kind: { group: '', version: 'v1', kind: 'ReplicationController' }, verbs: ['get'] },

@@ -1,6 +1,6 @@
 import { JOB_SPEC, LABEL_SELECTOR, meta, OBJECT_META, type Message } from './protobuf-messages.js';
 
-/** Service, CronJob, autoscaling/v1 HorizontalPodAutoscaler, evictions, budgets, Ingress and PriorityClass, as kubectl's generators send them. */
+/** Service, CronJob, autoscaling/v1 HorizontalPodAutoscaler, evictions, budgets, Ingress, ResourceQuota and PriorityClass, as kubectl's generators send them. */
 const DELETE_OPTIONS: Message = {
   1: { name: 'gracePeriodSeconds', type: 'int' },
   2: {
@@ -212,6 +212,42 @@ export const MORE_KINDS: Readonly<Record<string, Message>> = {
     },
     // The status a client sends (empty) is the controller's to write: read and dropped.
     3: { name: 'status', type: { msg: { 1: { name: 'loadBalancer', type: { msg: {} } } } } },
+  },
+  // kubectl create quota (--hard, --scopes).
+  'v1/ResourceQuota': {
+    ...meta,
+    2: {
+      name: 'spec',
+      type: {
+        msg: {
+          1: { name: 'hard', type: { map: 'quantity' } },
+          2: { name: 'scopes', type: 'string', repeated: true },
+          3: {
+            name: 'scopeSelector',
+            type: {
+              msg: {
+                1: {
+                  name: 'matchExpressions',
+                  type: {
+                    msg: {
+                      1: { name: 'scopeName', type: 'string' },
+                      2: { name: 'operator', type: 'string' },
+                      3: { name: 'values', type: 'string', repeated: true },
+                    },
+                  },
+                  repeated: true,
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    // The status a client sends is the controller's to write: read and dropped.
+    3: {
+      name: 'status',
+      type: { msg: { 1: { name: 'hard', type: { map: 'quantity' } }, 2: { name: 'used', type: { map: 'quantity' } } } },
+    },
   },
   // kubectl create priorityclass.
   'scheduling.k8s.io/v1/PriorityClass': {

@@ -191,3 +191,38 @@ CORE_COLUMNS.Lease = [
   },
   AGE,
 ];
+
+const quotaCell = (limits: boolean) => (o: KubeObject) => {
+  const s = (o['status'] ?? {}) as { hard?: Record<string, string>; used?: Record<string, string> };
+  return Object.keys(s.hard ?? {})
+    .filter((k) => k.startsWith('limits.') === limits)
+    .sort()
+    .map((k) => `${k}: ${s.used?.[k] ?? '0'}/${s.hard?.[k] ?? ''}`)
+    .join(', ');
+};
+CORE_COLUMNS.ResourceQuota = [
+  NAME,
+  AGE,
+  {
+    name: 'Request',
+    type: 'string',
+    description: 'Request represents a minimum amount of cpu/memory that a container may consume.',
+    cell: quotaCell(false),
+  },
+  {
+    name: 'Limit',
+    type: 'string',
+    description:
+      'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
+    cell: quotaCell(true),
+  },
+];
+CORE_COLUMNS.LimitRange = [
+  NAME,
+  {
+    name: 'Created At',
+    type: 'date',
+    description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+    cell: (o) => metaOf(o).creationTimestamp ?? '',
+  },
+];

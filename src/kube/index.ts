@@ -8,6 +8,8 @@ export {
   REPLICA_SET,
   REPLICATION_CONTROLLER,
   POD_TEMPLATE,
+  RESOURCE_QUOTA,
+  LIMIT_RANGE,
   STATEFUL_SET,
   DEPLOYMENT,
   JOB,
@@ -44,6 +46,7 @@ export {
 export type { IngressListener, IngressSettings } from './ingress-annotations.js';
 export { PodUsage, metricsRead } from './pod-usage.js';
 export { startHpaController } from './hpa.js';
+export { startQuotaController } from './quota-controller.js';
 export { ensureStorageClass, LOCAL_PATH_CLASS } from './volume-binder.js';
 export { ensurePriorityClasses } from './priority-classes.js';
 export { startVolumeController } from './volume-controller.js';

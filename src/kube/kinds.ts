@@ -10,6 +10,7 @@ import { DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, STATEFUL_SET } from './apps-k
 export { SERVICE_ACCOUNT } from './service-account-kind.js';
 export { DAEMON_SET, DEPLOYMENT, JOB, REPLICA_SET, STATEFUL_SET } from './apps-kinds.js';
 export { POD_TEMPLATE, REPLICATION_CONTROLLER } from './core-workload-kinds.js';
+export { LIMIT_RANGE, RESOURCE_QUOTA } from './quota-kinds.js';
 import type { KubeObject } from './meta.js';
 
 export type { Cause } from './names.js';
@@ -20,6 +21,7 @@ import { defaultTolerations, stampTaints, taintCauses } from './pod-placement.js
 import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
 import { POD_TEMPLATE, REPLICATION_CONTROLLER } from './core-workload-kinds.js';
+import { LIMIT_RANGE, RESOURCE_QUOTA } from './quota-kinds.js';
 import { podPriority, PRIORITY_CLASS } from './priority-class-kind.js';
 import { CONTROLLER_REVISION } from './controller-revision-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -241,6 +243,8 @@ export const KINDS: readonly KindDef[] = [
   REPLICA_SET,
   REPLICATION_CONTROLLER,
   POD_TEMPLATE,
+  RESOURCE_QUOTA,
+  LIMIT_RANGE,
   DEPLOYMENT,
   DAEMON_SET,
   STATEFUL_SET,

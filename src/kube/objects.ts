@@ -2,6 +2,7 @@ import { BerthError, alreadyExists, invalidParameter, notFound } from '../kernel
 import type { ReadTx, WriteTx } from '../store/index.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
 import { apiVersionOf, NAMESPACE, type KindDef } from './kinds.js';
+import { admissionFor } from './admission.js';
 import { settleManaged } from './managed-fields.js';
 import { checkShape } from './shape.js';
 import {
@@ -62,6 +63,7 @@ export async function createObject(
   validateObject(store.kind, o);
   const name = metaOf(o).name as string;
   const key = objectKey(scope, name);
+  const admission = admissionFor(deps, store);
   const put = (tx: WriteTx | ReadTx) => {
     checkNamespace(tx, scope, name);
     if (tx.get(kubeObjects, key))
@@ -70,7 +72,7 @@ export async function createObject(
         name,
         group: scope.kind.group,
       });
-    const object = store.kind.allocate ? store.kind.allocate(tx, store, o) : o;
+    const object = admission.admit(tx, store, store.kind.allocate ? store.kind.allocate(tx, store, o) : o);
     opts.guard?.(tx, store.kind, object, undefined);
     if ('put' in tx) tx.put(kubeObjects, { key, object });
     return object;
@@ -134,6 +136,7 @@ export async function updateObject(
   opts: WriteOptions = {},
 ): Promise<Written> {
   const key = objectKey(scope, name);
+  const admission = admissionFor(deps, storageScope(scope));
   let warnings: string[] = [];
   const apply = (tx: WriteTx | ReadTx): { object: KubeObject; gone?: boolean; same?: boolean } => {
     const prev = tx.get(kubeObjects, key);
@@ -174,6 +177,7 @@ export async function updateObject(
     validateObject(store.kind, next);
     if (store.kind.allocate) next = store.kind.allocate(tx, store, next);
     if (JSON.stringify(next) === JSON.stringify(prev.value.object)) return { object: current, same: true };
+    next = admission.admit(tx, store, next, prev.value.object);
     opts.guard?.(tx, store.kind, next, prev.value.object);
     const finalized = metaOf(next).deletionTimestamp && !(metaOf(next).finalizers ?? []).length;
     if (!('put' in tx)) return { object: served(scope.kind, next, prev.modRevision) };

@@ -1,3 +1,4 @@
+import { BerthError } from '../kernel/index.js';
 import type { KubeDeps } from './deps.js';
 import { recordEvent } from './events.js';
 import { POD } from './kinds.js';
@@ -35,25 +36,35 @@ export async function createOwnedPod(
     event?: string;
   } = {},
 ): Promise<void> {
-  const made = await createObject(
-    deps,
-    { cluster, kind: POD, namespace: metaOf(owner).namespace as string },
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        ...(extra.name ? { name: extra.name } : { generateName: extra.generateName ?? `${metaOf(owner).name ?? ''}-` }),
-        labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
-        ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
-        ownerReferences: [ownerReference(owner, ref.apiVersion, ref.kind)],
+  let made: Awaited<ReturnType<typeof createObject>>;
+  try {
+    made = await createObject(
+      deps,
+      { cluster, kind: POD, namespace: metaOf(owner).namespace as string },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          ...(extra.name
+            ? { name: extra.name }
+            : { generateName: extra.generateName ?? `${metaOf(owner).name ?? ''}-` }),
+          labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
+          ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+          ownerReferences: [ownerReference(owner, ref.apiVersion, ref.kind)],
+        },
+        spec: {
+          ...(JSON.parse(JSON.stringify(template.spec ?? {})) as object),
+          ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
+          ...(extra.spec ?? {}),
+        },
       },
-      spec: {
-        ...(JSON.parse(JSON.stringify(template.spec ?? {})) as object),
-        ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
-        ...(extra.spec ?? {}),
-      },
-    },
-  );
+    );
+  } catch (e) {
+    // Refused (a quota, a LimitRange, a bad template): the owner's events say so, as the controllers' do.
+    if (e instanceof BerthError && e.kind !== 'Unavailable' && e.kind !== 'AlreadyExists')
+      await recordEvent(deps, cluster, owner, 'Warning', 'FailedCreate', `Error creating: ${e.message}`, ref.component);
+    throw e;
+  }
   await recordEvent(
     deps,
     cluster,

@@ -46,3 +46,52 @@ export function bytes(q: string | number | undefined): number | undefined {
   const v = parseQuantity(q);
   return v === undefined ? undefined : Math.ceil(v);
 }
+
+const DECIMAL: readonly [string, number][] = [
+  ['E', 1e18],
+  ['P', 1e15],
+  ['T', 1e12],
+  ['G', 1e9],
+  ['M', 1e6],
+  ['k', 1e3],
+  ['', 1],
+  ['m', 1e-3],
+  ['u', 1e-6],
+  ['n', 1e-9],
+];
+const BINARY: readonly [string, number][] = [
+  ['Ei', 2 ** 60],
+  ['Pi', 2 ** 50],
+  ['Ti', 2 ** 40],
+  ['Gi', 2 ** 30],
+  ['Mi', 2 ** 20],
+  ['Ki', 2 ** 10],
+];
+
+/** Whether v is a whole multiple of unit (within float error). */
+const whole = (v: number, unit: number) => {
+  const n = v / unit;
+  return Math.abs(n - Math.round(n)) < 1e-9 * Math.max(1, Math.abs(n));
+};
+
+/**
+ * A value written as the API server writes a quantity: binary suffixes when the value came in
+ * binary ones (`1024Mi` → `1Gi`) and is whole bytes of one, otherwise the largest decimal suffix
+ * it is a whole number of (`1.5` → `1500m`, `2000m` → `2`).
+ */
+export function formatQuantity(value: number, binary = false): string {
+  if (value === 0) return '0';
+  if (binary)
+    for (const [suffix, unit] of BINARY)
+      if (Math.abs(value) >= unit && whole(value, unit)) return `${Math.round(value / unit)}${suffix}`;
+  for (const [suffix, unit] of DECIMAL)
+    if (Math.abs(value) >= unit && whole(value, unit)) return `${Math.round(value / unit)}${suffix}`;
+  return `${Math.ceil(value / 1e-9)}n`;
+}
+
+/** A quantity as the API server prints it (`0.5` → `500m`, `1024Mi` → `1Gi`); what does not parse, as it was. */
+export function canonicalQuantity(q: string | number): string {
+  const v = parseQuantity(q);
+  if (v === undefined) return String(q);
+  return formatQuantity(v, typeof q === 'string' && /i$/.test(q));
+}

@@ -99,7 +99,11 @@ const BOOTSTRAP_ROLES: Record<string, BootstrapRole> = {
   },
   'system:aggregate-to-view': {
     labels: { [`${AGGREGATE}view`]: 'true' },
-    rules: [{ apiGroups: WORKLOAD_GROUPS, resources: NAMESPACED, verbs: READ }],
+    rules: [
+      { apiGroups: WORKLOAD_GROUPS, resources: NAMESPACED, verbs: READ },
+      // A namespace's bounds are its admin's to read, not to change (the cluster's admins set them).
+      { apiGroups: [''], resources: ['resourcequotas', 'resourcequotas/status', 'limitranges'], verbs: READ },
+    ],
   },
   'system:basic-user': {
     rules: [

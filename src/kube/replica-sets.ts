@@ -1,3 +1,4 @@
+import { BerthError } from '../kernel/index.js';
 import { createOwnedPod, writeStatus } from './owned-pods.js';
 import type { KubeDeps } from './deps.js';
 import { deleteObject } from './delete.js';
@@ -42,10 +43,16 @@ export async function syncReplicaSet(
   const pods = await claimPods(deps, cluster, rs, ref, selector);
   const active = pods.filter(isActive);
   const want = spec.replicas ?? 1;
+  let failure: string | undefined;
   if (active.length < want) {
     const template = spec.template ?? { spec: { containers: [] } };
-    for (let i = 0; i < Math.min(want - active.length, BURST); i++) {
-      await createOwnedPod(deps, cluster, rs, ref, template);
+    try {
+      for (let i = 0; i < Math.min(want - active.length, BURST); i++)
+        await createOwnedPod(deps, cluster, rs, ref, template);
+    } catch (e) {
+      // Refused (a quota over, a LimitRange's bound): said in the status until a pod can be made.
+      if (!(e instanceof BerthError && e.kind === 'AccessDenied')) throw e;
+      failure = e.message;
     }
   } else if (active.length > want) {
     const rank = (p: KubeObject) => ((p['spec'] as { nodeName?: string }).nodeName ? 1 : 0) + (isReady(p) ? 2 : 0);
@@ -76,6 +83,27 @@ export async function syncReplicaSet(
     readyReplicas: active.filter(isReady).length,
     availableReplicas: active.filter((p) => isAvailable(p, spec.minReadySeconds ?? 0, now)).length,
     observedGeneration: metaOf(rs).generation ?? 1,
+    ...replicaFailure(rs, failure, deps.clock.now()),
   };
   await writeStatus(deps, entry.key, uid, status);
+}
+
+/** The ReplicaFailure condition: while pods cannot be made, why (its time kept while the reason stays). */
+function replicaFailure(rs: KubeObject, failure: string | undefined, now: Date): { conditions?: object[] } {
+  if (failure === undefined) return {};
+  const was = (
+    (rs['status'] as { conditions?: { type: string; message?: string; lastTransitionTime?: string }[] })?.conditions ??
+    []
+  ).find((c) => c.type === 'ReplicaFailure');
+  return {
+    conditions: [
+      {
+        type: 'ReplicaFailure',
+        status: 'True',
+        lastTransitionTime: was?.lastTransitionTime ?? now.toISOString().replace(/\.\d+Z$/, 'Z'),
+        reason: 'FailedCreate',
+        message: failure,
+      },
+    ],
+  };
 }

@@ -17,6 +17,7 @@ import {
   startNamespaceController,
   startLoadBalancerController,
   startIngressController,
+  startQuotaController,
   type IngressLoadBalancerPort,
   startPodControllers,
   startRbacAggregationController,
@@ -72,6 +73,10 @@ export async function startKubernetes(
   });
   leaderWork.add('kubernetes autoscalers', () => {
     const c = startHpaController(deps, KUBE_CLUSTER, kube.usage, logger, o.hpaPeriodMs);
+    return () => c.stop();
+  });
+  leaderWork.add('kubernetes resource quotas', () => {
+    const c = startQuotaController(deps, KUBE_CLUSTER, logger);
     return () => c.stop();
   });
   leaderWork.add('kubernetes disruption budgets', () => {
