@@ -273,8 +273,8 @@ describe('Kubernetes Ingresses on berth’s ELB', () => {
         api = await curl('https://v1.api.example/', 'v1.api.example', 443, 'api.pem');
         if (!(shop.includes('blue') && api.includes('green'))) await new Promise((r) => setTimeout(r, 1000));
       }
-      assert.match(shop, /^blue blue-\S+ 200/);
-      assert.match(api, /^green green-\S+ 200/);
+      assert.match(shop, /^blue blue-\S+\s+200/);
+      assert.match(api, /^green green-\S+\s+200/);
       // The other certificate does not verify shop.example's: the default one was served.
       assert.equal(await curl('https://shop.example/', 'shop.example', 443, 'api.pem'), '');
       // HTTP redirects to HTTPS 443 and routes nothing itself.
