@@ -5,6 +5,7 @@ import { INGRESS, INGRESS_CLASS } from './ingress-kinds.js';
 import {
   ensureIngressClass,
   INGRESS_FINALIZER,
+  startIngressController,
   syncIngressLoadBalancer,
   type IngressLoadBalancerPort,
   type WantedIngressLoadBalancer,
@@ -35,7 +36,7 @@ describe('the ALB ingress controller', () => {
     const removed: string[] = [];
     const port: IngressLoadBalancerPort = {
       ensureIngress: async (w) => (wants.push(w), { hostname: 'k8s-x.elb', ip: '127.77.0.9' }),
-      removeIngress: async (uid) => void removed.push(uid),
+      removeIngress: async (ingress) => void removed.push(ingress.uid),
     };
     await createObject(
       deps,
@@ -104,5 +105,61 @@ describe('the ALB ingress controller', () => {
     await syncIngressLoadBalancer(deps, 'c', port, 'default', 'shop');
     assert.deepEqual(removed, [metaOf(shop).uid]);
     assert.throws(() => getObject(deps, at, 'shop'), /not found/);
+  });
+
+  it('re-derives only the Ingresses that name a Service whose endpoints changed', async () => {
+    const deps = await testKube();
+    const synced: string[] = [];
+    const port: IngressLoadBalancerPort = {
+      ensureIngress: async (w) => (synced.push(w.name), { hostname: 'h', ip: '127.77.0.1' }),
+      removeIngress: async () => undefined,
+    };
+    await createObject(
+      deps,
+      { cluster: 'c', kind: INGRESS_CLASS },
+      { metadata: { name: 'alb' }, spec: { controller: 'ingress.k8s.aws/alb' } },
+    );
+    for (const app of ['a', 'b']) {
+      await createObject(
+        deps,
+        { cluster: 'c', kind: SERVICE, namespace: 'default' },
+        {
+          metadata: { name: app },
+          spec: { selector: { app }, ports: [{ name: 'http', port: 80 }] },
+        },
+      );
+      await createObject(deps, at, {
+        metadata: { name: `ing-${app}` },
+        spec: { ingressClassName: 'alb', defaultBackend: { service: { name: app, port: { number: 80 } } } },
+      });
+    }
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} } as never;
+    const c = startIngressController(deps, 'c', port, quiet);
+    try {
+      const settle = async () => {
+        for (let last = -1; last !== synced.length;) {
+          last = synced.length;
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      };
+      await settle();
+      assert.ok(synced.includes('ing-a') && synced.includes('ing-b'));
+      synced.length = 0;
+      await deps.store.transact((tx) =>
+        tx.put(kubeObjects, {
+          key: objectKey({ cluster: 'c', kind: ENDPOINTS, namespace: 'default' }, 'a'),
+          object: {
+            apiVersion: 'v1',
+            kind: 'Endpoints',
+            metadata: { name: 'a', namespace: 'default' },
+            subsets: [{ addresses: [{ ip: '10.0.0.7' }], ports: [{ name: 'http', port: 80 }] }],
+          },
+        }),
+      );
+      await settle();
+      assert.deepEqual([...new Set(synced)], ['ing-a']);
+    } finally {
+      c.stop();
+    }
   });
 });

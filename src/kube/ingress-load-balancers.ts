@@ -47,7 +47,7 @@ export class IngressModelError extends Error {}
 
 export interface IngressLoadBalancerPort {
   ensureIngress(want: WantedIngressLoadBalancer): Promise<{ hostname: string; ip: string }>;
-  removeIngress(uid: string): Promise<void>;
+  removeIngress(ingress: { uid: string; namespace: string; name: string }): Promise<void>;
 }
 
 /**
@@ -90,6 +90,17 @@ function targetsOf(deps: KubeDeps, cluster: string, ns: string, b: Backend): Ing
     const ep = (sub.ports ?? []).find((x) => (x.name ?? '') === (port.name ?? ''));
     return ep ? (sub.addresses ?? []).map((a) => ({ ip: a.ip, port: ep.port })) : [];
   });
+}
+
+/** The Services an Ingress's backends name. */
+function servicesOf(ing: KubeObject): string[] {
+  const spec = ingressSpecOf(ing);
+  return [
+    ...(spec.defaultBackend?.service ? [spec.defaultBackend.service.name] : []),
+    ...(spec.rules ?? []).flatMap((r) =>
+      (r.http?.paths ?? []).flatMap((p) => (p.backend.service ? [p.backend.service.name] : [])),
+    ),
+  ];
 }
 
 /** Whether the Ingress is this controller's: its class's controller, or the older annotation. */
@@ -147,7 +158,7 @@ export async function syncIngressLoadBalancer(
   const held = (meta.finalizers ?? []).includes(INGRESS_FINALIZER);
   if (meta.deletionTimestamp || !isOurs(deps, cluster, ing)) {
     if (!held) return;
-    await port.removeIngress(meta.uid ?? '');
+    await port.removeIngress({ uid: meta.uid ?? '', namespace: meta.namespace ?? '', name: meta.name ?? '' });
     await updateObject(deps, scope, name, (o) => ({
       ...o,
       metadata: { ...metaOf(o), finalizers: (metaOf(o).finalizers ?? []).filter((f) => f !== INGRESS_FINALIZER) },
@@ -195,7 +206,8 @@ export function startIngressController(
   logger: Logger,
 ): { stop(): void } {
   const ingPrefix = resourcePrefix({ cluster, kind: INGRESS });
-  const others = [INGRESS_CLASS, SERVICE, ENDPOINTS].map((kind) => resourcePrefix({ cluster, kind }));
+  const classPrefix = resourcePrefix({ cluster, kind: INGRESS_CLASS });
+  const services = [SERVICE, ENDPOINTS].map((kind) => resourcePrefix({ cluster, kind }));
   const all = () =>
     deps.store
       .read((tx) => tx.list(kubeObjects, { prefix: ingPrefix }))
@@ -206,8 +218,15 @@ export function startIngressController(
       const o = changedObject(c);
       if (!o) return [];
       if (c.key.startsWith(ingPrefix)) return [`${metaOf(o).namespace ?? ''}/${metaOf(o).name ?? ''}`];
-      // A class, Service or endpoints change may concern any Ingress (there are few).
-      return others.some((p) => c.key.startsWith(p)) ? all() : [];
+      // A class may concern any Ingress; a Service or its endpoints only the Ingresses of its
+      // namespace that name it.
+      if (c.key.startsWith(classPrefix)) return all();
+      if (!services.some((p) => c.key.startsWith(p))) return [];
+      const ns = metaOf(o).namespace ?? '';
+      return deps.store
+        .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind: INGRESS, namespace: ns }) }))
+        .filter((e) => servicesOf(e.value.object).includes(metaOf(o).name ?? ''))
+        .map((e) => `${ns}/${metaOf(e.value.object).name ?? ''}`);
     },
     all,
     resyncMs: 30_000,

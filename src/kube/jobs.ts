@@ -84,8 +84,7 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
   let final: Condition | undefined;
   let active = progress.active;
   if (target) {
-    for (const p of active)
-      await deleteOwnedPod(deps, cluster, job, p, JOB_REF.component, `Deleted pod: ${metaOf(p).name ?? ''}`);
+    for (const p of active) await stopPod(deps, cluster, job, p);
     if (progress.terminating === 0 && active.length === 0) {
       final = stamp({
         type: target.type === 'SuccessCriteriaMet' ? 'Complete' : 'Failed',
@@ -109,8 +108,7 @@ export async function syncJob(deps: KubeDeps, cluster: string, namespace: string
     }
     active = [];
   } else if (suspended) {
-    for (const p of active)
-      await deleteOwnedPod(deps, cluster, job, p, JOB_REF.component, `Deleted pod: ${metaOf(p).name ?? ''}`);
+    for (const p of active) await stopPod(deps, cluster, job, p);
     active = [];
     const was = conditions.find((c) => c.type === 'Suspended');
     if (was?.status !== 'True') {
@@ -211,8 +209,7 @@ async function startPods(
     return progress.active;
   }
   const surplus = surplusIndexedPods(spec, progress);
-  for (const p of surplus)
-    await deleteOwnedPod(deps, cluster, job, p, JOB_REF.component, `Deleted pod: ${metaOf(p).name ?? ''}`);
+  for (const p of surplus) await stopPod(deps, cluster, job, p);
   const kept = progress.active.filter((p) => !surplus.includes(p));
   const perIndex = spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
   const occupying = progress.occupying.filter((p) => !surplus.includes(p));
@@ -226,3 +223,7 @@ async function startPods(
   }
   return kept;
 }
+
+/** Stops one of a Job's pods, with the Job's SuccessfulDelete event. */
+const stopPod = (deps: KubeDeps, cluster: string, job: KubeObject, p: KubeObject) =>
+  deleteOwnedPod(deps, cluster, job, p, JOB_REF.component, `Deleted pod: ${metaOf(p).name ?? ''}`);

@@ -228,10 +228,11 @@ export function kubeIngressBalancers(deps: ElbDeps): IngressLoadBalancerPort {
         if (![...groups.values()].some((g) => g.arn === tg.arn)) await deleteTargetGroup(deps, tg.arn);
       return { hostname: lb.dnsName, ip: lb.address };
     },
-    async removeIngress(uid: string) {
-      const lb = describeLoadBalancers(deps, undefined, undefined).find((l) => l.name.endsWith(`-${hash(uid, 10)}`));
+    async removeIngress(ingress) {
+      // Its name is derived from the Ingress's, as when it was made.
+      const lb = findLb(deps, lbName(ingress));
       if (lb) await deleteLoadBalancer(deps, lb.arn);
-      for (const tg of ingressTargetGroups(deps, uid)) await deleteTargetGroup(deps, tg.arn);
+      for (const tg of ingressTargetGroups(deps, ingress.uid)) await deleteTargetGroup(deps, tg.arn);
     },
   };
 }
