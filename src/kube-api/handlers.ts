@@ -32,6 +32,8 @@ export interface KubeRequest {
   userAgent?: string;
   /** What refuses a write beyond its checks (RBAC's escalation check, with --auth strict). */
   guard?: WriteOptions['guard'];
+  /** Who asks (what admission webhooks are told). */
+  user?: WriteOptions['user'];
 }
 
 export interface KubeAnswer {
@@ -55,7 +57,12 @@ export function writeOptions(q: URLSearchParams): { dryRun: boolean; fieldValida
 export function writeBy(r: KubeRequest, subresource?: string): WriteOptions {
   const kind = r.method === 'POST' ? 'CreateOptions' : r.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions';
   const manager = writerOf(r.query, r.userAgent, kind, subresource);
-  return { ...writeOptions(r.query), ...(manager ? { manager } : {}), ...(r.guard ? { guard: r.guard } : {}) };
+  return {
+    ...writeOptions(r.query),
+    ...(manager ? { manager } : {}),
+    ...(r.guard ? { guard: r.guard } : {}),
+    ...(r.user ? { user: r.user } : {}),
+  };
 }
 
 export function listOf(kind: KindDef, r: ReturnType<typeof listObjects>): unknown {
@@ -164,7 +171,7 @@ export async function deleteCollection(deps: KubeDeps, scope: Scope, r: KubeRequ
   for (const o of list.items) {
     const name = (o['metadata'] as { name?: string } | undefined)?.name ?? '';
     try {
-      items.push((await deleteObject(deps, scope, name, options)).object);
+      items.push((await deleteObject(deps, scope, name, options, r.user)).object);
     } catch (e) {
       // Gone meanwhile (a controller, another client): not this delete's to report.
       if (!(e instanceof BerthError && e.kind === 'NotFound')) throw e;
@@ -203,6 +210,7 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
           ...writeOptions(r.query),
           ...applierOf(r.query),
           ...(r.guard ? { guard: r.guard } : {}),
+          ...(r.user ? { user: r.user } : {}),
         });
         return { code: w.created ? 201 : 200, body: w.object, warnings: w.warnings };
       }
@@ -212,7 +220,7 @@ export async function itemVerb(deps: KubeDeps, scope: Scope, name: string, r: Ku
       return { code: 200, body: w.object, warnings: w.warnings };
     }
     case 'DELETE': {
-      const d = await deleteObject(deps, scope, name, deleteOptions(r));
+      const d = await deleteObject(deps, scope, name, deleteOptions(r), r.user);
       const warnings = d.warnings ? { warnings: d.warnings } : {};
       if (!d.gone) return { code: 200, body: d.object, ...warnings };
       const k = scope.kind;

@@ -175,6 +175,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       body: Buffer.isBuffer(req.body) ? req.body : undefined,
       contentType: mediaType(req.headers),
       ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+      user: caller,
       // With --auth strict, a role or binding may grant only what its writer holds.
       ...(o.strict ? { guard: (tx, kind, next, prev) => checkEscalation(tx, cluster, caller, kind, next, prev) } : {}),
     };

@@ -226,3 +226,16 @@ CORE_COLUMNS.LimitRange = [
     cell: (o) => metaOf(o).creationTimestamp ?? '',
   },
 ];
+
+const WEBHOOK_COLUMNS: Column[] = [
+  NAME,
+  {
+    name: 'Webhooks',
+    type: 'integer',
+    description: 'Webhooks indicates the number of webhooks in the configuration.',
+    cell: (o) => ((o['webhooks'] as unknown[] | undefined) ?? []).length,
+  },
+  AGE,
+];
+CORE_COLUMNS.ValidatingWebhookConfiguration = WEBHOOK_COLUMNS;
+CORE_COLUMNS.MutatingWebhookConfiguration = WEBHOOK_COLUMNS;

@@ -256,6 +256,7 @@ export async function applyObject(
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.fieldValidation ? { fieldValidation: opts.fieldValidation } : {}),
     ...(opts.guard ? { guard: opts.guard } : {}),
+    ...(opts.user ? { user: opts.user } : {}),
   };
   try {
     const w = await updateObject(deps, scope, name, (live) => applied(scope.kind, live, body, how), write);

@@ -1,6 +1,13 @@
 import { BerthError, notFound } from '../kernel/index.js';
 import type { WriteTx } from '../store/index.js';
 import type { KubeDeps } from './deps.js';
+import {
+  anyWebhooks,
+  mutateByWebhooks,
+  validateByWebhooks,
+  type AdmissionRequest,
+  type UserInfo,
+} from './admission-webhooks.js';
 import { NAMESPACE, POD } from './kinds.js';
 import { kubeObjects, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
 import { removeObject } from './objects.js';
@@ -41,6 +48,8 @@ export async function deleteObject(
   scope: Scope,
   name: string,
   options: DeleteOptions = {},
+  /** Who deletes, as admission webhooks are told (none: the controllers). */
+  user?: UserInfo,
 ): Promise<Deleted> {
   const key = objectKey(scope, name);
   const k = scope.kind;
@@ -111,6 +120,22 @@ export async function deleteObject(
     removeObject(tx, scope, key, deps.clock.now().getTime());
     return { gone: true, object: served(k, e.value.object, tx.revision) };
   };
+  if (anyWebhooks(deps, scope.cluster)) {
+    // The webhooks see the object as it is; a denial keeps it (a mutating one's patch has nothing to change).
+    const e = deps.store.read((tx) => tx.get(kubeObjects, key));
+    if (!e) throw notFound(`${k.plural} "${name}" not found`, { resource: k.plural, name, group: k.group });
+    const a: AdmissionRequest = {
+      operation: 'DELETE',
+      kind: k,
+      ...(scope.namespace ? { namespace: scope.namespace } : {}),
+      name,
+      oldObject: served(k, e.value.object, e.modRevision),
+      dryRun: Boolean(options.dryRun?.length),
+      ...(user ? { user } : {}),
+    };
+    warnings.push(...(await mutateByWebhooks(deps, scope.cluster, a)).warnings);
+    warnings.push(...(await validateByWebhooks(deps, scope.cluster, a)));
+  }
   const said = warnings.length ? { warnings } : {};
   if (options.dryRun?.length) return { ...deps.store.read(run), ...said };
   const r = await deps.store.transact(run);

@@ -6,6 +6,8 @@ export interface KubeDeps {
   store: SharedStore;
   clock: Clock;
   logger?: Logger;
+  /** How admission webhooks are called (none: a write that a webhook must see fails as its call would). */
+  webhooks?: WebhookClient;
 }
 
 /** How a write treats fields its kind does not have (the request's fieldValidation). */
@@ -16,6 +18,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Who writes (an Update in managedFields): the fields it changes become its own. */
   manager?: import('./managed-fields.js').FieldManager;
+  /** Who writes, as admission webhooks are told (none: the controllers). */
+  user?: UserInfo;
   /** A write of the status subresource: only the status changes. */
   statusOnly?: boolean;
   /**
@@ -34,4 +38,19 @@ export interface WriteOptions {
 export interface Written {
   object: import('./object.js').KubeObject;
   warnings: string[];
+}
+
+/** How admission webhooks are called over HTTPS (admission-webhooks.ts). */
+export interface WebhookClient {
+  /**
+   * POSTs a JSON body over HTTPS, trusting `caBundle` (PEM) when given, checking the server's
+   * certificate for `serverName` (the URL's host otherwise); the answer's body parsed as JSON.
+   */
+  post(url: string, body: unknown, o: { caBundle?: string; serverName?: string; timeoutMs: number }): Promise<unknown>;
+}
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups?: string[];
 }

@@ -1,5 +1,12 @@
 /** The Kubernetes domain: objects of the kinds served, their storage, watches and controllers. */
-export type { FieldValidation, KubeDeps, WriteOptions, Written } from './deps.js';
+export type {
+  FieldValidation,
+  KubeDeps,
+  UserInfo as WebhookUser,
+  WebhookClient,
+  WriteOptions,
+  Written,
+} from './deps.js';
 export {
   KINDS,
   NAMESPACE,

@@ -22,6 +22,7 @@ import { EVENT, EVENT_V1 } from './event-kind.js';
 import { LEASE } from './lease-kind.js';
 import { POD_TEMPLATE, REPLICATION_CONTROLLER } from './core-workload-kinds.js';
 import { LIMIT_RANGE, RESOURCE_QUOTA } from './quota-kinds.js';
+import { MUTATING_WEBHOOK_CONFIGURATION, VALIDATING_WEBHOOK_CONFIGURATION } from './webhook-kinds.js';
 import { podPriority, PRIORITY_CLASS } from './priority-class-kind.js';
 import { CONTROLLER_REVISION } from './controller-revision-kind.js';
 import { ENDPOINT_SLICE, ENDPOINTS, SERVICE } from './service-kinds.js';
@@ -260,6 +261,8 @@ export const KINDS: readonly KindDef[] = [
   INGRESS,
   INGRESS_CLASS,
   CRD,
+  VALIDATING_WEBHOOK_CONFIGURATION,
+  MUTATING_WEBHOOK_CONFIGURATION,
   POD_METRICS,
   NODE_METRICS,
   TOKEN_REVIEW,

@@ -3,6 +3,8 @@ import type { ReadTx, WriteTx } from '../store/index.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
 import { apiVersionOf, NAMESPACE, type KindDef } from './kinds.js';
 import { admissionFor } from './admission.js';
+import { anyWebhooks } from './admission-webhooks.js';
+import { createWithWebhooks, updateWithWebhooks } from './webhook-writes.js';
 import { settleManaged } from './managed-fields.js';
 import { checkShape } from './shape.js';
 import {
@@ -58,10 +60,16 @@ export async function createObject(
   checkTypeAndPlace(scope, body);
   const warnings = checkShape(scope.kind, body, opts.fieldValidation);
   const store = storageScope(scope);
-  const o = newObject(deps, store, scope.kind.toStored ? scope.kind.toStored(body) : body);
+  let o = newObject(deps, store, scope.kind.toStored ? scope.kind.toStored(body) : body);
   settleManaged(store.kind, undefined, o, opts.manager, apiVersionOf(scope.kind), timestamp(deps));
   validateObject(store.kind, o);
   const name = metaOf(o).name as string;
+  if (anyWebhooks(deps, scope.cluster)) {
+    const hooked = await createWithWebhooks(deps, scope, store, o, opts);
+    o = hooked.object;
+    warnings.push(...hooked.warnings);
+  }
+
   const key = objectKey(scope, name);
   const admission = admissionFor(deps, store);
   const put = (tx: WriteTx | ReadTx) => {
@@ -134,6 +142,18 @@ export async function updateObject(
   name: string,
   change: (current: KubeObject) => unknown,
   opts: WriteOptions = {},
+): Promise<Written> {
+  if (anyWebhooks(deps, scope.cluster)) return updateWithWebhooks(deps, scope, name, change, opts, updateObjectPlain);
+  return updateObjectPlain(deps, scope, name, change, opts);
+}
+
+/** An update with no admission webhooks to ask (the store's transaction may run `change` several times). */
+async function updateObjectPlain(
+  deps: KubeDeps,
+  scope: Scope,
+  name: string,
+  change: (current: KubeObject) => unknown,
+  opts: WriteOptions,
 ): Promise<Written> {
   const key = objectKey(scope, name);
   const admission = admissionFor(deps, storageScope(scope));

@@ -5,6 +5,7 @@ import {
   type ContainerInstanceRecord,
   type ControlPlaneDeps,
 } from '../control-plane/index.js';
+import { httpsWebhookClient } from './webhook-client.js';
 import type { Clock, Logger } from '../kernel/index.js';
 import { KUBE_CLUSTER_ATTRIBUTE, NO_ROUTES } from '../wire/index.js';
 import {
@@ -32,7 +33,7 @@ const kubeClusterOf = (i: ContainerInstanceRecord) =>
  * their output read through the agents' sessions.
  */
 export function kubeFace(controlPlane: ControlPlaneDeps, clock: Clock, logger: Logger, sessions: AgentSessions) {
-  const deps: KubeDeps = { store: controlPlane.store, clock, logger };
+  const deps: KubeDeps = { store: controlPlane.store, clock, logger, webhooks: httpsWebhookClient() };
   const pods = new PodHosts(deps, KUBE_CLUSTER, logger);
   // The ECS cluster each node's host joined, whose agent session serves it.
   const poolOf = new Map<string, string>();
