@@ -150,4 +150,64 @@ describe('admission webhooks', () => {
     );
     assert.throws(() => getObject(deps, cms, 'x'), /not found/);
   });
+
+  it('asks an IfNeeded webhook again when a later one changed the object; a condition that fails to evaluate fails closed or is passed over', async () => {
+    const deps = await testKube();
+    const patch = (ops: object[]) => ({
+      allowed: true,
+      patchType: 'JSONPatch',
+      patch: Buffer.from(JSON.stringify(ops)).toString('base64'),
+    });
+    const c = client((call) =>
+      call.url.endsWith('first.example.com')
+        ? { allowed: true }
+        : patch([{ op: 'add', path: '/data/second', value: 'x' }]),
+    );
+    const withHooks = { ...deps, webhooks: c };
+    const rule = [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
+    await createObject(
+      withHooks,
+      { cluster: 'c', kind: MUTATING_WEBHOOK_CONFIGURATION },
+      {
+        metadata: { name: 'a' },
+        webhooks: [
+          hook('first.example.com', rule, { reinvocationPolicy: 'IfNeeded' }),
+          hook('second.example.com', rule),
+        ],
+      },
+    );
+    const made = await createObject(withHooks, cms, { metadata: { name: 'x' }, data: {} });
+    assert.deepEqual(made.object['data'], { second: 'x' });
+    assert.deepEqual(
+      c.calls.map((x) => x.url.split('/').pop()),
+      ['first.example.com', 'second.example.com', 'first.example.com'],
+    );
+    // The second call saw the object as the second webhook left it.
+    assert.deepEqual(c.calls[2]?.request.object.data, { second: 'x' });
+    await createObject(
+      withHooks,
+      { cluster: 'c', kind: VALIDATING_WEBHOOK_CONFIGURATION },
+      {
+        metadata: { name: 'v' },
+        webhooks: [
+          hook('cond.example.com', rule, { matchConditions: [{ name: 'broken', expression: 'object.nope == 1' }] }),
+        ],
+      },
+    );
+    // A patch that does not apply (no data to add to) fails the write in the server's words.
+    await assert.rejects(
+      createObject(withHooks, cms, { metadata: { name: 'nodata' } }),
+      (e) => isBerthError(e) && e.kind === 'Internal' && /returned a patch that does not apply/.test(e.message),
+    );
+    await assert.rejects(
+      createObject(withHooks, cms, { metadata: { name: 'y' }, data: {} }),
+      (e) => isBerthError(e) && /match condition "broken" could not be evaluated/.test(e.message),
+    );
+    await updateObject(withHooks, { cluster: 'c', kind: VALIDATING_WEBHOOK_CONFIGURATION }, 'v', (o) => {
+      const next = structuredClone(o) as { webhooks: { failurePolicy: string }[] };
+      next.webhooks[0]!.failurePolicy = 'Ignore';
+      return next;
+    });
+    await createObject(withHooks, cms, { metadata: { name: 'y' }, data: {} });
+  });
 });

@@ -1,4 +1,6 @@
+import { isCelError } from '@bufbuild/cel';
 import { BerthError, invalidParameter, uuid } from '../kernel/index.js';
+import { celEvaluate, celValue } from './cel-rules.js';
 import type { KubeDeps, UserInfo } from './deps.js';
 export type { UserInfo, WebhookClient } from './deps.js';
 import type { KindDef } from './kind-def.js';
@@ -136,34 +138,63 @@ interface Answer {
   warnings?: string[];
 }
 
-/** One webhook's answer for a request, or the error its failure policy makes of a failed call. */
-async function ask(deps: KubeDeps, cluster: string, w: Webhook, a: AdmissionRequest): Promise<Answer | undefined> {
-  const uid = uuid();
+/** An AdmissionRequest's fields besides its uid and objects (what `request` is to match conditions). */
+function requestFields(a: AdmissionRequest) {
   const k = a.kind;
   const gvk = { group: k.group, version: k.version, kind: k.kind };
   const gvr = { group: k.group, version: k.version, resource: k.plural };
+  return {
+    kind: gvk,
+    resource: gvr,
+    ...(a.subResource ? { subResource: a.subResource, requestSubResource: a.subResource } : {}),
+    requestKind: gvk,
+    requestResource: gvr,
+    name: a.name,
+    ...(a.namespace ? { namespace: a.namespace } : {}),
+    operation: a.operation,
+    userInfo: a.user ?? CONTROLLERS,
+    dryRun: a.dryRun,
+    options: {
+      apiVersion: 'meta.k8s.io/v1',
+      kind: { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions' }[a.operation],
+    },
+  };
+}
+
+/**
+ * A webhook's matchConditions (CEL over `object`, `oldObject` and `request`): all true, it is
+ * asked; one false, it is passed over; one that cannot be evaluated (and none false) fails the
+ * write under failurePolicy Fail and passes the webhook over under Ignore.
+ */
+function conditionsHold(w: Webhook, a: AdmissionRequest): boolean {
+  const conditions = w.matchConditions ?? [];
+  if (!conditions.length) return true;
+  const bindings = {
+    object: celValue(undefined, a.object ?? null),
+    oldObject: celValue(undefined, a.oldObject ?? null),
+    request: celValue(undefined, requestFields(a)),
+  };
+  let failed: string | undefined;
+  for (const c of conditions) {
+    const r = celEvaluate(c.expression, bindings);
+    if (r === false) return false;
+    if (r !== true)
+      failed ??= `match condition ${JSON.stringify(c.name)} could not be evaluated: ${
+        r === 'timeout' ? 'it ran out of time' : isCelError(r) ? r.message : 'it does not evaluate to a bool'
+      }`;
+  }
+  if (failed === undefined) return true;
+  if (w.failurePolicy === 'Ignore') return false;
+  throw new BerthError('Internal', `Internal error occurred: admission webhook ${JSON.stringify(w.name)}: ${failed}`);
+}
+
+/** One webhook's answer for a request, or the error its failure policy makes of a failed call. */
+async function ask(deps: KubeDeps, cluster: string, w: Webhook, a: AdmissionRequest): Promise<Answer | undefined> {
+  const uid = uuid();
   const review = {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
-    request: {
-      uid,
-      kind: gvk,
-      resource: gvr,
-      ...(a.subResource ? { subResource: a.subResource, requestSubResource: a.subResource } : {}),
-      requestKind: gvk,
-      requestResource: gvr,
-      name: a.name,
-      ...(a.namespace ? { namespace: a.namespace } : {}),
-      operation: a.operation,
-      userInfo: a.user ?? CONTROLLERS,
-      object: a.object ?? null,
-      oldObject: a.oldObject ?? null,
-      dryRun: a.dryRun,
-      options: {
-        apiVersion: 'meta.k8s.io/v1',
-        kind: { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions' }[a.operation],
-      },
-    },
+    request: { uid, ...requestFields(a), object: a.object ?? null, oldObject: a.oldObject ?? null },
   };
   const timeoutMs = (w.timeoutSeconds ?? 10) * 1000;
   let target: { url: string; serverName?: string } | undefined;
@@ -224,39 +255,62 @@ export async function mutateByWebhooks(
 ): Promise<{ object: KubeObject | undefined; warnings: string[] }> {
   let object = a.object;
   const warnings: string[] = [];
-  for (const w of hooks(deps, cluster, MUTATING_WEBHOOK_CONFIGURATION, a)) {
-    const r = await ask(deps, cluster, w, { ...a, ...(object ? { object } : {}) });
-    if (!r) continue;
-    warnings.push(...(r.warnings ?? []));
-    if (!r.allowed) throw denied(w.name, r.status);
-    if (r.patch && object) {
-      if (r.patchType !== 'JSONPatch')
-        throw new BerthError(
-          'Internal',
-          `Internal error occurred: admission webhook ${JSON.stringify(w.name)} returned an unsupported patchType ${JSON.stringify(r.patchType ?? '')}`,
-        );
-      let ops: unknown;
-      try {
-        ops = JSON.parse(Buffer.from(r.patch, 'base64').toString('utf8'));
-      } catch {
-        throw new BerthError(
-          'Internal',
-          `Internal error occurred: admission webhook ${JSON.stringify(w.name)} returned a patch that is not JSON`,
-        );
-      }
-      object = jsonPatch(object, ops as never) as KubeObject;
+  /** Each webhook asked, with the object as it left it (to know whether a later one changed it). */
+  const asked: { w: Webhook; after: string }[] = [];
+  const run = async (w: Webhook) => {
+    const at = { ...a, ...(object ? { object } : {}) };
+    // Its conditions see the object as the webhooks before it left it.
+    if (!conditionsHold(w, at)) return;
+    const r = await ask(deps, cluster, w, at);
+    if (r) {
+      warnings.push(...(r.warnings ?? []));
+      if (!r.allowed) throw denied(w.name, r.status);
+      if (r.patch && object) object = patched(w, object, r);
     }
-  }
+    asked.push({ w, after: JSON.stringify(object) });
+  };
+  for (const w of hooks(deps, cluster, MUTATING_WEBHOOK_CONFIGURATION, a)) await run(w);
+  // reinvocationPolicy IfNeeded: asked once more if a webhook after it changed the object.
+  const last = JSON.stringify(object);
+  for (const { w } of asked.filter((x) => x.w.reinvocationPolicy === 'IfNeeded' && x.after !== last)) await run(w);
   return { object, warnings };
+}
+
+/** A webhook's JSONPatch applied. */
+function patched(w: Webhook, object: KubeObject, r: Answer): KubeObject {
+  if (r.patchType !== 'JSONPatch')
+    throw new BerthError(
+      'Internal',
+      `Internal error occurred: admission webhook ${JSON.stringify(w.name)} returned an unsupported patchType ${JSON.stringify(r.patchType ?? '')}`,
+    );
+  let ops: unknown;
+  try {
+    ops = JSON.parse(Buffer.from(r.patch ?? '', 'base64').toString('utf8'));
+  } catch {
+    throw new BerthError(
+      'Internal',
+      `Internal error occurred: admission webhook ${JSON.stringify(w.name)} returned a patch that is not JSON`,
+    );
+  }
+  try {
+    return jsonPatch(object, ops as never) as KubeObject;
+  } catch (e) {
+    throw new BerthError(
+      'Internal',
+      `Internal error occurred: admission webhook ${JSON.stringify(w.name)} returned a patch that does not apply: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** The validating webhooks: their warnings, or the first denial. */
 export async function validateByWebhooks(deps: KubeDeps, cluster: string, a: AdmissionRequest): Promise<string[]> {
   const answers = await Promise.all(
-    hooks(deps, cluster, VALIDATING_WEBHOOK_CONFIGURATION, a).map(async (w) => ({
-      w,
-      r: await ask(deps, cluster, w, a),
-    })),
+    hooks(deps, cluster, VALIDATING_WEBHOOK_CONFIGURATION, a)
+      .filter((w) => conditionsHold(w, a))
+      .map(async (w) => ({
+        w,
+        r: await ask(deps, cluster, w, a),
+      })),
   );
   for (const { w, r } of answers) if (r && !r.allowed) throw denied(w.name, r.status);
   return answers.flatMap(({ r }) => r?.warnings ?? []);

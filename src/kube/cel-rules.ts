@@ -194,3 +194,26 @@ export function celCauses(
   }
   return { causes, warnings };
 }
+
+/**
+ * One expression evaluated within a time budget (V8 stops it past that), as the API server's
+ * runtime cost limit stops an admission expression: its result, or `timeout`.
+ */
+export function celEvaluate(
+  expr: string,
+  bindings: Record<string, unknown>,
+  budgetMs = CEL_BUDGET_MS,
+): CelResult | 'timeout' {
+  let out: CelResult | 'timeout' = 'timeout';
+  context['job'] = () => {
+    out = programOf(expr)(bindings);
+  };
+  try {
+    runner.runInContext(context, { timeout: budgetMs });
+  } catch (e) {
+    if (!/timed out/.test(String(e))) throw e;
+  } finally {
+    context['job'] = undefined;
+  }
+  return out;
+}

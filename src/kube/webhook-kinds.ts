@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { labelSelectorSchema } from './apps-schema.js';
 import { VERBS, type KindDef } from './kind-def.js';
 import type { KubeObject } from './meta.js';
-import { invalidValue, notImplemented, subdomainProblem, type Cause } from './names.js';
+import { programOf } from './cel-rules.js';
+import { invalidValue, qualifiedNameProblem, subdomainProblem, type Cause } from './names.js';
 import { typeMeta } from './schemas.js';
 
 /**
@@ -33,7 +34,7 @@ export interface Webhook {
   timeoutSeconds?: number;
   admissionReviewVersions?: string[];
   reinvocationPolicy?: 'Never' | 'IfNeeded';
-  matchConditions?: unknown[];
+  matchConditions?: { name: string; expression: string }[];
 }
 export const webhooksOf = (o: KubeObject) => (o['webhooks'] ?? []) as Webhook[];
 
@@ -76,7 +77,7 @@ const webhookSchema = (mutating: boolean) =>
     sideEffects: z.string().nullable().optional(),
     timeoutSeconds: z.number().int().optional(),
     admissionReviewVersions: z.array(z.string()).optional(),
-    matchConditions: z.array(z.record(z.string(), z.unknown())).optional(),
+    matchConditions: z.array(z.strictObject({ name: z.string(), expression: z.string() })).optional(),
     ...(mutating ? { reinvocationPolicy: z.string().optional() } : {}),
   });
 
@@ -151,8 +152,32 @@ function webhookCauses(w: Webhook, at: string, mutating: boolean, names: Set<str
     causes.push(invalidValue(`${at}.admissionReviewVersions`, versions, 'must include at least one of v1, v1beta1'));
   if (mutating && !['Never', 'IfNeeded'].includes(w.reinvocationPolicy ?? 'Never'))
     causes.push(supported(`${at}.reinvocationPolicy`, w.reinvocationPolicy, ['IfNeeded', 'Never']));
-  if ((w.matchConditions ?? []).length)
-    causes.push(notImplemented(`${at}.matchConditions`, 'webhook match conditions'));
+  const conditions = (w.matchConditions ?? []) as { name?: string; expression?: string }[];
+  if (conditions.length > 64)
+    causes.push({
+      field: `${at}.matchConditions`,
+      message: `Too many: ${conditions.length}: must have at most 64 items`,
+    });
+  const seen = new Set<string>();
+  conditions.forEach((c, i) => {
+    const f = `${at}.matchConditions[${i}]`;
+    if (!c.name) causes.push({ field: `${f}.name`, message: 'Required value' });
+    else if (qualifiedNameProblem(c.name))
+      causes.push(invalidValue(`${f}.name`, c.name, qualifiedNameProblem(c.name) as string));
+    else if (seen.has(c.name))
+      causes.push({ field: `${f}.name`, message: `Duplicate value: ${JSON.stringify(c.name)}` });
+    if (c.name) seen.add(c.name);
+    if (typeof c.expression !== 'string' || !c.expression.trim())
+      causes.push({ field: `${f}.expression`, message: 'Required value' });
+    else
+      try {
+        programOf(c.expression);
+      } catch (e) {
+        causes.push(
+          invalidValue(`${f}.expression`, c.expression, `compilation failed: ERROR: ${(e as Error).message}`),
+        );
+      }
+  });
   return causes;
 }
 

@@ -189,6 +189,32 @@ describe('[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] conform
     await api.ok('DELETE', `${MWC}/mutate-configmaps`);
   });
 
+  it("[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] should mutate everything except 'skip-me' configmaps", async () => {
+    await api.ok('POST', MWC, {
+      metadata: { name: 'mutate-except-skip-me' },
+      webhooks: [
+        hook('adding-configmap-data-stage-1.k8s.io', '/mutate', ['configmaps'], {
+          matchConditions: [{ name: 'skip-me', expression: 'object.metadata.name != "skip-me"' }],
+        }),
+      ],
+    });
+    assert.deepEqual((await api.ok('POST', CMS, cm('not-skipped', {}))).data, { 'mutation-stage-1': 'yes' });
+    assert.deepEqual((await api.ok('POST', CMS, cm('skip-me', { a: 'b' }))).data, { a: 'b' });
+    // A condition that does not compile is refused with the configuration.
+    const bad = await api.call('POST', MWC, {
+      metadata: { name: 'bad-condition' },
+      webhooks: [
+        hook('bad.k8s.io', '/mutate', ['configmaps'], { matchConditions: [{ name: 'x', expression: 'object.(' }] }),
+      ],
+    });
+    assert.equal(bad.status, 422);
+    assert.match(
+      bad.body.message,
+      /webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "object\.\(": compilation failed/,
+    );
+    await api.ok('DELETE', `${MWC}/mutate-except-skip-me`);
+  });
+
   it('[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] should honor timeout', async () => {
     await api.ok('POST', VWC, {
       metadata: { name: 'slow-fail' },
