@@ -3,7 +3,15 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { BerthError, invalidParameter, refuseUpgrade } from '../kernel/index.js';
-import { POD, authorize, type KubeDeps, type PodExecSource, type PodHosts, type Scope } from '../kube/index.js';
+import {
+  POD,
+  admitConnect,
+  authorize,
+  type KubeDeps,
+  type PodExecSource,
+  type PodHosts,
+  type Scope,
+} from '../kube/index.js';
 import { attachTarget, EXEC_PROTOCOLS, execTarget, runExec } from './pod-exec.js';
 import { podTarget, type PodTarget } from './pod-target.js';
 import {
@@ -113,8 +121,17 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
     const scope: Scope = { cluster, kind: POD, namespace };
     // What other servers committed is read first (a no-op over one process's store).
     deps.store.fresh().then(
-      () => {
+      async () => {
         try {
+          // Admission webhooks see the connect (its options as the object) before anything opens.
+          await admitConnect(deps, cluster, {
+            kind: POD,
+            namespace,
+            name,
+            subResource: verb,
+            options: connectOptions(verb, url.searchParams),
+            user: caller,
+          });
           upgrade(podTarget(deps, scope, name, hosts, verb));
         } catch (e) {
           refuse(socket, statusOf(e));
@@ -122,5 +139,22 @@ export function podStreamsUpgrade(o: PodStreamOptions) {
       },
       (e: unknown) => refuse(socket, statusOf(e)),
     );
+  };
+}
+
+/** A connect's options as the API server decodes them from its query (what webhooks are shown). */
+function connectOptions(verb: string, q: URLSearchParams): Record<string, unknown> {
+  const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+  if (verb === 'portforward')
+    return { kind: 'PodPortForwardOptions', apiVersion: 'v1', ports: q.getAll('ports').map(Number) };
+  return {
+    kind: verb === 'exec' ? 'PodExecOptions' : 'PodAttachOptions',
+    apiVersion: 'v1',
+    stdin: flag('stdin'),
+    stdout: flag('stdout'),
+    stderr: flag('stderr'),
+    tty: flag('tty'),
+    ...(q.get('container') ? { container: q.get('container') } : {}),
+    ...(verb === 'exec' ? { command: q.getAll('command') } : {}),
   };
 }

@@ -25,7 +25,7 @@ import {
  * it or, under failurePolicy Fail, cannot be reached. The HTTPS call goes through WebhookClient.
  */
 export interface AdmissionRequest {
-  operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
   kind: KindDef;
   subResource?: string;
   namespace?: string;
@@ -141,7 +141,9 @@ interface Answer {
 /** An AdmissionRequest's fields besides its uid and objects (what `request` is to match conditions). */
 function requestFields(a: AdmissionRequest) {
   const k = a.kind;
-  const gvk = { group: k.group, version: k.version, kind: k.kind };
+  // A CONNECT's object is its options (PodExecOptions), and so is its kind.
+  const connectKind = a.operation === 'CONNECT' ? (a.object?.['kind'] as string | undefined) : undefined;
+  const gvk = { group: k.group, version: k.version, kind: connectKind ?? k.kind };
   const gvr = { group: k.group, version: k.version, resource: k.plural };
   return {
     kind: gvk,
@@ -154,10 +156,14 @@ function requestFields(a: AdmissionRequest) {
     operation: a.operation,
     userInfo: a.user ?? CONTROLLERS,
     dryRun: a.dryRun,
-    options: {
-      apiVersion: 'meta.k8s.io/v1',
-      kind: { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions' }[a.operation],
-    },
+    ...(a.operation === 'CONNECT'
+      ? {}
+      : {
+          options: {
+            apiVersion: 'meta.k8s.io/v1',
+            kind: { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions' }[a.operation],
+          },
+        }),
   };
 }
 
@@ -314,4 +320,29 @@ export async function validateByWebhooks(deps: KubeDeps, cluster: string, a: Adm
   );
   for (const { w, r } of answers) if (r && !r.allowed) throw denied(w.name, r.status);
   return answers.flatMap(({ r }) => r?.warnings ?? []);
+}
+
+/**
+ * A CONNECT (a pod's exec, attach or portforward) shown to the webhooks before it is opened: its
+ * options as the object (PodExecOptions, PodAttachOptions, PodPortForwardOptions); a mutating
+ * webhook's patch has nothing to change, a denial refuses it.
+ */
+export async function admitConnect(
+  deps: KubeDeps,
+  cluster: string,
+  c: { kind: KindDef; namespace: string; name: string; subResource: string; options: KubeObject; user?: UserInfo },
+): Promise<void> {
+  if (!anyWebhooks(deps, cluster)) return;
+  const a: AdmissionRequest = {
+    operation: 'CONNECT',
+    kind: c.kind,
+    subResource: c.subResource,
+    namespace: c.namespace,
+    name: c.name,
+    object: c.options,
+    dryRun: false,
+    ...(c.user ? { user: c.user } : {}),
+  };
+  await mutateByWebhooks(deps, cluster, a);
+  await validateByWebhooks(deps, cluster, a);
 }

@@ -54,6 +54,7 @@ export type { IngressListener, IngressSettings } from './ingress-annotations.js'
 export { PodUsage, metricsRead } from './pod-usage.js';
 export { startHpaController } from './hpa.js';
 export { startQuotaController } from './quota-controller.js';
+export { admitConnect } from './admission-webhooks.js';
 export { ensureStorageClass, LOCAL_PATH_CLASS } from './volume-binder.js';
 export { ensurePriorityClasses } from './priority-classes.js';
 export { startVolumeController } from './volume-controller.js';

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { conformanceApi, eventually, type Answer } from './client.js';
 
 // [sig-api-machinery] AdmissionWebhook cases, named as the conformance suite names them: the
@@ -256,6 +257,42 @@ describe('[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] conform
     // A namespace the selector does not match is not the webhook's.
     assert.equal((await api.call('POST', CMS, cm('elsewhere', {}))).status, 201);
     await api.ok('DELETE', `${VWC}/fail-closed`);
+  });
+
+  it('[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] should be able to deny attaching pod', async () => {
+    await api.ok('POST', VWC, {
+      metadata: { name: 'deny-attaching-pod' },
+      webhooks: [
+        {
+          ...hook('deny-attaching-pod.k8s.io', '/deny-all', ['pods/attach']),
+          rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/attach'] }],
+        },
+      ],
+    });
+    await api.ok('POST', '/api/v1/namespaces/default/pods', {
+      metadata: { name: 'to-be-attached-pod' },
+      spec: { containers: [{ name: 'container1', image: 'busybox', stdin: true, tty: true }] },
+    });
+    const url = `${api.base().replace(/^http/, 'ws')}/api/v1/namespaces/default/pods/to-be-attached-pod/attach?container=container1&stdin=true&stdout=true&tty=true`;
+    const refused = await new Promise<{ code: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(url, ['v5.channel.k8s.io']);
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      });
+      ws.on('open', () => reject(new Error('the attach was opened')));
+      ws.on('error', () => undefined);
+    });
+    assert.equal(refused.code, 403);
+    assert.equal(
+      JSON.parse(refused.body).message,
+      'admission webhook "deny-attaching-pod.k8s.io" denied the request: this webhook denies all requests',
+    );
+    const review = seen.find((s) => s.request.operation === 'CONNECT');
+    assert.equal(review?.request.object.kind, 'PodAttachOptions');
+    assert.equal(review?.request.object.container, 'container1');
+    await api.ok('DELETE', `${VWC}/deny-attaching-pod`);
   });
 
   it('[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] patching/updating a validating webhook should work', async () => {

@@ -13,6 +13,8 @@ export interface Answer {
 
 export interface Api {
   call(method: string, path: string, body?: unknown, contentType?: string): Promise<Answer>;
+  /** The cluster's API root (`http://…/k8s/default`), for calls made otherwise (websockets). */
+  base(): string;
   /** A call that must succeed (2xx): its body. */
   ok(method: string, path: string, body?: unknown, contentType?: string): Promise<Answer['body']>;
   /** A watch's events until `until` says it has seen enough (or `ms` pass). */
@@ -43,6 +45,7 @@ export function conformanceApi(): Api {
   };
   return {
     call,
+    base: () => base,
     async ok(method, path, body, contentType) {
       const a = await call(method, path, body, contentType);
       if (a.status < 200 || a.status > 299) throw new Error(`${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
