@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { cleanHosts, cliOf, serveTaskArn, webContainer } from './elb-helpers.js';
+import { selfSigned } from './self-signed.js';
 
 const execFileP = promisify(execFile);
 
@@ -167,23 +168,7 @@ for (const engine of ['haproxy', 'node'] as const)
       // HTTPS with a certificate imported into ACM (PEM files, as `aws acm import-certificate` takes them).
       const pki = mkdtempSync(join(tmpdir(), 'berth-e2e-pki-'));
       try {
-        await execFileP('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '2',
-          '-subj',
-          '/CN=shop.test',
-          '-addext',
-          'subjectAltName=DNS:shop.test',
-          '-keyout',
-          join(pki, 'key.pem'),
-          '-out',
-          join(pki, 'cert.pem'),
-        ]);
+        await selfSigned('shop.test', join(pki, 'cert.pem'), join(pki, 'key.pem'));
         writeFileSync(
           join(pki, 'bad.pem'),
           '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
@@ -235,23 +220,7 @@ for (const engine of ['haproxy', 'node'] as const)
           `a task answers over HTTPS, its certificate verified: '${secure}'`,
         );
         // A second certificate in the listener's list, served to clients that ask for its name (SNI).
-        await execFileP('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '2',
-          '-subj',
-          '/CN=*.api.test',
-          '-addext',
-          'subjectAltName=DNS:*.api.test',
-          '-keyout',
-          join(pki, 'api-key.pem'),
-          '-out',
-          join(pki, 'api-cert.pem'),
-        ]);
+        await selfSigned('*.api.test', join(pki, 'api-cert.pem'), join(pki, 'api-key.pem'));
         const apiCert = (
           await aws([
             'acm',

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { startAgentFixture, type AgentFixture } from './agent-fixture.js';
 import { awsCli } from './harness.js';
 import { deploymentManifest, kubectlFor, kubeTools } from './kube-helpers.js';
+import { selfSigned } from './self-signed.js';
 
 const execFileP = promisify(execFile);
 
@@ -181,23 +182,7 @@ describe('Kubernetes Ingresses on berth’s ELB', () => {
         ['shop', 'shop.example'],
         ['api', '*.api.example'],
       ] as const) {
-        await execFileP('openssl', [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '2',
-          '-subj',
-          `/CN=${name}`,
-          '-addext',
-          `subjectAltName=DNS:${name}`,
-          '-keyout',
-          join(pki, `${file}.key`),
-          '-out',
-          join(pki, `${file}.pem`),
-        ]);
+        await selfSigned(name, join(pki, `${file}.pem`), join(pki, `${file}.key`));
         const imported = await aws([
           'acm',
           'import-certificate',

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { selfSigned } from '../e2e/self-signed.js';
 import { conformanceApi, eventually, type Answer } from './client.js';
 
 // [sig-api-machinery] AdmissionWebhook cases, named as the conformance suite names them: the
@@ -25,27 +25,7 @@ describe('[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] conform
   const pki = mkdtempSync(join(tmpdir(), 'berth-webhook-pki-'));
 
   before(async () => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(pki, 'key.pem'),
-        '-out',
-        join(pki, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    await selfSigned('127.0.0.1', join(pki, 'cert.pem'), join(pki, 'key.pem'));
     const cert = readFileSync(join(pki, 'cert.pem'));
     caBundle = cert.toString('base64');
     server = createServer({ key: readFileSync(join(pki, 'key.pem')), cert }, (req, res) => {
