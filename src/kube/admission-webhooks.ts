@@ -1,22 +1,20 @@
-import { isCelError } from '@bufbuild/cel';
 import { BerthError, invalidParameter, uuid } from '../kernel/index.js';
-import { celEvaluate, celValue } from './cel-rules.js';
 import type { KubeDeps, UserInfo } from './deps.js';
-export type { UserInfo, WebhookClient } from './deps.js';
 import type { KindDef } from './kind-def.js';
-import { matchesSelector } from './label-selector.js';
 import type { KubeObject } from './meta.js';
 import { kubeObjects, metaOf, objectKey, resourcePrefix } from './object.js';
 import { jsonPatch } from './patch.js';
 import { ENDPOINTS, SERVICE } from './service-kinds.js';
-import { NAMESPACE } from './kinds.js';
 import {
   MUTATING_WEBHOOK_CONFIGURATION,
   VALIDATING_WEBHOOK_CONFIGURATION,
   webhooksOf,
   type Webhook,
-  type WebhookRule,
 } from './webhook-kinds.js';
+import { conditionsHold, matches, requestFields, type AdmissionRequest } from './webhook-matching.js';
+
+export type { UserInfo, WebhookClient } from './deps.js';
+export type { AdmissionRequest } from './webhook-matching.js';
 
 /**
  * Admission webhooks: on each write the API server sends an AdmissionReview to the webhooks whose
@@ -24,21 +22,6 @@ import {
  * (each may answer a JSON patch), then the validating ones — and refuses the write when one denies
  * it or, under failurePolicy Fail, cannot be reached. The HTTPS call goes through WebhookClient.
  */
-export interface AdmissionRequest {
-  operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-  kind: KindDef;
-  subResource?: string;
-  namespace?: string;
-  name: string;
-  object?: KubeObject;
-  oldObject?: KubeObject;
-  dryRun: boolean;
-  user?: UserInfo;
-}
-
-/** What controllers' own writes are made as (the webhooks see them as the controller manager's). */
-const CONTROLLERS: UserInfo = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
-
 const CONFIG_KINDS = [VALIDATING_WEBHOOK_CONFIGURATION.kind, MUTATING_WEBHOOK_CONFIGURATION.kind];
 
 /** Whether any webhook of a kind is configured in the cluster (a write checks this first). */
@@ -47,44 +30,6 @@ function configured(deps: KubeDeps, cluster: string, kind: KindDef): KubeObject[
     .read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix({ cluster, kind }) }))
     .map((e) => e.value.object)
     .sort((a, b) => String(metaOf(a).name).localeCompare(String(metaOf(b).name)));
-}
-
-const has = (list: string[] | undefined, v: string) => (list ?? []).includes('*') || (list ?? []).includes(v);
-
-function ruleMatches(r: WebhookRule, a: AdmissionRequest): boolean {
-  const k = a.kind;
-  const resource = a.subResource ? `${k.plural}/${a.subResource}` : k.plural;
-  const resources = r.resources ?? [];
-  const resourceMatch = resources.some((x) => {
-    if (x === resource || x === '*/*') return true;
-    if (x === '*') return !a.subResource;
-    const [p, s] = x.split('/');
-    return (p === '*' && s === a.subResource) || (p === k.plural && s === '*' && a.subResource !== undefined);
-  });
-  const scope = r.scope ?? '*';
-  return (
-    has(r.operations, a.operation) &&
-    has(r.apiGroups, k.group) &&
-    // Equivalent (the default): another version of the same resource matches too.
-    (has(r.apiVersions, k.version) || (k.storedAs !== undefined && has(r.apiVersions, k.storedAs.version))) &&
-    resourceMatch &&
-    (scope === '*' || (scope === 'Namespaced') === k.namespaced)
-  );
-}
-
-function matches(deps: KubeDeps, cluster: string, w: Webhook, a: AdmissionRequest): boolean {
-  if (!(w.rules ?? []).some((r) => ruleMatches(r, a))) return false;
-  const labelsOf = (o: KubeObject | undefined) => metaOf(o ?? {}).labels ?? {};
-  const objectSel = w.objectSelector ?? {};
-  if (!matchesSelector(objectSel, labelsOf(a.object)) && !matchesSelector(objectSel, labelsOf(a.oldObject)))
-    return false;
-  const nsSel = w.namespaceSelector ?? {};
-  if (a.kind === NAMESPACE) return matchesSelector(nsSel, labelsOf(a.object ?? a.oldObject));
-  if (!a.kind.namespaced || !a.namespace) return true;
-  const ns = deps.store.read((tx) =>
-    tx.get(kubeObjects, objectKey({ cluster, kind: NAMESPACE }, a.namespace as string)),
-  );
-  return matchesSelector(nsSel, labelsOf(ns?.value.object));
 }
 
 /** Where a webhook is reached: its URL, or its Service's ready endpoint (checked as `<svc>.<ns>.svc`). */
@@ -136,62 +81,6 @@ interface Answer {
   patch?: string;
   patchType?: string;
   warnings?: string[];
-}
-
-/** An AdmissionRequest's fields besides its uid and objects (what `request` is to match conditions). */
-function requestFields(a: AdmissionRequest) {
-  const k = a.kind;
-  // A CONNECT's object is its options (PodExecOptions), and so is its kind.
-  const connectKind = a.operation === 'CONNECT' ? (a.object?.['kind'] as string | undefined) : undefined;
-  const gvk = { group: k.group, version: k.version, kind: connectKind ?? k.kind };
-  const gvr = { group: k.group, version: k.version, resource: k.plural };
-  return {
-    kind: gvk,
-    resource: gvr,
-    ...(a.subResource ? { subResource: a.subResource, requestSubResource: a.subResource } : {}),
-    requestKind: gvk,
-    requestResource: gvr,
-    name: a.name,
-    ...(a.namespace ? { namespace: a.namespace } : {}),
-    operation: a.operation,
-    userInfo: a.user ?? CONTROLLERS,
-    dryRun: a.dryRun,
-    ...(a.operation === 'CONNECT'
-      ? {}
-      : {
-          options: {
-            apiVersion: 'meta.k8s.io/v1',
-            kind: { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions' }[a.operation],
-          },
-        }),
-  };
-}
-
-/**
- * A webhook's matchConditions (CEL over `object`, `oldObject` and `request`): all true, it is
- * asked; one false, it is passed over; one that cannot be evaluated (and none false) fails the
- * write under failurePolicy Fail and passes the webhook over under Ignore.
- */
-function conditionsHold(w: Webhook, a: AdmissionRequest): boolean {
-  const conditions = w.matchConditions ?? [];
-  if (!conditions.length) return true;
-  const bindings = {
-    object: celValue(undefined, a.object ?? null),
-    oldObject: celValue(undefined, a.oldObject ?? null),
-    request: celValue(undefined, requestFields(a)),
-  };
-  let failed: string | undefined;
-  for (const c of conditions) {
-    const r = celEvaluate(c.expression, bindings);
-    if (r === false) return false;
-    if (r !== true)
-      failed ??= `match condition ${JSON.stringify(c.name)} could not be evaluated: ${
-        r === 'timeout' ? 'it ran out of time' : isCelError(r) ? r.message : 'it does not evaluate to a bool'
-      }`;
-  }
-  if (failed === undefined) return true;
-  if (w.failurePolicy === 'Ignore') return false;
-  throw new BerthError('Internal', `Internal error occurred: admission webhook ${JSON.stringify(w.name)}: ${failed}`);
 }
 
 /** One webhook's answer for a request, or the error its failure policy makes of a failed call. */
