@@ -1,12 +1,11 @@
-import { BerthError } from '../kernel/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { KubeDeps } from './deps.js';
 import type { KindDef } from './kind-def.js';
 import { KINDS } from './kinds.js';
-import { customKinds } from './custom-kinds.js';
+import { kindsOf } from './custom-kinds.js';
 import { claimLimitErrors, defaultPodResources, joinErrors, podLimitErrors } from './limit-ranger.js';
 import type { KubeObject } from './meta.js';
-import { kubeObjects, metaOf, resourcePrefix, type Scope } from './object.js';
+import { forbidden, kubeObjects, metaOf, resourcePrefix, type Scope } from './object.js';
 import { LIMIT_RANGE, RESOURCE_QUOTA } from './quota-kinds.js';
 import { checkQuotas } from './resource-quota.js';
 import { validateObject } from './write-rules.js';
@@ -31,7 +30,7 @@ export function admissionFor(deps: KubeDeps, scope: Scope): Admission {
   const quotas = deps.store.read((tx) =>
     tx.list(kubeObjects, { prefix: resourcePrefix({ ...scope, kind: RESOURCE_QUOTA }), limit: 1 }),
   );
-  const kinds: readonly KindDef[] = quotas.length ? [...KINDS, ...customKinds(deps, scope.cluster)] : KINDS;
+  const kinds: readonly KindDef[] = quotas.length ? kindsOf(deps, scope.cluster) : KINDS;
   return {
     admit(tx, s, next, prev) {
       let out = next;
@@ -49,12 +48,7 @@ export function admissionFor(deps: KubeDeps, scope: Scope): Admission {
           }
           const errors = pod ? podLimitErrors(out, ranges) : claimLimitErrors(out, ranges);
           if (errors.length) {
-            const name = metaOf(out).name ?? '';
-            throw new BerthError('AccessDenied', `${s.kind.plural} "${name}" is forbidden: ${joinErrors(errors)}`, {
-              resource: s.kind.plural,
-              name,
-              group: '',
-            });
+            throw forbidden(s, metaOf(out).name ?? '', joinErrors(errors));
           }
         }
       }

@@ -180,40 +180,40 @@ export function celCauses(
               : `Invalid value: ${type}: ${message}`,
     });
   };
-  context['job'] = () => walk(root, next, prev, '', 0);
-  try {
-    runner.runInContext(context, { timeout: budgetMs });
-  } catch (e) {
-    if (!/timed out/.test(String(e))) throw e;
+  if (!withinBudget(() => walk(root, next, prev, '', 0), budgetMs))
     causes.push({
       field: ROOT,
       message: `Forbidden: the x-kubernetes-validations rules took longer than ${budgetMs} ms; no further validation rules were run`,
     });
-  } finally {
-    context['job'] = undefined;
-  }
   return { causes, warnings };
 }
 
+/** Runs a job in the CEL context, stopped by V8 past the budget: whether it finished. */
+function withinBudget(job: () => void, budgetMs: number): boolean {
+  context['job'] = job;
+  try {
+    runner.runInContext(context, { timeout: budgetMs });
+    return true;
+  } catch (e) {
+    if (!/timed out/.test(String(e))) throw e;
+    return false;
+  } finally {
+    context['job'] = undefined;
+  }
+}
+
 /**
- * One expression evaluated within a time budget (V8 stops it past that), as the API server's
- * runtime cost limit stops an admission expression: its result, or `timeout`.
+ * One expression evaluated within a time budget, as the API server's runtime cost limit stops an
+ * admission expression: its result, or `timeout`.
  */
 export function celEvaluate(
   expr: string,
   bindings: Record<string, unknown>,
   budgetMs = CEL_BUDGET_MS,
 ): CelResult | 'timeout' {
-  let out: CelResult | 'timeout' = 'timeout';
-  context['job'] = () => {
+  let out: CelResult | undefined;
+  const done = withinBudget(() => {
     out = programOf(expr)(bindings);
-  };
-  try {
-    runner.runInContext(context, { timeout: budgetMs });
-  } catch (e) {
-    if (!/timed out/.test(String(e))) throw e;
-  } finally {
-    context['job'] = undefined;
-  }
-  return out;
+  }, budgetMs);
+  return done ? (out as CelResult) : 'timeout';
 }

@@ -1,4 +1,4 @@
-import { BerthError, notFound } from '../kernel/index.js';
+import { BerthError } from '../kernel/index.js';
 import type { WriteTx } from '../store/index.js';
 import type { KubeDeps } from './deps.js';
 import {
@@ -9,7 +9,7 @@ import {
   type UserInfo,
 } from './admission-webhooks.js';
 import { NAMESPACE, POD } from './kinds.js';
-import { kubeObjects, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
+import { kubeObjects, metaOf, missing, objectKey, served, type KubeObject, type Scope } from './object.js';
 import { removeObject } from './objects.js';
 import type { DeleteOptions } from './schemas.js';
 import { timestamp } from './write-rules.js';
@@ -72,7 +72,7 @@ export async function deleteObject(
     });
   const run = (tx: WriteTx | Pick<WriteTx, 'get'>): Deleted => {
     const e = tx.get(kubeObjects, key);
-    if (!e) throw notFound(`${k.plural} "${name}" not found`, { resource: k.plural, name, group: k.group });
+    if (!e) throw missing(scope, name);
     const meta = metaOf(e.value.object);
     const pre = options.preconditions;
     const conflict = (what: string, want: string, have: string) =>
@@ -123,7 +123,7 @@ export async function deleteObject(
   if (anyWebhooks(deps, scope.cluster)) {
     // The webhooks see the object as it is; a denial keeps it (a mutating one's patch has nothing to change).
     const e = deps.store.read((tx) => tx.get(kubeObjects, key));
-    if (!e) throw notFound(`${k.plural} "${name}" not found`, { resource: k.plural, name, group: k.group });
+    if (!e) throw missing(scope, name);
     const a: AdmissionRequest = {
       operation: 'DELETE',
       kind: k,

@@ -1,6 +1,6 @@
 import type { KubeObject } from './meta.js';
 import { metaOf } from './object.js';
-import { qosClass, specOf, type Container } from './pod-rules.js';
+import { podTotals, qosClass, specOf, type Container } from './pod-rules.js';
 import { canonicalQuantity, formatQuantity, parseQuantity } from './quantity.js';
 import { limitItemsOf, type LimitRangeItem } from './quota-kinds.js';
 
@@ -103,17 +103,6 @@ function itemErrors(item: LimitRangeItem, type: string, req: Resources, lim: Res
   ].filter((e): e is string => e !== undefined);
 }
 
-/** A pod's totals: its containers' sums, or an init container's larger one (they run one at a time). */
-function podTotals(containers: Container[], init: Container[], which: 'requests' | 'limits'): Resources {
-  const out: Record<string, number> = {};
-  for (const c of containers)
-    for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) out[k] = (out[k] ?? 0) + (parseQuantity(v) ?? 0);
-  for (const c of init)
-    for (const [k, v] of Object.entries(c.resources?.[which] ?? {}))
-      out[k] = Math.max(out[k] ?? 0, parseQuantity(v) ?? 0);
-  return out;
-}
-
 /** What the pod's containers and the pod as a whole break of the LimitRanges' bounds (none: it may be made). */
 export function podLimitErrors(pod: KubeObject, ranges: readonly KubeObject[]): string[] {
   const spec = specOf(pod);
@@ -123,15 +112,7 @@ export function podLimitErrors(pod: KubeObject, ranges: readonly KubeObject[]): 
       for (const c of [...spec.containers, ...(spec.initContainers ?? [])])
         errors.push(...itemErrors(item, 'Container', c.resources?.requests ?? {}, c.resources?.limits ?? {}));
     if (item.type === 'Pod') {
-      const init = spec.initContainers ?? [];
-      errors.push(
-        ...itemErrors(
-          item,
-          'Pod',
-          podTotals(spec.containers, init, 'requests'),
-          podTotals(spec.containers, init, 'limits'),
-        ),
-      );
+      errors.push(...itemErrors(item, 'Pod', podTotals(spec, 'requests'), podTotals(spec, 'limits')));
     }
   }
   return errors;
@@ -160,4 +141,5 @@ export function claimLimitErrors(claim: KubeObject, ranges: readonly KubeObject[
 }
 
 /** Errors as the API server joins them: one alone, several in brackets. */
-export const joinErrors = (errors: readonly string[]) => (errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+export const joinErrors = (errors: readonly string[]): string =>
+  errors.length === 1 ? (errors[0] as string) : `[${errors.join(', ')}]`;

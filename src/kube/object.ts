@@ -1,3 +1,4 @@
+import { BerthError, notFound } from '../kernel/index.js';
 import { defineTable } from '../store/index.js';
 import type { KindDef, Scope } from './kind-def.js';
 import { metaOf, type KubeObject } from './meta.js';
@@ -67,3 +68,15 @@ export function changedObject(c: { table: string; value?: unknown }): KubeObject
     ? (c.value as Tombstone | undefined)?.object
     : (c.value as StoredObject | undefined)?.object;
 }
+
+/** The API server's NotFound for an object of a scope (`configmaps "x" not found`). */
+export const missing = (scope: Pick<Scope, 'kind'>, name: string) =>
+  notFound(`${scope.kind.plural} "${name}" not found`, { resource: scope.kind.plural, name, group: scope.kind.group });
+
+/** An admission plugin's refusal (403), naming the resource as the API server does: `pods`, `replicasets.apps`. */
+export const forbidden = (scope: Pick<Scope, 'kind'>, name: string, message: string) =>
+  new BerthError(
+    'AccessDenied',
+    `${scope.kind.plural}${scope.kind.group ? `.${scope.kind.group}` : ''} "${name}" is forbidden: ${message}`,
+    { resource: scope.kind.plural, name, group: scope.kind.group },
+  );

@@ -11,6 +11,7 @@ import {
   kubeObjects,
   kubeTombstones,
   metaOf,
+  missing,
   objectKey,
   resourcePrefix,
   served,
@@ -21,9 +22,6 @@ import {
 import { checkTypeAndPlace, newObject, timestamp, updatedObject, validateObject } from './write-rules.js';
 
 /** Get, create, update and delete of any kind served; list and watch are in list.ts and watch.ts. */
-
-const missing = (scope: Scope, name: string) =>
-  notFound(`${scope.kind.plural} "${name}" not found`, { resource: scope.kind.plural, name, group: scope.kind.group });
 
 export function getObject(deps: KubeDeps, scope: Scope, name: string): KubeObject {
   const e = deps.store.read((tx) => tx.get(kubeObjects, objectKey(scope, name)));

@@ -5,7 +5,7 @@ import { placementCauses, type NodeAffinity, type Toleration } from './pod-place
 import type { KubeObject } from './meta.js';
 import { invalidValue, labelProblem, notImplemented } from './names.js';
 import { securityCauses } from './pod-security.js';
-import { bytes, milliCpu } from './quantity.js';
+import { bytes, milliCpu, parseQuantity } from './quantity.js';
 import { envCauses, fileVolumeCauses, VOLUME_TYPES, type EnvFrom, type EnvVar, type Volume } from './pod-sources.js';
 
 /** What berth checks and defaults in a Pod, as the API server's validation and defaulting do. */
@@ -193,4 +193,15 @@ export function podUpdateCauses(next: KubeObject, prev: KubeObject): Cause[] {
         'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative); berth does not change images in place yet',
     },
   ];
+}
+
+/** A pod's requests or limits by resource: its containers' sum, or an init container's larger one (they run one at a time). */
+export function podTotals(s: PodSpec, which: 'requests' | 'limits'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of s.containers)
+    for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) out[k] = (out[k] ?? 0) + (parseQuantity(v) ?? 0);
+  for (const c of s.initContainers ?? [])
+    for (const [k, v] of Object.entries(c.resources?.[which] ?? {}))
+      out[k] = Math.max(out[k] ?? 0, parseQuantity(v) ?? 0);
+  return out;
 }

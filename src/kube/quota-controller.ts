@@ -1,8 +1,8 @@
 import type { Logger } from '../kernel/index.js';
 import { startControllerLoop } from './controller-loop.js';
-import { customKinds } from './custom-kinds.js';
+import { kindsOf } from './custom-kinds.js';
 import type { KubeDeps } from './deps.js';
-import { KINDS, NAMESPACE } from './kinds.js';
+import { NAMESPACE } from './kinds.js';
 import { changedObject, kubeObjects, metaOf, resourcePrefix } from './object.js';
 import { updateObject } from './objects.js';
 import { quotaSpecOf, RESOURCE_QUOTA } from './quota-kinds.js';
@@ -17,7 +17,7 @@ export async function syncQuotas(deps: KubeDeps, cluster: string, namespace: str
   const scope = { cluster, kind: RESOURCE_QUOTA, namespace };
   const quotas = deps.store.read((tx) => tx.list(kubeObjects, { prefix: resourcePrefix(scope) }));
   if (!quotas.length) return;
-  const kinds = [...KINDS, ...customKinds(deps, cluster)];
+  const kinds = kindsOf(deps, cluster);
   for (const { value } of quotas) {
     const q = value.object;
     const hard = quotaSpecOf(q).hard ?? {};

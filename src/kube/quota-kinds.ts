@@ -35,9 +35,19 @@ const POD_RESOURCES = new Set([
   'limits.memory',
   'limits.ephemeral-storage',
 ]);
-/** Resources counted in whole objects. */
-const COUNTED =
-  /^(pods|services|services\.nodeports|services\.loadbalancers|secrets|configmaps|persistentvolumeclaims|replicationcontrollers|resourcequotas|count\/.+)$/;
+/** The resources counted in whole objects (besides `count/<resource>`), and the core kind each counts. */
+export const OBJECT_COUNTS: Readonly<Record<string, string>> = {
+  pods: 'Pod',
+  services: 'Service',
+  'services.nodeports': 'Service',
+  'services.loadbalancers': 'Service',
+  secrets: 'Secret',
+  configmaps: 'ConfigMap',
+  replicationcontrollers: 'ReplicationController',
+  resourcequotas: 'ResourceQuota',
+  persistentvolumeclaims: 'PersistentVolumeClaim',
+};
+const counted = (k: string) => Object.hasOwn(OBJECT_COUNTS, k) || k.startsWith('count/');
 
 export interface QuotaSpec {
   hard?: Record<string, string | number>;
@@ -97,8 +107,7 @@ export const RESOURCE_QUOTA: KindDef = {
   validate(o) {
     const s = quotaSpecOf(o);
     const causes: Cause[] = [];
-    for (const [k, v] of Object.entries(s.hard ?? {}))
-      causes.push(...quantityCauses(`spec.hard[${k}]`, v, COUNTED.test(k)));
+    for (const [k, v] of Object.entries(s.hard ?? {})) causes.push(...quantityCauses(`spec.hard[${k}]`, v, counted(k)));
     const scopes = [...(s.scopes ?? []), ...(s.scopeSelector?.matchExpressions ?? []).map((e) => e.scopeName)];
     (s.scopes ?? []).forEach((sc, i) => {
       if (!(QUOTA_SCOPES as readonly string[]).includes(sc))

@@ -1,11 +1,10 @@
-import { BerthError } from '../kernel/index.js';
 import type { ReadTx } from '../store/index.js';
 import type { KindDef } from './kind-def.js';
 import type { KubeObject } from './meta.js';
-import { kubeObjects, metaOf, resourcePrefix, type Scope } from './object.js';
-import { qosClass, specOf, type Container } from './pod-rules.js';
+import { forbidden, kubeObjects, metaOf, resourcePrefix, type Scope } from './object.js';
+import { podTotals, qosClass, specOf } from './pod-rules.js';
 import { formatQuantity, parseQuantity } from './quantity.js';
-import { quotaSpecOf, RESOURCE_QUOTA } from './quota-kinds.js';
+import { OBJECT_COUNTS, quotaSpecOf, RESOURCE_QUOTA } from './quota-kinds.js';
 
 /**
  * The ResourceQuota admission plugin's rules, and the usage the quota controller writes: what
@@ -19,19 +18,8 @@ const ALIAS: Readonly<Record<string, string>> = {
   memory: 'requests.memory',
   'ephemeral-storage': 'requests.ephemeral-storage',
 };
-/** The core kinds that count each named resource. */
-const COUNTED_BY: Readonly<Record<string, string>> = {
-  pods: 'Pod',
-  services: 'Service',
-  'services.nodeports': 'Service',
-  'services.loadbalancers': 'Service',
-  secrets: 'Secret',
-  configmaps: 'ConfigMap',
-  replicationcontrollers: 'ReplicationController',
-  resourcequotas: 'ResourceQuota',
-  persistentvolumeclaims: 'PersistentVolumeClaim',
-  'requests.storage': 'PersistentVolumeClaim',
-};
+/** The core kinds that count each named resource: objects, and a claim's storage. */
+const COUNTED_BY: Readonly<Record<string, string>> = { ...OBJECT_COUNTS, 'requests.storage': 'PersistentVolumeClaim' };
 
 const COMPUTE = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'];
 const resourceOf = (key: string) => (Object.hasOwn(ALIAS, key) ? (ALIAS[key] as string) : key);
@@ -39,13 +27,11 @@ const resourceOf = (key: string) => (Object.hasOwn(ALIAS, key) ? (ALIAS[key] as 
 const phaseOf = (p: KubeObject) => (p['status'] as { phase?: string } | undefined)?.phase;
 const terminal = (p: KubeObject) => ['Succeeded', 'Failed'].includes(phaseOf(p) ?? '');
 
-/** A pod's requests or limits of a resource: its containers' sum, or an init container's larger one. */
+/** A pod's requests or limits of a resource, with its overhead. */
 function podResource(pod: KubeObject, which: 'requests' | 'limits', name: string): number {
   const s = specOf(pod);
-  const of = (c: Container) => parseQuantity(c.resources?.[which]?.[name] ?? 0) ?? 0;
-  const sum = s.containers.reduce((n, c) => n + of(c), 0);
   const overhead = parseQuantity((s['overhead'] as Record<string, string> | undefined)?.[name] ?? 0) ?? 0;
-  return Math.max(sum, ...(s.initContainers ?? []).map(of)) + overhead;
+  return (podTotals(s, which)[name] ?? 0) + overhead;
 }
 
 /** What an object counts of a quota's resource (its key as the quota names it). */
@@ -159,18 +145,6 @@ export function quotaUsage(
 
 /** A resource's amount as a quota's status or refusal shows it. */
 export const quotaAmount = (key: string, v: number) => formatQuantity(v, /memory|storage/.test(key));
-
-const forbidden = (scope: Scope, name: string, message: string) =>
-  // The resource as the API server names it in a refusal: `pods`, `replicasets.apps`.
-  new BerthError(
-    'AccessDenied',
-    `${scope.kind.plural}${scope.kind.group ? `.${scope.kind.group}` : ''} "${name}" is forbidden: ${message}`,
-    {
-      resource: scope.kind.plural,
-      name,
-      group: scope.kind.group,
-    },
-  );
 
 /**
  * In the write's transaction: refuses an object (new, or changed from `prev`) that would take a

@@ -1,7 +1,7 @@
 import { BerthError } from '../kernel/index.js';
 import { mutateByWebhooks, validateByWebhooks, type AdmissionRequest } from './admission-webhooks.js';
 import type { KubeDeps, WriteOptions, Written } from './deps.js';
-import { kubeObjects, metaOf, objectKey, served, type KubeObject, type Scope } from './object.js';
+import { kubeObjects, metaOf, missing, objectKey, served, type KubeObject, type Scope } from './object.js';
 import { validateObject } from './write-rules.js';
 
 /**
@@ -16,13 +16,6 @@ type PlainUpdate = (
   change: (current: KubeObject) => unknown,
   opts: WriteOptions,
 ) => Promise<Written>;
-
-const missing = (scope: Scope, name: string) =>
-  new BerthError('NotFound', `${scope.kind.plural} "${name}" not found`, {
-    resource: scope.kind.plural,
-    name,
-    group: scope.kind.group,
-  });
 
 /** A new object (in stored form) as the webhooks leave it, and their warnings. */
 export async function createWithWebhooks(

@@ -34,17 +34,28 @@ interface ServedTls {
 const pemOf = (c: ListenerCertificate) => [c.certificate, c.chain ?? ''].join('\n');
 
 function tlsOf(def: ListenerCertificate, list: readonly ListenerCertificate[]): ServedTls {
-  const contexts = list.map((c) => ({
-    names: c.names ?? [],
-    ctx: tls.createSecureContext({ key: c.privateKey, cert: pemOf(c) }),
-  }));
+  // Made when a client first asks for one: a pass that keeps a listener bound parses no key.
+  const contexts = new Map<ListenerCertificate, tls.SecureContext>();
+  const contextOf = (c: ListenerCertificate) => {
+    let ctx = contexts.get(c);
+    if (!ctx) contexts.set(c, (ctx = tls.createSecureContext({ key: c.privateKey, cert: pemOf(c) })));
+    return ctx;
+  };
   const digest = createHash('sha256');
   for (const c of [def, ...list]) digest.update(pemOf(c)).update(c.privateKey);
   return {
     key: def.privateKey,
     cert: pemOf(def),
-    sni: (servername, cb) =>
-      cb(null, contexts.find((c) => c.names.some((n) => certificateNameCovers(n, servername)))?.ctx),
+    sni: (servername, cb) => {
+      const c = list.find((x) => (x.names ?? []).some((n) => certificateNameCovers(n, servername)));
+      let ctx: tls.SecureContext | undefined;
+      try {
+        ctx = c ? contextOf(c) : undefined;
+      } catch (e) {
+        return cb(e as Error);
+      }
+      cb(null, ctx);
+    },
     digest: digest.digest('hex'),
   };
 }
